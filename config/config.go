@@ -1,0 +1,146 @@
+// Package config holds Candour's typed configuration, read from CANDOUR_*
+// environment variables (and MONGODB_URI) with safe defaults for development.
+// It does no I/O beyond reading the environment it is given.
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environments.
+const (
+	Development = "development"
+	Production  = "production"
+)
+
+// Config is everything the binary can be told from outside.
+type Config struct {
+	Addr           string        // CANDOUR_ADDR
+	DataDir        string        // CANDOUR_DATA_DIR: embedded store files
+	MongoURI       string        // MONGODB_URI: empty means the embedded store
+	Database       string        // CANDOUR_DATABASE
+	BaseURL        string        // CANDOUR_BASE_URL: used in links sent by mail
+	Env            string        // CANDOUR_ENV
+	AllowEmbedded  bool          // CANDOUR_ALLOW_EMBEDDED: permit the embedded store in production
+	SessionKey     []byte        // CANDOUR_SESSION_KEY: base64, 32+ bytes, signs nothing secret but checks cookie integrity
+	ForceName      string        // CANDOUR_FORCE_NAME: shown in the header
+	SMTPAddr       string        // CANDOUR_SMTP_ADDR: host:port; empty keeps mail in the outbox (shown at /dev/mail in development)
+	SMTPUser       string        // CANDOUR_SMTP_USER
+	SMTPPassword   string        // CANDOUR_SMTP_PASSWORD
+	MailFrom       string        // CANDOUR_MAIL_FROM
+	IdleTimeout    time.Duration // CANDOUR_IDLE_TIMEOUT: sign-out after this long without a request
+	ArgonTime      uint32        // CANDOUR_ARGON_TIME: argon2id passes (tuned to about 50 ms a hash)
+	ArgonMemoryKiB uint32        // CANDOUR_ARGON_MEMORY_KIB
+	SeedDemo       bool          // CANDOUR_SEED_DEMO: seed the demo force on first start (default true in development)
+}
+
+// Load reads the configuration from getenv (os.Getenv in production, a map in tests).
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:           "127.0.0.1:8080",
+		DataDir:        "./data",
+		Database:       "candour",
+		Env:            Development,
+		ForceName:      "Dorset Police",
+		MailFrom:       "Candour <no-reply@candour.invalid>",
+		IdleTimeout:    30 * time.Minute,
+		ArgonTime:      1,
+		ArgonMemoryKiB: 64 * 1024,
+	}
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	str("CANDOUR_ADDR", &c.Addr)
+	str("CANDOUR_DATA_DIR", &c.DataDir)
+	str("MONGODB_URI", &c.MongoURI)
+	str("CANDOUR_DATABASE", &c.Database)
+	str("CANDOUR_BASE_URL", &c.BaseURL)
+	str("CANDOUR_ENV", &c.Env)
+	str("CANDOUR_FORCE_NAME", &c.ForceName)
+	str("CANDOUR_SMTP_ADDR", &c.SMTPAddr)
+	str("CANDOUR_SMTP_USER", &c.SMTPUser)
+	c.SMTPPassword = getenv("CANDOUR_SMTP_PASSWORD")
+	str("CANDOUR_MAIL_FROM", &c.MailFrom)
+
+	var err error
+	if c.AllowEmbedded, err = boolVar(getenv, "CANDOUR_ALLOW_EMBEDDED", false); err != nil {
+		return c, err
+	}
+	if c.SeedDemo, err = boolVar(getenv, "CANDOUR_SEED_DEMO", c.Env == Development); err != nil {
+		return c, err
+	}
+	if v := getenv("CANDOUR_IDLE_TIMEOUT"); v != "" {
+		if c.IdleTimeout, err = time.ParseDuration(v); err != nil || c.IdleTimeout <= 0 {
+			return c, fmt.Errorf("CANDOUR_IDLE_TIMEOUT: %q is not a positive duration such as 30m", v)
+		}
+	}
+	if v := getenv("CANDOUR_ARGON_TIME"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || n == 0 {
+			return c, fmt.Errorf("CANDOUR_ARGON_TIME: %q is not a positive whole number", v)
+		}
+		c.ArgonTime = uint32(n)
+	}
+	if v := getenv("CANDOUR_ARGON_MEMORY_KIB"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || n < 8 {
+			return c, fmt.Errorf("CANDOUR_ARGON_MEMORY_KIB: %q is not a whole number of at least 8", v)
+		}
+		c.ArgonMemoryKiB = uint32(n)
+	}
+	if v := getenv("CANDOUR_SESSION_KEY"); v != "" {
+		if c.SessionKey, err = base64.StdEncoding.DecodeString(v); err != nil || len(c.SessionKey) < 32 {
+			return c, fmt.Errorf("CANDOUR_SESSION_KEY: must be base64 of at least 32 random bytes")
+		}
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	return c, c.Validate()
+}
+
+// Validate names the variable at fault.
+func (c Config) Validate() error {
+	switch c.Env {
+	case Development, Production:
+	default:
+		return fmt.Errorf("CANDOUR_ENV: %q must be development or production", c.Env)
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("CANDOUR_BASE_URL: %q must be an absolute http(s) URL", c.BaseURL)
+	}
+	if c.Env == Production {
+		if len(c.SessionKey) == 0 {
+			return fmt.Errorf("CANDOUR_SESSION_KEY: required in production")
+		}
+		if c.MongoURI == "" && !c.AllowEmbedded {
+			return fmt.Errorf("MONGODB_URI: required in production (or set CANDOUR_ALLOW_EMBEDDED=true)")
+		}
+		if !strings.HasPrefix(c.BaseURL, "https://") {
+			return fmt.Errorf("CANDOUR_BASE_URL: must be https in production")
+		}
+	}
+	return nil
+}
+
+// Production reports whether the portal runs for real (secure cookies, JSON logs).
+func (c Config) Production() bool { return c.Env == Production }
+
+func boolVar(getenv func(string) string, name string, def bool) (bool, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s: %q must be true or false", name, v)
+	}
+	return b, nil
+}

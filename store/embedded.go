@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// embedded is FerretDB with its SQLite backend, running in this process and
+// listening on a Unix socket in a private (0700) directory: it has no
+// authentication, so nothing else on the machine may reach it.
+type embedded struct {
+	uri    string
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+	tmp    string // socket directory to remove on stop, when made under the temporary directory
+}
+
+func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embedded, error) {
+	if dataDir == "" {
+		return nil, fmt.Errorf("store: embedded server needs a data directory (CANDOUR_DATA_DIR)")
+	}
+	dbDir := filepath.Join(dataDir, "db")
+	if err := os.MkdirAll(dbDir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create %s: %w", dbDir, err)
+	}
+	sockDir, tmp, err := socketDir(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	sock := filepath.Join(sockDir, "ferretdb.sock")
+	_ = os.Remove(sock) // left behind by a crash
+
+	abs, err := filepath.Abs(dbDir)
+	if err != nil {
+		return nil, err
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{Unix: sock},
+		Handler:   "sqlite",
+		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/"}).String(),
+		Logger:    slog.New(&quietHandler{next: log.Handler()}),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: start embedded server: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e := &embedded{cancel: cancel, done: make(chan struct{})}
+	if tmp {
+		e.tmp = sockDir
+	}
+	go func() {
+		defer close(e.done)
+		_ = f.Run(runCtx)
+	}()
+	e.uri = "mongodb://" + url.PathEscape(sock) + "/"
+	return e, nil
+}
+
+// socketDir makes a private directory for the socket under the data dir, or
+// under the system temporary directory when that path would be too long for a
+// Unix socket (108 bytes on Linux).
+func socketDir(dataDir string) (dir string, tmp bool, err error) {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return "", false, err
+	}
+	dir = filepath.Join(abs, "run")
+	if len(dir)+len("/ferretdb.sock") >= 100 {
+		dir, err = os.MkdirTemp("", "candour-") // MkdirTemp makes it 0700
+		return dir, true, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", false, fmt.Errorf("store: create %s: %w", dir, err)
+	}
+	return dir, false, os.Chmod(dir, 0o700)
+}
+
+func (e *embedded) stop() {
+	e.once.Do(func() {
+		e.cancel()
+		<-e.done
+		if e.tmp != "" {
+			_ = os.RemoveAll(e.tmp)
+		}
+	})
+}
+
+// quietHandler passes the embedded server's logs at INFO and above, and
+// demotes its multi-line "Response header/message" warnings to DEBUG: they
+// contain document contents.
+type quietHandler struct{ next slog.Handler }
+
+func (h *quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelInfo && h.next.Enabled(ctx, l)
+}
+
+func (h *quietHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelWarn && (strings.Contains(r.Message, "Response header") || strings.Contains(r.Message, "Response message")) {
+		return nil // would be DEBUG; never shown at INFO
+	}
+	if r.Level < slog.LevelInfo {
+		return nil
+	}
+	r.AddAttrs(slog.String("component", "ferretdb"))
+	return h.next.Handle(ctx, r)
+}
+
+func (h *quietHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return &quietHandler{next: h.next.WithAttrs(a)}
+}
+
+func (h *quietHandler) WithGroup(n string) slog.Handler {
+	return &quietHandler{next: h.next.WithGroup(n)}
+}

@@ -1,0 +1,14 @@
+package store
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// TamperAuditForTest edits an audit event in place, as an attacker with
+// database access might, so tests can prove the chain notices.
+func (s *Store) TamperAuditForTest(ctx context.Context, seq int64) error {
+	_, err := s.c("audit").UpdateOne(ctx, bson.D{{Key: "_id", Value: seq}}, bson.D{{Key: "$set", Value: bson.D{{Key: "detail", Value: "nothing to see"}}}})
+	return err
+}

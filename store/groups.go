@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Group kinds.
+const (
+	GroupIAG   = "iag"   // Independent Advisory Group
+	GroupRAP   = "rap"   // Police Race Action Plan Group
+	GroupPanel = "panel" // scrutiny panel (stop and search, BWV, use of force)
+)
+
+// GroupKinds lists the kinds in the order pages show them.
+var GroupKinds = []string{GroupIAG, GroupRAP, GroupPanel}
+
+// GroupKindLabel names a kind for people.
+func GroupKindLabel(k string) string {
+	switch k {
+	case GroupIAG:
+		return "Independent Advisory Group"
+	case GroupRAP:
+		return "Race Action Plan Group"
+	case GroupPanel:
+		return "Scrutiny panel"
+	}
+	return k
+}
+
+// Group is an IAG, the Race Action Plan Group or a scrutiny panel.
+type Group struct {
+	ID          string    `bson:"_id"`
+	Name        string    `bson:"name"`
+	Kind        string    `bson:"kind"`
+	Description string    `bson:"description"`
+	CreatedAt   time.Time `bson:"createdAt"`
+}
+
+// Vetting levels for community members (Non-Police Personnel Vetting).
+var VettingLevels = []string{"none", "NPPV1", "NPPV2", "NPPV3"}
+
+// VettingRank orders levels: a visit needing NPPV2 admits NPPV2 and NPPV3.
+func VettingRank(level string) int {
+	for i, l := range VettingLevels {
+		if l == level {
+			return i
+		}
+	}
+	return -1
+}
+
+// Membership puts a user in a group. Its id is groupId/userId, so a person
+// is in a group at most once.
+type Membership struct {
+	ID             string    `bson:"_id"`
+	GroupID        string    `bson:"groupId"`
+	UserID         string    `bson:"userId"`
+	Chair          bool      `bson:"chair"`
+	VettingLevel   string    `bson:"vettingLevel"`
+	VettingExpires time.Time `bson:"vettingExpires,omitempty"`
+	JoinedAt       time.Time `bson:"joinedAt"`
+}
+
+// VettingLapsed reports whether vetting has expired at now.
+func (m *Membership) VettingLapsed(now time.Time) bool {
+	return !m.VettingExpires.IsZero() && !now.Before(m.VettingExpires)
+}
+
+func membershipID(groupID, userID string) string { return groupID + "/" + userID }
+
+// CreateGroup inserts a group. Returns ErrDuplicate if the name is taken.
+func (s *Store) CreateGroup(ctx context.Context, g *Group) error {
+	if g.ID == "" {
+		g.ID = NewID()
+	}
+	g.CreatedAt = s.now().UTC()
+	if _, err := s.c("groups").InsertOne(ctx, g); err != nil {
+		if isDuplicate(err) {
+			return ErrDuplicate
+		}
+		return fmt.Errorf("store: create group: %w", err)
+	}
+	return nil
+}
+
+// UpdateGroup changes a group's name, kind and description. Returns
+// ErrNotFound or ErrDuplicate.
+func (s *Store) UpdateGroup(ctx context.Context, g *Group) error {
+	res, err := s.c("groups").UpdateOne(ctx, bson.D{{Key: "_id", Value: g.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "name", Value: g.Name}, {Key: "kind", Value: g.Kind}, {Key: "description", Value: g.Description},
+	}}})
+	if isDuplicate(err) {
+		return ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("store: update group: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Group returns one group. Returns ErrNotFound.
+func (s *Store) Group(ctx context.Context, id string) (*Group, error) {
+	var g Group
+	if err := s.c("groups").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&g); err != nil {
+		return nil, fmt.Errorf("store: group %s: %w", id, notFound(err))
+	}
+	return &g, nil
+}
+
+// Groups returns every group by name (a force has tens, not thousands).
+func (s *Store) Groups(ctx context.Context) ([]Group, error) {
+	cur, err := s.c("groups").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("store: groups: %w", err)
+	}
+	var gs []Group
+	if err := cur.All(ctx, &gs); err != nil {
+		return nil, fmt.Errorf("store: groups: %w", err)
+	}
+	return gs, nil
+}
+
+// PutMembership adds a user to a group or changes their membership.
+func (s *Store) PutMembership(ctx context.Context, m *Membership) error {
+	m.ID = membershipID(m.GroupID, m.UserID)
+	if m.JoinedAt.IsZero() {
+		m.JoinedAt = s.now().UTC()
+	}
+	_, err := s.c("memberships").ReplaceOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, m, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store: put membership: %w", err)
+	}
+	return nil
+}
+
+// Membership returns one membership. Returns ErrNotFound.
+func (s *Store) Membership(ctx context.Context, groupID, userID string) (*Membership, error) {
+	var m Membership
+	err := s.c("memberships").FindOne(ctx, bson.D{{Key: "_id", Value: membershipID(groupID, userID)}}).Decode(&m)
+	if err != nil {
+		return nil, fmt.Errorf("store: membership: %w", notFound(err))
+	}
+	return &m, nil
+}
+
+// RemoveMembership takes a user out of a group. Returns ErrNotFound.
+func (s *Store) RemoveMembership(ctx context.Context, groupID, userID string) error {
+	res, err := s.c("memberships").DeleteOne(ctx, bson.D{{Key: "_id", Value: membershipID(groupID, userID)}})
+	if err != nil {
+		return fmt.Errorf("store: remove membership: %w", err)
+	}
+	if res.DeletedCount == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// GroupMembers returns a group's memberships.
+func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]Membership, error) {
+	return s.memberships(ctx, bson.D{{Key: "groupId", Value: groupID}})
+}
+
+// UserMemberships returns the groups a user belongs to.
+func (s *Store) UserMemberships(ctx context.Context, userID string) ([]Membership, error) {
+	return s.memberships(ctx, bson.D{{Key: "userId", Value: userID}})
+}
+
+func (s *Store) memberships(ctx context.Context, filter bson.D) ([]Membership, error) {
+	cur, err := s.c("memberships").Find(ctx, filter)
+	if err != nil {
+		return nil, fmt.Errorf("store: memberships: %w", err)
+	}
+	var ms []Membership
+	if err := cur.All(ctx, &ms); err != nil {
+		return nil, fmt.Errorf("store: memberships: %w", err)
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].JoinedAt.Before(ms[j].JoinedAt) })
+	return ms, nil
+}
+
+// Partner organisation kinds.
+var PartnerKinds = []string{"charity", "local authority", "health", "education", "housing", "other"}
+
+// Partner is an organisation whose workers may refer concerns to the CCU.
+type Partner struct {
+	ID        string    `bson:"_id"`
+	Name      string    `bson:"name"`
+	NameLower string    `bson:"nameLower"`
+	Kind      string    `bson:"kind"`
+	Email     string    `bson:"email"` // the organisation's contact address
+	CreatedAt time.Time `bson:"createdAt"`
+}
+
+// CreatePartner inserts an organisation. Returns ErrDuplicate if the name is taken.
+func (s *Store) CreatePartner(ctx context.Context, p *Partner) error {
+	if p.ID == "" {
+		p.ID = NewID()
+	}
+	p.NameLower = strings.ToLower(p.Name)
+	p.CreatedAt = s.now().UTC()
+	if _, err := s.c("partners").InsertOne(ctx, p); err != nil {
+		if isDuplicate(err) {
+			return ErrDuplicate
+		}
+		return fmt.Errorf("store: create partner: %w", err)
+	}
+	return nil
+}
+
+// Partner returns one organisation. Returns ErrNotFound.
+func (s *Store) Partner(ctx context.Context, id string) (*Partner, error) {
+	var p Partner
+	if err := s.c("partners").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p); err != nil {
+		return nil, fmt.Errorf("store: partner %s: %w", id, notFound(err))
+	}
+	return &p, nil
+}
+
+// Partners returns every organisation by name.
+func (s *Store) Partners(ctx context.Context) ([]Partner, error) {
+	cur, err := s.c("partners").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "nameLower", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("store: partners: %w", err)
+	}
+	var ps []Partner
+	if err := cur.All(ctx, &ps); err != nil {
+		return nil, fmt.Errorf("store: partners: %w", err)
+	}
+	return ps, nil
+}

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+type index struct {
+	coll   string
+	name   string
+	keys   bson.D
+	unique bool
+	sparse bool
+}
+
+// indexes lists every index by name. Only single, compound, multikey and
+// unique (sparse when the field is optional) kinds: the embedded server
+// supports no others.
+var indexes = []index{
+	{coll: "users", name: "email_unique", keys: bson.D{{Key: "email", Value: 1}}, unique: true},
+	{coll: "users", name: "role_name", keys: bson.D{{Key: "role", Value: 1}, {Key: "nameLower", Value: 1}}},
+	{coll: "users", name: "name", keys: bson.D{{Key: "nameLower", Value: 1}}},
+	{coll: "sessions", name: "user", keys: bson.D{{Key: "userId", Value: 1}}},
+	{coll: "sessions", name: "expires", keys: bson.D{{Key: "expiresAt", Value: 1}}},
+	{coll: "groups", name: "name_unique", keys: bson.D{{Key: "name", Value: 1}}, unique: true},
+	{coll: "memberships", name: "group", keys: bson.D{{Key: "groupId", Value: 1}}},
+	{coll: "memberships", name: "user", keys: bson.D{{Key: "userId", Value: 1}}},
+	{coll: "partners", name: "name_unique", keys: bson.D{{Key: "nameLower", Value: 1}}, unique: true},
+	{coll: "audit", name: "action", keys: bson.D{{Key: "action", Value: 1}, {Key: "_id", Value: -1}}},
+	{coll: "audit", name: "day", keys: bson.D{{Key: "day", Value: 1}, {Key: "_id", Value: -1}}},
+	{coll: "audit", name: "target", keys: bson.D{{Key: "target", Value: 1}, {Key: "_id", Value: -1}}},
+	{coll: "outbox", name: "due", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttempt", Value: 1}}},
+	{coll: "outbox", name: "created", keys: bson.D{{Key: "createdAt", Value: -1}}},
+}
+
+// EnsureIndexes creates the named indexes; it is idempotent and runs at start-up.
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	for _, ix := range indexes {
+		o := options.Index().SetName(ix.name)
+		if ix.unique {
+			o.SetUnique(true)
+		}
+		if ix.sparse {
+			o.SetSparse(true)
+		}
+		_, err := s.c(ix.coll).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys, Options: o})
+		if err != nil {
+			return fmt.Errorf("store: ensure index %s.%s: %w", ix.coll, ix.name, err)
+		}
+	}
+	return nil
+}
+
+// A migration changes stored data once; applied ones are recorded in the
+// migrations collection by number. Append only; never renumber.
+type migration struct {
+	n    int
+	name string
+	run  func(ctx context.Context, s *Store) error
+}
+
+var migrations = []migration{
+	{n: 1, name: "initial schema", run: func(context.Context, *Store) error { return nil }},
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	for _, m := range migrations {
+		err := s.c("migrations").FindOne(ctx, bson.D{{Key: "_id", Value: m.n}}).Err()
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("store: migrations: %w", err)
+		}
+		if err := m.run(ctx, s); err != nil {
+			return fmt.Errorf("store: migration %d (%s): %w", m.n, m.name, err)
+		}
+		_, err = s.c("migrations").InsertOne(ctx, bson.D{{Key: "_id", Value: m.n}, {Key: "name", Value: m.name}, {Key: "appliedAt", Value: time.Now().UTC()}})
+		if err != nil && !isDuplicate(err) {
+			return fmt.Errorf("store: record migration %d: %w", m.n, err)
+		}
+	}
+	return nil
+}

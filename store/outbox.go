@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Mail statuses.
+const (
+	MailPending = "pending"
+	MailSent    = "sent"
+	MailFailed  = "failed" // gave up after MaxMailAttempts
+)
+
+// MaxMailAttempts is how often the worker tries before giving up.
+const MaxMailAttempts = 8
+
+// Mail is a message in the outbox. Handlers only ever queue mail; a worker
+// sends it, so a slow or failing mail server never slows a page.
+type Mail struct {
+	ID          string    `bson:"_id"`
+	To          string    `bson:"to"`
+	Subject     string    `bson:"subject"`
+	Body        string    `bson:"body"`
+	Status      string    `bson:"status"`
+	Attempts    int       `bson:"attempts"`
+	LastError   string    `bson:"lastError,omitempty"`
+	CreatedAt   time.Time `bson:"createdAt"`
+	NextAttempt time.Time `bson:"nextAttempt"`
+	SentAt      time.Time `bson:"sentAt,omitempty"`
+}
+
+// QueueMail puts a message in the outbox.
+func (s *Store) QueueMail(ctx context.Context, to, subject, body string) error {
+	now := s.now().UTC()
+	m := Mail{ID: NewID(), To: to, Subject: subject, Body: body, Status: MailPending, CreatedAt: now, NextAttempt: now}
+	if _, err := s.c("outbox").InsertOne(ctx, m); err != nil {
+		return fmt.Errorf("store: queue mail: %w", err)
+	}
+	return nil
+}
+
+// DueMail returns up to limit pending messages whose next attempt is due.
+func (s *Store) DueMail(ctx context.Context, limit int) ([]Mail, error) {
+	cur, err := s.c("outbox").Find(ctx,
+		bson.D{{Key: "status", Value: MailPending}, {Key: "nextAttempt", Value: bson.D{{Key: "$lte", Value: s.now().UTC()}}}},
+		options.Find().SetSort(bson.D{{Key: "nextAttempt", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("store: due mail: %w", err)
+	}
+	var ms []Mail
+	if err := cur.All(ctx, &ms); err != nil {
+		return nil, fmt.Errorf("store: due mail: %w", err)
+	}
+	return ms, nil
+}
+
+// MarkMailSent records a delivery.
+func (s *Store) MarkMailSent(ctx context.Context, id string) error {
+	_, err := s.c("outbox").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "status", Value: MailSent}, {Key: "sentAt", Value: s.now().UTC()}}},
+		{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}},
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark mail sent: %w", err)
+	}
+	return nil
+}
+
+// MarkMailFailed records a failed attempt and schedules the next one with
+// exponential back-off (1, 2, 4 ... minutes), giving up after MaxMailAttempts.
+func (s *Store) MarkMailFailed(ctx context.Context, m Mail, cause error) error {
+	attempts := m.Attempts + 1
+	status := MailPending
+	if attempts >= MaxMailAttempts {
+		status = MailFailed
+	}
+	next := s.now().UTC().Add(time.Minute << min(attempts-1, 10))
+	_, err := s.c("outbox").UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "status", Value: status}, {Key: "attempts", Value: attempts},
+		{Key: "lastError", Value: cause.Error()}, {Key: "nextAttempt", Value: next},
+	}}})
+	if err != nil {
+		return fmt.Errorf("store: mark mail failed: %w", err)
+	}
+	return nil
+}
+
+// RecentMail returns the newest messages (for /dev/mail in development).
+func (s *Store) RecentMail(ctx context.Context, limit int) ([]Mail, error) {
+	cur, err := s.c("outbox").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("store: recent mail: %w", err)
+	}
+	var ms []Mail
+	if err := cur.All(ctx, &ms); err != nil {
+		return nil, fmt.Errorf("store: recent mail: %w", err)
+	}
+	return ms, nil
+}
+
+// CountPendingMail is the outbox queue depth (a metric).
+func (s *Store) CountPendingMail(ctx context.Context) (int64, error) {
+	n, err := s.c("outbox").CountDocuments(ctx, bson.D{{Key: "status", Value: MailPending}})
+	if err != nil {
+		return 0, fmt.Errorf("store: count mail: %w", err)
+	}
+	return n, nil
+}
+
+// Lease is a background job's right to run, so that several instances never
+// run one job at the same time.
+type Lease struct {
+	ID     string    `bson:"_id"` // the job's name
+	Holder string    `bson:"holder"`
+	Until  time.Time `bson:"until"`
+}
+
+// AcquireLease takes or renews the lease on job for holder until now+d.
+// It reports false when another holder's lease is still live.
+func (s *Store) AcquireLease(ctx context.Context, job, holder string, d time.Duration) (bool, error) {
+	now := s.now().UTC()
+	res, err := s.c("leases").UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: job}, {Key: "$or", Value: bson.A{
+			bson.D{{Key: "holder", Value: holder}},
+			bson.D{{Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
+		}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: holder}, {Key: "until", Value: now.Add(d)}}}})
+	if err != nil {
+		return false, fmt.Errorf("store: lease %s: %w", job, err)
+	}
+	if res.MatchedCount == 1 {
+		return true, nil
+	}
+	_, err = s.c("leases").InsertOne(ctx, Lease{ID: job, Holder: holder, Until: now.Add(d)})
+	if isDuplicate(err) {
+		return false, nil // someone else holds it
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: lease %s: %w", job, err)
+	}
+	return true, nil
+}

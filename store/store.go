@@ -1,0 +1,141 @@
+// Package store is everything that talks to MongoDB: opening the database
+// (a MongoDB replica set from MONGODB_URI, or the embedded FerretDB server),
+// indexes, migrations, and one file per collection with its domain types.
+//
+// It keeps to the subset of MongoDB that behaves the same on MongoDB and on
+// the embedded server (see DESIGN.md, "Store rules"), and it never imports the
+// web framework: handlers call its methods and branch on its sentinel errors.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+)
+
+// Sentinel errors. Handlers branch on them with errors.Is.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrConflict  = errors.New("conflict")
+	ErrDuplicate = errors.New("already exists")
+	ErrExpired   = errors.New("expired")
+)
+
+// Options says which database to open.
+type Options struct {
+	URI      string // MongoDB connection string; empty starts the embedded server
+	Database string
+	DataDir  string // where the embedded server keeps its files
+	Logger   *slog.Logger
+}
+
+// Store is the open database.
+type Store struct {
+	client   *mongo.Client
+	db       *mongo.Database
+	embedded *embedded
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// Open connects to MongoDB (or starts the embedded server), pings it and
+// ensures indexes and migrations.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Database == "" {
+		o.Database = "candour"
+	}
+	s := &Store{log: o.Logger, now: time.Now}
+	copts := options.Client().SetAppName("candour").SetTimeout(30 * time.Second)
+	if o.URI == "" {
+		e, err := startEmbedded(ctx, o.DataDir, o.Logger)
+		if err != nil {
+			return nil, err
+		}
+		s.embedded = e
+		// More than one connection loses concurrent updates of one document
+		// on the embedded server (measured): serialise through one.
+		copts.ApplyURI(e.uri).SetMaxPoolSize(1)
+	} else {
+		copts.ApplyURI(o.URI).
+			SetWriteConcern(writeconcern.Majority()).
+			SetRetryWrites(true).
+			SetReadPreference(readpref.Primary())
+	}
+	client, err := mongo.Connect(copts)
+	if err != nil {
+		s.stopEmbedded()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	s.client = client
+	s.db = client.Database(o.Database)
+	if err := s.Ping(ctx); err != nil {
+		s.Close(context.Background())
+		return nil, err
+	}
+	if err := s.EnsureIndexes(ctx); err != nil {
+		s.Close(context.Background())
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+// Embedded reports whether the store runs on the in-process server.
+func (s *Store) Embedded() bool { return s.embedded != nil }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.client.Ping(ctx, readpref.Primary()); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close disconnects and stops the embedded server.
+func (s *Store) Close(ctx context.Context) error {
+	var err error
+	if s.client != nil {
+		err = s.client.Disconnect(ctx)
+	}
+	s.stopEmbedded()
+	return err
+}
+
+func (s *Store) stopEmbedded() {
+	if s.embedded != nil {
+		s.embedded.stop()
+	}
+}
+
+// SetClock replaces the store's clock; tests use it to move time.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Store) c(name string) *mongo.Collection { return s.db.Collection(name) }
+
+// isDuplicate reports a unique-index violation on either server. The embedded
+// server does not map SQLite's error to a duplicate-key error for updates.
+func isDuplicate(err error) bool {
+	return err != nil && (mongo.IsDuplicateKeyError(err) || strings.Contains(err.Error(), "UNIQUE constraint failed"))
+}
+
+// notFound maps the driver's "no documents" to ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,131 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"candour/store"
+	"candour/store/storetest"
+)
+
+func TestUsersLockOut(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+
+	u := &store.User{Email: " Ann@Example.org ", Name: "Ann", Role: store.RoleMember}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateUser(ctx, &store.User{Email: "ann@example.org", Name: "Ann 2", Role: store.RoleMember}); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("duplicate email: err=%v, want ErrDuplicate", err)
+	}
+	got, err := s.UserByEmail(ctx, "ANN@example.org")
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("UserByEmail = %v, %v", got, err)
+	}
+	for i := 1; i <= 4; i++ {
+		until, err := s.RecordFailedSignIn(ctx, u.ID)
+		if err != nil || !until.IsZero() {
+			t.Fatalf("failure %d: locked until %v, err %v", i, until, err)
+		}
+	}
+	until, err := s.RecordFailedSignIn(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := until, now.Add(15*time.Minute); !got.Equal(want) {
+		t.Fatalf("first lock until %v, want %v", got, want)
+	}
+	// After the lock, five more failures lock for twice as long.
+	now = now.Add(20 * time.Minute)
+	for i := 0; i < 5; i++ {
+		until, err = s.RecordFailedSignIn(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := until, now.Add(30*time.Minute); !got.Equal(want) {
+		t.Fatalf("second lock until %v, want %v", got, want)
+	}
+	// Failures spread beyond the window never lock.
+	v := &store.User{Email: "bob@example.org", Name: "Bob", Role: store.RoleMember}
+	_ = s.CreateUser(ctx, v)
+	for i := 0; i < 10; i++ {
+		now = now.Add(4 * time.Minute)
+		if until, _ := s.RecordFailedSignIn(ctx, v.ID); !until.IsZero() && i < 4 {
+			t.Fatalf("locked after %d spread failures", i+1)
+		}
+	}
+}
+
+func TestTokenSingleUseUnderConcurrency(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	secret, err := s.CreateToken(ctx, store.TokenInvitation, "u1", "admin", store.InvitationLife)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.UseToken(ctx, store.TokenInvitation, secret); err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("token used %d times, want 1", wins)
+	}
+	if _, err := s.UseToken(ctx, store.TokenPasswordReset, "nonsense"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown token: err=%v", err)
+	}
+	later := time.Now().Add(8 * 24 * time.Hour)
+	secret2, _ := s.CreateToken(ctx, store.TokenInvitation, "u2", "admin", store.InvitationLife)
+	s.SetClock(func() time.Time { return later })
+	if _, err := s.UseToken(ctx, store.TokenInvitation, secret2); !errors.Is(err, store.ErrExpired) {
+		t.Fatalf("8-day-old invitation: err=%v, want ErrExpired", err)
+	}
+}
+
+func TestAuditChainDetectsTampering(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Audit(ctx, store.AuditEvent{Actor: "a@example.org", Action: store.AuditSignIn, Detail: string(rune('a' + i))}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	brk, n, err := s.VerifyAudit(ctx)
+	if err != nil || brk != nil || n != 20 {
+		t.Fatalf("VerifyAudit = %+v, %d, %v; want intact chain of 20", brk, n, err)
+	}
+	evs, more, err := s.ListAudit(ctx, store.AuditFilter{})
+	if err != nil || more || len(evs) != 20 || evs[0].Seq != 20 {
+		t.Fatalf("ListAudit: %d events, more=%v, err=%v", len(evs), more, err)
+	}
+	if err := s.TamperAuditForTest(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	brk, _, err = s.VerifyAudit(ctx)
+	if err != nil || brk == nil || brk.Seq != 7 {
+		t.Fatalf("after editing event 7: break=%+v err=%v, want break at 7", brk, err)
+	}
+}

@@ -1,0 +1,372 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Role is what an account may do; the server's policy table maps roles to actions.
+type Role string
+
+// The roles. A chair is a member who chairs at least one group.
+const (
+	RoleAdmin       Role = "admin"       // runs the portal: people, groups, audit
+	RoleCoordinator Role = "coordinator" // force engagement staff
+	RoleCCU         Role = "ccu"         // Counter Corruption Unit
+	RoleMember      Role = "member"      // member of one or more groups
+	RoleChair       Role = "chair"       // member who chairs a group
+	RolePartner     Role = "partner"     // works for a partner organisation
+)
+
+// Roles lists every role, in the order pages show them.
+var Roles = []Role{RoleAdmin, RoleCoordinator, RoleCCU, RoleChair, RoleMember, RolePartner}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Label is the role's name for people.
+func (r Role) Label() string {
+	switch r {
+	case RoleAdmin:
+		return "Administrator"
+	case RoleCoordinator:
+		return "Engagement coordinator"
+	case RoleCCU:
+		return "Counter Corruption Unit"
+	case RoleChair:
+		return "Group chair"
+	case RoleMember:
+		return "Group member"
+	case RolePartner:
+		return "Partner organisation worker"
+	}
+	return string(r)
+}
+
+// NeedsTwoFactor reports whether accounts with this role must use TOTP.
+func (r Role) NeedsTwoFactor() bool { return r == RoleAdmin || r == RoleCCU }
+
+// Staff reports whether the role is force staff (shorter idle timeout applies to them).
+func (r Role) Staff() bool { return r == RoleAdmin || r == RoleCoordinator || r == RoleCCU }
+
+// Account statuses.
+const (
+	StatusInvited  = "invited"  // has not set a password yet
+	StatusActive   = "active"   // can sign in
+	StatusDisabled = "disabled" // cannot sign in
+)
+
+// User is an account.
+type User struct {
+	ID           string    `bson:"_id"`
+	Email        string    `bson:"email"` // lower case, unique
+	Name         string    `bson:"name"`
+	NameLower    string    `bson:"nameLower"` // for $regex search
+	Role         Role      `bson:"role"`
+	Status       string    `bson:"status"`
+	PartnerID    string    `bson:"partnerId,omitempty"`
+	PasswordHash string    `bson:"passwordHash,omitempty"`
+	TOTPSecret   string    `bson:"totpSecret,omitempty"` // set while enrolling, kept once confirmed
+	TOTPEnabled  bool      `bson:"totpEnabled"`
+	TOTPLastStep int64     `bson:"totpLastStep,omitempty"` // last accepted time step: a code works once
+	CreatedAt    time.Time `bson:"createdAt"`
+	UpdatedAt    time.Time `bson:"updatedAt"`
+
+	// Lock-out: failures counted in a 15-minute window; each lock lasts
+	// twice as long as the previous one.
+	FailedCount     int       `bson:"failedCount"`
+	FailWindowStart time.Time `bson:"failWindowStart,omitempty"`
+	LockedUntil     time.Time `bson:"lockedUntil,omitempty"`
+	LockCount       int       `bson:"lockCount"`
+}
+
+// Locked reports whether the account is locked at now.
+func (u *User) Locked(now time.Time) bool { return now.Before(u.LockedUntil) }
+
+// CanSignIn reports whether the account may sign in with a password.
+func (u *User) CanSignIn() bool { return u.Status == StatusActive && u.PasswordHash != "" }
+
+// NewID returns a fresh document id.
+func NewID() string { return bson.NewObjectID().Hex() }
+
+// NormaliseEmail lower-cases and trims an address so that look-ups match.
+func NormaliseEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+// CreateUser inserts u, filling ID and times. Returns ErrDuplicate if the email is taken.
+func (s *Store) CreateUser(ctx context.Context, u *User) error {
+	now := s.now().UTC()
+	if u.ID == "" {
+		u.ID = NewID()
+	}
+	u.Email = NormaliseEmail(u.Email)
+	u.NameLower = strings.ToLower(u.Name)
+	u.CreatedAt, u.UpdatedAt = now, now
+	if u.Status == "" {
+		u.Status = StatusInvited
+	}
+	if _, err := s.c("users").InsertOne(ctx, u); err != nil {
+		if isDuplicate(err) {
+			return ErrDuplicate
+		}
+		return fmt.Errorf("store: create user: %w", err)
+	}
+	return nil
+}
+
+// User returns the account with id. Returns ErrNotFound if there is none.
+func (s *Store) User(ctx context.Context, id string) (*User, error) {
+	var u User
+	if err := s.c("users").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u); err != nil {
+		return nil, fmt.Errorf("store: user %s: %w", id, notFound(err))
+	}
+	return &u, nil
+}
+
+// UserByEmail returns the account with this address. Returns ErrNotFound if there is none.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+	var u User
+	err := s.c("users").FindOne(ctx, bson.D{{Key: "email", Value: NormaliseEmail(email)}}).Decode(&u)
+	if err != nil {
+		return nil, fmt.Errorf("store: user by email: %w", notFound(err))
+	}
+	return &u, nil
+}
+
+// UserFilter narrows ListUsers.
+type UserFilter struct {
+	Role   Role
+	Search string // part of a name or email
+	Page   int    // from 1
+}
+
+// PageSize is the length of every paginated list.
+const PageSize = 50
+
+// ListUsers returns a page of accounts, by name, and whether there are more.
+func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]User, bool, error) {
+	filter := bson.D{}
+	if f.Role != "" {
+		filter = append(filter, bson.E{Key: "role", Value: f.Role})
+	}
+	if q := strings.ToLower(strings.TrimSpace(f.Search)); q != "" {
+		re := bson.Regex{Pattern: regexQuote(q)}
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "nameLower", Value: re}},
+			bson.D{{Key: "email", Value: re}},
+		}})
+	}
+	var users []User
+	more, err := s.page(ctx, "users", filter, bson.D{{Key: "nameLower", Value: 1}, {Key: "_id", Value: 1}}, f.Page, &users)
+	return users, more, err
+}
+
+// UsersByID returns the accounts with these ids, in no particular order.
+func (s *Store) UsersByID(ctx context.Context, ids []string) (map[string]User, error) {
+	out := make(map[string]User, len(ids))
+	// One _id look-up each: the embedded server only avoids a scan for {_id: value}.
+	for _, id := range ids {
+		if _, ok := out[id]; ok {
+			continue
+		}
+		u, err := s.User(ctx, id)
+		if err != nil {
+			continue
+		}
+		out[id] = *u
+	}
+	return out, nil
+}
+
+// page runs a paginated find and reports whether another page follows.
+func (s *Store) page(ctx context.Context, coll string, filter, sort bson.D, page int, out any) (bool, error) {
+	if page < 1 {
+		page = 1
+	}
+	opts := options.Find().SetSort(sort).SetSkip(int64((page - 1) * PageSize)).SetLimit(PageSize + 1)
+	cur, err := s.c(coll).Find(ctx, filter, opts)
+	if err != nil {
+		return false, fmt.Errorf("store: list %s: %w", coll, err)
+	}
+	var raw []bson.Raw
+	if err := cur.All(ctx, &raw); err != nil {
+		return false, fmt.Errorf("store: list %s: %w", coll, err)
+	}
+	more := len(raw) > PageSize
+	if more {
+		raw = raw[:PageSize]
+	}
+	return more, decodeAll(raw, out)
+}
+
+// UserUpdate is what an admin may change on an account.
+type UserUpdate struct {
+	Name      string
+	Role      Role
+	Status    string
+	PartnerID string
+}
+
+// UpdateUser changes an account's name, role, status and organisation and
+// returns the account as it was before. Returns ErrNotFound.
+func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (*User, error) {
+	set := bson.D{
+		{Key: "name", Value: up.Name},
+		{Key: "nameLower", Value: strings.ToLower(up.Name)},
+		{Key: "role", Value: up.Role},
+		{Key: "status", Value: up.Status},
+		{Key: "partnerId", Value: up.PartnerID},
+		{Key: "updatedAt", Value: s.now().UTC()},
+	}
+	var before User
+	err := s.c("users").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}).Decode(&before)
+	if err != nil {
+		return nil, fmt.Errorf("store: update user %s: %w", id, notFound(err))
+	}
+	return &before, nil
+}
+
+// SetRole changes only the account's role.
+func (s *Store) SetRole(ctx context.Context, id string, r Role) error {
+	return s.setUser(ctx, id, bson.D{{Key: "role", Value: r}})
+}
+
+// SetPassword stores a new password hash, activates an invited account and
+// clears any lock.
+func (s *Store) SetPassword(ctx context.Context, id, hash string) error {
+	return s.setUser(ctx, id, bson.D{
+		{Key: "passwordHash", Value: hash},
+		{Key: "status", Value: StatusActive},
+		{Key: "failedCount", Value: 0},
+		{Key: "lockedUntil", Value: time.Time{}},
+	})
+}
+
+// SetTOTPSecret stores a secret being enrolled (not yet enabled).
+func (s *Store) SetTOTPSecret(ctx context.Context, id, secret string) error {
+	return s.setUser(ctx, id, bson.D{{Key: "totpSecret", Value: secret}, {Key: "totpEnabled", Value: false}})
+}
+
+// EnableTOTP marks enrolment done.
+func (s *Store) EnableTOTP(ctx context.Context, id string) error {
+	return s.setUser(ctx, id, bson.D{{Key: "totpEnabled", Value: true}})
+}
+
+// UseTOTPStep records that the code for time step was used, so it cannot be
+// replayed. Returns ErrConflict if that step (or a later one) was already used.
+func (s *Store) UseTOTPStep(ctx context.Context, id string, step int64) error {
+	res, err := s.c("users").UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "$or", Value: bson.A{
+			bson.D{{Key: "totpLastStep", Value: bson.D{{Key: "$exists", Value: false}}}},
+			bson.D{{Key: "totpLastStep", Value: bson.D{{Key: "$lt", Value: step}}}},
+		}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "totpLastStep", Value: step}}}})
+	if err != nil {
+		return fmt.Errorf("store: use totp step: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrConflict
+	}
+	return nil
+}
+
+func (s *Store) setUser(ctx context.Context, id string, set bson.D) error {
+	set = append(set, bson.E{Key: "updatedAt", Value: s.now().UTC()})
+	res, err := s.c("users").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
+	if err != nil {
+		return fmt.Errorf("store: update user %s: %w", id, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("store: update user %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// Lock-out rules.
+const (
+	MaxFailures = 5
+	FailWindow  = 15 * time.Minute
+	FirstLock   = 15 * time.Minute
+	MaxLock     = 24 * time.Hour
+)
+
+// lockDuration grows with each lock: 15 min, 30 min, 1 h ... capped at a day.
+func lockDuration(previousLocks int) time.Duration {
+	d := FirstLock
+	for i := 0; i < previousLocks && d < MaxLock; i++ {
+		d *= 2
+	}
+	return min(d, MaxLock)
+}
+
+// RecordFailedSignIn counts a wrong password. It returns the lock's end when
+// this failure locked the account (zero otherwise).
+func (s *Store) RecordFailedSignIn(ctx context.Context, id string) (time.Time, error) {
+	now := s.now().UTC()
+	users := s.c("users")
+	var u User
+	// Within the window: count one more.
+	err := users.FindOneAndUpdate(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "failWindowStart", Value: bson.D{{Key: "$gt", Value: now.Add(-FailWindow)}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "failedCount", Value: 1}}}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&u)
+	if err == mongo.ErrNoDocuments {
+		// No open window: this failure starts one.
+		err = users.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "failedCount", Value: 1}, {Key: "failWindowStart", Value: now}}}},
+			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&u)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: record failed sign-in %s: %w", id, notFound(err))
+	}
+	if u.FailedCount < MaxFailures {
+		return time.Time{}, nil
+	}
+	until := now.Add(lockDuration(u.LockCount))
+	// Only the failure that reaches the limit locks; the counter starts again.
+	res, err := users.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "failedCount", Value: bson.D{{Key: "$gte", Value: MaxFailures}}}},
+		bson.D{
+			{Key: "$set", Value: bson.D{{Key: "lockedUntil", Value: until}, {Key: "failedCount", Value: 0}, {Key: "failWindowStart", Value: time.Time{}}}},
+			{Key: "$inc", Value: bson.D{{Key: "lockCount", Value: 1}}},
+		})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: lock user %s: %w", id, err)
+	}
+	if res.ModifiedCount == 0 {
+		return time.Time{}, nil
+	}
+	return until, nil
+}
+
+// RecordSignIn clears the failure count after a successful sign-in. The lock
+// count is kept, so the next lock lasts longer, until a day passes without one.
+func (s *Store) RecordSignIn(ctx context.Context, id string) error {
+	set := bson.D{{Key: "failedCount", Value: 0}, {Key: "failWindowStart", Value: time.Time{}}}
+	return s.setUser(ctx, id, set)
+}
+
+// CountUsers counts accounts (all of them when role is empty).
+func (s *Store) CountUsers(ctx context.Context, role Role) (int64, error) {
+	filter := bson.D{}
+	if role != "" {
+		filter = bson.D{{Key: "role", Value: role}}
+	}
+	n, err := s.c("users").CountDocuments(ctx, filter)
+	if err != nil {
+		return 0, fmt.Errorf("store: count users: %w", err)
+	}
+	return n, nil
+}
