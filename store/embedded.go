@@ -104,8 +104,9 @@ func (h *quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *quietHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level == slog.LevelWarn && (strings.Contains(r.Message, "Response header") || strings.Contains(r.Message, "Response message")) {
-		return nil // would be DEBUG; never shown at INFO
+	if strings.Contains(r.Message, "Response header") || strings.Contains(r.Message, "Response message") ||
+		strings.HasPrefix(r.Message, "Connection ") {
+		return nil // demoted to DEBUG, which is never shown: they hold document contents or are per-connection noise
 	}
 	if r.Level < slog.LevelInfo {
 		return nil

@@ -44,6 +44,7 @@ type Store struct {
 	embedded *embedded
 	log      *slog.Logger
 	now      func() time.Time
+	ops      *opLatency
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
@@ -55,8 +56,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Database == "" {
 		o.Database = "candour"
 	}
-	s := &Store{log: o.Logger, now: time.Now}
-	copts := options.Client().SetAppName("candour").SetTimeout(30 * time.Second)
+	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency()}
+	copts := options.Client().SetAppName("candour").SetMonitor(s.ops.monitor())
 	if o.URI == "" {
 		e, err := startEmbedded(ctx, o.DataDir, o.Logger)
 		if err != nil {
@@ -139,3 +140,6 @@ func notFound(err error) error {
 	}
 	return err
 }
+
+// Now is the store's clock (the real time, except in tests).
+func (s *Store) Now() time.Time { return s.now() }

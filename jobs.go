@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"candour/config"
+	"candour/store"
+)
+
+// startJobs runs the background jobs in this process. Each takes a lease
+// before it works, so several instances behind a load balancer never run
+// the same job at once.
+func startJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store.Store, log *slog.Logger) {
+	holder, _ := os.Hostname()
+	holder += "/" + store.NewID()
+	every(ctx, wg, log, db, holder, "session-cleanup", 10*time.Minute, func(ctx context.Context) error {
+		n, err := db.DeleteExpiredSessions(ctx)
+		if n > 0 {
+			log.Info("expired sessions deleted", "count", n)
+		}
+		return err
+	})
+	startMailJob(ctx, wg, cfg, db, log, holder)
+}
+
+// every runs fn now and then every interval while this instance holds the
+// job's lease, until ctx ends.
+func every(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, fn func(context.Context) error) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			ok, err := db.AcquireLease(ctx, job, holder, 2*interval)
+			if err != nil && ctx.Err() == nil {
+				log.Error("job lease", "job", job, "err", err)
+			}
+			if ok {
+				if err := fn(ctx); err != nil && ctx.Err() == nil {
+					log.Error("job failed", "job", job, "err", err)
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}

@@ -1,0 +1,73 @@
+// Command candour is the community engagement and scrutiny portal. main only
+// wires: it parses the command line, loads configuration, opens the store and
+// runs the command. See run for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	var ue usageError
+	switch {
+	case err == nil:
+	case errors.As(err, &ue):
+		fmt.Fprintln(os.Stderr, "candour:", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "candour:", err)
+		os.Exit(1)
+	}
+}
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const usage = `Usage: candour [command]
+
+Commands:
+  serve                 run the portal (the default)
+  user add              create an account from the shell (the first admin)
+  seed demo             fill the store with a believable demo force
+  help                  show this help
+
+Configuration comes from CANDOUR_* environment variables and MONGODB_URI;
+see README.md. Run "candour COMMAND --help" for a command's flags.
+`
+
+// run is the whole program, so that tests can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		args = []string{"serve"}
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "user":
+		if len(args) < 2 || args[1] != "add" {
+			return usageError{"unknown user command: try \"candour user add --help\""}
+		}
+		return userAdd(ctx, args[2:], getenv, stdin, stdout, stderr)
+	case "seed":
+		if len(args) < 2 || args[1] != "demo" {
+			return usageError{"unknown seed command: try \"candour seed demo\""}
+		}
+		return seedDemo(ctx, args[2:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return usageError{fmt.Sprintf("unknown command %q: run \"candour help\"", args[0])}
+	}
+}

@@ -1,0 +1,125 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+	"github.com/go-playground/validator/v10"
+)
+
+// formErrors are the messages shown in the GOV.UK error summary and next
+// to each field. Keys are the form's field names, so the summary links to
+// the inputs by id.
+type formErrors struct {
+	Items []fieldError
+}
+
+type fieldError struct {
+	Field   string
+	Message string
+}
+
+// Add records a message for field (the first message per field wins).
+func (e *formErrors) Add(field, message string) {
+	if e.For(field) == "" {
+		e.Items = append(e.Items, fieldError{Field: field, Message: message})
+	}
+}
+
+// For returns the message for field, or "".
+func (e *formErrors) For(field string) string {
+	if e == nil {
+		return ""
+	}
+	for _, it := range e.Items {
+		if it.Field == field {
+			return it.Message
+		}
+	}
+	return ""
+}
+
+// Any reports whether there is at least one error.
+func (e *formErrors) Any() bool { return e != nil && len(e.Items) > 0 }
+
+// messager is implemented by every form: it maps "field.tag" (or "field") to
+// a plain-English message written for the person filling in the form.
+type messager interface {
+	messages() map[string]string
+}
+
+var useFormNames sync.Once
+
+// errTooLarge is returned by bind when the body is over the limit.
+var errTooLarge = errors.New("request body too large")
+
+// bind parses and validates a form into dst. It returns errTooLarge for an
+// oversized body, or the form's errors (empty when valid).
+func (s *Server) bind(c *gin.Context, dst messager) (*formErrors, error) {
+	useFormNames.Do(func() {
+		if v, ok := binding.Validator.Engine().(*validator.Validate); ok {
+			v.RegisterTagNameFunc(func(f reflect.StructField) string {
+				name, _, _ := strings.Cut(f.Tag.Get("form"), ",")
+				return name
+			})
+		}
+	})
+	if err := c.Request.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errTooLarge
+		}
+	}
+	for k, vs := range c.Request.PostForm {
+		if strings.Contains(k, "password") {
+			continue // spaces in passwords are deliberate
+		}
+		for i := range vs {
+			vs[i] = strings.TrimSpace(vs[i])
+		}
+	}
+	errs := &formErrors{}
+	err := c.ShouldBindWith(dst, binding.Form)
+	if err == nil {
+		return errs, nil
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, errTooLarge
+	}
+	msgs := dst.messages()
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		// A value that does not fit its type (a word where a number goes).
+		errs.Add("form", "Check your answers: something you entered is not in the right format")
+		return errs, nil
+	}
+	for _, fe := range verrs {
+		msg := msgs[fe.Field()+"."+fe.Tag()]
+		if msg == "" {
+			msg = msgs[fe.Field()]
+		}
+		if msg == "" {
+			msg = "Check this answer"
+		}
+		errs.Add(fe.Field(), msg)
+	}
+	return errs, nil
+}
+
+// tooLarge answers 413 with a styled page.
+func (s *Server) tooLarge(c *gin.Context) {
+	s.errorPage(c, http.StatusRequestEntityTooLarge, "What you sent is too large", "Make your answer shorter and try again. Nothing has been saved.")
+}
+
+// invalid re-renders a form page with status 422 and the error summary,
+// keeping what the person typed.
+func (s *Server) invalid(c *gin.Context, name string, p *Page, errs *formErrors) {
+	p.Errors = errs
+	s.render(c, http.StatusUnprocessableEntity, name, p)
+}

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// task is one thing a person should do next, shown on their home page.
+type task struct {
+	Text, Href, Link string
+}
+
+type homeGroup struct {
+	Group      store.Group
+	Membership store.Membership
+	Lapsing    bool // vetting expires within 60 days
+	Lapsed     bool
+}
+
+type homeData struct {
+	Tasks  []task
+	Groups []homeGroup
+}
+
+// home says what needs doing next for the signed-in person. For now that is
+// account tasks (two-factor, vetting renewal); later capabilities add theirs.
+func (s *Server) home(c *gin.Context) {
+	u := currentUser(c)
+	ctx := c.Request.Context()
+	var d homeData
+	if !u.TOTPEnabled {
+		d.Tasks = append(d.Tasks, task{Text: "Protect your account with two-factor authentication.", Href: "/account/two-factor", Link: "Set up two-factor authentication"})
+	}
+	ms, err := s.store.UserMemberships(ctx, u.ID)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	now := time.Now()
+	for _, m := range ms {
+		g, err := s.store.Group(ctx, m.GroupID)
+		if err != nil {
+			continue // group removed
+		}
+		hg := homeGroup{Group: *g, Membership: m, Lapsed: m.VettingLapsed(now),
+			Lapsing: !m.VettingExpires.IsZero() && m.VettingExpires.Sub(now) < 60*24*time.Hour}
+		if hg.Lapsed {
+			d.Tasks = append(d.Tasks, task{Text: "Your vetting for " + g.Name + " has expired. Contact your engagement coordinator to renew it."})
+		} else if hg.Lapsing {
+			d.Tasks = append(d.Tasks, task{Text: "Your vetting for " + g.Name + " expires on " + m.VettingExpires.In(london).Format("2 January 2006") + ". Contact your engagement coordinator to renew it."})
+		}
+		d.Groups = append(d.Groups, hg)
+	}
+	s.render(c, http.StatusOK, "home", &Page{Title: "Home", Data: d})
+}

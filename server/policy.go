@@ -1,0 +1,70 @@
+package server
+
+import "candour/store"
+
+// Who may do what. Every route names one action; this table is the only
+// place that decides which roles may use it. Row-level rules (a chair only
+// manages their own group; a partner sees only their organisation's
+// referrals) are checked in the handler after this gate.
+//
+// public: anyone, signed in or not.
+// signedIn: every role.
+const (
+	public   = "*public"
+	signedIn = "*signed-in"
+)
+
+var (
+	staff      = []store.Role{store.RoleAdmin, store.RoleCoordinator}
+	adminOnly  = []store.Role{store.RoleAdmin}
+	partnerAdm = []store.Role{store.RoleAdmin, store.RoleCCU}
+)
+
+var policy = map[string][]store.Role{
+	// Public pages and sign-in.
+	"landing":          {public},
+	"accessibility":    {public},
+	"privacy":          {public},
+	"health":           {public},
+	"metrics":          {public},
+	"signin":           {public},
+	"signin.twofactor": {public}, // needs the password step first (checked in the handler)
+	"password.reset":   {public},
+	"invitation":       {public},
+	"devmail":          {public}, // registered only in development
+
+	// Every signed-in person.
+	"home":             {signedIn},
+	"account":          {signedIn},
+	"signout":          {signedIn},
+	"signout.all":      {signedIn},
+	"password.change":  {signedIn},
+	"twofactor.enrol":  {signedIn},
+
+	// Administration.
+	"people.list":   adminOnly,
+	"people.invite": adminOnly,
+	"people.edit":   adminOnly,
+	"groups.list":   staff,
+	"groups.edit":   staff,
+	"members.edit":  staff,
+	"partners.list": partnerAdm,
+	"partners.edit": partnerAdm,
+	"audit.list":    adminOnly,
+}
+
+// isPublic reports whether anyone may use action.
+func isPublic(action string) bool {
+	rs := policy[action]
+	return len(rs) == 1 && rs[0] == public
+}
+
+// allowed reports whether role may use action. Unknown actions are denied.
+func allowed(role store.Role, action string) bool {
+	for _, r := range policy[action] {
+		if r == public || r == signedIn || r == role {
+			return true
+		}
+	}
+	return false
+}

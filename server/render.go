@@ -1,0 +1,246 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// Page is what every template gets: the frame's data plus the view's own.
+type Page struct {
+	Title     string // the page's <h1> and the first part of <title>
+	ForceName string
+	User      *store.User // nil when signed out
+	CSRF      string
+	Flash     string
+	Path      string
+	Nav       []navItem
+	Form      any         // the values a person typed, kept on error
+	Errors    *formErrors // nil or empty when the form is fine
+	Data      any         // the view's own data
+	Dev       bool
+	NoIndex   bool
+}
+
+type navItem struct {
+	Href, Label string
+	Active      bool
+}
+
+// templateSet holds one parsed template per page, each with the layout and
+// every partial. Start-up fails if any page does not parse.
+type templateSet map[string]*template.Template
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(london).Format("2 January 2006")
+	},
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(london).Format("2 January 2006 at 3:04pm")
+	},
+	"isodate": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(london).Format(time.DateOnly)
+	},
+	"roleLabel":     func(r store.Role) string { return r.Label() },
+	"groupKind":     store.GroupKindLabel,
+	"errorFor":      func(e *formErrors, field string) string { return e.For(field) },
+	"hasErrors":     func(e *formErrors) bool { return e.Any() },
+	"eq":            func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+	"add":           func(a, b int) int { return a + b },
+	"join":          strings.Join,
+	"upper":         strings.ToUpper,
+	"statusTag":     statusTag,
+	"queryPage":     queryPage,
+	"input":         input,
+	"vettingLapsed": func(m store.Membership) bool { return m.VettingLapsed(time.Now()) },
+}
+
+// london is the force's time zone: all dates are shown in UK time.
+var london = func() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
+
+// statusTag picks the GOV.UK tag colour for a status word.
+func statusTag(status string) string {
+	switch status {
+	case store.StatusActive, "verified", "ok", "sent":
+		return "govuk-tag--green"
+	case store.StatusInvited, "pending":
+		return "govuk-tag--blue"
+	case store.StatusDisabled, "failed", "broken":
+		return "govuk-tag--red"
+	}
+	return "govuk-tag--grey"
+}
+
+// queryPage builds a link to another page of a list, keeping the filters.
+func queryPage(q map[string]string, page int) template.URL {
+	var b strings.Builder
+	b.WriteString("?")
+	for k, v := range q {
+		if v != "" && k != "page" {
+			b.WriteString(template.URLQueryEscaper(k) + "=" + template.URLQueryEscaper(v) + "&")
+		}
+	}
+	fmt.Fprintf(&b, "page=%d", page)
+	return template.URL(b.String())
+}
+
+func parseTemplates(fsys fs.FS) (templateSet, error) {
+	shared, err := template.New("").Funcs(funcs).ParseFS(fsys, "layouts/*.html", "partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	pages, err := fs.Glob(fsys, "pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	set := templateSet{}
+	for _, p := range pages {
+		t, err := shared.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if t, err = t.ParseFS(fsys, p); err != nil {
+			return nil, fmt.Errorf("templates: %s: %w", p, err)
+		}
+		set[strings.TrimSuffix(path.Base(p), ".html")] = t
+	}
+	return set, nil
+}
+
+// render executes a page into a buffer and only then writes the status and
+// body, so a failing template never sends half a page.
+func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
+	t, ok := s.templates[name]
+	if !ok {
+		s.serverError(c, fmt.Errorf("render: no template %q", name))
+		return
+	}
+	s.fillPage(c, p)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
+		s.serverError(c, fmt.Errorf("render %s: %w", name, err))
+		return
+	}
+	if err := s.saveSession(c); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// fillPage sets the frame's fields every page needs.
+func (s *Server) fillPage(c *gin.Context, p *Page) {
+	p.ForceName = s.cfg.ForceName
+	p.Path = c.Request.URL.Path
+	p.Dev = !s.cfg.Production()
+	if u := currentUser(c); u != nil {
+		p.User = u
+		p.Nav = navFor(u, p.Path)
+	}
+	if sess := s.session(c); sess != nil {
+		p.CSRF = s.csrfToken(c)
+		if f, ok := sess.Values[keyFlash].(string); ok && f != "" {
+			p.Flash = f
+			delete(sess.Values, keyFlash)
+			markSessionDirty(c)
+		}
+	}
+	if p.Errors == nil {
+		p.Errors = &formErrors{}
+	}
+}
+
+// navFor lists the header links a person's role uses.
+func navFor(u *store.User, current string) []navItem {
+	items := []navItem{{Href: "/home", Label: "Home"}}
+	for _, n := range []struct {
+		href, label, action string
+	}{
+		{"/admin/people", "People", "people.list"},
+		{"/admin/groups", "Groups", "groups.list"},
+		{"/admin/partners", "Partner organisations", "partners.list"},
+		{"/admin/audit", "Audit log", "audit.list"},
+	} {
+		if allowed(u.Role, n.action) {
+			items = append(items, navItem{Href: n.href, Label: n.label})
+		}
+	}
+	items = append(items, navItem{Href: "/account", Label: "Your account"})
+	for i := range items {
+		items[i].Active = current == items[i].Href || strings.HasPrefix(current, items[i].Href+"/")
+	}
+	return items
+}
+
+// errorPage renders a styled error page with status; used for 403, 404,
+// 410, 413 and 500 alike.
+func (s *Server) errorPage(c *gin.Context, status int, title, message string) {
+	p := &Page{Title: title, Data: message, NoIndex: true}
+	t := s.templates["error"]
+	s.fillPage(c, p)
+	var buf bytes.Buffer
+	if t == nil || t.ExecuteTemplate(&buf, "base", p) != nil {
+		c.Data(status, "text/plain; charset=utf-8", []byte(title+"\n"))
+		c.Abort()
+		return
+	}
+	_ = s.saveSession(c)
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Abort()
+}
+
+func (s *Server) notFound(c *gin.Context) {
+	s.errorPage(c, http.StatusNotFound, "Page not found", "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address.")
+}
+
+func (s *Server) forbidden(c *gin.Context) {
+	s.errorPage(c, http.StatusForbidden, "You cannot see this page", "Your account does not give you access to this page. If you think it should, contact your engagement coordinator.")
+}
+
+// serverError logs the error with its stack once and shows a styled 500.
+func (s *Server) serverError(c *gin.Context, err error) {
+	s.log.ErrorContext(c.Request.Context(), "server error", "err", err, "route", c.FullPath(), "stack", string(debug.Stack()))
+	s.errorPage(c, http.StatusInternalServerError, "Sorry, there is a problem with the service", "Try again later. What you entered has not been saved.")
+}
+
+// redirect answers a POST with 303 See Other, after saving the session.
+func (s *Server) redirect(c *gin.Context, to string) {
+	if err := s.saveSession(c); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, to)
+}
+
+// flash leaves a message for the next page the person sees.
+func (s *Server) flash(c *gin.Context, msg string) {
+	if sess := s.session(c); sess != nil {
+		sess.Values[keyFlash] = msg
+		markSessionDirty(c)
+	}
+}

@@ -1,0 +1,95 @@
+package server
+
+import (
+	"io/fs"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Route is one registered route and the policy action that guards it.
+type Route struct {
+	Method, Path, Action string
+}
+
+// routes is the whole site map. Each line names the action the policy
+// table (policy.go) decides on; nothing else decides who may use a route.
+func (s *Server) routes(r *gin.Engine, static fs.FS) {
+	r.StaticFS("/static", http.FS(static))
+
+	// Operations (no session).
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	s.routeTable = append(s.routeTable,
+		Route{"GET", "/healthz", "health"}, Route{"GET", "/readyz", "health"}, Route{"GET", "/metrics", "metrics"})
+
+	g := r.Group("/", s.loadSession, s.checkCSRF)
+	h := func(method, path, action string, handlers ...gin.HandlerFunc) {
+		if _, ok := policy[action]; !ok {
+			panic("routes: no policy for action " + action)
+		}
+		s.routeTable = append(s.routeTable, Route{method, path, action})
+		g.Handle(method, path, append([]gin.HandlerFunc{s.authorize(action)}, handlers...)...)
+	}
+
+	// Public information.
+	h("GET", "/", "landing", s.landing)
+	h("GET", "/accessibility", "accessibility", s.accessibility)
+	h("GET", "/privacy", "privacy", s.privacy)
+
+	// Signing in (anyone).
+	h("GET", "/sign-in", "signin", s.signInForm)
+	h("POST", "/sign-in", "signin", s.limit(s.signInLimiter), s.signIn)
+	h("GET", "/sign-in/two-factor", "signin.twofactor", s.twoFactorForm)
+	h("POST", "/sign-in/two-factor", "signin.twofactor", s.limit(s.signInLimiter), s.twoFactor)
+	h("GET", "/sign-in/two-factor/set-up", "signin.twofactor", s.twoFactorSetupForm)
+	h("POST", "/sign-in/two-factor/set-up", "signin.twofactor", s.limit(s.signInLimiter), s.twoFactorSetup)
+	h("GET", "/sign-in/two-factor/qr.png", "signin.twofactor", s.twoFactorQR)
+	h("GET", "/password-reset", "password.reset", s.passwordResetRequestForm)
+	h("POST", "/password-reset", "password.reset", s.limit(s.signInLimiter), s.passwordResetRequest)
+	h("GET", "/password-reset/:token", "password.reset", s.passwordResetForm)
+	h("POST", "/password-reset/:token", "password.reset", s.passwordReset)
+	h("GET", "/invitation/:token", "invitation", s.invitationForm)
+	h("POST", "/invitation/:token", "invitation", s.invitationAccept)
+
+	// Every signed-in person.
+	h("GET", "/home", "home", s.home)
+	h("POST", "/sign-out", "signout", s.signOut)
+	h("GET", "/account", "account", s.account)
+	h("POST", "/account/password", "password.change", s.passwordChange)
+	h("POST", "/account/sign-out-everywhere", "signout.all", s.signOutEverywhere)
+	h("GET", "/account/two-factor", "twofactor.enrol", s.accountTwoFactorForm)
+	h("POST", "/account/two-factor", "twofactor.enrol", s.accountTwoFactor)
+
+	// Administration: people (admin), groups and memberships (admin and
+	// coordinators), partner organisations (admin and CCU), audit (admin).
+	h("GET", "/admin/people", "people.list", s.peopleList)
+	h("GET", "/admin/people/new", "people.invite", s.personInviteForm)
+	h("POST", "/admin/people/new", "people.invite", s.personInvite)
+	h("GET", "/admin/people/:id", "people.edit", s.personShow)
+	h("POST", "/admin/people/:id", "people.edit", s.personSave)
+	h("POST", "/admin/people/:id/invitation", "people.invite", s.personReinvite)
+	h("GET", "/admin/groups", "groups.list", s.groupList)
+	h("GET", "/admin/groups/new", "groups.edit", s.groupNewForm)
+	h("POST", "/admin/groups/new", "groups.edit", s.groupCreate)
+	h("GET", "/admin/groups/:id", "groups.list", s.groupShow)
+	h("POST", "/admin/groups/:id", "groups.edit", s.groupSave)
+	h("POST", "/admin/groups/:id/members", "members.edit", s.memberSave)
+	h("POST", "/admin/groups/:id/members/:userId/remove", "members.edit", s.memberRemove)
+	h("GET", "/admin/partners", "partners.list", s.partnerList)
+	h("POST", "/admin/partners", "partners.edit", s.partnerCreate)
+	h("GET", "/admin/partners/:id", "partners.list", s.partnerShow)
+	h("GET", "/admin/audit", "audit.list", s.auditList)
+
+	if !s.cfg.Production() {
+		h("GET", "/dev/mail", "devmail", s.devMail)
+	}
+
+	r.NoRoute(s.loadSession, s.notFound)
+	r.NoMethod(s.loadSession, s.notFound)
+}
+
+// Routes lists every registered route with its action (for the
+// route-by-role test and the docs).
+func (s *Server) Routes() []Route { return s.routeTable }

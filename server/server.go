@@ -1,0 +1,139 @@
+// Package server is Candour's web portal: Gin routes, middleware, handlers
+// and page rendering. It calls the store's methods and never builds database
+// queries itself; who may use each route is decided in policy.go alone.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/config"
+	"candour/static"
+	"candour/store"
+	"candour/templates"
+)
+
+// Server is the portal.
+type Server struct {
+	cfg           config.Config
+	store         *store.Store
+	log           *slog.Logger
+	templates     templateSet
+	sessions      *sessionStore
+	hasher        passwordHasher
+	metrics       *metrics
+	signInLimiter *rateLimiter
+	engine        *gin.Engine
+	routeTable    []Route
+}
+
+// Options are the server's tunables that are not configuration proper.
+type Options struct {
+	// SignInsPerMinute limits sign-in and reset attempts per client address
+	// (default 20). The benchmark raises it.
+	SignInsPerMinute int
+}
+
+// New builds the portal. It fails if a template does not parse.
+func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte, opts Options) (*Server, error) {
+	tmpl, err := parseTemplates(templates.FS)
+	if err != nil {
+		return nil, err
+	}
+	if opts.SignInsPerMinute == 0 {
+		opts.SignInsPerMinute = 20
+	}
+	s := &Server{
+		cfg:           cfg,
+		store:         db,
+		log:           slog.New(requestIDHandler{log.Handler()}),
+		templates:     tmpl,
+		hasher:        passwordHasher{time: cfg.ArgonTime, memory: cfg.ArgonMemoryKiB, threads: 2},
+		metrics:       newMetrics(db),
+		signInLimiter: newRateLimiter(opts.SignInsPerMinute, time.Minute),
+	}
+	s.sessions = newSessionStore(db, sessionKey, cfg.Production(), s.idleTimeout)
+
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = false
+	r.RedirectTrailingSlash = true
+	if err := r.SetTrustedProxies(nil); err != nil { // behind a proxy, set CANDOUR_TRUSTED_PROXIES (not yet needed)
+		return nil, err
+	}
+	r.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.limitBody)
+	staticFS, err := fs.Sub(static.FS, ".")
+	if err != nil {
+		return nil, err
+	}
+	s.routes(r, staticFS)
+	s.engine = r
+	return s, nil
+}
+
+// idleTimeout is how long a session lives without a request: the configured
+// timeout (30 minutes) for staff, CCU and partners, longer for volunteers who
+// may be writing up a visit on a phone.
+func (s *Server) idleTimeout(role string) time.Duration {
+	switch store.Role(role) {
+	case store.RoleMember, store.RoleChair:
+		return max(s.cfg.IdleTimeout, 2*time.Hour)
+	case "":
+		return 2 * time.Hour // signed out: only holds the CSRF token
+	}
+	return s.cfg.IdleTimeout
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Serve answers requests on l until ctx is cancelled, then stops accepting
+// and gives requests in flight 10 seconds to finish.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(l) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) healthz(c *gin.Context) { c.String(http.StatusOK, "ok\n") }
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready", "err", err)
+		c.String(http.StatusServiceUnavailable, "store unavailable\n")
+		return
+	}
+	c.String(http.StatusOK, "ready\n")
+}

@@ -1,0 +1,162 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
+
+	"candour/store"
+)
+
+const sessionCookie = "candour_session"
+
+// Session value keys. Values are strings only.
+const (
+	keyUserID     = "uid"
+	keyCSRF       = "csrf"
+	keyFlash      = "flash"
+	keyPending2FA = "pending2fa" // user id between password and code
+	keyRole       = "role"       // role at sign-in; a change signs the person out
+)
+
+// sessionStore is a gorilla/sessions Store that keeps session data in the
+// database and only a signed random id in the cookie, so that a session can
+// be revoked (sign out, sign out everywhere) and idles out on the server.
+type sessionStore struct {
+	db      *store.Store
+	codecs  []securecookie.Codec
+	secure  bool
+	idle    func(role string) time.Duration
+	options sessions.Options
+}
+
+var _ sessions.Store = (*sessionStore)(nil)
+
+func newSessionStore(db *store.Store, key []byte, secure bool, idle func(string) time.Duration) *sessionStore {
+	return &sessionStore{
+		db:     db,
+		codecs: securecookie.CodecsFromPairs(key),
+		secure: secure,
+		idle:   idle,
+		options: sessions.Options{
+			Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
+			MaxAge: 0, // a browser-session cookie; the server decides expiry
+		},
+	}
+}
+
+// Get returns the request's session, cached for the request.
+func (ss *sessionStore) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(ss, name)
+}
+
+// New loads the session named in the cookie, or starts an empty one.
+func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, error) {
+	sess := sessions.NewSession(ss, name)
+	opts := ss.options
+	sess.Options = &opts
+	sess.IsNew = true
+	c, err := r.Cookie(name)
+	if err != nil {
+		return sess, nil
+	}
+	var id string
+	if err := securecookie.DecodeMulti(name, c.Value, &id, ss.codecs...); err != nil {
+		return sess, nil // a forged or stale cookie is simply no session
+	}
+	doc, err := ss.db.Session(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return sess, nil
+	}
+	if err != nil {
+		return sess, err
+	}
+	sess.ID = id
+	sess.IsNew = false
+	for k, v := range doc.Values {
+		sess.Values[k] = v
+	}
+	sess.Values[lastSeenKey] = doc.LastSeen
+	return sess, nil
+}
+
+const lastSeenKey = "\x00lastSeen" // not stored; lets touch skip needless writes
+
+// Save writes the session and its cookie; MaxAge < 0 deletes both.
+func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
+	ctx := r.Context()
+	if sess.Options.MaxAge < 0 {
+		if sess.ID != "" {
+			if err := ss.db.DeleteSession(ctx, sess.ID); err != nil {
+				return err
+			}
+		}
+		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
+		return nil
+	}
+	isNew := sess.ID == ""
+	if isNew {
+		sess.ID = store.RandomSecret()
+	}
+	doc := ss.document(sess)
+	if err := ss.db.SaveSession(ctx, sess.ID, doc); err != nil {
+		return err
+	}
+	sess.Values[lastSeenKey] = doc.LastSeen
+	if !isNew {
+		return nil // the cookie already names this id
+	}
+	encoded, err := securecookie.EncodeMulti(sess.Name(), sess.ID, ss.codecs...)
+	if err != nil {
+		return fmt.Errorf("session: encode cookie: %w", err)
+	}
+	http.SetCookie(w, sessions.NewCookie(sess.Name(), encoded, sess.Options))
+	return nil
+}
+
+func (ss *sessionStore) document(sess *sessions.Session) *store.Session {
+	now := time.Now().UTC()
+	doc := &store.Session{Values: map[string]string{}, LastSeen: now}
+	for k, v := range sess.Values {
+		ks, ok1 := k.(string)
+		vs, ok2 := v.(string)
+		if ok1 && ok2 && ks != lastSeenKey {
+			doc.Values[ks] = vs
+		}
+	}
+	doc.UserID = doc.Values[keyUserID]
+	doc.ExpiresAt = now.Add(ss.idle(doc.Values[keyRole]))
+	return doc
+}
+
+// touch moves a signed-in session's idle expiry on, at most once a minute.
+func (ss *sessionStore) touch(ctx context.Context, sess *sessions.Session) error {
+	if sess.ID == "" {
+		return nil
+	}
+	last, _ := sess.Values[lastSeenKey].(time.Time)
+	now := time.Now().UTC()
+	if now.Sub(last) < time.Minute {
+		return nil
+	}
+	role, _ := sess.Values[keyRole].(string)
+	sess.Values[lastSeenKey] = now
+	return ss.db.TouchSession(ctx, sess.ID, now, now.Add(ss.idle(role)))
+}
+
+// rotate gives the session a new id (at sign-in), deleting the old document,
+// so that an id planted before sign-in is worthless after it.
+func (ss *sessionStore) rotate(ctx context.Context, sess *sessions.Session) error {
+	if sess.ID != "" {
+		if err := ss.db.DeleteSession(ctx, sess.ID); err != nil {
+			return err
+		}
+	}
+	sess.ID = ""
+	return nil
+}

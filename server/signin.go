@@ -1,0 +1,165 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+type signInForm struct {
+	Email    string `form:"email" binding:"required,email,max=254"`
+	Password string `form:"password" binding:"required,max=1000"`
+}
+
+func (signInForm) messages() map[string]string {
+	return map[string]string{
+		"email.required":    "Enter your email address",
+		"email.email":       "Enter an email address in the correct format, like name@example.com",
+		"email":             "Enter an email address in the correct format, like name@example.com",
+		"password.required": "Enter your password",
+		"password":          "Enter your password",
+	}
+}
+
+// msgSignInFailed never says which of the two was wrong, nor whether the
+// account is locked: any of those would tell an attacker something.
+const msgSignInFailed = "The email address or password is wrong"
+
+func (s *Server) signInForm(c *gin.Context) {
+	if currentUser(c) != nil {
+		c.Redirect(http.StatusSeeOther, "/home")
+		return
+	}
+	s.render(c, http.StatusOK, "signin", &Page{Title: "Sign in", Form: signInForm{}})
+}
+
+// signIn checks the password. Admin and CCU accounts then go to the
+// two-factor step; everyone else is signed in.
+func (s *Server) signIn(c *gin.Context) {
+	var f signInForm
+	errs, err := s.bind(c, &f)
+	if err != nil {
+		s.tooLarge(c)
+		return
+	}
+	f.Password = strings.TrimRight(f.Password, "\r\n")
+	page := &Page{Title: "Sign in", Form: signInForm{Email: f.Email}}
+	if errs.Any() {
+		s.invalid(c, "signin", page, errs)
+		return
+	}
+	ctx := c.Request.Context()
+	u, err := s.store.UserByEmail(ctx, f.Email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.serverError(c, err)
+		return
+	}
+	if u == nil || !u.CanSignIn() {
+		s.hasher.verify(dummyHash, f.Password) // same cost as a real check
+		s.audit(c, store.AuditEvent{Actor: store.NormaliseEmail(f.Email), Action: store.AuditSignInFailed, Detail: "unknown or inactive account"})
+		s.signInFailed(c, page)
+		return
+	}
+	now := s.store.Now()
+	if u.Locked(now) || !s.hasher.verify(u.PasswordHash, f.Password) {
+		s.recordFailure(c, u, u.Locked(now))
+		s.signInFailed(c, page)
+		return
+	}
+	if u.Role.NeedsTwoFactor() {
+		sess := s.session(c)
+		if err := s.sessions.rotate(ctx, sess); err != nil {
+			s.serverError(c, err)
+			return
+		}
+		sess.Values[keyPending2FA] = u.ID
+		delete(sess.Values, keyCSRF)
+		markSessionDirty(c)
+		if u.TOTPEnabled {
+			s.redirect(c, "/sign-in/two-factor")
+		} else {
+			s.redirect(c, "/sign-in/two-factor/set-up")
+		}
+		return
+	}
+	s.completeSignIn(c, u)
+}
+
+func (s *Server) signInFailed(c *gin.Context, page *Page) {
+	errs := &formErrors{}
+	errs.Add("email", msgSignInFailed)
+	s.invalid(c, "signin", page, errs)
+}
+
+// recordFailure counts a wrong password (or an attempt while locked) and
+// audits it, and the lock when this failure caused one.
+func (s *Server) recordFailure(c *gin.Context, u *store.User, wasLocked bool) {
+	ctx := c.Request.Context()
+	detail := "wrong password"
+	if wasLocked {
+		detail = "attempt while locked"
+	}
+	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID, Detail: detail})
+	if wasLocked {
+		return
+	}
+	until, err := s.store.RecordFailedSignIn(ctx, u.ID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "record failed sign-in", "err", err)
+		return
+	}
+	if !until.IsZero() {
+		s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditLockedOut, Target: "user:" + u.ID,
+			Detail: "locked until " + until.Format("2006-01-02 15:04 MST")})
+	}
+}
+
+// completeSignIn starts a fresh session for u: a new id (so an id planted
+// before sign-in is useless), a new CSRF token, and the role it was granted.
+func (s *Server) completeSignIn(c *gin.Context, u *store.User) {
+	ctx := c.Request.Context()
+	sess := s.session(c)
+	next, _ := sess.Values["next"].(string)
+	if err := s.sessions.rotate(ctx, sess); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	for k := range sess.Values {
+		delete(sess.Values, k)
+	}
+	sess.Values[keyUserID] = u.ID
+	sess.Values[keyRole] = string(u.Role)
+	markSessionDirty(c)
+	if err := s.store.RecordSignIn(ctx, u.ID); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignIn, Target: "user:" + u.ID})
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		next = "/home"
+	}
+	s.redirect(c, next)
+}
+
+// signOut ends this session on the server, so replaying its cookie gets
+// the sign-in page.
+func (s *Server) signOut(c *gin.Context) {
+	u := currentUser(c)
+	sess := s.session(c)
+	sess.Options.MaxAge = -1
+	markSessionDirty(c)
+	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignOut, Target: "user:" + u.ID})
+	s.redirect(c, "/sign-in?signed-out=1")
+}
+
+// audit records an event; a failure to audit is logged loudly but does not
+// undo what the person did.
+func (s *Server) audit(c *gin.Context, e store.AuditEvent) {
+	if err := s.store.Audit(c.Request.Context(), e); err != nil {
+		s.log.ErrorContext(c.Request.Context(), "audit failed", "err", err, "action", e.Action)
+	}
+}

@@ -1,0 +1,203 @@
+package server
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"errors"
+	"image/png"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"candour/store"
+)
+
+type codeForm struct {
+	Code string `form:"code" binding:"required,len=6,numeric"`
+}
+
+func (codeForm) messages() map[string]string {
+	return map[string]string{
+		"code.required": "Enter the 6-digit code from your authenticator app",
+		"code":          "Enter the code as 6 digits, like 123456",
+	}
+}
+
+var totpOpts = totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// checkTOTP returns the time step whose code matches, allowing one step of
+// clock drift either way, or -1.
+func checkTOTP(secret, code string, now time.Time) int64 {
+	for _, skew := range []int64{0, -1, 1} {
+		t := now.Add(time.Duration(skew) * 30 * time.Second)
+		want, err := totp.GenerateCodeCustom(secret, t, totpOpts)
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return t.Unix() / 30
+		}
+	}
+	return -1
+}
+
+// pendingUser is the account that passed the password step and now owes a
+// code. Without one, the two-factor pages send the person to sign in.
+func (s *Server) pendingUser(c *gin.Context) *store.User {
+	id, _ := s.session(c).Values[keyPending2FA].(string)
+	if id == "" {
+		return nil
+	}
+	u, err := s.store.User(c.Request.Context(), id)
+	if err != nil || !u.CanSignIn() {
+		return nil
+	}
+	return u
+}
+
+func (s *Server) twoFactorForm(c *gin.Context) {
+	u := s.pendingUser(c)
+	if u == nil || !u.TOTPEnabled {
+		c.Redirect(http.StatusSeeOther, "/sign-in")
+		return
+	}
+	s.render(c, http.StatusOK, "twofactor", &Page{Title: "Enter your security code", Form: codeForm{}})
+}
+
+// twoFactor checks the code of an enrolled account. A wrong code counts as
+// a failed sign-in (and can lock the account); a code works only once.
+func (s *Server) twoFactor(c *gin.Context) {
+	u := s.pendingUser(c)
+	if u == nil || !u.TOTPEnabled {
+		s.redirect(c, "/sign-in")
+		return
+	}
+	var f codeForm
+	errs, err := s.bind(c, &f)
+	if err != nil {
+		s.tooLarge(c)
+		return
+	}
+	page := &Page{Title: "Enter your security code", Form: codeForm{}}
+	if errs.Any() {
+		s.invalid(c, "twofactor", page, errs)
+		return
+	}
+	now := s.store.Now()
+	step := checkTOTP(u.TOTPSecret, f.Code, now)
+	if u.Locked(now) || step < 0 || s.store.UseTOTPStep(c.Request.Context(), u.ID, step) != nil {
+		s.recordFailure(c, u, u.Locked(now))
+		errs.Add("code", "The security code is wrong or has already been used. Wait for a new code and try again")
+		s.invalid(c, "twofactor", page, errs)
+		return
+	}
+	s.completeSignIn(c, u)
+}
+
+type twoFactorSetupData struct {
+	Secret string
+	QR     bool
+}
+
+// twoFactorSetupForm starts enrolment for an admin or CCU account at its
+// first sign-in: a new secret, shown as a QR code and as text.
+func (s *Server) twoFactorSetupForm(c *gin.Context) {
+	u := s.pendingUser(c)
+	if u == nil || u.TOTPEnabled {
+		c.Redirect(http.StatusSeeOther, "/sign-in")
+		return
+	}
+	secret, err := s.newTOTPSecret(c, u)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "twofactor_setup", &Page{Title: "Set up two-factor authentication", Form: codeForm{},
+		Data: twoFactorSetupData{Secret: secret, QR: true}})
+}
+
+func (s *Server) newTOTPSecret(c *gin.Context, u *store.User) (string, error) {
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Candour " + s.cfg.ForceName, AccountName: u.Email})
+	if err != nil {
+		return "", err
+	}
+	if err := s.store.SetTOTPSecret(c.Request.Context(), u.ID, key.Secret()); err != nil {
+		return "", err
+	}
+	return key.Secret(), nil
+}
+
+// twoFactorSetup confirms enrolment with a first code and signs the person in.
+func (s *Server) twoFactorSetup(c *gin.Context) {
+	u := s.pendingUser(c)
+	if u == nil || u.TOTPEnabled || u.TOTPSecret == "" {
+		s.redirect(c, "/sign-in")
+		return
+	}
+	if !s.confirmEnrolment(c, u, "twofactor_setup", "Set up two-factor authentication") {
+		return
+	}
+	s.completeSignIn(c, u)
+}
+
+// confirmEnrolment checks the first code against the pending secret and
+// enables two-factor. On a wrong code it re-renders the page and returns false.
+func (s *Server) confirmEnrolment(c *gin.Context, u *store.User, view, title string) bool {
+	var f codeForm
+	errs, err := s.bind(c, &f)
+	if err != nil {
+		s.tooLarge(c)
+		return false
+	}
+	page := &Page{Title: title, Form: codeForm{}, Data: twoFactorSetupData{Secret: u.TOTPSecret, QR: true}}
+	step := int64(-1)
+	if !errs.Any() {
+		step = checkTOTP(u.TOTPSecret, f.Code, s.store.Now())
+		if step < 0 {
+			errs.Add("code", "The security code is wrong. Check the time on your phone is right and try the new code")
+		}
+	}
+	if errs.Any() {
+		s.invalid(c, view, page, errs)
+		return false
+	}
+	ctx := c.Request.Context()
+	if err := errors.Join(s.store.UseTOTPStep(ctx, u.ID, step), s.store.EnableTOTP(ctx, u.ID)); err != nil {
+		s.serverError(c, err)
+		return false
+	}
+	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditTOTPEnrolled, Target: "user:" + u.ID})
+	return true
+}
+
+// twoFactorQR draws the pending secret as a QR code for authenticator apps.
+func (s *Server) twoFactorQR(c *gin.Context) {
+	u := s.pendingUser(c)
+	if u == nil {
+		u = currentUser(c)
+	}
+	if u == nil || u.TOTPSecret == "" || u.TOTPEnabled {
+		s.notFound(c)
+		return
+	}
+	issuer := "Candour " + s.cfg.ForceName
+	link := url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + issuer + ":" + u.Email,
+		RawQuery: url.Values{"secret": {u.TOTPSecret}, "issuer": {issuer}}.Encode()}
+	key, err := otp.NewKeyFromURL(link.String())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	img, err := key.Image(200, 200)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "image/png", buf.Bytes())
+}

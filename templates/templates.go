@@ -1,0 +1,11 @@
+// Package templates holds the portal's HTML templates: layouts/ (the page
+// frame), partials/ (GOV.UK components every page shares) and pages/ (one per
+// view). It only embeds files; the server parses them once at start-up.
+package templates
+
+import "embed"
+
+// FS holds every template.
+//
+//go:embed layouts partials pages
+var FS embed.FS
