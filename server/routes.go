@@ -61,6 +61,7 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	h("POST", "/account/sign-out-everywhere", "signout.all", s.signOutEverywhere)
 	h("GET", "/account/two-factor", "twofactor.enrol", s.accountTwoFactorForm)
 	h("POST", "/account/two-factor", "twofactor.enrol", s.accountTwoFactor)
+	h("GET", "/account/two-factor/qr.png", "twofactor.enrol", s.twoFactorQR)
 
 	// Administration: people (admin), groups and memberships (admin and
 	// coordinators), partner organisations (admin and CCU), audit (admin).
