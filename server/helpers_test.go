@@ -73,7 +73,10 @@ func (a *testApp) advance(d time.Duration) {
 
 type testWriter struct{ t *testing.T }
 
-func (w *testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // newUser creates an active account with testPassword. Admin and CCU
 // accounts get a TOTP secret, enabled, returned so tests can make codes.

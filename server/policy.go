@@ -34,12 +34,12 @@ var policy = map[string][]store.Role{
 	"devmail":          {public}, // registered only in development
 
 	// Every signed-in person.
-	"home":             {signedIn},
-	"account":          {signedIn},
-	"signout":          {signedIn},
-	"signout.all":      {signedIn},
-	"password.change":  {signedIn},
-	"twofactor.enrol":  {signedIn},
+	"home":            {signedIn},
+	"account":         {signedIn},
+	"signout":         {signedIn},
+	"signout.all":     {signedIn},
+	"password.change": {signedIn},
+	"twofactor.enrol": {signedIn},
 
 	// Administration.
 	"people.list":   adminOnly,
