@@ -108,10 +108,13 @@ func (s *Server) twoFactorSetupForm(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/sign-in")
 		return
 	}
-	secret, err := s.newTOTPSecret(c, u)
-	if err != nil {
-		s.serverError(c, err)
-		return
+	secret := u.TOTPSecret // a reload shows the same key, so a half-done enrolment still works
+	if secret == "" {
+		var err error
+		if secret, err = s.newTOTPSecret(c, u); err != nil {
+			s.serverError(c, err)
+			return
+		}
 	}
 	s.render(c, http.StatusOK, "twofactor_setup", &Page{Title: "Set up two-factor authentication", Form: codeForm{},
 		Data: twoFactorSetupData{Secret: secret, QR: true}})
