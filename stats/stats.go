@@ -1,0 +1,86 @@
+// Package stats holds the pure arithmetic behind every number Candour shows:
+// rates per 1,000, risk ratios with Wald intervals on the log scale,
+// Wilson score intervals for proportions, small-cell suppression, and the
+// mapping of police.uk and Census 2021 ethnicity labels onto the five
+// Census 2021 high-level groups. It does no I/O and knows nothing of the
+// store or the web; every function is table-tested against hand-computed
+// values.
+package stats
+
+import "math"
+
+// z95 is the standard normal quantile for a two-sided 95% interval.
+const z95 = 1.959963984540054
+
+// Rate is count per 1,000 of population; ok is false when population is 0.
+func Rate(count, population int64) (rate float64, ok bool) {
+	if population <= 0 {
+		return 0, false
+	}
+	return float64(count) * 1000 / float64(population), true
+}
+
+// Share is part/whole as a fraction; ok is false when whole is 0.
+func Share(part, whole int64) (float64, bool) {
+	if whole <= 0 {
+		return 0, false
+	}
+	return float64(part) / float64(whole), true
+}
+
+// Interval is an estimate with a 95% interval.
+type Interval struct {
+	Estimate, Low, High float64
+}
+
+// RiskRatio compares group 1 (a1 events in n1) with the reference group 0
+// (a0 in n0): RR = (a1/n1)/(a0/n0), with the Wald interval on the log scale
+// (R's epitools riskratio.wald): SE = sqrt(1/a1 - 1/n1 + 1/a0 - 1/n0),
+// exp(ln RR ± 1.96·SE).
+//
+// hasRatio is false when the ratio is undefined (no reference events or an
+// empty group); hasInterval is false when either event count is zero (the
+// log-scale interval does not exist).
+func RiskRatio(a1, n1, a0, n0 int64) (iv Interval, hasRatio, hasInterval bool) {
+	if n1 <= 0 || n0 <= 0 || a0 <= 0 || a1 < 0 || a1 > n1 || a0 > n0 {
+		return Interval{}, false, false
+	}
+	rr := (float64(a1) / float64(n1)) / (float64(a0) / float64(n0))
+	iv.Estimate = rr
+	if a1 == 0 {
+		return iv, true, false
+	}
+	se := math.Sqrt(1/float64(a1) - 1/float64(n1) + 1/float64(a0) - 1/float64(n0))
+	iv.Low = math.Exp(math.Log(rr) - z95*se)
+	iv.High = math.Exp(math.Log(rr) + z95*se)
+	return iv, true, true
+}
+
+// Wilson is the proportion k/n with its 95% Wilson score interval; ok is
+// false when n is 0.
+func Wilson(k, n int64) (Interval, bool) {
+	if n <= 0 || k < 0 || k > n {
+		return Interval{}, false
+	}
+	p := float64(k) / float64(n)
+	nf := float64(n)
+	z2 := z95 * z95
+	denom := 1 + z2/nf
+	centre := (p + z2/(2*nf)) / denom
+	half := z95 * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf)) / denom
+	return Interval{Estimate: p, Low: math.Max(0, centre-half), High: math.Min(1, centre+half)}, true
+}
+
+// Disclosure thresholds (Race Disparity Unit practice).
+const (
+	// MinCell: a count below this is shown as "fewer than 10".
+	MinCell = 10
+	// MinBase: an estimate from fewer respondents carries a warning.
+	MinBase = 50
+)
+
+// Suppressed reports whether a cell count must not be shown.
+func Suppressed(count int64) bool { return count > 0 && count < MinCell }
+
+// SmallBase reports whether an estimate's base needs a warning.
+func SmallBase(n int64) bool { return n < MinBase }
