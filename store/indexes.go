@@ -35,6 +35,7 @@ var indexes = []index{
 	{coll: "audit", name: "action", keys: bson.D{{Key: "action", Value: 1}, {Key: "_id", Value: -1}}},
 	{coll: "audit", name: "day", keys: bson.D{{Key: "day", Value: 1}, {Key: "_id", Value: -1}}},
 	{coll: "audit", name: "target", keys: bson.D{{Key: "target", Value: 1}, {Key: "_id", Value: -1}}},
+	{coll: "power_months", name: "kind_force_month", keys: bson.D{{Key: "kind", Value: 1}, {Key: "force", Value: 1}, {Key: "month", Value: 1}}},
 	{coll: "outbox", name: "due", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttempt", Value: 1}}},
 	{coll: "outbox", name: "created", keys: bson.D{{Key: "createdAt", Value: -1}}},
 }

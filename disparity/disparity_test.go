@@ -1,0 +1,220 @@
+package disparity_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"candour/disparity"
+	"candour/policeuk"
+	"candour/store"
+	"candour/store/storetest"
+)
+
+const dataDir = "../../shared/data/"
+
+func importFile(t *testing.T, db *store.Store, name string) *disparity.ImportResult {
+	t.Helper()
+	b, err := os.ReadFile(dataDir + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := disparity.ImportStopSearch(context.Background(), db, bytes.NewReader(b), disparity.ImportOptions{Source: name})
+	if err != nil {
+		t.Fatalf("import %s: %v", name, err)
+	}
+	return res
+}
+
+func loadPopulation(t *testing.T, db *store.Store) {
+	t.Helper()
+	f, err := os.Open(dataDir + "census2021-ts021-dorset-force-area.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := disparity.ImportPopulation(context.Background(), db, f, "dorset", "census2021-ts021")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// shared/data/README.md: White 733,925; Asian 17,856; Mixed 15,529; Other 7,150; Black 5,315; total 779,775.
+	want := map[string]int64{"White": 733925, "Asian": 17856, "Mixed": 15529, "Other": 7150, "Black": 5315}
+	for g, n := range want {
+		if p.Groups[g] != n {
+			t.Errorf("population %s = %d, want %d", g, p.Groups[g], n)
+		}
+	}
+	if p.Total != 779775 {
+		t.Errorf("total population = %d, want 779775", p.Total)
+	}
+}
+
+func figures(rep *disparity.Report, group string) disparity.GroupFigures {
+	for _, g := range rep.Groups {
+		if g.Group == group {
+			return g
+		}
+	}
+	return disparity.GroupFigures{}
+}
+
+func near(p *float64, want, tol float64) bool { return p != nil && math.Abs(*p-want) <= tol }
+
+// TestJanuary2019AgainstHandCountedFigures checks the report for the real
+// Dorset file against counts made by hand from the file (see the comments).
+func TestJanuary2019AgainstHandCountedFigures(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	loadPopulation(t, db)
+	res := importFile(t, db, "2019-01-dorset-stop-and-search.csv")
+	if res.Rows != 156 || res.Force != "dorset" || len(res.Months) != 1 || res.Months[0] != "2019-01" {
+		t.Fatalf("import = %+v, want 156 rows of dorset 2019-01", res)
+	}
+	if res.UnrecognisedTotal() != 0 {
+		t.Errorf("unrecognised values in a clean file: %+v", res.Unrecognised)
+	}
+	rep, err := disparity.Build(ctx, db, "dorset", "2019-01", "2019-01", disparity.SelfDefined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// By hand, self-defined: White 99 English/Welsh/.. + 2 any other White + 1 Irish = 102;
+	// Black 3 Caribbean + 2 African + 2 any other Black = 7; Mixed 3 + 1 = 4;
+	// Asian Indian + Pakistani + any other Asian = 3; Other 1; not stated 37 + 2 empty = 39.
+	wantSearches := map[string]int64{"White": 102, "Black": 7, "Mixed": 4, "Asian": 3, "Other": 1}
+	for g, n := range wantSearches {
+		if got := figures(rep, g).Searches; got != n {
+			t.Errorf("%s searches = %d, want %d", g, got, n)
+		}
+	}
+	if rep.Searches != 156 || rep.NotStated.Searches != 39 || math.Abs(rep.NotStated.Share-0.25) > 1e-9 {
+		t.Errorf("total %d, not stated %d (%.4f), want 156, 39 (0.25)", rep.Searches, rep.NotStated.Searches, rep.NotStated.Share)
+	}
+	black := figures(rep, "Black")
+	// Rate 7/5315×1000 = 1.3170; ratio (7/5315)/(102/733925) = 9.4765, 95% CI 4.408 to 20.371.
+	if !near(black.RatePer1000, 1.3170, 0.0001) || !near(black.RatioToWhite, 9.4765, 0.0001) ||
+		!near(black.RatioCILow, 4.408, 0.001) || !near(black.RatioCIHigh, 20.371, 0.001) {
+		t.Errorf("Black figures = rate %v ratio %v (%v to %v)", *black.RatePer1000, *black.RatioToWhite, *black.RatioCILow, *black.RatioCIHigh)
+	}
+	white := figures(rep, "White")
+	if !near(white.RatioToWhite, 1, 1e-12) {
+		t.Errorf("White ratio = %v, want 1", white.RatioToWhite)
+	}
+	// Arrests ("Arrest") and finds (linked = True), counted in the file:
+	// White 15 and 18 of 102; Black 2 and 2 of 7.
+	if white.Arrests != 15 || white.Finds != 18 || black.Arrests != 2 || black.Finds != 2 {
+		t.Errorf("arrests/finds: White %d/%d, Black %d/%d; want 15/18 and 2/2", white.Arrests, white.Finds, black.Arrests, black.Finds)
+	}
+	if !near(white.ArrestRate, 15.0/102, 1e-12) || !near(black.FindRate, 2.0/7, 1e-12) {
+		t.Errorf("arrest rate White %v, find rate Black %v", *white.ArrestRate, *black.FindRate)
+	}
+	// Officer-defined: White 130, Black 9, Other 3, Asian 2, not stated 12.
+	off, err := disparity.Build(ctx, db, "dorset", "", "", disparity.OfficerDefined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if figures(off, "Black").Searches != 9 || figures(off, "White").Searches != 130 || off.NotStated.Searches != 12 {
+		t.Errorf("officer-defined: Black %d White %d not stated %d", figures(off, "Black").Searches, figures(off, "White").Searches, off.NotStated.Searches)
+	}
+	// The legislation with the stray space is kept as given.
+	found := false
+	for _, r := range rep.Breakdowns["legislation"] {
+		found = found || r.Value == "Criminal Justice and Public Order Act 1994 (section 60)"
+	}
+	if !found {
+		t.Error("legislation breakdown lacks section 60")
+	}
+}
+
+func TestOldVocabularyAndRepeatImport(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	loadPopulation(t, db)
+	importFile(t, db, "2016-11-dorset-stop-and-search.csv")
+	importFile(t, db, "2016-11-dorset-stop-and-search.csv") // again: replaces, never doubles
+	rep, err := disparity.Build(ctx, db, "dorset", "2016-11", "2016-11", disparity.SelfDefined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// By hand from the coded labels: White W1 156 + W9 8 + W2 1 = 165; Black B1 11 + B2 1 + B9 1 = 13;
+	// Mixed M1 4 + M9 2 + M2 2 + M3 1 = 9; Asian A9 5 + A1 1 + A3 1 = 7; not stated NS 35.
+	for g, n := range map[string]int64{"White": 165, "Black": 13, "Mixed": 9, "Asian": 7, "Other": 0} {
+		if got := figures(rep, g).Searches; got != n {
+			t.Errorf("%s = %d, want %d", g, got, n)
+		}
+	}
+	if rep.Searches != 229 || rep.NotStated.Searches != 35 {
+		t.Errorf("searches %d not stated %d, want 229 and 35", rep.Searches, rep.NotStated.Searches)
+	}
+	// "Suspect arrested" is the old word for an arrest: 42 in the file.
+	var arrests int64
+	for _, g := range rep.Groups {
+		arrests += g.Arrests
+	}
+	m, _ := db.PowerMonth(ctx, store.PowerStopSearch, "dorset", "2016-11")
+	for _, c := range m.Cells {
+		if c.Basis == disparity.SelfDefined && c.Dim == "all" && c.Group == "Not stated" {
+			arrests += c.Arrests
+		}
+	}
+	if arrests != 42 {
+		t.Errorf("arrests = %d, want 42", arrests)
+	}
+	// Records kept, in chunks, exactly once.
+	if m.Records != 229 || m.Chunks != 1 {
+		t.Errorf("month has %d records in %d chunks", m.Records, m.Chunks)
+	}
+}
+
+func TestBadFilesAreRefusedAndStoreNothing(t *testing.T) {
+	good, err := os.ReadFile(dataDir + "2019-01-dorset-stop-and-search.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(good), "\n")
+	cases := []struct {
+		name, content, want string
+	}{
+		{"wrong header", strings.Replace(string(good), "Gender", "Sex", 1), "line 1, column 7"},
+		{"truncated", strings.Join(lines[:40], "") + lines[40][:30], "line 41"},
+		{"empty", "", "empty"},
+		{"not csv at all", "<html>hello</html>\n", "line 1"},
+		{"bad date", strings.Join(lines[:3], "") + strings.Replace(lines[3], "2019-01-01T00:00:00+00:00", "yesterday", 1), "line 4, column 2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			db := storetest.Open(t)
+			_, err := disparity.ImportStopSearch(context.Background(), db, strings.NewReader(tc.content),
+				disparity.ImportOptions{Source: "2019-01-dorset-stop-and-search.csv"})
+			var fe *policeuk.FormatError
+			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want a format error mentioning %q", err, tc.want)
+			}
+			if _, err := db.PowerMonth(context.Background(), store.PowerStopSearch, "dorset", "2019-01"); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("a refused file stored something: %v", err)
+			}
+		})
+	}
+}
+
+func TestUnrecognisedValuesAreKeptAndCounted(t *testing.T) {
+	db := storetest.Open(t)
+	good, _ := os.ReadFile(dataDir + "2019-01-dorset-stop-and-search.csv")
+	odd := strings.Replace(string(good), "White - English/Welsh/Scottish/Northern Irish/British", "Martian", 2)
+	res, err := disparity.ImportStopSearch(context.Background(), db, strings.NewReader(odd), disparity.ImportOptions{Source: "2019-01-dorset-stop-and-search.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unrecognised) != 1 || res.Unrecognised[0].Value != "Martian" || res.Unrecognised[0].Count != 2 ||
+		res.Unrecognised[0].Column != "Self-defined ethnicity" {
+		t.Fatalf("unrecognised = %+v, want Martian ×2 in Self-defined ethnicity", res.Unrecognised)
+	}
+	loadPopulation(t, db)
+	rep, _ := disparity.Build(context.Background(), db, "dorset", "", "", disparity.SelfDefined)
+	if rep.Unrecognised != 2 || figures(rep, "White").Searches != 100 {
+		t.Fatalf("report: unrecognised %d, White %d; want 2 and 100", rep.Unrecognised, figures(rep, "White").Searches)
+	}
+}

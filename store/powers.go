@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Records of the use of a police power are kept by kind, so vehicle stops
+// and use of force can join stop and search later.
+const PowerStopSearch = "stop-search"
+
+// PowerChunkSize is how many records one chunk document holds.
+const PowerChunkSize = 500
+
+// PowerCell is one counter: searches, arrests and finds for one ethnicity
+// basis (self- or officer-defined), one breakdown value and one group.
+// Dim "all" has Value "".
+type PowerCell struct {
+	Basis    string `bson:"b"`
+	Dim      string `bson:"d"`
+	Value    string `bson:"v"`
+	Group    string `bson:"g"`
+	Searches int64  `bson:"n"`
+	Arrests  int64  `bson:"a"`
+	Finds    int64  `bson:"f"`
+}
+
+// PowerMonth is one force's records of one power for one month: the unit
+// of import (re-importing a month replaces it) and of the counters every
+// disparity report reads, so no page ever scans the records.
+type PowerMonth struct {
+	ID           string       `bson:"_id"` // kind/force/month
+	Kind         string       `bson:"kind"`
+	Force        string       `bson:"force"`
+	Month        string       `bson:"month"` // YYYY-MM
+	Records      int64        `bson:"records"`
+	Chunks       int          `bson:"chunks"`
+	Cells        []PowerCell  `bson:"cells"`
+	Unrecognised []ValueCount `bson:"unrecognised,omitempty"` // values outside the known vocabularies
+	Source       string       `bson:"source"`
+	ImportedAt   time.Time    `bson:"importedAt"`
+	ImportedBy   string       `bson:"importedBy,omitempty"`
+}
+
+// ValueCount counts a value as given in a column (or a census label).
+type ValueCount struct {
+	Column string `bson:"column,omitempty"`
+	Value  string `bson:"value"`
+	Count  int64  `bson:"count"`
+}
+
+// PowerChunk holds up to PowerChunkSize records as published, in file
+// order, each as one CSV line (the embedded server stores no nested arrays).
+type PowerChunk struct {
+	ID    string   `bson:"_id"` // kind/force/month/00007
+	Month string   `bson:"month"`
+	Rows  []string `bson:"rows"`
+}
+
+func powerMonthID(kind, force, month string) string { return kind + "/" + force + "/" + month }
+
+func powerChunkID(monthID string, i int) string { return fmt.Sprintf("%s/%05d", monthID, i) }
+
+// PowerMonth returns one month's document. Returns ErrNotFound.
+func (s *Store) PowerMonth(ctx context.Context, kind, force, month string) (*PowerMonth, error) {
+	var m PowerMonth
+	err := s.c("power_months").FindOne(ctx, bson.D{{Key: "_id", Value: powerMonthID(kind, force, month)}}).Decode(&m)
+	if err != nil {
+		return nil, fmt.Errorf("store: power month: %w", notFound(err))
+	}
+	return &m, nil
+}
+
+// PutPowerChunk writes (or overwrites) chunk i of a month.
+func (s *Store) PutPowerChunk(ctx context.Context, kind, force, month string, i int, rows []string) error {
+	id := powerChunkID(powerMonthID(kind, force, month), i)
+	_, err := s.c("power_chunks").ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}},
+		PowerChunk{ID: id, Month: month, Rows: rows}, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store: put power chunk %s: %w", id, err)
+	}
+	return nil
+}
+
+// PowerChunk reads chunk i of a month. Returns ErrNotFound.
+func (s *Store) PowerChunk(ctx context.Context, kind, force, month string, i int) (*PowerChunk, error) {
+	var c PowerChunk
+	id := powerChunkID(powerMonthID(kind, force, month), i)
+	if err := s.c("power_chunks").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+		return nil, fmt.Errorf("store: power chunk %s: %w", id, notFound(err))
+	}
+	return &c, nil
+}
+
+// FinishPowerMonth makes a month's new counters current in one
+// single-document write (reports switch from the old import to the new one
+// at once), then removes chunks the old import had beyond the new count.
+func (s *Store) FinishPowerMonth(ctx context.Context, m *PowerMonth) error {
+	m.ID = powerMonthID(m.Kind, m.Force, m.Month)
+	m.ImportedAt = s.now().UTC()
+	var old PowerMonth
+	err := s.c("power_months").FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: m.ID}}, m,
+		options.FindOneAndReplace().SetUpsert(true)).Decode(&old)
+	if err != nil && err != mongo.ErrNoDocuments {
+		return fmt.Errorf("store: finish power month %s: %w", m.ID, err)
+	}
+	for i := m.Chunks; i < old.Chunks; i++ {
+		if _, err := s.c("power_chunks").DeleteOne(ctx, bson.D{{Key: "_id", Value: powerChunkID(m.ID, i)}}); err != nil {
+			return fmt.Errorf("store: remove old chunk: %w", err)
+		}
+	}
+	return nil
+}
+
+// PowerMonths returns the months of a force's records of a kind between
+// from and to (YYYY-MM, inclusive; empty means open), oldest first.
+func (s *Store) PowerMonths(ctx context.Context, kind, force, from, to string) ([]PowerMonth, error) {
+	filter := bson.D{{Key: "kind", Value: kind}, {Key: "force", Value: force}}
+	rng := bson.D{}
+	if from != "" {
+		rng = append(rng, bson.E{Key: "$gte", Value: from})
+	}
+	if to != "" {
+		rng = append(rng, bson.E{Key: "$lte", Value: to})
+	}
+	if len(rng) > 0 {
+		filter = append(filter, bson.E{Key: "month", Value: rng})
+	}
+	cur, err := s.c("power_months").Find(ctx, filter)
+	if err != nil {
+		return nil, fmt.Errorf("store: power months: %w", err)
+	}
+	var ms []PowerMonth
+	if err := cur.All(ctx, &ms); err != nil {
+		return nil, fmt.Errorf("store: power months: %w", err)
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Month < ms[j].Month })
+	return ms, nil
+}
+
+// PowerForces lists the forces with records of a kind, and their months.
+func (s *Store) PowerForces(ctx context.Context, kind string) (map[string][]string, error) {
+	cur, err := s.c("power_months").Find(ctx, bson.D{{Key: "kind", Value: kind}})
+	if err != nil {
+		return nil, fmt.Errorf("store: power forces: %w", err)
+	}
+	var ms []PowerMonth
+	if err := cur.All(ctx, &ms); err != nil {
+		return nil, fmt.Errorf("store: power forces: %w", err)
+	}
+	out := map[string][]string{}
+	for _, m := range ms {
+		out[m.Force] = append(out[m.Force], m.Month)
+	}
+	for f := range out {
+		sort.Strings(out[f])
+	}
+	return out, nil
+}
+
+// Population is a force area's usual residents by high-level ethnic group.
+type Population struct {
+	ID         string           `bson:"_id"` // force
+	Groups     map[string]int64 `bson:"groups"`
+	Detailed   []ValueCount     `bson:"detailed"` // residents by Census 2021 detailed label
+	Total      int64            `bson:"total"`
+	Source     string           `bson:"source"`
+	ImportedAt time.Time        `bson:"importedAt"`
+}
+
+// PutPopulation replaces a force's population.
+func (s *Store) PutPopulation(ctx context.Context, p *Population) error {
+	p.ImportedAt = s.now().UTC()
+	_, err := s.c("populations").ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.ID}}, p, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store: put population: %w", err)
+	}
+	return nil
+}
+
+// Population returns a force's population. Returns ErrNotFound.
+func (s *Store) Population(ctx context.Context, force string) (*Population, error) {
+	var p Population
+	if err := s.c("populations").FindOne(ctx, bson.D{{Key: "_id", Value: force}}).Decode(&p); err != nil {
+		return nil, fmt.Errorf("store: population %s: %w", force, notFound(err))
+	}
+	return &p, nil
+}
