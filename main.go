@@ -40,6 +40,9 @@ Commands:
   serve                 run the portal (the default)
   user add              create an account from the shell (the first admin)
   seed demo             fill the store with a believable demo force
+  import stop-search    import police.uk stop-and-search CSV files
+  import population     import Census 2021 TS021 population rows for a force area
+  report disparity      print stop-and-search disparity figures (json, csv or text)
   help                  show this help
 
 Configuration comes from CANDOUR_* environment variables and MONGODB_URI;
@@ -64,6 +67,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return usageError{"unknown seed command: try \"candour seed demo\""}
 		}
 		return seedDemo(ctx, args[2:], getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "report":
+		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
@@ -116,5 +117,64 @@ func TestServeSeedsAnswersAndStopsGracefully(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop within 30 s of the signal")
+	}
+}
+
+func TestImportAndReportDisparity(t *testing.T) {
+	env := testEnv(t, nil)
+	ctx := context.Background()
+	data := "../shared/data/"
+	var out, errOut bytes.Buffer
+	steps := [][]string{
+		{"import", "population", "--force", "dorset", data + "census2021-ts021-dorset-force-area.csv"},
+		{"import", "stop-search", data + "2019-01-dorset-stop-and-search.csv"},
+		{"import", "stop-search", data + "2019-01-dorset-stop-and-search.csv"}, // idempotent
+		{"report", "disparity", "--force", "dorset", "--from", "2019-01", "--to", "2019-01", "--format", "json"},
+	}
+	for _, args := range steps {
+		out.Reset()
+		if err := run(ctx, args, env, strings.NewReader(""), &out, &errOut); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut.String())
+		}
+	}
+	var rep struct {
+		Searches  int64 `json:"searches"`
+		NotStated struct {
+			Searches int64   `json:"searches"`
+			Share    float64 `json:"share"`
+		} `json:"not_stated"`
+		Groups []struct {
+			Group        string   `json:"group"`
+			Searches     int64    `json:"searches"`
+			RatioToWhite *float64 `json:"ratio_to_white"`
+			RatioCILow   *float64 `json:"ratio_ci_low"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
+	}
+	if rep.Searches != 156 || rep.NotStated.Searches != 39 || len(rep.Groups) != 5 {
+		t.Fatalf("report = %+v", rep)
+	}
+	for _, g := range rep.Groups {
+		if g.Group == "Black" && (g.Searches != 7 || g.RatioToWhite == nil || *g.RatioToWhite < 9.47 || *g.RatioToWhite > 9.48) {
+			t.Errorf("Black = %+v", g)
+		}
+		if g.Group == "White" && (g.RatioToWhite == nil || *g.RatioToWhite != 1 || g.RatioCILow != nil) {
+			t.Errorf("White = %+v, want ratio 1 with no interval", g)
+		}
+	}
+	bad := [][]string{
+		{"report", "disparity"},
+		{"report", "disparity", "--force", "dorset", "--from", "2019-13"},
+		{"report", "disparity", "--force", "dorset", "--format", "xml"},
+		{"import", "stop-search"},
+		{"import", "population", data + "census2021-ts021-dorset-force-area.csv"},
+	}
+	for _, args := range bad {
+		var ue usageError
+		if err := run(ctx, args, env, strings.NewReader(""), &out, &errOut); !errors.As(err, &ue) {
+			t.Errorf("%v: err = %v, want a usage error", args, err)
+		}
 	}
 }

@@ -218,3 +218,23 @@ func TestUnrecognisedValuesAreKeptAndCounted(t *testing.T) {
 		t.Fatalf("report: unrecognised %d, White %d; want 2 and 100", rep.Unrecognised, figures(rep, "White").Searches)
 	}
 }
+
+func TestSentencesSayTheFiguresPlainly(t *testing.T) {
+	db := storetest.Open(t)
+	loadPopulation(t, db)
+	importFile(t, db, "2019-01-dorset-stop-and-search.csv")
+	rep, err := disparity.Build(context.Background(), db, "dorset", "", "", disparity.SelfDefined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(disparity.Sentences(rep), "\n")
+	for _, want := range []string{
+		"Black people were 9.5 times as likely as White people to be searched (95% interval 4.4 to 20.4); this rests on only 7 searches",
+		"People of other ethnic groups were about as likely as White people to be searched (95% interval 0.1 to 7.2); this rests on only 1 search,",
+		"25% of searches (39 of 156) had no self-defined ethnicity recorded.",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("sentences lack %q:\n%s", want, all)
+		}
+	}
+}

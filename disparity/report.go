@@ -147,7 +147,10 @@ func compute(force, from, to, basis string, pop *store.Population, months []stor
 		if r, ok := stats.Rate(t.n, gf.Population); ok {
 			gf.RatePer1000 = &r
 		}
-		if iv, hasRatio, hasInterval := stats.RiskRatio(t.n, gf.Population, white.n, pop.Groups[string(stats.White)]); hasRatio {
+		if g == stats.White && white.n > 0 {
+			one := 1.0
+			gf.RatioToWhite = &one // the reference: no interval against itself
+		} else if iv, hasRatio, hasInterval := stats.RiskRatio(t.n, gf.Population, white.n, pop.Groups[string(stats.White)]); hasRatio {
 			gf.RatioToWhite = &iv.Estimate
 			if hasInterval {
 				gf.RatioCILow, gf.RatioCIHigh = &iv.Low, &iv.High
