@@ -122,13 +122,18 @@ func (s *Server) securityHeaders(c *gin.Context) {
 // MaxFormBytes caps request bodies (1 MiB).
 const MaxFormBytes = 1 << 20
 
-// limitBody rejects declared oversized bodies at once and caps the rest.
+// limitBody rejects declared oversized bodies at once and caps the rest:
+// 1 MiB for forms, more for the data upload routes.
 func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > MaxFormBytes {
+	limit := int64(MaxFormBytes)
+	if strings.HasPrefix(c.Request.URL.Path, "/disparity/") {
+		limit = MaxUploadBytes
+	}
+	if c.Request.ContentLength > limit {
 		s.tooLarge(c)
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxFormBytes)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 
@@ -220,10 +225,6 @@ func (s *Server) checkCSRF(c *gin.Context) {
 	want, _ := s.session(c).Values[keyCSRF].(string)
 	got := c.Request.Header.Get("X-CSRF-Token")
 	if got == "" {
-		if c.Request.ContentLength > MaxFormBytes {
-			s.tooLarge(c)
-			return
-		}
 		got = c.PostForm("csrf_token")
 		var mbe *http.MaxBytesError
 		if err := c.Request.ParseForm(); errors.As(err, &mbe) {

@@ -51,6 +51,12 @@ var policy = map[string][]store.Role{
 	"partners.list": partnerAdm,
 	"partners.edit": partnerAdm,
 	"audit.list":    adminOnly,
+
+	// Stop-and-search disparity.
+	"disparity.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"disparity.import":  staff,
+	"disparity.publish": staff,
+	"disparity.public":  {public},
 }
 
 // isPublic reports whether anyone may use action.

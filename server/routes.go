@@ -83,6 +83,15 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	h("GET", "/admin/partners/:id", "partners.list", s.partnerShow)
 	h("GET", "/admin/audit", "audit.list", s.auditList)
 
+	// Stop-and-search disparity: members, chairs and staff read it; staff
+	// import data and publish a period for the public page.
+	h("GET", "/disparity", "disparity.view", s.disparityView)
+	h("GET", "/disparity/import", "disparity.import", s.disparityImportForm)
+	h("POST", "/disparity/import", "disparity.import", s.disparityImport)
+	h("POST", "/disparity/population", "disparity.import", s.populationImport)
+	h("POST", "/disparity/publish", "disparity.publish", s.disparityPublish)
+	h("GET", "/public/stop-and-search", "disparity.public", s.publicDisparity)
+
 	if !s.cfg.Production() {
 		h("GET", "/dev/mail", "devmail", s.devMail)
 	}

@@ -35,6 +35,8 @@ const (
 	AuditMembership     = "membership-changed"
 	AuditPartnerChange  = "partner-changed"
 	AuditAuditViewed    = "audit-viewed"
+	AuditDataImported   = "data-imported"
+	AuditPublished      = "published"
 )
 
 // AuditActions lists the actions for filters.
@@ -42,7 +44,7 @@ var AuditActions = []string{
 	AuditSignIn, AuditSignInFailed, AuditLockedOut, AuditSignOut, AuditSignOutAll,
 	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled,
 	AuditRoleChange, AuditUserChange, AuditUserCreated, AuditGroupChange, AuditMembership, AuditPartnerChange,
-	AuditAuditViewed,
+	AuditAuditViewed, AuditDataImported, AuditPublished,
 }
 
 // AuditEvent is one append-only record of who did what to which record.

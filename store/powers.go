@@ -192,3 +192,37 @@ func (s *Store) Population(ctx context.Context, force string) (*Population, erro
 	}
 	return &p, nil
 }
+
+// DisparityPublication is the period of a force's disparity figures that a
+// coordinator has published on the public page.
+type DisparityPublication struct {
+	ID          string    `bson:"_id"` // force
+	From        string    `bson:"from"`
+	To          string    `bson:"to"`
+	Ethnicity   string    `bson:"ethnicity"`
+	PublishedAt time.Time `bson:"publishedAt"`
+	PublishedBy string    `bson:"publishedBy"`
+}
+
+// PublishDisparity sets (replaces) a force's published period.
+func (s *Store) PublishDisparity(ctx context.Context, p *DisparityPublication) error {
+	p.PublishedAt = s.now().UTC()
+	_, err := s.c("disparity_publications").ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.ID}}, p, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store: publish disparity: %w", err)
+	}
+	return nil
+}
+
+// DisparityPublications lists every force's published period.
+func (s *Store) DisparityPublications(ctx context.Context) ([]DisparityPublication, error) {
+	cur, err := s.c("disparity_publications").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("store: disparity publications: %w", err)
+	}
+	var ps []DisparityPublication
+	if err := cur.All(ctx, &ps); err != nil {
+		return nil, fmt.Errorf("store: disparity publications: %w", err)
+	}
+	return ps, nil
+}
