@@ -65,6 +65,7 @@ func (r *ImportResult) UnrecognisedTotal() int64 {
 
 // monthImport accumulates one month while the file streams.
 type monthImport struct {
+	gen    string
 	chunk  []string
 	chunks int
 	rows   int64
@@ -107,12 +108,12 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 		}
 		m := months[rec.Month]
 		if m == nil {
-			m = &monthImport{cells: map[store.PowerCell]*store.PowerCell{}, unrec: map[[2]string]int64{}}
+			m = &monthImport{gen: store.NewID(), cells: map[store.PowerCell]*store.PowerCell{}, unrec: map[[2]string]int64{}}
 			months[rec.Month] = m
 		}
 		m.add(rec)
 		if len(m.chunk) == store.PowerChunkSize {
-			if err := db.PutPowerChunk(ctx, store.PowerStopSearch, force, rec.Month, m.chunks, m.chunk); err != nil {
+			if err := db.PutPowerChunk(ctx, store.PowerStopSearch, force, rec.Month, m.gen, m.chunks, m.chunk); err != nil {
 				return nil, err
 			}
 			m.chunks++
@@ -125,7 +126,7 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 	}
 	for month, m := range months {
 		if len(m.chunk) > 0 {
-			if err := db.PutPowerChunk(ctx, store.PowerStopSearch, force, month, m.chunks, m.chunk); err != nil {
+			if err := db.PutPowerChunk(ctx, store.PowerStopSearch, force, month, m.gen, m.chunks, m.chunk); err != nil {
 				return nil, err
 			}
 			m.chunks++
@@ -211,7 +212,7 @@ func (m *monthImport) count(key store.PowerCell, arrest, find bool) {
 
 func (m *monthImport) finish(force, month string, o ImportOptions) *store.PowerMonth {
 	pm := &store.PowerMonth{Kind: store.PowerStopSearch, Force: force, Month: month, Records: m.rows,
-		Chunks: m.chunks, Source: o.Source, ImportedBy: o.By}
+		Chunks: m.chunks, Gen: m.gen, Source: o.Source, ImportedBy: o.By}
 	for _, c := range m.cells {
 		pm.Cells = append(pm.Cells, *c)
 	}

@@ -42,15 +42,18 @@ type Interval struct {
 // empty group); hasInterval is false when either event count is zero (the
 // log-scale interval does not exist).
 func RiskRatio(a1, n1, a0, n0 int64) (iv Interval, hasRatio, hasInterval bool) {
-	if n1 <= 0 || n0 <= 0 || a0 <= 0 || a1 < 0 || a1 > n1 || a0 > n0 {
+	if n1 <= 0 || n0 <= 0 || a0 <= 0 || a1 < 0 {
 		return Interval{}, false, false
 	}
 	rr := (float64(a1) / float64(n1)) / (float64(a0) / float64(n0))
 	iv.Estimate = rr
-	if a1 == 0 {
+	// Searches can outnumber residents (people are searched more than once
+	// over a long period); the interval exists while its variance is positive.
+	variance := 1/float64(a1) - 1/float64(n1) + 1/float64(a0) - 1/float64(n0)
+	if a1 == 0 || variance <= 0 {
 		return iv, true, false
 	}
-	se := math.Sqrt(1/float64(a1) - 1/float64(n1) + 1/float64(a0) - 1/float64(n0))
+	se := math.Sqrt(variance)
 	iv.Low = math.Exp(math.Log(rr) - z95*se)
 	iv.High = math.Exp(math.Log(rr) + z95*se)
 	return iv, true, true

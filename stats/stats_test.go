@@ -24,6 +24,8 @@ func TestRiskRatioAgainstHandComputedValues(t *testing.T) {
 		{"no events in the group", 0, 5000, 100, 700000, 0, 0, 0, true, false},
 		{"no reference events", 5, 5000, 0, 700000, 0, 0, 0, false, false},
 		{"empty population", 5, 0, 10, 100, 0, 0, 0, false, false},
+		{"more searches than residents", 200, 100, 1000, 1000, 2, 0, 0, true, false},
+		{"more searches than residents, interval exists", 200, 100, 10, 1000, 200, 109.662, 364.757, true, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -41,6 +42,7 @@ type PowerMonth struct {
 	Month        string       `bson:"month"` // YYYY-MM
 	Records      int64        `bson:"records"`
 	Chunks       int          `bson:"chunks"`
+	Gen          string       `bson:"gen"` // the import whose chunks are current
 	Cells        []PowerCell  `bson:"cells"`
 	Unrecognised []ValueCount `bson:"unrecognised,omitempty"` // values outside the known vocabularies
 	Source       string       `bson:"source"`
@@ -58,14 +60,17 @@ type ValueCount struct {
 // PowerChunk holds up to PowerChunkSize records as published, in file
 // order, each as one CSV line (the embedded server stores no nested arrays).
 type PowerChunk struct {
-	ID    string   `bson:"_id"` // kind/force/month/00007
-	Month string   `bson:"month"`
-	Rows  []string `bson:"rows"`
+	ID      string   `bson:"_id"` // kind/force/month/gen/00007
+	MonthID string   `bson:"monthId"`
+	Gen     string   `bson:"gen"` // the import that wrote it
+	Rows    []string `bson:"rows"`
 }
 
 func powerMonthID(kind, force, month string) string { return kind + "/" + force + "/" + month }
 
-func powerChunkID(monthID string, i int) string { return fmt.Sprintf("%s/%05d", monthID, i) }
+func powerChunkID(monthID, gen string, i int) string {
+	return fmt.Sprintf("%s/%s/%05d", monthID, gen, i)
+}
 
 // PowerMonth returns one month's document. Returns ErrNotFound.
 func (s *Store) PowerMonth(ctx context.Context, kind, force, month string) (*PowerMonth, error) {
@@ -77,42 +82,53 @@ func (s *Store) PowerMonth(ctx context.Context, kind, force, month string) (*Pow
 	return &m, nil
 }
 
-// PutPowerChunk writes (or overwrites) chunk i of a month.
-func (s *Store) PutPowerChunk(ctx context.Context, kind, force, month string, i int, rows []string) error {
-	id := powerChunkID(powerMonthID(kind, force, month), i)
-	_, err := s.c("power_chunks").ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}},
-		PowerChunk{ID: id, Month: month, Rows: rows}, options.Replace().SetUpsert(true))
+// chunkCollection names the collection that holds one import's records.
+// Each import writes a collection of its own and the previous one is
+// dropped when the new one becomes current: on the embedded server every
+// delete or upsert scans its whole collection, but inserts and dropping a
+// collection do not, so a re-import costs the same as the first.
+func chunkCollection(gen string) string { return "power_chunks_" + gen }
+
+// PutPowerChunk stores chunk i of a month's import generation gen.
+func (s *Store) PutPowerChunk(ctx context.Context, kind, force, month, gen string, i int, rows []string) error {
+	monthID := powerMonthID(kind, force, month)
+	id := powerChunkID(monthID, gen, i)
+	_, err := s.c(chunkCollection(gen)).InsertOne(ctx, PowerChunk{ID: id, MonthID: monthID, Gen: gen, Rows: rows})
 	if err != nil {
 		return fmt.Errorf("store: put power chunk %s: %w", id, err)
 	}
 	return nil
 }
 
-// PowerChunk reads chunk i of a month. Returns ErrNotFound.
+// PowerChunk reads chunk i of a month's current import. Returns ErrNotFound.
 func (s *Store) PowerChunk(ctx context.Context, kind, force, month string, i int) (*PowerChunk, error) {
+	m, err := s.PowerMonth(ctx, kind, force, month)
+	if err != nil {
+		return nil, err
+	}
 	var c PowerChunk
-	id := powerChunkID(powerMonthID(kind, force, month), i)
-	if err := s.c("power_chunks").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+	id := powerChunkID(m.ID, m.Gen, i)
+	if err := s.c(chunkCollection(m.Gen)).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
 		return nil, fmt.Errorf("store: power chunk %s: %w", id, notFound(err))
 	}
 	return &c, nil
 }
 
-// FinishPowerMonth makes a month's new counters current in one
+// FinishPowerMonth makes a month's new counters and chunks current in one
 // single-document write (reports switch from the old import to the new one
-// at once), then removes chunks the old import had beyond the new count.
+// at once), then drops the previous import's records.
 func (s *Store) FinishPowerMonth(ctx context.Context, m *PowerMonth) error {
 	m.ID = powerMonthID(m.Kind, m.Force, m.Month)
 	m.ImportedAt = s.now().UTC()
 	var old PowerMonth
 	err := s.c("power_months").FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: m.ID}}, m,
 		options.FindOneAndReplace().SetUpsert(true)).Decode(&old)
-	if err != nil && err != mongo.ErrNoDocuments {
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return fmt.Errorf("store: finish power month %s: %w", m.ID, err)
 	}
-	for i := m.Chunks; i < old.Chunks; i++ {
-		if _, err := s.c("power_chunks").DeleteOne(ctx, bson.D{{Key: "_id", Value: powerChunkID(m.ID, i)}}); err != nil {
-			return fmt.Errorf("store: remove old chunk: %w", err)
+	if old.Gen != "" && old.Gen != m.Gen {
+		if err := s.c(chunkCollection(old.Gen)).Drop(ctx); err != nil {
+			return fmt.Errorf("store: drop records of an earlier import of %s: %w", m.ID, err)
 		}
 	}
 	return nil

@@ -1,0 +1,33 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// ChangePassword stores a new password hash for an account that is not
+// disabled, activates an invited one and clears any lock. Unlike
+// SetPassword, one conditional update decides, so an invitation or reset
+// link used while an admin disables the account can never enable it again.
+// Returns ErrNotFound if there is no such account or it is disabled.
+func (s *Store) ChangePassword(ctx context.Context, id, hash string) error {
+	res, err := s.c("users").UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "status", Value: bson.D{{Key: "$ne", Value: StatusDisabled}}}},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "passwordHash", Value: hash},
+			{Key: "status", Value: StatusActive},
+			{Key: "failedCount", Value: 0},
+			{Key: "lockedUntil", Value: time.Time{}},
+			{Key: "updatedAt", Value: s.now().UTC()},
+		}}})
+	if err != nil {
+		return fmt.Errorf("store: change password %s: %w", id, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("store: change password %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
