@@ -6,6 +6,8 @@ package config
 import (
 	"encoding/base64"
 	"fmt"
+	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -115,6 +117,14 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("CANDOUR_BASE_URL: %q must be an absolute http(s) URL", c.BaseURL)
+	}
+	if c.SMTPAddr != "" {
+		if _, port, err := net.SplitHostPort(c.SMTPAddr); err != nil || port == "" {
+			return fmt.Errorf("CANDOUR_SMTP_ADDR: %q must be host:port, like smtp.example.org:587", c.SMTPAddr)
+		}
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		return fmt.Errorf("CANDOUR_MAIL_FROM: %q is not an email address, like Candour <no-reply@example.org>", c.MailFrom)
 	}
 	if c.Env == Production {
 		if len(c.SessionKey) == 0 {

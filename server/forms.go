@@ -75,12 +75,14 @@ func (s *Server) bind(c *gin.Context, dst messager) (*formErrors, error) {
 			return nil, errTooLarge
 		}
 	}
-	for k, vs := range c.Request.PostForm {
-		if strings.Contains(k, "password") {
-			continue // spaces in passwords are deliberate
-		}
-		for i := range vs {
-			vs[i] = strings.TrimSpace(vs[i])
+	for _, form := range []map[string][]string{c.Request.PostForm, c.Request.Form} {
+		for k, vs := range form {
+			if strings.Contains(k, "password") {
+				continue // spaces in passwords are deliberate
+			}
+			for i := range vs {
+				vs[i] = strings.TrimSpace(vs[i])
+			}
 		}
 	}
 	errs := &formErrors{}

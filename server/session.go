@@ -104,7 +104,11 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 		sess.ID = store.RandomSecret()
 	}
 	doc := ss.document(sess)
-	if err := ss.db.SaveSession(ctx, sess.ID, doc); err != nil {
+	save := ss.db.UpdateSession // never bring back a session revoked meanwhile
+	if isNew {
+		save = ss.db.SaveSession
+	}
+	if err := save(ctx, sess.ID, doc); err != nil {
 		return err
 	}
 	sess.Values[lastSeenKey] = doc.LastSeen
@@ -120,7 +124,7 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 }
 
 func (ss *sessionStore) document(sess *sessions.Session) *store.Session {
-	now := time.Now().UTC()
+	now := ss.db.Now().UTC()
 	doc := &store.Session{Values: map[string]string{}, LastSeen: now}
 	for k, v := range sess.Values {
 		ks, ok1 := k.(string)
@@ -140,7 +144,7 @@ func (ss *sessionStore) touch(ctx context.Context, sess *sessions.Session) error
 		return nil
 	}
 	last, _ := sess.Values[lastSeenKey].(time.Time)
-	now := time.Now().UTC()
+	now := ss.db.Now().UTC()
 	if now.Sub(last) < time.Minute {
 		return nil
 	}

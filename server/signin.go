@@ -34,7 +34,15 @@ func (s *Server) signInForm(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/home")
 		return
 	}
-	s.render(c, http.StatusOK, "signin", &Page{Title: "Sign in", Form: signInForm{}})
+	p := &Page{Title: "Sign in", Form: signInForm{}}
+	// The session is gone after signing out, so the message comes in the link.
+	switch c.Query("signed-out") {
+	case "1":
+		p.Flash = "You have been signed out."
+	case "everywhere":
+		p.Flash = "You have been signed out on every device."
+	}
+	s.render(c, http.StatusOK, "signin", p)
 }
 
 // signIn checks the password. Admin and CCU accounts then go to the
@@ -70,23 +78,9 @@ func (s *Server) signIn(c *gin.Context) {
 		s.signInFailed(c, page)
 		return
 	}
-	if u.Role.NeedsTwoFactor() {
-		sess := s.session(c)
-		if err := s.sessions.rotate(ctx, sess); err != nil {
-			s.serverError(c, err)
-			return
-		}
-		sess.Values[keyPending2FA] = u.ID
-		delete(sess.Values, keyCSRF)
-		markSessionDirty(c)
-		if u.TOTPEnabled {
-			s.redirect(c, "/sign-in/two-factor")
-		} else {
-			s.redirect(c, "/sign-in/two-factor/set-up")
-		}
-		return
-	}
-	s.completeSignIn(c, u)
+	// Admin and CCU accounts always need a code; anyone who turned
+	// two-factor on needs one too.
+	s.continueSignIn(c, u)
 }
 
 func (s *Server) signInFailed(c *gin.Context, page *Page) {

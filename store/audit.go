@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,10 +51,17 @@ var AuditActions = []string{
 // AuditEvent is one append-only record of who did what to which record.
 // Events form a hash chain: each hash covers the event and the previous
 // hash, so deleting or editing an event breaks every later link.
+//
+// Events are kept in one collection per day (audit_YYYYMMDD) with a small
+// audit_days index of which sequence numbers each day holds: a year of
+// events never makes a page read more than a day's worth, on MongoDB or on
+// the embedded server (which scans a collection for any query but an
+// exact string _id).
 type AuditEvent struct {
-	Seq      int64     `bson:"_id"`
+	ID       string    `bson:"_id"` // Seq, zero-padded
+	Seq      int64     `bson:"seq"`
 	At       time.Time `bson:"at"`
-	Day      string    `bson:"day"` // YYYY-MM-DD, for filtering
+	Day      string    `bson:"day"` // YYYY-MM-DD (UTC)
 	ActorID  string    `bson:"actorId,omitempty"`
 	Actor    string    `bson:"actor,omitempty"` // email at the time, or "system"
 	Action   string    `bson:"action"`
@@ -77,11 +85,42 @@ func (e *AuditEvent) digest() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-type auditHead struct {
-	ID   string `bson:"_id"`
-	Seq  int64  `bson:"seq"`
-	Hash string `bson:"hash"`
+// seal fills the event's derived fields for sequence number seq after prev.
+func (e *AuditEvent) seal(seq int64, prev string) {
+	e.Seq = seq
+	e.ID = fmt.Sprintf("%016d", seq)
+	e.At = e.At.UTC().Truncate(time.Millisecond)
+	e.Day = e.At.Format(time.DateOnly)
+	e.PrevHash = prev
+	e.Hash = e.digest()
 }
+
+type auditHead struct {
+	ID     string `bson:"_id"`
+	Seq    int64  `bson:"seq"`
+	Hash   string `bson:"hash"`
+	Bucket string `bson:"bucket"` // the day collection the latest event went into
+}
+
+// bucketFor is the day collection for an event: its own day, but never
+// earlier than the previous event's, so each day collection holds one
+// unbroken run of the chain even if clocks disagree around midnight.
+func bucketFor(prev, day string) string {
+	if prev > day {
+		return prev
+	}
+	return day
+}
+
+// auditDay says which events a day's collection holds.
+type auditDay struct {
+	Day   string `bson:"_id"`
+	First int64  `bson:"first"`
+	Last  int64  `bson:"last"`
+	Count int64  `bson:"count"`
+}
+
+func auditColl(day string) string { return "audit_" + strings.ReplaceAll(day, "-", "") }
 
 // auditMu keeps this process's appends in order; the conditional update of
 // the chain head decides between processes.
@@ -100,37 +139,84 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 			return fmt.Errorf("store: audit head: %w", err)
 		}
 		ev := e
-		ev.Seq = head.Seq + 1
-		ev.At = s.now().UTC().Truncate(time.Millisecond)
-		ev.Day = ev.At.Format(time.DateOnly)
-		ev.PrevHash = head.Hash
-		ev.Hash = ev.digest()
-		if head.Seq == 0 && head.ID == "" {
-			_, err = heads.InsertOne(ctx, auditHead{ID: "audit", Seq: 1, Hash: ev.Hash})
-			if isDuplicate(err) {
-				continue
-			}
-		} else {
-			var res *mongo.UpdateResult
-			res, err = heads.UpdateOne(ctx, bson.D{{Key: "_id", Value: "audit"}, {Key: "seq", Value: head.Seq}},
-				bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: ev.Seq}, {Key: "hash", Value: ev.Hash}}}})
-			if err == nil && res.MatchedCount == 0 {
-				continue // another process appended first
-			}
-		}
+		ev.At = s.now()
+		ev.seal(head.Seq+1, head.Hash)
+		bucket := bucketFor(head.Bucket, ev.Day)
+		won, err := s.moveAuditHead(ctx, head, auditHead{ID: "audit", Seq: ev.Seq, Hash: ev.Hash, Bucket: bucket})
 		if err != nil {
-			return fmt.Errorf("store: audit head: %w", err)
+			return err
 		}
-		if _, err := s.c("audit").InsertOne(ctx, ev); err != nil {
+		if !won {
+			continue // another process appended first
+		}
+		if _, err := s.c(auditColl(bucket)).InsertOne(ctx, ev); err != nil {
 			// The head moved but the event is missing: verification reports the gap.
 			return fmt.Errorf("store: audit insert %d: %w", ev.Seq, err)
 		}
-		return nil
+		return s.noteAuditDay(ctx, bucket, ev.Seq, ev.Seq, 1)
 	}
 	return fmt.Errorf("store: audit: %w", ErrConflict)
 }
 
-// AuditFilter narrows ListAudit. Empty fields match everything.
+// moveAuditHead moves the chain head from what was read to next, reporting
+// false when another writer moved it first.
+func (s *Store) moveAuditHead(ctx context.Context, head, next auditHead) (bool, error) {
+	heads := s.c("counters")
+	if head.ID == "" {
+		_, err := heads.InsertOne(ctx, next)
+		if isDuplicate(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("store: audit head: %w", err)
+		}
+		return true, nil
+	}
+	res, err := heads.UpdateOne(ctx, bson.D{{Key: "_id", Value: "audit"}, {Key: "seq", Value: head.Seq}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket}}}})
+	if err != nil {
+		return false, fmt.Errorf("store: audit head: %w", err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// noteAuditDay records that day holds events first..last (count of them).
+func (s *Store) noteAuditDay(ctx context.Context, day string, first, last, count int64) error {
+	_, err := s.c("audit_days").UpdateOne(ctx, bson.D{{Key: "_id", Value: day}}, bson.D{
+		{Key: "$min", Value: bson.D{{Key: "first", Value: first}}},
+		{Key: "$max", Value: bson.D{{Key: "last", Value: last}}},
+		{Key: "$inc", Value: bson.D{{Key: "count", Value: count}}},
+	}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store: audit day %s: %w", day, err)
+	}
+	return nil
+}
+
+// auditDays lists the days with events, newest first (a few hundred a year).
+func (s *Store) auditDays(ctx context.Context) ([]auditDay, error) {
+	cur, err := s.c("audit_days").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+	if err != nil {
+		return nil, fmt.Errorf("store: audit days: %w", err)
+	}
+	var days []auditDay
+	if err := cur.All(ctx, &days); err != nil {
+		return nil, fmt.Errorf("store: audit days: %w", err)
+	}
+	return days, nil
+}
+
+// LatestAuditDay is the newest day with events (YYYY-MM-DD), or "".
+func (s *Store) LatestAuditDay(ctx context.Context) (string, error) {
+	days, err := s.auditDays(ctx)
+	if err != nil || len(days) == 0 {
+		return "", err
+	}
+	return days[0].Day, nil
+}
+
+// AuditFilter narrows ListAudit. Empty fields match everything. Action,
+// Actor and Target search one day: Day, or the newest day with events.
 type AuditFilter struct {
 	Action string
 	Actor  string // part of the actor's email
@@ -139,24 +225,18 @@ type AuditFilter struct {
 	Page   int
 }
 
-func (f AuditFilter) empty() bool {
-	return f.Action == "" && f.Actor == "" && f.Target == "" && f.Day == ""
-}
-
 // ListAudit returns a page of events, newest first, and whether more follow.
 func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, bool, error) {
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	if f.empty() {
-		return s.latestAudit(ctx, f.Page)
+	days, err := s.auditDays(ctx)
+	if err != nil || len(days) == 0 {
+		return nil, false, err
 	}
 	filter := bson.D{}
 	if f.Action != "" {
 		filter = append(filter, bson.E{Key: "action", Value: f.Action})
-	}
-	if f.Day != "" {
-		filter = append(filter, bson.E{Key: "day", Value: f.Day})
 	}
 	if f.Target != "" {
 		filter = append(filter, bson.E{Key: "target", Value: f.Target})
@@ -164,37 +244,47 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, boo
 	if q := strings.ToLower(strings.TrimSpace(f.Actor)); q != "" {
 		filter = append(filter, bson.E{Key: "actor", Value: bson.Regex{Pattern: regexQuote(q)}})
 	}
-	var evs []AuditEvent
-	more, err := s.page(ctx, "audit", filter, bson.D{{Key: "_id", Value: -1}}, f.Page, &evs)
-	return evs, more, err
+	if f.Day == "" && len(filter) > 0 {
+		f.Day = days[0].Day
+	}
+	if f.Day != "" {
+		var evs []AuditEvent
+		more, err := s.page(ctx, auditColl(f.Day), filter, bson.D{{Key: "seq", Value: -1}}, f.Page, &evs)
+		return evs, more, err
+	}
+	return s.latestAudit(ctx, days, f.Page)
 }
 
-// latestAudit reads the newest events by _id from the chain head, which
-// stays fast however long the log grows (the embedded server scans for
-// anything but an _id match).
-func (s *Store) latestAudit(ctx context.Context, page int) ([]AuditEvent, bool, error) {
-	var head auditHead
-	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("store: audit head: %w", err)
-	}
-	top := head.Seq - int64((page-1)*PageSize)
+// latestAudit reads one page of the whole log, newest first, touching only
+// the days that page falls on.
+func (s *Store) latestAudit(ctx context.Context, days []auditDay, page int) ([]AuditEvent, bool, error) {
+	skip := int64((page - 1) * PageSize)
 	var evs []AuditEvent
-	for seq := top; seq > 0 && seq > top-PageSize; seq-- {
-		var ev AuditEvent
-		err := s.c("audit").FindOne(ctx, bson.D{{Key: "_id", Value: seq}}).Decode(&ev)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			continue // a gap; VerifyAudit reports it
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("store: audit %d: %w", seq, err)
-		}
-		evs = append(evs, ev)
+	var total int64
+	for _, d := range days {
+		total += d.Count
 	}
-	return evs, top-PageSize > 0, nil
+	for _, d := range days {
+		if len(evs) == PageSize {
+			break
+		}
+		if skip >= d.Count {
+			skip -= d.Count
+			continue
+		}
+		cur, err := s.c(auditColl(d.Day)).Find(ctx, bson.D{},
+			options.Find().SetSort(bson.D{{Key: "seq", Value: -1}}).SetSkip(skip).SetLimit(int64(PageSize-len(evs))))
+		if err != nil {
+			return nil, false, fmt.Errorf("store: audit %s: %w", d.Day, err)
+		}
+		var part []AuditEvent
+		if err := cur.All(ctx, &part); err != nil {
+			return nil, false, fmt.Errorf("store: audit %s: %w", d.Day, err)
+		}
+		evs = append(evs, part...)
+		skip = 0
+	}
+	return evs, int64(page*PageSize) < total, nil
 }
 
 // AuditBreak describes where the chain does not verify.
@@ -203,34 +293,52 @@ type AuditBreak struct {
 	Reason string
 }
 
-// VerifyAudit walks the whole chain in order and returns the first break, or
-// nil when every event is present and unaltered.
+// VerifyAudit walks the whole chain in order, day by day, and returns the
+// first break, or nil when every event is present and unaltered, with the
+// number of events verified.
 func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
-	cur, err := s.c("audit").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	days, err := s.auditDays(ctx)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: verify audit: %w", err)
+		return nil, 0, err
 	}
-	defer cur.Close(ctx)
+	sort.Slice(days, func(i, j int) bool { return days[i].First < days[j].First })
 	var prev string
 	var want int64 = 1
-	for cur.Next(ctx) {
-		var ev AuditEvent
-		if err := cur.Decode(&ev); err != nil {
+	for i := range days {
+		cur, err := s.c(auditColl(days[i].Day)).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))
+		if err != nil {
 			return nil, 0, fmt.Errorf("store: verify audit: %w", err)
 		}
-		switch {
-		case ev.Seq != want:
-			return &AuditBreak{Seq: want, Reason: "event missing"}, want - 1, nil
-		case ev.PrevHash != prev:
-			return &AuditBreak{Seq: ev.Seq, Reason: "previous hash does not match"}, want - 1, nil
-		case ev.digest() != ev.Hash:
-			return &AuditBreak{Seq: ev.Seq, Reason: "event altered"}, want - 1, nil
+		for cur.Next(ctx) {
+			var ev AuditEvent
+			if err := cur.Decode(&ev); err != nil {
+				cur.Close(ctx)
+				return nil, 0, fmt.Errorf("store: verify audit: %w", err)
+			}
+			var reason string
+			switch {
+			case ev.Seq != want:
+				reason = "event missing"
+			case ev.PrevHash != prev:
+				reason = "previous hash does not match"
+			case ev.digest() != ev.Hash || ev.ID != fmt.Sprintf("%016d", ev.Seq):
+				reason = "event altered"
+			}
+			if reason != "" {
+				cur.Close(ctx)
+				at := ev.Seq
+				if reason == "event missing" {
+					at = want
+				}
+				return &AuditBreak{Seq: at, Reason: reason}, want - 1, nil
+			}
+			prev = ev.Hash
+			want++
 		}
-		prev = ev.Hash
-		want++
-	}
-	if err := cur.Err(); err != nil {
-		return nil, 0, fmt.Errorf("store: verify audit: %w", err)
+		if err := cur.Err(); err != nil {
+			return nil, 0, fmt.Errorf("store: verify audit: %w", err)
+		}
+		cur.Close(ctx)
 	}
 	var head auditHead
 	err = s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)

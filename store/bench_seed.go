@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -27,50 +26,48 @@ const seedBatch = 1000
 func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) AuditEvent) error {
 	auditMu.Lock()
 	defer auditMu.Unlock()
-	heads := s.c("counters")
 	var head auditHead
-	err := heads.FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
+	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return fmt.Errorf("store: seed audit: head: %w", err)
 	}
-	fresh := errors.Is(err, mongo.ErrNoDocuments)
 	for start := 0; start < n; start += seedBatch {
-		docs := make([]any, 0, min(seedBatch, n-start))
-		seq, hash := head.Seq, head.Hash
+		seq, hash, bucket := head.Seq, head.Hash, head.Bucket
+		byDay := map[string][]any{}
+		var order []string
+		first := map[string]int64{}
 		for i := start; i < n && i < start+seedBatch; i++ {
 			ev := gen(i)
 			seq++
-			ev.Seq = seq
-			ev.At = ev.At.UTC().Truncate(time.Millisecond)
-			ev.Day = ev.At.Format(time.DateOnly)
-			ev.PrevHash = hash
-			ev.Hash = ev.digest()
+			ev.seal(seq, hash)
 			hash = ev.Hash
-			docs = append(docs, ev)
+			bucket = bucketFor(bucket, ev.Day)
+			if _, ok := byDay[bucket]; !ok {
+				order = append(order, bucket)
+				first[bucket] = seq
+			}
+			byDay[bucket] = append(byDay[bucket], ev)
 		}
-		if _, err := s.c("audit").InsertMany(ctx, docs, options.InsertMany().SetOrdered(true)); err != nil {
-			return fmt.Errorf("store: seed audit: insert from %d: %w", head.Seq+1, err)
+		for _, day := range order {
+			docs := byDay[day]
+			if _, err := s.c(auditColl(day)).InsertMany(ctx, docs, options.InsertMany().SetOrdered(true)); err != nil {
+				return fmt.Errorf("store: seed audit: insert %s: %w", day, err)
+			}
+			last := docs[len(docs)-1].(AuditEvent).Seq
+			if err := s.noteAuditDay(ctx, day, first[day], last, int64(len(docs))); err != nil {
+				return err
+			}
 		}
 		// Move the head only once the batch is in, as Audit does for one event.
-		if fresh {
-			if _, err := heads.InsertOne(ctx, auditHead{ID: "audit", Seq: seq, Hash: hash}); err != nil {
-				if isDuplicate(err) {
-					return fmt.Errorf("store: seed audit: %w", ErrConflict)
-				}
-				return fmt.Errorf("store: seed audit: head: %w", err)
-			}
-			fresh = false
-		} else {
-			res, err := heads.UpdateOne(ctx, bson.D{{Key: "_id", Value: "audit"}, {Key: "seq", Value: head.Seq}},
-				bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: seq}, {Key: "hash", Value: hash}}}})
-			if err != nil {
-				return fmt.Errorf("store: seed audit: head: %w", err)
-			}
-			if res.MatchedCount == 0 {
-				return fmt.Errorf("store: seed audit: %w", ErrConflict)
-			}
+		next := auditHead{ID: "audit", Seq: seq, Hash: hash, Bucket: bucket}
+		won, err := s.moveAuditHead(ctx, head, next)
+		if err != nil {
+			return err
 		}
-		head = auditHead{ID: "audit", Seq: seq, Hash: hash}
+		if !won {
+			return fmt.Errorf("store: seed audit: %w", ErrConflict)
+		}
+		head = next
 	}
 	return nil
 }

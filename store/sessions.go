@@ -56,6 +56,20 @@ func (s *Store) SaveSession(ctx context.Context, cookieID string, ss *Session) e
 	return nil
 }
 
+// UpdateSession rewrites an existing session's values and expiry; a
+// session deleted meanwhile (signed out everywhere) stays deleted.
+func (s *Store) UpdateSession(ctx context.Context, cookieID string, ss *Session) error {
+	ss.ID = SessionKey(cookieID)
+	_, err := s.c("sessions").UpdateOne(ctx, bson.D{{Key: "_id", Value: ss.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "userId", Value: ss.UserID}, {Key: "values", Value: ss.Values},
+		{Key: "lastSeen", Value: ss.LastSeen}, {Key: "expiresAt", Value: ss.ExpiresAt},
+	}}})
+	if err != nil {
+		return fmt.Errorf("store: update session: %w", err)
+	}
+	return nil
+}
+
 // TouchSession records activity, moving the idle expiry on.
 func (s *Store) TouchSession(ctx context.Context, cookieID string, lastSeen, expires time.Time) error {
 	_, err := s.c("sessions").UpdateOne(ctx, bson.D{{Key: "_id", Value: SessionKey(cookieID)}},

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -217,10 +218,14 @@ type UserUpdate struct {
 	Role      Role
 	Status    string
 	PartnerID string
+	// WasStatus, when set, applies the change only if the account's status
+	// is still this (the person may have accepted an invitation meanwhile).
+	WasStatus string
 }
 
 // UpdateUser changes an account's name, role, status and organisation and
-// returns the account as it was before. Returns ErrNotFound.
+// returns the account as it was before. Returns ErrNotFound, or
+// ErrConflict when WasStatus no longer holds.
 func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (*User, error) {
 	set := bson.D{
 		{Key: "name", Value: up.Name},
@@ -230,8 +235,18 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (*User
 		{Key: "partnerId", Value: up.PartnerID},
 		{Key: "updatedAt", Value: s.now().UTC()},
 	}
+	filter := bson.D{{Key: "_id", Value: id}}
+	if up.WasStatus != "" {
+		filter = append(filter, bson.E{Key: "status", Value: up.WasStatus})
+	}
 	var before User
-	err := s.c("users").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}).Decode(&before)
+	err := s.c("users").FindOneAndUpdate(ctx, filter, bson.D{{Key: "$set", Value: set}}).Decode(&before)
+	if errors.Is(err, mongo.ErrNoDocuments) && up.WasStatus != "" {
+		if _, err := s.User(ctx, id); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("store: update user %s: %w", id, ErrConflict)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: update user %s: %w", id, notFound(err))
 	}

@@ -1,0 +1,126 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+type auditListData struct {
+	Events             []auditRow
+	Action             choiceField
+	Actor, Day, Target string
+	Filtered           bool
+	Pages              pager
+	Check              *auditCheck // set when the admin asked to check the chain
+}
+
+type auditRow struct {
+	Event      store.AuditEvent
+	TargetHref string // the record's page, when it has one
+}
+
+// auditCheck is the result of walking the hash chain.
+type auditCheck struct {
+	Count int64             // events verified (before the break, if any)
+	Break *store.AuditBreak // nil when the chain is intact
+}
+
+// auditList shows the audit log newest first, filtered by a GET form.
+// Checking the hash chain reads every event, so it runs only when asked
+// (?verify=1); the list itself reads one page. Every view is audited.
+func (s *Server) auditList(c *gin.Context) {
+	ctx := c.Request.Context()
+	f := store.AuditFilter{Action: c.Query("action"), Actor: strings.TrimSpace(c.Query("actor")),
+		Day: strings.TrimSpace(c.Query("day")), Target: strings.TrimSpace(c.Query("target")), Page: pageNumber(c.Query("page"))}
+	verify := c.Query("verify") == "1"
+	errs := &formErrors{}
+	d := auditListData{Actor: f.Actor, Day: f.Day, Target: f.Target, Filtered: f.Action != "" || f.Actor != "" || f.Day != "" || f.Target != "",
+		Action: newChoices("action", "Action", f.Action, errs, auditActionChoices())}
+	page := &Page{Title: "Audit log", Data: &d}
+	if !d.Action.has(f.Action) {
+		errs.Add("action", "Choose an action from the list")
+	}
+	if _, err := time.Parse(time.DateOnly, f.Day); f.Day != "" && err != nil {
+		errs.Add("day", "Enter the day as year-month-day, like 2026-03-14")
+	}
+	if errs.Any() {
+		d.Action.Error = errs.For("action")
+		s.invalid(c, "audit_list", page, errs)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditAuditViewed, Detail: auditViewDetail(f, verify)})
+	if verify {
+		check, err := s.checkAuditChain(ctx)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		d.Check = check
+	}
+	evs, more, err := s.store.ListAudit(ctx, f)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	for _, ev := range evs {
+		d.Events = append(d.Events, auditRow{Event: ev, TargetHref: targetHref(ev.Target)})
+	}
+	d.Pages = newPager(map[string]string{"action": f.Action, "actor": f.Actor, "day": f.Day, "target": f.Target}, f.Page, more)
+	s.render(c, http.StatusOK, "audit_list", page)
+}
+
+func (s *Server) checkAuditChain(ctx context.Context) (*auditCheck, error) {
+	brk, n, err := s.store.VerifyAudit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &auditCheck{Count: n, Break: brk}, nil
+}
+
+func auditActionChoices() []choice {
+	cs := []choice{{Value: "", Label: "All actions"}}
+	for _, a := range store.AuditActions {
+		cs = append(cs, choice{Value: a, Label: a})
+	}
+	return cs
+}
+
+// auditViewDetail says what the admin looked at, for the audit of the audit.
+func auditViewDetail(f store.AuditFilter, verify bool) string {
+	parts := []string{fmt.Sprintf("page %d", max(f.Page, 1))}
+	for _, kv := range [][2]string{{"action", f.Action}, {"actor", f.Actor}, {"day", f.Day}, {"target", f.Target}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	if verify {
+		parts = append(parts, "chain checked")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// targetHref links an event's record ("user:ID", "group:ID", "partner:ID")
+// to its page.
+func targetHref(target string) string {
+	kind, id, ok := strings.Cut(target, ":")
+	if !ok || id == "" {
+		return ""
+	}
+	switch kind {
+	case "user":
+		return "/admin/people/" + id
+	case "group":
+		return "/admin/groups/" + id
+	case "partner":
+		return "/admin/partners/" + id
+	}
+	return ""
+}

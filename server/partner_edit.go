@@ -1,0 +1,39 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+type partnerData struct {
+	Partner      *store.Partner
+	KindLabel    string
+	Workers      []store.User
+	CanSeePeople bool // administrators open workers' accounts and invite new ones
+}
+
+// partnerShow shows an organisation and the people who work for it.
+func (s *Server) partnerShow(c *gin.Context) {
+	ctx := c.Request.Context()
+	p, err := s.store.Partner(ctx, c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	workers, err := s.store.PartnerWorkers(ctx, p.ID)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	d := partnerData{Partner: p, KindLabel: partnerKindLabel(p.Kind), Workers: workers,
+		CanSeePeople: allowed(currentUser(c).Role, "people.edit")}
+	s.render(c, http.StatusOK, "partner", &Page{Title: p.Name, Data: d})
+}

@@ -1,0 +1,103 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+type partnerForm struct {
+	Name  string `form:"name" binding:"required,max=200"`
+	Kind  string `form:"kind" binding:"required"`
+	Email string `form:"email" binding:"required,email,max=254"`
+}
+
+func (partnerForm) messages() map[string]string {
+	return map[string]string{
+		"name.required":  "Enter the organisation's name",
+		"name":           "The name must be 200 characters or fewer",
+		"kind":           "Select what kind of organisation it is",
+		"email.required": "Enter the organisation's contact email address",
+		"email":          "Enter an email address in the correct format, like name@example.com",
+	}
+}
+
+type partnerRow struct {
+	Partner   store.Partner
+	KindLabel string
+}
+
+type partnerListData struct {
+	Partners []partnerRow
+	Kind     choiceField
+}
+
+// partnerKindLabel is a kind as a label: "local authority" → "Local authority".
+func partnerKindLabel(k string) string {
+	if k == "" {
+		return k
+	}
+	return strings.ToUpper(k[:1]) + k[1:]
+}
+
+func partnerKindChoices() []choice {
+	var cs []choice
+	for _, k := range store.PartnerKinds {
+		cs = append(cs, choice{Value: k, Label: partnerKindLabel(k)})
+	}
+	return cs
+}
+
+// partnerList shows the partner organisations and the form to add one.
+func (s *Server) partnerList(c *gin.Context) {
+	s.renderPartners(c, http.StatusOK, partnerForm{}, &formErrors{})
+}
+
+// partnerCreate adds a partner organisation and goes to its page.
+func (s *Server) partnerCreate(c *gin.Context) {
+	var f partnerForm
+	errs, err := s.bind(c, &f)
+	if err != nil {
+		s.tooLarge(c)
+		return
+	}
+	if !hasChoice(partnerKindChoices(), f.Kind) {
+		errs.Add("kind", "Select what kind of organisation it is")
+	}
+	if errs.Any() {
+		s.renderPartners(c, http.StatusUnprocessableEntity, f, errs)
+		return
+	}
+	p := &store.Partner{Name: f.Name, Kind: f.Kind, Email: store.NormaliseEmail(f.Email)}
+	err = s.store.CreatePartner(c.Request.Context(), p)
+	if errors.Is(err, store.ErrDuplicate) {
+		errs.Add("name", "A partner organisation with this name already exists")
+		s.renderPartners(c, http.StatusUnprocessableEntity, f, errs)
+		return
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditPartnerChange, Target: "partner:" + p.ID, Detail: "created " + p.Name})
+	s.flash(c, p.Name+" added")
+	s.redirect(c, "/admin/partners/"+p.ID)
+}
+
+func (s *Server) renderPartners(c *gin.Context, status int, f partnerForm, errs *formErrors) {
+	ps, err := s.store.Partners(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	d := partnerListData{Kind: newChoices("kind", "Kind of organisation", f.Kind, errs, partnerKindChoices())}
+	for _, p := range ps {
+		d.Partners = append(d.Partners, partnerRow{Partner: p, KindLabel: partnerKindLabel(p.Kind)})
+	}
+	s.render(c, status, "partner_list", &Page{Title: "Partner organisations", Form: f, Errors: errs, Data: d})
+}

@@ -1,0 +1,128 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+type resetRequestForm struct {
+	Email string `form:"email" binding:"required,email,max=254"`
+}
+
+func (resetRequestForm) messages() map[string]string {
+	return map[string]string{
+		"email.required": "Enter your email address",
+		"email":          "Enter an email address in the correct format, like name@example.com",
+	}
+}
+
+func (s *Server) passwordResetRequestForm(c *gin.Context) {
+	s.render(c, http.StatusOK, "password_reset_request", &Page{Title: "Reset your password", Form: resetRequestForm{}})
+}
+
+// passwordResetRequest emails a reset link to an active account. It shows
+// the same page whether or not the address has an account, so that nobody
+// can use it to find out who has one.
+func (s *Server) passwordResetRequest(c *gin.Context) {
+	var f resetRequestForm
+	errs, err := s.bind(c, &f)
+	if err != nil {
+		s.tooLarge(c)
+		return
+	}
+	if errs.Any() {
+		s.invalid(c, "password_reset_request", &Page{Title: "Reset your password", Form: f}, errs)
+		return
+	}
+	u, err := s.store.UserByEmail(c.Request.Context(), f.Email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		s.serverError(c, err)
+		return
+	case u.CanSignIn():
+		if err := s.sendResetLink(c, u); err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
+	s.render(c, http.StatusOK, "password_reset_sent", &Page{Title: "Check your email", Data: f.Email})
+}
+
+// sendResetLink queues an email with a single-use link, valid for an hour.
+func (s *Server) sendResetLink(c *gin.Context, u *store.User) error {
+	ctx := c.Request.Context()
+	secret, err := s.store.CreateToken(ctx, store.TokenPasswordReset, u.ID, "", store.PasswordResetLife)
+	if err != nil {
+		return err
+	}
+	body := fmt.Sprintf(`Hello %s,
+
+Someone asked to reset the password of your Candour account. If it was you, open this link and choose a new password:
+%s
+
+The link works once only, and for 1 hour. When you change your password, you will be signed out on every device.
+
+If you did not ask to reset your password, you can ignore this email: your password has not changed.`,
+		u.Name, s.link("/password-reset/"+secret))
+	if err := s.queueMail(ctx, u.Email, "Reset your Candour password", body); err != nil {
+		return err
+	}
+	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditPasswordReset, Target: "user:" + u.ID, Detail: "reset link emailed"})
+	return nil
+}
+
+func (s *Server) passwordResetForm(c *gin.Context) {
+	u := s.openLink(c, store.TokenPasswordReset)
+	if u == nil {
+		return
+	}
+	s.render(c, http.StatusOK, "password_reset", &Page{Title: "Choose a new password", Form: newPasswordForm{},
+		Data: linkAccount{Name: u.Name, Email: u.Email, Role: u.Role}, NoIndex: true})
+}
+
+// passwordReset sets the new password and signs the account out on every
+// device. Two-factor authentication stays as it was: the person signs in
+// with the new password and their code.
+func (s *Server) passwordReset(c *gin.Context) {
+	u := s.setPasswordFromLink(c, store.TokenPasswordReset, "password_reset", "Choose a new password")
+	if u == nil {
+		return
+	}
+	n, err := s.endAllSessions(c, u)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditPasswordSet, Target: "user:" + u.ID,
+		Detail: fmt.Sprintf("with a reset link; %d sessions ended", n)})
+	// This browser starts afresh too: its session may have been one of the
+	// account's, and must not be written back now that it was deleted.
+	sess := s.session(c)
+	if err := s.sessions.rotate(c.Request.Context(), sess); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	clear(sess.Values)
+	s.flash(c, "Your password has been changed. Sign in with your new password.")
+	s.redirect(c, "/sign-in")
+}
+
+// endAllSessions signs an account out everywhere after its password changed
+// and cancels its other reset links. It returns how many sessions ended.
+func (s *Server) endAllSessions(c *gin.Context, u *store.User) (int64, error) {
+	ctx := c.Request.Context()
+	n, err := s.store.DeleteUserSessions(ctx, u.ID)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.store.RevokeTokens(ctx, u.ID, store.TokenPasswordReset); err != nil {
+		return n, err
+	}
+	return n, nil
+}
