@@ -39,6 +39,7 @@ type Config struct {
 	ArgonTime      uint32        // CANDOUR_ARGON_TIME: argon2id passes (tuned to about 50 ms a hash)
 	ArgonMemoryKiB uint32        // CANDOUR_ARGON_MEMORY_KIB
 	SeedDemo       bool          // CANDOUR_SEED_DEMO: seed the demo force on first start (default true in development)
+	DemoDataDir    string        // CANDOUR_DEMO_DATA: police.uk and Census files the demo imports (default ../shared/data)
 }
 
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
@@ -53,6 +54,7 @@ func Load(getenv func(string) string) (Config, error) {
 		IdleTimeout:    30 * time.Minute,
 		ArgonTime:      1,
 		ArgonMemoryKiB: 64 * 1024,
+		DemoDataDir:    "../shared/data",
 	}
 	str := func(name string, dst *string) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -70,6 +72,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("CANDOUR_SMTP_USER", &c.SMTPUser)
 	c.SMTPPassword = getenv("CANDOUR_SMTP_PASSWORD")
 	str("CANDOUR_MAIL_FROM", &c.MailFrom)
+	str("CANDOUR_DEMO_DATA", &c.DemoDataDir)
 
 	var err error
 	if c.AllowEmbedded, err = boolVar(getenv, "CANDOUR_ALLOW_EMBEDDED", false); err != nil {

@@ -191,6 +191,7 @@ func navFor(u *store.User, current string) []navItem {
 		{"/admin/groups", "Groups", "groups.list"},
 		{"/admin/partners", "Partner organisations", "partners.list"},
 		{"/admin/audit", "Audit log", "audit.list"},
+		{"/disparity", "Stop and search", "disparity.view"},
 	} {
 		if allowed(u.Role, n.action) {
 			items = append(items, navItem{Href: n.href, Label: n.label})
