@@ -57,6 +57,8 @@ var policy = map[string][]store.Role{
 	"disparity.import":  staff,
 	"disparity.publish": staff,
 	"disparity.public":  {public},
+
+	// Recommendations register and "You said, we did".
 }
 
 // isPublic reports whether anyone may use action.

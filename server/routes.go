@@ -25,7 +25,7 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 		Route{"GET", "/healthz", "health"}, Route{"GET", "/readyz", "health"}, Route{"GET", "/metrics", "metrics"})
 
 	g := r.Group("/", s.loadSession, s.checkCSRF)
-	h := func(method, path, action string, handlers ...gin.HandlerFunc) {
+	var h handle = func(method, path, action string, handlers ...gin.HandlerFunc) {
 		if _, ok := policy[action]; !ok {
 			panic("routes: no policy for action " + action)
 		}
@@ -92,6 +92,9 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	h("POST", "/disparity/publish", "disparity.publish", s.disparityPublish)
 	h("GET", "/public/stop-and-search", "disparity.public", s.publicDisparity)
 
+	// Recommendations register and "You said, we did" (recommendation_routes.go).
+	s.recommendationRoutes(h)
+
 	if !s.cfg.Production() {
 		h("GET", "/dev/mail", "devmail", s.devMail)
 	}
@@ -99,6 +102,9 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	r.NoRoute(s.loadSession, s.notFound)
 	r.NoMethod(s.loadSession, s.notFound)
 }
+
+// handle registers one route under a policy action.
+type handle func(method, path, action string, handlers ...gin.HandlerFunc)
 
 // Routes lists every registered route with its action (for the
 // route-by-role test and the docs).
