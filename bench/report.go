@@ -1,0 +1,148 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// rssBudget is the idle memory budget.
+const rssBudget = 100 << 20
+
+// report is everything the benchmark prints.
+type report struct {
+	options
+	seed                      *seeded
+	coldStart, warmStart      time.Duration
+	coldRSS, idleRSS, loadRSS int64
+	idleHeap, idleGoSys       int64 // Go heap in use and all Go runtime memory, at idle
+	peakRSS                   int64
+	shutdown, total           time.Duration
+	rows                      []*result
+}
+
+// print writes the report as Markdown, ready for docs/performance.md.
+func (r *report) print(w io.Writer) {
+	sd := r.seed
+	fmt.Fprintf(w, "\n## Candour benchmark, %s\n\n", time.Now().Format("2 January 2006 15:04 MST"))
+	fmt.Fprintf(w, "%s/%s, %d CPUs, %s; embedded store; %d concurrent clients; up to %d requests or %s a page.\n\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), r.clients, r.requests, r.maxTime)
+	fmt.Fprintf(w, "Data: %d accounts (%d community members and chairs), %d groups with %d memberships, %d partner organisations, "+
+		"%d stop-and-search records over 12 months, %d audit events over a year. Seeded in %.1f s (audit events %.1f s). "+
+		"One argon2id hash at the default cost (best of three): %s.\n\n",
+		sd.users, r.members, sd.groups, sd.memberships, sd.partners, sd.stopSearch, sd.auditEvents,
+		sd.took.Seconds(), sd.auditTook.Seconds(), ms(sd.hashTook))
+
+	fmt.Fprintf(w, "Latency with %d concurrent clients (the result is judged on its p95), and p95 with one client alone (%d requests or %s), which shows a page's own cost without queueing:\n\n",
+		r.clients, singleRequests, singleMaxTime)
+	t := &table{header: []string{"request", "requests", "p50", "p95", "p99", "req/s", "status codes", "p95, 1 client", "budget (p95)", "result"}}
+	for _, res := range r.rows {
+		budget := "reported only"
+		if res.sc.budget > 0 {
+			budget = "< " + ms(res.sc.budget)
+		}
+		t.add(res.sc.label, fmt.Sprint(res.n), ms(res.p(50)), ms(res.p(95)), ms(res.p(99)),
+			fmt.Sprintf("%.0f", res.throughput()), res.codeText(), msOrNone(res.single), budget, res.verdict())
+	}
+	t.print(w)
+	for _, res := range r.rows {
+		if res.note != "" {
+			fmt.Fprintf(w, "- %s: %s\n", res.sc.label, res.note)
+		}
+	}
+
+	fmt.Fprintln(w)
+	t = &table{header: []string{"measure", "value", "budget", "result"}}
+	t.add("start-up, empty data directory (process start → /readyz 200)", ms(r.coldStart), "< 2 s", pass(r.coldStart <= readyBudget))
+	t.add("start-up, seeded data directory", ms(r.warmStart), "< 2 s", pass(r.warmStart <= readyBudget))
+	t.add("RSS idle, empty data directory", mb(r.coldRSS), "< 100 MB", pass(r.coldRSS <= rssBudget))
+	t.add("RSS idle, seeded (2 s after ready)", mb(r.idleRSS), "< 100 MB", pass(r.idleRSS <= rssBudget))
+	t.add("… of which Go heap in use / all Go runtime memory", mb(r.idleHeap)+" / "+mb(r.idleGoSys), "", "")
+	t.add("RSS after the load", mb(r.loadRSS), "", "")
+	t.add("peak RSS during the load (VmHWM)", mb(r.peakRSS), "", "")
+	t.add("graceful stop after SIGTERM", ms(r.shutdown), "< 10 s", pass(r.shutdown <= 10*time.Second))
+	t.print(w)
+
+	fmt.Fprintln(w, "\nSingle store calls on the seeded data, in the benchmark process (best of three):")
+	fmt.Fprintln(w)
+	t = &table{header: []string{"store call", "time"}}
+	for _, p := range sd.probes {
+		took := ms(p.took)
+		if p.took < 0 {
+			took = fmt.Sprintf("over %s (stopped)", ms(probeTimeout))
+		}
+		t.add(p.what, took)
+	}
+	t.print(w)
+	fmt.Fprintf(w, "\nWhole benchmark: %.0f s.\n", r.total.Seconds())
+}
+
+func pass(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "OVER"
+}
+
+func ms(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%.0f s", d.Seconds())
+	case d >= time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	case d >= 10*time.Millisecond:
+		return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+// msOrNone is a series' p95, or a dash when it made no requests.
+func msOrNone(s *series) string {
+	if s.n == 0 {
+		return "—"
+	}
+	return ms(s.p(95))
+}
+
+func mb(b int64) string {
+	if b == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f MB", float64(b)/(1<<20))
+}
+
+// table is a Markdown table with padded columns, readable in a terminal too.
+type table struct {
+	header []string
+	rows   [][]string
+}
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) print(w io.Writer) {
+	width := make([]int, len(t.header))
+	for _, row := range append([][]string{t.header}, t.rows...) {
+		for i, c := range row {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	line := func(cells []string) {
+		var b strings.Builder
+		b.WriteString("|")
+		for i, c := range cells {
+			b.WriteString(" " + c + strings.Repeat(" ", width[i]-len([]rune(c))) + " |")
+		}
+		fmt.Fprintln(w, b.String())
+	}
+	line(t.header)
+	sep := make([]string, len(width))
+	for i, n := range width {
+		sep[i] = strings.Repeat("-", n)
+	}
+	line(sep)
+	for _, row := range t.rows {
+		line(row)
+	}
+}
