@@ -62,7 +62,7 @@ func (s *Server) disparityView(c *gin.Context) {
 	if d.Force == "" && len(d.Forces) > 0 {
 		d.Force = d.Forces[0]
 	}
-	d.Months = forces[d.Force]
+	d.Months = forces[d.Force].Months
 	page := &Page{Title: "Stop and search: disparity by ethnic group", Data: &d}
 	if len(d.Months) == 0 {
 		d.Empty = "No stop and search data has been imported yet."

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -51,8 +52,17 @@ func (h passwordHasher) verify(encoded, password string) bool {
 }
 
 // dummyHash is verified against when the email is unknown, so that a wrong
-// email takes as long as a wrong password.
-var dummyHash = passwordHasher{time: 1, memory: 64 * 1024, threads: 2}.hash("not a real password")
+// email takes as long as a wrong password. It is made with the configured
+// cost on first use (making it at start-up would hold 64 MiB from then on).
+func (h passwordHasher) dummyHash() string {
+	dummyOnce.Do(func() { dummy = h.hash("not a real password") })
+	return dummy
+}
+
+var (
+	dummyOnce sync.Once
+	dummy     string
+)
 
 // MinPasswordLength is the shortest password we accept.
 const MinPasswordLength = 12

@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -231,6 +233,12 @@ func (s *Server) forbidden(c *gin.Context) {
 
 // serverError logs the error with its stack once and shows a styled 500.
 func (s *Server) serverError(c *gin.Context, err error) {
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		// The browser went away: nothing to show and nothing wrong here.
+		s.log.InfoContext(c.Request.Context(), "request abandoned by the client", "route", c.FullPath())
+		c.AbortWithStatus(499)
+		return
+	}
 	s.log.ErrorContext(c.Request.Context(), "server error", "err", err, "route", c.FullPath(), "stack", string(debug.Stack()))
 	s.errorPage(c, http.StatusInternalServerError, "Sorry, there is a problem with the service", "Try again later. What you entered has not been saved.")
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -67,7 +68,7 @@ func (s *Server) signIn(c *gin.Context) {
 		return
 	}
 	if u == nil || !u.CanSignIn() {
-		s.hasher.verify(dummyHash, f.Password) // same cost as a real check
+		s.hasher.verify(s.hasher.dummyHash(), f.Password) // same cost as a real check
 		s.audit(c, store.AuditEvent{Actor: store.NormaliseEmail(f.Email), Action: store.AuditSignInFailed, Detail: "unknown or inactive account"})
 		s.signInFailed(c, page)
 		return
@@ -153,7 +154,9 @@ func (s *Server) signOut(c *gin.Context) {
 // audit records an event; a failure to audit is logged loudly but does not
 // undo what the person did.
 func (s *Server) audit(c *gin.Context, e store.AuditEvent) {
-	if err := s.store.Audit(c.Request.Context(), e); err != nil {
+	// Not cancelled with the request: a browser that goes away must not
+	// leave what it did unaudited.
+	if err := s.store.Audit(context.WithoutCancel(c.Request.Context()), e); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "audit failed", "err", err, "action", e.Action)
 	}
 }

@@ -126,6 +126,17 @@ func (s *Store) FinishPowerMonth(ctx context.Context, m *PowerMonth) error {
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return fmt.Errorf("store: finish power month %s: %w", m.ID, err)
 	}
+	// The small per-force index of months lets pages list what there is
+	// without reading every month's counters; its version changes with
+	// every import, so cached reports know when they are stale.
+	_, err = s.c("power_index").UpdateOne(ctx, bson.D{{Key: "_id", Value: m.Kind + "/" + m.Force}}, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "kind", Value: m.Kind}, {Key: "force", Value: m.Force}}},
+		{Key: "$addToSet", Value: bson.D{{Key: "months", Value: m.Month}}},
+		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
+	}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store: power index: %w", err)
+	}
 	if old.Gen != "" && old.Gen != m.Gen {
 		if err := s.c(chunkCollection(old.Gen)).Drop(ctx); err != nil {
 			return fmt.Errorf("store: drop records of an earlier import of %s: %w", m.ID, err)
@@ -160,22 +171,30 @@ func (s *Store) PowerMonths(ctx context.Context, kind, force, from, to string) (
 	return ms, nil
 }
 
-// PowerForces lists the forces with records of a kind, and their months.
-func (s *Store) PowerForces(ctx context.Context, kind string) (map[string][]string, error) {
-	cur, err := s.c("power_months").Find(ctx, bson.D{{Key: "kind", Value: kind}})
+// PowerIndex is what months of a kind of record a force has.
+type PowerIndex struct {
+	ID      string   `bson:"_id"` // kind/force
+	Kind    string   `bson:"kind"`
+	Force   string   `bson:"force"`
+	Months  []string `bson:"months"`
+	Version int64    `bson:"version"` // moves on with every import
+}
+
+// PowerForces lists the forces with records of a kind, with their months
+// (sorted) and index versions, reading only the small index.
+func (s *Store) PowerForces(ctx context.Context, kind string) (map[string]PowerIndex, error) {
+	cur, err := s.c("power_index").Find(ctx, bson.D{{Key: "kind", Value: kind}})
 	if err != nil {
 		return nil, fmt.Errorf("store: power forces: %w", err)
 	}
-	var ms []PowerMonth
-	if err := cur.All(ctx, &ms); err != nil {
+	var ix []PowerIndex
+	if err := cur.All(ctx, &ix); err != nil {
 		return nil, fmt.Errorf("store: power forces: %w", err)
 	}
-	out := map[string][]string{}
-	for _, m := range ms {
-		out[m.Force] = append(out[m.Force], m.Month)
-	}
-	for f := range out {
-		sort.Strings(out[f])
+	out := map[string]PowerIndex{}
+	for _, x := range ix {
+		sort.Strings(x.Months)
+		out[x.Force] = x
 	}
 	return out, nil
 }
