@@ -136,8 +136,12 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	r.shutdown = time.Since(stopped)
+
+	step(fmt.Sprintf("Importing %d resampled stop-and-search rows with the real binary", importRows))
+	imp := benchImport(ctx, bin, tmp, o)
 	r.total = time.Since(began)
 	r.print(os.Stdout)
+	printImport(os.Stdout, imp)
 	return nil
 }
 

@@ -140,7 +140,7 @@ func (s *Store) PutMembership(ctx context.Context, m *Membership) error {
 	if err != nil {
 		return fmt.Errorf("store: put membership: %w", err)
 	}
-	return nil
+	return s.syncUserMemberships(ctx, m.UserID)
 }
 
 // Membership returns one membership. Returns ErrNotFound.
@@ -162,7 +162,7 @@ func (s *Store) RemoveMembership(ctx context.Context, groupID, userID string) er
 	if res.DeletedCount == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return s.syncUserMemberships(ctx, userID)
 }
 
 // GroupMembers returns a group's memberships.
@@ -170,9 +170,32 @@ func (s *Store) GroupMembers(ctx context.Context, groupID string) ([]Membership,
 	return s.memberships(ctx, bson.D{{Key: "groupId", Value: groupID}})
 }
 
-// UserMemberships returns the groups a user belongs to.
+// UserMemberships returns the groups a user belongs to, from the copy kept
+// on the account (one _id read: the home page needs it on every visit).
 func (s *Store) UserMemberships(ctx context.Context, userID string) ([]Membership, error) {
-	return s.memberships(ctx, bson.D{{Key: "userId", Value: userID}})
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return u.Memberships, nil
+}
+
+// syncUserMemberships copies a user's memberships onto their account. It
+// runs after every membership change (rare, and done by staff), so that
+// reads never search the memberships collection by user.
+func (s *Store) syncUserMemberships(ctx context.Context, userID string) error {
+	ms, err := s.memberships(ctx, bson.D{{Key: "userId", Value: userID}})
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []Membership{}
+	}
+	_, err = s.c("users").UpdateOne(ctx, bson.D{{Key: "_id", Value: userID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "memberships", Value: ms}}}})
+	if err != nil {
+		return fmt.Errorf("store: copy memberships to user %s: %w", userID, err)
+	}
+	return nil
 }
 
 func (s *Store) memberships(ctx context.Context, filter bson.D) ([]Membership, error) {

@@ -34,6 +34,11 @@ var indexes = []index{
 	{coll: "partners", name: "name_unique", keys: bson.D{{Key: "nameLower", Value: 1}}, unique: true},
 	{coll: "power_months", name: "kind_force_month", keys: bson.D{{Key: "kind", Value: 1}, {Key: "force", Value: 1}, {Key: "month", Value: 1}}},
 	{coll: "outbox", name: "due", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttempt", Value: 1}}},
+	{coll: "recommendations", name: "status", keys: bson.D{{Key: "status", Value: 1}, {Key: "raisedAt", Value: -1}}},
+	{coll: "recommendations", name: "group", keys: bson.D{{Key: "groupId", Value: 1}, {Key: "raisedAt", Value: -1}}},
+	{coll: "recommendations", name: "area", keys: bson.D{{Key: "area", Value: 1}, {Key: "raisedAt", Value: -1}}},
+	{coll: "recommendations", name: "published", keys: bson.D{{Key: "published", Value: 1}, {Key: "raisedAt", Value: -1}}},
+	{coll: "recommendations", name: "due", keys: bson.D{{Key: "dueAt", Value: 1}}},
 	{coll: "outbox", name: "created", keys: bson.D{{Key: "createdAt", Value: -1}}},
 }
 
@@ -65,6 +70,22 @@ type migration struct {
 
 var migrations = []migration{
 	{n: 1, name: "initial schema", run: func(context.Context, *Store) error { return nil }},
+	{n: 2, name: "copy memberships onto accounts", run: func(ctx context.Context, s *Store) error {
+		all, err := s.memberships(ctx, bson.D{})
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, m := range all {
+			if !seen[m.UserID] {
+				seen[m.UserID] = true
+				if err := s.syncUserMemberships(ctx, m.UserID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}},
 }
 
 func (s *Store) migrate(ctx context.Context) error {

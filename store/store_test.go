@@ -129,3 +129,37 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 		t.Fatalf("after editing event 7: break=%+v err=%v, want break at 7", brk, err)
 	}
 }
+
+func TestMembershipsAreCopiedOntoTheAccount(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	u := &store.User{Email: "m@example.org", Name: "M", Role: store.RoleMember}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	expires := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, g := range []string{"g1", "g2"} {
+		if err := s.PutMembership(ctx, &store.Membership{GroupID: g, UserID: u.ID, VettingLevel: "NPPV2", VettingExpires: expires}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Changing one membership replaces it in the copy, never doubles it.
+	if err := s.PutMembership(ctx, &store.Membership{GroupID: "g1", UserID: u.ID, Chair: true, VettingLevel: "NPPV3"}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.UserMemberships(ctx, u.ID)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("UserMemberships = %+v, %v; want 2", ms, err)
+	}
+	for _, m := range ms {
+		if m.GroupID == "g1" && (!m.Chair || m.VettingLevel != "NPPV3") {
+			t.Errorf("g1 copy not updated: %+v", m)
+		}
+	}
+	if err := s.RemoveMembership(ctx, "g2", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ms, _ := s.UserMemberships(ctx, u.ID); len(ms) != 1 || ms[0].GroupID != "g1" {
+		t.Fatalf("after removal: %+v", ms)
+	}
+}

@@ -72,19 +72,20 @@ const (
 
 // User is an account.
 type User struct {
-	ID           string    `bson:"_id"`
-	Email        string    `bson:"email"` // lower case, unique
-	Name         string    `bson:"name"`
-	NameLower    string    `bson:"nameLower"` // for $regex search
-	Role         Role      `bson:"role"`
-	Status       string    `bson:"status"`
-	PartnerID    string    `bson:"partnerId,omitempty"`
-	PasswordHash string    `bson:"passwordHash,omitempty"`
-	TOTPSecret   string    `bson:"totpSecret,omitempty"` // set while enrolling, kept once confirmed
-	TOTPEnabled  bool      `bson:"totpEnabled"`
-	TOTPLastStep int64     `bson:"totpLastStep,omitempty"` // last accepted time step: a code works once
-	CreatedAt    time.Time `bson:"createdAt"`
-	UpdatedAt    time.Time `bson:"updatedAt"`
+	ID           string       `bson:"_id"`
+	Email        string       `bson:"email"` // lower case, unique
+	Name         string       `bson:"name"`
+	NameLower    string       `bson:"nameLower"` // for $regex search
+	Role         Role         `bson:"role"`
+	Status       string       `bson:"status"`
+	PartnerID    string       `bson:"partnerId,omitempty"`
+	PasswordHash string       `bson:"passwordHash,omitempty"`
+	TOTPSecret   string       `bson:"totpSecret,omitempty"` // set while enrolling, kept once confirmed
+	TOTPEnabled  bool         `bson:"totpEnabled"`
+	TOTPLastStep int64        `bson:"totpLastStep,omitempty"` // last accepted time step: a code works once
+	Memberships  []Membership `bson:"memberships,omitempty"`  // copy of the memberships collection's rows for this user
+	CreatedAt    time.Time    `bson:"createdAt"`
+	UpdatedAt    time.Time    `bson:"updatedAt"`
 
 	// Lock-out: failures counted in a 15-minute window; each lock lasts
 	// twice as long as the previous one.
