@@ -38,7 +38,8 @@ type Server struct {
 // Options are the server's tunables that are not configuration proper.
 type Options struct {
 	// SignInsPerMinute limits sign-in and reset attempts per client address
-	// (default 20). The benchmark raises it.
+	// (default 20). Tests raise it; the benchmark dials from many loopback
+	// addresses instead.
 	SignInsPerMinute int
 }
 
