@@ -1,5 +1,14 @@
 // Package e2e holds Candour's browser tests: journeys through the real
-// portal in headless Chromium (driven with chromedp), with an axe-core
-// accessibility scan (WCAG 2.2 AA) of every page visited, a keyboard-only
-// sign-in and a sign-in with JavaScript turned off. It has no non-test code.
+// portal (server.New on a fresh embedded store, served by httptest) in
+// headless Chromium driven with chromedp.
+//
+// Every page a journey visits is scanned with axe-core for WCAG 2.0, 2.1 and
+// 2.2 A and AA failures, checked for Content Security Policy violations in
+// the browser console, and checked for our stylesheet (Arial, not the GDS
+// font). There are keyboard-only and JavaScript-off sign-ins too.
+//
+// The suite needs /usr/bin/chromium (Debian's package) and
+// node_modules/axe-core (npm ci). Without them it skips with one line, or
+// fails when CANDOUR_E2E=required. It has no non-test code and must not be
+// imported.
 package e2e

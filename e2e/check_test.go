@@ -1,0 +1,301 @@
+package e2e
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"candour/config"
+	"candour/server"
+	"candour/store"
+	"candour/store/storetest"
+)
+
+const (
+	// password is the password of every account the journeys make.
+	password = "a long browser passphrase"
+	// totpSecret is the two-factor secret of admin and CCU accounts.
+	totpSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+)
+
+// portal is the real server on a fresh embedded store.
+type portal struct {
+	url   string
+	store *store.Store
+	cfg   config.Config
+}
+
+func startPortal(t *testing.T) *portal {
+	t.Helper()
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_SEED_DEMO": "false"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.Open(t)
+	// Errors (a 500's stack, say) go to the test log.
+	logger := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelError}))
+	srv, err := server.New(cfg, db, logger, []byte(strings.Repeat("e", 32)), server.Options{SignInsPerMinute: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &portal{url: hs.URL, store: db, cfg: cfg}
+}
+
+type testLog struct{ t *testing.T }
+
+func (w testLog) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// user creates an active account with password; admin and CCU accounts get
+// two-factor sign-in with totpSecret.
+func (p *portal) user(t *testing.T, role store.Role, email string) *store.User {
+	t.Helper()
+	u := &store.User{Email: email, Name: "Browser " + string(role), Role: role, Status: store.StatusActive,
+		PasswordHash: server.HashPassword(p.cfg, password)}
+	if role.NeedsTwoFactor() {
+		u.TOTPSecret, u.TOTPEnabled = totpSecret, true
+	}
+	if err := p.store.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// violation is one failed axe-core rule on a page.
+type violation struct {
+	ID      string   `json:"id"`
+	Impact  string   `json:"impact"`
+	Help    string   `json:"help"`
+	Targets []string `json:"targets"`
+}
+
+// axeRun injects axe-core and runs the WCAG 2.0, 2.1 and 2.2 A and AA rules.
+// It goes in through the DevTools protocol (Runtime.evaluate), which the
+// page's Content Security Policy (script-src 'self') does not govern.
+const axeRun = `axe.run(document, {
+  runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},
+  resultTypes: ['violations'],
+}).then(r => r.violations.map(v => ({
+  id: v.id, impact: v.impact || '', help: v.help,
+  targets: v.nodes.map(n => n.target.join(' ')),
+})))`
+
+// axeViolations scans the page in ctx's tab.
+func axeViolations(ctx context.Context) ([]violation, error) {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](suite.axeSource+"\n;typeof axe === 'object'")); err != nil {
+		return nil, err
+	}
+	return chromedp.Run(ctx, chromedp.Evaluate[[]violation](axeRun, chromedp.EvalAwaitPromise))
+}
+
+// axeCheck fails the test for each accessibility violation on the page.
+func axeCheck(ctx context.Context, t *testing.T, page string) {
+	t.Helper()
+	vs, err := axeViolations(ctx)
+	if err != nil {
+		t.Errorf("%s: axe-core did not run: %v", page, err)
+		return
+	}
+	for _, v := range vs {
+		t.Errorf("%s: accessibility: %s (%s): %s, at %s", page, v.ID, v.Impact, v.Help, strings.Join(v.Targets, " | "))
+	}
+}
+
+// checkPage runs every check a page must pass: axe-core, no CSP violations
+// or uncaught exceptions, our stylesheet, and scripts on (or off) as the tab
+// was asked.
+func checkPage(t *testing.T, tb *tab, page string) {
+	t.Helper()
+	tb.withScripts(t, func() {
+		axeCheck(tb.ctx, t, page)
+		checkFrontEnd(t, tb, page)
+	})
+	checkConsole(t, tb, page)
+}
+
+// withScripts runs f, which evaluates JavaScript in the page. In a tab with
+// JavaScript off, Runtime.evaluate waits for ever, so scripts are turned on
+// for f and off again: the page has already loaded without its own scripts,
+// and turning them on does not run them.
+func (tb *tab) withScripts(t *testing.T, f func()) {
+	t.Helper()
+	if !tb.jsOff {
+		f()
+		return
+	}
+	tb.setScripts(t, true)
+	defer tb.setScripts(t, false)
+	f()
+}
+
+func (tb *tab) setScripts(t *testing.T, on bool) {
+	t.Helper()
+	_, err := chromedp.Call(tb.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on})
+	if err != nil {
+		t.Fatalf("turn JavaScript on=%v: %v", on, err)
+	}
+}
+
+// checkConsole fails on console messages that show the CSP blocked
+// something, and on uncaught exceptions; it logs the rest.
+func checkConsole(t *testing.T, tb *tab, page string) {
+	t.Helper()
+	for _, m := range tb.takeConsole() {
+		switch {
+		case strings.Contains(m, "Content Security Policy"), strings.HasPrefix(m, "uncaught exception"):
+			t.Errorf("%s: console: %s", page, m)
+		default:
+			t.Logf("%s: console: %s", page, m)
+		}
+	}
+}
+
+// checkFrontEnd checks the page is styled by candour.css and, with
+// JavaScript on, that init.js started GOV.UK Frontend (so the CSP let both
+// module scripts load); with it off, that no page script ran. Without `make
+// static` there is nothing to check.
+//
+// The font is read from the h1's text: GOV.UK Frontend sets it on its
+// typography classes, not on <body> (whose computed font stays the browser
+// default, Times New Roman).
+func checkFrontEnd(t *testing.T, tb *tab, page string) {
+	t.Helper()
+	if !suite.styled {
+		t.Logf("%s: %s is missing (run make static): stylesheet not checked", page, cssPath)
+		return
+	}
+	type frontEnd struct {
+		Sheets    int    `json:"sheets"`
+		Candour   bool   `json:"candour"`
+		Font      string `json:"font"`
+		Supported bool   `json:"supported"`
+	}
+	got, err := chromedp.Run(tb.ctx, chromedp.Evaluate[frontEnd](`(() => {
+	  // The element holding the h1's text (a label or legend when the
+	  // question is the heading).
+	  const headingText = () => {
+	    const h = document.querySelector('main h1') || document.body;
+	    const text = document.createTreeWalker(h, NodeFilter.SHOW_TEXT, n =>
+	      n.textContent.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP).nextNode();
+	    return text ? text.parentElement : h;
+	  };
+	  return {
+	  sheets: document.styleSheets.length,
+	  candour: [...document.styleSheets].some(s => (s.href || '').endsWith('/static/dist/candour.css') && s.cssRules.length > 0),
+	  font: getComputedStyle(headingText()).fontFamily,
+	  supported: document.body.classList.contains('govuk-frontend-supported'),
+	  };
+	})()`))
+	if err != nil {
+		t.Errorf("%s: read styles: %v", page, err)
+		return
+	}
+	if got.Sheets == 0 || !got.Candour {
+		t.Errorf("%s: candour.css not loaded (%d stylesheets)", page, got.Sheets)
+	}
+	if !strings.Contains(strings.ToLower(got.Font), "arial") {
+		t.Errorf("%s: the h1's font-family is %q, want Arial from candour.css", page, got.Font)
+	}
+	if got.Supported == tb.jsOff {
+		t.Errorf("%s: govuk-frontend-supported on <body> is %v with JavaScript off=%v: init.js did not run as it should", page, got.Supported, tb.jsOff)
+	}
+}
+
+// open navigates to path and returns the HTTP status of the document.
+func (tb *tab) open(t *testing.T, path string) int {
+	t.Helper()
+	res, err := chromedp.Run(tb.ctx, chromedp.NavigateResponse(tb.url+path))
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	return int(res.Status)
+}
+
+// visit opens a page that must exist and checks it.
+func (tb *tab) visit(t *testing.T, path, page string) {
+	t.Helper()
+	if status := tb.open(t, path); status != http.StatusOK {
+		t.Errorf("%s: GET %s = %d, want 200", page, path, status)
+	}
+	checkPage(t, tb, page)
+}
+
+// visitIfBuilt is visit for a page that may not be built yet: a 404 is
+// logged, not failed.
+func (tb *tab) visitIfBuilt(t *testing.T, path, page string) {
+	t.Helper()
+	if status := tb.open(t, path); status == http.StatusNotFound {
+		t.Logf("%s: GET %s = 404: not built yet, skipped", page, path)
+		return
+	} else if status != http.StatusOK {
+		t.Errorf("%s: GET %s = %d, want 200", page, path, status)
+	}
+	checkPage(t, tb, page)
+}
+
+// submit runs actions that send a form (a click, Enter) and returns the
+// path and status of the page the browser lands on, after any redirects.
+func (tb *tab) submit(t *testing.T, actions ...chromedp.Action[chromedp.Void]) (string, int) {
+	t.Helper()
+	res, err := chromedp.RunResponse(tb.ctx, actions...)
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	return landedOn(t, res), int(res.Status)
+}
+
+func landedOn(t *testing.T, res *network.Response) string {
+	t.Helper()
+	u, err := url.Parse(res.URL)
+	if err != nil {
+		t.Fatalf("response URL %q: %v", res.URL, err)
+	}
+	return u.Path
+}
+
+// clickSubmit presses the main form's submit button.
+var clickSubmit = chromedp.Click(chromedp.CSS("main form button[type=submit]"))
+
+// signIn signs u in through the sign-in form (and the two-factor form for
+// admin and CCU), checking each page on the way, and ends on the home page.
+func signIn(t *testing.T, tb *tab, u *store.User) {
+	t.Helper()
+	tb.visit(t, "/sign-in", "sign-in")
+	path, status := tb.submit(t,
+		chromedp.SendKeys(chromedp.CSS("#email"), u.Email),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		clickSubmit)
+	if u.TOTPEnabled {
+		if path != "/sign-in/two-factor" {
+			t.Fatalf("after the password: on %s (%d), want /sign-in/two-factor", path, status)
+		}
+		checkPage(t, tb, "two-factor code")
+		code, err := totp.GenerateCodeCustom(totpSecret, time.Now(), totp.ValidateOpts{
+			Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path, status = tb.submit(t, chromedp.SendKeys(chromedp.CSS("#code"), code), clickSubmit)
+	}
+	if path != "/home" || status != http.StatusOK {
+		t.Fatalf("signed in as %s: on %s (%d), want /home (200)", u.Email, path, status)
+	}
+	checkPage(t, tb, "home")
+}

@@ -1,0 +1,247 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"candour/store"
+)
+
+// TestJourneys walks the portal as its users do. It is one test with
+// subtests so that a machine without a browser gets one SKIP line.
+func TestJourneys(t *testing.T) {
+	requireBrowser(t)
+	t.Run("the checks catch what they look for", checksCanFail)
+	t.Run("public pages", publicPages)
+	t.Run("wrong password shows an error summary", wrongPassword)
+	t.Run("member", memberJourney)
+	t.Run("admin with two-factor", adminJourney)
+	t.Run("keyboard-only sign-in", keyboardSignIn)
+	t.Run("sign-in without JavaScript", noJavaScriptSignIn)
+}
+
+// checksCanFail proves the page checks are not vacuous: axe-core reports an
+// image without alt text, and the console check sees the CSP block an inline
+// script.
+func checksCanFail(t *testing.T) {
+	p := startPortal(t)
+	tb := newTab(t, p.url, false)
+	tb.visit(t, "/", "landing")
+
+	blocked, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`(() => {
+	  const img = document.createElement('img');
+	  img.src = '/static/img/favicon.svg';
+	  document.querySelector('main').append(img);
+	  const s = document.createElement('script');
+	  s.textContent = 'window.inlineRan = true';
+	  document.body.append(s);
+	  return window.inlineRan === undefined;
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !blocked {
+		t.Error("an inline script ran: the CSP does not forbid inline scripts")
+	}
+	vs, err := axeViolations(tb.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasViolation(vs, "image-alt") {
+		t.Errorf("axe-core missed an <img> without alt text: got %+v", vs)
+	}
+	// Chromium logs the violation asynchronously.
+	deadline := time.Now().Add(5 * time.Second)
+	var seen []string
+	for !anyContains(seen, "Content Security Policy") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no CSP violation reported for an inline script; console: %q", seen)
+		}
+		time.Sleep(20 * time.Millisecond)
+		seen = append(seen, tb.takeConsole()...)
+	}
+}
+
+func hasViolation(vs []violation, id string) bool {
+	for _, v := range vs {
+		if v.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func anyContains(msgs []string, s string) bool {
+	for _, m := range msgs {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func publicPages(t *testing.T) {
+	p := startPortal(t)
+	tb := newTab(t, p.url, false)
+	for _, pg := range []struct{ path, name string }{
+		{"/", "landing"},
+		{"/accessibility", "accessibility statement"},
+		{"/privacy", "privacy notice"},
+		{"/sign-in", "sign-in"},
+		{"/password-reset", "password reset"},
+		{"/public/stop-and-search", "public stop and search"},
+	} {
+		tb.visit(t, pg.path, pg.name)
+	}
+	if status := tb.open(t, "/no/such/page"); status != http.StatusNotFound {
+		t.Errorf("GET /no/such/page = %d, want 404", status)
+	}
+	checkPage(t, tb, "not found")
+}
+
+func wrongPassword(t *testing.T) {
+	p := startPortal(t)
+	u := p.user(t, store.RoleMember, "member@example.org")
+	tb := newTab(t, p.url, false)
+	tb.visit(t, "/sign-in", "sign-in")
+	path, status := tb.submit(t,
+		chromedp.SendKeys(chromedp.CSS("#email"), u.Email),
+		chromedp.SendKeys(chromedp.CSS("#password"), "not my password at all"),
+		clickSubmit)
+	if path != "/sign-in" || status != http.StatusUnprocessableEntity {
+		t.Errorf("wrong password: on %s (%d), want /sign-in (422)", path, status)
+	}
+	type errorPage struct {
+		Title   string `json:"title"`
+		Summary bool   `json:"summary"`
+		Focused bool   `json:"focused"`
+		Email   string `json:"email"`
+	}
+	got, err := chromedp.Run(tb.ctx, chromedp.Evaluate[errorPage](`({
+	  title: document.title,
+	  summary: !!document.querySelector('.govuk-error-summary a[href="#email"]'),
+	  focused: !!document.activeElement.closest('.govuk-error-summary'),
+	  email: document.querySelector('#email').value,
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got.Title, "Error: ") {
+		t.Errorf("title = %q, want it to start with %q", got.Title, "Error: ")
+	}
+	if !got.Summary {
+		t.Error("no error summary linking to the email field")
+	}
+	if !got.Focused {
+		t.Error("focus did not move to the error summary")
+	}
+	if got.Email != u.Email {
+		t.Errorf("email field = %q, want what was typed, %q", got.Email, u.Email)
+	}
+	checkPage(t, tb, "sign-in with an error")
+}
+
+func memberJourney(t *testing.T) {
+	p := startPortal(t)
+	u := p.user(t, store.RoleMember, "member@example.org")
+	tb := newTab(t, p.url, false)
+	signIn(t, tb, u)
+	tb.visitIfBuilt(t, "/account", "account")
+	tb.visitIfBuilt(t, "/account/two-factor", "two-factor set-up")
+	tb.visit(t, "/disparity", "stop and search disparity")
+}
+
+func adminJourney(t *testing.T) {
+	p := startPortal(t)
+	admin := p.user(t, store.RoleAdmin, "admin@example.org")
+	member := p.user(t, store.RoleMember, "someone@example.org")
+	ctx := context.Background()
+	g := &store.Group{Name: "Stop and Search Scrutiny Panel", Kind: store.GroupPanel}
+	if err := p.store.CreateGroup(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	org := &store.Partner{Name: "Safe Homes Trust", Kind: "charity", Email: "referrals@safehomes.example.org"}
+	if err := p.store.CreatePartner(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	tb := newTab(t, p.url, false)
+	signIn(t, tb, admin)
+	for _, pg := range []struct{ path, name string }{
+		{"/admin/people", "people"},
+		{"/admin/people/new", "invite someone"},
+		{"/admin/people/" + member.ID, "a person"},
+		{"/admin/groups", "groups"},
+		{"/admin/groups/new", "new group"},
+		{"/admin/groups/" + g.ID, "a group"},
+		{"/admin/partners", "partner organisations"},
+		{"/admin/partners/" + org.ID, "a partner organisation"},
+		{"/admin/audit", "audit log"},
+		{"/admin/audit?verify=1", "audit log with its chain checked"},
+		{"/disparity/import", "stop and search import"},
+	} {
+		tb.visitIfBuilt(t, pg.path, pg.name)
+	}
+	// A form with errors: the invitation sent empty.
+	if tb.open(t, "/admin/people/new") == http.StatusOK {
+		path, status := tb.submit(t, clickSubmit)
+		if status != http.StatusUnprocessableEntity {
+			t.Errorf("empty invitation: on %s (%d), want 422", path, status)
+		}
+		checkPage(t, tb, "invite someone, with errors")
+	}
+}
+
+// keyboardSignIn signs in with the keyboard alone: Tab from the top of the
+// page (the skip link first), type, and Enter.
+func keyboardSignIn(t *testing.T) {
+	p := startPortal(t)
+	u := p.user(t, store.RoleChair, "chair@example.org")
+	tb := newTab(t, p.url, false)
+	tb.visit(t, "/sign-in", "sign-in")
+	focused := func() string {
+		t.Helper()
+		f, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](
+			`(e => e.id || e.className || e.tagName)(document.activeElement)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	tab := chromedp.KeyEvent("\t")
+	if err := chromedp.Do(tb.ctx, tab); err != nil {
+		t.Fatal(err)
+	}
+	if f := focused(); !strings.Contains(f, "govuk-skip-link") {
+		t.Errorf("the first Tab focused %q, want the skip link", f)
+	}
+	for range 15 {
+		if focused() == "email" {
+			break
+		}
+		if err := chromedp.Do(tb.ctx, tab); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f := focused(); f != "email" {
+		t.Fatalf("Tab did not reach the email field (focus on %q)", f)
+	}
+	path, status := tb.submit(t, chromedp.KeyEvent(u.Email+"\t"+password+"\r"))
+	if path != "/home" || status != http.StatusOK {
+		t.Fatalf("keyboard sign-in: on %s (%d), want /home (200)", path, status)
+	}
+	checkPage(t, tb, "home")
+}
+
+// noJavaScriptSignIn signs a member in with page scripts turned off: every
+// page must work without JavaScript.
+func noJavaScriptSignIn(t *testing.T) {
+	p := startPortal(t)
+	u := p.user(t, store.RoleMember, "nojs@example.org")
+	tb := newTab(t, p.url, true)
+	signIn(t, tb, u) // checkFrontEnd fails if init.js ran
+}
