@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -236,5 +237,49 @@ func TestSentencesSayTheFiguresPlainly(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("sentences lack %q:\n%s", want, all)
 		}
+	}
+}
+
+func TestDrawSampleKeepsToTheFilterAndSize(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	importFile(t, db, "2019-01-dorset-stop-and-search.csv")
+	rnd := rand.New(rand.NewPCG(1, 2))
+	// Black self-defined: 7 records in the file, so asking for 50 gives all 7.
+	all, seen, err := disparity.DrawSample(ctx, db, disparity.SampleFilter{Force: "dorset", From: "2019-01", To: "2019-01", Group: "Black", Size: 50}, rnd)
+	if err != nil || seen != 7 || len(all) != 7 {
+		t.Fatalf("Black sample: %d drawn of %d matching (%v), want 7 of 7", len(all), seen, err)
+	}
+	for _, r := range all {
+		if !strings.HasPrefix(r.Fields[policeuk.ColSelfEthnicity], "Black") {
+			t.Errorf("%s is not a Black self-defined record: %q", r.Ref, r.Fields[policeuk.ColSelfEthnicity])
+		}
+	}
+	// Section 1 PACE searches: 27 in the file; a sample of 5 is 5 distinct ones.
+	f := disparity.SampleFilter{Force: "dorset", From: "2019-01", To: "2019-01", Legislation: "Police and Criminal Evidence Act 1984 (section 1)", Size: 5}
+	five, seen, err := disparity.DrawSample(ctx, db, f, rnd)
+	if err != nil || seen != 27 || len(five) != 5 {
+		t.Fatalf("PACE sample: %d of %d (%v), want 5 of 27", len(five), seen, err)
+	}
+	refs := map[string]bool{}
+	for _, r := range five {
+		if refs[r.Ref] || r.Fields[policeuk.ColLegislation] != f.Legislation {
+			t.Errorf("duplicate or off-filter record %s", r.Ref)
+		}
+		refs[r.Ref] = true
+	}
+	// Every record can be drawn: over many draws each of the 27 turns up.
+	hit := map[string]bool{}
+	for range 200 {
+		s, _, _ := disparity.DrawSample(ctx, db, f, rnd)
+		for _, r := range s {
+			hit[r.Ref] = true
+		}
+	}
+	if len(hit) != 27 {
+		t.Errorf("over 200 draws %d of the 27 records appeared", len(hit))
+	}
+	if _, _, err := disparity.DrawSample(ctx, db, disparity.SampleFilter{Force: "dorset", Size: 51}, rnd); err == nil {
+		t.Error("a sample of 51 was allowed")
 	}
 }

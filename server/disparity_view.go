@@ -33,6 +33,7 @@ type disparityPage struct {
 	Published  *store.DisparityPublication
 	CanImport  bool
 	CanPublish bool
+	CanSample  bool
 	Empty      string // why there is no report
 }
 
@@ -54,7 +55,8 @@ func (s *Server) disparityView(c *gin.Context) {
 		return
 	}
 	d := disparityPage{Basis: c.DefaultQuery("ethnicity", disparity.SelfDefined), Force: c.Query("force"),
-		CanImport: allowed(u.Role, "disparity.import"), CanPublish: allowed(u.Role, "disparity.publish")}
+		CanImport: allowed(u.Role, "disparity.import"), CanPublish: allowed(u.Role, "disparity.publish"),
+		CanSample: allowed(u.Role, "disparity.sample")}
 	for f := range forces {
 		d.Forces = append(d.Forces, f)
 	}

@@ -57,8 +57,19 @@ var policy = map[string][]store.Role{
 	"disparity.import":  staff,
 	"disparity.publish": staff,
 	"disparity.public":  {public},
+	"disparity.sample":  {store.RoleAdmin, store.RoleCoordinator, store.RoleChair},
 
-	// Recommendations register and "You said, we did".
+	// Recommendations register and "You said, we did". Members and chairs
+	// read and follow; staff manage; only the raising group's chair verifies
+	// and agrees public wording (checked in the handler).
+	"recommendations.list":      {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"recommendations.follow":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"recommendations.edit":      staff,
+	"recommendations.dashboard": staff,
+	"recommendations.export":    staff,
+	"recommendations.import":    staff,
+	"recommendations.chair":     {store.RoleChair},
+	"yousaidwedid":              {public},
 }
 
 // isPublic reports whether anyone may use action.

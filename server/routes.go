@@ -91,6 +91,10 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	h("POST", "/disparity/population", "disparity.import", s.populationImport)
 	h("POST", "/disparity/publish", "disparity.publish", s.disparityPublish)
 	h("GET", "/public/stop-and-search", "disparity.public", s.publicDisparity)
+	h("GET", "/disparity/samples", "disparity.sample", s.sampleList)
+	h("GET", "/disparity/samples/new", "disparity.sample", s.sampleNewForm)
+	h("POST", "/disparity/samples/new", "disparity.sample", s.sampleCreate)
+	h("GET", "/disparity/samples/:id", "disparity.sample", s.sampleShow)
 
 	// Recommendations register and "You said, we did" (recommendation_routes.go).
 	s.recommendationRoutes(h)

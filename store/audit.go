@@ -38,6 +38,12 @@ const (
 	AuditAuditViewed    = "audit-viewed"
 	AuditDataImported   = "data-imported"
 	AuditPublished      = "published"
+	AuditSampleDrawn    = "panel-sample-drawn"
+	// Recommendations register.
+	AuditRecCreated  = "recommendation-raised"
+	AuditRecStatus   = "recommendation-status-changed"
+	AuditRecChanged  = "recommendation-changed"
+	AuditRecExported = "recommendations-exported"
 )
 
 // AuditActions lists the actions for filters.
@@ -45,7 +51,8 @@ var AuditActions = []string{
 	AuditSignIn, AuditSignInFailed, AuditLockedOut, AuditSignOut, AuditSignOutAll,
 	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled,
 	AuditRoleChange, AuditUserChange, AuditUserCreated, AuditGroupChange, AuditMembership, AuditPartnerChange,
-	AuditAuditViewed, AuditDataImported, AuditPublished,
+	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn,
+	AuditRecCreated, AuditRecStatus, AuditRecChanged, AuditRecExported,
 }
 
 // AuditEvent is one append-only record of who did what to which record.

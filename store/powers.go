@@ -106,6 +106,11 @@ func (s *Store) PowerChunk(ctx context.Context, kind, force, month string, i int
 	if err != nil {
 		return nil, err
 	}
+	return s.PowerChunkOf(ctx, m, i)
+}
+
+// PowerChunkOf reads chunk i of a month document's import. Returns ErrNotFound.
+func (s *Store) PowerChunkOf(ctx context.Context, m *PowerMonth, i int) (*PowerChunk, error) {
 	var c PowerChunk
 	id := powerChunkID(m.ID, m.Gen, i)
 	if err := s.c(chunkCollection(m.Gen)).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
@@ -258,6 +263,65 @@ func (s *Store) DisparityPublications(ctx context.Context) ([]DisparityPublicati
 	var ps []DisparityPublication
 	if err := cur.All(ctx, &ps); err != nil {
 		return nil, fmt.Errorf("store: disparity publications: %w", err)
+	}
+	return ps, nil
+}
+
+// SampledRecord is one record drawn into a panel sample, as published.
+type SampledRecord struct {
+	Ref    string   `bson:"ref"` // force/month/#line-in-file-order, for the panel's notes
+	Month  string   `bson:"month"`
+	Fields []string `bson:"fields"`
+}
+
+// PanelSample is a random sample of stop-and-search records drawn by a chair
+// or coordinator for a scrutiny panel to review. The visits capability will
+// attach samples to panel review visits; until then they stand alone.
+type PanelSample struct {
+	ID          string          `bson:"_id"`
+	Force       string          `bson:"force"`
+	From        string          `bson:"from"`
+	To          string          `bson:"to"`
+	Legislation string          `bson:"legislation,omitempty"`
+	Group       string          `bson:"group,omitempty"` // self-defined high-level group
+	Size        int             `bson:"size"`            // asked for
+	Matching    int64           `bson:"matching"`        // records that met the filters
+	Records     []SampledRecord `bson:"records"`
+	DrawnBy     string          `bson:"drawnBy"`
+	DrawnAt     time.Time       `bson:"drawnAt"`
+	VisitID     string          `bson:"visitId,omitempty"`
+}
+
+// CreatePanelSample stores a drawn sample.
+func (s *Store) CreatePanelSample(ctx context.Context, p *PanelSample) error {
+	if p.ID == "" {
+		p.ID = NewID()
+	}
+	p.DrawnAt = s.now().UTC()
+	if _, err := s.c("panel_samples").InsertOne(ctx, p); err != nil {
+		return fmt.Errorf("store: create panel sample: %w", err)
+	}
+	return nil
+}
+
+// PanelSample returns one sample. Returns ErrNotFound.
+func (s *Store) PanelSample(ctx context.Context, id string) (*PanelSample, error) {
+	var p PanelSample
+	if err := s.c("panel_samples").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p); err != nil {
+		return nil, fmt.Errorf("store: panel sample %s: %w", id, notFound(err))
+	}
+	return &p, nil
+}
+
+// PanelSamples lists the samples drawn, newest first (a few a month).
+func (s *Store) PanelSamples(ctx context.Context) ([]PanelSample, error) {
+	cur, err := s.c("panel_samples").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "drawnAt", Value: -1}}).SetLimit(PageSize))
+	if err != nil {
+		return nil, fmt.Errorf("store: panel samples: %w", err)
+	}
+	var ps []PanelSample
+	if err := cur.All(ctx, &ps); err != nil {
+		return nil, fmt.Errorf("store: panel samples: %w", err)
 	}
 	return ps, nil
 }

@@ -1,0 +1,179 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/disparity"
+	"candour/stats"
+	"candour/store"
+)
+
+type sampleForm struct {
+	Force       string `form:"force" binding:"required,max=100"`
+	From        string `form:"from" binding:"required,len=7"`
+	To          string `form:"to" binding:"required,len=7"`
+	Legislation string `form:"legislation" binding:"max=200"`
+	Group       string `form:"group" binding:"max=40"`
+	Size        string `form:"size" binding:"required"`
+}
+
+func (sampleForm) messages() map[string]string {
+	return map[string]string{
+		"force": "Choose a force", "from": "Choose the first month", "to": "Choose the last month",
+		"size.required": "Enter how many records to draw, from 1 to 50",
+	}
+}
+
+type samplePage struct {
+	Forces       []string
+	Months       []string
+	Legislations []string
+	Groups       []string
+	Form         sampleForm
+	Sample       *store.PanelSample
+	Samples      []store.PanelSample
+}
+
+// sampleNewForm asks what to draw a panel's sample from.
+func (s *Server) sampleNewForm(c *gin.Context) {
+	d, ok := s.samplePageData(c)
+	if !ok {
+		return
+	}
+	if len(d.Months) > 0 {
+		d.Form = sampleForm{Force: d.Forces[0], From: d.Months[len(d.Months)-1], To: d.Months[len(d.Months)-1], Size: "10"}
+	}
+	s.render(c, http.StatusOK, "disparity_sample_new", &Page{Title: "Draw records for a scrutiny panel", Data: d})
+}
+
+func (s *Server) samplePageData(c *gin.Context) (*samplePage, bool) {
+	forces, err := s.store.PowerForces(c.Request.Context(), store.PowerStopSearch)
+	if err != nil {
+		s.serverError(c, err)
+		return nil, false
+	}
+	d := &samplePage{}
+	for f := range forces {
+		d.Forces = append(d.Forces, f)
+	}
+	sort.Strings(d.Forces)
+	seen := map[string]bool{}
+	for _, f := range d.Forces {
+		for _, m := range forces[f].Months {
+			if !seen[m] {
+				seen[m] = true
+				d.Months = append(d.Months, m)
+			}
+		}
+		if rep, err := disparity.Build(c.Request.Context(), s.store, f, "", "", disparity.SelfDefined); err == nil {
+			for _, r := range rep.Breakdowns["legislation"] {
+				if r.Value != "" && !seen["leg:"+r.Value] {
+					seen["leg:"+r.Value] = true
+					d.Legislations = append(d.Legislations, r.Value)
+				}
+			}
+		}
+	}
+	sort.Strings(d.Months)
+	sort.Strings(d.Legislations)
+	for _, g := range stats.Groups {
+		d.Groups = append(d.Groups, string(g))
+	}
+	d.Groups = append(d.Groups, string(stats.NotStated))
+	return d, true
+}
+
+// sampleCreate draws the sample, stores it and shows it.
+func (s *Server) sampleCreate(c *gin.Context) {
+	u := currentUser(c)
+	var f sampleForm
+	errs, err := s.bind(c, &f)
+	if err != nil {
+		s.tooLarge(c)
+		return
+	}
+	d, ok := s.samplePageData(c)
+	if !ok {
+		return
+	}
+	d.Form = f
+	page := &Page{Title: "Draw records for a scrutiny panel", Data: d}
+	size, convErr := strconv.Atoi(f.Size)
+	if f.Size != "" && (convErr != nil || size < 1 || size > disparity.MaxSample) {
+		errs.Add("size", "Enter how many records to draw, from 1 to 50")
+	}
+	if !errs.Any() && (!monthPattern.MatchString(f.From) || !monthPattern.MatchString(f.To) || f.From > f.To) {
+		errs.Add("from", "The first month must be the same as or before the last month")
+	}
+	if f.Group != "" && !contains(d.Groups, f.Group) {
+		errs.Add("group", "Choose an ethnic group from the list")
+	}
+	if f.Legislation != "" && !contains(d.Legislations, f.Legislation) {
+		errs.Add("legislation", "Choose a power from the list")
+	}
+	if errs.Any() {
+		s.invalid(c, "disparity_sample_new", page, errs)
+		return
+	}
+	filter := disparity.SampleFilter{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Size: size}
+	recs, matching, err := disparity.DrawSample(c.Request.Context(), s.store, filter, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if matching == 0 {
+		errs.Add("from", "No records match: choose a longer period or fewer filters")
+		s.invalid(c, "disparity_sample_new", page, errs)
+		return
+	}
+	ps := &store.PanelSample{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group,
+		Size: size, Matching: matching, Records: recs, DrawnBy: u.Email}
+	if err := s.store.CreatePanelSample(c.Request.Context(), ps); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSampleDrawn, Target: "sample:" + ps.ID,
+		Detail: fmt.Sprintf("%d of %d matching records, %s to %s", len(recs), matching, f.From, f.To)})
+	s.flash(c, fmt.Sprintf("%d records drawn at random from %d that matched.", len(recs), matching))
+	s.redirect(c, "/disparity/samples/"+ps.ID)
+}
+
+// sampleShow lists a drawn sample's records for the panel.
+func (s *Server) sampleShow(c *gin.Context) {
+	ps, err := s.store.PanelSample(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "disparity_sample", &Page{Title: "Records for panel review", Data: &samplePage{Sample: ps}})
+}
+
+// sampleList lists the samples drawn so far.
+func (s *Server) sampleList(c *gin.Context) {
+	ps, err := s.store.PanelSamples(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "disparity_sample_list", &Page{Title: "Records drawn for scrutiny panels", Data: &samplePage{Samples: ps}})
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
