@@ -41,6 +41,10 @@ type Group struct {
 	Kind        string    `bson:"kind"`
 	Description string    `bson:"description"`
 	CreatedAt   time.Time `bson:"createdAt"`
+	// Kept up to date on every membership change (and chair's name change),
+	// so the list of groups reads only the groups.
+	MemberCount int      `bson:"memberCount"`
+	ChairNames  []string `bson:"chairNames,omitempty"`
 }
 
 // Vetting levels for community members (Non-Police Personnel Vetting).
@@ -140,7 +144,10 @@ func (s *Store) PutMembership(ctx context.Context, m *Membership) error {
 	if err != nil {
 		return fmt.Errorf("store: put membership: %w", err)
 	}
-	return s.syncUserMemberships(ctx, m.UserID)
+	if err := s.syncUserMemberships(ctx, m.UserID); err != nil {
+		return err
+	}
+	return s.syncGroupSummary(ctx, m.GroupID)
 }
 
 // Membership returns one membership. Returns ErrNotFound.
@@ -162,7 +169,35 @@ func (s *Store) RemoveMembership(ctx context.Context, groupID, userID string) er
 	if res.DeletedCount == 0 {
 		return ErrNotFound
 	}
-	return s.syncUserMemberships(ctx, userID)
+	if err := s.syncUserMemberships(ctx, userID); err != nil {
+		return err
+	}
+	return s.syncGroupSummary(ctx, groupID)
+}
+
+// syncGroupSummary recounts a group's members and names its chairs on the
+// group document.
+func (s *Store) syncGroupSummary(ctx context.Context, groupID string) error {
+	ms, err := s.GroupMembers(ctx, groupID)
+	if err != nil {
+		return err
+	}
+	chairs := []string{}
+	for _, m := range ms {
+		if m.Chair {
+			if u, err := s.User(ctx, m.UserID); err == nil {
+				chairs = append(chairs, u.Name)
+			}
+		}
+	}
+	sort.Strings(chairs)
+	_, err = s.c("groups").UpdateOne(ctx, bson.D{{Key: "_id", Value: groupID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "memberCount", Value: len(ms)}, {Key: "chairNames", Value: chairs},
+	}}})
+	if err != nil {
+		return fmt.Errorf("store: group summary %s: %w", groupID, err)
+	}
+	return nil
 }
 
 // GroupMembers returns a group's memberships.

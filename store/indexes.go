@@ -34,11 +34,11 @@ var indexes = []index{
 	{coll: "partners", name: "name_unique", keys: bson.D{{Key: "nameLower", Value: 1}}, unique: true},
 	{coll: "power_months", name: "kind_force_month", keys: bson.D{{Key: "kind", Value: 1}, {Key: "force", Value: 1}, {Key: "month", Value: 1}}},
 	{coll: "outbox", name: "due", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttempt", Value: 1}}},
-	{coll: "recommendations", name: "status", keys: bson.D{{Key: "status", Value: 1}, {Key: "raisedAt", Value: -1}}},
-	{coll: "recommendations", name: "group", keys: bson.D{{Key: "groupId", Value: 1}, {Key: "raisedAt", Value: -1}}},
-	{coll: "recommendations", name: "area", keys: bson.D{{Key: "area", Value: 1}, {Key: "raisedAt", Value: -1}}},
-	{coll: "recommendations", name: "published", keys: bson.D{{Key: "published", Value: 1}, {Key: "raisedAt", Value: -1}}},
-	{coll: "recommendations", name: "due", keys: bson.D{{Key: "dueAt", Value: 1}}},
+	{coll: "recommendation_index", name: "status", keys: bson.D{{Key: "status", Value: 1}, {Key: "raisedAt", Value: -1}}},
+	{coll: "recommendation_index", name: "group", keys: bson.D{{Key: "groupId", Value: 1}, {Key: "raisedAt", Value: -1}}},
+	{coll: "recommendation_index", name: "area", keys: bson.D{{Key: "area", Value: 1}, {Key: "raisedAt", Value: -1}}},
+	{coll: "recommendation_index", name: "published", keys: bson.D{{Key: "published", Value: 1}, {Key: "raisedAt", Value: -1}}},
+	{coll: "recommendation_index", name: "due", keys: bson.D{{Key: "dueAt", Value: 1}}},
 	{coll: "outbox", name: "created", keys: bson.D{{Key: "createdAt", Value: -1}}},
 }
 
@@ -82,6 +82,18 @@ var migrations = []migration{
 				if err := s.syncUserMemberships(ctx, m.UserID); err != nil {
 					return err
 				}
+			}
+		}
+		return nil
+	}},
+	{n: 3, name: "member counts and chairs on groups", run: func(ctx context.Context, s *Store) error {
+		gs, err := s.Groups(ctx)
+		if err != nil {
+			return err
+		}
+		for _, g := range gs {
+			if err := s.syncGroupSummary(ctx, g.ID); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -161,5 +162,35 @@ func TestMembershipsAreCopiedOntoTheAccount(t *testing.T) {
 	}
 	if ms, _ := s.UserMemberships(ctx, u.ID); len(ms) != 1 || ms[0].GroupID != "g1" {
 		t.Fatalf("after removal: %+v", ms)
+	}
+}
+
+func TestGroupKeepsItsMemberCountAndChairs(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	g := &store.Group{Name: "Dorset Rural IAG", Kind: store.GroupIAG}
+	if err := s.CreateGroup(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, n := range []string{"Grace Mensah", "Daniel Clarke", "Aisha Khan"} {
+		u := &store.User{Email: strings.ReplaceAll(strings.ToLower(n), " ", ".") + "@example.org", Name: n, Role: store.RoleMember}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+		if err := s.PutMembership(ctx, &store.Membership{GroupID: g.ID, UserID: u.ID, Chair: n == "Grace Mensah", VettingLevel: "none"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RemoveMembership(ctx, g.ID, ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateUser(ctx, ids[0], store.UserUpdate{Name: "Grace Mensah-Owusu", Role: store.RoleChair, Status: store.StatusActive}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Group(ctx, g.ID)
+	if got.MemberCount != 2 || len(got.ChairNames) != 1 || got.ChairNames[0] != "Grace Mensah-Owusu" {
+		t.Fatalf("group summary = %d members, chairs %v; want 2 and [Grace Mensah-Owusu]", got.MemberCount, got.ChairNames)
 	}
 }

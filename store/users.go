@@ -251,6 +251,15 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (*User
 	if err != nil {
 		return nil, fmt.Errorf("store: update user %s: %w", id, notFound(err))
 	}
+	if before.Name != up.Name {
+		for _, m := range before.Memberships {
+			if m.Chair {
+				if err := s.syncGroupSummary(ctx, m.GroupID); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	return &before, nil
 }
 
