@@ -25,6 +25,7 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *s
 		return err
 	})
 	startMailJob(ctx, wg, cfg, db, log, holder)
+	startRecommendationJobs(ctx, wg, cfg, db, log, holder)
 }
 
 // every runs fn now and then every interval while this instance holds the

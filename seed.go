@@ -97,6 +97,9 @@ func seedDemoData(ctx context.Context, db *store.Store, cfg config.Config) ([]lo
 	if err := seedCommunity(ctx, db, hash, partners, demo); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
+	if err := seedRecommendations(ctx, db, demo); err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
 	if err := seedStopSearch(ctx, db, cfg.DemoDataDir, demo["coordinator@candour.example"]); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}

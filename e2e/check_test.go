@@ -237,19 +237,6 @@ func (tb *tab) visit(t *testing.T, path, page string) {
 	checkPage(t, tb, page)
 }
 
-// visitIfBuilt is visit for a page that may not be built yet: a 404 is
-// logged, not failed.
-func (tb *tab) visitIfBuilt(t *testing.T, path, page string) {
-	t.Helper()
-	if status := tb.open(t, path); status == http.StatusNotFound {
-		t.Logf("%s: GET %s = 404: not built yet, skipped", page, path)
-		return
-	} else if status != http.StatusOK {
-		t.Errorf("%s: GET %s = %d, want 200", page, path, status)
-	}
-	checkPage(t, tb, page)
-}
-
 // submit runs actions that send a form (a click, Enter) and returns the
 // path and status of the page the browser lands on, after any redirects.
 func (tb *tab) submit(t *testing.T, actions ...chromedp.Action[chromedp.Void]) (string, int) {

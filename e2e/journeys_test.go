@@ -95,6 +95,7 @@ func publicPages(t *testing.T) {
 		{"/sign-in", "sign-in"},
 		{"/password-reset", "password reset"},
 		{"/public/stop-and-search", "public stop and search"},
+		{"/you-said-we-did", "you said, we did"},
 	} {
 		tb.visit(t, pg.path, pg.name)
 	}
@@ -151,9 +152,10 @@ func memberJourney(t *testing.T) {
 	u := p.user(t, store.RoleMember, "member@example.org")
 	tb := newTab(t, p.url, false)
 	signIn(t, tb, u)
-	tb.visitIfBuilt(t, "/account", "account")
-	tb.visitIfBuilt(t, "/account/two-factor", "two-factor set-up")
+	tb.visit(t, "/account", "account")
+	tb.visit(t, "/account/two-factor", "two-factor set-up")
 	tb.visit(t, "/disparity", "stop and search disparity")
+	tb.visit(t, "/recommendations", "recommendations register")
 }
 
 func adminJourney(t *testing.T) {
@@ -167,6 +169,12 @@ func adminJourney(t *testing.T) {
 	}
 	org := &store.Partner{Name: "Safe Homes Trust", Kind: "charity", Email: "referrals@safehomes.example.org"}
 	if err := p.store.CreatePartner(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	rec := &store.Recommendation{Title: "Explain stop and search rights in plain English", Wording: "The panel recommends...",
+		Source: "scrutiny-panel", GroupID: g.ID, Area: "Respected", Priority: "high", OwnerDept: "Neighbourhood Policing",
+		OwnerName: "Chief Inspector", DueAt: time.Now().AddDate(0, 3, 0)}
+	if err := p.store.CreateRecommendation(ctx, rec, store.Actor{ID: admin.ID, Name: admin.Name}); err != nil {
 		t.Fatal(err)
 	}
 	tb := newTab(t, p.url, false)
@@ -183,8 +191,15 @@ func adminJourney(t *testing.T) {
 		{"/admin/audit", "audit log"},
 		{"/admin/audit?verify=1", "audit log with its chain checked"},
 		{"/disparity/import", "stop and search import"},
+		{"/disparity/samples/new", "draw records for a panel"},
+		{"/disparity/samples", "panel samples"},
+		{"/recommendations", "recommendations register"},
+		{"/recommendations/new", "raise a recommendation"},
+		{"/recommendations/" + rec.ID, "a recommendation"},
+		{"/recommendations/dashboard", "recommendations dashboard"},
+		{"/recommendations/import", "import recommendations"},
 	} {
-		tb.visitIfBuilt(t, pg.path, pg.name)
+		tb.visit(t, pg.path, pg.name)
 	}
 	// A form with errors: the invitation sent empty.
 	if tb.open(t, "/admin/people/new") == http.StatusOK {

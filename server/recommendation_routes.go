@@ -1,6 +1,247 @@
 package server
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
 // recommendationRoutes registers the recommendations register and the
 // public "You said, we did" pages.
 func (s *Server) recommendationRoutes(h handle) {
+	// The register: members and chairs read and follow; staff manage it.
+	h("GET", "/recommendations", "recommendations.list", s.recommendationList)
+	h("GET", "/recommendations/dashboard", "recommendations.dashboard", s.recommendationDashboard)
+	h("GET", "/recommendations/export.csv", "recommendations.export", s.recommendationExport)
+	h("GET", "/recommendations/import", "recommendations.import", s.recommendationImportForm)
+	h("POST", "/recommendations/import", "recommendations.import", s.recommendationImport)
+	h("GET", "/recommendations/new", "recommendations.edit", s.recommendationNewForm)
+	h("POST", "/recommendations/new", "recommendations.edit", s.recommendationCreate)
+	h("GET", "/recommendations/:id", "recommendations.list", s.recommendationShow)
+	h("GET", "/recommendations/:id/edit", "recommendations.edit", s.recommendationEditForm)
+	h("POST", "/recommendations/:id/edit", "recommendations.edit", s.recommendationSave)
+	h("POST", "/recommendations/:id/status", "recommendations.edit", s.recommendationStatus)
+	h("POST", "/recommendations/:id/progress", "recommendations.edit", s.recommendationProgress)
+	h("POST", "/recommendations/:id/public", "recommendations.edit", s.recommendationPublicWording)
+	h("POST", "/recommendations/:id/publish", "recommendations.edit", s.recommendationPublish)
+	h("POST", "/recommendations/:id/follow", "recommendations.follow", s.recommendationFollow)
+	// The raising group's chair verifies and agrees the public wording.
+	h("POST", "/recommendations/:id/verify", "recommendations.chair", s.recommendationVerify)
+	h("POST", "/recommendations/:id/agree", "recommendations.chair", s.recommendationAgree)
+
+	// "You said, we did": anyone, without signing in.
+	h("GET", "/you-said-we-did", "yousaidwedid", s.publicRecommendationList)
+	h("GET", "/you-said-we-did.json", "yousaidwedid", s.publicRecommendationJSON)
+	h("GET", "/you-said-we-did.atom", "yousaidwedid", s.publicRecommendationAtom)
+	h("GET", "/you-said-we-did/:id", "yousaidwedid", s.publicRecommendationShow)
+}
+
+// loadRecommendation reads the recommendation named in the path; it
+// answers 404 itself.
+func (s *Server) loadRecommendation(c *gin.Context) (*store.Recommendation, bool) {
+	r, err := s.store.Recommendation(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return nil, false
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return nil, false
+	}
+	return r, true
+}
+
+// actor is the signed-in person as the register records them.
+func actor(c *gin.Context) store.Actor {
+	u := currentUser(c)
+	return store.Actor{ID: u.ID, Name: u.Name}
+}
+
+// chairsGroup reports whether the signed-in person chairs group id.
+func (s *Server) chairsGroup(ctx context.Context, u *store.User, groupID string) (bool, error) {
+	m, err := s.store.Membership(ctx, groupID, u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return m.Chair, nil
+}
+
+// groupNames maps group ids to names (a force has tens of groups).
+func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Group, error) {
+	gs, err := s.store.Groups(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[string]string, len(gs))
+	for _, g := range gs {
+		names[g.ID] = g.Name
+	}
+	return names, gs, nil
+}
+
+// statusList joins status labels in plain English: "A, B or C".
+func statusList(ss []string) string {
+	labels := make([]string, len(ss))
+	for i, st := range ss {
+		labels[i] = store.RecStatusLabel(st)
+	}
+	switch len(labels) {
+	case 0:
+		return "nothing: this recommendation's lifecycle has ended"
+	case 1:
+		return labels[0]
+	}
+	return strings.Join(labels[:len(labels)-1], ", ") + " or " + labels[len(labels)-1]
+}
+
+// changeFailed answers a change the store refused: a stale form or a lost
+// race (409, nothing overwritten), a status change the lifecycle does not
+// allow (409 saying what is possible now) or an unknown id (404). It
+// reports false when err is none of these.
+func (s *Server) changeFailed(c *gin.Context, r *store.Recommendation, err error) bool {
+	if te, ok := store.IsTransitionError(err); ok {
+		s.transitionRefused(c, te.From, te.To, te.Allowed)
+		return true
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.notFound(c)
+	case errors.Is(err, store.ErrConflict):
+		s.errorPage(c, http.StatusConflict, "Someone else has changed this recommendation",
+			"The recommendation changed after you opened the form, so nothing you entered has been saved and nothing has been overwritten. "+
+				"Go back to the recommendation and reload it to see the latest version, then make your change again if it is still needed.")
+	default:
+		return false
+	}
+	return true
+}
+
+// transitionRefused answers 409 for a status change the lifecycle (or the
+// person's role) does not allow, saying which changes are possible now.
+func (s *Server) transitionRefused(c *gin.Context, from, to string, allowed []string) {
+	s.errorPage(c, http.StatusConflict, "You cannot make that change",
+		fmt.Sprintf("This recommendation is %q, so it cannot become %q. From %q it can now become: %s.",
+			store.RecStatusLabel(from), store.RecStatusLabel(to), store.RecStatusLabel(from), statusList(allowed)))
+}
+
+// afterChange audits a change, mails the followers (except whoever made
+// it), leaves a flash message and goes back to the recommendation.
+func (s *Server) afterChange(c *gin.Context, r *store.Recommendation, action, detail, flash string) {
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: action, Target: "recommendation:" + r.ID, Detail: detail})
+	if err := s.mailFollowers(c.Request.Context(), r, me.ID, detail); err != nil {
+		// The change is saved; a missing notification is logged, not shown.
+		s.log.ErrorContext(c.Request.Context(), "mail followers", "err", err, "recommendation", r.ID)
+	}
+	s.flash(c, flash)
+	s.redirect(c, "/recommendations/"+r.ID)
+}
+
+// mailFollowers tells everyone who follows r (but not its author) what changed.
+func (s *Server) mailFollowers(ctx context.Context, r *store.Recommendation, authorID, what string) error {
+	var ids []string
+	for _, f := range r.Followers {
+		if f != authorID {
+			ids = append(ids, f)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	users, err := s.store.UsersByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		u, ok := users[id]
+		if !ok || u.Status != store.StatusActive {
+			continue
+		}
+		body := fmt.Sprintf("Hello %s,\n\nA recommendation you follow has changed: %s\n\n%s\n\nRead it:\n%s\n\nTo stop these emails, open the recommendation and choose \"Stop following\".",
+			u.Name, r.Title, what, s.link("/recommendations/"+r.ID))
+		if err := s.queueMail(ctx, u.Email, "A recommendation you follow has changed", body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Choices for the register's forms and filters.
+
+func recStatusChoices(blank string) []choice {
+	var cs []choice
+	if blank != "" {
+		cs = append(cs, choice{Value: "", Label: blank})
+	}
+	for _, st := range store.RecStatuses {
+		cs = append(cs, choice{Value: st, Label: store.RecStatusLabel(st)})
+	}
+	return cs
+}
+
+func areaChoices(blank string) []choice {
+	var cs []choice
+	if blank != "" {
+		cs = append(cs, choice{Value: "", Label: blank})
+	}
+	hints := map[string]string{
+		"represented": "A workforce that reflects the communities it serves",
+		"respected":   "Black people are not over-policed",
+		"involved":    "Communities are involved in how they are policed",
+		"protected":   "Black people are not under-protected",
+	}
+	for _, a := range store.RAPAreas {
+		c := choice{Value: a, Label: store.RAPAreaLabel(a)}
+		if blank == "" {
+			c.Hint = hints[a]
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+func sourceChoices(blank string) []choice {
+	cs := []choice{{Value: "", Label: blank}}
+	for _, src := range store.RecSources {
+		cs = append(cs, choice{Value: src, Label: store.RecSourceLabel(src)})
+	}
+	return cs
+}
+
+func priorityChoices() []choice {
+	return []choice{{Value: "high", Label: "High"}, {Value: "medium", Label: "Medium"}, {Value: "low", Label: "Low"}}
+}
+
+func groupChoices(gs []store.Group, blank string) []choice {
+	cs := []choice{{Value: "", Label: blank}}
+	for _, g := range gs {
+		cs = append(cs, choice{Value: g.ID, Label: g.Name})
+	}
+	return cs
+}
+
+// recTag picks the GOV.UK tag colour for a recommendation's status.
+func recTag(status string) string {
+	switch status {
+	case store.RecRaised, store.RecAwaiting:
+		return "govuk-tag--blue"
+	case store.RecAccepted, store.RecAcceptedInPart, store.RecInProgress:
+		return "govuk-tag--light-blue"
+	case store.RecNotAccepted:
+		return "govuk-tag--orange"
+	case store.RecImplemented:
+		return "govuk-tag--turquoise"
+	case store.RecVerified:
+		return "govuk-tag--green"
+	}
+	return "govuk-tag--grey"
 }

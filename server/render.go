@@ -80,6 +80,10 @@ var funcs = template.FuncMap{
 	"fixed":           func(p *float64, prec int) string { return fixedText(p, prec) },
 	"input":           input,
 	"vettingLapsed":   func(m store.Membership) bool { return m.VettingLapsed(time.Now()) },
+	"recStatus":       store.RecStatusLabel,
+	"recTag":          recTag,
+	"rapArea":         store.RAPAreaLabel,
+	"recSource":       store.RecSourceLabel,
 }
 
 // london is the force's time zone: all dates are shown in UK time.
@@ -194,6 +198,7 @@ func navFor(u *store.User, current string) []navItem {
 		{"/admin/partners", "Partner organisations", "partners.list"},
 		{"/admin/audit", "Audit log", "audit.list"},
 		{"/disparity", "Stop and search", "disparity.view"},
+		{"/recommendations", "Recommendations", "recommendations.list"},
 	} {
 		if allowed(u.Role, n.action) {
 			items = append(items, navItem{Href: n.href, Label: n.label})

@@ -1,0 +1,282 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// recommendationStatus moves a recommendation along its lifecycle (staff).
+func (s *Server) recommendationStatus(c *gin.Context) {
+	r, ok := s.loadRecommendation(c)
+	if !ok {
+		return
+	}
+	var f statusForm
+	errs, err := s.bind(c, &f)
+	if err != nil {
+		s.tooLarge(c)
+		return
+	}
+	if f.To == "" {
+		errs.Add("to", "Select the new status")
+	}
+	if errs.Any() {
+		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, f)
+		return
+	}
+	if f.Version == r.Version && !hasStatus(staffTargets(r.Status), f.To) {
+		s.transitionRefused(c, r.Status, f.To, staffTargets(r.Status))
+		return
+	}
+	t := store.Transition{To: f.To, Reason: f.Reason, Evidence: f.Evidence, Links: splitLines(f.Links),
+		SupersededBy: strings.TrimSpace(f.SupersededBy), Note: f.Note}
+	if t.To == store.RecSuperseded && t.SupersededBy != "" {
+		if _, err := s.store.Recommendation(c.Request.Context(), t.SupersededBy); errors.Is(err, store.ErrNotFound) {
+			errs.Add("supersededBy", "There is no recommendation with that reference")
+			s.renderRec(c, http.StatusUnprocessableEntity, r, errs, f)
+			return
+		}
+	}
+	s.transition(c, r, f.Version, t, f)
+}
+
+// transition applies t through the store and answers: 409 for a stale form
+// or a change the lifecycle does not allow, 422 for missing details.
+func (s *Server) transition(c *gin.Context, r *store.Recommendation, version int, t store.Transition, typed any) {
+	from := r.Status
+	by := actor(c)
+	saved, err := s.store.ChangeRecommendation(c.Request.Context(), r.ID, version, func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error) {
+		return r.Transition(t, by, now)
+	})
+	if re, ok := store.IsRuleError(err); ok {
+		errs := &formErrors{}
+		errs.Add(re.Field, re.Message)
+		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, typed)
+		return
+	}
+	if err != nil {
+		if !s.changeFailed(c, r, err) {
+			s.serverError(c, err)
+		}
+		return
+	}
+	detail := "Status changed from " + store.RecStatusLabel(from) + " to " + store.RecStatusLabel(saved.Status)
+	s.afterChange(c, saved, store.AuditRecStatus, detail, "Status changed to "+store.RecStatusLabel(saved.Status))
+}
+
+// recommendationVerify is the raising group's chair verifying the force's
+// work, or refusing to, which sends it back to in progress.
+func (s *Server) recommendationVerify(c *gin.Context) {
+	r, ok := s.loadRecommendation(c)
+	if !ok {
+		return
+	}
+	if !s.requireChair(c, r) {
+		return
+	}
+	var f verifyForm
+	errs, err := s.bind(c, &f)
+	if err != nil {
+		s.tooLarge(c)
+		return
+	}
+	t := store.Transition{To: store.RecVerified, Comment: f.Comment}
+	switch f.Decision {
+	case "verify":
+	case "refuse":
+		t.To = store.RecInProgress
+	default:
+		errs.Add("decision", "Select whether the force has done what it said")
+	}
+	if errs.Any() {
+		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, f)
+		return
+	}
+	if f.Version == r.Version && r.Status != store.RecImplemented {
+		s.transitionRefused(c, r.Status, t.To, staffTargets(r.Status))
+		return
+	}
+	s.transition(c, r, f.Version, t, f)
+}
+
+// requireChair answers 403 unless the signed-in person chairs the group
+// that raised r.
+func (s *Server) requireChair(c *gin.Context, r *store.Recommendation) bool {
+	ok, err := s.chairsGroup(c.Request.Context(), currentUser(c), r.GroupID)
+	if err != nil {
+		s.serverError(c, err)
+		return false
+	}
+	if !ok {
+		s.errorPage(c, http.StatusForbidden, "You cannot do this",
+			"Only the chair of the group that raised this recommendation can verify it or agree its public wording.")
+		return false
+	}
+	return true
+}
+
+// recommendationProgress records a dated progress note with percent complete.
+func (s *Server) recommendationProgress(c *gin.Context) {
+	r, ok := s.loadRecommendation(c)
+	if !ok {
+		return
+	}
+	var f progressForm
+	errs, err := s.bind(c, &f)
+	if err != nil {
+		s.tooLarge(c)
+		return
+	}
+	pct, perr := strconv.Atoi(strings.TrimSuffix(f.Percent, "%"))
+	if perr != nil || pct < 0 || pct > 100 {
+		errs.Add("percent", "Enter percent complete as a whole number from 0 to 100")
+	}
+	if errs.Any() {
+		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, f)
+		return
+	}
+	by := actor(c)
+	s.change(c, r, f.Version, f, store.AuditRecChanged, "Progress update: "+strconv.Itoa(pct)+"% complete", "Progress update saved",
+		func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error) {
+			return r.Progress(f.Note, pct, by, now)
+		})
+}
+
+// change saves a change other than of status and answers like transition.
+func (s *Server) change(c *gin.Context, r *store.Recommendation, version int, typed any, action, detail, flash string,
+	fn func(*store.Recommendation, time.Time) (store.HistoryEntry, error)) {
+	saved, err := s.store.ChangeRecommendation(c.Request.Context(), r.ID, version, fn)
+	if re, ok := store.IsRuleError(err); ok {
+		errs := &formErrors{}
+		errs.Add(re.Field, re.Message)
+		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, typed)
+		return
+	}
+	if err != nil {
+		if !s.changeFailed(c, r, err) {
+			s.serverError(c, err)
+		}
+		return
+	}
+	s.afterChange(c, saved, action, detail, flash)
+}
+
+// recommendationPublicWording saves the public title, summary and the
+// force's public response for "You said, we did".
+func (s *Server) recommendationPublicWording(c *gin.Context) {
+	r, ok := s.loadRecommendation(c)
+	if !ok {
+		return
+	}
+	var f publicForm
+	errs, err := s.bind(c, &f)
+	if err != nil {
+		s.tooLarge(c)
+		return
+	}
+	if errs.Any() {
+		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, f)
+		return
+	}
+	by := actor(c)
+	s.change(c, r, f.Version, f, store.AuditRecChanged, "Public wording changed", "Public wording saved",
+		func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error) {
+			return r.SetPublicWording(f.PublicTitle, f.PublicSummary, f.PublicResponse, f.ChairAgreed, by, now)
+		})
+}
+
+// recommendationAgree is the raising group's chair agreeing the public wording.
+func (s *Server) recommendationAgree(c *gin.Context) {
+	r, ok := s.loadRecommendation(c)
+	if !ok || !s.requireChair(c, r) {
+		return
+	}
+	var f versionForm
+	if _, err := s.bind(c, &f); err != nil {
+		s.tooLarge(c)
+		return
+	}
+	by := actor(c)
+	s.change(c, r, f.Version, nil, store.AuditRecChanged, "The chair agreed the public wording", "You have agreed the public wording",
+		func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error) {
+			return r.AgreePublicWording(by, now)
+		})
+}
+
+// recommendationPublish puts a recommendation on "You said, we did" or
+// takes it off (on=false).
+func (s *Server) recommendationPublish(c *gin.Context) {
+	r, ok := s.loadRecommendation(c)
+	if !ok {
+		return
+	}
+	var f versionForm
+	if _, err := s.bind(c, &f); err != nil {
+		s.tooLarge(c)
+		return
+	}
+	by := actor(c)
+	flash, detail := "Taken off You said, we did", "unpublished"
+	if f.On {
+		flash, detail = "Published on You said, we did", "published on You said, we did"
+	}
+	s.change(c, r, f.Version, nil, store.AuditPublished, detail, flash,
+		func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error) {
+			return r.Publish(f.On, by, now)
+		})
+}
+
+// recommendationFollow starts (on=true) or stops following.
+func (s *Server) recommendationFollow(c *gin.Context) {
+	r, ok := s.loadRecommendation(c)
+	if !ok {
+		return
+	}
+	var f versionForm
+	if _, err := s.bind(c, &f); err != nil {
+		s.tooLarge(c)
+		return
+	}
+	err := s.store.FollowRecommendation(c.Request.Context(), r.ID, currentUser(c).ID, f.On)
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	msg := "You will no longer get emails about this recommendation"
+	if f.On {
+		msg = "You are following this recommendation: you will get an email each time it changes"
+	}
+	s.flash(c, msg)
+	s.redirect(c, "/recommendations/"+r.ID)
+}
+
+func hasStatus(ss []string, v string) bool {
+	for _, s := range ss {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// splitLines reads one link a line.
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
