@@ -61,6 +61,9 @@ func scenarios(sd *seeded, o options) []scenario {
 		{label: "GET /admin/people (admin)", method: "GET", path: "/admin/people", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /admin/groups (admin)", method: "GET", path: "/admin/groups", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /admin/audit, newest (admin)", method: "GET", path: "/admin/audit", as: admin, want: 200, budget: pageBudget},
+		{label: "GET /recommendations, 500 (member)", method: "GET", path: "/recommendations", as: member, want: 200, budget: pageBudget},
+		{label: "GET /recommendations/dashboard (admin)", method: "GET", path: "/recommendations/dashboard", as: admin, want: 200, budget: pageBudget},
+		{label: "GET /you-said-we-did (visitor)", method: "GET", path: "/you-said-we-did", as: visitor, want: 200, budget: pageBudget},
 		{label: "POST /disparity/publish → 303 (admin)", method: "POST", path: "/disparity/publish", as: admin, want: 303, budget: formBudget,
 			form: func(session) url.Values {
 				return url.Values{"force": {sd.force}, "from": {"2019-01"}, "to": {"2019-12"}, "ethnicity": {disparity.SelfDefined}}

@@ -106,6 +106,10 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d stop-and-search records", sd.stopSearch))
+	if err := seedRecommendations(ctx, db); err != nil {
+		return nil, err
+	}
+	done(fmt.Sprintf("%d recommendations with history", benchRecommendations))
 	if err := seedAudit(ctx, db, o.audit, people.community, rnd); err != nil {
 		return nil, err
 	}

@@ -172,7 +172,7 @@ func adminJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &store.Recommendation{Title: "Explain stop and search rights in plain English", Wording: "The panel recommends...",
-		Source: "scrutiny-panel", GroupID: g.ID, Area: "Respected", Priority: "high", OwnerDept: "Neighbourhood Policing",
+		Source: "scrutiny-panel", GroupID: g.ID, Area: "respected", Priority: "high", OwnerDept: "Neighbourhood Policing",
 		OwnerName: "Chief Inspector", DueAt: time.Now().AddDate(0, 3, 0)}
 	if err := p.store.CreateRecommendation(ctx, rec, store.Actor{ID: admin.ID, Name: admin.Name}); err != nil {
 		t.Fatal(err)
