@@ -36,7 +36,7 @@ func barChart(id, title, desc string, bars []bar) template.HTML {
 	h := len(bars)*rowHeight + 10
 	plot := float64(chartWidth - labelWidth - 90)
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="app-chart" viewBox="0 0 %d %d" width="100%%" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg">`, chartWidth, h, id, id)
+	fmt.Fprintf(&sb, `<svg class="app-chart" viewBox="0 0 %d %d" width="100%%" font-family="arial, sans-serif" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg">`, chartWidth, h, id, id)
 	fmt.Fprintf(&sb, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(title), id, esc(desc))
 	for i, b := range bars {
 		y := i*rowHeight + 5
@@ -74,7 +74,7 @@ func forestPlot(id, title, desc string, rows []forestRow) template.HTML {
 	}
 	h := len(rows)*rowHeight + 40
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="app-chart" viewBox="0 0 %d %d" width="100%%" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg">`, chartWidth, h, id, id)
+	fmt.Fprintf(&sb, `<svg class="app-chart" viewBox="0 0 %d %d" width="100%%" font-family="arial, sans-serif" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg">`, chartWidth, h, id, id)
 	fmt.Fprintf(&sb, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(title), id, esc(desc))
 	for v := lo; v <= hi*1.0001; v *= 10 {
 		fmt.Fprintf(&sb, `<line x1="%.1f" x2="%.1f" y1="0" y2="%d" stroke="#b1b4b6"></line>`, x(v), x(v), h-30)
