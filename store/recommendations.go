@@ -504,7 +504,7 @@ func (s *Store) CreateRecommendations(ctx context.Context, rs []*Recommendation,
 	if _, err := s.c("recommendation_index").InsertMany(ctx, sums); err != nil {
 		return fmt.Errorf("store: index recommendations: %w", err)
 	}
-	return nil
+	return s.bumpRecIndex(ctx)
 }
 
 // putRecSummary writes r's summary: a replace by exact _id (cheap on the
@@ -520,7 +520,7 @@ func (s *Store) putRecSummary(ctx context.Context, r *Recommendation) error {
 	if err != nil {
 		return fmt.Errorf("store: index recommendation %s: %w", r.ID, err)
 	}
-	return nil
+	return s.bumpRecIndex(ctx)
 }
 
 // SyncRecommendationIndex rewrites every summary whose version differs
@@ -532,8 +532,8 @@ func (s *Store) SyncRecommendationIndex(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	sums, err := s.AllRecommendations(ctx, RecommendationFilter{})
-	if err != nil {
+	var sums []RecSummary // from the database, not the cache: this repairs it
+	if err := s.findAll(ctx, "recommendation_index", bson.D{}, &sums); err != nil {
 		return 0, err
 	}
 	have := make(map[string]int, len(sums))
@@ -731,17 +731,26 @@ var recSort = bson.D{{Key: "raisedAt", Value: -1}, {Key: "_id", Value: -1}}
 // ListRecommendations returns a page of summaries, newest raised first,
 // and whether more follow.
 func (s *Store) ListRecommendations(ctx context.Context, f RecommendationFilter) ([]RecSummary, bool, error) {
-	var rs []RecSummary
-	more, err := s.page(ctx, "recommendation_index", f.bson(), recSort, f.Page, &rs)
-	return rs, more, err
+	all, err := s.recSummaries(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	rs := filterRecs(all, f)
+	page := max(f.Page, 1)
+	from := min((page-1)*PageSize, len(rs))
+	to := min(from+PageSize, len(rs))
+	return rs[from:to], to < len(rs), nil
 }
 
 // AllRecommendations returns the summary of every recommendation matching
 // f (ignoring Page), newest raised first: for the dashboard, the public
 // feeds and the weekly reminders. A force's register holds hundreds.
 func (s *Store) AllRecommendations(ctx context.Context, f RecommendationFilter) ([]RecSummary, error) {
-	var rs []RecSummary
-	return rs, s.findAll(ctx, "recommendation_index", f.bson(), &rs)
+	all, err := s.recSummaries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return filterRecs(all, f), nil
 }
 
 // ExportRecommendations returns every recommendation in full, newest

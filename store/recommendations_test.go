@@ -194,17 +194,21 @@ func TestRecommendationConcurrentChanges(t *testing.T) {
 		r := newRec(t, db, store.RecAwaiting)
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
+		// Both read version 1 first, as two open forms would.
+		var forms []*store.Recommendation
+		for range 2 {
+			fresh, err := db.Recommendation(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forms = append(forms, fresh)
+		}
 		for i, to := range []string{store.RecAccepted, store.RecNotAccepted} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				// Both read version 1 first, as two open forms would.
-				fresh, err := db.Recommendation(ctx, r.ID)
-				if err != nil {
-					errs[i] = err
-					return
-				}
-				_, err = fresh.Transition(store.Transition{To: to, Reason: "No funding"}, coordinator, time.Now())
+				fresh := forms[i]
+				_, err := fresh.Transition(store.Transition{To: to, Reason: "No funding"}, coordinator, time.Now())
 				if err == nil {
 					err = db.SaveRecommendation(ctx, fresh, 1, fresh.LastChange())
 				}

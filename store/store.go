@@ -45,6 +45,7 @@ type Store struct {
 	log      *slog.Logger
 	now      func() time.Time
 	ops      *opLatency
+	recCache *recIndexCache
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
@@ -56,7 +57,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Database == "" {
 		o.Database = "candour"
 	}
-	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency()}
+	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), recCache: &recIndexCache{}}
 	copts := options.Client().SetAppName("candour").SetMonitor(s.ops.monitor())
 	if o.URI == "" {
 		e, err := startEmbedded(ctx, o.DataDir, o.Logger)
