@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -147,13 +146,8 @@ func (s *Server) sampleCreate(c *gin.Context) {
 
 // sampleShow lists a drawn sample's records for the panel.
 func (s *Server) sampleShow(c *gin.Context) {
-	ps, err := s.store.PanelSample(c.Request.Context(), c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
-	if err != nil {
-		s.serverError(c, err)
+	ps, ok := loadByID(s, c, s.store.PanelSample)
+	if !ok {
 		return
 	}
 	s.render(c, http.StatusOK, "disparity_sample", &Page{Title: "Records for panel review", Data: &samplePage{Sample: ps}})

@@ -168,16 +168,7 @@ func groupFormOf(g *store.Group) groupForm {
 
 // loadGroup reads the group named in the path; it answers 404 itself.
 func (s *Server) loadGroup(c *gin.Context) (*store.Group, bool) {
-	g, err := s.store.Group(c.Request.Context(), c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, false
-	}
-	if err != nil {
-		s.serverError(c, err)
-		return nil, false
-	}
-	return g, true
+	return loadByID(s, c, s.store.Group)
 }
 
 type groupData struct {

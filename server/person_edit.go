@@ -196,16 +196,7 @@ func statusChoices(u *store.User) []choice {
 
 // loadPerson reads the account named in the path; it answers 404 itself.
 func (s *Server) loadPerson(c *gin.Context) (*store.User, bool) {
-	u, err := s.store.User(c.Request.Context(), c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, false
-	}
-	if err != nil {
-		s.serverError(c, err)
-		return nil, false
-	}
-	return u, true
+	return loadByID(s, c, s.store.User)
 }
 
 // renderPerson shows the person page with the edit form as given.

@@ -45,16 +45,7 @@ func (s *Server) recommendationRoutes(h handle) {
 // loadRecommendation reads the recommendation named in the path; it
 // answers 404 itself.
 func (s *Server) loadRecommendation(c *gin.Context) (*store.Recommendation, bool) {
-	r, err := s.store.Recommendation(c.Request.Context(), c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, false
-	}
-	if err != nil {
-		s.serverError(c, err)
-		return nil, false
-	}
-	return r, true
+	return loadByID(s, c, s.store.Recommendation)
 }
 
 // actor is the signed-in person as the register records them.

@@ -264,3 +264,18 @@ func (s *Server) flash(c *gin.Context, msg string) {
 		markSessionDirty(c)
 	}
 }
+
+// loadByID reads the record named by the path's :id with get, answering a
+// styled 404 for an unknown id (or a 500) itself; ok is false when it did.
+func loadByID[T any](s *Server, c *gin.Context, get func(context.Context, string) (*T, error)) (*T, bool) {
+	v, err := get(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return nil, false
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return nil, false
+	}
+	return v, true
+}
