@@ -52,19 +52,10 @@ func (s *Server) recommendationStatus(c *gin.Context) {
 func (s *Server) transition(c *gin.Context, r *store.Recommendation, version int, t store.Transition, typed any) {
 	from := r.Status
 	by := actor(c)
-	saved, err := s.store.ChangeRecommendation(c.Request.Context(), r.ID, version, func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error) {
+	saved, ok := s.applyChange(c, r, version, typed, func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error) {
 		return r.Transition(t, by, now)
 	})
-	if re, ok := store.IsRuleError(err); ok {
-		errs := &formErrors{}
-		errs.Add(re.Field, re.Message)
-		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, typed)
-		return
-	}
-	if err != nil {
-		if !s.changeFailed(c, r, err) {
-			s.serverError(c, err)
-		}
+	if !ok {
 		return
 	}
 	detail := "Status changed from " + store.RecStatusLabel(from) + " to " + store.RecStatusLabel(saved.Status)
@@ -152,20 +143,29 @@ func (s *Server) recommendationProgress(c *gin.Context) {
 // change saves a change other than of status and answers like transition.
 func (s *Server) change(c *gin.Context, r *store.Recommendation, version int, typed any, action, detail, flash string,
 	fn func(*store.Recommendation, time.Time) (store.HistoryEntry, error)) {
+	if saved, ok := s.applyChange(c, r, version, typed, fn); ok {
+		s.afterChange(c, saved, action, detail, flash)
+	}
+}
+
+// applyChange saves fn's change through the store; on a missing detail
+// (422), a stale form or a disallowed change (409) it answers and reports false.
+func (s *Server) applyChange(c *gin.Context, r *store.Recommendation, version int, typed any,
+	fn func(*store.Recommendation, time.Time) (store.HistoryEntry, error)) (*store.Recommendation, bool) {
 	saved, err := s.store.ChangeRecommendation(c.Request.Context(), r.ID, version, fn)
 	if re, ok := store.IsRuleError(err); ok {
 		errs := &formErrors{}
 		errs.Add(re.Field, re.Message)
 		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, typed)
-		return
+		return nil, false
 	}
 	if err != nil {
 		if !s.changeFailed(c, r, err) {
 			s.serverError(c, err)
 		}
-		return
+		return nil, false
 	}
-	s.afterChange(c, saved, action, detail, flash)
+	return saved, true
 }
 
 // recommendationPublicWording saves the public title, summary and the

@@ -697,7 +697,7 @@ type RecommendationFilter struct {
 	GroupID   string
 	Source    string
 	OwnerDept string
-	Overdue   bool      // past due and not implemented at Now
+	Overdue   bool      // past due at Now and not yet implemented
 	Now       time.Time // for Overdue
 	Published bool      // only published ones ("You said, we did")
 	Page      int
