@@ -79,9 +79,8 @@ func (s *Server) renderAccount(c *gin.Context, status int, errs *formErrors) {
 func (s *Server) passwordChange(c *gin.Context) {
 	u := currentUser(c)
 	var f passwordChangeForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	if errs.For("current-password") == "" {

@@ -160,9 +160,8 @@ func (publishForm) messages() map[string]string {
 func (s *Server) disparityPublish(c *gin.Context) {
 	u := currentUser(c)
 	var f publishForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	if !errs.Any() && (!monthPattern.MatchString(f.From) || !monthPattern.MatchString(f.To) || f.From > f.To) {

@@ -93,9 +93,8 @@ func (s *Server) samplePageData(c *gin.Context) (*samplePage, bool) {
 func (s *Server) sampleCreate(c *gin.Context) {
 	u := currentUser(c)
 	var f sampleForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	d, ok := s.samplePageData(c)

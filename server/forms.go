@@ -55,12 +55,22 @@ type messager interface {
 
 var useFormNames sync.Once
 
-// errTooLarge is returned by bind when the body is over the limit.
+// bind parses and validates a form into dst and returns the form's errors
+// (empty when valid). For an oversized body it answers 413 itself and
+// reports false: the handler just returns.
+func (s *Server) bind(c *gin.Context, dst messager) (*formErrors, bool) {
+	errs, err := s.parseForm(c, dst)
+	if err != nil {
+		s.tooLarge(c)
+		return nil, false
+	}
+	return errs, true
+}
+
+// errTooLarge is returned by parseForm when the body is over the limit.
 var errTooLarge = errors.New("request body too large")
 
-// bind parses and validates a form into dst. It returns errTooLarge for an
-// oversized body, or the form's errors (empty when valid).
-func (s *Server) bind(c *gin.Context, dst messager) (*formErrors, error) {
+func (s *Server) parseForm(c *gin.Context, dst messager) (*formErrors, error) {
 	useFormNames.Do(func() {
 		if v, ok := binding.Validator.Engine().(*validator.Validate); ok {
 			v.RegisterTagNameFunc(func(f reflect.StructField) string {

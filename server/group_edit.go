@@ -56,9 +56,8 @@ func (s *Server) groupNewForm(c *gin.Context) {
 // groupCreate makes a group and goes to its page to add members.
 func (s *Server) groupCreate(c *gin.Context) {
 	var f groupForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	checkGroupKind(f, errs)
@@ -67,7 +66,7 @@ func (s *Server) groupCreate(c *gin.Context) {
 		return
 	}
 	g := &store.Group{Name: f.Name, Kind: f.Kind, Description: f.Description}
-	err = s.store.CreateGroup(c.Request.Context(), g)
+	err := s.store.CreateGroup(c.Request.Context(), g)
 	if errors.Is(err, store.ErrDuplicate) {
 		errs.Add("name", "A group with this name already exists")
 		s.renderGroupNew(c, http.StatusUnprocessableEntity, f, errs)
@@ -114,9 +113,8 @@ func (s *Server) groupSave(c *gin.Context) {
 		return
 	}
 	var f groupForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	checkGroupKind(f, errs)
@@ -125,7 +123,7 @@ func (s *Server) groupSave(c *gin.Context) {
 		return
 	}
 	changed := &store.Group{ID: g.ID, Name: f.Name, Kind: f.Kind, Description: f.Description}
-	err = s.store.UpdateGroup(c.Request.Context(), changed)
+	err := s.store.UpdateGroup(c.Request.Context(), changed)
 	if errors.Is(err, store.ErrDuplicate) {
 		errs.Add("name", "A group with this name already exists")
 		s.renderGroup(c, http.StatusUnprocessableEntity, g, f, memberForm{Vetting: store.VettingLevels[0]}, errs)

@@ -82,9 +82,8 @@ func (s *Server) setPasswordFromLink(c *gin.Context, kind, view, title string) *
 		return nil
 	}
 	var f newPasswordForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return nil
 	}
 	checkNewPassword(errs, "password", f.Password, "confirm-password", f.Confirm)

@@ -37,15 +37,15 @@ func (s *Server) memberSave(c *gin.Context) {
 		return
 	}
 	var f memberForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
 	expires := checkVetting(f, errs)
 	var u *store.User
 	if !errs.Any() {
+		var err error
 		if u, err = s.memberAccount(ctx, f.Email, errs); err != nil {
 			s.serverError(c, err)
 			return

@@ -60,9 +60,8 @@ func (s *Server) partnerList(c *gin.Context) {
 // partnerCreate adds a partner organisation and goes to its page.
 func (s *Server) partnerCreate(c *gin.Context) {
 	var f partnerForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	if !hasChoice(partnerKindChoices(), f.Kind) {
@@ -73,7 +72,7 @@ func (s *Server) partnerCreate(c *gin.Context) {
 		return
 	}
 	p := &store.Partner{Name: f.Name, Kind: f.Kind, Email: store.NormaliseEmail(f.Email)}
-	err = s.store.CreatePartner(c.Request.Context(), p)
+	err := s.store.CreatePartner(c.Request.Context(), p)
 	if errors.Is(err, store.ErrDuplicate) {
 		errs.Add("name", "A partner organisation with this name already exists")
 		s.renderPartners(c, http.StatusUnprocessableEntity, f, errs)

@@ -30,9 +30,8 @@ func (s *Server) passwordResetRequestForm(c *gin.Context) {
 // can use it to find out who has one.
 func (s *Server) passwordResetRequest(c *gin.Context) {
 	var f resetRequestForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	if errs.Any() {

@@ -64,9 +64,8 @@ func (s *Server) personSave(c *gin.Context) {
 		return
 	}
 	var f personForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()

@@ -46,9 +46,8 @@ func (s *Server) personInviteForm(c *gin.Context) {
 // to set a password.
 func (s *Server) personInvite(c *gin.Context) {
 	var f inviteForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
@@ -61,7 +60,7 @@ func (s *Server) personInvite(c *gin.Context) {
 		return
 	}
 	u := &store.User{Name: f.Name, Email: f.Email, Role: store.Role(f.Role), Status: store.StatusInvited, PartnerID: f.PartnerID}
-	err = s.store.CreateUser(ctx, u)
+	err := s.store.CreateUser(ctx, u)
 	if errors.Is(err, store.ErrDuplicate) {
 		errs.Add("email", "An account with this email address already exists")
 		s.renderInvite(c, http.StatusUnprocessableEntity, f, errs)

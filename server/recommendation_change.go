@@ -19,9 +19,8 @@ func (s *Server) recommendationStatus(c *gin.Context) {
 		return
 	}
 	var f statusForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	if f.To == "" {
@@ -73,9 +72,8 @@ func (s *Server) recommendationVerify(c *gin.Context) {
 		return
 	}
 	var f verifyForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	t := store.Transition{To: store.RecVerified, Comment: f.Comment}
@@ -120,9 +118,8 @@ func (s *Server) recommendationProgress(c *gin.Context) {
 		return
 	}
 	var f progressForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	pct, perr := strconv.Atoi(strings.TrimSuffix(f.Percent, "%"))
@@ -176,9 +173,8 @@ func (s *Server) recommendationPublicWording(c *gin.Context) {
 		return
 	}
 	var f publicForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	if errs.Any() {
@@ -199,8 +195,7 @@ func (s *Server) recommendationAgree(c *gin.Context) {
 		return
 	}
 	var f versionForm
-	if _, err := s.bind(c, &f); err != nil {
-		s.tooLarge(c)
+	if _, ok := s.bind(c, &f); !ok {
 		return
 	}
 	by := actor(c)
@@ -218,8 +213,7 @@ func (s *Server) recommendationPublish(c *gin.Context) {
 		return
 	}
 	var f versionForm
-	if _, err := s.bind(c, &f); err != nil {
-		s.tooLarge(c)
+	if _, ok := s.bind(c, &f); !ok {
 		return
 	}
 	by := actor(c)
@@ -240,8 +234,7 @@ func (s *Server) recommendationFollow(c *gin.Context) {
 		return
 	}
 	var f versionForm
-	if _, err := s.bind(c, &f); err != nil {
-		s.tooLarge(c)
+	if _, ok := s.bind(c, &f); !ok {
 		return
 	}
 	err := s.store.FollowRecommendation(c.Request.Context(), r.ID, currentUser(c).ID, f.On)

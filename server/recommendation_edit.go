@@ -122,9 +122,8 @@ func (s *Server) recommendationNewForm(c *gin.Context) {
 // recommendationCreate raises a recommendation (status "raised").
 func (s *Server) recommendationCreate(c *gin.Context) {
 	var f recForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
@@ -165,9 +164,8 @@ func (s *Server) recommendationSave(c *gin.Context) {
 		return
 	}
 	var f recForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()

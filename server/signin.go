@@ -50,9 +50,8 @@ func (s *Server) signInForm(c *gin.Context) {
 // two-factor step; everyone else is signed in.
 func (s *Server) signIn(c *gin.Context) {
 	var f signInForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	f.Password = strings.TrimRight(f.Password, "\r\n")

@@ -74,9 +74,8 @@ func (s *Server) twoFactor(c *gin.Context) {
 		return
 	}
 	var f codeForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return
 	}
 	page := &Page{Title: "Enter your security code", Form: codeForm{}}
@@ -148,9 +147,8 @@ func (s *Server) twoFactorSetup(c *gin.Context) {
 // enables two-factor. On a wrong code it re-renders the page and returns false.
 func (s *Server) confirmEnrolment(c *gin.Context, u *store.User, view, title string) bool {
 	var f codeForm
-	errs, err := s.bind(c, &f)
-	if err != nil {
-		s.tooLarge(c)
+	errs, ok := s.bind(c, &f)
+	if !ok {
 		return false
 	}
 	page := &Page{Title: title, Form: codeForm{}, Data: twoFactorSetupData{Secret: u.TOTPSecret, QR: true}}
