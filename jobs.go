@@ -24,6 +24,13 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *s
 		}
 		return err
 	})
+	every(ctx, wg, log, db, holder, "mail-cleanup", time.Hour, func(ctx context.Context) error {
+		n, err := db.DeleteOldMail(ctx)
+		if n > 0 {
+			log.Info("old sent mail deleted", "count", n)
+		}
+		return err
+	})
 	startMailJob(ctx, wg, cfg, db, log, holder)
 	startRecommendationJobs(ctx, wg, cfg, db, log, holder)
 }

@@ -145,3 +145,18 @@ func (s *Store) AcquireLease(ctx context.Context, job, holder string, d time.Dur
 	}
 	return true, nil
 }
+
+// MailKeptFor is how long sent mail stays in the outbox (for /dev/mail and
+// for checking what went out) before the clean-up job removes it.
+const MailKeptFor = 30 * 24 * time.Hour
+
+// DeleteOldMail removes mail sent more than MailKeptFor ago, so the
+// outbox the worker and /metrics read stays small.
+func (s *Store) DeleteOldMail(ctx context.Context) (int64, error) {
+	res, err := s.c("outbox").DeleteMany(ctx, bson.D{{Key: "status", Value: MailSent},
+		{Key: "sentAt", Value: bson.D{{Key: "$lt", Value: s.now().UTC().Add(-MailKeptFor)}}}})
+	if err != nil {
+		return 0, fmt.Errorf("store: delete old mail: %w", err)
+	}
+	return res.DeletedCount, nil
+}

@@ -194,3 +194,33 @@ func TestGroupKeepsItsMemberCountAndChairs(t *testing.T) {
 		t.Fatalf("group summary = %d members, chairs %v; want 2 and [Grace Mensah-Owusu]", got.MemberCount, got.ChairNames)
 	}
 }
+
+func TestOldSentMailIsDeletedAndPendingMailKept(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	for _, to := range []string{"sent@example.org", "pending@example.org"} {
+		if err := s.QueueMail(ctx, to, "Subject", "Body"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due, _ := s.DueMail(ctx, 10)
+	for _, m := range due {
+		if m.To == "sent@example.org" {
+			_ = s.MarkMailSent(ctx, m.ID)
+		}
+	}
+	now = now.Add(store.MailKeptFor - time.Hour)
+	if n, err := s.DeleteOldMail(ctx); err != nil || n != 0 {
+		t.Fatalf("before 30 days: deleted %d (%v)", n, err)
+	}
+	now = now.Add(2 * time.Hour)
+	if n, err := s.DeleteOldMail(ctx); err != nil || n != 1 {
+		t.Fatalf("after 30 days: deleted %d (%v), want 1", n, err)
+	}
+	left, _ := s.RecentMail(ctx, 10)
+	if len(left) != 1 || left[0].To != "pending@example.org" {
+		t.Fatalf("left in the outbox: %+v", left)
+	}
+}
