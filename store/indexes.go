@@ -26,6 +26,7 @@ var indexes = []index{
 	{coll: "users", name: "email_unique", keys: bson.D{{Key: "email", Value: 1}}, unique: true},
 	{coll: "users", name: "role_name", keys: bson.D{{Key: "role", Value: 1}, {Key: "nameLower", Value: 1}}},
 	{coll: "users", name: "name", keys: bson.D{{Key: "nameLower", Value: 1}}},
+	{coll: "users", name: "partner", keys: bson.D{{Key: "partnerId", Value: 1}, {Key: "nameLower", Value: 1}}},
 	{coll: "sessions", name: "user", keys: bson.D{{Key: "userId", Value: 1}}},
 	{coll: "sessions", name: "expires", keys: bson.D{{Key: "expiresAt", Value: 1}}},
 	{coll: "groups", name: "name_unique", keys: bson.D{{Key: "name", Value: 1}}, unique: true},
