@@ -186,3 +186,27 @@ func TestErrorPagesAndHeaders(t *testing.T) {
 		})
 	}
 }
+
+func TestVisitorsLeaveNothingStored(t *testing.T) {
+	a := newTestApp(t)
+	u := a.newUser(store.RoleMember, "member@example.org")
+	ctx := context.Background()
+	c := a.client()
+	c.get("/")
+	c.submit("/sign-in", "/sign-in", url.Values{"email": {u.Email}, "password": {"wrong password here"}})
+	if n, _ := a.store.CountSessions(ctx); n != 0 {
+		t.Fatalf("%d sessions stored for a visitor, want 0", n)
+	}
+	c.signIn(u)
+	if n, _ := a.store.CountSessions(ctx); n != 1 {
+		t.Fatalf("%d sessions stored after sign-in, want 1", n)
+	}
+	// A visitor's form token lasts 2 hours, then the form has expired.
+	v := a.client()
+	tok := v.csrf("/sign-in")
+	a.advance(2*time.Hour + time.Minute)
+	r := v.post("/sign-in", url.Values{"csrf_token": {tok}, "email": {u.Email}, "password": {testPassword}})
+	if r.Status != http.StatusForbidden {
+		t.Fatalf("sign-in with a 2-hour-old visitor token: %d, want 403", r.Status)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -24,9 +25,13 @@ const (
 	keyRole       = "role"       // role at sign-in; a change signs the person out
 )
 
-// sessionStore is a gorilla/sessions Store that keeps session data in the
-// database and only a signed random id in the cookie, so that a session can
-// be revoked (sign out, sign out everywhere) and idles out on the server.
+// sessionStore is a gorilla/sessions Store. A signed-in session (or one
+// half-way through two-factor) lives in the database and the cookie holds
+// only its signed random id, so it can be revoked (sign out, sign out
+// everywhere) and idles out on the server. A signed-out visitor's few
+// values (the CSRF token, a flash message, where to go after signing in)
+// travel in the signed cookie itself: nothing is stored for visitors, which
+// keeps anonymous use anonymous and the sessions collection small.
 type sessionStore struct {
 	db      *store.Store
 	codecs  []securecookie.Codec
@@ -65,9 +70,24 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	if err != nil {
 		return sess, nil
 	}
-	var id string
-	if err := securecookie.DecodeMulti(name, c.Value, &id, ss.codecs...); err != nil {
+	var state map[string]string
+	if err := securecookie.DecodeMulti(name, c.Value, &state, ss.codecs...); err != nil {
 		return sess, nil // a forged or stale cookie is simply no session
+	}
+	id := state[cookieSessionID]
+	if id == "" {
+		// A visitor's values, valid until their expiry.
+		exp, _ := strconv.ParseInt(state[cookieExpires], 10, 64)
+		if ss.db.Now().Unix() >= exp {
+			return sess, nil
+		}
+		for k, v := range state {
+			if k != cookieExpires {
+				sess.Values[k] = v
+			}
+		}
+		sess.IsNew = false
+		return sess, nil
 	}
 	doc, err := ss.db.Session(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -87,6 +107,30 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 
 const lastSeenKey = "\x00lastSeen" // not stored; lets touch skip needless writes
 
+// Keys inside the cookie.
+const (
+	cookieSessionID = "\x00sid" // a stored session's id
+	cookieExpires   = "\x00exp" // a visitor's values expire (unix seconds)
+)
+
+// stored reports whether a session must live in the database: once someone
+// is signed in, or between their password and their two-factor code.
+func stored(sess *sessions.Session) bool {
+	uid, _ := sess.Values[keyUserID].(string)
+	pending, _ := sess.Values[keyPending2FA].(string)
+	return uid != "" || pending != ""
+}
+
+// setCookie encodes state into the session cookie.
+func (ss *sessionStore) setCookie(w http.ResponseWriter, sess *sessions.Session, state map[string]string) error {
+	encoded, err := securecookie.EncodeMulti(sess.Name(), state, ss.codecs...)
+	if err != nil {
+		return fmt.Errorf("session: encode cookie: %w", err)
+	}
+	http.SetCookie(w, sessions.NewCookie(sess.Name(), encoded, sess.Options))
+	return nil
+}
+
 // Save writes the session and its cookie; MaxAge < 0 deletes both.
 func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
 	ctx := r.Context()
@@ -98,6 +142,17 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 		}
 		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
 		return nil
+	}
+	if !stored(sess) && sess.ID == "" {
+		state := map[string]string{cookieExpires: strconv.FormatInt(ss.db.Now().Add(ss.idle("")).Unix(), 10)}
+		for k, v := range sess.Values {
+			ks, ok1 := k.(string)
+			vs, ok2 := v.(string)
+			if ok1 && ok2 && ks != lastSeenKey {
+				state[ks] = vs
+			}
+		}
+		return ss.setCookie(w, sess, state)
 	}
 	isNew := sess.ID == ""
 	if isNew {
@@ -115,12 +170,7 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 	if !isNew {
 		return nil // the cookie already names this id
 	}
-	encoded, err := securecookie.EncodeMulti(sess.Name(), sess.ID, ss.codecs...)
-	if err != nil {
-		return fmt.Errorf("session: encode cookie: %w", err)
-	}
-	http.SetCookie(w, sessions.NewCookie(sess.Name(), encoded, sess.Options))
-	return nil
+	return ss.setCookie(w, sess, map[string]string{cookieSessionID: sess.ID})
 }
 
 func (ss *sessionStore) document(sess *sessions.Session) *store.Session {

@@ -106,3 +106,13 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	}
 	return res.DeletedCount, nil
 }
+
+// CountSessions counts stored sessions (signed in, or between password and
+// two-factor code).
+func (s *Store) CountSessions(ctx context.Context) (int64, error) {
+	n, err := s.c("sessions").CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("store: count sessions: %w", err)
+	}
+	return n, nil
+}
