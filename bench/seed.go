@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/securecookie"
-
 	"candour/config"
 	"candour/disparity"
 	"candour/server"
@@ -231,7 +229,6 @@ func seedGroups(ctx context.Context, db *store.Store, community []*store.User, r
 // portal's session store would write them. The administrator's sessions
 // skip the two-factor step, which the page budgets do not cover.
 func seedSessions(ctx context.Context, db *store.Store, key []byte, p *seededPeople, o options, sd *seeded) error {
-	codecs := securecookie.CodecsFromPairs(key)
 	mint := func(u *store.User) (session, error) {
 		id, csrf := store.RandomSecret(), store.RandomSecret()
 		now := time.Now().UTC()
@@ -241,7 +238,7 @@ func seedSessions(ctx context.Context, db *store.Store, key []byte, p *seededPeo
 		if err != nil {
 			return session{}, err
 		}
-		cookie, err := securecookie.EncodeMulti(sessionCookie, id, codecs...)
+		cookie, err := server.SessionCookieValue(key, id)
 		return session{cookie: cookie, csrf: csrf}, err
 	}
 	members := 0

@@ -214,3 +214,9 @@ func (ss *sessionStore) rotate(ctx context.Context, sess *sessions.Session) erro
 	sess.ID = ""
 	return nil
 }
+
+// SessionCookieValue is the cookie value naming stored session id, signed
+// with key, as the portal writes it (the benchmark mints sessions with it).
+func SessionCookieValue(key []byte, id string) (string, error) {
+	return securecookie.EncodeMulti(sessionCookie, map[string]string{cookieSessionID: id}, securecookie.CodecsFromPairs(key)...)
+}
