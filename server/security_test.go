@@ -210,3 +210,25 @@ func TestVisitorsLeaveNothingStored(t *testing.T) {
 		t.Fatalf("sign-in with a 2-hour-old visitor token: %d, want 403", r.Status)
 	}
 }
+
+func TestSessionCookieValueNamesAStoredSession(t *testing.T) {
+	a := newTestApp(t)
+	u := a.newUser(store.RoleMember, "member@example.org")
+	id := store.RandomSecret()
+	now := a.store.Now().UTC()
+	err := a.store.SaveSession(context.Background(), id, &store.Session{UserID: u.ID, LastSeen: now, ExpiresAt: now.Add(time.Hour),
+		Values: map[string]string{keyUserID: u.ID, keyRole: string(u.Role)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, err := SessionCookieValue([]byte(strings.Repeat("k", 32)), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.client()
+	base, _ := url.Parse(a.http.URL)
+	c.http.Jar.SetCookies(base, []*http.Cookie{{Name: sessionCookie, Value: value, Path: "/"}})
+	if r := c.get("/home"); r.Status != http.StatusOK {
+		t.Fatalf("/home with a minted cookie: %d, want 200", r.Status)
+	}
+}
