@@ -213,15 +213,6 @@ func (s *Store) auditDays(ctx context.Context) ([]auditDay, error) {
 	return days, nil
 }
 
-// LatestAuditDay is the newest day with events (YYYY-MM-DD), or "".
-func (s *Store) LatestAuditDay(ctx context.Context) (string, error) {
-	days, err := s.auditDays(ctx)
-	if err != nil || len(days) == 0 {
-		return "", err
-	}
-	return days[0].Day, nil
-}
-
 // AuditFilter narrows ListAudit. Empty fields match everything. Action,
 // Actor and Target search one day: Day, or the newest day with events.
 type AuditFilter struct {

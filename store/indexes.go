@@ -35,11 +35,7 @@ var indexes = []index{
 	{coll: "partners", name: "name_unique", keys: bson.D{{Key: "nameLower", Value: 1}}, unique: true},
 	{coll: "power_months", name: "kind_force_month", keys: bson.D{{Key: "kind", Value: 1}, {Key: "force", Value: 1}, {Key: "month", Value: 1}}},
 	{coll: "outbox", name: "due", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttempt", Value: 1}}},
-	{coll: "recommendation_index", name: "status", keys: bson.D{{Key: "status", Value: 1}, {Key: "raisedAt", Value: -1}}},
-	{coll: "recommendation_index", name: "group", keys: bson.D{{Key: "groupId", Value: 1}, {Key: "raisedAt", Value: -1}}},
-	{coll: "recommendation_index", name: "area", keys: bson.D{{Key: "area", Value: 1}, {Key: "raisedAt", Value: -1}}},
-	{coll: "recommendation_index", name: "published", keys: bson.D{{Key: "published", Value: 1}, {Key: "raisedAt", Value: -1}}},
-	{coll: "recommendation_index", name: "due", keys: bson.D{{Key: "dueAt", Value: 1}}},
+	{coll: "recommendation_index", name: "raised", keys: bson.D{{Key: "raisedAt", Value: -1}, {Key: "_id", Value: -1}}},
 	{coll: "outbox", name: "created", keys: bson.D{{Key: "createdAt", Value: -1}}},
 }
 

@@ -64,7 +64,7 @@ func (s *Store) recSummaries(ctx context.Context) ([]RecSummary, error) {
 	return all, nil
 }
 
-// match applies the filter in memory, as f.bson() does in the database.
+// match reports whether a summary meets the filter (lists filter in memory).
 func (f RecommendationFilter) match(r RecSummary) bool {
 	for _, kv := range [][2]string{{f.Status, r.Status}, {f.Area, r.Area}, {f.GroupID, r.GroupID}, {f.Source, r.Source}, {f.OwnerDept, r.OwnerDept}} {
 		if kv[0] != "" && kv[0] != kv[1] {

@@ -703,29 +703,6 @@ type RecommendationFilter struct {
 	Page      int
 }
 
-func (f RecommendationFilter) bson() bson.D {
-	filter := bson.D{}
-	add := func(k, v string) {
-		if v != "" {
-			filter = append(filter, bson.E{Key: k, Value: v})
-		}
-	}
-	add("status", f.Status)
-	add("area", f.Area)
-	add("groupId", f.GroupID)
-	add("source", f.Source)
-	add("ownerDept", f.OwnerDept)
-	if f.Published {
-		filter = append(filter, bson.E{Key: "published", Value: true})
-	}
-	if f.Overdue {
-		filter = append(filter,
-			bson.E{Key: "dueAt", Value: bson.D{{Key: "$gt", Value: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}, {Key: "$lt", Value: f.Now.UTC().Add(-24 * time.Hour)}}},
-			bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: recCanBeOverdue}}})
-	}
-	return filter
-}
-
 var recSort = bson.D{{Key: "raisedAt", Value: -1}, {Key: "_id", Value: -1}}
 
 // ListRecommendations returns a page of summaries, newest raised first,
