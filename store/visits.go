@@ -1,0 +1,596 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Visit types.
+const (
+	VisitCustody      = "custody"
+	VisitStopSearch   = "stop-search" // stop-and-search and body-worn video review panel
+	VisitUseOfForce   = "use-of-force"
+	VisitIntelligence = "intelligence"
+	VisitControlRoom  = "control-room"
+	VisitTraining     = "training"
+	VisitOther        = "other"
+)
+
+// VisitTypes lists the types in the order forms show them.
+var VisitTypes = []string{VisitCustody, VisitStopSearch, VisitUseOfForce, VisitIntelligence, VisitControlRoom, VisitTraining, VisitOther}
+
+// VisitTypeLabel names a type for people.
+func VisitTypeLabel(t string) string {
+	switch t {
+	case VisitCustody:
+		return "Custody suite visit"
+	case VisitStopSearch:
+		return "Stop and search / body-worn video review panel"
+	case VisitUseOfForce:
+		return "Use of force review"
+	case VisitIntelligence:
+		return "Intelligence process scrutiny"
+	case VisitControlRoom:
+		return "Control room visit"
+	case VisitTraining:
+		return "Training observation"
+	case VisitOther:
+		return "Other visit"
+	}
+	return t
+}
+
+// ReviewsRecords reports whether findings of this type are one entry per
+// record reviewed (stop and search, BWV and use-of-force panels).
+func ReviewsRecords(visitType string) bool {
+	return visitType == VisitStopSearch || visitType == VisitUseOfForce
+}
+
+// Visit is one scheduled scrutiny visit or review session. Seats are
+// decided on this one document: SeatsTaken only moves with a conditional
+// update that also changes Attendees, so it never exceeds Capacity.
+type Visit struct {
+	ID         string    `bson:"_id"`
+	Type       string    `bson:"type"`
+	GroupID    string    `bson:"groupId"`
+	Location   string    `bson:"location"`
+	Start      time.Time `bson:"start"`
+	End        time.Time `bson:"end"`
+	Capacity   int       `bson:"capacity"`
+	SeatsTaken int       `bson:"seatsTaken"`
+	MinVetting string    `bson:"minVetting"`
+	Notes      string    `bson:"notes"`
+	Attendees  []string  `bson:"attendees"` // user ids, in the order they got a seat
+	Waiting    []string  `bson:"waiting"`   // user ids, first come first served
+	// Unannounced custody visits: a planned pair (Attendees) gets a week;
+	// only the pair and the group's chairs ever see Start and End.
+	Unannounced bool      `bson:"unannounced"`
+	Week        time.Time `bson:"week,omitempty"` // Monday 00:00 UK time of the given week
+	TimeSet     bool      `bson:"timeSet"`        // the pair has chosen the day and time
+	PlanID      string    `bson:"planId,omitempty"`
+	// Findings: who has submitted theirs, and the chair's sign-off.
+	Submitted   []string  `bson:"submitted"`
+	SignedOff   bool      `bson:"signedOff"`
+	SignedOffBy string    `bson:"signedOffBy,omitempty"`
+	SignedOffAt time.Time `bson:"signedOffAt,omitempty"`
+	CreatedBy   string    `bson:"createdBy"`
+	CreatedAt   time.Time `bson:"createdAt"`
+	Version     int       `bson:"version"`
+}
+
+// Attending reports whether userID has a seat.
+func (v *Visit) Attending(userID string) bool { return contains(v.Attendees, userID) }
+
+// WaitingPlace is userID's place on the waiting list (1 is next), or 0.
+func (v *Visit) WaitingPlace(userID string) int {
+	for i, id := range v.Waiting {
+		if id == userID {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Full reports whether every seat is taken.
+func (v *Visit) Full() bool { return v.SeatsTaken >= v.Capacity }
+
+// Past reports whether the visit has started at now.
+func (v *Visit) Past(now time.Time) bool { return !now.Before(v.Start) }
+
+// HasSubmitted reports whether userID has submitted findings.
+func (v *Visit) HasSubmitted(userID string) bool { return contains(v.Submitted, userID) }
+
+// Overlaps reports whether [start, end) meets the visit's time.
+func (v *Visit) Overlaps(start, end time.Time) bool { return start.Before(v.End) && v.Start.Before(end) }
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Problem is one broken rule, named by the field it concerns.
+type Problem struct {
+	Field, Message string
+}
+
+// Check applies the scheduling rules; isNew also refuses a start in the past.
+func (v *Visit) Check(now time.Time, isNew bool) []Problem {
+	var ps []Problem
+	if !v.End.After(v.Start) {
+		ps = append(ps, Problem{"end", "The end must be after the start"})
+	} else if v.End.Sub(v.Start) > 24*time.Hour {
+		ps = append(ps, Problem{"end", "A visit must end within 24 hours of its start"})
+	}
+	if isNew && v.Start.Before(now) {
+		ps = append(ps, Problem{"start", "The start must be in the future"})
+	}
+	switch {
+	case v.Capacity < 1:
+		ps = append(ps, Problem{"capacity", "Enter at least 1 place"})
+	case v.Capacity > 100:
+		ps = append(ps, Problem{"capacity", "Enter 100 places or fewer"})
+	case v.Capacity < v.SeatsTaken:
+		ps = append(ps, Problem{"capacity", fmt.Sprintf("%d people are already booked: the number of places cannot be fewer than that", v.SeatsTaken)})
+	}
+	return ps
+}
+
+// Visit errors.
+var (
+	ErrAlreadySignedUp  = errors.New("already signed up")
+	ErrNotSignedUp      = errors.New("not signed up")
+	ErrCapacityBelow    = errors.New("capacity below the number booked")
+	ErrVisitClosed      = errors.New("visit closed to sign-up")
+	errSignUpContention = errors.New("sign-up did not settle")
+)
+
+// IneligibleError says, in words for the person, why they cannot sign up.
+type IneligibleError struct{ Reason string }
+
+func (e *IneligibleError) Error() string { return "not eligible: " + e.Reason }
+
+// Sign-up outcomes.
+const (
+	SeatConfirmed = "confirmed"
+	SeatWaiting   = "waiting"
+)
+
+// Booking is one entry in a person's diary.
+type Booking struct {
+	Start  time.Time `bson:"start"`
+	End    time.Time `bson:"end"`
+	Status string    `bson:"status"` // SeatConfirmed or SeatWaiting
+}
+
+// Diary is one person's bookings, keyed by visit id, kept on one document
+// per person (id = user id) so that eligibility, the home page and the
+// calendar feed read one document instead of searching the visits. It is
+// a copy: the visit's Attendees and Waiting decide, and every write here
+// is an idempotent follow-up of the visit's own update.
+type Diary struct {
+	ID       string             `bson:"_id"`
+	Bookings map[string]Booking `bson:"bookings"`
+	FeedHash string             `bson:"feedHash,omitempty"` // sha256 of the calendar feed token
+}
+
+// CreateVisit inserts a visit after checking the rules. Returns the
+// problems found (nothing is stored then).
+func (s *Store) CreateVisit(ctx context.Context, v *Visit) ([]Problem, error) {
+	if v.ID == "" {
+		v.ID = NewID()
+	}
+	if ps := v.Check(s.now(), true); len(ps) > 0 {
+		return ps, nil
+	}
+	v.CreatedAt = s.now().UTC()
+	v.Version = 1
+	if v.Attendees == nil {
+		v.Attendees = []string{}
+	}
+	v.SeatsTaken = len(v.Attendees)
+	v.Waiting, v.Submitted = []string{}, []string{}
+	if _, err := s.c("visits").InsertOne(ctx, v); err != nil {
+		return nil, fmt.Errorf("store: create visit: %w", err)
+	}
+	for _, id := range v.Attendees {
+		if err := s.setBooking(ctx, id, v, SeatConfirmed); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// Visit returns one visit. Returns ErrNotFound.
+func (s *Store) Visit(ctx context.Context, id string) (*Visit, error) {
+	var v Visit
+	if err := s.c("visits").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v); err != nil {
+		return nil, fmt.Errorf("store: visit %s: %w", id, notFound(err))
+	}
+	return &v, nil
+}
+
+// VisitChange is what an edit may change.
+type VisitChange struct {
+	Type, Location, MinVetting, Notes string
+	Start, End                        time.Time
+	Capacity                          int
+}
+
+// UpdateVisit changes a visit made from version. The update is decided by
+// one conditional write: it fails with ErrConflict if the visit changed
+// meanwhile, and with ErrCapacityBelow if more people are booked than the
+// new capacity. Raising capacity promotes people from the waiting list;
+// their ids are returned.
+func (s *Store) UpdateVisit(ctx context.Context, id string, version int, ch VisitChange) ([]string, error) {
+	res, err := s.c("visits").UpdateOne(ctx, bson.D{
+		{Key: "_id", Value: id}, {Key: "version", Value: version},
+		{Key: "seatsTaken", Value: bson.D{{Key: "$lte", Value: ch.Capacity}}},
+	}, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "type", Value: ch.Type}, {Key: "location", Value: ch.Location}, {Key: "minVetting", Value: ch.MinVetting},
+			{Key: "notes", Value: ch.Notes}, {Key: "start", Value: ch.Start.UTC()}, {Key: "end", Value: ch.End.UTC()}, {Key: "capacity", Value: ch.Capacity}}},
+		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: update visit: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		v, err := s.Visit(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if v.Version != version {
+			return nil, ErrConflict
+		}
+		return nil, ErrCapacityBelow
+	}
+	v, err := s.Visit(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, uid := range append(append([]string{}, v.Attendees...), v.Waiting...) {
+		st := SeatConfirmed
+		if !v.Attending(uid) {
+			st = SeatWaiting
+		}
+		if err := s.setBooking(ctx, uid, v, st); err != nil {
+			return nil, err
+		}
+	}
+	return s.PromoteWaiting(ctx, id)
+}
+
+// Eligible checks that the person with memberships ms may sign up for v
+// at now: a member of its group, vetted to its level until it ends, and
+// with no overlapping booking. It returns an *IneligibleError saying why not.
+func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Membership, now time.Time) error {
+	if v.Unannounced {
+		return &IneligibleError{"Unannounced visits are planned in pairs by the chair: there is nothing to sign up for."}
+	}
+	if v.Past(now) {
+		return &IneligibleError{"This visit has already started, so sign-up has closed."}
+	}
+	var m *Membership
+	for i := range ms {
+		if ms[i].GroupID == v.GroupID {
+			m = &ms[i]
+		}
+	}
+	if m == nil {
+		return &IneligibleError{"This visit is for members of another group."}
+	}
+	if VettingRank(m.VettingLevel) < VettingRank(v.MinVetting) {
+		return &IneligibleError{fmt.Sprintf("This visit needs vetting to %s or higher, and your vetting is %s. Contact your engagement coordinator about vetting.", v.MinVetting, m.VettingLevel)}
+	}
+	if !m.VettingExpires.IsZero() && m.VettingExpires.Before(v.End) {
+		return &IneligibleError{fmt.Sprintf("Your vetting expires on %s, before this visit. Contact your engagement coordinator to renew it.",
+			m.VettingExpires.In(London).Format("2 January 2006"))}
+	}
+	d, err := s.Diary(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for id, b := range d.Bookings {
+		if id != v.ID && b.Start.Before(v.End) && v.Start.Before(b.End) {
+			other, err := s.Visit(ctx, id)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if other.Attending(userID) || other.WaitingPlace(userID) > 0 {
+				return &IneligibleError{fmt.Sprintf("You are already booked on a visit at the same time: %s at %s, %s.",
+					VisitTypeLabel(other.Type), other.Location, other.Start.In(London).Format("2 January 2006 at 3:04pm"))}
+			}
+		}
+	}
+	return nil
+}
+
+// SignUp gives userID a seat on visit id, or a place on the waiting list
+// when every seat is taken. One conditional update decides the seat
+// (seatsTaken below capacity and the person not already on the visit), so
+// concurrent sign-ups never overbook. Returns SeatConfirmed or
+// SeatWaiting, ErrAlreadySignedUp, ErrNotFound, or an *IneligibleError.
+func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) (string, error) {
+	v, err := s.Visit(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if v.Attending(userID) || v.WaitingPlace(userID) > 0 {
+		return "", ErrAlreadySignedUp
+	}
+	if err := s.Eligible(ctx, v, userID, ms, s.now()); err != nil {
+		return "", err
+	}
+	notOnIt := bson.D{{Key: "_id", Value: id}, {Key: "attendees", Value: bson.D{{Key: "$ne", Value: userID}}}, {Key: "waiting", Value: bson.D{{Key: "$ne", Value: userID}}}}
+	for range 20 {
+		if v.SeatsTaken < v.Capacity {
+			filter := append(bson.D{{Key: "capacity", Value: v.Capacity}, {Key: "seatsTaken", Value: bson.D{{Key: "$lt", Value: v.Capacity}}}}, notOnIt...)
+			res, err := s.c("visits").UpdateOne(ctx, filter, bson.D{
+				{Key: "$inc", Value: bson.D{{Key: "seatsTaken", Value: 1}}},
+				{Key: "$push", Value: bson.D{{Key: "attendees", Value: userID}}},
+			})
+			if err != nil {
+				return "", fmt.Errorf("store: sign up: %w", err)
+			}
+			if res.ModifiedCount == 1 {
+				return SeatConfirmed, s.setBooking(ctx, userID, v, SeatConfirmed)
+			}
+		} else {
+			res, err := s.c("visits").UpdateOne(ctx, notOnIt, bson.D{{Key: "$push", Value: bson.D{{Key: "waiting", Value: userID}}}})
+			if err != nil {
+				return "", fmt.Errorf("store: join waiting list: %w", err)
+			}
+			if res.ModifiedCount == 1 {
+				if err := s.setBooking(ctx, userID, v, SeatWaiting); err != nil {
+					return "", err
+				}
+				// A seat may have been freed between the read and this write.
+				promoted, err := s.PromoteWaiting(ctx, id)
+				if err != nil {
+					return "", err
+				}
+				if contains(promoted, userID) {
+					return SeatConfirmed, nil
+				}
+				return SeatWaiting, nil
+			}
+		}
+		// Lost a race, or capacity changed: read again and retry.
+		if v, err = s.Visit(ctx, id); err != nil {
+			return "", err
+		}
+		if v.Attending(userID) || v.WaitingPlace(userID) > 0 {
+			return "", ErrAlreadySignedUp
+		}
+	}
+	return "", errSignUpContention
+}
+
+// CancelSignUp takes userID off visit id (seat or waiting list) and
+// promotes the next people waiting into freed seats. It returns the
+// promoted user ids, so they can be told. Returns ErrNotSignedUp.
+func (s *Store) CancelSignUp(ctx context.Context, id, userID string) ([]string, error) {
+	res, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "attendees", Value: userID}}, bson.D{
+		{Key: "$pull", Value: bson.D{{Key: "attendees", Value: userID}}},
+		{Key: "$inc", Value: bson.D{{Key: "seatsTaken", Value: -1}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: cancel seat: %w", err)
+	}
+	if res.ModifiedCount == 0 {
+		res, err = s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "waiting", Value: userID}},
+			bson.D{{Key: "$pull", Value: bson.D{{Key: "waiting", Value: userID}}}})
+		if err != nil {
+			return nil, fmt.Errorf("store: leave waiting list: %w", err)
+		}
+		if res.ModifiedCount == 0 {
+			return nil, ErrNotSignedUp
+		}
+	}
+	if err := s.unsetBooking(ctx, userID, id); err != nil {
+		return nil, err
+	}
+	return s.PromoteWaiting(ctx, id)
+}
+
+// PromoteWaiting moves the first people waiting into free seats, one
+// conditional update each (the person still first in line is checked by
+// their still being on the list and the seat count by the filter), so
+// it is safe to run concurrently and again after a crash. It returns the
+// ids promoted by this call.
+func (s *Store) PromoteWaiting(ctx context.Context, id string) ([]string, error) {
+	var promoted []string
+	for range 100 {
+		v, err := s.Visit(ctx, id)
+		if err != nil {
+			return promoted, err
+		}
+		if v.Full() || len(v.Waiting) == 0 {
+			return promoted, nil
+		}
+		next := v.Waiting[0]
+		res, err := s.c("visits").UpdateOne(ctx, bson.D{
+			{Key: "_id", Value: id}, {Key: "capacity", Value: v.Capacity},
+			{Key: "seatsTaken", Value: bson.D{{Key: "$lt", Value: v.Capacity}}},
+			{Key: "waiting", Value: next}, {Key: "attendees", Value: bson.D{{Key: "$ne", Value: next}}},
+		}, bson.D{
+			{Key: "$pull", Value: bson.D{{Key: "waiting", Value: next}}},
+			{Key: "$push", Value: bson.D{{Key: "attendees", Value: next}}},
+			{Key: "$inc", Value: bson.D{{Key: "seatsTaken", Value: 1}}},
+		})
+		if err != nil {
+			return promoted, fmt.Errorf("store: promote from waiting list: %w", err)
+		}
+		if res.ModifiedCount == 1 {
+			promoted = append(promoted, next)
+			if err := s.setBooking(ctx, next, v, SeatConfirmed); err != nil {
+				return promoted, err
+			}
+		}
+	}
+	return promoted, errSignUpContention
+}
+
+// Diary returns a person's bookings (empty if they have none).
+func (s *Store) Diary(ctx context.Context, userID string) (*Diary, error) {
+	var d Diary
+	err := s.c("visit_diaries").FindOne(ctx, bson.D{{Key: "_id", Value: userID}}).Decode(&d)
+	if err != nil && !errors.Is(notFound(err), ErrNotFound) {
+		return nil, fmt.Errorf("store: diary %s: %w", userID, err)
+	}
+	d.ID = userID
+	if d.Bookings == nil {
+		d.Bookings = map[string]Booking{}
+	}
+	return &d, nil
+}
+
+func (s *Store) setBooking(ctx context.Context, userID string, v *Visit, status string) error {
+	_, err := s.c("visit_diaries").UpdateOne(ctx, bson.D{{Key: "_id", Value: userID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "bookings." + v.ID, Value: Booking{Start: v.Start.UTC(), End: v.End.UTC(), Status: status}}}}},
+		options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store: diary booking: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) unsetBooking(ctx context.Context, userID, visitID string) error {
+	_, err := s.c("visit_diaries").UpdateOne(ctx, bson.D{{Key: "_id", Value: userID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "bookings." + visitID, Value: ""}}}})
+	if err != nil {
+		return fmt.Errorf("store: diary cancel: %w", err)
+	}
+	return nil
+}
+
+// VisitFilter selects visits for the calendar.
+type VisitFilter struct {
+	GroupIDs []string  // nil: every group
+	Type     string    // "": every type
+	From, To time.Time // start (or, for unannounced visits, week) within [From, To); zero: open
+}
+
+// Visits returns the visits matching f, by start. The collection holds a
+// force's visits for a few years (hundreds), so one read serves a month
+// or a list.
+func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
+	filter := bson.D{}
+	if f.GroupIDs != nil {
+		filter = append(filter, bson.E{Key: "groupId", Value: bson.D{{Key: "$in", Value: f.GroupIDs}}})
+	}
+	if f.Type != "" {
+		filter = append(filter, bson.E{Key: "type", Value: f.Type})
+	}
+	if !f.To.IsZero() {
+		// Unannounced visits are stored with start inside their week, so
+		// a week-wide margin keeps them in the right month.
+		filter = append(filter, bson.E{Key: "start", Value: bson.D{{Key: "$lt", Value: f.To.UTC().Add(7 * 24 * time.Hour)}}})
+	}
+	if !f.From.IsZero() {
+		filter = append(filter, bson.E{Key: "end", Value: bson.D{{Key: "$gte", Value: f.From.UTC().Add(-7 * 24 * time.Hour)}}})
+	}
+	cur, err := s.c("visits").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "start", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("store: visits: %w", err)
+	}
+	var vs []Visit
+	if err := cur.All(ctx, &vs); err != nil {
+		return nil, fmt.Errorf("store: visits: %w", err)
+	}
+	out := vs[:0]
+	for _, v := range vs {
+		at := v.CalendarDay()
+		if (!f.From.IsZero() && v.End.Before(f.From) && at.Before(f.From)) || (!f.To.IsZero() && !at.Before(f.To)) {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// CalendarDay is where the calendar shows a visit: its start, or for an
+// unannounced visit the Monday of its week (its day is secret).
+func (v *Visit) CalendarDay() time.Time {
+	if v.Unannounced {
+		return v.Week
+	}
+	return v.Start
+}
+
+// VisitsByID reads visits by id, one _id read each (a person's bookings).
+func (s *Store) VisitsByID(ctx context.Context, ids []string) ([]Visit, error) {
+	var vs []Visit
+	for _, id := range ids {
+		v, err := s.Visit(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, *v)
+	}
+	sort.Slice(vs, func(i, j int) bool { return vs[i].Start.Before(vs[j].Start) })
+	return vs, nil
+}
+
+// SignOffVisit records the chair's sign-off of a visit's findings.
+// Returns ErrConflict if it is signed off already.
+func (s *Store) SignOffVisit(ctx context.Context, id, chairName string) error {
+	res, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "signedOff", Value: false}}, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "signedOff", Value: true}, {Key: "signedOffBy", Value: chairName}, {Key: "signedOffAt", Value: s.now().UTC()}}},
+		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
+	})
+	if err != nil {
+		return fmt.Errorf("store: sign off visit: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrConflict
+	}
+	return nil
+}
+
+// SetVisitTime records the day and time an unannounced pair chose, within
+// their week.
+func (s *Store) SetVisitTime(ctx context.Context, id string, start, end time.Time) error {
+	v, err := s.Visit(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "start", Value: start.UTC()}, {Key: "end", Value: end.UTC()}, {Key: "timeSet", Value: true}}},
+		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
+	})
+	if err != nil {
+		return fmt.Errorf("store: set visit time: %w", err)
+	}
+	v.Start, v.End = start, end
+	for _, uid := range v.Attendees {
+		if err := s.setBooking(ctx, uid, v, SeatConfirmed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// London is the force's time zone.
+var London = func() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
