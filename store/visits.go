@@ -107,7 +107,9 @@ func (v *Visit) Past(now time.Time) bool { return !now.Before(v.Start) }
 func (v *Visit) HasSubmitted(userID string) bool { return contains(v.Submitted, userID) }
 
 // Overlaps reports whether [start, end) meets the visit's time.
-func (v *Visit) Overlaps(start, end time.Time) bool { return start.Before(v.End) && v.Start.Before(end) }
+func (v *Visit) Overlaps(start, end time.Time) bool {
+	return start.Before(v.End) && v.Start.Before(end)
+}
 
 func contains(ss []string, s string) bool {
 	for _, x := range ss {
