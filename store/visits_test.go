@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -183,5 +184,77 @@ func TestVisitRules(t *testing.T) {
 	}
 	if _, err := db.UpdateVisit(ctx, v.ID, 1, ch); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale version: %v", err)
+	}
+}
+
+// TestVisitPlanPairs: a quarter's pairs are random, avoid last quarter's
+// pairs, and each pair's visit is in the diary only of that pair.
+func TestVisitPlanPairs(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	people := []string{"a", "b", "c", "d", "e"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	next := store.QuarterOf(time.Now().AddDate(0, 3, 0))
+	p1, err := db.PlanQuarter(ctx, "g1", store.PreviousQuarter(next), people, []string{"Weymouth", "Poole"}, "NPPV2", "chair", rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p1.Pairs) != 2 || len(p1.Unpaired) != 1 {
+		t.Fatalf("plan has %d pairs and %d left over, want 2 and 1", len(p1.Pairs), len(p1.Unpaired))
+	}
+	if _, err := db.PlanQuarter(ctx, "g1", p1.Quarter, people, []string{"Poole"}, "NPPV2", "chair", rng); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("planning the same quarter twice: %v", err)
+	}
+	p2, err := db.PlanQuarter(ctx, "g1", next, people, []string{"Poole"}, "NPPV2", "chair", rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]bool{}
+	for _, p := range p1.Pairs {
+		before[p.A+p.B], before[p.B+p.A] = true, true
+	}
+	for _, p := range p2.Pairs {
+		if before[p.A+p.B] {
+			t.Errorf("pair %v repeated from the previous quarter", p)
+		}
+	}
+	v, _ := db.Visit(ctx, p2.VisitIDs[0])
+	if !v.Unannounced || v.Week.In(store.London).Weekday() != time.Monday || v.SeatsTaken != 2 {
+		t.Fatalf("planned visit = %+v", v)
+	}
+	d, _ := db.Diary(ctx, v.Attendees[0])
+	if d.Bookings[v.ID].Status != store.SeatPlanned {
+		t.Fatalf("pair's diary: %+v", d.Bookings)
+	}
+	// With only repeats possible (two people, paired last time) they are paired anyway.
+	pairs, _ := store.PairMembers([]string{"x", "y"}, []store.Pair{{A: "y", B: "x"}}, rng)
+	if len(pairs) != 1 {
+		t.Fatalf("two people were not paired: %v", pairs)
+	}
+}
+
+func TestVisitFindingsLockAndFeedToken(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	f := &store.Finding{VisitID: "v1", UserID: "u1", GroupID: "g1", VisitType: store.VisitCustody}
+	if err := db.SaveFinding(ctx, f, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveFinding(ctx, f, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveFinding(ctx, f, 2, false); !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("saving a submitted finding: %v, want ErrLocked", err)
+	}
+	tok1, _ := db.ResetFeedToken(ctx, "u1")
+	if id, err := db.FeedOwner(ctx, tok1); err != nil || id != "u1" {
+		t.Fatalf("feed owner %q %v", id, err)
+	}
+	tok2, _ := db.ResetFeedToken(ctx, "u1")
+	if _, err := db.FeedOwner(ctx, tok1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("old token still works: %v", err)
+	}
+	if id, _ := db.FeedOwner(ctx, tok2); id != "u1" {
+		t.Fatal("new token does not work")
 	}
 }

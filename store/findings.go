@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Finding statuses.
+const (
+	FindingDraft     = "draft"
+	FindingSubmitted = "submitted" // locked; the chair may sign the visit off
+)
+
+// RAG ratings.
+var RAGRatings = []string{"green", "amber", "red"}
+
+// RAGLabel says what a rating means for a reviewed record or a section.
+func RAGLabel(r string) string {
+	switch r {
+	case "green":
+		return "Green"
+	case "amber":
+		return "Amber"
+	case "red":
+		return "Red"
+	}
+	return "Not rated"
+}
+
+// FindingSection is one part of a structured finding: a RAG rating and a
+// comment.
+type FindingSection struct {
+	Key     string `bson:"key"`
+	RAG     string `bson:"rag"`
+	Comment string `bson:"comment"`
+}
+
+// Sections by visit type. Custody follows the custody visiting scheme's
+// report: rights, welfare, conditions, conversations (with consent) and
+// concerns raised at the time.
+var (
+	CustodySections = []string{"rights", "welfare", "conditions", "conversations", "concerns"}
+	GeneralSections = []string{"observations", "goodPractice", "concerns"}
+)
+
+// SectionsFor lists the sections of a finding for a visit type (none for
+// record reviews, which have records instead).
+func SectionsFor(visitType string) []string {
+	switch {
+	case visitType == VisitCustody:
+		return CustodySections
+	case ReviewsRecords(visitType):
+		return nil
+	}
+	return GeneralSections
+}
+
+// SectionLabel names a section for people.
+func SectionLabel(key string) string {
+	return map[string]string{
+		"rights":        "Rights and entitlements explained",
+		"welfare":       "Detainee welfare",
+		"conditions":    "Cell and suite conditions",
+		"conversations": "Conversations with detainees",
+		"concerns":      "Concerns raised at the time",
+		"observations":  "What you observed",
+		"goodPractice":  "Good practice",
+	}[key]
+}
+
+// GOWISELY elements an officer should cover during a search.
+var Gowisely = []string{"grounds", "object", "warrant", "identity", "station", "entitlement", "legal", "detained"}
+
+// GowiselyLabel names an element.
+func GowiselyLabel(k string) string {
+	return map[string]string{
+		"grounds": "Grounds for the search", "object": "Object of the search", "warrant": "Warrant card shown (if not in uniform)",
+		"identity": "Identity of the officer", "station": "Station the officer works from", "entitlement": "Entitlement to a copy of the record",
+		"legal": "Legal power used", "detained": "You are detained for the search",
+	}[k]
+}
+
+// RecordReview is one stop-and-search (or use-of-force) record a panel
+// member reviewed.
+type RecordReview struct {
+	Reference        string          `bson:"reference"`
+	Date             time.Time       `bson:"date"`
+	Legislation      string          `bson:"legislation"`
+	Object           string          `bson:"object"`
+	Outcome          string          `bson:"outcome"`
+	SelfEthnicity    string          `bson:"selfEthnicity"`    // Census 2021 label, or "Not stated"
+	OfficerEthnicity string          `bson:"officerEthnicity"` // officer-defined high-level group
+	BWV              string          `bson:"bwv"`              // yes, no, partial
+	Grounds          string          `bson:"grounds"`          // yes, no, unsure
+	Gowisely         map[string]bool `bson:"gowisely"`
+	RAG              string          `bson:"rag"`
+	Comment          string          `bson:"comment"`
+}
+
+// Finding is one attendee's findings for one visit; its id is
+// visitId/userId, so each attendee has at most one and the visit page
+// reads them by id. Records are replaced whole on each save, decided by
+// the version.
+type Finding struct {
+	ID           string           `bson:"_id"`
+	VisitID      string           `bson:"visitId"`
+	GroupID      string           `bson:"groupId"`
+	VisitType    string           `bson:"visitType"`
+	VisitStart   time.Time        `bson:"visitStart"`
+	UserID       string           `bson:"userId"`
+	AuthorName   string           `bson:"authorName"`
+	Status       string           `bson:"status"`
+	ConsentGiven bool             `bson:"consentGiven"` // detainees agreed to talk (custody)
+	Sections     []FindingSection `bson:"sections"`
+	Records      []RecordReview   `bson:"records"`
+	Proposals    string           `bson:"proposals"` // recommendations the writer proposes, for the register
+	CreatedAt    time.Time        `bson:"createdAt"`
+	UpdatedAt    time.Time        `bson:"updatedAt"`
+	SubmittedAt  time.Time        `bson:"submittedAt,omitempty"`
+	Response     string           `bson:"response,omitempty"` // the force's response
+	ResponseBy   string           `bson:"responseBy,omitempty"`
+	ResponseAt   time.Time        `bson:"responseAt,omitempty"`
+	Version      int              `bson:"version"`
+}
+
+// FindingID is the id of userID's finding for visitID.
+func FindingID(visitID, userID string) string { return visitID + "/" + userID }
+
+// Section returns the section with key (empty if not written yet).
+func (f *Finding) Section(key string) FindingSection {
+	for _, s := range f.Sections {
+		if s.Key == key {
+			return s
+		}
+	}
+	return FindingSection{Key: key}
+}
+
+// ErrLocked is returned for a change to a submitted finding.
+var ErrLocked = errors.New("finding submitted")
+
+// Finding returns one finding. Returns ErrNotFound.
+func (s *Store) Finding(ctx context.Context, id string) (*Finding, error) {
+	var f Finding
+	if err := s.c("findings").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&f); err != nil {
+		return nil, fmt.Errorf("store: finding %s: %w", id, notFound(err))
+	}
+	return &f, nil
+}
+
+// VisitFindings reads the findings of a visit's attendees by id.
+func (s *Store) VisitFindings(ctx context.Context, v *Visit) ([]Finding, error) {
+	var fs []Finding
+	for _, uid := range v.Attendees {
+		f, err := s.Finding(ctx, FindingID(v.ID, uid))
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		fs = append(fs, *f)
+	}
+	return fs, nil
+}
+
+// SaveFinding stores a draft made from version (0 for a new one). It
+// returns ErrLocked once submitted and ErrConflict for a stale version.
+// submit locks it in the same write and marks the visit.
+func (s *Store) SaveFinding(ctx context.Context, f *Finding, version int, submit bool) error {
+	now := s.now().UTC()
+	f.ID = FindingID(f.VisitID, f.UserID)
+	f.UpdatedAt = now
+	f.Status = FindingDraft
+	if submit {
+		f.Status, f.SubmittedAt = FindingSubmitted, now
+	}
+	if f.Sections == nil {
+		f.Sections = []FindingSection{}
+	}
+	if f.Records == nil {
+		f.Records = []RecordReview{}
+	}
+	if version == 0 {
+		f.CreatedAt, f.Version = now, 1
+		if _, err := s.c("findings").InsertOne(ctx, f); err != nil {
+			if isDuplicate(err) {
+				return ErrConflict
+			}
+			return fmt.Errorf("store: create finding: %w", err)
+		}
+	} else {
+		f.Version = version + 1
+		res, err := s.c("findings").ReplaceOne(ctx, bson.D{{Key: "_id", Value: f.ID}, {Key: "version", Value: version}, {Key: "status", Value: FindingDraft}}, f)
+		if err != nil {
+			return fmt.Errorf("store: save finding: %w", err)
+		}
+		if res.MatchedCount == 0 {
+			old, err := s.Finding(ctx, f.ID)
+			if err != nil {
+				return err
+			}
+			if old.Status != FindingDraft {
+				return ErrLocked
+			}
+			return ErrConflict
+		}
+	}
+	if submit {
+		_, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: f.VisitID}}, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "submitted", Value: f.UserID}}}})
+		if err != nil {
+			return fmt.Errorf("store: mark findings submitted: %w", err)
+		}
+	}
+	return nil
+}
+
+// RespondToFinding records the force's response to a submitted finding.
+func (s *Store) RespondToFinding(ctx context.Context, id, response, by string) (*Finding, error) {
+	var f Finding
+	err := s.c("findings").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: FindingSubmitted}}, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "response", Value: response}, {Key: "responseBy", Value: by}, {Key: "responseAt", Value: s.now().UTC()}}},
+		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
+	}, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&f)
+	if err != nil {
+		return nil, fmt.Errorf("store: respond to finding: %w", notFound(err))
+	}
+	return &f, nil
+}
+
+// GroupRecordFindings returns a group's submitted record-review findings
+// (for the panel trends page).
+func (s *Store) GroupRecordFindings(ctx context.Context, groupID string) ([]Finding, error) {
+	cur, err := s.c("findings").Find(ctx, bson.D{{Key: "groupId", Value: groupID}, {Key: "status", Value: FindingSubmitted},
+		{Key: "visitType", Value: bson.D{{Key: "$in", Value: bson.A{VisitStopSearch, VisitUseOfForce}}}}})
+	if err != nil {
+		return nil, fmt.Errorf("store: group findings: %w", err)
+	}
+	var fs []Finding
+	if err := cur.All(ctx, &fs); err != nil {
+		return nil, fmt.Errorf("store: group findings: %w", err)
+	}
+	return fs, nil
+}
