@@ -70,6 +70,19 @@ var policy = map[string][]store.Role{
 	"recommendations.import":    staff,
 	"recommendations.chair":     {store.RoleChair},
 	"yousaidwedid":              {public},
+
+	// Scrutiny visits (visit_routes.go). Members and chairs see their own
+	// groups' visits and staff see all (row-level rules in accessTo); a
+	// chair manages their own group's; partners and the CCU see none.
+	"visits.view":       {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"visits.edit":       {store.RoleAdmin, store.RoleCoordinator, store.RoleChair},
+	"visits.plan":       {store.RoleChair},
+	"visits.signup":     {store.RoleChair, store.RoleMember},
+	"visits.findings":   {store.RoleChair, store.RoleMember},
+	"visits.signoff":    {store.RoleChair},
+	"visits.respond":    staff,
+	"visits.feed":       {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"visits.feed.token": {public}, // the secret token is the credential
 }
 
 // isPublic reports whether anyone may use action.

@@ -1,0 +1,177 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// calendarVisit is one visit as the reader may see it.
+type calendarVisit struct {
+	Visit     store.Visit
+	GroupName string
+	ShowTime  bool
+	Mine      string // "confirmed", "waiting" or "" for the reader
+}
+
+// calendarDay is one square of the month grid.
+type calendarDay struct {
+	Day     int // 0 for the padding before the first and after the last day
+	Today   bool
+	Visits  []calendarVisit
+	ISODate string
+}
+
+type calendarData struct {
+	View        string // "month" or "list"
+	Month       time.Time
+	MonthLabel  string
+	Prev, Next  string // "2026-11"
+	Weeks       [][]calendarDay
+	Visits      []calendarVisit
+	Group, Type choiceField
+	Filtered    bool
+	CanCreate   bool
+	CanPlan     bool
+	Query       string // the filters, for links that keep them
+	MonthLink   string
+	ListLink    string
+}
+
+// visitCalendar shows the visits a person may see, as a month grid (with
+// the same visits listed below it, which is what a phone shows best) or as
+// a list of what is coming up, filtered by group and type.
+func (s *Server) visitCalendar(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	names, groups, err := s.groupNames(ctx)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	mine := visitGroupIDs(u)
+	if mine != nil {
+		var own []store.Group
+		for _, g := range groups {
+			if hasString(mine, g.ID) {
+				own = append(own, g)
+			}
+		}
+		groups = own
+	}
+	errs := &formErrors{}
+	d := &calendarData{View: c.DefaultQuery("view", "month"),
+		Group:     newChoices("group", "Group", c.Query("group"), errs, groupChoices(groups, "All your groups")),
+		Type:      newChoices("type", "Type of visit", c.Query("type"), errs, visitTypeChoices("Any type")),
+		CanCreate: allowed(u.Role, "visits.edit") && (u.Role != store.RoleChair || len(chairedGroups(u)) > 0),
+		CanPlan:   allowed(u.Role, "visits.plan") && len(chairedGroups(u)) > 0}
+	if u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator {
+		d.Group.Choices[0].Label = "All groups"
+	}
+	d.Filtered = d.Group.Value != "" || d.Type.Value != ""
+	now := s.store.Now().In(london)
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, london)
+	if m := c.Query("month"); m != "" {
+		if t, err := time.ParseInLocation("2006-01", m, london); err == nil {
+			month = t
+		} else {
+			errs.Add("month", "Choose a month like 2026-03")
+		}
+	}
+	for _, ch := range []choiceField{d.Group, d.Type} {
+		if !ch.has(ch.Value) {
+			errs.Add(ch.Name, "Choose "+ch.Label+" from the list")
+		}
+	}
+	if d.View != "month" && d.View != "list" {
+		d.View = "month"
+	}
+	page := &Page{Title: "Visits", Data: d}
+	if errs.Any() {
+		s.invalid(c, "visit_calendar", page, errs)
+		return
+	}
+	f := store.VisitFilter{GroupIDs: mine, Type: d.Type.Value}
+	if d.Group.Value != "" {
+		f.GroupIDs = []string{d.Group.Value}
+	}
+	if d.View == "month" {
+		f.From, f.To = month, month.AddDate(0, 1, 0)
+	} else {
+		f.From = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, london)
+	}
+	vs, err := s.store.Visits(ctx, f)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	for _, v := range vs {
+		a := accessTo(u, &v)
+		if !a.See {
+			continue
+		}
+		cv := calendarVisit{Visit: v, GroupName: names[v.GroupID], ShowTime: a.ShowTime}
+		if a.Attending {
+			cv.Mine = store.SeatConfirmed
+		} else if v.WaitingPlace(u.ID) > 0 {
+			cv.Mine = store.SeatWaiting
+		}
+		d.Visits = append(d.Visits, cv)
+		if d.View == "list" && len(d.Visits) == 50 {
+			break
+		}
+	}
+	q := "&group=" + d.Group.Value + "&type=" + d.Type.Value
+	d.Query = q
+	d.Month, d.MonthLabel = month, month.Format("January 2006")
+	d.Prev, d.Next = month.AddDate(0, -1, 0).Format("2006-01"), month.AddDate(0, 1, 0).Format("2006-01")
+	d.MonthLink = "/visits?view=month&month=" + month.Format("2006-01") + q
+	d.ListLink = "/visits?view=list" + q
+	if d.View == "month" {
+		d.Weeks = monthGrid(month, now, d.Visits)
+	}
+	s.render(c, http.StatusOK, "visit_calendar", page)
+}
+
+// monthGrid lays a month out Monday to Sunday.
+func monthGrid(month, now time.Time, vs []calendarVisit) [][]calendarDay {
+	var weeks [][]calendarDay
+	week := make([]calendarDay, (int(month.Weekday())+6)%7)
+	for d := month; d.Month() == month.Month(); d = d.AddDate(0, 0, 1) {
+		cd := calendarDay{Day: d.Day(), ISODate: d.Format(time.DateOnly),
+			Today: d.Year() == now.Year() && d.YearDay() == now.YearDay()}
+		for _, v := range vs {
+			at := v.Visit.CalendarDay().In(london)
+			if v.ShowTime && v.Visit.TimeSet {
+				at = v.Visit.Start.In(london)
+			}
+			if at.Year() == d.Year() && at.YearDay() == d.YearDay() {
+				cd.Visits = append(cd.Visits, v)
+			}
+		}
+		week = append(week, cd)
+		if len(week) == 7 {
+			weeks = append(weeks, week)
+			week = nil
+		}
+	}
+	if len(week) > 0 {
+		for len(week) < 7 {
+			week = append(week, calendarDay{})
+		}
+		weeks = append(weeks, week)
+	}
+	return weeks
+}
+
+func hasString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

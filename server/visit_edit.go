@@ -1,0 +1,244 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// visitForm is a visit's details, for scheduling one or changing it.
+type visitForm struct {
+	Version    int    `form:"version"`
+	Type       string `form:"type"`
+	Group      string `form:"group"`
+	Location   string `form:"location" binding:"required,max=200"`
+	Day        string `form:"date-day"`
+	Month      string `form:"date-month"`
+	Year       string `form:"date-year"`
+	StartTime  string `form:"startTime"`
+	EndTime    string `form:"endTime"`
+	Capacity   string `form:"capacity"`
+	MinVetting string `form:"minVetting"`
+	Notes      string `form:"notes" binding:"max=4000"`
+}
+
+func (visitForm) messages() map[string]string {
+	return map[string]string{
+		"location.required": "Enter where the visit is",
+		"location":          "The location must be 200 characters or fewer",
+		"notes":             "The notes must be 4,000 characters or fewer",
+	}
+}
+
+type visitFormData struct {
+	Visit                   *store.Visit // nil when scheduling one
+	Type, Group, MinVetting choiceField
+	Date                    dateField
+}
+
+// visitGroups are the groups a person may schedule visits for: every
+// group for staff, the groups they chair for a chair.
+func (s *Server) visitGroups(c *gin.Context) ([]store.Group, error) {
+	_, groups, err := s.groupNames(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	u := currentUser(c)
+	if u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator {
+		return groups, nil
+	}
+	chaired := chairedGroups(u)
+	var out []store.Group
+	for _, g := range groups {
+		if chaired[g.ID] {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// check validates the form and the visit rules, filling ch.
+func (f visitForm) check(groups []store.Group, errs *formErrors) store.VisitChange {
+	var ch store.VisitChange
+	if !hasChoice(visitTypeChoices(""), f.Type) {
+		errs.Add("type", "Select the type of visit")
+	}
+	if !hasChoice(groupChoices(groups, "")[1:], f.Group) {
+		errs.Add("group", "Select one of the groups you schedule visits for")
+	}
+	if !hasChoice(vettingChoices(), f.MinVetting) {
+		errs.Add("minVetting", "Select the vetting level needed")
+	}
+	day, msg := dateParts{f.Day, f.Month, f.Year}.parse("The date of the visit")
+	if msg == "" && day.IsZero() {
+		msg = "Enter the date of the visit"
+	}
+	if msg != "" {
+		errs.Add("date", msg)
+	}
+	sh, sm, ok1 := parseClock(f.StartTime)
+	if !ok1 {
+		errs.Add("startTime", "Enter the start time, like 10:00 or 14:30")
+	}
+	eh, em, ok2 := parseClock(f.EndTime)
+	if !ok2 {
+		errs.Add("endTime", "Enter the end time, like 12:00 or 16:30")
+	}
+	n, err := strconv.Atoi(f.Capacity)
+	if err != nil {
+		errs.Add("capacity", "Enter the number of places as a number, like 4")
+	}
+	ch = store.VisitChange{Type: f.Type, Location: f.Location, MinVetting: f.MinVetting, Notes: f.Notes, Capacity: n}
+	if !day.IsZero() && ok1 && ok2 {
+		ch.Start, ch.End = at(day, sh, sm), at(day, eh, em)
+	}
+	return ch
+}
+
+// addProblems shows the store's rule problems next to the form's fields.
+func addProblems(errs *formErrors, ps []store.Problem) {
+	for _, p := range ps {
+		field := map[string]string{"start": "date", "end": "endTime"}[p.Field]
+		if field == "" {
+			field = p.Field
+		}
+		errs.Add(field, p.Message)
+	}
+}
+
+func (s *Server) visitNewForm(c *gin.Context) {
+	f := visitForm{MinVetting: "NPPV2", Capacity: "4", StartTime: "10:00", EndTime: "12:00", Group: c.Query("group")}
+	s.renderVisitForm(c, http.StatusOK, nil, f, &formErrors{})
+}
+
+// visitCreate schedules a visit (staff for any group, a chair for theirs).
+func (s *Server) visitCreate(c *gin.Context) {
+	var f visitForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	groups, err := s.visitGroups(c)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	ch := f.check(groups, errs)
+	v := &store.Visit{Type: ch.Type, GroupID: f.Group, Location: ch.Location, Start: ch.Start, End: ch.End, Capacity: ch.Capacity,
+		MinVetting: ch.MinVetting, Notes: ch.Notes, CreatedBy: currentUser(c).ID}
+	if !errs.Any() {
+		ps, err := s.store.CreateVisit(c.Request.Context(), v)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		addProblems(errs, ps)
+	}
+	if errs.Any() {
+		s.renderVisitForm(c, http.StatusUnprocessableEntity, nil, f, errs)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitCreated, Target: "visit:" + v.ID, Detail: store.VisitTypeLabel(v.Type) + ", " + v.Location})
+	s.flash(c, "Visit scheduled. Members of the group can now sign up.")
+	s.redirect(c, "/visits/"+v.ID)
+}
+
+func (s *Server) visitEditForm(c *gin.Context) {
+	v, a, ok := s.loadVisit(c)
+	if !ok {
+		return
+	}
+	if !a.Manage {
+		s.forbidden(c)
+		return
+	}
+	s.renderVisitForm(c, http.StatusOK, v, visitFormOf(v), &formErrors{})
+}
+
+func visitFormOf(v *store.Visit) visitForm {
+	d := partsOf(v.Start)
+	return visitForm{Version: v.Version, Type: v.Type, Group: v.GroupID, Location: v.Location, Day: d.Day, Month: d.Month, Year: d.Year,
+		StartTime: v.Start.In(london).Format("15:04"), EndTime: v.End.In(london).Format("15:04"), Capacity: strconv.Itoa(v.Capacity),
+		MinVetting: v.MinVetting, Notes: v.Notes}
+}
+
+// visitSave changes a visit if the form is not stale and no more people
+// are booked than the new number of places. The group cannot change.
+func (s *Server) visitSave(c *gin.Context) {
+	v, a, ok := s.loadVisit(c)
+	if !ok {
+		return
+	}
+	if !a.Manage {
+		s.forbidden(c)
+		return
+	}
+	var f visitForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	f.Group = v.GroupID
+	ch := f.check([]store.Group{{ID: v.GroupID}}, errs)
+	if !errs.Any() {
+		probe := *v
+		probe.Start, probe.End, probe.Capacity = ch.Start, ch.End, ch.Capacity
+		addProblems(errs, probe.Check(s.store.Now(), false))
+	}
+	if errs.Any() {
+		s.renderVisitForm(c, http.StatusUnprocessableEntity, v, f, errs)
+		return
+	}
+	ctx := c.Request.Context()
+	promoted, err := s.store.UpdateVisit(ctx, v.ID, f.Version, ch)
+	switch {
+	case errors.Is(err, store.ErrCapacityBelow):
+		fresh, _ := s.store.Visit(ctx, v.ID)
+		if fresh != nil {
+			v = fresh
+		}
+		errs.Add("capacity", fmt.Sprintf("%d people are already booked: the number of places cannot be fewer than that", v.SeatsTaken))
+		s.renderVisitForm(c, http.StatusUnprocessableEntity, v, f, errs)
+		return
+	case errors.Is(err, store.ErrConflict):
+		s.errorPage(c, http.StatusConflict, "Someone else has changed this visit",
+			"The visit changed after you opened the form, so nothing you entered has been saved. Go back to the visit, reload it and make your change again.")
+		return
+	case err != nil:
+		s.serverError(c, err)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitChanged, Target: "visit:" + v.ID, Detail: store.VisitTypeLabel(ch.Type) + ", " + ch.Location})
+	s.tellPromoted(c, v, promoted)
+	s.flash(c, "Visit details saved")
+	s.redirect(c, "/visits/"+v.ID)
+}
+
+func (s *Server) renderVisitForm(c *gin.Context, status int, v *store.Visit, f visitForm, errs *formErrors) {
+	groups, err := s.visitGroups(c)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	d := &visitFormData{Visit: v,
+		Type:       newChoices("type", "Type of visit", f.Type, errs, visitTypeChoices("")),
+		Group:      newChoices("group", "Group", f.Group, errs, groupChoices(groups, "Choose a group")),
+		MinVetting: newChoices("minVetting", "Vetting needed", f.MinVetting, errs, vettingChoices()),
+		Date: dateField{Name: "date", Legend: "Date of the visit", Hint: "For example, 27 3 2027", Error: errs.For("date"),
+			Day: f.Day, Month: f.Month, Year: f.Year, LegendSize: "s"},
+	}
+	d.Type.LabelSize, d.Group.LabelSize, d.MinVetting.LabelSize = "s", "s", "s"
+	d.MinVetting.Hint = "Members whose vetting is lower, or expires before the visit, cannot sign up"
+	title := "Schedule a visit"
+	if v != nil {
+		title = "Change visit details"
+	}
+	s.render(c, status, "visit_form", &Page{Title: title, Form: f, Errors: errs, Data: d})
+}

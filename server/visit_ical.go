@@ -1,0 +1,149 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+
+	ics "github.com/arran4/golang-ical"
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// Calendar feeds (RFC 5545). Each person has a private feed of their own
+// visits, at an address with a secret token (only its hash is stored; a
+// reset ends the old address), and each visit has an .ics download. An
+// unannounced visit is in a feed only for its pair, and only once they
+// have chosen its day and time; nobody else's feed or download has it.
+
+// visitCalendarOf builds an iCalendar with one event per visit.
+func (s *Server) visitCalendarOf(vs []store.Visit, names map[string]string) string {
+	cal := ics.NewCalendarFor("Candour " + s.cfg.ForceName)
+	cal.SetMethod(ics.MethodPublish)
+	cal.SetName("Candour scrutiny visits")
+	now := s.store.Now().UTC()
+	for _, v := range vs {
+		e := cal.AddEvent(v.ID + "@candour")
+		e.SetDtStampTime(now)
+		e.SetStartAt(v.Start.UTC())
+		e.SetEndAt(v.End.UTC())
+		e.SetSequence(v.Version)
+		e.SetSummary(store.VisitTypeLabel(v.Type) + " (" + names[v.GroupID] + ")")
+		e.SetLocation(v.Location)
+		e.SetDescription(v.Notes)
+		e.SetURL(s.link("/visits/" + v.ID))
+		e.SetClass(ics.ClassificationPrivate)
+	}
+	return cal.Serialize()
+}
+
+// visitICS is one visit as an .ics file, for people who may see its time.
+func (s *Server) visitICS(c *gin.Context) {
+	v, a, ok := s.loadVisit(c)
+	if !ok {
+		return
+	}
+	if !a.ShowTime || (v.Unannounced && !v.TimeSet) {
+		s.notFound(c)
+		return
+	}
+	names, _, err := s.groupNames(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="visit-`+v.ID+`.ics"`)
+	c.Data(http.StatusOK, "text/calendar; charset=utf-8", []byte(s.visitCalendarOf([]store.Visit{*v}, names)))
+}
+
+// visitFeed is a person's private feed: the visits they have a seat on,
+// from 30 days ago on. Unknown tokens are "not found"; nothing about the
+// caller is logged or stored.
+func (s *Server) visitFeed(c *gin.Context) {
+	ctx := c.Request.Context()
+	uid, err := s.store.FeedOwner(ctx, c.Param("token"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	vs, err := s.feedVisits(c, uid)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	names, _, err := s.groupNames(ctx)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "private, max-age=900")
+	c.Data(http.StatusOK, "text/calendar; charset=utf-8", []byte(s.visitCalendarOf(vs, names)))
+}
+
+// feedVisits are the visits in a person's feed, read by id from their diary.
+func (s *Server) feedVisits(c *gin.Context, uid string) ([]store.Visit, error) {
+	d, err := s.store.Diary(c.Request.Context(), uid)
+	if err != nil {
+		return nil, err
+	}
+	from := s.store.Now().AddDate(0, 0, -30)
+	var ids []string
+	for id, b := range d.Bookings {
+		if b.Status == store.SeatConfirmed && b.End.After(from) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	vs, err := s.store.VisitsByID(c.Request.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := vs[:0]
+	for _, v := range vs {
+		// The visit itself decides: a seat now, and for an unannounced
+		// visit a day and time chosen.
+		if v.Attending(uid) && (!v.Unannounced || v.TimeSet) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+type feedData struct {
+	URL      string // shown once, right after a reset
+	HasToken bool
+}
+
+// visitFeedPage explains the feed and offers to make (or reset) its address.
+func (s *Server) visitFeedPage(c *gin.Context) {
+	d, err := s.store.Diary(c.Request.Context(), currentUser(c).ID)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "visit_feed", &Page{Title: "Your visits in your own calendar", Data: &feedData{HasToken: d.FeedHash != ""}, NoIndex: true})
+}
+
+// visitFeedReset makes a new private address, ending the old one, and
+// shows it once.
+func (s *Server) visitFeedReset(c *gin.Context) {
+	var f versionForm
+	if _, ok := s.bind(c, &f); !ok {
+		return
+	}
+	me := currentUser(c)
+	token, err := s.store.ResetFeedToken(c.Request.Context(), me.ID)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditFeedReset, Target: "user:" + me.ID})
+	c.Header("Cache-Control", "no-store")
+	s.render(c, http.StatusOK, "visit_feed", &Page{Title: "Your visits in your own calendar", NoIndex: true,
+		Data: &feedData{URL: s.link("/calendar/" + token), HasToken: true}})
+}

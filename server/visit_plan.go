@@ -1,0 +1,241 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// planForm is a chair's request to plan a quarter of unannounced visits.
+type planForm struct {
+	Group      string `form:"group"`
+	Quarter    string `form:"quarter"`
+	Locations  string `form:"locations" binding:"required,max=2000"`
+	MinVetting string `form:"minVetting"`
+}
+
+func (planForm) messages() map[string]string {
+	return map[string]string{
+		"locations.required": "Enter at least one custody suite",
+		"locations":          "The list of custody suites must be 2,000 characters or fewer",
+	}
+}
+
+type plannedPair struct {
+	Names    string
+	Location string
+	Week     string
+	VisitID  string
+}
+
+type plannedQuarter struct {
+	GroupName, Quarter string
+	Pairs              []plannedPair
+	Unpaired           string
+}
+
+type planData struct {
+	Group, Quarter, MinVetting choiceField
+	Plans                      []plannedQuarter
+}
+
+// quarterChoices are this quarter and the next three.
+func (s *Server) quarterChoices() []choice {
+	var cs []choice
+	start, _ := store.ParseQuarter(store.QuarterOf(s.store.Now()))
+	for i := range 4 {
+		q := store.QuarterOf(start.AddDate(0, 3*i, 0))
+		qs, _ := store.ParseQuarter(q)
+		cs = append(cs, choice{Value: q, Label: fmt.Sprintf("%s (%s to %s)", q, qs.Format("January"), qs.AddDate(0, 2, 0).Format("January 2006"))})
+	}
+	return cs
+}
+
+func (s *Server) visitPlanForm(c *gin.Context) {
+	s.renderPlan(c, http.StatusOK, planForm{MinVetting: "NPPV2", Quarter: store.QuarterOf(s.store.Now().AddDate(0, 3, 0))}, &formErrors{})
+}
+
+// visitPlan pairs the group's eligible members at random and gives each
+// pair a custody suite and a week of the quarter. Each member of a pair is
+// emailed their partner, suite and week: the day and time they choose
+// together, and only they and the chair ever see it.
+func (s *Server) visitPlan(c *gin.Context) {
+	var f planForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	me := currentUser(c)
+	if !chairedGroups(me)[f.Group] {
+		errs.Add("group", "Select a group you chair")
+	}
+	if !hasChoice(s.quarterChoices(), f.Quarter) {
+		errs.Add("quarter", "Select the quarter to plan")
+	}
+	if !hasChoice(vettingChoices(), f.MinVetting) {
+		errs.Add("minVetting", "Select the vetting level needed")
+	}
+	var locations []string
+	for _, l := range strings.Split(f.Locations, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			locations = append(locations, l)
+		}
+	}
+	if f.Locations != "" && len(locations) == 0 {
+		errs.Add("locations", "Enter at least one custody suite")
+	}
+	if errs.Any() {
+		s.renderPlan(c, http.StatusUnprocessableEntity, f, errs)
+		return
+	}
+	qStart, _ := store.ParseQuarter(f.Quarter)
+	qEnd := qStart.AddDate(0, 3, 0)
+	if len(store.QuarterWeeks(qStart, s.store.Now())) == 0 {
+		errs.Add("quarter", "No weeks of that quarter are left to plan: choose a later one")
+		s.renderPlan(c, http.StatusUnprocessableEntity, f, errs)
+		return
+	}
+	ms, err := s.store.GroupMembers(ctx, f.Group)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, m.UserID)
+	}
+	users, err := s.store.UsersByID(ctx, ids)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	var eligible []string
+	for _, m := range ms {
+		u, ok := users[m.UserID]
+		if m.Chair || !ok || u.Status != store.StatusActive || store.VettingRank(m.VettingLevel) < store.VettingRank(f.MinVetting) ||
+			(!m.VettingExpires.IsZero() && m.VettingExpires.Before(qEnd)) {
+			continue
+		}
+		eligible = append(eligible, m.UserID)
+	}
+	plan, err := s.store.PlanQuarter(ctx, f.Group, f.Quarter, eligible, locations, f.MinVetting, me.ID, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
+	switch {
+	case errors.Is(err, store.ErrDuplicate):
+		errs.Add("quarter", "This quarter is already planned for this group")
+	case errors.Is(err, store.ErrNoPairs):
+		errs.Add("group", fmt.Sprintf("Only %d members of this group are vetted to %s until the end of the quarter: at least 2 are needed", len(eligible), f.MinVetting))
+	case err != nil:
+		s.serverError(c, err)
+		return
+	}
+	if errs.Any() {
+		s.renderPlan(c, http.StatusUnprocessableEntity, f, errs)
+		return
+	}
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitPlanned, Target: "plan:" + plan.ID,
+		Detail: fmt.Sprintf("%d pairs", len(plan.Pairs))})
+	for i, p := range plan.Pairs {
+		v, err := s.store.Visit(ctx, plan.VisitIDs[i])
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		for _, pair := range [][2]string{{p.A, p.B}, {p.B, p.A}} {
+			partner := users[pair[1]]
+			err := s.mailUsers(ctx, []string{pair[0]}, "Your unannounced custody visit", func(u store.User) string {
+				return fmt.Sprintf("Hello %s,\n\nYou are paired with %s for an unannounced custody visit at %s in the week beginning %s.\n\n"+
+					"Agree the day and time with your partner and record them on the visit's page. Do not tell anyone else: the visit only works if it is unannounced.\n\n%s",
+					u.Name, partner.Name, v.Location, v.Week.In(london).Format("Monday 2 January 2006"), s.visitLink(v))
+			})
+			if err != nil {
+				s.log.ErrorContext(ctx, "mail planned pair", "err", err, "visit", v.ID)
+			}
+		}
+	}
+	s.flash(c, fmt.Sprintf("%s planned: %d pairs. Each member has been emailed their partner, suite and week.", f.Quarter, len(plan.Pairs)))
+	s.redirect(c, "/visits/plan")
+}
+
+func (s *Server) renderPlan(c *gin.Context, status int, f planForm, errs *formErrors) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	names, groups, err := s.groupNames(ctx)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	chaired := chairedGroups(u)
+	var own []store.Group
+	for _, g := range groups {
+		if chaired[g.ID] {
+			own = append(own, g)
+		}
+	}
+	d := &planData{
+		Group:      newChoices("group", "Group", f.Group, errs, groupChoices(own, "Choose a group")),
+		Quarter:    newChoices("quarter", "Quarter", f.Quarter, errs, s.quarterChoices()),
+		MinVetting: newChoices("minVetting", "Vetting needed", f.MinVetting, errs, vettingChoices()),
+	}
+	d.Group.LabelSize, d.Quarter.LabelSize, d.MinVetting.LabelSize = "s", "s", "s"
+	// The plans of the chair's groups for the quarters offered: a few _id reads.
+	quarters := []string{store.PreviousQuarter(d.Quarter.Choices[0].Value)}
+	for _, q := range d.Quarter.Choices {
+		quarters = append(quarters, q.Value)
+	}
+	for _, g := range own {
+		for _, q := range quarters {
+			p, err := s.store.VisitPlanByID(ctx, g.ID+"/"+q)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				s.serverError(c, err)
+				return
+			}
+			pq, err := s.plannedQuarter(c, p, names[g.ID])
+			if err != nil {
+				s.serverError(c, err)
+				return
+			}
+			d.Plans = append(d.Plans, pq)
+		}
+	}
+	s.render(c, status, "visit_plan", &Page{Title: "Plan unannounced custody visits", Form: f, Errors: errs, Data: d})
+}
+
+// plannedQuarter shows a plan to its chair: pairs, suites, weeks, and
+// whether each pair has chosen its time.
+func (s *Server) plannedQuarter(c *gin.Context, p *store.VisitPlan, groupName string) (plannedQuarter, error) {
+	ctx := c.Request.Context()
+	var ids []string
+	for _, pr := range p.Pairs {
+		ids = append(ids, pr.A, pr.B)
+	}
+	ids = append(ids, p.Unpaired...)
+	users, err := s.store.UsersByID(ctx, ids)
+	if err != nil {
+		return plannedQuarter{}, err
+	}
+	pq := plannedQuarter{GroupName: groupName, Quarter: p.Quarter}
+	for i, pr := range p.Pairs {
+		v, err := s.store.Visit(ctx, p.VisitIDs[i])
+		if err != nil {
+			return pq, err
+		}
+		pq.Pairs = append(pq.Pairs, plannedPair{Names: users[pr.A].Name + " and " + users[pr.B].Name, Location: v.Location,
+			Week: visitWhen(*v, true), VisitID: v.ID})
+	}
+	var left []string
+	for _, id := range p.Unpaired {
+		left = append(left, users[id].Name)
+	}
+	pq.Unpaired = strings.Join(left, ", ")
+	return pq, nil
+}

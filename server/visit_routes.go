@@ -1,0 +1,238 @@
+package server
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// visitRoutes registers scrutiny visits: the calendar, sign-up, findings,
+// unannounced pairs, calendar feeds and panel trends. The policy table
+// lets a role in; visitAccess then decides, per visit, what this person
+// may see and do (their own groups' visits; a chair's group; staff see all;
+// unannounced timing only for the pair and the chair).
+func (s *Server) visitRoutes(h handle) {
+	h("GET", "/visits", "visits.view", s.visitCalendar)
+	h("GET", "/visits/new", "visits.edit", s.visitNewForm)
+	h("POST", "/visits/new", "visits.edit", s.visitCreate)
+	h("GET", "/visits/plan", "visits.plan", s.visitPlanForm)
+	h("POST", "/visits/plan", "visits.plan", s.visitPlan)
+	h("GET", "/visits/trends", "visits.view", s.visitTrends)
+	h("GET", "/visits/feed", "visits.feed", s.visitFeedPage)
+	h("POST", "/visits/feed", "visits.feed", s.visitFeedReset)
+	h("GET", "/visits/:id", "visits.view", s.visitShow)
+	h("GET", "/visits/:id/ics", "visits.view", s.visitICS)
+	h("GET", "/visits/:id/edit", "visits.edit", s.visitEditForm)
+	h("POST", "/visits/:id/edit", "visits.edit", s.visitSave)
+	h("POST", "/visits/:id/sign-up", "visits.signup", s.visitSignUp)
+	h("POST", "/visits/:id/cancel", "visits.signup", s.visitCancel)
+	h("POST", "/visits/:id/time", "visits.signup", s.visitSetTime)
+	h("GET", "/visits/:id/findings", "visits.findings", s.visitFindingForm)
+	h("POST", "/visits/:id/findings", "visits.findings", s.visitFindingSave)
+	h("GET", "/visits/:id/findings/record", "visits.findings", s.visitRecordForm)
+	h("POST", "/visits/:id/findings/record", "visits.findings", s.visitRecordSave)
+	h("POST", "/visits/:id/findings/record/remove", "visits.findings", s.visitRecordRemove)
+	h("POST", "/visits/:id/sign-off", "visits.signoff", s.visitSignOff)
+	h("POST", "/visits/:id/findings/:userId/response", "visits.respond", s.visitFindingRespond)
+	// The private calendar feed: the secret token in the address is the
+	// only credential, so calendar apps can fetch it without signing in.
+	h("GET", "/calendar/:token", "visits.feed.token", s.visitFeed)
+}
+
+func init() {
+	funcs["visitType"] = store.VisitTypeLabel
+	funcs["ragLabel"] = store.RAGLabel
+	funcs["ragTag"] = ragTag
+	funcs["sectionLabel"] = store.SectionLabel
+	funcs["gowiselyLabel"] = store.GowiselyLabel
+	funcs["visitWhen"] = visitWhen
+	funcs["dict2"] = func(key string, rows []trendRow) map[string]any { return map[string]any{"Key": key, "Rows": rows} }
+	funcs["timeOfDay"] = func(t time.Time) string { return t.In(london).Format("15:04") }
+	store.AuditActions = append(store.AuditActions, auditVisitCreated, auditVisitChanged, auditVisitPlanned, auditFindingSubmitted,
+		auditVisitSignedOff, auditFindingResponse, auditFeedReset)
+}
+
+// Audit actions for visits.
+const (
+	auditVisitCreated     = "visit-created"
+	auditVisitChanged     = "visit-changed"
+	auditVisitPlanned     = "visits-planned"
+	auditFindingSubmitted = "finding-submitted"
+	auditVisitSignedOff   = "visit-signed-off"
+	auditFindingResponse  = "finding-response"
+	auditFeedReset        = "calendar-feed-reset"
+)
+
+// visitAccess is what one person may see and do with one visit.
+type visitAccess struct {
+	See       bool // the visit exists for them at all
+	ShowTime  bool // the day and time (unannounced visits: the pair and the chair)
+	Manage    bool // change it (staff, or a chair of its group)
+	Chair     bool // chairs its group
+	Attending bool // has a seat (or is one of the pair)
+	Member    bool // belongs to its group
+}
+
+// accessTo decides visitAccess from the person's role and memberships
+// (copied on their account, so no read is needed).
+func accessTo(u *store.User, v *store.Visit) visitAccess {
+	var a visitAccess
+	if u == nil {
+		return a
+	}
+	for _, m := range u.Memberships {
+		if m.GroupID == v.GroupID {
+			a.Member = true
+			a.Chair = m.Chair && u.Role == store.RoleChair
+		}
+	}
+	a.Attending = v.Attending(u.ID)
+	switch u.Role {
+	case store.RoleAdmin, store.RoleCoordinator:
+		a.See = true
+		a.ShowTime = !v.Unannounced
+		a.Manage = !v.Unannounced
+	case store.RoleChair, store.RoleMember:
+		if !a.Member {
+			return visitAccess{}
+		}
+		if v.Unannounced {
+			a.See = a.Chair || a.Attending
+			a.ShowTime = a.See
+		} else {
+			a.See, a.ShowTime, a.Manage = true, true, a.Chair
+		}
+	}
+	return a
+}
+
+// loadVisit reads the visit named by :id that the person may see; a
+// visit they may not see is "not found" to them.
+func (s *Server) loadVisit(c *gin.Context) (*store.Visit, visitAccess, bool) {
+	v, ok := loadByID(s, c, s.store.Visit)
+	if !ok {
+		return nil, visitAccess{}, false
+	}
+	a := accessTo(currentUser(c), v)
+	if !a.See {
+		s.notFound(c)
+		return nil, a, false
+	}
+	return v, a, true
+}
+
+// visitGroupIDs lists the groups whose visits a person sees in the
+// calendar: nil (all) for staff, their own groups for members.
+func visitGroupIDs(u *store.User) []string {
+	if u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator {
+		return nil
+	}
+	ids := []string{}
+	for _, m := range u.Memberships {
+		ids = append(ids, m.GroupID)
+	}
+	return ids
+}
+
+// chairedGroups lists the groups a chair chairs.
+func chairedGroups(u *store.User) map[string]bool {
+	out := map[string]bool{}
+	if u.Role != store.RoleChair {
+		return out
+	}
+	for _, m := range u.Memberships {
+		if m.Chair {
+			out[m.GroupID] = true
+		}
+	}
+	return out
+}
+
+// visitWhen says when a visit is, as far as the reader may know.
+func visitWhen(v store.Visit, showTime bool) string {
+	if v.Unannounced && (!showTime || !v.TimeSet) {
+		return "Week beginning " + v.Week.In(london).Format("Monday 2 January 2006")
+	}
+	st, en := v.Start.In(london), v.End.In(london)
+	return st.Format("Monday 2 January 2006, 3:04pm") + " to " + en.Format("3:04pm")
+}
+
+func ragTag(r string) string {
+	switch r {
+	case "green":
+		return "govuk-tag--green"
+	case "amber":
+		return "govuk-tag--yellow"
+	case "red":
+		return "govuk-tag--red"
+	}
+	return "govuk-tag--grey"
+}
+
+// Choices for the visit forms.
+
+func visitTypeChoices(blank string) []choice {
+	var cs []choice
+	if blank != "" {
+		cs = append(cs, choice{Value: "", Label: blank})
+	}
+	for _, t := range store.VisitTypes {
+		cs = append(cs, choice{Value: t, Label: store.VisitTypeLabel(t)})
+	}
+	return cs
+}
+
+func ragChoices() []choice {
+	return []choice{{Value: "green", Label: "Green", Hint: "Good: positive feedback"}, {Value: "amber", Label: "Amber", Hint: "Some concern: advice needed"},
+		{Value: "red", Label: "Red", Hint: "Serious concern: escalate to a senior officer"}}
+}
+
+// parseClock reads a time of day like "10:30", "9.15" or "14:00".
+func parseClock(s string) (int, int, bool) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ".", ":")
+	h, m, ok := strings.Cut(s, ":")
+	if !ok {
+		m = "0"
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return 0, 0, false
+	}
+	return hh, mm, true
+}
+
+// at combines a day with a time of day in UK time.
+func at(day time.Time, h, m int) time.Time {
+	d := day.In(london)
+	return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, london)
+}
+
+// mailUsers queues one message to each of the people with ids.
+func (s *Server) mailUsers(ctx context.Context, ids []string, subject string, body func(u store.User) string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	users, err := s.store.UsersByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		u, ok := users[id]
+		if !ok || u.Status != store.StatusActive {
+			continue
+		}
+		if err := s.queueMail(ctx, u.Email, subject, body(u)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// visitLink is the visit's page, for messages.
+func (s *Server) visitLink(v *store.Visit) string { return s.link("/visits/" + v.ID) }

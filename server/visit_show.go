@@ -1,0 +1,138 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+type visitShowData struct {
+	Visit        *store.Visit
+	GroupName    string
+	Access       visitAccess
+	When         string
+	Started      bool
+	CannotSignUp string // why the reader cannot sign up, in words; "" if they can
+	CanSignUp    bool
+	WaitingPlace int
+	People       []string // attendees' names (chair, staff and attendees see them)
+	Findings     []findingView
+	MyFinding    *store.Finding
+	CanWrite     bool // an attendee, after the visit has started, with no submitted finding
+	CanSignOff   bool
+	CanRespond   bool
+	Time         timeForm
+	TimeDate     dateField
+	Response     responseForm
+}
+
+// findingView is one finding as shown on the visit page.
+type findingView struct {
+	Finding   store.Finding
+	Sections  []store.FindingSection
+	RecLink   string // raise a recommendation from it (staff)
+	Responded bool
+}
+
+// timeForm is the day and time an unannounced pair choose.
+type timeForm struct {
+	Day       string `form:"date-day"`
+	Month     string `form:"date-month"`
+	Year      string `form:"date-year"`
+	StartTime string `form:"startTime"`
+	EndTime   string `form:"endTime"`
+}
+
+func (timeForm) messages() map[string]string { return nil }
+
+func (s *Server) visitShow(c *gin.Context) {
+	v, a, ok := s.loadVisit(c)
+	if !ok {
+		return
+	}
+	s.renderVisit(c, http.StatusOK, v, a, &formErrors{}, nil)
+}
+
+// renderVisit shows a visit with what the reader may do next; typed, when
+// not nil, is a form the person sent (kept on error).
+func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visitAccess, errs *formErrors, typed any) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	g, err := s.store.Group(ctx, v.GroupID)
+	groupName := ""
+	if err == nil {
+		groupName = g.Name
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.serverError(c, err)
+		return
+	}
+	now := s.store.Now()
+	d := &visitShowData{Visit: v, GroupName: groupName, Access: a, When: visitWhen(*v, a.ShowTime), Started: v.Past(now),
+		WaitingPlace: v.WaitingPlace(u.ID), CanRespond: allowed(u.Role, "visits.respond")}
+	if allowed(u.Role, "visits.signup") && !a.Attending && d.WaitingPlace == 0 {
+		err := s.store.Eligible(ctx, v, u.ID, u.Memberships, now)
+		var ie *store.IneligibleError
+		switch {
+		case errors.As(err, &ie):
+			d.CannotSignUp = ie.Reason
+		case err != nil:
+			s.serverError(c, err)
+			return
+		default:
+			d.CanSignUp = true
+		}
+	}
+	if a.Chair || a.Attending || a.Manage || (u.Role == store.RoleCoordinator || u.Role == store.RoleAdmin) {
+		users, err := s.store.UsersByID(ctx, v.Attendees)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		for _, id := range v.Attendees {
+			if p, ok := users[id]; ok {
+				d.People = append(d.People, p.Name)
+			}
+		}
+		sort.Strings(d.People)
+	}
+	fs, err := s.store.VisitFindings(ctx, v)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	for _, f := range fs {
+		if f.UserID == u.ID {
+			mine := f
+			d.MyFinding = &mine
+		}
+		if f.Status != store.FindingSubmitted {
+			continue
+		}
+		fv := findingView{Finding: f, Responded: f.Response != ""}
+		for _, key := range store.SectionsFor(f.VisitType) {
+			fv.Sections = append(fv.Sections, f.Section(key))
+		}
+		if allowed(u.Role, "recommendations.edit") {
+			fv.RecLink = "/recommendations/new?" + url.Values{"source": {"visit-finding"}, "group": {v.GroupID},
+				"sourceLink": {"/visits/" + v.ID + "#finding-" + f.UserID}}.Encode()
+		}
+		d.Findings = append(d.Findings, fv)
+	}
+	d.CanWrite = a.Attending && d.Started && (d.MyFinding == nil || d.MyFinding.Status == store.FindingDraft) && allowed(u.Role, "visits.findings")
+	d.CanSignOff = a.Chair && !v.SignedOff && len(d.Findings) > 0 && allowed(u.Role, "visits.signoff")
+	switch f := typed.(type) {
+	case timeForm:
+		d.Time = f
+	case responseForm:
+		d.Response = f
+	}
+	d.TimeDate = dateField{Name: "date", Legend: "Day of the visit", Hint: "A day in the week you were given", Error: errs.For("date"),
+		Day: d.Time.Day, Month: d.Time.Month, Year: d.Time.Year, LegendSize: "s"}
+	title := store.VisitTypeLabel(v.Type) + ": " + v.Location
+	s.render(c, status, "visit_show", &Page{Title: title, Errors: errs, Data: d, Form: d.Time})
+}

@@ -1,0 +1,142 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// visitSignUp gives the person a place, or a place on the waiting list
+// when the visit is full. Someone who may not sign up sees why (422).
+func (s *Server) visitSignUp(c *gin.Context) {
+	v, a, ok := s.loadVisit(c)
+	if !ok {
+		return
+	}
+	var f versionForm
+	if _, ok := s.bind(c, &f); !ok {
+		return
+	}
+	u := currentUser(c)
+	seat, err := s.store.SignUp(c.Request.Context(), v.ID, u.ID, u.Memberships)
+	var ie *store.IneligibleError
+	switch {
+	case errors.As(err, &ie):
+		errs := &formErrors{}
+		errs.Add("sign-up", "You cannot sign up: "+ie.Reason)
+		s.renderVisit(c, http.StatusUnprocessableEntity, v, a, errs, nil)
+		return
+	case errors.Is(err, store.ErrAlreadySignedUp):
+		s.flash(c, "You are already signed up for this visit")
+		s.redirect(c, "/visits/"+v.ID)
+		return
+	case errors.Is(err, store.ErrNotFound):
+		s.notFound(c)
+		return
+	case err != nil:
+		s.serverError(c, err)
+		return
+	}
+	if seat == store.SeatConfirmed {
+		s.flash(c, "You have a place on this visit. We will email you a reminder 2 days before.")
+	} else {
+		s.flash(c, "This visit is full, so you are on the waiting list. We will email you if a place comes up.")
+	}
+	s.redirect(c, "/visits/"+v.ID)
+}
+
+// visitCancel gives up a place (or a place in the queue); the next person
+// waiting gets the seat and an email.
+func (s *Server) visitCancel(c *gin.Context) {
+	v, _, ok := s.loadVisit(c)
+	if !ok {
+		return
+	}
+	var f versionForm
+	if _, ok := s.bind(c, &f); !ok {
+		return
+	}
+	if v.Unannounced {
+		s.errorPage(c, http.StatusConflict, "Talk to your chair", "Unannounced visits are planned in pairs. If you cannot go, tell the chair of your group so they can find someone else.")
+		return
+	}
+	promoted, err := s.store.CancelSignUp(c.Request.Context(), v.ID, currentUser(c).ID)
+	switch {
+	case errors.Is(err, store.ErrNotSignedUp):
+		s.flash(c, "You were not signed up for this visit")
+		s.redirect(c, "/visits/"+v.ID)
+		return
+	case err != nil:
+		s.serverError(c, err)
+		return
+	}
+	s.tellPromoted(c, v, promoted)
+	s.flash(c, "You are no longer signed up for this visit")
+	s.redirect(c, "/visits/"+v.ID)
+}
+
+// tellPromoted emails the people who moved from the waiting list into a
+// place. A lost message is logged, not shown: the place is theirs anyway.
+func (s *Server) tellPromoted(c *gin.Context, v *store.Visit, ids []string) {
+	err := s.mailUsers(c.Request.Context(), ids, "A place has come up on a visit", func(u store.User) string {
+		return fmt.Sprintf("Hello %s,\n\nA place has come up on a visit you were waiting for, and it is yours:\n\n%s at %s\n%s\n\nIf you cannot go, cancel on the visit's page so the next person can have it:\n%s",
+			u.Name, store.VisitTypeLabel(v.Type), v.Location, visitWhen(*v, true), s.visitLink(v))
+	})
+	if err != nil {
+		s.log.ErrorContext(c.Request.Context(), "mail promoted members", "err", err, "visit", v.ID)
+	}
+}
+
+// visitSetTime records the day and time an unannounced pair chose; it
+// must fall within their week.
+func (s *Server) visitSetTime(c *gin.Context) {
+	v, a, ok := s.loadVisit(c)
+	if !ok {
+		return
+	}
+	var f timeForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if !v.Unannounced || !a.Attending {
+		s.errorPage(c, http.StatusConflict, "There is no time to choose", "Only the pair on an unannounced visit choose its day and time.")
+		return
+	}
+	day, msg := dateParts{f.Day, f.Month, f.Year}.parse("The day of the visit")
+	if msg == "" && day.IsZero() {
+		msg = "Enter the day of the visit"
+	}
+	weekEnd := v.Week.AddDate(0, 0, 7)
+	if msg == "" && (day.Before(v.Week.In(london)) || !day.Before(weekEnd)) {
+		msg = "Choose a day in the week beginning " + v.Week.In(london).Format("2 January 2006")
+	}
+	if msg != "" {
+		errs.Add("date", msg)
+	}
+	sh, sm, ok1 := parseClock(f.StartTime)
+	eh, em, ok2 := parseClock(f.EndTime)
+	if !ok1 {
+		errs.Add("startTime", "Enter the start time, like 10:00 or 14:30")
+	}
+	if !ok2 {
+		errs.Add("endTime", "Enter the end time, like 12:00 or 16:30")
+	}
+	if ok1 && ok2 && !day.IsZero() && !at(day, eh, em).After(at(day, sh, sm)) {
+		errs.Add("endTime", "The end must be after the start")
+	}
+	if errs.Any() {
+		s.renderVisit(c, http.StatusUnprocessableEntity, v, a, errs, f)
+		return
+	}
+	if err := s.store.SetVisitTime(c.Request.Context(), v.ID, at(day, sh, sm), at(day, eh, em)); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.flash(c, "Day and time saved. Only you, your partner and the chair can see them.")
+	s.redirect(c, "/visits/"+v.ID)
+}

@@ -1,0 +1,166 @@
+package server
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"sort"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/stats"
+	"candour/store"
+)
+
+// trendRow is one line of the panel trends: how many reviewed records,
+// how many judged without reasonable grounds, how many rated red.
+type trendRow struct {
+	Label            string
+	Records          int
+	NoGrounds, Red   int
+	NoGroundsPercent float64
+	RedPercent       float64
+}
+
+func (r *trendRow) add(rec store.RecordReview) {
+	r.Records++
+	if rec.Grounds == "no" {
+		r.NoGrounds++
+	}
+	if rec.RAG == "red" {
+		r.Red++
+	}
+}
+
+func (r *trendRow) finish() {
+	if r.Records > 0 {
+		r.NoGroundsPercent = 100 * float64(r.NoGrounds) / float64(r.Records)
+		r.RedPercent = 100 * float64(r.Red) / float64(r.Records)
+	}
+}
+
+// panelTrends tallies a group's submitted record reviews by the month of
+// the review session and by the person's self-defined ethnic group (the
+// five Census 2021 groups, then "Not stated").
+func panelTrends(fs []store.Finding) (byMonth, byGroup []trendRow, total trendRow) {
+	months := map[string]*trendRow{}
+	var monthKeys []string
+	groups := map[stats.Group]*trendRow{}
+	total.Label = "All reviewed records"
+	for _, f := range fs {
+		key := f.VisitStart.In(london).Format("2006-01")
+		m, ok := months[key]
+		if !ok {
+			m = &trendRow{Label: f.VisitStart.In(london).Format("January 2006")}
+			months[key] = m
+			monthKeys = append(monthKeys, key)
+		}
+		for _, rec := range f.Records {
+			g := stats.GroupOf(rec.SelfEthnicity)
+			if g == stats.Unrecognised {
+				g = stats.NotStated
+			}
+			if groups[g] == nil {
+				groups[g] = &trendRow{Label: g.Label()}
+			}
+			m.add(rec)
+			groups[g].add(rec)
+			total.add(rec)
+		}
+	}
+	sort.Strings(monthKeys)
+	for _, k := range monthKeys {
+		months[k].finish()
+		byMonth = append(byMonth, *months[k])
+	}
+	for _, g := range append(append([]stats.Group{}, stats.Groups...), stats.NotStated) {
+		if r := groups[g]; r != nil {
+			r.finish()
+			byGroup = append(byGroup, *r)
+		}
+	}
+	total.finish()
+	return byMonth, byGroup, total
+}
+
+type trendsData struct {
+	Group            choiceField
+	GroupName        string
+	ByMonth, ByGroup []trendRow
+	Total            trendRow
+	MonthChart       template.HTML
+	GroupChart       template.HTML
+}
+
+// visitTrends shows, for a group the reader may see, the share of reviewed
+// records without reasonable grounds and the share rated red, by month and
+// by self-defined ethnic group: charts and the same figures in tables.
+func (s *Server) visitTrends(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	names, groups, err := s.groupNames(ctx)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if mine := visitGroupIDs(u); mine != nil {
+		var own []store.Group
+		for _, g := range groups {
+			if hasString(mine, g.ID) {
+				own = append(own, g)
+			}
+		}
+		groups = own
+	}
+	errs := &formErrors{}
+	groupID := c.Query("group")
+	if groupID == "" {
+		for _, g := range groups {
+			if g.Kind == store.GroupPanel {
+				groupID = g.ID
+				break
+			}
+		}
+		if groupID == "" && len(groups) > 0 {
+			groupID = groups[0].ID
+		}
+	}
+	d := &trendsData{Group: newChoices("group", "Group", groupID, errs, groupChoices(groups, "Choose a group"))}
+	page := &Page{Title: "Panel trends", Data: d}
+	if groupID != "" && !d.Group.has(groupID) {
+		errs.Add("group", "Choose one of your groups")
+		s.invalid(c, "visit_trends", page, errs)
+		return
+	}
+	if groupID != "" {
+		fs, err := s.store.GroupRecordFindings(ctx, groupID)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		d.GroupName = names[groupID]
+		d.ByMonth, d.ByGroup, d.Total = panelTrends(fs)
+		var mb, gb []bar
+		for _, r := range d.ByMonth {
+			mb = append(mb, bar{Label: r.Label, Value: r.NoGroundsPercent, Text: fmt.Sprintf("%.0f%% of %d", r.NoGroundsPercent, r.Records)})
+		}
+		for _, r := range d.ByGroup {
+			gb = append(gb, bar{Label: shortGroup(r.Label), Value: r.NoGroundsPercent, Text: fmt.Sprintf("%.0f%% of %d", r.NoGroundsPercent, r.Records)})
+		}
+		d.MonthChart = barChart("trend-month", "Reviewed records without reasonable grounds, by month",
+			"The share of records the panel judged to have no reasonable grounds, for each month of review sessions. The table below gives the figures.", mb)
+		d.GroupChart = barChart("trend-group", "Reviewed records without reasonable grounds, by self-defined ethnic group",
+			"The share of records the panel judged to have no reasonable grounds, for each ethnic group of the person searched. The table below gives the figures.", gb)
+	}
+	s.render(c, http.StatusOK, "visit_trends", page)
+}
+
+// shortGroup fits an ethnic group's name beside a bar.
+func shortGroup(label string) string {
+	for _, g := range append(append([]stats.Group{}, stats.Groups...), stats.NotStated) {
+		if g.Label() == label {
+			return string(g)
+		}
+	}
+	return label
+}
