@@ -24,6 +24,7 @@ type homeGroup struct {
 type homeData struct {
 	Tasks  []task
 	Groups []homeGroup
+	Visits *homeVisits // next visits (visit_home.go)
 }
 
 // home says what needs doing next for the signed-in person. For now that is
@@ -54,6 +55,10 @@ func (s *Server) home(c *gin.Context) {
 			d.Tasks = append(d.Tasks, task{Text: "Your vetting for " + g.Name + " expires on " + m.VettingExpires.In(london).Format("2 January 2006") + ". Contact your engagement coordinator to renew it."})
 		}
 		d.Groups = append(d.Groups, hg)
+	}
+	if d.Visits, err = s.homeVisits(c); err != nil {
+		s.serverError(c, err)
+		return
 	}
 	s.render(c, http.StatusOK, "home", &Page{Title: "Home", Data: d})
 }

@@ -1,0 +1,65 @@
+package server
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// homeVisits are a member's next visits for their home page: what they
+// are booked on (from their diary: one read plus one per booking) and the
+// next few open visits in their groups.
+type homeVisits struct {
+	Booked []calendarVisit
+	Open   []calendarVisit
+}
+
+func (s *Server) homeVisits(c *gin.Context) (*homeVisits, error) {
+	u := currentUser(c)
+	if !allowed(u.Role, "visits.view") || u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator {
+		return nil, nil
+	}
+	ctx := c.Request.Context()
+	now := s.store.Now()
+	d, err := s.store.Diary(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for id, b := range d.Bookings {
+		if b.End.After(now) || b.Status == store.SeatPlanned {
+			ids = append(ids, id)
+		}
+	}
+	booked, err := s.store.VisitsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	names, _, err := s.groupNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h := &homeVisits{}
+	for _, v := range booked {
+		a := accessTo(u, &v)
+		if !a.See || len(h.Booked) == 5 {
+			continue
+		}
+		cv := calendarVisit{Visit: v, GroupName: names[v.GroupID], ShowTime: a.ShowTime, Mine: store.SeatConfirmed}
+		if !a.Attending {
+			cv.Mine = store.SeatWaiting
+		}
+		h.Booked = append(h.Booked, cv)
+	}
+	open, err := s.store.Visits(ctx, store.VisitFilter{GroupIDs: visitGroupIDs(u), From: now})
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range open {
+		if v.Unannounced || v.Past(now) || v.Attending(u.ID) || v.WaitingPlace(u.ID) > 0 || len(h.Open) == 3 {
+			continue
+		}
+		h.Open = append(h.Open, calendarVisit{Visit: v, GroupName: names[v.GroupID], ShowTime: true})
+	}
+	return h, nil
+}

@@ -1,0 +1,503 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	ics "github.com/arran4/golang-ical"
+
+	"candour/store"
+)
+
+// visitWorld is a force with two groups: a scrutiny panel (chair, three
+// members) and an IAG (one member), plus a coordinator and a partner.
+type visitWorld struct {
+	a                      *testApp
+	panel, iag             *store.Group
+	chair, m1, m2, m3, out *store.User
+	coord, partner         *store.User
+}
+
+func newVisitWorld(t *testing.T) *visitWorld {
+	t.Helper()
+	a := newTestApp(t)
+	ctx := context.Background()
+	w := &visitWorld{a: a, panel: &store.Group{Name: "Stop and search panel", Kind: store.GroupPanel}, iag: &store.Group{Name: "East IAG", Kind: store.GroupIAG}}
+	for _, g := range []*store.Group{w.panel, w.iag} {
+		if err := a.store.CreateGroup(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.chair = a.newUser(store.RoleChair, "chair@example.org")
+	w.m1 = a.newUser(store.RoleMember, "m1@example.org")
+	w.m2 = a.newUser(store.RoleMember, "m2@example.org")
+	w.m3 = a.newUser(store.RoleMember, "m3@example.org")
+	w.out = a.newUser(store.RoleMember, "out@example.org")
+	w.coord = a.newUser(store.RoleCoordinator, "coord@example.org")
+	w.partner = a.newUser(store.RolePartner, "partner@example.org")
+	for _, m := range []store.Membership{
+		{GroupID: w.panel.ID, UserID: w.chair.ID, Chair: true, VettingLevel: "NPPV3"},
+		{GroupID: w.panel.ID, UserID: w.m1.ID, VettingLevel: "NPPV2"},
+		{GroupID: w.panel.ID, UserID: w.m2.ID, VettingLevel: "NPPV2"},
+		{GroupID: w.panel.ID, UserID: w.m3.ID, VettingLevel: "NPPV1"},
+		{GroupID: w.iag.ID, UserID: w.out.ID, VettingLevel: "NPPV3"},
+	} {
+		if err := a.store.PutMembership(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+func (w *visitWorld) as(u *store.User) *client {
+	c := w.a.client()
+	c.signIn(u)
+	return c
+}
+
+// visitForm is a valid form for a visit starting at start (UK time).
+func visitFormAt(group string, start time.Time, capacity string) url.Values {
+	st := start.In(london)
+	return url.Values{"type": {store.VisitStopSearch}, "group": {group}, "location": {"Weymouth police station"},
+		"date-day": {st.Format("2")}, "date-month": {st.Format("1")}, "date-year": {st.Format("2006")},
+		"startTime": {st.Format("15:04")}, "endTime": {st.Add(2 * time.Hour).Format("15:04")}, "capacity": {capacity}, "minVetting": {"NPPV2"}}
+}
+
+var visitIDRe = regexp.MustCompile(`^/visits/([0-9a-f]{24})$`)
+
+func (w *visitWorld) createVisit(c *client, form url.Values) string {
+	w.a.t.Helper()
+	r := c.submit("/visits/new", "/visits/new", form)
+	m := visitIDRe.FindStringSubmatch(r.Location)
+	if r.Status != http.StatusSeeOther || m == nil {
+		w.a.t.Fatalf("create visit: %d to %q\n%s", r.Status, r.Location, r.Body)
+	}
+	return m[1]
+}
+
+func (w *visitWorld) visitCount() int {
+	vs, err := w.a.store.Visits(context.Background(), store.VisitFilter{})
+	if err != nil {
+		w.a.t.Fatal(err)
+	}
+	return len(vs)
+}
+
+// tomorrow10 is 10:00 UK time the day after the store's today.
+func tomorrow10(a *testApp) time.Time {
+	n := a.store.Now().In(london).AddDate(0, 0, 1)
+	return time.Date(n.Year(), n.Month(), n.Day(), 10, 0, 0, 0, london)
+}
+
+func TestVisitSchedulingRulesAndWhoMay(t *testing.T) {
+	w := newVisitWorld(t)
+	chair, coord := w.as(w.chair), w.as(w.coord)
+	start := tomorrow10(w.a)
+	id := w.createVisit(chair, visitFormAt(w.panel.ID, start, "3"))
+	w.createVisit(coord, visitFormAt(w.iag.ID, start.AddDate(0, 0, 2), "3"))
+
+	past := visitFormAt(w.panel.ID, start.AddDate(0, 0, -3), "3")
+	endFirst := visitFormAt(w.panel.ID, start, "3")
+	endFirst.Set("endTime", "09:00")
+	for _, tc := range []struct {
+		name string
+		c    *client
+		form url.Values
+		want string
+	}{
+		{"end before start", chair, endFirst, "The end must be after the start"},
+		{"date in the past", chair, past, "The start must be in the future"},
+		{"group the chair does not chair", chair, visitFormAt(w.iag.ID, start, "3"), "Select one of the groups you schedule visits for"},
+		{"no places", coord, visitFormAt(w.panel.ID, start, "0"), "Enter at least 1 place"},
+		{"not a number", coord, visitFormAt(w.panel.ID, start, "four"), "Enter the number of places as a number"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := w.visitCount()
+			r := tc.c.submit("/visits/new", "/visits/new", tc.form)
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, tc.want) {
+				t.Fatalf("status %d, want 422 with %q", r.Status, tc.want)
+			}
+			if !strings.Contains(r.Body, `value="Weymouth police station"`) {
+				t.Error("what was typed is not kept")
+			}
+			if w.visitCount() != before {
+				t.Error("a refused visit was stored")
+			}
+		})
+	}
+
+	// Capacity below the number booked is refused on edit, and nothing changes.
+	m1, m2 := w.as(w.m1), w.as(w.m2)
+	for _, c := range []*client{m1, m2} {
+		if r := c.submit("/visits/"+id, "/visits/"+id+"/sign-up", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("sign-up: %d\n%s", r.Status, r.Body)
+		}
+	}
+	edit := visitFormAt(w.panel.ID, start, "1")
+	edit.Set("version", "3")
+	r := chair.submit("/visits/"+id+"/edit", "/visits/"+id+"/edit", edit)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "2 people are already booked") {
+		t.Fatalf("capacity below booked: %d", r.Status)
+	}
+	if v, _ := w.a.store.Visit(context.Background(), id); v.Capacity != 3 {
+		t.Fatalf("capacity changed to %d", v.Capacity)
+	}
+	// A member may not schedule or edit; a chair of another group's visit may not edit.
+	if r := m1.get("/visits/new"); r.Status != http.StatusForbidden {
+		t.Fatalf("member scheduling: %d", r.Status)
+	}
+}
+
+func TestVisitWhoSeesWhat(t *testing.T) {
+	w := newVisitWorld(t)
+	start := tomorrow10(w.a)
+	id := w.createVisit(w.as(w.coord), visitFormAt(w.panel.ID, start, "3"))
+	for _, tc := range []struct {
+		name   string
+		u      *store.User
+		status int
+	}{
+		{"chair of the group", w.chair, 200},
+		{"member of the group", w.m1, 200},
+		{"member of another group", w.out, 404},
+		{"coordinator", w.coord, 200},
+		{"partner", w.partner, 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := w.as(tc.u)
+			if r := c.get("/visits/" + id); r.Status != tc.status {
+				t.Fatalf("visit page: %d, want %d", r.Status, tc.status)
+			}
+			cal := c.get("/visits?view=list")
+			if tc.status == 403 {
+				if cal.Status != 403 {
+					t.Fatalf("calendar: %d, want 403", cal.Status)
+				}
+				return
+			}
+			if got := strings.Contains(cal.Body, "/visits/"+id); got != (tc.status == 200) {
+				t.Fatalf("calendar lists the visit: %v, want %v", got, tc.status == 200)
+			}
+		})
+	}
+	if r := w.a.client().get("/visits"); r.Status != http.StatusSeeOther {
+		t.Fatalf("anonymous calendar: %d", r.Status)
+	}
+	// The month grid shows it on its day, without JavaScript.
+	month := w.as(w.m1).get("/visits?view=month&month=" + start.In(london).Format("2006-01"))
+	if month.Status != 200 || !strings.Contains(month.Body, `href="/visits/`+id+`">10:00 Stop and search`) {
+		t.Fatalf("month grid: %d", month.Status)
+	}
+	// The home page shows the member's next visits.
+	if home := w.as(w.m1).get("/home"); !strings.Contains(home.Body, "/visits/"+id) {
+		t.Fatal("home page does not show the next visit")
+	}
+}
+
+func TestVisitSignUpWaitingListAndReasons(t *testing.T) {
+	w := newVisitWorld(t)
+	ctx := context.Background()
+	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, tomorrow10(w.a), "1"))
+	m1, m2, m3 := w.as(w.m1), w.as(w.m2), w.as(w.m3)
+	if r := m1.submit("/visits/"+id, "/visits/"+id+"/sign-up", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("sign-up: %d", r.Status)
+	}
+	if r := m2.get("/visits/" + id); !strings.Contains(r.Body, "Join the waiting list") {
+		t.Fatal("a full visit does not offer the waiting list")
+	}
+	m2.submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
+	if r := m2.get("/visits/" + id); !strings.Contains(r.Body, "You are number 1 on the waiting list") {
+		t.Fatal("waiting place not shown")
+	}
+	// m3's vetting is too low: the page says why, and a POST is 422 changing nothing.
+	if r := m3.get("/visits/" + id); !strings.Contains(r.Body, "needs vetting to NPPV2 or higher, and your vetting is NPPV1") {
+		t.Fatal("the reason is not shown on the page")
+	}
+	r := m3.submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") {
+		t.Fatalf("ineligible sign-up: %d", r.Status)
+	}
+	// m1 cancels: m2 gets the seat and an email.
+	if r := m1.submit("/visits/"+id, "/visits/"+id+"/cancel", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", r.Status)
+	}
+	v, _ := w.a.store.Visit(ctx, id)
+	if !v.Attending(w.m2.ID) || v.SeatsTaken != 1 || len(v.Waiting) != 0 {
+		t.Fatalf("after cancel: %+v", v)
+	}
+	mail, _ := w.a.store.RecentMail(ctx, 10)
+	if len(mail) != 1 || mail[0].To != w.m2.Email || !strings.Contains(mail[0].Body, "A place has come up") {
+		t.Fatalf("promotion mail = %+v", mail)
+	}
+}
+
+func TestVisitFindingsSignOffAndResponse(t *testing.T) {
+	w := newVisitWorld(t)
+	ctx := context.Background()
+	start := w.a.store.Now().Add(time.Hour)
+	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, start, "2"))
+	w.as(w.m1).submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
+	w.a.advance(2 * time.Hour)
+	m1, m2, chair, coord := w.as(w.m1), w.as(w.m2), w.as(w.chair), w.as(w.coord)
+
+	// Someone who did not attend gets 422 and nothing is stored.
+	r := m2.submit("/visits/"+id, "/visits/"+id+"/findings/record", url.Values{"reference": {"X"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "You did not attend this visit") {
+		t.Fatalf("non-attendee: %d", r.Status)
+	}
+	if _, err := w.a.store.Finding(ctx, store.FindingID(id, w.m2.ID)); err == nil {
+		t.Fatal("a non-attendee's finding was stored")
+	}
+	// Submitting with no records is refused.
+	r = m1.submit("/visits/"+id+"/findings", "/visits/"+id+"/findings", url.Values{"action": {"submit"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Add at least one record") {
+		t.Fatalf("empty submit: %d", r.Status)
+	}
+	// A record with a red rating needs a comment.
+	rec := url.Values{"reference": {"DOR-2026-0041"}, "date-day": {"3"}, "date-month": {"10"}, "date-year": {"2026"},
+		"legislation": {"Misuse of Drugs Act 1971 (section 23)"}, "object": {"Controlled drugs"}, "outcome": {"A no further action disposal"},
+		"selfEthnicity": {"Black, Black British, Black Welsh, Caribbean or African: Caribbean"}, "officerEthnicity": {"Black"},
+		"bwv": {"partial"}, "grounds": {"no"}, "gowisely": {"grounds", "object", "legal"}, "rag": {"red"}}
+	r = m1.submit("/visits/"+id+"/findings/record", "/visits/"+id+"/findings/record", rec)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Say why you rated the record red") {
+		t.Fatalf("red without comment: %d", r.Status)
+	}
+	rec.Set("comment", "Grounds were the smell of cannabis alone")
+	rec.Set("version", "0")
+	if r := m1.submit("/visits/"+id+"/findings/record", "/visits/"+id+"/findings/record", rec); r.Status != http.StatusSeeOther {
+		t.Fatalf("save record: %d\n%s", r.Status, r.Body)
+	}
+	f, err := w.a.store.Finding(ctx, store.FindingID(id, w.m1.ID))
+	if err != nil || len(f.Records) != 1 || !f.Records[0].Gowisely["legal"] || f.Records[0].Gowisely["station"] || f.Status != store.FindingDraft {
+		t.Fatalf("draft = %+v (%v)", f, err)
+	}
+	r = m1.submit("/visits/"+id+"/findings", "/visits/"+id+"/findings", url.Values{"action": {"submit"}, "version": {"1"}, "proposals": {"Brief officers on grounds"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%s", r.Status, r.Body)
+	}
+	// Submitted findings are locked.
+	rec.Set("version", "2")
+	if r := m1.submit("/visits/"+id, "/visits/"+id+"/findings/record", rec); r.Status != http.StatusConflict {
+		t.Fatalf("change after submit: %d, want 409", r.Status)
+	}
+	// The chair signs off; the coordinator cannot.
+	if r := coord.submit("/visits/"+id, "/visits/"+id+"/sign-off", nil); r.Status != http.StatusForbidden {
+		t.Fatalf("coordinator sign-off: %d", r.Status)
+	}
+	if r := chair.submit("/visits/"+id, "/visits/"+id+"/sign-off", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("chair sign-off: %d", r.Status)
+	}
+	// The coordinator sees a link to raise a recommendation from the finding, and responds.
+	page := coord.get("/visits/" + id)
+	if !strings.Contains(page.Body, "/recommendations/new?group="+w.panel.ID) || !strings.Contains(page.Body, "source=visit-finding") {
+		t.Fatal("no link to raise a recommendation from the finding")
+	}
+	field := "response-" + w.m1.ID
+	if r := coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {""}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("empty response: %d", r.Status)
+	}
+	r = coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {"Officers are being briefed on grounds."}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("response: %d\n%s", r.Status, r.Body)
+	}
+	mail, _ := w.a.store.RecentMail(ctx, 10)
+	got := map[string]bool{}
+	for _, m := range mail {
+		if strings.Contains(m.Subject, "responded") {
+			got[m.To] = true
+		}
+	}
+	if !got[w.m1.Email] || !got[w.chair.Email] || len(got) != 2 {
+		t.Fatalf("response mailed to %v, want the writer and the chair", got)
+	}
+	if page := w.as(w.m2).get("/visits/" + id); !strings.Contains(page.Body, "Officers are being briefed on grounds.") || !strings.Contains(page.Body, "Signed off") {
+		t.Fatal("group members do not see the signed-off finding and its response")
+	}
+}
+
+// TestUnannouncedVisitTimingIsSecret: only the pair and the chair see the
+// day and time, in pages, the .ics download and calendar feeds.
+func TestUnannouncedVisitTimingIsSecret(t *testing.T) {
+	w := newVisitWorld(t)
+	ctx := context.Background()
+	chair := w.as(w.chair)
+	next := store.QuarterOf(w.a.store.Now().AddDate(0, 3, 0))
+	r := chair.submit("/visits/plan", "/visits/plan", url.Values{"group": {w.panel.ID}, "quarter": {next}, "locations": {"Weymouth custody suite"}, "minVetting": {"NPPV2"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("plan: %d\n%s", r.Status, r.Body)
+	}
+	// m1 and m2 are the only eligible pair (m3's vetting is too low; chairs are not paired).
+	p, err := w.a.store.VisitPlanByID(ctx, w.panel.ID+"/"+next)
+	if err != nil || len(p.Pairs) != 1 {
+		t.Fatalf("plan = %+v (%v)", p, err)
+	}
+	id := p.VisitIDs[0]
+	if r := chair.submit("/visits/plan", "/visits/plan", url.Values{"group": {w.panel.ID}, "quarter": {next}, "locations": {"Poole"}, "minVetting": {"NPPV2"}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, "already planned") {
+		t.Fatalf("planning twice: %d", r.Status)
+	}
+	v, _ := w.a.store.Visit(ctx, id)
+	day := v.Week.In(london).AddDate(0, 0, 2)
+	m1 := w.as(w.m1)
+	r = m1.submit("/visits/"+id, "/visits/"+id+"/time", url.Values{"date-day": {day.Format("2")}, "date-month": {day.Format("1")}, "date-year": {day.Format("2006")},
+		"startTime": {"19:45"}, "endTime": {"21:15"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("set time: %d\n%s", r.Status, r.Body)
+	}
+	secret := "7:45pm"
+	for _, tc := range []struct {
+		name     string
+		u        *store.User
+		status   int
+		seesTime bool
+	}{
+		{"pair member", w.m1, 200, true},
+		{"other pair member", w.m2, 200, true},
+		{"chair", w.chair, 200, true},
+		{"coordinator", w.coord, 200, false},
+		{"other group member", w.m3, 404, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := w.as(tc.u)
+			page := c.get("/visits/" + id)
+			if page.Status != tc.status || strings.Contains(page.Body, secret) != tc.seesTime {
+				t.Fatalf("page: %d, shows time %v; want %d, %v", page.Status, strings.Contains(page.Body, secret), tc.status, tc.seesTime)
+			}
+			cal := c.get("/visits?view=month&month=" + v.Week.In(london).Format("2006-01"))
+			if strings.Contains(cal.Body, secret) || strings.Contains(cal.Body, "19:45") {
+				if !tc.seesTime {
+					t.Fatal("the calendar shows the time")
+				}
+			}
+			ics := c.get("/visits/" + id + "/ics")
+			if (ics.Status == 200) != tc.seesTime {
+				t.Fatalf(".ics: %d", ics.Status)
+			}
+			// The person's own feed has the visit only if they are in the pair.
+			c.submit("/visits/feed", "/visits/feed", nil)
+			feed := feedOf(t, c)
+			inFeed := false
+			for _, e := range feed.Events() {
+				inFeed = inFeed || e.Id() == id+"@candour"
+			}
+			if inFeed != (tc.u == w.m1 || tc.u == w.m2) {
+				t.Fatalf("in %s's feed: %v", tc.name, inFeed)
+			}
+		})
+	}
+	// The plan's mail goes to the pair only and gives no day or time.
+	mail, _ := w.a.store.RecentMail(ctx, 20)
+	for _, m := range mail {
+		if m.To != w.m1.Email && m.To != w.m2.Email {
+			t.Errorf("plan mail to %s", m.To)
+		}
+		if strings.Contains(m.Body, "7:45") || strings.Contains(m.Body, "19:45") {
+			t.Errorf("mail gives the time: %s", m.Body)
+		}
+	}
+}
+
+var feedURLRe = regexp.MustCompile(`<code[^>]*>([^<]+)</code>`)
+
+// feedOf makes a fresh feed address for the client's person and parses
+// what it serves with a real iCalendar parser.
+func feedOf(t *testing.T, c *client) *ics.Calendar {
+	t.Helper()
+	r := c.submit("/visits/feed", "/visits/feed", nil)
+	m := feedURLRe.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no feed address shown: %d", r.Status)
+	}
+	path := strings.TrimPrefix(m[1], c.a.http.URL)
+	res := c.a.client().get(path) // a calendar app: no session
+	if res.Status != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/calendar") {
+		t.Fatalf("feed: %d %s", res.Status, res.Header.Get("Content-Type"))
+	}
+	cal, err := ics.ParseCalendar(strings.NewReader(res.Body))
+	if err != nil {
+		t.Fatalf("feed does not parse: %v\n%s", err, res.Body)
+	}
+	return cal
+}
+
+func TestVisitCalendarFeedAndICS(t *testing.T) {
+	w := newVisitWorld(t)
+	start := tomorrow10(w.a)
+	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, start, "2"))
+	other := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, start.AddDate(0, 0, 1), "2"))
+	m1 := w.as(w.m1)
+	m1.submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
+
+	r := m1.submit("/visits/feed", "/visits/feed", nil)
+	old := feedURLRe.FindStringSubmatch(r.Body)[1]
+	cal := feedOf(t, m1) // resets: the old address stops working
+	if got := w.a.client().get(strings.TrimPrefix(old, w.a.http.URL)); got.Status != http.StatusNotFound {
+		t.Fatalf("old feed address: %d, want 404", got.Status)
+	}
+	evs := cal.Events()
+	if len(evs) != 1 || evs[0].Id() != id+"@candour" {
+		t.Fatalf("feed has %d events, want only the booked visit", len(evs))
+	}
+	st, err := evs[0].GetStartAt()
+	if err != nil || !st.Equal(start) {
+		t.Fatalf("DTSTART = %v (%v), want %v", st, err, start)
+	}
+	if loc := evs[0].GetProperty(ics.ComponentPropertyLocation); loc == nil || loc.Value != "Weymouth police station" {
+		t.Fatalf("LOCATION = %v", loc)
+	}
+	// The per-visit download parses too, for a visit the person has not booked.
+	res := m1.get("/visits/" + other + "/ics")
+	one, err := ics.ParseCalendar(strings.NewReader(res.Body))
+	if err != nil || len(one.Events()) != 1 || one.Events()[0].Id() != other+"@candour" {
+		t.Fatalf(".ics: %d %v", res.Status, err)
+	}
+	if r := w.a.client().get("/calendar/not-a-token"); r.Status != http.StatusNotFound {
+		t.Fatalf("unknown token: %d", r.Status)
+	}
+}
+
+// TestPanelTrendsFigures checks the trends against figures worked out by
+// hand: two sessions (October and November), five records.
+func TestPanelTrendsFigures(t *testing.T) {
+	mk := func(grounds, rag, eth string) store.RecordReview {
+		return store.RecordReview{Grounds: grounds, RAG: rag, SelfEthnicity: eth}
+	}
+	black := "Black, Black British, Black Welsh, Caribbean or African: African"
+	white := "White: English, Welsh, Scottish, Northern Irish or British"
+	oct := time.Date(2026, 10, 14, 18, 0, 0, 0, london)
+	nov := time.Date(2026, 11, 11, 18, 0, 0, 0, london)
+	fs := []store.Finding{
+		{VisitStart: oct, Records: []store.RecordReview{mk("no", "red", black), mk("yes", "green", white), mk("unsure", "amber", black)}},
+		{VisitStart: nov, Records: []store.RecordReview{mk("no", "amber", black), mk("yes", "red", "Not stated")}},
+	}
+	byMonth, byGroup, total := panelTrends(fs)
+	// October: 3 records, 1 without grounds (33%), 1 red (33%).
+	// November: 2 records, 1 without grounds (50%), 1 red (50%).
+	// Black: 3 records, 2 without grounds (67%), 1 red. White: 1, 0, 0. Not stated: 1, 0, 1 red.
+	if len(byMonth) != 2 || byMonth[0].Label != "October 2026" || byMonth[0].Records != 3 || byMonth[0].NoGrounds != 1 || byMonth[0].Red != 1 ||
+		byMonth[1].Records != 2 || byMonth[1].NoGroundsPercent != 50 || byMonth[1].RedPercent != 50 {
+		t.Fatalf("by month = %+v", byMonth)
+	}
+	want := map[string][3]int{"Black, Black British, Black Welsh, Caribbean or African": {3, 2, 1}, "White": {1, 0, 0}, "Not stated": {1, 0, 1}}
+	if len(byGroup) != 3 {
+		t.Fatalf("by group = %+v", byGroup)
+	}
+	for _, r := range byGroup {
+		if w := want[r.Label]; [3]int{r.Records, r.NoGrounds, r.Red} != w {
+			t.Errorf("%s: %d records, %d without grounds, %d red; want %v", r.Label, r.Records, r.NoGrounds, r.Red, w)
+		}
+	}
+	if byGroup[0].Label != want0 {
+		t.Errorf("groups not in Census order: first is %s", byGroup[0].Label)
+	}
+	if total.Records != 5 || total.NoGrounds != 2 || total.Red != 2 || total.NoGroundsPercent != 40 {
+		t.Fatalf("total = %+v", total)
+	}
+}
+
+const want0 = "Black, Black British, Black Welsh, Caribbean or African"
