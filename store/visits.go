@@ -596,3 +596,18 @@ var London = func() *time.Location {
 	}
 	return l
 }()
+
+// VisitsStartingBetween returns the visits starting in [from, to), for the
+// reminder job.
+func (s *Store) VisitsStartingBetween(ctx context.Context, from, to time.Time) ([]Visit, error) {
+	cur, err := s.c("visits").Find(ctx, bson.D{{Key: "start", Value: bson.D{{Key: "$gte", Value: from.UTC()}, {Key: "$lt", Value: to.UTC()}}}},
+		options.Find().SetSort(bson.D{{Key: "start", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("store: visits between: %w", err)
+	}
+	var vs []Visit
+	if err := cur.All(ctx, &vs); err != nil {
+		return nil, fmt.Errorf("store: visits between: %w", err)
+	}
+	return vs, nil
+}
