@@ -52,6 +52,12 @@ func init() {
 	funcs["gowiselyLabel"] = store.GowiselyLabel
 	funcs["visitWhen"] = visitWhen
 	funcs["dict2"] = func(key string, rows []trendRow) map[string]any { return map[string]any{"Key": key, "Rows": rows} }
+	funcs["plural"] = func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	}
 	funcs["timeOfDay"] = func(t time.Time) string { return t.In(london).Format("15:04") }
 	store.AuditActions = append(store.AuditActions, auditVisitCreated, auditVisitChanged, auditVisitPlanned, auditFindingSubmitted,
 		auditVisitSignedOff, auditFindingResponse, auditFeedReset)
