@@ -11,7 +11,8 @@ import (
 	"candour/store"
 )
 
-// startVisitJobs runs the visit reminders every 15 minutes under a lease:
+// startVisitJobs runs the visit reminders every 15 minutes under a lease
+// (and an hourly repair of the calendar's copies):
 // attendees are mailed 48 hours before a visit, and anyone who went but
 // has not submitted findings 3 and 7 days after it ends. A job_runs record
 // per visit, person and reminder decides, so no one is mailed twice.
@@ -20,6 +21,19 @@ func startVisitJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, 
 		n, err := sendVisitReminders(ctx, cfg, db)
 		if n > 0 {
 			log.Info("visit reminders queued", "messages", n)
+		}
+		return err
+	})
+	// The calendar's month copies and the panel tallies follow every
+	// write; this hourly repair puts right what a crash left behind.
+	every(ctx, wg, log, db, holder, "visit-repair", time.Hour, func(ctx context.Context) error {
+		n, err := db.RepairVisitMonths(ctx)
+		if err != nil {
+			return err
+		}
+		m, err := db.RepairPanelTallies(ctx)
+		if n+m > 0 {
+			log.Warn("visit calendar and tallies repaired", "months", n, "tallies", m)
 		}
 		return err
 	})

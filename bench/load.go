@@ -39,6 +39,11 @@ type scenario struct {
 	form         func(s session) url.Values // POST body; the CSRF token is added
 	want         int                        // the status a working page answers
 	budget       time.Duration              // p95 budget; 0 = reported only
+	// Optional: a row's own concurrency, sessions and per-request path
+	// (the visit sign-ups, bench/visits.go).
+	clients  int
+	sessions []session
+	pathFor  func(client, k int) string
 }
 
 // Budgets from DESIGN.md.
@@ -81,6 +86,7 @@ func scenarios(sd *seeded, o options) []scenario {
 		// Last, because each request adds a session document that later rows would read past.
 		{label: "GET /sign-in, first visit (no cookie)", method: "GET", path: "/sign-in", as: newVisitor, want: 200, budget: signInPage},
 	}
+	rows = append(rows, visitScenarios()...)
 	return rows
 }
 
@@ -175,6 +181,9 @@ const (
 // drive runs a scenario with one client, then with o.clients at once.
 func drive(ctx context.Context, base string, sc scenario, sd *seeded, o options) (*result, error) {
 	res := &result{sc: sc}
+	if sc.clients > 0 {
+		o.clients = sc.clients
+	}
 	perClient := 0
 	if sc.as == signingIn {
 		// The portal allows 20 sign-in attempts a minute per client address.
@@ -237,6 +246,9 @@ func load(ctx context.Context, base string, sc scenario, sd *seeded, first, clie
 		case admin:
 			cl.signIn(baseURL, sd.adminSessions[c%len(sd.adminSessions)])
 		}
+		if sc.sessions != nil {
+			cl.signIn(baseURL, sc.sessions[c%len(sc.sessions)])
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -253,7 +265,11 @@ func load(ctx context.Context, base string, sc scenario, sd *seeded, first, clie
 				} else if next.Add(1) > int64(total) {
 					return
 				}
-				d, code, err := cl.do(ctx, base, sc, email)
+				rsc := sc
+				if sc.pathFor != nil {
+					rsc.path = sc.pathFor(c, k)
+				}
+				d, code, err := cl.do(ctx, base, rsc, email)
 				mu.Lock()
 				r.n++
 				if d > 0 {

@@ -108,6 +108,10 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d recommendations with history", benchRecommendations))
+	if err := seedVisits(ctx, db, env.sessionKey, people); err != nil {
+		return nil, err
+	}
+	done(fmt.Sprintf("%d visits, %d findings", benchVisits, benchFindings))
 	if err := seedAudit(ctx, db, o.audit, people.community, rnd); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"sort"
+	"time"
+
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
@@ -25,11 +28,21 @@ func (s *Server) homeVisits(c *gin.Context) (*homeVisits, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
+	// The next five by the diary's own dates: only those are read.
+	type next struct {
+		id    string
+		start time.Time
+	}
+	var upcoming []next
 	for id, b := range d.Bookings {
 		if b.End.After(now) || b.Status == store.SeatPlanned {
-			ids = append(ids, id)
+			upcoming = append(upcoming, next{id, b.Start})
 		}
+	}
+	sort.Slice(upcoming, func(i, j int) bool { return upcoming[i].start.Before(upcoming[j].start) })
+	var ids []string
+	for _, n := range upcoming[:min(len(upcoming), 5)] {
+		ids = append(ids, n.id)
 	}
 	booked, err := s.store.VisitsByID(ctx, ids)
 	if err != nil {
@@ -42,7 +55,7 @@ func (s *Server) homeVisits(c *gin.Context) (*homeVisits, error) {
 	h := &homeVisits{}
 	for _, v := range booked {
 		a := accessTo(u, &v)
-		if !a.See || len(h.Booked) == 5 {
+		if !a.See {
 			continue
 		}
 		cv := calendarVisit{Visit: v, GroupName: names[v.GroupID], ShowTime: a.ShowTime, Mine: store.SeatConfirmed}
@@ -51,7 +64,7 @@ func (s *Server) homeVisits(c *gin.Context) (*homeVisits, error) {
 		}
 		h.Booked = append(h.Booked, cv)
 	}
-	open, err := s.store.Visits(ctx, store.VisitFilter{GroupIDs: visitGroupIDs(u), From: now})
+	open, err := s.store.Visits(ctx, store.VisitFilter{GroupIDs: visitGroupIDs(u), From: now, To: now.AddDate(0, 3, 0)})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,14 +23,10 @@ type trendRow struct {
 	RedPercent       float64
 }
 
-func (r *trendRow) add(rec store.RecordReview) {
-	r.Records++
-	if rec.Grounds == "no" {
-		r.NoGrounds++
-	}
-	if rec.RAG == "red" {
-		r.Red++
-	}
+func (r *trendRow) add(c store.TrendCount) {
+	r.Records += c.Records
+	r.NoGrounds += c.NoGrounds
+	r.Red += c.Red
 }
 
 func (r *trendRow) finish() {
@@ -39,39 +36,36 @@ func (r *trendRow) finish() {
 	}
 }
 
-// panelTrends tallies a group's submitted record reviews by the month of
-// the review session and by the person's self-defined ethnic group (the
-// five Census 2021 groups, then "Not stated").
-func panelTrends(fs []store.Finding) (byMonth, byGroup []trendRow, total trendRow) {
-	months := map[string]*trendRow{}
-	var monthKeys []string
-	groups := map[stats.Group]*trendRow{}
+// panelTrends turns a group's tally into rows by the month of the review
+// session and by the person's self-defined ethnic group (the five Census
+// 2021 groups, then "Not stated", using stats.GroupOf).
+func panelTrends(t *store.PanelTally) (byMonth, byGroup []trendRow, total trendRow) {
 	total.Label = "All reviewed records"
-	for _, f := range fs {
-		key := f.VisitStart.In(london).Format("2006-01")
-		m, ok := months[key]
-		if !ok {
-			m = &trendRow{Label: f.VisitStart.In(london).Format("January 2006")}
-			months[key] = m
-			monthKeys = append(monthKeys, key)
-		}
-		for _, rec := range f.Records {
-			g := stats.GroupOf(rec.SelfEthnicity)
-			if g == stats.Unrecognised {
-				g = stats.NotStated
-			}
-			if groups[g] == nil {
-				groups[g] = &trendRow{Label: g.Label()}
-			}
-			m.add(rec)
-			groups[g].add(rec)
-			total.add(rec)
-		}
+	var months []string
+	for k := range t.Months {
+		months = append(months, k)
 	}
-	sort.Strings(monthKeys)
-	for _, k := range monthKeys {
-		months[k].finish()
-		byMonth = append(byMonth, *months[k])
+	sort.Strings(months)
+	for _, k := range months {
+		r := trendRow{Label: k}
+		if m, err := time.Parse("2006-01", k); err == nil {
+			r.Label = m.Format("January 2006")
+		}
+		r.add(t.Months[k])
+		r.finish()
+		byMonth = append(byMonth, r)
+		total.add(t.Months[k])
+	}
+	groups := map[stats.Group]*trendRow{}
+	for label, c := range t.Ethnicity {
+		g := stats.GroupOf(label)
+		if g == stats.Unrecognised {
+			g = stats.NotStated
+		}
+		if groups[g] == nil {
+			groups[g] = &trendRow{Label: g.Label()}
+		}
+		groups[g].add(c)
 	}
 	for _, g := range append(append([]stats.Group{}, stats.Groups...), stats.NotStated) {
 		if r := groups[g]; r != nil {
@@ -133,13 +127,13 @@ func (s *Server) visitTrends(c *gin.Context) {
 		return
 	}
 	if groupID != "" {
-		fs, err := s.store.GroupRecordFindings(ctx, groupID)
+		tally, err := s.store.PanelTallyOf(ctx, groupID)
 		if err != nil {
 			s.serverError(c, err)
 			return
 		}
 		d.GroupName = names[groupID]
-		d.ByMonth, d.ByGroup, d.Total = panelTrends(fs)
+		d.ByMonth, d.ByGroup, d.Total = panelTrends(tally)
 		var mb, gb []bar
 		for _, r := range d.ByMonth {
 			mb = append(mb, bar{Label: r.Label, Value: r.NoGroundsPercent, Text: fmt.Sprintf("%.0f%% of %d", r.NoGroundsPercent, r.Records)})

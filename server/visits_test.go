@@ -471,11 +471,16 @@ func TestPanelTrendsFigures(t *testing.T) {
 	white := "White: English, Welsh, Scottish, Northern Irish or British"
 	oct := time.Date(2026, 10, 14, 18, 0, 0, 0, london)
 	nov := time.Date(2026, 11, 11, 18, 0, 0, 0, london)
+	sub, panel := store.FindingSubmitted, store.VisitStopSearch
 	fs := []store.Finding{
-		{VisitStart: oct, Records: []store.RecordReview{mk("no", "red", black), mk("yes", "green", white), mk("unsure", "amber", black)}},
-		{VisitStart: nov, Records: []store.RecordReview{mk("no", "amber", black), mk("yes", "red", "Not stated")}},
+		{VisitStart: oct, Status: sub, VisitType: panel, Records: []store.RecordReview{mk("no", "red", black), mk("yes", "green", white), mk("unsure", "amber", black)}},
+		{VisitStart: nov, Status: sub, VisitType: panel, Records: []store.RecordReview{mk("no", "amber", black), mk("yes", "red", "Not stated")}},
+		// A draft and a custody finding do not count.
+		{VisitStart: nov, Status: store.FindingDraft, VisitType: panel, Records: []store.RecordReview{mk("no", "red", black)}},
+		{VisitStart: nov, Status: sub, VisitType: store.VisitCustody, Records: []store.RecordReview{mk("no", "red", black)}},
 	}
-	byMonth, byGroup, total := panelTrends(fs)
+	tally := store.TallyOf("g", fs)
+	byMonth, byGroup, total := panelTrends(&tally)
 	// October: 3 records, 1 without grounds (33%), 1 red (33%).
 	// November: 2 records, 1 without grounds (50%), 1 red (50%).
 	// Black: 3 records, 2 without grounds (67%), 1 red. White: 1, 0, 0. Not stated: 1, 0, 1 red.

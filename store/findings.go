@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -212,10 +214,13 @@ func (s *Store) SaveFinding(ctx context.Context, f *Finding, version int, submit
 		}
 	}
 	if submit {
-		_, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: f.VisitID}}, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "submitted", Value: f.UserID}}}})
+		_, err := s.updateVisit(ctx, bson.D{{Key: "_id", Value: f.VisitID}}, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "submitted", Value: f.UserID}}}})
 		if err != nil {
 			return fmt.Errorf("store: mark findings submitted: %w", err)
 		}
+		// Submitting happens once (the write above is conditional on a
+		// draft), so the tally is added to once.
+		return s.addToTally(ctx, f)
 	}
 	return nil
 }
@@ -234,7 +239,8 @@ func (s *Store) RespondToFinding(ctx context.Context, id, response, by string) (
 }
 
 // GroupRecordFindings returns a group's submitted record-review findings
-// (for the panel trends page).
+// (it reads the whole findings collection: the trends page reads the
+// group's PanelTally instead).
 func (s *Store) GroupRecordFindings(ctx context.Context, groupID string) ([]Finding, error) {
 	cur, err := s.c("findings").Find(ctx, bson.D{{Key: "groupId", Value: groupID}, {Key: "status", Value: FindingSubmitted},
 		{Key: "visitType", Value: bson.D{{Key: "$in", Value: bson.A{VisitStopSearch, VisitUseOfForce}}}}})
@@ -246,4 +252,128 @@ func (s *Store) GroupRecordFindings(ctx context.Context, groupID string) ([]Find
 		return nil, fmt.Errorf("store: group findings: %w", err)
 	}
 	return fs, nil
+}
+
+// TrendCount tallies reviewed records: how many, how many judged without
+// reasonable grounds, how many rated red.
+type TrendCount struct {
+	Records   int `bson:"records"`
+	NoGrounds int `bson:"noGrounds"`
+	Red       int `bson:"red"`
+}
+
+// PanelTally is a group's reviewed records counted by month of the review
+// session ("2026-10") and by the self-defined ethnicity as recorded. It is
+// kept up to date with $inc when a finding is submitted, so the trends page
+// reads one document (id = group id), and rebuilt from the findings by
+// RepairPanelTallies.
+type PanelTally struct {
+	ID        string                `bson:"_id"`
+	Months    map[string]TrendCount `bson:"months"`
+	Ethnicity map[string]TrendCount `bson:"ethnicity"`
+}
+
+// ethnicityKey makes a recorded ethnicity safe as a field name.
+func ethnicityKey(e string) string {
+	if e == "" {
+		return "Not stated"
+	}
+	return strings.NewReplacer(".", " ", "$", " ").Replace(e)
+}
+
+// TallyOf counts the records of submitted record-review findings.
+func TallyOf(groupID string, fs []Finding) PanelTally {
+	t := PanelTally{ID: groupID, Months: map[string]TrendCount{}, Ethnicity: map[string]TrendCount{}}
+	for _, f := range fs {
+		if f.Status != FindingSubmitted || !ReviewsRecords(f.VisitType) {
+			continue
+		}
+		for _, r := range f.Records {
+			m, e := t.Months[MonthKey(f.VisitStart)], t.Ethnicity[ethnicityKey(r.SelfEthnicity)]
+			m.add(r)
+			e.add(r)
+			t.Months[MonthKey(f.VisitStart)], t.Ethnicity[ethnicityKey(r.SelfEthnicity)] = m, e
+		}
+	}
+	return t
+}
+
+func (c *TrendCount) add(r RecordReview) {
+	c.Records++
+	if r.Grounds == "no" {
+		c.NoGrounds++
+	}
+	if r.RAG == "red" {
+		c.Red++
+	}
+}
+
+// addToTally adds a just-submitted finding's records to its group's tally.
+func (s *Store) addToTally(ctx context.Context, f *Finding) error {
+	t := TallyOf(f.GroupID, []Finding{*f})
+	inc := bson.D{}
+	for prefix, counts := range map[string]map[string]TrendCount{"months.": t.Months, "ethnicity.": t.Ethnicity} {
+		for k, c := range counts {
+			inc = append(inc, bson.E{Key: prefix + k + ".records", Value: c.Records}, bson.E{Key: prefix + k + ".noGrounds", Value: c.NoGrounds},
+				bson.E{Key: prefix + k + ".red", Value: c.Red})
+		}
+	}
+	if len(inc) == 0 {
+		return nil
+	}
+	_, err := s.c("panel_tallies").UpdateOne(ctx, bson.D{{Key: "_id", Value: f.GroupID}}, bson.D{{Key: "$inc", Value: inc}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store: panel tally: %w", err)
+	}
+	return nil
+}
+
+// PanelTallyOf returns a group's tally (empty if it has none).
+func (s *Store) PanelTallyOf(ctx context.Context, groupID string) (*PanelTally, error) {
+	t := PanelTally{ID: groupID}
+	err := s.c("panel_tallies").FindOne(ctx, bson.D{{Key: "_id", Value: groupID}}).Decode(&t)
+	if err != nil && !errors.Is(notFound(err), ErrNotFound) {
+		return nil, fmt.Errorf("store: panel tally: %w", err)
+	}
+	if t.Months == nil {
+		t.Months = map[string]TrendCount{}
+	}
+	if t.Ethnicity == nil {
+		t.Ethnicity = map[string]TrendCount{}
+	}
+	return &t, nil
+}
+
+// RepairPanelTallies rebuilds every group's tally from the submitted
+// findings (a periodic job runs it) and returns how many it changed.
+func (s *Store) RepairPanelTallies(ctx context.Context) (int, error) {
+	cur, err := s.c("findings").Find(ctx, bson.D{{Key: "status", Value: FindingSubmitted},
+		{Key: "visitType", Value: bson.D{{Key: "$in", Value: bson.A{VisitStopSearch, VisitUseOfForce}}}}})
+	if err != nil {
+		return 0, fmt.Errorf("store: findings: %w", err)
+	}
+	var fs []Finding
+	if err := cur.All(ctx, &fs); err != nil {
+		return 0, fmt.Errorf("store: findings: %w", err)
+	}
+	byGroup := map[string][]Finding{}
+	for _, f := range fs {
+		byGroup[f.GroupID] = append(byGroup[f.GroupID], f)
+	}
+	changed := 0
+	for g, gf := range byGroup {
+		want := TallyOf(g, gf)
+		have, err := s.PanelTallyOf(ctx, g)
+		if err != nil {
+			return changed, err
+		}
+		if reflect.DeepEqual(have.Months, want.Months) && reflect.DeepEqual(have.Ethnicity, want.Ethnicity) {
+			continue
+		}
+		if _, err := s.c("panel_tallies").ReplaceOne(ctx, bson.D{{Key: "_id", Value: g}}, want, options.Replace().SetUpsert(true)); err != nil {
+			return changed, fmt.Errorf("store: panel tally: %w", err)
+		}
+		changed++
+	}
+	return changed, nil
 }

@@ -162,7 +162,7 @@ func (s *Store) PlanQuarter(ctx context.Context, groupID, quarter string, eligib
 		wk := weeks[i%len(weeks)]
 		v := &Visit{ID: NewID(), Type: VisitCustody, GroupID: groupID, Location: locs[i%len(locs)], Start: wk.UTC(), End: wk.UTC(),
 			Capacity: 2, SeatsTaken: 2, MinVetting: minVetting, Attendees: []string{pair.A, pair.B}, Waiting: []string{}, Submitted: []string{},
-			Unannounced: true, Week: wk.UTC(), PlanID: p.ID, CreatedBy: chairID, CreatedAt: s.now().UTC(), Version: 1,
+			Unannounced: true, Week: wk.UTC(), PlanID: p.ID, CreatedBy: chairID, CreatedAt: s.now().UTC(), Version: 1, Rev: 1,
 			Notes: "Unannounced visit: agree the day and time with your partner and record it here. Tell nobody else."}
 		p.VisitIDs = append(p.VisitIDs, v.ID)
 		visits = append(visits, v)
@@ -183,6 +183,9 @@ func (s *Store) PlanQuarter(ctx context.Context, groupID, quarter string, eligib
 			if err := s.setBooking(ctx, uid, v, SeatPlanned); err != nil {
 				return nil, err
 			}
+		}
+		if err := s.putMonthCopy(ctx, v); err != nil {
+			return nil, err
 		}
 	}
 	return p, nil

@@ -81,7 +81,8 @@ type Visit struct {
 	SignedOffAt time.Time `bson:"signedOffAt,omitempty"`
 	CreatedBy   string    `bson:"createdBy"`
 	CreatedAt   time.Time `bson:"createdAt"`
-	Version     int       `bson:"version"`
+	Version     int       `bson:"version"` // moved on by edits: a stale edit form is refused
+	Rev         int       `bson:"rev"`     // moved on by every write: decides the month copy (visit_months.go)
 }
 
 // Attending reports whether userID has a seat.
@@ -195,7 +196,7 @@ func (s *Store) CreateVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 		return ps, nil
 	}
 	v.CreatedAt = s.now().UTC()
-	v.Version = 1
+	v.Version, v.Rev = 1, 1
 	if v.Attendees == nil {
 		v.Attendees = []string{}
 	}
@@ -209,7 +210,7 @@ func (s *Store) CreateVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 			return nil, err
 		}
 	}
-	return nil, nil
+	return nil, s.putMonthCopy(ctx, v)
 }
 
 // Visit returns one visit. Returns ErrNotFound.
@@ -234,7 +235,11 @@ type VisitChange struct {
 // new capacity. Raising capacity promotes people from the waiting list;
 // their ids are returned.
 func (s *Store) UpdateVisit(ctx context.Context, id string, version int, ch VisitChange) ([]string, error) {
-	res, err := s.c("visits").UpdateOne(ctx, bson.D{
+	before, err := s.Visit(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.updateVisit(ctx, bson.D{
 		{Key: "_id", Value: id}, {Key: "version", Value: version},
 		{Key: "seatsTaken", Value: bson.D{{Key: "$lte", Value: ch.Capacity}}},
 	}, bson.D{
@@ -258,6 +263,11 @@ func (s *Store) UpdateVisit(ctx context.Context, id string, version int, ch Visi
 	v, err := s.Visit(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if old := MonthKey(before.CalendarDay()); old != MonthKey(v.CalendarDay()) {
+		if err := s.dropMonthCopy(ctx, old, id); err != nil {
+			return nil, err
+		}
 	}
 	for _, uid := range append(append([]string{}, v.Attendees...), v.Waiting...) {
 		st := SeatConfirmed
@@ -338,8 +348,9 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 	notOnIt := bson.D{{Key: "_id", Value: id}, {Key: "attendees", Value: bson.D{{Key: "$ne", Value: userID}}}, {Key: "waiting", Value: bson.D{{Key: "$ne", Value: userID}}}}
 	for range 20 {
 		if v.SeatsTaken < v.Capacity {
-			filter := append(bson.D{{Key: "capacity", Value: v.Capacity}, {Key: "seatsTaken", Value: bson.D{{Key: "$lt", Value: v.Capacity}}}}, notOnIt...)
-			res, err := s.c("visits").UpdateOne(ctx, filter, bson.D{
+			// _id first (updateVisit reads it), then the seat condition.
+			filter := append(bson.D{notOnIt[0], {Key: "capacity", Value: v.Capacity}, {Key: "seatsTaken", Value: bson.D{{Key: "$lt", Value: v.Capacity}}}}, notOnIt[1:]...)
+			res, err := s.updateVisit(ctx, filter, bson.D{
 				{Key: "$inc", Value: bson.D{{Key: "seatsTaken", Value: 1}}},
 				{Key: "$push", Value: bson.D{{Key: "attendees", Value: userID}}},
 			})
@@ -350,7 +361,7 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 				return SeatConfirmed, s.setBooking(ctx, userID, v, SeatConfirmed)
 			}
 		} else {
-			res, err := s.c("visits").UpdateOne(ctx, notOnIt, bson.D{{Key: "$push", Value: bson.D{{Key: "waiting", Value: userID}}}})
+			res, err := s.updateVisit(ctx, notOnIt, bson.D{{Key: "$push", Value: bson.D{{Key: "waiting", Value: userID}}}})
 			if err != nil {
 				return "", fmt.Errorf("store: join waiting list: %w", err)
 			}
@@ -384,7 +395,7 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 // promotes the next people waiting into freed seats. It returns the
 // promoted user ids, so they can be told. Returns ErrNotSignedUp.
 func (s *Store) CancelSignUp(ctx context.Context, id, userID string) ([]string, error) {
-	res, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "attendees", Value: userID}}, bson.D{
+	res, err := s.updateVisit(ctx, bson.D{{Key: "_id", Value: id}, {Key: "attendees", Value: userID}}, bson.D{
 		{Key: "$pull", Value: bson.D{{Key: "attendees", Value: userID}}},
 		{Key: "$inc", Value: bson.D{{Key: "seatsTaken", Value: -1}}},
 	})
@@ -392,7 +403,7 @@ func (s *Store) CancelSignUp(ctx context.Context, id, userID string) ([]string, 
 		return nil, fmt.Errorf("store: cancel seat: %w", err)
 	}
 	if res.ModifiedCount == 0 {
-		res, err = s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "waiting", Value: userID}},
+		res, err = s.updateVisit(ctx, bson.D{{Key: "_id", Value: id}, {Key: "waiting", Value: userID}},
 			bson.D{{Key: "$pull", Value: bson.D{{Key: "waiting", Value: userID}}}})
 		if err != nil {
 			return nil, fmt.Errorf("store: leave waiting list: %w", err)
@@ -423,7 +434,7 @@ func (s *Store) PromoteWaiting(ctx context.Context, id string) ([]string, error)
 			return promoted, nil
 		}
 		next := v.Waiting[0]
-		res, err := s.c("visits").UpdateOne(ctx, bson.D{
+		res, err := s.updateVisit(ctx, bson.D{
 			{Key: "_id", Value: id}, {Key: "capacity", Value: v.Capacity},
 			{Key: "seatsTaken", Value: bson.D{{Key: "$lt", Value: v.Capacity}}},
 			{Key: "waiting", Value: next}, {Key: "attendees", Value: bson.D{{Key: "$ne", Value: next}}},
@@ -485,25 +496,39 @@ type VisitFilter struct {
 	From, To time.Time // start (or, for unannounced visits, week) within [From, To); zero: open
 }
 
-// Visits returns the visits matching f, by start. The collection holds a
-// force's visits for a few years (hundreds), so one read serves a month
-// or a list.
+// Visits returns the visits matching f, by calendar day. With From set it
+// reads the month documents (visit_months.go) from From's month to To's
+// (or twelve months on); with neither set, every visit (tests, repairs).
 func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
-	filter := bson.D{}
-	if f.GroupIDs != nil {
-		filter = append(filter, bson.E{Key: "groupId", Value: bson.D{{Key: "$in", Value: f.GroupIDs}}})
+	var vs []Visit
+	var err error
+	if f.From.IsZero() && f.To.IsZero() {
+		vs, err = s.scanVisits(ctx, bson.D{})
+	} else {
+		last := f.From.AddDate(1, 0, 0)
+		if !f.To.IsZero() {
+			last = f.To.Add(-time.Nanosecond)
+		}
+		vs, err = s.visitsInMonths(ctx, f.From, last)
 	}
-	if f.Type != "" {
-		filter = append(filter, bson.E{Key: "type", Value: f.Type})
+	if err != nil {
+		return nil, err
 	}
-	if !f.To.IsZero() {
-		// Unannounced visits are stored with start inside their week, so
-		// a week-wide margin keeps them in the right month.
-		filter = append(filter, bson.E{Key: "start", Value: bson.D{{Key: "$lt", Value: f.To.UTC().Add(7 * 24 * time.Hour)}}})
+	out := vs[:0]
+	for _, v := range vs {
+		at := v.CalendarDay()
+		switch {
+		case f.GroupIDs != nil && !contains(f.GroupIDs, v.GroupID), f.Type != "" && v.Type != f.Type:
+		case !f.From.IsZero() && v.End.Before(f.From) && at.Before(f.From), !f.To.IsZero() && !at.Before(f.To):
+		default:
+			out = append(out, v)
+		}
 	}
-	if !f.From.IsZero() {
-		filter = append(filter, bson.E{Key: "end", Value: bson.D{{Key: "$gte", Value: f.From.UTC().Add(-7 * 24 * time.Hour)}}})
-	}
+	return out, nil
+}
+
+// scanVisits reads the visits matching filter from the collection itself.
+func (s *Store) scanVisits(ctx context.Context, filter bson.D) ([]Visit, error) {
 	cur, err := s.c("visits").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "start", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: visits: %w", err)
@@ -512,15 +537,7 @@ func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 	if err := cur.All(ctx, &vs); err != nil {
 		return nil, fmt.Errorf("store: visits: %w", err)
 	}
-	out := vs[:0]
-	for _, v := range vs {
-		at := v.CalendarDay()
-		if (!f.From.IsZero() && v.End.Before(f.From) && at.Before(f.From)) || (!f.To.IsZero() && !at.Before(f.To)) {
-			continue
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return vs, nil
 }
 
 // CalendarDay is where the calendar shows a visit: its start, or for an
@@ -552,7 +569,7 @@ func (s *Store) VisitsByID(ctx context.Context, ids []string) ([]Visit, error) {
 // SignOffVisit records the chair's sign-off of a visit's findings.
 // Returns ErrConflict if it is signed off already.
 func (s *Store) SignOffVisit(ctx context.Context, id, chairName string) error {
-	res, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "signedOff", Value: false}}, bson.D{
+	res, err := s.updateVisit(ctx, bson.D{{Key: "_id", Value: id}, {Key: "signedOff", Value: false}}, bson.D{
 		{Key: "$set", Value: bson.D{{Key: "signedOff", Value: true}, {Key: "signedOffBy", Value: chairName}, {Key: "signedOffAt", Value: s.now().UTC()}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
 	})
@@ -572,7 +589,7 @@ func (s *Store) SetVisitTime(ctx context.Context, id string, start, end time.Tim
 	if err != nil {
 		return err
 	}
-	_, err = s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
+	_, err = s.updateVisit(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
 		{Key: "$set", Value: bson.D{{Key: "start", Value: start.UTC()}, {Key: "end", Value: end.UTC()}, {Key: "timeSet", Value: true}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
 	})
@@ -626,7 +643,7 @@ func (s *Store) RecordVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 	if v.CreatedAt.IsZero() {
 		v.CreatedAt = s.now().UTC()
 	}
-	v.Version = 1
+	v.Version, v.Rev = 1, 1
 	if v.Attendees == nil {
 		v.Attendees = []string{}
 	}
@@ -644,5 +661,5 @@ func (s *Store) RecordVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 			return nil, err
 		}
 	}
-	return nil, nil
+	return nil, s.putMonthCopy(ctx, v)
 }

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"candour/server"
+	"candour/store"
+)
+
+// A year of scrutiny visits: 300 visits (200 past, 100 to come) and 300
+// findings, about a third of them panel reviews of five records each. The members
+// with the load's sessions, and 51 more who sign up, are in the Stop and
+// Search Scrutiny Panel, whose visits to come are at distinct times so
+// that every sign-up is a real one (a seat or the waiting list).
+const (
+	benchVisits      = 300
+	benchPastVisits  = 200
+	benchFindings    = 300
+	benchSignUpUsers = 51 // 50 concurrent members, and one for the single-client run
+)
+
+// visitBench is what the visit rows need from the seeding.
+var visitBench struct {
+	showID   string   // a past panel session with three findings
+	future   []string // the panel's visits to come
+	sessions []session
+	groupID  string
+}
+
+// seedVisits adds the visits, findings and sign-up sessions.
+func seedVisits(ctx context.Context, db *store.Store, key []byte, p *seededPeople) error {
+	groups, err := db.Groups(ctx)
+	if err != nil {
+		return err
+	}
+	var panel *store.Group
+	for i := range groups {
+		if groups[i].Name == "Stop and Search Scrutiny Panel" {
+			panel = &groups[i]
+		}
+	}
+	if panel == nil {
+		return fmt.Errorf("seed visits: no Stop and Search Scrutiny Panel")
+	}
+	visitBench.groupID = panel.ID
+	var members []*store.User
+	for _, u := range p.community {
+		if u.Role == store.RoleMember && len(members) < benchSignUpUsers {
+			members = append(members, u)
+			if err := db.PutMembership(ctx, &store.Membership{GroupID: panel.ID, UserID: u.ID, VettingLevel: "NPPV3"}); err != nil {
+				return err
+			}
+		}
+	}
+	byGroup := map[string][]string{}
+	for _, g := range groups {
+		ms, err := db.GroupMembers(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			byGroup[g.ID] = append(byGroup[g.ID], m.UserID)
+		}
+	}
+	now := time.Now()
+	findings := 0
+	for i := range benchPastVisits {
+		g := groups[i%len(groups)]
+		if i%4 == 0 {
+			g = *panel
+		}
+		kind := store.VisitTypes[i%len(store.VisitTypes)]
+		if g.ID == panel.ID {
+			kind = store.VisitStopSearch
+		}
+		start := now.AddDate(0, 0, -1-(i*365/benchPastVisits)).Truncate(time.Hour)
+		who := byGroup[g.ID]
+		var attendees []string
+		for k := range min(3, len(who)) {
+			attendees = append(attendees, who[(i+k)%len(who)])
+		}
+		v := &store.Visit{Type: kind, GroupID: g.ID, Location: fmt.Sprintf("Bench location %d", i%12), Start: start, End: start.Add(2 * time.Hour),
+			Capacity: 6, MinVetting: "none", Notes: "Arrive ten minutes early.", Attendees: attendees, CreatedAt: start.AddDate(0, 0, -30)}
+		if ps, err := db.RecordVisit(ctx, v); err != nil || len(ps) > 0 {
+			return fmt.Errorf("seed visit: %v %v", ps, err)
+		}
+		for k, uid := range attendees {
+			if findings == benchFindings || (k > 0 && i%2 == 1 && g.ID != panel.ID) {
+				continue
+			}
+			f := &store.Finding{VisitID: v.ID, GroupID: v.GroupID, VisitType: v.Type, VisitStart: v.Start, UserID: uid, AuthorName: "Bench member"}
+			for _, key := range store.SectionsFor(kind) {
+				f.Sections = append(f.Sections, store.FindingSection{Key: key, RAG: store.RAGRatings[(i+k)%3], Comment: "What we saw, in a sentence or two."})
+			}
+			if store.ReviewsRecords(kind) {
+				for r := range 5 {
+					f.Records = append(f.Records, store.RecordReview{Reference: fmt.Sprintf("B-%d-%d-%d", i, k, r), Date: start.AddDate(0, -1, 0),
+						Legislation: "Misuse of Drugs Act 1971 (section 23)", Object: "Controlled drugs", Outcome: "A no further action disposal",
+						SelfEthnicity:    []string{"White: Irish", "Black, Black British, Black Welsh, Caribbean or African: African", "Not stated"}[(i+r)%3],
+						OfficerEthnicity: "White", BWV: "yes", Grounds: []string{"yes", "no", "unsure"}[(i+k+r)%3], RAG: store.RAGRatings[(i+r)%3],
+						Gowisely: map[string]bool{"grounds": true, "object": true}})
+				}
+			}
+			if err := db.SaveFinding(ctx, f, 0, true); err != nil {
+				return err
+			}
+			findings++
+		}
+		if g.ID == panel.ID && len(attendees) == 3 && visitBench.showID == "" && i > 40 {
+			visitBench.showID = v.ID
+		}
+	}
+	for i := range benchVisits - benchPastVisits {
+		start := time.Date(now.Year(), now.Month(), now.Day()+2+i, 18, 0, 0, 0, time.UTC)
+		v := &store.Visit{Type: store.VisitStopSearch, GroupID: panel.ID, Location: "Kings Park Community Hub", Start: start, End: start.Add(2 * time.Hour),
+			Capacity: 10, MinVetting: "none", Notes: "Quarterly record review."}
+		if ps, err := db.CreateVisit(ctx, v); err != nil || len(ps) > 0 {
+			return fmt.Errorf("seed visit to come: %v %v", ps, err)
+		}
+		visitBench.future = append(visitBench.future, v.ID)
+	}
+	for _, u := range members {
+		s, err := mintSession(ctx, db, key, u)
+		if err != nil {
+			return err
+		}
+		visitBench.sessions = append(visitBench.sessions, s)
+	}
+	return nil
+}
+
+// mintSession signs u in as the portal would (see seedSessions).
+func mintSession(ctx context.Context, db *store.Store, key []byte, u *store.User) (session, error) {
+	id, csrf := store.RandomSecret(), store.RandomSecret()
+	now := time.Now().UTC()
+	err := db.SaveSession(ctx, id, &store.Session{UserID: u.ID, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(3 * time.Hour),
+		Values: map[string]string{"uid": u.ID, "role": string(u.Role), "csrf": csrf}})
+	if err != nil {
+		return session{}, err
+	}
+	cookie, err := server.SessionCookieValue(key, id)
+	return session{cookie: cookie, csrf: csrf}, err
+}
+
+// visitScenarios are the visit rows: the calendar, a visit page and the
+// trends as a member, and sign-up POSTs by 50 members at once, each to a
+// visit they are not yet on.
+func visitScenarios() []scenario {
+	vb := &visitBench
+	return []scenario{
+		{label: "GET /visits, month of 300 (member)", method: "GET", path: "/visits", as: member, want: 200, budget: pageBudget},
+		{label: "GET /visits?view=list (member)", method: "GET", path: "/visits?view=list", as: member, want: 200, budget: pageBudget},
+		{label: "GET /visits/:id, 3 findings (member)", method: "GET", path: "/visits/" + vb.showID, as: member, want: 200, budget: pageBudget},
+		{label: "GET /visits/trends, panel (member)", method: "GET", path: "/visits/trends?group=" + url.QueryEscape(vb.groupID), as: member, want: 200, budget: pageBudget},
+		{label: "POST /visits/:id/sign-up → 303 (50 members)", method: "POST", as: member, want: 303, budget: formBudget,
+			clients: 50, sessions: vb.sessions, form: func(session) url.Values { return url.Values{} },
+			pathFor: func(c, k int) string {
+				return "/visits/" + vb.future[(c*7+k)%len(vb.future)] + "/sign-up"
+			}},
+	}
+}

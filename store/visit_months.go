@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// The calendar reads months, not the visits collection: visit_months has
+// one document per month (id "2026-11", UK time) holding a copy of each
+// visit shown in it, keyed by visit id. The embedded server scans a whole
+// collection for any query but {_id: value}, so a month page reads one
+// small document instead of every visit. The copies follow the visits:
+// every write to a visit moves its revision on (rev) and then sets the
+// copy only if the copy is older, so concurrent writers never leave a
+// stale one; RepairVisitMonths puts right anything a crash left behind.
+
+type visitMonth struct {
+	ID     string           `bson:"_id"`
+	Visits map[string]Visit `bson:"visits"`
+}
+
+// MonthKey names the calendar month t falls in.
+func MonthKey(t time.Time) string { return t.In(London).Format("2006-01") }
+
+// updateVisit applies update to the visit matched by filter (whose first
+// element is its _id), moves its revision on and refreshes its month copy.
+func (s *Store) updateVisit(ctx context.Context, filter, update bson.D) (*mongo.UpdateResult, error) {
+	hasInc := false
+	for i, e := range update {
+		if e.Key == "$inc" {
+			update[i].Value = append(append(bson.D{}, e.Value.(bson.D)...), bson.E{Key: "rev", Value: 1})
+			hasInc = true
+		}
+	}
+	if !hasInc {
+		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}})
+	}
+	res, err := s.c("visits").UpdateOne(ctx, filter, update)
+	if err != nil || res.ModifiedCount == 0 {
+		return res, err
+	}
+	return res, s.syncVisitMonth(ctx, filter[0].Value.(string))
+}
+
+// syncVisitMonth copies the visit onto its month's document unless a copy
+// at least as new is there.
+func (s *Store) syncVisitMonth(ctx context.Context, id string) error {
+	v, err := s.Visit(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.putMonthCopy(ctx, v)
+}
+
+func (s *Store) putMonthCopy(ctx context.Context, v *Visit) error {
+	key, field := MonthKey(v.CalendarDay()), "visits."+v.ID
+	for range 3 {
+		res, err := s.c("visit_months").UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "$or", Value: bson.A{
+			bson.D{{Key: field, Value: bson.D{{Key: "$exists", Value: false}}}},
+			bson.D{{Key: field + ".rev", Value: bson.D{{Key: "$lt", Value: v.Rev}}}},
+		}}}, bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: v}}}})
+		if err != nil {
+			return fmt.Errorf("store: visit month %s: %w", key, err)
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+		// No month document yet, or a newer copy is there already.
+		_, err = s.c("visit_months").InsertOne(ctx, visitMonth{ID: key, Visits: map[string]Visit{v.ID: *v}})
+		if err == nil {
+			return nil
+		}
+		if !isDuplicate(err) {
+			return fmt.Errorf("store: visit month %s: %w", key, err)
+		}
+		var m visitMonth
+		if err := s.c("visit_months").FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&m); err != nil {
+			return fmt.Errorf("store: visit month %s: %w", key, err)
+		}
+		if c, ok := m.Visits[v.ID]; ok && c.Rev >= v.Rev {
+			return nil
+		}
+	}
+	return fmt.Errorf("store: visit month %s: copy of %s did not settle", key, v.ID)
+}
+
+// dropMonthCopy removes a visit's copy from a month it has left.
+func (s *Store) dropMonthCopy(ctx context.Context, month, id string) error {
+	_, err := s.c("visit_months").UpdateOne(ctx, bson.D{{Key: "_id", Value: month}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "visits." + id, Value: ""}}}})
+	if err != nil {
+		return fmt.Errorf("store: visit month %s: %w", month, err)
+	}
+	return nil
+}
+
+// visitsInMonths reads the copies of the visits shown in the months from
+// first to last (inclusive), by calendar day.
+func (s *Store) visitsInMonths(ctx context.Context, first, last time.Time) ([]Visit, error) {
+	var vs []Visit
+	for m := time.Date(first.In(London).Year(), first.In(London).Month(), 1, 0, 0, 0, 0, London); !m.After(last); m = m.AddDate(0, 1, 0) {
+		var doc visitMonth
+		err := s.c("visit_months").FindOne(ctx, bson.D{{Key: "_id", Value: MonthKey(m)}}).Decode(&doc)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: visit month %s: %w", MonthKey(m), err)
+		}
+		for _, v := range doc.Visits {
+			if MonthKey(v.CalendarDay()) == doc.ID { // a copy left behind by a move is ignored
+				vs = append(vs, v)
+			}
+		}
+	}
+	sort.Slice(vs, func(i, j int) bool {
+		if !vs[i].CalendarDay().Equal(vs[j].CalendarDay()) {
+			return vs[i].CalendarDay().Before(vs[j].CalendarDay())
+		}
+		return vs[i].ID < vs[j].ID
+	})
+	return vs, nil
+}
+
+// RepairVisitMonths makes every month document agree with the visits
+// (a periodic job runs it: it reads the whole visits collection). It
+// returns how many copies it put right.
+func (s *Store) RepairVisitMonths(ctx context.Context) (int, error) {
+	all, err := s.scanVisits(ctx, bson.D{})
+	if err != nil {
+		return 0, err
+	}
+	byID := map[string]Visit{}
+	for _, v := range all {
+		byID[v.ID] = v
+	}
+	cur, err := s.c("visit_months").Find(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("store: visit months: %w", err)
+	}
+	var months []visitMonth
+	if err := cur.All(ctx, &months); err != nil {
+		return 0, fmt.Errorf("store: visit months: %w", err)
+	}
+	fixed := 0
+	have := map[string]int{} // visit id → rev of its copy in the right month
+	for _, m := range months {
+		for id, c := range m.Visits {
+			v, ok := byID[id]
+			if !ok || MonthKey(v.CalendarDay()) != m.ID {
+				if err := s.dropMonthCopy(ctx, m.ID, id); err != nil {
+					return fixed, err
+				}
+				fixed++
+				continue
+			}
+			have[id] = c.Rev
+		}
+	}
+	for _, v := range all {
+		if rev, ok := have[v.ID]; !ok || rev < v.Rev {
+			if err := s.putMonthCopy(ctx, &v); err != nil {
+				return fixed, err
+			}
+			fixed++
+		}
+	}
+	return fixed, nil
+}
