@@ -103,7 +103,12 @@ func (s *Server) visitCalendar(c *gin.Context) {
 	} else {
 		f.From = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, london)
 	}
-	vs, err := s.store.Visits(ctx, f)
+	vs, err := s.store.Visits(ctx, f) // schedules from the month documents: seats are on the visit pages
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	diary, err := s.store.Diary(ctx, u.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -114,10 +119,8 @@ func (s *Server) visitCalendar(c *gin.Context) {
 			continue
 		}
 		cv := calendarVisit{Visit: v, GroupName: names[v.GroupID], ShowTime: a.ShowTime}
-		if a.Attending {
-			cv.Mine = store.SeatConfirmed
-		} else if v.WaitingPlace(u.ID) > 0 {
-			cv.Mine = store.SeatWaiting
+		if b, ok := diary.Bookings[v.ID]; ok {
+			cv.Mine = b.Status
 		}
 		d.Visits = append(d.Visits, cv)
 		if d.View == "list" && len(d.Visits) == 50 {

@@ -69,7 +69,7 @@ func (s *Server) homeVisits(c *gin.Context) (*homeVisits, error) {
 		return nil, err
 	}
 	for _, v := range open {
-		if v.Unannounced || v.Past(now) || v.Attending(u.ID) || v.WaitingPlace(u.ID) > 0 || len(h.Open) == 3 {
+		if _, booked := d.Bookings[v.ID]; booked || v.Unannounced || v.Past(now) || len(h.Open) == 3 {
 			continue
 		}
 		h.Open = append(h.Open, calendarVisit{Visit: v, GroupName: names[v.GroupID], ShowTime: true})

@@ -214,7 +214,7 @@ func (s *Store) SaveFinding(ctx context.Context, f *Finding, version int, submit
 		}
 	}
 	if submit {
-		_, err := s.updateVisit(ctx, bson.D{{Key: "_id", Value: f.VisitID}}, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "submitted", Value: f.UserID}}}})
+		_, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: f.VisitID}}, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "submitted", Value: f.UserID}}}})
 		if err != nil {
 			return fmt.Errorf("store: mark findings submitted: %w", err)
 		}

@@ -15,10 +15,12 @@ import (
 // one document per month (id "2026-11", UK time) holding a copy of each
 // visit shown in it, keyed by visit id. The embedded server scans a whole
 // collection for any query but {_id: value}, so a month page reads one
-// small document instead of every visit. The copies follow the visits:
-// every write to a visit moves its revision on (rev) and then sets the
-// copy only if the copy is older, so concurrent writers never leave a
-// stale one; RepairVisitMonths puts right anything a crash left behind.
+// small document instead of every visit. A copy holds the schedule (type,
+// group, place, times, capacity, and an unannounced visit's pair), not the
+// seats: sign-ups change only the visit and the person's diary, so they
+// stay cheap. Every schedule change moves the visit's revision on (rev)
+// and then sets the copy only if the copy is older, so concurrent writers
+// never leave a stale one; RepairVisitMonths puts right what a crash left.
 
 type visitMonth struct {
 	ID     string           `bson:"_id"`
@@ -28,9 +30,10 @@ type visitMonth struct {
 // MonthKey names the calendar month t falls in.
 func MonthKey(t time.Time) string { return t.In(London).Format("2006-01") }
 
-// updateVisit applies update to the visit matched by filter (whose first
-// element is its _id), moves its revision on and refreshes its month copy.
-func (s *Store) updateVisit(ctx context.Context, filter, update bson.D) (*mongo.UpdateResult, error) {
+// rescheduleVisit applies a schedule change to the visit matched by filter
+// (whose first element is its _id), moves its revision on and refreshes
+// its month copy.
+func (s *Store) rescheduleVisit(ctx context.Context, filter, update bson.D) (*mongo.UpdateResult, error) {
 	hasInc := false
 	for i, e := range update {
 		if e.Key == "$inc" {
@@ -58,7 +61,18 @@ func (s *Store) syncVisitMonth(ctx context.Context, id string) error {
 	return s.putMonthCopy(ctx, v)
 }
 
-func (s *Store) putMonthCopy(ctx context.Context, v *Visit) error {
+// scheduleOf is the part of a visit its month copy holds.
+func scheduleOf(v Visit) Visit {
+	if !v.Unannounced {
+		v.Attendees = nil
+	}
+	v.Waiting, v.Submitted, v.SeatsTaken = nil, nil, 0
+	v.SignedOff, v.SignedOffBy, v.SignedOffAt = false, "", time.Time{}
+	return v
+}
+
+func (s *Store) putMonthCopy(ctx context.Context, full *Visit) error {
+	v := scheduleOf(*full)
 	key, field := MonthKey(v.CalendarDay()), "visits."+v.ID
 	for range 3 {
 		res, err := s.c("visit_months").UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "$or", Value: bson.A{
@@ -72,7 +86,7 @@ func (s *Store) putMonthCopy(ctx context.Context, v *Visit) error {
 			return nil
 		}
 		// No month document yet, or a newer copy is there already.
-		_, err = s.c("visit_months").InsertOne(ctx, visitMonth{ID: key, Visits: map[string]Visit{v.ID: *v}})
+		_, err = s.c("visit_months").InsertOne(ctx, visitMonth{ID: key, Visits: map[string]Visit{v.ID: v}})
 		if err == nil {
 			return nil
 		}
@@ -99,8 +113,8 @@ func (s *Store) dropMonthCopy(ctx context.Context, month, id string) error {
 	return nil
 }
 
-// visitsInMonths reads the copies of the visits shown in the months from
-// first to last (inclusive), by calendar day.
+// visitsInMonths reads the copies (schedules, without seats) of the visits
+// shown in the months from first to last (inclusive), by calendar day.
 func (s *Store) visitsInMonths(ctx context.Context, first, last time.Time) ([]Visit, error) {
 	var vs []Visit
 	for m := time.Date(first.In(London).Year(), first.In(London).Month(), 1, 0, 0, 0, 0, London); !m.After(last); m = m.AddDate(0, 1, 0) {

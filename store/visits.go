@@ -239,7 +239,7 @@ func (s *Store) UpdateVisit(ctx context.Context, id string, version int, ch Visi
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.updateVisit(ctx, bson.D{
+	res, err := s.rescheduleVisit(ctx, bson.D{
 		{Key: "_id", Value: id}, {Key: "version", Value: version},
 		{Key: "seatsTaken", Value: bson.D{{Key: "$lte", Value: ch.Capacity}}},
 	}, bson.D{
@@ -348,9 +348,8 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 	notOnIt := bson.D{{Key: "_id", Value: id}, {Key: "attendees", Value: bson.D{{Key: "$ne", Value: userID}}}, {Key: "waiting", Value: bson.D{{Key: "$ne", Value: userID}}}}
 	for range 20 {
 		if v.SeatsTaken < v.Capacity {
-			// _id first (updateVisit reads it), then the seat condition.
 			filter := append(bson.D{notOnIt[0], {Key: "capacity", Value: v.Capacity}, {Key: "seatsTaken", Value: bson.D{{Key: "$lt", Value: v.Capacity}}}}, notOnIt[1:]...)
-			res, err := s.updateVisit(ctx, filter, bson.D{
+			res, err := s.c("visits").UpdateOne(ctx, filter, bson.D{
 				{Key: "$inc", Value: bson.D{{Key: "seatsTaken", Value: 1}}},
 				{Key: "$push", Value: bson.D{{Key: "attendees", Value: userID}}},
 			})
@@ -361,7 +360,7 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 				return SeatConfirmed, s.setBooking(ctx, userID, v, SeatConfirmed)
 			}
 		} else {
-			res, err := s.updateVisit(ctx, notOnIt, bson.D{{Key: "$push", Value: bson.D{{Key: "waiting", Value: userID}}}})
+			res, err := s.c("visits").UpdateOne(ctx, notOnIt, bson.D{{Key: "$push", Value: bson.D{{Key: "waiting", Value: userID}}}})
 			if err != nil {
 				return "", fmt.Errorf("store: join waiting list: %w", err)
 			}
@@ -395,7 +394,7 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 // promotes the next people waiting into freed seats. It returns the
 // promoted user ids, so they can be told. Returns ErrNotSignedUp.
 func (s *Store) CancelSignUp(ctx context.Context, id, userID string) ([]string, error) {
-	res, err := s.updateVisit(ctx, bson.D{{Key: "_id", Value: id}, {Key: "attendees", Value: userID}}, bson.D{
+	res, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "attendees", Value: userID}}, bson.D{
 		{Key: "$pull", Value: bson.D{{Key: "attendees", Value: userID}}},
 		{Key: "$inc", Value: bson.D{{Key: "seatsTaken", Value: -1}}},
 	})
@@ -403,7 +402,7 @@ func (s *Store) CancelSignUp(ctx context.Context, id, userID string) ([]string, 
 		return nil, fmt.Errorf("store: cancel seat: %w", err)
 	}
 	if res.ModifiedCount == 0 {
-		res, err = s.updateVisit(ctx, bson.D{{Key: "_id", Value: id}, {Key: "waiting", Value: userID}},
+		res, err = s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "waiting", Value: userID}},
 			bson.D{{Key: "$pull", Value: bson.D{{Key: "waiting", Value: userID}}}})
 		if err != nil {
 			return nil, fmt.Errorf("store: leave waiting list: %w", err)
@@ -434,7 +433,7 @@ func (s *Store) PromoteWaiting(ctx context.Context, id string) ([]string, error)
 			return promoted, nil
 		}
 		next := v.Waiting[0]
-		res, err := s.updateVisit(ctx, bson.D{
+		res, err := s.c("visits").UpdateOne(ctx, bson.D{
 			{Key: "_id", Value: id}, {Key: "capacity", Value: v.Capacity},
 			{Key: "seatsTaken", Value: bson.D{{Key: "$lt", Value: v.Capacity}}},
 			{Key: "waiting", Value: next}, {Key: "attendees", Value: bson.D{{Key: "$ne", Value: next}}},
@@ -498,7 +497,8 @@ type VisitFilter struct {
 
 // Visits returns the visits matching f, by calendar day. With From set it
 // reads the month documents (visit_months.go) from From's month to To's
-// (or twelve months on); with neither set, every visit (tests, repairs).
+// (or twelve months on), which hold schedules without seats: read a
+// visit by id for those. With neither set, every visit in full (tests).
 func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 	var vs []Visit
 	var err error
@@ -569,7 +569,7 @@ func (s *Store) VisitsByID(ctx context.Context, ids []string) ([]Visit, error) {
 // SignOffVisit records the chair's sign-off of a visit's findings.
 // Returns ErrConflict if it is signed off already.
 func (s *Store) SignOffVisit(ctx context.Context, id, chairName string) error {
-	res, err := s.updateVisit(ctx, bson.D{{Key: "_id", Value: id}, {Key: "signedOff", Value: false}}, bson.D{
+	res, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "signedOff", Value: false}}, bson.D{
 		{Key: "$set", Value: bson.D{{Key: "signedOff", Value: true}, {Key: "signedOffBy", Value: chairName}, {Key: "signedOffAt", Value: s.now().UTC()}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
 	})
@@ -589,7 +589,7 @@ func (s *Store) SetVisitTime(ctx context.Context, id string, start, end time.Tim
 	if err != nil {
 		return err
 	}
-	_, err = s.updateVisit(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
+	_, err = s.rescheduleVisit(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
 		{Key: "$set", Value: bson.D{{Key: "start", Value: start.UTC()}, {Key: "end", Value: end.UTC()}, {Key: "timeSet", Value: true}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
 	})
