@@ -81,6 +81,7 @@ var policy = map[string][]store.Role{
 	"visits.findings":   {store.RoleChair, store.RoleMember},
 	"visits.signoff":    {store.RoleChair},
 	"visits.respond":    staff,
+	"visits.export":     staff,
 	"visits.feed":       {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"visits.feed.token": {public}, // the secret token is the credential
 }

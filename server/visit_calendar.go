@@ -36,6 +36,7 @@ type calendarData struct {
 	Filtered    bool
 	CanCreate   bool
 	CanPlan     bool
+	CanExport   bool
 	Query       string // the filters, for links that keep them
 	MonthLink   string
 	ListLink    string
@@ -67,7 +68,8 @@ func (s *Server) visitCalendar(c *gin.Context) {
 		Group:     newChoices("group", "Group", c.Query("group"), errs, groupChoices(groups, "All your groups")),
 		Type:      newChoices("type", "Type of visit", c.Query("type"), errs, visitTypeChoices("Any type")),
 		CanCreate: allowed(u.Role, "visits.edit") && (u.Role != store.RoleChair || len(chairedGroups(u)) > 0),
-		CanPlan:   allowed(u.Role, "visits.plan") && len(chairedGroups(u)) > 0}
+		CanPlan:   allowed(u.Role, "visits.plan") && len(chairedGroups(u)) > 0,
+		CanExport: allowed(u.Role, "visits.export")}
 	if u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator {
 		d.Group.Choices[0].Label = "All groups"
 	}

@@ -23,6 +23,7 @@ func (s *Server) visitRoutes(h handle) {
 	h("GET", "/visits/plan", "visits.plan", s.visitPlanForm)
 	h("POST", "/visits/plan", "visits.plan", s.visitPlan)
 	h("GET", "/visits/trends", "visits.view", s.visitTrends)
+	h("GET", "/visits/export.csv", "visits.export", s.visitExport)
 	h("GET", "/visits/feed", "visits.feed", s.visitFeedPage)
 	h("POST", "/visits/feed", "visits.feed", s.visitFeedReset)
 	h("GET", "/visits/:id", "visits.view", s.visitShow)
@@ -60,7 +61,7 @@ func init() {
 	}
 	funcs["timeOfDay"] = func(t time.Time) string { return t.In(london).Format("15:04") }
 	store.AuditActions = append(store.AuditActions, auditVisitCreated, auditVisitChanged, auditVisitPlanned, auditFindingSubmitted,
-		auditVisitSignedOff, auditFindingResponse, auditFeedReset)
+		auditVisitSignedOff, auditFindingResponse, auditFeedReset, auditVisitsExported)
 }
 
 // Audit actions for visits.
@@ -72,6 +73,7 @@ const (
 	auditVisitSignedOff   = "visit-signed-off"
 	auditFindingResponse  = "finding-response"
 	auditFeedReset        = "calendar-feed-reset"
+	auditVisitsExported   = "visits-exported"
 )
 
 // visitAccess is what one person may see and do with one visit.

@@ -390,6 +390,12 @@ func TestUnannouncedVisitTimingIsSecret(t *testing.T) {
 			}
 		})
 	}
+	// The coordinator's CSV export gives the week, not the day or time.
+	csvOut := w.as(w.coord).get("/visits/export.csv")
+	if csvOut.Status != 200 || !strings.Contains(csvOut.Body, id+",Custody suite visit") || strings.Contains(csvOut.Body, "19:45") ||
+		!strings.Contains(csvOut.Body, v.Week.In(london).Format(time.DateOnly)) {
+		t.Fatalf("export: %d\n%s", csvOut.Status, csvOut.Body)
+	}
 	// The plan's mail goes to the pair only and gives no day or time.
 	mail, _ := w.a.store.RecentMail(ctx, 20)
 	for _, m := range mail {
