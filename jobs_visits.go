@@ -25,16 +25,21 @@ func startVisitJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, 
 		return err
 	})
 	// The calendar's month copies and the panel tallies follow every
-	// write; this hourly repair puts right what a crash left behind.
+	// write; this hourly repair puts right what a crash left behind, and
+	// takes bookings that ended over 45 days ago off the diaries.
 	every(ctx, wg, log, db, holder, "visit-repair", time.Hour, func(ctx context.Context) error {
 		n, err := db.RepairVisitMonths(ctx)
 		if err != nil {
 			return err
 		}
 		m, err := db.RepairPanelTallies(ctx)
+		if err != nil {
+			return err
+		}
 		if n+m > 0 {
 			log.Warn("visit calendar and tallies repaired", "months", n, "tallies", m)
 		}
+		_, err = db.PruneDiaries(ctx, db.Now().AddDate(0, 0, -45))
 		return err
 	})
 }

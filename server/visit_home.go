@@ -10,8 +10,8 @@ import (
 )
 
 // homeVisits are a member's next visits for their home page: what they
-// are booked on (from their diary: one read plus one per booking) and the
-// next few open visits in their groups.
+// are booked on (their diary, one read) and the next few open visits in
+// their groups, both from the calendar's copies held in memory.
 type homeVisits struct {
 	Booked []calendarVisit
 	Open   []calendarVisit
@@ -44,7 +44,7 @@ func (s *Server) homeVisits(c *gin.Context) (*homeVisits, error) {
 	for _, n := range upcoming[:min(len(upcoming), 5)] {
 		ids = append(ids, n.id)
 	}
-	booked, err := s.store.VisitsByID(ctx, ids)
+	booked, err := s.store.Schedules(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -58,10 +58,7 @@ func (s *Server) homeVisits(c *gin.Context) (*homeVisits, error) {
 		if !a.See {
 			continue
 		}
-		cv := calendarVisit{Visit: v, GroupName: names[v.GroupID], ShowTime: a.ShowTime, Mine: store.SeatConfirmed}
-		if !a.Attending {
-			cv.Mine = store.SeatWaiting
-		}
+		cv := calendarVisit{Visit: v, GroupName: names[v.GroupID], ShowTime: a.ShowTime, Mine: d.Bookings[v.ID].Status}
 		h.Booked = append(h.Booked, cv)
 	}
 	open, err := s.store.Visits(ctx, store.VisitFilter{GroupIDs: visitGroupIDs(u), From: now, To: now.AddDate(0, 3, 0)})

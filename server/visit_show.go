@@ -100,10 +100,12 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 		}
 		sort.Strings(d.People)
 	}
-	fs, err := s.store.VisitFindings(ctx, v)
-	if err != nil {
-		s.serverError(c, err)
-		return
+	var fs []store.Finding
+	if d.Started { // nobody writes findings before a visit starts
+		if fs, err = s.store.VisitFindings(ctx, v); err != nil {
+			s.serverError(c, err)
+			return
+		}
 	}
 	for _, f := range fs {
 		if f.UserID == u.ID {

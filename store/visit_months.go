@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // The calendar reads months, not the visits collection: visit_months has
@@ -21,6 +23,11 @@ import (
 // stay cheap. Every schedule change moves the visit's revision on (rev)
 // and then sets the copy only if the copy is older, so concurrent writers
 // never leave a stale one; RepairVisitMonths puts right what a crash left.
+//
+// Each instance keeps every month in memory, tagged with a version that
+// every change to a month document moves on (a counter document, as for the
+// recommendation summaries), so a calendar page costs one small read of
+// the counter until the schedule changes. Sign-ups do not change it.
 
 type visitMonth struct {
 	ID     string           `bson:"_id"`
@@ -68,6 +75,7 @@ func scheduleOf(v Visit) Visit {
 	}
 	v.Waiting, v.Submitted, v.SeatsTaken = nil, nil, 0
 	v.SignedOff, v.SignedOffBy, v.SignedOffAt = false, "", time.Time{}
+	v.Notes, v.CreatedBy, v.CreatedAt = "", "", time.Time{}
 	return v
 }
 
@@ -83,12 +91,12 @@ func (s *Store) putMonthCopy(ctx context.Context, full *Visit) error {
 			return fmt.Errorf("store: visit month %s: %w", key, err)
 		}
 		if res.MatchedCount == 1 {
-			return nil
+			return s.bumpVisitMonths(ctx)
 		}
 		// No month document yet, or a newer copy is there already.
 		_, err = s.c("visit_months").InsertOne(ctx, visitMonth{ID: key, Visits: map[string]Visit{v.ID: v}})
 		if err == nil {
-			return nil
+			return s.bumpVisitMonths(ctx)
 		}
 		if !isDuplicate(err) {
 			return fmt.Errorf("store: visit month %s: %w", key, err)
@@ -110,21 +118,80 @@ func (s *Store) dropMonthCopy(ctx context.Context, month, id string) error {
 	if err != nil {
 		return fmt.Errorf("store: visit month %s: %w", month, err)
 	}
+	return s.bumpVisitMonths(ctx)
+}
+
+const visitMonthsCounter = "visit_months"
+
+// bumpVisitMonths moves the months' version on after a change.
+func (s *Store) bumpVisitMonths(ctx context.Context) error {
+	_, err := s.c("counters").UpdateOne(ctx, bson.D{{Key: "_id", Value: visitMonthsCounter}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store: visit months version: %w", err)
+	}
 	return nil
 }
 
-// visitsInMonths reads the copies (schedules, without seats) of the visits
-// shown in the months from first to last (inclusive), by calendar day.
+// visitMonthCache is one instance's copy of every month document.
+type visitMonthCache struct {
+	mu      sync.Mutex
+	version int64
+	loaded  bool
+	months  map[string]visitMonth
+}
+
+// visitMonthCaches holds each open Store's cache (kept beside the Store,
+// not in it, so the Store type stays as it is).
+var visitMonthCaches sync.Map // *Store → *visitMonthCache
+
+// months returns every month document, from memory when none has changed
+// since they were read.
+func (s *Store) months(ctx context.Context) (map[string]visitMonth, error) {
+	var counter struct {
+		V int64 `bson:"v"`
+	}
+	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: visitMonthsCounter}}).Decode(&counter)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fmt.Errorf("store: visit months version: %w", err)
+	}
+	cv, _ := visitMonthCaches.LoadOrStore(s, &visitMonthCache{})
+	c := cv.(*visitMonthCache)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loaded && c.version == counter.V {
+		return c.months, nil
+	}
+	cur, err := s.c("visit_months").Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("store: visit months: %w", err)
+	}
+	var all []visitMonth
+	if err := cur.All(ctx, &all); err != nil {
+		return nil, fmt.Errorf("store: visit months: %w", err)
+	}
+	c.months = make(map[string]visitMonth, len(all))
+	for _, m := range all {
+		c.months[m.ID] = m
+	}
+	c.version, c.loaded = counter.V, true
+	return c.months, nil
+}
+
+// visitsInMonths returns the copies (schedules, without seats) of the
+// visits shown in the months from first to last (inclusive), by calendar
+// day. The slice is the caller's; the visits in it share the cache's
+// arrays, which nobody changes.
 func (s *Store) visitsInMonths(ctx context.Context, first, last time.Time) ([]Visit, error) {
+	months, err := s.months(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var vs []Visit
 	for m := time.Date(first.In(London).Year(), first.In(London).Month(), 1, 0, 0, 0, 0, London); !m.After(last); m = m.AddDate(0, 1, 0) {
-		var doc visitMonth
-		err := s.c("visit_months").FindOne(ctx, bson.D{{Key: "_id", Value: MonthKey(m)}}).Decode(&doc)
-		if errors.Is(err, mongo.ErrNoDocuments) {
+		doc, ok := months[MonthKey(m)]
+		if !ok {
 			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("store: visit month %s: %w", MonthKey(m), err)
 		}
 		for _, v := range doc.Visits {
 			if MonthKey(v.CalendarDay()) == doc.ID { // a copy left behind by a move is ignored
@@ -185,4 +252,24 @@ func (s *Store) RepairVisitMonths(ctx context.Context) (int, error) {
 		}
 	}
 	return fixed, nil
+}
+
+// Schedules returns the calendar copies (schedules, without seats) of the
+// visits with these ids, by calendar day, from memory (see months).
+func (s *Store) Schedules(ctx context.Context, ids []string) ([]Visit, error) {
+	months, err := s.months(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var vs []Visit
+	for _, id := range ids {
+		for _, m := range months {
+			if v, ok := m.Visits[id]; ok && MonthKey(v.CalendarDay()) == m.ID {
+				vs = append(vs, v)
+				break
+			}
+		}
+	}
+	sort.Slice(vs, func(i, j int) bool { return vs[i].CalendarDay().Before(vs[j].CalendarDay()) })
+	return vs, nil
 }

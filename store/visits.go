@@ -663,3 +663,35 @@ func (s *Store) RecordVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 	}
 	return nil, s.putMonthCopy(ctx, v)
 }
+
+// PruneDiaries takes bookings that ended before cutoff off every diary, so
+// a diary holds a few months, not years (the calendar feed shows 30 days
+// back; the visits keep their attendees). A periodic job runs it; it
+// returns how many bookings it removed.
+func (s *Store) PruneDiaries(ctx context.Context, cutoff time.Time) (int, error) {
+	cur, err := s.c("visit_diaries").Find(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("store: diaries: %w", err)
+	}
+	var ds []Diary
+	if err := cur.All(ctx, &ds); err != nil {
+		return 0, fmt.Errorf("store: diaries: %w", err)
+	}
+	n := 0
+	for _, d := range ds {
+		unset := bson.D{}
+		for id, b := range d.Bookings {
+			if b.End.Before(cutoff) && b.Status != SeatPlanned {
+				unset = append(unset, bson.E{Key: "bookings." + id, Value: ""})
+			}
+		}
+		if len(unset) == 0 {
+			continue
+		}
+		if _, err := s.c("visit_diaries").UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$unset", Value: unset}}); err != nil {
+			return n, fmt.Errorf("store: prune diary: %w", err)
+		}
+		n += len(unset)
+	}
+	return n, nil
+}

@@ -258,3 +258,24 @@ func TestVisitFindingsLockAndFeedToken(t *testing.T) {
 		t.Fatal("new token does not work")
 	}
 }
+
+func TestVisitDiariesArePruned(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	old := time.Now().AddDate(0, 0, -90)
+	past := &store.Visit{Type: store.VisitCustody, GroupID: "g1", Location: "Poole", Start: old, End: old.Add(time.Hour), Capacity: 3, MinVetting: "none", Attendees: []string{"u1"}}
+	if ps, err := db.RecordVisit(ctx, past); err != nil || ps != nil {
+		t.Fatal(ps, err)
+	}
+	soon := newVisit(t, db, &store.Visit{GroupID: "g1", Location: "Weymouth", Capacity: 3})
+	if _, err := db.SignUp(ctx, soon.ID, "u1", member("g1", "NPPV3", time.Time{})); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.PruneDiaries(ctx, time.Now().AddDate(0, 0, -45)); err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v), want 1", n, err)
+	}
+	d, _ := db.Diary(ctx, "u1")
+	if _, ok := d.Bookings[past.ID]; ok || len(d.Bookings) != 1 {
+		t.Fatalf("diary after pruning: %+v", d.Bookings)
+	}
+}
