@@ -37,7 +37,9 @@ func TestVisitJourney(t *testing.T) {
 	chair := p.user(t, store.RoleChair, "chair@example.org")
 	member := p.user(t, store.RoleMember, "member@example.org")
 	coord := p.user(t, store.RoleCoordinator, "coordinator@example.org")
-	for _, m := range []store.Membership{{GroupID: g.ID, UserID: chair.ID, Chair: true, VettingLevel: "NPPV2"}, {GroupID: g.ID, UserID: member.ID, VettingLevel: "NPPV2"}} {
+	second := p.user(t, store.RoleMember, "second@example.org")
+	for _, m := range []store.Membership{{GroupID: g.ID, UserID: chair.ID, Chair: true, VettingLevel: "NPPV2"}, {GroupID: g.ID, UserID: member.ID, VettingLevel: "NPPV2"},
+		{GroupID: g.ID, UserID: second.ID, VettingLevel: "NPPV3"}} {
 		if err := p.store.PutMembership(ctx, &m); err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +67,21 @@ func TestVisitJourney(t *testing.T) {
 	visit := path
 	checkPage(t, ct, "a visit, as its chair")
 	ct.visit(t, "/visits?view=list", "visits coming up")
+	// ... and plans next quarter's unannounced custody pairs.
 	ct.visit(t, "/visits/plan", "plan unannounced visits")
+	path, status = ct.submit(t,
+		chromedp.SetValue(chromedp.CSS("#group"), g.ID),
+		chromedp.Click(chromedp.CSS("#quarter-2")),
+		chromedp.SendKeys(chromedp.CSS("#locations"), "Weymouth custody suite\nBournemouth custody suite"),
+		clickSubmit)
+	if path != "/visits/plan" || status != http.StatusOK {
+		t.Fatalf("plan: on %s (%d)", path, status)
+	}
+	checkPage(t, ct, "a planned quarter")
+	planned, err := chromedp.Run(ct.ctx, chromedp.Evaluate[string](`document.querySelector('main table').innerText`))
+	if err != nil || !strings.Contains(planned, member.Name) || !strings.Contains(planned, "custody suite") {
+		t.Fatalf("the plan does not show the pair: %q (%v)", planned, err)
+	}
 
 	// The member signs up and, on a phone (held sideways: GOV.UK's mobile
 	// layout is below 641px; in portrait the development-only footer link
