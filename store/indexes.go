@@ -37,6 +37,11 @@ var indexes = []index{
 	{coll: "outbox", name: "due", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttempt", Value: 1}}},
 	{coll: "recommendation_index", name: "raised", keys: bson.D{{Key: "raisedAt", Value: -1}, {Key: "_id", Value: -1}}},
 	{coll: "outbox", name: "created", keys: bson.D{{Key: "createdAt", Value: -1}}},
+	// Referrals (store/referrals.go): the queue's order, a partner's own, the blind index.
+	{coll: "referrals", name: "queue", keys: bson.D{{Key: "urgent", Value: -1}, {Key: "receivedAt", Value: -1}, {Key: "_id", Value: -1}}},
+	{coll: "referrals", name: "partner", keys: bson.D{{Key: "partnerId", Value: 1}, {Key: "receivedAt", Value: -1}}},
+	{coll: "referrals", name: "blind", keys: bson.D{{Key: "blind", Value: 1}}},
+	{coll: "referrals", name: "ref_unique", keys: bson.D{{Key: "ref", Value: 1}}, unique: true},
 }
 
 // EnsureIndexes creates the named indexes; it is idempotent and runs at start-up.

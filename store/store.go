@@ -46,6 +46,7 @@ type Store struct {
 	now      func() time.Time
 	ops      *opLatency
 	recCache *recIndexCache
+	sealer   *fieldSealer // field encryption for referrals (SetSealer)
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
