@@ -70,6 +70,22 @@ var policy = map[string][]store.Role{
 	"recommendations.import":    staff,
 	"recommendations.chair":     {store.RoleChair},
 	"yousaidwedid":              {public},
+
+	// Confidential referrals and anonymous reports (referral_routes.go).
+	// Partners see only their own organisation's referrals (checked in the
+	// handler, with 404 for any other); only the CCU reads content.
+	"referrals.list":    {store.RolePartner},
+	"referrals.submit":  {store.RolePartner},
+	"referrals.view":    {store.RolePartner},
+	"referrals.message": {store.RolePartner},
+	"reports.submit":    {public},
+	"reports.return":    {public},
+	"ccu.queue":         {store.RoleCCU},
+	"ccu.view":          {store.RoleCCU},
+	"ccu.assess":        {store.RoleCCU},
+	"ccu.message":       {store.RoleCCU},
+	"ccu.link":          {store.RoleCCU},
+	"ccu.audit":         {store.RoleCCU},
 }
 
 // isPublic reports whether anyone may use action.

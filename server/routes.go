@@ -99,6 +99,9 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	// Recommendations register and "You said, we did" (recommendation_routes.go).
 	s.recommendationRoutes(h)
 
+	// Confidential referrals, anonymous reports and the CCU (referral_routes.go).
+	s.referralRoutes(h)
+
 	if !s.cfg.Production() {
 		h("GET", "/dev/mail", "devmail", s.devMail)
 	}
