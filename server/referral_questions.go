@@ -60,9 +60,9 @@ func categoryChoices(public bool) []choice {
 }
 
 var (
-	yesNoChoices      = []choice{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}}
-	dutyChoice = []choice{{Value: "on", Label: "On duty"}, {Value: "off", Label: "Off duty"}, {Value: "unknown", Label: "I do not know"}}
-	settingCh  = []choice{{Value: "in-person", Label: "In person"}, {Value: "online", Label: "Online, by phone or by message"}, {Value: "both", Label: "Both"}, {Value: "unknown", Label: "I do not know"}}
+	yesNoChoices = []choice{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}}
+	dutyChoice   = []choice{{Value: "on", Label: "On duty"}, {Value: "off", Label: "Off duty"}, {Value: "unknown", Label: "I do not know"}}
+	settingCh    = []choice{{Value: "in-person", Label: "In person"}, {Value: "online", Label: "Online, by phone or by message"}, {Value: "both", Label: "Both"}, {Value: "unknown", Label: "I do not know"}}
 )
 
 // partnerQuestions are the referral pages a partner organisation's worker
@@ -83,7 +83,7 @@ var partnerQuestions = []question{
 			{Name: "station", Kind: "text", Title: "Station or team", Short: "Station or team"},
 		}},
 	{Name: "whatHappened", Kind: "textarea", Title: "What happened?", Short: "What happened",
-		Hint: "Describe what was done or said, in your own words. Include anything that would help the Counter Corruption Unit understand it.",
+		Hint:     "Describe what was done or said, in your own words. Include anything that would help the Counter Corruption Unit understand it.",
 		Required: "Describe what happened"},
 	{Name: "when", Kind: "text", Title: "When did it happen?", Short: "When", Hint: "A date, or roughly, like 'March 2026' or 'over the last year'."},
 	{Name: "where", Kind: "text", Title: "Where did it happen?", Short: "Where", Hint: "A place, a town, or an app or website."},
@@ -93,7 +93,7 @@ var partnerQuestions = []question{
 		Choices: []choice{{Value: "disclosure", Label: "The person it happened to told me (a direct disclosure)"},
 			{Value: "witnessed", Label: "I saw or heard it myself"}, {Value: "third-hand", Label: "Someone else told me (third-hand)"}}},
 	{Name: "victimConsent", Kind: "radios", Title: "Does the person it happened to agree to be contacted by the Counter Corruption Unit?", Short: "Victim agrees to contact",
-		Choices: []choice{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}, {Value: "not-asked", Label: "I have not been able to ask them"}},
+		Choices:  []choice{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}, {Value: "not-asked", Label: "I have not been able to ask them"}},
 		Required: "Select whether the person agrees to be contacted"},
 	{Name: "safeContact", Kind: "textarea", Title: "How can they be contacted safely?", Short: "Safe contact",
 		Hint: "For example, only through you, only at certain times, or never by post. Do not give details here that would put them at risk if seen by the person of concern.",
@@ -132,8 +132,8 @@ var publicQuestions = []question{
 	{Name: "safeguarding", Kind: "textarea", Title: "Is anyone helping to keep the person safe?", Short: "Support in place",
 		Hint: "For example, a charity, a social worker or a refuge. Leave this empty if you do not know."},
 	{Name: "stayAnonymous", Kind: "radios", Title: "Do you want to stay anonymous?", Short: "Stay anonymous", Contact: true,
-		Hint: "If you leave contact details, only the Counter Corruption Unit can read them. You will get a receipt code either way.",
-		Choices: []choice{{Value: "yes", Label: "Yes, stay anonymous"}, {Value: "no", Label: "No, I will leave contact details"}},
+		Hint:     "If you leave contact details, only the Counter Corruption Unit can read them. You will get a receipt code either way.",
+		Choices:  []choice{{Value: "yes", Label: "Yes, stay anonymous"}, {Value: "no", Label: "No, I will leave contact details"}},
 		Required: "Select whether you want to stay anonymous"},
 	{Name: "contactName", Kind: "group", Title: "How can the Counter Corruption Unit contact you?", Short: "Your contact details", Contact: true,
 		Hint: "Give at least one way to contact you.", Show: func(a answers) bool { return a["stayAnonymous"] == "no" }, Check: checkContact, Fields: []question{

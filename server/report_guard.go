@@ -43,9 +43,7 @@ func (g *receiptGuard) allow(key string) (bool, time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
-	if now.Sub(g.hour) >= time.Hour {
-		g.hour, g.wrong = now, 0
-	}
+	g.roll(now)
 	if g.wrong >= GlobalWrongPerHour {
 		return false, g.hour.Add(time.Hour).Sub(now)
 	}
@@ -55,11 +53,19 @@ func (g *receiptGuard) allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
+// roll starts a new global hour when the last one is over.
+func (g *receiptGuard) roll(now time.Time) {
+	if now.Sub(g.hour) >= time.Hour {
+		g.hour, g.wrong = now, 0
+	}
+}
+
 // fail records a wrong receipt from key.
 func (g *receiptGuard) fail(key string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
+	g.roll(now)
 	g.wrong++
 	if len(g.clients) > 100000 {
 		for k, st := range g.clients { // forget clients idle for a day
