@@ -35,7 +35,7 @@ func TestReferralRetention(t *testing.T) {
 		return r
 	}
 	anonNFA := mk(store.KindAnonymous, store.RefNoFurther, "anon-nfa")
-	mk(store.KindPartner, store.RefNoFurther, "partner-nfa")   // kept 24 months
+	mk(store.KindPartner, store.RefNoFurther, "partner-nfa")    // kept 24 months
 	mk(store.KindAnonymous, store.RefReferred, "anon-referred") // never deleted
 
 	now = now.AddDate(0, 12, -1)
