@@ -199,6 +199,8 @@ func navFor(u *store.User, current string) []navItem {
 		{"/admin/audit", "Audit log", "audit.list"},
 		{"/disparity", "Stop and search", "disparity.view"},
 		{"/recommendations", "Recommendations", "recommendations.list"},
+		{"/referrals", "Referrals", "referrals.list"},
+		{"/ccu", "Counter Corruption Unit", "ccu.queue"},
 	} {
 		if allowed(u.Role, n.action) {
 			items = append(items, navItem{Href: n.href, Label: n.label})

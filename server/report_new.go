@@ -39,6 +39,12 @@ func newReceipt() string {
 	return b.String()
 }
 
+// NewReceipt draws a receipt code (for the demo seed).
+func NewReceipt() string { return newReceipt() }
+
+// ReceiptGroups shows a receipt in groups of four (for the demo seed).
+func ReceiptGroups(code string) string { return receiptGroups(code) }
+
 // receiptGroups shows a receipt in groups of four: 1234 5678 9012 3456.
 func receiptGroups(code string) string {
 	var parts []string
