@@ -82,7 +82,7 @@ func seedReferrals(ctx context.Context, db *store.Store, cfg config.Config, part
 			n.PartnerID, n.SubmittedBy, worker = partners[d.partner], w.ID, w.Name
 		} else {
 			code = server.NewReceipt()
-			n.ID, n.ReceiptHash = db.Sealer().Receipt(code), server.HashPassword(cfg, code)
+			n.ID, n.ReceiptHash = db.Sealer().Receipt(code), server.HashReceipt(cfg, code)
 		}
 		r, err := db.CreateReferral(ctx, n)
 		if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -56,25 +58,52 @@ func anonymousRoute(route string) bool {
 func (s *Server) notifyCCU(ctx context.Context, subject string) error {
 	body := subject + ".\n\nSign in to Candour to read it in the Counter Corruption Unit's queue:\n" + s.cfg.BaseURL + "/ccu\n\n--\nCandour, " +
 		s.cfg.ForceName + "\nThis is an automatic message. Do not reply to it.\n"
-	if s.cfg.CCUMailbox != "" {
-		return s.store.QueueMail(ctx, s.cfg.CCUMailbox, subject, body)
+	to, err := s.ccuInbox.addresses(ctx, s)
+	if err != nil {
+		return err
 	}
+	for _, addr := range to {
+		if err := s.store.QueueMail(ctx, addr, subject, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ccuInbox caches the CCU accounts' addresses for a minute, so that a
+// burst of reports does not read every account each time.
+type ccuInbox struct {
+	mu   sync.Mutex
+	at   time.Time
+	list []string
+}
+
+func (in *ccuInbox) addresses(ctx context.Context, s *Server) ([]string, error) {
+	if s.cfg.CCUMailbox != "" {
+		return []string{s.cfg.CCUMailbox}, nil
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if !in.at.IsZero() && time.Since(in.at) < time.Minute {
+		return in.list, nil
+	}
+	var list []string
 	for page := 1; ; page++ {
 		us, more, err := s.store.ListUsers(ctx, store.UserFilter{Role: store.RoleCCU, Page: page})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, u := range us {
 			if u.Status == store.StatusActive {
-				if err := s.store.QueueMail(ctx, u.Email, subject, body); err != nil {
-					return err
-				}
+				list = append(list, u.Email)
 			}
 		}
 		if !more {
-			return nil
+			break
 		}
 	}
+	in.list, in.at = list, time.Now()
+	return list, nil
 }
 
 // notifyFailed logs a notification that could not be queued; the referral

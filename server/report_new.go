@@ -71,7 +71,7 @@ func (s *Server) reportSend(c *gin.Context, a answers) {
 		code = newReceipt()
 		var err error
 		r, err = s.store.CreateReferral(ctx, store.NewReferral{Kind: store.KindAnonymous, ID: sl.Receipt(code),
-			ReceiptHash: s.hasher.hash(code), Content: contentOf(a), Contact: contactOf(a)})
+			ReceiptHash: receiptHasher(s.cfg).hash(code), Content: contentOf(a), Contact: contactOf(a)})
 		if err == nil {
 			break
 		}

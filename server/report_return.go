@@ -69,11 +69,11 @@ func (s *Server) reportReturn(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	hash := s.hasher.dummyHash()
+	hash := s.receiptDummyHash()
 	if r != nil && r.ReceiptHash != "" {
 		hash = r.ReceiptHash
 	}
-	if !s.hasher.verify(hash, code) || r == nil || r.Kind != store.KindAnonymous || r.ContentGone {
+	if !receiptHasher(s.cfg).verify(hash, code) || r == nil || r.Kind != store.KindAnonymous || r.ContentGone {
 		s.receiptGuard.fail(key)
 		errs.Add("receipt", msgReceiptWrong)
 		page.Form = receiptForm{}

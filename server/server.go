@@ -35,6 +35,7 @@ type Server struct {
 	routeTable    []Route
 	reportLimiter *rateLimiter  // anonymous report submissions and replies
 	receiptGuard  *receiptGuard // wrong receipt codes
+	ccuInbox      ccuInbox      // who "a new referral is waiting" goes to, cached
 }
 
 // Options are the server's tunables that are not configuration proper.
