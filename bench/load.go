@@ -81,6 +81,7 @@ func scenarios(sd *seeded, o options) []scenario {
 		// Last, because each request adds a session document that later rows would read past.
 		{label: "GET /sign-in, first visit (no cookie)", method: "GET", path: "/sign-in", as: newVisitor, want: 200, budget: signInPage},
 	}
+	rows = append(rows, referralScenarios(sd, o)...)
 	return rows
 }
 
@@ -237,6 +238,7 @@ func load(ctx context.Context, base string, sc scenario, sd *seeded, first, clie
 		case admin:
 			cl.signIn(baseURL, sd.adminSessions[c%len(sd.adminSessions)])
 		}
+		prepareReferralClient(ctx, cl, baseURL, sc, c)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

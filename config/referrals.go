@@ -24,8 +24,8 @@ const DefaultRetention = "anonymous:no-further-action=12,anonymous:closed=24,par
 // loadReferralConfig reads the keys, mailbox and retention of referrals.
 func loadReferralConfig(getenv func(string) string, c *Config) error {
 	c.FieldKeyset = strings.TrimSpace(getenv("CANDOUR_FIELD_KEYSET"))
-	if v := strings.TrimSpace(getenv("CANDOUR_FIELD_KEYSET")); v != "" {
-		if _, err := base64.StdEncoding.DecodeString(v); err != nil {
+	if c.FieldKeyset != "" {
+		if _, err := base64.StdEncoding.DecodeString(c.FieldKeyset); err != nil {
 			return fmt.Errorf("CANDOUR_FIELD_KEYSET: must be base64 of a Tink keyset (make one with: candour keys new)")
 		}
 	}
@@ -41,6 +41,14 @@ func loadReferralConfig(getenv func(string) string, c *Config) error {
 			return fmt.Errorf("CANDOUR_CCU_MAILBOX: %q is not an email address", v)
 		}
 		c.CCUMailbox = v
+	}
+	c.ReportsPerHour = 20
+	if v := strings.TrimSpace(getenv("CANDOUR_REPORTS_PER_HOUR")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("CANDOUR_REPORTS_PER_HOUR: %q is not a positive whole number", v)
+		}
+		c.ReportsPerHour = n
 	}
 	spec := strings.TrimSpace(getenv("CANDOUR_REFERRAL_RETENTION"))
 	if spec == "" {

@@ -45,7 +45,7 @@ type Options struct {
 	// addresses instead.
 	SignInsPerMinute int
 	// ReportsPerHour limits anonymous report submissions and replies per
-	// client address, kept in memory only (default 20).
+	// client address, kept in memory only (default CANDOUR_REPORTS_PER_HOUR).
 	ReportsPerHour int
 }
 
@@ -59,7 +59,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		opts.SignInsPerMinute = 20
 	}
 	if opts.ReportsPerHour == 0 {
-		opts.ReportsPerHour = 20
+		opts.ReportsPerHour = max(cfg.ReportsPerHour, 1)
 	}
 	s := &Server{
 		cfg:           cfg,
