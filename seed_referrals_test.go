@@ -44,7 +44,11 @@ func TestSeedReferrals(t *testing.T) {
 	for _, r := range rs {
 		statuses[r.Status]++
 		kinds[r.Kind]++
-		linked += len(r.Links)
+		full, err := db.Referral(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		linked += len(full.Links)
 	}
 	if len(rs) != len(demoReferrals) || kinds[store.KindAnonymous] != 3 || len(statuses) < 4 || linked != 2 {
 		t.Fatalf("%d referrals, kinds %v, statuses %v, %d link ends", len(rs), kinds, statuses, linked)

@@ -151,7 +151,7 @@ func prepareReferralClient(ctx context.Context, cl *client, base *url.URL, sc sc
 func benchAnswers() url.Values {
 	return url.Values{"action": {"send"}, "danger": {"no"}, "category": {"sexual-purpose"}, "personName": {"Officer 7"},
 		"personForce": {"Dorset Police"}, "collarNumber": {"1007"}, "whatHappened": {"A description of several sentences of what happened."},
-		"when": {"Last week"}, "where": {"Poole"}, "onDuty": {"off"}, "setting": {"online"}, "howKnown": {"disclosure"},
+		"when": {"Last week"}, "where": {"Poole"}, "onDuty": {"off"}, "setting": {"online"}, "howKnown": {"witnessed"},
 		"victimConsent": {"no"}, "stayAnonymous": {"yes"}}
 }
 

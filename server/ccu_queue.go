@@ -9,7 +9,7 @@ import (
 )
 
 type ccuQueueData struct {
-	Referrals []store.Referral
+	Referrals []store.RefSummary
 	Status    choiceField
 	Kind      choiceField
 	Pages     pager

@@ -15,8 +15,8 @@ type ccuShowData struct {
 	Referral *store.Referral
 	Content  []contentRow
 	Contact  []contentRow
-	Matches  []store.Referral
-	Linked   []store.Referral
+	Matches  []store.RefSummary
+	Linked   []store.RefSummary
 	Assess   assessForm
 	Status   choiceField
 	Risk     choiceField
@@ -82,7 +82,7 @@ func (s *Server) renderCCUReferral(c *gin.Context, r *store.Referral, af assessF
 		s.serverError(c, err)
 		return
 	}
-	analysts, _, err := s.store.ListUsers(ctx, store.UserFilter{Role: store.RoleCCU})
+	analysts, err := s.ccuInbox.accounts(ctx, s)
 	if err != nil {
 		s.serverError(c, err)
 		return

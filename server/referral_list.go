@@ -9,7 +9,7 @@ import (
 )
 
 type referralListData struct {
-	Referrals []store.Referral
+	Referrals []store.RefSummary
 	Pages     pager
 }
 

@@ -58,9 +58,16 @@ func anonymousRoute(route string) bool {
 func (s *Server) notifyCCU(ctx context.Context, subject string) error {
 	body := subject + ".\n\nSign in to Candour to read it in the Counter Corruption Unit's queue:\n" + s.cfg.BaseURL + "/ccu\n\n--\nCandour, " +
 		s.cfg.ForceName + "\nThis is an automatic message. Do not reply to it.\n"
-	to, err := s.ccuInbox.addresses(ctx, s)
-	if err != nil {
-		return err
+	to := []string{s.cfg.CCUMailbox}
+	if s.cfg.CCUMailbox == "" {
+		us, err := s.ccuInbox.accounts(ctx, s)
+		if err != nil {
+			return err
+		}
+		to = to[:0]
+		for _, u := range us {
+			to = append(to, u.Email)
+		}
 	}
 	for _, addr := range to {
 		if err := s.store.QueueMail(ctx, addr, subject, body); err != nil {
@@ -70,24 +77,23 @@ func (s *Server) notifyCCU(ctx context.Context, subject string) error {
 	return nil
 }
 
-// ccuInbox caches the CCU accounts' addresses for a minute, so that a
-// burst of reports does not read every account each time.
+// ccuInbox caches the active CCU accounts for a minute, so that a burst of
+// reports, or the CCU's own pages (the assignee list), do not read every
+// account each time: the accounts collection is read whole on the
+// embedded server.
 type ccuInbox struct {
 	mu   sync.Mutex
 	at   time.Time
-	list []string
+	list []store.User
 }
 
-func (in *ccuInbox) addresses(ctx context.Context, s *Server) ([]string, error) {
-	if s.cfg.CCUMailbox != "" {
-		return []string{s.cfg.CCUMailbox}, nil
-	}
+func (in *ccuInbox) accounts(ctx context.Context, s *Server) ([]store.User, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if !in.at.IsZero() && time.Since(in.at) < time.Minute {
 		return in.list, nil
 	}
-	var list []string
+	var list []store.User
 	for page := 1; ; page++ {
 		us, more, err := s.store.ListUsers(ctx, store.UserFilter{Role: store.RoleCCU, Page: page})
 		if err != nil {
@@ -95,7 +101,7 @@ func (in *ccuInbox) addresses(ctx context.Context, s *Server) ([]string, error) 
 		}
 		for _, u := range us {
 			if u.Status == store.StatusActive {
-				list = append(list, u.Email)
+				list = append(list, store.User{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role})
 			}
 		}
 		if !more {

@@ -11,9 +11,9 @@ import (
 // person chose, so the hash needs far less work to make offline guessing
 // hopeless: at a few milliseconds a guess, trying every code takes over a
 // billion CPU-years. The lighter cost keeps a report's submission inside
-// its budget with 20 people sending at once. At most 8 MiB, one pass.
+// its budget with 20 people sending at once. At most 4 MiB, one pass.
 func receiptHasher(cfg config.Config) passwordHasher {
-	return passwordHasher{time: 1, memory: min(cfg.ArgonMemoryKiB, 8*1024), threads: 1}
+	return passwordHasher{time: 1, memory: min(cfg.ArgonMemoryKiB, 4*1024), threads: 1}
 }
 
 // HashReceipt hashes a receipt code as the portal does (for the demo seed).

@@ -37,11 +37,12 @@ var indexes = []index{
 	{coll: "outbox", name: "due", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttempt", Value: 1}}},
 	{coll: "recommendation_index", name: "raised", keys: bson.D{{Key: "raisedAt", Value: -1}, {Key: "_id", Value: -1}}},
 	{coll: "outbox", name: "created", keys: bson.D{{Key: "createdAt", Value: -1}}},
-	// Referrals (store/referrals.go): the queue's order, a partner's own, the blind index.
-	{coll: "referrals", name: "queue", keys: bson.D{{Key: "urgent", Value: -1}, {Key: "receivedAt", Value: -1}, {Key: "_id", Value: -1}}},
-	{coll: "referrals", name: "partner", keys: bson.D{{Key: "partnerId", Value: 1}, {Key: "receivedAt", Value: -1}}},
-	{coll: "referrals", name: "blind", keys: bson.D{{Key: "blind", Value: 1}}},
+	// Referrals (store/referrals.go): unique references; on the summaries, the
+	// queue's order, a partner's own and the blind index.
 	{coll: "referrals", name: "ref_unique", keys: bson.D{{Key: "ref", Value: 1}}, unique: true},
+	{coll: "referral_index", name: "queue", keys: bson.D{{Key: "urgent", Value: -1}, {Key: "receivedAt", Value: -1}, {Key: "_id", Value: -1}}},
+	{coll: "referral_index", name: "partner", keys: bson.D{{Key: "partnerId", Value: 1}, {Key: "receivedAt", Value: -1}}},
+	{coll: "referral_index", name: "blind", keys: bson.D{{Key: "blind", Value: 1}}},
 }
 
 // EnsureIndexes creates the named indexes; it is idempotent and runs at start-up.

@@ -200,6 +200,117 @@ func (r *Referral) Grading() string {
 // Linked reports whether id is a confirmed related referral.
 func (r *Referral) Linked(id string) bool { return contains(r.Links, id) }
 
+// RefSummary is the part of a referral that lists and the queue read.
+// Summaries live in their own collection (referral_index) of small
+// documents, so the queue never parses sealed content and messages: on
+// the embedded server every query but an exact _id parses the whole
+// collection. The referral itself stays the single point of decision; its
+// summary is rewritten after every change, idempotently
+// (SyncReferralIndex repairs one left behind by a crash in between).
+type RefSummary struct {
+	ID            string    `bson:"_id"`
+	Ref           string    `bson:"ref"`
+	Kind          string    `bson:"kind"`
+	PartnerID     string    `bson:"partnerId,omitempty"`
+	Category      string    `bson:"category"`
+	Urgent        bool      `bson:"urgent"`
+	ReceivedAt    time.Time `bson:"receivedAt"`
+	StatusAt      time.Time `bson:"statusAt"`
+	Status        string    `bson:"status"`
+	Risk          string    `bson:"risk,omitempty"`
+	Source        string    `bson:"source,omitempty"`
+	Intel         string    `bson:"intel,omitempty"`
+	Handling      string    `bson:"handling,omitempty"`
+	AssigneeName  string    `bson:"assigneeName,omitempty"`
+	Blind         []string  `bson:"blind,omitempty"`
+	AwaitingCCU   bool      `bson:"awaitingCcu"`
+	AwaitingReply bool      `bson:"awaitingReply"`
+	ContentGone   bool      `bson:"contentGone,omitempty"`
+	Version       int       `bson:"version"`  // the referral's (assessments and deletion move it)
+	Messages      int       `bson:"messages"` // how many messages and notes (they do not move the version)
+}
+
+// Summary is r's entry in the index.
+func (r *Referral) Summary() RefSummary {
+	return RefSummary{ID: r.ID, Ref: r.Ref, Kind: r.Kind, PartnerID: r.PartnerID, Category: r.Category, Urgent: r.Urgent,
+		ReceivedAt: r.ReceivedAt, StatusAt: r.StatusAt, Status: r.Status, Risk: r.Risk, Source: r.Source, Intel: r.Intel,
+		Handling: r.Handling, AssigneeName: r.AssigneeName, Blind: r.Blind, AwaitingCCU: r.AwaitingCCU,
+		AwaitingReply: r.AwaitingReply, ContentGone: r.ContentGone, Version: r.Version, Messages: len(r.Messages)}
+}
+
+// Grading is the grade as the CCU writes it, like "2/B/P", or "".
+func (r RefSummary) Grading() string {
+	if r.Source == "" || r.Intel == "" || r.Handling == "" {
+		return ""
+	}
+	return r.Source + "/" + r.Intel + "/" + r.Handling
+}
+
+// putRefSummary rewrites the summary of referral id from the referral.
+func (s *Store) putRefSummary(ctx context.Context, id string) error {
+	r, err := s.Referral(ctx, id)
+	if err != nil {
+		return err
+	}
+	sum := r.Summary()
+	res, err := s.c("referral_index").ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, sum)
+	if err == nil && res.MatchedCount == 0 {
+		if _, err = s.c("referral_index").InsertOne(ctx, sum); isDuplicate(err) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: index referral %s: %w", id, err)
+	}
+	return nil
+}
+
+// SyncReferralIndex rewrites every summary whose version differs from its
+// referral's, and returns how many. It reads every referral, so it runs
+// in the background job, never on a page.
+func (s *Store) SyncReferralIndex(ctx context.Context) (int, error) {
+	var full []Referral
+	cur, err := s.c("referrals").Find(ctx, bson.D{})
+	if err == nil {
+		err = cur.All(ctx, &full)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: sync referral index: %w", err)
+	}
+	sums, err := s.refSummaries(ctx, bson.D{})
+	if err != nil {
+		return 0, err
+	}
+	have := map[string][2]int{}
+	for _, sm := range sums {
+		have[sm.ID] = [2]int{sm.Version, sm.Messages}
+	}
+	n := 0
+	for _, r := range full {
+		if v, ok := have[r.ID]; ok && v == [2]int{r.Version, len(r.Messages)} {
+			continue
+		}
+		if err := s.putRefSummary(ctx, r.ID); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (s *Store) refSummaries(ctx context.Context, filter bson.D) ([]RefSummary, error) {
+	cur, err := s.c("referral_index").Find(ctx, filter,
+		options.Find().SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "receivedAt", Value: -1}, {Key: "_id", Value: -1}}))
+	if err != nil {
+		return nil, fmt.Errorf("store: referral index: %w", err)
+	}
+	var rs []RefSummary
+	if err := cur.All(ctx, &rs); err != nil {
+		return nil, fmt.Errorf("store: referral index: %w", err)
+	}
+	return rs, nil
+}
+
 func contains(ss []string, s string) bool {
 	for _, x := range ss {
 		if x == s {
@@ -326,6 +437,10 @@ func (s *Store) CreateReferral(ctx context.Context, n NewReferral) (*Referral, e
 		}
 		return nil, fmt.Errorf("store: create referral: %w", err)
 	}
+	sum := r.Summary()
+	if _, err := s.c("referral_index").InsertOne(ctx, sum); err != nil {
+		return nil, fmt.Errorf("store: index referral: %w", err)
+	}
 	return r, nil
 }
 
@@ -434,7 +549,7 @@ func (s *Store) AddRefMessage(ctx context.Context, id, from, byName, text string
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("store: message on referral %s: %w", id, ErrConflict)
 	}
-	return nil
+	return s.putRefSummary(ctx, id)
 }
 
 // Assessment is the CCU's triage of a referral.
@@ -471,7 +586,7 @@ func (s *Store) AssessReferral(ctx context.Context, id string, version int, a As
 	if res.MatchedCount == 0 {
 		return before, fmt.Errorf("store: assess referral %s: %w", id, ErrConflict)
 	}
-	return before, nil
+	return before, s.putRefSummary(ctx, id)
 }
 
 // ReferralFilter narrows ListReferrals.
@@ -482,11 +597,9 @@ type ReferralFilter struct {
 	Page      int
 }
 
-// ListReferrals returns a page of referrals (content still sealed; messages
-// dropped), urgent first, then newest, and whether more follow. The
-// collection holds a force's few hundred referrals, so one read serves the
-// queue.
-func (s *Store) ListReferrals(ctx context.Context, f ReferralFilter) ([]Referral, bool, error) {
+// ListReferrals returns a page of summaries, urgent first, then newest,
+// and whether more follow. It reads the small summaries only.
+func (s *Store) ListReferrals(ctx context.Context, f ReferralFilter) ([]RefSummary, bool, error) {
 	filter := bson.D{}
 	if f.PartnerID != "" {
 		filter = append(filter, bson.E{Key: "partnerId", Value: f.PartnerID})
@@ -501,17 +614,9 @@ func (s *Store) ListReferrals(ctx context.Context, f ReferralFilter) ([]Referral
 	default:
 		filter = append(filter, bson.E{Key: "status", Value: f.Status})
 	}
-	cur, err := s.c("referrals").Find(ctx, filter,
-		options.Find().SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "receivedAt", Value: -1}, {Key: "_id", Value: -1}}))
+	rs, err := s.refSummaries(ctx, filter)
 	if err != nil {
-		return nil, false, fmt.Errorf("store: referrals: %w", err)
-	}
-	var rs []Referral
-	if err := cur.All(ctx, &rs); err != nil {
-		return nil, false, fmt.Errorf("store: referrals: %w", err)
-	}
-	for i := range rs {
-		rs[i].Messages, rs[i].SealedContent, rs[i].SealedContact = nil, nil, nil
+		return nil, false, err
 	}
 	page := max(f.Page, 1)
 	from := min((page-1)*PageSize, len(rs))
@@ -521,24 +626,20 @@ func (s *Store) ListReferrals(ctx context.Context, f ReferralFilter) ([]Referral
 
 // ReferralMatches proposes referrals about the same person of concern: any
 // other referral sharing a blind-index value (collar number, or name and
-// force), not yet linked and not rejected by the analyst.
-func (s *Store) ReferralMatches(ctx context.Context, r *Referral) ([]Referral, error) {
+// force), not yet linked and not rejected by the analyst. It reads the
+// summaries only.
+func (s *Store) ReferralMatches(ctx context.Context, r *Referral) ([]RefSummary, error) {
 	if len(r.Blind) == 0 {
 		return nil, nil
 	}
-	cur, err := s.c("referrals").Find(ctx, bson.D{{Key: "blind", Value: bson.D{{Key: "$in", Value: r.Blind}}},
-		{Key: "_id", Value: bson.D{{Key: "$ne", Value: r.ID}}}}, options.Find().SetSort(bson.D{{Key: "receivedAt", Value: -1}}))
+	rs, err := s.refSummaries(ctx, bson.D{{Key: "blind", Value: bson.D{{Key: "$in", Value: r.Blind}}},
+		{Key: "_id", Value: bson.D{{Key: "$ne", Value: r.ID}}}})
 	if err != nil {
-		return nil, fmt.Errorf("store: referral matches: %w", err)
-	}
-	var rs []Referral
-	if err := cur.All(ctx, &rs); err != nil {
-		return nil, fmt.Errorf("store: referral matches: %w", err)
+		return nil, err
 	}
 	out := rs[:0]
 	for _, m := range rs {
 		if !r.Linked(m.ID) && !contains(r.NotLinked, m.ID) {
-			m.Messages, m.SealedContent, m.SealedContact = nil, nil, nil
 			out = append(out, m)
 		}
 	}
@@ -574,27 +675,20 @@ func (s *Store) LinkReferrals(ctx context.Context, id, other string, link bool) 
 	return nil
 }
 
-// ReferralsByID returns the referrals with these ids (sealed), in the order given.
-func (s *Store) ReferralsByID(ctx context.Context, ids []string) ([]Referral, error) {
+// ReferralsByID returns the summaries of these referrals, in the order given.
+func (s *Store) ReferralsByID(ctx context.Context, ids []string) ([]RefSummary, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	cur, err := s.c("referrals").Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	rs, err := s.refSummaries(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
 	if err != nil {
-		return nil, fmt.Errorf("store: referrals by id: %w", err)
-	}
-	var rs []Referral
-	if err := cur.All(ctx, &rs); err != nil {
-		return nil, fmt.Errorf("store: referrals by id: %w", err)
+		return nil, err
 	}
 	pos := map[string]int{}
 	for i, id := range ids {
 		pos[id] = i
 	}
 	sort.Slice(rs, func(i, j int) bool { return pos[rs[i].ID] < pos[rs[j].ID] })
-	for i := range rs {
-		rs[i].Messages, rs[i].SealedContent, rs[i].SealedContact = nil, nil, nil
-	}
 	return rs, nil
 }
 
@@ -616,14 +710,10 @@ func (s *Store) ExpireReferrals(ctx context.Context, rules []RetentionRule) ([]R
 	var gone []Referral
 	for _, rule := range rules {
 		cutoff := now.AddDate(0, -rule.Months, 0)
-		cur, err := s.c("referrals").Find(ctx, bson.D{{Key: "kind", Value: rule.Kind}, {Key: "status", Value: rule.Status},
+		due, err := s.refSummaries(ctx, bson.D{{Key: "kind", Value: rule.Kind}, {Key: "status", Value: rule.Status},
 			{Key: "statusAt", Value: bson.D{{Key: "$lt", Value: cutoff}}}, {Key: "contentGone", Value: bson.D{{Key: "$ne", Value: true}}}})
 		if err != nil {
-			return gone, fmt.Errorf("store: expire referrals: %w", err)
-		}
-		var due []Referral
-		if err := cur.All(ctx, &due); err != nil {
-			return gone, fmt.Errorf("store: expire referrals: %w", err)
+			return gone, err
 		}
 		for _, r := range due {
 			res, err := s.c("referrals").UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "status", Value: rule.Status}, {Key: "version", Value: r.Version}},
@@ -637,6 +727,9 @@ func (s *Store) ExpireReferrals(ctx context.Context, rules []RetentionRule) ([]R
 				return gone, fmt.Errorf("store: expire referral %s: %w", r.ID, err)
 			}
 			if res.MatchedCount == 1 {
+				if err := s.putRefSummary(ctx, r.ID); err != nil {
+					return gone, err
+				}
 				gone = append(gone, Referral{ID: r.ID, Ref: r.Ref, Kind: r.Kind, Status: r.Status})
 			}
 		}
@@ -651,7 +744,7 @@ func (s *Store) CountReferrals(ctx context.Context, awaitingCCU bool) (int64, er
 	if awaitingCCU {
 		filter = bson.D{{Key: "awaitingCcu", Value: true}}
 	}
-	n, err := s.c("referrals").CountDocuments(ctx, filter)
+	n, err := s.c("referral_index").CountDocuments(ctx, filter)
 	if err != nil {
 		return 0, fmt.Errorf("store: count referrals: %w", err)
 	}

@@ -222,3 +222,29 @@ func TestCleanText(t *testing.T) {
 		}
 	}
 }
+
+func TestReferralIndexIsRepaired(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	r, _ := s.CreateReferral(ctx, store.NewReferral{Kind: store.KindPartner, PartnerID: "p", Content: sampleContent("i")})
+	// A crash between a change and its summary: the summary is deleted by hand.
+	if _, err := s.RawDatabase().Collection("referral_index").DeleteOne(ctx, map[string]string{"_id": r.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _, _ := s.ListReferrals(ctx, store.ReferralFilter{}); len(rs) != 0 {
+		t.Fatalf("queue = %d, want 0 before repair", len(rs))
+	}
+	if n, err := s.SyncReferralIndex(ctx); n != 1 || err != nil {
+		t.Fatalf("repaired %d (%v), want 1", n, err)
+	}
+	if n, _ := s.SyncReferralIndex(ctx); n != 0 {
+		t.Fatalf("second repair rewrote %d", n)
+	}
+	if err := s.AddRefMessage(ctx, r.ID, store.FromPartner, "w", "more"); err != nil {
+		t.Fatal(err)
+	}
+	rs, _, _ := s.ListReferrals(ctx, store.ReferralFilter{PartnerID: "p"})
+	if len(rs) != 1 || !rs[0].AwaitingCCU || rs[0].Messages != 1 || rs[0].Ref != r.Ref {
+		t.Fatalf("summary = %+v", rs)
+	}
+}
