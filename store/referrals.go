@@ -262,7 +262,7 @@ func (s *Store) putRefSummary(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("store: index referral %s: %w", id, err)
 	}
-	return nil
+	return s.bumpRefIndex(ctx)
 }
 
 // SyncReferralIndex rewrites every summary whose version differs from its
@@ -277,7 +277,7 @@ func (s *Store) SyncReferralIndex(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store: sync referral index: %w", err)
 	}
-	sums, err := s.refSummaries(ctx, bson.D{})
+	sums, err := s.dbRefSummaries(ctx) // from the database, not the cache: this repairs it
 	if err != nil {
 		return 0, err
 	}
@@ -298,13 +298,14 @@ func (s *Store) SyncReferralIndex(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func (s *Store) refSummaries(ctx context.Context, filter bson.D) ([]RefSummary, error) {
-	cur, err := s.c("referral_index").Find(ctx, filter,
+// dbRefSummaries reads every summary from the database, in queue order.
+func (s *Store) dbRefSummaries(ctx context.Context) ([]RefSummary, error) {
+	cur, err := s.c("referral_index").Find(ctx, bson.D{},
 		options.Find().SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "receivedAt", Value: -1}, {Key: "_id", Value: -1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: referral index: %w", err)
 	}
-	var rs []RefSummary
+	rs := []RefSummary{}
 	if err := cur.All(ctx, &rs); err != nil {
 		return nil, fmt.Errorf("store: referral index: %w", err)
 	}
@@ -441,7 +442,7 @@ func (s *Store) CreateReferral(ctx context.Context, n NewReferral) (*Referral, e
 	if _, err := s.c("referral_index").InsertOne(ctx, sum); err != nil {
 		return nil, fmt.Errorf("store: index referral: %w", err)
 	}
-	return r, nil
+	return r, s.bumpRefIndex(ctx)
 }
 
 // Referral returns a referral with its content still sealed (status,
@@ -600,23 +601,15 @@ type ReferralFilter struct {
 // ListReferrals returns a page of summaries, urgent first, then newest,
 // and whether more follow. It reads the small summaries only.
 func (s *Store) ListReferrals(ctx context.Context, f ReferralFilter) ([]RefSummary, bool, error) {
-	filter := bson.D{}
-	if f.PartnerID != "" {
-		filter = append(filter, bson.E{Key: "partnerId", Value: f.PartnerID})
-	}
-	if f.Kind != "" {
-		filter = append(filter, bson.E{Key: "kind", Value: f.Kind})
-	}
-	switch f.Status {
-	case "":
-	case "open":
-		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: []string{RefReceived, RefAssessing, RefMoreInfo}}}})
-	default:
-		filter = append(filter, bson.E{Key: "status", Value: f.Status})
-	}
-	rs, err := s.refSummaries(ctx, filter)
+	all, err := s.refSummaries(ctx)
 	if err != nil {
 		return nil, false, err
+	}
+	rs := []RefSummary{}
+	for _, r := range all {
+		if f.match(r) {
+			rs = append(rs, r)
+		}
 	}
 	page := max(f.Page, 1)
 	from := min((page-1)*PageSize, len(rs))
@@ -632,14 +625,13 @@ func (s *Store) ReferralMatches(ctx context.Context, r *Referral) ([]RefSummary,
 	if len(r.Blind) == 0 {
 		return nil, nil
 	}
-	rs, err := s.refSummaries(ctx, bson.D{{Key: "blind", Value: bson.D{{Key: "$in", Value: r.Blind}}},
-		{Key: "_id", Value: bson.D{{Key: "$ne", Value: r.ID}}}})
+	all, err := s.refSummaries(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := rs[:0]
-	for _, m := range rs {
-		if !r.Linked(m.ID) && !contains(r.NotLinked, m.ID) {
+	var out []RefSummary
+	for _, m := range all {
+		if m.ID != r.ID && sharesAny(m.Blind, r.Blind) && !r.Linked(m.ID) && !contains(r.NotLinked, m.ID) {
 			out = append(out, m)
 		}
 	}
@@ -680,13 +672,19 @@ func (s *Store) ReferralsByID(ctx context.Context, ids []string) ([]RefSummary, 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rs, err := s.refSummaries(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	all, err := s.refSummaries(ctx)
 	if err != nil {
 		return nil, err
 	}
 	pos := map[string]int{}
 	for i, id := range ids {
 		pos[id] = i
+	}
+	var rs []RefSummary
+	for _, r := range all {
+		if _, ok := pos[r.ID]; ok {
+			rs = append(rs, r)
+		}
 	}
 	sort.Slice(rs, func(i, j int) bool { return pos[rs[i].ID] < pos[rs[j].ID] })
 	return rs, nil
@@ -710,10 +708,15 @@ func (s *Store) ExpireReferrals(ctx context.Context, rules []RetentionRule) ([]R
 	var gone []Referral
 	for _, rule := range rules {
 		cutoff := now.AddDate(0, -rule.Months, 0)
-		due, err := s.refSummaries(ctx, bson.D{{Key: "kind", Value: rule.Kind}, {Key: "status", Value: rule.Status},
-			{Key: "statusAt", Value: bson.D{{Key: "$lt", Value: cutoff}}}, {Key: "contentGone", Value: bson.D{{Key: "$ne", Value: true}}}})
+		all, err := s.refSummaries(ctx)
 		if err != nil {
 			return gone, err
+		}
+		var due []RefSummary
+		for _, r := range all {
+			if r.Kind == rule.Kind && r.Status == rule.Status && r.StatusAt.Before(cutoff) && !r.ContentGone {
+				due = append(due, r)
+			}
 		}
 		for _, r := range due {
 			res, err := s.c("referrals").UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "status", Value: rule.Status}, {Key: "version", Value: r.Version}},
@@ -737,16 +740,17 @@ func (s *Store) ExpireReferrals(ctx context.Context, rules []RetentionRule) ([]R
 	return gone, nil
 }
 
-// CountReferrals counts referrals waiting for the CCU (for the home page
-// and metrics).
-func (s *Store) CountReferrals(ctx context.Context, awaitingCCU bool) (int64, error) {
-	filter := bson.D{}
-	if awaitingCCU {
-		filter = bson.D{{Key: "awaitingCcu", Value: true}}
-	}
-	n, err := s.c("referral_index").CountDocuments(ctx, filter)
+// CountReferrals counts referrals, or only those waiting for the CCU.
+func (s *Store) CountReferrals(ctx context.Context, awaitingCCU bool) (int, error) {
+	all, err := s.refSummaries(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("store: count referrals: %w", err)
+		return 0, err
+	}
+	n := 0
+	for _, r := range all {
+		if !awaitingCCU || r.AwaitingCCU {
+			n++
+		}
 	}
 	return n, nil
 }
