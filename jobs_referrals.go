@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"candour/config"
+	"candour/server"
 	"candour/store"
 )
 
@@ -28,6 +29,55 @@ func startReferralJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Confi
 		}
 		return err
 	})
+	every(ctx, wg, log, db, holder, "referral-notices", AnonymousNoticeEvery, func(ctx context.Context) error {
+		_, err := sendAnonymousNotices(ctx, cfg, db)
+		return err
+	})
+}
+
+// AnonymousNoticeEvery is how often anonymous arrivals are announced to
+// the CCU mailbox, in one mail, so that no mail dates a report.
+const AnonymousNoticeEvery = 30 * time.Minute
+
+// sendAnonymousNotices queues one mail to the CCU mailbox (or each active
+// CCU account) if anonymous reports or replies arrived since the last run,
+// and reports how many it queued.
+func sendAnonymousNotices(ctx context.Context, cfg config.Config, db *store.Store) (int, error) {
+	reports, replies, err := db.TakeAnonymousNotice(ctx)
+	if err != nil || (!reports && !replies) {
+		return 0, err
+	}
+	subject := "New anonymous reports are waiting"
+	switch {
+	case reports && replies:
+		subject = "New anonymous reports and replies are waiting"
+	case replies:
+		subject = "Replies to anonymous reports are waiting"
+	}
+	to := []string{cfg.CCUMailbox}
+	if cfg.CCUMailbox == "" {
+		to = to[:0]
+		for page := 1; ; page++ {
+			us, more, err := db.ListUsers(ctx, store.UserFilter{Role: store.RoleCCU, Page: page})
+			if err != nil {
+				return 0, err
+			}
+			for _, u := range us {
+				if u.Status == store.StatusActive {
+					to = append(to, u.Email)
+				}
+			}
+			if !more {
+				break
+			}
+		}
+	}
+	for i, addr := range to {
+		if err := db.QueueMail(ctx, addr, subject, server.CCUNotice(cfg, subject)); err != nil {
+			return i, err
+		}
+	}
+	return len(to), nil
 }
 
 // expireReferrals applies the retention rules once and audits each

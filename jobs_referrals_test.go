@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,49 @@ func TestReferralRetention(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("ParseRetention(%q) err = %v", tc.spec, err)
 		}
+	}
+}
+
+// TestAnonymousNoticesAreBatched: anonymous arrivals are announced in one
+// mail by the periodic job, never at the moment they happen.
+func TestAnonymousNoticesAreBatched(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	for _, u := range []*store.User{
+		{Email: "ccu1@example.org", Name: "One", Role: store.RoleCCU, Status: store.StatusActive},
+		{Email: "ccu2@example.org", Name: "Two", Role: store.RoleCCU, Status: store.StatusDisabled},
+		{Email: "admin@example.org", Name: "Admin", Role: store.RoleAdmin, Status: store.StatusActive},
+	} {
+		if err := db.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := config.Config{BaseURL: "https://candour.example", ForceName: "Dorset Police"}
+	if n, err := sendAnonymousNotices(ctx, cfg, db); n != 0 || err != nil {
+		t.Fatalf("nothing arrived: %d queued (%v)", n, err)
+	}
+	for _, what := range []string{"report", "report", "reply"} {
+		if err := db.NoteAnonymousArrival(ctx, what); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := sendAnonymousNotices(ctx, cfg, db); n != 1 || err != nil {
+		t.Fatalf("queued %d (%v), want 1 (the one active CCU account)", n, err)
+	}
+	mail, _ := db.RecentMail(ctx, 10)
+	if len(mail) != 1 || mail[0].To != "ccu1@example.org" || mail[0].Subject != "New anonymous reports and replies are waiting" ||
+		!strings.Contains(mail[0].Body, "https://candour.example/ccu") {
+		t.Fatalf("mail = %+v", mail)
+	}
+	if n, _ := sendAnonymousNotices(ctx, cfg, db); n != 0 {
+		t.Fatalf("the next run queued %d again", n)
+	}
+	cfg.CCUMailbox = "ccu-intel@police.example"
+	db.NoteAnonymousArrival(ctx, "reply")
+	if n, _ := sendAnonymousNotices(ctx, cfg, db); n != 1 {
+		t.Fatalf("with a mailbox: %d queued", n)
+	}
+	if mail, _ := db.RecentMail(ctx, 10); mail[0].To != "ccu-intel@police.example" || mail[0].Subject != "Replies to anonymous reports are waiting" {
+		t.Fatalf("mailbox mail = %+v", mail[0])
 	}
 }

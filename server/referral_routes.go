@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/config"
 	"candour/store"
 )
 
@@ -56,8 +57,7 @@ func anonymousRoute(route string) bool {
 // active CCU account) that something arrived. The message never carries
 // content, a reference or a name: mail leaves the force's systems.
 func (s *Server) notifyCCU(ctx context.Context, subject string) error {
-	body := subject + ".\n\nSign in to Candour to read it in the Counter Corruption Unit's queue:\n" + s.cfg.BaseURL + "/ccu\n\n--\nCandour, " +
-		s.cfg.ForceName + "\nThis is an automatic message. Do not reply to it.\n"
+	body := CCUNotice(s.cfg, subject)
 	to := []string{s.cfg.CCUMailbox}
 	if s.cfg.CCUMailbox == "" {
 		us, err := s.ccuInbox.accounts(ctx, s)
@@ -75,6 +75,13 @@ func (s *Server) notifyCCU(ctx context.Context, subject string) error {
 		}
 	}
 	return nil
+}
+
+// CCUNotice is the body of every mail to the CCU mailbox: that something
+// is waiting, and where; never what.
+func CCUNotice(cfg config.Config, subject string) string {
+	return subject + ".\n\nSign in to Candour to read it in the Counter Corruption Unit's queue:\n" + cfg.BaseURL + "/ccu\n\n--\nCandour, " +
+		cfg.ForceName + "\nThis is an automatic message. Do not reply to it.\n"
 }
 
 // ccuInbox caches the active CCU accounts for a minute, so that a burst of

@@ -250,6 +250,10 @@ func TestAnonymousReportJourney(t *testing.T) {
 	if len(receipt) != 16 {
 		t.Fatalf("receipt %q", receipt)
 	}
+	// No mail dates the report: the CCU mailbox hears in the next batch.
+	if mail, _ := a.store.RecentMail(context.Background(), 10); len(mail) != 0 {
+		t.Fatalf("mail queued at the moment of an anonymous report: %+v", mail)
+	}
 	// The anonymous pages: no referrer, no caching, nothing from elsewhere.
 	for _, path := range []string{"/report", "/report/new", "/report/return"} {
 		r := pub.get(path)

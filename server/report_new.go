@@ -56,7 +56,7 @@ func receiptGroups(code string) string {
 
 // reportSend stores the report under an id derived from a new receipt
 // (a keyed HMAC of it), with only an argon2id hash of the receipt itself,
-// tells the CCU mailbox, and shows the receipt this once. Nothing about
+// flags it for the CCU mailbox, and shows the receipt this once. Nothing about
 // the request (address, browser, time of day) is kept.
 func (s *Server) reportSend(c *gin.Context, a answers) {
 	ctx := c.Request.Context()
@@ -80,10 +80,12 @@ func (s *Server) reportSend(c *gin.Context, a answers) {
 			return
 		}
 	}
-	subject := "A new anonymous report is waiting"
+	// An urgent report is announced at once (safety first); others in the
+	// next batch, so that no mail dates the report (jobs_referrals.go).
 	if r.Urgent {
-		subject = "An urgent anonymous report is waiting"
+		s.notifyFailed(c, s.notifyCCU(ctx, "An urgent anonymous report is waiting"))
+	} else {
+		s.notifyFailed(c, s.store.NoteAnonymousArrival(ctx, "report"))
 	}
-	s.notifyFailed(c, s.notifyCCU(ctx, subject))
 	s.render(c, http.StatusOK, "report_receipt", &Page{Title: "Report sent", Data: code, NoIndex: true})
 }

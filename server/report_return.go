@@ -131,7 +131,8 @@ func (s *Server) renderReportStatus(c *gin.Context, r *store.Referral, f message
 	s.render(c, status, "report_status", &Page{Title: "Your report", Data: reportStatusData{Report: r}, Form: f, Errors: errs, NoIndex: true})
 }
 
-// reportReply adds the reporter's reply and tells the CCU mailbox.
+// reportReply adds the reporter's reply and flags it for the CCU mailbox's
+// next batch.
 func (s *Server) reportReply(c *gin.Context) {
 	r := s.openReport(c)
 	if r == nil {
@@ -155,7 +156,7 @@ func (s *Server) reportReply(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	s.notifyFailed(c, s.notifyCCU(c.Request.Context(), "A reply to an anonymous report is waiting"))
+	s.notifyFailed(c, s.store.NoteAnonymousArrival(c.Request.Context(), "reply"))
 	s.flash(c, "Your reply has been sent to the Counter Corruption Unit")
 	s.redirect(c, "/report/status")
 }

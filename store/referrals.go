@@ -791,3 +791,37 @@ func init() {
 // fieldSealer is the Store's field encryption (an alias, so store.go need
 // not import the sealed package).
 type fieldSealer = sealed.Sealer
+
+// Anonymous arrivals are told to the CCU mailbox in batches, not as they
+// happen: a mail's time would otherwise date the report to the minute.
+// NoteAnonymousArrival records that a report or reply arrived (a flag, no
+// time); TakeAnonymousNotice, called by a periodic job, takes the flags.
+const anonNoticeID = "anonymous-notice"
+
+// NoteAnonymousArrival flags that an anonymous report ("report") or a
+// reporter's reply ("reply") is waiting to be announced.
+func (s *Store) NoteAnonymousArrival(ctx context.Context, what string) error {
+	_, err := s.c("counters").UpdateOne(ctx, bson.D{{Key: "_id", Value: anonNoticeID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: what, Value: true}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store: note anonymous arrival: %w", err)
+	}
+	return nil
+}
+
+// TakeAnonymousNotice returns and clears the flags: whether reports and
+// whether replies arrived since the last call.
+func (s *Store) TakeAnonymousNotice(ctx context.Context) (reports, replies bool, err error) {
+	var n struct {
+		Report bool `bson:"report"`
+		Reply  bool `bson:"reply"`
+	}
+	err = s.c("counters").FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: anonNoticeID}}).Decode(&n)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("store: take anonymous notice: %w", err)
+	}
+	return n.Report, n.Reply, nil
+}
