@@ -82,6 +82,7 @@ var policy = map[string][]store.Role{
 	"reports.return":    {public},
 	"ccu.queue":         {store.RoleCCU},
 	"ccu.view":          {store.RoleCCU},
+	"ccu.export":        {store.RoleCCU},
 	"ccu.assess":        {store.RoleCCU},
 	"ccu.message":       {store.RoleCCU},
 	"ccu.link":          {store.RoleCCU},

@@ -41,6 +41,7 @@ func (s *Server) referralRoutes(h handle) {
 	h("GET", "/ccu", "ccu.queue", s.ccuQueue)
 	h("GET", "/ccu/audit", "ccu.audit", s.ccuAudit)
 	h("GET", "/ccu/referrals/:id", "ccu.view", s.ccuShow)
+	h("GET", "/ccu/referrals/:id/export.txt", "ccu.export", s.ccuExport)
 	h("POST", "/ccu/referrals/:id/assess", "ccu.assess", s.ccuAssess)
 	h("POST", "/ccu/referrals/:id/messages", "ccu.message", s.ccuMessage)
 	h("POST", "/ccu/referrals/:id/notes", "ccu.message", s.ccuNote)

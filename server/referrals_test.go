@@ -161,6 +161,13 @@ func TestPartnerReferralJourney(t *testing.T) {
 	if len(evs) != 1 || evs[0].Actor != ccu.Email || evs[0].Target != "referral:"+id {
 		t.Fatalf("view audit = %+v", evs)
 	}
+	exp := cc.get("/ccu/referrals/" + id + "/export.txt")
+	if exp.Status != http.StatusOK || !strings.Contains(exp.Body, "What happened: WhatHappenedMARKP") || !strings.Contains(exp.Header.Get("Content-Disposition"), "CCU-00001.txt") {
+		t.Fatalf("export: %d %q\n%s", exp.Status, exp.Header.Get("Content-Disposition"), exp.Body)
+	}
+	if evs, _, _ := a.store.ListAudit(context.Background(), store.AuditFilter{Action: store.AuditRefExported}); len(evs) != 1 || evs[0].Actor != ccu.Email {
+		t.Fatalf("export audit = %+v", evs)
+	}
 	if r := cc.submit("/ccu/referrals/"+id, "/ccu/referrals/"+id+"/messages", url.Values{"message": {"Can the victim meet us? QMARK"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("CCU message: %d\n%s", r.Status, r.Body)
 	}
