@@ -87,6 +87,7 @@ var policy = map[string][]store.Role{
 	"ccu.message":       {store.RoleCCU},
 	"ccu.link":          {store.RoleCCU},
 	"ccu.audit":         {store.RoleCCU},
+	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
 }
 
 // isPublic reports whether anyone may use action.

@@ -40,6 +40,8 @@ func (s *Server) referralRoutes(h handle) {
 	// The Counter Corruption Unit.
 	h("GET", "/ccu", "ccu.queue", s.ccuQueue)
 	h("GET", "/ccu/audit", "ccu.audit", s.ccuAudit)
+	h("GET", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInviteForm)
+	h("POST", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInvite)
 	h("GET", "/ccu/referrals/:id", "ccu.view", s.ccuShow)
 	h("GET", "/ccu/referrals/:id/export.txt", "ccu.export", s.ccuExport)
 	h("POST", "/ccu/referrals/:id/assess", "ccu.assess", s.ccuAssess)

@@ -600,3 +600,39 @@ func TestAnonymousReportsAreRateLimited(t *testing.T) {
 		t.Fatalf("21st submission in an hour: %d, want 429", r.Status)
 	}
 }
+
+func TestCCUInvitesPartnerWorkers(t *testing.T) {
+	a := newTestApp(t)
+	ccu := a.newUser(store.RoleCCU, "analyst@example.org")
+	cc := a.client()
+	cc.signIn(ccu)
+	ctx := context.Background()
+	p := &store.Partner{Name: "Wessex Support", Kind: "charity", Email: "office@wessex.example"}
+	if err := a.store.CreatePartner(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	page := "/ccu/partners/" + p.ID + "/workers"
+	if r := cc.get("/admin/partners/" + p.ID); !strings.Contains(r.Body, `href="`+page+`"`) {
+		t.Fatal("the partner page does not offer the CCU an invitation")
+	}
+	if r := cc.submit(page, page, url.Values{"name": {"Ann Worker"}, "email": {"not-an-email"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad email: %d", r.Status)
+	}
+	if ws, _ := a.store.PartnerWorkers(ctx, p.ID); len(ws) != 0 {
+		t.Fatalf("bad input created %d accounts", len(ws))
+	}
+	if r := cc.submit(page, page, url.Values{"name": {"Ann Worker"}, "email": {"ann@wessex.example"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("invite: %d\n%s", r.Status, r.Body)
+	}
+	ws, _ := a.store.PartnerWorkers(ctx, p.ID)
+	if len(ws) != 1 || ws[0].Role != store.RolePartner || ws[0].Status != store.StatusInvited {
+		t.Fatalf("workers = %+v", ws)
+	}
+	mail, _ := a.store.RecentMail(ctx, 5)
+	if len(mail) != 1 || mail[0].To != "ann@wessex.example" || !strings.Contains(mail[0].Body, "/invitation/") {
+		t.Fatalf("invitation mail = %+v", mail)
+	}
+	if r := cc.submit(page, page, url.Values{"name": {"Ann Again"}, "email": {"ann@wessex.example"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("duplicate: %d", r.Status)
+	}
+}
