@@ -130,6 +130,16 @@ func (f *flow) next(i int, a answers) int {
 	return -1
 }
 
+// answered reports whether any of q's fields has an answer.
+func answered(q question, a answers) bool {
+	for _, n := range q.names() {
+		if a[n] != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // clean drops the answers of questions that no longer apply (say, safe
 // contact details after the answer to consent changed to no).
 func (f *flow) clean(a answers) answers {
@@ -249,7 +259,7 @@ func (s *Server) flowPost(c *gin.Context, f *flow, send func(*gin.Context, answe
 		}
 	}
 	next := f.next(step, a)
-	if check && next >= 0 && f.Questions[next].Show != nil && !f.Questions[next].shown(answers{}) && a[f.Questions[next].names()[0]] == "" {
+	if check && next >= 0 && f.Questions[next].Show != nil && !answered(f.Questions[next], a) {
 		// A change opened a follow-up question (say, contact details): ask it first.
 		s.renderStep(c, f, next, a, true, http.StatusOK, &formErrors{})
 		return

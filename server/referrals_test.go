@@ -636,3 +636,36 @@ func TestCCUInvitesPartnerWorkers(t *testing.T) {
 		t.Fatalf("duplicate: %d", r.Status)
 	}
 }
+
+// TestChangingAnAnswerAsksItsFollowUp: from check your answers, choosing
+// to leave contact details asks for them before going back.
+func TestChangingAnAnswerAsksItsFollowUp(t *testing.T) {
+	a := newTestApp(t)
+	c := a.client()
+	form := publicAnswers("F")
+	for _, k := range []string{"contactName", "contactEmail", "contactPhone", "contactWhen"} {
+		form.Del(k)
+	}
+	form.Set("stayAnonymous", "yes")
+	form.Set("check", "1")
+	form.Set("step", "11")
+	form.Set("action", "next")
+	form.Set("stayAnonymous", "no")
+	r := c.submit("/report/new", "/report/new", form)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "How can the Counter Corruption Unit contact you?") {
+		t.Fatalf("after choosing to leave details: %d\n%s", r.Status, r.Body)
+	}
+	form.Set("step", "12")
+	form.Set("contactPhone", "07700 900000")
+	r = c.submit("/report/new", "/report/new", form)
+	if !strings.Contains(r.Body, "Check your answers before sending") || !strings.Contains(r.Body, "07700 900000") {
+		t.Fatalf("after the contact details:\n%s", r.Body)
+	}
+	// Back to anonymous: the contact details are dropped when it is sent.
+	form.Set("stayAnonymous", "yes")
+	receipt := submitReport(t, c, form)
+	rep, err := a.store.OpenReferral(context.Background(), a.store.Sealer().Receipt(receipt))
+	if err != nil || !rep.Contact.Empty() {
+		t.Fatalf("contact kept after choosing anonymity: %+v (%v)", rep.Contact, err)
+	}
+}
