@@ -755,15 +755,19 @@ func (s *Store) CountReferrals(ctx context.Context, awaitingCCU bool) (int, erro
 	return n, nil
 }
 
-// CleanText removes control characters other than new lines and tabs, and
-// normalises line endings: what people paste can carry anything.
+// CleanText removes control characters other than new lines and tabs
+// (and bidirectional overrides), and normalises line endings: what people
+// paste can carry anything.
 func CleanText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' {
 			return r
 		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || r == 0xfeff {
+		// C0 and C1 controls, line and paragraph separators, the byte-order
+		// mark and the bidirectional overrides (which can disguise text).
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || r == 0xfeff ||
+			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
 			return -1
 		}
 		return r

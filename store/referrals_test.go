@@ -215,7 +215,7 @@ func TestRetentionDeletesContentAndKeepsATombstone(t *testing.T) {
 
 func TestCleanText(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
-		{"a\x00b\x1bc", "abc"}, {"line\r\nnext", "line\nnext"}, {"tab\there", "tab\there"}, {"\u202eok", "\u202eok"},
+		{"a\x00b\x1bc", "abc"}, {"line\r\nnext", "line\nnext"}, {"tab\there", "tab\there"}, {"\u202egnp.exe", "gnp.exe"}, {"café – ok", "café – ok"},
 	} {
 		if got := store.CleanText(tc.in); got != tc.want {
 			t.Errorf("CleanText(%q) = %q, want %q", tc.in, got, tc.want)
