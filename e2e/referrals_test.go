@@ -19,7 +19,8 @@ import (
 // axe-core, the CSP console check and the stylesheet check.
 func TestReferralJourneys(t *testing.T) {
 	requireBrowser(t)
-	t.Run("anonymous report to receipt and back", anonymousReportJourney)
+	t.Run("anonymous report to receipt and back", func(t *testing.T) { anonymousReportJourney(t, false) })
+	t.Run("anonymous report without JavaScript", func(t *testing.T) { anonymousReportJourney(t, true) })
 	t.Run("partner referral", partnerReferralJourney)
 	t.Run("CCU assessment", ccuAssessmentJourney)
 }
@@ -52,9 +53,9 @@ func pageText(t *testing.T, tb *tab) string {
 	return s
 }
 
-func anonymousReportJourney(t *testing.T) {
+func anonymousReportJourney(t *testing.T, jsOff bool) {
 	p := startPortal(t)
-	tb := newTab(t, p.url, false)
+	tb := newTab(t, p.url, jsOff)
 	tb.visit(t, "/report", "anonymous report start")
 	tb.visit(t, "/report/new", "is anyone in danger")
 	answer(t, tb, "what to report", click("#danger-2"))
@@ -91,14 +92,28 @@ func anonymousReportJourney(t *testing.T) {
 		t.Fatalf("receipt %q is not four groups of four digits", receipt)
 	}
 
-	// Come back: a wrong code first, then the right one.
+	// Come back: a wrong code first, then the right one, with the keyboard
+	// alone: Tab from the top of the page to the box, type, Enter.
 	tb.visit(t, "/report/return", "check on a report")
 	path, status = tb.submit(t, typeIn("#receipt", "1234 1234 1234 1234"), clickContinue)
 	if status != http.StatusUnprocessableEntity {
 		t.Fatalf("wrong receipt: on %s (%d), want 422", path, status)
 	}
 	checkPage(t, tb, "check on a report, wrong code")
-	path, status = tb.submit(t, typeIn("#receipt", receipt), clickContinue)
+	tb.visit(t, "/report/return", "check on a report, again")
+	for range 20 {
+		f, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.activeElement.id`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "receipt" {
+			break
+		}
+		if err := chromedp.Do(tb.ctx, chromedp.KeyEvent("\t")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path, status = tb.submit(t, chromedp.KeyEvent(receipt+"\r"))
 	if path != "/report/status" || status != http.StatusOK {
 		t.Fatalf("right receipt: on %s (%d), want /report/status", path, status)
 	}
