@@ -64,7 +64,12 @@ func (s *Server) reportReturn(c *gin.Context) {
 		s.invalid(c, "report_return", page, errs)
 		return
 	}
-	r, err := s.store.Referral(c.Request.Context(), s.store.Sealer().Receipt(code))
+	sl := s.store.Sealer()
+	if sl == nil {
+		s.serverError(c, store.ErrNoKeys)
+		return
+	}
+	r, err := s.store.Referral(c.Request.Context(), sl.Receipt(code))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.serverError(c, err)
 		return
