@@ -101,6 +101,12 @@ func open(ctx context.Context, getenv func(string) string, stderr io.Writer) (co
 	if err != nil {
 		return cfg, nil, nil, err
 	}
+	sl, err := fieldKeys(cfg)
+	if err != nil {
+		db.Close(context.Background())
+		return cfg, nil, nil, err
+	}
+	db.SetSealer(sl)
 	return cfg, log, db, nil
 }
 

@@ -43,6 +43,7 @@ Commands:
   import stop-search    import police.uk stop-and-search CSV files
   import population     import Census 2021 TS021 population rows for a force area
   report disparity      print stop-and-search disparity figures (json, csv or text)
+  keys new|rotate       make or rotate the referral field-encryption keys
   help                  show this help
 
 Configuration comes from CANDOUR_* environment variables and MONGODB_URI;
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return importCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "report":
 		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		return keysCmd(args[1:], stdin, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

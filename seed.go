@@ -106,6 +106,11 @@ func seedDemoData(ctx context.Context, db *store.Store, cfg config.Config) ([]lo
 	if err := seedVisits(ctx, db, demo); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
+	refLogins, err := seedReferrals(ctx, db, cfg, partners, demo)
+	if err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
+	logins = append(logins, refLogins...)
 	return logins, nil
 }
 

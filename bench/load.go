@@ -87,6 +87,7 @@ func scenarios(sd *seeded, o options) []scenario {
 		{label: "GET /sign-in, first visit (no cookie)", method: "GET", path: "/sign-in", as: newVisitor, want: 200, budget: signInPage},
 	}
 	rows = append(rows, visitScenarios()...)
+	rows = append(rows, referralScenarios(sd, o)...)
 	return rows
 }
 
@@ -249,6 +250,7 @@ func load(ctx context.Context, base string, sc scenario, sd *seeded, first, clie
 		if sc.sessions != nil {
 			cl.signIn(baseURL, sc.sessions[c%len(sc.sessions)])
 		}
+		prepareReferralClient(ctx, cl, baseURL, sc, c)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

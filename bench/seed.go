@@ -112,6 +112,10 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d visits, %d findings", benchVisits, benchFindings))
+	if err := seedReferralBench(ctx, db, env, o); err != nil {
+		return nil, err
+	}
+	done(fmt.Sprintf("%d referrals with messages", benchReferrals))
 	if err := seedAudit(ctx, db, o.audit, people.community, rnd); err != nil {
 		return nil, err
 	}

@@ -40,6 +40,11 @@ type Config struct {
 	ArgonMemoryKiB uint32        // CANDOUR_ARGON_MEMORY_KIB
 	SeedDemo       bool          // CANDOUR_SEED_DEMO: seed the demo force on first start (default true in development)
 	DemoDataDir    string        // CANDOUR_DEMO_DATA: police.uk and Census files the demo imports (default ../shared/data)
+	FieldKeyset    string        // CANDOUR_FIELD_KEYSET: base64 Tink AES-256-GCM keyset sealing referral content (`candour keys new`)
+	BlindIndexKey  []byte        // CANDOUR_BLIND_INDEX_KEY: base64, 32+ bytes, keys the blind index and receipt ids
+	CCUMailbox     string        // CANDOUR_CCU_MAILBOX: where "a new referral is waiting" goes (default: every CCU account)
+	Retention      []Retention   // CANDOUR_REFERRAL_RETENTION: how long referral content is kept in a final status
+	ReportsPerHour int           // CANDOUR_REPORTS_PER_HOUR: anonymous reports and replies a client address may send an hour (default 20)
 }
 
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
@@ -105,6 +110,9 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("CANDOUR_SESSION_KEY: must be base64 of at least 32 random bytes")
 		}
 	}
+	if err := loadReferralConfig(getenv, &c); err != nil {
+		return c, err
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
@@ -138,6 +146,12 @@ func (c Config) Validate() error {
 		}
 		if !strings.HasPrefix(c.BaseURL, "https://") {
 			return fmt.Errorf("CANDOUR_BASE_URL: must be https in production")
+		}
+		if c.FieldKeyset == "" {
+			return fmt.Errorf("CANDOUR_FIELD_KEYSET: required in production (make one with: candour keys new)")
+		}
+		if len(c.BlindIndexKey) == 0 {
+			return fmt.Errorf("CANDOUR_BLIND_INDEX_KEY: required in production")
 		}
 	}
 	return nil

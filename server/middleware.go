@@ -70,6 +70,9 @@ func (s *Server) accessLog(c *gin.Context) {
 	}
 	elapsed := time.Since(start)
 	s.metrics.observe(c.Request.Method, route, status, elapsed)
+	if anonymousRoute(route) {
+		return // anonymous reporters' requests leave no dated line (referral_routes.go)
+	}
 	level := slog.LevelInfo
 	switch {
 	case status >= 500:

@@ -84,6 +84,24 @@ var policy = map[string][]store.Role{
 	"visits.export":     staff,
 	"visits.feed":       {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"visits.feed.token": {public}, // the secret token is the credential
+
+	// Confidential referrals and anonymous reports (referral_routes.go).
+	// Partners see only their own organisation's referrals (checked in the
+	// handler, with 404 for any other); only the CCU reads content.
+	"referrals.list":    {store.RolePartner},
+	"referrals.submit":  {store.RolePartner},
+	"referrals.view":    {store.RolePartner},
+	"referrals.message": {store.RolePartner},
+	"reports.submit":    {public},
+	"reports.return":    {public},
+	"ccu.queue":         {store.RoleCCU},
+	"ccu.view":          {store.RoleCCU},
+	"ccu.export":        {store.RoleCCU},
+	"ccu.assess":        {store.RoleCCU},
+	"ccu.message":       {store.RoleCCU},
+	"ccu.link":          {store.RoleCCU},
+	"ccu.audit":         {store.RoleCCU},
+	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
 }
 
 // isPublic reports whether anyone may use action.

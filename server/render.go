@@ -200,6 +200,8 @@ func navFor(u *store.User, current string) []navItem {
 		{"/disparity", "Stop and search", "disparity.view"},
 		{"/recommendations", "Recommendations", "recommendations.list"},
 		{"/visits", "Visits", "visits.view"},
+		{"/referrals", "Referrals", "referrals.list"},
+		{"/ccu", "Counter Corruption Unit", "ccu.queue"},
 	} {
 		if allowed(u.Role, n.action) {
 			items = append(items, navItem{Href: n.href, Label: n.label})

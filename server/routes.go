@@ -102,6 +102,9 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	// Scrutiny visits, findings and calendar feeds (visit_routes.go).
 	s.visitRoutes(h)
 
+	// Confidential referrals, anonymous reports and the CCU (referral_routes.go).
+	s.referralRoutes(h)
+
 	if !s.cfg.Production() {
 		h("GET", "/dev/mail", "devmail", s.devMail)
 	}

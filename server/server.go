@@ -33,6 +33,9 @@ type Server struct {
 	signInLimiter *rateLimiter
 	engine        *gin.Engine
 	routeTable    []Route
+	reportLimiter *rateLimiter  // anonymous report submissions and replies
+	receiptGuard  *receiptGuard // wrong receipt codes
+	ccuInbox      ccuInbox      // who "a new referral is waiting" goes to, cached
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -41,6 +44,9 @@ type Options struct {
 	// (default 20). Tests raise it; the benchmark dials from many loopback
 	// addresses instead.
 	SignInsPerMinute int
+	// ReportsPerHour limits anonymous report submissions and replies per
+	// client address, kept in memory only (default CANDOUR_REPORTS_PER_HOUR).
+	ReportsPerHour int
 }
 
 // New builds the portal. It fails if a template does not parse.
@@ -52,6 +58,9 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	if opts.SignInsPerMinute == 0 {
 		opts.SignInsPerMinute = 20
 	}
+	if opts.ReportsPerHour == 0 {
+		opts.ReportsPerHour = max(cfg.ReportsPerHour, 1)
+	}
 	s := &Server{
 		cfg:           cfg,
 		store:         db,
@@ -61,6 +70,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		metrics:       newMetrics(db),
 		signInLimiter: newRateLimiter(opts.SignInsPerMinute, time.Minute),
 	}
+	s.reportLimiter, s.receiptGuard = newRateLimiter(opts.ReportsPerHour, time.Hour), newReceiptGuard(db.Now)
 	s.sessions = newSessionStore(db, sessionKey, cfg.Production(), s.idleTimeout)
 
 	gin.SetMode(gin.ReleaseMode)

@@ -41,6 +41,13 @@ var indexes = []index{
 	{coll: "visits", name: "start", keys: bson.D{{Key: "start", Value: 1}}},
 	{coll: "visits", name: "group_start", keys: bson.D{{Key: "groupId", Value: 1}, {Key: "start", Value: 1}}},
 	{coll: "findings", name: "group_status", keys: bson.D{{Key: "groupId", Value: 1}, {Key: "status", Value: 1}}},
+
+	// Referrals (store/referrals.go): unique references; on the summaries, the
+	// queue's order, a partner's own and the blind index.
+	{coll: "referrals", name: "ref_unique", keys: bson.D{{Key: "ref", Value: 1}}, unique: true},
+	{coll: "referral_index", name: "queue", keys: bson.D{{Key: "urgent", Value: -1}, {Key: "receivedAt", Value: -1}, {Key: "_id", Value: -1}}},
+	{coll: "referral_index", name: "partner", keys: bson.D{{Key: "partnerId", Value: 1}, {Key: "receivedAt", Value: -1}}},
+	{coll: "referral_index", name: "blind", keys: bson.D{{Key: "blind", Value: 1}}},
 }
 
 // EnsureIndexes creates the named indexes; it is idempotent and runs at start-up.

@@ -46,6 +46,8 @@ type Store struct {
 	now      func() time.Time
 	ops      *opLatency
 	recCache *recIndexCache
+	sealer   *fieldSealer  // field encryption for referrals (SetSealer)
+	refCache refIndexCache // referral summaries in memory (referral_cache.go)
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and

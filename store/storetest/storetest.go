@@ -18,5 +18,6 @@ func Open(tb testing.TB) *store.Store {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { _ = s.Close(context.Background()) })
+	s.SetSealer(Sealer(tb))
 	return s
 }

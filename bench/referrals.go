@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"candour/config"
+	"candour/sealed"
+	"candour/server"
+	"candour/store"
+)
+
+// The referral rows: the CCU's queue with a year's 200 referrals and
+// their messages, a referral opened (decrypted and audited), a partner's
+// list, and the two submissions (a partner's referral and an anonymous
+// report, each sealed field by field) with every client sending at once.
+
+const benchReferrals = 200
+
+// Who the referral rows sign in as (beyond load.go's own).
+const (
+	ccuAnalyst    who = 100 + iota // a CCU analyst (seeded session)
+	partnerWorker                  // a partner organisation's worker (seeded session)
+	reporter                       // an anonymous member of the public, with the form's token
+)
+
+// refBench is what the referral rows need from seeding.
+var refBench struct {
+	ccu, partner []session
+	openID       string   // a referral with messages, for the CCU's view
+	receipts     []string // receipts of seeded anonymous reports
+}
+
+// seedReferralBench writes the field keys where the development server
+// reads them (the data directory), then seeds 200 referrals (a third
+// anonymous) with three messages each, a CCU analyst and a partner worker
+// with a session per client.
+func seedReferralBench(ctx context.Context, db *store.Store, env *serverEnv, o options) error {
+	ks, err := sealed.NewKeyset()
+	if err != nil {
+		return err
+	}
+	blind := make([]byte, 32)
+	_, _ = rand.Read(blind)
+	if err := os.WriteFile(filepath.Join(env.dataDir, "field.keyset"), []byte(ks), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(env.dataDir, "blind.key"), []byte(base64.StdEncoding.EncodeToString(blind)), 0o600); err != nil {
+		return err
+	}
+	sl, err := sealed.New(ks, blind)
+	if err != nil {
+		return err
+	}
+	db.SetSealer(sl)
+	p := &store.Partner{Name: "Bench Refuge", Kind: "charity", Email: "office@bench-refuge.example"}
+	if err := db.CreatePartner(ctx, p); err != nil {
+		return err
+	}
+	analyst := &store.User{Email: "analyst@bench.example", Name: "Bench Analyst", Role: store.RoleCCU, Status: store.StatusActive, TOTPEnabled: true}
+	worker := &store.User{Email: "worker@bench-refuge.example", Name: "Bench Worker", Role: store.RolePartner, Status: store.StatusActive, PartnerID: p.ID}
+	for _, u := range []*store.User{analyst, worker} {
+		if err := db.CreateUser(ctx, u); err != nil {
+			return err
+		}
+	}
+	cfg, _ := config.Load(func(string) string { return "" })
+	for i := range benchReferrals {
+		n := store.NewReferral{Kind: store.KindPartner, PartnerID: p.ID, SubmittedBy: worker.ID, Content: benchContent(i)}
+		if i%3 == 0 {
+			code := server.NewReceipt()
+			n = store.NewReferral{Kind: store.KindAnonymous, ID: sl.Receipt(code), ReceiptHash: server.HashReceipt(cfg, code), Content: benchContent(i)}
+			refBench.receipts = append(refBench.receipts, code)
+		}
+		r, err := db.CreateReferral(ctx, n)
+		if err != nil {
+			return err
+		}
+		for k, from := range []string{store.FromCCU, store.FromPartner, store.FromNote} {
+			if err := db.AddRefMessage(ctx, r.ID, from, "Bench", fmt.Sprintf("Message %d about referral %d: a question or an answer of a few sentences, as people write them.", k, i)); err != nil {
+				return err
+			}
+		}
+		if i%4 == 1 {
+			if _, err := db.AssessReferral(ctx, r.ID, 1, store.Assessment{Status: store.RefStatuses[i%len(store.RefStatuses)], Risk: "medium", Source: "2", Intel: "C", Handling: "P"}); err != nil {
+				return err
+			}
+		}
+		if i == 1 {
+			refBench.openID = r.ID
+		}
+	}
+	for range o.clients + 1 {
+		for _, pair := range []struct {
+			u   *store.User
+			dst *[]session
+		}{{analyst, &refBench.ccu}, {worker, &refBench.partner}} {
+			s, err := mintBenchSession(ctx, db, env.sessionKey, pair.u)
+			if err != nil {
+				return err
+			}
+			*pair.dst = append(*pair.dst, s)
+		}
+	}
+	return nil
+}
+
+func benchContent(i int) store.ReferralContent {
+	return store.ReferralContent{Category: store.RefCategories[i%len(store.RefCategories)], PersonName: fmt.Sprintf("Officer %d", i%60),
+		PersonForce: "Dorset Police", CollarNumber: fmt.Sprint(1000 + i%60), Station: "Weymouth",
+		WhatHappened: "A description of several sentences of what the officer did, when and to whom, as a support worker would write it after a disclosure.",
+		When:         "Last month", Where: "Weymouth", OnDuty: "off", Setting: "online", HowKnown: "disclosure", VictimConsent: "yes", Danger: "no"}
+}
+
+// mintBenchSession stores a signed-in session for u, as seedSessions does.
+func mintBenchSession(ctx context.Context, db *store.Store, key []byte, u *store.User) (session, error) {
+	id, csrf := store.RandomSecret(), store.RandomSecret()
+	now := time.Now().UTC()
+	err := db.SaveSession(ctx, id, &store.Session{UserID: u.ID, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(3 * time.Hour),
+		Values: map[string]string{"uid": u.ID, "role": string(u.Role), "csrf": csrf}})
+	if err != nil {
+		return session{}, err
+	}
+	cookie, err := server.SessionCookieValue(key, id)
+	return session{cookie: cookie, csrf: csrf}, err
+}
+
+// prepareReferralClient signs a load client in for the referral rows: CCU
+// and partner clients get a seeded session, reporters the token of the
+// report form's page (their session lives in the cookie).
+func prepareReferralClient(ctx context.Context, cl *client, base *url.URL, sc scenario, c int) {
+	switch sc.as {
+	case ccuAnalyst:
+		cl.signIn(base, refBench.ccu[c%len(refBench.ccu)])
+	case partnerWorker:
+		cl.signIn(base, refBench.partner[c%len(refBench.partner)])
+	case reporter:
+		if tok, err := cl.formToken(ctx, base.String()+"/report/new"); err == nil {
+			cl.sess.csrf = tok
+		}
+	}
+}
+
+func benchAnswers() url.Values {
+	return url.Values{"action": {"send"}, "danger": {"no"}, "category": {"sexual-purpose"}, "personName": {"Officer 7"},
+		"personForce": {"Dorset Police"}, "collarNumber": {"1007"}, "whatHappened": {"A description of several sentences of what happened."},
+		"when": {"Last week"}, "where": {"Poole"}, "onDuty": {"off"}, "setting": {"online"}, "howKnown": {"witnessed"},
+		"victimConsent": {"no"}, "stayAnonymous": {"yes"}}
+}
+
+// referralScenarios are the referral rows: pages first (the queue before
+// the submissions grow the collection), then the form posts.
+func referralScenarios(sd *seeded, o options) []scenario {
+	_ = sd
+	var receipt atomic.Int64
+	return []scenario{
+		{label: "GET /ccu queue, 200 referrals (ccu)", method: "GET", path: "/ccu", as: ccuAnalyst, want: 200, budget: pageBudget},
+		{label: "GET /ccu/referrals/:id, open (ccu)", method: "GET", path: "/ccu/referrals/" + refBench.openID, as: ccuAnalyst, want: 200, budget: pageBudget},
+		{label: "GET /referrals (partner)", method: "GET", path: "/referrals", as: partnerWorker, want: 200, budget: pageBudget},
+		{label: "POST /report/return, right receipt → 303", method: "POST", path: "/report/return", as: reporter, want: 303, budget: formBudget,
+			form: func(session) url.Values {
+				n := receipt.Add(1)
+				return url.Values{"receipt": {refBench.receipts[int(n)%len(refBench.receipts)]}}
+			}},
+		{label: "POST /referrals/new, send → 303 (partner)", method: "POST", path: "/referrals/new", as: partnerWorker, want: 303, budget: formBudget,
+			form: func(session) url.Values { return benchAnswers() }},
+		{label: "POST /report/new, send → 200 (anonymous)", method: "POST", path: "/report/new", as: reporter, want: 200, budget: formBudget,
+			form: func(session) url.Values { return benchAnswers() }},
+	}
+}

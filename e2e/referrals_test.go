@@ -1,0 +1,217 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"candour/server"
+	"candour/store"
+)
+
+// TestReferralJourneys: an anonymous member of the public reports, keeps
+// the receipt and comes back; a partner worker refers (through "call 999
+// now"); the CCU opens, grades and assesses. Every page is checked with
+// axe-core, the CSP console check and the stylesheet check.
+func TestReferralJourneys(t *testing.T) {
+	requireBrowser(t)
+	t.Run("anonymous report to receipt and back", func(t *testing.T) { anonymousReportJourney(t, false) })
+	t.Run("anonymous report without JavaScript", func(t *testing.T) { anonymousReportJourney(t, true) })
+	t.Run("partner referral", partnerReferralJourney)
+	t.Run("CCU assessment", ccuAssessmentJourney)
+}
+
+var clickContinue = chromedp.Click(chromedp.CSS("main form button.govuk-button"))
+
+// answer takes one question page: actions fill it, then Continue; the
+// next page must answer 200 and pass the checks.
+func answer(t *testing.T, tb *tab, page string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	path, status := tb.submit(t, append(actions, clickContinue)...)
+	if status != http.StatusOK {
+		t.Fatalf("%s: on %s (%d), want 200", page, path, status)
+	}
+	checkPage(t, tb, page)
+}
+
+func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+
+func typeIn(sel, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(chromedp.CSS(sel), text)
+}
+
+func pageText(t *testing.T, tb *tab) string {
+	t.Helper()
+	s, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func anonymousReportJourney(t *testing.T, jsOff bool) {
+	p := startPortal(t)
+	tb := newTab(t, p.url, jsOff)
+	tb.visit(t, "/report", "anonymous report start")
+	tb.visit(t, "/report/new", "is anyone in danger")
+	answer(t, tb, "what to report", click("#danger-2"))
+	answer(t, tb, "who you are reporting", click("#category"))
+	answer(t, tb, "what happened", typeIn("#personName", "Tall, grey beard"), typeIn("#collarNumber", "PC 3141"))
+	answer(t, tb, "when", typeIn("#whatHappened", "He shouted abuse at a woman outside the station."))
+	answer(t, tb, "where")
+	answer(t, tb, "working at the time", typeIn("#where", "Poole"))
+	answer(t, tb, "in person or online", click("#onDuty"))
+	answer(t, tb, "how you know", click("#setting"))
+	// A required answer missed: 422 with an error summary.
+	path, status := tb.submit(t, clickContinue)
+	if status != http.StatusUnprocessableEntity {
+		t.Fatalf("how you know, left empty: on %s (%d), want 422", path, status)
+	}
+	checkPage(t, tb, "how you know, with an error")
+	answer(t, tb, "willing to talk", click("#howKnown-2"))
+	answer(t, tb, "support in place")
+	answer(t, tb, "stay anonymous")
+	answer(t, tb, "check your answers", click("#stayAnonymous"))
+	if text := pageText(t, tb); !strings.Contains(text, "Tall, grey beard") || !strings.Contains(text, "I saw or heard it") {
+		t.Fatalf("check your answers lacks the answers:\n%s", text)
+	}
+	path, status = tb.submit(t, click(`button[value="send"]`))
+	if status != http.StatusOK {
+		t.Fatalf("send: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "receipt")
+	receipt, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('#receipt').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^\d{4} \d{4} \d{4} \d{4}$`).MatchString(receipt) {
+		t.Fatalf("receipt %q is not four groups of four digits", receipt)
+	}
+
+	// Come back: a wrong code first, then the right one, with the keyboard
+	// alone: Tab from the top of the page to the box, type, Enter.
+	tb.visit(t, "/report/return", "check on a report")
+	path, status = tb.submit(t, typeIn("#receipt", "1234 1234 1234 1234"), clickContinue)
+	if status != http.StatusUnprocessableEntity {
+		t.Fatalf("wrong receipt: on %s (%d), want 422", path, status)
+	}
+	checkPage(t, tb, "check on a report, wrong code")
+	tb.visit(t, "/report/return", "check on a report, again")
+	for range 20 {
+		f, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.activeElement.id`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "receipt" {
+			break
+		}
+		if err := chromedp.Do(tb.ctx, chromedp.KeyEvent("\t")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path, status = tb.submit(t, chromedp.KeyEvent(receipt+"\r"))
+	if path != "/report/status" || status != http.StatusOK {
+		t.Fatalf("right receipt: on %s (%d), want /report/status", path, status)
+	}
+	checkPage(t, tb, "your report")
+	path, status = tb.submit(t, typeIn("#message", "It was a Saturday night."), click(`form[action="/report/status/reply"] button`))
+	if path != "/report/status" || status != http.StatusOK || !strings.Contains(pageText(t, tb), "It was a Saturday night.") {
+		t.Fatalf("reply: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "your report, with a reply")
+}
+
+func partnerReferralJourney(t *testing.T) {
+	p := startPortal(t)
+	ctx := context.Background()
+	org := &store.Partner{Name: "Safe Homes Trust", Kind: "charity", Email: "referrals@safehomes.example.org"}
+	if err := p.store.CreatePartner(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	u := &store.User{Email: "worker@safehomes.example.org", Name: "Browser worker", Role: store.RolePartner, Status: store.StatusActive,
+		PartnerID: org.ID, PasswordHash: server.HashPassword(p.cfg, password)}
+	if err := p.store.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	tb := newTab(t, p.url, false)
+	signIn(t, tb, u)
+	tb.visit(t, "/referrals", "your organisation's referrals")
+	tb.visit(t, "/referrals/new", "is anyone in danger (partner)")
+	answer(t, tb, "call 999 now", click("#danger"))
+	if !strings.Contains(pageText(t, tb), "Call 999 now") {
+		t.Fatal("a yes to danger did not show the call 999 page")
+	}
+	answer(t, tb, "the concern") // "Everyone is safe now: carry on"
+	answer(t, tb, "person of concern", click("#category-3"))
+	answer(t, tb, "what happened (partner)", typeIn("#personName", "DC Jones"), typeIn("#personForce", "Dorset Police"))
+	answer(t, tb, "when (partner)", typeIn("#whatHappened", "A client disclosed that the officer pressured her for a relationship."))
+	answer(t, tb, "where (partner)")
+	answer(t, tb, "on or off duty (partner)")
+	answer(t, tb, "in person or online (partner)")
+	answer(t, tb, "how you know (partner)")
+	answer(t, tb, "victim consent", click("#howKnown"))
+	answer(t, tb, "safe contact", click("#victimConsent"))
+	answer(t, tb, "safeguarding", typeIn("#safeContact", "Only through our office"))
+	answer(t, tb, "check your answers (partner)", typeIn("#safeguarding", "Safety plan in place"))
+	path, status := tb.submit(t, click(`button[value="send"]`))
+	if !strings.HasSuffix(path, "/confirmation") || status != http.StatusOK {
+		t.Fatalf("send referral: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "referral sent")
+	if text := pageText(t, tb); !strings.Contains(text, "CCU-00001") {
+		t.Fatalf("no reference number:\n%s", text)
+	}
+	tb.visit(t, strings.TrimSuffix(path, "/confirmation"), "a referral (partner)")
+}
+
+func ccuAssessmentJourney(t *testing.T) {
+	p := startPortal(t)
+	ctx := context.Background()
+	analyst := p.user(t, store.RoleCCU, "analyst@example.org")
+	var ids []string
+	for _, c := range []store.ReferralContent{
+		{Category: "sexual-purpose", PersonName: "Mark Dawson", PersonForce: "Dorset Police", CollarNumber: "2417", WhatHappened: "Messages to a victim.", HowKnown: "disclosure", Danger: "no"},
+		{Category: "sexual-purpose", CollarNumber: "PC 2417", WhatHappened: "Turned up at her flat.", HowKnown: "third-hand", Danger: "no"},
+	} {
+		r, err := p.store.CreateReferral(ctx, store.NewReferral{Kind: store.KindPartner, PartnerID: "p", Content: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	tb := newTab(t, p.url, false)
+	signIn(t, tb, analyst)
+	tb.visit(t, "/ccu", "CCU queue")
+	tb.visit(t, "/ccu/referrals/"+ids[0], "a referral (CCU)")
+	if !strings.Contains(pageText(t, tb), "Same person: link CCU-00002") {
+		t.Fatal("no proposed match for the shared collar number")
+	}
+	path, status := tb.submit(t,
+		chromedp.SetValue(chromedp.CSS("#status"), store.RefAssessing),
+		chromedp.SetValue(chromedp.CSS("#risk"), "high"),
+		chromedp.SetValue(chromedp.CSS("#source"), "2"),
+		chromedp.SetValue(chromedp.CSS("#intel"), "B"),
+		chromedp.SetValue(chromedp.CSS("#handling"), "P"),
+		click(`form[action$="/assess"] button`))
+	if status != http.StatusOK || !strings.Contains(pageText(t, tb), "Assessment saved") {
+		t.Fatalf("assess: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "a referral, assessed")
+	path, status = tb.submit(t, click(`form[action$="/messages"] button`))
+	if status != http.StatusUnprocessableEntity {
+		t.Fatalf("empty message: on %s (%d), want 422", path, status)
+	}
+	checkPage(t, tb, "a referral, message with an error")
+	path, status = tb.submit(t, click(`button[value="confirm"]`))
+	if status != http.StatusOK || !strings.Contains(pageText(t, tb), "Referrals linked") {
+		t.Fatalf("link: on %s (%d)", path, status)
+	}
+	tb.visit(t, "/ccu/audit?verify=1", "referral audit")
+	if r, _ := p.store.Referral(ctx, ids[0]); r.Grading() != "2/B/P" || !r.Linked(ids[1]) {
+		t.Fatalf("after the journey: grading %q, links %v", r.Grading(), r.Links)
+	}
+}

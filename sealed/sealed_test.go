@@ -1,0 +1,88 @@
+package sealed
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func newTestSealer(t *testing.T, ks string) *Sealer {
+	t.Helper()
+	s, err := New(ks, bytes.Repeat([]byte("b"), 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSealBindsDocumentAndField(t *testing.T) {
+	ks, err := NewKeyset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestSealer(t, ks)
+	ct, err := s.Seal("doc1", "what", []byte("secret words"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(ct, []byte("secret")) {
+		t.Fatal("ciphertext contains the plaintext")
+	}
+	if got, err := s.Open("doc1", "what", ct); err != nil || string(got) != "secret words" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	for _, tc := range []struct{ doc, field string }{{"doc2", "what"}, {"doc1", "where"}} {
+		if _, err := s.Open(tc.doc, tc.field, ct); !errors.Is(err, ErrOpen) {
+			t.Errorf("Open(%s, %s) err = %v, want ErrOpen", tc.doc, tc.field, err)
+		}
+	}
+}
+
+func TestRotationKeepsOldValuesReadable(t *testing.T) {
+	ks, _ := NewKeyset()
+	old := newTestSealer(t, ks)
+	ct, _ := old.Seal("d", "f", []byte("before rotation"))
+	rotated, err := Rotate(ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestSealer(t, rotated)
+	if s.PrimaryKeyID() == old.PrimaryKeyID() {
+		t.Fatal("rotation kept the same primary key")
+	}
+	if got, err := s.Open("d", "f", ct); err != nil || string(got) != "before rotation" {
+		t.Fatalf("old value after rotation = %q, %v", got, err)
+	}
+	nct, _ := s.Seal("d", "f", []byte("after"))
+	if got, want := KeyID(nct), s.PrimaryKeyID(); got != want {
+		t.Fatalf("new value sealed with key %d, want the new primary %d", got, want)
+	}
+	if _, err := old.Open("d", "f", nct); !errors.Is(err, ErrOpen) {
+		t.Fatal("the old keyset opened a value sealed with the new key")
+	}
+}
+
+func TestBlindIndexNormalises(t *testing.T) {
+	ks, _ := NewKeyset()
+	s := newTestSealer(t, ks)
+	if a, b := s.Blind("collar", "PC 1234"), s.Blind("collar", "pc1234"); a != b || a == "" {
+		t.Fatalf("collar numbers differ: %q %q", a, b)
+	}
+	if a, b := s.Blind("name", "John O'Brien", "Dorset Police"), s.Blind("name", "john obrien", "DORSET POLICE"); a != b {
+		t.Fatal("names differ after normalising")
+	}
+	if s.Blind("collar", "1234") == s.Blind("name", "1234") {
+		t.Fatal("kinds share an index")
+	}
+	if s.Blind("name", "John", "") != "" {
+		t.Fatal("a missing part must give no index")
+	}
+	other, _ := New(ks, bytes.Repeat([]byte("c"), 32))
+	if other.Blind("collar", "1234") == s.Blind("collar", "1234") {
+		t.Fatal("blind index does not depend on the key")
+	}
+	if r := s.Receipt("1234123412341234"); strings.Contains(r, "1234123412341234") || r == s.Receipt("1234123412341235") {
+		t.Fatal("receipt id contains the code")
+	}
+}

@@ -1,0 +1,70 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+type ccuAuditData struct {
+	Events []store.AuditEvent
+	Action choiceField
+	Day    string
+	Target string
+	Pages  pager
+	Check  *auditCheck
+}
+
+// ccuAuditActions are the events the CCU supervisor's audit page lists.
+var ccuAuditActions = []string{store.AuditRefViewed, store.AuditRefAssessed, store.AuditRefStatus, store.AuditRefMessage,
+	store.AuditRefNote, store.AuditRefLinked, store.AuditRefSubmitted, store.AuditRefExported, store.AuditRefContentGone}
+
+// ccuAudit is the CCU supervisor's audit page: who looked at or changed
+// which referral, one action and one day at a time (newest day first), and
+// a check of the whole hash chain on request. Looking is itself audited.
+func (s *Server) ccuAudit(c *gin.Context) {
+	ctx := c.Request.Context()
+	action := c.DefaultQuery("action", store.AuditRefViewed)
+	errs := &formErrors{}
+	cs := make([]choice, len(ccuAuditActions))
+	for i, a := range ccuAuditActions {
+		cs[i] = choice{Value: a, Label: a}
+	}
+	d := ccuAuditData{Action: newChoices("action", "Action", action, errs, cs), Day: strings.TrimSpace(c.Query("day")),
+		Target: strings.TrimSpace(c.Query("target"))}
+	page := &Page{Title: "Referral audit", Data: &d}
+	if !d.Action.has(action) {
+		errs.Add("action", "Choose an action from the list")
+	}
+	if _, err := time.Parse(time.DateOnly, d.Day); d.Day != "" && err != nil {
+		errs.Add("day", "Enter the day as year-month-day, like 2026-03-14")
+	}
+	if errs.Any() {
+		d.Action.Error = errs.For("action")
+		s.invalid(c, "ccu_audit", page, errs)
+		return
+	}
+	me := currentUser(c)
+	f := store.AuditFilter{Action: action, Day: d.Day, Target: d.Target, Page: pageNumber(c.Query("page"))}
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditAuditViewed, Detail: "referral audit; " + auditViewDetail(f, c.Query("verify") == "1")})
+	if c.Query("verify") == "1" {
+		check, err := s.checkAuditChain(ctx)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		d.Check = check
+	}
+	evs, more, err := s.store.ListAudit(ctx, f)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	d.Events = evs
+	d.Pages = newPager(map[string]string{"action": action, "day": d.Day, "target": d.Target}, f.Page, more)
+	s.render(c, http.StatusOK, "ccu_audit", page)
+}

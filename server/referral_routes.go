@@ -1,0 +1,185 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/config"
+	"candour/store"
+)
+
+// referralRoutes registers confidential referrals from partner
+// organisations, anonymous reports from the public and the Counter
+// Corruption Unit's side of both.
+func (s *Server) referralRoutes(h handle) {
+	// Partner organisations' workers: their organisation's referrals only
+	// (status and messages, never another organisation's: checked in the handlers).
+	h("GET", "/referrals", "referrals.list", s.referralList)
+	h("GET", "/referrals/new", "referrals.submit", s.referralNewForm)
+	h("POST", "/referrals/new", "referrals.submit", s.referralNew)
+	h("GET", "/referrals/:id", "referrals.view", s.referralShow)
+	h("GET", "/referrals/:id/confirmation", "referrals.view", s.referralConfirmation)
+	h("POST", "/referrals/:id/messages", "referrals.message", s.referralMessage)
+
+	// Anonymous reports: anyone, without signing in. Nothing on these
+	// routes stores or logs an address, a user agent or a precise time.
+	h("GET", "/report", "reports.submit", s.reportStart)
+	h("GET", "/report/new", "reports.submit", s.reportNewForm)
+	h("POST", "/report/new", "reports.submit", s.limit(s.reportLimiter), s.reportNew)
+	h("GET", "/report/return", "reports.return", s.reportReturnForm)
+	h("POST", "/report/return", "reports.return", s.reportReturn)
+	h("GET", "/report/status", "reports.return", s.reportStatus)
+	h("POST", "/report/status/reply", "reports.return", s.limit(s.reportLimiter), s.reportReply)
+	h("POST", "/report/status/leave", "reports.return", s.reportLeave)
+
+	// The Counter Corruption Unit.
+	h("GET", "/ccu", "ccu.queue", s.ccuQueue)
+	h("GET", "/ccu/audit", "ccu.audit", s.ccuAudit)
+	h("GET", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInviteForm)
+	h("POST", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInvite)
+	h("GET", "/ccu/referrals/:id", "ccu.view", s.ccuShow)
+	h("GET", "/ccu/referrals/:id/export.txt", "ccu.export", s.ccuExport)
+	h("POST", "/ccu/referrals/:id/assess", "ccu.assess", s.ccuAssess)
+	h("POST", "/ccu/referrals/:id/messages", "ccu.message", s.ccuMessage)
+	h("POST", "/ccu/referrals/:id/notes", "ccu.message", s.ccuNote)
+	h("POST", "/ccu/referrals/:id/links", "ccu.link", s.ccuLink)
+}
+
+// anonymousRoute reports whether a route serves anonymous reporters: the
+// access log writes no line for it (a line's time would date the report).
+func anonymousRoute(route string) bool {
+	return route == "/report" || strings.HasPrefix(route, "/report/")
+}
+
+// notifyCCU tells the CCU mailbox (or, without one configured, every
+// active CCU account) that something arrived. The message never carries
+// content, a reference or a name: mail leaves the force's systems.
+func (s *Server) notifyCCU(ctx context.Context, subject string) error {
+	body := CCUNotice(s.cfg, subject)
+	to := []string{s.cfg.CCUMailbox}
+	if s.cfg.CCUMailbox == "" {
+		us, err := s.ccuInbox.accounts(ctx, s)
+		if err != nil {
+			return err
+		}
+		to = to[:0]
+		for _, u := range us {
+			to = append(to, u.Email)
+		}
+	}
+	for _, addr := range to {
+		if err := s.store.QueueMail(ctx, addr, subject, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CCUNotice is the body of every mail to the CCU mailbox: that something
+// is waiting, and where; never what.
+func CCUNotice(cfg config.Config, subject string) string {
+	return subject + ".\n\nSign in to Candour to read it in the Counter Corruption Unit's queue:\n" + cfg.BaseURL + "/ccu\n\n--\nCandour, " +
+		cfg.ForceName + "\nThis is an automatic message. Do not reply to it.\n"
+}
+
+// ccuInbox caches the active CCU accounts for a minute, so that a burst of
+// reports, or the CCU's own pages (the assignee list), do not read every
+// account each time: the accounts collection is read whole on the
+// embedded server.
+type ccuInbox struct {
+	mu   sync.Mutex
+	at   time.Time
+	list []store.User
+}
+
+func (in *ccuInbox) accounts(ctx context.Context, s *Server) ([]store.User, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if !in.at.IsZero() && time.Since(in.at) < time.Minute {
+		return in.list, nil
+	}
+	var list []store.User
+	for page := 1; ; page++ {
+		us, more, err := s.store.ListUsers(ctx, store.UserFilter{Role: store.RoleCCU, Page: page})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range us {
+			if u.Status == store.StatusActive {
+				list = append(list, store.User{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role})
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	in.list, in.at = list, time.Now()
+	return list, nil
+}
+
+// notifyFailed logs a notification that could not be queued; the referral
+// itself is stored and the queue shows it, so the person is not told.
+func (s *Server) notifyFailed(c *gin.Context, err error) {
+	if err != nil {
+		s.log.ErrorContext(c.Request.Context(), "referral notification not queued", "err", err)
+	}
+}
+
+// referralGone answers a change to a referral whose content has been
+// deleted under the retention policy.
+func (s *Server) referralGone(c *gin.Context) {
+	s.errorPage(c, http.StatusConflict, "This referral has been closed",
+		"Its content has been deleted under the retention policy, so nothing more can be added to it.")
+}
+
+// refStatusTag picks a tag colour for a referral status.
+func refStatusTag(st string) string {
+	switch st {
+	case store.RefReceived:
+		return "govuk-tag--blue"
+	case store.RefAssessing:
+		return "govuk-tag--light-blue"
+	case store.RefMoreInfo:
+		return "govuk-tag--yellow"
+	case store.RefReferred:
+		return "govuk-tag--purple"
+	case store.RefNoFurther, store.RefClosed:
+		return "govuk-tag--grey"
+	}
+	return "govuk-tag--grey"
+}
+
+// riskTag picks a tag colour for a risk level.
+func riskTag(r string) string {
+	switch r {
+	case "urgent":
+		return "govuk-tag--red"
+	case "high":
+		return "govuk-tag--orange"
+	case "medium":
+		return "govuk-tag--yellow"
+	}
+	return "govuk-tag--grey"
+}
+
+func init() {
+	funcs["refStatus"] = store.RefStatusLabel
+	funcs["refStatusTag"] = refStatusTag
+	funcs["refCategory"] = store.RefCategoryLabel
+	funcs["riskTag"] = riskTag
+	funcs["receiptGroups"] = receiptGroups
+	funcs["refTarget"] = refTarget
+}
+
+// refTarget is the referral id of an audit target "referral:ID", or "".
+func refTarget(t string) string {
+	if id, ok := strings.CutPrefix(t, "referral:"); ok {
+		return id
+	}
+	return ""
+}

@@ -1,0 +1,671 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"candour/store"
+	"candour/store/storetest"
+)
+
+// newPartnerUser makes an organisation and a signed-in worker of it.
+func (a *testApp) newPartnerUser(org, email string) (*store.User, *client) {
+	a.t.Helper()
+	ctx := context.Background()
+	p := &store.Partner{Name: org, Kind: "charity", Email: "office@" + strings.ReplaceAll(strings.ToLower(org), " ", "") + ".example"}
+	if err := a.store.CreatePartner(ctx, p); err != nil {
+		a.t.Fatal(err)
+	}
+	u := &store.User{Email: email, Name: "Worker at " + org, Role: store.RolePartner, Status: store.StatusActive,
+		PartnerID: p.ID, PasswordHash: a.srv.hasher.hash(testPassword)}
+	if err := a.store.CreateUser(ctx, u); err != nil {
+		a.t.Fatal(err)
+	}
+	c := a.client()
+	c.signIn(u)
+	return u, c
+}
+
+// referralAnswers is a complete set of answers carrying marker in every
+// free-text field.
+func referralAnswers(marker string) url.Values {
+	return url.Values{
+		"danger": {"no"}, "category": {"sexual-purpose"}, "personName": {"PersonName" + marker}, "personForce": {"Dorset Police"},
+		"personRole": {"Role" + marker}, "collarNumber": {"PC 4" + marker}, "station": {"Station" + marker},
+		"whatHappened": {"WhatHappened" + marker}, "when": {"When" + marker}, "where": {"Where" + marker}, "onDuty": {"off"},
+		"setting": {"online"}, "howKnown": {"disclosure"}, "victimConsent": {"yes"}, "safeContact": {"SafeContact" + marker},
+		"safeguarding": {"Safeguarding" + marker},
+	}
+}
+
+func sendAll(form url.Values) url.Values {
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	f.Set("action", "send")
+	return f
+}
+
+var refLinkRe = regexp.MustCompile(`/referrals/([0-9a-f]{24})`)
+
+// submitReferral sends a complete referral and returns its id.
+func submitReferral(t *testing.T, c *client, form url.Values) string {
+	t.Helper()
+	r := c.submit("/referrals/new", "/referrals/new", sendAll(form))
+	m := refLinkRe.FindStringSubmatch(r.Location)
+	if r.Status != http.StatusSeeOther || m == nil || !strings.HasSuffix(r.Location, "/confirmation") {
+		t.Fatalf("send referral: %d to %q\n%s", r.Status, r.Location, r.Body)
+	}
+	return m[1]
+}
+
+var receiptRe = regexp.MustCompile(`id="receipt">(\d{4}) (\d{4}) (\d{4}) (\d{4})<`)
+
+// submitReport sends a complete anonymous report and returns the receipt.
+func submitReport(t *testing.T, c *client, form url.Values) string {
+	t.Helper()
+	r := c.submit("/report/new", "/report/new", sendAll(form))
+	m := receiptRe.FindStringSubmatch(r.Body)
+	if r.Status != http.StatusOK || m == nil {
+		t.Fatalf("send report: %d\n%s", r.Status, r.Body)
+	}
+	return m[1] + m[2] + m[3] + m[4]
+}
+
+func publicAnswers(marker string) url.Values {
+	f := referralAnswers(marker)
+	f.Del("safeContact")
+	f.Set("howKnown", "witnessed")
+	f.Set("stayAnonymous", "no")
+	f.Set("contactName", "ContactName"+marker)
+	f.Set("contactEmail", "contact"+strings.ToLower(marker)+"@example.org")
+	f.Set("contactPhone", "07700 900"+marker)
+	f.Set("contactWhen", "ContactWhen"+marker)
+	return f
+}
+
+func TestPartnerReferralJourney(t *testing.T) {
+	a := newTestApp(t)
+	ccu := a.newUser(store.RoleCCU, "analyst@example.org")
+	_, pc := a.newPartnerUser("Refuge Dorset", "worker@refuge.example")
+
+	// A yes to immediate danger shows "call 999 now" before anything else.
+	r := pc.submit("/referrals/new", "/referrals/new", url.Values{"step": {"0"}, "action": {"next"}, "danger": {"yes"}})
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Call 999 now") || !strings.Contains(r.Body, `name="danger" value="yes"`) {
+		t.Fatalf("danger page: %d\n%s", r.Status, r.Body)
+	}
+	// Carrying on shows the category question, the answer kept in the form.
+	r = pc.submit("/referrals/new", "/referrals/new", url.Values{"action": {"after999"}, "danger": {"yes"}})
+	if !strings.Contains(r.Body, "What is the concern about?") || !strings.Contains(r.Body, "abusing their position for a sexual purpose") {
+		t.Fatalf("after 999 page:\n%s", r.Body)
+	}
+	// A required answer left out: 422 on its own page, other answers kept.
+	r = pc.submit("/referrals/new", "/referrals/new", url.Values{"step": {"1"}, "action": {"next"}, "danger": {"yes"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Select what the concern is about") || !strings.Contains(r.Body, `name="danger" value="yes"`) {
+		t.Fatalf("missing category: %d", r.Status)
+	}
+	// The last question leads to check your answers, with labels not codes.
+	form := referralAnswers("MARKP")
+	last := form
+	last.Set("step", "11")
+	last.Set("action", "next")
+	r = pc.submit("/referrals/new", "/referrals/new", last)
+	if !strings.Contains(r.Body, "Check your answers before sending") || !strings.Contains(r.Body, "The person it happened to told me") ||
+		!strings.Contains(r.Body, "WhatHappenedMARKP") {
+		t.Fatalf("check answers:\n%s", r.Body)
+	}
+
+	id := submitReferral(t, pc, referralAnswers("MARKP"))
+	r = pc.get("/referrals/" + id + "/confirmation")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "CCU-00001") || !strings.Contains(r.Body, "Referral sent") {
+		t.Fatalf("confirmation: %d\n%s", r.Status, r.Body)
+	}
+	// The partner sees status and messages, never the content.
+	r = pc.get("/referrals/" + id)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Received") || strings.Contains(r.Body, "WhatHappenedMARKP") {
+		t.Fatalf("partner view: %d", r.Status)
+	}
+
+	// The CCU mailbox hears only that something arrived.
+	mail, err := a.store.RecentMail(context.Background(), 10)
+	if err != nil || len(mail) != 1 {
+		t.Fatalf("mail = %v, %v; want one", mail, err)
+	}
+	if m := mail[0]; m.To != ccu.Email || m.Subject != "A new referral is waiting" || strings.Contains(m.Body, "MARKP") || strings.Contains(m.Body, "CCU-0") || strings.Contains(m.Body, "Refuge") {
+		t.Fatalf("notification = %+v", m)
+	}
+
+	// The CCU reads it (audited), asks a question; the partner answers.
+	cc := a.client()
+	cc.signIn(ccu)
+	if r := cc.get("/ccu"); !strings.Contains(r.Body, "CCU-00001") || strings.Contains(r.Body, "WhatHappenedMARKP") {
+		t.Fatalf("queue: %d", r.Status)
+	}
+	r = cc.get("/ccu/referrals/" + id)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "WhatHappenedMARKP") || !strings.Contains(r.Body, "SafeContactMARKP") {
+		t.Fatalf("CCU view: %d", r.Status)
+	}
+	evs, _, _ := a.store.ListAudit(context.Background(), store.AuditFilter{Action: store.AuditRefViewed})
+	if len(evs) != 1 || evs[0].Actor != ccu.Email || evs[0].Target != "referral:"+id {
+		t.Fatalf("view audit = %+v", evs)
+	}
+	exp := cc.get("/ccu/referrals/" + id + "/export.txt")
+	if exp.Status != http.StatusOK || !strings.Contains(exp.Body, "What happened: WhatHappenedMARKP") || !strings.Contains(exp.Header.Get("Content-Disposition"), "CCU-00001.txt") {
+		t.Fatalf("export: %d %q\n%s", exp.Status, exp.Header.Get("Content-Disposition"), exp.Body)
+	}
+	if evs, _, _ := a.store.ListAudit(context.Background(), store.AuditFilter{Action: store.AuditRefExported}); len(evs) != 1 || evs[0].Actor != ccu.Email {
+		t.Fatalf("export audit = %+v", evs)
+	}
+	if r := cc.submit("/ccu/referrals/"+id, "/ccu/referrals/"+id+"/messages", url.Values{"message": {"Can the victim meet us? QMARK"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("CCU message: %d\n%s", r.Status, r.Body)
+	}
+	if r := cc.submit("/ccu/referrals/"+id, "/ccu/referrals/"+id+"/notes", url.Values{"message": {"Private NOTEMARK"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("CCU note: %d", r.Status)
+	}
+	r = pc.get("/referrals/" + id)
+	if !strings.Contains(r.Body, "Can the victim meet us? QMARK") || strings.Contains(r.Body, "NOTEMARK") {
+		t.Fatalf("partner sees the question but not the note:\n%s", r.Body)
+	}
+	if r := pc.submit("/referrals/"+id, "/referrals/"+id+"/messages", url.Values{"message": {"Yes, on Tuesday ANSMARK"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("partner answer: %d", r.Status)
+	}
+	if r := pc.submit("/referrals/"+id, "/referrals/"+id+"/messages", url.Values{"message": {""}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("empty message: %d, want 422", r.Status)
+	}
+	if r := cc.get("/ccu/referrals/" + id); !strings.Contains(r.Body, "ANSMARK") {
+		t.Fatal("CCU does not see the partner's answer")
+	}
+
+	// Nothing readable in the database: answers, names, messages, notes.
+	dump := storetest.RawDump(t, a.store)
+	for _, m := range []string{"MARKP", "QMARK", "NOTEMARK", "ANSMARK"} {
+		if bytes.Contains(dump, []byte(m)) {
+			t.Errorf("raw database contains %q", m)
+		}
+	}
+}
+
+func TestPartnerOfAnotherOrganisationGets404(t *testing.T) {
+	a := newTestApp(t)
+	_, mine := a.newPartnerUser("Refuge Dorset", "one@refuge.example")
+	_, other := a.newPartnerUser("Citizens Advice Poole", "two@cab.example")
+	id := submitReferral(t, mine, referralAnswers("ORG"))
+	anon := submitReport(t, a.client(), publicAnswers("ANON"))
+	_ = anon
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/referrals/" + id}, {"GET", "/referrals/" + id + "/confirmation"}, {"POST", "/referrals/" + id + "/messages"},
+	} {
+		var r response
+		if tc.method == "GET" {
+			r = other.get(tc.path)
+		} else {
+			r = other.submit("/referrals", tc.path, url.Values{"message": {"let me in"}})
+		}
+		if r.Status != http.StatusNotFound {
+			t.Errorf("%s %s by another organisation: %d, want 404", tc.method, tc.path, r.Status)
+		}
+	}
+	// The same answer as an id that does not exist.
+	if r := other.get("/referrals/000000000000000000000000"); r.Status != http.StatusNotFound {
+		t.Errorf("unknown id: %d", r.Status)
+	}
+	if r := other.get("/referrals"); strings.Contains(r.Body, "CCU-00001") {
+		t.Error("another organisation's list shows the referral")
+	}
+	if r := mine.get("/referrals"); !strings.Contains(r.Body, "CCU-00001") || strings.Contains(r.Body, "CCU-00002") {
+		t.Error("own list should show only the own referral, not the anonymous report")
+	}
+}
+
+// TestAnonymousReportJourney: report, keep the receipt, come back, read
+// the CCU's question and reply; nothing identifying is kept or logged.
+func TestAnonymousReportJourney(t *testing.T) {
+	a := newTestApp(t)
+	ccu := a.newUser(store.RoleCCU, "analyst@example.org")
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	srv, err := New(a.cfg, a.store, slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		[]byte(strings.Repeat("k", 32)), Options{SignInsPerMinute: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	logged := &testApp{t: t, srv: srv, store: a.store, http: hs, cfg: a.cfg}
+	pub := logged.client()
+	pub.get("/sign-in") // an ordinary route, which is logged
+
+	start := pub.get("/report")
+	for _, want := range []string{"What we do not record", "internet (IP) address", "cannot be acted on alone", "receipt code"} {
+		if !strings.Contains(start.Body, want) {
+			t.Errorf("start page lacks %q", want)
+		}
+	}
+	receipt := submitReport(t, pub, publicAnswers("MARKA"))
+	if len(receipt) != 16 {
+		t.Fatalf("receipt %q", receipt)
+	}
+	// No mail dates the report: the CCU mailbox hears in the next batch.
+	if mail, _ := a.store.RecentMail(context.Background(), 10); len(mail) != 0 {
+		t.Fatalf("mail queued at the moment of an anonymous report: %+v", mail)
+	}
+	// The anonymous pages: no referrer, no caching, nothing from elsewhere.
+	for _, path := range []string{"/report", "/report/new", "/report/return"} {
+		r := pub.get(path)
+		if r.Header.Get("Referrer-Policy") != "no-referrer" || r.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s headers: %v", path, r.Header)
+		}
+		if regexp.MustCompile(`(src|href|action)="(https?:)?//`).MatchString(r.Body) {
+			t.Errorf("%s refers to another site", path)
+		}
+	}
+
+	// Back with the receipt (typed with spaces): status, and a reply.
+	r := pub.submit("/report/return", "/report/return", url.Values{"receipt": {receiptGroups(receipt)}})
+	if r.Status != http.StatusSeeOther || r.Location != "/report/status" {
+		t.Fatalf("return with receipt: %d %q\n%s", r.Status, r.Location, r.Body)
+	}
+	if r := pub.get("/report/status"); !strings.Contains(r.Body, "Received") {
+		t.Fatalf("status page:\n%s", r.Body)
+	}
+	cc := a.client()
+	cc.signIn(ccu)
+	rs, _, _ := a.store.ListReferrals(context.Background(), store.ReferralFilter{})
+	if len(rs) != 1 || rs[0].Kind != store.KindAnonymous {
+		t.Fatalf("queue = %+v", rs)
+	}
+	id := rs[0].ID
+	if r := cc.get("/ccu/referrals/" + id); !strings.Contains(r.Body, "ContactNameMARKA") || !strings.Contains(r.Body, "WhatHappenedMARKA") {
+		t.Fatal("CCU cannot read the report or the contact details")
+	}
+	cc.submit("/ccu/referrals/"+id, "/ccu/referrals/"+id+"/messages", url.Values{"message": {"Which station? QANON"}})
+	cc.submit("/ccu/referrals/"+id, "/ccu/referrals/"+id+"/notes", url.Values{"message": {"NOTEANON"}})
+	r = pub.get("/report/status")
+	if !strings.Contains(r.Body, "Which station? QANON") || strings.Contains(r.Body, "NOTEANON") {
+		t.Fatalf("reporter view:\n%s", r.Body)
+	}
+	if r := pub.submit("/report/status", "/report/status/reply", url.Values{"message": {"Poole REPLYANON"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("reply: %d", r.Status)
+	}
+	if r := cc.get("/ccu/referrals/" + id); !strings.Contains(r.Body, "Poole REPLYANON") {
+		t.Fatal("CCU does not see the reply")
+	}
+	// Leaving forgets the report on this browser.
+	pub.submit("/report/status", "/report/status/leave", nil)
+	if r := pub.get("/report/status"); r.Status != http.StatusSeeOther || r.Location != "/report/return" {
+		t.Fatalf("after leaving: %d %q", r.Status, r.Location)
+	}
+
+	// Stored: no marker, no receipt, no address, no browser, no time of day.
+	dump := storetest.RawDump(t, a.store)
+	for _, m := range []string{"MARKA", "marka", "QANON", "NOTEANON", "REPLYANON", receipt, "Go-http-client"} {
+		if bytes.Contains(dump, []byte(m)) {
+			t.Errorf("raw database contains %q", m)
+		}
+	}
+	// The outbox holds the portal's own address in its links; nothing else may hold one.
+	if bytes.Contains(storetest.RawDump(t, a.store, "outbox"), []byte("127.0.0.1")) {
+		t.Error("raw database holds a client address")
+	}
+	stored, _ := a.store.Referral(context.Background(), id)
+	day := func(t time.Time) bool { return t.Equal(t.Truncate(24 * time.Hour)) }
+	if !day(stored.ReceivedAt) || !day(stored.StatusAt) {
+		t.Errorf("report times are not to the day: %v %v", stored.ReceivedAt, stored.StatusAt)
+	}
+	for _, m := range stored.Messages {
+		if m.From == store.FromReporter && (!day(m.At) || m.ByName != "") {
+			t.Errorf("reporter's message dated %v by %q", m.At, m.ByName)
+		}
+	}
+	// Logged: no line for the anonymous routes at all, no address or browser.
+	mu.Lock()
+	out := logs.String()
+	mu.Unlock()
+	for _, bad := range []string{"/report", "127.0.0.1", "Go-http-client", receipt} {
+		if strings.Contains(out, bad) {
+			t.Errorf("log contains %q:\n%s", bad, out)
+		}
+	}
+	if !strings.Contains(out, "route=/sign-in") {
+		t.Errorf("log misses ordinary routes, so the check above proves nothing:\n%s", out)
+	}
+}
+
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// TestReceiptGuessingIsBounded: wrong receipts (real-looking or not) get
+// one answer; after five a client is locked out, even with the right code,
+// with a back-off that doubles; across all clients the hourly cap makes
+// guessing a 16-digit code hopeless.
+func TestReceiptGuessingIsBounded(t *testing.T) {
+	a := newTestApp(t)
+	reporter := a.client()
+	receipt := submitReport(t, reporter, publicAnswers("G"))
+	guesser := a.client()
+	try := func(code string) response {
+		return guesser.submit("/report/return", "/report/return", url.Values{"receipt": {code}})
+	}
+	wrong := "0000000000000000"
+	if wrong == receipt {
+		wrong = "1111111111111111"
+	}
+	first := try(wrong)
+	// A code one digit off the real one: the same words as a code nobody has.
+	near := []byte(receipt)
+	near[15] = '0' + (near[15]-'0'+1)%10
+	second := try(string(near))
+	for _, r := range []response{first, second} {
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "We could not open a report with that receipt code") {
+			t.Fatalf("wrong receipt: %d", r.Status)
+		}
+	}
+	if r := try("12345"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the 16 digits") {
+		t.Fatalf("short receipt: %d", r.Status)
+	}
+	for range FreeWrongReceipts - 2 {
+		try(wrong)
+	}
+	if r := try(receipt); r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("right receipt after five wrong: %d, want 429 with Retry-After", r.Status)
+	}
+	a.advance(FirstLockout + time.Second)
+	try(wrong) // the sixth wrong code: locked for twice as long
+	a.advance(FirstLockout + time.Second)
+	if r := try(receipt); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("after 15 more minutes: %d, want still locked (30 minutes)", r.Status)
+	}
+	a.advance(FirstLockout)
+	if r := try(receipt); r.Status != http.StatusSeeOther {
+		t.Fatalf("right receipt after the back-off: %d", r.Status)
+	}
+
+	// How far guessing gets: one client in a year, and everyone together.
+	g := newReceiptGuard(func() time.Time { return time.Time{} })
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	g.now = func() time.Time { return now }
+	tries := 0
+	for end := now.AddDate(1, 0, 0); now.Before(end); {
+		if ok, wait := g.allow("one"); ok {
+			g.fail("one")
+			tries++
+		} else {
+			now = now.Add(wait)
+		}
+	}
+	if tries > 400 {
+		t.Fatalf("one client made %d guesses in a year", tries)
+	}
+	// Everyone together: at most GlobalWrongPerHour an hour, so a year holds
+	// 8,760,000 guesses against 10^16 codes: a chance below one in a billion
+	// per live receipt.
+	yearly := float64(GlobalWrongPerHour * 24 * 365)
+	if p := yearly / 1e16; p > 1e-9 {
+		t.Fatalf("chance of guessing a receipt in a year = %g", p)
+	}
+	g2 := newReceiptGuard(func() time.Time { return now })
+	for i := range GlobalWrongPerHour {
+		g2.fail(strings.Repeat("x", i%50+1) + "addr")
+	}
+	if ok, _ := g2.allow("fresh-address"); ok {
+		t.Fatal("a fresh address may guess after the hourly cap was reached")
+	}
+}
+
+func TestCCUAssessmentLinksAndAudit(t *testing.T) {
+	a := newTestApp(t)
+	ccu := a.newUser(store.RoleCCU, "analyst@example.org")
+	_, pc := a.newPartnerUser("Refuge Dorset", "w@refuge.example")
+	first := submitReferral(t, pc, referralAnswers("L1"))
+	sameCollar := referralAnswers("L2")
+	sameCollar.Set("collarNumber", "pc4L1") // same digits as "PC 4L1"
+	second := submitReferral(t, pc, sameCollar)
+	cc := a.client()
+	cc.signIn(ccu)
+
+	page := "/ccu/referrals/" + first
+	r := cc.get(page)
+	if !strings.Contains(r.Body, "Same person: link CCU-00002") {
+		t.Fatalf("no proposed match:\n%s", r.Body)
+	}
+	if r := cc.submit(page, page+"/links", url.Values{"other": {second}, "decision": {"confirm"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("link: %d", r.Status)
+	}
+	if r := cc.get("/ccu/referrals/" + second); !strings.Contains(r.Body, `href="/ccu/referrals/`+first+`">CCU-00001</a>`) {
+		t.Fatal("the link is not shown on the other referral")
+	}
+
+	// Bad grading: 422, nothing changed.
+	bad := url.Values{"version": {"1"}, "status": {store.RefAssessing}, "risk": {"high"}, "source": {"2"}, "intel": {"Z"}, "handling": {"P"}}
+	if r := cc.submit(page, page+"/assess", bad); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose an intelligence assessment from A to E") {
+		t.Fatalf("bad grading: %d", r.Status)
+	}
+	half := url.Values{"version": {"1"}, "status": {store.RefAssessing}, "source": {"2"}}
+	if r := cc.submit(page, page+"/assess", half); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("half a grading: %d", r.Status)
+	}
+	if got, _ := a.store.Referral(context.Background(), first); got.Version != 1 || got.Status != store.RefReceived {
+		t.Fatalf("bad assessment changed the referral: %+v", got)
+	}
+	good := url.Values{"version": {"1"}, "status": {store.RefReferred}, "risk": {"urgent"}, "source": {"2"}, "intel": {"B"}, "handling": {"C"}, "assignee": {ccu.ID}}
+	if r := cc.submit(page, page+"/assess", good); r.Status != http.StatusSeeOther {
+		t.Fatalf("assess: %d\n%s", r.Status, r.Body)
+	}
+	if r := cc.submit(page, page+"/assess", good); r.Status != http.StatusConflict {
+		t.Fatalf("stale assessment: %d, want 409", r.Status)
+	}
+	got, _ := a.store.Referral(context.Background(), first)
+	if got.Grading() != "2/B/C" || !got.Urgent || got.AssigneeName != ccu.Name || got.Status != store.RefReferred {
+		t.Fatalf("after assessment: %+v", got)
+	}
+	q := cc.get("/ccu?status=all")
+	if !strings.Contains(q.Body, "1 urgent referral needs attention now") || strings.Index(q.Body, "CCU-00001") > strings.Index(q.Body, "CCU-00002") {
+		t.Fatalf("queue does not flag and lead with the urgent referral:\n%s", q.Body)
+	}
+	if r := pc.get("/referrals/" + first); strings.Contains(r.Body, "2/B/C") || !strings.Contains(r.Body, "Referred for investigation") {
+		t.Fatal("partner sees the grading, or not the status")
+	}
+
+	// The CCU audit page lists the status change; the chain notices tampering.
+	r = cc.get("/ccu/audit?action=" + store.AuditRefStatus)
+	if !strings.Contains(r.Body, "CCU-00001: received → referred-for-investigation") {
+		t.Fatalf("audit page:\n%s", r.Body)
+	}
+	if r := cc.get("/ccu/audit?verify=1"); !strings.Contains(r.Body, "The audit chain is intact") {
+		t.Fatal("chain not intact before tampering")
+	}
+	evs, _, _ := a.store.ListAudit(context.Background(), store.AuditFilter{Action: store.AuditRefViewed})
+	// Edit the event directly in the database, as someone with access might.
+	coll := a.store.RawDatabase().Collection("audit_" + strings.ReplaceAll(evs[0].Day, "-", ""))
+	if res, err := coll.UpdateOne(context.Background(), bson.D{{Key: "seq", Value: evs[0].Seq}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone-else@example.org"}}}}); err != nil || res.MatchedCount != 1 {
+		t.Fatalf("tamper: %v %v", res, err)
+	}
+	if r := cc.get("/ccu/audit?verify=1"); !strings.Contains(r.Body, "The audit chain is broken") || !strings.Contains(r.Body, "event altered") {
+		t.Fatal("tampering not detected")
+	}
+}
+
+// xssPayloads go into every field; every CCU and partner page must show
+// them as text.
+var xssPayloads = []string{`<script>alert(1)</script>`, `"><img src=x onerror=alert(2)>`, `javascript:alert(3)`,
+	`<svg onload=alert(4)>`, `{{.Title}}`, "\x00\x1b[31mred\u202e"}
+
+func TestBadInputIsRefusedOrShownSafely(t *testing.T) {
+	a := newTestApp(t)
+	ccu := a.newUser(store.RoleCCU, "analyst@example.org")
+	_, pc := a.newPartnerUser("Refuge Dorset", "w@refuge.example")
+
+	// Over 20,000 characters in a field: 422 with the answers kept, nothing stored.
+	long := referralAnswers("LONG")
+	long.Set("whatHappened", strings.Repeat("a", store.MaxReferralText+1))
+	r := pc.submit("/referrals/new", "/referrals/new", sendAll(long))
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "must be 20,000 characters or fewer") || !strings.Contains(r.Body, "PersonNameLONG") {
+		t.Fatalf("oversized field: %d", r.Status)
+	}
+	missing := referralAnswers("MISS")
+	missing.Del("whatHappened")
+	if r := pc.submit("/referrals/new", "/referrals/new", sendAll(missing)); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Describe what happened") {
+		t.Fatalf("missing answer: %d", r.Status)
+	}
+	odd := referralAnswers("ODD")
+	odd.Set("category", "not-a-category")
+	if r := pc.submit("/referrals/new", "/referrals/new", sendAll(odd)); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown category: %d", r.Status)
+	}
+	anon := publicAnswers("AN")
+	anon.Set("contactEmail", "not an email")
+	anon.Del("contactPhone")
+	if r := a.client().submit("/report/new", "/report/new", sendAll(anon)); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "correct format") {
+		t.Fatalf("bad contact email: %d", r.Status)
+	}
+	if n, _ := a.store.CountReferrals(context.Background(), false); n != 0 {
+		t.Fatalf("%d referrals stored from bad input", n)
+	}
+
+	// Every payload in every field: stored, and shown escaped everywhere.
+	form := referralAnswers("X")
+	for i, k := range []string{"personName", "personRole", "collarNumber", "station", "whatHappened", "when", "where", "safeContact", "safeguarding"} {
+		form.Set(k, xssPayloads[i%len(xssPayloads)]+k)
+	}
+	id := submitReferral(t, pc, form)
+	pc.submit("/referrals/"+id, "/referrals/"+id+"/messages", url.Values{"message": {xssPayloads[0]}})
+	pub := a.client()
+	receipt := submitReport(t, pub, func() url.Values {
+		f := publicAnswers("Y")
+		f.Set("whatHappened", xssPayloads[1])
+		f.Set("contactName", xssPayloads[3])
+		return f
+	}())
+	pub.submit("/report/return", "/report/return", url.Values{"receipt": {receipt}})
+	pub.submit("/report/status", "/report/status/reply", url.Values{"message": {xssPayloads[0]}})
+	cc := a.client()
+	cc.signIn(ccu)
+	rs, _, _ := a.store.ListReferrals(context.Background(), store.ReferralFilter{})
+	pages := []string{"/ccu", "/ccu?status=all", "/ccu/audit", "/referrals", "/referrals/" + id}
+	for _, r := range rs {
+		pages = append(pages, "/ccu/referrals/"+r.ID)
+		cc.submit("/ccu/referrals/"+r.ID, "/ccu/referrals/"+r.ID+"/notes", url.Values{"message": {xssPayloads[2] + xssPayloads[0]}})
+	}
+	for _, p := range pages {
+		c := cc
+		if strings.HasPrefix(p, "/referrals") {
+			c = pc
+		}
+		body := c.get(p).Body
+		for _, bad := range []string{"<script>alert", "<img src=x", "<svg onload", "\x1b"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s shows %q unescaped", p, bad)
+			}
+		}
+	}
+	if body := cc.get("/ccu/referrals/" + id).Body; !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the payload is not shown as text")
+	}
+	if body := pub.get("/report/status").Body; strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Error("reporter's page does not escape the reply")
+	}
+}
+
+func TestAnonymousReportsAreRateLimited(t *testing.T) {
+	a := newTestApp(t)
+	c := a.client()
+	for i := range 20 {
+		r := c.submit("/report/new", "/report/new", url.Values{"step": {"0"}, "action": {"next"}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("attempt %d: %d", i, r.Status)
+		}
+	}
+	if r := c.submit("/report/new", "/report/new", url.Values{"step": {"0"}}); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("21st submission in an hour: %d, want 429", r.Status)
+	}
+}
+
+func TestCCUInvitesPartnerWorkers(t *testing.T) {
+	a := newTestApp(t)
+	ccu := a.newUser(store.RoleCCU, "analyst@example.org")
+	cc := a.client()
+	cc.signIn(ccu)
+	ctx := context.Background()
+	p := &store.Partner{Name: "Wessex Support", Kind: "charity", Email: "office@wessex.example"}
+	if err := a.store.CreatePartner(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	page := "/ccu/partners/" + p.ID + "/workers"
+	if r := cc.get("/admin/partners/" + p.ID); !strings.Contains(r.Body, `href="`+page+`"`) {
+		t.Fatal("the partner page does not offer the CCU an invitation")
+	}
+	if r := cc.submit(page, page, url.Values{"name": {"Ann Worker"}, "email": {"not-an-email"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad email: %d", r.Status)
+	}
+	if ws, _ := a.store.PartnerWorkers(ctx, p.ID); len(ws) != 0 {
+		t.Fatalf("bad input created %d accounts", len(ws))
+	}
+	if r := cc.submit(page, page, url.Values{"name": {"Ann Worker"}, "email": {"ann@wessex.example"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("invite: %d\n%s", r.Status, r.Body)
+	}
+	ws, _ := a.store.PartnerWorkers(ctx, p.ID)
+	if len(ws) != 1 || ws[0].Role != store.RolePartner || ws[0].Status != store.StatusInvited {
+		t.Fatalf("workers = %+v", ws)
+	}
+	mail, _ := a.store.RecentMail(ctx, 5)
+	if len(mail) != 1 || mail[0].To != "ann@wessex.example" || !strings.Contains(mail[0].Body, "/invitation/") {
+		t.Fatalf("invitation mail = %+v", mail)
+	}
+	if r := cc.submit(page, page, url.Values{"name": {"Ann Again"}, "email": {"ann@wessex.example"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("duplicate: %d", r.Status)
+	}
+}
+
+// TestChangingAnAnswerAsksItsFollowUp: from check your answers, choosing
+// to leave contact details asks for them before going back.
+func TestChangingAnAnswerAsksItsFollowUp(t *testing.T) {
+	a := newTestApp(t)
+	c := a.client()
+	form := publicAnswers("F")
+	for _, k := range []string{"contactName", "contactEmail", "contactPhone", "contactWhen"} {
+		form.Del(k)
+	}
+	form.Set("stayAnonymous", "yes")
+	form.Set("check", "1")
+	form.Set("step", "11")
+	form.Set("action", "next")
+	form.Set("stayAnonymous", "no")
+	r := c.submit("/report/new", "/report/new", form)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "How can the Counter Corruption Unit contact you?") {
+		t.Fatalf("after choosing to leave details: %d\n%s", r.Status, r.Body)
+	}
+	form.Set("step", "12")
+	form.Set("contactPhone", "07700 900000")
+	r = c.submit("/report/new", "/report/new", form)
+	if !strings.Contains(r.Body, "Check your answers before sending") || !strings.Contains(r.Body, "07700 900000") {
+		t.Fatalf("after the contact details:\n%s", r.Body)
+	}
+	// Back to anonymous: the contact details are dropped when it is sent.
+	form.Set("stayAnonymous", "yes")
+	receipt := submitReport(t, c, form)
+	rep, err := a.store.OpenReferral(context.Background(), a.store.Sealer().Receipt(receipt))
+	if err != nil || !rep.Contact.Empty() {
+		t.Fatalf("contact kept after choosing anonymity: %+v (%v)", rep.Contact, err)
+	}
+}

@@ -1,0 +1,91 @@
+package server
+
+import (
+	"crypto/rand"
+	"errors"
+	"math/big"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// reportStart is the first page of an anonymous report: what is and is
+// not recorded, and why the receipt matters.
+func (s *Server) reportStart(c *gin.Context) {
+	s.render(c, http.StatusOK, "report_start", &Page{Title: "Report corruption or abuse by police staff anonymously", NoIndex: true})
+}
+
+// reportNewForm shows the first question.
+func (s *Server) reportNewForm(c *gin.Context) {
+	s.renderStep(c, publicFlow, 0, answers{}, false, http.StatusOK, &formErrors{})
+}
+
+// reportNew moves through the report's pages and sends it.
+func (s *Server) reportNew(c *gin.Context) { s.flowPost(c, publicFlow, s.reportSend) }
+
+// ReceiptDigits is the length of a receipt code.
+const ReceiptDigits = 16
+
+// newReceipt draws 16 random digits.
+func newReceipt() string {
+	var b strings.Builder
+	for range ReceiptDigits {
+		n, _ := rand.Int(rand.Reader, big.NewInt(10)) // never fails (crypto/rand panics instead)
+		b.WriteByte(byte('0' + n.Int64()))
+	}
+	return b.String()
+}
+
+// NewReceipt draws a receipt code (for the demo seed).
+func NewReceipt() string { return newReceipt() }
+
+// ReceiptGroups shows a receipt in groups of four (for the demo seed).
+func ReceiptGroups(code string) string { return receiptGroups(code) }
+
+// receiptGroups shows a receipt in groups of four: 1234 5678 9012 3456.
+func receiptGroups(code string) string {
+	var parts []string
+	for i := 0; i+4 <= len(code); i += 4 {
+		parts = append(parts, code[i:i+4])
+	}
+	return strings.Join(parts, " ")
+}
+
+// reportSend stores the report under an id derived from a new receipt
+// (a keyed HMAC of it), with only an argon2id hash of the receipt itself,
+// flags it for the CCU mailbox, and shows the receipt this once. Nothing about
+// the request (address, browser, time of day) is kept.
+func (s *Server) reportSend(c *gin.Context, a answers) {
+	ctx := c.Request.Context()
+	sl := s.store.Sealer()
+	if sl == nil {
+		s.serverError(c, store.ErrNoKeys)
+		return
+	}
+	var code string
+	var r *store.Referral
+	for attempt := 0; ; attempt++ {
+		code = newReceipt()
+		var err error
+		r, err = s.store.CreateReferral(ctx, store.NewReferral{Kind: store.KindAnonymous, ID: sl.Receipt(code),
+			ReceiptHash: receiptHasher(s.cfg).hash(code), Content: contentOf(a), Contact: contactOf(a)})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrDuplicate) || attempt == 3 {
+			s.serverError(c, err)
+			return
+		}
+	}
+	// An urgent report is announced at once (safety first); others in the
+	// next batch, so that no mail dates the report (jobs_referrals.go).
+	if r.Urgent {
+		s.notifyFailed(c, s.notifyCCU(ctx, "An urgent anonymous report is waiting"))
+	} else {
+		s.notifyFailed(c, s.store.NoteAnonymousArrival(ctx, "report"))
+	}
+	s.render(c, http.StatusOK, "report_receipt", &Page{Title: "Report sent", Data: code, NoIndex: true})
+}

@@ -1,0 +1,174 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// keyReport is the visitor-session value naming the report whose receipt
+// was entered. It travels in the signed cookie only (visitors have no
+// stored session) and ends with the browser session or "Leave".
+const keyReport = "report"
+
+// msgReceiptWrong is the one answer to any receipt that is not fully
+// right, whether or not a report with that id exists.
+const msgReceiptWrong = "We could not open a report with that receipt code. Check the 16 digits and try again."
+
+type receiptForm struct {
+	Receipt string `form:"receipt"`
+}
+
+func (receiptForm) messages() map[string]string { return nil }
+
+// reportReturnForm asks for the receipt.
+func (s *Server) reportReturnForm(c *gin.Context) {
+	s.render(c, http.StatusOK, "report_return", &Page{Title: "Check on a report you made", Form: receiptForm{}, NoIndex: true})
+}
+
+// reportReturn checks a receipt. The report's id is the keyed HMAC of the
+// receipt, so finding it reads one document; the argon2id hash is then
+// verified (or, for an unknown id, a dummy hash, so both take as long) and
+// only a fully right receipt opens it. Wrong receipts are counted per
+// client in memory and overall, with a growing back-off (receiptGuard).
+func (s *Server) reportReturn(c *gin.Context) {
+	var f receiptForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	page := &Page{Title: "Check on a report you made", Form: f, NoIndex: true}
+	key := c.ClientIP() // held in memory by the guard only; never stored or logged
+	if ok, wait := s.receiptGuard.allow(key); !ok {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		s.errorPage(c, http.StatusTooManyRequests, "Too many wrong receipt codes",
+			"For your security, try again later. If you have lost your receipt code, you can make a new report.")
+		return
+	}
+	code := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return 'x'
+	}, f.Receipt)
+	if len(code) != ReceiptDigits || strings.Contains(code, "x") {
+		errs.Add("receipt", "Enter the 16 digits of your receipt code, like 1234 5678 9012 3456")
+		s.invalid(c, "report_return", page, errs)
+		return
+	}
+	sl := s.store.Sealer()
+	if sl == nil {
+		s.serverError(c, store.ErrNoKeys)
+		return
+	}
+	r, err := s.store.Referral(c.Request.Context(), sl.Receipt(code))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.serverError(c, err)
+		return
+	}
+	hash := s.receiptDummyHash()
+	if r != nil && r.ReceiptHash != "" {
+		hash = r.ReceiptHash
+	}
+	if !receiptHasher(s.cfg).verify(hash, code) || r == nil || r.Kind != store.KindAnonymous || r.ContentGone {
+		s.receiptGuard.fail(key)
+		errs.Add("receipt", msgReceiptWrong)
+		page.Form = receiptForm{}
+		s.invalid(c, "report_return", page, errs)
+		return
+	}
+	s.receiptGuard.succeed(key)
+	sess := s.session(c)
+	sess.Values[keyReport] = r.ID
+	markSessionDirty(c)
+	s.redirect(c, "/report/status")
+}
+
+// openReport is the report whose receipt this browser entered, or nil
+// after sending the visitor back to enter it.
+func (s *Server) openReport(c *gin.Context) *store.Referral {
+	id, _ := s.session(c).Values[keyReport].(string)
+	if id == "" {
+		s.redirect(c, "/report/return")
+		return nil
+	}
+	r, err := s.store.Referral(c.Request.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && r.ContentGone) {
+		delete(s.session(c).Values, keyReport)
+		markSessionDirty(c)
+		s.redirect(c, "/report/return")
+		return nil
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return nil
+	}
+	return r
+}
+
+type reportStatusData struct {
+	Report *store.Referral
+}
+
+// reportStatus shows the reporter the status and the conversation (never
+// the CCU's notes, assessment or grading) and a form to reply.
+func (s *Server) reportStatus(c *gin.Context) {
+	r := s.openReport(c)
+	if r == nil {
+		return
+	}
+	s.renderReportStatus(c, r, messageForm{}, http.StatusOK, &formErrors{})
+}
+
+func (s *Server) renderReportStatus(c *gin.Context, r *store.Referral, f messageForm, status int, errs *formErrors) {
+	if err := s.store.OpenMessages(r, false); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.render(c, status, "report_status", &Page{Title: "Your report", Data: reportStatusData{Report: r}, Form: f, Errors: errs, NoIndex: true})
+}
+
+// reportReply adds the reporter's reply and flags it for the CCU mailbox's
+// next batch.
+func (s *Server) reportReply(c *gin.Context) {
+	r := s.openReport(c)
+	if r == nil {
+		return
+	}
+	var f messageForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if f.check(errs); errs.Any() {
+		s.renderReportStatus(c, r, f, http.StatusUnprocessableEntity, errs)
+		return
+	}
+	err := s.store.AddRefMessage(c.Request.Context(), r.ID, store.FromReporter, "", f.Message)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		s.referralGone(c)
+		return
+	case err != nil:
+		s.serverError(c, err)
+		return
+	}
+	s.notifyFailed(c, s.store.NoteAnonymousArrival(c.Request.Context(), "reply"))
+	s.flash(c, "Your reply has been sent to the Counter Corruption Unit")
+	s.redirect(c, "/report/status")
+}
+
+// reportLeave forgets the report on this browser.
+func (s *Server) reportLeave(c *gin.Context) {
+	delete(s.session(c).Values, keyReport)
+	markSessionDirty(c)
+	s.redirect(c, "/report")
+}
