@@ -312,15 +312,6 @@ func (s *Store) dbRefSummaries(ctx context.Context) ([]RefSummary, error) {
 	return rs, nil
 }
 
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // ErrNoKeys is returned when the store has no Sealer: referral content
 // cannot be written or read without the field keys.
 var ErrNoKeys = errors.New("store: no field encryption keys configured")
