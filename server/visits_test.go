@@ -298,8 +298,14 @@ func TestVisitFindingsSignOffAndResponse(t *testing.T) {
 		t.Fatal("no link to raise a recommendation from the finding")
 	}
 	field := "response-" + w.m1.ID
-	if r := coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {""}}); r.Status != http.StatusUnprocessableEntity {
+	if r := coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {""}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, "Enter the force&#39;s response") {
 		t.Fatalf("empty response: %d", r.Status)
+	}
+	long := strings.Repeat("a", 4001)
+	if r := coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {long}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, long) {
+		t.Fatalf("long response: %d, or what was typed is lost", r.Status)
 	}
 	r = coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {"Officers are being briefed on grounds."}})
 	if r.Status != http.StatusSeeOther {
