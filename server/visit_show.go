@@ -28,7 +28,7 @@ type visitShowData struct {
 	CanRespond   bool
 	Time         timeForm
 	TimeDate     dateField
-	Response     responseForm
+	Typed        map[string]string // a response sent with an error, by writer
 }
 
 // findingView is one finding as shown on the visit page.
@@ -131,7 +131,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	case timeForm:
 		d.Time = f
 	case responseForm:
-		d.Response = f
+		d.Typed = map[string]string{f.Writer: f.Text}
 	}
 	d.TimeDate = dateField{Name: "date", Legend: "Day of the visit", Hint: "A day in the week you were given", Error: errs.For("date"),
 		Day: d.Time.Day, Month: d.Time.Month, Year: d.Time.Year, LegendSize: "s"}

@@ -49,7 +49,7 @@ func (s *Server) visitSignOff(c *gin.Context) {
 // responseForm is the force's response to one finding; its field is
 // named for the finding's writer so each form on the page has its own.
 type responseForm struct {
-	Text string
+	Writer, Text string
 }
 
 func (responseForm) messages() map[string]string { return nil }
@@ -81,7 +81,7 @@ func (s *Server) visitFindingRespond(c *gin.Context) {
 		errs.Add(field, "The response must be 4,000 characters or fewer")
 	}
 	if errs.Any() {
-		s.renderVisit(c, http.StatusUnprocessableEntity, v, a, errs, responseForm{Text: text})
+		s.renderVisit(c, http.StatusUnprocessableEntity, v, a, errs, responseForm{Writer: writer, Text: text})
 		return
 	}
 	me := currentUser(c)

@@ -64,6 +64,10 @@ func (s *Server) visitCancel(c *gin.Context) {
 		s.errorPage(c, http.StatusConflict, "Talk to your chair", "Unannounced visits are planned in pairs. If you cannot go, tell the chair of your group so they can find someone else.")
 		return
 	}
+	if v.Past(s.store.Now()) {
+		s.errorPage(c, http.StatusConflict, "This visit has already started", "You can no longer cancel your place. Nothing has been changed.")
+		return
+	}
 	promoted, err := s.store.CancelSignUp(c.Request.Context(), v.ID, currentUser(c).ID)
 	switch {
 	case errors.Is(err, store.ErrNotSignedUp):
@@ -105,6 +109,10 @@ func (s *Server) visitSetTime(c *gin.Context) {
 	}
 	if !v.Unannounced || !a.Attending {
 		s.errorPage(c, http.StatusConflict, "There is no time to choose", "Only the pair on an unannounced visit choose its day and time.")
+		return
+	}
+	if v.Past(s.store.Now()) {
+		s.errorPage(c, http.StatusConflict, "This visit has already started", "Its day and time can no longer be changed. Nothing has been changed.")
 		return
 	}
 	day, msg := dateParts{f.Day, f.Month, f.Year}.parse("The day of the visit")

@@ -298,8 +298,14 @@ func TestVisitFindingsSignOffAndResponse(t *testing.T) {
 		t.Fatal("no link to raise a recommendation from the finding")
 	}
 	field := "response-" + w.m1.ID
-	if r := coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {""}}); r.Status != http.StatusUnprocessableEntity {
+	if r := coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {""}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, "Enter the force&#39;s response") {
 		t.Fatalf("empty response: %d", r.Status)
+	}
+	long := strings.Repeat("a", 4001)
+	if r := coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {long}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, long) {
+		t.Fatalf("long response: %d, or what was typed is lost", r.Status)
 	}
 	r = coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {"Officers are being briefed on grounds."}})
 	if r.Status != http.StatusSeeOther {
@@ -344,6 +350,16 @@ func TestUnannouncedVisitTimingIsSecret(t *testing.T) {
 	v, _ := w.a.store.Visit(ctx, id)
 	day := v.Week.In(london).AddDate(0, 0, 2)
 	m1 := w.as(w.m1)
+	// The week has begun, but the pair has not chosen the day: they still can,
+	// and nobody writes findings yet.
+	w.a.advance(v.Week.Add(time.Hour).Sub(w.a.store.Now()))
+	m1 = w.as(w.m1)
+	if r := m1.get("/visits/" + id); !strings.Contains(r.Body, "Choose the day and time") {
+		t.Fatal("in the week, the pair cannot choose the day")
+	}
+	if r := m1.get("/visits/" + id + "/findings"); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("findings before the chosen day: %d, want 422", r.Status)
+	}
 	r = m1.submit("/visits/"+id, "/visits/"+id+"/time", url.Values{"date-day": {day.Format("2")}, "date-month": {day.Format("1")}, "date-year": {day.Format("2006")},
 		"startTime": {"19:45"}, "endTime": {"21:15"}})
 	if r.Status != http.StatusSeeOther {

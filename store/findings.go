@@ -238,22 +238,6 @@ func (s *Store) RespondToFinding(ctx context.Context, id, response, by string) (
 	return &f, nil
 }
 
-// GroupRecordFindings returns a group's submitted record-review findings
-// (it reads the whole findings collection: the trends page reads the
-// group's PanelTally instead).
-func (s *Store) GroupRecordFindings(ctx context.Context, groupID string) ([]Finding, error) {
-	cur, err := s.c("findings").Find(ctx, bson.D{{Key: "groupId", Value: groupID}, {Key: "status", Value: FindingSubmitted},
-		{Key: "visitType", Value: bson.D{{Key: "$in", Value: bson.A{VisitStopSearch, VisitUseOfForce}}}}})
-	if err != nil {
-		return nil, fmt.Errorf("store: group findings: %w", err)
-	}
-	var fs []Finding
-	if err := cur.All(ctx, &fs); err != nil {
-		return nil, fmt.Errorf("store: group findings: %w", err)
-	}
-	return fs, nil
-}
-
 // TrendCount tallies reviewed records: how many, how many judged without
 // reasonable grounds, how many rated red.
 type TrendCount struct {

@@ -39,8 +39,7 @@ var indexes = []index{
 	{coll: "outbox", name: "created", keys: bson.D{{Key: "createdAt", Value: -1}}},
 	// Scrutiny visits (store/visits.go, store/findings.go).
 	{coll: "visits", name: "start", keys: bson.D{{Key: "start", Value: 1}}},
-	{coll: "visits", name: "group_start", keys: bson.D{{Key: "groupId", Value: 1}, {Key: "start", Value: 1}}},
-	{coll: "findings", name: "group_status", keys: bson.D{{Key: "groupId", Value: 1}, {Key: "status", Value: 1}}},
+	{coll: "findings", name: "status_type", keys: bson.D{{Key: "status", Value: 1}, {Key: "visitType", Value: 1}}},
 
 	// Referrals (store/referrals.go): unique references; on the summaries, the
 	// queue's order, a partner's own and the blind index.

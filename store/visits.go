@@ -101,8 +101,14 @@ func (v *Visit) WaitingPlace(userID string) int {
 // Full reports whether every seat is taken.
 func (v *Visit) Full() bool { return v.SeatsTaken >= v.Capacity }
 
-// Past reports whether the visit has started at now.
-func (v *Visit) Past(now time.Time) bool { return !now.Before(v.Start) }
+// Past reports whether the visit has started at now. An unannounced visit
+// whose pair has not chosen the day counts as started once its week is over.
+func (v *Visit) Past(now time.Time) bool {
+	if v.Unannounced && !v.TimeSet {
+		return !now.Before(v.Week.AddDate(0, 0, 7))
+	}
+	return !now.Before(v.Start)
+}
 
 // HasSubmitted reports whether userID has submitted findings.
 func (v *Visit) HasSubmitted(userID string) bool { return contains(v.Submitted, userID) }
