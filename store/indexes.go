@@ -37,6 +37,9 @@ var indexes = []index{
 	{coll: "outbox", name: "due", keys: bson.D{{Key: "status", Value: 1}, {Key: "nextAttempt", Value: 1}}},
 	{coll: "recommendation_index", name: "raised", keys: bson.D{{Key: "raisedAt", Value: -1}, {Key: "_id", Value: -1}}},
 	{coll: "outbox", name: "created", keys: bson.D{{Key: "createdAt", Value: -1}}},
+	// Surveys: responses and invitation codes by survey (exports, recounts, code counts).
+	{coll: "survey_responses", name: "survey", keys: bson.D{{Key: "surveyId", Value: 1}}},
+	{coll: "survey_codes", name: "survey_used", keys: bson.D{{Key: "surveyId", Value: 1}, {Key: "used", Value: 1}}},
 }
 
 // EnsureIndexes creates the named indexes; it is idempotent and runs at start-up.
