@@ -49,9 +49,11 @@ type Relation struct {
 // Suppress decides which of values may be published. A count from 1 to
 // MinCell-1 is withheld (primary suppression). Then, while any relation has
 // exactly one withheld cell (which anyone could recover as the total minus
-// the other parts, or as the sum of the parts), the smallest cell still shown
-// in that relation is withheld too (secondary suppression), preferring a
-// part to the total. It returns Shown, Primary or Secondary per value.
+// the other parts, or as the sum of the parts), the smallest non-zero cell
+// still shown in that relation is withheld too (secondary suppression),
+// preferring a part to the total. A zero is withheld only when nothing else
+// is left: a zero is often known anyway (a group with no respondents), and
+// withholding it would protect nothing. It returns Shown, Primary or Secondary per value.
 //
 // This is the usual one-relation-at-a-time heuristic used for published
 // tables (each row and column, and each total, has no lone withheld cell);
@@ -71,7 +73,7 @@ func Suppress(values []int64, rels []Relation) []int {
 			for _, p := range r.Parts {
 				if mask[p] != Shown {
 					withheld++
-				} else if pick < 0 || values[p] < values[pick] {
+				} else if pick < 0 || better(values[p], values[pick]) {
 					pick = p
 				}
 			}
@@ -91,4 +93,13 @@ func Suppress(values []int64, rels []Relation) []int {
 		}
 	}
 	return mask
+}
+
+// better reports whether a is a better secondary cell than b: the smaller
+// non-zero count.
+func better(a, b int64) bool {
+	if (a == 0) != (b == 0) {
+		return b == 0
+	}
+	return a < b
 }

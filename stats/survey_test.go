@@ -92,12 +92,12 @@ func TestSuppress(t *testing.T) {
 			want:   []int{S, S, S, S},
 		},
 		{
-			// A zero is the smallest other cell: withholding it leaves
-			// 0 + 7 = 7 known, but not which is which.
-			name:   "a zero can be the secondary cell",
+			// A zero may be known anyway (a group nobody belongs to), so the
+			// smallest non-zero cell is withheld instead.
+			name:   "a zero is not the secondary cell",
 			values: []int64{40, 7, 0, 47},
 			rels:   []Relation{{Parts: []int{0, 1, 2}, Total: 3}},
-			want:   []int{S, P, X, S},
+			want:   []int{X, P, S, S},
 		},
 		{
 			// 2×2 table with margins:      A    B  | total
