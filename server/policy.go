@@ -70,6 +70,15 @@ var policy = map[string][]store.Role{
 	"recommendations.import":    staff,
 	"recommendations.chair":     {store.RoleChair},
 	"yousaidwedid":              {public},
+
+	// Community confidence surveys. Anyone answers, anonymously; staff build
+	// and run surveys, read results and export; anyone reads a published
+	// summary.
+	"surveys.respond": {public},
+	"surveys.public":  {public},
+	"surveys.manage":  staff,
+	"surveys.results": staff,
+	"surveys.export":  staff,
 }
 
 // isPublic reports whether anyone may use action.

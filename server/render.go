@@ -199,6 +199,7 @@ func navFor(u *store.User, current string) []navItem {
 		{"/admin/audit", "Audit log", "audit.list"},
 		{"/disparity", "Stop and search", "disparity.view"},
 		{"/recommendations", "Recommendations", "recommendations.list"},
+		{"/surveys", "Surveys", "surveys.manage"},
 	} {
 		if allowed(u.Role, n.action) {
 			items = append(items, navItem{Href: n.href, Label: n.label})

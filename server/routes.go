@@ -99,6 +99,9 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	// Recommendations register and "You said, we did" (recommendation_routes.go).
 	s.recommendationRoutes(h)
 
+	// Community confidence surveys (survey_routes.go).
+	s.surveyRoutes(h)
+
 	if !s.cfg.Production() {
 		h("GET", "/dev/mail", "devmail", s.devMail)
 	}

@@ -33,6 +33,7 @@ type Server struct {
 	signInLimiter *rateLimiter
 	engine        *gin.Engine
 	routeTable    []Route
+	surveys       surveyParts // respondents' cookie and rate limit (survey_routes.go)
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -41,6 +42,9 @@ type Options struct {
 	// (default 20). Tests raise it; the benchmark dials from many loopback
 	// addresses instead.
 	SignInsPerMinute int
+	// SurveyPostsPerMinute limits survey starts and submissions per client
+	// address (default 30). Tests and the benchmark raise it.
+	SurveyPostsPerMinute int
 }
 
 // New builds the portal. It fails if a template does not parse.
@@ -62,6 +66,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		signInLimiter: newRateLimiter(opts.SignInsPerMinute, time.Minute),
 	}
 	s.sessions = newSessionStore(db, sessionKey, cfg.Production(), s.idleTimeout)
+	s.surveys = newSurveyParts(sessionKey, cfg.Production(), opts.SurveyPostsPerMinute)
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()

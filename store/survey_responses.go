@@ -21,7 +21,6 @@ type Response struct {
 	Version  int     `bson:"version"`
 	Day      string  `bson:"day"` // YYYY-MM-DD
 	Answers  Answers `bson:"answers"`
-	Counted  bool    `bson:"counted"` // its counters have been moved
 }
 
 // Survey response errors.
@@ -30,32 +29,28 @@ var (
 	ErrCodeUsed         = errors.New("this invitation code has already been used")
 )
 
-// SubmitResponse stores r once and moves its counters. A response whose id
+// SubmitResponse stores r, an answer to version v, once and moves its
+// counters. A response whose id
 // is already stored returns ErrAlreadySubmitted and changes nothing (a
 // retried POST). With an invitation code, the code is first marked used by
 // one conditional update (ErrCodeUsed if it was; ErrNotFound if it is not
 // this survey's); nothing links the code to the response.
-func (s *Store) SubmitResponse(ctx context.Context, r *Response, code string) error {
-	if err := s.c("survey_responses").FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}}).Err(); err == nil {
-		return ErrAlreadySubmitted
-	} else if !errors.Is(err, mongo.ErrNoDocuments) {
-		return fmt.Errorf("store: submit response: %w", err)
-	}
-	sv, err := s.Survey(ctx, r.SurveyID)
-	if err != nil {
-		return err
-	}
-	v := sv.Version(r.Version)
-	if v == nil {
-		return fmt.Errorf("store: survey %s has no version %d: %w", r.SurveyID, r.Version, ErrNotFound)
+func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, code string) error {
+	if v == nil || v.N != r.Version {
+		return fmt.Errorf("store: response to survey %s: not version %d: %w", r.SurveyID, r.Version, ErrNotFound)
 	}
 	if code != "" {
+		// A retry must not be refused for the code its first try used.
+		if err := s.c("survey_responses").FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}}).Err(); err == nil {
+			return ErrAlreadySubmitted
+		} else if !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("store: submit response: %w", err)
+		}
 		if err := s.useSurveyCode(ctx, r.SurveyID, code, true); err != nil {
 			return err
 		}
 	}
 	r.Day = Day(s.now())
-	r.Counted = false
 	if _, err := s.c("survey_responses").InsertOne(ctx, r); err != nil {
 		if code != "" {
 			_ = s.useSurveyCode(ctx, r.SurveyID, code, false) // give the code back
@@ -67,14 +62,7 @@ func (s *Store) SubmitResponse(ctx context.Context, r *Response, code string) er
 	}
 	// The response is stored: from here on a failure leaves the counters
 	// one short until `candour survey rebuild`, never counted twice.
-	if err := s.count(ctx, r.SurveyID, v, r.Answers); err != nil {
-		return err
-	}
-	if _, err := s.c("survey_responses").UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "counted", Value: true}}}}); err != nil {
-		return fmt.Errorf("store: mark response counted: %w", err)
-	}
-	r.Counted = true
-	return nil
+	return s.count(ctx, r.SurveyID, v, r.Answers)
 }
 
 // Responses returns every stored response to a survey (exports and
@@ -100,7 +88,6 @@ func (s *Store) InsertResponses(ctx context.Context, sv *Survey, rs []*Response)
 		if r.Day == "" {
 			r.Day = Day(s.now())
 		}
-		r.Counted = true
 	}
 	docs := make([]any, len(rs))
 	for i, r := range rs {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -69,13 +70,16 @@ func (s *Store) ensureTallies(ctx context.Context, sv *Survey, n int) error {
 	return nil
 }
 
-// incFor is the $inc of one response on one counter.
-func incFor(v *Version, a Answers) bson.D {
+// incFor is the $inc of one response on one counter. Only the counter of
+// everyone counts the about-you answers themselves: results are not broken
+// down by one about-you answer against another, and leaving them out keeps
+// the breakdown counters small (each $inc rewrites its document).
+func incFor(v *Version, a Answers, everyone bool) bson.D {
 	inc := bson.D{{Key: "n", Value: 1}}
 	for i := range v.Questions {
 		q := &v.Questions[i]
 		vals, ok := a[q.ID]
-		if !ok {
+		if !ok || (q.AboutYou && !everyone) {
 			continue
 		}
 		prefix := "c." + q.ID + "."
@@ -106,36 +110,142 @@ func responseKeys(v *Version, a Answers) [][2]string {
 	return keys
 }
 
-// count adds one response to its counters: one bulk write of $inc by _id.
+// count adds one response to its counters and returns once they are
+// written. Submissions arriving together are counted together (a group
+// commit): their increments are merged per counter document and written in
+// one bulk write of $inc by _id, so a crowd of respondents costs a few
+// writes per counter instead of a few per respondent. $inc adds up the same
+// in any order, so several instances batching on their own stay correct.
 func (s *Store) count(ctx context.Context, surveyID string, v *Version, a Answers) error {
-	inc := incFor(v, a)
-	keys := responseKeys(v, a)
-	models := make([]mongo.WriteModel, len(keys))
-	for i, k := range keys {
-		models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: tallyID(v.N, k[0], k[1])}}).
-			SetUpdate(bson.D{{Key: "$inc", Value: inc}})
+	b := s.tallyBatch()
+	done := make(chan error, 1)
+	b.mu.Lock()
+	for _, k := range responseKeys(v, a) {
+		key := pendingKey{coll: tallyColl(surveyID), id: tallyID(v.N, k[0], k[1])}
+		p := b.pending[key]
+		if p == nil {
+			p = &pendingInc{version: v.N, dim: k[0], value: k[1], inc: map[string]int64{}}
+			b.pending[key] = p
+		}
+		for _, e := range incFor(v, a, k[0] == DimAll) {
+			p.inc[e.Key] += toInt64(e.Value)
+		}
 	}
-	res, err := s.c(tallyColl(surveyID)).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-	if err != nil {
-		return fmt.Errorf("store: count response of survey %s: %w", surveyID, err)
+	b.waiters = append(b.waiters, done)
+	if !b.running {
+		b.running = true
+		go s.flushTallies(b)
 	}
-	if res.MatchedCount == int64(len(keys)) {
-		return nil
+	b.mu.Unlock()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err() // the increments are still written
 	}
-	// A counter is missing (created before it existed): make each one that
-	// is missing and count into it on its own.
-	for _, k := range keys {
-		id := tallyID(v.N, k[0], k[1])
-		t := Tally{ID: id, Version: v.N, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
-		if _, err := s.c(tallyColl(surveyID)).InsertOne(ctx, t); err == nil {
-			if _, err := s.c(tallyColl(surveyID)).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$inc", Value: inc}}); err != nil {
-				return fmt.Errorf("store: count response of survey %s: %w", surveyID, err)
+}
+
+// tallyBatcher gathers the increments of submissions waiting to be counted.
+type tallyBatcher struct {
+	mu      sync.Mutex
+	pending map[pendingKey]*pendingInc
+	waiters []chan error
+	running bool
+}
+
+type pendingKey struct{ coll, id string }
+
+type pendingInc struct {
+	version    int
+	dim, value string
+	inc        map[string]int64
+}
+
+// batchers holds each open store's batcher (kept outside Store so that
+// the counters' machinery stays in this file).
+var batchers sync.Map // *Store → *tallyBatcher
+
+func (s *Store) tallyBatch() *tallyBatcher {
+	b, _ := batchers.LoadOrStore(s, &tallyBatcher{pending: map[pendingKey]*pendingInc{}})
+	return b.(*tallyBatcher)
+}
+
+// flushTallies writes what is pending, tells its waiters, and goes on
+// until nothing is left.
+func (s *Store) flushTallies(b *tallyBatcher) {
+	for {
+		b.mu.Lock()
+		if len(b.waiters) == 0 {
+			b.running = false
+			b.mu.Unlock()
+			return
+		}
+		pending, waiters := b.pending, b.waiters
+		b.pending, b.waiters = map[pendingKey]*pendingInc{}, nil
+		b.mu.Unlock()
+		err := s.writeIncs(context.Background(), pending)
+		for _, w := range waiters {
+			w <- err
+		}
+	}
+}
+
+// writeIncs applies merged increments, one bulk write per survey; a
+// counter found missing is created and counted on its own.
+func (s *Store) writeIncs(ctx context.Context, pending map[pendingKey]*pendingInc) error {
+	byColl := map[string][]pendingKey{}
+	for k := range pending {
+		byColl[k.coll] = append(byColl[k.coll], k)
+	}
+	for coll, keys := range byColl {
+		models := make([]mongo.WriteModel, len(keys))
+		for i, k := range keys {
+			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.id}}).SetUpdate(incUpdate(pending[k].inc))
+		}
+		res, err := s.c(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		if err != nil {
+			return fmt.Errorf("store: count responses (%s): %w", coll, err)
+		}
+		if res.MatchedCount == int64(len(keys)) {
+			continue
+		}
+		for _, k := range keys {
+			p := pending[k]
+			res, err := s.c(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: k.id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: p.version}}}})
+			if err != nil {
+				return fmt.Errorf("store: count responses (%s): %w", coll, err)
 			}
-		} else if !isDuplicate(err) {
-			return fmt.Errorf("store: count response of survey %s: %w", surveyID, err)
+			if res.MatchedCount > 0 {
+				continue // counted by the bulk write
+			}
+			t := Tally{ID: k.id, Version: p.version, Dim: p.dim, Value: p.value, C: map[string]map[string]int64{}}
+			if _, err := s.c(coll).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
+				return fmt.Errorf("store: count responses (%s): %w", coll, err)
+			}
+			if _, err := s.c(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: k.id}}, incUpdate(p.inc)); err != nil {
+				return fmt.Errorf("store: count responses (%s): %w", coll, err)
+			}
 		}
 	}
 	return nil
+}
+
+func incUpdate(inc map[string]int64) bson.D {
+	d := bson.D{}
+	for k, v := range inc {
+		d = append(d, bson.E{Key: k, Value: v})
+	}
+	return bson.D{{Key: "$inc", Value: d}}
+}
+
+func toInt64(v any) int64 {
+	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case int64:
+		return x
+	}
+	return 0
 }
 
 // Tallies returns version n's counters (tens of small documents).
@@ -173,17 +283,10 @@ func (s *Store) Recount(ctx context.Context, sv *Survey, n int) ([]Tally, error)
 		if r.Version != n {
 			continue
 		}
-		inc := incFor(v, r.Answers)
 		for _, k := range responseKeys(v, r.Answers) {
 			t := byID[tallyID(n, k[0], k[1])]
-			for _, e := range inc {
-				var add int64
-				switch x := e.Value.(type) {
-				case int:
-					add = int64(x)
-				case int64:
-					add = x
-				}
+			for _, e := range incFor(v, r.Answers, k[0] == DimAll) {
+				add := toInt64(e.Value)
 				if e.Key == "n" {
 					t.N += add
 					continue

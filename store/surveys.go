@@ -404,3 +404,6 @@ func (s *Store) ChangeSurvey(ctx context.Context, id string, rev int, change fun
 	}
 	return sv, nil
 }
+
+// TypeLabel names the question's type.
+func (q *Question) TypeLabel() string { return QTypeLabel(q.Type) }

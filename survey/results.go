@@ -73,6 +73,14 @@ func (s Share) Text() string {
 	return fmt.Sprintf("%s (%s to %s)", pct(s.IV.Estimate), pct(s.IV.Low), pct(s.IV.High))
 }
 
+// CI is the interval alone, like "38% to 52%".
+func (s Share) CI() string {
+	if !s.Has {
+		return ""
+	}
+	return pct(s.IV.Low) + " to " + pct(s.IV.High)
+}
+
 // Percent is the estimate alone, like "45%".
 func (s Share) Percent() string {
 	if !s.Has {
@@ -113,7 +121,11 @@ type QuestionResult struct {
 	Mean       string      // number questions: the mean, or why not shown
 	Measures   []Measure   // what the breakdowns compare
 	Breakdowns []Breakdown
+	totals     map[int]Count // overall counts of combined measures, by measure
 }
+
+// MeasureTotal is a measure's share among everyone who answered.
+func (q *QuestionResult) MeasureTotal(mi int) Share { return overallMeasure(q, mi) }
 
 // Measure is a share compared between groups: one answer, or a
 // combination such as "Strongly agree or agree".
@@ -364,6 +376,10 @@ func buildQuestion(q *store.Question, all *store.Tally, byKey map[string]*store.
 		return qr
 	}
 	qr.Measures = ms
+	qr.totals = map[int]Count{}
+	for mi := range ms {
+		qr.totals[mi] = c(overall.meas[mi])
+	}
 	for di, d := range dims {
 		vals := store.DimValues(d)
 		bd := Breakdown{Dim: d, Label: store.DimLabel(d)}

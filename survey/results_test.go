@@ -147,3 +147,42 @@ func TestResultsAgainstHandComputedFigures(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareWithBaseline(t *testing.T) {
+	// Now: 203/408 agree overall. The baseline: the same counts except 40
+	// White respondents who disagreed instead of agreeing (163/408).
+	sv, ts := handSurvey(t)
+	sv.Versions[0].Questions[0].Key = "fair"
+	now, err := Build(sv, 1, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, base := handSurvey(t)
+	for i := range base {
+		if base[i].Dim == store.DimAll || base[i].Value == "White" {
+			base[i].C["q1"]["a"] -= 40
+			base[i].C["q1"]["d"] += 40
+		}
+	}
+	then, err := Build(sv, 1, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := Compare(now, then)
+	if len(ms) != 2 || ms[0].Measure != "Strongly agree or agree" {
+		t.Fatalf("matches %+v", ms)
+	}
+	// Everyone: 163/408 then, 203/408 now: +9.8 points. By hand (Newcombe):
+	// Wilson 203/408 = 0.4493 to 0.5459, 163/408 = 0.3531 to 0.4478;
+	// low = 0.0980 - sqrt((0.4975-0.4493)² + (0.4478-0.3995)²) = 0.0298;
+	// high = 0.0980 + sqrt((0.5459-0.4975)² + (0.3995-0.3531)²) = 0.1650.
+	all := ms[0].Rows[0]
+	if !near(all.Change.Estimate, 40.0/408) || !near(all.Change.Low, 0.0298) || !near(all.Change.High, 0.1650) || !all.Flag {
+		t.Errorf("everyone: %+v", all.Change)
+	}
+	for _, r := range ms[0].Rows {
+		if r.Label == "Black, Black British, Black Welsh, Caribbean or African" && (r.HasChange && r.Change.Estimate != 0 || r.Flag) {
+			t.Errorf("the Black group did not change: %+v", r)
+		}
+	}
+}
