@@ -43,6 +43,8 @@ Commands:
   import stop-search    import police.uk stop-and-search CSV files
   import population     import Census 2021 TS021 population rows for a force area
   report disparity      print stop-and-search disparity figures (json, csv or text)
+  report survey         print a survey's results, suppressed (json or csv)
+  survey rebuild        recount a survey's counters from its stored responses
   help                  show this help
 
 Configuration comes from CANDOUR_* environment variables and MONGODB_URI;
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return importCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "report":
 		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "survey":
+		return surveyCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
