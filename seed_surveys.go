@@ -35,7 +35,7 @@ func seedSurveys(ctx context.Context, db *store.Store) error {
 		return err
 	}
 	main, err := demoSurvey(ctx, db, &store.Survey{Title: "Your confidence in Dorset Police", Series: "Community confidence", Wave: "Spring 2026",
-		Intro: "Dorset Police and its Independent Advisory Groups want to hear from Black communities in Dorset, and from everyone, about your feelings, perceptions and experiences of policing, so that we can find and tackle unfair differences.",
+		Intro:    "Dorset Police and its Independent Advisory Groups want to hear from Black communities in Dorset, and from everyone, about your feelings, perceptions and experiences of policing, so that we can find and tackle unfair differences.",
 		AboutYou: true, OpenLink: true, InviteCodes: true, Public: true, BaselineID: baseline.ID, ClosesOn: store.Day(now.AddDate(0, 2, 0))},
 		[]store.Question{
 			{Type: store.QSingle, Text: "In the last 12 months, have you had any contact with Dorset Police?", Required: true, Options: store.NewOptions([]string{"Yes", "No"}, nil)},

@@ -128,4 +128,3 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 		t.Fatalf("a member downloads raw responses: %d", r.Status)
 	}
 }
-
