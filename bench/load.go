@@ -39,6 +39,8 @@ type scenario struct {
 	form         func(s session) url.Values // POST body; the CSRF token is added
 	want         int                        // the status a working page answers
 	budget       time.Duration              // p95 budget; 0 = reported only
+	clients      int                        // concurrent clients; 0 = the -clients flag
+	before       prepare                    // called before each request (e.g. to put cookies in the jar)
 }
 
 // Budgets from DESIGN.md.
@@ -81,6 +83,7 @@ func scenarios(sd *seeded, o options) []scenario {
 		// Last, because each request adds a session document that later rows would read past.
 		{label: "GET /sign-in, first visit (no cookie)", method: "GET", path: "/sign-in", as: newVisitor, want: 200, budget: signInPage},
 	}
+	rows = append(rows, surveyScenarios(sd, o)...)
 	return rows
 }
 
@@ -199,7 +202,11 @@ func drive(ctx context.Context, base string, sc scenario, sd *seeded, o options)
 			return nil, err
 		}
 	}
-	if res.series, err = load(ctx, base, sc, sd, 0, o.clients, o.requests, o.maxTime, perClient); err != nil {
+	clients := o.clients
+	if sc.clients > 0 {
+		clients = sc.clients
+	}
+	if res.series, err = load(ctx, base, sc, sd, 0, clients, o.requests, o.maxTime, perClient); err != nil {
 		return nil, err
 	}
 	if res.errs > 0 && res.note == "" {
@@ -327,6 +334,9 @@ var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 func (c *client) do(ctx context.Context, base string, sc scenario, email string) (time.Duration, int, error) {
 	if sc.as == newVisitor || sc.as == signingIn {
 		c.http.Jar, _ = cookiejar.New(nil) // a new visitor each time
+	}
+	if sc.before != nil {
+		sc.before(c, base)
 	}
 	var body url.Values
 	switch {

@@ -44,6 +44,7 @@ type seeded struct {
 	auditTook      time.Duration
 	hashTook       time.Duration // one argon2id hash at the configured cost, best of three
 	probes         []probe       // single store calls, timed
+	surveys        *surveyBench  // the surveys' ids and how to mint a submission (surveys.go)
 }
 
 // session is a signed-in browser: its cookie and its form token.
@@ -108,6 +109,10 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d recommendations with history", benchRecommendations))
+	if err := seedSurveyBench(ctx, db, env.sessionKey, sd); err != nil {
+		return nil, err
+	}
+	done(fmt.Sprintf("surveys: %d responses, and counters for %d", benchSurveyResponses, benchMillion))
 	if err := seedAudit(ctx, db, o.audit, people.community, rnd); err != nil {
 		return nil, err
 	}

@@ -40,6 +40,8 @@ type Config struct {
 	ArgonMemoryKiB uint32        // CANDOUR_ARGON_MEMORY_KIB
 	SeedDemo       bool          // CANDOUR_SEED_DEMO: seed the demo force on first start (default true in development)
 	DemoDataDir    string        // CANDOUR_DEMO_DATA: police.uk and Census files the demo imports (default ../shared/data)
+
+	SurveyPostsPerMinute int // CANDOUR_SURVEY_POSTS_PER_MINUTE: survey starts and submissions a minute per client address (default 30)
 }
 
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
@@ -55,6 +57,8 @@ func Load(getenv func(string) string) (Config, error) {
 		ArgonTime:      1,
 		ArgonMemoryKiB: 64 * 1024,
 		DemoDataDir:    "../shared/data",
+
+		SurveyPostsPerMinute: 30,
 	}
 	str := func(name string, dst *string) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -99,6 +103,13 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("CANDOUR_ARGON_MEMORY_KIB: %q is not a whole number of at least 8", v)
 		}
 		c.ArgonMemoryKiB = uint32(n)
+	}
+	if v := getenv("CANDOUR_SURVEY_POSTS_PER_MINUTE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("CANDOUR_SURVEY_POSTS_PER_MINUTE: %q is not a positive whole number", v)
+		}
+		c.SurveyPostsPerMinute = n
 	}
 	if v := getenv("CANDOUR_SESSION_KEY"); v != "" {
 		if c.SessionKey, err = base64.StdEncoding.DecodeString(v); err != nil || len(c.SessionKey) < 32 {

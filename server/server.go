@@ -43,7 +43,7 @@ type Options struct {
 	// addresses instead.
 	SignInsPerMinute int
 	// SurveyPostsPerMinute limits survey starts and submissions per client
-	// address (default 30). Tests and the benchmark raise it.
+	// address (default: the configuration's, 30). Tests raise it.
 	SurveyPostsPerMinute int
 }
 
@@ -66,6 +66,9 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		signInLimiter: newRateLimiter(opts.SignInsPerMinute, time.Minute),
 	}
 	s.sessions = newSessionStore(db, sessionKey, cfg.Production(), s.idleTimeout)
+	if opts.SurveyPostsPerMinute == 0 {
+		opts.SurveyPostsPerMinute = cfg.SurveyPostsPerMinute
+	}
 	s.surveys = newSurveyParts(sessionKey, cfg.Production(), opts.SurveyPostsPerMinute)
 
 	gin.SetMode(gin.ReleaseMode)

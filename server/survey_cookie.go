@@ -165,3 +165,22 @@ func (s *Server) clearCookie(w http.ResponseWriter, surveyID string, i int) {
 	http.SetCookie(w, &http.Cookie{Name: surveyCookie + strconv.Itoa(i), Value: "", Path: surveyCookiePath(surveyID), MaxAge: -1,
 		HttpOnly: true, Secure: s.surveys.secure, SameSite: http.SameSiteLaxMode})
 }
+
+// SurveyCookies are the cookies of a respondent part-way through version
+// of survey surveyID with the given answers, encrypted with the portal's
+// session key as the portal writes them (the benchmark mints submissions
+// with them).
+func SurveyCookies(sessionKey []byte, surveyID string, version int, responseID string, answers store.Answers) ([]*http.Cookie, error) {
+	parts := newSurveyParts(sessionKey, false, 1)
+	p := &progress{SurveyID: surveyID, ResponseID: responseID, Version: version, Answers: answers, Expires: time.Now().Add(surveyCookieLife).Unix()}
+	enc, err := parts.codec.Encode(surveyCookie, p)
+	if err != nil {
+		return nil, err
+	}
+	var cs []*http.Cookie
+	for i := 0; i*surveyCookieChunk < len(enc); i++ {
+		to := min((i+1)*surveyCookieChunk, len(enc))
+		cs = append(cs, &http.Cookie{Name: surveyCookie + strconv.Itoa(i), Value: enc[i*surveyCookieChunk : to], Path: surveyCookiePath(surveyID)})
+	}
+	return cs, nil
+}

@@ -380,3 +380,23 @@ func respondConcurrently(base string, sv *store.Survey, i int, eth string) error
 
 // respondents is how many answer at once in TestTwoHundredConcurrentRespondents.
 var respondents = 200
+
+// TestSurveyCookiesAsTheBenchmarkMintsThem: a minted respondent submits.
+func TestSurveyCookiesAsTheBenchmarkMintsThem(t *testing.T) {
+	a := newTestApp(t)
+	sv := a.testSurvey()
+	cs, err := SurveyCookies([]byte(strings.Repeat("k", 32)), sv.ID, 1, "minted-response", store.Answers{"q1": {"o2"}, "q3": {"a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.client()
+	tok := c.csrf("/s/" + sv.ID)
+	u, _ := url.Parse(a.http.URL + "/s/" + sv.ID + "/check")
+	c.http.Jar.SetCookies(u, cs)
+	if r := c.post("/s/"+sv.ID+"/check", url.Values{"csrf_token": {tok}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("minted submission: %d", r.Status)
+	}
+	if rs, _ := a.store.Responses(context.Background(), sv.ID); len(rs) != 1 || rs[0].ID != "minted-response" {
+		t.Fatalf("stored %+v", rs)
+	}
+}
