@@ -126,6 +126,7 @@ func coordinatorResults(t *testing.T) {
 		rs = append(rs, &store.Response{SurveyID: sv.ID, Version: 1, Answers: store.Answers{
 			"q1": {[]string{"o1", "o2"}[i%2]}, "q3": {agree[i%len(agree)]}, store.AboutEthnicity: {eth[i%len(eth)]}}})
 	}
+	rs[0].Answers["q4"] = []string{"The officers at the community meeting listened."}
 	if err := p.store.InsertResponses(context.Background(), sv, rs); err != nil {
 		t.Fatal(err)
 	}
@@ -146,6 +147,7 @@ func coordinatorResults(t *testing.T) {
 		}
 	}
 	tb.visit(t, "/surveys/"+sv.ID+"/results?by=ay_age", "survey results by age")
+	tb.visit(t, "/surveys/"+sv.ID+"/text?q=q4", "free-text answers")
 	visitor := newTab(t, p.url, false)
 	visitor.visit(t, "/public/surveys/"+sv.ID, "public survey results")
 }

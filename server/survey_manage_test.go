@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"candour/store"
 )
@@ -126,5 +127,45 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 	member.signIn(a.newUser(store.RoleMember, "member@example.org"))
 	if r := member.get(page + "/responses.csv"); r.Status != http.StatusForbidden {
 		t.Fatalf("a member downloads raw responses: %d", r.Status)
+	}
+}
+
+// TestFreeTextIsStaffOnlyAndPublishedOnlyRedacted: a coordinator reads the
+// answers, publishes a redacted version, and the public summary shows that
+// version and never the original.
+func TestFreeTextIsStaffOnlyAndPublishedOnlyRedacted(t *testing.T) {
+	a := newTestApp(t)
+	sv := a.testSurvey(store.Question{ID: "q4", Type: store.QLong, Text: "Anything else?"})
+	ctx := context.Background()
+	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Public = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	original := "PC Smith at Weymouth station was rude to my brother Kofi."
+	if r := a.client().answerSurvey(sv, map[string][]string{"q1": {"o2"}, "q4": {original}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("answer: %d", r.Status)
+	}
+	texts, err := a.store.SurveyTexts(ctx, sv.ID, "q4", false)
+	if err != nil || len(texts) != 1 || texts[0].Text != original {
+		t.Fatalf("texts %+v (%v)", texts, err)
+	}
+	coord := a.client()
+	coord.signIn(a.newUser(store.RoleCoordinator, "coordinator@example.org"))
+	page := "/surveys/" + sv.ID + "/text?q=q4"
+	if r := coord.get(page); r.Status != http.StatusOK || !strings.Contains(r.Body, "rude to my brother") {
+		t.Fatalf("staff text page: %d", r.Status)
+	}
+	save := "/surveys/" + sv.ID + "/text/" + texts[0].ID
+	if r := coord.submit(page, save, url.Values{"redacted": {""}, "publish": {"true"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("publish nothing: %d", r.Status)
+	}
+	if r := coord.submit(page, save, url.Values{"redacted": {"An officer at a local station was rude to my brother."}, "publish": {"true"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("publish: %d", r.Status)
+	}
+	pub := a.client().get("/public/surveys/" + sv.ID)
+	if !strings.Contains(pub.Body, "An officer at a local station was rude") || strings.Contains(pub.Body, "Kofi") || strings.Contains(pub.Body, "/text?q=") {
+		t.Fatalf("public summary shows the wrong text")
+	}
+	if r := a.client().get(page); r.Status != http.StatusSeeOther {
+		t.Fatalf("anonymous on the text page: %d", r.Status)
 	}
 }

@@ -30,6 +30,7 @@ type resultsView struct {
 
 type questionView struct {
 	*survey.QuestionResult
+	Quotes    []string // published, redacted free-text answers
 	Chart     template.HTML
 	Breakdown *survey.Breakdown
 	Ethnic    bool
@@ -72,9 +73,17 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 		dim = store.AboutEthnicity
 	}
 	v.By = choiceField{Name: "by", Label: "Break down by", Value: dim, Choices: dims}
+	quotes := map[string][]string{}
+	texts, err := s.store.SurveyTexts(ctx, sv.ID, "", true)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range texts {
+		quotes[t.QuestionID] = append(quotes[t.QuestionID], t.Shown())
+	}
 	for i := range r.Questions {
 		q := &r.Questions[i]
-		qv := questionView{QuestionResult: q, Breakdown: q.Breakdown(dim), Ethnic: dim == store.AboutEthnicity}
+		qv := questionView{QuestionResult: q, Breakdown: q.Breakdown(dim), Ethnic: dim == store.AboutEthnicity, Quotes: quotes[q.Q.ID]}
 		qv.Chart = questionChart(q, qv.Breakdown, i)
 		v.Questions = append(v.Questions, qv)
 	}

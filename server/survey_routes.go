@@ -45,6 +45,8 @@ func (s *Server) surveyRoutes(h handle) {
 	h("GET", "/surveys/:id/results", "surveys.results", s.surveyResults)
 	h("GET", "/surveys/:id/results.csv", "surveys.results", s.surveyResultsCSV)
 	h("GET", "/surveys/:id/responses.csv", "surveys.export", s.surveyResponsesCSV)
+	h("GET", "/surveys/:id/text", "surveys.results", s.surveyTexts)
+	h("POST", "/surveys/:id/text/:tid", "surveys.results", s.surveyTextSave)
 }
 
 // surveyLimit rate-limits survey starts and submissions per client

@@ -62,6 +62,9 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 	}
 	// The response is stored: from here on a failure leaves the counters
 	// one short until `candour survey rebuild`, never counted twice.
+	if err := s.insertTexts(ctx, v, r); err != nil {
+		return err
+	}
 	return s.count(ctx, r.SurveyID, v, r.Answers)
 }
 
@@ -96,6 +99,11 @@ func (s *Store) InsertResponses(ctx context.Context, sv *Survey, rs []*Response)
 	if len(docs) > 0 {
 		if _, err := s.c("survey_responses").InsertMany(ctx, docs); err != nil {
 			return fmt.Errorf("store: insert responses: %w", err)
+		}
+	}
+	for _, r := range rs {
+		if err := s.insertTexts(ctx, sv.Version(r.Version), r); err != nil {
+			return err
 		}
 	}
 	_, err := s.RebuildTallies(ctx, sv.ID)
