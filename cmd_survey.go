@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"candour/store"
@@ -78,10 +79,14 @@ func reportSurveyCmd(ctx context.Context, args []string, getenv func(string) str
 	return enc.Encode(rep)
 }
 
-// surveyCmd runs survey maintenance: `candour survey rebuild --survey ID`.
+// surveyCmd runs survey maintenance: `candour survey rebuild --survey ID`
+// and `candour survey import-baseline --title T FILE`.
 func surveyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "import-baseline" {
+		return importBaseline(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "rebuild" {
-		return usageError{"unknown survey command: try \"candour survey rebuild --survey ID\""}
+		return usageError{"unknown survey command: try \"candour survey rebuild --survey ID\" or \"candour survey import-baseline --title T FILE\""}
 	}
 	fs := flag.NewFlagSet("survey rebuild", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -113,5 +118,52 @@ func surveyCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	fmt.Fprintf(stdout, "Counted %d responses into the survey's counters.\n", n)
+	return nil
+}
+
+// importBaseline enters a survey run outside Candour from a CSV of
+// aggregated counts, to compare other surveys with.
+func importBaseline(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("survey import-baseline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	title := fs.String("title", "", "the survey's title (required), e.g. \"Community Safety Survey 2024\"")
+	series := fs.String("series", "", "the series it belongs to (optional)")
+	wave := fs.String("wave", "", "its wave in the series (optional)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: candour survey import-baseline --title TITLE [--series S] [--wave W] FILE.csv")
+		fmt.Fprintln(stderr, "Columns: "+strings.Join(survey.BaselineHeader, ",")+". See docs/surveys.md.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err.Error()}
+	}
+	if strings.TrimSpace(*title) == "" {
+		return usageError{"--title: name the survey"}
+	}
+	if fs.NArg() != 1 {
+		return usageError{"give one CSV file of aggregated counts"}
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	b, err := survey.ParseBaseline(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w (nothing imported)", fs.Arg(0), err)
+	}
+	_, _, db, err := open(ctx, getenv, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.Background())
+	sv := &store.Survey{Title: *title, Series: *series, Wave: *wave, Public: false}
+	if err := db.ImportSurvey(ctx, sv, b.Questions, b.Tallies); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Imported %q (%d questions) as survey %s: choose it as another survey's baseline.\n", sv.Title, len(b.Questions), sv.ID)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -94,7 +95,15 @@ func TestReportSurveyAndRebuild(t *testing.T) {
 	if err := run(ctx, []string{"survey", "rebuild", "--survey", id}, env, strings.NewReader(""), &out, &errOut); err != nil || !strings.Contains(out.String(), "Counted 360 responses") {
 		t.Fatalf("rebuild: %v %q", err, out.String())
 	}
-	for _, args := range [][]string{{"report", "survey"}, {"report", "survey", "--survey", id, "--format", "xml"}, {"survey"}, {"survey", "rebuild"}} {
+	file := t.TempDir() + "/baseline.csv"
+	if err := os.WriteFile(file, []byte("matching_code,question,type,group,answer,count\nfair,Police are fair,agree,Black,Agree,12\nfair,Police are fair,agree,White,Agree,40\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"survey", "import-baseline", "--title", "Community Safety Survey 2024", file}, env, strings.NewReader(""), &out, &errOut); err != nil || !strings.Contains(out.String(), "Imported") {
+		t.Fatalf("import baseline: %v %q", err, out.String())
+	}
+	for _, args := range [][]string{{"survey", "import-baseline", file}, {"survey", "import-baseline", "--title", "T"}, {"report", "survey"}, {"report", "survey", "--survey", id, "--format", "xml"}, {"survey"}, {"survey", "rebuild"}} {
 		var ue usageError
 		if err := run(ctx, args, env, strings.NewReader(""), &out, &errOut); !errors.As(err, &ue) {
 			t.Errorf("%v: %v, want a usage error", args, err)

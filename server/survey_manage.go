@@ -23,7 +23,7 @@ type surveyRow struct {
 
 // surveyStateLabel names a survey's state for staff.
 func surveyStateLabel(st string) string {
-	return map[string]string{store.SurveyDraft: "Draft", store.SurveyNotYet: "Not open yet", store.SurveyOpen: "Open", store.SurveyClosed: "Closed"}[st]
+	return map[string]string{store.SurveyDraft: "Draft", store.SurveyNotYet: "Not open yet", store.SurveyOpen: "Open", store.SurveyClosed: "Closed", store.SurveyImported: "Imported baseline"}[st]
 }
 
 func (s *Server) surveyList(c *gin.Context) {

@@ -168,16 +168,19 @@ func (sv *Survey) Version(n int) *Version {
 
 // Open states.
 const (
-	SurveyDraft  = "draft"
-	SurveyNotYet = "not-yet"
-	SurveyOpen   = "open"
-	SurveyClosed = "closed"
+	SurveyDraft    = "draft"
+	SurveyNotYet   = "not-yet"
+	SurveyOpen     = "open"
+	SurveyClosed   = "closed"
+	SurveyImported = "imported" // entered from aggregated counts: nobody answers it here
 )
 
 // State says whether people can answer on day (YYYY-MM-DD).
 func (sv *Survey) State(day string) string {
 	switch {
-	case sv.Imported || sv.Current() == nil:
+	case sv.Imported:
+		return SurveyImported
+	case sv.Current() == nil:
 		return SurveyDraft
 	case sv.Closed || (sv.ClosesOn != "" && day > sv.ClosesOn):
 		return SurveyClosed
@@ -407,3 +410,22 @@ func (s *Store) ChangeSurvey(ctx context.Context, id string, rev int, change fun
 
 // TypeLabel names the question's type.
 func (q *Question) TypeLabel() string { return QTypeLabel(q.Type) }
+
+// ImportSurvey stores a survey entered from aggregated counts (a baseline
+// run outside Candour): its questions become version 1 and its counters
+// are written as given. Nobody can answer it.
+func (s *Store) ImportSurvey(ctx context.Context, sv *Survey, qs []Question, ts []Tally) error {
+	sv.Imported, sv.AboutYou, sv.OpenLink, sv.Closed = true, true, false, true
+	if err := s.CreateSurvey(ctx, sv); err != nil {
+		return err
+	}
+	got, err := s.ChangeSurvey(ctx, sv.ID, sv.Rev, func(sv *Survey, now time.Time) error {
+		sv.Draft, sv.NextQ = qs, len(qs)
+		return sv.Publish(now)
+	})
+	if err != nil {
+		return err
+	}
+	*sv = *got
+	return s.PutTallies(ctx, sv.ID, ts)
+}

@@ -2,6 +2,7 @@ package survey
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,6 +184,50 @@ func TestCompareWithBaseline(t *testing.T) {
 	for _, r := range ms[0].Rows {
 		if r.Label == "Black, Black British, Black Welsh, Caribbean or African" && (r.HasChange && r.Change.Estimate != 0 || r.Flag) {
 			t.Errorf("the Black group did not change: %+v", r)
+		}
+	}
+}
+
+func TestParseBaseline(t *testing.T) {
+	csv := "matching_code,question,type,group,answer,count\n" +
+		"fair,The police treat everyone fairly,agree,White,Agree,120\n" +
+		"fair,The police treat everyone fairly,agree,White,Disagree,80\n" +
+		"fair,The police treat everyone fairly,agree,Black,Agree,15\n" +
+		"fair,The police treat everyone fairly,agree,Black,Strongly disagree,45\n" +
+		"contact,Have you had contact?,single,Everyone,Yes,90\n" +
+		"contact,Have you had contact?,single,Everyone,No,170\n"
+	b, err := ParseBaseline(strings.NewReader(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Questions) != 2 || b.Questions[0].Key != "fair" || len(b.Questions[1].Options) != 2 {
+		t.Fatalf("questions %+v", b.Questions)
+	}
+	sv := &store.Survey{ID: "base", AboutYou: true, Draft: b.Questions}
+	if err := sv.Publish(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Build(sv, 1, b.Tallies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Everyone (the sum of the groups): 135 of 260 agree.
+	if got := r.Questions[0].MeasureTotal(0); got.Count.N != 135 || got.Base.N != 260 {
+		t.Errorf("everyone agreeing: %+v", got)
+	}
+	if r.Respondents.N != 260 {
+		t.Errorf("respondents %d", r.Respondents.N)
+	}
+	bad := map[string]string{
+		"wrong header":  "code,question\n",
+		"unknown group": "matching_code,question,type,group,answer,count\nfair,Q,agree,Martian,Agree,1\n",
+		"bad answer":    "matching_code,question,type,group,answer,count\nfair,Q,agree,White,Yes please,1\n",
+		"bad count":     "matching_code,question,type,group,answer,count\nfair,Q,agree,White,Agree,-3\n",
+		"no rows":       "matching_code,question,type,group,answer,count\n",
+	}
+	for name, in := range bad {
+		if _, err := ParseBaseline(strings.NewReader(in)); err == nil {
+			t.Errorf("%s: no error", name)
 		}
 	}
 }
