@@ -109,10 +109,6 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d recommendations with history", benchRecommendations))
-	if err := seedSurveyBench(ctx, db, env.sessionKey, sd); err != nil {
-		return nil, err
-	}
-	done(fmt.Sprintf("surveys: %d responses, and counters for %d", benchSurveyResponses, benchMillion))
 	if err := seedAudit(ctx, db, o.audit, people.community, rnd); err != nil {
 		return nil, err
 	}
@@ -120,6 +116,10 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 	done(fmt.Sprintf("%d audit events", o.audit))
 	sd.probes = probeStore(ctx, db, people, sd.force)
 	done("store probes")
+	if err := seedSurveyBench(ctx, db, env.sessionKey, sd); err != nil {
+		return nil, err
+	}
+	done(fmt.Sprintf("surveys: %d responses, and counters for %d", benchSurveyResponses, benchMillion))
 	sd.took = time.Since(began)
 	return sd, nil
 }

@@ -42,6 +42,7 @@ type surveyParts struct {
 	secure  bool
 	limiter *rateLimiter
 	cache   *surveyCache
+	results *resultsCache
 }
 
 // surveyCache keeps surveys read for respondents' pages for a few seconds:
@@ -97,7 +98,7 @@ func newSurveyParts(sessionKey []byte, secure bool, perMinute int) surveyParts {
 		perMinute = 30
 	}
 	return surveyParts{codec: codec, secure: secure, limiter: newRateLimiter(perMinute, time.Minute),
-		cache: &surveyCache{entries: map[string]cachedSurvey{}}}
+		cache: &surveyCache{entries: map[string]cachedSurvey{}}, results: &resultsCache{entries: map[string]cachedResults{}}}
 }
 
 func surveyCookiePath(surveyID string) string { return "/s/" + surveyID }

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -53,11 +55,7 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 	if n == 0 && sv.Current() != nil {
 		n = sv.Current().N
 	}
-	ts, err := s.store.Tallies(ctx, sv.ID, n)
-	if err != nil {
-		return nil, err
-	}
-	r, err := survey.Build(sv, n, ts)
+	r, err := s.resultsOf(ctx, sv, n)
 	if err != nil {
 		return nil, err
 	}
@@ -141,11 +139,7 @@ func (s *Server) baselineMatches(ctx context.Context, id string, r *survey.Resul
 	if err != nil {
 		return nil, nil, err
 	}
-	bts, err := s.store.Tallies(ctx, base.ID, base.Current().N)
-	if err != nil {
-		return nil, nil, err
-	}
-	br, err := survey.Build(base, base.Current().N, bts)
+	br, err := s.resultsOf(ctx, base, base.Current().N)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -168,11 +162,8 @@ func (s *Server) waves(ctx context.Context, sv *store.Survey, r *survey.Results,
 		}
 		res := r
 		if o.ID != sv.ID {
-			ts, err := s.store.Tallies(ctx, o.ID, o.Current().N)
-			if err != nil {
-				return nil, err
-			}
-			if res, err = survey.Build(o, o.Current().N, ts); err != nil {
+			var err error
+			if res, err = s.resultsOf(ctx, o, o.Current().N); err != nil {
 				return nil, err
 			}
 		}
@@ -204,7 +195,7 @@ func (s *Server) waves(ctx context.Context, sv *store.Survey, r *survey.Results,
 }
 
 func (s *Server) surveyResults(c *gin.Context) {
-	sv, ok := s.loadSurvey(c)
+	sv, ok := s.loadSurveyForRespondent(c) // the short cache: results need no fresher survey
 	if !ok {
 		return
 	}
@@ -243,7 +234,7 @@ func (s *Server) publicSurveyList(c *gin.Context) {
 }
 
 func (s *Server) publicSurveyResults(c *gin.Context) {
-	sv, ok := s.loadSurvey(c)
+	sv, ok := s.loadSurveyForRespondent(c)
 	if !ok {
 		return
 	}
@@ -258,4 +249,44 @@ func (s *Server) publicSurveyResults(c *gin.Context) {
 	}
 	v.Path = "/public/surveys/" + sv.ID
 	s.render(c, http.StatusOK, "survey_results", &Page{Title: "Results: " + sv.Title, Data: v})
+}
+
+// resultsOf builds version n's results from its counters, or returns the
+// same results built less than resultsCacheLife ago: under load many
+// people read the same results, and a second's delay in a new response
+// showing changes nothing anyone can see.
+func (s *Server) resultsOf(ctx context.Context, sv *store.Survey, n int) (*survey.Results, error) {
+	key := sv.ID + "/" + strconv.Itoa(n) + "/" + strconv.Itoa(sv.Rev)
+	c := s.surveys.results
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok && time.Since(e.at) < resultsCacheLife {
+		return e.r, nil
+	}
+	ts, err := s.store.Tallies(ctx, sv.ID, n)
+	if err != nil {
+		return nil, err
+	}
+	r, err := survey.Build(sv, n, ts)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.entries) > 200 {
+		c.entries = map[string]cachedResults{}
+	}
+	c.entries[key] = cachedResults{r: r, at: time.Now()}
+	return r, nil
+}
+
+const resultsCacheLife = 2 * time.Second
+
+// resultsCache holds recently built results (read-only once built).
+type resultsCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedResults
+}
+
+type cachedResults struct {
+	r  *survey.Results
+	at time.Time
 }

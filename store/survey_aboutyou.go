@@ -61,8 +61,21 @@ func opts(pairs ...string) []Option {
 	return withPNTS(os...)
 }
 
+// aboutYou is the standard section, built once; AboutYouQuestions hands
+// out copies.
+var aboutYou = buildAboutYou()
+
 // AboutYouQuestions returns a fresh copy of the standard section.
 func AboutYouQuestions() []Question {
+	qs := make([]Question, len(aboutYou))
+	for i, q := range aboutYou {
+		q.Options = append([]Option(nil), q.Options...)
+		qs[i] = q
+	}
+	return qs
+}
+
+func buildAboutYou() []Question {
 	why := "We ask so that we can see whether people's experience of the police differs between groups, and act where it does. "
 	special := "This is special category information under UK data protection law: we use it only to produce statistics and never to identify you."
 	return []Question{
@@ -109,7 +122,7 @@ func DimValues(dim string) []string {
 	if dim == AboutEthnicity {
 		return EthnicGroupValues
 	}
-	for _, q := range AboutYouQuestions() {
+	for _, q := range aboutYou {
 		if q.ID == dim {
 			var vs []string
 			for _, o := range q.Options {
@@ -131,8 +144,8 @@ func DimValueLabel(dim, value string) string {
 	if dim == AboutEthnicity {
 		return stats.Group(value).Label()
 	}
-	for _, q := range AboutYouQuestions() {
-		if q.ID == dim {
+	for i := range aboutYou {
+		if q := &aboutYou[i]; q.ID == dim {
 			return q.OptionLabel(value)
 		}
 	}
