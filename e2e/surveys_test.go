@@ -20,7 +20,61 @@ import (
 func TestSurveyJourneys(t *testing.T) {
 	requireBrowser(t)
 	t.Run("respondent on a phone without JavaScript", respondentOnPhone)
+	t.Run("respondent with the keyboard only", respondentKeyboard)
 	t.Run("coordinator reads the results", coordinatorResults)
+}
+
+// respondentKeyboard answers with Tab, Space and Enter alone.
+func respondentKeyboard(t *testing.T) {
+	p := startPortal(t)
+	sv := e2eSurvey(t, p)
+	tb := newTab(t, p.url, false)
+	tb.visit(t, "/s/"+sv.ID, "survey start")
+	focused := func() string {
+		t.Helper()
+		f, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](
+			`(e => e.id || (e.tagName + ':' + e.textContent.trim()))(document.activeElement)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	tabTo := func(want string) {
+		t.Helper()
+		for range 40 {
+			if strings.HasPrefix(focused(), want) {
+				return
+			}
+			if err := chromedp.Do(tb.ctx, chromedp.KeyEvent("\t")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Fatalf("Tab did not reach %q (focus on %q)", want, focused())
+	}
+	tabTo("BUTTON:Start now")
+	path, _ := tb.submit(t, chromedp.KeyEvent("\r"))
+	if path != "/s/"+sv.ID+"/q/q1" {
+		t.Fatalf("Enter on Start now: on %s", path)
+	}
+	// Yes (the first radio), then Enter: the follow-up question is asked.
+	tabTo("answer")
+	path, _ = tb.submit(t, chromedp.KeyEvent(" \r"))
+	if path != "/s/"+sv.ID+"/q/q2" {
+		t.Fatalf("after Yes: on %s, want the follow-up", path)
+	}
+	checkPage(t, tb, "follow-up question")
+	for path != "/s/"+sv.ID+"/check" {
+		tabTo("BUTTON:Continue")
+		path, _ = tb.submit(t, chromedp.KeyEvent("\r"))
+	}
+	tabTo("BUTTON:Send my answers")
+	path, status := tb.submit(t, chromedp.KeyEvent("\r"))
+	if path != "/s/"+sv.ID+"/done" || status != http.StatusOK {
+		t.Fatalf("send: on %s (%d)", path, status)
+	}
+	if rs, _ := p.store.Responses(context.Background(), sv.ID); len(rs) != 1 || rs[0].Answers["q1"][0] != "o1" {
+		t.Fatalf("stored %+v", rs)
+	}
 }
 
 // e2eSurvey publishes a short survey with the about-you section.
