@@ -169,3 +169,27 @@ func TestFreeTextIsStaffOnlyAndPublishedOnlyRedacted(t *testing.T) {
 		t.Fatalf("anonymous on the text page: %d", r.Status)
 	}
 }
+
+// TestImportedBaselinePage: an imported baseline has results and no draft,
+// and nobody can answer it.
+func TestImportedBaselinePage(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	sv := &store.Survey{Title: "Community Safety Survey 2024"}
+	qs := []store.Question{{ID: "q1", Key: "fair", Type: store.QAgree, Text: "Police are fair"}}
+	ts := []store.Tally{{Version: 1, Dim: store.DimAll, Value: store.DimAll, N: 120, C: map[string]map[string]int64{"q1": {"a": 70, "d": 50, "_a": 120}}}}
+	if err := a.store.ImportSurvey(ctx, sv, qs, ts); err != nil {
+		t.Fatal(err)
+	}
+	coord := a.client()
+	coord.signIn(a.newUser(store.RoleCoordinator, "coordinator@example.org"))
+	if r := coord.get("/surveys/" + sv.ID); r.Status != http.StatusOK || !strings.Contains(r.Body, "imported from aggregated counts") || strings.Contains(r.Body, "Add a question") {
+		t.Fatalf("imported survey page: %d", r.Status)
+	}
+	if r := coord.get("/surveys/" + sv.ID + "/results"); r.Status != http.StatusOK || !strings.Contains(r.Body, "120 people answered") {
+		t.Fatalf("imported results: %d", r.Status)
+	}
+	if r := a.client().get("/s/" + sv.ID); r.Status != http.StatusNotFound {
+		t.Fatalf("answering an imported survey: %d", r.Status)
+	}
+}
