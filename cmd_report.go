@@ -19,6 +19,9 @@ var monthRe = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
 
 // reportCmd prints reports; for now the stop-and-search disparity report.
 func reportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "survey" {
+		return reportSurveyCmd(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "disparity" {
 		return usageError{"report what? try \"candour report disparity --force NAME\""}
 	}

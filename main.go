@@ -44,6 +44,8 @@ Commands:
   import population     import Census 2021 TS021 population rows for a force area
   report disparity      print stop-and-search disparity figures (json, csv or text)
   keys new|rotate       make or rotate the referral field-encryption keys
+  report survey         print a survey's results, suppressed (json or csv)
+  survey rebuild        recount a survey's counters from its stored responses
   help                  show this help
 
 Configuration comes from CANDOUR_* environment variables and MONGODB_URI;
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(args[1:], stdin, stdout)
+	case "survey":
+		return surveyCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

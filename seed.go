@@ -111,6 +111,9 @@ func seedDemoData(ctx context.Context, db *store.Store, cfg config.Config) ([]lo
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
 	logins = append(logins, refLogins...)
+	if err := seedSurveys(ctx, db); err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
 	return logins, nil
 }
 

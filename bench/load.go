@@ -44,6 +44,7 @@ type scenario struct {
 	clients  int
 	sessions []session
 	pathFor  func(client, k int) string
+	before   prepare // called before each request, e.g. to put cookies in the jar (bench/surveys.go)
 }
 
 // Budgets from DESIGN.md.
@@ -88,6 +89,7 @@ func scenarios(sd *seeded, o options) []scenario {
 	}
 	rows = append(rows, visitScenarios()...)
 	rows = append(rows, referralScenarios(sd, o)...)
+	rows = append(rows, surveyScenarios(sd, o)...)
 	return rows
 }
 
@@ -345,6 +347,9 @@ var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 func (c *client) do(ctx context.Context, base string, sc scenario, email string) (time.Duration, int, error) {
 	if sc.as == newVisitor || sc.as == signingIn {
 		c.http.Jar, _ = cookiejar.New(nil) // a new visitor each time
+	}
+	if sc.before != nil {
+		sc.before(c, base)
 	}
 	var body url.Values
 	switch {

@@ -148,7 +148,7 @@ func prepareReferralClient(ctx context.Context, cl *client, base *url.URL, sc sc
 	}
 }
 
-func benchAnswers() url.Values {
+func referralAnswers() url.Values {
 	return url.Values{"action": {"send"}, "danger": {"no"}, "category": {"sexual-purpose"}, "personName": {"Officer 7"},
 		"personForce": {"Dorset Police"}, "collarNumber": {"1007"}, "whatHappened": {"A description of several sentences of what happened."},
 		"when": {"Last week"}, "where": {"Poole"}, "onDuty": {"off"}, "setting": {"online"}, "howKnown": {"witnessed"},
@@ -170,8 +170,8 @@ func referralScenarios(sd *seeded, o options) []scenario {
 				return url.Values{"receipt": {refBench.receipts[int(n)%len(refBench.receipts)]}}
 			}},
 		{label: "POST /referrals/new, send → 303 (partner)", method: "POST", path: "/referrals/new", as: partnerWorker, want: 303, budget: formBudget,
-			form: func(session) url.Values { return benchAnswers() }},
+			form: func(session) url.Values { return referralAnswers() }},
 		{label: "POST /report/new, send → 200 (anonymous)", method: "POST", path: "/report/new", as: reporter, want: 200, budget: formBudget,
-			form: func(session) url.Values { return benchAnswers() }},
+			form: func(session) url.Values { return referralAnswers() }},
 	}
 }

@@ -44,6 +44,7 @@ type seeded struct {
 	auditTook      time.Duration
 	hashTook       time.Duration // one argon2id hash at the configured cost, best of three
 	probes         []probe       // single store calls, timed
+	surveys        *surveyBench  // the surveys' ids and how to mint a submission (surveys.go)
 }
 
 // session is a signed-in browser: its cookie and its form token.
@@ -123,6 +124,10 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 	done(fmt.Sprintf("%d audit events", o.audit))
 	sd.probes = probeStore(ctx, db, people, sd.force)
 	done("store probes")
+	if err := seedSurveyBench(ctx, db, env.sessionKey, sd); err != nil {
+		return nil, err
+	}
+	done(fmt.Sprintf("surveys: %d responses, and counters for %d", benchSurveyResponses, benchMillion))
 	sd.took = time.Since(began)
 	return sd, nil
 }

@@ -45,6 +45,8 @@ type Config struct {
 	CCUMailbox     string        // CANDOUR_CCU_MAILBOX: where "a new referral is waiting" goes (default: every CCU account)
 	Retention      []Retention   // CANDOUR_REFERRAL_RETENTION: how long referral content is kept in a final status
 	ReportsPerHour int           // CANDOUR_REPORTS_PER_HOUR: anonymous reports and replies a client address may send an hour (default 20)
+
+	SurveyPostsPerMinute int // CANDOUR_SURVEY_POSTS_PER_MINUTE: survey starts and submissions a minute per client address (default 30)
 }
 
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
@@ -60,6 +62,8 @@ func Load(getenv func(string) string) (Config, error) {
 		ArgonTime:      1,
 		ArgonMemoryKiB: 64 * 1024,
 		DemoDataDir:    "../shared/data",
+
+		SurveyPostsPerMinute: 30,
 	}
 	str := func(name string, dst *string) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -104,6 +108,13 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("CANDOUR_ARGON_MEMORY_KIB: %q is not a whole number of at least 8", v)
 		}
 		c.ArgonMemoryKiB = uint32(n)
+	}
+	if v := getenv("CANDOUR_SURVEY_POSTS_PER_MINUTE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("CANDOUR_SURVEY_POSTS_PER_MINUTE: %q is not a positive whole number", v)
+		}
+		c.SurveyPostsPerMinute = n
 	}
 	if v := getenv("CANDOUR_SESSION_KEY"); v != "" {
 		if c.SessionKey, err = base64.StdEncoding.DecodeString(v); err != nil || len(c.SessionKey) < 32 {

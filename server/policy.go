@@ -102,6 +102,15 @@ var policy = map[string][]store.Role{
 	"ccu.link":          {store.RoleCCU},
 	"ccu.audit":         {store.RoleCCU},
 	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
+
+	// Community confidence surveys. Anyone answers, anonymously; staff build
+	// and run surveys, read results and export; anyone reads a published
+	// summary.
+	"surveys.respond": {public},
+	"surveys.public":  {public},
+	"surveys.manage":  staff,
+	"surveys.results": staff,
+	"surveys.export":  staff,
 }
 
 // isPublic reports whether anyone may use action.

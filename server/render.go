@@ -202,6 +202,7 @@ func navFor(u *store.User, current string) []navItem {
 		{"/visits", "Visits", "visits.view"},
 		{"/referrals", "Referrals", "referrals.list"},
 		{"/ccu", "Counter Corruption Unit", "ccu.queue"},
+		{"/surveys", "Surveys", "surveys.manage"},
 	} {
 		if allowed(u.Role, n.action) {
 			items = append(items, navItem{Href: n.href, Label: n.label})

@@ -105,6 +105,9 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	// Confidential referrals, anonymous reports and the CCU (referral_routes.go).
 	s.referralRoutes(h)
 
+	// Community confidence surveys (survey_routes.go).
+	s.surveyRoutes(h)
+
 	if !s.cfg.Production() {
 		h("GET", "/dev/mail", "devmail", s.devMail)
 	}

@@ -36,6 +36,7 @@ type Server struct {
 	reportLimiter *rateLimiter  // anonymous report submissions and replies
 	receiptGuard  *receiptGuard // wrong receipt codes
 	ccuInbox      ccuInbox      // who "a new referral is waiting" goes to, cached
+	surveys       surveyParts   // respondents' cookie and rate limit (survey_routes.go)
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -47,6 +48,10 @@ type Options struct {
 	// ReportsPerHour limits anonymous report submissions and replies per
 	// client address, kept in memory only (default CANDOUR_REPORTS_PER_HOUR).
 	ReportsPerHour int
+
+	// SurveyPostsPerMinute limits survey starts and submissions per client
+	// address (default: the configuration's, 30). Tests raise it.
+	SurveyPostsPerMinute int
 }
 
 // New builds the portal. It fails if a template does not parse.
@@ -72,6 +77,10 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	}
 	s.reportLimiter, s.receiptGuard = newRateLimiter(opts.ReportsPerHour, time.Hour), newReceiptGuard(db.Now)
 	s.sessions = newSessionStore(db, sessionKey, cfg.Production(), s.idleTimeout)
+	if opts.SurveyPostsPerMinute == 0 {
+		opts.SurveyPostsPerMinute = cfg.SurveyPostsPerMinute
+	}
+	s.surveys = newSurveyParts(sessionKey, cfg.Production(), opts.SurveyPostsPerMinute)
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()

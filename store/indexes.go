@@ -47,6 +47,10 @@ var indexes = []index{
 	{coll: "referral_index", name: "queue", keys: bson.D{{Key: "urgent", Value: -1}, {Key: "receivedAt", Value: -1}, {Key: "_id", Value: -1}}},
 	{coll: "referral_index", name: "partner", keys: bson.D{{Key: "partnerId", Value: 1}, {Key: "receivedAt", Value: -1}}},
 	{coll: "referral_index", name: "blind", keys: bson.D{{Key: "blind", Value: 1}}},
+
+	// Surveys: responses and invitation codes by survey (exports, recounts, code counts).
+	{coll: "survey_responses", name: "survey", keys: bson.D{{Key: "surveyId", Value: 1}}},
+	{coll: "survey_codes", name: "survey_used", keys: bson.D{{Key: "surveyId", Value: 1}, {Key: "used", Value: 1}}},
 }
 
 // EnsureIndexes creates the named indexes; it is idempotent and runs at start-up.

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strconv"
+	"time"
+
+	"candour/server"
+	"candour/store"
+	"candour/survey"
+)
+
+// Survey volumes: a year of one force's responses on the results page, and
+// a million responses' counters for the results computed from counters.
+const (
+	benchSurveyResponses = 10_000
+	benchMillion         = 1_000_000
+	surveyRespondents    = 50 // concurrent respondents submitting
+	surveyResultsBudget  = 50 * time.Millisecond
+)
+
+// prepare readies a client for its next request (scenario.before).
+type prepare func(c *client, base string)
+
+// surveyBench is what the survey rows need: the surveys and a way to mint
+// a respondent ready to submit.
+type surveyBench struct {
+	id, millionID string
+	key           []byte
+	answers       store.Answers
+}
+
+// seedSurveyBench publishes a 20-question survey with the about-you
+// section and 10,000 responses, and a copy whose counters say 1,000,000.
+func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seeded) error {
+	var qs []store.Question
+	qs = append(qs, store.Question{Type: store.QSingle, Text: "Have you had contact with the police this year?", Required: true, Options: store.NewOptions([]string{"Yes", "No"}, nil)})
+	for i := 2; i <= 11; i++ {
+		qs = append(qs, store.Question{Type: store.QAgree, Key: fmt.Sprintf("s%d", i), Text: fmt.Sprintf("Statement %d about policing where you live", i)})
+	}
+	qs = append(qs, store.Question{Type: store.QRating, Text: "How much confidence do you have in the police?"})
+	sv, err := benchSurvey(ctx, db, "Bench: confidence survey", qs)
+	if err != nil {
+		return err
+	}
+	million, err := benchSurvey(ctx, db, "Bench: a million responses", qs)
+	if err != nil {
+		return err
+	}
+	rnd := rand.New(rand.NewPCG(5, 2026))
+	v := sv.Current()
+	eth := []string{"white_british", "white_british", "white_british", "black_african", "black_caribbean", "asian_indian", "mixed_white_asian", "other_arab", "pnts"}
+	var rs []*store.Response
+	for range benchSurveyResponses {
+		a := benchAnswers(v, rnd, eth[rnd.IntN(len(eth))])
+		rs = append(rs, &store.Response{SurveyID: sv.ID, Version: 1, Answers: a})
+	}
+	if err := db.InsertResponses(ctx, sv, rs); err != nil {
+		return err
+	}
+	// The million: the same shape of counters, each multiplied by 100.
+	ts, err := db.Tallies(ctx, sv.ID, 1)
+	if err != nil {
+		return err
+	}
+	for i := range ts {
+		ts[i].N *= benchMillion / benchSurveyResponses
+		for _, cs := range ts[i].C {
+			for k := range cs {
+				cs[k] *= benchMillion / benchSurveyResponses
+			}
+		}
+	}
+	if err := db.PutTallies(ctx, million.ID, ts); err != nil {
+		return err
+	}
+	sd.surveys = &surveyBench{id: sv.ID, millionID: million.ID, key: key, answers: benchAnswers(v, rnd, "black_caribbean")}
+	sd.probes = append(sd.probes, probe{"survey results from counters, 1,000,000 responses (Tallies + survey.Build)", best(func() error {
+		s, err := db.Survey(ctx, million.ID)
+		if err != nil {
+			return err
+		}
+		ts, err := db.Tallies(ctx, million.ID, 1)
+		if err != nil {
+			return err
+		}
+		r, err := survey.Build(s, 1, ts)
+		if err == nil && r.Respondents.N != benchMillion {
+			err = fmt.Errorf("counted %d", r.Respondents.N)
+		}
+		return err
+	})})
+	return nil
+}
+
+// best is the best of three runs of fn (-1 on an error).
+func best(fn func() error) time.Duration {
+	b := time.Hour
+	for range 3 {
+		t := time.Now()
+		if err := fn(); err != nil {
+			return -1
+		}
+		b = min(b, time.Since(t))
+	}
+	return b
+}
+
+func benchSurvey(ctx context.Context, db *store.Store, title string, qs []store.Question) (*store.Survey, error) {
+	sv := &store.Survey{Title: title, AboutYou: true, OpenLink: true, Public: true}
+	if err := db.CreateSurvey(ctx, sv); err != nil {
+		return nil, err
+	}
+	return db.ChangeSurvey(ctx, sv.ID, sv.Rev, func(sv *store.Survey, now time.Time) error {
+		sv.Draft = append([]store.Question(nil), qs...)
+		for i := range sv.Draft {
+			sv.Draft[i].ID = "q" + strconv.Itoa(i+1)
+		}
+		sv.NextQ = len(qs)
+		return sv.Publish(now)
+	})
+}
+
+// benchAnswers answers every question of v: 12 of the survey's own and 8
+// about you, 20 in all.
+func benchAnswers(v *store.Version, rnd *rand.Rand, eth string) store.Answers {
+	a := store.Answers{}
+	for _, q := range v.Questions {
+		switch {
+		case q.ID == store.AboutEthnicity:
+			a[q.ID] = []string{eth}
+		case q.ID == store.AboutPostcode:
+			a[q.ID] = []string{"DT1"}
+		default:
+			cs := q.Choices()
+			a[q.ID] = []string{cs[rnd.IntN(len(cs))].Code}
+		}
+	}
+	return a
+}
+
+// surveyScenarios are the survey rows: a submission at 50 respondents (each
+// request a new respondent with a full cookie of answers), and the results
+// pages for 10,000 and for 1,000,000 responses.
+func surveyScenarios(sd *seeded, o options) []scenario {
+	sb := sd.surveys
+	if sb == nil {
+		return nil
+	}
+	return []scenario{
+		{label: "POST /s/:id/check, 20 answers → 303 (50 respondents)", method: "POST", path: "/s/" + sb.id + "/check", as: member, want: 303,
+			budget: formBudget, clients: surveyRespondents, before: sb.respondent, form: func(session) url.Values { return url.Values{} }},
+		{label: "GET /surveys/:id/results, 10,000 responses (admin)", method: "GET", path: "/surveys/" + sb.id + "/results", as: admin, want: 200, budget: pageBudget},
+		{label: "GET /public/surveys/:id, 10,000 responses (visitor)", method: "GET", path: "/public/surveys/" + sb.id, as: visitor, want: 200, budget: pageBudget},
+		{label: "GET /surveys/:id/results, 1,000,000 responses (admin)", method: "GET", path: "/surveys/" + sb.millionID + "/results", as: admin, want: 200, budget: pageBudget},
+	}
+}
+
+// respondent puts a new respondent's cookies (a fresh response id and all
+// 20 answers) in the client's jar.
+func (sb *surveyBench) respondent(c *client, base string) {
+	cs, err := server.SurveyCookies(sb.key, sb.id, 1, store.RandomSecret(), sb.answers)
+	u, perr := url.Parse(base + "/s/" + sb.id + "/check")
+	if err != nil || perr != nil {
+		return // the request then fails and is counted as such
+	}
+	c.http.Jar.SetCookies(u, cs)
+}

@@ -1,0 +1,187 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/securecookie"
+
+	"candour/store"
+)
+
+// A respondent's answers travel, until they submit, in an encrypted,
+// signed cookie scoped to the survey's pages: nothing is stored on the
+// server before the response itself, and the cookie is deleted on submit.
+// It is a strictly necessary cookie (the form cannot work without it).
+
+const (
+	surveyCookie      = "candour_survey"
+	surveyCookieParts = 6    // long answers may need more than one cookie
+	surveyCookieChunk = 3800 // bytes per cookie, under browsers' 4 KB
+	surveyCookieLife  = 2 * time.Hour
+)
+
+// progress is what the cookie holds.
+type progress struct {
+	SurveyID   string        `json:"s"`
+	ResponseID string        `json:"r"` // random, made at the start: the response's _id
+	Version    int           `json:"v"`
+	Code       string        `json:"c,omitempty"` // the invitation code, until it is used
+	Answers    store.Answers `json:"a"`
+	Expires    int64         `json:"e"`
+}
+
+// surveyParts are the respondent side's own tools.
+type surveyParts struct {
+	codec   *securecookie.SecureCookie
+	secure  bool
+	limiter *rateLimiter
+	cache   *surveyCache
+	results *resultsCache
+}
+
+// surveyCache keeps surveys read for respondents' pages for a few seconds:
+// a survey document with its versions takes milliseconds to decode on the
+// embedded store, and every page of every respondent needs it. Published
+// versions never change; a change of settings (closing it, its dates)
+// reaches respondents within surveyCacheLife, on every instance.
+type surveyCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedSurvey
+}
+
+type cachedSurvey struct {
+	sv *store.Survey
+	at time.Time
+}
+
+const surveyCacheLife = 3 * time.Second
+
+// forget drops survey id, so this instance's respondents see a change at once.
+func (sc *surveyCache) forget(id string) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	delete(sc.entries, id)
+}
+
+// get returns a recent copy of survey id, reading it when needed.
+func (sc *surveyCache) get(ctx context.Context, db *store.Store, id string) (*store.Survey, error) {
+	now := time.Now()
+	// One read at a time: a crowd arriving together waits for one read
+	// instead of queueing hundreds of identical ones on the store.
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if e, ok := sc.entries[id]; ok && now.Sub(e.at) < surveyCacheLife {
+		return e.sv, nil
+	}
+	sv, err := db.Survey(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(sc.entries) > 1000 {
+		sc.entries = map[string]cachedSurvey{}
+	}
+	sc.entries[id] = cachedSurvey{sv: sv, at: now}
+	return sv, nil
+}
+
+func newSurveyParts(sessionKey []byte, secure bool, perMinute int) surveyParts {
+	hashKey := sha256.Sum256(append([]byte("candour survey cookie signing\x00"), sessionKey...))
+	blockKey := sha256.Sum256(append([]byte("candour survey cookie encryption\x00"), sessionKey...))
+	codec := securecookie.New(hashKey[:], blockKey[:]).MaxLength(0).SetSerializer(securecookie.JSONEncoder{})
+	if perMinute == 0 {
+		perMinute = 30
+	}
+	return surveyParts{codec: codec, secure: secure, limiter: newRateLimiter(perMinute, time.Minute),
+		cache: &surveyCache{entries: map[string]cachedSurvey{}}, results: &resultsCache{entries: map[string]cachedResults{}}}
+}
+
+func surveyCookiePath(surveyID string) string { return "/s/" + surveyID }
+
+// readProgress returns the respondent's progress on surveyID, or nil.
+func (s *Server) readProgress(r *http.Request, surveyID string, now time.Time) *progress {
+	var b strings.Builder
+	for i := range surveyCookieParts {
+		c, err := r.Cookie(surveyCookie + strconv.Itoa(i))
+		if err != nil {
+			break
+		}
+		b.WriteString(c.Value)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	var p progress
+	if err := s.surveys.codec.Decode(surveyCookie, b.String(), &p); err != nil {
+		return nil // forged, stale or from an older key: start again
+	}
+	if p.SurveyID != surveyID || now.Unix() > p.Expires || p.ResponseID == "" {
+		return nil
+	}
+	if p.Answers == nil {
+		p.Answers = store.Answers{}
+	}
+	return &p
+}
+
+// errAnswersTooLong is returned when the answers no longer fit the cookie.
+var errAnswersTooLong = &store.RuleError{Field: "answer", Message: "Your answers are too long to keep: shorten this answer"}
+
+// writeProgress sets the cookie (and clears parts no longer needed).
+func (s *Server) writeProgress(w http.ResponseWriter, p *progress, now time.Time) error {
+	p.Expires = now.Add(surveyCookieLife).Unix()
+	enc, err := s.surveys.codec.Encode(surveyCookie, p)
+	if err != nil {
+		return err
+	}
+	if len(enc) > surveyCookieParts*surveyCookieChunk {
+		return errAnswersTooLong
+	}
+	for i := range surveyCookieParts {
+		from := i * surveyCookieChunk
+		if from >= len(enc) {
+			s.clearCookie(w, p.SurveyID, i)
+			continue
+		}
+		to := min(from+surveyCookieChunk, len(enc))
+		http.SetCookie(w, &http.Cookie{Name: surveyCookie + strconv.Itoa(i), Value: enc[from:to], Path: surveyCookiePath(p.SurveyID),
+			HttpOnly: true, Secure: s.surveys.secure, SameSite: http.SameSiteLaxMode})
+	}
+	return nil
+}
+
+// deleteProgress removes every part of the cookie.
+func (s *Server) deleteProgress(w http.ResponseWriter, surveyID string) {
+	for i := range surveyCookieParts {
+		s.clearCookie(w, surveyID, i)
+	}
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter, surveyID string, i int) {
+	http.SetCookie(w, &http.Cookie{Name: surveyCookie + strconv.Itoa(i), Value: "", Path: surveyCookiePath(surveyID), MaxAge: -1,
+		HttpOnly: true, Secure: s.surveys.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// SurveyCookies are the cookies of a respondent part-way through version
+// of survey surveyID with the given answers, encrypted with the portal's
+// session key as the portal writes them (the benchmark mints submissions
+// with them).
+func SurveyCookies(sessionKey []byte, surveyID string, version int, responseID string, answers store.Answers) ([]*http.Cookie, error) {
+	parts := newSurveyParts(sessionKey, false, 1)
+	p := &progress{SurveyID: surveyID, ResponseID: responseID, Version: version, Answers: answers, Expires: time.Now().Add(surveyCookieLife).Unix()}
+	enc, err := parts.codec.Encode(surveyCookie, p)
+	if err != nil {
+		return nil, err
+	}
+	var cs []*http.Cookie
+	for i := 0; i*surveyCookieChunk < len(enc); i++ {
+		to := min((i+1)*surveyCookieChunk, len(enc))
+		cs = append(cs, &http.Cookie{Name: surveyCookie + strconv.Itoa(i), Value: enc[i*surveyCookieChunk : to], Path: surveyCookiePath(surveyID)})
+	}
+	return cs, nil
+}

@@ -1,0 +1,76 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+	"candour/survey"
+)
+
+// surveyResultsCSV downloads the aggregated, suppressed results: the same
+// figures as the results page and `candour report survey`.
+func (s *Server) surveyResultsCSV(c *gin.Context) {
+	sv, ok := s.loadSurvey(c)
+	if !ok {
+		return
+	}
+	if sv.Current() == nil {
+		s.notFound(c)
+		return
+	}
+	n, _ := strconv.Atoi(c.Query("version"))
+	if n == 0 {
+		n = sv.Current().N
+	}
+	if sv.Version(n) == nil {
+		s.notFound(c)
+		return
+	}
+	ts, err := s.store.Tallies(c.Request.Context(), sv.ID, n)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	r, err := survey.Build(sv, n, ts)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := survey.WriteCSV(&buf, survey.Flatten(r)); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: "survey.export.results", Target: "survey:" + sv.ID, Detail: fmt.Sprintf("version %d, suppressed", n)})
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="survey-%s-v%d-results.csv"`, sv.ID, n))
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+// surveyResponsesCSV downloads every response, one row each: the raw data.
+// Only staff may, and every download is an audit event.
+func (s *Server) surveyResponsesCSV(c *gin.Context) {
+	sv, ok := s.loadSurvey(c)
+	if !ok {
+		return
+	}
+	rs, err := s.store.Responses(c.Request.Context(), sv.ID)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := survey.WriteResponsesCSV(&buf, sv, rs); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: "survey.export.responses", Target: "survey:" + sv.ID, Detail: fmt.Sprintf("%d raw responses", len(rs))})
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="survey-%s-responses.csv"`, sv.ID))
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}

@@ -1,0 +1,348 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+type surveyListData struct {
+	Surveys []surveyRow
+}
+
+type surveyRow struct {
+	Survey       *store.Survey
+	State, Label string
+}
+
+// surveyStateLabel names a survey's state for staff.
+func surveyStateLabel(st string) string {
+	return map[string]string{store.SurveyDraft: "Draft", store.SurveyNotYet: "Not open yet", store.SurveyOpen: "Open", store.SurveyClosed: "Closed", store.SurveyImported: "Imported baseline"}[st]
+}
+
+func (s *Server) surveyList(c *gin.Context) {
+	svs, err := s.store.Surveys(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	d := surveyListData{}
+	for i := range svs {
+		d.Surveys = append(d.Surveys, surveyRow{Survey: &svs[i], State: svs[i].State(s.today()), Label: surveyStateLabel(svs[i].State(s.today()))})
+	}
+	s.render(c, http.StatusOK, "survey_list", &Page{Title: "Surveys", Data: d})
+}
+
+// surveyForm is a survey's settings.
+type surveyForm struct {
+	Rev         int    `form:"rev"`
+	Title       string `form:"title" binding:"required,max=200"`
+	Intro       string `form:"intro" binding:"max=2000"`
+	Series      string `form:"series" binding:"max=100"`
+	Wave        string `form:"wave" binding:"max=100"`
+	Baseline    string `form:"baseline"`
+	AboutYou    bool   `form:"aboutYou"`
+	OpenLink    bool   `form:"openLink"`
+	InviteCodes bool   `form:"inviteCodes"`
+	Closed      bool   `form:"closed"`
+	Public      bool   `form:"public"`
+	OpensDay    string `form:"opens-day"`
+	OpensMon    string `form:"opens-month"`
+	OpensYear   string `form:"opens-year"`
+	ClosesDay   string `form:"closes-day"`
+	ClosesMon   string `form:"closes-month"`
+	ClosesYear  string `form:"closes-year"`
+}
+
+func (surveyForm) messages() map[string]string {
+	return map[string]string{
+		"title.required": "Enter the survey's title",
+		"title":          "The title must be 200 characters or fewer",
+		"intro":          "The introduction must be 2,000 characters or fewer",
+		"series":         "The series name must be 100 characters or fewer",
+		"wave":           "The wave name must be 100 characters or fewer",
+	}
+}
+
+// check validates what the tags cannot and copies the form onto sv.
+func (f surveyForm) check(sv *store.Survey, others []store.Survey, errs *formErrors) {
+	if !f.OpenLink && !f.InviteCodes {
+		errs.Add("openLink", "Choose at least one way for people to answer: the open link or invitation codes")
+	}
+	opens, msg := dateParts{f.OpensDay, f.OpensMon, f.OpensYear}.parse("The opening date")
+	if msg != "" {
+		errs.Add("opens", msg)
+	}
+	closes, msg := dateParts{f.ClosesDay, f.ClosesMon, f.ClosesYear}.parse("The closing date")
+	if msg != "" {
+		errs.Add("closes", msg)
+	}
+	if !opens.IsZero() && !closes.IsZero() && closes.Before(opens) {
+		errs.Add("closes", "The closing date must be the same as or after the opening date")
+	}
+	if f.Baseline != "" {
+		found := false
+		for _, o := range others {
+			found = found || (o.ID == f.Baseline && o.ID != sv.ID)
+		}
+		if !found {
+			errs.Add("baseline", "Choose a baseline survey from the list")
+		}
+	}
+	sv.Title, sv.Intro, sv.Series, sv.Wave, sv.BaselineID = f.Title, f.Intro, f.Series, f.Wave, f.Baseline
+	sv.OpenLink, sv.InviteCodes, sv.Closed, sv.Public = f.OpenLink, f.InviteCodes, f.Closed, f.Public
+	if len(sv.Versions) == 0 {
+		sv.AboutYou = f.AboutYou // fixed once published: versions keep their section
+	}
+	sv.OpensOn, sv.ClosesOn = dayOf(opens), dayOf(closes)
+}
+
+func dayOf(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+func formOf(sv *store.Survey) surveyForm {
+	f := surveyForm{Rev: sv.Rev, Title: sv.Title, Intro: sv.Intro, Series: sv.Series, Wave: sv.Wave, Baseline: sv.BaselineID,
+		AboutYou: sv.AboutYou, OpenLink: sv.OpenLink, InviteCodes: sv.InviteCodes, Closed: sv.Closed, Public: sv.Public}
+	if t, err := timeParseDay(sv.OpensOn); err == nil {
+		f.OpensDay, f.OpensMon, f.OpensYear = strconv.Itoa(t.Day()), strconv.Itoa(int(t.Month())), strconv.Itoa(t.Year())
+	}
+	if t, err := timeParseDay(sv.ClosesOn); err == nil {
+		f.ClosesDay, f.ClosesMon, f.ClosesYear = strconv.Itoa(t.Day()), strconv.Itoa(int(t.Month())), strconv.Itoa(t.Year())
+	}
+	return f
+}
+
+// surveyFormData are the settings form's fields.
+type surveyFormData struct {
+	Survey                                  *store.Survey // nil for a new one
+	Baseline                                choiceField
+	AboutYou, OpenLink, InviteCodes, Closed checkboxField
+	Public                                  checkboxField
+	Opens, Closes                           dateField
+}
+
+func (s *Server) surveyFormData(c *gin.Context, sv *store.Survey, f surveyForm, errs *formErrors) (surveyFormData, bool) {
+	all, err := s.store.Surveys(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return surveyFormData{}, false
+	}
+	cs := []choice{{Value: "", Label: "No baseline"}}
+	for _, o := range all {
+		if sv == nil || o.ID != sv.ID {
+			cs = append(cs, choice{Value: o.ID, Label: o.Title})
+		}
+	}
+	d := surveyFormData{Survey: sv,
+		Baseline: choiceField{Name: "baseline", Label: "Baseline survey to compare with (optional)", Hint: "Matched questions (with the same matching code) are compared with it", Value: f.Baseline, Error: errs.For("baseline"), Choices: cs},
+		AboutYou: checkboxField{Name: "aboutYou", Legend: "About you", Label: "Include the standard \"about you\" questions", Checked: f.AboutYou,
+			Hint: "Ethnic group, age, sex, gender identity, disability, religion, sexual orientation and postcode district; all optional. Needed for results by ethnic group."},
+		OpenLink:    checkboxField{Name: "openLink", Legend: "Open link", Label: "Anyone with the link can answer", Checked: f.OpenLink, Error: errs.For("openLink")},
+		InviteCodes: checkboxField{Name: "inviteCodes", Legend: "Invitation codes", Label: "People with a single-use invitation code can answer", Checked: f.InviteCodes, Hint: "For a panel or a mailing: each code allows one response and is never linked to it"},
+		Closed:      checkboxField{Name: "closed", Legend: "Close early", Label: "The survey is closed", Checked: f.Closed},
+		Public:      checkboxField{Name: "public", Legend: "Public summary", Label: "Publish a summary of the results", Checked: f.Public, Hint: "Suppressed figures only; no free text"},
+		Opens:       dateField{Name: "opens", Legend: "Opening date (optional)", Hint: "For example, 5 1 2026", Error: errs.For("opens"), Day: f.OpensDay, Month: f.OpensMon, Year: f.OpensYear, LegendSize: "s"},
+		Closes:      dateField{Name: "closes", Legend: "Closing date (optional)", Hint: "The last day people can answer", Error: errs.For("closes"), Day: f.ClosesDay, Month: f.ClosesMon, Year: f.ClosesYear, LegendSize: "s"},
+	}
+	return d, true
+}
+
+func (s *Server) surveyNewForm(c *gin.Context) {
+	f := surveyForm{AboutYou: true, OpenLink: true}
+	d, ok := s.surveyFormData(c, nil, f, &formErrors{})
+	if !ok {
+		return
+	}
+	s.render(c, http.StatusOK, "survey_new", &Page{Title: "New survey", Data: surveyShowData{Settings: d}, Form: f})
+}
+
+func (s *Server) surveyCreate(c *gin.Context) {
+	var f surveyForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	all, err := s.store.Surveys(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	sv := &store.Survey{}
+	f.check(sv, all, errs)
+	if errs.Any() {
+		d, ok := s.surveyFormData(c, nil, f, errs)
+		if ok {
+			s.render(c, http.StatusUnprocessableEntity, "survey_new", &Page{Title: "New survey", Data: surveyShowData{Settings: d}, Form: f, Errors: errs})
+		}
+		return
+	}
+	if err := s.store.CreateSurvey(c.Request.Context(), sv); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: "survey.create", Target: "survey:" + sv.ID, Detail: sv.Title})
+	s.flash(c, "Survey created: now add its questions")
+	s.redirect(c, "/surveys/"+sv.ID)
+}
+
+// surveyShowData is the survey's page for staff.
+type surveyShowData struct {
+	Survey            *store.Survey
+	State             string
+	StateLabel        string
+	Settings          surveyFormData
+	Link              string
+	CodesTotal        int64
+	CodesUsed         int64
+	Codes             []string // just made: shown once
+	AboutYouQuestions []store.Question
+}
+
+func (s *Server) surveyShow(c *gin.Context) {
+	sv, ok := s.loadSurvey(c)
+	if !ok {
+		return
+	}
+	s.renderSurveyShow(c, http.StatusOK, sv, formOf(sv), &formErrors{}, nil)
+}
+
+func (s *Server) renderSurveyShow(c *gin.Context, status int, sv *store.Survey, f surveyForm, errs *formErrors, codes []string) {
+	settings, ok := s.surveyFormData(c, sv, f, errs)
+	if !ok {
+		return
+	}
+	total, used, err := s.store.SurveyCodeCounts(c.Request.Context(), sv.ID)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	d := surveyShowData{Survey: sv, State: sv.State(s.today()), StateLabel: surveyStateLabel(sv.State(s.today())), Settings: settings, Link: s.link("/s/" + sv.ID),
+		CodesTotal: total, CodesUsed: used, Codes: codes, AboutYouQuestions: store.AboutYouQuestions()}
+	s.render(c, status, "survey_show", &Page{Title: sv.Title, Data: d, Form: f, Errors: errs})
+}
+
+func (s *Server) surveySettings(c *gin.Context) {
+	sv, ok := s.loadSurvey(c)
+	if !ok {
+		return
+	}
+	var f surveyForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	all, err := s.store.Surveys(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	f.check(sv, all, errs) // on a copy: nothing is saved unless all is well
+	if errs.Any() {
+		s.renderSurveyShow(c, http.StatusUnprocessableEntity, sv, f, errs, nil)
+		return
+	}
+	sv, err = s.store.ChangeSurvey(c.Request.Context(), sv.ID, f.Rev, func(sv *store.Survey, _ time.Time) error {
+		f.check(sv, all, &formErrors{})
+		return nil
+	})
+	if s.surveyChangeFailed(c, err) {
+		return
+	}
+	s.surveys.cache.forget(sv.ID)
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: "survey.settings", Target: "survey:" + sv.ID,
+		Detail: fmt.Sprintf("open link %v, codes %v, closed %v, public %v, dates %s to %s", sv.OpenLink, sv.InviteCodes, sv.Closed, sv.Public, sv.OpensOn, sv.ClosesOn)})
+	s.flash(c, "Survey settings saved")
+	s.redirect(c, "/surveys/"+sv.ID)
+}
+
+// surveyChangeFailed answers a change the store refused and reports true,
+// or reports false when err is nil.
+func (s *Server) surveyChangeFailed(c *gin.Context, err error) bool {
+	if err == nil {
+		return false
+	}
+	if re, ok := store.IsRuleError(err); ok {
+		s.errorPage(c, http.StatusUnprocessableEntity, "That change cannot be made", re.Message+". Nothing has been changed.")
+		return true
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.notFound(c)
+	case errors.Is(err, store.ErrConflict):
+		s.errorPage(c, http.StatusConflict, "Someone else has changed this survey",
+			"The survey changed after you opened the page, so nothing has been saved and nothing has been overwritten. Go back, reload the page and make your change again.")
+	default:
+		s.serverError(c, err)
+	}
+	return true
+}
+
+type revForm struct {
+	Rev int    `form:"rev"`
+	N   int    `form:"n"`
+	Dir string `form:"dir"`
+}
+
+func (revForm) messages() map[string]string { return nil }
+
+// surveyPublish makes the draft the next published version.
+func (s *Server) surveyPublish(c *gin.Context) {
+	var f revForm
+	if _, ok := s.bind(c, &f); !ok {
+		return
+	}
+	sv, err := s.store.ChangeSurvey(c.Request.Context(), c.Param("id"), f.Rev, func(sv *store.Survey, now time.Time) error {
+		return sv.Publish(now)
+	})
+	if s.surveyChangeFailed(c, err) {
+		return
+	}
+	s.surveys.cache.forget(sv.ID)
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: "survey.publish", Target: "survey:" + sv.ID,
+		Detail: fmt.Sprintf("version %d, %d questions", sv.Current().N, len(sv.Current().Questions))})
+	s.flash(c, fmt.Sprintf("Version %d published: its questions can no longer change", sv.Current().N))
+	s.redirect(c, "/surveys/"+sv.ID)
+}
+
+// surveyCodes makes single-use invitation codes and shows them once.
+func (s *Server) surveyCodes(c *gin.Context) {
+	sv, ok := s.loadSurvey(c)
+	if !ok {
+		return
+	}
+	var f revForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if f.N < 1 || f.N > 500 {
+		errs.Add("n", "Enter how many codes to make, from 1 to 500")
+	} else if !sv.InviteCodes {
+		errs.Add("n", "Allow invitation codes in the settings first")
+	}
+	if errs.Any() {
+		s.renderSurveyShow(c, http.StatusUnprocessableEntity, sv, formOf(sv), errs, nil)
+		return
+	}
+	codes, err := s.store.CreateSurveyCodes(c.Request.Context(), sv.ID, f.N)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: "survey.codes", Target: "survey:" + sv.ID, Detail: fmt.Sprintf("%d invitation codes made", f.N)})
+	s.renderSurveyShow(c, http.StatusOK, sv, formOf(sv), &formErrors{}, codes)
+}

@@ -1,0 +1,195 @@
+package server
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"candour/store"
+)
+
+// TestCoordinatorBuildsPublishesAndReadsResults walks a coordinator through
+// the survey pages: create, add questions (one shown only after an earlier
+// answer), refuse a bad question, publish, see the draft stay editable and
+// the version fixed, then read the results and the exports.
+func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
+	a := newTestApp(t)
+	coord := a.newUser(store.RoleCoordinator, "coordinator@example.org")
+	c := a.client()
+	c.signIn(coord)
+	r := c.submit("/surveys/new", "/surveys/new", url.Values{"title": {""}, "openLink": {"true"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the survey") {
+		t.Fatalf("no title: %d", r.Status)
+	}
+	r = c.submit("/surveys/new", "/surveys/new", url.Values{"title": {"Spring confidence survey"}, "aboutYou": {"true"}, "openLink": {"true"}, "public": {"true"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", r.Status, r.Body)
+	}
+	page := r.Location
+	id := strings.TrimPrefix(page, "/surveys/")
+	sv, err := a.store.Survey(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(form url.Values) response {
+		t.Helper()
+		sv, _ := a.store.Survey(context.Background(), id)
+		form.Set("rev", itoa(sv.Rev))
+		return c.submit(page+"/questions/new", page+"/questions/new", form)
+	}
+	if r := add(url.Values{"type": {"single"}, "text": {"Have you contacted the police?"}, "options": {"Yes"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "at least 2 answers") {
+		t.Fatalf("one option: %d", r.Status)
+	}
+	if r := add(url.Values{"type": {"single"}, "text": {"Have you contacted the police?"}, "options": {"Yes\nNo"}, "required": {"true"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("add q1: %d\n%s", r.Status, r.Body)
+	}
+	if r := add(url.Values{"type": {"agree"}, "text": {"You were treated with respect"}, "showIf": {"q1=o1"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("add q2: %d", r.Status)
+	}
+	if r := add(url.Values{"type": {"agree"}, "text": {"Police treat everyone fairly"}, "showIf": {"q9=o1"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("show-if on an unknown question: %d", r.Status)
+	}
+	if r := add(url.Values{"type": {"agree"}, "text": {"Police treat everyone fairly"}, "key": {"fair"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("add q3: %d", r.Status)
+	}
+	sv, _ = a.store.Survey(context.Background(), id)
+	// q2 depends on q1: it cannot move above it.
+	r = c.submit(page, page+"/questions/q2/move", url.Values{"rev": {itoa(sv.Rev)}, "dir": {"up"}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("move a dependent question above its condition: %d", r.Status)
+	}
+	r = c.submit(page, page+"/publish", url.Values{"rev": {itoa(sv.Rev)}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("publish: %d\n%s", r.Status, r.Body)
+	}
+	sv, _ = a.store.Survey(context.Background(), id)
+	if v := sv.Current(); v == nil || len(v.Questions) != 3+len(store.AboutYouQuestions()) {
+		t.Fatalf("published %+v", sv.Versions)
+	}
+	// A stale form (the revision before publishing) changes nothing.
+	if r := c.submit(page, page+"/questions/q3/remove", url.Values{"rev": {itoa(sv.Rev - 1)}}); r.Status != http.StatusConflict {
+		t.Fatalf("stale remove: %d", r.Status)
+	}
+	a.srv.surveys.limiter = newRateLimiter(100000, 60e9)
+	for i := range 15 {
+		ans := map[string][]string{"q1": {"o2"}, "q3": {"a"}, "ay_eth": {"black_african"}}
+		if i%3 == 0 {
+			ans["q3"] = []string{"sd"}
+		}
+		if r := a.client().answerSurvey(sv, ans); r.Status != http.StatusSeeOther {
+			t.Fatalf("respondent %d: %d", i, r.Status)
+		}
+	}
+	res := c.get(page + "/results")
+	if res.Status != http.StatusOK {
+		t.Fatalf("results: %d", res.Status)
+	}
+	// 15 answered: 10 agree, 10/15 = 67% (Wilson 42% to 85%); 5 strongly
+	// disagree: fewer than 10.
+	for _, want := range []string{"15 people answered", "Fewer than 50 people have answered", "fewer than 10", "<svg", "67%<span class=\"govuk-body-s app-ci\"> (42% to 85%)"} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("results page lacks %q", want)
+		}
+	}
+	csvRes := c.get(page + "/results.csv")
+	rows, err := csv.NewReader(strings.NewReader(csvRes.Body)).ReadAll()
+	if err != nil && !strings.Contains(err.Error(), "wrong number of fields") {
+		t.Fatalf("results CSV: %v", err)
+	}
+	for _, row := range rows {
+		if len(row) > 7 && row[6] == "Strongly disagree" && row[5] == "Everyone" && row[7] != "" {
+			t.Errorf("a count of 5 is published in the CSV: %v", row)
+		}
+	}
+	raw := c.get(page + "/responses.csv")
+	if raw.Status != http.StatusOK || strings.Count(raw.Body, "\n") != 16 {
+		t.Fatalf("raw CSV: %d, %d lines", raw.Status, strings.Count(raw.Body, "\n"))
+	}
+	evs, _, err := a.store.ListAudit(context.Background(), store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range evs {
+		found = found || e.Action == "survey.export.responses"
+	}
+	if !found {
+		t.Error("the raw export is not audited")
+	}
+	if pub := a.client().get("/public/surveys/" + id); pub.Status != http.StatusOK || !strings.Contains(pub.Body, "Published summary") {
+		t.Fatalf("public summary: %d", pub.Status)
+	}
+	member := a.client()
+	member.signIn(a.newUser(store.RoleMember, "member@example.org"))
+	if r := member.get(page + "/responses.csv"); r.Status != http.StatusForbidden {
+		t.Fatalf("a member downloads raw responses: %d", r.Status)
+	}
+}
+
+// TestFreeTextIsStaffOnlyAndPublishedOnlyRedacted: a coordinator reads the
+// answers, publishes a redacted version, and the public summary shows that
+// version and never the original.
+func TestFreeTextIsStaffOnlyAndPublishedOnlyRedacted(t *testing.T) {
+	a := newTestApp(t)
+	sv := a.testSurvey(store.Question{ID: "q4", Type: store.QLong, Text: "Anything else?"})
+	ctx := context.Background()
+	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Public = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	original := "PC Smith at Weymouth station was rude to my brother Kofi."
+	if r := a.client().answerSurvey(sv, map[string][]string{"q1": {"o2"}, "q4": {original}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("answer: %d", r.Status)
+	}
+	texts, err := a.store.SurveyTexts(ctx, sv.ID, "q4", false)
+	if err != nil || len(texts) != 1 || texts[0].Text != original {
+		t.Fatalf("texts %+v (%v)", texts, err)
+	}
+	coord := a.client()
+	coord.signIn(a.newUser(store.RoleCoordinator, "coordinator@example.org"))
+	page := "/surveys/" + sv.ID + "/text?q=q4"
+	if r := coord.get(page); r.Status != http.StatusOK || !strings.Contains(r.Body, "rude to my brother") {
+		t.Fatalf("staff text page: %d", r.Status)
+	}
+	save := "/surveys/" + sv.ID + "/text/" + texts[0].ID
+	if r := coord.submit(page, save, url.Values{"redacted": {""}, "publish": {"true"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("publish nothing: %d", r.Status)
+	}
+	if r := coord.submit(page, save, url.Values{"redacted": {"An officer at a local station was rude to my brother."}, "publish": {"true"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("publish: %d", r.Status)
+	}
+	pub := a.client().get("/public/surveys/" + sv.ID)
+	if !strings.Contains(pub.Body, "An officer at a local station was rude") || strings.Contains(pub.Body, "Kofi") || strings.Contains(pub.Body, "/text?q=") {
+		t.Fatalf("public summary shows the wrong text")
+	}
+	if r := a.client().get(page); r.Status != http.StatusSeeOther {
+		t.Fatalf("anonymous on the text page: %d", r.Status)
+	}
+}
+
+// TestImportedBaselinePage: an imported baseline has results and no draft,
+// and nobody can answer it.
+func TestImportedBaselinePage(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	sv := &store.Survey{Title: "Community Safety Survey 2024"}
+	qs := []store.Question{{ID: "q1", Key: "fair", Type: store.QAgree, Text: "Police are fair"}}
+	ts := []store.Tally{{Version: 1, Dim: store.DimAll, Value: store.DimAll, N: 120, C: map[string]map[string]int64{"q1": {"a": 70, "d": 50, "_a": 120}}}}
+	if err := a.store.ImportSurvey(ctx, sv, qs, ts); err != nil {
+		t.Fatal(err)
+	}
+	coord := a.client()
+	coord.signIn(a.newUser(store.RoleCoordinator, "coordinator@example.org"))
+	if r := coord.get("/surveys/" + sv.ID); r.Status != http.StatusOK || !strings.Contains(r.Body, "imported from aggregated counts") || strings.Contains(r.Body, "Add a question") {
+		t.Fatalf("imported survey page: %d", r.Status)
+	}
+	if r := coord.get("/surveys/" + sv.ID + "/results"); r.Status != http.StatusOK || !strings.Contains(r.Body, "120 people answered") {
+		t.Fatalf("imported results: %d", r.Status)
+	}
+	if r := a.client().get("/s/" + sv.ID); r.Status != http.StatusNotFound {
+		t.Fatalf("answering an imported survey: %d", r.Status)
+	}
+}

@@ -1,0 +1,292 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+	"candour/survey"
+)
+
+// resultsView is the results page: figures from the counters only, under
+// disclosure control, for staff or (Public) for anyone.
+type resultsView struct {
+	Survey    *store.Survey
+	R         *survey.Results
+	Versions  []int
+	By        choiceField
+	Questions []questionView
+	Baseline  *store.Survey
+	Matches   []survey.Match
+	Waves     []waveView
+	Public    bool
+	Path      string
+}
+
+type questionView struct {
+	*survey.QuestionResult
+	Quotes    []string // published, redacted free-text answers
+	Chart     template.HTML
+	Breakdown *survey.Breakdown
+	Ethnic    bool
+}
+
+// waveView is one matched measure across the waves of a series.
+type waveView struct {
+	Question, Measure string
+	Points            []wavePoint
+}
+
+type wavePoint struct {
+	Wave  string
+	Share survey.Share
+}
+
+// surveyResultsFor builds the results of version n (0 = the latest),
+// broken down by dim, with the baseline and the series' other waves.
+func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, dim string, public bool) (*resultsView, error) {
+	if n == 0 && sv.Current() != nil {
+		n = sv.Current().N
+	}
+	r, err := s.resultsOf(ctx, sv, n)
+	if err != nil {
+		return nil, err
+	}
+	v := &resultsView{Survey: sv, R: r, Public: public}
+	for _, ver := range sv.Versions {
+		v.Versions = append(v.Versions, ver.N)
+	}
+	dims := []choice{}
+	for _, d := range store.BreakdownDims {
+		dims = append(dims, choice{Value: d, Label: store.DimLabel(d)})
+	}
+	if !hasChoice(dims, dim) {
+		dim = store.AboutEthnicity
+	}
+	v.By = choiceField{Name: "by", Label: "Break down by", Value: dim, Choices: dims}
+	quotes := map[string][]string{}
+	texts, err := s.store.SurveyTexts(ctx, sv.ID, "", true)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range texts {
+		quotes[t.QuestionID] = append(quotes[t.QuestionID], t.Shown())
+	}
+	for i := range r.Questions {
+		q := &r.Questions[i]
+		qv := questionView{QuestionResult: q, Breakdown: q.Breakdown(dim), Ethnic: dim == store.AboutEthnicity, Quotes: quotes[q.Q.ID]}
+		qv.Chart = questionChart(q, qv.Breakdown, i)
+		v.Questions = append(v.Questions, qv)
+	}
+	if sv.BaselineID != "" {
+		if v.Baseline, v.Matches, err = s.baselineMatches(ctx, sv.BaselineID, r); err != nil {
+			return nil, err
+		}
+	}
+	if sv.Series != "" {
+		if v.Waves, err = s.waves(ctx, sv, r, public); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// questionChart draws an agreement question as stacked bars (everyone,
+// then each group of the breakdown).
+func questionChart(q *survey.QuestionResult, bd *survey.Breakdown, i int) template.HTML {
+	if q.Q.Type != store.QAgree {
+		return ""
+	}
+	var codes, codeLabels []string
+	row := []survey.Share{}
+	for _, a := range q.Answers {
+		codes = append(codes, a.Code)
+		codeLabels = append(codeLabels, a.Label)
+		row = append(row, a.Share)
+	}
+	labels := []string{"Everyone"}
+	rows := [][]survey.Share{row}
+	if bd != nil {
+		for ci, col := range bd.Columns {
+			label := col.Label
+			if bd.Dim == store.AboutEthnicity && col.Value != store.NotStated {
+				label = col.Value
+			}
+			var r []survey.Share
+			for _, br := range bd.Rows {
+				r = append(r, br.Cells[ci])
+			}
+			labels = append(labels, label)
+			rows = append(rows, r)
+		}
+	}
+	return stackedAgreement("chart-"+strconv.Itoa(i), q.Q.Text, labels, rows, codes, codeLabels)
+}
+
+// baselineMatches compares matched questions with the baseline's latest version.
+func (s *Server) baselineMatches(ctx context.Context, id string, r *survey.Results) (*store.Survey, []survey.Match, error) {
+	base, err := s.store.Survey(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && base.Current() == nil) {
+		return nil, nil, nil // deleted or never published: nothing to compare
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	br, err := s.resultsOf(ctx, base, base.Current().N)
+	if err != nil {
+		return nil, nil, err
+	}
+	return base, survey.Compare(r, br), nil
+}
+
+// waves lists each matched measure's overall share in every wave of the
+// series (oldest first). A public page shows only published waves.
+func (s *Server) waves(ctx context.Context, sv *store.Survey, r *survey.Results, public bool) ([]waveView, error) {
+	all, err := s.store.Surveys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var series []*survey.Results
+	var names []string
+	for i := len(all) - 1; i >= 0; i-- {
+		o := &all[i]
+		if o.Series != sv.Series || o.Current() == nil || (public && !o.Public) {
+			continue
+		}
+		res := r
+		if o.ID != sv.ID {
+			var err error
+			if res, err = s.resultsOf(ctx, o, o.Current().N); err != nil {
+				return nil, err
+			}
+		}
+		series = append(series, res)
+		names = append(names, map[bool]string{true: o.Wave, false: o.Title}[o.Wave != ""])
+	}
+	if len(series) < 2 {
+		return nil, nil
+	}
+	var out []waveView
+	for i := range r.Questions {
+		q := &r.Questions[i]
+		if q.Q.Key == "" {
+			continue
+		}
+		for _, m := range q.Measures {
+			wv := waveView{Question: q.Q.Text, Measure: m.Label}
+			for k, res := range series {
+				if sh, ok := res.MeasureShare(q.Q.Key, m.Label); ok {
+					wv.Points = append(wv.Points, wavePoint{Wave: names[k], Share: sh})
+				}
+			}
+			if len(wv.Points) > 1 {
+				out = append(out, wv)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) surveyResults(c *gin.Context) {
+	sv, ok := s.loadSurveyForRespondent(c) // the short cache: results need no fresher survey
+	if !ok {
+		return
+	}
+	if sv.Current() == nil {
+		s.errorPage(c, http.StatusNotFound, "No results yet", "This survey has not been published, so nobody has answered it yet.")
+		return
+	}
+	n, _ := strconv.Atoi(c.Query("version"))
+	if n != 0 && sv.Version(n) == nil {
+		s.notFound(c)
+		return
+	}
+	v, err := s.surveyResultsFor(c.Request.Context(), sv, n, c.Query("by"), false)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	v.Path = "/surveys/" + sv.ID + "/results"
+	s.render(c, http.StatusOK, "survey_results", &Page{Title: "Results: " + sv.Title, Data: v})
+}
+
+// publicSurveyList lists the surveys whose results summary is published.
+func (s *Server) publicSurveyList(c *gin.Context) {
+	all, err := s.store.Surveys(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	var pub []store.Survey
+	for _, sv := range all {
+		if sv.Public && sv.Current() != nil {
+			pub = append(pub, sv)
+		}
+	}
+	s.render(c, http.StatusOK, "survey_public_list", &Page{Title: "Community survey results", Data: pub})
+}
+
+func (s *Server) publicSurveyResults(c *gin.Context) {
+	sv, ok := s.loadSurveyForRespondent(c)
+	if !ok {
+		return
+	}
+	if !sv.Public || sv.Current() == nil {
+		s.notFound(c)
+		return
+	}
+	v, err := s.surveyResultsFor(c.Request.Context(), sv, 0, c.Query("by"), true)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	v.Path = "/public/surveys/" + sv.ID
+	s.render(c, http.StatusOK, "survey_results", &Page{Title: "Results: " + sv.Title, Data: v})
+}
+
+// resultsOf builds version n's results from its counters, or returns the
+// same results built less than resultsCacheLife ago: under load many
+// people read the same results, and a second's delay in a new response
+// showing changes nothing anyone can see.
+func (s *Server) resultsOf(ctx context.Context, sv *store.Survey, n int) (*survey.Results, error) {
+	key := sv.ID + "/" + strconv.Itoa(n) + "/" + strconv.Itoa(sv.Rev)
+	c := s.surveys.results
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok && time.Since(e.at) < resultsCacheLife {
+		return e.r, nil
+	}
+	ts, err := s.store.Tallies(ctx, sv.ID, n)
+	if err != nil {
+		return nil, err
+	}
+	r, err := survey.Build(sv, n, ts)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.entries) > 200 {
+		c.entries = map[string]cachedResults{}
+	}
+	c.entries[key] = cachedResults{r: r, at: time.Now()}
+	return r, nil
+}
+
+const resultsCacheLife = 2 * time.Second
+
+// resultsCache holds recently built results (read-only once built).
+type resultsCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedResults
+}
+
+type cachedResults struct {
+	r  *survey.Results
+	at time.Time
+}

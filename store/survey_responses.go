@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// Response is one anonymous response. It keeps no address, browser,
+// account, invitation code or time finer than the day it was given; its id
+// is random, made when the respondent started, so a repeated submission is
+// recognised and stored once.
+type Response struct {
+	ID       string  `bson:"_id"`
+	SurveyID string  `bson:"surveyId"`
+	Version  int     `bson:"version"`
+	Day      string  `bson:"day"` // YYYY-MM-DD
+	Answers  Answers `bson:"answers"`
+}
+
+// Survey response errors.
+var (
+	ErrAlreadySubmitted = errors.New("this response has already been submitted")
+	ErrCodeUsed         = errors.New("this invitation code has already been used")
+)
+
+// SubmitResponse stores r, an answer to version v, once and moves its
+// counters. A response whose id
+// is already stored returns ErrAlreadySubmitted and changes nothing (a
+// retried POST). With an invitation code, the code is first marked used by
+// one conditional update (ErrCodeUsed if it was; ErrNotFound if it is not
+// this survey's); nothing links the code to the response.
+func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, code string) error {
+	if v == nil || v.N != r.Version {
+		return fmt.Errorf("store: response to survey %s: not version %d: %w", r.SurveyID, r.Version, ErrNotFound)
+	}
+	if code != "" {
+		// A retry must not be refused for the code its first try used.
+		if err := s.c("survey_responses").FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}}).Err(); err == nil {
+			return ErrAlreadySubmitted
+		} else if !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("store: submit response: %w", err)
+		}
+		if err := s.useSurveyCode(ctx, r.SurveyID, code, true); err != nil {
+			return err
+		}
+	}
+	r.Day = Day(s.now())
+	if _, err := s.c("survey_responses").InsertOne(ctx, r); err != nil {
+		if code != "" {
+			_ = s.useSurveyCode(ctx, r.SurveyID, code, false) // give the code back
+		}
+		if isDuplicate(err) {
+			return ErrAlreadySubmitted
+		}
+		return fmt.Errorf("store: submit response: %w", err)
+	}
+	// The response is stored: from here on a failure leaves the counters
+	// one short until `candour survey rebuild`, never counted twice.
+	if err := s.insertTexts(ctx, v, r); err != nil {
+		return err
+	}
+	return s.count(ctx, r.SurveyID, v, r.Answers)
+}
+
+// Responses returns every stored response to a survey (exports and
+// recounts only: it reads the whole collection).
+func (s *Store) Responses(ctx context.Context, surveyID string) ([]Response, error) {
+	var rs []Response
+	cur, err := s.c("survey_responses").Find(ctx, bson.D{{Key: "surveyId", Value: surveyID}})
+	if err != nil {
+		return nil, fmt.Errorf("store: responses of survey %s: %w", surveyID, err)
+	}
+	if err := cur.All(ctx, &rs); err != nil {
+		return nil, fmt.Errorf("store: responses of survey %s: %w", surveyID, err)
+	}
+	return rs, nil
+}
+
+// InsertResponses stores many responses and counts them (demo data).
+func (s *Store) InsertResponses(ctx context.Context, sv *Survey, rs []*Response) error {
+	for _, r := range rs {
+		if r.ID == "" {
+			r.ID = RandomSecret()
+		}
+		if r.Day == "" {
+			r.Day = Day(s.now())
+		}
+	}
+	docs := make([]any, len(rs))
+	for i, r := range rs {
+		docs[i] = r
+	}
+	if len(docs) > 0 {
+		if _, err := s.c("survey_responses").InsertMany(ctx, docs); err != nil {
+			return fmt.Errorf("store: insert responses: %w", err)
+		}
+	}
+	for _, r := range rs {
+		if err := s.insertTexts(ctx, sv.Version(r.Version), r); err != nil {
+			return err
+		}
+	}
+	_, err := s.RebuildTallies(ctx, sv.ID)
+	return err
+}
+
+// SurveyCode is a single-use invitation code, kept only as its SHA-256.
+type SurveyCode struct {
+	ID       string `bson:"_id"`
+	SurveyID string `bson:"surveyId"`
+	Used     bool   `bson:"used"`
+}
+
+// codeAlphabet leaves out letters and digits that look alike (0 O 1 I L).
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// NormaliseCode puts a typed code in its stored form: upper case, no
+// spaces or hyphens.
+func NormaliseCode(code string) string {
+	return strings.NewReplacer(" ", "", "-", "").Replace(strings.ToUpper(strings.TrimSpace(code)))
+}
+
+// CreateSurveyCodes makes n single-use codes for a survey and returns them
+// (shown once; only their hashes are kept).
+func (s *Store) CreateSurveyCodes(ctx context.Context, surveyID string, n int) ([]string, error) {
+	codes := make([]string, n)
+	docs := make([]any, n)
+	for i := range codes {
+		b := make([]byte, 10)
+		_, _ = rand.Read(b)
+		var c strings.Builder
+		for j, x := range b {
+			if j == 5 {
+				c.WriteByte('-')
+			}
+			c.WriteByte(codeAlphabet[int(x)%len(codeAlphabet)])
+		}
+		codes[i] = c.String()
+		docs[i] = SurveyCode{ID: tokenKey(NormaliseCode(codes[i])), SurveyID: surveyID}
+	}
+	if _, err := s.c("survey_codes").InsertMany(ctx, docs); err != nil {
+		return nil, fmt.Errorf("store: create survey codes: %w", err)
+	}
+	return codes, nil
+}
+
+// CheckSurveyCode reports whether code is an unused code of the survey:
+// ErrNotFound or ErrCodeUsed.
+func (s *Store) CheckSurveyCode(ctx context.Context, surveyID, code string) error {
+	var sc SurveyCode
+	err := s.c("survey_codes").FindOne(ctx, bson.D{{Key: "_id", Value: tokenKey(NormaliseCode(code))}}).Decode(&sc)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && sc.SurveyID != surveyID) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: survey code: %w", err)
+	}
+	if sc.Used {
+		return ErrCodeUsed
+	}
+	return nil
+}
+
+// useSurveyCode marks a code used (or, with use false, unused again) with
+// one conditional update, so two submissions with one code store one.
+func (s *Store) useSurveyCode(ctx context.Context, surveyID, code string, use bool) error {
+	id := tokenKey(NormaliseCode(code))
+	res, err := s.c("survey_codes").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "surveyId", Value: surveyID}, {Key: "used", Value: !use}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "used", Value: use}}}})
+	if err != nil {
+		return fmt.Errorf("store: use survey code: %w", err)
+	}
+	if res.MatchedCount == 0 && use {
+		if err := s.CheckSurveyCode(ctx, surveyID, code); err != nil {
+			return err
+		}
+		return ErrCodeUsed
+	}
+	return nil
+}
+
+// SurveyCodeCounts returns how many codes a survey has and how many are used.
+func (s *Store) SurveyCodeCounts(ctx context.Context, surveyID string) (total, used int64, err error) {
+	if total, err = s.c("survey_codes").CountDocuments(ctx, bson.D{{Key: "surveyId", Value: surveyID}}); err != nil {
+		return 0, 0, fmt.Errorf("store: count survey codes: %w", err)
+	}
+	if used, err = s.c("survey_codes").CountDocuments(ctx, bson.D{{Key: "surveyId", Value: surveyID}, {Key: "used", Value: true}}); err != nil {
+		return 0, 0, fmt.Errorf("store: count survey codes: %w", err)
+	}
+	return total, used, nil
+}

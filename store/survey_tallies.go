@@ -1,0 +1,364 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Tally is the counter document of one survey version for one breakdown
+// value: dim "all" (everyone) or an about-you question with one of its
+// values ("ay_eth"/"Black"). C counts, per question id, each answer code,
+// plus "_a" (people who answered) and "_s" (the sum of number answers).
+// Each survey keeps its counters in its own small collection, so a results
+// page reads tens of documents however many responses there are; they are
+// maintained with $inc when a response is stored and can be rebuilt from
+// the responses (RebuildTallies).
+type Tally struct {
+	ID      string                      `bson:"_id" json:"-"`
+	Version int                         `bson:"version" json:"version"`
+	Dim     string                      `bson:"dim" json:"dim"`
+	Value   string                      `bson:"value" json:"value"`
+	N       int64                       `bson:"n" json:"respondents"`
+	C       map[string]map[string]int64 `bson:"c" json:"counts"`
+}
+
+// Counter keys inside a question's counts besides the answer codes.
+const (
+	TallyAnswered = "_a"
+	TallySum      = "_s"
+)
+
+// DimAll is the tally of every respondent.
+const DimAll = "all"
+
+func tallyColl(surveyID string) string { return "survey_tallies_" + surveyID }
+
+func tallyID(version int, dim, value string) string {
+	return strconv.Itoa(version) + ":" + dim + ":" + value
+}
+
+// tallyKeys lists the (dim, value) counters a version has.
+func tallyKeys(sv *Survey, v *Version) [][2]string {
+	keys := [][2]string{{DimAll, DimAll}}
+	if v.Question(AboutEthnicity) == nil {
+		return keys
+	}
+	for _, d := range BreakdownDims {
+		for _, val := range DimValues(d) {
+			keys = append(keys, [2]string{d, val})
+		}
+	}
+	return keys
+}
+
+// ensureTallies creates version n's empty counters (at publication), so
+// that every submission is a plain $inc by _id.
+func (s *Store) ensureTallies(ctx context.Context, sv *Survey, n int) error {
+	v := sv.Version(n)
+	for _, k := range tallyKeys(sv, v) {
+		t := Tally{ID: tallyID(n, k[0], k[1]), Version: n, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
+		if _, err := s.c(tallyColl(sv.ID)).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
+			return fmt.Errorf("store: create tallies of survey %s: %w", sv.ID, err)
+		}
+	}
+	return nil
+}
+
+// incFor is the $inc of one response on one counter. Only the counter of
+// everyone counts the about-you answers themselves: results are not broken
+// down by one about-you answer against another, and leaving them out keeps
+// the breakdown counters small (each $inc rewrites its document).
+func incFor(v *Version, a Answers, everyone bool) bson.D {
+	inc := bson.D{{Key: "n", Value: 1}}
+	for i := range v.Questions {
+		q := &v.Questions[i]
+		vals, ok := a[q.ID]
+		if !ok || (q.AboutYou && !everyone) {
+			continue
+		}
+		prefix := "c." + q.ID + "."
+		inc = append(inc, bson.E{Key: prefix + TallyAnswered, Value: 1})
+		switch {
+		case q.Choice():
+			for _, c := range vals {
+				inc = append(inc, bson.E{Key: prefix + c, Value: 1})
+			}
+		case q.Type == QNumber:
+			n, _ := strconv.ParseInt(vals[0], 10, 64)
+			inc = append(inc, bson.E{Key: prefix + TallySum, Value: n})
+		}
+	}
+	return inc
+}
+
+// responseKeys are the counters one response moves.
+func responseKeys(v *Version, a Answers) [][2]string {
+	keys := [][2]string{{DimAll, DimAll}}
+	if v.Question(AboutEthnicity) == nil {
+		return keys
+	}
+	for _, d := range BreakdownDims {
+		q := v.Question(d)
+		keys = append(keys, [2]string{d, dimValue(q, a[d])})
+	}
+	return keys
+}
+
+// count adds one response to its counters and returns once they are
+// written. Submissions arriving together are counted together (a group
+// commit): their increments are merged per counter document and written in
+// one bulk write of $inc by _id, so a crowd of respondents costs a few
+// writes per counter instead of a few per respondent. $inc adds up the same
+// in any order, so several instances batching on their own stay correct.
+func (s *Store) count(ctx context.Context, surveyID string, v *Version, a Answers) error {
+	b := s.tallyBatch()
+	done := make(chan error, 1)
+	b.mu.Lock()
+	for _, k := range responseKeys(v, a) {
+		key := pendingKey{coll: tallyColl(surveyID), id: tallyID(v.N, k[0], k[1])}
+		p := b.pending[key]
+		if p == nil {
+			p = &pendingInc{version: v.N, dim: k[0], value: k[1], inc: map[string]int64{}}
+			b.pending[key] = p
+		}
+		for _, e := range incFor(v, a, k[0] == DimAll) {
+			p.inc[e.Key] += toInt64(e.Value)
+		}
+	}
+	b.waiters = append(b.waiters, done)
+	if !b.running {
+		b.running = true
+		go s.flushTallies(b)
+	}
+	b.mu.Unlock()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err() // the increments are still written
+	}
+}
+
+// tallyBatcher gathers the increments of submissions waiting to be counted.
+type tallyBatcher struct {
+	mu      sync.Mutex
+	pending map[pendingKey]*pendingInc
+	waiters []chan error
+	running bool
+}
+
+type pendingKey struct{ coll, id string }
+
+type pendingInc struct {
+	version    int
+	dim, value string
+	inc        map[string]int64
+}
+
+// batchers holds each open store's batcher (kept outside Store so that
+// the counters' machinery stays in this file).
+var batchers sync.Map // *Store → *tallyBatcher
+
+func (s *Store) tallyBatch() *tallyBatcher {
+	b, _ := batchers.LoadOrStore(s, &tallyBatcher{pending: map[pendingKey]*pendingInc{}})
+	return b.(*tallyBatcher)
+}
+
+// flushTallies writes what is pending, tells its waiters, and goes on
+// until nothing is left.
+func (s *Store) flushTallies(b *tallyBatcher) {
+	for {
+		b.mu.Lock()
+		if len(b.waiters) == 0 {
+			b.running = false
+			b.mu.Unlock()
+			return
+		}
+		pending, waiters := b.pending, b.waiters
+		b.pending, b.waiters = map[pendingKey]*pendingInc{}, nil
+		b.mu.Unlock()
+		err := s.writeIncs(context.Background(), pending)
+		for _, w := range waiters {
+			w <- err
+		}
+	}
+}
+
+// writeIncs applies merged increments, one bulk write per survey; a
+// counter found missing is created and counted on its own.
+func (s *Store) writeIncs(ctx context.Context, pending map[pendingKey]*pendingInc) error {
+	byColl := map[string][]pendingKey{}
+	for k := range pending {
+		byColl[k.coll] = append(byColl[k.coll], k)
+	}
+	for coll, keys := range byColl {
+		models := make([]mongo.WriteModel, len(keys))
+		for i, k := range keys {
+			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.id}}).SetUpdate(incUpdate(pending[k].inc))
+		}
+		res, err := s.c(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		if err != nil {
+			return fmt.Errorf("store: count responses (%s): %w", coll, err)
+		}
+		if res.MatchedCount == int64(len(keys)) {
+			continue
+		}
+		for _, k := range keys {
+			p := pending[k]
+			res, err := s.c(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: k.id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: p.version}}}})
+			if err != nil {
+				return fmt.Errorf("store: count responses (%s): %w", coll, err)
+			}
+			if res.MatchedCount > 0 {
+				continue // counted by the bulk write
+			}
+			t := Tally{ID: k.id, Version: p.version, Dim: p.dim, Value: p.value, C: map[string]map[string]int64{}}
+			if _, err := s.c(coll).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
+				return fmt.Errorf("store: count responses (%s): %w", coll, err)
+			}
+			if _, err := s.c(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: k.id}}, incUpdate(p.inc)); err != nil {
+				return fmt.Errorf("store: count responses (%s): %w", coll, err)
+			}
+		}
+	}
+	return nil
+}
+
+func incUpdate(inc map[string]int64) bson.D {
+	d := bson.D{}
+	for k, v := range inc {
+		d = append(d, bson.E{Key: k, Value: v})
+	}
+	return bson.D{{Key: "$inc", Value: d}}
+}
+
+func toInt64(v any) int64 {
+	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case int64:
+		return x
+	}
+	return 0
+}
+
+// Tallies returns version n's counters (tens of small documents).
+func (s *Store) Tallies(ctx context.Context, surveyID string, n int) ([]Tally, error) {
+	var ts []Tally
+	cur, err := s.c(tallyColl(surveyID)).Find(ctx, bson.D{{Key: "version", Value: n}})
+	if err != nil {
+		return nil, fmt.Errorf("store: tallies of survey %s: %w", surveyID, err)
+	}
+	if err := cur.All(ctx, &ts); err != nil {
+		return nil, fmt.Errorf("store: tallies of survey %s: %w", surveyID, err)
+	}
+	return ts, nil
+}
+
+// Recount counts version n's stored responses afresh, as the counters
+// should be, without writing anything.
+func (s *Store) Recount(ctx context.Context, sv *Survey, n int) ([]Tally, error) {
+	v := sv.Version(n)
+	if v == nil {
+		return nil, fmt.Errorf("store: survey %s has no version %d: %w", sv.ID, n, ErrNotFound)
+	}
+	byID := map[string]*Tally{}
+	var order []string
+	for _, k := range tallyKeys(sv, v) {
+		id := tallyID(n, k[0], k[1])
+		byID[id] = &Tally{ID: id, Version: n, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
+		order = append(order, id)
+	}
+	rs, err := s.Responses(ctx, sv.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		if r.Version != n {
+			continue
+		}
+		for _, k := range responseKeys(v, r.Answers) {
+			t := byID[tallyID(n, k[0], k[1])]
+			for _, e := range incFor(v, r.Answers, k[0] == DimAll) {
+				add := toInt64(e.Value)
+				if e.Key == "n" {
+					t.N += add
+					continue
+				}
+				qid, code := splitCounter(e.Key)
+				if t.C[qid] == nil {
+					t.C[qid] = map[string]int64{}
+				}
+				t.C[qid][code] += add
+			}
+		}
+	}
+	out := make([]Tally, len(order))
+	for i, id := range order {
+		out[i] = *byID[id]
+	}
+	return out, nil
+}
+
+func splitCounter(key string) (qid, code string) {
+	rest := key[len("c."):]
+	for i := len(rest) - 1; i >= 0; i-- {
+		if rest[i] == '.' {
+			return rest[:i], rest[i+1:]
+		}
+	}
+	return rest, ""
+}
+
+// RebuildTallies replaces every version's counters with a recount of the
+// stored responses. Run it while the survey is quiet: a response stored
+// during the rebuild may be left out (run it again). It returns how many
+// responses it counted.
+func (s *Store) RebuildTallies(ctx context.Context, surveyID string) (int64, error) {
+	sv, err := s.Survey(ctx, surveyID)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, v := range sv.Versions {
+		ts, err := s.Recount(ctx, sv, v.N)
+		if err != nil {
+			return 0, err
+		}
+		for _, t := range ts {
+			res, err := s.c(tallyColl(sv.ID)).ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}}, t)
+			if err == nil && res.MatchedCount == 0 {
+				_, err = s.c(tallyColl(sv.ID)).InsertOne(ctx, t)
+			}
+			if err != nil {
+				return 0, fmt.Errorf("store: rebuild tallies of survey %s: %w", sv.ID, err)
+			}
+			if t.Dim == DimAll {
+				total += t.N
+			}
+		}
+	}
+	return total, nil
+}
+
+// PutTallies writes counters as given (an imported baseline of aggregated
+// counts, or the benchmark's million responses).
+func (s *Store) PutTallies(ctx context.Context, surveyID string, ts []Tally) error {
+	for _, t := range ts {
+		t.ID = tallyID(t.Version, t.Dim, t.Value)
+		res, err := s.c(tallyColl(surveyID)).ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}}, t)
+		if err == nil && res.MatchedCount == 0 {
+			_, err = s.c(tallyColl(surveyID)).InsertOne(ctx, t)
+		}
+		if err != nil {
+			return fmt.Errorf("store: put tallies of survey %s: %w", surveyID, err)
+		}
+	}
+	return nil
+}

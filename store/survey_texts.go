@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// SurveyText is one free-text answer, kept in its survey's own small
+// collection so that coordinators can read a question's answers without
+// reading every response. Only staff see it; a coordinator may publish a
+// redacted version (names and anything identifying taken out) in the
+// public summary. The original is never published.
+type SurveyText struct {
+	ID         string `bson:"_id"` // response id + ":" + question id
+	Version    int    `bson:"version"`
+	QuestionID string `bson:"questionId"`
+	Day        string `bson:"day"`
+	Text       string `bson:"text"`
+	Redacted   string `bson:"redacted,omitempty"`
+	Published  bool   `bson:"published"`
+}
+
+func textColl(surveyID string) string { return "survey_texts_" + surveyID }
+
+// Shown is what a published quote says: the redacted version.
+func (t *SurveyText) Shown() string { return t.Redacted }
+
+// insertTexts keeps r's free-text answers (ignoring any already kept: a
+// retried submission).
+func (s *Store) insertTexts(ctx context.Context, v *Version, r *Response) error {
+	var docs []any
+	for i := range v.Questions {
+		q := &v.Questions[i]
+		if vals := r.Answers[q.ID]; q.FreeText() && len(vals) == 1 {
+			docs = append(docs, SurveyText{ID: r.ID + ":" + q.ID, Version: v.N, QuestionID: q.ID, Day: r.Day, Text: vals[0]})
+		}
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	if _, err := s.c(textColl(r.SurveyID)).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil && !isDuplicate(err) {
+		return fmt.Errorf("store: keep free-text answers: %w", err)
+	}
+	return nil
+}
+
+// SurveyTexts returns the free-text answers to question qid (all
+// versions), newest day first; with published, only published ones.
+func (s *Store) SurveyTexts(ctx context.Context, surveyID, qid string, published bool) ([]SurveyText, error) {
+	filter := bson.D{}
+	if qid != "" {
+		filter = append(filter, bson.E{Key: "questionId", Value: qid})
+	}
+	if published {
+		filter = append(filter, bson.E{Key: "published", Value: true})
+	}
+	var ts []SurveyText
+	cur, err := s.c(textColl(surveyID)).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "day", Value: -1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("store: free-text answers of survey %s: %w", surveyID, err)
+	}
+	if err := cur.All(ctx, &ts); err != nil {
+		return nil, fmt.Errorf("store: free-text answers of survey %s: %w", surveyID, err)
+	}
+	return ts, nil
+}
+
+// RedactSurveyText saves a free-text answer's redacted version and
+// whether it is published. Publishing needs a redacted version (the
+// coordinator's edited copy; it may be the same words once checked).
+// Returns ErrNotFound or a *RuleError.
+func (s *Store) RedactSurveyText(ctx context.Context, surveyID, id, redacted string, publish bool) error {
+	redacted = strings.TrimSpace(redacted)
+	switch {
+	case publish && redacted == "":
+		return &RuleError{Field: "redacted", Message: "Enter the version to publish, with anything that could identify someone taken out"}
+	case utf8.RuneCountInString(redacted) > MaxLongText:
+		return &RuleError{Field: "redacted", Message: "The published version must be 1,200 characters or fewer"}
+	}
+	res, err := s.c(textColl(surveyID)).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "redacted", Value: redacted}, {Key: "published", Value: publish}}}})
+	if err != nil {
+		return fmt.Errorf("store: redact free text: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("store: free text %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
