@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
-	"time"
 
 	"candour/config"
 	"candour/sealed"
@@ -102,7 +101,7 @@ func seedReferralBench(ctx context.Context, db *store.Store, env *serverEnv, o o
 			u   *store.User
 			dst *[]session
 		}{{analyst, &refBench.ccu}, {worker, &refBench.partner}} {
-			s, err := mintBenchSession(ctx, db, env.sessionKey, pair.u)
+			s, err := mintSession(ctx, db, env.sessionKey, pair.u)
 			if err != nil {
 				return err
 			}
@@ -117,19 +116,6 @@ func benchContent(i int) store.ReferralContent {
 		PersonForce: "Dorset Police", CollarNumber: fmt.Sprint(1000 + i%60), Station: "Weymouth",
 		WhatHappened: "A description of several sentences of what the officer did, when and to whom, as a support worker would write it after a disclosure.",
 		When:         "Last month", Where: "Weymouth", OnDuty: "off", Setting: "online", HowKnown: "disclosure", VictimConsent: "yes", Danger: "no"}
-}
-
-// mintBenchSession stores a signed-in session for u, as seedSessions does.
-func mintBenchSession(ctx context.Context, db *store.Store, key []byte, u *store.User) (session, error) {
-	id, csrf := store.RandomSecret(), store.RandomSecret()
-	now := time.Now().UTC()
-	err := db.SaveSession(ctx, id, &store.Session{UserID: u.ID, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(3 * time.Hour),
-		Values: map[string]string{"uid": u.ID, "role": string(u.Role), "csrf": csrf}})
-	if err != nil {
-		return session{}, err
-	}
-	cookie, err := server.SessionCookieValue(key, id)
-	return session{cookie: cookie, csrf: csrf}, err
 }
 
 // prepareReferralClient signs a load client in for the referral rows: CCU

@@ -237,23 +237,27 @@ func seedGroups(ctx context.Context, db *store.Store, community []*store.User, r
 	return nil
 }
 
+// mintSession stores a signed-in session for u and returns its cookie, as
+// the portal's session store would write them (the value keys are
+// server/session.go's keyUserID, keyRole and keyCSRF).
+func mintSession(ctx context.Context, db *store.Store, key []byte, u *store.User) (session, error) {
+	id, csrf := store.RandomSecret(), store.RandomSecret()
+	now := time.Now().UTC()
+	err := db.SaveSession(ctx, id, &store.Session{UserID: u.ID, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(3 * time.Hour),
+		Values: map[string]string{"uid": u.ID, "role": string(u.Role), "csrf": csrf}})
+	if err != nil {
+		return session{}, err
+	}
+	cookie, err := server.SessionCookieValue(key, id)
+	return session{cookie: cookie, csrf: csrf}, err
+}
+
 // seedSessions signs the load's clients in without the sign-in pages: a
 // session document per client and the signed cookie naming it, as the
 // portal's session store would write them. The administrator's sessions
 // skip the two-factor step, which the page budgets do not cover.
 func seedSessions(ctx context.Context, db *store.Store, key []byte, p *seededPeople, o options, sd *seeded) error {
-	mint := func(u *store.User) (session, error) {
-		id, csrf := store.RandomSecret(), store.RandomSecret()
-		now := time.Now().UTC()
-		// The value keys are the session store's (server/session.go: keyUserID, keyRole, keyCSRF).
-		err := db.SaveSession(ctx, id, &store.Session{UserID: u.ID, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(3 * time.Hour),
-			Values: map[string]string{"uid": u.ID, "role": string(u.Role), "csrf": csrf}})
-		if err != nil {
-			return session{}, err
-		}
-		cookie, err := server.SessionCookieValue(key, id)
-		return session{cookie: cookie, csrf: csrf}, err
-	}
+	mint := func(u *store.User) (session, error) { return mintSession(ctx, db, key, u) }
 	members := 0
 	for _, u := range p.community {
 		switch {

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"time"
 
-	"candour/server"
 	"candour/store"
 )
 
@@ -130,19 +129,6 @@ func seedVisits(ctx context.Context, db *store.Store, key []byte, p *seededPeopl
 		visitBench.sessions = append(visitBench.sessions, s)
 	}
 	return nil
-}
-
-// mintSession signs u in as the portal would (see seedSessions).
-func mintSession(ctx context.Context, db *store.Store, key []byte, u *store.User) (session, error) {
-	id, csrf := store.RandomSecret(), store.RandomSecret()
-	now := time.Now().UTC()
-	err := db.SaveSession(ctx, id, &store.Session{UserID: u.ID, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(3 * time.Hour),
-		Values: map[string]string{"uid": u.ID, "role": string(u.Role), "csrf": csrf}})
-	if err != nil {
-		return session{}, err
-	}
-	cookie, err := server.SessionCookieValue(key, id)
-	return session{cookie: cookie, csrf: csrf}, err
 }
 
 // visitScenarios are the visit rows: the calendar, a visit page and the
