@@ -62,3 +62,110 @@ func TestUnannouncedDayNotLeakedByOrderOrList(t *testing.T) {
 		t.Fatal("the coming-up list keeps a past week")
 	}
 }
+
+// Odd input anywhere in the visit routes is a 4xx, never a 500.
+func TestVisitBadInputNever500(t *testing.T) {
+	w := newVisitWorld(t)
+	start := w.a.store.Now().Add(time.Hour)
+	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, start, "2"))
+	w.as(w.m1).submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
+	uid, _ := planUnannounced(t, w)
+	w.a.advance(2 * time.Hour)
+	long := strings.Repeat("x", 300000)
+	chair, m1, coord := w.as(w.chair), w.as(w.m1), w.as(w.coord)
+	gets := []string{"/visits?month=99999-99", "/visits?month=0000-00", "/visits?month=9999-12", "/visits?month=2026-13", "/visits?view=list&month=x",
+		"/visits?group=nope", "/visits?type=%00", "/visits/trends?group=nope", "/visits/trends?group=" + w.iag.ID,
+		"/visits/zzz", "/visits/" + strings.Repeat("a", 24), "/visits/%2e%2e", "/visits/zzz/ics", "/visits/zzz/edit", "/visits/zzz/findings",
+		"/visits/" + id + "/findings/record?n=-1", "/visits/" + id + "/findings/record?n=99999999999999999999", "/visits/" + id + "/findings/record?n=x",
+		"/calendar/zzz", "/calendar/" + long[:5000], "/visits/new?group=" + long[:3000]}
+	for _, c := range []*client{chair, m1, coord} {
+		for _, p := range gets {
+			if r := c.get(p); r.Status >= 500 {
+				t.Errorf("GET %s: %d", p[:min(len(p), 80)], r.Status)
+			}
+		}
+	}
+	form := visitFormAt(w.panel.ID, start.AddDate(0, 0, 3), "2")
+	bad := []url.Values{}
+	for k, v := range map[string]string{"date-day": "30", "date-month": "2", "date-year": "99999999999999999999", "capacity": "99999999999999999999",
+		"startTime": "25:00", "endTime": "-1:-1", "location": long, "notes": long, "type": "x", "group": w.iag.ID, "minVetting": long} {
+		f := url.Values{}
+		for kk, vv := range form {
+			f[kk] = vv
+		}
+		f.Set(k, v)
+		if k == "date-day" {
+			f.Set("date-month", "2")
+			f.Set("date-year", "2027")
+		}
+		bad = append(bad, f)
+	}
+	for i, f := range bad {
+		if r := chair.submit("/visits/new", "/visits/new", f); r.Status != http.StatusUnprocessableEntity && r.Status != http.StatusRequestEntityTooLarge {
+			t.Errorf("create %d: %d", i, r.Status)
+		}
+		if r := chair.submit("/visits/"+id+"/edit", "/visits/"+id+"/edit", f); r.Status < 400 || r.Status >= 500 {
+			t.Errorf("edit %d: %d", i, r.Status)
+		}
+	}
+	posts := []struct {
+		c    *client
+		page string
+		path string
+		form url.Values
+	}{
+		{m1, "/visits/" + id + "/findings", "/visits/" + id + "/findings", url.Values{"action": {"submit"}, "version": {"abc"}}},
+		{m1, "/visits/" + id + "/findings", "/visits/" + id + "/findings", url.Values{"version": {"99999999999999999999"}}},
+		{m1, "/visits/" + id + "/findings/record", "/visits/" + id + "/findings/record", url.Values{"n": {"7"}, "reference": {"x"}}},
+		{m1, "/visits/" + id + "/findings/record", "/visits/" + id + "/findings/record", url.Values{"reference": {"x"}, "date-day": {"31"}, "date-month": {"4"}, "date-year": {"2026"}, "legislation": {"x"}, "object": {"x"}, "outcome": {"x"}, "selfEthnicity": {"x"}, "grounds": {"x"}, "rag": {"x"}, "bwv": {"x"}, "gowisely": {"x", "y"}}},
+		{m1, "/visits/" + id + "/findings/record", "/visits/" + id + "/findings/record/remove", url.Values{"n": {"-5"}}},
+		{m1, "/visits/" + id + "/findings/record", "/visits/" + id + "/findings/record/remove", url.Values{"n": {"x"}}},
+		{m1, "/visits/" + uid, "/visits/" + uid + "/time", url.Values{"date-day": {"30"}, "date-month": {"2"}, "date-year": {"2027"}, "startTime": {"x"}, "endTime": {"99:99"}}},
+		{m1, "/visits/" + uid, "/visits/" + uid + "/time", url.Values{"date-day": {"1"}, "date-month": {"1"}, "date-year": {"99999999999"}, "startTime": {"10:00"}, "endTime": {"11:00"}}},
+		{chair, "/visits/plan", "/visits/plan", url.Values{"group": {w.panel.ID}, "quarter": {"99999-Q9"}, "locations": {"A"}, "minVetting": {"NPPV2"}}},
+		{chair, "/visits/plan", "/visits/plan", url.Values{"group": {w.iag.ID}, "quarter": {"2027-Q1"}, "locations": {"A"}, "minVetting": {"NPPV2"}}},
+		{chair, "/visits/plan", "/visits/plan", url.Values{"group": {w.panel.ID}, "quarter": {""}, "locations": {strings.Repeat("\n", 1999)}, "minVetting": {"x"}}},
+		{coord, "/visits/" + id, "/visits/" + id + "/findings/zzz/response", url.Values{"response-zzz": {"x"}}},
+		{coord, "/visits/" + id, "/visits/" + id + "/findings/" + w.m1.ID + "/response", url.Values{"response-" + w.m1.ID: {long[:5000]}}},
+		{chair, "/visits/" + id, "/visits/" + id + "/sign-off", url.Values{"version": {"x"}}},
+		{chair, "/visits/" + id, "/visits/zzz/sign-off", nil},
+		{m1, "/visits/" + id, "/visits/zzz/sign-up", nil},
+		{m1, "/visits/" + id, "/visits/zzz/cancel", nil},
+	}
+	for _, p := range posts {
+		if r := p.c.submit(p.page, p.path, p.form); r.Status >= 500 || r.Status < 400 {
+			t.Errorf("POST %s %.200v: %d", p.path, p.form, r.Status)
+		}
+	}
+}
+
+// The feed address outlives sessions and memberships: it must stop giving
+// an unannounced visit's time to someone who has left the group, and stop
+// altogether for a disabled account.
+func TestUnannouncedFeedFollowsAccess(t *testing.T) {
+	w := newVisitWorld(t)
+	ctx := context.Background()
+	id, _ := planUnannounced(t, w)
+	m1 := w.as(w.m1)
+	r := m1.submit("/visits/feed", "/visits/feed", nil)
+	m := feedURLRe.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no feed address: %d", r.Status)
+	}
+	path := strings.TrimPrefix(m[1], w.a.http.URL)
+	if f := w.a.client().get(path); f.Status != 200 || !strings.Contains(f.Body, id+"@candour") {
+		t.Fatalf("the pair's feed lacks the visit: %d", f.Status)
+	}
+	if err := w.a.store.RemoveMembership(ctx, w.panel.ID, w.m1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if f := w.a.client().get(path); f.Status != 200 || strings.Contains(f.Body, id+"@candour") {
+		t.Fatalf("after leaving the group the feed still has the unannounced visit: %d", f.Status)
+	}
+	if _, err := w.a.store.UpdateUser(ctx, w.m1.ID, store.UserUpdate{Name: w.m1.Name, Role: w.m1.Role, Status: store.StatusDisabled}); err != nil {
+		t.Fatal(err)
+	}
+	if f := w.a.client().get(path); f.Status != http.StatusNotFound {
+		t.Fatalf("a disabled account's feed: %d, want 404", f.Status)
+	}
+}
