@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -167,5 +168,21 @@ func TestUnannouncedFeedFollowsAccess(t *testing.T) {
 	}
 	if f := w.a.client().get(path); f.Status != http.StatusNotFound {
 		t.Fatalf("a disabled account's feed: %d, want 404", f.Status)
+	}
+}
+
+// Shares are whole percentages rounded as by hand: 1 of 8 is 13%, 5 of 8
+// is 63%, 1 of 3 is 33%.
+func TestPanelTrendsRoundHalvesUp(t *testing.T) {
+	tally := &store.PanelTally{Months: map[string]store.TrendCount{"2026-10": {Records: 8, NoGrounds: 1, Red: 5}, "2026-11": {Records: 3, NoGrounds: 1, Red: 2}},
+		Ethnicity: map[string]store.TrendCount{}}
+	byMonth, _, total := panelTrends(tally)
+	got := []string{}
+	for _, r := range append(byMonth, total) {
+		got = append(got, fmt.Sprintf("%.0f/%.0f", r.NoGroundsPercent, r.RedPercent))
+	}
+	// Total: 2 of 11 = 18.2%, 7 of 11 = 63.6%.
+	if want := "13/63 33/67 18/64"; strings.Join(got, " ") != want {
+		t.Fatalf("shares %q, want %q", strings.Join(got, " "), want)
 	}
 }
