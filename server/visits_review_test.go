@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -184,5 +185,43 @@ func TestPanelTrendsRoundHalvesUp(t *testing.T) {
 	// Total: 2 of 11 = 18.2%, 7 of 11 = 63.6%.
 	if want := "13/63 33/67 18/64"; strings.Join(got, " ") != want {
 		t.Fatalf("shares %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
+// Raising the places after a visit has started must not move the waiting
+// list into seats: they did not go, so they must not get an email saying
+// a place is theirs, nor the right to write findings.
+func TestVisitNoPromotionAfterStart(t *testing.T) {
+	w := newVisitWorld(t)
+	ctx := context.Background()
+	start := w.a.store.Now().Add(time.Hour)
+	chair := w.as(w.chair)
+	id := w.createVisit(chair, visitFormAt(w.panel.ID, start, "1"))
+	w.as(w.m1).submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
+	w.as(w.m2).submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
+	if v, _ := w.a.store.Visit(ctx, id); len(v.Waiting) != 1 {
+		t.Fatalf("waiting = %v", v.Waiting)
+	}
+	w.a.advance(3 * time.Hour)
+	v, _ := w.a.store.Visit(ctx, id)
+	f := visitFormAt(w.panel.ID, start, "2")
+	f.Set("version", strconv.Itoa(v.Version))
+	chair = w.as(w.chair)
+	r := chair.submit("/visits/"+id+"/edit", "/visits/"+id+"/edit", f)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("edit after start: %d", r.Status)
+	}
+	v, _ = w.a.store.Visit(ctx, id)
+	if v.Attending(w.m2.ID) {
+		t.Fatal("someone on the waiting list was given a seat on a visit that had already started")
+	}
+	if r := w.as(w.m2).get("/visits/" + id + "/findings"); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("the waiting member may write findings: %d", r.Status)
+	}
+	mail, _ := w.a.store.RecentMail(ctx, 20)
+	for _, m := range mail {
+		if m.To == w.m2.Email && strings.Contains(m.Subject, "place has come up") {
+			t.Fatal("the waiting member was told a place had come up on a past visit")
+		}
 	}
 }

@@ -435,12 +435,14 @@ func (s *Store) PromoteWaiting(ctx context.Context, id string) ([]string, error)
 		if err != nil {
 			return promoted, err
 		}
-		if v.Full() || len(v.Waiting) == 0 {
+		// Once a visit has started nobody moves up: the people waiting did
+		// not go (and a seat would let them write findings).
+		if v.Full() || len(v.Waiting) == 0 || v.Past(s.now()) {
 			return promoted, nil
 		}
 		next := v.Waiting[0]
 		res, err := s.c("visits").UpdateOne(ctx, bson.D{
-			{Key: "_id", Value: id}, {Key: "capacity", Value: v.Capacity},
+			{Key: "_id", Value: id}, {Key: "capacity", Value: v.Capacity}, {Key: "start", Value: bson.D{{Key: "$gt", Value: s.now().UTC()}}},
 			{Key: "seatsTaken", Value: bson.D{{Key: "$lt", Value: v.Capacity}}},
 			{Key: "waiting", Value: next}, {Key: "attendees", Value: bson.D{{Key: "$ne", Value: next}}},
 		}, bson.D{
