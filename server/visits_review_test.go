@@ -225,3 +225,35 @@ func TestVisitNoPromotionAfterStart(t *testing.T) {
 		}
 	}
 }
+
+// A person moved up from the waiting list by an edit that also moves the
+// visit is told the new time, not the old one.
+func TestVisitPromotionMailGivesNewTime(t *testing.T) {
+	w := newVisitWorld(t)
+	ctx := context.Background()
+	start := tomorrow10(w.a)
+	chair := w.as(w.chair)
+	id := w.createVisit(chair, visitFormAt(w.panel.ID, start, "1"))
+	w.as(w.m1).submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
+	w.as(w.m2).submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
+	v, _ := w.a.store.Visit(ctx, id)
+	moved := start.AddDate(0, 0, 1).Add(4 * time.Hour) // the next day, 2pm
+	f := visitFormAt(w.panel.ID, moved, "2")
+	f.Set("version", strconv.Itoa(v.Version))
+	if r := chair.submit("/visits/"+id+"/edit", "/visits/"+id+"/edit", f); r.Status != http.StatusSeeOther {
+		t.Fatalf("edit: %d\n%s", r.Status, r.Body)
+	}
+	mail, _ := w.a.store.RecentMail(ctx, 20)
+	found := false
+	for _, m := range mail {
+		if m.To == w.m2.Email && strings.Contains(m.Subject, "place has come up") {
+			found = true
+			if want := moved.In(london).Format("Monday 2 January 2006, 3:04pm"); !strings.Contains(m.Body, want) {
+				t.Fatalf("promotion mail does not give the new time %q:\n%s", want, m.Body)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no promotion mail")
+	}
+}
