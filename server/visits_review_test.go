@@ -257,3 +257,29 @@ func TestVisitPromotionMailGivesNewTime(t *testing.T) {
 		t.Fatal("no promotion mail")
 	}
 }
+
+// When the pair submit their findings on the evening of the visit, the
+// staff who see the findings must not learn that day from "submitted on".
+func TestUnannouncedFindingDateHiddenFromStaff(t *testing.T) {
+	w := newVisitWorld(t)
+	id, v := planUnannounced(t, w)
+	w.a.advance(v.End.Add(10 * time.Minute).Sub(w.a.store.Now()))
+	form := url.Values{"action": {"submit"}}
+	for _, k := range store.CustodySections {
+		form.Set("rag-"+k, "green")
+	}
+	if r := w.as(w.m1).submit("/visits/"+id+"/findings", "/visits/"+id+"/findings", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%s", r.Status, r.Body)
+	}
+	day := v.Start.In(london).Format("2 January 2006")
+	if page := w.as(w.chair).get("/visits/" + id); !strings.Contains(page.Body, "submitted") {
+		t.Fatal("the chair does not see the finding")
+	}
+	page := w.as(w.coord).get("/visits/" + id)
+	if page.Status != 200 || !strings.Contains(page.Body, "finding-"+w.m1.ID) {
+		t.Fatalf("the coordinator does not see the finding: %d", page.Status)
+	}
+	if strings.Contains(page.Body, day) {
+		t.Fatalf("the coordinator's page gives the day of the visit (%s)", day)
+	}
+}
