@@ -80,8 +80,8 @@ func sendVisitReminders(ctx context.Context, cfg config.Config, db *store.Store)
 		}
 		for _, uid := range v.Attendees {
 			u, ok := users[uid]
-			if !ok || u.Status != store.StatusActive {
-				continue
+			if !ok || u.Status != store.StatusActive || (v.Unannounced && !inGroup(u, v.GroupID)) {
+				continue // an unannounced visit's day is only for a pair still in the group
 			}
 			for _, d := range due {
 				if d.key != "48h" && v.HasSubmitted(uid) {
@@ -102,4 +102,15 @@ func sendVisitReminders(ctx context.Context, cfg config.Config, db *store.Store)
 		}
 	}
 	return sent, nil
+}
+
+// inGroup reports whether u (by the memberships copied on the account)
+// belongs to group id.
+func inGroup(u store.User, id string) bool {
+	for _, m := range u.Memberships {
+		if m.GroupID == id {
+			return true
+		}
+	}
+	return false
 }

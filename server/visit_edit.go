@@ -216,6 +216,12 @@ func (s *Server) visitSave(c *gin.Context) {
 	}
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitChanged, Target: "visit:" + v.ID, Detail: store.VisitTypeLabel(ch.Type) + ", " + ch.Location})
+	if len(promoted) > 0 {
+		// Tell them the visit as it now is (the edit may have moved it).
+		if fresh, err := s.store.Visit(ctx, v.ID); err == nil {
+			v = fresh
+		}
+	}
 	s.tellPromoted(c, v, promoted)
 	s.flash(c, "Visit details saved")
 	s.redirect(c, "/visits/"+v.ID)

@@ -71,7 +71,18 @@ func (s *Server) visitFeed(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	vs, err := s.feedVisits(c, uid)
+	// The address outlives sessions, so the owner is checked afresh: a
+	// disabled account, or one whose role no longer has feeds, has none.
+	owner, err := s.store.User(ctx, uid)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (owner.Status != store.StatusActive || !allowed(owner.Role, "visits.feed"))) {
+		s.notFound(c)
+		return
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	vs, err := s.feedVisits(c, owner)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -86,7 +97,8 @@ func (s *Server) visitFeed(c *gin.Context) {
 }
 
 // feedVisits are the visits in a person's feed, read by id from their diary.
-func (s *Server) feedVisits(c *gin.Context, uid string) ([]store.Visit, error) {
+func (s *Server) feedVisits(c *gin.Context, owner *store.User) ([]store.Visit, error) {
+	uid := owner.ID
 	d, err := s.store.Diary(c.Request.Context(), uid)
 	if err != nil {
 		return nil, err
@@ -107,7 +119,9 @@ func (s *Server) feedVisits(c *gin.Context, uid string) ([]store.Visit, error) {
 	for _, v := range vs {
 		// The visit itself decides: a seat now, and for an unannounced
 		// visit a day and time chosen.
-		if v.Attending(uid) && (!v.Unannounced || v.TimeSet) {
+		// And the owner must still be allowed to see its time (someone who
+		// has left the group no longer sees a pair's day and time).
+		if v.Attending(uid) && (!v.Unannounced || v.TimeSet) && accessTo(owner, &v).ShowTime {
 			out = append(out, v)
 		}
 	}

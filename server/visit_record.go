@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -142,6 +143,11 @@ func (s *Server) visitRecordSave(c *gin.Context) {
 	if !ok {
 		errs.Add("reference", "That record is no longer in your draft: go back to your findings")
 	}
+	if ok && n < 0 && len(f.Records) >= maxRecordsPerFinding {
+		// The finding is one document, saved whole: keep it well inside
+		// the store's document size.
+		errs.Add("reference", fmt.Sprintf("One finding can hold up to %d records: submit these and tell the chair about the rest", maxRecordsPerFinding))
+	}
 	r := form.check(errs)
 	if errs.Any() {
 		s.renderRecordForm(c, http.StatusUnprocessableEntity, v, form, errs)
@@ -184,6 +190,9 @@ func (s *Server) visitRecordRemove(c *gin.Context) {
 	s.flash(c, "Record removed from your draft")
 	s.redirect(c, "/visits/"+v.ID+"/findings")
 }
+
+// maxRecordsPerFinding caps a review's records (a variable for tests).
+var maxRecordsPerFinding = 200
 
 type recordIndexForm struct {
 	Version int    `form:"version"`

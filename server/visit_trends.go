@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"sort"
 	"time"
@@ -31,8 +32,10 @@ func (r *trendRow) add(c store.TrendCount) {
 
 func (r *trendRow) finish() {
 	if r.Records > 0 {
-		r.NoGroundsPercent = 100 * float64(r.NoGrounds) / float64(r.Records)
-		r.RedPercent = 100 * float64(r.Red) / float64(r.Records)
+		// Whole percentages, halves rounded up as people round by hand
+		// (the pages print them with %.0f, which would round 12.5 to 12).
+		r.NoGroundsPercent = math.Round(100 * float64(r.NoGrounds) / float64(r.Records))
+		r.RedPercent = math.Round(100 * float64(r.Red) / float64(r.Records))
 	}
 }
 

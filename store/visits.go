@@ -435,12 +435,14 @@ func (s *Store) PromoteWaiting(ctx context.Context, id string) ([]string, error)
 		if err != nil {
 			return promoted, err
 		}
-		if v.Full() || len(v.Waiting) == 0 {
+		// Once a visit has started nobody moves up: the people waiting did
+		// not go (and a seat would let them write findings).
+		if v.Full() || len(v.Waiting) == 0 || v.Past(s.now()) {
 			return promoted, nil
 		}
 		next := v.Waiting[0]
 		res, err := s.c("visits").UpdateOne(ctx, bson.D{
-			{Key: "_id", Value: id}, {Key: "capacity", Value: v.Capacity},
+			{Key: "_id", Value: id}, {Key: "capacity", Value: v.Capacity}, {Key: "start", Value: bson.D{{Key: "$gt", Value: s.now().UTC()}}},
 			{Key: "seatsTaken", Value: bson.D{{Key: "$lt", Value: v.Capacity}}},
 			{Key: "waiting", Value: next}, {Key: "attendees", Value: bson.D{{Key: "$ne", Value: next}}},
 		}, bson.D{
@@ -522,14 +524,27 @@ func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 	}
 	out := vs[:0]
 	for _, v := range vs {
-		at := v.CalendarDay()
+		at, end := v.CalendarDay(), v.End
+		if v.Unannounced {
+			// Its day is secret: it stays in view until its week is over,
+			// so a list that drops past visits does not tell which day it was.
+			end = v.Week.AddDate(0, 0, 7)
+		}
 		switch {
 		case f.GroupIDs != nil && !contains(f.GroupIDs, v.GroupID), f.Type != "" && v.Type != f.Type:
-		case !f.From.IsZero() && v.End.Before(f.From) && at.Before(f.From), !f.To.IsZero() && !at.Before(f.To):
+		case !f.From.IsZero() && end.Before(f.From) && at.Before(f.From), !f.To.IsZero() && !at.Before(f.To):
 		default:
 			out = append(out, v)
 		}
 	}
+	// By calendar day (an unannounced visit by its week), never by a secret
+	// start: the order of a list or an export must not tell the day either.
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].CalendarDay().Equal(out[j].CalendarDay()) {
+			return out[i].CalendarDay().Before(out[j].CalendarDay())
+		}
+		return out[i].ID < out[j].ID
+	})
 	return out, nil
 }
 
