@@ -137,6 +137,10 @@ func (s *Server) visitSetTime(c *gin.Context) {
 	if ok1 && ok2 && !day.IsZero() && !at(day, eh, em).After(at(day, sh, sm)) {
 		errs.Add("endTime", "The end must be after the start")
 	}
+	// A time already gone would start the visit at once.
+	if ok1 && !day.IsZero() && errs.For("date") == "" && !at(day, sh, sm).After(s.store.Now()) {
+		errs.Add("startTime", "Choose a start time that has not passed yet")
+	}
 	if errs.Any() {
 		s.renderVisit(c, http.StatusUnprocessableEntity, v, a, errs, f)
 		return

@@ -360,6 +360,15 @@ func TestUnannouncedVisitTimingIsSecret(t *testing.T) {
 	if r := m1.get("/visits/" + id + "/findings"); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("findings before the chosen day: %d, want 422", r.Status)
 	}
+	// A time in the week that has already gone is refused: it would start the visit at once.
+	first := v.Week.In(london)
+	if r := m1.submit("/visits/"+id, "/visits/"+id+"/time", url.Values{"date-day": {first.Format("2")}, "date-month": {first.Format("1")}, "date-year": {first.Format("2006")},
+		"startTime": {"00:30"}, "endTime": {"02:00"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "has not passed yet") {
+		t.Fatalf("a start already gone: %d, want 422", r.Status)
+	}
+	if got, _ := w.a.store.Visit(ctx, id); !got.Start.Equal(v.Start) {
+		t.Fatalf("a refused time changed the visit's start to %v", got.Start)
+	}
 	r = m1.submit("/visits/"+id, "/visits/"+id+"/time", url.Values{"date-day": {day.Format("2")}, "date-month": {day.Format("1")}, "date-year": {day.Format("2006")},
 		"startTime": {"19:45"}, "endTime": {"21:15"}})
 	if r.Status != http.StatusSeeOther {
