@@ -50,10 +50,11 @@ func (s *Server) referralRoutes(h handle) {
 	h("POST", "/ccu/referrals/:id/links", "ccu.link", s.ccuLink)
 }
 
-// anonymousRoute reports whether a route serves anonymous reporters: the
-// access log writes no line for it (a line's time would date the report).
+// anonymousRoute reports whether a route serves anonymous reporters or
+// survey respondents: the access log writes no line for it (a line's time
+// would date the report or the response).
 func anonymousRoute(route string) bool {
-	return route == "/report" || strings.HasPrefix(route, "/report/")
+	return route == "/report" || strings.HasPrefix(route, "/report/") || strings.HasPrefix(route, "/s/")
 }
 
 // notifyCCU tells the CCU mailbox (or, without one configured, every

@@ -1,0 +1,55 @@
+package server
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// loggedApp is a test app whose server writes its log into a buffer.
+func loggedApp(t *testing.T) (*testApp, func() string) {
+	t.Helper()
+	a := newTestApp(t)
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	srv, err := New(a.cfg, a.store, slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		[]byte(strings.Repeat("k", 32)), Options{SignInsPerMinute: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &testApp{t: t, srv: srv, store: a.store, http: hs, cfg: a.cfg}, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.String()
+	}
+}
+
+// TestSurveyRespondentRoutesLeaveNoLogLine: a survey response must keep no
+// time finer than the day, so the respondent's pages write no dated access
+// log line (as the anonymous report's pages do not).
+func TestSurveyRespondentRoutesLeaveNoLogLine(t *testing.T) {
+	a, logs := loggedApp(t)
+	sv := a.testSurvey()
+	c := a.client()
+	c.get("/sign-in") // an ordinary route, which is logged
+	r := c.answerSurvey(sv, map[string][]string{"q1": {"o2"}, "q3": {"a"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d", r.Status)
+	}
+	c.get(r.Location)
+	out := logs()
+	if !strings.Contains(out, "route=/sign-in") {
+		t.Fatalf("log misses ordinary routes, so the check proves nothing:\n%s", out)
+	}
+	for _, bad := range []string{"/s/", "127.0.0.1", "Go-http-client"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("log contains %q:\n%s", bad, out)
+		}
+	}
+}
