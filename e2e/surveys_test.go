@@ -202,6 +202,10 @@ func coordinatorResults(t *testing.T) {
 	}
 	tb.visit(t, "/surveys/"+sv.ID+"/results?by=ay_age", "survey results by age")
 	tb.visit(t, "/surveys/"+sv.ID+"/text?q=q4", "free-text answers")
+	// The public summary appears once the survey has closed.
+	if _, err := p.store.ChangeSurvey(context.Background(), sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	visitor := newTab(t, p.url, false)
 	visitor.visit(t, "/public/surveys/"+sv.ID, "public survey results")
 }

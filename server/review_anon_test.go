@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"candour/store"
 )
 
 // loggedApp is a test app whose server writes its log into a buffer.
@@ -51,5 +54,36 @@ func TestSurveyRespondentRoutesLeaveNoLogLine(t *testing.T) {
 		if strings.Contains(out, bad) {
 			t.Errorf("log contains %q:\n%s", bad, out)
 		}
+	}
+}
+
+// TestPublicSummaryOnlyOnceClosed: a public summary of an open survey
+// would move with each response, so anyone could difference two looks (or
+// add answers until a "fewer than 10" cell shows its size). It appears
+// only once the survey has closed.
+func TestPublicSummaryOnlyOnceClosed(t *testing.T) {
+	a := newTestApp(t)
+	sv := a.testSurvey()
+	ctx := t.Context()
+	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Public = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	a.srv.surveys.cache.forget(sv.ID)
+	pub := a.client()
+	if r := pub.get("/public/surveys/" + sv.ID); r.Status != http.StatusNotFound {
+		t.Errorf("public summary of an open survey: %d", r.Status)
+	}
+	if r := pub.get("/public/surveys"); strings.Contains(r.Body, sv.Title) {
+		t.Error("the public list shows an open survey")
+	}
+	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	a.srv.surveys.cache.forget(sv.ID)
+	if r := pub.get("/public/surveys/" + sv.ID); r.Status != http.StatusOK {
+		t.Errorf("public summary of a closed survey: %d", r.Status)
+	}
+	if r := pub.get("/public/surveys"); !strings.Contains(r.Body, sv.Title) {
+		t.Error("the public list misses a closed survey")
 	}
 }
