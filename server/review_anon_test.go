@@ -87,3 +87,26 @@ func TestPublicSummaryOnlyOnceClosed(t *testing.T) {
 		t.Error("the public list misses a closed survey")
 	}
 }
+
+// TestAnonymousRoutesAreNotInMetrics: /metrics is open, so a per-route
+// count that moves when a report or a survey response is sent would date
+// it to the minute for anyone polling.
+func TestAnonymousRoutesAreNotInMetrics(t *testing.T) {
+	a := newTestApp(t)
+	sv := a.testSurvey()
+	c := a.client()
+	if r := c.answerSurvey(sv, map[string][]string{"q1": {"o2"}, "q3": {"a"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d", r.Status)
+	}
+	submitReport(t, a.client(), publicAnswers("METRIC"))
+	c.get("/sign-in")
+	m := c.get("/metrics").Body
+	if !strings.Contains(m, `route="/sign-in"`) {
+		t.Fatalf("metrics miss ordinary routes, so the check proves nothing:\n%s", m)
+	}
+	for _, bad := range []string{`route="/s/`, `route="/report`} {
+		if strings.Contains(m, bad) {
+			t.Errorf("metrics count anonymous requests (%s)", bad)
+		}
+	}
+}
