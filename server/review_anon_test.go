@@ -110,3 +110,36 @@ func TestAnonymousRoutesAreNotInMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestPublicSummaryShowsOnlyAPublishedBaseline: a public summary compared
+// with a baseline survey that is not itself published (or still open) must
+// not carry the baseline's figures.
+func TestPublicSummaryShowsOnlyAPublishedBaseline(t *testing.T) {
+	a := newTestApp(t)
+	ctx := t.Context()
+	base := a.testSurvey()
+	base, err := a.store.ChangeSurvey(ctx, base.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Title = "Unpublished baseline BASEX"; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 12 {
+		if r := a.client().answerSurvey(base, map[string][]string{"q1": {"o2"}, "q3": {"a"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("answer: %d", r.Status)
+		}
+	}
+	sv := a.testSurvey()
+	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(o *store.Survey, _ time.Time) error {
+		o.Public, o.Closed, o.BaselineID = true, true, base.ID
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	coord := a.client()
+	coord.signIn(a.newUser(store.RoleCoordinator, "co@example.org"))
+	if r := coord.get("/surveys/" + sv.ID + "/results"); !strings.Contains(r.Body, "Compared with Unpublished baseline BASEX") {
+		t.Fatalf("staff results lack the baseline, so the check below proves nothing")
+	}
+	if r := a.client().get("/public/surveys/" + sv.ID); r.Status != http.StatusOK || strings.Contains(r.Body, "BASEX") {
+		t.Errorf("public summary (%d) shows an unpublished baseline", r.Status)
+	}
+}

@@ -89,6 +89,9 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 		if v.Baseline, v.Matches, err = s.baselineMatches(ctx, sv.BaselineID, r); err != nil {
 			return nil, err
 		}
+		if public && v.Baseline != nil && !s.publicResults(v.Baseline) {
+			v.Baseline, v.Matches = nil, nil // not published itself: its figures stay inside
+		}
 	}
 	if sv.Series != "" {
 		if v.Waves, err = s.waves(ctx, sv, r, public); err != nil {
