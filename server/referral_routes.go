@@ -30,7 +30,7 @@ func (s *Server) referralRoutes(h handle) {
 	// routes stores or logs an address, a user agent or a precise time.
 	h("GET", "/report", "reports.submit", s.reportStart)
 	h("GET", "/report/new", "reports.submit", s.reportNewForm)
-	h("POST", "/report/new", "reports.submit", s.limit(s.reportLimiter), s.reportNew)
+	h("POST", "/report/new", "reports.submit", s.reportNew) // only sending counts against the limit (reportSend)
 	h("GET", "/report/return", "reports.return", s.reportReturnForm)
 	h("POST", "/report/return", "reports.return", s.reportReturn)
 	h("GET", "/report/status", "reports.return", s.reportStatus)

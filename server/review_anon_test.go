@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -141,5 +142,30 @@ func TestPublicSummaryShowsOnlyAPublishedBaseline(t *testing.T) {
 	}
 	if r := a.client().get("/public/surveys/" + sv.ID); r.Status != http.StatusOK || strings.Contains(r.Body, "BASEX") {
 		t.Errorf("public summary (%d) shows an unpublished baseline", r.Status)
+	}
+}
+
+// TestReportLimitCountsSendsNotPages: every page of the anonymous report
+// is a POST; a limit that counted them stopped a reporter part-way through
+// their first report. Sending is what is limited.
+func TestReportLimitCountsSendsNotPages(t *testing.T) {
+	a := newTestApp(t)
+	srv, err := New(a.cfg, a.store, a.srv.log, []byte(strings.Repeat("k", 32)), Options{SignInsPerMinute: 1000, ReportsPerHour: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	b := &testApp{t: t, srv: srv, store: a.store, http: hs, cfg: a.cfg}
+	c := b.client()
+	for i := range 6 { // going back and forth over the first page
+		if r := c.submit("/report/new", "/report/new", url.Values{"step": {"0"}, "danger": {"no"}}); r.Status != http.StatusOK {
+			t.Fatalf("page %d: %d", i, r.Status)
+		}
+	}
+	submitReport(t, c, publicAnswers("LIMA"))
+	submitReport(t, c, publicAnswers("LIMB"))
+	if r := c.submit("/report/new", "/report/new", sendAll(publicAnswers("LIMC"))); r.Status != http.StatusTooManyRequests {
+		t.Errorf("third report in the hour: %d, want 429", r.Status)
 	}
 }
