@@ -4,6 +4,9 @@ import (
 	"context"
 	"regexp"
 	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"candour/store"
 	"candour/store/storetest"
@@ -33,5 +36,34 @@ func TestAnonymousReportReferenceDoesNotDateIt(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^CCU-A[A-Z2-9]{6}$`).MatchString(refs[1]) {
 		t.Errorf("anonymous reference %q is not a random CCU-A reference", refs[1])
+	}
+}
+
+// TestAnonymousMessagesAreNotDatedByTheirIDs: a reporter's reply is dated
+// to the day, but an ObjectID as its id would hold the second it was sent.
+func TestAnonymousMessagesAreNotDatedByTheirIDs(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	r, err := s.CreateReferral(ctx, store.NewReferral{Kind: store.KindAnonymous, ID: "anon-msg", Content: sampleContent("MSG")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []string{store.FromReporter, store.FromCCU, store.FromReporter} {
+		if err := s.AddRefMessage(ctx, r.ID, from, "", "hello"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Referral(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dated := 0
+	for _, m := range got.Messages {
+		if oid, err := bson.ObjectIDFromHex(m.ID); err == nil && time.Since(oid.Timestamp()).Abs() < 24*time.Hour {
+			dated++
+		}
+	}
+	if dated == len(got.Messages) {
+		t.Errorf("every message id on an anonymous report holds the time it was sent: %+v", got.Messages)
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -393,6 +394,15 @@ func anonymousRef() string {
 	return string(out)
 }
 
+// undatedID is a random id shaped like an ObjectID (24 hex digits) but
+// holding no time: for anything on an anonymous report, which is dated
+// only to the day.
+func undatedID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // never fails (crypto/rand panics instead)
+	return hex.EncodeToString(b)
+}
+
 // NewReferral is what a form submits.
 type NewReferral struct {
 	Kind        string
@@ -533,10 +543,12 @@ func (s *Store) AddRefMessage(ctx context.Context, id, from, byName, text string
 		return err
 	}
 	at := s.now().UTC()
+	mid := NewID()
 	if r.Kind == KindAnonymous {
 		at = at.Truncate(24 * time.Hour)
+		mid = undatedID() // an ObjectID holds its creation time to the second
 	}
-	m := RefMessage{ID: NewID(), From: from, ByName: byName, At: at}
+	m := RefMessage{ID: mid, From: from, ByName: byName, At: at}
 	if m.Body, err = s.sealer.Seal(id, "message:"+m.ID, []byte(text)); err != nil {
 		return err
 	}
