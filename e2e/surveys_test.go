@@ -184,6 +184,11 @@ func coordinatorResults(t *testing.T) {
 	if err := p.store.InsertResponses(context.Background(), sv, rs); err != nil {
 		t.Fatal(err)
 	}
+	// The public summary appears once the survey has closed (closed before
+	// any page is seen, so no cached copy is still open).
+	if _, err := p.store.ChangeSurvey(context.Background(), sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	u := p.user(t, store.RoleCoordinator, "coordinator@example.org")
 	tb := newTab(t, p.url, false)
 	signIn(t, tb, u)
@@ -202,10 +207,6 @@ func coordinatorResults(t *testing.T) {
 	}
 	tb.visit(t, "/surveys/"+sv.ID+"/results?by=ay_age", "survey results by age")
 	tb.visit(t, "/surveys/"+sv.ID+"/text?q=q4", "free-text answers")
-	// The public summary appears once the survey has closed.
-	if _, err := p.store.ChangeSurvey(context.Background(), sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
-		t.Fatal(err)
-	}
 	visitor := newTab(t, p.url, false)
 	visitor.visit(t, "/public/surveys/"+sv.ID, "public survey results")
 }
