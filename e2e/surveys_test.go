@@ -184,6 +184,11 @@ func coordinatorResults(t *testing.T) {
 	if err := p.store.InsertResponses(context.Background(), sv, rs); err != nil {
 		t.Fatal(err)
 	}
+	// The public summary appears once the survey has closed (closed before
+	// any page is seen, so no cached copy is still open).
+	if _, err := p.store.ChangeSurvey(context.Background(), sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	u := p.user(t, store.RoleCoordinator, "coordinator@example.org")
 	tb := newTab(t, p.url, false)
 	signIn(t, tb, u)

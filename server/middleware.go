@@ -69,10 +69,13 @@ func (s *Server) accessLog(c *gin.Context) {
 		route = "unmatched"
 	}
 	elapsed := time.Since(start)
-	s.metrics.observe(c.Request.Method, route, status, elapsed)
 	if anonymousRoute(route) {
-		return // anonymous reporters' requests leave no dated line (referral_routes.go)
+		// Anonymous reporters' and respondents' requests leave no dated
+		// line (referral_routes.go), and no count either: anyone polling
+		// /metrics would see when a report or a response was sent.
+		return
 	}
+	s.metrics.observe(c.Request.Method, route, status, elapsed)
 	level := slog.LevelInfo
 	switch {
 	case status >= 500:

@@ -30,7 +30,7 @@ func (s *Server) referralRoutes(h handle) {
 	// routes stores or logs an address, a user agent or a precise time.
 	h("GET", "/report", "reports.submit", s.reportStart)
 	h("GET", "/report/new", "reports.submit", s.reportNewForm)
-	h("POST", "/report/new", "reports.submit", s.limit(s.reportLimiter), s.reportNew)
+	h("POST", "/report/new", "reports.submit", s.reportNew) // only sending counts against the limit (reportSend)
 	h("GET", "/report/return", "reports.return", s.reportReturnForm)
 	h("POST", "/report/return", "reports.return", s.reportReturn)
 	h("GET", "/report/status", "reports.return", s.reportStatus)
@@ -50,10 +50,11 @@ func (s *Server) referralRoutes(h handle) {
 	h("POST", "/ccu/referrals/:id/links", "ccu.link", s.ccuLink)
 }
 
-// anonymousRoute reports whether a route serves anonymous reporters: the
-// access log writes no line for it (a line's time would date the report).
+// anonymousRoute reports whether a route serves anonymous reporters or
+// survey respondents: the access log writes no line for it (a line's time
+// would date the report or the response).
 func anonymousRoute(route string) bool {
-	return route == "/report" || strings.HasPrefix(route, "/report/")
+	return route == "/report" || strings.HasPrefix(route, "/report/") || strings.HasPrefix(route, "/s/")
 }
 
 // notifyCCU tells the CCU mailbox (or, without one configured, every

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -59,6 +60,14 @@ func receiptGroups(code string) string {
 // flags it for the CCU mailbox, and shows the receipt this once. Nothing about
 // the request (address, browser, time of day) is kept.
 func (s *Server) reportSend(c *gin.Context, a answers) {
+	// Only a report's sending counts against the limit: each of its pages
+	// (and each change from check your answers) is a POST too, and
+	// counting those stopped a reporter part-way through their first report.
+	if !s.reportLimiter.allow(c.ClientIP()) {
+		c.Header("Retry-After", strconv.Itoa(int(s.reportLimiter.window.Seconds())))
+		s.errorPage(c, http.StatusTooManyRequests, "Too many attempts", "Wait a few minutes and try again.")
+		return
+	}
 	ctx := c.Request.Context()
 	sl := s.store.Sealer()
 	if sl == nil {

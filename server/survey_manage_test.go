@@ -120,6 +120,11 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 	if !found {
 		t.Error("the raw export is not audited")
 	}
+	// The public summary appears once the survey has closed.
+	if _, err := a.store.ChangeSurvey(context.Background(), id, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	a.srv.surveys.cache.forget(id)
 	if pub := a.client().get("/public/surveys/" + id); pub.Status != http.StatusOK || !strings.Contains(pub.Body, "Published summary") {
 		t.Fatalf("public summary: %d", pub.Status)
 	}
@@ -161,6 +166,10 @@ func TestFreeTextIsStaffOnlyAndPublishedOnlyRedacted(t *testing.T) {
 	if r := coord.submit(page, save, url.Values{"redacted": {"An officer at a local station was rude to my brother."}, "publish": {"true"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("publish: %d", r.Status)
 	}
+	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	a.srv.surveys.cache.forget(sv.ID)
 	pub := a.client().get("/public/surveys/" + sv.ID)
 	if !strings.Contains(pub.Body, "An officer at a local station was rude") || strings.Contains(pub.Body, "Kofi") || strings.Contains(pub.Body, "/text?q=") {
 		t.Fatalf("public summary shows the wrong text")

@@ -89,6 +89,9 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 		if v.Baseline, v.Matches, err = s.baselineMatches(ctx, sv.BaselineID, r); err != nil {
 			return nil, err
 		}
+		if public && v.Baseline != nil && !s.publicResults(v.Baseline) {
+			v.Baseline, v.Matches = nil, nil // not published itself: its figures stay inside
+		}
 	}
 	if sv.Series != "" {
 		if v.Waves, err = s.waves(ctx, sv, r, public); err != nil {
@@ -157,7 +160,7 @@ func (s *Server) waves(ctx context.Context, sv *store.Survey, r *survey.Results,
 	var names []string
 	for i := len(all) - 1; i >= 0; i-- {
 		o := &all[i]
-		if o.Series != sv.Series || o.Current() == nil || (public && !o.Public) {
+		if o.Series != sv.Series || o.Current() == nil || (public && !s.publicResults(o)) {
 			continue
 		}
 		res := r
@@ -226,7 +229,7 @@ func (s *Server) publicSurveyList(c *gin.Context) {
 	}
 	var pub []store.Survey
 	for _, sv := range all {
-		if sv.Public && sv.Current() != nil {
+		if s.publicResults(&sv) {
 			pub = append(pub, sv)
 		}
 	}
@@ -238,7 +241,7 @@ func (s *Server) publicSurveyResults(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !sv.Public || sv.Current() == nil {
+	if !s.publicResults(sv) {
 		s.notFound(c)
 		return
 	}
@@ -289,4 +292,17 @@ type resultsCache struct {
 type cachedResults struct {
 	r  *survey.Results
 	at time.Time
+}
+
+// publicResults reports whether a survey's summary may be shown to anyone:
+// marked public and no longer taking answers (closed, or an imported
+// baseline). While a survey is open, its public figures would change with
+// each response, so comparing them before and after (or adding answers
+// until a "fewer than 10" cell shows) would undo the suppression.
+func (s *Server) publicResults(sv *store.Survey) bool {
+	if !sv.Public || sv.Current() == nil {
+		return false
+	}
+	st := sv.State(s.today())
+	return st == store.SurveyClosed || st == store.SurveyImported
 }

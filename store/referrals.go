@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -378,6 +380,29 @@ func (s *Store) nextRef(ctx context.Context) (string, error) {
 	return fmt.Sprintf("CCU-%05d", c.Seq), nil
 }
 
+// anonymousRef is an anonymous report's reference: random, like
+// CCU-A7KQ3MZ, so that it says nothing about when the report came in. A
+// reference drawn twice fails the unique index (ErrDuplicate), and the
+// report is sent again under a new receipt.
+func anonymousRef() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b) // never fails (crypto/rand panics instead)
+	out := []byte("CCU-A")
+	for _, x := range b {
+		out = append(out, codeAlphabet[int(x)%len(codeAlphabet)])
+	}
+	return string(out)
+}
+
+// undatedID is a random id shaped like an ObjectID (24 hex digits) but
+// holding no time: for anything on an anonymous report, which is dated
+// only to the day.
+func undatedID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // never fails (crypto/rand panics instead)
+	return hex.EncodeToString(b)
+}
+
 // NewReferral is what a form submits.
 type NewReferral struct {
 	Kind        string
@@ -420,7 +445,9 @@ func (s *Store) CreateReferral(ctx context.Context, n NewReferral) (*Referral, e
 		}
 	}
 	r.Blind = s.blindValues(n.Content)
-	if r.Ref, err = s.nextRef(ctx); err != nil {
+	if n.Kind == KindAnonymous {
+		r.Ref = anonymousRef() // never a number between two partner referrals' (which would date it)
+	} else if r.Ref, err = s.nextRef(ctx); err != nil {
 		return nil, err
 	}
 	if _, err := s.c("referrals").InsertOne(ctx, r); err != nil {
@@ -516,10 +543,12 @@ func (s *Store) AddRefMessage(ctx context.Context, id, from, byName, text string
 		return err
 	}
 	at := s.now().UTC()
+	mid := NewID()
 	if r.Kind == KindAnonymous {
 		at = at.Truncate(24 * time.Hour)
+		mid = undatedID() // an ObjectID holds its creation time to the second
 	}
-	m := RefMessage{ID: NewID(), From: from, ByName: byName, At: at}
+	m := RefMessage{ID: mid, From: from, ByName: byName, At: at}
 	if m.Body, err = s.sealer.Seal(id, "message:"+m.ID, []byte(text)); err != nil {
 		return err
 	}
