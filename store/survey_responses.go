@@ -126,22 +126,41 @@ func NormaliseCode(code string) string {
 	return strings.NewReplacer(" ", "", "-", "").Replace(strings.ToUpper(strings.TrimSpace(code)))
 }
 
+// surveyCodeLength is a code's characters: 16 from 31 give about 79 random
+// bits, so the unkeyed SHA-256 kept in the store cannot be reversed by
+// trying every code (at 10 characters, about 49 bits, a copy of the
+// database would give up unused codes in hours on a GPU).
+const surveyCodeLength = 16
+
+// newSurveyCode draws a code like KD7F-M3XQ-9PRT-2HWN, each character
+// uniformly from codeAlphabet (bytes that would bias the draw are skipped).
+func newSurveyCode() string {
+	var c strings.Builder
+	limit := 256 - 256%len(codeAlphabet)
+	for n := 0; n < surveyCodeLength; {
+		var b [32]byte
+		_, _ = rand.Read(b[:]) // never fails (crypto/rand panics instead)
+		for _, x := range b {
+			if int(x) >= limit || n == surveyCodeLength {
+				continue
+			}
+			if n > 0 && n%4 == 0 {
+				c.WriteByte('-')
+			}
+			c.WriteByte(codeAlphabet[int(x)%len(codeAlphabet)])
+			n++
+		}
+	}
+	return c.String()
+}
+
 // CreateSurveyCodes makes n single-use codes for a survey and returns them
 // (shown once; only their hashes are kept).
 func (s *Store) CreateSurveyCodes(ctx context.Context, surveyID string, n int) ([]string, error) {
 	codes := make([]string, n)
 	docs := make([]any, n)
 	for i := range codes {
-		b := make([]byte, 10)
-		_, _ = rand.Read(b)
-		var c strings.Builder
-		for j, x := range b {
-			if j == 5 {
-				c.WriteByte('-')
-			}
-			c.WriteByte(codeAlphabet[int(x)%len(codeAlphabet)])
-		}
-		codes[i] = c.String()
+		codes[i] = newSurveyCode()
 		docs[i] = SurveyCode{ID: tokenKey(NormaliseCode(codes[i])), SurveyID: surveyID}
 	}
 	if _, err := s.c("survey_codes").InsertMany(ctx, docs); err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -223,4 +225,33 @@ func tallyMap(ts []store.Tally) map[string]store.Tally {
 		m[key] = t
 	}
 	return m
+}
+
+// Invitation codes are long enough that their stored SHA-256 cannot be
+// reversed by trying every code: 16 characters of the 31-letter alphabet
+// (about 79 bits), grouped in fours for typing, and typed forms that differ
+// only in case, spaces or hyphens find the same code.
+func TestSurveyCodesAreLongAndNormalise(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	sv := publishedSurvey(t, db)
+	codes, err := db.CreateSurveyCodes(ctx, sv.ID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape := regexp.MustCompile(`^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{4}(-[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{4}){3}$`)
+	seen := map[string]bool{}
+	for _, c := range codes {
+		if !shape.MatchString(c) {
+			t.Fatalf("code %q is not four groups of four from the alphabet", c)
+		}
+		if seen[c] {
+			t.Fatalf("code %q made twice", c)
+		}
+		seen[c] = true
+	}
+	typed := strings.ToLower(strings.ReplaceAll(codes[0], "-", " "))
+	if err := db.CheckSurveyCode(ctx, sv.ID, typed); err != nil {
+		t.Fatalf("CheckSurveyCode(%q) = %v, want nil", typed, err)
+	}
 }
