@@ -44,14 +44,7 @@ func (s *Server) auditList(c *gin.Context) {
 	d := auditListData{Actor: f.Actor, Day: f.Day, Target: f.Target, Filtered: f.Action != "" || f.Actor != "" || f.Day != "" || f.Target != "",
 		Action: newChoices("action", "Action", f.Action, errs, auditActionChoices())}
 	page := &Page{Title: "Audit log", Data: &d}
-	if !d.Action.has(f.Action) {
-		errs.Add("action", "Choose an action from the list")
-	}
-	if _, err := time.Parse(time.DateOnly, f.Day); f.Day != "" && err != nil {
-		errs.Add("day", "Enter the day as year-month-day, like 2026-03-14")
-	}
-	if errs.Any() {
-		d.Action.Error = errs.For("action")
+	if checkAuditFilter(&d.Action, f.Action, f.Day, errs); errs.Any() {
 		s.invalid(c, "audit_list", page, errs)
 		return
 	}
@@ -123,4 +116,16 @@ func targetHref(target string) string {
 		return "/admin/partners/" + id
 	}
 	return ""
+}
+
+// checkAuditFilter checks an audit page's filter (the admin's and the
+// CCU's): the action must be one offered, the day a date.
+func checkAuditFilter(action *choiceField, value, day string, errs *formErrors) {
+	if !action.has(value) {
+		errs.Add("action", "Choose an action from the list")
+	}
+	if _, err := time.Parse(time.DateOnly, day); day != "" && err != nil {
+		errs.Add("day", "Enter the day as year-month-day, like 2026-03-14")
+	}
+	action.Error = errs.For("action")
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,14 +36,7 @@ func (s *Server) ccuAudit(c *gin.Context) {
 	d := ccuAuditData{Action: newChoices("action", "Action", action, errs, cs), Day: strings.TrimSpace(c.Query("day")),
 		Target: strings.TrimSpace(c.Query("target"))}
 	page := &Page{Title: "Referral audit", Data: &d}
-	if !d.Action.has(action) {
-		errs.Add("action", "Choose an action from the list")
-	}
-	if _, err := time.Parse(time.DateOnly, d.Day); d.Day != "" && err != nil {
-		errs.Add("day", "Enter the day as year-month-day, like 2026-03-14")
-	}
-	if errs.Any() {
-		d.Action.Error = errs.For("action")
+	if checkAuditFilter(&d.Action, action, d.Day, errs); errs.Any() {
 		s.invalid(c, "ccu_audit", page, errs)
 		return
 	}
