@@ -123,7 +123,7 @@ func TestServeSeedsAnswersAndStopsGracefully(t *testing.T) {
 func TestImportAndReportDisparity(t *testing.T) {
 	env := testEnv(t, nil)
 	ctx := context.Background()
-	data := "../shared/data/"
+	data := "testdata/"
 	var out, errOut bytes.Buffer
 	steps := [][]string{
 		{"import", "population", "--force", "dorset", data + "census2021-ts021-dorset-force-area.csv"},

@@ -1,49 +1,56 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 
 	"candour/disparity"
 	"candour/store"
 )
 
-// seedStopSearch imports the real police.uk files and the Census table from
-// dir (../shared/data beside the project by default) and publishes the
-// newest month, so the disparity pages have something true to show. Without
-// the files the demo simply has no stop-and-search data.
+// seedStopSearch imports the real police.uk files and the Census table (the
+// copies embedded from testdata/, or those in dir when CANDOUR_DEMO_DATA names
+// one) and publishes the newest month, so the disparity pages have something
+// true to show. Without the files the demo simply has no stop-and-search data.
 func seedStopSearch(ctx context.Context, db *store.Store, dir string, by *store.User) error {
-	census := filepath.Join(dir, "census2021-ts021-dorset-force-area.csv")
-	f, err := os.Open(census)
+	fsys, err := fs.Sub(demoData, "testdata")
+	if err != nil {
+		return err
+	}
+	if dir != "" {
+		fsys = os.DirFS(dir)
+	}
+	census := "census2021-ts021-dorset-force-area.csv"
+	f, err := fsys.Open(census)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	_, err = disparity.ImportPopulation(ctx, db, f, "dorset", filepath.Base(census))
+	_, err = disparity.ImportPopulation(ctx, db, f, "dorset", census)
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("%s: %w", census, err)
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*-dorset-stop-and-search.csv"))
+	files, err := fs.Glob(fsys, "*-dorset-stop-and-search.csv")
 	if err != nil {
 		return err
 	}
 	newest := ""
-	for _, path := range files {
-		f, err := os.Open(path)
+	for _, name := range files {
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return err
 		}
-		res, err := disparity.ImportStopSearch(ctx, db, f, disparity.ImportOptions{Source: filepath.Base(path), By: by.Email})
-		f.Close()
+		res, err := disparity.ImportStopSearch(ctx, db, bytes.NewReader(b), disparity.ImportOptions{Source: path.Base(name), By: by.Email})
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		for _, m := range res.Months {
 			newest = max(newest, m)

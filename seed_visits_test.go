@@ -25,7 +25,7 @@ func TestSeedVisits(t *testing.T) {
 	db := storetest.Open(t)
 	ctx := context.Background()
 	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_DEMO_DATA": "../shared/data"}[k]
+		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_DEMO_DATA": ""}[k]
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -32,7 +31,7 @@ type options struct {
 	members  int           // community members to seed
 	audit    int           // audit events to seed
 	keep     bool          // keep the temporary directory
-	dataDir  string        // ../shared/data: police.uk and Census files to resample
+	dataDir  string        // testdata/: police.uk and Census files to resample
 }
 
 func main() {
@@ -43,7 +42,7 @@ func main() {
 	flag.IntVar(&o.members, "members", 500, "community members to seed")
 	flag.IntVar(&o.audit, "audit", 200000, "audit events to seed")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, data and server log)")
-	flag.StringVar(&o.dataDir, "data", filepath.Join("..", "shared", "data"), "directory with the police.uk and Census files to resample")
+	flag.StringVar(&o.dataDir, "data", "testdata", "directory with the police.uk and Census files to resample")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "Usage: go run -tags ferretdb_no_postgresql ./bench [flags]\n\nSeeds a year of one force's data and measures the portal against its budgets.")
 		flag.PrintDefaults()

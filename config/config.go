@@ -39,7 +39,7 @@ type Config struct {
 	ArgonTime      uint32        // CANDOUR_ARGON_TIME: argon2id passes (tuned to about 50 ms a hash)
 	ArgonMemoryKiB uint32        // CANDOUR_ARGON_MEMORY_KIB
 	SeedDemo       bool          // CANDOUR_SEED_DEMO: seed the demo force on first start (default true in development)
-	DemoDataDir    string        // CANDOUR_DEMO_DATA: police.uk and Census files the demo imports (default ../shared/data)
+	DemoDataDir    string        // CANDOUR_DEMO_DATA: a directory of police.uk and Census files for the demo to import instead of its embedded copies (default: the embedded copies)
 	FieldKeyset    string        // CANDOUR_FIELD_KEYSET: base64 Tink AES-256-GCM keyset sealing referral content (`candour keys new`)
 	BlindIndexKey  []byte        // CANDOUR_BLIND_INDEX_KEY: base64, 32+ bytes, keys the blind index and receipt ids
 	CCUMailbox     string        // CANDOUR_CCU_MAILBOX: where "a new referral is waiting" goes (default: every CCU account)
@@ -61,7 +61,6 @@ func Load(getenv func(string) string) (Config, error) {
 		IdleTimeout:    30 * time.Minute,
 		ArgonTime:      1,
 		ArgonMemoryKiB: 64 * 1024,
-		DemoDataDir:    "../shared/data",
 
 		SurveyPostsPerMinute: 30,
 	}

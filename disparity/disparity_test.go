@@ -16,7 +16,7 @@ import (
 	"candour/store/storetest"
 )
 
-const dataDir = "../../shared/data/"
+const dataDir = "../testdata/"
 
 func importFile(t *testing.T, db *store.Store, name string) *disparity.ImportResult {
 	t.Helper()
@@ -42,7 +42,7 @@ func loadPopulation(t *testing.T, db *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// shared/data/README.md: White 733,925; Asian 17,856; Mixed 15,529; Other 7,150; Black 5,315; total 779,775.
+	// testdata/README.md: White 733,925; Asian 17,856; Mixed 15,529; Other 7,150; Black 5,315; total 779,775.
 	want := map[string]int64{"White": 733925, "Asian": 17856, "Mixed": 15529, "Other": 7150, "Black": 5315}
 	for g, n := range want {
 		if p.Groups[g] != n {

@@ -35,7 +35,7 @@ func (c *client) upload(page, path, field string, files map[string][]byte, field
 
 func readData(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../shared/data/" + name)
+	b, err := os.ReadFile("../testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
