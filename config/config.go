@@ -47,6 +47,9 @@ type Config struct {
 	ReportsPerHour int           // CANDOUR_REPORTS_PER_HOUR: anonymous reports and replies a client address may send an hour (default 20)
 
 	SurveyPostsPerMinute int // CANDOUR_SURVEY_POSTS_PER_MINUTE: survey starts and submissions a minute per client address (default 30)
+
+	MetricsAddr    string   // CANDOUR_METRICS_ADDR: the Prometheus listener (default 127.0.0.1:9464; "off" disables it)
+	TrustedProxies []string // CANDOUR_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed (default none)
 }
 
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
@@ -121,6 +124,9 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	if err := loadReferralConfig(getenv, &c); err != nil {
+		return c, err
+	}
+	if err := loadSecurityConfig(getenv, &c); err != nil {
 		return c, err
 	}
 	if c.BaseURL == "" {

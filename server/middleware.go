@@ -69,10 +69,11 @@ func (s *Server) accessLog(c *gin.Context) {
 		route = "unmatched"
 	}
 	elapsed := time.Since(start)
-	if anonymousRoute(route) {
+	if anonymousRoute(route) || strings.HasPrefix(route, "/static") {
 		// Anonymous reporters' and respondents' requests leave no dated
 		// line (referral_routes.go), and no count either: anyone polling
-		// /metrics would see when a report or a response was sent.
+		// the metrics would see when a report or a response was sent.
+		// Static files are left out too: a reporter's browser fetches them.
 		return
 	}
 	s.metrics.observe(c.Request.Method, route, status, elapsed)
@@ -82,7 +83,7 @@ func (s *Server) accessLog(c *gin.Context) {
 		level = slog.LevelError
 	case status >= 400:
 		level = slog.LevelWarn
-	case route == "/healthz" || route == "/readyz" || route == "/metrics" || strings.HasPrefix(route, "/static"):
+	case route == "/healthz" || route == "/readyz":
 		level = slog.LevelDebug
 	}
 	s.log.Log(c.Request.Context(), level, "request", "method", c.Request.Method, "route", route,

@@ -26,7 +26,6 @@ var policy = map[string][]store.Role{
 	"accessibility":    {public},
 	"privacy":          {public},
 	"health":           {public},
-	"metrics":          {public},
 	"signin":           {public},
 	"signin.twofactor": {public}, // needs the password step first (checked in the handler)
 	"password.reset":   {public},

@@ -86,8 +86,10 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	r := gin.New()
 	r.HandleMethodNotAllowed = false
 	r.RedirectTrailingSlash = true
-	if err := r.SetTrustedProxies(nil); err != nil { // behind a proxy, set CANDOUR_TRUSTED_PROXIES (not yet needed)
-		return nil, err
+	// Only a proxy in CANDOUR_TRUSTED_PROXIES may say who the client is
+	// (X-Forwarded-For); otherwise the client is the connecting address.
+	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("CANDOUR_TRUSTED_PROXIES: %w", err)
 	}
 	r.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.limitBody)
 	staticFS, err := fs.Sub(static.FS, ".")
