@@ -88,3 +88,18 @@ func TestMetricsSayNothingAboutAnonymousActions(t *testing.T) {
 		t.Fatal("no store series in the scrape, so the comparison proves nothing")
 	}
 }
+
+// TestStaticListsNoDirectory: /static/ and its folders answer 404; files
+// are still served.
+func TestStaticListsNoDirectory(t *testing.T) {
+	a := newTestApp(t)
+	c := a.client()
+	for _, dir := range []string{"/static/", "/static/js/", "/static/dist/", "/static/img/"} {
+		if r := c.get(dir); r.Status != http.StatusNotFound || strings.Contains(r.Body, "<pre>") {
+			t.Errorf("GET %s: %d, want 404 without a listing\n%s", dir, r.Status, r.Body)
+		}
+	}
+	if r := c.get("/static/js/init.js"); r.Status != http.StatusOK {
+		t.Errorf("GET /static/js/init.js: %d", r.Status)
+	}
+}

@@ -15,7 +15,7 @@ type Route struct {
 // routes is the whole site map. Each line names the action the policy
 // table (policy.go) decides on; nothing else decides who may use a route.
 func (s *Server) routes(r *gin.Engine, static fs.FS) {
-	r.StaticFS("/static", http.FS(static))
+	r.StaticFS("/static", filesOnly{http.FS(static)})
 
 	// Operations (no session).
 	r.GET("/healthz", s.healthz)
@@ -114,6 +114,22 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 
 	r.NoRoute(s.loadSession, s.notFound)
 	r.NoMethod(s.loadSession, s.notFound)
+}
+
+// filesOnly serves files and answers 404 for a directory, so /static/
+// lists nothing.
+type filesOnly struct{ http.FileSystem }
+
+func (f filesOnly) Open(name string) (http.File, error) {
+	file, err := f.FileSystem.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, fs.ErrNotExist
+	}
+	return file, nil
 }
 
 // handle registers one route under a policy action.
