@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -37,6 +38,9 @@ type Server struct {
 	receiptGuard  *receiptGuard // wrong receipt codes
 	ccuInbox      ccuInbox      // who "a new referral is waiting" goes to, cached
 	surveys       surveyParts   // respondents' cookie and rate limit (survey_routes.go)
+	resets        chan string   // password-reset requests, answered off the request path
+	resetGate     sync.Mutex    // held while one is answered (tests hold it to look in between)
+	resetPending  sync.WaitGroup
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -76,6 +80,8 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		signInLimiter: newRateLimiter(opts.SignInsPerMinute, time.Minute),
 	}
 	s.reportLimiter, s.receiptGuard = newRateLimiter(opts.ReportsPerHour, time.Hour), newReceiptGuard(db.Now)
+	s.resets = make(chan string, 256)
+	go s.resetWorker()
 	s.sessions = newSessionStore(db, sessionKey, cfg.Production(), s.idleTimeout)
 	if opts.SurveyPostsPerMinute == 0 {
 		opts.SurveyPostsPerMinute = cfg.SurveyPostsPerMinute
