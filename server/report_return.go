@@ -34,8 +34,9 @@ func (s *Server) reportReturnForm(c *gin.Context) {
 // reportReturn checks a receipt. The report's id is the keyed HMAC of the
 // receipt, so finding it reads one document; the argon2id hash is then
 // verified (or, for an unknown id, a dummy hash, so both take as long) and
-// only a fully right receipt opens it. Wrong receipts are counted per
-// client in memory and overall, with a growing back-off (receiptGuard).
+// only a fully right receipt opens it. Every try is counted per client and
+// overall in the store before it is checked, with a growing back-off
+// (receiptGuard).
 func (s *Server) reportReturn(c *gin.Context) {
 	var f receiptForm
 	errs, ok := s.bind(c, &f)
@@ -43,13 +44,6 @@ func (s *Server) reportReturn(c *gin.Context) {
 		return
 	}
 	page := &Page{Title: "Check on a report you made", Form: f, NoIndex: true}
-	key := c.ClientIP() // held in memory by the guard only; never stored or logged
-	if ok, wait := s.receiptGuard.allow(key); !ok {
-		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		s.errorPage(c, http.StatusTooManyRequests, "Too many wrong receipt codes",
-			"For your security, try again later. If you have lost your receipt code, you can make a new report.")
-		return
-	}
 	code := strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
 			return r
@@ -62,6 +56,18 @@ func (s *Server) reportReturn(c *gin.Context) {
 	if len(code) != ReceiptDigits || strings.Contains(code, "x") {
 		errs.Add("receipt", "Enter the 16 digits of your receipt code, like 1234 5678 9012 3456")
 		s.invalid(c, "report_return", page, errs)
+		return
+	}
+	key := c.ClientIP() // stored only as a 16-bit bucket of its HMAC; never logged
+	ok, wait, err := s.receiptGuard.take(c.Request.Context(), key)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if !ok {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		s.errorPage(c, http.StatusTooManyRequests, "Too many wrong receipt codes",
+			"For your security, try again later. If you have lost your receipt code, you can make a new report.")
 		return
 	}
 	sl := s.store.Sealer()
@@ -79,13 +85,15 @@ func (s *Server) reportReturn(c *gin.Context) {
 		hash = r.ReceiptHash
 	}
 	if !receiptHasher(s.cfg).verify(hash, code) || r == nil || r.Kind != store.KindAnonymous || r.ContentGone {
-		s.receiptGuard.fail(key)
 		errs.Add("receipt", msgReceiptWrong)
 		page.Form = receiptForm{}
 		s.invalid(c, "report_return", page, errs)
 		return
 	}
-	s.receiptGuard.succeed(key)
+	if err := s.receiptGuard.succeed(c.Request.Context(), key); err != nil {
+		s.serverError(c, err)
+		return
+	}
 	sess := s.session(c)
 	sess.Values[keyReport] = r.ID
 	markSessionDirty(c)

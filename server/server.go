@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -41,6 +42,8 @@ type Server struct {
 	resets        chan string   // password-reset requests, answered off the request path
 	resetGate     sync.Mutex    // held while one is answered (tests hold it to look in between)
 	resetPending  sync.WaitGroup
+	limitSecret   []byte // keys the HMAC of client addresses in the store's limits
+	sessionKey    []byte // CANDOUR_SESSION_KEY: purpose keys are derived from it
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -77,16 +80,20 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		templates:     tmpl,
 		hasher:        passwordHasher{time: cfg.ArgonTime, memory: cfg.ArgonMemoryKiB, threads: 2},
 		metrics:       newMetrics(db),
-		signInLimiter: newRateLimiter(opts.SignInsPerMinute, time.Minute),
+		limitSecret:   derivedKey(sessionKey, "candour rate limit keys"),
+		sessionKey:    sessionKey,
 	}
-	s.reportLimiter, s.receiptGuard = newRateLimiter(opts.ReportsPerHour, time.Hour), newReceiptGuard(db.Now)
+	s.signInLimiter = s.newLimiter("signin", opts.SignInsPerMinute, time.Minute, false)
+	s.reportLimiter = s.newLimiter("report", opts.ReportsPerHour, time.Hour, true)
+	s.receiptGuard = &receiptGuard{db: db, secret: s.limitSecret}
 	s.resets = make(chan string, 256)
 	go s.resetWorker()
 	s.sessions = newSessionStore(db, sessionKey, cfg.Production(), s.idleTimeout)
 	if opts.SurveyPostsPerMinute == 0 {
 		opts.SurveyPostsPerMinute = cfg.SurveyPostsPerMinute
 	}
-	s.surveys = newSurveyParts(sessionKey, cfg.Production(), opts.SurveyPostsPerMinute)
+	s.surveys = newSurveyParts(sessionKey, cfg.Production())
+	s.surveys.limiter = s.newLimiter("survey", opts.SurveyPostsPerMinute, time.Minute, true)
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -105,6 +112,12 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	s.routes(r, staticFS)
 	s.engine = r
 	return s, nil
+}
+
+// derivedKey is a key for one purpose, derived from the session key.
+func derivedKey(sessionKey []byte, purpose string) []byte {
+	k := sha256.Sum256(append([]byte(purpose+"\x00"), sessionKey...))
+	return k[:]
 }
 
 // idleTimeout is how long a session lives without a request: the configured
