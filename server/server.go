@@ -74,14 +74,14 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		opts.ReportsPerHour = max(cfg.ReportsPerHour, 1)
 	}
 	s := &Server{
-		cfg:           cfg,
-		store:         db,
-		log:           slog.New(requestIDHandler{log.Handler()}),
-		templates:     tmpl,
-		hasher:        passwordHasher{time: cfg.ArgonTime, memory: cfg.ArgonMemoryKiB, threads: 2},
-		metrics:       newMetrics(db),
-		limitSecret:   derivedKey(sessionKey, "candour rate limit keys"),
-		sessionKey:    sessionKey,
+		cfg:         cfg,
+		store:       db,
+		log:         slog.New(requestIDHandler{log.Handler()}),
+		templates:   tmpl,
+		hasher:      passwordHasher{time: cfg.ArgonTime, memory: cfg.ArgonMemoryKiB, threads: 2},
+		metrics:     newMetrics(db),
+		limitSecret: derivedKey(sessionKey, "candour rate limit keys"),
+		sessionKey:  sessionKey,
 	}
 	s.signInLimiter = s.newLimiter("signin", opts.SignInsPerMinute, time.Minute, false)
 	s.reportLimiter = s.newLimiter("report", opts.ReportsPerHour, time.Hour, true)
