@@ -55,6 +55,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	var jobs sync.WaitGroup
+	defer func() { stopJobs(); jobs.Wait() }()
+	if err := repairAtStart(jobsCtx, &jobs, db, log); err != nil {
+		return fmt.Errorf("repair after a crash: %w", err)
+	}
+
 	key, err := sessionKey(cfg)
 	if err != nil {
 		return err
@@ -84,8 +91,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go serveMetrics(ctx, ml, srv.MetricsHandler(), log)
 	}
 
-	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
-	var jobs sync.WaitGroup
 	startJobs(jobsCtx, &jobs, cfg, db, log)
 
 	err = srv.Serve(ctx, l)

@@ -107,6 +107,10 @@ type auditHead struct {
 	Seq    int64  `bson:"seq"`
 	Hash   string `bson:"hash"`
 	Bucket string `bson:"bucket"` // the day collection the latest event went into
+	// The latest event itself, written with the head in one update, so
+	// that a crash between moving the head and inserting the event loses
+	// nothing: RepairAuditHead inserts it at start-up.
+	Pending *AuditEvent `bson:"pending,omitempty"`
 }
 
 // bucketFor is the day collection for an event: its own day, but never
@@ -149,7 +153,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 		ev.At = s.now()
 		ev.seal(head.Seq+1, head.Hash)
 		bucket := bucketFor(head.Bucket, ev.Day)
-		won, err := s.moveAuditHead(ctx, head, auditHead{ID: "audit", Seq: ev.Seq, Hash: ev.Hash, Bucket: bucket})
+		won, err := s.moveAuditHead(ctx, head, auditHead{ID: "audit", Seq: ev.Seq, Hash: ev.Hash, Bucket: bucket, Pending: &ev})
 		if err != nil {
 			return err
 		}
@@ -157,7 +161,8 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 			continue // another process appended first
 		}
 		if _, err := s.c(auditColl(bucket)).InsertOne(ctx, ev); err != nil {
-			// The head moved but the event is missing: verification reports the gap.
+			// The head moved but the event is missing: RepairAuditHead
+			// inserts it from the head at the next start-up.
 			return fmt.Errorf("store: audit insert %d: %w", ev.Seq, err)
 		}
 		return s.noteAuditDay(ctx, bucket, ev.Seq, ev.Seq, 1)
@@ -180,7 +185,7 @@ func (s *Store) moveAuditHead(ctx context.Context, head, next auditHead) (bool, 
 		return true, nil
 	}
 	res, err := heads.UpdateOne(ctx, bson.D{{Key: "_id", Value: "audit"}, {Key: "seq", Value: head.Seq}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket}}}})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket}, {Key: "pending", Value: next.Pending}}}})
 	if err != nil {
 		return false, fmt.Errorf("store: audit head: %w", err)
 	}

@@ -21,6 +21,11 @@ type Response struct {
 	Version  int     `bson:"version"`
 	Day      string  `bson:"day"` // YYYY-MM-DD
 	Answers  Answers `bson:"answers"`
+
+	// While it is being counted (milliseconds, or until the repair after
+	// a crash): the batch that counts it (survey_counting.go).
+	Uncounted bool   `bson:"uncounted,omitempty"`
+	Batch     string `bson:"batch,omitempty"`
 }
 
 // Survey response errors.
@@ -51,7 +56,16 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 		}
 	}
 	r.Day = Day(s.now())
+	bt, err := s.enterBatch(ctx)
+	if err != nil {
+		if code != "" {
+			_ = s.useSurveyCode(ctx, r.SurveyID, code, false)
+		}
+		return err
+	}
+	r.Uncounted, r.Batch = true, bt.id
 	if _, err := s.c("survey_responses").InsertOne(ctx, r); err != nil {
+		s.leaveBatch(bt)
 		if code != "" {
 			_ = s.useSurveyCode(ctx, r.SurveyID, code, false) // give the code back
 		}
@@ -60,12 +74,14 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 		}
 		return fmt.Errorf("store: submit response: %w", err)
 	}
-	// The response is stored: from here on a failure leaves the counters
-	// one short until `candour survey rebuild`, never counted twice.
+	// The response is stored, naming its batch: from here on a failure or
+	// a crash leaves it to RepairCounts, never uncounted for good nor
+	// counted twice.
 	if err := s.insertTexts(ctx, v, r); err != nil {
+		s.leaveBatch(bt)
 		return err
 	}
-	return s.count(ctx, r.SurveyID, v, r.Answers)
+	return s.count(ctx, bt, r.ID, r.SurveyID, v, r.Answers)
 }
 
 // Responses returns every stored response to a survey (exports and

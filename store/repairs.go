@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// What a crash can leave half done, and what puts it right.
+//
+// One document is the unit of atomicity, so every invariant is decided by
+// one conditional single-document update and the rest are copies written
+// after it. A kill -9 between the two leaves a copy behind; each copy has
+// a repair that rebuilds it from what decided, idempotently:
+//
+//   - survey tallies: RepairCounts (survey_counting.go);
+//   - visit seats: SeatsTaken and Attendees move in one update of the
+//     visit, so they cannot disagree; the diaries (each person's copy of
+//     their bookings) by RepairDiaries; the calendar's month copies by
+//     RepairVisitMonths; the panel tallies by RepairPanelTallies;
+//   - recommendation and referral summaries: SyncRecommendationIndex and
+//     SyncReferralIndex;
+//   - the audit chain: the head carries the latest event, so an event
+//     whose insert a crash prevented is inserted from it (RepairAuditHead),
+//     and the day index is recounted.
+//
+// RepairAfterCrash runs them all at start-up (the hourly jobs run them
+// too, but their leases, held by the instance that died, could keep them
+// waiting for up to two hours).
+
+// RepairAfterCrash runs every repair and returns what each put right.
+func (s *Store) RepairAfterCrash(ctx context.Context) (map[string]int, error) {
+	done := map[string]int{}
+	for _, r := range []struct {
+		name string
+		fn   func(context.Context) (int, error)
+	}{
+		{"audit chain head", s.RepairAuditHead},
+		{"visit diaries", s.RepairDiaries},
+		{"visit calendar months", s.RepairVisitMonths},
+		{"visit panel tallies", s.RepairPanelTallies},
+		{"recommendation summaries", s.SyncRecommendationIndex},
+		{"referral summaries", s.SyncReferralIndex},
+	} {
+		n, err := r.fn(ctx)
+		if err != nil {
+			return done, fmt.Errorf("repair %s: %w", r.name, err)
+		}
+		done[r.name] = n
+	}
+	return done, nil
+}
+
+// RepairAuditHead inserts the latest event from the chain head if a crash
+// stopped its insert, and makes the day index agree with its collection.
+// It returns 1 if it inserted the event.
+func (s *Store) RepairAuditHead(ctx context.Context) (int, error) {
+	var head auditHead
+	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && (head.Pending == nil || head.Pending.Seq != head.Seq)) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: audit head: %w", err)
+	}
+	coll := s.c(auditColl(head.Bucket))
+	err = coll.FindOne(ctx, bson.D{{Key: "_id", Value: head.Pending.ID}}).Err()
+	inserted := 0
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		if _, err := coll.InsertOne(ctx, head.Pending); err != nil && !isDuplicate(err) {
+			return 0, fmt.Errorf("store: audit repair: %w", err)
+		}
+		inserted = 1
+	case err != nil:
+		return 0, fmt.Errorf("store: audit repair: %w", err)
+	}
+	// The day index: first, last and count of the head's day.
+	n, err := coll.CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("store: audit repair: %w", err)
+	}
+	if _, err := s.c("audit_days").UpdateOne(ctx, bson.D{{Key: "_id", Value: head.Bucket}}, bson.D{
+		{Key: "$min", Value: bson.D{{Key: "first", Value: head.Seq - n + 1}}},
+		{Key: "$max", Value: bson.D{{Key: "last", Value: head.Seq}}},
+		{Key: "$set", Value: bson.D{{Key: "count", Value: n}}},
+	}); err != nil {
+		return 0, fmt.Errorf("store: audit repair: %w", err)
+	}
+	return inserted, nil
+}
+
+// RepairDiaries makes each person's diary agree with the visits' seats
+// and waiting lists (announced visits that ended less than 45 days ago;
+// planned pairs for unannounced visits are left to the plans). It returns
+// how many bookings it put right.
+func (s *Store) RepairDiaries(ctx context.Context) (int, error) {
+	cutoff := s.now().AddDate(0, 0, -45)
+	vs, err := s.scanVisits(ctx, bson.D{})
+	if err != nil {
+		return 0, err
+	}
+	cur, err := s.c("visit_diaries").Find(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("store: diaries: %w", err)
+	}
+	var ds []Diary
+	if err := cur.All(ctx, &ds); err != nil {
+		return 0, fmt.Errorf("store: diaries: %w", err)
+	}
+	have := map[string]map[string]Booking{}
+	for _, d := range ds {
+		have[d.ID] = d.Bookings
+	}
+	visits := map[string]*Visit{}
+	fixed := 0
+	for i := range vs {
+		v := &vs[i]
+		visits[v.ID] = v
+		if v.Unannounced || v.End.Before(cutoff) {
+			continue
+		}
+		for status, users := range map[string][]string{SeatConfirmed: v.Attendees, SeatWaiting: v.Waiting} {
+			for _, uid := range users {
+				b, ok := have[uid][v.ID]
+				if ok && b.Status == status && b.Start.Equal(v.Start.UTC()) && b.End.Equal(v.End.UTC()) {
+					continue
+				}
+				if err := s.setBooking(ctx, uid, v, status); err != nil {
+					return fixed, err
+				}
+				fixed++
+			}
+		}
+	}
+	for uid, bs := range have {
+		for vid, b := range bs {
+			if b.Status != SeatConfirmed && b.Status != SeatWaiting {
+				continue
+			}
+			v := visits[vid]
+			if v != nil && (v.Unannounced || v.End.Before(cutoff) || slices.Contains(v.Attendees, uid) || slices.Contains(v.Waiting, uid)) {
+				continue
+			}
+			if err := s.unsetBooking(ctx, uid, vid); err != nil {
+				return fixed, err
+			}
+			fixed++
+		}
+	}
+	return fixed, nil
+}
