@@ -11,11 +11,6 @@ import (
 	"candour/store"
 )
 
-// keyReport is the visitor-session value naming the report whose receipt
-// was entered. It travels in the signed cookie only (visitors have no
-// stored session) and ends with the browser session or "Leave".
-const keyReport = "report"
-
 // msgReceiptWrong is the one answer to any receipt that is not fully
 // right, whether or not a report with that id exists.
 const msgReceiptWrong = "We could not open a report with that receipt code. Check the 16 digits and try again."
@@ -94,24 +89,31 @@ func (s *Server) reportReturn(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	sess := s.session(c)
-	sess.Values[keyReport] = r.ID
-	markSessionDirty(c)
+	nonce, err := s.store.StartReportVisit(c.Request.Context(), r.ID)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if err := s.setReportCookie(c, reportVisit{ID: r.ID, Nonce: nonce, At: s.store.Now().Unix()}); err != nil {
+		s.serverError(c, err)
+		return
+	}
 	s.redirect(c, "/report/status")
 }
 
 // openReport is the report whose receipt this browser entered, or nil
-// after sending the visitor back to enter it.
+// after sending the visitor back to enter it: also when the visit has
+// ended ("Leave" on any copy of the cookie, or ReportVisitLife passed).
 func (s *Server) openReport(c *gin.Context) *store.Referral {
-	id, _ := s.session(c).Values[keyReport].(string)
-	if id == "" {
+	v, ok := s.reportVisitOf(c)
+	if !ok {
+		s.clearReportCookie(c)
 		s.redirect(c, "/report/return")
 		return nil
 	}
-	r, err := s.store.Referral(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && r.ContentGone) {
-		delete(s.session(c).Values, keyReport)
-		markSessionDirty(c)
+	r, err := s.store.Referral(c.Request.Context(), v.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (r.ContentGone || !r.VisitOpen(v.Nonce))) {
+		s.clearReportCookie(c)
 		s.redirect(c, "/report/return")
 		return nil
 	}
@@ -174,9 +176,15 @@ func (s *Server) reportReply(c *gin.Context) {
 	s.redirect(c, "/report/status")
 }
 
-// reportLeave forgets the report on this browser.
+// reportLeave ends the visit: on the server (so every copy of the cookie
+// stops working) and in this browser.
 func (s *Server) reportLeave(c *gin.Context) {
-	delete(s.session(c).Values, keyReport)
-	markSessionDirty(c)
+	if v, ok := s.reportVisitOf(c); ok {
+		if err := s.store.EndReportVisit(c.Request.Context(), v.ID, v.Nonce); err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
+	s.clearReportCookie(c)
 	s.redirect(c, "/report")
 }

@@ -174,6 +174,7 @@ type Referral struct {
 	SealedContent []byte       `bson:"content,omitempty"`
 	SealedContact []byte       `bson:"contact,omitempty"`
 	ReceiptHash   string       `bson:"receiptHash,omitempty"` // argon2id of the receipt (anonymous)
+	ReturnKey     string       `bson:"returnKey,omitempty"`   // SHA-256 of the reporter's current visit nonce (report_visits.go)
 	Blind         []string     `bson:"blind,omitempty"`       // keyed blind index of the person of concern
 	Links         []string     `bson:"links,omitempty"`       // confirmed related referrals
 	NotLinked     []string     `bson:"notLinked,omitempty"`   // proposals the analyst rejected
