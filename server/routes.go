@@ -24,7 +24,8 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	// CANDOUR_METRICS_ADDR), never the public port.
 	s.routeTable = append(s.routeTable, Route{"GET", "/healthz", "health"}, Route{"GET", "/readyz", "health"})
 
-	g := r.Group("/", s.loadSession, s.checkCSRF)
+	// Every route: the session, the CSRF check and the one text gate.
+	g := r.Group("/", s.loadSession, s.checkCSRF, s.normaliseInput)
 	var h handle = func(method, path, action string, handlers ...gin.HandlerFunc) {
 		if _, ok := policy[action]; !ok {
 			panic("routes: no policy for action " + action)

@@ -42,8 +42,9 @@ type Server struct {
 	resets        chan string   // password-reset requests, answered off the request path
 	resetGate     sync.Mutex    // held while one is answered (tests hold it to look in between)
 	resetPending  sync.WaitGroup
-	limitSecret   []byte // keys the HMAC of client addresses in the store's limits
-	sessionKey    []byte // CANDOUR_SESSION_KEY: purpose keys are derived from it
+	limitSecret   []byte             // keys the HMAC of client addresses in the store's limits
+	sessionKey    []byte             // CANDOUR_SESSION_KEY: purpose keys are derived from it
+	gateSeen      func(*gin.Context) // tests: called by the text gate for each form it normalised
 }
 
 // Options are the server's tunables that are not configuration proper.
