@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -67,6 +68,12 @@ func repairCounts(ctx context.Context, db *store.Store, log *slog.Logger) (time.
 func startRepairJobs(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log *slog.Logger, holder string) {
 	every(ctx, wg, log, db, holder, "survey-count-repair", time.Hour, func(ctx context.Context) error {
 		_, err := repairCounts(ctx, db, log)
+		return err
+	})
+	// Slots for partner referrals (store/referral_slots.go): written about
+	// once a day at a random hour, or whenever few are left.
+	every(ctx, wg, log, db, holder, "referral-slots", time.Hour, func(ctx context.Context) error {
+		_, err := db.TopUpReferralSlots(ctx, rand.IntN(24) == 0)
 		return err
 	})
 	every(ctx, wg, log, db, holder, "limits-sweep", 10*time.Minute, func(ctx context.Context) error {
