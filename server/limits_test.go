@@ -200,3 +200,56 @@ func TestForwardedAddressOnlyFromATrustedProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitsHoldUnderConcurrentBursts: 40 requests at once from one
+// client against each limit: wrong receipts get at most 5 checked (the
+// rest 429; before, all 40 were checked); survey starts get exactly
+// their limit through.
+func TestLimitsHoldUnderConcurrentBursts(t *testing.T) {
+	a := newTestApp(t)
+	sv := a.testSurvey()
+	a.srv.surveys.limiter = a.srv.newLimiter("survey", 7, time.Minute, true)
+	burst := func(name string, send func(i int) int) map[int]int {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		got := map[int]int{}
+		for i := range 40 {
+			wg.Go(func() {
+				st := send(i)
+				mu.Lock()
+				got[st]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		t.Logf("%s: %v", name, got)
+		return got
+	}
+	if err := a.store.ForgetAttempt(t.Context(), a.srv.receiptGuard.key("127.0.0.1")); err != nil {
+		t.Fatal(err)
+	}
+	guessers := make([]*client, 40)
+	toks := make([]string, 40)
+	for i := range guessers {
+		guessers[i] = a.client()
+		toks[i] = guessers[i].csrf("/report/return")
+	}
+	got := burst("wrong receipts", func(i int) int {
+		return guessers[i].post("/report/return", url.Values{"csrf_token": {toks[i]}, "receipt": {"0000000000000000"}}).Status
+	})
+	if got[http.StatusUnprocessableEntity] > FreeWrongReceipts || got[http.StatusUnprocessableEntity]+got[http.StatusTooManyRequests] != 40 {
+		t.Errorf("wrong receipts: %v, want at most %d checked (422) and the rest refused (429)", got, FreeWrongReceipts)
+	}
+
+	starters := make([]*client, 40)
+	for i := range starters {
+		starters[i] = a.client()
+		toks[i] = starters[i].csrf("/s/" + sv.ID)
+	}
+	got = burst("survey starts", func(i int) int {
+		return starters[i].post("/s/"+sv.ID+"/start", url.Values{"csrf_token": {toks[i]}}).Status
+	})
+	if got[http.StatusSeeOther] != 7 || got[http.StatusTooManyRequests] != 33 {
+		t.Errorf("survey starts: %v, want 7 through and 33 refused", got)
+	}
+}
