@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -33,53 +34,120 @@ const limitsColl = "limits"
 
 // Hit counts one request against key's limit of n a window (a fixed
 // window). It reports whether the request may go ahead and, if not, how
-// long until the window ends.
+// long until the window ends. Requests for one key arriving together in
+// one instance are counted together, by one $inc of their number (so a
+// crowd behind one address costs one write, not one each); the document's
+// count after the $inc decides which of them fit.
 func (s *Store) Hit(ctx context.Context, key string, n int, window time.Duration) (bool, time.Duration, error) {
+	q := s.hitQueue()
+	ch := make(chan hitResult, 1)
+	q.mu.Lock()
+	g := q.pending[key]
+	if g == nil {
+		g = &hitGroup{limit: n, window: window}
+		q.pending[key] = g
+	}
+	idx := len(g.waiters)
+	g.waiters = append(g.waiters, ch)
+	if !q.running[key] {
+		q.running[key] = true
+		go s.flushHits(q, key)
+	}
+	q.mu.Unlock()
+	select {
+	case r := <-ch:
+		return idx < r.allowed, r.wait, r.err
+	case <-ctx.Done():
+		return false, 0, ctx.Err()
+	}
+}
+
+type hitResult struct {
+	allowed int // how many of the group may go ahead, in arrival order
+	wait    time.Duration
+	err     error
+}
+
+type hitGroup struct {
+	limit   int
+	window  time.Duration
+	waiters []chan hitResult
+}
+
+type hitQueue struct {
+	mu      sync.Mutex
+	pending map[string]*hitGroup
+	running map[string]bool
+}
+
+var hitQueues sync.Map // *Store → *hitQueue
+
+func (s *Store) hitQueue() *hitQueue {
+	q, _ := hitQueues.LoadOrStore(s, &hitQueue{pending: map[string]*hitGroup{}, running: map[string]bool{}})
+	return q.(*hitQueue)
+}
+
+// flushHits counts key's waiting groups one after another.
+func (s *Store) flushHits(q *hitQueue, key string) {
+	for {
+		q.mu.Lock()
+		g := q.pending[key]
+		if g == nil {
+			delete(q.running, key)
+			q.mu.Unlock()
+			return
+		}
+		delete(q.pending, key)
+		q.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		r := s.hitN(ctx, key, len(g.waiters), g.limit, g.window)
+		cancel()
+		for _, ch := range g.waiters {
+			ch <- r
+		}
+	}
+}
+
+// hitN counts m requests at once and says how many fit under the limit.
+func (s *Store) hitN(ctx context.Context, key string, m, limit int, window time.Duration) hitResult {
 	c := s.c(limitsColl)
 	for range 5 {
 		now := s.now().UTC()
-		// In a live window with room: count it.
-		res, err := c.UpdateOne(ctx,
-			bson.D{{Key: "_id", Value: key}, {Key: "until", Value: bson.D{{Key: "$gt", Value: now}}}, {Key: "n", Value: bson.D{{Key: "$lt", Value: n}}}},
-			bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}})
+		// A live window: add m, then read the count. (Not findOneAndUpdate:
+		// on the embedded store it leaves a cursor open each time.) Within
+		// an instance one group at a time counts a key; a count read after
+		// another instance's $inc is higher, so that can only allow fewer.
+		res, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "until", Value: bson.D{{Key: "$gt", Value: now}}}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: m}}}})
 		if err != nil {
-			return false, 0, fmt.Errorf("store: rate limit: %w", err)
+			return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}
 		}
 		if res.MatchedCount == 1 {
-			return true, 0, nil
+			var d limitDoc
+			if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d); err != nil {
+				return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}
+			}
+			allowed := min(max(limit-(d.N-m), 0), m)
+			return hitResult{allowed: allowed, wait: d.Until.Sub(now)}
 		}
-		// The window is over: the first to notice starts a new one.
+		// The window is over (or never was): the first to notice starts one.
 		until := now.Add(window)
-		res, err = c.UpdateOne(ctx,
-			bson.D{{Key: "_id", Value: key}, {Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "n", Value: 1}, {Key: "until", Value: until}, {Key: "expires", Value: until}}}})
+		res, err = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "n", Value: m}, {Key: "until", Value: until}, {Key: "expires", Value: until}}}})
 		if err != nil {
-			return false, 0, fmt.Errorf("store: rate limit: %w", err)
+			return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}
 		}
 		if res.MatchedCount == 1 {
-			return true, 0, nil
+			return hitResult{allowed: min(m, limit), wait: window}
 		}
-		var d limitDoc
-		err = c.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d)
-		switch {
-		case errors.Is(err, mongo.ErrNoDocuments):
-			_, err := c.InsertOne(ctx, limitDoc{ID: key, N: 1, Until: until, Expires: until})
-			if err == nil {
-				return true, 0, nil
-			}
-			if !isDuplicate(err) {
-				return false, 0, fmt.Errorf("store: rate limit: %w", err)
-			}
-			continue // someone else started it: count again
-		case err != nil:
-			return false, 0, fmt.Errorf("store: rate limit: %w", err)
+		if _, err := c.InsertOne(ctx, limitDoc{ID: key, N: m, Until: until, Expires: until}); err == nil {
+			return hitResult{allowed: min(m, limit), wait: window}
+		} else if !isDuplicate(err) {
+			return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}
 		}
-		if d.Until.After(now) && d.N >= n {
-			return false, d.Until.Sub(now), nil
-		}
-		// The window ended between the two updates: try again.
+		// Someone else started it meanwhile: count again.
 	}
-	return false, time.Second, nil // contended beyond reason: refuse rather than let it through
+	return hitResult{wait: time.Second} // contended beyond reason: refuse
 }
 
 // AttemptBudget is how many tries a key gets (of a password, a code, a

@@ -9,6 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Counting survey responses so that a crash never leaves a stored
@@ -18,22 +19,24 @@ import (
 // together are counted with one $inc per counter document). The batch is
 // a small document in tally_batches, made BEFORE any response names it; it
 // holds a lease (until) while its instance counts it. Each response is
-// stored naming its batch and marked uncounted. Counting a batch is:
+// stored naming its batch. A response is counted exactly when its batch's
+// document is gone. Counting a batch is:
 //
 //  1. each counter document it moves gets one $inc, guarded by the batch's
-//     id: the update matches only if the document's batches list does not
-//     hold the id yet, and adds it (so repeating step 1 never counts twice);
-//  2. the batch's responses are marked counted;
-//  3. the id is pulled from the counter documents, and the batch deleted.
+//     id: the update matches only if the document has no applied.<id> mark
+//     yet, and sets it (so repeating step 1 never counts twice);
+//  2. the marks are removed and the batch document deleted.
 //
-// A crash at any point leaves the batch document and its responses still
-// marked uncounted. RepairCounts (at start-up and hourly) claims each such
-// batch whose lease has ended (one conditional update, so two instances
-// never repair one batch together), recomputes its increments from its
-// stored responses, and runs steps 1-3 again: the guard makes the
-// repeat idempotent. The confirmation page is shown only after step 1, and
-// a respondent who presses Send again after a crash is told it was received
-// (it is stored, and will be counted by the repair).
+// A crash at any point leaves the batch document. RepairCounts (at
+// start-up and hourly) claims each batch whose lease has ended (one
+// conditional update, so two instances never repair one batch together),
+// recomputes its increments from the responses that name it, and runs
+// steps 1-2 again: the guard makes the repeat idempotent. The confirmation
+// page is shown only after step 1, and a respondent who presses Send
+// again after a crash is told it was received (it is stored, and will be
+// counted by the repair). (Responses are not marked one by one: on the
+// embedded store a bulk update of survey_responses per batch left a
+// database cursor open each time and, under load, exhausted its pool.)
 
 // batchLease is how long an instance may take to count a batch before
 // another may repair it; batchRotate is how long an idle, empty open batch
@@ -66,7 +69,6 @@ type tallyBatch struct {
 	joining int   // submissions holding the id that have not joined or left
 	left    chan struct{}
 	pending map[pendingKey]*pendingInc
-	ids     []string
 	waiters []chan error
 }
 
@@ -100,7 +102,7 @@ func (s *Store) enterBatch(ctx context.Context) (*tallyBatch, error) {
 	bt.joining++
 	b.mu.Unlock()
 	bt.created.Do(func() {
-		_, bt.err = s.c(tallyBatchColl).InsertOne(context.WithoutCancel(ctx), tallyBatchDoc{ID: bt.id, Until: now.Add(batchLease).UTC()})
+		_, bt.err = s.c(tallyBatchColl).InsertOne(context.WithoutCancel(ctx), tallyBatchDoc{ID: bt.id, Until: bt.opened.Add(batchLease).UTC()})
 	})
 	if bt.err != nil {
 		s.leaveBatch(bt)
@@ -121,15 +123,14 @@ func (s *Store) leaveBatch(bt *tallyBatch) {
 	b.mu.Unlock()
 }
 
-// count adds one stored response (id) to its batch's increments and
+// count adds one stored response to its batch's increments and
 // returns once they are written (step 1 above). $inc adds up the same in
 // any order, so several instances batching on their own stay correct.
-func (s *Store) count(ctx context.Context, bt *tallyBatch, id, surveyID string, v *Version, a Answers) error {
+func (s *Store) count(ctx context.Context, bt *tallyBatch, surveyID string, v *Version, a Answers) error {
 	b := s.tallyBatch()
 	done := make(chan error, 1)
 	b.mu.Lock()
 	addIncs(bt.pending, surveyID, v, a)
-	bt.ids = append(bt.ids, id)
 	bt.waiters = append(bt.waiters, done)
 	bt.joining--
 	if bt.joining == 0 && bt.left != nil {
@@ -189,7 +190,7 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 		waiters := bt.waiters
 		b.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), batchLease-2*time.Second)
-		err := s.countBatch(ctx, bt.id, bt.pending, bt.ids, bt.opened.Add(batchLease).UTC())
+		err := s.countBatch(ctx, bt.id, bt.pending, bt.opened.Add(batchLease).UTC())
 		cancel()
 		for _, w := range waiters {
 			w <- err
@@ -200,7 +201,7 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 // countBatch runs steps 1-3 for batch id, whose lease ends at until: the
 // lease is renewed first and, if another instance has taken the batch
 // over, it is left to that instance.
-func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, ids []string, until time.Time) error {
+func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, until time.Time) error {
 	res, err := s.c(tallyBatchColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "until", Value: until}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: s.now().Add(batchLease).UTC()}}}})
 	if err != nil {
@@ -209,25 +210,41 @@ func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKe
 	if res.MatchedCount == 0 {
 		return nil // repaired by someone else: counted there
 	}
-	return s.applyBatch(ctx, id, pending, ids)
+	return s.applyBatch(ctx, id, pending)
 }
 
 // applyBatch: steps 1 to 3 for batch id.
-func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, ids []string) error {
-	for k, p := range pending {
-		if err := s.guardedInc(ctx, id, k, p); err != nil {
-			return err
-		}
-	}
-	if len(ids) > 0 {
-		if _, err := s.c("survey_responses").UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
-			bson.D{{Key: "$unset", Value: bson.D{{Key: "uncounted", Value: ""}, {Key: "batch", Value: ""}}}}); err != nil {
-			return fmt.Errorf("store: mark responses counted: %w", err)
-		}
-	}
+func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc) error {
+	byColl := map[string][]pendingKey{}
 	for k := range pending {
-		if _, err := s.c(k.coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: k.id}},
-			bson.D{{Key: "$pull", Value: bson.D{{Key: "batches", Value: id}}}}); err != nil {
+		byColl[k.coll] = append(byColl[k.coll], k)
+	}
+	for coll, keys := range byColl {
+		models := make([]mongo.WriteModel, len(keys))
+		for i, k := range keys {
+			update := append(incUpdate(pending[k].inc), bson.E{Key: "$set", Value: bson.D{{Key: "applied." + id, Value: true}}})
+			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.id}, {Key: "applied." + id, Value: bson.D{{Key: "$exists", Value: false}}}}).SetUpdate(update)
+		}
+		res, err := s.c(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		if err != nil {
+			return fmt.Errorf("store: count responses (%s): %w", coll, err)
+		}
+		if res.MatchedCount != int64(len(keys)) {
+			// A counter missing, or already counted for this batch (a repair).
+			for _, k := range keys {
+				if err := s.guardedInc(ctx, id, k, pending[k]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for coll, keys := range byColl {
+		models := make([]mongo.WriteModel, len(keys))
+		for i, k := range keys {
+			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.id}}).
+				SetUpdate(bson.D{{Key: "$unset", Value: bson.D{{Key: "applied." + id, Value: ""}}}})
+		}
+		if _, err := s.c(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
 			return fmt.Errorf("store: finish counting batch: %w", err)
 		}
 	}
@@ -242,8 +259,8 @@ func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKe
 // missing is created first.
 func (s *Store) guardedInc(ctx context.Context, batch string, k pendingKey, p *pendingInc) error {
 	update := incUpdate(p.inc)
-	update = append(update, bson.E{Key: "$addToSet", Value: bson.D{{Key: "batches", Value: batch}}})
-	filter := bson.D{{Key: "_id", Value: k.id}, {Key: "batches", Value: bson.D{{Key: "$ne", Value: batch}}}}
+	update = append(update, bson.E{Key: "$set", Value: bson.D{{Key: "applied." + batch, Value: true}}})
+	filter := bson.D{{Key: "_id", Value: k.id}, {Key: "applied." + batch, Value: bson.D{{Key: "$exists", Value: false}}}}
 	for range 2 {
 		res, err := s.c(k.coll).UpdateOne(ctx, filter, update)
 		if err != nil {
@@ -267,33 +284,22 @@ func (s *Store) guardedInc(ctx context.Context, batch string, k pendingKey, p *p
 	return fmt.Errorf("store: count responses (%s): counter %s could not be made", k.coll, k.id)
 }
 
-// RepairCounts counts every stored response still marked uncounted whose
-// batch no instance is counting (a crash, or a store error, left it):
+// RepairCounts counts the responses of every batch left unfinished that no
+// instance is counting (a crash, or a store error, left it):
 // at start-up and hourly. It is idempotent and safe to run on several
 // instances at once. It returns how many responses it counted and, if
 // some batch's lease has not ended yet, how long until it does (run it
 // again then).
 func (s *Store) RepairCounts(ctx context.Context) (int, time.Duration, error) {
-	var rs []Response
-	cur, err := s.c("survey_responses").Find(ctx, bson.D{{Key: "uncounted", Value: true}})
-	if err != nil {
-		return 0, 0, fmt.Errorf("store: find uncounted responses: %w", err)
-	}
-	if err := cur.All(ctx, &rs); err != nil {
-		return 0, 0, fmt.Errorf("store: find uncounted responses: %w", err)
-	}
-	byBatch := map[string]bool{}
-	for _, r := range rs {
-		byBatch[r.Batch] = true
-	}
-	// Batches left with no response (a submission that failed) go too.
 	var docs []tallyBatchDoc
-	if cur, err = s.c(tallyBatchColl).Find(ctx, bson.D{}); err == nil {
+	cur, err := s.c(tallyBatchColl).Find(ctx, bson.D{})
+	if err == nil {
 		err = cur.All(ctx, &docs)
 	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: find counting batches: %w", err)
 	}
+	byBatch := map[string]bool{}
 	for _, d := range docs {
 		byBatch[d.ID] = true
 	}
@@ -313,7 +319,8 @@ func (s *Store) RepairCounts(ctx context.Context) (int, time.Duration, error) {
 }
 
 // repairBatch claims batch id if its lease has ended (or it has no
-// document), and counts its uncounted responses.
+// document is gone, in which case it is finished), and counts the
+// responses that name it.
 func (s *Store) repairBatch(ctx context.Context, id string) (int, time.Duration, error) {
 	now := s.now().UTC()
 	lease := now.Add(batchLease)
@@ -331,16 +338,11 @@ func (s *Store) repairBatch(ctx context.Context, id string) (int, time.Duration,
 		case !errors.Is(err, mongo.ErrNoDocuments):
 			return 0, 0, fmt.Errorf("store: claim batch %s: %w", id, err)
 		}
-		if _, err := s.c(tallyBatchColl).InsertOne(ctx, tallyBatchDoc{ID: id, Until: lease}); err != nil {
-			if isDuplicate(err) {
-				return 0, batchLease, nil // someone else claimed it
-			}
-			return 0, 0, fmt.Errorf("store: claim batch %s: %w", id, err)
-		}
+		return 0, 0, nil // finished meanwhile: its responses are counted
 	}
 	// Claimed: its responses, read afresh, are counted here only.
 	var rs []Response
-	cur, err := s.c("survey_responses").Find(ctx, bson.D{{Key: "uncounted", Value: true}, {Key: "batch", Value: id}})
+	cur, err := s.c("survey_responses").Find(ctx, bson.D{{Key: "batch", Value: id}})
 	if err == nil {
 		err = cur.All(ctx, &rs)
 	}
@@ -370,7 +372,7 @@ func (s *Store) repairBatch(ctx context.Context, id string) (int, time.Duration,
 		}
 		addIncs(pending, r.SurveyID, v, r.Answers)
 	}
-	if err := s.applyBatch(ctx, id, pending, ids); err != nil {
+	if err := s.applyBatch(ctx, id, pending); err != nil {
 		return 0, 0, err
 	}
 	return len(ids), 0, nil

@@ -9,8 +9,7 @@ import (
 
 // CrashBeforeCountingForTest stores responses as a submission does and
 // stops where a crash would: in a batch whose document holds a lease that
-// ended (leaseEnded) or is still live, with the responses marked
-// uncounted. With step1 it also applies the guarded increments of the
+// ended (leaseEnded) or is still live, naming their batch. With step1 it also applies the guarded increments of the
 // first counter document only (a crash part-way through step 1).
 func (s *Store) CrashBeforeCountingForTest(ctx context.Context, sv *Survey, rs []*Response, batch string, leaseEnded, step1 bool) error {
 	until := s.now().Add(batchLease)
@@ -22,7 +21,7 @@ func (s *Store) CrashBeforeCountingForTest(ctx context.Context, sv *Survey, rs [
 	}
 	pending := map[pendingKey]*pendingInc{}
 	for _, r := range rs {
-		r.Day, r.Uncounted, r.Batch = Day(s.now()), true, batch
+		r.Day, r.Batch = Day(s.now()), batch
 		if _, err := s.c("survey_responses").InsertOne(ctx, r); err != nil {
 			return err
 		}

@@ -22,10 +22,9 @@ type Response struct {
 	Day      string  `bson:"day"` // YYYY-MM-DD
 	Answers  Answers `bson:"answers"`
 
-	// While it is being counted (milliseconds, or until the repair after
-	// a crash): the batch that counts it (survey_counting.go).
-	Uncounted bool   `bson:"uncounted,omitempty"`
-	Batch     string `bson:"batch,omitempty"`
+	// The batch that counts it (survey_counting.go): counted once the
+	// batch's document is gone. A random id, no time.
+	Batch string `bson:"batch,omitempty"`
 }
 
 // Survey response errors.
@@ -63,7 +62,7 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 		}
 		return err
 	}
-	r.Uncounted, r.Batch = true, bt.id
+	r.Batch = bt.id
 	if _, err := s.c("survey_responses").InsertOne(ctx, r); err != nil {
 		s.leaveBatch(bt)
 		if code != "" {
@@ -81,7 +80,7 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 		s.leaveBatch(bt)
 		return err
 	}
-	return s.count(ctx, bt, r.ID, r.SurveyID, v, r.Answers)
+	return s.count(ctx, bt, r.SurveyID, v, r.Answers)
 }
 
 // Responses returns every stored response to a survey (exports and
