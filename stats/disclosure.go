@@ -34,10 +34,9 @@ const (
 // 10" count must stay possible (within what the label itself says: 1 to 9).
 const ProtectionMargin = 5
 
-// unboundedCap stands in for "no upper limit" in the linear programs (a
-// count above a million never occurs in a survey here): every variable
-// then has a finite range, so no program is unbounded.
-const unboundedCap = 1 << 20
+// Unbounded is the upper bound Bounds reports for a count that can be as
+// large as anyone likes.
+const Unbounded = math.MaxInt64
 
 // Term is coef × cell in a linear relation.
 type Term struct {
@@ -122,13 +121,78 @@ func Known(value int64, state int) (lo, hi float64) {
 	case Primary:
 		return 1, MinCell - 1
 	}
-	return 0, unboundedCap
+	return 0, math.Inf(1)
 }
 
 // Target is the range a "fewer than 10" count of value v must stay
 // within reach of: margin either side, within 1 to MinCell-1.
 func Target(v int64, margin int64) (lo, hi int64) {
 	return max(1, v-margin), min(MinCell-1, v+margin)
+}
+
+// Targets are the ranges each "fewer than 10" count must stay within reach
+// of: Target, narrowed to what the labels alone allow. Labels alone can
+// pin a count whatever else is withheld: if "strongly agree" and "agree"
+// are both "fewer than 10" and so is their sum, each is at most 8. The
+// labels' own limits are found by propagating the ranges the labels give
+// (1 to 9 for "fewer than 10", 0 or more for anything else) through each
+// relation in turn until nothing changes; that never narrows a range more
+// than the labels really do, so the target is never easier than it should be.
+func Targets(r *Release, margin int64) map[int][2]int64 {
+	lo := make([]float64, len(r.Values))
+	hi := make([]float64, len(r.Values))
+	for i, v := range r.Values {
+		lo[i], hi[i] = 0, math.Inf(1)
+		if r.Public[i] && Suppressed(v) {
+			lo[i], hi[i] = 1, MinCell-1
+		}
+	}
+	for round := 0; round < 20; round++ {
+		changed := false
+		for _, c := range r.Constraints {
+			for _, t := range c.Terms {
+				// coef·x ≤ −Σ others (and ≥ for an equality): the others' range
+				// bounds x.
+				minRest, maxRest := 0.0, 0.0
+				for _, o := range c.Terms {
+					if o.Cell == t.Cell {
+						continue
+					}
+					a, b := o.Coef*lo[o.Cell], o.Coef*hi[o.Cell]
+					minRest += math.Min(a, b)
+					maxRest += math.Max(a, b)
+				}
+				// coef·x + rest ≤ 0 → coef·x ≤ −minRest; equality also coef·x ≥ −maxRest.
+				up, down := -minRest, math.Inf(-1)
+				if c.Equal {
+					down = -maxRest
+				}
+				var nlo, nhi float64
+				if t.Coef > 0 {
+					nlo, nhi = down/t.Coef, up/t.Coef
+				} else {
+					nlo, nhi = up/t.Coef, down/t.Coef
+				}
+				if nlo = math.Ceil(nlo - 1e-9); nlo > lo[t.Cell] && !math.IsNaN(nlo) {
+					lo[t.Cell], changed = nlo, true
+				}
+				if nhi = math.Floor(nhi + 1e-9); nhi < hi[t.Cell] && !math.IsNaN(nhi) {
+					hi[t.Cell], changed = nhi, true
+				}
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	out := map[int][2]int64{}
+	for i, v := range r.Values {
+		if r.Public[i] && Suppressed(v) {
+			tlo, thi := Target(v, margin)
+			out[i] = [2]int64{max(tlo, int64(lo[i])), min(thi, int64(hi[i]))}
+		}
+	}
+	return out
 }
 
 // ErrUndecided means the branch and bound gave up before it could decide
@@ -148,6 +212,7 @@ type Problem struct {
 	le     [][]float64
 	leb    []float64
 	nodes  int
+	truth  []float64
 }
 
 // NewProblem is the integer program of the unknown cells (mask != Shown)
@@ -161,6 +226,7 @@ func NewProblem(r *Release, mask []int, cell int) *Problem {
 		p.cells = append(p.cells, c)
 		lo, hi := Known(r.Values[c], mask[c])
 		p.lo, p.hi = append(p.lo, lo), append(p.hi, hi)
+		p.truth = append(p.truth, float64(r.Values[c]))
 	}
 	var eq [][]float64
 	var eqb []float64
@@ -279,6 +345,7 @@ type lpStatus int
 const (
 	lpOptimal lpStatus = iota
 	lpInfeasible
+	lpUnbounded
 	lpFailed
 )
 
@@ -291,61 +358,117 @@ func (p *Problem) solve(v int, sign float64, lo, hi []float64) (float64, []float
 		}
 	}
 	// Standard form over y = x − lo ≥ 0, plus one slack per inequality and
-	// per upper bound.
-	rows := len(p.eq) + len(p.le) + n
-	cols := n + len(p.le) + n
-	A := mat.NewDense(rows, cols, nil)
-	b := make([]float64, rows)
-	shift := func(row []float64, rhs float64) float64 {
-		for j, a := range row {
+	// per finite upper bound. Each row starts with a basic column of its
+	// own: its slack where the slack alone satisfies it, otherwise an
+	// artificial column that costs bigM (the "big M" method). Handing the
+	// simplex that basis spares it gonum's search for a first basis, which
+	// tries columns one QR factorisation at a time and dominates the time
+	// on tables of a few hundred counts.
+	var bounded []int
+	for j := range hi {
+		if !math.IsInf(hi[j], 1) {
+			bounded = append(bounded, j)
+		}
+	}
+	rows := len(p.eq) + len(p.le) + len(bounded)
+	type row struct {
+		coef  []float64 // over y
+		slack int       // -1 for none; else the index among slacks
+		rhs   float64
+	}
+	shift := func(coef []float64, rhs float64) float64 {
+		for j, a := range coef {
 			rhs -= a * lo[j]
 		}
 		return rhs
 	}
-	r := 0
-	for i, row := range p.eq {
-		for j, a := range row {
-			A.Set(r, j, a)
-		}
-		b[r] = shift(row, p.eqb[i])
-		r++
+	rs := make([]row, 0, rows)
+	for i, co := range p.eq {
+		rs = append(rs, row{co, -1, shift(co, p.eqb[i])})
 	}
-	for i, row := range p.le {
-		for j, a := range row {
-			A.Set(r, j, a)
-		}
-		A.Set(r, n+i, 1)
-		b[r] = shift(row, p.leb[i])
-		r++
+	for i, co := range p.le {
+		rs = append(rs, row{co, i, shift(co, p.leb[i])})
 	}
-	for j := 0; j < n; j++ {
-		A.Set(r, j, 1)
-		A.Set(r, n+len(p.le)+j, 1)
-		b[r] = hi[j] - lo[j]
-		r++
+	for k, j := range bounded {
+		co := make([]float64, n)
+		co[j] = 1
+		rs = append(rs, row{co, len(p.le) + k, hi[j] - lo[j]})
+	}
+	slacks := len(p.le) + len(bounded)
+	var artificial []int // rows that need one
+	for i, r := range rs {
+		if r.slack < 0 || r.rhs < 0 {
+			artificial = append(artificial, i)
+		}
+	}
+	cols := n + slacks + len(artificial)
+	A := mat.NewDense(rows, cols, nil)
+	b := make([]float64, rows)
+	basis := make([]int, rows)
+	for i, r := range rs {
+		for j, a := range r.coef {
+			if a != 0 {
+				A.Set(i, j, a)
+			}
+		}
+		if r.slack >= 0 {
+			A.Set(i, n+r.slack, 1)
+			basis[i] = n + r.slack
+		}
+		b[i] = r.rhs
 	}
 	c := make([]float64, cols)
 	c[v] = sign
+	for k, i := range artificial {
+		col := n + slacks + k
+		A.Set(i, col, 1)
+		if b[i] < 0 {
+			A.Set(i, col, -1)
+		}
+		c[col] = bigM
+		basis[i] = col
+	}
 	p.nodes++
-	opt, y, err := lp.Simplex(c, A, b, 1e-10, nil)
+	opt, y, err := lp.Simplex(c, A, b, 1e-10, basis)
 	switch {
 	case errors.Is(err, lp.ErrInfeasible):
 		return 0, nil, lpInfeasible
+	case errors.Is(err, lp.ErrUnbounded):
+		return math.Inf(-1), nil, lpUnbounded
 	case err != nil:
 		return 0, nil, lpFailed
+	}
+	left := 0.0
+	for k := range artificial {
+		left += y[n+slacks+k]
+	}
+	if left > 1e-6 {
+		return 0, nil, lpInfeasible // the artificial columns could not all leave
 	}
 	x := make([]float64, n)
 	for j := range x {
 		x[j] = y[j] + lo[j]
 	}
-	return opt + sign*lo[v], x, lpOptimal
+	return opt - bigM*left + sign*lo[v], x, lpOptimal
 }
+
+// bigM is the cost of an artificial column: far more than any count can
+// move the objective (a single count of at most a few thousand), so an
+// optimum keeps artificial columns at 0 whenever the relations allow.
+const bigM = 1e3
 
 // Bound is the smallest (sign +1) or largest (sign −1) whole-number value
 // of cell consistent with the problem, by branch and bound over the
 // simplex's linear relaxation. It returns ErrUndecided if it cannot tell
 // within nodeLimit linear programs.
 func (p *Problem) Bound(cell int, sign float64, nodeLimit int) (int64, error) {
+	return p.bound(cell, sign, nodeLimit, math.Inf(-1), nil)
+}
+
+// bound is Bound that stops as soon as a whole-number solution reaches
+// stop (in sign·value terms) and hands every whole-number solution it
+// finds to seen.
+func (p *Problem) bound(cell int, sign float64, nodeLimit int, stop float64, seen func(x []float64)) (int64, error) {
 	v, ok := p.index[cell]
 	if !ok {
 		return 0, errors.New("stats: cell is not in the problem")
@@ -360,9 +483,15 @@ func (p *Problem) Bound(cell int, sign float64, nodeLimit int) (int64, error) {
 		}
 		nd := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
+		root := p.nodes == start
 		val, x, st := p.solve(v, sign, nd.lo, nd.hi)
-		if st == lpFailed {
+		switch {
+		case st == lpFailed, st == lpInfeasible && root && p.truthWithin(nd.lo, nd.hi):
+			// The true values satisfy every relation, so an "infeasible"
+			// root is the simplex failing numerically, not an answer.
 			return 0, ErrUndecided
+		case st == lpUnbounded:
+			return Unbounded, nil
 		}
 		if st == lpInfeasible || math.Ceil(val-1e-6) >= best {
 			continue
@@ -375,6 +504,12 @@ func (p *Problem) Bound(cell int, sign float64, nodeLimit int) (int64, error) {
 		}
 		if frac < 0 {
 			best = math.Round(val)
+			if seen != nil {
+				seen(x)
+			}
+			if best <= stop {
+				break
+			}
 			continue
 		}
 		down := node{append([]float64(nil), nd.lo...), append([]float64(nil), nd.hi...)}
@@ -399,29 +534,33 @@ func Bounds(r *Release, mask []int, cell int, nodeLimit int) (lo, hi int64, err 
 	if hi, err = p.Bound(cell, -1, nodeLimit); err != nil {
 		return 0, 0, err
 	}
-	return lo, min(hi, unboundedCap), nil
+	return lo, hi, nil
 }
 
-// protected reports whether a primary cell's whole-number range reaches
-// its target on both sides. It solves the linear relaxation first: if that
-// already falls short, so do the whole numbers.
-func protected(p *Problem, cell int, v int64, margin int64) bool {
-	tlo, thi := Target(v, margin)
-	lo, err := p.Bound(cell, 1, 200)
-	if err != nil || lo > tlo {
-		return false
+// truthWithin reports whether the true values lie within lo..hi.
+func (p *Problem) truthWithin(lo, hi []float64) bool {
+	for j, t := range p.truth {
+		if t < lo[j] || t > hi[j] {
+			return false
+		}
 	}
-	hi, err := p.Bound(cell, -1, 200)
-	return err == nil && hi >= thi
+	return true
 }
 
 // Protect decides which cells of a release may be published so that no
 // "fewer than 10" count can be narrowed by a reader, using every relation
 // of the release at once, to less than margin either side of its true
-// value (within 1 to MinCell-1). Cells that are not public are Unpublished.
+// value (within what the labels alone allow: Targets). Cells that are not
+// public are Unpublished.
 //
 // Relations that do not hold of the values (an imported table whose groups
 // do not add up to its total) are left out: no reader can use them.
+//
+// Withholding more only widens every range, so a count once shown to be
+// protected stays protected, and every whole-number solution found on the
+// way (the true values first) is remembered as a witness of how low and
+// how high each count can go: most counts are shown protected by solutions
+// found for others.
 func Protect(r *Release, margin int64) []int {
 	var kept []Constraint
 	for _, c := range r.Constraints {
@@ -430,95 +569,274 @@ func Protect(r *Release, margin int64) []int {
 		}
 	}
 	r.Constraints = kept
-	mask := make([]int, len(r.Values))
+	a := &audit{r: r, mask: make([]int, len(r.Values)), targets: Targets(r, margin), passed: map[int]bool{},
+		seenLo: append([]int64(nil), r.Values...), seenHi: append([]int64(nil), r.Values...)}
 	for i, v := range r.Values {
 		switch {
 		case !r.Public[i]:
-			mask[i] = Unpublished
+			a.mask[i] = Unpublished
 		case Suppressed(v):
-			mask[i] = Primary
+			a.mask[i] = Primary
 		}
 	}
-	for {
-		loneWithheld(r, mask)
-		failing := auditOnce(r, mask, margin)
+	for round := 0; ; round++ {
+		loneWithheld(r, a.mask)
+		failing := a.round()
 		if len(failing) == 0 {
-			return mask
+			Unproven = 0
+			return a.mask
+		}
+		if round == MaxRounds {
+			// Out of rounds: withhold every non-zero count shown in any
+			// relation with a withheld count linked to a cell still without
+			// witnesses. It errs towards protection; the cells are left
+			// unproven (Unproven says how many).
+			Unproven = len(failing)
+			for _, cell := range failing {
+				blanket(r, a.mask, cell)
+			}
+			loneWithheld(r, a.mask)
+			return a.mask
 		}
 		added := false
 		for _, cell := range failing {
-			if pick := secondaryFor(r, mask, cell); pick >= 0 {
-				mask[pick] = Secondary
+			for _, pick := range secondaryFor(r, a.mask, cell) {
+				a.mask[pick] = Secondary
 				added = true
 			}
 		}
 		if !added {
-			return mask // nothing left to withhold near the failing cells
+			Unproven = len(failing)
+			return a.mask // nothing left to withhold near the failing cells
 		}
 	}
 }
 
-// auditOnce returns one failing primary cell per linked group of withheld
-// cells (the next secondary cell changes the group, so the rest are
-// checked again in the next round).
-func auditOnce(r *Release, mask []int, margin int64) []int {
-	done := map[int]bool{}
-	var failing []int
-	for i, st := range mask {
-		if st != Primary || done[i] {
+// MaxRounds bounds the audit's work: after this many rounds of adding
+// secondary cells, what is still unproven is covered by blanket
+// suppression of its linked relations.
+var MaxRounds = 4
+
+// blanket withholds every non-zero count shown in a relation with any
+// withheld count linked to cell.
+func blanket(r *Release, mask []int, cell int) {
+	linked := map[int]bool{}
+	for _, c := range component(r, mask, cell).cells {
+		linked[c] = true
+	}
+	for _, c := range r.Constraints {
+		in := false
+		for _, t := range c.Terms {
+			in = in || linked[t.Cell]
+		}
+		if !in {
 			continue
 		}
-		p := NewProblem(r, mask, i)
-		ok := true
-		for _, c := range p.cells {
-			if mask[c] != Primary || !ok {
-				continue
-			}
-			if !protected(p, c, r.Values[c], margin) {
-				failing = append(failing, c)
-				ok = false
+		for _, t := range c.Terms {
+			if mask[t.Cell] == Shown && r.Values[t.Cell] > 0 {
+				mask[t.Cell] = Secondary
 			}
 		}
-		for _, c := range p.cells {
+	}
+}
+
+type audit struct {
+	r              *Release
+	mask           []int
+	targets        map[int][2]int64
+	passed         map[int]bool
+	seenLo, seenHi []int64 // the lowest and highest whole-number values seen in a solution
+}
+
+// round checks every primary cell not yet shown protected and returns
+// those that fail.
+func (a *audit) round() []int {
+	done := map[int]bool{}
+	var failing []int
+	for i, st := range a.mask {
+		if st != Primary || a.passed[i] || done[i] {
+			continue
+		}
+		comp := component(a.r, a.mask, i)
+		for _, c := range comp.cells {
 			done[c] = true
+		}
+		for _, c := range comp.cells {
+			if a.mask[c] == Primary && !a.passed[c] && !a.check(c) {
+				failing = append(failing, c)
+			}
 		}
 	}
 	return failing
 }
 
-// secondaryFor picks the next count to withhold for a failing cell: the
-// smallest non-zero count shown in a relation with it, or failing that in
-// a relation with any withheld count linked to it.
-func secondaryFor(r *Release, mask []int, cell int) int {
-	pick := func(cells map[int]bool) int {
+// check reports whether cell can reach its target on both sides: whether
+// there are whole-number values of all the counts, consistent with every
+// relation and label, with the cell at or beyond each end of its target
+// (witnesses). It tries the witnesses already seen first.
+func (a *audit) check(cell int) bool {
+	t := a.targets[cell]
+	w := Witnesses{Release: a.r, Mask: a.mask, Sizes: []int{20, 60}, Seen: func(cells []int, x []float64) {
+		for j, c := range cells {
+			v := int64(math.Round(x[j]))
+			a.seenLo[c], a.seenHi[c] = min(a.seenLo[c], v), max(a.seenHi[c], v)
+		}
+	}}
+	if a.seenLo[cell] > t[0] && !w.Reach(cell, 1, t[0]) {
+		return false
+	}
+	if a.seenHi[cell] < t[1] && !w.Reach(cell, -1, t[1]) {
+		return false
+	}
+	a.passed[cell] = true
+	return true
+}
+
+// Witnesses finds whole-number solutions of a release's relations with one
+// withheld count pushed to a given value. A solution is searched for among
+// the withheld counts nearest the cell (breadth first through the
+// relations), every other count held at its true value: any solution found
+// that way is a solution of the whole release, so it proves the count can
+// be that low or high. Small neighbourhoods keep the linear programs small
+// (gonum's simplex is dense); a larger one is tried only if the small one
+// finds none. Finding none is not proof that none exists, so the audit
+// then withholds more: it errs towards protection.
+type Witnesses struct {
+	Release *Release
+	Mask    []int
+	Seen    func(cells []int, x []float64) // each whole-number solution found
+	Sizes   []int                          // neighbourhood sizes to try; default 20, 45
+}
+
+// Reach reports whether a solution has cell ≤ target (sign +1) or
+// ≥ target (sign −1).
+func (w Witnesses) Reach(cell int, sign float64, target int64) bool {
+	sizes := w.Sizes
+	if len(sizes) == 0 {
+		sizes = []int{20, 45}
+	}
+	comp := component(w.Release, w.Mask, cell)
+	for k, size := range sizes {
+		if k > 0 && sizes[k-1] >= len(comp.cells) {
+			break
+		}
+		mask := w.near(cell, size)
+		p := NewProblem(w.Release, mask, cell)
+		var seen func([]float64)
+		if w.Seen != nil {
+			seen = func(x []float64) { w.Seen(p.cells, x) }
+		}
+		got, err := p.bound(cell, sign, 8, sign*float64(target), seen)
+		if err == nil && sign*float64(got) <= sign*float64(target) {
+			return true
+		}
+	}
+	return false
+}
+
+// Relaxed bounds cell using only the relations among the size withheld
+// counts nearest it (relations reaching further are left out). Leaving
+// relations out can only widen a range, so if even this range is narrower
+// than a target, the reader can certainly narrow the count that far.
+func (w Witnesses) Relaxed(cell, size, nodeLimit int) (lo, hi int64, err error) {
+	mask := w.near(cell, size)
+	sub := &Release{Values: w.Release.Values, Public: w.Release.Public}
+	for _, c := range w.Release.Constraints {
+		ok := true
+		for _, t := range c.Terms {
+			// a count withheld but outside the neighbourhood: leave the relation out
+			ok = ok && !(w.Mask[t.Cell] != Shown && mask[t.Cell] == Shown)
+		}
+		if ok {
+			sub.Constraints = append(sub.Constraints, c)
+		}
+	}
+	return Bounds(sub, w.Mask, cell, nodeLimit)
+}
+
+// near is the mask with every withheld count outside the size nearest to
+// cell treated as shown (held at its true value).
+func (w Witnesses) near(cell, size int) []int {
+	r, mask := w.Release, w.Mask
+	byCell := map[int][]int{}
+	for ci, c := range r.Constraints {
+		for _, t := range c.Terms {
+			if mask[t.Cell] != Shown {
+				byCell[t.Cell] = append(byCell[t.Cell], ci)
+			}
+		}
+	}
+	in := map[int]bool{cell: true}
+	queue := []int{cell}
+	for len(queue) > 0 && len(in) < size {
+		c := queue[0]
+		queue = queue[1:]
+		for _, ci := range byCell[c] {
+			for _, t := range r.Constraints[ci].Terms {
+				if mask[t.Cell] != Shown && !in[t.Cell] && len(in) < size {
+					in[t.Cell] = true
+					queue = append(queue, t.Cell)
+				}
+			}
+		}
+	}
+	out := append([]int(nil), mask...)
+	for i := range out {
+		if out[i] != Shown && !in[i] {
+			out[i] = Shown
+		}
+	}
+	return out
+}
+
+// secondaryFor picks the counts to withhold next for a failing cell: the
+// smallest non-zero count shown in each relation with it (so every way a
+// reader could pin it gets room at once), or failing that the smallest
+// non-zero count in a relation with any withheld count linked to it. It
+// returns nothing when there is none.
+func secondaryFor(r *Release, mask []int, cell int) []int {
+	smallest := func(c Constraint) int {
 		best := -1
-		for _, c := range r.Constraints {
-			in := false
-			for _, t := range c.Terms {
-				if cells[t.Cell] {
-					in = true
-					break
-				}
-			}
-			if !in {
-				continue
-			}
-			for _, t := range c.Terms {
-				if mask[t.Cell] == Shown && (best < 0 || better(r.Values[t.Cell], r.Values[best])) {
-					best = t.Cell
-				}
+		for _, t := range c.Terms {
+			// A zero is never worth withholding: it gives no room.
+			if mask[t.Cell] == Shown && r.Values[t.Cell] > 0 && (best < 0 || r.Values[t.Cell] < r.Values[best]) {
+				best = t.Cell
 			}
 		}
 		return best
 	}
-	if b := pick(map[int]bool{cell: true}); b >= 0 {
-		return b
+	var picks []int
+	for _, c := range r.Constraints {
+		for _, t := range c.Terms {
+			if t.Cell == cell {
+				if b := smallest(c); b >= 0 {
+					picks = append(picks, b)
+				}
+				break
+			}
+		}
+	}
+	if len(picks) > 0 {
+		return picks
 	}
 	linked := map[int]bool{}
 	for _, c := range component(r, mask, cell).cells {
 		linked[c] = true
 	}
-	return pick(linked)
+	best := -1
+	for _, c := range r.Constraints {
+		in := false
+		for _, t := range c.Terms {
+			in = in || linked[t.Cell]
+		}
+		if b := smallest(c); in && b >= 0 && (best < 0 || r.Values[b] < r.Values[best]) {
+			best = b
+		}
+	}
+	if best >= 0 {
+		return []int{best}
+	}
+	return nil
 }
 
 // loneWithheld is the quick first pass: wherever an equality has exactly
@@ -547,4 +865,37 @@ func loneWithheld(r *Release, mask []int) {
 			}
 		}
 	}
+}
+
+// LinkedCount is how many unknown counts are linked to cell through
+// relations under mask.
+func LinkedCount(r *Release, mask []int, cell int) int { return len(component(r, mask, cell).cells) }
+
+// Unproven is how many counts the last Protect left without a witness
+// (nothing was left to withhold near them).
+var Unproven int
+
+// SuppressRelease is primary suppression and the subtraction rule (no
+// equality with exactly one withheld count) over a whole release. It is
+// fast but, unlike Protect, it does not stop a reader who combines
+// several relations.
+func SuppressRelease(r *Release) []int {
+	var kept []Constraint
+	for _, c := range r.Constraints {
+		if r.holds(c) {
+			kept = append(kept, c)
+		}
+	}
+	r.Constraints = kept
+	mask := make([]int, len(r.Values))
+	for i, v := range r.Values {
+		switch {
+		case !r.Public[i]:
+			mask[i] = Unpublished
+		case Suppressed(v):
+			mask[i] = Primary
+		}
+	}
+	loneWithheld(r, mask)
+	return mask
 }
