@@ -108,6 +108,17 @@ func newSource(sv *store.Survey, v *store.Version, ts []store.Tally) *source {
 	return s
 }
 
+// collected reports whether the version has counts for a group (and, if
+// qid is given, for that question in it). A survey run here collected
+// everything; an imported baseline only what its file gave.
+func (s *source) collected(dim, val, qid string) bool {
+	if !s.imported || dim == store.DimAll {
+		return true
+	}
+	t := s.byKey[dim+"/"+val]
+	return t != nil && (qid == "" || t.C[qid] != nil)
+}
+
 func (s *source) hasDim(d string) bool {
 	for _, x := range s.dims {
 		if x == d {
@@ -168,7 +179,9 @@ func buildRelease(s *source) *release {
 	if s.hasDim(store.AboutEthnicity) {
 		var groups []int
 		for _, g := range store.EthnicGroupValues {
-			groups = append(groups, rl.cell(nkey(store.AboutEthnicity, g), s.size(store.AboutEthnicity, g), true))
+			if s.collected(store.AboutEthnicity, g, "") {
+				groups = append(groups, rl.cell(nkey(store.AboutEthnicity, g), s.size(store.AboutEthnicity, g), true))
+			}
 		}
 		rl.Sum(groups, all)
 	}
@@ -190,6 +203,9 @@ func layQuestion(rl *release, s *source, q *store.Question) {
 	ms := measures(q)
 	rows := []string{store.TallyAnswered}
 	lay := func(dim, val string) {
+		if !s.collected(dim, val, q.ID) {
+			return // an imported baseline without this group: "not collected"
+		}
 		public := !s.tooSmall(dim, val)
 		base := rl.cell(qkey(q.ID, dim, val, store.TallyAnswered), s.get(dim, val, q.ID, store.TallyAnswered), public)
 		if !q.Choice() {
@@ -247,7 +263,9 @@ func layQuestion(rl *release, s *source, q *store.Question) {
 		for _, row := range rows {
 			var parts []int
 			for _, val := range vals {
-				parts = append(parts, rl.at(qkey(q.ID, d, val, row)))
+				if i, ok := rl.keys[qkey(q.ID, d, val, row)]; ok {
+					parts = append(parts, i)
+				}
 			}
 			rl.Sum(parts, rl.at(qkey(q.ID, store.DimAll, store.DimAll, row)))
 		}
@@ -272,13 +290,18 @@ func sizes(rl *release, s *source, all int) {
 		size := map[string]int{}
 		if d == store.AboutEthnicity {
 			for _, g := range store.EthnicGroupValues {
-				size[g] = rl.at(nkey(d, g))
+				if i, ok := rl.keys[nkey(d, g)]; ok {
+					size[g] = i
+				}
 			}
 			if ay != nil && s.asked[d] {
 				// Who answered the ethnicity question: everyone but those who
 				// skipped it, who are among "not stated".
 				answered := rl.at(qkey(d, store.DimAll, store.DimAll, store.TallyAnswered))
 				rl.AtMost([]int{answered}, all)
+				if _, ok := size[store.NotStated]; !ok {
+					continue
+				}
 				// ...and those who skipped it are "not stated": all ≤ answered + not stated.
 				rl.Constraints = append(rl.Constraints, stats.Constraint{Terms: []stats.Term{
 					{Cell: all, Coef: 1}, {Cell: answered, Coef: -1}, {Cell: size[store.NotStated], Coef: -1}}})
@@ -306,11 +329,15 @@ func sizes(rl *release, s *source, all int) {
 			}
 			everyone := q.Required && q.ShowIfQ == ""
 			for _, val := range store.DimValues(d) {
-				base := rl.at(qkey(q.ID, d, val, store.TallyAnswered))
+				base, ok := rl.keys[qkey(q.ID, d, val, store.TallyAnswered)]
+				sz, okSize := size[val]
+				if !ok || !okSize {
+					continue
+				}
 				if everyone {
-					rl.Sum([]int{base}, size[val])
+					rl.Sum([]int{base}, sz)
 				} else {
-					rl.AtMost([]int{base}, size[val])
+					rl.AtMost([]int{base}, sz)
 				}
 			}
 		}
