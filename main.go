@@ -43,9 +43,12 @@ Commands:
   import stop-search    import police.uk stop-and-search CSV files
   import population     import Census 2021 TS021 population rows for a force area
   report disparity      print stop-and-search disparity figures (json, csv or text)
-  keys new|rotate       make or rotate the referral field-encryption keys
+  keys new|rotate|reseal  make, rotate (two phases) or re-seal under the field-encryption keys
   report survey         print a survey's results, suppressed (json or csv)
   survey rebuild        recount a survey's counters from its stored responses
+  backup|restore        copy the embedded store while it runs / put a copy back
+  version               print the version and commit
+  healthcheck           exit 0 when /readyz at CANDOUR_ADDR answers 200 (for the container)
   help                  show this help
 
 Configuration comes from CANDOUR_* environment variables and MONGODB_URI;
@@ -75,9 +78,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "report":
 		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
-		return keysCmd(args[1:], stdin, stdout)
+		return keysCmd(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "survey":
 		return surveyCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "--version":
+		return versionCmd(stdout)
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
