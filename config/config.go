@@ -45,6 +45,7 @@ type Config struct {
 	CCUMailbox     string        // CANDOUR_CCU_MAILBOX: where "a new referral is waiting" goes (default: every CCU account)
 	Retention      []Retention   // CANDOUR_REFERRAL_RETENTION: how long referral content is kept in a final status
 	ReportsPerHour int           // CANDOUR_REPORTS_PER_HOUR: anonymous reports and replies a client address may send an hour (default 20)
+	NoticesDir     string        // CANDOUR_NOTICES_DIR: the operator's privacy.html and accessibility.html (default: the built-in text)
 
 	SurveyPostsPerMinute int // CANDOUR_SURVEY_POSTS_PER_MINUTE: survey starts and submissions a minute per client address (default 30)
 }
@@ -81,6 +82,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.SMTPPassword = getenv("CANDOUR_SMTP_PASSWORD")
 	str("CANDOUR_MAIL_FROM", &c.MailFrom)
 	str("CANDOUR_DEMO_DATA", &c.DemoDataDir)
+	str("CANDOUR_NOTICES_DIR", &c.NoticesDir)
 
 	var err error
 	if c.AllowEmbedded, err = boolVar(getenv, "CANDOUR_ALLOW_EMBEDDED", false); err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -27,6 +28,7 @@ type Server struct {
 	store         *store.Store
 	log           *slog.Logger
 	templates     templateSet
+	notices       map[string]template.HTML // privacy and accessibility, rendered at start-up (notices.go)
 	sessions      *sessionStore
 	hasher        passwordHasher
 	metrics       *metrics
@@ -81,6 +83,9 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		opts.SurveyPostsPerMinute = cfg.SurveyPostsPerMinute
 	}
 	s.surveys = newSurveyParts(sessionKey, cfg.Production(), opts.SurveyPostsPerMinute)
+	if s.notices, err = s.loadNotices(cfg.NoticesDir); err != nil {
+		return nil, err
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
