@@ -207,5 +207,6 @@ func (s *Server) publicRecommendationAtom(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	c.Data(http.StatusOK, "application/atom+xml; charset=utf-8", append([]byte(xml.Header), body...))
+	// Feed readers poll: ETag and Last-Modified let them ask "changed?" for a 304.
+	serveConditional(c, "application/atom+xml; charset=utf-8", cacheFeedPublic, latest, append([]byte(xml.Header), body...))
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,7 +16,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/config"
-	"candour/static"
 	"candour/store"
 	"candour/templates"
 )
@@ -95,11 +93,9 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		return nil, err
 	}
 	r.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.limitBody)
-	staticFS, err := fs.Sub(static.FS, ".")
-	if err != nil {
+	if err := s.routes(r); err != nil {
 		return nil, err
 	}
-	s.routes(r, staticFS)
 	s.engine = r
 	return s, nil
 }
