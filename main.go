@@ -46,10 +46,11 @@ Commands:
   import stop-search    import police.uk stop-and-search CSV files
   import population     import Census 2021 TS021 population rows for a force area
   report disparity      print stop-and-search disparity figures (json, csv or text)
-  keys new|rotate|reseal  make, rotate (two phases) or re-seal under the field-encryption keys
+  keys                  make, rotate (add, then promote) and re-seal with the field-encryption keys
   report survey         print a survey's results, suppressed (json or csv)
   survey rebuild        recount a survey's counters from its stored responses
-  backup|restore        copy the embedded store while it runs / put a copy back
+  backup                copy the embedded store, consistently, while the portal runs
+  restore               put a backup of the embedded store back (portal stopped)
   version               print the version and commit
   healthcheck           exit 0 when /readyz at CANDOUR_ADDR answers 200 (for the container)
   help                  show this help
