@@ -51,6 +51,7 @@ Commands:
   survey rebuild        recount a survey's counters from its stored responses
   backup                copy the embedded store, consistently, while the portal runs
   restore               put a backup of the embedded store back (portal stopped)
+  migrate-to-mongo      copy a pilot's embedded store into MongoDB and verify the copy
   version               print the version and commit
   healthcheck           exit 0 when /readyz at CANDOUR_ADDR answers 200 (for the container)
   help                  show this help
@@ -89,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return backupCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "restore":
 		return restoreCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate-to-mongo":
+		return migrateToMongo(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		return versionCmd(stdout)
 	case "healthcheck":

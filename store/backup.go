@@ -255,3 +255,9 @@ func copyFile(src, dst string) error {
 const AuditRestored = "store-restored"
 
 func init() { AuditActions = append(AuditActions, AuditRestored) }
+
+// AuditMigrated is the audit action of "candour migrate-to-mongo", written
+// into the copy.
+const AuditMigrated = "store-migrated"
+
+func init() { AuditActions = append(AuditActions, AuditMigrated) }
