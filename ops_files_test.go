@@ -148,9 +148,11 @@ func TestComposeFileWithGeneratedEnv(t *testing.T) {
 // TestMongoSetupScript runs deploy/mongo/replica-set.js in node against a
 // stand-in for mongosh's db and rs objects that enforces the localhost
 // exception (before the first user exists, anything may be done; after, only
-// a signed-in root may). First run: it initiates the replica set, creates
-// root, then the app's user with readWrite on its database only. Second
-// run (a restart): it signs in and creates nothing. Both exit 0.
+// a signed-in root may) and refuses a second initiation. On a fresh node, and
+// after an earlier run initiated the set and stopped, the first run creates
+// root, then the app's user with readWrite on its database only; a second
+// run (a restart) signs in and creates nothing; both exit 0. With .env's
+// root password changed after the first start it exits 1 (unhealthy).
 func TestMongoSetupScript(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -159,7 +161,9 @@ func TestMongoSetupScript(t *testing.T) {
 	harness := `
 const fs = require('fs'), vm = require('vm');
 const script = fs.readFileSync(process.argv[2], 'utf8');
-const state = { initiated: null, users: [], created: 0 };
+function scenario(preInitiated) {
+const state = { initiated: null, users: [], created: 0, initiations: 0 };
+const env = { MONGO_ROOT_PASSWORD: 'rootpw', CANDOUR_MONGO_PASSWORD: 'apppw' };
 function runOnce() {
   let authed = false;
   const anyUser = () => state.users.length > 0;
@@ -177,18 +181,29 @@ function runOnce() {
   });
   const rs = {
     status() { guard(); if (!state.initiated) throw new Error('no replset config has been received'); return { ok: 1 }; },
-    initiate(cfg) { guard(); state.initiated = cfg; return { ok: 1 }; },
+    initiate(cfg) {
+      if (anyUser() && !authed) { const e = new Error('command replSetInitiate requires authentication'); e.codeName = 'Unauthorized'; throw e; }
+      if (state.initiated) { const e = new Error('already initialized'); e.codeName = 'AlreadyInitialized'; throw e; }
+      state.initiated = cfg; state.initiations++; return { ok: 1 };
+    },
   };
   let code = null;
   const ctx = { db: dbFor('test'), rs, print: () => {}, sleep: () => {},
     quit: (n) => { code = n; throw { quit: n }; },
-    process: { env: { MONGO_ROOT_PASSWORD: 'rootpw', CANDOUR_MONGO_PASSWORD: 'apppw' } } };
+    process: { env } };
   try { vm.runInNewContext(script, ctx); } catch (e) { if (!e || e.quit === undefined) throw e; }
   return code;
 }
+// preInitiated: a run stopped after initiating, before creating any user.
+if (preInitiated) state.initiated = { _id: 'rs0', members: [{ _id: 0, host: 'mongo:27017' }] };
 const first = runOnce(), createdFirst = state.created, second = runOnce();
-console.log(JSON.stringify({ first, second, createdFirst, createdSecond: state.created - createdFirst, initiated: state.initiated,
-  users: state.users.map(u => ({ db: u.db, user: u.user, pwd: u.pwd, roles: u.roles })) }));
+// .env changed after the first start: unhealthy, not a crash.
+env.MONGO_ROOT_PASSWORD = 'changed';
+const wrong = runOnce();
+return { first, second, wrong, initiations: state.initiations, createdFirst, createdSecond: state.created - createdFirst, initiated: state.initiated,
+  users: state.users.map(u => ({ db: u.db, user: u.user, pwd: u.pwd, roles: u.roles })) };
+}
+console.log(JSON.stringify({ fresh: scenario(false), resumed: scenario(true) }));
 `
 	h := filepath.Join(t.TempDir(), "harness.js")
 	os.WriteFile(h, []byte(harness), 0o600)
@@ -196,9 +211,10 @@ console.log(JSON.stringify({ first, second, createdFirst, createdSecond: state.c
 	if err != nil {
 		t.Fatalf("node: %v\n%s", err, out)
 	}
-	var got struct {
-		First, Second, CreatedFirst, CreatedSecond int
-		Initiated                                  struct {
+	type result struct {
+		First, Second, Wrong, Initiations int
+		CreatedFirst, CreatedSecond       int
+		Initiated                         struct {
 			ID      string `json:"_id"`
 			Members []struct{ Host string }
 		}
@@ -207,25 +223,29 @@ console.log(JSON.stringify({ first, second, createdFirst, createdSecond: state.c
 			Roles         []struct{ Role, DB string }
 		}
 	}
-	if err := json.Unmarshal(out, &got); err != nil {
+	var both map[string]result
+	if err := json.Unmarshal(out, &both); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if got.First != 0 || got.Second != 0 {
-		t.Fatalf("exit codes %d then %d, want 0 and 0", got.First, got.Second)
-	}
-	if got.Initiated.ID != "rs0" || len(got.Initiated.Members) != 1 || got.Initiated.Members[0].Host != "mongo:27017" {
-		t.Errorf("replica set initiated as %+v", got.Initiated)
-	}
-	if got.CreatedFirst != 2 || got.CreatedSecond != 0 || len(got.Users) != 2 {
-		t.Fatalf("created %d users, then %d on restart: %+v", got.CreatedFirst, got.CreatedSecond, got.Users)
-	}
-	root, app := got.Users[0], got.Users[1]
-	if root.DB != "admin" || root.User != "root" || root.Pwd != "rootpw" {
-		t.Errorf("first user = %+v, want root in admin", root)
-	}
-	if app.DB != "candour" || app.User != "candour" || app.Pwd != "apppw" || len(app.Roles) != 1 ||
-		app.Roles[0].Role != "readWrite" || app.Roles[0].DB != "candour" {
-		t.Errorf("app user = %+v, want candour with readWrite on candour and nothing else", app)
+	for name, wantInitiations := range map[string]int{"fresh": 1, "resumed": 0} {
+		got := both[name]
+		if got.First != 0 || got.Second != 0 || got.Wrong != 1 {
+			t.Fatalf("%s: exit codes %d, %d and with a changed root password %d; want 0, 0 and 1", name, got.First, got.Second, got.Wrong)
+		}
+		if got.Initiations != wantInitiations || got.Initiated.ID != "rs0" || len(got.Initiated.Members) != 1 || got.Initiated.Members[0].Host != "mongo:27017" {
+			t.Errorf("%s: initiated %d times, as %+v", name, got.Initiations, got.Initiated)
+		}
+		if got.CreatedFirst != 2 || got.CreatedSecond != 0 || len(got.Users) != 2 {
+			t.Fatalf("%s: created %d users, then %d on restart: %+v", name, got.CreatedFirst, got.CreatedSecond, got.Users)
+		}
+		root, app := got.Users[0], got.Users[1]
+		if root.DB != "admin" || root.User != "root" || root.Pwd != "rootpw" {
+			t.Errorf("%s: first user = %+v, want root in admin", name, root)
+		}
+		if app.DB != "candour" || app.User != "candour" || app.Pwd != "apppw" || len(app.Roles) != 1 ||
+			app.Roles[0].Role != "readWrite" || app.Roles[0].DB != "candour" {
+			t.Errorf("%s: app user = %+v, want candour with readWrite on candour and nothing else", name, app)
+		}
 	}
 }
 

@@ -37,15 +37,19 @@ function waitForPrimary() {
 }
 
 if (!signIn()) {
-  // First start: no users yet, so the localhost exception applies.
-  let initiated = true;
+  // First start: no users yet, so the localhost exception lets this shell
+  // initiate the replica set and, once it has a primary, create the first user.
   try {
-    rs.status();
-  } catch (e) {
-    initiated = false;
-  }
-  if (!initiated) {
     rs.initiate({ _id: 'rs0', members: [{ _id: 0, host: 'mongo:27017' }] });
+  } catch (e) {
+    if (e.codeName === 'AlreadyInitialized' || /already initialized/i.test(String(e.message))) {
+      // initiated by an earlier run that stopped before creating the user
+    } else if (e.codeName === 'Unauthorized' || /requires authentication|not authorized/i.test(String(e.message))) {
+      print('the root user exists but MONGO_ROOT_PASSWORD does not sign in as it: .env no longer matches the data volume');
+      quit(1);
+    } else {
+      throw e;
+    }
   }
   if (!waitForPrimary()) quit(1); // the next run carries on
   admin.createUser({ user: 'root', pwd: rootPassword, roles: [{ role: 'root', db: 'admin' }] });
