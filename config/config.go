@@ -14,6 +14,9 @@ import (
 	"time"
 )
 
+// DefaultAddr is where the portal listens unless CANDOUR_ADDR says otherwise.
+const DefaultAddr = "127.0.0.1:8080"
+
 // Environments.
 const (
 	Development = "development"
@@ -53,7 +56,7 @@ type Config struct {
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
-		Addr:           "127.0.0.1:8080",
+		Addr:           DefaultAddr,
 		DataDir:        "./data",
 		Database:       "candour",
 		Env:            Development,
