@@ -30,7 +30,7 @@ func TestNoticesAreTrue(t *testing.T) {
 		// config.DefaultRetention: anonymous:no-further-action=12, ..., partner:closed=72.
 		"anonymous reports (the account of what happened, contact details and messages) is deleted 12 months after they were marked &#34;no further action&#34;",
 		"referrals from partner organisations (the account of what happened, contact details and messages) is deleted 6 years after they were marked &#34;closed&#34;",
-		"after 30 minutes without use for staff, or 2 hours for community members", "after 2 hours</td>",
+		"after 30 minutes without use for staff, or 2 hours for community members", "can no longer be sent after 2 hours</td>",
 	} {
 		if !strings.Contains(res.Body, want) {
 			t.Errorf("privacy notice lacks %q", want)
