@@ -104,3 +104,17 @@ func nextDay(day string) string {
 	}
 	return t.AddDate(0, 0, 1).Format(time.DateOnly)
 }
+
+// AuditHead is the sequence number of the latest event appended (0 for an
+// empty log): the chain's head, which moves just before the event is stored.
+func (s *Store) AuditHead(ctx context.Context) (int64, error) {
+	var head auditHead
+	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: audit head: %w", err)
+	}
+	return head.Seq, nil
+}
