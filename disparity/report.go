@@ -137,6 +137,34 @@ func Build(ctx context.Context, db *store.Store, force, from, to, basis string) 
 	return rep, nil
 }
 
+// CheckPublishable refuses to publish a period that would put no figures,
+// or wrong ones, on the public page: a force police.uk does not name, a
+// force with no Census population, or no searches in the period. It
+// returns the report that would be published.
+func CheckPublishable(ctx context.Context, db *store.Store, force, from, to, basis string) (*Report, error) {
+	if _, ok := policeuk.Force(force); !ok {
+		return nil, refuse("%q is not a police force area of England and Wales as police.uk names them (for example dorset)", force)
+	}
+	forces, err := db.PowerForces(ctx, store.PowerStopSearch)
+	if err != nil {
+		return nil, err
+	}
+	if len(forces[force].Months) == 0 {
+		return nil, refuse("there is no stop and search data for %s: import its police.uk files first", force)
+	}
+	rep, err := Build(ctx, db, force, from, to, basis)
+	if errors.Is(err, ErrNoPopulation) {
+		return nil, refuse("there is no Census population for %s, so no rates can be worked out: load its TS021 table first", force)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rep.Searches == 0 {
+		return nil, refuse("there are no searches for %s in %s", force, strings.SplitN(PeriodLabel(from, to, nil), ":", 2)[0])
+	}
+	return rep, nil
+}
+
 // reportCache holds recent reports; they are read-only once built.
 type reportCache struct {
 	mu sync.Mutex
