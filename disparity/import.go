@@ -237,6 +237,13 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 	return res, nil
 }
 
+// CheckFile reads a whole police.uk file without storing anything and
+// returns its first format problem (a *policeuk.FormatError), if any.
+func CheckFile(src io.Reader, source string) error {
+	fileMonth, _, _ := policeuk.ParseFileName(source)
+	return check(src, fileMonth)
+}
+
 // check reads the whole file, returning its first format problem.
 func check(src io.Reader, fileMonth string) error {
 	r, err := policeuk.NewReader(src, fileMonth)

@@ -160,7 +160,7 @@ func CheckPublishable(ctx context.Context, db *store.Store, force, from, to, bas
 		return nil, err
 	}
 	if rep.Searches == 0 {
-		return nil, refuse("there are no searches for %s in %s", force, strings.SplitN(PeriodLabel(from, to, nil), ":", 2)[0])
+		return nil, refuse("there are no searches for %s in %s", force, PeriodName(from, to))
 	}
 	return rep, nil
 }
@@ -346,19 +346,26 @@ func monthsBetween(from, to string) int {
 	return max(n, 0)
 }
 
+// PeriodName names a period: "January 2019", "August to September 2018",
+// "November 2016 to January 2019".
+func PeriodName(from, to string) string {
+	if from == to || len(from) != 7 || len(to) != 7 {
+		return MonthLabel(from)
+	}
+	if from[:4] == to[:4] {
+		l := MonthLabel(from)
+		return l[:len(l)-5] + " to " + MonthLabel(to)
+	}
+	return MonthLabel(from) + " to " + MonthLabel(to)
+}
+
 // PeriodLabel names a period and says how many of its months have data:
 // "January 2019", "August to September 2018 (both months have data)",
 // "November 2016 to February 2019: 4 of 40 months have data: Nov 2016,
 // Dec 2018, Jan 2019, Feb 2019".
 func PeriodLabel(from, to string, withData []string) string {
 	n := monthsBetween(from, to)
-	name := MonthLabel(from)
-	if from != to {
-		name += " to " + MonthLabel(to)
-		if from[:4] == to[:4] {
-			name = MonthLabel(from)[:len(MonthLabel(from))-5] + " to " + MonthLabel(to)
-		}
-	}
+	name := PeriodName(from, to)
 	switch {
 	case n == 1 && len(withData) == 1:
 		return name
