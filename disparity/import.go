@@ -204,6 +204,7 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 		res.Months = append(res.Months, month)
 	}
 	sort.Strings(res.Months)
+	var shared []string // notes on months that hold other files' rows too
 	for _, month := range res.Months {
 		m := months[month]
 		if len(m.chunk) > 0 {
@@ -213,8 +214,19 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 			m.chunks++
 		}
 		part := m.part(key, o)
-		if err := db.PutPowerPart(ctx, store.PowerStopSearch, force, month, part); err != nil {
+		stored, err := db.PutPowerPartMonth(ctx, store.PowerStopSearch, force, month, part)
+		if err != nil {
 			return nil, err
+		}
+		var others []string
+		for _, p := range stored.Parts {
+			if p.Key != key {
+				others = append(others, fmt.Sprintf("%s (%s)", p.Source, plural(p.Records, "row", "rows")))
+			}
+		}
+		if len(others) > 0 {
+			shared = append(shared, fmt.Sprintf("%s also holds rows from %s. If any are the same searches as in this file, they are counted twice: check the files.",
+				MonthLabel(month), strings.Join(others, ", ")))
 		}
 		res.ByMonth = append(res.ByMonth, MonthRows{Month: month, Rows: m.rows})
 		res.Unrecognised = mergeCounts(res.Unrecognised, part.Unrecognised)
@@ -231,6 +243,7 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 		}
 		res.Notes = append(res.Notes, note)
 	}
+	res.Notes = append(res.Notes, shared...)
 	if o.Progress != nil {
 		o.Progress(res.Rows)
 	}

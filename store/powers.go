@@ -51,6 +51,25 @@ type PowerMonth struct {
 	Parts        []PowerPart  `bson:"parts"`
 	Rev          int64        `bson:"rev"` // moves on with every change, for optimistic concurrency
 	ImportedAt   time.Time    `bson:"importedAt"`
+
+	// A month stored before months had parts kept its one import here;
+	// legacy() turns it into a part when it is read.
+	OldGen    string `bson:"gen,omitempty"`
+	OldChunks int    `bson:"chunks,omitempty"`
+	OldSource string `bson:"source,omitempty"`
+	OldBy     string `bson:"importedBy,omitempty"`
+}
+
+// legacy makes a month stored before parts existed (one import that
+// replaced the whole month) into a month with that import as its own
+// file's part, so a new import adds to it rather than losing it.
+func (m *PowerMonth) legacy() {
+	if len(m.Parts) > 0 || m.OldGen == "" {
+		return
+	}
+	m.Parts = []PowerPart{{Key: m.Month, Source: m.OldSource, Gen: m.OldGen, Records: m.Records, Chunks: m.OldChunks,
+		Cells: m.Cells, Unrecognised: m.Unrecognised, ImportedAt: m.ImportedAt, ImportedBy: m.OldBy}}
+	m.OldGen, m.OldChunks, m.OldSource, m.OldBy = "", 0, "", ""
 }
 
 // PowerPart is what one file contributed to one month.
@@ -95,6 +114,7 @@ func (s *Store) PowerMonth(ctx context.Context, kind, force, month string) (*Pow
 	if err != nil {
 		return nil, fmt.Errorf("store: power month: %w", notFound(err))
 	}
+	m.legacy()
 	return &m, nil
 }
 
@@ -134,6 +154,12 @@ func (s *Store) PowerChunkOf(ctx context.Context, m *PowerMonth, p *PowerPart, i
 // at the same moment makes it try again). The replaced part's records are
 // dropped afterwards.
 func (s *Store) PutPowerPart(ctx context.Context, kind, force, month string, part PowerPart) error {
+	_, err := s.PutPowerPartMonth(ctx, kind, force, month, part)
+	return err
+}
+
+// PutPowerPartMonth is PutPowerPart returning the month as written.
+func (s *Store) PutPowerPartMonth(ctx context.Context, kind, force, month string, part PowerPart) (*PowerMonth, error) {
 	id := powerMonthID(kind, force, month)
 	part.ImportedAt = s.now().UTC()
 	for attempt := 0; ; attempt++ {
@@ -141,8 +167,9 @@ func (s *Store) PutPowerPart(ctx context.Context, kind, force, month string, par
 		err := s.c("power_months").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&old)
 		exists := err == nil
 		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("store: power month %s: %w", id, err)
+			return nil, fmt.Errorf("store: power month %s: %w", id, err)
 		}
+		old.legacy()
 		m := PowerMonth{ID: id, Kind: kind, Force: force, Month: month, Rev: old.Rev + 1, ImportedAt: part.ImportedAt}
 		var replaced *PowerPart
 		for i := range old.Parts {
@@ -156,13 +183,17 @@ func (s *Store) PutPowerPart(ctx context.Context, kind, force, month string, par
 		sort.Slice(m.Parts, func(i, j int) bool { return m.Parts[i].Key < m.Parts[j].Key })
 		m.sum()
 		if exists {
-			res, err := s.c("power_months").ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: old.Rev}}, m)
+			rev := bson.E{Key: "rev", Value: old.Rev}
+			if old.Rev == 0 { // stored before months had revisions
+				rev.Value = bson.D{{Key: "$exists", Value: false}}
+			}
+			res, err := s.c("power_months").ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, rev}, m)
 			if err != nil {
-				return fmt.Errorf("store: put power part %s: %w", id, err)
+				return nil, fmt.Errorf("store: put power part %s: %w", id, err)
 			}
 			if res.MatchedCount == 0 {
 				if attempt > 20 {
-					return fmt.Errorf("store: put power part %s: %w", id, ErrConflict)
+					return nil, fmt.Errorf("store: put power part %s: %w", id, ErrConflict)
 				}
 				continue
 			}
@@ -170,17 +201,17 @@ func (s *Store) PutPowerPart(ctx context.Context, kind, force, month string, par
 			if isDuplicate(err) && attempt <= 20 {
 				continue
 			}
-			return fmt.Errorf("store: put power part %s: %w", id, err)
+			return nil, fmt.Errorf("store: put power part %s: %w", id, err)
 		}
 		if err := s.indexMonth(ctx, kind, force, month); err != nil {
-			return err
+			return nil, err
 		}
 		if replaced != nil && replaced.Gen != part.Gen {
 			if err := s.dropGen(ctx, replaced.Gen, id); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		return nil
+		return &m, nil
 	}
 }
 
@@ -267,6 +298,9 @@ func (s *Store) PowerMonths(ctx context.Context, kind, force, from, to string) (
 	var ms []PowerMonth
 	if err := cur.All(ctx, &ms); err != nil {
 		return nil, fmt.Errorf("store: power months: %w", err)
+	}
+	for i := range ms {
+		ms[i].legacy()
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Month < ms[j].Month })
 	return ms, nil
