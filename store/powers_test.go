@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -37,5 +38,34 @@ func TestLegacyMonthBecomesAPartAndKeepsItsRecords(t *testing.T) {
 	}
 	if c, err := s.PowerChunkOf(ctx, m, &m.Parts[0], 0); err != nil || c.Rows[0] != "a row" {
 		t.Errorf("the legacy import's records: %v %v", c, err)
+	}
+}
+
+// Parts written at the same moment to one month are all kept: each write
+// is conditional on the month's revision and tries again when it moved.
+func TestConcurrentPartsOfOneMonthAreAllKept(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			part := PowerPart{Key: fmt.Sprintf("file:%d", i), Source: fmt.Sprintf("%d.csv", i), Gen: fmt.Sprintf("g%d", i), Records: int64(i + 1),
+				Cells: []PowerCell{{Basis: "self", Dim: "all", Group: "White", Searches: int64(i + 1)}}}
+			errs <- s.PutPowerPart(ctx, PowerStopSearch, "dorset", "2019-01", part)
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := s.PowerMonth(ctx, PowerStopSearch, "dorset", "2019-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1 + 2 + … + 8 = 36 records in 8 parts.
+	if len(m.Parts) != n || m.Records != 36 || m.Cells[0].Searches != 36 {
+		t.Errorf("%d parts, %d records, cells %+v; want 8 parts and 36", len(m.Parts), m.Records, m.Cells)
 	}
 }
