@@ -210,6 +210,10 @@ func (s *Server) fillDisparityStatus(c *gin.Context, page *Page, d *disparityPag
 // monthLabel turns 2019-01 into "January 2019".
 func monthLabel(m string) string { return disparity.MonthLabel(m) }
 
+// periodName turns 2019-01, 2019-01 into "January 2019" and 2018-08,
+// 2018-09 into "August to September 2018".
+func periodName(from, to string) string { return disparity.PeriodName(from, to) }
+
 func ethnicRows(rep *disparity.Report) []ethnicRow {
 	var rows []ethnicRow
 	for _, g := range rep.Groups {
