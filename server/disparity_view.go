@@ -251,6 +251,13 @@ func ethnicRows(rep *disparity.Report) []ethnicRow {
 	return rows
 }
 
+func vehicles(rep *disparity.Report) string {
+	if rep.VehicleOnly == 0 {
+		return ", all of people (none of a vehicle only)"
+	}
+	return fmt.Sprintf(", %d of people and %d of a vehicle only", rep.PersonSearches, rep.VehicleOnly)
+}
+
 func rateCI(p, lo, hi *float64) string {
 	if p == nil {
 		return "–"
@@ -294,8 +301,8 @@ func quality(rep *disparity.Report, pub *store.DisparityPublication, public bool
 		name = rep.Force
 	}
 	cover := []string{
-		fmt.Sprintf("Stop and search records the %s force published on police.uk for %s: %d searches, %d of people and %d of vehicles only. Each search is counted in the month of its date in UK time.",
-			name, rep.Period, rep.Searches, rep.PersonSearches, rep.VehicleOnly),
+		fmt.Sprintf("Stop and search records the %s force published on police.uk for %s: %d searches%s. Each search is counted in the month of its date in UK time.",
+			name, rep.Period, rep.Searches, vehicles(rep)),
 		"Ethnicity is " + basis + ".",
 		"Rates are per 1,000 residents: " + denominator + ". Per-year rates are " + rep.AnnualBasis() + ".",
 	}
