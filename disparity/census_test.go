@@ -147,6 +147,19 @@ func TestCensusLayoutsGiveTheSamePopulation(t *testing.T) {
 	}
 }
 
+// renamed copies rows once per code given, as the rows of that area.
+func renamed(rows [][]string, codes ...string) [][]string {
+	var out [][]string
+	for _, code := range codes {
+		for _, r := range rows {
+			c := append([]string(nil), r...)
+			c[0] = code
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func TestCensusTablesThatDoNotFitAreRefused(t *testing.T) {
 	rows := censusFile(t)
 	var bcp, dorset [][]string
@@ -170,6 +183,8 @@ func TestCensusTablesThatDoNotFitAreRefused(t *testing.T) {
 	}{
 		{"Dorset's table as Wiltshire's", "wiltshire", writeCSV(rows),
 			"this table is not for the Wiltshire police force area: Bournemouth, Christchurch and Poole (E06000058) is in the Dorset police force area; Dorset (E06000059) is in the Dorset police force area"},
+		{"the whole country, say", "dorset", cat(rows, renamed(bcp, "E06000001", "E06000002", "E06000003", "E06000004", "E06000005", "E06000006", "E06000007")),
+			"Hartlepool (E06000001) is in the Cleveland police force area; Middlesbrough (E06000002) is in the Cleveland police force area; Redcar and Cleveland (E06000003) is in the Cleveland police force area; Stockton-on-Tees (E06000004) is in the Cleveland police force area; Darlington (E06000005) is in the Durham police force area; and 2 more areas outside it"},
 		{"an area repeated", "dorset", cat(head, bcp, dorset, dorset[3:4]), "Dorset (E06000059) has \"Asian, Asian British or Asian Welsh: Indian\" again"},
 		{"half the force area", "dorset", cat(head, dorset), "does not cover the whole Dorset police force area: it lacks Bournemouth, Christchurch and Poole (E06000058)"},
 		{"an unknown force", "atlantis", writeCSV(rows), "\"atlantis\" is not a police force area"},

@@ -439,7 +439,12 @@ func ImportPopulation(ctx context.Context, db *store.Store, src io.Reader, force
 		detailed[r.Group] += r.Count
 	}
 	if len(elsewhere) > 0 {
-		return nil, refuse("this table is not for the %s police force area: %s", fa.Name, strings.Join(elsewhere, "; "))
+		shown := elsewhere
+		if len(shown) > 5 {
+			shown = append(shown[:5:5], fmt.Sprintf("and %d more areas outside it", len(elsewhere)-5))
+		}
+		return nil, refuse("this table is not for the %s police force area: %s. Load a table of the force area's local authorities only",
+			fa.Name, strings.Join(shown, "; "))
 	}
 	for _, code := range order {
 		if n := len(areas[code].groups); n != 19 {

@@ -109,7 +109,11 @@ func TestDisparityRefusalsAndSummerMonths(t *testing.T) {
 	}
 	// Officer-defined: Mixed is not a category officers record, never 0.
 	r = coord.get("/disparity?force=dorset&from=2018-08&to=2018-09&ethnicity=officer")
-	if !strings.Contains(r.Body, "Not a category officers record") {
-		t.Error("officer-defined Mixed is not explained")
+	mixedColumn := `<th scope="col" class="govuk-table__header govuk-table__header--numeric">Mixed</th>`
+	if !strings.Contains(r.Body, "Not a category officers record") || strings.Contains(r.Body, mixedColumn) {
+		t.Error("officer-defined Mixed is not explained, or has a column of zeros")
+	}
+	if r := coord.get("/disparity?force=dorset&from=2018-08&to=2018-09&ethnicity=self"); !strings.Contains(r.Body, mixedColumn) {
+		t.Error("self-defined Mixed lost its column")
 	}
 }

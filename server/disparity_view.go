@@ -161,6 +161,9 @@ func (s *Server) fillDisparityStatus(c *gin.Context, page *Page, d *disparityPag
 	var parts []string
 	for _, g := range rep.Groups {
 		b := bar{Label: g.Group, Text: "no figure"}
+		if g.NotACategory {
+			b.Text = "not recorded by officers"
+		}
 		if g.RatePer1000 != nil {
 			b.Value, b.Text = *g.RatePer1000, fmt.Sprintf("%.2f", *g.RatePer1000)
 			parts = append(parts, fmt.Sprintf("%s %.2f", g.Group, *g.RatePer1000))
@@ -251,6 +254,15 @@ func ethnicRows(rep *disparity.Report) []ethnicRow {
 	return rows
 }
 
+func groupSearches(rep *disparity.Report, group string) int64 {
+	for _, g := range rep.Groups {
+		if g.Group == group {
+			return g.Searches
+		}
+	}
+	return 0
+}
+
 func vehicles(rep *disparity.Report) string {
 	if rep.VehicleOnly == 0 {
 		return ", all of people (none of a vehicle only)"
@@ -269,7 +281,13 @@ func rateCI(p, lo, hi *float64) string {
 // five groups, not stated, and the vehicle-only and unrecognised lines
 // when the period has any.
 func columns(rep *disparity.Report) []string {
-	cols := append([]string(nil), disparityGroups...)
+	var cols []string
+	for _, g := range disparityGroups {
+		if g == string(stats.Mixed) && rep.Ethnicity == disparity.OfficerDefined && groupSearches(rep, g) == 0 {
+			continue // not a category officers record: never a column of zeros
+		}
+		cols = append(cols, g)
+	}
 	if rep.VehicleOnly > 0 {
 		cols = append(cols, string(stats.VehicleOnly))
 	}
