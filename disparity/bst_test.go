@@ -238,7 +238,7 @@ func TestVehicleOnlyOfficerMixedAndUnrecognisedLabels(t *testing.T) {
 	}
 	all := strings.Join(disparity.Sentences(rep), "\n")
 	for _, want := range []string{"23% of person searches (34 of 151) had no self-defined ethnicity recorded.",
-		"5 searches searched a vehicle only"} {
+		"5 searches were of a vehicle only"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("sentences lack %q:\n%s", want, all)
 		}

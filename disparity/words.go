@@ -61,8 +61,11 @@ func Sentences(rep *Report) []string {
 	out = append(out, fmt.Sprintf("%.0f%% of person searches (%d of %d) had no %s ethnicity recorded.",
 		math.Round(rep.NotStated.Share*100), rep.NotStated.Searches, rep.PersonSearches, basisWord(rep.Ethnicity)))
 	if rep.VehicleOnly > 0 {
-		out = append(out, fmt.Sprintf("%s searched a vehicle only, with nobody to ask about ethnicity; %s counted apart.",
-			plural(rep.VehicleOnly, "search", "searches"), map[bool]string{true: "it is", false: "they are"}[rep.VehicleOnly == 1]))
+		if rep.VehicleOnly == 1 {
+			out = append(out, "1 search was of a vehicle only, with nobody to ask about ethnicity; it is counted apart.")
+		} else {
+			out = append(out, fmt.Sprintf("%d searches were of a vehicle only, with nobody to ask about ethnicity; they are counted apart.", rep.VehicleOnly))
+		}
 	}
 	return out
 }
