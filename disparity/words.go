@@ -13,6 +13,8 @@ func RatioText(g GroupFigures) string {
 		return "not a category officers record"
 	case g.RatioToWhite == nil:
 		return "no ratio"
+	case g.Group == "White":
+		return "1 (the comparison)"
 	case g.RatioCILow == nil:
 		return fmt.Sprintf("%.2f (no interval)", *g.RatioToWhite)
 	}
