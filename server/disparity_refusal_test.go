@@ -117,3 +117,19 @@ func TestDisparityRefusalsAndSummerMonths(t *testing.T) {
 		t.Error("self-defined Mixed lost its column")
 	}
 }
+
+// A file whose rows spread into a neighbouring month says so on the page.
+func TestDisparityImportSaysWhenAFileSpansMonths(t *testing.T) {
+	a := newTestApp(t)
+	coord := a.client()
+	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	sep := "2018-09-dorset-stop-and-search.csv"
+	// The real September file with its first row dated in August.
+	spanning := strings.Replace(string(readData(t, sep)), "2018-08-31T23:00:00+00:00", "2018-08-15T10:00:00+00:00", 1)
+	r := coord.upload("/disparity/import", "/disparity/import", "files", map[string][]byte{sep: []byte(spanning)}, nil)
+	body := html.UnescapeString(r.Body)
+	if r.Status != 200 || !strings.Contains(body, "172 searches stored for dorset: August 2018 (1), September 2018 (171)") ||
+		!strings.Contains(body, "The file is named for September 2018, but its rows are dated in 2 months: August 2018 (1 row), September 2018 (171 rows).") {
+		t.Fatalf("spanning import: %d", r.Status)
+	}
+}
