@@ -351,9 +351,9 @@ type Population struct {
 
 // PopulationArea is one local authority in a force's population.
 type PopulationArea struct {
-	Code      string `bson:"code"`
-	Name      string `bson:"name"`
-	Residents int64  `bson:"residents"`
+	Code      string `bson:"code" json:"code"`
+	Name      string `bson:"name" json:"name"`
+	Residents int64  `bson:"residents" json:"residents"`
 }
 
 // PutPopulation replaces a force's population.
