@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -29,6 +30,12 @@ func TestDisparityCommandRefusals(t *testing.T) {
 	}
 	refused("the file name says the force is dorset, but --force says wiltshire",
 		"import", "stop-search", "--force", "wiltshire", data+"2018-08-dorset-stop-and-search.csv")
+	// A broken second file: the first is not stored either.
+	broken := t.TempDir() + "/2018-09-dorset-stop-and-search.csv"
+	if err := os.WriteFile(broken, []byte("Type,Date\nPerson search,2018-09-01\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	refused("nothing was stored from any file", "import", "stop-search", data+"2018-08-dorset-stop-and-search.csv", broken)
 	refused("not for the Wiltshire police force area",
 		"import", "population", "--force", "wiltshire", data+"census2021-ts021-dorset-force-area.csv")
 	refused("no stop and search data for dorset", "publish", "disparity", "--force", "dorset", "--from", "2018-08", "--to", "2018-09")

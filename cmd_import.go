@@ -60,6 +60,19 @@ func importStopSearch(ctx context.Context, args []string, getenv func(string) st
 			}
 			return usageError{fmt.Sprintf("%s: %v", path, err)}
 		}
+		// Every line of every file is checked before any is stored.
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		err = disparity.CheckFile(f, filepath.Base(path))
+		f.Close()
+		if disparity.IsRefusal(err) {
+			return usageError{fmt.Sprintf("%s: %v (nothing was stored from any file)", path, err)}
+		}
+		if err != nil {
+			return err
+		}
 	}
 	_, _, db, err := open(ctx, getenv, io.Discard)
 	if err != nil {
