@@ -69,11 +69,12 @@ func (s *Server) disparityImport(c *gin.Context) {
 		name := filepath.Base(fh.Filename)
 		if _, err := disparity.ResolveForce(opts(fh)); err != nil {
 			var fm *disparity.ForceMismatch
+			msg := name + ": " + err.Error()
 			if errors.As(err, &fm) {
-				errs.Add("force", fmt.Sprintf("%s is named as %s's data, but you entered %s: check which force it is, or tick “Use the force I entered”", name, fm.FileForce, fm.Given))
-			} else {
-				errs.Add("force", name+": "+err.Error())
+				msg = fmt.Sprintf("%s is named as %s's data, but you entered %s: check which force it is, or tick “Use the force I entered”", name, fm.FileForce, fm.Given)
 			}
+			// One line per file, so every file's problem is named.
+			errs.Items = append(errs.Items, fieldError{Field: "force", Message: msg})
 			continue
 		}
 		f, err := fh.Open()
