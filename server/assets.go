@@ -118,8 +118,13 @@ func (set *assetSet) serveStatic(c *gin.Context) {
 // serveConditional sends a generated body (a feed) with an ETag of its
 // content and, when known, its Last-Modified time, answering If-None-Match
 // and If-Modified-Since with 304 Not Modified; cache is its Cache-Control.
-func serveConditional(c *gin.Context, contentType, cache string, modified time.Time, body []byte) {
+// tag, when given, is what the ETag covers instead of the whole body (for a
+// body that carries the time it was made).
+func serveConditional(c *gin.Context, contentType, cache string, modified time.Time, body []byte, tag ...[]byte) {
 	sum := sha256.Sum256(body)
+	if len(tag) > 0 {
+		sum = sha256.Sum256(bytes.Join(tag, []byte{0}))
+	}
 	h := c.Writer.Header()
 	h.Set("Cache-Control", cache)
 	h.Set("Content-Type", contentType)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"candour/static"
 	"candour/store"
@@ -102,6 +103,17 @@ func TestFeedsAnswerConditionalRequests(t *testing.T) {
 	}
 	if res, _ := fetch(t, a, "/you-said-we-did.atom", map[string]string{"If-None-Match": `"other"`}); res.StatusCode != 200 {
 		t.Errorf("atom with a stale ETag: %d", res.StatusCode)
+	}
+
+	res, _ = fetch(t, a, "/you-said-we-did.json", nil)
+	if res.StatusCode != 200 || res.Header.Get("Cache-Control") != "public, max-age=300" || res.Header.Get("ETag") == "" {
+		t.Fatalf("json: %d, Cache-Control %q, ETag %q", res.StatusCode, res.Header.Get("Cache-Control"), res.Header.Get("ETag"))
+	}
+	// The body says when it was generated; the ETag covers the data only, so a
+	// later poll of unchanged data is still a 304.
+	a.advance(time.Hour)
+	if res, _ := fetch(t, a, "/you-said-we-did.json", map[string]string{"If-None-Match": res.Header.Get("ETag")}); res.StatusCode != 304 {
+		t.Errorf("json If-None-Match an hour later: %d", res.StatusCode)
 	}
 
 	u := a.newUser(store.RoleMember, "feeds@example.org")
