@@ -161,7 +161,10 @@ func (s *Store) resealOne(ctx context.Context, r *Referral) (bool, error) {
 		// A message added meanwhile would be lost by writing the array back.
 		filter = append(filter, bson.E{Key: "messages", Value: bson.D{{Key: "$size", Value: len(r.Messages)}}})
 	} else {
-		filter = append(filter, bson.E{Key: "messages", Value: bson.D{{Key: "$exists", Value: false}}})
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "messages", Value: bson.D{{Key: "$exists", Value: false}}}},
+			bson.D{{Key: "messages", Value: bson.D{{Key: "$size", Value: 0}}}},
+		}})
 	}
 	res, err := s.c("referrals").UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: set}})
 	if err != nil {
