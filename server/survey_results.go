@@ -119,7 +119,7 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 			}
 		}
 	}
-	v.Quality = quality(sv, r)
+	v.Quality = surveyQuality(sv, r)
 	if sv.Series != "" {
 		if v.Waves, v.WaveMix, err = s.waves(ctx, sv, r, public); err != nil {
 			return nil, err
@@ -354,9 +354,9 @@ func (s *Server) publicResults(sv *store.Survey) bool {
 	return st == store.SurveyClosed || st == store.SurveyImported
 }
 
-// quality is the survey's quality statement: what the figures cover, and
+// surveyQuality is the survey's quality statement: what the figures cover, and
 // what changed when.
-func quality(sv *store.Survey, r *survey.Results) qualityView {
+func surveyQuality(sv *store.Survey, r *survey.Results) qualityView {
 	q := qualityView{}
 	how := "answers given on Candour"
 	switch {

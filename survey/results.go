@@ -203,7 +203,7 @@ type Comparison struct {
 	Ratio    stats.Interval
 	HasRatio bool
 	HasCI    bool
-	Flag     bool // the ratio's interval excludes 1
+	Flag     bool // stats.Compare's one rule: ratio excludes 1 and gap excludes 0
 }
 
 // GapText is the gap in percentage points with its interval.
@@ -345,15 +345,19 @@ func readQuestion(q *store.Question, rl *release, src *source) QuestionResult {
 	return qr
 }
 
-// compare fills the gap and ratio of cmp's share to the reference share.
+// compare fills the gap and ratio of cmp's share to the reference share,
+// flagged by the one rule every figure in Candour uses (stats.Compare): the
+// ratio's interval excludes 1 and the gap's excludes 0, so the gap and the
+// ratio never disagree.
 func compare(cmp *Comparison, ref Share) {
 	s := cmp.Share
 	if !s.Has || !ref.Has {
 		return
 	}
-	cmp.Gap, cmp.HasGap = stats.Difference(s.Count.N, s.Base.N, ref.Count.N, ref.Base.N)
-	cmp.Ratio, cmp.HasRatio, cmp.HasCI = stats.RiskRatio(s.Count.N, s.Base.N, ref.Count.N, ref.Base.N)
-	cmp.Flag = cmp.HasCI && cmp.Ratio.ExcludesOne()
+	c := stats.Compare(s.Count.N, s.Base.N, ref.Count.N, ref.Base.N)
+	cmp.Gap, cmp.HasGap = c.Gap, c.HasGap
+	cmp.Ratio, cmp.HasRatio, cmp.HasCI = c.Ratio, c.HasRatio, c.HasRatioCI
+	cmp.Flag = c.Flag
 }
 
 func indexOf(os []store.Option, code string) int {
