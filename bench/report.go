@@ -35,16 +35,16 @@ func (r *report) print(w io.Writer) {
 		sd.users, r.members, sd.groups, sd.memberships, sd.partners, sd.stopSearch, sd.auditEvents,
 		sd.took.Seconds(), sd.auditTook.Seconds(), ms(sd.hashTook))
 
-	fmt.Fprintf(w, "Latency with %d concurrent clients (the result is judged on its p95), and p95 with one client alone (%d requests or %s), which shows a page's own cost without queueing:\n\n",
+	fmt.Fprintf(w, "Latency with %d concurrent clients (the result is judged on its p95), and p95 with one client alone (%d requests or %s), which shows a page's own cost without queueing; round trips are the store commands per request in the single-client run (the server's count on /metrics):\n\n",
 		r.clients, singleRequests, singleMaxTime)
-	t := &table{header: []string{"request", "requests", "p50", "p95", "p99", "req/s", "status codes", "p95, 1 client", "budget (p95)", "result"}}
+	t := &table{header: []string{"request", "requests", "p50", "p95", "p99", "req/s", "status codes", "p95, 1 client", "round trips / req", "budget (p95)", "result"}}
 	for _, res := range r.rows {
 		budget := "reported only"
 		if res.sc.budget > 0 {
 			budget = "< " + ms(res.sc.budget)
 		}
 		t.add(res.sc.label, fmt.Sprint(res.n), ms(res.p(50)), ms(res.p(95)), ms(res.p(99)),
-			fmt.Sprintf("%.0f", res.throughput()), res.codeText(), msOrNone(res.single), budget, res.verdict())
+			fmt.Sprintf("%.0f", res.throughput()), res.codeText(), msOrNone(res.single), fmt.Sprintf("%.1f", res.roundTrips), budget, res.verdict())
 	}
 	t.print(w)
 	for _, res := range r.rows {

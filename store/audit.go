@@ -179,7 +179,7 @@ func (s *Store) moveAuditHead(ctx context.Context, head, next auditHead) (bool, 
 		}
 		return true, nil
 	}
-	res, err := heads.UpdateOne(ctx, bson.D{{Key: "_id", Value: "audit"}, {Key: "seq", Value: head.Seq}},
+	res, err := s.updateIf(ctx, "counters", "audit", Eq("seq", head.Seq),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket}}}})
 	if err != nil {
 		return false, fmt.Errorf("store: audit head: %w", err)
@@ -202,7 +202,7 @@ func (s *Store) noteAuditDay(ctx context.Context, day string, first, last, count
 
 // auditDays lists the days with events, newest first (a few hundred a year).
 func (s *Store) auditDays(ctx context.Context) ([]auditDay, error) {
-	cur, err := s.c("audit_days").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+	cur, err := s.r("audit_days").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: audit days: %w", err)
 	}
@@ -270,7 +270,7 @@ func (s *Store) latestAudit(ctx context.Context, days []auditDay, page int) ([]A
 			skip -= d.Count
 			continue
 		}
-		cur, err := s.c(auditColl(d.Day)).Find(ctx, bson.D{},
+		cur, err := s.r(auditColl(d.Day)).Find(ctx, bson.D{},
 			options.Find().SetSort(bson.D{{Key: "seq", Value: -1}}).SetSkip(skip).SetLimit(int64(PageSize-len(evs))))
 		if err != nil {
 			return nil, false, fmt.Errorf("store: audit %s: %w", d.Day, err)
@@ -303,7 +303,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
 	var prev string
 	var want int64 = 1
 	for i := range days {
-		cur, err := s.c(auditColl(days[i].Day)).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))
+		cur, err := s.r(auditColl(days[i].Day)).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))
 		if err != nil {
 			return nil, 0, fmt.Errorf("store: verify audit: %w", err)
 		}
@@ -339,7 +339,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
 		cur.Close(ctx)
 	}
 	var head auditHead
-	err = s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
+	err = s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
 	if err == nil && (head.Seq != want-1 || head.Hash != prev) {
 		return &AuditBreak{Seq: want, Reason: "latest events missing"}, want - 1, nil
 	}

@@ -27,7 +27,7 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 	auditMu.Lock()
 	defer auditMu.Unlock()
 	var head auditHead
-	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
+	err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return fmt.Errorf("store: seed audit: head: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 // authentication, so nothing else on the machine may reach it.
 type embedded struct {
 	uri    string
+	dbDir  string // FerretDB's SQLite files: one <database>.sqlite each
 	cancel context.CancelFunc
 	done   chan struct{}
 	once   sync.Once
@@ -53,7 +54,7 @@ func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embe
 		return nil, fmt.Errorf("store: start embedded server: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &embedded{cancel: cancel, done: make(chan struct{})}
+	e := &embedded{cancel: cancel, done: make(chan struct{}), dbDir: abs}
 	if tmp {
 		e.tmp = sockDir
 	}
@@ -83,6 +84,10 @@ func socketDir(dataDir string) (dir string, tmp bool, err error) {
 	}
 	return dir, false, os.Chmod(dir, 0o700)
 }
+
+// file is the SQLite file FerretDB keeps database name in (pool.go:
+// filenameExtension).
+func (e *embedded) file(name string) string { return filepath.Join(e.dbDir, name+".sqlite") }
 
 func (e *embedded) stop() {
 	e.once.Do(func() {

@@ -68,6 +68,13 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("store: ensure index %s.%s: %w", ix.coll, ix.name, err)
 		}
 	}
+	if s.w.ids != nil {
+		// Every collection there is, including those made at run time (a
+		// day's audit events, a survey's counters, an import's records).
+		if err := s.w.ids.ensure(ctx, ""); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -113,7 +120,7 @@ var migrations = []migration{
 
 func (s *Store) migrate(ctx context.Context) error {
 	for _, m := range migrations {
-		err := s.c("migrations").FindOne(ctx, bson.D{{Key: "_id", Value: m.n}}).Err()
+		err := s.r("migrations").FindOne(ctx, bson.D{{Key: "_id", Value: m.n}}).Err()
 		if err == nil {
 			continue
 		}

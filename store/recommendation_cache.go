@@ -43,7 +43,7 @@ func (s *Store) recSummaries(ctx context.Context) ([]RecSummary, error) {
 	var counter struct {
 		V int64 `bson:"v"`
 	}
-	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: recIndexCounter}}).Decode(&counter)
+	err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: recIndexCounter}}).Decode(&counter)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fmt.Errorf("store: recommendation index version: %w", err)
 	}

@@ -40,7 +40,7 @@ func (s *Store) refSummaries(ctx context.Context) ([]RefSummary, error) {
 	var counter struct {
 		V int64 `bson:"v"`
 	}
-	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: refIndexCounter}}).Decode(&counter)
+	err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: refIndexCounter}}).Decode(&counter)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fmt.Errorf("store: referral index version: %w", err)
 	}
