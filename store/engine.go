@@ -49,6 +49,10 @@ type writer struct {
 	db  *mongo.Database
 	sem chan struct{} // the writer lock (capacity 1); nil on MongoDB
 	ids *idIndexer    // indexes FerretDB's _id expression; nil on MongoDB
+	// onChange hears of every write: its collection and the _id it
+	// targeted ("" when it may have touched any document). The copies
+	// (copies.go) stay coherent through it.
+	onChange func(ctx context.Context, coll, id string)
 }
 
 // lock takes the writer lock (a no-op on MongoDB). The returned function
@@ -72,6 +76,22 @@ func (w *writer) wrote(ctx context.Context, coll string) {
 	if w.ids != nil {
 		w.ids.ensureOnce(ctx, coll)
 	}
+}
+
+// inserted marks a write that only adds documents: nothing cached changes.
+const inserted = "\x00inserted"
+
+// changed reports a write of coll that targeted filter (a filter, an _id
+// string, or inserted).
+func (w *writer) changed(ctx context.Context, coll string, target any) {
+	if w.onChange == nil || target == inserted {
+		return
+	}
+	id, ok := target.(string)
+	if !ok {
+		id = idOf(target)
+	}
+	w.onChange(ctx, coll, id)
 }
 
 // readColl is a read-only handle on a collection, on the read pool.
@@ -101,8 +121,9 @@ type writeColl struct {
 	w *writer
 }
 
-// do runs one write under the writer lock.
-func do[T any](ctx context.Context, wc writeColl, f func() (T, error)) (T, error) {
+// do runs one write under the writer lock; target is what it may change
+// (see writer.changed).
+func do[T any](ctx context.Context, wc writeColl, target any, f func() (T, error)) (T, error) {
 	unlock, err := wc.w.lock(ctx)
 	if err != nil {
 		var zero T
@@ -111,44 +132,45 @@ func do[T any](ctx context.Context, wc writeColl, f func() (T, error)) (T, error
 	defer unlock()
 	t, err := f()
 	wc.w.wrote(ctx, wc.c.Name())
+	wc.w.changed(ctx, wc.c.Name(), target)
 	return t, err
 }
 
 func (wc writeColl) InsertOne(ctx context.Context, doc any, opts ...options.Lister[options.InsertOneOptions]) (*mongo.InsertOneResult, error) {
-	return do(ctx, wc, func() (*mongo.InsertOneResult, error) { return wc.c.InsertOne(ctx, doc, opts...) })
+	return do(ctx, wc, inserted, func() (*mongo.InsertOneResult, error) { return wc.c.InsertOne(ctx, doc, opts...) })
 }
 
 func (wc writeColl) InsertMany(ctx context.Context, docs any, opts ...options.Lister[options.InsertManyOptions]) (*mongo.InsertManyResult, error) {
-	return do(ctx, wc, func() (*mongo.InsertManyResult, error) { return wc.c.InsertMany(ctx, docs, opts...) })
+	return do(ctx, wc, inserted, func() (*mongo.InsertManyResult, error) { return wc.c.InsertMany(ctx, docs, opts...) })
 }
 
 func (wc writeColl) UpdateOne(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateOneOptions]) (*mongo.UpdateResult, error) {
-	return do(ctx, wc, func() (*mongo.UpdateResult, error) { return wc.c.UpdateOne(ctx, filter, update, opts...) })
+	return do(ctx, wc, filter, func() (*mongo.UpdateResult, error) { return wc.c.UpdateOne(ctx, filter, update, opts...) })
 }
 
 func (wc writeColl) UpdateMany(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateManyOptions]) (*mongo.UpdateResult, error) {
-	return do(ctx, wc, func() (*mongo.UpdateResult, error) { return wc.c.UpdateMany(ctx, filter, update, opts...) })
+	return do(ctx, wc, filter, func() (*mongo.UpdateResult, error) { return wc.c.UpdateMany(ctx, filter, update, opts...) })
 }
 
 func (wc writeColl) ReplaceOne(ctx context.Context, filter, doc any, opts ...options.Lister[options.ReplaceOptions]) (*mongo.UpdateResult, error) {
-	return do(ctx, wc, func() (*mongo.UpdateResult, error) { return wc.c.ReplaceOne(ctx, filter, doc, opts...) })
+	return do(ctx, wc, filter, func() (*mongo.UpdateResult, error) { return wc.c.ReplaceOne(ctx, filter, doc, opts...) })
 }
 
 func (wc writeColl) DeleteOne(ctx context.Context, filter any, opts ...options.Lister[options.DeleteOneOptions]) (*mongo.DeleteResult, error) {
-	return do(ctx, wc, func() (*mongo.DeleteResult, error) { return wc.c.DeleteOne(ctx, filter, opts...) })
+	return do(ctx, wc, filter, func() (*mongo.DeleteResult, error) { return wc.c.DeleteOne(ctx, filter, opts...) })
 }
 
 func (wc writeColl) DeleteMany(ctx context.Context, filter any, opts ...options.Lister[options.DeleteManyOptions]) (*mongo.DeleteResult, error) {
-	return do(ctx, wc, func() (*mongo.DeleteResult, error) { return wc.c.DeleteMany(ctx, filter, opts...) })
+	return do(ctx, wc, filter, func() (*mongo.DeleteResult, error) { return wc.c.DeleteMany(ctx, filter, opts...) })
 }
 
 func (wc writeColl) BulkWrite(ctx context.Context, models []mongo.WriteModel, opts ...options.Lister[options.BulkWriteOptions]) (*mongo.BulkWriteResult, error) {
-	return do(ctx, wc, func() (*mongo.BulkWriteResult, error) { return wc.c.BulkWrite(ctx, models, opts...) })
+	return do(ctx, wc, "", func() (*mongo.BulkWriteResult, error) { return wc.c.BulkWrite(ctx, models, opts...) })
 }
 
 // singleResult runs a find-and-modify under the writer lock. The result is
 // read whole before the lock is released.
-func (wc writeColl) singleResult(ctx context.Context, f func() *mongo.SingleResult) *mongo.SingleResult {
+func (wc writeColl) singleResult(ctx context.Context, filter any, f func() *mongo.SingleResult) *mongo.SingleResult {
 	unlock, err := wc.w.lock(ctx)
 	if err != nil {
 		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
@@ -157,6 +179,7 @@ func (wc writeColl) singleResult(ctx context.Context, f func() *mongo.SingleResu
 	res := f()
 	raw, err := res.Raw()
 	wc.w.wrote(ctx, wc.c.Name())
+	wc.w.changed(ctx, wc.c.Name(), filter)
 	if err != nil {
 		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
 	}
@@ -164,15 +187,15 @@ func (wc writeColl) singleResult(ctx context.Context, f func() *mongo.SingleResu
 }
 
 func (wc writeColl) FindOneAndUpdate(ctx context.Context, filter, update any, opts ...options.Lister[options.FindOneAndUpdateOptions]) *mongo.SingleResult {
-	return wc.singleResult(ctx, func() *mongo.SingleResult { return wc.c.FindOneAndUpdate(ctx, filter, update, opts...) })
+	return wc.singleResult(ctx, filter, func() *mongo.SingleResult { return wc.c.FindOneAndUpdate(ctx, filter, update, opts...) })
 }
 
 func (wc writeColl) FindOneAndReplace(ctx context.Context, filter, doc any, opts ...options.Lister[options.FindOneAndReplaceOptions]) *mongo.SingleResult {
-	return wc.singleResult(ctx, func() *mongo.SingleResult { return wc.c.FindOneAndReplace(ctx, filter, doc, opts...) })
+	return wc.singleResult(ctx, filter, func() *mongo.SingleResult { return wc.c.FindOneAndReplace(ctx, filter, doc, opts...) })
 }
 
 func (wc writeColl) FindOneAndDelete(ctx context.Context, filter any, opts ...options.Lister[options.FindOneAndDeleteOptions]) *mongo.SingleResult {
-	return wc.singleResult(ctx, func() *mongo.SingleResult { return wc.c.FindOneAndDelete(ctx, filter, opts...) })
+	return wc.singleResult(ctx, filter, func() *mongo.SingleResult { return wc.c.FindOneAndDelete(ctx, filter, opts...) })
 }
 
 // Drop drops the collection (and, on the embedded server, the store's
@@ -186,7 +209,9 @@ func (wc writeColl) Drop(ctx context.Context) error {
 	if wc.w.ids != nil {
 		wc.w.ids.forget(wc.c.Name())
 	}
-	return wc.c.Drop(ctx)
+	err = wc.c.Drop(ctx)
+	wc.w.changed(ctx, wc.c.Name(), "")
+	return err
 }
 
 // Indexes creates and lists indexes through the writer connection (not
@@ -283,6 +308,7 @@ func (e embeddedEngine) updateIf(ctx context.Context, coll string, id any, c Con
 	}
 	res, err := e.w.db.Collection(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
 	e.w.wrote(ctx, coll)
+	e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
 	return res, err
 }
 
@@ -297,6 +323,7 @@ func (e embeddedEngine) replaceIf(ctx context.Context, coll string, id any, c Co
 	}
 	res, err := e.w.db.Collection(coll).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc)
 	e.w.wrote(ctx, coll)
+	e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
 	return res, err
 }
 
@@ -310,7 +337,9 @@ func (e embeddedEngine) findAndUpdateIf(ctx context.Context, coll string, id any
 		return mongo.NewSingleResultFromDocument(bson.D{}, mongo.ErrNoDocuments, nil)
 	}
 	col := e.w.db.Collection(coll)
-	if _, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
+	_, err = col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+	e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
 		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
 	}
 	e.w.wrote(ctx, coll)

@@ -33,7 +33,7 @@ func SessionKey(cookieID string) string {
 // does not exist or has expired.
 func (s *Store) Session(ctx context.Context, cookieID string) (*Session, error) {
 	var ss Session
-	err := s.r("sessions").FindOne(ctx, bson.D{{Key: "_id", Value: SessionKey(cookieID)}}).Decode(&ss)
+	err := s.findByID(ctx, "sessions", SessionKey(cookieID), &ss)
 	if err != nil {
 		return nil, fmt.Errorf("store: session: %w", notFound(err))
 	}

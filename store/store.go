@@ -45,6 +45,7 @@ type Store struct {
 	rdb      *mongo.Database // on rclient: every read goes here, through s.r
 	w        *writer
 	eng      engine
+	docs     *docCache // sessions and accounts by _id (copies.go)
 	embedded *embedded
 	log      *slog.Logger
 	now      func() time.Time
@@ -101,6 +102,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.rclient, s.rdb = rc, rc.Database(o.Database)
 		s.w.sem = make(chan struct{}, 1)
 		s.eng = embeddedEngine{w: s.w}
+	}
+	s.docs = newDocCache(s.embedded == nil)
+	s.w.onChange = func(ctx context.Context, coll, id string) {
+		if s.docs.colls[coll] == nil {
+			return
+		}
+		s.docs.changed(coll, id)
+		if s.docs.remote {
+			s.revoke(ctx)
+		}
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close(context.Background())

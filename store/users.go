@@ -131,7 +131,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 // User returns the account with id. Returns ErrNotFound if there is none.
 func (s *Store) User(ctx context.Context, id string) (*User, error) {
 	var u User
-	if err := s.r("users").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u); err != nil {
+	if err := s.findByID(ctx, "users", id, &u); err != nil {
 		return nil, fmt.Errorf("store: user %s: %w", id, notFound(err))
 	}
 	return &u, nil

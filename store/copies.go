@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// This file holds the store's copies and caches behind one door.
+//
+// versioned is the one in-process cache: a value per key, kept with the
+// version it was read at. A caller that knows the current version (a
+// counter document) asks for exactly that version; a caller whose source is
+// kept coherent by invalidation (documents by _id, below) asks for any
+// version. Invalidation moves a generation on, and a load that started
+// before an invalidation is not kept, so a value read just before a write
+// can never be cached after it.
+type versioned[V any] struct {
+	mu    sync.Mutex
+	items map[string]cachedValue[V]
+	gen   uint64        // moves on at every invalidation
+	max   int           // entries kept at most (0: no limit); past it the cache starts again
+	ttl   time.Duration // 0: no expiry
+}
+
+type cachedValue[V any] struct {
+	v       V
+	version int64
+	at      time.Time
+}
+
+const anyVersion = -1
+
+func newVersioned[V any](max int, ttl time.Duration) *versioned[V] {
+	return &versioned[V]{items: map[string]cachedValue[V]{}, max: max, ttl: ttl}
+}
+
+// get returns the value for key if it was read at version (or at any
+// version, for anyVersion) and is not older than the cache's ttl.
+func (c *versioned[V]) get(key string, version int64) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.items[key]
+	if !ok || version != anyVersion && e.version != version || c.ttl > 0 && time.Since(e.at) > c.ttl {
+		var zero V
+		return zero, false
+	}
+	return e.v, true
+}
+
+// begin is the generation before a load; put keeps the loaded value only
+// if nothing was invalidated since.
+func (c *versioned[V]) begin() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *versioned[V]) put(key string, version int64, v V, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.max > 0 && len(c.items) >= c.max {
+		clear(c.items)
+	}
+	c.items[key] = cachedValue[V]{v: v, version: version, at: time.Now()}
+}
+
+// load returns the value for key at version, loading and keeping it when
+// it is not cached.
+func (c *versioned[V]) load(key string, version int64, f func() (V, error)) (V, error) {
+	if v, ok := c.get(key, version); ok {
+		return v, nil
+	}
+	g := c.begin()
+	v, err := f()
+	if err != nil {
+		return v, err
+	}
+	c.put(key, version, v, g)
+	return v, nil
+}
+
+// invalidate forgets key ("" forgets everything).
+func (c *versioned[V]) invalidate(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if key == "" {
+		clear(c.items)
+		return
+	}
+	delete(c.items, key)
+}
+
+// docCache keeps documents read by _id from a few collections read on
+// every signed-in request (the session and the account). They are decoded
+// afresh from their bytes on every hit, so callers may change what they get.
+//
+// On the embedded server one process owns the data, and every write goes
+// through the writer, which reports each write's collection and _id
+// (changed): the copies are coherent. On MongoDB other instances write too,
+// so a copy lives at most docCacheTTL, and the cache is dropped whenever the
+// revocation version (a counter document every instance moves on after
+// writing to these collections) has changed; it is read at most every
+// revocationCheck.
+type docCache struct {
+	colls map[string]*versioned[bson.Raw]
+
+	remote    bool // MongoDB: TTL plus the revocation version
+	mu        sync.Mutex
+	checked   time.Time
+	revision  int64
+	checkLock sync.Mutex
+}
+
+const (
+	docCacheTTL     = 2 * time.Second
+	revocationCheck = 250 * time.Millisecond
+	revocationID    = "doc_cache"
+)
+
+// cachedCollections are the collections docCache keeps documents of.
+var cachedCollections = []string{"users", "sessions"}
+
+func newDocCache(remote bool) *docCache {
+	ttl := time.Duration(0)
+	if remote {
+		ttl = docCacheTTL
+	}
+	d := &docCache{colls: map[string]*versioned[bson.Raw]{}, remote: remote}
+	for _, c := range cachedCollections {
+		d.colls[c] = newVersioned[bson.Raw](20000, ttl)
+	}
+	return d
+}
+
+// changed is the writer's report of a write to coll (id "" when it may have
+// touched any document).
+func (d *docCache) changed(coll, id string) {
+	if c := d.colls[coll]; c != nil {
+		c.invalidate(id)
+	}
+}
+
+// findByID decodes the document id of coll into out, from the cache when
+// it holds it. mongo.ErrNoDocuments when there is none (not cached).
+func (s *Store) findByID(ctx context.Context, coll, id string, out any) error {
+	d := s.docs
+	c := d.colls[coll]
+	if c == nil {
+		return s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out)
+	}
+	if d.remote {
+		if err := s.syncRevocations(ctx); err != nil {
+			return err
+		}
+	}
+	raw, err := c.load(id, anyVersion, func() (bson.Raw, error) {
+		raw, err := s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+		return bson.Raw(append([]byte(nil), raw...)), err
+	})
+	if err != nil {
+		return err
+	}
+	return bson.Unmarshal(raw, out)
+}
+
+// syncRevocations drops the document cache when another instance (or this
+// one) has written to a cached collection since the last look (MongoDB).
+func (s *Store) syncRevocations(ctx context.Context) error {
+	d := s.docs
+	d.checkLock.Lock()
+	defer d.checkLock.Unlock()
+	d.mu.Lock()
+	fresh := time.Since(d.checked) < revocationCheck
+	d.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	var v struct {
+		V int64 `bson:"v"`
+	}
+	err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: revocationID}}).Decode(&v)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return fmt.Errorf("store: revocation version: %w", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v.V != d.revision {
+		for _, c := range d.colls {
+			c.invalidate("")
+		}
+		d.revision = v.V
+	}
+	d.checked = time.Now()
+	return nil
+}
+
+// revoke moves the revocation version on after a write to a cached
+// collection (MongoDB), so that other instances drop their copies.
+func (s *Store) revoke(ctx context.Context) {
+	_, err := s.db.Collection("counters").UpdateOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: revocationID}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		s.log.Warn("store: could not move the revocation version on; other instances keep cached sessions and accounts up to their TTL", "err", err)
+	}
+}
+
+// idOf is the _id a write's filter names, or "" when it may match any
+// document.
+func idOf(filter any) string {
+	switch f := filter.(type) {
+	case bson.D:
+		for _, e := range f {
+			if e.Key == "_id" {
+				s, _ := e.Value.(string)
+				return s
+			}
+		}
+	case bson.M:
+		s, _ := f["_id"].(string)
+		return s
+	case map[string]string:
+		return f["_id"]
+	case map[string]any:
+		s, _ := f["_id"].(string)
+		return s
+	}
+	return ""
+}
