@@ -46,6 +46,7 @@ type Store struct {
 	w        *writer
 	eng      engine
 	docs     *docCache // sessions and accounts by _id (copies.go)
+	auditQ   auditQueue
 	embedded *embedded
 	log      *slog.Logger
 	now      func() time.Time
