@@ -199,6 +199,7 @@ func (s *Store) syncRevocations(ctx context.Context) error {
 		for _, c := range d.colls {
 			c.invalidate("")
 		}
+		s.dir.changed("")
 		d.revision = v.V
 	}
 	d.checked = time.Now()

@@ -50,8 +50,8 @@ type writer struct {
 	sem chan struct{} // the writer lock (capacity 1); nil on MongoDB
 	ids *idIndexer    // indexes FerretDB's _id expression; nil on MongoDB
 	// onChange hears of every write: its collection and the _id it
-	// targeted ("" when it may have touched any document). The copies
-	// (copies.go) stay coherent through it.
+	// targeted ("" when it may have touched any document, inserted when it
+	// only added documents). The copies (copies.go) stay coherent through it.
 	onChange func(ctx context.Context, coll, id string)
 }
 
@@ -78,13 +78,14 @@ func (w *writer) wrote(ctx context.Context, coll string) {
 	}
 }
 
-// inserted marks a write that only adds documents: nothing cached changes.
+// inserted marks a write that only adds documents: no copy of a document
+// changes (only lists of them do).
 const inserted = "\x00inserted"
 
 // changed reports a write of coll that targeted filter (a filter, an _id
 // string, or inserted).
 func (w *writer) changed(ctx context.Context, coll string, target any) {
-	if w.onChange == nil || target == inserted {
+	if w.onChange == nil {
 		return
 	}
 	id, ok := target.(string)

@@ -47,6 +47,7 @@ type Store struct {
 	eng      engine
 	docs     *docCache // sessions and accounts by _id (copies.go)
 	auditQ   auditQueue
+	dir      directory // the people list's copy of the accounts (copy_directory.go)
 	embedded *embedded
 	log      *slog.Logger
 	now      func() time.Time
@@ -108,6 +109,18 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.w.onChange = func(ctx context.Context, coll, id string) {
 		if s.docs.colls[coll] == nil {
 			return
+		}
+		if id == inserted {
+			if coll == "users" {
+				s.dir.changed("") // a new account: the list is read again
+			}
+			if !s.docs.remote {
+				return // nothing cached by _id can change
+			}
+			id = ""
+		}
+		if coll == "users" {
+			s.dir.changed(id)
 		}
 		s.docs.changed(coll, id)
 		if s.docs.remote {

@@ -159,20 +159,10 @@ const PageSize = 50
 
 // ListUsers returns a page of accounts, by name, and whether there are more.
 func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]User, bool, error) {
-	filter := bson.D{}
-	if f.Role != "" {
-		filter = append(filter, bson.E{Key: "role", Value: f.Role})
-	}
-	if q := strings.ToLower(strings.TrimSpace(f.Search)); q != "" {
-		re := bson.Regex{Pattern: regexQuote(q)}
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "nameLower", Value: re}},
-			bson.D{{Key: "email", Value: re}},
-		}})
-	}
-	var users []User
-	more, err := s.page(ctx, "users", filter, bson.D{{Key: "nameLower", Value: 1}, {Key: "_id", Value: 1}}, f.Page, &users)
-	return users, more, err
+	// From the in-memory directory (copy_directory.go): the same filter,
+	// order and pages as a find on users by role, $regex on nameLower or
+	// email, sorted by nameLower and _id.
+	return s.listUsersFromDirectory(ctx, f)
 }
 
 // UsersByID returns the accounts with these ids, in no particular order.
