@@ -238,3 +238,91 @@ func idOf(filter any) string {
 	}
 	return ""
 }
+
+// countedCopy is a whole-collection copy in memory behind a version
+// counter (the counters document named name, moved on after every change
+// to what the copy holds): the recommendation and referral summaries and
+// the calendar's months. On MongoDB each use reads the counter (one small
+// read by _id) and reloads when it moved. On the embedded server the writer
+// reports every write of the counter, so the copy is dropped then and the
+// counter need not be read at all.
+type countedCopy[V any] struct {
+	name  string
+	cache *versioned[V]
+	load  func(ctx context.Context) (V, error)
+}
+
+func newCountedCopy[V any](s *Store, name string, load func(ctx context.Context) (V, error)) *countedCopy[V] {
+	c := &countedCopy[V]{name: name, cache: newVersioned[V](0, 0), load: load}
+	s.countedMu.Lock()
+	s.counted = append(s.counted, c)
+	s.countedMu.Unlock()
+	return c
+}
+
+// counterChanged is the writer's report of a write to the counters
+// collection (id "" for a write that may touch any counter).
+func (c *countedCopy[V]) counterChanged(id string) {
+	if id == "" || id == c.name {
+		c.cache.invalidate("")
+	}
+}
+
+// get returns the copy, loading it when it is not current.
+func (c *countedCopy[V]) get(ctx context.Context, s *Store) (V, error) {
+	version := int64(anyVersion)
+	if s.embedded == nil {
+		var counter struct {
+			V int64 `bson:"v"`
+		}
+		err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: c.name}}).Decode(&counter)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			var zero V
+			return zero, fmt.Errorf("store: %s version: %w", c.name, err)
+		}
+		version = counter.V
+	}
+	return c.cache.load("", version, func() (V, error) { return c.load(ctx) })
+}
+
+// counterWatcher is what the writer's hook needs of a countedCopy.
+type counterWatcher interface{ counterChanged(id string) }
+
+// countersChanged passes a write of the counters collection to every
+// counted copy.
+func (s *Store) countersChanged(id string) {
+	s.countedMu.Lock()
+	defer s.countedMu.Unlock()
+	for _, c := range s.counted {
+		c.counterChanged(id)
+	}
+}
+
+// RepairCopies puts right every copy and summary that a crash between a
+// change and its copy left behind: the calendar's months, the panel
+// tallies, the recommendation and referral summaries, the group summaries
+// and the memberships on accounts. It reads whole collections, so it runs
+// at start-up and then hourly in one job under a lease (jobs.go), never on
+// a page. It returns how many it put right, by copy.
+func (s *Store) RepairCopies(ctx context.Context) (map[string]int, error) {
+	out := map[string]int{}
+	for _, step := range []struct {
+		name string
+		run  func(context.Context) (int, error)
+	}{
+		{"visit months", s.RepairVisitMonths},
+		{"panel tallies", s.RepairPanelTallies},
+		{"recommendation summaries", s.SyncRecommendationIndex},
+		{"referral summaries", s.SyncReferralIndex},
+		{"group summaries and memberships on accounts", s.repairGroupCopies},
+	} {
+		n, err := step.run(ctx)
+		if err != nil {
+			return out, fmt.Errorf("store: repair %s: %w", step.name, err)
+		}
+		if n > 0 {
+			out[step.name] = n
+		}
+	}
+	return out, nil
+}

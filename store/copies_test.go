@@ -124,3 +124,50 @@ func TestRemoteCopiesFollowTheRevocationVersion(t *testing.T) {
 		t.Fatalf("after the revocation version moved: %q", got.Name)
 	}
 }
+
+// TestRepairCopiesPutsRightWhatACrashLeft: a group summary and an account's
+// memberships left wrong (as a crash between a membership change and its
+// copies would leave them) are put right, once; a second run finds nothing.
+func TestRepairCopiesPutsRightWhatACrashLeft(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	g := &Group{Name: "Panel", Kind: "panel"}
+	if err := s.CreateGroup(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	var people []*User
+	for i := range 3 {
+		u := &User{Email: fmt.Sprintf("m%d@example.org", i), Name: fmt.Sprintf("Member %d", i), Role: RoleMember}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutMembership(ctx, &Membership{GroupID: g.ID, UserID: u.ID, Chair: i == 0}); err != nil {
+			t.Fatal(err)
+		}
+		people = append(people, u)
+	}
+	if got, err := s.RepairCopies(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("nothing to repair yet: %v %v", got, err)
+	}
+	// The crash: the group says 1 member and no chair; one account lost its copy.
+	if _, err := s.c("groups").UpdateOne(ctx, bson.D{{Key: "_id", Value: g.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "memberCount", Value: 1}, {Key: "chairNames", Value: bson.A{}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.c("users").UpdateOne(ctx, bson.D{{Key: "_id", Value: people[2].ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "memberships", Value: bson.A{}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.RepairCopies(ctx)
+	if err != nil || got["group summaries and memberships on accounts"] != 2 {
+		t.Fatalf("repairs: %v %v, want 2 (the group and the account)", got, err)
+	}
+	gr, err := s.Group(ctx, g.ID)
+	if err != nil || gr.MemberCount != 3 || len(gr.ChairNames) != 1 || gr.ChairNames[0] != "Member 0" {
+		t.Fatalf("group after repair: %+v %v", gr, err)
+	}
+	if ms, err := s.UserMemberships(ctx, people[2].ID); err != nil || len(ms) != 1 || ms[0].GroupID != g.ID {
+		t.Fatalf("account copy after repair: %+v %v", ms, err)
+	}
+	if got, err := s.RepairCopies(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("a second run repaired %v (%v)", got, err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -39,22 +40,27 @@ type Options struct {
 
 // Store is the open database.
 type Store struct {
-	client   *mongo.Client   // the writer (one connection on the embedded server)
-	db       *mongo.Database // on client: every write goes here, through s.c
-	rclient  *mongo.Client   // the read pool (the same client on MongoDB)
-	rdb      *mongo.Database // on rclient: every read goes here, through s.r
-	w        *writer
-	eng      engine
-	docs     *docCache // sessions and accounts by _id (copies.go)
-	auditQ   auditQueue
-	dir      directory // the people list's copy of the accounts (copy_directory.go)
-	embedded *embedded
-	log      *slog.Logger
-	now      func() time.Time
-	ops      *opLatency
-	recCache *recIndexCache
-	sealer   *fieldSealer  // field encryption for referrals (SetSealer)
-	refCache refIndexCache // referral summaries in memory (referral_cache.go)
+	client  *mongo.Client   // the writer (one connection on the embedded server)
+	db      *mongo.Database // on client: every write goes here, through s.c
+	rclient *mongo.Client   // the read pool (the same client on MongoDB)
+	rdb     *mongo.Database // on rclient: every read goes here, through s.r
+	w       *writer
+	eng     engine
+	docs    *docCache // sessions and accounts by _id (copies.go)
+	auditQ  auditQueue
+	dir     directory // the people list's copy of the accounts (copy_directory.go)
+	// counted copies (copies.go): recommendation and referral summaries,
+	// the calendar's months.
+	countedMu sync.Mutex
+	counted   []counterWatcher
+	recIndex  *countedCopy[[]RecSummary]
+	refIndex  *countedCopy[[]RefSummary]
+	monthsCp  *countedCopy[map[string]visitMonth]
+	embedded  *embedded
+	log       *slog.Logger
+	now       func() time.Time
+	ops       *opLatency
+	sealer    *fieldSealer // field encryption for referrals (SetSealer)
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
@@ -66,7 +72,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Database == "" {
 		o.Database = "candour"
 	}
-	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), recCache: &recIndexCache{}}
+	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency()}
 	copts := options.Client().SetAppName("candour").SetMonitor(s.ops.monitor())
 	if o.URI == "" {
 		e, err := startEmbedded(ctx, o.DataDir, o.Logger)
@@ -106,7 +112,18 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.eng = embeddedEngine{w: s.w}
 	}
 	s.docs = newDocCache(s.embedded == nil)
+	s.recIndex = newCountedCopy(s, recIndexCounter, s.dbRecSummaries)
+	s.refIndex = newCountedCopy(s, refIndexCounter, s.dbRefSummaries)
+	s.monthsCp = newCountedCopy(s, visitMonthsCounter, s.dbMonths)
 	s.w.onChange = func(ctx context.Context, coll, id string) {
+		if coll == "counters" && id != inserted {
+			s.countersChanged(id)
+			return
+		}
+		if coll == "counters" {
+			s.countersChanged("")
+			return
+		}
 		if s.docs.colls[coll] == nil {
 			return
 		}

@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -130,35 +128,14 @@ func (s *Store) bumpVisitMonths(ctx context.Context) error {
 	return nil
 }
 
-// visitMonthCache is one instance's copy of every month document.
-type visitMonthCache struct {
-	mu      sync.Mutex
-	version int64
-	loaded  bool
-	months  map[string]visitMonth
+// months returns every month document, from memory when none has changed
+// since they were read (a counted copy: copies.go).
+func (s *Store) months(ctx context.Context) (map[string]visitMonth, error) {
+	return s.monthsCp.get(ctx, s)
 }
 
-// visitMonthCaches holds each open Store's cache (kept beside the Store,
-// not in it, so the Store type stays as it is).
-var visitMonthCaches sync.Map // *Store → *visitMonthCache
-
-// months returns every month document, from memory when none has changed
-// since they were read.
-func (s *Store) months(ctx context.Context) (map[string]visitMonth, error) {
-	var counter struct {
-		V int64 `bson:"v"`
-	}
-	err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: visitMonthsCounter}}).Decode(&counter)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("store: visit months version: %w", err)
-	}
-	cv, _ := visitMonthCaches.LoadOrStore(s, &visitMonthCache{})
-	c := cv.(*visitMonthCache)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.loaded && c.version == counter.V {
-		return c.months, nil
-	}
+// dbMonths reads every month document.
+func (s *Store) dbMonths(ctx context.Context) (map[string]visitMonth, error) {
 	cur, err := s.r("visit_months").Find(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("store: visit months: %w", err)
@@ -167,12 +144,11 @@ func (s *Store) months(ctx context.Context) (map[string]visitMonth, error) {
 	if err := cur.All(ctx, &all); err != nil {
 		return nil, fmt.Errorf("store: visit months: %w", err)
 	}
-	c.months = make(map[string]visitMonth, len(all))
+	months := make(map[string]visitMonth, len(all))
 	for _, m := range all {
-		c.months[m.ID] = m
+		months[m.ID] = m
 	}
-	c.version, c.loaded = counter.V, true
-	return c.months, nil
+	return months, nil
 }
 
 // visitsInMonths returns the copies (schedules, without seats) of the
