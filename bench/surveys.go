@@ -15,9 +15,10 @@ import (
 
 // Survey volumes: a year of one force's responses on the results page, and
 // a million responses' counters for the results computed from counters.
+var benchSurveyResponses = 10_000 // multiplied by -scale
+
 const (
-	benchSurveyResponses = 10_000
-	benchMillion         = 1_000_000
+	benchMillion = 1_000_000
 	surveyRespondents    = 50 // concurrent respondents submitting
 	surveyResultsBudget  = 50 * time.Millisecond
 )
@@ -67,10 +68,10 @@ func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seede
 		return err
 	}
 	for i := range ts {
-		ts[i].N *= benchMillion / benchSurveyResponses
+		ts[i].N *= int64(benchMillion / benchSurveyResponses)
 		for _, cs := range ts[i].C {
 			for k := range cs {
-				cs[k] *= benchMillion / benchSurveyResponses
+				cs[k] *= int64(benchMillion / benchSurveyResponses)
 			}
 		}
 	}
