@@ -18,9 +18,9 @@ import (
 var benchSurveyResponses = 10_000 // multiplied by -scale
 
 const (
-	benchMillion = 1_000_000
-	surveyRespondents    = 50 // concurrent respondents submitting
-	surveyResultsBudget  = 50 * time.Millisecond
+	benchMillion        = 1_000_000
+	surveyRespondents   = 50 // concurrent respondents submitting
+	surveyResultsBudget = 50 * time.Millisecond
 )
 
 // prepare readies a client for its next request (scenario.before).
