@@ -210,15 +210,20 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 func (s *Store) appendAudit(ctx context.Context, batch []*auditReq) error {
 	s.auditQ.appending.Lock()
 	defer s.auditQ.appending.Unlock()
-	for attempt := 0; attempt < 20; attempt++ {
+	// The head moves by one read-modify-write: under the writer lock on the
+	// embedded server, a conditional update (seq still the one read) retried
+	// on MongoDB when another process appended first.
+	var evs []AuditEvent
+	var buckets []string
+	err := s.eng.readModifyWrite(ctx, "counters", "audit", func(cur bson.Raw) (Cond, any, error) {
 		var head auditHead
-		err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
-		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("store: audit head: %w", err)
+		if cur != nil {
+			if err := bson.Unmarshal(cur, &head); err != nil {
+				return Cond{}, nil, err
+			}
 		}
-		evs := make([]AuditEvent, len(batch))
+		evs, buckets = make([]AuditEvent, len(batch)), make([]string, len(batch))
 		seq, hash, bucket := head.Seq, head.Hash, head.Bucket
-		buckets := make([]string, len(batch))
 		for i, r := range batch {
 			ev := r.ev
 			ev.At = s.now()
@@ -227,17 +232,17 @@ func (s *Store) appendAudit(ctx context.Context, batch []*auditReq) error {
 			hash, bucket = ev.Hash, bucketFor(bucket, ev.Day)
 			evs[i], buckets[i] = ev, bucket
 		}
-		won, err := s.moveAuditHead(ctx, head, auditHead{ID: "audit", Seq: seq, Hash: hash, Bucket: bucket})
-		if err != nil {
-			return err
+		next := auditHead{ID: "audit", Seq: seq, Hash: hash, Bucket: bucket}
+		if cur == nil {
+			return Cond{}, next, nil
 		}
-		if !won {
-			continue // another process appended first
-		}
-		// The head moved: if what follows fails, verification reports the gap.
-		return s.writeAuditEvents(ctx, evs, buckets)
+		return Eq("seq", head.Seq), bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket}}}}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: audit head: %w", err)
 	}
-	return fmt.Errorf("store: audit: %w", ErrConflict)
+	// The head moved: if what follows fails, verification reports the gap.
+	return s.writeAuditEvents(ctx, evs, buckets)
 }
 
 // writeAuditEvents adds sealed events (in sequence order) to their pages

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -40,6 +43,11 @@ type engine interface {
 	// findAndUpdateIf is updateIf returning the document before (or, with
 	// after, after) the update; mongo.ErrNoDocuments when nothing matched.
 	findAndUpdateIf(ctx context.Context, coll string, id any, c Cond, update any, after bool) *mongo.SingleResult
+	// readModifyWrite reads the document id of coll (nil when there is
+	// none) and asks f for the condition that must still hold and the
+	// update (a whole document to insert when there was none), and writes
+	// it; f may be called again when another writer got there first.
+	readModifyWrite(ctx context.Context, coll, id string, f func(cur bson.Raw) (Cond, any, error)) error
 	// name is "mongodb" or "embedded", for errors and tests.
 	name() string
 }
@@ -259,6 +267,48 @@ func (m mongoEngine) findAndUpdateIf(ctx context.Context, coll string, id any, c
 	return m.coll(coll).FindOneAndUpdate(ctx, c.filter(id), update, o)
 }
 
+// readModifyWrite on MongoDB: read, then a conditional update (or an
+// insert), again while another writer wins, after a short random pause
+// that grows with the attempts (so many writers at once all get through).
+func (m mongoEngine) readModifyWrite(ctx context.Context, coll, id string, f func(cur bson.Raw) (Cond, any, error)) error {
+	for attempt := range 1000 {
+		if attempt > 0 {
+			pause := time.Duration(rand.Int64N(int64(min(attempt, 20)) * int64(time.Millisecond)))
+			select {
+			case <-time.After(pause):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		cur, err := m.w.db.Collection(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+		if err == mongo.ErrNoDocuments {
+			cur, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+		cond, update, err := f(cur)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			_, err := m.coll(coll).InsertOne(ctx, update)
+			if isDuplicate(err) {
+				continue
+			}
+			return err
+		}
+		res, err := m.updateIf(ctx, coll, id, cond, update)
+		if err != nil {
+			return err
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+	}
+	return fmt.Errorf("store: %s %s: %w", coll, id, ErrConflict)
+}
+
 // embeddedEngine evaluates conditions in Go under the writer lock, on the
 // document read by _id, and writes by _id: the only filter FerretDB pushes
 // down to SQLite (and, with the store's index, an O(log n) one).
@@ -352,6 +402,39 @@ func (e embeddedEngine) findAndUpdateIf(ctx context.Context, coll string, id any
 		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
 	}
 	return mongo.NewSingleResultFromDocument(doc, nil, nil)
+}
+
+// readModifyWrite on the embedded server: read, decide and write under the
+// writer lock, so no other write comes between (two round trips, no retry).
+func (e embeddedEngine) readModifyWrite(ctx context.Context, coll, id string, f func(cur bson.Raw) (Cond, any, error)) error {
+	unlock, err := e.w.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	cur, err := e.read(ctx, coll, id)
+	if err == mongo.ErrNoDocuments {
+		cur, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	cond, update, err := f(cur)
+	if err != nil {
+		return err
+	}
+	col := e.w.db.Collection(coll)
+	if cur == nil {
+		_, err = col.InsertOne(ctx, update)
+	} else {
+		if ok, merr := cond.match(cur); merr != nil || !ok {
+			return errors.Join(merr, fmt.Errorf("store: %s %s: the condition does not hold under the writer lock", coll, id))
+		}
+		_, err = col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+	}
+	e.w.wrote(ctx, coll)
+	e.w.changed(ctx, coll, id)
+	return err
 }
 
 // r is the read-only handle on a collection (the read pool).

@@ -323,6 +323,25 @@ func TestNoLostWrites(t *testing.T) {
 			if d := read("doc"); d.Version != won || d.N != won || won == 0 {
 				t.Errorf("version checks: %d writes won, version %d, n %d", won, d.Version, d.N)
 			}
+			// Read-modify-write (how the audit chain's head moves): 100 at
+			// once, starting from no document, each adding one to what it read.
+			run(func(int) bool {
+				err := e.readModifyWrite(ctx, coll, "rmw", func(cur bson.Raw) (Cond, any, error) {
+					if cur == nil {
+						return Cond{}, bson.D{{Key: "_id", Value: "rmw"}, {Key: "v", Value: int64(1)}}, nil
+					}
+					v := cur.Lookup("v").AsInt64()
+					return Eq("v", v), bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: v + 1}}}}, nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+				return err == nil
+			})
+			var rmw struct{ V int64 }
+			if err := s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: "rmw"}}).Decode(&rmw); err != nil || rmw.V != n {
+				t.Errorf("100 read-modify-writes gave %d (%v)", rmw.V, err)
+			}
 			// A replace under a version check, and a status transition.
 			res, err := e.replaceIf(ctx, coll, "doc", Eq("version", won), bson.D{{Key: "version", Value: won + 1}, {Key: "status", Value: "sent"}})
 			if err != nil || res.MatchedCount != 1 {
