@@ -128,8 +128,16 @@ const (
 	revocationID    = "doc_cache"
 )
 
-// cachedCollections are the collections docCache keeps documents of.
-var cachedCollections = []string{"users", "sessions"}
+// cachedCollections are the collections docCache keeps documents of:
+// everywhere the session and the account; on the embedded server (where the
+// copies are exact) also the groups and the visit diaries, which the home
+// page reads by _id on every visit. On MongoDB those are read each time:
+// moving the revocation version on for every booking would drop every
+// instance's sessions too often to be worth it.
+var (
+	cachedCollections = []string{"users", "sessions"}
+	cachedLocally     = []string{"groups", "visit_diaries"}
+)
 
 func newDocCache(remote bool) *docCache {
 	ttl := time.Duration(0)
@@ -139,6 +147,11 @@ func newDocCache(remote bool) *docCache {
 	d := &docCache{colls: map[string]*versioned[bson.Raw]{}, remote: remote}
 	for _, c := range cachedCollections {
 		d.colls[c] = newVersioned[bson.Raw](20000, ttl)
+	}
+	if !remote {
+		for _, c := range cachedLocally {
+			d.colls[c] = newVersioned[bson.Raw](20000, 0)
+		}
 	}
 	return d
 }

@@ -115,7 +115,7 @@ func (s *Store) UpdateGroup(ctx context.Context, g *Group) error {
 // Group returns one group. Returns ErrNotFound.
 func (s *Store) Group(ctx context.Context, id string) (*Group, error) {
 	var g Group
-	if err := s.r("groups").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&g); err != nil {
+	if err := s.findByID(ctx, "groups", id, &g); err != nil {
 		return nil, fmt.Errorf("store: group %s: %w", id, notFound(err))
 	}
 	return &g, nil

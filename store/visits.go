@@ -461,7 +461,7 @@ func (s *Store) PromoteWaiting(ctx context.Context, id string) ([]string, error)
 // Diary returns a person's bookings (empty if they have none).
 func (s *Store) Diary(ctx context.Context, userID string) (*Diary, error) {
 	var d Diary
-	err := s.r("visit_diaries").FindOne(ctx, bson.D{{Key: "_id", Value: userID}}).Decode(&d)
+	err := s.findByID(ctx, "visit_diaries", userID, &d)
 	if err != nil && !errors.Is(notFound(err), ErrNotFound) {
 		return nil, fmt.Errorf("store: diary %s: %w", userID, err)
 	}
