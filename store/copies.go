@@ -131,12 +131,17 @@ const (
 // cachedCollections are the collections docCache keeps documents of:
 // everywhere the session and the account; on the embedded server (where the
 // copies are exact) also the groups and the visit diaries, which the home
-// page reads by _id on every visit. On MongoDB those are read each time:
+// page reads by _id on every visit, the visits (the visit page, sign-ups)
+// and the counters (the audit chain's head, reference numbers). On the
+// embedded server a conditional write's read under the writer lock comes
+// from these copies too: every write goes through the writer, which drops
+// the copy before it releases the lock, so under the lock a copy is exact.
+// On MongoDB those are read each time:
 // moving the revocation version on for every booking would drop every
 // instance's sessions too often to be worth it.
 var (
 	cachedCollections = []string{"users", "sessions"}
-	cachedLocally     = []string{"groups", "visit_diaries"}
+	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters"}
 )
 
 func newDocCache(remote bool) *docCache {

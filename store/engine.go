@@ -312,17 +312,25 @@ func (m mongoEngine) readModifyWrite(ctx context.Context, coll, id string, f fun
 // embeddedEngine evaluates conditions in Go under the writer lock, on the
 // document read by _id, and writes by _id: the only filter FerretDB pushes
 // down to SQLite (and, with the store's index, an O(log n) one).
-type embeddedEngine struct{ w *writer }
+type embeddedEngine struct {
+	w    *writer
+	docs *docCache // the coherent copies its reads under the lock may use
+}
 
 func (embeddedEngine) name() string { return "embedded" }
 
-// read reads the document id under the writer lock (the caller holds it).
+// read reads the document id under the writer lock (the caller holds it):
+// from the coherent copy of a cached collection (copies.go), which is exact
+// under the lock, or else from the writer's connection.
 func (e embeddedEngine) read(ctx context.Context, coll string, id any) (bson.Raw, error) {
-	raw, err := e.w.db.Collection(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
-	if err != nil {
-		return nil, err
+	find := func() (bson.Raw, error) {
+		raw, err := e.w.db.Collection(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+		return bson.Raw(append([]byte(nil), raw...)), err
 	}
-	return raw, nil
+	if key, ok := id.(string); ok && e.docs != nil && e.docs.colls[coll] != nil {
+		return e.docs.colls[coll].load(key, anyVersion, find)
+	}
+	return find()
 }
 
 // decide takes the writer lock and reads and evaluates the document. ok is

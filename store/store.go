@@ -109,20 +109,21 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		s.rclient, s.rdb = rc, rc.Database(o.Database)
 		s.w.sem = make(chan struct{}, 1)
-		s.eng = embeddedEngine{w: s.w}
 	}
 	s.docs = newDocCache(s.embedded == nil)
+	if s.embedded != nil {
+		s.eng = embeddedEngine{w: s.w, docs: s.docs}
+	}
 	s.recIndex = newCountedCopy(s, recIndexCounter, s.dbRecSummaries)
 	s.refIndex = newCountedCopy(s, refIndexCounter, s.dbRefSummaries)
 	s.monthsCp = newCountedCopy(s, visitMonthsCounter, s.dbMonths)
 	s.w.onChange = func(ctx context.Context, coll, id string) {
-		if coll == "counters" && id != inserted {
-			s.countersChanged(id)
-			return
-		}
 		if coll == "counters" {
-			s.countersChanged("")
-			return
+			if id == inserted {
+				s.countersChanged("")
+			} else {
+				s.countersChanged(id)
+			}
 		}
 		if s.docs.colls[coll] == nil {
 			return

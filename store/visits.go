@@ -222,7 +222,7 @@ func (s *Store) CreateVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 // Visit returns one visit. Returns ErrNotFound.
 func (s *Store) Visit(ctx context.Context, id string) (*Visit, error) {
 	var v Visit
-	if err := s.r("visits").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v); err != nil {
+	if err := s.findByID(ctx, "visits", id, &v); err != nil {
 		return nil, fmt.Errorf("store: visit %s: %w", id, notFound(err))
 	}
 	return &v, nil
