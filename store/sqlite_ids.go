@@ -53,6 +53,9 @@ func openIDIndexer(path string, log *slog.Logger) (*idIndexer, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
+	// Closed when idle: it is needed at start-up and on a collection's first
+	// write only, and an open SQLite connection keeps a page cache.
+	db.SetMaxIdleConns(0)
 	return &idIndexer{db: db, log: log, done: map[string]bool{}}, nil
 }
 
@@ -98,14 +101,28 @@ func (x *idIndexer) ensure(ctx context.Context, coll string) error {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	// One transaction for them all: one commit (one sync of the file) at
+	// start-up, however many collections there are.
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: index _id: %w", err)
+	}
+	var made []string
 	for name, table := range ts {
 		if x.done[name] {
 			continue
 		}
 		q := fmt.Sprintf("CREATE INDEX IF NOT EXISTS %q ON %q (%s)", table+idIndexSuffix, table, ferretIDExpr)
-		if _, err := x.db.ExecContext(ctx, q); err != nil {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			_ = tx.Rollback()
 			return fmt.Errorf("store: index _id of %s: %w", name, err)
 		}
+		made = append(made, name)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: index _id: %w", err)
+	}
+	for _, name := range made {
 		x.done[name] = true
 	}
 	return nil
