@@ -332,21 +332,37 @@ func (s *Store) auditHeadNow(ctx context.Context) (auditHead, error) {
 }
 
 // auditRange reads events lo..hi (by sequence), oldest first, page by page
-// by _id. Events missing from the store are simply absent.
+// by _id, up to readPoolSize pages at once (a day is about a dozen pages).
+// Events missing from the store are simply absent.
 func (s *Store) auditRange(ctx context.Context, lo, hi int64) ([]AuditEvent, error) {
-	var out []AuditEvent
 	if lo < 1 {
 		lo = 1
 	}
-	for p := (lo - 1) / AuditPageSize; p <= (hi-1)/AuditPageSize && hi >= lo; p++ {
-		var pg auditPage
-		err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: AuditPageID(p*AuditPageSize + 1)}}).Decode(&pg)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("store: audit page %d: %w", p, err)
-		}
+	if hi < lo {
+		return nil, nil
+	}
+	first, last := (lo-1)/AuditPageSize, (hi-1)/AuditPageSize
+	pages := make([]auditPage, last-first+1)
+	errs := make([]error, len(pages))
+	sem := make(chan struct{}, readPoolSize)
+	var wg sync.WaitGroup
+	for i := range pages {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			p := first + int64(i)
+			err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: AuditPageID(p*AuditPageSize + 1)}}).Decode(&pages[i])
+			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+				errs[i] = fmt.Errorf("store: audit page %d: %w", p, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out []AuditEvent
+	for _, pg := range pages {
 		for _, ev := range pg.Events {
 			if ev.Seq >= lo && ev.Seq <= hi {
 				out = append(out, ev)
