@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -170,4 +171,30 @@ func TestRepairCopiesPutsRightWhatACrashLeft(t *testing.T) {
 	if got, err := s.RepairCopies(ctx); err != nil || len(got) != 0 {
 		t.Fatalf("a second run repaired %v (%v)", got, err)
 	}
+}
+
+// TestOneProcessOwnsTheEmbeddedStore: the copies are exact only if no
+// other process writes the same files, so a second opening of a data
+// directory in use is refused (with ErrInUse) until the first closes.
+func TestOneProcessOwnsTheEmbeddedStore(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	first, err := Open(ctx, Options{DataDir: dir, Database: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second, err := Open(ctx, Options{DataDir: dir, Database: "test"}); !errors.Is(err, ErrInUse) {
+		if second != nil {
+			second.Close(ctx)
+		}
+		t.Fatalf("a second opening of %s: %v, want ErrInUse", dir, err)
+	}
+	if err := first.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Open(ctx, Options{DataDir: dir, Database: "test"})
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	second.Close(ctx)
 }

@@ -23,6 +23,7 @@ type embedded struct {
 	done   chan struct{}
 	once   sync.Once
 	tmp    string // socket directory to remove on stop, when made under the temporary directory
+	unlock func() // releases the data directory's lock (embedded_lock_unix.go)
 }
 
 func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embedded, error) {
@@ -33,6 +34,16 @@ func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embe
 	if err := os.MkdirAll(dbDir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: create %s: %w", dbDir, err)
 	}
+	unlock, err := lockDataDir(dbDir)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			unlock()
+		}
+	}()
 	sockDir, tmp, err := socketDir(dataDir)
 	if err != nil {
 		return nil, err
@@ -54,7 +65,7 @@ func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embe
 		return nil, fmt.Errorf("store: start embedded server: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &embedded{cancel: cancel, done: make(chan struct{}), dbDir: abs}
+	e := &embedded{cancel: cancel, done: make(chan struct{}), dbDir: abs, unlock: unlock}
 	if tmp {
 		e.tmp = sockDir
 	}
@@ -63,6 +74,7 @@ func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embe
 		_ = f.Run(runCtx)
 	}()
 	e.uri = "mongodb://" + url.PathEscape(sock) + "/"
+	ok = true
 	return e, nil
 }
 
@@ -96,6 +108,7 @@ func (e *embedded) stop() {
 		if e.tmp != "" {
 			_ = os.RemoveAll(e.tmp)
 		}
+		e.unlock()
 	})
 }
 

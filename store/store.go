@@ -28,6 +28,7 @@ var (
 	ErrConflict  = errors.New("conflict")
 	ErrDuplicate = errors.New("already exists")
 	ErrExpired   = errors.New("expired")
+	ErrInUse     = errors.New("in use by another process")
 )
 
 // Options says which database to open.
