@@ -462,10 +462,19 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
 	}
 	var prev string
 	var want int64 = 1
-	// Every page up to the head's, and the one after (events written
-	// without their head would be there).
-	for p := int64(0); p <= head.Seq/AuditPageSize+1; p++ {
-		evs, err := s.auditRange(ctx, p*AuditPageSize+1, (p+1)*AuditPageSize)
+	// After old events were removed, the chain starts from the anchor
+	// (audit_retention.go).
+	anchor, err := s.AuditAnchorNow(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if anchor != nil {
+		prev, want = anchor.Hash, anchor.Seq+1
+	}
+	// Every page from the first event kept up to the head's, and the one
+	// after (events written without their head would be there).
+	for p := (want - 1) / AuditPageSize; p <= head.Seq/AuditPageSize+1; p++ {
+		evs, err := s.auditRange(ctx, max(p*AuditPageSize+1, want), (p+1)*AuditPageSize)
 		if err != nil {
 			return nil, 0, fmt.Errorf("store: verify audit: %w", err)
 		}
