@@ -44,7 +44,7 @@ func newMetrics(db *store.Store) *metrics {
 			Buckets: []float64{.005, .01, .02, .05, .1, .15, .25, .5, 1, 2.5},
 		}, []string{"route", "method"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency)
+	m.reg.MustRegister(m.requests, m.latency, buildInfo()) // the build (version, commit) is no secret and moves with no one
 
 	slow := prometheus.NewRegistry()
 	slow.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -73,6 +73,7 @@ var funcs = template.FuncMap{
 	"statusTag":       statusTag,
 	"queryPage":       queryPage,
 	"monthLabel":      monthLabel,
+	"periodName":      periodName,
 	"groupCount":      groupCount,
 	"disparityGroups": func() []string { return disparityGroups },
 	"share":           func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
@@ -84,6 +85,7 @@ var funcs = template.FuncMap{
 	"recTag":          recTag,
 	"rapArea":         store.RAPAreaLabel,
 	"recSource":       store.RecSourceLabel,
+	"asset":           assetURL,
 }
 
 // london is the force's time zone: all dates are shown in UK time.

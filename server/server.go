@@ -8,7 +8,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io/fs"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,7 +18,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/config"
-	"candour/static"
 	"candour/store"
 	"candour/templates"
 )
@@ -29,6 +28,7 @@ type Server struct {
 	store         *store.Store
 	log           *slog.Logger
 	templates     templateSet
+	notices       map[string]template.HTML // privacy and accessibility, rendered at start-up (notices.go)
 	sessions      *sessionStore
 	hasher        passwordHasher
 	metrics       *metrics
@@ -95,6 +95,9 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	}
 	s.surveys = newSurveyParts(sessionKey, cfg.Production())
 	s.surveys.limiter = s.newLimiter("survey", opts.SurveyPostsPerMinute, time.Minute, true)
+	if s.notices, err = s.loadNotices(cfg.NoticesDir); err != nil {
+		return nil, err
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -106,11 +109,9 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		return nil, fmt.Errorf("CANDOUR_TRUSTED_PROXIES: %w", err)
 	}
 	r.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.limitBody)
-	staticFS, err := fs.Sub(static.FS, ".")
-	if err != nil {
+	if err := s.routes(r); err != nil {
 		return nil, err
 	}
-	s.routes(r, staticFS)
 	s.engine = r
 	return s, nil
 }

@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // What a crash can leave half done, and what puts it right.
@@ -24,9 +22,8 @@ import (
 //     RepairVisitMonths; the panel tallies by RepairPanelTallies;
 //   - recommendation and referral summaries: SyncRecommendationIndex and
 //     SyncReferralIndex;
-//   - the audit chain: the head carries the latest event, so an event
-//     whose insert a crash prevented is inserted from it (RepairAuditHead),
-//     and the day index is recounted.
+//   - the audit chain: NOT repaired (the head moves before the events are
+//     written; a crash between leaves a gap that verification reports).
 //
 // RepairAfterCrash runs them all at start-up (the hourly jobs run them
 // too, but their leases, held by the instance that died, could keep them
@@ -39,7 +36,6 @@ func (s *Store) RepairAfterCrash(ctx context.Context) (map[string]int, error) {
 		name string
 		fn   func(context.Context) (int, error)
 	}{
-		{"audit chain head", s.RepairAuditHead},
 		{"visit diaries", s.RepairDiaries},
 		{"visit calendar months", s.RepairVisitMonths},
 		{"visit panel tallies", s.RepairPanelTallies},
@@ -53,45 +49,6 @@ func (s *Store) RepairAfterCrash(ctx context.Context) (map[string]int, error) {
 		done[r.name] = n
 	}
 	return done, nil
-}
-
-// RepairAuditHead inserts the latest event from the chain head if a crash
-// stopped its insert, and makes the day index agree with its collection.
-// It returns 1 if it inserted the event.
-func (s *Store) RepairAuditHead(ctx context.Context) (int, error) {
-	var head auditHead
-	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
-	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && (head.Pending == nil || head.Pending.Seq != head.Seq)) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store: audit head: %w", err)
-	}
-	coll := s.c(auditColl(head.Bucket))
-	err = coll.FindOne(ctx, bson.D{{Key: "_id", Value: head.Pending.ID}}).Err()
-	inserted := 0
-	switch {
-	case errors.Is(err, mongo.ErrNoDocuments):
-		if _, err := coll.InsertOne(ctx, head.Pending); err != nil && !isDuplicate(err) {
-			return 0, fmt.Errorf("store: audit repair: %w", err)
-		}
-		inserted = 1
-	case err != nil:
-		return 0, fmt.Errorf("store: audit repair: %w", err)
-	}
-	// The day index: first, last and count of the head's day.
-	n, err := coll.CountDocuments(ctx, bson.D{})
-	if err != nil {
-		return 0, fmt.Errorf("store: audit repair: %w", err)
-	}
-	if _, err := s.c("audit_days").UpdateOne(ctx, bson.D{{Key: "_id", Value: head.Bucket}}, bson.D{
-		{Key: "$min", Value: bson.D{{Key: "first", Value: head.Seq - n + 1}}},
-		{Key: "$max", Value: bson.D{{Key: "last", Value: head.Seq}}},
-		{Key: "$set", Value: bson.D{{Key: "count", Value: n}}},
-	}); err != nil {
-		return 0, fmt.Errorf("store: audit repair: %w", err)
-	}
-	return inserted, nil
 }
 
 // RepairDiaries makes each person's diary agree with the visits' seats

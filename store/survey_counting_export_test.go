@@ -34,19 +34,6 @@ func (s *Store) CrashBeforeCountingForTest(ctx context.Context, sv *Survey, rs [
 	return nil
 }
 
-// CrashAuditAfterHeadForTest appends e as Audit does but stops where a
-// crash would: the head moved (carrying the event), the event not inserted.
-func (s *Store) CrashAuditAfterHeadForTest(ctx context.Context, e AuditEvent) error {
-	var head auditHead
-	if err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head); err != nil {
-		return err
-	}
-	e.At = s.now()
-	e.seal(head.Seq+1, head.Hash)
-	_, err := s.moveAuditHead(ctx, head, auditHead{ID: "audit", Seq: e.Seq, Hash: e.Hash, Bucket: bucketFor(head.Bucket, e.Day), Pending: &e})
-	return err
-}
-
 // CrashBeforeDiaryForTest takes a seat on the visit as SignUp does and
 // stops before the diary's copy is written.
 func (s *Store) CrashBeforeDiaryForTest(ctx context.Context, visitID, userID string) error {
