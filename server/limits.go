@@ -95,7 +95,9 @@ func (l *rateLimiter) check(addr string) (bool, time.Duration) {
 	if !first {
 		return false, l.window
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Generous: a crowd behind one address waits its turn for the key
+	// (store.Hit counts them together), and a refusal here is a 429.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	ok, wait, err := l.db.Hit(ctx, l.name+":"+clientKey(l.secret, addr, l.anonymous), l.n, l.window)
 	if err != nil {
