@@ -158,3 +158,87 @@ func TestVisitJourney(t *testing.T) {
 		t.Errorf("trends page does not show the reviewed record:\n%s", text)
 	}
 }
+
+// TestCalendarMonths: the Previous and Next links change the month and keep
+// the filters, so a member reaches last month's visit by clicking; the past
+// list shows it with the findings the member still has to write up.
+func TestCalendarMonths(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	ctx := context.Background()
+	g := &store.Group{Name: "Race Action Plan Group", Kind: store.GroupPanel}
+	if err := p.store.CreateGroup(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	member := p.user(t, store.RoleMember, "member@example.org")
+	if err := p.store.PutMembership(ctx, &store.Membership{GroupID: g.ID, UserID: member.ID, VettingLevel: "NPPV2"}); err != nil {
+		t.Fatal(err)
+	}
+	london, _ := time.LoadLocation("Europe/London")
+	now := time.Now().In(london)
+	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, london)
+	lastMonth := thisMonth.AddDate(0, -1, 0)
+	// The 15th of last month at 10:00: always in the past, always in last month.
+	start := lastMonth.AddDate(0, 0, 14).Add(10 * time.Hour)
+	past := &store.Visit{Type: store.VisitStopSearch, GroupID: g.ID, Location: "Kings Park Community Hub", Start: start, End: start.Add(2 * time.Hour),
+		Capacity: 4, MinVetting: "NPPV2", Attendees: []string{member.ID}}
+	if ps, err := p.store.RecordVisit(ctx, past); err != nil || len(ps) > 0 {
+		t.Fatalf("record visit: %v %v", ps, err)
+	}
+
+	tb := newTab(t, p.url, false)
+	signIn(t, tb, member)
+	tb.visit(t, "/visits?view=month&type="+store.VisitStopSearch, "visits calendar, filtered")
+	caption := func() string {
+		s, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main table caption').innerText`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if got, want := caption(), thisMonth.Format("January 2006"); got != want {
+		t.Fatalf("calendar opens on %q, want %q", got, want)
+	}
+	_, status := tb.submit(t, chromedp.Click(chromedp.CSS(`a[rel="prev"]`)))
+	if status != http.StatusOK {
+		t.Fatalf("Previous: %d", status)
+	}
+	checkPage(t, tb, "last month")
+	if got, want := caption(), lastMonth.Format("January 2006"); got != want {
+		t.Fatalf("after Previous the calendar shows %q, want %q", got, want)
+	}
+	text := mainText(t, tb)
+	if !strings.Contains(text, "Kings Park Community Hub") {
+		t.Fatalf("last month does not show its visit:\n%s", text)
+	}
+	if sel, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('#type').value`)); err != nil || sel != store.VisitStopSearch {
+		t.Errorf("the type filter was lost: %q (%v)", sel, err)
+	}
+	tb.submit(t, chromedp.Click(chromedp.CSS(`a[rel="next"]`)))
+	if got, want := caption(), thisMonth.Format("January 2006"); got != want {
+		t.Fatalf("after Next the calendar shows %q, want %q", got, want)
+	}
+	if strings.Contains(mainText(t, tb), "Kings Park Community Hub") {
+		t.Error("this month shows last month's visit")
+	}
+
+	path, status := tb.submit(t, chromedp.Click(chromedp.CSS(`nav[aria-label="Calendar views"] a[href*="view=past"]`)))
+	if path != "/visits" || status != http.StatusOK {
+		t.Fatalf("past visits: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "past visits")
+	text = mainText(t, tb)
+	if !strings.Contains(text, "Kings Park Community Hub") || !strings.Contains(text, "Findings to write up") {
+		t.Errorf("the past list does not offer last month's findings:\n%s", text)
+	}
+}
+
+// mainText is the text of the page's <main>.
+func mainText(t *testing.T, tb *tab) string {
+	t.Helper()
+	s, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
