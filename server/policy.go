@@ -94,6 +94,7 @@ var policy = map[string][]store.Role{
 	"referrals.message": {store.RolePartner},
 	"reports.submit":    {public},
 	"reports.return":    {public},
+	"exit":              {public}, // "Exit this page": deletes this browser's drafts and leaves
 	"ccu.queue":         {store.RoleCCU},
 	"ccu.view":          {store.RoleCCU},
 	"ccu.export":        {store.RoleCCU},

@@ -32,6 +32,8 @@ type Page struct {
 	Data      any         // the view's own data
 	Dev       bool
 	NoIndex   bool
+	Back      string // a GOV.UK back link's address, or ""
+	Exit      string // "Exit this page" (referral_draft.go), or ""
 }
 
 type navItem struct {
@@ -170,6 +172,9 @@ func (s *Server) fillPage(c *gin.Context, p *Page) {
 	p.ForceName = s.cfg.ForceName
 	p.Path = c.Request.URL.Path
 	p.Dev = !s.cfg.Production()
+	if p.Exit == "" {
+		p.Exit = exitHref(p.Path)
+	}
 	if u := currentUser(c); u != nil {
 		p.User = u
 		p.Nav = navFor(u, p.Path)
