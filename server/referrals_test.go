@@ -794,3 +794,38 @@ func deletesCookie(r response, name string) bool {
 	}
 	return false
 }
+
+// TestSensitiveSurveyOffersExit: a survey marked sensitive shows "Exit this
+// page" on its respondents' pages, and exit deletes its answers so far; an
+// ordinary survey does not show it.
+func TestSensitiveSurveyOffersExit(t *testing.T) {
+	a := newTestApp(t)
+	plain := a.testSurvey()
+	sv := a.testSurvey()
+	sv, err := a.store.ChangeSurvey(context.Background(), sv.ID, sv.Rev, func(sv *store.Survey, _ time.Time) error {
+		sv.Sensitive = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.client()
+	if r := c.get("/s/" + plain.ID); strings.Contains(r.Body, "Exit this page") {
+		t.Error("an ordinary survey offers Exit this page")
+	}
+	exit := `<a href="/exit?survey=` + sv.ID + `" role="button"`
+	if r := c.get("/s/" + sv.ID); !strings.Contains(r.Body, exit) {
+		t.Fatalf("the sensitive survey's start page has no Exit this page link")
+	}
+	r := c.submit("/s/"+sv.ID, "/s/"+sv.ID+"/start", url.Values{})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("start: %d", r.Status)
+	}
+	if q := c.get(r.Location); !strings.Contains(q.Body, exit) {
+		t.Errorf("a question page has no Exit this page link")
+	}
+	r = c.get("/exit?survey=" + sv.ID)
+	if r.Status != http.StatusSeeOther || r.Location != exitURL || !deletesCookie(r, surveyCookie+"0") {
+		t.Fatalf("exit: %d to %q, cookies %v", r.Status, r.Location, r.Header["Set-Cookie"])
+	}
+}
