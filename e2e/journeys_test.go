@@ -65,6 +65,24 @@ func checksCanFail(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		seen = append(seen, tb.takeConsole()...)
 	}
+
+	// The phone-width check sees a page that scrolls sideways at 320px.
+	tb.emulate(t, 320, 740)
+	if wide := sidewaysScroll(t, tb, 320); wide != "" {
+		t.Fatalf("the landing page scrolls sideways before anything is added: %s", wide)
+	}
+	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`(() => {
+	  const d = document.createElement('div');
+	  d.style.width = '600px'; // (a style set from script: the CSP governs inline markup, not this)
+	  d.textContent = 'wide';
+	  document.querySelector('main').append(d);
+	  return true;
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	if wide := sidewaysScroll(t, tb, 320); !strings.Contains(wide, "scrollWidth") {
+		t.Errorf("a 600px-wide block at 320px was not reported: %q", wide)
+	}
 }
 
 func hasViolation(vs []violation, id string) bool {

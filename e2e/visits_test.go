@@ -74,6 +74,11 @@ func TestVisitJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#quarter-2")),
 		chromedp.SendKeys(chromedp.CSS("#locations"), "Weymouth custody suite\nBournemouth custody suite"),
 		clickSubmit)
+	if path != "/visits/plan" || status != http.StatusOK || !strings.Contains(mainText(t, ct), "Are you sure you want to pair members") {
+		t.Fatalf("plan: on %s (%d), want the confirmation", path, status)
+	}
+	checkPage(t, ct, "confirm pairing")
+	path, status = ct.submit(t, clickSubmit)
 	if path != "/visits/plan" || status != http.StatusOK {
 		t.Fatalf("plan: on %s (%d)", path, status)
 	}
@@ -88,9 +93,7 @@ func TestVisitJourney(t *testing.T) {
 	// wraps and fails axe's target-size rule, which is the layout's to fix),
 	// writes up a reviewed record.
 	mt := newTab(t, p.url, false)
-	if err := chromedp.Do(mt.ctx, chromedp.EmulateViewport(640, 360, chromedp.EmulateMobile)); err != nil {
-		t.Fatal(err)
-	}
+	mt.emulate(t, 640, 360)
 	signIn(t, mt, member)
 	mt.visit(t, "/visits", "visits calendar on a phone")
 	mt.visit(t, visit, "a visit, as a member")
@@ -125,6 +128,11 @@ func TestVisitJourney(t *testing.T) {
 	}
 	checkPage(t, mt, "findings with a record")
 	path, status = mt.submit(t, chromedp.Click(chromedp.CSS(`button[value="submit"]`)))
+	if path != visit+"/findings/submit" || status != http.StatusOK {
+		t.Fatalf("submit findings: on %s (%d), want the confirmation", path, status)
+	}
+	checkPage(t, mt, "confirm submitting findings")
+	path, status = mt.submit(t, clickSubmit)
 	if path != visit || status != http.StatusOK {
 		t.Fatalf("submit findings: on %s (%d)", path, status)
 	}

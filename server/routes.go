@@ -77,6 +77,7 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	h("GET", "/admin/groups/:id", "groups.list", s.groupShow)
 	h("POST", "/admin/groups/:id", "groups.edit", s.groupSave)
 	h("POST", "/admin/groups/:id/members", "members.edit", s.memberSave)
+	h("GET", "/admin/groups/:id/members/:userId/remove", "members.edit", s.memberRemoveConfirm)
 	h("POST", "/admin/groups/:id/members/:userId/remove", "members.edit", s.memberRemove)
 	h("GET", "/admin/partners", "partners.list", s.partnerList)
 	h("POST", "/admin/partners", "partners.edit", s.partnerCreate)

@@ -301,6 +301,26 @@ type revForm struct {
 func (revForm) messages() map[string]string { return nil }
 
 // surveyPublish makes the draft the next published version.
+// surveyPublishConfirm asks before a version is published: its questions
+// are fixed from then on, and anyone with the link can answer once it opens.
+func (s *Server) surveyPublishConfirm(c *gin.Context) {
+	sv, ok := s.loadSurvey(c)
+	if !ok {
+		return
+	}
+	what := "the survey"
+	if len(sv.Versions) > 0 {
+		what = fmt.Sprintf("version %d", len(sv.Versions)+1)
+	}
+	s.confirm(c, "Are you sure you want to publish "+what+"?", confirmation{Caption: sv.Title,
+		Body: []string{fmt.Sprintf("It has %d %s of your own%s.", len(sv.Draft), map[bool]string{true: "question", false: "questions"}[len(sv.Draft) == 1],
+			map[bool]string{true: " and the \"about you\" section", false: ""}[sv.AboutYou]),
+			"People can answer it as soon as it is open, and every response keeps the version it answered."},
+		Warning: "Once published, a version's questions cannot be changed.",
+		Action:  "/surveys/" + sv.ID + "/publish", Hidden: []hiddenField{{"rev", strconv.Itoa(sv.Rev)}},
+		Button: "Yes, publish " + what, Cancel: "/surveys/" + sv.ID})
+}
+
 func (s *Server) surveyPublish(c *gin.Context) {
 	var f revForm
 	if _, ok := s.bind(c, &f); !ok {
