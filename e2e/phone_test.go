@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,10 +107,21 @@ func TestPagesFitPhones(t *testing.T) {
 		store.RolePartner:     {"/home", "/referrals"},
 		store.RoleCCU:         {"/home", "/ccu", "/ccu/audit"},
 	}
+	// What each home page says waits (the fixtures above, counted by hand:
+	// two referrals not yet assessed; eight memberships whose vetting
+	// expires in 20 days).
+	home := map[store.Role]string{
+		store.RoleCCU:         "2 referrals to assess",
+		store.RoleCoordinator: "8 members' vetting expires in the next 30 days",
+		store.RoleAdmin:       "8 members' vetting expires in the next 30 days",
+	}
 	for _, r := range store.Roles {
 		t.Run(string(r), func(t *testing.T) {
 			tb := newTab(t, p.url, false)
 			signIn(t, tb, people[r])
+			if want := home[r]; want != "" && !strings.Contains(mainText(t, tb), want) {
+				t.Errorf("the %s home page does not say %q:\n%s", r, want, mainText(t, tb))
+			}
 			for _, path := range visits[r] {
 				tb.visit(t, path, string(r)+" "+path)
 			}

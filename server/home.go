@@ -27,8 +27,8 @@ type homeData struct {
 	Visits *homeVisits // next visits (visit_home.go)
 }
 
-// home says what needs doing next for the signed-in person. For now that is
-// account tasks (two-factor, vetting renewal); later capabilities add theirs.
+// home says what needs doing next for the signed-in person: account tasks
+// (two-factor, vetting renewal) and their role's work (home_tasks.go).
 func (s *Server) home(c *gin.Context) {
 	u := currentUser(c)
 	ctx := c.Request.Context()
@@ -56,6 +56,12 @@ func (s *Server) home(c *gin.Context) {
 		}
 		d.Groups = append(d.Groups, hg)
 	}
+	more, err := s.roleTasks(c, u)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	d.Tasks = append(d.Tasks, more...)
 	if d.Visits, err = s.homeVisits(c); err != nil {
 		s.serverError(c, err)
 		return
