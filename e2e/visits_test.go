@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"candour/disparity"
 	"candour/store"
 )
 
@@ -249,4 +251,98 @@ func mainText(t *testing.T, tb *tab) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestPanelSampleJourney: the chair attaches records drawn from the real
+// January 2019 Dorset file to a review session; a member who went picks
+// one on a phone and sees its police.uk fields filled in, adds the review
+// and a proposed recommendation, and submits; the chair raises the
+// recommendation with the member's wording already in the form.
+func TestPanelSampleJourney(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	ctx := context.Background()
+	london, _ := time.LoadLocation("Europe/London")
+	tomorrow := time.Now().In(london).AddDate(0, 0, 1)
+	start := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 10, 0, 0, 0, london)
+	var offset atomic.Int64
+	p.store.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
+	g := &store.Group{Name: "Stop and Search Scrutiny Panel", Kind: store.GroupPanel}
+	if err := p.store.CreateGroup(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	chair := p.user(t, store.RoleChair, "chair@example.org")
+	member := p.user(t, store.RoleMember, "member@example.org")
+	for _, m := range []store.Membership{{GroupID: g.ID, UserID: chair.ID, Chair: true, VettingLevel: "NPPV2"}, {GroupID: g.ID, UserID: member.ID, VettingLevel: "NPPV2"}} {
+		if err := p.store.PutMembership(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := &store.Visit{Type: store.VisitStopSearch, GroupID: g.ID, Location: "Kings Park Community Hub", Start: start, End: start.Add(2 * time.Hour),
+		Capacity: 4, MinVetting: "NPPV2"}
+	if ps, err := p.store.CreateVisit(ctx, v); err != nil || len(ps) > 0 {
+		t.Fatalf("create visit: %v %v", ps, err)
+	}
+	m, _ := p.store.User(ctx, member.ID)
+	if _, err := p.store.SignUp(ctx, v.ID, member.ID, m.Memberships); err != nil {
+		t.Fatal(err)
+	}
+	importStopSearch(t, p, chair.Email)
+	recs, matching, err := disparity.DrawSample(ctx, p.store, disparity.SampleFilter{Force: "dorset", From: "2019-01", To: "2019-01", Group: "Black", Size: 2},
+		rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample := &store.PanelSample{Force: "dorset", From: "2019-01", To: "2019-01", Group: "Black", Size: 2, Matching: matching, Records: recs, DrawnBy: chair.Email}
+	if err := p.store.CreatePanelSample(ctx, sample); err != nil {
+		t.Fatal(err)
+	}
+
+	ct := newTab(t, p.url, false)
+	signIn(t, ct, chair)
+	ct.visit(t, "/disparity/samples/"+sample.ID, "a sample, to attach")
+	path, status := ct.submit(t, chromedp.SetValue(chromedp.CSS("#visit"), v.ID), chromedp.Click(chromedp.CSS(`form[action$="/attach"] button`)))
+	if path != "/visits/"+v.ID || status != http.StatusOK || !strings.Contains(mainText(t, ct), "2 police.uk records are attached") {
+		t.Fatalf("attach: on %s (%d)", path, status)
+	}
+	checkPage(t, ct, "a visit with a sample")
+
+	offset.Store(int64(time.Until(start.Add(30 * time.Minute))))
+	mt := newTab(t, p.url, false)
+	mt.emulate(t, 390, 800)
+	signIn(t, mt, member)
+	mt.visit(t, "/visits/"+v.ID+"/findings", "findings with a sample")
+	path, status = mt.submit(t, chromedp.Click(chromedp.CSS(`a[href$="/findings/record?sample=0"]`)))
+	if status != http.StatusOK || !strings.Contains(mainText(t, mt), recs[0].Fields[10]) {
+		t.Fatalf("a sampled record: on %s (%d), without its legislation %q", path, status, recs[0].Fields[10])
+	}
+	checkPage(t, mt, "review a sampled record")
+	path, status = mt.submit(t,
+		chromedp.Click(chromedp.CSS("#bwv-3")),
+		chromedp.Click(chromedp.CSS("#grounds")),
+		chromedp.Click(chromedp.CSS("#gowisely")),
+		chromedp.Click(chromedp.CSS("#rag")),
+		clickSubmit)
+	if path != "/visits/"+v.ID+"/findings" || status != http.StatusOK || !strings.Contains(mainText(t, mt), "Reviewed") {
+		t.Fatalf("save the review: on %s (%d)", path, status)
+	}
+	checkPage(t, mt, "findings with a reviewed record")
+	path, status = mt.submit(t, chromedp.SendKeys(chromedp.CSS("#proposals"), "Brief officers on recording grounds"),
+		chromedp.Click(chromedp.CSS(`button[value="submit"]`)))
+	if path != "/visits/"+v.ID+"/findings/submit" || status != http.StatusOK {
+		t.Fatalf("submit: on %s (%d)", path, status)
+	}
+	mt.submit(t, clickSubmit)
+
+	ct = newTab(t, p.url, false)
+	signIn(t, ct, chair)
+	ct.visit(t, "/visits/"+v.ID, "a visit with a proposal")
+	path, status = ct.submit(t, chromedp.Click(chromedp.CSS(`a[href^="/recommendations/new?finding="]`)))
+	if path != "/recommendations/new" || status != http.StatusOK {
+		t.Fatalf("raise: on %s (%d)", path, status)
+	}
+	checkPage(t, ct, "raise a proposed recommendation")
+	if title, err := chromedp.Run(ct.ctx, chromedp.Evaluate[string](`document.querySelector('#title').value`)); err != nil || title != "Brief officers on recording grounds" {
+		t.Fatalf("the title is not pre-filled: %q (%v)", title, err)
+	}
 }

@@ -44,6 +44,21 @@ func (e *formErrors) For(field string) string {
 	return ""
 }
 
+// Drop removes the messages for fields (filled by the server, not typed).
+func (e *formErrors) Drop(fields ...string) {
+	kept := e.Items[:0]
+	for _, it := range e.Items {
+		drop := false
+		for _, f := range fields {
+			drop = drop || it.Field == f
+		}
+		if !drop {
+			kept = append(kept, it)
+		}
+	}
+	e.Items = kept
+}
+
 // Any reports whether there is at least one error.
 func (e *formErrors) Any() bool { return e != nil && len(e.Items) > 0 }
 

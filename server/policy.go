@@ -65,6 +65,7 @@ var policy = map[string][]store.Role{
 	"recommendations.list":      {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"recommendations.follow":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"recommendations.edit":      staff,
+	"recommendations.raise":     {store.RoleAdmin, store.RoleCoordinator, store.RoleChair}, // a chair for their own groups (checked in the handler)
 	"recommendations.dashboard": staff,
 	"recommendations.export":    staff,
 	"recommendations.import":    staff,

@@ -96,6 +96,7 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	h("GET", "/disparity/samples/new", "disparity.sample", s.sampleNewForm)
 	h("POST", "/disparity/samples/new", "disparity.sample", s.sampleCreate)
 	h("GET", "/disparity/samples/:id", "disparity.sample", s.sampleShow)
+	h("POST", "/disparity/samples/:id/attach", "disparity.sample", s.sampleAttach) // to a review session the person manages
 
 	// Recommendations register and "You said, we did" (recommendation_routes.go).
 	s.recommendationRoutes(h)

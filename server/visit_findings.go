@@ -39,6 +39,7 @@ type findingFormData struct {
 	Sections  []sectionField
 	Consent   checkboxField
 	Proposals string
+	Sample    []sampleRow // the records drawn for this session, if any
 }
 
 // findingWriter loads the visit and checks that the person may write
@@ -226,6 +227,14 @@ func (s *Server) renderFindingForm(c *gin.Context, status int, v *store.Visit, a
 		rag.Hint = ""
 		d.Sections = append(d.Sections, sectionField{Key: key, Label: store.SectionLabel(key), Comment: sec.Comment, RAG: rag,
 			CommentError: errs.For("comment-" + key)})
+	}
+	ps, err := s.visitSample(c, v)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if ps != nil {
+		d.Sample = sampleRows(ps, f)
 	}
 	s.render(c, status, "visit_finding_form", &Page{Title: "Your findings", Errors: errs, Data: d, Form: form})
 }

@@ -292,7 +292,7 @@ func TestVisitFindingsSignOffAndResponse(t *testing.T) {
 	}
 	// The coordinator sees a link to raise a recommendation from the finding, and responds.
 	page := coord.get("/visits/" + id)
-	if !strings.Contains(page.Body, "/recommendations/new?group="+w.panel.ID) || !strings.Contains(page.Body, "source=visit-finding") {
+	if !strings.Contains(page.Body, "/recommendations/new?finding="+url.QueryEscape(store.FindingID(id, w.m1.ID))) || !strings.Contains(page.Body, "Raise the proposed recommendation") {
 		t.Fatal("no link to raise a recommendation from the finding")
 	}
 	field := "response-" + w.m1.ID

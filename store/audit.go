@@ -39,6 +39,7 @@ const (
 	AuditDataImported   = "data-imported"
 	AuditPublished      = "published"
 	AuditSampleDrawn    = "panel-sample-drawn"
+	AuditSampleAttached = "panel-sample-attached"
 	// Recommendations register.
 	AuditRecCreated  = "recommendation-raised"
 	AuditRecStatus   = "recommendation-status-changed"
@@ -51,7 +52,7 @@ var AuditActions = []string{
 	AuditSignIn, AuditSignInFailed, AuditLockedOut, AuditSignOut, AuditSignOutAll,
 	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled,
 	AuditRoleChange, AuditUserChange, AuditUserCreated, AuditGroupChange, AuditMembership, AuditPartnerChange,
-	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn,
+	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn, AuditSampleAttached,
 	AuditRecCreated, AuditRecStatus, AuditRecChanged, AuditRecExported,
 }
 

@@ -79,6 +79,9 @@ type Visit struct {
 	// these too (visit_months.go), so home pages can say what waits.
 	Submitted   []string  `bson:"submitted"`
 	Answered    []string  `bson:"answered,omitempty"`
+	// A record-review panel's sample of police.uk records to review
+	// (powers.go), attached by a chair or coordinator.
+	SampleID string `bson:"sampleId,omitempty"`
 	SignedOff   bool      `bson:"signedOff"`
 	SignedOffBy string    `bson:"signedOffBy,omitempty"`
 	SignedOffAt time.Time `bson:"signedOffAt,omitempty"`
