@@ -14,7 +14,7 @@ import (
 // panel member; one record per page, so it works on a phone.
 type recordForm struct {
 	Version          int      `form:"version"`
-	N                string   `form:"n"` // index of the record changed; "" for a new one
+	N                string   `form:"n"`      // index of the record changed; "" for a new one
 	Sample           string   `form:"sample"` // index in the session's sample of the record reviewed; "" for one typed in
 	Reference        string   `form:"reference" binding:"required,max=100"`
 	Day              string   `form:"date-day"`

@@ -77,11 +77,11 @@ type Visit struct {
 	// Findings: who has submitted theirs, the chair's sign-off, and whose
 	// findings the force has answered. The calendar's month copies keep
 	// these too (visit_months.go), so home pages can say what waits.
-	Submitted   []string  `bson:"submitted"`
-	Answered    []string  `bson:"answered,omitempty"`
+	Submitted []string `bson:"submitted"`
+	Answered  []string `bson:"answered,omitempty"`
 	// A record-review panel's sample of police.uk records to review
 	// (powers.go), attached by a chair or coordinator.
-	SampleID string `bson:"sampleId,omitempty"`
+	SampleID    string    `bson:"sampleId,omitempty"`
 	SignedOff   bool      `bson:"signedOff"`
 	SignedOffBy string    `bson:"signedOffBy,omitempty"`
 	SignedOffAt time.Time `bson:"signedOffAt,omitempty"`
