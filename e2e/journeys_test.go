@@ -3,11 +3,14 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"candour/store"
 )
@@ -21,6 +24,7 @@ func TestJourneys(t *testing.T) {
 	t.Run("wrong password shows an error summary", wrongPassword)
 	t.Run("member", memberJourney)
 	t.Run("admin with two-factor", adminJourney)
+	t.Run("two-factor set-up and a recovery code", twoFactorJourney)
 	t.Run("keyboard-only sign-in", keyboardSignIn)
 	t.Run("sign-in without JavaScript", noJavaScriptSignIn)
 }
@@ -174,6 +178,49 @@ func memberJourney(t *testing.T) {
 	tb.visit(t, "/account/two-factor", "two-factor set-up")
 	tb.visit(t, "/disparity", "stop and search disparity")
 	tb.visit(t, "/recommendations", "recommendations register")
+}
+
+// twoFactorJourney: a member turns on two-factor from the key shown in
+// groups of four (beside its QR code), keeps the ten recovery codes on the
+// confirmation page, and later signs in with one of them.
+func twoFactorJourney(t *testing.T) {
+	p := startPortal(t)
+	u := p.user(t, store.RoleMember, "member@example.org")
+	tb := newTab(t, p.url, false)
+	signIn(t, tb, u)
+	tb.visit(t, "/account/two-factor", "two-factor set-up")
+	key, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('.app-key').innerText`))
+	if err != nil || !regexp.MustCompile(`^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$`).MatchString(key) {
+		t.Fatalf("the key is not shown in groups of four: %q (%v)", key, err)
+	}
+	if qr, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`!!document.querySelector('svg.app-qr path')`)); err != nil || !qr {
+		t.Fatalf("no QR code drawn (%v)", err)
+	}
+	code, err := totp.GenerateCodeCustom(strings.ReplaceAll(key, " ", ""), time.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, status := tb.submit(t, chromedp.SendKeys(chromedp.CSS("#code"), code), clickSubmit)
+	if path != "/account/two-factor" || status != http.StatusOK {
+		t.Fatalf("enrol: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "two-factor is set up")
+	codes, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#recovery-codes code')].map(c => c.innerText)`))
+	if err != nil || len(codes) != 10 {
+		t.Fatalf("%d recovery codes shown, want 10 (%v)", len(codes), err)
+	}
+	tb.submit(t, chromedp.Click(chromedp.CSS(".govuk-service-navigation__list form button")))
+	tb.visit(t, "/sign-in", "sign-in")
+	path, _ = tb.submit(t, chromedp.SendKeys(chromedp.CSS("#email"), u.Email), chromedp.SendKeys(chromedp.CSS("#password"), password), clickSubmit)
+	if path != "/sign-in/two-factor" {
+		t.Fatalf("after the password: on %s", path)
+	}
+	tb.submit(t, chromedp.Click(chromedp.CSS(`a[href="/sign-in/two-factor/recovery"]`)))
+	checkPage(t, tb, "enter a recovery code")
+	path, status = tb.submit(t, chromedp.SendKeys(chromedp.CSS("#code"), codes[3]), clickSubmit)
+	if path != "/home" || status != http.StatusOK {
+		t.Fatalf("recovery code: on %s (%d)", path, status)
+	}
 }
 
 func adminJourney(t *testing.T) {

@@ -45,7 +45,8 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	h("POST", "/sign-in/two-factor", "signin.twofactor", s.limit(s.signInLimiter), s.twoFactor)
 	h("GET", "/sign-in/two-factor/set-up", "signin.twofactor", s.twoFactorSetupForm)
 	h("POST", "/sign-in/two-factor/set-up", "signin.twofactor", s.limit(s.signInLimiter), s.twoFactorSetup)
-	h("GET", "/sign-in/two-factor/qr.png", "signin.twofactor", s.twoFactorQR)
+	h("GET", "/sign-in/two-factor/recovery", "signin.twofactor", s.recoveryCodeForm)
+	h("POST", "/sign-in/two-factor/recovery", "signin.twofactor", s.limit(s.signInLimiter), s.recoveryCode)
 	h("GET", "/password-reset", "password.reset", s.passwordResetRequestForm)
 	h("POST", "/password-reset", "password.reset", s.limit(s.signInLimiter), s.passwordResetRequest)
 	h("GET", "/password-reset/:token", "password.reset", s.passwordResetForm)
@@ -61,7 +62,7 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	h("POST", "/account/sign-out-everywhere", "signout.all", s.signOutEverywhere)
 	h("GET", "/account/two-factor", "twofactor.enrol", s.accountTwoFactorForm)
 	h("POST", "/account/two-factor", "twofactor.enrol", s.accountTwoFactor)
-	h("GET", "/account/two-factor/qr.png", "twofactor.enrol", s.twoFactorQR)
+	h("POST", "/account/two-factor/recovery-codes", "twofactor.enrol", s.accountRecoveryCodes)
 
 	// Administration: people (admin), groups and memberships (admin and
 	// coordinators), partner organisations (admin and CCU), audit (admin).

@@ -29,6 +29,8 @@ const (
 	AuditPasswordReset  = "password-reset"
 	AuditPasswordSet    = "password-changed"
 	AuditTOTPEnrolled   = "two-factor-enrolled"
+	AuditRecoveryUsed   = "recovery-code-used"
+	AuditRecoveryIssued = "recovery-codes-issued"
 	AuditRoleChange     = "role-changed"
 	AuditUserChange     = "account-changed"
 	AuditUserCreated    = "account-created"
@@ -50,7 +52,7 @@ const (
 // AuditActions lists the actions for filters.
 var AuditActions = []string{
 	AuditSignIn, AuditSignInFailed, AuditLockedOut, AuditSignOut, AuditSignOutAll,
-	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled,
+	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled, AuditRecoveryUsed, AuditRecoveryIssued,
 	AuditRoleChange, AuditUserChange, AuditUserCreated, AuditGroupChange, AuditMembership, AuditPartnerChange,
 	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn, AuditSampleAttached,
 	AuditRecCreated, AuditRecStatus, AuditRecChanged, AuditRecExported,
