@@ -114,6 +114,7 @@ func publicPages(t *testing.T) {
 		{"/", "landing"},
 		{"/accessibility", "accessibility statement"},
 		{"/privacy", "privacy notice"},
+		{"/contact", "contact us"},
 		{"/sign-in", "sign-in"},
 		{"/password-reset", "password reset"},
 		{"/public/stop-and-search", "public stop and search"},

@@ -97,3 +97,27 @@ func TestConfirmationPages(t *testing.T) {
 		t.Fatal("publishing from the confirmation page did not publish")
 	}
 }
+
+// TestServiceWidePages: the phase banner's feedback link, the public
+// contact page and /login, which people type.
+func TestServiceWidePages(t *testing.T) {
+	a := newTestApp(t)
+	c := a.client()
+	for _, p := range []string{"/", "/sign-in", "/report", "/you-said-we-did"} {
+		r := c.get(p)
+		if !strings.Contains(r.Body, `govuk-phase-banner__content__tag">Beta</strong>`) || !strings.Contains(r.Body, `<a class="govuk-link" href="/contact">give your feedback</a>`) {
+			t.Errorf("%s has no phase banner with a feedback link", p)
+		}
+	}
+	r := c.get("/contact")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, `href="mailto:community.engagement@candour.invalid?subject=Feedback%20about%20Candour"`) ||
+		!strings.Contains(r.Body, `href="/report"`) {
+		t.Fatalf("contact page: %d\n%s", r.Status, r.Body)
+	}
+	if r := c.get("/login"); r.Status != http.StatusMovedPermanently || r.Location != "/sign-in" {
+		t.Fatalf("/login: %d to %q, want 301 to /sign-in", r.Status, r.Location)
+	}
+	if r := c.get("/"); !strings.Contains(r.Body, `href="/public/surveys"`) {
+		t.Error("the landing page does not link to published survey results")
+	}
+}

@@ -22,3 +22,15 @@ func (s *Server) accessibility(c *gin.Context) {
 func (s *Server) privacy(c *gin.Context) {
 	s.render(c, http.StatusOK, "privacy", &Page{Title: "Privacy notice"})
 }
+
+// contact is the public contact page: questions and feedback about the
+// service (the phase banner's feedback link comes here), and where to go
+// for what Candour is not for.
+func (s *Server) contact(c *gin.Context) {
+	s.render(c, http.StatusOK, "contact", &Page{Title: "Contact us", Data: s.cfg.ContactEmail})
+}
+
+// login sends people who type /login (as many do) to the sign-in page.
+func (s *Server) login(c *gin.Context) {
+	c.Redirect(http.StatusMovedPermanently, "/sign-in")
+}

@@ -25,6 +25,7 @@ var policy = map[string][]store.Role{
 	"landing":          {public},
 	"accessibility":    {public},
 	"privacy":          {public},
+	"contact":          {public},
 	"health":           {public},
 	"metrics":          {public},
 	"signin":           {public},

@@ -37,9 +37,11 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	h("GET", "/", "landing", s.landing)
 	h("GET", "/accessibility", "accessibility", s.accessibility)
 	h("GET", "/privacy", "privacy", s.privacy)
+	h("GET", "/contact", "contact", s.contact)
 
 	// Signing in (anyone).
 	h("GET", "/sign-in", "signin", s.signInForm)
+	h("GET", "/login", "signin", s.login) // what people type
 	h("POST", "/sign-in", "signin", s.limit(s.signInLimiter), s.signIn)
 	h("GET", "/sign-in/two-factor", "signin.twofactor", s.twoFactorForm)
 	h("POST", "/sign-in/two-factor", "signin.twofactor", s.limit(s.signInLimiter), s.twoFactor)
