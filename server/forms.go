@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 
@@ -57,6 +59,28 @@ func (e *formErrors) Drop(fields ...string) {
 		}
 	}
 	e.Items = kept
+}
+
+// inPageOrder sorts the messages by where their fields' ids first appear
+// in page (a field the page does not have goes last) and reports whether
+// the order changed.
+func (e *formErrors) inPageOrder(page []byte) bool {
+	if e == nil || len(e.Items) < 2 {
+		return false
+	}
+	pos := make(map[string]int, len(e.Items))
+	for _, it := range e.Items {
+		i := bytes.Index(page, []byte(`id="`+it.Field+`"`))
+		if i < 0 {
+			i = len(page)
+		}
+		pos[it.Field] = i
+	}
+	if sort.SliceIsSorted(e.Items, func(i, j int) bool { return pos[e.Items[i].Field] < pos[e.Items[j].Field] }) {
+		return false
+	}
+	sort.SliceStable(e.Items, func(i, j int) bool { return pos[e.Items[i].Field] < pos[e.Items[j].Field] })
+	return true
 }
 
 // Any reports whether there is at least one error.

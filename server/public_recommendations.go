@@ -209,3 +209,12 @@ func (s *Server) publicRecommendationAtom(c *gin.Context) {
 	}
 	c.Data(http.StatusOK, "application/atom+xml; charset=utf-8", append([]byte(xml.Header), body...))
 }
+
+// recUnderway reports whether a recommendation's progress means something
+// to the public: once accepted and until it is done. "Not accepted · 0%
+// complete" would only confuse.
+func recUnderway(status string) bool {
+	return status == store.RecAccepted || status == store.RecAcceptedInPart || status == store.RecInProgress
+}
+
+func init() { funcs["recUnderway"] = recUnderway }

@@ -160,6 +160,15 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 		s.serverError(c, fmt.Errorf("render %s: %w", name, err))
 		return
 	}
+	if p.Errors.inPageOrder(buf.Bytes()) {
+		// The summary lists errors in the order of the fields on the page
+		// (GOV.UK's rule), whichever check found them first: draw it again.
+		buf.Reset()
+		if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
+			s.serverError(c, fmt.Errorf("render %s: %w", name, err))
+			return
+		}
+	}
 	if err := s.saveSession(c); err != nil {
 		s.serverError(c, err)
 		return
