@@ -210,7 +210,7 @@ func twoFactorJourney(t *testing.T) {
 	if err != nil || len(codes) != 10 {
 		t.Fatalf("%d recovery codes shown, want 10 (%v)", len(codes), err)
 	}
-	tb.submit(t, chromedp.Click(chromedp.CSS(".govuk-service-navigation__list form button")))
+	tb.submit(t, chromedp.Click(chromedp.CSS(".app-header__account button")))
 	tb.visit(t, "/sign-in", "sign-in")
 	path, _ = tb.submit(t, chromedp.SendKeys(chromedp.CSS("#email"), u.Email), chromedp.SendKeys(chromedp.CSS("#password"), password), clickSubmit)
 	if path != "/sign-in/two-factor" {
@@ -267,6 +267,18 @@ func adminJourney(t *testing.T) {
 	} {
 		tb.visit(t, pg.path, pg.name)
 	}
+	// On a laptop the administrator's menu fits one row, and "Sign out" is
+	// apart from it (in the header), not an item that could look current.
+	tb.emulate(t, 1280, 800)
+	rows, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](`new Set([...document.querySelectorAll('.govuk-service-navigation__item')].map(li => li.getBoundingClientRect().top)).size`))
+	if err != nil || rows != 1 {
+		t.Errorf("the admin menu takes %d rows at 1280px (%v), want 1", rows, err)
+	}
+	if n, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](`document.querySelectorAll('.app-header__account button').length`)); err != nil || n != 1 {
+		t.Errorf("no Sign out button in the header (%v)", err)
+	}
+	tb.viewW, tb.viewH = 0, 0
+	tb.restoreViewport(t)
 	// A form with errors: the invitation sent empty.
 	if tb.open(t, "/admin/people/new") == http.StatusOK {
 		path, status := tb.submit(t, clickSubmit)

@@ -203,13 +203,16 @@ func (s *Server) fillPage(c *gin.Context, p *Page) {
 
 // navFor lists the header links a person's role uses.
 func navFor(u *store.User, current string) []navItem {
-	items := []navItem{{Href: "/home", Label: "Home"}}
+	// "Home" is the service name's link, and "Your account" and "Sign out"
+	// sit in the header, so an administrator's menu fits one row on a
+	// laptop.
+	var items []navItem
 	for _, n := range []struct {
 		href, label, action string
 	}{
 		{"/admin/people", "People", "people.list"},
 		{"/admin/groups", "Groups", "groups.list"},
-		{"/admin/partners", "Partner organisations", "partners.list"},
+		{"/admin/partners", "Partners", "partners.list"},
 		{"/admin/audit", "Audit log", "audit.list"},
 		{"/disparity", "Stop and search", "disparity.view"},
 		{"/recommendations", "Recommendations", "recommendations.list"},
@@ -222,7 +225,6 @@ func navFor(u *store.User, current string) []navItem {
 			items = append(items, navItem{Href: n.href, Label: n.label})
 		}
 	}
-	items = append(items, navItem{Href: "/account", Label: "Your account"})
 	for i := range items {
 		items[i].Active = current == items[i].Href || strings.HasPrefix(current, items[i].Href+"/")
 	}
