@@ -43,6 +43,7 @@ Commands:
   import stop-search    import police.uk stop-and-search CSV files
   import population     import Census 2021 TS021 population rows for a force area
   report disparity      print stop-and-search disparity figures (json, csv or text)
+  publish disparity     put a period of a force's disparity figures on the public page
   keys new|rotate       make or rotate the referral field-encryption keys
   report survey         print a survey's results, suppressed (json or csv)
   survey rebuild        recount a survey's counters from its stored responses
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return importCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "report":
 		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "publish":
+		return publishCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(args[1:], stdin, stdout)
 	case "survey":

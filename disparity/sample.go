@@ -40,26 +40,36 @@ func DrawSample(ctx context.Context, db *store.Store, f SampleFilter, rnd *rand.
 	var seen int64
 	for i := range months {
 		m := &months[i]
-		line := 0
-		for c := 0; c < m.Chunks; c++ {
-			chunk, err := db.PowerChunkOf(ctx, m, c)
-			if err != nil {
-				return nil, 0, err
+		for pi := range m.Parts {
+			p := &m.Parts[pi]
+			// A month's own police.uk file gives references like
+			// dorset/2019-01/#37; rows another file brought into the month
+			// name that file: dorset/2018-08/2018-09-dorset-stop-and-search.csv#2.
+			prefix := fmt.Sprintf("%s/%s/", f.Force, m.Month)
+			if p.Key != m.Month {
+				prefix += p.Source
 			}
-			for _, row := range chunk.Rows {
-				line++
-				fields, err := csv.NewReader(strings.NewReader(row)).Read()
-				if err != nil || len(fields) != len(policeuk.Columns) || !matches(fields, f) {
-					continue
+			line := 0
+			for c := 0; c < p.Chunks; c++ {
+				chunk, err := db.PowerChunkOf(ctx, m, p, c)
+				if err != nil {
+					return nil, 0, err
 				}
-				seen++
-				rec := store.SampledRecord{Ref: fmt.Sprintf("%s/%s/#%d", f.Force, m.Month, line), Month: m.Month, Fields: fields}
-				switch {
-				case len(picked) < f.Size:
-					picked = append(picked, rec)
-				default:
-					if j := rnd.Int64N(seen); j < int64(f.Size) {
-						picked[j] = rec
+				for _, row := range chunk.Rows {
+					line++
+					fields, err := csv.NewReader(strings.NewReader(row)).Read()
+					if err != nil || len(fields) != len(policeuk.Columns) || !matches(fields, f) {
+						continue
+					}
+					seen++
+					rec := store.SampledRecord{Ref: fmt.Sprintf("%s#%d", prefix, line), Month: m.Month, Fields: fields}
+					switch {
+					case len(picked) < f.Size:
+						picked = append(picked, rec)
+					default:
+						if j := rnd.Int64N(seen); j < int64(f.Size) {
+							picked[j] = rec
+						}
 					}
 				}
 			}
@@ -80,7 +90,7 @@ func matches(fields []string, f SampleFilter) bool {
 func sortByRef(rs []store.SampledRecord) {
 	key := func(r store.SampledRecord) string {
 		i := strings.LastIndex(r.Ref, "#")
-		return r.Month + fmt.Sprintf("%09s", r.Ref[i+1:])
+		return r.Ref[:i] + fmt.Sprintf("%09s", r.Ref[i+1:])
 	}
 	for i := 1; i < len(rs); i++ {
 		for j := i; j > 0 && key(rs[j]) < key(rs[j-1]); j-- {

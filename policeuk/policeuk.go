@@ -14,7 +14,26 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	// The month of a record is its date in Europe/London; embedding the
+	// time zone database means a machine without /usr/share/zoneinfo
+	// cannot fall back to UTC and misfile every summer month.
+	_ "time/tzdata"
 )
+
+// London is the time zone police.uk dates are local to. police.uk writes
+// local midnight in British Summer Time as 23:00 UTC the day before
+// (2018-07-31T23:00:00+00:00 is 1 August 2018).
+var London = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil { // cannot happen: time/tzdata is embedded
+		panic("policeuk: no Europe/London time zone: " + err.Error())
+	}
+	return loc
+}()
+
+// MonthOf is the YYYY-MM of a police.uk date in Europe/London.
+func MonthOf(t time.Time) string { return t.In(London).Format("2006-01") }
 
 // Columns is the header of a police.uk stop-and-search file, in order.
 var Columns = []string{
@@ -45,7 +64,7 @@ const (
 // Record is one search, with every field as published (trimmed).
 type Record struct {
 	Line   int      // line in the file, for messages
-	Month  string   // YYYY-MM, from Date (or the file name when Date is empty)
+	Month  string   // YYYY-MM: Date in Europe/London (or the file name's month when Date is empty)
 	Fields []string // len(Columns), as given
 }
 
@@ -124,13 +143,13 @@ func (r *Reader) Read() (Record, error) {
 	case date == "":
 		rec.Month = r.fileMonth
 	default:
-		t, err := time.Parse(time.RFC3339, date)
-		if err != nil {
-			if t, err = time.Parse("2006-01-02", date); err != nil {
-				return Record{}, &FormatError{Line: rec.Line, Column: ColDate + 1, Problem: fmt.Sprintf("%q is not a date like 2019-01-01T00:00:00+00:00", date)}
-			}
+		if t, err := time.Parse(time.RFC3339, date); err == nil {
+			rec.Month = MonthOf(t)
+		} else if t, err := time.Parse("2006-01-02", date); err == nil {
+			rec.Month = t.Format("2006-01") // a calendar date has no time zone to convert
+		} else {
+			return Record{}, &FormatError{Line: rec.Line, Column: ColDate + 1, Problem: fmt.Sprintf("%q is not a date like 2019-01-01T00:00:00+00:00", date)}
 		}
-		rec.Month = t.UTC().Format("2006-01")
 	}
 	if rec.Month == "" {
 		return Record{}, &FormatError{Line: rec.Line, Column: ColDate + 1, Problem: "no date, and the file name does not say the month"}

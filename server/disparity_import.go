@@ -6,12 +6,12 @@ import (
 	"mime/multipart"
 	"net/http"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"candour/disparity"
-	"candour/policeuk"
 	"candour/store"
 )
 
@@ -26,16 +26,20 @@ type importResultView struct {
 }
 
 type importPage struct {
-	Results    []importResultView
-	Population *store.Population
+	Results         []importResultView
+	Population      *store.Population
+	Force           string // as typed
+	Override        bool
+	PopulationForce string // as typed
 }
 
 func (s *Server) disparityImportForm(c *gin.Context) {
 	s.render(c, http.StatusOK, "disparity_import", &Page{Title: "Import stop and search data", Data: &importPage{}})
 }
 
-// disparityImport stores uploaded police.uk files, each whole or not at
-// all, and shows what each import found.
+// disparityImport stores uploaded police.uk files and shows what each
+// import found. Every file is checked first (its force and every line):
+// if any is refused, none is stored and the page says why, with 422.
 func (s *Server) disparityImport(c *gin.Context) {
 	u := currentUser(c)
 	form, err := c.MultipartForm()
@@ -46,20 +50,51 @@ func (s *Server) disparityImport(c *gin.Context) {
 			return
 		}
 	}
-	d := &importPage{}
+	d := &importPage{Force: strings.TrimSpace(c.PostForm("force")), Override: c.PostForm("force-override") == "true"}
 	page := &Page{Title: "Import stop and search data", Data: d}
 	var files []*multipart.FileHeader
 	if form != nil {
 		files = form.File["files"]
 	}
+	errs := &formErrors{}
 	if len(files) == 0 {
-		errs := &formErrors{}
 		errs.Add("files", "Choose one or more police.uk stop and search CSV files")
 		s.invalid(c, "disparity_import", page, errs)
 		return
 	}
-	force := strings.ToLower(strings.TrimSpace(c.PostForm("force")))
-	failed := false
+	opts := func(fh *multipart.FileHeader) disparity.ImportOptions {
+		return disparity.ImportOptions{Force: d.Force, ForceOverride: d.Override, Source: filepath.Base(fh.Filename), By: u.Email}
+	}
+	for _, fh := range files {
+		name := filepath.Base(fh.Filename)
+		if _, err := disparity.ResolveForce(opts(fh)); err != nil {
+			var fm *disparity.ForceMismatch
+			msg := name + ": " + err.Error()
+			if errors.As(err, &fm) {
+				msg = fmt.Sprintf("%s is named as %s's data, but you entered %s: check which force it is, or tick “Use the force I entered”", name, fm.FileForce, fm.Given)
+			}
+			// One line per file, so every file's problem is named.
+			errs.Items = append(errs.Items, fieldError{Field: "force", Message: msg})
+			continue
+		}
+		f, err := fh.Open()
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		err = disparity.CheckFile(f, name)
+		f.Close()
+		if disparity.IsRefusal(err) {
+			errs.Items = append(errs.Items, fieldError{Field: "files", Message: name + ": " + err.Error()})
+		} else if err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
+	if errs.Any() {
+		s.invalid(c, "disparity_import", page, errs)
+		return
+	}
 	for _, fh := range files {
 		rv := importResultView{File: filepath.Base(fh.Filename)}
 		f, err := fh.Open()
@@ -67,41 +102,25 @@ func (s *Server) disparityImport(c *gin.Context) {
 			s.serverError(c, err)
 			return
 		}
-		rv.Result, err = disparity.ImportStopSearch(c.Request.Context(), s.store, f,
-			disparity.ImportOptions{Force: force, Source: rv.File, By: u.Email})
+		rv.Result, err = disparity.ImportStopSearch(c.Request.Context(), s.store, f, opts(fh))
 		f.Close()
-		var fe *policeuk.FormatError
-		switch {
-		case errors.As(err, &fe) || (err != nil && rv.Result == nil && strings.Contains(err.Error(), "say which force")):
-			rv.Error, failed = err.Error(), true
-		case err != nil:
-			s.serverError(c, err)
+		if err != nil {
+			s.serverError(c, err) // checked above: only a fault of the system is left
 			return
-		default:
-			s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditDataImported, Target: "stop-search:" + rv.Result.Force,
-				Detail: fmt.Sprintf("%s: %d rows, months %s", rv.File, rv.Result.Rows, strings.Join(rv.Result.Months, ", "))})
 		}
+		s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditDataImported, Target: "stop-search:" + rv.Result.Force,
+			Detail: fmt.Sprintf("%s: %d rows, months %s", rv.File, rv.Result.Rows, strings.Join(rv.Result.Months, ", "))})
 		d.Results = append(d.Results, rv)
 	}
-	status := http.StatusOK
-	if failed {
-		status = http.StatusUnprocessableEntity
-		page.Errors = &formErrors{}
-		for _, r := range d.Results {
-			if r.Error != "" {
-				page.Errors.Add("files", r.File+": "+r.Error)
-			}
-		}
-	}
-	s.render(c, status, "disparity_import", page)
+	s.render(c, http.StatusOK, "disparity_import", page)
 }
 
 // populationImport loads a Census 2021 TS021 table for a force.
 func (s *Server) populationImport(c *gin.Context) {
 	u := currentUser(c)
-	d := &importPage{}
+	d := &importPage{PopulationForce: strings.TrimSpace(c.PostForm("population-force"))}
 	page := &Page{Title: "Import stop and search data", Data: d}
-	force := strings.ToLower(strings.TrimSpace(c.PostForm("population-force")))
+	force := strings.ToLower(d.PopulationForce)
 	fh, err := c.FormFile("population")
 	errs := &formErrors{}
 	if force == "" {
@@ -126,8 +145,7 @@ func (s *Server) populationImport(c *gin.Context) {
 	}
 	defer f.Close()
 	p, err := disparity.ImportPopulation(c.Request.Context(), s.store, f, force, filepath.Base(fh.Filename))
-	var fe *policeuk.FormatError
-	if errors.As(err, &fe) {
+	if disparity.IsRefusal(err) {
 		errs.Add("population", filepath.Base(fh.Filename)+": "+err.Error())
 		s.invalid(c, "disparity_import", page, errs)
 		return
@@ -156,29 +174,79 @@ func (publishForm) messages() map[string]string {
 	}
 }
 
-// disparityPublish puts the period being viewed on the public page.
+// disparityPublish puts the period being viewed on the public page. A
+// period that would show no figures (an unknown force, no data, no
+// population) is refused with 422 and the page as it was; nothing changes.
 func (s *Server) disparityPublish(c *gin.Context) {
 	u := currentUser(c)
+	ctx := c.Request.Context()
 	var f publishForm
 	errs, ok := s.bind(c, &f)
 	if !ok {
 		return
 	}
+	f.Force = strings.ToLower(strings.TrimSpace(f.Force))
 	if !errs.Any() && (!monthPattern.MatchString(f.From) || !monthPattern.MatchString(f.To) || f.From > f.To) {
 		errs.Add("from", "Choose a period whose first month is not after its last")
 	}
+	if !errs.Any() {
+		_, err := disparity.CheckPublishable(ctx, s.store, f.Force, f.From, f.To, f.Ethnicity)
+		if disparity.IsRefusal(err) {
+			errs.Add("force", "Nothing was published: "+err.Error())
+		} else if err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
 	if errs.Any() {
-		s.flash(c, "Nothing was published: "+errs.Items[0].Message)
-		s.redirect(c, "/disparity")
+		s.publishRefused(c, f, errs)
 		return
 	}
 	p := &store.DisparityPublication{ID: f.Force, From: f.From, To: f.To, Ethnicity: f.Ethnicity, PublishedBy: u.Email}
-	if err := s.store.PublishDisparity(c.Request.Context(), p); err != nil {
+	if err := s.store.PublishDisparity(ctx, p); err != nil {
 		s.serverError(c, err)
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditPublished, Target: "disparity:" + f.Force,
 		Detail: f.From + " to " + f.To + " (" + f.Ethnicity + "-defined)"})
-	s.flash(c, "The figures for "+monthLabel(f.From)+" to "+monthLabel(f.To)+" are now on the public page.")
+	s.flash(c, "The figures for "+disparity.PeriodName(f.From, f.To)+" are now on the public page.")
 	s.redirect(c, fmt.Sprintf("/disparity?force=%s&from=%s&to=%s&ethnicity=%s", f.Force, f.From, f.To, f.Ethnicity))
+}
+
+// publishRefused shows the disparity page again, with what was asked for
+// where it exists, and the reason at the top (422).
+func (s *Server) publishRefused(c *gin.Context, f publishForm, errs *formErrors) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	forces, err := s.store.PowerForces(ctx, store.PowerStopSearch)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	d := disparityPage{Basis: disparity.SelfDefined, CanImport: allowed(u.Role, "disparity.import"),
+		CanPublish: allowed(u.Role, "disparity.publish"), CanSample: allowed(u.Role, "disparity.sample")}
+	for name := range forces {
+		d.Forces = append(d.Forces, name)
+	}
+	sort.Strings(d.Forces)
+	page := &Page{Title: "Stop and search: disparity by ethnic group", Data: &d, Errors: errs}
+	if _, ok := forces[f.Force]; ok {
+		d.Force = f.Force
+	} else if len(d.Forces) > 0 {
+		d.Force = d.Forces[0]
+	}
+	d.Months = forces[d.Force].Months
+	if len(d.Months) == 0 {
+		d.Empty = "No stop and search data has been imported yet."
+		s.render(c, http.StatusUnprocessableEntity, "disparity", page)
+		return
+	}
+	d.From, d.To = d.Months[0], d.Months[len(d.Months)-1]
+	if d.Force == f.Force && monthPattern.MatchString(f.From) && monthPattern.MatchString(f.To) && f.From <= f.To {
+		d.From, d.To = f.From, f.To
+	}
+	if f.Ethnicity == disparity.OfficerDefined {
+		d.Basis = f.Ethnicity
+	}
+	s.fillDisparityStatus(c, page, &d, http.StatusUnprocessableEntity)
 }

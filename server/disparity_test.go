@@ -82,7 +82,7 @@ func TestDisparityImportViewPublish(t *testing.T) {
 	r = member.get("/disparity?force=dorset&from=2019-01&to=2019-01&ethnicity=self")
 	for _, want := range []string{
 		"Black people were 9.5 times as likely as White people to be searched (95% interval 4.4 to 20.4)",
-		"25% of searches (39 of 156) had no self-defined ethnicity recorded.",
+		"25% of person searches (39 of 156) had no self-defined ethnicity recorded.",
 		"<title id=\"rates-title\">", "<title id=\"ratios-title\">",
 		"9.48 (4.4 to 20.4)",
 	} {

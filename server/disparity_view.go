@@ -35,6 +35,25 @@ type disparityPage struct {
 	CanPublish bool
 	CanSample  bool
 	Empty      string // why there is no report
+	Heading    string // "Dorset: August to September 2018 (both months have data)"
+	Rows       []ethnicRow
+	Columns    []string // the group columns of the month and breakdown tables
+	Quality    []qualityItem
+}
+
+// ethnicRow is one line of the table of figures, as shown.
+type ethnicRow struct {
+	Group, Note                string
+	NotACategory, Flag, Small  bool
+	Searches, Population       int64
+	Rate, RateYear, Ratio, Gap string
+	Arrest, Find               string
+}
+
+// qualityItem is one heading of the quality statement.
+type qualityItem struct {
+	Heading string
+	Lines   []string
 }
 
 type breakdownTable struct {
@@ -104,10 +123,14 @@ func (s *Server) disparityView(c *gin.Context) {
 
 // fillDisparity builds the report, charts and sentences and renders.
 func (s *Server) fillDisparity(c *gin.Context, page *Page, d *disparityPage) {
+	s.fillDisparityStatus(c, page, d, http.StatusOK)
+}
+
+func (s *Server) fillDisparityStatus(c *gin.Context, page *Page, d *disparityPage, status int) {
 	rep, err := disparity.Build(c.Request.Context(), s.store, d.Force, d.From, d.To, d.Basis)
 	if errors.Is(err, disparity.ErrNoPopulation) {
 		d.Empty = "The Census population for this force has not been loaded, so rates cannot be worked out. A coordinator can load it on the import page."
-		s.render(c, http.StatusOK, "disparity", page)
+		s.render(c, status, "disparity", page)
 		return
 	}
 	if err != nil {
@@ -117,10 +140,18 @@ func (s *Server) fillDisparity(c *gin.Context, page *Page, d *disparityPage) {
 	d.Report = rep
 	if rep.Searches == 0 {
 		d.Empty = "There are no searches recorded in this period."
-		s.render(c, http.StatusOK, "disparity", page)
+		s.render(c, status, "disparity", page)
 		return
 	}
 	d.Sentences = disparity.Sentences(rep)
+	name := rep.ForceName
+	if name == "" {
+		name = rep.Force
+	}
+	d.Heading = name + ": " + rep.Period
+	d.Rows = ethnicRows(rep)
+	d.Columns = columns(rep)
+	d.Quality = quality(rep, d.Published, d.Public)
 	basis := "self-defined"
 	if d.Basis == disparity.OfficerDefined {
 		basis = "officer-defined"
@@ -130,25 +161,39 @@ func (s *Server) fillDisparity(c *gin.Context, page *Page, d *disparityPage) {
 	var parts []string
 	for _, g := range rep.Groups {
 		b := bar{Label: g.Group, Text: "no figure"}
+		if g.NotACategory {
+			b.Text = "not recorded by officers"
+		}
 		if g.RatePer1000 != nil {
 			b.Value, b.Text = *g.RatePer1000, fmt.Sprintf("%.2f", *g.RatePer1000)
 			parts = append(parts, fmt.Sprintf("%s %.2f", g.Group, *g.RatePer1000))
 		}
 		rates = append(rates, b)
+		if g.NotACategory {
+			continue
+		}
 		fr := forestRow{Label: g.Group}
 		if g.RatioToWhite != nil {
 			fr.Ratio, fr.HasRatio = *g.RatioToWhite, true
 		}
 		if g.RatioCILow != nil {
-			fr.Low, fr.High, fr.HasCI = *g.RatioCILow, *g.RatioCIHigh, true
+			// A lower end of 0 (no searches) cannot go on a log scale: the
+			// line starts at the left edge, and the text says "0 to …".
+			fr.Low, fr.High, fr.HasCI = max(*g.RatioCILow, 0.01), *g.RatioCIHigh, true
 		}
 		ratios = append(ratios, fr)
 	}
-	period := monthLabel(rep.From) + " to " + monthLabel(rep.To)
+	period := rep.Period
 	d.RateChart = barChart("rates", "Searches per 1,000 residents by ethnic group ("+basis+"), "+period,
 		"Bar chart. "+strings.Join(parts, "; ")+". The table below gives the same figures.", rates)
+	var groupSentences []string
+	for _, line := range d.Sentences {
+		if !strings.Contains(line, "searches (") && !strings.Contains(line, "vehicle only") {
+			groupSentences = append(groupSentences, line)
+		}
+	}
 	d.RatioChart = forestPlot("ratios", "How many times as likely as White people to be searched, with 95% intervals",
-		"Forest plot on a log scale with a line at 1 (the same as White people). "+strings.Join(d.Sentences[:len(d.Sentences)-1], " "), ratios)
+		"Forest plot on a log scale with a line at 1 (the same as White people). "+strings.Join(groupSentences, " "), ratios)
 	var months []bar
 	var mparts []string
 	for _, m := range rep.Months {
@@ -162,18 +207,147 @@ func (s *Server) fillDisparity(c *gin.Context, page *Page, d *disparityPage) {
 	} {
 		d.Breakdowns = append(d.Breakdowns, breakdownTable{Title: bd.title, Rows: rep.Breakdowns[bd.key]})
 	}
-	s.render(c, http.StatusOK, "disparity", page)
+	s.render(c, status, "disparity", page)
 }
 
 // monthLabel turns 2019-01 into "January 2019".
-func monthLabel(m string) string {
-	names := []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
-	if !monthPattern.MatchString(m) {
-		return m
+func monthLabel(m string) string { return disparity.MonthLabel(m) }
+
+// periodName turns 2019-01, 2019-01 into "January 2019" and 2018-08,
+// 2018-09 into "August to September 2018".
+func periodName(from, to string) string { return disparity.PeriodName(from, to) }
+
+func ethnicRows(rep *disparity.Report) []ethnicRow {
+	var rows []ethnicRow
+	for _, g := range rep.Groups {
+		r := ethnicRow{Group: g.Group, NotACategory: g.NotACategory, Flag: g.Flag, Small: g.SmallCount, Searches: g.Searches, Population: g.Population}
+		if g.NotACategory {
+			r.Note = "not a category officers record"
+			rows = append(rows, r)
+			continue
+		}
+		r.Rate, r.RateYear = fixedText(g.RatePer1000, 2), fixedText(g.RatePerYear, 2)
+		switch {
+		case g.Group == string(stats.White) && g.RatioToWhite != nil:
+			r.Ratio, r.Gap = "1 (the comparison)", "–"
+		case g.RatioToWhite == nil:
+			r.Ratio, r.Gap = "no ratio", "–"
+		case g.RatioCILow == nil:
+			r.Ratio = fmt.Sprintf("%.2f (no interval)", *g.RatioToWhite)
+		default:
+			r.Ratio = fmt.Sprintf("%.2f (%.1f to %.1f)", *g.RatioToWhite, *g.RatioCILow, *g.RatioCIHigh)
+		}
+		if g.GapPer1000 != nil {
+			r.Gap = fmt.Sprintf("%+.2f (%+.2f to %+.2f)", *g.GapPer1000, *g.GapCILow, *g.GapCIHigh)
+		} else if r.Gap == "" {
+			r.Gap = "–"
+		}
+		r.Arrest, r.Find = rateCI(g.ArrestRate, g.ArrestCILow, g.ArrestCIHigh), rateCI(g.FindRate, g.FindCILow, g.FindCIHigh)
+		switch {
+		case g.Flag:
+			r.Note = "clear difference"
+		case g.SmallCount:
+			r.Note = "fewer than 10 searches"
+		}
+		rows = append(rows, r)
 	}
-	var mm int
-	fmt.Sscanf(m[5:], "%d", &mm)
-	return names[mm-1] + " " + m[:4]
+	return rows
+}
+
+func groupSearches(rep *disparity.Report, group string) int64 {
+	for _, g := range rep.Groups {
+		if g.Group == group {
+			return g.Searches
+		}
+	}
+	return 0
+}
+
+func vehicles(rep *disparity.Report) string {
+	if rep.VehicleOnly == 0 {
+		return ", all of people (none of a vehicle only)"
+	}
+	return fmt.Sprintf(", %d of people and %d of a vehicle only", rep.PersonSearches, rep.VehicleOnly)
+}
+
+func rateCI(p, lo, hi *float64) string {
+	if p == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f%% (%.1f%% to %.1f%%)", *p*100, *lo*100, *hi*100)
+}
+
+// columns are the group columns of the month and breakdown tables: the
+// five groups, not stated, and the vehicle-only and unrecognised lines
+// when the period has any.
+func columns(rep *disparity.Report) []string {
+	var cols []string
+	for _, g := range disparityGroups {
+		if g == string(stats.Mixed) && rep.Ethnicity == disparity.OfficerDefined && groupSearches(rep, g) == 0 {
+			continue // not a category officers record: never a column of zeros
+		}
+		cols = append(cols, g)
+	}
+	if rep.VehicleOnly > 0 {
+		cols = append(cols, string(stats.VehicleOnly))
+	}
+	if rep.Unrecognised > 0 {
+		cols = append(cols, string(stats.Unrecognised))
+	}
+	return cols
+}
+
+// quality is the short quality statement every disparity page carries, in
+// the manner of the Code of Practice for Statistics: what the figures
+// cover, what police.uk data cannot show, how small numbers are handled,
+// and what changed when.
+func quality(rep *disparity.Report, pub *store.DisparityPublication, public bool) []qualityItem {
+	basis := "self-defined (as the person searched described it)"
+	if rep.Ethnicity == disparity.OfficerDefined {
+		basis = "officer-defined (as the officer saw it; officers record only White, Black, Asian and Other, so there is no Mixed figure)"
+	}
+	var areas []string
+	for _, a := range rep.PopulationOf {
+		areas = append(areas, fmt.Sprintf("%s (%s, %d residents)", a.Name, a.Code, a.Residents))
+	}
+	denominator := "Census 2021 usual residents (table TS021) of the force area, from " + rep.Population
+	if len(areas) > 0 {
+		denominator = "Census 2021 usual residents (table TS021) of " + strings.Join(areas, " and ") + ", from " + rep.Population
+	}
+	name := rep.ForceName
+	if name == "" {
+		name = rep.Force
+	}
+	cover := []string{
+		fmt.Sprintf("Stop and search records the %s force published on police.uk for %s: %d searches%s. Each search is counted in the month of its date in UK time.",
+			name, rep.Period, rep.Searches, vehicles(rep)),
+		"Ethnicity is " + basis + ".",
+		"Rates are per 1,000 residents: " + denominator + ". Per-year rates are " + rep.AnnualBasis() + ".",
+	}
+	cannot := []string{
+		"police.uk has one record per search, not per person: someone searched twice is counted twice, so a rate is not the share of residents who were searched.",
+		"Residents are the people who live in the area. People who visit, work or travel through it can be searched but are not in the population, which can make rates in town centres look higher.",
+		fmt.Sprintf("Searches with no ethnicity recorded (%.0f%% of person searches) are in no group, so each group's rate is likely to be too low by an unknown amount.", rep.NotStated.Share*100),
+		"The figures show differences, not their causes. Forces can revise or withdraw records after publication.",
+	}
+	small := []string{
+		"Each ratio to White people has a 95% interval (the Wald method on the log scale; when a group has no searches, 0.5 is added to each count so the interval still exists). The gap in rates has a 95% interval by Newcombe's method.",
+		"A difference is called clear only when the ratio's interval leaves out 1 and the gap's interval leaves out 0; otherwise the page says there is no clear difference, and gives the figure.",
+		"Figures resting on fewer than 10 searches are marked and should not be read alone. Arrest and find rates have Wilson intervals. No count is withheld: police.uk already publishes every record.",
+	}
+	changed := []string{fmt.Sprintf("Population loaded %s.", rep.PopulationAt.In(london).Format("2 January 2006"))}
+	if !rep.DataAt.IsZero() {
+		changed = append(changed, fmt.Sprintf("Stop and search records for this period last imported %s.", rep.DataAt.In(london).Format("2 January 2006")))
+	}
+	if pub != nil && public {
+		changed = append(changed, fmt.Sprintf("This period was published on %s.", pub.PublishedAt.In(london).Format("2 January 2006")))
+	}
+	return []qualityItem{
+		{"What these figures cover", cover},
+		{"What police.uk data cannot show", cannot},
+		{"Small numbers and uncertainty", small},
+		{"What changed when", changed},
+	}
 }
 
 // publicDisparity shows each force's published period to anyone.

@@ -75,6 +75,7 @@ var funcs = template.FuncMap{
 	"statusTag":       statusTag,
 	"queryPage":       queryPage,
 	"monthLabel":      monthLabel,
+	"periodName":      periodName,
 	"groupCount":      groupCount,
 	"disparityGroups": func() []string { return disparityGroups },
 	"share":           func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },

@@ -14,6 +14,9 @@ const (
 	White        Group = "White"
 	NotStated    Group = "Not stated"
 	Unrecognised Group = "Unrecognised"
+	// VehicleOnly is a search of a vehicle with no person searched: there
+	// is nobody to ask, so it has no ethnicity and is not "not stated".
+	VehicleOnly Group = "Vehicle only"
 )
 
 // Groups are the five high-level groups in the order reports list them.

@@ -21,7 +21,10 @@ func TestRiskRatioAgainstHandComputedValues(t *testing.T) {
 	}{
 		{"Black v White, Jan 2019", 7, 5315, 102, 733925, 9.4765, 4.408, 20.371, true, true},
 		{"equal rates", 10, 1000, 10, 1000, 1, 0.4181, 2.3920, true, true},
-		{"no events in the group", 0, 5000, 100, 700000, 0, 0, 0, true, false},
+		// No events: 0.5 added to each cell: (0.5/5001)/(100.5/700001) = 0.69638,
+		// SE = sqrt(1/0.5 - 1/5001 + 1/100.5 - 1/700001) = 1.41766,
+		// upper end 0.69638 × exp(1.96 × 1.41766) = 11.2087; lower end 0.
+		{"no events in the group", 0, 5000, 100, 700000, 0, 0, 11.2087, true, true},
 		{"no reference events", 5, 5000, 0, 700000, 0, 0, 0, false, false},
 		{"empty population", 5, 0, 10, 100, 0, 0, 0, false, false},
 		{"more searches than residents", 200, 100, 1000, 1000, 2, 0, 0, true, false},
@@ -37,6 +40,43 @@ func TestRiskRatioAgainstHandComputedValues(t *testing.T) {
 				t.Fatalf("RR = %.4f (%.4f to %.4f), want %.4f (%.4f to %.4f)", iv.Estimate, iv.Low, iv.High, tc.rr, tc.lo, tc.hi)
 			}
 		})
+	}
+}
+
+func TestCompareUsesOneFlagForRatioAndGap(t *testing.T) {
+	// By hand (ratio: Wald on the log scale, add-half at zero; gap:
+	// Newcombe's hybrid score interval from the two Wilson intervals):
+	cases := []struct {
+		name           string
+		a1, n1, a0, n0 int64
+		flag           bool
+	}{
+		// Black v White, Dorset Jan 2019: ratio 4.41 to 20.37, gap
+		// +0.00050 to +0.00258 per person: both clear.
+		{"clear", 7, 5315, 102, 733925, true},
+		// Other v White: ratio 0.14 to 7.21, gap -0.00012 to +0.00065: neither.
+		{"one search", 1, 7150, 102, 733925, false},
+		// Zero searches of 200,000 against 100 of 700,000: ratio 0 to 0.280
+		// (add-half), gap -0.000174 to -0.000111: flagged although the count is 0.
+		{"zero, flagged", 0, 200000, 100, 700000, true},
+		// Zero of 50 against 10 of 100: the gap's interval (-0.174 to
+		// -0.016) excludes 0 but the ratio's (0 to 1.58) includes 1: the
+		// methods disagree, so there is no flag for either.
+		{"methods disagree", 0, 50, 10, 100, false},
+	}
+	for _, tc := range cases {
+		c := Compare(tc.a1, tc.n1, tc.a0, tc.n0)
+		if c.Flag != tc.flag || Flag(tc.a1, tc.n1, tc.a0, tc.n0) != tc.flag {
+			t.Errorf("%s: flag %v, want %v (ratio %+v, gap %+v)", tc.name, c.Flag, tc.flag, c.Ratio, c.Gap)
+		}
+	}
+	c := Compare(0, 200000, 100, 700000)
+	if !c.HasRatioCI || !near(c.Ratio.High, 0.2803, 0.0001) || !c.HasGap || !near(c.Gap.High, -0.000111, 0.000001) {
+		t.Errorf("zero count: %+v", c)
+	}
+	c = Compare(0, 50, 10, 100)
+	if !c.Gap.ExcludesZero() || c.Ratio.ExcludesOne() {
+		t.Errorf("the disagreeing case no longer disagrees: %+v", c)
 	}
 }
 

@@ -32,20 +32,55 @@ type PowerCell struct {
 	Finds    int64  `bson:"f"`
 }
 
-// PowerMonth is one force's records of one power for one month: the unit
-// of import (re-importing a month replaces it) and of the counters every
-// disparity report reads, so no page ever scans the records.
+// PowerMonth is one force's records of one power for one month: the
+// counters every disparity report reads, so no page ever scans the records.
+// A month is made of parts, one per file that had rows dated in it: a
+// police.uk file holds its own month's records, and a file whose rows
+// spread into a neighbouring month adds its own part there without
+// touching the rest of that month. Re-importing a file replaces its parts
+// and nothing else. Cells, Records and Unrecognised are the sums over the
+// parts.
 type PowerMonth struct {
 	ID           string       `bson:"_id"` // kind/force/month
 	Kind         string       `bson:"kind"`
 	Force        string       `bson:"force"`
 	Month        string       `bson:"month"` // YYYY-MM
 	Records      int64        `bson:"records"`
-	Chunks       int          `bson:"chunks"`
-	Gen          string       `bson:"gen"` // the import whose chunks are current
 	Cells        []PowerCell  `bson:"cells"`
 	Unrecognised []ValueCount `bson:"unrecognised,omitempty"` // values outside the known vocabularies
-	Source       string       `bson:"source"`
+	Parts        []PowerPart  `bson:"parts"`
+	Rev          int64        `bson:"rev"` // moves on with every change, for optimistic concurrency
+	ImportedAt   time.Time    `bson:"importedAt"`
+
+	// A month stored before months had parts kept its one import here;
+	// legacy() turns it into a part when it is read.
+	OldGen    string `bson:"gen,omitempty"`
+	OldChunks int    `bson:"chunks,omitempty"`
+	OldSource string `bson:"source,omitempty"`
+	OldBy     string `bson:"importedBy,omitempty"`
+}
+
+// legacy makes a month stored before parts existed (one import that
+// replaced the whole month) into a month with that import as its own
+// file's part, so a new import adds to it rather than losing it.
+func (m *PowerMonth) legacy() {
+	if len(m.Parts) > 0 || m.OldGen == "" {
+		return
+	}
+	m.Parts = []PowerPart{{Key: m.Month, Source: m.OldSource, Gen: m.OldGen, Records: m.Records, Chunks: m.OldChunks,
+		Cells: m.Cells, Unrecognised: m.Unrecognised, ImportedAt: m.ImportedAt, ImportedBy: m.OldBy}}
+	m.OldGen, m.OldChunks, m.OldSource, m.OldBy = "", 0, "", ""
+}
+
+// PowerPart is what one file contributed to one month.
+type PowerPart struct {
+	Key          string       `bson:"key"`    // the file's month for a police.uk file name, else "file:" + its name
+	Source       string       `bson:"source"` // file name
+	Gen          string       `bson:"gen"`    // the import whose chunks hold these records
+	Records      int64        `bson:"records"`
+	Chunks       int          `bson:"chunks"`
+	Cells        []PowerCell  `bson:"cells"`
+	Unrecognised []ValueCount `bson:"unrecognised,omitempty"`
 	ImportedAt   time.Time    `bson:"importedAt"`
 	ImportedBy   string       `bson:"importedBy,omitempty"`
 }
@@ -79,6 +114,7 @@ func (s *Store) PowerMonth(ctx context.Context, kind, force, month string) (*Pow
 	if err != nil {
 		return nil, fmt.Errorf("store: power month: %w", notFound(err))
 	}
+	m.legacy()
 	return &m, nil
 }
 
@@ -100,54 +136,145 @@ func (s *Store) PutPowerChunk(ctx context.Context, kind, force, month, gen strin
 	return nil
 }
 
-// PowerChunk reads chunk i of a month's current import. Returns ErrNotFound.
-func (s *Store) PowerChunk(ctx context.Context, kind, force, month string, i int) (*PowerChunk, error) {
-	m, err := s.PowerMonth(ctx, kind, force, month)
-	if err != nil {
-		return nil, err
-	}
-	return s.PowerChunkOf(ctx, m, i)
-}
-
-// PowerChunkOf reads chunk i of a month document's import. Returns ErrNotFound.
-func (s *Store) PowerChunkOf(ctx context.Context, m *PowerMonth, i int) (*PowerChunk, error) {
+// PowerChunkOf reads chunk i of one part of a month. Returns ErrNotFound.
+func (s *Store) PowerChunkOf(ctx context.Context, m *PowerMonth, p *PowerPart, i int) (*PowerChunk, error) {
 	var c PowerChunk
-	id := powerChunkID(m.ID, m.Gen, i)
-	if err := s.c(chunkCollection(m.Gen)).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+	id := powerChunkID(m.ID, p.Gen, i)
+	if err := s.c(chunkCollection(p.Gen)).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
 		return nil, fmt.Errorf("store: power chunk %s: %w", id, notFound(err))
 	}
 	return &c, nil
 }
 
-// FinishPowerMonth makes a month's new counters and chunks current in one
-// single-document write (reports switch from the old import to the new one
-// at once), then drops the previous import's records.
-func (s *Store) FinishPowerMonth(ctx context.Context, m *PowerMonth) error {
-	m.ID = powerMonthID(m.Kind, m.Force, m.Month)
-	m.ImportedAt = s.now().UTC()
-	var old PowerMonth
-	err := s.c("power_months").FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: m.ID}}, m,
-		options.FindOneAndReplace().SetUpsert(true)).Decode(&old)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return fmt.Errorf("store: finish power month %s: %w", m.ID, err)
+// PutPowerPart makes one file's part of a month current: it replaces the
+// part with the same key (an earlier import of the same file) and leaves
+// every other part of the month as it was, then recomputes the month's sums
+// in the same single-document write, so reports switch at once. The write
+// is conditional on the month's revision (another import of the same month
+// at the same moment makes it try again). The replaced part's records are
+// dropped afterwards.
+func (s *Store) PutPowerPart(ctx context.Context, kind, force, month string, part PowerPart) error {
+	_, err := s.PutPowerPartMonth(ctx, kind, force, month, part)
+	return err
+}
+
+// PutPowerPartMonth is PutPowerPart returning the month as written.
+func (s *Store) PutPowerPartMonth(ctx context.Context, kind, force, month string, part PowerPart) (*PowerMonth, error) {
+	id := powerMonthID(kind, force, month)
+	part.ImportedAt = s.now().UTC()
+	for attempt := 0; ; attempt++ {
+		var old PowerMonth
+		err := s.c("power_months").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&old)
+		exists := err == nil
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, fmt.Errorf("store: power month %s: %w", id, err)
+		}
+		old.legacy()
+		m := PowerMonth{ID: id, Kind: kind, Force: force, Month: month, Rev: old.Rev + 1, ImportedAt: part.ImportedAt}
+		var replaced *PowerPart
+		for i := range old.Parts {
+			if old.Parts[i].Key == part.Key {
+				replaced = &old.Parts[i]
+				continue
+			}
+			m.Parts = append(m.Parts, old.Parts[i])
+		}
+		m.Parts = append(m.Parts, part)
+		sort.Slice(m.Parts, func(i, j int) bool { return m.Parts[i].Key < m.Parts[j].Key })
+		m.sum()
+		if exists {
+			rev := bson.E{Key: "rev", Value: old.Rev}
+			if old.Rev == 0 { // stored before months had revisions
+				rev.Value = bson.D{{Key: "$exists", Value: false}}
+			}
+			res, err := s.c("power_months").ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, rev}, m)
+			if err != nil {
+				return nil, fmt.Errorf("store: put power part %s: %w", id, err)
+			}
+			if res.MatchedCount == 0 {
+				if attempt > 20 {
+					return nil, fmt.Errorf("store: put power part %s: %w", id, ErrConflict)
+				}
+				continue
+			}
+		} else if _, err := s.c("power_months").InsertOne(ctx, m); err != nil {
+			if isDuplicate(err) && attempt <= 20 {
+				continue
+			}
+			return nil, fmt.Errorf("store: put power part %s: %w", id, err)
+		}
+		if err := s.indexMonth(ctx, kind, force, month); err != nil {
+			return nil, err
+		}
+		if replaced != nil && replaced.Gen != part.Gen {
+			if err := s.dropGen(ctx, replaced.Gen, id); err != nil {
+				return nil, err
+			}
+		}
+		return &m, nil
 	}
-	// The small per-force index of months lets pages list what there is
-	// without reading every month's counters; its version changes with
-	// every import, so cached reports know when they are stale.
-	_, err = s.c("power_index").UpdateOne(ctx, bson.D{{Key: "_id", Value: m.Kind + "/" + m.Force}}, bson.D{
-		{Key: "$set", Value: bson.D{{Key: "kind", Value: m.Kind}, {Key: "force", Value: m.Force}}},
-		{Key: "$addToSet", Value: bson.D{{Key: "months", Value: m.Month}}},
+}
+
+// dropGen drops an import's records of one month. A generation's chunks
+// for several months share a collection only when they were written by
+// the same import, and then they are replaced together.
+func (s *Store) dropGen(ctx context.Context, gen, monthID string) error {
+	if err := s.c(chunkCollection(gen)).Drop(ctx); err != nil {
+		return fmt.Errorf("store: drop records of an earlier import of %s: %w", monthID, err)
+	}
+	return nil
+}
+
+// indexMonth records the month in the small per-force index of months,
+// which lets pages list what there is without reading every month's
+// counters; its version changes with every import, so cached reports know
+// when they are stale.
+func (s *Store) indexMonth(ctx context.Context, kind, force, month string) error {
+	_, err := s.c("power_index").UpdateOne(ctx, bson.D{{Key: "_id", Value: kind + "/" + force}}, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "kind", Value: kind}, {Key: "force", Value: force}}},
+		{Key: "$addToSet", Value: bson.D{{Key: "months", Value: month}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
 	}, options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("store: power index: %w", err)
 	}
-	if old.Gen != "" && old.Gen != m.Gen {
-		if err := s.c(chunkCollection(old.Gen)).Drop(ctx); err != nil {
-			return fmt.Errorf("store: drop records of an earlier import of %s: %w", m.ID, err)
+	return nil
+}
+
+// sum recomputes the month's counters from its parts.
+func (m *PowerMonth) sum() {
+	cells := map[[4]string]*PowerCell{}
+	unrec := map[[2]string]int64{}
+	m.Records, m.Cells, m.Unrecognised = 0, nil, nil
+	for _, p := range m.Parts {
+		m.Records += p.Records
+		for _, c := range p.Cells {
+			k := [4]string{c.Basis, c.Dim, c.Value, c.Group}
+			if cells[k] == nil {
+				cells[k] = &PowerCell{Basis: c.Basis, Dim: c.Dim, Value: c.Value, Group: c.Group}
+			}
+			cells[k].Searches += c.Searches
+			cells[k].Arrests += c.Arrests
+			cells[k].Finds += c.Finds
+		}
+		for _, v := range p.Unrecognised {
+			unrec[[2]string{v.Column, v.Value}] += v.Count
 		}
 	}
-	return nil
+	for _, c := range cells {
+		m.Cells = append(m.Cells, *c)
+	}
+	sort.Slice(m.Cells, func(i, j int) bool {
+		a, b := m.Cells[i], m.Cells[j]
+		return a.Basis+"\x00"+a.Dim+"\x00"+a.Value+"\x00"+a.Group < b.Basis+"\x00"+b.Dim+"\x00"+b.Value+"\x00"+b.Group
+	})
+	for k, n := range unrec {
+		m.Unrecognised = append(m.Unrecognised, ValueCount{Column: k[0], Value: k[1], Count: n})
+	}
+	sort.Slice(m.Unrecognised, func(i, j int) bool {
+		a, b := m.Unrecognised[i], m.Unrecognised[j]
+		return a.Column < b.Column || a.Column == b.Column && a.Value < b.Value
+	})
 }
 
 // PowerMonths returns the months of a force's records of a kind between
@@ -171,6 +298,9 @@ func (s *Store) PowerMonths(ctx context.Context, kind, force, from, to string) (
 	var ms []PowerMonth
 	if err := cur.All(ctx, &ms); err != nil {
 		return nil, fmt.Errorf("store: power months: %w", err)
+	}
+	for i := range ms {
+		ms[i].legacy()
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Month < ms[j].Month })
 	return ms, nil
@@ -211,7 +341,19 @@ type Population struct {
 	Detailed   []ValueCount     `bson:"detailed"` // residents by Census 2021 detailed label
 	Total      int64            `bson:"total"`
 	Source     string           `bson:"source"`
+	Layout     string           `bson:"layout,omitempty"`    // which Census layout the file was in
+	ForceCode  string           `bson:"forceCode,omitempty"` // ONS police force area code
+	ForceName  string           `bson:"forceName,omitempty"`
+	Areas      []PopulationArea `bson:"areas,omitempty"` // the local authorities that make the denominator
 	ImportedAt time.Time        `bson:"importedAt"`
+	ImportedBy string           `bson:"importedBy,omitempty"`
+}
+
+// PopulationArea is one local authority in a force's population.
+type PopulationArea struct {
+	Code      string `bson:"code" json:"code"`
+	Name      string `bson:"name" json:"name"`
+	Residents int64  `bson:"residents" json:"residents"`
 }
 
 // PutPopulation replaces a force's population.
