@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"strings"
+	"sync"
+	"time"
 
 	"candour/store"
 )
@@ -107,7 +109,7 @@ func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]a
 			refIDs = append(refIDs, id)
 		}
 	}
-	users, err := s.store.UsersByID(ctx, userIDs)
+	users, err := s.names.lookup(ctx, s.store, userIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -142,16 +144,14 @@ func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]a
 	rows := make([]auditRow, len(evs))
 	for i, ev := range evs {
 		row := auditRow{Event: ev, Who: ev.Actor, What: auditWord(ev.Action), Target: ev.Target, TargetHref: targetHref(ev.Target)}
-		if u, ok := users[ev.ActorID]; ok && u.Name != "" {
-			row.Who = u.Name
+		if name := users[ev.ActorID]; name != "" {
+			row.Who = name
 		}
 		kind, id, _ := strings.Cut(ev.Target, ":")
 		name := ""
 		switch kind {
 		case "user":
-			if u, ok := users[id]; ok {
-				name = u.Name
-			}
+			name = users[id]
 		case "group":
 			name = groups[id]
 		case "recommendation":
@@ -167,4 +167,54 @@ func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]a
 		rows[i] = row
 	}
 	return rows, nil
+}
+
+// personNames keeps people's names by account id for a few minutes, so an
+// audit page (fifty events, often by many people) reads each account once
+// in a while rather than on every view. A renamed person shows under the
+// old name for at most personNameLife.
+type personNames struct {
+	mu      sync.Mutex
+	entries map[string]cachedName
+}
+
+type cachedName struct {
+	name string
+	at   time.Time
+}
+
+const personNameLife = 5 * time.Minute
+
+// lookup returns the names of the accounts with these ids ("" for none).
+func (pn *personNames) lookup(ctx context.Context, db *store.Store, ids []string) (map[string]string, error) {
+	now := time.Now()
+	out := make(map[string]string, len(ids))
+	var missing []string
+	pn.mu.Lock()
+	for _, id := range ids {
+		if e, ok := pn.entries[id]; ok && now.Sub(e.at) < personNameLife {
+			out[id] = e.name
+		} else if id != "" {
+			missing = append(missing, id)
+		}
+	}
+	pn.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	users, err := db.UsersByID(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	pn.mu.Lock()
+	defer pn.mu.Unlock()
+	if pn.entries == nil || len(pn.entries) > 10000 {
+		pn.entries = map[string]cachedName{}
+	}
+	for _, id := range missing {
+		name := users[id].Name // "" for an account that is gone: remembered too
+		pn.entries[id] = cachedName{name: name, at: now}
+		out[id] = name
+	}
+	return out, nil
 }

@@ -56,13 +56,22 @@ func (s *Server) home(c *gin.Context) {
 		}
 		d.Groups = append(d.Groups, hg)
 	}
-	more, err := s.roleTasks(c, u)
+	// A member's diary (their bookings) serves both their tasks and their
+	// next visits: it is read once.
+	var diary *store.Diary
+	if u.Role == store.RoleChair || u.Role == store.RoleMember {
+		if diary, err = s.store.Diary(ctx, u.ID); err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
+	more, err := s.roleTasks(c, u, diary)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
 	d.Tasks = append(d.Tasks, more...)
-	if d.Visits, err = s.homeVisits(c); err != nil {
+	if d.Visits, err = s.homeVisits(c, diary); err != nil {
 		s.serverError(c, err)
 		return
 	}

@@ -16,7 +16,7 @@ import (
 // referral and recommendation summaries, the calendar's month copies, the
 // person's diary, the groups' member summaries), never from a scan: the
 // home page is the page people open most.
-func (s *Server) roleTasks(c *gin.Context, u *store.User) ([]task, error) {
+func (s *Server) roleTasks(c *gin.Context, u *store.User, diary *store.Diary) ([]task, error) {
 	ctx := c.Request.Context()
 	now := s.store.Now()
 	switch u.Role {
@@ -27,7 +27,7 @@ func (s *Server) roleTasks(c *gin.Context, u *store.User) ([]task, error) {
 	case store.RoleAdmin, store.RoleCoordinator:
 		return s.staffTasks(ctx, now)
 	case store.RoleChair, store.RoleMember:
-		return s.memberTasks(ctx, u, now)
+		return s.memberTasks(ctx, u, diary, now)
 	}
 	return nil, nil
 }
@@ -122,12 +122,12 @@ func (s *Server) staffTasks(ctx context.Context, now time.Time) ([]task, error) 
 	return ts, nil
 }
 
-func (s *Server) memberTasks(ctx context.Context, u *store.User, now time.Time) ([]task, error) {
-	var ts []task
-	diary, err := s.store.Diary(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
+// maxFindingTasks is how many visits are named one by one on the home
+// page as needing the reader's findings; more are counted in one line.
+const maxFindingTasks = 3
+
+func (s *Server) memberTasks(ctx context.Context, u *store.User, diary *store.Diary, now time.Time) ([]task, error) {
+	var ts, write []task
 	chaired := chairedGroups(u)
 	vs, err := s.store.FindingsCopies(ctx, visitGroupIDs(u), now.AddDate(-1, 0, 0), now)
 	if err != nil {
@@ -138,13 +138,17 @@ func (s *Server) memberTasks(ctx context.Context, u *store.User, now time.Time) 
 		b, booked := diary.Bookings[v.ID]
 		went := (booked && (b.Status == store.SeatConfirmed || b.Status == store.SeatPlanned)) || v.Attending(u.ID)
 		if went && v.Past(now) && !v.HasSubmitted(u.ID) && !v.SignedOff {
-			ts = append(ts, task{Text: "Write up your findings from " + lowerFirst(store.VisitTypeLabel(v.Type)) + " at " + v.Location + ".",
+			write = append(write, task{Text: "Write up your findings from " + lowerFirst(store.VisitTypeLabel(v.Type)) + " at " + v.Location + ".",
 				Href: "/visits/" + v.ID + "/findings", Link: "Write up your findings"})
 		}
 		if chaired[v.GroupID] && !v.SignedOff {
 			toSignOff += len(v.Submitted)
 		}
 	}
+	if len(write) > maxFindingTasks {
+		write = []task{{Href: "/visits?view=past", Link: count(len(write), "visit needs your findings", "visits need your findings")}}
+	}
+	ts = append(ts, write...)
 	if toSignOff > 0 {
 		ts = append(ts, task{Href: "/visits?view=past", Link: count(toSignOff, "finding to sign off", "findings to sign off")})
 	}
