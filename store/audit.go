@@ -305,7 +305,19 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
 	sort.Slice(days, func(i, j int) bool { return days[i].First < days[j].First })
 	var prev string
 	var want int64 = 1
+	// After old events were removed, the chain starts from the anchor
+	// (audit_retention.go).
+	anchor, err := s.AuditAnchorNow(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if anchor != nil {
+		prev, want = anchor.Hash, anchor.Seq+1
+	}
 	for i := range days {
+		if days[i].Last < want {
+			continue // removed, or being removed
+		}
 		cur, err := s.c(auditColl(days[i].Day)).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))
 		if err != nil {
 			return nil, 0, fmt.Errorf("store: verify audit: %w", err)
