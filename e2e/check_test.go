@@ -253,6 +253,12 @@ func (tb *tab) restoreViewport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("restore the viewport: %v", err)
 	}
+	// Let the page lay itself out again at its own size before the test
+	// clicks anything (a click aims at where an element is drawn). Called
+	// with scripts on (checkPage's withScripts).
+	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("wait for the layout: %v", err)
+	}
 }
 
 // withScripts runs f, which evaluates JavaScript in the page. In a tab with
