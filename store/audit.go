@@ -65,26 +65,37 @@ var AuditActions = []string{
 // the embedded server (which scans a collection for any query but an
 // exact string _id).
 type AuditEvent struct {
-	ID       string    `bson:"_id"` // Seq, zero-padded
-	Seq      int64     `bson:"seq"`
-	At       time.Time `bson:"at"`
-	Day      string    `bson:"day"` // YYYY-MM-DD (UTC)
-	ActorID  string    `bson:"actorId,omitempty"`
-	Actor    string    `bson:"actor,omitempty"` // email at the time, or "system"
-	Action   string    `bson:"action"`
-	Target   string    `bson:"target,omitempty"` // the record acted on, e.g. "user:64f…"
-	Detail   string    `bson:"detail,omitempty"`
-	PrevHash string    `bson:"prevHash"`
-	Hash     string    `bson:"hash"`
+	ID      string    `bson:"_id"` // Seq, zero-padded
+	Seq     int64     `bson:"seq"`
+	At      time.Time `bson:"at"`
+	Day     string    `bson:"day"` // YYYY-MM-DD (UTC)
+	ActorID string    `bson:"actorId,omitempty"`
+	Actor   string    `bson:"actor,omitempty"` // email at the time, or "system"
+	Action  string    `bson:"action"`
+	Target  string    `bson:"target,omitempty"` // the record acted on, e.g. "user:64f…"
+	Detail  string    `bson:"detail,omitempty"`
+	// Reason is why a confidential record was opened, exported or linked
+	// (an AccessReason code, with the analyst's words after ": " for
+	// "other"); Recipient is who an export was disclosed to.
+	Reason    string `bson:"reason,omitempty"`
+	Recipient string `bson:"recipient,omitempty"`
+	PrevHash  string `bson:"prevHash"`
+	Hash      string `bson:"hash"`
 }
 
 // digest is the event's hash over its content and the previous hash.
 func (e *AuditEvent) digest() string {
 	h := sha256.New()
-	for _, f := range []string{
+	fields := []string{
 		strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano), e.ActorID, e.Actor,
 		e.Action, e.Target, e.Detail, e.PrevHash,
-	} {
+	}
+	if e.Reason != "" || e.Recipient != "" {
+		// Only events that carry them hash them, so events written before
+		// the fields existed still verify.
+		fields = append(fields, e.Reason, e.Recipient)
+	}
+	for _, f := range fields {
 		h.Write([]byte(strconv.Itoa(len(f))))
 		h.Write([]byte{':'})
 		h.Write([]byte(f))
