@@ -26,7 +26,7 @@ func keysCmd(args []string, stdin io.Reader, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "CANDOUR_FIELD_KEYSET=%s\nCANDOUR_BLIND_INDEX_KEY=%s\n", ks, randomKey())
+		fmt.Fprintf(stdout, "CANDOUR_FIELD_KEYSET=%s\nCANDOUR_BLIND_INDEX_KEY=%s\nCANDOUR_AUDIT_SIGNING_KEY=%s\n", ks, randomKey(), randomKey())
 		return nil
 	case "rotate":
 		b, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
@@ -40,7 +40,7 @@ func keysCmd(args []string, stdin io.Reader, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "CANDOUR_FIELD_KEYSET=%s\n", ks)
 		return nil
 	case "-h", "--help", "help":
-		fmt.Fprintln(stdout, "Usage: candour keys new           print a new CANDOUR_FIELD_KEYSET and CANDOUR_BLIND_INDEX_KEY\n       candour keys rotate < KEYSET print KEYSET with a new primary key (old keys still decrypt)")
+		fmt.Fprintln(stdout, "Usage: candour keys new           print a new CANDOUR_FIELD_KEYSET, CANDOUR_BLIND_INDEX_KEY and CANDOUR_AUDIT_SIGNING_KEY\n       candour keys rotate < KEYSET print KEYSET with a new primary key (old keys still decrypt)")
 		return nil
 	}
 	return usageError{fmt.Sprintf("unknown keys command %q: try \"candour keys new\"", args[0])}

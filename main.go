@@ -45,6 +45,7 @@ Commands:
   report disparity      print stop-and-search disparity figures (json, csv or text)
   publish disparity     put a period of a force's disparity figures on the public page
   keys new|rotate       make or rotate the referral field-encryption keys
+  audit verify          check the audit chain (--against FEED: and every published head)
   report survey         print a survey's results, suppressed (json or csv)
   survey rebuild        recount a survey's counters from its stored responses
   help                  show this help
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "publish":
 		return publishCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(args[1:], stdin, stdout)
 	case "survey":

@@ -32,6 +32,7 @@ var policy = map[string][]store.Role{
 	"password.reset":   {public},
 	"invitation":       {public},
 	"devmail":          {public}, // registered only in development
+	"audit.chain":      {public}, // the signed daily heads of the audit chain: hashes only
 
 	// Every signed-in person.
 	"home":            {signedIn},

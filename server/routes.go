@@ -37,6 +37,8 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	h("GET", "/", "landing", s.landing)
 	h("GET", "/accessibility", "accessibility", s.accessibility)
 	h("GET", "/privacy", "privacy", s.privacy)
+	h("GET", "/audit-chain", "audit.chain", s.auditChain)
+	h("GET", "/audit-chain.atom", "audit.chain", s.auditChainFeed)
 
 	// Signing in (anyone).
 	h("GET", "/sign-in", "signin", s.signInForm)

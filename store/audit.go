@@ -356,3 +356,36 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
 	}
 	return nil, want - 1, nil
 }
+
+// AuditHead returns the chain's latest sequence number and hash: 0 and ""
+// before the first event.
+func (s *Store) AuditHead(ctx context.Context) (int64, string, error) {
+	var head auditHead
+	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, "", fmt.Errorf("store: audit head: %w", err)
+	}
+	return head.Seq, head.Hash, nil
+}
+
+// AuditEventAt returns event seq. Returns ErrNotFound if it is not stored.
+func (s *Store) AuditEventAt(ctx context.Context, seq int64) (*AuditEvent, error) {
+	days, err := s.auditDays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range days {
+		if d.First <= seq && seq <= d.Last {
+			var ev AuditEvent
+			err := s.c(auditColl(d.Day)).FindOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("%016d", seq)}}).Decode(&ev)
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("store: audit event %d: %w", seq, err)
+			}
+			return &ev, nil
+		}
+	}
+	return nil, fmt.Errorf("store: audit event %d: %w", seq, ErrNotFound)
+}
