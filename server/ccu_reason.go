@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -65,7 +66,10 @@ func reasonLabel(v string) string {
 	if v == "" {
 		return "None given"
 	}
-	return v // "other: ..." reads as it is
+	if words, ok := strings.CutPrefix(v, store.ReasonOther+": "); ok {
+		return reasonLabels[store.ReasonOther] + ": " + words
+	}
+	return v
 }
 
 func init() { funcs["reasonLabel"] = reasonLabel }

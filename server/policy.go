@@ -102,6 +102,7 @@ var policy = map[string][]store.Role{
 	"ccu.message":       {store.RoleCCU},
 	"ccu.link":          {store.RoleCCU},
 	"ccu.audit":         {store.RoleCCU},
+	"ccu.review":        {store.RoleCCU}, // the monthly access review (every CCU account: there is no supervisor role)
 	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
 
 	// Community confidence surveys. Anyone answers, anonymously; staff build

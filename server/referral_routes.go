@@ -40,6 +40,9 @@ func (s *Server) referralRoutes(h handle) {
 	// The Counter Corruption Unit.
 	h("GET", "/ccu", "ccu.queue", s.ccuQueue)
 	h("GET", "/ccu/audit", "ccu.audit", s.ccuAudit)
+	h("GET", "/ccu/review", "ccu.review", s.ccuReview)
+	h("POST", "/ccu/review/sign-off", "ccu.review", s.ccuReviewSignOff)
+	h("GET", "/ccu/review/export.csv", "ccu.review", s.ccuReviewExport)
 	h("GET", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInviteForm)
 	h("POST", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInvite)
 	h("GET", "/ccu/referrals/:id", "ccu.view", s.ccuShow) // asks for a reason first (once per case per session)

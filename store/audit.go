@@ -389,3 +389,32 @@ func (s *Store) AuditEventAt(ctx context.Context, seq int64) (*AuditEvent, error
 	}
 	return nil, fmt.Errorf("store: audit event %d: %w", seq, ErrNotFound)
 }
+
+// AuditEventsBetween returns the events with one of actions from from
+// (inclusive) to to (exclusive), oldest first, reading only those days.
+func (s *Store) AuditEventsBetween(ctx context.Context, from, to time.Time, actions []string) ([]AuditEvent, error) {
+	days, err := s.auditDays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	first, last := from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly)
+	filter := bson.D{{Key: "action", Value: bson.D{{Key: "$in", Value: actions}}},
+		{Key: "at", Value: bson.D{{Key: "$gte", Value: from.UTC()}, {Key: "$lt", Value: to.UTC()}}}}
+	var evs []AuditEvent
+	for _, d := range days {
+		if d.Day < first || d.Day > last {
+			continue
+		}
+		cur, err := s.c(auditColl(d.Day)).Find(ctx, filter)
+		if err != nil {
+			return nil, fmt.Errorf("store: audit %s: %w", d.Day, err)
+		}
+		var part []AuditEvent
+		if err := cur.All(ctx, &part); err != nil {
+			return nil, fmt.Errorf("store: audit %s: %w", d.Day, err)
+		}
+		evs = append(evs, part...)
+	}
+	sort.Slice(evs, func(i, j int) bool { return evs[i].Seq < evs[j].Seq })
+	return evs, nil
+}
