@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -24,6 +25,8 @@ func TestReferralJourneys(t *testing.T) {
 	t.Run("partner referral", partnerReferralJourney)
 	t.Run("CCU assessment", ccuAssessmentJourney)
 }
+
+var london, _ = time.LoadLocation("Europe/London")
 
 var clickContinue = chromedp.Click(chromedp.CSS("main form button.govuk-button"))
 
@@ -233,6 +236,16 @@ func ccuAssessmentJourney(t *testing.T) {
 		t.Fatalf("link: on %s (%d)", path, status)
 	}
 	tb.visit(t, "/ccu/audit?verify=1", "referral audit")
+	// The access review of this month lists the analyst's openings with the reason.
+	month := time.Now().In(london).Format("2006-01")
+	tb.visit(t, "/ccu/review?month="+month, "access review")
+	if text := pageText(t, tb); !strings.Contains(text, "analyst@example.org") || !strings.Contains(text, "Assessing what was reported") {
+		t.Fatalf("access review:\n%s", text)
+	}
+	if status := tb.open(t, "/ccu/review?month=1999-01"); status != http.StatusUnprocessableEntity {
+		t.Fatalf("access review of an unknown month: %d, want 422", status)
+	}
+	checkPage(t, tb, "access review, with an error")
 	if r, _ := p.store.Referral(ctx, ids[0]); r.Grading() != "2/B/P" || !r.Linked(ids[1]) {
 		t.Fatalf("after the journey: grading %q, links %v", r.Grading(), r.Links)
 	}
