@@ -17,6 +17,7 @@ import (
 
 	"candour/auditfeed"
 	"candour/config"
+	"candour/server"
 	"candour/store"
 )
 
@@ -167,4 +168,22 @@ func auditSigningKey(cfg config.Config) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// dpiaCmd prints the record of processing (Markdown) for the configuration:
+// the start of a data protection impact assessment for the DPO to finish.
+func dpiaCmd(args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 0 {
+		if args[0] == "--help" || args[0] == "-h" {
+			fmt.Fprintln(stdout, "Usage: candour dpia\n\nPrints, as Markdown, each kind of personal data Candour holds: its lawful basis, who can see it\n(from the policy table) and how long it is kept (from CANDOUR_REFERRAL_RETENTION and the jobs).")
+			return nil
+		}
+		return usageError{fmt.Sprintf("dpia: unexpected %q", args[0])}
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	_, err = io.WriteString(stdout, server.ProcessingMarkdown(cfg))
+	return err
 }

@@ -223,3 +223,21 @@ func TestAuditVerifyAgainstThePublishedFeed(t *testing.T) {
 		}
 	}
 }
+
+func TestDPIAPrintsTheRecordOfProcessing(t *testing.T) {
+	env := testEnv(t, map[string]string{"CANDOUR_REFERRAL_RETENTION": "anonymous:closed=18"})
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"dpia"}, env, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# Dorset Police: Candour record of processing and DPIA draft", "## Referral and report content",
+		"- Who can see it: Counter Corruption Unit", "  - Anonymous reports closed: deleted 18 months after that status"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("dpia lacks %q\n%s", want, out.String())
+		}
+	}
+	var ue usageError
+	if err := run(context.Background(), []string{"dpia", "extra"}, env, nil, io.Discard, io.Discard); !errors.As(err, &ue) {
+		t.Errorf("dpia extra: %v, want a usage error", err)
+	}
+}

@@ -46,6 +46,7 @@ Commands:
   publish disparity     put a period of a force's disparity figures on the public page
   keys new|rotate       make or rotate the referral field-encryption keys
   audit verify          check the audit chain (--against FEED: and every published head)
+  dpia                  print the record of processing, the start of a DPIA, from the configuration
   report survey         print a survey's results, suppressed (json or csv)
   survey rebuild        recount a survey's counters from its stored responses
   help                  show this help
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "publish":
 		return publishCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "dpia":
+		return dpiaCmd(args[1:], getenv, stdout)
 	case "audit":
 		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":

@@ -211,6 +211,7 @@ func adminJourney(t *testing.T) {
 		{"/admin/partners/" + org.ID, "a partner organisation"},
 		{"/admin/audit", "audit log"},
 		{"/admin/audit?verify=1", "audit log with its chain checked"},
+		{"/admin/processing", "record of processing"},
 		{"/disparity/import", "stop and search import"},
 		{"/disparity/samples/new", "draw records for a panel"},
 		{"/disparity/samples", "panel samples"},

@@ -52,6 +52,7 @@ var policy = map[string][]store.Role{
 	"partners.list": partnerAdm,
 	"partners.edit": partnerAdm,
 	"audit.list":    adminOnly,
+	"processing":    adminOnly, // the record of processing (DPO)
 
 	// Stop-and-search disparity.
 	"disparity.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},

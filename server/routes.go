@@ -84,6 +84,7 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 	h("POST", "/admin/partners", "partners.edit", s.partnerCreate)
 	h("GET", "/admin/partners/:id", "partners.list", s.partnerShow)
 	h("GET", "/admin/audit", "audit.list", s.auditList)
+	h("GET", "/admin/processing", "processing", s.processingRecord)
 
 	// Stop-and-search disparity: members, chairs and staff read it; staff
 	// import data and publish a period for the public page.
