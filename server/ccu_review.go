@@ -48,10 +48,32 @@ type accessCase struct {
 	Events     []store.AuditEvent
 }
 
-// accessAnalyst sums one analyst's month.
+// accessAnalyst sums one analyst's month. Burst is the most cases they
+// first opened within any burstWindow; Bursting flags it at burstCases.
 type accessAnalyst struct {
 	Analyst                     string
 	Cases, Views, Exports, Idle int
+	Burst                       int
+	Bursting                    bool
+}
+
+// Many cases opened in a short time is a pattern worth a supervisor's
+// question (decision: 10 different cases within an hour).
+const (
+	burstCases  = 10
+	burstWindow = time.Hour
+)
+
+// mostWithin is the largest number of times in ts (sorted) inside any window.
+func mostWithin(ts []time.Time, window time.Duration) int {
+	most, lo := 0, 0
+	for hi := range ts {
+		for ts[hi].Sub(ts[lo]) >= window {
+			lo++
+		}
+		most = max(most, hi-lo+1)
+	}
+	return most
 }
 
 // accessReview is a month's accesses, filtered.
@@ -119,7 +141,13 @@ func buildAccessReview(evs []store.AuditEvent, start, end time.Time, reason stri
 			sum.Idle++
 		}
 	}
+	firsts := map[string][]time.Time{} // each analyst's first openings, in order (before filtering)
+	for _, k := range order {
+		firsts[k[0]] = append(firsts[k[0]], byKey[k].First)
+	}
 	for _, s := range sums {
+		s.Burst = mostWithin(firsts[s.Analyst], burstWindow)
+		s.Bursting = s.Burst >= burstCases
 		rv.Analysts = append(rv.Analysts, *s)
 	}
 	sort.Slice(rv.Analysts, func(i, j int) bool { return rv.Analysts[i].Analyst < rv.Analysts[j].Analyst })

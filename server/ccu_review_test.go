@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,8 +74,8 @@ func TestAccessReview(t *testing.T) {
 	// one once (the export page is not an opening): 2 cases, 4 openings,
 	// 1 export, 1 idle (one: no work after viewing; an export is not work).
 	for _, want := range []string{
-		cells("ana@example.org", "2", "3", "0", "1"),
-		cells("ben@example.org", "2", "4", "1", "1"),
+		cells("ana@example.org", "2", "3", "0", "1", "2"),
+		cells("ben@example.org", "2", "4", "1", "1", "2"),
 		"Another reason: checking a name", // stored as "other: checking a name"
 		"Disclosure to another force; disclosed to PSD, Wessex Police",
 		"Sign off " + last.Format("January 2006"),
@@ -84,11 +85,11 @@ func TestAccessReview(t *testing.T) {
 		}
 	}
 	// Filters: only "other" reasons; only idle cases.
-	if body := flatten(cs.get("/ccu/review?month=" + month + "&reason=other").Body); !strings.Contains(body, cells("ana@example.org", "1", "1", "0", "1")) || strings.Contains(body, "ben@example.org") {
+	if body := flatten(cs.get("/ccu/review?month=" + month + "&reason=other").Body); !strings.Contains(body, cells("ana@example.org", "1", "1", "0", "1", "2")) || strings.Contains(body, "ben@example.org") {
 		t.Errorf("reason filter:\n%s", body)
 	}
-	if body := flatten(cs.get("/ccu/review?month=" + month + "&idle=true").Body); !strings.Contains(body, cells("ana@example.org", "1", "1", "0", "1")) ||
-		!strings.Contains(body, cells("ben@example.org", "1", "2", "1", "1")) {
+	if body := flatten(cs.get("/ccu/review?month=" + month + "&idle=true").Body); !strings.Contains(body, cells("ana@example.org", "1", "1", "0", "1", "2")) ||
+		!strings.Contains(body, cells("ben@example.org", "1", "2", "1", "1", "2")) {
 		t.Errorf("idle filter:\n%s", body)
 	}
 	if r := cs.get("/ccu/review?month=1999-01"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose a month from the list") {
@@ -154,4 +155,38 @@ func flatten(body string) string {
 		}
 	}
 	return b.String() + body
+}
+
+// TestManyCasesInAnHourAreFlagged: 10 different cases first opened within
+// an hour flag the analyst; 9, or 10 spread over more than an hour, do not.
+func TestManyCasesInAnHourAreFlagged(t *testing.T) {
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	end := start.AddDate(0, 1, 0)
+	opened := func(who string, minutes ...int) []store.AuditEvent {
+		var evs []store.AuditEvent
+		for i, m := range minutes {
+			evs = append(evs, store.AuditEvent{Seq: int64(i + 1), Actor: who, Action: store.AuditRefViewed,
+				Target: "referral:" + strconv.Itoa(i), Detail: "CCU-" + strconv.Itoa(i), At: start.Add(9*time.Hour + time.Duration(m)*time.Minute)})
+		}
+		return evs
+	}
+	for _, tc := range []struct {
+		name      string
+		minutes   []int
+		wantBurst int
+		flagged   bool
+	}{
+		// By hand: minutes 0..54 step 6 are 10 openings inside 54 minutes.
+		{"ten in 54 minutes", []int{0, 6, 12, 18, 24, 30, 36, 42, 48, 54}, 10, true},
+		{"nine in 48 minutes", []int{0, 6, 12, 18, 24, 30, 36, 42, 48}, 9, false},
+		// 0..63 step 7: any hour holds at most 9 (0..56 or 7..63; 63-0 is over an hour).
+		{"ten over 63 minutes", []int{0, 7, 14, 21, 28, 35, 42, 49, 56, 63}, 9, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rv := buildAccessReview(opened("ana@example.org", tc.minutes...), start, end, "", false)
+			if len(rv.Analysts) != 1 || rv.Analysts[0].Burst != tc.wantBurst || rv.Analysts[0].Bursting != tc.flagged {
+				t.Fatalf("analysts = %+v, want burst %d flagged %v", rv.Analysts, tc.wantBurst, tc.flagged)
+			}
+		})
+	}
 }
