@@ -2,7 +2,7 @@
 #   make run    the portal at http://127.0.0.1:8080 on the embedded store, with demo data
 #   make test   every test: gofmt, vet, unit, store, handler and browser (axe-core) tests
 #               (CANDOUR_E2E=required makes a missing Chromium a failure, not a skip)
-# Others: make static | build | bench | vet | fmt | clean | deps
+# Others: make static | build | binary | image | bench | vet | fmt | clean | deps
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DELETE_ON_ERROR:
@@ -22,10 +22,20 @@ JS := $(DIST)/govuk-frontend.min.js
 ASSETS := $(DIST)/assets/.stamp
 NODE_STAMP := node_modules/.stamp
 SCSS := $(wildcard static/scss/*.scss)
+# The version and commit stamped into the binary (`candour version`). The
+# Dockerfile runs the same "binary" target with the values passed as build
+# arguments (make image passes these), so both builds are one recipe.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# A static binary (the embedded store's SQLite is pure Go) without local paths.
+GOBUILD = CGO_ENABLED=0 $(GO) build -trimpath -tags $(GOTAGS) -ldflags "$(LDFLAGS)"
+OUT ?= bin/candour
+IMAGE ?= candour:latest
 # Go files we own, for gofmt (not node_modules, not the runtime data dir).
 GOFILES = $$(find . -name '*.go' -not -path './node_modules/*' -not -path './data/*' -not -path './.git/*')
 
-.PHONY: all deps static build run test bench vet fmt clean
+.PHONY: all deps static build binary image run test bench vet fmt clean
 all: build
 
 # npm ci when node_modules is missing or package.json / package-lock.json is
@@ -57,7 +67,16 @@ $(ASSETS): $(NODE_STAMP)
 static: $(CSS) $(JS) $(ASSETS)
 
 build: static
-	$(GO) build -tags $(GOTAGS) -o bin/candour .
+	$(GOBUILD) -o $(OUT) .
+
+# The binary alone, from a static/dist already in place: the Dockerfile's
+# build stage, which copies static/dist from its front-end stage.
+binary:
+	$(GOBUILD) -o $(OUT) .
+
+# The production image, stamped with this checkout's version and commit.
+image:
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .
 
 run: build
 	./bin/candour serve
@@ -71,8 +90,9 @@ test: static
 	$(GO) vet -tags $(GOTAGS) ./...
 	$(GO) test -tags $(GOTAGS) -race -count=1 -timeout 30m ./...
 
+# make bench BENCHFLAGS='-scale 10' seeds ten times the volumes.
 bench: static
-	$(GO) run -tags $(GOTAGS) ./bench
+	$(GO) run -tags $(GOTAGS) ./bench $(BENCHFLAGS)
 
 fmt:
 	gofmt -w $(GOFILES)

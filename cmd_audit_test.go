@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,27 +22,24 @@ import (
 	"candour/store"
 )
 
-// auditEventColl is the collection holding event seq, for tampering as
-// someone with database access would (store/audit.go keeps events in one
-// collection per day).
-func auditEventColl(t *testing.T, db *store.Store, seq int64) (*store.AuditEvent, func(bson.D, bson.D)) {
+// editAuditPage changes the stored events of the page holding event seq,
+// as someone with database access would (store/audit.go keeps events
+// AuditPageSize to a document in one collection).
+func editAuditPage(t *testing.T, db *store.Store, seq int64, edit func([]store.AuditEvent) []store.AuditEvent) {
 	t.Helper()
-	ev, err := db.AuditEventAt(context.Background(), seq)
-	if err != nil {
-		t.Fatalf("event %d: %v", seq, err)
+	ctx := context.Background()
+	coll := db.RawDatabase().Collection(store.AuditCollection)
+	var page struct {
+		ID     string             `bson:"_id"`
+		Events []store.AuditEvent `bson:"events"`
 	}
-	coll := db.RawDatabase().Collection("audit_" + strings.ReplaceAll(ev.Day, "-", ""))
-	return ev, func(filter, update bson.D) {
-		t.Helper()
-		var err error
-		if update == nil {
-			_, err = coll.DeleteOne(context.Background(), filter)
-		} else {
-			_, err = coll.UpdateOne(context.Background(), filter, update)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	id := bson.D{{Key: "_id", Value: store.AuditPageID(seq)}}
+	if err := coll.FindOne(ctx, id).Decode(&page); err != nil {
+		t.Fatalf("page of event %d: %v", seq, err)
+	}
+	page.Events = edit(page.Events)
+	if _, err := coll.ReplaceOne(ctx, id, page); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -51,14 +49,16 @@ func auditEventColl(t *testing.T, db *store.Store, seq int64) (*store.AuditEvent
 func rewindAudit(t *testing.T, db *store.Store, to int64) {
 	t.Helper()
 	ctx := context.Background()
-	for seq := to + 1; ; seq++ {
-		if _, err := db.AuditEventAt(ctx, seq); errors.Is(err, store.ErrNotFound) {
-			break
-		}
-		_, change := auditEventColl(t, db, seq)
-		change(bson.D{{Key: "_id", Value: fmt.Sprintf("%016d", seq)}}, nil)
+	last, err := db.AuditEventAt(ctx, to)
+	if err != nil {
+		t.Fatal(err)
 	}
-	last, _ := auditEventColl(t, db, to)
+	head, _ := db.AuditHead(ctx)
+	for p := to; p <= head; p += store.AuditPageSize {
+		editAuditPage(t, db, p, func(evs []store.AuditEvent) []store.AuditEvent {
+			return slices.DeleteFunc(evs, func(e store.AuditEvent) bool { return e.Seq > to })
+		})
+	}
 	if _, err := db.RawDatabase().Collection("counters").UpdateOne(ctx, bson.D{{Key: "_id", Value: "audit"}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: to}, {Key: "hash", Value: last.Hash}}}}); err != nil {
 		t.Fatal(err)
@@ -164,24 +164,45 @@ func TestAuditVerifyAgainstThePublishedFeed(t *testing.T) {
 	}
 
 	// A tampered event: the chain's own links break at it.
-	_, change := auditEventColl(t, db, 3)
-	change(bson.D{{Key: "seq", Value: int64(3)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone-else@example.org"}}}})
+	setActor := func(who string) {
+		editAuditPage(t, db, 3, func(evs []store.AuditEvent) []store.AuditEvent {
+			for i := range evs {
+				if evs[i].Seq == 3 {
+					evs[i].Actor = who
+				}
+			}
+			return evs
+		})
+	}
+	setActor("someone-else@example.org")
 	if _, err := verify(nil); err == nil || !strings.Contains(err.Error(), "broken at event 3: event altered") {
 		t.Fatalf("tampered event: %v", err)
 	}
-	change(bson.D{{Key: "seq", Value: int64(3)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "a@example.org"}}}})
+	setActor("a@example.org")
 	if _, err := verify(nil); err != nil {
 		t.Fatalf("restored event: %v", err)
 	}
 
 	// A deleted event in the middle: a gap in the chain.
-	ev7, change := auditEventColl(t, db, 7)
-	change(bson.D{{Key: "_id", Value: ev7.ID}}, nil)
+	var ev7 store.AuditEvent
+	editAuditPage(t, db, 7, func(evs []store.AuditEvent) []store.AuditEvent {
+		return slices.DeleteFunc(evs, func(e store.AuditEvent) bool {
+			if e.Seq == 7 {
+				ev7 = e
+			}
+			return e.Seq == 7
+		})
+	})
 	if _, err := verify(nil); err == nil || !strings.Contains(err.Error(), "broken at event 7: event missing") {
 		t.Fatalf("deleted event: %v", err)
 	}
-	if _, err := db.RawDatabase().Collection("audit_20260303").InsertOne(ctx, ev7); err != nil {
-		t.Fatal(err)
+	editAuditPage(t, db, 7, func(evs []store.AuditEvent) []store.AuditEvent {
+		evs = append(evs, ev7)
+		slices.SortFunc(evs, func(a, b store.AuditEvent) int { return int(a.Seq - b.Seq) })
+		return evs
+	})
+	if _, err := verify(nil); err != nil {
+		t.Fatalf("restored event 7: %v", err)
 	}
 	// Deleted events with the head moved back (events 8-13 gone): the
 	// chain's links all verify, but published event 10 is missing.

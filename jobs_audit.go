@@ -35,7 +35,7 @@ func startAuditJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, 
 // latest stored event. It returns nil when there is nothing to publish
 // (no events yet) or today's head is already published.
 func publishAuditHead(ctx context.Context, db *store.Store, key ed25519.PrivateKey) (*store.PublishedHead, error) {
-	seq, _, err := db.AuditHead(ctx)
+	seq, err := db.AuditHead(ctx)
 	if err != nil || seq == 0 {
 		return nil, err
 	}

@@ -11,9 +11,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"candour/server"
 )
 
 func main() {
+	server.Build.Version, server.Build.Commit = version, commit
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -44,11 +47,16 @@ Commands:
   import population     import Census 2021 TS021 population rows for a force area
   report disparity      print stop-and-search disparity figures (json, csv or text)
   publish disparity     put a period of a force's disparity figures on the public page
-  keys new|rotate       make or rotate the referral field-encryption keys
+  keys                  make, rotate (add, then promote) and re-seal with the field-encryption keys
   audit verify          check the audit chain (--against FEED: and every published head)
   dpia                  print the record of processing, the start of a DPIA, from the configuration
   report survey         print a survey's results, suppressed (json or csv)
   survey rebuild        recount a survey's counters from its stored responses
+  backup                copy the embedded store, consistently, while the portal runs
+  restore               put a backup of the embedded store back (portal stopped)
+  migrate-to-mongo      copy a pilot's embedded store into MongoDB and verify the copy
+  version               print the version and commit
+  healthcheck           exit 0 when /readyz at CANDOUR_ADDR answers 200 (for the container)
   help                  show this help
 
 Configuration comes from CANDOUR_* environment variables and MONGODB_URI;
@@ -84,9 +92,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "audit":
 		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
-		return keysCmd(args[1:], stdin, stdout)
+		return keysCmd(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "survey":
 		return surveyCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate-to-mongo":
+		return migrateToMongo(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "--version":
+		return versionCmd(stdout)
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -14,6 +14,9 @@ import (
 	"time"
 )
 
+// DefaultAddr is where the portal listens unless CANDOUR_ADDR says otherwise.
+const DefaultAddr = "127.0.0.1:8080"
+
 // Environments.
 const (
 	Development = "development"
@@ -45,6 +48,7 @@ type Config struct {
 	CCUMailbox     string        // CANDOUR_CCU_MAILBOX: where "a new referral is waiting" goes (default: every CCU account)
 	Retention      []Retention   // CANDOUR_REFERRAL_RETENTION: how long referral content is kept in a final status
 	ReportsPerHour int           // CANDOUR_REPORTS_PER_HOUR: anonymous reports and replies a client address may send an hour (default 20)
+	NoticesDir     string        // CANDOUR_NOTICES_DIR: the operator's privacy.html and accessibility.html (default: the built-in text)
 
 	SurveyPostsPerMinute int // CANDOUR_SURVEY_POSTS_PER_MINUTE: survey starts and submissions a minute per client address (default 30)
 
@@ -54,7 +58,7 @@ type Config struct {
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
-		Addr:           "127.0.0.1:8080",
+		Addr:           DefaultAddr,
 		DataDir:        "./data",
 		Database:       "candour",
 		Env:            Development,
@@ -83,6 +87,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.SMTPPassword = getenv("CANDOUR_SMTP_PASSWORD")
 	str("CANDOUR_MAIL_FROM", &c.MailFrom)
 	str("CANDOUR_DEMO_DATA", &c.DemoDataDir)
+	str("CANDOUR_NOTICES_DIR", &c.NoticesDir)
 
 	var err error
 	if c.AllowEmbedded, err = boolVar(getenv, "CANDOUR_ALLOW_EMBEDDED", false); err != nil {

@@ -198,7 +198,7 @@ func checkFrontEnd(t *testing.T, tb *tab, page string) {
 	  };
 	  return {
 	  sheets: document.styleSheets.length,
-	  candour: [...document.styleSheets].some(s => (s.href || '').endsWith('/static/dist/candour.css') && s.cssRules.length > 0),
+	  candour: [...document.styleSheets].some(s => /\/static\/dist\/candour\.[0-9a-f]{10}\.css$/.test(s.href || '') && s.cssRules.length > 0),
 	  font: getComputedStyle(headingText()).fontFamily,
 	  supported: document.body.classList.contains('govuk-frontend-supported'),
 	  };

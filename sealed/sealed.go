@@ -43,13 +43,9 @@ var ErrOpen = errors.New("sealed: value does not decrypt")
 // keyset, as NewKeyset and Rotate make) and a blind-index key of at least
 // 32 bytes.
 func New(keysetB64 string, blindKey []byte) (*Sealer, error) {
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(keysetB64))
+	h, err := readKeyset(keysetB64)
 	if err != nil {
-		return nil, fmt.Errorf("sealed: keyset is not base64: %w", err)
-	}
-	h, err := insecurecleartextkeyset.Read(keyset.NewBinaryReader(bytes.NewReader(raw)))
-	if err != nil {
-		return nil, fmt.Errorf("sealed: read keyset: %w", err)
+		return nil, err
 	}
 	a, err := aead.New(h)
 	if err != nil {
@@ -70,31 +66,88 @@ func NewKeyset() (string, error) {
 	return encode(h)
 }
 
-// Rotate adds a new AES-256-GCM key to a keyset and makes it the primary:
-// new values are sealed with it, and values sealed with the older keys
-// still open.
+// Rotate adds a new AES-256-GCM key to a keyset and makes it the primary
+// at once: new values are sealed with it, and values sealed with the older
+// keys still open. With several instances use AddKey and Promote instead, so
+// that no instance meets a value sealed under a key it does not have yet.
 func Rotate(keysetB64 string) (string, error) {
+	ks, id, err := AddKey(keysetB64)
+	if err != nil {
+		return "", err
+	}
+	return Promote(ks, id)
+}
+
+func readKeyset(keysetB64 string) (*keyset.Handle, error) {
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(keysetB64))
 	if err != nil {
-		return "", fmt.Errorf("sealed: keyset is not base64: %w", err)
+		return nil, fmt.Errorf("sealed: keyset is not base64: %w", err)
 	}
 	h, err := insecurecleartextkeyset.Read(keyset.NewBinaryReader(bytes.NewReader(raw)))
 	if err != nil {
-		return "", fmt.Errorf("sealed: read keyset: %w", err)
+		return nil, fmt.Errorf("sealed: read keyset: %w", err)
+	}
+	return h, nil
+}
+
+// AddKey is the first phase of a rotation: it adds a new AES-256-GCM key
+// to the keyset without making it the primary, and returns its id. An
+// instance given the new keyset still seals with the old primary, but can
+// open values sealed under the new key: deploy it everywhere before Promote.
+func AddKey(keysetB64 string) (string, uint32, error) {
+	h, err := readKeyset(keysetB64)
+	if err != nil {
+		return "", 0, err
 	}
 	m := keyset.NewManagerFromHandle(h)
 	id, err := m.Add(aead.AES256GCMKeyTemplate())
 	if err != nil {
-		return "", fmt.Errorf("sealed: add key: %w", err)
-	}
-	if err := m.SetPrimary(id); err != nil {
-		return "", fmt.Errorf("sealed: set primary: %w", err)
+		return "", 0, fmt.Errorf("sealed: add key: %w", err)
 	}
 	nh, err := m.Handle()
 	if err != nil {
-		return "", fmt.Errorf("sealed: rotate: %w", err)
+		return "", 0, fmt.Errorf("sealed: add key: %w", err)
+	}
+	ks, err := encode(nh)
+	return ks, id, err
+}
+
+// Promote is the second phase: it makes key id the primary (id 0: the key
+// added last). Values sealed under the older keys still open.
+func Promote(keysetB64 string, id uint32) (string, error) {
+	h, err := readKeyset(keysetB64)
+	if err != nil {
+		return "", err
+	}
+	if id == 0 {
+		infos := h.KeysetInfo().GetKeyInfo()
+		if len(infos) == 0 {
+			return "", errors.New("sealed: the keyset has no keys")
+		}
+		id = infos[len(infos)-1].GetKeyId()
+	}
+	m := keyset.NewManagerFromHandle(h)
+	if err := m.SetPrimary(id); err != nil {
+		return "", fmt.Errorf("sealed: make key %d the primary: %w", id, err)
+	}
+	nh, err := m.Handle()
+	if err != nil {
+		return "", fmt.Errorf("sealed: promote: %w", err)
 	}
 	return encode(nh)
+}
+
+// KeyIDs lists a keyset's key ids, oldest first, and its primary's.
+func KeyIDs(keysetB64 string) (ids []uint32, primary uint32, err error) {
+	h, err := readKeyset(keysetB64)
+	if err != nil {
+		return nil, 0, err
+	}
+	info := h.KeysetInfo()
+	for _, k := range info.GetKeyInfo() {
+		ids = append(ids, k.GetKeyId())
+	}
+	return ids, info.GetPrimaryKeyId(), nil
 }
 
 func encode(h *keyset.Handle) (string, error) {
@@ -107,6 +160,12 @@ func encode(h *keyset.Handle) (string, error) {
 
 // PrimaryKeyID is the id of the key new values are sealed with.
 func (s *Sealer) PrimaryKeyID() uint32 { return s.primary }
+
+// SealedUnderPrimary reports whether a ciphertext was sealed with the
+// primary key (an empty value counts as sealed: there is nothing to redo).
+func (s *Sealer) SealedUnderPrimary(ciphertext []byte) bool {
+	return len(ciphertext) == 0 || KeyID(ciphertext) == s.primary
+}
 
 // KeyID is the id of the key a ciphertext was sealed with (Tink's 5-byte
 // prefix: a version byte, then the key id).

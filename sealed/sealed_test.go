@@ -86,3 +86,46 @@ func TestBlindIndexNormalises(t *testing.T) {
 		t.Fatal("receipt id contains the code")
 	}
 }
+
+// TestTwoPhaseRotation: "add" gives every instance the new key without
+// sealing with it; only "promote" makes it the primary. An instance still on
+// the old keyset cannot open what the new primary seals, which is why the
+// phases are apart.
+func TestTwoPhaseRotation(t *testing.T) {
+	blind := bytes.Repeat([]byte("b"), 32)
+	ks, _ := NewKeyset()
+	old, _ := New(ks, blind)
+	added, id, err := AddKey(ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid, _ := New(added, blind)
+	if mid.PrimaryKeyID() != old.PrimaryKeyID() || id == old.PrimaryKeyID() {
+		t.Fatalf("after add the primary is %d (was %d, new key %d): add must not promote", mid.PrimaryKeyID(), old.PrimaryKeyID(), id)
+	}
+	ids, primary, err := KeyIDs(added)
+	if err != nil || len(ids) != 2 || ids[1] != id || primary != old.PrimaryKeyID() {
+		t.Fatalf("KeyIDs = %v primary %d, %v", ids, primary, err)
+	}
+	promoted, err := Promote(added, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	neu, _ := New(promoted, blind)
+	if neu.PrimaryKeyID() != id {
+		t.Fatalf("promote made %d the primary, want the newest key %d", neu.PrimaryKeyID(), id)
+	}
+	ct, _ := neu.Seal("d", "f", []byte("x"))
+	if !neu.SealedUnderPrimary(ct) || mid.SealedUnderPrimary(ct) {
+		t.Fatal("SealedUnderPrimary is wrong")
+	}
+	if _, err := mid.Open("d", "f", ct); err != nil {
+		t.Fatalf("an instance given the added keyset cannot open the new primary's value: %v", err)
+	}
+	if _, err := old.Open("d", "f", ct); err == nil {
+		t.Fatal("an instance without the new key opened its value")
+	}
+	if _, err := Promote(added, 12345); err == nil {
+		t.Fatal("promoting a key that is not in the keyset succeeded")
+	}
+}

@@ -33,7 +33,7 @@ func newMetrics(db *store.Store) *metrics {
 			Buckets: []float64{.005, .01, .02, .05, .1, .15, .25, .5, 1, 2.5},
 		}, []string{"route", "method"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency,
+	m.reg.MustRegister(m.requests, m.latency, buildInfo(),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "candour_mail_outbox_pending", Help: "Messages waiting in the mail outbox.",

@@ -15,10 +15,12 @@ func (s *Server) landing(c *gin.Context) {
 	s.render(c, http.StatusOK, "landing", &Page{Title: "Candour: community scrutiny of " + s.cfg.ForceName})
 }
 
+// accessibility and privacy show the notices rendered at start-up
+// (notices.go): the operator's files, or the portal's own text.
 func (s *Server) accessibility(c *gin.Context) {
-	s.render(c, http.StatusOK, "accessibility", &Page{Title: "Accessibility statement"})
+	s.render(c, http.StatusOK, "notice", &Page{Title: "Accessibility statement", Data: s.notices["accessibility"]})
 }
 
 func (s *Server) privacy(c *gin.Context) {
-	s.render(c, http.StatusOK, "privacy", &Page{Title: "Privacy notice"})
+	s.render(c, http.StatusOK, "notice", &Page{Title: "Privacy notice", Data: s.notices["privacy"]})
 }

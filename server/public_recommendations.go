@@ -145,7 +145,16 @@ func (s *Server) publicRecommendationJSON(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+	// Open data is polled: its ETag covers the recommendations (not the
+	// "generated" time) and Last-Modified is the latest change among them.
+	tag, _ := json.Marshal(recs)
+	latest := time.Time{}
+	for _, r := range recs {
+		if r.LastUpdate.After(latest) {
+			latest = r.LastUpdate
+		}
+	}
+	serveConditional(c, "application/json; charset=utf-8", cacheFeedPublic, latest, body, tag)
 }
 
 // Atom (RFC 4287) feed types.
@@ -207,5 +216,6 @@ func (s *Server) publicRecommendationAtom(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	c.Data(http.StatusOK, "application/atom+xml; charset=utf-8", append([]byte(xml.Header), body...))
+	// Feed readers poll: ETag and Last-Modified let them ask "changed?" for a 304.
+	serveConditional(c, "application/atom+xml; charset=utf-8", cacheFeedPublic, latest, append([]byte(xml.Header), body...))
 }

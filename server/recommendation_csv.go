@@ -56,8 +56,7 @@ func (s *Server) recommendationExport(c *gin.Context) {
 	w.Flush()
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditRecExported, Detail: fmt.Sprintf("%d recommendations", len(rs))})
-	c.Header("Content-Disposition", `attachment; filename="recommendations-`+now.In(london).Format(time.DateOnly)+`.csv"`)
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	sendCSV(c, "recommendations-"+now.In(london).Format(time.DateOnly)+".csv", buf.Bytes())
 }
 
 // csvSafe stops a spreadsheet running a cell as a formula.

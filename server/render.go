@@ -85,6 +85,7 @@ var funcs = template.FuncMap{
 	"recTag":          recTag,
 	"rapArea":         store.RAPAreaLabel,
 	"recSource":       store.RecSourceLabel,
+	"asset":           assetURL,
 }
 
 // london is the force's time zone: all dates are shown in UK time.

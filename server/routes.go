@@ -1,8 +1,7 @@
 package server
 
 import (
-	"io/fs"
-	"net/http"
+	"fmt"
 
 	"github.com/gin-gonic/gin"
 )
@@ -14,8 +13,14 @@ type Route struct {
 
 // routes is the whole site map. Each line names the action the policy
 // table (policy.go) decides on; nothing else decides who may use a route.
-func (s *Server) routes(r *gin.Engine, static fs.FS) {
-	r.StaticFS("/static", http.FS(static))
+func (s *Server) routes(r *gin.Engine) error {
+	// Static files: content-hashed names, cached for a year (assets.go).
+	set, err := staticAssets()
+	if err != nil {
+		return fmt.Errorf("static files: %w", err)
+	}
+	r.GET("/static/*path", set.serveStatic)
+	r.HEAD("/static/*path", set.serveStatic)
 
 	// Operations (no session).
 	r.GET("/healthz", s.healthz)
@@ -117,6 +122,7 @@ func (s *Server) routes(r *gin.Engine, static fs.FS) {
 
 	r.NoRoute(s.loadSession, s.notFound)
 	r.NoMethod(s.loadSession, s.notFound)
+	return nil
 }
 
 // handle registers one route under a policy action.

@@ -7,7 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,7 +16,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/config"
-	"candour/static"
 	"candour/store"
 	"candour/templates"
 )
@@ -27,6 +26,7 @@ type Server struct {
 	store         *store.Store
 	log           *slog.Logger
 	templates     templateSet
+	notices       map[string]template.HTML // privacy and accessibility, rendered at start-up (notices.go)
 	sessions      *sessionStore
 	hasher        passwordHasher
 	metrics       *metrics
@@ -81,6 +81,9 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		opts.SurveyPostsPerMinute = cfg.SurveyPostsPerMinute
 	}
 	s.surveys = newSurveyParts(sessionKey, cfg.Production(), opts.SurveyPostsPerMinute)
+	if s.notices, err = s.loadNotices(cfg.NoticesDir); err != nil {
+		return nil, err
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -90,11 +93,9 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		return nil, err
 	}
 	r.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.limitBody)
-	staticFS, err := fs.Sub(static.FS, ".")
-	if err != nil {
+	if err := s.routes(r); err != nil {
 		return nil, err
 	}
-	s.routes(r, staticFS)
 	s.engine = r
 	return s, nil
 }

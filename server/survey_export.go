@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"fmt"
-	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -48,8 +47,7 @@ func (s *Server) surveyResultsCSV(c *gin.Context) {
 	}
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: "survey.export.results", Target: "survey:" + sv.ID, Detail: fmt.Sprintf("version %d, suppressed", n)})
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="survey-%s-v%d-results.csv"`, sv.ID, n))
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	sendCSV(c, fmt.Sprintf("survey-%s-v%d-results.csv", sv.ID, n), buf.Bytes())
 }
 
 // surveyResponsesCSV downloads every response, one row each: the raw data.
@@ -71,6 +69,5 @@ func (s *Server) surveyResponsesCSV(c *gin.Context) {
 	}
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: "survey.export.responses", Target: "survey:" + sv.ID, Detail: fmt.Sprintf("%d raw responses", len(rs))})
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="survey-%s-responses.csv"`, sv.ID))
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	sendCSV(c, fmt.Sprintf("survey-%s-responses.csv", sv.ID), buf.Bytes())
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -49,6 +48,5 @@ func (s *Server) visitExport(c *gin.Context) {
 	}
 	w.Flush()
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: auditVisitsExported, Detail: fmt.Sprintf("%d visits", len(vs))})
-	c.Header("Content-Disposition", `attachment; filename="visits-`+s.store.Now().In(london).Format(time.DateOnly)+`.csv"`)
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	sendCSV(c, "visits-"+s.store.Now().In(london).Format(time.DateOnly)+".csv", buf.Bytes())
 }

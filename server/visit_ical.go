@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"time"
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/gin-gonic/gin"
@@ -92,8 +93,9 @@ func (s *Server) visitFeed(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	c.Header("Cache-Control", "private, max-age=900")
-	c.Data(http.StatusOK, "text/calendar; charset=utf-8", []byte(s.visitCalendarOf(vs, names)))
+	// Calendar apps poll: an ETag lets them ask "changed?" for a 304. The
+	// address holds a secret, so only the person's own client may keep a copy.
+	serveConditional(c, "text/calendar; charset=utf-8", cacheFeedPrivate, time.Time{}, []byte(s.visitCalendarOf(vs, names)))
 }
 
 // feedVisits are the visits in a person's feed, read by id from their diary.

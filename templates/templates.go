@@ -5,7 +5,8 @@ package templates
 
 import "embed"
 
-// FS holds every template.
+// FS holds every template, and notices/: the default privacy notice and
+// accessibility statement, which an operator can replace (CANDOUR_NOTICES_DIR).
 //
-//go:embed layouts partials pages
+//go:embed layouts partials pages notices
 var FS embed.FS
