@@ -370,6 +370,5 @@ func (s *Server) ccuReviewExport(c *gin.Context) {
 		}
 	}
 	w.Flush()
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="access-review-%s.csv"`, d.Month.Value))
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	sendCSV(c, "access-review-"+d.Month.Value+".csv", buf.Bytes())
 }
