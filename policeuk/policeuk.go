@@ -120,7 +120,6 @@ func NewReader(r io.Reader, fileMonth string) (*Reader, error) {
 // Read returns the next record, io.EOF at the end, or a *FormatError.
 func (r *Reader) Read() (Record, error) {
 	fields, err := r.csv.Read()
-	r.line, _ = r.csv.FieldPos(0)
 	if errors.Is(err, io.EOF) {
 		return Record{}, io.EOF
 	}
@@ -134,6 +133,9 @@ func (r *Reader) Read() (Record, error) {
 		}
 		return Record{}, err
 	}
+	// Only after a good read: when the first field cannot be parsed (a
+	// stray quote), csv has no field positions and FieldPos panics.
+	r.line, _ = r.csv.FieldPos(0)
 	rec := Record{Line: r.line, Fields: make([]string, len(fields))}
 	for i, f := range fields {
 		rec.Fields[i] = strings.TrimSpace(f)

@@ -1,6 +1,11 @@
 package policeuk
 
 import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -43,5 +48,86 @@ func TestMonthIsTheDateInLondon(t *testing.T) {
 		if got := MonthOf(tm); got != want {
 			t.Errorf("MonthOf(%s) = %s, want %s", date, got, want)
 		}
+	}
+}
+
+// TestBadFirstFieldIsAFormatError: a stray quote in a row's first field
+// leaves encoding/csv with no field positions, and asking for one panicked
+// (a 500 on the web). It must be named like any other format problem.
+func TestBadFirstFieldIsAFormatError(t *testing.T) {
+	head := strings.Join(Columns, ",") + "\n"
+	for name, tc := range map[string]struct {
+		body string
+		line int
+	}{
+		"stray quote in the first field": {"Person search,2019-01-01T00:00:00+00:00,,,,,,,,,,,,,\nPer\"son search,2019-01-01T00:00:00+00:00,,,,,,,,,,,,,\n", 3},
+		"unclosed quote at the start":    {"\"Person search,2019\n", 2},
+		"binary":                         {"\x00\x01\"\x02", 2},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := NewReader(strings.NewReader(head+tc.body), "2019-01")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for {
+				_, err = r.Read()
+				if err != nil {
+					break
+				}
+			}
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("err = %v, want a *FormatError", err)
+			}
+			if fe.Line != tc.line {
+				t.Errorf("line %d, want %d (%v)", fe.Line, tc.line, fe)
+			}
+		})
+	}
+}
+
+// TestRealFileWithOtherLineEnds reads the real January 2019 file (156 rows)
+// as a spreadsheet might save it: with CRLF line ends, a byte order mark,
+// blank lines at the end. Every variant gives the same 156 records.
+func TestRealFileWithOtherLineEnds(t *testing.T) {
+	orig, err := os.ReadFile("../testdata/2019-01-dorset-stop-and-search.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crlf := bytes.ReplaceAll(orig, []byte("\n"), []byte("\r\n"))
+	for name, b := range map[string][]byte{
+		"as published":        orig,
+		"CRLF":                crlf,
+		"BOM":                 append([]byte("\ufeff"), orig...),
+		"BOM and CRLF":        append([]byte("\ufeff"), crlf...),
+		"trailing blank":      append(append([]byte{}, orig...), "\n\n"...),
+		"CRLF trailing blank": append(append([]byte{}, crlf...), "\r\n\r\n"...),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := NewReader(bytes.NewReader(b), "2019-01")
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for {
+				rec, err := r.Read()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rec.Month != "2019-01" {
+					t.Fatalf("line %d: month %s", rec.Line, rec.Month)
+				}
+				if strings.ContainsAny(strings.Join(rec.Fields, ""), "\r\ufeff") {
+					t.Fatalf("line %d keeps a CR or BOM: %q", rec.Line, rec.Fields)
+				}
+				n++
+			}
+			if n != 156 {
+				t.Errorf("%d records, want 156", n)
+			}
+		})
 	}
 }
