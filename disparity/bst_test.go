@@ -282,3 +282,58 @@ func TestOutcomeIntervalsAndPeriodLabel(t *testing.T) {
 		t.Errorf("White per year %v", *w.RatePerYear)
 	}
 }
+
+// TestCorrectedFileTakesBackItsOldShare: police.uk revises files. A first
+// version of September's file had 2 rows dated in August and 1 in July; the
+// corrected (real) file has all 172 in September. Importing it must take
+// back the old version's share of August and July, or those 3 searches
+// would be counted twice (once in August or July, once in September).
+// By hand: August 144 (its own file) + 0, September 172, July nothing.
+func TestCorrectedFileTakesBackItsOldShare(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	loadPopulation(t, db)
+	importFile(t, db, "2018-08-dorset-stop-and-search.csv")
+	sep := "2018-09-dorset-stop-and-search.csv"
+	b, err := os.ReadFile(dataDir + sep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	for i, date := range map[int]string{1: "2018-08-15T10:00:00+00:00", 2: "2018-08-20T10:00:00+00:00", 3: "2018-07-02T10:00:00+00:00"} {
+		if !strings.Contains(lines[i], "2018-08-31T23:00:00+00:00") {
+			t.Fatalf("line %d is not dated 2018-08-31T23:00:00+00:00: %s", i+1, lines[i])
+		}
+		lines[i] = strings.Replace(lines[i], "2018-08-31T23:00:00+00:00", date, 1)
+	}
+	importBytes(t, db, sep, []byte(strings.Join(lines, "")))
+	if j, a, s := monthRecords(t, db, "2018-07"), monthRecords(t, db, "2018-08"), monthRecords(t, db, "2018-09"); j != 1 || a != 146 || s != 169 {
+		t.Fatalf("first version: July %d, August %d, September %d; want 1, 146, 169", j, a, s)
+	}
+	res := importFile(t, db, sep) // the corrected file
+	want := []string{
+		"An earlier import of this file had rows dated in July 2018; this version has none, so they were taken out of July 2018.",
+		"An earlier import of this file had rows dated in August 2018; this version has none, so they were taken out of August 2018.",
+	}
+	if strings.Join(res.Notes, "|") != strings.Join(want, "|") {
+		t.Errorf("notes %q, want %q", res.Notes, want)
+	}
+	if j, a, s := monthRecords(t, db, "2018-07"), monthRecords(t, db, "2018-08"), monthRecords(t, db, "2018-09"); j != 0 || a != 144 || s != 172 {
+		t.Errorf("corrected: July %d, August %d, September %d; want 0, 144, 172", j, a, s)
+	}
+	m, err := db.PowerMonth(ctx, store.PowerStopSearch, "dorset", "2018-08")
+	if err != nil || len(m.Parts) != 1 || m.Parts[0].Key != "2018-08" {
+		t.Errorf("August's parts after the correction: %d (%v)", len(m.Parts), err)
+	}
+	forces, _ := db.PowerForces(ctx, store.PowerStopSearch)
+	if got := strings.Join(forces["dorset"].Months, " "); got != "2018-08 2018-09" {
+		t.Errorf("months with data %q, want July gone", got)
+	}
+	rep, err := disparity.Build(ctx, db, "dorset", "2018-07", "2018-09", disparity.SelfDefined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Searches != 316 || len(rep.MonthsWithData) != 2 {
+		t.Errorf("report over July to September: %d searches in months %v, want 144 + 172 = 316 in August and September", rep.Searches, rep.MonthsWithData)
+	}
+}

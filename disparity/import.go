@@ -231,6 +231,12 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 		res.ByMonth = append(res.ByMonth, MonthRows{Month: month, Rows: m.rows})
 		res.Unrecognised = mergeCounts(res.Unrecognised, part.Unrecognised)
 	}
+	// A new version of the file may no longer have rows in a month an
+	// earlier version spread into: take that share back.
+	gone, err := db.RemovePowerPartsOutside(ctx, store.PowerStopSearch, force, key, res.Months)
+	if err != nil {
+		return nil, err
+	}
 	if res.Spans() {
 		var parts []string
 		for _, mr := range res.ByMonth {
@@ -242,6 +248,9 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 				MonthLabel(fileMonth), plural(int64(len(res.Months)), "month", "months"), strings.Join(parts, ", "), MonthLabel(fileMonth))
 		}
 		res.Notes = append(res.Notes, note)
+	}
+	for _, month := range gone {
+		res.Notes = append(res.Notes, fmt.Sprintf("An earlier import of this file had rows dated in %s; this version has none, so they were taken out of %s.", MonthLabel(month), MonthLabel(month)))
 	}
 	res.Notes = append(res.Notes, shared...)
 	if o.Progress != nil {
