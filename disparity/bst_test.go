@@ -337,3 +337,32 @@ func TestCorrectedFileTakesBackItsOldShare(t *testing.T) {
 		t.Errorf("report over July to September: %d searches in months %v, want 144 + 172 = 316 in August and September", rep.Searches, rep.MonthsWithData)
 	}
 }
+
+// TestHeaderOnlyFileIsRefused: a download cut after its header (or saved
+// with only blank lines after it) has no searches. Stored, it would say
+// the month had none and take back the month's real file; it is refused
+// and the month keeps its 144 rows.
+func TestHeaderOnlyFileIsRefused(t *testing.T) {
+	db := storetest.Open(t)
+	aug := "2018-08-dorset-stop-and-search.csv"
+	importFile(t, db, aug)
+	b, err := os.ReadFile(dataDir + aug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := strings.SplitAfter(string(b), "\n")[0]
+	for name, content := range map[string]string{
+		"header only":                 header,
+		"header and blank lines CRLF": strings.TrimSuffix(header, "\n") + "\r\n\r\n\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := disparity.ImportStopSearch(context.Background(), db, strings.NewReader(content), disparity.ImportOptions{Source: aug})
+			if !disparity.IsRefusal(err) || !strings.Contains(err.Error(), "no searches") {
+				t.Fatalf("err = %v, want a refusal saying the file has no searches", err)
+			}
+			if n := monthRecords(t, db, "2018-08"); n != 144 {
+				t.Errorf("August holds %d rows after a refused empty file, want 144", n)
+			}
+		})
+	}
+}

@@ -266,15 +266,21 @@ func CheckFile(src io.Reader, source string) error {
 	return check(src, fileMonth)
 }
 
-// check reads the whole file, returning its first format problem.
+// check reads the whole file, returning its first format problem. A file
+// with a header and no rows is refused: it is far more likely a cut
+// download than a month without a single search, and storing it would take
+// back everything the file's earlier import brought.
 func check(src io.Reader, fileMonth string) error {
 	r, err := policeuk.NewReader(src, fileMonth)
 	if err != nil {
 		return err
 	}
-	for {
+	for rows := 0; ; rows++ {
 		_, err := r.Read()
 		if errors.Is(err, io.EOF) {
+			if rows == 0 {
+				return &policeuk.FormatError{Line: 2, Problem: "the file has a header but no searches (is the download cut short?)"}
+			}
 			return nil
 		}
 		if err != nil {
