@@ -366,3 +366,23 @@ func TestHeaderOnlyFileIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserCopyReplacesTheMonth: downloaded again, the January 2019 file
+// is saved by the browser as "… (1).csv". Importing it must replace
+// January's 156 rows, not add them a second time (312).
+func TestBrowserCopyReplacesTheMonth(t *testing.T) {
+	db := storetest.Open(t)
+	name := "2019-01-dorset-stop-and-search.csv"
+	b, err := os.ReadFile(dataDir + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	importBytes(t, db, name, b)
+	res := importBytes(t, db, "2019-01-dorset-stop-and-search (1).csv", b)
+	if res.Force != "dorset" || len(res.Notes) != 0 {
+		t.Errorf("force %q, notes %q", res.Force, res.Notes)
+	}
+	if n := monthRecords(t, db, "2019-01"); n != 156 {
+		t.Errorf("January holds %d rows, want 156", n)
+	}
+}

@@ -15,6 +15,13 @@ func TestParseFileName(t *testing.T) {
 		"2019-01-dorset-stop-and-search.csv":                  {"2019-01", "dorset", "ok"},
 		"/data/2016-11-avon-and-somerset-stop-and-search.csv": {"2016-11", "avon-and-somerset", "ok"},
 		"dorset.csv": {"", "", ""},
+		// Saved again by a browser: the same month's file, so a re-import
+		// replaces it rather than counting its searches twice.
+		"2019-01-dorset-stop-and-search (1).csv":     {"2019-01", "dorset", "ok"},
+		"2019-01-dorset-stop-and-search (12).csv":    {"2019-01", "dorset", "ok"},
+		"2019-01-dorset-stop-and-search (draft).csv": {"", "", ""},
+		"2019-01-dorset-stop-and-search.csv.bak":     {"", "", ""},
+		"2019-01-dorset-street.csv":                  {"", "", ""},
 	}
 	for name, want := range cases {
 		m, f, ok := ParseFileName(name)
