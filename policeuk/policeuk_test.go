@@ -47,6 +47,18 @@ func TestMonthIsTheDateInLondon(t *testing.T) {
 		"2019-03-31T23:00:00+00:00": "2019-04", // BST began at 01:00 UTC that day
 		"2019-01-31T23:30:00+00:00": "2019-01", // GMT: UTC is London time
 		"2018-10-31T23:59:00+00:00": "2018-10", // BST ended on 28 October
+		// The clock-change days themselves (last Sundays of March and
+		// October 2018): midnight, and 00:30 local, fall in their own month.
+		"2018-03-25T00:00:00+00:00": "2018-03", // midnight GMT; BST began at 01:00 UTC
+		"2018-03-25T00:30:00+00:00": "2018-03",
+		"2018-10-28T00:00:00+00:00": "2018-10", // 01:00 BST, the first of the two 01:00s
+		"2018-10-27T23:30:00+00:00": "2018-10", // 00:30 BST on 28 October
+		// When the last Sunday is the 31st the change meets the month's end.
+		"2021-10-30T23:00:00+00:00": "2021-10", // midnight BST starting 31 October
+		"2021-10-31T23:00:00+00:00": "2021-10", // 23:00 GMT on 31 October, not November
+		"2021-11-01T00:00:00+00:00": "2021-11", // midnight GMT, 1 November
+		"2024-03-31T00:30:00+00:00": "2024-03", // 00:30 GMT on 31 March 2024 (BST began 01:00 UTC)
+		"2024-03-31T23:00:00+00:00": "2024-04", // midnight BST, 1 April
 	} {
 		tm, err := time.Parse(time.RFC3339, date)
 		if err != nil {
