@@ -310,6 +310,10 @@ func TestCorrectedFileTakesBackItsOldShare(t *testing.T) {
 	if j, a, s := monthRecords(t, db, "2018-07"), monthRecords(t, db, "2018-08"), monthRecords(t, db, "2018-09"); j != 1 || a != 146 || s != 169 {
 		t.Fatalf("first version: July %d, August %d, September %d; want 1, 146, 169", j, a, s)
 	}
+	// A report read now is cached; the correction must make it stale.
+	if rep, err := disparity.Build(ctx, db, "dorset", "2018-08", "2018-08", disparity.SelfDefined); err != nil || rep.Searches != 146 {
+		t.Fatalf("August before the correction: %v %v, want 146 searches", rep, err)
+	}
 	res := importFile(t, db, sep) // the corrected file
 	want := []string{
 		"An earlier import of this file had rows dated in July 2018; this version has none, so they were taken out of July 2018.",
@@ -328,6 +332,9 @@ func TestCorrectedFileTakesBackItsOldShare(t *testing.T) {
 	forces, _ := db.PowerForces(ctx, store.PowerStopSearch)
 	if got := strings.Join(forces["dorset"].Months, " "); got != "2018-08 2018-09" {
 		t.Errorf("months with data %q, want July gone", got)
+	}
+	if rep, err := disparity.Build(ctx, db, "dorset", "2018-08", "2018-08", disparity.SelfDefined); err != nil || rep.Searches != 144 {
+		t.Errorf("August after the correction: %v %v, want 144 searches", rep, err)
 	}
 	rep, err := disparity.Build(ctx, db, "dorset", "2018-07", "2018-09", disparity.SelfDefined)
 	if err != nil {
