@@ -90,8 +90,9 @@ test: static
 	$(GO) vet -tags $(GOTAGS) ./...
 	$(GO) test -tags $(GOTAGS) -race -count=1 -timeout 30m ./...
 
+# make bench BENCHFLAGS='-scale 10' seeds ten times the volumes.
 bench: static
-	$(GO) run -tags $(GOTAGS) ./bench
+	$(GO) run -tags $(GOTAGS) ./bench $(BENCHFLAGS)
 
 fmt:
 	gofmt -w $(GOFILES)

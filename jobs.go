@@ -31,6 +31,16 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *s
 		}
 		return err
 	})
+	// Copies and summaries follow every write; this job, at start-up and
+	// then hourly, puts right whatever a crash between a change and its
+	// copy left behind (store.RepairCopies: one job for every copy).
+	every(ctx, wg, log, db, holder, "copies-repair", time.Hour, func(ctx context.Context) error {
+		fixed, err := db.RepairCopies(ctx)
+		if len(fixed) > 0 {
+			log.Warn("copies repaired", "fixed", fixed)
+		}
+		return err
+	})
 	startMailJob(ctx, wg, cfg, db, log, holder)
 	startRecommendationJobs(ctx, wg, cfg, db, log, holder)
 	startVisitJobs(ctx, wg, cfg, db, log, holder)

@@ -13,19 +13,14 @@ import (
 	"candour/store"
 )
 
-// startRecommendationJobs repairs the register's summaries hourly (see
-// store.RecSummary) and runs the weekly overdue reminders: each owner of
+// startRecommendationJobs runs the weekly overdue reminders (the
+// register's summaries are repaired by the copies-repair job, jobs.go): each owner of
 // an overdue recommendation is mailed the list of theirs, and every
 // coordinator gets a digest of everything overdue. The job wakes hourly
 // under a lease and sends once per ISO week (a job_runs record decides),
 // so restarts and several instances never send twice.
 func startRecommendationJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store.Store, log *slog.Logger, holder string) {
 	every(ctx, wg, log, db, holder, "recommendation-reminders", time.Hour, func(ctx context.Context) error {
-		if n, err := db.SyncRecommendationIndex(ctx); err != nil {
-			return err
-		} else if n > 0 {
-			log.Warn("recommendation summaries repaired", "count", n)
-		}
 		n, err := sendRecommendationReminders(ctx, cfg, db)
 		if n > 0 {
 			log.Info("recommendation reminders queued", "messages", n)

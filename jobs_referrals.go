@@ -11,18 +11,13 @@ import (
 	"candour/store"
 )
 
-// startReferralJobs runs the referral job hourly under a lease: it repairs
-// the queue's summaries (see store.RefSummary), then deletes the content
+// startReferralJobs runs the referral job hourly under a lease (the
+// queue's summaries are repaired by the copies-repair job, jobs.go): it deletes the content
 // of referrals that have been in a final status longer than
 // CANDOUR_REFERRAL_RETENTION allows, leaving an audited tombstone (see
 // store.ExpireReferrals).
 func startReferralJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store.Store, log *slog.Logger, holder string) {
 	every(ctx, wg, log, db, holder, "referral-retention", time.Hour, func(ctx context.Context) error {
-		if n, err := db.SyncReferralIndex(ctx); err != nil {
-			return err
-		} else if n > 0 {
-			log.Warn("referral summaries repaired", "count", n)
-		}
 		n, err := expireReferrals(ctx, cfg, db)
 		if n > 0 {
 			log.Info("referral content deleted under the retention policy", "count", n)

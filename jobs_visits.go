@@ -12,7 +12,8 @@ import (
 )
 
 // startVisitJobs runs the visit reminders every 15 minutes under a lease
-// (and an hourly repair of the calendar's copies):
+// (and an hourly pruning of the diaries; the calendar's copies and the
+// panel tallies are repaired by the copies-repair job, jobs.go):
 // attendees are mailed 48 hours before a visit, and anyone who went but
 // has not submitted findings 3 and 7 days after it ends. A job_runs record
 // per visit, person and reminder decides, so no one is mailed twice.
@@ -24,22 +25,9 @@ func startVisitJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, 
 		}
 		return err
 	})
-	// The calendar's month copies and the panel tallies follow every
-	// write; this hourly repair puts right what a crash left behind, and
-	// takes bookings that ended over 45 days ago off the diaries.
-	every(ctx, wg, log, db, holder, "visit-repair", time.Hour, func(ctx context.Context) error {
-		n, err := db.RepairVisitMonths(ctx)
-		if err != nil {
-			return err
-		}
-		m, err := db.RepairPanelTallies(ctx)
-		if err != nil {
-			return err
-		}
-		if n+m > 0 {
-			log.Warn("visit calendar and tallies repaired", "months", n, "tallies", m)
-		}
-		_, err = db.PruneDiaries(ctx, db.Now().AddDate(0, 0, -45))
+	// Bookings that ended over 45 days ago come off the diaries.
+	every(ctx, wg, log, db, holder, "visit-diaries", time.Hour, func(ctx context.Context) error {
+		_, err := db.PruneDiaries(ctx, db.Now().AddDate(0, 0, -45))
 		return err
 	})
 }

@@ -100,6 +100,10 @@ type result struct {
 	single  *series
 	*series // with every client
 	note    string
+	// roundTrips is the store commands per request in the single-client run
+	// (the server's own count, from /metrics; background jobs' few commands
+	// in that time are included).
+	roundTrips float64
 }
 
 // series is one scenario run at one concurrency.
@@ -206,18 +210,57 @@ func drive(ctx context.Context, base string, sc scenario, sd *seeded, o options)
 	var err error
 	// The single client is client number o.clients: its own address and sign-ins.
 	res.single = &series{codes: map[int]int{}}
+	trips := storeCommands(ctx, base)
 	if perClient != 1 {
 		if res.single, err = load(ctx, base, sc, sd, o.clients, 1, singleRequests, singleMaxTime, perClient); err != nil {
 			return nil, err
 		}
+		if res.single.n > 0 {
+			res.roundTrips = float64(storeCommands(ctx, base)-trips) / float64(res.single.n)
+		}
 	}
+	trips = storeCommands(ctx, base)
 	if res.series, err = load(ctx, base, sc, sd, 0, o.clients, o.requests, o.maxTime, perClient); err != nil {
 		return nil, err
+	}
+	if perClient == 1 && res.n > 0 {
+		res.roundTrips = float64(storeCommands(ctx, base)-trips) / float64(res.n)
 	}
 	if res.errs > 0 && res.note == "" {
 		res.note = res.lastErr
 	}
 	return res, nil
+}
+
+// storeCommands is the server's count of store commands so far: the sum of
+// candour_store_operation_duration_seconds_count over commands and outcomes
+// on /metrics (-1 when it cannot be read).
+func storeCommands(ctx context.Context, base string) int64 {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	if err != nil {
+		return -1
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return -1
+	}
+	var n int64
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, "candour_store_operation_duration_seconds_count") {
+			continue
+		}
+		f := strings.Fields(line)
+		var v float64
+		if _, err := fmt.Sscan(f[len(f)-1], &v); err == nil {
+			n += int64(v)
+		}
+	}
+	return n
 }
 
 // load makes up to total requests (sign-ins: perClient each) from clients

@@ -31,6 +31,7 @@ type options struct {
 	members  int           // community members to seed
 	audit    int           // audit events to seed
 	keep     bool          // keep the temporary directory
+	scale    int           // multiply every seeded volume (members, visits, findings, recommendations, referrals, survey responses, audit events)
 	dataDir  string        // testdata/: police.uk and Census files to resample
 }
 
@@ -41,6 +42,7 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 20, "concurrent clients")
 	flag.IntVar(&o.members, "members", 500, "community members to seed")
 	flag.IntVar(&o.audit, "audit", 200000, "audit events to seed")
+	flag.IntVar(&o.scale, "scale", 1, "multiply every seeded volume by this (10: 5,000 members, 3,000 visits, 5,000 recommendations, 100,000 survey responses, 2,000 referrals, 2,000,000 audit events)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, data and server log)")
 	flag.StringVar(&o.dataDir, "data", "testdata", "directory with the police.uk and Census files to resample")
 	flag.Usage = func() {
@@ -48,6 +50,7 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	applyScale(&o)
 	if o.clients < 1 || o.clients > 200 || o.requests < 1 || o.members < 2*o.clients+(o.clients+1)*signInsPerClient {
 		fmt.Fprintf(os.Stderr, "bench: need 1-200 clients, at least 1 request, and at least %d members per client (for distinct sign-ins)\n", signInsPerClient+2)
 		os.Exit(2)
@@ -153,4 +156,22 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-time.After(d):
 		return nil
 	}
+}
+
+// applyScale multiplies the seeded volumes by -scale. The stop-and-search
+// records stay a year of one force's (their cost is the import, measured
+// on its own); row labels keep the 1× figures.
+func applyScale(o *options) {
+	if o.scale <= 1 {
+		o.scale = 1
+		return
+	}
+	o.members *= o.scale
+	o.audit *= o.scale
+	benchVisits *= o.scale
+	benchPastVisits *= o.scale
+	benchFindings *= o.scale
+	benchRecommendations *= o.scale
+	benchReferrals *= o.scale
+	benchSurveyResponses *= o.scale
 }

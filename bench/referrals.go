@@ -21,7 +21,7 @@ import (
 // list, and the two submissions (a partner's referral and an anonymous
 // report, each sealed field by field) with every client sending at once.
 
-const benchReferrals = 200
+var benchReferrals = 200 // multiplied by -scale
 
 // Who the referral rows sign in as (beyond load.go's own).
 const (

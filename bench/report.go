@@ -27,29 +27,36 @@ type report struct {
 func (r *report) print(w io.Writer) {
 	sd := r.seed
 	fmt.Fprintf(w, "\n## Candour benchmark, %s\n\n", time.Now().Format("2 January 2006 15:04 MST"))
-	fmt.Fprintf(w, "%s/%s, %d CPUs, %s; embedded store; %d concurrent clients; up to %d requests or %s a page.\n\n",
-		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), r.clients, r.requests, r.maxTime)
+	fmt.Fprintf(w, "%s/%s, %d CPUs, %s; embedded store; %d concurrent clients; up to %d requests or %s a page; volumes ×%d.\n\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), r.clients, r.requests, r.maxTime, r.scale)
 	fmt.Fprintf(w, "Data: %d accounts (%d community members and chairs), %d groups with %d memberships, %d partner organisations, "+
 		"%d stop-and-search records over 12 months, %d audit events over a year. Seeded in %.1f s (audit events %.1f s). "+
 		"One argon2id hash at the default cost (best of three): %s.\n\n",
 		sd.users, r.members, sd.groups, sd.memberships, sd.partners, sd.stopSearch, sd.auditEvents,
 		sd.took.Seconds(), sd.auditTook.Seconds(), ms(sd.hashTook))
 
-	fmt.Fprintf(w, "Latency with %d concurrent clients (the result is judged on its p95), and p95 with one client alone (%d requests or %s), which shows a page's own cost without queueing:\n\n",
+	fmt.Fprintf(w, "Latency with %d concurrent clients (the result is judged on its p95), and p95 with one client alone (%d requests or %s), which shows a page's own cost without queueing; round trips are the store commands per request in the single-client run (the server's count on /metrics):\n\n",
 		r.clients, singleRequests, singleMaxTime)
-	t := &table{header: []string{"request", "requests", "p50", "p95", "p99", "req/s", "status codes", "p95, 1 client", "budget (p95)", "result"}}
+	t := &table{header: []string{"request", "requests", "p50", "p95", "p99", "req/s", "status codes", "p50, 1 client", "p95, 1 client", "round trips / req", "budget (p95)", "result"}}
 	for _, res := range r.rows {
 		budget := "reported only"
 		if res.sc.budget > 0 {
 			budget = "< " + ms(res.sc.budget)
 		}
 		t.add(res.sc.label, fmt.Sprint(res.n), ms(res.p(50)), ms(res.p(95)), ms(res.p(99)),
-			fmt.Sprintf("%.0f", res.throughput()), res.codeText(), msOrNone(res.single), budget, res.verdict())
+			fmt.Sprintf("%.0f", res.throughput()), res.codeText(), p50OrNone(res.single), msOrNone(res.single), fmt.Sprintf("%.1f", res.roundTrips), budget, res.verdict())
 	}
 	t.print(w)
 	for _, res := range r.rows {
 		if res.note != "" {
 			fmt.Fprintf(w, "- %s: %s\n", res.sc.label, res.note)
+		}
+	}
+	for _, res := range r.rows {
+		if strings.HasPrefix(res.sc.label, "POST /s/:id/check") && sd.rawInserts > 0 {
+			ratio := res.throughput() / sd.rawInserts
+			fmt.Fprintf(w, "\nSurvey submissions at %d respondents: %.0f a second; response-sized inserts straight through the driver, %d at once into the same store (while seeding): %.0f a second; ratio %.0f%% (budget ≥ 50%%): %s.\n",
+				res.clients, res.throughput(), surveyRespondents, sd.rawInserts, 100*ratio, pass(ratio >= 0.5))
 		}
 	}
 
@@ -145,4 +152,12 @@ func (t *table) print(w io.Writer) {
 	for _, row := range t.rows {
 		line(row)
 	}
+}
+
+// p50OrNone is the single-client median (the figure compared across -scale).
+func p50OrNone(s *series) string {
+	if s == nil || s.n == 0 {
+		return "—"
+	}
+	return ms(s.p(50))
 }

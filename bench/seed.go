@@ -45,6 +45,7 @@ type seeded struct {
 	hashTook       time.Duration // one argon2id hash at the configured cost, best of three
 	probes         []probe       // single store calls, timed
 	surveys        *surveyBench  // the surveys' ids and how to mint a submission (surveys.go)
+	rawInserts     float64       // survey-response-sized inserts a second, 50 at once, straight through the driver (surveys.go)
 }
 
 // session is a signed-in browser: its cookie and its form token.

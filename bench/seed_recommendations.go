@@ -9,7 +9,7 @@ import (
 )
 
 // benchRecommendations is the register's volume in a year of one force.
-const benchRecommendations = 500
+var benchRecommendations = 500 // multiplied by -scale
 
 // seedRecommendations adds 500 recommendations across every status, area
 // and group, each with ten history entries, a third of them published.

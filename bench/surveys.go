@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"candour/server"
@@ -15,11 +17,12 @@ import (
 
 // Survey volumes: a year of one force's responses on the results page, and
 // a million responses' counters for the results computed from counters.
+var benchSurveyResponses = 10_000 // multiplied by -scale
+
 const (
-	benchSurveyResponses = 10_000
-	benchMillion         = 1_000_000
-	surveyRespondents    = 50 // concurrent respondents submitting
-	surveyResultsBudget  = 50 * time.Millisecond
+	benchMillion        = 1_000_000
+	surveyRespondents   = 50 // concurrent respondents submitting
+	surveyResultsBudget = 50 * time.Millisecond
 )
 
 // prepare readies a client for its next request (scenario.before).
@@ -67,10 +70,10 @@ func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seede
 		return err
 	}
 	for i := range ts {
-		ts[i].N *= benchMillion / benchSurveyResponses
+		ts[i].N *= int64(benchMillion / benchSurveyResponses)
 		for _, cs := range ts[i].C {
 			for k := range cs {
-				cs[k] *= benchMillion / benchSurveyResponses
+				cs[k] *= int64(benchMillion / benchSurveyResponses)
 			}
 		}
 	}
@@ -78,6 +81,7 @@ func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seede
 		return err
 	}
 	sd.surveys = &surveyBench{id: sv.ID, millionID: million.ID, key: key, answers: benchAnswers(v, rnd, "black_caribbean")}
+	sd.rawInserts = rawInsertRate(ctx, db, &store.Response{SurveyID: sv.ID, Version: 1, Answers: benchAnswers(v, rnd, "white_british")})
 	sd.probes = append(sd.probes, probe{"survey results from counters, 1,000,000 responses (Tallies + survey.Build)", best(func() error {
 		s, err := db.Survey(ctx, million.ID)
 		if err != nil {
@@ -168,4 +172,31 @@ func (sb *surveyBench) respondent(c *client, base string) {
 		return // the request then fails and is counted as such
 	}
 	c.http.Jar.SetCookies(u, cs)
+}
+
+// rawInsertRate is the yardstick for survey submissions: how many
+// response-sized documents 50 goroutines insert a second into the same
+// embedded store straight through the driver (its writer connection, with
+// none of the portal's work), for 3 seconds, into a scratch collection
+// dropped afterwards.
+func rawInsertRate(ctx context.Context, db *store.Store, r *store.Response) float64 {
+	coll := db.RawDatabase().Collection("bench_raw_inserts")
+	defer coll.Drop(context.WithoutCancel(ctx))
+	deadline := time.Now().Add(3 * time.Second)
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	began := time.Now()
+	for range surveyRespondents {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				doc := *r
+				doc.ID = store.NewID()
+				if _, err := coll.InsertOne(ctx, &doc); err == nil {
+					n.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(n.Load()) / time.Since(began).Seconds()
 }

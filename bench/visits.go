@@ -14,12 +14,14 @@ import (
 // with the load's sessions, and 51 more who sign up, are in the Stop and
 // Search Scrutiny Panel, whose visits to come are at distinct times so
 // that every sign-up is a real one (a seat or the waiting list).
-const (
-	benchVisits      = 300
-	benchPastVisits  = 200
-	benchFindings    = 300
-	benchSignUpUsers = 51 // 50 concurrent members, and one for the single-client run
+// The volumes are multiplied by -scale (applyScale).
+var (
+	benchVisits     = 300
+	benchPastVisits = 200
+	benchFindings   = 300
 )
+
+const benchSignUpUsers = 51 // 50 concurrent members, and one for the single-client run
 
 // visitBench is what the visit rows need from the seeding.
 var visitBench struct {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -88,22 +86,15 @@ func CCUNotice(cfg config.Config, subject string) string {
 		cfg.ForceName + "\nThis is an automatic message. Do not reply to it.\n"
 }
 
-// ccuInbox caches the active CCU accounts for a minute, so that a burst of
-// reports, or the CCU's own pages (the assignee list), do not read every
-// account each time: the accounts collection is read whole on the
-// embedded server.
-type ccuInbox struct {
-	mu   sync.Mutex
-	at   time.Time
-	list []store.User
-}
+// ccuInbox lists the active CCU accounts (who "a new referral is waiting"
+// goes to, and the assignee list). It read them through a one-minute cache
+// while listing accounts meant reading every account on the embedded
+// server; ListUsers now pages an in-memory copy kept current by the store
+// (store/copy_directory.go), so it reads them each time and a new or
+// disabled analyst counts at once.
+type ccuInbox struct{}
 
-func (in *ccuInbox) accounts(ctx context.Context, s *Server) ([]store.User, error) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if !in.at.IsZero() && time.Since(in.at) < time.Minute {
-		return in.list, nil
-	}
+func (ccuInbox) accounts(ctx context.Context, s *Server) ([]store.User, error) {
 	var list []store.User
 	for page := 1; ; page++ {
 		us, more, err := s.store.ListUsers(ctx, store.UserFilter{Role: store.RoleCCU, Page: page})
@@ -119,7 +110,6 @@ func (in *ccuInbox) accounts(ctx context.Context, s *Server) ([]store.User, erro
 			break
 		}
 	}
-	in.list, in.at = list, time.Now()
 	return list, nil
 }
 

@@ -496,9 +496,32 @@ func TestCCUAssessmentLinksAndAudit(t *testing.T) {
 	}
 	evs, _, _ := a.store.ListAudit(context.Background(), store.AuditFilter{Action: store.AuditRefViewed})
 	// Edit the event directly in the database, as someone with access might.
-	coll := a.store.RawDatabase().Collection("audit_" + strings.ReplaceAll(evs[0].Day, "-", ""))
-	if res, err := coll.UpdateOne(context.Background(), bson.D{{Key: "seq", Value: evs[0].Seq}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone-else@example.org"}}}}); err != nil || res.MatchedCount != 1 {
+	// Events are stored AuditPageSize to a document in one collection.
+	coll := a.store.RawDatabase().Collection(store.AuditCollection)
+	var stored struct {
+		ID     string     `bson:"_id"`
+		Events []bson.Raw `bson:"events"`
+	}
+	if err := coll.FindOne(context.Background(), bson.D{{Key: "_id", Value: store.AuditPageID(evs[0].Seq)}}).Decode(&stored); err != nil {
+		t.Fatal(err)
+	}
+	var edited bson.A
+	for _, raw := range stored.Events {
+		var ev bson.D
+		if err := bson.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if raw.Lookup("seq").AsInt64() == evs[0].Seq {
+			for i := range ev {
+				if ev[i].Key == "actor" {
+					ev[i].Value = "someone-else@example.org"
+				}
+			}
+		}
+		edited = append(edited, ev)
+	}
+	if res, err := coll.UpdateOne(context.Background(), bson.D{{Key: "_id", Value: stored.ID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "events", Value: edited}}}}); err != nil || res.MatchedCount != 1 {
 		t.Fatalf("tamper: %v %v", res, err)
 	}
 	if r := cc.get("/ccu/audit?verify=1"); !strings.Contains(r.Body, "The audit chain is broken") || !strings.Contains(r.Body, "event altered") {

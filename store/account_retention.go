@@ -49,8 +49,7 @@ func (s *Store) DeleteClosedAccounts(ctx context.Context) ([]User, error) {
 	var gone []User
 	for _, u := range due {
 		if u.Status == StatusDisabled {
-			res, err := s.c("users").UpdateOne(ctx,
-				bson.D{{Key: "_id", Value: u.ID}, {Key: "status", Value: StatusDisabled}, {Key: "updatedAt", Value: u.UpdatedAt}},
+			res, err := s.updateIf(ctx, "users", u.ID, Eq("status", StatusDisabled).And(Eq("updatedAt", u.UpdatedAt)),
 				bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: statusDeleting}}}})
 			if err != nil {
 				return gone, fmt.Errorf("store: delete account %s: %w", u.ID, err)

@@ -14,8 +14,7 @@ import (
 // link used while an admin disables the account can never enable it again.
 // Returns ErrNotFound if there is no such account or it is disabled.
 func (s *Store) ChangePassword(ctx context.Context, id, hash string) error {
-	res, err := s.c("users").UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "status", Value: bson.D{{Key: "$ne", Value: StatusDisabled}}}},
+	res, err := s.updateIf(ctx, "users", id, Ne("status", StatusDisabled),
 		bson.D{{Key: "$set", Value: bson.D{
 			{Key: "passwordHash", Value: hash},
 			{Key: "status", Value: StatusActive},

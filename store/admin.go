@@ -27,7 +27,7 @@ func (s *Store) Memberships(ctx context.Context) ([]Membership, error) {
 // PartnerWorkers returns the accounts that belong to a partner
 // organisation, by name.
 func (s *Store) PartnerWorkers(ctx context.Context, partnerID string) ([]User, error) {
-	cur, err := s.c("users").Find(ctx, bson.D{{Key: "partnerId", Value: partnerID}},
+	cur, err := s.r("users").Find(ctx, bson.D{{Key: "partnerId", Value: partnerID}},
 		options.Find().SetSort(bson.D{{Key: "nameLower", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: partner workers %s: %w", partnerID, err)

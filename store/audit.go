@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,11 +60,10 @@ var AuditActions = []string{
 // Events form a hash chain: each hash covers the event and the previous
 // hash, so deleting or editing an event breaks every later link.
 //
-// Events are kept in one collection per day (audit_YYYYMMDD) with a small
-// audit_days index of which sequence numbers each day holds: a year of
-// events never makes a page read more than a day's worth, on MongoDB or on
-// the embedded server (which scans a collection for any query but an
-// exact string _id).
+// Events are kept in one collection, AuditPageSize to a document (see
+// AuditCollection), with a small audit_days index of which sequence numbers
+// each day holds: every read goes by _id, and a year of events never makes
+// a page read more than a day's worth.
 type AuditEvent struct {
 	ID       string    `bson:"_id"` // Seq, zero-padded
 	Seq      int64     `bson:"seq"`
@@ -106,12 +106,12 @@ type auditHead struct {
 	ID     string `bson:"_id"`
 	Seq    int64  `bson:"seq"`
 	Hash   string `bson:"hash"`
-	Bucket string `bson:"bucket"` // the day collection the latest event went into
+	Bucket string `bson:"bucket"` // the day the latest event is filed under
 }
 
-// bucketFor is the day collection for an event: its own day, but never
-// earlier than the previous event's, so each day collection holds one
-// unbroken run of the chain even if clocks disagree around midnight.
+// bucketFor is the day an event is filed under: its own day, but never
+// earlier than the previous event's, so each day holds one unbroken run of
+// the chain even if clocks disagree around midnight.
 func bucketFor(prev, day string) string {
 	if prev > day {
 		return prev
@@ -119,7 +119,7 @@ func bucketFor(prev, day string) string {
 	return day
 }
 
-// auditDay says which events a day's collection holds.
+// auditDay says which events a day holds.
 type auditDay struct {
 	Day   string `bson:"_id"`
 	First int64  `bson:"first"`
@@ -127,50 +127,158 @@ type auditDay struct {
 	Count int64  `bson:"count"`
 }
 
-func auditColl(day string) string { return "audit_" + strings.ReplaceAll(day, "-", "") }
+// AuditCollection holds every audit event, AuditPageSize to a document in
+// sequence order: page n (its _id is AuditPageID of its events) holds
+// events n×AuditPageSize+1 to (n+1)×AuditPageSize. Every read goes by _id:
+// the newest page of the log is at most two documents after the chain head,
+// a day's events the pages between the day's first and last (audit_days).
+// One collection for the whole log (issue 18), instead of one per day.
+const (
+	AuditCollection = "audit"
+	AuditPageSize   = PageSize
+)
 
-// auditMu keeps this process's appends in order; the conditional update of
-// the chain head decides between processes.
-var auditMu sync.Mutex
+// auditPage is one document of AuditCollection.
+type auditPage struct {
+	ID     string       `bson:"_id"`
+	Events []AuditEvent `bson:"events"`
+}
+
+// AuditPageID is the _id of the document that holds event seq (for tests
+// that edit an event as an attacker with database access would).
+func AuditPageID(seq int64) string { return fmt.Sprintf("%012d", (seq-1)/AuditPageSize) }
+
+// auditReq is one event waiting to be appended.
+type auditReq struct {
+	ev   AuditEvent
+	done chan error
+}
+
+// auditQueue group-commits appends: whoever finds no append running
+// appends everything waiting, in arrival order, in one round of writes
+// (one head move, one write per page, one per day), while the others wait
+// for its answer. The chain is the same as one at a time: each event is
+// sealed with the previous event's hash, and the conditional move of the
+// chain head still decides between processes.
+type auditQueue struct {
+	mu      sync.Mutex
+	pending []*auditReq
+	running bool
+	// appending is held while events are linked and written: by the one
+	// leader of a group commit, or by SeedAuditEvents.
+	appending sync.Mutex
+}
+
+// auditBatchMax bounds one group commit.
+const auditBatchMax = 200
 
 // Audit appends an event. The chain head document is the single point of
 // decision: an append wins only if the head still has the sequence it read.
 func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
-	auditMu.Lock()
-	defer auditMu.Unlock()
-	heads := s.c("counters")
-	for attempt := 0; attempt < 20; attempt++ {
-		var head auditHead
-		err := heads.FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
-		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("store: audit head: %w", err)
+	req := &auditReq{ev: e, done: make(chan error, 1)}
+	q := &s.auditQ
+	q.mu.Lock()
+	q.pending = append(q.pending, req)
+	if q.running {
+		q.mu.Unlock()
+		select {
+		case err := <-req.done:
+			return err
+		case <-ctx.Done():
+			return ctx.Err() // the event may still be appended
 		}
-		ev := e
-		ev.At = s.now()
-		ev.seal(head.Seq+1, head.Hash)
-		bucket := bucketFor(head.Bucket, ev.Day)
-		won, err := s.moveAuditHead(ctx, head, auditHead{ID: "audit", Seq: ev.Seq, Hash: ev.Hash, Bucket: bucket})
+	}
+	q.running = true
+	for len(q.pending) > 0 {
+		n := min(len(q.pending), auditBatchMax)
+		batch := q.pending[:n:n]
+		q.pending = q.pending[n:]
+		q.mu.Unlock()
+		// Others' events ride on this request: its cancellation must not fail them.
+		err := s.appendAudit(context.WithoutCancel(ctx), batch)
+		for _, r := range batch {
+			r.done <- err
+		}
+		q.mu.Lock()
+	}
+	q.running = false
+	q.mu.Unlock()
+	return <-req.done
+}
+
+// appendAudit links the batch onto the chain and writes it.
+func (s *Store) appendAudit(ctx context.Context, batch []*auditReq) error {
+	s.auditQ.appending.Lock()
+	defer s.auditQ.appending.Unlock()
+	// The head moves by one read-modify-write: under the writer lock on the
+	// embedded server, a conditional update (seq still the one read) retried
+	// on MongoDB when another process appended first.
+	var evs []AuditEvent
+	var buckets []string
+	err := s.eng.readModifyWrite(ctx, "counters", "audit", func(cur bson.Raw) (Cond, any, error) {
+		var head auditHead
+		if cur != nil {
+			if err := bson.Unmarshal(cur, &head); err != nil {
+				return Cond{}, nil, err
+			}
+		}
+		evs, buckets = make([]AuditEvent, len(batch)), make([]string, len(batch))
+		seq, hash, bucket := head.Seq, head.Hash, head.Bucket
+		for i, r := range batch {
+			ev := r.ev
+			ev.At = s.now()
+			seq++
+			ev.seal(seq, hash)
+			hash, bucket = ev.Hash, bucketFor(bucket, ev.Day)
+			evs[i], buckets[i] = ev, bucket
+		}
+		next := auditHead{ID: "audit", Seq: seq, Hash: hash, Bucket: bucket}
+		if cur == nil {
+			return Cond{}, next, nil
+		}
+		return Eq("seq", head.Seq), bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket}}}}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: audit head: %w", err)
+	}
+	// The head moved: if what follows fails, verification reports the gap.
+	return s.writeAuditEvents(ctx, evs, buckets)
+}
+
+// writeAuditEvents adds sealed events (in sequence order) to their pages
+// and notes them on their days (buckets[i] is evs[i]'s day).
+func (s *Store) writeAuditEvents(ctx context.Context, evs []AuditEvent, buckets []string) error {
+	for i := 0; i < len(evs); {
+		j := i
+		for j < len(evs) && AuditPageID(evs[j].Seq) == AuditPageID(evs[i].Seq) {
+			j++
+		}
+		_, err := s.c(AuditCollection).UpdateOne(ctx, bson.D{{Key: "_id", Value: AuditPageID(evs[i].Seq)}},
+			bson.D{{Key: "$push", Value: bson.D{{Key: "events", Value: bson.D{{Key: "$each", Value: evs[i:j]}}}}}},
+			options.UpdateOne().SetUpsert(true))
 		if err != nil {
+			return fmt.Errorf("store: audit insert %d: %w", evs[i].Seq, err)
+		}
+		i = j
+	}
+	for i := 0; i < len(evs); {
+		j := i
+		for j < len(evs) && buckets[j] == buckets[i] {
+			j++
+		}
+		if err := s.noteAuditDay(ctx, buckets[i], evs[i].Seq, evs[j-1].Seq, int64(j-i)); err != nil {
 			return err
 		}
-		if !won {
-			continue // another process appended first
-		}
-		if _, err := s.c(auditColl(bucket)).InsertOne(ctx, ev); err != nil {
-			// The head moved but the event is missing: verification reports the gap.
-			return fmt.Errorf("store: audit insert %d: %w", ev.Seq, err)
-		}
-		return s.noteAuditDay(ctx, bucket, ev.Seq, ev.Seq, 1)
+		i = j
 	}
-	return fmt.Errorf("store: audit: %w", ErrConflict)
+	return nil
 }
 
 // moveAuditHead moves the chain head from what was read to next, reporting
 // false when another writer moved it first.
 func (s *Store) moveAuditHead(ctx context.Context, head, next auditHead) (bool, error) {
-	heads := s.c("counters")
 	if head.ID == "" {
-		_, err := heads.InsertOne(ctx, next)
+		_, err := s.c("counters").InsertOne(ctx, next)
 		if isDuplicate(err) {
 			return false, nil
 		}
@@ -179,7 +287,7 @@ func (s *Store) moveAuditHead(ctx context.Context, head, next auditHead) (bool, 
 		}
 		return true, nil
 	}
-	res, err := heads.UpdateOne(ctx, bson.D{{Key: "_id", Value: "audit"}, {Key: "seq", Value: head.Seq}},
+	res, err := s.updateIf(ctx, "counters", "audit", Eq("seq", head.Seq),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket}}}})
 	if err != nil {
 		return false, fmt.Errorf("store: audit head: %w", err)
@@ -202,7 +310,7 @@ func (s *Store) noteAuditDay(ctx context.Context, day string, first, last, count
 
 // auditDays lists the days with events, newest first (a few hundred a year).
 func (s *Store) auditDays(ctx context.Context) ([]auditDay, error) {
-	cur, err := s.c("audit_days").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+	cur, err := s.r("audit_days").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: audit days: %w", err)
 	}
@@ -211,6 +319,59 @@ func (s *Store) auditDays(ctx context.Context) ([]auditDay, error) {
 		return nil, fmt.Errorf("store: audit days: %w", err)
 	}
 	return days, nil
+}
+
+// auditHeadNow reads the chain head (zero when the log is empty).
+func (s *Store) auditHeadNow(ctx context.Context) (auditHead, error) {
+	var head auditHead
+	err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return head, fmt.Errorf("store: audit head: %w", err)
+	}
+	return head, nil
+}
+
+// auditRange reads events lo..hi (by sequence), oldest first, page by page
+// by _id, up to readPoolSize pages at once (a day is about a dozen pages).
+// Events missing from the store are simply absent.
+func (s *Store) auditRange(ctx context.Context, lo, hi int64) ([]AuditEvent, error) {
+	if lo < 1 {
+		lo = 1
+	}
+	if hi < lo {
+		return nil, nil
+	}
+	first, last := (lo-1)/AuditPageSize, (hi-1)/AuditPageSize
+	pages := make([]auditPage, last-first+1)
+	errs := make([]error, len(pages))
+	sem := make(chan struct{}, readPoolSize)
+	var wg sync.WaitGroup
+	for i := range pages {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			p := first + int64(i)
+			err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: AuditPageID(p*AuditPageSize + 1)}}).Decode(&pages[i])
+			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+				errs[i] = fmt.Errorf("store: audit page %d: %w", p, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out []AuditEvent
+	for _, pg := range pages {
+		for _, ev := range pg.Events {
+			if ev.Seq >= lo && ev.Seq <= hi {
+				out = append(out, ev)
+			}
+		}
+	}
+	// Two processes may add to one page in either order.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out, nil
 }
 
 // AuditFilter narrows ListAudit. Empty fields match everything. Action,
@@ -228,61 +389,61 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, boo
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	days, err := s.auditDays(ctx)
-	if err != nil || len(days) == 0 {
+	head, err := s.auditHeadNow(ctx)
+	if err != nil || head.Seq == 0 {
 		return nil, false, err
 	}
-	filter := bson.D{}
-	if f.Action != "" {
-		filter = append(filter, bson.E{Key: "action", Value: f.Action})
+	actor := strings.ToLower(strings.TrimSpace(f.Actor))
+	filtered := f.Action != "" || f.Target != "" || actor != ""
+	if f.Day == "" && filtered {
+		f.Day = head.Bucket
 	}
-	if f.Target != "" {
-		filter = append(filter, bson.E{Key: "target", Value: f.Target})
+	if f.Day == "" {
+		return s.latestAudit(ctx, head, f.Page)
 	}
-	if q := strings.ToLower(strings.TrimSpace(f.Actor)); q != "" {
-		filter = append(filter, bson.E{Key: "actor", Value: bson.Regex{Pattern: regexQuote(q)}})
+	var day auditDay
+	err = s.r("audit_days").FindOne(ctx, bson.D{{Key: "_id", Value: f.Day}}).Decode(&day)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, false, nil
 	}
-	if f.Day == "" && len(filter) > 0 {
-		f.Day = days[0].Day
+	if err != nil {
+		return nil, false, fmt.Errorf("store: audit day %s: %w", f.Day, err)
 	}
-	if f.Day != "" {
-		var evs []AuditEvent
-		more, err := s.page(ctx, auditColl(f.Day), filter, bson.D{{Key: "seq", Value: -1}}, f.Page, &evs)
-		return evs, more, err
+	all, err := s.auditRange(ctx, day.First, day.Last)
+	if err != nil {
+		return nil, false, err
 	}
-	return s.latestAudit(ctx, days, f.Page)
-}
-
-// latestAudit reads one page of the whole log, newest first, touching only
-// the days that page falls on.
-func (s *Store) latestAudit(ctx context.Context, days []auditDay, page int) ([]AuditEvent, bool, error) {
-	skip := int64((page - 1) * PageSize)
-	var evs []AuditEvent
-	var total int64
-	for _, d := range days {
-		total += d.Count
-	}
-	for _, d := range days {
-		if len(evs) == PageSize {
-			break
-		}
-		if skip >= d.Count {
-			skip -= d.Count
+	var match []AuditEvent
+	for i := len(all) - 1; i >= 0; i-- { // newest first
+		ev := all[i]
+		if f.Action != "" && ev.Action != f.Action || f.Target != "" && ev.Target != f.Target ||
+			actor != "" && !strings.Contains(ev.Actor, actor) {
 			continue
 		}
-		cur, err := s.c(auditColl(d.Day)).Find(ctx, bson.D{},
-			options.Find().SetSort(bson.D{{Key: "seq", Value: -1}}).SetSkip(skip).SetLimit(int64(PageSize-len(evs))))
-		if err != nil {
-			return nil, false, fmt.Errorf("store: audit %s: %w", d.Day, err)
-		}
-		var part []AuditEvent
-		if err := cur.All(ctx, &part); err != nil {
-			return nil, false, fmt.Errorf("store: audit %s: %w", d.Day, err)
-		}
-		evs = append(evs, part...)
-		skip = 0
+		match = append(match, ev)
 	}
-	return evs, int64(page*PageSize) < total, nil
+	from := (f.Page - 1) * PageSize
+	if from >= len(match) {
+		return nil, false, nil
+	}
+	to := min(from+PageSize, len(match))
+	return match[from:to], to < len(match), nil
+}
+
+// latestAudit reads one page of the whole log, newest first: the events
+// by sequence number below the head, at most two documents by _id.
+func (s *Store) latestAudit(ctx context.Context, head auditHead, page int) ([]AuditEvent, bool, error) {
+	hi := head.Seq - int64((page-1)*PageSize)
+	if hi < 1 {
+		return nil, false, nil
+	}
+	lo := max(1, hi-PageSize+1)
+	evs, err := s.auditRange(ctx, lo, hi)
+	if err != nil {
+		return nil, false, err
+	}
+	slices.Reverse(evs)
+	return evs, lo > 1, nil
 }
 
 // AuditBreak describes where the chain does not verify.
@@ -291,15 +452,14 @@ type AuditBreak struct {
 	Reason string
 }
 
-// VerifyAudit walks the whole chain in order, day by day, and returns the
-// first break, or nil when every event is present and unaltered, with the
-// number of events verified.
+// VerifyAudit walks the whole chain in order, page by page, and returns
+// the first break, or nil when every event is present and unaltered, with
+// the number of events verified.
 func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
-	days, err := s.auditDays(ctx)
+	head, err := s.auditHeadNow(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	sort.Slice(days, func(i, j int) bool { return days[i].First < days[j].First })
 	var prev string
 	var want int64 = 1
 	// After old events were removed, the chain starts from the anchor
@@ -311,20 +471,14 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
 	if anchor != nil {
 		prev, want = anchor.Hash, anchor.Seq+1
 	}
-	for i := range days {
-		if days[i].Last < want {
-			continue // removed, or being removed
-		}
-		cur, err := s.c(auditColl(days[i].Day)).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))
+	// Every page from the first event kept up to the head's, and the one
+	// after (events written without their head would be there).
+	for p := (want - 1) / AuditPageSize; p <= head.Seq/AuditPageSize+1; p++ {
+		evs, err := s.auditRange(ctx, max(p*AuditPageSize+1, want), (p+1)*AuditPageSize)
 		if err != nil {
 			return nil, 0, fmt.Errorf("store: verify audit: %w", err)
 		}
-		for cur.Next(ctx) {
-			var ev AuditEvent
-			if err := cur.Decode(&ev); err != nil {
-				cur.Close(ctx)
-				return nil, 0, fmt.Errorf("store: verify audit: %w", err)
-			}
+		for _, ev := range evs {
 			var reason string
 			switch {
 			case ev.Seq != want:
@@ -335,7 +489,6 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
 				reason = "event altered"
 			}
 			if reason != "" {
-				cur.Close(ctx)
 				at := ev.Seq
 				if reason == "event missing" {
 					at = want
@@ -345,14 +498,8 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
 			prev = ev.Hash
 			want++
 		}
-		if err := cur.Err(); err != nil {
-			return nil, 0, fmt.Errorf("store: verify audit: %w", err)
-		}
-		cur.Close(ctx)
 	}
-	var head auditHead
-	err = s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
-	if err == nil && (head.Seq != want-1 || head.Hash != prev) {
+	if head.ID != "" && (head.Seq != want-1 || head.Hash != prev) {
 		return &AuditBreak{Seq: want, Reason: "latest events missing"}, want - 1, nil
 	}
 	return nil, want - 1, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -41,7 +42,7 @@ const auditAnchorID = "audit-anchor"
 // AuditAnchorNow returns the anchor, or nil when no event was ever removed.
 func (s *Store) AuditAnchorNow(ctx context.Context) (*AuditAnchor, error) {
 	var a AuditAnchor
-	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: auditAnchorID}}).Decode(&a)
+	err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: auditAnchorID}}).Decode(&a)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
@@ -57,18 +58,19 @@ func (s *Store) AuditAnchorNow(ctx context.Context) (*AuditAnchor, error) {
 // stopped at any point leaves a chain that verifies. It returns how many
 // events went and the anchor (nil when nothing was removed); the caller
 // records the removal as an audit event naming the anchor.
+//
+// Events are kept AuditPageSize to a document (audit.go): a day's removal
+// deletes the documents that hold only events up to the day's last, and
+// rewrites the one it shares with the next day without them.
 func (s *Store) PruneAudit(ctx context.Context) (int64, *AuditAnchor, error) {
 	cutoff := s.now().UTC().AddDate(-AuditRetentionYears, 0, 0).Format(time.DateOnly)
 	days, err := s.auditDays(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
-	var head auditHead
-	if err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head); err != nil {
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			return 0, nil, nil
-		}
-		return 0, nil, fmt.Errorf("store: audit head: %w", err)
+	head, err := s.auditHeadNow(ctx)
+	if err != nil || head.ID == "" {
+		return 0, nil, err
 	}
 	sort.Slice(days, func(i, j int) bool { return days[i].First < days[j].First })
 	var removed int64
@@ -77,16 +79,16 @@ func (s *Store) PruneAudit(ctx context.Context) (int64, *AuditAnchor, error) {
 		if d.Day >= cutoff || d.Day == head.Bucket || d.Last >= head.Seq {
 			break
 		}
-		var last AuditEvent
-		err := s.c(auditColl(d.Day)).FindOne(ctx, bson.D{{Key: "seq", Value: d.Last}}).Decode(&last)
-		if err != nil {
-			return removed, anchor, fmt.Errorf("store: prune audit %s: last event %d: %w", d.Day, d.Last, err)
+		evs, err := s.auditRange(ctx, d.Last, d.Last)
+		if err != nil || len(evs) != 1 {
+			return removed, anchor, fmt.Errorf("store: prune audit %s: last event %d: %w", d.Day, d.Last, errors.Join(err, ErrNotFound))
 		}
+		last := evs[0]
 		anchor = &AuditAnchor{ID: auditAnchorID, Seq: last.Seq, Hash: last.Hash, Before: nextDay(d.Day), PrunedAt: s.now().UTC()}
 		if _, err := s.c("counters").ReplaceOne(ctx, bson.D{{Key: "_id", Value: auditAnchorID}}, anchor, options.Replace().SetUpsert(true)); err != nil {
 			return removed, anchor, fmt.Errorf("store: audit anchor: %w", err)
 		}
-		if err := s.c(auditColl(d.Day)).Drop(ctx); err != nil {
+		if err := s.dropAuditThrough(ctx, d.First, d.Last); err != nil {
 			return removed, anchor, fmt.Errorf("store: prune audit %s: %w", d.Day, err)
 		}
 		if _, err := s.c("audit_days").DeleteOne(ctx, bson.D{{Key: "_id", Value: d.Day}}); err != nil {
@@ -95,6 +97,34 @@ func (s *Store) PruneAudit(ctx context.Context) (int64, *AuditAnchor, error) {
 		removed += d.Count
 	}
 	return removed, anchor, nil
+}
+
+// dropAuditThrough removes events first..last and any earlier ones on
+// the same documents: a document holding only events up to last goes; the
+// one holding last keeps its later events.
+func (s *Store) dropAuditThrough(ctx context.Context, first, last int64) error {
+	for p := (max(first, 1) - 1) / AuditPageSize; p <= (last-1)/AuditPageSize; p++ {
+		id := AuditPageID(p*AuditPageSize + 1)
+		if (p+1)*AuditPageSize <= last {
+			if _, err := s.c(AuditCollection).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+				return err
+			}
+			continue
+		}
+		var pg auditPage
+		err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&pg)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		pg.Events = slices.DeleteFunc(pg.Events, func(ev AuditEvent) bool { return ev.Seq <= last })
+		if _, err := s.c(AuditCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, pg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func nextDay(day string) string {
@@ -109,7 +139,7 @@ func nextDay(day string) string {
 // empty log): the chain's head, which moves just before the event is stored.
 func (s *Store) AuditHead(ctx context.Context) (int64, error) {
 	var head auditHead
-	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
+	err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return 0, nil
 	}

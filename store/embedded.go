@@ -18,10 +18,12 @@ import (
 // authentication, so nothing else on the machine may reach it.
 type embedded struct {
 	uri    string
+	dbDir  string // FerretDB's SQLite files: one <database>.sqlite each
 	cancel context.CancelFunc
 	done   chan struct{}
 	once   sync.Once
 	tmp    string // socket directory to remove on stop, when made under the temporary directory
+	unlock func() // releases the data directory's lock (embedded_lock_unix.go)
 }
 
 func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embedded, error) {
@@ -32,6 +34,16 @@ func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embe
 	if err := os.MkdirAll(dbDir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: create %s: %w", dbDir, err)
 	}
+	unlock, err := lockDataDir(dbDir)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			unlock()
+		}
+	}()
 	sockDir, tmp, err := socketDir(dataDir)
 	if err != nil {
 		return nil, err
@@ -53,7 +65,7 @@ func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embe
 		return nil, fmt.Errorf("store: start embedded server: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &embedded{cancel: cancel, done: make(chan struct{})}
+	e := &embedded{cancel: cancel, done: make(chan struct{}), dbDir: abs, unlock: unlock}
 	if tmp {
 		e.tmp = sockDir
 	}
@@ -62,6 +74,7 @@ func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embe
 		_ = f.Run(runCtx)
 	}()
 	e.uri = "mongodb://" + url.PathEscape(sock) + "/"
+	ok = true
 	return e, nil
 }
 
@@ -84,6 +97,10 @@ func socketDir(dataDir string) (dir string, tmp bool, err error) {
 	return dir, false, os.Chmod(dir, 0o700)
 }
 
+// file is the SQLite file FerretDB keeps database name in (pool.go:
+// filenameExtension).
+func (e *embedded) file(name string) string { return filepath.Join(e.dbDir, name+".sqlite") }
+
 func (e *embedded) stop() {
 	e.once.Do(func() {
 		e.cancel()
@@ -91,6 +108,7 @@ func (e *embedded) stop() {
 		if e.tmp != "" {
 			_ = os.RemoveAll(e.tmp)
 		}
+		e.unlock()
 	})
 }
 

@@ -9,15 +9,15 @@ import (
 // TamperAuditForTest edits an audit event in place, as an attacker with
 // database access might, so tests can prove the chain notices.
 func (s *Store) TamperAuditForTest(ctx context.Context, seq int64) error {
-	days, err := s.auditDays(ctx)
-	if err != nil {
+	var pg auditPage
+	if err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: AuditPageID(seq)}}).Decode(&pg); err != nil {
 		return err
 	}
-	for _, d := range days {
-		if d.First <= seq && seq <= d.Last {
-			_, err = s.c(auditColl(d.Day)).UpdateOne(ctx, bson.D{{Key: "seq", Value: seq}},
-				bson.D{{Key: "$set", Value: bson.D{{Key: "detail", Value: "nothing to see"}}}})
+	for i := range pg.Events {
+		if pg.Events[i].Seq == seq {
+			pg.Events[i].Detail = "nothing to see"
 		}
 	}
+	_, err := s.c(AuditCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: pg.ID}}, pg)
 	return err
 }

@@ -149,7 +149,7 @@ var ErrLocked = errors.New("finding submitted")
 // Finding returns one finding. Returns ErrNotFound.
 func (s *Store) Finding(ctx context.Context, id string) (*Finding, error) {
 	var f Finding
-	if err := s.c("findings").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&f); err != nil {
+	if err := s.r("findings").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&f); err != nil {
 		return nil, fmt.Errorf("store: finding %s: %w", id, notFound(err))
 	}
 	return &f, nil
@@ -198,7 +198,7 @@ func (s *Store) SaveFinding(ctx context.Context, f *Finding, version int, submit
 		}
 	} else {
 		f.Version = version + 1
-		res, err := s.c("findings").ReplaceOne(ctx, bson.D{{Key: "_id", Value: f.ID}, {Key: "version", Value: version}, {Key: "status", Value: FindingDraft}}, f)
+		res, err := s.replaceIf(ctx, "findings", f.ID, Eq("version", version).And(Eq("status", FindingDraft)), f)
 		if err != nil {
 			return fmt.Errorf("store: save finding: %w", err)
 		}
@@ -228,10 +228,10 @@ func (s *Store) SaveFinding(ctx context.Context, f *Finding, version int, submit
 // RespondToFinding records the force's response to a submitted finding.
 func (s *Store) RespondToFinding(ctx context.Context, id, response, by string) (*Finding, error) {
 	var f Finding
-	err := s.c("findings").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: FindingSubmitted}}, bson.D{
+	err := s.findAndUpdateIf(ctx, "findings", id, Eq("status", FindingSubmitted), bson.D{
 		{Key: "$set", Value: bson.D{{Key: "response", Value: response}, {Key: "responseBy", Value: by}, {Key: "responseAt", Value: s.now().UTC()}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
-	}, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&f)
+	}, true).Decode(&f)
 	if err != nil {
 		return nil, fmt.Errorf("store: respond to finding: %w", notFound(err))
 	}
@@ -315,7 +315,7 @@ func (s *Store) addToTally(ctx context.Context, f *Finding) error {
 // PanelTallyOf returns a group's tally (empty if it has none).
 func (s *Store) PanelTallyOf(ctx context.Context, groupID string) (*PanelTally, error) {
 	t := PanelTally{ID: groupID}
-	err := s.c("panel_tallies").FindOne(ctx, bson.D{{Key: "_id", Value: groupID}}).Decode(&t)
+	err := s.r("panel_tallies").FindOne(ctx, bson.D{{Key: "_id", Value: groupID}}).Decode(&t)
 	if err != nil && !errors.Is(notFound(err), ErrNotFound) {
 		return nil, fmt.Errorf("store: panel tally: %w", err)
 	}
@@ -331,7 +331,7 @@ func (s *Store) PanelTallyOf(ctx context.Context, groupID string) (*PanelTally, 
 // RepairPanelTallies rebuilds every group's tally from the submitted
 // findings (a periodic job runs it) and returns how many it changed.
 func (s *Store) RepairPanelTallies(ctx context.Context) (int, error) {
-	cur, err := s.c("findings").Find(ctx, bson.D{{Key: "status", Value: FindingSubmitted},
+	cur, err := s.r("findings").Find(ctx, bson.D{{Key: "status", Value: FindingSubmitted},
 		{Key: "visitType", Value: bson.D{{Key: "$in", Value: bson.A{VisitStopSearch, VisitUseOfForce}}}}})
 	if err != nil {
 		return 0, fmt.Errorf("store: findings: %w", err)

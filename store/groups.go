@@ -115,7 +115,7 @@ func (s *Store) UpdateGroup(ctx context.Context, g *Group) error {
 // Group returns one group. Returns ErrNotFound.
 func (s *Store) Group(ctx context.Context, id string) (*Group, error) {
 	var g Group
-	if err := s.c("groups").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&g); err != nil {
+	if err := s.findByID(ctx, "groups", id, &g); err != nil {
 		return nil, fmt.Errorf("store: group %s: %w", id, notFound(err))
 	}
 	return &g, nil
@@ -123,7 +123,7 @@ func (s *Store) Group(ctx context.Context, id string) (*Group, error) {
 
 // Groups returns every group by name (a force has tens, not thousands).
 func (s *Store) Groups(ctx context.Context) ([]Group, error) {
-	cur, err := s.c("groups").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
+	cur, err := s.r("groups").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: groups: %w", err)
 	}
@@ -153,7 +153,7 @@ func (s *Store) PutMembership(ctx context.Context, m *Membership) error {
 // Membership returns one membership. Returns ErrNotFound.
 func (s *Store) Membership(ctx context.Context, groupID, userID string) (*Membership, error) {
 	var m Membership
-	err := s.c("memberships").FindOne(ctx, bson.D{{Key: "_id", Value: membershipID(groupID, userID)}}).Decode(&m)
+	err := s.r("memberships").FindOne(ctx, bson.D{{Key: "_id", Value: membershipID(groupID, userID)}}).Decode(&m)
 	if err != nil {
 		return nil, fmt.Errorf("store: membership: %w", notFound(err))
 	}
@@ -234,7 +234,7 @@ func (s *Store) syncUserMemberships(ctx context.Context, userID string) error {
 }
 
 func (s *Store) memberships(ctx context.Context, filter bson.D) ([]Membership, error) {
-	cur, err := s.c("memberships").Find(ctx, filter)
+	cur, err := s.r("memberships").Find(ctx, filter)
 	if err != nil {
 		return nil, fmt.Errorf("store: memberships: %w", err)
 	}
@@ -278,7 +278,7 @@ func (s *Store) CreatePartner(ctx context.Context, p *Partner) error {
 // Partner returns one organisation. Returns ErrNotFound.
 func (s *Store) Partner(ctx context.Context, id string) (*Partner, error) {
 	var p Partner
-	if err := s.c("partners").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p); err != nil {
+	if err := s.r("partners").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p); err != nil {
 		return nil, fmt.Errorf("store: partner %s: %w", id, notFound(err))
 	}
 	return &p, nil
@@ -286,7 +286,7 @@ func (s *Store) Partner(ctx context.Context, id string) (*Partner, error) {
 
 // Partners returns every organisation by name.
 func (s *Store) Partners(ctx context.Context) ([]Partner, error) {
-	cur, err := s.c("partners").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "nameLower", Value: 1}}))
+	cur, err := s.r("partners").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "nameLower", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: partners: %w", err)
 	}

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -68,6 +71,13 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("store: ensure index %s.%s: %w", ix.coll, ix.name, err)
 		}
 	}
+	if s.w.ids != nil {
+		// Every collection there is, including those made at run time (a
+		// day's audit events, a survey's counters, an import's records).
+		if err := s.w.ids.ensure(ctx, ""); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -109,11 +119,84 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{n: 4, name: "one collection for audit events", run: migrateAuditToOneCollection},
+}
+
+// legacyAuditColl is where migration 4 finds a day's events: one collection
+// per day until issue 18.
+func legacyAuditColl(day string) string { return "audit_" + strings.ReplaceAll(day, "-", "") }
+
+// migrateAuditToOneCollection moves every day's events, in sequence order,
+// into the pages of AuditCollection, then drops the day collections. Each
+// page is written whole (a replace, merged with what the page already
+// holds), so running it again after a crash, even one among the drops,
+// writes the same pages; the day collections go only once every page is in.
+func migrateAuditToOneCollection(ctx context.Context, s *Store) error {
+	days, err := s.auditDays(ctx)
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(days, func(a, b auditDay) int { return cmp.Compare(a.First, b.First) })
+	var pg auditPage
+	flush := func() error {
+		if len(pg.Events) == 0 {
+			return nil
+		}
+		var had auditPage
+		err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: pg.ID}}).Decode(&had)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return err
+		}
+		for _, ev := range had.Events {
+			if !slices.ContainsFunc(pg.Events, func(e AuditEvent) bool { return e.Seq == ev.Seq }) {
+				pg.Events = append(pg.Events, ev)
+			}
+		}
+		slices.SortFunc(pg.Events, func(a, b AuditEvent) int { return cmp.Compare(a.Seq, b.Seq) })
+		_, err = s.c(AuditCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: pg.ID}}, pg, options.Replace().SetUpsert(true))
+		pg = auditPage{}
+		return err
+	}
+	for _, d := range days {
+		cur, err := s.r(legacyAuditColl(d.Day)).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))
+		if err != nil {
+			return err
+		}
+		for cur.Next(ctx) {
+			var ev AuditEvent
+			if err := cur.Decode(&ev); err != nil {
+				cur.Close(ctx)
+				return err
+			}
+			if id := AuditPageID(ev.Seq); id != pg.ID {
+				if err := flush(); err != nil {
+					cur.Close(ctx)
+					return err
+				}
+				pg.ID = id
+			}
+			pg.Events = append(pg.Events, ev)
+		}
+		err = cur.Err()
+		cur.Close(ctx)
+		if err != nil {
+			return err
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	for _, d := range days {
+		if err := s.c(legacyAuditColl(d.Day)).Drop(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {
 	for _, m := range migrations {
-		err := s.c("migrations").FindOne(ctx, bson.D{{Key: "_id", Value: m.n}}).Err()
+		err := s.r("migrations").FindOne(ctx, bson.D{{Key: "_id", Value: m.n}}).Err()
 		if err == nil {
 			continue
 		}

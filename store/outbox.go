@@ -46,7 +46,7 @@ func (s *Store) QueueMail(ctx context.Context, to, subject, body string) error {
 
 // DueMail returns up to limit pending messages whose next attempt is due.
 func (s *Store) DueMail(ctx context.Context, limit int) ([]Mail, error) {
-	cur, err := s.c("outbox").Find(ctx,
+	cur, err := s.r("outbox").Find(ctx,
 		bson.D{{Key: "status", Value: MailPending}, {Key: "nextAttempt", Value: bson.D{{Key: "$lte", Value: s.now().UTC()}}}},
 		options.Find().SetSort(bson.D{{Key: "nextAttempt", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
@@ -92,7 +92,7 @@ func (s *Store) MarkMailFailed(ctx context.Context, m Mail, cause error) error {
 
 // RecentMail returns the newest messages (for /dev/mail in development).
 func (s *Store) RecentMail(ctx context.Context, limit int) ([]Mail, error) {
-	cur, err := s.c("outbox").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(int64(limit)))
+	cur, err := s.r("outbox").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("store: recent mail: %w", err)
 	}
@@ -105,7 +105,7 @@ func (s *Store) RecentMail(ctx context.Context, limit int) ([]Mail, error) {
 
 // CountPendingMail is the outbox queue depth (a metric).
 func (s *Store) CountPendingMail(ctx context.Context) (int64, error) {
-	n, err := s.c("outbox").CountDocuments(ctx, bson.D{{Key: "status", Value: MailPending}})
+	n, err := s.r("outbox").CountDocuments(ctx, bson.D{{Key: "status", Value: MailPending}})
 	if err != nil {
 		return 0, fmt.Errorf("store: count mail: %w", err)
 	}
@@ -124,11 +124,7 @@ type Lease struct {
 // It reports false when another holder's lease is still live.
 func (s *Store) AcquireLease(ctx context.Context, job, holder string, d time.Duration) (bool, error) {
 	now := s.now().UTC()
-	res, err := s.c("leases").UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: job}, {Key: "$or", Value: bson.A{
-			bson.D{{Key: "holder", Value: holder}},
-			bson.D{{Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
-		}}},
+	res, err := s.updateIf(ctx, "leases", job, Or(Eq("holder", holder), Lte("until", now)),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: holder}, {Key: "until", Value: now.Add(d)}}}})
 	if err != nil {
 		return false, fmt.Errorf("store: lease %s: %w", job, err)

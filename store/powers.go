@@ -110,7 +110,7 @@ func powerChunkID(monthID, gen string, i int) string {
 // PowerMonth returns one month's document. Returns ErrNotFound.
 func (s *Store) PowerMonth(ctx context.Context, kind, force, month string) (*PowerMonth, error) {
 	var m PowerMonth
-	err := s.c("power_months").FindOne(ctx, bson.D{{Key: "_id", Value: powerMonthID(kind, force, month)}}).Decode(&m)
+	err := s.r("power_months").FindOne(ctx, bson.D{{Key: "_id", Value: powerMonthID(kind, force, month)}}).Decode(&m)
 	if err != nil {
 		return nil, fmt.Errorf("store: power month: %w", notFound(err))
 	}
@@ -140,7 +140,7 @@ func (s *Store) PutPowerChunk(ctx context.Context, kind, force, month, gen strin
 func (s *Store) PowerChunkOf(ctx context.Context, m *PowerMonth, p *PowerPart, i int) (*PowerChunk, error) {
 	var c PowerChunk
 	id := powerChunkID(m.ID, p.Gen, i)
-	if err := s.c(chunkCollection(p.Gen)).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+	if err := s.r(chunkCollection(p.Gen)).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
 		return nil, fmt.Errorf("store: power chunk %s: %w", id, notFound(err))
 	}
 	return &c, nil
@@ -164,7 +164,7 @@ func (s *Store) PutPowerPartMonth(ctx context.Context, kind, force, month string
 	part.ImportedAt = s.now().UTC()
 	for attempt := 0; ; attempt++ {
 		var old PowerMonth
-		err := s.c("power_months").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&old)
+		err := s.r("power_months").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&old)
 		exists := err == nil
 		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 			return nil, fmt.Errorf("store: power month %s: %w", id, err)
@@ -183,11 +183,11 @@ func (s *Store) PutPowerPartMonth(ctx context.Context, kind, force, month string
 		sort.Slice(m.Parts, func(i, j int) bool { return m.Parts[i].Key < m.Parts[j].Key })
 		m.sum()
 		if exists {
-			rev := bson.E{Key: "rev", Value: old.Rev}
+			rev := Eq("rev", old.Rev)
 			if old.Rev == 0 { // stored before months had revisions
-				rev.Value = bson.D{{Key: "$exists", Value: false}}
+				rev = Exists("rev", false)
 			}
-			res, err := s.c("power_months").ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, rev}, m)
+			res, err := s.replaceIf(ctx, "power_months", id, rev, m)
 			if err != nil {
 				return nil, fmt.Errorf("store: put power part %s: %w", id, err)
 			}
@@ -375,7 +375,7 @@ func (s *Store) PowerMonths(ctx context.Context, kind, force, from, to string) (
 	if len(rng) > 0 {
 		filter = append(filter, bson.E{Key: "month", Value: rng})
 	}
-	cur, err := s.c("power_months").Find(ctx, filter)
+	cur, err := s.r("power_months").Find(ctx, filter)
 	if err != nil {
 		return nil, fmt.Errorf("store: power months: %w", err)
 	}
@@ -402,7 +402,7 @@ type PowerIndex struct {
 // PowerForces lists the forces with records of a kind, with their months
 // (sorted) and index versions, reading only the small index.
 func (s *Store) PowerForces(ctx context.Context, kind string) (map[string]PowerIndex, error) {
-	cur, err := s.c("power_index").Find(ctx, bson.D{{Key: "kind", Value: kind}})
+	cur, err := s.r("power_index").Find(ctx, bson.D{{Key: "kind", Value: kind}})
 	if err != nil {
 		return nil, fmt.Errorf("store: power forces: %w", err)
 	}
@@ -453,7 +453,7 @@ func (s *Store) PutPopulation(ctx context.Context, p *Population) error {
 // Population returns a force's population. Returns ErrNotFound.
 func (s *Store) Population(ctx context.Context, force string) (*Population, error) {
 	var p Population
-	if err := s.c("populations").FindOne(ctx, bson.D{{Key: "_id", Value: force}}).Decode(&p); err != nil {
+	if err := s.r("populations").FindOne(ctx, bson.D{{Key: "_id", Value: force}}).Decode(&p); err != nil {
 		return nil, fmt.Errorf("store: population %s: %w", force, notFound(err))
 	}
 	return &p, nil
@@ -482,7 +482,7 @@ func (s *Store) PublishDisparity(ctx context.Context, p *DisparityPublication) e
 
 // DisparityPublications lists every force's published period.
 func (s *Store) DisparityPublications(ctx context.Context) ([]DisparityPublication, error) {
-	cur, err := s.c("disparity_publications").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	cur, err := s.r("disparity_publications").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: disparity publications: %w", err)
 	}
@@ -533,7 +533,7 @@ func (s *Store) CreatePanelSample(ctx context.Context, p *PanelSample) error {
 // PanelSample returns one sample. Returns ErrNotFound.
 func (s *Store) PanelSample(ctx context.Context, id string) (*PanelSample, error) {
 	var p PanelSample
-	if err := s.c("panel_samples").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p); err != nil {
+	if err := s.r("panel_samples").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p); err != nil {
 		return nil, fmt.Errorf("store: panel sample %s: %w", id, notFound(err))
 	}
 	return &p, nil
@@ -541,7 +541,7 @@ func (s *Store) PanelSample(ctx context.Context, id string) (*PanelSample, error
 
 // PanelSamples lists the samples drawn, newest first (a few a month).
 func (s *Store) PanelSamples(ctx context.Context) ([]PanelSample, error) {
-	cur, err := s.c("panel_samples").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "drawnAt", Value: -1}}).SetLimit(PageSize))
+	cur, err := s.r("panel_samples").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "drawnAt", Value: -1}}).SetLimit(PageSize))
 	if err != nil {
 		return nil, fmt.Errorf("store: panel samples: %w", err)
 	}

@@ -575,7 +575,7 @@ func (s *Store) InsertRecommendation(ctx context.Context, r *Recommendation) err
 // Recommendation returns one recommendation. Returns ErrNotFound.
 func (s *Store) Recommendation(ctx context.Context, id string) (*Recommendation, error) {
 	var r Recommendation
-	if err := s.c("recommendations").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r); err != nil {
+	if err := s.r("recommendations").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r); err != nil {
 		return nil, fmt.Errorf("store: recommendation %s: %w", id, notFound(err))
 	}
 	return &r, nil
@@ -616,7 +616,7 @@ func (s *Store) SaveRecommendation(ctx context.Context, r *Recommendation, versi
 	if len(unset) > 0 {
 		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
-	res, err := s.c("recommendations").UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: version}}, update)
+	res, err := s.updateIf(ctx, "recommendations", r.ID, Eq("version", version), update)
 	if err != nil {
 		return fmt.Errorf("store: save recommendation %s: %w", r.ID, err)
 	}
@@ -738,7 +738,7 @@ func (s *Store) ExportRecommendations(ctx context.Context) ([]Recommendation, er
 }
 
 func (s *Store) findAll(ctx context.Context, coll string, filter bson.D, out any) error {
-	cur, err := s.c(coll).Find(ctx, filter, options.Find().SetSort(recSort))
+	cur, err := s.r(coll).Find(ctx, filter, options.Find().SetSort(recSort))
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", coll, err)
 	}

@@ -272,7 +272,7 @@ func (s *Store) putRefSummary(ctx context.Context, id string) error {
 // in the background job, never on a page.
 func (s *Store) SyncReferralIndex(ctx context.Context) (int, error) {
 	var full []Referral
-	cur, err := s.c("referrals").Find(ctx, bson.D{})
+	cur, err := s.r("referrals").Find(ctx, bson.D{})
 	if err == nil {
 		err = cur.All(ctx, &full)
 	}
@@ -302,7 +302,7 @@ func (s *Store) SyncReferralIndex(ctx context.Context) (int, error) {
 
 // dbRefSummaries reads every summary from the database, in queue order.
 func (s *Store) dbRefSummaries(ctx context.Context) ([]RefSummary, error) {
-	cur, err := s.c("referral_index").Find(ctx, bson.D{},
+	cur, err := s.r("referral_index").Find(ctx, bson.D{},
 		options.Find().SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "receivedAt", Value: -1}, {Key: "_id", Value: -1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: referral index: %w", err)
@@ -467,7 +467,7 @@ func (s *Store) CreateReferral(ctx context.Context, n NewReferral) (*Referral, e
 // grading and message metadata only). Returns ErrNotFound.
 func (s *Store) Referral(ctx context.Context, id string) (*Referral, error) {
 	var r Referral
-	if err := s.c("referrals").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r); err != nil {
+	if err := s.r("referrals").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r); err != nil {
 		return nil, fmt.Errorf("store: referral %s: %w", id, notFound(err))
 	}
 	return &r, nil
@@ -563,7 +563,7 @@ func (s *Store) AddRefMessage(ctx context.Context, id, from, byName, text string
 	if len(set) > 0 {
 		update = append(update, bson.E{Key: "$set", Value: set})
 	}
-	res, err := s.c("referrals").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "contentGone", Value: bson.D{{Key: "$ne", Value: true}}}}, update)
+	res, err := s.updateIf(ctx, "referrals", id, Ne("contentGone", true), update)
 	if err != nil {
 		return fmt.Errorf("store: message on referral %s: %w", id, err)
 	}
@@ -599,7 +599,7 @@ func (s *Store) AssessReferral(ctx context.Context, id string, version int, a As
 	if a.Status != before.Status {
 		set = append(set, bson.E{Key: "statusAt", Value: now})
 	}
-	res, err := s.c("referrals").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}},
+	res, err := s.updateIf(ctx, "referrals", id, Eq("version", version),
 		bson.D{{Key: "$set", Value: set}})
 	if err != nil {
 		return before, fmt.Errorf("store: assess referral %s: %w", id, err)
@@ -739,7 +739,7 @@ func (s *Store) ExpireReferrals(ctx context.Context, rules []RetentionRule) ([]R
 			}
 		}
 		for _, r := range due {
-			res, err := s.c("referrals").UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "status", Value: rule.Status}, {Key: "version", Value: r.Version}},
+			res, err := s.updateIf(ctx, "referrals", r.ID, Eq("status", rule.Status).And(Eq("version", r.Version)),
 				bson.D{
 					{Key: "$unset", Value: bson.D{{Key: "content", Value: ""}, {Key: "contact", Value: ""}, {Key: "messages", Value: ""},
 						{Key: "receiptHash", Value: ""}, {Key: "blind", Value: ""}, {Key: "assigneeName", Value: ""}}},

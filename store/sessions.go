@@ -33,7 +33,7 @@ func SessionKey(cookieID string) string {
 // does not exist or has expired.
 func (s *Store) Session(ctx context.Context, cookieID string) (*Session, error) {
 	var ss Session
-	err := s.c("sessions").FindOne(ctx, bson.D{{Key: "_id", Value: SessionKey(cookieID)}}).Decode(&ss)
+	err := s.findByID(ctx, "sessions", SessionKey(cookieID), &ss)
 	if err != nil {
 		return nil, fmt.Errorf("store: session: %w", notFound(err))
 	}
@@ -110,7 +110,7 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 // CountSessions counts stored sessions (signed in, or between password and
 // two-factor code).
 func (s *Store) CountSessions(ctx context.Context) (int64, error) {
-	n, err := s.c("sessions").CountDocuments(ctx, bson.D{})
+	n, err := s.r("sessions").CountDocuments(ctx, bson.D{})
 	if err != nil {
 		return 0, fmt.Errorf("store: count sessions: %w", err)
 	}

@@ -41,7 +41,7 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 	}
 	if code != "" {
 		// A retry must not be refused for the code its first try used.
-		if err := s.c("survey_responses").FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}}).Err(); err == nil {
+		if err := s.r("survey_responses").FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}}).Err(); err == nil {
 			return ErrAlreadySubmitted
 		} else if !errors.Is(err, mongo.ErrNoDocuments) {
 			return fmt.Errorf("store: submit response: %w", err)
@@ -72,7 +72,7 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 // recounts only: it reads the whole collection).
 func (s *Store) Responses(ctx context.Context, surveyID string) ([]Response, error) {
 	var rs []Response
-	cur, err := s.c("survey_responses").Find(ctx, bson.D{{Key: "surveyId", Value: surveyID}})
+	cur, err := s.r("survey_responses").Find(ctx, bson.D{{Key: "surveyId", Value: surveyID}})
 	if err != nil {
 		return nil, fmt.Errorf("store: responses of survey %s: %w", surveyID, err)
 	}
@@ -173,7 +173,7 @@ func (s *Store) CreateSurveyCodes(ctx context.Context, surveyID string, n int) (
 // ErrNotFound or ErrCodeUsed.
 func (s *Store) CheckSurveyCode(ctx context.Context, surveyID, code string) error {
 	var sc SurveyCode
-	err := s.c("survey_codes").FindOne(ctx, bson.D{{Key: "_id", Value: tokenKey(NormaliseCode(code))}}).Decode(&sc)
+	err := s.r("survey_codes").FindOne(ctx, bson.D{{Key: "_id", Value: tokenKey(NormaliseCode(code))}}).Decode(&sc)
 	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && sc.SurveyID != surveyID) {
 		return ErrNotFound
 	}
@@ -190,7 +190,7 @@ func (s *Store) CheckSurveyCode(ctx context.Context, surveyID, code string) erro
 // one conditional update, so two submissions with one code store one.
 func (s *Store) useSurveyCode(ctx context.Context, surveyID, code string, use bool) error {
 	id := tokenKey(NormaliseCode(code))
-	res, err := s.c("survey_codes").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "surveyId", Value: surveyID}, {Key: "used", Value: !use}},
+	res, err := s.updateIf(ctx, "survey_codes", id, Eq("surveyId", surveyID).And(Eq("used", !use)),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "used", Value: use}}}})
 	if err != nil {
 		return fmt.Errorf("store: use survey code: %w", err)
@@ -206,10 +206,10 @@ func (s *Store) useSurveyCode(ctx context.Context, surveyID, code string, use bo
 
 // SurveyCodeCounts returns how many codes a survey has and how many are used.
 func (s *Store) SurveyCodeCounts(ctx context.Context, surveyID string) (total, used int64, err error) {
-	if total, err = s.c("survey_codes").CountDocuments(ctx, bson.D{{Key: "surveyId", Value: surveyID}}); err != nil {
+	if total, err = s.r("survey_codes").CountDocuments(ctx, bson.D{{Key: "surveyId", Value: surveyID}}); err != nil {
 		return 0, 0, fmt.Errorf("store: count survey codes: %w", err)
 	}
-	if used, err = s.c("survey_codes").CountDocuments(ctx, bson.D{{Key: "surveyId", Value: surveyID}, {Key: "used", Value: true}}); err != nil {
+	if used, err = s.r("survey_codes").CountDocuments(ctx, bson.D{{Key: "surveyId", Value: surveyID}, {Key: "used", Value: true}}); err != nil {
 		return 0, 0, fmt.Errorf("store: count survey codes: %w", err)
 	}
 	return total, used, nil

@@ -251,7 +251,7 @@ func toInt64(v any) int64 {
 // Tallies returns version n's counters (tens of small documents).
 func (s *Store) Tallies(ctx context.Context, surveyID string, n int) ([]Tally, error) {
 	var ts []Tally
-	cur, err := s.c(tallyColl(surveyID)).Find(ctx, bson.D{{Key: "version", Value: n}})
+	cur, err := s.r(tallyColl(surveyID)).Find(ctx, bson.D{{Key: "version", Value: n}})
 	if err != nil {
 		return nil, fmt.Errorf("store: tallies of survey %s: %w", surveyID, err)
 	}

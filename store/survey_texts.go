@@ -60,7 +60,7 @@ func (s *Store) SurveyTexts(ctx context.Context, surveyID, qid string, published
 		filter = append(filter, bson.E{Key: "published", Value: true})
 	}
 	var ts []SurveyText
-	cur, err := s.c(textColl(surveyID)).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "day", Value: -1}, {Key: "_id", Value: 1}}))
+	cur, err := s.r(textColl(surveyID)).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "day", Value: -1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: free-text answers of survey %s: %w", surveyID, err)
 	}

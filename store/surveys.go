@@ -338,7 +338,7 @@ func (s *Store) CreateSurvey(ctx context.Context, sv *Survey) error {
 // Survey returns one survey. Returns ErrNotFound.
 func (s *Store) Survey(ctx context.Context, id string) (*Survey, error) {
 	var sv Survey
-	if err := s.c("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
+	if err := s.r("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
 		return nil, fmt.Errorf("store: survey %s: %w", id, notFound(err))
 	}
 	return &sv, nil
@@ -347,7 +347,7 @@ func (s *Store) Survey(ctx context.Context, id string) (*Survey, error) {
 // Surveys lists every survey, newest first (a force runs a handful a year).
 func (s *Store) Surveys(ctx context.Context) ([]Survey, error) {
 	var out []Survey
-	cur, err := s.c("surveys").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}))
+	cur, err := s.r("surveys").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: surveys: %w", err)
 	}
@@ -393,7 +393,7 @@ func (s *Store) ChangeSurvey(ctx context.Context, id string, rev int, change fun
 		// New versions are appended; stored ones are never rewritten.
 		update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: "versions", Value: sv.Versions[published]}}})
 	}
-	res, err := s.c("surveys").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: read}}, update)
+	res, err := s.updateIf(ctx, "surveys", id, Eq("rev", read), update)
 	if err != nil {
 		return sv, fmt.Errorf("store: save survey %s: %w", id, err)
 	}

@@ -63,7 +63,7 @@ func (s *Store) CreateToken(ctx context.Context, kind, userID, createdBy string,
 // ErrNotFound if unknown or already used, ErrExpired if too old.
 func (s *Store) PeekToken(ctx context.Context, kind, secret string) (*Token, error) {
 	var t Token
-	err := s.c("tokens").FindOne(ctx, bson.D{{Key: "_id", Value: tokenKey(secret)}, {Key: "kind", Value: kind}}).Decode(&t)
+	err := s.r("tokens").FindOne(ctx, bson.D{{Key: "_id", Value: tokenKey(secret)}, {Key: "kind", Value: kind}}).Decode(&t)
 	if err != nil {
 		return nil, fmt.Errorf("store: token: %w", notFound(err))
 	}
@@ -84,9 +84,8 @@ func (s *Store) UseToken(ctx context.Context, kind, secret string) (*Token, erro
 	}
 	now := s.now().UTC()
 	var t Token
-	err := s.c("tokens").FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: tokenKey(secret)}, {Key: "kind", Value: kind}, {Key: "usedAt", Value: bson.D{{Key: "$exists", Value: false}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "usedAt", Value: now}}}}).Decode(&t)
+	err := s.findAndUpdateIf(ctx, "tokens", tokenKey(secret), Eq("kind", kind).And(Exists("usedAt", false)),
+		bson.D{{Key: "$set", Value: bson.D{{Key: "usedAt", Value: now}}}}, false).Decode(&t)
 	if err != nil {
 		return nil, fmt.Errorf("store: use token: %w", notFound(err))
 	}

@@ -131,7 +131,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 // User returns the account with id. Returns ErrNotFound if there is none.
 func (s *Store) User(ctx context.Context, id string) (*User, error) {
 	var u User
-	if err := s.c("users").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u); err != nil {
+	if err := s.findByID(ctx, "users", id, &u); err != nil {
 		return nil, fmt.Errorf("store: user %s: %w", id, notFound(err))
 	}
 	return &u, nil
@@ -140,7 +140,7 @@ func (s *Store) User(ctx context.Context, id string) (*User, error) {
 // UserByEmail returns the account with this address. Returns ErrNotFound if there is none.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
 	var u User
-	err := s.c("users").FindOne(ctx, bson.D{{Key: "email", Value: NormaliseEmail(email)}}).Decode(&u)
+	err := s.r("users").FindOne(ctx, bson.D{{Key: "email", Value: NormaliseEmail(email)}}).Decode(&u)
 	if err != nil {
 		return nil, fmt.Errorf("store: user by email: %w", notFound(err))
 	}
@@ -159,20 +159,10 @@ const PageSize = 50
 
 // ListUsers returns a page of accounts, by name, and whether there are more.
 func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]User, bool, error) {
-	filter := bson.D{}
-	if f.Role != "" {
-		filter = append(filter, bson.E{Key: "role", Value: f.Role})
-	}
-	if q := strings.ToLower(strings.TrimSpace(f.Search)); q != "" {
-		re := bson.Regex{Pattern: regexQuote(q)}
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "nameLower", Value: re}},
-			bson.D{{Key: "email", Value: re}},
-		}})
-	}
-	var users []User
-	more, err := s.page(ctx, "users", filter, bson.D{{Key: "nameLower", Value: 1}, {Key: "_id", Value: 1}}, f.Page, &users)
-	return users, more, err
+	// From the in-memory directory (copy_directory.go): the same filter,
+	// order and pages as a find on users by role, $regex on nameLower or
+	// email, sorted by nameLower and _id.
+	return s.listUsersFromDirectory(ctx, f)
 }
 
 // UsersByID returns the accounts with these ids, in no particular order.
@@ -198,7 +188,7 @@ func (s *Store) page(ctx context.Context, coll string, filter, sort bson.D, page
 		page = 1
 	}
 	opts := options.Find().SetSort(sort).SetSkip(int64((page - 1) * PageSize)).SetLimit(PageSize + 1)
-	cur, err := s.c(coll).Find(ctx, filter, opts)
+	cur, err := s.r(coll).Find(ctx, filter, opts)
 	if err != nil {
 		return false, fmt.Errorf("store: list %s: %w", coll, err)
 	}
@@ -236,12 +226,12 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (*User
 		{Key: "partnerId", Value: up.PartnerID},
 		{Key: "updatedAt", Value: s.now().UTC()},
 	}
-	filter := bson.D{{Key: "_id", Value: id}}
+	var cond Cond
 	if up.WasStatus != "" {
-		filter = append(filter, bson.E{Key: "status", Value: up.WasStatus})
+		cond = Eq("status", up.WasStatus)
 	}
 	var before User
-	err := s.c("users").FindOneAndUpdate(ctx, filter, bson.D{{Key: "$set", Value: set}}).Decode(&before)
+	err := s.findAndUpdateIf(ctx, "users", id, cond, bson.D{{Key: "$set", Value: set}}, false).Decode(&before)
 	if errors.Is(err, mongo.ErrNoDocuments) && up.WasStatus != "" {
 		if _, err := s.User(ctx, id); err != nil {
 			return nil, err
@@ -292,11 +282,7 @@ func (s *Store) EnableTOTP(ctx context.Context, id string) error {
 // UseTOTPStep records that the code for time step was used, so it cannot be
 // replayed. Returns ErrConflict if that step (or a later one) was already used.
 func (s *Store) UseTOTPStep(ctx context.Context, id string, step int64) error {
-	res, err := s.c("users").UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "$or", Value: bson.A{
-			bson.D{{Key: "totpLastStep", Value: bson.D{{Key: "$exists", Value: false}}}},
-			bson.D{{Key: "totpLastStep", Value: bson.D{{Key: "$lt", Value: step}}}},
-		}}},
+	res, err := s.updateIf(ctx, "users", id, Or(Exists("totpLastStep", false), Lt("totpLastStep", step)),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "totpLastStep", Value: step}}}})
 	if err != nil {
 		return fmt.Errorf("store: use totp step: %w", err)
@@ -343,10 +329,8 @@ func (s *Store) RecordFailedSignIn(ctx context.Context, id string) (time.Time, e
 	users := s.c("users")
 	var u User
 	// Within the window: count one more.
-	err := users.FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "failWindowStart", Value: bson.D{{Key: "$gt", Value: now.Add(-FailWindow)}}}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "failedCount", Value: 1}}}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&u)
+	err := s.findAndUpdateIf(ctx, "users", id, Gt("failWindowStart", now.Add(-FailWindow)),
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "failedCount", Value: 1}}}}, true).Decode(&u)
 	if err == mongo.ErrNoDocuments {
 		// No open window: this failure starts one.
 		err = users.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
@@ -361,8 +345,7 @@ func (s *Store) RecordFailedSignIn(ctx context.Context, id string) (time.Time, e
 	}
 	until := now.Add(lockDuration(u.LockCount))
 	// Only the failure that reaches the limit locks; the counter starts again.
-	res, err := users.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "failedCount", Value: bson.D{{Key: "$gte", Value: MaxFailures}}}},
+	res, err := s.updateIf(ctx, "users", id, Gte("failedCount", MaxFailures),
 		bson.D{
 			{Key: "$set", Value: bson.D{{Key: "lockedUntil", Value: until}, {Key: "failedCount", Value: 0}, {Key: "failWindowStart", Value: time.Time{}}}},
 			{Key: "$inc", Value: bson.D{{Key: "lockCount", Value: 1}}},
@@ -389,7 +372,7 @@ func (s *Store) CountUsers(ctx context.Context, role Role) (int64, error) {
 	if role != "" {
 		filter = bson.D{{Key: "role", Value: role}}
 	}
-	n, err := s.c("users").CountDocuments(ctx, filter)
+	n, err := s.r("users").CountDocuments(ctx, filter)
 	if err != nil {
 		return 0, fmt.Errorf("store: count users: %w", err)
 	}

@@ -42,7 +42,7 @@ func (s *Store) FeedOwner(ctx context.Context, token string) (string, error) {
 	var doc struct {
 		UserID string `bson:"userId"`
 	}
-	if err := s.c("visit_feeds").FindOne(ctx, bson.D{{Key: "_id", Value: tokenKey(token)}}).Decode(&doc); err != nil {
+	if err := s.r("visit_feeds").FindOne(ctx, bson.D{{Key: "_id", Value: tokenKey(token)}}).Decode(&doc); err != nil {
 		return "", fmt.Errorf("store: feed token: %w", notFound(err))
 	}
 	return doc.UserID, nil

@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -37,10 +35,9 @@ type visitMonth struct {
 // MonthKey names the calendar month t falls in.
 func MonthKey(t time.Time) string { return t.In(London).Format("2006-01") }
 
-// rescheduleVisit applies a schedule change to the visit matched by filter
-// (whose first element is its _id), moves its revision on and refreshes
-// its month copy.
-func (s *Store) rescheduleVisit(ctx context.Context, filter, update bson.D) (*mongo.UpdateResult, error) {
+// rescheduleVisit applies a schedule change to visit id if it meets cond,
+// moves its revision on and refreshes its month copy.
+func (s *Store) rescheduleVisit(ctx context.Context, id string, cond Cond, update bson.D) (*mongo.UpdateResult, error) {
 	hasInc := false
 	for i, e := range update {
 		if e.Key == "$inc" {
@@ -51,11 +48,11 @@ func (s *Store) rescheduleVisit(ctx context.Context, filter, update bson.D) (*mo
 	if !hasInc {
 		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "rev", Value: 1}}})
 	}
-	res, err := s.c("visits").UpdateOne(ctx, filter, update)
+	res, err := s.updateIf(ctx, "visits", id, cond, update)
 	if err != nil || res.ModifiedCount == 0 {
 		return res, err
 	}
-	return res, s.syncVisitMonth(ctx, filter[0].Value.(string))
+	return res, s.syncVisitMonth(ctx, id)
 }
 
 // syncVisitMonth copies the visit onto its month's document unless a copy
@@ -83,10 +80,8 @@ func (s *Store) putMonthCopy(ctx context.Context, full *Visit) error {
 	v := scheduleOf(*full)
 	key, field := MonthKey(v.CalendarDay()), "visits."+v.ID
 	for range 3 {
-		res, err := s.c("visit_months").UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "$or", Value: bson.A{
-			bson.D{{Key: field, Value: bson.D{{Key: "$exists", Value: false}}}},
-			bson.D{{Key: field + ".rev", Value: bson.D{{Key: "$lt", Value: v.Rev}}}},
-		}}}, bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: v}}}})
+		res, err := s.updateIf(ctx, "visit_months", key, Or(Exists(field, false), Lt(field+".rev", v.Rev)),
+			bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: v}}}})
 		if err != nil {
 			return fmt.Errorf("store: visit month %s: %w", key, err)
 		}
@@ -102,7 +97,7 @@ func (s *Store) putMonthCopy(ctx context.Context, full *Visit) error {
 			return fmt.Errorf("store: visit month %s: %w", key, err)
 		}
 		var m visitMonth
-		if err := s.c("visit_months").FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&m); err != nil {
+		if err := s.r("visit_months").FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&m); err != nil {
 			return fmt.Errorf("store: visit month %s: %w", key, err)
 		}
 		if c, ok := m.Visits[v.ID]; ok && c.Rev >= v.Rev {
@@ -133,36 +128,15 @@ func (s *Store) bumpVisitMonths(ctx context.Context) error {
 	return nil
 }
 
-// visitMonthCache is one instance's copy of every month document.
-type visitMonthCache struct {
-	mu      sync.Mutex
-	version int64
-	loaded  bool
-	months  map[string]visitMonth
+// months returns every month document, from memory when none has changed
+// since they were read (a counted copy: copies.go).
+func (s *Store) months(ctx context.Context) (map[string]visitMonth, error) {
+	return s.monthsCp.get(ctx, s)
 }
 
-// visitMonthCaches holds each open Store's cache (kept beside the Store,
-// not in it, so the Store type stays as it is).
-var visitMonthCaches sync.Map // *Store → *visitMonthCache
-
-// months returns every month document, from memory when none has changed
-// since they were read.
-func (s *Store) months(ctx context.Context) (map[string]visitMonth, error) {
-	var counter struct {
-		V int64 `bson:"v"`
-	}
-	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: visitMonthsCounter}}).Decode(&counter)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("store: visit months version: %w", err)
-	}
-	cv, _ := visitMonthCaches.LoadOrStore(s, &visitMonthCache{})
-	c := cv.(*visitMonthCache)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.loaded && c.version == counter.V {
-		return c.months, nil
-	}
-	cur, err := s.c("visit_months").Find(ctx, bson.D{})
+// dbMonths reads every month document.
+func (s *Store) dbMonths(ctx context.Context) (map[string]visitMonth, error) {
+	cur, err := s.r("visit_months").Find(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("store: visit months: %w", err)
 	}
@@ -170,12 +144,11 @@ func (s *Store) months(ctx context.Context) (map[string]visitMonth, error) {
 	if err := cur.All(ctx, &all); err != nil {
 		return nil, fmt.Errorf("store: visit months: %w", err)
 	}
-	c.months = make(map[string]visitMonth, len(all))
+	months := make(map[string]visitMonth, len(all))
 	for _, m := range all {
-		c.months[m.ID] = m
+		months[m.ID] = m
 	}
-	c.version, c.loaded = counter.V, true
-	return c.months, nil
+	return months, nil
 }
 
 // visitsInMonths returns the copies (schedules, without seats) of the
@@ -220,7 +193,7 @@ func (s *Store) RepairVisitMonths(ctx context.Context) (int, error) {
 	for _, v := range all {
 		byID[v.ID] = v
 	}
-	cur, err := s.c("visit_months").Find(ctx, bson.D{})
+	cur, err := s.r("visit_months").Find(ctx, bson.D{})
 	if err != nil {
 		return 0, fmt.Errorf("store: visit months: %w", err)
 	}

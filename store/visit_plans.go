@@ -141,7 +141,7 @@ func (s *Store) PlanQuarter(ctx context.Context, groupID, quarter string, eligib
 	}
 	var previous []Pair
 	var prev VisitPlan
-	err := s.c("visit_plans").FindOne(ctx, bson.D{{Key: "_id", Value: groupID + "/" + PreviousQuarter(quarter)}}).Decode(&prev)
+	err := s.r("visit_plans").FindOne(ctx, bson.D{{Key: "_id", Value: groupID + "/" + PreviousQuarter(quarter)}}).Decode(&prev)
 	if err == nil {
 		previous = prev.Pairs
 	} else if !errors.Is(notFound(err), ErrNotFound) {
@@ -194,7 +194,7 @@ func (s *Store) PlanQuarter(ctx context.Context, groupID, quarter string, eligib
 // VisitPlanByID returns a plan. Returns ErrNotFound.
 func (s *Store) VisitPlanByID(ctx context.Context, id string) (*VisitPlan, error) {
 	var p VisitPlan
-	if err := s.c("visit_plans").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p); err != nil {
+	if err := s.r("visit_plans").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p); err != nil {
 		return nil, fmt.Errorf("store: plan %s: %w", id, notFound(err))
 	}
 	return &p, nil

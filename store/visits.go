@@ -222,7 +222,7 @@ func (s *Store) CreateVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 // Visit returns one visit. Returns ErrNotFound.
 func (s *Store) Visit(ctx context.Context, id string) (*Visit, error) {
 	var v Visit
-	if err := s.c("visits").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v); err != nil {
+	if err := s.findByID(ctx, "visits", id, &v); err != nil {
 		return nil, fmt.Errorf("store: visit %s: %w", id, notFound(err))
 	}
 	return &v, nil
@@ -245,10 +245,7 @@ func (s *Store) UpdateVisit(ctx context.Context, id string, version int, ch Visi
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.rescheduleVisit(ctx, bson.D{
-		{Key: "_id", Value: id}, {Key: "version", Value: version},
-		{Key: "seatsTaken", Value: bson.D{{Key: "$lte", Value: ch.Capacity}}},
-	}, bson.D{
+	res, err := s.rescheduleVisit(ctx, id, Eq("version", version).And(Lte("seatsTaken", ch.Capacity)), bson.D{
 		{Key: "$set", Value: bson.D{{Key: "type", Value: ch.Type}, {Key: "location", Value: ch.Location}, {Key: "minVetting", Value: ch.MinVetting},
 			{Key: "notes", Value: ch.Notes}, {Key: "start", Value: ch.Start.UTC()}, {Key: "end", Value: ch.End.UTC()}, {Key: "capacity", Value: ch.Capacity}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
@@ -351,11 +348,11 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 	if err := s.Eligible(ctx, v, userID, ms, s.now()); err != nil {
 		return "", err
 	}
-	notOnIt := bson.D{{Key: "_id", Value: id}, {Key: "attendees", Value: bson.D{{Key: "$ne", Value: userID}}}, {Key: "waiting", Value: bson.D{{Key: "$ne", Value: userID}}}}
+	notOnIt := Ne("attendees", userID).And(Ne("waiting", userID))
 	for range 20 {
 		if v.SeatsTaken < v.Capacity {
-			filter := append(bson.D{notOnIt[0], {Key: "capacity", Value: v.Capacity}, {Key: "seatsTaken", Value: bson.D{{Key: "$lt", Value: v.Capacity}}}}, notOnIt[1:]...)
-			res, err := s.c("visits").UpdateOne(ctx, filter, bson.D{
+			seat := Eq("capacity", v.Capacity).And(Lt("seatsTaken", v.Capacity), notOnIt)
+			res, err := s.updateIf(ctx, "visits", id, seat, bson.D{
 				{Key: "$inc", Value: bson.D{{Key: "seatsTaken", Value: 1}}},
 				{Key: "$push", Value: bson.D{{Key: "attendees", Value: userID}}},
 			})
@@ -366,7 +363,7 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 				return SeatConfirmed, s.setBooking(ctx, userID, v, SeatConfirmed)
 			}
 		} else {
-			res, err := s.c("visits").UpdateOne(ctx, notOnIt, bson.D{{Key: "$push", Value: bson.D{{Key: "waiting", Value: userID}}}})
+			res, err := s.updateIf(ctx, "visits", id, notOnIt, bson.D{{Key: "$push", Value: bson.D{{Key: "waiting", Value: userID}}}})
 			if err != nil {
 				return "", fmt.Errorf("store: join waiting list: %w", err)
 			}
@@ -400,7 +397,7 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 // promotes the next people waiting into freed seats. It returns the
 // promoted user ids, so they can be told. Returns ErrNotSignedUp.
 func (s *Store) CancelSignUp(ctx context.Context, id, userID string) ([]string, error) {
-	res, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "attendees", Value: userID}}, bson.D{
+	res, err := s.updateIf(ctx, "visits", id, Eq("attendees", userID), bson.D{
 		{Key: "$pull", Value: bson.D{{Key: "attendees", Value: userID}}},
 		{Key: "$inc", Value: bson.D{{Key: "seatsTaken", Value: -1}}},
 	})
@@ -408,7 +405,7 @@ func (s *Store) CancelSignUp(ctx context.Context, id, userID string) ([]string, 
 		return nil, fmt.Errorf("store: cancel seat: %w", err)
 	}
 	if res.ModifiedCount == 0 {
-		res, err = s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "waiting", Value: userID}},
+		res, err = s.updateIf(ctx, "visits", id, Eq("waiting", userID),
 			bson.D{{Key: "$pull", Value: bson.D{{Key: "waiting", Value: userID}}}})
 		if err != nil {
 			return nil, fmt.Errorf("store: leave waiting list: %w", err)
@@ -441,11 +438,9 @@ func (s *Store) PromoteWaiting(ctx context.Context, id string) ([]string, error)
 			return promoted, nil
 		}
 		next := v.Waiting[0]
-		res, err := s.c("visits").UpdateOne(ctx, bson.D{
-			{Key: "_id", Value: id}, {Key: "capacity", Value: v.Capacity}, {Key: "start", Value: bson.D{{Key: "$gt", Value: s.now().UTC()}}},
-			{Key: "seatsTaken", Value: bson.D{{Key: "$lt", Value: v.Capacity}}},
-			{Key: "waiting", Value: next}, {Key: "attendees", Value: bson.D{{Key: "$ne", Value: next}}},
-		}, bson.D{
+		res, err := s.updateIf(ctx, "visits", id, Eq("capacity", v.Capacity).And(Gt("start", s.now().UTC()),
+			Lt("seatsTaken", v.Capacity), Eq("waiting", next), Ne("attendees", next),
+		), bson.D{
 			{Key: "$pull", Value: bson.D{{Key: "waiting", Value: next}}},
 			{Key: "$push", Value: bson.D{{Key: "attendees", Value: next}}},
 			{Key: "$inc", Value: bson.D{{Key: "seatsTaken", Value: 1}}},
@@ -466,7 +461,7 @@ func (s *Store) PromoteWaiting(ctx context.Context, id string) ([]string, error)
 // Diary returns a person's bookings (empty if they have none).
 func (s *Store) Diary(ctx context.Context, userID string) (*Diary, error) {
 	var d Diary
-	err := s.c("visit_diaries").FindOne(ctx, bson.D{{Key: "_id", Value: userID}}).Decode(&d)
+	err := s.findByID(ctx, "visit_diaries", userID, &d)
 	if err != nil && !errors.Is(notFound(err), ErrNotFound) {
 		return nil, fmt.Errorf("store: diary %s: %w", userID, err)
 	}
@@ -550,7 +545,7 @@ func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 
 // scanVisits reads the visits matching filter from the collection itself.
 func (s *Store) scanVisits(ctx context.Context, filter bson.D) ([]Visit, error) {
-	cur, err := s.c("visits").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "start", Value: 1}}))
+	cur, err := s.r("visits").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "start", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: visits: %w", err)
 	}
@@ -590,7 +585,7 @@ func (s *Store) VisitsByID(ctx context.Context, ids []string) ([]Visit, error) {
 // SignOffVisit records the chair's sign-off of a visit's findings.
 // Returns ErrConflict if it is signed off already.
 func (s *Store) SignOffVisit(ctx context.Context, id, chairName string) error {
-	res, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "signedOff", Value: false}}, bson.D{
+	res, err := s.updateIf(ctx, "visits", id, Eq("signedOff", false), bson.D{
 		{Key: "$set", Value: bson.D{{Key: "signedOff", Value: true}, {Key: "signedOffBy", Value: chairName}, {Key: "signedOffAt", Value: s.now().UTC()}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
 	})
@@ -610,7 +605,7 @@ func (s *Store) SetVisitTime(ctx context.Context, id string, start, end time.Tim
 	if err != nil {
 		return err
 	}
-	_, err = s.rescheduleVisit(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
+	_, err = s.rescheduleVisit(ctx, id, Cond{}, bson.D{
 		{Key: "$set", Value: bson.D{{Key: "start", Value: start.UTC()}, {Key: "end", Value: end.UTC()}, {Key: "timeSet", Value: true}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
 	})
@@ -638,7 +633,7 @@ var London = func() *time.Location {
 // VisitsStartingBetween returns the visits starting in [from, to), for the
 // reminder job.
 func (s *Store) VisitsStartingBetween(ctx context.Context, from, to time.Time) ([]Visit, error) {
-	cur, err := s.c("visits").Find(ctx, bson.D{{Key: "start", Value: bson.D{{Key: "$gte", Value: from.UTC()}, {Key: "$lt", Value: to.UTC()}}}},
+	cur, err := s.r("visits").Find(ctx, bson.D{{Key: "start", Value: bson.D{{Key: "$gte", Value: from.UTC()}, {Key: "$lt", Value: to.UTC()}}}},
 		options.Find().SetSort(bson.D{{Key: "start", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: visits between: %w", err)
@@ -690,7 +685,7 @@ func (s *Store) RecordVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 // back; the visits keep their attendees). A periodic job runs it; it
 // returns how many bookings it removed.
 func (s *Store) PruneDiaries(ctx context.Context, cutoff time.Time) (int, error) {
-	cur, err := s.c("visit_diaries").Find(ctx, bson.D{})
+	cur, err := s.r("visit_diaries").Find(ctx, bson.D{})
 	if err != nil {
 		return 0, fmt.Errorf("store: diaries: %w", err)
 	}

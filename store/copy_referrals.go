@@ -2,25 +2,17 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// refIndexCache keeps every referral summary in memory, tagged with the
-// index version it was read at, as recIndexCache does for recommendations:
-// every change to the index moves a counter on, so each instance reloads
-// after any change, its own or another's; in between, the queue, a
-// partner's list and the match proposals cost one small read by _id.
-type refIndexCache struct {
-	mu      sync.Mutex
-	version int64
-	all     []RefSummary // urgent first, then newest
-}
+// The referral summaries are a counted copy (copies.go), as the
+// recommendation summaries are: every change to the index moves a counter
+// on, so each instance reloads after any change, its own or another's; in
+// between, the queue, a partner's list and the match proposals read nothing
+// (embedded) or the counter (MongoDB).
 
 const refIndexCounter = "referral_index"
 
@@ -37,25 +29,7 @@ func (s *Store) bumpRefIndex(ctx context.Context) error {
 // refSummaries returns every summary, from memory when the index has not
 // changed since it was read. Callers must not change the slice.
 func (s *Store) refSummaries(ctx context.Context) ([]RefSummary, error) {
-	var counter struct {
-		V int64 `bson:"v"`
-	}
-	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: refIndexCounter}}).Decode(&counter)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("store: referral index version: %w", err)
-	}
-	c := &s.refCache
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.all != nil && c.version == counter.V {
-		return c.all, nil
-	}
-	all, err := s.dbRefSummaries(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.all, c.version = all, counter.V
-	return all, nil
+	return s.refIndex.get(ctx, s)
 }
 
 // match reports whether a summary meets the filter.

@@ -2,28 +2,20 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// recIndexCache keeps every recommendation summary in memory, tagged with
-// the index version it was read at. Every change to the index moves the
-// version on (a counter document), so each instance reloads after any
-// change, its own or another's; in between, lists, the dashboard and the
-// public pages cost one small read of the counter.
-type recIndexCache struct {
-	mu      sync.Mutex
-	version int64
-	all     []RecSummary // newest raised first
-}
+// The recommendation summaries are a counted copy (copies.go): every
+// summary in memory, read again after the index's counter moves (every
+// change to the index moves it), so each instance reloads after any change,
+// its own or another's; in between, lists, the dashboard and the public
+// pages read nothing (embedded) or the counter (MongoDB).
 
 const recIndexCounter = "recommendation_index"
 
@@ -38,21 +30,13 @@ func (s *Store) bumpRecIndex(ctx context.Context) error {
 }
 
 // recSummaries returns every summary, from memory when the index has not
-// changed since it was read.
+// changed since it was read. Callers must not change the slice.
 func (s *Store) recSummaries(ctx context.Context) ([]RecSummary, error) {
-	var counter struct {
-		V int64 `bson:"v"`
-	}
-	err := s.c("counters").FindOne(ctx, bson.D{{Key: "_id", Value: recIndexCounter}}).Decode(&counter)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("store: recommendation index version: %w", err)
-	}
-	c := s.recCache
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.all != nil && c.version == counter.V {
-		return c.all, nil
-	}
+	return s.recIndex.get(ctx, s)
+}
+
+// dbRecSummaries reads every summary from the index.
+func (s *Store) dbRecSummaries(ctx context.Context) ([]RecSummary, error) {
 	var all []RecSummary
 	if err := s.findAll(ctx, "recommendation_index", bson.D{}, &all); err != nil {
 		return nil, err
@@ -60,7 +44,6 @@ func (s *Store) recSummaries(ctx context.Context) ([]RecSummary, error) {
 	if all == nil {
 		all = []RecSummary{}
 	}
-	c.all, c.version = all, counter.V
 	return all, nil
 }
 

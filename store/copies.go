@@ -1,0 +1,346 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// This file holds the store's copies and caches behind one door.
+//
+// versioned is the one in-process cache: a value per key, kept with the
+// version it was read at. A caller that knows the current version (a
+// counter document) asks for exactly that version; a caller whose source is
+// kept coherent by invalidation (documents by _id, below) asks for any
+// version. Invalidation moves a generation on, and a load that started
+// before an invalidation is not kept, so a value read just before a write
+// can never be cached after it.
+type versioned[V any] struct {
+	mu    sync.Mutex
+	items map[string]cachedValue[V]
+	gen   uint64        // moves on at every invalidation
+	max   int           // entries kept at most (0: no limit); past it the cache starts again
+	ttl   time.Duration // 0: no expiry
+}
+
+type cachedValue[V any] struct {
+	v       V
+	version int64
+	at      time.Time
+}
+
+const anyVersion = -1
+
+func newVersioned[V any](max int, ttl time.Duration) *versioned[V] {
+	return &versioned[V]{items: map[string]cachedValue[V]{}, max: max, ttl: ttl}
+}
+
+// get returns the value for key if it was read at version (or at any
+// version, for anyVersion) and is not older than the cache's ttl.
+func (c *versioned[V]) get(key string, version int64) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.items[key]
+	if !ok || version != anyVersion && e.version != version || c.ttl > 0 && time.Since(e.at) > c.ttl {
+		var zero V
+		return zero, false
+	}
+	return e.v, true
+}
+
+// begin is the generation before a load; put keeps the loaded value only
+// if nothing was invalidated since.
+func (c *versioned[V]) begin() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *versioned[V]) put(key string, version int64, v V, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.max > 0 && len(c.items) >= c.max {
+		clear(c.items)
+	}
+	c.items[key] = cachedValue[V]{v: v, version: version, at: time.Now()}
+}
+
+// load returns the value for key at version, loading and keeping it when
+// it is not cached.
+func (c *versioned[V]) load(key string, version int64, f func() (V, error)) (V, error) {
+	if v, ok := c.get(key, version); ok {
+		return v, nil
+	}
+	g := c.begin()
+	v, err := f()
+	if err != nil {
+		return v, err
+	}
+	c.put(key, version, v, g)
+	return v, nil
+}
+
+// invalidate forgets key ("" forgets everything).
+func (c *versioned[V]) invalidate(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if key == "" {
+		clear(c.items)
+		return
+	}
+	delete(c.items, key)
+}
+
+// docCache keeps documents read by _id from a few collections read on
+// every signed-in request (the session and the account). They are decoded
+// afresh from their bytes on every hit, so callers may change what they get.
+//
+// On the embedded server one process owns the data, and every write goes
+// through the writer, which reports each write's collection and _id
+// (changed): the copies are coherent. On MongoDB other instances write too,
+// so a copy lives at most docCacheTTL, and the cache is dropped whenever the
+// revocation version (a counter document every instance moves on after
+// writing to these collections) has changed; it is read at most every
+// revocationCheck.
+type docCache struct {
+	colls map[string]*versioned[bson.Raw]
+
+	remote    bool // MongoDB: TTL plus the revocation version
+	mu        sync.Mutex
+	checked   time.Time
+	revision  int64
+	checkLock sync.Mutex
+}
+
+const (
+	docCacheTTL     = 2 * time.Second
+	revocationCheck = 250 * time.Millisecond
+	revocationID    = "doc_cache"
+)
+
+// cachedCollections are the collections docCache keeps documents of:
+// everywhere the session and the account; on the embedded server (where the
+// copies are exact) also the groups and the visit diaries, which the home
+// page reads by _id on every visit, the visits (the visit page, sign-ups)
+// and the counters (the audit chain's head, reference numbers). On the
+// embedded server a conditional write's read under the writer lock comes
+// from these copies too: every write goes through the writer, which drops
+// the copy before it releases the lock, so under the lock a copy is exact.
+// On MongoDB those are read each time:
+// moving the revocation version on for every booking would drop every
+// instance's sessions too often to be worth it.
+var (
+	cachedCollections = []string{"users", "sessions"}
+	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters"}
+)
+
+func newDocCache(remote bool) *docCache {
+	ttl := time.Duration(0)
+	if remote {
+		ttl = docCacheTTL
+	}
+	d := &docCache{colls: map[string]*versioned[bson.Raw]{}, remote: remote}
+	for _, c := range cachedCollections {
+		d.colls[c] = newVersioned[bson.Raw](20000, ttl)
+	}
+	if !remote {
+		for _, c := range cachedLocally {
+			d.colls[c] = newVersioned[bson.Raw](20000, 0)
+		}
+	}
+	return d
+}
+
+// changed is the writer's report of a write to coll (id "" when it may have
+// touched any document).
+func (d *docCache) changed(coll, id string) {
+	if c := d.colls[coll]; c != nil {
+		c.invalidate(id)
+	}
+}
+
+// findByID decodes the document id of coll into out, from the cache when
+// it holds it. mongo.ErrNoDocuments when there is none (not cached).
+func (s *Store) findByID(ctx context.Context, coll, id string, out any) error {
+	d := s.docs
+	c := d.colls[coll]
+	if c == nil {
+		return s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out)
+	}
+	if d.remote {
+		if err := s.syncRevocations(ctx); err != nil {
+			return err
+		}
+	}
+	raw, err := c.load(id, anyVersion, func() (bson.Raw, error) {
+		raw, err := s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+		return bson.Raw(append([]byte(nil), raw...)), err
+	})
+	if err != nil {
+		return err
+	}
+	return bson.Unmarshal(raw, out)
+}
+
+// syncRevocations drops the document cache when another instance (or this
+// one) has written to a cached collection since the last look (MongoDB).
+func (s *Store) syncRevocations(ctx context.Context) error {
+	d := s.docs
+	d.checkLock.Lock()
+	defer d.checkLock.Unlock()
+	d.mu.Lock()
+	fresh := time.Since(d.checked) < revocationCheck
+	d.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	var v struct {
+		V int64 `bson:"v"`
+	}
+	err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: revocationID}}).Decode(&v)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return fmt.Errorf("store: revocation version: %w", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v.V != d.revision {
+		for _, c := range d.colls {
+			c.invalidate("")
+		}
+		s.dir.changed("")
+		d.revision = v.V
+	}
+	d.checked = time.Now()
+	return nil
+}
+
+// revoke moves the revocation version on after a write to a cached
+// collection (MongoDB), so that other instances drop their copies.
+func (s *Store) revoke(ctx context.Context) {
+	_, err := s.db.Collection("counters").UpdateOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: revocationID}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		s.log.Warn("store: could not move the revocation version on; other instances keep cached sessions and accounts up to their TTL", "err", err)
+	}
+}
+
+// idOf is the _id a write's filter names, or "" when it may match any
+// document.
+func idOf(filter any) string {
+	switch f := filter.(type) {
+	case bson.D:
+		for _, e := range f {
+			if e.Key == "_id" {
+				s, _ := e.Value.(string)
+				return s
+			}
+		}
+	case bson.M:
+		s, _ := f["_id"].(string)
+		return s
+	case map[string]string:
+		return f["_id"]
+	case map[string]any:
+		s, _ := f["_id"].(string)
+		return s
+	}
+	return ""
+}
+
+// countedCopy is a whole-collection copy in memory behind a version
+// counter (the counters document named name, moved on after every change
+// to what the copy holds): the recommendation and referral summaries and
+// the calendar's months. On MongoDB each use reads the counter (one small
+// read by _id) and reloads when it moved. On the embedded server the writer
+// reports every write of the counter, so the copy is dropped then and the
+// counter need not be read at all.
+type countedCopy[V any] struct {
+	name  string
+	cache *versioned[V]
+	load  func(ctx context.Context) (V, error)
+}
+
+func newCountedCopy[V any](s *Store, name string, load func(ctx context.Context) (V, error)) *countedCopy[V] {
+	c := &countedCopy[V]{name: name, cache: newVersioned[V](0, 0), load: load}
+	s.countedMu.Lock()
+	s.counted = append(s.counted, c)
+	s.countedMu.Unlock()
+	return c
+}
+
+// counterChanged is the writer's report of a write to the counters
+// collection (id "" for a write that may touch any counter).
+func (c *countedCopy[V]) counterChanged(id string) {
+	if id == "" || id == c.name {
+		c.cache.invalidate("")
+	}
+}
+
+// get returns the copy, loading it when it is not current.
+func (c *countedCopy[V]) get(ctx context.Context, s *Store) (V, error) {
+	version := int64(anyVersion)
+	if s.embedded == nil {
+		var counter struct {
+			V int64 `bson:"v"`
+		}
+		err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: c.name}}).Decode(&counter)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			var zero V
+			return zero, fmt.Errorf("store: %s version: %w", c.name, err)
+		}
+		version = counter.V
+	}
+	return c.cache.load("", version, func() (V, error) { return c.load(ctx) })
+}
+
+// counterWatcher is what the writer's hook needs of a countedCopy.
+type counterWatcher interface{ counterChanged(id string) }
+
+// countersChanged passes a write of the counters collection to every
+// counted copy.
+func (s *Store) countersChanged(id string) {
+	s.countedMu.Lock()
+	defer s.countedMu.Unlock()
+	for _, c := range s.counted {
+		c.counterChanged(id)
+	}
+}
+
+// RepairCopies puts right every copy and summary that a crash between a
+// change and its copy left behind: the calendar's months, the panel
+// tallies, the recommendation and referral summaries, the group summaries
+// and the memberships on accounts. It reads whole collections, so it runs
+// at start-up and then hourly in one job under a lease (jobs.go), never on
+// a page. It returns how many it put right, by copy.
+func (s *Store) RepairCopies(ctx context.Context) (map[string]int, error) {
+	out := map[string]int{}
+	for _, step := range []struct {
+		name string
+		run  func(context.Context) (int, error)
+	}{
+		{"visit months", s.RepairVisitMonths},
+		{"panel tallies", s.RepairPanelTallies},
+		{"recommendation summaries", s.SyncRecommendationIndex},
+		{"referral summaries", s.SyncReferralIndex},
+		{"group summaries and memberships on accounts", s.repairGroupCopies},
+	} {
+		n, err := step.run(ctx)
+		if err != nil {
+			return out, fmt.Errorf("store: repair %s: %w", step.name, err)
+		}
+		if n > 0 {
+			out[step.name] = n
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// directory is the people list's copy of the accounts, in memory, sorted
+// as the list shows them (by lower-case name, then _id). ListUsers filters
+// and pages it without reading the users collection: on the embedded
+// server any filtered or sorted read of it decodes every account in Go.
+//
+// It is kept by the same hook as the session and account copies: a write to
+// one account marks that account for a re-read by _id at the next list; a
+// write that may touch any (or, on MongoDB, the revocation version moving)
+// marks the whole copy, which is then read again in one pass.
+type directory struct {
+	refresh sync.Mutex // one refresh at a time, so none overwrites a newer one
+	mu      sync.Mutex
+	loaded  bool
+	all     bool            // everything must be read again
+	dirty   map[string]bool // accounts to read again by _id
+	users   []User          // sorted by nameLower, then _id
+}
+
+// changed marks id (every account when id is "") for a re-read.
+func (d *directory) changed(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if id == "" {
+		d.all = true
+		return
+	}
+	if d.dirty == nil {
+		d.dirty = map[string]bool{}
+	}
+	d.dirty[id] = true
+}
+
+func userOrder(a, b User) int {
+	return cmp.Or(cmp.Compare(a.NameLower, b.NameLower), cmp.Compare(a.ID, b.ID))
+}
+
+// snapshot brings the copy up to date and returns it (callers must not
+// change it).
+func (s *Store) directorySnapshot(ctx context.Context) ([]User, error) {
+	d := &s.dir
+	if s.docs.remote {
+		if err := s.syncRevocations(ctx); err != nil {
+			return nil, err
+		}
+	}
+	d.refresh.Lock()
+	defer d.refresh.Unlock()
+	d.mu.Lock()
+	full := !d.loaded || d.all
+	dirty := d.dirty
+	d.all, d.dirty = false, nil
+	users := d.users
+	d.mu.Unlock()
+
+	if full {
+		var all []User
+		cur, err := s.r("users").Find(ctx, bson.D{})
+		if err == nil {
+			err = cur.All(ctx, &all)
+		}
+		if err != nil {
+			d.changed("") // try again next time
+			return nil, fmt.Errorf("store: people directory: %w", err)
+		}
+		slices.SortFunc(all, userOrder)
+		users = all
+	} else if len(dirty) > 0 {
+		users = slices.Clone(users)
+		for id := range dirty {
+			users = slices.DeleteFunc(users, func(u User) bool { return u.ID == id })
+			var u User
+			err := s.r("users").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u)
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				continue
+			}
+			if err != nil {
+				d.changed("")
+				return nil, fmt.Errorf("store: people directory: %w", err)
+			}
+			i, _ := slices.BinarySearchFunc(users, u, userOrder)
+			users = slices.Insert(users, i, u)
+		}
+	}
+	d.mu.Lock()
+	d.users, d.loaded = users, true
+	d.mu.Unlock()
+	return users, nil
+}
+
+// listUsersFromDirectory is ListUsers on the copy: the same filter (role;
+// the search a substring of the lower-case name or of the email), order
+// and pages.
+func (s *Store) listUsersFromDirectory(ctx context.Context, f UserFilter) ([]User, bool, error) {
+	all, err := s.directorySnapshot(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	q := strings.ToLower(strings.TrimSpace(f.Search))
+	page := max(f.Page, 1)
+	skip := (page - 1) * PageSize
+	var out []User
+	for _, u := range all {
+		if f.Role != "" && u.Role != f.Role || q != "" && !strings.Contains(u.NameLower, q) && !strings.Contains(u.Email, q) {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		if len(out) == PageSize {
+			return out, true, nil
+		}
+		u.Memberships = slices.Clone(u.Memberships) // the copy's own stays unchanged
+		out = append(out, u)
+	}
+	return out, false, nil
+}

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// listUsersByQuery is ListUsers as a query, as it was before the
+// directory: the reference the copy is checked against.
+func listUsersByQuery(ctx context.Context, s *Store, f UserFilter) ([]User, bool, error) {
+	filter := bson.D{}
+	if f.Role != "" {
+		filter = append(filter, bson.E{Key: "role", Value: f.Role})
+	}
+	if q := strings.ToLower(strings.TrimSpace(f.Search)); q != "" {
+		re := bson.Regex{Pattern: regexQuote(q)}
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "nameLower", Value: re}},
+			bson.D{{Key: "email", Value: re}},
+		}})
+	}
+	var users []User
+	more, err := s.page(ctx, "users", filter, bson.D{{Key: "nameLower", Value: 1}, {Key: "_id", Value: 1}}, f.Page, &users)
+	return users, more, err
+}
+
+func ids(us []User) string {
+	var out []string
+	for _, u := range us {
+		out = append(out, u.Name)
+	}
+	return strings.Join(out, ",")
+}
+
+// TestPeopleDirectoryAgreesWithTheQuery: every filter and page of the
+// people list gives the same accounts, in the same order, from the copy as
+// from the query, before and after accounts change.
+func TestPeopleDirectoryAgreesWithTheQuery(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	roles := []Role{RoleMember, RoleChair, RoleAdmin}
+	var made []*User
+	for i := range 130 {
+		// Names that sort differently from their ids, with ties.
+		u := &User{Email: fmt.Sprintf("p%03d@example.org", i), Name: fmt.Sprintf("%c%s %d", 'A'+rune(i*7%26), []string{"nne", "ob", "an"}[i%3], i%40), Role: roles[i%3]}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, u)
+	}
+	filters := []UserFilter{{}, {Page: 2}, {Page: 3}, {Page: 4}, {Role: RoleChair}, {Role: RoleMember, Page: 1}, {Search: "an"}, {Search: " AN ", Page: 2},
+		{Search: "p01"}, {Search: "example.org", Role: RoleAdmin}, {Search: "nobody"}, {Search: "(."}}
+	check := func(when string) {
+		t.Helper()
+		for _, f := range filters {
+			want, wantMore, err := listUsersByQuery(ctx, s, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, gotMore, err := s.ListUsers(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ids(got) != ids(want) || gotMore != wantMore || !slices.EqualFunc(got, want, func(a, b User) bool { return a.ID == b.ID && a.Status == b.Status }) {
+				t.Errorf("%s, filter %+v:\n copy  %v (more %v)\n query %v (more %v)", when, f, ids(got), gotMore, ids(want), wantMore)
+			}
+		}
+	}
+	check("at first")
+	// Renames, a role change and a new account reach the copy.
+	if _, err := s.UpdateUser(ctx, made[5].ID, UserUpdate{Name: "Aaron First", Role: RoleAdmin, Status: StatusActive}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateUser(ctx, made[6].ID, UserUpdate{Name: "Zed Last", Role: RoleChair, Status: StatusDisabled}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateUser(ctx, &User{Email: "new@example.org", Name: "Mid Ann", Role: RoleMember}); err != nil {
+		t.Fatal(err)
+	}
+	check("after changes")
+	// A write that may touch any account (behind the copy's back, then a
+	// write of many) is caught too.
+	if _, err := s.c("users").UpdateMany(ctx, bson.D{{Key: "role", Value: RoleAdmin}}, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusDisabled}}}}); err != nil {
+		t.Fatal(err)
+	}
+	check("after a write of many")
+}

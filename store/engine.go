@@ -1,0 +1,470 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// This file is the engine layer: the only place that knows whether the store
+// runs on MongoDB or on the embedded FerretDB/SQLite server.
+//
+// Every read goes through s.r(name), a read-only handle (readColl) on the
+// read pool: it has no write methods, so a write sent through it does not
+// compile. Every write goes through s.c(name), a handle (writeColl) on the
+// writer: on the embedded server one connection and one lock (the writer
+// lock), because FerretDB's update path (read, apply the operators in Go,
+// write back, no version check) loses concurrent writes on more than one
+// connection. On MongoDB both are the same client and the lock is absent.
+//
+// A conditional single-document write (a version check, a seat below
+// capacity, a single-use token, a status transition) is a Cond, written
+// through s.updateIf, s.replaceIf or s.findAndUpdateIf. On MongoDB the
+// condition is rendered into the filter, next to the _id; on the embedded
+// server, which pushes down to SQLite only a filter that is exactly
+// {_id: x} and scans for anything else, the document is read by _id under
+// the writer lock, the condition is evaluated in Go and the write goes by
+// _id. Both are O(log n) because the store indexes the expression FerretDB
+// queries by (sqlite_ids.go).
+
+// engine is what differs between MongoDB and the embedded server.
+type engine interface {
+	// updateIf applies update to the document id in coll if it meets c.
+	// MatchedCount is 1 when it did.
+	updateIf(ctx context.Context, coll string, id any, c Cond, update any) (*mongo.UpdateResult, error)
+	// replaceIf replaces the document id in coll with doc if it meets c.
+	replaceIf(ctx context.Context, coll string, id any, c Cond, doc any) (*mongo.UpdateResult, error)
+	// findAndUpdateIf is updateIf returning the document before (or, with
+	// after, after) the update; mongo.ErrNoDocuments when nothing matched.
+	findAndUpdateIf(ctx context.Context, coll string, id any, c Cond, update any, after bool) *mongo.SingleResult
+	// readModifyWrite reads the document id of coll (nil when there is
+	// none) and asks f for the condition that must still hold and the
+	// update (a whole document to insert when there was none), and writes
+	// it; f may be called again when another writer got there first.
+	readModifyWrite(ctx context.Context, coll, id string, f func(cur bson.Raw) (Cond, any, error)) error
+	// name is "mongodb" or "embedded", for errors and tests.
+	name() string
+}
+
+// writer is the way to the database for writes.
+type writer struct {
+	db  *mongo.Database
+	sem chan struct{} // the writer lock (capacity 1); nil on MongoDB
+	ids *idIndexer    // indexes FerretDB's _id expression; nil on MongoDB
+	// onChange hears of every write: its collection and the _id it
+	// targeted ("" when it may have touched any document, inserted when it
+	// only added documents). The copies (copies.go) stay coherent through it.
+	onChange func(ctx context.Context, coll, id string)
+}
+
+// lock takes the writer lock (a no-op on MongoDB). The returned function
+// releases it.
+func (w *writer) lock(ctx context.Context) (func(), error) {
+	if w.sem == nil {
+		return func() {}, nil
+	}
+	select {
+	case w.sem <- struct{}{}:
+		return func() { <-w.sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// wrote is called under the writer lock after a write to coll: the first
+// write to a collection in this process makes sure its _id is indexed
+// (FerretDB creates collections implicitly on their first write).
+func (w *writer) wrote(ctx context.Context, coll string) {
+	if w.ids != nil {
+		w.ids.ensureOnce(ctx, coll)
+	}
+}
+
+// inserted marks a write that only adds documents: no copy of a document
+// changes (only lists of them do).
+const inserted = "\x00inserted"
+
+// changed reports a write of coll that targeted filter (a filter, an _id
+// string, or inserted).
+func (w *writer) changed(ctx context.Context, coll string, target any) {
+	if w.onChange == nil {
+		return
+	}
+	id, ok := target.(string)
+	if !ok {
+		id = idOf(target)
+	}
+	w.onChange(ctx, coll, id)
+}
+
+// readColl is a read-only handle on a collection, on the read pool.
+type readColl struct{ c *mongo.Collection }
+
+func (r readColl) Find(ctx context.Context, filter any, opts ...options.Lister[options.FindOptions]) (*mongo.Cursor, error) {
+	return r.c.Find(ctx, filter, opts...)
+}
+
+func (r readColl) FindOne(ctx context.Context, filter any, opts ...options.Lister[options.FindOneOptions]) *mongo.SingleResult {
+	return r.c.FindOne(ctx, filter, opts...)
+}
+
+func (r readColl) CountDocuments(ctx context.Context, filter any, opts ...options.Lister[options.CountOptions]) (int64, error) {
+	return r.c.CountDocuments(ctx, filter, opts...)
+}
+
+func (r readColl) Aggregate(ctx context.Context, pipeline any, opts ...options.Lister[options.AggregateOptions]) (*mongo.Cursor, error) {
+	return r.c.Aggregate(ctx, pipeline, opts...)
+}
+
+// writeColl is a handle on a collection for writes, through the writer.
+// Its reads (FindOne, Find, CountDocuments) go through the writer too: use
+// s.r for reads, so that they do not queue behind writes.
+type writeColl struct {
+	c *mongo.Collection
+	w *writer
+}
+
+// do runs one write under the writer lock; target is what it may change
+// (see writer.changed).
+func do[T any](ctx context.Context, wc writeColl, target any, f func() (T, error)) (T, error) {
+	unlock, err := wc.w.lock(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer unlock()
+	t, err := f()
+	wc.w.wrote(ctx, wc.c.Name())
+	wc.w.changed(ctx, wc.c.Name(), target)
+	return t, err
+}
+
+func (wc writeColl) InsertOne(ctx context.Context, doc any, opts ...options.Lister[options.InsertOneOptions]) (*mongo.InsertOneResult, error) {
+	return do(ctx, wc, inserted, func() (*mongo.InsertOneResult, error) { return wc.c.InsertOne(ctx, doc, opts...) })
+}
+
+func (wc writeColl) InsertMany(ctx context.Context, docs any, opts ...options.Lister[options.InsertManyOptions]) (*mongo.InsertManyResult, error) {
+	return do(ctx, wc, inserted, func() (*mongo.InsertManyResult, error) { return wc.c.InsertMany(ctx, docs, opts...) })
+}
+
+func (wc writeColl) UpdateOne(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateOneOptions]) (*mongo.UpdateResult, error) {
+	return do(ctx, wc, filter, func() (*mongo.UpdateResult, error) { return wc.c.UpdateOne(ctx, filter, update, opts...) })
+}
+
+func (wc writeColl) UpdateMany(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateManyOptions]) (*mongo.UpdateResult, error) {
+	return do(ctx, wc, filter, func() (*mongo.UpdateResult, error) { return wc.c.UpdateMany(ctx, filter, update, opts...) })
+}
+
+func (wc writeColl) ReplaceOne(ctx context.Context, filter, doc any, opts ...options.Lister[options.ReplaceOptions]) (*mongo.UpdateResult, error) {
+	return do(ctx, wc, filter, func() (*mongo.UpdateResult, error) { return wc.c.ReplaceOne(ctx, filter, doc, opts...) })
+}
+
+func (wc writeColl) DeleteOne(ctx context.Context, filter any, opts ...options.Lister[options.DeleteOneOptions]) (*mongo.DeleteResult, error) {
+	return do(ctx, wc, filter, func() (*mongo.DeleteResult, error) { return wc.c.DeleteOne(ctx, filter, opts...) })
+}
+
+func (wc writeColl) DeleteMany(ctx context.Context, filter any, opts ...options.Lister[options.DeleteManyOptions]) (*mongo.DeleteResult, error) {
+	return do(ctx, wc, filter, func() (*mongo.DeleteResult, error) { return wc.c.DeleteMany(ctx, filter, opts...) })
+}
+
+func (wc writeColl) BulkWrite(ctx context.Context, models []mongo.WriteModel, opts ...options.Lister[options.BulkWriteOptions]) (*mongo.BulkWriteResult, error) {
+	return do(ctx, wc, "", func() (*mongo.BulkWriteResult, error) { return wc.c.BulkWrite(ctx, models, opts...) })
+}
+
+// singleResult runs a find-and-modify under the writer lock. The result is
+// read whole before the lock is released.
+func (wc writeColl) singleResult(ctx context.Context, filter any, f func() *mongo.SingleResult) *mongo.SingleResult {
+	unlock, err := wc.w.lock(ctx)
+	if err != nil {
+		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
+	}
+	defer unlock()
+	res := f()
+	raw, err := res.Raw()
+	wc.w.wrote(ctx, wc.c.Name())
+	wc.w.changed(ctx, wc.c.Name(), filter)
+	if err != nil {
+		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
+	}
+	return mongo.NewSingleResultFromDocument(raw, nil, nil)
+}
+
+func (wc writeColl) FindOneAndUpdate(ctx context.Context, filter, update any, opts ...options.Lister[options.FindOneAndUpdateOptions]) *mongo.SingleResult {
+	return wc.singleResult(ctx, filter, func() *mongo.SingleResult { return wc.c.FindOneAndUpdate(ctx, filter, update, opts...) })
+}
+
+func (wc writeColl) FindOneAndReplace(ctx context.Context, filter, doc any, opts ...options.Lister[options.FindOneAndReplaceOptions]) *mongo.SingleResult {
+	return wc.singleResult(ctx, filter, func() *mongo.SingleResult { return wc.c.FindOneAndReplace(ctx, filter, doc, opts...) })
+}
+
+func (wc writeColl) FindOneAndDelete(ctx context.Context, filter any, opts ...options.Lister[options.FindOneAndDeleteOptions]) *mongo.SingleResult {
+	return wc.singleResult(ctx, filter, func() *mongo.SingleResult { return wc.c.FindOneAndDelete(ctx, filter, opts...) })
+}
+
+// Drop drops the collection (and, on the embedded server, the store's
+// index of its _id with it).
+func (wc writeColl) Drop(ctx context.Context) error {
+	unlock, err := wc.w.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if wc.w.ids != nil {
+		wc.w.ids.forget(wc.c.Name())
+	}
+	err = wc.c.Drop(ctx)
+	wc.w.changed(ctx, wc.c.Name(), "")
+	return err
+}
+
+// Indexes creates and lists indexes through the writer connection (not
+// under the lock: index builds are rare and FerretDB takes its own).
+func (wc writeColl) Indexes() mongo.IndexView { return wc.c.Indexes() }
+
+// Reads through the writer, for code that must read on the writer's
+// connection. Prefer s.r.
+func (wc writeColl) FindOne(ctx context.Context, filter any, opts ...options.Lister[options.FindOneOptions]) *mongo.SingleResult {
+	return wc.c.FindOne(ctx, filter, opts...)
+}
+
+func (wc writeColl) Find(ctx context.Context, filter any, opts ...options.Lister[options.FindOptions]) (*mongo.Cursor, error) {
+	return wc.c.Find(ctx, filter, opts...)
+}
+
+func (wc writeColl) CountDocuments(ctx context.Context, filter any, opts ...options.Lister[options.CountOptions]) (int64, error) {
+	return wc.c.CountDocuments(ctx, filter, opts...)
+}
+
+// mongoEngine renders conditions into filters: MongoDB evaluates them on
+// the document with its own concurrency control.
+type mongoEngine struct{ w *writer }
+
+func (mongoEngine) name() string { return "mongodb" }
+
+func (m mongoEngine) coll(name string) writeColl {
+	return writeColl{c: m.w.db.Collection(name), w: m.w}
+}
+
+func (m mongoEngine) updateIf(ctx context.Context, coll string, id any, c Cond, update any) (*mongo.UpdateResult, error) {
+	return m.coll(coll).UpdateOne(ctx, c.filter(id), update)
+}
+
+func (m mongoEngine) replaceIf(ctx context.Context, coll string, id any, c Cond, doc any) (*mongo.UpdateResult, error) {
+	return m.coll(coll).ReplaceOne(ctx, c.filter(id), doc)
+}
+
+func (m mongoEngine) findAndUpdateIf(ctx context.Context, coll string, id any, c Cond, update any, after bool) *mongo.SingleResult {
+	o := options.FindOneAndUpdate()
+	if after {
+		o.SetReturnDocument(options.After)
+	}
+	return m.coll(coll).FindOneAndUpdate(ctx, c.filter(id), update, o)
+}
+
+// readModifyWrite on MongoDB: read, then a conditional update (or an
+// insert), again while another writer wins, after a short random pause
+// that grows with the attempts (so many writers at once all get through).
+func (m mongoEngine) readModifyWrite(ctx context.Context, coll, id string, f func(cur bson.Raw) (Cond, any, error)) error {
+	for attempt := range 1000 {
+		if attempt > 0 {
+			pause := time.Duration(rand.Int64N(int64(min(attempt, 20)) * int64(time.Millisecond)))
+			select {
+			case <-time.After(pause):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		cur, err := m.w.db.Collection(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+		if err == mongo.ErrNoDocuments {
+			cur, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+		cond, update, err := f(cur)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			_, err := m.coll(coll).InsertOne(ctx, update)
+			if isDuplicate(err) {
+				continue
+			}
+			return err
+		}
+		res, err := m.updateIf(ctx, coll, id, cond, update)
+		if err != nil {
+			return err
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+	}
+	return fmt.Errorf("store: %s %s: %w", coll, id, ErrConflict)
+}
+
+// embeddedEngine evaluates conditions in Go under the writer lock, on the
+// document read by _id, and writes by _id: the only filter FerretDB pushes
+// down to SQLite (and, with the store's index, an O(log n) one).
+type embeddedEngine struct {
+	w    *writer
+	docs *docCache // the coherent copies its reads under the lock may use
+}
+
+func (embeddedEngine) name() string { return "embedded" }
+
+// read reads the document id under the writer lock (the caller holds it):
+// from the coherent copy of a cached collection (copies.go), which is exact
+// under the lock, or else from the writer's connection.
+func (e embeddedEngine) read(ctx context.Context, coll string, id any) (bson.Raw, error) {
+	find := func() (bson.Raw, error) {
+		raw, err := e.w.db.Collection(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+		return bson.Raw(append([]byte(nil), raw...)), err
+	}
+	if key, ok := id.(string); ok && e.docs != nil && e.docs.colls[coll] != nil {
+		return e.docs.colls[coll].load(key, anyVersion, find)
+	}
+	return find()
+}
+
+// decide takes the writer lock and reads and evaluates the document. ok is
+// false when there is no such document or it does not meet c.
+func (e embeddedEngine) decide(ctx context.Context, coll string, id any, c Cond) (doc bson.Raw, ok bool, unlock func(), err error) {
+	unlock, err = e.w.lock(ctx)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	doc, err = e.read(ctx, coll, id)
+	if err == mongo.ErrNoDocuments {
+		return nil, false, unlock, nil
+	}
+	if err != nil {
+		unlock()
+		return nil, false, nil, fmt.Errorf("store: read %s for a conditional write: %w", coll, err)
+	}
+	ok, err = c.match(doc)
+	if err != nil {
+		unlock()
+		return nil, false, nil, err
+	}
+	return doc, ok, unlock, nil
+}
+
+func (e embeddedEngine) updateIf(ctx context.Context, coll string, id any, c Cond, update any) (*mongo.UpdateResult, error) {
+	_, ok, unlock, err := e.decide(ctx, coll, id, c)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if !ok {
+		return &mongo.UpdateResult{}, nil
+	}
+	res, err := e.w.db.Collection(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+	e.w.wrote(ctx, coll)
+	e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
+	return res, err
+}
+
+func (e embeddedEngine) replaceIf(ctx context.Context, coll string, id any, c Cond, doc any) (*mongo.UpdateResult, error) {
+	_, ok, unlock, err := e.decide(ctx, coll, id, c)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if !ok {
+		return &mongo.UpdateResult{}, nil
+	}
+	res, err := e.w.db.Collection(coll).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc)
+	e.w.wrote(ctx, coll)
+	e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
+	return res, err
+}
+
+func (e embeddedEngine) findAndUpdateIf(ctx context.Context, coll string, id any, c Cond, update any, after bool) *mongo.SingleResult {
+	before, ok, unlock, err := e.decide(ctx, coll, id, c)
+	if err != nil {
+		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
+	}
+	defer unlock()
+	if !ok {
+		return mongo.NewSingleResultFromDocument(bson.D{}, mongo.ErrNoDocuments, nil)
+	}
+	col := e.w.db.Collection(coll)
+	_, err = col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+	e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
+	}
+	e.w.wrote(ctx, coll)
+	if !after {
+		return mongo.NewSingleResultFromDocument(before, nil, nil)
+	}
+	doc, err := e.read(ctx, coll, id)
+	if err != nil {
+		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
+	}
+	return mongo.NewSingleResultFromDocument(doc, nil, nil)
+}
+
+// readModifyWrite on the embedded server: read, decide and write under the
+// writer lock, so no other write comes between (two round trips, no retry).
+func (e embeddedEngine) readModifyWrite(ctx context.Context, coll, id string, f func(cur bson.Raw) (Cond, any, error)) error {
+	unlock, err := e.w.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	cur, err := e.read(ctx, coll, id)
+	if err == mongo.ErrNoDocuments {
+		cur, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	cond, update, err := f(cur)
+	if err != nil {
+		return err
+	}
+	col := e.w.db.Collection(coll)
+	if cur == nil {
+		_, err = col.InsertOne(ctx, update)
+	} else {
+		if ok, merr := cond.match(cur); merr != nil || !ok {
+			return errors.Join(merr, fmt.Errorf("store: %s %s: the condition does not hold under the writer lock", coll, id))
+		}
+		_, err = col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+	}
+	e.w.wrote(ctx, coll)
+	e.w.changed(ctx, coll, id)
+	return err
+}
+
+// r is the read-only handle on a collection (the read pool).
+func (s *Store) r(name string) readColl { return readColl{c: s.rdb.Collection(name)} }
+
+// c is the handle on a collection for writes (the writer).
+func (s *Store) c(name string) writeColl { return writeColl{c: s.db.Collection(name), w: s.w} }
+
+// updateIf applies update to the document id in coll if it meets cond (see
+// Cond); MatchedCount is 1 when it did.
+func (s *Store) updateIf(ctx context.Context, coll string, id any, cond Cond, update any) (*mongo.UpdateResult, error) {
+	return s.eng.updateIf(ctx, coll, id, cond, update)
+}
+
+// replaceIf replaces the document id in coll with doc if it meets cond.
+func (s *Store) replaceIf(ctx context.Context, coll string, id any, cond Cond, doc any) (*mongo.UpdateResult, error) {
+	return s.eng.replaceIf(ctx, coll, id, cond, doc)
+}
+
+// findAndUpdateIf applies update to the document id in coll if it meets
+// cond, and returns it as it was before (or after) the update;
+// mongo.ErrNoDocuments when there is no such document or it does not meet cond.
+func (s *Store) findAndUpdateIf(ctx context.Context, coll string, id any, cond Cond, update any, after bool) *mongo.SingleResult {
+	return s.eng.findAndUpdateIf(ctx, coll, id, cond, update, after)
+}
