@@ -225,7 +225,7 @@ func (s *Store) RemovePowerPartsOutside(ctx context.Context, kind, force, key st
 	for _, m := range keep {
 		kept[m] = true
 	}
-	cur, err := s.c("power_months").Find(ctx, bson.D{{Key: "kind", Value: kind}, {Key: "force", Value: force}, {Key: "parts.key", Value: key}})
+	cur, err := s.r("power_months").Find(ctx, bson.D{{Key: "kind", Value: kind}, {Key: "force", Value: force}, {Key: "parts.key", Value: key}})
 	if err != nil {
 		return nil, fmt.Errorf("store: months holding %s: %w", key, err)
 	}
@@ -253,7 +253,7 @@ func (s *Store) removePowerPart(ctx context.Context, kind, force, month, key str
 	id := powerMonthID(kind, force, month)
 	for attempt := 0; attempt <= 20; attempt++ {
 		var old PowerMonth
-		if err := s.c("power_months").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&old); err != nil {
+		if err := s.r("power_months").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&old); err != nil {
 			return fmt.Errorf("store: power month %s: %w", id, notFound(err))
 		}
 		m := PowerMonth{ID: id, Kind: kind, Force: force, Month: month, Rev: old.Rev + 1, ImportedAt: s.now().UTC()}
@@ -268,17 +268,19 @@ func (s *Store) removePowerPart(ctx context.Context, kind, force, month, key str
 		if removed == nil {
 			return nil // another import took it out already
 		}
-		filter := bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: old.Rev}}
 		var matched int64
 		if len(m.Parts) == 0 {
-			res, err := s.c("power_months").DeleteOne(ctx, filter)
+			// The engine has no conditional delete (docs/architecture.md);
+			// one delete statement with the revision beside the _id is
+			// atomic on both engines.
+			res, err := s.c("power_months").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: old.Rev}})
 			if err != nil {
 				return fmt.Errorf("store: remove power month %s: %w", id, err)
 			}
 			matched = res.DeletedCount
 		} else {
 			m.sum()
-			res, err := s.c("power_months").ReplaceOne(ctx, filter, m)
+			res, err := s.replaceIf(ctx, "power_months", id, Eq("rev", old.Rev), m)
 			if err != nil {
 				return fmt.Errorf("store: remove power part %s: %w", id, err)
 			}
