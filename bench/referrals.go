@@ -101,7 +101,9 @@ func seedReferralBench(ctx context.Context, db *store.Store, env *serverEnv, o o
 			u   *store.User
 			dst *[]session
 		}{{analyst, &refBench.ccu}, {worker, &refBench.partner}} {
-			s, err := mintSession(ctx, db, env.sessionKey, pair.u)
+			// The analyst has given a reason for the case in this session
+			// (server/ccu_reason.go's session value "reason:<id>").
+			s, err := mintSession(ctx, db, env.sessionKey, pair.u, "reason:"+refBench.openID, store.ReasonAssessment)
 			if err != nil {
 				return err
 			}

@@ -51,6 +51,8 @@ type Config struct {
 	NoticesDir     string        // CANDOUR_NOTICES_DIR: the operator's privacy.html and accessibility.html (default: the built-in text)
 
 	SurveyPostsPerMinute int // CANDOUR_SURVEY_POSTS_PER_MINUTE: survey starts and submissions a minute per client address (default 30)
+
+	AuditSigningKey []byte // CANDOUR_AUDIT_SIGNING_KEY: base64 Ed25519 seed (32 bytes) signing the published audit chain heads
 }
 
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
@@ -128,6 +130,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := loadReferralConfig(getenv, &c); err != nil {
 		return c, err
 	}
+	if err := loadAuditConfig(getenv, &c); err != nil {
+		return c, err
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
@@ -167,6 +172,9 @@ func (c Config) Validate() error {
 		}
 		if len(c.BlindIndexKey) == 0 {
 			return fmt.Errorf("CANDOUR_BLIND_INDEX_KEY: required in production")
+		}
+		if len(c.AuditSigningKey) == 0 {
+			return fmt.Errorf("CANDOUR_AUDIT_SIGNING_KEY: required in production (make one with: candour keys new)")
 		}
 	}
 	return nil

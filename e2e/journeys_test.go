@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"net/http"
 	"strings"
 	"testing"
@@ -88,6 +90,25 @@ func anyContains(msgs []string, s string) bool {
 func publicPages(t *testing.T) {
 	p := startPortal(t)
 	tb := newTab(t, p.url, false)
+	// The audit chain's checkpoints page, with a signed head to show (its tables).
+	tb.visit(t, "/audit-chain", "audit chain checkpoints, none yet")
+	ctx := context.Background()
+	if err := p.store.Audit(ctx, store.AuditEvent{Actor: "system", Action: store.AuditPublished}); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.store.AuditEventAt(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := store.PublishedHead{Day: "2026-03-02", Seq: ev.Seq, Hash: ev.Hash, At: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	h.Sign(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32)))
+	if err := p.store.PublishHead(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	tb.visit(t, "/audit-chain", "audit chain checkpoints")
+	if text := pageText(t, tb); !strings.Contains(text, h.KeyID) || !strings.Contains(text, ev.Hash) {
+		t.Fatalf("the checkpoints page lacks the key or the head:\n%s", text)
+	}
 	for _, pg := range []struct{ path, name string }{
 		{"/", "landing"},
 		{"/accessibility", "accessibility statement"},
@@ -190,6 +211,7 @@ func adminJourney(t *testing.T) {
 		{"/admin/partners/" + org.ID, "a partner organisation"},
 		{"/admin/audit", "audit log"},
 		{"/admin/audit?verify=1", "audit log with its chain checked"},
+		{"/admin/processing", "record of processing"},
 		{"/disparity/import", "stop and search import"},
 		{"/disparity/samples/new", "draw records for a panel"},
 		{"/disparity/samples", "panel samples"},

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -24,6 +25,8 @@ func TestReferralJourneys(t *testing.T) {
 	t.Run("partner referral", partnerReferralJourney)
 	t.Run("CCU assessment", ccuAssessmentJourney)
 }
+
+var london, _ = time.LoadLocation("Europe/London")
 
 var clickContinue = chromedp.Click(chromedp.CSS("main form button.govuk-button"))
 
@@ -186,11 +189,33 @@ func ccuAssessmentJourney(t *testing.T) {
 	tb := newTab(t, p.url, false)
 	signIn(t, tb, analyst)
 	tb.visit(t, "/ccu", "CCU queue")
-	tb.visit(t, "/ccu/referrals/"+ids[0], "a referral (CCU)")
+	// Opening a case asks why first (once per case per session); no reason, nothing shown.
+	tb.visit(t, "/ccu/referrals/"+ids[0], "why open a case (CCU)")
+	if text := pageText(t, tb); !strings.Contains(text, "Why do you need to open CCU-00001?") || strings.Contains(text, "Messages to a victim.") {
+		t.Fatalf("not the reason question:\n%s", text)
+	}
+	path, status := tb.submit(t, clickContinue)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(pageText(t, tb), "Choose why you need to open this case") {
+		t.Fatalf("no reason: on %s (%d), want 422", path, status)
+	}
+	checkPage(t, tb, "why open a case, with an error")
+	path, status = tb.submit(t, click("#reason"), clickContinue)
+	if status != http.StatusOK || !strings.Contains(pageText(t, tb), "Messages to a victim.") {
+		t.Fatalf("reason given: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "a referral (CCU)")
+	// Exporting asks for the reason and the recipient.
+	tb.visit(t, "/ccu/referrals/"+ids[0]+"/export", "export a referral")
+	path, status = tb.submit(t, clickContinue)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(pageText(t, tb), "Enter who you are sending this to") {
+		t.Fatalf("export without a recipient: on %s (%d), want 422", path, status)
+	}
+	checkPage(t, tb, "export a referral, with an error")
+	tb.visit(t, "/ccu/referrals/"+ids[0], "a referral (CCU), opened again without the question")
 	if !strings.Contains(pageText(t, tb), "Same person: link CCU-00002") {
 		t.Fatal("no proposed match for the shared collar number")
 	}
-	path, status := tb.submit(t,
+	path, status = tb.submit(t,
 		chromedp.SetValue(chromedp.CSS("#status"), store.RefAssessing),
 		chromedp.SetValue(chromedp.CSS("#risk"), "high"),
 		chromedp.SetValue(chromedp.CSS("#source"), "2"),
@@ -211,6 +236,16 @@ func ccuAssessmentJourney(t *testing.T) {
 		t.Fatalf("link: on %s (%d)", path, status)
 	}
 	tb.visit(t, "/ccu/audit?verify=1", "referral audit")
+	// The access review of this month lists the analyst's openings with the reason.
+	month := time.Now().In(london).Format("2006-01")
+	tb.visit(t, "/ccu/review?month="+month, "access review")
+	if text := pageText(t, tb); !strings.Contains(text, "analyst@example.org") || !strings.Contains(text, "Assessing what was reported") {
+		t.Fatalf("access review:\n%s", text)
+	}
+	if status := tb.open(t, "/ccu/review?month=1999-01"); status != http.StatusUnprocessableEntity {
+		t.Fatalf("access review of an unknown month: %d, want 422", status)
+	}
+	checkPage(t, tb, "access review, with an error")
 	if r, _ := p.store.Referral(ctx, ids[0]); r.Grading() != "2/B/P" || !r.Linked(ids[1]) {
 		t.Fatalf("after the journey: grading %q, links %v", r.Grading(), r.Links)
 	}

@@ -200,7 +200,10 @@ func coordinatorResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"160 people answered", "Ratio to White", "Small group"} {
+	// 160 answers in turn: 32 of each of White, Black African, Black
+	// Caribbean, Asian Indian and "prefer not to say": White 32 of 160 (20%).
+	for _, want := range []string{"160 people answered", "Ratio to White", "Small group", "32 of 160 (20%)", "chose to take part",
+		"About these figures", "What changed when", "95% interval"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("results page lacks %q", want)
 		}
@@ -209,4 +212,18 @@ func coordinatorResults(t *testing.T) {
 	tb.visit(t, "/surveys/"+sv.ID+"/text?q=q4", "free-text answers")
 	visitor := newTab(t, p.url, false)
 	visitor.visit(t, "/public/surveys/"+sv.ID, "public survey results")
+	pub, err := chromedp.Run(visitor.ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"About these figures", "chose to take part", "fewer than 10"} {
+		if !strings.Contains(pub, want) {
+			t.Errorf("public summary lacks %q", want)
+		}
+	}
+	for _, never := range []string{"Indian", "Pakistani"} { // detailed ethnic categories are never published
+		if strings.Contains(pub, never) {
+			t.Errorf("public summary shows the detailed category %q", never)
+		}
+	}
 }

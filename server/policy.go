@@ -32,6 +32,7 @@ var policy = map[string][]store.Role{
 	"password.reset":   {public},
 	"invitation":       {public},
 	"devmail":          {public}, // registered only in development
+	"audit.chain":      {public}, // the signed daily heads of the audit chain: hashes only
 
 	// Every signed-in person.
 	"home":            {signedIn},
@@ -51,6 +52,7 @@ var policy = map[string][]store.Role{
 	"partners.list": partnerAdm,
 	"partners.edit": partnerAdm,
 	"audit.list":    adminOnly,
+	"processing":    adminOnly, // the record of processing (DPO)
 
 	// Stop-and-search disparity.
 	"disparity.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
@@ -101,6 +103,7 @@ var policy = map[string][]store.Role{
 	"ccu.message":       {store.RoleCCU},
 	"ccu.link":          {store.RoleCCU},
 	"ccu.audit":         {store.RoleCCU},
+	"ccu.review":        {store.RoleCCU}, // the monthly access review (every CCU account: there is no supervisor role)
 	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
 
 	// Community confidence surveys. Anyone answers, anonymously; staff build

@@ -38,10 +38,16 @@ func (s *Server) referralRoutes(h handle) {
 	// The Counter Corruption Unit.
 	h("GET", "/ccu", "ccu.queue", s.ccuQueue)
 	h("GET", "/ccu/audit", "ccu.audit", s.ccuAudit)
+	h("GET", "/ccu/review", "ccu.review", s.ccuReview)
+	h("POST", "/ccu/review/sign-off", "ccu.review", s.ccuReviewSignOff)
+	h("GET", "/ccu/review/export.csv", "ccu.review", s.ccuReviewExport)
 	h("GET", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInviteForm)
 	h("POST", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInvite)
-	h("GET", "/ccu/referrals/:id", "ccu.view", s.ccuShow)
-	h("GET", "/ccu/referrals/:id/export.txt", "ccu.export", s.ccuExport)
+	h("GET", "/ccu/referrals/:id", "ccu.view", s.ccuShow) // asks for a reason first (once per case per session)
+	h("GET", "/ccu/referrals/:id/reason", "ccu.view", s.ccuReasonForm)
+	h("POST", "/ccu/referrals/:id/reason", "ccu.view", s.ccuReason)
+	h("GET", "/ccu/referrals/:id/export", "ccu.export", s.ccuExportForm)
+	h("POST", "/ccu/referrals/:id/export", "ccu.export", s.ccuExport) // the download: reason and recipient
 	h("POST", "/ccu/referrals/:id/assess", "ccu.assess", s.ccuAssess)
 	h("POST", "/ccu/referrals/:id/messages", "ccu.message", s.ccuMessage)
 	h("POST", "/ccu/referrals/:id/notes", "ccu.message", s.ccuNote)

@@ -153,6 +153,7 @@ func TestPartnerReferralJourney(t *testing.T) {
 	if r := cc.get("/ccu"); !strings.Contains(r.Body, "CCU-00001") || strings.Contains(r.Body, "WhatHappenedMARKP") {
 		t.Fatalf("queue: %d", r.Status)
 	}
+	cc.openCase(id, store.ReasonAssessment)
 	r = cc.get("/ccu/referrals/" + id)
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "WhatHappenedMARKP") || !strings.Contains(r.Body, "SafeContactMARKP") {
 		t.Fatalf("CCU view: %d", r.Status)
@@ -161,7 +162,8 @@ func TestPartnerReferralJourney(t *testing.T) {
 	if len(evs) != 1 || evs[0].Actor != ccu.Email || evs[0].Target != "referral:"+id {
 		t.Fatalf("view audit = %+v", evs)
 	}
-	exp := cc.get("/ccu/referrals/" + id + "/export.txt")
+	exp := cc.submit("/ccu/referrals/"+id+"/export", "/ccu/referrals/"+id+"/export",
+		url.Values{"reason": {store.ReasonDisclosure}, "recipient": {"DS Jo Bloggs, Wessex Police"}})
 	if exp.Status != http.StatusOK || !strings.Contains(exp.Body, "What happened: WhatHappenedMARKP") || !strings.Contains(exp.Header.Get("Content-Disposition"), "CCU-00001.txt") {
 		t.Fatalf("export: %d %q\n%s", exp.Status, exp.Header.Get("Content-Disposition"), exp.Body)
 	}
@@ -287,6 +289,7 @@ func TestAnonymousReportJourney(t *testing.T) {
 		t.Fatalf("queue = %+v", rs)
 	}
 	id := rs[0].ID
+	cc.openCase(id, store.ReasonSafeguarding)
 	if r := cc.get("/ccu/referrals/" + id); !strings.Contains(r.Body, "ContactNameMARKA") || !strings.Contains(r.Body, "WhatHappenedMARKA") {
 		t.Fatal("CCU cannot read the report or the contact details")
 	}
@@ -444,6 +447,8 @@ func TestCCUAssessmentLinksAndAudit(t *testing.T) {
 	cc.signIn(ccu)
 
 	page := "/ccu/referrals/" + first
+	cc.openCase(first, store.ReasonAssessment)
+	cc.openCase(second, store.ReasonAssessment)
 	r := cc.get(page)
 	if !strings.Contains(r.Body, "Same person: link CCU-00002") {
 		t.Fatalf("no proposed match:\n%s", r.Body)
@@ -588,6 +593,7 @@ func TestBadInputIsRefusedOrShownSafely(t *testing.T) {
 	pages := []string{"/ccu", "/ccu?status=all", "/ccu/audit", "/referrals", "/referrals/" + id}
 	for _, r := range rs {
 		pages = append(pages, "/ccu/referrals/"+r.ID)
+		cc.openCase(r.ID, store.ReasonAudit)
 		cc.submit("/ccu/referrals/"+r.ID, "/ccu/referrals/"+r.ID+"/notes", url.Values{"message": {xssPayloads[2] + xssPayloads[0]}})
 	}
 	for _, p := range pages {

@@ -42,6 +42,8 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/", "landing", s.landing)
 	h("GET", "/accessibility", "accessibility", s.accessibility)
 	h("GET", "/privacy", "privacy", s.privacy)
+	h("GET", "/audit-chain", "audit.chain", s.auditChain)
+	h("GET", "/audit-chain.atom", "audit.chain", s.auditChainFeed)
 
 	// Signing in (anyone).
 	h("GET", "/sign-in", "signin", s.signInForm)
@@ -87,6 +89,7 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("POST", "/admin/partners", "partners.edit", s.partnerCreate)
 	h("GET", "/admin/partners/:id", "partners.list", s.partnerShow)
 	h("GET", "/admin/audit", "audit.list", s.auditList)
+	h("GET", "/admin/processing", "processing", s.processingRecord)
 
 	// Stop-and-search disparity: members, chairs and staff read it; staff
 	// import data and publish a period for the public page.

@@ -88,12 +88,18 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("results: %d", res.Status)
 	}
-	// 15 answered: 10 agree, 10/15 = 67% (Wilson 42% to 85%); 5 strongly
-	// disagree: fewer than 10.
-	for _, want := range []string{"15 people answered", "Fewer than 50 people have answered", "fewer than 10", "<svg", "67%<span class=\"govuk-body-s app-ci\"> (42% to 85%)"} {
+	// 15 answered, all Black: 10 agree and 5 strongly disagree (fewer than
+	// 10). Showing "10 of 15" would give the 5 away (15 − 10), so the 10 is
+	// withheld too, everywhere. The Black group is 15 of 15 (100%, Wilson
+	// 80% to 100%).
+	for _, want := range []string{"15 people answered", "Fewer than 50 people have answered", "fewer than 10", "withheld", "<svg",
+		"15 of 15 (100%)<br><span class=\"govuk-body-s app-ci\">95% interval 80% to 100%"} {
 		if !strings.Contains(res.Body, want) {
 			t.Errorf("results page lacks %q", want)
 		}
+	}
+	if strings.Contains(res.Body, "10 of 15") {
+		t.Error("the page shows 10 of 15 agreeing, which gives the 5 who strongly disagree away")
 	}
 	csvRes := c.get(page + "/results.csv")
 	rows, err := csv.NewReader(strings.NewReader(csvRes.Body)).ReadAll()

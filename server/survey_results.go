@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -28,6 +30,18 @@ type resultsView struct {
 	Waves     []waveView
 	Public    bool
 	Path      string
+	// BaselineMix and WaveMix warn when the ethnic mix of respondents
+	// differs by more than survey.MixThreshold.
+	BaselineMix, WaveMix string
+	Quality              qualityView
+}
+
+// qualityView is the short quality statement (Code of Practice for
+// Statistics style): what the figures cover, how they are protected, and
+// what changed when.
+type qualityView struct {
+	Coverage string
+	Changes  []string
 }
 
 type questionView struct {
@@ -38,15 +52,18 @@ type questionView struct {
 	Ethnic    bool
 }
 
-// waveView is one matched measure across the waves of a series.
+// waveView is one matched measure across the waves of a series: everyone
+// and each ethnic group.
 type waveView struct {
 	Question, Measure string
+	Groups            []string
 	Points            []wavePoint
 }
 
 type wavePoint struct {
-	Wave  string
-	Share survey.Share
+	Wave   string
+	Share  survey.Share
+	Groups []survey.Share
 }
 
 // surveyResultsFor builds the results of version n (0 = the latest),
@@ -92,9 +109,19 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 		if public && v.Baseline != nil && !s.publicResults(v.Baseline) {
 			v.Baseline, v.Matches = nil, nil // not published itself: its figures stay inside
 		}
+		if v.Baseline != nil {
+			br, err := s.resultsOf(ctx, v.Baseline, v.Baseline.Current().N)
+			if err != nil {
+				return nil, err
+			}
+			if m, ok := survey.Mix(br, r); ok {
+				v.BaselineMix = m.Text()
+			}
+		}
 	}
+	v.Quality = surveyQuality(sv, r)
 	if sv.Series != "" {
-		if v.Waves, err = s.waves(ctx, sv, r, public); err != nil {
+		if v.Waves, v.WaveMix, err = s.waves(ctx, sv, r, public); err != nil {
 			return nil, err
 		}
 	}
@@ -151,10 +178,10 @@ func (s *Server) baselineMatches(ctx context.Context, id string, r *survey.Resul
 
 // waves lists each matched measure's overall share in every wave of the
 // series (oldest first). A public page shows only published waves.
-func (s *Server) waves(ctx context.Context, sv *store.Survey, r *survey.Results, public bool) ([]waveView, error) {
+func (s *Server) waves(ctx context.Context, sv *store.Survey, r *survey.Results, public bool) ([]waveView, string, error) {
 	all, err := s.store.Surveys(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var series []*survey.Results
 	var names []string
@@ -167,14 +194,22 @@ func (s *Server) waves(ctx context.Context, sv *store.Survey, r *survey.Results,
 		if o.ID != sv.ID {
 			var err error
 			if res, err = s.resultsOf(ctx, o, o.Current().N); err != nil {
-				return nil, err
+				return nil, "", err
 			}
 		}
 		series = append(series, res)
 		names = append(names, map[bool]string{true: o.Wave, false: o.Title}[o.Wave != ""])
 	}
 	if len(series) < 2 {
-		return nil, nil
+		return nil, "", nil
+	}
+	mix := ""
+	worst := 0.0
+	for k, res := range series {
+		if m, ok := survey.Mix(res, r); ok && math.Abs(m.Now-m.Then) > worst {
+			worst = math.Abs(m.Now - m.Then)
+			mix = m.Text() + " (" + names[k] + " against this survey)"
+		}
 	}
 	var out []waveView
 	for i := range r.Questions {
@@ -184,9 +219,21 @@ func (s *Server) waves(ctx context.Context, sv *store.Survey, r *survey.Results,
 		}
 		for _, m := range q.Measures {
 			wv := waveView{Question: q.Q.Text, Measure: m.Label}
+			wv.Groups, _ = r.GroupMeasure(q.Q.Key, m.Label)
 			for k, res := range series {
 				if sh, ok := res.MeasureShare(q.Q.Key, m.Label); ok {
-					wv.Points = append(wv.Points, wavePoint{Wave: names[k], Share: sh})
+					pt := wavePoint{Wave: names[k], Share: sh}
+					names2, shares := res.GroupMeasure(q.Q.Key, m.Label)
+					for _, g := range wv.Groups {
+						cell := survey.Share{Count: survey.Count{State: survey.NotCollected}, Base: survey.Count{State: survey.NotCollected}}
+						for i, n := range names2 {
+							if n == g {
+								cell = shares[i]
+							}
+						}
+						pt.Groups = append(pt.Groups, cell)
+					}
+					wv.Points = append(wv.Points, pt)
 				}
 			}
 			if len(wv.Points) > 1 {
@@ -194,7 +241,7 @@ func (s *Server) waves(ctx context.Context, sv *store.Survey, r *survey.Results,
 			}
 		}
 	}
-	return out, nil
+	return out, mix, nil
 }
 
 func (s *Server) surveyResults(c *gin.Context) {
@@ -305,4 +352,29 @@ func (s *Server) publicResults(sv *store.Survey) bool {
 	}
 	st := sv.State(s.today())
 	return st == store.SurveyClosed || st == store.SurveyImported
+}
+
+// surveyQuality is the survey's quality statement: what the figures cover, and
+// what changed when.
+func surveyQuality(sv *store.Survey, r *survey.Results) qualityView {
+	q := qualityView{}
+	how := "answers given on Candour"
+	switch {
+	case sv.Imported:
+		how = "aggregated counts entered from a survey run outside Candour; what it did not collect shows \"not collected\""
+	case sv.OpenLink && sv.InviteCodes:
+		how = "answers given on Candour through an open link and single-use invitation codes"
+	case sv.OpenLink:
+		how = "answers given on Candour through an open link"
+	case sv.InviteCodes:
+		how = "answers given on Candour with single-use invitation codes"
+	}
+	q.Coverage = fmt.Sprintf("%s people answered version %d of this survey: %s.", r.Respondents.Text(), r.Version, how)
+	for _, v := range sv.Versions {
+		q.Changes = append(q.Changes, fmt.Sprintf("%s: version %d published.", v.PublishedAt.In(london).Format("2 January 2006"), v.N))
+	}
+	if sv.ClosesOn != "" && !sv.Imported {
+		q.Changes = append(q.Changes, fmt.Sprintf("%s: closing date; figures are final once the survey has closed.", longDay(sv.ClosesOn)))
+	}
+	return q
 }

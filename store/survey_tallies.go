@@ -268,24 +268,34 @@ func (s *Store) Recount(ctx context.Context, sv *Survey, n int) ([]Tally, error)
 	if v == nil {
 		return nil, fmt.Errorf("store: survey %s has no version %d: %w", sv.ID, n, ErrNotFound)
 	}
-	byID := map[string]*Tally{}
-	var order []string
-	for _, k := range tallyKeys(sv, v) {
-		id := tallyID(n, k[0], k[1])
-		byID[id] = &Tally{ID: id, Version: n, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
-		order = append(order, id)
-	}
 	rs, err := s.Responses(ctx, sv.ID)
 	if err != nil {
 		return nil, err
 	}
+	var as []Answers
 	for _, r := range rs {
-		if r.Version != n {
-			continue
+		if r.Version == n {
+			as = append(as, r.Answers)
 		}
-		for _, k := range responseKeys(v, r.Answers) {
-			t := byID[tallyID(n, k[0], k[1])]
-			for _, e := range incFor(v, r.Answers, k[0] == DimAll) {
+	}
+	return CountAnswers(sv, v, as), nil
+}
+
+// CountAnswers is what version v's counters hold after the given
+// responses: the same increments as a submission makes, without a store.
+// Tests and the benchmark build counters with it.
+func CountAnswers(sv *Survey, v *Version, as []Answers) []Tally {
+	byID := map[string]*Tally{}
+	var order []string
+	for _, k := range tallyKeys(sv, v) {
+		id := tallyID(v.N, k[0], k[1])
+		byID[id] = &Tally{ID: id, Version: v.N, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
+		order = append(order, id)
+	}
+	for _, a := range as {
+		for _, k := range responseKeys(v, a) {
+			t := byID[tallyID(v.N, k[0], k[1])]
+			for _, e := range incFor(v, a, k[0] == DimAll) {
 				add := toInt64(e.Value)
 				if e.Key == "n" {
 					t.N += add
@@ -303,7 +313,7 @@ func (s *Store) Recount(ctx context.Context, sv *Survey, n int) ([]Tally, error)
 	for i, id := range order {
 		out[i] = *byID[id]
 	}
-	return out, nil
+	return out
 }
 
 func splitCounter(key string) (qid, code string) {

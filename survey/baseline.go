@@ -124,7 +124,12 @@ func ParseBaseline(r io.Reader) (*Baseline, error) {
 			}
 		}
 	}
+	// Only the groups the file has get counters: a group it does not
+	// mention was not collected, which is not the same as 0.
 	for _, g := range append([]string{store.DimAll}, store.EthnicGroupValues...) {
+		if tallies[g] == nil && g != store.DimAll {
+			continue
+		}
 		t := tally(g)
 		for _, cs := range t.C { // respondents: the most who answered any one question
 			t.N = max(t.N, cs[store.TallyAnswered])

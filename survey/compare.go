@@ -2,6 +2,7 @@ package survey
 
 import (
 	"fmt"
+	"math"
 
 	"candour/stats"
 	"candour/store"
@@ -55,12 +56,16 @@ func Compare(now, then *Results) []Match {
 			match := Match{Key: qn.Q.Key, Question: qn.Q.Text, Measure: m.Label}
 			match.Rows = append(match.Rows, matchRow("Everyone", overallMeasure(qt, mt), overallMeasure(qn, mi)))
 			bn, bt := qn.Breakdown(store.AboutEthnicity), qt.Breakdown(store.AboutEthnicity)
-			if bn != nil && bt != nil {
+			if bn != nil && !bn.NotCollected {
 				for ci, col := range bn.Columns {
 					if col.Value == store.NotStated {
 						continue
 					}
-					match.Rows = append(match.Rows, matchRow(col.Label, bt.Measures[mt].Cells[ci].Share, bn.Measures[mi].Cells[ci].Share))
+					then := Share{Count: Count{State: NotCollected}, Base: Count{State: NotCollected}}
+					if bt != nil && !bt.NotCollected {
+						then = bt.Measures[mt].Cells[ci].Share
+					}
+					match.Rows = append(match.Rows, matchRow(col.Label, then, bn.Measures[mi].Cells[ci].Share))
 				}
 			}
 			out = append(out, match)
@@ -111,4 +116,70 @@ func (r *Results) MeasureShare(key, measure string) (Share, bool) {
 		return Share{}, false
 	}
 	return overallMeasure(q, mi), true
+}
+
+// MixThreshold is how far (as a share of respondents) any ethnic group may
+// differ between two surveys before a comparison of everyone's figures is
+// flagged as mostly reflecting who answered: 5 percentage points.
+const MixThreshold = 0.05
+
+// MixShift is the ethnic group whose share of respondents differs most
+// between two surveys.
+type MixShift struct {
+	Group     string
+	Then, Now float64
+}
+
+// Text says it in plain English.
+func (m MixShift) Text() string {
+	return fmt.Sprintf("%s people were %s of those who answered then and %s now", m.Group, pct(m.Then), pct(m.Now))
+}
+
+// Mix returns the group whose share of respondents moved most between then
+// and now, and whether it moved by more than MixThreshold. Only published
+// counts are used: a withheld group is left out.
+func Mix(then, now *Results) (MixShift, bool) {
+	var worst MixShift
+	diff := -1.0
+	for i := range now.Groups {
+		gn := now.Groups[i]
+		for _, gt := range then.Groups {
+			if gt.Value != gn.Value || !gt.Share.Has || !gn.Share.Has {
+				continue
+			}
+			if d := math.Abs(gn.Share.IV.Estimate - gt.Share.IV.Estimate); d > diff {
+				diff = d
+				label := gn.Value
+				if gn.Value == store.NotStated {
+					label = "Not stated"
+				}
+				worst = MixShift{Group: label, Then: gt.Share.IV.Estimate, Now: gn.Share.IV.Estimate}
+			}
+		}
+	}
+	return worst, diff > MixThreshold
+}
+
+// GroupMeasure is a matched measure's share in each ethnic group (not
+// "not stated"), in report order, with the groups' short names.
+func (r *Results) GroupMeasure(key, measure string) ([]string, []Share) {
+	q := r.question(key)
+	if q == nil {
+		return nil, nil
+	}
+	mi := measureIndex(q, measure)
+	bd := q.Breakdown(store.AboutEthnicity)
+	if mi < 0 || bd == nil || bd.NotCollected {
+		return nil, nil
+	}
+	var names []string
+	var shares []Share
+	for ci, col := range bd.Columns {
+		if col.Value == store.NotStated {
+			continue
+		}
+		names = append(names, col.Value)
+		shares = append(shares, bd.Measures[mi].Cells[ci].Share)
+	}
+	return names, shares
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 
+	"candour/stats"
 	"candour/store"
 )
 
@@ -40,16 +41,28 @@ type Report struct {
 }
 
 // Disclosure is the rule every export states.
-const Disclosure = "Counts of 1 to 9 are shown as \"fewer than 10\"; other counts that would let them be worked out by subtraction are \"withheld\"; groups of fewer than 50 respondents are marked \"small group\"."
+const Disclosure = "Counts of 1 to 9 are shown as \"fewer than 10\". Other counts are \"withheld\" where, with everything else published about this survey (every page, summary and file), they would let anyone narrow a \"fewer than 10\" count to within 5 of its true value (a suppression audit by integer programming). Groups of fewer than 50 respondents are marked \"small group\"."
+
+// Answer labels of the rows that are not answers.
+const (
+	RespondentsAnswer = "(respondents)"
+	AnsweredAnswer    = "(answered)"
+)
 
 // Flatten lists every figure of r: each answer overall and in every group
 // of every breakdown, and each measure with its ratio to the White group.
 func Flatten(r *Results) *Report {
 	rep := &Report{SurveyID: r.SurveyID, Title: r.Title, Version: r.Version, Respondents: r.Respondents.Value(), Disclosure: Disclosure}
+	rep.Rows = append(rep.Rows, Row{Question: "Everyone who answered the survey", Breakdown: "Everyone", Group: "Everyone", Answer: RespondentsAnswer,
+		Count: r.Respondents.Value(), Note: note(r.Respondents, false)})
+	for _, g := range r.Groups {
+		rep.Rows = append(rep.Rows, Row{Question: "Everyone who answered the survey", Breakdown: store.DimLabel(store.AboutEthnicity), Group: g.Label, Answer: RespondentsAnswer,
+			Count: g.N.Value(), Base: r.Respondents.Value(), Note: note(g.N, g.SmallBase)})
+	}
 	for i := range r.Questions {
 		q := &r.Questions[i]
-		if !q.Q.Choice() {
-			row := Row{Question: q.Q.Text, QuestionID: q.Q.ID, Breakdown: "Everyone", Group: "Everyone", Answer: "(answered)", Count: q.Answered.Value(), Note: note(q.Answered, false)}
+		if !q.Q.Choice() || q.NotCollected || q.Q.ID == store.AboutEthnicity {
+			row := Row{Question: q.Q.Text, QuestionID: q.Q.ID, Breakdown: "Everyone", Group: "Everyone", Answer: AnsweredAnswer, Count: q.Answered.Value(), Note: note(q.Answered, false)}
 			if q.Q.Type == store.QNumber {
 				row.Answer = "(answered; mean " + q.Mean + ")"
 			}
@@ -59,7 +72,16 @@ func Flatten(r *Results) *Report {
 		for _, a := range q.Answers {
 			rep.Rows = append(rep.Rows, shareRow(q, "Everyone", "Everyone", a.Label, a.Share, false))
 		}
+		for mi, m := range q.Measures {
+			if len(m.Codes) > 1 {
+				rep.Rows = append(rep.Rows, shareRow(q, "Everyone", "Everyone", m.Label, q.MeasureTotal(mi), false))
+			}
+		}
 		for _, bd := range q.Breakdowns {
+			if bd.NotCollected {
+				rep.Rows = append(rep.Rows, Row{Question: q.Q.Text, QuestionID: q.Q.ID, Breakdown: bd.Label, Group: "", Answer: "", Note: "not collected"})
+				continue
+			}
 			for _, br := range bd.Rows {
 				for ci, col := range bd.Columns {
 					rep.Rows = append(rep.Rows, shareRow(q, bd.Label, col.Label, br.Label, br.Cells[ci], col.SmallBase))
@@ -107,6 +129,9 @@ func note(c Count, small bool) string {
 	n := ""
 	if !c.Shown() {
 		n = c.Text()
+	}
+	if c.State == stats.Unpublished {
+		return n
 	}
 	if small {
 		if n != "" {

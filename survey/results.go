@@ -9,11 +9,16 @@ package survey
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"candour/stats"
 	"candour/store"
 )
+
+// NotCollected is the state of a count the survey did not collect (an
+// imported baseline without that question or breakdown): never a 0.
+const NotCollected = -1
 
 // Count is a published count: its value is only shown when State is
 // stats.Shown.
@@ -32,6 +37,10 @@ func (c Count) Text() string {
 		return "fewer than 10"
 	case stats.Secondary:
 		return "withheld"
+	case NotCollected:
+		return "not collected"
+	case stats.Unpublished:
+		return "not shown (fewer than 10 people in the group)"
 	}
 	return commas(c.N)
 }
@@ -65,12 +74,29 @@ func share(part, base Count) Share {
 // Text is "45% (38% to 52%)" or why it is not shown.
 func (s Share) Text() string {
 	if !s.Has {
-		if s.Base.Shown() && s.Base.N == 0 {
+		switch {
+		case s.Count.State == NotCollected || s.Base.State == NotCollected:
+			return "not collected"
+		case s.Count.State == stats.Unpublished:
+			return s.Count.Text()
+		case s.Base.Shown() && s.Base.N == 0:
 			return "no answers"
 		}
 		return "not shown"
 	}
 	return fmt.Sprintf("%s (%s to %s)", pct(s.IV.Estimate), pct(s.IV.Low), pct(s.IV.High))
+}
+
+// Of is the share as "123 of 270 (46%)"; a withheld count's label; or
+// the count alone when its base is withheld.
+func (s Share) Of() string {
+	switch {
+	case s.Has:
+		return s.Count.Text() + " of " + s.Base.Text() + " (" + pct(s.IV.Estimate) + ")"
+	case s.Count.Shown() && s.Base.Shown():
+		return s.Count.Text() + " of " + s.Base.Text()
+	}
+	return s.Count.Text()
 }
 
 // CI is the interval alone, like "38% to 52%".
@@ -96,6 +122,7 @@ type Results struct {
 	Version     int
 	Respondents Count
 	SmallBase   bool // fewer than 50 respondents in all
+	Imported    bool // an imported baseline: what it did not collect shows "not collected"
 	Groups      []GroupSize
 	Questions   []QuestionResult
 }
@@ -104,6 +131,7 @@ type Results struct {
 type GroupSize struct {
 	Value, Label string
 	N            Count
+	Share        Share // of all respondents
 	SmallBase    bool
 }
 
@@ -115,13 +143,14 @@ type AnswerRow struct {
 
 // QuestionResult is one question's figures.
 type QuestionResult struct {
-	Q          store.Question
-	Answered   Count
-	Answers    []AnswerRow // choice questions
-	Mean       string      // number questions: the mean, or why not shown
-	Measures   []Measure   // what the breakdowns compare
-	Breakdowns []Breakdown
-	totals     map[int]Count // overall counts of combined measures, by measure
+	Q            store.Question
+	NotCollected bool // an imported baseline without this question
+	Answered     Count
+	Answers      []AnswerRow // choice questions
+	Mean         string      // number questions: the mean, or why not shown
+	Measures     []Measure   // what the breakdowns compare
+	Breakdowns   []Breakdown
+	totals       map[int]Count // overall counts of combined measures, by measure
 }
 
 // MeasureTotal is a measure's share among everyone who answered.
@@ -136,10 +165,11 @@ type Measure struct {
 
 // Breakdown is a question broken down by one about-you question.
 type Breakdown struct {
-	Dim, Label string
-	Columns    []Column
-	Rows       []BreakRow   // one per answer
-	Measures   []MeasureRow // one per measure
+	Dim, Label   string
+	NotCollected bool // an imported baseline without this breakdown
+	Columns      []Column
+	Rows         []BreakRow   // one per answer
+	Measures     []MeasureRow // one per measure
 }
 
 // Column is one group of a breakdown.
@@ -147,6 +177,7 @@ type Column struct {
 	Value, Label string
 	Base         Count // answered the question in this group
 	SmallBase    bool  // fewer than 50: a warning goes with every figure
+	TooSmall     bool  // fewer than 10 people in the group: nothing of it is published
 }
 
 // BreakRow is one answer's share in each group.
@@ -172,7 +203,7 @@ type Comparison struct {
 	Ratio    stats.Interval
 	HasRatio bool
 	HasCI    bool
-	Flag     bool // the ratio's interval excludes 1
+	Flag     bool // stats.Compare's one rule: ratio excludes 1 and gap excludes 0
 }
 
 // GapText is the gap in percentage points with its interval.
@@ -216,160 +247,53 @@ func measures(q *store.Question) []Measure {
 	return nil
 }
 
-// Build computes a version's results from its counters.
+// Build computes a version's results from its counters. Every count is
+// decided by one suppression audit of everything published about the
+// version (see release).
 func Build(sv *store.Survey, version int, ts []store.Tally) (*Results, error) {
 	v := sv.Version(version)
 	if v == nil {
 		return nil, fmt.Errorf("survey %s has no version %d", sv.ID, version)
 	}
-	byKey := map[string]*store.Tally{}
-	for i := range ts {
-		byKey[ts[i].Dim+"/"+ts[i].Value] = &ts[i]
-	}
-	all := byKey[store.DimAll+"/"+store.DimAll]
-	if all == nil {
-		all = &store.Tally{}
-	}
-	r := &Results{SurveyID: sv.ID, Title: sv.Title, Version: version, SmallBase: stats.SmallBase(all.N)}
-	r.Respondents, r.Groups = groupSizes(all, byKey, v)
-	dims := breakdownDims(v)
-	for i := range v.Questions {
-		q := &v.Questions[i]
-		if q.AboutYou && q.Type == store.QPostcode {
-			continue
+	src := newSource(sv, v, ts)
+	rl := buildRelease(src)
+	r := &Results{SurveyID: sv.ID, Title: sv.Title, Version: version, SmallBase: stats.SmallBase(src.all.N), Imported: sv.Imported}
+	r.Respondents = rl.count(nkey(store.DimAll, store.DimAll))
+	if src.hasDim(store.AboutEthnicity) {
+		for _, g := range store.EthnicGroupValues {
+			n := rl.count(nkey(store.AboutEthnicity, g))
+			r.Groups = append(r.Groups, GroupSize{Value: g, Label: store.DimValueLabel(store.AboutEthnicity, g), N: n, Share: share(n, r.Respondents), SmallBase: stats.SmallBase(n.N)})
 		}
-		r.Questions = append(r.Questions, buildQuestion(q, all, byKey, dims))
+	}
+	for _, q := range src.published() {
+		r.Questions = append(r.Questions, readQuestion(q, rl, src))
 	}
 	return r, nil
 }
 
-func breakdownDims(v *store.Version) []string {
-	if v.Question(store.AboutEthnicity) == nil {
-		return nil
-	}
-	return store.BreakdownDims
-}
-
-// groupSizes are the respondents by ethnic group, under suppression.
-func groupSizes(all *store.Tally, byKey map[string]*store.Tally, v *store.Version) (Count, []GroupSize) {
-	if v.Question(store.AboutEthnicity) == nil {
-		m := stats.Suppress([]int64{all.N}, nil)
-		return Count{all.N, m[0]}, nil
-	}
-	vals := store.DimValues(store.AboutEthnicity)
-	cells := make([]int64, len(vals)+1)
-	parts := make([]int, len(vals))
-	for i, val := range vals {
-		if t := byKey[store.AboutEthnicity+"/"+val]; t != nil {
-			cells[i] = t.N
-		}
-		parts[i] = i
-	}
-	cells[len(vals)] = all.N
-	mask := stats.Suppress(cells, []stats.Relation{{Parts: parts, Total: len(vals)}})
-	var gs []GroupSize
-	for i, val := range vals {
-		gs = append(gs, GroupSize{Value: val, Label: store.DimValueLabel(store.AboutEthnicity, val), N: Count{cells[i], mask[i]}, SmallBase: stats.SmallBase(cells[i])})
-	}
-	return Count{all.N, mask[len(vals)]}, gs
-}
-
-// table collects a question's cells and the relations between them, so
-// that one suppression covers every figure published about it.
-type table struct {
-	values []int64
-	rels   []stats.Relation
-}
-
-func (t *table) cell(n int64) int { t.values = append(t.values, n); return len(t.values) - 1 }
-
-func (t *table) sum(parts []int, total int) {
-	t.rels = append(t.rels, stats.Relation{Parts: parts, Total: total})
-}
-
-// buildQuestion lays out a question's cells (overall and per group, per
-// answer and per measure), suppresses them together, then reads them out.
-func buildQuestion(q *store.Question, all *store.Tally, byKey map[string]*store.Tally, dims []string) QuestionResult {
-	qr := QuestionResult{Q: *q}
+// readQuestion reads a question's published figures out of the release.
+func readQuestion(q *store.Question, rl *release, src *source) QuestionResult {
+	qr := QuestionResult{Q: *q, NotCollected: !src.asked[q.ID]}
 	choices := q.Choices()
-	exclusive := q.Type == store.QSingle || q.Type == store.QAgree || q.Type == store.QRating
 	ms := measures(q)
-	t := &table{}
-	get := func(tl *store.Tally, code string) int64 {
-		if tl == nil || tl.C == nil {
-			return 0
+	c := func(dim, val, code string) Count { return rl.count(qkey(q.ID, dim, val, code)) }
+	mc := func(dim, val string, mi int) Count {
+		if len(ms[mi].Codes) == 1 {
+			return c(dim, val, ms[mi].Codes[0])
 		}
-		return tl.C[q.ID][code]
+		return c(dim, val, "m"+strconv.Itoa(mi))
 	}
-	type block struct {
-		base  int
-		codes []int
-		meas  []int
-	}
-	lay := func(tl *store.Tally) block {
-		b := block{base: t.cell(get(tl, store.TallyAnswered))}
-		if !q.Choice() {
-			return b
-		}
+	all := store.DimAll
+	qr.Answered = c(all, all, store.TallyAnswered)
+	if q.Choice() && q.ID != store.AboutEthnicity { // ethnicity: by group only (Results.Groups)
 		for _, o := range choices {
-			b.codes = append(b.codes, t.cell(get(tl, o.Code)))
+			qr.Answers = append(qr.Answers, AnswerRow{Code: o.Code, Label: o.Label, Share: share(c(all, all, o.Code), qr.Answered)})
 		}
-		if exclusive {
-			t.sum(b.codes, b.base)
-		}
-		for _, m := range ms {
-			if len(m.Codes) == 1 {
-				b.meas = append(b.meas, b.codes[indexOf(choices, m.Codes[0])])
-				continue
-			}
-			var n int64
-			var parts []int
-			for _, c := range m.Codes {
-				n += get(tl, c)
-				parts = append(parts, b.codes[indexOf(choices, c)])
-			}
-			mi := t.cell(n)
-			t.sum(parts, mi)
-			b.meas = append(b.meas, mi)
-		}
-		return b
-	}
-	overall := lay(all)
-	groups := make([][]block, len(dims))
-	for di, d := range dims {
-		vals := store.DimValues(d)
-		bases := make([]int, len(vals))
-		for vi, val := range vals {
-			groups[di] = append(groups[di], lay(byKey[d+"/"+val]))
-			bases[vi] = groups[di][vi].base
-		}
-		t.sum(bases, overall.base)
-		for ci := range overall.codes {
-			var parts []int
-			for vi := range vals {
-				parts = append(parts, groups[di][vi].codes[ci])
-			}
-			t.sum(parts, overall.codes[ci])
-		}
-		for mi := range overall.meas {
-			var parts []int
-			for vi := range vals {
-				parts = append(parts, groups[di][vi].meas[mi])
-			}
-			t.sum(parts, overall.meas[mi])
-		}
-	}
-	mask := stats.Suppress(t.values, t.rels)
-	c := func(i int) Count { return Count{t.values[i], mask[i]} }
-
-	qr.Answered = c(overall.base)
-	for ci, o := range choices {
-		qr.Answers = append(qr.Answers, AnswerRow{Code: o.Code, Label: o.Label, Share: share(c(overall.codes[ci]), qr.Answered)})
 	}
 	if q.Type == store.QNumber {
 		qr.Mean = "not shown"
 		if qr.Answered.Shown() && qr.Answered.N > 0 {
-			qr.Mean = fmt.Sprintf("%.1f", float64(all.C[q.ID][store.TallySum])/float64(qr.Answered.N))
+			qr.Mean = fmt.Sprintf("%.1f", float64(src.all.C[q.ID][store.TallySum])/float64(qr.Answered.N))
 		}
 	}
 	if !q.Choice() || q.AboutYou {
@@ -378,32 +302,39 @@ func buildQuestion(q *store.Question, all *store.Tally, byKey map[string]*store.
 	qr.Measures = ms
 	qr.totals = map[int]Count{}
 	for mi := range ms {
-		qr.totals[mi] = c(overall.meas[mi])
+		qr.totals[mi] = mc(all, all, mi)
 	}
-	for di, d := range dims {
-		vals := store.DimValues(d)
+	for _, d := range store.BreakdownDims {
 		bd := Breakdown{Dim: d, Label: store.DimLabel(d)}
+		if !src.hasDim(d) || qr.NotCollected {
+			if src.v.Question(store.AboutEthnicity) != nil {
+				bd.NotCollected = true
+				qr.Breakdowns = append(qr.Breakdowns, bd)
+			}
+			continue
+		}
+		vals := store.DimValues(d)
 		ref := -1
 		for vi, val := range vals {
-			base := c(groups[di][vi].base)
-			bd.Columns = append(bd.Columns, Column{Value: val, Label: store.DimValueLabel(d, val), Base: base, SmallBase: stats.SmallBase(base.N)})
+			base := c(d, val, store.TallyAnswered)
+			bd.Columns = append(bd.Columns, Column{Value: val, Label: store.DimValueLabel(d, val), Base: base, SmallBase: stats.SmallBase(base.N), TooSmall: src.tooSmall(d, val)})
 			if d == store.AboutEthnicity && val == Reference {
 				ref = vi
 			}
 		}
-		for ci, o := range choices {
+		for _, o := range choices {
 			row := BreakRow{Label: o.Label}
-			for vi := range vals {
-				row.Cells = append(row.Cells, share(c(groups[di][vi].codes[ci]), bd.Columns[vi].Base))
+			for vi, val := range vals {
+				row.Cells = append(row.Cells, share(c(d, val, o.Code), bd.Columns[vi].Base))
 			}
 			bd.Rows = append(bd.Rows, row)
 		}
 		for mi, m := range ms {
 			row := MeasureRow{Label: m.Label}
 			for vi, val := range vals {
-				cmp := Comparison{Share: share(c(groups[di][vi].meas[mi]), bd.Columns[vi].Base)}
+				cmp := Comparison{Share: share(mc(d, val, mi), bd.Columns[vi].Base)}
 				if ref >= 0 && vi != ref && val != store.NotStated {
-					compare(&cmp, share(c(groups[di][ref].meas[mi]), bd.Columns[ref].Base))
+					compare(&cmp, share(mc(d, vals[ref], mi), bd.Columns[ref].Base))
 				}
 				row.Cells = append(row.Cells, cmp)
 			}
@@ -414,15 +345,19 @@ func buildQuestion(q *store.Question, all *store.Tally, byKey map[string]*store.
 	return qr
 }
 
-// compare fills the gap and ratio of cmp's share to the reference share.
+// compare fills the gap and ratio of cmp's share to the reference share,
+// flagged by the one rule every figure in Candour uses (stats.Compare): the
+// ratio's interval excludes 1 and the gap's excludes 0, so the gap and the
+// ratio never disagree.
 func compare(cmp *Comparison, ref Share) {
 	s := cmp.Share
 	if !s.Has || !ref.Has {
 		return
 	}
-	cmp.Gap, cmp.HasGap = stats.Difference(s.Count.N, s.Base.N, ref.Count.N, ref.Base.N)
-	cmp.Ratio, cmp.HasRatio, cmp.HasCI = stats.RiskRatio(s.Count.N, s.Base.N, ref.Count.N, ref.Base.N)
-	cmp.Flag = cmp.HasCI && cmp.Ratio.ExcludesOne()
+	c := stats.Compare(s.Count.N, s.Base.N, ref.Count.N, ref.Base.N)
+	cmp.Gap, cmp.HasGap = c.Gap, c.HasGap
+	cmp.Ratio, cmp.HasRatio, cmp.HasCI = c.Ratio, c.HasRatio, c.HasRatioCI
+	cmp.Flag = c.Flag
 }
 
 func indexOf(os []store.Option, code string) int {

@@ -231,3 +231,63 @@ func TestParseBaseline(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselineShowsNotCollected: an imported baseline with only White and
+// Black rows shows "not collected" for the other groups, for the about-you
+// questions and for the other breakdowns, never 0.
+func TestBaselineShowsNotCollected(t *testing.T) {
+	csv := "matching_code,question,type,group,answer,count\n" +
+		"fair,The police treat everyone fairly,agree,White,Agree,120\n" +
+		"fair,The police treat everyone fairly,agree,White,Disagree,80\n" +
+		"fair,The police treat everyone fairly,agree,Black,Agree,15\n" +
+		"fair,The police treat everyone fairly,agree,Black,Strongly disagree,45\n"
+	b, err := ParseBaseline(strings.NewReader(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := &store.Survey{ID: "base", AboutYou: true, Imported: true, Draft: b.Questions}
+	if err := sv.Publish(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Build(sv, 1, b.Tallies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range r.Groups {
+		want := map[string]string{"White": "200", "Black": "60"}[g.Value]
+		if want == "" {
+			want = "not collected"
+		}
+		if got := g.N.Text(); got != want {
+			t.Errorf("respondents %s = %q, want %q", g.Value, got, want)
+		}
+	}
+	q := r.Questions[0]
+	if bd := q.Breakdown(store.AboutAge); bd == nil || !bd.NotCollected {
+		t.Errorf("the age breakdown of an imported baseline is not collected: %+v", bd)
+	}
+	for _, qr := range r.Questions[1:] {
+		if !qr.NotCollected || qr.Answered.Text() != "not collected" {
+			t.Errorf("%s: %q, want not collected", qr.Q.ID, qr.Answered.Text())
+		}
+	}
+}
+
+// TestMixWarning: the Black share of respondents went from 60 of 400 (15%)
+// to 120 of 400 (30%): 15 points, more than the 5-point threshold.
+func TestMixWarning(t *testing.T) {
+	mk := func(black, white int64) *Results {
+		all := Count{N: black + white}
+		return &Results{Respondents: all, Groups: []GroupSize{
+			{Value: "Black", N: Count{N: black}, Share: share(Count{N: black}, all)},
+			{Value: "White", N: Count{N: white}, Share: share(Count{N: white}, all)}}}
+	}
+	// White went from 85% to 70%: the same 15 points; either is the answer.
+	m, ok := Mix(mk(60, 340), mk(120, 280))
+	if !ok || !near(math.Abs(m.Now-m.Then), 0.15) || (m.Group != "Black" && m.Group != "White") {
+		t.Fatalf("mix = %+v, %v", m, ok)
+	}
+	if _, ok := Mix(mk(60, 340), mk(70, 330)); ok {
+		t.Error("15% to 17.5% is within the threshold")
+	}
+}

@@ -1,0 +1,901 @@
+package stats
+
+import (
+	"errors"
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize/convex/lp"
+)
+
+// Disclosure control for a whole release: every count published from one
+// source at once (a survey version's results page, public summary and
+// CSV), with every linear relation a reader can rely on between them.
+//
+// The method is cell suppression with a suppression audit, as statistical
+// offices run it for linked tables (the audit of tau-ARGUS, or the
+// "interval" check of the ONS): a count from 1 to MinCell-1 is withheld
+// (primary suppression); then, for each withheld count, the smallest and
+// largest whole numbers consistent with everything published are worked
+// out by integer linear programming (gonum's simplex with branch and bound
+// on top), and further counts are withheld (secondary suppression) until
+// no withheld count can be pinned closer than the protection margin.
+
+// Mask states besides Shown, Primary and Secondary (see Suppress).
+const (
+	// Unpublished marks a quantity that is never published but that the
+	// relations need (say, how many people skipped a question): a reader
+	// knows only that it is a whole number of 0 or more.
+	Unpublished = 3
+)
+
+// ProtectionMargin is how far either side of its true value a "fewer than
+// 10" count must stay possible (within what the label itself says: 1 to 9).
+const ProtectionMargin = 5
+
+// Unbounded is the upper bound Bounds reports for a count that can be as
+// large as anyone likes.
+const Unbounded = math.MaxInt64
+
+// Term is coef × cell in a linear relation.
+type Term struct {
+	Cell int
+	Coef float64
+}
+
+// Constraint is Σ coef·cell = 0 (Equal) or Σ coef·cell ≤ 0.
+type Constraint struct {
+	Terms []Term
+	Equal bool
+}
+
+// Release is every quantity of one release with the relations a reader
+// knows hold between them.
+type Release struct {
+	Values      []int64
+	Public      []bool
+	Constraints []Constraint
+}
+
+// Cell adds a quantity and returns its index. A quantity that is not
+// public is never shown but takes part in relations.
+func (r *Release) Cell(v int64, public bool) int {
+	r.Values = append(r.Values, v)
+	r.Public = append(r.Public, public)
+	return len(r.Values) - 1
+}
+
+// Sum records that the parts add up to total.
+func (r *Release) Sum(parts []int, total int) { r.add(parts, total, true) }
+
+// AtMost records that the parts add up to no more than total.
+func (r *Release) AtMost(parts []int, total int) { r.add(parts, total, false) }
+
+func (r *Release) add(parts []int, total int, equal bool) {
+	var ts []Term
+	for _, p := range parts {
+		ts = append(ts, Term{p, 1})
+	}
+	ts = append(ts, Term{total, -1})
+	r.Constraints = append(r.Constraints, Constraint{Terms: merge(ts), Equal: equal})
+}
+
+// merge adds up the coefficients of repeated cells and drops zeros.
+func merge(ts []Term) []Term {
+	sum := map[int]float64{}
+	var order []int
+	for _, t := range ts {
+		if _, ok := sum[t.Cell]; !ok {
+			order = append(order, t.Cell)
+		}
+		sum[t.Cell] += t.Coef
+	}
+	var out []Term
+	for _, c := range order {
+		if sum[c] != 0 {
+			out = append(out, Term{c, sum[c]})
+		}
+	}
+	return out
+}
+
+// holds reports whether a constraint is true of the release's values.
+func (r *Release) holds(c Constraint) bool {
+	s := 0.0
+	for _, t := range c.Terms {
+		s += t.Coef * float64(r.Values[t.Cell])
+	}
+	if c.Equal {
+		return s == 0
+	}
+	return s <= 0
+}
+
+// Known is what a reader knows of a cell from its label alone: its value
+// when shown, 1 to MinCell-1 for "fewer than 10", 0 or more otherwise.
+func Known(value int64, state int) (lo, hi float64) {
+	switch state {
+	case Shown:
+		return float64(value), float64(value)
+	case Primary:
+		return 1, MinCell - 1
+	}
+	return 0, math.Inf(1)
+}
+
+// Target is the range a "fewer than 10" count of value v must stay
+// within reach of: margin either side, within 1 to MinCell-1.
+func Target(v int64, margin int64) (lo, hi int64) {
+	return max(1, v-margin), min(MinCell-1, v+margin)
+}
+
+// Targets are the ranges each "fewer than 10" count must stay within reach
+// of: Target, narrowed to what the labels alone allow. Labels alone can
+// pin a count whatever else is withheld: if "strongly agree" and "agree"
+// are both "fewer than 10" and so is their sum, each is at most 8. The
+// labels' own limits are found by propagating the ranges the labels give
+// (1 to 9 for "fewer than 10", 0 or more for anything else) through each
+// relation in turn until nothing changes; that never narrows a range more
+// than the labels really do, so the target is never easier than it should be.
+func Targets(r *Release, margin int64) map[int][2]int64 {
+	lo := make([]float64, len(r.Values))
+	hi := make([]float64, len(r.Values))
+	for i, v := range r.Values {
+		lo[i], hi[i] = 0, math.Inf(1)
+		if r.Public[i] && Suppressed(v) {
+			lo[i], hi[i] = 1, MinCell-1
+		}
+	}
+	for round := 0; round < 20; round++ {
+		changed := false
+		for _, c := range r.Constraints {
+			for _, t := range c.Terms {
+				// coef·x ≤ −Σ others (and ≥ for an equality): the others' range
+				// bounds x.
+				minRest, maxRest := 0.0, 0.0
+				for _, o := range c.Terms {
+					if o.Cell == t.Cell {
+						continue
+					}
+					a, b := o.Coef*lo[o.Cell], o.Coef*hi[o.Cell]
+					minRest += math.Min(a, b)
+					maxRest += math.Max(a, b)
+				}
+				// coef·x + rest ≤ 0 → coef·x ≤ −minRest; equality also coef·x ≥ −maxRest.
+				up, down := -minRest, math.Inf(-1)
+				if c.Equal {
+					down = -maxRest
+				}
+				var nlo, nhi float64
+				if t.Coef > 0 {
+					nlo, nhi = down/t.Coef, up/t.Coef
+				} else {
+					nlo, nhi = up/t.Coef, down/t.Coef
+				}
+				if nlo = math.Ceil(nlo - 1e-9); nlo > lo[t.Cell] && !math.IsNaN(nlo) {
+					lo[t.Cell], changed = nlo, true
+				}
+				if nhi = math.Floor(nhi + 1e-9); nhi < hi[t.Cell] && !math.IsNaN(nhi) {
+					hi[t.Cell], changed = nhi, true
+				}
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	out := map[int][2]int64{}
+	for i, v := range r.Values {
+		if r.Public[i] && Suppressed(v) {
+			tlo, thi := Target(v, margin)
+			out[i] = [2]int64{max(tlo, int64(lo[i])), min(thi, int64(hi[i]))}
+		}
+	}
+	return out
+}
+
+// ErrUndecided means the branch and bound gave up before it could decide
+// (too many nodes, or the simplex failed numerically).
+var ErrUndecided = errors.New("stats: integer bounds undecided")
+
+// Problem is the integer program an attacker solves for the withheld cells
+// linked to one another: the unknown cells, their ranges from their labels,
+// and every relation that involves them with the published values moved to
+// the right-hand side.
+type Problem struct {
+	cells  []int // release index of each variable
+	index  map[int]int
+	lo, hi []float64
+	eq     [][]float64 // independent equality rows only
+	eqb    []float64
+	le     [][]float64
+	leb    []float64
+	nodes  int
+	truth  []float64
+}
+
+// NewProblem is the integer program of the unknown cells (mask != Shown)
+// linked to cell through relations, as a reader who knows the release's
+// relations sees it.
+func NewProblem(r *Release, mask []int, cell int) *Problem {
+	comp := component(r, mask, cell)
+	p := &Problem{index: map[int]int{}}
+	for _, c := range comp.cells {
+		p.index[c] = len(p.cells)
+		p.cells = append(p.cells, c)
+		lo, hi := Known(r.Values[c], mask[c])
+		p.lo, p.hi = append(p.lo, lo), append(p.hi, hi)
+		p.truth = append(p.truth, float64(r.Values[c]))
+	}
+	var eq [][]float64
+	var eqb []float64
+	for _, ci := range comp.constraints {
+		c := r.Constraints[ci]
+		row := make([]float64, len(p.cells))
+		rhs := 0.0
+		for _, t := range c.Terms {
+			if j, ok := p.index[t.Cell]; ok {
+				row[j] += t.Coef
+			} else {
+				rhs -= t.Coef * float64(r.Values[t.Cell])
+			}
+		}
+		if c.Equal {
+			eq, eqb = append(eq, row), append(eqb, rhs)
+		} else {
+			p.le, p.leb = append(p.le, row), append(p.leb, rhs)
+		}
+	}
+	keep := independentRows(eq)
+	for _, i := range keep {
+		p.eq, p.eqb = append(p.eq, eq[i]), append(p.eqb, eqb[i])
+	}
+	return p
+}
+
+type comp struct {
+	cells       []int
+	constraints []int
+}
+
+// component finds the unknown cells reachable from cell through relations
+// that involve unknown cells, and those relations.
+func component(r *Release, mask []int, cell int) comp {
+	byCell := map[int][]int{}
+	for ci, c := range r.Constraints {
+		for _, t := range c.Terms {
+			if mask[t.Cell] != Shown {
+				byCell[t.Cell] = append(byCell[t.Cell], ci)
+			}
+		}
+	}
+	seenC, seenR := map[int]bool{cell: true}, map[int]bool{}
+	out := comp{}
+	queue := []int{cell}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		out.cells = append(out.cells, c)
+		for _, ci := range byCell[c] {
+			if seenR[ci] {
+				continue
+			}
+			seenR[ci] = true
+			out.constraints = append(out.constraints, ci)
+			for _, t := range r.Constraints[ci].Terms {
+				if mask[t.Cell] != Shown && !seenC[t.Cell] {
+					seenC[t.Cell] = true
+					queue = append(queue, t.Cell)
+				}
+			}
+		}
+	}
+	sort.Ints(out.cells)
+	sort.Ints(out.constraints)
+	return out
+}
+
+// independentRows picks a largest set of linearly independent rows
+// (Gaussian elimination with partial pivoting): the simplex needs a
+// full-rank matrix, and tables repeat themselves (the rows' totals add up
+// to the same grand total as the columns').
+func independentRows(rows [][]float64) []int {
+	if len(rows) == 0 {
+		return nil
+	}
+	n := len(rows[0])
+	work := make([][]float64, len(rows))
+	for i := range rows {
+		work[i] = append([]float64(nil), rows[i]...)
+	}
+	var keep []int
+	used := make([]bool, len(rows))
+	for col := 0; col < n; col++ {
+		piv, best := -1, 1e-9
+		for i := range work {
+			if !used[i] && math.Abs(work[i][col]) > best {
+				piv, best = i, math.Abs(work[i][col])
+			}
+		}
+		if piv < 0 {
+			continue
+		}
+		used[piv] = true
+		keep = append(keep, piv)
+		for i := range work {
+			if i == piv || used[i] {
+				continue
+			}
+			f := work[i][col] / work[piv][col]
+			if f == 0 {
+				continue
+			}
+			for k := col; k < n; k++ {
+				work[i][k] -= f * work[piv][k]
+			}
+		}
+	}
+	sort.Ints(keep)
+	return keep
+}
+
+type lpStatus int
+
+const (
+	lpOptimal lpStatus = iota
+	lpInfeasible
+	lpUnbounded
+	lpFailed
+)
+
+// solve minimises sign·x[v] within the bounds lo..hi by the simplex.
+func (p *Problem) solve(v int, sign float64, lo, hi []float64) (float64, []float64, lpStatus) {
+	n := len(p.cells)
+	for j := range lo {
+		if lo[j] > hi[j]+1e-9 {
+			return 0, nil, lpInfeasible
+		}
+	}
+	// Standard form over y = x − lo ≥ 0, plus one slack per inequality and
+	// per finite upper bound. Each row starts with a basic column of its
+	// own: its slack where the slack alone satisfies it, otherwise an
+	// artificial column that costs bigM (the "big M" method). Handing the
+	// simplex that basis spares it gonum's search for a first basis, which
+	// tries columns one QR factorisation at a time and dominates the time
+	// on tables of a few hundred counts.
+	var bounded []int
+	for j := range hi {
+		if !math.IsInf(hi[j], 1) {
+			bounded = append(bounded, j)
+		}
+	}
+	rows := len(p.eq) + len(p.le) + len(bounded)
+	type row struct {
+		coef  []float64 // over y
+		slack int       // -1 for none; else the index among slacks
+		rhs   float64
+	}
+	shift := func(coef []float64, rhs float64) float64 {
+		for j, a := range coef {
+			rhs -= a * lo[j]
+		}
+		return rhs
+	}
+	rs := make([]row, 0, rows)
+	for i, co := range p.eq {
+		rs = append(rs, row{co, -1, shift(co, p.eqb[i])})
+	}
+	for i, co := range p.le {
+		rs = append(rs, row{co, i, shift(co, p.leb[i])})
+	}
+	for k, j := range bounded {
+		co := make([]float64, n)
+		co[j] = 1
+		rs = append(rs, row{co, len(p.le) + k, hi[j] - lo[j]})
+	}
+	slacks := len(p.le) + len(bounded)
+	var artificial []int // rows that need one
+	for i, r := range rs {
+		if r.slack < 0 || r.rhs < 0 {
+			artificial = append(artificial, i)
+		}
+	}
+	cols := n + slacks + len(artificial)
+	A := mat.NewDense(rows, cols, nil)
+	b := make([]float64, rows)
+	basis := make([]int, rows)
+	for i, r := range rs {
+		for j, a := range r.coef {
+			if a != 0 {
+				A.Set(i, j, a)
+			}
+		}
+		if r.slack >= 0 {
+			A.Set(i, n+r.slack, 1)
+			basis[i] = n + r.slack
+		}
+		b[i] = r.rhs
+	}
+	c := make([]float64, cols)
+	c[v] = sign
+	for k, i := range artificial {
+		col := n + slacks + k
+		A.Set(i, col, 1)
+		if b[i] < 0 {
+			A.Set(i, col, -1)
+		}
+		c[col] = bigM
+		basis[i] = col
+	}
+	p.nodes++
+	opt, y, err := lp.Simplex(c, A, b, 1e-10, basis)
+	switch {
+	case errors.Is(err, lp.ErrInfeasible):
+		return 0, nil, lpInfeasible
+	case errors.Is(err, lp.ErrUnbounded):
+		return math.Inf(-1), nil, lpUnbounded
+	case err != nil:
+		return 0, nil, lpFailed
+	}
+	left := 0.0
+	for k := range artificial {
+		left += y[n+slacks+k]
+	}
+	if left > 1e-6 {
+		return 0, nil, lpInfeasible // the artificial columns could not all leave
+	}
+	x := make([]float64, n)
+	for j := range x {
+		x[j] = y[j] + lo[j]
+	}
+	return opt - bigM*left + sign*lo[v], x, lpOptimal
+}
+
+// bigM is the cost of an artificial column: far more than any count can
+// move the objective (a single count of at most a few thousand), so an
+// optimum keeps artificial columns at 0 whenever the relations allow.
+const bigM = 1e3
+
+// Bound is the smallest (sign +1) or largest (sign −1) whole-number value
+// of cell consistent with the problem, by branch and bound over the
+// simplex's linear relaxation. It returns ErrUndecided if it cannot tell
+// within nodeLimit linear programs.
+func (p *Problem) Bound(cell int, sign float64, nodeLimit int) (int64, error) {
+	return p.bound(cell, sign, nodeLimit, math.Inf(-1), nil)
+}
+
+// bound is Bound that stops as soon as a whole-number solution reaches
+// stop (in sign·value terms) and hands every whole-number solution it
+// finds to seen.
+func (p *Problem) bound(cell int, sign float64, nodeLimit int, stop float64, seen func(x []float64)) (int64, error) {
+	v, ok := p.index[cell]
+	if !ok {
+		return 0, errors.New("stats: cell is not in the problem")
+	}
+	type node struct{ lo, hi []float64 }
+	stack := []node{{append([]float64(nil), p.lo...), append([]float64(nil), p.hi...)}}
+	best := math.Inf(1) // of sign·x[v]
+	start := p.nodes
+	for len(stack) > 0 {
+		if p.nodes-start >= nodeLimit {
+			return 0, ErrUndecided
+		}
+		nd := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		root := p.nodes == start
+		val, x, st := p.solve(v, sign, nd.lo, nd.hi)
+		switch {
+		case st == lpFailed, st == lpInfeasible && root && p.truthWithin(nd.lo, nd.hi):
+			// The true values satisfy every relation, so an "infeasible"
+			// root is the simplex failing numerically, not an answer.
+			return 0, ErrUndecided
+		case st == lpUnbounded:
+			return Unbounded, nil
+		}
+		if st == lpInfeasible || math.Ceil(val-1e-6) >= best {
+			continue
+		}
+		frac, fv := -1, 0.0
+		for j, xj := range x {
+			if d := math.Abs(xj - math.Round(xj)); d > 1e-6 && d > fv {
+				frac, fv = j, d
+			}
+		}
+		if frac < 0 {
+			best = math.Round(val)
+			if seen != nil {
+				seen(x)
+			}
+			if best <= stop {
+				break
+			}
+			continue
+		}
+		down := node{append([]float64(nil), nd.lo...), append([]float64(nil), nd.hi...)}
+		down.hi[frac] = math.Floor(x[frac])
+		up := node{append([]float64(nil), nd.lo...), append([]float64(nil), nd.hi...)}
+		up.lo[frac] = math.Ceil(x[frac])
+		stack = append(stack, up, down)
+	}
+	if math.IsInf(best, 1) {
+		return 0, errors.New("stats: no whole-number solution: the relations do not hold")
+	}
+	return int64(sign * best), nil
+}
+
+// Bounds are the smallest and largest whole-number values of cell
+// consistent with the release as published under mask.
+func Bounds(r *Release, mask []int, cell int, nodeLimit int) (lo, hi int64, err error) {
+	p := NewProblem(r, mask, cell)
+	if lo, err = p.Bound(cell, 1, nodeLimit); err != nil {
+		return 0, 0, err
+	}
+	if hi, err = p.Bound(cell, -1, nodeLimit); err != nil {
+		return 0, 0, err
+	}
+	return lo, hi, nil
+}
+
+// truthWithin reports whether the true values lie within lo..hi.
+func (p *Problem) truthWithin(lo, hi []float64) bool {
+	for j, t := range p.truth {
+		if t < lo[j] || t > hi[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// Protect decides which cells of a release may be published so that no
+// "fewer than 10" count can be narrowed by a reader, using every relation
+// of the release at once, to less than margin either side of its true
+// value (within what the labels alone allow: Targets). Cells that are not
+// public are Unpublished.
+//
+// Relations that do not hold of the values (an imported table whose groups
+// do not add up to its total) are left out: no reader can use them.
+//
+// Withholding more only widens every range, so a count once shown to be
+// protected stays protected, and every whole-number solution found on the
+// way (the true values first) is remembered as a witness of how low and
+// how high each count can go: most counts are shown protected by solutions
+// found for others.
+func Protect(r *Release, margin int64) []int {
+	var kept []Constraint
+	for _, c := range r.Constraints {
+		if r.holds(c) {
+			kept = append(kept, c)
+		}
+	}
+	r.Constraints = kept
+	a := &audit{r: r, mask: make([]int, len(r.Values)), targets: Targets(r, margin), passed: map[int]bool{},
+		seenLo: append([]int64(nil), r.Values...), seenHi: append([]int64(nil), r.Values...)}
+	for i, v := range r.Values {
+		switch {
+		case !r.Public[i]:
+			a.mask[i] = Unpublished
+		case Suppressed(v):
+			a.mask[i] = Primary
+		}
+	}
+	for round := 0; ; round++ {
+		loneWithheld(r, a.mask)
+		failing := a.round()
+		if len(failing) == 0 {
+			Unproven = 0
+			return a.mask
+		}
+		if round == MaxRounds {
+			// Out of rounds: withhold every non-zero count shown in any
+			// relation with a withheld count linked to a cell still without
+			// witnesses. It errs towards protection; the cells are left
+			// unproven (Unproven says how many).
+			Unproven = len(failing)
+			for _, cell := range failing {
+				blanket(r, a.mask, cell)
+			}
+			loneWithheld(r, a.mask)
+			return a.mask
+		}
+		added := false
+		for _, cell := range failing {
+			for _, pick := range secondaryFor(r, a.mask, cell) {
+				a.mask[pick] = Secondary
+				added = true
+			}
+		}
+		if !added {
+			Unproven = len(failing)
+			return a.mask // nothing left to withhold near the failing cells
+		}
+	}
+}
+
+// MaxRounds bounds the audit's work: after this many rounds of adding
+// secondary cells, what is still unproven is covered by blanket
+// suppression of its linked relations.
+var MaxRounds = 4
+
+// blanket withholds every non-zero count shown in a relation with any
+// withheld count linked to cell.
+func blanket(r *Release, mask []int, cell int) {
+	linked := map[int]bool{}
+	for _, c := range component(r, mask, cell).cells {
+		linked[c] = true
+	}
+	for _, c := range r.Constraints {
+		in := false
+		for _, t := range c.Terms {
+			in = in || linked[t.Cell]
+		}
+		if !in {
+			continue
+		}
+		for _, t := range c.Terms {
+			if mask[t.Cell] == Shown && r.Values[t.Cell] > 0 {
+				mask[t.Cell] = Secondary
+			}
+		}
+	}
+}
+
+type audit struct {
+	r              *Release
+	mask           []int
+	targets        map[int][2]int64
+	passed         map[int]bool
+	seenLo, seenHi []int64 // the lowest and highest whole-number values seen in a solution
+}
+
+// round checks every primary cell not yet shown protected and returns
+// those that fail.
+func (a *audit) round() []int {
+	done := map[int]bool{}
+	var failing []int
+	for i, st := range a.mask {
+		if st != Primary || a.passed[i] || done[i] {
+			continue
+		}
+		comp := component(a.r, a.mask, i)
+		for _, c := range comp.cells {
+			done[c] = true
+		}
+		for _, c := range comp.cells {
+			if a.mask[c] == Primary && !a.passed[c] && !a.check(c) {
+				failing = append(failing, c)
+			}
+		}
+	}
+	return failing
+}
+
+// check reports whether cell can reach its target on both sides: whether
+// there are whole-number values of all the counts, consistent with every
+// relation and label, with the cell at or beyond each end of its target
+// (witnesses). It tries the witnesses already seen first.
+func (a *audit) check(cell int) bool {
+	t := a.targets[cell]
+	w := Witnesses{Release: a.r, Mask: a.mask, Sizes: []int{20, 60}, Seen: func(cells []int, x []float64) {
+		for j, c := range cells {
+			v := int64(math.Round(x[j]))
+			a.seenLo[c], a.seenHi[c] = min(a.seenLo[c], v), max(a.seenHi[c], v)
+		}
+	}}
+	if a.seenLo[cell] > t[0] && !w.Reach(cell, 1, t[0]) {
+		return false
+	}
+	if a.seenHi[cell] < t[1] && !w.Reach(cell, -1, t[1]) {
+		return false
+	}
+	a.passed[cell] = true
+	return true
+}
+
+// Witnesses finds whole-number solutions of a release's relations with one
+// withheld count pushed to a given value. A solution is searched for among
+// the withheld counts nearest the cell (breadth first through the
+// relations), every other count held at its true value: any solution found
+// that way is a solution of the whole release, so it proves the count can
+// be that low or high. Small neighbourhoods keep the linear programs small
+// (gonum's simplex is dense); a larger one is tried only if the small one
+// finds none. Finding none is not proof that none exists, so the audit
+// then withholds more: it errs towards protection.
+type Witnesses struct {
+	Release *Release
+	Mask    []int
+	Seen    func(cells []int, x []float64) // each whole-number solution found
+	Sizes   []int                          // neighbourhood sizes to try; default 20, 45
+}
+
+// Reach reports whether a solution has cell ≤ target (sign +1) or
+// ≥ target (sign −1).
+func (w Witnesses) Reach(cell int, sign float64, target int64) bool {
+	sizes := w.Sizes
+	if len(sizes) == 0 {
+		sizes = []int{20, 45}
+	}
+	comp := component(w.Release, w.Mask, cell)
+	for k, size := range sizes {
+		if k > 0 && sizes[k-1] >= len(comp.cells) {
+			break
+		}
+		mask := w.near(cell, size)
+		p := NewProblem(w.Release, mask, cell)
+		var seen func([]float64)
+		if w.Seen != nil {
+			seen = func(x []float64) { w.Seen(p.cells, x) }
+		}
+		got, err := p.bound(cell, sign, 8, sign*float64(target), seen)
+		if err == nil && sign*float64(got) <= sign*float64(target) {
+			return true
+		}
+	}
+	return false
+}
+
+// Relaxed bounds cell using only the relations among the size withheld
+// counts nearest it (relations reaching further are left out). Leaving
+// relations out can only widen a range, so if even this range is narrower
+// than a target, the reader can certainly narrow the count that far.
+func (w Witnesses) Relaxed(cell, size, nodeLimit int) (lo, hi int64, err error) {
+	mask := w.near(cell, size)
+	sub := &Release{Values: w.Release.Values, Public: w.Release.Public}
+	for _, c := range w.Release.Constraints {
+		ok := true
+		for _, t := range c.Terms {
+			// a count withheld but outside the neighbourhood: leave the relation out
+			ok = ok && !(w.Mask[t.Cell] != Shown && mask[t.Cell] == Shown)
+		}
+		if ok {
+			sub.Constraints = append(sub.Constraints, c)
+		}
+	}
+	return Bounds(sub, w.Mask, cell, nodeLimit)
+}
+
+// near is the mask with every withheld count outside the size nearest to
+// cell treated as shown (held at its true value).
+func (w Witnesses) near(cell, size int) []int {
+	r, mask := w.Release, w.Mask
+	byCell := map[int][]int{}
+	for ci, c := range r.Constraints {
+		for _, t := range c.Terms {
+			if mask[t.Cell] != Shown {
+				byCell[t.Cell] = append(byCell[t.Cell], ci)
+			}
+		}
+	}
+	in := map[int]bool{cell: true}
+	queue := []int{cell}
+	for len(queue) > 0 && len(in) < size {
+		c := queue[0]
+		queue = queue[1:]
+		for _, ci := range byCell[c] {
+			for _, t := range r.Constraints[ci].Terms {
+				if mask[t.Cell] != Shown && !in[t.Cell] && len(in) < size {
+					in[t.Cell] = true
+					queue = append(queue, t.Cell)
+				}
+			}
+		}
+	}
+	out := append([]int(nil), mask...)
+	for i := range out {
+		if out[i] != Shown && !in[i] {
+			out[i] = Shown
+		}
+	}
+	return out
+}
+
+// secondaryFor picks the counts to withhold next for a failing cell: the
+// smallest non-zero count shown in each relation with it (so every way a
+// reader could pin it gets room at once), or failing that the smallest
+// non-zero count in a relation with any withheld count linked to it. It
+// returns nothing when there is none.
+func secondaryFor(r *Release, mask []int, cell int) []int {
+	smallest := func(c Constraint) int {
+		best := -1
+		for _, t := range c.Terms {
+			// A zero is never worth withholding: it gives no room.
+			if mask[t.Cell] == Shown && r.Values[t.Cell] > 0 && (best < 0 || r.Values[t.Cell] < r.Values[best]) {
+				best = t.Cell
+			}
+		}
+		return best
+	}
+	var picks []int
+	for _, c := range r.Constraints {
+		for _, t := range c.Terms {
+			if t.Cell == cell {
+				if b := smallest(c); b >= 0 {
+					picks = append(picks, b)
+				}
+				break
+			}
+		}
+	}
+	if len(picks) > 0 {
+		return picks
+	}
+	linked := map[int]bool{}
+	for _, c := range component(r, mask, cell).cells {
+		linked[c] = true
+	}
+	best := -1
+	for _, c := range r.Constraints {
+		in := false
+		for _, t := range c.Terms {
+			in = in || linked[t.Cell]
+		}
+		if b := smallest(c); in && b >= 0 && (best < 0 || r.Values[b] < r.Values[best]) {
+			best = b
+		}
+	}
+	if best >= 0 {
+		return []int{best}
+	}
+	return nil
+}
+
+// loneWithheld is the quick first pass: wherever an equality has exactly
+// one withheld cell (recoverable by subtraction), withhold the smallest
+// non-zero shown cell in it too. It saves linear programs; the audit
+// decides.
+func loneWithheld(r *Release, mask []int) {
+	for changed := true; changed; {
+		changed = false
+		for _, c := range r.Constraints {
+			if !c.Equal {
+				continue
+			}
+			unknown, hidden, pick := 0, false, -1
+			for _, t := range c.Terms {
+				if mask[t.Cell] != Shown {
+					unknown++
+					hidden = hidden || mask[t.Cell] == Unpublished
+				} else if pick < 0 || better(r.Values[t.Cell], r.Values[pick]) {
+					pick = t.Cell
+				}
+			}
+			if unknown == 1 && !hidden && pick >= 0 {
+				mask[pick] = Secondary
+				changed = true
+			}
+		}
+	}
+}
+
+// LinkedCount is how many unknown counts are linked to cell through
+// relations under mask.
+func LinkedCount(r *Release, mask []int, cell int) int { return len(component(r, mask, cell).cells) }
+
+// Unproven is how many counts the last Protect left without a witness
+// (nothing was left to withhold near them).
+var Unproven int
+
+// SuppressRelease is primary suppression and the subtraction rule (no
+// equality with exactly one withheld count) over a whole release. It is
+// fast but, unlike Protect, it does not stop a reader who combines
+// several relations.
+func SuppressRelease(r *Release) []int {
+	var kept []Constraint
+	for _, c := range r.Constraints {
+		if r.holds(c) {
+			kept = append(kept, c)
+		}
+	}
+	r.Constraints = kept
+	mask := make([]int, len(r.Values))
+	for i, v := range r.Values {
+		switch {
+		case !r.Public[i]:
+			mask[i] = Unpublished
+		case Suppressed(v):
+			mask[i] = Primary
+		}
+	}
+	loneWithheld(r, mask)
+	return mask
+}

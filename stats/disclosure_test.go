@@ -1,0 +1,186 @@
+package stats
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestBoundsWholeNumbersTighterThanLinear: a + a + b = 9 with a a
+// "fewer than 10" count (1 to 9) and b never published (0 or more). By
+// hand: b = 9 − 2a ≥ 0, so a ≤ 4.5; a whole number, so a ≤ 4. The linear
+// relaxation alone would say 4.5.
+func TestBoundsWholeNumbersTighterThanLinear(t *testing.T) {
+	r := &Release{}
+	a, b, total := r.Cell(3, true), r.Cell(3, false), r.Cell(9, true)
+	r.Sum([]int{a, a, b}, total)
+	mask := []int{Primary, Unpublished, Shown}
+	lo, hi, err := Bounds(r, mask, a, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo != 1 || hi != 4 {
+		t.Fatalf("bounds of a = %d to %d, want 1 to 4", lo, hi)
+	}
+}
+
+// TestSubtractionRecovered is today's defect in miniature: the Black group
+// total 25 is shown, African 20 shown, Caribbean 3 and Other Black 2 are
+// "fewer than 10". By hand: Caribbean + Other Black = 25 − 20 = 5, each at
+// least 1, so Caribbean is 1 to 4: pinned within ±5 of 3 (the target is
+// 1 to 8). Protect must withhold more, and then the audit passes.
+func TestSubtractionRecovered(t *testing.T) {
+	r := &Release{}
+	african, caribbean, other, total := r.Cell(20, true), r.Cell(3, true), r.Cell(2, true), r.Cell(25, true)
+	r.Sum([]int{african, caribbean, other}, total)
+	old := []int{Shown, Primary, Primary, Shown}
+	lo, hi, err := Bounds(r, old, caribbean, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo != 1 || hi != 4 {
+		t.Fatalf("Caribbean under the old rule = %d to %d, want 1 to 4", lo, hi)
+	}
+	mask := Protect(r, ProtectionMargin)
+	if mask[african] != Secondary {
+		t.Fatalf("mask = %v, want African withheld too", mask)
+	}
+	for _, c := range []int{caribbean, other} {
+		lo, hi, err := Bounds(r, mask, c, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tlo, thi := Target(r.Values[c], ProtectionMargin)
+		if lo > tlo || hi < thi {
+			t.Errorf("cell %d (value %d): %d to %d, want at least %d to %d", c, r.Values[c], lo, hi, tlo, thi)
+		}
+	}
+}
+
+// TestTargets: the range a "fewer than 10" count must stay within reach
+// of, worked by hand: 5 either side, clipped to 1..9.
+func TestTargets(t *testing.T) {
+	for _, c := range []struct{ v, lo, hi int64 }{{1, 1, 6}, {3, 1, 8}, {5, 1, 9}, {7, 2, 9}, {9, 4, 9}} {
+		if lo, hi := Target(c.v, ProtectionMargin); lo != c.lo || hi != c.hi {
+			t.Errorf("Target(%d) = %d to %d, want %d to %d", c.v, lo, hi, c.lo, c.hi)
+		}
+	}
+}
+
+// TestBoundsAgainstEnumeration checks the branch and bound against trying
+// every whole-number value of the withheld cells of small random tables
+// (rows, columns and their totals), with "fewer than 10" limited to 1..9.
+func TestBoundsAgainstEnumeration(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 5))
+	checked := 0
+	for trial := 0; trial < 200; trial++ {
+		rows, cols := 2+rng.IntN(2), 2+rng.IntN(2)
+		r := &Release{}
+		cell := make([][]int, rows+1)
+		vals := make([][]int64, rows+1)
+		for i := range cell {
+			cell[i] = make([]int, cols+1)
+			vals[i] = make([]int64, cols+1)
+		}
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				v := int64(rng.IntN(14))
+				vals[i][j] = v
+				vals[i][cols] += v
+				vals[rows][j] += v
+				vals[rows][cols] += v
+			}
+		}
+		for i := range cell {
+			for j := range cell[i] {
+				cell[i][j] = r.Cell(vals[i][j], true)
+			}
+		}
+		for i := 0; i <= rows; i++ {
+			r.Sum(cell[i][:cols], cell[i][cols])
+		}
+		for j := 0; j <= cols; j++ {
+			var parts []int
+			for i := 0; i < rows; i++ {
+				parts = append(parts, cell[i][j])
+			}
+			r.Sum(parts, cell[rows][j])
+		}
+		mask := make([]int, len(r.Values))
+		var unknown []int
+		for i, v := range r.Values {
+			switch {
+			case Suppressed(v):
+				mask[i] = Primary
+			case rng.IntN(5) == 0:
+				mask[i] = Secondary
+			}
+			if mask[i] != Shown {
+				unknown = append(unknown, i)
+			}
+		}
+		big := false
+		for _, c := range unknown {
+			big = big || r.Values[c] > 40
+		}
+		if len(unknown) == 0 || len(unknown) > 5 || big {
+			continue // the enumeration below tries 0 to 40 only
+		}
+		checked++
+		wantLo, wantHi := enumerate(r, mask, unknown)
+		for k, c := range unknown {
+			lo, hi, err := Bounds(r, mask, c, 2000)
+			if err != nil {
+				t.Fatalf("trial %d: %v", trial, err)
+			}
+			if lo != wantLo[k] || hi != wantHi[k] {
+				t.Errorf("trial %d cell %d: %d to %d, want %d to %d", trial, c, lo, hi, wantLo[k], wantHi[k])
+			}
+		}
+	}
+	if checked < 30 {
+		t.Fatalf("only %d tables checked", checked)
+	}
+}
+
+// enumerate tries every value of the unknown cells (0..40 for withheld,
+// 1..9 for fewer than 10) and keeps the range of each over the solutions.
+func enumerate(r *Release, mask []int, unknown []int) (lo, hi []int64) {
+	lo, hi = make([]int64, len(unknown)), make([]int64, len(unknown))
+	for k := range lo {
+		lo[k], hi[k] = 1<<40, -1
+	}
+	vals := append([]int64(nil), r.Values...)
+	var try func(k int)
+	try = func(k int) {
+		if k == len(unknown) {
+			for _, c := range r.Constraints {
+				s := 0.0
+				for _, t := range c.Terms {
+					s += t.Coef * float64(vals[t.Cell])
+				}
+				if s != 0 {
+					return
+				}
+			}
+			for k, c := range unknown {
+				lo[k], hi[k] = min(lo[k], vals[c]), max(hi[k], vals[c])
+			}
+			return
+		}
+		from, to := int64(0), int64(40)
+		if mask[unknown[k]] == Primary {
+			from, to = 1, 9
+		}
+		for v := from; v <= to; v++ {
+			vals[unknown[k]] = v
+			try(k + 1)
+		}
+	}
+	try(0)
+	for k, c := range unknown {
+		if mask[c] != Primary && hi[k] == 40 {
+			hi[k] = Unbounded // only bounded by the enumeration's own limit
+		}
+	}
+	return lo, hi
+}
