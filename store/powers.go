@@ -215,6 +215,92 @@ func (s *Store) PutPowerPartMonth(ctx context.Context, kind, force, month string
 	}
 }
 
+// RemovePowerPartsOutside takes a file's parts (by key) out of the force's
+// months that are not in keep: a new version of the file has no rows dated
+// there, so its old share must go or those searches would be counted
+// twice. A month left with no parts is deleted and leaves the index. The
+// removed parts' records are dropped. Returns the months changed.
+func (s *Store) RemovePowerPartsOutside(ctx context.Context, kind, force, key string, keep []string) ([]string, error) {
+	kept := map[string]bool{}
+	for _, m := range keep {
+		kept[m] = true
+	}
+	cur, err := s.r("power_months").Find(ctx, bson.D{{Key: "kind", Value: kind}, {Key: "force", Value: force}, {Key: "parts.key", Value: key}})
+	if err != nil {
+		return nil, fmt.Errorf("store: months holding %s: %w", key, err)
+	}
+	var ms []PowerMonth
+	if err := cur.All(ctx, &ms); err != nil {
+		return nil, fmt.Errorf("store: months holding %s: %w", key, err)
+	}
+	var changed []string
+	for _, m := range ms {
+		if kept[m.Month] {
+			continue
+		}
+		if err := s.removePowerPart(ctx, kind, force, m.Month, key); err != nil {
+			return nil, err
+		}
+		changed = append(changed, m.Month)
+	}
+	sort.Strings(changed)
+	return changed, nil
+}
+
+// removePowerPart takes one part out of a month, conditional on the
+// month's revision like PutPowerPartMonth.
+func (s *Store) removePowerPart(ctx context.Context, kind, force, month, key string) error {
+	id := powerMonthID(kind, force, month)
+	for attempt := 0; attempt <= 20; attempt++ {
+		var old PowerMonth
+		if err := s.r("power_months").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&old); err != nil {
+			return fmt.Errorf("store: power month %s: %w", id, notFound(err))
+		}
+		m := PowerMonth{ID: id, Kind: kind, Force: force, Month: month, Rev: old.Rev + 1, ImportedAt: s.now().UTC()}
+		var removed *PowerPart
+		for i := range old.Parts {
+			if old.Parts[i].Key == key {
+				removed = &old.Parts[i]
+				continue
+			}
+			m.Parts = append(m.Parts, old.Parts[i])
+		}
+		if removed == nil {
+			return nil // another import took it out already
+		}
+		var matched int64
+		if len(m.Parts) == 0 {
+			// The engine has no conditional delete (docs/architecture.md);
+			// one delete statement with the revision beside the _id is
+			// atomic on both engines.
+			res, err := s.c("power_months").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: old.Rev}})
+			if err != nil {
+				return fmt.Errorf("store: remove power month %s: %w", id, err)
+			}
+			matched = res.DeletedCount
+		} else {
+			m.sum()
+			res, err := s.replaceIf(ctx, "power_months", id, Eq("rev", old.Rev), m)
+			if err != nil {
+				return fmt.Errorf("store: remove power part %s: %w", id, err)
+			}
+			matched = res.MatchedCount
+		}
+		if matched == 0 {
+			continue
+		}
+		update := bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}}
+		if len(m.Parts) == 0 {
+			update = append(update, bson.E{Key: "$pull", Value: bson.D{{Key: "months", Value: month}}})
+		}
+		if _, err := s.c("power_index").UpdateOne(ctx, bson.D{{Key: "_id", Value: kind + "/" + force}}, update); err != nil {
+			return fmt.Errorf("store: power index: %w", err)
+		}
+		return s.dropGen(ctx, removed.Gen, id)
+	}
+	return fmt.Errorf("store: remove power part %s: %w", id, ErrConflict)
+}
+
 // dropGen drops an import's records of one month. A generation's chunks
 // for several months share a collection only when they were written by
 // the same import, and then they are replaced together.
