@@ -46,6 +46,7 @@ type Config struct {
 	FieldKeyset    string        // CANDOUR_FIELD_KEYSET: base64 Tink AES-256-GCM keyset sealing referral content (`candour keys new`)
 	BlindIndexKey  []byte        // CANDOUR_BLIND_INDEX_KEY: base64, 32+ bytes, keys the blind index and receipt ids
 	CCUMailbox     string        // CANDOUR_CCU_MAILBOX: where "a new referral is waiting" goes (default: every CCU account)
+	ContactEmail   string        // CANDOUR_CONTACT_EMAIL: the public contact page's address for questions and feedback
 	Retention      []Retention   // CANDOUR_REFERRAL_RETENTION: how long referral content is kept in a final status
 	ReportsPerHour int           // CANDOUR_REPORTS_PER_HOUR: anonymous reports and replies a client address may send an hour (default 20)
 	NoticesDir     string        // CANDOUR_NOTICES_DIR: the operator's privacy.html and accessibility.html (default: the built-in text)
@@ -64,6 +65,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Env:            Development,
 		ForceName:      "Dorset Police",
 		MailFrom:       "Candour <no-reply@candour.invalid>",
+		ContactEmail:   "community.engagement@candour.invalid",
 		IdleTimeout:    30 * time.Minute,
 		ArgonTime:      1,
 		ArgonMemoryKiB: 64 * 1024,
@@ -129,6 +131,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if err := loadReferralConfig(getenv, &c); err != nil {
 		return c, err
+	}
+	if v := strings.TrimSpace(getenv("CANDOUR_CONTACT_EMAIL")); v != "" {
+		if _, err := mail.ParseAddress(v); err != nil || strings.ContainsAny(v, "<>") {
+			return c, fmt.Errorf("CANDOUR_CONTACT_EMAIL: %q is not an email address", v)
+		}
+		c.ContactEmail = v
 	}
 	if err := loadAuditConfig(getenv, &c); err != nil {
 		return c, err

@@ -25,6 +25,7 @@ var policy = map[string][]store.Role{
 	"landing":          {public},
 	"accessibility":    {public},
 	"privacy":          {public},
+	"contact":          {public},
 	"health":           {public},
 	"metrics":          {public},
 	"signin":           {public},
@@ -67,6 +68,7 @@ var policy = map[string][]store.Role{
 	"recommendations.list":      {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"recommendations.follow":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"recommendations.edit":      staff,
+	"recommendations.raise":     {store.RoleAdmin, store.RoleCoordinator, store.RoleChair}, // a chair for their own groups (checked in the handler)
 	"recommendations.dashboard": staff,
 	"recommendations.export":    staff,
 	"recommendations.import":    staff,
@@ -96,6 +98,7 @@ var policy = map[string][]store.Role{
 	"referrals.message": {store.RolePartner},
 	"reports.submit":    {public},
 	"reports.return":    {public},
+	"exit":              {public}, // "Exit this page": deletes this browser's drafts and leaves
 	"ccu.queue":         {store.RoleCCU},
 	"ccu.view":          {store.RoleCCU},
 	"ccu.export":        {store.RoleCCU},

@@ -19,7 +19,8 @@ func (s *Server) referralRoutes(h handle) {
 	// (status and messages, never another organisation's: checked in the handlers).
 	h("GET", "/referrals", "referrals.list", s.referralList)
 	h("GET", "/referrals/new", "referrals.submit", s.referralNewForm)
-	h("POST", "/referrals/new", "referrals.submit", s.referralNew)
+	h("GET", "/referrals/new/:step", "referrals.submit", s.referralPage)
+	h("POST", "/referrals/new/:step", "referrals.submit", s.referralAnswer) // check-answers sends it
 	h("GET", "/referrals/:id", "referrals.view", s.referralShow)
 	h("GET", "/referrals/:id/confirmation", "referrals.view", s.referralConfirmation)
 	h("POST", "/referrals/:id/messages", "referrals.message", s.referralMessage)
@@ -28,7 +29,11 @@ func (s *Server) referralRoutes(h handle) {
 	// routes stores or logs an address, a user agent or a precise time.
 	h("GET", "/report", "reports.submit", s.reportStart)
 	h("GET", "/report/new", "reports.submit", s.reportNewForm)
-	h("POST", "/report/new", "reports.submit", s.reportNew) // only sending counts against the limit (reportSend)
+	h("GET", "/report/new/:step", "reports.submit", s.reportPage)
+	h("POST", "/report/new/:step", "reports.submit", s.reportAnswer) // check-answers sends it; only sending counts against the limit (reportSend)
+	// "Exit this page" on every report, referral and sensitive survey page:
+	// deletes the drafts this browser holds and leaves (referral_draft.go).
+	h("GET", "/exit", "exit", s.exitPage)
 	h("GET", "/report/return", "reports.return", s.reportReturnForm)
 	h("POST", "/report/return", "reports.return", s.reportReturn)
 	h("GET", "/report/status", "reports.return", s.reportStatus)
@@ -58,7 +63,7 @@ func (s *Server) referralRoutes(h handle) {
 // survey respondents: the access log writes no line for it (a line's time
 // would date the report or the response).
 func anonymousRoute(route string) bool {
-	return route == "/report" || strings.HasPrefix(route, "/report/") || strings.HasPrefix(route, "/s/")
+	return route == "/report" || strings.HasPrefix(route, "/report/") || strings.HasPrefix(route, "/s/") || route == "/exit"
 }
 
 // notifyCCU tells the CCU mailbox (or, without one configured, every

@@ -37,6 +37,7 @@ type Server struct {
 	receiptGuard  *receiptGuard // wrong receipt codes
 	ccuInbox      ccuInbox      // who "a new referral is waiting" goes to, cached
 	surveys       surveyParts   // respondents' cookie and rate limit (survey_routes.go)
+	names         personNames   // people's names for the audit pages, cached (audit_words.go)
 }
 
 // Options are the server's tunables that are not configuration proper.

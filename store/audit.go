@@ -30,6 +30,8 @@ const (
 	AuditPasswordReset  = "password-reset"
 	AuditPasswordSet    = "password-changed"
 	AuditTOTPEnrolled   = "two-factor-enrolled"
+	AuditRecoveryUsed   = "recovery-code-used"
+	AuditRecoveryIssued = "recovery-codes-issued"
 	AuditRoleChange     = "role-changed"
 	AuditUserChange     = "account-changed"
 	AuditUserCreated    = "account-created"
@@ -40,6 +42,7 @@ const (
 	AuditDataImported   = "data-imported"
 	AuditPublished      = "published"
 	AuditSampleDrawn    = "panel-sample-drawn"
+	AuditSampleAttached = "panel-sample-attached"
 	// Recommendations register.
 	AuditRecCreated  = "recommendation-raised"
 	AuditRecStatus   = "recommendation-status-changed"
@@ -50,9 +53,9 @@ const (
 // AuditActions lists the actions for filters.
 var AuditActions = []string{
 	AuditSignIn, AuditSignInFailed, AuditLockedOut, AuditSignOut, AuditSignOutAll,
-	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled,
+	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled, AuditRecoveryUsed, AuditRecoveryIssued,
 	AuditRoleChange, AuditUserChange, AuditUserCreated, AuditGroupChange, AuditMembership, AuditPartnerChange,
-	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn,
+	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn, AuditSampleAttached,
 	AuditRecCreated, AuditRecStatus, AuditRecChanged, AuditRecExported,
 }
 

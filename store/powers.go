@@ -503,8 +503,8 @@ type SampledRecord struct {
 }
 
 // PanelSample is a random sample of stop-and-search records drawn by a chair
-// or coordinator for a scrutiny panel to review. The visits capability will
-// attach samples to panel review visits; until then they stand alone.
+// or coordinator for a scrutiny panel to review, and attached to the panel's
+// review visit (AttachSample), where its members review the records.
 type PanelSample struct {
 	ID          string          `bson:"_id"`
 	Force       string          `bson:"force"`
@@ -539,6 +539,28 @@ func (s *Store) PanelSample(ctx context.Context, id string) (*PanelSample, error
 		return nil, fmt.Errorf("store: panel sample %s: %w", id, notFound(err))
 	}
 	return &p, nil
+}
+
+// AttachSample attaches a sample to a record-review visit: the visit names
+// the sample (its members review its records) and the sample names the
+// visit. A visit has one sample; attaching another replaces it. Both
+// writes are idempotent, so repeating it after a failure puts both right.
+func (s *Store) AttachSample(ctx context.Context, sampleID, visitID string) error {
+	res, err := s.c("panel_samples").UpdateOne(ctx, bson.D{{Key: "_id", Value: sampleID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "visitId", Value: visitID}}}})
+	if err != nil {
+		return fmt.Errorf("store: attach sample %s: %w", sampleID, err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrNotFound
+	}
+	res, err = s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: visitID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "sampleId", Value: sampleID}}}})
+	if err != nil {
+		return fmt.Errorf("store: attach sample to visit %s: %w", visitID, err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // PanelSamples lists the samples drawn, newest first (a few a month).
