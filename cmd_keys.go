@@ -22,7 +22,7 @@ import (
 
 const keysUsage = `Usage:
   candour keys new [--compose --base-url URL] [--out FILE]
-      print a new CANDOUR_FIELD_KEYSET and CANDOUR_BLIND_INDEX_KEY; with --compose,
+      print a new CANDOUR_FIELD_KEYSET, CANDOUR_BLIND_INDEX_KEY and CANDOUR_AUDIT_SIGNING_KEY; with --compose,
       everything docker-compose.yml needs in .env (session key, MongoDB passwords and
       replica-set key too); with --out, write it to FILE (mode 0600, never over a file)
   candour keys rotate add < KEYSET
@@ -117,7 +117,7 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(&b, "CANDOUR_BASE_URL=%s\n", *baseURL)
 		fmt.Fprintf(&b, "CANDOUR_SESSION_KEY=%s\n", randomKey())
 	}
-	fmt.Fprintf(&b, "CANDOUR_FIELD_KEYSET=%s\nCANDOUR_BLIND_INDEX_KEY=%s\n", ks, randomKey())
+	fmt.Fprintf(&b, "CANDOUR_FIELD_KEYSET=%s\nCANDOUR_BLIND_INDEX_KEY=%s\nCANDOUR_AUDIT_SIGNING_KEY=%s\n", ks, randomKey(), randomKey())
 	if *compose {
 		// Hex and unpadded base64: safe in a URI, a shell and a keyfile.
 		fmt.Fprintf(&b, "MONGO_ROOT_PASSWORD=%s\n", randomHex(24))

@@ -117,7 +117,7 @@ func TestKeysNewCompose(t *testing.T) {
 	}
 	b, _ := os.ReadFile(path)
 	env := parseEnv(string(b))
-	for _, k := range []string{"CANDOUR_BASE_URL", "CANDOUR_SESSION_KEY", "CANDOUR_FIELD_KEYSET", "CANDOUR_BLIND_INDEX_KEY",
+	for _, k := range []string{"CANDOUR_BASE_URL", "CANDOUR_SESSION_KEY", "CANDOUR_FIELD_KEYSET", "CANDOUR_BLIND_INDEX_KEY", "CANDOUR_AUDIT_SIGNING_KEY",
 		"MONGO_ROOT_PASSWORD", "CANDOUR_MONGO_PASSWORD", "MONGO_REPLICA_KEY"} {
 		if env[k] == "" {
 			t.Errorf(".env lacks %s", k)

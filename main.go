@@ -59,6 +59,8 @@ Commands:
   report disparity      print stop-and-search disparity figures (json, csv or text)
   publish disparity     put a period of a force's disparity figures on the public page
   keys                  make, rotate (add, then promote) and re-seal with the field-encryption keys
+  audit verify          check the audit chain (--against FEED: and every published head)
+  dpia                  print the record of processing, the start of a DPIA, from the configuration
   report survey         print a survey's results, suppressed (json or csv)
   survey rebuild        recount a survey's counters from its stored responses
   backup                copy the embedded store, consistently, while the portal runs
@@ -96,6 +98,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "publish":
 		return publishCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "dpia":
+		return dpiaCmd(args[1:], getenv, stdout)
+	case "audit":
+		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "survey":

@@ -128,7 +128,7 @@ func TestComposeFileWithGeneratedEnv(t *testing.T) {
 	if aenv("MONGODB_URI") != wantURI {
 		t.Errorf("MONGODB_URI = %q, want %q", aenv("MONGODB_URI"), wantURI)
 	}
-	for _, k := range []string{"CANDOUR_SESSION_KEY", "CANDOUR_FIELD_KEYSET", "CANDOUR_BLIND_INDEX_KEY", "CANDOUR_BASE_URL"} {
+	for _, k := range []string{"CANDOUR_SESSION_KEY", "CANDOUR_FIELD_KEYSET", "CANDOUR_BLIND_INDEX_KEY", "CANDOUR_AUDIT_SIGNING_KEY", "CANDOUR_BASE_URL"} {
 		if aenv(k) != env[k] {
 			t.Errorf("app %s is not the .env value", k)
 		}

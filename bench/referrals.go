@@ -35,6 +35,8 @@ var refBench struct {
 	ccu, partner []session
 	openID       string   // a referral with messages, for the CCU's view
 	receipts     []string // receipts of seeded anonymous reports
+	workerID     string   // the partner worker, whose referral drafts the rows mint
+	key          []byte   // the server's session key, which encrypts the drafts
 }
 
 // seedReferralBench writes the field keys where the development server
@@ -70,6 +72,7 @@ func seedReferralBench(ctx context.Context, db *store.Store, env *serverEnv, o o
 			return err
 		}
 	}
+	refBench.workerID, refBench.key = worker.ID, env.sessionKey
 	cfg, _ := config.Load(func(string) string { return "" })
 	for i := range benchReferrals {
 		n := store.NewReferral{Kind: store.KindPartner, PartnerID: p.ID, SubmittedBy: worker.ID, Content: benchContent(i)}
@@ -101,7 +104,9 @@ func seedReferralBench(ctx context.Context, db *store.Store, env *serverEnv, o o
 			u   *store.User
 			dst *[]session
 		}{{analyst, &refBench.ccu}, {worker, &refBench.partner}} {
-			s, err := mintSession(ctx, db, env.sessionKey, pair.u)
+			// The analyst has given a reason for the case in this session
+			// (server/ccu_reason.go's session value "reason:<id>").
+			s, err := mintSession(ctx, db, env.sessionKey, pair.u, "reason:"+refBench.openID, store.ReasonAssessment)
 			if err != nil {
 				return err
 			}
@@ -128,17 +133,36 @@ func prepareReferralClient(ctx context.Context, cl *client, base *url.URL, sc sc
 	case partnerWorker:
 		cl.signIn(base, refBench.partner[c%len(refBench.partner)])
 	case reporter:
-		if tok, err := cl.formToken(ctx, base.String()+"/report/new"); err == nil {
+		if tok, err := cl.formToken(ctx, base.String()+"/report/new/immediate-danger"); err == nil {
 			cl.sess.csrf = tok
 		}
 	}
 }
 
-func referralAnswers() url.Values {
-	return url.Values{"action": {"send"}, "danger": {"no"}, "category": {"sexual-purpose"}, "personName": {"Officer 7"},
-		"personForce": {"Dorset Police"}, "collarNumber": {"1007"}, "whatHappened": {"A description of several sentences of what happened."},
-		"when": {"Last week"}, "where": {"Poole"}, "onDuty": {"off"}, "setting": {"online"}, "howKnown": {"witnessed"},
-		"victimConsent": {"no"}, "stayAnonymous": {"yes"}}
+// referralAnswers are a whole report's or referral's answers, as its
+// draft cookie holds them at check your answers.
+func referralAnswers() map[string]string {
+	return map[string]string{"danger": "no", "category": "sexual-purpose", "personName": "Officer 7",
+		"personForce": "Dorset Police", "collarNumber": "1007", "whatHappened": "A description of several sentences of what happened.",
+		"when": "Last week", "where": "Poole", "onDuty": "off", "setting": "online", "howKnown": "witnessed",
+		"victimConsent": "no", "stayAnonymous": "yes"}
+}
+
+// drafter puts a draft at check your answers in the client's jar before
+// each send, as the pages before it would have.
+func drafter(kind, base string) prepare {
+	return func(c *client, root string) {
+		userID := ""
+		if kind == store.KindPartner {
+			userID = refBench.workerID
+		}
+		cs, err := server.DraftCookies(refBench.key, kind, userID, referralAnswers())
+		u, perr := url.Parse(root + base + "/check-answers")
+		if err != nil || perr != nil {
+			return // the request then fails and is counted as such
+		}
+		c.http.Jar.SetCookies(u, cs)
+	}
 }
 
 // referralScenarios are the referral rows: pages first (the queue before
@@ -155,9 +179,9 @@ func referralScenarios(sd *seeded, o options) []scenario {
 				n := receipt.Add(1)
 				return url.Values{"receipt": {refBench.receipts[int(n)%len(refBench.receipts)]}}
 			}},
-		{label: "POST /referrals/new, send → 303 (partner)", method: "POST", path: "/referrals/new", as: partnerWorker, want: 303, budget: formBudget,
-			form: func(session) url.Values { return referralAnswers() }},
-		{label: "POST /report/new, send → 200 (anonymous)", method: "POST", path: "/report/new", as: reporter, want: 200, budget: formBudget,
-			form: func(session) url.Values { return referralAnswers() }},
+		{label: "POST /referrals/new/check-answers, send → 303 (partner)", method: "POST", path: "/referrals/new/check-answers", as: partnerWorker, want: 303, budget: formBudget,
+			form: func(session) url.Values { return url.Values{} }, before: drafter(store.KindPartner, "/referrals/new")},
+		{label: "POST /report/new/check-answers, send → 200 (anonymous)", method: "POST", path: "/report/new/check-answers", as: reporter, want: 200, budget: formBudget,
+			form: func(session) url.Values { return url.Values{} }, before: drafter(store.KindAnonymous, "/report/new")},
 	}
 }

@@ -240,12 +240,17 @@ func seedGroups(ctx context.Context, db *store.Store, community []*store.User, r
 
 // mintSession stores a signed-in session for u and returns its cookie, as
 // the portal's session store would write them (the value keys are
-// server/session.go's keyUserID, keyRole and keyCSRF).
-func mintSession(ctx context.Context, db *store.Store, key []byte, u *store.User) (session, error) {
+// server/session.go's keyUserID, keyRole and keyCSRF). extra are more
+// values, as key, value pairs.
+func mintSession(ctx context.Context, db *store.Store, key []byte, u *store.User, extra ...string) (session, error) {
 	id, csrf := store.RandomSecret(), store.RandomSecret()
 	now := time.Now().UTC()
+	values := map[string]string{"uid": u.ID, "role": string(u.Role), "csrf": csrf}
+	for i := 0; i+1 < len(extra); i += 2 {
+		values[extra[i]] = extra[i+1]
+	}
 	err := db.SaveSession(ctx, id, &store.Session{UserID: u.ID, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(3 * time.Hour),
-		Values: map[string]string{"uid": u.ID, "role": string(u.Role), "csrf": csrf}})
+		Values: values})
 	if err != nil {
 		return session{}, err
 	}

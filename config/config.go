@@ -46,14 +46,16 @@ type Config struct {
 	FieldKeyset    string        // CANDOUR_FIELD_KEYSET: base64 Tink AES-256-GCM keyset sealing referral content (`candour keys new`)
 	BlindIndexKey  []byte        // CANDOUR_BLIND_INDEX_KEY: base64, 32+ bytes, keys the blind index and receipt ids
 	CCUMailbox     string        // CANDOUR_CCU_MAILBOX: where "a new referral is waiting" goes (default: every CCU account)
+	ContactEmail   string        // CANDOUR_CONTACT_EMAIL: the public contact page's address for questions and feedback
 	Retention      []Retention   // CANDOUR_REFERRAL_RETENTION: how long referral content is kept in a final status
 	ReportsPerHour int           // CANDOUR_REPORTS_PER_HOUR: anonymous reports and replies a client address may send an hour (default 20)
 	NoticesDir     string        // CANDOUR_NOTICES_DIR: the operator's privacy.html and accessibility.html (default: the built-in text)
 
 	SurveyPostsPerMinute int // CANDOUR_SURVEY_POSTS_PER_MINUTE: survey starts and submissions a minute per client address (default 30)
 
-	MetricsAddr    string   // CANDOUR_METRICS_ADDR: the Prometheus listener (default 127.0.0.1:9464; "off" disables it)
-	TrustedProxies []string // CANDOUR_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed (default none)
+	MetricsAddr     string   // CANDOUR_METRICS_ADDR: the Prometheus listener (default 127.0.0.1:9464; "off" disables it)
+	TrustedProxies  []string // CANDOUR_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed (default none)
+	AuditSigningKey []byte   // CANDOUR_AUDIT_SIGNING_KEY: base64 Ed25519 seed (32 bytes) signing the published audit chain heads
 }
 
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
@@ -65,6 +67,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Env:            Development,
 		ForceName:      "Dorset Police",
 		MailFrom:       "Candour <no-reply@candour.invalid>",
+		ContactEmail:   "community.engagement@candour.invalid",
 		IdleTimeout:    30 * time.Minute,
 		ArgonTime:      1,
 		ArgonMemoryKiB: 64 * 1024,
@@ -131,7 +134,16 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := loadReferralConfig(getenv, &c); err != nil {
 		return c, err
 	}
+	if v := strings.TrimSpace(getenv("CANDOUR_CONTACT_EMAIL")); v != "" {
+		if _, err := mail.ParseAddress(v); err != nil || strings.ContainsAny(v, "<>") {
+			return c, fmt.Errorf("CANDOUR_CONTACT_EMAIL: %q is not an email address", v)
+		}
+		c.ContactEmail = v
+	}
 	if err := loadSecurityConfig(getenv, &c); err != nil {
+		return c, err
+	}
+	if err := loadAuditConfig(getenv, &c); err != nil {
 		return c, err
 	}
 	if c.BaseURL == "" {
@@ -173,6 +185,9 @@ func (c Config) Validate() error {
 		}
 		if len(c.BlindIndexKey) == 0 {
 			return fmt.Errorf("CANDOUR_BLIND_INDEX_KEY: required in production")
+		}
+		if len(c.AuditSigningKey) == 0 {
+			return fmt.Errorf("CANDOUR_AUDIT_SIGNING_KEY: required in production (make one with: candour keys new)")
 		}
 	}
 	return nil

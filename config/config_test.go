@@ -22,7 +22,9 @@ func TestLoadNamesTheVariableAtFault(t *testing.T) {
 		{map[string]string{"CANDOUR_ENV": "production", "CANDOUR_SESSION_KEY": strings.Repeat("QUFB", 11), "CANDOUR_ALLOW_EMBEDDED": "true"}, "CANDOUR_BASE_URL"},
 		{map[string]string{"CANDOUR_ENV": "production", "CANDOUR_SESSION_KEY": strings.Repeat("QUFB", 11), "MONGODB_URI": "mongodb://db/?replicaSet=rs0", "CANDOUR_BASE_URL": "https://candour.example"}, "CANDOUR_FIELD_KEYSET"},
 		{map[string]string{"CANDOUR_ENV": "production", "CANDOUR_SESSION_KEY": strings.Repeat("QUFB", 11), "MONGODB_URI": "mongodb://db/?replicaSet=rs0", "CANDOUR_BASE_URL": "https://candour.example", "CANDOUR_FIELD_KEYSET": "QUFB"}, "CANDOUR_BLIND_INDEX_KEY"},
-		{map[string]string{"CANDOUR_ENV": "production", "CANDOUR_SESSION_KEY": strings.Repeat("QUFB", 11), "MONGODB_URI": "mongodb://db/?replicaSet=rs0", "CANDOUR_BASE_URL": "https://candour.example", "CANDOUR_FIELD_KEYSET": "QUFB", "CANDOUR_BLIND_INDEX_KEY": strings.Repeat("QUFB", 11)}, ""},
+		{map[string]string{"CANDOUR_ENV": "production", "CANDOUR_SESSION_KEY": strings.Repeat("QUFB", 11), "MONGODB_URI": "mongodb://db/?replicaSet=rs0", "CANDOUR_BASE_URL": "https://candour.example", "CANDOUR_FIELD_KEYSET": "QUFB", "CANDOUR_BLIND_INDEX_KEY": strings.Repeat("QUFB", 11)}, "CANDOUR_AUDIT_SIGNING_KEY"},
+		{map[string]string{"CANDOUR_ENV": "production", "CANDOUR_SESSION_KEY": strings.Repeat("QUFB", 11), "MONGODB_URI": "mongodb://db/?replicaSet=rs0", "CANDOUR_BASE_URL": "https://candour.example", "CANDOUR_FIELD_KEYSET": "QUFB", "CANDOUR_BLIND_INDEX_KEY": strings.Repeat("QUFB", 11), "CANDOUR_AUDIT_SIGNING_KEY": strings.Repeat("QUFB", 10) + "QUE="}, ""},
+		{map[string]string{"CANDOUR_AUDIT_SIGNING_KEY": strings.Repeat("QUFB", 11)}, "CANDOUR_AUDIT_SIGNING_KEY"}, // 33 bytes, not a seed
 	}
 	for _, tc := range cases {
 		_, err := Load(func(k string) string { return tc.env[k] })

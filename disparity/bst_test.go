@@ -282,3 +282,114 @@ func TestOutcomeIntervalsAndPeriodLabel(t *testing.T) {
 		t.Errorf("White per year %v", *w.RatePerYear)
 	}
 }
+
+// TestCorrectedFileTakesBackItsOldShare: police.uk revises files. A first
+// version of September's file had 2 rows dated in August and 1 in July; the
+// corrected (real) file has all 172 in September. Importing it must take
+// back the old version's share of August and July, or those 3 searches
+// would be counted twice (once in August or July, once in September).
+// By hand: August 144 (its own file) + 0, September 172, July nothing.
+func TestCorrectedFileTakesBackItsOldShare(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	loadPopulation(t, db)
+	importFile(t, db, "2018-08-dorset-stop-and-search.csv")
+	sep := "2018-09-dorset-stop-and-search.csv"
+	b, err := os.ReadFile(dataDir + sep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	for i, date := range map[int]string{1: "2018-08-15T10:00:00+00:00", 2: "2018-08-20T10:00:00+00:00", 3: "2018-07-02T10:00:00+00:00"} {
+		if !strings.Contains(lines[i], "2018-08-31T23:00:00+00:00") {
+			t.Fatalf("line %d is not dated 2018-08-31T23:00:00+00:00: %s", i+1, lines[i])
+		}
+		lines[i] = strings.Replace(lines[i], "2018-08-31T23:00:00+00:00", date, 1)
+	}
+	importBytes(t, db, sep, []byte(strings.Join(lines, "")))
+	if j, a, s := monthRecords(t, db, "2018-07"), monthRecords(t, db, "2018-08"), monthRecords(t, db, "2018-09"); j != 1 || a != 146 || s != 169 {
+		t.Fatalf("first version: July %d, August %d, September %d; want 1, 146, 169", j, a, s)
+	}
+	// A report read now is cached; the correction must make it stale.
+	if rep, err := disparity.Build(ctx, db, "dorset", "2018-08", "2018-08", disparity.SelfDefined); err != nil || rep.Searches != 146 {
+		t.Fatalf("August before the correction: %v %v, want 146 searches", rep, err)
+	}
+	res := importFile(t, db, sep) // the corrected file
+	want := []string{
+		"An earlier import of this file had rows dated in July 2018; this version has none, so they were taken out of July 2018.",
+		"An earlier import of this file had rows dated in August 2018; this version has none, so they were taken out of August 2018.",
+	}
+	if strings.Join(res.Notes, "|") != strings.Join(want, "|") {
+		t.Errorf("notes %q, want %q", res.Notes, want)
+	}
+	if j, a, s := monthRecords(t, db, "2018-07"), monthRecords(t, db, "2018-08"), monthRecords(t, db, "2018-09"); j != 0 || a != 144 || s != 172 {
+		t.Errorf("corrected: July %d, August %d, September %d; want 0, 144, 172", j, a, s)
+	}
+	m, err := db.PowerMonth(ctx, store.PowerStopSearch, "dorset", "2018-08")
+	if err != nil || len(m.Parts) != 1 || m.Parts[0].Key != "2018-08" {
+		t.Errorf("August's parts after the correction: %d (%v)", len(m.Parts), err)
+	}
+	forces, _ := db.PowerForces(ctx, store.PowerStopSearch)
+	if got := strings.Join(forces["dorset"].Months, " "); got != "2018-08 2018-09" {
+		t.Errorf("months with data %q, want July gone", got)
+	}
+	if rep, err := disparity.Build(ctx, db, "dorset", "2018-08", "2018-08", disparity.SelfDefined); err != nil || rep.Searches != 144 {
+		t.Errorf("August after the correction: %v %v, want 144 searches", rep, err)
+	}
+	rep, err := disparity.Build(ctx, db, "dorset", "2018-07", "2018-09", disparity.SelfDefined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Searches != 316 || len(rep.MonthsWithData) != 2 {
+		t.Errorf("report over July to September: %d searches in months %v, want 144 + 172 = 316 in August and September", rep.Searches, rep.MonthsWithData)
+	}
+}
+
+// TestHeaderOnlyFileIsRefused: a download cut after its header (or saved
+// with only blank lines after it) has no searches. Stored, it would say
+// the month had none and take back the month's real file; it is refused
+// and the month keeps its 144 rows.
+func TestHeaderOnlyFileIsRefused(t *testing.T) {
+	db := storetest.Open(t)
+	aug := "2018-08-dorset-stop-and-search.csv"
+	importFile(t, db, aug)
+	b, err := os.ReadFile(dataDir + aug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := strings.SplitAfter(string(b), "\n")[0]
+	for name, content := range map[string]string{
+		"header only":                 header,
+		"header and blank lines CRLF": strings.TrimSuffix(header, "\n") + "\r\n\r\n\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := disparity.ImportStopSearch(context.Background(), db, strings.NewReader(content), disparity.ImportOptions{Source: aug})
+			if !disparity.IsRefusal(err) || !strings.Contains(err.Error(), "no searches") {
+				t.Fatalf("err = %v, want a refusal saying the file has no searches", err)
+			}
+			if n := monthRecords(t, db, "2018-08"); n != 144 {
+				t.Errorf("August holds %d rows after a refused empty file, want 144", n)
+			}
+		})
+	}
+}
+
+// TestBrowserCopyReplacesTheMonth: downloaded again, the January 2019 file
+// is saved by the browser as "… (1).csv". Importing it must replace
+// January's 156 rows, not add them a second time (312).
+func TestBrowserCopyReplacesTheMonth(t *testing.T) {
+	db := storetest.Open(t)
+	name := "2019-01-dorset-stop-and-search.csv"
+	b, err := os.ReadFile(dataDir + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	importBytes(t, db, name, b)
+	res := importBytes(t, db, "2019-01-dorset-stop-and-search (1).csv", b)
+	if res.Force != "dorset" || len(res.Notes) != 0 {
+		t.Errorf("force %q, notes %q", res.Force, res.Notes)
+	}
+	if n := monthRecords(t, db, "2019-01"); n != 156 {
+		t.Errorf("January holds %d rows, want 156", n)
+	}
+}

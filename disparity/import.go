@@ -231,6 +231,12 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 		res.ByMonth = append(res.ByMonth, MonthRows{Month: month, Rows: m.rows})
 		res.Unrecognised = mergeCounts(res.Unrecognised, part.Unrecognised)
 	}
+	// A new version of the file may no longer have rows in a month an
+	// earlier version spread into: take that share back.
+	gone, err := db.RemovePowerPartsOutside(ctx, store.PowerStopSearch, force, key, res.Months)
+	if err != nil {
+		return nil, err
+	}
 	if res.Spans() {
 		var parts []string
 		for _, mr := range res.ByMonth {
@@ -242,6 +248,9 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 				MonthLabel(fileMonth), plural(int64(len(res.Months)), "month", "months"), strings.Join(parts, ", "), MonthLabel(fileMonth))
 		}
 		res.Notes = append(res.Notes, note)
+	}
+	for _, month := range gone {
+		res.Notes = append(res.Notes, fmt.Sprintf("An earlier import of this file had rows dated in %s; this version has none, so they were taken out of %s.", MonthLabel(month), MonthLabel(month)))
 	}
 	res.Notes = append(res.Notes, shared...)
 	if o.Progress != nil {
@@ -257,15 +266,21 @@ func CheckFile(src io.Reader, source string) error {
 	return check(src, fileMonth)
 }
 
-// check reads the whole file, returning its first format problem.
+// check reads the whole file, returning its first format problem. A file
+// with a header and no rows is refused: it is far more likely a cut
+// download than a month without a single search, and storing it would take
+// back everything the file's earlier import brought.
 func check(src io.Reader, fileMonth string) error {
 	r, err := policeuk.NewReader(src, fileMonth)
 	if err != nil {
 		return err
 	}
-	for {
+	for rows := 0; ; rows++ {
 		_, err := r.Read()
 		if errors.Is(err, io.EOF) {
+			if rows == 0 {
+				return &policeuk.FormatError{Line: 2, Problem: "the file has a header but no searches (is the download cut short?)"}
+			}
 			return nil
 		}
 		if err != nil {

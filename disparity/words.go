@@ -48,6 +48,12 @@ func Sentences(rep *Report) []string {
 				who, times(*g.RatioToWhite), *g.RatioCILow, *g.RatioCIHigh)
 		case g.Searches == 0:
 			s = fmt.Sprintf("%s: no searches recorded in this period; no clear difference from White people (ratio 0, 95%% interval 0 to %.1f).", who, *g.RatioCIHigh)
+		case *g.RatioCILow > 1 || *g.RatioCIHigh < 1:
+			// The two methods disagree at the margin (stats.Compare): the
+			// ratio's interval leaves out 1 but the gap's includes 0. Saying
+			// the ratio's interval "includes 1" would be false.
+			s = fmt.Sprintf("%s: no clear difference from White people (%.1f times as likely to be searched; the ratio's 95%% interval, %.2f to %.2f, leaves out 1, but the interval for the difference in rates includes 0)",
+				who, *g.RatioToWhite, *g.RatioCILow, *g.RatioCIHigh)
 		default:
 			s = fmt.Sprintf("%s: no clear difference from White people (%.1f times as likely to be searched, but the 95%% interval, %.1f to %.1f, includes 1)",
 				who, *g.RatioToWhite, *g.RatioCILow, *g.RatioCIHigh)

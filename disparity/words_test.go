@@ -1,8 +1,11 @@
 package disparity
 
 import (
+	"math"
 	"strings"
 	"testing"
+
+	"candour/stats"
 )
 
 func f(v float64) *float64 { return &v }
@@ -31,5 +34,29 @@ func TestWordsFollowTheOneFlag(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("sentences:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// When the ratio's interval leaves out 1 but the gap's includes 0 (the
+// methods disagree at the margin, so no flag), the words must not claim the
+// ratio's interval includes 1. By hand, 4 of 10 against 7 of 50: ratio
+// 0.4/0.14 = 2.86, SE = √(1/4 − 1/10 + 1/7 − 1/50) = √0.27286 = 0.52236,
+// exp(ln 2.857 ± 1.96×0.52236) = 1.03 to 7.95; the Newcombe gap 0.26 runs
+// from −0.002 to 0.556: includes 0. stats.Compare agrees (no flag).
+func TestWordsWhenTheMethodsDisagree(t *testing.T) {
+	c := stats.Compare(4, 10, 7, 50)
+	if c.Flag || !c.Ratio.ExcludesOne() || c.Gap.ExcludesZero() {
+		t.Fatalf("Compare(4, 10, 7, 50) = %+v: not the disagreeing case", c)
+	}
+	if math.Abs(c.Ratio.Low-1.026) > 0.001 || math.Abs(c.Ratio.High-7.954) > 0.001 {
+		t.Fatalf("ratio interval %.4f to %.4f, want 1.026 to 7.954", c.Ratio.Low, c.Ratio.High)
+	}
+	rep := &Report{Ethnicity: SelfDefined, PersonSearches: 11, Groups: []GroupFigures{
+		{Group: "Other", Searches: 4, RatioToWhite: f(c.Ratio.Estimate), RatioCILow: f(c.Ratio.Low), RatioCIHigh: f(c.Ratio.High), SmallCount: true},
+	}}
+	got := Sentences(rep)[0]
+	want := "People of other ethnic groups: no clear difference from White people (2.9 times as likely to be searched; the ratio's 95% interval, 1.03 to 7.95, leaves out 1, but the interval for the difference in rates includes 0); this rests on only 4 searches, so the interval is wide."
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }

@@ -106,6 +106,9 @@ type tab struct {
 	ctx   context.Context
 	url   string // the portal's base URL
 	jsOff bool   // page scripts do not run
+	// viewW and viewH are the viewport the test chose (tab.emulate), or 0
+	// for the browser's window.
+	viewW, viewH int64
 
 	mu      sync.Mutex
 	console []string // messages not yet checked

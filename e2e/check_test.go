@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -126,8 +128,137 @@ func checkPage(t *testing.T, tb *tab, page string) {
 	tb.withScripts(t, func() {
 		axeCheck(tb.ctx, t, page)
 		checkFrontEnd(t, tb, page)
+		checkPhoneWidths(t, tb, page)
 	})
 	checkConsole(t, tb, page)
+}
+
+// phoneWidths are the narrow screens every page must fit: 320px is WCAG
+// 1.4.10's reflow width (and an older small phone), 390px a common phone.
+var phoneWidths = []int64{320, 390}
+
+// checkPhoneWidths shows the page on each phone width (a mobile viewport,
+// as a phone's browser lays it out) and fails if the page scrolls
+// sideways there; at the narrowest it runs axe-core again. It then puts
+// back the tab's own viewport.
+func checkPhoneWidths(t *testing.T, tb *tab, page string) {
+	t.Helper()
+	defer tb.restoreViewport(t)
+	for _, w := range phoneWidths {
+		if err := chromedp.Do(tb.ctx, chromedp.EmulateViewport(w, 740, chromedp.EmulateMobile)); err != nil {
+			t.Fatalf("%s: phone width %d: %v", page, w, err)
+		}
+		if wide := sidewaysScroll(t, tb, w); wide != "" {
+			t.Errorf("%s: scrolls sideways at %dpx: %s", page, w, wide)
+		}
+		if w == phoneWidths[0] {
+			axeCheck(tb.ctx, t, fmt.Sprintf("%s at %dpx", page, w))
+			if small := smallChartText(t, tb); small != "" {
+				t.Errorf("%s: chart text smaller than 12px at %dpx: %s", page, w, small)
+			}
+		}
+	}
+}
+
+// sidewaysScroll says why the page is wider than width (its scroll width
+// and the widest elements that stick out), or "" when it fits. innerWidth
+// is checked too, and the emulated width itself, because a mobile browser
+// may zoom out to fit a too-wide page, which widens innerWidth with it.
+func sidewaysScroll(t *testing.T, tb *tab, width int64) string {
+	t.Helper()
+	type fit struct {
+		Scroll int64    `json:"scroll"`
+		Inner  int64    `json:"inner"`
+		Wide   []string `json:"wide"`
+	}
+	got, err := chromedp.Run(tb.ctx, chromedp.Evaluate[fit](`((width) => {
+	  const limit = Math.min(innerWidth, width);
+	  const wide = [];
+	  for (const el of document.body.querySelectorAll('*')) {
+	    const r = el.getBoundingClientRect();
+	    if (r.right > limit + 0.5 && ![...el.children].some(c => c.getBoundingClientRect().right > limit + 0.5)) {
+	      // Only the innermost: what actually sticks out. Inside a scrolling
+	      // region nothing counts: the region scrolls, not the page.
+	      let p = el.parentElement, inScroller = false;
+	      for (; p && p !== document.body && p !== document.documentElement; p = p.parentElement) {
+	        const o = getComputedStyle(p).overflowX;
+	        if (o === 'auto' || o === 'scroll' || o === 'hidden') { inScroller = true; break; }
+	      }
+	      if (!inScroller) wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '') + ' (' + Math.round(r.right) + 'px)');
+	    }
+	    if (wide.length === 5) break;
+	  }
+	  if (wide.length === 0) {
+	    for (const el of document.body.querySelectorAll('*')) {
+	      const r = el.getBoundingClientRect();
+	      if (r.right > limit + 0.5 || r.left < -0.5) wide.push(el.tagName.toLowerCase() + '.' + String(el.className) + ' (' + Math.round(r.left) + ' to ' + Math.round(r.right) + 'px)');
+	      if (wide.length === 5) break;
+	    }
+	  }
+	  return {scroll: document.documentElement.scrollWidth, inner: innerWidth, wide};
+	})(`+fmt.Sprint(width)+`)`))
+	if err != nil {
+		t.Fatalf("measure the page at %dpx: %v", width, err)
+	}
+	if got.Scroll <= min(got.Inner, width) {
+		return ""
+	}
+	return fmt.Sprintf("scrollWidth %d, innerWidth %d; sticking out: %s", got.Scroll, got.Inner, strings.Join(got.Wide, ", "))
+}
+
+// smallChartText lists the text of drawn SVG charts that renders smaller
+// than 12px (its font size scaled by the chart's width over its viewBox),
+// or "". A chart not drawn at this width (display: none) has no size.
+func smallChartText(t *testing.T, tb *tab) string {
+	t.Helper()
+	small, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](`(() => {
+	  const out = [];
+	  for (const svg of document.querySelectorAll('main svg[viewBox]')) {
+	    const w = svg.getBoundingClientRect().width, vb = svg.viewBox.baseVal;
+	    if (!w || !vb || !vb.width) continue;
+	    for (const text of svg.querySelectorAll('text')) {
+	      const px = parseFloat(getComputedStyle(text).fontSize) * w / vb.width;
+	      if (px < 11.95 && out.length < 5) out.push(JSON.stringify(text.textContent) + ' at ' + px.toFixed(1) + 'px');
+	    }
+	  }
+	  return out;
+	})()`))
+	if err != nil {
+		t.Fatalf("measure chart text: %v", err)
+	}
+	return strings.Join(small, ", ")
+}
+
+// emulate sets the tab's own viewport (a phone held sideways, say), which
+// the phone-width checks put back after each page.
+func (tb *tab) emulate(t *testing.T, width, height int64) {
+	t.Helper()
+	tb.viewW, tb.viewH = width, height
+	if err := chromedp.Do(tb.ctx, chromedp.EmulateViewport(width, height, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (tb *tab) restoreViewport(t *testing.T) {
+	t.Helper()
+	var err error
+	if tb.viewW != 0 {
+		err = chromedp.Do(tb.ctx, chromedp.EmulateViewport(tb.viewW, tb.viewH, chromedp.EmulateMobile))
+	} else {
+		_, err = chromedp.Call(tb.ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+		if err == nil {
+			_, err = chromedp.Call(tb.ctx, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: false})
+		}
+	}
+	if err != nil {
+		t.Fatalf("restore the viewport: %v", err)
+	}
+	// Let the page lay itself out again at its own size before the test
+	// clicks anything (a click aims at where an element is drawn). Called
+	// with scripts on (checkPage's withScripts).
+	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("wait for the layout: %v", err)
+	}
 }
 
 // withScripts runs f, which evaluates JavaScript in the page. In a tab with

@@ -1,13 +1,18 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"candour/store"
 )
@@ -21,6 +26,7 @@ func TestJourneys(t *testing.T) {
 	t.Run("wrong password shows an error summary", wrongPassword)
 	t.Run("member", memberJourney)
 	t.Run("admin with two-factor", adminJourney)
+	t.Run("two-factor set-up and a recovery code", twoFactorJourney)
 	t.Run("keyboard-only sign-in", keyboardSignIn)
 	t.Run("sign-in without JavaScript", noJavaScriptSignIn)
 }
@@ -65,6 +71,24 @@ func checksCanFail(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		seen = append(seen, tb.takeConsole()...)
 	}
+
+	// The phone-width check sees a page that scrolls sideways at 320px.
+	tb.emulate(t, 320, 740)
+	if wide := sidewaysScroll(t, tb, 320); wide != "" {
+		t.Fatalf("the landing page scrolls sideways before anything is added: %s", wide)
+	}
+	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`(() => {
+	  const d = document.createElement('div');
+	  d.style.width = '600px'; // (a style set from script: the CSP governs inline markup, not this)
+	  d.textContent = 'wide';
+	  document.querySelector('main').append(d);
+	  return true;
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	if wide := sidewaysScroll(t, tb, 320); !strings.Contains(wide, "scrollWidth") {
+		t.Errorf("a 600px-wide block at 320px was not reported: %q", wide)
+	}
 }
 
 func hasViolation(vs []violation, id string) bool {
@@ -88,10 +112,30 @@ func anyContains(msgs []string, s string) bool {
 func publicPages(t *testing.T) {
 	p := startPortal(t)
 	tb := newTab(t, p.url, false)
+	// The audit chain's checkpoints page, with a signed head to show (its tables).
+	tb.visit(t, "/audit-chain", "audit chain checkpoints, none yet")
+	ctx := context.Background()
+	if err := p.store.Audit(ctx, store.AuditEvent{Actor: "system", Action: store.AuditPublished}); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.store.AuditEventAt(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := store.PublishedHead{Day: "2026-03-02", Seq: ev.Seq, Hash: ev.Hash, At: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	h.Sign(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32)))
+	if err := p.store.PublishHead(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	tb.visit(t, "/audit-chain", "audit chain checkpoints")
+	if text := pageText(t, tb); !strings.Contains(text, h.KeyID) || !strings.Contains(text, ev.Hash) {
+		t.Fatalf("the checkpoints page lacks the key or the head:\n%s", text)
+	}
 	for _, pg := range []struct{ path, name string }{
 		{"/", "landing"},
 		{"/accessibility", "accessibility statement"},
 		{"/privacy", "privacy notice"},
+		{"/contact", "contact us"},
 		{"/sign-in", "sign-in"},
 		{"/password-reset", "password reset"},
 		{"/public/stop-and-search", "public stop and search"},
@@ -158,6 +202,49 @@ func memberJourney(t *testing.T) {
 	tb.visit(t, "/recommendations", "recommendations register")
 }
 
+// twoFactorJourney: a member turns on two-factor from the key shown in
+// groups of four (beside its QR code), keeps the ten recovery codes on the
+// confirmation page, and later signs in with one of them.
+func twoFactorJourney(t *testing.T) {
+	p := startPortal(t)
+	u := p.user(t, store.RoleMember, "member@example.org")
+	tb := newTab(t, p.url, false)
+	signIn(t, tb, u)
+	tb.visit(t, "/account/two-factor", "two-factor set-up")
+	key, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('.app-key').innerText`))
+	if err != nil || !regexp.MustCompile(`^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$`).MatchString(key) {
+		t.Fatalf("the key is not shown in groups of four: %q (%v)", key, err)
+	}
+	if qr, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`!!document.querySelector('svg.app-qr path')`)); err != nil || !qr {
+		t.Fatalf("no QR code drawn (%v)", err)
+	}
+	code, err := totp.GenerateCodeCustom(strings.ReplaceAll(key, " ", ""), time.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, status := tb.submit(t, chromedp.SendKeys(chromedp.CSS("#code"), code), clickSubmit)
+	if path != "/account/two-factor" || status != http.StatusOK {
+		t.Fatalf("enrol: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "two-factor is set up")
+	codes, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#recovery-codes code')].map(c => c.innerText)`))
+	if err != nil || len(codes) != 10 {
+		t.Fatalf("%d recovery codes shown, want 10 (%v)", len(codes), err)
+	}
+	tb.submit(t, chromedp.Click(chromedp.CSS(".app-header__account button")))
+	tb.visit(t, "/sign-in", "sign-in")
+	path, _ = tb.submit(t, chromedp.SendKeys(chromedp.CSS("#email"), u.Email), chromedp.SendKeys(chromedp.CSS("#password"), password), clickSubmit)
+	if path != "/sign-in/two-factor" {
+		t.Fatalf("after the password: on %s", path)
+	}
+	tb.submit(t, chromedp.Click(chromedp.CSS(`a[href="/sign-in/two-factor/recovery"]`)))
+	checkPage(t, tb, "enter a recovery code")
+	path, status = tb.submit(t, chromedp.SendKeys(chromedp.CSS("#code"), codes[3]), clickSubmit)
+	if path != "/home" || status != http.StatusOK {
+		t.Fatalf("recovery code: on %s (%d)", path, status)
+	}
+}
+
 func adminJourney(t *testing.T) {
 	p := startPortal(t)
 	admin := p.user(t, store.RoleAdmin, "admin@example.org")
@@ -190,6 +277,7 @@ func adminJourney(t *testing.T) {
 		{"/admin/partners/" + org.ID, "a partner organisation"},
 		{"/admin/audit", "audit log"},
 		{"/admin/audit?verify=1", "audit log with its chain checked"},
+		{"/admin/processing", "record of processing"},
 		{"/disparity/import", "stop and search import"},
 		{"/disparity/samples/new", "draw records for a panel"},
 		{"/disparity/samples", "panel samples"},
@@ -201,6 +289,18 @@ func adminJourney(t *testing.T) {
 	} {
 		tb.visit(t, pg.path, pg.name)
 	}
+	// On a laptop the administrator's menu fits one row, and "Sign out" is
+	// apart from it (in the header), not an item that could look current.
+	tb.emulate(t, 1280, 800)
+	rows, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](`new Set([...document.querySelectorAll('.govuk-service-navigation__item')].map(li => li.getBoundingClientRect().top)).size`))
+	if err != nil || rows != 1 {
+		t.Errorf("the admin menu takes %d rows at 1280px (%v), want 1", rows, err)
+	}
+	if n, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](`document.querySelectorAll('.app-header__account button').length`)); err != nil || n != 1 {
+		t.Errorf("no Sign out button in the header (%v)", err)
+	}
+	tb.viewW, tb.viewH = 0, 0
+	tb.restoreViewport(t)
 	// A form with errors: the invitation sent empty.
 	if tb.open(t, "/admin/people/new") == http.StatusOK {
 		path, status := tb.submit(t, clickSubmit)

@@ -6,7 +6,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"candour/server"
@@ -22,8 +24,11 @@ func TestReferralJourneys(t *testing.T) {
 	t.Run("anonymous report to receipt and back", func(t *testing.T) { anonymousReportJourney(t, false) })
 	t.Run("anonymous report without JavaScript", func(t *testing.T) { anonymousReportJourney(t, true) })
 	t.Run("partner referral", partnerReferralJourney)
+	t.Run("exit this page", exitJourney)
 	t.Run("CCU assessment", ccuAssessmentJourney)
 }
+
+var london, _ = time.LoadLocation("Europe/London")
 
 var clickContinue = chromedp.Click(chromedp.CSS("main form button.govuk-button"))
 
@@ -36,6 +41,78 @@ func answer(t *testing.T, tb *tab, page string, actions ...chromedp.Action[chrom
 		t.Fatalf("%s: on %s (%d), want 200", page, path, status)
 	}
 	checkPage(t, tb, page)
+}
+
+// location is the path of the page in the tab.
+func (tb *tab) location(t *testing.T) string {
+	t.Helper()
+	s, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`location.pathname`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// backAndRefresh goes Back from check your answers to the last question
+// (a page of its own: no "confirm form resubmission"), checks its answer
+// is still chosen (sel), reloads it, and goes forward again.
+func backAndRefresh(t *testing.T, tb *tab, last, sel string) {
+	t.Helper()
+	if _, err := chromedp.RunResponse(tb.ctx, chromedp.NavigateBack()); err != nil {
+		t.Fatalf("back: %v", err)
+	}
+	if got := tb.location(t); got != last {
+		t.Fatalf("Back from check your answers: on %s, want %s", got, last)
+	}
+	res, err := chromedp.RunResponse(tb.ctx, chromedp.Reload())
+	if err != nil || res.Status != http.StatusOK {
+		t.Fatalf("refresh %s: %v %v", last, res, err)
+	}
+	checkPage(t, tb, "a question, after Back and refresh")
+	tb.withScripts(t, func() {
+		on, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`document.querySelector('`+sel+`').checked`))
+		if err != nil || !on {
+			t.Fatalf("after Back and refresh the answer %s is not kept (%v)", sel, err)
+		}
+	})
+	tb.submit(t, clickContinue)
+	checkPage(t, tb, "check your answers, again")
+}
+
+// exitThisPage checks the page's "Exit this page" link goes through /exit
+// and that /exit deletes the flow's draft cookie (name) and sends the
+// browser away. It fetches /exit from the page instead of following the
+// link: the destination is another site, and the test machine is offline.
+func exitThisPage(t *testing.T, tb *tab, base, name string) {
+	t.Helper()
+	has := func() bool {
+		res, err := chromedp.Call(tb.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{tb.url + base + "/check-answers"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range res.Cookies {
+			if c.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	if !has() {
+		t.Fatalf("no draft cookie %s before exit", name)
+	}
+	tb.withScripts(t, func() {
+		href, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('.govuk-exit-this-page a').getAttribute('href')`))
+		if err != nil || href != "/exit" {
+			t.Fatalf("Exit this page links to %q (%v), want /exit", href, err)
+		}
+		kind, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`fetch('/exit', {redirect: 'manual'}).then(r => r.type)`, chromedp.EvalAwaitPromise))
+		if err != nil || kind != "opaqueredirect" {
+			t.Fatalf("/exit answered %q (%v), want a redirect", kind, err)
+		}
+	})
+	if has() {
+		t.Fatalf("/exit left the draft cookie %s", name)
+	}
 }
 
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
@@ -59,6 +136,9 @@ func anonymousReportJourney(t *testing.T, jsOff bool) {
 	tb.visit(t, "/report", "anonymous report start")
 	tb.visit(t, "/report/new", "is anyone in danger")
 	answer(t, tb, "what to report", click("#danger-2"))
+	if u := tb.location(t); u != "/report/new/what-it-is-about" {
+		t.Fatalf("the second question is at %s, want its own address", u)
+	}
 	answer(t, tb, "who you are reporting", click("#category"))
 	answer(t, tb, "what happened", typeIn("#personName", "Tall, grey beard"), typeIn("#collarNumber", "PC 3141"))
 	answer(t, tb, "when", typeIn("#whatHappened", "He shouted abuse at a woman outside the station."))
@@ -79,7 +159,16 @@ func anonymousReportJourney(t *testing.T, jsOff bool) {
 	if text := pageText(t, tb); !strings.Contains(text, "Tall, grey beard") || !strings.Contains(text, "I saw or heard it") {
 		t.Fatalf("check your answers lacks the answers:\n%s", text)
 	}
-	path, status = tb.submit(t, click(`button[value="send"]`))
+	// The browser's Back and refresh: plain pages, the answers kept.
+	backAndRefresh(t, tb, "/report/new/stay-anonymous", "#stayAnonymous")
+	// Change an answer from check your answers and come back to it.
+	tb.submit(t, click(`a[href="/report/new/where?change=1"]`))
+	checkPage(t, tb, "change where")
+	path, status = tb.submit(t, typeIn("#where", " and Weymouth"), clickContinue)
+	if path != "/report/new/check-answers" || status != http.StatusOK || !strings.Contains(pageText(t, tb), "Weymouth") {
+		t.Fatalf("after a change: on %s (%d)", path, status)
+	}
+	path, status = tb.submit(t, clickContinue)
 	if status != http.StatusOK {
 		t.Fatalf("send: on %s (%d)", path, status)
 	}
@@ -125,6 +214,24 @@ func anonymousReportJourney(t *testing.T, jsOff bool) {
 	checkPage(t, tb, "your report, with a reply")
 }
 
+// exitJourney: a reporter part-way through presses "Exit this page"; the
+// answers are gone when the page is opened again.
+func exitJourney(t *testing.T) {
+	p := startPortal(t)
+	tb := newTab(t, p.url, true)
+	tb.visit(t, "/report/new", "is anyone in danger, to exit")
+	answer(t, tb, "what to report, to exit", click("#danger-2"))
+	exitThisPage(t, tb, "/report/new", "candour_anonymous0")
+	if path, _ := tb.submit(t, chromedp.Navigate(tb.url+"/report/new/check-answers")); path != "/report/new/immediate-danger" {
+		t.Fatalf("after exit: on %s, want the first question", path)
+	}
+	tb.withScripts(t, func() {
+		if on, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`document.querySelector('#danger-2').checked`)); err != nil || on {
+			t.Fatalf("the answer survived exit (%v)", err)
+		}
+	})
+}
+
 func partnerReferralJourney(t *testing.T) {
 	p := startPortal(t)
 	ctx := context.Background()
@@ -145,7 +252,8 @@ func partnerReferralJourney(t *testing.T) {
 	if !strings.Contains(pageText(t, tb), "Call 999 now") {
 		t.Fatal("a yes to danger did not show the call 999 page")
 	}
-	answer(t, tb, "the concern") // "Everyone is safe now: carry on"
+	tb.submit(t, click("main a.govuk-button")) // "Everyone is safe now: carry on"
+	checkPage(t, tb, "the concern")
 	answer(t, tb, "person of concern", click("#category-3"))
 	answer(t, tb, "what happened (partner)", typeIn("#personName", "DC Jones"), typeIn("#personForce", "Dorset Police"))
 	answer(t, tb, "when (partner)", typeIn("#whatHappened", "A client disclosed that the officer pressured her for a relationship."))
@@ -157,7 +265,7 @@ func partnerReferralJourney(t *testing.T) {
 	answer(t, tb, "safe contact", click("#victimConsent"))
 	answer(t, tb, "safeguarding", typeIn("#safeContact", "Only through our office"))
 	answer(t, tb, "check your answers (partner)", typeIn("#safeguarding", "Safety plan in place"))
-	path, status := tb.submit(t, click(`button[value="send"]`))
+	path, status := tb.submit(t, clickContinue)
 	if !strings.HasSuffix(path, "/confirmation") || status != http.StatusOK {
 		t.Fatalf("send referral: on %s (%d)", path, status)
 	}
@@ -186,11 +294,33 @@ func ccuAssessmentJourney(t *testing.T) {
 	tb := newTab(t, p.url, false)
 	signIn(t, tb, analyst)
 	tb.visit(t, "/ccu", "CCU queue")
-	tb.visit(t, "/ccu/referrals/"+ids[0], "a referral (CCU)")
+	// Opening a case asks why first (once per case per session); no reason, nothing shown.
+	tb.visit(t, "/ccu/referrals/"+ids[0], "why open a case (CCU)")
+	if text := pageText(t, tb); !strings.Contains(text, "Why do you need to open CCU-00001?") || strings.Contains(text, "Messages to a victim.") {
+		t.Fatalf("not the reason question:\n%s", text)
+	}
+	path, status := tb.submit(t, clickContinue)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(pageText(t, tb), "Choose why you need to open this case") {
+		t.Fatalf("no reason: on %s (%d), want 422", path, status)
+	}
+	checkPage(t, tb, "why open a case, with an error")
+	path, status = tb.submit(t, click("#reason"), clickContinue)
+	if status != http.StatusOK || !strings.Contains(pageText(t, tb), "Messages to a victim.") {
+		t.Fatalf("reason given: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "a referral (CCU)")
+	// Exporting asks for the reason and the recipient.
+	tb.visit(t, "/ccu/referrals/"+ids[0]+"/export", "export a referral")
+	path, status = tb.submit(t, clickContinue)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(pageText(t, tb), "Enter who you are sending this to") {
+		t.Fatalf("export without a recipient: on %s (%d), want 422", path, status)
+	}
+	checkPage(t, tb, "export a referral, with an error")
+	tb.visit(t, "/ccu/referrals/"+ids[0], "a referral (CCU), opened again without the question")
 	if !strings.Contains(pageText(t, tb), "Same person: link CCU-00002") {
 		t.Fatal("no proposed match for the shared collar number")
 	}
-	path, status := tb.submit(t,
+	path, status = tb.submit(t,
 		chromedp.SetValue(chromedp.CSS("#status"), store.RefAssessing),
 		chromedp.SetValue(chromedp.CSS("#risk"), "high"),
 		chromedp.SetValue(chromedp.CSS("#source"), "2"),
@@ -211,6 +341,16 @@ func ccuAssessmentJourney(t *testing.T) {
 		t.Fatalf("link: on %s (%d)", path, status)
 	}
 	tb.visit(t, "/ccu/audit?verify=1", "referral audit")
+	// The access review of this month lists the analyst's openings with the reason.
+	month := time.Now().In(london).Format("2006-01")
+	tb.visit(t, "/ccu/review?month="+month, "access review")
+	if text := pageText(t, tb); !strings.Contains(text, "analyst@example.org") || !strings.Contains(text, "Assessing what was reported") {
+		t.Fatalf("access review:\n%s", text)
+	}
+	if status := tb.open(t, "/ccu/review?month=1999-01"); status != http.StatusUnprocessableEntity {
+		t.Fatalf("access review of an unknown month: %d, want 422", status)
+	}
+	checkPage(t, tb, "access review, with an error")
 	if r, _ := p.store.Referral(ctx, ids[0]); r.Grading() != "2/B/P" || !r.Linked(ids[1]) {
 		t.Fatalf("after the journey: grading %q, links %v", r.Grading(), r.Links)
 	}

@@ -3,6 +3,7 @@ package policeuk
 import (
 	"bytes"
 	"encoding/csv"
+	"strings"
 	"testing"
 )
 
@@ -65,5 +66,76 @@ func TestEveryForceAreaHasAuthoritiesAndNoneIsListedTwice(t *testing.T) {
 	}
 	if f, ok := Force("dorset"); !ok || f.Code != "E23000039" {
 		t.Errorf("Force(dorset) = %+v", f)
+	}
+}
+
+// TestAuthoritiesAtForceBoundaries places, one by one, the authorities a
+// hand-written lookup most easily gets wrong: those whose county name points
+// at another force, the islands, the Welsh valleys and the April 2023
+// unitary authorities. Checked by hand against Schedule 1 to the Police Act
+// 1996 (as amended) and each force's published area, not against ONS's file.
+func TestAuthoritiesAtForceBoundaries(t *testing.T) {
+	for code, want := range map[string]string{
+		"E06000053": "devon-and-cornwall", // Isles of Scilly
+		"E06000052": "devon-and-cornwall", // Cornwall
+		"E06000027": "devon-and-cornwall", // Torbay
+		"E06000025": "avon-and-somerset",  // South Gloucestershire, not Gloucestershire
+		"E06000024": "avon-and-somerset",  // North Somerset
+		"E06000066": "avon-and-somerset",  // Somerset (April 2023)
+		"E07000246": "avon-and-somerset",  // Somerset West and Taunton (replaced 2023)
+		"E06000042": "thames-valley",      // Milton Keynes
+		"E06000060": "thames-valley",      // Buckinghamshire
+		"E06000039": "thames-valley",      // Slough
+		"E07000180": "thames-valley",      // Vale of White Horse
+		"E06000063": "cumbria",            // Cumberland (April 2023)
+		"E06000064": "cumbria",            // Westmorland and Furness (April 2023)
+		"E07000027": "cumbria",            // Barrow-in-Furness
+		"E06000065": "north-yorkshire",    // North Yorkshire (April 2023)
+		"E06000014": "north-yorkshire",    // York
+		"E07000169": "north-yorkshire",    // Selby
+		"E06000012": "humberside",         // North East Lincolnshire, not Lincolnshire
+		"E06000013": "humberside",         // North Lincolnshire
+		"E06000046": "hampshire",          // Isle of Wight
+		"E06000017": "leicestershire",     // Rutland
+		"E06000031": "cambridgeshire",     // Peterborough
+		"E06000033": "essex",              // Southend-on-Sea
+		"E06000035": "kent",               // Medway
+		"E06000005": "durham",             // Darlington
+		"E06000004": "cleveland",          // Stockton-on-Tees
+		"E06000006": "cheshire",           // Halton
+		"E06000030": "wiltshire",          // Swindon
+		"E06000019": "west-mercia",        // Herefordshire
+		"E06000057": "northumbria",        // Northumberland
+		"E09000001": "city-of-london",     // City of London
+		"W06000023": "dyfed-powys",        // Powys
+		"W06000010": "dyfed-powys",        // Carmarthenshire
+		"W06000024": "south-wales",        // Merthyr Tydfil
+		"W06000013": "south-wales",        // Bridgend
+		"W06000018": "gwent",              // Caerphilly
+		"W06000019": "gwent",              // Blaenau Gwent
+		"W06000001": "north-wales",        // Isle of Anglesey
+		"W06000006": "north-wales",        // Wrexham
+	} {
+		la, ok := Authority(code)
+		if !ok {
+			t.Errorf("%s is not in the lookup", code)
+			continue
+		}
+		f, _ := ForceByCode(la.PFA)
+		if f.PoliceUK != want {
+			t.Errorf("%s %s is in %s, want %s", code, la.Name, f.PoliceUK, want)
+		}
+	}
+	// The 2023 unitary authorities replace exactly their districts.
+	for code, want := range map[string]string{
+		"E06000063": "E07000026 E07000028 E07000029", // Allerdale, Carlisle, Copeland
+		"E06000064": "E07000027 E07000030 E07000031", // Barrow-in-Furness, Eden, South Lakeland
+		"E06000065": "E07000163 E07000164 E07000165 E07000166 E07000167 E07000168 E07000169",
+		"E06000066": "E07000187 E07000188 E07000189 E07000246", // Mendip, Sedgemoor, South Somerset, Somerset West and Taunton
+	} {
+		la, _ := Authority(code)
+		if got := strings.Join(la.Replaces, " "); got != want {
+			t.Errorf("%s %s replaces %q, want %q", code, la.Name, got, want)
+		}
 	}
 }

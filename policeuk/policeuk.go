@@ -120,7 +120,6 @@ func NewReader(r io.Reader, fileMonth string) (*Reader, error) {
 // Read returns the next record, io.EOF at the end, or a *FormatError.
 func (r *Reader) Read() (Record, error) {
 	fields, err := r.csv.Read()
-	r.line, _ = r.csv.FieldPos(0)
 	if errors.Is(err, io.EOF) {
 		return Record{}, io.EOF
 	}
@@ -134,6 +133,9 @@ func (r *Reader) Read() (Record, error) {
 		}
 		return Record{}, err
 	}
+	// Only after a good read: when the first field cannot be parsed (a
+	// stray quote), csv has no field positions and FieldPos panics.
+	r.line, _ = r.csv.FieldPos(0)
 	rec := Record{Line: r.line, Fields: make([]string, len(fields))}
 	for i, f := range fields {
 		rec.Fields[i] = strings.TrimSpace(f)
@@ -157,10 +159,13 @@ func (r *Reader) Read() (Record, error) {
 	return rec, nil
 }
 
-var fileNameRe = regexp.MustCompile(`(\d{4}-\d{2})-([a-z0-9-]+?)-stop-and-search\.csv$`)
+// A browser that already has a file of that name saves the download as
+// "… (1).csv": it is still the same month's file.
+var fileNameRe = regexp.MustCompile(`(\d{4}-\d{2})-([a-z0-9-]+?)-stop-and-search(?: \(\d+\))?\.csv$`)
 
 // ParseFileName takes the month and force from a police.uk file name like
-// 2019-01-dorset-stop-and-search.csv ("2019-01", "dorset").
+// 2019-01-dorset-stop-and-search.csv ("2019-01", "dorset"), also when a
+// browser has saved it as 2019-01-dorset-stop-and-search (1).csv.
 func ParseFileName(name string) (month, force string, ok bool) {
 	m := fileNameRe.FindStringSubmatch(strings.ToLower(name))
 	if m == nil {

@@ -168,16 +168,7 @@ func (s *Server) accountTwoFactorForm(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
-	secret := u.TOTPSecret // a reload shows the same key, so a half-done enrolment still works
-	if secret == "" {
-		var err error
-		if secret, err = s.newTOTPSecret(c, u); err != nil {
-			s.serverError(c, err)
-			return
-		}
-	}
-	s.render(c, http.StatusOK, "twofactor_setup", &Page{Title: accountTwoFactorTitle, Form: codeForm{},
-		Data: twoFactorSetupData{Secret: secret, QR: true}})
+	s.renderSetup(c, u, accountTwoFactorTitle)
 }
 
 func (s *Server) accountTwoFactor(c *gin.Context) {
@@ -189,6 +180,10 @@ func (s *Server) accountTwoFactor(c *gin.Context) {
 	if !s.confirmEnrolment(c, u, "twofactor_setup", accountTwoFactorTitle) {
 		return
 	}
-	s.flash(c, "Two-factor authentication is on. You will enter a code from your app each time you sign in.")
-	s.redirect(c, "/account")
+	codes, err := s.issueRecoveryCodes(c, u)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.renderTwoFactorDone(c, "Two-factor authentication is set up", codes, "/account")
 }

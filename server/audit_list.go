@@ -21,11 +21,6 @@ type auditListData struct {
 	Check              *auditCheck // set when the admin asked to check the chain
 }
 
-type auditRow struct {
-	Event      store.AuditEvent
-	TargetHref string // the record's page, when it has one
-}
-
 // auditCheck is the result of walking the hash chain.
 type auditCheck struct {
 	Count int64             // events verified (before the break, if any)
@@ -63,8 +58,9 @@ func (s *Server) auditList(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	for _, ev := range evs {
-		d.Events = append(d.Events, auditRow{Event: ev, TargetHref: targetHref(ev.Target)})
+	if d.Events, err = s.describeAudit(ctx, evs); err != nil {
+		s.serverError(c, err)
+		return
 	}
 	d.Pages = newPager(map[string]string{"action": f.Action, "actor": f.Actor, "day": f.Day, "target": f.Target}, f.Page, more)
 	s.render(c, http.StatusOK, "audit_list", page)
@@ -81,7 +77,7 @@ func (s *Server) checkAuditChain(ctx context.Context) (*auditCheck, error) {
 func auditActionChoices() []choice {
 	cs := []choice{{Value: "", Label: "All actions"}}
 	for _, a := range store.AuditActions {
-		cs = append(cs, choice{Value: a, Label: a})
+		cs = append(cs, choice{Value: a, Label: auditWord(a)})
 	}
 	return cs
 }
@@ -114,6 +110,12 @@ func targetHref(target string) string {
 		return "/admin/groups/" + id
 	case "partner":
 		return "/admin/partners/" + id
+	case "recommendation":
+		return "/recommendations/" + id
+	case "visit":
+		return "/visits/" + id
+	case "survey":
+		return "/surveys/" + id
 	}
 	return ""
 }

@@ -264,7 +264,7 @@ func TestInvitedAdminSetsUpTwoFactorNext(t *testing.T) {
 	secret := a.user(u.ID).TOTPSecret
 	a.advance(30 * time.Second)
 	r = c.submit("/sign-in/two-factor/set-up", "/sign-in/two-factor/set-up", url.Values{"code": {totpCode(t, secret, a.store.Now())}})
-	wantStatus(t, "enrol", r, http.StatusSeeOther, "/home")
+	wantPage(t, "enrol", r, http.StatusOK, "Two-factor authentication is set up")
 	c.wantSignedIn("admin after two-factor")
 }
 
@@ -545,11 +545,11 @@ func TestAccountTwoFactor(t *testing.T) {
 	wantPage(t, "wrong code", c.submit("/account/two-factor", "/account/two-factor", url.Values{"code": {"000000"}}),
 		http.StatusUnprocessableEntity, "The security code is wrong")
 	r := c.submit("/account/two-factor", "/account/two-factor", url.Values{"code": {totpCode(t, secret, a.store.Now())}})
-	wantStatus(t, "enrol", r, http.StatusSeeOther, "/account")
+	wantPage(t, "enrol", r, http.StatusOK, "Two-factor authentication is set up")
 	if !a.user(u.ID).TOTPEnabled {
 		t.Error("two-factor not enabled")
 	}
-	wantPage(t, "account page", c.get("/account"), http.StatusOK, "Two-factor authentication is on")
+	wantPage(t, "account page", c.get("/account"), http.StatusOK, "10 recovery codes left")
 	if r := c.get("/account/two-factor"); r.Status != http.StatusSeeOther {
 		t.Errorf("set-up page once enrolled: %d, want 303", r.Status)
 	}

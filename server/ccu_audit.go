@@ -10,7 +10,7 @@ import (
 )
 
 type ccuAuditData struct {
-	Events []store.AuditEvent
+	Events []auditRow
 	Action choiceField
 	Day    string
 	Target string
@@ -31,7 +31,7 @@ func (s *Server) ccuAudit(c *gin.Context) {
 	errs := &formErrors{}
 	cs := make([]choice, len(ccuAuditActions))
 	for i, a := range ccuAuditActions {
-		cs[i] = choice{Value: a, Label: a}
+		cs[i] = choice{Value: a, Label: auditWord(a)}
 	}
 	d := ccuAuditData{Action: newChoices("action", "Action", action, errs, cs), Day: strings.TrimSpace(c.Query("day")),
 		Target: strings.TrimSpace(c.Query("target"))}
@@ -56,7 +56,10 @@ func (s *Server) ccuAudit(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	d.Events = evs
+	if d.Events, err = s.describeAudit(ctx, evs); err != nil {
+		s.serverError(c, err)
+		return
+	}
 	d.Pages = newPager(map[string]string{"action": action, "day": d.Day, "target": d.Target}, f.Page, more)
 	s.render(c, http.StatusOK, "ccu_audit", page)
 }

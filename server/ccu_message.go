@@ -86,6 +86,13 @@ func (s *Server) ccuLink(c *gin.Context) {
 	if !ok {
 		return
 	}
+	reason := s.caseReason(c, r.ID)
+	if reason == "" {
+		// Linking reads across cases: no reason for this one, no link.
+		errs.Add("reason", "Choose why you need to open this case before you link it to another")
+		s.renderReason(c, r, reasonForm{}, http.StatusUnprocessableEntity, errs)
+		return
+	}
 	if f.Decision != "confirm" && f.Decision != "reject" || f.Other == "" || f.Other == r.ID {
 		errs.Add("links", "Choose whether the referrals are about the same person")
 		if full, ok := s.reloadForCCU(c, r.ID); ok {
@@ -111,7 +118,7 @@ func (s *Server) ccuLink(c *gin.Context) {
 		what, flash = "not related to", "Match set aside"
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditRefLinked, Target: "referral:" + r.ID,
-		Detail: r.Ref + " " + what + " " + other.Ref})
+		Detail: r.Ref + " " + what + " " + other.Ref, Reason: reason})
 	s.flash(c, flash)
 	s.redirect(c, "/ccu/referrals/"+r.ID)
 }

@@ -31,13 +31,20 @@ type ccuShowData struct {
 // ccuShow opens a referral for the CCU: the decrypted answers, contact
 // details, the conversation and private notes, proposed matches and the
 // assessment form. Every opening is an audit event.
+// Nothing is opened until the analyst has given a reason for this case in
+// this session (ccu_reason.go); the reason goes into that audit event.
 func (s *Server) ccuShow(c *gin.Context) {
+	reason := s.caseReason(c, c.Param("id"))
+	if reason == "" {
+		s.redirect(c, "/ccu/referrals/"+c.Param("id")+"/reason")
+		return
+	}
 	r, ok := loadByID(s, c, s.store.OpenReferral)
 	if !ok {
 		return
 	}
 	me := currentUser(c)
-	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditRefViewed, Target: "referral:" + r.ID, Detail: r.Ref})
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditRefViewed, Target: "referral:" + r.ID, Detail: r.Ref, Reason: reason})
 	s.renderCCUReferral(c, r, assessFormOf(r), messageForm{}, messageForm{}, http.StatusOK, &formErrors{})
 }
 

@@ -38,6 +38,8 @@ type samplePage struct {
 	Form         sampleForm
 	Sample       *store.PanelSample
 	Samples      []store.PanelSample
+	Attach       choiceField // the review sessions it may be attached to
+	AttachedTo   string      // the visit it is attached to, as a link's text
 }
 
 // sampleNewForm asks what to draw a panel's sample from.
@@ -143,13 +145,31 @@ func (s *Server) sampleCreate(c *gin.Context) {
 	s.redirect(c, "/disparity/samples/"+ps.ID)
 }
 
-// sampleShow lists a drawn sample's records for the panel.
+// sampleShow lists a drawn sample's records for the panel, with a way to
+// attach them to the panel's review session.
 func (s *Server) sampleShow(c *gin.Context) {
 	ps, ok := loadByID(s, c, s.store.PanelSample)
 	if !ok {
 		return
 	}
-	s.render(c, http.StatusOK, "disparity_sample", &Page{Title: "Records for panel review", Data: &samplePage{Sample: ps}})
+	s.renderSample(c, http.StatusOK, ps, ps.VisitID, &formErrors{})
+}
+
+func (s *Server) renderSample(c *gin.Context, status int, ps *store.PanelSample, visit string, errs *formErrors) {
+	choices, err := s.sampleVisitChoices(c)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	d := &samplePage{Sample: ps, Attach: newChoices("visit", "Review session", visit, errs, choices)}
+	d.Attach.LabelSize = "s"
+	d.Attach.Hint = "Members who attend it review these records from their findings, with the police.uk details filled in"
+	for _, ch := range choices {
+		if ps.VisitID != "" && ch.Value == ps.VisitID {
+			d.AttachedTo = ch.Label
+		}
+	}
+	s.render(c, status, "disparity_sample", &Page{Title: "Records for panel review", Data: d, Errors: errs})
 }
 
 // sampleList lists the samples drawn so far.

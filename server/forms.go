@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 
@@ -42,6 +44,43 @@ func (e *formErrors) For(field string) string {
 		}
 	}
 	return ""
+}
+
+// Drop removes the messages for fields (filled by the server, not typed).
+func (e *formErrors) Drop(fields ...string) {
+	kept := e.Items[:0]
+	for _, it := range e.Items {
+		drop := false
+		for _, f := range fields {
+			drop = drop || it.Field == f
+		}
+		if !drop {
+			kept = append(kept, it)
+		}
+	}
+	e.Items = kept
+}
+
+// inPageOrder sorts the messages by where their fields' ids first appear
+// in page (a field the page does not have goes last) and reports whether
+// the order changed.
+func (e *formErrors) inPageOrder(page []byte) bool {
+	if e == nil || len(e.Items) < 2 {
+		return false
+	}
+	pos := make(map[string]int, len(e.Items))
+	for _, it := range e.Items {
+		i := bytes.Index(page, []byte(`id="`+it.Field+`"`))
+		if i < 0 {
+			i = len(page)
+		}
+		pos[it.Field] = i
+	}
+	if sort.SliceIsSorted(e.Items, func(i, j int) bool { return pos[e.Items[i].Field] < pos[e.Items[j].Field] }) {
+		return false
+	}
+	sort.SliceStable(e.Items, func(i, j int) bool { return pos[e.Items[i].Field] < pos[e.Items[j].Field] })
+	return true
 }
 
 // Any reports whether there is at least one error.

@@ -27,8 +27,8 @@ type homeData struct {
 	Visits *homeVisits // next visits (visit_home.go)
 }
 
-// home says what needs doing next for the signed-in person. For now that is
-// account tasks (two-factor, vetting renewal); later capabilities add theirs.
+// home says what needs doing next for the signed-in person: account tasks
+// (two-factor, vetting renewal) and their role's work (home_tasks.go).
 func (s *Server) home(c *gin.Context) {
 	u := currentUser(c)
 	ctx := c.Request.Context()
@@ -56,7 +56,22 @@ func (s *Server) home(c *gin.Context) {
 		}
 		d.Groups = append(d.Groups, hg)
 	}
-	if d.Visits, err = s.homeVisits(c); err != nil {
+	// A member's diary (their bookings) serves both their tasks and their
+	// next visits: it is read once.
+	var diary *store.Diary
+	if u.Role == store.RoleChair || u.Role == store.RoleMember {
+		if diary, err = s.store.Diary(ctx, u.ID); err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
+	more, err := s.roleTasks(c, u, diary)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	d.Tasks = append(d.Tasks, more...)
+	if d.Visits, err = s.homeVisits(c, diary); err != nil {
 		s.serverError(c, err)
 		return
 	}

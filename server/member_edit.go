@@ -139,6 +139,32 @@ func membershipSummary(m *store.Membership) string {
 
 // memberRemove takes a person out of a group. Their account and role stay
 // as they are.
+// memberRemoveConfirm asks before a member is taken off a group (their
+// sign-ups, pairs and vetting record for it go with them).
+func (s *Server) memberRemoveConfirm(c *gin.Context) {
+	g, ok := s.loadGroup(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	userID := c.Param("userId")
+	if _, err := s.store.Membership(ctx, g.ID, userID); errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return
+	} else if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	name := "this person"
+	if u, err := s.store.User(ctx, userID); err == nil {
+		name = u.Name
+	}
+	s.confirm(c, "Are you sure you want to remove "+name+" from "+g.Name+"?", confirmation{Caption: g.Name,
+		Body:   []string{name + " will no longer see the group's visits or be able to sign up for them. Their vetting details for this group are deleted: to add them again you will need to enter them again."},
+		Action: "/admin/groups/" + g.ID + "/members/" + userID + "/remove", Button: "Yes, remove " + name, Destructive: true,
+		Cancel: "/admin/groups/" + g.ID})
+}
+
 func (s *Server) memberRemove(c *gin.Context) {
 	g, ok := s.loadGroup(c)
 	if !ok {

@@ -35,6 +35,8 @@ type NoticeData struct {
 	VolunteerIdleHours     int // community members' sessions
 	SurveyCookieHours      int // an unsent survey response is kept this long in the browser
 	SurveyCookieLast       int // the highest candour_surveyN cookie number
+	DraftCookieHours       int // an unsent report or referral is kept this long in the browser
+	DraftCookieLast        int // the highest candour_anonymousN / candour_partnerN cookie number
 	AccountRetentionMonths int // closed accounts are deleted after this long
 	AuditRetentionYears    int // audit events are kept this long
 	MailKeptDays           int // copies of sent mail are kept this long
@@ -55,6 +57,8 @@ func (s *Server) noticeData() NoticeData {
 		VolunteerIdleHours:     int(s.idleTimeout(string(store.RoleMember)) / time.Hour),
 		SurveyCookieHours:      int(surveyCookieLife / time.Hour),
 		SurveyCookieLast:       surveyCookieParts - 1,
+		DraftCookieHours:       int(draftLife / time.Hour),
+		DraftCookieLast:        draftParts - 1,
 		AccountRetentionMonths: store.AccountRetentionMonths,
 		AuditRetentionYears:    store.AuditRetentionYears,
 		MailKeptDays:           int(store.MailKeptFor / (24 * time.Hour)),

@@ -26,6 +26,7 @@ func TestNoticesAreTrue(t *testing.T) {
 	}
 	for _, want := range []string{
 		"<code>" + sessionCookie + "</code>", "<code>" + surveyCookie + "0</code>", surveyCookie + "5",
+		"<code>" + publicFlow.cookieName() + "0</code>", "<code>" + partnerFlow.cookieName() + "0</code>", publicFlow.cookieName() + "11",
 		"deleted 12 months after it was closed", "kept for 7 years", "deleted 30 days after they were sent",
 		// config.DefaultRetention: anonymous:no-further-action=12, ..., partner:closed=72.
 		"anonymous reports (the account of what happened, contact details and messages) is deleted 12 months after they were marked &#34;no further action&#34;",

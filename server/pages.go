@@ -24,3 +24,15 @@ func (s *Server) accessibility(c *gin.Context) {
 func (s *Server) privacy(c *gin.Context) {
 	s.render(c, http.StatusOK, "notice", &Page{Title: "Privacy notice", Data: s.notices["privacy"]})
 }
+
+// contact is the public contact page: questions and feedback about the
+// service (the phase banner's feedback link comes here), and where to go
+// for what Candour is not for.
+func (s *Server) contact(c *gin.Context) {
+	s.render(c, http.StatusOK, "contact", &Page{Title: "Contact us", Data: s.cfg.ContactEmail})
+}
+
+// login sends people who type /login (as many do) to the sign-in page.
+func (s *Server) login(c *gin.Context) {
+	c.Redirect(http.StatusMovedPermanently, "/sign-in")
+}

@@ -25,12 +25,14 @@ var policy = map[string][]store.Role{
 	"landing":          {public},
 	"accessibility":    {public},
 	"privacy":          {public},
+	"contact":          {public},
 	"health":           {public},
 	"signin":           {public},
 	"signin.twofactor": {public}, // needs the password step first (checked in the handler)
 	"password.reset":   {public},
 	"invitation":       {public},
 	"devmail":          {public}, // registered only in development
+	"audit.chain":      {public}, // the signed daily heads of the audit chain: hashes only
 
 	// Every signed-in person.
 	"home":            {signedIn},
@@ -50,6 +52,7 @@ var policy = map[string][]store.Role{
 	"partners.list": partnerAdm,
 	"partners.edit": partnerAdm,
 	"audit.list":    adminOnly,
+	"processing":    adminOnly, // the record of processing (DPO)
 
 	// Stop-and-search disparity.
 	"disparity.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
@@ -64,6 +67,7 @@ var policy = map[string][]store.Role{
 	"recommendations.list":      {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"recommendations.follow":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"recommendations.edit":      staff,
+	"recommendations.raise":     {store.RoleAdmin, store.RoleCoordinator, store.RoleChair}, // a chair for their own groups (checked in the handler)
 	"recommendations.dashboard": staff,
 	"recommendations.export":    staff,
 	"recommendations.import":    staff,
@@ -93,6 +97,7 @@ var policy = map[string][]store.Role{
 	"referrals.message": {store.RolePartner},
 	"reports.submit":    {public},
 	"reports.return":    {public},
+	"exit":              {public}, // "Exit this page": deletes this browser's drafts and leaves
 	"ccu.queue":         {store.RoleCCU},
 	"ccu.view":          {store.RoleCCU},
 	"ccu.export":        {store.RoleCCU},
@@ -100,6 +105,7 @@ var policy = map[string][]store.Role{
 	"ccu.message":       {store.RoleCCU},
 	"ccu.link":          {store.RoleCCU},
 	"ccu.audit":         {store.RoleCCU},
+	"ccu.review":        {store.RoleCCU}, // the monthly access review (every CCU account: there is no supervisor role)
 	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
 
 	// Community confidence surveys. Anyone answers, anonymously; staff build

@@ -219,3 +219,12 @@ func (s *Server) publicRecommendationAtom(c *gin.Context) {
 	// Feed readers poll: ETag and Last-Modified let them ask "changed?" for a 304.
 	serveConditional(c, "application/atom+xml; charset=utf-8", cacheFeedPublic, latest, append([]byte(xml.Header), body...))
 }
+
+// recUnderway reports whether a recommendation's progress means something
+// to the public: once accepted and until it is done. "Not accepted · 0%
+// complete" would only confuse.
+func recUnderway(status string) bool {
+	return status == store.RecAccepted || status == store.RecAcceptedInPart || status == store.RecInProgress
+}
+
+func init() { funcs["recUnderway"] = recUnderway }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -116,7 +117,78 @@ func (s *Server) recommendationNewForm(c *gin.Context) {
 	today := partsOf(s.store.Now())
 	f := recForm{Priority: "medium", RaisedDay: today.Day, RaisedMon: today.Month, RaisedYear: today.Year,
 		Group: c.Query("group"), Source: c.Query("source"), SourceLink: c.Query("sourceLink")}
+	if id := c.Query("finding"); id != "" {
+		fd, v, ok := s.findingToRaise(c, id)
+		if !ok {
+			return
+		}
+		f.Title, f.Wording = proposalTitle(fd.Proposals), fd.Proposals
+		f.Source, f.Group, f.SourceLink = "visit-finding", v.GroupID, "/visits/"+v.ID+"#finding-"+fd.UserID
+	}
 	s.renderRecForm(c, http.StatusOK, nil, f, &formErrors{})
+}
+
+// findingToRaise reads a submitted finding the person may raise a
+// recommendation from (staff, or the chair of its group), answering 404
+// itself for any other.
+func (s *Server) findingToRaise(c *gin.Context, id string) (*store.Finding, *store.Visit, bool) {
+	ctx := c.Request.Context()
+	fd, err := s.store.Finding(ctx, id)
+	var v *store.Visit
+	if err == nil {
+		v, err = s.store.Visit(ctx, fd.VisitID)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return nil, nil, false
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return nil, nil, false
+	}
+	u := currentUser(c)
+	a := accessTo(u, v)
+	if fd.Status != store.FindingSubmitted || !a.See || (u.Role == store.RoleChair && !a.Chair) {
+		s.notFound(c)
+		return nil, nil, false
+	}
+	return fd, v, true
+}
+
+// proposalTitle is a short title from a member's proposed wording: its
+// first line, cut at a word to fit.
+func proposalTitle(p string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(p), "\n")
+	line = strings.TrimSpace(line)
+	if r := []rune(line); len(r) > 120 {
+		cut := string(r[:120])
+		if i := strings.LastIndex(cut, " "); i > 60 {
+			cut = cut[:i]
+		}
+		line = cut + "…"
+	}
+	return line
+}
+
+// raisableGroups are the groups a person may raise a recommendation for:
+// every group for staff, the groups they chair for a chair.
+func (s *Server) raisableGroups(c *gin.Context) ([]store.Group, error) {
+	_, groups, err := s.groupNames(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	u := currentUser(c)
+	if u.Role != store.RoleChair {
+		return groups, nil
+	}
+	chaired := chairedGroups(u)
+	var own []store.Group
+	for _, g := range groups {
+		if chaired[g.ID] {
+			own = append(own, g)
+		}
+	}
+	return own, nil
 }
 
 // recommendationCreate raises a recommendation (status "raised").
@@ -127,7 +199,7 @@ func (s *Server) recommendationCreate(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	_, groups, err := s.groupNames(ctx)
+	groups, err := s.raisableGroups(c)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -220,7 +292,7 @@ func detailChanges(a, b *store.Recommendation) []string {
 }
 
 func (s *Server) renderRecForm(c *gin.Context, status int, r *store.Recommendation, f recForm, errs *formErrors) {
-	_, groups, err := s.groupNames(c.Request.Context())
+	groups, err := s.raisableGroups(c)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -20,22 +20,36 @@ func (s *Server) notLinked(c *gin.Context) {
 		"Referrals are made on behalf of a partner organisation. Ask the Counter Corruption Unit to add your account to your organisation.")
 }
 
-// referralNewForm shows the first question of a referral.
+// referralNewForm opens the first question of a referral.
 func (s *Server) referralNewForm(c *gin.Context) {
 	if partnerOf(c) == "" {
 		s.notLinked(c)
 		return
 	}
-	s.renderStep(c, partnerFlow, 0, answers{}, false, http.StatusOK, &formErrors{})
+	s.flowStart(c, partnerFlow)
 }
 
-// referralNew moves through the referral's pages and sends it.
-func (s *Server) referralNew(c *gin.Context) {
+// referralPage shows one of the referral's pages.
+func (s *Server) referralPage(c *gin.Context) {
 	if partnerOf(c) == "" {
 		s.notLinked(c)
 		return
 	}
-	s.flowPost(c, partnerFlow, s.referralSend)
+	s.flowPage(c, partnerFlow)
+}
+
+// referralAnswer keeps one page's answer and moves on, or sends the
+// referral from check your answers.
+func (s *Server) referralAnswer(c *gin.Context) {
+	if partnerOf(c) == "" {
+		s.notLinked(c)
+		return
+	}
+	if c.Param("step") == checkSlug {
+		s.flowSend(c, partnerFlow, s.referralSend)
+		return
+	}
+	s.flowAnswer(c, partnerFlow)
 }
 
 // referralSend stores a partner's referral, tells the CCU mailbox that it
@@ -54,6 +68,7 @@ func (s *Server) referralSend(c *gin.Context, a answers) {
 		subject = "An urgent referral is waiting"
 	}
 	s.notifyFailed(c, s.notifyCCU(ctx, subject))
+	s.deleteDraft(c.Writer, partnerFlow)
 	s.redirect(c, "/referrals/"+r.ID+"/confirmation")
 }
 

@@ -49,13 +49,46 @@ func referralAnswers(marker string) url.Values {
 	}
 }
 
-func sendAll(form url.Values) url.Values {
-	f := url.Values{}
-	for k, v := range form {
-		f[k] = v
+// fill walks a report's or referral's pages as a browser does: it opens
+// base, posts each page's answers from form to the page's own address and
+// follows the redirect, until check your answers. It returns the last
+// response: the redirect to check your answers, or the page that refused
+// an answer.
+func fill(t *testing.T, c *client, base string, form url.Values) response {
+	t.Helper()
+	r := c.get(base)
+	for range 30 {
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, base+"/") {
+			return r
+		}
+		if r.Location == base+"/check-answers" {
+			return r
+		}
+		page := r.Location
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		r = c.submit(page, page, f)
 	}
-	f.Set("action", "send")
-	return f
+	t.Fatalf("%s: no end to the pages", base)
+	return r
+}
+
+// mustFill fills every page and fails the test unless it reaches check
+// your answers.
+func mustFill(t *testing.T, c *client, base string, form url.Values) {
+	t.Helper()
+	if r := fill(t, c, base, form); r.Location != base+"/check-answers" {
+		t.Fatalf("fill %s: %d to %q\n%s", base, r.Status, r.Location, r.Body)
+	}
+}
+
+// send presses Send on check your answers (the CSRF token is taken from
+// the first question's page, which is there even when nothing is kept).
+func send(c *client, base string) response {
+	c.a.t.Helper()
+	return c.submit(base+"/immediate-danger", base+"/check-answers", url.Values{})
 }
 
 var refLinkRe = regexp.MustCompile(`/referrals/([0-9a-f]{24})`)
@@ -63,7 +96,8 @@ var refLinkRe = regexp.MustCompile(`/referrals/([0-9a-f]{24})`)
 // submitReferral sends a complete referral and returns its id.
 func submitReferral(t *testing.T, c *client, form url.Values) string {
 	t.Helper()
-	r := c.submit("/referrals/new", "/referrals/new", sendAll(form))
+	mustFill(t, c, "/referrals/new", form)
+	r := send(c, "/referrals/new")
 	m := refLinkRe.FindStringSubmatch(r.Location)
 	if r.Status != http.StatusSeeOther || m == nil || !strings.HasSuffix(r.Location, "/confirmation") {
 		t.Fatalf("send referral: %d to %q\n%s", r.Status, r.Location, r.Body)
@@ -76,7 +110,8 @@ var receiptRe = regexp.MustCompile(`id="receipt">(\d{4}) (\d{4}) (\d{4}) (\d{4})
 // submitReport sends a complete anonymous report and returns the receipt.
 func submitReport(t *testing.T, c *client, form url.Values) string {
 	t.Helper()
-	r := c.submit("/report/new", "/report/new", sendAll(form))
+	mustFill(t, c, "/report/new", form)
+	r := send(c, "/report/new")
 	m := receiptRe.FindStringSubmatch(r.Body)
 	if r.Status != http.StatusOK || m == nil {
 		t.Fatalf("send report: %d\n%s", r.Status, r.Body)
@@ -102,32 +137,57 @@ func TestPartnerReferralJourney(t *testing.T) {
 	_, pc := a.newPartnerUser("Refuge Dorset", "worker@refuge.example")
 
 	// A yes to immediate danger shows "call 999 now" before anything else.
-	r := pc.submit("/referrals/new", "/referrals/new", url.Values{"step": {"0"}, "action": {"next"}, "danger": {"yes"}})
-	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Call 999 now") || !strings.Contains(r.Body, `name="danger" value="yes"`) {
+	if r := pc.get("/referrals/new"); r.Status != http.StatusSeeOther || r.Location != "/referrals/new/immediate-danger" {
+		t.Fatalf("start: %d to %q", r.Status, r.Location)
+	}
+	r := pc.submit("/referrals/new/immediate-danger", "/referrals/new/immediate-danger", url.Values{"danger": {"yes"}})
+	if r.Status != http.StatusSeeOther || r.Location != "/referrals/new/call-999" {
+		t.Fatalf("danger: %d to %q", r.Status, r.Location)
+	}
+	r = pc.get("/referrals/new/call-999")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Call 999 now") || !strings.Contains(r.Body, `href="/referrals/new/what-it-is-about"`) {
 		t.Fatalf("danger page: %d\n%s", r.Status, r.Body)
 	}
-	// Carrying on shows the category question, the answer kept in the form.
-	r = pc.submit("/referrals/new", "/referrals/new", url.Values{"action": {"after999"}, "danger": {"yes"}})
-	if !strings.Contains(r.Body, "What is the concern about?") || !strings.Contains(r.Body, "abusing their position for a sexual purpose") {
+	// Carrying on shows the category question, with a back link to the last.
+	r = pc.get("/referrals/new/what-it-is-about")
+	if !strings.Contains(r.Body, "What is the concern about?") || !strings.Contains(r.Body, "abusing their position for a sexual purpose") ||
+		!strings.Contains(r.Body, `href="/referrals/new/immediate-danger" class="govuk-back-link"`) {
 		t.Fatalf("after 999 page:\n%s", r.Body)
 	}
-	// A required answer left out: 422 on its own page, other answers kept.
-	r = pc.submit("/referrals/new", "/referrals/new", url.Values{"step": {"1"}, "action": {"next"}, "danger": {"yes"}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Select what the concern is about") || !strings.Contains(r.Body, `name="danger" value="yes"`) {
+	// A required answer left out: 422 on its own page; the earlier answer is
+	// kept (in the cookie) and shown when the worker goes back.
+	r = pc.submit("/referrals/new/what-it-is-about", "/referrals/new/what-it-is-about", url.Values{})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Select what the concern is about") {
 		t.Fatalf("missing category: %d", r.Status)
+	}
+	if r := pc.get("/referrals/new/immediate-danger"); !strings.Contains(r.Body, `value="yes" checked`) {
+		t.Fatal("going back lost the answer to danger")
+	}
+	// A question that does not apply yet is not found.
+	if r := pc.get("/referrals/new/safe-contact"); r.Status != http.StatusNotFound {
+		t.Fatalf("safe contact before consent: %d", r.Status)
 	}
 	// The last question leads to check your answers, with labels not codes.
 	form := referralAnswers("MARKP")
-	last := form
-	last.Set("step", "11")
-	last.Set("action", "next")
-	r = pc.submit("/referrals/new", "/referrals/new", last)
+	mustFill(t, pc, "/referrals/new", form)
+	r = pc.get("/referrals/new/check-answers")
 	if !strings.Contains(r.Body, "Check your answers before sending") || !strings.Contains(r.Body, "The person it happened to told me") ||
-		!strings.Contains(r.Body, "WhatHappenedMARKP") {
+		!strings.Contains(r.Body, "WhatHappenedMARKP") || !strings.Contains(r.Body, `href="/referrals/new/what-happened?change=1"`) {
 		t.Fatalf("check answers:\n%s", r.Body)
 	}
+	if n, _ := a.store.CountReferrals(context.Background(), false); n != 0 {
+		t.Fatalf("%d referrals stored before Send", n)
+	}
 
-	id := submitReferral(t, pc, referralAnswers("MARKP"))
+	r = send(pc, "/referrals/new")
+	m := refLinkRe.FindStringSubmatch(r.Location)
+	if r.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("send: %d to %q", r.Status, r.Location)
+	}
+	id := m[1]
+	if !deletesCookie(r, "candour_partner0") {
+		t.Errorf("Send did not delete the draft cookie: %v", r.Header["Set-Cookie"])
+	}
 	r = pc.get("/referrals/" + id + "/confirmation")
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "CCU-00001") || !strings.Contains(r.Body, "Referral sent") {
 		t.Fatalf("confirmation: %d\n%s", r.Status, r.Body)
@@ -153,6 +213,7 @@ func TestPartnerReferralJourney(t *testing.T) {
 	if r := cc.get("/ccu"); !strings.Contains(r.Body, "CCU-00001") || strings.Contains(r.Body, "WhatHappenedMARKP") {
 		t.Fatalf("queue: %d", r.Status)
 	}
+	cc.openCase(id, store.ReasonAssessment)
 	r = cc.get("/ccu/referrals/" + id)
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "WhatHappenedMARKP") || !strings.Contains(r.Body, "SafeContactMARKP") {
 		t.Fatalf("CCU view: %d", r.Status)
@@ -161,7 +222,8 @@ func TestPartnerReferralJourney(t *testing.T) {
 	if len(evs) != 1 || evs[0].Actor != ccu.Email || evs[0].Target != "referral:"+id {
 		t.Fatalf("view audit = %+v", evs)
 	}
-	exp := cc.get("/ccu/referrals/" + id + "/export.txt")
+	exp := cc.submit("/ccu/referrals/"+id+"/export", "/ccu/referrals/"+id+"/export",
+		url.Values{"reason": {store.ReasonDisclosure}, "recipient": {"DS Jo Bloggs, Wessex Police"}})
 	if exp.Status != http.StatusOK || !strings.Contains(exp.Body, "What happened: WhatHappenedMARKP") || !strings.Contains(exp.Header.Get("Content-Disposition"), "CCU-00001.txt") {
 		t.Fatalf("export: %d %q\n%s", exp.Status, exp.Header.Get("Content-Disposition"), exp.Body)
 	}
@@ -262,7 +324,7 @@ func TestAnonymousReportJourney(t *testing.T) {
 		t.Fatalf("mail queued at the moment of an anonymous report: %+v", mail)
 	}
 	// The anonymous pages: no referrer, no caching, nothing from elsewhere.
-	for _, path := range []string{"/report", "/report/new", "/report/return"} {
+	for _, path := range []string{"/report", "/report/new/immediate-danger", "/report/return"} {
 		r := pub.get(path)
 		if r.Header.Get("Referrer-Policy") != "no-referrer" || r.Header.Get("Cache-Control") != "no-store" {
 			t.Errorf("%s headers: %v", path, r.Header)
@@ -287,6 +349,7 @@ func TestAnonymousReportJourney(t *testing.T) {
 		t.Fatalf("queue = %+v", rs)
 	}
 	id := rs[0].ID
+	cc.openCase(id, store.ReasonSafeguarding)
 	if r := cc.get("/ccu/referrals/" + id); !strings.Contains(r.Body, "ContactNameMARKA") || !strings.Contains(r.Body, "WhatHappenedMARKA") {
 		t.Fatal("CCU cannot read the report or the contact details")
 	}
@@ -446,6 +509,8 @@ func TestCCUAssessmentLinksAndAudit(t *testing.T) {
 	cc.signIn(ccu)
 
 	page := "/ccu/referrals/" + first
+	cc.openCase(first, store.ReasonAssessment)
+	cc.openCase(second, store.ReasonAssessment)
 	r := cc.get(page)
 	if !strings.Contains(r.Body, "Same person: link CCU-00002") {
 		t.Fatalf("no proposed match:\n%s", r.Body)
@@ -541,28 +606,32 @@ func TestBadInputIsRefusedOrShownSafely(t *testing.T) {
 	ccu := a.newUser(store.RoleCCU, "analyst@example.org")
 	_, pc := a.newPartnerUser("Refuge Dorset", "w@refuge.example")
 
-	// Over 20,000 characters in a field: 422 with the answers kept, nothing stored.
+	// Over 20,000 characters in a field: 422 with the answer kept, nothing stored.
 	long := referralAnswers("LONG")
-	long.Set("whatHappened", strings.Repeat("a", store.MaxReferralText+1))
-	r := pc.submit("/referrals/new", "/referrals/new", sendAll(long))
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "must be 20,000 characters or fewer") || !strings.Contains(r.Body, "PersonNameLONG") {
+	long.Set("whatHappened", "LONGTEXT"+strings.Repeat("a", store.MaxReferralText))
+	r := fill(t, pc, "/referrals/new", long)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "must be 20,000 characters or fewer") || !strings.Contains(r.Body, "LONGTEXTaaa") {
 		t.Fatalf("oversized field: %d", r.Status)
 	}
 	missing := referralAnswers("MISS")
 	missing.Del("whatHappened")
-	if r := pc.submit("/referrals/new", "/referrals/new", sendAll(missing)); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Describe what happened") {
+	if r := fill(t, pc, "/referrals/new", missing); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Describe what happened") {
 		t.Fatalf("missing answer: %d", r.Status)
 	}
 	odd := referralAnswers("ODD")
 	odd.Set("category", "not-a-category")
-	if r := pc.submit("/referrals/new", "/referrals/new", sendAll(odd)); r.Status != http.StatusUnprocessableEntity {
+	if r := fill(t, pc, "/referrals/new", odd); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("unknown category: %d", r.Status)
 	}
 	anon := publicAnswers("AN")
 	anon.Set("contactEmail", "not an email")
 	anon.Del("contactPhone")
-	if r := a.client().submit("/report/new", "/report/new", sendAll(anon)); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "correct format") {
+	if r := fill(t, a.client(), "/report/new", anon); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "correct format") {
 		t.Fatalf("bad contact email: %d", r.Status)
+	}
+	// Send with nothing kept (no cookie, or a forged one): the first question, 422.
+	if r := send(a.client(), "/report/new"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Select yes if anyone is in immediate danger") {
+		t.Fatalf("send with no answers: %d", r.Status)
 	}
 	if n, _ := a.store.CountReferrals(context.Background(), false); n != 0 {
 		t.Fatalf("%d referrals stored from bad input", n)
@@ -590,6 +659,7 @@ func TestBadInputIsRefusedOrShownSafely(t *testing.T) {
 	pages := []string{"/ccu", "/ccu?status=all", "/ccu/audit", "/referrals", "/referrals/" + id}
 	for _, r := range rs {
 		pages = append(pages, "/ccu/referrals/"+r.ID)
+		cc.openCase(r.ID, store.ReasonAudit)
 		cc.submit("/ccu/referrals/"+r.ID, "/ccu/referrals/"+r.ID+"/notes", url.Values{"message": {xssPayloads[2] + xssPayloads[0]}})
 	}
 	for _, p := range pages {
@@ -618,7 +688,8 @@ func TestAnonymousReportsAreRateLimited(t *testing.T) {
 	for range 20 {
 		submitReport(t, c, publicAnswers("RATE"))
 	}
-	if r := c.submit("/report/new", "/report/new", sendAll(publicAnswers("RATE"))); r.Status != http.StatusTooManyRequests {
+	mustFill(t, c, "/report/new", publicAnswers("RATE"))
+	if r := send(c, "/report/new"); r.Status != http.StatusTooManyRequests {
 		t.Fatalf("21st submission in an hour: %d, want 429", r.Status)
 	}
 }
@@ -669,25 +740,123 @@ func TestChangingAnAnswerAsksItsFollowUp(t *testing.T) {
 		form.Del(k)
 	}
 	form.Set("stayAnonymous", "yes")
-	form.Set("check", "1")
-	form.Set("step", "11")
-	form.Set("action", "next")
-	form.Set("stayAnonymous", "no")
-	r := c.submit("/report/new", "/report/new", form)
-	if r.Status != http.StatusOK || !strings.Contains(r.Body, "How can the Counter Corruption Unit contact you?") {
-		t.Fatalf("after choosing to leave details: %d\n%s", r.Status, r.Body)
+	mustFill(t, c, "/report/new", form)
+	const change = "/report/new/stay-anonymous?change=1"
+	if r := c.get(change); !strings.Contains(r.Body, `href="/report/new/check-answers" class="govuk-back-link"`) {
+		t.Fatalf("a change's back link does not return to check your answers:\n%s", r.Body)
 	}
-	form.Set("step", "12")
-	form.Set("contactPhone", "07700 900000")
-	r = c.submit("/report/new", "/report/new", form)
-	if !strings.Contains(r.Body, "Check your answers before sending") || !strings.Contains(r.Body, "07700 900000") {
-		t.Fatalf("after the contact details:\n%s", r.Body)
+	r := c.submit(change, change, url.Values{"stayAnonymous": {"no"}})
+	if r.Status != http.StatusSeeOther || r.Location != "/report/new/your-contact-details?change=1" {
+		t.Fatalf("after choosing to leave details: %d to %q", r.Status, r.Location)
 	}
-	// Back to anonymous: the contact details are dropped when it is sent.
-	form.Set("stayAnonymous", "yes")
-	receipt := submitReport(t, c, form)
-	rep, err := a.store.OpenReferral(context.Background(), a.store.Sealer().Receipt(receipt))
+	if r := c.get(r.Location); !strings.Contains(r.Body, "How can the Counter Corruption Unit contact you?") {
+		t.Fatalf("contact page:\n%s", r.Body)
+	}
+	r = c.submit("/report/new/your-contact-details?change=1", "/report/new/your-contact-details?change=1", url.Values{"contactPhone": {"07700 900000"}})
+	if r.Status != http.StatusSeeOther || r.Location != "/report/new/check-answers" {
+		t.Fatalf("after the contact details: %d to %q", r.Status, r.Location)
+	}
+	if r := c.get("/report/new/check-answers"); !strings.Contains(r.Body, "Check your answers before sending") || !strings.Contains(r.Body, "07700 900000") {
+		t.Fatalf("check answers:\n%s", r.Body)
+	}
+	// Back to anonymous: the contact details are dropped before sending.
+	if r := c.submit(change, change, url.Values{"stayAnonymous": {"yes"}}); r.Location != "/report/new/check-answers" {
+		t.Fatalf("back to anonymous: %d to %q", r.Status, r.Location)
+	}
+	r = send(c, "/report/new")
+	m := receiptRe.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("send: %d\n%s", r.Status, r.Body)
+	}
+	if !deletesCookie(r, "candour_anonymous0") {
+		t.Errorf("Send did not delete the draft cookie: %v", r.Header["Set-Cookie"])
+	}
+	rep, err := a.store.OpenReferral(context.Background(), a.store.Sealer().Receipt(m[1]+m[2]+m[3]+m[4]))
 	if err != nil || !rep.Contact.Empty() {
 		t.Fatalf("contact kept after choosing anonymity: %+v (%v)", rep.Contact, err)
+	}
+	// Sending again (the browser's "resubmit"): the answers are gone, nothing is sent twice.
+	if r := send(c, "/report/new"); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("resend: %d", r.Status)
+	}
+	if n, _ := a.store.CountReferrals(context.Background(), false); n != 1 {
+		t.Fatalf("%d reports stored, want 1", n)
+	}
+}
+
+// TestExitThisPage: every report and referral page offers "Exit this page"
+// as a plain link; following it deletes the drafts and leaves the site.
+func TestExitThisPage(t *testing.T) {
+	a := newTestApp(t)
+	c := a.client()
+	mustFill(t, c, "/report/new", publicAnswers("EXIT"))
+	_, pc := a.newPartnerUser("Refuge Dorset", "worker@refuge.example")
+	for who, pages := range map[*client][]string{
+		c:  {"/report", "/report/new/immediate-danger", "/report/new/what-happened", "/report/new/check-answers", "/report/return"},
+		pc: {"/referrals/new/immediate-danger", "/referrals/new/call-999"},
+	} {
+		for _, p := range pages {
+			if r := who.get(p); r.Status != http.StatusOK || !strings.Contains(r.Body, `<a href="/exit" role="button"`) {
+				t.Errorf("%s: %d, no Exit this page link", p, r.Status)
+			}
+		}
+	}
+	if r := pc.get("/referrals"); strings.Contains(r.Body, `href="/exit"`) {
+		t.Error("the referral list offers Exit this page")
+	}
+	r := c.get("/exit")
+	if r.Status != http.StatusSeeOther || r.Location != exitURL {
+		t.Fatalf("exit: %d to %q", r.Status, r.Location)
+	}
+	if !deletesCookie(r, "candour_anonymous0") || !deletesCookie(r, "candour_partner0") {
+		t.Errorf("exit did not delete the drafts: %v", r.Header["Set-Cookie"])
+	}
+	if r := c.get("/report/new/check-answers"); r.Status != http.StatusSeeOther || r.Location != "/report/new/immediate-danger" {
+		t.Fatalf("after exit, check your answers: %d to %q, want the first question", r.Status, r.Location)
+	}
+}
+
+// deletesCookie reports whether the response removes cookie name.
+func deletesCookie(r response, name string) bool {
+	for _, sc := range r.Header["Set-Cookie"] {
+		if strings.HasPrefix(sc, name+"=;") && strings.Contains(sc, "Max-Age=0") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSensitiveSurveyOffersExit: a survey marked sensitive shows "Exit this
+// page" on its respondents' pages, and exit deletes its answers so far; an
+// ordinary survey does not show it.
+func TestSensitiveSurveyOffersExit(t *testing.T) {
+	a := newTestApp(t)
+	plain := a.testSurvey()
+	sv := a.testSurvey()
+	sv, err := a.store.ChangeSurvey(context.Background(), sv.ID, sv.Rev, func(sv *store.Survey, _ time.Time) error {
+		sv.Sensitive = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.client()
+	if r := c.get("/s/" + plain.ID); strings.Contains(r.Body, "Exit this page") {
+		t.Error("an ordinary survey offers Exit this page")
+	}
+	exit := `<a href="/exit?survey=` + sv.ID + `" role="button"`
+	if r := c.get("/s/" + sv.ID); !strings.Contains(r.Body, exit) {
+		t.Fatalf("the sensitive survey's start page has no Exit this page link")
+	}
+	r := c.submit("/s/"+sv.ID, "/s/"+sv.ID+"/start", url.Values{})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("start: %d", r.Status)
+	}
+	if q := c.get(r.Location); !strings.Contains(q.Body, exit) {
+		t.Errorf("a question page has no Exit this page link")
+	}
+	r = c.get("/exit?survey=" + sv.ID)
+	if r.Status != http.StatusSeeOther || r.Location != exitURL || !deletesCookie(r, surveyCookie+"0") {
+		t.Fatalf("exit: %d to %q, cookies %v", r.Status, r.Location, r.Header["Set-Cookie"])
 	}
 }

@@ -32,6 +32,8 @@ type Page struct {
 	Data      any         // the view's own data
 	Dev       bool
 	NoIndex   bool
+	Back      string // a GOV.UK back link's address, or ""
+	Exit      string // "Exit this page" (referral_draft.go), or ""
 }
 
 type navItem struct {
@@ -160,6 +162,15 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 		s.serverError(c, fmt.Errorf("render %s: %w", name, err))
 		return
 	}
+	if p.Errors.inPageOrder(buf.Bytes()) {
+		// The summary lists errors in the order of the fields on the page
+		// (GOV.UK's rule), whichever check found them first: draw it again.
+		buf.Reset()
+		if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
+			s.serverError(c, fmt.Errorf("render %s: %w", name, err))
+			return
+		}
+	}
 	if err := s.saveSession(c); err != nil {
 		s.serverError(c, err)
 		return
@@ -172,6 +183,9 @@ func (s *Server) fillPage(c *gin.Context, p *Page) {
 	p.ForceName = s.cfg.ForceName
 	p.Path = c.Request.URL.Path
 	p.Dev = !s.cfg.Production()
+	if p.Exit == "" {
+		p.Exit = exitHref(p.Path)
+	}
 	if u := currentUser(c); u != nil {
 		p.User = u
 		p.Nav = navFor(u, p.Path)
@@ -191,13 +205,16 @@ func (s *Server) fillPage(c *gin.Context, p *Page) {
 
 // navFor lists the header links a person's role uses.
 func navFor(u *store.User, current string) []navItem {
-	items := []navItem{{Href: "/home", Label: "Home"}}
+	// "Home" is the service name's link, and "Your account" and "Sign out"
+	// sit in the header, so an administrator's menu fits one row on a
+	// laptop.
+	var items []navItem
 	for _, n := range []struct {
 		href, label, action string
 	}{
 		{"/admin/people", "People", "people.list"},
 		{"/admin/groups", "Groups", "groups.list"},
-		{"/admin/partners", "Partner organisations", "partners.list"},
+		{"/admin/partners", "Partners", "partners.list"},
 		{"/admin/audit", "Audit log", "audit.list"},
 		{"/disparity", "Stop and search", "disparity.view"},
 		{"/recommendations", "Recommendations", "recommendations.list"},
@@ -210,7 +227,6 @@ func navFor(u *store.User, current string) []navItem {
 			items = append(items, navItem{Href: n.href, Label: n.label})
 		}
 	}
-	items = append(items, navItem{Href: "/account", Label: "Your account"})
 	for i := range items {
 		items[i].Active = current == items[i].Href || strings.HasPrefix(current, items[i].Href+"/")
 	}

@@ -19,13 +19,20 @@ func (s *Server) reportStart(c *gin.Context) {
 	s.render(c, http.StatusOK, "report_start", &Page{Title: "Report corruption or abuse by police staff anonymously", NoIndex: true})
 }
 
-// reportNewForm shows the first question.
-func (s *Server) reportNewForm(c *gin.Context) {
-	s.renderStep(c, publicFlow, 0, answers{}, false, http.StatusOK, &formErrors{})
-}
+// reportNewForm opens the first question.
+func (s *Server) reportNewForm(c *gin.Context) { s.flowStart(c, publicFlow) }
 
-// reportNew moves through the report's pages and sends it.
-func (s *Server) reportNew(c *gin.Context) { s.flowPost(c, publicFlow, s.reportSend) }
+// reportPage shows one of the report's pages.
+func (s *Server) reportPage(c *gin.Context) { s.flowPage(c, publicFlow) }
+
+// reportAnswer keeps one page's answer and moves on.
+func (s *Server) reportAnswer(c *gin.Context) {
+	if c.Param("step") == checkSlug {
+		s.flowSend(c, publicFlow, s.reportSend)
+		return
+	}
+	s.flowAnswer(c, publicFlow)
+}
 
 // ReceiptDigits is the length of a receipt code.
 const ReceiptDigits = 16
@@ -96,5 +103,6 @@ func (s *Server) reportSend(c *gin.Context, a answers) {
 	} else {
 		s.notifyFailed(c, s.store.NoteAnonymousArrival(ctx, "report"))
 	}
+	s.deleteDraft(c.Writer, publicFlow)
 	s.render(c, http.StatusOK, "report_receipt", &Page{Title: "Report sent", Data: code, NoIndex: true})
 }

@@ -159,13 +159,14 @@ func TestReportLimitCountsSendsNotPages(t *testing.T) {
 	b := &testApp{t: t, srv: srv, store: a.store, http: hs, cfg: a.cfg}
 	c := b.client()
 	for i := range 6 { // going back and forth over the first page
-		if r := c.submit("/report/new", "/report/new", url.Values{"step": {"0"}, "danger": {"no"}}); r.Status != http.StatusOK {
+		if r := c.submit("/report/new/immediate-danger", "/report/new/immediate-danger", url.Values{"danger": {"no"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("page %d: %d", i, r.Status)
 		}
 	}
 	submitReport(t, c, publicAnswers("LIMA"))
 	submitReport(t, c, publicAnswers("LIMB"))
-	if r := c.submit("/report/new", "/report/new", sendAll(publicAnswers("LIMC"))); r.Status != http.StatusTooManyRequests {
+	mustFill(t, c, "/report/new", publicAnswers("LIMC"))
+	if r := send(c, "/report/new"); r.Status != http.StatusTooManyRequests {
 		t.Errorf("third report in the hour: %d, want 429", r.Status)
 	}
 }

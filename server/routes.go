@@ -43,15 +43,20 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/", "landing", s.landing)
 	h("GET", "/accessibility", "accessibility", s.accessibility)
 	h("GET", "/privacy", "privacy", s.privacy)
+	h("GET", "/contact", "contact", s.contact)
+	h("GET", "/audit-chain", "audit.chain", s.auditChain)
+	h("GET", "/audit-chain.atom", "audit.chain", s.auditChainFeed)
 
 	// Signing in (anyone).
 	h("GET", "/sign-in", "signin", s.signInForm)
+	h("GET", "/login", "signin", s.login) // what people type
 	h("POST", "/sign-in", "signin", s.limit(s.signInLimiter), s.signIn)
 	h("GET", "/sign-in/two-factor", "signin.twofactor", s.twoFactorForm)
 	h("POST", "/sign-in/two-factor", "signin.twofactor", s.limit(s.signInLimiter), s.twoFactor)
 	h("GET", "/sign-in/two-factor/set-up", "signin.twofactor", s.twoFactorSetupForm)
 	h("POST", "/sign-in/two-factor/set-up", "signin.twofactor", s.limit(s.signInLimiter), s.twoFactorSetup)
-	h("GET", "/sign-in/two-factor/qr.png", "signin.twofactor", s.twoFactorQR)
+	h("GET", "/sign-in/two-factor/recovery", "signin.twofactor", s.recoveryCodeForm)
+	h("POST", "/sign-in/two-factor/recovery", "signin.twofactor", s.limit(s.signInLimiter), s.recoveryCode)
 	h("GET", "/password-reset", "password.reset", s.passwordResetRequestForm)
 	h("POST", "/password-reset", "password.reset", s.limit(s.signInLimiter), s.passwordResetRequest)
 	h("GET", "/password-reset/:token", "password.reset", s.passwordResetForm)
@@ -67,7 +72,7 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("POST", "/account/sign-out-everywhere", "signout.all", s.signOutEverywhere)
 	h("GET", "/account/two-factor", "twofactor.enrol", s.accountTwoFactorForm)
 	h("POST", "/account/two-factor", "twofactor.enrol", s.accountTwoFactor)
-	h("GET", "/account/two-factor/qr.png", "twofactor.enrol", s.twoFactorQR)
+	h("POST", "/account/two-factor/recovery-codes", "twofactor.enrol", s.accountRecoveryCodes)
 
 	// Administration: people (admin), groups and memberships (admin and
 	// coordinators), partner organisations (admin and CCU), audit (admin).
@@ -83,11 +88,13 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/admin/groups/:id", "groups.list", s.groupShow)
 	h("POST", "/admin/groups/:id", "groups.edit", s.groupSave)
 	h("POST", "/admin/groups/:id/members", "members.edit", s.memberSave)
+	h("GET", "/admin/groups/:id/members/:userId/remove", "members.edit", s.memberRemoveConfirm)
 	h("POST", "/admin/groups/:id/members/:userId/remove", "members.edit", s.memberRemove)
 	h("GET", "/admin/partners", "partners.list", s.partnerList)
 	h("POST", "/admin/partners", "partners.edit", s.partnerCreate)
 	h("GET", "/admin/partners/:id", "partners.list", s.partnerShow)
 	h("GET", "/admin/audit", "audit.list", s.auditList)
+	h("GET", "/admin/processing", "processing", s.processingRecord)
 
 	// Stop-and-search disparity: members, chairs and staff read it; staff
 	// import data and publish a period for the public page.
@@ -101,6 +108,7 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/disparity/samples/new", "disparity.sample", s.sampleNewForm)
 	h("POST", "/disparity/samples/new", "disparity.sample", s.sampleCreate)
 	h("GET", "/disparity/samples/:id", "disparity.sample", s.sampleShow)
+	h("POST", "/disparity/samples/:id/attach", "disparity.sample", s.sampleAttach) // to a review session the person manages
 
 	// Recommendations register and "You said, we did" (recommendation_routes.go).
 	s.recommendationRoutes(h)

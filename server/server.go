@@ -45,6 +45,7 @@ type Server struct {
 	limitSecret   []byte             // keys the HMAC of client addresses in the store's limits
 	sessionKey    []byte             // CANDOUR_SESSION_KEY: purpose keys are derived from it
 	gateSeen      func(*gin.Context) // tests: called by the text gate for each form it normalised
+	names         personNames        // people's names for the audit pages, cached (audit_words.go)
 }
 
 // Options are the server's tunables that are not configuration proper.

@@ -109,12 +109,20 @@ func (s *Server) signInFailed(c *gin.Context, page *Page) {
 // completeSignIn starts a fresh session for u: a new id (so an id planted
 // before sign-in is useless), a new CSRF token, and the role it was granted.
 func (s *Server) completeSignIn(c *gin.Context, u *store.User) {
+	if next, ok := s.startSession(c, u); ok {
+		s.redirect(c, next)
+	}
+}
+
+// startSession signs u in on a fresh session id, audits it and returns
+// where to go next; it answers the request itself on an error (ok false).
+func (s *Server) startSession(c *gin.Context, u *store.User) (next string, ok bool) {
 	ctx := c.Request.Context()
 	sess := s.session(c)
-	next, _ := sess.Values["next"].(string)
+	next, _ = sess.Values["next"].(string)
 	if err := s.sessions.rotate(ctx, sess); err != nil {
 		s.serverError(c, err)
-		return
+		return "", false
 	}
 	for k := range sess.Values {
 		delete(sess.Values, k)
@@ -127,7 +135,7 @@ func (s *Server) completeSignIn(c *gin.Context, u *store.User) {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		next = "/home"
 	}
-	s.redirect(c, next)
+	return next, true
 }
 
 // signOut ends this session on the server, so replaying its cookie gets

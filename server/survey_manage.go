@@ -52,6 +52,7 @@ type surveyForm struct {
 	InviteCodes bool   `form:"inviteCodes"`
 	Closed      bool   `form:"closed"`
 	Public      bool   `form:"public"`
+	Sensitive   bool   `form:"sensitive"`
 	OpensDay    string `form:"opens-day"`
 	OpensMon    string `form:"opens-month"`
 	OpensYear   string `form:"opens-year"`
@@ -96,7 +97,7 @@ func (f surveyForm) check(sv *store.Survey, others []store.Survey, errs *formErr
 		}
 	}
 	sv.Title, sv.Intro, sv.Series, sv.Wave, sv.BaselineID = f.Title, f.Intro, f.Series, f.Wave, f.Baseline
-	sv.OpenLink, sv.InviteCodes, sv.Closed, sv.Public = f.OpenLink, f.InviteCodes, f.Closed, f.Public
+	sv.OpenLink, sv.InviteCodes, sv.Closed, sv.Public, sv.Sensitive = f.OpenLink, f.InviteCodes, f.Closed, f.Public, f.Sensitive
 	if len(sv.Versions) == 0 {
 		sv.AboutYou = f.AboutYou // fixed once published: versions keep their section
 	}
@@ -112,7 +113,7 @@ func dayOf(t time.Time) string {
 
 func formOf(sv *store.Survey) surveyForm {
 	f := surveyForm{Rev: sv.Rev, Title: sv.Title, Intro: sv.Intro, Series: sv.Series, Wave: sv.Wave, Baseline: sv.BaselineID,
-		AboutYou: sv.AboutYou, OpenLink: sv.OpenLink, InviteCodes: sv.InviteCodes, Closed: sv.Closed, Public: sv.Public}
+		AboutYou: sv.AboutYou, OpenLink: sv.OpenLink, InviteCodes: sv.InviteCodes, Closed: sv.Closed, Public: sv.Public, Sensitive: sv.Sensitive}
 	if t, err := timeParseDay(sv.OpensOn); err == nil {
 		f.OpensDay, f.OpensMon, f.OpensYear = strconv.Itoa(t.Day()), strconv.Itoa(int(t.Month())), strconv.Itoa(t.Year())
 	}
@@ -127,7 +128,7 @@ type surveyFormData struct {
 	Survey                                  *store.Survey // nil for a new one
 	Baseline                                choiceField
 	AboutYou, OpenLink, InviteCodes, Closed checkboxField
-	Public                                  checkboxField
+	Public, Sensitive                       checkboxField
 	Opens, Closes                           dateField
 }
 
@@ -149,10 +150,12 @@ func (s *Server) surveyFormData(c *gin.Context, sv *store.Survey, f surveyForm, 
 			Hint: "Ethnic group, age, sex, gender identity, disability, religion, sexual orientation and postcode district; all optional. Needed for results by ethnic group."},
 		OpenLink:    checkboxField{Name: "openLink", Legend: "Open link", Label: "Anyone with the link can answer", Checked: f.OpenLink, Error: errs.For("openLink")},
 		InviteCodes: checkboxField{Name: "inviteCodes", Legend: "Invitation codes", Label: "People with a single-use invitation code can answer", Checked: f.InviteCodes, Hint: "For a panel or a mailing: each code allows one response and is never linked to it"},
-		Closed:      checkboxField{Name: "closed", Legend: "Close early", Label: "The survey is closed", Checked: f.Closed},
-		Public:      checkboxField{Name: "public", Legend: "Public summary", Label: "Publish a summary of the results", Checked: f.Public, Hint: "Suppressed figures only; no free text"},
-		Opens:       dateField{Name: "opens", Legend: "Opening date (optional)", Hint: "For example, 5 1 2026", Error: errs.For("opens"), Day: f.OpensDay, Month: f.OpensMon, Year: f.OpensYear, LegendSize: "s"},
-		Closes:      dateField{Name: "closes", Legend: "Closing date (optional)", Hint: "The last day people can answer", Error: errs.For("closes"), Day: f.ClosesDay, Month: f.ClosesMon, Year: f.ClosesYear, LegendSize: "s"},
+		Sensitive: checkboxField{Name: "sensitive", Legend: "Sensitive topic", Label: "Show \"Exit this page\" on every page respondents see", Checked: f.Sensitive,
+			Hint: "For a survey about abuse, violence or anything someone may not want seen on their screen. Leaving deletes the answers so far."},
+		Closed: checkboxField{Name: "closed", Legend: "Close early", Label: "The survey is closed", Checked: f.Closed},
+		Public: checkboxField{Name: "public", Legend: "Public summary", Label: "Publish a summary of the results", Checked: f.Public, Hint: "Suppressed figures only; no free text"},
+		Opens:  dateField{Name: "opens", Legend: "Opening date (optional)", Hint: "For example, 5 1 2026", Error: errs.For("opens"), Day: f.OpensDay, Month: f.OpensMon, Year: f.OpensYear, LegendSize: "s"},
+		Closes: dateField{Name: "closes", Legend: "Closing date (optional)", Hint: "The last day people can answer", Error: errs.For("closes"), Day: f.ClosesDay, Month: f.ClosesMon, Year: f.ClosesYear, LegendSize: "s"},
 	}
 	return d, true
 }
@@ -298,6 +301,26 @@ type revForm struct {
 func (revForm) messages() map[string]string { return nil }
 
 // surveyPublish makes the draft the next published version.
+// surveyPublishConfirm asks before a version is published: its questions
+// are fixed from then on, and anyone with the link can answer once it opens.
+func (s *Server) surveyPublishConfirm(c *gin.Context) {
+	sv, ok := s.loadSurvey(c)
+	if !ok {
+		return
+	}
+	what := "the survey"
+	if len(sv.Versions) > 0 {
+		what = fmt.Sprintf("version %d", len(sv.Versions)+1)
+	}
+	s.confirm(c, "Are you sure you want to publish "+what+"?", confirmation{Caption: sv.Title,
+		Body: []string{fmt.Sprintf("It has %d %s of your own%s.", len(sv.Draft), map[bool]string{true: "question", false: "questions"}[len(sv.Draft) == 1],
+			map[bool]string{true: " and the \"about you\" section", false: ""}[sv.AboutYou]),
+			"People can answer it as soon as it is open, and every response keeps the version it answered."},
+		Warning: "Once published, a version's questions cannot be changed.",
+		Action:  "/surveys/" + sv.ID + "/publish", Hidden: []hiddenField{{"rev", strconv.Itoa(sv.Rev)}},
+		Button: "Yes, publish " + what, Cancel: "/surveys/" + sv.ID})
+}
+
 func (s *Server) surveyPublish(c *gin.Context) {
 	var f revForm
 	if _, ok := s.bind(c, &f); !ok {

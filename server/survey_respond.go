@@ -43,7 +43,7 @@ func (s *Server) surveyStart(c *gin.Context) {
 
 func (s *Server) renderSurveyStart(c *gin.Context, status int, sv *store.Survey, f *surveyStartForm, errs *formErrors) {
 	d := surveyStartData{Survey: sv, Questions: len(sv.Current().Questions), CodeNeeded: !sv.OpenLink, CodeAllowed: sv.InviteCodes}
-	s.render(c, status, "survey_start", &Page{Title: sv.Title, Data: d, Form: f, Errors: errs, NoIndex: true})
+	s.render(c, status, "survey_start", &Page{Title: sv.Title, Data: d, Form: f, Errors: errs, NoIndex: true, Exit: surveyExit(sv)})
 }
 
 // surveyBegin checks an invitation code (if any) and starts the response:
@@ -235,7 +235,7 @@ func (s *Server) renderQuestion(c *gin.Context, status int, sv *store.Survey, v 
 		}
 	}
 	title := q.Text
-	s.render(c, status, "survey_question", &Page{Title: title, Data: d, Errors: errs, NoIndex: true})
+	s.render(c, status, "survey_question", &Page{Title: title, Data: d, Errors: errs, NoIndex: true, Exit: surveyExit(sv)})
 }
 
 func groupHeading(g string) string {
@@ -328,7 +328,7 @@ func (s *Server) renderSurveyCheck(c *gin.Context, status int, sv *store.Survey,
 		}
 		d.Rows = append(d.Rows, surveyCheckRow{ID: "q-" + q.ID, Question: q.Text, Answer: ans, Change: "/s/" + sv.ID + "/q/" + q.ID + "?change=1"})
 	}
-	s.render(c, status, "survey_check", &Page{Title: "Check your answers before sending them", Data: d, Errors: errs, NoIndex: true})
+	s.render(c, status, "survey_check", &Page{Title: "Check your answers before sending them", Data: d, Errors: errs, NoIndex: true, Exit: surveyExit(sv)})
 }
 
 // surveySubmit checks the whole response again and stores it once.
@@ -373,5 +373,14 @@ func (s *Server) surveyDone(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.render(c, http.StatusOK, "survey_done", &Page{Title: "Your answers have been sent", Data: sv, NoIndex: true})
+	s.render(c, http.StatusOK, "survey_done", &Page{Title: "Your answers have been sent", Data: sv, NoIndex: true, Exit: surveyExit(sv)})
+}
+
+// surveyExit is the "Exit this page" link of a survey on a sensitive
+// topic (it deletes the answers so far: referral_draft.go), or "".
+func surveyExit(sv *store.Survey) string {
+	if !sv.Sensitive {
+		return ""
+	}
+	return "/exit?survey=" + sv.ID
 }

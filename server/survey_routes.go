@@ -38,6 +38,7 @@ func (s *Server) surveyRoutes(h handle) {
 	h("POST", "/surveys/:id/questions/:qid", "surveys.manage", s.surveyQuestionSave)
 	h("POST", "/surveys/:id/questions/:qid/move", "surveys.manage", s.surveyQuestionMove)
 	h("POST", "/surveys/:id/questions/:qid/remove", "surveys.manage", s.surveyQuestionRemove)
+	h("GET", "/surveys/:id/publish", "surveys.manage", s.surveyPublishConfirm)
 	h("POST", "/surveys/:id/publish", "surveys.manage", s.surveyPublish)
 	h("POST", "/surveys/:id/codes", "surveys.manage", s.surveyCodes)
 

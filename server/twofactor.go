@@ -1,12 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"errors"
-	"image/png"
+	"html/template"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -108,8 +106,15 @@ func (s *Server) twoFactor(c *gin.Context) {
 }
 
 type twoFactorSetupData struct {
-	Secret string
-	QR     bool
+	Secret string        // as the app wants it typed (tests read it)
+	Key    string        // in groups of four, to read and type
+	QR     template.HTML // the otpauth link as an SVG QR code
+}
+
+// setupData is the set-up page's key and QR code for u's pending secret.
+func (s *Server) setupData(u *store.User) (twoFactorSetupData, error) {
+	qr, err := s.totpQR(u)
+	return twoFactorSetupData{Secret: u.TOTPSecret, Key: keyGroups(u.TOTPSecret), QR: qr}, err
 }
 
 // twoFactorSetupForm starts enrolment for an admin or CCU account at its
@@ -120,16 +125,27 @@ func (s *Server) twoFactorSetupForm(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/sign-in")
 		return
 	}
-	secret := u.TOTPSecret // a reload shows the same key, so a half-done enrolment still works
-	if secret == "" {
-		var err error
-		if secret, err = s.newTOTPSecret(c, u); err != nil {
+	s.renderSetup(c, u, "Set up two-factor authentication")
+}
+
+// renderSetup shows the set-up page with u's pending key, made now if
+// there is none (a reload shows the same key, so a half-done enrolment
+// still works).
+func (s *Server) renderSetup(c *gin.Context, u *store.User, title string) {
+	if u.TOTPSecret == "" {
+		secret, err := s.newTOTPSecret(c, u)
+		if err != nil {
 			s.serverError(c, err)
 			return
 		}
+		u.TOTPSecret = secret
 	}
-	s.render(c, http.StatusOK, "twofactor_setup", &Page{Title: "Set up two-factor authentication", Form: codeForm{},
-		Data: twoFactorSetupData{Secret: secret, QR: true}})
+	d, err := s.setupData(u)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "twofactor_setup", &Page{Title: title, Form: codeForm{}, Data: d})
 }
 
 func (s *Server) newTOTPSecret(c *gin.Context, u *store.User) (string, error) {
@@ -153,7 +169,20 @@ func (s *Server) twoFactorSetup(c *gin.Context) {
 	if !s.confirmEnrolment(c, u, "twofactor_setup", "Set up two-factor authentication") {
 		return
 	}
-	s.completeSignIn(c, u)
+	codes, err := s.issueRecoveryCodes(c, u)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	next, ok := s.startSession(c, u)
+	if !ok {
+		return
+	}
+	if err := s.saveSession(c); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.renderTwoFactorDone(c, "Two-factor authentication is set up", codes, next)
 }
 
 // confirmEnrolment checks the first code against the pending secret and
@@ -164,7 +193,12 @@ func (s *Server) confirmEnrolment(c *gin.Context, u *store.User, view, title str
 	if !ok {
 		return false
 	}
-	page := &Page{Title: title, Form: codeForm{}, Data: twoFactorSetupData{Secret: u.TOTPSecret, QR: true}}
+	d, err := s.setupData(u)
+	if err != nil {
+		s.serverError(c, err)
+		return false
+	}
+	page := &Page{Title: title, Form: codeForm{}, Data: d}
 	step := int64(-1)
 	if !errs.Any() {
 		step = checkTOTP(u.TOTPSecret, f.Code, s.store.Now())
@@ -183,37 +217,6 @@ func (s *Server) confirmEnrolment(c *gin.Context, u *store.User, view, title str
 	}
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditTOTPEnrolled, Target: "user:" + u.ID})
 	return true
-}
-
-// twoFactorQR draws the pending secret as a QR code for authenticator apps.
-func (s *Server) twoFactorQR(c *gin.Context) {
-	u := s.pendingUser(c)
-	if u == nil {
-		u = currentUser(c)
-	}
-	if u == nil || u.TOTPSecret == "" || u.TOTPEnabled {
-		s.notFound(c)
-		return
-	}
-	issuer := "Candour " + s.cfg.ForceName
-	link := url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + issuer + ":" + u.Email,
-		RawQuery: url.Values{"secret": {u.TOTPSecret}, "issuer": {issuer}}.Encode()}
-	key, err := otp.NewKeyFromURL(link.String())
-	if err != nil {
-		s.serverError(c, err)
-		return
-	}
-	img, err := key.Image(200, 200)
-	if err != nil {
-		s.serverError(c, err)
-		return
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		s.serverError(c, err)
-		return
-	}
-	c.Data(http.StatusOK, "image/png", buf.Bytes())
 }
 
 // totpGenerate makes the code for a time (tests and the demo use it).

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"net/url"
+	"sort"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,6 +18,7 @@ type calendarVisit struct {
 	GroupName string
 	ShowTime  bool
 	Mine      string // "confirmed", "waiting" or "" for the reader
+	Findings  string // past visits: "write" (yours to write up), "submitted", "signoff" (a chair's to sign off), "signed"
 }
 
 // calendarDay is one square of the month grid.
@@ -26,7 +30,7 @@ type calendarDay struct {
 }
 
 type calendarData struct {
-	View        string // "month" or "list"
+	View        string // "month", "list" (coming up) or "past"
 	Month       time.Time
 	MonthLabel  string
 	Prev, Next  string // "2026-11"
@@ -37,9 +41,11 @@ type calendarData struct {
 	CanCreate   bool
 	CanPlan     bool
 	CanExport   bool
-	Query       string // the filters, for links that keep them
 	MonthLink   string
 	ListLink    string
+	PastLink    string
+	PrevLink    string
+	NextLink    string
 }
 
 // visitCalendar shows the visits a person may see, as a month grid (with
@@ -88,7 +94,7 @@ func (s *Server) visitCalendar(c *gin.Context) {
 			errs.Add(ch.Name, "Choose "+ch.Label+" from the list")
 		}
 	}
-	if d.View != "month" && d.View != "list" {
+	if d.View != "month" && d.View != "list" && d.View != "past" {
 		d.View = "month"
 	}
 	page := &Page{Title: "Visits", Data: d}
@@ -100,10 +106,15 @@ func (s *Server) visitCalendar(c *gin.Context) {
 	if d.Group.Value != "" {
 		f.GroupIDs = []string{d.Group.Value}
 	}
-	if d.View == "month" {
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, london)
+	switch d.View {
+	case "month":
 		f.From, f.To = month, month.AddDate(0, 1, 0)
-	} else {
-		f.From = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, london)
+	case "past":
+		// The last twelve months, up to today: where findings are written.
+		f.From, f.To = today.AddDate(-1, 0, 0), today.AddDate(0, 0, 1)
+	default:
+		f.From = today
 	}
 	vs, err := s.store.Visits(ctx, f) // schedules from the month documents: seats are on the visit pages
 	if err != nil {
@@ -115,9 +126,13 @@ func (s *Server) visitCalendar(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
+	if d.View == "past" {
+		// Newest first: the visits that need findings are the recent ones.
+		sort.SliceStable(vs, func(i, j int) bool { return vs[i].CalendarDay().After(vs[j].CalendarDay()) })
+	}
 	for _, v := range vs {
 		a := accessTo(u, &v)
-		if !a.See {
+		if !a.See || (d.View == "past" && !v.Past(s.store.Now())) {
 			continue
 		}
 		cv := calendarVisit{Visit: v, GroupName: names[v.GroupID], ShowTime: a.ShowTime}
@@ -125,20 +140,86 @@ func (s *Server) visitCalendar(c *gin.Context) {
 			cv.Mine = b.Status
 		}
 		d.Visits = append(d.Visits, cv)
-		if d.View == "list" && len(d.Visits) == 50 {
+		if d.View != "month" && len(d.Visits) == 50 {
 			break
 		}
 	}
-	q := "&group=" + d.Group.Value + "&type=" + d.Type.Value
-	d.Query = q
+	if d.View == "past" {
+		if err := s.markFindings(ctx, u, d.Visits); err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
 	d.Month, d.MonthLabel = month, month.Format("January 2006")
 	d.Prev, d.Next = month.AddDate(0, -1, 0).Format("2006-01"), month.AddDate(0, 1, 0).Format("2006-01")
-	d.MonthLink = "/visits?view=month&month=" + month.Format("2006-01") + q
-	d.ListLink = "/visits?view=list" + q
+	d.MonthLink = calendarLink("month", month.Format("2006-01"), d.Group.Value, d.Type.Value)
+	d.ListLink = calendarLink("list", "", d.Group.Value, d.Type.Value)
+	d.PastLink = calendarLink("past", "", d.Group.Value, d.Type.Value)
+	d.PrevLink = calendarLink("month", d.Prev, d.Group.Value, d.Type.Value)
+	d.NextLink = calendarLink("month", d.Next, d.Group.Value, d.Type.Value)
 	if d.View == "month" {
 		d.Weeks = monthGrid(month, now, d.Visits)
 	}
 	s.render(c, http.StatusOK, "visit_calendar", page)
+}
+
+// calendarLink is the calendar's address for a view, a month and the
+// filters. It is built whole here: html/template escapes a value placed
+// after "?" in an href as one query value, so "&group=" written into the
+// template would reach the server as part of the month.
+func calendarLink(view, month, group, typ string) string {
+	q := url.Values{"view": {view}}
+	if month != "" {
+		q.Set("month", month)
+	}
+	if group != "" {
+		q.Set("group", group)
+	}
+	if typ != "" {
+		q.Set("type", typ)
+	}
+	return "/visits?" + q.Encode()
+}
+
+// markFindings says, for the past visits the reader attended or chairs,
+// where their findings stand. The calendar's copies hold no findings, so
+// those visits (at most 50) are read by id.
+func (s *Server) markFindings(ctx context.Context, u *store.User, cvs []calendarVisit) error {
+	chaired := chairedGroups(u)
+	var ids []string
+	for _, cv := range cvs {
+		if cv.Mine == store.SeatConfirmed || cv.Mine == store.SeatPlanned || chaired[cv.Visit.GroupID] || cv.Visit.Attending(u.ID) {
+			ids = append(ids, cv.Visit.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	full, err := s.store.VisitsByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	byID := map[string]store.Visit{}
+	for _, v := range full {
+		byID[v.ID] = v
+	}
+	for i, cv := range cvs {
+		v, ok := byID[cv.Visit.ID]
+		if !ok {
+			continue
+		}
+		switch {
+		case v.SignedOff:
+			cvs[i].Findings = "signed"
+		case chaired[v.GroupID] && len(v.Submitted) > 0:
+			cvs[i].Findings = "signoff"
+		case v.Attending(u.ID) && v.HasSubmitted(u.ID):
+			cvs[i].Findings = "submitted"
+		case v.Attending(u.ID):
+			cvs[i].Findings = "write"
+		}
+	}
+	return nil
 }
 
 // monthGrid lays a month out Monday to Sunday.

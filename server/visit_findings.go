@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -38,6 +39,7 @@ type findingFormData struct {
 	Sections  []sectionField
 	Consent   checkboxField
 	Proposals string
+	Sample    []sampleRow // the records drawn for this session, if any
 }
 
 // findingWriter loads the visit and checks that the person may write
@@ -87,7 +89,9 @@ func (s *Server) visitFindingForm(c *gin.Context) {
 	s.renderFindingForm(c, http.StatusOK, v, a, f, findingForm{Version: f.Version, Consent: f.ConsentGiven, Proposals: f.Proposals}, &formErrors{})
 }
 
-// visitFindingSave saves the draft, or submits it (which locks it).
+// visitFindingSave saves the draft. "Submit findings" saves it too, after
+// checking it is complete, and then asks for confirmation
+// (visitFindingSubmitConfirm): submitting locks it.
 func (s *Server) visitFindingSave(c *gin.Context) {
 	v, a, f, ok := s.findingWriter(c)
 	if !ok {
@@ -103,7 +107,30 @@ func (s *Server) visitFindingSave(c *gin.Context) {
 	next.ConsentGiven, next.Proposals = form.Consent, form.Proposals
 	next.Sections = nil
 	for _, key := range store.SectionsFor(v.Type) {
-		sec := store.FindingSection{Key: key, RAG: c.PostForm("rag-" + key), Comment: c.PostForm("comment-" + key)}
+		next.Sections = append(next.Sections, store.FindingSection{Key: key, RAG: c.PostForm("rag-" + key), Comment: c.PostForm("comment-" + key)})
+	}
+	checkFinding(v, &next, submit, errs)
+	if errs.Any() {
+		s.renderFindingForm(c, http.StatusUnprocessableEntity, v, a, &next, form, errs)
+		return
+	}
+	if !s.saveFinding(c, v, &next, form.Version, false) {
+		return
+	}
+	if submit {
+		s.redirect(c, "/visits/"+v.ID+"/findings/submit")
+		return
+	}
+	s.flash(c, "Draft saved")
+	s.redirect(c, "/visits/"+v.ID+"/findings")
+}
+
+// checkFinding applies the rules for a draft, and with submit those for
+// sending it to the chair (every section rated, concerns explained, a
+// record for a record-review panel).
+func checkFinding(v *store.Visit, f *store.Finding, submit bool, errs *formErrors) {
+	for _, sec := range f.Sections {
+		key := sec.Key
 		if sec.RAG != "" && !hasChoice(ragChoices(), sec.RAG) {
 			errs.Add("rag-"+key, "Choose green, amber or red")
 		}
@@ -116,30 +143,59 @@ func (s *Server) visitFindingSave(c *gin.Context) {
 		if submit && (sec.RAG == "amber" || sec.RAG == "red") && sec.Comment == "" {
 			errs.Add("comment-"+key, "Say what the concern was about "+lowerFirst(store.SectionLabel(key)))
 		}
-		if key == "conversations" && sec.Comment != "" && !form.Consent {
+		if key == "conversations" && sec.Comment != "" && !f.ConsentGiven {
 			errs.Add("consentGiven", "Record conversations only with the detainee's consent: confirm they agreed, or remove what they said")
 		}
-		next.Sections = append(next.Sections, sec)
 	}
 	if submit && store.ReviewsRecords(v.Type) && len(f.Records) == 0 {
 		errs.Add("records", "Add at least one record you reviewed before you submit")
 	}
-	if errs.Any() {
-		s.renderFindingForm(c, http.StatusUnprocessableEntity, v, a, &next, form, errs)
+}
+
+// visitFindingSubmitConfirm asks before findings are submitted: they are
+// locked then, and go to the chair to sign off.
+func (s *Server) visitFindingSubmitConfirm(c *gin.Context) {
+	v, _, f, ok := s.findingWriter(c)
+	if !ok {
 		return
 	}
-	if !s.saveFinding(c, v, &next, form.Version, submit) {
-		return
-	}
-	if submit {
-		me := currentUser(c)
-		s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditFindingSubmitted, Target: "visit:" + v.ID})
-		s.flash(c, "Findings submitted. The chair of the group will sign them off.")
+	if f.Status == store.FindingSubmitted {
+		s.flash(c, "Your findings are submitted and locked")
 		s.redirect(c, "/visits/"+v.ID)
 		return
 	}
-	s.flash(c, "Draft saved")
-	s.redirect(c, "/visits/"+v.ID+"/findings")
+	body := []string{"The chair of the group will read and sign them off, and the force will respond to them."}
+	if n := len(f.Records); n > 0 {
+		body = append([]string{fmt.Sprintf("You reviewed %d %s.", n, map[bool]string{true: "record", false: "records"}[n == 1])}, body...)
+	}
+	s.confirm(c, "Are you sure you want to submit your findings?", confirmation{Caption: store.VisitTypeLabel(v.Type) + ": " + v.Location,
+		Body: body, Warning: "Once submitted, your findings are locked: you cannot change them.",
+		Action: "/visits/" + v.ID + "/findings/submit", Hidden: []hiddenField{{"version", strconv.Itoa(f.Version)}},
+		Button: "Yes, submit my findings", Cancel: "/visits/" + v.ID + "/findings"})
+}
+
+// visitFindingSubmit submits the saved draft, which locks it.
+func (s *Server) visitFindingSubmit(c *gin.Context) {
+	v, a, f, ok := s.findingWriter(c)
+	if !ok {
+		return
+	}
+	var form findingForm
+	if _, ok := s.bind(c, &form); !ok {
+		return
+	}
+	errs := &formErrors{}
+	if checkFinding(v, f, true, errs); errs.Any() {
+		s.renderFindingForm(c, http.StatusUnprocessableEntity, v, a, f, findingForm{Version: f.Version, Consent: f.ConsentGiven, Proposals: f.Proposals}, errs)
+		return
+	}
+	if !s.saveFinding(c, v, f, form.Version, true) {
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditFindingSubmitted, Target: "visit:" + v.ID})
+	s.flash(c, "Findings submitted. The chair of the group will sign them off.")
+	s.redirect(c, "/visits/"+v.ID)
 }
 
 // saveFinding stores a finding, answering a lost race or a lock itself.
@@ -171,6 +227,14 @@ func (s *Server) renderFindingForm(c *gin.Context, status int, v *store.Visit, a
 		rag.Hint = ""
 		d.Sections = append(d.Sections, sectionField{Key: key, Label: store.SectionLabel(key), Comment: sec.Comment, RAG: rag,
 			CommentError: errs.For("comment-" + key)})
+	}
+	ps, err := s.visitSample(c, v)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if ps != nil {
+		d.Sample = sampleRows(ps, f)
 	}
 	s.render(c, status, "visit_finding_form", &Page{Title: "Your findings", Errors: errs, Data: d, Form: form})
 }

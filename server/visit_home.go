@@ -17,17 +17,13 @@ type homeVisits struct {
 	Open   []calendarVisit
 }
 
-func (s *Server) homeVisits(c *gin.Context) (*homeVisits, error) {
+func (s *Server) homeVisits(c *gin.Context, d *store.Diary) (*homeVisits, error) {
 	u := currentUser(c)
-	if !allowed(u.Role, "visits.view") || u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator {
+	if !allowed(u.Role, "visits.view") || u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator || d == nil {
 		return nil, nil
 	}
 	ctx := c.Request.Context()
 	now := s.store.Now()
-	d, err := s.store.Diary(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
 	// The next five by the diary's own dates: only those are read.
 	type next struct {
 		id    string

@@ -18,6 +18,7 @@ type planForm struct {
 	Quarter    string `form:"quarter"`
 	Locations  string `form:"locations" binding:"required,max=2000"`
 	MinVetting string `form:"minVetting"`
+	Confirmed  string `form:"confirmed"` // "yes" from the confirmation page
 }
 
 func (planForm) messages() map[string]string {
@@ -125,6 +126,10 @@ func (s *Server) visitPlan(c *gin.Context) {
 		}
 		eligible = append(eligible, m.UserID)
 	}
+	if f.Confirmed != "yes" {
+		s.confirmPlan(c, f, eligible, locations)
+		return
+	}
 	plan, err := s.store.PlanQuarter(ctx, f.Group, f.Quarter, eligible, locations, f.MinVetting, me.ID, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
 	switch {
 	case errors.Is(err, store.ErrDuplicate):
@@ -161,6 +166,40 @@ func (s *Server) visitPlan(c *gin.Context) {
 	}
 	s.flash(c, fmt.Sprintf("%s planned: %d pairs. Each member has been emailed their partner, suite and week.", f.Quarter, len(plan.Pairs)))
 	s.redirect(c, "/visits/plan")
+}
+
+// confirmPlan asks before members are paired: pairing mails every member
+// their partner, suite and week, which cannot be taken back. A plan that
+// could not be made is said on the form instead.
+func (s *Server) confirmPlan(c *gin.Context, f planForm, eligible, locations []string) {
+	errs := &formErrors{}
+	if _, err := s.store.VisitPlanByID(c.Request.Context(), f.Group+"/"+f.Quarter); err == nil {
+		errs.Add("quarter", "This quarter is already planned for this group")
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.serverError(c, err)
+		return
+	}
+	if len(eligible) < 2 {
+		errs.Add("group", fmt.Sprintf("Only %d members of this group are vetted to %s until the end of the quarter: at least 2 are needed", len(eligible), f.MinVetting))
+	}
+	if errs.Any() {
+		s.renderPlan(c, http.StatusUnprocessableEntity, f, errs)
+		return
+	}
+	name := "the group"
+	if g, err := s.store.Group(c.Request.Context(), f.Group); err == nil {
+		name = g.Name
+	}
+	body := []string{fmt.Sprintf("%d members of %s will be paired at random for %s, across %d custody %s.", len(eligible), name, f.Quarter,
+		len(locations), map[bool]string{true: "suite", false: "suites"}[len(locations) == 1])}
+	if len(eligible)%2 == 1 {
+		body = append(body, "One member will be left without a partner this quarter.")
+	}
+	s.confirm(c, "Are you sure you want to pair members and plan "+f.Quarter+"?", confirmation{Caption: name,
+		Body: body, Warning: "Each member is emailed their partner, custody suite and week straight away. This cannot be undone.",
+		Action: "/visits/plan", Hidden: []hiddenField{{"group", f.Group}, {"quarter", f.Quarter}, {"locations", f.Locations},
+			{"minVetting", f.MinVetting}, {"confirmed", "yes"}},
+		Button: "Yes, pair members and send the emails", Cancel: "/visits/plan"})
 }
 
 func (s *Server) renderPlan(c *gin.Context, status int, f planForm, errs *formErrors) {

@@ -14,7 +14,8 @@ import (
 // panel member; one record per page, so it works on a phone.
 type recordForm struct {
 	Version          int      `form:"version"`
-	N                string   `form:"n"` // index of the record changed; "" for a new one
+	N                string   `form:"n"`      // index of the record changed; "" for a new one
+	Sample           string   `form:"sample"` // index in the session's sample of the record reviewed; "" for one typed in
 	Reference        string   `form:"reference" binding:"required,max=100"`
 	Day              string   `form:"date-day"`
 	Month            string   `form:"date-month"`
@@ -88,6 +89,7 @@ type recordFormData struct {
 	Date                dateField
 	Gowisely            []gowiselyBox
 	New                 bool
+	FromSample          *store.RecordReview // the police.uk fields of a record from the session's sample
 }
 
 func recordFormOf(r store.RecordReview, n int, version int) recordForm {
@@ -120,8 +122,31 @@ func (s *Server) visitRecordForm(c *gin.Context) {
 	form := recordForm{Version: f.Version}
 	if n >= 0 {
 		form = recordFormOf(f.Records[n], n, f.Version)
+	} else if c.Query("sample") != "" {
+		ps, err := s.visitSample(c, v)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		k, ok := sampleIndex(c.Query("sample"), ps)
+		if !ok {
+			s.notFound(c)
+			return
+		}
+		form = fromSample(form, ps, k)
 	}
 	s.renderRecordForm(c, http.StatusOK, v, form, &formErrors{})
+}
+
+// fromSample fills the police.uk fields of f from record k of the sample:
+// the member adds only the review. On a save the server fills them again
+// from the sample, so what is kept is what police.uk published.
+func fromSample(f recordForm, ps *store.PanelSample, k int) recordForm {
+	r := sampledRecord(ps.Records[k])
+	d := partsOf(r.Date)
+	f.Sample, f.Reference, f.Day, f.Month, f.Year = strconv.Itoa(k), r.Reference, d.Day, d.Month, d.Year
+	f.Legislation, f.Object, f.Outcome, f.SelfEthnicity, f.OfficerEthnicity = r.Legislation, r.Object, r.Outcome, r.SelfEthnicity, r.OfficerEthnicity
+	return f
 }
 
 // visitRecordSave adds or changes one reviewed record in the draft.
@@ -142,6 +167,21 @@ func (s *Server) visitRecordSave(c *gin.Context) {
 	n, ok := recordIndex(form.N, len(f.Records))
 	if !ok {
 		errs.Add("reference", "That record is no longer in your draft: go back to your findings")
+	}
+	if form.Sample != "" {
+		ps, err := s.visitSample(c, v)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		k, inSample := sampleIndex(form.Sample, ps)
+		if !inSample {
+			errs.Add("reference", "That record is no longer in this session's sample: go back to your findings")
+			form.Sample = ""
+		} else {
+			form = fromSample(form, ps, k)
+			errs.Drop("reference", "date", "legislation", "object", "outcome") // filled from the sample, not typed
+		}
 	}
 	if ok && n < 0 && len(f.Records) >= maxRecordsPerFinding {
 		// The finding is one document, saved whole: keep it well inside
@@ -268,7 +308,18 @@ func (s *Server) renderRecordForm(c *gin.Context, status int, v *store.Visit, f 
 	for _, k := range store.Gowisely {
 		d.Gowisely = append(d.Gowisely, gowiselyBox{Key: k, Label: store.GowiselyLabel(k), Checked: hasString(f.Gowisely, k)})
 	}
+	if f.Sample != "" {
+		r := store.RecordReview{Reference: f.Reference, Legislation: f.Legislation, Object: f.Object, Outcome: f.Outcome,
+			SelfEthnicity: f.SelfEthnicity, OfficerEthnicity: f.OfficerEthnicity}
+		if t, msg := (dateParts{f.Day, f.Month, f.Year}).parse("The date"); msg == "" {
+			r.Date = t
+		}
+		d.FromSample = &r
+	}
 	title := "Add a record you reviewed"
+	if d.FromSample != nil {
+		title = "Review record " + f.Reference
+	}
 	if !d.New {
 		title = "Change record " + f.Reference
 	}

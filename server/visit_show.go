@@ -29,6 +29,7 @@ type visitShowData struct {
 	Time         timeForm
 	TimeDate     dateField
 	Typed        map[string]string // a response sent with an error, by writer
+	SampleSize   int               // records attached for review (shown to attendees and managers)
 }
 
 // findingView is one finding as shown on the visit page.
@@ -119,11 +120,20 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 		for _, key := range store.SectionsFor(f.VisitType) {
 			fv.Sections = append(fv.Sections, f.Section(key))
 		}
-		if allowed(u.Role, "recommendations.edit") {
-			fv.RecLink = "/recommendations/new?" + url.Values{"source": {"visit-finding"}, "group": {v.GroupID},
-				"sourceLink": {"/visits/" + v.ID + "#finding-" + f.UserID}}.Encode()
+		if allowed(u.Role, "recommendations.raise") && (u.Role != store.RoleChair || a.Chair) {
+			fv.RecLink = "/recommendations/new?" + url.Values{"finding": {f.ID}}.Encode()
 		}
 		d.Findings = append(d.Findings, fv)
+	}
+	if v.SampleID != "" && (a.Attending || a.Manage || a.Chair) {
+		ps, err := s.visitSample(c, v)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		if ps != nil {
+			d.SampleSize = len(ps.Records)
+		}
 	}
 	d.CanWrite = a.Attending && d.Started && (d.MyFinding == nil || d.MyFinding.Status == store.FindingDraft) && allowed(u.Role, "visits.findings")
 	d.CanSignOff = a.Chair && !v.SignedOff && len(d.Findings) > 0 && allowed(u.Role, "visits.signoff")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -51,6 +52,33 @@ func (s *Server) visitSignUp(c *gin.Context) {
 
 // visitCancel gives up a place (or a place in the queue); the next person
 // waiting gets the seat and an email.
+// visitCancelConfirm asks before someone gives up their place (it goes to
+// the next person waiting at once) or their place on the waiting list.
+func (s *Server) visitCancelConfirm(c *gin.Context) {
+	v, a, ok := s.loadVisit(c)
+	if !ok {
+		return
+	}
+	u := currentUser(c)
+	back := "/visits/" + v.ID
+	switch {
+	case a.Attending && !v.Unannounced && !v.Past(s.store.Now()):
+		body := "Your place will be offered to someone else straight away."
+		if len(v.Waiting) > 0 {
+			body = "Your place will go to the next person on the waiting list straight away, and we will email them."
+		}
+		s.confirm(c, "Are you sure you want to cancel your place?", confirmation{Caption: store.VisitTypeLabel(v.Type) + ": " + v.Location,
+			Body:   []string{body, "If you change your mind you will need to sign up again, and the visit may be full by then."},
+			Action: "/visits/" + v.ID + "/cancel", Button: "Yes, cancel my place", Destructive: true, Cancel: back})
+	case v.WaitingPlace(u.ID) > 0:
+		s.confirm(c, "Are you sure you want to leave the waiting list?", confirmation{Caption: store.VisitTypeLabel(v.Type) + ": " + v.Location,
+			Body:   []string{"You are number " + strconv.Itoa(v.WaitingPlace(u.ID)) + " on the waiting list. If you join it again you will go to the back."},
+			Action: "/visits/" + v.ID + "/cancel", Button: "Yes, leave the waiting list", Destructive: true, Cancel: back})
+	default:
+		s.redirect(c, back) // nothing to cancel
+	}
+}
+
 func (s *Server) visitCancel(c *gin.Context) {
 	v, _, ok := s.loadVisit(c)
 	if !ok {

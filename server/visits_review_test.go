@@ -20,7 +20,7 @@ func planUnannounced(t *testing.T, w *visitWorld) (string, *store.Visit) {
 	ctx := context.Background()
 	next := store.QuarterOf(w.a.store.Now().AddDate(0, 3, 0))
 	if r := w.as(w.chair).submit("/visits/plan", "/visits/plan", url.Values{"group": {w.panel.ID}, "quarter": {next},
-		"locations": {"Weymouth custody suite"}, "minVetting": {"NPPV2"}}); r.Status != http.StatusSeeOther {
+		"locations": {"Weymouth custody suite"}, "minVetting": {"NPPV2"}, "confirmed": {"yes"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("plan: %d\n%s", r.Status, r.Body)
 	}
 	p, err := w.a.store.VisitPlanByID(ctx, w.panel.ID+"/"+next)
@@ -133,6 +133,7 @@ func TestVisitBadInputNever500(t *testing.T) {
 		{chair, "/visits/" + id, "/visits/zzz/sign-off", nil},
 		{m1, "/visits/" + id, "/visits/zzz/sign-up", nil},
 		{m1, "/visits/" + id, "/visits/zzz/cancel", nil},
+		{m1, "/visits/" + id, "/visits/" + id + "/findings/submit", url.Values{"version": {"abc"}}},
 	}
 	for _, p := range posts {
 		if r := p.c.submit(p.page, p.path, p.form); r.Status >= 500 || r.Status < 400 {
@@ -268,9 +269,7 @@ func TestUnannouncedFindingDateHiddenFromStaff(t *testing.T) {
 	for _, k := range store.CustodySections {
 		form.Set("rag-"+k, "green")
 	}
-	if r := w.as(w.m1).submit("/visits/"+id+"/findings", "/visits/"+id+"/findings", form); r.Status != http.StatusSeeOther {
-		t.Fatalf("submit: %d\n%s", r.Status, r.Body)
-	}
+	submitFindings(t, w.as(w.m1), id, form)
 	day := v.Start.In(london).Format("2 January 2006")
 	if page := w.as(w.chair).get("/visits/" + id); !strings.Contains(page.Body, "submitted") {
 		t.Fatal("the chair does not see the finding")

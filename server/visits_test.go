@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -276,10 +277,7 @@ func TestVisitFindingsSignOffAndResponse(t *testing.T) {
 	if err != nil || len(f.Records) != 1 || !f.Records[0].Gowisely["legal"] || f.Records[0].Gowisely["station"] || f.Status != store.FindingDraft {
 		t.Fatalf("draft = %+v (%v)", f, err)
 	}
-	r = m1.submit("/visits/"+id+"/findings", "/visits/"+id+"/findings", url.Values{"action": {"submit"}, "version": {"1"}, "proposals": {"Brief officers on grounds"}})
-	if r.Status != http.StatusSeeOther {
-		t.Fatalf("submit: %d\n%s", r.Status, r.Body)
-	}
+	submitFindings(t, m1, id, url.Values{"action": {"submit"}, "version": {"1"}, "proposals": {"Brief officers on grounds"}})
 	// Submitted findings are locked.
 	rec.Set("version", "2")
 	if r := m1.submit("/visits/"+id, "/visits/"+id+"/findings/record", rec); r.Status != http.StatusConflict {
@@ -294,7 +292,7 @@ func TestVisitFindingsSignOffAndResponse(t *testing.T) {
 	}
 	// The coordinator sees a link to raise a recommendation from the finding, and responds.
 	page := coord.get("/visits/" + id)
-	if !strings.Contains(page.Body, "/recommendations/new?group="+w.panel.ID) || !strings.Contains(page.Body, "source=visit-finding") {
+	if !strings.Contains(page.Body, "/recommendations/new?finding="+url.QueryEscape(store.FindingID(id, w.m1.ID))) || !strings.Contains(page.Body, "Raise the proposed recommendation") {
 		t.Fatal("no link to raise a recommendation from the finding")
 	}
 	field := "response-" + w.m1.ID
@@ -333,7 +331,18 @@ func TestUnannouncedVisitTimingIsSecret(t *testing.T) {
 	ctx := context.Background()
 	chair := w.as(w.chair)
 	next := store.QuarterOf(w.a.store.Now().AddDate(0, 3, 0))
-	r := chair.submit("/visits/plan", "/visits/plan", url.Values{"group": {w.panel.ID}, "quarter": {next}, "locations": {"Weymouth custody suite"}, "minVetting": {"NPPV2"}})
+	plan := url.Values{"group": {w.panel.ID}, "quarter": {next}, "locations": {"Weymouth custody suite"}, "minVetting": {"NPPV2"}}
+	// First the confirmation: pairing mails everyone, so nothing happens yet.
+	r := chair.submit("/visits/plan", "/visits/plan", plan)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Are you sure you want to pair members and plan "+next+"?") ||
+		!strings.Contains(r.Body, "2 members of Stop and search panel will be paired") || !strings.Contains(r.Body, `name="confirmed" value="yes"`) {
+		t.Fatalf("plan confirmation: %d\n%s", r.Status, r.Body)
+	}
+	if _, err := w.a.store.VisitPlanByID(ctx, w.panel.ID+"/"+next); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("planned before confirmation (%v)", err)
+	}
+	plan.Set("confirmed", "yes")
+	r = chair.submit("/visits/plan", "/visits/plan", plan)
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("plan: %d\n%s", r.Status, r.Body)
 	}
@@ -537,3 +546,23 @@ func TestPanelTrendsFigures(t *testing.T) {
 }
 
 const want0 = "Black, Black British, Black Welsh, Caribbean or African"
+
+// submitFindings presses "Submit findings" on the findings form, checks
+// the confirmation page, and confirms; it fails the test unless the
+// findings end up submitted.
+func submitFindings(t *testing.T, c *client, id string, form url.Values) {
+	t.Helper()
+	r := c.submit("/visits/"+id+"/findings", "/visits/"+id+"/findings", form)
+	confirm := "/visits/" + id + "/findings/submit"
+	if r.Status != http.StatusSeeOther || r.Location != confirm {
+		t.Fatalf("submit: %d to %q\n%s", r.Status, r.Location, r.Body)
+	}
+	page := c.get(confirm)
+	m := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(page.Body)
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "Are you sure you want to submit your findings?") || m == nil {
+		t.Fatalf("confirmation: %d\n%s", page.Status, page.Body)
+	}
+	if r := c.submit(confirm, confirm, url.Values{"version": {m[1]}}); r.Status != http.StatusSeeOther || r.Location != "/visits/"+id {
+		t.Fatalf("confirm submit: %d to %q\n%s", r.Status, r.Location, r.Body)
+	}
+}

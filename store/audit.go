@@ -30,6 +30,8 @@ const (
 	AuditPasswordReset  = "password-reset"
 	AuditPasswordSet    = "password-changed"
 	AuditTOTPEnrolled   = "two-factor-enrolled"
+	AuditRecoveryUsed   = "recovery-code-used"
+	AuditRecoveryIssued = "recovery-codes-issued"
 	AuditRoleChange     = "role-changed"
 	AuditUserChange     = "account-changed"
 	AuditUserCreated    = "account-created"
@@ -40,6 +42,7 @@ const (
 	AuditDataImported   = "data-imported"
 	AuditPublished      = "published"
 	AuditSampleDrawn    = "panel-sample-drawn"
+	AuditSampleAttached = "panel-sample-attached"
 	// Recommendations register.
 	AuditRecCreated  = "recommendation-raised"
 	AuditRecStatus   = "recommendation-status-changed"
@@ -50,9 +53,9 @@ const (
 // AuditActions lists the actions for filters.
 var AuditActions = []string{
 	AuditSignIn, AuditSignInFailed, AuditLockedOut, AuditSignOut, AuditSignOutAll,
-	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled,
+	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled, AuditRecoveryUsed, AuditRecoveryIssued,
 	AuditRoleChange, AuditUserChange, AuditUserCreated, AuditGroupChange, AuditMembership, AuditPartnerChange,
-	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn,
+	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn, AuditSampleAttached,
 	AuditRecCreated, AuditRecStatus, AuditRecChanged, AuditRecExported,
 }
 
@@ -65,26 +68,37 @@ var AuditActions = []string{
 // each day holds: every read goes by _id, and a year of events never makes
 // a page read more than a day's worth.
 type AuditEvent struct {
-	ID       string    `bson:"_id"` // Seq, zero-padded
-	Seq      int64     `bson:"seq"`
-	At       time.Time `bson:"at"`
-	Day      string    `bson:"day"` // YYYY-MM-DD (UTC)
-	ActorID  string    `bson:"actorId,omitempty"`
-	Actor    string    `bson:"actor,omitempty"` // email at the time, or "system"
-	Action   string    `bson:"action"`
-	Target   string    `bson:"target,omitempty"` // the record acted on, e.g. "user:64f…"
-	Detail   string    `bson:"detail,omitempty"`
-	PrevHash string    `bson:"prevHash"`
-	Hash     string    `bson:"hash"`
+	ID      string    `bson:"_id"` // Seq, zero-padded
+	Seq     int64     `bson:"seq"`
+	At      time.Time `bson:"at"`
+	Day     string    `bson:"day"` // YYYY-MM-DD (UTC)
+	ActorID string    `bson:"actorId,omitempty"`
+	Actor   string    `bson:"actor,omitempty"` // email at the time, or "system"
+	Action  string    `bson:"action"`
+	Target  string    `bson:"target,omitempty"` // the record acted on, e.g. "user:64f…"
+	Detail  string    `bson:"detail,omitempty"`
+	// Reason is why a confidential record was opened, exported or linked
+	// (an AccessReason code, with the analyst's words after ": " for
+	// "other"); Recipient is who an export was disclosed to.
+	Reason    string `bson:"reason,omitempty"`
+	Recipient string `bson:"recipient,omitempty"`
+	PrevHash  string `bson:"prevHash"`
+	Hash      string `bson:"hash"`
 }
 
 // digest is the event's hash over its content and the previous hash.
 func (e *AuditEvent) digest() string {
 	h := sha256.New()
-	for _, f := range []string{
+	fields := []string{
 		strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano), e.ActorID, e.Actor,
 		e.Action, e.Target, e.Detail, e.PrevHash,
-	} {
+	}
+	if e.Reason != "" || e.Recipient != "" {
+		// Only events that carry them hash them, so events written before
+		// the fields existed still verify.
+		fields = append(fields, e.Reason, e.Recipient)
+	}
+	for _, f := range fields {
 		h.Write([]byte(strconv.Itoa(len(f))))
 		h.Write([]byte{':'})
 		h.Write([]byte(f))
@@ -503,4 +517,43 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
 		return &AuditBreak{Seq: want, Reason: "latest events missing"}, want - 1, nil
 	}
 	return nil, want - 1, nil
+}
+
+// AuditEventAt returns event seq. Returns ErrNotFound if it is not stored.
+func (s *Store) AuditEventAt(ctx context.Context, seq int64) (*AuditEvent, error) {
+	evs, err := s.auditRange(ctx, seq, seq)
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 {
+		return nil, fmt.Errorf("store: audit event %d: %w", seq, ErrNotFound)
+	}
+	return &evs[0], nil
+}
+
+// AuditEventsBetween returns the events with one of actions from from
+// (inclusive) to to (exclusive), oldest first, reading only those days.
+func (s *Store) AuditEventsBetween(ctx context.Context, from, to time.Time, actions []string) ([]AuditEvent, error) {
+	days, err := s.auditDays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	first, last := from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly)
+	var evs []AuditEvent
+	for _, d := range days {
+		if d.Day < first || d.Day > last {
+			continue
+		}
+		all, err := s.auditRange(ctx, d.First, d.Last)
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range all {
+			if !ev.At.Before(from) && ev.At.Before(to) && slices.Contains(actions, ev.Action) {
+				evs = append(evs, ev)
+			}
+		}
+	}
+	sort.Slice(evs, func(i, j int) bool { return evs[i].Seq < evs[j].Seq })
+	return slices.CompactFunc(evs, func(a, b AuditEvent) bool { return a.Seq == b.Seq }), nil
 }

@@ -214,7 +214,7 @@ func (s *Store) SaveFinding(ctx context.Context, f *Finding, version int, submit
 		}
 	}
 	if submit {
-		_, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: f.VisitID}}, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "submitted", Value: f.UserID}}}})
+		_, err := s.rescheduleVisit(ctx, f.VisitID, Cond{}, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "submitted", Value: f.UserID}}}})
 		if err != nil {
 			return fmt.Errorf("store: mark findings submitted: %w", err)
 		}
@@ -234,6 +234,10 @@ func (s *Store) RespondToFinding(ctx context.Context, id, response, by string) (
 	}, true).Decode(&f)
 	if err != nil {
 		return nil, fmt.Errorf("store: respond to finding: %w", notFound(err))
+	}
+	// The visit (and its calendar copy) says whose findings are answered.
+	if _, err := s.rescheduleVisit(ctx, f.VisitID, Cond{}, bson.D{{Key: "$addToSet", Value: bson.D{{Key: "answered", Value: f.UserID}}}}); err != nil {
+		return nil, fmt.Errorf("store: mark finding answered: %w", err)
 	}
 	return &f, nil
 }

@@ -45,6 +45,9 @@ type Group struct {
 	// so the list of groups reads only the groups.
 	MemberCount int      `bson:"memberCount"`
 	ChairNames  []string `bson:"chairNames,omitempty"`
+	// Every member's vetting expiry (those that have one), for the
+	// coordinator's home page.
+	VettingExpiries []time.Time `bson:"vettingExpiries,omitempty"`
 }
 
 // Vetting levels for community members (Non-Police Personnel Vetting).
@@ -182,8 +185,11 @@ func (s *Store) syncGroupSummary(ctx context.Context, groupID string) error {
 	if err != nil {
 		return err
 	}
-	chairs := []string{}
+	chairs, expiries := []string{}, []time.Time{}
 	for _, m := range ms {
+		if !m.VettingExpires.IsZero() {
+			expiries = append(expiries, m.VettingExpires)
+		}
 		if m.Chair {
 			if u, err := s.User(ctx, m.UserID); err == nil {
 				chairs = append(chairs, u.Name)
@@ -192,7 +198,7 @@ func (s *Store) syncGroupSummary(ctx context.Context, groupID string) error {
 	}
 	sort.Strings(chairs)
 	_, err = s.c("groups").UpdateOne(ctx, bson.D{{Key: "_id", Value: groupID}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "memberCount", Value: len(ms)}, {Key: "chairNames", Value: chairs},
+		{Key: "memberCount", Value: len(ms)}, {Key: "chairNames", Value: chairs}, {Key: "vettingExpiries", Value: expiries},
 	}}})
 	if err != nil {
 		return fmt.Errorf("store: group summary %s: %w", groupID, err)

@@ -120,6 +120,54 @@ var migrations = []migration{
 		return nil
 	}},
 	{n: 4, name: "one collection for audit events", run: migrateAuditToOneCollection},
+	{n: 5, name: "vetting expiries on groups", run: func(ctx context.Context, s *Store) error {
+		gs, err := s.Groups(ctx)
+		if err != nil {
+			return err
+		}
+		for _, g := range gs {
+			if err := s.syncGroupSummary(ctx, g.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
+	{n: 6, name: "findings state on the calendar's copies, and who was answered", run: func(ctx context.Context, s *Store) error {
+		var answered []Finding
+		if err := s.findAll(ctx, "findings", bson.D{{Key: "response", Value: bson.D{{Key: "$gt", Value: ""}}}}, &answered); err != nil {
+			return err
+		}
+		for _, f := range answered {
+			if _, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: f.VisitID}},
+				bson.D{{Key: "$addToSet", Value: bson.D{{Key: "answered", Value: f.UserID}}}}); err != nil {
+				return err
+			}
+		}
+		vs, err := s.scanVisits(ctx, bson.D{})
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			if len(v.Submitted) > 0 || v.SignedOff {
+				if _, err := s.rescheduleVisit(ctx, v.ID, Cond{}, bson.D{}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}},
+	{n: 7, name: "recommendation summaries say when wording awaits the chair", run: func(ctx context.Context, s *Store) error {
+		full, err := s.ExportRecommendations(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range full {
+			if err := s.putRecSummary(ctx, &full[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
 }
 
 // legacyAuditColl is where migration 4 finds a day's events: one collection

@@ -215,6 +215,92 @@ func (s *Store) PutPowerPartMonth(ctx context.Context, kind, force, month string
 	}
 }
 
+// RemovePowerPartsOutside takes a file's parts (by key) out of the force's
+// months that are not in keep: a new version of the file has no rows dated
+// there, so its old share must go or those searches would be counted
+// twice. A month left with no parts is deleted and leaves the index. The
+// removed parts' records are dropped. Returns the months changed.
+func (s *Store) RemovePowerPartsOutside(ctx context.Context, kind, force, key string, keep []string) ([]string, error) {
+	kept := map[string]bool{}
+	for _, m := range keep {
+		kept[m] = true
+	}
+	cur, err := s.r("power_months").Find(ctx, bson.D{{Key: "kind", Value: kind}, {Key: "force", Value: force}, {Key: "parts.key", Value: key}})
+	if err != nil {
+		return nil, fmt.Errorf("store: months holding %s: %w", key, err)
+	}
+	var ms []PowerMonth
+	if err := cur.All(ctx, &ms); err != nil {
+		return nil, fmt.Errorf("store: months holding %s: %w", key, err)
+	}
+	var changed []string
+	for _, m := range ms {
+		if kept[m.Month] {
+			continue
+		}
+		if err := s.removePowerPart(ctx, kind, force, m.Month, key); err != nil {
+			return nil, err
+		}
+		changed = append(changed, m.Month)
+	}
+	sort.Strings(changed)
+	return changed, nil
+}
+
+// removePowerPart takes one part out of a month, conditional on the
+// month's revision like PutPowerPartMonth.
+func (s *Store) removePowerPart(ctx context.Context, kind, force, month, key string) error {
+	id := powerMonthID(kind, force, month)
+	for attempt := 0; attempt <= 20; attempt++ {
+		var old PowerMonth
+		if err := s.r("power_months").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&old); err != nil {
+			return fmt.Errorf("store: power month %s: %w", id, notFound(err))
+		}
+		m := PowerMonth{ID: id, Kind: kind, Force: force, Month: month, Rev: old.Rev + 1, ImportedAt: s.now().UTC()}
+		var removed *PowerPart
+		for i := range old.Parts {
+			if old.Parts[i].Key == key {
+				removed = &old.Parts[i]
+				continue
+			}
+			m.Parts = append(m.Parts, old.Parts[i])
+		}
+		if removed == nil {
+			return nil // another import took it out already
+		}
+		var matched int64
+		if len(m.Parts) == 0 {
+			// The engine has no conditional delete (docs/architecture.md);
+			// one delete statement with the revision beside the _id is
+			// atomic on both engines.
+			res, err := s.c("power_months").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: old.Rev}})
+			if err != nil {
+				return fmt.Errorf("store: remove power month %s: %w", id, err)
+			}
+			matched = res.DeletedCount
+		} else {
+			m.sum()
+			res, err := s.replaceIf(ctx, "power_months", id, Eq("rev", old.Rev), m)
+			if err != nil {
+				return fmt.Errorf("store: remove power part %s: %w", id, err)
+			}
+			matched = res.MatchedCount
+		}
+		if matched == 0 {
+			continue
+		}
+		update := bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}}
+		if len(m.Parts) == 0 {
+			update = append(update, bson.E{Key: "$pull", Value: bson.D{{Key: "months", Value: month}}})
+		}
+		if _, err := s.c("power_index").UpdateOne(ctx, bson.D{{Key: "_id", Value: kind + "/" + force}}, update); err != nil {
+			return fmt.Errorf("store: power index: %w", err)
+		}
+		return s.dropGen(ctx, removed.Gen, id)
+	}
+	return fmt.Errorf("store: remove power part %s: %w", id, ErrConflict)
+}
+
 // dropGen drops an import's records of one month. A generation's chunks
 // for several months share a collection only when they were written by
 // the same import, and then they are replaced together.
@@ -417,8 +503,8 @@ type SampledRecord struct {
 }
 
 // PanelSample is a random sample of stop-and-search records drawn by a chair
-// or coordinator for a scrutiny panel to review. The visits capability will
-// attach samples to panel review visits; until then they stand alone.
+// or coordinator for a scrutiny panel to review, and attached to the panel's
+// review visit (AttachSample), where its members review the records.
 type PanelSample struct {
 	ID          string          `bson:"_id"`
 	Force       string          `bson:"force"`
@@ -453,6 +539,28 @@ func (s *Store) PanelSample(ctx context.Context, id string) (*PanelSample, error
 		return nil, fmt.Errorf("store: panel sample %s: %w", id, notFound(err))
 	}
 	return &p, nil
+}
+
+// AttachSample attaches a sample to a record-review visit: the visit names
+// the sample (its members review its records) and the sample names the
+// visit. A visit has one sample; attaching another replaces it. Both
+// writes are idempotent, so repeating it after a failure puts both right.
+func (s *Store) AttachSample(ctx context.Context, sampleID, visitID string) error {
+	res, err := s.c("panel_samples").UpdateOne(ctx, bson.D{{Key: "_id", Value: sampleID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "visitId", Value: visitID}}}})
+	if err != nil {
+		return fmt.Errorf("store: attach sample %s: %w", sampleID, err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrNotFound
+	}
+	res, err = s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: visitID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "sampleId", Value: sampleID}}}})
+	if err != nil {
+		return fmt.Errorf("store: attach sample to visit %s: %w", visitID, err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // PanelSamples lists the samples drawn, newest first (a few a month).

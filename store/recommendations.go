@@ -219,6 +219,9 @@ type RecSummary struct {
 	PublicResponse string    `bson:"publicResponse,omitempty"`
 	UpdatedAt      time.Time `bson:"updatedAt"`
 	Version        int       `bson:"version"`
+	// AwaitingChair: public wording is written but the chair has not
+	// agreed it (the chair's home page counts these).
+	AwaitingChair bool `bson:"awaitingChair,omitempty"`
 }
 
 // Summary is r's entry in the index.
@@ -226,7 +229,8 @@ func (r *Recommendation) Summary() RecSummary {
 	return RecSummary{ID: r.ID, Title: r.Title, Source: r.Source, GroupID: r.GroupID, RaisedAt: r.RaisedAt, Area: r.Area,
 		Priority: r.Priority, OwnerDept: r.OwnerDept, OwnerName: r.OwnerName, OwnerEmail: r.OwnerEmail, DueAt: r.DueAt,
 		Status: r.Status, Percent: r.Percent, CompletedAt: r.CompletedAt, Published: r.Published, PublicTitle: r.PublicTitle,
-		PublicSummary: r.PublicSummary, PublicResponse: r.PublicResponse, UpdatedAt: r.UpdatedAt, Version: r.Version}
+		PublicSummary: r.PublicSummary, PublicResponse: r.PublicResponse, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		AwaitingChair: r.PublicTitle != "" && !r.ChairAgreed && !r.Published}
 }
 
 // Overdue reports whether the recommendation is past its due date at now

@@ -804,6 +804,47 @@ func (s *Store) CountReferrals(ctx context.Context, awaitingCCU bool) (int, erro
 	return n, nil
 }
 
+// RefCounts is what waits for the Counter Corruption Unit, for its home
+// page: referrals not yet assessed, and others where the partner or the
+// reporter wrote last.
+type RefCounts struct {
+	ToAssess, Replies int
+}
+
+// ReferralCounts counts what waits for the CCU, from the summaries in memory.
+func (s *Store) ReferralCounts(ctx context.Context) (RefCounts, error) {
+	all, err := s.refSummaries(ctx)
+	if err != nil {
+		return RefCounts{}, err
+	}
+	var n RefCounts
+	for _, r := range all {
+		switch {
+		case r.Status == RefReceived:
+			n.ToAssess++
+		case r.AwaitingCCU:
+			n.Replies++
+		}
+	}
+	return n, nil
+}
+
+// QuestionsFor lists an organisation's referrals where the CCU asked a
+// question that has no answer yet, from the summaries in memory.
+func (s *Store) QuestionsFor(ctx context.Context, partnerID string) ([]RefSummary, error) {
+	all, err := s.refSummaries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []RefSummary
+	for _, r := range all {
+		if r.PartnerID == partnerID && r.AwaitingReply && !r.ContentGone {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
 // CleanText removes control characters other than new lines and tabs
 // (and bidirectional overrides), and normalises line endings: what people
 // paste can carry anything.

@@ -139,6 +139,7 @@ type Survey struct {
 	ClosesOn    string     `bson:"closesOn,omitempty"` // last day open, YYYY-MM-DD
 	Closed      bool       `bson:"closed"`             // closed early by a coordinator
 	Public      bool       `bson:"public"`             // the results summary is public
+	Sensitive   bool       `bson:"sensitive"`          // asks about abuse or other sensitive topics: its pages offer "Exit this page"
 	Imported    bool       `bson:"imported,omitempty"` // a baseline entered from aggregated CSV
 	Draft       []Question `bson:"draft"`
 	NextQ       int        `bson:"nextQ"` // numbers new question ids
@@ -385,7 +386,8 @@ func (s *Store) ChangeSurvey(ctx context.Context, id string, rev int, change fun
 		{Key: "title", Value: sv.Title}, {Key: "intro", Value: sv.Intro}, {Key: "series", Value: sv.Series}, {Key: "wave", Value: sv.Wave},
 		{Key: "baselineId", Value: sv.BaselineID}, {Key: "aboutYou", Value: sv.AboutYou}, {Key: "openLink", Value: sv.OpenLink},
 		{Key: "inviteCodes", Value: sv.InviteCodes}, {Key: "opensOn", Value: sv.OpensOn}, {Key: "closesOn", Value: sv.ClosesOn},
-		{Key: "closed", Value: sv.Closed}, {Key: "public", Value: sv.Public}, {Key: "draft", Value: sv.Draft}, {Key: "nextQ", Value: sv.NextQ},
+		{Key: "closed", Value: sv.Closed}, {Key: "public", Value: sv.Public}, {Key: "sensitive", Value: sv.Sensitive},
+		{Key: "draft", Value: sv.Draft}, {Key: "nextQ", Value: sv.NextQ},
 		{Key: "rev", Value: sv.Rev}, {Key: "updatedAt", Value: sv.UpdatedAt},
 	}
 	update := bson.D{{Key: "$set", Value: set}}

@@ -72,20 +72,23 @@ const (
 
 // User is an account.
 type User struct {
-	ID           string       `bson:"_id"`
-	Email        string       `bson:"email"` // lower case, unique
-	Name         string       `bson:"name"`
-	NameLower    string       `bson:"nameLower"` // for $regex search
-	Role         Role         `bson:"role"`
-	Status       string       `bson:"status"`
-	PartnerID    string       `bson:"partnerId,omitempty"`
-	PasswordHash string       `bson:"passwordHash,omitempty"`
-	TOTPSecret   string       `bson:"totpSecret,omitempty"` // set while enrolling, kept once confirmed
-	TOTPEnabled  bool         `bson:"totpEnabled"`
-	TOTPLastStep int64        `bson:"totpLastStep,omitempty"` // last accepted time step: a code works once
-	Memberships  []Membership `bson:"memberships,omitempty"`  // copy of the memberships collection's rows for this user
-	CreatedAt    time.Time    `bson:"createdAt"`
-	UpdatedAt    time.Time    `bson:"updatedAt"`
+	ID           string `bson:"_id"`
+	Email        string `bson:"email"` // lower case, unique
+	Name         string `bson:"name"`
+	NameLower    string `bson:"nameLower"` // for $regex search
+	Role         Role   `bson:"role"`
+	Status       string `bson:"status"`
+	PartnerID    string `bson:"partnerId,omitempty"`
+	PasswordHash string `bson:"passwordHash,omitempty"`
+	TOTPSecret   string `bson:"totpSecret,omitempty"` // set while enrolling, kept once confirmed
+	TOTPEnabled  bool   `bson:"totpEnabled"`
+	TOTPLastStep int64  `bson:"totpLastStep,omitempty"` // last accepted time step: a code works once
+	// Recovery codes, for when the authenticator is lost: hashes only
+	// (server/recovery.go), each taken off when it is used.
+	RecoveryCodes []string     `bson:"recoveryCodes,omitempty"`
+	Memberships   []Membership `bson:"memberships,omitempty"` // copy of the memberships collection's rows for this user
+	CreatedAt     time.Time    `bson:"createdAt"`
+	UpdatedAt     time.Time    `bson:"updatedAt"`
 }
 
 // CanSignIn reports whether the account may sign in with a password.
@@ -262,6 +265,25 @@ func (s *Store) SetPassword(ctx context.Context, id, hash string) error {
 // SetTOTPSecret stores a secret being enrolled (not yet enabled).
 func (s *Store) SetTOTPSecret(ctx context.Context, id, secret string) error {
 	return s.setUser(ctx, id, bson.D{{Key: "totpSecret", Value: secret}, {Key: "totpEnabled", Value: false}})
+}
+
+// SetRecoveryCodes replaces the account's recovery codes (their hashes).
+func (s *Store) SetRecoveryCodes(ctx context.Context, id string, hashes []string) error {
+	return s.setUser(ctx, id, bson.D{{Key: "recoveryCodes", Value: hashes}})
+}
+
+// UseRecoveryCode takes a recovery code (its hash) off the account, so it
+// works once. Returns ErrNotFound if the account does not have it.
+func (s *Store) UseRecoveryCode(ctx context.Context, id, hash string) error {
+	res, err := s.c("users").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "recoveryCodes", Value: hash}},
+		bson.D{{Key: "$pull", Value: bson.D{{Key: "recoveryCodes", Value: hash}}}})
+	if err != nil {
+		return fmt.Errorf("store: use recovery code: %w", err)
+	}
+	if res.ModifiedCount == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // EnableTOTP marks enrolment done.

@@ -16,9 +16,10 @@ import (
 // visit shown in it, keyed by visit id. The embedded server scans a whole
 // collection for any query but {_id: value}, so a month page reads one
 // small document instead of every visit. A copy holds the schedule (type,
-// group, place, times, capacity, and an unannounced visit's pair), not the
-// seats: sign-ups change only the visit and the person's diary, so they
-// stay cheap. Every schedule change moves the visit's revision on (rev)
+// group, place, times, capacity, and an unannounced visit's pair) and
+// where its findings stand (who submitted, the sign-off, who was answered:
+// the home pages count what waits from them), not the seats: sign-ups
+// change only the visit and the person's diary, so they stay cheap. Every schedule change moves the visit's revision on (rev)
 // and then sets the copy only if the copy is older, so concurrent writers
 // never leave a stale one; RepairVisitMonths puts right what a crash left.
 //
@@ -70,8 +71,8 @@ func scheduleOf(v Visit) Visit {
 	if !v.Unannounced {
 		v.Attendees = nil
 	}
-	v.Waiting, v.Submitted, v.SeatsTaken = nil, nil, 0
-	v.SignedOff, v.SignedOffBy, v.SignedOffAt = false, "", time.Time{}
+	v.Waiting, v.SeatsTaken = nil, 0
+	v.SignedOffBy, v.SignedOffAt = "", time.Time{}
 	v.Notes, v.CreatedBy, v.CreatedAt = "", "", time.Time{}
 	return v
 }
@@ -225,6 +226,24 @@ func (s *Store) RepairVisitMonths(ctx context.Context) (int, error) {
 		}
 	}
 	return fixed, nil
+}
+
+// FindingsCopies returns the calendar copies of the visits of these groups
+// (nil: every group) whose calendar day falls from first to last, with
+// their findings state (Submitted, SignedOff, Answered) but no seats, from
+// memory: the home pages read them instead of the visits.
+func (s *Store) FindingsCopies(ctx context.Context, groupIDs []string, first, last time.Time) ([]Visit, error) {
+	vs, err := s.visitsInMonths(ctx, first, last)
+	if err != nil {
+		return nil, err
+	}
+	out := vs[:0]
+	for _, v := range vs {
+		if (groupIDs == nil || contains(groupIDs, v.GroupID)) && !v.CalendarDay().Before(first) && !v.CalendarDay().After(last) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 // Schedules returns the calendar copies (schedules, without seats) of the

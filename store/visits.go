@@ -74,8 +74,14 @@ type Visit struct {
 	Week        time.Time `bson:"week,omitempty"` // Monday 00:00 UK time of the given week
 	TimeSet     bool      `bson:"timeSet"`        // the pair has chosen the day and time
 	PlanID      string    `bson:"planId,omitempty"`
-	// Findings: who has submitted theirs, and the chair's sign-off.
-	Submitted   []string  `bson:"submitted"`
+	// Findings: who has submitted theirs, the chair's sign-off, and whose
+	// findings the force has answered. The calendar's month copies keep
+	// these too (visit_months.go), so home pages can say what waits.
+	Submitted []string `bson:"submitted"`
+	Answered  []string `bson:"answered,omitempty"`
+	// A record-review panel's sample of police.uk records to review
+	// (powers.go), attached by a chair or coordinator.
+	SampleID    string    `bson:"sampleId,omitempty"`
 	SignedOff   bool      `bson:"signedOff"`
 	SignedOffBy string    `bson:"signedOffBy,omitempty"`
 	SignedOffAt time.Time `bson:"signedOffAt,omitempty"`
@@ -585,7 +591,7 @@ func (s *Store) VisitsByID(ctx context.Context, ids []string) ([]Visit, error) {
 // SignOffVisit records the chair's sign-off of a visit's findings.
 // Returns ErrConflict if it is signed off already.
 func (s *Store) SignOffVisit(ctx context.Context, id, chairName string) error {
-	res, err := s.updateIf(ctx, "visits", id, Eq("signedOff", false), bson.D{
+	res, err := s.rescheduleVisit(ctx, id, Eq("signedOff", false), bson.D{
 		{Key: "$set", Value: bson.D{{Key: "signedOff", Value: true}, {Key: "signedOffBy", Value: chairName}, {Key: "signedOffAt", Value: s.now().UTC()}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
 	})

@@ -1,0 +1,220 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"candour/store"
+)
+
+// auditWords are the audit log's actions in plain English, as an
+// administrator or the CCU reads them. The stored names stay as they are
+// (the hash chain covers them); only the page says them differently.
+var auditWords = map[string]string{
+	store.AuditSignIn:         "Signed in",
+	store.AuditSignInFailed:   "Failed to sign in",
+	store.AuditLockedOut:      "Locked out after failed sign-ins",
+	store.AuditSignOut:        "Signed out",
+	store.AuditSignOutAll:     "Signed out everywhere",
+	store.AuditInvitation:     "Sent an invitation",
+	store.AuditInvitationUsed: "Accepted an invitation",
+	store.AuditPasswordReset:  "Asked to reset a password",
+	store.AuditPasswordSet:    "Changed a password",
+	store.AuditTOTPEnrolled:   "Set up two-factor authentication",
+	store.AuditRecoveryUsed:   "Signed in with a recovery code",
+	store.AuditRecoveryIssued: "Made new recovery codes",
+	store.AuditRoleChange:     "Changed a role",
+	store.AuditUserChange:     "Changed an account",
+	store.AuditUserCreated:    "Created an account",
+	store.AuditGroupChange:    "Changed a group",
+	store.AuditMembership:     "Changed a group's members",
+	store.AuditPartnerChange:  "Changed a partner organisation",
+	store.AuditAuditViewed:    "Looked at the audit log",
+	store.AuditDataImported:   "Imported data",
+	store.AuditPublished:      "Published figures",
+	store.AuditSampleDrawn:    "Drew records for a panel",
+	store.AuditSampleAttached: "Attached records to a review session",
+	store.AuditRecCreated:     "Raised a recommendation",
+	store.AuditRecStatus:      "Changed a recommendation's status",
+	store.AuditRecChanged:     "Changed a recommendation",
+	store.AuditRecExported:    "Downloaded the recommendations",
+	store.AuditRefViewed:      "Opened a referral",
+	store.AuditRefAssessed:    "Assessed a referral",
+	store.AuditRefStatus:      "Changed a referral's status",
+	store.AuditRefMessage:     "Sent a message about a referral",
+	store.AuditRefNote:        "Added a note to a referral",
+	store.AuditRefLinked:      "Linked referrals",
+	store.AuditRefSubmitted:   "Sent a referral",
+	store.AuditRefExported:    "Downloaded a referral",
+	store.AuditRefContentGone: "Deleted a referral's content (retention)",
+	auditVisitCreated:         "Scheduled a visit",
+	auditVisitChanged:         "Changed a visit",
+	auditVisitPlanned:         "Planned unannounced visits",
+	auditFindingSubmitted:     "Submitted findings",
+	auditVisitSignedOff:       "Signed off findings",
+	auditFindingResponse:      "Responded to findings",
+	auditFeedReset:            "Reset a calendar feed",
+	auditVisitsExported:       "Downloaded the visits calendar",
+	"survey.create":           "Created a survey",
+	"survey.settings":         "Changed a survey's settings",
+	"survey.publish":          "Published a survey",
+	"survey.codes":            "Made survey invitation codes",
+	"survey.export.responses": "Downloaded survey responses",
+	"survey.export.results":   "Downloaded survey results",
+	"survey.text.view":        "Read free-text survey answers",
+	"survey.text.publish":     "Published free-text survey answers",
+}
+
+// auditWord is an action in plain English; an action without words yet is
+// shown readably ("survey.new-thing" as "Survey new thing").
+func auditWord(action string) string {
+	if w, ok := auditWords[action]; ok {
+		return w
+	}
+	w := strings.NewReplacer("-", " ", ".", " ", "_", " ").Replace(action)
+	if w == "" {
+		return w
+	}
+	return strings.ToUpper(w[:1]) + w[1:]
+}
+
+// auditRow is one event as the audit pages show it: who by name, what in
+// words, and the record it concerns by name, linked to its page.
+type auditRow struct {
+	Event       store.AuditEvent
+	Who         string // the person's name, or their email if the account is gone
+	What        string
+	Target      string // the record in words
+	TargetHref  string // the record's page, when it has one
+	ReferralRef string // a referral's reference (CCU pages)
+}
+
+// describeAudit puts names to a page of events: people and visits by id
+// (one _id read each, or the calendar's copies in memory), groups from
+// their short list, recommendations and referrals from their summaries in
+// memory. What cannot be found is shown as stored.
+func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]auditRow, error) {
+	var userIDs, visitIDs, refIDs []string
+	for _, ev := range evs {
+		userIDs = append(userIDs, ev.ActorID)
+		kind, id, _ := strings.Cut(ev.Target, ":")
+		switch kind {
+		case "user":
+			userIDs = append(userIDs, id)
+		case "visit":
+			visitIDs = append(visitIDs, id)
+		case "referral":
+			refIDs = append(refIDs, id)
+		}
+	}
+	users, err := s.names.lookup(ctx, s.store, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	groups, _, err := s.groupNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := s.store.AllRecommendations(ctx, store.RecommendationFilter{})
+	if err != nil {
+		return nil, err
+	}
+	recTitles := make(map[string]string, len(recs))
+	for _, r := range recs {
+		recTitles[r.ID] = r.Title
+	}
+	visits, err := s.store.Schedules(ctx, visitIDs)
+	if err != nil {
+		return nil, err
+	}
+	visitNames := map[string]string{}
+	for _, v := range visits {
+		visitNames[v.ID] = store.VisitTypeLabel(v.Type) + ", " + groups[v.GroupID]
+	}
+	refs, err := s.store.ReferralsByID(ctx, refIDs)
+	if err != nil {
+		return nil, err
+	}
+	refNames := map[string]string{}
+	for _, r := range refs {
+		refNames[r.ID] = r.Ref
+	}
+	rows := make([]auditRow, len(evs))
+	for i, ev := range evs {
+		row := auditRow{Event: ev, Who: ev.Actor, What: auditWord(ev.Action), Target: ev.Target, TargetHref: targetHref(ev.Target)}
+		if name := users[ev.ActorID]; name != "" {
+			row.Who = name
+		}
+		kind, id, _ := strings.Cut(ev.Target, ":")
+		name := ""
+		switch kind {
+		case "user":
+			name = users[id]
+		case "group":
+			name = groups[id]
+		case "recommendation":
+			name = recTitles[id]
+		case "visit":
+			name = visitNames[id]
+		case "referral":
+			name, row.ReferralRef = refNames[id], refNames[id]
+		}
+		if name != "" {
+			row.Target = name
+		}
+		rows[i] = row
+	}
+	return rows, nil
+}
+
+// personNames keeps people's names by account id for a few minutes, so an
+// audit page (fifty events, often by many people) reads each account once
+// in a while rather than on every view. A renamed person shows under the
+// old name for at most personNameLife.
+type personNames struct {
+	mu      sync.Mutex
+	entries map[string]cachedName
+}
+
+type cachedName struct {
+	name string
+	at   time.Time
+}
+
+const personNameLife = 5 * time.Minute
+
+// lookup returns the names of the accounts with these ids ("" for none).
+func (pn *personNames) lookup(ctx context.Context, db *store.Store, ids []string) (map[string]string, error) {
+	now := time.Now()
+	out := make(map[string]string, len(ids))
+	var missing []string
+	pn.mu.Lock()
+	for _, id := range ids {
+		if e, ok := pn.entries[id]; ok && now.Sub(e.at) < personNameLife {
+			out[id] = e.name
+		} else if id != "" {
+			missing = append(missing, id)
+		}
+	}
+	pn.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	users, err := db.UsersByID(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	pn.mu.Lock()
+	defer pn.mu.Unlock()
+	if pn.entries == nil || len(pn.entries) > 10000 {
+		pn.entries = map[string]cachedName{}
+	}
+	for _, id := range missing {
+		name := users[id].Name // "" for an account that is gone: remembered too
+		pn.entries[id] = cachedName{name: name, at: now}
+		out[id] = name
+	}
+	return out, nil
+}

@@ -1,0 +1,180 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// roleTasks are the work waiting for a person, by role, with counts and
+// links: "4 referrals to assess", "2 findings to sign off". Every count
+// comes from copies the store keeps in memory or on small documents (the
+// referral and recommendation summaries, the calendar's month copies, the
+// person's diary, the groups' member summaries), never from a scan: the
+// home page is the page people open most.
+func (s *Server) roleTasks(c *gin.Context, u *store.User, diary *store.Diary) ([]task, error) {
+	ctx := c.Request.Context()
+	now := s.store.Now()
+	switch u.Role {
+	case store.RoleCCU:
+		return s.ccuTasks(ctx)
+	case store.RolePartner:
+		return s.partnerTasks(ctx, u)
+	case store.RoleAdmin, store.RoleCoordinator:
+		return s.staffTasks(ctx, now)
+	case store.RoleChair, store.RoleMember:
+		return s.memberTasks(ctx, u, diary, now)
+	}
+	return nil, nil
+}
+
+// count says "1 referral" or "4 referrals".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func (s *Server) ccuTasks(ctx context.Context) ([]task, error) {
+	n, err := s.store.ReferralCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ts []task
+	if n.ToAssess > 0 {
+		ts = append(ts, task{Href: "/ccu?status=" + store.RefReceived, Link: count(n.ToAssess, "referral to assess", "referrals to assess")})
+	}
+	if n.Replies > 0 {
+		ts = append(ts, task{Href: "/ccu", Link: count(n.Replies, "referral with a new reply to read", "referrals with a new reply to read")})
+	}
+	return ts, nil
+}
+
+func (s *Server) partnerTasks(ctx context.Context, u *store.User) ([]task, error) {
+	if u.PartnerID == "" {
+		return nil, nil
+	}
+	qs, err := s.store.QuestionsFor(ctx, u.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	var ts []task
+	for _, r := range qs {
+		ts = append(ts, task{Text: "The Counter Corruption Unit asked you a question about " + r.Ref + ".", Href: "/referrals/" + r.ID, Link: "Read and answer it"})
+	}
+	return ts, nil
+}
+
+// vettingWindow is how far ahead the coordinator is warned of vetting
+// that expires.
+const vettingWindow = 30 * 24 * time.Hour
+
+func (s *Server) staffTasks(ctx context.Context, now time.Time) ([]task, error) {
+	var ts []task
+	recs, err := s.store.AllRecommendations(ctx, store.RecommendationFilter{Overdue: true, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) > 0 {
+		ts = append(ts, task{Href: "/recommendations?overdue=true", Link: count(len(recs), "recommendation overdue", "recommendations overdue")})
+	}
+	// Findings signed off by the chair that the force has not answered:
+	// from the calendar's copies of the last year's visits.
+	vs, err := s.store.FindingsCopies(ctx, nil, now.AddDate(-1, 0, 0), now)
+	if err != nil {
+		return nil, err
+	}
+	toAnswer := 0
+	for _, v := range vs {
+		if v.SignedOff {
+			toAnswer += max(len(v.Submitted)-len(v.Answered), 0)
+		}
+	}
+	if toAnswer > 0 {
+		ts = append(ts, task{Href: "/visits?view=past", Link: count(toAnswer, "signed-off finding to respond to", "signed-off findings to respond to")})
+	}
+	_, groups, err := s.groupNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	expiring, lapsed := 0, 0
+	for _, g := range groups {
+		for _, e := range g.VettingExpiries {
+			switch {
+			case !now.Before(e):
+				lapsed++
+			case e.Sub(now) < vettingWindow:
+				expiring++
+			}
+		}
+	}
+	if expiring > 0 {
+		ts = append(ts, task{Href: "/admin/groups", Link: count(expiring, "member's vetting expires in the next 30 days", "members' vetting expires in the next 30 days")})
+	}
+	if lapsed > 0 {
+		ts = append(ts, task{Href: "/admin/groups", Link: count(lapsed, "member's vetting has expired", "members' vetting has expired")})
+	}
+	return ts, nil
+}
+
+// maxFindingTasks is how many visits are named one by one on the home
+// page as needing the reader's findings; more are counted in one line.
+const maxFindingTasks = 3
+
+func (s *Server) memberTasks(ctx context.Context, u *store.User, diary *store.Diary, now time.Time) ([]task, error) {
+	var ts, write []task
+	chaired := chairedGroups(u)
+	vs, err := s.store.FindingsCopies(ctx, visitGroupIDs(u), now.AddDate(-1, 0, 0), now)
+	if err != nil {
+		return nil, err
+	}
+	toSignOff := 0
+	for _, v := range vs {
+		b, booked := diary.Bookings[v.ID]
+		went := (booked && (b.Status == store.SeatConfirmed || b.Status == store.SeatPlanned)) || v.Attending(u.ID)
+		if went && v.Past(now) && !v.HasSubmitted(u.ID) && !v.SignedOff {
+			write = append(write, task{Text: "Write up your findings from " + lowerFirst(store.VisitTypeLabel(v.Type)) + " at " + v.Location + ".",
+				Href: "/visits/" + v.ID + "/findings", Link: "Write up your findings"})
+		}
+		if chaired[v.GroupID] && !v.SignedOff {
+			toSignOff += len(v.Submitted)
+		}
+	}
+	if len(write) > maxFindingTasks {
+		write = []task{{Href: "/visits?view=past", Link: count(len(write), "visit needs your findings", "visits need your findings")}}
+	}
+	ts = append(ts, write...)
+	if toSignOff > 0 {
+		ts = append(ts, task{Href: "/visits?view=past", Link: count(toSignOff, "finding to sign off", "findings to sign off")})
+	}
+	if len(chaired) > 0 {
+		recs, err := s.store.AllRecommendations(ctx, store.RecommendationFilter{})
+		if err != nil {
+			return nil, err
+		}
+		wording, verify := 0, 0
+		for _, r := range recs {
+			if !chaired[r.GroupID] {
+				continue
+			}
+			if r.AwaitingChair {
+				wording++
+			}
+			if r.Status == store.RecImplemented {
+				verify++
+			}
+		}
+		if wording > 0 {
+			ts = append(ts, task{Href: "/recommendations", Link: count(wording, "recommendation's public wording waits for your agreement", "recommendations' public wording waits for your agreement")})
+		}
+		if verify > 0 {
+			ts = append(ts, task{Href: "/recommendations?status=" + store.RecImplemented, Link: count(verify, "recommendation to verify", "recommendations to verify")})
+		}
+	}
+	return ts, nil
+}
