@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -54,6 +55,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	var jobs sync.WaitGroup
+	defer func() { stopJobs(); jobs.Wait() }()
+	if err := repairAtStart(jobsCtx, &jobs, db, log); err != nil {
+		return fmt.Errorf("repair after a crash: %w", err)
+	}
+
 	key, err := sessionKey(cfg)
 	if err != nil {
 		return err
@@ -73,8 +81,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("Candour is running", "url", "http://"+l.Addr().String(), "store", store, "env", cfg.Env)
 	fmt.Fprintf(stdout, "Candour is running at http://%s (%s). Press Ctrl-C to stop.\n", l.Addr(), store)
 
-	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
-	var jobs sync.WaitGroup
+	if cfg.MetricsAddr != "" {
+		ml, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			l.Close()
+			return fmt.Errorf("listen on %s (CANDOUR_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+		fmt.Fprintf(stdout, "Metrics are at http://%s/metrics (CANDOUR_METRICS_ADDR).\n", ml.Addr())
+		go serveMetrics(ctx, ml, srv.MetricsHandler(), log)
+	}
+
 	startJobs(jobsCtx, &jobs, cfg, db, log)
 
 	err = srv.Serve(ctx, l)
@@ -82,6 +98,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	jobs.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// serveMetrics answers GET /metrics on its own listener until ctx ends.
+func serveMetrics(ctx context.Context, l net.Listener, h http.Handler, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = hs.Close()
+	}()
+	if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("metrics listener stopped", "err", err)
+	}
 }
 
 // open loads configuration, builds the logger and opens the store.

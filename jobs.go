@@ -45,6 +45,7 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *s
 	startRecommendationJobs(ctx, wg, cfg, db, log, holder)
 	startVisitJobs(ctx, wg, cfg, db, log, holder)
 	startReferralJobs(ctx, wg, cfg, db, log, holder)
+	startRepairJobs(ctx, wg, db, log, holder)
 	startAuditJobs(ctx, wg, cfg, db, log, holder)
 	startRetentionJobs(ctx, wg, db, log, holder)
 }

@@ -15,10 +15,21 @@ import (
 	"candour/server"
 )
 
+// getenv is os.Getenv, except that CANDOUR_METRICS_ADDR set to nothing
+// reads as "off" (the metrics listener disabled), as distinct from unset
+// (the default address).
+func getenv(name string) string {
+	v, set := os.LookupEnv(name)
+	if name == "CANDOUR_METRICS_ADDR" && set && v == "" {
+		return "off"
+	}
+	return v
+}
+
 func main() {
 	server.Build.Version, server.Build.Commit = version, commit
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	var ue usageError
 	switch {

@@ -27,7 +27,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func testEnv(t *testing.T, extra map[string]string) func(string) string {
-	env := map[string]string{"CANDOUR_DATA_DIR": t.TempDir(), "CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_ADDR": "127.0.0.1:0"}
+	env := map[string]string{"CANDOUR_DATA_DIR": t.TempDir(), "CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_ADDR": "127.0.0.1:0", "CANDOUR_METRICS_ADDR": "127.0.0.1:0"}
 	for k, v := range extra {
 		env[k] = v
 	}
@@ -102,12 +102,23 @@ func TestServeSeedsAnswersAndStopsGracefully(t *testing.T) {
 			t.Errorf("demo sign-ins not printed: missing %q", want)
 		}
 	}
-	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/"} {
+	for _, path := range []string{"/healthz", "/readyz", "/"} {
 		res, err := http.Get(base + path)
 		if err != nil || res.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: %v %v", path, res, err)
 		}
 		res.Body.Close()
+	}
+	// The metrics have their own listener and are gone from the portal's port.
+	if res, err := http.Get(base + "/metrics"); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET /metrics on the public port: %v %v, want 404", res, err)
+	}
+	m := regexp.MustCompile(`Metrics are at (http://[0-9.:]+/metrics)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("metrics address not printed:\n%s", out.String())
+	}
+	if res, err := http.Get(m[1]); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %v %v", m[1], res, err)
 	}
 	cancel()
 	select {

@@ -53,7 +53,9 @@ type Config struct {
 
 	SurveyPostsPerMinute int // CANDOUR_SURVEY_POSTS_PER_MINUTE: survey starts and submissions a minute per client address (default 30)
 
-	AuditSigningKey []byte // CANDOUR_AUDIT_SIGNING_KEY: base64 Ed25519 seed (32 bytes) signing the published audit chain heads
+	MetricsAddr     string   // CANDOUR_METRICS_ADDR: the Prometheus listener (default 127.0.0.1:9464; "off" disables it)
+	TrustedProxies  []string // CANDOUR_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed (default none)
+	AuditSigningKey []byte   // CANDOUR_AUDIT_SIGNING_KEY: base64 Ed25519 seed (32 bytes) signing the published audit chain heads
 }
 
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
@@ -137,6 +139,9 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("CANDOUR_CONTACT_EMAIL: %q is not an email address", v)
 		}
 		c.ContactEmail = v
+	}
+	if err := loadSecurityConfig(getenv, &c); err != nil {
+		return c, err
 	}
 	if err := loadAuditConfig(getenv, &c); err != nil {
 		return c, err

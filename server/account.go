@@ -86,14 +86,23 @@ func (s *Server) passwordChange(c *gin.Context) {
 	if errs.For("current-password") == "" {
 		// A wrong current password counts as a failed sign-in, so a
 		// borrowed session cannot be used to guess it.
-		now := s.store.Now()
+		try, key, err := s.takeTry(c, u, "password-change")
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		if try.LockedNow {
+			s.lockedOut(c, u, "password changes", try, false)
+		}
 		switch {
-		case u.Locked(now):
-			s.recordFailure(c, u, true)
+		case !try.OK:
+			s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID, Detail: "current password refused unchecked: too many tries"})
 			errs.Add("current-password", "You have entered a wrong password too many times. Try again later")
 		case !s.hasher.verify(u.PasswordHash, f.Current):
-			s.recordFailure(c, u, false)
+			s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID, Detail: "wrong current password"})
 			errs.Add("current-password", "Your current password is wrong")
+		default:
+			s.forgetTries(c, key)
 		}
 	}
 	checkNewPassword(errs, "new-password", f.Password, "confirm-password", f.Confirm)

@@ -124,16 +124,7 @@ func (s *Server) parseForm(c *gin.Context, dst messager) (*formErrors, error) {
 			return nil, errTooLarge
 		}
 	}
-	for _, form := range []map[string][]string{c.Request.PostForm, c.Request.Form} {
-		for k, vs := range form {
-			if strings.Contains(k, "password") {
-				continue // spaces in passwords are deliberate
-			}
-			for i := range vs {
-				vs[i] = strings.TrimSpace(vs[i])
-			}
-		}
-	}
+	// Every value has been through the text gate (textgate.go) already.
 	errs := &formErrors{}
 	err := c.ShouldBindWith(dst, binding.Form)
 	if err == nil {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -69,10 +68,11 @@ func (s *Server) accessLog(c *gin.Context) {
 		route = "unmatched"
 	}
 	elapsed := time.Since(start)
-	if anonymousRoute(route) {
+	if anonymousRoute(route) || strings.HasPrefix(route, "/static") {
 		// Anonymous reporters' and respondents' requests leave no dated
 		// line (referral_routes.go), and no count either: anyone polling
-		// /metrics would see when a report or a response was sent.
+		// the metrics would see when a report or a response was sent.
+		// Static files are left out too: a reporter's browser fetches them.
 		return
 	}
 	s.metrics.observe(c.Request.Method, route, status, elapsed)
@@ -82,7 +82,7 @@ func (s *Server) accessLog(c *gin.Context) {
 		level = slog.LevelError
 	case status >= 400:
 		level = slog.LevelWarn
-	case route == "/healthz" || route == "/readyz" || route == "/metrics" || strings.HasPrefix(route, "/static"):
+	case route == "/healthz" || route == "/readyz":
 		level = slog.LevelDebug
 	}
 	s.log.Log(c.Request.Context(), level, "request", "method", c.Request.Method, "route", route,
@@ -267,52 +267,6 @@ func (s *Server) authorize(action string) gin.HandlerFunc {
 		}
 		if !allowed(u.Role, action) {
 			s.forbidden(c)
-			return
-		}
-		c.Next()
-	}
-}
-
-// rateLimiter allows n events per window per key, in memory only (keys are
-// never stored or logged).
-type rateLimiter struct {
-	n      int
-	window time.Duration
-	mu     chan struct{}
-	hits   map[string][]time.Time
-}
-
-func newRateLimiter(n int, window time.Duration) *rateLimiter {
-	return &rateLimiter{n: n, window: window, mu: make(chan struct{}, 1), hits: map[string][]time.Time{}}
-}
-
-func (l *rateLimiter) allow(key string) bool {
-	l.mu <- struct{}{}
-	defer func() { <-l.mu }()
-	now := time.Now()
-	if len(l.hits) > 10000 { // forget everything rather than grow without bound
-		l.hits = map[string][]time.Time{}
-	}
-	recent := l.hits[key][:0]
-	for _, t := range l.hits[key] {
-		if now.Sub(t) < l.window {
-			recent = append(recent, t)
-		}
-	}
-	if len(recent) >= l.n {
-		l.hits[key] = recent
-		return false
-	}
-	l.hits[key] = append(recent, now)
-	return true
-}
-
-// limit applies a rate limiter keyed by client address.
-func (s *Server) limit(l *rateLimiter) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if c.Request.Method == http.MethodPost && !l.allow(c.ClientIP()) {
-			c.Header("Retry-After", strconv.Itoa(int(l.window.Seconds())))
-			s.errorPage(c, http.StatusTooManyRequests, "Too many attempts", "Wait a few minutes and try again.")
 			return
 		}
 		c.Next()

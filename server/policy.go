@@ -27,7 +27,6 @@ var policy = map[string][]store.Role{
 	"privacy":          {public},
 	"contact":          {public},
 	"health":           {public},
-	"metrics":          {public},
 	"signin":           {public},
 	"signin.twofactor": {public}, // needs the password step first (checked in the handler)
 	"password.reset":   {public},

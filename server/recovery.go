@@ -129,10 +129,25 @@ func (s *Server) recoveryCode(c *gin.Context) {
 		s.invalid(c, "twofactor_recovery", page, errs)
 		return
 	}
-	now := s.store.Now()
-	err := s.store.UseRecoveryCode(c.Request.Context(), u.ID, recoveryHash(u.ID, f.Code))
-	if u.Locked(now) || errors.Is(err, store.ErrNotFound) {
-		s.recordFailure(c, u, u.Locked(now))
+	// A try is spent before the code is checked, from the two-factor
+	// budget (signin_throttle.go).
+	try, key, err := s.takeTry(c, u, "twofactor")
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if try.LockedNow {
+		s.lockedOut(c, u, "two-factor codes", try, false)
+	}
+	if try.OK {
+		err = s.store.UseRecoveryCode(c.Request.Context(), u.ID, recoveryHash(u.ID, f.Code))
+	}
+	if !try.OK || errors.Is(err, store.ErrNotFound) {
+		detail := "wrong recovery code"
+		if !try.OK {
+			detail = "recovery code refused unchecked: too many tries"
+		}
+		s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID, Detail: detail})
 		errs.Add("code", "That recovery code is wrong or has already been used")
 		s.invalid(c, "twofactor_recovery", page, errs)
 		return
@@ -141,6 +156,7 @@ func (s *Server) recoveryCode(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
+	s.forgetTries(c, key)
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditRecoveryUsed, Target: "user:" + u.ID,
 		Detail: fmt.Sprintf("%d left", max(len(u.RecoveryCodes)-1, 0))})
 	s.completeSignIn(c, u)

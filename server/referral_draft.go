@@ -151,7 +151,7 @@ func DraftCookies(sessionKey []byte, kind, userID string, a map[string]string) (
 	if kind == partnerFlow.Kind {
 		f = partnerFlow
 	}
-	parts := newSurveyParts(sessionKey, false, 1)
+	parts := newSurveyParts(sessionKey, false)
 	enc, err := parts.codec.Encode(f.cookieName(), draft{UserID: userID, Answers: a, Expires: time.Now().Add(draftLife).Unix()})
 	if err != nil {
 		return nil, err

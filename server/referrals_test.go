@@ -464,33 +464,35 @@ func TestReceiptGuessingIsBounded(t *testing.T) {
 	}
 
 	// How far guessing gets: one client in a year, and everyone together.
-	g := newReceiptGuard(func() time.Time { return time.Time{} })
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	g.now = func() time.Time { return now }
+	ctx := t.Context()
 	tries := 0
-	for end := now.AddDate(1, 0, 0); now.Before(end); {
-		if ok, wait := g.allow("one"); ok {
-			g.fail("one")
+	for end := a.store.Now().AddDate(1, 0, 0); a.store.Now().Before(end); {
+		ok, wait, err := a.srv.receiptGuard.take(ctx, "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
 			tries++
 		} else {
-			now = now.Add(wait)
+			a.advance(wait)
 		}
 	}
 	if tries > 400 {
 		t.Fatalf("one client made %d guesses in a year", tries)
 	}
-	// Everyone together: at most GlobalWrongPerHour an hour, so a year holds
-	// 8,760,000 guesses against 10^16 codes: a chance below one in a billion
-	// per live receipt.
-	yearly := float64(GlobalWrongPerHour * 24 * 365)
+	// Everyone together: at most GlobalReceiptTriesPerHour an hour, so a
+	// year holds 8,760,000 guesses against 10^16 codes: a chance below one
+	// in a billion per live receipt.
+	yearly := float64(GlobalReceiptTriesPerHour * 24 * 365)
 	if p := yearly / 1e16; p > 1e-9 {
 		t.Fatalf("chance of guessing a receipt in a year = %g", p)
 	}
-	g2 := newReceiptGuard(func() time.Time { return now })
-	for i := range GlobalWrongPerHour {
-		g2.fail(strings.Repeat("x", i%50+1) + "addr")
+	for range GlobalReceiptTriesPerHour {
+		if _, _, err := a.store.Hit(ctx, "receipt:all", GlobalReceiptTriesPerHour, time.Hour); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if ok, _ := g2.allow("fresh-address"); ok {
+	if ok, _, _ := a.srv.receiptGuard.take(ctx, "198.51.100.7"); ok {
 		t.Fatal("a fresh address may guess after the hourly cap was reached")
 	}
 }

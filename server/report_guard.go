@@ -1,95 +1,49 @@
 package server
 
 import (
-	"sync"
+	"context"
 	"time"
+
+	"candour/store"
 )
 
-// receiptGuard bounds guessing of receipt codes. Each client may get five
-// codes wrong; after that each further wrong code locks it out for twice
-// as long as the last (15 minutes, 30, an hour ... at most a day). Across
-// all clients, more than GlobalWrongPerHour wrong codes in an hour closes
-// look-ups for everyone until the hour has passed, so many addresses do
-// not multiply the rate. Client keys are held in memory only: never stored
-// or logged.
+// receiptGuard bounds guessing of receipt codes, in the store so that it
+// holds across restarts and instances. Each client (a 16-bit bucket of an
+// HMAC of its address: see limits.go) has five tries; the sixth is refused
+// and locks it out for 15 minutes, each later lock twice as long, up to a
+// day. A try is spent BEFORE the receipt is checked, with one conditional
+// update, so 40 tries sent at once get 5 checked. A right receipt gives
+// the budget back. Across all clients, GlobalReceiptTriesPerHour tries an
+// hour close look-ups for everyone until the hour is over, so many
+// addresses do not multiply the rate.
 type receiptGuard struct {
-	mu      sync.Mutex
-	now     func() time.Time
-	clients map[string]*guardState
-	hour    time.Time // start of the global window
-	wrong   int       // wrong codes in the global window
-}
-
-type guardState struct {
-	failures int
-	until    time.Time
-	last     time.Time
+	db     *store.Store
+	secret []byte
 }
 
 // Receipt guessing limits.
 const (
-	FreeWrongReceipts  = 5
-	FirstLockout       = 15 * time.Minute
-	MaxLockout         = 24 * time.Hour
-	GlobalWrongPerHour = 1000
+	FreeWrongReceipts         = 5
+	FirstLockout              = 15 * time.Minute
+	MaxLockout                = 24 * time.Hour
+	GlobalReceiptTriesPerHour = 1000
 )
 
-func newReceiptGuard(now func() time.Time) *receiptGuard {
-	return &receiptGuard{now: now, clients: map[string]*guardState{}}
+var receiptBudget = store.AttemptBudget{Free: FreeWrongReceipts, Window: MaxLockout, FirstLock: FirstLockout, MaxLock: MaxLockout}
+
+func (g *receiptGuard) key(addr string) string { return "receipt:" + clientKey(g.secret, addr, true) }
+
+// take spends one try for the client at addr: ok, or how long to wait.
+func (g *receiptGuard) take(ctx context.Context, addr string) (bool, time.Duration, error) {
+	a, err := g.db.TakeAttempt(ctx, g.key(addr), "", receiptBudget)
+	if err != nil || !a.OK {
+		return false, a.Wait, err
+	}
+	ok, wait, err := g.db.Hit(ctx, "receipt:all", GlobalReceiptTriesPerHour, time.Hour)
+	return ok, wait, err
 }
 
-// allow reports whether key may try a receipt now, or how long to wait.
-func (g *receiptGuard) allow(key string) (bool, time.Duration) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	now := g.now()
-	g.roll(now)
-	if g.wrong >= GlobalWrongPerHour {
-		return false, g.hour.Add(time.Hour).Sub(now)
-	}
-	if st := g.clients[key]; st != nil && now.Before(st.until) {
-		return false, st.until.Sub(now)
-	}
-	return true, 0
-}
-
-// roll starts a new global hour when the last one is over.
-func (g *receiptGuard) roll(now time.Time) {
-	if now.Sub(g.hour) >= time.Hour {
-		g.hour, g.wrong = now, 0
-	}
-}
-
-// fail records a wrong receipt from key.
-func (g *receiptGuard) fail(key string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	now := g.now()
-	g.roll(now)
-	g.wrong++
-	if len(g.clients) > 100000 {
-		for k, st := range g.clients { // forget clients idle for a day
-			if now.Sub(st.last) > MaxLockout {
-				delete(g.clients, k)
-			}
-		}
-	}
-	st := g.clients[key]
-	if st == nil {
-		st = &guardState{}
-		g.clients[key] = st
-	}
-	st.failures++
-	st.last = now
-	if st.failures >= FreeWrongReceipts {
-		lock := FirstLockout << min(st.failures-FreeWrongReceipts, 10)
-		st.until = now.Add(min(lock, MaxLockout))
-	}
-}
-
-// succeed forgets key's wrong codes.
-func (g *receiptGuard) succeed(key string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	delete(g.clients, key)
+// succeed gives the client at addr its tries back.
+func (g *receiptGuard) succeed(ctx context.Context, addr string) error {
+	return g.db.ForgetAttempt(ctx, g.key(addr))
 }

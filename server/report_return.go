@@ -11,11 +11,6 @@ import (
 	"candour/store"
 )
 
-// keyReport is the visitor-session value naming the report whose receipt
-// was entered. It travels in the signed cookie only (visitors have no
-// stored session) and ends with the browser session or "Leave".
-const keyReport = "report"
-
 // msgReceiptWrong is the one answer to any receipt that is not fully
 // right, whether or not a report with that id exists.
 const msgReceiptWrong = "We could not open a report with that receipt code. Check the 16 digits and try again."
@@ -34,8 +29,9 @@ func (s *Server) reportReturnForm(c *gin.Context) {
 // reportReturn checks a receipt. The report's id is the keyed HMAC of the
 // receipt, so finding it reads one document; the argon2id hash is then
 // verified (or, for an unknown id, a dummy hash, so both take as long) and
-// only a fully right receipt opens it. Wrong receipts are counted per
-// client in memory and overall, with a growing back-off (receiptGuard).
+// only a fully right receipt opens it. Every try is counted per client and
+// overall in the store before it is checked, with a growing back-off
+// (receiptGuard).
 func (s *Server) reportReturn(c *gin.Context) {
 	var f receiptForm
 	errs, ok := s.bind(c, &f)
@@ -43,13 +39,6 @@ func (s *Server) reportReturn(c *gin.Context) {
 		return
 	}
 	page := &Page{Title: "Check on a report you made", Form: f, NoIndex: true}
-	key := c.ClientIP() // held in memory by the guard only; never stored or logged
-	if ok, wait := s.receiptGuard.allow(key); !ok {
-		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		s.errorPage(c, http.StatusTooManyRequests, "Too many wrong receipt codes",
-			"For your security, try again later. If you have lost your receipt code, you can make a new report.")
-		return
-	}
 	code := strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
 			return r
@@ -62,6 +51,18 @@ func (s *Server) reportReturn(c *gin.Context) {
 	if len(code) != ReceiptDigits || strings.Contains(code, "x") {
 		errs.Add("receipt", "Enter the 16 digits of your receipt code, like 1234 5678 9012 3456")
 		s.invalid(c, "report_return", page, errs)
+		return
+	}
+	key := c.ClientIP() // stored only as a 16-bit bucket of its HMAC; never logged
+	ok, wait, err := s.receiptGuard.take(c.Request.Context(), key)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if !ok {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		s.errorPage(c, http.StatusTooManyRequests, "Too many wrong receipt codes",
+			"For your security, try again later. If you have lost your receipt code, you can make a new report.")
 		return
 	}
 	sl := s.store.Sealer()
@@ -79,31 +80,40 @@ func (s *Server) reportReturn(c *gin.Context) {
 		hash = r.ReceiptHash
 	}
 	if !receiptHasher(s.cfg).verify(hash, code) || r == nil || r.Kind != store.KindAnonymous || r.ContentGone {
-		s.receiptGuard.fail(key)
 		errs.Add("receipt", msgReceiptWrong)
 		page.Form = receiptForm{}
 		s.invalid(c, "report_return", page, errs)
 		return
 	}
-	s.receiptGuard.succeed(key)
-	sess := s.session(c)
-	sess.Values[keyReport] = r.ID
-	markSessionDirty(c)
+	if err := s.receiptGuard.succeed(c.Request.Context(), key); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	nonce, err := s.store.StartReportVisit(c.Request.Context(), r.ID)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if err := s.setReportCookie(c, reportVisit{ID: r.ID, Nonce: nonce, At: s.store.Now().Unix()}); err != nil {
+		s.serverError(c, err)
+		return
+	}
 	s.redirect(c, "/report/status")
 }
 
 // openReport is the report whose receipt this browser entered, or nil
-// after sending the visitor back to enter it.
+// after sending the visitor back to enter it: also when the visit has
+// ended ("Leave" on any copy of the cookie, or ReportVisitLife passed).
 func (s *Server) openReport(c *gin.Context) *store.Referral {
-	id, _ := s.session(c).Values[keyReport].(string)
-	if id == "" {
+	v, ok := s.reportVisitOf(c)
+	if !ok {
+		s.clearReportCookie(c)
 		s.redirect(c, "/report/return")
 		return nil
 	}
-	r, err := s.store.Referral(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && r.ContentGone) {
-		delete(s.session(c).Values, keyReport)
-		markSessionDirty(c)
+	r, err := s.store.Referral(c.Request.Context(), v.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (r.ContentGone || !r.VisitOpen(v.Nonce))) {
+		s.clearReportCookie(c)
 		s.redirect(c, "/report/return")
 		return nil
 	}
@@ -166,9 +176,15 @@ func (s *Server) reportReply(c *gin.Context) {
 	s.redirect(c, "/report/status")
 }
 
-// reportLeave forgets the report on this browser.
+// reportLeave ends the visit: on the server (so every copy of the cookie
+// stops working) and in this browser.
 func (s *Server) reportLeave(c *gin.Context) {
-	delete(s.session(c).Values, keyReport)
-	markSessionDirty(c)
+	if v, ok := s.reportVisitOf(c); ok {
+		if err := s.store.EndReportVisit(c.Request.Context(), v.ID, v.Nonce); err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
+	s.clearReportCookie(c)
 	s.redirect(c, "/report")
 }

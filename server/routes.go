@@ -25,11 +25,12 @@ func (s *Server) routes(r *gin.Engine) error {
 	// Operations (no session).
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(s.metrics.handler()))
-	s.routeTable = append(s.routeTable,
-		Route{"GET", "/healthz", "health"}, Route{"GET", "/readyz", "health"}, Route{"GET", "/metrics", "metrics"})
+	// /metrics is not here: it has its own listener (MetricsHandler,
+	// CANDOUR_METRICS_ADDR), never the public port.
+	s.routeTable = append(s.routeTable, Route{"GET", "/healthz", "health"}, Route{"GET", "/readyz", "health"})
 
-	g := r.Group("/", s.loadSession, s.checkCSRF)
+	// Every route: the session, the CSRF check and the one text gate.
+	g := r.Group("/", s.loadSession, s.checkCSRF, s.normaliseInput)
 	var h handle = func(method, path, action string, handlers ...gin.HandlerFunc) {
 		if _, ok := policy[action]; !ok {
 			panic("routes: no policy for action " + action)

@@ -5,12 +5,14 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -37,7 +39,13 @@ type Server struct {
 	receiptGuard  *receiptGuard // wrong receipt codes
 	ccuInbox      ccuInbox      // who "a new referral is waiting" goes to, cached
 	surveys       surveyParts   // respondents' cookie and rate limit (survey_routes.go)
-	names         personNames   // people's names for the audit pages, cached (audit_words.go)
+	resets        chan string   // password-reset requests, answered off the request path
+	resetGate     sync.Mutex    // held while one is answered (tests hold it to look in between)
+	resetPending  sync.WaitGroup
+	limitSecret   []byte             // keys the HMAC of client addresses in the store's limits
+	sessionKey    []byte             // CANDOUR_SESSION_KEY: purpose keys are derived from it
+	gateSeen      func(*gin.Context) // tests: called by the text gate for each form it normalised
+	names         personNames        // people's names for the audit pages, cached (audit_words.go)
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -68,20 +76,26 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		opts.ReportsPerHour = max(cfg.ReportsPerHour, 1)
 	}
 	s := &Server{
-		cfg:           cfg,
-		store:         db,
-		log:           slog.New(requestIDHandler{log.Handler()}),
-		templates:     tmpl,
-		hasher:        passwordHasher{time: cfg.ArgonTime, memory: cfg.ArgonMemoryKiB, threads: 2},
-		metrics:       newMetrics(db),
-		signInLimiter: newRateLimiter(opts.SignInsPerMinute, time.Minute),
+		cfg:         cfg,
+		store:       db,
+		log:         slog.New(requestIDHandler{log.Handler()}),
+		templates:   tmpl,
+		hasher:      passwordHasher{time: cfg.ArgonTime, memory: cfg.ArgonMemoryKiB, threads: 2},
+		metrics:     newMetrics(db),
+		limitSecret: derivedKey(sessionKey, "candour rate limit keys"),
+		sessionKey:  sessionKey,
 	}
-	s.reportLimiter, s.receiptGuard = newRateLimiter(opts.ReportsPerHour, time.Hour), newReceiptGuard(db.Now)
+	s.signInLimiter = s.newLimiter("signin", opts.SignInsPerMinute, time.Minute, false)
+	s.reportLimiter = s.newLimiter("report", opts.ReportsPerHour, time.Hour, true)
+	s.receiptGuard = &receiptGuard{db: db, secret: s.limitSecret}
+	s.resets = make(chan string, 256)
+	go s.resetWorker()
 	s.sessions = newSessionStore(db, sessionKey, cfg.Production(), s.idleTimeout)
 	if opts.SurveyPostsPerMinute == 0 {
 		opts.SurveyPostsPerMinute = cfg.SurveyPostsPerMinute
 	}
-	s.surveys = newSurveyParts(sessionKey, cfg.Production(), opts.SurveyPostsPerMinute)
+	s.surveys = newSurveyParts(sessionKey, cfg.Production())
+	s.surveys.limiter = s.newLimiter("survey", opts.SurveyPostsPerMinute, time.Minute, true)
 	if s.notices, err = s.loadNotices(cfg.NoticesDir); err != nil {
 		return nil, err
 	}
@@ -90,8 +104,10 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	r := gin.New()
 	r.HandleMethodNotAllowed = false
 	r.RedirectTrailingSlash = true
-	if err := r.SetTrustedProxies(nil); err != nil { // behind a proxy, set CANDOUR_TRUSTED_PROXIES (not yet needed)
-		return nil, err
+	// Only a proxy in CANDOUR_TRUSTED_PROXIES may say who the client is
+	// (X-Forwarded-For); otherwise the client is the connecting address.
+	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("CANDOUR_TRUSTED_PROXIES: %w", err)
 	}
 	r.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.limitBody)
 	if err := s.routes(r); err != nil {
@@ -99,6 +115,12 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	}
 	s.engine = r
 	return s, nil
+}
+
+// derivedKey is a key for one purpose, derived from the session key.
+func derivedKey(sessionKey []byte, purpose string) []byte {
+	k := sha256.Sum256(append([]byte(purpose+"\x00"), sessionKey...))
+	return k[:]
 }
 
 // idleTimeout is how long a session lives without a request: the configured

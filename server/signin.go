@@ -72,12 +72,29 @@ func (s *Server) signIn(c *gin.Context) {
 		s.signInFailed(c, page)
 		return
 	}
-	now := s.store.Now()
-	if u.Locked(now) || !s.hasher.verify(u.PasswordHash, f.Password) {
-		s.recordFailure(c, u, u.Locked(now))
+	try, err := s.takeSignInTry(c, u)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if !try.OK {
+		// Refused unchecked, but at the same cost and with the same words.
+		s.hasher.verify(s.hasher.dummyHash(), f.Password)
+		s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID,
+			Detail: "refused unchecked: too many tries (" + try.where() + ")"})
 		s.signInFailed(c, page)
 		return
 	}
+	if try.LockedNow {
+		s.lockedOut(c, u, "sign-in from "+try.where()+"s", try.Attempt, !try.known)
+	}
+	if !s.hasher.verify(u.PasswordHash, f.Password) {
+		s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID,
+			Detail: "wrong password (" + try.where() + ")"})
+		s.signInFailed(c, page)
+		return
+	}
+	s.forgetTries(c, try.key)
 	// Admin and CCU accounts always need a code; anyone who turned
 	// two-factor on needs one too.
 	s.continueSignIn(c, u)
@@ -87,29 +104,6 @@ func (s *Server) signInFailed(c *gin.Context, page *Page) {
 	errs := &formErrors{}
 	errs.Add("email", msgSignInFailed)
 	s.invalid(c, "signin", page, errs)
-}
-
-// recordFailure counts a wrong password (or an attempt while locked) and
-// audits it, and the lock when this failure caused one.
-func (s *Server) recordFailure(c *gin.Context, u *store.User, wasLocked bool) {
-	ctx := c.Request.Context()
-	detail := "wrong password"
-	if wasLocked {
-		detail = "attempt while locked"
-	}
-	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID, Detail: detail})
-	if wasLocked {
-		return
-	}
-	until, err := s.store.RecordFailedSignIn(ctx, u.ID)
-	if err != nil {
-		s.log.ErrorContext(ctx, "record failed sign-in", "err", err)
-		return
-	}
-	if !until.IsZero() {
-		s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditLockedOut, Target: "user:" + u.ID,
-			Detail: "locked until " + until.Format("2006-01-02 15:04 MST")})
-	}
 }
 
 // completeSignIn starts a fresh session for u: a new id (so an id planted
@@ -136,10 +130,7 @@ func (s *Server) startSession(c *gin.Context, u *store.User) (next string, ok bo
 	sess.Values[keyUserID] = u.ID
 	sess.Values[keyRole] = string(u.Role)
 	markSessionDirty(c)
-	if err := s.store.RecordSignIn(ctx, u.ID); err != nil {
-		s.serverError(c, err)
-		return "", false
-	}
+	s.markDevice(c, u)
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignIn, Target: "user:" + u.ID})
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		next = "/home"

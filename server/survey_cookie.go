@@ -90,14 +90,11 @@ func (sc *surveyCache) get(ctx context.Context, db *store.Store, id string) (*st
 	return sv, nil
 }
 
-func newSurveyParts(sessionKey []byte, secure bool, perMinute int) surveyParts {
+func newSurveyParts(sessionKey []byte, secure bool) surveyParts {
 	hashKey := sha256.Sum256(append([]byte("candour survey cookie signing\x00"), sessionKey...))
 	blockKey := sha256.Sum256(append([]byte("candour survey cookie encryption\x00"), sessionKey...))
 	codec := securecookie.New(hashKey[:], blockKey[:]).MaxLength(0).SetSerializer(securecookie.JSONEncoder{})
-	if perMinute == 0 {
-		perMinute = 30
-	}
-	return surveyParts{codec: codec, secure: secure, limiter: newRateLimiter(perMinute, time.Minute),
+	return surveyParts{codec: codec, secure: secure,
 		cache: &surveyCache{entries: map[string]cachedSurvey{}}, results: &resultsCache{entries: map[string]cachedResults{}}}
 }
 
@@ -172,7 +169,7 @@ func (s *Server) clearCookie(w http.ResponseWriter, surveyID string, i int) {
 // session key as the portal writes them (the benchmark mints submissions
 // with them).
 func SurveyCookies(sessionKey []byte, surveyID string, version int, responseID string, answers store.Answers) ([]*http.Cookie, error) {
-	parts := newSurveyParts(sessionKey, false, 1)
+	parts := newSurveyParts(sessionKey, false)
 	p := &progress{SurveyID: surveyID, ResponseID: responseID, Version: version, Answers: answers, Expires: time.Now().Add(surveyCookieLife).Unix()}
 	enc, err := parts.codec.Encode(surveyCookie, p)
 	if err != nil {

@@ -74,7 +74,7 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 	if r := c.submit(page, page+"/questions/q3/remove", url.Values{"rev": {itoa(sv.Rev - 1)}}); r.Status != http.StatusConflict {
 		t.Fatalf("stale remove: %d", r.Status)
 	}
-	a.srv.surveys.limiter = newRateLimiter(100000, 60e9)
+	a.srv.surveys.limiter = a.srv.newLimiter("survey", 100000, time.Minute, true)
 	for i := range 15 {
 		ans := map[string][]string{"q1": {"o2"}, "q3": {"a"}, "ay_eth": {"black_african"}}
 		if i%3 == 0 {

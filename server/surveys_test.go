@@ -37,7 +37,7 @@ func (a *testApp) testSurvey(extra ...store.Question) *store.Survey {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	a.srv.surveys.limiter = newRateLimiter(100000, time.Minute)
+	a.srv.surveys.limiter = a.srv.newLimiter("survey", 100000, time.Minute, true)
 	return sv
 }
 
@@ -226,7 +226,7 @@ func TestSurveyClosedNotOpenAndCodes(t *testing.T) {
 func TestSurveySubmissionRateLimited(t *testing.T) {
 	a := newTestApp(t)
 	sv := a.testSurvey()
-	a.srv.surveys.limiter = newRateLimiter(2, time.Minute)
+	a.srv.surveys.limiter = a.srv.newLimiter("survey", 2, time.Minute, true)
 	c := a.client()
 	tok := c.csrf("/s/" + sv.ID)
 	for i, want := range []int{303, 303, 429} {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	ics "github.com/arran4/golang-ical"
@@ -30,13 +31,22 @@ func (s *Server) visitCalendarOf(vs []store.Visit, names map[string]string) stri
 		e.SetStartAt(v.Start.UTC())
 		e.SetEndAt(v.End.UTC())
 		e.SetSequence(v.Version)
-		e.SetSummary(store.VisitTypeLabel(v.Type) + " (" + names[v.GroupID] + ")")
-		e.SetLocation(v.Location)
-		e.SetDescription(v.Notes)
+		e.SetSummary(icalText(store.VisitTypeLabel(v.Type) + " (" + names[v.GroupID] + ")"))
+		e.SetLocation(icalText(v.Location))
+		e.SetDescription(icalText(v.Notes))
 		e.SetURL(s.link("/visits/" + v.ID))
 		e.SetClass(ics.ClassificationPrivate)
 	}
-	return cal.Serialize()
+	return cal.Serialize(ics.WithNewLine("\r\n")) // RFC 5545: lines end in CRLF
+}
+
+// icalText is user text made safe for a TEXT property: whatever was
+// stored (even before the text gate existed), a carriage return becomes a
+// newline and every other control character goes, so that the library's
+// RFC 5545 escaping (backslash, semicolon, comma, newline as \n) leaves
+// no way to end the line and start a property of one's own.
+func icalText(s string) string {
+	return normaliseText(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
 }
 
 // visitICS is one visit as an .ics file, for people who may see its time.

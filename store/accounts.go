@@ -3,13 +3,13 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // ChangePassword stores a new password hash for an account that is not
-// disabled, activates an invited one and clears any lock. Unlike
+// disabled, activates an invited one and clears its sign-in
+// tries and locks (limits.go). Unlike
 // SetPassword, one conditional update decides, so an invitation or reset
 // link used while an admin disables the account can never enable it again.
 // Returns ErrNotFound if there is no such account or it is disabled.
@@ -18,8 +18,6 @@ func (s *Store) ChangePassword(ctx context.Context, id, hash string) error {
 		bson.D{{Key: "$set", Value: bson.D{
 			{Key: "passwordHash", Value: hash},
 			{Key: "status", Value: StatusActive},
-			{Key: "failedCount", Value: 0},
-			{Key: "lockedUntil", Value: time.Time{}},
 			{Key: "updatedAt", Value: s.now().UTC()},
 		}}})
 	if err != nil {
@@ -28,5 +26,6 @@ func (s *Store) ChangePassword(ctx context.Context, id, hash string) error {
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("store: change password %s: %w", id, ErrNotFound)
 	}
-	return nil
+	// A new password ends any lock on the account's sign-in tries.
+	return s.ForgetAccountAttempts(ctx, id)
 }

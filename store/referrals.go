@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -174,6 +175,7 @@ type Referral struct {
 	SealedContent []byte       `bson:"content,omitempty"`
 	SealedContact []byte       `bson:"contact,omitempty"`
 	ReceiptHash   string       `bson:"receiptHash,omitempty"` // argon2id of the receipt (anonymous)
+	ReturnKey     string       `bson:"returnKey,omitempty"`   // SHA-256 of the reporter's current visit nonce (report_visits.go)
 	Blind         []string     `bson:"blind,omitempty"`       // keyed blind index of the person of concern
 	Links         []string     `bson:"links,omitempty"`       // confirmed related referrals
 	NotLinked     []string     `bson:"notLinked,omitempty"`   // proposals the analyst rejected
@@ -289,6 +291,9 @@ func (s *Store) SyncReferralIndex(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, r := range full {
+		if r.Kind == KindSlot {
+			continue
+		}
 		if v, ok := have[r.ID]; ok && v == [2]int{r.Version, len(r.Messages)} {
 			continue
 		}
@@ -311,7 +316,7 @@ func (s *Store) dbRefSummaries(ctx context.Context) ([]RefSummary, error) {
 	if err := cur.All(ctx, &rs); err != nil {
 		return nil, fmt.Errorf("store: referral index: %w", err)
 	}
-	return rs, nil
+	return slices.DeleteFunc(rs, func(r RefSummary) bool { return r.Kind == KindSlot }), nil
 }
 
 // ErrNoKeys is returned when the store has no Sealer: referral content
@@ -432,32 +437,53 @@ func (s *Store) CreateReferral(ctx context.Context, n NewReferral) (*Referral, e
 	if r.Danger {
 		r.Risk = "urgent"
 	}
+	// A partner referral takes over a slot (referral_slots.go), so that
+	// its position does not date the anonymous reports around it.
+	var slots []string
 	if r.ID == "" {
-		r.ID = NewID()
-	}
-	var err error
-	if r.SealedContent, err = s.sealJSON(r.ID, "content", n.Content); err != nil {
-		return nil, err
-	}
-	if !n.Contact.Empty() {
-		if r.SealedContact, err = s.sealJSON(r.ID, "contact", n.Contact); err != nil {
+		var err error
+		if slots, err = s.freeReferralSlots(ctx); err != nil {
 			return nil, err
 		}
 	}
-	r.Blind = s.blindValues(n.Content)
-	if n.Kind == KindAnonymous {
-		r.Ref = anonymousRef() // never a number between two partner referrals' (which would date it)
-	} else if r.Ref, err = s.nextRef(ctx); err != nil {
-		return nil, err
-	}
-	if _, err := s.c("referrals").InsertOne(ctx, r); err != nil {
-		if isDuplicate(err) {
-			return nil, fmt.Errorf("store: create referral: %w", ErrDuplicate)
+	for {
+		fromSlot := len(slots) > 0
+		switch {
+		case fromSlot:
+			r.ID, slots = slots[0], slots[1:]
+		case n.ID == "":
+			r.ID = NewID()
 		}
-		return nil, fmt.Errorf("store: create referral: %w", err)
+		var err error
+		if r.SealedContent, err = s.sealJSON(r.ID, "content", n.Content); err != nil {
+			return nil, err
+		}
+		if !n.Contact.Empty() {
+			if r.SealedContact, err = s.sealJSON(r.ID, "contact", n.Contact); err != nil {
+				return nil, err
+			}
+		}
+		r.Blind = s.blindValues(n.Content)
+		if n.Kind == KindAnonymous {
+			r.Ref = anonymousRef() // never a number between two partner referrals' (which would date it)
+		} else if r.Ref == "" {
+			if r.Ref, err = s.nextRef(ctx); err != nil {
+				return nil, err
+			}
+		}
+		err = s.placeReferral(ctx, r, fromSlot)
+		if errors.Is(err, errSlotTaken) {
+			continue
+		}
+		if err != nil {
+			if isDuplicate(err) {
+				return nil, fmt.Errorf("store: create referral: %w", ErrDuplicate)
+			}
+			return nil, fmt.Errorf("store: create referral: %w", err)
+		}
+		break
 	}
-	sum := r.Summary()
-	if _, err := s.c("referral_index").InsertOne(ctx, sum); err != nil {
+	if err := s.placeSummary(ctx, r.Summary()); err != nil {
 		return nil, fmt.Errorf("store: index referral: %w", err)
 	}
 	return r, s.bumpRefIndex(ctx)
@@ -469,6 +495,9 @@ func (s *Store) Referral(ctx context.Context, id string) (*Referral, error) {
 	var r Referral
 	if err := s.r("referrals").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r); err != nil {
 		return nil, fmt.Errorf("store: referral %s: %w", id, notFound(err))
+	}
+	if r.Kind == KindSlot {
+		return nil, fmt.Errorf("store: referral %s: %w", id, ErrNotFound)
 	}
 	return &r, nil
 }

@@ -21,6 +21,10 @@ type Response struct {
 	Version  int     `bson:"version"`
 	Day      string  `bson:"day"` // YYYY-MM-DD
 	Answers  Answers `bson:"answers"`
+
+	// The batch that counts it (survey_counting.go): counted once the
+	// batch's document is gone. A random id, no time.
+	Batch string `bson:"batch,omitempty"`
 }
 
 // Survey response errors.
@@ -51,7 +55,16 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 		}
 	}
 	r.Day = Day(s.now())
+	bt, err := s.enterBatch(ctx)
+	if err != nil {
+		if code != "" {
+			_ = s.useSurveyCode(ctx, r.SurveyID, code, false)
+		}
+		return err
+	}
+	r.Batch = bt.id
 	if _, err := s.c("survey_responses").InsertOne(ctx, r); err != nil {
+		s.leaveBatch(bt)
 		if code != "" {
 			_ = s.useSurveyCode(ctx, r.SurveyID, code, false) // give the code back
 		}
@@ -60,12 +73,14 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 		}
 		return fmt.Errorf("store: submit response: %w", err)
 	}
-	// The response is stored: from here on a failure leaves the counters
-	// one short until `candour survey rebuild`, never counted twice.
+	// The response is stored, naming its batch: from here on a failure or
+	// a crash leaves it to RepairCounts, never uncounted for good nor
+	// counted twice.
 	if err := s.insertTexts(ctx, v, r); err != nil {
+		s.leaveBatch(bt)
 		return err
 	}
-	return s.count(ctx, r.SurveyID, v, r.Answers)
+	return s.count(ctx, bt, r.SurveyID, v, r.Answers)
 }
 
 // Responses returns every stored response to a survey (exports and

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Tally is the counter document of one survey version for one breakdown
@@ -108,126 +105,6 @@ func responseKeys(v *Version, a Answers) [][2]string {
 		keys = append(keys, [2]string{d, dimValue(q, a[d])})
 	}
 	return keys
-}
-
-// count adds one response to its counters and returns once they are
-// written. Submissions arriving together are counted together (a group
-// commit): their increments are merged per counter document and written in
-// one bulk write of $inc by _id, so a crowd of respondents costs a few
-// writes per counter instead of a few per respondent. $inc adds up the same
-// in any order, so several instances batching on their own stay correct.
-func (s *Store) count(ctx context.Context, surveyID string, v *Version, a Answers) error {
-	b := s.tallyBatch()
-	done := make(chan error, 1)
-	b.mu.Lock()
-	for _, k := range responseKeys(v, a) {
-		key := pendingKey{coll: tallyColl(surveyID), id: tallyID(v.N, k[0], k[1])}
-		p := b.pending[key]
-		if p == nil {
-			p = &pendingInc{version: v.N, dim: k[0], value: k[1], inc: map[string]int64{}}
-			b.pending[key] = p
-		}
-		for _, e := range incFor(v, a, k[0] == DimAll) {
-			p.inc[e.Key] += toInt64(e.Value)
-		}
-	}
-	b.waiters = append(b.waiters, done)
-	if !b.running {
-		b.running = true
-		go s.flushTallies(b)
-	}
-	b.mu.Unlock()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err() // the increments are still written
-	}
-}
-
-// tallyBatcher gathers the increments of submissions waiting to be counted.
-type tallyBatcher struct {
-	mu      sync.Mutex
-	pending map[pendingKey]*pendingInc
-	waiters []chan error
-	running bool
-}
-
-type pendingKey struct{ coll, id string }
-
-type pendingInc struct {
-	version    int
-	dim, value string
-	inc        map[string]int64
-}
-
-// batchers holds each open store's batcher (kept outside Store so that
-// the counters' machinery stays in this file).
-var batchers sync.Map // *Store → *tallyBatcher
-
-func (s *Store) tallyBatch() *tallyBatcher {
-	b, _ := batchers.LoadOrStore(s, &tallyBatcher{pending: map[pendingKey]*pendingInc{}})
-	return b.(*tallyBatcher)
-}
-
-// flushTallies writes what is pending, tells its waiters, and goes on
-// until nothing is left.
-func (s *Store) flushTallies(b *tallyBatcher) {
-	for {
-		b.mu.Lock()
-		if len(b.waiters) == 0 {
-			b.running = false
-			b.mu.Unlock()
-			return
-		}
-		pending, waiters := b.pending, b.waiters
-		b.pending, b.waiters = map[pendingKey]*pendingInc{}, nil
-		b.mu.Unlock()
-		err := s.writeIncs(context.Background(), pending)
-		for _, w := range waiters {
-			w <- err
-		}
-	}
-}
-
-// writeIncs applies merged increments, one bulk write per survey; a
-// counter found missing is created and counted on its own.
-func (s *Store) writeIncs(ctx context.Context, pending map[pendingKey]*pendingInc) error {
-	byColl := map[string][]pendingKey{}
-	for k := range pending {
-		byColl[k.coll] = append(byColl[k.coll], k)
-	}
-	for coll, keys := range byColl {
-		models := make([]mongo.WriteModel, len(keys))
-		for i, k := range keys {
-			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.id}}).SetUpdate(incUpdate(pending[k].inc))
-		}
-		res, err := s.c(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-		if err != nil {
-			return fmt.Errorf("store: count responses (%s): %w", coll, err)
-		}
-		if res.MatchedCount == int64(len(keys)) {
-			continue
-		}
-		for _, k := range keys {
-			p := pending[k]
-			res, err := s.c(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: k.id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: p.version}}}})
-			if err != nil {
-				return fmt.Errorf("store: count responses (%s): %w", coll, err)
-			}
-			if res.MatchedCount > 0 {
-				continue // counted by the bulk write
-			}
-			t := Tally{ID: k.id, Version: p.version, Dim: p.dim, Value: p.value, C: map[string]map[string]int64{}}
-			if _, err := s.c(coll).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
-				return fmt.Errorf("store: count responses (%s): %w", coll, err)
-			}
-			if _, err := s.c(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: k.id}}, incUpdate(p.inc)); err != nil {
-				return fmt.Errorf("store: count responses (%s): %w", coll, err)
-			}
-		}
-	}
-	return nil
 }
 
 func incUpdate(inc map[string]int64) bson.D {

@@ -89,17 +89,7 @@ type User struct {
 	Memberships   []Membership `bson:"memberships,omitempty"` // copy of the memberships collection's rows for this user
 	CreatedAt     time.Time    `bson:"createdAt"`
 	UpdatedAt     time.Time    `bson:"updatedAt"`
-
-	// Lock-out: failures counted in a 15-minute window; each lock lasts
-	// twice as long as the previous one.
-	FailedCount     int       `bson:"failedCount"`
-	FailWindowStart time.Time `bson:"failWindowStart,omitempty"`
-	LockedUntil     time.Time `bson:"lockedUntil,omitempty"`
-	LockCount       int       `bson:"lockCount"`
 }
-
-// Locked reports whether the account is locked at now.
-func (u *User) Locked(now time.Time) bool { return now.Before(u.LockedUntil) }
 
 // CanSignIn reports whether the account may sign in with a password.
 func (u *User) CanSignIn() bool { return u.Status == StatusActive && u.PasswordHash != "" }
@@ -327,66 +317,15 @@ func (s *Store) setUser(ctx context.Context, id string, set bson.D) error {
 	return nil
 }
 
-// Lock-out rules.
+// Lock-out rules (the budgets themselves are in limits.go, kept apart
+// from the account so that a burst against it cannot lock its owner's
+// known browsers out: see server/signin_throttle.go).
 const (
 	MaxFailures = 5
 	FailWindow  = 15 * time.Minute
 	FirstLock   = 15 * time.Minute
 	MaxLock     = 24 * time.Hour
 )
-
-// lockDuration grows with each lock: 15 min, 30 min, 1 h ... capped at a day.
-func lockDuration(previousLocks int) time.Duration {
-	d := FirstLock
-	for i := 0; i < previousLocks && d < MaxLock; i++ {
-		d *= 2
-	}
-	return min(d, MaxLock)
-}
-
-// RecordFailedSignIn counts a wrong password. It returns the lock's end when
-// this failure locked the account (zero otherwise).
-func (s *Store) RecordFailedSignIn(ctx context.Context, id string) (time.Time, error) {
-	now := s.now().UTC()
-	users := s.c("users")
-	var u User
-	// Within the window: count one more.
-	err := s.findAndUpdateIf(ctx, "users", id, Gt("failWindowStart", now.Add(-FailWindow)),
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "failedCount", Value: 1}}}}, true).Decode(&u)
-	if err == mongo.ErrNoDocuments {
-		// No open window: this failure starts one.
-		err = users.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "failedCount", Value: 1}, {Key: "failWindowStart", Value: now}}}},
-			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&u)
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("store: record failed sign-in %s: %w", id, notFound(err))
-	}
-	if u.FailedCount < MaxFailures {
-		return time.Time{}, nil
-	}
-	until := now.Add(lockDuration(u.LockCount))
-	// Only the failure that reaches the limit locks; the counter starts again.
-	res, err := s.updateIf(ctx, "users", id, Gte("failedCount", MaxFailures),
-		bson.D{
-			{Key: "$set", Value: bson.D{{Key: "lockedUntil", Value: until}, {Key: "failedCount", Value: 0}, {Key: "failWindowStart", Value: time.Time{}}}},
-			{Key: "$inc", Value: bson.D{{Key: "lockCount", Value: 1}}},
-		})
-	if err != nil {
-		return time.Time{}, fmt.Errorf("store: lock user %s: %w", id, err)
-	}
-	if res.ModifiedCount == 0 {
-		return time.Time{}, nil
-	}
-	return until, nil
-}
-
-// RecordSignIn clears the failure count after a successful sign-in. The lock
-// count is kept, so the next lock lasts longer, until a day passes without one.
-func (s *Store) RecordSignIn(ctx context.Context, id string) error {
-	set := bson.D{{Key: "failedCount", Value: 0}, {Key: "failWindowStart", Value: time.Time{}}}
-	return s.setUser(ctx, id, set)
-}
 
 // CountUsers counts accounts (all of them when role is empty).
 func (s *Store) CountUsers(ctx context.Context, role Role) (int64, error) {

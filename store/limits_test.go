@@ -1,0 +1,122 @@
+package store_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"candour/store"
+	"candour/store/storetest"
+)
+
+// TestHitHoldsUnderABurst: 40 requests at once against a limit of 7 a
+// minute: exactly 7 go ahead; the next window starts afresh.
+func TestHitHoldsUnderABurst(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	burst := func() int64 {
+		var ok atomic.Int64
+		var wg sync.WaitGroup
+		for range 40 {
+			wg.Go(func() {
+				allowed, wait, err := s.Hit(ctx, "test:burst", 7, time.Minute)
+				if err != nil {
+					t.Error(err)
+				}
+				if allowed {
+					ok.Add(1)
+				} else if wait <= 0 || wait > time.Minute {
+					t.Errorf("wait %v", wait)
+				}
+			})
+		}
+		wg.Wait()
+		return ok.Load()
+	}
+	if got := burst(); got != 7 {
+		t.Fatalf("%d of 40 allowed, want 7", got)
+	}
+	mu.Lock()
+	now = now.Add(61 * time.Second)
+	mu.Unlock()
+	if got := burst(); got != 7 {
+		t.Fatalf("next window: %d of 40 allowed, want 7", got)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	if n, err := s.SweepLimits(ctx); err != nil || n != 1 {
+		t.Fatalf("sweep: %d, %v; want 1 expired limit deleted", n, err)
+	}
+}
+
+// TestTakeAttemptSpendsBeforeChecking: 40 tries at once against a budget
+// of 5: 5 may be checked, the other 35 are refused, and exactly one (the
+// one that spent the last try) starts the lock. Just after the lock, one
+// try, which starts a lock twice as long; a window after that, the budget
+// is whole again (and the third lock twice as long again). Forgetting
+// gives the budget back.
+func TestTakeAttemptSpendsBeforeChecking(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	b := store.AttemptBudget{Free: 5, Window: 15 * time.Minute, FirstLock: 15 * time.Minute, MaxLock: 24 * time.Hour}
+	burst := func() (ok, locks int64, until time.Time) {
+		var wg sync.WaitGroup
+		var okN, lockN atomic.Int64
+		var umu sync.Mutex
+		for range 40 {
+			wg.Go(func() {
+				a, err := s.TakeAttempt(ctx, "test:acct", "u1", b)
+				if err != nil {
+					t.Error(err)
+				}
+				if a.OK {
+					okN.Add(1)
+				}
+				if a.LockedNow {
+					lockN.Add(1)
+					umu.Lock()
+					until = a.Until
+					umu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		return okN.Load(), lockN.Load(), until
+	}
+	ok, locks, until := burst()
+	if ok != 5 || locks != 1 {
+		t.Fatalf("first burst: %d checked, %d locks; want 5 and 1", ok, locks)
+	}
+	if got := until.Sub(s.Now()); got != 15*time.Minute {
+		t.Fatalf("first lock %v, want 15m", got)
+	}
+	advance(14 * time.Minute)
+	if a, _ := s.TakeAttempt(ctx, "test:acct", "u1", b); a.OK || a.Wait != time.Minute {
+		t.Fatalf("during the lock: %+v, want refused for 1m", a)
+	}
+	advance(time.Minute)
+	if a, _ := s.TakeAttempt(ctx, "test:acct", "u1", b); !a.OK || !a.LockedNow || a.Until.Sub(s.Now()) != 30*time.Minute {
+		t.Fatalf("just after the lock: %+v, want one try that starts a 30m lock", a)
+	}
+	advance(30*time.Minute + 15*time.Minute)
+	ok, locks, until = burst()
+	if ok != 5 || locks != 1 || until.Sub(s.Now()) != time.Hour {
+		t.Fatalf("after a quiet window: %d checked, %d locks until +%v; want 5, 1, 1h", ok, locks, until.Sub(s.Now()))
+	}
+	if err := s.ForgetAccountAttempts(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := s.TakeAttempt(ctx, "test:acct", "u1", b); !a.OK {
+		t.Fatalf("after forgetting: %+v, want allowed", a)
+	}
+}

@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Physical order must not date an anonymous report. An anonymous report
+// keeps only the day it came, but a database keeps documents in the order
+// they were written (SQLite's rowid, MongoDB's record id), and a partner
+// referral beside it carries an exact time (its audit event, its
+// received time). So partner referrals are not inserted when they arrive:
+// each takes over a slot, an empty document written earlier, at a time
+// unrelated to it, by a job that tops the pool up once a day at a random
+// hour; the takeover is an update in place (one conditional replace that
+// matches only while the document is still a slot), which keeps the
+// slot's position. Anonymous reports are inserted when they come. So what
+// sits physically around an anonymous report is slots and other
+// anonymous reports, written at times that say no more than the day.
+// Summaries in referral_index are placed the same way.
+//
+// Residual: with MongoDB, the oplog records every write with its time
+// for as long as it is kept (hours to days); only a database
+// administrator can read it. See docs/security.md.
+
+// KindSlot marks a slot document: never shown, never counted.
+const KindSlot = "slot"
+
+// ReferralSlotPool is how many free slots the job keeps.
+const ReferralSlotPool = 20
+
+type referralSlot struct {
+	ID   string `bson:"_id"`
+	Kind string `bson:"kind"`
+	Ref  string `bson:"ref"` // unique, like a referral's
+}
+
+// freeReferralSlots returns the free slots' ids in random order.
+func (s *Store) freeReferralSlots(ctx context.Context) ([]string, error) {
+	var slots []referralSlot
+	cur, err := s.c("referrals").Find(ctx, bson.D{{Key: "kind", Value: KindSlot}})
+	if err == nil {
+		err = cur.All(ctx, &slots)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: referral slots: %w", err)
+	}
+	ids := make([]string, len(slots))
+	for i, sl := range slots {
+		ids[i] = sl.ID
+	}
+	rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	return ids, nil
+}
+
+// TopUpReferralSlots writes free slots until there are ReferralSlotPool,
+// and returns how many it wrote. Unless always, it does so only when
+// fewer than a quarter are left.
+func (s *Store) TopUpReferralSlots(ctx context.Context, always bool) (int, error) {
+	free, err := s.freeReferralSlots(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !always && len(free) >= ReferralSlotPool/4 {
+		return 0, nil
+	}
+	n := ReferralSlotPool - len(free)
+	for range n {
+		id := NewID()
+		if _, err := s.c("referrals").InsertOne(ctx, referralSlot{ID: id, Kind: KindSlot, Ref: "slot-" + id}); err != nil {
+			return 0, fmt.Errorf("store: referral slot: %w", err)
+		}
+		if _, err := s.c("referral_index").InsertOne(ctx, referralSlot{ID: id, Kind: KindSlot, Ref: "slot-" + id}); err != nil && !isDuplicate(err) {
+			return 0, fmt.Errorf("store: referral slot: %w", err)
+		}
+	}
+	return max(n, 0), nil
+}
+
+// errSlotTaken: another referral took the slot first.
+var errSlotTaken = errors.New("store: referral slot taken")
+
+// placeReferral writes a new referral r: into its slot when it has one
+// (fromSlot), else as a new document.
+func (s *Store) placeReferral(ctx context.Context, r *Referral, fromSlot bool) error {
+	if !fromSlot {
+		_, err := s.c("referrals").InsertOne(ctx, r)
+		return err
+	}
+	res, err := s.c("referrals").ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "kind", Value: KindSlot}}, r)
+	if err != nil {
+		return err
+	}
+	if res.MatchedCount == 0 {
+		return errSlotTaken
+	}
+	return nil
+}
+
+// placeSummary writes a new referral's summary: over its slot's, if any.
+func (s *Store) placeSummary(ctx context.Context, sum RefSummary) error {
+	res, err := s.c("referral_index").ReplaceOne(ctx, bson.D{{Key: "_id", Value: sum.ID}, {Key: "kind", Value: KindSlot}}, sum)
+	if err == nil && res.MatchedCount == 0 {
+		_, err = s.c("referral_index").InsertOne(ctx, sum)
+	}
+	return err
+}

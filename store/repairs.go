@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// What a crash can leave half done, and what puts it right.
+//
+// One document is the unit of atomicity, so every invariant is decided by
+// one conditional single-document update and the rest are copies written
+// after it. A kill -9 between the two leaves a copy behind; each copy has
+// a repair that rebuilds it from what decided, idempotently:
+//
+//   - survey tallies: RepairCounts (survey_counting.go);
+//   - visit seats: SeatsTaken and Attendees move in one update of the
+//     visit, so they cannot disagree; the diaries (each person's copy of
+//     their bookings) by RepairDiaries; the calendar's month copies by
+//     RepairVisitMonths; the panel tallies by RepairPanelTallies;
+//   - recommendation and referral summaries: SyncRecommendationIndex and
+//     SyncReferralIndex;
+//   - the audit chain: NOT repaired (the head moves before the events are
+//     written; a crash between leaves a gap that verification reports).
+//
+// RepairAfterCrash runs them all at start-up (the hourly jobs run them
+// too, but their leases, held by the instance that died, could keep them
+// waiting for up to two hours).
+
+// RepairAfterCrash runs every repair and returns what each put right.
+func (s *Store) RepairAfterCrash(ctx context.Context) (map[string]int, error) {
+	done := map[string]int{}
+	for _, r := range []struct {
+		name string
+		fn   func(context.Context) (int, error)
+	}{
+		{"visit diaries", s.RepairDiaries},
+		{"visit calendar months", s.RepairVisitMonths},
+		{"visit panel tallies", s.RepairPanelTallies},
+		{"recommendation summaries", s.SyncRecommendationIndex},
+		{"referral summaries", s.SyncReferralIndex},
+	} {
+		n, err := r.fn(ctx)
+		if err != nil {
+			return done, fmt.Errorf("repair %s: %w", r.name, err)
+		}
+		done[r.name] = n
+	}
+	return done, nil
+}
+
+// RepairDiaries makes each person's diary agree with the visits' seats
+// and waiting lists (announced visits that ended less than 45 days ago;
+// planned pairs for unannounced visits are left to the plans). It returns
+// how many bookings it put right.
+func (s *Store) RepairDiaries(ctx context.Context) (int, error) {
+	cutoff := s.now().AddDate(0, 0, -45)
+	vs, err := s.scanVisits(ctx, bson.D{})
+	if err != nil {
+		return 0, err
+	}
+	cur, err := s.c("visit_diaries").Find(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("store: diaries: %w", err)
+	}
+	var ds []Diary
+	if err := cur.All(ctx, &ds); err != nil {
+		return 0, fmt.Errorf("store: diaries: %w", err)
+	}
+	have := map[string]map[string]Booking{}
+	for _, d := range ds {
+		have[d.ID] = d.Bookings
+	}
+	visits := map[string]*Visit{}
+	fixed := 0
+	for i := range vs {
+		v := &vs[i]
+		visits[v.ID] = v
+		if v.Unannounced || v.End.Before(cutoff) {
+			continue
+		}
+		for status, users := range map[string][]string{SeatConfirmed: v.Attendees, SeatWaiting: v.Waiting} {
+			for _, uid := range users {
+				b, ok := have[uid][v.ID]
+				if ok && b.Status == status && b.Start.Equal(v.Start.UTC()) && b.End.Equal(v.End.UTC()) {
+					continue
+				}
+				if err := s.setBooking(ctx, uid, v, status); err != nil {
+					return fixed, err
+				}
+				fixed++
+			}
+		}
+	}
+	for uid, bs := range have {
+		for vid, b := range bs {
+			if b.Status != SeatConfirmed && b.Status != SeatWaiting {
+				continue
+			}
+			v := visits[vid]
+			if v != nil && (v.Unannounced || v.End.Before(cutoff) || slices.Contains(v.Attendees, uid) || slices.Contains(v.Waiting, uid)) {
+				continue
+			}
+			if err := s.unsetBooking(ctx, uid, vid); err != nil {
+				return fixed, err
+			}
+			fixed++
+		}
+	}
+	return fixed, nil
+}

@@ -1,0 +1,379 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Counting survey responses so that a crash never leaves a stored
+// response out of the results, nor counts one twice.
+//
+// A response is counted in a batch (a group commit: submissions arriving
+// together are counted with one $inc per counter document). The batch is
+// a small document in tally_batches, made BEFORE any response names it; it
+// holds a lease (until) while its instance counts it. Each response is
+// stored naming its batch. A response is counted exactly when its batch's
+// document is gone. Counting a batch is:
+//
+//  1. each counter document it moves gets one $inc, guarded by the batch's
+//     id: the update matches only if the document has no applied.<id> mark
+//     yet, and sets it (so repeating step 1 never counts twice);
+//  2. the marks are removed and the batch document deleted.
+//
+// A crash at any point leaves the batch document. RepairCounts (at
+// start-up and hourly) claims each batch whose lease has ended (one
+// conditional update, so two instances never repair one batch together),
+// recomputes its increments from the responses that name it, and runs
+// steps 1-2 again: the guard makes the repeat idempotent. The confirmation
+// page is shown only after step 1, and a respondent who presses Send
+// again after a crash is told it was received (it is stored, and will be
+// counted by the repair). (Responses are not marked one by one: on the
+// embedded store a bulk update of survey_responses per batch left a
+// database cursor open each time and, under load, exhausted its pool.)
+
+// batchLease is how long an instance may take to count a batch before
+// another may repair it; batchRotate is how long an idle, empty open batch
+// is reused.
+const (
+	batchLease  = 15 * time.Second
+	batchRotate = 5 * time.Second
+)
+
+// tallyBatchDoc is a batch being counted.
+type tallyBatchDoc struct {
+	ID    string    `bson:"_id"`
+	Until time.Time `bson:"until"` // lease: nobody else counts it before then
+}
+
+const tallyBatchColl = "tally_batches"
+
+// tallyBatcher gathers the increments of submissions waiting to be counted.
+type tallyBatcher struct {
+	mu      sync.Mutex
+	open    *tallyBatch
+	running bool
+}
+
+type tallyBatch struct {
+	id      string
+	opened  time.Time
+	created sync.Once
+	err     error // making its document
+	joining int   // submissions holding the id that have not joined or left
+	left    chan struct{}
+	pending map[pendingKey]*pendingInc
+	waiters []chan error
+}
+
+type pendingKey struct{ coll, id string }
+
+type pendingInc struct {
+	version    int
+	dim, value string
+	inc        map[string]int64
+}
+
+// batchers holds each open store's batcher (kept outside Store so that
+// the counters' machinery stays in this file).
+var batchers sync.Map // *Store → *tallyBatcher
+
+func (s *Store) tallyBatch() *tallyBatcher {
+	b, _ := batchers.LoadOrStore(s, &tallyBatcher{})
+	return b.(*tallyBatcher)
+}
+
+// enterBatch gives a submission the batch it will be counted in, making
+// the batch's document first. The caller must then join or leave it.
+func (s *Store) enterBatch(ctx context.Context) (*tallyBatch, error) {
+	b := s.tallyBatch()
+	now := s.now()
+	b.mu.Lock()
+	if b.open == nil || (b.open.joining == 0 && len(b.open.waiters) == 0 && now.Sub(b.open.opened) > batchRotate) {
+		b.open = &tallyBatch{id: NewID(), opened: now, pending: map[pendingKey]*pendingInc{}}
+	}
+	bt := b.open
+	bt.joining++
+	b.mu.Unlock()
+	bt.created.Do(func() {
+		_, bt.err = s.c(tallyBatchColl).InsertOne(context.WithoutCancel(ctx), tallyBatchDoc{ID: bt.id, Until: bt.opened.Add(batchLease).UTC()})
+	})
+	if bt.err != nil {
+		s.leaveBatch(bt)
+		return nil, fmt.Errorf("store: open a counting batch: %w", bt.err)
+	}
+	return bt, nil
+}
+
+// leaveBatch: the submission was not stored after all.
+func (s *Store) leaveBatch(bt *tallyBatch) {
+	b := s.tallyBatch()
+	b.mu.Lock()
+	bt.joining--
+	if bt.joining == 0 && bt.left != nil {
+		close(bt.left)
+		bt.left = nil
+	}
+	b.mu.Unlock()
+}
+
+// count adds one stored response to its batch's increments and
+// returns once they are written (step 1 above). $inc adds up the same in
+// any order, so several instances batching on their own stay correct.
+func (s *Store) count(ctx context.Context, bt *tallyBatch, surveyID string, v *Version, a Answers) error {
+	b := s.tallyBatch()
+	done := make(chan error, 1)
+	b.mu.Lock()
+	addIncs(bt.pending, surveyID, v, a)
+	bt.waiters = append(bt.waiters, done)
+	bt.joining--
+	if bt.joining == 0 && bt.left != nil {
+		close(bt.left)
+		bt.left = nil
+	}
+	if !b.running {
+		b.running = true
+		go s.flushTallies(b)
+	}
+	b.mu.Unlock()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err() // the increments are still written (or repaired)
+	}
+}
+
+// addIncs merges one response's increments into pending.
+func addIncs(pending map[pendingKey]*pendingInc, surveyID string, v *Version, a Answers) {
+	for _, k := range responseKeys(v, a) {
+		key := pendingKey{coll: tallyColl(surveyID), id: tallyID(v.N, k[0], k[1])}
+		p := pending[key]
+		if p == nil {
+			p = &pendingInc{version: v.N, dim: k[0], value: k[1], inc: map[string]int64{}}
+			pending[key] = p
+		}
+		for _, e := range incFor(v, a, k[0] == DimAll) {
+			p.inc[e.Key] += toInt64(e.Value)
+		}
+	}
+}
+
+// flushTallies counts open batches that have waiters, one after another,
+// until none is left.
+func (s *Store) flushTallies(b *tallyBatcher) {
+	for {
+		b.mu.Lock()
+		bt := b.open
+		if bt == nil || len(bt.waiters) == 0 {
+			b.running = false
+			b.mu.Unlock()
+			return
+		}
+		b.open = nil // new submissions start the next batch
+		var left chan struct{}
+		if bt.joining > 0 {
+			left = make(chan struct{})
+			bt.left = left
+		}
+		b.mu.Unlock()
+		if left != nil {
+			<-left // every submission holding this batch has joined or left
+		}
+		b.mu.Lock()
+		waiters := bt.waiters
+		b.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), batchLease-2*time.Second)
+		err := s.countBatch(ctx, bt.id, bt.pending, bt.opened.Add(batchLease).UTC())
+		cancel()
+		for _, w := range waiters {
+			w <- err
+		}
+	}
+}
+
+// countBatch runs steps 1-3 for batch id, whose lease ends at until: the
+// lease is renewed first and, if another instance has taken the batch
+// over, it is left to that instance.
+func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, until time.Time) error {
+	res, err := s.c(tallyBatchColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "until", Value: until}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: s.now().Add(batchLease).UTC()}}}})
+	if err != nil {
+		return fmt.Errorf("store: count responses: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return nil // repaired by someone else: counted there
+	}
+	return s.applyBatch(ctx, id, pending)
+}
+
+// applyBatch: steps 1 to 3 for batch id.
+func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc) error {
+	byColl := map[string][]pendingKey{}
+	for k := range pending {
+		byColl[k.coll] = append(byColl[k.coll], k)
+	}
+	for coll, keys := range byColl {
+		models := make([]mongo.WriteModel, len(keys))
+		for i, k := range keys {
+			update := append(incUpdate(pending[k].inc), bson.E{Key: "$set", Value: bson.D{{Key: "applied." + id, Value: true}}})
+			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.id}, {Key: "applied." + id, Value: bson.D{{Key: "$exists", Value: false}}}}).SetUpdate(update)
+		}
+		res, err := s.c(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		if err != nil {
+			return fmt.Errorf("store: count responses (%s): %w", coll, err)
+		}
+		if res.MatchedCount != int64(len(keys)) {
+			// A counter missing, or already counted for this batch (a repair).
+			for _, k := range keys {
+				if err := s.guardedInc(ctx, id, k, pending[k]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for coll, keys := range byColl {
+		models := make([]mongo.WriteModel, len(keys))
+		for i, k := range keys {
+			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.id}}).
+				SetUpdate(bson.D{{Key: "$unset", Value: bson.D{{Key: "applied." + id, Value: ""}}}})
+		}
+		if _, err := s.c(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+			return fmt.Errorf("store: finish counting batch: %w", err)
+		}
+	}
+	if _, err := s.c(tallyBatchColl).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return fmt.Errorf("store: finish counting batch: %w", err)
+	}
+	return nil
+}
+
+// guardedInc applies one counter document's increments for batch id once:
+// a document that already lists the batch is left alone. A counter found
+// missing is created first.
+func (s *Store) guardedInc(ctx context.Context, batch string, k pendingKey, p *pendingInc) error {
+	update := incUpdate(p.inc)
+	update = append(update, bson.E{Key: "$set", Value: bson.D{{Key: "applied." + batch, Value: true}}})
+	filter := bson.D{{Key: "_id", Value: k.id}, {Key: "applied." + batch, Value: bson.D{{Key: "$exists", Value: false}}}}
+	for range 2 {
+		res, err := s.c(k.coll).UpdateOne(ctx, filter, update)
+		if err != nil {
+			return fmt.Errorf("store: count responses (%s): %w", k.coll, err)
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+		err = s.c(k.coll).FindOne(ctx, bson.D{{Key: "_id", Value: k.id}}).Err()
+		if err == nil {
+			return nil // already counted for this batch
+		}
+		if !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("store: count responses (%s): %w", k.coll, err)
+		}
+		t := Tally{ID: k.id, Version: p.version, Dim: p.dim, Value: p.value, C: map[string]map[string]int64{}}
+		if _, err := s.c(k.coll).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
+			return fmt.Errorf("store: count responses (%s): %w", k.coll, err)
+		}
+	}
+	return fmt.Errorf("store: count responses (%s): counter %s could not be made", k.coll, k.id)
+}
+
+// RepairCounts counts the responses of every batch left unfinished that no
+// instance is counting (a crash, or a store error, left it):
+// at start-up and hourly. It is idempotent and safe to run on several
+// instances at once. It returns how many responses it counted and, if
+// some batch's lease has not ended yet, how long until it does (run it
+// again then).
+func (s *Store) RepairCounts(ctx context.Context) (int, time.Duration, error) {
+	var docs []tallyBatchDoc
+	cur, err := s.c(tallyBatchColl).Find(ctx, bson.D{})
+	if err == nil {
+		err = cur.All(ctx, &docs)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: find counting batches: %w", err)
+	}
+	byBatch := map[string]bool{}
+	for _, d := range docs {
+		byBatch[d.ID] = true
+	}
+	counted := 0
+	var next time.Duration
+	for id := range byBatch {
+		n, wait, err := s.repairBatch(ctx, id)
+		if err != nil {
+			return counted, 0, err
+		}
+		counted += n
+		if wait > 0 && (next == 0 || wait < next) {
+			next = wait
+		}
+	}
+	return counted, next, nil
+}
+
+// repairBatch claims batch id if its lease has ended (or it has no
+// document is gone, in which case it is finished), and counts the
+// responses that name it.
+func (s *Store) repairBatch(ctx context.Context, id string) (int, time.Duration, error) {
+	now := s.now().UTC()
+	lease := now.Add(batchLease)
+	res, err := s.c(tallyBatchColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: lease}}}})
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: claim batch %s: %w", id, err)
+	}
+	if res.MatchedCount == 0 {
+		var d tallyBatchDoc
+		err := s.c(tallyBatchColl).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		switch {
+		case err == nil:
+			return 0, d.Until.Sub(now) + time.Second, nil // still being counted
+		case !errors.Is(err, mongo.ErrNoDocuments):
+			return 0, 0, fmt.Errorf("store: claim batch %s: %w", id, err)
+		}
+		return 0, 0, nil // finished meanwhile: its responses are counted
+	}
+	// Claimed: its responses, read afresh, are counted here only.
+	var rs []Response
+	cur, err := s.c("survey_responses").Find(ctx, bson.D{{Key: "batch", Value: id}})
+	if err == nil {
+		err = cur.All(ctx, &rs)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: responses of batch %s: %w", id, err)
+	}
+	pending := map[pendingKey]*pendingInc{}
+	ids := make([]string, 0, len(rs))
+	surveys := map[string]*Survey{}
+	for i := range rs {
+		r := &rs[i]
+		sv, ok := surveys[r.SurveyID]
+		if !ok {
+			sv, err = s.Survey(ctx, r.SurveyID)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return 0, 0, err
+			}
+			surveys[r.SurveyID] = sv
+		}
+		ids = append(ids, r.ID)
+		if sv == nil || sv.Version(r.Version) == nil {
+			continue // its survey is gone: nothing to count it in
+		}
+		v := sv.Version(r.Version)
+		if err := s.insertTexts(ctx, v, r); err != nil {
+			return 0, 0, err
+		}
+		addIncs(pending, r.SurveyID, v, r.Answers)
+	}
+	if err := s.applyBatch(ctx, id, pending); err != nil {
+		return 0, 0, err
+	}
+	return len(ids), 0, nil
+}

@@ -1,0 +1,113 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"candour/store"
+	"candour/store/storetest"
+)
+
+// TestRepairCountsWhatACrashLeft: responses stored but left uncounted by
+// a crash (before counting, or part-way through the counters) are counted
+// by RepairCounts exactly once: the results equal a recount of the stored
+// responses, running it again changes nothing, two repairs at once do
+// not count twice, and a batch another instance is still counting (its
+// lease live) is left to it until the lease ends.
+func TestRepairCountsWhatACrashLeft(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	var mu sync.Mutex
+	now := time.Now()
+	db.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	sv := publishedSurvey(t, db)
+	responses := func(prefix string, n int) []*store.Response {
+		var rs []*store.Response
+		for i := range n {
+			a := store.Answers{"q1": {[]string{"o1", "o2"}[i%2]}, "q3": {[]string{"sa", "a", "d"}[i%3]}, "q5": {"words " + prefix}}
+			if i%2 == 0 {
+				a["ay_eth"] = []string{"black_african"}
+			}
+			rs = append(rs, &store.Response{ID: fmt.Sprintf("%s-%d", prefix, i), SurveyID: sv.ID, Version: 1, Answers: a})
+		}
+		return rs
+	}
+	// Some counted the ordinary way first.
+	for _, r := range responses("ok", 4) {
+		if err := db.SubmitResponse(ctx, sv.Current(), r, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string, want int64) {
+		t.Helper()
+		stored, err := db.Tallies(ctx, sv.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recount, err := db.Recount(ctx, sv, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := tallyMap(stored), tallyMap(recount); !reflect.DeepEqual(a, b) {
+			t.Fatalf("%s: counters differ from the recount:\n%v\n%v", when, a, b)
+		}
+		if n := tallyMap(stored)["all"].N; n != want {
+			t.Fatalf("%s: %d counted, want %d", when, n, want)
+		}
+	}
+	check("before the crash", 4)
+
+	if err := db.CrashBeforeCountingForTest(ctx, sv, responses("a", 3), "batch-a", true, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CrashBeforeCountingForTest(ctx, sv, responses("b", 5), "batch-b", true, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CrashBeforeCountingForTest(ctx, sv, responses("c", 2), "batch-c", false, false); err != nil {
+		t.Fatal(err)
+	}
+	// Two repairs at once (two instances starting together).
+	var wg sync.WaitGroup
+	counted := make([]int, 2)
+	waits := make([]time.Duration, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			n, wait, err := db.RepairCounts(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			counted[i], waits[i] = n, wait
+		})
+	}
+	wg.Wait()
+	if counted[0]+counted[1] != 8 {
+		t.Fatalf("the two repairs counted %v, want 8 between them (3 + 5)", counted)
+	}
+	if waits[0] <= 0 && waits[1] <= 0 {
+		t.Fatal("no repair said to come back for the batch still leased")
+	}
+	// Batch c's lease is live: not counted yet, so the counters are short by 2.
+	stored, _ := db.Tallies(ctx, sv.ID, 1)
+	if n := tallyMap(stored)["all"].N; n != 12 {
+		t.Fatalf("after the first repair: %d counted, want 12 (batch c still leased)", n)
+	}
+	mu.Lock()
+	now = now.Add(16 * time.Second)
+	mu.Unlock()
+	if n, wait, err := db.RepairCounts(ctx); err != nil || n != 2 || wait != 0 {
+		t.Fatalf("after the lease: counted %d (wait %v, err %v), want 2", n, wait, err)
+	}
+	check("after the repair", 14)
+	if n, _, err := db.RepairCounts(ctx); err != nil || n != 0 {
+		t.Fatalf("a second repair counted %d (err %v), want 0", n, err)
+	}
+	check("after a second repair", 14)
+	texts, err := db.SurveyTexts(ctx, sv.ID, "q5", false)
+	if err != nil || len(texts) != 14 {
+		t.Fatalf("%d free-text answers kept (err %v), want 14", len(texts), err)
+	}
+}
