@@ -3,7 +3,7 @@ package survey
 import (
 	"bytes"
 	"math/rand/v2"
-		"strconv"
+	"strconv"
 	"testing"
 	"time"
 
