@@ -522,3 +522,38 @@ func Certificate(sv *store.Survey, version int, ts []store.Tally) (map[string][2
 	}
 	return out, nil
 }
+
+// AuditSummary is what deciding a release found (for `make bench` and
+// operators).
+type AuditSummary struct {
+	Small, More, Shown, Unproven int // counts of 1 to 9 withheld; others withheld; shown; ends left unproven
+}
+
+// Audit decides a version's release afresh (not from the cache) and says
+// what it withheld.
+func Audit(sv *store.Survey, version int, ts []store.Tally) (AuditSummary, error) {
+	v := sv.Version(version)
+	if v == nil {
+		return AuditSummary{}, fmt.Errorf("survey %s has no version %d", sv.ID, version)
+	}
+	auditCache.Lock()
+	auditCache.m = map[[32]byte]stats.Decision{}
+	auditCache.Unlock()
+	rl := buildRelease(newSource(sv, v, ts))
+	var a AuditSummary
+	for i, st := range rl.mask {
+		switch {
+		case !rl.Public[i] || rl.Constants[i]:
+		case st == stats.Primary:
+			a.Small++
+		case st == stats.Secondary:
+			a.More++
+		default:
+			a.Shown++
+		}
+	}
+	if rl.witnesses == nil && a.Small > 0 {
+		a.Unproven = 1
+	}
+	return a, nil
+}
