@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,20 +22,12 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if len(args) < 1 || args[0] != "verify" {
 		return usageError{"unknown audit command: try \"candour audit verify --help\""}
 	}
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("audit verify", "Usage: candour audit verify [--against FEED] [--key ID=BASE64]...\n\nChecks every link of the stored audit chain and, with --against, that the chain still passes\nthrough every head published in FEED (each head's signature checked first). Exit 1 if not.", stderr)
 	against := fs.String("against", "", "a copy of the published heads' Atom feed: a file, or an http(s) URL such as https://candour.example/audit-chain.atom")
 	var keys keyFlags
 	fs.Var(&keys, "key", "a public key you trust, as ID=BASE64 from the audit chain page (repeatable); without it, the feed's own key list is used")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour audit verify [--against FEED] [--key ID=BASE64]...\n\nChecks every link of the stored audit chain and, with --against, that the chain still passes\nthrough every head published in FEED (each head's signature checked first). Exit 1 if not.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args[1:]); done {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("audit verify: unexpected %q", fs.Arg(0))}

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -18,18 +16,10 @@ import (
 // connection of its own; see store/backup.go). MongoDB is backed up with
 // mongodump --oplog (docs/operations.md).
 func backupCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("backup", "Usage: candour backup [--include-dev-keys] DIR\n\nCopies the embedded store in CANDOUR_DATA_DIR into DIR (new or empty), consistently,\nwhile the portal runs. For MongoDB use mongodump --oplog: see docs/operations.md.", stderr)
 	keys := fs.Bool("include-dev-keys", false, "also copy the development keys kept in the data directory (session.key, field.keyset, blind.key); keep such a backup as secret as the keys")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour backup [--include-dev-keys] DIR\n\nCopies the embedded store in CANDOUR_DATA_DIR into DIR (new or empty), consistently,\nwhile the portal runs. For MongoDB use mongodump --oplog: see docs/operations.md.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"backup: give one directory to write the backup to"}
@@ -64,16 +54,9 @@ const maxInFlightAudit = 2
 // CANDOUR_DATA_DIR while the portal is stopped, then opens the store,
 // checks the audit chain and records the restore in the audit log.
 func restoreCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour restore DIR\n\nPuts a backup made by \"candour backup\" into CANDOUR_DATA_DIR. Stop the portal first;\nthe store it replaces is kept beside it (db.before-restore-TIME).")
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	fs := newFlags("restore", "Usage: candour restore DIR\n\nPuts a backup made by \"candour backup\" into CANDOUR_DATA_DIR. Stop the portal first;\nthe store it replaces is kept beside it (db.before-restore-TIME).", stderr)
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"restore: give the backup directory"}

@@ -6,15 +6,9 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 )
-
-// usageError is a mistake in the command line: exit status 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
 
 const usage = `Usage: candour [command]
 
@@ -90,11 +84,4 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	default:
 		return usageError{fmt.Sprintf("unknown command %q: run \"candour help\"", args[0])}
 	}
-}
-
-// IsUsage reports whether err is a mistake in the command line (exit
-// status 2), not a failure of the command (exit status 1).
-func IsUsage(err error) bool {
-	var ue usageError
-	return errors.As(err, &ue)
 }

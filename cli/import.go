@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,22 +29,14 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 func importStopSearch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import stop-search", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("import stop-search", "Usage: candour import stop-search [--force NAME [--force-override]] FILE...\n\n"+
+		"Imports police.uk monthly stop-and-search CSV files. Each row is filed under its month in\n"+
+		"Europe/London. Importing a file again replaces what that file brought, and nothing else.\n"+
+		"A --force that disagrees with the file name is refused unless --force-override is given.", stderr)
 	force := fs.String("force", "", "force name (default: from a file name like 2019-01-dorset-stop-and-search.csv)")
 	override := fs.Bool("force-override", false, "use --force even though a file name names another force")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour import stop-search [--force NAME [--force-override]] FILE...\n\n"+
-			"Imports police.uk monthly stop-and-search CSV files. Each row is filed under its month in\n"+
-			"Europe/London. Importing a file again replaces what that file brought, and nothing else.\n"+
-			"A --force that disagrees with the file name is refused unless --force-override is given.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return usageError{"name at least one file to import"}
@@ -121,21 +112,13 @@ func importStopSearch(ctx context.Context, args []string, getenv func(string) st
 }
 
 func importPopulation(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import population", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("import population", "Usage: candour import population --force NAME FILE\n\n"+
+		"Loads Census 2021 table TS021 (ethnic group) by lower tier local authority: ONS's custom\n"+
+		"dataset CSV, Nomis's wide layout, or lad_code,lad_name,ethnic_group_code,ethnic_group,observation.\n"+
+		"Every authority of the force area must be there, once, and no other.", stderr)
 	force := fs.String("force", "", "force name (required), e.g. dorset")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour import population --force NAME FILE\n\n"+
-			"Loads Census 2021 table TS021 (ethnic group) by lower tier local authority: ONS's custom\n"+
-			"dataset CSV, Nomis's wide layout, or lad_code,lad_name,ethnic_group_code,ethnic_group,observation.\n"+
-			"Every authority of the force area must be there, once, and no other.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	if fs.NArg() != 1 || strings.TrimSpace(*force) == "" {
 		return usageError{"give one file and --force NAME"}

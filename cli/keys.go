@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -85,16 +84,12 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 // .env that docker-compose.yml reads, so that file exists before compose
 // ever parses the compose file.
 func keysNew(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("keys new", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("keys new", "", stderr)
 	compose := fs.Bool("compose", false, "print every secret docker-compose.yml needs, as a .env file")
 	baseURL := fs.String("base-url", "", "with --compose: the portal's https address, for CANDOUR_BASE_URL")
 	out := fs.String("out", "", "write to this file (mode 0600; refuses to replace an existing file) instead of standard output")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{"keys new: unexpected argument " + fs.Arg(0)}
@@ -148,14 +143,10 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 
 // keysRotate is the two phases of a rotation.
 func keysRotate(phase string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("keys rotate "+phase, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("keys rotate "+phase, "", stderr)
 	key := fs.Uint("key", 0, "promote: the id of the key to make the primary (default: the newest)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	ks, err := readKeysetInput(stdin)
 	if err != nil {
@@ -207,15 +198,11 @@ func readKeysetInput(stdin io.Reader) (string, error) {
 
 // keysReseal re-encrypts old sealed referral fields under the primary key.
 func keysReseal(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("keys reseal", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("keys reseal", "", stderr)
 	batch := fs.Int("batch", 50, "referrals read and re-sealed per batch (progress is recorded after each)")
 	restart := fs.Bool("restart", false, "walk every referral from the start instead of resuming a stopped run")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	if *batch < 1 || *batch > 1000 {
 		return usageError{"keys reseal: --batch must be between 1 and 1000"}

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -28,20 +26,12 @@ import (
 // documents as the source and that the audit chain verifies and ends at
 // the same event and hash. Stop the pilot first.
 func migrateToMongo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate-to-mongo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("migrate-to-mongo", "Usage: candour migrate-to-mongo --uri URI [--database NAME]\n\nCopies the embedded store in CANDOUR_DATA_DIR into an empty MongoDB database and verifies the copy.\nStop the portal first.", stderr)
 	uri := fs.String("uri", "", "the MongoDB connection string to copy into (required), e.g. mongodb://candour:…@db1,db2,db3/candour?replicaSet=rs0")
 	dbName := fs.String("database", "", "the database to copy into (default: the one in --uri, else CANDOUR_DATABASE)")
 	batch := fs.Int("batch", 500, "documents per insert")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour migrate-to-mongo --uri URI [--database NAME]\n\nCopies the embedded store in CANDOUR_DATA_DIR into an empty MongoDB database and verifies the copy.\nStop the portal first.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	if *uri == "" {
 		return usageError{"migrate-to-mongo: give --uri, the MongoDB to copy into"}

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"regexp"
@@ -26,22 +25,14 @@ func reportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if len(args) == 0 || args[0] != "disparity" {
 		return usageError{"report what? try \"candour report disparity --force NAME\""}
 	}
-	fs := flag.NewFlagSet("report disparity", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("report disparity", "Usage: candour report disparity --force NAME [--from YYYY-MM] [--to YYYY-MM] [--ethnicity self|officer] [--format json|csv|text]", stderr)
 	force := fs.String("force", "", "force name (required), e.g. dorset")
 	from := fs.String("from", "", "first month, YYYY-MM (default: the earliest)")
 	to := fs.String("to", "", "last month, YYYY-MM (default: the latest)")
 	basis := fs.String("ethnicity", disparity.SelfDefined, "self or officer (which recorded ethnicity to use)")
 	format := fs.String("format", "text", "json, csv or text")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour report disparity --force NAME [--from YYYY-MM] [--to YYYY-MM] [--ethnicity self|officer] [--format json|csv|text]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args[1:]); done {
+		return err
 	}
 	switch {
 	case strings.TrimSpace(*force) == "":
@@ -127,22 +118,14 @@ func publishCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if len(args) == 0 || args[0] != "disparity" {
 		return usageError{"publish what? try \"candour publish disparity --force NAME --from YYYY-MM --to YYYY-MM\""}
 	}
-	fs := flag.NewFlagSet("publish disparity", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("publish disparity", "Usage: candour publish disparity --force NAME --from YYYY-MM --to YYYY-MM [--ethnicity self|officer]\n\n"+
+		"Puts the period on the public stop and search page, replacing what is there.", stderr)
 	force := fs.String("force", "", "force name (required), e.g. dorset")
 	from := fs.String("from", "", "first month, YYYY-MM (required)")
 	to := fs.String("to", "", "last month, YYYY-MM (required)")
 	basis := fs.String("ethnicity", disparity.SelfDefined, "self or officer")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour publish disparity --force NAME --from YYYY-MM --to YYYY-MM [--ethnicity self|officer]\n\n"+
-			"Puts the period on the public stop and search page, replacing what is there.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args[1:]); done {
+		return err
 	}
 	f := strings.ToLower(strings.TrimSpace(*force))
 	switch {

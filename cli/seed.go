@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -13,16 +11,9 @@ import (
 // seedDemo is "candour seed demo": fill an empty store with the demo force
 // (package demo) and print its sign-ins.
 func seedDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("seed demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour seed demo\n\nFills an empty store with a believable demo force and prints the demo sign-ins.")
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	fs := newFlags("seed demo", "Usage: candour seed demo\n\nFills an empty store with a believable demo force and prints the demo sign-ins.", stderr)
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	cfg, _, db, err := open(ctx, getenv, stderr)
 	if err != nil {

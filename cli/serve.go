@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,16 +25,9 @@ import (
 // serve runs the portal until ctx is cancelled (SIGTERM or Ctrl-C): stop
 // accepting, finish requests, stop background jobs, close the store.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour serve\n\nRuns the portal at CANDOUR_ADDR (default 127.0.0.1:8080). With no MONGODB_URI it starts\nthe embedded store in CANDOUR_DATA_DIR and, in development, seeds demo data on first start.")
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	fs := newFlags("serve", "Usage: candour serve\n\nRuns the portal at CANDOUR_ADDR (default 127.0.0.1:8080). With no MONGODB_URI it starts\nthe embedded store in CANDOUR_DATA_DIR and, in development, seeds demo data on first start.", stderr)
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	cfg, log, db, err := open(ctx, getenv, stderr)
 	if err != nil {

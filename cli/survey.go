@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,20 +16,12 @@ import (
 // reportSurveyCmd prints a survey version's aggregated, suppressed results:
 // the same figures as its results page and CSV download.
 func reportSurveyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("report survey", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("report survey", "Usage: candour report survey --survey ID [--version N] [--format json|csv]", stderr)
 	id := fs.String("survey", "", "the survey's id (required; it is in the survey's web address)")
 	version := fs.Int("version", 0, "the published version (default: the latest)")
 	format := fs.String("format", "json", "json or csv")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour report survey --survey ID [--version N] [--format json|csv]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	switch {
 	case strings.TrimSpace(*id) == "":
@@ -88,19 +79,11 @@ func surveyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if len(args) == 0 || args[0] != "rebuild" {
 		return usageError{"unknown survey command: try \"candour survey rebuild --survey ID\" or \"candour survey import-baseline --title T FILE\""}
 	}
-	fs := flag.NewFlagSet("survey rebuild", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("survey rebuild", "Usage: candour survey rebuild --survey ID\n"+
+		"Recounts the survey's results counters from its stored responses. Run it while the survey is quiet.", stderr)
 	id := fs.String("survey", "", "the survey's id (required)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour survey rebuild --survey ID")
-		fmt.Fprintln(stderr, "Recounts the survey's results counters from its stored responses. Run it while the survey is quiet.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args[1:]); done {
+		return err
 	}
 	if strings.TrimSpace(*id) == "" {
 		return usageError{"--survey: say which survey (its id is in its web address, /surveys/ID)"}
@@ -124,21 +107,13 @@ func surveyCmd(ctx context.Context, args []string, getenv func(string) string, s
 // importBaseline enters a survey run outside Candour from a CSV of
 // aggregated counts, to compare other surveys with.
 func importBaseline(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("survey import-baseline", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("survey import-baseline", "Usage: candour survey import-baseline --title TITLE [--series S] [--wave W] FILE.csv\n"+
+		"Columns: "+strings.Join(survey.BaselineHeader, ",")+". See docs/surveys.md.", stderr)
 	title := fs.String("title", "", "the survey's title (required), e.g. \"Community Safety Survey 2024\"")
 	series := fs.String("series", "", "the series it belongs to (optional)")
 	wave := fs.String("wave", "", "its wave in the series (optional)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour survey import-baseline --title TITLE [--series S] [--wave W] FILE.csv")
-		fmt.Fprintln(stderr, "Columns: "+strings.Join(survey.BaselineHeader, ",")+". See docs/surveys.md.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	if strings.TrimSpace(*title) == "" {
 		return usageError{"--title: name the survey"}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -15,21 +14,13 @@ import (
 
 // userAdd creates an account from the shell: the way to make the first admin.
 func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("user add", "Usage: candour user add --email E --name N --role R [--password-stdin]", stderr)
 	email := fs.String("email", "", "email address (required)")
 	name := fs.String("name", "", "full name (required)")
 	role := fs.String("role", "", "role: admin, coordinator, ccu, chair, member or partner (required)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input; without it the account is created with an invitation link to set one")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: candour user add --email E --name N --role R [--password-stdin]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err.Error()}
+	if done, err := parse(fs, args); done {
+		return err
 	}
 	r := store.Role(*role)
 	switch {
