@@ -3,7 +3,6 @@ package demo
 import (
 	"bytes"
 	"context"
-	"os"
 	"testing"
 
 	"candour/stats"
@@ -99,7 +98,7 @@ func TestDemoSurveysAgainstTheAttack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s: %d counts fewer than 10, %d pinned within ±5, %d recovered exactly, %d undecided", sv.Title, res.Withheld, len(res.Pinned), len(res.Exact), len(res.Undecided))
+		t.Logf("%s: %d withheld counts of 1 to 9, %d pinned within ±5, %d recovered exactly, %d undecided", sv.Title, res.Withheld, len(res.Pinned), len(res.Exact), len(res.Undecided))
 		if res.Withheld < 100 {
 			t.Errorf("%s: only %d counts of 1 to 9: the demo should have many", sv.Title, res.Withheld)
 		}
