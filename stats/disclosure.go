@@ -14,13 +14,15 @@ import (
 // CSV), with every linear relation a reader can rely on between them.
 //
 // The method is cell suppression with a suppression audit, as statistical
-// offices run it for linked tables (the audit of tau-ARGUS, or the
-// "interval" check of the ONS): a count from 1 to MinCell-1 is withheld
-// (primary suppression); then, for each withheld count, the smallest and
-// largest whole numbers consistent with everything published are worked
-// out by integer linear programming (gonum's simplex with branch and bound
-// on top), and further counts are withheld (secondary suppression) until
-// no withheld count can be pinned closer than the protection margin.
+// offices run it for linked tables (the audit of tau-ARGUS): a count from
+// 1 to MinCell-1 is withheld (primary suppression), every withheld count
+// carries the same label (as the ONS's "[c]"), and for each end of each
+// such count's protection interval (Target) the audit (ProtectWith) finds a
+// witness, whole numbers for every count consistent with everything
+// published with the count at that end, withholding more counts
+// (secondary suppression) where a witness needs them. Bounds (gonum's
+// simplex with branch and bound on top) is the attacker's exact tool, used
+// by the tests (disclosuretest) and for small tables.
 
 // Mask states besides Shown, Primary and Secondary (see Suppress).
 const (
@@ -30,8 +32,8 @@ const (
 	Unpublished = 3
 )
 
-// ProtectionMargin is how far either side of its true value a "fewer than
-// 10" count must stay possible (within what the label itself says: 1 to 9).
+// ProtectionMargin is how far either side of its true value a withheld
+// count of 1 to 9 must stay possible (no lower than 0).
 const ProtectionMargin = 5
 
 // Unbounded is the upper bound Bounds reports for a count that can be as
@@ -919,86 +921,6 @@ func lpWitness(r *Release, mask []int, cell int, end int64) map[int]int64 {
 	return out
 }
 
-// MaxRounds bounds the audit's work: after this many rounds of adding
-// secondary cells, what is still unproven is covered by blanket
-// suppression of its linked relations.
-var MaxRounds = 60
-
-// blanket withholds every non-zero count shown in a relation with any
-// withheld count linked to cell.
-func blanket(r *Release, mask []int, cell int) {
-	linked := map[int]bool{}
-	for _, c := range component(r, mask, cell).cells {
-		linked[c] = true
-	}
-	for _, c := range r.Constraints {
-		in := false
-		for _, t := range c.Terms {
-			in = in || linked[t.Cell]
-		}
-		if !in {
-			continue
-		}
-		for _, t := range c.Terms {
-			if mask[t.Cell] == Shown && r.Values[t.Cell] > 0 {
-				mask[t.Cell] = Secondary
-			}
-		}
-	}
-}
-
-type audit struct {
-	r              *Release
-	mask           []int
-	targets        map[int][2]int64
-	passed         map[int]bool
-	seenLo, seenHi []int64 // the lowest and highest whole-number values seen in a solution
-}
-
-// round checks every primary cell not yet shown protected and returns
-// those that fail.
-func (a *audit) round() []int {
-	done := map[int]bool{}
-	var failing []int
-	for i, st := range a.mask {
-		if st != Primary || a.passed[i] || done[i] {
-			continue
-		}
-		comp := component(a.r, a.mask, i)
-		for _, c := range comp.cells {
-			done[c] = true
-		}
-		for _, c := range comp.cells {
-			if a.mask[c] == Primary && !a.passed[c] && !a.check(c) {
-				failing = append(failing, c)
-			}
-		}
-	}
-	return failing
-}
-
-// check reports whether cell can reach its target on both sides: whether
-// there are whole-number values of all the counts, consistent with every
-// relation and label, with the cell at or beyond each end of its target
-// (witnesses). It tries the witnesses already seen first.
-func (a *audit) check(cell int) bool {
-	t := a.targets[cell]
-	w := Witnesses{Release: a.r, Mask: a.mask, Sizes: []int{20, 60}, Seen: func(cells []int, x []float64) {
-		for j, c := range cells {
-			v := int64(math.Round(x[j]))
-			a.seenLo[c], a.seenHi[c] = min(a.seenLo[c], v), max(a.seenHi[c], v)
-		}
-	}}
-	if a.seenLo[cell] > t[0] && !w.Reach(cell, 1, t[0]) {
-		return false
-	}
-	if a.seenHi[cell] < t[1] && !w.Reach(cell, -1, t[1]) {
-		return false
-	}
-	a.passed[cell] = true
-	return true
-}
-
 // Witnesses finds whole-number solutions of a release's relations with one
 // withheld count pushed to a given value. A solution is searched for among
 // the withheld counts nearest the cell (breadth first through the
@@ -1094,56 +1016,6 @@ func (w Witnesses) near(cell, size int) []int {
 		}
 	}
 	return out
-}
-
-// secondaryFor picks the counts to withhold next for a failing cell: the
-// smallest non-zero count shown in each relation with it (so every way a
-// reader could pin it gets room at once), or failing that the smallest
-// non-zero count in a relation with any withheld count linked to it. It
-// returns nothing when there is none.
-func secondaryFor(r *Release, mask []int, cell int) []int {
-	smallest := func(c Constraint) int {
-		best := -1
-		for _, t := range c.Terms {
-			// A zero is never worth withholding: it gives no room.
-			if mask[t.Cell] == Shown && r.Values[t.Cell] > 0 && (best < 0 || r.Values[t.Cell] < r.Values[best]) {
-				best = t.Cell
-			}
-		}
-		return best
-	}
-	var picks []int
-	for _, c := range r.Constraints {
-		for _, t := range c.Terms {
-			if t.Cell == cell {
-				if b := smallest(c); b >= 0 {
-					picks = append(picks, b)
-				}
-				break
-			}
-		}
-	}
-	if len(picks) > 0 {
-		return picks
-	}
-	linked := map[int]bool{}
-	for _, c := range component(r, mask, cell).cells {
-		linked[c] = true
-	}
-	best := -1
-	for _, c := range r.Constraints {
-		in := false
-		for _, t := range c.Terms {
-			in = in || linked[t.Cell]
-		}
-		if b := smallest(c); in && b >= 0 && (best < 0 || r.Values[b] < r.Values[best]) {
-			best = b
-		}
-	}
-	if best >= 0 {
-		return []int{best}
-	}
-	return nil
 }
 
 // loneWithheld is the quick first pass: wherever an equality has exactly
