@@ -17,6 +17,9 @@ import (
 
 // Knowledge is what a reader knows: cells by name, and relations.
 type Knowledge struct {
+	// Enough, if more than 0, stops the attack once it has pinned that
+	// many counts (a test showing the attack can fail needs no more).
+	Enough int
 	// claims are witnesses offered by whoever decided the release, by
 	// count name: checked here against the reader's own relations before
 	// they count for anything.
@@ -235,6 +238,9 @@ func (k *Knowledge) Attack(margin int64) (*Result, error) {
 	for i, st := range k.mask {
 		if st != stats.Primary {
 			continue
+		}
+		if k.Enough > 0 && len(res.Pinned) >= k.Enough {
+			break
 		}
 		res.Withheld++
 		t := targets[i]
