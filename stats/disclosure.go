@@ -424,6 +424,14 @@ func (p *Problem) solve(v int, sign float64, lo, hi []float64) (float64, []float
 		}
 	}
 	cols := n + slacks + len(artificial)
+	if rows == 0 {
+		// Nothing binds the counts but their lower ends (no relation, no
+		// finite upper end): the least is lo, the greatest unbounded.
+		if sign < 0 {
+			return math.Inf(-1), nil, lpUnbounded
+		}
+		return sign * lo[v], append([]float64(nil), lo...), lpOptimal
+	}
 	A := mat.NewDense(rows, cols, nil)
 	b := make([]float64, rows)
 	basis := make([]int, rows)
@@ -897,11 +905,17 @@ func reaches(v, truth, end int64) bool {
 
 // lpWitness looks for a witness among the withheld counts nearest cell by
 // linear programming (Witnesses): slow, so only where no Mover helped.
-func lpWitness(r *Release, mask []int, cell int, end int64) map[int]int64 {
+func lpWitness(r *Release, mask []int, cell int, end int64) (out map[int]int64) {
+	defer func() {
+		// gonum's dense routines panic on shapes they do not expect; a
+		// witness not found is the safe answer (more is withheld).
+		if recover() != nil {
+			out = nil
+		}
+	}()
 	if LinkedCount(r, mask, cell) > 60 {
 		return nil
 	}
-	var out map[int]int64
 	w := Witnesses{Release: r, Mask: mask, Sizes: []int{20}, Seen: func(cells []int, x []float64) {
 		m := map[int]int64{}
 		for j, c := range cells {

@@ -239,3 +239,20 @@ func TestRectangleWithheld(t *testing.T) {
 		t.Errorf("A·x: a reader knows %d to %d, want 0 to 18", lo, hi)
 	}
 }
+
+// TestBoundsWithoutRelations: a withheld count in no relation at all (the
+// linear program has no rows) is 0 to unbounded, not a panic.
+func TestBoundsWithoutRelations(t *testing.T) {
+	r := &Release{}
+	a := r.Cell(3, true)
+	lo, hi, err := Bounds(r, []int{Primary}, a, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo != 0 || hi != Unbounded {
+		t.Fatalf("bounds %d to %d, want 0 to unbounded", lo, hi)
+	}
+	if m := Protect(r, ProtectionMargin); m[a] != Primary {
+		t.Fatalf("mask %v", m)
+	}
+}
