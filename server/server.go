@@ -33,6 +33,7 @@ type Server struct {
 	hasher        passwordHasher
 	metrics       *metrics
 	signInLimiter *rateLimiter
+	oidc          *oidcFlow // sign-in through the force's identity provider; nil when off (oidc.go)
 	engine        *gin.Engine
 	routeTable    []Route
 	reportLimiter *rateLimiter  // anonymous report submissions and replies
@@ -86,6 +87,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		sessionKey:  sessionKey,
 	}
 	s.signInLimiter = s.newLimiter("signin", opts.SignInsPerMinute, time.Minute, false)
+	s.oidc = newOIDCFlow(cfg, db.Now)
 	s.reportLimiter = s.newLimiter("report", opts.ReportsPerHour, time.Hour, true)
 	s.receiptGuard = &receiptGuard{db: db, secret: s.limitSecret}
 	s.resets = make(chan string, 256)
