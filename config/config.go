@@ -57,6 +57,7 @@ type Config struct {
 	TrustedProxies  []string // CANDOUR_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed (default none)
 	AuditSigningKey []byte   // CANDOUR_AUDIT_SIGNING_KEY: base64 Ed25519 seed (32 bytes) signing the published audit chain heads
 
+	DrainDelay time.Duration // CANDOUR_DRAIN_DELAY: after SIGTERM, how long /readyz answers 503 while requests are still served (default 5s; config/ops.go)
 	DBTimeout time.Duration // CANDOUR_DB_TIMEOUT: MongoDB's client-side operation timeout, timeoutMS (default 10s; config/ops.go)
 	OIDC      OIDC          // CANDOUR_OIDC_*: staff sign-in through the force's identity provider (config/ops.go)
 }

@@ -26,8 +26,17 @@ func (o OIDC) Enabled() bool { return o.Issuer != "" }
 // people, with no account at the force's provider; they keep local accounts.
 var oidcRoles = []string{"admin", "coordinator", "ccu"}
 
-// loadOpsConfig reads CANDOUR_DB_TIMEOUT and the CANDOUR_OIDC_* variables.
+// loadOpsConfig reads CANDOUR_DRAIN_DELAY, CANDOUR_DB_TIMEOUT and the
+// CANDOUR_OIDC_* variables.
 func loadOpsConfig(getenv func(string) string, c *Config) error {
+	c.DrainDelay = 5 * time.Second
+	if v := strings.TrimSpace(getenv("CANDOUR_DRAIN_DELAY")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			return fmt.Errorf("CANDOUR_DRAIN_DELAY: %q is not a duration from 0s to 1m, such as 5s", v)
+		}
+		c.DrainDelay = d
+	}
 	c.DBTimeout = 10 * time.Second
 	if v := strings.TrimSpace(getenv("CANDOUR_DB_TIMEOUT")); v != "" {
 		d, err := time.ParseDuration(v)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -123,5 +125,56 @@ func (s *Store) ReleaseLease(ctx context.Context, job, holder string) error {
 	if err != nil {
 		return fmt.Errorf("store: release lease %s: %w", job, err)
 	}
+	s.held.remove(job, holder)
 	return nil
+}
+
+// heldLeases are the leases this store has taken (job to holder), so that
+// Close can release them: at a rolling restart the next instance takes the
+// jobs at once instead of waiting up to two intervals for them to lapse.
+type heldLeases struct {
+	mu   sync.Mutex
+	jobs map[string]string
+}
+
+func (h *heldLeases) add(job, holder string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.jobs == nil {
+		h.jobs = map[string]string{}
+	}
+	h.jobs[job] = holder
+}
+
+func (h *heldLeases) remove(job, holder string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.jobs[job] == holder {
+		delete(h.jobs, job)
+	}
+}
+
+func (h *heldLeases) all() map[string]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return maps.Clone(h.jobs)
+}
+
+// releaseLeases releases every lease this store holds (at Close, after the
+// jobs have stopped).
+func (s *Store) releaseLeases(ctx context.Context) error {
+	var errs []error
+	for job, holder := range s.held.all() {
+		errs = append(errs, s.ReleaseLease(ctx, job, holder))
+	}
+	return errors.Join(errs...)
+}
+
+// Leases lists the job leases (operators and tests: who runs what until when).
+func (s *Store) Leases(ctx context.Context) ([]Lease, error) {
+	var ls []Lease
+	if err := s.findAll(ctx, "leases", bson.D{}, &ls); err != nil {
+		return nil, fmt.Errorf("store: leases: %w", err)
+	}
+	return ls, nil
 }

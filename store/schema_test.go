@@ -170,3 +170,26 @@ func TestDropOrphanImports(t *testing.T) {
 		}
 	}
 }
+
+// Closing a store releases the leases it took, so the next instance (here
+// the same data directory opened again) takes the job at once.
+func TestCloseReleasesLeases(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, Options{DataDir: dir, Database: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.AcquireLease(ctx, "mail", "old-instance", 2*time.Hour); !ok || err != nil {
+		t.Fatalf("take the lease: %v %v", ok, err)
+	}
+	s.Close(ctx)
+	s, err = Open(ctx, Options{DataDir: dir, Database: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	if ok, err := s.AcquireLease(ctx, "mail", "new-instance", 2*time.Hour); !ok || err != nil {
+		t.Fatalf("the next instance could not take the closed store's lease: %v %v", ok, err)
+	}
+}

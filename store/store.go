@@ -68,7 +68,8 @@ type Store struct {
 	refIndex  *countedCopy[[]RefSummary]
 	monthsCp  *countedCopy[map[string]visitMonth]
 	embedded  *embedded
-	ferret    bool // the embedded engine as a separate process, by URI
+	ferret    bool       // the embedded engine as a separate process, by URI
+	held      heldLeases // leases taken through this store, released at Close
 	log       *slog.Logger
 	now       func() time.Time
 	ops       *opLatency
@@ -268,9 +269,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close disconnects and stops the embedded server.
+// Close releases the leases this store holds (call it after the jobs
+// have stopped), disconnects and stops the embedded server.
 func (s *Store) Close(ctx context.Context) error {
 	var err error
+	if s.w != nil && len(s.held.all()) > 0 {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if rerr := s.releaseLeases(rctx); rerr != nil {
+			s.log.Warn("store: could not release leases at close; they lapse on their own", "err", rerr)
+		}
+		cancel()
+	}
 	if s.rclient != nil && s.rclient != s.client {
 		err = s.rclient.Disconnect(ctx)
 	}
