@@ -58,8 +58,8 @@ type Config struct {
 	AuditSigningKey []byte   // CANDOUR_AUDIT_SIGNING_KEY: base64 Ed25519 seed (32 bytes) signing the published audit chain heads
 
 	DrainDelay time.Duration // CANDOUR_DRAIN_DELAY: after SIGTERM, how long /readyz answers 503 while requests are still served (default 5s; config/ops.go)
-	DBTimeout time.Duration // CANDOUR_DB_TIMEOUT: MongoDB's client-side operation timeout, timeoutMS (default 10s; config/ops.go)
-	OIDC      OIDC          // CANDOUR_OIDC_*: staff sign-in through the force's identity provider (config/ops.go)
+	DBTimeout  time.Duration // CANDOUR_DB_TIMEOUT: MongoDB's client-side operation timeout, timeoutMS (default 10s; config/ops.go)
+	OIDC       OIDC          // CANDOUR_OIDC_*: staff sign-in through the force's identity provider (config/ops.go)
 }
 
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
