@@ -19,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/config"
+	"candour/password"
 	"candour/store"
 	"candour/templates"
 )
@@ -31,7 +32,7 @@ type Server struct {
 	templates     templateSet
 	notices       map[string]template.HTML // privacy and accessibility, rendered at start-up (notices.go)
 	sessions      *sessionStore
-	hasher        passwordHasher
+	hasher        password.Hasher
 	metrics       *metrics
 	signInLimiter *rateLimiter
 	draining      atomic.Bool // set when shutdown begins: /readyz answers 503 (drain.go)
@@ -83,7 +84,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		store:       db,
 		log:         slog.New(requestIDHandler{log.Handler()}),
 		templates:   tmpl,
-		hasher:      passwordHasher{time: cfg.ArgonTime, memory: cfg.ArgonMemoryKiB, threads: 2},
+		hasher:      password.For(cfg),
 		metrics:     newMetrics(db),
 		limitSecret: derivedKey(sessionKey, "candour rate limit keys"),
 		sessionKey:  sessionKey,
