@@ -4,14 +4,20 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"candour/store"
 )
 
 // TestSIGTERMDrainsAndReleasesLeases runs a real `candour serve` and sends
@@ -121,5 +127,37 @@ func TestSIGTERMDrainsAndReleasesLeases(t *testing.T) {
 		if l.Until.After(time.Now()) {
 			t.Errorf("lease %s still held by %s until %s after the process exited", l.ID, l.Holder, l.Until)
 		}
+	}
+}
+
+// TestNewerSchemaExits3 starts `candour serve` on a data directory whose
+// database a newer release has migrated (a migration this binary does not
+// know): it refuses with a message that says what to do and exit status 3,
+// and leaves the database as it was.
+func TestNewerSchemaExits3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildCandour(t)
+	dir := t.TempDir()
+	db := openStore(t, dir)
+	ctx := context.Background()
+	future := store.SchemaVersion() + 1
+	if err := db.RecordMigrationForTest(ctx, future, "from a newer release"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close(ctx)
+
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "CANDOUR_DATA_DIR="+dir, "CANDOUR_ADDR=127.0.0.1:0", "CANDOUR_METRICS_ADDR=off",
+		"CANDOUR_SEED_DEMO=false", "MONGODB_URI=")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("serve on a newer database: %v, want exit status 3\n%s", err, out)
+	}
+	want := fmt.Sprintf("its schema is at migration %d, this binary knows migrations up to %d", future, store.SchemaVersion())
+	if !strings.Contains(string(out), want) || !strings.Contains(string(out), "run the newer version") {
+		t.Errorf("the message does not say %q and what to do:\n%s", want, out)
 	}
 }
