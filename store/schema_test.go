@@ -193,3 +193,37 @@ func TestCloseReleasesLeases(t *testing.T) {
 		t.Fatalf("the next instance could not take the closed store's lease: %v %v", ok, err)
 	}
 }
+
+// The client-side operation timeout: 10 s unless told, CANDOUR_DB_TIMEOUT
+// (Options.Timeout) otherwise, and a timeoutMS in the URI wins; majority
+// writes and retryable writes are on.
+func TestRemoteOptionsBoundEveryOperation(t *testing.T) {
+	for _, tc := range []struct {
+		uri     string
+		timeout time.Duration
+		want    time.Duration
+	}{
+		{"mongodb://db1,db2/?replicaSet=rs0", 0, 10 * time.Second},
+		{"mongodb://db1,db2/?replicaSet=rs0", 3 * time.Second, 3 * time.Second},
+		{"mongodb://db1,db2/?replicaSet=rs0&timeoutMS=2500", 3 * time.Second, 2500 * time.Millisecond},
+	} {
+		o, err := remoteOptions(Options{URI: tc.uri, Timeout: tc.timeout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Timeout == nil || *o.Timeout != tc.want {
+			t.Errorf("%s with %s: timeout %v, want %s", tc.uri, tc.timeout, o.Timeout, tc.want)
+		}
+		if o.WriteConcern == nil || o.WriteConcern.W != "majority" || o.RetryWrites == nil || !*o.RetryWrites {
+			t.Errorf("%s: write concern %+v, retryable writes %v", tc.uri, o.WriteConcern, o.RetryWrites)
+		}
+	}
+	if _, err := remoteOptions(Options{URI: "mongodb://db/?timeoutMS=-5"}); err == nil {
+		t.Error("a negative timeoutMS was accepted")
+	}
+	// A timeout too short for any answer: opening fails instead of waiting.
+	_, err := Open(context.Background(), Options{URI: sharedServerURI(t), Database: "t_timeout", Timeout: time.Microsecond})
+	if err == nil || !strings.Contains(err.Error(), "timed out") && !strings.Contains(err.Error(), "deadline") && !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("open with a 1 µs operation timeout: %v, want a timeout", err)
+	}
+}
