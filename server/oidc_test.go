@@ -2,131 +2,22 @@ package server
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
-	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"candour/config"
+	"candour/server/oidctest"
 	"candour/store"
 )
 
-// testIdP is an OpenID Connect provider in the test process: discovery,
-// an authorization endpoint that signs the person in at once, a token
-// endpoint that checks the client secret and the PKCE verifier and issues
-// an RS256-signed ID token, and its key set. tweak changes the next ID
-// token's claims (a wrong nonce, audience or expiry).
-type testIdP struct {
-	t        *testing.T
-	srv      *httptest.Server
-	key      *rsa.PrivateKey
-	clientID string
-	secret   string
-	now      func() time.Time
-
-	mu       sync.Mutex
-	codes    map[string]idpGrant
-	email    string
-	verified bool
-	tweak    func(claims map[string]any)
-	asked    url.Values // the last authorization request's query
-}
-
-type idpGrant struct{ nonce, challenge, redirect string }
-
-func newTestIdP(t *testing.T, now func() time.Time) *testIdP {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &testIdP{t: t, key: key, clientID: "candour-test", secret: "s3cret", now: now, codes: map[string]idpGrant{}, verified: true}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(map[string]any{
-			"issuer": p.srv.URL, "authorization_endpoint": p.srv.URL + "/authorize", "token_endpoint": p.srv.URL + "/token",
-			"jwks_uri": p.srv.URL + "/jwks", "response_types_supported": []string{"code"},
-			"id_token_signing_alg_values_supported": []string{"RS256"}, "code_challenge_methods_supported": []string{"S256"},
-		})
-	})
-	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
-		b64 := base64.RawURLEncoding.EncodeToString
-		json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
-			"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes())}}})
-	})
-	mux.HandleFunc("GET /authorize", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		p.mu.Lock()
-		p.asked = q
-		code := randomToken()
-		p.codes[code] = idpGrant{nonce: q.Get("nonce"), challenge: q.Get("code_challenge"), redirect: q.Get("redirect_uri")}
-		p.mu.Unlock()
-		if q.Get("client_id") != p.clientID || q.Get("response_type") != "code" || q.Get("code_challenge_method") != "S256" {
-			http.Error(w, "bad authorization request", http.StatusBadRequest)
-			return
-		}
-		http.Redirect(w, r, q.Get("redirect_uri")+"?"+url.Values{"code": {code}, "state": {q.Get("state")}}.Encode(), http.StatusFound)
-	})
-	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
-		id, secret, ok := r.BasicAuth()
-		if !ok {
-			id, secret = r.PostFormValue("client_id"), r.PostFormValue("client_secret")
-		}
-		p.mu.Lock()
-		g, known := p.codes[r.PostFormValue("code")]
-		delete(p.codes, r.PostFormValue("code"))
-		p.mu.Unlock()
-		sum := sha256.Sum256([]byte(r.PostFormValue("code_verifier")))
-		w.Header().Set("Content-Type", "application/json")
-		if id != p.clientID || secret != p.secret || !known || r.PostFormValue("grant_type") != "authorization_code" ||
-			r.PostFormValue("redirect_uri") != g.redirect || base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
-			w.WriteHeader(http.StatusBadRequest)
-			json.NewEncoder(w).Encode(map[string]string{"error": "invalid_grant"})
-			return
-		}
-		now := p.now()
-		claims := map[string]any{"iss": p.srv.URL, "sub": "staff-0001", "aud": p.clientID, "iat": now.Unix(),
-			"exp": now.Add(5 * time.Minute).Unix(), "nonce": g.nonce, "email": p.email, "email_verified": p.verified}
-		if p.tweak != nil {
-			p.tweak(claims)
-		}
-		json.NewEncoder(w).Encode(map[string]any{"access_token": "at-" + randomToken(), "token_type": "Bearer", "expires_in": 300,
-			"id_token": p.sign(claims)})
-	})
-	p.srv = httptest.NewServer(mux)
-	t.Cleanup(p.srv.Close)
-	return p
-}
-
-// sign makes a compact JWS (RS256) of claims with the provider's key.
-func (p *testIdP) sign(claims map[string]any) string {
-	enc := func(v any) string {
-		b, _ := json.Marshal(v)
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	input := enc(map[string]string{"alg": "RS256", "kid": "k1", "typ": "JWT"}) + "." + enc(claims)
-	sum := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, p.key, crypto.SHA256, sum[:])
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
-}
-
-// withIdP turns on sign-in through p for the test app a.
-func withIdP(t *testing.T, a *testApp) *testIdP {
-	p := newTestIdP(t, a.store.Now)
+// withIdP turns on sign-in through a new in-process provider for the test app a.
+func withIdP(t *testing.T, a *testApp) *oidctest.Provider {
+	p := oidctest.New(t, a.store.Now)
 	cfg := a.cfg
-	cfg.OIDC = config.OIDC{Issuer: p.srv.URL, ClientID: p.clientID, ClientSecret: p.secret,
+	cfg.OIDC = config.OIDC{Issuer: p.Server.URL, ClientID: p.ClientID, ClientSecret: p.Secret,
 		Roles: []string{"admin", "coordinator", "ccu"}, Label: "Sign in with your Dorset Police account"}
 	a.srv.oidc = newOIDCFlow(cfg, a.store.Now)
 	return p
@@ -135,21 +26,15 @@ func withIdP(t *testing.T, a *testApp) *testIdP {
 // viaIdP follows the whole flow as a browser would: the portal's button,
 // the provider's authorization endpoint, and back to the callback, whose
 // response it returns.
-func (p *testIdP) viaIdP(c *client) response {
-	p.t.Helper()
+func viaIdP(t *testing.T, p *oidctest.Provider, c *client) response {
+	t.Helper()
 	r := c.get("/sign-in/oidc")
-	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, p.srv.URL+"/authorize?") {
-		p.t.Fatalf("start: %d to %q, want 303 to the provider", r.Status, r.Location)
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, p.Server.URL+"/authorize?") {
+		t.Fatalf("start: %d to %q, want 303 to the provider", r.Status, r.Location)
 	}
-	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := browser.Get(r.Location)
+	back, err := p.Authorize(r.Location)
 	if err != nil {
-		p.t.Fatal(err)
-	}
-	res.Body.Close()
-	back, err := url.Parse(res.Header.Get("Location"))
-	if err != nil || res.StatusCode != http.StatusFound {
-		p.t.Fatalf("provider: %d to %q", res.StatusCode, res.Header.Get("Location"))
+		t.Fatal(err)
 	}
 	return c.get(back.RequestURI())
 }
@@ -158,13 +43,13 @@ func TestOIDCSignInStaff(t *testing.T) {
 	a := newTestApp(t)
 	p := withIdP(t, a)
 	coord := a.newUser(store.RoleCoordinator, "Jo.Coordinator@dorset.example")
-	p.email = "jo.coordinator@DORSET.example" // matched as the store matches addresses
+	p.Set("jo.coordinator@DORSET.example", true, nil) // matched as the store matches addresses
 
 	c := a.client()
 	if page := c.get("/sign-in"); !strings.Contains(page.Body, `href="/sign-in/oidc"`) || !strings.Contains(page.Body, "Sign in with your Dorset Police account") {
 		t.Fatalf("the sign-in page has no button for the identity provider:\n%s", page.Body)
 	}
-	r := p.viaIdP(c)
+	r := viaIdP(t, p, c)
 	if r.Status != http.StatusSeeOther || r.Location != "/home" {
 		t.Fatalf("callback: %d to %q, want 303 to /home\n%s", r.Status, r.Location, r.Body)
 	}
@@ -173,12 +58,12 @@ func TestOIDCSignInStaff(t *testing.T) {
 	}
 	// The authorization request carried a state, a nonce and an S256 challenge.
 	for _, k := range []string{"state", "nonce", "code_challenge"} {
-		if len(p.asked.Get(k)) < 43 {
-			t.Errorf("authorization request %s = %q, want 32 random bytes or more", k, p.asked.Get(k))
+		if len(p.Asked().Get(k)) < 43 {
+			t.Errorf("authorization request %s = %q, want 32 random bytes or more", k, p.Asked().Get(k))
 		}
 	}
-	if p.asked.Get("redirect_uri") != a.http.URL+"/sign-in/oidc/callback" || !strings.Contains(p.asked.Get("scope"), "openid") {
-		t.Errorf("authorization request: %v", p.asked)
+	if p.Asked().Get("redirect_uri") != a.http.URL+"/sign-in/oidc/callback" || !strings.Contains(p.Asked().Get("scope"), "openid") {
+		t.Errorf("authorization request: %v", p.Asked())
 	}
 	events, _, err := a.store.ListAudit(context.Background(), store.AuditFilter{})
 	if err != nil {
@@ -194,8 +79,8 @@ func TestOIDCSignInStaff(t *testing.T) {
 
 	// An admin account still takes the portal's own second step.
 	admin := a.newUser(store.RoleAdmin, "admin@dorset.example")
-	p.email = admin.Email
-	if r := p.viaIdP(a.client()); r.Status != http.StatusSeeOther || r.Location != "/sign-in/two-factor" {
+	p.Set(admin.Email, true, nil)
+	if r := viaIdP(t, p, a.client()); r.Status != http.StatusSeeOther || r.Location != "/sign-in/two-factor" {
 		t.Errorf("admin through the provider: %d to %q, want the two-factor step", r.Status, r.Location)
 	}
 }
@@ -226,11 +111,9 @@ func TestOIDCRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p.mu.Lock()
-			p.email, p.verified, p.tweak = tc.email, tc.verified, tc.tweak
-			p.mu.Unlock()
+			p.Set(tc.email, tc.verified, tc.tweak)
 			c := a.client()
-			r := p.viaIdP(c)
+			r := viaIdP(t, p, c)
 			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, tc.want) || !strings.Contains(r.Body, `href="#oidc"`) {
 				t.Fatalf("%d to %q, want 422 with the error summary\n%s", r.Status, r.Location, r.Body)
 			}
@@ -239,19 +122,16 @@ func TestOIDCRefusals(t *testing.T) {
 			}
 		})
 	}
-	p.tweak, p.email, p.verified = nil, "coord@dorset.example", true
+	p.Set("coord@dorset.example", true, nil)
 
 	// A callback is good once: replaying it (the state is spent) fails,
 	// and so does one that no sign-in in this browser started.
 	c := a.client()
 	r := c.get("/sign-in/oidc")
-	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := browser.Get(r.Location)
+	back, err := p.Authorize(r.Location)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	back, _ := url.Parse(res.Header.Get("Location"))
 	if r := a.client().get(back.RequestURI()); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, msgOIDCExpired) {
 		t.Errorf("callback in another browser: %d, want 422 (state)", r.Status)
 	}

@@ -75,11 +75,23 @@ func (s *Store) checkSchema(ctx context.Context) error {
 
 // pendingMigrations counts the migrations not yet recorded.
 func (s *Store) pendingMigrations(ctx context.Context) (int, error) {
-	done, err := s.r("migrations").CountDocuments(ctx, bson.D{})
-	if err != nil {
+	var done []struct {
+		N int `bson:"_id"`
+	}
+	if err := s.findAll(ctx, "migrations", bson.D{}, &done); err != nil {
 		return 0, fmt.Errorf("store: migrations: %w", err)
 	}
-	return len(migrations) - int(done), nil
+	recorded := map[int]bool{}
+	for _, d := range done {
+		recorded[d.N] = true
+	}
+	n := 0
+	for _, m := range migrations {
+		if !recorded[m.n] {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // migrateUnderLease runs the pending migrations in one instance only: it
