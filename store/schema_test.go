@@ -227,3 +227,26 @@ func TestRemoteOptionsBoundEveryOperation(t *testing.T) {
 		t.Errorf("open with a 1 µs operation timeout: %v, want a timeout", err)
 	}
 }
+
+// Migrations (and index builds, on the same context) are not bounded by
+// the caller's start-up deadline: a migration that outlasts it, and
+// writes afterwards, completes and the store opens.
+func TestMaintenanceOutlastsTheStartUpDeadline(t *testing.T) {
+	saved := migrations
+	t.Cleanup(func() { migrations = saved })
+	migrations = append(append([]migration(nil), saved...), migration{n: SchemaVersion() + 1, name: "test: long", run: func(ctx context.Context, s *Store) error {
+		time.Sleep(2 * time.Second)
+		_, err := s.c("long_migration").InsertOne(ctx, bson.D{{Key: "_id", Value: "done"}})
+		return err
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	s, err := Open(ctx, Options{DataDir: t.TempDir(), Database: "test"})
+	if err != nil {
+		t.Fatalf("open with a migration longer than the start-up deadline: %v", err)
+	}
+	defer s.Close(context.Background())
+	if n, err := s.r("long_migration").CountDocuments(context.Background(), bson.D{}); err != nil || n != 1 {
+		t.Errorf("the long migration's write: %d (%v), want 1", n, err)
+	}
+}
