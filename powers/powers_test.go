@@ -1,0 +1,309 @@
+package powers_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"candour/disparity"
+	"candour/powers"
+	"candour/store"
+	"candour/store/storetest"
+)
+
+const dataDir = "../testdata/"
+
+func read(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(dataDir + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func loadPopulation(t *testing.T, db *store.Store) {
+	t.Helper()
+	// testdata/README.md: White 733,925; Asian 17,856; Mixed 15,529; Other 7,150; Black 5,315.
+	if _, err := disparity.ImportPopulation(context.Background(), db, bytes.NewReader(read(t, "census2021-ts021-dorset-force-area.csv")), "dorset", "census2021-ts021"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func importStopSearch(t *testing.T, db *store.Store, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		if _, err := disparity.ImportStopSearch(context.Background(), db, bytes.NewReader(read(t, name)), disparity.ImportOptions{Source: name}); err != nil {
+			t.Fatalf("import %s: %v", name, err)
+		}
+	}
+}
+
+func near(p *float64, want, tol float64) bool { return p != nil && math.Abs(*p-want) <= tol }
+
+func build(t *testing.T, db *store.Store, d *powers.Dataset, from, to string) *powers.Report {
+	t.Helper()
+	rep, err := powers.Build(context.Background(), db, d, "dorset", from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// TestStripSearchesJanuary2019 checks strip and intimate searches against
+// counts made by hand from testdata/2019-01-dorset-stop-and-search.csv,
+// column "Removal of more than just outer clothing": 22 True, 134 False.
+// The 22 by self-defined ethnicity: White (English/Welsh/…/British) 12;
+// Black 2 (1 African, 1 Caribbean); "Other ethnic group - Not stated" 8.
+// Every search of the month has the column recorded, so each group's base
+// is all its searches: White 102, Black 7, Asian 3, Mixed 4, Other 1, not
+// stated 39.
+func TestStripSearchesJanuary2019(t *testing.T) {
+	db := storetest.Open(t)
+	loadPopulation(t, db)
+	importStopSearch(t, db, "2019-01-dorset-stop-and-search.csv")
+	rep := build(t, db, powers.StripSearch, "2019-01", "2019-01")
+	if rep.Events != 22 || rep.Records != 156 || rep.NotStated != 8 {
+		t.Fatalf("events %d of %d, not stated %d; want 22 of 156, 8", rep.Events, rep.Records, rep.NotStated)
+	}
+	// 8 of the 22 strip searches have no ethnicity: 36%.
+	if math.Abs(rep.NotStatedShare-8.0/22) > 1e-12 {
+		t.Errorf("not-stated share %v, want 8/22", rep.NotStatedShare)
+	}
+	w, b := rep.Group("White"), rep.Group("Black")
+	// White rate 12 × 1000 / 733,925 = 0.016350; Black 2 × 1000 / 5,315 = 0.37629.
+	if w.Events != 12 || !near(w.Rate, 0.016350, 5e-6) || b.Events != 2 || !near(b.Rate, 0.37629, 5e-5) {
+		t.Errorf("White %d %v, Black %d %v", w.Events, *w.Rate, b.Events, *b.Rate)
+	}
+	// Ratio (2/5315)/(12/733925) = 23.014; SE = sqrt(1/2 − 1/5315 + 1/12 − 1/733925) = 0.76364;
+	// exp(ln 23.014 ± 1.96 × 0.76364) = 5.152 to 102.80. The gap's Newcombe interval
+	// leaves out 0 too, so the ratio is flagged, and it rests on 2 searches.
+	if !near(b.Ratio, 23.014, 5e-3) || !near(b.RatioLow, 5.152, 5e-3) || !near(b.RatioHigh, 102.80, 5e-2) || !b.Flag || !b.Small {
+		t.Errorf("Black ratio %+v", b)
+	}
+	// Share beyond outer clothing, Wilson: White 12/102 = 11.8% (6.86% to 19.45%),
+	// Black 2/7 = 28.6% (8.22% to 64.11%), Asian 0/3 = 0% (0 to 56.15%).
+	for _, c := range []struct {
+		group     string
+		k, n      int64
+		est, l, h float64
+	}{
+		{"White", 12, 102, 12.0 / 102, 0.0686, 0.1945},
+		{"Black", 2, 7, 2.0 / 7, 0.0822, 0.6411},
+		{"Asian", 0, 3, 0, 0, 0.5615},
+	} {
+		sh := rep.Group(c.group).Shares[0]
+		if sh.K != c.k || sh.N != c.n || !near(sh.Estimate, c.est, 1e-9) || !near(sh.Low, c.l, 5e-5) || !near(sh.High, c.h, 5e-5) {
+			t.Errorf("%s share %d/%d %v, want %d/%d %v (%v to %v)", c.group, sh.K, sh.N, sh.Estimate, c.k, c.n, c.est, c.l, c.h)
+		}
+	}
+	words := strings.Join(powers.Sentences(rep), " ")
+	for _, want := range []string{
+		"36% of the searches that went beyond outer clothing (8 of 22) had no self-defined ethnicity recorded.",
+		"Black people were 23.0 times as likely as White people to have a search go beyond outer clothing (95% interval 5.2 to 102.8); this rests on only 2, so the interval is wide.",
+		"Of searches of Black people, 29% (2 of 7) went beyond outer clothing (95% interval 8% to 64%).",
+	} {
+		if !strings.Contains(words, want) {
+			t.Errorf("sentences lack %q:\n%s", want, words)
+		}
+	}
+}
+
+// TestStripSearchesSummer2018 adds August and September 2018 (BST files)
+// by hand: strip searches White 11 + 13 = 24, Black 2 + 6 = 8, Asian 2
+// (Bangladeshi, Any other Asian background, both August), Mixed 1 (White
+// and Black African), not stated 5 + 7 = 12 (September's 7 include one
+// row with the ethnicity empty). Searches: White 207, Black 25, Asian 10,
+// Mixed 5, Other 1.
+func TestStripSearchesSummer2018(t *testing.T) {
+	db := storetest.Open(t)
+	loadPopulation(t, db)
+	importStopSearch(t, db, "2018-09-dorset-stop-and-search.csv", "2018-08-dorset-stop-and-search.csv")
+	rep := build(t, db, powers.StripSearch, "2018-08", "2018-09")
+	if rep.Events != 47 || rep.NotStated != 12 || len(rep.MonthsWithData) != 2 {
+		t.Fatalf("events %d, not stated %d, months %v", rep.Events, rep.NotStated, rep.MonthsWithData)
+	}
+	// Black: (8/5315)/(24/733925) = 46.03, SE = sqrt(1/8 − 1/5315 + 1/24 − 1/733925) = 0.4081,
+	// interval 20.69 to 102.41: flagged. Asian: (2/17856)/(24/733925) = 3.425, 0.810 to 14.49: not flagged.
+	b, a := rep.Group("Black"), rep.Group("Asian")
+	if !near(b.Ratio, 46.03, 5e-3) || !near(b.RatioLow, 20.69, 5e-3) || !near(b.RatioHigh, 102.41, 5e-2) || !b.Flag {
+		t.Errorf("Black %+v", b)
+	}
+	if !near(a.Ratio, 3.425, 5e-4) || !near(a.RatioLow, 0.8096, 5e-4) || a.Flag {
+		t.Errorf("Asian %+v", a)
+	}
+	// Per year: 8 × 1000 / 5315 × 12 / 2 months = 9.031.
+	if !near(b.RateYear, 9.031, 5e-4) {
+		t.Errorf("Black per year %v", *b.RateYear)
+	}
+	// Black 8 of 25 searches went beyond outer clothing: 32% (17.21% to 51.59%).
+	if sh := b.Shares[0]; sh.K != 8 || sh.N != 25 || !near(sh.Low, 0.1721, 5e-5) || !near(sh.High, 0.5159, 5e-5) {
+		t.Errorf("Black share %+v", sh)
+	}
+}
+
+// TestStripSearchesNotRecordedIsNoData: November 2016's file leaves the
+// column empty on all 229 rows, so the month has no strip search data
+// (not zero), and a period with it and January 2019 has one month of data.
+func TestStripSearchesNotRecordedIsNoData(t *testing.T) {
+	db := storetest.Open(t)
+	loadPopulation(t, db)
+	importStopSearch(t, db, "2016-11-dorset-stop-and-search.csv", "2019-01-dorset-stop-and-search.csv")
+	rep := build(t, db, powers.StripSearch, "2016-11", "2019-01")
+	if len(rep.MonthsWithData) != 1 || rep.MonthsWithData[0] != "2019-01" || rep.Events != 22 {
+		t.Fatalf("months with data %v, events %d; want only 2019-01 and 22", rep.MonthsWithData, rep.Events)
+	}
+	if !strings.Contains(rep.Period, "1 of 27 months have data") {
+		t.Errorf("period %q", rep.Period)
+	}
+	// A month counted before strip searches were (no removal counters) is
+	// named as stale rather than read as none.
+	if err := db.PutPowerPart(context.Background(), store.PowerStopSearch, "dorset", "2017-03", store.PowerPart{Key: "2017-03", Records: 5,
+		Cells: []store.PowerCell{{Basis: "self", Dim: "all", Group: "White", Searches: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	rep = build(t, db, powers.StripSearch, "2016-11", "2019-01")
+	if len(rep.Stale) != 1 || rep.Stale[0] != "2017-03" || rep.Events != 22 {
+		t.Errorf("stale %v, events %d", rep.Stale, rep.Events)
+	}
+}
+
+func importVehicle(t *testing.T, db *store.Store, b []byte) (*powers.ImportResult, error) {
+	t.Helper()
+	return powers.Import(context.Background(), db, powers.VehicleStops, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: "vehicle-stops-example.csv", By: "test"})
+}
+
+// TestVehicleStopsAgainstHandCounts imports testdata/vehicle-stops-example.csv
+// (58 rows written for this test, see testdata/README.md): White 30 stops
+// (12 further action: 8 traffic offence reports, 4 fixed penalties), Black
+// 20 (10 further action: 6 reports, 2 seized, 2 arrests), Asian 3, not
+// stated 5 (3 empty, 2 "Prefer not to say"). Two Black stops are dated
+// 2024-03-31T23:30:00Z, 00:30 BST on 1 April: March has 31 stops, April 27.
+func TestVehicleStopsAgainstHandCounts(t *testing.T) {
+	db := storetest.Open(t)
+	loadPopulation(t, db)
+	b := read(t, "vehicle-stops-example.csv")
+	res, err := importVehicle(t, db, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 58 || len(res.ByMonth) != 2 || res.ByMonth[0] != (disparity.MonthRows{Month: "2024-03", Rows: 31}) || res.ByMonth[1] != (disparity.MonthRows{Month: "2024-04", Rows: 27}) {
+		t.Fatalf("import %+v", res)
+	}
+	check := func(rep *powers.Report) {
+		t.Helper()
+		if rep.Events != 58 || rep.NotStated != 5 {
+			t.Fatalf("events %d, not stated %d", rep.Events, rep.NotStated)
+		}
+		bl, w, as := rep.Group("Black"), rep.Group("White"), rep.Group("Asian")
+		// Black 20 × 1000 / 5315 = 3.7629; White 30 × 1000 / 733925 = 0.040876; ratio 92.057,
+		// SE = sqrt(1/20 − 1/5315 + 1/30 − 1/733925) = 0.2882, interval 52.31 to 161.99.
+		if !near(bl.Rate, 3.7629, 5e-5) || !near(w.Rate, 0.040876, 5e-7) || !near(bl.Ratio, 92.057, 5e-4) ||
+			!near(bl.RatioLow, 52.31, 5e-3) || !near(bl.RatioHigh, 161.99, 5e-3) || !bl.Flag {
+			t.Errorf("Black %+v", bl)
+		}
+		// Asian 3 stops: fewer than 10, so nothing but "fewer than 10" is shown.
+		if !as.Suppressed || as.Rate != nil || as.Ratio != nil {
+			t.Errorf("Asian not suppressed: %+v", as)
+		}
+		// Further action, Wilson: White 12/30 = 40% (24.59% to 57.68%); Black 10/20 = 50% (29.93% to 70.07%).
+		if sh := w.Shares[0]; sh.K != 12 || sh.N != 30 || !near(sh.Low, 0.2459, 5e-5) || !near(sh.High, 0.5768, 5e-5) {
+			t.Errorf("White further action %+v", sh)
+		}
+		if sh := bl.Shares[0]; sh.K != 10 || sh.N != 20 || !near(sh.Low, 0.2993, 5e-5) || !near(sh.High, 0.7007, 5e-5) {
+			t.Errorf("Black further action %+v", sh)
+		}
+		// Arrests: Black 2 of 20 is a cell of fewer than 10: withheld; White 0 of 30: 0% (0 to 11.35%).
+		if sh := bl.Shares[1]; !sh.Suppressed || sh.Estimate != nil {
+			t.Errorf("Black arrests shown: %+v", sh)
+		}
+		if sh := w.Shares[1]; sh.K != 0 || !near(sh.High, 0.1135, 5e-5) {
+			t.Errorf("White arrests %+v", sh)
+		}
+		if rows := rep.Breakdowns["District"]; len(rows) != 3 || rows[0].Value != "Bournemouth" || rows[0].Records != 26 {
+			t.Errorf("districts %+v", rows) // Bournemouth: White 8 + 10, Black 6 + 2 = 26
+		}
+	}
+	check(build(t, db, powers.VehicleStops, "", ""))
+	// The same period again replaces it: the same figures, not twice them.
+	if res, err = importVehicle(t, db, b); err != nil || len(res.Replaced) != 2 {
+		t.Fatalf("re-import %+v %v", res, err)
+	}
+	check(build(t, db, powers.VehicleStops, "", ""))
+	if m, err := db.PowerMonth(context.Background(), powers.VehicleStops.Kind, "dorset", "2024-04"); err != nil || m.Records != 27 || len(m.Parts) != 1 {
+		t.Fatalf("April after re-import: %+v %v", m, err)
+	}
+}
+
+// TestBadFilesAreRefusedWholeWithLineNumbers: a file with wrong lines is
+// refused naming every wrong line, and nothing at all is stored.
+func TestBadFilesAreRefusedWholeWithLineNumbers(t *testing.T) {
+	head := powers.VehicleStops.Header() + "\n"
+	good := "2024-03-04,Poole,Vehicle defect,White: Irish,White,No further action\n"
+	for _, c := range []struct {
+		name, file string
+		want       []string
+	}{
+		{"bad values", head + good +
+			"2024-13-01,Poole,Vehicle defect,White: Irish,White,No further action\n" +
+			"2024-03-04,Poole,Speeding,Martian,White,No further action\n" +
+			good +
+			"2024-03-04,,Vehicle defect,,Purple,Warned\n",
+			[]string{`line 3, Date: "2024-13-01" is not a date`, `line 4, Reason: "Speeding" is not one of: Moving traffic offence`,
+				`line 4, Self-defined ethnicity: "Martian" is not an ethnic group`, `line 6, District: is empty`,
+				`line 6, Officer-observed ethnicity: "Purple"`, `line 6, Outcome: "Warned"`}},
+		{"cut short", head + good + "2024-03-04,Poole\n", []string{"line 3: has 2 columns, expected 6"}},
+		{"wrong header", "Date,Place\n" + good, []string{"line 1: the header has 2 columns, expected the 6"}},
+		{"header only", head, []string{"line 2: the file has a header but no stops"}},
+		{"empty", "", []string{"line 1: the file is empty"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := storetest.Open(t)
+			_, err := importVehicle(t, db, []byte(c.file))
+			var fe *powers.FileError
+			if !errors.As(err, &fe) || !powers.IsRefusal(err) {
+				t.Fatalf("err = %v, want a FileError", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q lacks %q", err, w)
+				}
+			}
+			if fs, _ := db.PowerForces(context.Background(), powers.VehicleStops.Kind); len(fs) != 0 {
+				t.Errorf("something was stored: %+v", fs)
+			}
+		})
+	}
+	t.Run("no force", func(t *testing.T) {
+		db := storetest.Open(t)
+		_, err := powers.Import(context.Background(), db, powers.VehicleStops, strings.NewReader(head+good), powers.ImportOptions{Force: "gotham"})
+		if !powers.IsRefusal(err) || !strings.Contains(err.Error(), `"gotham" is not a police force area`) {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("derived dataset has no import", func(t *testing.T) {
+		db := storetest.Open(t)
+		_, err := powers.Import(context.Background(), db, powers.StripSearch, strings.NewReader(head+good), powers.ImportOptions{Force: "dorset"})
+		if !powers.IsRefusal(err) || !strings.Contains(err.Error(), "come from the stop and search files") {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
+
+func TestEveryDatasetIsWellFormed(t *testing.T) {
+	if len(powers.All()) < 2 {
+		t.Fatalf("datasets: %d", len(powers.All()))
+	}
+	for _, d := range powers.All() {
+		if d.Kind == "" || d.Title == "" || d.Many == "" || d.Base == "" || (d.Importable() == (d.From != "")) {
+			t.Errorf("%+v is incomplete", d)
+		}
+		if got, ok := powers.Lookup(d.Kind); !ok || got != d {
+			t.Errorf("lookup %s", d.Kind)
+		}
+	}
+}
