@@ -178,11 +178,11 @@ func importVehicle(t *testing.T, db *store.Store, b []byte) (*powers.ImportResul
 }
 
 // TestVehicleStopsAgainstHandCounts imports testdata/vehicle-stops-example.csv
-// (58 rows written for this test, see testdata/README.md): White 30 stops
+// (65 rows written for this test, see testdata/README.md): White 30 stops
 // (12 further action: 8 traffic offence reports, 4 fixed penalties), Black
 // 20 (10 further action: 6 reports, 2 seized, 2 arrests), Asian 3, not
-// stated 5 (3 empty, 2 "Prefer not to say"). Two Black stops are dated
-// 2024-03-31T23:30:00Z, 00:30 BST on 1 April: March has 31 stops, April 27.
+// stated 12 (10 empty, 2 "Prefer not to say"). Two Black stops are dated
+// 2024-03-31T23:30:00Z, 00:30 BST on 1 April: March has 31 stops, April 34.
 func TestVehicleStopsAgainstHandCounts(t *testing.T) {
 	db := storetest.Open(t)
 	loadPopulation(t, db)
@@ -191,12 +191,12 @@ func TestVehicleStopsAgainstHandCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Rows != 58 || len(res.ByMonth) != 2 || res.ByMonth[0] != (disparity.MonthRows{Month: "2024-03", Rows: 31}) || res.ByMonth[1] != (disparity.MonthRows{Month: "2024-04", Rows: 27}) {
+	if res.Rows != 65 || len(res.ByMonth) != 2 || res.ByMonth[0] != (disparity.MonthRows{Month: "2024-03", Rows: 31}) || res.ByMonth[1] != (disparity.MonthRows{Month: "2024-04", Rows: 34}) {
 		t.Fatalf("import %+v", res)
 	}
 	check := func(rep *powers.Report) {
 		t.Helper()
-		if rep.Events != 58 || rep.NotStated != 5 {
+		if rep.Events != 65 || rep.NotStated != 12 { // counted, even where withheld
 			t.Fatalf("events %d, not stated %d", rep.Events, rep.NotStated)
 		}
 		bl, w, as := rep.Group("Black"), rep.Group("White"), rep.Group("Asian")
@@ -206,9 +206,15 @@ func TestVehicleStopsAgainstHandCounts(t *testing.T) {
 			!near(bl.RatioLow, 52.31, 5e-3) || !near(bl.RatioHigh, 161.99, 5e-3) || !bl.Flag {
 			t.Errorf("Black %+v", bl)
 		}
-		// Asian 3 stops: fewer than 10, so nothing but "fewer than 10" is shown.
-		if !as.Suppressed || as.Rate != nil || as.Ratio != nil {
-			t.Errorf("Asian not suppressed: %+v", as)
+		// Asian 3 stops: fewer than 10, so withheld, with nothing worked out
+		// from it. The 65 stops are shown, so the Asian count would be 65 − 30
+		// − 20 − 12: the smallest other count, not stated (12), is withheld
+		// too (stats.Protect), and Black and White are shown.
+		if !as.Suppressed || as.Rate != nil || as.Ratio != nil || !rep.NotStatedSuppressed {
+			t.Errorf("Asian or not stated shown: %+v, %v", as, rep.NotStatedSuppressed)
+		}
+		if bl.Suppressed || w.Suppressed {
+			t.Errorf("Black or White withheld")
 		}
 		// Further action, Wilson: White 12/30 = 40% (24.59% to 57.68%); Black 10/20 = 50% (29.93% to 70.07%).
 		if sh := w.Shares[0]; sh.K != 12 || sh.N != 30 || !near(sh.Low, 0.2459, 5e-5) || !near(sh.High, 0.5768, 5e-5) {
@@ -224,8 +230,10 @@ func TestVehicleStopsAgainstHandCounts(t *testing.T) {
 		if sh := w.Shares[1]; sh.K != 0 || !near(sh.High, 0.1135, 5e-5) {
 			t.Errorf("White arrests %+v", sh)
 		}
-		if rows := rep.Breakdowns["District"]; len(rows) != 3 || rows[0].Value != "Bournemouth" || rows[0].Records != 26 {
-			t.Errorf("districts %+v", rows) // Bournemouth: White 8 + 10, Black 6 + 2 = 26
+		// Bournemouth: White 8 + 10, Black 6 + 2, not stated 7 = 33; Poole 19;
+		// Weymouth 13. Only totals by district are shown, none withheld.
+		if rows := rep.Breakdowns["District"]; len(rows) != 3 || rows[0].Value != "Bournemouth" || rows[0].Records != 33 || rows[0].ByGroup != nil || rows[2].Hidden {
+			t.Errorf("districts %+v", rows)
 		}
 	}
 	check(build(t, db, powers.VehicleStops, "", ""))
@@ -234,7 +242,7 @@ func TestVehicleStopsAgainstHandCounts(t *testing.T) {
 		t.Fatalf("re-import %+v %v", res, err)
 	}
 	check(build(t, db, powers.VehicleStops, "", ""))
-	if m, err := db.PowerMonth(context.Background(), powers.VehicleStops.Kind, "dorset", "2024-04"); err != nil || m.Records != 27 || len(m.Parts) != 1 {
+	if m, err := db.PowerMonth(context.Background(), powers.VehicleStops.Kind, "dorset", "2024-04"); err != nil || m.Records != 34 || len(m.Parts) != 1 {
 		t.Fatalf("April after re-import: %+v %v", m, err)
 	}
 }

@@ -51,6 +51,7 @@ type BreakdownRow struct {
 	Value   string
 	Records int64
 	ByGroup map[string]int64
+	Hidden  bool // the total is withheld ("fewer than 10" or with one)
 }
 
 // Report is one dataset's figures for one force and period.
@@ -64,13 +65,15 @@ type Report struct {
 	Stale          []string // months whose counters predate this dataset (re-import them)
 	Records        int64
 	Events         int64
-	NotStated      int64   // events with no self-defined ethnicity
-	NotStatedShare float64 // of events of people
-	Apart          int64   // events in no group and not "not stated" (vehicle-only searches, unknown labels)
-	Groups         []GroupFigures
-	Breakdowns     map[string][]BreakdownRow
-	Population     *store.Population
-	DataAt         time.Time
+	NotStated      int64 // events with no self-defined ethnicity
+	// NotStatedSuppressed: the not-stated count is withheld (Suppress).
+	NotStatedSuppressed bool
+	NotStatedShare      float64 // of events of people
+	Apart               int64   // events in no group and not "not stated" (vehicle-only searches, unknown labels)
+	Groups              []GroupFigures
+	Breakdowns          map[string][]BreakdownRow // by column; in a dataset that suppresses, only totals (ByGroup nil) with Hidden set
+	Population          *store.Population
+	DataAt              time.Time
 }
 
 // ErrNoPopulation means the force has no Census population loaded.
@@ -200,6 +203,11 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 		}
 	}
 	rep.NotStatedShare, _ = stats.Share(rep.NotStated, rep.Events-rep.Apart)
+	hidden := map[string]bool{}
+	if d.Suppress {
+		hidden = protect(rep, events)
+		rep.NotStatedSuppressed = hidden[string(stats.NotStated)]
+	}
 	whiteEvents, whitePop := events(string(stats.White)), pop.Groups[string(stats.White)]
 	withData := len(rep.MonthsWithData)
 	for _, grp := range stats.Groups {
@@ -219,8 +227,11 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			}
 			gf.Shares = append(gf.Shares, sh)
 		}
-		if d.Suppress && stats.Suppressed(gf.Events) {
+		if hidden[g] {
 			gf.Suppressed = true
+			for i := range gf.Shares { // their bases would give the count away
+				gf.Shares[i] = Share{Key: gf.Shares[i].Key, Label: gf.Shares[i].Label, Suppressed: true}
+			}
 			rep.Groups = append(rep.Groups, gf)
 			continue
 		}
@@ -234,7 +245,7 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			if whiteEvents > 0 {
 				gf.Ratio = ptr(1)
 			}
-		} else if !(d.Suppress && stats.Suppressed(whiteEvents)) {
+		} else if !hidden[string(stats.White)] {
 			if cmp := stats.Compare(gf.Events, gf.Population, whiteEvents, whitePop); cmp.HasRatio {
 				gf.Ratio = ptr(cmp.Ratio.Estimate)
 				if cmp.HasRatioCI {
@@ -263,9 +274,62 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			}
 			return rows[i].Value < rows[j].Value
 		})
+		if d.Suppress {
+			// By group, a breakdown is a second table linked to the first
+			// through every group's total: only each value's total is shown.
+			for i := range rows {
+				rows[i].ByGroup = nil
+			}
+			protectBreakdown(rows, rep.Records)
+		}
 		rep.Breakdowns[dim] = rows
 	}
 	return rep
+}
+
+// protect decides which groups' counts a suppressing dataset withholds:
+// the five groups and not stated add up to the events of people, which
+// are shown, so the counts are one release with one relation. A count of 1
+// to 9 is withheld (primary), and others with it until no withheld count
+// can be pinned within stats.ProtectionMargin (stats.Protect, the
+// suppression audit the surveys use).
+func protect(rep *Report, events func(string) int64) map[string]bool {
+	names := append(append([]string{}, groupNames()...), string(stats.NotStated))
+	rel := &stats.Release{}
+	var cells []int
+	for _, g := range names {
+		cells = append(cells, rel.Cell(events(g), true))
+	}
+	rel.Sum(cells, rel.Cell(rep.Events-rep.Apart, true))
+	mask := stats.Protect(rel, stats.ProtectionMargin)
+	hidden := map[string]bool{}
+	for i, g := range names {
+		hidden[g] = mask[cells[i]] != stats.Shown
+	}
+	return hidden
+}
+
+// protectBreakdown withholds small totals of a breakdown by the same rule:
+// the values' totals add up to the records, which are shown.
+func protectBreakdown(rows []BreakdownRow, total int64) {
+	rel := &stats.Release{}
+	var cells []int
+	for _, r := range rows {
+		cells = append(cells, rel.Cell(r.Records, true))
+	}
+	rel.Sum(cells, rel.Cell(total, true))
+	mask := stats.Protect(rel, stats.ProtectionMargin)
+	for i := range rows {
+		rows[i].Hidden = mask[cells[i]] != stats.Shown
+	}
+}
+
+func groupNames() []string {
+	var gs []string
+	for _, g := range stats.Groups {
+		gs = append(gs, string(g))
+	}
+	return gs
 }
 
 // breakdown reports whether a column is shown as a breakdown.
@@ -297,6 +361,9 @@ func Sentences(rep *Report) []string {
 	d := rep.Dataset
 	out := []string{fmt.Sprintf("%.0f%% of the %s (%d of %d) had no self-defined ethnicity recorded.",
 		math.Round(rep.NotStatedShare*100), d.Many, rep.NotStated, rep.Events-rep.Apart)}
+	if rep.NotStatedSuppressed {
+		out[0] = fmt.Sprintf("How many of the %d %s had no self-defined ethnicity recorded is withheld: it is small, or would show a small count.", rep.Events-rep.Apart, d.Many)
+	}
 	for _, g := range rep.Groups {
 		if g.Group == string(stats.White) {
 			continue
@@ -305,7 +372,7 @@ func Sentences(rep *Report) []string {
 		var s string
 		switch {
 		case g.Suppressed:
-			s = fmt.Sprintf("%s: fewer than 10 %s, so no figures are shown.", who, d.Many)
+			s = fmt.Sprintf("%s: no figures are shown, because the count is fewer than 10 or would show one that is.", who)
 		case g.Ratio == nil:
 			s = fmt.Sprintf("%s: no comparison is possible (no %s of White people, no population figure, or too few to show).", who, d.Many)
 		case g.RatioLow == nil:
@@ -332,8 +399,8 @@ func Sentences(rep *Report) []string {
 		for _, g := range rep.Groups {
 			sh := g.Shares[i]
 			switch {
-			case sh.Suppressed:
-				out = append(out, fmt.Sprintf("%s: fewer than 10 in the count, so the share that %s is not shown.", disparity.People(g.Group), m.Label))
+			case sh.Suppressed && !g.Suppressed:
+				out = append(out, fmt.Sprintf("%s: the share of %s that %s is withheld, because a count in it is fewer than 10.", disparity.People(g.Group), d.Base, m.Label))
 			case sh.Estimate != nil:
 				out = append(out, fmt.Sprintf("Of %s of %s, %.0f%% (%d of %d) %s (95%% interval %.0f%% to %.0f%%).",
 					d.Base, lower(disparity.People(g.Group)), *sh.Estimate*100, sh.K, sh.N, m.Label, *sh.Low*100, *sh.High*100))

@@ -110,6 +110,15 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/disparity/samples/:id", "disparity.sample", s.sampleShow)
 	h("POST", "/disparity/samples/:id/attach", "disparity.sample", s.sampleAttach) // to a review session the person manages
 
+	// Disparity in the other activities the force monitors (powers/): one
+	// monitor per dataset definition, read like stop and search; staff
+	// import the force's own files and publish a period.
+	h("GET", "/powers/:kind", "powers.view", s.powerView)
+	h("GET", "/powers/:kind/import", "powers.import", s.powerImportForm)
+	h("POST", "/powers/:kind/import", "powers.import", s.powerImport)
+	h("POST", "/powers/:kind/publish", "powers.publish", s.powerPublish)
+	h("GET", "/public/powers/:kind", "powers.public", s.publicPower)
+
 	// Recommendations register and "You said, we did" (recommendation_routes.go).
 	s.recommendationRoutes(h)
 
