@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
 
 	"candour/disparity"
+	"candour/policeuk"
 	"candour/powers"
 	"candour/store"
 	"candour/store/storetest"
@@ -313,5 +315,26 @@ func TestEveryDatasetIsWellFormed(t *testing.T) {
 		if got, ok := powers.Lookup(d.Kind); !ok || got != d {
 			t.Errorf("lookup %s", d.Kind)
 		}
+	}
+}
+
+// TestStripSearchPanelSamples draws panel samples from just the searches
+// that went beyond outer clothing: January 2019 has 22 (2 of Black people).
+func TestStripSearchPanelSamples(t *testing.T) {
+	db := storetest.Open(t)
+	importStopSearch(t, db, "2019-01-dorset-stop-and-search.csv")
+	rnd := rand.New(rand.NewPCG(1, 2))
+	recs, seen, err := disparity.DrawSample(context.Background(), db, disparity.SampleFilter{Force: "dorset", From: "2019-01", To: "2019-01", Removal: true, Size: 50}, rnd)
+	if err != nil || seen != 22 || len(recs) != 22 {
+		t.Fatalf("%d of %d, %v; want all 22", len(recs), seen, err)
+	}
+	for _, r := range recs {
+		if r.Fields[policeuk.ColRemoval] != "True" {
+			t.Errorf("%s did not go beyond outer clothing", r.Ref)
+		}
+	}
+	recs, seen, err = disparity.DrawSample(context.Background(), db, disparity.SampleFilter{Force: "dorset", From: "2019-01", To: "2019-01", Removal: true, Group: "Black", Size: 1}, rnd)
+	if err != nil || seen != 2 || len(recs) != 1 {
+		t.Fatalf("%d of %d, %v; want 1 of 2", len(recs), seen, err)
 	}
 }

@@ -21,6 +21,7 @@ type sampleForm struct {
 	Legislation string `form:"legislation" binding:"max=200"`
 	Group       string `form:"group" binding:"max=40"`
 	Size        string `form:"size" binding:"required"`
+	Removal     string `form:"removal" binding:"omitempty,oneof=true"` // only strip and intimate searches
 }
 
 func (sampleForm) messages() map[string]string {
@@ -50,6 +51,9 @@ func (s *Server) sampleNewForm(c *gin.Context) {
 	}
 	if len(d.Months) > 0 {
 		d.Form = sampleForm{Force: d.Forces[0], From: d.Months[len(d.Months)-1], To: d.Months[len(d.Months)-1], Size: "10"}
+		if c.Query("removal") == "true" { // from the strip search monitor
+			d.Form.Removal = "true"
+		}
 	}
 	s.render(c, http.StatusOK, "disparity_sample_new", &Page{Title: "Draw records for a scrutiny panel", Data: d})
 }
@@ -122,7 +126,7 @@ func (s *Server) sampleCreate(c *gin.Context) {
 		s.invalid(c, "disparity_sample_new", page, errs)
 		return
 	}
-	filter := disparity.SampleFilter{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Size: size}
+	filter := disparity.SampleFilter{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Size: size, Removal: f.Removal == "true"}
 	recs, matching, err := disparity.DrawSample(c.Request.Context(), s.store, filter, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
 	if err != nil {
 		s.serverError(c, err)
@@ -133,7 +137,7 @@ func (s *Server) sampleCreate(c *gin.Context) {
 		s.invalid(c, "disparity_sample_new", page, errs)
 		return
 	}
-	ps := &store.PanelSample{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group,
+	ps := &store.PanelSample{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Removal: filter.Removal,
 		Size: size, Matching: matching, Records: recs, DrawnBy: u.Email}
 	if err := s.store.CreatePanelSample(c.Request.Context(), ps); err != nil {
 		s.serverError(c, err)

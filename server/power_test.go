@@ -112,6 +112,16 @@ func TestStripSearchMonitor(t *testing.T) {
 			t.Errorf("strip search page lacks %q", want)
 		}
 	}
+	if r := coord.get("/disparity/samples/new?removal=true"); !strings.Contains(r.Body, `value="true" checked`) {
+		t.Error("the sample form does not start with strip searches only")
+	}
+	r = coord.submit("/disparity/samples/new", "/disparity/samples/new", url.Values{"force": {"dorset"}, "from": {"2019-01"}, "to": {"2019-01"}, "size": {"50"}, "removal": {"true"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("draw: %d", r.Status)
+	}
+	if r := coord.get(r.Location); !strings.Contains(r.Body, "22 records that went beyond outer clothing") {
+		t.Errorf("sample page does not say it holds only the 22 strip searches")
+	}
 	if r := coord.get("/powers/strip-search/import"); r.Status != 200 || !strings.Contains(r.Body, "come from the stop and search records") {
 		t.Errorf("strip search import page: %d", r.Status)
 	}

@@ -511,9 +511,10 @@ type PanelSample struct {
 	From        string          `bson:"from"`
 	To          string          `bson:"to"`
 	Legislation string          `bson:"legislation,omitempty"`
-	Group       string          `bson:"group,omitempty"` // self-defined high-level group
-	Size        int             `bson:"size"`            // asked for
-	Matching    int64           `bson:"matching"`        // records that met the filters
+	Group       string          `bson:"group,omitempty"`   // self-defined high-level group
+	Removal     bool            `bson:"removal,omitempty"` // only searches that went beyond outer clothing
+	Size        int             `bson:"size"`              // asked for
+	Matching    int64           `bson:"matching"`          // records that met the filters
 	Records     []SampledRecord `bson:"records"`
 	DrawnBy     string          `bson:"drawnBy"`
 	DrawnAt     time.Time       `bson:"drawnAt"`
