@@ -103,6 +103,9 @@ func seedDemoData(ctx context.Context, db *store.Store, cfg config.Config) ([]lo
 	if err := seedStopSearch(ctx, db, cfg.DemoDataDir, demo["coordinator@candour.example"]); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
+	if err := seedPowers(ctx, db, demo["coordinator@candour.example"]); err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
 	if err := seedVisits(ctx, db, demo); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}

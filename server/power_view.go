@@ -320,3 +320,8 @@ func (s *Server) publicPower(c *gin.Context) {
 	d.Force = d.Published.Force
 	s.powerFill(c, page, d, d.Published.From, d.Published.To, http.StatusOK)
 }
+
+func init() {
+	// The stop-and-search page links to every other activity's monitor.
+	funcs["powerDatasets"] = powers.All
+}

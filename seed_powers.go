@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+
+	"candour/powers"
+	"candour/store"
+)
+
+// powersDemoData is the vehicle stops file the demo imports. Unlike the
+// police.uk files it is not real: no force publishes its section 163
+// records, so it is the example written for the tests (testdata/README.md).
+//
+//go:embed testdata/vehicle-stops-example.csv
+var powersDemoData embed.FS
+
+// seedPowers imports the example vehicle stops and publishes strip
+// searches (read from the stop-and-search months seedStopSearch imported)
+// and vehicle stops, so each activity's monitor and public page has
+// something to show.
+func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
+	b, err := powersDemoData.ReadFile("testdata/vehicle-stops-example.csv")
+	if err != nil {
+		return err
+	}
+	res, err := powers.Import(ctx, db, powers.VehicleStops, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: "vehicle-stops-example.csv", By: by.Email})
+	if err != nil {
+		return fmt.Errorf("vehicle stops: %w", err)
+	}
+	from, to := res.ByMonth[0].Month, res.ByMonth[len(res.ByMonth)-1].Month
+	if err := db.PublishPower(ctx, &store.PowerPublication{Kind: powers.VehicleStops.Kind, Force: "dorset", From: from, To: to, PublishedBy: by.Email}); err != nil {
+		return err
+	}
+	forces, err := db.PowerForces(ctx, powers.StripSearch.StoreKind())
+	if err != nil || len(forces["dorset"].Months) == 0 {
+		return err // no stop-and-search data in this demo
+	}
+	months := forces["dorset"].Months
+	newest := months[len(months)-1]
+	return db.PublishPower(ctx, &store.PowerPublication{Kind: powers.StripSearch.Kind, Force: "dorset", From: newest, To: newest, PublishedBy: by.Email})
+}
