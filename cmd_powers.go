@@ -21,6 +21,7 @@ func importPower(ctx context.Context, args []string, getenv func(string) string,
 	fs := flag.NewFlagSet("import power", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	force := fs.String("force", "", "force name as police.uk names it (required), e.g. dorset")
+	year := fs.String("year", "", "the financial year a yearly table is for (use-of-force), e.g. 2019-20")
 	var kinds []string
 	for _, d := range powers.All() {
 		if d.Importable() {
@@ -28,7 +29,7 @@ func importPower(ctx context.Context, args []string, getenv func(string) string,
 		}
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: candour import power KIND --force NAME FILE\n\n"+
+		fmt.Fprintf(stderr, "Usage: candour import power KIND --force NAME [--year YYYY-YY] FILE\n\n"+
 			"Imports a CSV file of one activity Candour monitors for disparity. KIND is one of: %s.\n"+
 			"Every line is checked first; a file with any wrong line is refused, naming the lines, and nothing\n"+
 			"is stored. An import replaces every month (in UK time) it has records in, and no other.\n", strings.Join(kinds, ", "))
@@ -53,7 +54,7 @@ func importPower(ctx context.Context, args []string, getenv func(string) string,
 		if fs.NArg() != 1 {
 			return usageError{"give one file to import"}
 		}
-		return importPowerFile(ctx, d, *force, fs.Arg(0), getenv, stdout, stderr)
+		return importPowerFile(ctx, d, powers.ImportOptions{Force: *force, Year: *year, Source: filepath.Base(fs.Arg(0)), By: "command line"}, fs.Arg(0), getenv, stdout, stderr)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -64,9 +65,12 @@ func importPower(ctx context.Context, args []string, getenv func(string) string,
 	return usageError{"say which activity: candour import power KIND --force NAME FILE, KIND one of " + strings.Join(kinds, ", ")}
 }
 
-func importPowerFile(ctx context.Context, d *powers.Dataset, force, path string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if _, err := powers.ResolveForce(force); err != nil {
+func importPowerFile(ctx context.Context, d *powers.Dataset, o powers.ImportOptions, path string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if _, err := powers.ResolveForce(o.Force); err != nil {
 		return usageError{err.Error() + " (--force)"}
+	}
+	if err := powers.CheckYear(o.Year); d.Yearly && err != nil {
+		return usageError{err.Error() + " (--year)"}
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -74,7 +78,7 @@ func importPowerFile(ctx context.Context, d *powers.Dataset, force, path string,
 	}
 	defer f.Close()
 	// Check before the store is opened: a bad file never starts it.
-	if err := powers.Check(d, f); err != nil {
+	if err := powers.Check(d, f, o); err != nil {
 		if powers.IsRefusal(err) {
 			return usageError{fmt.Sprintf("%s: %v (nothing was stored)", path, err)}
 		}
@@ -89,10 +93,10 @@ func importPowerFile(ctx context.Context, d *powers.Dataset, force, path string,
 	}
 	defer db.Close(context.Background())
 	start := time.Now()
-	res, err := powers.Import(ctx, db, d, f, powers.ImportOptions{Force: force, Source: filepath.Base(path), By: "command line",
-		Progress: func(n int64) {
-			fmt.Fprintf(stderr, "\r%s: %d rows (%.0f rows/s)", filepath.Base(path), n, float64(n)/time.Since(start).Seconds())
-		}})
+	o.Progress = func(n int64) {
+		fmt.Fprintf(stderr, "\r%s: %d rows (%.0f rows/s)", filepath.Base(path), n, float64(n)/time.Since(start).Seconds())
+	}
+	res, err := powers.Import(ctx, db, d, f, o)
 	if powers.IsRefusal(err) {
 		return usageError{fmt.Sprintf("%s: %v (nothing was stored)", path, err)}
 	}
@@ -104,7 +108,7 @@ func importPowerFile(ctx context.Context, d *powers.Dataset, force, path string,
 	for _, m := range res.ByMonth {
 		months = append(months, fmt.Sprintf("%s (%d)", m.Month, m.Rows))
 	}
-	fmt.Fprintf(stdout, "%s: %d %s stored for %s, by month %s, in %.1fs\n", filepath.Base(path), res.Rows, d.Base, res.Force,
+	fmt.Fprintf(stdout, "%s: %d rows stored for %s, by period %s, in %.1fs\n", filepath.Base(path), res.Rows, res.Force,
 		strings.Join(months, ", "), time.Since(start).Seconds())
 	if len(res.Replaced) > 0 {
 		fmt.Fprintf(stdout, "  replaced the earlier import of %s\n", strings.Join(res.Replaced, ", "))

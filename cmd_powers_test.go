@@ -39,10 +39,15 @@ func TestImportPowerCommand(t *testing.T) {
 	refused(`line 10, Reason: "Speeding" is not one of`, "import", "power", "vehicle-stops", "--force", "dorset", bad)
 	refused("is not a police force area", "import", "power", "vehicle-stops", "--force", "gotham", good)
 	refused("not an activity with its own import", "import", "power", "strip-search", "--force", "dorset", good)
+	uof := "testdata/use-of-force-dorset-2019-20-by-ethnicity-extract.csv"
+	refused(`"2019" is not a financial year`, "import", "power", "use-of-force", "--force", "dorset", "--year", "2019", uof)
+	if out, err := runArgs("import", "power", "use-of-force", "--force", "dorset", "--year", "2019-20", uof); err != nil || !strings.Contains(out, "38 rows stored for dorset, by period 2019-20 (38)") {
+		t.Fatalf("use of force: %v\n%s", err, out)
+	}
 	refused("say which activity", "import", "power", "--force", "dorset")
 	for i := 0; i < 2; i++ {
 		out, err := runArgs("import", "power", "vehicle-stops", "--force", "dorset", good)
-		if err != nil || !strings.Contains(out, "65 stops stored for dorset, by month 2024-03 (31), 2024-04 (34)") {
+		if err != nil || !strings.Contains(out, "65 rows stored for dorset, by period 2024-03 (31), 2024-04 (34)") {
 			t.Fatalf("import: %v\n%s", err, out)
 		}
 		if replaced := strings.Contains(out, "replaced the earlier import of 2024-03, 2024-04"); replaced != (i == 1) {

@@ -55,6 +55,16 @@ type Dataset struct {
 	// Columns is the layout of the dataset's own file; nil for a dataset
 	// derived from another kind's counters (From).
 	Columns []Column
+	// Table, instead of Columns, is an aggregated layout: one row per
+	// category, with a count per ethnic group in columns (the Home Office's
+	// use of force tables).
+	Table *Table
+	// Yearly datasets hold one document per financial year ("2019-20")
+	// rather than per month; an import names its year.
+	Yearly bool
+	// Ethnicity says whose description of ethnicity the figures use, for
+	// the page: "self-defined" unless set.
+	Ethnicity string
 	// From names the kind whose counters this dataset reads (stop and
 	// search for strip searches): it has no import of its own.
 	From string
@@ -85,7 +95,15 @@ func (d *Dataset) groupOf(label string) stats.Group {
 }
 
 // Importable reports whether the dataset has a file of its own.
-func (d *Dataset) Importable() bool { return d.From == "" && len(d.Columns) > 0 }
+func (d *Dataset) Importable() bool { return d.From == "" && (len(d.Columns) > 0 || d.Table != nil) }
+
+// EthnicityBasis is whose description of ethnicity the figures use.
+func (d *Dataset) EthnicityBasis() string {
+	if d.Ethnicity != "" {
+		return d.Ethnicity
+	}
+	return "self-defined"
+}
 
 // StoreKind is the kind of counters the dataset's figures come from.
 func (d *Dataset) StoreKind() string {
@@ -97,6 +115,9 @@ func (d *Dataset) StoreKind() string {
 
 // Header is the dataset's file header, for help text and templates.
 func (d *Dataset) Header() string {
+	if d.Table != nil {
+		return d.Table.header()
+	}
 	var names []string
 	for _, c := range d.Columns {
 		names = append(names, c.Name)

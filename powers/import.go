@@ -20,6 +20,7 @@ import (
 // ImportOptions says whose data a file is.
 type ImportOptions struct {
 	Force    string      // lower-case police.uk force name, e.g. "dorset" (required)
+	Year     string      // the financial year a yearly dataset's file is for, like 2019-20
 	Source   string      // file name, for the record
 	By       string      // who imported (email or "command line")
 	Progress func(int64) // called every 10,000 rows, if set
@@ -89,8 +90,22 @@ func ResolveForce(force string) (string, error) {
 }
 
 // Check reads a whole file without storing anything and returns a
-// *FileError naming the lines that are wrong, if any.
-func Check(d *Dataset, src io.Reader) error {
+// *FileError naming the lines that are wrong (or a refusal of the force or
+// year), if any.
+func Check(d *Dataset, src io.Reader, o ImportOptions) error {
+	force, err := ResolveForce(o.Force)
+	if err != nil {
+		return err
+	}
+	if d.Yearly {
+		if err := CheckYear(o.Year); err != nil {
+			return &disparity.Refusal{Msg: err.Error()}
+		}
+	}
+	if d.Table != nil {
+		_, err := readTable(d, src, force)
+		return err
+	}
 	rd, err := newReader(d, src)
 	if err != nil {
 		return err
@@ -138,7 +153,10 @@ func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker,
 	if err != nil {
 		return nil, err
 	}
-	if err := Check(d, src); err != nil {
+	if d.Table != nil {
+		return importTable(ctx, db, d, src, o, force)
+	}
+	if err := Check(d, src, o); err != nil {
 		return nil, err
 	}
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
@@ -259,9 +277,14 @@ type reader struct {
 	csv *csv.Reader
 }
 
-func newReader(d *Dataset, src io.Reader) (*reader, error) {
+func newCSV(src io.Reader) *csv.Reader {
 	cr := csv.NewReader(bufio.NewReaderSize(src, 64<<10))
 	cr.FieldsPerRecord = -1 // checked per line, so every bad line is named
+	return cr
+}
+
+func newReader(d *Dataset, src io.Reader) (*reader, error) {
+	cr := newCSV(src)
 	head, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, &FileError{Lines: 1, Problems: []RowProblem{{Line: 1, Problem: "the file is empty"}}}
@@ -363,3 +386,63 @@ func csvLine(fields []string) string {
 	w.Flush()
 	return strings.TrimSuffix(b.String(), "\n")
 }
+
+// importTable stores an aggregated table as one part of its year: the
+// headline row's counts are the events, every row's counts by category a
+// breakdown. A group whose column is missing or 0 on every row is marked
+// as not recorded that year, not as none.
+func importTable(ctx context.Context, db *store.Store, d *Dataset, src io.Reader, o ImportOptions, force string) (*ImportResult, error) {
+	if err := CheckYear(o.Year); err != nil {
+		return nil, &disparity.Refusal{Msg: err.Error()}
+	}
+	rows, err := readTable(d, src, force)
+	if err != nil {
+		return nil, err
+	}
+	t := d.Table
+	gen := store.NewID()
+	cells := map[store.PowerCell]int64{}
+	any := map[stats.Group]bool{}
+	var lines []string
+	for _, r := range rows {
+		for g, n := range r.counts {
+			if n > 0 {
+				any[g] = true
+			}
+			if r.category == t.Headline {
+				cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: "all", Group: string(g)}] += n
+			}
+			cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: t.Category, Value: r.category, Group: string(g)}] += n
+		}
+		lines = append(lines, csvLine(r.fields))
+	}
+	for _, g := range stats.Groups {
+		if !any[g] {
+			cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: dimUnrecorded, Group: string(g)}] = 1
+		}
+	}
+	if err := db.PutPowerChunk(ctx, d.Kind, force, o.Year, gen, 0, lines); err != nil {
+		return nil, err
+	}
+	res := &ImportResult{Kind: d.Kind, Force: force, Rows: int64(len(rows))}
+	if old, err := db.PowerMonth(ctx, d.Kind, force, o.Year); err == nil && old.Records > 0 {
+		res.Replaced = append(res.Replaced, o.Year)
+	}
+	part := store.PowerPart{Key: o.Year, Source: o.Source, Gen: gen, Records: int64(len(rows)), Chunks: 1, ImportedBy: o.By}
+	for c, n := range cells {
+		c.Searches = n
+		part.Cells = append(part.Cells, c)
+	}
+	sort.Slice(part.Cells, func(i, j int) bool {
+		a, b := part.Cells[i], part.Cells[j]
+		return a.Dim+"\x00"+a.Value+"\x00"+a.Group < b.Dim+"\x00"+b.Value+"\x00"+b.Group
+	})
+	if _, err := db.PutPowerPartMonth(ctx, d.Kind, force, o.Year, part); err != nil {
+		return nil, err
+	}
+	res.ByMonth = []disparity.MonthRows{{Month: o.Year, Rows: int64(len(rows))}}
+	return res, nil
+}
+
+// dimUnrecorded marks a group a yearly table has no figures for.
+const dimUnrecorded = "unrecorded"

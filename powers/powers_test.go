@@ -338,3 +338,118 @@ func TestStripSearchPanelSamples(t *testing.T) {
 		t.Fatalf("%d of %d, %v; want 1 of 2", len(recs), seen, err)
 	}
 }
+
+func importForce(t *testing.T, db *store.Store, name, year string) *powers.ImportResult {
+	t.Helper()
+	res, err := powers.Import(context.Background(), db, powers.UseOfForce, bytes.NewReader(read(t, name)), powers.ImportOptions{Force: "dorset", Year: year, Source: name})
+	if err != nil {
+		t.Fatalf("import %s: %v", name, err)
+	}
+	return res
+}
+
+// TestUseOfForceAgainstHandCounts reads the Home Office tables for Dorset
+// (testdata/use-of-force-dorset-*-extract.csv). Hand counts from the
+// "*Total Tactics" rows: 2019-20 White 11,240, Black 768, Asian 146, Mixed
+// 0, Other 167, not reported 387 (total 12,708); 2018-19 White 10,254,
+// Black 743, Asian 114 + Chinese 6 = 120, Mixed 0, Other 78, don't know
+// 1,944 + not reported 0 (total 13,139). Mixed is 0 on every row of both.
+func TestUseOfForceAgainstHandCounts(t *testing.T) {
+	db := storetest.Open(t)
+	loadPopulation(t, db)
+	res := importForce(t, db, "use-of-force-dorset-2019-20-by-ethnicity-extract.csv", "2019-20")
+	if res.Rows != 38 {
+		t.Fatalf("rows %d, want 38", res.Rows)
+	}
+	rep := build(t, db, powers.UseOfForce, "2019-20", "2019-20")
+	if rep.Events != 12708 || rep.NotStated != 387 || rep.Period != "the year ending March 2020" {
+		t.Fatalf("events %d, not stated %d, period %q", rep.Events, rep.NotStated, rep.Period)
+	}
+	// Black 768 × 1000 / 5315 = 144.497 a year; White 11240 × 1000 / 733925 = 15.315.
+	// Ratio 9.435, SE = sqrt(1/768 − 1/5315 + 1/11240 − 1/733925) = 0.03474: 8.815 to 10.098.
+	b, w := rep.Group("Black"), rep.Group("White")
+	if !near(b.Rate, 144.497, 5e-4) || !near(b.RateYear, 144.497, 5e-4) || !near(w.Rate, 15.315, 5e-4) ||
+		!near(b.Ratio, 9.4350, 5e-4) || !near(b.RatioLow, 8.8153, 5e-4) || !near(b.RatioHigh, 10.0983, 5e-4) || !b.Flag {
+		t.Errorf("Black %+v", b)
+	}
+	// Asian 146 / 17856 against White: 0.534 (0.454 to 0.628), flagged: fewer.
+	if a := rep.Group("Asian"); !near(a.Ratio, 0.5339, 5e-4) || !near(a.RatioLow, 0.4538, 5e-4) || !a.Flag {
+		t.Errorf("Asian %+v", a)
+	}
+	// Mixed: 0 on every row, so not recorded, not "no uses".
+	if m := rep.Group("Mixed"); !m.NotRecorded || m.Ratio != nil {
+		t.Errorf("Mixed %+v", m)
+	}
+	// Taser ("CED of which"): Black 24 of 768 = 3.13% (2.11% to 4.61%); White 172 of 11,240 = 1.53% (1.32% to 1.77%).
+	if sh := b.Shares[2]; sh.K != 24 || sh.N != 768 || !near(sh.Low, 0.02109, 5e-5) || !near(sh.High, 0.04608, 5e-5) {
+		t.Errorf("Black Taser %+v", sh)
+	}
+	if sh := w.Shares[2]; sh.K != 172 || sh.N != 11240 || !near(sh.Low, 0.01319, 5e-5) || !near(sh.High, 0.01774, 5e-5) {
+		t.Errorf("White Taser %+v", sh)
+	}
+
+	// Both years, 2018-19 in its own layout (Chinese and Don't know columns, "CED").
+	importForce(t, db, "use-of-force-dorset-2018-19-by-ethnicity-extract.csv", "2018-19")
+	rep = build(t, db, powers.UseOfForce, "2018-19", "2019-20")
+	if rep.Events != 12708+13139 || rep.NotStated != 387+1944 || rep.Period != "the years ending March 2019 to March 2020 (both have data)" {
+		t.Fatalf("both years: events %d, not stated %d, period %q", rep.Events, rep.NotStated, rep.Period)
+	}
+	// Black 1,511, White 21,494: ratio 9.707 (9.283 to 10.150); a year 1511 × 1000 / 5315 / 2 = 142.145.
+	// Asian 146 + 120 = 266: 0.509 (0.451 to 0.574).
+	b = rep.Group("Black")
+	if !near(b.Ratio, 9.7072, 5e-4) || !near(b.RatioLow, 9.2834, 5e-4) || !near(b.RatioHigh, 10.1504, 5e-4) || !near(b.RateYear, 142.145, 5e-3) {
+		t.Errorf("both years Black %+v", b)
+	}
+	if a := rep.Group("Asian"); a.Events != 266 || !near(a.Ratio, 0.5087, 5e-4) {
+		t.Errorf("both years Asian %+v", a)
+	}
+	// Taser over both: Black 24 + 22 = 46 of 1,511 (2.29% to 4.04%).
+	if sh := b.Shares[2]; sh.K != 46 || sh.N != 1511 || !near(sh.Low, 0.02290, 5e-5) || !near(sh.High, 0.04037, 5e-5) {
+		t.Errorf("both years Black Taser %+v", sh)
+	}
+	words := strings.Join(powers.Sentences(rep), " ")
+	for _, want := range []string{
+		"Black people were 9.7 times as likely as White people to have force used on them (95% interval 9.3 to 10.2).",
+		"People of Mixed or Multiple ethnicity: not recorded in these figures",
+	} {
+		if !strings.Contains(words, want) {
+			t.Errorf("sentences lack %q:\n%s", want, words)
+		}
+	}
+	// The same year again replaces it.
+	if res := importForce(t, db, "use-of-force-dorset-2019-20-by-ethnicity-extract.csv", "2019-20"); len(res.Replaced) != 1 {
+		t.Errorf("re-import replaced %v", res.Replaced)
+	}
+	if rep := build(t, db, powers.UseOfForce, "", ""); rep.Events != 12708+13139 {
+		t.Errorf("after re-import: %d", rep.Events)
+	}
+}
+
+// TestUseOfForceRefusals: a table that does not add up, is another
+// force's, or has no headline row is refused naming the lines; a year
+// that is not a financial year is refused; nothing is stored.
+func TestUseOfForceRefusals(t *testing.T) {
+	good := string(read(t, "use-of-force-dorset-2019-20-by-ethnicity-extract.csv"))
+	for _, c := range []struct {
+		name, file, year, want string
+	}{
+		{"total does not add up", strings.Replace(good, "1967.0,144.0", "1967.0,145.0", 1), "2019-20", "line 5, Number of times tactic reported: is 2231, but the ethnic group columns add up to 2232"},
+		{"another force", strings.Replace(good, "Dorset,Restraint,Ground", "Wiltshire,Restraint,Ground", 1), "2019-20", `line 9, Police Force: "Wiltshire" is not dorset`},
+		{"not a count", strings.Replace(good, "665.0", "six", 1), "2019-20", `line 8, White: "six" is not a count`},
+		{"no headline", strings.Replace(good, "*Total Tactics", "Total", 1), "2019-20", `exactly one "*Total Tactics" row`},
+		{"unknown group column", strings.Replace(good, ",Other,Not reported,", ",Other,Unknown,", 1), "2019-20", `"Unknown" is not an ethnic group column`},
+		{"bad year", good, "2019", `"2019" is not a financial year`},
+		{"year out of order", good, "2019-21", "the second year follows the first"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := storetest.Open(t)
+			_, err := powers.Import(context.Background(), db, powers.UseOfForce, strings.NewReader(c.file), powers.ImportOptions{Force: "dorset", Year: c.year})
+			if !powers.IsRefusal(err) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want a refusal with %q", err, c.want)
+			}
+			if fs, _ := db.PowerForces(context.Background(), powers.UseOfForce.Kind); len(fs) != 0 {
+				t.Errorf("something was stored: %+v", fs)
+			}
+		})
+	}
+}

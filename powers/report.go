@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,22 +29,23 @@ type Share struct {
 
 // GroupFigures are one high-level group's figures over the period.
 type GroupFigures struct {
-	Group      string
-	Records    int64 // records in the base (for strip searches: searches where the column was recorded)
-	Events     int64 // records counted in rates and ratios
-	Population int64
-	Rate       *float64 // events per 1,000 residents
-	RateYear   *float64 // annualised over the months with data
-	Ratio      *float64 // rate / the White rate
-	RatioLow   *float64
-	RatioHigh  *float64
-	Gap        *float64 // rate minus the White rate, per 1,000
-	GapLow     *float64
-	GapHigh    *float64
-	Flag       bool // a clear difference (stats.Compare)
-	Small      bool // fewer than 10 events
-	Suppressed bool // 1 to 9 events in a dataset that suppresses: only "fewer than 10" is shown
-	Shares     []Share
+	Group       string
+	Records     int64 // records in the base (for strip searches: searches where the column was recorded)
+	Events      int64 // records counted in rates and ratios
+	Population  int64
+	Rate        *float64 // events per 1,000 residents
+	RateYear    *float64 // annualised over the months with data
+	Ratio       *float64 // rate / the White rate
+	RatioLow    *float64
+	RatioHigh   *float64
+	Gap         *float64 // rate minus the White rate, per 1,000
+	GapLow      *float64
+	GapHigh     *float64
+	Flag        bool // a clear difference (stats.Compare)
+	Small       bool // fewer than 10 events
+	Suppressed  bool // 1 to 9 events in a dataset that suppresses: only "fewer than 10" is shown
+	NotRecorded bool // the source has no figure for the group (0 on every row of every year): not zero
+	Shares      []Share
 }
 
 // BreakdownRow is records for one value of a column, by group.
@@ -105,6 +107,9 @@ func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to str
 		rep.To = months[len(months)-1].Month
 	}
 	rep.Period = disparity.PeriodLabel(rep.From, rep.To, rep.MonthsWithData)
+	if d.Yearly {
+		rep.Period = yearsLabel(rep.From, rep.To, rep.MonthsWithData)
+	}
 	return rep, nil
 }
 
@@ -235,9 +240,17 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			rep.Groups = append(rep.Groups, gf)
 			continue
 		}
+		if withData > 0 && c[[3]string{dimUnrecorded, "", g}] == int64(withData) {
+			gf.NotRecorded = true
+			rep.Groups = append(rep.Groups, gf)
+			continue
+		}
 		if r, ok := stats.Rate(gf.Events, gf.Population); ok {
 			gf.Rate = ptr(r)
-			if withData > 0 {
+			switch {
+			case withData > 0 && d.Yearly:
+				gf.RateYear = ptr(r / float64(withData))
+			case withData > 0:
 				gf.RateYear = ptr(r * 12 / float64(withData))
 			}
 		}
@@ -334,6 +347,9 @@ func groupNames() []string {
 
 // breakdown reports whether a column is shown as a breakdown.
 func (d *Dataset) breakdown(col string) bool {
+	if d.Table != nil {
+		return col == d.Table.Category
+	}
 	for _, c := range d.Columns {
 		if c.Name == col {
 			return c.Breakdown
@@ -359,10 +375,10 @@ func ptr(f float64) *float64 { return &f }
 // as "times as likely" only when flagged), then each share.
 func Sentences(rep *Report) []string {
 	d := rep.Dataset
-	out := []string{fmt.Sprintf("%.0f%% of the %s (%d of %d) had no self-defined ethnicity recorded.",
-		math.Round(rep.NotStatedShare*100), d.Many, rep.NotStated, rep.Events-rep.Apart)}
+	out := []string{fmt.Sprintf("%.0f%% of the %s (%d of %d) had no %s ethnicity recorded.",
+		math.Round(rep.NotStatedShare*100), d.Many, rep.NotStated, rep.Events-rep.Apart, d.EthnicityBasis())}
 	if rep.NotStatedSuppressed {
-		out[0] = fmt.Sprintf("How many of the %d %s had no self-defined ethnicity recorded is withheld: it is small, or would show a small count.", rep.Events-rep.Apart, d.Many)
+		out[0] = fmt.Sprintf("How many of the %d %s had no %s ethnicity recorded is withheld: it is small, or would show a small count.", rep.Events-rep.Apart, d.Many, d.EthnicityBasis())
 	}
 	for _, g := range rep.Groups {
 		if g.Group == string(stats.White) {
@@ -371,6 +387,8 @@ func Sentences(rep *Report) []string {
 		who := disparity.People(g.Group)
 		var s string
 		switch {
+		case g.NotRecorded:
+			s = fmt.Sprintf("%s: not recorded in these figures (the source has 0 on every row), so there is no figure.", who)
 		case g.Suppressed:
 			s = fmt.Sprintf("%s: no figures are shown, because the count is fewer than 10 or would show one that is.", who)
 		case g.Ratio == nil:
@@ -417,4 +435,27 @@ func lower(s string) string {
 		return "people " + rest
 	}
 	return s
+}
+
+// yearsLabel names a period of financial years and says how many have
+// data: "the year ending March 2020", "the years ending March 2019 to
+// March 2020 (both have data)".
+func yearsLabel(from, to string, withData []string) string {
+	if from == to {
+		return YearLabel(from)
+	}
+	name := "the years ending March " + YearLabel(from)[len("the year ending March "):] + " to March " + YearLabel(to)[len("the year ending March "):]
+	n := 0
+	if CheckYear(from) == nil && CheckYear(to) == nil {
+		a, _ := strconv.Atoi(from[:4])
+		b, _ := strconv.Atoi(to[:4])
+		n = b - a + 1
+	}
+	switch {
+	case len(withData) == n && n == 2:
+		return name + " (both have data)"
+	case len(withData) == n:
+		return fmt.Sprintf("%s (all %d have data)", name, n)
+	}
+	return fmt.Sprintf("%s: %d of %d years have data", name, len(withData), n)
 }

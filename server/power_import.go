@@ -17,6 +17,7 @@ import (
 type powerImportPage struct {
 	Dataset *powers.Dataset
 	Force   string // as typed
+	Year    string // as typed, for a yearly dataset
 	File    string
 	Result  *powers.ImportResult
 }
@@ -45,7 +46,7 @@ func (s *Server) powerImport(c *gin.Context) {
 		s.tooLarge(c)
 		return
 	}
-	d := &powerImportPage{Dataset: ds, Force: strings.TrimSpace(c.PostForm("force"))}
+	d := &powerImportPage{Dataset: ds, Force: strings.TrimSpace(c.PostForm("force")), Year: strings.TrimSpace(c.PostForm("year"))}
 	page := &Page{Title: "Import " + strings.ToLower(ds.Title), Data: d}
 	errs := &formErrors{}
 	if !ds.Importable() {
@@ -55,6 +56,9 @@ func (s *Server) powerImport(c *gin.Context) {
 	}
 	if _, ferr := powers.ResolveForce(d.Force); ferr != nil {
 		errs.Add("force", "Enter the force the records are for, as police.uk names it, for example dorset")
+	}
+	if ds.Yearly && powers.CheckYear(d.Year) != nil {
+		errs.Add("year", "Enter the financial year the file is for, like 2019-20")
 	}
 	if err != nil {
 		errs.Add("file", "Choose a CSV file of "+ds.Base)
@@ -70,7 +74,7 @@ func (s *Server) powerImport(c *gin.Context) {
 		return
 	}
 	defer f.Close()
-	res, err := powers.Import(c.Request.Context(), s.store, ds, f, powers.ImportOptions{Force: d.Force, Source: d.File, By: u.Email})
+	res, err := powers.Import(c.Request.Context(), s.store, ds, f, powers.ImportOptions{Force: d.Force, Year: d.Year, Source: d.File, By: u.Email})
 	var fe *powers.FileError
 	switch {
 	case errors.As(err, &fe):
@@ -104,7 +108,7 @@ func (s *Server) powerImport(c *gin.Context) {
 
 type powerPublishForm struct {
 	Force string `form:"force" binding:"required,max=100"`
-	From  string `form:"from" binding:"required,len=7"`
+	From  string `form:"from" binding:"required,len=7"` // a month, or a financial year (2019-20)
 	To    string `form:"to" binding:"required,len=7"`
 }
 
@@ -128,7 +132,7 @@ func (s *Server) powerPublish(c *gin.Context) {
 		return
 	}
 	f.Force = strings.ToLower(strings.TrimSpace(f.Force))
-	if !errs.Any() && (!monthPattern.MatchString(f.From) || !monthPattern.MatchString(f.To) || f.From > f.To) {
+	if !errs.Any() && (!validPeriod(ds, f.From) || !validPeriod(ds, f.To) || f.From > f.To) {
 		errs.Add("from", "Choose a period whose first month is not after its last")
 	}
 	if !errs.Any() {

@@ -48,6 +48,7 @@ type powerRow struct {
 	Rate, RateYear, Ratio, Gap string
 	Shares                     []string
 	Flag, Small, Suppressed    bool
+	NotRecorded                bool
 }
 
 type powerBreakdown struct {
@@ -123,7 +124,7 @@ func (s *Server) powerFill(c *gin.Context, page *Page, d *powerPage, from, to st
 	}
 	d.From, d.To = d.Months[0], d.Months[len(d.Months)-1]
 	if from != "" || to != "" {
-		if !monthPattern.MatchString(from) || !monthPattern.MatchString(to) || from > to {
+		if !validPeriod(d.Dataset, from) || !validPeriod(d.Dataset, to) || from > to {
 			page.errors().Add("from", "Choose a first month that is the same as or before the last month")
 			status = http.StatusUnprocessableEntity
 		} else {
@@ -175,6 +176,23 @@ func (s *Server) powerFill(c *gin.Context, page *Page, d *powerPage, from, to st
 	s.render(c, status, "power", page)
 }
 
+// validPeriod checks a month (YYYY-MM), or a financial year (2019-20) for
+// a yearly dataset.
+func validPeriod(ds *powers.Dataset, v string) bool {
+	if ds.Yearly {
+		return powers.CheckYear(v) == nil
+	}
+	return monthPattern.MatchString(v)
+}
+
+// periodOption names a month or a financial year in a list.
+func periodOption(ds *powers.Dataset, v string) string {
+	if ds.Yearly {
+		return strings.TrimPrefix(powers.YearLabel(v), "the ")
+	}
+	return monthLabel(v)
+}
+
 // errors returns the page's form errors, creating them.
 func (p *Page) errors() *formErrors {
 	if p.Errors == nil {
@@ -195,6 +213,9 @@ func powerRows(rep *powers.Report) []powerRow {
 			}
 		}
 		r.Rate, r.RateYear = fixedText(g.Rate, 3), fixedText(g.RateYear, 3)
+		if g.NotRecorded {
+			r.Events, r.Records, r.NotRecorded = "not recorded", "not recorded", true
+		}
 		switch {
 		case g.Group == string(stats.White) && g.Ratio != nil:
 			r.Ratio = "1 (the comparison)"
@@ -256,13 +277,22 @@ func powerQuality(rep *powers.Report, pub *store.PowerPublication, public bool) 
 	for _, a := range rep.Population.Areas {
 		areas = append(areas, fmt.Sprintf("%s (%s, %d residents)", a.Name, a.Code, a.Residents))
 	}
+	when := "Each record is counted in the month of its date in UK time."
+	annual := fmt.Sprintf(". Per-year rates are the period's rate × 12 ÷ %d months with data.", len(rep.MonthsWithData))
+	if ds.Yearly {
+		when = "Each file is one financial year (April to March)."
+		annual = fmt.Sprintf(". Per-year rates are the period's rate ÷ %d years with data.", len(rep.MonthsWithData))
+	}
+	basis := "self-defined (as the person described it)"
+	if ds.EthnicityBasis() != "self-defined" {
+		basis = ds.EthnicityBasis()
+	}
 	cover := []string{
-		fmt.Sprintf("%s for %s, %s: %d %s in all, of which %d %s. Each record is counted in the month of its date in UK time.",
-			ds.Title, rep.ForceName, rep.Period, rep.Records, ds.Base, rep.Events, ds.Many),
+		fmt.Sprintf("%s for %s, %s: %d %s in all, of which %d %s. %s",
+			ds.Title, rep.ForceName, rep.Period, rep.Records, ds.Base, rep.Events, ds.Many, when),
 		"Records come from " + ds.Source + ".",
-		"Ethnicity is self-defined (as the person described it), in the five Census 2021 groups; records with none are counted as not stated, never dropped.",
-		"Rates are per 1,000 Census 2021 usual residents (table TS021) of " + strings.Join(areas, " and ") + ", from " + rep.Population.Source +
-			fmt.Sprintf(". Per-year rates are the period's rate × 12 ÷ %d months with data.", len(rep.MonthsWithData)),
+		"Ethnicity is " + basis + ", in the five Census 2021 groups; records with none are counted as not stated, never dropped.",
+		"Rates are per 1,000 Census 2021 usual residents (table TS021) of " + strings.Join(areas, " and ") + ", from " + rep.Population.Source + annual,
 	}
 	cannot := append([]string{
 		"Records count events, not people: someone involved twice is counted twice.",
@@ -324,4 +354,16 @@ func (s *Server) publicPower(c *gin.Context) {
 func init() {
 	// The stop-and-search page links to every other activity's monitor.
 	funcs["powerDatasets"] = powers.All
+	funcs["periodOption"] = periodOption
+}
+
+func init() {
+	funcs["tableGroups"] = func(ds *powers.Dataset) []string {
+		var gs []string
+		for h := range ds.Table.Groups {
+			gs = append(gs, h)
+		}
+		sort.Strings(gs)
+		return gs
+	}
 }
