@@ -25,7 +25,7 @@ import (
 // counters in < 50 ms.
 
 // seedPowers imports a year of vehicle stops (5,000, resampled from the
-// example file) and publishes both activities, so their pages have a year
+// example file) and two years of use of force, and publishes two activities, so their pages have a year
 // of data; strip searches read the stop-and-search year seedStopSearch put.
 func seedPowers(ctx context.Context, db *store.Store, dataDir, admin, force string) error {
 	if force == "" {
@@ -42,6 +42,15 @@ func seedPowers(ctx context.Context, db *store.Store, dataDir, admin, force stri
 	}
 	if _, err := powers.Import(ctx, db, powers.VehicleStops, bytes.NewReader(buf.Bytes()), powers.ImportOptions{Force: force, Source: "bench.csv", By: admin}); err != nil {
 		return err
+	}
+	for _, year := range []string{"2018-19", "2019-20"} {
+		b, err := os.ReadFile(filepath.Join(dataDir, "use-of-force-dorset-"+year+"-by-ethnicity-extract.csv"))
+		if err != nil {
+			return err
+		}
+		if _, err := powers.Import(ctx, db, powers.UseOfForce, bytes.NewReader(b), powers.ImportOptions{Force: force, Year: year, By: admin}); err != nil {
+			return err
+		}
 	}
 	for _, kind := range []string{powers.VehicleStops.Kind, powers.StripSearch.Kind} {
 		if err := db.PublishPower(ctx, &store.PowerPublication{Kind: kind, Force: force, From: "2019-01", To: "2019-12", PublishedBy: admin}); err != nil {

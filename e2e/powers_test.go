@@ -15,7 +15,8 @@ import (
 // TestPowersJourneys: a coordinator meets a refused vehicle stops file
 // (422, each wrong line in the error summary, the typed force kept),
 // imports the example file, reads the monitor and publishes it; reads
-// strip searches from the police.uk months; the public reads both pages.
+// strip searches from the police.uk months; imports a year of use of
+// force and reads it; the public reads the published pages.
 // Every page passes axe-core and the front-end checks.
 func TestPowersJourneys(t *testing.T) {
 	requireBrowser(t)
@@ -99,6 +100,23 @@ func coordinatorPowers(t *testing.T) {
 		t.Fatalf("publish strip searches: %d", status)
 	}
 	tb.visit(t, "/disparity/samples/new?removal=true", "draw strip searches")
+
+	// Use of force: the Home Office table for a financial year.
+	tb.visit(t, "/powers/use-of-force/import", "use of force import")
+	uof := `main form[action="/powers/use-of-force/import"] `
+	if path, status := tb.submit(t,
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{data("use-of-force-dorset-2019-20-by-ethnicity-extract.csv")}),
+		chromedp.SendKeys(chromedp.CSS("#force"), "dorset"),
+		chromedp.SendKeys(chromedp.CSS("#year"), "2019-20"),
+		chromedp.Click(chromedp.CSS(uof+"button[type=submit]"))); status != http.StatusOK {
+		t.Fatalf("use of force import: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "use of force import, done")
+	tb.visit(t, "/powers/use-of-force", "use of force monitor")
+	text, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))
+	if err != nil || !strings.Contains(text, "Black people were 9.4 times as likely as White people to have force used on them (95% interval 8.8 to 10.1).") {
+		t.Errorf("use of force page: %v", err)
+	}
 
 	pub := newTab(t, p.url, false)
 	for path, want := range map[string]string{
