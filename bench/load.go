@@ -66,6 +66,8 @@ func scenarios(sd *seeded, o options) []scenario {
 		{label: "GET /public/stop-and-search (visitor)", method: "GET", path: "/public/stop-and-search", as: visitor, want: 200, budget: pageBudget},
 		{label: "GET /powers/strip-search, a year (member)", method: "GET", path: "/powers/strip-search", as: member, want: 200, budget: pageBudget},
 		{label: "GET /powers/vehicle-stops, a year (member)", method: "GET", path: "/powers/vehicle-stops", as: member, want: 200, budget: pageBudget},
+		{label: "GET /powers overview, every activity (member)", method: "GET", path: "/powers", as: member, want: 200, budget: overviewBudget},
+		{label: "GET /public/powers overview (visitor)", method: "GET", path: "/public/powers", as: visitor, want: 200, budget: overviewBudget},
 		{label: "GET /powers/use-of-force, two years (member)", method: "GET", path: "/powers/use-of-force", as: member, want: 200, budget: pageBudget},
 		{label: "GET /public/powers/vehicle-stops (visitor)", method: "GET", path: "/public/powers/vehicle-stops", as: visitor, want: 200, budget: pageBudget},
 		{label: "GET /admin/people (admin)", method: "GET", path: "/admin/people", as: admin, want: 200, budget: pageBudget},

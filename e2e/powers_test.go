@@ -118,7 +118,16 @@ func coordinatorPowers(t *testing.T) {
 		t.Errorf("use of force page: %v", err)
 	}
 
+	// The overview: every activity's headline ratios, table and forest plot
+	// (checkPage also measures it at phone widths, where the table leads).
+	tb.visit(t, "/powers", "disparity across our powers")
+	text, err = chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main table').innerText`))
+	if err != nil || !strings.Contains(text, "9.44 (8.82 to 10.10)") || !strings.Contains(text, "23.01 (5.15 to 102.80)") {
+		t.Errorf("overview table: %v\n%s", err, text)
+	}
+
 	pub := newTab(t, p.url, false)
+	pub.visit(t, "/public/powers", "public disparity across our powers")
 	for path, want := range map[string]string{
 		"/public/powers/vehicle-stops": "Black people were 92.1 times as likely as White people to be stopped (95% interval 52.3 to 162.0)",
 		"/public/powers/strip-search":  "Black people were 23.0 times as likely as White people to have a search go beyond outer clothing (95% interval 5.2 to 102.8)",

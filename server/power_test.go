@@ -184,3 +184,42 @@ func TestUseOfForceMonitor(t *testing.T) {
 		t.Errorf("public page lacks the ratio")
 	}
 }
+
+// TestPowersOverview: the overview's table holds each activity's headline
+// ratios (hand counts in powers_test.go), and the public overview only
+// what was published.
+func TestPowersOverview(t *testing.T) {
+	a := newTestApp(t)
+	coord := a.client()
+	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	a.upload(coord, "census2021-ts021-dorset-force-area.csv", "2019-01-dorset-stop-and-search.csv")
+	r := coord.upload("/powers/use-of-force/import", "/powers/use-of-force/import", "file",
+		map[string][]byte{"uof.csv": readData(t, "use-of-force-dorset-2019-20-by-ethnicity-extract.csv")}, url.Values{"force": {"dorset"}, "year": {"2019-20"}})
+	if r.Status != 200 {
+		t.Fatalf("use of force: %d", r.Status)
+	}
+	r = coord.get("/powers")
+	for _, want := range []string{
+		"9.48 (4.41 to 20.37)",   // stop and search, January 2019, Black (docs/disparity.md)
+		"23.01 (5.15 to 102.80)", // strip searches, Black
+		"9.44 (8.82 to 10.10)",   // use of force, Black
+		"0.53 (0.45 to 0.63)",    // use of force, Asian
+		"No data imported",       // vehicle stops
+		`aria-labelledby="overview-title overview-desc"`,
+	} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("overview lacks %q", want)
+		}
+	}
+	pub := a.client()
+	if r := pub.get("/public/powers"); r.Status != 200 || !strings.Contains(r.Body, "No figures have been published yet") {
+		t.Fatalf("public overview before publishing: %d", r.Status)
+	}
+	if r := coord.submit("/powers/use-of-force", "/powers/use-of-force/publish", url.Values{"force": {"dorset"}, "from": {"2019-20"}, "to": {"2019-20"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("publish: %d", r.Status)
+	}
+	r = pub.get("/public/powers")
+	if !strings.Contains(r.Body, "9.44 (8.82 to 10.10)") || strings.Contains(r.Body, "23.01") || !strings.Contains(r.Body, "Not published") {
+		t.Errorf("public overview shows what was not published, or not what was")
+	}
+}

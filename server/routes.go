@@ -113,6 +113,8 @@ func (s *Server) routes(r *gin.Engine) error {
 	// Disparity in the other activities the force monitors (powers/): one
 	// monitor per dataset definition, read like stop and search; staff
 	// import the force's own files and publish a period.
+	h("GET", "/powers", "powers.view", s.powerOverview)
+	h("GET", "/public/powers", "powers.public", s.publicPowerOverview)
 	h("GET", "/powers/:kind", "powers.view", s.powerView)
 	h("GET", "/powers/:kind/import", "powers.import", s.powerImportForm)
 	h("POST", "/powers/:kind/import", "powers.import", s.powerImport)
