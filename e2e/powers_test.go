@@ -16,7 +16,8 @@ import (
 // (422, each wrong line in the error summary, the typed force kept),
 // imports the example file, reads the monitor and publishes it; reads
 // strip searches from the police.uk months; imports a year of use of
-// force and reads it; the public reads the published pages.
+// force and reads it; commits to and draws a verifiable sample of strip
+// searches; the public reads the published pages.
 // Every page passes axe-core and the front-end checks.
 func TestPowersJourneys(t *testing.T) {
 	requireBrowser(t)
@@ -100,6 +101,17 @@ func coordinatorPowers(t *testing.T) {
 		t.Fatalf("publish strip searches: %d", status)
 	}
 	tb.visit(t, "/disparity/samples/new?removal=true", "draw strip searches")
+	// A verifiable sample: the commitment first, then the draw reveals the seed.
+	path, status = tb.submit(t, chromedp.Click(chromedp.CSS(`main form[action="/disparity/samples/new"] button[type=submit]`)))
+	if !strings.HasPrefix(path, "/disparity/samples/") || status != http.StatusOK {
+		t.Fatalf("commit: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "a committed sample")
+	path, status = tb.submit(t, chromedp.Click(chromedp.CSS(`main form[action$="/draw"] button[type=submit]`)))
+	if !strings.HasPrefix(path, "/disparity/samples/") || status != http.StatusOK || !strings.Contains(mainText(t, tb), "Seed (revealed after the draw)") {
+		t.Fatalf("draw: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "a drawn sample with its seed")
 
 	// Use of force: the Home Office table for a financial year.
 	tb.visit(t, "/powers/use-of-force/import", "use of force import")

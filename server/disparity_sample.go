@@ -41,6 +41,7 @@ type samplePage struct {
 	Samples      []store.PanelSample
 	Attach       choiceField // the review sessions it may be attached to
 	AttachedTo   string      // the visit it is attached to, as a link's text
+	Verify       string      // the text the commitment hashes, shown once the seed is revealed
 }
 
 // sampleNewForm asks what to draw a panel's sample from.
@@ -127,7 +128,9 @@ func (s *Server) sampleCreate(c *gin.Context) {
 		return
 	}
 	filter := disparity.SampleFilter{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Size: size, Removal: f.Removal == "true"}
-	recs, matching, err := disparity.DrawSample(c.Request.Context(), s.store, filter, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
+	// How many match decides nothing about which are drawn: the draw waits
+	// for the commitment (sampleDraw).
+	_, matching, err := disparity.DrawSample(c.Request.Context(), s.store, filter, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -137,15 +140,22 @@ func (s *Server) sampleCreate(c *gin.Context) {
 		s.invalid(c, "disparity_sample_new", page, errs)
 		return
 	}
-	ps := &store.PanelSample{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Removal: filter.Removal,
-		Size: size, Matching: matching, Records: recs, DrawnBy: u.Email}
-	if err := s.store.CreatePanelSample(c.Request.Context(), ps); err != nil {
+	seed, err := disparity.NewSeed()
+	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSampleDrawn, Target: "sample:" + ps.ID,
-		Detail: fmt.Sprintf("%d of %d matching records, %s to %s", len(recs), matching, f.From, f.To)})
-	s.flash(c, fmt.Sprintf("%d records drawn at random from %d that matched.", len(recs), matching))
+	ps := &store.PanelSample{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Removal: filter.Removal,
+		Size: size, DrawnBy: u.Email, Commitment: disparity.Commitment(seed, filter), Seed: seed.String()}
+	if err := s.store.CommitPanelSample(c.Request.Context(), ps); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	// The audit log is hash-chained: the commitment is on record, with its
+	// time, before any record is drawn.
+	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSampleCommitted, Target: "sample:" + ps.ID,
+		Detail: fmt.Sprintf("commitment %s, %s to %s, %d records", ps.Commitment, f.From, f.To, size)})
+	s.flash(c, "The commitment is published. Show it to the panel, then draw the records.")
 	s.redirect(c, "/disparity/samples/"+ps.ID)
 }
 
@@ -166,6 +176,9 @@ func (s *Server) renderSample(c *gin.Context, status int, ps *store.PanelSample,
 		return
 	}
 	d := &samplePage{Sample: ps, Attach: newChoices("visit", "Review session", visit, errs, choices)}
+	if seed, err := disparity.ParseSeed(ps.Seed); err == nil && ps.Drawn() {
+		d.Verify = disparity.CommitmentText(seed, sampleFilterOf(ps))
+	}
 	d.Attach.LabelSize = "s"
 	d.Attach.Hint = "Members who attend it review these records from their findings, with the police.uk details filled in"
 	for _, ch := range choices {

@@ -117,6 +117,10 @@ func TestStripSearchMonitor(t *testing.T) {
 	}
 	r = coord.submit("/disparity/samples/new", "/disparity/samples/new", url.Values{"force": {"dorset"}, "from": {"2019-01"}, "to": {"2019-01"}, "size": {"50"}, "removal": {"true"}})
 	if r.Status != http.StatusSeeOther {
+		t.Fatalf("commit: %d", r.Status)
+	}
+	r = coord.submit(r.Location, r.Location+"/draw", nil)
+	if r.Status != http.StatusSeeOther {
 		t.Fatalf("draw: %d", r.Status)
 	}
 	if r := coord.get(r.Location); !strings.Contains(r.Body, "22 records that went beyond outer clothing") {

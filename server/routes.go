@@ -108,6 +108,7 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/disparity/samples/new", "disparity.sample", s.sampleNewForm)
 	h("POST", "/disparity/samples/new", "disparity.sample", s.sampleCreate)
 	h("GET", "/disparity/samples/:id", "disparity.sample", s.sampleShow)
+	h("POST", "/disparity/samples/:id/draw", "disparity.sample", s.sampleDraw)     // after its commitment
 	h("POST", "/disparity/samples/:id/attach", "disparity.sample", s.sampleAttach) // to a review session the person manages
 
 	// Disparity in the other activities the force monitors (powers/): one

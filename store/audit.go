@@ -20,29 +20,30 @@ import (
 
 // Audit actions. Add new ones here so the admin filter lists them.
 const (
-	AuditSignIn         = "sign-in"
-	AuditSignInFailed   = "sign-in-failed"
-	AuditLockedOut      = "locked-out"
-	AuditSignOut        = "sign-out"
-	AuditSignOutAll     = "sign-out-everywhere"
-	AuditInvitation     = "invitation-sent"
-	AuditInvitationUsed = "invitation-accepted"
-	AuditPasswordReset  = "password-reset"
-	AuditPasswordSet    = "password-changed"
-	AuditTOTPEnrolled   = "two-factor-enrolled"
-	AuditRecoveryUsed   = "recovery-code-used"
-	AuditRecoveryIssued = "recovery-codes-issued"
-	AuditRoleChange     = "role-changed"
-	AuditUserChange     = "account-changed"
-	AuditUserCreated    = "account-created"
-	AuditGroupChange    = "group-changed"
-	AuditMembership     = "membership-changed"
-	AuditPartnerChange  = "partner-changed"
-	AuditAuditViewed    = "audit-viewed"
-	AuditDataImported   = "data-imported"
-	AuditPublished      = "published"
-	AuditSampleDrawn    = "panel-sample-drawn"
-	AuditSampleAttached = "panel-sample-attached"
+	AuditSignIn          = "sign-in"
+	AuditSignInFailed    = "sign-in-failed"
+	AuditLockedOut       = "locked-out"
+	AuditSignOut         = "sign-out"
+	AuditSignOutAll      = "sign-out-everywhere"
+	AuditInvitation      = "invitation-sent"
+	AuditInvitationUsed  = "invitation-accepted"
+	AuditPasswordReset   = "password-reset"
+	AuditPasswordSet     = "password-changed"
+	AuditTOTPEnrolled    = "two-factor-enrolled"
+	AuditRecoveryUsed    = "recovery-code-used"
+	AuditRecoveryIssued  = "recovery-codes-issued"
+	AuditRoleChange      = "role-changed"
+	AuditUserChange      = "account-changed"
+	AuditUserCreated     = "account-created"
+	AuditGroupChange     = "group-changed"
+	AuditMembership      = "membership-changed"
+	AuditPartnerChange   = "partner-changed"
+	AuditAuditViewed     = "audit-viewed"
+	AuditDataImported    = "data-imported"
+	AuditPublished       = "published"
+	AuditSampleDrawn     = "panel-sample-drawn"
+	AuditSampleCommitted = "panel-sample-committed"
+	AuditSampleAttached  = "panel-sample-attached"
 	// Recommendations register.
 	AuditRecCreated  = "recommendation-raised"
 	AuditRecStatus   = "recommendation-status-changed"
@@ -55,7 +56,7 @@ var AuditActions = []string{
 	AuditSignIn, AuditSignInFailed, AuditLockedOut, AuditSignOut, AuditSignOutAll,
 	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled, AuditRecoveryUsed, AuditRecoveryIssued,
 	AuditRoleChange, AuditUserChange, AuditUserCreated, AuditGroupChange, AuditMembership, AuditPartnerChange,
-	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn, AuditSampleAttached,
+	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn, AuditSampleAttached, AuditSampleCommitted,
 	AuditRecCreated, AuditRecStatus, AuditRecChanged, AuditRecExported,
 }
 
