@@ -46,3 +46,7 @@ func (s *Store) PowerPublications(ctx context.Context, kind string) ([]PowerPubl
 	}
 	return ps, nil
 }
+
+// AuditSampleCommitted is a panel sample's commitment, on record before
+// its records are drawn (disparity's verifiable samples).
+const AuditSampleCommitted = "panel-sample-committed"
