@@ -107,6 +107,10 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d stop-and-search records", sd.stopSearch))
+	if err := seedPowers(ctx, db, o.dataDir, people.admin.Email, sd.force); err != nil { // powers.go
+		return nil, err
+	}
+	done("a year of vehicle stops")
 	if err := seedRecommendations(ctx, db); err != nil {
 		return nil, err
 	}

@@ -77,6 +77,9 @@ func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, err
 	if err := seedStopSearch(ctx, db, cfg.DemoDataDir, demo["coordinator@candour.example"]); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
+	if err := seedPowers(ctx, db, demo["coordinator@candour.example"]); err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
 	if err := seedVisits(ctx, db, demo); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}

@@ -21,6 +21,7 @@ type sampleForm struct {
 	Legislation string `form:"legislation" binding:"max=200"`
 	Group       string `form:"group" binding:"max=40"`
 	Size        string `form:"size" binding:"required"`
+	Removal     string `form:"removal" binding:"omitempty,oneof=true"` // only strip and intimate searches
 }
 
 func (sampleForm) messages() map[string]string {
@@ -40,6 +41,7 @@ type samplePage struct {
 	Samples      []store.PanelSample
 	Attach       choiceField // the review sessions it may be attached to
 	AttachedTo   string      // the visit it is attached to, as a link's text
+	Verify       string      // the text the commitment hashes, shown once the seed is revealed
 }
 
 // sampleNewForm asks what to draw a panel's sample from.
@@ -50,6 +52,9 @@ func (s *Server) sampleNewForm(c *gin.Context) {
 	}
 	if len(d.Months) > 0 {
 		d.Form = sampleForm{Force: d.Forces[0], From: d.Months[len(d.Months)-1], To: d.Months[len(d.Months)-1], Size: "10"}
+		if c.Query("removal") == "true" { // from the strip search monitor
+			d.Form.Removal = "true"
+		}
 	}
 	s.render(c, http.StatusOK, "disparity_sample_new", &Page{Title: "Draw records for a scrutiny panel", Data: d})
 }
@@ -122,8 +127,10 @@ func (s *Server) sampleCreate(c *gin.Context) {
 		s.invalid(c, "disparity_sample_new", page, errs)
 		return
 	}
-	filter := disparity.SampleFilter{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Size: size}
-	recs, matching, err := disparity.DrawSample(c.Request.Context(), s.store, filter, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
+	filter := disparity.SampleFilter{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Size: size, Removal: f.Removal == "true"}
+	// How many match decides nothing about which are drawn: the draw waits
+	// for the commitment (sampleDraw).
+	_, matching, err := disparity.DrawSample(c.Request.Context(), s.store, filter, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -133,15 +140,22 @@ func (s *Server) sampleCreate(c *gin.Context) {
 		s.invalid(c, "disparity_sample_new", page, errs)
 		return
 	}
-	ps := &store.PanelSample{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group,
-		Size: size, Matching: matching, Records: recs, DrawnBy: u.Email}
-	if err := s.store.CreatePanelSample(c.Request.Context(), ps); err != nil {
+	seed, err := disparity.NewSeed()
+	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSampleDrawn, Target: "sample:" + ps.ID,
-		Detail: fmt.Sprintf("%d of %d matching records, %s to %s", len(recs), matching, f.From, f.To)})
-	s.flash(c, fmt.Sprintf("%d records drawn at random from %d that matched.", len(recs), matching))
+	ps := &store.PanelSample{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Removal: filter.Removal,
+		Size: size, DrawnBy: u.Email, Commitment: disparity.Commitment(seed, filter), Seed: seed.String()}
+	if err := s.store.CommitPanelSample(c.Request.Context(), ps); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	// The audit log is hash-chained: the commitment is on record, with its
+	// time, before any record is drawn.
+	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSampleCommitted, Target: "sample:" + ps.ID,
+		Detail: fmt.Sprintf("commitment %s, %s to %s, %d records", ps.Commitment, f.From, f.To, size)})
+	s.flash(c, "The commitment is published. Show it to the panel, then draw the records.")
 	s.redirect(c, "/disparity/samples/"+ps.ID)
 }
 
@@ -162,6 +176,9 @@ func (s *Server) renderSample(c *gin.Context, status int, ps *store.PanelSample,
 		return
 	}
 	d := &samplePage{Sample: ps, Attach: newChoices("visit", "Review session", visit, errs, choices)}
+	if seed, err := disparity.ParseSeed(ps.Seed); err == nil && ps.Drawn() {
+		d.Verify = disparity.CommitmentText(seed, sampleFilterOf(ps))
+	}
 	d.Attach.LabelSize = "s"
 	d.Attach.Hint = "Members who attend it review these records from their findings, with the police.uk details filled in"
 	for _, ch := range choices {

@@ -132,7 +132,7 @@ const MaxFormBytes = 1 << 20
 // 1 MiB for forms, more for the data upload routes.
 func (s *Server) limitBody(c *gin.Context) {
 	limit := int64(MaxFormBytes)
-	if strings.HasPrefix(c.Request.URL.Path, "/disparity/") {
+	if p := c.Request.URL.Path; strings.HasPrefix(p, "/disparity/") || strings.HasPrefix(p, "/powers/") && strings.HasSuffix(p, "/import") {
 		limit = MaxUploadBytes
 	}
 	if c.Request.ContentLength > limit {

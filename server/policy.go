@@ -61,6 +61,11 @@ var policy = map[string][]store.Role{
 	"disparity.publish": staff,
 	"disparity.public":  {public},
 	"disparity.sample":  {store.RoleAdmin, store.RoleCoordinator, store.RoleChair},
+	// Disparity in the other activities (powers/), the same way.
+	"powers.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"powers.import":  staff,
+	"powers.publish": staff,
+	"powers.public":  {public},
 
 	// Recommendations register and "You said, we did". Members and chairs
 	// read and follow; staff manage; only the raising group's chair verifies

@@ -110,7 +110,19 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/disparity/samples/new", "disparity.sample", s.sampleNewForm)
 	h("POST", "/disparity/samples/new", "disparity.sample", s.sampleCreate)
 	h("GET", "/disparity/samples/:id", "disparity.sample", s.sampleShow)
+	h("POST", "/disparity/samples/:id/draw", "disparity.sample", s.sampleDraw)     // after its commitment
 	h("POST", "/disparity/samples/:id/attach", "disparity.sample", s.sampleAttach) // to a review session the person manages
+
+	// Disparity in the other activities the force monitors (powers/): one
+	// monitor per dataset definition, read like stop and search; staff
+	// import the force's own files and publish a period.
+	h("GET", "/powers", "powers.view", s.powerOverview)
+	h("GET", "/public/powers", "powers.public", s.publicPowerOverview)
+	h("GET", "/powers/:kind", "powers.view", s.powerView)
+	h("GET", "/powers/:kind/import", "powers.import", s.powerImportForm)
+	h("POST", "/powers/:kind/import", "powers.import", s.powerImport)
+	h("POST", "/powers/:kind/publish", "powers.publish", s.powerPublish)
+	h("GET", "/public/powers/:kind", "powers.public", s.publicPower)
 
 	// Recommendations register and "You said, we did" (recommendation_routes.go).
 	s.recommendationRoutes(h)
