@@ -398,7 +398,7 @@ func TestAuditMigrationMovesDaysIntoOneCollection(t *testing.T) {
 		if _, err := s.c(legacyAuditColl(ev.Day)).InsertOne(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.noteAuditDay(ctx, ev.Day, i, i, 1); err != nil {
+		if err := s.noteAuditDay(ctx, ev.Day, i, i); err != nil {
 			t.Fatal(err)
 		}
 	}
