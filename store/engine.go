@@ -173,9 +173,48 @@ func (wc writeColl) DeleteMany(ctx context.Context, filter any, opts ...options.
 	return do(ctx, wc, filter, func() (*mongo.DeleteResult, error) { return wc.c.DeleteMany(ctx, filter, opts...) })
 }
 
+// BulkWrite sends models; on the embedded server at most
+// embeddedBulkMax at a time.
 func (wc writeColl) BulkWrite(ctx context.Context, models []mongo.WriteModel, opts ...options.Lister[options.BulkWriteOptions]) (*mongo.BulkWriteResult, error) {
-	return do(ctx, wc, "", func() (*mongo.BulkWriteResult, error) { return wc.c.BulkWrite(ctx, models, opts...) })
+	return do(ctx, wc, "", func() (*mongo.BulkWriteResult, error) {
+		if wc.w.sem == nil || len(models) <= embeddedBulkMax {
+			return wc.c.BulkWrite(ctx, models, opts...)
+		}
+		all := &mongo.BulkWriteResult{UpsertedIDs: map[int64]any{}, Acknowledged: true}
+		for from := 0; from < len(models); from += embeddedBulkMax {
+			res, err := wc.c.BulkWrite(ctx, models[from:min(from+embeddedBulkMax, len(models))], opts...)
+			if res != nil {
+				all.InsertedCount += res.InsertedCount
+				all.MatchedCount += res.MatchedCount
+				all.ModifiedCount += res.ModifiedCount
+				all.DeletedCount += res.DeletedCount
+				all.UpsertedCount += res.UpsertedCount
+				for i, id := range res.UpsertedIDs {
+					all.UpsertedIDs[int64(from)+i] = id
+				}
+			}
+			if err != nil {
+				return all, err
+			}
+		}
+		return all, nil
+	})
 }
+
+// embeddedBulkMax is the most write statements sent to the embedded server
+// in one command. FerretDB v1.24.2 runs an update command's statements in
+// one loop (internal/handler/msg_update.go, updateDocument) that opens a
+// SQLite query for each statement and defers closing it to the end of the
+// whole command ("defer closer.Close()" inside the loop); a statement that
+// updates one document stops reading after it (LimitIterator), so its
+// *sql.Rows, and the pooled SQLite connection under it, stay held. The
+// pool has 100 connections (metadata/pool/opendb.go, SetMaxOpenConns(100)),
+// and the driver puts a whole bulk write in one command (FerretDB says
+// maxWriteBatchSize is 100,000): a bulk of about 100 updates waits for a
+// connection that only its own end would free, and every other command
+// waits behind it. Sending at most 50 statements at a time keeps half the
+// pool free. TestBulkWriteOnTheEmbeddedServerIsSentInParts shows it.
+const embeddedBulkMax = 50
 
 // singleResult runs a find-and-modify under the writer lock. The result is
 // read whole before the lock is released.

@@ -34,9 +34,11 @@ import (
 // steps 1-2 again: the guard makes the repeat idempotent. The confirmation
 // page is shown only after step 1, and a respondent who presses Send
 // again after a crash is told it was received (it is stored, and will be
-// counted by the repair). (Responses are not marked one by one: on the
-// embedded store a bulk update of survey_responses per batch left a
-// database cursor open each time and, under load, exhausted its pool.)
+// counted by the repair). (Responses are not marked one by one: a bulk
+// update of a batch's responses, one statement each, was one command that
+// held a SQLite connection per statement on the embedded server and, at
+// about 100 responses, exhausted its pool; see embeddedBulkMax in engine.go,
+// which now sends bulk writes there in parts.)
 
 // batchLease is how long an instance may take to count a batch before
 // another may repair it; batchRotate is how long an idle, empty open batch
