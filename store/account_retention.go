@@ -84,7 +84,7 @@ func (s *Store) deleteAccountData(ctx context.Context, id string) error {
 			return fmt.Errorf("store: delete account %s %s: %w", id, coll, err)
 		}
 	}
-	if _, err := s.c("users").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: statusDeleting}}); err != nil {
+	if _, err := s.deleteIf(ctx, "users", id, Eq("status", statusDeleting)); err != nil {
 		return fmt.Errorf("store: delete account %s: %w", id, err)
 	}
 	return nil

@@ -25,7 +25,7 @@ import (
 //
 // A conditional single-document write (a version check, a seat below
 // capacity, a single-use token, a status transition) is a Cond, written
-// through s.updateIf, s.replaceIf or s.findAndUpdateIf. On MongoDB the
+// through s.updateIf, s.replaceIf, s.deleteIf or s.findAndUpdateIf. On MongoDB the
 // condition is rendered into the filter, next to the _id; on the embedded
 // server, which pushes down to SQLite only a filter that is exactly
 // {_id: x} and scans for anything else, the document is read by _id under
@@ -40,6 +40,9 @@ type engine interface {
 	updateIf(ctx context.Context, coll string, id any, c Cond, update any) (*mongo.UpdateResult, error)
 	// replaceIf replaces the document id in coll with doc if it meets c.
 	replaceIf(ctx context.Context, coll string, id any, c Cond, doc any) (*mongo.UpdateResult, error)
+	// deleteIf deletes the document id in coll if it meets c.
+	// DeletedCount is 1 when it did.
+	deleteIf(ctx context.Context, coll string, id any, c Cond) (*mongo.DeleteResult, error)
 	// findAndUpdateIf is updateIf returning the document before (or, with
 	// after, after) the update; mongo.ErrNoDocuments when nothing matched.
 	findAndUpdateIf(ctx context.Context, coll string, id any, c Cond, update any, after bool) *mongo.SingleResult
@@ -298,6 +301,10 @@ func (m mongoEngine) replaceIf(ctx context.Context, coll string, id any, c Cond,
 	return m.coll(coll).ReplaceOne(ctx, c.filter(id), doc)
 }
 
+func (m mongoEngine) deleteIf(ctx context.Context, coll string, id any, c Cond) (*mongo.DeleteResult, error) {
+	return m.coll(coll).DeleteOne(ctx, c.filter(id))
+}
+
 func (m mongoEngine) findAndUpdateIf(ctx context.Context, coll string, id any, c Cond, update any, after bool) *mongo.SingleResult {
 	o := options.FindOneAndUpdate()
 	if after {
@@ -396,32 +403,40 @@ func (e embeddedEngine) decide(ctx context.Context, coll string, id any, c Cond)
 }
 
 func (e embeddedEngine) updateIf(ctx context.Context, coll string, id any, c Cond, update any) (*mongo.UpdateResult, error) {
-	_, ok, unlock, err := e.decide(ctx, coll, id, c)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	if !ok {
-		return &mongo.UpdateResult{}, nil
-	}
-	res, err := e.w.db.Collection(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
-	e.w.wrote(ctx, coll)
-	e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
-	return res, err
+	return writeIf(ctx, e, coll, id, c, &mongo.UpdateResult{}, func(col *mongo.Collection, byID bson.D) (*mongo.UpdateResult, error) {
+		return col.UpdateOne(ctx, byID, update)
+	})
 }
 
 func (e embeddedEngine) replaceIf(ctx context.Context, coll string, id any, c Cond, doc any) (*mongo.UpdateResult, error) {
+	return writeIf(ctx, e, coll, id, c, &mongo.UpdateResult{}, func(col *mongo.Collection, byID bson.D) (*mongo.UpdateResult, error) {
+		return col.ReplaceOne(ctx, byID, doc)
+	})
+}
+
+func (e embeddedEngine) deleteIf(ctx context.Context, coll string, id any, c Cond) (*mongo.DeleteResult, error) {
+	return writeIf(ctx, e, coll, id, c, &mongo.DeleteResult{}, func(col *mongo.Collection, byID bson.D) (*mongo.DeleteResult, error) {
+		return col.DeleteOne(ctx, byID)
+	})
+}
+
+// writeIf is every conditional write on the embedded server: under the
+// writer lock, read the document by _id and evaluate c in Go; if it holds,
+// run write (the driver call, by _id), else return none (nothing matched).
+func writeIf[R any](ctx context.Context, e embeddedEngine, coll string, id any, c Cond, none R, write func(col *mongo.Collection, byID bson.D) (R, error)) (R, error) {
 	_, ok, unlock, err := e.decide(ctx, coll, id, c)
 	if err != nil {
-		return nil, err
+		var zero R
+		return zero, err
 	}
 	defer unlock()
 	if !ok {
-		return &mongo.UpdateResult{}, nil
+		return none, nil
 	}
-	res, err := e.w.db.Collection(coll).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc)
+	byID := bson.D{{Key: "_id", Value: id}}
+	res, err := write(e.w.db.Collection(coll), byID)
 	e.w.wrote(ctx, coll)
-	e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
+	e.w.changed(ctx, coll, byID)
 	return res, err
 }
 
@@ -499,6 +514,12 @@ func (s *Store) updateIf(ctx context.Context, coll string, id any, cond Cond, up
 // replaceIf replaces the document id in coll with doc if it meets cond.
 func (s *Store) replaceIf(ctx context.Context, coll string, id any, cond Cond, doc any) (*mongo.UpdateResult, error) {
 	return s.eng.replaceIf(ctx, coll, id, cond, doc)
+}
+
+// deleteIf deletes the document id in coll if it meets cond; DeletedCount
+// is 1 when it did.
+func (s *Store) deleteIf(ctx context.Context, coll string, id any, cond Cond) (*mongo.DeleteResult, error) {
+	return s.eng.deleteIf(ctx, coll, id, cond)
 }
 
 // findAndUpdateIf applies update to the document id in coll if it meets
