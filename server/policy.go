@@ -106,6 +106,7 @@ var policy = map[string][]store.Role{
 	"ccu.link":          {store.RoleCCU},
 	"ccu.audit":         {store.RoleCCU},
 	"ccu.review":        {store.RoleCCU}, // the monthly access review (every CCU account: there is no supervisor role)
+	"ccu.conflicts":     {store.RoleCCU}, // each analyst's own declared conflicts of interest
 	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
 
 	// Community confidence surveys. Anyone answers, anonymously; staff build

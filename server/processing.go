@@ -52,6 +52,9 @@ func Processing(cfg config.Config) []DataKind {
 		{Name: "Visit details", Held: "Scrutiny visits, who signed up, what they observed and recorded",
 			Purpose: "Independent scrutiny of custody, stop and search and use of force", LawfulBasis: "UK GDPR article 6(1)(e) public task",
 			Actions: []string{"visits.view", "visits.findings", "visits.export"}, Protection: "Members see their own groups' visits only"},
+		{Name: "Declared conflicts of interest", Held: "People each CCU analyst declares a connection to (name and force, or collar number) and how they know them",
+			Purpose: "Flagging an analyst's access to a case about someone they are connected to", LawfulBasis: "Law enforcement processing (DPA 2018 Part 3, section 35(2)(b)); DPA 2018 section 62 (logging)",
+			Actions: []string{"ccu.conflicts"}, Protection: "Sealed like referral content, matched by a keyed blind index; only the declaring analyst sees the list, the access review shows only that a case matched"},
 		{Name: "Accounts and the audit log", Held: "Names, email addresses, roles, sign-ins, and who did what to which record, with the reason given",
 			Purpose: "Running the portal securely; logging consultation and disclosure (DPA 2018 section 62)", LawfulBasis: "UK GDPR article 6(1)(e) public task; DPA 2018 section 62 (logging)",
 			Actions: []string{"people.list", "audit.list", "ccu.audit", "ccu.review"}, Protection: "Argon2id passwords; two-factor for administrators and the CCU; the audit log is append-only and hash-chained"},
@@ -100,6 +103,8 @@ func keptFor(cfg config.Config, kind string) []string {
 			out = append(out, fmt.Sprintf("%s %s: deleted %d months after that status (referral-retention job, hourly)", what, strings.ToLower(store.RefStatusLabel(r.Status)), r.Months))
 		}
 		return out
+	case "Declared conflicts of interest":
+		return []string{"Until the analyst removes it, or with their account (account-retention job)"}
 	case "Accounts and the audit log":
 		return []string{fmt.Sprintf("Sessions: deleted %s after the last request (session-cleanup job)", durationWords(cfg.IdleTimeout)),
 			fmt.Sprintf("Sent mail: deleted after %s (mail-cleanup job)", durationWords(store.MailKeptFor)),

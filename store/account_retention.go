@@ -79,7 +79,7 @@ func (s *Store) deleteAccountData(ctx context.Context, id string) error {
 	if _, err := s.DeleteUserSessions(ctx, id); err != nil {
 		return err
 	}
-	for _, coll := range []string{"tokens", "visit_feeds"} {
+	for _, coll := range []string{"tokens", "visit_feeds", conflictsColl} {
 		if _, err := s.c(coll).DeleteMany(ctx, bson.D{{Key: "userId", Value: id}}); err != nil {
 			return fmt.Errorf("store: delete account %s %s: %w", id, coll, err)
 		}
