@@ -43,16 +43,17 @@ var policy = map[string][]store.Role{
 	"twofactor.enrol": {signedIn},
 
 	// Administration.
-	"people.list":   adminOnly,
-	"people.invite": adminOnly,
-	"people.edit":   adminOnly,
-	"groups.list":   staff,
-	"groups.edit":   staff,
-	"members.edit":  staff,
-	"partners.list": partnerAdm,
-	"partners.edit": partnerAdm,
-	"audit.list":    adminOnly,
-	"processing":    adminOnly, // the record of processing (DPO)
+	"people.list":          adminOnly,
+	"people.invite":        adminOnly,
+	"people.edit":          adminOnly,
+	"people.subjectaccess": adminOnly, // everything held about an account holder, as a download
+	"groups.list":          staff,
+	"groups.edit":          staff,
+	"members.edit":         staff,
+	"partners.list":        partnerAdm,
+	"partners.edit":        partnerAdm,
+	"audit.list":           adminOnly,
+	"processing":           adminOnly, // the record of processing (DPO)
 
 	// Stop-and-search disparity.
 	"disparity.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},

@@ -82,6 +82,7 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/admin/people/:id", "people.edit", s.personShow)
 	h("POST", "/admin/people/:id", "people.edit", s.personSave)
 	h("POST", "/admin/people/:id/invitation", "people.invite", s.personReinvite)
+	h("POST", "/admin/people/:id/subject-access", "people.subjectaccess", s.personSubjectAccess)
 	h("GET", "/admin/groups", "groups.list", s.groupList)
 	h("GET", "/admin/groups/new", "groups.edit", s.groupNewForm)
 	h("POST", "/admin/groups/new", "groups.edit", s.groupCreate)
