@@ -50,6 +50,7 @@ var auditWords = map[string]string{
 	store.AuditRefExported:      "Downloaded a referral",
 	store.AuditConflictDeclared: "Declared a conflict of interest",
 	store.AuditSubjectAccess:    "Downloaded what is held about a person",
+	store.AuditBasisChanged:     "Changed a lawful basis in the record of processing",
 	store.AuditConflictRemoved:  "Removed a declared conflict of interest",
 	store.AuditRefContentGone:   "Deleted a referral's content (retention)",
 	auditVisitCreated:           "Scheduled a visit",

@@ -20,6 +20,7 @@ import (
 // basis and conditions are defaults for the force's data protection
 // officer to check.
 type DataKind struct {
+	Key         string // for the edit page's address: the name in lower case with hyphens
 	Name        string
 	Held        string
 	Purpose     string
@@ -29,6 +30,7 @@ type DataKind struct {
 	Seen        []string // who can see it: from policy, for the actions
 	Kept        []string // from the retention settings and jobs
 	Protection  string
+	Edited      *store.ProcessingBasis // the DPO's wording, when it replaced the default
 }
 
 // Processing is the record of processing for cfg.
@@ -60,8 +62,27 @@ func Processing(cfg config.Config) []DataKind {
 			Actions: []string{"people.list", "audit.list", "ccu.audit", "ccu.review"}, Protection: "Argon2id passwords; two-factor for administrators and the CCU; the audit log is append-only and hash-chained"},
 	}
 	for i := range kinds {
+		kinds[i].Key = kindKey(kinds[i].Name)
 		kinds[i].Seen = whoMay(kinds[i].Actions)
 		kinds[i].Kept = keptFor(cfg, kinds[i].Name)
+	}
+	return kinds
+}
+
+// kindKey is a kind's key: "Referral and report content" is
+// "referral-and-report-content".
+func kindKey(name string) string {
+	return strings.Join(strings.Fields(strings.ToLower(name)), "-")
+}
+
+// WithBases puts the DPO's edited lawful bases and conditions in place of
+// the defaults.
+func WithBases(kinds []DataKind, bases map[string]store.ProcessingBasis) []DataKind {
+	for i := range kinds {
+		if b, ok := bases[kinds[i].Key]; ok {
+			kinds[i].LawfulBasis, kinds[i].Condition = b.LawfulBasis, b.Condition
+			kinds[i].Edited = &b
+		}
 	}
 	return kinds
 }
@@ -125,11 +146,15 @@ func durationWords(d time.Duration) string {
 
 // ProcessingMarkdown is the record of processing as Markdown, the start
 // of a data protection impact assessment (candour dpia).
-func ProcessingMarkdown(cfg config.Config) string {
+// bases are the DPO's edits (nil: the defaults).
+func ProcessingMarkdown(cfg config.Config, bases map[string]store.ProcessingBasis) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s: Candour record of processing and DPIA draft\n\nGenerated from the running configuration: who can see each kind of data comes from the policy table, how long it is kept from the retention settings. The lawful bases and conditions are defaults for the data protection officer to check.\n", cfg.ForceName)
-	for _, k := range Processing(cfg) {
+	fmt.Fprintf(&b, "# %s: Candour record of processing and DPIA draft\n\nGenerated from the running configuration: who can see each kind of data comes from the policy table, how long it is kept from the retention settings. Lawful bases and conditions not marked as set by the data protection officer are defaults for them to check.\n", cfg.ForceName)
+	for _, k := range WithBases(Processing(cfg), bases) {
 		fmt.Fprintf(&b, "\n## %s\n\n- Held: %s\n- Purpose: %s\n- Lawful basis: %s\n", k.Name, k.Held, k.Purpose, k.LawfulBasis)
+		if k.Edited != nil {
+			fmt.Fprintf(&b, "- Basis and condition set by %s on %s\n", k.Edited.By, k.Edited.At.In(london).Format("2 January 2006"))
+		}
 		if k.Condition != "" {
 			fmt.Fprintf(&b, "- Condition: %s\n", k.Condition)
 		}
@@ -144,5 +169,10 @@ func ProcessingMarkdown(cfg config.Config) string {
 
 // processingRecord is the admin page of the record of processing.
 func (s *Server) processingRecord(c *gin.Context) {
-	s.render(c, http.StatusOK, "processing", &Page{Title: "Record of processing", Data: Processing(s.cfg)})
+	bases, err := s.store.ProcessingBases(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "processing", &Page{Title: "Record of processing", Data: WithBases(Processing(s.cfg), bases)})
 }

@@ -96,6 +96,8 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/admin/partners/:id", "partners.list", s.partnerShow)
 	h("GET", "/admin/audit", "audit.list", s.auditList)
 	h("GET", "/admin/processing", "processing", s.processingRecord)
+	h("GET", "/admin/processing/:kind", "processing", s.processingBasisForm)
+	h("POST", "/admin/processing/:kind", "processing", s.processingBasisSave)
 
 	// Stop-and-search disparity: members, chairs and staff read it; staff
 	// import data and publish a period for the public page.
