@@ -13,6 +13,7 @@ type contentRow struct{ Key, Value string }
 
 type ccuShowData struct {
 	Referral *store.Referral
+	Conflict bool // the analyst declared a conflict with the person of concern
 	Content  []contentRow
 	Contact  []contentRow
 	Matches  []store.RefSummary
@@ -44,13 +45,27 @@ func (s *Server) ccuShow(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditRefViewed, Target: "referral:" + r.ID, Detail: r.Ref, Reason: reason})
+	detail := r.Ref
+	conflict, err := s.store.ConflictsWith(c.Request.Context(), me.ID, r)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if conflict {
+		detail += " (declared conflict)"
+	}
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditRefViewed, Target: "referral:" + r.ID, Detail: detail, Reason: reason})
 	s.renderCCUReferral(c, r, assessFormOf(r), messageForm{}, messageForm{}, http.StatusOK, &formErrors{})
 }
 
 func (s *Server) renderCCUReferral(c *gin.Context, r *store.Referral, af assessForm, msg, note messageForm, status int, errs *formErrors) {
 	ctx := c.Request.Context()
 	d := &ccuShowData{Referral: r, Assess: af, Message: msg, Note: note}
+	var err error
+	if d.Conflict, err = s.store.ConflictsWith(ctx, currentUser(c).ID, r); err != nil {
+		s.serverError(c, err)
+		return
+	}
 	qs := partnerQuestions
 	if r.Kind == store.KindAnonymous {
 		qs = publicQuestions
@@ -80,7 +95,6 @@ func (s *Server) renderCCUReferral(c *gin.Context, r *store.Referral, af assessF
 			}
 		}
 	}
-	var err error
 	if d.Matches, err = s.store.ReferralMatches(ctx, r); err != nil {
 		s.serverError(c, err)
 		return

@@ -44,16 +44,17 @@ var policy = map[string][]store.Role{
 	"twofactor.enrol": {signedIn},
 
 	// Administration.
-	"people.list":   adminOnly,
-	"people.invite": adminOnly,
-	"people.edit":   adminOnly,
-	"groups.list":   staff,
-	"groups.edit":   staff,
-	"members.edit":  staff,
-	"partners.list": partnerAdm,
-	"partners.edit": partnerAdm,
-	"audit.list":    adminOnly,
-	"processing":    adminOnly, // the record of processing (DPO)
+	"people.list":          adminOnly,
+	"people.invite":        adminOnly,
+	"people.edit":          adminOnly,
+	"people.subjectaccess": adminOnly, // everything held about an account holder, as a download
+	"groups.list":          staff,
+	"groups.edit":          staff,
+	"members.edit":         staff,
+	"partners.list":        partnerAdm,
+	"partners.edit":        partnerAdm,
+	"audit.list":           adminOnly,
+	"processing":           adminOnly, // the record of processing (DPO)
 
 	// Stop-and-search disparity.
 	"disparity.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
@@ -112,6 +113,7 @@ var policy = map[string][]store.Role{
 	"ccu.link":          {store.RoleCCU},
 	"ccu.audit":         {store.RoleCCU},
 	"ccu.review":        {store.RoleCCU}, // the monthly access review (every CCU account: there is no supervisor role)
+	"ccu.conflicts":     {store.RoleCCU}, // each analyst's own declared conflicts of interest
 	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
 
 	// Community confidence surveys. Anyone answers, anonymously; staff build

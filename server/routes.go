@@ -84,6 +84,7 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/admin/people/:id", "people.edit", s.personShow)
 	h("POST", "/admin/people/:id", "people.edit", s.personSave)
 	h("POST", "/admin/people/:id/invitation", "people.invite", s.personReinvite)
+	h("POST", "/admin/people/:id/subject-access", "people.subjectaccess", s.personSubjectAccess)
 	h("GET", "/admin/groups", "groups.list", s.groupList)
 	h("GET", "/admin/groups/new", "groups.edit", s.groupNewForm)
 	h("POST", "/admin/groups/new", "groups.edit", s.groupCreate)
@@ -97,6 +98,8 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/admin/partners/:id", "partners.list", s.partnerShow)
 	h("GET", "/admin/audit", "audit.list", s.auditList)
 	h("GET", "/admin/processing", "processing", s.processingRecord)
+	h("GET", "/admin/processing/:kind", "processing", s.processingBasisForm)
+	h("POST", "/admin/processing/:kind", "processing", s.processingBasisSave)
 
 	// Stop-and-search disparity: members, chairs and staff read it; staff
 	// import data and publish a period for the public page.

@@ -94,7 +94,7 @@ func (s *Store) PruneAudit(ctx context.Context) (int64, *AuditAnchor, error) {
 		if _, err := s.c("audit_days").DeleteOne(ctx, bson.D{{Key: "_id", Value: d.Day}}); err != nil {
 			return removed, anchor, fmt.Errorf("store: prune audit %s: %w", d.Day, err)
 		}
-		removed += d.Count
+		removed += d.count()
 	}
 	return removed, anchor, nil
 }

@@ -201,6 +201,7 @@ func migrateAuditToOneCollection(ctx context.Context, s *Store) error {
 			}
 		}
 		slices.SortFunc(pg.Events, func(a, b AuditEvent) int { return cmp.Compare(a.Seq, b.Seq) })
+		pg.Last = pg.Events[len(pg.Events)-1].Seq
 		_, err = s.c(AuditCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: pg.ID}}, pg, options.Replace().SetUpsert(true))
 		pg = auditPage{}
 		return err

@@ -270,10 +270,7 @@ func (s *Store) removePowerPart(ctx context.Context, kind, force, month, key str
 		}
 		var matched int64
 		if len(m.Parts) == 0 {
-			// The engine has no conditional delete (docs/architecture.md);
-			// one delete statement with the revision beside the _id is
-			// atomic on both engines.
-			res, err := s.c("power_months").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: old.Rev}})
+			res, err := s.deleteIf(ctx, "power_months", id, Eq("rev", old.Rev))
 			if err != nil {
 				return fmt.Errorf("store: remove power month %s: %w", id, err)
 			}

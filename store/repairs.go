@@ -22,8 +22,9 @@ import (
 //     RepairVisitMonths; the panel tallies by RepairPanelTallies;
 //   - recommendation and referral summaries: SyncRecommendationIndex and
 //     SyncReferralIndex;
-//   - the audit chain: NOT repaired (the head moves before the events are
-//     written; a crash between leaves a gap that verification reports).
+//   - the audit chain: the head moves together with the events it moved
+//     over (pending in the head document); RepairAuditChain writes what a
+//     crash left there onto the pages (audit.go).
 //
 // RepairAfterCrash runs them all at start-up (the hourly jobs run them
 // too, but their leases, held by the instance that died, could keep them
@@ -36,6 +37,7 @@ func (s *Store) RepairAfterCrash(ctx context.Context) (map[string]int, error) {
 		name string
 		fn   func(context.Context) (int, error)
 	}{
+		{"audit chain events", s.RepairAuditChain},
 		{"visit diaries", s.RepairDiaries},
 		{"visit calendar months", s.RepairVisitMonths},
 		{"visit panel tallies", s.RepairPanelTallies},
