@@ -82,7 +82,7 @@ func (w *visitWorld) createVisit(c *client, form url.Values) string {
 }
 
 func (w *visitWorld) visitCount() int {
-	vs, err := w.a.store.Visits(context.Background(), store.VisitFilter{})
+	vs, err := w.a.store.AllVisits(context.Background())
 	if err != nil {
 		w.a.t.Fatal(err)
 	}

@@ -210,7 +210,7 @@ func (r *Referral) Linked(id string) bool { return contains(r.Links, id) }
 // the embedded server every query but an exact _id parses the whole
 // collection. The referral itself stays the single point of decision; its
 // summary is rewritten after every change, idempotently
-// (SyncReferralIndex repairs one left behind by a crash in between).
+// (syncReferralIndex repairs one left behind by a crash in between).
 type RefSummary struct {
 	ID            string    `bson:"_id"`
 	Ref           string    `bson:"ref"`
@@ -269,10 +269,10 @@ func (s *Store) putRefSummary(ctx context.Context, id string) error {
 	return s.bumpRefIndex(ctx)
 }
 
-// SyncReferralIndex rewrites every summary whose version differs from its
+// syncReferralIndex rewrites every summary whose version differs from its
 // referral's, and returns how many. It reads every referral, so it runs
 // in the background job, never on a page.
-func (s *Store) SyncReferralIndex(ctx context.Context) (int, error) {
+func (s *Store) syncReferralIndex(ctx context.Context) (int, error) {
 	var full []Referral
 	cur, err := s.r("referrals").Find(ctx, bson.D{})
 	if err == nil {

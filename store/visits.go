@@ -504,25 +504,37 @@ type VisitFilter struct {
 	From, To time.Time // start (or, for unannounced visits, week) within [From, To); zero: open
 }
 
-// Visits returns the visits matching f, by calendar day. With From set it
+// Visits returns the calendar's visits matching f, by calendar day. It
 // reads the month documents (visit_months.go) from From's month to To's
-// (or twelve months on), which hold schedules without seats: read a
-// visit by id for those. With neither set, every visit in full (tests).
+// (or twelve months on), which hold schedules without seats: read a visit
+// by id for those. From is required; AllVisits reads every visit in full.
 func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
-	var vs []Visit
-	var err error
-	if f.From.IsZero() && f.To.IsZero() {
-		vs, err = s.scanVisits(ctx, bson.D{})
-	} else {
-		last := f.From.AddDate(1, 0, 0)
-		if !f.To.IsZero() {
-			last = f.To.Add(-time.Nanosecond)
-		}
-		vs, err = s.visitsInMonths(ctx, f.From, last)
+	if f.From.IsZero() {
+		return nil, errors.New("store: visits: the calendar needs a From day (AllVisits reads every visit)")
 	}
+	last := f.From.AddDate(1, 0, 0)
+	if !f.To.IsZero() {
+		last = f.To.Add(-time.Nanosecond)
+	}
+	vs, err := s.visitsInMonths(ctx, f.From, last)
 	if err != nil {
 		return nil, err
 	}
+	return pickVisits(vs, f), nil
+}
+
+// AllVisits returns every visit in full, seats included, by calendar day:
+// the staff's CSV export of the calendar.
+func (s *Store) AllVisits(ctx context.Context) ([]Visit, error) {
+	vs, err := s.scanVisits(ctx, bson.D{})
+	if err != nil {
+		return nil, err
+	}
+	return pickVisits(vs, VisitFilter{}), nil
+}
+
+// pickVisits keeps the visits that f selects, by calendar day.
+func pickVisits(vs []Visit, f VisitFilter) []Visit {
 	out := vs[:0]
 	for _, v := range vs {
 		at, end := v.CalendarDay(), v.End
@@ -546,7 +558,7 @@ func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 		}
 		return out[i].ID < out[j].ID
 	})
-	return out, nil
+	return out
 }
 
 // scanVisits reads the visits matching filter from the collection itself.
