@@ -358,11 +358,10 @@ func TestUnannouncedVisitTimingIsSecret(t *testing.T) {
 	}
 	v, _ := w.a.store.Visit(ctx, id)
 	day := v.Week.In(london).AddDate(0, 0, 2)
-	m1 := w.as(w.m1)
 	// The week has begun, but the pair has not chosen the day: they still can,
 	// and nobody writes findings yet.
 	w.a.advance(v.Week.Add(time.Hour).Sub(w.a.store.Now()))
-	m1 = w.as(w.m1)
+	m1 := w.as(w.m1)
 	if r := m1.get("/visits/" + id); !strings.Contains(r.Body, "Choose the day and time") {
 		t.Fatal("in the week, the pair cannot choose the day")
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -239,7 +240,7 @@ func (s *Store) FindingsCopies(ctx context.Context, groupIDs []string, first, la
 	}
 	out := vs[:0]
 	for _, v := range vs {
-		if (groupIDs == nil || contains(groupIDs, v.GroupID)) && !v.CalendarDay().Before(first) && !v.CalendarDay().After(last) {
+		if (groupIDs == nil || slices.Contains(groupIDs, v.GroupID)) && !v.CalendarDay().Before(first) && !v.CalendarDay().After(last) {
 			out = append(out, v)
 		}
 	}

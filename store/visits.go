@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/tz"
 )
 
 // Visit types.
@@ -92,7 +95,7 @@ type Visit struct {
 }
 
 // Attending reports whether userID has a seat.
-func (v *Visit) Attending(userID string) bool { return contains(v.Attendees, userID) }
+func (v *Visit) Attending(userID string) bool { return slices.Contains(v.Attendees, userID) }
 
 // WaitingPlace is userID's place on the waiting list (1 is next), or 0.
 func (v *Visit) WaitingPlace(userID string) int {
@@ -117,20 +120,11 @@ func (v *Visit) Past(now time.Time) bool {
 }
 
 // HasSubmitted reports whether userID has submitted findings.
-func (v *Visit) HasSubmitted(userID string) bool { return contains(v.Submitted, userID) }
+func (v *Visit) HasSubmitted(userID string) bool { return slices.Contains(v.Submitted, userID) }
 
 // Overlaps reports whether [start, end) meets the visit's time.
 func (v *Visit) Overlaps(start, end time.Time) bool {
 	return start.Before(v.End) && v.Start.Before(end)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Problem is one broken rule, named by the field it concerns.
@@ -382,7 +376,7 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 				if err != nil {
 					return "", err
 				}
-				if contains(promoted, userID) {
+				if slices.Contains(promoted, userID) {
 					return SeatConfirmed, nil
 				}
 				return SeatWaiting, nil
@@ -544,7 +538,7 @@ func pickVisits(vs []Visit, f VisitFilter) []Visit {
 			end = v.Week.AddDate(0, 0, 7)
 		}
 		switch {
-		case f.GroupIDs != nil && !contains(f.GroupIDs, v.GroupID), f.Type != "" && v.Type != f.Type:
+		case f.GroupIDs != nil && !slices.Contains(f.GroupIDs, v.GroupID), f.Type != "" && v.Type != f.Type:
 		case !f.From.IsZero() && end.Before(f.From) && at.Before(f.From), !f.To.IsZero() && !at.Before(f.To):
 		default:
 			out = append(out, v)
@@ -640,13 +634,7 @@ func (s *Store) SetVisitTime(ctx context.Context, id string, start, end time.Tim
 }
 
 // London is the force's time zone.
-var London = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+var London = tz.London
 
 // VisitsStartingBetween returns the visits starting in [from, to), for the
 // reminder job.
