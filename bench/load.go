@@ -74,6 +74,11 @@ func scenarios(sd *seeded, o options) []scenario {
 		{label: "GET /admin/groups (admin)", method: "GET", path: "/admin/groups", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /admin/audit, newest (admin)", method: "GET", path: "/admin/audit", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /recommendations, 500 (member)", method: "GET", path: "/recommendations", as: member, want: 200, budget: pageBudget},
+		// These three were a test skipped unless CANDOUR_BUDGET=1
+		// (server/recommendation_budget_test.go): budgets belong here.
+		{label: "GET /recommendations, filtered (member)", method: "GET", path: "/recommendations?status=in-progress&area=respected", as: member, want: 200, budget: pageBudget},
+		{label: "GET /recommendations/ID, 9 history entries (admin)", method: "GET", path: "/recommendations/" + sd.recommendation, as: admin, want: 200, budget: pageBudget},
+		{label: "GET /you-said-we-did.json (visitor)", method: "GET", path: "/you-said-we-did.json", as: visitor, want: 200, budget: pageBudget},
 		{label: "GET /recommendations/dashboard (admin)", method: "GET", path: "/recommendations/dashboard", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /you-said-we-did (visitor)", method: "GET", path: "/you-said-we-did", as: visitor, want: 200, budget: pageBudget},
 		{label: "POST /disparity/publish → 303 (admin)", method: "POST", path: "/disparity/publish", as: admin, want: 303, budget: formBudget,

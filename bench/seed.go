@@ -45,6 +45,7 @@ type seeded struct {
 	auditTook      time.Duration
 	hashTook       time.Duration // one argon2id hash at the configured cost, best of three
 	probes         []probe       // single store calls, timed
+	recommendation string        // one recommendation's id, for its page
 	surveys        *surveyBench  // the surveys' ids and how to mint a submission (surveys.go)
 	rawInserts     float64       // survey-response-sized inserts a second, 50 at once, straight through the driver (surveys.go)
 }
@@ -111,7 +112,7 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done("a year of vehicle stops")
-	if err := seedRecommendations(ctx, db); err != nil {
+	if err := seedRecommendations(ctx, db, sd); err != nil {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d recommendations with history", benchRecommendations))

@@ -13,6 +13,7 @@ import (
 
 	pwhash "candour/password"
 	"candour/store"
+	"candour/tz"
 )
 
 // TestReferralJourneys: an anonymous member of the public reports, keeps
@@ -28,7 +29,7 @@ func TestReferralJourneys(t *testing.T) {
 	t.Run("CCU assessment", ccuAssessmentJourney)
 }
 
-var london, _ = time.LoadLocation("Europe/London")
+var london = tz.London
 
 var clickContinue = chromedp.Click(chromedp.CSS("main form button.govuk-button"))
 

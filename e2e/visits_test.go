@@ -25,7 +25,6 @@ func TestVisitJourney(t *testing.T) {
 	ctx := context.Background()
 	// The store's clock starts at 09:50 tomorrow (UK time), so the visit
 	// can be scheduled for 10:00 and written up once the clock moves on.
-	london, _ := time.LoadLocation("Europe/London")
 	tomorrow := time.Now().In(london).AddDate(0, 0, 1)
 	start := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 10, 0, 0, 0, london)
 	var offset atomic.Int64
@@ -184,7 +183,6 @@ func TestCalendarMonths(t *testing.T) {
 	if err := p.store.PutMembership(ctx, &store.Membership{GroupID: g.ID, UserID: member.ID, VettingLevel: "NPPV2"}); err != nil {
 		t.Fatal(err)
 	}
-	london, _ := time.LoadLocation("Europe/London")
 	now := time.Now().In(london)
 	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, london)
 	lastMonth := thisMonth.AddDate(0, -1, 0)
@@ -262,7 +260,6 @@ func TestPanelSampleJourney(t *testing.T) {
 	requireBrowser(t)
 	p := startPortal(t)
 	ctx := context.Background()
-	london, _ := time.LoadLocation("Europe/London")
 	tomorrow := time.Now().In(london).AddDate(0, 0, 1)
 	start := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 10, 0, 0, 0, london)
 	var offset atomic.Int64

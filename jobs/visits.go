@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"candour/config"
+	"candour/mail"
 	"candour/store"
 )
 
@@ -39,7 +40,6 @@ func sendVisitReminders(ctx context.Context, cfg config.Config, db *store.Store)
 	if err != nil {
 		return 0, err
 	}
-	footer := "\n\n--\nCandour, " + cfg.ForceName + "\nThis is an automatic message. Do not reply to it.\n"
 	sent := 0
 	for _, v := range vs {
 		if v.Unannounced && !v.TimeSet {
@@ -82,7 +82,7 @@ func sendVisitReminders(ctx context.Context, cfg config.Config, db *store.Store)
 				if !first {
 					continue
 				}
-				if err := db.QueueMail(ctx, u.Email, d.subject, "Hello "+u.Name+",\n\n"+d.body+footer); err != nil {
+				if err := db.QueueMail(ctx, u.Email, d.subject, mail.Compose(cfg, "Hello "+u.Name+",\n\n"+d.body)); err != nil {
 					return sent, err
 				}
 				sent++

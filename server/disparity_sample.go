@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -117,10 +118,10 @@ func (s *Server) sampleCreate(c *gin.Context) {
 	if !errs.Any() && (!monthPattern.MatchString(f.From) || !monthPattern.MatchString(f.To) || f.From > f.To) {
 		errs.Add("from", "The first month must be the same as or before the last month")
 	}
-	if f.Group != "" && !contains(d.Groups, f.Group) {
+	if f.Group != "" && !slices.Contains(d.Groups, f.Group) {
 		errs.Add("group", "Choose an ethnic group from the list")
 	}
-	if f.Legislation != "" && !contains(d.Legislations, f.Legislation) {
+	if f.Legislation != "" && !slices.Contains(d.Legislations, f.Legislation) {
 		errs.Add("legislation", "Choose a power from the list")
 	}
 	if errs.Any() {
@@ -197,13 +198,4 @@ func (s *Server) sampleList(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "disparity_sample_list", &Page{Title: "Records drawn for scrutiny panels", Data: &samplePage{Samples: ps}})
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

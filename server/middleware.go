@@ -20,11 +20,14 @@ import (
 
 type ctxKey string
 
+// ctxRequestID keys the request id in a request's context; the gin keys
+// name values on a Gin context (plain strings, as Gin's Set takes).
+const ctxRequestID ctxKey = "requestID"
+
 const (
-	ctxRequestID ctxKey = "requestID"
-	ginUser             = "candour.user"
-	ginSession          = "candour.session"
-	ginDirty            = "candour.sessionDirty"
+	ginUser    = "candour.user"
+	ginSession = "candour.session"
+	ginDirty   = "candour.sessionDirty"
 )
 
 // requestID gives every request an id, in the response header and on every

@@ -226,5 +226,3 @@ func (s *Server) publicRecommendationAtom(c *gin.Context) {
 func recUnderway(status string) bool {
 	return status == store.RecAccepted || status == store.RecAcceptedInPart || status == store.RecInProgress
 }
-
-func init() { funcs["recUnderway"] = recUnderway }

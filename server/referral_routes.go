@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/mail"
-	"candour/receipts"
 	"candour/store"
 )
 
@@ -164,15 +163,6 @@ func riskTag(r string) string {
 		return "govuk-tag--yellow"
 	}
 	return "govuk-tag--grey"
-}
-
-func init() {
-	funcs["refStatus"] = store.RefStatusLabel
-	funcs["refStatusTag"] = refStatusTag
-	funcs["refCategory"] = store.RefCategoryLabel
-	funcs["riskTag"] = riskTag
-	funcs["receiptGroups"] = receipts.Groups
-	funcs["refTarget"] = refTarget
 }
 
 // refTarget is the referral id of an audit target "referral:ID", or "".

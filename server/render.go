@@ -15,7 +15,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/receipts"
 	"candour/store"
+	"candour/tz"
 )
 
 // Page is what every template gets: the frame's data plus the view's own.
@@ -88,16 +90,35 @@ var funcs = template.FuncMap{
 	"rapArea":         store.RAPAreaLabel,
 	"recSource":       store.RecSourceLabel,
 	"asset":           assetURL,
+	// Referrals and anonymous reports.
+	"refStatus":     store.RefStatusLabel,
+	"refStatusTag":  refStatusTag,
+	"refCategory":   store.RefCategoryLabel,
+	"riskTag":       riskTag,
+	"receiptGroups": receipts.Groups,
+	"refTarget":     refTarget,
+	"reasonLabel":   reasonLabel,
+	// Recommendations.
+	"recUnderway": recUnderway,
+	// Visits.
+	"visitType":     store.VisitTypeLabel,
+	"ragLabel":      store.RAGLabel,
+	"ragTag":        ragTag,
+	"sectionLabel":  store.SectionLabel,
+	"gowiselyLabel": store.GowiselyLabel,
+	"visitWhen":     visitWhen,
+	"dict2":         func(key string, rows []trendRow) map[string]any { return map[string]any{"Key": key, "Rows": rows} },
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+	"timeOfDay": func(t time.Time) string { return t.In(london).Format("15:04") },
 }
 
 // london is the force's time zone: all dates are shown in UK time.
-var london = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+var london = tz.London
 
 // statusTag picks the GOV.UK tag colour for a status word.
 func statusTag(status string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"time"
 
@@ -63,7 +64,7 @@ func (s *Server) visitCalendar(c *gin.Context) {
 	if mine != nil {
 		var own []store.Group
 		for _, g := range groups {
-			if hasString(mine, g.ID) {
+			if slices.Contains(mine, g.ID) {
 				own = append(own, g)
 			}
 		}
@@ -251,13 +252,4 @@ func monthGrid(month, now time.Time, vs []calendarVisit) [][]calendarDay {
 		weeks = append(weeks, week)
 	}
 	return weeks
-}
-
-func hasString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

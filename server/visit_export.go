@@ -20,7 +20,7 @@ var visitCSVColumns = []string{"id", "type", "group", "location", "date", "start
 // the date column holds the Monday and start and end are blank.
 func (s *Server) visitExport(c *gin.Context) {
 	ctx := c.Request.Context()
-	vs, err := s.store.Visits(ctx, store.VisitFilter{})
+	vs, err := s.store.AllVisits(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -48,24 +48,10 @@ func (s *Server) visitRoutes(h handle) {
 	h("GET", "/calendar/:token", "visits.feed.token", s.visitFeed)
 }
 
-func init() {
-	funcs["visitType"] = store.VisitTypeLabel
-	funcs["ragLabel"] = store.RAGLabel
-	funcs["ragTag"] = ragTag
-	funcs["sectionLabel"] = store.SectionLabel
-	funcs["gowiselyLabel"] = store.GowiselyLabel
-	funcs["visitWhen"] = visitWhen
-	funcs["dict2"] = func(key string, rows []trendRow) map[string]any { return map[string]any{"Key": key, "Rows": rows} }
-	funcs["plural"] = func(n int, one, many string) string {
-		if n == 1 {
-			return one
-		}
-		return many
-	}
-	funcs["timeOfDay"] = func(t time.Time) string { return t.In(london).Format("15:04") }
-	store.AuditActions = append(store.AuditActions, auditVisitCreated, auditVisitChanged, auditVisitPlanned, auditFindingSubmitted,
-		auditVisitSignedOff, auditFindingResponse, auditFeedReset, auditVisitsExported)
-}
+// visitAuditActions are the portal's own audit actions, listed after the
+// store's in the audit log's filter (auditActionChoices).
+var visitAuditActions = []string{auditVisitCreated, auditVisitChanged, auditVisitPlanned, auditFindingSubmitted,
+	auditVisitSignedOff, auditFindingResponse, auditFeedReset, auditVisitsExported}
 
 // Audit actions for visits.
 const (

@@ -18,8 +18,6 @@ const statusDeleting = "deleting"
 // AuditAccountDeleted is the audit action of the deletion of a closed account.
 const AuditAccountDeleted = "account-deleted"
 
-func init() { AuditActions = append(AuditActions, AuditAccountDeleted) }
-
 // DeleteClosedAccounts deletes every account that has been disabled for
 // more than AccountRetentionMonths: the account (name, email address,
 // password hash, two-factor secret), its group memberships, sessions,

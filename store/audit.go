@@ -50,13 +50,22 @@ const (
 	AuditRecExported = "recommendations-exported"
 )
 
-// AuditActions lists the actions for filters.
+// AuditActions lists the store's actions for filters, built once: an
+// action defined in another file is listed here too (the portal adds its
+// own visit actions to its list, server/audit_list.go).
 var AuditActions = []string{
 	AuditSignIn, AuditSignInFailed, AuditLockedOut, AuditSignOut, AuditSignOutAll,
 	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled, AuditRecoveryUsed, AuditRecoveryIssued,
 	AuditRoleChange, AuditUserChange, AuditUserCreated, AuditGroupChange, AuditMembership, AuditPartnerChange,
 	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn, AuditSampleAttached, AuditSampleCommitted,
 	AuditRecCreated, AuditRecStatus, AuditRecChanged, AuditRecExported,
+	AuditAccessReviewed, AuditAccessExported, // access_reviews.go
+	AuditAccountDeleted,          // account_retention.go
+	AuditPruned,                  // audit_retention.go
+	AuditRestored, AuditMigrated, // backup.go
+	AuditRefViewed, AuditRefAssessed, AuditRefStatus, AuditRefMessage, AuditRefNote, // referrals.go
+	AuditRefLinked, AuditRefSubmitted, AuditRefExported, AuditRefContentGone,
+	AuditResealed, // reseal.go
 }
 
 // AuditEvent is one append-only record of who did what to which record.

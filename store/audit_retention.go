@@ -21,8 +21,6 @@ const AuditRetentionYears = 7
 // AuditPruned is the audit action recording a removal of old events.
 const AuditPruned = "audit-pruned"
 
-func init() { AuditActions = append(AuditActions, AuditPruned) }
-
 // AuditAnchor is where the verifiable chain starts after old events were
 // removed: the sequence number and hash of the last event removed. The
 // verification starts from it instead of from the first event, so the

@@ -196,7 +196,7 @@ type Recommendation struct {
 // wording, evidence and history of every recommendation: on the embedded
 // server every query but an exact _id scans and parses the collection.
 // The full document stays the single point of decision; its summary is
-// rewritten after every change, idempotently (SyncRecommendationIndex
+// rewritten after every change, idempotently (syncRecommendationIndex
 // repairs one left behind by a crash between the two writes).
 type RecSummary struct {
 	ID             string    `bson:"_id"`
@@ -527,11 +527,11 @@ func (s *Store) putRecSummary(ctx context.Context, r *Recommendation) error {
 	return s.bumpRecIndex(ctx)
 }
 
-// SyncRecommendationIndex rewrites every summary whose version differs
+// syncRecommendationIndex rewrites every summary whose version differs
 // from its recommendation's (after a crash between a change and its
 // summary). It reads the whole register, so it runs in a background job,
 // not on a page. It returns how many summaries it rewrote.
-func (s *Store) SyncRecommendationIndex(ctx context.Context) (int, error) {
+func (s *Store) syncRecommendationIndex(ctx context.Context) (int, error) {
 	full, err := s.ExportRecommendations(ctx)
 	if err != nil {
 		return 0, err

@@ -172,5 +172,3 @@ func (s *Store) resealOne(ctx context.Context, r *Referral) (bool, error) {
 
 // AuditResealed is the audit action of a "candour keys reseal" run.
 const AuditResealed = "referrals-resealed"
-
-func init() { AuditActions = append(AuditActions, AuditResealed) }

@@ -10,6 +10,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/tz"
 )
 
 // Question types.
@@ -194,13 +196,7 @@ func (sv *Survey) State(day string) string {
 // Day is t's date in the UK, the finest time a response keeps.
 func Day(t time.Time) string { return t.In(ukTime).Format(time.DateOnly) }
 
-var ukTime = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+var ukTime = tz.London
 
 // RuleError fields for surveys reuse *RuleError (Field, Message).
 

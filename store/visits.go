@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/tz"
 )
 
 // Visit types.
@@ -92,7 +95,7 @@ type Visit struct {
 }
 
 // Attending reports whether userID has a seat.
-func (v *Visit) Attending(userID string) bool { return contains(v.Attendees, userID) }
+func (v *Visit) Attending(userID string) bool { return slices.Contains(v.Attendees, userID) }
 
 // WaitingPlace is userID's place on the waiting list (1 is next), or 0.
 func (v *Visit) WaitingPlace(userID string) int {
@@ -117,20 +120,11 @@ func (v *Visit) Past(now time.Time) bool {
 }
 
 // HasSubmitted reports whether userID has submitted findings.
-func (v *Visit) HasSubmitted(userID string) bool { return contains(v.Submitted, userID) }
+func (v *Visit) HasSubmitted(userID string) bool { return slices.Contains(v.Submitted, userID) }
 
 // Overlaps reports whether [start, end) meets the visit's time.
 func (v *Visit) Overlaps(start, end time.Time) bool {
 	return start.Before(v.End) && v.Start.Before(end)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Problem is one broken rule, named by the field it concerns.
@@ -382,7 +376,7 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 				if err != nil {
 					return "", err
 				}
-				if contains(promoted, userID) {
+				if slices.Contains(promoted, userID) {
 					return SeatConfirmed, nil
 				}
 				return SeatWaiting, nil
@@ -504,25 +498,37 @@ type VisitFilter struct {
 	From, To time.Time // start (or, for unannounced visits, week) within [From, To); zero: open
 }
 
-// Visits returns the visits matching f, by calendar day. With From set it
+// Visits returns the calendar's visits matching f, by calendar day. It
 // reads the month documents (visit_months.go) from From's month to To's
-// (or twelve months on), which hold schedules without seats: read a
-// visit by id for those. With neither set, every visit in full (tests).
+// (or twelve months on), which hold schedules without seats: read a visit
+// by id for those. From is required; AllVisits reads every visit in full.
 func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
-	var vs []Visit
-	var err error
-	if f.From.IsZero() && f.To.IsZero() {
-		vs, err = s.scanVisits(ctx, bson.D{})
-	} else {
-		last := f.From.AddDate(1, 0, 0)
-		if !f.To.IsZero() {
-			last = f.To.Add(-time.Nanosecond)
-		}
-		vs, err = s.visitsInMonths(ctx, f.From, last)
+	if f.From.IsZero() {
+		return nil, errors.New("store: visits: the calendar needs a From day (AllVisits reads every visit)")
 	}
+	last := f.From.AddDate(1, 0, 0)
+	if !f.To.IsZero() {
+		last = f.To.Add(-time.Nanosecond)
+	}
+	vs, err := s.visitsInMonths(ctx, f.From, last)
 	if err != nil {
 		return nil, err
 	}
+	return pickVisits(vs, f), nil
+}
+
+// AllVisits returns every visit in full, seats included, by calendar day:
+// the staff's CSV export of the calendar.
+func (s *Store) AllVisits(ctx context.Context) ([]Visit, error) {
+	vs, err := s.scanVisits(ctx, bson.D{})
+	if err != nil {
+		return nil, err
+	}
+	return pickVisits(vs, VisitFilter{}), nil
+}
+
+// pickVisits keeps the visits that f selects, by calendar day.
+func pickVisits(vs []Visit, f VisitFilter) []Visit {
 	out := vs[:0]
 	for _, v := range vs {
 		at, end := v.CalendarDay(), v.End
@@ -532,7 +538,7 @@ func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 			end = v.Week.AddDate(0, 0, 7)
 		}
 		switch {
-		case f.GroupIDs != nil && !contains(f.GroupIDs, v.GroupID), f.Type != "" && v.Type != f.Type:
+		case f.GroupIDs != nil && !slices.Contains(f.GroupIDs, v.GroupID), f.Type != "" && v.Type != f.Type:
 		case !f.From.IsZero() && end.Before(f.From) && at.Before(f.From), !f.To.IsZero() && !at.Before(f.To):
 		default:
 			out = append(out, v)
@@ -546,7 +552,7 @@ func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 		}
 		return out[i].ID < out[j].ID
 	})
-	return out, nil
+	return out
 }
 
 // scanVisits reads the visits matching filter from the collection itself.
@@ -628,13 +634,7 @@ func (s *Store) SetVisitTime(ctx context.Context, id string, start, end time.Tim
 }
 
 // London is the force's time zone.
-var London = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+var London = tz.London
 
 // VisitsStartingBetween returns the visits starting in [from, to), for the
 // reminder job.

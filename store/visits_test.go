@@ -163,7 +163,7 @@ func TestVisitRules(t *testing.T) {
 			}
 		})
 	}
-	vs, _ := db.Visits(ctx, store.VisitFilter{})
+	vs, _ := db.AllVisits(ctx)
 	if len(vs) != 0 {
 		t.Fatalf("refused visits were stored: %d", len(vs))
 	}
