@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -268,6 +269,85 @@ func (s *Server) serverError(c *gin.Context, err error) {
 	}
 	s.log.ErrorContext(c.Request.Context(), "server error", "err", err, "route", c.FullPath(), "stack", string(debug.Stack()))
 	s.errorPage(c, http.StatusInternalServerError, "Sorry, there is a problem with the service", "Try again later. What you entered has not been saved.")
+}
+
+// statusOf is the one map from an application error's code to an HTTP
+// status. Invalid and Duplicate are a form shown again with the message
+// next to its field (addErrors); the others are a page of their own (fail).
+func statusOf(code apperr.Code) int {
+	switch code {
+	case apperr.Invalid, apperr.Duplicate:
+		return http.StatusUnprocessableEntity
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Expired:
+		return http.StatusGone
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	}
+	return http.StatusInternalServerError
+}
+
+// failTitles are the page titles of the codes that have a page of their
+// own, when the handler gives none.
+var failTitles = map[apperr.Code]string{
+	apperr.Conflict: "You cannot make that change",
+	apperr.Expired:  "This link has expired",
+}
+
+// fail answers a request that err stopped, with the page and status of its
+// code (statusOf): the styled 404 and 403, a 409 or 410 page that shows the
+// error's message under title (or the code's usual title), and a logged 500
+// for anything that is not an application error. Form errors (Invalid,
+// Duplicate) belong on the form: handlers add them with addErrors and show
+// the form again; one that reaches here is a 422 page with its message.
+func (s *Server) fail(c *gin.Context, err error, title ...string) {
+	code := apperr.CodeOf(err)
+	switch code {
+	case apperr.NotFound:
+		s.notFound(c)
+		return
+	case apperr.Forbidden:
+		s.forbidden(c)
+		return
+	case apperr.Internal, "":
+		s.serverError(c, err)
+		return
+	}
+	t := failTitles[code]
+	if len(title) > 0 {
+		t = title[0]
+	}
+	if t == "" {
+		t = "There is a problem"
+	}
+	s.errorPage(c, statusOf(code), t, apperr.MessageOf(err))
+}
+
+// addErrors puts err's form errors (Invalid and Duplicate, one or a joined
+// list) next to their fields, renamed by rename where the form calls a
+// field something else. It reports whether err was nothing but form errors:
+// when it reports false the handler calls fail instead.
+func addErrors(errs *formErrors, err error, rename map[string]string) bool {
+	all := apperr.All(err)
+	if len(all) == 0 {
+		return false
+	}
+	for _, e := range all {
+		if e.Code != apperr.Invalid && e.Code != apperr.Duplicate {
+			return false
+		}
+	}
+	for _, e := range all {
+		field := e.Field
+		if to, ok := rename[field]; ok {
+			field = to
+		}
+		errs.Add(field, e.Message)
+	}
+	return true
 }
 
 // redirect answers a POST with 303 See Other, after saving the session.

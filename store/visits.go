@@ -9,6 +9,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/apperr"
 )
 
 // Visit types.
@@ -162,10 +164,10 @@ func (v *Visit) Check(now time.Time, isNew bool) []Problem {
 
 // Visit errors.
 var (
-	ErrAlreadySignedUp  = errors.New("already signed up")
-	ErrNotSignedUp      = errors.New("not signed up")
-	ErrCapacityBelow    = errors.New("capacity below the number booked")
-	ErrVisitClosed      = errors.New("visit closed to sign-up")
+	ErrAlreadySignedUp  = apperr.New(apperr.Conflict, "", "You are already signed up for this visit")
+	ErrNotSignedUp      = apperr.New(apperr.Conflict, "", "You were not signed up for this visit")
+	ErrCapacityBelow    = apperr.New(apperr.Conflict, "capacity", "More people are booked than the number of places")
+	ErrVisitClosed      = apperr.New(apperr.Conflict, "", "This visit has already started, so sign-up has closed.")
 	errSignUpContention = errors.New("sign-up did not settle")
 )
 
