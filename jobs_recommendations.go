@@ -11,6 +11,7 @@ import (
 
 	"candour/config"
 	"candour/store"
+	"candour/words"
 )
 
 // startRecommendationJobs runs the weekly overdue reminders (the
@@ -45,7 +46,7 @@ func sendRecommendationReminders(ctx context.Context, cfg config.Config, db *sto
 	}
 	link := func(r store.RecSummary) string {
 		return fmt.Sprintf("- %s (due %s, %s)\n  %s/recommendations/%s", r.Title, r.DueAt.Format("2 January 2006"),
-			store.RecStatusLabel(r.Status), cfg.BaseURL, r.ID)
+			words.RecStatus(r.Status), cfg.BaseURL, r.ID)
 	}
 	footer := "\n\n--\nCandour, " + cfg.ForceName + "\nThis is an automatic message. Do not reply to it.\n"
 	byOwner := map[string][]store.RecSummary{}

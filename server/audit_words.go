@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"candour/store"
+	"candour/words"
 )
 
 // auditWords are the audit log's actions in plain English, as an
@@ -131,7 +132,7 @@ func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]a
 	}
 	visitNames := map[string]string{}
 	for _, v := range visits {
-		visitNames[v.ID] = store.VisitTypeLabel(v.Type) + ", " + groups[v.GroupID]
+		visitNames[v.ID] = words.VisitType(v.Type) + ", " + groups[v.GroupID]
 	}
 	refs, err := s.store.ReferralsByID(ctx, refIDs)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // recommendationStatus moves a recommendation along its lifecycle (staff).
@@ -57,8 +58,8 @@ func (s *Server) transition(c *gin.Context, r *store.Recommendation, version int
 	if !ok {
 		return
 	}
-	detail := "Status changed from " + store.RecStatusLabel(from) + " to " + store.RecStatusLabel(saved.Status)
-	s.afterChange(c, saved, store.AuditRecStatus, detail, "Status changed to "+store.RecStatusLabel(saved.Status))
+	detail := "Status changed from " + words.RecStatus(from) + " to " + words.RecStatus(saved.Status)
+	s.afterChange(c, saved, store.AuditRecStatus, detail, "Status changed to "+words.RecStatus(saved.Status))
 }
 
 // recommendationVerify is the raising group's chair verifying the force's

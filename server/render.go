@@ -17,6 +17,7 @@ import (
 
 	"candour/apperr"
 	"candour/store"
+	"candour/words"
 )
 
 // Page is what every template gets: the frame's data plus the view's own.
@@ -84,10 +85,10 @@ var funcs = template.FuncMap{
 	"fixed":           func(p *float64, prec int) string { return fixedText(p, prec) },
 	"input":           input,
 	"vettingLapsed":   func(m store.Membership) bool { return m.VettingLapsed(time.Now()) },
-	"recStatus":       store.RecStatusLabel,
+	"recStatus":       words.RecStatus,
 	"recTag":          recTag,
-	"rapArea":         store.RAPAreaLabel,
-	"recSource":       store.RecSourceLabel,
+	"rapArea":         words.RAPArea,
+	"recSource":       words.RecSource,
 	"asset":           assetURL,
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // visitForm is a visit's details, for scheduling one or changing it.
@@ -144,7 +145,7 @@ func (s *Server) visitCreate(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitCreated, Target: "visit:" + v.ID, Detail: store.VisitTypeLabel(v.Type) + ", " + v.Location})
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitCreated, Target: "visit:" + v.ID, Detail: words.VisitType(v.Type) + ", " + v.Location})
 	s.flash(c, "Visit scheduled. Members of the group can now sign up.")
 	s.redirect(c, "/visits/"+v.ID)
 }
@@ -215,7 +216,7 @@ func (s *Server) visitSave(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitChanged, Target: "visit:" + v.ID, Detail: store.VisitTypeLabel(ch.Type) + ", " + ch.Location})
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitChanged, Target: "visit:" + v.ID, Detail: words.VisitType(ch.Type) + ", " + ch.Location})
 	if len(promoted) > 0 {
 		// Tell them the visit as it now is (the edit may have moved it).
 		if fresh, err := s.store.Visit(ctx, v.ID); err == nil {

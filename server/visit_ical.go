@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // Calendar feeds (RFC 5545). Each person has a private feed of their own
@@ -31,7 +32,7 @@ func (s *Server) visitCalendarOf(vs []store.Visit, names map[string]string) stri
 		e.SetStartAt(v.Start.UTC())
 		e.SetEndAt(v.End.UTC())
 		e.SetSequence(v.Version)
-		e.SetSummary(icalText(store.VisitTypeLabel(v.Type) + " (" + names[v.GroupID] + ")"))
+		e.SetSummary(icalText(words.VisitType(v.Type) + " (" + names[v.GroupID] + ")"))
 		e.SetLocation(icalText(v.Location))
 		e.SetDescription(icalText(v.Notes))
 		e.SetURL(s.link("/visits/" + v.ID))

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // visitRoutes registers scrutiny visits: the calendar, sign-up, findings,
@@ -49,7 +50,7 @@ func (s *Server) visitRoutes(h handle) {
 }
 
 func init() {
-	funcs["visitType"] = store.VisitTypeLabel
+	funcs["visitType"] = words.VisitType
 	funcs["ragLabel"] = store.RAGLabel
 	funcs["ragTag"] = ragTag
 	funcs["sectionLabel"] = store.SectionLabel
@@ -193,7 +194,7 @@ func visitTypeChoices(blank string) []choice {
 		cs = append(cs, choice{Value: "", Label: blank})
 	}
 	for _, t := range store.VisitTypes {
-		cs = append(cs, choice{Value: t, Label: store.VisitTypeLabel(t)})
+		cs = append(cs, choice{Value: t, Label: words.VisitType(t)})
 	}
 	return cs
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 type visitShowData struct {
@@ -145,6 +146,6 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	}
 	d.TimeDate = dateField{Name: "date", Legend: "Day of the visit", Hint: "A day in the week you were given", Error: errs.For("date"),
 		Day: d.Time.Day, Month: d.Time.Month, Year: d.Time.Year, LegendSize: "s"}
-	title := store.VisitTypeLabel(v.Type) + ": " + v.Location
+	title := words.VisitType(v.Type) + ": " + v.Location
 	s.render(c, status, "visit_show", &Page{Title: title, Errors: errs, Data: d, Form: d.Time})
 }

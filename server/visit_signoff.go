@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // visitSignOff records the group chair's sign-off of a visit's findings.
@@ -109,7 +110,7 @@ func (s *Server) visitFindingRespond(c *gin.Context) {
 	if err == nil {
 		err = s.mailUsers(ctx, ids, "The force has responded to visit findings", func(u store.User) string {
 			return fmt.Sprintf("Hello %s,\n\nThe force has responded to findings by %s from a %s at %s.\n\nRead the response:\n%s",
-				u.Name, fd.AuthorName, lowerFirst(store.VisitTypeLabel(v.Type)), v.Location, s.visitLink(v)+"#finding-"+writer)
+				u.Name, fd.AuthorName, lowerFirst(words.VisitType(v.Type)), v.Location, s.visitLink(v)+"#finding-"+writer)
 		})
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // visitSignUp gives the person a place, or a place on the waiting list
@@ -67,11 +68,11 @@ func (s *Server) visitCancelConfirm(c *gin.Context) {
 		if len(v.Waiting) > 0 {
 			body = "Your place will go to the next person on the waiting list straight away, and we will email them."
 		}
-		s.confirm(c, "Are you sure you want to cancel your place?", confirmation{Caption: store.VisitTypeLabel(v.Type) + ": " + v.Location,
+		s.confirm(c, "Are you sure you want to cancel your place?", confirmation{Caption: words.VisitType(v.Type) + ": " + v.Location,
 			Body:   []string{body, "If you change your mind you will need to sign up again, and the visit may be full by then."},
 			Action: "/visits/" + v.ID + "/cancel", Button: "Yes, cancel my place", Destructive: true, Cancel: back})
 	case v.WaitingPlace(u.ID) > 0:
-		s.confirm(c, "Are you sure you want to leave the waiting list?", confirmation{Caption: store.VisitTypeLabel(v.Type) + ": " + v.Location,
+		s.confirm(c, "Are you sure you want to leave the waiting list?", confirmation{Caption: words.VisitType(v.Type) + ": " + v.Location,
 			Body:   []string{"You are number " + strconv.Itoa(v.WaitingPlace(u.ID)) + " on the waiting list. If you join it again you will go to the back."},
 			Action: "/visits/" + v.ID + "/cancel", Button: "Yes, leave the waiting list", Destructive: true, Cancel: back})
 	default:
@@ -116,7 +117,7 @@ func (s *Server) visitCancel(c *gin.Context) {
 func (s *Server) tellPromoted(c *gin.Context, v *store.Visit, ids []string) {
 	err := s.mailUsers(c.Request.Context(), ids, "A place has come up on a visit", func(u store.User) string {
 		return fmt.Sprintf("Hello %s,\n\nA place has come up on a visit you were waiting for, and it is yours:\n\n%s at %s\n%s\n\nIf you cannot go, cancel on the visit's page so the next person can have it:\n%s",
-			u.Name, store.VisitTypeLabel(v.Type), v.Location, visitWhen(*v, true), s.visitLink(v))
+			u.Name, words.VisitType(v.Type), v.Location, visitWhen(*v, true), s.visitLink(v))
 	})
 	if err != nil {
 		s.log.ErrorContext(c.Request.Context(), "mail promoted members", "err", err, "visit", v.ID)

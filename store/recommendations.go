@@ -9,6 +9,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/words"
 )
 
 // A recommendation's status. The lifecycle is in transitions below; no
@@ -29,33 +31,6 @@ const (
 // RecStatuses lists the statuses in lifecycle order (for filters and dashboards).
 var RecStatuses = []string{RecRaised, RecAwaiting, RecAccepted, RecAcceptedInPart, RecNotAccepted,
 	RecInProgress, RecImplemented, RecVerified, RecClosed, RecSuperseded}
-
-// RecStatusLabel names a status for people.
-func RecStatusLabel(s string) string {
-	switch s {
-	case RecRaised:
-		return "Raised"
-	case RecAwaiting:
-		return "Awaiting force response"
-	case RecAccepted:
-		return "Accepted"
-	case RecAcceptedInPart:
-		return "Accepted in part"
-	case RecNotAccepted:
-		return "Not accepted"
-	case RecInProgress:
-		return "In progress"
-	case RecImplemented:
-		return "Implemented"
-	case RecVerified:
-		return "Verified"
-	case RecClosed:
-		return "Closed"
-	case RecSuperseded:
-		return "Superseded"
-	}
-	return s
-}
 
 // transitions is the whole lifecycle: from a status, the statuses it may go
 // to. "Superseded" is reachable from every open status (added by Next).
@@ -97,46 +72,8 @@ func NextStatuses(from string) []string {
 // Sources of a recommendation.
 var RecSources = []string{"visit-finding", "iag-advice", "survey", "scrutiny-panel", "external-forum", "hmicfrs-coc", "hmicfrs-afi", "other"}
 
-// RecSourceLabel names a source for people.
-func RecSourceLabel(s string) string {
-	switch s {
-	case "visit-finding":
-		return "Scrutiny visit finding"
-	case "iag-advice":
-		return "IAG advice"
-	case "survey":
-		return "Community survey"
-	case "scrutiny-panel":
-		return "Scrutiny panel"
-	case "external-forum":
-		return "External scrutiny forum"
-	case "hmicfrs-coc":
-		return "HMICFRS cause of concern"
-	case "hmicfrs-afi":
-		return "HMICFRS area for improvement"
-	case "other":
-		return "Other"
-	}
-	return s
-}
-
 // RAPAreas are the Police Race Action Plan's themes.
 var RAPAreas = []string{"represented", "respected", "involved", "protected"}
-
-// RAPAreaLabel names an area for people.
-func RAPAreaLabel(a string) string {
-	switch a {
-	case "represented":
-		return "Represented"
-	case "respected":
-		return "Respected"
-	case "involved":
-		return "Involved"
-	case "protected":
-		return "Protected"
-	}
-	return a
-}
 
 // RecPriorities in order.
 var RecPriorities = []string{"high", "medium", "low"}
@@ -490,7 +427,7 @@ func (s *Store) CreateRecommendations(ctx context.Context, rs []*Recommendation,
 		r.Version, r.CreatedAt, r.UpdatedAt = 1, now, now
 		what := "raised"
 		if kind == HistImported {
-			what = "imported with status " + RecStatusLabel(r.Status)
+			what = "imported with status " + words.RecStatus(r.Status)
 		}
 		r.History = append(r.History, HistoryEntry{At: now, ByID: by.ID, ByName: by.Name, Kind: kind, To: r.Status, What: what})
 		docs[i] = r

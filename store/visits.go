@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"candour/apperr"
+	"candour/words"
 )
 
 // Visit types.
@@ -26,27 +27,6 @@ const (
 
 // VisitTypes lists the types in the order forms show them.
 var VisitTypes = []string{VisitCustody, VisitStopSearch, VisitUseOfForce, VisitIntelligence, VisitControlRoom, VisitTraining, VisitOther}
-
-// VisitTypeLabel names a type for people.
-func VisitTypeLabel(t string) string {
-	switch t {
-	case VisitCustody:
-		return "Custody suite visit"
-	case VisitStopSearch:
-		return "Stop and search / body-worn video review panel"
-	case VisitUseOfForce:
-		return "Use of force review"
-	case VisitIntelligence:
-		return "Intelligence process scrutiny"
-	case VisitControlRoom:
-		return "Control room visit"
-	case VisitTraining:
-		return "Training observation"
-	case VisitOther:
-		return "Other visit"
-	}
-	return t
-}
 
 // ReviewsRecords reports whether findings of this type are one entry per
 // record reviewed (stop and search, BWV and use-of-force panels).
@@ -333,7 +313,7 @@ func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Memb
 			}
 			if other.Attending(userID) || other.WaitingPlace(userID) > 0 {
 				return &IneligibleError{fmt.Sprintf("You are already booked on a visit at the same time: %s at %s, %s.",
-					VisitTypeLabel(other.Type), other.Location, other.Start.In(London).Format("2 January 2006 at 3:04pm"))}
+					words.VisitType(other.Type), other.Location, other.Start.In(London).Format("2 January 2006 at 3:04pm"))}
 			}
 		}
 	}
