@@ -151,9 +151,7 @@ func (s *Server) change(c *gin.Context, r *store.Recommendation, version int, ty
 func (s *Server) applyChange(c *gin.Context, r *store.Recommendation, version int, typed any,
 	fn func(*store.Recommendation, time.Time) (store.HistoryEntry, error)) (*store.Recommendation, bool) {
 	saved, err := s.store.ChangeRecommendation(c.Request.Context(), r.ID, version, fn)
-	if re, ok := store.IsRuleError(err); ok {
-		errs := &formErrors{}
-		errs.Add(re.Field, re.Message)
+	if errs := (&formErrors{}); addErrors(errs, err, nil) {
 		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, typed)
 		return nil, false
 	}

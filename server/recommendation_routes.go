@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -81,16 +82,14 @@ func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Gro
 
 // changeFailed answers a change the store refused: a stale form or a lost
 // race (409, nothing overwritten), a status change the lifecycle does not
-// allow (409 saying what is possible now) or an unknown id (404). It
-// reports false when err is none of these.
+// allow (409 saying what is possible now, in the error's message) or an
+// unknown id (404). It reports false when err is none of these.
 func (s *Server) changeFailed(c *gin.Context, r *store.Recommendation, err error) bool {
-	if te, ok := store.IsTransitionError(err); ok {
-		s.transitionRefused(c, te.From, te.To, te.Allowed)
-		return true
-	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
+	case apperr.Is(err, apperr.Conflict) && !errors.Is(err, store.ErrConflict):
+		s.fail(c, err, "You cannot make that change")
 	case errors.Is(err, store.ErrConflict):
 		s.errorPage(c, http.StatusConflict, "Someone else has changed this recommendation",
 			"The recommendation changed after you opened the form, so nothing you entered has been saved and nothing has been overwritten. "+

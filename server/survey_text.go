@@ -86,8 +86,7 @@ func (s *Server) surveyTextSave(c *gin.Context) {
 	}
 	id := c.Param("tid")
 	err := s.store.RedactSurveyText(c.Request.Context(), sv.ID, id, f.Redacted, f.Publish)
-	if re, ok := store.IsRuleError(err); ok {
-		errs.Add("redacted-"+id, re.Message)
+	if addErrors(errs, err, map[string]string{"redacted": "redacted-" + id}) {
 		s.renderTexts(c, http.StatusUnprocessableEntity, sv, id[lastColon(id)+1:], id, errs)
 		return
 	}

@@ -101,16 +101,8 @@ func (f visitForm) check(groups []store.Group, errs *formErrors) store.VisitChan
 	return ch
 }
 
-// addProblems shows the store's rule problems next to the form's fields.
-func addProblems(errs *formErrors, ps []store.Problem) {
-	for _, p := range ps {
-		field := map[string]string{"start": "date", "end": "endTime"}[p.Field]
-		if field == "" {
-			field = p.Field
-		}
-		errs.Add(field, p.Message)
-	}
-}
+// visitFields names the form's fields for the visit rules' fields.
+var visitFields = map[string]string{"start": "date", "end": "endTime"}
 
 func (s *Server) visitNewForm(c *gin.Context) {
 	f := visitForm{MinVetting: "NPPV2", Capacity: "4", StartTime: "10:00", EndTime: "12:00", Group: c.Query("group")}
@@ -133,12 +125,10 @@ func (s *Server) visitCreate(c *gin.Context) {
 	v := &store.Visit{Type: ch.Type, GroupID: f.Group, Location: ch.Location, Start: ch.Start, End: ch.End, Capacity: ch.Capacity,
 		MinVetting: ch.MinVetting, Notes: ch.Notes, CreatedBy: currentUser(c).ID}
 	if !errs.Any() {
-		ps, err := s.store.CreateVisit(c.Request.Context(), v)
-		if err != nil {
+		if err := s.store.CreateVisit(c.Request.Context(), v); err != nil && !addErrors(errs, err, visitFields) {
 			s.serverError(c, err)
 			return
 		}
-		addProblems(errs, ps)
 	}
 	if errs.Any() {
 		s.renderVisitForm(c, http.StatusUnprocessableEntity, nil, f, errs)
@@ -190,7 +180,9 @@ func (s *Server) visitSave(c *gin.Context) {
 	if !errs.Any() {
 		probe := *v
 		probe.Start, probe.End, probe.Capacity = ch.Start, ch.End, ch.Capacity
-		addProblems(errs, probe.Check(s.store.Now(), false))
+		if err := probe.Check(s.store.Now(), false); err != nil {
+			addErrors(errs, err, visitFields)
+		}
 	}
 	if errs.Any() {
 		s.renderVisitForm(c, http.StatusUnprocessableEntity, v, f, errs)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -60,8 +61,11 @@ func (s *Server) visitShow(c *gin.Context) {
 	s.renderVisit(c, http.StatusOK, v, a, &formErrors{}, nil)
 }
 
+// refusal is why a sign-up was just refused, passed to renderVisit.
+type refusal string
+
 // renderVisit shows a visit with what the reader may do next; typed, when
-// not nil, is a form the person sent (kept on error).
+// not nil, is a form the person sent (kept on error) or a sign-up's refusal.
 func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visitAccess, errs *formErrors, typed any) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
@@ -76,12 +80,17 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	now := s.store.Now()
 	d := &visitShowData{Visit: v, GroupName: groupName, Access: a, When: visitWhen(*v, a.ShowTime), Started: v.Past(now),
 		WaitingPlace: v.WaitingPlace(u.ID), CanRespond: allowed(u.Role, "visits.respond")}
-	if allowed(u.Role, "visits.signup") && !a.Attending && d.WaitingPlace == 0 {
+	// May the reader sign up? The policy table says which roles may at
+	// all; Store.Eligible is the one check of this person and this visit.
+	// A refused sign-up brings its reason along, so it is not checked twice.
+	if why, refused := typed.(refusal); refused {
+		d.CannotSignUp = string(why)
+	} else if allowed(u.Role, "visits.signup") {
 		err := s.store.Eligible(ctx, v, u.ID, u.Memberships, now)
-		var ie *store.IneligibleError
 		switch {
-		case errors.As(err, &ie):
-			d.CannotSignUp = ie.Reason
+		case errors.Is(err, store.ErrAlreadySignedUp): // on it already: the page says so
+		case apperr.Is(err, apperr.Invalid):
+			d.CannotSignUp = apperr.MessageOf(err)
 		case err != nil:
 			s.serverError(c, err)
 			return

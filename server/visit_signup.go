@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -25,22 +26,20 @@ func (s *Server) visitSignUp(c *gin.Context) {
 	}
 	u := currentUser(c)
 	seat, err := s.store.SignUp(c.Request.Context(), v.ID, u.ID, u.Memberships)
-	var ie *store.IneligibleError
 	switch {
-	case errors.As(err, &ie):
+	case apperr.Is(err, apperr.Invalid):
+		// The refusal already says why: the page shows it without asking
+		// the store again (refusal in renderVisit).
 		errs := &formErrors{}
-		errs.Add("sign-up", "You cannot sign up: "+ie.Reason)
-		s.renderVisit(c, http.StatusUnprocessableEntity, v, a, errs, nil)
+		errs.Add("sign-up", "You cannot sign up: "+apperr.MessageOf(err))
+		s.renderVisit(c, statusOf(apperr.Invalid), v, a, errs, refusal(apperr.MessageOf(err)))
 		return
 	case errors.Is(err, store.ErrAlreadySignedUp):
-		s.flash(c, "You are already signed up for this visit")
+		s.flash(c, apperr.MessageOf(err))
 		s.redirect(c, "/visits/"+v.ID)
 		return
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-		return
 	case err != nil:
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	if seat == store.SeatConfirmed {
