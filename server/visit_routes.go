@@ -126,7 +126,7 @@ func accessTo(u *store.User, v *store.Visit) visitAccess {
 // loadVisit reads the visit named by :id that the person may see; a
 // visit they may not see is "not found" to them.
 func (s *Server) loadVisit(c *gin.Context) (*store.Visit, visitAccess, bool) {
-	v, ok := loadByID(s, c, s.store.Visit)
+	v, ok := loadByID(s, c, s.visits.Visit)
 	if !ok {
 		return nil, visitAccess{}, false
 	}

@@ -69,7 +69,7 @@ type refusal string
 func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visitAccess, errs *formErrors, typed any) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	g, err := s.store.Group(ctx, v.GroupID)
+	g, err := s.visits.Group(ctx, v.GroupID)
 	groupName := ""
 	if err == nil {
 		groupName = g.Name
@@ -77,7 +77,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 		s.serverError(c, err)
 		return
 	}
-	now := s.store.Now()
+	now := s.visits.Now()
 	d := &visitShowData{Visit: v, GroupName: groupName, Access: a, When: visitWhen(*v, a.ShowTime), Started: v.Past(now),
 		WaitingPlace: v.WaitingPlace(u.ID), CanRespond: allowed(u.Role, "visits.respond")}
 	// May the reader sign up? The policy table says which roles may at
@@ -86,7 +86,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	if why, refused := typed.(refusal); refused {
 		d.CannotSignUp = string(why)
 	} else if allowed(u.Role, "visits.signup") {
-		err := s.store.Eligible(ctx, v, u.ID, u.Memberships, now)
+		err := s.visits.Eligible(ctx, v, u.ID, u.Memberships, now)
 		switch {
 		case errors.Is(err, store.ErrAlreadySignedUp): // on it already: the page says so
 		case apperr.Is(err, apperr.Invalid):
@@ -99,7 +99,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 		}
 	}
 	if a.Chair || a.Attending || a.Manage || (u.Role == store.RoleCoordinator || u.Role == store.RoleAdmin) {
-		users, err := s.store.UsersByID(ctx, v.Attendees)
+		users, err := s.visits.UsersByID(ctx, v.Attendees)
 		if err != nil {
 			s.serverError(c, err)
 			return
@@ -113,7 +113,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	}
 	var fs []store.Finding
 	if d.Started { // nobody writes findings before a visit starts
-		if fs, err = s.store.VisitFindings(ctx, v); err != nil {
+		if fs, err = s.visits.VisitFindings(ctx, v); err != nil {
 			s.serverError(c, err)
 			return
 		}

@@ -25,7 +25,7 @@ func (s *Server) visitSignUp(c *gin.Context) {
 		return
 	}
 	u := currentUser(c)
-	seat, err := s.store.SignUp(c.Request.Context(), v.ID, u.ID, u.Memberships)
+	seat, err := s.visits.SignUp(c.Request.Context(), v.ID, u.ID, u.Memberships)
 	switch {
 	case apperr.Is(err, apperr.Invalid):
 		// The refusal already says why: the page shows it without asking
@@ -62,7 +62,7 @@ func (s *Server) visitCancelConfirm(c *gin.Context) {
 	u := currentUser(c)
 	back := "/visits/" + v.ID
 	switch {
-	case a.Attending && !v.Unannounced && !v.Past(s.store.Now()):
+	case a.Attending && !v.Unannounced && !v.Past(s.visits.Now()):
 		body := "Your place will be offered to someone else straight away."
 		if len(v.Waiting) > 0 {
 			body = "Your place will go to the next person on the waiting list straight away, and we will email them."
@@ -92,11 +92,11 @@ func (s *Server) visitCancel(c *gin.Context) {
 		s.errorPage(c, http.StatusConflict, "Talk to your chair", "Unannounced visits are planned in pairs. If you cannot go, tell the chair of your group so they can find someone else.")
 		return
 	}
-	if v.Past(s.store.Now()) {
+	if v.Past(s.visits.Now()) {
 		s.errorPage(c, http.StatusConflict, "This visit has already started", "You can no longer cancel your place. Nothing has been changed.")
 		return
 	}
-	promoted, err := s.store.CancelSignUp(c.Request.Context(), v.ID, currentUser(c).ID)
+	promoted, err := s.visits.CancelSignUp(c.Request.Context(), v.ID, currentUser(c).ID)
 	switch {
 	case errors.Is(err, store.ErrNotSignedUp):
 		s.flash(c, "You were not signed up for this visit")
