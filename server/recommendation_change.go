@@ -237,12 +237,8 @@ func (s *Server) recommendationFollow(c *gin.Context) {
 		return
 	}
 	err := s.store.FollowRecommendation(c.Request.Context(), r.ID, currentUser(c).ID, f.On)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	msg := "You will no longer get emails about this recommendation"

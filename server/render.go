@@ -372,12 +372,8 @@ func (s *Server) flash(c *gin.Context, msg string) {
 // styled 404 for an unknown id (or a 500) itself; ok is false when it did.
 func loadByID[T any](s *Server, c *gin.Context, get func(context.Context, string) (*T, error)) (*T, bool) {
 	v, err := get(c.Request.Context(), c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, false
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return nil, false
 	}
 	return v, true

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -90,12 +89,8 @@ func (s *Server) surveyTextSave(c *gin.Context) {
 		s.renderTexts(c, http.StatusUnprocessableEntity, sv, id[lastColon(id)+1:], id, errs)
 		return
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	me := currentUser(c)

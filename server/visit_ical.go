@@ -75,12 +75,8 @@ func (s *Server) visitICS(c *gin.Context) {
 func (s *Server) visitFeed(c *gin.Context) {
 	ctx := c.Request.Context()
 	uid, err := s.store.FeedOwner(ctx, c.Param("token"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	// The address outlives sessions, so the owner is checked afresh: a

@@ -87,12 +87,8 @@ func (s *Server) visitFindingRespond(c *gin.Context) {
 	}
 	me := currentUser(c)
 	fd, err := s.store.RespondToFinding(ctx, store.FindingID(v.ID, writer), text, me.Name)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditFindingResponse, Target: "finding:" + fd.ID})
