@@ -103,3 +103,33 @@ func TestSignUpOutcomesWithFakes(t *testing.T) {
 		t.Fatalf("unknown visit: %d", r.Status)
 	}
 }
+
+// TestCancelWithFakes: giving up a place asks first, then each answer of
+// the store is one response; a visit already started or planned in pairs
+// cannot be left here (409, nothing asked of the store).
+func TestCancelWithFakes(t *testing.T) {
+	_, fv, v, m := signUpFakes(t)
+	page := "/visits/" + v.ID
+	fv.eligible = func(*store.Visit, string, []store.Membership) error { return store.ErrAlreadySignedUp }
+	fv.usersByID = func([]string) (map[string]store.User, error) { return map[string]store.User{}, nil }
+	fv.visitFindings = func(*store.Visit) ([]store.Finding, error) { return nil, nil }
+	if r := m.get(page + "/cancel"); r.Status != http.StatusSeeOther || r.Location != page {
+		t.Fatalf("nothing to cancel: %d to %q, want back to the visit", r.Status, r.Location)
+	}
+	fv.cancelSignUp = func(string, string) ([]string, error) { return nil, store.ErrNotSignedUp }
+	if r := m.submit(page, page+"/cancel", nil); r.Status != http.StatusSeeOther || r.Location != page {
+		t.Fatalf("not signed up: %d to %q", r.Status, r.Location)
+	}
+	fv.cancelSignUp = func(string, string) ([]string, error) { return nil, errors.New("disk full") }
+	if r := m.submit(page, page+"/cancel", nil); r.Status != http.StatusInternalServerError {
+		t.Fatalf("store failed: %d, want 500", r.Status)
+	}
+	calls := fv.calls("CancelSignUp")
+	v.Start, v.End = time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+	if r := m.submit(page, page+"/cancel", nil); r.Status != http.StatusConflict || !strings.Contains(r.Body, "This visit has already started") {
+		t.Fatalf("started: %d, want 409", r.Status)
+	}
+	if fv.calls("CancelSignUp") != calls {
+		t.Error("a visit already started was asked of the store")
+	}
+}
