@@ -12,6 +12,7 @@ import (
 	"candour/config"
 	"candour/mail"
 	"candour/store"
+	"candour/words"
 )
 
 // startRecommendationJobs runs the weekly overdue reminders (the
@@ -46,7 +47,7 @@ func sendRecommendationReminders(ctx context.Context, cfg config.Config, db *sto
 	}
 	link := func(r store.RecSummary) string {
 		return fmt.Sprintf("- %s (due %s, %s)\n  %s/recommendations/%s", r.Title, r.DueAt.Format("2 January 2006"),
-			store.RecStatusLabel(r.Status), cfg.BaseURL, r.ID)
+			words.RecStatus(r.Status), cfg.BaseURL, r.ID)
 	}
 	byOwner := map[string][]store.RecSummary{}
 	for _, r := range late {

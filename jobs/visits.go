@@ -10,6 +10,7 @@ import (
 	"candour/config"
 	"candour/mail"
 	"candour/store"
+	"candour/words"
 )
 
 // startVisitJobs runs the visit reminders every 15 minutes under a lease
@@ -47,7 +48,7 @@ func sendVisitReminders(ctx context.Context, cfg config.Config, db *store.Store)
 		}
 		link := cfg.BaseURL + "/visits/" + v.ID
 		when := v.Start.In(store.London).Format("Monday 2 January 2006 at 3:04pm")
-		what := store.VisitTypeLabel(v.Type) + " at " + v.Location
+		what := words.VisitType(v.Type) + " at " + v.Location
 		var due []struct{ key, subject, body string }
 		if v.Start.After(now) {
 			due = append(due, struct{ key, subject, body string }{"48h", "Reminder: your visit on " + v.Start.In(store.London).Format("2 January"),

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"candour/store"
+	"candour/words"
 )
 
 // auditWords are the audit log's actions in plain English, as an
 // administrator or the CCU reads them. The stored names stay as they are
 // (the hash chain covers them); only the page says them differently.
 var auditWords = map[string]string{
+	store.AuditSampleCommitted:  "Committed to a panel sample before drawing it",
 	store.AuditSignIn:           "Signed in",
 	store.AuditSignInFailed:     "Failed to sign in",
 	store.AuditLockedOut:        "Locked out after failed sign-ins",
@@ -135,7 +137,7 @@ func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]a
 	}
 	visitNames := map[string]string{}
 	for _, v := range visits {
-		visitNames[v.ID] = store.VisitTypeLabel(v.Type) + ", " + groups[v.GroupID]
+		visitNames[v.ID] = words.VisitType(v.Type) + ", " + groups[v.GroupID]
 	}
 	refs, err := s.store.ReferralsByID(ctx, refIDs)
 	if err != nil {

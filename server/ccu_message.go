@@ -106,11 +106,8 @@ func (s *Server) ccuLink(c *gin.Context) {
 		err = s.store.LinkReferrals(c.Request.Context(), r.ID, f.Other, f.Decision == "confirm")
 	}
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-		return
 	case err != nil:
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	me := currentUser(c)

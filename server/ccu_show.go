@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -129,12 +128,8 @@ func (s *Server) renderCCUReferral(c *gin.Context, r *store.Referral, af assessF
 // reloadForCCU reads the referral again, decrypted, after a failed change.
 func (s *Server) reloadForCCU(c *gin.Context, id string) (*store.Referral, bool) {
 	r, err := s.store.OpenReferral(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, false
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return nil, false
 	}
 	return r, true

@@ -53,7 +53,3 @@ func (s *Server) sampleDraw(c *gin.Context) {
 func sampleFilterOf(ps *store.PanelSample) disparity.SampleFilter {
 	return disparity.SampleFilter{Force: ps.Force, From: ps.From, To: ps.To, Legislation: ps.Legislation, Group: ps.Group, Removal: ps.Removal, Size: ps.Size}
 }
-
-func init() {
-	auditWords[store.AuditSampleCommitted] = "Committed to a panel sample before drawing it"
-}

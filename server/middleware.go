@@ -156,7 +156,7 @@ func (s *Server) loadSession(c *gin.Context) {
 	}
 	c.Set(ginSession, sess)
 	if uid, _ := sess.Values[keyUserID].(string); uid != "" {
-		u, err := s.store.User(c.Request.Context(), uid)
+		u, err := s.users.User(c.Request.Context(), uid)
 		role, _ := sess.Values[keyRole].(string)
 		switch {
 		case errors.Is(err, store.ErrNotFound):

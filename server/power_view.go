@@ -351,19 +351,13 @@ func (s *Server) publicPower(c *gin.Context) {
 	s.powerFill(c, page, d, d.Published.From, d.Published.To, http.StatusOK)
 }
 
-func init() {
-	// The stop-and-search page links to every other activity's monitor.
-	funcs["powerDatasets"] = powers.All
-	funcs["periodOption"] = periodOption
-}
-
-func init() {
-	funcs["tableGroups"] = func(ds *powers.Dataset) []string {
-		var gs []string
-		for h := range ds.Table.Groups {
-			gs = append(gs, h)
-		}
-		sort.Strings(gs)
-		return gs
+// tableGroups lists a table layout's group columns in order, for the
+// import page's description of the file.
+func tableGroups(ds *powers.Dataset) []string {
+	var gs []string
+	for h := range ds.Table.Groups {
+		gs = append(gs, h)
 	}
+	sort.Strings(gs)
+	return gs
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -138,12 +137,8 @@ func (s *Server) findingToRaise(c *gin.Context, id string) (*store.Finding, *sto
 	if err == nil {
 		v, err = s.store.Visit(ctx, fd.VisitID)
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, nil, false
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return nil, nil, false
 	}
 	u := currentUser(c)

@@ -28,6 +28,8 @@ import (
 type Server struct {
 	cfg           config.Config
 	store         *store.Store
+	users         userDB     // the signed-in person, every request (stores.go)
+	visits        visitStore // a visit's page, sign-up and cancelling
 	log           *slog.Logger
 	templates     templateSet
 	notices       map[string]template.HTML // privacy and accessibility, rendered at start-up (notices.go)
@@ -82,6 +84,8 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	s := &Server{
 		cfg:         cfg,
 		store:       db,
+		users:       db,
+		visits:      db,
 		log:         slog.New(requestIDHandler{log.Handler()}),
 		templates:   tmpl,
 		hasher:      password.For(cfg),

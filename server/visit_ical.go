@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // Calendar feeds (RFC 5545). Each person has a private feed of their own
@@ -31,7 +32,7 @@ func (s *Server) visitCalendarOf(vs []store.Visit, names map[string]string) stri
 		e.SetStartAt(v.Start.UTC())
 		e.SetEndAt(v.End.UTC())
 		e.SetSequence(v.Version)
-		e.SetSummary(icalText(store.VisitTypeLabel(v.Type) + " (" + names[v.GroupID] + ")"))
+		e.SetSummary(icalText(words.VisitType(v.Type) + " (" + names[v.GroupID] + ")"))
 		e.SetLocation(icalText(v.Location))
 		e.SetDescription(icalText(v.Notes))
 		e.SetURL(s.link("/visits/" + v.ID))
@@ -74,12 +75,8 @@ func (s *Server) visitICS(c *gin.Context) {
 func (s *Server) visitFeed(c *gin.Context) {
 	ctx := c.Request.Context()
 	uid, err := s.store.FeedOwner(ctx, c.Param("token"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	// The address outlives sessions, so the owner is checked afresh: a

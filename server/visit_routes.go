@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // visitRoutes registers scrutiny visits: the calendar, sign-up, findings,
@@ -111,7 +112,7 @@ func accessTo(u *store.User, v *store.Visit) visitAccess {
 // loadVisit reads the visit named by :id that the person may see; a
 // visit they may not see is "not found" to them.
 func (s *Server) loadVisit(c *gin.Context) (*store.Visit, visitAccess, bool) {
-	v, ok := loadByID(s, c, s.store.Visit)
+	v, ok := loadByID(s, c, s.visits.Visit)
 	if !ok {
 		return nil, visitAccess{}, false
 	}
@@ -179,7 +180,7 @@ func visitTypeChoices(blank string) []choice {
 		cs = append(cs, choice{Value: "", Label: blank})
 	}
 	for _, t := range store.VisitTypes {
-		cs = append(cs, choice{Value: t, Label: store.VisitTypeLabel(t)})
+		cs = append(cs, choice{Value: t, Label: words.VisitType(t)})
 	}
 	return cs
 }

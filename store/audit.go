@@ -65,7 +65,10 @@ var AuditActions = []string{
 	AuditRestored, AuditMigrated, // backup.go
 	AuditRefViewed, AuditRefAssessed, AuditRefStatus, AuditRefMessage, AuditRefNote, // referrals.go
 	AuditRefLinked, AuditRefSubmitted, AuditRefExported, AuditRefContentGone,
-	AuditResealed, // reseal.go
+	AuditResealed,                               // reseal.go
+	AuditConflictDeclared, AuditConflictRemoved, // conflicts.go
+	AuditBasisChanged,  // processing_bases.go
+	AuditSubjectAccess, // subject_access.go
 }
 
 // AuditEvent is one append-only record of who did what to which record.

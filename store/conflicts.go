@@ -40,7 +40,6 @@ const (
 	AuditConflictRemoved  = "conflict-removed"
 )
 
-func init() { AuditActions = append(AuditActions, AuditConflictDeclared, AuditConflictRemoved) }
 
 const conflictsColl = "conflicts"
 

@@ -10,6 +10,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/apperr"
 )
 
 // Finding statuses.
@@ -144,7 +146,7 @@ func (f *Finding) Section(key string) FindingSection {
 }
 
 // ErrLocked is returned for a change to a submitted finding.
-var ErrLocked = errors.New("finding submitted")
+var ErrLocked = apperr.New(apperr.Conflict, "", "Submitted findings are locked. Nothing has been changed.")
 
 // Finding returns one finding. Returns ErrNotFound.
 func (s *Store) Finding(ctx context.Context, id string) (*Finding, error) {

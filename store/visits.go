@@ -11,7 +11,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"candour/apperr"
 	"candour/tz"
+	"candour/words"
 )
 
 // Visit types.
@@ -27,27 +29,6 @@ const (
 
 // VisitTypes lists the types in the order forms show them.
 var VisitTypes = []string{VisitCustody, VisitStopSearch, VisitUseOfForce, VisitIntelligence, VisitControlRoom, VisitTraining, VisitOther}
-
-// VisitTypeLabel names a type for people.
-func VisitTypeLabel(t string) string {
-	switch t {
-	case VisitCustody:
-		return "Custody suite visit"
-	case VisitStopSearch:
-		return "Stop and search / body-worn video review panel"
-	case VisitUseOfForce:
-		return "Use of force review"
-	case VisitIntelligence:
-		return "Intelligence process scrutiny"
-	case VisitControlRoom:
-		return "Control room visit"
-	case VisitTraining:
-		return "Training observation"
-	case VisitOther:
-		return "Other visit"
-	}
-	return t
-}
 
 // ReviewsRecords reports whether findings of this type are one entry per
 // record reviewed (stop and search, BWV and use-of-force panels).
@@ -127,46 +108,44 @@ func (v *Visit) Overlaps(start, end time.Time) bool {
 	return start.Before(v.End) && v.Start.Before(end)
 }
 
-// Problem is one broken rule, named by the field it concerns.
-type Problem struct {
-	Field, Message string
-}
-
-// Check applies the scheduling rules; isNew also refuses a start in the past.
-func (v *Visit) Check(now time.Time, isNew bool) []Problem {
-	var ps []Problem
+// Check applies the scheduling rules; isNew also refuses a start in the
+// past. It returns nil or every broken rule at once, each an apperr.Invalid
+// naming its field (apperr.All lists them).
+func (v *Visit) Check(now time.Time, isNew bool) error {
+	var ps []*apperr.Error
 	if !v.End.After(v.Start) {
-		ps = append(ps, Problem{"end", "The end must be after the start"})
+		ps = append(ps, apperr.New(apperr.Invalid, "end", "The end must be after the start"))
 	} else if v.End.Sub(v.Start) > 24*time.Hour {
-		ps = append(ps, Problem{"end", "A visit must end within 24 hours of its start"})
+		ps = append(ps, apperr.New(apperr.Invalid, "end", "A visit must end within 24 hours of its start"))
 	}
 	if isNew && v.Start.Before(now) {
-		ps = append(ps, Problem{"start", "The start must be in the future"})
+		ps = append(ps, apperr.New(apperr.Invalid, "start", "The start must be in the future"))
 	}
 	switch {
 	case v.Capacity < 1:
-		ps = append(ps, Problem{"capacity", "Enter at least 1 place"})
+		ps = append(ps, apperr.New(apperr.Invalid, "capacity", "Enter at least 1 place"))
 	case v.Capacity > 100:
-		ps = append(ps, Problem{"capacity", "Enter 100 places or fewer"})
+		ps = append(ps, apperr.New(apperr.Invalid, "capacity", "Enter 100 places or fewer"))
 	case v.Capacity < v.SeatsTaken:
-		ps = append(ps, Problem{"capacity", fmt.Sprintf("%d people are already booked: the number of places cannot be fewer than that", v.SeatsTaken)})
+		ps = append(ps, apperr.Invalidf("capacity", "%d people are already booked: the number of places cannot be fewer than that", v.SeatsTaken))
 	}
-	return ps
+	return apperr.Join(ps...)
 }
 
 // Visit errors.
 var (
-	ErrAlreadySignedUp  = errors.New("already signed up")
-	ErrNotSignedUp      = errors.New("not signed up")
-	ErrCapacityBelow    = errors.New("capacity below the number booked")
-	ErrVisitClosed      = errors.New("visit closed to sign-up")
+	ErrAlreadySignedUp  = apperr.New(apperr.Conflict, "", "You are already signed up for this visit")
+	ErrNotSignedUp      = apperr.New(apperr.Conflict, "", "You were not signed up for this visit")
+	ErrCapacityBelow    = apperr.New(apperr.Conflict, "capacity", "More people are booked than the number of places")
+	ErrVisitClosed      = apperr.New(apperr.Conflict, "", "This visit has already started, so sign-up has closed.")
 	errSignUpContention = errors.New("sign-up did not settle")
 )
 
-// IneligibleError says, in words for the person, why they cannot sign up.
-type IneligibleError struct{ Reason string }
-
-func (e *IneligibleError) Error() string { return "not eligible: " + e.Reason }
+// ineligible says, in words for the person, why they cannot sign up: an
+// apperr.Invalid on the visit page's "sign-up" section.
+func ineligible(format string, args ...any) error {
+	return apperr.Invalidf("sign-up", format, args...)
+}
 
 // Sign-up outcomes.
 const (
@@ -193,13 +172,13 @@ type Diary struct {
 }
 
 // CreateVisit inserts a visit after checking the rules. Returns the
-// problems found (nothing is stored then).
-func (s *Store) CreateVisit(ctx context.Context, v *Visit) ([]Problem, error) {
+// broken rules (Check's error: nothing is stored then).
+func (s *Store) CreateVisit(ctx context.Context, v *Visit) error {
 	if v.ID == "" {
 		v.ID = NewID()
 	}
-	if ps := v.Check(s.now(), true); len(ps) > 0 {
-		return ps, nil
+	if err := v.Check(s.now(), true); err != nil {
+		return err
 	}
 	v.CreatedAt = s.now().UTC()
 	v.Version, v.Rev = 1, 1
@@ -209,14 +188,14 @@ func (s *Store) CreateVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 	v.SeatsTaken = len(v.Attendees)
 	v.Waiting, v.Submitted = []string{}, []string{}
 	if _, err := s.c("visits").InsertOne(ctx, v); err != nil {
-		return nil, fmt.Errorf("store: create visit: %w", err)
+		return fmt.Errorf("store: create visit: %w", err)
 	}
 	for _, id := range v.Attendees {
 		if err := s.setBooking(ctx, id, v, SeatConfirmed); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return nil, s.putMonthCopy(ctx, v)
+	return s.putMonthCopy(ctx, v)
 }
 
 // Visit returns one visit. Returns ErrNotFound.
@@ -284,15 +263,21 @@ func (s *Store) UpdateVisit(ctx context.Context, id string, version int, ch Visi
 	return s.PromoteWaiting(ctx, id)
 }
 
-// Eligible checks that the person with memberships ms may sign up for v
-// at now: a member of its group, vetted to its level until it ends, and
-// with no overlapping booking. It returns an *IneligibleError saying why not.
+// Eligible is the one row-level check of a sign-up (the policy table says
+// which roles may sign up at all): that the person with memberships ms is
+// not already on v (ErrAlreadySignedUp), and may sign up for it at now: a
+// member of its group, vetted to its level until it ends, and with no
+// overlapping booking. A refusal is an apperr.Invalid on the field
+// "sign-up" whose message says why, for the person.
 func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Membership, now time.Time) error {
+	if v.Attending(userID) || v.WaitingPlace(userID) > 0 {
+		return ErrAlreadySignedUp
+	}
 	if v.Unannounced {
-		return &IneligibleError{"Unannounced visits are planned in pairs by the chair: there is nothing to sign up for."}
+		return ineligible("Unannounced visits are planned in pairs by the chair: there is nothing to sign up for.")
 	}
 	if v.Past(now) {
-		return &IneligibleError{"This visit has already started, so sign-up has closed."}
+		return ineligible("This visit has already started, so sign-up has closed.")
 	}
 	var m *Membership
 	for i := range ms {
@@ -301,14 +286,14 @@ func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Memb
 		}
 	}
 	if m == nil {
-		return &IneligibleError{"This visit is for members of another group."}
+		return ineligible("This visit is for members of another group.")
 	}
 	if VettingRank(m.VettingLevel) < VettingRank(v.MinVetting) {
-		return &IneligibleError{fmt.Sprintf("This visit needs vetting to %s or higher, and your vetting is %s. Contact your engagement coordinator about vetting.", v.MinVetting, m.VettingLevel)}
+		return ineligible("This visit needs vetting to %s or higher, and your vetting is %s. Contact your engagement coordinator about vetting.", v.MinVetting, m.VettingLevel)
 	}
 	if !m.VettingExpires.IsZero() && m.VettingExpires.Before(v.End) {
-		return &IneligibleError{fmt.Sprintf("Your vetting expires on %s, before this visit. Contact your engagement coordinator to renew it.",
-			m.VettingExpires.In(London).Format("2 January 2006"))}
+		return ineligible("Your vetting expires on %s, before this visit. Contact your engagement coordinator to renew it.",
+			m.VettingExpires.In(London).Format("2 January 2006"))
 	}
 	d, err := s.Diary(ctx, userID)
 	if err != nil {
@@ -324,8 +309,8 @@ func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Memb
 				return err
 			}
 			if other.Attending(userID) || other.WaitingPlace(userID) > 0 {
-				return &IneligibleError{fmt.Sprintf("You are already booked on a visit at the same time: %s at %s, %s.",
-					VisitTypeLabel(other.Type), other.Location, other.Start.In(London).Format("2 January 2006 at 3:04pm"))}
+				return ineligible("You are already booked on a visit at the same time: %s at %s, %s.",
+					words.VisitType(other.Type), other.Location, other.Start.In(London).Format("2 January 2006 at 3:04pm"))
 			}
 		}
 	}
@@ -336,14 +321,11 @@ func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Memb
 // when every seat is taken. One conditional update decides the seat
 // (seatsTaken below capacity and the person not already on the visit), so
 // concurrent sign-ups never overbook. Returns SeatConfirmed or
-// SeatWaiting, ErrAlreadySignedUp, ErrNotFound, or an *IneligibleError.
+// SeatWaiting, ErrAlreadySignedUp, ErrNotFound, or Eligible's refusal.
 func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) (string, error) {
 	v, err := s.Visit(ctx, id)
 	if err != nil {
 		return "", err
-	}
-	if v.Attending(userID) || v.WaitingPlace(userID) > 0 {
-		return "", ErrAlreadySignedUp
 	}
 	if err := s.Eligible(ctx, v, userID, ms, s.now()); err != nil {
 		return "", err
@@ -654,13 +636,13 @@ func (s *Store) VisitsStartingBetween(ctx context.Context, from, to time.Time) (
 // RecordVisit stores a visit that has already happened (demo data and
 // imports of earlier calendars), with its attendees: the rules apply except
 // the one refusing a date in the past.
-func (s *Store) RecordVisit(ctx context.Context, v *Visit) ([]Problem, error) {
+func (s *Store) RecordVisit(ctx context.Context, v *Visit) error {
 	if v.ID == "" {
 		v.ID = NewID()
 	}
 	v.SeatsTaken = len(v.Attendees)
-	if ps := v.Check(s.now(), false); len(ps) > 0 {
-		return ps, nil
+	if err := v.Check(s.now(), false); err != nil {
+		return err
 	}
 	if v.CreatedAt.IsZero() {
 		v.CreatedAt = s.now().UTC()
@@ -676,14 +658,14 @@ func (s *Store) RecordVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 		v.Submitted = []string{}
 	}
 	if _, err := s.c("visits").InsertOne(ctx, v); err != nil {
-		return nil, fmt.Errorf("store: record visit: %w", err)
+		return fmt.Errorf("store: record visit: %w", err)
 	}
 	for _, id := range v.Attendees {
 		if err := s.setBooking(ctx, id, v, SeatConfirmed); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return nil, s.putMonthCopy(ctx, v)
+	return s.putMonthCopy(ctx, v)
 }
 
 // PruneDiaries takes bookings that ended before cutoff off every diary, so
