@@ -56,6 +56,9 @@ type Config struct {
 	MetricsAddr     string   // CANDOUR_METRICS_ADDR: the Prometheus listener (default 127.0.0.1:9464; "off" disables it)
 	TrustedProxies  []string // CANDOUR_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed (default none)
 	AuditSigningKey []byte   // CANDOUR_AUDIT_SIGNING_KEY: base64 Ed25519 seed (32 bytes) signing the published audit chain heads
+
+	TextURL   string // CANDOUR_TEXT_URL: the force's text-message gateway (https), for urgent advice requests; empty logs them instead
+	TextToken string // CANDOUR_TEXT_TOKEN: the bearer token the gateway expects
 }
 
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
@@ -130,6 +133,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.SessionKey, err = base64.StdEncoding.DecodeString(v); err != nil || len(c.SessionKey) < 32 {
 			return c, fmt.Errorf("CANDOUR_SESSION_KEY: must be base64 of at least 32 random bytes")
 		}
+	}
+	if err := loadTextConfig(getenv, &c); err != nil {
+		return c, err
 	}
 	if err := loadReferralConfig(getenv, &c); err != nil {
 		return c, err
