@@ -108,6 +108,18 @@ var policy = map[string][]store.Role{
 	"ccu.review":        {store.RoleCCU}, // the monthly access review (every CCU account: there is no supervisor role)
 	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
 
+	// Critical-incident advice (advice_routes.go). Staff open requests and
+	// record the force's response; the members and chairs asked read and
+	// answer (checked in the handler: anyone else gets 404); the public
+	// reads only published summaries.
+	"advice.list":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"advice.create":  staff,
+	"advice.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"advice.answer":  {store.RoleChair, store.RoleMember},
+	"advice.manage":  staff,
+	"advice.public":  {public},
+	"account.mobile": {signedIn},
+
 	// Community confidence surveys. Anyone answers, anonymously; staff build
 	// and run surveys, read results and export; anyone reads a published
 	// summary.
