@@ -48,6 +48,7 @@ func startJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *s
 	startRepairJobs(ctx, wg, db, log, holder)
 	startAuditJobs(ctx, wg, cfg, db, log, holder)
 	startRetentionJobs(ctx, wg, db, log, holder)
+	startAdviceJobs(ctx, wg, cfg, db, log, holder)
 }
 
 // every runs fn now and then every interval while this instance holds the
