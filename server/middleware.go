@@ -135,6 +135,9 @@ func (s *Server) limitBody(c *gin.Context) {
 	if strings.HasPrefix(c.Request.URL.Path, "/disparity/") {
 		limit = MaxUploadBytes
 	}
+	if strings.HasPrefix(c.Request.URL.Path, "/meetings/") && strings.HasSuffix(c.Request.URL.Path, "/papers") {
+		limit = MaxPaperBytes + MaxFormBytes // the paper and the form around it
+	}
 	if c.Request.ContentLength > limit {
 		s.tooLarge(c)
 		return

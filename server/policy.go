@@ -120,6 +120,14 @@ var policy = map[string][]store.Role{
 	"advice.public":  {public},
 	"account.mobile": {signedIn},
 
+	// Group meetings (meeting_routes.go). Staff and the group's chair
+	// manage (a chair only their own group's, checked in the handler: 403);
+	// only the group's chair approves minutes; the group's members read and
+	// download papers (anyone else: 404).
+	"meetings.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"meetings.manage":  {store.RoleAdmin, store.RoleCoordinator, store.RoleChair},
+	"meetings.approve": {store.RoleChair},
+
 	// Community confidence surveys. Anyone answers, anonymously; staff build
 	// and run surveys, read results and export; anyone reads a published
 	// summary.

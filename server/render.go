@@ -219,6 +219,7 @@ func navFor(u *store.User, current string) []navItem {
 		{"/disparity", "Stop and search", "disparity.view"},
 		{"/recommendations", "Recommendations", "recommendations.list"},
 		{"/visits", "Visits", "visits.view"},
+		{"/meetings", "Meetings", "meetings.view"},
 		{"/advice", "Advice", "advice.list"},
 		{"/referrals", "Referrals", "referrals.list"},
 		{"/ccu", "Counter Corruption Unit", "ccu.queue"},

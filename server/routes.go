@@ -122,6 +122,9 @@ func (s *Server) routes(r *gin.Engine) error {
 	// Critical-incident advice (advice_routes.go).
 	s.adviceRoutes(h)
 
+	// Group meetings: agenda, papers, attendance, minutes, actions (meeting_routes.go).
+	s.meetingRoutes(h)
+
 	// Community confidence surveys (survey_routes.go).
 	s.surveyRoutes(h)
 
