@@ -22,7 +22,7 @@ func (s *Server) meetingAttendance(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if s.store.Now().Before(m.Start.Add(-30*time.Minute)) {
+	if s.store.Now().Before(m.Start.Add(-30 * time.Minute)) {
 		errs := &formErrors{}
 		errs.Add("attendance", "Attendance can be taken from 30 minutes before the meeting starts")
 		s.renderMeeting(c, http.StatusUnprocessableEntity, m, meetingAccessTo(currentUser(c), m), m.Minutes, actionForm{}, errs)
