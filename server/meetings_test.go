@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -267,6 +270,10 @@ func TestPaperScanAndSize(t *testing.T) {
 	if res.Status != http.StatusUnprocessableEntity && res.Status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("an 11 MB paper: %d", res.Status)
 	}
+	start, _ := w.a.store.Meeting(context.Background(), w.id)
+	if res := w.memberC.get("/visits?month=" + start.Start.In(london).Format("2006-01")); !strings.Contains(res.Body, "/meetings/"+w.id) {
+		t.Fatal("the meeting is not in the visits calendar's month")
+	}
 	cal := feedOf(t, w.memberC)
 	found := false
 	for _, e := range cal.Events() {
@@ -275,4 +282,75 @@ func TestPaperScanAndSize(t *testing.T) {
 	if !found {
 		t.Fatal("the meeting is not in the member's calendar feed")
 	}
+}
+
+// TestTenMegabytePaperInBoundedMemory: a 10 MB paper, sent as a stream,
+// is taken without the server holding it whole: it waits in a temporary
+// file (MaxMultipartMemory is 1 MiB) and is read, sealed and stored a
+// chunk at a time. The Go heap in use, sampled through each upload with
+// eager garbage collection, grows by about as much for a 10 MB paper as
+// for a 2 MB one (the store's caches, not the paper): holding the paper
+// whole, plus its sealed copy, would add 16 MB more for the larger one.
+func TestTenMegabytePaperInBoundedMemory(t *testing.T) {
+	w := newMeetingWorld(t)
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	uploadGrowth(t, w, 64<<10) // the store's caches warm up
+	small := uploadGrowth(t, w, 2<<20)
+	large := uploadGrowth(t, w, MaxPaperBytes)
+	t.Logf("heap in use grew by at most %.1f MB for 2 MB, %.1f MB for 10 MB", float64(small)/(1<<20), float64(large)/(1<<20))
+	if large-small >= 8<<20 {
+		t.Fatalf("the 10 MB paper grew the heap by %d bytes more than a 2 MB one: memory follows the paper's size", large-small)
+	}
+	m, _ := w.a.store.Meeting(context.Background(), w.id)
+	if ps := m.PaperList(); len(ps) != 3 || ps[2].Chunks != 10 {
+		t.Fatalf("stored: %+v", ps)
+	}
+}
+
+// uploadGrowth streams a paper of size bytes and returns how much the
+// heap in use grew at most while the server took it.
+func uploadGrowth(t *testing.T, w *meetingWorld, size int) int64 {
+	t.Helper()
+	tok := w.coord.csrf(w.page)
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		_ = mw.WriteField("csrf_token", tok)
+		fw, _ := mw.CreateFormFile("paper", "paper.pdf")
+		_, _ = fw.Write([]byte("%PDF-1.4\n"))
+		line := bytes.Repeat([]byte("0123456789abcdef"), 64) // 1 KiB
+		for range (size - 1024) / len(line) {
+			_, _ = fw.Write(line)
+		}
+		_ = mw.Close()
+		_ = pw.Close()
+	}()
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	peak := before.HeapInuse
+	stop, sampled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	req, _ := http.NewRequest("POST", w.a.http.URL+w.page+"/papers", pr)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res := w.coord.do(req)
+	close(stop)
+	<-sampled
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("upload of %d bytes: %d\n%s", size, res.Status, res.Body)
+	}
+	return int64(peak) - int64(before.HeapInuse)
 }
