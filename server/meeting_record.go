@@ -95,7 +95,7 @@ func (s *Server) meetingMinutes(c *gin.Context) {
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditMinutesSaved, Target: "meeting:" + m.ID})
 	s.flash(c, "Draft minutes saved. The chair can now approve them.")
-	s.redirect(c, "/meetings/"+m.ID+"#minutes")
+	s.redirect(c, "/meetings/"+m.ID+"#minutes-section")
 }
 
 // meetingMinutesApprove is the group chair's approval of the minutes as
@@ -123,7 +123,7 @@ func (s *Server) meetingMinutesApprove(c *gin.Context) {
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditMinutesApproved, Target: "meeting:" + m.ID})
 	s.flash(c, "Minutes approved")
-	s.redirect(c, "/meetings/"+m.ID+"#minutes")
+	s.redirect(c, "/meetings/"+m.ID+"#minutes-section")
 }
 
 // actionForm is a new action.

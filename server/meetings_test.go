@@ -190,12 +190,12 @@ func TestMeetingJourney(t *testing.T) {
 	res = w.coord.submit(w.page, w.page+"/minutes", url.Values{"minutes": {""}})
 	wantStatus(t, "empty minutes", res, http.StatusUnprocessableEntity, "")
 	res = w.coord.submit(w.page, w.page+"/minutes", url.Values{"minutes": {"1. Welcome.\n2. Figures: the panel asked for a breakdown by ethnicity."}})
-	wantStatus(t, "minutes", res, http.StatusSeeOther, w.page+"#minutes")
+	wantStatus(t, "minutes", res, http.StatusSeeOther, w.page+"#minutes-section")
 	if res := w.coord.submit(w.page, w.page+"/minutes/approve", nil); res.Status != http.StatusForbidden {
 		t.Fatalf("coordinator approving: %d, want 403", res.Status)
 	}
 	res = w.chairC.submit(w.page, w.page+"/minutes/approve", nil)
-	wantStatus(t, "approve", res, http.StatusSeeOther, w.page+"#minutes")
+	wantStatus(t, "approve", res, http.StatusSeeOther, w.page+"#minutes-section")
 	res = w.coord.submit(w.page, w.page+"/minutes", url.Values{"minutes": {"rewritten"}})
 	wantStatus(t, "minutes after approval", res, http.StatusUnprocessableEntity, "")
 
