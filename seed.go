@@ -117,6 +117,9 @@ func seedDemoData(ctx context.Context, db *store.Store, cfg config.Config) ([]lo
 	if err := seedAdvice(ctx, db, demo); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
+	if err := seedMeetings(ctx, db, demo); err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
 	return logins, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"candour/config"
@@ -46,5 +47,39 @@ func TestSeedAdvice(t *testing.T) {
 	pub, err := db.PublishedAdvice(ctx, 10)
 	if err != nil || len(pub) != 1 || pub[0].ID != past.ID {
 		t.Fatalf("published: %d (%v), want the past request", len(pub), err)
+	}
+}
+
+// TestSeedMeetings: the demo member's IAG met last month (attendance
+// taken, minutes approved, one action done and one open); the external
+// scrutiny forum next week has an independent chair, online access and a
+// paper that opens.
+func TestSeedMeetings(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_DEMO_DATA": ""}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seedDemoData(ctx, db, cfg); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := db.Meetings(ctx, nil, db.Now().AddDate(0, -2, 0), 10)
+	if err != nil || len(ms) != 3 {
+		t.Fatalf("%d meetings (%v), want 3", len(ms), err)
+	}
+	past, forum := ms[0], ms[1]
+	if len(past.Attendance) == 0 || past.MinutesStatus != store.MinutesApproved || len(past.Actions) != 2 {
+		t.Errorf("last month's meeting: %d marks, minutes %s, %d actions", len(past.Attendance), past.MinutesStatus, len(past.Actions))
+	}
+	papers := forum.PaperList()
+	if forum.IndependentChair == "" || forum.OnlineLink == "" || len(papers) != 1 {
+		t.Fatalf("the forum: %+v", forum)
+	}
+	var b strings.Builder
+	if err := db.OpenPaper(ctx, papers[0], &b); err != nil || !strings.HasPrefix(b.String(), "%PDF-") {
+		t.Fatalf("the forum's paper: %v", err)
 	}
 }
