@@ -1,18 +1,30 @@
 // Command candour is the community engagement and scrutiny portal. main only
-// wires: it parses the command line, loads configuration, opens the store and
-// runs the command. See run for the commands.
+// wires: it connects the process (arguments, environment, signals, exit
+// status) to the command line in package cli, which parses the command,
+// loads configuration, opens the store and runs the command.
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"candour/cli"
 	"candour/server"
+)
+
+// version and commit are set at build time, identically by the Makefile and
+// the Dockerfile:
+//
+//	go build -ldflags "-X main.version=v1.2.3 -X main.commit=abc1234"
+//
+// A plain `go build` leaves them "dev".
+var (
+	version = "dev"
+	commit  = "dev"
 )
 
 // getenv is os.Getenv, except that CANDOUR_METRICS_ADDR set to nothing
@@ -27,14 +39,12 @@ func getenv(name string) string {
 }
 
 func main() {
-	server.Build.Version, server.Build.Commit = version, commit
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	var ue usageError
 	switch {
 	case err == nil:
-	case errors.As(err, &ue):
+	case cli.IsUsage(err):
 		fmt.Fprintln(os.Stderr, "candour:", err)
 		os.Exit(2)
 	default:
@@ -43,83 +53,8 @@ func main() {
 	}
 }
 
-// usageError is a mistake in the command line: exit status 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-const usage = `Usage: candour [command]
-
-Commands:
-  serve                 run the portal (the default)
-  user add              create an account from the shell (the first admin)
-  seed demo             fill the store with a believable demo force
-  import stop-search    import police.uk stop-and-search CSV files
-  import population     import Census 2021 TS021 population rows for a force area
-  report disparity      print stop-and-search disparity figures (json, csv or text)
-  publish disparity     put a period of a force's disparity figures on the public page
-  keys                  make, rotate (add, then promote) and re-seal with the field-encryption keys
-  audit verify          check the audit chain (--against FEED: and every published head)
-  dpia                  print the record of processing, the start of a DPIA, from the configuration
-  report survey         print a survey's results, suppressed (json or csv)
-  survey rebuild        recount a survey's counters from its stored responses
-  backup                copy the embedded store, consistently, while the portal runs
-  restore               put a backup of the embedded store back (portal stopped)
-  migrate-to-mongo      copy a pilot's embedded store into MongoDB and verify the copy
-  version               print the version and commit
-  healthcheck           exit 0 when /readyz at CANDOUR_ADDR answers 200 (for the container)
-  help                  show this help
-
-Configuration comes from CANDOUR_* environment variables and MONGODB_URI;
-see README.md. Run "candour COMMAND --help" for a command's flags.
-`
-
-// run is the whole program, so that tests can drive it.
+// run stamps the build into the portal and runs the command line.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		args = []string{"serve"}
-	}
-	switch args[0] {
-	case "serve":
-		return serve(ctx, args[1:], getenv, stdout, stderr)
-	case "user":
-		if len(args) < 2 || args[1] != "add" {
-			return usageError{"unknown user command: try \"candour user add --help\""}
-		}
-		return userAdd(ctx, args[2:], getenv, stdin, stdout, stderr)
-	case "seed":
-		if len(args) < 2 || args[1] != "demo" {
-			return usageError{"unknown seed command: try \"candour seed demo\""}
-		}
-		return seedDemo(ctx, args[2:], getenv, stdout, stderr)
-	case "import":
-		return importCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "report":
-		return reportCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "publish":
-		return publishCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "dpia":
-		return dpiaCmd(args[1:], getenv, stdout)
-	case "audit":
-		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "keys":
-		return keysCmd(ctx, args[1:], getenv, stdin, stdout, stderr)
-	case "survey":
-		return surveyCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "backup":
-		return backupCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "restore":
-		return restoreCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "migrate-to-mongo":
-		return migrateToMongo(ctx, args[1:], getenv, stdout, stderr)
-	case "version", "--version":
-		return versionCmd(stdout)
-	case "healthcheck":
-		return healthcheck(ctx, args[1:], getenv, stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	default:
-		return usageError{fmt.Sprintf("unknown command %q: run \"candour help\"", args[0])}
-	}
+	server.Build.Version, server.Build.Commit = version, commit
+	return cli.Run(ctx, args, getenv, stdin, stdout, stderr)
 }

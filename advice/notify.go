@@ -14,13 +14,10 @@ import (
 	"fmt"
 	"time"
 
+	"candour/config"
+	"candour/mail"
 	"candour/store"
 )
-
-// Sender is who the messages say they come from and where links point.
-type Sender struct {
-	ForceName, BaseURL string
-}
 
 // Kind of message.
 const (
@@ -32,7 +29,8 @@ const (
 // asked (First) or everyone asked who has not answered (Reminder), by mail
 // and, with a mobile number, by text. Accounts not active are skipped. It
 // returns how many messages it queued.
-func Notify(ctx context.Context, db *store.Store, from Sender, r *store.AdviceRequest, kind string) (int, error) {
+// The messages say they come from cfg.ForceName and link to cfg.BaseURL.
+func Notify(ctx context.Context, db *store.Store, cfg config.Config, r *store.AdviceRequest, kind string) (int, error) {
 	ids := r.Asked
 	if kind == Reminder {
 		ids = r.NotAnswered()
@@ -44,7 +42,7 @@ func Notify(ctx context.Context, db *store.Store, from Sender, r *store.AdviceRe
 	if err != nil {
 		return 0, err
 	}
-	ms := Messages(from, r, kind, ids, users, db.Now())
+	ms := Messages(cfg, r, kind, ids, users, db.Now())
 	if err := db.QueueMessages(ctx, ms); err != nil {
 		return 0, err
 	}
@@ -52,21 +50,20 @@ func Notify(ctx context.Context, db *store.Store, from Sender, r *store.AdviceRe
 }
 
 // Messages writes the messages for the people ids (in that order).
-func Messages(from Sender, r *store.AdviceRequest, kind string, ids []string, users map[string]store.User, now time.Time) []store.Mail {
+func Messages(cfg config.Config, r *store.AdviceRequest, kind string, ids []string, users map[string]store.User, now time.Time) []store.Mail {
 	by := When(r.Deadline, now)
-	link := from.BaseURL + "/advice/" + r.ID
+	link := cfg.BaseURL + "/advice/" + r.ID
 	subject := "Urgent: your advice is asked for by " + by
-	lead := from.ForceName + " asks for your urgent advice after a critical incident."
+	lead := cfg.ForceName + " asks for your urgent advice after a critical incident."
 	if kind == Reminder {
 		subject = "Reminder: your advice is asked for by " + by
 		lead = "You have not given your advice yet on a critical incident."
 	}
-	body := fmt.Sprintf("%s\n\nPlease answer by %s. Sign in to read what happened and the question, and to give your advice:\n%s\n\n"+
-		"What you are told is marked with how it may be shared. Please keep to it.\n\n--\nCandour, %s\nThis is an automatic message. Do not reply to it.\n",
-		lead, by, link, from.ForceName)
-	text := fmt.Sprintf("%s: your urgent advice is asked for by %s. %s", from.ForceName, by, link)
+	body := mail.Compose(cfg, fmt.Sprintf("%s\n\nPlease answer by %s. Sign in to read what happened and the question, and to give your advice:\n%s\n\n"+
+		"What you are told is marked with how it may be shared. Please keep to it.", lead, by, link))
+	text := fmt.Sprintf("%s: your urgent advice is asked for by %s. %s", cfg.ForceName, by, link)
 	if kind == Reminder {
-		text = fmt.Sprintf("%s: reminder, your advice is asked for by %s. %s", from.ForceName, by, link)
+		text = fmt.Sprintf("%s: reminder, your advice is asked for by %s. %s", cfg.ForceName, by, link)
 	}
 	var ms []store.Mail
 	for _, id := range ids {

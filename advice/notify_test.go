@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"candour/config"
 	"candour/store"
 )
 
@@ -37,7 +38,7 @@ func TestMessages(t *testing.T) {
 		"b": {Email: "b@example.org", Status: store.StatusActive},
 		"c": {Email: "c@example.org", Status: store.StatusDisabled, Mobile: "+447700900003"},
 	}
-	from := Sender{ForceName: "Dorset Police", BaseURL: "https://candour.example"}
+	from := config.Config{ForceName: "Dorset Police", BaseURL: "https://candour.example"}
 	ms := Messages(from, r, First, r.Asked, users, now)
 	if len(ms) != 3 || ms[0].To != "a@example.org" || ms[1].Channel != store.ChannelText || ms[1].To != "+447700900001" || ms[2].To != "b@example.org" {
 		t.Fatalf("first messages = %+v, want mail and text to a, mail to b, nothing to the disabled c", ms)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"candour/advice"
+	"candour/config"
 	"candour/store"
 )
 
@@ -95,7 +96,7 @@ func timeNotify(ctx context.Context, db *store.Store, p *seededPeople) error {
 		}
 		asked = append(asked, u.ID)
 	}
-	from := advice.Sender{ForceName: "Bench Police", BaseURL: "http://127.0.0.1"}
+	from := config.Config{ForceName: "Bench Police", BaseURL: "http://127.0.0.1"}
 	for range 3 {
 		r := &store.AdviceRequest{Title: "Bench notification", Shared: "x", Handling: store.HandlingGroup, Question: "q", Asked: asked,
 			Deadline: time.Now().Add(4 * time.Hour), CreatedBy: p.admin.ID}

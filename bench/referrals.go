@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"candour/config"
+	"candour/receipts"
 	"candour/sealed"
 	"candour/server"
 	"candour/store"
@@ -77,8 +78,8 @@ func seedReferralBench(ctx context.Context, db *store.Store, env *serverEnv, o o
 	for i := range benchReferrals {
 		n := store.NewReferral{Kind: store.KindPartner, PartnerID: p.ID, SubmittedBy: worker.ID, Content: benchContent(i)}
 		if i%3 == 0 {
-			code := server.NewReceipt()
-			n = store.NewReferral{Kind: store.KindAnonymous, ID: sl.Receipt(code), ReceiptHash: server.HashReceipt(cfg, code), Content: benchContent(i)}
+			code := receipts.New()
+			n = store.NewReferral{Kind: store.KindAnonymous, ID: sl.Receipt(code), ReceiptHash: receipts.Hash(cfg, code), Content: benchContent(i)}
 			refBench.receipts = append(refBench.receipts, code)
 		}
 		r, err := db.CreateReferral(ctx, n)

@@ -19,6 +19,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"candour/config"
+	pwhash "candour/password"
 	"candour/server"
 	"candour/store"
 	"candour/store/storetest"
@@ -70,7 +71,7 @@ func (w testLog) Write(p []byte) (int, error) {
 func (p *portal) user(t *testing.T, role store.Role, email string) *store.User {
 	t.Helper()
 	u := &store.User{Email: email, Name: "Browser " + string(role), Role: role, Status: store.StatusActive,
-		PasswordHash: server.HashPassword(p.cfg, password)}
+		PasswordHash: pwhash.For(p.cfg).Hash(password)}
 	if role.NeedsTwoFactor() {
 		u.TOTPSecret, u.TOTPEnabled = totpSecret, true
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"candour/disparity"
-	"candour/server"
+	pwhash "candour/password"
 	"candour/store"
 )
 
@@ -36,7 +36,7 @@ func TestPagesFitPhones(t *testing.T) {
 			people[r] = p.user(t, r, email)
 			continue
 		}
-		u := &store.User{Email: email, Name: "Browser partner", Role: r, Status: store.StatusActive, PartnerID: org.ID, PasswordHash: server.HashPassword(p.cfg, password)}
+		u := &store.User{Email: email, Name: "Browser partner", Role: r, Status: store.StatusActive, PartnerID: org.ID, PasswordHash: pwhash.For(p.cfg).Hash(password)}
 		if err := p.store.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"candour/server"
+	pwhash "candour/password"
 	"candour/store"
 )
 
@@ -240,7 +240,7 @@ func partnerReferralJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := &store.User{Email: "worker@safehomes.example.org", Name: "Browser worker", Role: store.RolePartner, Status: store.StatusActive,
-		PartnerID: org.ID, PasswordHash: server.HashPassword(p.cfg, password)}
+		PartnerID: org.ID, PasswordHash: pwhash.For(p.cfg).Hash(password)}
 	if err := p.store.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}

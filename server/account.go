@@ -98,7 +98,7 @@ func (s *Server) passwordChange(c *gin.Context) {
 		case !try.OK:
 			s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID, Detail: "current password refused unchecked: too many tries"})
 			errs.Add("current-password", "You have entered a wrong password too many times. Try again later")
-		case !s.hasher.verify(u.PasswordHash, f.Current):
+		case !s.hasher.Verify(u.PasswordHash, f.Current):
 			s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID, Detail: "wrong current password"})
 			errs.Add("current-password", "Your current password is wrong")
 		default:
@@ -111,7 +111,7 @@ func (s *Server) passwordChange(c *gin.Context) {
 		s.renderAccount(c, http.StatusUnprocessableEntity, errs)
 		return
 	}
-	if err := s.store.ChangePassword(c.Request.Context(), u.ID, s.hasher.hash(f.Password)); err != nil {
+	if err := s.store.ChangePassword(c.Request.Context(), u.ID, s.hasher.Hash(f.Password)); err != nil {
 		s.serverError(c, err)
 		return
 	}

@@ -3,7 +3,6 @@ package server
 import (
 	"github.com/gin-gonic/gin"
 
-	"candour/advice"
 	"candour/store"
 )
 
@@ -87,11 +86,6 @@ func (s *Server) loadAdvice(c *gin.Context) (*store.AdviceRequest, bool) {
 		return nil, false
 	}
 	return r, true
-}
-
-// adviceFrom is who advice messages come from.
-func (s *Server) adviceFrom() advice.Sender {
-	return advice.Sender{ForceName: s.cfg.ForceName, BaseURL: s.cfg.BaseURL}
 }
 
 func handlingChoices() []choice {

@@ -149,8 +149,8 @@ func TestInvitationSetsPasswordAndSignsIn(t *testing.T) {
 	c.wantSignedIn("invited person")
 
 	got := a.user(u.ID)
-	if got.Status != store.StatusActive || !a.srv.hasher.verify(got.PasswordHash, newPassword) {
-		t.Errorf("account status=%q, password set=%v; want active with the new password", got.Status, a.srv.hasher.verify(got.PasswordHash, newPassword))
+	if got.Status != store.StatusActive || !a.srv.hasher.Verify(got.PasswordHash, newPassword) {
+		t.Errorf("account status=%q, password set=%v; want active with the new password", got.Status, a.srv.hasher.Verify(got.PasswordHash, newPassword))
 	}
 	if n := a.auditCount(store.AuditInvitationUsed, "user:"+u.ID); n != 1 {
 		t.Errorf("%d %s events, want 1", n, store.AuditInvitationUsed)
@@ -161,7 +161,7 @@ func TestInvitationSetsPasswordAndSignsIn(t *testing.T) {
 	wantPage(t, "used link", other.get(link), http.StatusNotFound, "This link has been used or is wrong")
 	r = other.submit("/sign-in", link, url.Values{"password": {"another long passphrase"}, "confirm-password": {"another long passphrase"}})
 	wantPage(t, "used link, posted", r, http.StatusNotFound, "This link has been used or is wrong")
-	if !a.srv.hasher.verify(a.user(u.ID).PasswordHash, newPassword) {
+	if !a.srv.hasher.Verify(a.user(u.ID).PasswordHash, newPassword) {
 		t.Error("a used link changed the password")
 	}
 
@@ -315,7 +315,7 @@ func TestInvitationUsedOnceUnderConcurrency(t *testing.T) {
 	if won < 0 {
 		t.Fatal("nobody could use the link")
 	}
-	if !a.srv.hasher.verify(a.user(u.ID).PasswordHash, newPassword+strings.Repeat("x", won)) {
+	if !a.srv.hasher.Verify(a.user(u.ID).PasswordHash, newPassword+strings.Repeat("x", won)) {
 		t.Error("the stored password is not the winner's")
 	}
 }
@@ -489,7 +489,7 @@ func TestPasswordChange(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := c.submit("/account", "/account/password", url.Values{"current-password": {tt.current}, "new-password": {tt.password}, "confirm-password": {tt.confirm}})
 			wantPage(t, "change", r, http.StatusUnprocessableEntity, tt.want)
-			if !a.srv.hasher.verify(a.user(u.ID).PasswordHash, testPassword) {
+			if !a.srv.hasher.Verify(a.user(u.ID).PasswordHash, testPassword) {
 				t.Fatal("the password changed")
 			}
 		})
@@ -504,7 +504,7 @@ func TestPasswordChange(t *testing.T) {
 	c.wantSignedIn("this device")
 	elsewhere.wantSignedOut("the other device")
 	a.clientWithCookies(oldCookies).wantSignedOut("this device's cookie from before the change")
-	if !a.srv.hasher.verify(a.user(u.ID).PasswordHash, newPassword) {
+	if !a.srv.hasher.Verify(a.user(u.ID).PasswordHash, newPassword) {
 		t.Error("new password not stored")
 	}
 	if n := a.auditCount(store.AuditPasswordSet, "user:"+u.ID); n != 1 {

@@ -83,7 +83,7 @@ func (w *testWriter) Write(p []byte) (int, error) {
 func (a *testApp) newUser(role store.Role, email string) *store.User {
 	a.t.Helper()
 	u := &store.User{Email: email, Name: "Test " + string(role), Role: role, Status: store.StatusActive,
-		PasswordHash: a.srv.hasher.hash(testPassword)}
+		PasswordHash: a.srv.hasher.Hash(testPassword)}
 	if role.NeedsTwoFactor() {
 		u.TOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 		u.TOTPEnabled = true

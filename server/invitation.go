@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/password"
 	"candour/store"
 )
 
@@ -92,7 +93,7 @@ func (s *Server) setPasswordFromLink(c *gin.Context, kind, view, title string) *
 			Data: linkAccount{Name: u.Name, Email: u.Email, Role: u.Role}, NoIndex: true}, errs)
 		return nil
 	}
-	hash := s.hasher.hash(f.Password)
+	hash := s.hasher.Hash(f.Password)
 	ctx := c.Request.Context()
 	// Using the token is the one decision: of two racing requests, only one
 	// gets past it, so only one password is ever stored.
@@ -109,15 +110,15 @@ func (s *Server) setPasswordFromLink(c *gin.Context, kind, view, title string) *
 
 // checkNewPassword applies the password rules to a new password and checks
 // that it was typed the same twice.
-func checkNewPassword(errs *formErrors, field, password, confirmField, confirm string) {
+func checkNewPassword(errs *formErrors, field, pw, confirmField, confirm string) {
 	if errs.For(field) != "" {
 		return
 	}
-	if err := checkPassword(password); err != nil {
+	if err := password.Check(pw); err != nil {
 		errs.Add(field, err.Error())
 		return
 	}
-	if errs.For(confirmField) == "" && password != confirm {
+	if errs.For(confirmField) == "" && pw != confirm {
 		errs.Add(confirmField, "Enter the same password twice")
 	}
 }

@@ -7,7 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"candour/config"
+	"candour/mail"
+	"candour/receipts"
 	"candour/store"
 )
 
@@ -70,7 +71,7 @@ func anonymousRoute(route string) bool {
 // active CCU account) that something arrived. The message never carries
 // content, a reference or a name: mail leaves the force's systems.
 func (s *Server) notifyCCU(ctx context.Context, subject string) error {
-	body := CCUNotice(s.cfg, subject)
+	body := mail.CCUNotice(s.cfg, subject)
 	to := []string{s.cfg.CCUMailbox}
 	if s.cfg.CCUMailbox == "" {
 		us, err := s.ccuInbox.accounts(ctx, s)
@@ -88,13 +89,6 @@ func (s *Server) notifyCCU(ctx context.Context, subject string) error {
 		}
 	}
 	return nil
-}
-
-// CCUNotice is the body of every mail to the CCU mailbox: that something
-// is waiting, and where; never what.
-func CCUNotice(cfg config.Config, subject string) string {
-	return subject + ".\n\nSign in to Candour to read it in the Counter Corruption Unit's queue:\n" + cfg.BaseURL + "/ccu\n\n--\nCandour, " +
-		cfg.ForceName + "\nThis is an automatic message. Do not reply to it.\n"
 }
 
 // ccuInbox lists the active CCU accounts (who "a new referral is waiting"
@@ -174,7 +168,7 @@ func init() {
 	funcs["refStatusTag"] = refStatusTag
 	funcs["refCategory"] = store.RefCategoryLabel
 	funcs["riskTag"] = riskTag
-	funcs["receiptGroups"] = receiptGroups
+	funcs["receiptGroups"] = receipts.Groups
 	funcs["refTarget"] = refTarget
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"candour/receipts"
 	"candour/store"
 	"candour/store/storetest"
 )
@@ -28,7 +29,7 @@ func (a *testApp) newPartnerUser(org, email string) (*store.User, *client) {
 		a.t.Fatal(err)
 	}
 	u := &store.User{Email: email, Name: "Worker at " + org, Role: store.RolePartner, Status: store.StatusActive,
-		PartnerID: p.ID, PasswordHash: a.srv.hasher.hash(testPassword)}
+		PartnerID: p.ID, PasswordHash: a.srv.hasher.Hash(testPassword)}
 	if err := a.store.CreateUser(ctx, u); err != nil {
 		a.t.Fatal(err)
 	}
@@ -335,7 +336,7 @@ func TestAnonymousReportJourney(t *testing.T) {
 	}
 
 	// Back with the receipt (typed with spaces): status, and a reply.
-	r := pub.submit("/report/return", "/report/return", url.Values{"receipt": {receiptGroups(receipt)}})
+	r := pub.submit("/report/return", "/report/return", url.Values{"receipt": {receipts.Groups(receipt)}})
 	if r.Status != http.StatusSeeOther || r.Location != "/report/status" {
 		t.Fatalf("return with receipt: %d %q\n%s", r.Status, r.Location, r.Body)
 	}

@@ -1,15 +1,13 @@
 package server
 
 import (
-	"crypto/rand"
 	"errors"
-	"math/big"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/receipts"
 	"candour/store"
 )
 
@@ -34,34 +32,6 @@ func (s *Server) reportAnswer(c *gin.Context) {
 	s.flowAnswer(c, publicFlow)
 }
 
-// ReceiptDigits is the length of a receipt code.
-const ReceiptDigits = 16
-
-// newReceipt draws 16 random digits.
-func newReceipt() string {
-	var b strings.Builder
-	for range ReceiptDigits {
-		n, _ := rand.Int(rand.Reader, big.NewInt(10)) // never fails (crypto/rand panics instead)
-		b.WriteByte(byte('0' + n.Int64()))
-	}
-	return b.String()
-}
-
-// NewReceipt draws a receipt code (for the demo seed).
-func NewReceipt() string { return newReceipt() }
-
-// ReceiptGroups shows a receipt in groups of four (for the demo seed).
-func ReceiptGroups(code string) string { return receiptGroups(code) }
-
-// receiptGroups shows a receipt in groups of four: 1234 5678 9012 3456.
-func receiptGroups(code string) string {
-	var parts []string
-	for i := 0; i+4 <= len(code); i += 4 {
-		parts = append(parts, code[i:i+4])
-	}
-	return strings.Join(parts, " ")
-}
-
 // reportSend stores the report under an id derived from a new receipt
 // (a keyed HMAC of it), with only an argon2id hash of the receipt itself,
 // flags it for the CCU mailbox, and shows the receipt this once. Nothing about
@@ -84,10 +54,10 @@ func (s *Server) reportSend(c *gin.Context, a answers) {
 	var code string
 	var r *store.Referral
 	for attempt := 0; ; attempt++ {
-		code = newReceipt()
+		code = receipts.New()
 		var err error
 		r, err = s.store.CreateReferral(ctx, store.NewReferral{Kind: store.KindAnonymous, ID: sl.Receipt(code),
-			ReceiptHash: receiptHasher(s.cfg).hash(code), Content: contentOf(a), Contact: contactOf(a)})
+			ReceiptHash: receipts.Hash(s.cfg, code), Content: contentOf(a), Contact: contactOf(a)})
 		if err == nil {
 			break
 		}

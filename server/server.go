@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/config"
+	"candour/password"
 	"candour/store"
 	"candour/templates"
 )
@@ -30,7 +31,7 @@ type Server struct {
 	templates     templateSet
 	notices       map[string]template.HTML // privacy and accessibility, rendered at start-up (notices.go)
 	sessions      *sessionStore
-	hasher        passwordHasher
+	hasher        password.Hasher
 	metrics       *metrics
 	signInLimiter *rateLimiter
 	engine        *gin.Engine
@@ -85,7 +86,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		store:       db,
 		log:         slog.New(requestIDHandler{log.Handler()}),
 		templates:   tmpl,
-		hasher:      passwordHasher{time: cfg.ArgonTime, memory: cfg.ArgonMemoryKiB, threads: 2},
+		hasher:      password.For(cfg),
 		metrics:     newMetrics(db),
 		limitSecret: derivedKey(sessionKey, "candour rate limit keys"),
 		sessionKey:  sessionKey,

@@ -67,7 +67,7 @@ func (s *Server) signIn(c *gin.Context) {
 		return
 	}
 	if u == nil || !u.CanSignIn() {
-		s.hasher.verify(s.hasher.dummyHash(), f.Password) // same cost as a real check
+		s.hasher.Verify(s.hasher.DummyHash(), f.Password) // same cost as a real check
 		s.audit(c, store.AuditEvent{Actor: store.NormaliseEmail(f.Email), Action: store.AuditSignInFailed, Detail: "unknown or inactive account"})
 		s.signInFailed(c, page)
 		return
@@ -79,7 +79,7 @@ func (s *Server) signIn(c *gin.Context) {
 	}
 	if !try.OK {
 		// Refused unchecked, but at the same cost and with the same words.
-		s.hasher.verify(s.hasher.dummyHash(), f.Password)
+		s.hasher.Verify(s.hasher.DummyHash(), f.Password)
 		s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID,
 			Detail: "refused unchecked: too many tries (" + try.where() + ")"})
 		s.signInFailed(c, page)
@@ -88,7 +88,7 @@ func (s *Server) signIn(c *gin.Context) {
 	if try.LockedNow {
 		s.lockedOut(c, u, "sign-in from "+try.where()+"s", try.Attempt, !try.known)
 	}
-	if !s.hasher.verify(u.PasswordHash, f.Password) {
+	if !s.hasher.Verify(u.PasswordHash, f.Password) {
 		s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID,
 			Detail: "wrong password (" + try.where() + ")"})
 		s.signInFailed(c, page)

@@ -16,7 +16,7 @@ func TestAdminMustEnrolTwoFactorAtFirstSignInAndUseItEveryTime(t *testing.T) {
 	a := newTestApp(t)
 	ctx := context.Background()
 	u := &store.User{Email: "new-admin@example.org", Name: "New Admin", Role: store.RoleAdmin, Status: store.StatusActive,
-		PasswordHash: a.srv.hasher.hash(testPassword)}
+		PasswordHash: a.srv.hasher.Hash(testPassword)}
 	if err := a.store.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,132 @@
+package demo
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"candour/config"
+	"candour/server"
+	"candour/store"
+	"candour/store/storetest"
+)
+
+// TestSeedVisits: the demo calendar has visits of every kind to come,
+// panel sessions with reviewed records, a full visit with a waiting list,
+// and next quarter's unannounced pairs.
+func TestSeedVisits(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_DEMO_DATA": ""}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Seed(ctx, db, cfg); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := db.Visits(ctx, store.VisitFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds, unannounced, waiting, future := map[string]bool{}, 0, 0, 0
+	for _, v := range vs {
+		kinds[v.Type] = true
+		if v.Unannounced {
+			unannounced++
+		}
+		waiting += len(v.Waiting)
+		if !v.Past(db.Now()) {
+			future++
+		}
+		if v.SeatsTaken > v.Capacity || v.SeatsTaken != len(v.Attendees) {
+			t.Errorf("visit %s at %s: %d seats taken, %d attendees, capacity %d", v.ID, v.Location, v.SeatsTaken, len(v.Attendees), v.Capacity)
+		}
+	}
+	if len(kinds) != len(store.VisitTypes)-1 || unannounced == 0 || waiting == 0 || future < 7 {
+		t.Fatalf("demo calendar: %d kinds, %d unannounced, %d waiting, %d to come", len(kinds), unannounced, waiting, future)
+	}
+	groups, _ := db.Groups(ctx)
+	records := 0
+	for _, g := range groups {
+		tally, err := db.PanelTallyOf(ctx, g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range tally.Months {
+			records += c.Records
+		}
+	}
+	if records < 20 {
+		t.Fatalf("%d reviewed records submitted, want at least 20", records)
+	}
+	walkDemoVisits(t, cfg, db, vs)
+}
+
+// walkDemoVisits signs in as the demo chair, member and coordinator and
+// opens every visit page and the calendar, trends and plan pages on the
+// demo data: none may fail.
+func walkDemoVisits(t *testing.T, cfg config.Config, db *store.Store, vs []store.Visit) {
+	t.Helper()
+	srv, err := server.New(cfg, db, slog.New(slog.DiscardHandler), []byte(strings.Repeat("d", 32)), server.Options{SignInsPerMinute: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	csrf := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+	for _, email := range []string{"chair@candour.example", "member@candour.example", "coordinator@candour.example"} {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		get := func(path string) (int, string) {
+			res, err := c.Get(hs.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return res.StatusCode, string(b)
+		}
+		_, page := get("/sign-in")
+		m := csrf.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatal("no csrf token on the sign-in page")
+		}
+		res, err := c.PostForm(hs.URL+"/sign-in", url.Values{"email": {email}, "password": {Password}, "csrf_token": {m[1]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.Request.URL.Path != "/home" {
+			t.Fatalf("%s did not sign in: on %s", email, res.Request.URL.Path)
+		}
+		paths := []string{"/home", "/visits", "/visits?view=list", "/visits/trends", "/visits/feed"}
+		if email == "chair@candour.example" {
+			paths = append(paths, "/visits/plan")
+		}
+		for _, v := range vs {
+			paths = append(paths, "/visits/"+v.ID)
+		}
+		seen := 0
+		for _, p := range paths {
+			status, body := get(p)
+			if status >= 500 || (status != 200 && status != 404) {
+				t.Errorf("%s: GET %s = %d\n%.300s", email, p, status, body)
+			}
+			if status == 200 && strings.HasPrefix(p, "/visits/") && len(p) == len("/visits/")+24 {
+				seen++
+			}
+		}
+		if seen < 5 {
+			t.Errorf("%s saw only %d visit pages", email, seen)
+		}
+	}
+}

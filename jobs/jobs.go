@@ -1,0 +1,84 @@
+// Package jobs runs Candour's background work in the portal's process:
+// one runner (every, in jobs.go) that takes a lease before each run, so
+// that several instances never run the same job at once, and one file per
+// job. RepairAtStart puts right what a crash left half done before the
+// portal answers anyone.
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"candour/config"
+	"candour/store"
+)
+
+// Start runs the background jobs in this process. Each takes a lease
+// before it works, so several instances behind a load balancer never run
+// the same job at once.
+func Start(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store.Store, log *slog.Logger) {
+	holder, _ := os.Hostname()
+	holder += "/" + store.NewID()
+	every(ctx, wg, log, db, holder, "session-cleanup", 10*time.Minute, func(ctx context.Context) error {
+		n, err := db.DeleteExpiredSessions(ctx)
+		if n > 0 {
+			log.Info("expired sessions deleted", "count", n)
+		}
+		return err
+	})
+	every(ctx, wg, log, db, holder, "mail-cleanup", time.Hour, func(ctx context.Context) error {
+		n, err := db.DeleteOldMail(ctx)
+		if n > 0 {
+			log.Info("old sent mail deleted", "count", n)
+		}
+		return err
+	})
+	// Copies and summaries follow every write; this job, at start-up and
+	// then hourly, puts right whatever a crash between a change and its
+	// copy left behind (store.RepairCopies: one job for every copy).
+	every(ctx, wg, log, db, holder, "copies-repair", time.Hour, func(ctx context.Context) error {
+		fixed, err := db.RepairCopies(ctx)
+		if len(fixed) > 0 {
+			log.Warn("copies repaired", "fixed", fixed)
+		}
+		return err
+	})
+	startMailJob(ctx, wg, cfg, db, log, holder)
+	startRecommendationJobs(ctx, wg, cfg, db, log, holder)
+	startVisitJobs(ctx, wg, cfg, db, log, holder)
+	startReferralJobs(ctx, wg, cfg, db, log, holder)
+	startRepairJobs(ctx, wg, db, log, holder)
+	startAuditJobs(ctx, wg, cfg, db, log, holder)
+	startRetentionJobs(ctx, wg, db, log, holder)
+	startAdviceJobs(ctx, wg, cfg, db, log, holder)
+}
+
+// every runs fn now and then every interval while this instance holds the
+// job's lease, until ctx ends.
+func every(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, fn func(context.Context) error) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			ok, err := db.AcquireLease(ctx, job, holder, 2*interval)
+			if err != nil && ctx.Err() == nil {
+				log.Error("job lease", "job", job, "err", err)
+			}
+			if ok {
+				if err := fn(ctx); err != nil && ctx.Err() == nil {
+					log.Error("job failed", "job", job, "err", err)
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
