@@ -2,6 +2,8 @@
 #   make run    the portal at http://127.0.0.1:8080 on the embedded store, with demo data
 #   make test   every test: gofmt, vet, unit, store, handler and browser (axe-core) tests
 #               (CANDOUR_E2E=required makes a missing Chromium a failure, not a skip)
+#   make test-mongo  the store and handler tests through MONGODB_URI (a MongoDB
+#               replica set; unset: the embedded engine as a separate process on TCP)
 # Others: make static | build | binary | image | bench | vet | fmt | clean | deps
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -35,7 +37,7 @@ IMAGE ?= candour:latest
 # Go files we own, for gofmt (not node_modules, not the runtime data dir).
 GOFILES = $$(find . -name '*.go' -not -path './node_modules/*' -not -path './data/*' -not -path './.git/*')
 
-.PHONY: all deps static build binary image run test bench vet fmt clean
+.PHONY: all deps static build binary image run test test-mongo bench vet fmt clean
 all: build
 
 # npm ci when node_modules is missing or package.json / package-lock.json is
@@ -89,6 +91,14 @@ test: static
 	  if [[ -n "$$unformatted" ]]; then echo "gofmt would change (run make fmt):"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet -tags $(GOTAGS) ./...
 	$(GO) test -tags $(GOTAGS) -race -count=1 -timeout 30m ./...
+
+# The same store and handler suites on a server given by MONGODB_URI, one
+# fresh database per test; with MONGODB_URI unset, on the embedded engine
+# started as a separate process listening on TCP (store/devstore), the
+# stand-in for MongoDB where none can run. TESTMONGO_PKGS='./...' runs
+# every package (those that do not open a store run as in make test).
+test-mongo: static
+	GO=$(GO) GOTAGS=$(GOTAGS) .ci/test-mongo
 
 # make bench BENCHFLAGS='-scale 10' seeds ten times the volumes.
 bench: static

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"candour/cli"
 	"candour/server"
+	"candour/store"
 )
 
 // version and commit are set at build time, identically by the Makefile and
@@ -47,6 +49,11 @@ func main() {
 	case cli.IsUsage(err):
 		fmt.Fprintln(os.Stderr, "candour:", err)
 		os.Exit(2)
+	case errors.Is(err, store.ErrSchemaNewer):
+		// The database is ahead of this binary: restarting will not help,
+		// so an orchestrator can tell this from a transient failure.
+		fmt.Fprintln(os.Stderr, "candour:", err)
+		os.Exit(3)
 	default:
 		fmt.Fprintln(os.Stderr, "candour:", err)
 		os.Exit(1)

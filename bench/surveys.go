@@ -82,6 +82,30 @@ func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seede
 	}
 	sd.surveys = &surveyBench{id: sv.ID, millionID: million.ID, key: key, answers: benchAnswers(v, rnd, "black_caribbean")}
 	sd.rawInserts = rawInsertRate(ctx, db, &store.Response{SurveyID: sv.ID, Version: 1, Answers: benchAnswers(v, rnd, "white_british")})
+	// Deciding a release (the suppression audit), not from the cache: the
+	// 10,000 responses above with every breakdown, and a demo-sized survey
+	// of 360 responses (the demo spring survey's size) from the same answers.
+	for _, n := range []int{360, benchSurveyResponses} {
+		sub := rs
+		if n < len(sub) {
+			sub = sub[:n]
+		}
+		var as []store.Answers
+		for _, r := range sub {
+			as = append(as, r.Answers)
+		}
+		ts := store.CountAnswers(sv, v, as)
+		var sum survey.AuditSummary
+		took := best(func() error {
+			var err error
+			sum, err = survey.Audit(sv, 1, ts)
+			if err == nil && sum.Unproven > 0 {
+				err = fmt.Errorf("unproven")
+			}
+			return err
+		})
+		sd.probes = append(sd.probes, probe{fmt.Sprintf("deciding a survey release (suppression audit), %d responses, every breakdown: %d counts of 1 to 9 withheld, %d more, %d shown", len(sub), sum.Small, sum.More, sum.Shown), took})
+	}
 	sd.probes = append(sd.probes, probe{"survey results from counters, 1,000,000 responses (Tallies + survey.Build)", best(func() error {
 		s, err := db.Survey(ctx, million.ID)
 		if err != nil {

@@ -121,7 +121,7 @@ func open(ctx context.Context, getenv func(string) string, stderr io.Writer) (co
 	log := slog.New(h)
 	openCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	db, err := store.Open(openCtx, store.Options{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log})
+	db, err := store.Open(openCtx, store.Options{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log, Timeout: cfg.DBTimeout})
 	if err != nil {
 		return cfg, nil, nil, err
 	}

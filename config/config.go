@@ -57,6 +57,10 @@ type Config struct {
 	TrustedProxies  []string // CANDOUR_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed (default none)
 	AuditSigningKey []byte   // CANDOUR_AUDIT_SIGNING_KEY: base64 Ed25519 seed (32 bytes) signing the published audit chain heads
 
+	DrainDelay time.Duration // CANDOUR_DRAIN_DELAY: after SIGTERM, how long /readyz answers 503 while requests are still served (default 5s; config/ops.go)
+	DBTimeout  time.Duration // CANDOUR_DB_TIMEOUT: MongoDB's client-side operation timeout, timeoutMS (default 10s; config/ops.go)
+	OIDC       OIDC          // CANDOUR_OIDC_*: staff sign-in through the force's identity provider (config/ops.go)
+
 	TextURL   string // CANDOUR_TEXT_URL: the force's text-message gateway (https), for urgent advice requests; empty logs them instead
 	TextToken string // CANDOUR_TEXT_TOKEN: the bearer token the gateway expects
 }
@@ -152,6 +156,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := loadAuditConfig(getenv, &c); err != nil {
 		return c, err
 	}
+	if err := loadOpsConfig(getenv, &c); err != nil {
+		return c, err
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
@@ -175,6 +182,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 		return fmt.Errorf("CANDOUR_MAIL_FROM: %q is not an email address, like Candour <no-reply@example.org>", c.MailFrom)
+	}
+	if err := c.validateOps(); err != nil {
+		return err
 	}
 	if c.Env == Production {
 		if len(c.SessionKey) == 0 {

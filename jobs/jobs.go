@@ -53,6 +53,7 @@ func Start(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store
 	startRepairJobs(ctx, wg, db, log, holder)
 	startAuditJobs(ctx, wg, cfg, db, log, holder)
 	startRetentionJobs(ctx, wg, db, log, holder)
+	startImportJobs(ctx, wg, db, log, holder)
 	startAdviceJobs(ctx, wg, cfg, db, log, holder)
 }
 

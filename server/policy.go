@@ -29,6 +29,7 @@ var policy = map[string][]store.Role{
 	"health":           {public},
 	"signin":           {public},
 	"signin.twofactor": {public}, // needs the password step first (checked in the handler)
+	"signin.oidc":      {public}, // the force's identity provider; staff accounts only (checked in the handler)
 	"password.reset":   {public},
 	"invitation":       {public},
 	"devmail":          {public}, // registered only in development

@@ -51,6 +51,8 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/sign-in", "signin", s.signInForm)
 	h("GET", "/login", "signin", s.login) // what people type
 	h("POST", "/sign-in", "signin", s.limit(s.signInLimiter), s.signIn)
+	h("GET", "/sign-in/oidc", "signin.oidc", s.limit(s.signInLimiter), s.oidcStart)
+	h("GET", "/sign-in/oidc/callback", "signin.oidc", s.limit(s.signInLimiter), s.oidcCallback)
 	h("GET", "/sign-in/two-factor", "signin.twofactor", s.twoFactorForm)
 	h("POST", "/sign-in/two-factor", "signin.twofactor", s.limit(s.signInLimiter), s.twoFactor)
 	h("GET", "/sign-in/two-factor/set-up", "signin.twofactor", s.twoFactorSetupForm)

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -34,6 +35,8 @@ type Server struct {
 	hasher        password.Hasher
 	metrics       *metrics
 	signInLimiter *rateLimiter
+	draining      atomic.Bool // set when shutdown begins: /readyz answers 503 (drain.go)
+	oidc          *oidcFlow   // sign-in through the force's identity provider; nil when off (oidc.go)
 	engine        *gin.Engine
 	routeTable    []Route
 	reportLimiter *rateLimiter  // anonymous report submissions and replies
@@ -96,6 +99,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		s.scanner = NoScan{}
 	}
 	s.signInLimiter = s.newLimiter("signin", opts.SignInsPerMinute, time.Minute, false)
+	s.oidc = newOIDCFlow(cfg, db.Now)
 	s.reportLimiter = s.newLimiter("report", opts.ReportsPerHour, time.Hour, true)
 	s.receiptGuard = &receiptGuard{db: db, secret: s.limitSecret}
 	s.resets = make(chan string, 256)
@@ -150,10 +154,16 @@ func (s *Server) idleTimeout(role string) time.Duration {
 }
 
 // ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		w.Header().Set("Connection", "close") // the next request goes to another instance
+	}
+	s.engine.ServeHTTP(w, r)
+}
 
-// Serve answers requests on l until ctx is cancelled, then stops accepting
-// and gives requests in flight 10 seconds to finish.
+// Serve answers requests on l until ctx is cancelled, then drains (drain.go:
+// /readyz 503 at once, requests served for CANDOUR_DRAIN_DELAY), stops
+// accepting and gives requests in flight shutdownGrace to finish.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	hs := &http.Server{
 		Handler:           s,
@@ -171,7 +181,8 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		return fmt.Errorf("server: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	s.drain()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := hs.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("server: shutdown: %w", err)
@@ -185,6 +196,10 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 func (s *Server) healthz(c *gin.Context) { c.String(http.StatusOK, "ok\n") }
 
 func (s *Server) readyz(c *gin.Context) {
+	if s.draining.Load() {
+		c.String(http.StatusServiceUnavailable, "shutting down\n")
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {

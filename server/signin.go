@@ -35,7 +35,7 @@ func (s *Server) signInForm(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/home")
 		return
 	}
-	p := &Page{Title: "Sign in", Form: signInForm{}}
+	p := s.signInPage(signInForm{})
 	// The session is gone after signing out, so the message comes in the link.
 	switch c.Query("signed-out") {
 	case "1":
@@ -55,7 +55,7 @@ func (s *Server) signIn(c *gin.Context) {
 		return
 	}
 	f.Password = strings.TrimRight(f.Password, "\r\n")
-	page := &Page{Title: "Sign in", Form: signInForm{Email: f.Email}}
+	page := s.signInPage(signInForm{Email: f.Email})
 	if errs.Any() {
 		s.invalid(c, "signin", page, errs)
 		return

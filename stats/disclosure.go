@@ -14,13 +14,15 @@ import (
 // CSV), with every linear relation a reader can rely on between them.
 //
 // The method is cell suppression with a suppression audit, as statistical
-// offices run it for linked tables (the audit of tau-ARGUS, or the
-// "interval" check of the ONS): a count from 1 to MinCell-1 is withheld
-// (primary suppression); then, for each withheld count, the smallest and
-// largest whole numbers consistent with everything published are worked
-// out by integer linear programming (gonum's simplex with branch and bound
-// on top), and further counts are withheld (secondary suppression) until
-// no withheld count can be pinned closer than the protection margin.
+// offices run it for linked tables (the audit of tau-ARGUS): a count from
+// 1 to MinCell-1 is withheld (primary suppression), every withheld count
+// carries the same label (as the ONS's "[c]"), and for each end of each
+// such count's protection interval (Target) the audit (ProtectWith) finds a
+// witness, whole numbers for every count consistent with everything
+// published with the count at that end, withholding more counts
+// (secondary suppression) where a witness needs them. Bounds (gonum's
+// simplex with branch and bound on top) is the attacker's exact tool, used
+// by the tests (disclosuretest) and for small tables.
 
 // Mask states besides Shown, Primary and Secondary (see Suppress).
 const (
@@ -30,8 +32,8 @@ const (
 	Unpublished = 3
 )
 
-// ProtectionMargin is how far either side of its true value a "fewer than
-// 10" count must stay possible (within what the label itself says: 1 to 9).
+// ProtectionMargin is how far either side of its true value a withheld
+// count of 1 to 9 must stay possible (no lower than 0).
 const ProtectionMargin = 5
 
 // Unbounded is the upper bound Bounds reports for a count that can be as
@@ -56,7 +58,23 @@ type Release struct {
 	Values      []int64
 	Public      []bool
 	Constraints []Constraint
+	// Constants are known to every reader whatever their value (the 9 of
+	// "fewer than 10 people"): never withheld.
+	Constants map[int]bool
 }
+
+// Constant adds a quantity every reader knows and returns its index.
+func (r *Release) Constant(v int64) int {
+	i := r.Cell(v, true)
+	if r.Constants == nil {
+		r.Constants = map[int]bool{}
+	}
+	r.Constants[i] = true
+	return i
+}
+
+// small reports whether cell i is a published count of 1 to 9.
+func (r *Release) small(i int) bool { return r.Public[i] && !r.Constants[i] && Suppressed(r.Values[i]) }
 
 // Cell adds a quantity and returns its index. A quantity that is not
 // public is never shown but takes part in relations.
@@ -113,21 +131,22 @@ func (r *Release) holds(c Constraint) bool {
 }
 
 // Known is what a reader knows of a cell from its label alone: its value
-// when shown, 1 to MinCell-1 for "fewer than 10", 0 or more otherwise.
+// when shown; otherwise that it is a whole number of 0 or more. A withheld
+// count says no more than that: "withheld" is the one label for a count of
+// 1 to 9 and for any count withheld to protect one (a zero among them),
+// as the ONS's [c] is. Anything more a label says (a group "too small to
+// show" has fewer than 10 people) is a relation of the release.
 func Known(value int64, state int) (lo, hi float64) {
-	switch state {
-	case Shown:
+	if state == Shown {
 		return float64(value), float64(value)
-	case Primary:
-		return 1, MinCell - 1
 	}
 	return 0, math.Inf(1)
 }
 
-// Target is the range a "fewer than 10" count of value v must stay
-// within reach of: margin either side, within 1 to MinCell-1.
+// Target is the range a withheld count of 1 to 9 with value v must stay
+// within reach of: margin either side, and no lower than 0.
 func Target(v int64, margin int64) (lo, hi int64) {
-	return max(1, v-margin), min(MinCell-1, v+margin)
+	return max(0, v-margin), v + margin
 }
 
 // Targets are the ranges each "fewer than 10" count must stay within reach
@@ -141,10 +160,10 @@ func Target(v int64, margin int64) (lo, hi int64) {
 func Targets(r *Release, margin int64) map[int][2]int64 {
 	lo := make([]float64, len(r.Values))
 	hi := make([]float64, len(r.Values))
-	for i, v := range r.Values {
+	for i := range r.Values {
 		lo[i], hi[i] = 0, math.Inf(1)
-		if r.Public[i] && Suppressed(v) {
-			lo[i], hi[i] = 1, MinCell-1
+		if r.Constants[i] {
+			lo[i], hi[i] = float64(r.Values[i]), float64(r.Values[i])
 		}
 	}
 	for round := 0; round < 20; round++ {
@@ -187,9 +206,12 @@ func Targets(r *Release, margin int64) map[int][2]int64 {
 	}
 	out := map[int][2]int64{}
 	for i, v := range r.Values {
-		if r.Public[i] && Suppressed(v) {
+		if r.small(i) {
 			tlo, thi := Target(v, margin)
-			out[i] = [2]int64{max(tlo, int64(lo[i])), min(thi, int64(hi[i]))}
+			if hi[i] < float64(thi) {
+				thi = int64(hi[i])
+			}
+			out[i] = [2]int64{max(tlo, int64(lo[i])), thi}
 		}
 	}
 	return out
@@ -402,6 +424,14 @@ func (p *Problem) solve(v int, sign float64, lo, hi []float64) (float64, []float
 		}
 	}
 	cols := n + slacks + len(artificial)
+	if rows == 0 {
+		// Nothing binds the counts but their lower ends (no relation, no
+		// finite upper end): the least is lo, the greatest unbounded.
+		if sign < 0 {
+			return math.Inf(-1), nil, lpUnbounded
+		}
+		return sign * lo[v], append([]float64(nil), lo...), lpOptimal
+	}
 	A := mat.NewDense(rows, cols, nil)
 	b := make([]float64, rows)
 	basis := make([]int, rows)
@@ -548,20 +578,58 @@ func (p *Problem) truthWithin(lo, hi []float64) bool {
 }
 
 // Protect decides which cells of a release may be published so that no
-// "fewer than 10" count can be narrowed by a reader, using every relation
-// of the release at once, to less than margin either side of its true
-// value (within what the labels alone allow: Targets). Cells that are not
-// public are Unpublished.
+// withheld count of 1 to 9 can be narrowed by a reader, using every
+// relation of the release at once, to less than margin either side of its
+// true value (within what the labels alone allow: Targets). Cells that
+// are not public are Unpublished. It is ProtectWith without a Mover: only
+// the witnesses the linear programs find (slow; for small tables).
+func Protect(r *Release, margin int64) []int {
+	return ProtectWith(r, margin, nil).Mask
+}
+
+// Mover proposes witnesses for a release whose structure it knows (which
+// counts are rows, columns and totals of which table): each proposal is
+// the new values of the counts it changes, cell's own included, starting
+// from the true values changed as in from (a witness part of the way).
+// ProtectWith checks every proposal against every relation and label, so
+// a Mover cannot make a release less safe, only the audit faster.
+type Mover interface {
+	Moves(cell int, target int64, mask []int, from map[int]int64) []map[int]int64
+}
+
+// Decision is what ProtectWith decided, with its proof.
+type Decision struct {
+	Mask []int
+	// Witnesses holds, for each withheld count of 1 to 9, the two
+	// witnesses (lowest end, highest end): the values of the counts that
+	// differ from the true ones. A reader can check them against the
+	// release's relations: they are the proof.
+	Witnesses map[int][2]map[int]int64
+	// Unproven counts the ends left without a witness (the release must
+	// not be published: survey refuses).
+	Unproven int
+}
+
+// ProtectWith decides a release's mask by cell suppression with a
+// suppression audit in one pass: for each end of each withheld count's
+// target it takes, of the witnesses the Mover proposes (or, without a
+// Mover, the linear programs find), the one that needs fewest counts
+// withheld besides those already withheld, and withholds them. A witness
+// is whole numbers for every count, agreeing with every count still shown,
+// every label ("withheld" is 0 or more)
+// and every relation, with the count at that end; it proves a reader
+// cannot narrow the count past that end. Withholding more only widens
+// every range, so a witness found stays a witness as the pass goes on.
 //
 // Relations that do not hold of the values (an imported table whose groups
 // do not add up to its total) are left out: no reader can use them.
-//
-// Withholding more only widens every range, so a count once shown to be
-// protected stays protected, and every whole-number solution found on the
-// way (the true values first) is remembered as a witness of how low and
-// how high each count can go: most counts are shown protected by solutions
-// found for others.
-func Protect(r *Release, margin int64) []int {
+func ProtectWith(r *Release, margin int64, mv Mover) Decision {
+	return ProtectFrom(r, margin, mv, nil)
+}
+
+// ProtectFrom is ProtectWith with the counts marked in also withheld from
+// the start.
+func ProtectFrom(r *Release, margin int64, mv Mover, also []bool) Decision {
 	var kept []Constraint
 	for _, c := range r.Constraints {
 		if r.holds(c) {
@@ -569,127 +637,302 @@ func Protect(r *Release, margin int64) []int {
 		}
 	}
 	r.Constraints = kept
-	a := &audit{r: r, mask: make([]int, len(r.Values)), targets: Targets(r, margin), passed: map[int]bool{},
-		seenLo: append([]int64(nil), r.Values...), seenHi: append([]int64(nil), r.Values...)}
-	for i, v := range r.Values {
+	d := Decision{Mask: make([]int, len(r.Values)), Witnesses: map[int][2]map[int]int64{}}
+	mask := d.Mask
+	for i := range r.Values {
 		switch {
 		case !r.Public[i]:
-			a.mask[i] = Unpublished
-		case Suppressed(v):
-			a.mask[i] = Primary
+			mask[i] = Unpublished
+		case r.small(i):
+			mask[i] = Primary
+		case also != nil && also[i] && !r.Constants[i]:
+			mask[i] = Secondary
 		}
 	}
-	for round := 0; ; round++ {
-		loneWithheld(r, a.mask)
-		failing := a.round()
-		if len(failing) == 0 {
-			Unproven = 0
-			return a.mask
-		}
-		if round == MaxRounds {
-			// Out of rounds: withhold every non-zero count shown in any
-			// relation with a withheld count linked to a cell still without
-			// witnesses. It errs towards protection; the cells are left
-			// unproven (Unproven says how many).
-			Unproven = len(failing)
-			for _, cell := range failing {
-				blanket(r, a.mask, cell)
-			}
-			loneWithheld(r, a.mask)
-			return a.mask
-		}
-		added := false
-		for _, cell := range failing {
-			for _, pick := range secondaryFor(r, a.mask, cell) {
-				a.mask[pick] = Secondary
-				added = true
-			}
-		}
-		if !added {
-			Unproven = len(failing)
-			return a.mask // nothing left to withhold near the failing cells
+	by := make([][]int, len(r.Values))
+	for ci, c := range r.Constraints {
+		for _, t := range c.Terms {
+			by[t.Cell] = append(by[t.Cell], ci)
 		}
 	}
+	targets := Targets(r, margin)
+	// Passes: a later pass finds witnesses through counts withheld for
+	// other counts in an earlier one.
+	for pass := 0; pass < 3; pass++ {
+		d.Unproven = 0
+		for i, st := range mask {
+			if st != Primary {
+				continue
+			}
+			t := targets[i]
+			got := d.Witnesses[i]
+			for e, end := range t {
+				if end == r.Values[i] {
+					got[e] = map[int]int64{}
+					continue
+				}
+				if got[e] != nil {
+					continue
+				}
+				var best map[int]int64
+				var bestOpen []int
+				try := func(w map[int]int64) {
+					open, ok := r.admits(mask, by, w)
+					if ok && (best == nil || len(open) < len(bestOpen)) {
+						best, bestOpen = w, open
+					}
+				}
+				if mv == nil {
+					for _, w := range tableMoves(r, by, i, end) {
+						try(w)
+					}
+				}
+				if mv != nil {
+					// Up to six moves, each from where the last one got to.
+					from := map[int]int64{}
+					for step := 0; step < 6 && best == nil; step++ {
+						var further map[int]int64
+						var furtherOpen []int
+						for _, w := range mv.Moves(i, end, mask, from) {
+							all := make(map[int]int64, len(from)+len(w))
+							for c, v := range from {
+								all[c] = v
+							}
+							for c, v := range w {
+								all[c] = v
+							}
+							if reaches(at(all, i, r.Values[i]), r.Values[i], end) {
+								try(all)
+								continue
+							}
+							open, ok := r.admits(mask, by, all)
+							if ok && abs64(at(all, i, r.Values[i])-r.Values[i]) > abs64(at(from, i, r.Values[i])-r.Values[i]) && (further == nil ||
+								abs64(at(all, i, r.Values[i])-end) < abs64(at(further, i, r.Values[i])-end) || (abs64(at(all, i, r.Values[i])-end) == abs64(at(further, i, r.Values[i])-end) && len(open) < len(furtherOpen))) {
+								further, furtherOpen = all, open
+							}
+						}
+						if further == nil {
+							break
+						}
+						from = further
+					}
+				}
+				if best == nil {
+					if w := lpWitness(r, mask, i, end); w != nil {
+						try(w)
+					}
+				}
+				if best == nil {
+					d.Unproven++
+					continue
+				}
+				for _, x := range bestOpen {
+					mask[x] = Secondary
+				}
+				got[e] = best
+			}
+			d.Witnesses[i] = got
+		}
+		if d.Unproven == 0 {
+			break
+		}
+	}
+	Unproven = d.Unproven
+	return d
 }
 
-// MaxRounds bounds the audit's work: after this many rounds of adding
-// secondary cells, what is still unproven is covered by blanket
-// suppression of its linked relations.
-var MaxRounds = 4
+// admits reports whether w (new values of some counts) is a witness once
+// the counts it moves that are shown (open) are withheld too: every
+// relation through a moved count holds, every moved count stays within
+// its label (0 or more), and no constant moves.
+func (r *Release) admits(mask []int, by [][]int, w map[int]int64) (open []int, ok bool) {
+	open, why := r.Why(mask, by, w)
+	return open, why < -1
+}
 
-// blanket withholds every non-zero count shown in a relation with any
-// withheld count linked to cell.
-func blanket(r *Release, mask []int, cell int) {
-	linked := map[int]bool{}
-	for _, c := range component(r, mask, cell).cells {
-		linked[c] = true
-	}
-	for _, c := range r.Constraints {
-		in := false
-		for _, t := range c.Terms {
-			in = in || linked[t.Cell]
+// Why is admits for debugging: -2 if admitted, -1 for a count out of its
+// label, otherwise the relation that fails.
+func (r *Release) Why(mask []int, by [][]int, w map[int]int64) (open []int, why int) {
+	if by == nil {
+		by = make([][]int, len(r.Values))
+		for ci, c := range r.Constraints {
+			for _, t := range c.Terms {
+				by[t.Cell] = append(by[t.Cell], ci)
+			}
 		}
-		if !in {
+	}
+	val := func(c int) int64 {
+		if v, ok := w[c]; ok {
+			return v
+		}
+		return r.Values[c]
+	}
+	touched := map[int]bool{}
+	for c, v := range w {
+		if v == r.Values[c] {
 			continue
 		}
+		switch {
+		case r.Constants[c]:
+			return nil, -1
+		case mask[c] == Shown:
+			open = append(open, c)
+		}
+		if v < 0 {
+			return nil, -1
+		}
+		for _, ci := range by[c] {
+			touched[ci] = true
+		}
+	}
+	for ci := range touched {
+		c := r.Constraints[ci]
+		var s int64
 		for _, t := range c.Terms {
-			if mask[t.Cell] == Shown && r.Values[t.Cell] > 0 {
-				mask[t.Cell] = Secondary
+			s += int64(t.Coef) * val(t.Cell)
+		}
+		if (c.Equal && s != 0) || (!c.Equal && s > 0) {
+			return nil, ci
+		}
+	}
+	sort.Ints(open)
+	return open, -2
+}
+
+// tableMoves proposes the moves of cell suppression in a table of sums
+// (the hypercube method in two dimensions), for a release without a
+// Mover: cell against another count of one of its sums (when that count
+// is in no other sum), and rectangles: cell and a count c1 of one sum
+// through it, a count c2 of another sum through it, and the count c3 in a
+// sum with c1 and a sum with c2, moving in turn up and down so that every
+// sum stays. Each proposal is checked like any other.
+func tableMoves(r *Release, by [][]int, cell int, end int64) []map[int]int64 {
+	d := end - r.Values[cell]
+	coef := func(ci, c int) int64 {
+		var k int64
+		for _, t := range r.Constraints[ci].Terms {
+			if t.Cell == c {
+				k += int64(t.Coef)
+			}
+		}
+		return k
+	}
+	var out []map[int]int64
+	var eqs []int
+	for _, ci := range by[cell] {
+		if r.Constraints[ci].Equal {
+			eqs = append(eqs, ci)
+		}
+	}
+	// The change of c that keeps sum ci when x changes by dx.
+	opp := func(ci, x int, dx int64, c int) (int64, bool) {
+		a, b := coef(ci, x), coef(ci, c)
+		if b == 0 || (a*dx)%b != 0 {
+			return 0, false
+		}
+		return -a * dx / b, true
+	}
+	for _, r1 := range eqs {
+		for _, t1 := range r.Constraints[r1].Terms {
+			c1 := t1.Cell
+			if c1 == cell {
+				continue
+			}
+			d1, ok := opp(r1, cell, d, c1)
+			if !ok {
+				continue
+			}
+			out = append(out, map[int]int64{cell: end, c1: r.Values[c1] + d1})
+			for _, r2 := range eqs {
+				if r2 == r1 {
+					continue
+				}
+				for _, t2 := range r.Constraints[r2].Terms {
+					c2 := t2.Cell
+					if c2 == cell || c2 == c1 {
+						continue
+					}
+					d2, ok := opp(r2, cell, d, c2)
+					if !ok {
+						continue
+					}
+					for _, r3 := range by[c1] {
+						if r3 == r1 || !r.Constraints[r3].Equal {
+							continue
+						}
+						for _, t3 := range r.Constraints[r3].Terms {
+							c3 := t3.Cell
+							if c3 == c1 || c3 == cell || c3 == c2 {
+								continue
+							}
+							d3, ok := opp(r3, c1, d1, c3)
+							if !ok {
+								continue
+							}
+							out = append(out, map[int]int64{cell: end, c1: r.Values[c1] + d1, c2: r.Values[c2] + d2, c3: r.Values[c3] + d3})
+						}
+					}
+				}
 			}
 		}
 	}
+	return out
 }
 
-type audit struct {
-	r              *Release
-	mask           []int
-	targets        map[int][2]int64
-	passed         map[int]bool
-	seenLo, seenHi []int64 // the lowest and highest whole-number values seen in a solution
-}
-
-// round checks every primary cell not yet shown protected and returns
-// those that fail.
-func (a *audit) round() []int {
-	done := map[int]bool{}
-	var failing []int
-	for i, st := range a.mask {
-		if st != Primary || a.passed[i] || done[i] {
-			continue
-		}
-		comp := component(a.r, a.mask, i)
-		for _, c := range comp.cells {
-			done[c] = true
-		}
-		for _, c := range comp.cells {
-			if a.mask[c] == Primary && !a.passed[c] && !a.check(c) {
-				failing = append(failing, c)
-			}
-		}
+// at is cell's value in w, or v if w does not change it.
+func at(w map[int]int64, cell int, v int64) int64 {
+	if x, ok := w[cell]; ok {
+		return x
 	}
-	return failing
+	return v
 }
 
-// check reports whether cell can reach its target on both sides: whether
-// there are whole-number values of all the counts, consistent with every
-// relation and label, with the cell at or beyond each end of its target
-// (witnesses). It tries the witnesses already seen first.
-func (a *audit) check(cell int) bool {
-	t := a.targets[cell]
-	w := Witnesses{Release: a.r, Mask: a.mask, Sizes: []int{20, 60}, Seen: func(cells []int, x []float64) {
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// reaches reports whether v is at or beyond end, on the side of end away
+// from the true value.
+func reaches(v, truth, end int64) bool {
+	if end < truth {
+		return v <= end
+	}
+	return v >= end
+}
+
+// lpWitness looks for a witness among the withheld counts nearest cell by
+// linear programming (Witnesses): slow, so only where no Mover helped.
+func lpWitness(r *Release, mask []int, cell int, end int64) (out map[int]int64) {
+	defer func() {
+		// gonum's dense routines panic on shapes they do not expect; a
+		// witness not found is the safe answer (more is withheld).
+		if recover() != nil {
+			out = nil
+		}
+	}()
+	if LinkedCount(r, mask, cell) > 60 {
+		return nil
+	}
+	w := Witnesses{Release: r, Mask: mask, Sizes: []int{20}, Seen: func(cells []int, x []float64) {
+		m := map[int]int64{}
 		for j, c := range cells {
-			v := int64(math.Round(x[j]))
-			a.seenLo[c], a.seenHi[c] = min(a.seenLo[c], v), max(a.seenHi[c], v)
+			m[c] = int64(math.Round(x[j]))
+		}
+		if v, ok := m[cell]; ok && reaches(v, r.Values[cell], end) {
+			out = m
 		}
 	}}
-	if a.seenLo[cell] > t[0] && !w.Reach(cell, 1, t[0]) {
-		return false
+	sign := 1.0
+	if end > r.Values[cell] {
+		sign = -1
 	}
-	if a.seenHi[cell] < t[1] && !w.Reach(cell, -1, t[1]) {
-		return false
+	if !w.Reach(cell, sign, end) {
+		return nil
 	}
-	a.passed[cell] = true
-	return true
+	return out
 }
 
 // Witnesses finds whole-number solutions of a release's relations with one
@@ -789,56 +1032,6 @@ func (w Witnesses) near(cell, size int) []int {
 	return out
 }
 
-// secondaryFor picks the counts to withhold next for a failing cell: the
-// smallest non-zero count shown in each relation with it (so every way a
-// reader could pin it gets room at once), or failing that the smallest
-// non-zero count in a relation with any withheld count linked to it. It
-// returns nothing when there is none.
-func secondaryFor(r *Release, mask []int, cell int) []int {
-	smallest := func(c Constraint) int {
-		best := -1
-		for _, t := range c.Terms {
-			// A zero is never worth withholding: it gives no room.
-			if mask[t.Cell] == Shown && r.Values[t.Cell] > 0 && (best < 0 || r.Values[t.Cell] < r.Values[best]) {
-				best = t.Cell
-			}
-		}
-		return best
-	}
-	var picks []int
-	for _, c := range r.Constraints {
-		for _, t := range c.Terms {
-			if t.Cell == cell {
-				if b := smallest(c); b >= 0 {
-					picks = append(picks, b)
-				}
-				break
-			}
-		}
-	}
-	if len(picks) > 0 {
-		return picks
-	}
-	linked := map[int]bool{}
-	for _, c := range component(r, mask, cell).cells {
-		linked[c] = true
-	}
-	best := -1
-	for _, c := range r.Constraints {
-		in := false
-		for _, t := range c.Terms {
-			in = in || linked[t.Cell]
-		}
-		if b := smallest(c); in && b >= 0 && (best < 0 || r.Values[b] < r.Values[best]) {
-			best = b
-		}
-	}
-	if best >= 0 {
-		return []int{best}
-	}
-	return nil
-}
-
 // loneWithheld is the quick first pass: wherever an equality has exactly
 // one withheld cell (recoverable by subtraction), withhold the smallest
 // non-zero shown cell in it too. It saves linear programs; the audit
@@ -855,8 +1048,8 @@ func loneWithheld(r *Release, mask []int) {
 				if mask[t.Cell] != Shown {
 					unknown++
 					hidden = hidden || mask[t.Cell] == Unpublished
-				} else if pick < 0 || better(r.Values[t.Cell], r.Values[pick]) {
-					pick = t.Cell
+				} else if r.Values[t.Cell] > 0 && (pick < 0 || r.Values[t.Cell] < r.Values[pick]) {
+					pick = t.Cell // never a zero: a reader knows a withheld count is 1 or more
 				}
 			}
 			if unknown == 1 && !hidden && pick >= 0 {
@@ -888,11 +1081,11 @@ func SuppressRelease(r *Release) []int {
 	}
 	r.Constraints = kept
 	mask := make([]int, len(r.Values))
-	for i, v := range r.Values {
+	for i := range r.Values {
 		switch {
 		case !r.Public[i]:
 			mask[i] = Unpublished
-		case Suppressed(v):
+		case r.small(i):
 			mask[i] = Primary
 		}
 	}

@@ -6,9 +6,9 @@ import (
 )
 
 // TestBoundsWholeNumbersTighterThanLinear: a + a + b = 9 with a a
-// "fewer than 10" count (1 to 9) and b never published (0 or more). By
-// hand: b = 9 − 2a ≥ 0, so a ≤ 4.5; a whole number, so a ≤ 4. The linear
-// relaxation alone would say 4.5.
+// withheld count and b never published (a reader knows both are 0 or
+// more). By hand: b = 9 − 2a ≥ 0, so a ≤ 4.5; a whole number, so a ≤ 4;
+// and a ≥ 0. The linear relaxation alone would say 4.5.
 func TestBoundsWholeNumbersTighterThanLinear(t *testing.T) {
 	r := &Release{}
 	a, b, total := r.Cell(3, true), r.Cell(3, false), r.Cell(9, true)
@@ -18,16 +18,20 @@ func TestBoundsWholeNumbersTighterThanLinear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lo != 1 || hi != 4 {
-		t.Fatalf("bounds of a = %d to %d, want 1 to 4", lo, hi)
+	if lo != 0 || hi != 4 {
+		t.Fatalf("bounds of a = %d to %d, want 0 to 4", lo, hi)
 	}
 }
 
-// TestSubtractionRecovered is today's defect in miniature: the Black group
-// total 25 is shown, African 20 shown, Caribbean 3 and Other Black 2 are
-// "fewer than 10". By hand: Caribbean + Other Black = 25 − 20 = 5, each at
-// least 1, so Caribbean is 1 to 4: pinned within ±5 of 3 (the target is
-// 1 to 8). Protect must withhold more, and then the audit passes.
+// TestSubtractionRecovered is the old defect in miniature, worked by hand.
+// The Black group's total 25 is shown, African 20 shown, Caribbean 3 and
+// Other Black 2 withheld (each 1 to 9). By hand: Caribbean + Other Black
+// = 25 − 20 = 5, each 0 or more, so Caribbean is 0 to 5, while it must be
+// able to be anything from 0 to 8 (3 ± 5, no lower than 0): pinned. The
+// audit must withhold African (20) too, the only count it can move in the
+// one relation (the total is a sum of the others). Then Caribbean can be
+// 0 to 25 (African 0 to 20 takes up the rest) and Other Black 0 to 25: both
+// protected (targets 0 to 8 and 0 to 7).
 func TestSubtractionRecovered(t *testing.T) {
 	r := &Release{}
 	african, caribbean, other, total := r.Cell(20, true), r.Cell(3, true), r.Cell(2, true), r.Cell(25, true)
@@ -37,12 +41,15 @@ func TestSubtractionRecovered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lo != 1 || hi != 4 {
-		t.Fatalf("Caribbean under the old rule = %d to %d, want 1 to 4", lo, hi)
+	if lo != 0 || hi != 5 {
+		t.Fatalf("Caribbean under the old rule = %d to %d, want 0 to 5", lo, hi)
 	}
 	mask := Protect(r, ProtectionMargin)
-	if mask[african] != Secondary {
-		t.Fatalf("mask = %v, want African withheld too", mask)
+	if want := []int{Secondary, Primary, Primary, Shown}; !equalInts(mask, want) {
+		t.Fatalf("mask = %v, want %v (African withheld too, the total shown)", mask, want)
+	}
+	if lo, hi, _ := Bounds(r, mask, caribbean, 100); lo != 0 || hi != 25 {
+		t.Errorf("Caribbean after the audit: %d to %d, want 0 to 25", lo, hi)
 	}
 	for _, c := range []int{caribbean, other} {
 		lo, hi, err := Bounds(r, mask, c, 100)
@@ -56,10 +63,11 @@ func TestSubtractionRecovered(t *testing.T) {
 	}
 }
 
-// TestTargets: the range a "fewer than 10" count must stay within reach
-// of, worked by hand: 5 either side, clipped to 1..9.
+// TestTargets: the range a withheld count of 1 to 9 must stay within
+// reach of, worked by hand: 5 either side, no lower than 0 (a reader knows
+// only that a withheld count is 0 or more, so nothing else clips it).
 func TestTargets(t *testing.T) {
-	for _, c := range []struct{ v, lo, hi int64 }{{1, 1, 6}, {3, 1, 8}, {5, 1, 9}, {7, 2, 9}, {9, 4, 9}} {
+	for _, c := range []struct{ v, lo, hi int64 }{{1, 0, 6}, {3, 0, 8}, {5, 0, 10}, {7, 2, 12}, {9, 4, 14}} {
 		if lo, hi := Target(c.v, ProtectionMargin); lo != c.lo || hi != c.hi {
 			t.Errorf("Target(%d) = %d to %d, want %d to %d", c.v, lo, hi, c.lo, c.hi)
 		}
@@ -72,7 +80,7 @@ func TestTargets(t *testing.T) {
 func TestBoundsAgainstEnumeration(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 5))
 	checked := 0
-	for trial := 0; trial < 200; trial++ {
+	for trial := 0; trial < 600; trial++ {
 		rows, cols := 2+rng.IntN(2), 2+rng.IntN(2)
 		r := &Release{}
 		cell := make([][]int, rows+1)
@@ -122,7 +130,7 @@ func TestBoundsAgainstEnumeration(t *testing.T) {
 		for _, c := range unknown {
 			big = big || r.Values[c] > 40
 		}
-		if len(unknown) == 0 || len(unknown) > 5 || big {
+		if len(unknown) == 0 || len(unknown) > 3 || big {
 			continue // the enumeration below tries 0 to 40 only
 		}
 		checked++
@@ -167,20 +175,84 @@ func enumerate(r *Release, mask []int, unknown []int) (lo, hi []int64) {
 			}
 			return
 		}
-		from, to := int64(0), int64(40)
-		if mask[unknown[k]] == Primary {
-			from, to = 1, 9
-		}
+		from, to := int64(0), int64(40) // a withheld count is 0 or more, whatever its value
 		for v := from; v <= to; v++ {
 			vals[unknown[k]] = v
 			try(k + 1)
 		}
 	}
 	try(0)
-	for k, c := range unknown {
-		if mask[c] != Primary && hi[k] == 40 {
+	for k := range unknown {
+		if hi[k] == 40 {
 			hi[k] = Unbounded // only bounded by the enumeration's own limit
 		}
 	}
 	return lo, hi
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRectangleWithheld: a 2 × 2 table with its totals, worked by hand.
+//
+//	         x    y   total
+//	A        3   20     23
+//	B       15   30     45
+//	total   18   50     68
+//
+// A·x = 3 is withheld (1 to 9). Alone it is 23 − 20 = 3 exactly. Withholding
+// one more count in its row (A·y) is not enough: A·y = 50 − 30 from its
+// column. The audit must withhold the rectangle A·x, A·y, B·x, B·y: then
+// A·x can be 0 (A·y 23, B·x 18, B·y 27) or 8 (A·y 15, B·x 10, B·y 35), and
+// every total still adds up, so a reader learns only that A·x is 0 to 18.
+// Totals stay shown.
+func TestRectangleWithheld(t *testing.T) {
+	r := &Release{}
+	ax, ay, at := r.Cell(3, true), r.Cell(20, true), r.Cell(23, true)
+	bx, by, bt := r.Cell(15, true), r.Cell(30, true), r.Cell(45, true)
+	tx, ty, tt := r.Cell(18, true), r.Cell(50, true), r.Cell(68, true)
+	r.Sum([]int{ax, ay}, at)
+	r.Sum([]int{bx, by}, bt)
+	r.Sum([]int{ax, bx}, tx)
+	r.Sum([]int{ay, by}, ty)
+	r.Sum([]int{at, bt}, tt)
+	r.Sum([]int{tx, ty}, tt)
+	mask := Protect(r, ProtectionMargin)
+	want := []int{Primary, Secondary, Shown, Secondary, Secondary, Shown, Shown, Shown, Shown}
+	if !equalInts(mask, want) {
+		t.Fatalf("mask = %v, want %v", mask, want)
+	}
+	lo, hi, err := Bounds(r, mask, ax, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo != 0 || hi != 18 {
+		t.Errorf("A·x: a reader knows %d to %d, want 0 to 18", lo, hi)
+	}
+}
+
+// TestBoundsWithoutRelations: a withheld count in no relation at all (the
+// linear program has no rows) is 0 to unbounded, not a panic.
+func TestBoundsWithoutRelations(t *testing.T) {
+	r := &Release{}
+	a := r.Cell(3, true)
+	lo, hi, err := Bounds(r, []int{Primary}, a, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lo != 0 || hi != Unbounded {
+		t.Fatalf("bounds %d to %d, want 0 to unbounded", lo, hi)
+	}
+	if m := Protect(r, ProtectionMargin); m[a] != Primary {
+		t.Fatalf("mask %v", m)
+	}
 }

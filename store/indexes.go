@@ -245,7 +245,9 @@ func migrateAuditToOneCollection(ctx context.Context, s *Store) error {
 	return nil
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrate runs the migrations not yet recorded, calling renew (which keeps
+// the migrations lease, schema.go) before each.
+func (s *Store) migrate(ctx context.Context, renew func() error) error {
 	for _, m := range migrations {
 		err := s.r("migrations").FindOne(ctx, bson.D{{Key: "_id", Value: m.n}}).Err()
 		if err == nil {
@@ -253,6 +255,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		if !errors.Is(err, mongo.ErrNoDocuments) {
 			return fmt.Errorf("store: migrations: %w", err)
+		}
+		if err := renew(); err != nil {
+			return err
 		}
 		if err := m.run(ctx, s); err != nil {
 			return fmt.Errorf("store: migration %d (%s): %w", m.n, m.name, err)

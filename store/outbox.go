@@ -145,6 +145,7 @@ func (s *Store) AcquireLease(ctx context.Context, job, holder string, d time.Dur
 		return false, fmt.Errorf("store: lease %s: %w", job, err)
 	}
 	if res.MatchedCount == 1 {
+		s.held.add(job, holder)
 		return true, nil
 	}
 	_, err = s.c("leases").InsertOne(ctx, Lease{ID: job, Holder: holder, Until: now.Add(d)})
@@ -154,6 +155,7 @@ func (s *Store) AcquireLease(ctx context.Context, job, holder string, d time.Dur
 	if err != nil {
 		return false, fmt.Errorf("store: lease %s: %w", job, err)
 	}
+	s.held.add(job, holder)
 	return true, nil
 }
 

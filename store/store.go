@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -37,7 +38,16 @@ type Options struct {
 	Database string
 	DataDir  string // where the embedded server keeps its files
 	Logger   *slog.Logger
+	// Timeout bounds every database operation on MongoDB (the driver's
+	// client-side operation timeout, timeoutMS): zero means
+	// DefaultTimeout; a timeoutMS in URI takes precedence. A context with
+	// its own deadline (index builds, long exports) is honoured instead.
+	Timeout time.Duration
 }
+
+// DefaultTimeout is the client-side operation timeout on MongoDB when
+// neither CANDOUR_DB_TIMEOUT nor the URI's timeoutMS says otherwise.
+const DefaultTimeout = 10 * time.Second
 
 // Store is the open database.
 type Store struct {
@@ -58,6 +68,8 @@ type Store struct {
 	refIndex  *countedCopy[[]RefSummary]
 	monthsCp  *countedCopy[map[string]visitMonth]
 	embedded  *embedded
+	ferret    bool       // the embedded engine as a separate process, by URI
+	held      heldLeases // leases taken through this store, released at Close
 	log       *slog.Logger
 	now       func() time.Time
 	ops       *opLatency
@@ -86,10 +98,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// connection and the writer lock; reads have a pool of their own.
 		copts.ApplyURI(e.uri).SetMaxPoolSize(1)
 	} else {
-		copts.ApplyURI(o.URI).
-			SetWriteConcern(writeconcern.Majority()).
-			SetRetryWrites(true).
-			SetReadPreference(readpref.Primary())
+		var err error
+		if copts, err = remoteOptions(o); err != nil {
+			return nil, err
+		}
+		copts.SetAppName("candour").SetMonitor(s.ops.monitor())
 	}
 	client, err := mongo.Connect(copts)
 	if err != nil {
@@ -101,9 +114,39 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.rclient, s.rdb = client, s.db
 	s.w = &writer{db: s.db}
 	s.eng = mongoEngine{w: s.w}
+	readURI := ""
 	if s.embedded != nil {
-		rc, err := mongo.Connect(options.Client().SetAppName("candour-read").SetMonitor(s.ops.monitor()).
-			ApplyURI(s.embedded.uri).SetMaxPoolSize(readPoolSize))
+		readURI = s.embedded.uri
+	} else {
+		// The embedded engine served over TCP (store/devstore: the
+		// stand-in for MongoDB in `make test-mongo`) is not MongoDB: its
+		// updates are not atomic across connections, so it gets the
+		// embedded server's writer (one connection, one lock, conditions
+		// evaluated in Go) behind the same URI path as MongoDB.
+		ferret, err := s.isFerretDB(ctx)
+		if err != nil {
+			s.Close(context.Background())
+			return nil, err
+		}
+		if ferret {
+			s.ferret = true
+			_ = client.Disconnect(ctx)
+			wopts, _ := remoteOptions(o)
+			if s.client, err = mongo.Connect(wopts.SetAppName("candour").SetMonitor(s.ops.monitor()).SetMaxPoolSize(1)); err != nil {
+				return nil, fmt.Errorf("store: connect: %w", err)
+			}
+			s.db = s.client.Database(o.Database)
+			s.rclient, s.rdb = s.client, s.db
+			s.w = &writer{db: s.db}
+			readURI = o.URI
+		}
+	}
+	if readURI != "" {
+		ropts := options.Client().ApplyURI(readURI)
+		if s.embedded == nil {
+			ropts, _ = remoteOptions(o)
+		}
+		rc, err := mongo.Connect(ropts.SetAppName("candour-read").SetMonitor(s.ops.monitor()).SetMaxPoolSize(readPoolSize))
 		if err != nil {
 			s.Close(context.Background())
 			return nil, fmt.Errorf("store: connect the read pool: %w", err)
@@ -112,7 +155,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.w.sem = make(chan struct{}, 1)
 	}
 	s.docs = newDocCache(s.embedded == nil)
-	if s.embedded != nil {
+	if s.w.sem != nil {
 		s.eng = embeddedEngine{w: s.w, docs: s.docs}
 	}
 	s.recIndex = newCountedCopy(s, recIndexCounter, s.dbRecSummaries)
@@ -158,15 +201,61 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		s.w.ids = ids
 	}
-	if err := s.EnsureIndexes(ctx); err != nil {
+	if err := s.checkSchema(ctx); err != nil {
 		s.Close(context.Background())
 		return nil, err
 	}
-	if err := s.migrate(ctx); err != nil {
+	// Index builds and migrations are not bounded by the start-up
+	// deadline (schema.go, MaintenanceTimeout).
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), MaintenanceTimeout)
+	defer cancel()
+	if err := s.EnsureIndexes(mctx); err != nil {
+		s.Close(context.Background())
+		return nil, err
+	}
+	if err := s.migrateUnderLease(mctx, "open-"+NewID()); err != nil {
 		s.Close(context.Background())
 		return nil, err
 	}
 	return s, nil
+}
+
+// remoteOptions are the client options for a server given by URI:
+// majority write concern, retryable writes, reads from the primary, and
+// every operation bounded by the client-side timeout (timeoutMS). The Go
+// driver v2 has no separate wtimeout: with timeoutMS set it sends each
+// command a maxTimeMS of the time left, which bounds the wait for the
+// majority too, so a replica set that has lost its majority makes writes
+// fail after the timeout instead of blocking forever.
+func remoteOptions(o Options) (*options.ClientOptions, error) {
+	t := o.Timeout
+	if t == 0 {
+		t = DefaultTimeout
+	}
+	copts := options.Client().
+		SetWriteConcern(writeconcern.Majority()).
+		SetRetryWrites(true).
+		SetReadPreference(readpref.Primary())
+	if t > 0 {
+		copts.SetTimeout(t)
+	}
+	copts.ApplyURI(o.URI) // the URI's own options (timeoutMS, w, ...) win
+	if err := copts.Validate(); err != nil {
+		return nil, fmt.Errorf("store: MONGODB_URI: %w", err)
+	}
+	return copts, nil
+}
+
+// isFerretDB reports whether the server at the URI is FerretDB (the
+// embedded engine as a separate process) rather than MongoDB: FerretDB's
+// buildInfo names its own version.
+func (s *Store) isFerretDB(ctx context.Context) (bool, error) {
+	raw, err := s.client.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Raw()
+	if err != nil {
+		return false, fmt.Errorf("store: buildInfo: %w", err)
+	}
+	_, err = raw.LookupErr("ferretdbVersion")
+	return err == nil, nil
 }
 
 // Embedded reports whether the store runs on the in-process server.
@@ -180,9 +269,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close disconnects and stops the embedded server.
+// Close releases the leases this store holds (call it after the jobs
+// have stopped), disconnects and stops the embedded server.
 func (s *Store) Close(ctx context.Context) error {
 	var err error
+	if s.w != nil && len(s.held.all()) > 0 {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if rerr := s.releaseLeases(rctx); rerr != nil {
+			s.log.Warn("store: could not release leases at close; they lapse on their own", "err", rerr)
+		}
+		cancel()
+	}
 	if s.rclient != nil && s.rclient != s.client {
 		err = s.rclient.Disconnect(ctx)
 	}
@@ -226,3 +323,13 @@ func notFound(err error) error {
 
 // Now is the store's clock (the real time, except in tests).
 func (s *Store) Now() time.Time { return s.now() }
+
+// DropDatabase drops the store's whole database. Tests use it to remove
+// the database they made on a shared server (store/storetest); nothing in
+// the portal calls it.
+func (s *Store) DropDatabase(ctx context.Context) error {
+	if err := s.db.Drop(ctx); err != nil {
+		return fmt.Errorf("store: drop database: %w", err)
+	}
+	return nil
+}

@@ -11,12 +11,7 @@ import (
 
 func openTest(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), Options{DataDir: t.TempDir(), Database: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close(context.Background()) })
-	return s
+	return openTestAny(t)
 }
 
 // monthsAgree checks that the month documents show exactly the visits, as

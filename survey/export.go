@@ -41,7 +41,7 @@ type Report struct {
 }
 
 // Disclosure is the rule every export states.
-const Disclosure = "Counts of 1 to 9 are shown as \"fewer than 10\". Other counts are \"withheld\" where, with everything else published about this survey (every page, summary and file), they would let anyone narrow a \"fewer than 10\" count to within 5 of its true value (a suppression audit by integer programming). Groups of fewer than 50 respondents are marked \"small group\"."
+const Disclosure = "Counts of 1 to 9 are \"withheld\", and so are other counts that, with everything else published about this survey (every page, summary and file), would let anyone narrow one of them to within 5 of its true value; every withheld count reads the same. A suppression audit proves, for each count of 1 to 9, that it could be 5 lower (or 0) and 5 higher with every published figure unchanged. Groups of fewer than 10 people are not shown; groups of fewer than 50 respondents are marked \"small group\"."
 
 // Answer labels of the rows that are not answers.
 const (

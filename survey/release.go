@@ -3,6 +3,7 @@ package survey
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"strconv"
 	"sync"
 
@@ -33,8 +34,9 @@ import (
 //     and exactly them for a required question asked of everyone.
 type release struct {
 	stats.Release
-	keys map[string]int
-	mask []int
+	keys      map[string]int
+	mask      []int
+	witnesses map[int][2]map[int]int64 // the audit's proof (stats.Decision)
 }
 
 func (rl *release) cell(key string, v int64, public bool) int {
@@ -191,7 +193,9 @@ func buildRelease(s *source) *release {
 		}
 	}
 	sizes(rl, s, all)
-	rl.mask = auditRelease(&rl.Release)
+	tooSmallSizes(rl, s)
+	d := auditRelease(&rl.Release, newMover(rl, s))
+	rl.mask, rl.witnesses = d.Mask, d.Witnesses
 	return rl
 }
 
@@ -268,6 +272,41 @@ func layQuestion(rl *release, s *source, q *store.Question) {
 				}
 			}
 			rl.Sum(parts, rl.at(qkey(q.ID, store.DimAll, store.DimAll, row)))
+		}
+	}
+}
+
+// threshold is the cell holding MinCell-1: a group "too small to show"
+// tells a reader its size is at most that.
+const thresholdKey = "threshold"
+
+// tooSmallSizes records what the note on a group too small to show tells
+// a reader: it has at most 9 people.
+func tooSmallSizes(rl *release, s *source) {
+	nine := -1
+	for _, d := range s.dims {
+		for _, val := range store.DimValues(d) {
+			if !s.tooSmall(d, val) {
+				continue
+			}
+			var size int
+			var ok bool
+			switch {
+			case d == store.AboutEthnicity:
+				size, ok = rl.keys[nkey(d, val)]
+			case val == store.NotStated:
+				size, ok = rl.keys[nkey(d, val)]
+			default:
+				size, ok = rl.keys[qkey(d, store.DimAll, store.DimAll, val)]
+			}
+			if !ok {
+				continue
+			}
+			if nine < 0 {
+				nine = rl.Constant(stats.MinCell - 1)
+				rl.keys[thresholdKey] = nine
+			}
+			rl.AtMost([]int{size}, nine)
 		}
 	}
 }
@@ -349,40 +388,27 @@ func sizes(rl *release, s *source, all int) {
 	}
 }
 
-// auditRelease decides the release's mask. It is the whole-release
-// subtraction rule (wholeRelease), not the suppression audit
-// (stats.Protect): the audit, on gonum's dense simplex, takes minutes on a
-// survey of a few hundred responses with seven breakdowns, far too slow
-// for a results page (docs/surveys.md, "Not done yet"). Tests put other
-// rules in its place.
-var auditRelease = wholeRelease
+// auditRelease decides the release's mask: the suppression audit
+// (stats.ProtectWith with the release's mover). Tests put other rules in
+// its place to show the attack catching them.
+var auditRelease = protect
 
 // wholeRelease is primary suppression plus the subtraction rule applied to
 // every relation of the release at once: no relation (across questions,
 // breakdowns, combined rows and group totals) may have exactly one
-// withheld count. It is not proof against combining several relations.
-func wholeRelease(r *stats.Release) []int {
-	key := releaseKey(r)
-	auditCache.Lock()
-	if m, ok := auditCache.m[key]; ok {
-		auditCache.Unlock()
-		return m
-	}
-	auditCache.Unlock()
-	m := stats.SuppressRelease(r)
-	auditCache.Lock()
-	if len(auditCache.m) >= 256 {
-		auditCache.m = map[[32]byte][]int{}
-	}
-	auditCache.m[key] = m
-	auditCache.Unlock()
-	return m
+// withheld count. It is not proof against combining several relations;
+// it was the rule before the audit, and tests keep it to show the attack
+// beating it.
+func wholeRelease(r *stats.Release, _ stats.Mover) stats.Decision {
+	return stats.Decision{Mask: stats.SuppressRelease(r)}
 }
 
 // protect runs the audit, remembering the answer for a release it has
 // seen: results pages are read far more often than counters change, and a
-// closed survey's counters never change.
-func protect(r *stats.Release) []int {
+// closed survey's counters never change. A release the audit cannot prove
+// (stats.Decision.Unproven) has every count withheld but its respondents:
+// nothing is served from an undecided release.
+func protect(r *stats.Release, mv stats.Mover) stats.Decision {
 	key := releaseKey(r)
 	auditCache.Lock()
 	if m, ok := auditCache.m[key]; ok {
@@ -390,20 +416,51 @@ func protect(r *stats.Release) []int {
 		return m
 	}
 	auditCache.Unlock()
-	m := stats.Protect(r, stats.ProtectionMargin)
+	d := stats.ProtectWith(r, stats.ProtectionMargin, mv)
+	if d.Unproven > 0 {
+		// Withhold every count of the questions with a count still without
+		// a witness, and decide again.
+		if mm, ok := mv.(*mover); ok {
+			d = stats.ProtectFrom(r, stats.ProtectionMargin, mv, mm.questionsOf(d))
+		}
+	}
+	if d.Unproven > 0 {
+		// Still unproven: withhold every count but everyone's respondents,
+		// and prove that (or, failing that too, publish nothing else).
+		all := make([]bool, len(r.Values))
+		for i := 1; i < len(all); i++ {
+			all[i] = r.Public[i]
+		}
+		if d = stats.ProtectFrom(r, stats.ProtectionMargin, mv, all); d.Unproven > 0 {
+			d = stats.Decision{Mask: withholdAll(r, d.Mask), Unproven: d.Unproven}
+		}
+	}
+	m := d
 	auditCache.Lock()
 	if len(auditCache.m) >= 256 {
-		auditCache.m = map[[32]byte][]int{}
+		auditCache.m = map[[32]byte]stats.Decision{}
 	}
 	auditCache.m[key] = m
 	auditCache.Unlock()
 	return m
 }
 
+// withholdAll withholds every public count except the first (everyone's
+// respondents) and zeros.
+func withholdAll(r *stats.Release, m []int) []int {
+	out := append([]int(nil), m...)
+	for i := 1; i < len(out); i++ {
+		if out[i] == stats.Shown && r.Public[i] && !r.Constants[i] && r.Values[i] != 0 {
+			out[i] = stats.Secondary
+		}
+	}
+	return out
+}
+
 var auditCache = struct {
 	sync.Mutex
-	m map[[32]byte][]int
-}{m: map[[32]byte][]int{}}
+	m map[[32]byte]stats.Decision
+}{m: map[[32]byte]stats.Decision{}}
 
 // releaseKey fingerprints everything the audit depends on.
 func releaseKey(r *stats.Release) [32]byte {
@@ -431,4 +488,72 @@ func releaseKey(r *stats.Release) [32]byte {
 	var k [32]byte
 	copy(k[:], h.Sum(nil))
 	return k
+}
+
+// Certificate is the audit's proof for a version's release: for each count
+// of 1 to 9 that is withheld, by its name in the release ("q/QID/DIM/VALUE/CODE",
+// "n/DIM/VALUE"; "m0", "m1" for combined rows in the order of the results),
+// the two witnesses (lowest end, highest end) as the names and values of
+// the counts that differ from the true ones. Tests hand it to the attack,
+// which checks it against the relations it worked out for itself.
+func Certificate(sv *store.Survey, version int, ts []store.Tally) (map[string][2]map[string]int64, error) {
+	v := sv.Version(version)
+	if v == nil {
+		return nil, fmt.Errorf("survey %s has no version %d", sv.ID, version)
+	}
+	rl := buildRelease(newSource(sv, v, ts))
+	names := make([]string, len(rl.Values))
+	for k, i := range rl.keys {
+		names[i] = k
+	}
+	out := map[string][2]map[string]int64{}
+	for i, w := range rl.witnesses {
+		var ws [2]map[string]int64
+		for e := range w {
+			if w[e] == nil {
+				continue
+			}
+			ws[e] = map[string]int64{}
+			for c, val := range w[e] {
+				ws[e][names[c]] = val
+			}
+		}
+		out[names[i]] = ws
+	}
+	return out, nil
+}
+
+// AuditSummary is what deciding a release found (for `make bench` and
+// operators).
+type AuditSummary struct {
+	Small, More, Shown, Unproven int // counts of 1 to 9 withheld; others withheld; shown; ends left unproven
+}
+
+// Audit decides a version's release afresh (not from the cache) and says
+// what it withheld.
+func Audit(sv *store.Survey, version int, ts []store.Tally) (AuditSummary, error) {
+	v := sv.Version(version)
+	if v == nil {
+		return AuditSummary{}, fmt.Errorf("survey %s has no version %d", sv.ID, version)
+	}
+	auditCache.Lock()
+	auditCache.m = map[[32]byte]stats.Decision{}
+	auditCache.Unlock()
+	rl := buildRelease(newSource(sv, v, ts))
+	var a AuditSummary
+	for i, st := range rl.mask {
+		switch {
+		case !rl.Public[i] || rl.Constants[i]:
+		case st == stats.Primary:
+			a.Small++
+		case st == stats.Secondary:
+			a.More++
+		default:
+			a.Shown++
+		}
+	}
+	if rl.witnesses == nil && a.Small > 0 {
+		a.Unproven = 1
+	}
+	return a, nil
 }

@@ -33,9 +33,9 @@ func (c Count) Shown() bool { return c.State == stats.Shown }
 // Text is the count as published.
 func (c Count) Text() string {
 	switch c.State {
-	case stats.Primary:
-		return "fewer than 10"
-	case stats.Secondary:
+	case stats.Primary, stats.Secondary:
+		// One label for both (as the ONS's [c]): a reader cannot tell a
+		// count of 1 to 9 from one withheld to protect it.
 		return "withheld"
 	case NotCollected:
 		return "not collected"

@@ -17,6 +17,13 @@ import (
 
 // Knowledge is what a reader knows: cells by name, and relations.
 type Knowledge struct {
+	// Enough, if more than 0, stops the attack once it has pinned that
+	// many counts (a test showing the attack can fail needs no more).
+	Enough int
+	// claims are witnesses offered by whoever decided the release, by
+	// count name: checked here against the reader's own relations before
+	// they count for anything.
+	claims map[string][2]map[string]int64
 	// Lenient drops relations that are false of the values instead of
 	// failing: for imported tables, whose groups need not add up to their
 	// total (a reader can only rely on the relations that hold).
@@ -29,6 +36,32 @@ type Knowledge struct {
 
 // New returns empty knowledge.
 func New() *Knowledge { return &Knowledge{index: map[string]int{}} }
+
+// Constant records a number every reader knows (the 9 of "fewer than 10
+// people").
+func (k *Knowledge) Constant(name string, v int64) error {
+	if err := k.Cell(name, stats.Shown, v); err != nil {
+		return err
+	}
+	i := k.index[name]
+	if k.rel.Constants == nil {
+		k.rel.Constants = map[int]bool{}
+	}
+	k.rel.Constants[i] = true
+	return nil
+}
+
+// Claim offers witnesses for the count named: for its lowest and highest
+// end, the names and values of the counts that differ from the true ones.
+// Attack accepts a witness only if, with those values, every relation the
+// reader knows holds and every count the reader sees is unchanged: a
+// claim is a proof the attack checks, not something it trusts.
+func (k *Knowledge) Claim(name string, w [2]map[string]int64) {
+	if k.claims == nil {
+		k.claims = map[string][2]map[string]int64{}
+	}
+	k.claims[name] = w
+}
 
 // Has reports whether a cell of that name is known.
 func (k *Knowledge) Has(name string) bool { _, ok := k.index[name]; return ok }
@@ -97,6 +130,46 @@ func (k *Knowledge) relate(parts, totals []string, equal bool) error {
 	return nil
 }
 
+// check turns a claimed witness into the reader's counts and checks it:
+// counts the reader does not know are left out (no relation of the
+// reader's has them), a count the reader sees may not change, withheld
+// counts stay 0 or more, and every relation through a changed count holds.
+func (k *Knowledge) check(w map[string]int64, by [][]int) (map[int]int64, bool) {
+	if w == nil {
+		return nil, false
+	}
+	v := map[int]int64{}
+	for n, x := range w {
+		i, ok := k.index[n]
+		if !ok || x == k.rel.Values[i] {
+			continue
+		}
+		if k.mask[i] == stats.Shown || x < 0 {
+			return nil, false
+		}
+		v[i] = x
+	}
+	val := func(c int) int64 {
+		if x, ok := v[c]; ok {
+			return x
+		}
+		return k.rel.Values[c]
+	}
+	for c := range v {
+		for _, ci := range by[c] {
+			con := k.rel.Constraints[ci]
+			var s int64
+			for _, t := range con.Terms {
+				s += int64(t.Coef) * val(t.Cell)
+			}
+			if (con.Equal && s != 0) || (!con.Equal && s > 0) {
+				return nil, false
+			}
+		}
+	}
+	return v, true
+}
+
 // Pinned is a "fewer than 10" count the reader narrowed too far.
 type Pinned struct {
 	Name         string
@@ -156,12 +229,30 @@ func (k *Knowledge) Attack(margin int64) (*Result, error) {
 			seenLo[c], seenHi[c] = min(seenLo[c], v), max(seenHi[c], v)
 		}
 	}}
+	by := make([][]int, len(k.rel.Values))
+	for ci, c := range k.rel.Constraints {
+		for _, t := range c.Terms {
+			by[t.Cell] = append(by[t.Cell], ci)
+		}
+	}
 	for i, st := range k.mask {
 		if st != stats.Primary {
 			continue
 		}
+		if k.Enough > 0 && len(res.Pinned) >= k.Enough {
+			break
+		}
 		res.Withheld++
 		t := targets[i]
+		if cl, ok := k.claims[k.names[i]]; ok {
+			for e := range cl {
+				if v, ok := k.check(cl[e], by); ok {
+					for c, x := range v {
+						seenLo[c], seenHi[c] = min(seenLo[c], x), max(seenHi[c], x)
+					}
+				}
+			}
+		}
 		// A whole-number solution of every relation with the count at each
 		// end of its target proves the reader cannot narrow it further.
 		if (seenLo[i] <= t[0] || w.Reach(i, 1, t[0])) && (seenHi[i] >= t[1] || w.Reach(i, -1, t[1])) {

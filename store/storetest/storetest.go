@@ -1,23 +1,75 @@
-// Package storetest opens a fresh embedded store for a test. It is for tests
-// only: the store it opens lives in the test's temporary directory.
+// Package storetest opens a fresh store for a test. It is for tests only.
+//
+// With MONGODB_URI unset, each test gets its own embedded server in its
+// temporary directory. With MONGODB_URI set (`make test-mongo`: a MongoDB
+// replica set, or the embedded engine running as a separate process on
+// TCP), each test gets a fresh database of its own on that server, with a
+// random name, dropped when the test ends: one suite, two engines.
 package storetest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
 	"testing"
+	"time"
 
 	"candour/store"
 )
 
-// Open starts a fresh embedded server in a temporary directory and closes it
-// when the test ends. Each test gets its own server and database.
+// URI is the MongoDB the tests use: MONGODB_URI, or "" for the embedded store.
+func URI() string { return os.Getenv("MONGODB_URI") }
+
+// Options are the store options for a fresh store for tb: a temporary data
+// directory for the embedded store, or a new database at URI. The caller
+// that opens a store with them on URI must drop the database (Open does).
+func Options(tb testing.TB) store.Options {
+	tb.Helper()
+	o := store.Options{DataDir: tb.TempDir(), Database: "test", URI: URI()}
+	if o.URI != "" {
+		o.Database = DatabaseName(tb)
+	}
+	return o
+}
+
+// DatabaseName is a new database name for one test on a shared server:
+// "t_" and 12 random hex digits (MongoDB allows 63 bytes; the random part
+// keeps parallel packages and repeated runs apart).
+func DatabaseName(tb testing.TB) string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		tb.Fatal(err)
+	}
+	return "t_" + hex.EncodeToString(b[:])
+}
+
+// Open opens a fresh store (see the package comment) and closes it, after
+// dropping its database on a shared server, when the test ends.
 func Open(tb testing.TB) *store.Store {
 	tb.Helper()
-	s, err := store.Open(context.Background(), store.Options{DataDir: tb.TempDir(), Database: "test"})
+	s := OpenWith(tb, Options(tb))
+	s.SetSealer(Sealer(tb))
+	return s
+}
+
+// OpenWith opens a store with o and closes it when the test ends; on a
+// server given by URI its database is dropped first.
+func OpenWith(tb testing.TB, o store.Options) *store.Store {
+	tb.Helper()
+	s, err := store.Open(context.Background(), o)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
-	tb.Cleanup(func() { _ = s.Close(context.Background()) })
-	s.SetSealer(Sealer(tb))
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if o.URI != "" {
+			if err := s.DropDatabase(ctx); err != nil {
+				tb.Errorf("drop the test database %s: %v", o.Database, err)
+			}
+		}
+		_ = s.Close(ctx)
+	})
 	return s
 }

@@ -30,7 +30,7 @@ func Read(r io.Reader, sv *store.Survey, version int, ts []store.Tally) (*disclo
 	if err != nil {
 		return nil, err
 	}
-	rd := &reader{k: disclosuretest.New(), sv: sv, v: v, truth: newTruth(ts)}
+	rd := &reader{small: map[string]bool{}, k: disclosuretest.New(), sv: sv, v: v, truth: newTruth(ts)}
 	rd.k.Lenient = sv.Imported
 	for _, rec := range recs {
 		if err := rd.row(rec); err != nil {
@@ -94,6 +94,7 @@ func (t *truth) c(dim, val, qid string, codes ...string) int64 {
 }
 
 type reader struct {
+	small map[string]bool // dim/value of groups "too small to show"
 	k     *disclosuretest.Knowledge
 	sv    *store.Survey
 	v     *store.Version
@@ -144,6 +145,9 @@ func (rd *reader) row(rec []string) error {
 	dim, val, ok := dimOf(breakdown, group)
 	if !ok {
 		return fmt.Errorf("unknown breakdown %q group %q", breakdown, group)
+	}
+	if state(count, note) == stats.Unpublished {
+		rd.small[dim+"/"+val] = true
 	}
 	if answer == "(respondents)" {
 		return rd.cell(name("n", dim, val, "n"), count, note, rd.truth.n(dim, val))
@@ -271,6 +275,15 @@ func (rd *reader) relations() error {
 		try(k.Sum(parts, all))
 		try(k.AtMost([]string{pnts}, ns))
 	}
+	// A group too small to show has at most 9 people: its note says so.
+	if len(rd.small) > 0 {
+		try(k.Constant("threshold", stats.MinCell-1))
+		for g := range rd.small {
+			if n, ok := size[g]; ok {
+				try(k.AtMost([]string{n}, "threshold"))
+			}
+		}
+	}
 	for i := range rd.v.Questions {
 		q := &rd.v.Questions[i]
 		base := func(dim, val string) string { return name(q.ID, dim, val, store.TallyAnswered) }
@@ -344,4 +357,52 @@ func (rd *reader) relations() error {
 		return errs[0]
 	}
 	return nil
+}
+
+// Claim hands the attack the witnesses survey.Certificate gives (names in
+// the release's form), in the reader's names. The attack checks each
+// against the relations worked out here before it counts.
+func Claim(k *disclosuretest.Knowledge, v *store.Version, cert map[string][2]map[string]int64) {
+	conv := func(n string) string {
+		p := strings.Split(n, "/")
+		switch {
+		case p[0] == "n" && len(p) == 3:
+			return name("n", p[1], p[2], "n")
+		case p[0] == "q" && len(p) == 5:
+			code := p[4]
+			if q := v.Question(p[1]); q != nil && strings.HasPrefix(code, "m") {
+				if label := combinedLabel(q, code); label != "" {
+					code = "m:" + label
+				}
+			}
+			return name(p[1], p[2], p[3], code)
+		}
+		return n
+	}
+	for n, ws := range cert {
+		var out [2]map[string]int64
+		for e := range ws {
+			if ws[e] == nil {
+				continue
+			}
+			out[e] = map[string]int64{}
+			for c, x := range ws[e] {
+				out[e][conv(c)] = x
+			}
+		}
+		k.Claim(conv(n), out)
+	}
+}
+
+// combinedLabel is the label of combined row "m0", "m1" of a question.
+func combinedLabel(q *store.Question, code string) string {
+	switch {
+	case q.Type == store.QAgree && code == "m0":
+		return "Strongly agree or agree"
+	case q.Type == store.QAgree && code == "m1":
+		return "Disagree or strongly disagree"
+	case q.Type == store.QRating && code == "m0":
+		return "7 or higher"
+	}
+	return ""
 }
