@@ -99,6 +99,7 @@ func scenarios(sd *seeded, o options) []scenario {
 		{label: "GET /sign-in, first visit (no cookie)", method: "GET", path: "/sign-in", as: newVisitor, want: 200, budget: signInPage},
 	}
 	rows = append(rows, visitScenarios()...)
+	rows = append(rows, adviceScenarios()...)
 	rows = append(rows, referralScenarios(sd, o)...)
 	rows = append(rows, surveyScenarios(sd, o)...)
 	return rows

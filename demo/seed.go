@@ -91,6 +91,12 @@ func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, err
 	if err := SeedSurveys(ctx, db); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
+	if err := seedAdvice(ctx, db, demo); err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
+	if err := seedMeetings(ctx, db, demo); err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
 	return logins, nil
 }
 

@@ -14,6 +14,17 @@ import (
 // administrator or the CCU reads them. The stored names stay as they are
 // (the hash chain covers them); only the page says them differently.
 var auditWords = map[string]string{
+	auditAdviceRequested: "Asked for critical-incident advice", auditAdviceViewed: "Opened an advice request",
+	auditAdviceGiven: "Gave advice", auditAdviceResponse: "Recorded what the force did with advice",
+	auditAdviceClosed: "Closed an advice request", auditAdviceImpact: "Agreed a community impact assessment's wording",
+	auditAdvicePublished: "Published an advice summary", auditAdviceUnpublished: "Withdrew an advice summary",
+	auditMobileChanged:  "Changed a mobile number",
+	auditMeetingCreated: "Scheduled a group meeting", auditMeetingChanged: "Changed a group meeting",
+	auditPaperUploaded: "Uploaded a meeting paper", auditPaperRejected: "Had a meeting paper refused by the virus scan",
+	auditPaperDownloaded: "Downloaded a meeting paper", auditPaperRemoved: "Removed a meeting paper",
+	auditAttendance: "Took attendance at a meeting", auditMinutesSaved: "Saved draft minutes",
+	auditMinutesApproved: "Approved a meeting's minutes", auditActionAdded: "Recorded a meeting action",
+	auditActionDone:             "Marked a meeting action done",
 	store.AuditSampleCommitted:  "Committed to a panel sample before drawing it",
 	store.AuditSignIn:           "Signed in",
 	store.AuditSignInFailed:     "Failed to sign in",

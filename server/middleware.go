@@ -138,6 +138,9 @@ func (s *Server) limitBody(c *gin.Context) {
 	if p := c.Request.URL.Path; strings.HasPrefix(p, "/disparity/") || strings.HasPrefix(p, "/powers/") && strings.HasSuffix(p, "/import") {
 		limit = MaxUploadBytes
 	}
+	if strings.HasPrefix(c.Request.URL.Path, "/meetings/") && strings.HasSuffix(c.Request.URL.Path, "/papers") {
+		limit = MaxPaperBytes + MaxFormBytes // the paper and the form around it
+	}
 	if c.Request.ContentLength > limit {
 		s.tooLarge(c)
 		return

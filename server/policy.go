@@ -116,6 +116,26 @@ var policy = map[string][]store.Role{
 	"ccu.conflicts":     {store.RoleCCU}, // each analyst's own declared conflicts of interest
 	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
 
+	// Critical-incident advice (advice_routes.go). Staff open requests and
+	// record the force's response; the members and chairs asked read and
+	// answer (checked in the handler: anyone else gets 404); the public
+	// reads only published summaries.
+	"advice.list":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"advice.create":  staff,
+	"advice.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"advice.answer":  {store.RoleChair, store.RoleMember},
+	"advice.manage":  staff,
+	"advice.public":  {public},
+	"account.mobile": {signedIn},
+
+	// Group meetings (meeting_routes.go). Staff and the group's chair
+	// manage (a chair only their own group's, checked in the handler: 403);
+	// only the group's chair approves minutes; the group's members read and
+	// download papers (anyone else: 404).
+	"meetings.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"meetings.manage":  {store.RoleAdmin, store.RoleCoordinator, store.RoleChair},
+	"meetings.approve": {store.RoleChair},
+
 	// Community confidence surveys. Anyone answers, anonymously; staff build
 	// and run surveys, read results and export; anyone reads a published
 	// summary.

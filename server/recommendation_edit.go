@@ -124,6 +124,9 @@ func (s *Server) recommendationNewForm(c *gin.Context) {
 		f.Title, f.Wording = proposalTitle(fd.Proposals), fd.Proposals
 		f.Source, f.Group, f.SourceLink = "visit-finding", v.GroupID, "/visits/"+v.ID+"#finding-"+fd.UserID
 	}
+	if ref := c.Query("action"); ref != "" && !s.prefillFromAction(c, ref, &f) {
+		return // a meeting action (meeting_record.go)
+	}
 	s.renderRecForm(c, http.StatusOK, nil, f, &formErrors{})
 }
 

@@ -51,9 +51,13 @@ type navItem struct {
 type templateSet map[string]*template.Template
 
 var funcs = template.FuncMap{
-	"powerDatasets": powers.All, // the stop-and-search page links to every other activity
-	"periodOption":  periodOption,
-	"tableGroups":   tableGroups,
+	"handlingLabel":   store.HandlingLabel,
+	"outcomeLabel":    store.AdviceOutcomeLabel,
+	"outcomeTag":      adviceOutcomeTag,
+	"attendanceLabel": store.AttendanceLabel,
+	"powerDatasets":   powers.All, // the stop-and-search page links to every other activity
+	"periodOption":    periodOption,
+	"tableGroups":     tableGroups,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -246,6 +250,8 @@ func navFor(u *store.User, current string) []navItem {
 		{"/disparity", "Stop and search", "disparity.view"},
 		{"/recommendations", "Recommendations", "recommendations.list"},
 		{"/visits", "Visits", "visits.view"},
+		{"/meetings", "Meetings", "meetings.view"},
+		{"/advice", "Advice", "advice.list"},
 		{"/referrals", "Referrals", "referrals.list"},
 		{"/ccu", "Counter Corruption Unit", "ccu.queue"},
 		{"/surveys", "Surveys", "surveys.manage"},

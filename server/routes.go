@@ -136,6 +136,12 @@ func (s *Server) routes(r *gin.Engine) error {
 	// Confidential referrals, anonymous reports and the CCU (referral_routes.go).
 	s.referralRoutes(h)
 
+	// Critical-incident advice (advice_routes.go).
+	s.adviceRoutes(h)
+
+	// Group meetings: agenda, papers, attendance, minutes, actions (meeting_routes.go).
+	s.meetingRoutes(h)
+
 	// Community confidence surveys (survey_routes.go).
 	s.surveyRoutes(h)
 

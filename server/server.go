@@ -52,6 +52,7 @@ type Server struct {
 	sessionKey    []byte             // CANDOUR_SESSION_KEY: purpose keys are derived from it
 	gateSeen      func(*gin.Context) // tests: called by the text gate for each form it normalised
 	names         personNames        // people's names for the audit pages, cached (audit_words.go)
+	scanner       PaperScanner       // meeting papers' virus scan (meeting_routes.go)
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -67,6 +68,10 @@ type Options struct {
 	// SurveyPostsPerMinute limits survey starts and submissions per client
 	// address (default: the configuration's, 30). Tests raise it.
 	SurveyPostsPerMinute int
+
+	// PaperScanner scans meeting papers before they are served (default
+	// NoScan, which passes everything).
+	PaperScanner PaperScanner
 }
 
 // New builds the portal. It fails if a template does not parse.
@@ -93,6 +98,10 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		limitSecret: derivedKey(sessionKey, "candour rate limit keys"),
 		sessionKey:  sessionKey,
 	}
+	s.scanner = opts.PaperScanner
+	if s.scanner == nil {
+		s.scanner = NoScan{}
+	}
 	s.signInLimiter = s.newLimiter("signin", opts.SignInsPerMinute, time.Minute, false)
 	s.oidc = newOIDCFlow(cfg, db.Now)
 	s.reportLimiter = s.newLimiter("report", opts.ReportsPerHour, time.Hour, true)
@@ -112,6 +121,9 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = false
+	// Uploads over 1 MiB wait in temporary files, not in memory, so a 10 MB
+	// meeting paper (or a stop-and-search import) costs a bounded amount.
+	r.MaxMultipartMemory = 1 << 20
 	r.RedirectTrailingSlash = true
 	// Only a proxy in CANDOUR_TRUSTED_PROXIES may say who the client is
 	// (X-Forwarded-For); otherwise the client is the connecting address.

@@ -47,6 +47,7 @@ type calendarData struct {
 	PastLink    string
 	PrevLink    string
 	NextLink    string
+	Meetings    []store.Meeting // the groups' meetings in the month shown (meeting_routes.go)
 }
 
 // visitCalendar shows the visits a person may see, as a month grid (with
@@ -116,6 +117,18 @@ func (s *Server) visitCalendar(c *gin.Context) {
 		f.From, f.To = today.AddDate(-1, 0, 0), today.AddDate(0, 0, 1)
 	default:
 		f.From = today
+	}
+	if d.View == "month" && d.Type.Value == "" {
+		ms, err := s.store.Meetings(ctx, f.GroupIDs, f.From, 100)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		for _, m := range ms {
+			if m.Start.Before(f.To) {
+				d.Meetings = append(d.Meetings, m)
+			}
+		}
 	}
 	vs, err := s.store.Visits(ctx, f) // schedules from the month documents: seats are on the visit pages
 	if err != nil {

@@ -44,6 +44,9 @@ var indexes = []index{
 	{coll: "visits", name: "start", keys: bson.D{{Key: "start", Value: 1}}},
 	{coll: "findings", name: "status_type", keys: bson.D{{Key: "status", Value: 1}, {Key: "visitType", Value: 1}}},
 
+	// Group meetings (store/meetings.go): by start, for the list and the feeds.
+	{coll: "meetings", name: "start", keys: bson.D{{Key: "start", Value: 1}}},
+
 	// Referrals (store/referrals.go): unique references; on the summaries, the
 	// queue's order, a partner's own and the blind index.
 	{coll: "referrals", name: "ref_unique", keys: bson.D{{Key: "ref", Value: 1}}, unique: true},
