@@ -57,6 +57,7 @@ func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, err
 		{store.RoleAdmin, "admin@candour.example", "Alex Admin", "two-factor set-up at first sign-in", ""},
 		{store.RoleCoordinator, "coordinator@candour.example", "Priya Shah", "", ""},
 		{store.RoleCCU, "ccu@candour.example", "Sam Okafor", "two-factor set-up at first sign-in", ""},
+		{store.RoleCCUSupervisor, "supervisor@candour.example", "Morgan Reid", "two-factor set-up at first sign-in", ""},
 		{store.RoleChair, "chair@candour.example", "Grace Mensah", "", ""},
 		{store.RoleMember, "member@candour.example", "Daniel Clarke", "", ""},
 		{store.RolePartner, "partner@candour.example", "Jo Whitfield", "", "Purbeck Domestic Abuse Service"},

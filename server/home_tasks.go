@@ -21,7 +21,7 @@ func (s *Server) roleTasks(c *gin.Context, u *store.User, diary *store.Diary) ([
 	ctx := c.Request.Context()
 	now := s.store.Now()
 	switch u.Role {
-	case store.RoleCCU:
+	case store.RoleCCU, store.RoleCCUSupervisor:
 		return s.ccuTasks(ctx)
 	case store.RolePartner:
 		return s.partnerTasks(ctx, u)
