@@ -63,10 +63,18 @@ func TestOnlyASupervisorReviewsAccess(t *testing.T) {
 		t.Fatalf("an analyst's refused export was recorded: %+v", evs)
 	}
 
-	// The supervisor (signed in again: a role change ends sessions).
+	// The supervisor (signed in again: a role change ends sessions). Their
+	// home page says last month's review waits; the analyst's does not.
 	sup, _ := a.store.User(ctx, ana.ID)
 	cs := a.client()
 	cs.signIn(sup)
+	task := `href="/ccu/review?month=` + month + `">Sign off the access review for ` + last.Format("January 2006")
+	if !strings.Contains(cs.get("/home").Body, task) {
+		t.Errorf("the supervisor's home page lacks %q", task)
+	}
+	if strings.Contains(cb.get("/home").Body, "Sign off the access review") {
+		t.Error("the analyst's home page offers the sign-off")
+	}
 	if body := cs.get("/ccu").Body; !strings.Contains(body, `href="/ccu/review"`) || !strings.Contains(body, `href="/ccu/audit"`) {
 		t.Error("the supervisor's queue does not link to the review and the audit")
 	}
@@ -82,6 +90,9 @@ func TestOnlyASupervisorReviewsAccess(t *testing.T) {
 	evs = auditOf(t, a, store.AuditAccessReviewed)
 	if len(evs) != 1 || evs[0].Actor != sup.Email || evs[0].Target != "review:"+month {
 		t.Fatalf("sign-off events = %+v", evs)
+	}
+	if strings.Contains(cs.get("/home").Body, "Sign off the access review") {
+		t.Error("the signed-off review is still a task on the supervisor's home page")
 	}
 }
 
