@@ -123,7 +123,10 @@ type Results struct {
 	Respondents Count
 	SmallBase   bool // fewer than 50 respondents in all
 	Imported    bool // an imported baseline: what it did not collect shows "not collected"
-	Groups      []GroupSize
+	// Fieldwork: the survey is still taking answers, so only Respondents is
+	// given (BuildOn).
+	Fieldwork bool
+	Groups    []GroupSize
 	Questions   []QuestionResult
 }
 
