@@ -127,7 +127,7 @@ type Results struct {
 	// given (BuildOn).
 	Fieldwork bool
 	Groups    []GroupSize
-	Questions   []QuestionResult
+	Questions []QuestionResult
 }
 
 // GroupSize is how many respondents gave one ethnic group.
