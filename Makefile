@@ -1,10 +1,10 @@
 # Candour. The two commands a newcomer needs:
 #   make run    the portal at http://127.0.0.1:8080 on the embedded store, with demo data
-#   make test   every test: gofmt, vet, unit, store, handler and browser (axe-core) tests
+#   make test   every test: gofmt, vet, staticcheck, unit, store, handler and browser (axe-core) tests
 #               (CANDOUR_E2E=required makes a missing Chromium a failure, not a skip)
 #   make test-mongo  the store and handler tests through MONGODB_URI (a MongoDB
 #               replica set; unset: the embedded engine as a separate process on TCP)
-# Others: make static | build | binary | image | bench | vet | fmt | clean | deps
+# Others: make static | build | binary | image | bench | vet | lint | fmt | clean | deps
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DELETE_ON_ERROR:
@@ -33,11 +33,15 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # A static binary (the embedded store's SQLite is pure Go) without local paths.
 GOBUILD = CGO_ENABLED=0 $(GO) build -trimpath -tags $(GOTAGS) -ldflags "$(LDFLAGS)"
 OUT ?= bin/candour
+# staticcheck at a pinned version, run through the Go module proxy (go run
+# fetches it once into the module cache): nothing to install by hand.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 IMAGE ?= candour:latest
 # Go files we own, for gofmt (not node_modules, not the runtime data dir).
 GOFILES = $$(find . -name '*.go' -not -path './node_modules/*' -not -path './data/*' -not -path './.git/*')
 
-.PHONY: all deps static build binary image run test test-mongo bench vet fmt clean
+.PHONY: all deps static build binary image run test test-mongo bench vet lint fmt clean
 all: build
 
 # npm ci when node_modules is missing or package.json / package-lock.json is
@@ -86,10 +90,14 @@ run: build
 vet: static
 	$(GO) vet -tags $(GOTAGS) ./...
 
+lint: static
+	$(STATICCHECK) -tags $(GOTAGS) ./...
+
 test: static
 	@unformatted="$$(gofmt -l $(GOFILES))"; \
 	  if [[ -n "$$unformatted" ]]; then echo "gofmt would change (run make fmt):"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet -tags $(GOTAGS) ./...
+	$(STATICCHECK) -tags $(GOTAGS) ./...
 	$(GO) test -tags $(GOTAGS) -race -count=1 -timeout 30m ./...
 
 # The same store and handler suites on a server given by MONGODB_URI, one

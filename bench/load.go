@@ -64,10 +64,21 @@ func scenarios(sd *seeded, o options) []scenario {
 		{label: "GET /home (member)", method: "GET", path: "/home", as: member, want: 200, budget: memberHome},
 		{label: "GET /disparity, a year (member)", method: "GET", path: "/disparity", as: member, want: 200, budget: pageBudget},
 		{label: "GET /public/stop-and-search (visitor)", method: "GET", path: "/public/stop-and-search", as: visitor, want: 200, budget: pageBudget},
+		{label: "GET /powers/strip-search, a year (member)", method: "GET", path: "/powers/strip-search", as: member, want: 200, budget: pageBudget},
+		{label: "GET /powers/vehicle-stops, a year (member)", method: "GET", path: "/powers/vehicle-stops", as: member, want: 200, budget: pageBudget},
+		{label: "GET /powers overview, every activity (member)", method: "GET", path: "/powers", as: member, want: 200, budget: overviewBudget},
+		{label: "GET /public/powers overview (visitor)", method: "GET", path: "/public/powers", as: visitor, want: 200, budget: overviewBudget},
+		{label: "GET /powers/use-of-force, two years (member)", method: "GET", path: "/powers/use-of-force", as: member, want: 200, budget: pageBudget},
+		{label: "GET /public/powers/vehicle-stops (visitor)", method: "GET", path: "/public/powers/vehicle-stops", as: visitor, want: 200, budget: pageBudget},
 		{label: "GET /admin/people (admin)", method: "GET", path: "/admin/people", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /admin/groups (admin)", method: "GET", path: "/admin/groups", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /admin/audit, newest (admin)", method: "GET", path: "/admin/audit", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /recommendations, 500 (member)", method: "GET", path: "/recommendations", as: member, want: 200, budget: pageBudget},
+		// These three were a test skipped unless CANDOUR_BUDGET=1
+		// (server/recommendation_budget_test.go): budgets belong here.
+		{label: "GET /recommendations, filtered (member)", method: "GET", path: "/recommendations?status=in-progress&area=respected", as: member, want: 200, budget: pageBudget},
+		{label: "GET /recommendations/ID, 9 history entries (admin)", method: "GET", path: "/recommendations/" + sd.recommendation, as: admin, want: 200, budget: pageBudget},
+		{label: "GET /you-said-we-did.json (visitor)", method: "GET", path: "/you-said-we-did.json", as: visitor, want: 200, budget: pageBudget},
 		{label: "GET /recommendations/dashboard (admin)", method: "GET", path: "/recommendations/dashboard", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /you-said-we-did (visitor)", method: "GET", path: "/you-said-we-did", as: visitor, want: 200, budget: pageBudget},
 		{label: "POST /disparity/publish → 303 (admin)", method: "POST", path: "/disparity/publish", as: admin, want: 303, budget: formBudget,
@@ -88,6 +99,7 @@ func scenarios(sd *seeded, o options) []scenario {
 		{label: "GET /sign-in, first visit (no cookie)", method: "GET", path: "/sign-in", as: newVisitor, want: 200, budget: signInPage},
 	}
 	rows = append(rows, visitScenarios()...)
+	rows = append(rows, adviceScenarios()...)
 	rows = append(rows, referralScenarios(sd, o)...)
 	rows = append(rows, surveyScenarios(sd, o)...)
 	return rows

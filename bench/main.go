@@ -141,9 +141,12 @@ func run(ctx context.Context, o options) error {
 
 	step(fmt.Sprintf("Importing %d resampled stop-and-search rows with the real binary", importRows))
 	imp := benchImport(ctx, bin, tmp, o)
+	step(fmt.Sprintf("Importing %d resampled vehicle stops with the real binary", importRows))
+	pimp := benchPowerImport(ctx, bin, tmp, o)
 	r.total = time.Since(began)
 	r.print(os.Stdout)
 	printImport(os.Stdout, imp)
+	printPowerImport(os.Stdout, pimp)
 	return nil
 }
 

@@ -70,6 +70,8 @@ func (r *report) print(w io.Writer) {
 	t.add("RSS after the load", mb(r.loadRSS), "", "")
 	t.add("peak RSS during the load (VmHWM)", mb(r.peakRSS), "", "")
 	t.add("graceful stop after SIGTERM", ms(r.shutdown), "< 10 s", pass(r.shutdown <= 10*time.Second))
+	t.add(fmt.Sprintf("critical-incident advice: %d members' messages queued (%d mail and text, worst of three)", benchAdviceNotify, adviceBench.messages),
+		ms(adviceBench.notify), "< 1 s", pass(adviceBench.notify <= notifyBudget))
 	t.print(w)
 
 	fmt.Fprintln(w, "\nSingle store calls on the seeded data, in the benchmark process (best of three):")

@@ -45,6 +45,7 @@ type seeded struct {
 	auditTook      time.Duration
 	hashTook       time.Duration // one argon2id hash at the configured cost, best of three
 	probes         []probe       // single store calls, timed
+	recommendation string        // one recommendation's id, for its page
 	surveys        *surveyBench  // the surveys' ids and how to mint a submission (surveys.go)
 	rawInserts     float64       // survey-response-sized inserts a second, 50 at once, straight through the driver (surveys.go)
 }
@@ -107,7 +108,11 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d stop-and-search records", sd.stopSearch))
-	if err := seedRecommendations(ctx, db); err != nil {
+	if err := seedPowers(ctx, db, o.dataDir, people.admin.Email, sd.force); err != nil { // powers.go
+		return nil, err
+	}
+	done("a year of vehicle stops")
+	if err := seedRecommendations(ctx, db, sd); err != nil {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d recommendations with history", benchRecommendations))
@@ -115,6 +120,10 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d visits, %d findings", benchVisits, benchFindings))
+	if err := seedAdviceBench(ctx, db, env.sessionKey, people); err != nil {
+		return nil, err
+	}
+	done(fmt.Sprintf("%d advice requests; %d members notified (%d messages) in %s", benchAdviceRequests+1, benchAdviceNotify, adviceBench.messages, ms(adviceBench.notify)))
 	if err := seedReferralBench(ctx, db, env, o); err != nil {
 		return nil, err
 	}

@@ -12,8 +12,9 @@ import (
 var benchRecommendations = 500 // multiplied by -scale
 
 // seedRecommendations adds 500 recommendations across every status, area
-// and group, each with ten history entries, a third of them published.
-func seedRecommendations(ctx context.Context, db *store.Store) error {
+// and group, each with ten history entries, a third of them published,
+// and keeps one's id in sd for its page.
+func seedRecommendations(ctx context.Context, db *store.Store, sd *seeded) error {
 	groups, err := db.Groups(ctx)
 	if err != nil || len(groups) == 0 {
 		return fmt.Errorf("seed recommendations: no groups (%v)", err)
@@ -37,5 +38,9 @@ func seedRecommendations(ctx context.Context, db *store.Store) error {
 		}
 		rs = append(rs, r)
 	}
-	return db.CreateRecommendations(ctx, rs, store.Actor{Name: "bench"}, store.HistCreated)
+	if err := db.CreateRecommendations(ctx, rs, store.Actor{Name: "bench"}, store.HistCreated); err != nil {
+		return err
+	}
+	sd.recommendation = rs[min(7, len(rs)-1)].ID
+	return nil
 }

@@ -148,6 +148,15 @@ func dpiaCmd(args []string, getenv func(string) string, stdout io.Writer) error 
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	_, err = io.WriteString(stdout, server.ProcessingMarkdown(cfg))
+	_, _, db, err := open(context.Background(), getenv, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.Background())
+	bases, err := db.ProcessingBases(context.Background())
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, server.ProcessingMarkdown(cfg, bases))
 	return err
 }

@@ -84,7 +84,7 @@ func TestServeSeedsAnswersAndStopsGracefully(t *testing.T) {
 
 	re := regexp.MustCompile(`running at (http://[0-9.:]+)`)
 	var base string
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for base == "" {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
 			base = m[1]

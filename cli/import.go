@@ -24,8 +24,10 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return importStopSearch(ctx, args[1:], getenv, stdout, stderr)
 	case "population":
 		return importPopulation(ctx, args[1:], getenv, stdout, stderr)
+	case "power":
+		return importPower(ctx, args[1:], getenv, stdout, stderr) // powers.go
 	}
-	return usageError{fmt.Sprintf("unknown import %q: try stop-search or population", args[0])}
+	return usageError{fmt.Sprintf("unknown import %q: try stop-search, population or power", args[0])}
 }
 
 func importStopSearch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -60,6 +60,9 @@ type Config struct {
 	DrainDelay time.Duration // CANDOUR_DRAIN_DELAY: after SIGTERM, how long /readyz answers 503 while requests are still served (default 5s; config/ops.go)
 	DBTimeout  time.Duration // CANDOUR_DB_TIMEOUT: MongoDB's client-side operation timeout, timeoutMS (default 10s; config/ops.go)
 	OIDC       OIDC          // CANDOUR_OIDC_*: staff sign-in through the force's identity provider (config/ops.go)
+
+	TextURL   string // CANDOUR_TEXT_URL: the force's text-message gateway (https), for urgent advice requests; empty logs them instead
+	TextToken string // CANDOUR_TEXT_TOKEN: the bearer token the gateway expects
 }
 
 // Load reads the configuration from getenv (os.Getenv in production, a map in tests).
@@ -134,6 +137,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.SessionKey, err = base64.StdEncoding.DecodeString(v); err != nil || len(c.SessionKey) < 32 {
 			return c, fmt.Errorf("CANDOUR_SESSION_KEY: must be base64 of at least 32 random bytes")
 		}
+	}
+	if err := loadTextConfig(getenv, &c); err != nil {
+		return c, err
 	}
 	if err := loadReferralConfig(getenv, &c); err != nil {
 		return c, err

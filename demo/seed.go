@@ -77,6 +77,9 @@ func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, err
 	if err := seedStopSearch(ctx, db, cfg.DemoDataDir, demo["coordinator@candour.example"]); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
+	if err := seedPowers(ctx, db, demo["coordinator@candour.example"]); err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
 	if err := seedVisits(ctx, db, demo); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
@@ -86,6 +89,12 @@ func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, err
 	}
 	logins = append(logins, refLogins...)
 	if err := SeedSurveys(ctx, db); err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
+	if err := seedAdvice(ctx, db, demo); err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
+	if err := seedMeetings(ctx, db, demo); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
 	return logins, nil

@@ -177,9 +177,9 @@ func demoResponses(ctx context.Context, db *store.Store, sv *store.Survey, n int
 				a[q.ID] = []string{comments[rnd.IntN(len(comments))]}
 			}
 		}
-		checked, problems := v.Check(a)
-		if len(problems) > 0 {
-			return fmt.Errorf("seed surveys: demo response %d: %s %s", i, problems[0].QuestionID, problems[0].Message)
+		checked, err := v.Check(a)
+		if err != nil {
+			return fmt.Errorf("seed surveys: demo response %d: %w", i, err)
 		}
 		rs = append(rs, &store.Response{SurveyID: sv.ID, Version: v.N, Answers: checked, Day: store.Day(from.AddDate(0, 0, rnd.IntN(21)))})
 	}

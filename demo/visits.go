@@ -67,8 +67,8 @@ func seedVisits(ctx context.Context, db *store.Store, demo map[string]*store.Use
 		v := &store.Visit{Type: store.VisitStopSearch, GroupID: byName[sas], Location: "Kings Park Community Hub, Bournemouth (and online)",
 			Start: day(-ago, 18), End: day(-ago, 20), Capacity: 6, MinVetting: "NPPV2", CreatedBy: coord.ID, CreatedAt: day(-ago-30, 9),
 			Notes: "Quarterly review of a random sample of stop and search records and body-worn video.", Attendees: notChairs(sas, 3)}
-		if ps, err := db.RecordVisit(ctx, v); err != nil || len(ps) > 0 {
-			return fmt.Errorf("seed visit: %v %v", ps, err)
+		if err := db.RecordVisit(ctx, v); err != nil {
+			return fmt.Errorf("seed visit: %v", err)
 		}
 		for j, uid := range v.Attendees {
 			f := &store.Finding{VisitID: v.ID, GroupID: v.GroupID, VisitType: v.Type, VisitStart: v.Start, UserID: uid, AuthorName: users[uid].Name,
@@ -100,8 +100,8 @@ func seedVisits(ctx context.Context, db *store.Store, demo map[string]*store.Use
 	rap := "Police Race Action Plan Group"
 	cv := &store.Visit{Type: store.VisitCustody, GroupID: byName[rap], Location: "Weymouth custody suite", Start: day(-20, 10), End: day(-20, 12),
 		Capacity: 2, MinVetting: "NPPV2", CreatedBy: coord.ID, Attendees: notChairs(rap, 2), Notes: "Report to the custody sergeant; bring photo ID."}
-	if ps, err := db.RecordVisit(ctx, cv); err != nil || len(ps) > 0 {
-		return fmt.Errorf("seed custody visit: %v %v", ps, err)
+	if err := db.RecordVisit(ctx, cv); err != nil {
+		return fmt.Errorf("seed custody visit: %v", err)
 	}
 	cf := &store.Finding{VisitID: cv.ID, GroupID: cv.GroupID, VisitType: cv.Type, VisitStart: cv.Start, UserID: cv.Attendees[0],
 		AuthorName: users[cv.Attendees[0]].Name, ConsentGiven: true, Sections: []store.FindingSection{
@@ -134,8 +134,8 @@ func seedVisits(ctx context.Context, db *store.Store, demo map[string]*store.Use
 	} {
 		v := &store.Visit{Type: f.kind, GroupID: byName[f.group], Location: f.where, Start: day(f.days, f.hour), End: day(f.days, f.hour+2),
 			Capacity: f.cap, MinVetting: f.vetting, CreatedBy: coord.ID, Notes: "Arrive ten minutes early and sign in at reception."}
-		if ps, err := db.CreateVisit(ctx, v); err != nil || len(ps) > 0 {
-			return fmt.Errorf("seed visit %s: %v %v", f.where, ps, err)
+		if err := db.CreateVisit(ctx, v); err != nil {
+			return fmt.Errorf("seed visit %s: %v", f.where, err)
 		}
 		signers := notChairs(f.group, f.attendees+1)
 		if f.withDemoMember {

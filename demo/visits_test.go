@@ -33,7 +33,7 @@ func TestSeedVisits(t *testing.T) {
 	if _, err := Seed(ctx, db, cfg); err != nil {
 		t.Fatal(err)
 	}
-	vs, err := db.Visits(ctx, store.VisitFilter{})
+	vs, err := db.AllVisits(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,13 @@ var dims = []struct {
 	{"age", policeuk.ColAgeRange},
 	{"gender", policeuk.ColGender},
 	{"type", policeuk.ColType},
+	// Strip and intimate searches (powers.StripSearch) read this one.
+	{DimRemoval, policeuk.ColRemoval},
 }
+
+// DimRemoval counts searches by "Removal of more than just outer clothing".
+// Months imported before it was counted have no cells of this dimension.
+const DimRemoval = "removal"
 
 // ImportOptions says whose data a file is.
 type ImportOptions struct {

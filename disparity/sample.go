@@ -18,6 +18,7 @@ type SampleFilter struct {
 	From, To    string // YYYY-MM, inclusive
 	Legislation string // as published; "" for any
 	Group       string // self-defined high-level group (or "Not stated"); "" for any
+	Removal     bool   // only searches that went beyond outer clothing (strip and intimate searches)
 	Size        int    // how many records to draw (1 to 50)
 }
 
@@ -81,6 +82,9 @@ func DrawSample(ctx context.Context, db *store.Store, f SampleFilter, rnd *rand.
 
 func matches(fields []string, f SampleFilter) bool {
 	if f.Legislation != "" && fields[policeuk.ColLegislation] != f.Legislation {
+		return false
+	}
+	if f.Removal && fields[policeuk.ColRemoval] != "True" {
 		return false
 	}
 	return f.Group == "" || string(stats.GroupOf(fields[policeuk.ColSelfEthnicity])) == f.Group

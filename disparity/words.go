@@ -133,3 +133,9 @@ func ShortMonth(m string) string {
 	}
 	return l[:3] + l[strings.Index(l, " "):]
 }
+
+// People names a high-level group in a sentence ("Black people").
+func People(group string) string { return people(group) }
+
+// Times is "9.5 times as" or "about as", for a flagged ratio.
+func Times(r float64) string { return times(r) }

@@ -278,6 +278,7 @@ func adminJourney(t *testing.T) {
 		{"/admin/audit", "audit log"},
 		{"/admin/audit?verify=1", "audit log with its chain checked"},
 		{"/admin/processing", "record of processing"},
+		{"/admin/processing/vetting-data", "a lawful basis"},
 		{"/disparity/import", "stop and search import"},
 		{"/disparity/samples/new", "draw records for a panel"},
 		{"/disparity/samples", "panel samples"},
@@ -289,6 +290,17 @@ func adminJourney(t *testing.T) {
 	} {
 		tb.visit(t, pg.path, pg.name)
 	}
+	// The DPO's lawful basis: an empty one is refused, a new one is shown in the record.
+	tb.visit(t, "/admin/processing/vetting-data", "a lawful basis")
+	if path, status := tb.submit(t, chromedp.SetValue(chromedp.CSS("#lawfulBasis"), " "), chromedp.Click(chromedp.CSS(`form[action="/admin/processing/vetting-data"] button`))); status != http.StatusUnprocessableEntity {
+		t.Fatalf("empty lawful basis: on %s (%d), want 422", path, status)
+	}
+	checkPage(t, tb, "a lawful basis, with an error")
+	if path, status := tb.submit(t, chromedp.SetValue(chromedp.CSS("#lawfulBasis"), "UK GDPR article 6(1)(c) legal obligation"),
+		chromedp.Click(chromedp.CSS(`form[action="/admin/processing/vetting-data"] button`))); status != http.StatusOK || !strings.Contains(pageText(t, tb), "6(1)(c) legal obligation") {
+		t.Fatalf("lawful basis saved: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "record of processing, a basis changed")
 	// On a laptop the administrator's menu fits one row, and "Sign out" is
 	// apart from it (in the header), not an item that could look current.
 	tb.emulate(t, 1280, 800)

@@ -13,6 +13,7 @@ import (
 
 	pwhash "candour/password"
 	"candour/store"
+	"candour/tz"
 )
 
 // TestReferralJourneys: an anonymous member of the public reports, keeps
@@ -28,7 +29,7 @@ func TestReferralJourneys(t *testing.T) {
 	t.Run("CCU assessment", ccuAssessmentJourney)
 }
 
-var london, _ = time.LoadLocation("Europe/London")
+var london = tz.London
 
 var clickContinue = chromedp.Click(chromedp.CSS("main form button.govuk-button"))
 
@@ -351,6 +352,19 @@ func ccuAssessmentJourney(t *testing.T) {
 		t.Fatalf("access review of an unknown month: %d, want 422", status)
 	}
 	checkPage(t, tb, "access review, with an error")
+	// Declared conflicts: an empty form is refused; a declaration is listed.
+	tb.visit(t, "/ccu/conflicts", "declared conflicts")
+	path, status = tb.submit(t, click(`form[action="/ccu/conflicts"] button`))
+	if status != http.StatusUnprocessableEntity || !strings.Contains(pageText(t, tb), "Enter how you know them") {
+		t.Fatalf("empty declaration: on %s (%d), want 422", path, status)
+	}
+	checkPage(t, tb, "declared conflicts, with an error")
+	path, status = tb.submit(t, chromedp.SetValue(chromedp.CSS("#collar"), "4242"), chromedp.SetValue(chromedp.CSS("#connection"), "My cousin"),
+		click(`form[action="/ccu/conflicts"] button`))
+	if status != http.StatusOK || !strings.Contains(pageText(t, tb), "My cousin") {
+		t.Fatalf("declaration: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "declared conflicts, one declared")
 	if r, _ := p.store.Referral(ctx, ids[0]); r.Grading() != "2/B/P" || !r.Linked(ids[1]) {
 		t.Fatalf("after the journey: grading %q, links %v", r.Grading(), r.Links)
 	}

@@ -25,7 +25,6 @@ func TestVisitJourney(t *testing.T) {
 	ctx := context.Background()
 	// The store's clock starts at 09:50 tomorrow (UK time), so the visit
 	// can be scheduled for 10:00 and written up once the clock moves on.
-	london, _ := time.LoadLocation("Europe/London")
 	tomorrow := time.Now().In(london).AddDate(0, 0, 1)
 	start := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 10, 0, 0, 0, london)
 	var offset atomic.Int64
@@ -184,7 +183,6 @@ func TestCalendarMonths(t *testing.T) {
 	if err := p.store.PutMembership(ctx, &store.Membership{GroupID: g.ID, UserID: member.ID, VettingLevel: "NPPV2"}); err != nil {
 		t.Fatal(err)
 	}
-	london, _ := time.LoadLocation("Europe/London")
 	now := time.Now().In(london)
 	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, london)
 	lastMonth := thisMonth.AddDate(0, -1, 0)
@@ -192,8 +190,8 @@ func TestCalendarMonths(t *testing.T) {
 	start := lastMonth.AddDate(0, 0, 14).Add(10 * time.Hour)
 	past := &store.Visit{Type: store.VisitStopSearch, GroupID: g.ID, Location: "Kings Park Community Hub", Start: start, End: start.Add(2 * time.Hour),
 		Capacity: 4, MinVetting: "NPPV2", Attendees: []string{member.ID}}
-	if ps, err := p.store.RecordVisit(ctx, past); err != nil || len(ps) > 0 {
-		t.Fatalf("record visit: %v %v", ps, err)
+	if err := p.store.RecordVisit(ctx, past); err != nil {
+		t.Fatalf("record visit: %v", err)
 	}
 
 	tb := newTab(t, p.url, false)
@@ -262,7 +260,6 @@ func TestPanelSampleJourney(t *testing.T) {
 	requireBrowser(t)
 	p := startPortal(t)
 	ctx := context.Background()
-	london, _ := time.LoadLocation("Europe/London")
 	tomorrow := time.Now().In(london).AddDate(0, 0, 1)
 	start := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 10, 0, 0, 0, london)
 	var offset atomic.Int64
@@ -280,8 +277,8 @@ func TestPanelSampleJourney(t *testing.T) {
 	}
 	v := &store.Visit{Type: store.VisitStopSearch, GroupID: g.ID, Location: "Kings Park Community Hub", Start: start, End: start.Add(2 * time.Hour),
 		Capacity: 4, MinVetting: "NPPV2"}
-	if ps, err := p.store.CreateVisit(ctx, v); err != nil || len(ps) > 0 {
-		t.Fatalf("create visit: %v %v", ps, err)
+	if err := p.store.CreateVisit(ctx, v); err != nil {
+		t.Fatalf("create visit: %v", err)
 	}
 	m, _ := p.store.User(ctx, member.ID)
 	if _, err := p.store.SignUp(ctx, v.ID, member.ID, m.Memberships); err != nil {

@@ -54,6 +54,7 @@ func Start(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store
 	startAuditJobs(ctx, wg, cfg, db, log, holder)
 	startRetentionJobs(ctx, wg, db, log, holder)
 	startImportJobs(ctx, wg, db, log, holder)
+	startAdviceJobs(ctx, wg, cfg, db, log, holder)
 }
 
 // every runs fn now and then every interval while this instance holds the

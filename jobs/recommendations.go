@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"candour/config"
+	"candour/mail"
 	"candour/store"
+	"candour/words"
 )
 
 // startRecommendationJobs runs the weekly overdue reminders (the
@@ -45,9 +47,8 @@ func sendRecommendationReminders(ctx context.Context, cfg config.Config, db *sto
 	}
 	link := func(r store.RecSummary) string {
 		return fmt.Sprintf("- %s (due %s, %s)\n  %s/recommendations/%s", r.Title, r.DueAt.Format("2 January 2006"),
-			store.RecStatusLabel(r.Status), cfg.BaseURL, r.ID)
+			words.RecStatus(r.Status), cfg.BaseURL, r.ID)
 	}
-	footer := "\n\n--\nCandour, " + cfg.ForceName + "\nThis is an automatic message. Do not reply to it.\n"
 	byOwner := map[string][]store.RecSummary{}
 	for _, r := range late {
 		if r.OwnerEmail != "" {
@@ -68,7 +69,7 @@ func sendRecommendationReminders(ctx context.Context, cfg config.Config, db *sto
 		}
 		body := fmt.Sprintf("Hello %s,\n\nThese recommendations you are accountable for are past their agreed due date:\n\n%s\n\n"+
 			"Please record progress, or agree a new date with the engagement coordinator.", rs[0].OwnerName, strings.Join(lines, "\n"))
-		if err := db.QueueMail(ctx, email, "Overdue recommendations you own", body+footer); err != nil {
+		if err := db.QueueMail(ctx, email, "Overdue recommendations you own", mail.Compose(cfg, body)); err != nil {
 			return sent, err
 		}
 		sent++
@@ -88,7 +89,7 @@ func sendRecommendationReminders(ctx context.Context, cfg config.Config, db *sto
 			if u.Status != store.StatusActive {
 				continue
 			}
-			if err := db.QueueMail(ctx, u.Email, "Weekly digest: overdue recommendations", "Hello "+u.Name+",\n\n"+digest+footer); err != nil {
+			if err := db.QueueMail(ctx, u.Email, "Weekly digest: overdue recommendations", mail.Compose(cfg, "Hello "+u.Name+",\n\n"+digest)); err != nil {
 				return sent, err
 			}
 			sent++

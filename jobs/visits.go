@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"candour/config"
+	"candour/mail"
 	"candour/store"
+	"candour/words"
 )
 
 // startVisitJobs runs the visit reminders every 15 minutes under a lease
@@ -39,7 +41,6 @@ func sendVisitReminders(ctx context.Context, cfg config.Config, db *store.Store)
 	if err != nil {
 		return 0, err
 	}
-	footer := "\n\n--\nCandour, " + cfg.ForceName + "\nThis is an automatic message. Do not reply to it.\n"
 	sent := 0
 	for _, v := range vs {
 		if v.Unannounced && !v.TimeSet {
@@ -47,7 +48,7 @@ func sendVisitReminders(ctx context.Context, cfg config.Config, db *store.Store)
 		}
 		link := cfg.BaseURL + "/visits/" + v.ID
 		when := v.Start.In(store.London).Format("Monday 2 January 2006 at 3:04pm")
-		what := store.VisitTypeLabel(v.Type) + " at " + v.Location
+		what := words.VisitType(v.Type) + " at " + v.Location
 		var due []struct{ key, subject, body string }
 		if v.Start.After(now) {
 			due = append(due, struct{ key, subject, body string }{"48h", "Reminder: your visit on " + v.Start.In(store.London).Format("2 January"),
@@ -82,7 +83,7 @@ func sendVisitReminders(ctx context.Context, cfg config.Config, db *store.Store)
 				if !first {
 					continue
 				}
-				if err := db.QueueMail(ctx, u.Email, d.subject, "Hello "+u.Name+",\n\n"+d.body+footer); err != nil {
+				if err := db.QueueMail(ctx, u.Email, d.subject, mail.Compose(cfg, "Hello "+u.Name+",\n\n"+d.body)); err != nil {
 					return sent, err
 				}
 				sent++

@@ -47,7 +47,7 @@ func TestUnannouncedReminderOnlyToPairStillInGroup(t *testing.T) {
 	if err := db.RemoveMembership(ctx, g.ID, ids[1]); err != nil {
 		t.Fatal(err)
 	}
-	offset = start.Add(-24 * time.Hour).Sub(time.Now())
+	offset = time.Until(start.Add(-24 * time.Hour))
 	if _, err := sendVisitReminders(ctx, cfg, db); err != nil {
 		t.Fatal(err)
 	}

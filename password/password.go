@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -75,8 +74,16 @@ var (
 // MinLength is the shortest password we accept.
 const MinLength = 12
 
-var errPasswordShort = errors.New("Password must be 12 characters or more")
-var errPasswordCommon = errors.New("Choose a password that is harder to guess: this one is on a list of common passwords")
+// ruleError is a broken password rule, worded for the form that shows it
+// (a sentence, so it starts with a capital).
+type ruleError string
+
+func (e ruleError) Error() string { return string(e) }
+
+const (
+	errPasswordShort  ruleError = "Password must be 12 characters or more"
+	errPasswordCommon ruleError = "Choose a password that is harder to guess: this one is on a list of common passwords"
+)
 
 // Check applies the password rules: length, and not a common password.
 func Check(pw string) error {

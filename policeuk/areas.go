@@ -33,27 +33,33 @@ type LocalAuthority struct {
 	Replaces []string // for an April 2023 authority, the districts it replaced
 }
 
+// The force areas (by police.uk id and by ONS code) and the local
+// authorities, read once from the embedded tables.
 var (
-	forcesByID   = map[string]ForceArea{}
-	forcesByCode = map[string]ForceArea{}
-	authorities  = map[string]LocalAuthority{}
+	forcesByID, forcesByCode = readForces()
+	authorities              = readAuthorities()
 )
 
-func init() {
-	rows := mustCSV(forcesCSV)
-	for _, r := range rows[1:] {
+func readForces() (byID, byCode map[string]ForceArea) {
+	byID, byCode = map[string]ForceArea{}, map[string]ForceArea{}
+	for _, r := range mustCSV(forcesCSV)[1:] {
 		f := ForceArea{Code: r[0], Name: r[1], PoliceUK: r[2]}
-		forcesByID[f.PoliceUK] = f
-		forcesByCode[f.Code] = f
+		byID[f.PoliceUK] = f
+		byCode[f.Code] = f
 	}
-	rows = mustCSV(ladCSV)
-	for _, r := range rows[1:] {
+	return byID, byCode
+}
+
+func readAuthorities() map[string]LocalAuthority {
+	las := map[string]LocalAuthority{}
+	for _, r := range mustCSV(ladCSV)[1:] {
 		la := LocalAuthority{Code: r[0], Name: r[1], PFA: r[2]}
 		if r[3] != "" {
 			la.Replaces = strings.Fields(r[3])
 		}
-		authorities[la.Code] = la
+		las[la.Code] = la
 	}
+	return las
 }
 
 func mustCSV(b []byte) [][]string {

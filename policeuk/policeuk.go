@@ -15,22 +15,15 @@ import (
 	"strings"
 	"time"
 
-	// The month of a record is its date in Europe/London; embedding the
-	// time zone database means a machine without /usr/share/zoneinfo
-	// cannot fall back to UTC and misfile every summer month.
-	_ "time/tzdata"
+	// The month of a record is its date in Europe/London (tz embeds the
+	// zone database, so it cannot fall back to UTC).
+	"candour/tz"
 )
 
 // London is the time zone police.uk dates are local to. police.uk writes
 // local midnight in British Summer Time as 23:00 UTC the day before
 // (2018-07-31T23:00:00+00:00 is 1 August 2018).
-var London = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil { // cannot happen: time/tzdata is embedded
-		panic("policeuk: no Europe/London time zone: " + err.Error())
-	}
-	return loc
-}()
+var London = tz.London
 
 // MonthOf is the YYYY-MM of a police.uk date in Europe/London.
 func MonthOf(t time.Time) string { return t.In(London).Format("2006-01") }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,7 +77,7 @@ func (s *Server) checkAuditChain(ctx context.Context) (*auditCheck, error) {
 
 func auditActionChoices() []choice {
 	cs := []choice{{Value: "", Label: "All actions"}}
-	for _, a := range store.AuditActions {
+	for _, a := range slices.Concat(store.AuditActions, visitAuditActions, adviceAuditActions, meetingAuditActions) {
 		cs = append(cs, choice{Value: a, Label: auditWord(a)})
 	}
 	return cs

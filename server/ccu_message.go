@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/mail"
 	"candour/store"
 )
 
@@ -60,8 +61,8 @@ func (s *Server) ccuWrite(c *gin.Context, from string) {
 	if from == store.FromCCU && r.Kind == store.KindPartner && r.SubmittedBy != "" {
 		if u, err := s.store.User(ctx, r.SubmittedBy); err == nil && u.Status == store.StatusActive {
 			s.notifyFailed(c, s.store.QueueMail(ctx, u.Email, "The Counter Corruption Unit has sent you a message",
-				"Hello "+u.Name+",\n\nThe Counter Corruption Unit has sent a message about referral "+r.Ref+". Sign in to Candour to read it:\n"+
-					s.cfg.BaseURL+"/referrals/"+r.ID+"\n\n--\nCandour, "+s.cfg.ForceName+"\nThis is an automatic message. Do not reply to it.\n"))
+				mail.Compose(s.cfg, "Hello "+u.Name+",\n\nThe Counter Corruption Unit has sent a message about referral "+r.Ref+". Sign in to Candour to read it:\n"+
+					s.cfg.BaseURL+"/referrals/"+r.ID)))
 		}
 	}
 	s.flash(c, flash)
@@ -105,11 +106,8 @@ func (s *Server) ccuLink(c *gin.Context) {
 		err = s.store.LinkReferrals(c.Request.Context(), r.ID, f.Other, f.Decision == "confirm")
 	}
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-		return
 	case err != nil:
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	me := currentUser(c)

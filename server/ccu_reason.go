@@ -72,8 +72,6 @@ func reasonLabel(v string) string {
 	return v
 }
 
-func init() { funcs["reasonLabel"] = reasonLabel }
-
 // sessionReasonKey names the session value holding the reason given for
 // one case: asked once per case per session.
 func sessionReasonKey(id string) string { return "reason:" + id }

@@ -35,6 +35,7 @@ const idleWindow = 14 * 24 * time.Hour
 // accessCase is one analyst's accesses to one case in the month.
 type accessCase struct {
 	Analyst    string
+	AnalystID  string
 	Target     string // "referral:ID"
 	Ref        string
 	Views      int
@@ -45,6 +46,7 @@ type accessCase struct {
 	Reasons    []string // as stored, first use first
 	Recipients []string
 	Idle       bool // no assessment activity by the analyst after their first view
+	Conflict   bool // the case's person of concern is someone the analyst declared a conflict with
 	Events     []store.AuditEvent
 }
 
@@ -53,6 +55,7 @@ type accessCase struct {
 type accessAnalyst struct {
 	Analyst                     string
 	Cases, Views, Exports, Idle int
+	Conflicts                   int // cases about someone they declared a conflict with
 	Burst                       int
 	Bursting                    bool
 }
@@ -86,7 +89,9 @@ type accessReview struct {
 // and flags idle cases from the work events (which may run up to
 // idleWindow past the month). reason keeps only cases opened for that
 // reason ("other" matches every "other: ..."); idleOnly keeps only idle ones.
-func buildAccessReview(evs []store.AuditEvent, start, end time.Time, reason string, idleOnly bool) accessReview {
+// conflicted (may be nil) says whether analyst id's declared conflicts
+// cover the case target.
+func buildAccessReview(evs []store.AuditEvent, start, end time.Time, reason string, idleOnly bool, conflicted func(analystID, target string) bool) accessReview {
 	byKey := map[[2]string]*accessCase{}
 	var order [][2]string
 	for _, ev := range evs {
@@ -96,7 +101,7 @@ func buildAccessReview(evs []store.AuditEvent, start, end time.Time, reason stri
 		k := [2]string{ev.Actor, ev.Target}
 		ac := byKey[k]
 		if ac == nil {
-			ac = &accessCase{Analyst: ev.Actor, Target: ev.Target, First: ev.At}
+			ac = &accessCase{Analyst: ev.Actor, AnalystID: ev.ActorID, Target: ev.Target, First: ev.At}
 			if f := strings.Fields(ev.Detail); len(f) > 0 {
 				ac.Ref = f[0]
 			}
@@ -125,6 +130,7 @@ func buildAccessReview(evs []store.AuditEvent, start, end time.Time, reason stri
 	for _, k := range order {
 		ac := byKey[k]
 		ac.Idle = ac.Views > 0 && !workedAfterFirstView(evs, ac)
+		ac.Conflict = conflicted != nil && conflicted(ac.AnalystID, ac.Target)
 		if reason != "" && !hasReason(ac.Reasons, reason) || idleOnly && !ac.Idle {
 			continue
 		}
@@ -139,6 +145,9 @@ func buildAccessReview(evs []store.AuditEvent, start, end time.Time, reason stri
 		sum.Exports += ac.Exports
 		if ac.Idle {
 			sum.Idle++
+		}
+		if ac.Conflict {
+			sum.Conflicts++
 		}
 	}
 	firsts := map[string][]time.Time{} // each analyst's first openings, in order (before filtering)
@@ -253,7 +262,11 @@ func (s *Server) loadReview(c *gin.Context, d *ccuReviewData) error {
 	if err != nil {
 		return err
 	}
-	d.Review = buildAccessReview(evs, start, end, d.Reason.Value, d.Idle)
+	conflicted, err := s.conflictCheck(c, evs)
+	if err != nil {
+		return err
+	}
+	d.Review = buildAccessReview(evs, start, end, d.Reason.Value, d.Idle, conflicted)
 	d.SignedOff, err = s.store.AccessReviewFor(ctx, d.Month.Value)
 	if errors.Is(err, store.ErrNotFound) {
 		err = nil
@@ -264,6 +277,39 @@ func (s *Server) loadReview(c *gin.Context, d *ccuReviewData) error {
 		d.ExportQuery += "&idle=1"
 	}
 	return err
+}
+
+// conflictCheck says, for the cases in evs, whether an analyst's declared
+// conflicts (blind index) cover the case's person of concern, whenever the
+// conflict was declared.
+func (s *Server) conflictCheck(c *gin.Context, evs []store.AuditEvent) (func(analystID, target string) bool, error) {
+	ctx := c.Request.Context()
+	index, err := s.store.ConflictIndex(ctx)
+	if err != nil || len(index) == 0 {
+		return nil, err
+	}
+	var ids []string
+	for _, ev := range evs {
+		if id, ok := strings.CutPrefix(ev.Target, "referral:"); ok && !oneOf(id, ids) {
+			ids = append(ids, id)
+		}
+	}
+	sums, err := s.store.ReferralsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	blind := map[string][]string{}
+	for _, r := range sums {
+		blind["referral:"+r.ID] = r.Blind
+	}
+	return func(analystID, target string) bool {
+		for _, b := range blind[target] {
+			if b != "" && oneOf(b, index[analystID]) {
+				return true
+			}
+		}
+		return false
+	}, nil
 }
 
 // ccuReview is the supervisor's access review for one month.
@@ -362,11 +408,11 @@ func (s *Server) ccuReviewExport(c *gin.Context) {
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditAccessExported, Detail: "access review " + d.ExportQuery})
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"When (UK time)", "Analyst", "Case", "Action", "Reason", "Disclosed to", "No activity after a view", "Audit event"})
+	_ = w.Write([]string{"When (UK time)", "Analyst", "Case", "Action", "Reason", "Disclosed to", "No activity after a view", "Declared conflict", "Audit event"})
 	for _, ac := range d.Review.Cases {
 		for _, ev := range ac.Events {
 			_ = w.Write([]string{ev.At.In(london).Format("2006-01-02 15:04:05"), csvSafe(ev.Actor), csvSafe(ac.Ref), ev.Action,
-				csvSafe(reasonLabel(ev.Reason)), csvSafe(ev.Recipient), yesNo(ac.Idle), fmt.Sprint(ev.Seq)})
+				csvSafe(reasonLabel(ev.Reason)), csvSafe(ev.Recipient), yesNo(ac.Idle), yesNo(ac.Conflict), fmt.Sprint(ev.Seq)})
 		}
 	}
 	w.Flush()

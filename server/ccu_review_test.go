@@ -183,7 +183,7 @@ func TestManyCasesInAnHourAreFlagged(t *testing.T) {
 		{"ten over 63 minutes", []int{0, 7, 14, 21, 28, 35, 42, 49, 56, 63}, 9, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rv := buildAccessReview(opened("ana@example.org", tc.minutes...), start, end, "", false)
+			rv := buildAccessReview(opened("ana@example.org", tc.minutes...), start, end, "", false, nil)
 			if len(rv.Analysts) != 1 || rv.Analysts[0].Burst != tc.wantBurst || rv.Analysts[0].Bursting != tc.flagged {
 				t.Fatalf("analysts = %+v, want burst %d flagged %v", rv.Analysts, tc.wantBurst, tc.flagged)
 			}

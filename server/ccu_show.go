@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -13,6 +12,7 @@ type contentRow struct{ Key, Value string }
 
 type ccuShowData struct {
 	Referral *store.Referral
+	Conflict bool // the analyst declared a conflict with the person of concern
 	Content  []contentRow
 	Contact  []contentRow
 	Matches  []store.RefSummary
@@ -44,13 +44,27 @@ func (s *Server) ccuShow(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditRefViewed, Target: "referral:" + r.ID, Detail: r.Ref, Reason: reason})
+	detail := r.Ref
+	conflict, err := s.store.ConflictsWith(c.Request.Context(), me.ID, r)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if conflict {
+		detail += " (declared conflict)"
+	}
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditRefViewed, Target: "referral:" + r.ID, Detail: detail, Reason: reason})
 	s.renderCCUReferral(c, r, assessFormOf(r), messageForm{}, messageForm{}, http.StatusOK, &formErrors{})
 }
 
 func (s *Server) renderCCUReferral(c *gin.Context, r *store.Referral, af assessForm, msg, note messageForm, status int, errs *formErrors) {
 	ctx := c.Request.Context()
 	d := &ccuShowData{Referral: r, Assess: af, Message: msg, Note: note}
+	var err error
+	if d.Conflict, err = s.store.ConflictsWith(ctx, currentUser(c).ID, r); err != nil {
+		s.serverError(c, err)
+		return
+	}
 	qs := partnerQuestions
 	if r.Kind == store.KindAnonymous {
 		qs = publicQuestions
@@ -80,7 +94,6 @@ func (s *Server) renderCCUReferral(c *gin.Context, r *store.Referral, af assessF
 			}
 		}
 	}
-	var err error
 	if d.Matches, err = s.store.ReferralMatches(ctx, r); err != nil {
 		s.serverError(c, err)
 		return
@@ -115,12 +128,8 @@ func (s *Server) renderCCUReferral(c *gin.Context, r *store.Referral, af assessF
 // reloadForCCU reads the referral again, decrypted, after a failed change.
 func (s *Server) reloadForCCU(c *gin.Context, id string) (*store.Referral, bool) {
 	r, err := s.store.OpenReferral(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, false
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return nil, false
 	}
 	return r, true

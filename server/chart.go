@@ -59,6 +59,11 @@ type forestRow struct {
 
 // forestPlot draws ratios and intervals on a log scale with a line at 1.
 func forestPlot(id, title, desc string, rows []forestRow) template.HTML {
+	return forestPlotLabels(id, title, desc, rows, labelWidth)
+}
+
+// forestPlotLabels is forestPlot with room for longer labels.
+func forestPlotLabels(id, title, desc string, rows []forestRow, labelWidth int) template.HTML {
 	lo, hi := 0.1, 10.0
 	for _, r := range rows {
 		if r.HasCI {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -21,6 +22,7 @@ type sampleForm struct {
 	Legislation string `form:"legislation" binding:"max=200"`
 	Group       string `form:"group" binding:"max=40"`
 	Size        string `form:"size" binding:"required"`
+	Removal     string `form:"removal" binding:"omitempty,oneof=true"` // only strip and intimate searches
 }
 
 func (sampleForm) messages() map[string]string {
@@ -40,6 +42,7 @@ type samplePage struct {
 	Samples      []store.PanelSample
 	Attach       choiceField // the review sessions it may be attached to
 	AttachedTo   string      // the visit it is attached to, as a link's text
+	Verify       string      // the text the commitment hashes, shown once the seed is revealed
 }
 
 // sampleNewForm asks what to draw a panel's sample from.
@@ -50,6 +53,9 @@ func (s *Server) sampleNewForm(c *gin.Context) {
 	}
 	if len(d.Months) > 0 {
 		d.Form = sampleForm{Force: d.Forces[0], From: d.Months[len(d.Months)-1], To: d.Months[len(d.Months)-1], Size: "10"}
+		if c.Query("removal") == "true" { // from the strip search monitor
+			d.Form.Removal = "true"
+		}
 	}
 	s.render(c, http.StatusOK, "disparity_sample_new", &Page{Title: "Draw records for a scrutiny panel", Data: d})
 }
@@ -112,18 +118,20 @@ func (s *Server) sampleCreate(c *gin.Context) {
 	if !errs.Any() && (!monthPattern.MatchString(f.From) || !monthPattern.MatchString(f.To) || f.From > f.To) {
 		errs.Add("from", "The first month must be the same as or before the last month")
 	}
-	if f.Group != "" && !contains(d.Groups, f.Group) {
+	if f.Group != "" && !slices.Contains(d.Groups, f.Group) {
 		errs.Add("group", "Choose an ethnic group from the list")
 	}
-	if f.Legislation != "" && !contains(d.Legislations, f.Legislation) {
+	if f.Legislation != "" && !slices.Contains(d.Legislations, f.Legislation) {
 		errs.Add("legislation", "Choose a power from the list")
 	}
 	if errs.Any() {
 		s.invalid(c, "disparity_sample_new", page, errs)
 		return
 	}
-	filter := disparity.SampleFilter{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Size: size}
-	recs, matching, err := disparity.DrawSample(c.Request.Context(), s.store, filter, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
+	filter := disparity.SampleFilter{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Size: size, Removal: f.Removal == "true"}
+	// How many match decides nothing about which are drawn: the draw waits
+	// for the commitment (sampleDraw).
+	_, matching, err := disparity.DrawSample(c.Request.Context(), s.store, filter, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -133,15 +141,22 @@ func (s *Server) sampleCreate(c *gin.Context) {
 		s.invalid(c, "disparity_sample_new", page, errs)
 		return
 	}
-	ps := &store.PanelSample{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group,
-		Size: size, Matching: matching, Records: recs, DrawnBy: u.Email}
-	if err := s.store.CreatePanelSample(c.Request.Context(), ps); err != nil {
+	seed, err := disparity.NewSeed()
+	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSampleDrawn, Target: "sample:" + ps.ID,
-		Detail: fmt.Sprintf("%d of %d matching records, %s to %s", len(recs), matching, f.From, f.To)})
-	s.flash(c, fmt.Sprintf("%d records drawn at random from %d that matched.", len(recs), matching))
+	ps := &store.PanelSample{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Removal: filter.Removal,
+		Size: size, DrawnBy: u.Email, Commitment: disparity.Commitment(seed, filter), Seed: seed.String()}
+	if err := s.store.CommitPanelSample(c.Request.Context(), ps); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	// The audit log is hash-chained: the commitment is on record, with its
+	// time, before any record is drawn.
+	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSampleCommitted, Target: "sample:" + ps.ID,
+		Detail: fmt.Sprintf("commitment %s, %s to %s, %d records", ps.Commitment, f.From, f.To, size)})
+	s.flash(c, "The commitment is published. Show it to the panel, then draw the records.")
 	s.redirect(c, "/disparity/samples/"+ps.ID)
 }
 
@@ -162,6 +177,9 @@ func (s *Server) renderSample(c *gin.Context, status int, ps *store.PanelSample,
 		return
 	}
 	d := &samplePage{Sample: ps, Attach: newChoices("visit", "Review session", visit, errs, choices)}
+	if seed, err := disparity.ParseSeed(ps.Seed); err == nil && ps.Drawn() {
+		d.Verify = disparity.CommitmentText(seed, sampleFilterOf(ps))
+	}
 	d.Attach.LabelSize = "s"
 	d.Attach.Hint = "Members who attend it review these records from their findings, with the police.uk details filled in"
 	for _, ch := range choices {
@@ -180,13 +198,4 @@ func (s *Server) sampleList(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "disparity_sample_list", &Page{Title: "Records drawn for scrutiny panels", Data: &samplePage{Samples: ps}})
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

@@ -137,6 +137,10 @@ func TestPanelSampleDrawnByAChair(t *testing.T) {
 	form.Set("group", "Black")
 	r := chair.submit("/disparity/samples/new", "/disparity/samples/new", form)
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/disparity/samples/") {
+		t.Fatalf("commit: %d to %q", r.Status, r.Location)
+	}
+	r = chair.submit(r.Location, r.Location+"/draw", nil) // after the commitment (verifiable samples)
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/disparity/samples/") {
 		t.Fatalf("draw: %d to %q", r.Status, r.Location)
 	}
 	page := chair.get(r.Location)

@@ -129,12 +129,8 @@ func (s *Server) groupSave(c *gin.Context) {
 		s.renderGroup(c, http.StatusUnprocessableEntity, g, f, memberForm{Vetting: store.VettingLevels[0]}, errs)
 		return
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	if detail := groupChanges(g, changed); detail != "" {

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // roleTasks are the work waiting for a person, by role, with counts and
@@ -138,7 +139,7 @@ func (s *Server) memberTasks(ctx context.Context, u *store.User, diary *store.Di
 		b, booked := diary.Bookings[v.ID]
 		went := (booked && (b.Status == store.SeatConfirmed || b.Status == store.SeatPlanned)) || v.Attending(u.ID)
 		if went && v.Past(now) && !v.HasSubmitted(u.ID) && !v.SignedOff {
-			write = append(write, task{Text: "Write up your findings from " + lowerFirst(store.VisitTypeLabel(v.Type)) + " at " + v.Location + ".",
+			write = append(write, task{Text: "Write up your findings from " + lowerFirst(words.VisitType(v.Type)) + " at " + v.Location + ".",
 				Href: "/visits/" + v.ID + "/findings", Link: "Write up your findings"})
 		}
 		if chaired[v.GroupID] && !v.SignedOff {

@@ -173,12 +173,8 @@ func (s *Server) memberRemove(c *gin.Context) {
 	ctx := c.Request.Context()
 	userID := c.Param("userId")
 	err := s.store.RemoveMembership(ctx, g.ID, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	me := currentUser(c)

@@ -20,11 +20,14 @@ import (
 
 type ctxKey string
 
+// ctxRequestID keys the request id in a request's context; the gin keys
+// name values on a Gin context (plain strings, as Gin's Set takes).
+const ctxRequestID ctxKey = "requestID"
+
 const (
-	ctxRequestID ctxKey = "requestID"
-	ginUser             = "candour.user"
-	ginSession          = "candour.session"
-	ginDirty            = "candour.sessionDirty"
+	ginUser    = "candour.user"
+	ginSession = "candour.session"
+	ginDirty   = "candour.sessionDirty"
 )
 
 // requestID gives every request an id, in the response header and on every
@@ -132,8 +135,11 @@ const MaxFormBytes = 1 << 20
 // 1 MiB for forms, more for the data upload routes.
 func (s *Server) limitBody(c *gin.Context) {
 	limit := int64(MaxFormBytes)
-	if strings.HasPrefix(c.Request.URL.Path, "/disparity/") {
+	if p := c.Request.URL.Path; strings.HasPrefix(p, "/disparity/") || strings.HasPrefix(p, "/powers/") && strings.HasSuffix(p, "/import") {
 		limit = MaxUploadBytes
+	}
+	if strings.HasPrefix(c.Request.URL.Path, "/meetings/") && strings.HasSuffix(c.Request.URL.Path, "/papers") {
+		limit = MaxPaperBytes + MaxFormBytes // the paper and the form around it
 	}
 	if c.Request.ContentLength > limit {
 		s.tooLarge(c)
@@ -153,7 +159,7 @@ func (s *Server) loadSession(c *gin.Context) {
 	}
 	c.Set(ginSession, sess)
 	if uid, _ := sess.Values[keyUserID].(string); uid != "" {
-		u, err := s.store.User(c.Request.Context(), uid)
+		u, err := s.users.User(c.Request.Context(), uid)
 		role, _ := sess.Values[keyRole].(string)
 		switch {
 		case errors.Is(err, store.ErrNotFound):

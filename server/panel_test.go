@@ -32,6 +32,10 @@ func TestPanelSessionReviewsADrawnSample(t *testing.T) {
 	}
 	r := chair.submit("/disparity/samples/new", "/disparity/samples/new", url.Values{"force": {"dorset"}, "from": {"2019-01"}, "to": {"2019-01"}, "group": {"Black"}, "size": {"3"}})
 	if r.Status != http.StatusSeeOther {
+		t.Fatalf("commit: %d", r.Status)
+	}
+	r = chair.submit(r.Location, r.Location+"/draw", nil) // after the commitment (verifiable samples)
+	if r.Status != http.StatusSeeOther {
 		t.Fatalf("draw: %d", r.Status)
 	}
 	sample := r.Location

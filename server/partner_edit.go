@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -20,12 +19,8 @@ type partnerData struct {
 func (s *Server) partnerShow(c *gin.Context) {
 	ctx := c.Request.Context()
 	p, err := s.store.Partner(ctx, c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	workers, err := s.store.PartnerWorkers(ctx, p.ID)

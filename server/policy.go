@@ -44,16 +44,17 @@ var policy = map[string][]store.Role{
 	"twofactor.enrol": {signedIn},
 
 	// Administration.
-	"people.list":   adminOnly,
-	"people.invite": adminOnly,
-	"people.edit":   adminOnly,
-	"groups.list":   staff,
-	"groups.edit":   staff,
-	"members.edit":  staff,
-	"partners.list": partnerAdm,
-	"partners.edit": partnerAdm,
-	"audit.list":    adminOnly,
-	"processing":    adminOnly, // the record of processing (DPO)
+	"people.list":          adminOnly,
+	"people.invite":        adminOnly,
+	"people.edit":          adminOnly,
+	"people.subjectaccess": adminOnly, // everything held about an account holder, as a download
+	"groups.list":          staff,
+	"groups.edit":          staff,
+	"members.edit":         staff,
+	"partners.list":        partnerAdm,
+	"partners.edit":        partnerAdm,
+	"audit.list":           adminOnly,
+	"processing":           adminOnly, // the record of processing (DPO)
 
 	// Stop-and-search disparity.
 	"disparity.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
@@ -61,6 +62,11 @@ var policy = map[string][]store.Role{
 	"disparity.publish": staff,
 	"disparity.public":  {public},
 	"disparity.sample":  {store.RoleAdmin, store.RoleCoordinator, store.RoleChair},
+	// Disparity in the other activities (powers/), the same way.
+	"powers.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"powers.import":  staff,
+	"powers.publish": staff,
+	"powers.public":  {public},
 
 	// Recommendations register and "You said, we did". Members and chairs
 	// read and follow; staff manage; only the raising group's chair verifies
@@ -107,7 +113,28 @@ var policy = map[string][]store.Role{
 	"ccu.link":          {store.RoleCCU},
 	"ccu.audit":         {store.RoleCCU},
 	"ccu.review":        {store.RoleCCU}, // the monthly access review (every CCU account: there is no supervisor role)
+	"ccu.conflicts":     {store.RoleCCU}, // each analyst's own declared conflicts of interest
 	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
+
+	// Critical-incident advice (advice_routes.go). Staff open requests and
+	// record the force's response; the members and chairs asked read and
+	// answer (checked in the handler: anyone else gets 404); the public
+	// reads only published summaries.
+	"advice.list":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"advice.create":  staff,
+	"advice.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"advice.answer":  {store.RoleChair, store.RoleMember},
+	"advice.manage":  staff,
+	"advice.public":  {public},
+	"account.mobile": {signedIn},
+
+	// Group meetings (meeting_routes.go). Staff and the group's chair
+	// manage (a chair only their own group's, checked in the handler: 403);
+	// only the group's chair approves minutes; the group's members read and
+	// download papers (anyone else: 404).
+	"meetings.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"meetings.manage":  {store.RoleAdmin, store.RoleCoordinator, store.RoleChair},
+	"meetings.approve": {store.RoleChair},
 
 	// Community confidence surveys. Anyone answers, anonymously; staff build
 	// and run surveys, read results and export; anyone reads a published

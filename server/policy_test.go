@@ -28,7 +28,7 @@ func TestEveryRouteByRole(t *testing.T) {
 		t.Fatalf("only %d routes registered", len(a.srv.Routes()))
 	}
 	for _, rt := range a.srv.Routes() {
-		path := strings.NewReplacer(":id", "000000000000000000000000", ":userId", "000000000000000000000000", ":token", "not-a-token").Replace(rt.Path)
+		path := strings.NewReplacer(":id", "000000000000000000000000", ":userId", "000000000000000000000000", ":token", "not-a-token", ":kind", "vehicle-stops").Replace(rt.Path)
 		for who, c := range clients {
 			if who != "anonymous" && (rt.Action == "signout" || rt.Action == "signout.all") {
 				c = a.client() // signing out must not end the shared session

@@ -20,6 +20,7 @@ import (
 // basis and conditions are defaults for the force's data protection
 // officer to check.
 type DataKind struct {
+	Key         string // for the edit page's address: the name in lower case with hyphens
 	Name        string
 	Held        string
 	Purpose     string
@@ -29,6 +30,7 @@ type DataKind struct {
 	Seen        []string // who can see it: from policy, for the actions
 	Kept        []string // from the retention settings and jobs
 	Protection  string
+	Edited      *store.ProcessingBasis // the DPO's wording, when it replaced the default
 }
 
 // Processing is the record of processing for cfg.
@@ -52,13 +54,44 @@ func Processing(cfg config.Config) []DataKind {
 		{Name: "Visit details", Held: "Scrutiny visits, who signed up, what they observed and recorded",
 			Purpose: "Independent scrutiny of custody, stop and search and use of force", LawfulBasis: "UK GDPR article 6(1)(e) public task",
 			Actions: []string{"visits.view", "visits.findings", "visits.export"}, Protection: "Members see their own groups' visits only"},
+		{Name: "Declared conflicts of interest", Held: "People each CCU analyst declares a connection to (name and force, or collar number) and how they know them",
+			Purpose: "Flagging an analyst's access to a case about someone they are connected to", LawfulBasis: "Law enforcement processing (DPA 2018 Part 3, section 35(2)(b)); DPA 2018 section 62 (logging)",
+			Actions: []string{"ccu.conflicts"}, Protection: "Sealed like referral content, matched by a keyed blind index; only the declaring analyst sees the list, the access review shows only that a case matched"},
+		{Name: "Critical-incident advice", Held: "What the force tells advisory group members about an incident, the advice each member gives (with their name), and what the force did with it",
+			Purpose: "Taking community advice after critical incidents to reduce tension, and accounting for what the force did with it", LawfulBasis: "UK GDPR article 6(1)(e) public task",
+			Actions: []string{"advice.view", "advice.manage"}, Protection: "Members see only the requests they were asked and their own advice; every opening is audited; messages carry only the deadline and a link; nothing is public until a coordinator publishes a summary the group agreed"},
+		{Name: "Group meetings", Held: "Agendas, papers, who attended, minutes and actions (with the names of their owners)",
+			Purpose: "Running the advisory groups and scrutiny forum, and following up what they agree", LawfulBasis: "UK GDPR article 6(1)(e) public task",
+			Actions: []string{"meetings.view", "meetings.manage"}, Protection: "Seen only by the group's members and staff; papers sealed at rest, checked by content and served only as downloads, each download audited"},
+		{Name: "Mobile numbers", Held: "A mobile number a member chose to give for urgent requests",
+			Purpose: "Telling members by text message that urgent advice is needed", LawfulBasis: "UK GDPR article 6(1)(e) public task",
+			Actions: []string{"account.mobile"}, Protection: "Set and removed by the person on their own account page; text messages go only through the force's configured gateway, and the log shows the last three digits only"},
 		{Name: "Accounts and the audit log", Held: "Names, email addresses, roles, sign-ins, and who did what to which record, with the reason given",
 			Purpose: "Running the portal securely; logging consultation and disclosure (DPA 2018 section 62)", LawfulBasis: "UK GDPR article 6(1)(e) public task; DPA 2018 section 62 (logging)",
 			Actions: []string{"people.list", "audit.list", "ccu.audit", "ccu.review"}, Protection: "Argon2id passwords; two-factor for administrators and the CCU; the audit log is append-only and hash-chained"},
 	}
 	for i := range kinds {
+		kinds[i].Key = kindKey(kinds[i].Name)
 		kinds[i].Seen = whoMay(kinds[i].Actions)
 		kinds[i].Kept = keptFor(cfg, kinds[i].Name)
+	}
+	return kinds
+}
+
+// kindKey is a kind's key: "Referral and report content" is
+// "referral-and-report-content".
+func kindKey(name string) string {
+	return strings.Join(strings.Fields(strings.ToLower(name)), "-")
+}
+
+// WithBases puts the DPO's edited lawful bases and conditions in place of
+// the defaults.
+func WithBases(kinds []DataKind, bases map[string]store.ProcessingBasis) []DataKind {
+	for i := range kinds {
+		if b, ok := bases[kinds[i].Key]; ok {
+			kinds[i].LawfulBasis, kinds[i].Condition = b.LawfulBasis, b.Condition
+			kinds[i].Edited = &b
+		}
 	}
 	return kinds
 }
@@ -100,6 +133,8 @@ func keptFor(cfg config.Config, kind string) []string {
 			out = append(out, fmt.Sprintf("%s %s: deleted %d months after that status (referral-retention job, hourly)", what, strings.ToLower(store.RefStatusLabel(r.Status)), r.Months))
 		}
 		return out
+	case "Declared conflicts of interest":
+		return []string{"Until the analyst removes it, or with their account (account-retention job)"}
 	case "Accounts and the audit log":
 		return []string{fmt.Sprintf("Sessions: deleted %s after the last request (session-cleanup job)", durationWords(cfg.IdleTimeout)),
 			fmt.Sprintf("Sent mail: deleted after %s (mail-cleanup job)", durationWords(store.MailKeptFor)),
@@ -120,11 +155,15 @@ func durationWords(d time.Duration) string {
 
 // ProcessingMarkdown is the record of processing as Markdown, the start
 // of a data protection impact assessment (candour dpia).
-func ProcessingMarkdown(cfg config.Config) string {
+// bases are the DPO's edits (nil: the defaults).
+func ProcessingMarkdown(cfg config.Config, bases map[string]store.ProcessingBasis) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s: Candour record of processing and DPIA draft\n\nGenerated from the running configuration: who can see each kind of data comes from the policy table, how long it is kept from the retention settings. The lawful bases and conditions are defaults for the data protection officer to check.\n", cfg.ForceName)
-	for _, k := range Processing(cfg) {
+	fmt.Fprintf(&b, "# %s: Candour record of processing and DPIA draft\n\nGenerated from the running configuration: who can see each kind of data comes from the policy table, how long it is kept from the retention settings. Lawful bases and conditions not marked as set by the data protection officer are defaults for them to check.\n", cfg.ForceName)
+	for _, k := range WithBases(Processing(cfg), bases) {
 		fmt.Fprintf(&b, "\n## %s\n\n- Held: %s\n- Purpose: %s\n- Lawful basis: %s\n", k.Name, k.Held, k.Purpose, k.LawfulBasis)
+		if k.Edited != nil {
+			fmt.Fprintf(&b, "- Basis and condition set by %s on %s\n", k.Edited.By, k.Edited.At.In(london).Format("2 January 2006"))
+		}
 		if k.Condition != "" {
 			fmt.Fprintf(&b, "- Condition: %s\n", k.Condition)
 		}
@@ -139,5 +178,10 @@ func ProcessingMarkdown(cfg config.Config) string {
 
 // processingRecord is the admin page of the record of processing.
 func (s *Server) processingRecord(c *gin.Context) {
-	s.render(c, http.StatusOK, "processing", &Page{Title: "Record of processing", Data: Processing(s.cfg)})
+	bases, err := s.store.ProcessingBases(c.Request.Context())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "processing", &Page{Title: "Record of processing", Data: WithBases(Processing(s.cfg), bases)})
 }

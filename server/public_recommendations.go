@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // publicRec is everything "You said, we did" may show about a
@@ -34,8 +35,8 @@ type publicRec struct {
 // publicOf projects a published recommendation for the public.
 func (s *Server) publicOf(r *store.RecSummary, groups map[string]string) publicRec {
 	return publicRec{ID: r.ID, Title: r.PublicTitle, YouSaid: r.PublicSummary, WeDid: r.PublicResponse,
-		Status: r.Status, StatusLabel: store.RecStatusLabel(r.Status), Percent: r.Percent,
-		Area: store.RAPAreaLabel(r.Area), Group: groups[r.GroupID], Raised: r.RaisedAt.UTC(),
+		Status: r.Status, StatusLabel: words.RecStatus(r.Status), Percent: r.Percent,
+		Area: words.RAPArea(r.Area), Group: groups[r.GroupID], Raised: r.RaisedAt.UTC(),
 		LastUpdate: r.UpdatedAt.UTC().Truncate(24 * time.Hour), URL: s.link("/you-said-we-did/" + r.ID)}
 }
 
@@ -226,5 +227,3 @@ func (s *Server) publicRecommendationAtom(c *gin.Context) {
 func recUnderway(status string) bool {
 	return status == store.RecAccepted || status == store.RecAcceptedInPart || status == store.RecInProgress
 }
-
-func init() { funcs["recUnderway"] = recUnderway }

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // recommendationStatus moves a recommendation along its lifecycle (staff).
@@ -57,8 +58,8 @@ func (s *Server) transition(c *gin.Context, r *store.Recommendation, version int
 	if !ok {
 		return
 	}
-	detail := "Status changed from " + store.RecStatusLabel(from) + " to " + store.RecStatusLabel(saved.Status)
-	s.afterChange(c, saved, store.AuditRecStatus, detail, "Status changed to "+store.RecStatusLabel(saved.Status))
+	detail := "Status changed from " + words.RecStatus(from) + " to " + words.RecStatus(saved.Status)
+	s.afterChange(c, saved, store.AuditRecStatus, detail, "Status changed to "+words.RecStatus(saved.Status))
 }
 
 // recommendationVerify is the raising group's chair verifying the force's
@@ -150,9 +151,7 @@ func (s *Server) change(c *gin.Context, r *store.Recommendation, version int, ty
 func (s *Server) applyChange(c *gin.Context, r *store.Recommendation, version int, typed any,
 	fn func(*store.Recommendation, time.Time) (store.HistoryEntry, error)) (*store.Recommendation, bool) {
 	saved, err := s.store.ChangeRecommendation(c.Request.Context(), r.ID, version, fn)
-	if re, ok := store.IsRuleError(err); ok {
-		errs := &formErrors{}
-		errs.Add(re.Field, re.Message)
+	if errs := (&formErrors{}); addErrors(errs, err, nil) {
 		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, typed)
 		return nil, false
 	}
@@ -238,12 +237,8 @@ func (s *Server) recommendationFollow(c *gin.Context) {
 		return
 	}
 	err := s.store.FollowRecommendation(c.Request.Context(), r.ID, currentUser(c).ID, f.On)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	msg := "You will no longer get emails about this recommendation"

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // csvColumns is the register's spreadsheet layout, for export and import
@@ -222,11 +223,11 @@ func registerRow(get func(string) string, groupByName map[string]string) (*store
 	if len(r.Title) > 200 {
 		reasons = append(reasons, "Title is longer than 200 characters")
 	}
-	r.Source = matchCode(get("source"), store.RecSources, store.RecSourceLabel)
+	r.Source = matchCode(get("source"), store.RecSources, words.RecSource)
 	if r.Source == "" {
 		reasons = append(reasons, fmt.Sprintf("Source %q is not one of the sources", get("source")))
 	}
-	r.Area = matchCode(get("area"), store.RAPAreas, store.RAPAreaLabel)
+	r.Area = matchCode(get("area"), store.RAPAreas, words.RAPArea)
 	if r.Area == "" {
 		reasons = append(reasons, fmt.Sprintf("Area %q is not Represented, Respected, Involved or Protected", get("area")))
 	}
@@ -248,7 +249,7 @@ func registerRow(get func(string) string, groupByName map[string]string) (*store
 	}
 	r.Status = store.RecRaised
 	if v := get("status"); v != "" {
-		if r.Status = matchCode(v, store.RecStatuses, store.RecStatusLabel); r.Status == "" {
+		if r.Status = matchCode(v, store.RecStatuses, words.RecStatus); r.Status == "" {
 			reasons = append(reasons, fmt.Sprintf("Status %q is not one of the statuses", v))
 		}
 	}

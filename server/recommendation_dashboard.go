@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 type countRow struct {
@@ -105,13 +106,13 @@ func dashboardOf(rs []store.RecSummary, names map[string]string, now time.Time) 
 	d.OverdueCount = len(d.Overdue)
 	sort.Slice(d.Overdue, func(i, j int) bool { return d.Overdue[i].DaysLate > d.Overdue[j].DaysLate })
 	for _, st := range store.RecStatuses {
-		d.ByStatus = append(d.ByStatus, countRow{Label: store.RecStatusLabel(st), Count: status[st], Href: "/recommendations?status=" + st})
+		d.ByStatus = append(d.ByStatus, countRow{Label: words.RecStatus(st), Count: status[st], Href: "/recommendations?status=" + st})
 	}
 	for _, src := range store.RecSources {
-		d.BySource = append(d.BySource, countRow{Label: store.RecSourceLabel(src), Count: source[src], Href: "/recommendations?source=" + src})
+		d.BySource = append(d.BySource, countRow{Label: words.RecSource(src), Count: source[src], Href: "/recommendations?source=" + src})
 	}
 	for _, a := range store.RAPAreas {
-		d.ByArea = append(d.ByArea, countRow{Label: store.RAPAreaLabel(a), Count: area[a], Href: "/recommendations?area=" + a})
+		d.ByArea = append(d.ByArea, countRow{Label: words.RAPArea(a), Count: area[a], Href: "/recommendations?area=" + a})
 	}
 	for o, n := range owner {
 		d.ByOwner = append(d.ByOwner, countRow{Label: o, Count: n, Href: "/recommendations?owner=" + template.URLQueryEscaper(o)})

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -125,6 +124,9 @@ func (s *Server) recommendationNewForm(c *gin.Context) {
 		f.Title, f.Wording = proposalTitle(fd.Proposals), fd.Proposals
 		f.Source, f.Group, f.SourceLink = "visit-finding", v.GroupID, "/visits/"+v.ID+"#finding-"+fd.UserID
 	}
+	if ref := c.Query("action"); ref != "" && !s.prefillFromAction(c, ref, &f) {
+		return // a meeting action (meeting_record.go)
+	}
 	s.renderRecForm(c, http.StatusOK, nil, f, &formErrors{})
 }
 
@@ -138,12 +140,8 @@ func (s *Server) findingToRaise(c *gin.Context, id string) (*store.Finding, *sto
 	if err == nil {
 		v, err = s.store.Visit(ctx, fd.VisitID)
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, nil, false
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return nil, nil, false
 	}
 	u := currentUser(c)

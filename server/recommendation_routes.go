@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
+	"candour/words"
 )
 
 // recommendationRoutes registers the recommendations register and the
@@ -79,33 +80,16 @@ func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Gro
 	return names, gs, nil
 }
 
-// statusList joins status labels in plain English: "A, B or C".
-func statusList(ss []string) string {
-	labels := make([]string, len(ss))
-	for i, st := range ss {
-		labels[i] = store.RecStatusLabel(st)
-	}
-	switch len(labels) {
-	case 0:
-		return "nothing: this recommendation's lifecycle has ended"
-	case 1:
-		return labels[0]
-	}
-	return strings.Join(labels[:len(labels)-1], ", ") + " or " + labels[len(labels)-1]
-}
-
 // changeFailed answers a change the store refused: a stale form or a lost
 // race (409, nothing overwritten), a status change the lifecycle does not
-// allow (409 saying what is possible now) or an unknown id (404). It
-// reports false when err is none of these.
+// allow (409 saying what is possible now, in the error's message) or an
+// unknown id (404). It reports false when err is none of these.
 func (s *Server) changeFailed(c *gin.Context, r *store.Recommendation, err error) bool {
-	if te, ok := store.IsTransitionError(err); ok {
-		s.transitionRefused(c, te.From, te.To, te.Allowed)
-		return true
-	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
+	case apperr.Is(err, apperr.Conflict) && !errors.Is(err, store.ErrConflict):
+		s.fail(c, err, "You cannot make that change")
 	case errors.Is(err, store.ErrConflict):
 		s.errorPage(c, http.StatusConflict, "Someone else has changed this recommendation",
 			"The recommendation changed after you opened the form, so nothing you entered has been saved and nothing has been overwritten. "+
@@ -120,8 +104,7 @@ func (s *Server) changeFailed(c *gin.Context, r *store.Recommendation, err error
 // person's role) does not allow, saying which changes are possible now.
 func (s *Server) transitionRefused(c *gin.Context, from, to string, allowed []string) {
 	s.errorPage(c, http.StatusConflict, "You cannot make that change",
-		fmt.Sprintf("This recommendation is %q, so it cannot become %q. From %q it can now become: %s.",
-			store.RecStatusLabel(from), store.RecStatusLabel(to), store.RecStatusLabel(from), statusList(allowed)))
+		words.TransitionRefused(from, to, allowed))
 }
 
 // afterChange audits a change, mails the followers (except whoever made
@@ -174,7 +157,7 @@ func recStatusChoices(blank string) []choice {
 		cs = append(cs, choice{Value: "", Label: blank})
 	}
 	for _, st := range store.RecStatuses {
-		cs = append(cs, choice{Value: st, Label: store.RecStatusLabel(st)})
+		cs = append(cs, choice{Value: st, Label: words.RecStatus(st)})
 	}
 	return cs
 }
@@ -191,7 +174,7 @@ func areaChoices(blank string) []choice {
 		"protected":   "Black people are not under-protected",
 	}
 	for _, a := range store.RAPAreas {
-		c := choice{Value: a, Label: store.RAPAreaLabel(a)}
+		c := choice{Value: a, Label: words.RAPArea(a)}
 		if blank == "" {
 			c.Hint = hints[a]
 		}
@@ -203,7 +186,7 @@ func areaChoices(blank string) []choice {
 func sourceChoices(blank string) []choice {
 	cs := []choice{{Value: "", Label: blank}}
 	for _, src := range store.RecSources {
-		cs = append(cs, choice{Value: src, Label: store.RecSourceLabel(src)})
+		cs = append(cs, choice{Value: src, Label: words.RecSource(src)})
 	}
 	return cs
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // The forms on a recommendation's page. Each carries the version it was
@@ -127,7 +128,7 @@ func (s *Server) renderRec(c *gin.Context, status int, r *store.Recommendation, 
 	d := &recShowData{Rec: r, GroupName: names[r.GroupID], Overdue: r.Overdue(s.store.Now()), Open: store.RecOpen(r.Status),
 		CanEdit: allowed(u.Role, "recommendations.edit"), IsChair: isChair && allowed(u.Role, "recommendations.chair"),
 		CanFollow: allowed(u.Role, "recommendations.follow"), Following: r.Following(u.ID),
-		Next:       statusList(store.NextStatuses(r.Status)),
+		Next:       words.StatusList(store.NextStatuses(r.Status)),
 		StatusForm: statusForm{Version: r.Version}, Progress: progressForm{Version: r.Version, Percent: strconv.Itoa(r.Percent)},
 		Verify: verifyForm{Version: r.Version},
 		Public: publicForm{Version: r.Version, PublicTitle: r.PublicTitle, PublicSummary: r.PublicSummary, PublicResponse: r.PublicResponse},
@@ -152,7 +153,7 @@ func (s *Server) renderRec(c *gin.Context, status int, r *store.Recommendation, 
 	}
 	var next []choice
 	for _, st := range staffTargets(r.Status) {
-		next = append(next, choice{Value: st, Label: store.RecStatusLabel(st), Hint: statusHints[st]})
+		next = append(next, choice{Value: st, Label: words.RecStatus(st), Hint: statusHints[st]})
 	}
 	d.Status = newChoices("to", "Change the status to", d.StatusForm.To, errs, next)
 	d.Status.LabelSize = "s"

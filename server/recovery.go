@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -129,34 +130,23 @@ func (s *Server) recoveryCode(c *gin.Context) {
 		s.invalid(c, "twofactor_recovery", page, errs)
 		return
 	}
-	// A try is spent before the code is checked, from the two-factor
-	// budget (signin_throttle.go).
-	try, key, err := s.takeTry(c, u, "twofactor")
+	// From the two-factor budget, as a security code (signin_throttle.go).
+	right, err := s.checkSecondFactor(c, u, "recovery code", func(ctx context.Context) (bool, error) {
+		err := s.store.UseRecoveryCode(ctx, u.ID, recoveryHash(u.ID, f.Code))
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	})
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	if try.LockedNow {
-		s.lockedOut(c, u, "two-factor codes", try, false)
-	}
-	if try.OK {
-		err = s.store.UseRecoveryCode(c.Request.Context(), u.ID, recoveryHash(u.ID, f.Code))
-	}
-	if !try.OK || errors.Is(err, store.ErrNotFound) {
-		detail := "wrong recovery code"
-		if !try.OK {
-			detail = "recovery code refused unchecked: too many tries"
-		}
-		s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID, Detail: detail})
+	if !right {
 		errs.Add("code", "That recovery code is wrong or has already been used")
 		s.invalid(c, "twofactor_recovery", page, errs)
 		return
 	}
-	if err != nil {
-		s.serverError(c, err)
-		return
-	}
-	s.forgetTries(c, key)
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditRecoveryUsed, Target: "user:" + u.ID,
 		Detail: fmt.Sprintf("%d left", max(len(u.RecoveryCodes)-1, 0))})
 	s.completeSignIn(c, u)

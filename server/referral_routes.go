@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/mail"
-	"candour/receipts"
 	"candour/store"
 )
 
@@ -47,6 +46,9 @@ func (s *Server) referralRoutes(h handle) {
 	h("GET", "/ccu/review", "ccu.review", s.ccuReview)
 	h("POST", "/ccu/review/sign-off", "ccu.review", s.ccuReviewSignOff)
 	h("GET", "/ccu/review/export.csv", "ccu.review", s.ccuReviewExport)
+	h("GET", "/ccu/conflicts", "ccu.conflicts", s.ccuConflicts)
+	h("POST", "/ccu/conflicts", "ccu.conflicts", s.ccuConflictDeclare)
+	h("POST", "/ccu/conflicts/:id/remove", "ccu.conflicts", s.ccuConflictRemove)
 	h("GET", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInviteForm)
 	h("POST", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInvite)
 	h("GET", "/ccu/referrals/:id", "ccu.view", s.ccuShow) // asks for a reason first (once per case per session)
@@ -161,15 +163,6 @@ func riskTag(r string) string {
 		return "govuk-tag--yellow"
 	}
 	return "govuk-tag--grey"
-}
-
-func init() {
-	funcs["refStatus"] = store.RefStatusLabel
-	funcs["refStatusTag"] = refStatusTag
-	funcs["refCategory"] = store.RefCategoryLabel
-	funcs["riskTag"] = riskTag
-	funcs["receiptGroups"] = receipts.Groups
-	funcs["refTarget"] = refTarget
 }
 
 // refTarget is the referral id of an audit target "referral:ID", or "".

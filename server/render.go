@@ -15,7 +15,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
+	"candour/powers"
+	"candour/receipts"
 	"candour/store"
+	"candour/tz"
+	"candour/words"
 )
 
 // Page is what every template gets: the frame's data plus the view's own.
@@ -46,6 +51,13 @@ type navItem struct {
 type templateSet map[string]*template.Template
 
 var funcs = template.FuncMap{
+	"handlingLabel":   store.HandlingLabel,
+	"outcomeLabel":    store.AdviceOutcomeLabel,
+	"outcomeTag":      adviceOutcomeTag,
+	"attendanceLabel": store.AttendanceLabel,
+	"powerDatasets":   powers.All, // the stop-and-search page links to every other activity
+	"periodOption":    periodOption,
+	"tableGroups":     tableGroups,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -83,21 +95,40 @@ var funcs = template.FuncMap{
 	"fixed":           func(p *float64, prec int) string { return fixedText(p, prec) },
 	"input":           input,
 	"vettingLapsed":   func(m store.Membership) bool { return m.VettingLapsed(time.Now()) },
-	"recStatus":       store.RecStatusLabel,
+	"recStatus":       words.RecStatus,
 	"recTag":          recTag,
-	"rapArea":         store.RAPAreaLabel,
-	"recSource":       store.RecSourceLabel,
+	"rapArea":         words.RAPArea,
+	"recSource":       words.RecSource,
 	"asset":           assetURL,
+	// Referrals and anonymous reports.
+	"refStatus":     store.RefStatusLabel,
+	"refStatusTag":  refStatusTag,
+	"refCategory":   store.RefCategoryLabel,
+	"riskTag":       riskTag,
+	"receiptGroups": receipts.Groups,
+	"refTarget":     refTarget,
+	"reasonLabel":   reasonLabel,
+	// Recommendations.
+	"recUnderway": recUnderway,
+	// Visits.
+	"visitType":     words.VisitType,
+	"ragLabel":      store.RAGLabel,
+	"ragTag":        ragTag,
+	"sectionLabel":  store.SectionLabel,
+	"gowiselyLabel": store.GowiselyLabel,
+	"visitWhen":     visitWhen,
+	"dict2":         func(key string, rows []trendRow) map[string]any { return map[string]any{"Key": key, "Rows": rows} },
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+	"timeOfDay": func(t time.Time) string { return t.In(london).Format("15:04") },
 }
 
 // london is the force's time zone: all dates are shown in UK time.
-var london = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+var london = tz.London
 
 // statusTag picks the GOV.UK tag colour for a status word.
 func statusTag(status string) string {
@@ -219,6 +250,8 @@ func navFor(u *store.User, current string) []navItem {
 		{"/disparity", "Stop and search", "disparity.view"},
 		{"/recommendations", "Recommendations", "recommendations.list"},
 		{"/visits", "Visits", "visits.view"},
+		{"/meetings", "Meetings", "meetings.view"},
+		{"/advice", "Advice", "advice.list"},
 		{"/referrals", "Referrals", "referrals.list"},
 		{"/ccu", "Counter Corruption Unit", "ccu.queue"},
 		{"/surveys", "Surveys", "surveys.manage"},
@@ -270,6 +303,85 @@ func (s *Server) serverError(c *gin.Context, err error) {
 	s.errorPage(c, http.StatusInternalServerError, "Sorry, there is a problem with the service", "Try again later. What you entered has not been saved.")
 }
 
+// statusOf is the one map from an application error's code to an HTTP
+// status. Invalid and Duplicate are a form shown again with the message
+// next to its field (addErrors); the others are a page of their own (fail).
+func statusOf(code apperr.Code) int {
+	switch code {
+	case apperr.Invalid, apperr.Duplicate:
+		return http.StatusUnprocessableEntity
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Expired:
+		return http.StatusGone
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	}
+	return http.StatusInternalServerError
+}
+
+// failTitles are the page titles of the codes that have a page of their
+// own, when the handler gives none.
+var failTitles = map[apperr.Code]string{
+	apperr.Conflict: "You cannot make that change",
+	apperr.Expired:  "This link has expired",
+}
+
+// fail answers a request that err stopped, with the page and status of its
+// code (statusOf): the styled 404 and 403, a 409 or 410 page that shows the
+// error's message under title (or the code's usual title), and a logged 500
+// for anything that is not an application error. Form errors (Invalid,
+// Duplicate) belong on the form: handlers add them with addErrors and show
+// the form again; one that reaches here is a 422 page with its message.
+func (s *Server) fail(c *gin.Context, err error, title ...string) {
+	code := apperr.CodeOf(err)
+	switch code {
+	case apperr.NotFound:
+		s.notFound(c)
+		return
+	case apperr.Forbidden:
+		s.forbidden(c)
+		return
+	case apperr.Internal, "":
+		s.serverError(c, err)
+		return
+	}
+	t := failTitles[code]
+	if len(title) > 0 {
+		t = title[0]
+	}
+	if t == "" {
+		t = "There is a problem"
+	}
+	s.errorPage(c, statusOf(code), t, apperr.MessageOf(err))
+}
+
+// addErrors puts err's form errors (Invalid and Duplicate, one or a joined
+// list) next to their fields, renamed by rename where the form calls a
+// field something else. It reports whether err was nothing but form errors:
+// when it reports false the handler calls fail instead.
+func addErrors(errs *formErrors, err error, rename map[string]string) bool {
+	all := apperr.All(err)
+	if len(all) == 0 {
+		return false
+	}
+	for _, e := range all {
+		if e.Code != apperr.Invalid && e.Code != apperr.Duplicate {
+			return false
+		}
+	}
+	for _, e := range all {
+		field := e.Field
+		if to, ok := rename[field]; ok {
+			field = to
+		}
+		errs.Add(field, e.Message)
+	}
+	return true
+}
+
 // redirect answers a POST with 303 See Other, after saving the session.
 func (s *Server) redirect(c *gin.Context, to string) {
 	if err := s.saveSession(c); err != nil {
@@ -291,12 +403,8 @@ func (s *Server) flash(c *gin.Context, msg string) {
 // styled 404 for an unknown id (or a 500) itself; ok is false when it did.
 func loadByID[T any](s *Server, c *gin.Context, get func(context.Context, string) (*T, error)) (*T, bool) {
 	v, err := get(c.Request.Context(), c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, false
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return nil, false
 	}
 	return v, true

@@ -84,6 +84,7 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/admin/people/:id", "people.edit", s.personShow)
 	h("POST", "/admin/people/:id", "people.edit", s.personSave)
 	h("POST", "/admin/people/:id/invitation", "people.invite", s.personReinvite)
+	h("POST", "/admin/people/:id/subject-access", "people.subjectaccess", s.personSubjectAccess)
 	h("GET", "/admin/groups", "groups.list", s.groupList)
 	h("GET", "/admin/groups/new", "groups.edit", s.groupNewForm)
 	h("POST", "/admin/groups/new", "groups.edit", s.groupCreate)
@@ -97,6 +98,8 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/admin/partners/:id", "partners.list", s.partnerShow)
 	h("GET", "/admin/audit", "audit.list", s.auditList)
 	h("GET", "/admin/processing", "processing", s.processingRecord)
+	h("GET", "/admin/processing/:kind", "processing", s.processingBasisForm)
+	h("POST", "/admin/processing/:kind", "processing", s.processingBasisSave)
 
 	// Stop-and-search disparity: members, chairs and staff read it; staff
 	// import data and publish a period for the public page.
@@ -110,7 +113,19 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/disparity/samples/new", "disparity.sample", s.sampleNewForm)
 	h("POST", "/disparity/samples/new", "disparity.sample", s.sampleCreate)
 	h("GET", "/disparity/samples/:id", "disparity.sample", s.sampleShow)
+	h("POST", "/disparity/samples/:id/draw", "disparity.sample", s.sampleDraw)     // after its commitment
 	h("POST", "/disparity/samples/:id/attach", "disparity.sample", s.sampleAttach) // to a review session the person manages
+
+	// Disparity in the other activities the force monitors (powers/): one
+	// monitor per dataset definition, read like stop and search; staff
+	// import the force's own files and publish a period.
+	h("GET", "/powers", "powers.view", s.powerOverview)
+	h("GET", "/public/powers", "powers.public", s.publicPowerOverview)
+	h("GET", "/powers/:kind", "powers.view", s.powerView)
+	h("GET", "/powers/:kind/import", "powers.import", s.powerImportForm)
+	h("POST", "/powers/:kind/import", "powers.import", s.powerImport)
+	h("POST", "/powers/:kind/publish", "powers.publish", s.powerPublish)
+	h("GET", "/public/powers/:kind", "powers.public", s.publicPower)
 
 	// Recommendations register and "You said, we did" (recommendation_routes.go).
 	s.recommendationRoutes(h)
@@ -120,6 +135,12 @@ func (s *Server) routes(r *gin.Engine) error {
 
 	// Confidential referrals, anonymous reports and the CCU (referral_routes.go).
 	s.referralRoutes(h)
+
+	// Critical-incident advice (advice_routes.go).
+	s.adviceRoutes(h)
+
+	// Group meetings: agenda, papers, attendance, minutes, actions (meeting_routes.go).
+	s.meetingRoutes(h)
 
 	// Community confidence surveys (survey_routes.go).
 	s.surveyRoutes(h)

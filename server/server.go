@@ -28,6 +28,8 @@ import (
 type Server struct {
 	cfg           config.Config
 	store         *store.Store
+	users         userDB     // the signed-in person, every request (stores.go)
+	visits        visitStore // a visit's page, sign-up and cancelling
 	log           *slog.Logger
 	templates     templateSet
 	notices       map[string]template.HTML // privacy and accessibility, rendered at start-up (notices.go)
@@ -50,6 +52,7 @@ type Server struct {
 	sessionKey    []byte             // CANDOUR_SESSION_KEY: purpose keys are derived from it
 	gateSeen      func(*gin.Context) // tests: called by the text gate for each form it normalised
 	names         personNames        // people's names for the audit pages, cached (audit_words.go)
+	scanner       PaperScanner       // meeting papers' virus scan (meeting_routes.go)
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -65,6 +68,10 @@ type Options struct {
 	// SurveyPostsPerMinute limits survey starts and submissions per client
 	// address (default: the configuration's, 30). Tests raise it.
 	SurveyPostsPerMinute int
+
+	// PaperScanner scans meeting papers before they are served (default
+	// NoScan, which passes everything).
+	PaperScanner PaperScanner
 }
 
 // New builds the portal. It fails if a template does not parse.
@@ -82,12 +89,18 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	s := &Server{
 		cfg:         cfg,
 		store:       db,
+		users:       db,
+		visits:      db,
 		log:         slog.New(requestIDHandler{log.Handler()}),
 		templates:   tmpl,
 		hasher:      password.For(cfg),
 		metrics:     newMetrics(db),
 		limitSecret: derivedKey(sessionKey, "candour rate limit keys"),
 		sessionKey:  sessionKey,
+	}
+	s.scanner = opts.PaperScanner
+	if s.scanner == nil {
+		s.scanner = NoScan{}
 	}
 	s.signInLimiter = s.newLimiter("signin", opts.SignInsPerMinute, time.Minute, false)
 	s.oidc = newOIDCFlow(cfg, db.Now)
@@ -108,6 +121,9 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = false
+	// Uploads over 1 MiB wait in temporary files, not in memory, so a 10 MB
+	// meeting paper (or a stop-and-search import) costs a bounded amount.
+	r.MaxMultipartMemory = 1 << 20
 	r.RedirectTrailingSlash = true
 	// Only a proxy in CANDOUR_TRUSTED_PROXIES may say who the client is
 	// (X-Forwarded-For); otherwise the client is the connecting address.

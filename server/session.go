@@ -33,7 +33,7 @@ const (
 // travel in the signed cookie itself: nothing is stored for visitors, which
 // keeps anonymous use anonymous and the sessions collection small.
 type sessionStore struct {
-	db      *store.Store
+	db      sessionDB
 	codecs  []securecookie.Codec
 	secure  bool
 	idle    func(role string) time.Duration
@@ -42,7 +42,7 @@ type sessionStore struct {
 
 var _ sessions.Store = (*sessionStore)(nil)
 
-func newSessionStore(db *store.Store, key []byte, secure bool, idle func(string) time.Duration) *sessionStore {
+func newSessionStore(db sessionDB, key []byte, secure bool, idle func(string) time.Duration) *sessionStore {
 	return &sessionStore{
 		db:     db,
 		codecs: securecookie.CodecsFromPairs(key),

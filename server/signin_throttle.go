@@ -113,6 +113,38 @@ func (s *Server) takeTry(c *gin.Context, u *store.User, what string) (store.Atte
 	return a, key, err
 }
 
+// checkSecondFactor is the one way a two-factor or recovery code is
+// tried: a try is spent from the account's two-factor budget first, a lock
+// it starts is audited, and check (which uses the code up) runs only if the
+// try is allowed. A refused or wrong code is audited as a failed sign-in
+// (what names the code: "two-factor code", "recovery code"); a right one
+// gives the budget back. err is a store failure.
+func (s *Server) checkSecondFactor(c *gin.Context, u *store.User, what string, check func(ctx context.Context) (bool, error)) (bool, error) {
+	try, key, err := s.takeTry(c, u, "twofactor")
+	if err != nil {
+		return false, err
+	}
+	if try.LockedNow {
+		s.lockedOut(c, u, "two-factor codes", try, false)
+	}
+	right := false
+	if try.OK {
+		if right, err = check(c.Request.Context()); err != nil {
+			return false, err
+		}
+	}
+	if !right {
+		detail := "wrong " + what
+		if !try.OK {
+			detail = what + " refused unchecked: too many tries"
+		}
+		s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID, Detail: detail})
+		return false, nil
+	}
+	s.forgetTries(c, key)
+	return true, nil
+}
+
 // lockedOut audits a lock that a try just started and, for the password
 // step from new browsers, tells the owner by mail.
 func (s *Server) lockedOut(c *gin.Context, u *store.User, what string, a store.Attempt, tellOwner bool) {

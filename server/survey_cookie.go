@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/securecookie"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -127,7 +128,7 @@ func (s *Server) readProgress(r *http.Request, surveyID string, now time.Time) *
 }
 
 // errAnswersTooLong is returned when the answers no longer fit the cookie.
-var errAnswersTooLong = &store.RuleError{Field: "answer", Message: "Your answers are too long to keep: shorten this answer"}
+var errAnswersTooLong = apperr.New(apperr.Invalid, "answer", "Your answers are too long to keep: shorten this answer")
 
 // writeProgress sets the cookie (and clears parts no longer needed).
 func (s *Server) writeProgress(w http.ResponseWriter, p *progress, now time.Time) error {

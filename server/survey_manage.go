@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -276,8 +277,8 @@ func (s *Server) surveyChangeFailed(c *gin.Context, err error) bool {
 	if err == nil {
 		return false
 	}
-	if re, ok := store.IsRuleError(err); ok {
-		s.errorPage(c, http.StatusUnprocessableEntity, "That change cannot be made", re.Message+". Nothing has been changed.")
+	if apperr.Is(err, apperr.Invalid) {
+		s.errorPage(c, statusOf(apperr.Invalid), "That change cannot be made", apperr.MessageOf(err)+". Nothing has been changed.")
 		return true
 	}
 	switch {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -152,8 +153,10 @@ func (s *Server) saveQuestion(c *gin.Context, existing bool) {
 	q := f.question(id, old)
 	if !errs.Any() {
 		if err := sv.CheckQuestion(&q, at); err != nil {
-			re, _ := store.IsRuleError(err)
-			errs.Add(re.Field, re.Message)
+			if !addErrors(errs, err, nil) {
+				s.serverError(c, err)
+				return
+			}
 		}
 	}
 	if errs.Any() {
@@ -203,11 +206,11 @@ func (s *Server) surveyQuestionMove(c *gin.Context) {
 			j = i + 1
 		}
 		if j < 0 || j >= len(sv.Draft) {
-			return &store.RuleError{Field: "dir", Message: "That question cannot move further"}
+			return apperr.New(apperr.Invalid, "dir", "That question cannot move further")
 		}
 		a, b := sv.Draft[min(i, j)], sv.Draft[max(i, j)]
 		if b.ShowIfQ == a.ID {
-			return &store.RuleError{Field: "dir", Message: "“" + b.Text + "” depends on the answer to “" + a.Text + "”, so it must come after it"}
+			return apperr.New(apperr.Invalid, "dir", "“"+b.Text+"” depends on the answer to “"+a.Text+"”, so it must come after it")
 		}
 		sv.Draft[i], sv.Draft[j] = sv.Draft[j], sv.Draft[i]
 		return nil
@@ -231,7 +234,7 @@ func (s *Server) surveyQuestionRemove(c *gin.Context) {
 			return store.ErrNotFound
 		}
 		if deps := sv.Dependants(q.ID); len(deps) > 0 {
-			return &store.RuleError{Field: "remove", Message: "“" + deps[0].Text + "” depends on the answer to this question: change or remove it first"}
+			return apperr.New(apperr.Invalid, "remove", "“"+deps[0].Text+"” depends on the answer to this question: change or remove it first")
 		}
 		sv.Draft = append(sv.Draft[:i], sv.Draft[i+1:]...)
 		return nil

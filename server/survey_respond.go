@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -287,8 +288,8 @@ func (s *Server) surveyAnswer(c *gin.Context) {
 		}
 	}
 	if err := s.writeProgress(c.Writer, p, s.store.Now()); err != nil {
-		if re, ok := store.IsRuleError(err); ok {
-			errs.Add("answer", re.Message)
+		if apperr.Is(err, apperr.Invalid) {
+			errs.Add("answer", apperr.MessageOf(err))
 			s.renderQuestion(c, http.StatusUnprocessableEntity, sv, v, p, i, raw, change, errs)
 			return
 		}
@@ -337,17 +338,17 @@ func (s *Server) surveySubmit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	answers, problems := v.Check(p.Answers)
-	if len(problems) > 0 {
+	answers, err := v.Check(p.Answers)
+	if err != nil {
 		errs := &formErrors{}
-		for _, pr := range problems {
-			errs.Add("q-"+pr.QuestionID, pr.Message)
+		for _, pr := range apperr.All(err) {
+			errs.Add("q-"+pr.Field, pr.Message)
 		}
 		s.renderSurveyCheck(c, http.StatusUnprocessableEntity, sv, v, p, errs)
 		return
 	}
 	r := &store.Response{ID: p.ResponseID, SurveyID: sv.ID, Version: v.N, Answers: answers}
-	err := s.store.SubmitResponse(c.Request.Context(), v, r, p.Code)
+	err = s.store.SubmitResponse(c.Request.Context(), v, r, p.Code)
 	switch {
 	case err == nil, errors.Is(err, store.ErrAlreadySubmitted):
 	case errors.Is(err, store.ErrCodeUsed), errors.Is(err, store.ErrNotFound):

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -86,17 +85,12 @@ func (s *Server) surveyTextSave(c *gin.Context) {
 	}
 	id := c.Param("tid")
 	err := s.store.RedactSurveyText(c.Request.Context(), sv.ID, id, f.Redacted, f.Publish)
-	if re, ok := store.IsRuleError(err); ok {
-		errs.Add("redacted-"+id, re.Message)
+	if addErrors(errs, err, map[string]string{"redacted": "redacted-" + id}) {
 		s.renderTexts(c, http.StatusUnprocessableEntity, sv, id[lastColon(id)+1:], id, errs)
 		return
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	me := currentUser(c)

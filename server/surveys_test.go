@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -40,8 +39,6 @@ func (a *testApp) testSurvey(extra ...store.Question) *store.Survey {
 	a.srv.surveys.limiter = a.srv.newLimiter("survey", 100000, time.Minute, true)
 	return sv
 }
-
-var actionRe = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
 
 // answerSurvey answers every visible question with answers[qid] (skipping
 // those not given) and sends the response; it returns the last response.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"html/template"
@@ -81,27 +82,19 @@ func (s *Server) twoFactor(c *gin.Context) {
 		s.invalid(c, "twofactor", page, errs)
 		return
 	}
-	// A try is spent before the code is checked (signin_throttle.go).
-	try, key, err := s.takeTry(c, u, "twofactor")
+	right, err := s.checkSecondFactor(c, u, "two-factor code", func(ctx context.Context) (bool, error) {
+		step := checkTOTP(u.TOTPSecret, f.Code, s.store.Now())
+		return step >= 0 && s.store.UseTOTPStep(ctx, u.ID, step) == nil, nil
+	})
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	if try.LockedNow {
-		s.lockedOut(c, u, "two-factor codes", try, false)
-	}
-	step := checkTOTP(u.TOTPSecret, f.Code, s.store.Now())
-	if !try.OK || step < 0 || s.store.UseTOTPStep(c.Request.Context(), u.ID, step) != nil {
-		detail := "wrong two-factor code"
-		if !try.OK {
-			detail = "two-factor code refused unchecked: too many tries"
-		}
-		s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSignInFailed, Target: "user:" + u.ID, Detail: detail})
+	if !right {
 		errs.Add("code", "The security code is wrong or has already been used. Wait for a new code and try again")
 		s.invalid(c, "twofactor", page, errs)
 		return
 	}
-	s.forgetTries(c, key)
 	s.completeSignIn(c, u)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"time"
 
@@ -46,6 +47,7 @@ type calendarData struct {
 	PastLink    string
 	PrevLink    string
 	NextLink    string
+	Meetings    []store.Meeting // the groups' meetings in the month shown (meeting_routes.go)
 }
 
 // visitCalendar shows the visits a person may see, as a month grid (with
@@ -63,7 +65,7 @@ func (s *Server) visitCalendar(c *gin.Context) {
 	if mine != nil {
 		var own []store.Group
 		for _, g := range groups {
-			if hasString(mine, g.ID) {
+			if slices.Contains(mine, g.ID) {
 				own = append(own, g)
 			}
 		}
@@ -115,6 +117,18 @@ func (s *Server) visitCalendar(c *gin.Context) {
 		f.From, f.To = today.AddDate(-1, 0, 0), today.AddDate(0, 0, 1)
 	default:
 		f.From = today
+	}
+	if d.View == "month" && d.Type.Value == "" {
+		ms, err := s.store.Meetings(ctx, f.GroupIDs, f.From, 100)
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		for _, m := range ms {
+			if m.Start.Before(f.To) {
+				d.Meetings = append(d.Meetings, m)
+			}
+		}
 	}
 	vs, err := s.store.Visits(ctx, f) // schedules from the month documents: seats are on the visit pages
 	if err != nil {
@@ -251,13 +265,4 @@ func monthGrid(month, now time.Time, vs []calendarVisit) [][]calendarDay {
 		weeks = append(weeks, week)
 	}
 	return weeks
-}
-
-func hasString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

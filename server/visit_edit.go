@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // visitForm is a visit's details, for scheduling one or changing it.
@@ -100,16 +101,8 @@ func (f visitForm) check(groups []store.Group, errs *formErrors) store.VisitChan
 	return ch
 }
 
-// addProblems shows the store's rule problems next to the form's fields.
-func addProblems(errs *formErrors, ps []store.Problem) {
-	for _, p := range ps {
-		field := map[string]string{"start": "date", "end": "endTime"}[p.Field]
-		if field == "" {
-			field = p.Field
-		}
-		errs.Add(field, p.Message)
-	}
-}
+// visitFields names the form's fields for the visit rules' fields.
+var visitFields = map[string]string{"start": "date", "end": "endTime"}
 
 func (s *Server) visitNewForm(c *gin.Context) {
 	f := visitForm{MinVetting: "NPPV2", Capacity: "4", StartTime: "10:00", EndTime: "12:00", Group: c.Query("group")}
@@ -132,19 +125,17 @@ func (s *Server) visitCreate(c *gin.Context) {
 	v := &store.Visit{Type: ch.Type, GroupID: f.Group, Location: ch.Location, Start: ch.Start, End: ch.End, Capacity: ch.Capacity,
 		MinVetting: ch.MinVetting, Notes: ch.Notes, CreatedBy: currentUser(c).ID}
 	if !errs.Any() {
-		ps, err := s.store.CreateVisit(c.Request.Context(), v)
-		if err != nil {
+		if err := s.store.CreateVisit(c.Request.Context(), v); err != nil && !addErrors(errs, err, visitFields) {
 			s.serverError(c, err)
 			return
 		}
-		addProblems(errs, ps)
 	}
 	if errs.Any() {
 		s.renderVisitForm(c, http.StatusUnprocessableEntity, nil, f, errs)
 		return
 	}
 	me := currentUser(c)
-	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitCreated, Target: "visit:" + v.ID, Detail: store.VisitTypeLabel(v.Type) + ", " + v.Location})
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitCreated, Target: "visit:" + v.ID, Detail: words.VisitType(v.Type) + ", " + v.Location})
 	s.flash(c, "Visit scheduled. Members of the group can now sign up.")
 	s.redirect(c, "/visits/"+v.ID)
 }
@@ -189,7 +180,9 @@ func (s *Server) visitSave(c *gin.Context) {
 	if !errs.Any() {
 		probe := *v
 		probe.Start, probe.End, probe.Capacity = ch.Start, ch.End, ch.Capacity
-		addProblems(errs, probe.Check(s.store.Now(), false))
+		if err := probe.Check(s.store.Now(), false); err != nil {
+			addErrors(errs, err, visitFields)
+		}
 	}
 	if errs.Any() {
 		s.renderVisitForm(c, http.StatusUnprocessableEntity, v, f, errs)
@@ -215,7 +208,7 @@ func (s *Server) visitSave(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitChanged, Target: "visit:" + v.ID, Detail: store.VisitTypeLabel(ch.Type) + ", " + ch.Location})
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitChanged, Target: "visit:" + v.ID, Detail: words.VisitType(ch.Type) + ", " + ch.Location})
 	if len(promoted) > 0 {
 		// Tell them the visit as it now is (the edit may have moved it).
 		if fresh, err := s.store.Visit(ctx, v.ID); err == nil {

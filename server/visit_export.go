@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 var visitCSVColumns = []string{"id", "type", "group", "location", "date", "start", "end", "unannounced", "places", "booked", "waiting",
@@ -20,7 +21,7 @@ var visitCSVColumns = []string{"id", "type", "group", "location", "date", "start
 // the date column holds the Monday and start and end are blank.
 func (s *Server) visitExport(c *gin.Context) {
 	ctx := c.Request.Context()
-	vs, err := s.store.Visits(ctx, store.VisitFilter{})
+	vs, err := s.store.AllVisits(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -43,7 +44,7 @@ func (s *Server) visitExport(c *gin.Context) {
 		if v.Unannounced && !a.ShowTime {
 			date, start, end = v.Week.In(london).Format(time.DateOnly), "", ""
 		}
-		_ = w.Write([]string{v.ID, store.VisitTypeLabel(v.Type), csvSafe(names[v.GroupID]), csvSafe(v.Location), date, start, end, yesNo(v.Unannounced),
+		_ = w.Write([]string{v.ID, words.VisitType(v.Type), csvSafe(names[v.GroupID]), csvSafe(v.Location), date, start, end, yesNo(v.Unannounced),
 			strconv.Itoa(v.Capacity), strconv.Itoa(v.SeatsTaken), strconv.Itoa(len(v.Waiting)), strconv.Itoa(len(v.Submitted)), yesNo(v.SignedOff), v.MinVetting})
 	}
 	w.Flush()

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // findingForm is the part of the findings form every visit type has; the
@@ -168,7 +169,7 @@ func (s *Server) visitFindingSubmitConfirm(c *gin.Context) {
 	if n := len(f.Records); n > 0 {
 		body = append([]string{fmt.Sprintf("You reviewed %d %s.", n, map[bool]string{true: "record", false: "records"}[n == 1])}, body...)
 	}
-	s.confirm(c, "Are you sure you want to submit your findings?", confirmation{Caption: store.VisitTypeLabel(v.Type) + ": " + v.Location,
+	s.confirm(c, "Are you sure you want to submit your findings?", confirmation{Caption: words.VisitType(v.Type) + ": " + v.Location,
 		Body: body, Warning: "Once submitted, your findings are locked: you cannot change them.",
 		Action: "/visits/" + v.ID + "/findings/submit", Hidden: []hiddenField{{"version", strconv.Itoa(f.Version)}},
 		Button: "Yes, submit my findings", Cancel: "/visits/" + v.ID + "/findings"})

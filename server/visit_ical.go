@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // Calendar feeds (RFC 5545). Each person has a private feed of their own
@@ -19,8 +20,9 @@ import (
 // unannounced visit is in a feed only for its pair, and only once they
 // have chosen its day and time; nobody else's feed or download has it.
 
-// visitCalendarOf builds an iCalendar with one event per visit.
-func (s *Server) visitCalendarOf(vs []store.Visit, names map[string]string) string {
+// visitCalendarOf builds an iCalendar with one event per visit (and per
+// group meeting, meeting_show.go).
+func (s *Server) visitCalendarOf(vs []store.Visit, names map[string]string, ms ...store.Meeting) string {
 	cal := ics.NewCalendarFor("Candour " + s.cfg.ForceName)
 	cal.SetMethod(ics.MethodPublish)
 	cal.SetName("Candour scrutiny visits")
@@ -31,12 +33,13 @@ func (s *Server) visitCalendarOf(vs []store.Visit, names map[string]string) stri
 		e.SetStartAt(v.Start.UTC())
 		e.SetEndAt(v.End.UTC())
 		e.SetSequence(v.Version)
-		e.SetSummary(icalText(store.VisitTypeLabel(v.Type) + " (" + names[v.GroupID] + ")"))
+		e.SetSummary(icalText(words.VisitType(v.Type) + " (" + names[v.GroupID] + ")"))
 		e.SetLocation(icalText(v.Location))
 		e.SetDescription(icalText(v.Notes))
 		e.SetURL(s.link("/visits/" + v.ID))
 		e.SetClass(ics.ClassificationPrivate)
 	}
+	s.addMeetingEvents(cal, ms, names, now)
 	return cal.Serialize(ics.WithNewLine("\r\n")) // RFC 5545: lines end in CRLF
 }
 
@@ -74,12 +77,8 @@ func (s *Server) visitICS(c *gin.Context) {
 func (s *Server) visitFeed(c *gin.Context) {
 	ctx := c.Request.Context()
 	uid, err := s.store.FeedOwner(ctx, c.Param("token"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	// The address outlives sessions, so the owner is checked afresh: a
@@ -105,7 +104,13 @@ func (s *Server) visitFeed(c *gin.Context) {
 	}
 	// Calendar apps poll: an ETag lets them ask "changed?" for a 304. The
 	// address holds a secret, so only the person's own client may keep a copy.
-	serveConditional(c, "text/calendar; charset=utf-8", cacheFeedPrivate, time.Time{}, []byte(s.visitCalendarOf(vs, names)))
+	// The meetings of the owner's groups are in the feed too.
+	ms, err := s.store.Meetings(ctx, visitGroupIDs(owner), s.store.Now().AddDate(0, 0, -30), 200)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	serveConditional(c, "text/calendar; charset=utf-8", cacheFeedPrivate, time.Time{}, []byte(s.visitCalendarOf(vs, names, ms...)))
 }
 
 // feedVisits are the visits in a person's feed, read by id from their diary.

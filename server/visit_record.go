@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -306,7 +307,7 @@ func (s *Server) renderRecordForm(c *gin.Context, status int, v *store.Visit, f 
 	}
 	d.BWV.Inline, d.Grounds.Inline = true, true
 	for _, k := range store.Gowisely {
-		d.Gowisely = append(d.Gowisely, gowiselyBox{Key: k, Label: store.GowiselyLabel(k), Checked: hasString(f.Gowisely, k)})
+		d.Gowisely = append(d.Gowisely, gowiselyBox{Key: k, Label: store.GowiselyLabel(k), Checked: slices.Contains(f.Gowisely, k)})
 	}
 	if f.Sample != "" {
 		r := store.RecordReview{Reference: f.Reference, Legislation: f.Legislation, Object: f.Object, Outcome: f.Outcome,

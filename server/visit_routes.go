@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // visitRoutes registers scrutiny visits: the calendar, sign-up, findings,
@@ -48,24 +49,10 @@ func (s *Server) visitRoutes(h handle) {
 	h("GET", "/calendar/:token", "visits.feed.token", s.visitFeed)
 }
 
-func init() {
-	funcs["visitType"] = store.VisitTypeLabel
-	funcs["ragLabel"] = store.RAGLabel
-	funcs["ragTag"] = ragTag
-	funcs["sectionLabel"] = store.SectionLabel
-	funcs["gowiselyLabel"] = store.GowiselyLabel
-	funcs["visitWhen"] = visitWhen
-	funcs["dict2"] = func(key string, rows []trendRow) map[string]any { return map[string]any{"Key": key, "Rows": rows} }
-	funcs["plural"] = func(n int, one, many string) string {
-		if n == 1 {
-			return one
-		}
-		return many
-	}
-	funcs["timeOfDay"] = func(t time.Time) string { return t.In(london).Format("15:04") }
-	store.AuditActions = append(store.AuditActions, auditVisitCreated, auditVisitChanged, auditVisitPlanned, auditFindingSubmitted,
-		auditVisitSignedOff, auditFindingResponse, auditFeedReset, auditVisitsExported)
-}
+// visitAuditActions are the portal's own audit actions, listed after the
+// store's in the audit log's filter (auditActionChoices).
+var visitAuditActions = []string{auditVisitCreated, auditVisitChanged, auditVisitPlanned, auditFindingSubmitted,
+	auditVisitSignedOff, auditFindingResponse, auditFeedReset, auditVisitsExported}
 
 // Audit actions for visits.
 const (
@@ -125,7 +112,7 @@ func accessTo(u *store.User, v *store.Visit) visitAccess {
 // loadVisit reads the visit named by :id that the person may see; a
 // visit they may not see is "not found" to them.
 func (s *Server) loadVisit(c *gin.Context) (*store.Visit, visitAccess, bool) {
-	v, ok := loadByID(s, c, s.store.Visit)
+	v, ok := loadByID(s, c, s.visits.Visit)
 	if !ok {
 		return nil, visitAccess{}, false
 	}
@@ -193,7 +180,7 @@ func visitTypeChoices(blank string) []choice {
 		cs = append(cs, choice{Value: "", Label: blank})
 	}
 	for _, t := range store.VisitTypes {
-		cs = append(cs, choice{Value: t, Label: store.VisitTypeLabel(t)})
+		cs = append(cs, choice{Value: t, Label: words.VisitType(t)})
 	}
 	return cs
 }

@@ -57,6 +57,10 @@ func (s *Server) sampleAttach(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !ps.Drawn() { // committed, not drawn yet: nothing to review
+		s.redirect(c, "/disparity/samples/"+ps.ID)
+		return
+	}
 	var f attachForm
 	errs, ok := s.bind(c, &f)
 	if !ok {

@@ -8,7 +8,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
+	"candour/words"
 )
 
 type visitShowData struct {
@@ -59,12 +61,15 @@ func (s *Server) visitShow(c *gin.Context) {
 	s.renderVisit(c, http.StatusOK, v, a, &formErrors{}, nil)
 }
 
+// refusal is why a sign-up was just refused, passed to renderVisit.
+type refusal string
+
 // renderVisit shows a visit with what the reader may do next; typed, when
-// not nil, is a form the person sent (kept on error).
+// not nil, is a form the person sent (kept on error) or a sign-up's refusal.
 func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visitAccess, errs *formErrors, typed any) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	g, err := s.store.Group(ctx, v.GroupID)
+	g, err := s.visits.Group(ctx, v.GroupID)
 	groupName := ""
 	if err == nil {
 		groupName = g.Name
@@ -72,15 +77,20 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 		s.serverError(c, err)
 		return
 	}
-	now := s.store.Now()
+	now := s.visits.Now()
 	d := &visitShowData{Visit: v, GroupName: groupName, Access: a, When: visitWhen(*v, a.ShowTime), Started: v.Past(now),
 		WaitingPlace: v.WaitingPlace(u.ID), CanRespond: allowed(u.Role, "visits.respond")}
-	if allowed(u.Role, "visits.signup") && !a.Attending && d.WaitingPlace == 0 {
-		err := s.store.Eligible(ctx, v, u.ID, u.Memberships, now)
-		var ie *store.IneligibleError
+	// May the reader sign up? The policy table says which roles may at
+	// all; Store.Eligible is the one check of this person and this visit.
+	// A refused sign-up brings its reason along, so it is not checked twice.
+	if why, refused := typed.(refusal); refused {
+		d.CannotSignUp = string(why)
+	} else if allowed(u.Role, "visits.signup") {
+		err := s.visits.Eligible(ctx, v, u.ID, u.Memberships, now)
 		switch {
-		case errors.As(err, &ie):
-			d.CannotSignUp = ie.Reason
+		case errors.Is(err, store.ErrAlreadySignedUp): // on it already: the page says so
+		case apperr.Is(err, apperr.Invalid):
+			d.CannotSignUp = apperr.MessageOf(err)
 		case err != nil:
 			s.serverError(c, err)
 			return
@@ -89,7 +99,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 		}
 	}
 	if a.Chair || a.Attending || a.Manage || (u.Role == store.RoleCoordinator || u.Role == store.RoleAdmin) {
-		users, err := s.store.UsersByID(ctx, v.Attendees)
+		users, err := s.visits.UsersByID(ctx, v.Attendees)
 		if err != nil {
 			s.serverError(c, err)
 			return
@@ -103,7 +113,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	}
 	var fs []store.Finding
 	if d.Started { // nobody writes findings before a visit starts
-		if fs, err = s.store.VisitFindings(ctx, v); err != nil {
+		if fs, err = s.visits.VisitFindings(ctx, v); err != nil {
 			s.serverError(c, err)
 			return
 		}
@@ -145,6 +155,6 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	}
 	d.TimeDate = dateField{Name: "date", Legend: "Day of the visit", Hint: "A day in the week you were given", Error: errs.For("date"),
 		Day: d.Time.Day, Month: d.Time.Month, Year: d.Time.Year, LegendSize: "s"}
-	title := store.VisitTypeLabel(v.Type) + ": " + v.Location
+	title := words.VisitType(v.Type) + ": " + v.Location
 	s.render(c, status, "visit_show", &Page{Title: title, Errors: errs, Data: d, Form: d.Time})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // visitSignOff records the group chair's sign-off of a visit's findings.
@@ -86,12 +87,8 @@ func (s *Server) visitFindingRespond(c *gin.Context) {
 	}
 	me := currentUser(c)
 	fd, err := s.store.RespondToFinding(ctx, store.FindingID(v.ID, writer), text, me.Name)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditFindingResponse, Target: "finding:" + fd.ID})
@@ -109,7 +106,7 @@ func (s *Server) visitFindingRespond(c *gin.Context) {
 	if err == nil {
 		err = s.mailUsers(ctx, ids, "The force has responded to visit findings", func(u store.User) string {
 			return fmt.Sprintf("Hello %s,\n\nThe force has responded to findings by %s from a %s at %s.\n\nRead the response:\n%s",
-				u.Name, fd.AuthorName, lowerFirst(store.VisitTypeLabel(v.Type)), v.Location, s.visitLink(v)+"#finding-"+writer)
+				u.Name, fd.AuthorName, lowerFirst(words.VisitType(v.Type)), v.Location, s.visitLink(v)+"#finding-"+writer)
 		})
 	}
 	if err != nil {

@@ -8,7 +8,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
+	"candour/words"
 )
 
 // visitSignUp gives the person a place, or a place on the waiting list
@@ -23,23 +25,21 @@ func (s *Server) visitSignUp(c *gin.Context) {
 		return
 	}
 	u := currentUser(c)
-	seat, err := s.store.SignUp(c.Request.Context(), v.ID, u.ID, u.Memberships)
-	var ie *store.IneligibleError
+	seat, err := s.visits.SignUp(c.Request.Context(), v.ID, u.ID, u.Memberships)
 	switch {
-	case errors.As(err, &ie):
+	case apperr.Is(err, apperr.Invalid):
+		// The refusal already says why: the page shows it without asking
+		// the store again (refusal in renderVisit).
 		errs := &formErrors{}
-		errs.Add("sign-up", "You cannot sign up: "+ie.Reason)
-		s.renderVisit(c, http.StatusUnprocessableEntity, v, a, errs, nil)
+		errs.Add("sign-up", "You cannot sign up: "+apperr.MessageOf(err))
+		s.renderVisit(c, statusOf(apperr.Invalid), v, a, errs, refusal(apperr.MessageOf(err)))
 		return
 	case errors.Is(err, store.ErrAlreadySignedUp):
-		s.flash(c, "You are already signed up for this visit")
+		s.flash(c, apperr.MessageOf(err))
 		s.redirect(c, "/visits/"+v.ID)
 		return
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-		return
 	case err != nil:
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	if seat == store.SeatConfirmed {
@@ -62,16 +62,16 @@ func (s *Server) visitCancelConfirm(c *gin.Context) {
 	u := currentUser(c)
 	back := "/visits/" + v.ID
 	switch {
-	case a.Attending && !v.Unannounced && !v.Past(s.store.Now()):
+	case a.Attending && !v.Unannounced && !v.Past(s.visits.Now()):
 		body := "Your place will be offered to someone else straight away."
 		if len(v.Waiting) > 0 {
 			body = "Your place will go to the next person on the waiting list straight away, and we will email them."
 		}
-		s.confirm(c, "Are you sure you want to cancel your place?", confirmation{Caption: store.VisitTypeLabel(v.Type) + ": " + v.Location,
+		s.confirm(c, "Are you sure you want to cancel your place?", confirmation{Caption: words.VisitType(v.Type) + ": " + v.Location,
 			Body:   []string{body, "If you change your mind you will need to sign up again, and the visit may be full by then."},
 			Action: "/visits/" + v.ID + "/cancel", Button: "Yes, cancel my place", Destructive: true, Cancel: back})
 	case v.WaitingPlace(u.ID) > 0:
-		s.confirm(c, "Are you sure you want to leave the waiting list?", confirmation{Caption: store.VisitTypeLabel(v.Type) + ": " + v.Location,
+		s.confirm(c, "Are you sure you want to leave the waiting list?", confirmation{Caption: words.VisitType(v.Type) + ": " + v.Location,
 			Body:   []string{"You are number " + strconv.Itoa(v.WaitingPlace(u.ID)) + " on the waiting list. If you join it again you will go to the back."},
 			Action: "/visits/" + v.ID + "/cancel", Button: "Yes, leave the waiting list", Destructive: true, Cancel: back})
 	default:
@@ -92,11 +92,11 @@ func (s *Server) visitCancel(c *gin.Context) {
 		s.errorPage(c, http.StatusConflict, "Talk to your chair", "Unannounced visits are planned in pairs. If you cannot go, tell the chair of your group so they can find someone else.")
 		return
 	}
-	if v.Past(s.store.Now()) {
+	if v.Past(s.visits.Now()) {
 		s.errorPage(c, http.StatusConflict, "This visit has already started", "You can no longer cancel your place. Nothing has been changed.")
 		return
 	}
-	promoted, err := s.store.CancelSignUp(c.Request.Context(), v.ID, currentUser(c).ID)
+	promoted, err := s.visits.CancelSignUp(c.Request.Context(), v.ID, currentUser(c).ID)
 	switch {
 	case errors.Is(err, store.ErrNotSignedUp):
 		s.flash(c, "You were not signed up for this visit")
@@ -116,7 +116,7 @@ func (s *Server) visitCancel(c *gin.Context) {
 func (s *Server) tellPromoted(c *gin.Context, v *store.Visit, ids []string) {
 	err := s.mailUsers(c.Request.Context(), ids, "A place has come up on a visit", func(u store.User) string {
 		return fmt.Sprintf("Hello %s,\n\nA place has come up on a visit you were waiting for, and it is yours:\n\n%s at %s\n%s\n\nIf you cannot go, cancel on the visit's page so the next person can have it:\n%s",
-			u.Name, store.VisitTypeLabel(v.Type), v.Location, visitWhen(*v, true), s.visitLink(v))
+			u.Name, words.VisitType(v.Type), v.Location, visitWhen(*v, true), s.visitLink(v))
 	})
 	if err != nil {
 		s.log.ErrorContext(c.Request.Context(), "mail promoted members", "err", err, "visit", v.ID)

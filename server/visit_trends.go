@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -103,7 +104,7 @@ func (s *Server) visitTrends(c *gin.Context) {
 	if mine := visitGroupIDs(u); mine != nil {
 		var own []store.Group
 		for _, g := range groups {
-			if hasString(mine, g.ID) {
+			if slices.Contains(mine, g.ID) {
 				own = append(own, g)
 			}
 		}

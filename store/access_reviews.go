@@ -14,8 +14,6 @@ const (
 	AuditAccessExported = "access-review-exported"
 )
 
-func init() { AuditActions = append(AuditActions, AuditAccessReviewed, AuditAccessExported) }
-
 // AccessReview is a CCU supervisor's sign-off of one month's accesses to
 // referrals and reports. The sign-off is also an audit event in the chain;
 // this document lets the review page say at once whether a month is done.

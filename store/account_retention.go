@@ -18,8 +18,6 @@ const statusDeleting = "deleting"
 // AuditAccountDeleted is the audit action of the deletion of a closed account.
 const AuditAccountDeleted = "account-deleted"
 
-func init() { AuditActions = append(AuditActions, AuditAccountDeleted) }
-
 // DeleteClosedAccounts deletes every account that has been disabled for
 // more than AccountRetentionMonths: the account (name, email address,
 // password hash, two-factor secret), its group memberships, sessions,
@@ -79,12 +77,12 @@ func (s *Store) deleteAccountData(ctx context.Context, id string) error {
 	if _, err := s.DeleteUserSessions(ctx, id); err != nil {
 		return err
 	}
-	for _, coll := range []string{"tokens", "visit_feeds"} {
+	for _, coll := range []string{"tokens", "visit_feeds", conflictsColl} {
 		if _, err := s.c(coll).DeleteMany(ctx, bson.D{{Key: "userId", Value: id}}); err != nil {
 			return fmt.Errorf("store: delete account %s %s: %w", id, coll, err)
 		}
 	}
-	if _, err := s.c("users").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: statusDeleting}}); err != nil {
+	if _, err := s.deleteIf(ctx, "users", id, Eq("status", statusDeleting)); err != nil {
 		return fmt.Errorf("store: delete account %s: %w", id, err)
 	}
 	return nil

@@ -50,13 +50,25 @@ const (
 	AuditRecExported = "recommendations-exported"
 )
 
-// AuditActions lists the actions for filters.
+// AuditActions lists the store's actions for filters, built once: an
+// action defined in another file is listed here too (the portal adds its
+// own visit actions to its list, server/audit_list.go).
 var AuditActions = []string{
 	AuditSignIn, AuditSignInFailed, AuditLockedOut, AuditSignOut, AuditSignOutAll,
 	AuditInvitation, AuditInvitationUsed, AuditPasswordReset, AuditPasswordSet, AuditTOTPEnrolled, AuditRecoveryUsed, AuditRecoveryIssued,
 	AuditRoleChange, AuditUserChange, AuditUserCreated, AuditGroupChange, AuditMembership, AuditPartnerChange,
-	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn, AuditSampleAttached,
+	AuditAuditViewed, AuditDataImported, AuditPublished, AuditSampleDrawn, AuditSampleAttached, AuditSampleCommitted,
 	AuditRecCreated, AuditRecStatus, AuditRecChanged, AuditRecExported,
+	AuditAccessReviewed, AuditAccessExported, // access_reviews.go
+	AuditAccountDeleted,          // account_retention.go
+	AuditPruned,                  // audit_retention.go
+	AuditRestored, AuditMigrated, // backup.go
+	AuditRefViewed, AuditRefAssessed, AuditRefStatus, AuditRefMessage, AuditRefNote, // referrals.go
+	AuditRefLinked, AuditRefSubmitted, AuditRefExported, AuditRefContentGone,
+	AuditResealed,                               // reseal.go
+	AuditConflictDeclared, AuditConflictRemoved, // conflicts.go
+	AuditBasisChanged,  // processing_bases.go
+	AuditSubjectAccess, // subject_access.go
 }
 
 // AuditEvent is one append-only record of who did what to which record.
@@ -121,6 +133,13 @@ type auditHead struct {
 	Seq    int64  `bson:"seq"`
 	Hash   string `bson:"hash"`
 	Bucket string `bson:"bucket"` // the day the latest event is filed under
+	// Pending are the events the head moved over, with their days, until
+	// they are known to be on their pages: the head and its events move in
+	// one write, so a crash between the head and the pages leaves them
+	// here, and whoever comes next (the next append, or the repair at
+	// start-up) writes them (see appendAudit).
+	Pending     []AuditEvent `bson:"pending,omitempty"`
+	PendingDays []string     `bson:"pendingDays,omitempty"`
 }
 
 // bucketFor is the day an event is filed under: its own day, but never
@@ -133,13 +152,17 @@ func bucketFor(prev, day string) string {
 	return day
 }
 
-// auditDay says which events a day holds.
+// auditDay says which events a day holds: first to last, an unbroken run
+// of the chain (see bucketFor). Both move with $min and $max, so noting a
+// day twice (a repair after a crash) changes nothing.
 type auditDay struct {
 	Day   string `bson:"_id"`
 	First int64  `bson:"first"`
 	Last  int64  `bson:"last"`
-	Count int64  `bson:"count"`
 }
+
+// count is how many events the day holds.
+func (d auditDay) count() int64 { return d.Last - d.First + 1 }
 
 // AuditCollection holds every audit event, AuditPageSize to a document in
 // sequence order: page n (its _id is AuditPageID of its events) holds
@@ -156,6 +179,10 @@ const (
 type auditPage struct {
 	ID     string       `bson:"_id"`
 	Events []AuditEvent `bson:"events"`
+	// Last is the highest sequence number on the page: events are added
+	// only above it, so adding them again after a crash adds nothing.
+	// (Pages written before it existed lack it until their next event.)
+	Last int64 `bson:"last,omitempty"`
 }
 
 // AuditPageID is the _id of the document that holds event seq (for tests
@@ -221,57 +248,133 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 }
 
 // appendAudit links the batch onto the chain and writes it.
+//
+// Crash consistency: the head moves in one conditional write that also
+// carries the events it moved over (Pending). Then the events go onto their
+// pages and days, and Pending is cleared. A kill -9 anywhere leaves either
+// the old head (nothing happened), or the new head with its pending events,
+// which the next append (in any process) and the repair at start-up
+// (RepairAuditChain) write first; every step is idempotent, so writing them
+// twice, or by two processes at once, adds each event once.
 func (s *Store) appendAudit(ctx context.Context, batch []*auditReq) error {
 	s.auditQ.appending.Lock()
 	defer s.auditQ.appending.Unlock()
-	// The head moves by one read-modify-write: under the writer lock on the
-	// embedded server, a conditional update (seq still the one read) retried
-	// on MongoDB when another process appended first.
-	var evs []AuditEvent
-	var buckets []string
-	err := s.eng.readModifyWrite(ctx, "counters", "audit", func(cur bson.Raw) (Cond, any, error) {
+	for {
+		next, left, err := s.moveAuditHeadOver(ctx, batch)
+		if err != nil {
+			return err
+		}
+		if left != nil {
+			// A crash (or another process, still writing) left events
+			// behind the head: write them, then try again.
+			if err := s.settleAuditHead(ctx, *left); err != nil {
+				return err
+			}
+			continue
+		}
+		return s.settleAuditHead(ctx, next)
+	}
+}
+
+// moveAuditHeadOver links the batch onto the chain and moves the head over
+// it, carrying the events as pending, in one write. When the head still
+// carries pending events of an earlier append it moves nothing and returns
+// that head (left), whose events must be written first.
+func (s *Store) moveAuditHeadOver(ctx context.Context, batch []*auditReq) (next auditHead, left *auditHead, err error) {
+	// One read-modify-write: under the writer lock on the embedded server,
+	// a conditional update (seq still the one read) retried on MongoDB when
+	// another process appended first.
+	err = s.eng.readModifyWrite(ctx, "counters", "audit", func(cur bson.Raw) (Cond, any, error) {
 		var head auditHead
+		left = nil
 		if cur != nil {
 			if err := bson.Unmarshal(cur, &head); err != nil {
 				return Cond{}, nil, err
 			}
 		}
-		evs, buckets = make([]AuditEvent, len(batch)), make([]string, len(batch))
-		seq, hash, bucket := head.Seq, head.Hash, head.Bucket
-		for i, r := range batch {
+		if len(head.Pending) > 0 {
+			left = &head
+			return Cond{}, nil, errAuditPending
+		}
+		next = auditHead{ID: "audit", Seq: head.Seq, Hash: head.Hash, Bucket: head.Bucket}
+		for _, r := range batch {
 			ev := r.ev
 			ev.At = s.now()
-			seq++
-			ev.seal(seq, hash)
-			hash, bucket = ev.Hash, bucketFor(bucket, ev.Day)
-			evs[i], buckets[i] = ev, bucket
+			next.Seq++
+			ev.seal(next.Seq, next.Hash)
+			next.Hash, next.Bucket = ev.Hash, bucketFor(next.Bucket, ev.Day)
+			next.Pending, next.PendingDays = append(next.Pending, ev), append(next.PendingDays, next.Bucket)
 		}
-		next := auditHead{ID: "audit", Seq: seq, Hash: hash, Bucket: bucket}
 		if cur == nil {
 			return Cond{}, next, nil
 		}
-		return Eq("seq", head.Seq), bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket}}}}, nil
+		return Eq("seq", head.Seq), bson.D{{Key: "$set", Value: bson.D{
+			{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket},
+			{Key: "pending", Value: next.Pending}, {Key: "pendingDays", Value: next.PendingDays},
+		}}}, nil
 	})
+	if errors.Is(err, errAuditPending) {
+		return next, left, nil
+	}
+	if err != nil {
+		return next, nil, fmt.Errorf("store: audit head: %w", err)
+	}
+	return next, nil, nil
+}
+
+// errAuditPending says the head still carries events not known to be
+// written.
+var errAuditPending = errors.New("store: audit head has pending events")
+
+// settleAuditHead writes the head's pending events onto their pages and
+// days and then clears them from the head (only if the head has not moved
+// on since: a later head carries its own).
+func (s *Store) settleAuditHead(ctx context.Context, head auditHead) error {
+	if len(head.Pending) == 0 {
+		return nil
+	}
+	if len(head.PendingDays) != len(head.Pending) {
+		return fmt.Errorf("store: audit head: %d pending events with %d days", len(head.Pending), len(head.PendingDays))
+	}
+	if err := s.writeAuditEvents(ctx, head.Pending, head.PendingDays); err != nil {
+		return err
+	}
+	_, err := s.updateIf(ctx, "counters", "audit", Eq("seq", head.Seq),
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "pending", Value: ""}, {Key: "pendingDays", Value: ""}}}})
 	if err != nil {
 		return fmt.Errorf("store: audit head: %w", err)
 	}
-	// The head moved: if what follows fails, verification reports the gap.
-	return s.writeAuditEvents(ctx, evs, buckets)
+	return nil
+}
+
+// RepairAuditChain writes the events a crash left in the chain head (moved,
+// but its events not yet on their pages) and returns how many it carried.
+// Start-up runs it (RepairAfterCrash) before the portal answers.
+func (s *Store) RepairAuditChain(ctx context.Context) (int, error) {
+	s.auditQ.appending.Lock()
+	defer s.auditQ.appending.Unlock()
+	head, err := s.auditHeadNow(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.settleAuditHead(ctx, head); err != nil {
+		return 0, err
+	}
+	return len(head.Pending), nil
 }
 
 // writeAuditEvents adds sealed events (in sequence order) to their pages
-// and notes them on their days (buckets[i] is evs[i]'s day).
+// and notes them on their days (buckets[i] is evs[i]'s day). Each step is
+// idempotent: a page takes events only above its Last (one conditional
+// update decides), and a day's note is a $min and a $max.
 func (s *Store) writeAuditEvents(ctx context.Context, evs []AuditEvent, buckets []string) error {
 	for i := 0; i < len(evs); {
 		j := i
 		for j < len(evs) && AuditPageID(evs[j].Seq) == AuditPageID(evs[i].Seq) {
 			j++
 		}
-		_, err := s.c(AuditCollection).UpdateOne(ctx, bson.D{{Key: "_id", Value: AuditPageID(evs[i].Seq)}},
-			bson.D{{Key: "$push", Value: bson.D{{Key: "events", Value: bson.D{{Key: "$each", Value: evs[i:j]}}}}}},
-			options.UpdateOne().SetUpsert(true))
-		if err != nil {
-			return fmt.Errorf("store: audit insert %d: %w", evs[i].Seq, err)
+		if err := s.addToAuditPage(ctx, evs[i:j]); err != nil {
+			return err
 		}
 		i = j
 	}
@@ -280,12 +383,50 @@ func (s *Store) writeAuditEvents(ctx context.Context, evs []AuditEvent, buckets 
 		for j < len(evs) && buckets[j] == buckets[i] {
 			j++
 		}
-		if err := s.noteAuditDay(ctx, buckets[i], evs[i].Seq, evs[j-1].Seq, int64(j-i)); err != nil {
+		if err := s.noteAuditDay(ctx, buckets[i], evs[i].Seq, evs[j-1].Seq); err != nil {
 			return err
 		}
 		i = j
 	}
 	return nil
+}
+
+// addToAuditPage adds evs (consecutive events of one page) to their page,
+// unless the page already holds them.
+func (s *Store) addToAuditPage(ctx context.Context, evs []AuditEvent) error {
+	id, first, last := AuditPageID(evs[0].Seq), evs[0].Seq, evs[len(evs)-1].Seq
+	for range 3 {
+		res, err := s.updateIf(ctx, AuditCollection, id, Or(Exists("last", false), Lt("last", first)), bson.D{
+			{Key: "$push", Value: bson.D{{Key: "events", Value: bson.D{{Key: "$each", Value: evs}}}}},
+			{Key: "$max", Value: bson.D{{Key: "last", Value: last}}},
+		})
+		if err != nil {
+			return fmt.Errorf("store: audit insert %d: %w", first, err)
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+		// Either the page holds them already or there is no page yet.
+		var pg auditPage
+		err = s.c(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&pg)
+		if err == nil {
+			if pg.Last >= first {
+				return nil
+			}
+			continue // changed between the two: decide again
+		}
+		if !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("store: audit page %s: %w", id, err)
+		}
+		_, err = s.c(AuditCollection).InsertOne(ctx, auditPage{ID: id, Events: evs, Last: last})
+		if err == nil {
+			return nil
+		}
+		if !isDuplicate(err) {
+			return fmt.Errorf("store: audit insert %d: %w", first, err)
+		}
+	}
+	return fmt.Errorf("store: audit insert %d: %w", first, ErrConflict)
 }
 
 // moveAuditHead moves the chain head from what was read to next, reporting
@@ -309,12 +450,11 @@ func (s *Store) moveAuditHead(ctx context.Context, head, next auditHead) (bool, 
 	return res.MatchedCount == 1, nil
 }
 
-// noteAuditDay records that day holds events first..last (count of them).
-func (s *Store) noteAuditDay(ctx context.Context, day string, first, last, count int64) error {
+// noteAuditDay records that day holds events first..last.
+func (s *Store) noteAuditDay(ctx context.Context, day string, first, last int64) error {
 	_, err := s.c("audit_days").UpdateOne(ctx, bson.D{{Key: "_id", Value: day}}, bson.D{
 		{Key: "$min", Value: bson.D{{Key: "first", Value: first}}},
 		{Key: "$max", Value: bson.D{{Key: "last", Value: last}}},
-		{Key: "$inc", Value: bson.D{{Key: "count", Value: count}}},
 	}, options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("store: audit day %s: %w", day, err)

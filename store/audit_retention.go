@@ -21,8 +21,6 @@ const AuditRetentionYears = 7
 // AuditPruned is the audit action recording a removal of old events.
 const AuditPruned = "audit-pruned"
 
-func init() { AuditActions = append(AuditActions, AuditPruned) }
-
 // AuditAnchor is where the verifiable chain starts after old events were
 // removed: the sequence number and hash of the last event removed. The
 // verification starts from it instead of from the first event, so the
@@ -94,7 +92,7 @@ func (s *Store) PruneAudit(ctx context.Context) (int64, *AuditAnchor, error) {
 		if _, err := s.c("audit_days").DeleteOne(ctx, bson.D{{Key: "_id", Value: d.Day}}); err != nil {
 			return removed, anchor, fmt.Errorf("store: prune audit %s: %w", d.Day, err)
 		}
-		removed += d.Count
+		removed += d.count()
 	}
 	return removed, anchor, nil
 }

@@ -254,10 +254,6 @@ func copyFile(src, dst string) error {
 // AuditRestored is the audit action of a "candour restore".
 const AuditRestored = "store-restored"
 
-func init() { AuditActions = append(AuditActions, AuditRestored) }
-
 // AuditMigrated is the audit action of "candour migrate-to-mongo", written
 // into the copy.
 const AuditMigrated = "store-migrated"
-
-func init() { AuditActions = append(AuditActions, AuditMigrated) }

@@ -25,6 +25,10 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 	if err != nil {
 		return fmt.Errorf("store: seed audit: %w", err)
 	}
+	if err := s.settleAuditHead(ctx, head); err != nil {
+		return fmt.Errorf("store: seed audit: %w", err)
+	}
+	head.Pending, head.PendingDays = nil, nil
 	for start := 0; start < n; start += seedBatch {
 		seq, hash, bucket := head.Seq, head.Hash, head.Bucket
 		var evs []AuditEvent

@@ -25,13 +25,15 @@ import (
 //     field or one of another kind does not match; an array field matches
 //     when any element does.
 //   - Exists(f, true) matches a present field (even null); false a missing one.
+//   - Size(f, n) matches an array field of exactly n elements (not a
+//     missing field).
 //   - Or matches when any of its conditions does; terms of one Cond all hold.
 //
 // Dotted paths reach into embedded documents (not through arrays).
 type Cond struct{ terms []term }
 
 type term struct {
-	op    string // $eq $ne $lt $lte $gt $gte $exists $or
+	op    string // $eq $ne $lt $lte $gt $gte $exists $size $or
 	field string
 	val   any
 	or    []Cond
@@ -59,6 +61,9 @@ func Gte(field string, v any) Cond { return one("$gte", field, v) }
 
 // Exists: field is present (true) or missing (false).
 func Exists(field string, present bool) Cond { return one("$exists", field, present) }
+
+// Size: field is an array of n elements.
+func Size(field string, n int) Cond { return one("$size", field, n) }
 
 // Or: at least one of cs.
 func Or(cs ...Cond) Cond { return Cond{terms: []term{{op: "$or", or: cs}}} }
@@ -147,6 +152,14 @@ func (t term) match(doc bson.Raw) (bool, error) {
 	if t.op == "$exists" {
 		want, _ := t.val.(bool)
 		return present == want, nil
+	}
+	if t.op == "$size" {
+		arr, ok := got.ArrayOK()
+		if !present || !ok {
+			return false, nil
+		}
+		vals, err := arr.Values()
+		return err == nil && len(vals) == t.val.(int), err
 	}
 	want := bson.RawValue{Type: bson.TypeNull}
 	if t.val != nil {

@@ -320,7 +320,7 @@ func (s *Store) countersChanged(id string) {
 // change and its copy left behind: the calendar's months, the panel
 // tallies, the recommendation and referral summaries, the group summaries
 // and the memberships on accounts. It reads whole collections, so it runs
-// at start-up and then hourly in one job under a lease (jobs.go), never on
+// at start-up and then hourly in one job under a lease (jobs/jobs.go), never on
 // a page. It returns how many it put right, by copy.
 func (s *Store) RepairCopies(ctx context.Context) (map[string]int, error) {
 	out := map[string]int{}
@@ -328,10 +328,10 @@ func (s *Store) RepairCopies(ctx context.Context) (map[string]int, error) {
 		name string
 		run  func(context.Context) (int, error)
 	}{
-		{"visit months", s.RepairVisitMonths},
-		{"panel tallies", s.RepairPanelTallies},
-		{"recommendation summaries", s.SyncRecommendationIndex},
-		{"referral summaries", s.SyncReferralIndex},
+		{"visit months", s.repairVisitMonths},
+		{"panel tallies", s.repairPanelTallies},
+		{"recommendation summaries", s.syncRecommendationIndex},
+		{"referral summaries", s.syncReferralIndex},
 		{"group summaries and memberships on accounts", s.repairGroupCopies},
 	} {
 		n, err := step.run(ctx)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -48,7 +49,7 @@ func (f ReferralFilter) match(r RefSummary) bool {
 // sharesAny reports whether two blind-index lists share a value.
 func sharesAny(a, b []string) bool {
 	for _, x := range a {
-		if x != "" && contains(b, x) {
+		if x != "" && slices.Contains(b, x) {
 			return true
 		}
 	}

@@ -25,7 +25,7 @@ import (
 //
 // A conditional single-document write (a version check, a seat below
 // capacity, a single-use token, a status transition) is a Cond, written
-// through s.updateIf, s.replaceIf or s.findAndUpdateIf. On MongoDB the
+// through s.updateIf, s.replaceIf, s.deleteIf or s.findAndUpdateIf. On MongoDB the
 // condition is rendered into the filter, next to the _id; on the embedded
 // server, which pushes down to SQLite only a filter that is exactly
 // {_id: x} and scans for anything else, the document is read by _id under
@@ -40,6 +40,9 @@ type engine interface {
 	updateIf(ctx context.Context, coll string, id any, c Cond, update any) (*mongo.UpdateResult, error)
 	// replaceIf replaces the document id in coll with doc if it meets c.
 	replaceIf(ctx context.Context, coll string, id any, c Cond, doc any) (*mongo.UpdateResult, error)
+	// deleteIf deletes the document id in coll if it meets c.
+	// DeletedCount is 1 when it did.
+	deleteIf(ctx context.Context, coll string, id any, c Cond) (*mongo.DeleteResult, error)
 	// findAndUpdateIf is updateIf returning the document before (or, with
 	// after, after) the update; mongo.ErrNoDocuments when nothing matched.
 	findAndUpdateIf(ctx context.Context, coll string, id any, c Cond, update any, after bool) *mongo.SingleResult
@@ -173,9 +176,48 @@ func (wc writeColl) DeleteMany(ctx context.Context, filter any, opts ...options.
 	return do(ctx, wc, filter, func() (*mongo.DeleteResult, error) { return wc.c.DeleteMany(ctx, filter, opts...) })
 }
 
+// BulkWrite sends models; on the embedded server at most
+// embeddedBulkMax at a time.
 func (wc writeColl) BulkWrite(ctx context.Context, models []mongo.WriteModel, opts ...options.Lister[options.BulkWriteOptions]) (*mongo.BulkWriteResult, error) {
-	return do(ctx, wc, "", func() (*mongo.BulkWriteResult, error) { return wc.c.BulkWrite(ctx, models, opts...) })
+	return do(ctx, wc, "", func() (*mongo.BulkWriteResult, error) {
+		if wc.w.sem == nil || len(models) <= embeddedBulkMax {
+			return wc.c.BulkWrite(ctx, models, opts...)
+		}
+		all := &mongo.BulkWriteResult{UpsertedIDs: map[int64]any{}, Acknowledged: true}
+		for from := 0; from < len(models); from += embeddedBulkMax {
+			res, err := wc.c.BulkWrite(ctx, models[from:min(from+embeddedBulkMax, len(models))], opts...)
+			if res != nil {
+				all.InsertedCount += res.InsertedCount
+				all.MatchedCount += res.MatchedCount
+				all.ModifiedCount += res.ModifiedCount
+				all.DeletedCount += res.DeletedCount
+				all.UpsertedCount += res.UpsertedCount
+				for i, id := range res.UpsertedIDs {
+					all.UpsertedIDs[int64(from)+i] = id
+				}
+			}
+			if err != nil {
+				return all, err
+			}
+		}
+		return all, nil
+	})
 }
+
+// embeddedBulkMax is the most write statements sent to the embedded server
+// in one command. FerretDB v1.24.2 runs an update command's statements in
+// one loop (internal/handler/msg_update.go, updateDocument) that opens a
+// SQLite query for each statement and defers closing it to the end of the
+// whole command ("defer closer.Close()" inside the loop); a statement that
+// updates one document stops reading after it (LimitIterator), so its
+// *sql.Rows, and the pooled SQLite connection under it, stay held. The
+// pool has 100 connections (metadata/pool/opendb.go, SetMaxOpenConns(100)),
+// and the driver puts a whole bulk write in one command (FerretDB says
+// maxWriteBatchSize is 100,000): a bulk of about 100 updates waits for a
+// connection that only its own end would free, and every other command
+// waits behind it. Sending at most 50 statements at a time keeps half the
+// pool free. TestBulkWriteOnTheEmbeddedServerIsSentInParts shows it.
+const embeddedBulkMax = 50
 
 // singleResult runs a find-and-modify under the writer lock. The result is
 // read whole before the lock is released.
@@ -257,6 +299,10 @@ func (m mongoEngine) updateIf(ctx context.Context, coll string, id any, c Cond, 
 
 func (m mongoEngine) replaceIf(ctx context.Context, coll string, id any, c Cond, doc any) (*mongo.UpdateResult, error) {
 	return m.coll(coll).ReplaceOne(ctx, c.filter(id), doc)
+}
+
+func (m mongoEngine) deleteIf(ctx context.Context, coll string, id any, c Cond) (*mongo.DeleteResult, error) {
+	return m.coll(coll).DeleteOne(ctx, c.filter(id))
 }
 
 func (m mongoEngine) findAndUpdateIf(ctx context.Context, coll string, id any, c Cond, update any, after bool) *mongo.SingleResult {
@@ -357,32 +403,40 @@ func (e embeddedEngine) decide(ctx context.Context, coll string, id any, c Cond)
 }
 
 func (e embeddedEngine) updateIf(ctx context.Context, coll string, id any, c Cond, update any) (*mongo.UpdateResult, error) {
-	_, ok, unlock, err := e.decide(ctx, coll, id, c)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	if !ok {
-		return &mongo.UpdateResult{}, nil
-	}
-	res, err := e.w.db.Collection(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
-	e.w.wrote(ctx, coll)
-	e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
-	return res, err
+	return writeIf(ctx, e, coll, id, c, &mongo.UpdateResult{}, func(col *mongo.Collection, byID bson.D) (*mongo.UpdateResult, error) {
+		return col.UpdateOne(ctx, byID, update)
+	})
 }
 
 func (e embeddedEngine) replaceIf(ctx context.Context, coll string, id any, c Cond, doc any) (*mongo.UpdateResult, error) {
+	return writeIf(ctx, e, coll, id, c, &mongo.UpdateResult{}, func(col *mongo.Collection, byID bson.D) (*mongo.UpdateResult, error) {
+		return col.ReplaceOne(ctx, byID, doc)
+	})
+}
+
+func (e embeddedEngine) deleteIf(ctx context.Context, coll string, id any, c Cond) (*mongo.DeleteResult, error) {
+	return writeIf(ctx, e, coll, id, c, &mongo.DeleteResult{}, func(col *mongo.Collection, byID bson.D) (*mongo.DeleteResult, error) {
+		return col.DeleteOne(ctx, byID)
+	})
+}
+
+// writeIf is every conditional write on the embedded server: under the
+// writer lock, read the document by _id and evaluate c in Go; if it holds,
+// run write (the driver call, by _id), else return none (nothing matched).
+func writeIf[R any](ctx context.Context, e embeddedEngine, coll string, id any, c Cond, none R, write func(col *mongo.Collection, byID bson.D) (R, error)) (R, error) {
 	_, ok, unlock, err := e.decide(ctx, coll, id, c)
 	if err != nil {
-		return nil, err
+		var zero R
+		return zero, err
 	}
 	defer unlock()
 	if !ok {
-		return &mongo.UpdateResult{}, nil
+		return none, nil
 	}
-	res, err := e.w.db.Collection(coll).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc)
+	byID := bson.D{{Key: "_id", Value: id}}
+	res, err := write(e.w.db.Collection(coll), byID)
 	e.w.wrote(ctx, coll)
-	e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
+	e.w.changed(ctx, coll, byID)
 	return res, err
 }
 
@@ -460,6 +514,12 @@ func (s *Store) updateIf(ctx context.Context, coll string, id any, cond Cond, up
 // replaceIf replaces the document id in coll with doc if it meets cond.
 func (s *Store) replaceIf(ctx context.Context, coll string, id any, cond Cond, doc any) (*mongo.UpdateResult, error) {
 	return s.eng.replaceIf(ctx, coll, id, cond, doc)
+}
+
+// deleteIf deletes the document id in coll if it meets cond; DeletedCount
+// is 1 when it did.
+func (s *Store) deleteIf(ctx context.Context, coll string, id any, cond Cond) (*mongo.DeleteResult, error) {
+	return s.eng.deleteIf(ctx, coll, id, cond)
 }
 
 // findAndUpdateIf applies update to the document id in coll if it meets

@@ -172,6 +172,9 @@ var condCases = []condCase{
 	{"present even when null", Exists("status", true), "a b c"},
 	{"false flag", Eq("flag", false), "a"},
 	{"flag not true (missing matches)", Ne("flag", true), "a c"},
+	{"two people", Size("people", 2), "a"},
+	{"no people (an empty array, not a missing field)", Size("people", 0), "b"},
+	{"missing or empty", Or(Exists("usedAt", false), Size("people", 0)), "a b c"},
 	{"dotted path, missing or older", Or(Exists("m.x", false), Lt("m.x.rev", 3)), "a b c"},
 	{"dotted path older than 2", Or(Exists("m.x", false), Lt("m.x.rev", 2)), "b c"},
 	{"and of terms", Eq("status", "draft").And(Eq("version", 3), Lt("seats", 5)), "a"},
@@ -398,7 +401,7 @@ func TestAuditMigrationMovesDaysIntoOneCollection(t *testing.T) {
 		if _, err := s.c(legacyAuditColl(ev.Day)).InsertOne(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.noteAuditDay(ctx, ev.Day, i, i, 1); err != nil {
+		if err := s.noteAuditDay(ctx, ev.Day, i, i); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -21,3 +21,15 @@ func (s *Store) TamperAuditForTest(ctx context.Context, seq int64) error {
 	_, err := s.c(AuditCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: pg.ID}}, pg)
 	return err
 }
+
+// The copies' repairs one at a time, for the tests of each copy; the
+// portal runs them only through RepairAfterCrash and RepairCopies.
+func (s *Store) RepairDiaries(ctx context.Context) (int, error)     { return s.repairDiaries(ctx) }
+func (s *Store) RepairVisitMonths(ctx context.Context) (int, error) { return s.repairVisitMonths(ctx) }
+func (s *Store) RepairPanelTallies(ctx context.Context) (int, error) {
+	return s.repairPanelTallies(ctx)
+}
+func (s *Store) SyncRecommendationIndex(ctx context.Context) (int, error) {
+	return s.syncRecommendationIndex(ctx)
+}
+func (s *Store) SyncReferralIndex(ctx context.Context) (int, error) { return s.syncReferralIndex(ctx) }

@@ -10,6 +10,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/apperr"
 )
 
 // Finding statuses.
@@ -144,7 +146,7 @@ func (f *Finding) Section(key string) FindingSection {
 }
 
 // ErrLocked is returned for a change to a submitted finding.
-var ErrLocked = errors.New("finding submitted")
+var ErrLocked = apperr.New(apperr.Conflict, "", "Submitted findings are locked. Nothing has been changed.")
 
 // Finding returns one finding. Returns ErrNotFound.
 func (s *Store) Finding(ctx context.Context, id string) (*Finding, error) {
@@ -254,7 +256,7 @@ type TrendCount struct {
 // session ("2026-10") and by the self-defined ethnicity as recorded. It is
 // kept up to date with $inc when a finding is submitted, so the trends page
 // reads one document (id = group id), and rebuilt from the findings by
-// RepairPanelTallies.
+// repairPanelTallies.
 type PanelTally struct {
 	ID        string                `bson:"_id"`
 	Months    map[string]TrendCount `bson:"months"`
@@ -332,9 +334,9 @@ func (s *Store) PanelTallyOf(ctx context.Context, groupID string) (*PanelTally, 
 	return &t, nil
 }
 
-// RepairPanelTallies rebuilds every group's tally from the submitted
+// repairPanelTallies rebuilds every group's tally from the submitted
 // findings (a periodic job runs it) and returns how many it changed.
-func (s *Store) RepairPanelTallies(ctx context.Context) (int, error) {
+func (s *Store) repairPanelTallies(ctx context.Context) (int, error) {
 	cur, err := s.r("findings").Find(ctx, bson.D{{Key: "status", Value: FindingSubmitted},
 		{Key: "visitType", Value: bson.D{{Key: "$in", Value: bson.A{VisitStopSearch, VisitUseOfForce}}}}})
 	if err != nil {

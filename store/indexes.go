@@ -44,6 +44,9 @@ var indexes = []index{
 	{coll: "visits", name: "start", keys: bson.D{{Key: "start", Value: 1}}},
 	{coll: "findings", name: "status_type", keys: bson.D{{Key: "status", Value: 1}, {Key: "visitType", Value: 1}}},
 
+	// Group meetings (store/meetings.go): by start, for the list and the feeds.
+	{coll: "meetings", name: "start", keys: bson.D{{Key: "start", Value: 1}}},
+
 	// Referrals (store/referrals.go): unique references; on the summaries, the
 	// queue's order, a partner's own and the blind index.
 	{coll: "referrals", name: "ref_unique", keys: bson.D{{Key: "ref", Value: 1}}, unique: true},
@@ -201,6 +204,7 @@ func migrateAuditToOneCollection(ctx context.Context, s *Store) error {
 			}
 		}
 		slices.SortFunc(pg.Events, func(a, b AuditEvent) int { return cmp.Compare(a.Seq, b.Seq) })
+		pg.Last = pg.Events[len(pg.Events)-1].Seq
 		_, err = s.c(AuditCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: pg.ID}}, pg, options.Replace().SetUpsert(true))
 		pg = auditPage{}
 		return err

@@ -117,8 +117,7 @@ func (s *Store) hitN(ctx context.Context, key string, m, limit int, window time.
 		// on the embedded store it leaves a cursor open each time.) Within
 		// an instance one group at a time counts a key; a count read after
 		// another instance's $inc is higher, so that can only allow fewer.
-		res, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "until", Value: bson.D{{Key: "$gt", Value: now}}}},
-			bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: m}}}})
+		res, err := s.updateIf(ctx, limitsColl, key, Gt("until", now), bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: m}}}})
 		if err != nil {
 			return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}
 		}
@@ -132,7 +131,7 @@ func (s *Store) hitN(ctx context.Context, key string, m, limit int, window time.
 		}
 		// The window is over (or never was): the first to notice starts one.
 		until := now.Add(window)
-		res, err = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
+		res, err = s.updateIf(ctx, limitsColl, key, Lte("until", now),
 			bson.D{{Key: "$set", Value: bson.D{{Key: "n", Value: m}, {Key: "until", Value: until}, {Key: "expires", Value: until}}}})
 		if err != nil {
 			return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}
@@ -191,11 +190,8 @@ func (s *Store) TakeAttempt(ctx context.Context, key, account string, b AttemptB
 	for range 5 {
 		now := s.now().UTC()
 		expires := now.Add(max(b.Window, b.MaxLock))
-		notLocked := bson.E{Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}
-		recent := bson.E{Key: "last", Value: bson.D{{Key: "$gt", Value: now.Add(-b.Window)}}}
-		// Not locked, more than one try left: spend one.
-		res, err := c.UpdateOne(ctx,
-			bson.D{{Key: "_id", Value: key}, notLocked, {Key: "n", Value: bson.D{{Key: "$lt", Value: b.Free - 1}}}, recent},
+		// Not locked, more than one try left, tried recently: spend one.
+		res, err := s.updateIf(ctx, limitsColl, key, Lte("until", now).And(Lt("n", b.Free-1), Gt("last", now.Add(-b.Window))),
 			bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}, {Key: "$set", Value: bson.D{{Key: "last", Value: now}, {Key: "expires", Value: expires}}}})
 		if err != nil {
 			return Attempt{}, fmt.Errorf("store: attempt: %w", err)
@@ -225,8 +221,7 @@ func (s *Store) TakeAttempt(ctx context.Context, key, account string, b AttemptB
 			// Quiet for a window, and a window since any lock ended:
 			// earlier tries are forgotten (not the locks, which the sweep
 			// forgets a day after the last).
-			res, err := c.UpdateOne(ctx,
-				bson.D{{Key: "_id", Value: key}, {Key: "n", Value: d.N}, {Key: "last", Value: d.Last}, {Key: "until", Value: d.Until}},
+			res, err := s.updateIf(ctx, limitsColl, key, Eq("n", d.N).And(Eq("last", d.Last), Eq("until", d.Until)),
 				bson.D{{Key: "$set", Value: bson.D{{Key: "n", Value: 1}, {Key: "last", Value: now}, {Key: "expires", Value: expires}}}})
 			if err != nil {
 				return Attempt{}, fmt.Errorf("store: attempt: %w", err)
@@ -242,8 +237,7 @@ func (s *Store) TakeAttempt(ctx context.Context, key, account string, b AttemptB
 		// The last try of the budget: exactly one caller (whose filter
 		// still matches what it read) gets it, and starts the lock.
 		until := now.Add(b.lockFor(d.Strikes))
-		res, err = c.UpdateOne(ctx,
-			bson.D{{Key: "_id", Value: key}, {Key: "strikes", Value: d.Strikes}, {Key: "until", Value: d.Until}, {Key: "n", Value: d.N}},
+		res, err = s.updateIf(ctx, limitsColl, key, Eq("strikes", d.Strikes).And(Eq("until", d.Until), Eq("n", d.N)),
 			bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: until}, {Key: "n", Value: b.Free - 1}, {Key: "last", Value: now},
 				{Key: "expires", Value: until.Add(max(b.Window, b.MaxLock))}}}, {Key: "$inc", Value: bson.D{{Key: "strikes", Value: 1}}}})
 		if err != nil {

@@ -9,6 +9,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
+// ChannelText marks an outbox message sent as a text message, by its own
+// worker (mail.TextSender), not by SMTP.
+const ChannelText = "text"
+
 // Mail statuses.
 const (
 	MailPending = "pending"
@@ -23,6 +27,7 @@ const MaxMailAttempts = 8
 // sends it, so a slow or failing mail server never slows a page.
 type Mail struct {
 	ID          string    `bson:"_id"`
+	Channel     string    `bson:"channel,omitempty"` // "" for mail; ChannelText for a text message (To is a mobile number)
 	To          string    `bson:"to"`
 	Subject     string    `bson:"subject"`
 	Body        string    `bson:"body"`
@@ -44,10 +49,20 @@ func (s *Store) QueueMail(ctx context.Context, to, subject, body string) error {
 	return nil
 }
 
-// DueMail returns up to limit pending messages whose next attempt is due.
+// DueMail returns up to limit pending mail messages whose next attempt is
+// due (not text messages: DueTexts).
 func (s *Store) DueMail(ctx context.Context, limit int) ([]Mail, error) {
+	return s.due(ctx, bson.E{Key: "channel", Value: bson.D{{Key: "$ne", Value: ChannelText}}}, limit)
+}
+
+// DueTexts returns up to limit pending text messages whose next attempt is due.
+func (s *Store) DueTexts(ctx context.Context, limit int) ([]Mail, error) {
+	return s.due(ctx, bson.E{Key: "channel", Value: ChannelText}, limit)
+}
+
+func (s *Store) due(ctx context.Context, channel bson.E, limit int) ([]Mail, error) {
 	cur, err := s.r("outbox").Find(ctx,
-		bson.D{{Key: "status", Value: MailPending}, {Key: "nextAttempt", Value: bson.D{{Key: "$lte", Value: s.now().UTC()}}}},
+		bson.D{{Key: "status", Value: MailPending}, {Key: "nextAttempt", Value: bson.D{{Key: "$lte", Value: s.now().UTC()}}}, channel},
 		options.Find().SetSort(bson.D{{Key: "nextAttempt", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("store: due mail: %w", err)

@@ -270,10 +270,7 @@ func (s *Store) removePowerPart(ctx context.Context, kind, force, month, key str
 		}
 		var matched int64
 		if len(m.Parts) == 0 {
-			// The engine has no conditional delete (docs/architecture.md);
-			// one delete statement with the revision beside the _id is
-			// atomic on both engines.
-			res, err := s.c("power_months").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: old.Rev}})
+			res, err := s.deleteIf(ctx, "power_months", id, Eq("rev", old.Rev))
 			if err != nil {
 				return fmt.Errorf("store: remove power month %s: %w", id, err)
 			}
@@ -511,14 +508,26 @@ type PanelSample struct {
 	From        string          `bson:"from"`
 	To          string          `bson:"to"`
 	Legislation string          `bson:"legislation,omitempty"`
-	Group       string          `bson:"group,omitempty"` // self-defined high-level group
-	Size        int             `bson:"size"`            // asked for
-	Matching    int64           `bson:"matching"`        // records that met the filters
+	Group       string          `bson:"group,omitempty"`   // self-defined high-level group
+	Removal     bool            `bson:"removal,omitempty"` // only searches that went beyond outer clothing
+	Size        int             `bson:"size"`              // asked for
+	Matching    int64           `bson:"matching"`          // records that met the filters
 	Records     []SampledRecord `bson:"records"`
 	DrawnBy     string          `bson:"drawnBy"`
 	DrawnAt     time.Time       `bson:"drawnAt"`
 	VisitID     string          `bson:"visitId,omitempty"`
+
+	// A verifiable sample is committed before it is drawn (disparity's
+	// Commitment): Pending until the draw; Seed is shown only after it.
+	// Samples drawn before commitments existed have none.
+	Commitment  string    `bson:"commitment,omitempty"`
+	Seed        string    `bson:"seed,omitempty"`
+	CommittedAt time.Time `bson:"committedAt,omitempty"`
+	Pending     bool      `bson:"pending,omitempty"`
 }
+
+// Drawn reports whether the sample's records have been drawn.
+func (p *PanelSample) Drawn() bool { return !p.Pending }
 
 // CreatePanelSample stores a drawn sample.
 func (s *Store) CreatePanelSample(ctx context.Context, p *PanelSample) error {
@@ -528,6 +537,37 @@ func (s *Store) CreatePanelSample(ctx context.Context, p *PanelSample) error {
 	p.DrawnAt = s.now().UTC()
 	if _, err := s.c("panel_samples").InsertOne(ctx, p); err != nil {
 		return fmt.Errorf("store: create panel sample: %w", err)
+	}
+	return nil
+}
+
+// CommitPanelSample stores a sample's commitment before its records are
+// drawn: the filter, the commitment and the seed (kept until the draw
+// reveals it), pending.
+func (s *Store) CommitPanelSample(ctx context.Context, p *PanelSample) error {
+	if p.ID == "" {
+		p.ID = NewID()
+	}
+	p.CommittedAt = s.now().UTC()
+	p.Pending = true
+	if _, err := s.c("panel_samples").InsertOne(ctx, p); err != nil {
+		return fmt.Errorf("store: commit panel sample: %w", err)
+	}
+	return nil
+}
+
+// DrawPanelSample stores the records drawn for a committed sample, once:
+// a sample already drawn returns ErrConflict and keeps its records.
+func (s *Store) DrawPanelSample(ctx context.Context, id string, records []SampledRecord, matching int64, by string) error {
+	res, err := s.c("panel_samples").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "pending", Value: true}}, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "records", Value: records}, {Key: "matching", Value: matching}, {Key: "drawnBy", Value: by}, {Key: "drawnAt", Value: s.now().UTC()}}},
+		{Key: "$unset", Value: bson.D{{Key: "pending", Value: ""}}},
+	})
+	if err != nil {
+		return fmt.Errorf("store: draw panel sample %s: %w", id, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("store: draw panel sample %s: %w", id, ErrConflict)
 	}
 	return nil
 }

@@ -2,13 +2,15 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/apperr"
+	"candour/words"
 )
 
 // A recommendation's status. The lifecycle is in transitions below; no
@@ -29,33 +31,6 @@ const (
 // RecStatuses lists the statuses in lifecycle order (for filters and dashboards).
 var RecStatuses = []string{RecRaised, RecAwaiting, RecAccepted, RecAcceptedInPart, RecNotAccepted,
 	RecInProgress, RecImplemented, RecVerified, RecClosed, RecSuperseded}
-
-// RecStatusLabel names a status for people.
-func RecStatusLabel(s string) string {
-	switch s {
-	case RecRaised:
-		return "Raised"
-	case RecAwaiting:
-		return "Awaiting force response"
-	case RecAccepted:
-		return "Accepted"
-	case RecAcceptedInPart:
-		return "Accepted in part"
-	case RecNotAccepted:
-		return "Not accepted"
-	case RecInProgress:
-		return "In progress"
-	case RecImplemented:
-		return "Implemented"
-	case RecVerified:
-		return "Verified"
-	case RecClosed:
-		return "Closed"
-	case RecSuperseded:
-		return "Superseded"
-	}
-	return s
-}
 
 // transitions is the whole lifecycle: from a status, the statuses it may go
 // to. "Superseded" is reachable from every open status (added by Next).
@@ -97,46 +72,8 @@ func NextStatuses(from string) []string {
 // Sources of a recommendation.
 var RecSources = []string{"visit-finding", "iag-advice", "survey", "scrutiny-panel", "external-forum", "hmicfrs-coc", "hmicfrs-afi", "other"}
 
-// RecSourceLabel names a source for people.
-func RecSourceLabel(s string) string {
-	switch s {
-	case "visit-finding":
-		return "Scrutiny visit finding"
-	case "iag-advice":
-		return "IAG advice"
-	case "survey":
-		return "Community survey"
-	case "scrutiny-panel":
-		return "Scrutiny panel"
-	case "external-forum":
-		return "External scrutiny forum"
-	case "hmicfrs-coc":
-		return "HMICFRS cause of concern"
-	case "hmicfrs-afi":
-		return "HMICFRS area for improvement"
-	case "other":
-		return "Other"
-	}
-	return s
-}
-
 // RAPAreas are the Police Race Action Plan's themes.
 var RAPAreas = []string{"represented", "respected", "involved", "protected"}
-
-// RAPAreaLabel names an area for people.
-func RAPAreaLabel(a string) string {
-	switch a {
-	case "represented":
-		return "Represented"
-	case "respected":
-		return "Respected"
-	case "involved":
-		return "Involved"
-	case "protected":
-		return "Protected"
-	}
-	return a
-}
 
 // RecPriorities in order.
 var RecPriorities = []string{"high", "medium", "low"}
@@ -196,7 +133,7 @@ type Recommendation struct {
 // wording, evidence and history of every recommendation: on the embedded
 // server every query but an exact _id scans and parses the collection.
 // The full document stays the single point of decision; its summary is
-// rewritten after every change, idempotently (SyncRecommendationIndex
+// rewritten after every change, idempotently (syncRecommendationIndex
 // repairs one left behind by a crash between the two writes).
 type RecSummary struct {
 	ID             string    `bson:"_id"`
@@ -301,25 +238,6 @@ func (r *Recommendation) LastChange() HistoryEntry {
 	return r.History[len(r.History)-1]
 }
 
-// TransitionError says a status change is not in the lifecycle, and which
-// ones are possible now.
-type TransitionError struct {
-	From, To string
-	Allowed  []string
-}
-
-func (e *TransitionError) Error() string {
-	return fmt.Sprintf("recommendation cannot go from %s to %s", e.From, e.To)
-}
-
-// RuleError is a change the lifecycle allows but whose details are
-// missing or wrong; Field names the form field.
-type RuleError struct {
-	Field, Message string
-}
-
-func (e *RuleError) Error() string { return e.Message }
-
 // Transition is a request to change status.
 type Transition struct {
 	To           string
@@ -332,9 +250,10 @@ type Transition struct {
 }
 
 // Transition applies t to r in memory and returns its history entry. It is
-// pure: the store writes the result with a conditional update. Returns a
-// *TransitionError for a change the lifecycle does not allow and a
-// *RuleError for missing details.
+// pure: the store writes the result with a conditional update. Returns an
+// apperr.Conflict on the field "status" for a change the lifecycle does
+// not allow (its message says where the recommendation can go now) and an
+// apperr.Invalid on the form's field for missing details.
 func (r *Recommendation) Transition(t Transition, by Actor, now time.Time) (HistoryEntry, error) {
 	allowed := NextStatuses(r.Status)
 	ok := false
@@ -342,21 +261,21 @@ func (r *Recommendation) Transition(t Transition, by Actor, now time.Time) (Hist
 		ok = ok || s == t.To
 	}
 	if !ok {
-		return HistoryEntry{}, &TransitionError{From: r.Status, To: t.To, Allowed: allowed}
+		return HistoryEntry{}, apperr.New(apperr.Conflict, "status", words.TransitionRefused(r.Status, t.To, allowed))
 	}
 	what := t.Note
 	refusal := r.Status == RecImplemented && t.To == RecInProgress
 	switch {
 	case t.To == RecNotAccepted || t.To == RecAcceptedInPart:
 		if strings.TrimSpace(t.Reason) == "" {
-			return HistoryEntry{}, &RuleError{Field: "reason", Message: "Explain why the force has not accepted all of the recommendation"}
+			return HistoryEntry{}, apperr.New(apperr.Invalid, "reason", "Explain why the force has not accepted all of the recommendation")
 		}
 		r.Response, what = t.Reason, t.Reason
 	case t.To == RecAccepted && t.Reason != "":
 		r.Response, what = t.Reason, t.Reason
 	case t.To == RecImplemented:
 		if strings.TrimSpace(t.Evidence) == "" {
-			return HistoryEntry{}, &RuleError{Field: "evidence", Message: "Describe the evidence that the recommendation has been implemented"}
+			return HistoryEntry{}, apperr.New(apperr.Invalid, "evidence", "Describe the evidence that the recommendation has been implemented")
 		}
 		r.Evidence, r.EvidenceLinks, r.CompletedAt = t.Evidence, t.Links, now.UTC()
 		what = t.Evidence
@@ -365,17 +284,17 @@ func (r *Recommendation) Transition(t Transition, by Actor, now time.Time) (Hist
 		}
 	case refusal:
 		if strings.TrimSpace(t.Comment) == "" {
-			return HistoryEntry{}, &RuleError{Field: "comment", Message: "Say why the recommendation has not been verified"}
+			return HistoryEntry{}, apperr.New(apperr.Invalid, "comment", "Say why the recommendation has not been verified")
 		}
 		r.ChairComment, r.CompletedAt, what = t.Comment, time.Time{}, t.Comment
 	case t.To == RecVerified && t.Comment != "":
 		what = t.Comment
 	case t.To == RecSuperseded:
 		if t.SupersededBy == "" {
-			return HistoryEntry{}, &RuleError{Field: "supersededBy", Message: "Enter the reference of the recommendation that replaces this one"}
+			return HistoryEntry{}, apperr.New(apperr.Invalid, "supersededBy", "Enter the reference of the recommendation that replaces this one")
 		}
 		if t.SupersededBy == r.ID {
-			return HistoryEntry{}, &RuleError{Field: "supersededBy", Message: "A recommendation cannot replace itself"}
+			return HistoryEntry{}, apperr.New(apperr.Invalid, "supersededBy", "A recommendation cannot replace itself")
 		}
 		r.SupersededBy, what = t.SupersededBy, "replaced by "+t.SupersededBy
 	}
@@ -388,16 +307,16 @@ func (r *Recommendation) Transition(t Transition, by Actor, now time.Time) (Hist
 }
 
 // Progress records a dated note with percent complete, in memory. Returns
-// a *RuleError when the recommendation is not open or the note is wrong.
+// an apperr.Invalid when the recommendation is not open or the note is wrong.
 func (r *Recommendation) Progress(note string, percent int, by Actor, now time.Time) (HistoryEntry, error) {
 	if !RecOpen(r.Status) {
-		return HistoryEntry{}, &RuleError{Field: "progressNote", Message: "Progress can only be recorded while the recommendation is open"}
+		return HistoryEntry{}, apperr.New(apperr.Invalid, "progressNote", "Progress can only be recorded while the recommendation is open")
 	}
 	if strings.TrimSpace(note) == "" {
-		return HistoryEntry{}, &RuleError{Field: "progressNote", Message: "Enter what has happened"}
+		return HistoryEntry{}, apperr.New(apperr.Invalid, "progressNote", "Enter what has happened")
 	}
 	if percent < 0 || percent > 100 {
-		return HistoryEntry{}, &RuleError{Field: "percent", Message: "Percent complete must be a whole number from 0 to 100"}
+		return HistoryEntry{}, apperr.New(apperr.Invalid, "percent", "Percent complete must be a whole number from 0 to 100")
 	}
 	r.Percent, r.LatestUpdate, r.LatestUpdateAt = percent, note, now.UTC()
 	return HistoryEntry{At: now.UTC(), ByID: by.ID, ByName: by.Name, Kind: HistProgress, What: note, Percent: percent}, nil
@@ -408,10 +327,10 @@ func (r *Recommendation) Progress(note string, percent int, by Actor, now time.T
 // it, given outside Candour) and stops being published until then.
 func (r *Recommendation) SetPublicWording(title, summary, response string, agreed bool, by Actor, now time.Time) (HistoryEntry, error) {
 	if strings.TrimSpace(title) == "" {
-		return HistoryEntry{}, &RuleError{Field: "publicTitle", Message: "Enter a public title"}
+		return HistoryEntry{}, apperr.New(apperr.Invalid, "publicTitle", "Enter a public title")
 	}
 	if strings.TrimSpace(summary) == "" {
-		return HistoryEntry{}, &RuleError{Field: "publicSummary", Message: "Enter the public summary"}
+		return HistoryEntry{}, apperr.New(apperr.Invalid, "publicSummary", "Enter the public summary")
 	}
 	changed := title != r.PublicTitle || summary != r.PublicSummary || response != r.PublicResponse
 	r.PublicTitle, r.PublicSummary, r.PublicResponse = title, summary, response
@@ -433,7 +352,7 @@ func (r *Recommendation) SetPublicWording(title, summary, response string, agree
 // AgreePublicWording records the chair's agreement, in memory.
 func (r *Recommendation) AgreePublicWording(by Actor, now time.Time) (HistoryEntry, error) {
 	if r.PublicSummary == "" {
-		return HistoryEntry{}, &RuleError{Field: "agree", Message: "There is no public summary to agree yet"}
+		return HistoryEntry{}, apperr.New(apperr.Invalid, "agree", "There is no public summary to agree yet")
 	}
 	r.ChairAgreed = true
 	return HistoryEntry{At: now.UTC(), ByID: by.ID, ByName: by.Name, Kind: HistPublic, What: "chair agreed the public wording"}, nil
@@ -443,7 +362,7 @@ func (r *Recommendation) AgreePublicWording(by Actor, now time.Time) (HistoryEnt
 // in memory. Publishing needs public wording agreed by the chair.
 func (r *Recommendation) Publish(publish bool, by Actor, now time.Time) (HistoryEntry, error) {
 	if publish && (r.PublicSummary == "" || !r.ChairAgreed) {
-		return HistoryEntry{}, &RuleError{Field: "publish", Message: "Write the public summary and get the chair's agreement before publishing"}
+		return HistoryEntry{}, apperr.New(apperr.Invalid, "publish", "Write the public summary and get the chair's agreement before publishing")
 	}
 	what := "unpublished"
 	if publish {
@@ -490,7 +409,7 @@ func (s *Store) CreateRecommendations(ctx context.Context, rs []*Recommendation,
 		r.Version, r.CreatedAt, r.UpdatedAt = 1, now, now
 		what := "raised"
 		if kind == HistImported {
-			what = "imported with status " + RecStatusLabel(r.Status)
+			what = "imported with status " + words.RecStatus(r.Status)
 		}
 		r.History = append(r.History, HistoryEntry{At: now, ByID: by.ID, ByName: by.Name, Kind: kind, To: r.Status, What: what})
 		docs[i] = r
@@ -527,11 +446,11 @@ func (s *Store) putRecSummary(ctx context.Context, r *Recommendation) error {
 	return s.bumpRecIndex(ctx)
 }
 
-// SyncRecommendationIndex rewrites every summary whose version differs
+// syncRecommendationIndex rewrites every summary whose version differs
 // from its recommendation's (after a crash between a change and its
 // summary). It reads the whole register, so it runs in a background job,
 // not on a page. It returns how many summaries it rewrote.
-func (s *Store) SyncRecommendationIndex(ctx context.Context) (int, error) {
+func (s *Store) syncRecommendationIndex(ctx context.Context) (int, error) {
 	full, err := s.ExportRecommendations(ctx)
 	if err != nil {
 		return 0, err
@@ -657,7 +576,7 @@ func setKey(d bson.D, k string, v any) bson.D {
 // ChangeRecommendation reads a recommendation, applies change to it in
 // memory and saves it conditionally on version (the version the person's
 // form was made from). Errors from change are returned as they are (a
-// *TransitionError or *RuleError); otherwise ErrNotFound or ErrConflict.
+// apperr.Conflict or apperr.Invalid); otherwise ErrNotFound or ErrConflict.
 func (s *Store) ChangeRecommendation(ctx context.Context, id string, version int, change func(r *Recommendation, now time.Time) (HistoryEntry, error)) (*Recommendation, error) {
 	r, err := s.Recommendation(ctx, id)
 	if err != nil {
@@ -763,18 +682,4 @@ func (s *Store) ClaimRun(ctx context.Context, key string) (bool, error) {
 		return false, fmt.Errorf("store: claim run %s: %w", key, err)
 	}
 	return true, nil
-}
-
-// IsRuleError and IsTransitionError unwrap the lifecycle's errors.
-func IsRuleError(err error) (*RuleError, bool) {
-	var re *RuleError
-	ok := errors.As(err, &re)
-	return re, ok
-}
-
-// IsTransitionError reports a disallowed status change.
-func IsTransitionError(err error) (*TransitionError, bool) {
-	var te *TransitionError
-	ok := errors.As(err, &te)
-	return te, ok
 }

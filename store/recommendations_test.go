@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/store/storetest"
+	"candour/words"
 )
 
 var coordinator = store.Actor{ID: "u1", Name: "Priya Shah"}
@@ -68,15 +70,17 @@ func TestRecommendationTransitions(t *testing.T) {
 				}
 				return
 			}
-			te, isTE := store.IsTransitionError(err)
-			if !isTE {
+			te := apperr.As(err)
+			if te == nil || te.Code != apperr.Conflict || te.Field != "status" {
 				t.Fatalf("err = %v, want a transition error", err)
 			}
 			if r.Status != tt.from {
 				t.Fatalf("status changed to %s on a refused transition", r.Status)
 			}
-			if got, want := len(te.Allowed), len(store.NextStatuses(tt.from)); got != want {
-				t.Fatalf("allowed = %v", te.Allowed)
+			// The message names where the recommendation can go now: every
+			// status NextStatuses allows, no fewer.
+			if want := words.TransitionRefused(tt.from, tt.to, store.NextStatuses(tt.from)); te.Message != want {
+				t.Fatalf("allowed = %q, want %q", te.Message, want)
 			}
 		})
 	}
@@ -101,8 +105,8 @@ func TestRecommendationTransitionDetails(t *testing.T) {
 		t.Run(tt.from+" to "+tt.tr.To, func(t *testing.T) {
 			r := &store.Recommendation{ID: "r1", Status: tt.from}
 			_, err := r.Transition(tt.tr, coordinator, time.Now())
-			re, ok := store.IsRuleError(err)
-			if !ok || re.Field != tt.field {
+			re := apperr.As(err)
+			if re == nil || re.Code != apperr.Invalid || re.Field != tt.field {
 				t.Fatalf("err = %v, want a rule error on %s", err, tt.field)
 			}
 			if r.Status != tt.from {

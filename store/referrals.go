@@ -202,7 +202,7 @@ func (r *Referral) Grading() string {
 }
 
 // Linked reports whether id is a confirmed related referral.
-func (r *Referral) Linked(id string) bool { return contains(r.Links, id) }
+func (r *Referral) Linked(id string) bool { return slices.Contains(r.Links, id) }
 
 // RefSummary is the part of a referral that lists and the queue read.
 // Summaries live in their own collection (referral_index) of small
@@ -210,7 +210,7 @@ func (r *Referral) Linked(id string) bool { return contains(r.Links, id) }
 // the embedded server every query but an exact _id parses the whole
 // collection. The referral itself stays the single point of decision; its
 // summary is rewritten after every change, idempotently
-// (SyncReferralIndex repairs one left behind by a crash in between).
+// (syncReferralIndex repairs one left behind by a crash in between).
 type RefSummary struct {
 	ID            string    `bson:"_id"`
 	Ref           string    `bson:"ref"`
@@ -269,10 +269,10 @@ func (s *Store) putRefSummary(ctx context.Context, id string) error {
 	return s.bumpRefIndex(ctx)
 }
 
-// SyncReferralIndex rewrites every summary whose version differs from its
+// syncReferralIndex rewrites every summary whose version differs from its
 // referral's, and returns how many. It reads every referral, so it runs
 // in the background job, never on a page.
-func (s *Store) SyncReferralIndex(ctx context.Context) (int, error) {
+func (s *Store) syncReferralIndex(ctx context.Context) (int, error) {
 	var full []Referral
 	cur, err := s.r("referrals").Find(ctx, bson.D{})
 	if err == nil {
@@ -680,7 +680,7 @@ func (s *Store) ReferralMatches(ctx context.Context, r *Referral) ([]RefSummary,
 	}
 	var out []RefSummary
 	for _, m := range all {
-		if m.ID != r.ID && sharesAny(m.Blind, r.Blind) && !r.Linked(m.ID) && !contains(r.NotLinked, m.ID) {
+		if m.ID != r.ID && sharesAny(m.Blind, r.Blind) && !r.Linked(m.ID) && !slices.Contains(r.NotLinked, m.ID) {
 			out = append(out, m)
 		}
 	}
@@ -876,11 +876,6 @@ const (
 	AuditRefExported    = "referral-exported"
 	AuditRefContentGone = "referral-content-deleted"
 )
-
-func init() {
-	AuditActions = append(AuditActions, AuditRefViewed, AuditRefAssessed, AuditRefStatus, AuditRefMessage, AuditRefNote,
-		AuditRefLinked, AuditRefSubmitted, AuditRefExported, AuditRefContentGone)
-}
 
 // fieldSealer is the Store's field encryption (an alias, so store.go need
 // not import the sealed package).

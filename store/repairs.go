@@ -18,12 +18,13 @@ import (
 //   - survey tallies: RepairCounts (survey_counting.go);
 //   - visit seats: SeatsTaken and Attendees move in one update of the
 //     visit, so they cannot disagree; the diaries (each person's copy of
-//     their bookings) by RepairDiaries; the calendar's month copies by
-//     RepairVisitMonths; the panel tallies by RepairPanelTallies;
-//   - recommendation and referral summaries: SyncRecommendationIndex and
-//     SyncReferralIndex;
-//   - the audit chain: NOT repaired (the head moves before the events are
-//     written; a crash between leaves a gap that verification reports).
+//     their bookings) by repairDiaries; the calendar's month copies by
+//     repairVisitMonths; the panel tallies by repairPanelTallies;
+//   - recommendation and referral summaries: syncRecommendationIndex and
+//     syncReferralIndex;
+//   - the audit chain: the head moves together with the events it moved
+//     over (pending in the head document); RepairAuditChain writes what a
+//     crash left there onto the pages (audit.go).
 //
 // RepairAfterCrash runs them all at start-up (the hourly jobs run them
 // too, but their leases, held by the instance that died, could keep them
@@ -36,11 +37,12 @@ func (s *Store) RepairAfterCrash(ctx context.Context) (map[string]int, error) {
 		name string
 		fn   func(context.Context) (int, error)
 	}{
-		{"visit diaries", s.RepairDiaries},
-		{"visit calendar months", s.RepairVisitMonths},
-		{"visit panel tallies", s.RepairPanelTallies},
-		{"recommendation summaries", s.SyncRecommendationIndex},
-		{"referral summaries", s.SyncReferralIndex},
+		{"audit chain events", s.RepairAuditChain},
+		{"visit diaries", s.repairDiaries},
+		{"visit calendar months", s.repairVisitMonths},
+		{"visit panel tallies", s.repairPanelTallies},
+		{"recommendation summaries", s.syncRecommendationIndex},
+		{"referral summaries", s.syncReferralIndex},
 	} {
 		n, err := r.fn(ctx)
 		if err != nil {
@@ -51,11 +53,11 @@ func (s *Store) RepairAfterCrash(ctx context.Context) (map[string]int, error) {
 	return done, nil
 }
 
-// RepairDiaries makes each person's diary agree with the visits' seats
+// repairDiaries makes each person's diary agree with the visits' seats
 // and waiting lists (announced visits that ended less than 45 days ago;
 // planned pairs for unannounced visits are left to the plans). It returns
 // how many bookings it put right.
-func (s *Store) RepairDiaries(ctx context.Context) (int, error) {
+func (s *Store) repairDiaries(ctx context.Context) (int, error) {
 	cutoff := s.now().AddDate(0, 0, -45)
 	vs, err := s.scanVisits(ctx, bson.D{})
 	if err != nil {

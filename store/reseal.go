@@ -146,7 +146,7 @@ func (s *Store) resealOne(ctx context.Context, r *Referral) (bool, error) {
 		}
 		set = append(set, bson.E{Key: "contact", Value: ct})
 	}
-	filter := bson.D{{Key: "_id", Value: r.ID}, {Key: "contentGone", Value: bson.D{{Key: "$ne", Value: true}}}}
+	cond := Ne("contentGone", true)
 	if len(r.Messages) > 0 {
 		msgs := make([]RefMessage, len(r.Messages))
 		for i, m := range r.Messages {
@@ -159,14 +159,11 @@ func (s *Store) resealOne(ctx context.Context, r *Referral) (bool, error) {
 		}
 		set = append(set, bson.E{Key: "messages", Value: msgs})
 		// A message added meanwhile would be lost by writing the array back.
-		filter = append(filter, bson.E{Key: "messages", Value: bson.D{{Key: "$size", Value: len(r.Messages)}}})
+		cond = cond.And(Size("messages", len(r.Messages)))
 	} else {
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "messages", Value: bson.D{{Key: "$exists", Value: false}}}},
-			bson.D{{Key: "messages", Value: bson.D{{Key: "$size", Value: 0}}}},
-		}})
+		cond = cond.And(Or(Exists("messages", false), Size("messages", 0)))
 	}
-	res, err := s.c("referrals").UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: set}})
+	res, err := s.updateIf(ctx, "referrals", r.ID, cond, bson.D{{Key: "$set", Value: set}})
 	if err != nil {
 		return false, fmt.Errorf("store: reseal referral %s: %w", r.ID, err)
 	}
@@ -175,5 +172,3 @@ func (s *Store) resealOne(ctx context.Context, r *Referral) (bool, error) {
 
 // AuditResealed is the audit action of a "candour keys reseal" run.
 const AuditResealed = "referrals-resealed"
-
-func init() { AuditActions = append(AuditActions, AuditResealed) }

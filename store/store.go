@@ -21,14 +21,18 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+
+	"candour/apperr"
 )
 
-// Sentinel errors. Handlers branch on them with errors.Is.
+// Sentinel errors: application errors (candour/apperr) with a code and no
+// message, so server/render.go maps them to a page and a status, and a
+// handler that words one for its page still matches it with errors.Is.
 var (
-	ErrNotFound  = errors.New("not found")
-	ErrConflict  = errors.New("conflict")
-	ErrDuplicate = errors.New("already exists")
-	ErrExpired   = errors.New("expired")
+	ErrNotFound  = apperr.New(apperr.NotFound, "", "")
+	ErrConflict  = apperr.New(apperr.Conflict, "", "")
+	ErrDuplicate = apperr.New(apperr.Duplicate, "", "")
+	ErrExpired   = apperr.New(apperr.Expired, "", "")
 	ErrInUse     = errors.New("in use by another process")
 )
 

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"candour/apperr"
 )
 
 // Answers are a response's answers by question id: option codes for
@@ -108,19 +110,14 @@ func (q *Question) hasChoice(code string) bool {
 	return false
 }
 
-// AnswerError is a problem with one question's answer.
-type AnswerError struct {
-	QuestionID string
-	Message    string
-}
-
 // Check validates a whole response against the version: every visible
 // question's answer, every required one present, and no answer to a
 // question that is hidden or not in the version. It returns the normalised
-// answers and the problems in question order (none when fine).
-func (v *Version) Check(a Answers) (Answers, []AnswerError) {
+// answers and the problems in question order (nil when fine): each an
+// apperr.Invalid whose field is the question's id (apperr.All lists them).
+func (v *Version) Check(a Answers) (Answers, error) {
 	out := Answers{}
-	var errs []AnswerError
+	var errs []*apperr.Error
 	known := map[string]bool{}
 	for i := range v.Questions {
 		q := &v.Questions[i]
@@ -128,13 +125,13 @@ func (v *Version) Check(a Answers) (Answers, []AnswerError) {
 		raw, given := a[q.ID]
 		if !q.Visible(out) {
 			if given && len(raw) > 0 {
-				errs = append(errs, AnswerError{q.ID, "This question does not apply to your earlier answers: go back and check them"})
+				errs = append(errs, apperr.New(apperr.Invalid, q.ID, "This question does not apply to your earlier answers: go back and check them"))
 			}
 			continue
 		}
 		vals, msg := q.CheckAnswer(raw)
 		if msg != "" {
-			errs = append(errs, AnswerError{q.ID, msg})
+			errs = append(errs, apperr.New(apperr.Invalid, q.ID, msg))
 			continue
 		}
 		if vals != nil {
@@ -143,10 +140,10 @@ func (v *Version) Check(a Answers) (Answers, []AnswerError) {
 	}
 	for id := range a {
 		if !known[id] {
-			errs = append(errs, AnswerError{id, "Your answers include a question that is not in this survey"})
+			errs = append(errs, apperr.New(apperr.Invalid, id, "Your answers include a question that is not in this survey"))
 		}
 	}
-	return out, errs
+	return out, apperr.Join(errs...)
 }
 
 // Label is an answer in words: option labels joined, or the value itself.

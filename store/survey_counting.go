@@ -34,9 +34,11 @@ import (
 // steps 1-2 again: the guard makes the repeat idempotent. The confirmation
 // page is shown only after step 1, and a respondent who presses Send
 // again after a crash is told it was received (it is stored, and will be
-// counted by the repair). (Responses are not marked one by one: on the
-// embedded store a bulk update of survey_responses per batch left a
-// database cursor open each time and, under load, exhausted its pool.)
+// counted by the repair). (Responses are not marked one by one: a bulk
+// update of a batch's responses, one statement each, was one command that
+// held a SQLite connection per statement on the embedded server and, at
+// about 100 responses, exhausted its pool; see embeddedBulkMax in engine.go,
+// which now sends bulk writes there in parts.)
 
 // batchLease is how long an instance may take to count a batch before
 // another may repair it; batchRotate is how long an idle, empty open batch
@@ -202,7 +204,7 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 // lease is renewed first and, if another instance has taken the batch
 // over, it is left to that instance.
 func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, until time.Time) error {
-	res, err := s.c(tallyBatchColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "until", Value: until}},
+	res, err := s.updateIf(ctx, tallyBatchColl, id, Eq("until", until),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: s.now().Add(batchLease).UTC()}}}})
 	if err != nil {
 		return fmt.Errorf("store: count responses: %w", err)
@@ -260,9 +262,8 @@ func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKe
 func (s *Store) guardedInc(ctx context.Context, batch string, k pendingKey, p *pendingInc) error {
 	update := incUpdate(p.inc)
 	update = append(update, bson.E{Key: "$set", Value: bson.D{{Key: "applied." + batch, Value: true}}})
-	filter := bson.D{{Key: "_id", Value: k.id}, {Key: "applied." + batch, Value: bson.D{{Key: "$exists", Value: false}}}}
 	for range 2 {
-		res, err := s.c(k.coll).UpdateOne(ctx, filter, update)
+		res, err := s.updateIf(ctx, k.coll, k.id, Exists("applied."+batch, false), update)
 		if err != nil {
 			return fmt.Errorf("store: count responses (%s): %w", k.coll, err)
 		}
@@ -324,7 +325,7 @@ func (s *Store) RepairCounts(ctx context.Context) (int, time.Duration, error) {
 func (s *Store) repairBatch(ctx context.Context, id string) (int, time.Duration, error) {
 	now := s.now().UTC()
 	lease := now.Add(batchLease)
-	res, err := s.c(tallyBatchColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "until", Value: bson.D{{Key: "$lte", Value: now}}}},
+	res, err := s.updateIf(ctx, tallyBatchColl, id, Lte("until", now),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: lease}}}})
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: claim batch %s: %w", id, err)

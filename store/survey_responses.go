@@ -9,6 +9,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"candour/apperr"
 )
 
 // Response is one anonymous response. It keeps no address, browser,
@@ -29,8 +31,8 @@ type Response struct {
 
 // Survey response errors.
 var (
-	ErrAlreadySubmitted = errors.New("this response has already been submitted")
-	ErrCodeUsed         = errors.New("this invitation code has already been used")
+	ErrAlreadySubmitted = apperr.New(apperr.Conflict, "", "This response has already been submitted")
+	ErrCodeUsed         = apperr.New(apperr.Conflict, "code", "This invitation code has already been used")
 )
 
 // SubmitResponse stores r, an answer to version v, once and moves its

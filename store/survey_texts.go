@@ -8,6 +8,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/apperr"
 )
 
 // SurveyText is one free-text answer, kept in its survey's own small
@@ -73,14 +75,14 @@ func (s *Store) SurveyTexts(ctx context.Context, surveyID, qid string, published
 // RedactSurveyText saves a free-text answer's redacted version and
 // whether it is published. Publishing needs a redacted version (the
 // coordinator's edited copy; it may be the same words once checked).
-// Returns ErrNotFound or a *RuleError.
+// Returns ErrNotFound or an apperr.Invalid on the field "redacted".
 func (s *Store) RedactSurveyText(ctx context.Context, surveyID, id, redacted string, publish bool) error {
 	redacted = strings.TrimSpace(redacted)
 	switch {
 	case publish && redacted == "":
-		return &RuleError{Field: "redacted", Message: "Enter the version to publish, with anything that could identify someone taken out"}
+		return apperr.New(apperr.Invalid, "redacted", "Enter the version to publish, with anything that could identify someone taken out")
 	case utf8.RuneCountInString(redacted) > MaxLongText:
-		return &RuleError{Field: "redacted", Message: "The published version must be 1,200 characters or fewer"}
+		return apperr.New(apperr.Invalid, "redacted", "The published version must be 1,200 characters or fewer")
 	}
 	res, err := s.c(textColl(surveyID)).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "redacted", Value: redacted}, {Key: "published", Value: publish}}}})

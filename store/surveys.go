@@ -10,6 +10,9 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/apperr"
+	"candour/tz"
 )
 
 // Question types.
@@ -194,15 +197,7 @@ func (sv *Survey) State(day string) string {
 // Day is t's date in the UK, the finest time a response keeps.
 func Day(t time.Time) string { return t.In(ukTime).Format(time.DateOnly) }
 
-var ukTime = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
-
-// RuleError fields for surveys reuse *RuleError (Field, Message).
+var ukTime = tz.London
 
 // DraftQuestion returns the draft's question id and its index, or -1.
 func (sv *Survey) DraftQuestion(id string) (*Question, int) {
@@ -218,26 +213,26 @@ func (sv *Survey) DraftQuestion(id string) (*Question, int) {
 // at (-1 for a new one appended at the end).
 func (sv *Survey) CheckQuestion(q *Question, at int) error {
 	if strings.TrimSpace(q.Text) == "" {
-		return &RuleError{Field: "text", Message: "Enter the question"}
+		return apperr.New(apperr.Invalid, "text", "Enter the question")
 	}
 	if QTypeLabel(q.Type) == "" || q.Type == QPostcode {
-		return &RuleError{Field: "type", Message: "Choose the type of question"}
+		return apperr.New(apperr.Invalid, "type", "Choose the type of question")
 	}
 	if q.Type == QSingle || q.Type == QMultiple {
 		if len(q.Options) < 2 {
-			return &RuleError{Field: "options", Message: "Enter at least 2 answers, one on each line"}
+			return apperr.New(apperr.Invalid, "options", "Enter at least 2 answers, one on each line")
 		}
 		seen := map[string]bool{}
 		for _, o := range q.Options {
 			l := strings.ToLower(o.Label)
 			if seen[l] {
-				return &RuleError{Field: "options", Message: "Each answer must be different: " + o.Label + " appears twice"}
+				return apperr.New(apperr.Invalid, "options", "Each answer must be different: "+o.Label+" appears twice")
 			}
 			seen[l] = true
 		}
 	}
 	if q.Key != "" && !keyRe.MatchString(q.Key) {
-		return &RuleError{Field: "key", Message: "The matching code can only have lower-case letters, numbers and hyphens, like confidence-local"}
+		return apperr.New(apperr.Invalid, "key", "The matching code can only have lower-case letters, numbers and hyphens, like confidence-local")
 	}
 	if q.ShowIfQ == "" {
 		return nil
@@ -250,17 +245,17 @@ func (sv *Survey) CheckQuestion(q *Question, at int) error {
 		p := &sv.Draft[i]
 		if p.ID == q.ShowIfQ {
 			if p.Type != QSingle {
-				return &RuleError{Field: "showIf", Message: "A question can depend only on an earlier single-choice question"}
+				return apperr.New(apperr.Invalid, "showIf", "A question can depend only on an earlier single-choice question")
 			}
 			for _, o := range p.Options {
 				if o.Code == q.ShowIfA {
 					return nil
 				}
 			}
-			return &RuleError{Field: "showIf", Message: "Choose one of that question's answers"}
+			return apperr.New(apperr.Invalid, "showIf", "Choose one of that question's answers")
 		}
 	}
-	return &RuleError{Field: "showIf", Message: "A question can depend only on an earlier single-choice question"}
+	return apperr.New(apperr.Invalid, "showIf", "A question can depend only on an earlier single-choice question")
 }
 
 var keyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
@@ -309,7 +304,7 @@ func (sv *Survey) Dependants(id string) []Question {
 // n+1. Published versions are never changed.
 func (sv *Survey) Publish(now time.Time) error {
 	if len(sv.Draft) == 0 {
-		return &RuleError{Field: "publish", Message: "Add at least one question before publishing"}
+		return apperr.New(apperr.Invalid, "publish", "Add at least one question before publishing")
 	}
 	qs := append([]Question(nil), sv.Draft...)
 	if sv.AboutYou {
@@ -362,7 +357,7 @@ func (s *Store) Surveys(ctx context.Context) ([]Survey, error) {
 // only if nobody changed it meanwhile (its rev is still the one read, and
 // the one the person's form showed, unless rev is 0). Published versions
 // cannot be altered: the write keeps every version already stored. Errors
-// from change are returned as they are (*RuleError); otherwise
+// from change are returned as they are (apperr.Invalid); otherwise
 // ErrNotFound or ErrConflict.
 func (s *Store) ChangeSurvey(ctx context.Context, id string, rev int, change func(sv *Survey, now time.Time) error) (*Survey, error) {
 	sv, err := s.Survey(ctx, id)

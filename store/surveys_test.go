@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/store/storetest"
 )
@@ -62,10 +63,11 @@ func TestSurveyAnswerChecks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, errs := v.Check(tc.answers)
+			out, err := v.Check(tc.answers)
+			errs := apperr.All(err)
 			var got []string
 			for _, e := range errs {
-				got = append(got, e.QuestionID)
+				got = append(got, e.Field)
 			}
 			if !reflect.DeepEqual(got, tc.errs) {
 				t.Fatalf("problems with %v, want %v", got, tc.errs)

@@ -89,6 +89,10 @@ type User struct {
 	Memberships   []Membership `bson:"memberships,omitempty"` // copy of the memberships collection's rows for this user
 	CreatedAt     time.Time    `bson:"createdAt"`
 	UpdatedAt     time.Time    `bson:"updatedAt"`
+
+	// A mobile number for urgent requests (critical-incident advice) by
+	// text message; optional, set by the person on their account page.
+	Mobile string `bson:"mobile,omitempty"`
 }
 
 // CanSignIn reports whether the account may sign in with a password.
@@ -303,6 +307,11 @@ func (s *Store) UseTOTPStep(ctx context.Context, id string, step int64) error {
 		return ErrConflict
 	}
 	return nil
+}
+
+// SetMobile sets (or, with "", removes) the person's mobile number.
+func (s *Store) SetMobile(ctx context.Context, id, mobile string) error {
+	return s.setUser(ctx, id, bson.D{{Key: "mobile", Value: mobile}})
 }
 
 func (s *Store) setUser(ctx context.Context, id string, set bson.D) error {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 // the home pages count what waits from them), not the seats: sign-ups
 // change only the visit and the person's diary, so they stay cheap. Every schedule change moves the visit's revision on (rev)
 // and then sets the copy only if the copy is older, so concurrent writers
-// never leave a stale one; RepairVisitMonths puts right what a crash left.
+// never leave a stale one; repairVisitMonths puts right what a crash left.
 //
 // Each instance keeps every month in memory, tagged with a version that
 // every change to a month document moves on (a counter document, as for the
@@ -182,10 +183,10 @@ func (s *Store) visitsInMonths(ctx context.Context, first, last time.Time) ([]Vi
 	return vs, nil
 }
 
-// RepairVisitMonths makes every month document agree with the visits
+// repairVisitMonths makes every month document agree with the visits
 // (a periodic job runs it: it reads the whole visits collection). It
 // returns how many copies it put right.
-func (s *Store) RepairVisitMonths(ctx context.Context) (int, error) {
+func (s *Store) repairVisitMonths(ctx context.Context) (int, error) {
 	all, err := s.scanVisits(ctx, bson.D{})
 	if err != nil {
 		return 0, err
@@ -239,7 +240,7 @@ func (s *Store) FindingsCopies(ctx context.Context, groupIDs []string, first, la
 	}
 	out := vs[:0]
 	for _, v := range vs {
-		if (groupIDs == nil || contains(groupIDs, v.GroupID)) && !v.CalendarDay().Before(first) && !v.CalendarDay().After(last) {
+		if (groupIDs == nil || slices.Contains(groupIDs, v.GroupID)) && !v.CalendarDay().Before(first) && !v.CalendarDay().After(last) {
 			out = append(out, v)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"candour/apperr"
 )
 
 // VisitPlan is a chair's quarter of unannounced custody visits: random
@@ -121,7 +123,7 @@ func pairKey(a, b string) string {
 }
 
 // ErrNoPairs is returned when fewer than two members are eligible.
-var ErrNoPairs = errors.New("fewer than two eligible members")
+var ErrNoPairs = apperr.New(apperr.Invalid, "group", "Fewer than two members of this group are eligible")
 
 // PlanQuarter pairs the eligible people at random (avoiding last quarter's
 // pairs), gives each pair a location and a week of the quarter still to

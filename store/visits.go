@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/apperr"
+	"candour/tz"
+	"candour/words"
 )
 
 // Visit types.
@@ -24,27 +29,6 @@ const (
 
 // VisitTypes lists the types in the order forms show them.
 var VisitTypes = []string{VisitCustody, VisitStopSearch, VisitUseOfForce, VisitIntelligence, VisitControlRoom, VisitTraining, VisitOther}
-
-// VisitTypeLabel names a type for people.
-func VisitTypeLabel(t string) string {
-	switch t {
-	case VisitCustody:
-		return "Custody suite visit"
-	case VisitStopSearch:
-		return "Stop and search / body-worn video review panel"
-	case VisitUseOfForce:
-		return "Use of force review"
-	case VisitIntelligence:
-		return "Intelligence process scrutiny"
-	case VisitControlRoom:
-		return "Control room visit"
-	case VisitTraining:
-		return "Training observation"
-	case VisitOther:
-		return "Other visit"
-	}
-	return t
-}
 
 // ReviewsRecords reports whether findings of this type are one entry per
 // record reviewed (stop and search, BWV and use-of-force panels).
@@ -92,7 +76,7 @@ type Visit struct {
 }
 
 // Attending reports whether userID has a seat.
-func (v *Visit) Attending(userID string) bool { return contains(v.Attendees, userID) }
+func (v *Visit) Attending(userID string) bool { return slices.Contains(v.Attendees, userID) }
 
 // WaitingPlace is userID's place on the waiting list (1 is next), or 0.
 func (v *Visit) WaitingPlace(userID string) int {
@@ -117,62 +101,51 @@ func (v *Visit) Past(now time.Time) bool {
 }
 
 // HasSubmitted reports whether userID has submitted findings.
-func (v *Visit) HasSubmitted(userID string) bool { return contains(v.Submitted, userID) }
+func (v *Visit) HasSubmitted(userID string) bool { return slices.Contains(v.Submitted, userID) }
 
 // Overlaps reports whether [start, end) meets the visit's time.
 func (v *Visit) Overlaps(start, end time.Time) bool {
 	return start.Before(v.End) && v.Start.Before(end)
 }
 
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// Problem is one broken rule, named by the field it concerns.
-type Problem struct {
-	Field, Message string
-}
-
-// Check applies the scheduling rules; isNew also refuses a start in the past.
-func (v *Visit) Check(now time.Time, isNew bool) []Problem {
-	var ps []Problem
+// Check applies the scheduling rules; isNew also refuses a start in the
+// past. It returns nil or every broken rule at once, each an apperr.Invalid
+// naming its field (apperr.All lists them).
+func (v *Visit) Check(now time.Time, isNew bool) error {
+	var ps []*apperr.Error
 	if !v.End.After(v.Start) {
-		ps = append(ps, Problem{"end", "The end must be after the start"})
+		ps = append(ps, apperr.New(apperr.Invalid, "end", "The end must be after the start"))
 	} else if v.End.Sub(v.Start) > 24*time.Hour {
-		ps = append(ps, Problem{"end", "A visit must end within 24 hours of its start"})
+		ps = append(ps, apperr.New(apperr.Invalid, "end", "A visit must end within 24 hours of its start"))
 	}
 	if isNew && v.Start.Before(now) {
-		ps = append(ps, Problem{"start", "The start must be in the future"})
+		ps = append(ps, apperr.New(apperr.Invalid, "start", "The start must be in the future"))
 	}
 	switch {
 	case v.Capacity < 1:
-		ps = append(ps, Problem{"capacity", "Enter at least 1 place"})
+		ps = append(ps, apperr.New(apperr.Invalid, "capacity", "Enter at least 1 place"))
 	case v.Capacity > 100:
-		ps = append(ps, Problem{"capacity", "Enter 100 places or fewer"})
+		ps = append(ps, apperr.New(apperr.Invalid, "capacity", "Enter 100 places or fewer"))
 	case v.Capacity < v.SeatsTaken:
-		ps = append(ps, Problem{"capacity", fmt.Sprintf("%d people are already booked: the number of places cannot be fewer than that", v.SeatsTaken)})
+		ps = append(ps, apperr.Invalidf("capacity", "%d people are already booked: the number of places cannot be fewer than that", v.SeatsTaken))
 	}
-	return ps
+	return apperr.Join(ps...)
 }
 
 // Visit errors.
 var (
-	ErrAlreadySignedUp  = errors.New("already signed up")
-	ErrNotSignedUp      = errors.New("not signed up")
-	ErrCapacityBelow    = errors.New("capacity below the number booked")
-	ErrVisitClosed      = errors.New("visit closed to sign-up")
+	ErrAlreadySignedUp  = apperr.New(apperr.Conflict, "", "You are already signed up for this visit")
+	ErrNotSignedUp      = apperr.New(apperr.Conflict, "", "You were not signed up for this visit")
+	ErrCapacityBelow    = apperr.New(apperr.Conflict, "capacity", "More people are booked than the number of places")
+	ErrVisitClosed      = apperr.New(apperr.Conflict, "", "This visit has already started, so sign-up has closed.")
 	errSignUpContention = errors.New("sign-up did not settle")
 )
 
-// IneligibleError says, in words for the person, why they cannot sign up.
-type IneligibleError struct{ Reason string }
-
-func (e *IneligibleError) Error() string { return "not eligible: " + e.Reason }
+// ineligible says, in words for the person, why they cannot sign up: an
+// apperr.Invalid on the visit page's "sign-up" section.
+func ineligible(format string, args ...any) error {
+	return apperr.Invalidf("sign-up", format, args...)
+}
 
 // Sign-up outcomes.
 const (
@@ -199,13 +172,13 @@ type Diary struct {
 }
 
 // CreateVisit inserts a visit after checking the rules. Returns the
-// problems found (nothing is stored then).
-func (s *Store) CreateVisit(ctx context.Context, v *Visit) ([]Problem, error) {
+// broken rules (Check's error: nothing is stored then).
+func (s *Store) CreateVisit(ctx context.Context, v *Visit) error {
 	if v.ID == "" {
 		v.ID = NewID()
 	}
-	if ps := v.Check(s.now(), true); len(ps) > 0 {
-		return ps, nil
+	if err := v.Check(s.now(), true); err != nil {
+		return err
 	}
 	v.CreatedAt = s.now().UTC()
 	v.Version, v.Rev = 1, 1
@@ -215,14 +188,14 @@ func (s *Store) CreateVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 	v.SeatsTaken = len(v.Attendees)
 	v.Waiting, v.Submitted = []string{}, []string{}
 	if _, err := s.c("visits").InsertOne(ctx, v); err != nil {
-		return nil, fmt.Errorf("store: create visit: %w", err)
+		return fmt.Errorf("store: create visit: %w", err)
 	}
 	for _, id := range v.Attendees {
 		if err := s.setBooking(ctx, id, v, SeatConfirmed); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return nil, s.putMonthCopy(ctx, v)
+	return s.putMonthCopy(ctx, v)
 }
 
 // Visit returns one visit. Returns ErrNotFound.
@@ -290,15 +263,21 @@ func (s *Store) UpdateVisit(ctx context.Context, id string, version int, ch Visi
 	return s.PromoteWaiting(ctx, id)
 }
 
-// Eligible checks that the person with memberships ms may sign up for v
-// at now: a member of its group, vetted to its level until it ends, and
-// with no overlapping booking. It returns an *IneligibleError saying why not.
+// Eligible is the one row-level check of a sign-up (the policy table says
+// which roles may sign up at all): that the person with memberships ms is
+// not already on v (ErrAlreadySignedUp), and may sign up for it at now: a
+// member of its group, vetted to its level until it ends, and with no
+// overlapping booking. A refusal is an apperr.Invalid on the field
+// "sign-up" whose message says why, for the person.
 func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Membership, now time.Time) error {
+	if v.Attending(userID) || v.WaitingPlace(userID) > 0 {
+		return ErrAlreadySignedUp
+	}
 	if v.Unannounced {
-		return &IneligibleError{"Unannounced visits are planned in pairs by the chair: there is nothing to sign up for."}
+		return ineligible("Unannounced visits are planned in pairs by the chair: there is nothing to sign up for.")
 	}
 	if v.Past(now) {
-		return &IneligibleError{"This visit has already started, so sign-up has closed."}
+		return ineligible("This visit has already started, so sign-up has closed.")
 	}
 	var m *Membership
 	for i := range ms {
@@ -307,14 +286,14 @@ func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Memb
 		}
 	}
 	if m == nil {
-		return &IneligibleError{"This visit is for members of another group."}
+		return ineligible("This visit is for members of another group.")
 	}
 	if VettingRank(m.VettingLevel) < VettingRank(v.MinVetting) {
-		return &IneligibleError{fmt.Sprintf("This visit needs vetting to %s or higher, and your vetting is %s. Contact your engagement coordinator about vetting.", v.MinVetting, m.VettingLevel)}
+		return ineligible("This visit needs vetting to %s or higher, and your vetting is %s. Contact your engagement coordinator about vetting.", v.MinVetting, m.VettingLevel)
 	}
 	if !m.VettingExpires.IsZero() && m.VettingExpires.Before(v.End) {
-		return &IneligibleError{fmt.Sprintf("Your vetting expires on %s, before this visit. Contact your engagement coordinator to renew it.",
-			m.VettingExpires.In(London).Format("2 January 2006"))}
+		return ineligible("Your vetting expires on %s, before this visit. Contact your engagement coordinator to renew it.",
+			m.VettingExpires.In(London).Format("2 January 2006"))
 	}
 	d, err := s.Diary(ctx, userID)
 	if err != nil {
@@ -330,8 +309,8 @@ func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Memb
 				return err
 			}
 			if other.Attending(userID) || other.WaitingPlace(userID) > 0 {
-				return &IneligibleError{fmt.Sprintf("You are already booked on a visit at the same time: %s at %s, %s.",
-					VisitTypeLabel(other.Type), other.Location, other.Start.In(London).Format("2 January 2006 at 3:04pm"))}
+				return ineligible("You are already booked on a visit at the same time: %s at %s, %s.",
+					words.VisitType(other.Type), other.Location, other.Start.In(London).Format("2 January 2006 at 3:04pm"))
 			}
 		}
 	}
@@ -342,14 +321,11 @@ func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Memb
 // when every seat is taken. One conditional update decides the seat
 // (seatsTaken below capacity and the person not already on the visit), so
 // concurrent sign-ups never overbook. Returns SeatConfirmed or
-// SeatWaiting, ErrAlreadySignedUp, ErrNotFound, or an *IneligibleError.
+// SeatWaiting, ErrAlreadySignedUp, ErrNotFound, or Eligible's refusal.
 func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) (string, error) {
 	v, err := s.Visit(ctx, id)
 	if err != nil {
 		return "", err
-	}
-	if v.Attending(userID) || v.WaitingPlace(userID) > 0 {
-		return "", ErrAlreadySignedUp
 	}
 	if err := s.Eligible(ctx, v, userID, ms, s.now()); err != nil {
 		return "", err
@@ -382,7 +358,7 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 				if err != nil {
 					return "", err
 				}
-				if contains(promoted, userID) {
+				if slices.Contains(promoted, userID) {
 					return SeatConfirmed, nil
 				}
 				return SeatWaiting, nil
@@ -504,25 +480,37 @@ type VisitFilter struct {
 	From, To time.Time // start (or, for unannounced visits, week) within [From, To); zero: open
 }
 
-// Visits returns the visits matching f, by calendar day. With From set it
+// Visits returns the calendar's visits matching f, by calendar day. It
 // reads the month documents (visit_months.go) from From's month to To's
-// (or twelve months on), which hold schedules without seats: read a
-// visit by id for those. With neither set, every visit in full (tests).
+// (or twelve months on), which hold schedules without seats: read a visit
+// by id for those. From is required; AllVisits reads every visit in full.
 func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
-	var vs []Visit
-	var err error
-	if f.From.IsZero() && f.To.IsZero() {
-		vs, err = s.scanVisits(ctx, bson.D{})
-	} else {
-		last := f.From.AddDate(1, 0, 0)
-		if !f.To.IsZero() {
-			last = f.To.Add(-time.Nanosecond)
-		}
-		vs, err = s.visitsInMonths(ctx, f.From, last)
+	if f.From.IsZero() {
+		return nil, errors.New("store: visits: the calendar needs a From day (AllVisits reads every visit)")
 	}
+	last := f.From.AddDate(1, 0, 0)
+	if !f.To.IsZero() {
+		last = f.To.Add(-time.Nanosecond)
+	}
+	vs, err := s.visitsInMonths(ctx, f.From, last)
 	if err != nil {
 		return nil, err
 	}
+	return pickVisits(vs, f), nil
+}
+
+// AllVisits returns every visit in full, seats included, by calendar day:
+// the staff's CSV export of the calendar.
+func (s *Store) AllVisits(ctx context.Context) ([]Visit, error) {
+	vs, err := s.scanVisits(ctx, bson.D{})
+	if err != nil {
+		return nil, err
+	}
+	return pickVisits(vs, VisitFilter{}), nil
+}
+
+// pickVisits keeps the visits that f selects, by calendar day.
+func pickVisits(vs []Visit, f VisitFilter) []Visit {
 	out := vs[:0]
 	for _, v := range vs {
 		at, end := v.CalendarDay(), v.End
@@ -532,7 +520,7 @@ func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 			end = v.Week.AddDate(0, 0, 7)
 		}
 		switch {
-		case f.GroupIDs != nil && !contains(f.GroupIDs, v.GroupID), f.Type != "" && v.Type != f.Type:
+		case f.GroupIDs != nil && !slices.Contains(f.GroupIDs, v.GroupID), f.Type != "" && v.Type != f.Type:
 		case !f.From.IsZero() && end.Before(f.From) && at.Before(f.From), !f.To.IsZero() && !at.Before(f.To):
 		default:
 			out = append(out, v)
@@ -546,7 +534,7 @@ func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 		}
 		return out[i].ID < out[j].ID
 	})
-	return out, nil
+	return out
 }
 
 // scanVisits reads the visits matching filter from the collection itself.
@@ -628,13 +616,7 @@ func (s *Store) SetVisitTime(ctx context.Context, id string, start, end time.Tim
 }
 
 // London is the force's time zone.
-var London = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+var London = tz.London
 
 // VisitsStartingBetween returns the visits starting in [from, to), for the
 // reminder job.
@@ -654,13 +636,13 @@ func (s *Store) VisitsStartingBetween(ctx context.Context, from, to time.Time) (
 // RecordVisit stores a visit that has already happened (demo data and
 // imports of earlier calendars), with its attendees: the rules apply except
 // the one refusing a date in the past.
-func (s *Store) RecordVisit(ctx context.Context, v *Visit) ([]Problem, error) {
+func (s *Store) RecordVisit(ctx context.Context, v *Visit) error {
 	if v.ID == "" {
 		v.ID = NewID()
 	}
 	v.SeatsTaken = len(v.Attendees)
-	if ps := v.Check(s.now(), false); len(ps) > 0 {
-		return ps, nil
+	if err := v.Check(s.now(), false); err != nil {
+		return err
 	}
 	if v.CreatedAt.IsZero() {
 		v.CreatedAt = s.now().UTC()
@@ -676,14 +658,14 @@ func (s *Store) RecordVisit(ctx context.Context, v *Visit) ([]Problem, error) {
 		v.Submitted = []string{}
 	}
 	if _, err := s.c("visits").InsertOne(ctx, v); err != nil {
-		return nil, fmt.Errorf("store: record visit: %w", err)
+		return fmt.Errorf("store: record visit: %w", err)
 	}
 	for _, id := range v.Attendees {
 		if err := s.setBooking(ctx, id, v, SeatConfirmed); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return nil, s.putMonthCopy(ctx, v)
+	return s.putMonthCopy(ctx, v)
 }
 
 // PruneDiaries takes bookings that ended before cutoff off every diary, so

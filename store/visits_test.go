@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/store/storetest"
 )
@@ -30,9 +31,8 @@ func newVisit(t *testing.T, db *store.Store, v *store.Visit) *store.Visit {
 	if v.MinVetting == "" {
 		v.MinVetting = "NPPV2"
 	}
-	ps, err := db.CreateVisit(context.Background(), v)
-	if err != nil || len(ps) > 0 {
-		t.Fatalf("create visit: %v %v", ps, err)
+	if err := db.CreateVisit(context.Background(), v); err != nil {
+		t.Fatalf("create visit: %v", err)
 	}
 	return v
 }
@@ -125,14 +125,13 @@ func TestVisitEligibility(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := db.SignUp(ctx, v.ID, tc.user, tc.ms)
-			var ie *store.IneligibleError
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("eligible person refused: %v", err)
 				}
 				return
 			}
-			if !errors.As(err, &ie) || !strings.Contains(ie.Reason, tc.want) {
+			if ie := apperr.As(err); ie == nil || ie.Code != apperr.Invalid || ie.Field != "sign-up" || !strings.Contains(ie.Message, tc.want) {
 				t.Fatalf("err = %v, want a reason containing %q", err, tc.want)
 			}
 		})
@@ -157,13 +156,14 @@ func TestVisitRules(t *testing.T) {
 		{"no places", store.Visit{Start: now.Add(time.Hour), End: now.Add(2 * time.Hour)}, "capacity"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ps, err := db.CreateVisit(ctx, &tc.v)
-			if err != nil || len(ps) != 1 || ps[0].Field != tc.field {
+			err := db.CreateVisit(ctx, &tc.v)
+			ps := apperr.All(err)
+			if len(ps) != 1 || ps[0].Code != apperr.Invalid || ps[0].Field != tc.field {
 				t.Fatalf("problems = %v (%v), want one on %s", ps, err, tc.field)
 			}
 		})
 	}
-	vs, _ := db.Visits(ctx, store.VisitFilter{})
+	vs, _ := db.AllVisits(ctx)
 	if len(vs) != 0 {
 		t.Fatalf("refused visits were stored: %d", len(vs))
 	}
@@ -264,8 +264,8 @@ func TestVisitDiariesArePruned(t *testing.T) {
 	ctx := context.Background()
 	old := time.Now().AddDate(0, 0, -90)
 	past := &store.Visit{Type: store.VisitCustody, GroupID: "g1", Location: "Poole", Start: old, End: old.Add(time.Hour), Capacity: 3, MinVetting: "none", Attendees: []string{"u1"}}
-	if ps, err := db.RecordVisit(ctx, past); err != nil || ps != nil {
-		t.Fatal(ps, err)
+	if err := db.RecordVisit(ctx, past); err != nil {
+		t.Fatal(err)
 	}
 	soon := newVisit(t, db, &store.Visit{GroupID: "g1", Location: "Weymouth", Capacity: 3})
 	if _, err := db.SignUp(ctx, soon.ID, "u1", member("g1", "NPPV3", time.Time{})); err != nil {

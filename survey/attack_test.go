@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"candour/apperr"
 	"candour/stats"
 	"candour/stats/disclosuretest"
 	"candour/store"
@@ -80,9 +81,9 @@ func smallCellSurvey(t *testing.T, n int, seed uint64) (*store.Survey, []store.T
 		if rng.IntN(2) == 0 {
 			a["q6"] = []string{strconv.Itoa(rng.IntN(3))}
 		}
-		checked, problems := v.Check(a)
-		if len(problems) > 0 {
-			t.Fatalf("generated answer: %s %s", problems[0].QuestionID, problems[0].Message)
+		checked, err := v.Check(a)
+		if problems := apperr.All(err); len(problems) > 0 {
+			t.Fatalf("generated answer: %s %s", problems[0].Field, problems[0].Message)
 		}
 		as = append(as, checked)
 	}

@@ -70,7 +70,6 @@ func ParseBaseline(r io.Reader) (*Baseline, error) {
 				return nil, fmt.Errorf("line %d: the type %q must be agree, single or rating", line, rec[2])
 			}
 			b.Questions = append(b.Questions, store.Question{ID: "q" + strconv.Itoa(len(b.Questions)+1), Key: key, Type: typ, Text: text})
-			q = &b.Questions[len(b.Questions)-1]
 			byKey = map[string]*store.Question{}
 			for i := range b.Questions {
 				byKey[b.Questions[i].Key] = &b.Questions[i]

@@ -1,0 +1,58 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+
+	"candour/powers"
+	"candour/store"
+)
+
+// powersDemoData is what the demo imports for the other powers: the Home
+// Office's use of force tables for Dorset (real), and the vehicle stops
+// file, which is not real: no force publishes its section 163 records, so
+// it is the example written for the tests (testdata/README.md).
+//
+//go:embed data/vehicle-stops-example.csv data/use-of-force-dorset-2018-19-by-ethnicity-extract.csv data/use-of-force-dorset-2019-20-by-ethnicity-extract.csv
+var powersDemoData embed.FS
+
+// seedPowers imports the example vehicle stops and two years of use of
+// force and publishes them and strip searches (read from the stop-and-search months seedStopSearch imported)
+// and vehicle stops, so each activity's monitor and public page has
+// something to show.
+func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
+	b, err := powersDemoData.ReadFile("data/vehicle-stops-example.csv")
+	if err != nil {
+		return err
+	}
+	res, err := powers.Import(ctx, db, powers.VehicleStops, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: "vehicle-stops-example.csv", By: by.Email})
+	if err != nil {
+		return fmt.Errorf("vehicle stops: %w", err)
+	}
+	from, to := res.ByMonth[0].Month, res.ByMonth[len(res.ByMonth)-1].Month
+	if err := db.PublishPower(ctx, &store.PowerPublication{Kind: powers.VehicleStops.Kind, Force: "dorset", From: from, To: to, PublishedBy: by.Email}); err != nil {
+		return err
+	}
+	for _, year := range []string{"2018-19", "2019-20"} {
+		name := "use-of-force-dorset-" + year + "-by-ethnicity-extract.csv"
+		b, err := powersDemoData.ReadFile("data/" + name)
+		if err != nil {
+			return err
+		}
+		if _, err := powers.Import(ctx, db, powers.UseOfForce, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Year: year, Source: name, By: by.Email}); err != nil {
+			return fmt.Errorf("use of force %s: %w", year, err)
+		}
+	}
+	if err := db.PublishPower(ctx, &store.PowerPublication{Kind: powers.UseOfForce.Kind, Force: "dorset", From: "2018-19", To: "2019-20", PublishedBy: by.Email}); err != nil {
+		return err
+	}
+	forces, err := db.PowerForces(ctx, powers.StripSearch.StoreKind())
+	if err != nil || len(forces["dorset"].Months) == 0 {
+		return err // no stop-and-search data in this demo
+	}
+	months := forces["dorset"].Months
+	newest := months[len(months)-1]
+	return db.PublishPower(ctx, &store.PowerPublication{Kind: powers.StripSearch.Kind, Force: "dorset", From: newest, To: newest, PublishedBy: by.Email})
+}

@@ -1,0 +1,35 @@
+package demo
+
+import (
+	"context"
+	"testing"
+
+	"candour/powers"
+	"candour/store"
+	"candour/store/storetest"
+)
+
+// The demo publishes strip searches for its newest police.uk month, the
+// example vehicle stops (65 rows, March and April 2024) and both years of
+// use of force.
+func TestDemoSeedPublishesEachPower(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	by := &store.User{Email: "coordinator@candour.example"}
+	if err := seedStopSearch(ctx, db, "", by); err != nil {
+		t.Fatal(err)
+	}
+	if err := seedPowers(ctx, db, by); err != nil {
+		t.Fatal(err)
+	}
+	for kind, want := range map[string][2]string{powers.StripSearch.Kind: {"2019-01", "2019-01"}, powers.VehicleStops.Kind: {"2024-03", "2024-04"}, powers.UseOfForce.Kind: {"2018-19", "2019-20"}} {
+		pubs, err := db.PowerPublications(ctx, kind)
+		if err != nil || len(pubs) != 1 || pubs[0].From != want[0] || pubs[0].To != want[1] {
+			t.Errorf("%s published %+v %v, want %v", kind, pubs, err, want)
+		}
+	}
+	rep, err := powers.Build(ctx, db, powers.VehicleStops, "dorset", "", "")
+	if err != nil || rep.Events != 65 {
+		t.Fatalf("vehicle stops %v, %v", rep, err)
+	}
+}

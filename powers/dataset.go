@@ -1,0 +1,162 @@
+// Package powers monitors disparity in each policing activity Candour
+// watches (strip searches, vehicle stops, …), each described by one
+// Dataset definition: its file layout and vocabularies, how ethnicity maps
+// to the five Census 2021 groups, which records are the events counted in
+// rates and ratios, and which shares are shown. One import (Import) and one
+// report (Build) serve every definition, on the stop-and-search machinery:
+// monthly counter documents in the store (store.PowerMonth), the Census
+// population, and stats.Compare's one flag rule. Adding an activity is one
+// definition file plus its tests. Stop and search itself keeps its own
+// police.uk reader in disparity; a dataset can read its counters (From).
+//
+// It does no HTTP and builds no BSON filters.
+package powers
+
+import (
+	"sort"
+	"strings"
+
+	"candour/stats"
+)
+
+// Column is one column of a dataset's file, in order.
+type Column struct {
+	Name      string
+	Required  bool     // a row with it empty is refused
+	Values    []string // the vocabulary (exact, case-sensitive); nil means free text
+	Date      bool     // the record's date: filed under its month in Europe/London
+	Ethnicity bool     // self-defined ethnicity: mapped with Dataset.Group
+	Breakdown bool     // counted by value and group
+}
+
+// Measure picks records by the value of one column: those with Column in
+// Values. Of, when set, is the base a share is worked out over (records
+// with Column in Of); a record outside it has no answer (not recorded).
+type Measure struct {
+	Key    string // short, stable: "removal"
+	Label  string // "went beyond outer clothing"
+	Column string
+	Values []string
+	Of     []string
+}
+
+// Dataset defines one activity.
+type Dataset struct {
+	Kind      string // store kind and URL path: "strip-search"
+	Title     string // "Strip and intimate searches"
+	One, Many string // what one event is: "stop", "stops"
+	Base      string // what the records a share is of are: "searches", "stops"
+	Likely    string // ends "Black people were 3 times as likely as White people …": "to be stopped"
+	Summary   string // one paragraph: what the page shows
+	Source    string // where the records come from, for the quality statement
+	// Cannot lists what the data cannot show, for the quality statement.
+	Cannot []string
+
+	// Columns is the layout of the dataset's own file; nil for a dataset
+	// derived from another kind's counters (From).
+	Columns []Column
+	// Table, instead of Columns, is an aggregated layout: one row per
+	// category, with a count per ethnic group in columns (the Home Office's
+	// use of force tables).
+	Table *Table
+	// Yearly datasets hold one document per financial year ("2019-20")
+	// rather than per month; an import names its year.
+	Yearly bool
+	// Ethnicity says whose description of ethnicity the figures use, for
+	// the page: "self-defined" unless set.
+	Ethnicity string
+	// From names the kind whose counters this dataset reads (stop and
+	// search for strip searches): it has no import of its own.
+	From string
+	// Event picks the records counted in rates and ratios; nil: every
+	// record. A month with no record in Event.Of has no data for this
+	// dataset (the column was not recorded then).
+	Event *Measure
+	// Shares are shown as shares of each group's records, with Wilson
+	// intervals.
+	Shares []Measure
+	// Group maps a self-defined ethnicity to its group; nil: stats.GroupOf.
+	Group func(string) stats.Group
+	// Suppress withholds every figure resting on 1 to 9 records (shown
+	// as "fewer than 10"), as surveys do: for records nobody else
+	// publishes, where a small cell can point at a person.
+	Suppress bool
+	// Samples says whether panels can draw samples of these records from
+	// the stop-and-search sample page (strip searches).
+	Samples bool
+}
+
+// groupOf maps a label with the dataset's mapping.
+func (d *Dataset) groupOf(label string) stats.Group {
+	if d.Group != nil {
+		return d.Group(label)
+	}
+	return stats.GroupOf(label)
+}
+
+// Importable reports whether the dataset has a file of its own.
+func (d *Dataset) Importable() bool { return d.From == "" && (len(d.Columns) > 0 || d.Table != nil) }
+
+// EthnicityBasis is whose description of ethnicity the figures use.
+func (d *Dataset) EthnicityBasis() string {
+	if d.Ethnicity != "" {
+		return d.Ethnicity
+	}
+	return "self-defined"
+}
+
+// StoreKind is the kind of counters the dataset's figures come from.
+func (d *Dataset) StoreKind() string {
+	if d.From != "" {
+		return d.From
+	}
+	return d.Kind
+}
+
+// Header is the dataset's file header, for help text and templates.
+func (d *Dataset) Header() string {
+	if d.Table != nil {
+		return d.Table.header()
+	}
+	var names []string
+	for _, c := range d.Columns {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ",")
+}
+
+var registry = map[string]*Dataset{}
+
+// register adds a definition; each definition file calls it from init.
+func register(d *Dataset) *Dataset {
+	if _, dup := registry[d.Kind]; dup {
+		panic("powers: dataset " + d.Kind + " defined twice")
+	}
+	registry[d.Kind] = d
+	return d
+}
+
+// Lookup returns the dataset of a kind.
+func Lookup(kind string) (*Dataset, bool) {
+	d, ok := registry[kind]
+	return d, ok
+}
+
+// All returns every dataset, by title.
+func All() []*Dataset {
+	var ds []*Dataset
+	for _, d := range registry {
+		ds = append(ds, d)
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i].Title < ds[j].Title })
+	return ds
+}
+
+func in(v string, vs []string) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,461 @@
+package powers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"candour/disparity"
+	"candour/policeuk"
+	"candour/stats"
+	"candour/store"
+)
+
+// Share is the part of a group's records a measure picks, with its 95%
+// Wilson interval (nil when there is no base, or it is suppressed).
+type Share struct {
+	Key, Label string
+	K, N       int64
+	Estimate   *float64
+	Low, High  *float64
+	Small      bool // fewer than 10 records in the base: read with care
+	Suppressed bool // withheld: K or N is 1 to 9 in a dataset that suppresses
+}
+
+// GroupFigures are one high-level group's figures over the period.
+type GroupFigures struct {
+	Group       string
+	Records     int64 // records in the base (for strip searches: searches where the column was recorded)
+	Events      int64 // records counted in rates and ratios
+	Population  int64
+	Rate        *float64 // events per 1,000 residents
+	RateYear    *float64 // annualised over the months with data
+	Ratio       *float64 // rate / the White rate
+	RatioLow    *float64
+	RatioHigh   *float64
+	Gap         *float64 // rate minus the White rate, per 1,000
+	GapLow      *float64
+	GapHigh     *float64
+	Flag        bool // a clear difference (stats.Compare)
+	Small       bool // fewer than 10 events
+	Suppressed  bool // 1 to 9 events in a dataset that suppresses: only "fewer than 10" is shown
+	NotRecorded bool // the source has no figure for the group (0 on every row of every year): not zero
+	Shares      []Share
+}
+
+// BreakdownRow is records for one value of a column, by group.
+type BreakdownRow struct {
+	Value   string
+	Records int64
+	ByGroup map[string]int64
+	Hidden  bool // the total is withheld ("fewer than 10" or with one)
+}
+
+// Report is one dataset's figures for one force and period.
+type Report struct {
+	Dataset        *Dataset
+	Force          string
+	ForceName      string
+	From, To       string
+	Period         string
+	MonthsWithData []string
+	Stale          []string // months whose counters predate this dataset (re-import them)
+	Records        int64
+	Events         int64
+	NotStated      int64 // events with no self-defined ethnicity
+	// NotStatedSuppressed: the not-stated count is withheld (Suppress).
+	NotStatedSuppressed bool
+	NotStatedShare      float64 // of events of people
+	Apart               int64   // events in no group and not "not stated" (vehicle-only searches, unknown labels)
+	Groups              []GroupFigures
+	Breakdowns          map[string][]BreakdownRow // by column; in a dataset that suppresses, only totals (ByGroup nil) with Hidden set
+	Population          *store.Population
+	DataAt              time.Time
+}
+
+// ErrNoPopulation means the force has no Census population loaded.
+var ErrNoPopulation = disparity.ErrNoPopulation
+
+// Build works out a dataset's report for a force and period (YYYY-MM,
+// inclusive; empty means all) from the monthly counters, never the records.
+func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to string) (*Report, error) {
+	pop, err := db.Population(ctx, force)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNoPopulation
+	}
+	if err != nil {
+		return nil, err
+	}
+	months, err := db.PowerMonths(ctx, d.StoreKind(), force, from, to)
+	if err != nil {
+		return nil, err
+	}
+	rep := compute(d, pop, months)
+	rep.Force, rep.From, rep.To = force, from, to
+	if f, ok := policeuk.Force(force); ok {
+		rep.ForceName = f.Name
+	}
+	if rep.From == "" && len(months) > 0 {
+		rep.From = months[0].Month
+	}
+	if rep.To == "" && len(months) > 0 {
+		rep.To = months[len(months)-1].Month
+	}
+	rep.Period = disparity.PeriodLabel(rep.From, rep.To, rep.MonthsWithData)
+	if d.Yearly {
+		rep.Period = yearsLabel(rep.From, rep.To, rep.MonthsWithData)
+	}
+	return rep, nil
+}
+
+// count sums a group's cells of one column over a set of values.
+type counts map[[3]string]int64 // dim, value, group
+
+func (c counts) sum(dim string, values []string, group string) int64 {
+	var n int64
+	for _, v := range values {
+		n += c[[3]string{dim, v, group}]
+	}
+	return n
+}
+
+func (c counts) all(group string) int64 { return c[[3]string{"all", "", group}] }
+
+func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Report {
+	rep := &Report{Dataset: d, Population: pop, Breakdowns: map[string][]BreakdownRow{}}
+	c := counts{}
+	groups := map[string]bool{}
+	breakdown := map[string]map[string]map[string]int64{}
+	for _, m := range months {
+		mc := counts{}
+		for _, cell := range m.Cells {
+			if cell.Basis != disparity.SelfDefined {
+				continue
+			}
+			mc[[3]string{cell.Dim, cell.Value, cell.Group}] += cell.Searches
+			groups[cell.Group] = true
+		}
+		var base int64
+		counted := false
+		for _, cell := range m.Cells {
+			if cell.Basis != disparity.SelfDefined {
+				continue
+			}
+			switch {
+			case d.Event != nil && d.Event.Of != nil:
+				if cell.Dim == d.Event.Column {
+					counted = true
+					if in(cell.Value, d.Event.Of) {
+						base += cell.Searches
+					}
+				}
+			case cell.Dim == "all":
+				counted = true
+				base += cell.Searches
+			}
+		}
+		if !counted && m.Records > 0 {
+			rep.Stale = append(rep.Stale, m.Month)
+			continue
+		}
+		if base == 0 {
+			continue // the column was not recorded this month: no data, not zero
+		}
+		rep.MonthsWithData = append(rep.MonthsWithData, m.Month)
+		if m.ImportedAt.After(rep.DataAt) {
+			rep.DataAt = m.ImportedAt
+		}
+		for k, n := range mc {
+			c[k] += n
+			if k[0] == "all" || !d.breakdown(k[0]) {
+				continue
+			}
+			if breakdown[k[0]] == nil {
+				breakdown[k[0]] = map[string]map[string]int64{}
+			}
+			if breakdown[k[0]][k[1]] == nil {
+				breakdown[k[0]][k[1]] = map[string]int64{}
+			}
+			breakdown[k[0]][k[1]][k[2]] += n
+		}
+	}
+	records := func(g string) int64 {
+		if d.Event != nil && d.Event.Of != nil {
+			return c.sum(d.Event.Column, d.Event.Of, g)
+		}
+		return c.all(g)
+	}
+	events := func(g string) int64 {
+		if d.Event != nil {
+			return c.sum(d.Event.Column, d.Event.Values, g)
+		}
+		return c.all(g)
+	}
+	for g := range groups {
+		rep.Records += records(g)
+		rep.Events += events(g)
+		switch stats.Group(g) {
+		case stats.NotStated:
+			rep.NotStated = events(g)
+		case stats.Asian, stats.Black, stats.Mixed, stats.Other, stats.White:
+		default:
+			rep.Apart += events(g)
+		}
+	}
+	rep.NotStatedShare, _ = stats.Share(rep.NotStated, rep.Events-rep.Apart)
+	hidden := map[string]bool{}
+	if d.Suppress {
+		hidden = protect(rep, events)
+		rep.NotStatedSuppressed = hidden[string(stats.NotStated)]
+	}
+	whiteEvents, whitePop := events(string(stats.White)), pop.Groups[string(stats.White)]
+	withData := len(rep.MonthsWithData)
+	for _, grp := range stats.Groups {
+		g := string(grp)
+		gf := GroupFigures{Group: g, Records: records(g), Events: events(g), Population: pop.Groups[g]}
+		gf.Small = stats.SmallCount(gf.Events)
+		for _, m := range d.Shares {
+			n := c.all(g)
+			if m.Of != nil {
+				n = c.sum(m.Column, m.Of, g)
+			}
+			sh := Share{Key: m.Key, Label: m.Label, K: c.sum(m.Column, m.Values, g), N: n, Small: stats.SmallCount(n)}
+			if d.Suppress && (stats.Suppressed(sh.K) || stats.Suppressed(sh.N) || stats.Suppressed(sh.N-sh.K)) {
+				sh.Suppressed = true
+			} else if iv, ok := stats.Wilson(sh.K, sh.N); ok {
+				sh.Estimate, sh.Low, sh.High = ptr(iv.Estimate), ptr(iv.Low), ptr(iv.High)
+			}
+			gf.Shares = append(gf.Shares, sh)
+		}
+		if hidden[g] {
+			gf.Suppressed = true
+			for i := range gf.Shares { // their bases would give the count away
+				gf.Shares[i] = Share{Key: gf.Shares[i].Key, Label: gf.Shares[i].Label, Suppressed: true}
+			}
+			rep.Groups = append(rep.Groups, gf)
+			continue
+		}
+		if withData > 0 && c[[3]string{dimUnrecorded, "", g}] == int64(withData) {
+			gf.NotRecorded = true
+			rep.Groups = append(rep.Groups, gf)
+			continue
+		}
+		if r, ok := stats.Rate(gf.Events, gf.Population); ok {
+			gf.Rate = ptr(r)
+			switch {
+			case withData > 0 && d.Yearly:
+				gf.RateYear = ptr(r / float64(withData))
+			case withData > 0:
+				gf.RateYear = ptr(r * 12 / float64(withData))
+			}
+		}
+		if grp == stats.White {
+			if whiteEvents > 0 {
+				gf.Ratio = ptr(1)
+			}
+		} else if !hidden[string(stats.White)] {
+			if cmp := stats.Compare(gf.Events, gf.Population, whiteEvents, whitePop); cmp.HasRatio {
+				gf.Ratio = ptr(cmp.Ratio.Estimate)
+				if cmp.HasRatioCI {
+					gf.RatioLow, gf.RatioHigh = ptr(cmp.Ratio.Low), ptr(cmp.Ratio.High)
+				}
+				if cmp.HasGap {
+					gf.Gap, gf.GapLow, gf.GapHigh = ptr(cmp.Gap.Estimate*1000), ptr(cmp.Gap.Low*1000), ptr(cmp.Gap.High*1000)
+				}
+				gf.Flag = cmp.Flag
+			}
+		}
+		rep.Groups = append(rep.Groups, gf)
+	}
+	for dim, values := range breakdown {
+		var rows []BreakdownRow
+		for v, byGroup := range values {
+			r := BreakdownRow{Value: v, ByGroup: byGroup}
+			for _, n := range byGroup {
+				r.Records += n
+			}
+			rows = append(rows, r)
+		}
+		sort.Slice(rows, func(i, j int) bool {
+			if rows[i].Records != rows[j].Records {
+				return rows[i].Records > rows[j].Records
+			}
+			return rows[i].Value < rows[j].Value
+		})
+		if d.Suppress {
+			// By group, a breakdown is a second table linked to the first
+			// through every group's total: only each value's total is shown.
+			for i := range rows {
+				rows[i].ByGroup = nil
+			}
+			protectBreakdown(rows, rep.Records)
+		}
+		rep.Breakdowns[dim] = rows
+	}
+	return rep
+}
+
+// protect decides which groups' counts a suppressing dataset withholds:
+// the five groups and not stated add up to the events of people, which
+// are shown, so the counts are one release with one relation. A count of 1
+// to 9 is withheld (primary), and others with it until no withheld count
+// can be pinned within stats.ProtectionMargin (stats.Protect, the
+// suppression audit the surveys use).
+func protect(rep *Report, events func(string) int64) map[string]bool {
+	names := append(append([]string{}, groupNames()...), string(stats.NotStated))
+	rel := &stats.Release{}
+	var cells []int
+	for _, g := range names {
+		cells = append(cells, rel.Cell(events(g), true))
+	}
+	rel.Sum(cells, rel.Cell(rep.Events-rep.Apart, true))
+	mask := stats.Protect(rel, stats.ProtectionMargin)
+	hidden := map[string]bool{}
+	for i, g := range names {
+		hidden[g] = mask[cells[i]] != stats.Shown
+	}
+	return hidden
+}
+
+// protectBreakdown withholds small totals of a breakdown by the same rule:
+// the values' totals add up to the records, which are shown.
+func protectBreakdown(rows []BreakdownRow, total int64) {
+	rel := &stats.Release{}
+	var cells []int
+	for _, r := range rows {
+		cells = append(cells, rel.Cell(r.Records, true))
+	}
+	rel.Sum(cells, rel.Cell(total, true))
+	mask := stats.Protect(rel, stats.ProtectionMargin)
+	for i := range rows {
+		rows[i].Hidden = mask[cells[i]] != stats.Shown
+	}
+}
+
+func groupNames() []string {
+	var gs []string
+	for _, g := range stats.Groups {
+		gs = append(gs, string(g))
+	}
+	return gs
+}
+
+// breakdown reports whether a column is shown as a breakdown.
+func (d *Dataset) breakdown(col string) bool {
+	if d.Table != nil {
+		return col == d.Table.Category
+	}
+	for _, c := range d.Columns {
+		if c.Name == col {
+			return c.Breakdown
+		}
+	}
+	return false
+}
+
+// Group returns one group's figures.
+func (r *Report) Group(g string) GroupFigures {
+	for _, gf := range r.Groups {
+		if gf.Group == g {
+			return gf
+		}
+	}
+	return GroupFigures{Group: g}
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// Sentences says the findings in plain English: the not-stated share
+// first, then one sentence per group against White people (a ratio is put
+// as "times as likely" only when flagged), then each share.
+func Sentences(rep *Report) []string {
+	d := rep.Dataset
+	out := []string{fmt.Sprintf("%.0f%% of the %s (%d of %d) had no %s ethnicity recorded.",
+		math.Round(rep.NotStatedShare*100), d.Many, rep.NotStated, rep.Events-rep.Apart, d.EthnicityBasis())}
+	if rep.NotStatedSuppressed {
+		out[0] = fmt.Sprintf("How many of the %d %s had no %s ethnicity recorded is withheld: it is small, or would show a small count.", rep.Events-rep.Apart, d.Many, d.EthnicityBasis())
+	}
+	for _, g := range rep.Groups {
+		if g.Group == string(stats.White) {
+			continue
+		}
+		who := disparity.People(g.Group)
+		var s string
+		switch {
+		case g.NotRecorded:
+			s = fmt.Sprintf("%s: not recorded in these figures (the source has 0 on every row), so there is no figure.", who)
+		case g.Suppressed:
+			s = fmt.Sprintf("%s: no figures are shown, because the count is fewer than 10 or would show one that is.", who)
+		case g.Ratio == nil:
+			s = fmt.Sprintf("%s: no comparison is possible (no %s of White people, no population figure, or too few to show).", who, d.Many)
+		case g.RatioLow == nil:
+			s = fmt.Sprintf("%s: no comparison with an interval is possible (ratio %.1f).", who, *g.Ratio)
+		case g.Flag && g.Events == 0:
+			s = fmt.Sprintf("%s: no %s recorded; fewer than for White people, taking the size of each group into account (ratio 0, 95%% interval 0 to %.1f).", who, d.Many, *g.RatioHigh)
+		case g.Flag:
+			s = fmt.Sprintf("%s were %s likely as White people %s (95%% interval %.1f to %.1f)", who, disparity.Times(*g.Ratio), d.Likely, *g.RatioLow, *g.RatioHigh)
+		case g.Events == 0:
+			s = fmt.Sprintf("%s: no %s recorded; no clear difference from White people (ratio 0, 95%% interval 0 to %.1f).", who, d.Many, *g.RatioHigh)
+		default:
+			s = fmt.Sprintf("%s: no clear difference from White people (%.1f times as likely %s, but the 95%% interval, %.1f to %.1f, includes 1, or the interval for the difference in rates includes 0)",
+				who, *g.Ratio, d.Likely, *g.RatioLow, *g.RatioHigh)
+		}
+		if s[len(s)-1] != '.' {
+			if g.Small {
+				s += fmt.Sprintf("; this rests on only %d, so the interval is wide", g.Events)
+			}
+			s += "."
+		}
+		out = append(out, s)
+	}
+	for i, m := range d.Shares {
+		for _, g := range rep.Groups {
+			sh := g.Shares[i]
+			switch {
+			case sh.Suppressed && !g.Suppressed:
+				out = append(out, fmt.Sprintf("%s: the share of %s that %s is withheld, because a count in it is fewer than 10.", disparity.People(g.Group), d.Base, m.Label))
+			case sh.Estimate != nil:
+				out = append(out, fmt.Sprintf("Of %s of %s, %.0f%% (%d of %d) %s (95%% interval %.0f%% to %.0f%%).",
+					d.Base, lower(disparity.People(g.Group)), *sh.Estimate*100, sh.K, sh.N, m.Label, *sh.Low*100, *sh.High*100))
+			}
+		}
+	}
+	return out
+}
+
+// lower puts "People of …" in the middle of a sentence; group names
+// keep their capital.
+func lower(s string) string {
+	if rest, ok := strings.CutPrefix(s, "People "); ok {
+		return "people " + rest
+	}
+	return s
+}
+
+// yearsLabel names a period of financial years and says how many have
+// data: "the year ending March 2020", "the years ending March 2019 to
+// March 2020 (both have data)".
+func yearsLabel(from, to string, withData []string) string {
+	if from == to {
+		return YearLabel(from)
+	}
+	name := "the years ending March " + YearLabel(from)[len("the year ending March "):] + " to March " + YearLabel(to)[len("the year ending March "):]
+	n := 0
+	if CheckYear(from) == nil && CheckYear(to) == nil {
+		a, _ := strconv.Atoi(from[:4])
+		b, _ := strconv.Atoi(to[:4])
+		n = b - a + 1
+	}
+	switch {
+	case len(withData) == n && n == 2:
+		return name + " (both have data)"
+	case len(withData) == n:
+		return fmt.Sprintf("%s (all %d have data)", name, n)
+	}
+	return fmt.Sprintf("%s: %d of %d years have data", name, len(withData), n)
+}

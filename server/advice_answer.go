@@ -1,0 +1,59 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// adviceAnswer stores a member's advice (or their change to it) while the
+// request is open. The store decides against the deadline in the same
+// write, so advice sent a moment too late is refused, never half-kept.
+func (s *Server) adviceAnswer(c *gin.Context) {
+	r, ok := s.loadAdvice(c)
+	if !ok {
+		return
+	}
+	me := currentUser(c)
+	if !r.WasAsked(me.ID) {
+		s.notFound(c)
+		return
+	}
+	var f answerForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if errs.Any() {
+		s.renderAdvice(c, http.StatusUnprocessableEntity, r, f, "", adviceResponseForm{}, errs)
+		return
+	}
+	_, changed := r.Answers[me.ID]
+	_, err := s.store.GiveAdvice(c.Request.Context(), r.ID, me.ID, me.Name, f.Advice)
+	switch {
+	case errors.Is(err, store.ErrAdviceClosed):
+		fresh, ferr := s.store.AdviceRequest(c.Request.Context(), r.ID)
+		if ferr == nil {
+			r = fresh
+		}
+		errs.Add("advice", "The deadline for advice has passed, so your advice was not saved. Contact your engagement coordinator if you still want to give it.")
+		s.renderAdvice(c, http.StatusUnprocessableEntity, r, f, "", adviceResponseForm{}, errs)
+		return
+	case errors.Is(err, store.ErrNotAsked), errors.Is(err, store.ErrNotFound):
+		s.notFound(c)
+		return
+	case err != nil:
+		s.serverError(c, err)
+		return
+	}
+	detail := "first answer"
+	if changed {
+		detail = "changed answer"
+	}
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditAdviceGiven, Target: "advice:" + r.ID, Detail: detail})
+	s.flash(c, "Your advice has been sent. Thank you. You can change it until the deadline.")
+	s.redirect(c, "/advice/"+r.ID)
+}

@@ -1,0 +1,96 @@
+package server
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// adviceRoutes registers critical-incident advice (docs/advisory.md): staff
+// open a request and record what the force did with each answer; the
+// members and chairs asked read it and answer; the public sees only a
+// summary a coordinator has published. Row-level rule: a member or chair
+// sees a request only if they were asked (any other is "not found").
+func (s *Server) adviceRoutes(h handle) {
+	h("GET", "/advice", "advice.list", s.adviceList)
+	h("GET", "/advice/new", "advice.create", s.adviceNewForm)
+	h("POST", "/advice/new", "advice.create", s.adviceCreate)
+	h("GET", "/advice/:id", "advice.view", s.adviceShow)
+	h("POST", "/advice/:id/answer", "advice.answer", s.adviceAnswer)
+	h("POST", "/advice/:id/close", "advice.manage", s.adviceClose)
+	h("POST", "/advice/:id/answers/:userId/response", "advice.manage", s.adviceRespond)
+	h("GET", "/advice/:id/impact", "advice.manage", s.adviceImpact)
+	h("POST", "/advice/:id/impact", "advice.manage", s.adviceImpactSave)
+	h("POST", "/advice/:id/publish", "advice.manage", s.advicePublish)
+	h("POST", "/advice/:id/unpublish", "advice.manage", s.adviceUnpublish)
+	h("GET", "/public/advice", "advice.public", s.advicePublicList)
+	h("GET", "/public/advice/:id", "advice.public", s.advicePublicShow)
+	h("GET", "/account/mobile", "account.mobile", s.accountMobileForm)
+	h("POST", "/account/mobile", "account.mobile", s.accountMobileSave)
+}
+
+// adviceOutcomeTag is the tag colour for what the force did with advice.
+func adviceOutcomeTag(o string) string {
+	switch o {
+	case store.OutcomeActed:
+		return "govuk-tag--green"
+	case store.OutcomePartly:
+		return "govuk-tag--yellow"
+	case store.OutcomeExplained:
+		return "govuk-tag--grey"
+	}
+	return "govuk-tag--blue"
+}
+
+// adviceAuditActions are the advice pages' audit actions, listed after the
+// store's in the audit log's filter (auditActionChoices).
+var adviceAuditActions = []string{auditAdviceRequested, auditAdviceViewed, auditAdviceGiven, auditAdviceResponse,
+	auditAdviceClosed, auditAdviceImpact, auditAdvicePublished, auditAdviceUnpublished, auditMobileChanged}
+
+// Audit actions for advice requests.
+const (
+	auditAdviceRequested   = "advice-requested"
+	auditAdviceViewed      = "advice-request-viewed"
+	auditAdviceGiven       = "advice-given"
+	auditAdviceResponse    = "advice-response"
+	auditAdviceClosed      = "advice-request-closed"
+	auditAdviceImpact      = "advice-impact-wording"
+	auditAdvicePublished   = "advice-summary-published"
+	auditAdviceUnpublished = "advice-summary-withdrawn"
+	auditMobileChanged     = "mobile-number-changed"
+)
+
+// isStaff reports whether the person manages advice requests.
+func isStaff(u *store.User) bool {
+	return u != nil && (u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator)
+}
+
+// loadAdvice reads the request named by :id that the person may see:
+// staff see every request, anyone else only one they were asked for.
+func (s *Server) loadAdvice(c *gin.Context) (*store.AdviceRequest, bool) {
+	r, ok := loadByID(s, c, s.store.AdviceRequest)
+	if !ok {
+		return nil, false
+	}
+	if u := currentUser(c); !isStaff(u) && !r.WasAsked(u.ID) {
+		s.notFound(c)
+		return nil, false
+	}
+	return r, true
+}
+
+func handlingChoices() []choice {
+	cs := make([]choice, 0, len(store.HandlingMarkers))
+	for _, h := range store.HandlingMarkers {
+		cs = append(cs, choice{Value: h, Label: store.HandlingLabel(h)})
+	}
+	return cs
+}
+
+func outcomeChoices() []choice {
+	return []choice{
+		{Value: store.OutcomeActed, Label: "Acted on", Hint: "The force did what was advised"},
+		{Value: store.OutcomePartly, Label: "Acted on in part", Hint: "Say what was done and why not the rest"},
+		{Value: store.OutcomeExplained, Label: "Not acted on", Hint: "Explain why: the group should be able to see the reason"},
+	}
+}

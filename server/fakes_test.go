@@ -1,0 +1,247 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"candour/config"
+	"candour/store"
+)
+
+// Hand-written fakes for the narrow store views in stores.go. A handler
+// test builds the real router with fakes standing in for the store, so it
+// needs no database: each fake answers from its function fields, and a
+// field left nil fails the test if the handler calls it.
+
+// fakeSessions keeps signed-in sessions in memory (sessionDB).
+type fakeSessions struct {
+	mu  sync.Mutex
+	now func() time.Time
+	m   map[string]*store.Session
+}
+
+var _ sessionDB = (*fakeSessions)(nil)
+
+func (f *fakeSessions) Now() time.Time { return f.now() }
+
+func (f *fakeSessions) Session(_ context.Context, id string) (*store.Session, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.m[id]
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	cp := *s
+	return &cp, nil
+}
+
+func (f *fakeSessions) SaveSession(_ context.Context, id string, s *store.Session) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cp := *s
+	f.m[id] = &cp
+	return nil
+}
+
+func (f *fakeSessions) UpdateSession(_ context.Context, id string, s *store.Session) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.m[id]; !ok {
+		return store.ErrNotFound
+	}
+	cp := *s
+	f.m[id] = &cp
+	return nil
+}
+
+func (f *fakeSessions) TouchSession(_ context.Context, id string, lastSeen, expires time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s, ok := f.m[id]; ok {
+		s.LastSeen, s.ExpiresAt = lastSeen, expires
+	}
+	return nil
+}
+
+func (f *fakeSessions) DeleteSession(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.m, id)
+	return nil
+}
+
+// fakeUsers finds signed-in people by id (userDB).
+type fakeUsers map[string]*store.User
+
+var _ userDB = fakeUsers(nil)
+
+func (f fakeUsers) User(_ context.Context, id string) (*store.User, error) {
+	if u, ok := f[id]; ok {
+		cp := *u
+		return &cp, nil
+	}
+	return nil, store.ErrNotFound
+}
+
+// fakeVisits stands in for the store on a visit's page, sign-up and
+// cancelling (visitStore). Calls counts each method's calls.
+type fakeVisits struct {
+	t             *testing.T
+	now           time.Time
+	visit         func(id string) (*store.Visit, error)
+	group         func(id string) (*store.Group, error)
+	usersByID     func(ids []string) (map[string]store.User, error)
+	visitFindings func(v *store.Visit) ([]store.Finding, error)
+	eligible      func(v *store.Visit, userID string, ms []store.Membership) error
+	signUp        func(id, userID string, ms []store.Membership) (string, error)
+	cancelSignUp  func(id, userID string) ([]string, error)
+
+	mu    sync.Mutex
+	Calls map[string]int
+}
+
+var _ visitStore = (*fakeVisits)(nil)
+
+func (f *fakeVisits) called(name string, fn any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.Calls == nil {
+		f.Calls = map[string]int{}
+	}
+	f.Calls[name]++
+	if fn == nil || reflect.ValueOf(fn).IsNil() {
+		f.t.Errorf("the handler called %s, which this fake does not answer", name)
+	}
+}
+
+func (f *fakeVisits) calls(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Calls[name]
+}
+
+func (f *fakeVisits) Now() time.Time { return f.now }
+
+func (f *fakeVisits) Visit(_ context.Context, id string) (*store.Visit, error) {
+	f.called("Visit", f.visit)
+	if f.visit == nil {
+		return nil, store.ErrNotFound
+	}
+	return f.visit(id)
+}
+
+func (f *fakeVisits) Group(_ context.Context, id string) (*store.Group, error) {
+	f.called("Group", f.group)
+	if f.group == nil {
+		return nil, store.ErrNotFound
+	}
+	return f.group(id)
+}
+
+func (f *fakeVisits) UsersByID(_ context.Context, ids []string) (map[string]store.User, error) {
+	f.called("UsersByID", f.usersByID)
+	if f.usersByID == nil {
+		return nil, nil
+	}
+	return f.usersByID(ids)
+}
+
+func (f *fakeVisits) VisitFindings(_ context.Context, v *store.Visit) ([]store.Finding, error) {
+	f.called("VisitFindings", f.visitFindings)
+	if f.visitFindings == nil {
+		return nil, nil
+	}
+	return f.visitFindings(v)
+}
+
+func (f *fakeVisits) Eligible(_ context.Context, v *store.Visit, userID string, ms []store.Membership, _ time.Time) error {
+	f.called("Eligible", f.eligible)
+	if f.eligible == nil {
+		return nil
+	}
+	return f.eligible(v, userID, ms)
+}
+
+func (f *fakeVisits) SignUp(_ context.Context, id, userID string, ms []store.Membership) (string, error) {
+	f.called("SignUp", f.signUp)
+	if f.signUp == nil {
+		return "", nil
+	}
+	return f.signUp(id, userID, ms)
+}
+
+func (f *fakeVisits) CancelSignUp(_ context.Context, id, userID string) ([]string, error) {
+	f.called("CancelSignUp", f.cancelSignUp)
+	if f.cancelSignUp == nil {
+		return nil, nil
+	}
+	return f.cancelSignUp(id, userID)
+}
+
+// fakeApp is the real router with fakes for the store: the server's
+// concrete store is nil, so a handler that reaches past its narrow view
+// panics into a 500 that the test sees.
+type fakeApp struct {
+	*testApp
+	sessions *fakeSessions
+	users    fakeUsers
+	key      []byte
+}
+
+func newFakeApp(t *testing.T) *fakeApp {
+	t.Helper()
+	t.Parallel()
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_SEED_DEMO": "false"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte(strings.Repeat("k", 32))
+	srv, err := New(cfg, nil, slog.New(slog.DiscardHandler), key, Options{SignInsPerMinute: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &fakeSessions{now: time.Now, m: map[string]*store.Session{}}
+	srv.sessions.db = fs
+	users := fakeUsers{}
+	srv.users = users
+	srv.visits = nil
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	srv.cfg.BaseURL = hs.URL
+	return &fakeApp{testApp: &testApp{t: t, srv: srv, http: hs, cfg: cfg}, sessions: fs, users: users, key: key}
+}
+
+// as is a browser signed in as u: a session in the fake, its cookie in
+// the jar (as the benchmark mints them), with no sign-in round trips.
+func (f *fakeApp) as(u *store.User) *client {
+	f.t.Helper()
+	if u.ID == "" {
+		u.ID = store.NewID()
+	}
+	f.users[u.ID] = u
+	id := store.RandomSecret()
+	now := time.Now()
+	_ = f.sessions.SaveSession(context.Background(), id, &store.Session{UserID: u.ID, LastSeen: now, ExpiresAt: now.Add(time.Hour),
+		Values: map[string]string{keyUserID: u.ID, keyRole: string(u.Role)}})
+	v, err := SessionCookieValue(f.key, id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	c := f.client()
+	jar, _ := cookiejar.New(nil)
+	base, _ := url.Parse(f.http.URL)
+	jar.SetCookies(base, []*http.Cookie{{Name: sessionCookie, Value: v, Path: "/"}})
+	c.http.Jar = jar
+	return c
+}

@@ -1,0 +1,209 @@
+package server
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"path"
+	"strings"
+	"unicode"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// MaxPaperBytes caps a meeting paper (10 MB).
+const MaxPaperBytes = 10 << 20
+
+// paperTypes are the papers a meeting takes, found from the content (never
+// the name): PDF, Word (.docx), PNG and JPEG; with the extension a
+// download is given.
+var paperTypes = map[string]string{
+	"application/pdf": ".pdf",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+	"image/png":  ".png",
+	"image/jpeg": ".jpg",
+}
+
+// paperType finds a paper's type from its content: the first bytes for PDF
+// and images, and for a zip file, the parts every Word document has.
+func paperType(f multipart.File, size int64) string {
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	t := http.DetectContentType(head[:n])
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return ""
+	}
+	switch t {
+	case "application/pdf", "image/png", "image/jpeg":
+		return t
+	case "application/zip":
+		zr, err := zip.NewReader(f, size)
+		if err != nil {
+			return ""
+		}
+		var types, doc bool
+		for _, zf := range zr.File {
+			types = types || zf.Name == "[Content_Types].xml"
+			doc = doc || zf.Name == "word/document.xml"
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return ""
+		}
+		if types && doc {
+			return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+		}
+	}
+	return ""
+}
+
+// paperName cleans an uploaded file's name for showing and for the
+// download: the base name, letters, digits, spaces, dots, dashes and
+// underscores only, at most 100 characters, with the extension of the
+// type found.
+func paperName(name, typ string) string {
+	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	name = strings.TrimSuffix(name, path.Ext(name))
+	var b strings.Builder
+	for _, r := range name {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == ' ' || r == '-' || r == '_' || r == '.' {
+			b.WriteRune(r)
+		}
+	}
+	out := strings.Trim(strings.TrimSpace(b.String()), ".")
+	if out == "" {
+		out = "paper"
+	}
+	if len(out) > 100 {
+		out = out[:100]
+	}
+	return out + paperTypes[typ]
+}
+
+// meetingPaperUpload takes one paper: size and type checked, sealed in
+// chunks as it is read (from the temporary file the upload waits in, so
+// memory stays bounded), scanned, and only then listed.
+func (s *Server) meetingPaperUpload(c *gin.Context) {
+	m, ok := s.loadManagedMeeting(c)
+	if !ok {
+		return
+	}
+	a := meetingAccessTo(currentUser(c), m)
+	errs := &formErrors{}
+	var fh *multipart.FileHeader
+	if mf := c.Request.MultipartForm; mf != nil && len(mf.File["paper"]) > 0 {
+		fh = mf.File["paper"][0]
+	}
+	if fh == nil || fh.Size == 0 {
+		errs.Add("paper", "Choose a file to upload")
+		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, m.Minutes, actionForm{}, errs)
+		return
+	}
+	if fh.Size > MaxPaperBytes {
+		errs.Add("paper", "The file must be smaller than 10 MB")
+		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, m.Minutes, actionForm{}, errs)
+		return
+	}
+	f, err := fh.Open()
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	defer f.Close()
+	typ := paperType(f, fh.Size)
+	if typ == "" {
+		errs.Add("paper", "The file must be a PDF, a Word document (.docx), or a PNG or JPEG image")
+		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, m.Minutes, actionForm{}, errs)
+		return
+	}
+	ctx := context.WithoutCancel(c.Request.Context())
+	me := currentUser(c)
+	p := &store.Paper{Name: paperName(fh.Filename, typ), Type: typ, UploadedBy: me.Name}
+	if err := s.store.StorePaper(ctx, m.ID, p, f); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	clean, reason, err := s.scanPaper(ctx, *p)
+	if err != nil {
+		s.log.ErrorContext(ctx, "paper scan failed: the paper is refused", "err", err, "paper", p.ID)
+		clean, reason = false, "the scan could not be completed"
+	}
+	if err := s.store.PaperScanned(ctx, m.ID, *p, clean); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if !clean {
+		s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditPaperRejected, Target: "meeting:" + m.ID, Detail: p.Name + ": " + reason})
+		errs.Add("paper", "The file was refused by the virus check ("+reason+"). It has not been kept.")
+		fresh, _ := s.store.Meeting(ctx, m.ID)
+		if fresh != nil {
+			m = fresh
+		}
+		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, m.Minutes, actionForm{}, errs)
+		return
+	}
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditPaperUploaded, Target: "meeting:" + m.ID + "/paper:" + p.ID, Detail: p.Name})
+	s.flash(c, "Paper added: "+p.Name)
+	s.redirect(c, "/meetings/"+m.ID+"#papers")
+}
+
+// scanPaper streams the stored paper to the scanner, a chunk at a time.
+func (s *Server) scanPaper(ctx context.Context, p store.Paper) (bool, string, error) {
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(s.store.OpenPaper(ctx, p, pw)) }()
+	clean, reason, err := s.scanner.Scan(ctx, p.Name, pr)
+	_ = pr.CloseWithError(errors.New("scan finished"))
+	return clean, reason, err
+}
+
+// meetingPaperDownload serves a paper, always as a download (never shown
+// in the browser), and audits it.
+func (s *Server) meetingPaperDownload(c *gin.Context) {
+	m, _, ok := s.loadMeeting(c)
+	if !ok {
+		return
+	}
+	p, ok := m.Papers[c.Param("paperId")]
+	if !ok || p.Status != store.PaperClean {
+		s.notFound(c)
+		return
+	}
+	// Opened fully before the first byte is sent, so a failure is a
+	// proper error page; a paper is at most 10 MB.
+	var buf bytes.Buffer
+	if err := s.store.OpenPaper(c.Request.Context(), p, &buf); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditPaperDownloaded, Target: "meeting:" + m.ID + "/paper:" + p.ID, Detail: p.Name})
+	c.Header("Content-Disposition", `attachment; filename="`+p.Name+`"`)
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, p.Type, buf.Bytes())
+}
+
+// meetingPaperRemove deletes a paper.
+func (s *Server) meetingPaperRemove(c *gin.Context) {
+	m, ok := s.loadManagedMeeting(c)
+	if !ok {
+		return
+	}
+	p, ok := m.Papers[c.Param("paperId")]
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	if err := s.store.DeletePaper(c.Request.Context(), m.ID, p); err != nil {
+		s.serverError(c, err)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditPaperRemoved, Target: "meeting:" + m.ID + "/paper:" + p.ID, Detail: p.Name})
+	s.flash(c, "Paper removed: "+p.Name)
+	s.redirect(c, "/meetings/"+m.ID+"#papers")
+}

@@ -1,0 +1,227 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/store"
+)
+
+// meetingAttendance takes attendance: one mark per member of the group,
+// each its own write, so two people taking it at once (a laptop at the
+// door, a phone in the room) never undo each other's marks. A member left
+// unmarked keeps any mark they had.
+func (s *Server) meetingAttendance(c *gin.Context) {
+	m, ok := s.loadManagedMeeting(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if s.store.Now().Before(m.Start.Add(-30 * time.Minute)) {
+		errs := &formErrors{}
+		errs.Add("attendance", "Attendance can be taken from 30 minutes before the meeting starts")
+		s.renderMeeting(c, http.StatusUnprocessableEntity, m, meetingAccessTo(currentUser(c), m), m.Minutes, actionForm{}, errs)
+		return
+	}
+	ms, err := s.store.GroupMembers(ctx, m.GroupID)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	marked := 0
+	for _, x := range ms {
+		mark := c.PostForm("att-" + x.UserID)
+		if mark == "" {
+			continue
+		}
+		if !hasChoice(attendanceChoices(), mark) {
+			errs := &formErrors{}
+			errs.Add("att-"+x.UserID, "Select present, apologies or absent")
+			s.renderMeeting(c, http.StatusUnprocessableEntity, m, meetingAccessTo(currentUser(c), m), m.Minutes, actionForm{}, errs)
+			return
+		}
+		if err := s.store.MarkAttendance(ctx, m.ID, x.UserID, mark); err != nil {
+			s.serverError(c, err)
+			return
+		}
+		marked++
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditAttendance, Target: "meeting:" + m.ID, Detail: strconv.Itoa(marked) + " marked"})
+	s.flash(c, "Attendance saved")
+	s.redirect(c, "/meetings/"+m.ID+"#attendance")
+}
+
+// minutesForm is the draft minutes.
+type minutesForm struct {
+	Minutes string `form:"minutes" binding:"required,max=20000"`
+}
+
+func (minutesForm) messages() map[string]string {
+	return map[string]string{"minutes.required": "Enter the minutes", "minutes": "The minutes must be 20,000 characters or fewer"}
+}
+
+// meetingMinutes saves draft minutes, until the chair approves them.
+func (s *Server) meetingMinutes(c *gin.Context) {
+	m, ok := s.loadManagedMeeting(c)
+	if !ok {
+		return
+	}
+	var f minutesForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	a := meetingAccessTo(currentUser(c), m)
+	if errs.Any() {
+		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, f.Minutes, actionForm{}, errs)
+		return
+	}
+	me := currentUser(c)
+	err := s.store.SaveMinutes(c.Request.Context(), m.ID, f.Minutes, me.Name)
+	if errors.Is(err, store.ErrMinutesApproved) {
+		errs.Add("minutes", "The chair has approved the minutes, so they can no longer be changed")
+		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, f.Minutes, actionForm{}, errs)
+		return
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditMinutesSaved, Target: "meeting:" + m.ID})
+	s.flash(c, "Draft minutes saved. The chair can now approve them.")
+	s.redirect(c, "/meetings/"+m.ID+"#minutes-section")
+}
+
+// meetingMinutesApprove is the group chair's approval of the minutes as
+// they stand; after it they do not change.
+func (s *Server) meetingMinutesApprove(c *gin.Context) {
+	m, a, ok := s.loadMeeting(c)
+	if !ok {
+		return
+	}
+	if !a.Chair {
+		s.forbidden(c)
+		return
+	}
+	me := currentUser(c)
+	err := s.store.ApproveMinutes(c.Request.Context(), m.ID, me.Name)
+	if errors.Is(err, store.ErrMinutesApproved) {
+		errs := &formErrors{}
+		errs.Add("minutes", "There are no draft minutes to approve")
+		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, m.Minutes, actionForm{}, errs)
+		return
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditMinutesApproved, Target: "meeting:" + m.ID})
+	s.flash(c, "Minutes approved")
+	s.redirect(c, "/meetings/"+m.ID+"#minutes-section")
+}
+
+// actionForm is a new action.
+type actionForm struct {
+	Text  string `form:"text" binding:"required,max=1000"`
+	Owner string `form:"owner" binding:"required,max=200"`
+	Day   string `form:"due-day"`
+	Month string `form:"due-month"`
+	Year  string `form:"due-year"`
+}
+
+func (actionForm) messages() map[string]string {
+	return map[string]string{"text.required": "Enter the action", "text": "The action must be 1,000 characters or fewer",
+		"owner.required": "Enter who owns the action", "owner": "The owner must be 200 characters or fewer"}
+}
+
+// meetingActionAdd records an action with its owner and due date.
+func (s *Server) meetingActionAdd(c *gin.Context) {
+	m, ok := s.loadManagedMeeting(c)
+	if !ok {
+		return
+	}
+	var f actionForm
+	errs, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	due, msg := dateParts{f.Day, f.Month, f.Year}.parse("The due date")
+	if msg == "" && due.IsZero() {
+		msg = "Enter the due date"
+	}
+	if msg != "" {
+		errs.Add("due", msg)
+	}
+	if errs.Any() {
+		s.renderMeeting(c, http.StatusUnprocessableEntity, m, meetingAccessTo(currentUser(c), m), m.Minutes, f, errs)
+		return
+	}
+	act, err := s.store.AddAction(c.Request.Context(), m.ID, store.MeetingAction{Text: strings.TrimSpace(f.Text), Owner: f.Owner, Due: due})
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditActionAdded, Target: "meeting:" + m.ID + "/action:" + act.ID, Detail: f.Owner})
+	s.flash(c, "Action recorded")
+	s.redirect(c, "/meetings/"+m.ID+"#actions")
+}
+
+// meetingActionDone marks an action done, or open again.
+func (s *Server) meetingActionDone(c *gin.Context) {
+	m, ok := s.loadManagedMeeting(c)
+	if !ok {
+		return
+	}
+	done := c.PostForm("done") != "false"
+	err := s.store.SetActionDone(c.Request.Context(), m.ID, c.Param("actionId"), done)
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	me := currentUser(c)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditActionDone, Target: "meeting:" + m.ID + "/action:" + c.Param("actionId"), Detail: strconv.FormatBool(done)})
+	s.flash(c, "Action updated")
+	s.redirect(c, "/meetings/"+m.ID+"#actions")
+}
+
+// prefillFromAction fills the register's new-recommendation form from a
+// meeting action ("meetingId/actionId"), for staff or the group's chair:
+// one step from an action to a recommendation. It answers 404 itself for
+// an action the person may not raise from.
+func (s *Server) prefillFromAction(c *gin.Context, ref string, f *recForm) bool {
+	mid, aid, _ := strings.Cut(ref, "/")
+	m, err := s.store.Meeting(c.Request.Context(), mid)
+	if err != nil || !meetingAccessTo(currentUser(c), m).Manage {
+		s.notFound(c)
+		return false
+	}
+	act, ok := m.Actions[aid]
+	if !ok {
+		s.notFound(c)
+		return false
+	}
+	g, err := s.store.Group(c.Request.Context(), m.GroupID)
+	if err != nil {
+		s.notFound(c)
+		return false
+	}
+	f.Title, f.Wording, f.Group = proposalTitle(act.Text), act.Text, m.GroupID
+	f.Source = map[string]string{store.GroupIAG: "iag-advice", store.GroupPanel: "scrutiny-panel"}[g.Kind]
+	if f.Source == "" {
+		f.Source = "other"
+	}
+	f.SourceLink = "/meetings/" + m.ID + "#action-" + act.ID
+	f.OwnerName = act.Owner
+	return true
+}

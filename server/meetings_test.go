@@ -1,0 +1,353 @@
+package server
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"candour/store"
+)
+
+// meetingWorld is an IAG with a chair and two members, a member of no
+// group, a signed-in coordinator and a meeting tomorrow evening.
+type meetingWorld struct {
+	a                      *testApp
+	g                      *store.Group
+	chair, member, second  *store.User
+	coordU                 *store.User
+	coord, chairC, memberC *client
+	outsiderC              *client
+	page                   string
+	id                     string
+}
+
+func newMeetingWorld(t *testing.T) *meetingWorld {
+	w := &meetingWorld{a: newTestApp(t)}
+	ctx := context.Background()
+	w.g = &store.Group{Name: "Bournemouth IAG", Kind: store.GroupIAG}
+	if err := w.a.store.CreateGroup(ctx, w.g); err != nil {
+		t.Fatal(err)
+	}
+	w.chair = w.a.newUser(store.RoleChair, "chair@example.org")
+	w.member = w.a.newUser(store.RoleMember, "member@example.org")
+	w.second = w.a.newUser(store.RoleMember, "second@example.org")
+	for _, m := range []store.Membership{{GroupID: w.g.ID, UserID: w.chair.ID, Chair: true}, {GroupID: w.g.ID, UserID: w.member.ID}, {GroupID: w.g.ID, UserID: w.second.ID}} {
+		if err := w.a.store.PutMembership(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.coordU, w.coord = w.a.signedIn(store.RoleCoordinator, "coord@example.org")
+	w.chairC, w.memberC = w.a.client(), w.a.client()
+	w.chairC.signIn(w.chair)
+	w.memberC.signIn(w.member)
+	_, w.outsiderC = w.a.signedIn(store.RoleMember, "outsider@example.org")
+	day := w.a.store.Now().In(london).AddDate(0, 0, 1)
+	r := w.coord.submit("/meetings/new", "/meetings/new", url.Values{"group": {w.g.ID}, "title": {"IAG monthly meeting; March, part 2"},
+		"date-day": {day.Format("2")}, "date-month": {day.Format("1")}, "date-year": {day.Format("2006")}, "startTime": {"18:30"}, "endTime": {"20:30"},
+		"venue": {"Boscombe Centre, Room 2"}, "onlineLink": {"https://meet.example.org/iag"}, "independentChair": {"Dr Ruth Okoye"},
+		"agenda": {"Welcome\nStop and search figures\nAny other business"}})
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/meetings/") {
+		t.Fatalf("schedule: %d to %q\n%s", r.Status, r.Location, r.Body)
+	}
+	w.page, w.id = r.Location, strings.TrimPrefix(r.Location, "/meetings/")
+	return w
+}
+
+func docx(t *testing.T, word bool) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	names := []string{"[Content_Types].xml", "_rels/.rels"}
+	if word {
+		names = append(names, "word/document.xml")
+	}
+	for _, n := range names {
+		f, err := z.Create(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(f, "<xml>%s</xml>", n)
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestMeetingJourney: scheduling with bad input, who sees what, papers by
+// content type with downloads as attachments, attendance, minutes the
+// chair approves, actions, an action to a recommendation, and the .ics.
+func TestMeetingJourney(t *testing.T) {
+	w := newMeetingWorld(t)
+	a, ctx := w.a, context.Background()
+
+	res := w.coord.submit("/meetings/new", "/meetings/new", url.Values{"group": {w.g.ID}, "title": {"No date"}, "startTime": {"18:30"}, "endTime": {"17:00"},
+		"onlineLink": {"http://insecure.example.org"}})
+	wantStatus(t, "bad meeting", res, http.StatusUnprocessableEntity, "")
+	for _, msg := range []string{"Enter the date of the meeting", "Enter a link that starts with https://"} {
+		if !strings.Contains(res.Body, msg) {
+			t.Errorf("bad meeting: no %q", msg)
+		}
+	}
+	if ms, _ := a.store.Meetings(ctx, nil, time.Time{}, 10); len(ms) != 1 {
+		t.Fatalf("%d meetings stored, want only the good one", len(ms))
+	}
+
+	// Members see it; someone outside the group does not; members cannot change it.
+	if res := w.memberC.get(w.page); res.Status != http.StatusOK || !strings.Contains(res.Body, "Dr Ruth Okoye") || !strings.Contains(res.Body, "Stop and search figures") {
+		t.Fatalf("member's view: %d", res.Status)
+	}
+	if res := w.outsiderC.get(w.page); res.Status != http.StatusNotFound {
+		t.Fatalf("outsider: %d, want 404", res.Status)
+	}
+	if res := w.memberC.submit(w.page, w.page+"/attendance", url.Values{}); res.Status != http.StatusForbidden {
+		t.Fatalf("member taking attendance: %d, want 403", res.Status)
+	}
+
+	// Papers: a PDF and a Word document are taken; a text file named .pdf
+	// and a zip that is not a Word document are not; downloads are attachments.
+	pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n")
+	for _, tc := range []struct {
+		name    string
+		content []byte
+		want    int
+	}{
+		{"figures.pdf", pdf, http.StatusSeeOther},
+		{"../../etc/Minutes draft.docx", docx(t, true), http.StatusSeeOther},
+		{"notes.pdf", []byte("just some text, not a PDF"), http.StatusUnprocessableEntity},
+		{"archive.docx", docx(t, false), http.StatusUnprocessableEntity},
+		{"empty.pdf", nil, http.StatusUnprocessableEntity},
+	} {
+		res := w.coord.upload(w.page, w.page+"/papers", "paper", map[string][]byte{tc.name: tc.content}, nil)
+		if res.Status != tc.want {
+			t.Fatalf("upload %s: %d, want %d\n%s", tc.name, res.Status, tc.want, res.Body)
+		}
+		if tc.want == http.StatusUnprocessableEntity && !strings.Contains(res.Body, "govuk-error-summary") {
+			t.Errorf("upload %s: no error summary", tc.name)
+		}
+	}
+	m, _ := a.store.Meeting(ctx, w.id)
+	papers := m.PaperList()
+	if len(papers) != 2 || papers[0].Name != "figures.pdf" || papers[1].Name != "Minutes draft.docx" || papers[1].Type != "application/vnd.openxmlformats-officedocument.wordprocessingml.document" {
+		t.Fatalf("papers: %+v", papers)
+	}
+	res = w.memberC.get(w.page + "/papers/" + papers[0].ID)
+	if res.Status != http.StatusOK || res.Body != string(pdf) || res.Header.Get("Content-Disposition") != `attachment; filename="figures.pdf"` ||
+		res.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("download: %d %q %q", res.Status, res.Header.Get("Content-Disposition"), res.Header.Get("Content-Type"))
+	}
+	if res := w.outsiderC.get(w.page + "/papers/" + papers[0].ID); res.Status != http.StatusNotFound {
+		t.Fatalf("outsider downloading: %d", res.Status)
+	}
+
+	// (The audit log is listed by day: these are today's.)
+	for _, act := range []string{auditMeetingCreated, auditPaperUploaded, auditPaperDownloaded} {
+		if a.auditCount(act, "") == 0 {
+			t.Errorf("no %s event", act)
+		}
+	}
+
+	// Attendance, taken by two people at once for different members.
+	m, _ = a.store.Meeting(ctx, w.id)
+	a.advance(m.Start.Sub(a.store.Now())) // the meeting starts: everyone signs in again
+	w.coord.signIn(w.coordU)
+	w.chairC.signIn(w.chair)
+	w.memberC.signIn(w.member)
+	var wg sync.WaitGroup
+	for _, x := range []struct {
+		c    *client
+		form url.Values
+	}{{w.coord, url.Values{"att-" + w.member.ID: {store.AttendPresent}}}, {w.chairC, url.Values{"att-" + w.second.ID: {store.AttendApologies}, "att-" + w.chair.ID: {store.AttendPresent}}}} {
+		tok := x.c.csrf(w.page)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x.form.Set("csrf_token", tok)
+			if res := x.c.post(w.page+"/attendance", x.form); res.Status != http.StatusSeeOther {
+				t.Errorf("attendance: %d", res.Status)
+			}
+		}()
+	}
+	wg.Wait()
+	m, _ = a.store.Meeting(ctx, w.id)
+	if m.Attendance[w.member.ID] != store.AttendPresent || m.Attendance[w.second.ID] != store.AttendApologies || m.Attendance[w.chair.ID] != store.AttendPresent {
+		t.Fatalf("attendance: %v", m.Attendance)
+	}
+
+	// Minutes: drafted by the coordinator, approved by the chair only, then fixed.
+	res = w.coord.submit(w.page, w.page+"/minutes", url.Values{"minutes": {""}})
+	wantStatus(t, "empty minutes", res, http.StatusUnprocessableEntity, "")
+	res = w.coord.submit(w.page, w.page+"/minutes", url.Values{"minutes": {"1. Welcome.\n2. Figures: the panel asked for a breakdown by ethnicity."}})
+	wantStatus(t, "minutes", res, http.StatusSeeOther, w.page+"#minutes-section")
+	if res := w.coord.submit(w.page, w.page+"/minutes/approve", nil); res.Status != http.StatusForbidden {
+		t.Fatalf("coordinator approving: %d, want 403", res.Status)
+	}
+	res = w.chairC.submit(w.page, w.page+"/minutes/approve", nil)
+	wantStatus(t, "approve", res, http.StatusSeeOther, w.page+"#minutes-section")
+	res = w.coord.submit(w.page, w.page+"/minutes", url.Values{"minutes": {"rewritten"}})
+	wantStatus(t, "minutes after approval", res, http.StatusUnprocessableEntity, "")
+
+	// Actions: a due date is needed; an action becomes a recommendation in one step.
+	res = w.coord.submit(w.page, w.page+"/actions", url.Values{"text": {"Publish searches by ethnicity each quarter"}, "owner": {"Insp. Hall"}})
+	wantStatus(t, "action without a date", res, http.StatusUnprocessableEntity, "")
+	if !strings.Contains(res.Body, "Enter the due date") || !strings.Contains(res.Body, "Publish searches by ethnicity each quarter") {
+		t.Fatal("422 lost the message or what was typed")
+	}
+	due := a.store.Now().In(london).AddDate(0, 1, 0)
+	res = w.coord.submit(w.page, w.page+"/actions", url.Values{"text": {"Publish searches by ethnicity each quarter"}, "owner": {"Insp. Hall"},
+		"due-day": {due.Format("2")}, "due-month": {due.Format("1")}, "due-year": {due.Format("2006")}})
+	wantStatus(t, "action", res, http.StatusSeeOther, w.page+"#actions")
+	m, _ = a.store.Meeting(ctx, w.id)
+	act := m.ActionList()[0]
+	body := html.UnescapeString(w.coord.get(w.page).Body)
+	raise := "/recommendations/new?action=" + url.QueryEscape(w.id+"/"+act.ID)
+	if !strings.Contains(body, raise) {
+		t.Fatalf("no link to raise the action as a recommendation (%s)", raise)
+	}
+	res = w.coord.get(raise)
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "Publish searches by ethnicity each quarter") || !strings.Contains(res.Body, `value="/meetings/`+w.id+`#action-`+act.ID+`"`) {
+		t.Fatalf("pre-filled recommendation form: %d\n%s", res.Status, res.Body)
+	}
+	if res := w.memberC.get(raise); res.Status != http.StatusForbidden {
+		t.Fatalf("member raising: %d, want 403", res.Status)
+	}
+	res = w.coord.submit(w.page, w.page+"/actions/"+act.ID+"/done", url.Values{"done": {"true"}})
+	wantStatus(t, "done", res, http.StatusSeeOther, w.page+"#actions")
+
+	// The .ics: CRLF line ends, RFC 5545 escaping of the title's ; and ,.
+	res = w.memberC.get(w.page + "/ics")
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "SUMMARY:IAG monthly meeting\\; March\\, part 2 (Bournemouth IAG)\r\n") ||
+		strings.Contains(strings.ReplaceAll(res.Body, "\r\n", ""), "\n") {
+		t.Fatalf("ics: %d\n%q", res.Status, res.Body)
+	}
+	for _, act := range []string{auditAttendance, auditMinutesSaved, auditMinutesApproved, auditActionAdded, auditActionDone} {
+		if a.auditCount(act, "") == 0 {
+			t.Errorf("no %s event", act)
+		}
+	}
+}
+
+// refuseScanner refuses every paper, reading it whole first.
+type refuseScanner struct{ read int64 }
+
+func (r *refuseScanner) Scan(_ context.Context, _ string, rd io.Reader) (bool, string, error) {
+	n, err := io.Copy(io.Discard, rd)
+	r.read = n
+	return false, "test signature found", err
+}
+
+// TestPaperScanAndSize: a paper the scanner refuses is not kept; a paper
+// over 10 MB is refused; the private calendar feed has the meeting.
+func TestPaperScanAndSize(t *testing.T) {
+	w := newMeetingWorld(t)
+	sc := &refuseScanner{}
+	w.a.srv.scanner = sc
+	content := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), 3<<20)...)
+	res := w.coord.upload(w.page, w.page+"/papers", "paper", map[string][]byte{"big.pdf": content}, nil)
+	wantStatus(t, "refused by the scan", res, http.StatusUnprocessableEntity, "")
+	if !strings.Contains(res.Body, "test signature found") || sc.read != int64(len(content)) {
+		t.Fatalf("scan: read %d of %d\n%s", sc.read, len(content), res.Body)
+	}
+	m, _ := w.a.store.Meeting(context.Background(), w.id)
+	if len(m.Papers) != 0 {
+		t.Fatalf("a refused paper is kept: %v", m.Papers)
+	}
+	w.a.srv.scanner = NoScan{}
+	huge := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), MaxPaperBytes)...)
+	res = w.coord.upload(w.page, w.page+"/papers", "paper", map[string][]byte{"huge.pdf": huge}, nil)
+	if res.Status != http.StatusUnprocessableEntity && res.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("an 11 MB paper: %d", res.Status)
+	}
+	start, _ := w.a.store.Meeting(context.Background(), w.id)
+	if res := w.memberC.get("/visits?month=" + start.Start.In(london).Format("2006-01")); !strings.Contains(res.Body, "/meetings/"+w.id) {
+		t.Fatal("the meeting is not in the visits calendar's month")
+	}
+	cal := feedOf(t, w.memberC)
+	found := false
+	for _, e := range cal.Events() {
+		found = found || e.Id() == w.id+"@candour-meeting"
+	}
+	if !found {
+		t.Fatal("the meeting is not in the member's calendar feed")
+	}
+}
+
+// TestTenMegabytePaperInBoundedMemory: a 10 MB paper, sent as a stream,
+// is taken: it waits in a temporary file (MaxMultipartMemory is 1 MiB) and
+// is read, sealed and stored a chunk at a time (ten chunks). The Go heap in
+// use is sampled through a 2 MB and a 10 MB upload and logged, not
+// asserted: the heap is the whole test process's, shared with the
+// package's other tests, so in a full -race run it measures them too (run
+// alone, the two grew it by 11.3 MB and 12.6 MB: docs/advisory.md).
+func TestTenMegabytePaperInBoundedMemory(t *testing.T) {
+	w := newMeetingWorld(t)
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	uploadGrowth(t, w, 64<<10) // the store's caches warm up
+	small := uploadGrowth(t, w, 2<<20)
+	large := uploadGrowth(t, w, MaxPaperBytes)
+	t.Logf("heap in use grew by at most %.1f MB for 2 MB, %.1f MB for 10 MB", float64(small)/(1<<20), float64(large)/(1<<20))
+	m, _ := w.a.store.Meeting(context.Background(), w.id)
+	if ps := m.PaperList(); len(ps) != 3 || ps[2].Chunks != 10 || ps[2].Size < MaxPaperBytes-2048 {
+		t.Fatalf("stored: %+v", ps)
+	}
+}
+
+// uploadGrowth streams a paper of size bytes and returns how much the
+// heap in use grew at most while the server took it.
+func uploadGrowth(t *testing.T, w *meetingWorld, size int) int64 {
+	t.Helper()
+	tok := w.coord.csrf(w.page)
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		_ = mw.WriteField("csrf_token", tok)
+		fw, _ := mw.CreateFormFile("paper", "paper.pdf")
+		_, _ = fw.Write([]byte("%PDF-1.4\n"))
+		line := bytes.Repeat([]byte("0123456789abcdef"), 64) // 1 KiB
+		for range (size - 1024) / len(line) {
+			_, _ = fw.Write(line)
+		}
+		_ = mw.Close()
+		_ = pw.Close()
+	}()
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	peak := before.HeapInuse
+	stop, sampled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	req, _ := http.NewRequest("POST", w.a.http.URL+w.page+"/papers", pr)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res := w.coord.do(req)
+	close(stop)
+	<-sampled
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("upload of %d bytes: %d\n%s", size, res.Status, res.Body)
+	}
+	return int64(peak) - int64(before.HeapInuse)
+}

@@ -1,0 +1,49 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"candour/store"
+)
+
+// The narrow views of the store that handler groups depend on. Each lists
+// only the methods its group calls, so a handler test can stand in a
+// hand-written fake (fakes_test.go) for the embedded store; New fills every
+// one with the real *store.Store. The concrete store stays on Server.store
+// for the groups not converted yet (docs/architecture.md).
+
+// sessionDB is what the session store (session.go) keeps in the database:
+// signed-in sessions, by the cookie's id.
+type sessionDB interface {
+	Now() time.Time
+	Session(ctx context.Context, cookieID string) (*store.Session, error)
+	SaveSession(ctx context.Context, cookieID string, ss *store.Session) error
+	UpdateSession(ctx context.Context, cookieID string, ss *store.Session) error
+	TouchSession(ctx context.Context, cookieID string, lastSeen, expires time.Time) error
+	DeleteSession(ctx context.Context, cookieID string) error
+}
+
+// userDB is how every request finds the signed-in person (loadSession).
+type userDB interface {
+	User(ctx context.Context, id string) (*store.User, error)
+}
+
+// visitStore is what a visit's page, signing up and cancelling need
+// (visit_show.go, visit_signup.go, loadVisit in visit_routes.go).
+type visitStore interface {
+	Now() time.Time
+	Visit(ctx context.Context, id string) (*store.Visit, error)
+	Group(ctx context.Context, id string) (*store.Group, error)
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+	VisitFindings(ctx context.Context, v *store.Visit) ([]store.Finding, error)
+	Eligible(ctx context.Context, v *store.Visit, userID string, ms []store.Membership, now time.Time) error
+	SignUp(ctx context.Context, id, userID string, ms []store.Membership) (string, error)
+	CancelSignUp(ctx context.Context, id, userID string) ([]string, error)
+}
+
+var (
+	_ sessionDB  = (*store.Store)(nil)
+	_ userDB     = (*store.Store)(nil)
+	_ visitStore = (*store.Store)(nil)
+)

@@ -1,0 +1,416 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Critical-incident advice: a coordinator asks members of advisory groups
+// for advice within hours; members answer until the deadline; the force
+// records what it did with each piece of advice and why ("explain or
+// reform"). One request is one document, with the answers in it keyed by
+// member, so that the deadline and each answer are decided by one
+// conditional single-document write (an answer at the deadline is either
+// stored whole or refused, never half of each).
+
+// Handling markers: what the people asked may do with what they are told.
+const (
+	HandlingConfidential = "confidential" // only the people asked
+	HandlingGroup        = "group"        // may be discussed within the group
+	HandlingCommunity    = "community"    // may be shared with community contacts
+)
+
+// HandlingMarkers lists the markers in the order forms show them.
+var HandlingMarkers = []string{HandlingConfidential, HandlingGroup, HandlingCommunity}
+
+// HandlingLabel says what a marker allows, in the words the page shows.
+func HandlingLabel(h string) string {
+	switch h {
+	case HandlingConfidential:
+		return "Confidential: only for the people asked, do not share"
+	case HandlingGroup:
+		return "Group only: may be discussed within your group"
+	case HandlingCommunity:
+		return "Community: may be shared with your community contacts"
+	}
+	return h
+}
+
+// What the force did with a piece of advice.
+const (
+	OutcomeActed     = "acted"     // reform: the force did what was advised (or changed what it does)
+	OutcomePartly    = "partly"    // did some of it, and explains the rest
+	OutcomeExplained = "explained" // did not act on it, and explains why
+)
+
+// AdviceOutcomes lists the outcomes in the order forms show them.
+var AdviceOutcomes = []string{OutcomeActed, OutcomePartly, OutcomeExplained}
+
+// AdviceOutcomeLabel names an outcome for people.
+func AdviceOutcomeLabel(o string) string {
+	switch o {
+	case OutcomeActed:
+		return "Acted on"
+	case OutcomePartly:
+		return "Acted on in part"
+	case OutcomeExplained:
+		return "Not acted on: explained"
+	}
+	return "Awaiting the force's response"
+}
+
+// Request statuses. A request is also over once its deadline has passed
+// (AdviceRequest.Open).
+const (
+	AdviceOpen   = "open"
+	AdviceClosed = "closed" // closed early by the coordinator
+)
+
+// Advice is one member's answer to a request, and the force's response.
+type Advice struct {
+	UserID      string    `bson:"userId"`
+	Name        string    `bson:"name"`
+	Text        string    `bson:"text"`
+	GivenAt     time.Time `bson:"givenAt"`
+	Changed     int       `bson:"changed"` // times changed after first given
+	Outcome     string    `bson:"outcome,omitempty"`
+	Response    string    `bson:"response,omitempty"`
+	RespondedBy string    `bson:"respondedBy,omitempty"`
+	RespondedAt time.Time `bson:"respondedAt,omitempty"`
+}
+
+// Responded reports whether the force has recorded what it did.
+func (a Advice) Responded() bool { return a.Outcome != "" }
+
+// AdviceRequest is a critical-incident advice request.
+type AdviceRequest struct {
+	ID            string            `bson:"_id"`
+	Title         string            `bson:"title"`    // a short name for the incident
+	Shared        string            `bson:"shared"`   // what happened, as far as it may be shared
+	Handling      string            `bson:"handling"` // a handling marker
+	Question      string            `bson:"question"`
+	GroupIDs      []string          `bson:"groupIds"`
+	Asked         []string          `bson:"asked"` // the people asked (user ids)
+	Deadline      time.Time         `bson:"deadline"`
+	RemindAt      time.Time         `bson:"remindAt"`
+	Reminded      bool              `bson:"reminded"`
+	Notified      bool              `bson:"notified"` // the first messages are queued
+	Status        string            `bson:"status"`
+	CreatedBy     string            `bson:"createdBy"`
+	CreatedByName string            `bson:"createdByName"`
+	CreatedAt     time.Time         `bson:"createdAt"`
+	ClosedAt      time.Time         `bson:"closedAt,omitempty"`
+	Answers       map[string]Advice `bson:"answers"` // by user id
+	// The community impact assessment's wording, agreed with the group.
+	ImpactWording string    `bson:"impactWording,omitempty"`
+	ImpactAgreed  time.Time `bson:"impactAgreed,omitempty"`
+	// The summary on the public page, once a coordinator publishes one.
+	PublicSummary string    `bson:"publicSummary,omitempty"`
+	PublishedAt   time.Time `bson:"publishedAt,omitempty"`
+	PublishedBy   string    `bson:"publishedBy,omitempty"`
+}
+
+// Open reports whether answers are still taken at now.
+func (r *AdviceRequest) Open(now time.Time) bool {
+	return r.Status == AdviceOpen && now.Before(r.Deadline)
+}
+
+// WasAsked reports whether the person was asked.
+func (r *AdviceRequest) WasAsked(userID string) bool {
+	for _, id := range r.Asked {
+		if id == userID {
+			return true
+		}
+	}
+	return false
+}
+
+// AnswerList is the answers, in the order they were given.
+func (r *AdviceRequest) AnswerList() []Advice {
+	out := make([]Advice, 0, len(r.Answers))
+	for _, a := range r.Answers {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].GivenAt.Equal(out[j].GivenAt) {
+			return out[i].GivenAt.Before(out[j].GivenAt)
+		}
+		return out[i].UserID < out[j].UserID
+	})
+	return out
+}
+
+// NotAnswered lists the people asked who have not answered.
+func (r *AdviceRequest) NotAnswered() []string {
+	var out []string
+	for _, id := range r.Asked {
+		if _, ok := r.Answers[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Responded counts the answers the force has responded to.
+func (r *AdviceRequest) Responded() int {
+	n := 0
+	for _, a := range r.Answers {
+		if a.Responded() {
+			n++
+		}
+	}
+	return n
+}
+
+// remindAt is when the reminder goes to those who have not answered: an
+// hour before the deadline, or half way for a request shorter than two
+// hours, so that a reminder never comes minutes after the request.
+func remindAt(created, deadline time.Time) time.Time {
+	return maxTime(deadline.Add(-time.Hour), created.Add(deadline.Sub(created)/2))
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Errors of advice requests.
+var (
+	// ErrAdviceClosed: the deadline has passed or the request was closed.
+	ErrAdviceClosed = errors.New("advice request closed")
+	// ErrNotAsked: the person was not asked for advice on this request.
+	ErrNotAsked = errors.New("not asked")
+)
+
+// CreateAdviceRequest stores a new, open request. The caller fills Title,
+// Shared, Handling, Question, GroupIDs, Asked, Deadline and CreatedBy.
+func (s *Store) CreateAdviceRequest(ctx context.Context, r *AdviceRequest) error {
+	now := s.now().UTC()
+	r.ID, r.Status, r.CreatedAt = NewID(), AdviceOpen, now
+	r.Deadline = r.Deadline.UTC()
+	r.RemindAt = remindAt(now, r.Deadline)
+	r.Answers = map[string]Advice{}
+	if r.GroupIDs == nil {
+		r.GroupIDs = []string{}
+	}
+	if r.Asked == nil {
+		r.Asked = []string{}
+	}
+	if _, err := s.c("advice_requests").InsertOne(ctx, r); err != nil {
+		return fmt.Errorf("store: create advice request: %w", err)
+	}
+	return nil
+}
+
+// AdviceRequest returns one request. Returns ErrNotFound.
+func (s *Store) AdviceRequest(ctx context.Context, id string) (*AdviceRequest, error) {
+	var r AdviceRequest
+	if err := s.r("advice_requests").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r); err != nil {
+		return nil, fmt.Errorf("store: advice request %s: %w", id, notFound(err))
+	}
+	if r.Answers == nil {
+		r.Answers = map[string]Advice{}
+	}
+	return &r, nil
+}
+
+// AdviceRequests lists requests, newest first, at most limit: every
+// request (askedOf empty) or those asking one person. Requests are few (a
+// force has tens a year), so this reads the collection's newest.
+func (s *Store) AdviceRequests(ctx context.Context, askedOf string, limit int) ([]AdviceRequest, error) {
+	filter := bson.D{}
+	if askedOf != "" {
+		filter = bson.D{{Key: "asked", Value: askedOf}}
+	}
+	return s.adviceRequests(ctx, filter, limit)
+}
+
+// PublishedAdvice lists the requests with a published summary, newest
+// published first.
+func (s *Store) PublishedAdvice(ctx context.Context, limit int) ([]AdviceRequest, error) {
+	cur, err := s.r("advice_requests").Find(ctx, bson.D{{Key: "publicSummary", Value: bson.D{{Key: "$exists", Value: true}}}},
+		options.Find().SetSort(bson.D{{Key: "publishedAt", Value: -1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("store: published advice: %w", err)
+	}
+	var rs []AdviceRequest
+	if err := cur.All(ctx, &rs); err != nil {
+		return nil, fmt.Errorf("store: published advice: %w", err)
+	}
+	return rs, nil
+}
+
+// DueAdviceReminders lists open requests whose reminder (or, after a
+// crash, first notification) is due at now.
+func (s *Store) DueAdviceReminders(ctx context.Context) ([]AdviceRequest, error) {
+	now := s.now().UTC()
+	return s.adviceRequests(ctx, bson.D{{Key: "status", Value: AdviceOpen}, {Key: "deadline", Value: bson.D{{Key: "$gt", Value: now}}},
+		{Key: "$or", Value: bson.A{
+			bson.D{{Key: "notified", Value: false}},
+			bson.D{{Key: "reminded", Value: false}, {Key: "remindAt", Value: bson.D{{Key: "$lte", Value: now}}}},
+		}}}, 100)
+}
+
+func (s *Store) adviceRequests(ctx context.Context, filter bson.D, limit int) ([]AdviceRequest, error) {
+	cur, err := s.r("advice_requests").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("store: advice requests: %w", err)
+	}
+	var rs []AdviceRequest
+	if err := cur.All(ctx, &rs); err != nil {
+		return nil, fmt.Errorf("store: advice requests: %w", err)
+	}
+	return rs, nil
+}
+
+// GiveAdvice stores (or changes) userID's answer. One conditional write
+// decides: it is stored only if the request is open, the deadline has not
+// passed at the moment of writing and the person was asked. Returns
+// ErrAdviceClosed, ErrNotAsked or ErrNotFound; on success the stored
+// answer.
+func (s *Store) GiveAdvice(ctx context.Context, id, userID, name, text string) (Advice, error) {
+	now := s.now().UTC()
+	a := Advice{UserID: userID, Name: name, Text: text, GivenAt: now}
+	key := "answers." + userID
+	set := bson.D{{Key: key + ".userId", Value: userID}, {Key: key + ".name", Value: name}, {Key: key + ".text", Value: text}}
+	// The first answer's time stays: it says when the advice arrived.
+	res, err := s.updateIf(ctx, "advice_requests", id,
+		Eq("status", AdviceOpen).And(Gt("deadline", now), Eq("asked", userID), Exists(key, false)),
+		bson.D{{Key: "$set", Value: append(set, bson.E{Key: key + ".givenAt", Value: now}, bson.E{Key: key + ".changed", Value: 0})}})
+	if err != nil {
+		return a, fmt.Errorf("store: give advice: %w", err)
+	}
+	if res.MatchedCount == 1 {
+		return a, nil
+	}
+	res, err = s.updateIf(ctx, "advice_requests", id,
+		Eq("status", AdviceOpen).And(Gt("deadline", now), Eq("asked", userID), Exists(key, true)),
+		bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: key + ".changed", Value: 1}}}})
+	if err != nil {
+		return a, fmt.Errorf("store: change advice: %w", err)
+	}
+	if res.MatchedCount == 1 {
+		return a, nil
+	}
+	r, err := s.AdviceRequest(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	if !r.WasAsked(userID) {
+		return a, ErrNotAsked
+	}
+	return a, ErrAdviceClosed
+}
+
+// RespondToAdvice records what the force did with one answer and why.
+// Returns ErrNotFound when there is no such answer.
+func (s *Store) RespondToAdvice(ctx context.Context, id, userID, outcome, response, by string) error {
+	key := "answers." + userID
+	res, err := s.updateIf(ctx, "advice_requests", id, Exists(key+".givenAt", true), bson.D{{Key: "$set", Value: bson.D{
+		{Key: key + ".outcome", Value: outcome}, {Key: key + ".response", Value: response},
+		{Key: key + ".respondedBy", Value: by}, {Key: key + ".respondedAt", Value: s.now().UTC()},
+	}}})
+	if err != nil {
+		return fmt.Errorf("store: respond to advice: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("store: respond to advice %s/%s: %w", id, userID, ErrNotFound)
+	}
+	return nil
+}
+
+// CloseAdviceRequest stops taking answers before the deadline. Returns
+// ErrAdviceClosed if it was already over.
+func (s *Store) CloseAdviceRequest(ctx context.Context, id string) error {
+	now := s.now().UTC()
+	res, err := s.updateIf(ctx, "advice_requests", id, Eq("status", AdviceOpen).And(Gt("deadline", now)),
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: AdviceClosed}, {Key: "closedAt", Value: now}}}})
+	if err != nil {
+		return fmt.Errorf("store: close advice request: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		if _, err := s.AdviceRequest(ctx, id); err != nil {
+			return err
+		}
+		return ErrAdviceClosed
+	}
+	return nil
+}
+
+// AgreeImpactWording records the community impact assessment's wording.
+func (s *Store) AgreeImpactWording(ctx context.Context, id, wording string) error {
+	return s.setAdvice(ctx, id, bson.D{{Key: "impactWording", Value: wording}, {Key: "impactAgreed", Value: s.now().UTC()}})
+}
+
+// PublishAdviceSummary puts an agreed summary on the public page.
+func (s *Store) PublishAdviceSummary(ctx context.Context, id, summary, by string) error {
+	return s.setAdvice(ctx, id, bson.D{{Key: "publicSummary", Value: summary}, {Key: "publishedAt", Value: s.now().UTC()}, {Key: "publishedBy", Value: by}})
+}
+
+// UnpublishAdviceSummary takes the summary off the public page.
+func (s *Store) UnpublishAdviceSummary(ctx context.Context, id string) error {
+	res, err := s.c("advice_requests").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "publicSummary", Value: ""}, {Key: "publishedAt", Value: ""}, {Key: "publishedBy", Value: ""}}}})
+	if err != nil {
+		return fmt.Errorf("store: unpublish advice: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("store: advice request %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// MarkAdviceNotified records that the first messages are queued.
+func (s *Store) MarkAdviceNotified(ctx context.Context, id string) error {
+	return s.setAdvice(ctx, id, bson.D{{Key: "notified", Value: true}})
+}
+
+// ClaimAdviceReminder takes the right to send a request's reminder; it
+// reports false if it was already taken (by this job before a restart, or
+// another instance), so nobody is reminded twice.
+func (s *Store) ClaimAdviceReminder(ctx context.Context, id string) (bool, error) {
+	res, err := s.updateIf(ctx, "advice_requests", id, Eq("reminded", false),
+		bson.D{{Key: "$set", Value: bson.D{{Key: "reminded", Value: true}}}})
+	if err != nil {
+		return false, fmt.Errorf("store: claim advice reminder: %w", err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+func (s *Store) setAdvice(ctx context.Context, id string, set bson.D) error {
+	res, err := s.c("advice_requests").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
+	if err != nil {
+		return fmt.Errorf("store: advice request %s: %w", id, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("store: advice request %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// QueueMessages puts many messages in the outbox in one write (a request
+// that asks two hundred people queues them at once).
+func (s *Store) QueueMessages(ctx context.Context, ms []Mail) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	now := s.now().UTC()
+	docs := make([]any, len(ms))
+	for i := range ms {
+		m := ms[i]
+		m.ID, m.Status, m.CreatedAt, m.NextAttempt = NewID(), MailPending, now, now
+		docs[i] = m
+	}
+	if _, err := s.c("outbox").InsertMany(ctx, docs); err != nil {
+		return fmt.Errorf("store: queue messages: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,211 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"candour/store"
+	"candour/store/storetest"
+)
+
+func newAdviceRequest(t *testing.T, db *store.Store, asked []string, deadline time.Time) *store.AdviceRequest {
+	t.Helper()
+	r := &store.AdviceRequest{Title: "Fatal collision, Boscombe", Shared: "A man died after a police pursuit.", Handling: store.HandlingGroup,
+		Question: "How should we talk to the community tonight?", GroupIDs: []string{"g1"}, Asked: asked, Deadline: deadline, CreatedBy: "coord"}
+	if err := db.CreateAdviceRequest(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestAdviceRequestLifecycle(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	db.SetClock(func() time.Time { return now })
+	r := newAdviceRequest(t, db, []string{"u1", "u2"}, now.Add(4*time.Hour))
+	// A four-hour request is reminded an hour before its deadline; a
+	// ninety-minute one half way (45 minutes in).
+	if got, want := r.RemindAt, now.Add(3*time.Hour); !got.Equal(want) {
+		t.Errorf("RemindAt = %v, want %v", got, want)
+	}
+	if short := newAdviceRequest(t, db, nil, now.Add(90*time.Minute)); !short.RemindAt.Equal(now.Add(45 * time.Minute)) {
+		t.Errorf("short request RemindAt = %v, want 45 minutes on", short.RemindAt)
+	}
+
+	if _, err := db.GiveAdvice(ctx, r.ID, "u1", "Asha", "Hold a meeting at the mosque."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GiveAdvice(ctx, r.ID, "u3", "Stranger", "Not asked"); !errors.Is(err, store.ErrNotAsked) {
+		t.Fatalf("someone not asked: err = %v, want ErrNotAsked", err)
+	}
+	now = now.Add(time.Minute)
+	if _, err := db.GiveAdvice(ctx, r.ID, "u1", "Asha", "Hold a meeting at the mosque, with the imam."); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.AdviceRequest(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := got.Answers["u1"]
+	if a.Text != "Hold a meeting at the mosque, with the imam." || a.Changed != 1 || !a.GivenAt.Equal(now.Add(-time.Minute)) {
+		t.Errorf("changed answer = %+v, want the new text, changed once, first given a minute ago", a)
+	}
+	if nd := got.NotAnswered(); len(nd) != 1 || nd[0] != "u2" {
+		t.Errorf("NotAnswered = %v, want [u2]", nd)
+	}
+
+	if err := db.RespondToAdvice(ctx, r.ID, "u1", store.OutcomeActed, "The superintendent met the community at 7pm.", "coord"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RespondToAdvice(ctx, r.ID, "u2", store.OutcomeActed, "No answer to respond to", "coord"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("response to an answer not given: err = %v, want ErrNotFound", err)
+	}
+	got, _ = db.AdviceRequest(ctx, r.ID)
+	if a := got.Answers["u1"]; a.Outcome != store.OutcomeActed || got.Responded() != 1 {
+		t.Errorf("after the response: %+v, responded %d", a, got.Responded())
+	}
+
+	// At the deadline itself, no more answers; the force still responds.
+	now = r.Deadline
+	if _, err := db.GiveAdvice(ctx, r.ID, "u2", "Ben", "Too late"); !errors.Is(err, store.ErrAdviceClosed) {
+		t.Fatalf("answer at the deadline: err = %v, want ErrAdviceClosed", err)
+	}
+	if err := db.CloseAdviceRequest(ctx, r.ID); !errors.Is(err, store.ErrAdviceClosed) {
+		t.Errorf("closing a request past its deadline: err = %v, want ErrAdviceClosed", err)
+	}
+
+	// Publishing puts it on the public list; taking it off removes it.
+	if err := db.PublishAdviceSummary(ctx, r.ID, "The force met the community the same evening.", "coord"); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := db.PublishedAdvice(ctx, 10)
+	if err != nil || len(pub) != 1 || pub[0].ID != r.ID {
+		t.Fatalf("published = %v (%v), want the one request", pub, err)
+	}
+	if err := db.UnpublishAdviceSummary(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if pub, _ := db.PublishedAdvice(ctx, 10); len(pub) != 0 {
+		t.Fatalf("after unpublishing: %d published", len(pub))
+	}
+	mine, err := db.AdviceRequests(ctx, "u2", 10)
+	if err != nil || len(mine) != 1 || mine[0].ID != r.ID {
+		t.Fatalf("requests asking u2 = %v (%v)", mine, err)
+	}
+}
+
+// TestAdviceAtTheDeadline: forty members answer at once while the clock
+// reaches the deadline. The first twenty reads of the clock are a
+// millisecond before it and the rest exactly at it, so twenty answers are
+// taken and twenty refused. Every answer taken is stored, none refused is,
+// and none stored was given at or after the deadline.
+func TestAdviceAtTheDeadline(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	deadline := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
+	asked := make([]string, 40)
+	for i := range asked {
+		asked[i] = fmt.Sprintf("u%02d", i)
+	}
+	db.SetClock(func() time.Time { return deadline.Add(-2 * time.Hour) })
+	r := newAdviceRequest(t, db, asked, deadline)
+	var reads atomic.Int64
+	db.SetClock(func() time.Time {
+		if reads.Add(1) <= 20 {
+			return deadline.Add(-time.Millisecond)
+		}
+		return deadline
+	})
+	var wg sync.WaitGroup
+	var taken, refused atomic.Int64
+	okBy := sync.Map{}
+	for _, id := range asked {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := db.GiveAdvice(ctx, r.ID, id, "Member "+id, "Advice from "+id)
+			switch {
+			case err == nil:
+				taken.Add(1)
+				okBy.Store(id, true)
+			case errors.Is(err, store.ErrAdviceClosed):
+				refused.Add(1)
+			default:
+				t.Errorf("%s: %v", id, err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := db.AdviceRequest(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if taken.Load() != 20 || refused.Load() != 20 {
+		t.Fatalf("taken %d, refused %d; want 20 and 20", taken.Load(), refused.Load())
+	}
+	if len(got.Answers) != 20 {
+		t.Fatalf("%d answers stored, want the 20 taken", len(got.Answers))
+	}
+	for id, a := range got.Answers {
+		if _, ok := okBy.Load(id); !ok {
+			t.Errorf("%s was refused but its answer is stored", id)
+		}
+		if !a.GivenAt.Before(deadline) || a.Text != "Advice from "+id {
+			t.Errorf("%s stored %+v: given at or after the deadline, or another's text", id, a)
+		}
+	}
+}
+
+// TestAdviceCloseRacesAnswers: the coordinator closes a request while
+// thirty members answer. Whatever the order, an answer reported taken is
+// stored and one refused is not, and nothing is taken after the close.
+func TestAdviceCloseRacesAnswers(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	asked := make([]string, 30)
+	for i := range asked {
+		asked[i] = fmt.Sprintf("u%02d", i)
+	}
+	r := newAdviceRequest(t, db, asked, time.Now().Add(time.Hour))
+	var wg sync.WaitGroup
+	var taken sync.Map
+	for i, id := range asked {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == 15 {
+				if err := db.CloseAdviceRequest(ctx, r.ID); err != nil {
+					t.Errorf("close: %v", err)
+				}
+			}
+			_, err := db.GiveAdvice(ctx, r.ID, id, id, "advice")
+			if err == nil {
+				taken.Store(id, true)
+			} else if !errors.Is(err, store.ErrAdviceClosed) {
+				t.Errorf("%s: %v", id, err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, _ := db.AdviceRequest(ctx, r.ID)
+	n := 0
+	taken.Range(func(k, _ any) bool {
+		n++
+		if _, ok := got.Answers[k.(string)]; !ok {
+			t.Errorf("%s was told its advice was taken, but it is not stored", k)
+		}
+		return true
+	})
+	if n != len(got.Answers) || got.Status != store.AdviceClosed {
+		t.Fatalf("taken %d, stored %d, status %s", n, len(got.Answers), got.Status)
+	}
+	if _, err := db.GiveAdvice(ctx, r.ID, "u15", "u15", "after the close"); !errors.Is(err, store.ErrAdviceClosed) {
+		t.Fatalf("answer after the close: %v", err)
+	}
+}

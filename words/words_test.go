@@ -1,0 +1,48 @@
+package words_test
+
+import (
+	"testing"
+
+	"candour/store"
+	"candour/words"
+)
+
+// Every code the store lists has a label of its own (not the code itself),
+// so a new type or status cannot reach a page unnamed.
+func TestEveryCodeHasALabel(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		codes []string
+		label func(string) string
+	}{
+		{"visit type", store.VisitTypes, words.VisitType},
+		{"recommendation status", store.RecStatuses, words.RecStatus},
+		{"recommendation source", store.RecSources, words.RecSource},
+		{"race action plan area", store.RAPAreas, words.RAPArea},
+	} {
+		seen := map[string]string{}
+		for _, code := range tc.codes {
+			l := tc.label(code)
+			if l == code || l == "" {
+				t.Errorf("%s %q has no label", tc.name, code)
+			}
+			if other, dup := seen[l]; dup {
+				t.Errorf("%s %q and %q share the label %q", tc.name, code, other, l)
+			}
+			seen[l] = code
+		}
+	}
+}
+
+func TestStatusListAndRefusal(t *testing.T) {
+	if got := words.StatusList(nil); got != "nothing: this recommendation's lifecycle has ended" {
+		t.Errorf("StatusList(nil) = %q", got)
+	}
+	if got := words.StatusList([]string{store.RecAccepted, store.RecAcceptedInPart, store.RecNotAccepted}); got != "Accepted, Accepted in part or Not accepted" {
+		t.Errorf("StatusList = %q", got)
+	}
+	want := `This recommendation is "Raised", so it cannot become "Closed". From "Raised" it can now become: Awaiting force response.`
+	if got := words.TransitionRefused(store.RecRaised, store.RecClosed, []string{store.RecAwaiting}); got != want {
+		t.Errorf("TransitionRefused = %q\nwant %q", got, want)
+	}
+}
