@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"candour/apperr"
 	"candour/stats"
 	"candour/store"
 )
@@ -42,9 +43,9 @@ func oneSmallGroupSurvey(t *testing.T, seed uint64) (*store.Survey, []store.Tall
 				a["q3"] = []string{[]string{"a", "d"}[i%3]}
 			}
 			a["q4"] = []string{[]string{"r8", "r3"}[(i/2)%2]}
-			checked, problems := v.Check(a)
-			if len(problems) > 0 {
-				t.Fatalf("generated answer: %s %s", problems[0].QuestionID, problems[0].Message)
+			checked, err := v.Check(a)
+			if problems := apperr.All(err); len(problems) > 0 {
+				t.Fatalf("generated answer: %s %s", problems[0].Field, problems[0].Message)
 			}
 			as = append(as, checked)
 		}
