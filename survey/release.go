@@ -427,16 +427,6 @@ func sizes(rl *release, s *source, all int) {
 // its place to show the attack catching them.
 var auditRelease = protect
 
-// wholeRelease is primary suppression plus the subtraction rule applied to
-// every relation of the release at once: no relation (across questions,
-// breakdowns, combined rows and group totals) may have exactly one
-// withheld count. It is not proof against combining several relations;
-// it was the rule before the audit, and tests keep it to show the attack
-// beating it.
-func wholeRelease(r *stats.Release, _ stats.Mover) stats.Decision {
-	return stats.Decision{Mask: stats.SuppressRelease(r)}
-}
-
 // protect runs the audit, remembering the answer for a release it has
 // seen: results pages are read far more often than counters change, and a
 // closed survey's counters never change. A release the audit cannot prove
