@@ -57,7 +57,7 @@ func reportSurveyCmd(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	r, err := survey.Build(sv, n, ts)
+	r, err := survey.BuildOn(sv, n, ts, store.Day(db.Now())) // while open: the number of responses only
 	if err != nil {
 		return err
 	}

@@ -213,6 +213,30 @@ func coordinatorResults(t *testing.T) {
 	}
 	tb.visit(t, "/surveys/"+sv.ID+"/results?by=ay_age", "survey results by age")
 	tb.visit(t, "/surveys/"+sv.ID+"/text?q=q4", "free-text answers")
+	// A survey still open: its results are the number of responses only
+	// (issue 11: two looks must not be subtracted), said in plain English.
+	open := e2eSurvey(t, p)
+	var live20 []*store.Response
+	for i := range 20 {
+		live20 = append(live20, &store.Response{SurveyID: open.ID, Version: 1, Answers: store.Answers{
+			"q1": {[]string{"o1", "o2"}[i%2]}, "q3": {agree[i%len(agree)]}, store.AboutEthnicity: {eth[i%len(eth)]}}})
+	}
+	if err := p.store.InsertResponses(context.Background(), open, live20); err != nil {
+		t.Fatal(err)
+	}
+	tb.visit(t, "/surveys/"+open.ID+"/results", "open survey results")
+	live, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"20 people answered", "This survey is still open", "once the survey has closed"} {
+		if !strings.Contains(live, want) {
+			t.Errorf("open survey's results page lacks %q", want)
+		}
+	}
+	if strings.Contains(live, "withheld") || strings.Contains(live, "Ratio to White") {
+		t.Error("open survey's results page shows answers or breakdowns")
+	}
 	visitor := newTab(t, p.url, false)
 	visitor.visit(t, "/public/surveys/"+sv.ID, "public survey results")
 	pub, err := chromedp.Run(visitor.ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))

@@ -307,7 +307,10 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 // can be pinned within stats.ProtectionMargin (stats.Protect, the
 // suppression audit the surveys use).
 func protect(rep *Report, events func(string) int64) map[string]bool {
-	names := append(append([]string{}, groupNames()...), string(stats.NotStated))
+	// Not stated comes first: where withholding either it or a group's count
+	// would protect a small count, the audit takes the first it is offered,
+	// and a group's figure matters more to a reader than the unrecorded.
+	names := append([]string{string(stats.NotStated)}, groupNames()...)
 	rel := &stats.Release{}
 	var cells []int
 	for _, g := range names {

@@ -128,6 +128,10 @@ func TestPublicSummaryShowsOnlyAPublishedBaseline(t *testing.T) {
 			t.Fatalf("answer: %d", r.Status)
 		}
 	}
+	// Closed (an open survey's figures are shown nowhere), but not public.
+	if _, err := a.store.ChangeSurvey(ctx, base.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	sv := a.testSurvey()
 	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(o *store.Survey, _ time.Time) error {
 		o.Public, o.Closed, o.BaselineID = true, true, base.ID

@@ -35,7 +35,7 @@ func (s *Server) surveyResultsCSV(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	r, err := survey.Build(sv, n, ts)
+	r, err := survey.BuildOn(sv, n, ts, s.today())
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -83,11 +83,31 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 			t.Fatalf("respondent %d: %d", i, r.Status)
 		}
 	}
+	// While the survey is open, its results are the number of responses
+	// only (two looks must not be subtracted): no answers, no breakdowns.
 	res := c.get(page + "/results")
 	if res.Status != http.StatusOK {
 		t.Fatalf("results: %d", res.Status)
 	}
-	// 15 answered, all Black: 10 agree and 5 strongly disagree (fewer than
+	for _, want := range []string{"15 people answered", "This survey is still open", "only how many people have responded"} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("open survey's results page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"withheld", "<svg", "Black", "Police treat everyone fairly"} {
+		if strings.Contains(res.Body, bad) {
+			t.Errorf("open survey's results page shows %q", bad)
+		}
+	}
+	if _, err := a.store.ChangeSurvey(context.Background(), id, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	a.srv.surveys.cache.forget(id)
+	res = c.get(page + "/results")
+	if res.Status != http.StatusOK {
+		t.Fatalf("results: %d", res.Status)
+	}
+	// Closed: everything. 15 answered, all Black: 10 agree and 5 strongly disagree (fewer than
 	// 10). Showing "10 of 15" would give the 5 away (15 − 10), so the 10 is
 	// withheld too, everywhere. The Black group is 15 of 15 (100%, Wilson
 	// 80% to 100%).
@@ -126,10 +146,6 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 		t.Error("the raw export is not audited")
 	}
 	// The public summary appears once the survey has closed.
-	if _, err := a.store.ChangeSurvey(context.Background(), id, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	a.srv.surveys.cache.forget(id)
 	if pub := a.client().get("/public/surveys/" + id); pub.Status != http.StatusOK || !strings.Contains(pub.Body, "Published summary") {
 		t.Fatalf("public summary: %d", pub.Status)
 	}

@@ -30,6 +30,9 @@ type resultsView struct {
 	Waves     []waveView
 	Public    bool
 	Path      string
+	// Fieldwork, if set, is why only the number of responses is shown:
+	// the survey is still open (survey.BuildOn).
+	Fieldwork string
 	// BaselineMix and WaveMix warn when the ethnic mix of respondents
 	// differs by more than survey.MixThreshold.
 	BaselineMix, WaveMix string
@@ -79,6 +82,12 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 	v := &resultsView{Survey: sv, R: r, Public: public}
 	for _, ver := range sv.Versions {
 		v.Versions = append(v.Versions, ver.N)
+	}
+	if r.Fieldwork {
+		// Still open: the number of responses only (survey.BuildOn), and
+		// nothing else that moves with each response.
+		v.Fieldwork = survey.FieldworkNote
+		return v, nil
 	}
 	dims := []choice{}
 	for _, d := range store.BreakdownDims {
@@ -195,6 +204,9 @@ func (s *Server) waves(ctx context.Context, sv *store.Survey, r *survey.Results,
 			var err error
 			if res, err = s.resultsOf(ctx, o, o.Current().N); err != nil {
 				return nil, "", err
+			}
+			if res.Fieldwork {
+				continue // a wave still open has no figures to compare yet
 			}
 		}
 		series = append(series, res)
@@ -317,7 +329,7 @@ func (s *Server) resultsOf(ctx context.Context, sv *store.Survey, n int) (*surve
 	if err != nil {
 		return nil, err
 	}
-	r, err := survey.Build(sv, n, ts)
+	r, err := survey.BuildOn(sv, n, ts, s.today())
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,11 @@ type Release struct {
 	// Constants are known to every reader whatever their value (the 9 of
 	// "fewer than 10 people"): never withheld.
 	Constants map[int]bool
+	// Hidden counts are never shown (the answers of a group too small to
+	// show) but are audited like any withheld count: withheld from the
+	// start, and a hidden count of 1 to 9 gets the same protection as a
+	// count of 1 to 9 that is withheld.
+	Hidden map[int]bool
 }
 
 // Constant adds a quantity every reader knows and returns its index.
@@ -645,6 +650,8 @@ func ProtectFrom(r *Release, margin int64, mv Mover, also []bool) Decision {
 			mask[i] = Unpublished
 		case r.small(i):
 			mask[i] = Primary
+		case r.Hidden[i] && !r.Constants[i]:
+			mask[i] = Secondary
 		case also != nil && also[i] && !r.Constants[i]:
 			mask[i] = Secondary
 		}
@@ -913,10 +920,14 @@ func lpWitness(r *Release, mask []int, cell int, end int64) (out map[int]int64) 
 			out = nil
 		}
 	}()
+	// Large linked tables are searched only near the count (the 20 and
+	// then 45 withheld counts nearest it): a solution there is a solution
+	// of the whole release.
+	sizes := []int{20}
 	if LinkedCount(r, mask, cell) > 60 {
-		return nil
+		sizes = []int{20, 45}
 	}
-	w := Witnesses{Release: r, Mask: mask, Sizes: []int{20}, Seen: func(cells []int, x []float64) {
+	w := Witnesses{Release: r, Mask: mask, Sizes: sizes, Seen: func(cells []int, x []float64) {
 		m := map[int]int64{}
 		for j, c := range cells {
 			m[c] = int64(math.Round(x[j]))

@@ -40,7 +40,6 @@ const (
 	AuditConflictRemoved  = "conflict-removed"
 )
 
-
 const conflictsColl = "conflicts"
 
 // DeclareConflict records that userID is connected to p.

@@ -23,7 +23,6 @@ type ProcessingBasis struct {
 // AuditBasisChanged is the audit action of a change to a lawful basis.
 const AuditBasisChanged = "processing-basis-changed"
 
-
 // ProcessingBases returns every edited basis by kind (a handful).
 func (s *Store) ProcessingBases(ctx context.Context) (map[string]ProcessingBasis, error) {
 	cur, err := s.r("processing_bases").Find(ctx, bson.D{})

@@ -10,7 +10,6 @@ import (
 // AuditSubjectAccess is the audit action of a subject access download.
 const AuditSubjectAccess = "subject-access-exported"
 
-
 // SubjectAccess is everything Candour holds about one account holder, for
 // a subject access request (UK GDPR article 15). Left out, by design:
 // password, two-factor and recovery-code hashes (security data that tells

@@ -38,6 +38,9 @@ type Report struct {
 	Respondents *int64 `json:"respondents"`
 	Rows        []Row  `json:"rows"`
 	Disclosure  string `json:"disclosure"`
+	// Fieldwork: the survey is still open, so only the number of
+	// responses is given (FieldworkNote).
+	Fieldwork bool `json:"fieldwork,omitempty"`
 }
 
 // Disclosure is the rule every export states.
@@ -55,6 +58,11 @@ func Flatten(r *Results) *Report {
 	rep := &Report{SurveyID: r.SurveyID, Title: r.Title, Version: r.Version, Respondents: r.Respondents.Value(), Disclosure: Disclosure}
 	rep.Rows = append(rep.Rows, Row{Question: "Everyone who answered the survey", Breakdown: "Everyone", Group: "Everyone", Answer: RespondentsAnswer,
 		Count: r.Respondents.Value(), Note: note(r.Respondents, false)})
+	if r.Fieldwork {
+		rep.Fieldwork, rep.Disclosure = true, FieldworkNote
+		rep.Rows[0].Note = "still open: only the number of responses until it closes"
+		return rep
+	}
 	for _, g := range r.Groups {
 		rep.Rows = append(rep.Rows, Row{Question: "Everyone who answered the survey", Breakdown: store.DimLabel(store.AboutEthnicity), Group: g.Label, Answer: RespondentsAnswer,
 			Count: g.N.Value(), Base: r.Respondents.Value(), Note: note(g.N, g.SmallBase)})
@@ -152,7 +160,7 @@ func WriteCSV(w io.Writer, rep *Report) error {
 			intText(r.Count), intText(r.Base), num(r.Percent, 1), num(r.Low, 1), num(r.High, 1), num(r.Ratio, 2), num(r.RatioLow, 2), num(r.RatioHigh, 2),
 			map[bool]string{true: "yes", false: ""}[r.Flag], r.Note})
 	}
-	_ = cw.Write([]string{"# " + Disclosure})
+	_ = cw.Write([]string{"# " + rep.Disclosure})
 	cw.Flush()
 	return cw.Error()
 }

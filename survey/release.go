@@ -39,6 +39,20 @@ type release struct {
 	witnesses map[int][2]map[int]int64 // the audit's proof (stats.Decision)
 }
 
+// hiddenCell is a count of a group too small to show: never shown, but
+// in the release as a withheld count so that the audit protects it
+// (stats.Release.Hidden) like any other.
+func (rl *release) hiddenCell(key string, v int64, hide bool) int {
+	i := rl.cell(key, v, true)
+	if hide {
+		if rl.Hidden == nil {
+			rl.Hidden = map[int]bool{}
+		}
+		rl.Hidden[i] = true
+	}
+	return i
+}
+
 func (rl *release) cell(key string, v int64, public bool) int {
 	if i, ok := rl.keys[key]; ok {
 		return i
@@ -54,6 +68,9 @@ func (rl *release) count(key string) Count {
 	i, ok := rl.keys[key]
 	if !ok {
 		return Count{State: NotCollected}
+	}
+	if rl.Hidden[i] {
+		return Count{N: rl.Values[i], State: stats.Unpublished}
 	}
 	return Count{N: rl.Values[i], State: rl.mask[i]}
 }
@@ -131,9 +148,11 @@ func (s *source) hasDim(d string) bool {
 }
 
 // tooSmall reports whether a breakdown group has 1 to 9 respondents: its
-// figures are not published at all (not even as "fewer than 10"), and its
-// size shows "fewer than 10". The cells stay in the release as unpublished
-// quantities so that the relations through them still count.
+// figures are not published at all (not even as "withheld"), and its size
+// shows "fewer than 10". Its answers stay in the release as withheld counts
+// (stats.Release.Hidden) that are never shown, so the audit protects them
+// like any other: no one can work them out as everyone minus the shown
+// groups.
 func (s *source) tooSmall(dim, val string) bool {
 	if dim == store.DimAll {
 		return false
@@ -210,14 +229,22 @@ func layQuestion(rl *release, s *source, q *store.Question) {
 		if !s.collected(dim, val, q.ID) {
 			return // an imported baseline without this group: "not collected"
 		}
-		public := !s.tooSmall(dim, val)
-		base := rl.cell(qkey(q.ID, dim, val, store.TallyAnswered), s.get(dim, val, q.ID, store.TallyAnswered), public)
+		hide := s.tooSmall(dim, val)
+		var base int
+		if hide && q.Required && q.ShowIfQ == "" && !s.imported {
+			// Those in a group too small to show who answered a question
+			// everyone must answer are the group itself: its size, which
+			// has the protection a group's size has (sizes), not an answer.
+			base = rl.cell(qkey(q.ID, dim, val, store.TallyAnswered), s.get(dim, val, q.ID, store.TallyAnswered), false)
+		} else {
+			base = rl.hiddenCell(qkey(q.ID, dim, val, store.TallyAnswered), s.get(dim, val, q.ID, store.TallyAnswered), hide)
+		}
 		if !q.Choice() {
 			return
 		}
 		var codes []int
 		for _, o := range choices {
-			codes = append(codes, rl.cell(qkey(q.ID, dim, val, o.Code), s.get(dim, val, q.ID, o.Code), public))
+			codes = append(codes, rl.hiddenCell(qkey(q.ID, dim, val, o.Code), s.get(dim, val, q.ID, o.Code), hide))
 		}
 		if exclusive {
 			rl.Sum(codes, base)
@@ -237,7 +264,14 @@ func layQuestion(rl *release, s *source, q *store.Question) {
 				n += s.get(dim, val, q.ID, c)
 				parts = append(parts, codes[indexOf(choices, c)])
 			}
-			rl.Sum(parts, rl.cell(qkey(q.ID, dim, val, "m"+strconv.Itoa(mi)), n, public))
+			mc := rl.hiddenCell(qkey(q.ID, dim, val, "m"+strconv.Itoa(mi)), n, hide)
+			rl.Sum(parts, mc)
+			if exclusive {
+				// Implied by the sums, but stated so that what the labels
+				// alone allow (stats.Targets) sees that a combined row of a
+				// group too small to show is at most 9.
+				rl.AtMost([]int{mc}, base)
+			}
 		}
 	}
 	if q.ID == store.AboutEthnicity {
@@ -393,16 +427,6 @@ func sizes(rl *release, s *source, all int) {
 // its place to show the attack catching them.
 var auditRelease = protect
 
-// wholeRelease is primary suppression plus the subtraction rule applied to
-// every relation of the release at once: no relation (across questions,
-// breakdowns, combined rows and group totals) may have exactly one
-// withheld count. It is not proof against combining several relations;
-// it was the rule before the audit, and tests keep it to show the attack
-// beating it.
-func wholeRelease(r *stats.Release, _ stats.Mover) stats.Decision {
-	return stats.Decision{Mask: stats.SuppressRelease(r)}
-}
-
 // protect runs the audit, remembering the answer for a release it has
 // seen: results pages are read far more often than counters change, and a
 // closed survey's counters never change. A release the audit cannot prove
@@ -473,6 +497,11 @@ func releaseKey(r *stats.Release) [32]byte {
 			put(1)
 		} else {
 			put(0)
+		}
+	}
+	for i := range r.Values {
+		if r.Hidden[i] {
+			put(uint64(i))
 		}
 	}
 	for _, c := range r.Constraints {

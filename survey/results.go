@@ -123,8 +123,11 @@ type Results struct {
 	Respondents Count
 	SmallBase   bool // fewer than 50 respondents in all
 	Imported    bool // an imported baseline: what it did not collect shows "not collected"
-	Groups      []GroupSize
-	Questions   []QuestionResult
+	// Fieldwork: the survey is still taking answers, so only Respondents is
+	// given (BuildOn).
+	Fieldwork bool
+	Groups    []GroupSize
+	Questions []QuestionResult
 }
 
 // GroupSize is how many respondents gave one ethnic group.

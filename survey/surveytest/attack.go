@@ -156,7 +156,14 @@ func (rd *reader) row(rec []string) error {
 	if q == nil {
 		return fmt.Errorf("unknown question %q", qid)
 	}
+	// Those in a group too small to show who answered a question everyone
+	// must answer are the group itself: its size, attacked as the group's
+	// respondents (or, for "not stated", never published), not again here.
+	sizeOnly := state(count, note) == stats.Unpublished && q.Required && q.ShowIfQ == "" && !rd.sv.Imported
 	if answer == "(answered)" || strings.HasPrefix(answer, "(answered;") {
+		if sizeOnly {
+			return rd.k.Cell(name(qid, dim, val, store.TallyAnswered), stats.Unpublished, rd.truth.c(dim, val, qid, store.TallyAnswered))
+		}
 		return rd.cell(name(qid, dim, val, store.TallyAnswered), count, note, rd.truth.c(dim, val, qid, store.TallyAnswered))
 	}
 	// Every answer's row prints the base it is a share of (a group too
@@ -165,7 +172,11 @@ func (rd *reader) row(rec []string) error {
 	if state(count, note) == stats.Unpublished {
 		bnote = note
 	}
-	if err := rd.cell(name(qid, dim, val, store.TallyAnswered), base, bnote, rd.truth.c(dim, val, qid, store.TallyAnswered)); err != nil {
+	if sizeOnly {
+		if err := rd.k.Cell(name(qid, dim, val, store.TallyAnswered), stats.Unpublished, rd.truth.c(dim, val, qid, store.TallyAnswered)); err != nil {
+			return err
+		}
+	} else if err := rd.cell(name(qid, dim, val, store.TallyAnswered), base, bnote, rd.truth.c(dim, val, qid, store.TallyAnswered)); err != nil {
 		return err
 	}
 	answer = strings.TrimSuffix(answer, " (compared with White)")
@@ -195,6 +206,13 @@ func (rd *reader) cell(n, count, note string, truth int64) error {
 }
 
 func (rd *reader) cellState(n string, st int, truth int64) error {
+	if st == stats.Unpublished {
+		// A count of a group too small to show: not published, but a reader
+		// knows it is there (a whole number of 0 or more, tied to everyone
+		// and the shown groups by the breakdown's sums), so it is attacked
+		// like any withheld count.
+		st = stats.Secondary
+	}
 	if st == stats.Secondary && stats.Suppressed(truth) {
 		// An answer's row leaves a withheld base empty; a base of 1 to 9 is
 		// labelled "fewer than 10" where it is printed on its own.
@@ -327,6 +345,9 @@ func (rd *reader) relations() error {
 					parts = append(parts, name(q.ID, dim, val, c))
 				}
 				try(k.Sum(parts, name(q.ID, dim, val, m)))
+				if q.Type != store.QMultiple {
+					try(k.AtMost([]string{name(q.ID, dim, val, m)}, base(dim, val)))
+				}
 			}
 		}
 		scope(store.DimAll, store.DimAll)
