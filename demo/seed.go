@@ -31,12 +31,12 @@ const Password = "candour-demo-2026"
 func PrintLogins(w io.Writer, logins []Login) {
 	fmt.Fprintf(w, "\nDemo sign-ins (password %q for all):\n", Password)
 	for _, l := range logins {
-		fmt.Fprintf(w, "  %-12s %-36s %s\n", l.Role, l.Email, l.Note)
+		fmt.Fprintf(w, "  %-14s %-36s %s\n", l.Role, l.Email, l.Note)
 	}
 	fmt.Fprintln(w)
 }
 
-// Seed fills an empty store with the demo force: the six demo
+// Seed fills an empty store with the demo force: the seven demo
 // sign-ins, partner organisations, Dorset's groups with about 25 community
 // members and their vetting, and a few audit events.
 func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, error) {
