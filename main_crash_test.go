@@ -236,7 +236,7 @@ func TestKillDuringSubmissionsLosesNoResponse(t *testing.T) {
 	acked := map[string]bool{}
 	var cutOff []string // sends that got no answer: the kill came first
 	short := int64(0)
-	for round := 0; round < 4 && short == 0; round++ {
+	for round := 0; round < 20 && short == 0; round++ {
 		p := startCandour(t, bin, env)
 		stopSending := make(chan struct{})
 		var wg sync.WaitGroup

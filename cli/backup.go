@@ -80,6 +80,12 @@ func restoreCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("restore: the restored store does not open: %w", err)
 	}
 	defer db.Close(context.Background())
+	// The chain's head carries the events it moved over until they are on
+	// their pages, so a backup that caught an append half-way holds them:
+	// write them out before checking, as start-up would.
+	if _, err := db.RepairAuditChain(ctx); err != nil {
+		return fmt.Errorf("restore: finish the audit events the backup caught half-written: %w", err)
+	}
 	brk, n, err := db.VerifyAudit(ctx)
 	if err != nil {
 		return fmt.Errorf("restore: check the audit chain: %w", err)
@@ -88,12 +94,12 @@ func restoreCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	// An online backup is a consistent copy of the database, but an audit
-	// append is two writes (the chain's head moves, then the event is
-	// stored), so a backup can catch an event half-written, exactly as a
-	// crash at that moment would: the head is then ahead of the last event.
-	// One such event per process writing (the portal, a command) is expected;
-	// more, or a break anywhere else, is not.
+	// An online backup is a consistent copy of the database. An audit
+	// append moves the head together with its events, so the repair above
+	// has written out any it caught half-way. A head still ahead of the
+	// last event (a store written before that design) is reported as in
+	// flight: one such event per process writing is expected; more, or a
+	// break anywhere else, is not.
 	inFlight := brk != nil && brk.Reason == "latest events missing" && head-n <= maxInFlightAudit
 	detail := fmt.Sprintf("restored from %s; audit chain of %d events intact", fs.Arg(0), n)
 	switch {

@@ -46,12 +46,29 @@ func TestSeedSurveys(t *testing.T) {
 	if r.Respondents.N != 360 {
 		t.Errorf("%d respondents", r.Respondents.N)
 	}
+	// Black respondents' agreement that the police are fair is published:
+	// 35 of 111. Its comparison with White respondents is not, on this
+	// survey: the "Other" group has 3 respondents, so its answers are
+	// withheld counts the audit must protect ±5 (issue 11), and the cheapest
+	// witnesses it finds withhold the White group's counts for this
+	// question. That loss of a headline comparison is known and left for the
+	// audit's choice of what to withhold (docs/surveys.md); the test pins
+	// what is published, and that nothing is compared with a withheld base.
 	fair := r.Questions[2].Breakdown(store.AboutEthnicity)
 	for i, col := range fair.Columns {
-		if col.Value == "Black" {
-			if c := fair.Measures[0].Cells[i]; !c.HasRatio || !c.Flag || c.Ratio.Estimate >= 1 {
+		c := fair.Measures[0].Cells[i]
+		switch col.Value {
+		case "Black":
+			if !c.Share.Has || c.Share.Count.N != 35 || c.Share.Base.N != 111 {
 				t.Errorf("Black respondents' agreement that the police are fair: %+v", c)
 			}
+		case "White":
+			if c.Share.Has || c.HasRatio {
+				t.Errorf("White respondents' agreement is shown although the audit withholds it: %+v", c)
+			}
+		}
+		if c.HasRatio && !c.Share.Has {
+			t.Errorf("%s: a ratio from a withheld share: %+v", col.Value, c)
 		}
 	}
 }

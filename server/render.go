@@ -239,24 +239,30 @@ func navFor(u *store.User, current string) []navItem {
 	// "Home" is the service name's link, and "Your account" and "Sign out"
 	// sit in the header, so an administrator's menu fits one row on a
 	// laptop.
+	//
+	// An administrator's menu is the portal's administration and the
+	// registers; group meetings and advice requests, which they may open,
+	// are the groups' and coordinators' work, reached from the calendar
+	// and from mail, so they are left out of it to keep it on one row.
 	var items []navItem
 	for _, n := range []struct {
 		href, label, action string
+		notFor              store.Role
 	}{
-		{"/admin/people", "People", "people.list"},
-		{"/admin/groups", "Groups", "groups.list"},
-		{"/admin/partners", "Partners", "partners.list"},
-		{"/admin/audit", "Audit log", "audit.list"},
-		{"/disparity", "Stop and search", "disparity.view"},
-		{"/recommendations", "Recommendations", "recommendations.list"},
-		{"/visits", "Visits", "visits.view"},
-		{"/meetings", "Meetings", "meetings.view"},
-		{"/advice", "Advice", "advice.list"},
-		{"/referrals", "Referrals", "referrals.list"},
-		{"/ccu", "Counter Corruption Unit", "ccu.queue"},
-		{"/surveys", "Surveys", "surveys.manage"},
+		{"/admin/people", "People", "people.list", ""},
+		{"/admin/groups", "Groups", "groups.list", ""},
+		{"/admin/partners", "Partners", "partners.list", ""},
+		{"/admin/audit", "Audit log", "audit.list", ""},
+		{"/disparity", "Stop and search", "disparity.view", ""},
+		{"/recommendations", "Recommendations", "recommendations.list", ""},
+		{"/visits", "Visits", "visits.view", ""},
+		{"/meetings", "Meetings", "meetings.view", store.RoleAdmin},
+		{"/advice", "Advice", "advice.list", store.RoleAdmin},
+		{"/referrals", "Referrals", "referrals.list", ""},
+		{"/ccu", "Counter Corruption Unit", "ccu.queue", ""},
+		{"/surveys", "Surveys", "surveys.manage", ""},
 	} {
-		if allowed(u.Role, n.action) {
+		if allowed(u.Role, n.action) && u.Role != n.notFor {
 			items = append(items, navItem{Href: n.href, Label: n.label})
 		}
 	}
