@@ -31,12 +31,12 @@ const Password = "candour-demo-2026"
 func PrintLogins(w io.Writer, logins []Login) {
 	fmt.Fprintf(w, "\nDemo sign-ins (password %q for all):\n", Password)
 	for _, l := range logins {
-		fmt.Fprintf(w, "  %-12s %-36s %s\n", l.Role, l.Email, l.Note)
+		fmt.Fprintf(w, "  %-14s %-36s %s\n", l.Role, l.Email, l.Note)
 	}
 	fmt.Fprintln(w)
 }
 
-// Seed fills an empty store with the demo force: the six demo
+// Seed fills an empty store with the demo force: the seven demo
 // sign-ins, partner organisations, Dorset's groups with about 25 community
 // members and their vetting, and a few audit events.
 func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, error) {
@@ -57,6 +57,7 @@ func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, err
 		{store.RoleAdmin, "admin@candour.example", "Alex Admin", "two-factor set-up at first sign-in", ""},
 		{store.RoleCoordinator, "coordinator@candour.example", "Priya Shah", "", ""},
 		{store.RoleCCU, "ccu@candour.example", "Sam Okafor", "two-factor set-up at first sign-in", ""},
+		{store.RoleCCUSupervisor, "supervisor@candour.example", "Morgan Reid", "two-factor set-up at first sign-in", ""},
 		{store.RoleChair, "chair@candour.example", "Grace Mensah", "", ""},
 		{store.RoleMember, "member@candour.example", "Daniel Clarke", "", ""},
 		{store.RolePartner, "partner@candour.example", "Jo Whitfield", "", "Purbeck Domestic Abuse Service"},

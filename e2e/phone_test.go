@@ -101,19 +101,21 @@ func TestPagesFitPhones(t *testing.T) {
 	visits := map[store.Role][]string{
 		store.RoleAdmin: {"/home", "/admin/people", "/admin/people/" + people[store.RoleMember].ID, "/admin/groups", "/admin/groups/" + groups[1].ID,
 			"/admin/partners", "/admin/partners/" + org.ID, "/admin/audit", "/admin/groups/" + groups[1].ID + "/members/" + people[store.RoleMember].ID + "/remove"},
-		store.RoleCoordinator: {"/home", "/recommendations", "/recommendations/dashboard", "/disparity", "/disparity/samples", "/visits", "/surveys", "/surveys/" + sv.ID, "/surveys/" + sv.ID + "/publish"},
-		store.RoleChair:       {"/home", "/recommendations", "/visits?view=past"},
-		store.RoleMember:      {"/home", "/disparity", "/visits/" + v.ID, "/visits/" + v.ID + "/cancel"},
-		store.RolePartner:     {"/home", "/referrals"},
-		store.RoleCCU:         {"/home", "/ccu", "/ccu/audit"},
+		store.RoleCoordinator:   {"/home", "/recommendations", "/recommendations/dashboard", "/disparity", "/disparity/samples", "/visits", "/surveys", "/surveys/" + sv.ID, "/surveys/" + sv.ID + "/publish"},
+		store.RoleChair:         {"/home", "/recommendations", "/visits?view=past"},
+		store.RoleMember:        {"/home", "/disparity", "/visits/" + v.ID, "/visits/" + v.ID + "/cancel"},
+		store.RolePartner:       {"/home", "/referrals"},
+		store.RoleCCU:           {"/home", "/ccu", "/ccu/conflicts"},
+		store.RoleCCUSupervisor: {"/home", "/ccu", "/ccu/audit", "/ccu/review"},
 	}
 	// What each home page says waits (the fixtures above, counted by hand:
 	// two referrals not yet assessed; eight memberships whose vetting
 	// expires in 20 days).
 	home := map[store.Role]string{
-		store.RoleCCU:         "2 referrals to assess",
-		store.RoleCoordinator: "8 members' vetting expires in the next 30 days",
-		store.RoleAdmin:       "8 members' vetting expires in the next 30 days",
+		store.RoleCCU:           "2 referrals to assess",
+		store.RoleCCUSupervisor: "2 referrals to assess",
+		store.RoleCoordinator:   "8 members' vetting expires in the next 30 days",
+		store.RoleAdmin:         "8 members' vetting expires in the next 30 days",
 	}
 	for _, r := range store.Roles {
 		t.Run(string(r), func(t *testing.T) {

@@ -341,17 +341,13 @@ func ccuAssessmentJourney(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(pageText(t, tb), "Referrals linked") {
 		t.Fatalf("link: on %s (%d)", path, status)
 	}
-	tb.visit(t, "/ccu/audit?verify=1", "referral audit")
-	// The access review of this month lists the analyst's openings with the reason.
+	// The referral audit and the access review are the supervisor's alone.
 	month := time.Now().In(london).Format("2006-01")
-	tb.visit(t, "/ccu/review?month="+month, "access review")
-	if text := pageText(t, tb); !strings.Contains(text, "analyst@example.org") || !strings.Contains(text, "Assessing what was reported") {
-		t.Fatalf("access review:\n%s", text)
+	for _, path := range []string{"/ccu/audit?verify=1", "/ccu/review?month=" + month} {
+		if status := tb.open(t, path); status != http.StatusForbidden {
+			t.Fatalf("analyst on %s: %d, want 403", path, status)
+		}
 	}
-	if status := tb.open(t, "/ccu/review?month=1999-01"); status != http.StatusUnprocessableEntity {
-		t.Fatalf("access review of an unknown month: %d, want 422", status)
-	}
-	checkPage(t, tb, "access review, with an error")
 	// Declared conflicts: an empty form is refused; a declaration is listed.
 	tb.visit(t, "/ccu/conflicts", "declared conflicts")
 	path, status = tb.submit(t, click(`form[action="/ccu/conflicts"] button`))
@@ -368,4 +364,32 @@ func ccuAssessmentJourney(t *testing.T) {
 	if r, _ := p.store.Referral(ctx, ids[0]); r.Grading() != "2/B/P" || !r.Linked(ids[1]) {
 		t.Fatalf("after the journey: grading %q, links %v", r.Grading(), r.Links)
 	}
+
+	// The supervisor: the queue links to the audit and the review; the
+	// review of this month lists the analyst's openings with the reason;
+	// last month is signed off.
+	sup := p.user(t, store.RoleCCUSupervisor, "supervisor@example.org")
+	ts := newTab(t, p.url, false)
+	signIn(t, ts, sup)
+	ts.visit(t, "/ccu", "CCU queue (supervisor)")
+	if text := pageText(t, ts); !strings.Contains(text, "Monthly access review") {
+		t.Fatalf("the supervisor's queue does not link to the review:\n%s", text)
+	}
+	ts.visit(t, "/ccu/audit?verify=1", "referral audit")
+	ts.visit(t, "/ccu/review?month="+month, "access review")
+	if text := pageText(t, ts); !strings.Contains(text, "analyst@example.org") || !strings.Contains(text, "Assessing what was reported") {
+		t.Fatalf("access review:\n%s", text)
+	}
+	if status := ts.open(t, "/ccu/review?month=1999-01"); status != http.StatusUnprocessableEntity {
+		t.Fatalf("access review of an unknown month: %d, want 422", status)
+	}
+	checkPage(t, ts, "access review, with an error")
+	now := time.Now().In(london)
+	last := now.AddDate(0, 0, -now.Day()).Format("2006-01")
+	ts.visit(t, "/ccu/review?month="+last, "access review of last month")
+	path, status = ts.submit(t, click(`form[action="/ccu/review/sign-off"] button`))
+	if status != http.StatusOK || !strings.Contains(pageText(t, ts), "signed off") {
+		t.Fatalf("sign-off: on %s (%d)", path, status)
+	}
+	checkPage(t, ts, "access review, signed off")
 }

@@ -52,18 +52,20 @@ func sendAnonymousNotices(ctx context.Context, cfg config.Config, db *store.Stor
 	to := []string{cfg.CCUMailbox}
 	if cfg.CCUMailbox == "" {
 		to = to[:0]
-		for page := 1; ; page++ {
-			us, more, err := db.ListUsers(ctx, store.UserFilter{Role: store.RoleCCU, Page: page})
-			if err != nil {
-				return 0, err
-			}
-			for _, u := range us {
-				if u.Status == store.StatusActive {
-					to = append(to, u.Email)
+		for _, role := range store.CCURoles { // analysts and supervisors
+			for page := 1; ; page++ {
+				us, more, err := db.ListUsers(ctx, store.UserFilter{Role: role, Page: page})
+				if err != nil {
+					return 0, err
 				}
-			}
-			if !more {
-				break
+				for _, u := range us {
+					if u.Status == store.StatusActive {
+						to = append(to, u.Email)
+					}
+				}
+				if !more {
+					break
+				}
 			}
 		}
 	}

@@ -79,7 +79,7 @@ func (s *Server) ccuAssess(c *gin.Context) {
 	a := store.Assessment{Status: f.Status, Risk: f.Risk, Source: f.Source, Intel: f.Intel, Handling: f.Handling}
 	if f.check(errs); !errs.Any() && f.Assignee != "" {
 		u, err := s.store.User(ctx, f.Assignee)
-		if err != nil || u.Role != store.RoleCCU {
+		if err != nil || !u.Role.CCU() {
 			errs.Add("assignee", "Choose someone in the Counter Corruption Unit")
 		} else {
 			a.AssigneeID, a.AssigneeName = u.ID, u.Name

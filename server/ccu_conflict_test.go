@@ -94,28 +94,33 @@ func TestDeclaredConflictsFlagAccess(t *testing.T) {
 		t.Fatalf("declaration events: %+v", evs)
 	}
 
-	// The review: ana has 2 cases, 2 openings, one of them about a declared person.
-	cb := a.client()
-	cb.signIn(ben)
+	// The supervisor's review: ana has 2 cases, 2 openings, one of them
+	// about a declared person.
+	sv := a.client()
+	sv.signIn(a.newUser(store.RoleCCUSupervisor, "supervisor@example.org"))
 	month := time.Now().In(london).Format("2006-01")
-	body := flatten(cb.get("/ccu/review?month=" + month).Body)
+	body := flatten(sv.get("/ccu/review?month=" + month).Body)
 	if !strings.Contains(body, cells("ana@example.org", "2", "2", "0")) || !strings.Contains(body, "Declared conflict") || strings.Contains(body, "My brother") {
 		t.Fatalf("review:\n%s", body)
 	}
-	csv := cb.get("/ccu/review/export.csv?month=" + month).Body
+	csv := sv.get("/ccu/review/export.csv?month=" + month).Body
 	// Columns: ..., no activity after a view, declared conflict, audit event.
 	if !strings.Contains(csv, ",Declared conflict,") || !strings.Contains(csv, "CCU-00001,referral-viewed,Assessing what was reported,,yes,yes,") ||
 		!strings.Contains(csv, "CCU-00002,referral-viewed,Assessing what was reported,,yes,no,") {
 		t.Fatalf("export:\n%s", csv)
 	}
 
-	// Ben cannot remove ana's declaration; ana can.
+	// Ben cannot remove ana's declaration, nor can the supervisor; ana can.
 	cs, _ := a.store.Conflicts(context.Background(), ana.ID)
 	if len(cs) != 1 {
 		t.Fatalf("%d declarations", len(cs))
 	}
-	if r := cb.submit("/ccu/conflicts", "/ccu/conflicts/"+cs[0].ID+"/remove", url.Values{}); r.Status != http.StatusNotFound {
-		t.Fatalf("another analyst removing it: %d, want 404", r.Status)
+	cb := a.client()
+	cb.signIn(ben)
+	for who, c := range map[string]*client{"another analyst": cb, "the supervisor": sv} {
+		if r := c.submit("/ccu/conflicts", "/ccu/conflicts/"+cs[0].ID+"/remove", url.Values{}); r.Status != http.StatusNotFound {
+			t.Fatalf("%s removing it: %d, want 404", who, r.Status)
+		}
 	}
 	if r := ca.submit("/ccu/conflicts", "/ccu/conflicts/"+cs[0].ID+"/remove", url.Values{}); r.Status != http.StatusSeeOther {
 		t.Fatalf("remove: %d", r.Status)

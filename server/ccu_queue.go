@@ -13,7 +13,8 @@ type ccuQueueData struct {
 	Status    choiceField
 	Kind      choiceField
 	Pages     pager
-	Urgent    int // urgent referrals on this page
+	Urgent    int  // urgent referrals on this page
+	CanReview bool // a supervisor: links to the referral audit and the access review
 }
 
 func refStatusChoices(all string) []choice {
@@ -35,7 +36,8 @@ func (s *Server) ccuQueue(c *gin.Context) {
 	kind := c.Query("kind")
 	errs := &formErrors{}
 	d := ccuQueueData{
-		Status: newChoices("status", "Status", status, errs, refStatusChoices("Every status")),
+		CanReview: allowed(currentUser(c).Role, "ccu.review"),
+		Status:    newChoices("status", "Status", status, errs, refStatusChoices("Every status")),
 		Kind: newChoices("kind", "From", kind, errs, []choice{{Value: "", Label: "Partners and the public"},
 			{Value: store.KindPartner, Label: "Partner organisations"}, {Value: store.KindAnonymous, Label: "Anonymous reports"}}),
 	}

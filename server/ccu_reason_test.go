@@ -163,8 +163,10 @@ func TestExportRecordsReasonAndRecipient(t *testing.T) {
 	if len(evs) != 1 || evs[0].Reason != store.ReasonDisclosure || evs[0].Recipient != "DS Jo Bloggs, Wessex Police" || evs[0].Actor != ccu.Email {
 		t.Fatalf("export events = %+v", evs)
 	}
-	// The CCU audit page shows why and to whom.
-	if body := cc.get("/ccu/audit?action=" + store.AuditRefExported).Body; !strings.Contains(body, "Disclosure to another force; disclosed to DS Jo Bloggs, Wessex Police") {
+	// The supervisor's audit page shows why and to whom.
+	cs := a.client()
+	cs.signIn(a.newUser(store.RoleCCUSupervisor, "supervisor@example.org"))
+	if body := cs.get("/ccu/audit?action=" + store.AuditRefExported).Body; !strings.Contains(body, "Disclosure to another force; disclosed to DS Jo Bloggs, Wessex Police") {
 		t.Fatalf("audit page:\n%s", body)
 	}
 }

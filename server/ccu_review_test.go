@@ -18,7 +18,7 @@ func TestAccessReview(t *testing.T) {
 	a := newTestApp(t)
 	ana := a.newUser(store.RoleCCU, "ana@example.org")
 	ben := a.newUser(store.RoleCCU, "ben@example.org")
-	sup := a.newUser(store.RoleCCU, "supervisor@example.org")
+	sup := a.newUser(store.RoleCCUSupervisor, "supervisor@example.org")
 	_, pc := a.newPartnerUser("Refuge Dorset", "w@refuge.example")
 	one := submitReferral(t, pc, referralAnswers("V1"))
 	two := submitReferral(t, pc, referralAnswers("V2"))

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,6 +24,12 @@ func (s *Server) roleTasks(c *gin.Context, u *store.User, diary *store.Diary) ([
 	switch u.Role {
 	case store.RoleCCU:
 		return s.ccuTasks(ctx)
+	case store.RoleCCUSupervisor:
+		ts, err := s.ccuTasks(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s.supervisorTasks(ctx, ts, now)
 	case store.RolePartner:
 		return s.partnerTasks(ctx, u)
 	case store.RoleAdmin, store.RoleCoordinator:
@@ -54,6 +61,19 @@ func (s *Server) ccuTasks(ctx context.Context) ([]task, error) {
 		ts = append(ts, task{Href: "/ccu", Link: count(n.Replies, "referral with a new reply to read", "referrals with a new reply to read")})
 	}
 	return ts, nil
+}
+
+// supervisorTasks adds, to the unit's tasks, last month's access review
+// while it waits to be signed off (one small document read by its id).
+func (s *Server) supervisorTasks(ctx context.Context, ts []task, now time.Time) ([]task, error) {
+	t := now.In(london)
+	last := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, london).AddDate(0, -1, 0)
+	month := last.Format("2006-01")
+	_, err := s.store.AccessReviewFor(ctx, month)
+	if errors.Is(err, store.ErrNotFound) {
+		return append(ts, task{Href: "/ccu/review?month=" + month, Link: "Sign off the access review for " + last.Format("January 2006")}), nil
+	}
+	return ts, err
 }
 
 func (s *Server) partnerTasks(ctx context.Context, u *store.User) ([]task, error) {

@@ -17,12 +17,13 @@ type peopleListData struct {
 
 // roleHints say in a line what each role is for, on the invite and edit forms.
 var roleHints = map[store.Role]string{
-	store.RoleAdmin:       "Manages people, groups, partner organisations and the audit log. Signs in with two-factor authentication.",
-	store.RoleCoordinator: "Force engagement staff: manages groups, members and their vetting.",
-	store.RoleCCU:         "Receives and investigates referrals from partner organisations. Signs in with two-factor authentication.",
-	store.RoleChair:       "A community member who chairs one or more groups.",
-	store.RoleMember:      "A member of an advisory group, the Race Action Plan Group or a scrutiny panel.",
-	store.RolePartner:     "Works for a partner organisation and can refer concerns to the Counter Corruption Unit.",
+	store.RoleAdmin:         "Manages people, groups, partner organisations and the audit log. Signs in with two-factor authentication.",
+	store.RoleCoordinator:   "Force engagement staff: manages groups, members and their vetting.",
+	store.RoleCCU:           "Receives and investigates referrals from partner organisations. Signs in with two-factor authentication.",
+	store.RoleCCUSupervisor: "A Counter Corruption Unit analyst who also reviews who in the unit looked at which case, and signs off the monthly access review. Signs in with two-factor authentication.",
+	store.RoleChair:         "A community member who chairs one or more groups.",
+	store.RoleMember:        "A member of an advisory group, the Race Action Plan Group or a scrutiny panel.",
+	store.RolePartner:       "Works for a partner organisation and can refer concerns to the Counter Corruption Unit.",
 }
 
 // roleChoices lists every role with its label and, if withHints, its hint.

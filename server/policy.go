@@ -17,7 +17,11 @@ const (
 var (
 	staff      = []store.Role{store.RoleAdmin, store.RoleCoordinator}
 	adminOnly  = []store.Role{store.RoleAdmin}
-	partnerAdm = []store.Role{store.RoleAdmin, store.RoleCCU}
+	partnerAdm = []store.Role{store.RoleAdmin, store.RoleCCU, store.RoleCCUSupervisor}
+	// ccu: analysts and supervisors alike do the casework.
+	ccu = []store.Role{store.RoleCCU, store.RoleCCUSupervisor}
+	// supervisor: only a CCU supervisor watches the unit's own access.
+	supervisor = []store.Role{store.RoleCCUSupervisor}
 )
 
 var policy = map[string][]store.Role{
@@ -105,16 +109,16 @@ var policy = map[string][]store.Role{
 	"reports.submit":    {public},
 	"reports.return":    {public},
 	"exit":              {public}, // "Exit this page": deletes this browser's drafts and leaves
-	"ccu.queue":         {store.RoleCCU},
-	"ccu.view":          {store.RoleCCU},
-	"ccu.export":        {store.RoleCCU},
-	"ccu.assess":        {store.RoleCCU},
-	"ccu.message":       {store.RoleCCU},
-	"ccu.link":          {store.RoleCCU},
-	"ccu.audit":         {store.RoleCCU},
-	"ccu.review":        {store.RoleCCU}, // the monthly access review (every CCU account: there is no supervisor role)
-	"ccu.conflicts":     {store.RoleCCU}, // each analyst's own declared conflicts of interest
-	"ccu.invite":        {store.RoleCCU}, // partner workers; admins invite anyone at /admin/people/new
+	"ccu.queue":         ccu,
+	"ccu.view":          ccu,
+	"ccu.export":        ccu,
+	"ccu.assess":        ccu,
+	"ccu.message":       ccu,
+	"ccu.link":          ccu,
+	"ccu.audit":         supervisor, // who looked at or changed which referral, and the chain check
+	"ccu.review":        supervisor, // the monthly access review, its sign-off and export, with the declared-conflict flags
+	"ccu.conflicts":     ccu,        // each analyst's own declared conflicts of interest (supervisors declare theirs too)
+	"ccu.invite":        ccu,        // partner workers; admins invite anyone at /admin/people/new
 
 	// Critical-incident advice (advice_routes.go). Staff open requests and
 	// record the force's response; the members and chairs asked read and

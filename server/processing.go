@@ -56,7 +56,7 @@ func Processing(cfg config.Config) []DataKind {
 			Actions: []string{"visits.view", "visits.findings", "visits.export"}, Protection: "Members see their own groups' visits only"},
 		{Name: "Declared conflicts of interest", Held: "People each CCU analyst declares a connection to (name and force, or collar number) and how they know them",
 			Purpose: "Flagging an analyst's access to a case about someone they are connected to", LawfulBasis: "Law enforcement processing (DPA 2018 Part 3, section 35(2)(b)); DPA 2018 section 62 (logging)",
-			Actions: []string{"ccu.conflicts"}, Protection: "Sealed like referral content, matched by a keyed blind index; only the declaring analyst sees the list, the access review shows only that a case matched"},
+			Actions: []string{"ccu.conflicts"}, Protection: "Sealed like referral content, matched by a keyed blind index; only the declaring analyst sees the list, the supervisor's access review shows only that a case matched"},
 		{Name: "Critical-incident advice", Held: "What the force tells advisory group members about an incident, the advice each member gives (with their name), and what the force did with it",
 			Purpose: "Taking community advice after critical incidents to reduce tension, and accounting for what the force did with it", LawfulBasis: "UK GDPR article 6(1)(e) public task",
 			Actions: []string{"advice.view", "advice.manage"}, Protection: "Members see only the requests they were asked and their own advice; every opening is audited; messages carry only the deadline and a link; nothing is public until a coordinator publishes a summary the group agreed"},

@@ -24,12 +24,14 @@ func TestProcessingRecordFollowsPolicyAndRetention(t *testing.T) {
 	for _, k := range Processing(cfg) {
 		kinds[k.Name] = k
 	}
-	// By hand from policy.go: ccu.view and ccu.export are the CCU's only;
+	// By hand from policy.go: ccu.view and ccu.export are the CCU's only
+	// (analysts and supervisors); ccu.audit and ccu.review the supervisor's;
 	// surveys.public is public; people.edit is admin, members.edit and
 	// groups.list are admin and coordinator.
 	for name, want := range map[string]string{
-		"Referral and report content":     "Counter Corruption Unit",
-		"Reporter identity":               "Counter Corruption Unit",
+		"Referral and report content":     "Counter Corruption Unit, Counter Corruption Unit supervisor",
+		"Reporter identity":               "Counter Corruption Unit, Counter Corruption Unit supervisor",
+		"Accounts and the audit log":      "Administrator, Counter Corruption Unit supervisor",
 		"Survey special category answers": "anyone (the published, suppressed summary)",
 		"Vetting data":                    "Administrator, Engagement coordinator",
 	} {
@@ -62,7 +64,7 @@ func TestProcessingRecordFollowsPolicyAndRetention(t *testing.T) {
 	policy["ccu.export"] = []store.Role{store.RoleCCU, store.RoleAdmin}
 	got := whoMay([]string{"ccu.view", "ccu.export"})
 	policy["ccu.export"] = saved
-	if strings.Join(got, ", ") != "Administrator, Counter Corruption Unit" {
+	if strings.Join(got, ", ") != "Administrator, Counter Corruption Unit, Counter Corruption Unit supervisor" {
 		t.Errorf("after granting export to admins: %q", got)
 	}
 }

@@ -93,7 +93,7 @@ func (s *Server) notifyCCU(ctx context.Context, subject string) error {
 	return nil
 }
 
-// ccuInbox lists the active CCU accounts (who "a new referral is waiting"
+// ccuInbox lists the active CCU accounts, analysts and supervisors (who "a new referral is waiting"
 // goes to, and the assignee list). It read them through a one-minute cache
 // while listing accounts meant reading every account on the embedded
 // server; ListUsers now pages an in-memory copy kept current by the store
@@ -103,18 +103,20 @@ type ccuInbox struct{}
 
 func (ccuInbox) accounts(ctx context.Context, s *Server) ([]store.User, error) {
 	var list []store.User
-	for page := 1; ; page++ {
-		us, more, err := s.store.ListUsers(ctx, store.UserFilter{Role: store.RoleCCU, Page: page})
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range us {
-			if u.Status == store.StatusActive {
-				list = append(list, store.User{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role})
+	for _, role := range store.CCURoles {
+		for page := 1; ; page++ {
+			us, more, err := s.store.ListUsers(ctx, store.UserFilter{Role: role, Page: page})
+			if err != nil {
+				return nil, err
 			}
-		}
-		if !more {
-			break
+			for _, u := range us {
+				if u.Status == store.StatusActive {
+					list = append(list, store.User{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role})
+				}
+			}
+			if !more {
+				break
+			}
 		}
 	}
 	return list, nil

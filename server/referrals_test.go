@@ -554,12 +554,18 @@ func TestCCUAssessmentLinksAndAudit(t *testing.T) {
 		t.Fatal("partner sees the grading, or not the status")
 	}
 
-	// The CCU audit page lists the status change; the chain notices tampering.
-	r = cc.get("/ccu/audit?action=" + store.AuditRefStatus)
+	// The supervisor's audit page lists the status change; the chain notices
+	// tampering. An analyst may not see it.
+	if r := cc.get("/ccu/audit"); r.Status != http.StatusForbidden {
+		t.Fatalf("analyst on the audit page: %d, want 403", r.Status)
+	}
+	cs := a.client()
+	cs.signIn(a.newUser(store.RoleCCUSupervisor, "supervisor@example.org"))
+	r = cs.get("/ccu/audit?action=" + store.AuditRefStatus)
 	if !strings.Contains(r.Body, "CCU-00001: received → referred-for-investigation") {
 		t.Fatalf("audit page:\n%s", r.Body)
 	}
-	if r := cc.get("/ccu/audit?verify=1"); !strings.Contains(r.Body, "The audit chain is intact") {
+	if r := cs.get("/ccu/audit?verify=1"); !strings.Contains(r.Body, "The audit chain is intact") {
 		t.Fatal("chain not intact before tampering")
 	}
 	evs, _, _ := a.store.ListAudit(context.Background(), store.AuditFilter{Action: store.AuditRefViewed})
@@ -592,7 +598,7 @@ func TestCCUAssessmentLinksAndAudit(t *testing.T) {
 		bson.D{{Key: "$set", Value: bson.D{{Key: "events", Value: edited}}}}); err != nil || res.MatchedCount != 1 {
 		t.Fatalf("tamper: %v %v", res, err)
 	}
-	if r := cc.get("/ccu/audit?verify=1"); !strings.Contains(r.Body, "The audit chain is broken") || !strings.Contains(r.Body, "event altered") {
+	if r := cs.get("/ccu/audit?verify=1"); !strings.Contains(r.Body, "The audit chain is broken") || !strings.Contains(r.Body, "event altered") {
 		t.Fatal("tampering not detected")
 	}
 }
@@ -604,7 +610,8 @@ var xssPayloads = []string{`<script>alert(1)</script>`, `"><img src=x onerror=al
 
 func TestBadInputIsRefusedOrShownSafely(t *testing.T) {
 	a := newTestApp(t)
-	ccu := a.newUser(store.RoleCCU, "analyst@example.org")
+	// A supervisor: does the casework and also sees the referral audit page.
+	ccu := a.newUser(store.RoleCCUSupervisor, "supervisor@example.org")
 	_, pc := a.newPartnerUser("Refuge Dorset", "w@refuge.example")
 
 	// Over 20,000 characters in a field: 422 with the answer kept, nothing stored.

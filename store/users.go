@@ -17,16 +17,17 @@ type Role string
 
 // The roles. A chair is a member who chairs at least one group.
 const (
-	RoleAdmin       Role = "admin"       // runs the portal: people, groups, audit
-	RoleCoordinator Role = "coordinator" // force engagement staff
-	RoleCCU         Role = "ccu"         // Counter Corruption Unit
-	RoleMember      Role = "member"      // member of one or more groups
-	RoleChair       Role = "chair"       // member who chairs a group
-	RolePartner     Role = "partner"     // works for a partner organisation
+	RoleAdmin         Role = "admin"         // runs the portal: people, groups, audit
+	RoleCoordinator   Role = "coordinator"   // force engagement staff
+	RoleCCU           Role = "ccu"           // Counter Corruption Unit analyst
+	RoleCCUSupervisor Role = "ccusupervisor" // CCU supervisor: an analyst who also reviews the unit's access
+	RoleMember        Role = "member"        // member of one or more groups
+	RoleChair         Role = "chair"         // member who chairs a group
+	RolePartner       Role = "partner"       // works for a partner organisation
 )
 
 // Roles lists every role, in the order pages show them.
-var Roles = []Role{RoleAdmin, RoleCoordinator, RoleCCU, RoleChair, RoleMember, RolePartner}
+var Roles = []Role{RoleAdmin, RoleCoordinator, RoleCCU, RoleCCUSupervisor, RoleChair, RoleMember, RolePartner}
 
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool {
@@ -47,6 +48,8 @@ func (r Role) Label() string {
 		return "Engagement coordinator"
 	case RoleCCU:
 		return "Counter Corruption Unit"
+	case RoleCCUSupervisor:
+		return "Counter Corruption Unit supervisor"
 	case RoleChair:
 		return "Group chair"
 	case RoleMember:
@@ -58,10 +61,18 @@ func (r Role) Label() string {
 }
 
 // NeedsTwoFactor reports whether accounts with this role must use TOTP.
-func (r Role) NeedsTwoFactor() bool { return r == RoleAdmin || r == RoleCCU }
+func (r Role) NeedsTwoFactor() bool { return r == RoleAdmin || r.CCU() }
+
+// CCU reports whether the role works in the Counter Corruption Unit: an
+// analyst or a supervisor. Both read and assess referrals and can be
+// assigned one; only the policy table says what a supervisor adds.
+func (r Role) CCU() bool { return r == RoleCCU || r == RoleCCUSupervisor }
+
+// CCURoles are the roles that work in the Counter Corruption Unit.
+var CCURoles = []Role{RoleCCU, RoleCCUSupervisor}
 
 // Staff reports whether the role is force staff (shorter idle timeout applies to them).
-func (r Role) Staff() bool { return r == RoleAdmin || r == RoleCoordinator || r == RoleCCU }
+func (r Role) Staff() bool { return r == RoleAdmin || r == RoleCoordinator || r.CCU() }
 
 // Account statuses.
 const (

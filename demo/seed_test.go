@@ -1,0 +1,50 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"candour/config"
+	"candour/store"
+	"candour/store/storetest"
+)
+
+// TestSeedPrintsEveryRole: the demo has one sign-in per role, the CCU
+// supervisor among them, each an active account with that role, and the
+// printed list names them all (seven lines after the heading).
+func TestSeedPrintsEveryRole(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_DEMO_DATA": ""}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logins, err := Seed(ctx, db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := map[store.Role]string{}
+	for _, l := range logins {
+		if l.Role != "" && l.Role.Valid() {
+			roles[l.Role] = l.Email
+		}
+	}
+	for _, r := range store.Roles {
+		if roles[r] == "" {
+			t.Errorf("no demo sign-in for %s", r)
+		}
+	}
+	sup, err := db.UserByEmail(ctx, "supervisor@candour.example")
+	if err != nil || sup.Role != store.RoleCCUSupervisor || sup.Status != store.StatusActive {
+		t.Fatalf("the demo supervisor: %+v, %v", sup, err)
+	}
+	var out bytes.Buffer
+	PrintLogins(&out, logins)
+	if !strings.Contains(out.String(), "  ccusupervisor  supervisor@candour.example") {
+		t.Errorf("the printed sign-ins lack the supervisor:\n%s", out.String())
+	}
+}

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"candour/store"
+)
+
+// TestOnlyASupervisorReviewsAccess: an admin makes an analyst a CCU
+// supervisor (audited like any role change); from then on an analyst is
+// refused the referral audit, the access review, its export and its
+// sign-off (403, nothing recorded), and the supervisor is given them.
+func TestOnlyASupervisorReviewsAccess(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	ana := a.newUser(store.RoleCCU, "ana@example.org")
+	ben := a.newUser(store.RoleCCU, "ben@example.org")
+	_, admin := a.signedIn(store.RoleAdmin, "admin@example.org")
+
+	// The admin's people page offers the role and gives it, audited.
+	page := "/admin/people/" + ana.ID
+	if body := admin.get(page).Body; !strings.Contains(body, `value="ccusupervisor"`) || !strings.Contains(body, "Counter Corruption Unit supervisor") {
+		t.Fatal("the person page does not offer the supervisor role")
+	}
+	r := admin.submit(page, page, url.Values{"name": {ana.Name}, "role": {"ccusupervisor"}, "status": {"active"}})
+	wantStatus(t, "make a supervisor", r, http.StatusSeeOther, page)
+	if u, _ := a.store.User(ctx, ana.ID); u.Role != store.RoleCCUSupervisor {
+		t.Fatalf("role = %q", u.Role)
+	}
+	evs, _, _ := a.store.ListAudit(ctx, store.AuditFilter{Action: store.AuditRoleChange, Target: "user:" + ana.ID})
+	if len(evs) != 1 || evs[0].Detail != "ccu → ccusupervisor" {
+		t.Fatalf("role-changed events = %+v", evs)
+	}
+
+	last := time.Now().In(london).AddDate(0, 0, -time.Now().In(london).Day()) // the last day of last month
+	month := last.Format("2006-01")
+
+	// The analyst: refused everything the supervisor adds; the queue does
+	// not link to it; nothing is signed off or exported.
+	cb := a.client()
+	cb.signIn(ben)
+	for _, p := range []string{"/ccu/audit", "/ccu/review?month=" + month, "/ccu/review/export.csv?month=" + month} {
+		if r := cb.get(p); r.Status != http.StatusForbidden {
+			t.Errorf("analyst GET %s: %d, want 403", p, r.Status)
+		}
+	}
+	if r := cb.submit("/home", "/ccu/review/sign-off", url.Values{"month": {month}}); r.Status != http.StatusForbidden {
+		t.Errorf("analyst signing off: %d, want 403", r.Status)
+	}
+	if body := cb.get("/ccu").Body; strings.Contains(body, `href="/ccu/review"`) || strings.Contains(body, `href="/ccu/audit"`) || !strings.Contains(body, `href="/ccu/conflicts"`) {
+		t.Error("the analyst's queue links to the supervisor's pages, or not to their conflicts")
+	}
+	if evs := auditOf(t, a, store.AuditAccessReviewed); len(evs) != 0 {
+		t.Fatalf("an analyst's refused sign-off was recorded: %+v", evs)
+	}
+	if evs := auditOf(t, a, store.AuditAccessExported); len(evs) != 0 {
+		t.Fatalf("an analyst's refused export was recorded: %+v", evs)
+	}
+
+	// The supervisor (signed in again: a role change ends sessions). Their
+	// home page says last month's review waits; the analyst's does not.
+	sup, _ := a.store.User(ctx, ana.ID)
+	cs := a.client()
+	cs.signIn(sup)
+	task := `href="/ccu/review?month=` + month + `">Sign off the access review for ` + last.Format("January 2006")
+	if !strings.Contains(cs.get("/home").Body, task) {
+		t.Errorf("the supervisor's home page lacks %q", task)
+	}
+	if strings.Contains(cb.get("/home").Body, "Sign off the access review") {
+		t.Error("the analyst's home page offers the sign-off")
+	}
+	if body := cs.get("/ccu").Body; !strings.Contains(body, `href="/ccu/review"`) || !strings.Contains(body, `href="/ccu/audit"`) {
+		t.Error("the supervisor's queue does not link to the review and the audit")
+	}
+	if r := cs.get("/ccu/audit"); r.Status != http.StatusOK {
+		t.Errorf("supervisor on the audit page: %d", r.Status)
+	}
+	if r := cs.get("/ccu/conflicts"); r.Status != http.StatusOK {
+		t.Errorf("supervisor on their own conflicts: %d", r.Status)
+	}
+	if r := cs.submit("/ccu/review?month="+month, "/ccu/review/sign-off", url.Values{"month": {month}, "note": {"Nothing to raise"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("supervisor signing off: %d\n%s", r.Status, r.Body)
+	}
+	evs = auditOf(t, a, store.AuditAccessReviewed)
+	if len(evs) != 1 || evs[0].Actor != sup.Email || evs[0].Target != "review:"+month {
+		t.Fatalf("sign-off events = %+v", evs)
+	}
+	if strings.Contains(cs.get("/home").Body, "Sign off the access review") {
+		t.Error("the signed-off review is still a task on the supervisor's home page")
+	}
+}
+
+// TestSupervisorIsInTheUnit: a supervisor is told of new referrals like
+// any analyst, is on the assignee list and can be assigned a case; someone
+// outside the unit cannot.
+func TestSupervisorIsInTheUnit(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	ben := a.newUser(store.RoleCCU, "ben@example.org")
+	sup := a.newUser(store.RoleCCUSupervisor, "sup@example.org")
+	a.newUser(store.RoleCoordinator, "coordinator@example.org")
+	partner, pc := a.newPartnerUser("Refuge Dorset", "w@refuge.example")
+	id := submitReferral(t, pc, referralAnswers("S1"))
+
+	// "A new referral is waiting" went to both members of the unit, and to nobody else.
+	mail, err := a.store.RecentMail(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var to []string
+	for _, m := range mail {
+		to = append(to, m.To)
+	}
+	slices.Sort(to)
+	if !slices.Equal(to, []string{ben.Email, sup.Email}) {
+		t.Fatalf("mail went to %v, want ben and the supervisor", to)
+	}
+
+	cb := a.client()
+	cb.signIn(ben)
+	cb.openCase(id, store.ReasonAssessment)
+	page := "/ccu/referrals/" + id
+	if body := cb.get(page).Body; !strings.Contains(body, `value="`+sup.ID+`"`) {
+		t.Fatal("the supervisor is not on the assignee list")
+	}
+	form := url.Values{"version": {"1"}, "status": {store.RefAssessing}, "assignee": {partner.ID}}
+	if r := cb.submit(page, page+"/assess", form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose someone in the Counter Corruption Unit") {
+		t.Fatalf("assigning a partner worker: %d, want 422", r.Status)
+	}
+	form.Set("assignee", sup.ID)
+	if r := cb.submit(page, page+"/assess", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("assigning the supervisor: %d\n%s", r.Status, r.Body)
+	}
+	if got, _ := a.store.Referral(ctx, id); got.AssigneeID != sup.ID || got.AssigneeName != sup.Name {
+		t.Fatalf("assignee = %q %q", got.AssigneeID, got.AssigneeName)
+	}
+}
