@@ -63,16 +63,7 @@ func (s *Server) powerOverview(c *gin.Context) {
 			kinds[kind+"/"+f] = ix
 		}
 	}
-	for f := range forces {
-		d.Forces = append(d.Forces, f)
-	}
-	sort.Strings(d.Forces)
-	if !forces[d.Force] {
-		d.Force = ""
-		if len(d.Forces) > 0 {
-			d.Force = d.Forces[0]
-		}
-	}
+	d.Forces, d.Force = chooseForce(forces, d.Force)
 	if d.Force == "" {
 		d.Empty = "No data has been imported yet."
 		s.render(c, http.StatusOK, "power_overview", page)
@@ -128,16 +119,7 @@ func (s *Server) publicPowerOverview(c *gin.Context) {
 			forces[p.Force] = true
 		}
 	}
-	for f := range forces {
-		d.Forces = append(d.Forces, f)
-	}
-	sort.Strings(d.Forces)
-	if !forces[d.Force] {
-		d.Force = ""
-		if len(d.Forces) > 0 {
-			d.Force = d.Forces[0]
-		}
-	}
+	d.Forces, d.Force = chooseForce(forces, d.Force)
 	if d.Force == "" {
 		d.Empty = "No figures have been published yet."
 		s.render(c, http.StatusOK, "power_overview", page)
@@ -279,4 +261,21 @@ func overviewKinds() []string {
 		}
 	}
 	return kinds
+}
+
+// chooseForce lists the forces in order and picks the one asked for, or
+// the first when it has no figures ("" when there are none).
+func chooseForce(forces map[string]bool, asked string) ([]string, string) {
+	var list []string
+	for f := range forces {
+		list = append(list, f)
+	}
+	sort.Strings(list)
+	if forces[asked] {
+		return list, asked
+	}
+	if len(list) > 0 {
+		return list, list[0]
+	}
+	return list, ""
 }
