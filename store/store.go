@@ -71,13 +71,16 @@ type Store struct {
 	recIndex  *countedCopy[[]RecSummary]
 	refIndex  *countedCopy[[]RefSummary]
 	monthsCp  *countedCopy[map[string]visitMonth]
-	embedded  *embedded
-	ferret    bool       // the embedded engine as a separate process, by URI
-	held      heldLeases // leases taken through this store, released at Close
-	log       *slog.Logger
-	now       func() time.Time
-	ops       *opLatency
-	sealer    *fieldSealer // field encryption for referrals (SetSealer)
+	// a force's months of records of a power, by kind, force and period
+	// (copy_powers.go)
+	powerMonths *versioned[[]PowerMonth]
+	embedded    *embedded
+	ferret      bool       // the embedded engine as a separate process, by URI
+	held        heldLeases // leases taken through this store, released at Close
+	log         *slog.Logger
+	now         func() time.Time
+	ops         *opLatency
+	sealer      *fieldSealer // field encryption for referrals (SetSealer)
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
@@ -165,7 +168,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.recIndex = newCountedCopy(s, recIndexCounter, s.dbRecSummaries)
 	s.refIndex = newCountedCopy(s, refIndexCounter, s.dbRefSummaries)
 	s.monthsCp = newCountedCopy(s, visitMonthsCounter, s.dbMonths)
+	s.powerMonths = newVersioned[[]PowerMonth](1000, 0)
 	s.w.onChange = func(ctx context.Context, coll, id string) {
+		if coll == "power_months" || coll == "power_index" {
+			s.powerMonthsChanged()
+		}
 		if coll == "counters" {
 			if id == inserted {
 				s.countersChanged("")
