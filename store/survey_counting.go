@@ -27,7 +27,7 @@ import (
 //     yet, and sets it (so repeating step 1 never counts twice);
 //  2. the marks are removed and the batch document deleted.
 //
-// A crash at any point leaves the batch document. RepairCounts (at
+// A crash at any point leaves the batch document. repairCounts (at
 // start-up and hourly) claims each batch whose lease has ended (one
 // conditional update, so two instances never repair one batch together),
 // recomputes its increments from the responses that name it, and runs
@@ -285,13 +285,13 @@ func (s *Store) guardedInc(ctx context.Context, batch string, k pendingKey, p *p
 	return fmt.Errorf("store: count responses (%s): counter %s could not be made", k.coll, k.id)
 }
 
-// RepairCounts counts the responses of every batch left unfinished that no
-// instance is counting (a crash, or a store error, left it):
-// at start-up and hourly. It is idempotent and safe to run on several
+// repairCounts counts the responses of every batch left unfinished that no
+// instance is counting (a crash, or a store error, left it): through
+// Repair, at start-up and hourly. It is idempotent and safe to run on several
 // instances at once. It returns how many responses it counted and, if
 // some batch's lease has not ended yet, how long until it does (run it
 // again then).
-func (s *Store) RepairCounts(ctx context.Context) (int, time.Duration, error) {
+func (s *Store) repairCounts(ctx context.Context) (int, time.Duration, error) {
 	var docs []tallyBatchDoc
 	cur, err := s.c(tallyBatchColl).Find(ctx, bson.D{})
 	if err == nil {
