@@ -24,7 +24,7 @@ const readyBudget = 2 * time.Second
 // build compiles the portal as make does, into dir.
 func build(ctx context.Context, dir string) (string, error) {
 	bin := filepath.Join(dir, "candour")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "ferretdb_no_postgresql", "-o", bin, ".")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "ferretdb_no_postgresql,candourrelease", "-o", bin, ".")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("go build (run the benchmark from the module root): %w", err)

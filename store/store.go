@@ -334,13 +334,3 @@ func notFound(err error) error {
 
 // Now is the store's clock (the real time, except in tests).
 func (s *Store) Now() time.Time { return s.now() }
-
-// DropDatabase drops the store's whole database. Tests use it to remove
-// the database they made on a shared server (store/storetest); nothing in
-// the portal calls it.
-func (s *Store) DropDatabase(ctx context.Context) error {
-	if err := s.db.Drop(ctx); err != nil {
-		return fmt.Errorf("store: drop database: %w", err)
-	}
-	return nil
-}
