@@ -329,7 +329,6 @@ func (s *Store) SetSealer(sl *sealed.Sealer) { s.sealer = sl }
 // Sealer is the store's field-encryption keys (nil when none are set).
 func (s *Store) Sealer() *sealed.Sealer { return s.sealer }
 
-
 // blindValues are the blind-index entries for a person of concern: the
 // collar number, and the name with the force.
 func (s *Store) blindValues(c ReferralContent) []string {
