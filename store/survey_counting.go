@@ -222,16 +222,16 @@ func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKe
 		byColl[k.coll] = append(byColl[k.coll], k)
 	}
 	for coll, keys := range byColl {
-		models := make([]mongo.WriteModel, len(keys))
+		ups := make([]condUpdate, len(keys))
 		for i, k := range keys {
 			update := append(incUpdate(pending[k].inc), bson.E{Key: "$set", Value: bson.D{{Key: "applied." + id, Value: true}}})
-			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.id}, {Key: "applied." + id, Value: bson.D{{Key: "$exists", Value: false}}}}).SetUpdate(update)
+			ups[i] = condUpdate{id: k.id, cond: Exists("applied."+id, false), update: update}
 		}
-		res, err := s.c(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		matched, err := s.eng.updateEachIf(ctx, coll, ups)
 		if err != nil {
 			return fmt.Errorf("store: count responses (%s): %w", coll, err)
 		}
-		if res.MatchedCount != int64(len(keys)) {
+		if matched != int64(len(keys)) {
 			// A counter missing, or already counted for this batch (a repair).
 			for _, k := range keys {
 				if err := s.guardedInc(ctx, id, k, pending[k]); err != nil {
