@@ -141,7 +141,7 @@ const (
 // instance's sessions too often to be worth it.
 var (
 	cachedCollections = []string{"users", "sessions"}
-	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters"}
+	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters", "advice_requests"}
 )
 
 func newDocCache(remote bool) *docCache {

@@ -74,13 +74,15 @@ type Store struct {
 	// a force's months of records of a power, by kind, force and period
 	// (copy_powers.go)
 	powerMonths *versioned[[]PowerMonth]
-	embedded    *embedded
-	ferret      bool       // the embedded engine as a separate process, by URI
-	held        heldLeases // leases taken through this store, released at Close
-	log         *slog.Logger
-	now         func() time.Time
-	ops         *opLatency
-	sealer      *fieldSealer // field encryption for referrals (SetSealer)
+	// every advice request, on the embedded server (copy_advice.go)
+	adviceAll *versioned[[]adviceCopy]
+	embedded  *embedded
+	ferret    bool       // the embedded engine as a separate process, by URI
+	held      heldLeases // leases taken through this store, released at Close
+	log       *slog.Logger
+	now       func() time.Time
+	ops       *opLatency
+	sealer    *fieldSealer // field encryption for referrals (SetSealer)
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
@@ -169,9 +171,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.refIndex = newCountedCopy(s, refIndexCounter, s.dbRefSummaries)
 	s.monthsCp = newCountedCopy(s, visitMonthsCounter, s.dbMonths)
 	s.powerMonths = newVersioned[[]PowerMonth](1000, 0)
+	s.adviceAll = newVersioned[[]adviceCopy](1, 0)
 	s.w.onChange = func(ctx context.Context, coll, id string) {
 		if coll == "power_months" || coll == "power_index" {
 			s.powerMonthsChanged()
+		}
+		if coll == "advice_requests" {
+			s.adviceAll.invalidate("")
 		}
 		if coll == "counters" {
 			if id == inserted {
