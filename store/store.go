@@ -82,7 +82,9 @@ type Store struct {
 	log       *slog.Logger
 	now       func() time.Time
 	ops       *opLatency
-	sealer    *fieldSealer // field encryption for referrals (SetSealer)
+	sealer    *fieldSealer  // field encryption for referrals (SetSealer)
+	hits      *hitQueue     // rate-limit hits counted together (limits.go)
+	batcher   *tallyBatcher // survey counts group-committed (survey_counting.go)
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
@@ -94,7 +96,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Database == "" {
 		o.Database = "candour"
 	}
-	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency()}
+	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), hits: newHitQueue(), batcher: &tallyBatcher{}}
 	copts := options.Client().SetAppName("candour").SetMonitor(s.ops.monitor())
 	if o.URI == "" {
 		e, err := startEmbedded(ctx, o.DataDir, o.Logger)

@@ -82,14 +82,8 @@ type pendingInc struct {
 	inc        map[string]int64
 }
 
-// batchers holds each open store's batcher (kept outside Store so that
-// the counters' machinery stays in this file).
-var batchers sync.Map // *Store → *tallyBatcher
-
-func (s *Store) tallyBatch() *tallyBatcher {
-	b, _ := batchers.LoadOrStore(s, &tallyBatcher{})
-	return b.(*tallyBatcher)
-}
+// tallyBatch is the store's batcher of survey counts (one per open store).
+func (s *Store) tallyBatch() *tallyBatcher { return s.batcher }
 
 // enterBatch gives a submission the batch it will be counted in, making
 // the batch's document first. The caller must then join or leave it.
