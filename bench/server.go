@@ -64,6 +64,8 @@ func (e *serverEnv) vars(addr string) []string {
 	return append(env,
 		"CANDOUR_ENV=development",
 		"CANDOUR_ADDR="+addr,
+		// a free port: another portal on this machine may hold the default 9464
+		"CANDOUR_METRICS_ADDR=127.0.0.1:0",
 		"CANDOUR_DATA_DIR="+e.dataDir,
 		"CANDOUR_SEED_DEMO=false",
 		"CANDOUR_SESSION_KEY="+base64.StdEncoding.EncodeToString(e.sessionKey),
