@@ -45,6 +45,9 @@ func repair(ctx context.Context, db *store.Store, log *slog.Logger) (time.Durati
 	for what, n := range done.Fixed {
 		log.Warn("repaired what a crash left behind", "what", what, "count", n)
 	}
+	if err == nil && done.RetryIn == 0 {
+		log.Info("survey counts: nothing left to repair")
+	}
 	return done.RetryIn, err
 }
 
