@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/advice"
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -59,7 +60,7 @@ func (s *Server) adviceNewForm(c *gin.Context) {
 // adviceCreate opens a request and queues its messages at once.
 func (s *Server) adviceCreate(c *gin.Context) {
 	var f adviceForm
-	errs, ok := s.bind(c, &f)
+	form, ok := s.submitForm(c, &f, "request", nil, func(status int, errs *formErrors) { s.renderAdviceForm(c, status, f, errs) })
 	if !ok {
 		return
 	}
@@ -69,19 +70,13 @@ func (s *Server) adviceCreate(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	r, err := s.checkAdviceForm(ctx, f, groups, errs)
-	if err != nil {
-		s.serverError(c, err)
-		return
-	}
-	if errs.Any() {
-		s.renderAdviceForm(c, http.StatusUnprocessableEntity, f, errs)
+	r, err := s.checkAdviceForm(ctx, f, groups, form.errs.Any())
+	if !form.ok(err) {
 		return
 	}
 	me := currentUser(c)
 	r.CreatedBy, r.CreatedByName = me.ID, me.Name
-	if err := s.store.CreateAdviceRequest(ctx, r); err != nil {
-		s.serverError(c, err)
+	if !form.ok(s.store.CreateAdviceRequest(ctx, r)) {
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditAdviceRequested, Target: "advice:" + r.ID,
@@ -110,19 +105,22 @@ func plural(n int, one, many string) string {
 
 // checkAdviceForm validates the form and works out who is asked: the
 // active members and chairs of the chosen groups, and anyone named by
-// email address under "also" who is a member or chair.
-func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []store.Group, errs *formErrors) (*store.AdviceRequest, error) {
+// email address under "also" who is a member or chair. Its problems are
+// form errors (apperr, joined); any other error is the store's. bound says
+// whether binding the form already found problems.
+func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []store.Group, bound bool) (*store.AdviceRequest, error) {
+	var ps []*apperr.Error
 	if !hasChoice(handlingChoices(), f.Handling) {
-		errs.Add("handling", "Select how what you tell them may be shared")
+		ps = append(ps, apperr.Invalidf("handling", "Select how what you tell them may be shared"))
 	}
 	hours, err := strconv.ParseFloat(strings.TrimSpace(f.Hours), 64)
 	switch {
 	case strings.TrimSpace(f.Hours) == "":
-		errs.Add("hours", "Enter how many hours people have to answer")
+		ps = append(ps, apperr.Invalidf("hours", "Enter how many hours people have to answer"))
 	case err != nil:
-		errs.Add("hours", "Enter the hours as a number, like 4")
+		ps = append(ps, apperr.Invalidf("hours", "Enter the hours as a number, like 4"))
 	case hours < 1 || hours > maxAdviceHours:
-		errs.Add("hours", "The deadline must be between 1 and 72 hours from now")
+		ps = append(ps, apperr.Invalidf("hours", "The deadline must be between 1 and 72 hours from now"))
 	}
 	known := map[string]bool{}
 	for _, g := range groups {
@@ -150,7 +148,7 @@ func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []sto
 	for _, line := range strings.FieldsFunc(f.Also, func(r rune) bool { return r == '\n' || r == ',' || r == ';' || r == ' ' || r == '\r' }) {
 		u, err := s.store.UserByEmail(ctx, line)
 		if err != nil || u.Status != store.StatusActive || (u.Role != store.RoleMember && u.Role != store.RoleChair) {
-			errs.Add("also", line+" is not a group member or chair with an active account: check the address")
+			ps = append(ps, apperr.Invalidf("also", "%s is not a group member or chair with an active account: check the address", line))
 			continue
 		}
 		if !seen[u.ID] {
@@ -159,7 +157,7 @@ func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []sto
 		}
 	}
 	if len(groupIDs) == 0 && strings.TrimSpace(f.Also) == "" {
-		errs.Add("groups", "Select at least one group, or name the people to ask")
+		ps = append(ps, apperr.Invalidf("groups", "Select at least one group, or name the people to ask"))
 	}
 	// Only people who can sign in and answer are asked.
 	users, err := s.store.UsersByID(ctx, asked)
@@ -172,12 +170,12 @@ func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []sto
 			active = append(active, id)
 		}
 	}
-	if len(groupIDs) > 0 && len(active) == 0 && !errs.Any() {
-		errs.Add("groups", "No one in the groups you chose has an active account: choose another group, or name the people to ask")
+	if len(groupIDs) > 0 && len(active) == 0 && !bound && len(ps) == 0 {
+		ps = append(ps, apperr.Invalidf("groups", "No one in the groups you chose has an active account: choose another group, or name the people to ask"))
 	}
 	r := &store.AdviceRequest{Title: f.Title, Shared: f.Shared, Handling: f.Handling, Question: f.Question, GroupIDs: groupIDs, Asked: active,
 		Deadline: s.store.Now().Add(time.Duration(hours * float64(time.Hour))).Truncate(time.Minute)}
-	return r, nil
+	return r, apperr.Join(ps...)
 }
 
 func (s *Server) renderAdviceForm(c *gin.Context, status int, f adviceForm, errs *formErrors) {
