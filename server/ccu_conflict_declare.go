@@ -15,7 +15,7 @@ func (s *Server) ccuConflictDeclare(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	cf, err := s.store.DeclareConflict(c.Request.Context(), me.ID, store.ConflictPerson{Name: f.Name, Force: f.Force, Collar: f.Collar, Connection: f.Connection})
+	cf, err := s.conflicts.DeclareConflict(c.Request.Context(), me.ID, store.ConflictPerson{Name: f.Name, Force: f.Force, Collar: f.Collar, Connection: f.Connection})
 	if !form.ok(err) {
 		return
 	}

@@ -56,7 +56,7 @@ func (s *Server) ccuConflicts(c *gin.Context) {
 }
 
 func (s *Server) renderConflicts(c *gin.Context, status int, f conflictForm, errs *formErrors) {
-	cs, err := s.store.Conflicts(c.Request.Context(), currentUser(c).ID)
+	cs, err := s.conflicts.Conflicts(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -10,7 +10,7 @@ import (
 // connection that has ended). Another account's id is a 404.
 func (s *Server) ccuConflictRemove(c *gin.Context) {
 	me := currentUser(c)
-	if err := s.store.RemoveConflict(c.Request.Context(), me.ID, c.Param("id")); err != nil {
+	if err := s.conflicts.RemoveConflict(c.Request.Context(), me.ID, c.Param("id")); err != nil {
 		s.fail(c, err) // another account's declaration is not found: 404
 		return
 	}

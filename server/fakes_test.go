@@ -187,6 +187,54 @@ func (f *fakeVisits) CancelSignUp(_ context.Context, id, userID string) ([]strin
 	return f.cancelSignUp(id, userID)
 }
 
+// fakeConflicts stands in for the store on a CCU analyst's declared
+// conflicts (conflictStore); declared keeps what DeclareConflict was given.
+type fakeConflicts struct {
+	t         *testing.T
+	conflicts func(userID string) ([]store.Conflict, error)
+	declare   func(userID string, p store.ConflictPerson) (*store.Conflict, error)
+	remove    func(userID, id string) error
+
+	mu       sync.Mutex
+	declared []store.ConflictPerson
+}
+
+var _ conflictStore = (*fakeConflicts)(nil)
+
+func (f *fakeConflicts) Conflicts(_ context.Context, userID string) ([]store.Conflict, error) {
+	if f.conflicts == nil {
+		f.t.Error("the handler called Conflicts, which this fake does not answer")
+		return nil, nil
+	}
+	return f.conflicts(userID)
+}
+
+func (f *fakeConflicts) DeclareConflict(_ context.Context, userID string, p store.ConflictPerson) (*store.Conflict, error) {
+	f.mu.Lock()
+	f.declared = append(f.declared, p)
+	f.mu.Unlock()
+	if f.declare == nil {
+		f.t.Error("the handler called DeclareConflict, which this fake does not answer")
+		return &store.Conflict{}, nil
+	}
+	return f.declare(userID, p)
+}
+
+// declaredSoFar is every declaration the handler asked the fake to store.
+func (f *fakeConflicts) declaredSoFar() []store.ConflictPerson {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]store.ConflictPerson(nil), f.declared...)
+}
+
+func (f *fakeConflicts) RemoveConflict(_ context.Context, userID, id string) error {
+	if f.remove == nil {
+		f.t.Error("the handler called RemoveConflict, which this fake does not answer")
+		return nil
+	}
+	return f.remove(userID, id)
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -216,6 +264,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	users := fakeUsers{}
 	srv.users = users
 	srv.visits = nil
+	srv.conflicts = nil
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL

@@ -42,8 +42,17 @@ type visitStore interface {
 	CancelSignUp(ctx context.Context, id, userID string) ([]string, error)
 }
 
+// conflictStore is what a CCU analyst's declared conflicts of interest
+// need (ccu_conflict_*.go).
+type conflictStore interface {
+	Conflicts(ctx context.Context, userID string) ([]store.Conflict, error)
+	DeclareConflict(ctx context.Context, userID string, p store.ConflictPerson) (*store.Conflict, error)
+	RemoveConflict(ctx context.Context, userID, id string) error
+}
+
 var (
-	_ sessionDB  = (*store.Store)(nil)
-	_ userDB     = (*store.Store)(nil)
-	_ visitStore = (*store.Store)(nil)
+	_ conflictStore = (*store.Store)(nil)
+	_ sessionDB     = (*store.Store)(nil)
+	_ userDB        = (*store.Store)(nil)
+	_ visitStore    = (*store.Store)(nil)
 )
