@@ -65,7 +65,7 @@ func (s *Server) adviceCreate(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	_, groups, err := s.groupNames(ctx)
+	groups, err := s.adviceAsk.Groups(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -76,7 +76,7 @@ func (s *Server) adviceCreate(c *gin.Context) {
 	}
 	me := currentUser(c)
 	r.CreatedBy, r.CreatedByName = me.ID, me.Name
-	if !form.ok(s.store.CreateAdviceRequest(ctx, r)) {
+	if !form.ok(s.adviceAsk.CreateAdviceRequest(ctx, r)) {
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditAdviceRequested, Target: "advice:" + r.ID,
@@ -85,7 +85,7 @@ func (s *Server) adviceCreate(c *gin.Context) {
 	// its next pass (the request is not marked notified).
 	n, err := advice.Notify(context.WithoutCancel(ctx), s.store, s.cfg, r, advice.First)
 	if err == nil {
-		err = s.store.MarkAdviceNotified(context.WithoutCancel(ctx), r.ID)
+		err = s.adviceAsk.MarkAdviceNotified(context.WithoutCancel(ctx), r.ID)
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "advice request: messages not queued; the reminder job will retry", "err", err, "request", r.ID)
@@ -134,7 +134,7 @@ func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []sto
 		}
 		seen["g"+gid] = true
 		groupIDs = append(groupIDs, gid)
-		ms, err := s.store.GroupMembers(ctx, gid)
+		ms, err := s.adviceAsk.GroupMembers(ctx, gid)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +146,7 @@ func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []sto
 		}
 	}
 	for _, line := range strings.FieldsFunc(f.Also, func(r rune) bool { return r == '\n' || r == ',' || r == ';' || r == ' ' || r == '\r' }) {
-		u, err := s.store.UserByEmail(ctx, line)
+		u, err := s.adviceAsk.UserByEmail(ctx, line)
 		if err != nil || u.Status != store.StatusActive || (u.Role != store.RoleMember && u.Role != store.RoleChair) {
 			ps = append(ps, apperr.Invalidf("also", "%s is not a group member or chair with an active account: check the address", line))
 			continue
@@ -160,7 +160,7 @@ func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []sto
 		ps = append(ps, apperr.Invalidf("groups", "Select at least one group, or name the people to ask"))
 	}
 	// Only people who can sign in and answer are asked.
-	users, err := s.store.UsersByID(ctx, asked)
+	users, err := s.adviceAsk.UsersByID(ctx, asked)
 	if err != nil {
 		return nil, err
 	}
@@ -174,12 +174,12 @@ func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []sto
 		ps = append(ps, apperr.Invalidf("groups", "No one in the groups you chose has an active account: choose another group, or name the people to ask"))
 	}
 	r := &store.AdviceRequest{Title: f.Title, Shared: f.Shared, Handling: f.Handling, Question: f.Question, GroupIDs: groupIDs, Asked: active,
-		Deadline: s.store.Now().Add(time.Duration(hours * float64(time.Hour))).Truncate(time.Minute)}
+		Deadline: s.adviceAsk.Now().Add(time.Duration(hours * float64(time.Hour))).Truncate(time.Minute)}
 	return r, apperr.Join(ps...)
 }
 
 func (s *Server) renderAdviceForm(c *gin.Context, status int, f adviceForm, errs *formErrors) {
-	_, groups, err := s.groupNames(c.Request.Context())
+	groups, err := s.adviceAsk.Groups(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -50,9 +50,23 @@ type conflictStore interface {
 	RemoveConflict(ctx context.Context, userID, id string) error
 }
 
+// adviceAskStore is what asking for critical-incident advice needs
+// (advice_new.go): the groups, who is in them, the people named, and the
+// new request. (Sending its messages, advice.Notify, takes the store.)
+type adviceAskStore interface {
+	Now() time.Time
+	Groups(ctx context.Context) ([]store.Group, error)
+	GroupMembers(ctx context.Context, groupID string) ([]store.Membership, error)
+	UserByEmail(ctx context.Context, email string) (*store.User, error)
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+	CreateAdviceRequest(ctx context.Context, r *store.AdviceRequest) error
+	MarkAdviceNotified(ctx context.Context, id string) error
+}
+
 var (
-	_ conflictStore = (*store.Store)(nil)
-	_ sessionDB     = (*store.Store)(nil)
-	_ userDB        = (*store.Store)(nil)
-	_ visitStore    = (*store.Store)(nil)
+	_ adviceAskStore = (*store.Store)(nil)
+	_ conflictStore  = (*store.Store)(nil)
+	_ sessionDB      = (*store.Store)(nil)
+	_ userDB         = (*store.Store)(nil)
+	_ visitStore     = (*store.Store)(nil)
 )
