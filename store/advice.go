@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -10,6 +9,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/apperr"
 )
 
 // Critical-incident advice: a coordinator asks members of advisory groups
@@ -186,9 +187,9 @@ func maxTime(a, b time.Time) time.Time {
 // Errors of advice requests.
 var (
 	// ErrAdviceClosed: the deadline has passed or the request was closed.
-	ErrAdviceClosed = errors.New("advice request closed")
+	ErrAdviceClosed = apperr.New(apperr.Conflict, "", "This request for advice has closed")
 	// ErrNotAsked: the person was not asked for advice on this request.
-	ErrNotAsked = errors.New("not asked")
+	ErrNotAsked = apperr.New(apperr.NotFound, "", "")
 )
 
 // CreateAdviceRequest stores a new, open request. The caller fills Title,
