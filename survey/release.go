@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"candour/stats"
@@ -213,6 +214,7 @@ func buildRelease(s *source) *release {
 	}
 	sizes(rl, s, all)
 	tooSmallSizes(rl, s)
+	costs(rl)
 	d := auditRelease(&rl.Release, newMover(rl, s))
 	rl.mask, rl.witnesses = d.Mask, d.Witnesses
 	return rl
@@ -307,6 +309,53 @@ func layQuestion(rl *release, s *source, q *store.Question) {
 			}
 			rl.Sum(parts, rl.at(qkey(q.ID, store.DimAll, store.DimAll, row)))
 		}
+	}
+}
+
+// Weights of what withholding a count costs (costs), by whose count it
+// is: the audit withholds the cheapest counts that prove a count safe.
+const (
+	costNotStated = 1  // "not stated" in any breakdown: never compared
+	costOther     = 3  // the groups of the breakdowns other than ethnicity
+	costEthnic    = 12 // an ethnic group shown: the headline comparisons
+	costEveryone  = 16 // everyone's figures, and the ethnic groups' sizes
+)
+
+// costs says what withholding each count of the release costs, so that
+// of the witnesses that prove a withheld count safe the audit takes the
+// one that withholds "not stated", the groups of the other breakdowns and
+// the smallest counts before the ethnic groups' and everyone's (the
+// headline figures): a count's cost is its group's weight times (10 plus
+// the count), doubled for a combined row ("strongly agree or agree", the
+// measure compared with White) and tripled for those who answered (the
+// base of every share in the row).
+func costs(rl *release) {
+	rl.Cost = make([]float64, len(rl.Values))
+	for k, i := range rl.keys {
+		p := strings.Split(k, "/")
+		w := float64(costEveryone)
+		switch {
+		case len(p) == 3 && p[0] == "n" && p[2] == store.NotStated:
+			w = costNotStated
+		case len(p) == 5 && p[0] == "q":
+			dim, val, code := p[2], p[3], p[4]
+			switch {
+			case dim == store.DimAll:
+			case val == store.NotStated:
+				w = costNotStated
+			case dim == store.AboutEthnicity:
+				w = costEthnic
+			default:
+				w = costOther
+			}
+			switch {
+			case code == store.TallyAnswered:
+				w *= 3
+			case strings.HasPrefix(code, "m"):
+				w *= 2
+			}
+		}
+		rl.Cost[i] = w * float64(10+max(0, rl.Values[i]))
 	}
 }
 
