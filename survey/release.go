@@ -1,12 +1,15 @@
 package survey
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"candour/stats"
 	"candour/store"
@@ -196,6 +199,15 @@ func (s *source) published() []*store.Question {
 // buildRelease lays out the version's published counts and relations and
 // runs the audit (or takes its answer from the cache).
 func buildRelease(s *source) *release {
+	rl := layRelease(s)
+	d := auditRelease(&rl.Release, newMover(rl, s))
+	rl.mask, rl.witnesses = d.Mask, d.Witnesses
+	return rl
+}
+
+// layRelease lays out the version's published counts and relations, and
+// what withholding each costs, without deciding anything.
+func layRelease(s *source) *release {
 	rl := &release{keys: map[string]int{}}
 	all := rl.cell(nkey(store.DimAll, store.DimAll), s.all.N, true)
 	if s.hasDim(store.AboutEthnicity) {
@@ -215,8 +227,6 @@ func buildRelease(s *source) *release {
 	sizes(rl, s, all)
 	tooSmallSizes(rl, s)
 	costs(rl)
-	d := auditRelease(&rl.Release, newMover(rl, s))
-	rl.mask, rl.witnesses = d.Mask, d.Witnesses
 	return rl
 }
 
@@ -489,6 +499,7 @@ func protect(r *stats.Release, mv stats.Mover) stats.Decision {
 		return m
 	}
 	auditCache.Unlock()
+	decided.Add(1)
 	d := stats.ProtectWith(r, stats.ProtectionMargin, mv)
 	if d.Unproven > 0 {
 		// Withhold every count of the questions with a count still without
@@ -634,4 +645,86 @@ func Audit(sv *store.Survey, version int, ts []store.Tally) (AuditSummary, error
 		a.Unproven = 1
 	}
 	return a, nil
+}
+
+// decided counts the audits this process has run (not answered from
+// memory): tests use it to see a stored decision served without deciding.
+var decided atomic.Int64
+
+// Decided is how many releases this process has decided (run the audit
+// for) since it started.
+func Decided() int64 { return decided.Load() }
+
+// ForgetDecisions drops the decisions kept in memory, as a restart does.
+func ForgetDecisions() {
+	auditCache.Lock()
+	auditCache.m = map[[32]byte]stats.Decision{}
+	auditCache.Unlock()
+}
+
+// Decisions is where decided releases are kept (store.Store): a decision
+// is made once, when the survey closes (jobs) or, if it is missing, by the
+// first request that needs it, and every instance then serves it, after a
+// restart too. Nothing is served undecided.
+type Decisions interface {
+	SurveyDecision(ctx context.Context, key string) (store.SurveyDecision, bool, error)
+	SaveSurveyDecision(ctx context.Context, d store.SurveyDecision) error
+}
+
+// DecisionKey names a release: the survey, the version and a hash of
+// every count and relation of the release, so that a changed count (a
+// late response) is another release, decided on its own.
+func decisionKey(sv *store.Survey, version int, rl *release) string {
+	k := releaseKey(&rl.Release)
+	return sv.ID + "/" + strconv.Itoa(version) + "/" + hex.EncodeToString(k[:16])
+}
+
+// decide gives the release its stored decision or, if there is none (or it
+// does not fit the release), decides it and stores the decision. It
+// reports whether it decided.
+func decide(ctx context.Context, ds Decisions, sv *store.Survey, version int, src *source) (*release, bool, error) {
+	rl := layRelease(src)
+	key := decisionKey(sv, version, rl)
+	got, ok, err := ds.SurveyDecision(ctx, key)
+	if err != nil {
+		return nil, false, err
+	}
+	if ok && len(got.Mask) == len(rl.Values) {
+		rl.mask = got.Mask
+		return rl, false, nil
+	}
+	d := auditRelease(&rl.Release, newMover(rl, src))
+	rl.mask, rl.witnesses = d.Mask, d.Witnesses
+	err = ds.SaveSurveyDecision(ctx, store.SurveyDecision{Key: key, SurveyID: sv.ID, Version: version, Mask: d.Mask, Unproven: d.Unproven})
+	return rl, true, err
+}
+
+// Decide makes sure version's release under the counters ts has a stored
+// decision, deciding it if not (the survey-decisions job, when a survey
+// has closed). It reports whether it decided.
+func Decide(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts []store.Tally) (bool, error) {
+	v := sv.Version(version)
+	if v == nil {
+		return false, fmt.Errorf("survey %s has no version %d", sv.ID, version)
+	}
+	_, did, err := decide(ctx, ds, sv, version, newSource(sv, v, ts))
+	return did, err
+}
+
+// BuildStored is BuildOn with the release's decision taken from ds, or
+// decided now and stored there if it is missing.
+func BuildStored(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts []store.Tally, day string) (*Results, error) {
+	v := sv.Version(version)
+	if v == nil {
+		return nil, fmt.Errorf("survey %s has no version %d", sv.ID, version)
+	}
+	if Fieldwork(sv, day) {
+		return BuildOn(sv, version, ts, day)
+	}
+	src := newSource(sv, v, ts)
+	rl, _, err := decide(ctx, ds, sv, version, src)
+	if err != nil {
+		return nil, err
+	}
+	return read(sv, version, src, rl), nil
 }
