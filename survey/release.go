@@ -450,7 +450,15 @@ func sizes(rl *release, s *source, all int) {
 				size[val] = rl.at(qkey(d, store.DimAll, store.DimAll, val))
 				parts = append(parts, size[val])
 			}
-			ns := rl.cell(nkey(d, store.NotStated), s.size(d, store.NotStated), false)
+			var ns int
+			if s.tooSmall(d, store.NotStated) {
+				// "Not stated" too small to show: its size is never shown,
+				// but it is everyone less the answers shown, so it is
+				// audited like any withheld count (issue 11).
+				ns = rl.hiddenCell(nkey(d, store.NotStated), s.size(d, store.NotStated), true)
+			} else {
+				ns = rl.cell(nkey(d, store.NotStated), s.size(d, store.NotStated), false)
+			}
 			size[store.NotStated] = ns
 			rl.Sum(append(parts, ns), all)
 			rl.AtMost([]int{rl.at(qkey(d, store.DimAll, store.DimAll, store.PreferNotToSay))}, ns)
@@ -500,12 +508,12 @@ func protect(r *stats.Release, mv stats.Mover) stats.Decision {
 	}
 	auditCache.Unlock()
 	decided.Add(1)
-	d := stats.ProtectWith(r, stats.ProtectionMargin, mv)
+	d := proveFrom(r, stats.ProtectionMargin, mv, nil)
 	if d.Unproven > 0 {
 		// Withhold every count of the questions with a count still without
 		// a witness, and decide again.
 		if mm, ok := mv.(*mover); ok {
-			d = stats.ProtectFrom(r, stats.ProtectionMargin, mv, mm.questionsOf(d))
+			d = proveFrom(r, stats.ProtectionMargin, mv, mm.questionsOf(d))
 		}
 	}
 	if d.Unproven > 0 {
@@ -515,7 +523,7 @@ func protect(r *stats.Release, mv stats.Mover) stats.Decision {
 		for i := 1; i < len(all); i++ {
 			all[i] = r.Public[i]
 		}
-		if d = stats.ProtectFrom(r, stats.ProtectionMargin, mv, all); d.Unproven > 0 {
+		if d = proveFrom(r, stats.ProtectionMargin, mv, all); d.Unproven > 0 {
 			d = stats.Decision{Mask: withholdAll(r, d.Mask), Unproven: d.Unproven}
 		}
 	}
@@ -528,6 +536,10 @@ func protect(r *stats.Release, mv stats.Mover) stats.Decision {
 	auditCache.Unlock()
 	return m
 }
+
+// proveFrom is the audit (stats.ProtectFrom); a test puts in one that
+// cannot prove anything, to see what is then published.
+var proveFrom = stats.ProtectFrom
 
 // withholdAll withholds every public count except the first (everyone's
 // respondents) and zeros.

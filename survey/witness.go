@@ -132,6 +132,14 @@ func (m *mover) moves(cell int, target int64, mask []int, from map[int]int64) []
 	switch {
 	case parts[0] == "n" && len(parts) == 3:
 		out = m.sizeMoves(parts[1], parts[2], d)
+		if parts[1] != store.AboutEthnicity && parts[2] == store.NotStated && d < 0 {
+			// "Not stated" of another breakdown going down: those moved out
+			// of it who said "prefer not to say" give another answer now
+			// ("prefer not to say" is at most "not stated").
+			for _, w := range out {
+				m.pntsWithin(w, parts[1])
+			}
+		}
 	case parts[0] == "q" && len(parts) == 5:
 		q := m.s.v.Question(parts[1])
 		if q == nil {
@@ -472,6 +480,20 @@ func sizeKey(dim, val string) string {
 // sizeMoves: people moved between two groups of a breakdown, with their
 // answers.
 func (m *mover) sizeMoves(dim, g string, d int64) []move { return m.sizeMovesFor(dim, g, d, "", "") }
+
+// pntsWithin lowers "prefer not to say" of about-you question dim to no
+// more than its "not stated", and sets those who answered again.
+func (m *mover) pntsWithin(w move, dim string) {
+	p, ok := m.rl.keys[qkey(dim, store.DimAll, store.DimAll, store.PreferNotToSay)]
+	ns, okn := m.rl.keys[nkey(dim, store.NotStated)]
+	if !ok || !okn {
+		return
+	}
+	if over := m.val(w, p) - m.val(w, ns); over > 0 {
+		w[p] = m.val(w, p) - over
+		m.rebase(w, dim)
+	}
+}
 
 // rebase sets those who answered an about-you question to its answers
 // added up.
