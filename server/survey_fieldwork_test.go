@@ -125,12 +125,15 @@ func TestClosedSurveyCannotBeReopened(t *testing.T) {
 		}
 		return f
 	}
-	refused := func(what string, f url.Values) {
+	refused := func(what, field string, f url.Values) {
 		t.Helper()
 		before, _ := a.store.Survey(ctx, sv.ID)
 		r := coord.submit(page, page+"/settings", f)
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") || !strings.Contains(r.Body, "cannot be opened again") {
 			t.Fatalf("%s: status %d, want 422 with the error summary:\n%s", what, r.Status, mainOf(r.Body))
+		}
+		if !strings.Contains(r.Body, `id="`+field+`-error"`) {
+			t.Errorf("%s: no error message by the %s field", what, field)
 		}
 		after, _ := a.store.Survey(ctx, sv.ID)
 		if after.Rev != before.Rev || after.Closed != before.Closed || after.ClosesOn != before.ClosesOn {
@@ -146,8 +149,8 @@ func TestClosedSurveyCannotBeReopened(t *testing.T) {
 	if r := coord.submit(page, page+"/settings", settings(true, time.Time{})); r.Status != http.StatusSeeOther {
 		t.Fatalf("closing the survey: %d", r.Status)
 	}
-	refused("unticking closed", settings(false, time.Time{}))
-	refused("unticking closed with a later closing date", settings(false, now.AddDate(0, 0, 10)))
+	refused("unticking closed", "closed", settings(false, time.Time{}))
+	refused("unticking closed with a later closing date", "closed", settings(false, now.AddDate(0, 0, 10)))
 	// Closed because its closing date has passed: moving the date on is refused.
 	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error {
 		sv.Closed, sv.ClosesOn = false, store.Day(now.AddDate(0, 0, -2))
@@ -156,8 +159,8 @@ func TestClosedSurveyCannotBeReopened(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.srv.surveys.cache.forget(sv.ID)
-	refused("moving the closing date on", settings(false, now.AddDate(0, 0, 10)))
-	refused("removing the closing date", settings(false, time.Time{}))
+	refused("moving the closing date on", "closes", settings(false, now.AddDate(0, 0, 10)))
+	refused("removing the closing date", "closes", settings(false, time.Time{}))
 	// Still closed: a change of title saves.
 	f := settings(false, now.AddDate(0, 0, -2))
 	f.Set("title", "Confidence in policing 2026")

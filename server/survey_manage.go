@@ -81,7 +81,7 @@ const reopenRefused = "This survey has closed, so it cannot be opened again. Its
 // check validates what the tags cannot and copies the form onto sv (on
 // day, the UK day today).
 func (f surveyForm) check(sv *store.Survey, others []store.Survey, day string, errs *formErrors) {
-	wasClosed := sv.State(day) == store.SurveyClosed
+	wasClosed, bySwitch := sv.State(day) == store.SurveyClosed, sv.Closed
 	if !f.OpenLink && !f.InviteCodes {
 		errs.Add("openLink", "Choose at least one way for people to answer: the open link or invitation codes")
 	}
@@ -112,9 +112,9 @@ func (f surveyForm) check(sv *store.Survey, others []store.Survey, day string, e
 	}
 	sv.OpensOn, sv.ClosesOn = dayOf(opens), dayOf(closes)
 	if wasClosed && sv.State(day) != store.SurveyClosed {
-		field := "closes"
-		if !f.Closed {
-			field = "closed"
+		field := "closes" // closed by its date, which was moved on
+		if bySwitch {
+			field = "closed" // closed by its switch, unticked
 		}
 		errs.Add(field, reopenRefused)
 	}
@@ -168,7 +168,7 @@ func (s *Server) surveyFormData(c *gin.Context, sv *store.Survey, f surveyForm, 
 		InviteCodes: checkboxField{Name: "inviteCodes", Legend: "Invitation codes", Label: "People with a single-use invitation code can answer", Checked: f.InviteCodes, Hint: "For a panel or a mailing: each code allows one response and is never linked to it"},
 		Sensitive: checkboxField{Name: "sensitive", Legend: "Sensitive topic", Label: "Show \"Exit this page\" on every page respondents see", Checked: f.Sensitive,
 			Hint: "For a survey about abuse, violence or anything someone may not want seen on their screen. Leaving deletes the answers so far."},
-		Closed: checkboxField{Name: "closed", Legend: "Close early", Label: "The survey is closed", Checked: f.Closed},
+		Closed: checkboxField{Name: "closed", Legend: "Close early", Label: "The survey is closed", Checked: f.Closed, Error: errs.For("closed")},
 		Public: checkboxField{Name: "public", Legend: "Public summary", Label: "Publish a summary of the results", Checked: f.Public, Hint: "Suppressed figures only; no free text"},
 		Opens:  dateField{Name: "opens", Legend: "Opening date (optional)", Hint: "For example, 5 1 2026", Error: errs.For("opens"), Day: f.OpensDay, Month: f.OpensMon, Year: f.OpensYear, LegendSize: "s"},
 		Closes: dateField{Name: "closes", Legend: "Closing date (optional)", Hint: "The last day people can answer", Error: errs.For("closes"), Day: f.ClosesDay, Month: f.ClosesMon, Year: f.ClosesYear, LegendSize: "s"},
