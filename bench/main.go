@@ -33,6 +33,7 @@ type options struct {
 	keep     bool          // keep the temporary directory
 	scale    int           // multiply every seeded volume (members, visits, findings, recommendations, referrals, survey responses, audit events)
 	dataDir  string        // testdata/: police.uk and Census files to resample
+	only     string        // run one row alone ("decide": deciding a survey release)
 }
 
 func main() {
@@ -45,11 +46,26 @@ func main() {
 	flag.IntVar(&o.scale, "scale", 1, "multiply every seeded volume by this (10: 5,000 members, 3,000 visits, 5,000 recommendations, 100,000 survey responses, 2,000 referrals, 2,000,000 audit events)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, data and server log)")
 	flag.StringVar(&o.dataDir, "data", "testdata", "directory with the police.uk and Census files to resample")
+	flag.StringVar(&o.only, "only", "", `run one row alone: "decide" (deciding a survey release, demo size and 10,000 responses × -scale, no server)`)
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "Usage: go run -tags ferretdb_no_postgresql ./bench [flags]\n\nSeeds a year of one force's data and measures the portal against its budgets.")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if o.only != "" {
+		if o.only != "decide" {
+			fmt.Fprintf(os.Stderr, "bench: -only %q: the one row that runs alone is \"decide\"\n", o.only)
+			os.Exit(2)
+		}
+		if o.scale < 1 {
+			o.scale = 1
+		}
+		if err := decideOnly(o); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	applyScale(&o)
 	if o.clients < 1 || o.clients > 200 || o.requests < 1 || o.members < 2*o.clients+(o.clients+1)*signInsPerClient {
 		fmt.Fprintf(os.Stderr, "bench: need 1-200 clients, at least 1 request, and at least %d members per client (for distinct sign-ins)\n", signInsPerClient+2)
