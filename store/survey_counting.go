@@ -49,7 +49,9 @@ import (
 // the respondents' failure: they are told their answers were sent, and
 // this instance counts the batch again itself as soon as its lease ends
 // (countLater), rather than leaving it to the hourly repair. (It was a 500
-// for every respondent in the batch: TestCountingRunOutOfTime.) (Responses are not marked one by one: a bulk
+// for every respondent in the batch: TestCountingRunOutOfTime.)
+//
+// (Responses are not marked one by one: a bulk
 // update of a batch's responses, one statement each, was one command that
 // held a SQLite connection per statement on the embedded server and, at
 // about 100 responses, exhausted its pool; see embeddedBulkMax in engine.go,
