@@ -14,7 +14,9 @@ import (
 
 var london = store.London
 
-func at(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, london) }
+func at(y int, m time.Month, d, hh, mm int) time.Time {
+	return time.Date(y, m, d, hh, mm, 0, 0, london)
+}
 
 // custodyVisit records a custody visit made by the pair p1 and p2.
 func custodyVisit(t *testing.T, db *store.Store, suite string, start time.Time) *store.Visit {
