@@ -171,7 +171,7 @@ func (r *CustodyReport) CheckCounts() error {
 		ps = append(ps, apperr.Invalidf("offered", "The number offered a visit (%d) cannot be more than the number held (%d)", r.Offered, r.Held))
 	}
 	if sum := r.Seen + r.Declined + r.NotSeen; sum != r.Offered {
-		ps = append(ps, apperr.Invalidf("seen", "Seen, declined and not seen must add up to the number offered a visit: %d + %d + %d is %d, not %d",
+		ps = append(ps, apperr.Invalidf("seen", "Seen (%d), declined (%d) and not seen (%d) add up to %d: they must add up to the number offered a visit (%d)",
 			r.Seen, r.Declined, r.NotSeen, sum, r.Offered))
 	}
 	return errors.Join(ps...)
