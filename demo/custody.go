@@ -35,7 +35,9 @@ func seedCustodyReports(ctx context.Context, db *store.Store) error {
 	if err != nil {
 		return err
 	}
-	at := func(v *store.Visit, minutes int) time.Time { return v.Start.Add(time.Duration(minutes) * time.Minute).UTC() }
+	at := func(v *store.Visit, minutes int) time.Time {
+		return v.Start.Add(time.Duration(minutes) * time.Minute).UTC()
+	}
 	allYes := func(except ...string) map[string]string {
 		m := map[string]string{}
 		for _, k := range store.CustodyChecks {

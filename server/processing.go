@@ -66,7 +66,7 @@ func Processing(cfg config.Config) []DataKind {
 		{Name: "Custody visit reports", Held: "What independent custody visitors found: detainees by custody number only, whether each was a child or vulnerable, their rights, welfare and health as they told the visitors, and matters raised with the custody sergeant",
 			Purpose: "Independent custody visiting (Police and Crime Commissioner's duty, Police Reform Act 2002 section 51) and the quarterly return to ICVA", LawfulBasis: "UK GDPR article 6(1)(e) public task",
 			Condition: "DPA 2018 Schedule 1, paragraph 6 (statutory purposes), for health information detainees give",
-			Actions: []string{"custody.report", "custody.reports", "custody.force"}, Protection: "Sealed at rest like referral content; never a name; only the pair and the scheme manager read the detainee lines; the force sees only the matters raised and the issues; the scheme manager's every reading is audited; mail carries only a link"},
+			Actions:   []string{"custody.report", "custody.reports", "custody.force"}, Protection: "Sealed at rest like referral content; never a name; only the pair and the scheme manager read the detainee lines; the force sees only the matters raised and the issues; the scheme manager's every reading is audited; mail carries only a link"},
 		{Name: "Mobile numbers", Held: "A mobile number a member chose to give for urgent requests",
 			Purpose: "Telling members by text message that urgent advice is needed", LawfulBasis: "UK GDPR article 6(1)(e) public task",
 			Actions: []string{"account.mobile"}, Protection: "Set and removed by the person on their own account page; text messages go only through the force's configured gateway, and the log shows the last three digits only"},
