@@ -106,6 +106,19 @@ func (s *Server) renderArrival(c *gin.Context, status int, v *store.Visit, f arr
 	s.render(c, status, "custody_arrival", &Page{Title: "Arrival and detainees", Errors: errs, Data: d, Form: f, Back: "/visits/" + v.ID + "/custody-report"})
 }
 
+// visitDays is when the visitors may have arrived: from the day before
+// the visit's day (its week's Monday for an unannounced visit whose pair
+// chose no time) to the day after it ends (its week's end), so a report
+// cannot be filed in another quarter's return by a mistyped date.
+func visitDays(v *store.Visit) (from, to time.Time) {
+	first, last := v.Start, v.End
+	if v.Unannounced && !v.TimeSet {
+		first, last = v.Week, v.Week.AddDate(0, 0, 7)
+	}
+	f, l := first.In(london), last.In(london)
+	return time.Date(f.Year(), f.Month(), f.Day()-1, 0, 0, 0, 0, london), time.Date(l.Year(), l.Month(), l.Day()+2, 0, 0, 0, 0, london)
+}
+
 // clockTime reads "14:05" (or "14.05", "1405") on day in UK time.
 func clockTime(day time.Time, s string) (time.Time, bool) {
 	s = strings.NewReplacer(".", ":", " ", "").Replace(strings.TrimSpace(s))
@@ -168,6 +181,10 @@ func (s *Server) custodyArrivalSave(c *gin.Context) {
 		}
 		if arrived.After(s.store.Now()) {
 			errs.Add("arrivedTime", "The time you arrived must be in the past")
+		}
+		if from, to := visitDays(v); arrived.Before(from) || !arrived.Before(to) {
+			errs.Add("arrived", "The date you arrived must be the day of this visit ("+from.AddDate(0, 0, 1).In(london).Format("2 January 2006")+
+				" to "+to.AddDate(0, 0, -2).In(london).Format("2 January 2006")+")")
 		}
 		next.Arrived, next.Admitted = arrived.UTC(), admitted.UTC()
 		if next.Delay() > 0 && strings.TrimSpace(f.DelayReason) == "" {

@@ -97,6 +97,14 @@ func TestCustodyReportJourney(t *testing.T) {
 	if r := m1.submit(base+"/arrival", base+"/arrival", w.withVersion(f)); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Say why you were not admitted at once") {
 		t.Fatalf("delay without a reason: %d", r.Status)
 	}
+	// A date far from the visit would file it in another quarter's return.
+	f = w.arrival("3", "3", "1", "1", "1")
+	f.Set("arrived-day", w.v.Start.In(london).AddDate(0, 0, -5).Format("2"))
+	f.Set("arrived-month", w.v.Start.In(london).AddDate(0, 0, -5).Format("1"))
+	f.Set("arrived-year", w.v.Start.In(london).AddDate(0, 0, -5).Format("2006"))
+	if r := m1.submit(base+"/arrival", base+"/arrival", w.withVersion(f)); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "must be the day of this visit") {
+		t.Fatalf("an arrival five days before the visit: %d", r.Status)
+	}
 	wantStatus(t, "arrival", m1.submit(base+"/arrival", base+"/arrival", w.withVersion(w.arrival("3", "3", "1", "1", "1"))), http.StatusSeeOther, base)
 
 	// Detainees by custody number only: a name is refused.

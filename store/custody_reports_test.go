@@ -269,3 +269,45 @@ func TestCustodyReportSealedLockedConfirmed(t *testing.T) {
 		t.Fatalf("confirmed report = %+v", final)
 	}
 }
+
+// TestCustodyPairSubmitsAtOnce: ten presses of "Submit" at the same
+// moment (both visitors, several windows) on the same draft: exactly one
+// submission is stored, every other is told it is locked or changed.
+func TestCustodyPairSubmitsAtOnce(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	for round := range 3 {
+		v := custodyVisit(t, db, "Poole", time.Now().Add(-time.Duration(5+round)*time.Hour).Truncate(time.Minute))
+		r := &store.CustodyReport{ID: v.ID, Suite: v.Location, Arrived: v.Start, Admitted: v.Start, CountsSet: true}
+		if err := db.SaveCustodyReport(ctx, r, 0); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 10)
+		for i := range 10 {
+			go func() {
+				mine, err := db.CustodyReport(ctx, v.ID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				who := []string{"p1", "p2"}[i%2]
+				errs <- db.SubmitCustodyReport(ctx, mine, 1, who, who)
+			}()
+		}
+		won, lost := 0, 0
+		for range 10 {
+			switch err := <-errs; {
+			case err == nil:
+				won++
+			case errors.Is(err, store.ErrLocked), errors.Is(err, store.ErrConflict):
+				lost++
+			default:
+				t.Fatal(err)
+			}
+		}
+		got, err := db.CustodyReport(ctx, v.ID)
+		if won != 1 || lost != 9 || err != nil || got.Status != store.CustodySubmitted || got.Version != 2 {
+			t.Fatalf("round %d: %d stored, %d refused, report %s at version %d (%v); want 1, 9, submitted at 2", round, won, lost, got.Status, got.Version, err)
+		}
+	}
+}
