@@ -139,6 +139,9 @@ var policy = map[string][]store.Role{
 	"meetings.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"meetings.manage":  {store.RoleAdmin, store.RoleCoordinator, store.RoleChair},
 	"meetings.approve": {store.RoleChair},
+	// Not a route: every group's meetings, not only the person's own
+	// groups' (the row-level rule in meetingAccessTo).
+	"meetings.every": staff,
 
 	// Custody visit reports (custody_routes.go). The pair who made a
 	// custody visit write its report (row-level: attending, checked in the
