@@ -126,6 +126,9 @@ var funcs = template.FuncMap{
 		return many
 	},
 	"timeOfDay": func(t time.Time) string { return t.In(london).Format("15:04") },
+	// Custody visit reports (custody_routes.go).
+	"custodyLabel":  custodyLabel,
+	"custodyChecks": func() []string { return store.CustodyChecks },
 }
 
 // london is the force's time zone: all dates are shown in UK time.
@@ -262,6 +265,7 @@ func navFor(u *store.User, current string) []navItem {
 		{"/referrals", "Referrals", "referrals.list", ""},
 		{"/ccu", "Counter Corruption Unit", "ccu.queue", ""},
 		{"/surveys", "Surveys", "surveys.manage", ""},
+		{"/custody", "Custody visit reports", "custody.reports", ""},
 	} {
 		if allowed(u.Role, n.action) && u.Role != n.notFor {
 			items = append(items, navItem{Href: n.href, Label: n.label})
