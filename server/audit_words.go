@@ -71,6 +71,8 @@ var auditWords = map[string]string{
 	auditVisitPlanned:           "Planned unannounced visits",
 	auditFindingSubmitted:       "Submitted findings",
 	auditVisitSignedOff:         "Signed off findings",
+	auditBWVViewing:             "Recorded a viewing of body-worn video",
+	auditBWVExported:            "Downloaded a body-worn video viewing log",
 	auditFindingResponse:        "Responded to findings",
 	auditFeedReset:              "Reset a calendar feed",
 	auditVisitsExported:         "Downloaded the visits calendar",

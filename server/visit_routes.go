@@ -44,6 +44,9 @@ func (s *Server) visitRoutes(h handle) {
 	h("POST", "/visits/:id/findings/record/remove", "visits.findings", s.visitRecordRemove)
 	h("POST", "/visits/:id/sign-off", "visits.signoff", s.visitSignOff)
 	h("POST", "/visits/:id/findings/:userId/response", "visits.respond", s.visitFindingRespond)
+	h("GET", "/visits/:id/bwv", "visits.bwv", s.visitBWVLog)
+	h("POST", "/visits/:id/bwv", "visits.bwv", s.visitBWVRecord)
+	h("GET", "/visits/:id/bwv/export.csv", "visits.bwv.export", s.visitBWVExport)
 	// The private calendar feed: the secret token in the address is the
 	// only credential, so calendar apps can fetch it without signing in.
 	h("GET", "/calendar/:token", "visits.feed.token", s.visitFeed)
@@ -52,7 +55,7 @@ func (s *Server) visitRoutes(h handle) {
 // visitAuditActions are the portal's own audit actions, listed after the
 // store's in the audit log's filter (auditActionChoices).
 var visitAuditActions = []string{auditVisitCreated, auditVisitChanged, auditVisitPlanned, auditFindingSubmitted,
-	auditVisitSignedOff, auditFindingResponse, auditFeedReset, auditVisitsExported}
+	auditVisitSignedOff, auditFindingResponse, auditFeedReset, auditVisitsExported, auditBWVViewing, auditBWVExported}
 
 // Audit actions for visits.
 const (
@@ -64,6 +67,8 @@ const (
 	auditFindingResponse  = "finding-response"
 	auditFeedReset        = "calendar-feed-reset"
 	auditVisitsExported   = "visits-exported"
+	auditBWVViewing       = "bwv-viewing-recorded"
+	auditBWVExported      = "bwv-log-exported"
 )
 
 // visitAccess is what one person may see and do with one visit.
