@@ -24,7 +24,7 @@ func TestBWVViewingLog(t *testing.T) {
 	form.Set("type", store.VisitUseOfForce)
 	id := w.createVisit(w.as(w.chair), form)
 	w.as(w.m1).submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
-	w.a.advance(start.Add(90*time.Minute).Sub(w.a.store.Now())) // 11:30 on the day
+	w.a.advance(start.Add(90 * time.Minute).Sub(w.a.store.Now())) // 11:30 on the day
 	log := "/visits/" + id + "/bwv"
 	m1, m2, chair, coord := w.as(w.m1), w.as(w.m2), w.as(w.chair), w.as(w.coord)
 
