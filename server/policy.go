@@ -104,6 +104,9 @@ var policy = map[string][]store.Role{
 	// (row-level, visit_bwv.go).
 	"visits.bwv":        {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"visits.bwv.export": {store.RoleAdmin, store.RoleCoordinator, store.RoleChair},
+	// Availability for unannounced visits: members (and chairs, in groups
+	// they do not chair) answer for their own groups.
+	"visits.availability": {store.RoleChair, store.RoleMember},
 
 	// Confidential referrals and anonymous reports (referral_routes.go).
 	// Partners see only their own organisation's referrals (checked in the

@@ -195,6 +195,16 @@ func (s *Server) confirmPlan(c *gin.Context, f planForm, eligible, locations []s
 	if len(eligible)%2 == 1 {
 		body = append(body, "One member will be left without a partner this quarter.")
 	}
+	if poll, err := s.store.AvailabilityPollOf(c.Request.Context(), f.Group, f.Quarter); err == nil {
+		answered := 0
+		for _, id := range eligible {
+			if _, ok := poll.Answers[id]; ok {
+				answered++
+			}
+		}
+		body = append(body, fmt.Sprintf("%d of the %d have said which weeks they can do: nobody is given a week they cannot do, and those who have not answered may be given any week.",
+			answered, len(eligible)))
+	}
 	s.confirm(c, "Are you sure you want to pair members and plan "+f.Quarter+"?", confirmation{Caption: name,
 		Body: body, Warning: "Each member is emailed their partner, custody suite and week straight away. This cannot be undone.",
 		Action: "/visits/plan", Hidden: []hiddenField{{"group", f.Group}, {"quarter", f.Quarter}, {"locations", f.Locations},

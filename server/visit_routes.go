@@ -24,6 +24,8 @@ func (s *Server) visitRoutes(h handle) {
 	h("GET", "/visits/plan", "visits.plan", s.visitPlanForm)
 	h("POST", "/visits/plan", "visits.plan", s.visitPlan)
 	h("GET", "/visits/trends", "visits.view", s.visitTrends)
+	h("GET", "/visits/availability", "visits.availability", s.visitAvailability)
+	h("POST", "/visits/availability", "visits.availability", s.visitAvailabilitySave)
 	h("GET", "/visits/export.csv", "visits.export", s.visitExport)
 	h("GET", "/visits/feed", "visits.feed", s.visitFeedPage)
 	h("POST", "/visits/feed", "visits.feed", s.visitFeedReset)
