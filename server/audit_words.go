@@ -73,6 +73,7 @@ var auditWords = map[string]string{
 	auditVisitSignedOff:         "Signed off findings",
 	auditBWVViewing:             "Recorded a viewing of body-worn video",
 	auditBWVExported:            "Downloaded a body-worn video viewing log",
+	auditTrainingRecorded:       "Recorded a volunteer's training",
 	auditFindingResponse:        "Responded to findings",
 	auditFeedReset:              "Reset a calendar feed",
 	auditVisitsExported:         "Downloaded the visits calendar",

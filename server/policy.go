@@ -107,6 +107,8 @@ var policy = map[string][]store.Role{
 	// Availability for unannounced visits: members (and chairs, in groups
 	// they do not chair) answer for their own groups.
 	"visits.availability": {store.RoleChair, store.RoleMember},
+	// Volunteers' training and induction records: the coordinator keeps them.
+	"training.manage": staff,
 
 	// Confidential referrals and anonymous reports (referral_routes.go).
 	// Partners see only their own organisation's referrals (checked in the

@@ -25,6 +25,7 @@ type visitForm struct {
 	EndTime    string `form:"endTime"`
 	Capacity   string `form:"capacity"`
 	MinVetting string `form:"minVetting"`
+	Training   string `form:"training"`
 	Notes      string `form:"notes" binding:"max=4000"`
 }
 
@@ -39,6 +40,7 @@ func (visitForm) messages() map[string]string {
 type visitFormData struct {
 	Visit                   *store.Visit // nil when scheduling one
 	Type, Group, MinVetting choiceField
+	Training                choiceField
 	Date                    dateField
 }
 
@@ -75,6 +77,9 @@ func (f visitForm) check(groups []store.Group, errs *formErrors) store.VisitChan
 	if !hasChoice(vettingChoices(), f.MinVetting) {
 		errs.Add("minVetting", "Select the vetting level needed")
 	}
+	if !hasChoice(trainingChoices(), f.Training) {
+		errs.Add("training", "Select the training needed, or no training")
+	}
 	day, msg := dateParts{f.Day, f.Month, f.Year}.parse("The date of the visit")
 	if msg == "" && day.IsZero() {
 		msg = "Enter the date of the visit"
@@ -94,7 +99,7 @@ func (f visitForm) check(groups []store.Group, errs *formErrors) store.VisitChan
 	if err != nil {
 		errs.Add("capacity", "Enter the number of places as a number, like 4")
 	}
-	ch = store.VisitChange{Type: f.Type, Location: f.Location, MinVetting: f.MinVetting, Notes: f.Notes, Capacity: n}
+	ch = store.VisitChange{Type: f.Type, Location: f.Location, MinVetting: f.MinVetting, Training: f.Training, Notes: f.Notes, Capacity: n}
 	if !day.IsZero() && ok1 && ok2 {
 		ch.Start, ch.End = at(day, sh, sm), at(day, eh, em)
 	}
@@ -123,7 +128,7 @@ func (s *Server) visitCreate(c *gin.Context) {
 	}
 	ch := f.check(groups, errs)
 	v := &store.Visit{Type: ch.Type, GroupID: f.Group, Location: ch.Location, Start: ch.Start, End: ch.End, Capacity: ch.Capacity,
-		MinVetting: ch.MinVetting, Notes: ch.Notes, CreatedBy: currentUser(c).ID}
+		MinVetting: ch.MinVetting, Training: ch.Training, Notes: ch.Notes, CreatedBy: currentUser(c).ID}
 	if !errs.Any() {
 		if err := s.store.CreateVisit(c.Request.Context(), v); err != nil && !addErrors(errs, err, visitFields) {
 			s.serverError(c, err)
@@ -156,7 +161,7 @@ func visitFormOf(v *store.Visit) visitForm {
 	d := partsOf(v.Start)
 	return visitForm{Version: v.Version, Type: v.Type, Group: v.GroupID, Location: v.Location, Day: d.Day, Month: d.Month, Year: d.Year,
 		StartTime: v.Start.In(london).Format("15:04"), EndTime: v.End.In(london).Format("15:04"), Capacity: strconv.Itoa(v.Capacity),
-		MinVetting: v.MinVetting, Notes: v.Notes}
+		MinVetting: v.MinVetting, Training: v.Training, Notes: v.Notes}
 }
 
 // visitSave changes a visit if the form is not stale and no more people
@@ -235,6 +240,8 @@ func (s *Server) renderVisitForm(c *gin.Context, status int, v *store.Visit, f v
 	}
 	d.Type.LabelSize, d.Group.LabelSize, d.MinVetting.LabelSize = "s", "s", "s"
 	d.MinVetting.Hint = "Members whose vetting is lower, or expires before the visit, cannot sign up"
+	d.Training = newChoices("training", "Training needed", f.Training, errs, trainingChoices())
+	d.Training.LabelSize, d.Training.Hint = "s", "Members without this training, or whose training lapses before the visit ends, cannot sign up"
 	title := "Schedule a visit"
 	if v != nil {
 		title = "Change visit details"

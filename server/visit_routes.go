@@ -26,6 +26,8 @@ func (s *Server) visitRoutes(h handle) {
 	h("GET", "/visits/trends", "visits.view", s.visitTrends)
 	h("GET", "/visits/availability", "visits.availability", s.visitAvailability)
 	h("POST", "/visits/availability", "visits.availability", s.visitAvailabilitySave)
+	h("GET", "/training/:id", "training.manage", s.trainingShow)
+	h("POST", "/training/:id", "training.manage", s.trainingSave)
 	h("GET", "/visits/export.csv", "visits.export", s.visitExport)
 	h("GET", "/visits/feed", "visits.feed", s.visitFeedPage)
 	h("POST", "/visits/feed", "visits.feed", s.visitFeedReset)
@@ -57,7 +59,7 @@ func (s *Server) visitRoutes(h handle) {
 // visitAuditActions are the portal's own audit actions, listed after the
 // store's in the audit log's filter (auditActionChoices).
 var visitAuditActions = []string{auditVisitCreated, auditVisitChanged, auditVisitPlanned, auditFindingSubmitted,
-	auditVisitSignedOff, auditFindingResponse, auditFeedReset, auditVisitsExported, auditBWVViewing, auditBWVExported}
+	auditVisitSignedOff, auditFindingResponse, auditFeedReset, auditVisitsExported, auditBWVViewing, auditBWVExported, auditTrainingRecorded}
 
 // Audit actions for visits.
 const (
@@ -71,6 +73,7 @@ const (
 	auditVisitsExported   = "visits-exported"
 	auditBWVViewing       = "bwv-viewing-recorded"
 	auditBWVExported      = "bwv-log-exported"
+	auditTrainingRecorded = "training-recorded"
 )
 
 // visitAccess is what one person may see and do with one visit.

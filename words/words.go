@@ -138,3 +138,14 @@ func Force(k string) string {
 		"none": "None", "minor": "Minor", "severe": "Severe",
 	}[k]
 }
+
+// Training names a kind of volunteer training for people.
+func Training(k string) string {
+	switch k {
+	case "custody-induction":
+		return "Custody visiting induction"
+	case "panel-training":
+		return "Scrutiny panel and body-worn video training"
+	}
+	return k
+}

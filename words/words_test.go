@@ -23,6 +23,7 @@ func TestEveryCodeHasALabel(t *testing.T) {
 		{"use-of-force reason", store.ForceReasons, words.Force},
 		{"use-of-force impact factor", store.ForceImpactFactors, words.Force},
 		{"injury", store.ForceInjuries, words.Force},
+		{"training", store.TrainingKinds, words.Training},
 	} {
 		seen := map[string]string{}
 		for _, code := range tc.codes {
