@@ -153,6 +153,10 @@ func seedVisits(ctx context.Context, db *store.Store, demo map[string]*store.Use
 		}
 	}
 
+	if err := seedTraining(ctx, db, members, coord, today); err != nil {
+		return err
+	}
+
 	// Next quarter's unannounced custody pairs for the Race Action Plan Group.
 	next := store.QuarterOf(today.AddDate(0, 3, 0))
 	qStart, _ := store.ParseQuarter(next)
@@ -264,4 +268,26 @@ func demoForceRecords(rng *rand.Rand, session time.Time, n int, tag string) []st
 				Deescalation: deesc, BWVReviewed: true}})
 	}
 	return rs
+}
+
+// seedTraining records the custody visiting induction for the Race Action
+// Plan Group's members and panel training for the panels' members, each
+// for two years; one member's induction lapsed last month, so the demo
+// shows a lapsed record.
+func seedTraining(ctx context.Context, db *store.Store, members map[string][]store.Membership, coord *store.User, today time.Time) error {
+	kinds := map[string]string{"Police Race Action Plan Group": "custody-induction", "Stop and Search Scrutiny Panel": "panel-training",
+		"Use of Force Scrutiny Panel": "panel-training"}
+	for group, kind := range kinds {
+		for i, m := range members[group] {
+			done := time.Date(today.Year()-1, today.Month(), 1, 0, 0, 0, 0, store.London)
+			last := done.AddDate(2, 0, -1)
+			if i == 1 && kind == "custody-induction" {
+				done, last = done.AddDate(-2, 0, 0), time.Date(today.Year(), today.Month(), 0, 0, 0, 0, 0, store.London)
+			}
+			if err := db.SetTraining(ctx, m.UserID, store.TrainingRecord{Kind: kind, Completed: done.UTC(), Expires: last.UTC(), RecordedBy: coord.Email}); err != nil {
+				return fmt.Errorf("seed training: %w", err)
+			}
+		}
+	}
+	return nil
 }

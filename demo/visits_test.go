@@ -89,6 +89,30 @@ func TestSeedVisits(t *testing.T) {
 	if forceRecords != 8 || logged != 8 {
 		t.Fatalf("%d uses of force reviewed and %d viewings logged, want 8 and 8", forceRecords, logged)
 	}
+	// Training: everyone in the Race Action Plan Group has an induction
+	// record; exactly one has lapsed.
+	lapsed := 0
+	for _, g := range groups {
+		if g.Name != "Police Race Action Plan Group" {
+			continue
+		}
+		ms, _ := db.GroupMembers(ctx, g.ID)
+		for _, m := range ms {
+			tr, err := db.TrainingOf(ctx, m.UserID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, ok := tr.Records["custody-induction"]
+			if !ok {
+				t.Errorf("%s has no induction record", m.UserID)
+			} else if r.Lapsed(db.Now()) {
+				lapsed++
+			}
+		}
+	}
+	if lapsed != 1 {
+		t.Errorf("%d lapsed inductions, want 1", lapsed)
+	}
 	walkDemoVisits(t, cfg, db, vs)
 }
 
