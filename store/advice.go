@@ -2,13 +2,14 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/apperr"
 )
 
 // Critical-incident advice: a coordinator asks members of advisory groups
@@ -185,9 +186,9 @@ func maxTime(a, b time.Time) time.Time {
 // Errors of advice requests.
 var (
 	// ErrAdviceClosed: the deadline has passed or the request was closed.
-	ErrAdviceClosed = errors.New("advice request closed")
+	ErrAdviceClosed = apperr.New(apperr.Conflict, "", "This request for advice has closed")
 	// ErrNotAsked: the person was not asked for advice on this request.
-	ErrNotAsked = errors.New("not asked")
+	ErrNotAsked = apperr.New(apperr.NotFound, "", "")
 )
 
 // CreateAdviceRequest stores a new, open request. The caller fills Title,
