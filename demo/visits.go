@@ -12,7 +12,8 @@ import (
 
 // seedVisits fills the demo calendar: past stop and search panel sessions
 // with reviewed records (submitted, one signed off with the force's
-// response), a past custody visit, visits to come across the types (one
+// response), a past use-of-force session with its BWV viewing log, a
+// past custody visit, visits to come across the types (one
 // full, with a waiting list) and next quarter's unannounced custody pairs
 // for the Race Action Plan Group.
 func seedVisits(ctx context.Context, db *store.Store, demo map[string]*store.User) error {
@@ -115,6 +116,10 @@ func seedVisits(ctx context.Context, db *store.Store, demo map[string]*store.Use
 		return err
 	}
 
+	if err := seedForceSession(ctx, db, byName["Use of Force Scrutiny Panel"], notChairs("Use of Force Scrutiny Panel", 2), users, coord, day(-25, 18), rng); err != nil {
+		return err
+	}
+
 	// Visits to come.
 	member := demo["member@candour.example"]
 	for _, f := range []struct {
@@ -146,6 +151,10 @@ func seedVisits(ctx context.Context, db *store.Store, demo map[string]*store.Use
 				continue // not eligible (vetting): the demo shows why on the page
 			}
 		}
+	}
+
+	if err := seedTraining(ctx, db, members, coord, today); err != nil {
+		return err
 	}
 
 	// Next quarter's unannounced custody pairs for the Race Action Plan Group.
@@ -198,4 +207,87 @@ func demoRecords(rng *rand.Rand, session time.Time, n int, tag string) []store.R
 			Gowisely: g, RAG: rag, Comment: comment})
 	}
 	return rs
+}
+
+// seedForceSession records a past use-of-force review session: each
+// attendee reviewed four uses of force and watched body-worn video, which
+// the viewing log shows.
+func seedForceSession(ctx context.Context, db *store.Store, groupID string, attendees []string, users map[string]store.User, coord *store.User,
+	start time.Time, rng *rand.Rand) error {
+	if groupID == "" || len(attendees) == 0 {
+		return nil
+	}
+	v := &store.Visit{Type: store.VisitUseOfForce, GroupID: groupID, Location: "County Hall, Dorchester", Start: start, End: start.Add(2 * time.Hour),
+		Capacity: 6, MinVetting: "NPPV2", CreatedBy: coord.ID, CreatedAt: start.AddDate(0, 0, -30), Attendees: attendees,
+		Notes: "Review of use of force forms and the body-worn video of each."}
+	if err := db.RecordVisit(ctx, v); err != nil {
+		return fmt.Errorf("seed use-of-force session: %v", err)
+	}
+	for j, uid := range attendees {
+		recs := demoForceRecords(rng, start, 4, fmt.Sprint(j))
+		f := &store.Finding{VisitID: v.ID, GroupID: v.GroupID, VisitType: v.Type, VisitStart: v.Start, UserID: uid, AuthorName: users[uid].Name, Records: recs}
+		if err := db.SaveFinding(ctx, f, 0, true); err != nil {
+			return err
+		}
+		for k, r := range recs {
+			e := &store.BWVViewing{VisitID: v.ID, GroupID: groupID, FootageRef: "BWV-" + r.Reference[4:], ViewerID: uid, ViewerName: users[uid].Name,
+				ViewedAt: start.Add(time.Duration(10+20*k+5*j) * time.Minute), Purpose: []string{"scrutiny", "record-check"}[k%2], RecordedBy: users[uid].Email}
+			if err := db.RecordBWVViewing(ctx, e); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := db.RespondToFinding(ctx, store.FindingID(v.ID, attendees[0]),
+		"The Taser use rated red has gone to the officer's inspector; officers have been reminded to try to talk a situation down first.", coord.Name); err != nil {
+		return err
+	}
+	return nil
+}
+
+// demoForceRecords invents n believable reviewed uses of force.
+func demoForceRecords(rng *rand.Rand, session time.Time, n int, tag string) []store.RecordReview {
+	eth := []string{"White: English, Welsh, Scottish, Northern Irish or British", "White: English, Welsh, Scottish, Northern Irish or British",
+		"Black, Black British, Black Welsh, Caribbean or African: Caribbean", "Mixed or Multiple ethnic groups: White and Black Caribbean",
+		"Asian, Asian British or Asian Welsh: Pakistani", "Not stated"}
+	tactics := [][]string{{"handcuffCompliant"}, {"handcuffNonCompliant", "groundRestraint"}, {"taser"}, {"unarmedSkills", "handcuffNonCompliant"}, {"irritantSpray"}}
+	reasons := [][]string{{"effectArrest"}, {"protectSelf", "effectArrest"}, {"preventHarm"}, {"protectPublic", "preventOffence"}}
+	var rs []store.RecordReview
+	for i := range n {
+		e := eth[rng.IntN(len(eth))]
+		deesc := []string{"yes", "yes", "no", "unclear"}[rng.IntN(4)]
+		rag, comment := "green", ""
+		if deesc != "yes" {
+			rag = []string{"amber", "red"}[rng.IntN(2)]
+			comment = "The video shows little attempt to talk the person down before force was used."
+		}
+		rs = append(rs, store.RecordReview{Reference: fmt.Sprintf("UOF-%s%02d", tag, i+1), Date: session.AddDate(0, -1, -rng.IntN(25)).UTC(),
+			Outcome: []string{"Arrested", "No further action", "Detained under the Mental Health Act"}[rng.IntN(3)], SelfEthnicity: e,
+			OfficerEthnicity: string(stats.GroupOf(e)), BWV: "yes", RAG: rag, Comment: comment, Force: &store.UseOfForce{
+				Tactics: tactics[rng.IntN(len(tactics))], Reasons: reasons[rng.IntN(len(reasons))], ImpactFactors: [][]string{nil, {"drugs"}, {"alcohol", "crowd"}}[rng.IntN(3)],
+				SubjectInjury: []string{"none", "none", "minor"}[rng.IntN(3)], OfficerInjury: []string{"none", "none", "none", "minor"}[rng.IntN(4)],
+				Deescalation: deesc, BWVReviewed: true}})
+	}
+	return rs
+}
+
+// seedTraining records the custody visiting induction for the Race Action
+// Plan Group's members and panel training for the panels' members, each
+// for two years; one member's induction lapsed last month, so the demo
+// shows a lapsed record.
+func seedTraining(ctx context.Context, db *store.Store, members map[string][]store.Membership, coord *store.User, today time.Time) error {
+	kinds := map[string]string{"Police Race Action Plan Group": "custody-induction", "Stop and Search Scrutiny Panel": "panel-training",
+		"Use of Force Scrutiny Panel": "panel-training"}
+	for group, kind := range kinds {
+		for i, m := range members[group] {
+			done := time.Date(today.Year()-1, today.Month(), 1, 0, 0, 0, 0, store.London)
+			last := done.AddDate(2, 0, -1)
+			if i == 1 && kind == "custody-induction" {
+				done, last = done.AddDate(-2, 0, 0), time.Date(today.Year(), today.Month(), 0, 0, 0, 0, 0, store.London)
+			}
+			if err := db.SetTraining(ctx, m.UserID, store.TrainingRecord{Kind: kind, Completed: done.UTC(), Expires: last.UTC(), RecordedBy: coord.Email}); err != nil {
+				return fmt.Errorf("seed training: %w", err)
+			}
+		}
+	}
+	return nil
 }

@@ -68,6 +68,51 @@ func TestSeedVisits(t *testing.T) {
 	if records < 20 {
 		t.Fatalf("%d reviewed records submitted, want at least 20", records)
 	}
+	// The past use-of-force session: 2 reviewers of 4 uses of force each,
+	// counted apart from the searches, and a viewing log of 8 entries.
+	forceRecords, logged := 0, 0
+	for _, g := range groups {
+		tally, _ := db.PanelTallyOf(ctx, g.ID)
+		for _, c := range tally.ForceMonths {
+			forceRecords += c.Records
+		}
+	}
+	for _, v := range vs {
+		if v.Type == store.VisitUseOfForce {
+			es, err := db.BWVViewings(ctx, v.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logged += len(es)
+		}
+	}
+	if forceRecords != 8 || logged != 8 {
+		t.Fatalf("%d uses of force reviewed and %d viewings logged, want 8 and 8", forceRecords, logged)
+	}
+	// Training: everyone in the Race Action Plan Group has an induction
+	// record; exactly one has lapsed.
+	lapsed := 0
+	for _, g := range groups {
+		if g.Name != "Police Race Action Plan Group" {
+			continue
+		}
+		ms, _ := db.GroupMembers(ctx, g.ID)
+		for _, m := range ms {
+			tr, err := db.TrainingOf(ctx, m.UserID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, ok := tr.Records["custody-induction"]
+			if !ok {
+				t.Errorf("%s has no induction record", m.UserID)
+			} else if r.Lapsed(db.Now()) {
+				lapsed++
+			}
+		}
+	}
+	if lapsed != 1 {
+		t.Errorf("%d lapsed inductions, want 1", lapsed)
+	}
 	walkDemoVisits(t, cfg, db, vs)
 }
 
@@ -114,6 +159,9 @@ func walkDemoVisits(t *testing.T, cfg config.Config, db *store.Store, vs []store
 		}
 		for _, v := range vs {
 			paths = append(paths, "/visits/"+v.ID)
+			if store.ReviewsRecords(v.Type) && email == "coordinator@candour.example" {
+				paths = append(paths, "/visits/"+v.ID+"/bwv")
+			}
 		}
 		seen := 0
 		for _, p := range paths {

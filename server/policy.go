@@ -99,6 +99,17 @@ var policy = map[string][]store.Role{
 	"visits.feed":       {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"visits.feed.token": {public}, // the secret token is the credential
 
+	// The body-worn video viewing log of a panel session: those at it record
+	// their own viewings; the chair and staff read and export it all
+	// (row-level, visit_bwv.go).
+	"visits.bwv":        {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
+	"visits.bwv.export": {store.RoleAdmin, store.RoleCoordinator, store.RoleChair},
+	// Availability for unannounced visits: members (and chairs, in groups
+	// they do not chair) answer for their own groups.
+	"visits.availability": {store.RoleChair, store.RoleMember},
+	// Volunteers' training and induction records: the coordinator keeps them.
+	"training.manage": staff,
+
 	// Confidential referrals and anonymous reports (referral_routes.go).
 	// Partners see only their own organisation's referrals (checked in the
 	// handler, with 404 for any other); only the CCU reads content.

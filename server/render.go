@@ -117,6 +117,8 @@ var funcs = template.FuncMap{
 	"ragTag":        ragTag,
 	"sectionLabel":  store.SectionLabel,
 	"gowiselyLabel": store.GowiselyLabel,
+	"forceWords":    forceWords,
+	"forceWord":     words.Force,
 	"visitWhen":     visitWhen,
 	"dict2":         func(key string, rows []trendRow) map[string]any { return map[string]any{"Key": key, "Rows": rows} },
 	"plural": func(n int, one, many string) string {

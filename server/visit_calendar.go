@@ -41,6 +41,7 @@ type calendarData struct {
 	Filtered    bool
 	CanCreate   bool
 	CanPlan     bool
+	CanPoll     bool // may say which weeks they can do for unannounced visits
 	CanExport   bool
 	MonthLink   string
 	ListLink    string
@@ -77,6 +78,7 @@ func (s *Server) visitCalendar(c *gin.Context) {
 		Type:      newChoices("type", "Type of visit", c.Query("type"), errs, visitTypeChoices("Any type")),
 		CanCreate: allowed(u.Role, "visits.edit") && (u.Role != store.RoleChair || len(chairedGroups(u)) > 0),
 		CanPlan:   allowed(u.Role, "visits.plan") && len(chairedGroups(u)) > 0,
+		CanPoll:   allowed(u.Role, "visits.availability") && len(pairableGroups(u)) > 0,
 		CanExport: allowed(u.Role, "visits.export")}
 	if u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator {
 		d.Group.Choices[0].Label = "All groups"

@@ -25,6 +25,7 @@ type visitForm struct {
 	EndTime    string `form:"endTime"`
 	Capacity   string `form:"capacity"`
 	MinVetting string `form:"minVetting"`
+	Training   string `form:"training"`
 	Notes      string `form:"notes" binding:"max=4000"`
 }
 
@@ -39,6 +40,7 @@ func (visitForm) messages() map[string]string {
 type visitFormData struct {
 	Visit                   *store.Visit // nil when scheduling one
 	Type, Group, MinVetting choiceField
+	Training                choiceField
 	Date                    dateField
 }
 
@@ -77,6 +79,9 @@ func (f visitForm) check(groups []store.Group) (store.VisitChange, error) {
 	if !hasChoice(vettingChoices(), f.MinVetting) {
 		ps = append(ps, apperr.Invalidf("minVetting", "Select the vetting level needed"))
 	}
+	if !hasChoice(trainingChoices(), f.Training) {
+		ps = append(ps, apperr.Invalidf("training", "Select the training needed, or no training"))
+	}
 	day, msg := dateParts{f.Day, f.Month, f.Year}.parse("The date of the visit")
 	if msg == "" && day.IsZero() {
 		msg = "Enter the date of the visit"
@@ -96,7 +101,7 @@ func (f visitForm) check(groups []store.Group) (store.VisitChange, error) {
 	if err != nil {
 		ps = append(ps, apperr.Invalidf("capacity", "Enter the number of places as a number, like 4"))
 	}
-	ch = store.VisitChange{Type: f.Type, Location: f.Location, MinVetting: f.MinVetting, Notes: f.Notes, Capacity: n}
+	ch = store.VisitChange{Type: f.Type, Location: f.Location, MinVetting: f.MinVetting, Training: f.Training, Notes: f.Notes, Capacity: n}
 	if !day.IsZero() && ok1 && ok2 {
 		ch.Start, ch.End = at(day, sh, sm), at(day, eh, em)
 	}
@@ -128,7 +133,7 @@ func (s *Server) visitCreate(c *gin.Context) {
 		return
 	}
 	v := &store.Visit{Type: ch.Type, GroupID: f.Group, Location: ch.Location, Start: ch.Start, End: ch.End, Capacity: ch.Capacity,
-		MinVetting: ch.MinVetting, Notes: ch.Notes, CreatedBy: currentUser(c).ID}
+		MinVetting: ch.MinVetting, Training: ch.Training, Notes: ch.Notes, CreatedBy: currentUser(c).ID}
 	if !form.ok(s.store.CreateVisit(c.Request.Context(), v)) {
 		return
 	}
@@ -154,7 +159,7 @@ func visitFormOf(v *store.Visit) visitForm {
 	d := partsOf(v.Start)
 	return visitForm{Version: v.Version, Type: v.Type, Group: v.GroupID, Location: v.Location, Day: d.Day, Month: d.Month, Year: d.Year,
 		StartTime: v.Start.In(london).Format("15:04"), EndTime: v.End.In(london).Format("15:04"), Capacity: strconv.Itoa(v.Capacity),
-		MinVetting: v.MinVetting, Notes: v.Notes}
+		MinVetting: v.MinVetting, Training: v.Training, Notes: v.Notes}
 }
 
 // visitSave changes a visit if the form is not stale and no more people
@@ -223,6 +228,8 @@ func (s *Server) renderVisitForm(c *gin.Context, status int, v *store.Visit, f v
 	}
 	d.Type.LabelSize, d.Group.LabelSize, d.MinVetting.LabelSize = "s", "s", "s"
 	d.MinVetting.Hint = "Members whose vetting is lower, or expires before the visit, cannot sign up"
+	d.Training = newChoices("training", "Training needed", f.Training, errs, trainingChoices())
+	d.Training.LabelSize, d.Training.Hint = "s", "Members without this training, or whose training lapses before the visit ends, cannot sign up"
 	title := "Schedule a visit"
 	if v != nil {
 		title = "Change visit details"

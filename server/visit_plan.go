@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,6 +19,7 @@ type planForm struct {
 	Quarter    string `form:"quarter"`
 	Locations  string `form:"locations" binding:"required,max=2000"`
 	MinVetting string `form:"minVetting"`
+	Training   string `form:"training"`  // training pair members need for the whole quarter, or ""
 	Confirmed  string `form:"confirmed"` // "yes" from the confirmation page
 }
 
@@ -43,6 +45,7 @@ type plannedQuarter struct {
 
 type planData struct {
 	Group, Quarter, MinVetting choiceField
+	Training                   choiceField
 	Plans                      []plannedQuarter
 }
 
@@ -82,6 +85,9 @@ func (s *Server) visitPlan(c *gin.Context) {
 	}
 	if !hasChoice(vettingChoices(), f.MinVetting) {
 		errs.Add("minVetting", "Select the vetting level needed")
+	}
+	if !hasChoice(trainingChoices(), f.Training) {
+		errs.Add("training", "Select the training needed, or no training")
 	}
 	var locations []string
 	for _, l := range strings.Split(f.Locations, "\n") {
@@ -124,6 +130,17 @@ func (s *Server) visitPlan(c *gin.Context) {
 			(!m.VettingExpires.IsZero() && m.VettingExpires.Before(qEnd)) {
 			continue
 		}
+		if f.Training != "" {
+			// Training must count to the quarter's last day (UK time).
+			t, err := s.store.TrainingOf(ctx, m.UserID)
+			if err != nil {
+				s.serverError(c, err)
+				return
+			}
+			if ok, _ := t.Valid(f.Training, qEnd.Add(-time.Second)); !ok {
+				continue
+			}
+		}
 		eligible = append(eligible, m.UserID)
 	}
 	if f.Confirmed != "yes" {
@@ -135,7 +152,7 @@ func (s *Server) visitPlan(c *gin.Context) {
 	case errors.Is(err, store.ErrDuplicate):
 		errs.Add("quarter", "This quarter is already planned for this group")
 	case errors.Is(err, store.ErrNoPairs):
-		errs.Add("group", fmt.Sprintf("Only %d members of this group are vetted to %s until the end of the quarter: at least 2 are needed", len(eligible), f.MinVetting))
+		errs.Add("group", fmt.Sprintf("Only %d members of this group are vetted to %s (and trained, if needed) until the end of the quarter, and free in a common week: at least 2 are needed", len(eligible), f.MinVetting))
 	case err != nil:
 		s.serverError(c, err)
 		return
@@ -195,10 +212,20 @@ func (s *Server) confirmPlan(c *gin.Context, f planForm, eligible, locations []s
 	if len(eligible)%2 == 1 {
 		body = append(body, "One member will be left without a partner this quarter.")
 	}
+	if poll, err := s.store.AvailabilityPollOf(c.Request.Context(), f.Group, f.Quarter); err == nil {
+		answered := 0
+		for _, id := range eligible {
+			if _, ok := poll.Answers[id]; ok {
+				answered++
+			}
+		}
+		body = append(body, fmt.Sprintf("%d of the %d have said which weeks they can do: nobody is given a week they cannot do, and those who have not answered may be given any week.",
+			answered, len(eligible)))
+	}
 	s.confirm(c, "Are you sure you want to pair members and plan "+f.Quarter+"?", confirmation{Caption: name,
 		Body: body, Warning: "Each member is emailed their partner, custody suite and week straight away. This cannot be undone.",
 		Action: "/visits/plan", Hidden: []hiddenField{{"group", f.Group}, {"quarter", f.Quarter}, {"locations", f.Locations},
-			{"minVetting", f.MinVetting}, {"confirmed", "yes"}},
+			{"minVetting", f.MinVetting}, {"training", f.Training}, {"confirmed", "yes"}},
 		Button: "Yes, pair members and send the emails", Cancel: "/visits/plan"})
 }
 
@@ -221,8 +248,10 @@ func (s *Server) renderPlan(c *gin.Context, status int, f planForm, errs *formEr
 		Group:      newChoices("group", "Group", f.Group, errs, groupChoices(own, "Choose a group")),
 		Quarter:    newChoices("quarter", "Quarter", f.Quarter, errs, s.quarterChoices()),
 		MinVetting: newChoices("minVetting", "Vetting needed", f.MinVetting, errs, vettingChoices()),
+		Training:   newChoices("training", "Training needed", f.Training, errs, trainingChoices()),
 	}
-	d.Group.LabelSize, d.Quarter.LabelSize, d.MinVetting.LabelSize = "s", "s", "s"
+	d.Group.LabelSize, d.Quarter.LabelSize, d.MinVetting.LabelSize, d.Training.LabelSize = "s", "s", "s", "s"
+	d.Training.Hint = "Members whose training lapses before the quarter ends are not paired"
 	// The plans of the chair's groups for the quarters offered: a few _id reads.
 	quarters := []string{store.PreviousQuarter(d.Quarter.Choices[0].Value)}
 	for _, q := range d.Quarter.Choices {

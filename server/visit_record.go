@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // recordForm is one stop-and-search (or use-of-force) record reviewed by a
@@ -31,6 +34,14 @@ type recordForm struct {
 	Gowisely         []string `form:"gowisely"`
 	RAG              string   `form:"rag"`
 	Comment          string   `form:"comment" binding:"max=4000"`
+	// Use-of-force records only.
+	Tactics       []string `form:"tactics"`
+	Reasons       []string `form:"reasons"`
+	ImpactFactors []string `form:"impactFactors"`
+	SubjectInjury string   `form:"subjectInjury"`
+	OfficerInjury string   `form:"officerInjury"`
+	Deescalation  string   `form:"deescalation"`
+	BWVReviewed   string   `form:"bwvReviewed"`
 }
 
 func (recordForm) messages() map[string]string {
@@ -83,6 +94,21 @@ type gowiselyBox struct {
 	Checked    bool
 }
 
+// boxesField is a fieldset of checkboxes, each ticked or not: the
+// use-of-force tactics, reasons and impact factors.
+type boxesField struct {
+	Name, Legend, Hint, Error string
+	Boxes                     []gowiselyBox
+}
+
+func newBoxes(name, legend, hint string, keys, ticked []string, errs *formErrors) boxesField {
+	b := boxesField{Name: name, Legend: legend, Hint: hint, Error: errs.For(name)}
+	for _, k := range keys {
+		b.Boxes = append(b.Boxes, gowiselyBox{Key: k, Label: words.Force(k), Checked: slices.Contains(ticked, k)})
+	}
+	return b
+}
+
 type recordFormData struct {
 	Visit               *store.Visit
 	SelfEth, OfficerEth choiceField
@@ -91,6 +117,10 @@ type recordFormData struct {
 	Gowisely            []gowiselyBox
 	New                 bool
 	FromSample          *store.RecordReview // the police.uk fields of a record from the session's sample
+	// Use-of-force records.
+	Force                                           bool
+	Tactics, Reasons, Impact                        boxesField
+	SubjectInjury, OfficerInjury, Deesc, BWVReviewd choiceField
 }
 
 func recordFormOf(r store.RecordReview, n int, version int) recordForm {
@@ -98,6 +128,13 @@ func recordFormOf(r store.RecordReview, n int, version int) recordForm {
 	f := recordForm{Version: version, N: strconv.Itoa(n), Reference: r.Reference, Day: d.Day, Month: d.Month, Year: d.Year,
 		Legislation: r.Legislation, Object: r.Object, Outcome: r.Outcome, SelfEthnicity: r.SelfEthnicity, OfficerEthnicity: r.OfficerEthnicity,
 		BWV: r.BWV, Grounds: r.Grounds, RAG: r.RAG, Comment: r.Comment}
+	if uf := r.Force; uf != nil {
+		f.Tactics, f.Reasons, f.ImpactFactors = uf.Tactics, uf.Reasons, uf.ImpactFactors
+		f.SubjectInjury, f.OfficerInjury, f.Deescalation, f.BWVReviewed = uf.SubjectInjury, uf.OfficerInjury, uf.Deescalation, "no"
+		if uf.BWVReviewed {
+			f.BWVReviewed = "yes"
+		}
+	}
 	for _, k := range store.Gowisely {
 		if r.Gowisely[k] {
 			f.Gowisely = append(f.Gowisely, k)
@@ -189,7 +226,11 @@ func (s *Server) visitRecordSave(c *gin.Context) {
 		// the store's document size.
 		errs.Add("reference", fmt.Sprintf("One finding can hold up to %d records: submit these and tell the chair about the rest", maxRecordsPerFinding))
 	}
-	r := form.check(errs)
+	if v.Type == store.VisitUseOfForce {
+		// A use-of-force record has no legislation or object of a search.
+		errs.Drop("legislation", "object")
+	}
+	r := form.check(errs, v.Type)
 	if errs.Any() {
 		s.renderRecordForm(c, http.StatusUnprocessableEntity, v, form, errs)
 		return
@@ -242,11 +283,16 @@ type recordIndexForm struct {
 
 func (recordIndexForm) messages() map[string]string { return nil }
 
-// check validates what the tags cannot and builds the record.
-func (f recordForm) check(errs *formErrors) store.RecordReview {
+// check validates what the tags cannot and builds the record. A
+// use-of-force record asks the use-of-force questions instead of the
+// search's (reasonable grounds, GOWISELY).
+func (f recordForm) check(errs *formErrors, visitType string) store.RecordReview {
 	date, msg := dateParts{f.Day, f.Month, f.Year}.parse("The date of the record")
 	if msg == "" && date.IsZero() {
 		msg = "Enter the date of the stop or search"
+		if visitType == store.VisitUseOfForce {
+			msg = "Enter the date force was used"
+		}
 	}
 	if msg != "" {
 		errs.Add("date", msg)
@@ -259,6 +305,9 @@ func (f recordForm) check(errs *formErrors) store.RecordReview {
 	}
 	if !hasChoice(bwvChoices(), f.BWV) {
 		errs.Add("bwv", "Say whether body-worn video was available")
+	}
+	if visitType == store.VisitUseOfForce {
+		return f.checkForce(errs, date)
 	}
 	if !hasChoice(groundsChoices(), f.Grounds) {
 		errs.Add("grounds", "Say whether the record shows reasonable grounds")
@@ -284,6 +333,75 @@ func (f recordForm) check(errs *formErrors) store.RecordReview {
 		SelfEthnicity: f.SelfEthnicity, OfficerEthnicity: f.OfficerEthnicity, BWV: f.BWV, Grounds: f.Grounds, Gowisely: g, RAG: f.RAG, Comment: f.Comment}
 }
 
+// checkForce validates the use-of-force questions and builds the record:
+// the RAG and comment are the panel's view of whether the force used was
+// proportionate.
+func (f recordForm) checkForce(errs *formErrors, date time.Time) store.RecordReview {
+	pick := func(field string, got, keys []string, none, wrong string) []string {
+		if len(got) == 0 && none != "" {
+			errs.Add(field, none)
+		}
+		var out []string
+		for _, k := range keys { // in the list's order, each once
+			if slices.Contains(got, k) {
+				out = append(out, k)
+			}
+		}
+		for _, k := range got {
+			if !slices.Contains(keys, k) {
+				errs.Add(field, wrong)
+				break
+			}
+		}
+		return out
+	}
+	uf := &store.UseOfForce{
+		Tactics:       pick("tactics", f.Tactics, store.ForceTactics, "Tick at least one tactic the record shows", "Tick only the tactics listed"),
+		Reasons:       pick("reasons", f.Reasons, store.ForceReasons, "Tick at least one reason the officer gave", "Tick only the reasons listed"),
+		ImpactFactors: pick("impactFactors", f.ImpactFactors, store.ForceImpactFactors, "", "Tick only the impact factors listed"),
+		SubjectInjury: f.SubjectInjury, OfficerInjury: f.OfficerInjury, Deescalation: f.Deescalation, BWVReviewed: f.BWVReviewed == "yes",
+	}
+	if !hasChoice(injuryChoices(), f.SubjectInjury) {
+		errs.Add("subjectInjury", "Say whether the person was injured")
+	}
+	if !hasChoice(injuryChoices(), f.OfficerInjury) {
+		errs.Add("officerInjury", "Say whether an officer was injured")
+	}
+	if !hasChoice(deescalationChoices(), f.Deescalation) {
+		errs.Add("deescalation", "Say whether the officer tried to de-escalate")
+	}
+	if !hasChoice(yesNoChoices, f.BWVReviewed) {
+		errs.Add("bwvReviewed", "Say whether the panel watched the body-worn video")
+	}
+	if f.BWVReviewed == "yes" && f.BWV == "no" {
+		errs.Add("bwvReviewed", "You said there was no body-worn video: the panel cannot have watched it")
+	}
+	if !hasChoice(ragChoices(), f.RAG) {
+		errs.Add("rag", "Rate how proportionate the force was: green, amber or red")
+	}
+	if (f.RAG == "amber" || f.RAG == "red") && f.Comment == "" {
+		errs.Add("comment", "Say why you rated the force used "+f.RAG)
+	}
+	return store.RecordReview{Reference: f.Reference, Date: date.UTC(), Outcome: f.Outcome,
+		SelfEthnicity: f.SelfEthnicity, OfficerEthnicity: f.OfficerEthnicity, BWV: f.BWV, RAG: f.RAG, Comment: f.Comment, Force: uf}
+}
+
+// proportionalityChoices are the RAG ratings in a use-of-force panel's
+// words.
+func proportionalityChoices() []choice {
+	return []choice{{Value: "green", Label: "Green: proportionate", Hint: "Positive feedback to the officer"},
+		{Value: "amber", Label: "Amber: some concern", Hint: "Advice for the officer"},
+		{Value: "red", Label: "Red: not proportionate", Hint: "Escalate to a senior officer"}}
+}
+
+func injuryChoices() []choice {
+	return []choice{{Value: "none", Label: "No injury"}, {Value: "minor", Label: "Minor injury"}, {Value: "severe", Label: "Severe injury"}}
+}
+
+func deescalationChoices() []choice {
+	return []choice{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}, {Value: "unclear", Label: "Cannot tell"}}
+}
+
 func bwvChoices() []choice {
 	return []choice{{Value: "yes", Label: "Yes"}, {Value: "partial", Label: "Partly"}, {Value: "no", Label: "No"}}
 }
@@ -306,6 +424,23 @@ func (s *Server) renderRecordForm(c *gin.Context, status int, v *store.Visit, f 
 		ch.LabelSize = "s"
 	}
 	d.BWV.Inline, d.Grounds.Inline = true, true
+	if v.Type == store.VisitUseOfForce {
+		d.Force = true
+		d.RAG = newChoices("rag", "Was the force used proportionate?", f.RAG, errs, proportionalityChoices())
+		d.Tactics = newBoxes("tactics", "Which tactics were used?", "Tick each one the record or the video shows", store.ForceTactics, f.Tactics, errs)
+		d.Reasons = newBoxes("reasons", "What reasons did the officer give?", "Tick each reason on the record", store.ForceReasons, f.Reasons, errs)
+		d.Impact = newBoxes("impactFactors", "Impact factors", "What the officer said affected their decision, if anything", store.ForceImpactFactors, f.ImpactFactors, errs)
+		d.SubjectInjury = newChoices("subjectInjury", "Was the person injured?", f.SubjectInjury, errs, injuryChoices())
+		d.OfficerInjury = newChoices("officerInjury", "Was an officer injured?", f.OfficerInjury, errs, injuryChoices())
+		d.Deesc = newChoices("deescalation", "Did the officer try to de-escalate first?", f.Deescalation, errs, deescalationChoices())
+		d.BWVReviewd = newChoices("bwvReviewed", "Did the panel watch the body-worn video?", f.BWVReviewed, errs, yesNoChoices)
+		d.BWVReviewd.Hint = "Record each viewing in the session's viewing log too"
+		d.Date.Legend = "Date force was used"
+		for _, ch := range []*choiceField{&d.RAG, &d.SubjectInjury, &d.OfficerInjury, &d.Deesc, &d.BWVReviewd} {
+			ch.LabelSize = "s"
+		}
+		d.SubjectInjury.Inline, d.OfficerInjury.Inline, d.Deesc.Inline, d.BWVReviewd.Inline = true, true, true, true
+	}
 	for _, k := range store.Gowisely {
 		d.Gowisely = append(d.Gowisely, gowiselyBox{Key: k, Label: store.GowiselyLabel(k), Checked: slices.Contains(f.Gowisely, k)})
 	}
@@ -325,4 +460,17 @@ func (s *Server) renderRecordForm(c *gin.Context, status int, v *store.Visit, f 
 		title = "Change record " + f.Reference
 	}
 	s.render(c, status, "visit_record_form", &Page{Title: title, Errors: errs, Data: d, Form: f})
+}
+
+// forceWords names use-of-force codes for a page: "Shield, Baton (drawn or
+// used)", or "None recorded".
+func forceWords(keys []string) string {
+	if len(keys) == 0 {
+		return "None recorded"
+	}
+	ls := make([]string, len(keys))
+	for i, k := range keys {
+		ls[i] = words.Force(k)
+	}
+	return strings.Join(ls, ", ")
 }

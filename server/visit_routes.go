@@ -24,6 +24,10 @@ func (s *Server) visitRoutes(h handle) {
 	h("GET", "/visits/plan", "visits.plan", s.visitPlanForm)
 	h("POST", "/visits/plan", "visits.plan", s.visitPlan)
 	h("GET", "/visits/trends", "visits.view", s.visitTrends)
+	h("GET", "/visits/availability", "visits.availability", s.visitAvailability)
+	h("POST", "/visits/availability", "visits.availability", s.visitAvailabilitySave)
+	h("GET", "/training/:id", "training.manage", s.trainingShow)
+	h("POST", "/training/:id", "training.manage", s.trainingSave)
 	h("GET", "/visits/export.csv", "visits.export", s.visitExport)
 	h("GET", "/visits/feed", "visits.feed", s.visitFeedPage)
 	h("POST", "/visits/feed", "visits.feed", s.visitFeedReset)
@@ -44,6 +48,9 @@ func (s *Server) visitRoutes(h handle) {
 	h("POST", "/visits/:id/findings/record/remove", "visits.findings", s.visitRecordRemove)
 	h("POST", "/visits/:id/sign-off", "visits.signoff", s.visitSignOff)
 	h("POST", "/visits/:id/findings/:userId/response", "visits.respond", s.visitFindingRespond)
+	h("GET", "/visits/:id/bwv", "visits.bwv", s.visitBWVLog)
+	h("POST", "/visits/:id/bwv", "visits.bwv", s.visitBWVRecord)
+	h("GET", "/visits/:id/bwv/export.csv", "visits.bwv.export", s.visitBWVExport)
 	// The private calendar feed: the secret token in the address is the
 	// only credential, so calendar apps can fetch it without signing in.
 	h("GET", "/calendar/:token", "visits.feed.token", s.visitFeed)
@@ -52,7 +59,7 @@ func (s *Server) visitRoutes(h handle) {
 // visitAuditActions are the portal's own audit actions, listed after the
 // store's in the audit log's filter (auditActionChoices).
 var visitAuditActions = []string{auditVisitCreated, auditVisitChanged, auditVisitPlanned, auditFindingSubmitted,
-	auditVisitSignedOff, auditFindingResponse, auditFeedReset, auditVisitsExported}
+	auditVisitSignedOff, auditFindingResponse, auditFeedReset, auditVisitsExported, auditBWVViewing, auditBWVExported, auditTrainingRecorded}
 
 // Audit actions for visits.
 const (
@@ -64,6 +71,9 @@ const (
 	auditFindingResponse  = "finding-response"
 	auditFeedReset        = "calendar-feed-reset"
 	auditVisitsExported   = "visits-exported"
+	auditBWVViewing       = "bwv-viewing-recorded"
+	auditBWVExported      = "bwv-log-exported"
+	auditTrainingRecorded = "training-recorded"
 )
 
 // visitAccess is what one person may see and do with one visit.

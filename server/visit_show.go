@@ -32,6 +32,7 @@ type visitShowData struct {
 	TimeDate     dateField
 	Typed        map[string]string // a response sent with an error, by writer
 	SampleSize   int               // records attached for review (shown to attendees and managers)
+	BWVLog       bool              // a link to the session's body-worn video viewing log
 }
 
 // findingView is one finding as shown on the visit page.
@@ -145,6 +146,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 			d.SampleSize = len(ps.Records)
 		}
 	}
+	d.BWVLog = store.ReviewsRecords(v.Type) && bwvAccessTo(u, v, a).Record && allowed(u.Role, "visits.bwv")
 	d.CanWrite = a.Attending && d.Started && (d.MyFinding == nil || d.MyFinding.Status == store.FindingDraft) && allowed(u.Role, "visits.findings")
 	d.CanSignOff = a.Chair && !v.SignedOff && len(d.Findings) > 0 && allowed(u.Role, "visits.signoff")
 	switch f := typed.(type) {

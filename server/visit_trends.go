@@ -23,30 +23,49 @@ type trendRow struct {
 	NoGrounds, Red   int
 	NoGroundsPercent float64
 	RedPercent       float64
+	// Use-of-force records: de-escalation not attempted, person injured.
+	NoDeescalation, SubjectInjured int
+	NoDeescPercent, InjuredPercent float64
 }
 
 func (r *trendRow) add(c store.TrendCount) {
 	r.Records += c.Records
 	r.NoGrounds += c.NoGrounds
 	r.Red += c.Red
+	r.NoDeescalation += c.NoDeescalation
+	r.SubjectInjured += c.SubjectInjured
 }
+
+// percent is a whole percentage, halves rounded up as people round by hand
+// (the pages print them with %.0f, which would round 12.5 to 12).
+func percent(n, of int) float64 { return math.Round(100 * float64(n) / float64(of)) }
 
 func (r *trendRow) finish() {
 	if r.Records > 0 {
-		// Whole percentages, halves rounded up as people round by hand
-		// (the pages print them with %.0f, which would round 12.5 to 12).
-		r.NoGroundsPercent = math.Round(100 * float64(r.NoGrounds) / float64(r.Records))
-		r.RedPercent = math.Round(100 * float64(r.Red) / float64(r.Records))
+		r.NoGroundsPercent = percent(r.NoGrounds, r.Records)
+		r.RedPercent = percent(r.Red, r.Records)
+		r.NoDeescPercent = percent(r.NoDeescalation, r.Records)
+		r.InjuredPercent = percent(r.SubjectInjured, r.Records)
 	}
 }
 
-// panelTrends turns a group's tally into rows by the month of the review
-// session and by the person's self-defined ethnic group (the five Census
-// 2021 groups, then "Not stated", using stats.GroupOf).
+// panelTrends turns a group's tally of stop-and-search records into rows
+// by the month of the review session and by the person's self-defined
+// ethnic group (the five Census 2021 groups, then "Not stated", using
+// stats.GroupOf).
 func panelTrends(t *store.PanelTally) (byMonth, byGroup []trendRow, total trendRow) {
+	return trendsOf(t.Months, t.Ethnicity)
+}
+
+// forceTrends does the same for the group's use-of-force records.
+func forceTrends(t *store.PanelTally) (byMonth, byGroup []trendRow, total trendRow) {
+	return trendsOf(t.ForceMonths, t.ForceEthnicity)
+}
+
+func trendsOf(byMonthKey, byEthnicity map[string]store.TrendCount) (byMonth, byGroup []trendRow, total trendRow) {
 	total.Label = "All reviewed records"
 	var months []string
-	for k := range t.Months {
+	for k := range byMonthKey {
 		months = append(months, k)
 	}
 	sort.Strings(months)
@@ -55,13 +74,13 @@ func panelTrends(t *store.PanelTally) (byMonth, byGroup []trendRow, total trendR
 		if m, err := time.Parse("2006-01", k); err == nil {
 			r.Label = m.Format("January 2006")
 		}
-		r.add(t.Months[k])
+		r.add(byMonthKey[k])
 		r.finish()
 		byMonth = append(byMonth, r)
-		total.add(t.Months[k])
+		total.add(byMonthKey[k])
 	}
 	groups := map[stats.Group]*trendRow{}
-	for label, c := range t.Ethnicity {
+	for label, c := range byEthnicity {
 		g := stats.GroupOf(label)
 		if g == stats.Unrecognised {
 			g = stats.NotStated
@@ -88,6 +107,10 @@ type trendsData struct {
 	Total            trendRow
 	MonthChart       template.HTML
 	GroupChart       template.HTML
+	// Use-of-force records reviewed by the group.
+	ForceByMonth, ForceByGroup []trendRow
+	ForceTotal                 trendRow
+	ForceChart                 template.HTML
 }
 
 // visitTrends shows, for a group the reader may see, the share of reviewed
@@ -149,6 +172,13 @@ func (s *Server) visitTrends(c *gin.Context) {
 			"The share of records the panel judged to have no reasonable grounds, for each month of review sessions. The table below gives the figures.", mb)
 		d.GroupChart = barChart("trend-group", "Reviewed records without reasonable grounds, by self-defined ethnic group",
 			"The share of records the panel judged to have no reasonable grounds, for each ethnic group of the person searched. The table below gives the figures.", gb)
+		d.ForceByMonth, d.ForceByGroup, d.ForceTotal = forceTrends(tally)
+		var fb []bar
+		for _, r := range d.ForceByGroup {
+			fb = append(fb, bar{Label: shortGroup(r.Label), Value: r.RedPercent, Text: fmt.Sprintf("%.0f%% of %d", r.RedPercent, r.Records)})
+		}
+		d.ForceChart = barChart("trend-force", "Uses of force the panel judged not proportionate (red), by self-defined ethnic group",
+			"The share of reviewed uses of force the panel rated red, for each ethnic group of the person force was used on. The table below gives the figures.", fb)
 	}
 	s.render(c, http.StatusOK, "visit_trends", page)
 }

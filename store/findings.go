@@ -89,6 +89,34 @@ func GowiselyLabel(k string) string {
 	}[k]
 }
 
+// Use-of-force vocabulary, in the words of the Home Office's police use of
+// force statistics (the form officers fill in after using force): the
+// tactics, the reasons and the impact factors, each ticked as many as apply.
+var (
+	ForceTactics = []string{"handcuffCompliant", "handcuffNonCompliant", "limbRestraints", "groundRestraint", "unarmedSkills",
+		"spitGuard", "shield", "baton", "irritantSpray", "taser", "aep", "firearm", "dog", "other"}
+	ForceReasons = []string{"protectSelf", "protectPublic", "protectSubject", "protectOfficers", "preventOffence", "secureEvidence",
+		"effectSearch", "effectArrest", "methodOfEntry", "removeHandcuffs", "preventHarm", "preventEscape", "other"}
+	ForceImpactFactors = []string{"weapon", "alcohol", "drugs", "mentalHealth", "priorKnowledge", "sizeGenderBuild",
+		"acuteBehaviouralDisorder", "crowd", "other"}
+	// Injuries: none, minor or severe, for the person and for officers.
+	ForceInjuries = []string{"none", "minor", "severe"}
+)
+
+// UseOfForce is what a panel notes about one use-of-force record, beside
+// the fields every reviewed record has. The record's RAG and comment are
+// the panel's proportionality rating: green proportionate, amber advice,
+// red escalated to a senior officer.
+type UseOfForce struct {
+	Tactics       []string `bson:"tactics"`
+	Reasons       []string `bson:"reasons"`
+	ImpactFactors []string `bson:"impactFactors"`
+	SubjectInjury string   `bson:"subjectInjury"` // none, minor, severe
+	OfficerInjury string   `bson:"officerInjury"` // none, minor, severe
+	Deescalation  string   `bson:"deescalation"`  // yes, no, unclear: was de-escalation attempted?
+	BWVReviewed   bool     `bson:"bwvReviewed"`   // the panel watched the body-worn video
+}
+
 // RecordReview is one stop-and-search (or use-of-force) record a panel
 // member reviewed.
 type RecordReview struct {
@@ -104,6 +132,7 @@ type RecordReview struct {
 	Gowisely         map[string]bool `bson:"gowisely"`
 	RAG              string          `bson:"rag"`
 	Comment          string          `bson:"comment"`
+	Force            *UseOfForce     `bson:"force,omitempty"` // use-of-force records only
 }
 
 // Finding is one attendee's findings for one visit; its id is
@@ -250,6 +279,10 @@ type TrendCount struct {
 	Records   int `bson:"records"`
 	NoGrounds int `bson:"noGrounds"`
 	Red       int `bson:"red"`
+	// Use-of-force records only: de-escalation not attempted, and the
+	// person injured (minor or severe).
+	NoDeescalation int `bson:"noDeescalation,omitempty"`
+	SubjectInjured int `bson:"subjectInjured,omitempty"`
 }
 
 // PanelTally is a group's reviewed records counted by month of the review
@@ -261,6 +294,10 @@ type PanelTally struct {
 	ID        string                `bson:"_id"`
 	Months    map[string]TrendCount `bson:"months"`
 	Ethnicity map[string]TrendCount `bson:"ethnicity"`
+	// Use-of-force records, counted apart: "reasonable grounds" is a
+	// search's question, and a group may review both kinds.
+	ForceMonths    map[string]TrendCount `bson:"forceMonths"`
+	ForceEthnicity map[string]TrendCount `bson:"forceEthnicity"`
 }
 
 // ethnicityKey makes a recorded ethnicity safe as a field name.
@@ -273,16 +310,21 @@ func ethnicityKey(e string) string {
 
 // TallyOf counts the records of submitted record-review findings.
 func TallyOf(groupID string, fs []Finding) PanelTally {
-	t := PanelTally{ID: groupID, Months: map[string]TrendCount{}, Ethnicity: map[string]TrendCount{}}
+	t := PanelTally{ID: groupID, Months: map[string]TrendCount{}, Ethnicity: map[string]TrendCount{},
+		ForceMonths: map[string]TrendCount{}, ForceEthnicity: map[string]TrendCount{}}
 	for _, f := range fs {
 		if f.Status != FindingSubmitted || !ReviewsRecords(f.VisitType) {
 			continue
 		}
+		months, eths := t.Months, t.Ethnicity
+		if f.VisitType == VisitUseOfForce {
+			months, eths = t.ForceMonths, t.ForceEthnicity
+		}
 		for _, r := range f.Records {
-			m, e := t.Months[MonthKey(f.VisitStart)], t.Ethnicity[ethnicityKey(r.SelfEthnicity)]
+			m, e := months[MonthKey(f.VisitStart)], eths[ethnicityKey(r.SelfEthnicity)]
 			m.add(r)
 			e.add(r)
-			t.Months[MonthKey(f.VisitStart)], t.Ethnicity[ethnicityKey(r.SelfEthnicity)] = m, e
+			months[MonthKey(f.VisitStart)], eths[ethnicityKey(r.SelfEthnicity)] = m, e
 		}
 	}
 	return t
@@ -296,16 +338,31 @@ func (c *TrendCount) add(r RecordReview) {
 	if r.RAG == "red" {
 		c.Red++
 	}
+	if r.Force != nil {
+		if r.Force.Deescalation == "no" {
+			c.NoDeescalation++
+		}
+		if r.Force.SubjectInjury == "minor" || r.Force.SubjectInjury == "severe" {
+			c.SubjectInjured++
+		}
+	}
 }
 
 // addToTally adds a just-submitted finding's records to its group's tally.
 func (s *Store) addToTally(ctx context.Context, f *Finding) error {
 	t := TallyOf(f.GroupID, []Finding{*f})
 	inc := bson.D{}
-	for prefix, counts := range map[string]map[string]TrendCount{"months.": t.Months, "ethnicity.": t.Ethnicity} {
+	for prefix, counts := range map[string]map[string]TrendCount{"months.": t.Months, "ethnicity.": t.Ethnicity,
+		"forceMonths.": t.ForceMonths, "forceEthnicity.": t.ForceEthnicity} {
 		for k, c := range counts {
 			inc = append(inc, bson.E{Key: prefix + k + ".records", Value: c.Records}, bson.E{Key: prefix + k + ".noGrounds", Value: c.NoGrounds},
 				bson.E{Key: prefix + k + ".red", Value: c.Red})
+			if c.NoDeescalation > 0 {
+				inc = append(inc, bson.E{Key: prefix + k + ".noDeescalation", Value: c.NoDeescalation})
+			}
+			if c.SubjectInjured > 0 {
+				inc = append(inc, bson.E{Key: prefix + k + ".subjectInjured", Value: c.SubjectInjured})
+			}
 		}
 	}
 	if len(inc) == 0 {
@@ -330,6 +387,12 @@ func (s *Store) PanelTallyOf(ctx context.Context, groupID string) (*PanelTally, 
 	}
 	if t.Ethnicity == nil {
 		t.Ethnicity = map[string]TrendCount{}
+	}
+	if t.ForceMonths == nil {
+		t.ForceMonths = map[string]TrendCount{}
+	}
+	if t.ForceEthnicity == nil {
+		t.ForceEthnicity = map[string]TrendCount{}
 	}
 	return &t, nil
 }
@@ -357,7 +420,8 @@ func (s *Store) repairPanelTallies(ctx context.Context) (int, error) {
 		if err != nil {
 			return changed, err
 		}
-		if reflect.DeepEqual(have.Months, want.Months) && reflect.DeepEqual(have.Ethnicity, want.Ethnicity) {
+		if reflect.DeepEqual(have.Months, want.Months) && reflect.DeepEqual(have.Ethnicity, want.Ethnicity) &&
+			reflect.DeepEqual(have.ForceMonths, want.ForceMonths) && reflect.DeepEqual(have.ForceEthnicity, want.ForceEthnicity) {
 			continue
 		}
 		if _, err := s.c("panel_tallies").ReplaceOne(ctx, bson.D{{Key: "_id", Value: g}}, want, options.Replace().SetUpsert(true)); err != nil {

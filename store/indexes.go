@@ -43,6 +43,7 @@ var indexes = []index{
 	// Scrutiny visits (store/visits.go, store/findings.go).
 	{coll: "visits", name: "start", keys: bson.D{{Key: "start", Value: 1}}},
 	{coll: "findings", name: "status_type", keys: bson.D{{Key: "status", Value: 1}, {Key: "visitType", Value: 1}}},
+	{coll: "bwv_viewings", name: "visit", keys: bson.D{{Key: "visitId", Value: 1}, {Key: "viewedAt", Value: 1}}},
 
 	// Group meetings (store/meetings.go): by start, for the list and the feeds.
 	{coll: "meetings", name: "start", keys: bson.D{{Key: "start", Value: 1}}},

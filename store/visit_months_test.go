@@ -123,8 +123,28 @@ func TestPanelTallyFollowsSubmissions(t *testing.T) {
 	}
 	got, _ := s.PanelTallyOf(ctx, "g")
 	want := map[string]TrendCount{"2026-10": {Records: 4, NoGrounds: 2, Red: 2}}
-	if !reflect.DeepEqual(got.Months, want) || got.Ethnicity["White: Irish"] != (TrendCount{2, 2, 2}) || got.Ethnicity["Not stated"] != (TrendCount{2, 0, 0}) {
+	if !reflect.DeepEqual(got.Months, want) || got.Ethnicity["White: Irish"] != (TrendCount{Records: 2, NoGrounds: 2, Red: 2}) ||
+		got.Ethnicity["Not stated"] != (TrendCount{Records: 2}) {
 		t.Fatalf("tally = %+v", got)
+	}
+	// A use-of-force review is counted apart from the searches: 2 records,
+	// one without de-escalation and with the person injured (minor), rated
+	// red; the other with a severe injury, rated amber.
+	force := []RecordReview{
+		{RAG: "red", SelfEthnicity: "White: Irish", Force: &UseOfForce{Deescalation: "no", SubjectInjury: "minor"}},
+		{RAG: "amber", SelfEthnicity: "White: Irish", Force: &UseOfForce{Deescalation: "yes", SubjectInjury: "severe"}},
+	}
+	uof := &Finding{VisitID: "w", UserID: "a", GroupID: "g", VisitType: VisitUseOfForce, VisitStart: oct, Records: force}
+	if err := s.SaveFinding(ctx, uof, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveFinding(ctx, uof, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.PanelTallyOf(ctx, "g")
+	wantForce := TrendCount{Records: 2, Red: 1, NoDeescalation: 1, SubjectInjured: 2}
+	if !reflect.DeepEqual(got.Months, want) || got.ForceEthnicity["White: Irish"] != wantForce || got.ForceMonths["2026-10"] != wantForce {
+		t.Fatalf("tally with use of force = %+v", got)
 	}
 	if _, err := s.c("panel_tallies").DeleteOne(ctx, bson.D{{Key: "_id", Value: "g"}}); err != nil {
 		t.Fatal(err)
@@ -132,7 +152,7 @@ func TestPanelTallyFollowsSubmissions(t *testing.T) {
 	if n, err := s.RepairPanelTallies(ctx); err != nil || n != 1 {
 		t.Fatalf("repair changed %d (%v)", n, err)
 	}
-	if again, _ := s.PanelTallyOf(ctx, "g"); !reflect.DeepEqual(again.Months, want) {
+	if again, _ := s.PanelTallyOf(ctx, "g"); !reflect.DeepEqual(again.Months, want) || again.ForceEthnicity["White: Irish"] != wantForce {
 		t.Fatalf("rebuilt tally = %+v", again)
 	}
 	if n, _ := s.RepairPanelTallies(ctx); n != 0 {

@@ -149,19 +149,28 @@ func (s *Store) PlanQuarter(ctx context.Context, groupID, quarter string, eligib
 	} else if !errors.Is(notFound(err), ErrNotFound) {
 		return nil, fmt.Errorf("store: previous plan: %w", err)
 	}
-	pairs, left := PairMembers(eligible, previous, rng)
+	poll, err := s.AvailabilityPollOf(ctx, groupID, quarter)
+	if err != nil {
+		return nil, err
+	}
+	// Weeks spread out at random; each pair gets a week both said they
+	// can do (availability.go).
+	rng.Shuffle(len(weeks), func(i, j int) { weeks[i], weeks[j] = weeks[j], weeks[i] })
+	pairs, left, pairWeeks := pairWithinAvailability(eligible, previous, weeks, poll, rng)
+	if len(pairs) == 0 {
+		return nil, ErrNoPairs
+	}
 	p := &VisitPlan{ID: groupID + "/" + quarter, GroupID: groupID, Quarter: quarter, Pairs: pairs, Unpaired: left,
 		CreatedBy: chairID, CreatedAt: s.now().UTC()}
 	if p.Unpaired == nil {
 		p.Unpaired = []string{}
 	}
-	// Weeks spread out at random; locations in turn from a shuffled list.
-	rng.Shuffle(len(weeks), func(i, j int) { weeks[i], weeks[j] = weeks[j], weeks[i] })
+	// Locations in turn from a shuffled list.
 	locs := append([]string{}, locations...)
 	rng.Shuffle(len(locs), func(i, j int) { locs[i], locs[j] = locs[j], locs[i] })
 	var visits []*Visit
 	for i, pair := range pairs {
-		wk := weeks[i%len(weeks)]
+		wk := pairWeeks[i]
 		v := &Visit{ID: NewID(), Type: VisitCustody, GroupID: groupID, Location: locs[i%len(locs)], Start: wk.UTC(), End: wk.UTC(),
 			Capacity: 2, SeatsTaken: 2, MinVetting: minVetting, Attendees: []string{pair.A, pair.B}, Waiting: []string{}, Submitted: []string{},
 			Unannounced: true, Week: wk.UTC(), PlanID: p.ID, CreatedBy: chairID, CreatedAt: s.now().UTC(), Version: 1, Rev: 1,

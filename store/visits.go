@@ -49,6 +49,7 @@ type Visit struct {
 	Capacity   int       `bson:"capacity"`
 	SeatsTaken int       `bson:"seatsTaken"`
 	MinVetting string    `bson:"minVetting"`
+	Training   string    `bson:"training,omitempty"` // the training kind people need to sign up (TrainingKinds), or ""
 	Notes      string    `bson:"notes"`
 	Attendees  []string  `bson:"attendees"` // user ids, in the order they got a seat
 	Waiting    []string  `bson:"waiting"`   // user ids, first come first served
@@ -210,6 +211,7 @@ func (s *Store) Visit(ctx context.Context, id string) (*Visit, error) {
 // VisitChange is what an edit may change.
 type VisitChange struct {
 	Type, Location, MinVetting, Notes string
+	Training                          string // the training kind needed to sign up, or ""
 	Start, End                        time.Time
 	Capacity                          int
 }
@@ -225,7 +227,7 @@ func (s *Store) UpdateVisit(ctx context.Context, id string, version int, ch Visi
 		return nil, err
 	}
 	res, err := s.rescheduleVisit(ctx, id, Eq("version", version).And(Lte("seatsTaken", ch.Capacity)), bson.D{
-		{Key: "$set", Value: bson.D{{Key: "type", Value: ch.Type}, {Key: "location", Value: ch.Location}, {Key: "minVetting", Value: ch.MinVetting},
+		{Key: "$set", Value: bson.D{{Key: "type", Value: ch.Type}, {Key: "location", Value: ch.Location}, {Key: "minVetting", Value: ch.MinVetting}, {Key: "training", Value: ch.Training},
 			{Key: "notes", Value: ch.Notes}, {Key: "start", Value: ch.Start.UTC()}, {Key: "end", Value: ch.End.UTC()}, {Key: "capacity", Value: ch.Capacity}}},
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
 	})
@@ -294,6 +296,15 @@ func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Memb
 	if !m.VettingExpires.IsZero() && m.VettingExpires.Before(v.End) {
 		return ineligible("Your vetting expires on %s, before this visit. Contact your engagement coordinator to renew it.",
 			m.VettingExpires.In(London).Format("2 January 2006"))
+	}
+	if v.Training != "" {
+		why, err := s.trainingRefusal(ctx, userID, v.Training, v.End)
+		if err != nil {
+			return err
+		}
+		if why != "" {
+			return ineligible("%s", why)
+		}
 	}
 	d, err := s.Diary(ctx, userID)
 	if err != nil {

@@ -118,3 +118,34 @@ func TransitionRefused(from, to string, allowed []string) string {
 	return fmt.Sprintf("This recommendation is %q, so it cannot become %q. From %q it can now become: %s.",
 		RecStatus(from), RecStatus(to), RecStatus(from), StatusList(allowed))
 }
+
+// Force names a tactic, reason, impact factor or injury for people.
+func Force(k string) string {
+	return map[string]string{
+		"handcuffCompliant": "Handcuffing (compliant)", "handcuffNonCompliant": "Handcuffing (non-compliant)",
+		"limbRestraints": "Limb or body restraints", "groundRestraint": "Ground restraint",
+		"unarmedSkills": "Unarmed skills (pressure points, strikes, restraints, take-downs)", "spitGuard": "Spit and bite guard",
+		"shield": "Shield", "baton": "Baton (drawn or used)", "irritantSpray": "Irritant spray, CS or PAVA (drawn or used)",
+		"taser": "Taser (drawn, aimed, red-dotted, arced, fired or drive-stun)", "aep": "Attenuating energy projectile (AEP)",
+		"firearm": "Firearm (aimed or fired)", "dog": "Police dog (deployed or bit)",
+		"protectSelf": "Protect self", "protectPublic": "Protect the public", "protectSubject": "Protect the person themselves",
+		"protectOfficers": "Protect other officers", "preventOffence": "Prevent an offence", "secureEvidence": "Secure evidence",
+		"effectSearch": "Carry out a search", "effectArrest": "Make an arrest", "methodOfEntry": "Method of entry",
+		"removeHandcuffs": "Remove handcuffs", "preventHarm": "Prevent harm", "preventEscape": "Prevent escape",
+		"weapon": "Possession of a weapon", "alcohol": "Alcohol", "drugs": "Drugs", "mentalHealth": "Mental health",
+		"priorKnowledge": "Prior knowledge of the person", "sizeGenderBuild": "Size, gender or build",
+		"acuteBehaviouralDisorder": "Acute behavioural disorder", "crowd": "Crowd", "other": "Other",
+		"none": "None", "minor": "Minor", "severe": "Severe",
+	}[k]
+}
+
+// Training names a kind of volunteer training for people.
+func Training(k string) string {
+	switch k {
+	case "custody-induction":
+		return "Custody visiting induction"
+	case "panel-training":
+		return "Scrutiny panel and body-worn video training"
+	}
+	return k
+}

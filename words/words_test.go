@@ -19,6 +19,11 @@ func TestEveryCodeHasALabel(t *testing.T) {
 		{"recommendation status", store.RecStatuses, words.RecStatus},
 		{"recommendation source", store.RecSources, words.RecSource},
 		{"race action plan area", store.RAPAreas, words.RAPArea},
+		{"use-of-force tactic", store.ForceTactics, words.Force},
+		{"use-of-force reason", store.ForceReasons, words.Force},
+		{"use-of-force impact factor", store.ForceImpactFactors, words.Force},
+		{"injury", store.ForceInjuries, words.Force},
+		{"training", store.TrainingKinds, words.Training},
 	} {
 		seen := map[string]string{}
 		for _, code := range tc.codes {
