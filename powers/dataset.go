@@ -81,6 +81,10 @@ type Dataset struct {
 	// as "fewer than 10"), as surveys do: for records nobody else
 	// publishes, where a small cell can point at a person.
 	Suppress bool
+	// Restricted datasets (vetting decisions) are read only on their own
+	// pages by the roles the policy table names there: Lookup and All
+	// leave them out, so no shared page, list or public route shows them.
+	Restricted bool
 	// Samples says whether panels can draw samples of these records from
 	// the stop-and-search sample page (strip searches).
 	Samples bool
@@ -136,16 +140,22 @@ func register(d *Dataset) *Dataset {
 	return d
 }
 
-// Lookup returns the dataset of a kind.
+// Lookup returns the dataset of a kind (not a restricted one).
 func Lookup(kind string) (*Dataset, bool) {
 	d, ok := registry[kind]
+	if ok && d.Restricted {
+		return nil, false
+	}
 	return d, ok
 }
 
-// All returns every dataset, by title.
+// All returns every dataset but the restricted ones, by title.
 func All() []*Dataset {
 	var ds []*Dataset
 	for _, d := range registry {
+		if d.Restricted {
+			continue
+		}
 		ds = append(ds, d)
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].Title < ds[j].Title })
