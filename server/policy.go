@@ -71,6 +71,10 @@ var policy = map[string][]store.Role{
 	"powers.import":  staff,
 	"powers.publish": staff,
 	"powers.public":  {public},
+	// Vetting decisions identify people: the CCU (analysts and supervisors)
+	// and administrators read and import them; nobody publishes them.
+	"vetting.view":   {store.RoleAdmin, store.RoleCCU, store.RoleCCUSupervisor},
+	"vetting.import": {store.RoleAdmin, store.RoleCCU, store.RoleCCUSupervisor},
 
 	// Recommendations register and "You said, we did". Members and chairs
 	// read and follow; staff manage; only the raising group's chair verifies

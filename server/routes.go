@@ -126,6 +126,11 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("POST", "/powers/:kind/import", "powers.import", s.powerImport)
 	h("POST", "/powers/:kind/publish", "powers.publish", s.powerPublish)
 	h("GET", "/public/powers/:kind", "powers.public", s.publicPower)
+	// Vetting decisions: the CCU and administrators only, never published
+	// (no publish route, no public page, not in the overview).
+	h("GET", "/vetting", "vetting.view", s.vettingView)
+	h("GET", "/vetting/import", "vetting.import", s.vettingImportForm)
+	h("POST", "/vetting/import", "vetting.import", s.vettingImport)
 
 	// Recommendations register and "You said, we did" (recommendation_routes.go).
 	s.recommendationRoutes(h)
