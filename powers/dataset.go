@@ -27,6 +27,10 @@ type Column struct {
 	Date      bool     // the record's date: filed under its month in Europe/London
 	Ethnicity bool     // self-defined ethnicity: mapped with Dataset.Group
 	Breakdown bool     // counted by value and group
+	// Person is a hashed person key (64 hexadecimal digits, a SHA-256,
+	// never a name): a record whose key came earlier in the file is a
+	// repeat (counter "repeat": "yes" or "no").
+	Person bool
 }
 
 // Measure picks records by the value of one column: those with Column in
@@ -81,6 +85,14 @@ type Dataset struct {
 	// as "fewer than 10"), as surveys do: for records nobody else
 	// publishes, where a small cell can point at a person.
 	Suppress bool
+	// Derive, when set, checks a record whose columns are each good
+	// against rules across columns (problems name the column; the line is
+	// filled in) and works out more counters from it: (dim, value) pairs,
+	// counted by group as a breakdown is (missing people: hours to find).
+	Derive func(fields []string) (cells [][2]string, problems []RowProblem)
+	// Page is the path of the activity's own page of figures beyond the
+	// shared monitor's, linked from it ("" for none).
+	Page string
 	// Restricted datasets (vetting decisions) are read only on their own
 	// pages by the roles the policy table names there: Lookup and All
 	// leave them out, so no shared page, list or public route shows them.
