@@ -31,6 +31,8 @@ type Column struct {
 	// never a name): a record whose key came earlier in the file is a
 	// repeat (counter "repeat": "yes" or "no").
 	Person bool
+	// Hint, when set, is what the import page says the column holds.
+	Hint string
 }
 
 // Measure picks records by the value of one column: those with Column in
@@ -91,8 +93,8 @@ type Dataset struct {
 	// counted by group as a breakdown is (missing people: hours to find).
 	Derive func(fields []string) (cells [][2]string, problems []RowProblem)
 	// Page is the path of the activity's own page of figures beyond the
-	// shared monitor's, linked from it ("" for none).
-	Page string
+	// shared monitor's, linked from it ("" for none) with PageLabel.
+	Page, PageLabel string
 	// Restricted datasets (vetting decisions) are read only on their own
 	// pages by the roles the policy table names there: Lookup and All
 	// leave them out, so no shared page, list or public route shows them.

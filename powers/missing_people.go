@@ -34,7 +34,7 @@ var MissingPeople = register(&Dataset{
 	One:   "missing person episode", Many: "missing person episodes", Base: "episodes",
 	Likely:   "to be reported missing",
 	Suppress: true,
-	Page:     "/missing-people/time-to-find",
+	Page:     "/missing-people/time-to-find", PageLabel: "How long each group took to be found",
 	Summary: "Episodes of people reported missing, from the force's own records: how many of each ethnic group (as the person described it, or their family), " +
 		"per 1,000 residents, how that compares with White people, what share were found within 24 and within 72 hours, what share were repeat episodes, " +
 		"and how long each group took to be found.",
@@ -46,7 +46,7 @@ var MissingPeople = register(&Dataset{
 	},
 	Columns: []Column{
 		{Name: "Reported at", Required: true, Date: true},
-		{Name: "Found at"},
+		{Name: "Found at", Hint: "a time (2025-03-31T18:30:00 in UK time, or 2025-03-31T17:30:00Z); empty if the person has not been found yet"},
 		{Name: "Risk", Required: true, Values: MissingRisks, Breakdown: true},
 		{Name: "Self-defined ethnicity", Ethnicity: true},
 		{Name: "Age band", Required: true, Values: MissingAgeBands, Breakdown: true},

@@ -126,6 +126,8 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("POST", "/powers/:kind/import", "powers.import", s.powerImport)
 	h("POST", "/powers/:kind/publish", "powers.publish", s.powerPublish)
 	h("GET", "/public/powers/:kind", "powers.public", s.publicPower)
+	// Missing people's time to be found, beside their shared monitor.
+	h("GET", "/missing-people/time-to-find", "powers.view", s.missingTime)
 	// Vetting decisions: the CCU and administrators only, never published
 	// (no publish route, no public page, not in the overview).
 	h("GET", "/vetting", "vetting.view", s.vettingView)
