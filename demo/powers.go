@@ -16,12 +16,12 @@ import (
 // it is the example written for the tests (testdata/README.md); the same
 // for vetting decisions, which identify people and are never published.
 //
-//go:embed data/vetting-decisions-example.csv
+//go:embed data/vetting-decisions-example.csv data/missing-people-example.csv
 //go:embed data/vehicle-stops-example.csv data/use-of-force-dorset-2018-19-by-ethnicity-extract.csv data/use-of-force-dorset-2019-20-by-ethnicity-extract.csv
 var powersDemoData embed.FS
 
 // seedPowers imports the example vehicle stops, two years of use of
-// force and the example vetting decisions (not published) and publishes
+// force, the example vetting decisions and missing people (neither published) and publishes
 // the others and strip searches (read from the stop-and-search months seedStopSearch imported)
 // and vehicle stops, so each activity's monitor and public page has
 // something to show.
@@ -57,6 +57,13 @@ func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
 	}
 	if _, err := powers.Import(ctx, db, powers.Vetting, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: "vetting-decisions-example.csv", By: by.Email}); err != nil {
 		return fmt.Errorf("vetting decisions: %w", err)
+	}
+	// Missing people: imported (the example written for the tests), not published.
+	if b, err = powersDemoData.ReadFile("data/missing-people-example.csv"); err != nil {
+		return err
+	}
+	if _, err := powers.Import(ctx, db, powers.MissingPeople, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: "missing-people-example.csv", By: by.Email}); err != nil {
+		return fmt.Errorf("missing people: %w", err)
 	}
 	forces, err := db.PowerForces(ctx, powers.StripSearch.StoreKind())
 	if err != nil || len(forces["dorset"].Months) == 0 {

@@ -38,6 +38,9 @@ func TestDemoSeedPublishesEachPower(t *testing.T) {
 	if err != nil || vr.Total.Decisions.Value != 226 {
 		t.Fatalf("vetting %+v, %v", vr, err)
 	}
+	if mt, err := powers.BuildMissingTimes(ctx, db, "dorset", "", ""); err != nil || mt.Report.Events != 79 {
+		t.Fatalf("missing people %v", err)
+	}
 	if pubs, err := db.PowerPublications(ctx, powers.Vetting.Kind); err != nil || len(pubs) != 0 {
 		t.Fatalf("vetting published: %+v %v", pubs, err)
 	}

@@ -70,3 +70,47 @@ func TestVettingJourney(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingPeopleJourney: a coordinator loads the Census table, imports
+// the example missing person episodes, follows the shared monitor's link
+// to time to find and reads the medians (hand counts in
+// powers/missing_people_test.go). axe on every page, 320 px included.
+func TestMissingPeopleJourney(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	u := p.user(t, store.RoleCoordinator, "coord@example.org")
+	data := func(name string) string {
+		abs, err := filepath.Abs(filepath.Join("..", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return abs
+	}
+	tb := newTab(t, p.url, false)
+	signIn(t, tb, u)
+	tb.visit(t, "/disparity/import", "stop and search import")
+	if _, status := tb.submit(t,
+		chromedp.SetUploadFiles(chromedp.CSS("#population"), []string{data("census2021-ts021-dorset-force-area.csv")}),
+		chromedp.SendKeys(chromedp.CSS("#population-force"), "dorset"),
+		chromedp.Click(chromedp.CSS(`main form[action="/disparity/population"] button[type=submit]`))); status != http.StatusOK {
+		t.Fatalf("population: %d", status)
+	}
+	tb.visit(t, "/powers/missing-people/import", "missing people import")
+	if path, status := tb.submit(t,
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{data("missing-people-example.csv")}),
+		chromedp.SendKeys(chromedp.CSS("#force"), "dorset"),
+		chromedp.Click(chromedp.CSS(`main form[action="/powers/missing-people/import"] button[type=submit]`))); path != "/powers/missing-people/import" || status != http.StatusOK {
+		t.Fatalf("import: on %s (%d)", path, status)
+	}
+	tb.visit(t, "/powers/missing-people", "missing people monitor")
+	if path, status := tb.submit(t, chromedp.Click(chromedp.CSS(`main a[href="/missing-people/time-to-find"]`))); path != "/missing-people/time-to-find" || status != http.StatusOK {
+		t.Fatalf("the link to time to find: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "time to find")
+	text, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main').textContent`))
+	for _, want := range []string{"6 hours (4 to 12)", "24 hours (20 to 100)", "took longer to be found than White people"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("time to find lacks %q", want)
+		}
+	}
+}
