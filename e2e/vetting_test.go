@@ -114,3 +114,44 @@ func TestMissingPeopleJourney(t *testing.T) {
 		}
 	}
 }
+
+// TestVehicleStopCaptureJourney: on a 320 px phone with JavaScript off, a
+// coordinator records a stop: the form sent with answers missing comes
+// back with 422, the error summary and what was typed; completed, it is
+// recorded and the form is ready for the next. axe on every page.
+func TestVehicleStopCaptureJourney(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	u := p.user(t, store.RoleCoordinator, "coord@example.org")
+	tb := newTab(t, p.url, true)
+	tb.emulate(t, 320, 640)
+	signIn(t, tb, u)
+	tb.visit(t, "/vehicle-stops/new", "vehicle stop form")
+	form := `main form[action="/vehicle-stops/new"] `
+	path, status := tb.submit(t,
+		chromedp.SetValue(chromedp.CSS("#district"), "Poole"),
+		chromedp.Click(chromedp.CSS(form+"button[type=submit]")))
+	if path != "/vehicle-stops/new" || status != http.StatusUnprocessableEntity {
+		t.Fatalf("an incomplete stop: on %s (%d), want 422", path, status)
+	}
+	kept, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('#district').value`))
+	summary, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('.govuk-error-summary').textContent`))
+	if kept != "Poole" || !strings.Contains(summary, "Choose the reason for the stop") {
+		t.Errorf("kept %q, summary %q", kept, summary)
+	}
+	checkPage(t, tb, "vehicle stop form, incomplete")
+	path, status = tb.submit(t,
+		chromedp.Click(chromedp.CSS("#reason-1")),
+		chromedp.SetValue(chromedp.CSS("#ethnicity"), "White: Irish"),
+		chromedp.Click(chromedp.CSS("#observed")),
+		chromedp.Click(chromedp.CSS("#outcome-1")),
+		chromedp.Click(chromedp.CSS(form+"button[type=submit]")))
+	if path != "/vehicle-stops/new" || status != http.StatusOK {
+		t.Fatalf("the stop: on %s (%d)", path, status)
+	}
+	banner, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main').textContent`))
+	if !strings.Contains(banner, "The stop was recorded") {
+		t.Errorf("no confirmation: %q", banner)
+	}
+	checkPage(t, tb, "vehicle stop form, recorded")
+}
