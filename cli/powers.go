@@ -25,12 +25,15 @@ func importPower(ctx context.Context, args []string, getenv func(string) string,
 			kinds = append(kinds, d.Kind)
 		}
 	}
+	// Vetting decisions are restricted (never on a shared page) but are
+	// imported the same way, from the shell too.
+	kinds = append(kinds, powers.Vetting.Kind)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: candour import power KIND --force NAME [--year YYYY-YY] FILE\n\n"+
 			"Imports a CSV file of one activity Candour monitors for disparity. KIND is one of: %s.\n"+
 			"Every line is checked first; a file with any wrong line is refused, naming the lines, and nothing\n"+
 			"is stored. An import replaces every month (in UK time) it has records in, and no other.\n", strings.Join(kinds, ", "))
-		for _, d := range powers.All() {
+		for _, d := range append(powers.All(), powers.Vetting) {
 			if d.Importable() {
 				fmt.Fprintf(stderr, "  %s header: %s\n", d.Kind, d.Header())
 			}
@@ -39,6 +42,9 @@ func importPower(ctx context.Context, args []string, getenv func(string) string,
 	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		d, ok := powers.Lookup(args[0])
+		if args[0] == powers.Vetting.Kind {
+			d, ok = powers.Vetting, true
+		}
 		if !ok || !d.Importable() {
 			return usageError{fmt.Sprintf("%q is not an activity with its own import: try %s", args[0], strings.Join(kinds, ", "))}
 		}

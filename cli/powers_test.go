@@ -45,6 +45,10 @@ func TestImportPowerCommand(t *testing.T) {
 		t.Fatalf("use of force: %v\n%s", err, out)
 	}
 	refused("say which activity", "import", "power", "--force", "dorset")
+	// Vetting decisions are restricted on the web but imported the same way.
+	if out, err := runArgs("import", "power", "vetting", "--force", "dorset", "testdata/vetting-decisions-example.csv"); err != nil || !strings.Contains(out, "226 rows stored for dorset") {
+		t.Fatalf("vetting: %v\n%s", err, out)
+	}
 	for i := 0; i < 2; i++ {
 		out, err := runArgs("import", "power", "vehicle-stops", "--force", "dorset", good)
 		if err != nil || !strings.Contains(out, "65 rows stored for dorset, by period 2024-03 (31), 2024-04 (34)") {

@@ -13,13 +13,16 @@ import (
 // powersDemoData is what the demo imports for the other powers: the Home
 // Office's use of force tables for Dorset (real), and the vehicle stops
 // file, which is not real: no force publishes its section 163 records, so
-// it is the example written for the tests (testdata/README.md).
+// it is the example written for the tests (testdata/README.md); the same
+// for vetting decisions, which identify people and are never published.
 //
+//go:embed data/vetting-decisions-example.csv data/missing-people-example.csv
 //go:embed data/vehicle-stops-example.csv data/use-of-force-dorset-2018-19-by-ethnicity-extract.csv data/use-of-force-dorset-2019-20-by-ethnicity-extract.csv
 var powersDemoData embed.FS
 
-// seedPowers imports the example vehicle stops and two years of use of
-// force and publishes them and strip searches (read from the stop-and-search months seedStopSearch imported)
+// seedPowers imports the example vehicle stops, two years of use of
+// force, the example vetting decisions and missing people (neither published) and publishes
+// the others and strip searches (read from the stop-and-search months seedStopSearch imported)
 // and vehicle stops, so each activity's monitor and public page has
 // something to show.
 func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
@@ -47,6 +50,20 @@ func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
 	}
 	if err := db.PublishPower(ctx, &store.PowerPublication{Kind: powers.UseOfForce.Kind, Force: "dorset", From: "2018-19", To: "2019-20", PublishedBy: by.Email}); err != nil {
 		return err
+	}
+	// Vetting decisions: imported for the CCU's monitor, never published.
+	if b, err = powersDemoData.ReadFile("data/vetting-decisions-example.csv"); err != nil {
+		return err
+	}
+	if _, err := powers.Import(ctx, db, powers.Vetting, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: "vetting-decisions-example.csv", By: by.Email}); err != nil {
+		return fmt.Errorf("vetting decisions: %w", err)
+	}
+	// Missing people: imported (the example written for the tests), not published.
+	if b, err = powersDemoData.ReadFile("data/missing-people-example.csv"); err != nil {
+		return err
+	}
+	if _, err := powers.Import(ctx, db, powers.MissingPeople, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: "missing-people-example.csv", By: by.Email}); err != nil {
+		return fmt.Errorf("missing people: %w", err)
 	}
 	forces, err := db.PowerForces(ctx, powers.StripSearch.StoreKind())
 	if err != nil || len(forces["dorset"].Months) == 0 {

@@ -11,7 +11,8 @@ import (
 
 // The demo publishes strip searches for its newest police.uk month, the
 // example vehicle stops (65 rows, March and April 2024) and both years of
-// use of force.
+// use of force, and imports the example vetting decisions without
+// publishing them.
 func TestDemoSeedPublishesEachPower(t *testing.T) {
 	db := storetest.Open(t)
 	ctx := context.Background()
@@ -31,5 +32,16 @@ func TestDemoSeedPublishesEachPower(t *testing.T) {
 	rep, err := powers.Build(ctx, db, powers.VehicleStops, "dorset", "", "")
 	if err != nil || rep.Events != 65 {
 		t.Fatalf("vehicle stops %v, %v", rep, err)
+	}
+	// Vetting decisions are there for the CCU (226, testdata/README.md) and never published.
+	vr, err := powers.BuildVetting(ctx, db, "dorset", "", "")
+	if err != nil || vr.Total.Decisions.Value != 226 {
+		t.Fatalf("vetting %+v, %v", vr, err)
+	}
+	if mt, err := powers.BuildMissingTimes(ctx, db, "dorset", "", ""); err != nil || mt.Report.Events != 79 {
+		t.Fatalf("missing people %v", err)
+	}
+	if pubs, err := db.PowerPublications(ctx, powers.Vetting.Kind); err != nil || len(pubs) != 0 {
+		t.Fatalf("vetting published: %+v %v", pubs, err)
 	}
 }

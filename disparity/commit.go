@@ -55,8 +55,14 @@ func (f SampleFilter) Canonical() string {
 func CommitmentText(s Seed, f SampleFilter) string { return s.String() + "\n" + f.Canonical() }
 
 // Commitment is the SHA-256 of CommitmentText, in hexadecimal.
-func Commitment(s Seed, f SampleFilter) string {
-	sum := sha256.Sum256([]byte(CommitmentText(s, f)))
+func Commitment(s Seed, f SampleFilter) string { return CommitTo(s, f.Canonical()) }
+
+// CommitTo is the commitment to a seed and any inputs written as one
+// exact text (an unannounced-visit plan's, store.PlanInputs.Text): the
+// SHA-256, in hexadecimal, of the seed in hexadecimal, a line break and
+// the text.
+func CommitTo(s Seed, inputs string) string {
+	sum := sha256.Sum256([]byte(s.String() + "\n" + inputs))
 	return hex.EncodeToString(sum[:])
 }
 

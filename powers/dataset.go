@@ -27,6 +27,12 @@ type Column struct {
 	Date      bool     // the record's date: filed under its month in Europe/London
 	Ethnicity bool     // self-defined ethnicity: mapped with Dataset.Group
 	Breakdown bool     // counted by value and group
+	// Person is a hashed person key (64 hexadecimal digits, a SHA-256,
+	// never a name): a record whose key came earlier in the file is a
+	// repeat (counter "repeat": "yes" or "no").
+	Person bool
+	// Hint, when set, is what the import page says the column holds.
+	Hint string
 }
 
 // Measure picks records by the value of one column: those with Column in
@@ -81,6 +87,18 @@ type Dataset struct {
 	// as "fewer than 10"), as surveys do: for records nobody else
 	// publishes, where a small cell can point at a person.
 	Suppress bool
+	// Derive, when set, checks a record whose columns are each good
+	// against rules across columns (problems name the column; the line is
+	// filled in) and works out more counters from it: (dim, value) pairs,
+	// counted by group as a breakdown is (missing people: hours to find).
+	Derive func(fields []string) (cells [][2]string, problems []RowProblem)
+	// Page is the path of the activity's own page of figures beyond the
+	// shared monitor's, linked from it ("" for none) with PageLabel.
+	Page, PageLabel string
+	// Restricted datasets (vetting decisions) are read only on their own
+	// pages by the roles the policy table names there: Lookup and All
+	// leave them out, so no shared page, list or public route shows them.
+	Restricted bool
 	// Samples says whether panels can draw samples of these records from
 	// the stop-and-search sample page (strip searches).
 	Samples bool
@@ -136,16 +154,22 @@ func register(d *Dataset) *Dataset {
 	return d
 }
 
-// Lookup returns the dataset of a kind.
+// Lookup returns the dataset of a kind (not a restricted one).
 func Lookup(kind string) (*Dataset, bool) {
 	d, ok := registry[kind]
+	if ok && d.Restricted {
+		return nil, false
+	}
 	return d, ok
 }
 
-// All returns every dataset, by title.
+// All returns every dataset but the restricted ones, by title.
 func All() []*Dataset {
 	var ds []*Dataset
 	for _, d := range registry {
+		if d.Restricted {
+			continue
+		}
 		ds = append(ds, d)
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].Title < ds[j].Title })

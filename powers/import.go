@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -197,6 +198,9 @@ func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker,
 				m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: c.Name, Value: r.fields[i], Group: g}]++
 			}
 		}
+		for _, e := range r.extra {
+			m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: e[0], Value: e[1], Group: g}]++
+		}
 		if len(m.chunk) == store.PowerChunkSize {
 			if err := db.PutPowerChunk(ctx, d.Kind, force, r.month, m.gen, m.chunks, m.chunk); err != nil {
 				return nil, err
@@ -270,11 +274,13 @@ type row struct {
 	month  string
 	group  stats.Group
 	fields []string
+	extra  [][2]string // counters from Column.Person and Dataset.Derive
 }
 
 type reader struct {
-	d   *Dataset
-	csv *csv.Reader
+	d    *Dataset
+	csv  *csv.Reader
+	seen map[string]bool // person keys met so far (Column.Person)
 }
 
 func newCSV(src io.Reader) *csv.Reader {
@@ -302,7 +308,7 @@ func newReader(d *Dataset, src io.Reader) (*reader, error) {
 			return nil, &FileError{Lines: 1, Problems: []RowProblem{{Line: 1, Column: fmt.Sprintf("column %d", i+1), Problem: fmt.Sprintf("the header says %q, expected %q", got, c.Name)}}}
 		}
 	}
-	return &reader{d: d, csv: cr}, nil
+	return &reader{d: d, csv: cr, seen: map[string]bool{}}, nil
 }
 
 // read returns the next row and its problems (none when it is good), or
@@ -342,12 +348,34 @@ func (r *reader) read() (row, []RowProblem, error) {
 			if out.group == stats.Unrecognised {
 				probs = append(probs, RowProblem{line, c.Name, fmt.Sprintf("%q is not an ethnic group Candour knows (use the Census 2021 or police.uk wording, or leave it empty if not stated)", v)})
 			}
+		case c.Person:
+			if !personKey.MatchString(v) {
+				probs = append(probs, RowProblem{line, c.Name, "is not a person key: 64 hexadecimal digits (a SHA-256 of the force's own reference, never a name)"})
+				continue
+			}
+			repeat := "no"
+			if r.seen[v] {
+				repeat = "yes"
+			}
+			r.seen[v] = true
+			out.extra = append(out.extra, [2]string{"repeat", repeat})
 		case c.Values != nil && !in(v, c.Values):
 			probs = append(probs, RowProblem{line, c.Name, fmt.Sprintf("%q is not one of: %s", v, strings.Join(nonEmpty(c.Values), ", "))})
 		}
 	}
+	if len(probs) == 0 && r.d.Derive != nil {
+		cells, ps := r.d.Derive(out.fields)
+		for _, p := range ps {
+			p.Line = line
+			probs = append(probs, p)
+		}
+		out.extra = append(out.extra, cells...)
+	}
 	return out, probs, nil
 }
+
+// personKey is a SHA-256 in hexadecimal: a person key, never a name.
+var personKey = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 
 // monthOf is the YYYY-MM of a date in Europe/London: a time with a zone
 // is converted (23:00 UTC on 31 July in summer is 1 August), a time

@@ -71,6 +71,13 @@ var policy = map[string][]store.Role{
 	"powers.import":  staff,
 	"powers.publish": staff,
 	"powers.public":  {public},
+	// Section 163 vehicle stops typed on the capture form: the force's own
+	// staff accounts (there is no officer role; docs/disparity.md).
+	"vehiclestops.capture": staff,
+	// Vetting decisions identify people: the CCU (analysts and supervisors)
+	// and administrators read and import them; nobody publishes them.
+	"vetting.view":   {store.RoleAdmin, store.RoleCCU, store.RoleCCUSupervisor},
+	"vetting.import": {store.RoleAdmin, store.RoleCCU, store.RoleCCUSupervisor},
 
 	// Recommendations register and "You said, we did". Members and chairs
 	// read and follow; staff manage; only the raising group's chair verifies

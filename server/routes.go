@@ -126,6 +126,16 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("POST", "/powers/:kind/import", "powers.import", s.powerImport)
 	h("POST", "/powers/:kind/publish", "powers.publish", s.powerPublish)
 	h("GET", "/public/powers/:kind", "powers.public", s.publicPower)
+	// Section 163 vehicle stops recorded one at a time by the force's staff.
+	h("GET", "/vehicle-stops/new", "vehiclestops.capture", s.vehicleStopNew)
+	h("POST", "/vehicle-stops/new", "vehiclestops.capture", s.vehicleStopCreate)
+	// Missing people's time to be found, beside their shared monitor.
+	h("GET", "/missing-people/time-to-find", "powers.view", s.missingTime)
+	// Vetting decisions: the CCU and administrators only, never published
+	// (no publish route, no public page, not in the overview).
+	h("GET", "/vetting", "vetting.view", s.vettingView)
+	h("GET", "/vetting/import", "vetting.import", s.vettingImportForm)
+	h("POST", "/vetting/import", "vetting.import", s.vettingImport)
 
 	// Recommendations register and "You said, we did" (recommendation_routes.go).
 	s.recommendationRoutes(h)

@@ -1,9 +1,9 @@
 package server
 
 import (
+	"candour/disparity"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -41,6 +41,10 @@ type plannedQuarter struct {
 	GroupName, Quarter string
 	Pairs              []plannedPair
 	Unpaired           string
+	// The draw's commitment, and once the last planned week is over its
+	// seed and inputs, to draw it again (docs/visits.md).
+	Commitment, Seed, Inputs string
+	RevealAfter              string
 }
 
 type planData struct {
@@ -147,7 +151,7 @@ func (s *Server) visitPlan(c *gin.Context) {
 		s.confirmPlan(c, f, eligible, locations)
 		return
 	}
-	plan, err := s.store.PlanQuarter(ctx, f.Group, f.Quarter, eligible, locations, f.MinVetting, me.ID, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
+	plan, err := s.drawPlan(c, f, eligible, locations)
 	switch {
 	case errors.Is(err, store.ErrDuplicate):
 		errs.Add("quarter", "This quarter is already planned for this group")
@@ -291,7 +295,13 @@ func (s *Server) plannedQuarter(c *gin.Context, p *store.VisitPlan, groupName st
 	if err != nil {
 		return plannedQuarter{}, err
 	}
-	pq := plannedQuarter{GroupName: groupName, Quarter: p.Quarter}
+	pq := plannedQuarter{GroupName: groupName, Quarter: p.Quarter, Commitment: p.Commitment}
+	if p.Commitment != "" {
+		pq.RevealAfter = p.RevealAfter.In(london).Format("2 January 2006")
+	}
+	if p.Revealed(s.store.Now()) {
+		pq.Seed, pq.Inputs = p.Seed, p.Inputs
+	}
 	for i, pr := range p.Pairs {
 		v, err := s.store.Visit(ctx, p.VisitIDs[i])
 		if err != nil {
@@ -306,4 +316,30 @@ func (s *Server) plannedQuarter(c *gin.Context, p *store.VisitPlan, groupName st
 	}
 	pq.Unpaired = strings.Join(left, ", ")
 	return pq, nil
+}
+
+// drawPlan draws a quarter's pairs with a committed seed: the inputs are
+// worked out, a random seed is chosen, and the commitment (SHA-256 of the
+// seed and the inputs, disparity.CommitTo) goes into the hash-chained
+// audit log before the draw, which uses that seed (ChaCha8,
+// disparity.SeededRand). The seed is kept on the plan and shown only after
+// the last planned week, when no visit's week is secret any more.
+func (s *Server) drawPlan(c *gin.Context, f planForm, eligible, locations []string) (*store.VisitPlan, error) {
+	ctx := c.Request.Context()
+	me := currentUser(c)
+	in, err := s.store.PlanInputsFor(ctx, f.Group, f.Quarter, eligible, locations, f.MinVetting)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.store.VisitPlanByID(ctx, f.Group+"/"+f.Quarter); err == nil {
+		return nil, store.ErrDuplicate
+	}
+	seed, err := disparity.NewSeed()
+	if err != nil {
+		return nil, err
+	}
+	commitment := disparity.CommitTo(seed, in.Text)
+	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitPlanned, Target: "plan:" + f.Group + "/" + f.Quarter,
+		Detail: "commitment to the draw, before it: sha256 " + commitment})
+	return s.store.PlanQuarterFrom(ctx, in, me.ID, disparity.SeededRand(seed), commitment, seed.String())
 }

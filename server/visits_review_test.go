@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -314,5 +316,41 @@ func TestVisitRecordsCapped(t *testing.T) {
 	}
 	if f, _ := w.a.store.Finding(ctx, store.FindingID(id, w.m1.ID)); len(f.Records) != 2 {
 		t.Fatalf("%d records stored, want 2", len(f.Records))
+	}
+}
+
+// TestPlanDrawIsCommittedAndRevealedAfterTheVisits: the commitment to the
+// draw is in the audit log before the plan exists and on the chair's plan
+// page; the seed is on no page until the last planned week is over, then
+// it is shown with the inputs, and they match the commitment.
+func TestPlanDrawIsCommittedAndRevealedAfterTheVisits(t *testing.T) {
+	w := newVisitWorld(t)
+	ctx := context.Background()
+	_, v := planUnannounced(t, w)
+	p, err := w.a.store.VisitPlanByID(ctx, v.PlanID)
+	if err != nil || p.Commitment == "" || p.Seed == "" {
+		t.Fatalf("plan %+v %v", p, err)
+	}
+	evs, _, err := w.a.store.ListAudit(ctx, store.AuditFilter{Target: "plan:" + p.ID})
+	if err != nil || len(evs) != 2 || !strings.Contains(evs[len(evs)-1].Detail, "sha256 "+p.Commitment) || evs[len(evs)-1].At.After(evs[0].At) {
+		t.Fatalf("audit: %+v %v", evs, err)
+	}
+	sum := sha256.Sum256([]byte(p.Seed + "\n" + p.Inputs))
+	if hex.EncodeToString(sum[:]) != p.Commitment {
+		t.Fatal("the commitment is not the SHA-256 of the seed and the inputs")
+	}
+	for _, who := range []*store.User{w.chair, w.m1, w.coord} {
+		for _, path := range []string{"/visits/plan", "/visits/" + v.ID, "/visits?view=list", "/home"} {
+			if r := w.as(who).get(path); strings.Contains(r.Body, p.Seed) {
+				t.Errorf("%s sees the seed on %s before the visits", who.Email, path)
+			}
+		}
+	}
+	if r := w.as(w.chair).get("/visits/plan"); !strings.Contains(r.Body, p.Commitment) {
+		t.Error("the chair's plan page does not show the commitment")
+	}
+	w.a.advance(p.RevealAfter.Add(time.Hour).Sub(w.a.store.Now()))
+	if r := w.as(w.chair).get("/visits/plan"); !strings.Contains(r.Body, p.Seed) || !strings.Contains(r.Body, "group="+w.panel.ID) {
+		t.Error("the seed and inputs are not shown after the last planned week")
 	}
 }

@@ -156,3 +156,26 @@ func TestGroupOf(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantileRanks checks the order-statistic interval against the
+// binomial sums worked by hand. Median of 10 values: P(B ≤ 1) = (1 + 10)/1024
+// = 0.0107 ≤ 2.5%, P(B ≤ 2) = 56/1024 = 0.0547 > 2.5%, so l = 2; P(B ≥ 9) =
+// 11/1024 ≤ 2.5% and P(B ≥ 8) = 56/1024 > 2.5%, so u = 9: the 2nd to the 9th
+// smallest, coverage 1 − 22/1024 = 0.9785; the estimate is the 5th (type 1).
+// The 90th percentile of 10 has no upper end (P(B ≥ 10) = 0.9^10 = 0.349).
+func TestQuantileRanks(t *testing.T) {
+	q, ok := QuantileRanks(10, 0.5)
+	if !ok || q.Rank != 5 || q.Low != 2 || q.High != 9 || !q.HasLow || !q.HasHigh || math.Abs(q.Coverage-(1-22.0/1024)) > 1e-9 {
+		t.Errorf("median of 10: %+v", q)
+	}
+	if q, _ := QuantileRanks(10, 0.9); q.Rank != 9 || q.HasHigh {
+		t.Errorf("90th percentile of 10: %+v", q)
+	}
+	// Median of 5: P(B ≤ 0) = 1/32 = 0.03125 > 2.5%: no interval either side.
+	if q, _ := QuantileRanks(5, 0.5); q.Rank != 3 || q.HasLow || q.HasHigh {
+		t.Errorf("median of 5: %+v", q)
+	}
+	if _, ok := QuantileRanks(0, 0.5); ok {
+		t.Error("a quantile of nothing")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,166 @@ type VisitPlan struct {
 	VisitIDs  []string  `bson:"visitIds"`
 	CreatedBy string    `bson:"createdBy"`
 	CreatedAt time.Time `bson:"createdAt"`
+
+	// A committed draw (PlanQuarterFrom): the SHA-256 commitment to the
+	// seed and the inputs, recorded in the audit log before the draw; the
+	// inputs as one text; and the seed, shown only after RevealAfter (the
+	// end of the last planned week), when no visit's week is secret any
+	// more.
+	Commitment  string    `bson:"commitment,omitempty"`
+	Inputs      string    `bson:"inputs,omitempty"`
+	Seed        string    `bson:"seed,omitempty"`
+	RevealAfter time.Time `bson:"revealAfter,omitempty"`
+}
+
+// Revealed reports whether the plan's seed may be shown at now.
+func (p *VisitPlan) Revealed(now time.Time) bool {
+	return p.Seed != "" && !p.RevealAfter.IsZero() && now.After(p.RevealAfter)
+}
+
+// PlanInputs is everything a quarter's draw depends on besides the seed:
+// the group and quarter, the eligible members in the order given, the
+// suites, the weeks still to come and last quarter's pairs. Text is all of
+// it as one exact text, one item a line, for the commitment.
+type PlanInputs struct {
+	GroupID, Quarter, MinVetting string
+	Eligible, Locations          []string
+	Weeks                        []time.Time
+	Previous                     []Pair
+	Availability                 *AvailabilityPoll // the members' answers (availability.go)
+	Text                         string
+}
+
+// PlanInputsFor works out the inputs of a quarter's draw now. Returns
+// ErrNoPairs.
+func (s *Store) PlanInputsFor(ctx context.Context, groupID, quarter string, eligible, locations []string, minVetting string) (*PlanInputs, error) {
+	start, ok := ParseQuarter(quarter)
+	if !ok {
+		return nil, fmt.Errorf("store: plan quarter: bad quarter %q", quarter)
+	}
+	if len(eligible) < 2 {
+		return nil, ErrNoPairs
+	}
+	in := &PlanInputs{GroupID: groupID, Quarter: quarter, MinVetting: minVetting, Eligible: append([]string{}, eligible...),
+		Locations: append([]string{}, locations...), Weeks: QuarterWeeks(start, s.now())}
+	if len(in.Weeks) == 0 || len(locations) == 0 {
+		return nil, fmt.Errorf("store: plan quarter: no weeks or locations")
+	}
+	var prev VisitPlan
+	err := s.r("visit_plans").FindOne(ctx, bson.D{{Key: "_id", Value: groupID + "/" + PreviousQuarter(quarter)}}).Decode(&prev)
+	if err == nil {
+		in.Previous = prev.Pairs
+	} else if !errors.Is(notFound(err), ErrNotFound) {
+		return nil, fmt.Errorf("store: previous plan: %w", err)
+	}
+	if in.Availability, err = s.AvailabilityPollOf(ctx, groupID, quarter); err != nil {
+		return nil, err
+	}
+	var weeks, previous []string
+	for _, w := range in.Weeks {
+		weeks = append(weeks, w.In(London).Format("2006-01-02"))
+	}
+	for _, p := range in.Previous {
+		previous = append(previous, p.A+"+"+p.B)
+	}
+	in.Text = strings.Join([]string{"group=" + groupID, "quarter=" + quarter, "vetting=" + minVetting,
+		"eligible=" + strings.Join(in.Eligible, ","), "locations=" + strings.Join(in.Locations, "|"),
+		"weeks=" + strings.Join(weeks, ","), "previous=" + strings.Join(previous, ","),
+		"availability=" + availabilityText(in.Availability)}, "\n")
+	return in, nil
+}
+
+// ParsePlanInputs reads the inputs back from their text (PlanInputs.Text),
+// so that anyone with a plan's revealed seed can draw it again.
+func ParsePlanInputs(text string) (*PlanInputs, error) {
+	in := &PlanInputs{Text: text, Availability: &AvailabilityPoll{Answers: map[string]AvailabilityAnswer{}}}
+	list := func(v, sep string) []string {
+		if v == "" {
+			return nil
+		}
+		return strings.Split(v, sep)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("store: plan inputs: %q is not key=value", line)
+		}
+		switch k {
+		case "group":
+			in.GroupID = v
+		case "quarter":
+			in.Quarter = v
+		case "vetting":
+			in.MinVetting = v
+		case "eligible":
+			in.Eligible = list(v, ",")
+		case "locations":
+			in.Locations = list(v, "|")
+		case "weeks":
+			for _, d := range list(v, ",") {
+				w, err := time.ParseInLocation("2006-01-02", d, London)
+				if err != nil {
+					return nil, fmt.Errorf("store: plan inputs: week %q", d)
+				}
+				in.Weeks = append(in.Weeks, w)
+			}
+		case "previous":
+			for _, p := range list(v, ",") {
+				a, b, _ := strings.Cut(p, "+")
+				in.Previous = append(in.Previous, Pair{A: a, B: b})
+			}
+		case "availability":
+			for _, a := range list(v, ";") {
+				id, ws, _ := strings.Cut(a, ":")
+				in.Availability.Answers[id] = AvailabilityAnswer{Weeks: append([]string{}, list(ws, ",")...)}
+			}
+		}
+	}
+	return in, nil
+}
+
+// PlannedVisit is one pair's draw: its suite and week.
+type PlannedVisit struct {
+	Pair     Pair
+	Location string
+	Week     time.Time
+}
+
+// DrawPlan is the draw itself, from the inputs and a random number
+// generator: the pairs (PairMembers), then the weeks shuffled and the
+// suites shuffled, each pair taking the next of each in turn. The same
+// inputs and a generator seeded the same way give the same plan: a test,
+// or anyone with the revealed seed, can draw it again.
+func DrawPlan(in *PlanInputs, rng *rand.Rand) ([]PlannedVisit, []string) {
+	weeks := append([]time.Time{}, in.Weeks...)
+	rng.Shuffle(len(weeks), func(i, j int) { weeks[i], weeks[j] = weeks[j], weeks[i] })
+	poll := in.Availability
+	if poll == nil {
+		poll = &AvailabilityPoll{}
+	}
+	// Each pair gets a week both said they can do (availability.go).
+	pairs, left, pairWeeks := pairWithinAvailability(in.Eligible, in.Previous, weeks, poll, rng)
+	locs := append([]string{}, in.Locations...)
+	rng.Shuffle(len(locs), func(i, j int) { locs[i], locs[j] = locs[j], locs[i] })
+	var out []PlannedVisit
+	for i, p := range pairs {
+		out = append(out, PlannedVisit{Pair: p, Location: locs[i%len(locs)], Week: pairWeeks[i]})
+	}
+	return out, left
+}
+
+// availabilityText is a poll's answers as one line of the inputs' text:
+// "id:week,week;id:" sorted by id (an empty list: no week).
+func availabilityText(p *AvailabilityPoll) string {
+	if p == nil {
+		return ""
+	}
+	var out []string
+	for id, a := range p.Answers {
+		out = append(out, id+":"+strings.Join(a.Weeks, ","))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ";")
 }
 
 // Pair is two members who visit together.
@@ -130,49 +291,39 @@ var ErrNoPairs = apperr.New(apperr.Invalid, "group", "Fewer than two members of 
 // come, and creates one unannounced custody visit per pair. Returns
 // ErrDuplicate if the quarter is planned already, ErrNoPairs.
 func (s *Store) PlanQuarter(ctx context.Context, groupID, quarter string, eligible, locations []string, minVetting, chairID string, rng *rand.Rand) (*VisitPlan, error) {
-	start, ok := ParseQuarter(quarter)
-	if !ok {
-		return nil, fmt.Errorf("store: plan quarter: bad quarter %q", quarter)
-	}
-	if len(eligible) < 2 {
-		return nil, ErrNoPairs
-	}
-	weeks := QuarterWeeks(start, s.now())
-	if len(weeks) == 0 || len(locations) == 0 {
-		return nil, fmt.Errorf("store: plan quarter: no weeks or locations")
-	}
-	var previous []Pair
-	var prev VisitPlan
-	err := s.r("visit_plans").FindOne(ctx, bson.D{{Key: "_id", Value: groupID + "/" + PreviousQuarter(quarter)}}).Decode(&prev)
-	if err == nil {
-		previous = prev.Pairs
-	} else if !errors.Is(notFound(err), ErrNotFound) {
-		return nil, fmt.Errorf("store: previous plan: %w", err)
-	}
-	poll, err := s.AvailabilityPollOf(ctx, groupID, quarter)
+	in, err := s.PlanInputsFor(ctx, groupID, quarter, eligible, locations, minVetting)
 	if err != nil {
 		return nil, err
 	}
-	// Weeks spread out at random; each pair gets a week both said they
-	// can do (availability.go).
-	rng.Shuffle(len(weeks), func(i, j int) { weeks[i], weeks[j] = weeks[j], weeks[i] })
-	pairs, left, pairWeeks := pairWithinAvailability(eligible, previous, weeks, poll, rng)
-	if len(pairs) == 0 {
+	return s.PlanQuarterFrom(ctx, in, chairID, rng, "", "")
+}
+
+// PlanQuarterFrom is PlanQuarter from inputs worked out (and committed to)
+// beforehand, drawn with rng; commitment and seed, when given, are kept on
+// the plan (the seed is shown only after the last planned week).
+func (s *Store) PlanQuarterFrom(ctx context.Context, in *PlanInputs, chairID string, rng *rand.Rand, commitment, seed string) (*VisitPlan, error) {
+	groupID, quarter := in.GroupID, in.Quarter
+	drawn, left := DrawPlan(in, rng)
+	if len(drawn) == 0 {
 		return nil, ErrNoPairs
 	}
-	p := &VisitPlan{ID: groupID + "/" + quarter, GroupID: groupID, Quarter: quarter, Pairs: pairs, Unpaired: left,
-		CreatedBy: chairID, CreatedAt: s.now().UTC()}
+	p := &VisitPlan{ID: groupID + "/" + quarter, GroupID: groupID, Quarter: quarter, Unpaired: left,
+		CreatedBy: chairID, CreatedAt: s.now().UTC(), Commitment: commitment, Seed: seed}
+	if commitment != "" {
+		p.Inputs = in.Text
+	}
 	if p.Unpaired == nil {
 		p.Unpaired = []string{}
 	}
-	// Locations in turn from a shuffled list.
-	locs := append([]string{}, locations...)
-	rng.Shuffle(len(locs), func(i, j int) { locs[i], locs[j] = locs[j], locs[i] })
 	var visits []*Visit
-	for i, pair := range pairs {
-		wk := pairWeeks[i]
-		v := &Visit{ID: NewID(), Type: VisitCustody, GroupID: groupID, Location: locs[i%len(locs)], Start: wk.UTC(), End: wk.UTC(),
-			Capacity: 2, SeatsTaken: 2, MinVetting: minVetting, Attendees: []string{pair.A, pair.B}, Waiting: []string{}, Submitted: []string{},
+	for _, d := range drawn {
+		wk := d.Week
+		p.Pairs = append(p.Pairs, d.Pair)
+		if end := wk.AddDate(0, 0, 7).UTC(); seed != "" && end.After(p.RevealAfter) {
+			p.RevealAfter = end
+		}
+		v := &Visit{ID: NewID(), Type: VisitCustody, GroupID: groupID, Location: d.Location, Start: wk.UTC(), End: wk.UTC(),
+			Capacity: 2, SeatsTaken: 2, MinVetting: in.MinVetting, Attendees: []string{d.Pair.A, d.Pair.B}, Waiting: []string{}, Submitted: []string{},
 			Unannounced: true, Week: wk.UTC(), PlanID: p.ID, CreatedBy: chairID, CreatedAt: s.now().UTC(), Version: 1, Rev: 1,
 			Notes: "Unannounced visit: agree the day and time with your partner and record it here. Tell nobody else."}
 		p.VisitIDs = append(p.VisitIDs, v.ID)

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -184,6 +186,66 @@ func TestVisitRules(t *testing.T) {
 	}
 	if _, err := db.UpdateVisit(ctx, v.ID, 1, ch); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("stale version: %v", err)
+	}
+}
+
+// TestCommittedPlanCanBeDrawnAgain: a plan drawn with a seed keeps its
+// commitment (SHA-256 of the seed in hexadecimal, a line break and the
+// inputs' text), hides its seed until the end of its last planned week,
+// and anyone with the seed and the inputs draws exactly the same pairs,
+// suites and weeks again; a different seed draws something else.
+func TestCommittedPlanCanBeDrawnAgain(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	people := []string{"a", "b", "c", "d", "e", "f", "g"}
+	next := store.QuarterOf(time.Now().AddDate(0, 3, 0))
+	in, err := db.PlanInputsFor(ctx, "g1", next, people, []string{"Weymouth", "Poole"}, "NPPV2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seed [32]byte
+	copy(seed[:], "a seed of exactly thirty-two b!!")
+	sum := sha256.Sum256([]byte(hex.EncodeToString(seed[:]) + "\n" + in.Text))
+	commitment := hex.EncodeToString(sum[:])
+	p, err := db.PlanQuarterFrom(ctx, in, "chair", rand.New(rand.NewChaCha8(seed)), commitment, hex.EncodeToString(seed[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Commitment != commitment || p.Inputs != in.Text || len(p.Pairs) != 3 {
+		t.Fatalf("plan %+v", p)
+	}
+	if p.Revealed(time.Now()) || !p.Revealed(p.RevealAfter.Add(time.Second)) {
+		t.Fatalf("seed revealed before the last week ended (%v)", p.RevealAfter)
+	}
+	// Draw again from the stored text and the seed, as a reader would.
+	again, err := store.ParsePlanInputs(p.Inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := sha256.Sum256([]byte(p.Seed + "\n" + p.Inputs))
+	if hex.EncodeToString(check[:]) != p.Commitment {
+		t.Fatal("the commitment does not match the seed and inputs")
+	}
+	b, _ := hex.DecodeString(p.Seed)
+	var s2 [32]byte
+	copy(s2[:], b)
+	drawn, _ := store.DrawPlan(again, rand.New(rand.NewChaCha8(s2)))
+	for i, d := range drawn {
+		v, err := db.Visit(ctx, p.VisitIDs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Pair != p.Pairs[i] || v.Location != d.Location || !v.Week.Equal(d.Week) || v.Attendees[0] != d.Pair.A {
+			t.Errorf("visit %d: drawn again %+v, stored %v %s %v", i, d, p.Pairs[i], v.Location, v.Week)
+		}
+	}
+	other, _ := store.DrawPlan(again, rand.New(rand.NewChaCha8([32]byte{1})))
+	same := true
+	for i := range other {
+		same = same && other[i] == drawn[i]
+	}
+	if same {
+		t.Error("another seed drew the same plan: the draw does not depend on the seed")
 	}
 }
 

@@ -1,0 +1,57 @@
+package powers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"candour/disparity"
+	"candour/store"
+)
+
+// Capture stores one record typed on a form (a vehicle stop recorded by an
+// officer) exactly as if it were a line of an imported file: checked by
+// the same rules (a *FileError naming the columns at fault, nothing
+// stored), counted in the same counters of its month in Europe/London, in
+// a part of the month of its own (store.CapturePart) that imports leave
+// alone. It returns the month the record was filed under.
+func Capture(ctx context.Context, db *store.Store, d *Dataset, force string, fields []string, by string) (string, error) {
+	force, err := ResolveForce(force)
+	if err != nil {
+		return "", err
+	}
+	if !d.Importable() || d.Table != nil || len(fields) != len(d.Columns) {
+		return "", fmt.Errorf("powers: %s records cannot be captured one by one", d.Kind)
+	}
+	rd, err := newReader(d, strings.NewReader(d.Header()+"\n"+csvLine(fields)+"\n"))
+	if err != nil {
+		return "", err
+	}
+	r, probs, err := rd.read()
+	if errors.Is(err, io.EOF) || len(probs) > 0 {
+		return "", &FileError{Problems: probs, Lines: 1}
+	}
+	if err != nil {
+		return "", err
+	}
+	g := string(r.group)
+	cells := []store.PowerCell{{Basis: disparity.SelfDefined, Dim: "all", Group: g, Searches: 1}}
+	for i, c := range d.Columns {
+		if d.counted(c.Name) {
+			cells = append(cells, store.PowerCell{Basis: disparity.SelfDefined, Dim: c.Name, Value: r.fields[i], Group: g, Searches: 1})
+		}
+	}
+	for _, e := range r.extra {
+		cells = append(cells, store.PowerCell{Basis: disparity.SelfDefined, Dim: e[0], Value: e[1], Group: g, Searches: 1})
+	}
+	if err := db.AddPowerRecord(ctx, d.Kind, force, r.month, csvLine(r.fields), cells, by); err != nil {
+		return "", err
+	}
+	return r.month, nil
+}
+
+// ForceOf turns a force's name ("Dorset Police") into police.uk's
+// identifier ("dorset").
+func ForceOf(name string) string { return forceKey(name) }

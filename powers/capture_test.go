@@ -1,0 +1,64 @@
+package powers_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"candour/powers"
+	"candour/store/storetest"
+)
+
+// TestCapturedStopJoinsTheCounters: a stop typed on the form changes the
+// figures by exactly one, in the same counters as the imported stops
+// (vehicle-stops-example.csv: 65 stops, Black 20, April 34); importing the
+// file again replaces the imported stops and keeps the captured one; stops
+// captured at the same moment are all counted; a bad one stores nothing.
+func TestCapturedStopJoinsTheCounters(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	loadPopulation(t, db)
+	b := read(t, "vehicle-stops-example.csv")
+	if _, err := importVehicle(t, db, b); err != nil {
+		t.Fatal(err)
+	}
+	stop := []string{"2024-04-20T08:15:00", "Poole", "Vehicle defect", "Black, Black British, Black Welsh, Caribbean or African: African", "Black", "Fixed penalty notice"}
+	month, err := powers.Capture(ctx, db, powers.VehicleStops, "dorset", stop, "officer@example.org")
+	if err != nil || month != "2024-04" {
+		t.Fatalf("capture: %s %v", month, err)
+	}
+	check := func(events, black, blackAction int64) {
+		t.Helper()
+		rep := build(t, db, powers.VehicleStops, "", "")
+		bl := rep.Group("Black")
+		if rep.Events != events || bl.Events != black || bl.Shares[0].K != blackAction {
+			t.Fatalf("events %d, Black %d (further action %d); want %d, %d, %d", rep.Events, bl.Events, bl.Shares[0].K, events, black, blackAction)
+		}
+	}
+	check(66, 21, 11)
+	if m, err := db.PowerMonth(ctx, powers.VehicleStops.Kind, "dorset", "2024-04"); err != nil || m.Records != 35 {
+		t.Fatalf("April %+v %v", m, err)
+	}
+	if _, err := importVehicle(t, db, b); err != nil {
+		t.Fatal(err)
+	}
+	check(66, 21, 11)
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := powers.Capture(ctx, db, powers.VehicleStops, "dorset", stop, "officer@example.org"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	check(72, 27, 17)
+	bad := append([]string(nil), stop...)
+	bad[2] = "Speeding"
+	if _, err := powers.Capture(ctx, db, powers.VehicleStops, "dorset", bad, "officer@example.org"); !powers.IsRefusal(err) {
+		t.Fatalf("bad stop: %v", err)
+	}
+	check(72, 27, 17)
+}

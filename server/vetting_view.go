@@ -1,0 +1,143 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/gin-gonic/gin"
+
+	"candour/apperr"
+	"candour/powers"
+	"candour/stats"
+)
+
+// vettingPage is the vetting decisions monitor: the CCU's and
+// administrators' only, never published (there is no publish button).
+type vettingPage struct {
+	Forces    []string
+	Months    []string
+	Force     string
+	From, To  string
+	Report    *powers.VettingReport
+	Rows      []vettingRowView // the groups, not stated, then all
+	Quarters  []vettingQuarterView
+	Sentences []string
+	CanImport bool
+	Empty     string
+	Heading   string
+	Cannot    []string
+}
+
+// vettingView shows the refusal and withdrawal rates by group for a force
+// and period chosen with a GET form, from the monthly counters, with the
+// surveys' suppression.
+func (s *Server) vettingView(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	d := &vettingPage{Force: c.Query("force"), CanImport: allowed(u.Role, "vetting.import"), Cannot: powers.Vetting.Cannot}
+	page := &Page{Title: "Vetting decisions: disparity by ethnic group", Data: d}
+	status := http.StatusOK
+	forces, err := s.store.PowerForces(ctx, powers.Vetting.Kind)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	for f := range forces {
+		d.Forces = append(d.Forces, f)
+	}
+	sort.Strings(d.Forces)
+	errs := &formErrors{}
+	if _, ok := forces[d.Force]; !ok {
+		if d.Force != "" {
+			addErrors(errs, apperr.Invalidf("force", "Choose a force from the list"), nil)
+		}
+		d.Force = ""
+		if len(d.Forces) > 0 {
+			d.Force = d.Forces[0]
+		}
+	}
+	d.Months = forces[d.Force].Months
+	if len(d.Months) == 0 {
+		d.Empty = "No vetting decisions have been imported yet."
+		s.render(c, status, "vetting", page)
+		return
+	}
+	d.From, d.To = d.Months[0], d.Months[len(d.Months)-1]
+	if from, to := c.Query("from"), c.Query("to"); from != "" || to != "" {
+		if !monthPattern.MatchString(from) || !monthPattern.MatchString(to) || from > to {
+			addErrors(errs, apperr.Invalidf("from", "Choose a first month that is the same as or before the last month"), nil)
+		} else {
+			d.From, d.To = from, to
+		}
+	}
+	if errs.Any() {
+		page.Errors = errs
+		status = http.StatusUnprocessableEntity
+	}
+	rep, err := powers.BuildVetting(ctx, s.store, d.Force, d.From, d.To)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if len(rep.Months) == 0 {
+		d.Empty = "There are no vetting decisions in this period."
+		s.render(c, status, "vetting", page)
+		return
+	}
+	d.Report = rep
+	d.Heading = fmt.Sprintf("%s: %s", rep.ForceName, rep.Period)
+	d.Sentences = powers.VettingSentences(rep)
+	d.Rows = append(vettingRows(rep.Rows), vettingRowOf(rep.Total))
+	for _, q := range rep.Quarters {
+		d.Quarters = append(d.Quarters, vettingQuarterView{Label: q.Label, Total: vettingRowOf(q.Total)})
+	}
+	s.render(c, status, "vetting", page)
+}
+
+// vettingQuarterView is one quarter of the trend, as shown.
+type vettingQuarterView struct {
+	Label string
+	Total vettingRowView
+}
+
+// vettingRowView is one line of a vetting table, as shown.
+type vettingRowView struct {
+	Group                         string
+	Decisions, Refused, Withdrawn string
+	RefusalRate, WithdrawalRate   string
+	RefusalRatio, WithdrawalRatio string
+	Flag                          bool
+}
+
+func vettingRows(rows []powers.VettingRow) []vettingRowView {
+	var out []vettingRowView
+	for _, r := range rows {
+		out = append(out, vettingRowOf(r))
+	}
+	return out
+}
+
+func vettingRowOf(r powers.VettingRow) vettingRowView {
+	return vettingRowView{Group: r.Group, Decisions: r.Decisions.Text(), Refused: r.Refused.Text(), Withdrawn: r.Withdrawn.Text(),
+		RefusalRate: intervalText(r.RefusalRate), WithdrawalRate: intervalText(r.WithdrawalRate),
+		RefusalRatio: comparisonText(r.RefusalRatio), WithdrawalRatio: comparisonText(r.WithdrawalRatio),
+		Flag: r.RefusalRatio.Flag || r.WithdrawalRatio.Flag}
+}
+
+func intervalText(iv *stats.Interval) string {
+	if iv == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f%% (%.1f%% to %.1f%%)", iv.Estimate*100, iv.Low*100, iv.High*100)
+}
+
+func comparisonText(c powers.VettingComparison) string {
+	switch {
+	case c.Ratio == nil:
+		return "–"
+	case c.Low == nil:
+		return fmt.Sprintf("%.2f (no interval)", *c.Ratio)
+	}
+	return fmt.Sprintf("%.2f (%.2f to %.2f)", *c.Ratio, *c.Low, *c.High)
+}
