@@ -15,7 +15,7 @@ import (
 // file, which is not real: no force publishes its section 163 records, so
 // it is the example written for the tests (testdata/README.md).
 //
-//go:embed data/vehicle-stops-example.csv data/use-of-force-dorset-2018-19-by-ethnicity-extract.csv data/use-of-force-dorset-2019-20-by-ethnicity-extract.csv
+//go:embed data/vehicle-stops-example.csv data/use-of-force-incidents-example.csv data/use-of-force-dorset-2018-19-by-ethnicity-extract.csv data/use-of-force-dorset-2019-20-by-ethnicity-extract.csv
 var powersDemoData embed.FS
 
 // seedPowers imports the example vehicle stops and two years of use of
@@ -23,17 +23,16 @@ var powersDemoData embed.FS
 // and vehicle stops, so each activity's monitor and public page has
 // something to show.
 func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
-	b, err := powersDemoData.ReadFile("data/vehicle-stops-example.csv")
-	if err != nil {
-		return err
-	}
-	res, err := powers.Import(ctx, db, powers.VehicleStops, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: "vehicle-stops-example.csv", By: by.Email})
-	if err != nil {
-		return fmt.Errorf("vehicle stops: %w", err)
-	}
-	from, to := res.ByMonth[0].Month, res.ByMonth[len(res.ByMonth)-1].Month
-	if err := db.PublishPower(ctx, &store.PowerPublication{Kind: powers.VehicleStops.Kind, Force: "dorset", From: from, To: to, PublishedBy: by.Email}); err != nil {
-		return err
+	for _, ex := range []struct {
+		d    *powers.Dataset
+		name string
+	}{
+		{powers.VehicleStops, "vehicle-stops-example.csv"},
+		{powers.UseOfForceIncidents, "use-of-force-incidents-example.csv"},
+	} {
+		if err := seedExample(ctx, db, by, ex.d, ex.name); err != nil {
+			return err
+		}
 	}
 	for _, year := range []string{"2018-19", "2019-20"} {
 		name := "use-of-force-dorset-" + year + "-by-ethnicity-extract.csv"
@@ -55,4 +54,19 @@ func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
 	months := forces["dorset"].Months
 	newest := months[len(months)-1]
 	return db.PublishPower(ctx, &store.PowerPublication{Kind: powers.StripSearch.Kind, Force: "dorset", From: newest, To: newest, PublishedBy: by.Email})
+}
+
+// seedExample imports one of the example files written for the tests (not
+// real records) and publishes the months it holds.
+func seedExample(ctx context.Context, db *store.Store, by *store.User, d *powers.Dataset, name string) error {
+	b, err := powersDemoData.ReadFile("data/" + name)
+	if err != nil {
+		return err
+	}
+	res, err := powers.Import(ctx, db, d, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: name, By: by.Email})
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.Title, err)
+	}
+	from, to := res.ByMonth[0].Month, res.ByMonth[len(res.ByMonth)-1].Month
+	return db.PublishPower(ctx, &store.PowerPublication{Kind: d.Kind, Force: "dorset", From: from, To: to, PublishedBy: by.Email})
 }

@@ -53,7 +53,11 @@ type BreakdownRow struct {
 	Value   string
 	Records int64
 	ByGroup map[string]int64
-	Hidden  bool // the total is withheld ("fewer than 10" or with one)
+	// Shares is, for each of the five groups, the share of the group's
+	// records with this value, with its Wilson interval (nil in a dataset
+	// that suppresses, like ByGroup).
+	Shares map[string]Share
+	Hidden bool // the total is withheld ("fewer than 10" or with one)
 }
 
 // Report is one dataset's figures for one force and period.
@@ -279,6 +283,9 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			for _, n := range byGroup {
 				r.Records += n
 			}
+			if !d.Suppress {
+				r.Shares = breakdownShares(rep, byGroup)
+			}
 			rows = append(rows, r)
 		}
 		sort.Slice(rows, func(i, j int) bool {
@@ -298,6 +305,23 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 		rep.Breakdowns[dim] = rows
 	}
 	return rep
+}
+
+// breakdownShares is, for each group with records (and recorded by the
+// source), the share of its records with one value, with a Wilson interval.
+func breakdownShares(rep *Report, byGroup map[string]int64) map[string]Share {
+	out := map[string]Share{}
+	for _, g := range rep.Groups {
+		if g.NotRecorded || g.Suppressed || g.Records == 0 {
+			continue
+		}
+		sh := Share{K: byGroup[g.Group], N: g.Records, Small: stats.SmallCount(g.Records)}
+		if iv, ok := stats.Wilson(sh.K, sh.N); ok {
+			sh.Estimate, sh.Low, sh.High = ptr(iv.Estimate), ptr(iv.Low), ptr(iv.High)
+		}
+		out[g.Group] = sh
+	}
+	return out
 }
 
 // protect decides which groups' counts a suppressing dataset withholds:

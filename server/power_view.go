@@ -53,7 +53,40 @@ type powerRow struct {
 
 type powerBreakdown struct {
 	Title string
-	Rows  []powers.BreakdownRow
+	Rows  []powerBreakdownRow
+}
+
+// powerBreakdownRow is one value of a breakdown as shown: by group, each
+// cell the count and (where there is one) the share of the group's
+// records with its interval; in a dataset that suppresses, only the total.
+type powerBreakdownRow struct {
+	Value string
+	Cells []string // one per group, in disparityGroups order; nil when suppressed
+	Total string
+}
+
+func breakdownRows(ds *powers.Dataset, rows []powers.BreakdownRow) []powerBreakdownRow {
+	var out []powerBreakdownRow
+	for _, r := range rows {
+		pr := powerBreakdownRow{Value: r.Value, Total: fmt.Sprint(r.Records)}
+		if r.Value == "" {
+			pr.Value = "(blank)"
+		}
+		if r.Hidden {
+			pr.Total = "withheld"
+		}
+		if !ds.Suppress {
+			for _, g := range disparityGroups {
+				cell := fmt.Sprint(r.ByGroup[g])
+				if sh, ok := r.Shares[g]; ok && sh.Estimate != nil {
+					cell = fmt.Sprintf("%d (%.1f%%, %.1f%% to %.1f%%)", sh.K, *sh.Estimate*100, *sh.Low*100, *sh.High*100)
+				}
+				pr.Cells = append(pr.Cells, cell)
+			}
+		}
+		out = append(out, pr)
+	}
+	return out
 }
 
 // dataset finds the activity named in the path, or answers 404.
@@ -169,8 +202,11 @@ func (s *Server) powerFill(c *gin.Context, page *Page, d *powerPage, from, to st
 	d.RatioChart = powerForest(rep)
 	for _, col := range d.Dataset.Columns {
 		if col.Breakdown {
-			d.Breakdowns = append(d.Breakdowns, powerBreakdown{Title: "By " + strings.ToLower(col.Name), Rows: rep.Breakdowns[col.Name]})
+			d.Breakdowns = append(d.Breakdowns, powerBreakdown{Title: "By " + strings.ToLower(col.Name), Rows: breakdownRows(d.Dataset, rep.Breakdowns[col.Name])})
 		}
+	}
+	if t := d.Dataset.Table; t != nil {
+		d.Breakdowns = append(d.Breakdowns, powerBreakdown{Title: "By " + strings.ToLower(t.Category), Rows: breakdownRows(d.Dataset, rep.Breakdowns[t.Category])})
 	}
 	d.Quality = powerQuality(rep, d.Published, d.Public)
 	s.render(c, status, "power", page)
