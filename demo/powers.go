@@ -15,7 +15,7 @@ import (
 // file, which is not real: no force publishes its section 163 records, so
 // it is the example written for the tests (testdata/README.md).
 //
-//go:embed data/vehicle-stops-example.csv data/use-of-force-incidents-example.csv data/use-of-force-dorset-2018-19-by-ethnicity-extract.csv data/use-of-force-dorset-2019-20-by-ethnicity-extract.csv
+//go:embed data/vehicle-stops-example.csv data/use-of-force-incidents-example.csv data/custody-strip-search-example.csv data/use-of-force-dorset-2018-19-by-ethnicity-extract.csv data/use-of-force-dorset-2019-20-by-ethnicity-extract.csv
 var powersDemoData embed.FS
 
 // seedPowers imports the example vehicle stops and two years of use of
@@ -29,6 +29,7 @@ func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
 	}{
 		{powers.VehicleStops, "vehicle-stops-example.csv"},
 		{powers.UseOfForceIncidents, "use-of-force-incidents-example.csv"},
+		{powers.CustodyStripSearch, "custody-strip-search-example.csv"},
 	} {
 		if err := seedExample(ctx, db, by, ex.d, ex.name); err != nil {
 			return err

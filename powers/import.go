@@ -197,6 +197,14 @@ func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker,
 				m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: c.Name, Value: r.fields[i], Group: g}]++
 			}
 		}
+		if d.inFocus(r.fields) {
+			m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: focusPrefix + "all", Group: g}]++
+			for i, c := range d.Columns {
+				if d.counted(c.Name) || d.focusCounted(c.Name) {
+					m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: focusPrefix + c.Name, Value: r.fields[i], Group: g}]++
+				}
+			}
+		}
 		if len(m.chunk) == store.PowerChunkSize {
 			if err := db.PutPowerChunk(ctx, d.Kind, force, r.month, m.gen, m.chunks, m.chunk); err != nil {
 				return nil, err
@@ -259,6 +267,32 @@ func (d *Dataset) counted(col string) bool {
 		return true
 	}
 	for _, m := range d.Shares {
+		if m.Column == col {
+			return true
+		}
+	}
+	return false
+}
+
+// inFocus reports whether a row is in the dataset's Focus subset.
+func (d *Dataset) inFocus(fields []string) bool {
+	if d.Focus == nil {
+		return false
+	}
+	for i, c := range d.Columns {
+		if c.Name == d.Focus.Column {
+			return in(fields[i], d.Focus.Values)
+		}
+	}
+	return false
+}
+
+// focusCounted reports whether a Focus share reads a column.
+func (d *Dataset) focusCounted(col string) bool {
+	if d.Focus == nil {
+		return false
+	}
+	for _, m := range d.Focus.Shares {
 		if m.Column == col {
 			return true
 		}
@@ -344,6 +378,19 @@ func (r *reader) read() (row, []RowProblem, error) {
 			}
 		case c.Values != nil && !in(v, c.Values):
 			probs = append(probs, RowProblem{line, c.Name, fmt.Sprintf("%q is not one of: %s", v, strings.Join(nonEmpty(c.Values), ", "))})
+		}
+	}
+	if r.d.Rule != nil && len(probs) == 0 {
+		get := func(name string) string {
+			for i, c := range r.d.Columns {
+				if c.Name == name {
+					return out.fields[i]
+				}
+			}
+			return ""
+		}
+		if col, problem := r.d.Rule(get); problem != "" {
+			probs = append(probs, RowProblem{line, col, problem})
 		}
 	}
 	return out, probs, nil

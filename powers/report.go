@@ -80,6 +80,11 @@ type Report struct {
 	Breakdowns          map[string][]BreakdownRow // by column; in a dataset that suppresses, only totals (ByGroup nil) with Hidden set
 	Population          *store.Population
 	DataAt              time.Time
+	// Focus is the dataset's Focus subset (children's strip searches),
+	// worked out the same way but with no population: counts and shares.
+	Focus *Report
+	// NoRates: the report has no population (a Focus subset).
+	NoRates bool
 }
 
 // ErrNoPopulation means the force has no Census population loaded.
@@ -114,7 +119,33 @@ func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to str
 	if d.Yearly {
 		rep.Period = yearsLabel(rep.From, rep.To, rep.MonthsWithData)
 	}
+	if d.Focus != nil {
+		f := compute(d.focusDataset(), &store.Population{}, focusMonths(months))
+		f.Force, f.ForceName, f.From, f.To, f.Period, f.NoRates = rep.Force, rep.ForceName, rep.From, rep.To, rep.Period, true
+		rep.Focus = f
+	}
 	return rep, nil
+}
+
+// focusMonths keeps only a Focus subset's counters of each month, named
+// as the whole dataset's are.
+func focusMonths(months []store.PowerMonth) []store.PowerMonth {
+	out := make([]store.PowerMonth, 0, len(months))
+	for _, m := range months {
+		f := m
+		f.Cells, f.Records = nil, 0
+		for _, c := range m.Cells {
+			if dim, ok := strings.CutPrefix(c.Dim, focusPrefix); ok {
+				c.Dim = dim
+				f.Cells = append(f.Cells, c)
+				if dim == "all" {
+					f.Records += c.Searches
+				}
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // count sums a group's cells of one column over a set of values.
@@ -259,7 +290,7 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			}
 		}
 		if grp == stats.White {
-			if whiteEvents > 0 {
+			if whiteEvents > 0 && whitePop > 0 {
 				gf.Ratio = ptr(1)
 			}
 		} else if !hidden[string(stats.White)] {
@@ -408,7 +439,7 @@ func Sentences(rep *Report) []string {
 		out[0] = fmt.Sprintf("How many of the %d %s had no %s ethnicity recorded is withheld: it is small, or would show a small count.", rep.Events-rep.Apart, d.Many, d.EthnicityBasis())
 	}
 	for _, g := range rep.Groups {
-		if g.Group == string(stats.White) {
+		if g.Group == string(stats.White) || rep.NoRates {
 			continue
 		}
 		who := disparity.People(g.Group)

@@ -38,6 +38,16 @@ type powerPage struct {
 	Heading    string
 	Stale      string
 	Quality    []qualityItem
+	Focus      *powerFocus // a subset shown first (children's strip searches)
+}
+
+// powerFocus is a dataset's Focus subset as shown: counts and shares by
+// group, no rates.
+type powerFocus struct {
+	Focus     *powers.Focus
+	Report    *powers.Report
+	Sentences []string
+	Rows      []powerRow
 }
 
 // powerRow is one line of the table of figures, as shown.
@@ -198,6 +208,12 @@ func (s *Server) powerFill(c *gin.Context, page *Page, d *powerPage, from, to st
 	}
 	d.Heading = rep.ForceName + ": " + rep.Period
 	d.Sentences = powers.Sentences(rep)
+	if f := rep.Focus; f != nil {
+		d.Focus = &powerFocus{Focus: d.Dataset.Focus, Report: f, Rows: powerRows(f)}
+		if f.Events > 0 {
+			d.Focus.Sentences = powers.Sentences(f)
+		}
+	}
 	d.Rows = powerRows(rep)
 	d.RatioChart = powerForest(rep)
 	for _, col := range d.Dataset.Columns {
