@@ -29,7 +29,7 @@ type powerPage struct {
 	Sentences  []string
 	RatioChart template.HTML
 	Rows       []powerRow
-	Breakdowns []powerBreakdown
+	Breakdowns []monitorBreakdown
 	Published  *store.PowerPublication
 	CanImport  bool
 	CanPublish bool
@@ -39,6 +39,25 @@ type powerPage struct {
 	Stale      string
 	Quality    []qualityItem
 	Focus      *powerFocus // a subset shown first (children's strip searches)
+	Columns    []string    // the group columns of the breakdowns; none when suppressed
+}
+
+// PeriodLabel names a month or year in the period lists (monitorPeriod).
+func (d *powerPage) PeriodLabel(v string) string { return periodOption(d.Dataset, v) }
+
+// PeriodWidth is the grid column of each period list.
+func (d *powerPage) PeriodWidth() string { return "one-third" }
+
+// PublishForm is where the publish button posts (monitorPublish).
+func (d *powerPage) PublishForm() monitorPublishForm {
+	return monitorPublishForm{Action: "/powers/" + d.Dataset.Kind + "/publish", PublicPath: "/public/powers/" + d.Dataset.Kind}
+}
+
+// monitorPublishForm is a monitor's publish form: where it posts, the public
+// page it puts the figures on, and any fields besides force and period.
+type monitorPublishForm struct {
+	Action, PublicPath string
+	Hidden             [][2]string
 }
 
 // powerFocus is a dataset's Focus subset as shown: counts and shares by
@@ -61,24 +80,26 @@ type powerRow struct {
 	NotRecorded                bool
 }
 
-type powerBreakdown struct {
+// monitorBreakdown is one breakdown table of a monitor (stop and search
+// or another activity), as the shared partial "monitorBreakdowns" shows it.
+type monitorBreakdown struct {
 	Title string
-	Rows  []powerBreakdownRow
+	Rows  []monitorBreakdownRow
 }
 
-// powerBreakdownRow is one value of a breakdown as shown: by group, each
+// monitorBreakdownRow is one value of a breakdown as shown: by group, each
 // cell the count and (where there is one) the share of the group's
 // records with its interval; in a dataset that suppresses, only the total.
-type powerBreakdownRow struct {
+type monitorBreakdownRow struct {
 	Value string
 	Cells []string // one per group, in disparityGroups order; nil when suppressed
 	Total string
 }
 
-func breakdownRows(ds *powers.Dataset, rows []powers.BreakdownRow) []powerBreakdownRow {
-	var out []powerBreakdownRow
+func breakdownRows(ds *powers.Dataset, rows []powers.BreakdownRow) []monitorBreakdownRow {
+	var out []monitorBreakdownRow
 	for _, r := range rows {
-		pr := powerBreakdownRow{Value: r.Value, Total: fmt.Sprint(r.Records)}
+		pr := monitorBreakdownRow{Value: r.Value, Total: fmt.Sprint(r.Records)}
 		if r.Value == "" {
 			pr.Value = "(blank)"
 		}
@@ -208,6 +229,9 @@ func (s *Server) powerFill(c *gin.Context, page *Page, d *powerPage, from, to st
 	}
 	d.Heading = rep.ForceName + ": " + rep.Period
 	d.Sentences = powers.Sentences(rep)
+	if !d.Dataset.Suppress {
+		d.Columns = disparityGroups
+	}
 	if f := rep.Focus; f != nil {
 		d.Focus = &powerFocus{Focus: d.Dataset.Focus, Report: f, Rows: powerRows(f)}
 		if f.Events > 0 {
@@ -218,11 +242,11 @@ func (s *Server) powerFill(c *gin.Context, page *Page, d *powerPage, from, to st
 	d.RatioChart = powerForest(rep)
 	for _, col := range d.Dataset.Columns {
 		if col.Breakdown {
-			d.Breakdowns = append(d.Breakdowns, powerBreakdown{Title: "By " + strings.ToLower(col.Name), Rows: breakdownRows(d.Dataset, rep.Breakdowns[col.Name])})
+			d.Breakdowns = append(d.Breakdowns, monitorBreakdown{Title: "By " + strings.ToLower(col.Name), Rows: breakdownRows(d.Dataset, rep.Breakdowns[col.Name])})
 		}
 	}
 	if t := d.Dataset.Table; t != nil {
-		d.Breakdowns = append(d.Breakdowns, powerBreakdown{Title: "By " + strings.ToLower(t.Category), Rows: breakdownRows(d.Dataset, rep.Breakdowns[t.Category])})
+		d.Breakdowns = append(d.Breakdowns, monitorBreakdown{Title: "By " + strings.ToLower(t.Category), Rows: breakdownRows(d.Dataset, rep.Breakdowns[t.Category])})
 	}
 	d.Quality = powerQuality(rep, d.Published, d.Public)
 	s.render(c, status, "power", page)
