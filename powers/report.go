@@ -280,30 +280,18 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			rep.Groups = append(rep.Groups, gf)
 			continue
 		}
-		if r, ok := stats.Rate(gf.Events, gf.Population); ok {
-			gf.Rate = ptr(r)
-			switch {
-			case withData > 0 && d.Yearly:
-				gf.RateYear = ptr(r / float64(withData))
-			case withData > 0:
-				gf.RateYear = ptr(r * 12 / float64(withData))
-			}
+		perYear := 0.0
+		switch {
+		case withData > 0 && d.Yearly:
+			perYear = 1 / float64(withData)
+		case withData > 0:
+			perYear = 12 / float64(withData)
 		}
-		if grp == stats.White {
-			if whiteEvents > 0 && whitePop > 0 {
-				gf.Ratio = ptr(1)
-			}
-		} else if !hidden[string(stats.White)] {
-			if cmp := stats.Compare(gf.Events, gf.Population, whiteEvents, whitePop); cmp.HasRatio {
-				gf.Ratio = ptr(cmp.Ratio.Estimate)
-				if cmp.HasRatioCI {
-					gf.RatioLow, gf.RatioHigh = ptr(cmp.Ratio.Low), ptr(cmp.Ratio.High)
-				}
-				if cmp.HasGap {
-					gf.Gap, gf.GapLow, gf.GapHigh = ptr(cmp.Gap.Estimate*1000), ptr(cmp.Gap.Low*1000), ptr(cmp.Gap.High*1000)
-				}
-				gf.Flag = cmp.Flag
-			}
+		a := disparity.CompareWithWhite(grp, gf.Events, gf.Population, whiteEvents, whitePop, perYear)
+		gf.Rate, gf.RateYear = a.Rate, a.RateYear
+		if grp == stats.White || !hidden[string(stats.White)] {
+			gf.Ratio, gf.RatioLow, gf.RatioHigh = a.Ratio, a.RatioLow, a.RatioHigh
+			gf.Gap, gf.GapLow, gf.GapHigh, gf.Flag = a.Gap, a.GapLow, a.GapHigh, a.Flag
 		}
 		rep.Groups = append(rep.Groups, gf)
 	}
