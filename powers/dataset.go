@@ -7,7 +7,9 @@
 // monthly counter documents in the store (store.PowerMonth), the Census
 // population, and stats.Compare's one flag rule. Adding an activity is one
 // definition file plus its tests. Stop and search itself keeps its own
-// police.uk reader in disparity; a dataset can read its counters (From).
+// police.uk reader in disparity, sharing its chunks, counter order and
+// comparison with White people (disparity/shared.go); a dataset can read
+// its counters (From).
 //
 // It does no HTTP and builds no BSON filters.
 package powers
