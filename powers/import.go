@@ -410,7 +410,6 @@ func nonEmpty(vs []string) []string {
 	return out
 }
 
-
 // importTable stores an aggregated table as one part of its year: the
 // headline row's counts are the events, every row's counts by category a
 // breakdown. A group whose column is missing or 0 on every row is marked
