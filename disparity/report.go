@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"candour/policeuk"
@@ -122,7 +121,7 @@ func Build(ctx context.Context, db *store.Store, force, from, to, basis string) 
 		return nil, err
 	}
 	key := fmt.Sprintf("%p|%s|%s|%s|%s|%d|%d", db, force, from, to, basis, forces[force].Version, pop.ImportedAt.UnixNano())
-	if rep, ok := cache.get(key); ok {
+	if rep, ok := cache.Get(key); ok {
 		return rep, nil
 	}
 	months, err := db.PowerMonths(ctx, store.PowerStopSearch, force, from, to)
@@ -133,7 +132,7 @@ func Build(ctx context.Context, db *store.Store, force, from, to, basis string) 
 	if f, ok := policeuk.Force(force); ok {
 		rep.ForceName = f.Name
 	}
-	cache.put(key, rep)
+	cache.Put(key, rep)
 	return rep, nil
 }
 
@@ -165,29 +164,7 @@ func CheckPublishable(ctx context.Context, db *store.Store, force, from, to, bas
 	return rep, nil
 }
 
-// reportCache holds recent reports; they are read-only once built.
-type reportCache struct {
-	mu sync.Mutex
-	m  map[string]*Report
-}
-
-var cache = &reportCache{m: map[string]*Report{}}
-
-func (c *reportCache) get(key string) (*Report, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r, ok := c.m[key]
-	return r, ok
-}
-
-func (c *reportCache) put(key string, r *Report) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= 256 { // a few hundred periods at most; start again rather than grow
-		c.m = map[string]*Report{}
-	}
-	c.m[key] = r
-}
+var cache = NewReportCache[*Report]()
 
 type tally struct{ n, arrests, finds int64 }
 
