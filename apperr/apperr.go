@@ -34,6 +34,9 @@ const (
 	Expired Code = "expired"
 	// Forbidden: the person may not do this (403).
 	Forbidden Code = "forbidden"
+	// Unavailable: a service Candour depends on (a force's identity
+	// provider) is not answering; trying later may work (503).
+	Unavailable Code = "unavailable"
 	// Internal: anything else (500). The default for errors that are not
 	// an *Error.
 	Internal Code = "internal"
@@ -50,7 +53,7 @@ type Error struct {
 // store's sentinels (ErrNotFound and the rest), which handlers word.
 var codeText = map[Code]string{
 	Invalid: "invalid", NotFound: "not found", Conflict: "conflict", Duplicate: "already exists",
-	Expired: "expired", Forbidden: "forbidden", Internal: "internal error",
+	Expired: "expired", Forbidden: "forbidden", Unavailable: "unavailable", Internal: "internal error",
 }
 
 // Error returns the message (or what the code means when there is none).

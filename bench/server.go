@@ -24,7 +24,7 @@ const readyBudget = 2 * time.Second
 // build compiles the portal as make does, into dir.
 func build(ctx context.Context, dir string) (string, error) {
 	bin := filepath.Join(dir, "candour")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "ferretdb_no_postgresql", "-o", bin, ".")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "ferretdb_no_postgresql,candourrelease", "-o", bin, ".")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("go build (run the benchmark from the module root): %w", err)
@@ -64,6 +64,8 @@ func (e *serverEnv) vars(addr string) []string {
 	return append(env,
 		"CANDOUR_ENV=development",
 		"CANDOUR_ADDR="+addr,
+		// a free port: another portal on this machine may hold the default 9464
+		"CANDOUR_METRICS_ADDR=127.0.0.1:0",
 		"CANDOUR_DATA_DIR="+e.dataDir,
 		"CANDOUR_SEED_DEMO=false",
 		"CANDOUR_SESSION_KEY="+base64.StdEncoding.EncodeToString(e.sessionKey),

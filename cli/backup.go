@@ -82,8 +82,8 @@ func restoreCmd(ctx context.Context, args []string, getenv func(string) string, 
 	defer db.Close(context.Background())
 	// The chain's head carries the events it moved over until they are on
 	// their pages, so a backup that caught an append half-way holds them:
-	// write them out before checking, as start-up would.
-	if _, err := db.RepairAuditChain(ctx); err != nil {
+	// write them out before checking (with the copies), as start-up would.
+	if _, err := db.Repair(ctx); err != nil {
 		return fmt.Errorf("restore: finish the audit events the backup caught half-written: %w", err)
 	}
 	brk, n, err := db.VerifyAudit(ctx)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -80,14 +79,13 @@ func migrateToMongo(ctx context.Context, args []string, getenv func(string) stri
 		return fmt.Errorf("migrate-to-mongo: database %s already has %d collections; copy only into an empty database", target, len(names))
 	}
 
-	names, err := src.RawDatabase().ListCollectionNames(ctx, bson.D{})
+	names, err := src.CollectionNames(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate-to-mongo: list the source's collections: %w", err)
 	}
-	sort.Strings(names)
 	counts := map[string]int64{}
 	for _, name := range names {
-		n, err := copyCollection(ctx, src.RawDatabase().Collection(name), dst.Collection(name), *batch)
+		n, err := copyCollection(ctx, src, name, dst.Collection(name), *batch)
 		if err != nil {
 			return fmt.Errorf("migrate-to-mongo: copy %s: %w (drop database %s before trying again)", name, err, target)
 		}
@@ -137,12 +135,7 @@ func migrateToMongo(ctx context.Context, args []string, getenv func(string) stri
 }
 
 // copyCollection copies every document as it is (raw BSON), in batches.
-func copyCollection(ctx context.Context, from, to *mongo.Collection, batch int) (int64, error) {
-	cur, err := from.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetBatchSize(int32(batch)))
-	if err != nil {
-		return 0, err
-	}
-	defer cur.Close(ctx)
+func copyCollection(ctx context.Context, src *store.Store, name string, to *mongo.Collection, batch int) (int64, error) {
 	var n int64
 	docs := make([]any, 0, batch)
 	flush := func() error {
@@ -156,15 +149,14 @@ func copyCollection(ctx context.Context, from, to *mongo.Collection, batch int) 
 		docs = docs[:0]
 		return nil
 	}
-	for cur.Next(ctx) {
-		docs = append(docs, bson.Raw(append([]byte(nil), cur.Current...)))
+	err := src.EachDocument(ctx, name, batch, func(doc bson.Raw) error {
+		docs = append(docs, bson.Raw(append([]byte(nil), doc...)))
 		if len(docs) == batch {
-			if err := flush(); err != nil {
-				return n, err
-			}
+			return flush()
 		}
-	}
-	if err := cur.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return n, err
 	}
 	return n, flush()

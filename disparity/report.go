@@ -103,8 +103,9 @@ var ErrNoPopulation = errors.New("no population for this force: load it with can
 
 // Build computes the report from the stored monthly counters (never from
 // the records). from and to are YYYY-MM, inclusive; empty means all.
-// Reports are kept in memory until the force's data or population changes
-// (figures change only at import), so pages read two small documents.
+// The months come from the store's copy in memory (store/copy_powers.go),
+// kept until the force's data changes, so a page reads the population by
+// _id and adds up a few small counters.
 func Build(ctx context.Context, db *store.Store, force, from, to, basis string) (*Report, error) {
 	if basis != SelfDefined && basis != OfficerDefined {
 		return nil, fmt.Errorf("ethnicity must be %q or %q", SelfDefined, OfficerDefined)
@@ -116,14 +117,6 @@ func Build(ctx context.Context, db *store.Store, force, from, to, basis string) 
 	if err != nil {
 		return nil, err
 	}
-	forces, err := db.PowerForces(ctx, store.PowerStopSearch)
-	if err != nil {
-		return nil, err
-	}
-	key := fmt.Sprintf("%p|%s|%s|%s|%s|%d|%d", db, force, from, to, basis, forces[force].Version, pop.ImportedAt.UnixNano())
-	if rep, ok := cache.Get(key); ok {
-		return rep, nil
-	}
 	months, err := db.PowerMonths(ctx, store.PowerStopSearch, force, from, to)
 	if err != nil {
 		return nil, err
@@ -132,7 +125,6 @@ func Build(ctx context.Context, db *store.Store, force, from, to, basis string) 
 	if f, ok := policeuk.Force(force); ok {
 		rep.ForceName = f.Name
 	}
-	cache.Put(key, rep)
 	return rep, nil
 }
 
@@ -163,8 +155,6 @@ func CheckPublishable(ctx context.Context, db *store.Store, force, from, to, bas
 	}
 	return rep, nil
 }
-
-var cache = NewReportCache[*Report]()
 
 type tally struct{ n, arrests, finds int64 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"sort"
 	"strings"
-	"sync"
 
 	"candour/stats"
 	"candour/store"
@@ -112,34 +111,4 @@ func CompareWithWhite(g stats.Group, events, population, whiteEvents, whitePop i
 	}
 	a.Flag = c.Flag
 	return a
-}
-
-// ReportCache keeps recent reports, read-only once built, keyed by what
-// they were built from (the store, the kind, force and period, the index
-// version that moves on with every import, the population's import time):
-// figures change only at import, so a page reads two small documents.
-type ReportCache[T any] struct {
-	mu sync.Mutex
-	m  map[string]T
-}
-
-// NewReportCache returns an empty cache.
-func NewReportCache[T any]() *ReportCache[T] { return &ReportCache[T]{m: map[string]T{}} }
-
-// Get returns the report kept under key, if any.
-func (c *ReportCache[T]) Get(key string) (T, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r, ok := c.m[key]
-	return r, ok
-}
-
-// Put keeps a report under key.
-func (c *ReportCache[T]) Put(key string, r T) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= 256 { // a few hundred periods at most; start again rather than grow
-		c.m = map[string]T{}
-	}
-	c.m[key] = r
 }

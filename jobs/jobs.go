@@ -36,16 +36,6 @@ func Start(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store
 		}
 		return err
 	})
-	// Copies and summaries follow every write; this job, at start-up and
-	// then hourly, puts right whatever a crash between a change and its
-	// copy left behind (store.RepairCopies: one job for every copy).
-	every(ctx, wg, log, db, holder, "copies-repair", time.Hour, func(ctx context.Context) error {
-		fixed, err := db.RepairCopies(ctx)
-		if len(fixed) > 0 {
-			log.Warn("copies repaired", "fixed", fixed)
-		}
-		return err
-	})
 	startMailJob(ctx, wg, cfg, db, log, holder)
 	startRecommendationJobs(ctx, wg, cfg, db, log, holder)
 	startVisitJobs(ctx, wg, cfg, db, log, holder)
@@ -60,11 +50,28 @@ func Start(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store
 // every runs fn now and then every interval while this instance holds the
 // job's lease, until ctx ends.
 func every(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, fn func(context.Context) error) {
+	run(ctx, wg, log, db, holder, job, interval, false, fn)
+}
+
+// everyAfter is every for a job that start-up has just done: its first
+// run is one interval from now.
+func everyAfter(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, fn func(context.Context) error) {
+	run(ctx, wg, log, db, holder, job, interval, true, fn)
+}
+
+func run(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, wait bool, fn func(context.Context) error) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		t := time.NewTicker(interval)
 		defer t.Stop()
+		if wait {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
 		for {
 			ok, err := db.AcquireLease(ctx, job, holder, 2*interval)
 			if err != nil && ctx.Err() == nil {

@@ -16,7 +16,7 @@ import (
 )
 
 // startRecommendationJobs runs the weekly overdue reminders (the
-// register's summaries are repaired by the copies-repair job, jobs.go): each owner of
+// register's summaries are repaired by the hourly repair job, repair.go): each owner of
 // an overdue recommendation is mailed the list of theirs, and every
 // coordinator gets a digest of everything overdue. The job wakes hourly
 // under a lease and sends once per ISO week (a job_runs record decides),

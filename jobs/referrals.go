@@ -12,7 +12,7 @@ import (
 )
 
 // startReferralJobs runs the referral job hourly under a lease (the
-// queue's summaries are repaired by the copies-repair job, jobs.go): it deletes the content
+// queue's summaries are repaired by the hourly repair job, repair.go): it deletes the content
 // of referrals that have been in a final status longer than
 // CANDOUR_REFERRAL_RETENTION allows, leaving an audited tombstone (see
 // store.ExpireReferrals).

@@ -11,21 +11,12 @@ import (
 )
 
 // RepairAtStart puts right what a crash (kill -9, power loss) may have
-// left half done, before the portal answers anyone: survey responses
-// stored but not yet counted (store.RepairCounts) and the copies listed
-// in store/repairs.go. A batch still leased to another live instance is counted
-// when its lease ends (seconds), by the goroutine started here.
+// left half done, before the portal answers anyone (store.Repair: the
+// audit chain, the copies, survey responses stored but not yet counted).
+// A survey batch still leased to another live instance is counted when
+// its lease ends (seconds), by the goroutine started here.
 func RepairAtStart(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log *slog.Logger) error {
-	done, err := db.RepairAfterCrash(ctx)
-	if err != nil {
-		return err
-	}
-	for what, n := range done {
-		if n > 0 {
-			log.Warn("repaired what a crash left behind", "what", what, "count", n)
-		}
-	}
-	next, err := repairCounts(ctx, db, log)
+	next, err := repair(ctx, db, log)
 	if err != nil {
 		return err
 	}
@@ -38,8 +29,8 @@ func RepairAtStart(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log
 				return
 			case <-time.After(next):
 			}
-			if next, err = repairCounts(ctx, db, log); err != nil && ctx.Err() == nil {
-				log.Error("survey count repair", "err", err)
+			if next, err = repair(ctx, db, log); err != nil && ctx.Err() == nil {
+				log.Error("repair", "err", err)
 				next = time.Minute
 			}
 		}
@@ -47,27 +38,25 @@ func RepairAtStart(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log
 	return nil
 }
 
-// repairCounts counts what is left uncounted and says so.
-func repairCounts(ctx context.Context, db *store.Store, log *slog.Logger) (time.Duration, error) {
-	n, next, err := db.RepairCounts(ctx)
-	if err != nil {
-		return 0, err
+// repair runs store.Repair and says what it put right; it returns how
+// long until a survey batch another instance is counting may be claimed.
+func repair(ctx context.Context, db *store.Store, log *slog.Logger) (time.Duration, error) {
+	done, err := db.Repair(ctx)
+	for what, n := range done.Fixed {
+		log.Warn("repaired what a crash left behind", "what", what, "count", n)
 	}
-	if n > 0 {
-		log.Warn("survey responses left uncounted by a crash have been counted", "count", n)
-	}
-	if next == 0 {
+	if err == nil && done.RetryIn == 0 {
 		log.Info("survey counts: nothing left to repair")
 	}
-	return next, nil
+	return done.RetryIn, err
 }
 
-// startRepairJobs: the hourly count repair (a store error, not only a
-// crash, can leave a response uncounted) and the sweep of expired rate
-// limits.
+// startRepairJobs: the hourly repair (a store error, not only a crash, can
+// leave a copy behind or a response uncounted; start-up has just run it),
+// and the sweep of expired rate limits.
 func startRepairJobs(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log *slog.Logger, holder string) {
-	every(ctx, wg, log, db, holder, "survey-count-repair", time.Hour, func(ctx context.Context) error {
-		_, err := repairCounts(ctx, db, log)
+	everyAfter(ctx, wg, log, db, holder, "repair", time.Hour, func(ctx context.Context) error {
+		_, err := repair(ctx, db, log)
 		return err
 	})
 	// Slots for partner referrals (store/referral_slots.go): written about

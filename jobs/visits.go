@@ -15,7 +15,7 @@ import (
 
 // startVisitJobs runs the visit reminders every 15 minutes under a lease
 // (and an hourly pruning of the diaries; the calendar's copies and the
-// panel tallies are repaired by the copies-repair job, jobs.go):
+// panel tallies are repaired by the hourly repair job, repair.go):
 // attendees are mailed 48 hours before a visit, and anyone who went but
 // has not submitted findings 3 and 7 days after it ends. A job_runs record
 // per visit, person and reminder decides, so no one is mailed twice.

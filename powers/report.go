@@ -100,14 +100,6 @@ func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to str
 	if err != nil {
 		return nil, err
 	}
-	forces, err := db.PowerForces(ctx, d.StoreKind())
-	if err != nil {
-		return nil, err
-	}
-	key := fmt.Sprintf("%p|%s|%s|%s|%s|%d|%d", db, d.Kind, force, from, to, forces[force].Version, pop.ImportedAt.UnixNano())
-	if rep, ok := cache.Get(key); ok {
-		return rep, nil
-	}
 	months, err := db.PowerMonths(ctx, d.StoreKind(), force, from, to)
 	if err != nil {
 		return nil, err
@@ -132,13 +124,8 @@ func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to str
 		f.Force, f.ForceName, f.From, f.To, f.Period, f.NoRates = rep.Force, rep.ForceName, rep.From, rep.To, rep.Period, true
 		rep.Focus = f
 	}
-	cache.Put(key, rep)
 	return rep, nil
 }
-
-// cache keeps built reports: they are read-only once built, and change
-// only at import (the index version) or with the population.
-var cache = disparity.NewReportCache[*Report]()
 
 // focusMonths keeps only a Focus subset's counters of each month, named
 // as the whole dataset's are.

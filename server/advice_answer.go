@@ -1,11 +1,9 @@
 package server
 
 import (
-	"errors"
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -18,35 +16,31 @@ func (s *Server) adviceAnswer(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	if !r.WasAsked(me.ID) {
-		s.notFound(c)
-		return
-	}
+	// Whoever reaches here was asked: the policy table lets only members
+	// and chairs answer, and loadAdvice shows them only what they were
+	// asked. The store refuses anyone else (404) in the same write.
 	var f answerForm
 	errs, ok := s.bind(c, &f)
 	if !ok {
 		return
 	}
 	if errs.Any() {
-		s.renderAdvice(c, http.StatusUnprocessableEntity, r, f, "", adviceResponseForm{}, errs)
+		s.renderAdvice(c, statusOf(apperr.Invalid), r, f, "", adviceResponseForm{}, errs)
 		return
 	}
 	_, changed := r.Answers[me.ID]
 	_, err := s.store.GiveAdvice(c.Request.Context(), r.ID, me.ID, me.Name, f.Advice)
 	switch {
-	case errors.Is(err, store.ErrAdviceClosed):
+	case apperr.Is(err, apperr.Conflict): // the deadline passed, or it was closed
 		fresh, ferr := s.store.AdviceRequest(c.Request.Context(), r.ID)
 		if ferr == nil {
 			r = fresh
 		}
 		errs.Add("advice", "The deadline for advice has passed, so your advice was not saved. Contact your engagement coordinator if you still want to give it.")
-		s.renderAdvice(c, http.StatusUnprocessableEntity, r, f, "", adviceResponseForm{}, errs)
+		s.renderAdvice(c, statusOf(apperr.Invalid), r, f, "", adviceResponseForm{}, errs)
 		return
-	case errors.Is(err, store.ErrNotAsked), errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-		return
-	case err != nil:
-		s.serverError(c, err)
+	case err != nil: // not asked, or no such request: 404
+		s.fail(c, err)
 		return
 	}
 	detail := "first answer"

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -93,16 +94,10 @@ func (s *Server) adviceImpactSave(c *gin.Context) {
 		return
 	}
 	var f impactForm
-	errs, ok := s.bind(c, &f)
-	if !ok {
-		return
-	}
-	if errs.Any() {
-		s.renderImpact(c, http.StatusUnprocessableEntity, r, f, advicePublishForm{Summary: r.PublicSummary, Agreed: r.PublicSummary != ""}, errs)
-		return
-	}
-	if err := s.store.AgreeImpactWording(c.Request.Context(), r.ID, f.Wording); err != nil {
-		s.serverError(c, err)
+	form, ok := s.submitForm(c, &f, "request", nil, func(status int, errs *formErrors) {
+		s.renderImpact(c, status, r, f, advicePublishForm{Summary: r.PublicSummary, Agreed: r.PublicSummary != ""}, errs)
+	})
+	if !ok || !form.ok(nil) || !form.ok(s.store.AgreeImpactWording(c.Request.Context(), r.ID, f.Wording)) {
 		return
 	}
 	me := currentUser(c)
@@ -119,20 +114,18 @@ func (s *Server) advicePublish(c *gin.Context) {
 		return
 	}
 	var f advicePublishForm
-	errs, ok := s.bind(c, &f)
+	form, ok := s.submitForm(c, &f, "request", nil, func(status int, errs *formErrors) {
+		s.renderImpact(c, status, r, impactForm{Wording: r.ImpactWording}, f, errs)
+	})
 	if !ok {
 		return
 	}
+	var agreed *apperr.Error
 	if !f.Agreed {
-		errs.Add("agreed", "Confirm that the group has agreed this summary")
-	}
-	if errs.Any() {
-		s.renderImpact(c, http.StatusUnprocessableEntity, r, impactForm{Wording: r.ImpactWording}, f, errs)
-		return
+		agreed = apperr.Invalidf("agreed", "Confirm that the group has agreed this summary")
 	}
 	me := currentUser(c)
-	if err := s.store.PublishAdviceSummary(c.Request.Context(), r.ID, f.Summary, me.Name); err != nil {
-		s.serverError(c, err)
+	if !form.ok(apperr.Join(agreed)) || !form.ok(s.store.PublishAdviceSummary(c.Request.Context(), r.ID, f.Summary, me.Name)) {
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditAdvicePublished, Target: "advice:" + r.ID})
@@ -147,7 +140,7 @@ func (s *Server) adviceUnpublish(c *gin.Context) {
 		return
 	}
 	if err := s.store.UnpublishAdviceSummary(c.Request.Context(), r.ID); err != nil {
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	me := currentUser(c)

@@ -25,8 +25,9 @@ type adviceListData struct {
 // adviceList shows staff every request and a member those they were asked.
 func (s *Server) adviceList(c *gin.Context) {
 	u := currentUser(c)
+	every := allowed(u.Role, "advice.manage")
 	askedOf := u.ID
-	if isStaff(u) {
+	if every {
 		askedOf = ""
 	}
 	rs, err := s.store.AdviceRequests(c.Request.Context(), askedOf, 50)
@@ -35,7 +36,7 @@ func (s *Server) adviceList(c *gin.Context) {
 		return
 	}
 	now := s.store.Now()
-	d := &adviceListData{Staff: isStaff(u)}
+	d := &adviceListData{Staff: every}
 	for _, r := range rs {
 		row := adviceRow{Request: r, Open: r.Open(now), When: adviceWhen(r.Deadline, now), Answered: len(r.Answers)}
 		if a, ok := r.Answers[u.ID]; ok {

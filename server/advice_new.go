@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/advice"
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -59,29 +60,23 @@ func (s *Server) adviceNewForm(c *gin.Context) {
 // adviceCreate opens a request and queues its messages at once.
 func (s *Server) adviceCreate(c *gin.Context) {
 	var f adviceForm
-	errs, ok := s.bind(c, &f)
+	form, ok := s.submitForm(c, &f, "request", nil, func(status int, errs *formErrors) { s.renderAdviceForm(c, status, f, errs) })
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	_, groups, err := s.groupNames(ctx)
+	groups, err := s.adviceAsk.Groups(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	r, err := s.checkAdviceForm(ctx, f, groups, errs)
-	if err != nil {
-		s.serverError(c, err)
-		return
-	}
-	if errs.Any() {
-		s.renderAdviceForm(c, http.StatusUnprocessableEntity, f, errs)
+	r, err := s.checkAdviceForm(ctx, f, groups, form.errs.Any())
+	if !form.ok(err) {
 		return
 	}
 	me := currentUser(c)
 	r.CreatedBy, r.CreatedByName = me.ID, me.Name
-	if err := s.store.CreateAdviceRequest(ctx, r); err != nil {
-		s.serverError(c, err)
+	if !form.ok(s.adviceAsk.CreateAdviceRequest(ctx, r)) {
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditAdviceRequested, Target: "advice:" + r.ID,
@@ -90,7 +85,7 @@ func (s *Server) adviceCreate(c *gin.Context) {
 	// its next pass (the request is not marked notified).
 	n, err := advice.Notify(context.WithoutCancel(ctx), s.store, s.cfg, r, advice.First)
 	if err == nil {
-		err = s.store.MarkAdviceNotified(context.WithoutCancel(ctx), r.ID)
+		err = s.adviceAsk.MarkAdviceNotified(context.WithoutCancel(ctx), r.ID)
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "advice request: messages not queued; the reminder job will retry", "err", err, "request", r.ID)
@@ -110,19 +105,22 @@ func plural(n int, one, many string) string {
 
 // checkAdviceForm validates the form and works out who is asked: the
 // active members and chairs of the chosen groups, and anyone named by
-// email address under "also" who is a member or chair.
-func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []store.Group, errs *formErrors) (*store.AdviceRequest, error) {
+// email address under "also" who is a member or chair. Its problems are
+// form errors (apperr, joined); any other error is the store's. bound says
+// whether binding the form already found problems.
+func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []store.Group, bound bool) (*store.AdviceRequest, error) {
+	var ps []*apperr.Error
 	if !hasChoice(handlingChoices(), f.Handling) {
-		errs.Add("handling", "Select how what you tell them may be shared")
+		ps = append(ps, apperr.Invalidf("handling", "Select how what you tell them may be shared"))
 	}
 	hours, err := strconv.ParseFloat(strings.TrimSpace(f.Hours), 64)
 	switch {
 	case strings.TrimSpace(f.Hours) == "":
-		errs.Add("hours", "Enter how many hours people have to answer")
+		ps = append(ps, apperr.Invalidf("hours", "Enter how many hours people have to answer"))
 	case err != nil:
-		errs.Add("hours", "Enter the hours as a number, like 4")
+		ps = append(ps, apperr.Invalidf("hours", "Enter the hours as a number, like 4"))
 	case hours < 1 || hours > maxAdviceHours:
-		errs.Add("hours", "The deadline must be between 1 and 72 hours from now")
+		ps = append(ps, apperr.Invalidf("hours", "The deadline must be between 1 and 72 hours from now"))
 	}
 	known := map[string]bool{}
 	for _, g := range groups {
@@ -136,7 +134,7 @@ func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []sto
 		}
 		seen["g"+gid] = true
 		groupIDs = append(groupIDs, gid)
-		ms, err := s.store.GroupMembers(ctx, gid)
+		ms, err := s.adviceAsk.GroupMembers(ctx, gid)
 		if err != nil {
 			return nil, err
 		}
@@ -148,9 +146,9 @@ func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []sto
 		}
 	}
 	for _, line := range strings.FieldsFunc(f.Also, func(r rune) bool { return r == '\n' || r == ',' || r == ';' || r == ' ' || r == '\r' }) {
-		u, err := s.store.UserByEmail(ctx, line)
+		u, err := s.adviceAsk.UserByEmail(ctx, line)
 		if err != nil || u.Status != store.StatusActive || (u.Role != store.RoleMember && u.Role != store.RoleChair) {
-			errs.Add("also", line+" is not a group member or chair with an active account: check the address")
+			ps = append(ps, apperr.Invalidf("also", "%s is not a group member or chair with an active account: check the address", line))
 			continue
 		}
 		if !seen[u.ID] {
@@ -159,10 +157,10 @@ func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []sto
 		}
 	}
 	if len(groupIDs) == 0 && strings.TrimSpace(f.Also) == "" {
-		errs.Add("groups", "Select at least one group, or name the people to ask")
+		ps = append(ps, apperr.Invalidf("groups", "Select at least one group, or name the people to ask"))
 	}
 	// Only people who can sign in and answer are asked.
-	users, err := s.store.UsersByID(ctx, asked)
+	users, err := s.adviceAsk.UsersByID(ctx, asked)
 	if err != nil {
 		return nil, err
 	}
@@ -172,16 +170,16 @@ func (s *Server) checkAdviceForm(ctx context.Context, f adviceForm, groups []sto
 			active = append(active, id)
 		}
 	}
-	if len(groupIDs) > 0 && len(active) == 0 && !errs.Any() {
-		errs.Add("groups", "No one in the groups you chose has an active account: choose another group, or name the people to ask")
+	if len(groupIDs) > 0 && len(active) == 0 && !bound && len(ps) == 0 {
+		ps = append(ps, apperr.Invalidf("groups", "No one in the groups you chose has an active account: choose another group, or name the people to ask"))
 	}
 	r := &store.AdviceRequest{Title: f.Title, Shared: f.Shared, Handling: f.Handling, Question: f.Question, GroupIDs: groupIDs, Asked: active,
-		Deadline: s.store.Now().Add(time.Duration(hours * float64(time.Hour))).Truncate(time.Minute)}
-	return r, nil
+		Deadline: s.adviceAsk.Now().Add(time.Duration(hours * float64(time.Hour))).Truncate(time.Minute)}
+	return r, apperr.Join(ps...)
 }
 
 func (s *Server) renderAdviceForm(c *gin.Context, status int, f adviceForm, errs *formErrors) {
-	_, groups, err := s.groupNames(c.Request.Context())
+	groups, err := s.adviceAsk.Groups(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return

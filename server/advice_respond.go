@@ -1,12 +1,11 @@
 package server
 
 import (
-	"errors"
-	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -38,17 +37,12 @@ func (s *Server) adviceRespond(c *gin.Context) {
 		errs.Add("response-"+userID, "The response must be 4,000 characters or fewer")
 	}
 	if errs.Any() {
-		s.renderAdvice(c, http.StatusUnprocessableEntity, r, answerForm{}, userID, f, errs)
+		s.renderAdvice(c, statusOf(apperr.Invalid), r, answerForm{}, userID, f, errs)
 		return
 	}
 	me := currentUser(c)
-	err := s.store.RespondToAdvice(c.Request.Context(), r.ID, userID, f.Outcome, f.Response, me.Name)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
-	if err != nil {
-		s.serverError(c, err)
+	if err := s.store.RespondToAdvice(c.Request.Context(), r.ID, userID, f.Outcome, f.Response, me.Name); err != nil {
+		s.fail(c, err)
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditAdviceResponse, Target: "advice:" + r.ID + "/" + userID,
@@ -65,12 +59,12 @@ func (s *Server) adviceClose(c *gin.Context) {
 	}
 	err := s.store.CloseAdviceRequest(c.Request.Context(), r.ID)
 	switch {
-	case errors.Is(err, store.ErrAdviceClosed):
+	case apperr.Is(err, apperr.Conflict): // closed already
 		s.flash(c, "This request had already closed.")
 		s.redirect(c, "/advice/"+r.ID)
 		return
 	case err != nil:
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	me := currentUser(c)

@@ -60,19 +60,30 @@ const (
 	auditMobileChanged     = "mobile-number-changed"
 )
 
-// isStaff reports whether the person manages advice requests.
-func isStaff(u *store.User) bool {
-	return u != nil && (u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator)
+// adviceAccess is what one person may do with one advice request. The
+// policy table says which roles manage every request (advice.manage) and
+// which answer (advice.answer); the one row-level rule is whether this
+// person was asked.
+type adviceAccess struct {
+	See, Answer, Manage bool
 }
 
-// loadAdvice reads the request named by :id that the person may see:
-// staff see every request, anyone else only one they were asked for.
+func adviceAccessTo(u *store.User, r *store.AdviceRequest) adviceAccess {
+	if u == nil {
+		return adviceAccess{}
+	}
+	manage, asked := allowed(u.Role, "advice.manage"), r.WasAsked(u.ID)
+	return adviceAccess{See: manage || asked, Answer: asked && allowed(u.Role, "advice.answer"), Manage: manage}
+}
+
+// loadAdvice reads the request named by :id that the person may see
+// (adviceAccessTo); one they may not see is "not found" to them.
 func (s *Server) loadAdvice(c *gin.Context) (*store.AdviceRequest, bool) {
 	r, ok := loadByID(s, c, s.store.AdviceRequest)
 	if !ok {
 		return nil, false
 	}
-	if u := currentUser(c); !isStaff(u) && !r.WasAsked(u.ID) {
+	if !adviceAccessTo(currentUser(c), r).See {
 		s.notFound(c)
 		return nil, false
 	}

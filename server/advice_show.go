@@ -76,7 +76,7 @@ func (s *Server) renderAdvice(c *gin.Context, status int, r *store.AdviceRequest
 	ctx := c.Request.Context()
 	me := currentUser(c)
 	now := s.store.Now()
-	d := &adviceShowData{Request: r, Staff: isStaff(me), Open: r.Open(now), When: adviceWhen(r.Deadline, now), Answer: f}
+	d := &adviceShowData{Request: r, Staff: adviceAccessTo(me, r).Manage, Open: r.Open(now), When: adviceWhen(r.Deadline, now), Answer: f}
 	names, _, err := s.groupNames(ctx)
 	if err != nil {
 		s.serverError(c, err)

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
@@ -12,19 +10,13 @@ import (
 // one was declared, not whom it is with.
 func (s *Server) ccuConflictDeclare(c *gin.Context) {
 	var f conflictForm
-	errs, ok := s.bind(c, &f)
-	if !ok {
-		return
-	}
-	f.check(errs)
-	if errs.Any() {
-		s.renderConflicts(c, http.StatusUnprocessableEntity, f, errs)
+	form, ok := s.submitForm(c, &f, "declaration", nil, func(status int, errs *formErrors) { s.renderConflicts(c, status, f, errs) })
+	if !ok || !form.ok(f.check()) {
 		return
 	}
 	me := currentUser(c)
-	cf, err := s.store.DeclareConflict(c.Request.Context(), me.ID, store.ConflictPerson{Name: f.Name, Force: f.Force, Collar: f.Collar, Connection: f.Connection})
-	if err != nil {
-		s.serverError(c, err)
+	cf, err := s.conflicts.DeclareConflict(c.Request.Context(), me.ID, store.ConflictPerson{Name: f.Name, Force: f.Force, Collar: f.Collar, Connection: f.Connection})
+	if !form.ok(err) {
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditConflictDeclared, Target: "conflict:" + cf.ID})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -31,17 +32,18 @@ func (conflictForm) messages() map[string]string {
 	}
 }
 
-// check adds what binding cannot say: someone must be named, and a name
-// is matched together with its force (as on a referral).
-func (f conflictForm) check(errs *formErrors) {
+// check says what binding cannot: someone must be named, and a name is
+// matched together with its force (as on a referral).
+func (f conflictForm) check() error {
 	switch {
 	case f.Name == "" && f.Collar == "":
-		errs.Add("name", "Enter their name and force, or their collar number")
+		return apperr.Invalidf("name", "Enter their name and force, or their collar number")
 	case f.Name != "" && f.Force == "":
-		errs.Add("force", "Enter the force they serve in")
+		return apperr.Invalidf("force", "Enter the force they serve in")
 	case f.Name == "" && f.Force != "":
-		errs.Add("name", "Enter their name")
+		return apperr.Invalidf("name", "Enter their name")
 	}
+	return nil
 }
 
 type ccuConflictsData struct {
@@ -54,15 +56,10 @@ func (s *Server) ccuConflicts(c *gin.Context) {
 }
 
 func (s *Server) renderConflicts(c *gin.Context, status int, f conflictForm, errs *formErrors) {
-	cs, err := s.store.Conflicts(c.Request.Context(), currentUser(c).ID)
+	cs, err := s.conflicts.Conflicts(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	page := &Page{Title: "Your declared conflicts of interest", Data: &ccuConflictsData{Conflicts: cs}, Form: f, NoIndex: true}
-	if errs.Any() {
-		s.invalid(c, "ccu_conflicts", page, errs)
-		return
-	}
-	s.render(c, status, "ccu_conflicts", page)
+	s.render(c, status, "ccu_conflicts", &Page{Title: "Your declared conflicts of interest", Data: &ccuConflictsData{Conflicts: cs}, Form: f, Errors: errs, NoIndex: true})
 }

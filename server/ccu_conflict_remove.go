@@ -1,8 +1,6 @@
 package server
 
 import (
-	"errors"
-
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
@@ -12,13 +10,8 @@ import (
 // connection that has ended). Another account's id is a 404.
 func (s *Server) ccuConflictRemove(c *gin.Context) {
 	me := currentUser(c)
-	err := s.store.RemoveConflict(c.Request.Context(), me.ID, c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
-	if err != nil {
-		s.serverError(c, err)
+	if err := s.conflicts.RemoveConflict(c.Request.Context(), me.ID, c.Param("id")); err != nil {
+		s.fail(c, err) // another account's declaration is not found: 404
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditConflictRemoved, Target: "conflict:" + c.Param("id")})

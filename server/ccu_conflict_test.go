@@ -12,11 +12,11 @@ import (
 )
 
 // TestDeclaredConflictsFlagAccess: an analyst declares the people they
-// are connected to; bad declarations are refused with 422 and nothing
-// stored; a case about a declared person warns the analyst, its opening is
-// audited as a declared conflict, and the access review flags it (without
-// saying whom the conflict is with); removing a declaration is the
-// declarer's alone.
+// are connected to (bad declarations: TestConflictBadInputWithFakes); a
+// case about a declared person warns the analyst, its opening is audited
+// as a declared conflict, and the access review flags it (without saying
+// whom the conflict is with); removing a declaration is the declarer's
+// alone.
 func TestDeclaredConflictsFlagAccess(t *testing.T) {
 	a := newTestApp(t)
 	ana := a.newUser(store.RoleCCU, "ana@example.org")
@@ -29,31 +29,6 @@ func TestDeclaredConflictsFlagAccess(t *testing.T) {
 	ca.signIn(ana)
 	if r := ca.get("/ccu/conflicts"); r.Status != http.StatusOK || !strings.Contains(r.Body, "You have not declared any conflicts") {
 		t.Fatalf("empty list: %d\n%s", r.Status, r.Body)
-	}
-	for _, tc := range []struct {
-		name string
-		form url.Values
-		want string
-	}{
-		{"nobody named", url.Values{"connection": {"my brother"}}, "Enter their name and force, or their collar number"},
-		{"a name without a force", url.Values{"name": {"Sam Smith"}, "connection": {"my brother"}}, "Enter the force they serve in"},
-		{"no connection", url.Values{"collar": {"1234"}}, "Enter how you know them"},
-		{"connection too long", url.Values{"collar": {"1234"}, "connection": {strings.Repeat("x", 301)}}, "300 characters or fewer"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := ca.submit("/ccu/conflicts", "/ccu/conflicts", tc.form)
-			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") || !strings.Contains(r.Body, tc.want) {
-				t.Fatalf("%d, want 422 with %q\n%s", r.Status, tc.want, r.Body)
-			}
-			for _, v := range tc.form {
-				if len(v[0]) < 100 && !strings.Contains(r.Body, v[0]) {
-					t.Errorf("what was typed (%q) is not kept", v[0])
-				}
-			}
-		})
-	}
-	if cs, _ := a.store.Conflicts(context.Background(), ana.ID); len(cs) != 0 {
-		t.Fatalf("refused declarations were stored: %+v", cs)
 	}
 	// Declared by name and force, written differently from the referral.
 	r := ca.submit("/ccu/conflicts", "/ccu/conflicts", url.Values{"name": {" personnamec1 "}, "force": {"DORSET POLICE"}, "connection": {"My brother"}})
@@ -130,5 +105,43 @@ func TestDeclaredConflictsFlagAccess(t *testing.T) {
 	}
 	if evs := auditOf(t, a, store.AuditConflictRemoved); len(evs) != 1 {
 		t.Fatalf("removal events: %+v", evs)
+	}
+}
+
+// TestConflictBadInputWithFakes: bad declarations are refused with 422,
+// what was typed kept, and nothing stored (the store is a fake that
+// records any declaration it is given).
+func TestConflictBadInputWithFakes(t *testing.T) {
+	f := newFakeApp(t)
+	fc := &fakeConflicts{t: t, conflicts: func(string) ([]store.Conflict, error) { return nil, nil }}
+	f.srv.conflicts = fc
+	ca := f.as(&store.User{Email: "ana@example.org", Name: "Ana Analyst", Role: store.RoleCCU, Status: store.StatusActive})
+	if r := ca.get("/ccu/conflicts"); r.Status != http.StatusOK || !strings.Contains(r.Body, "You have not declared any conflicts") {
+		t.Fatalf("empty list: %d\n%s", r.Status, r.Body)
+	}
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"nobody named", url.Values{"connection": {"my brother"}}, "Enter their name and force, or their collar number"},
+		{"a name without a force", url.Values{"name": {"Sam Smith"}, "connection": {"my brother"}}, "Enter the force they serve in"},
+		{"no connection", url.Values{"collar": {"1234"}}, "Enter how you know them"},
+		{"connection too long", url.Values{"collar": {"1234"}, "connection": {strings.Repeat("x", 301)}}, "300 characters or fewer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ca.submit("/ccu/conflicts", "/ccu/conflicts", tc.form)
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") || !strings.Contains(r.Body, tc.want) {
+				t.Fatalf("%d, want 422 with %q\n%s", r.Status, tc.want, r.Body)
+			}
+			for _, v := range tc.form {
+				if len(v[0]) < 100 && !strings.Contains(r.Body, v[0]) {
+					t.Errorf("what was typed (%q) is not kept", v[0])
+				}
+			}
+		})
+	}
+	if cs := fc.declaredSoFar(); len(cs) != 0 {
+		t.Fatalf("refused declarations were stored: %+v", cs)
 	}
 }

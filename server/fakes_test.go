@@ -187,6 +187,132 @@ func (f *fakeVisits) CancelSignUp(_ context.Context, id, userID string) ([]strin
 	return f.cancelSignUp(id, userID)
 }
 
+// fakeConflicts stands in for the store on a CCU analyst's declared
+// conflicts (conflictStore); declared keeps what DeclareConflict was given.
+type fakeConflicts struct {
+	t         *testing.T
+	conflicts func(userID string) ([]store.Conflict, error)
+	declare   func(userID string, p store.ConflictPerson) (*store.Conflict, error)
+	remove    func(userID, id string) error
+
+	mu       sync.Mutex
+	declared []store.ConflictPerson
+}
+
+var _ conflictStore = (*fakeConflicts)(nil)
+
+func (f *fakeConflicts) Conflicts(_ context.Context, userID string) ([]store.Conflict, error) {
+	if f.conflicts == nil {
+		f.t.Error("the handler called Conflicts, which this fake does not answer")
+		return nil, nil
+	}
+	return f.conflicts(userID)
+}
+
+func (f *fakeConflicts) DeclareConflict(_ context.Context, userID string, p store.ConflictPerson) (*store.Conflict, error) {
+	f.mu.Lock()
+	f.declared = append(f.declared, p)
+	f.mu.Unlock()
+	if f.declare == nil {
+		f.t.Error("the handler called DeclareConflict, which this fake does not answer")
+		return &store.Conflict{}, nil
+	}
+	return f.declare(userID, p)
+}
+
+// declaredSoFar is every declaration the handler asked the fake to store.
+func (f *fakeConflicts) declaredSoFar() []store.ConflictPerson {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]store.ConflictPerson(nil), f.declared...)
+}
+
+func (f *fakeConflicts) RemoveConflict(_ context.Context, userID, id string) error {
+	if f.remove == nil {
+		f.t.Error("the handler called RemoveConflict, which this fake does not answer")
+		return nil
+	}
+	return f.remove(userID, id)
+}
+
+// fakeAdviceAsk stands in for the store when someone asks for advice
+// (adviceAskStore); created keeps every request the handler stored.
+type fakeAdviceAsk struct {
+	t            *testing.T
+	now          time.Time
+	groups       func() ([]store.Group, error)
+	groupMembers func(groupID string) ([]store.Membership, error)
+	userByEmail  func(email string) (*store.User, error)
+	usersByID    func(ids []string) (map[string]store.User, error)
+	create       func(r *store.AdviceRequest) error
+
+	mu      sync.Mutex
+	created []store.AdviceRequest
+}
+
+var _ adviceAskStore = (*fakeAdviceAsk)(nil)
+
+func (f *fakeAdviceAsk) missing(name string) {
+	f.t.Errorf("the handler called %s, which this fake does not answer", name)
+}
+
+func (f *fakeAdviceAsk) Now() time.Time { return f.now }
+
+func (f *fakeAdviceAsk) Groups(context.Context) ([]store.Group, error) {
+	if f.groups == nil {
+		f.missing("Groups")
+		return nil, nil
+	}
+	return f.groups()
+}
+
+func (f *fakeAdviceAsk) GroupMembers(_ context.Context, groupID string) ([]store.Membership, error) {
+	if f.groupMembers == nil {
+		f.missing("GroupMembers")
+		return nil, nil
+	}
+	return f.groupMembers(groupID)
+}
+
+func (f *fakeAdviceAsk) UserByEmail(_ context.Context, email string) (*store.User, error) {
+	if f.userByEmail == nil {
+		f.missing("UserByEmail")
+		return nil, store.ErrNotFound
+	}
+	return f.userByEmail(email)
+}
+
+func (f *fakeAdviceAsk) UsersByID(_ context.Context, ids []string) (map[string]store.User, error) {
+	if f.usersByID == nil {
+		f.missing("UsersByID")
+		return nil, nil
+	}
+	return f.usersByID(ids)
+}
+
+func (f *fakeAdviceAsk) CreateAdviceRequest(_ context.Context, r *store.AdviceRequest) error {
+	f.mu.Lock()
+	f.created = append(f.created, *r)
+	f.mu.Unlock()
+	if f.create == nil {
+		f.missing("CreateAdviceRequest")
+		return nil
+	}
+	return f.create(r)
+}
+
+func (f *fakeAdviceAsk) MarkAdviceNotified(context.Context, string) error {
+	f.missing("MarkAdviceNotified")
+	return nil
+}
+
+// createdSoFar is every request the handler asked the fake to store.
+func (f *fakeAdviceAsk) createdSoFar() []store.AdviceRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]store.AdviceRequest(nil), f.created...)
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -216,6 +342,8 @@ func newFakeApp(t *testing.T) *fakeApp {
 	users := fakeUsers{}
 	srv.users = users
 	srv.visits = nil
+	srv.conflicts = nil
+	srv.adviceAsk = nil
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL

@@ -12,6 +12,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 	"github.com/go-playground/validator/v10"
+
+	"candour/apperr"
+	"candour/store"
 )
 
 // formErrors are the messages shown in the GOV.UK error summary and next
@@ -159,9 +162,62 @@ func (s *Server) tooLarge(c *gin.Context) {
 	s.errorPage(c, http.StatusRequestEntityTooLarge, "What you sent is too large", "Make your answer shorter and try again. Nothing has been saved.")
 }
 
-// invalid re-renders a form page with status 422 and the error summary,
-// keeping what the person typed.
+// invalid re-renders a form page with the status of a form error (422,
+// statusOf) and the error summary, keeping what the person typed.
 func (s *Server) invalid(c *gin.Context, name string, p *Page, errs *formErrors) {
 	p.Errors = errs
-	s.render(c, http.StatusUnprocessableEntity, name, p)
+	s.render(c, statusOf(apperr.Invalid), name, p)
+}
+
+// formSubmit is the shape every form that makes or changes a record shares
+// (visit_edit.go, meeting_edit.go, ...): bind the form, check it, check it
+// again in the store, and at each step show the form again with what was
+// typed on a problem. One is made by submitForm; each step's error goes
+// through ok, the one place a form decides what an error means:
+//
+//   - form errors (apperr Invalid and Duplicate, one or joined) go next to
+//     their fields (renamed by rename), and the form is shown again (422);
+//   - the store's version check (store.ErrConflict) is the stale-form page
+//     (409) naming thing ("Someone else has changed this visit");
+//   - anything else is s.fail (404, 403, 409 with its message, 500).
+type formSubmit struct {
+	s      *Server
+	c      *gin.Context
+	errs   *formErrors
+	thing  string
+	rename map[string]string
+	again  func(status int, errs *formErrors)
+}
+
+// submitForm binds the request into dst and returns the form's steps.
+// again shows the form again with errs and status. For an oversized body
+// it answers 413 itself and reports false.
+func (s *Server) submitForm(c *gin.Context, dst messager, thing string, rename map[string]string, again func(status int, errs *formErrors)) (*formSubmit, bool) {
+	errs, ok := s.bind(c, dst)
+	if !ok {
+		return nil, false
+	}
+	return &formSubmit{s: s, c: c, errs: errs, thing: thing, rename: rename, again: again}, true
+}
+
+// ok takes a step's error (nil when the step found nothing wrong) and
+// reports whether the handler goes on: false when the form had problems
+// (its own from binding, or err's) or err stopped the request; the request
+// has then been answered.
+func (f *formSubmit) ok(err error) bool {
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrConflict):
+		f.s.errorPage(f.c, statusOf(apperr.Conflict), "Someone else has changed this "+f.thing,
+			"The "+f.thing+" changed after you opened the form, so nothing you entered has been saved. Go back to the "+f.thing+", reload it and make your change again.")
+		return false
+	case !addErrors(f.errs, err, f.rename):
+		f.s.fail(f.c, err)
+		return false
+	}
+	if f.errs.Any() {
+		f.again(statusOf(apperr.Invalid), f.errs)
+		return false
+	}
+	return true
 }

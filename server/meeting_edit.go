@@ -1,13 +1,13 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -51,29 +51,35 @@ func (s *Server) meetingGroups(c *gin.Context) ([]store.Group, error) {
 	return s.visitGroups(c)
 }
 
-// check validates the form into a meeting (without id or group).
-func (f meetingForm) check(errs *formErrors) *store.Meeting {
+// check validates the form into a meeting (without id or group); its
+// problems are form errors (apperr, joined) for the form's fields. groups
+// are those the person arranges meetings for.
+func (f meetingForm) check(groups []store.Group) (*store.Meeting, error) {
+	var ps []*apperr.Error
+	if !hasChoice(groupChoices(groups, "")[1:], f.Group) {
+		ps = append(ps, apperr.Invalidf("group", "Select one of the groups you arrange meetings for"))
+	}
 	day, msg := dateParts{f.Day, f.Month, f.Year}.parse("The date of the meeting")
 	if msg == "" && day.IsZero() {
 		msg = "Enter the date of the meeting"
 	}
 	if msg != "" {
-		errs.Add("date", msg)
+		ps = append(ps, apperr.Invalidf("date", "%s", msg))
 	}
 	sh, sm, ok1 := parseClock(f.StartTime)
 	if !ok1 {
-		errs.Add("startTime", "Enter the start time, like 18:30")
+		ps = append(ps, apperr.Invalidf("startTime", "Enter the start time, like 18:30"))
 	}
 	eh, em, ok2 := parseClock(f.EndTime)
 	if !ok2 {
-		errs.Add("endTime", "Enter the end time, like 20:30")
+		ps = append(ps, apperr.Invalidf("endTime", "Enter the end time, like 20:30"))
 	}
 	if strings.TrimSpace(f.Venue) == "" && strings.TrimSpace(f.OnlineLink) == "" {
-		errs.Add("venue", "Enter where the meeting is, or a link to join it online")
+		ps = append(ps, apperr.Invalidf("venue", "Enter where the meeting is, or a link to join it online"))
 	}
 	if l := strings.TrimSpace(f.OnlineLink); l != "" {
 		if u, err := url.Parse(l); err != nil || u.Scheme != "https" || u.Host == "" {
-			errs.Add("onlineLink", "Enter a link that starts with https://")
+			ps = append(ps, apperr.Invalidf("onlineLink", "Enter a link that starts with https://"))
 		}
 	}
 	m := &store.Meeting{Title: f.Title, Venue: f.Venue, OnlineLink: strings.TrimSpace(f.OnlineLink), IndependentChair: f.IndependentChair}
@@ -85,10 +91,10 @@ func (f meetingForm) check(errs *formErrors) *store.Meeting {
 	if !day.IsZero() && ok1 && ok2 {
 		m.Start, m.End = at(day, sh, sm), at(day, eh, em)
 		if !m.End.After(m.Start) {
-			errs.Add("endTime", "The end time must be after the start time")
+			ps = append(ps, apperr.Invalidf("endTime", "The end time must be after the start time"))
 		}
 	}
-	return m
+	return m, apperr.Join(ps...)
 }
 
 func (s *Server) meetingNewForm(c *gin.Context) {
@@ -99,7 +105,7 @@ func (s *Server) meetingNewForm(c *gin.Context) {
 // meetingCreate schedules a meeting (staff for any group, a chair for theirs).
 func (s *Server) meetingCreate(c *gin.Context) {
 	var f meetingForm
-	errs, ok := s.bind(c, &f)
+	form, ok := s.submitForm(c, &f, "meeting", nil, func(status int, errs *formErrors) { s.renderMeetingForm(c, status, nil, f, errs) })
 	if !ok {
 		return
 	}
@@ -108,18 +114,14 @@ func (s *Server) meetingCreate(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	if !hasChoice(groupChoices(groups, "")[1:], f.Group) {
-		errs.Add("group", "Select one of the groups you arrange meetings for")
-	}
-	m := f.check(errs)
-	if errs.Any() {
-		s.renderMeetingForm(c, http.StatusUnprocessableEntity, nil, f, errs)
+	m, err := f.check(groups)
+	if !form.ok(err) {
 		return
 	}
 	me := currentUser(c)
 	m.GroupID, m.CreatedBy = f.Group, me.ID
 	if err := s.store.CreateMeeting(c.Request.Context(), m); err != nil {
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditMeetingCreated, Target: "meeting:" + m.ID, Detail: m.Title})
@@ -146,25 +148,17 @@ func (s *Server) meetingSave(c *gin.Context) {
 		return
 	}
 	var f meetingForm
-	errs, ok := s.bind(c, &f)
+	form, ok := s.submitForm(c, &f, "meeting", nil, func(status int, errs *formErrors) { s.renderMeetingForm(c, status, m, f, errs) })
 	if !ok {
 		return
 	}
 	f.Group = m.GroupID
-	ch := f.check(errs)
-	if errs.Any() {
-		s.renderMeetingForm(c, http.StatusUnprocessableEntity, m, f, errs)
+	ch, err := f.check([]store.Group{{ID: m.GroupID}})
+	if !form.ok(err) {
 		return
 	}
 	ch.ID = m.ID
-	err := s.store.UpdateMeetingDetails(c.Request.Context(), ch, f.Version)
-	if errors.Is(err, store.ErrConflict) {
-		s.errorPage(c, http.StatusConflict, "Someone else has changed this meeting",
-			"The meeting changed after you opened the form, so nothing you entered has been saved. Go back to the meeting, reload it and make your change again.")
-		return
-	}
-	if err != nil {
-		s.serverError(c, err)
+	if !form.ok(s.store.UpdateMeetingDetails(c.Request.Context(), ch, f.Version)) {
 		return
 	}
 	me := currentUser(c)

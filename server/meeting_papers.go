@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -93,20 +94,16 @@ func (s *Server) meetingPaperUpload(c *gin.Context) {
 	if !ok {
 		return
 	}
-	a := meetingAccessTo(currentUser(c), m)
-	errs := &formErrors{}
 	var fh *multipart.FileHeader
 	if mf := c.Request.MultipartForm; mf != nil && len(mf.File["paper"]) > 0 {
 		fh = mf.File["paper"][0]
 	}
 	if fh == nil || fh.Size == 0 {
-		errs.Add("paper", "Choose a file to upload")
-		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, m.Minutes, actionForm{}, errs)
+		s.meetingRefused(c, m, apperr.Invalidf("paper", "Choose a file to upload"))
 		return
 	}
 	if fh.Size > MaxPaperBytes {
-		errs.Add("paper", "The file must be smaller than 10 MB")
-		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, m.Minutes, actionForm{}, errs)
+		s.meetingRefused(c, m, apperr.Invalidf("paper", "The file must be smaller than 10 MB"))
 		return
 	}
 	f, err := fh.Open()
@@ -117,8 +114,7 @@ func (s *Server) meetingPaperUpload(c *gin.Context) {
 	defer f.Close()
 	typ := paperType(f, fh.Size)
 	if typ == "" {
-		errs.Add("paper", "The file must be a PDF, a Word document (.docx), or a PNG or JPEG image")
-		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, m.Minutes, actionForm{}, errs)
+		s.meetingRefused(c, m, apperr.Invalidf("paper", "The file must be a PDF, a Word document (.docx), or a PNG or JPEG image"))
 		return
 	}
 	ctx := context.WithoutCancel(c.Request.Context())
@@ -139,12 +135,11 @@ func (s *Server) meetingPaperUpload(c *gin.Context) {
 	}
 	if !clean {
 		s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditPaperRejected, Target: "meeting:" + m.ID, Detail: p.Name + ": " + reason})
-		errs.Add("paper", "The file was refused by the virus check ("+reason+"). It has not been kept.")
 		fresh, _ := s.store.Meeting(ctx, m.ID)
 		if fresh != nil {
 			m = fresh
 		}
-		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, m.Minutes, actionForm{}, errs)
+		s.meetingRefused(c, m, apperr.Invalidf("paper", "The file was refused by the virus check (%s). It has not been kept.", reason))
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditPaperUploaded, Target: "meeting:" + m.ID + "/paper:" + p.ID, Detail: p.Name})

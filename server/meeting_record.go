@@ -1,14 +1,13 @@
 package server
 
 import (
-	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -23,9 +22,7 @@ func (s *Server) meetingAttendance(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if s.store.Now().Before(m.Start.Add(-30 * time.Minute)) {
-		errs := &formErrors{}
-		errs.Add("attendance", "Attendance can be taken from 30 minutes before the meeting starts")
-		s.renderMeeting(c, http.StatusUnprocessableEntity, m, meetingAccessTo(currentUser(c), m), m.Minutes, actionForm{}, errs)
+		s.meetingRefused(c, m, apperr.Invalidf("attendance", "Attendance can be taken from 30 minutes before the meeting starts"))
 		return
 	}
 	ms, err := s.store.GroupMembers(ctx, m.GroupID)
@@ -40,9 +37,7 @@ func (s *Server) meetingAttendance(c *gin.Context) {
 			continue
 		}
 		if !hasChoice(attendanceChoices(), mark) {
-			errs := &formErrors{}
-			errs.Add("att-"+x.UserID, "Select present, apologies or absent")
-			s.renderMeeting(c, http.StatusUnprocessableEntity, m, meetingAccessTo(currentUser(c), m), m.Minutes, actionForm{}, errs)
+			s.meetingRefused(c, m, apperr.Invalidf("att-"+x.UserID, "Select present, apologies or absent"))
 			return
 		}
 		if err := s.store.MarkAttendance(ctx, m.ID, x.UserID, mark); err != nil {
@@ -55,6 +50,17 @@ func (s *Server) meetingAttendance(c *gin.Context) {
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditAttendance, Target: "meeting:" + m.ID, Detail: strconv.Itoa(marked) + " marked"})
 	s.flash(c, "Attendance saved")
 	s.redirect(c, "/meetings/"+m.ID+"#attendance")
+}
+
+// meetingRefused shows the meeting's page again with err's form errors
+// next to their fields (422), or answers err as s.fail does.
+func (s *Server) meetingRefused(c *gin.Context, m *store.Meeting, err error) {
+	errs := &formErrors{}
+	if !addErrors(errs, err, nil) {
+		s.fail(c, err)
+		return
+	}
+	s.renderMeeting(c, statusOf(apperr.Invalid), m, meetingAccessTo(currentUser(c), m), m.Minutes, actionForm{}, errs)
 }
 
 // minutesForm is the draft minutes.
@@ -73,24 +79,18 @@ func (s *Server) meetingMinutes(c *gin.Context) {
 		return
 	}
 	var f minutesForm
-	errs, ok := s.bind(c, &f)
-	if !ok {
-		return
-	}
-	a := meetingAccessTo(currentUser(c), m)
-	if errs.Any() {
-		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, f.Minutes, actionForm{}, errs)
+	form, ok := s.submitForm(c, &f, "meeting", nil, func(status int, errs *formErrors) {
+		s.renderMeeting(c, status, m, meetingAccessTo(currentUser(c), m), f.Minutes, actionForm{}, errs)
+	})
+	if !ok || !form.ok(nil) {
 		return
 	}
 	me := currentUser(c)
 	err := s.store.SaveMinutes(c.Request.Context(), m.ID, f.Minutes, me.Name)
-	if errors.Is(err, store.ErrMinutesApproved) {
-		errs.Add("minutes", "The chair has approved the minutes, so they can no longer be changed")
-		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, f.Minutes, actionForm{}, errs)
-		return
+	if apperr.Is(err, apperr.Conflict) { // approved since the page was opened
+		err = apperr.Invalidf("minutes", "The chair has approved the minutes, so they can no longer be changed")
 	}
-	if err != nil {
-		s.serverError(c, err)
+	if !form.ok(err) {
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditMinutesSaved, Target: "meeting:" + m.ID})
@@ -111,14 +111,11 @@ func (s *Server) meetingMinutesApprove(c *gin.Context) {
 	}
 	me := currentUser(c)
 	err := s.store.ApproveMinutes(c.Request.Context(), m.ID, me.Name)
-	if errors.Is(err, store.ErrMinutesApproved) {
-		errs := &formErrors{}
-		errs.Add("minutes", "There are no draft minutes to approve")
-		s.renderMeeting(c, http.StatusUnprocessableEntity, m, a, m.Minutes, actionForm{}, errs)
-		return
+	if apperr.Is(err, apperr.Conflict) { // approved already, or no draft
+		err = apperr.Invalidf("minutes", "There are no draft minutes to approve")
 	}
 	if err != nil {
-		s.serverError(c, err)
+		s.meetingRefused(c, m, err)
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditMinutesApproved, Target: "meeting:" + m.ID})
@@ -147,7 +144,9 @@ func (s *Server) meetingActionAdd(c *gin.Context) {
 		return
 	}
 	var f actionForm
-	errs, ok := s.bind(c, &f)
+	form, ok := s.submitForm(c, &f, "meeting", nil, func(status int, errs *formErrors) {
+		s.renderMeeting(c, status, m, meetingAccessTo(currentUser(c), m), m.Minutes, f, errs)
+	})
 	if !ok {
 		return
 	}
@@ -155,16 +154,15 @@ func (s *Server) meetingActionAdd(c *gin.Context) {
 	if msg == "" && due.IsZero() {
 		msg = "Enter the due date"
 	}
+	var bad error
 	if msg != "" {
-		errs.Add("due", msg)
+		bad = apperr.Invalidf("due", "%s", msg)
 	}
-	if errs.Any() {
-		s.renderMeeting(c, http.StatusUnprocessableEntity, m, meetingAccessTo(currentUser(c), m), m.Minutes, f, errs)
+	if !form.ok(bad) {
 		return
 	}
 	act, err := s.store.AddAction(c.Request.Context(), m.ID, store.MeetingAction{Text: strings.TrimSpace(f.Text), Owner: f.Owner, Due: due})
-	if err != nil {
-		s.serverError(c, err)
+	if !form.ok(err) {
 		return
 	}
 	me := currentUser(c)
@@ -180,13 +178,8 @@ func (s *Server) meetingActionDone(c *gin.Context) {
 		return
 	}
 	done := c.PostForm("done") != "false"
-	err := s.store.SetActionDone(c.Request.Context(), m.ID, c.Param("actionId"), done)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
-	if err != nil {
-		s.serverError(c, err)
+	if err := s.store.SetActionDone(c.Request.Context(), m.ID, c.Param("actionId"), done); err != nil {
+		s.fail(c, err)
 		return
 	}
 	me := currentUser(c)

@@ -74,22 +74,24 @@ type meetingAccess struct {
 	See, Manage, Chair bool
 }
 
-// meetingAccessTo: staff see and manage every meeting; a group's members
-// see its meetings; its chair also manages them and approves the minutes.
+// meetingAccessTo: the policy table says which roles see and manage every
+// group's meetings (meetings.every: staff) and which approve minutes
+// (meetings.approve: chairs); the row-level rule is the person's
+// membership of the meeting's group: its members see its meetings, and
+// its chair also manages them and approves the minutes.
 func meetingAccessTo(u *store.User, m *store.Meeting) meetingAccess {
 	if u == nil {
 		return meetingAccess{}
 	}
-	if isStaff(u) {
-		return meetingAccess{See: true, Manage: true}
-	}
+	every := allowed(u.Role, "meetings.every")
+	a := meetingAccess{See: every, Manage: every}
 	for _, ms := range u.Memberships {
 		if ms.GroupID == m.GroupID {
-			chair := ms.Chair && u.Role == store.RoleChair
-			return meetingAccess{See: true, Manage: chair, Chair: chair}
+			a.Chair = ms.Chair && allowed(u.Role, "meetings.approve")
+			a.See, a.Manage = true, every || a.Chair
 		}
 	}
-	return meetingAccess{}
+	return a
 }
 
 // loadMeeting reads the meeting named by :id that the person may see; one

@@ -37,7 +37,7 @@ func (s *Server) meetingList(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	d := &meetingListData{CanCreate: isStaff(u) || len(chairedGroups(u)) > 0}
+	d := &meetingListData{CanCreate: allowed(u.Role, "meetings.every") || len(chairedGroups(u)) > 0}
 	for _, m := range ms {
 		row := meetingRow{Meeting: m, Group: names[m.GroupID]}
 		if m.End.Before(now) {

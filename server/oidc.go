@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -17,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 
+	"candour/apperr"
 	"candour/config"
 	"candour/store"
 )
@@ -120,7 +120,7 @@ func (s *Server) oidcStart(c *gin.Context) {
 	oc, _, err := s.oidc.config(c.Request.Context())
 	if err != nil {
 		s.log.WarnContext(c.Request.Context(), "identity provider unavailable", "err", err)
-		s.oidcFailed(c, http.StatusServiceUnavailable, msgOIDCDown)
+		s.oidcFailed(c, apperr.New(apperr.Unavailable, "oidc", msgOIDCDown))
 		return
 	}
 	state, nonce, verifier := randomToken(), randomToken(), oauth2.GenerateVerifier()
@@ -153,49 +153,49 @@ func (s *Server) oidcCallback(c *gin.Context) {
 		delete(sess.Values, k) // once only, whatever happens next
 	}
 	markSessionDirty(c)
-	fail := func(status int, msg, detail string) {
+	refuse := func(msg, detail string) {
 		s.audit(c, store.AuditEvent{Action: store.AuditSignInFailed, Detail: oidcDetailStart + detail})
-		s.oidcFailed(c, status, msg)
+		s.oidcFailed(c, apperr.New(apperr.Invalid, "oidc", msg))
 	}
 	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(c.Query("state"))) != 1 ||
 		s.store.Now().Sub(time.Unix(started, 0)) > oidcFlowFor {
-		fail(http.StatusUnprocessableEntity, msgOIDCExpired, "no matching sign-in in progress (state)")
+		refuse(msgOIDCExpired, "no matching sign-in in progress (state)")
 		return
 	}
 	if e := c.Query("error"); e != "" {
-		fail(http.StatusUnprocessableEntity, msgOIDCRefused, "the provider answered "+clip(e, 64))
+		refuse(msgOIDCRefused, "the provider answered "+clip(e, 64))
 		return
 	}
 	code := c.Query("code")
 	if code == "" || len(code) > 4096 {
-		fail(http.StatusUnprocessableEntity, msgOIDCRefused, "no authorization code")
+		refuse(msgOIDCRefused, "no authorization code")
 		return
 	}
 	oc, idv, err := s.oidc.config(ctx)
 	if err != nil {
 		s.log.WarnContext(ctx, "identity provider unavailable", "err", err)
-		s.oidcFailed(c, http.StatusServiceUnavailable, msgOIDCDown)
+		s.oidcFailed(c, apperr.New(apperr.Unavailable, "oidc", msgOIDCDown))
 		return
 	}
 	xctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	tok, err := oc.Exchange(xctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		fail(http.StatusUnprocessableEntity, msgOIDCRefused, "code exchange refused: "+clip(err.Error(), 200))
+		refuse(msgOIDCRefused, "code exchange refused: "+clip(err.Error(), 200))
 		return
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
-		fail(http.StatusUnprocessableEntity, msgOIDCRefused, "no ID token")
+		refuse(msgOIDCRefused, "no ID token")
 		return
 	}
 	idt, err := idv.Verify(xctx, raw)
 	if err != nil {
-		fail(http.StatusUnprocessableEntity, msgOIDCFailed, "ID token refused: "+clip(err.Error(), 200))
+		refuse(msgOIDCFailed, "ID token refused: "+clip(err.Error(), 200))
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
-		fail(http.StatusUnprocessableEntity, msgOIDCFailed, "ID token refused: wrong nonce")
+		refuse(msgOIDCFailed, "ID token refused: wrong nonce")
 		return
 	}
 	var claims struct {
@@ -203,29 +203,31 @@ func (s *Server) oidcCallback(c *gin.Context) {
 		EmailVerified *bool  `json:"email_verified"`
 	}
 	if err := idt.Claims(&claims); err != nil || claims.Email == "" || claims.EmailVerified == nil || !*claims.EmailVerified {
-		fail(http.StatusUnprocessableEntity, msgOIDCFailed, "no verified email claim (subject "+clip(idt.Subject, 64)+")")
+		refuse(msgOIDCFailed, "no verified email claim (subject "+clip(idt.Subject, 64)+")")
 		return
 	}
 	u, err := s.store.UserByEmail(ctx, claims.Email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.serverError(c, err)
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		s.fail(c, err)
 		return
 	}
 	if u == nil || u.Status != store.StatusActive || !slices.Contains(s.oidc.cfg.Roles, string(u.Role)) {
-		fail(http.StatusUnprocessableEntity, msgOIDCFailed, "no active staff account for "+clip(store.NormaliseEmail(claims.Email), 254))
+		refuse(msgOIDCFailed, "no active staff account for "+clip(store.NormaliseEmail(claims.Email), 254))
 		return
 	}
 	s.log.InfoContext(ctx, "signed in through the identity provider", "user", u.ID, "subject", idt.Subject)
 	s.continueSignIn(c, u)
 }
 
-// oidcFailed shows the sign-in page with msg against the provider's button.
-func (s *Server) oidcFailed(c *gin.Context, status int, msg string) {
+// oidcFailed shows the sign-in page with err's message against the
+// provider's button, with the status of err's code (422, or 503 when the
+// provider does not answer).
+func (s *Server) oidcFailed(c *gin.Context, err *apperr.Error) {
 	errs := &formErrors{}
-	errs.Add("oidc", msg)
+	errs.Add(err.Field, err.Message)
 	p := s.signInPage(signInForm{})
 	p.Errors = errs
-	s.render(c, status, "signin", p) // saves the session: the flow's values are gone
+	s.render(c, statusOf(err.Code), "signin", p) // saves the session: the flow's values are gone
 }
 
 // clip shortens s to at most n bytes for an audit detail.

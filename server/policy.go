@@ -139,6 +139,9 @@ var policy = map[string][]store.Role{
 	"meetings.view":    {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"meetings.manage":  {store.RoleAdmin, store.RoleCoordinator, store.RoleChair},
 	"meetings.approve": {store.RoleChair},
+	// Not a route: every group's meetings, not only the person's own
+	// groups' (the row-level rule in meetingAccessTo).
+	"meetings.every": staff,
 
 	// Community confidence surveys. Anyone answers, anonymously; staff build
 	// and run surveys, read results and export; anyone reads a published

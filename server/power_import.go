@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/powers"
 	"candour/store"
@@ -127,36 +128,29 @@ func (s *Server) powerPublish(c *gin.Context) {
 	u := currentUser(c)
 	ctx := c.Request.Context()
 	var f powerPublishForm
-	errs, ok := s.bind(c, &f)
-	if !ok {
-		return
-	}
-	f.Force = strings.ToLower(strings.TrimSpace(f.Force))
-	if !errs.Any() && (!validPeriod(ds, f.From) || !validPeriod(ds, f.To) || f.From > f.To) {
-		errs.Add("from", "Choose a period whose first month is not after its last")
-	}
-	if !errs.Any() {
-		rep, err := powers.Build(ctx, s.store, ds, f.Force, f.From, f.To)
-		switch {
-		case errors.Is(err, powers.ErrNoPopulation):
-			errs.Add("force", "Nothing was published: there is no Census population for "+f.Force+", so no rates can be worked out")
-		case err != nil:
-			s.serverError(c, err)
-			return
-		case len(rep.MonthsWithData) == 0:
-			errs.Add("force", fmt.Sprintf("Nothing was published: there are no %s for %s in %s", ds.Base, f.Force, disparity.PeriodName(f.From, f.To)))
-		}
-	}
-	if errs.Any() {
+	form, ok := s.submitForm(c, &f, "publication", nil, func(status int, errs *formErrors) {
 		d := &powerPage{Dataset: ds, Others: otherDatasets(ds), Force: f.Force, CanImport: allowed(u.Role, "powers.import"),
 			CanPublish: true, CanSample: ds.Samples && allowed(u.Role, "disparity.sample")}
 		page := &Page{Title: ds.Title + ": disparity by ethnic group", Data: d, Errors: errs}
-		s.powerFill(c, page, d, "", "", http.StatusUnprocessableEntity)
+		s.powerFill(c, page, d, "", "", status)
+	})
+	f.Force = strings.ToLower(strings.TrimSpace(f.Force))
+	if !ok || !form.ok(nil) {
 		return
 	}
+	if !validPeriod(ds, f.From) || !validPeriod(ds, f.To) || f.From > f.To {
+		form.ok(apperr.Invalidf("from", "Choose a period whose first month is not after its last"))
+		return
+	}
+	rep, err := powers.Build(ctx, s.store, ds, f.Force, f.From, f.To)
+	switch {
+	case errors.Is(err, powers.ErrNoPopulation):
+		err = apperr.Invalidf("force", "Nothing was published: there is no Census population for %s, so no rates can be worked out", f.Force)
+	case err == nil && len(rep.MonthsWithData) == 0:
+		err = apperr.Invalidf("force", "Nothing was published: there are no %s for %s in %s", ds.Base, f.Force, disparity.PeriodName(f.From, f.To))
+	}
 	p := &store.PowerPublication{Kind: ds.Kind, Force: f.Force, From: f.From, To: f.To, PublishedBy: u.Email}
-	if err := s.store.PublishPower(ctx, p); err != nil {
-		s.serverError(c, err)
+	if !form.ok(err) || !form.ok(s.store.PublishPower(ctx, p)) {
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditPublished, Target: ds.Kind + ":" + f.Force,

@@ -323,6 +323,8 @@ func statusOf(code apperr.Code) int {
 		return http.StatusGone
 	case apperr.Forbidden:
 		return http.StatusForbidden
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

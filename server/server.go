@@ -28,8 +28,10 @@ import (
 type Server struct {
 	cfg           config.Config
 	store         *store.Store
-	users         userDB     // the signed-in person, every request (stores.go)
-	visits        visitStore // a visit's page, sign-up and cancelling
+	users         userDB         // the signed-in person, every request (stores.go)
+	visits        visitStore     // a visit's page, sign-up and cancelling
+	conflicts     conflictStore  // a CCU analyst's declared conflicts of interest
+	adviceAsk     adviceAskStore // asking for critical-incident advice
 	log           *slog.Logger
 	templates     templateSet
 	notices       map[string]template.HTML // privacy and accessibility, rendered at start-up (notices.go)
@@ -91,6 +93,8 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		store:       db,
 		users:       db,
 		visits:      db,
+		conflicts:   db,
+		adviceAsk:   db,
 		log:         slog.New(requestIDHandler{log.Handler()}),
 		templates:   tmpl,
 		hasher:      password.For(cfg),

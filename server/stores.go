@@ -42,8 +42,31 @@ type visitStore interface {
 	CancelSignUp(ctx context.Context, id, userID string) ([]string, error)
 }
 
+// conflictStore is what a CCU analyst's declared conflicts of interest
+// need (ccu_conflict_*.go).
+type conflictStore interface {
+	Conflicts(ctx context.Context, userID string) ([]store.Conflict, error)
+	DeclareConflict(ctx context.Context, userID string, p store.ConflictPerson) (*store.Conflict, error)
+	RemoveConflict(ctx context.Context, userID, id string) error
+}
+
+// adviceAskStore is what asking for critical-incident advice needs
+// (advice_new.go): the groups, who is in them, the people named, and the
+// new request. (Sending its messages, advice.Notify, takes the store.)
+type adviceAskStore interface {
+	Now() time.Time
+	Groups(ctx context.Context) ([]store.Group, error)
+	GroupMembers(ctx context.Context, groupID string) ([]store.Membership, error)
+	UserByEmail(ctx context.Context, email string) (*store.User, error)
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+	CreateAdviceRequest(ctx context.Context, r *store.AdviceRequest) error
+	MarkAdviceNotified(ctx context.Context, id string) error
+}
+
 var (
-	_ sessionDB  = (*store.Store)(nil)
-	_ userDB     = (*store.Store)(nil)
-	_ visitStore = (*store.Store)(nil)
+	_ adviceAskStore = (*store.Store)(nil)
+	_ conflictStore  = (*store.Store)(nil)
+	_ sessionDB      = (*store.Store)(nil)
+	_ userDB         = (*store.Store)(nil)
+	_ visitStore     = (*store.Store)(nil)
 )

@@ -2,12 +2,12 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -63,42 +63,44 @@ func (s *Server) visitGroups(c *gin.Context) ([]store.Group, error) {
 	return out, nil
 }
 
-// check validates the form and the visit rules, filling ch.
-func (f visitForm) check(groups []store.Group, errs *formErrors) store.VisitChange {
+// check validates the form, filling ch; its problems are form errors
+// (apperr, joined) for the form's fields.
+func (f visitForm) check(groups []store.Group) (store.VisitChange, error) {
+	var ps []*apperr.Error
 	var ch store.VisitChange
 	if !hasChoice(visitTypeChoices(""), f.Type) {
-		errs.Add("type", "Select the type of visit")
+		ps = append(ps, apperr.Invalidf("type", "Select the type of visit"))
 	}
 	if !hasChoice(groupChoices(groups, "")[1:], f.Group) {
-		errs.Add("group", "Select one of the groups you schedule visits for")
+		ps = append(ps, apperr.Invalidf("group", "Select one of the groups you schedule visits for"))
 	}
 	if !hasChoice(vettingChoices(), f.MinVetting) {
-		errs.Add("minVetting", "Select the vetting level needed")
+		ps = append(ps, apperr.Invalidf("minVetting", "Select the vetting level needed"))
 	}
 	day, msg := dateParts{f.Day, f.Month, f.Year}.parse("The date of the visit")
 	if msg == "" && day.IsZero() {
 		msg = "Enter the date of the visit"
 	}
 	if msg != "" {
-		errs.Add("date", msg)
+		ps = append(ps, apperr.Invalidf("date", "%s", msg))
 	}
 	sh, sm, ok1 := parseClock(f.StartTime)
 	if !ok1 {
-		errs.Add("startTime", "Enter the start time, like 10:00 or 14:30")
+		ps = append(ps, apperr.Invalidf("startTime", "Enter the start time, like 10:00 or 14:30"))
 	}
 	eh, em, ok2 := parseClock(f.EndTime)
 	if !ok2 {
-		errs.Add("endTime", "Enter the end time, like 12:00 or 16:30")
+		ps = append(ps, apperr.Invalidf("endTime", "Enter the end time, like 12:00 or 16:30"))
 	}
 	n, err := strconv.Atoi(f.Capacity)
 	if err != nil {
-		errs.Add("capacity", "Enter the number of places as a number, like 4")
+		ps = append(ps, apperr.Invalidf("capacity", "Enter the number of places as a number, like 4"))
 	}
 	ch = store.VisitChange{Type: f.Type, Location: f.Location, MinVetting: f.MinVetting, Notes: f.Notes, Capacity: n}
 	if !day.IsZero() && ok1 && ok2 {
 		ch.Start, ch.End = at(day, sh, sm), at(day, eh, em)
 	}
-	return ch
+	return ch, apperr.Join(ps...)
 }
 
 // visitFields names the form's fields for the visit rules' fields.
@@ -112,7 +114,7 @@ func (s *Server) visitNewForm(c *gin.Context) {
 // visitCreate schedules a visit (staff for any group, a chair for theirs).
 func (s *Server) visitCreate(c *gin.Context) {
 	var f visitForm
-	errs, ok := s.bind(c, &f)
+	form, ok := s.submitForm(c, &f, "visit", visitFields, func(status int, errs *formErrors) { s.renderVisitForm(c, status, nil, f, errs) })
 	if !ok {
 		return
 	}
@@ -121,17 +123,13 @@ func (s *Server) visitCreate(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	ch := f.check(groups, errs)
+	ch, err := f.check(groups)
+	if !form.ok(err) {
+		return
+	}
 	v := &store.Visit{Type: ch.Type, GroupID: f.Group, Location: ch.Location, Start: ch.Start, End: ch.End, Capacity: ch.Capacity,
 		MinVetting: ch.MinVetting, Notes: ch.Notes, CreatedBy: currentUser(c).ID}
-	if !errs.Any() {
-		if err := s.store.CreateVisit(c.Request.Context(), v); err != nil && !addErrors(errs, err, visitFields) {
-			s.serverError(c, err)
-			return
-		}
-	}
-	if errs.Any() {
-		s.renderVisitForm(c, http.StatusUnprocessableEntity, nil, f, errs)
+	if !form.ok(s.store.CreateVisit(c.Request.Context(), v)) {
 		return
 	}
 	me := currentUser(c)
@@ -171,40 +169,30 @@ func (s *Server) visitSave(c *gin.Context) {
 		return
 	}
 	var f visitForm
-	errs, ok := s.bind(c, &f)
+	form, ok := s.submitForm(c, &f, "visit", visitFields, func(status int, errs *formErrors) { s.renderVisitForm(c, status, v, f, errs) })
 	if !ok {
 		return
 	}
 	f.Group = v.GroupID
-	ch := f.check([]store.Group{{ID: v.GroupID}}, errs)
-	if !errs.Any() {
-		probe := *v
-		probe.Start, probe.End, probe.Capacity = ch.Start, ch.End, ch.Capacity
-		if err := probe.Check(s.store.Now(), false); err != nil {
-			addErrors(errs, err, visitFields)
-		}
+	ch, err := f.check([]store.Group{{ID: v.GroupID}})
+	if !form.ok(err) {
+		return
 	}
-	if errs.Any() {
-		s.renderVisitForm(c, http.StatusUnprocessableEntity, v, f, errs)
+	probe := *v
+	probe.Start, probe.End, probe.Capacity = ch.Start, ch.End, ch.Capacity
+	if !form.ok(probe.Check(s.store.Now(), false)) {
 		return
 	}
 	ctx := c.Request.Context()
 	promoted, err := s.store.UpdateVisit(ctx, v.ID, f.Version, ch)
-	switch {
-	case errors.Is(err, store.ErrCapacityBelow):
-		fresh, _ := s.store.Visit(ctx, v.ID)
-		if fresh != nil {
+	if errors.Is(err, store.ErrCapacityBelow) {
+		// Booked since the form was opened: say how many are now.
+		if fresh, _ := s.store.Visit(ctx, v.ID); fresh != nil {
 			v = fresh
 		}
-		errs.Add("capacity", fmt.Sprintf("%d people are already booked: the number of places cannot be fewer than that", v.SeatsTaken))
-		s.renderVisitForm(c, http.StatusUnprocessableEntity, v, f, errs)
-		return
-	case errors.Is(err, store.ErrConflict):
-		s.errorPage(c, http.StatusConflict, "Someone else has changed this visit",
-			"The visit changed after you opened the form, so nothing you entered has been saved. Go back to the visit, reload it and make your change again.")
-		return
-	case err != nil:
-		s.serverError(c, err)
+		err = apperr.Invalidf("capacity", "%d people are already booked: the number of places cannot be fewer than that", v.SeatsTaken)
+	}
+	if !form.ok(err) {
 		return
 	}
 	me := currentUser(c)

@@ -2,13 +2,15 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/apperr"
 )
 
 // Critical-incident advice: a coordinator asks members of advisory groups
@@ -185,9 +187,9 @@ func maxTime(a, b time.Time) time.Time {
 // Errors of advice requests.
 var (
 	// ErrAdviceClosed: the deadline has passed or the request was closed.
-	ErrAdviceClosed = errors.New("advice request closed")
+	ErrAdviceClosed = apperr.New(apperr.Conflict, "", "This request for advice has closed")
 	// ErrNotAsked: the person was not asked for advice on this request.
-	ErrNotAsked = errors.New("not asked")
+	ErrNotAsked = apperr.New(apperr.NotFound, "", "")
 )
 
 // CreateAdviceRequest stores a new, open request. The caller fills Title,
@@ -213,7 +215,7 @@ func (s *Store) CreateAdviceRequest(ctx context.Context, r *AdviceRequest) error
 // AdviceRequest returns one request. Returns ErrNotFound.
 func (s *Store) AdviceRequest(ctx context.Context, id string) (*AdviceRequest, error) {
 	var r AdviceRequest
-	if err := s.r("advice_requests").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r); err != nil {
+	if err := s.findByID(ctx, "advice_requests", id, &r); err != nil {
 		return nil, fmt.Errorf("store: advice request %s: %w", id, notFound(err))
 	}
 	if r.Answers == nil {
@@ -226,6 +228,10 @@ func (s *Store) AdviceRequest(ctx context.Context, id string) (*AdviceRequest, e
 // request (askedOf empty) or those asking one person. Requests are few (a
 // force has tens a year), so this reads the collection's newest.
 func (s *Store) AdviceRequests(ctx context.Context, askedOf string, limit int) ([]AdviceRequest, error) {
+	if s.embedded != nil { // copy_advice.go
+		return s.adviceFromCopy(ctx, func(c adviceCopy) bool { return askedOf == "" || slices.Contains(c.r.Asked, askedOf) },
+			func(r *AdviceRequest) int64 { return r.CreatedAt.UnixNano() }, limit)
+	}
 	filter := bson.D{}
 	if askedOf != "" {
 		filter = bson.D{{Key: "asked", Value: askedOf}}
@@ -236,6 +242,10 @@ func (s *Store) AdviceRequests(ctx context.Context, askedOf string, limit int) (
 // PublishedAdvice lists the requests with a published summary, newest
 // published first.
 func (s *Store) PublishedAdvice(ctx context.Context, limit int) ([]AdviceRequest, error) {
+	if s.embedded != nil { // copy_advice.go
+		return s.adviceFromCopy(ctx, func(c adviceCopy) bool { return c.published },
+			func(r *AdviceRequest) int64 { return r.PublishedAt.UnixNano() }, limit)
+	}
 	cur, err := s.r("advice_requests").Find(ctx, bson.D{{Key: "publicSummary", Value: bson.D{{Key: "$exists", Value: true}}}},
 		options.Find().SetSort(bson.D{{Key: "publishedAt", Value: -1}}).SetLimit(int64(limit)))
 	if err != nil {

@@ -254,7 +254,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 // pages and days, and Pending is cleared. A kill -9 anywhere leaves either
 // the old head (nothing happened), or the new head with its pending events,
 // which the next append (in any process) and the repair at start-up
-// (RepairAuditChain) write first; every step is idempotent, so writing them
+// (repairAuditChain) write first; every step is idempotent, so writing them
 // twice, or by two processes at once, adds each event once.
 func (s *Store) appendAudit(ctx context.Context, batch []*auditReq) error {
 	s.auditQ.appending.Lock()
@@ -347,10 +347,10 @@ func (s *Store) settleAuditHead(ctx context.Context, head auditHead) error {
 	return nil
 }
 
-// RepairAuditChain writes the events a crash left in the chain head (moved,
+// repairAuditChain writes the events a crash left in the chain head (moved,
 // but its events not yet on their pages) and returns how many it carried.
-// Start-up runs it (RepairAfterCrash) before the portal answers.
-func (s *Store) RepairAuditChain(ctx context.Context) (int, error) {
+// Start-up runs it (Repair) before the portal answers.
+func (s *Store) repairAuditChain(ctx context.Context) (int, error) {
 	s.auditQ.appending.Lock()
 	defer s.auditQ.appending.Unlock()
 	head, err := s.auditHeadNow(ctx)

@@ -1,3 +1,5 @@
+//go:build !candourrelease
+
 package store
 
 import (

@@ -141,7 +141,7 @@ const (
 // instance's sessions too often to be worth it.
 var (
 	cachedCollections = []string{"users", "sessions"}
-	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters"}
+	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters", "advice_requests"}
 )
 
 func newDocCache(remote bool) *docCache {
@@ -314,33 +314,4 @@ func (s *Store) countersChanged(id string) {
 	for _, c := range s.counted {
 		c.counterChanged(id)
 	}
-}
-
-// RepairCopies puts right every copy and summary that a crash between a
-// change and its copy left behind: the calendar's months, the panel
-// tallies, the recommendation and referral summaries, the group summaries
-// and the memberships on accounts. It reads whole collections, so it runs
-// at start-up and then hourly in one job under a lease (jobs/jobs.go), never on
-// a page. It returns how many it put right, by copy.
-func (s *Store) RepairCopies(ctx context.Context) (map[string]int, error) {
-	out := map[string]int{}
-	for _, step := range []struct {
-		name string
-		run  func(context.Context) (int, error)
-	}{
-		{"visit months", s.repairVisitMonths},
-		{"panel tallies", s.repairPanelTallies},
-		{"recommendation summaries", s.syncRecommendationIndex},
-		{"referral summaries", s.syncReferralIndex},
-		{"group summaries and memberships on accounts", s.repairGroupCopies},
-	} {
-		n, err := step.run(ctx)
-		if err != nil {
-			return out, fmt.Errorf("store: repair %s: %w", step.name, err)
-		}
-		if n > 0 {
-			out[step.name] = n
-		}
-	}
-	return out, nil
 }

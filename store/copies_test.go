@@ -147,8 +147,8 @@ func TestRepairCopiesPutsRightWhatACrashLeft(t *testing.T) {
 		}
 		people = append(people, u)
 	}
-	if got, err := s.RepairCopies(ctx); err != nil || len(got) != 0 {
-		t.Fatalf("nothing to repair yet: %v %v", got, err)
+	if got, err := s.Repair(ctx); err != nil || len(got.Fixed) != 0 {
+		t.Fatalf("nothing to repair yet: %v %v", got.Fixed, err)
 	}
 	// The crash: the group says 1 member and no chair; one account lost its copy.
 	if _, err := s.c("groups").UpdateOne(ctx, bson.D{{Key: "_id", Value: g.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "memberCount", Value: 1}, {Key: "chairNames", Value: bson.A{}}}}}); err != nil {
@@ -157,9 +157,9 @@ func TestRepairCopiesPutsRightWhatACrashLeft(t *testing.T) {
 	if _, err := s.c("users").UpdateOne(ctx, bson.D{{Key: "_id", Value: people[2].ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "memberships", Value: bson.A{}}}}}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.RepairCopies(ctx)
-	if err != nil || got["group summaries and memberships on accounts"] != 2 {
-		t.Fatalf("repairs: %v %v, want 2 (the group and the account)", got, err)
+	got, err := s.Repair(ctx)
+	if err != nil || got.Fixed["group summaries and memberships on accounts"] != 2 {
+		t.Fatalf("repairs: %v %v, want 2 (the group and the account)", got.Fixed, err)
 	}
 	gr, err := s.Group(ctx, g.ID)
 	if err != nil || gr.MemberCount != 3 || len(gr.ChairNames) != 1 || gr.ChairNames[0] != "Member 0" {
@@ -168,8 +168,8 @@ func TestRepairCopiesPutsRightWhatACrashLeft(t *testing.T) {
 	if ms, err := s.UserMemberships(ctx, people[2].ID); err != nil || len(ms) != 1 || ms[0].GroupID != g.ID {
 		t.Fatalf("account copy after repair: %+v %v", ms, err)
 	}
-	if got, err := s.RepairCopies(ctx); err != nil || len(got) != 0 {
-		t.Fatalf("a second run repaired %v (%v)", got, err)
+	if got, err := s.Repair(ctx); err != nil || len(got.Fixed) != 0 {
+		t.Fatalf("a second run repaired %v (%v)", got.Fixed, err)
 	}
 }
 

@@ -51,8 +51,19 @@ type engine interface {
 	// update (a whole document to insert when there was none), and writes
 	// it; f may be called again when another writer got there first.
 	readModifyWrite(ctx context.Context, coll, id string, f func(cur bson.Raw) (Cond, any, error)) error
+	// updateEachIf applies each update to its document if it meets its
+	// condition, in one round trip for the writes (a bulk write), and
+	// returns how many matched.
+	updateEachIf(ctx context.Context, coll string, ups []condUpdate) (int64, error)
 	// name is "mongodb" or "embedded", for errors and tests.
 	name() string
+}
+
+// condUpdate is one conditional update of a document by _id (updateEachIf).
+type condUpdate struct {
+	id     any
+	cond   Cond
+	update any
 }
 
 // writer is the way to the database for writes.
@@ -313,6 +324,21 @@ func (m mongoEngine) findAndUpdateIf(ctx context.Context, coll string, id any, c
 	return m.coll(coll).FindOneAndUpdate(ctx, c.filter(id), update, o)
 }
 
+func (m mongoEngine) updateEachIf(ctx context.Context, coll string, ups []condUpdate) (int64, error) {
+	if len(ups) == 0 {
+		return 0, nil
+	}
+	models := make([]mongo.WriteModel, len(ups))
+	for i, u := range ups {
+		models[i] = mongo.NewUpdateOneModel().SetFilter(u.cond.filter(u.id)).SetUpdate(u.update)
+	}
+	res, err := m.coll(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	if res == nil {
+		return 0, err
+	}
+	return res.MatchedCount, err
+}
+
 // readModifyWrite on MongoDB: read, then a conditional update (or an
 // insert), again while another writer wins, after a short random pause
 // that grows with the attempts (so many writers at once all get through).
@@ -464,6 +490,54 @@ func (e embeddedEngine) findAndUpdateIf(ctx context.Context, coll string, id any
 		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
 	}
 	return mongo.NewSingleResultFromDocument(doc, nil, nil)
+}
+
+// updateEachIf on the embedded server: under the writer lock, read each
+// document by _id and evaluate its condition in Go, then write those that
+// meet theirs by _id alone, embeddedBulkMax statements at a time. A filter
+// with anything beside the _id would make FerretDB decode every document of
+// the collection for every statement.
+func (e embeddedEngine) updateEachIf(ctx context.Context, coll string, ups []condUpdate) (int64, error) {
+	if len(ups) == 0 {
+		return 0, nil
+	}
+	unlock, err := e.w.lock(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	var models []mongo.WriteModel
+	for _, u := range ups {
+		doc, err := e.read(ctx, coll, u.id)
+		if err == mongo.ErrNoDocuments {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("store: read %s for a conditional write: %w", coll, err)
+		}
+		ok, err := u.cond.match(doc)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			models = append(models, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: u.id}}).SetUpdate(u.update))
+		}
+	}
+	col := e.w.db.Collection(coll)
+	var matched int64
+	for from := 0; from < len(models); from += embeddedBulkMax {
+		res, err := col.BulkWrite(ctx, models[from:min(from+embeddedBulkMax, len(models))], options.BulkWrite().SetOrdered(false))
+		if res != nil {
+			matched += res.MatchedCount
+		}
+		if err != nil {
+			e.w.changed(ctx, coll, "")
+			return matched, err
+		}
+	}
+	e.w.wrote(ctx, coll)
+	e.w.changed(ctx, coll, "")
+	return matched, nil
 }
 
 // readModifyWrite on the embedded server: read, decide and write under the

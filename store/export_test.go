@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -22,8 +23,12 @@ func (s *Store) TamperAuditForTest(ctx context.Context, seq int64) error {
 	return err
 }
 
-// The copies' repairs one at a time, for the tests of each copy; the
-// portal runs them only through RepairAfterCrash and RepairCopies.
+// The repairs one at a time, for the tests of each; the portal runs them
+// only through Repair.
+func (s *Store) RepairAuditChain(ctx context.Context) (int, error) { return s.repairAuditChain(ctx) }
+func (s *Store) RepairCounts(ctx context.Context) (int, time.Duration, error) {
+	return s.repairCounts(ctx)
+}
 func (s *Store) RepairDiaries(ctx context.Context) (int, error)     { return s.repairDiaries(ctx) }
 func (s *Store) RepairVisitMonths(ctx context.Context) (int, error) { return s.repairVisitMonths(ctx) }
 func (s *Store) RepairPanelTallies(ctx context.Context) (int, error) {

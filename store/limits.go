@@ -80,12 +80,12 @@ type hitQueue struct {
 	running map[string]bool
 }
 
-var hitQueues sync.Map // *Store → *hitQueue
-
-func (s *Store) hitQueue() *hitQueue {
-	q, _ := hitQueues.LoadOrStore(s, &hitQueue{pending: map[string]*hitGroup{}, running: map[string]bool{}})
-	return q.(*hitQueue)
+func newHitQueue() *hitQueue {
+	return &hitQueue{pending: map[string]*hitGroup{}, running: map[string]bool{}}
 }
+
+// hitQueue is the store's queue of rate-limit hits (one per open store).
+func (s *Store) hitQueue() *hitQueue { return s.hits }
 
 // flushHits counts key's waiting groups one after another.
 func (s *Store) flushHits(q *hitQueue, key string) {

@@ -11,6 +11,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"candour/apperr"
 )
 
 // Group meetings: an agenda, papers, attendance taken at the meeting,
@@ -126,7 +128,7 @@ func (m *Meeting) PaperList() []Paper {
 }
 
 // ErrMinutesApproved is returned for a change to approved minutes.
-var ErrMinutesApproved = errors.New("minutes approved")
+var ErrMinutesApproved = apperr.New(apperr.Conflict, "minutes", "The minutes have been approved")
 
 // CreateMeeting stores a new meeting.
 func (s *Store) CreateMeeting(ctx context.Context, m *Meeting) error {

@@ -360,35 +360,6 @@ func (m *PowerMonth) sum() {
 	})
 }
 
-// PowerMonths returns the months of a force's records of a kind between
-// from and to (YYYY-MM, inclusive; empty means open), oldest first.
-func (s *Store) PowerMonths(ctx context.Context, kind, force, from, to string) ([]PowerMonth, error) {
-	filter := bson.D{{Key: "kind", Value: kind}, {Key: "force", Value: force}}
-	rng := bson.D{}
-	if from != "" {
-		rng = append(rng, bson.E{Key: "$gte", Value: from})
-	}
-	if to != "" {
-		rng = append(rng, bson.E{Key: "$lte", Value: to})
-	}
-	if len(rng) > 0 {
-		filter = append(filter, bson.E{Key: "month", Value: rng})
-	}
-	cur, err := s.r("power_months").Find(ctx, filter)
-	if err != nil {
-		return nil, fmt.Errorf("store: power months: %w", err)
-	}
-	var ms []PowerMonth
-	if err := cur.All(ctx, &ms); err != nil {
-		return nil, fmt.Errorf("store: power months: %w", err)
-	}
-	for i := range ms {
-		ms[i].legacy()
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].Month < ms[j].Month })
-	return ms, nil
-}
-
 // PowerIndex is what months of a kind of record a force has.
 type PowerIndex struct {
 	ID      string   `bson:"_id"` // kind/force

@@ -329,11 +329,6 @@ func (s *Store) SetSealer(sl *sealed.Sealer) { s.sealer = sl }
 // Sealer is the store's field-encryption keys (nil when none are set).
 func (s *Store) Sealer() *sealed.Sealer { return s.sealer }
 
-// RawDatabase is the driver's database handle, for tests that read the
-// stored documents directly (the "raw dump" checks) and for operators'
-// tools. Application code uses the store's methods.
-func (s *Store) RawDatabase() *mongo.Database { return s.db }
-
 // blindValues are the blind-index entries for a person of concern: the
 // collar number, and the name with the force.
 func (s *Store) blindValues(c ReferralContent) []string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -15,40 +16,62 @@ import (
 // after it. A kill -9 between the two leaves a copy behind; each copy has
 // a repair that rebuilds it from what decided, idempotently:
 //
-//   - survey tallies: RepairCounts (survey_counting.go);
+//   - the audit chain: the head moves together with the events it moved
+//     over (pending in the head document); repairAuditChain writes what a
+//     crash left there onto the pages (audit.go);
 //   - visit seats: SeatsTaken and Attendees move in one update of the
 //     visit, so they cannot disagree; the diaries (each person's copy of
 //     their bookings) by repairDiaries; the calendar's month copies by
 //     repairVisitMonths; the panel tallies by repairPanelTallies;
 //   - recommendation and referral summaries: syncRecommendationIndex and
 //     syncReferralIndex;
-//   - the audit chain: the head moves together with the events it moved
-//     over (pending in the head document); RepairAuditChain writes what a
-//     crash left there onto the pages (audit.go).
+//   - group summaries and the memberships on accounts: repairGroupCopies;
+//   - survey tallies: repairCounts (survey_counting.go).
 //
-// RepairAfterCrash runs them all at start-up (the hourly jobs run them
-// too, but their leases, held by the instance that died, could keep them
-// waiting for up to two hours).
+// Repair is the one door to all of them: start-up runs it before the
+// portal answers (jobs.RepairAtStart), and one job under a lease runs it
+// hourly (a store error, not only a crash, can leave a copy behind).
 
-// RepairAfterCrash runs every repair and returns what each put right.
-func (s *Store) RepairAfterCrash(ctx context.Context) (map[string]int, error) {
-	done := map[string]int{}
+// Repaired is what a Repair put right.
+type Repaired struct {
+	// Fixed counts what each repair put right, by what it repairs; a
+	// repair that found nothing wrong is not listed.
+	Fixed map[string]int
+	// RetryIn is how long until a survey batch that another instance is
+	// still counting has its lease end (0: none); run Repair again then.
+	RetryIn time.Duration
+}
+
+// Repair runs every repair, in the order above, and returns what each put
+// right. Every repair is idempotent, and safe while the portal runs and on
+// several instances at once. The copies' repairs read whole collections:
+// run it at start-up and from a job, never on a page.
+func (s *Store) Repair(ctx context.Context) (Repaired, error) {
+	done := Repaired{Fixed: map[string]int{}}
 	for _, r := range []struct {
 		name string
 		fn   func(context.Context) (int, error)
 	}{
-		{"audit chain events", s.RepairAuditChain},
+		{"audit chain events", s.repairAuditChain},
 		{"visit diaries", s.repairDiaries},
 		{"visit calendar months", s.repairVisitMonths},
 		{"visit panel tallies", s.repairPanelTallies},
 		{"recommendation summaries", s.syncRecommendationIndex},
 		{"referral summaries", s.syncReferralIndex},
+		{"group summaries and memberships on accounts", s.repairGroupCopies},
+		{"survey responses counted", func(ctx context.Context) (int, error) {
+			n, wait, err := s.repairCounts(ctx)
+			done.RetryIn = wait
+			return n, err
+		}},
 	} {
 		n, err := r.fn(ctx)
 		if err != nil {
-			return done, fmt.Errorf("repair %s: %w", r.name, err)
+			return done, fmt.Errorf("store: repair %s: %w", r.name, err)
 		}
-		done[r.name] = n
+		if n > 0 {
+			done.Fixed[r.name] = n
+		}
 	}
 	return done, nil
 }

@@ -9,7 +9,7 @@ import (
 	"candour/store/storetest"
 )
 
-// TestRepairAfterCrashPutsCopiesRight: a seat taken on a visit whose
+// TestRepairAfterCrashPutsCopiesRight (store.Repair): a seat taken on a visit whose
 // diary copy was never written appears in the person's diary; a diary
 // booking the visit does not back is taken off. A second run changes
 // nothing.
@@ -28,21 +28,21 @@ func TestRepairAfterCrashPutsCopiesRight(t *testing.T) {
 		t.Fatal("the diary already has the booking: the crash was not simulated")
 	}
 
-	done, err := db.RepairAfterCrash(ctx)
+	done, err := db.Repair(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done["visit diaries"] != 1 {
+	if done.Fixed["visit diaries"] != 1 {
 		t.Fatalf("repairs = %v, want one diary booking", done)
 	}
 	if d, _ := db.Diary(ctx, "crashed"); d.Bookings[v.ID].Status != store.SeatConfirmed {
 		t.Fatalf("diary after the repair: %+v", d.Bookings)
 	}
-	again, err := db.RepairAfterCrash(ctx)
+	again, err := db.Repair(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for what, n := range again {
+	for what, n := range again.Fixed {
 		if n != 0 {
 			t.Errorf("a second repair changed %d %s", n, what)
 		}

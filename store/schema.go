@@ -190,11 +190,3 @@ func (s *Store) Leases(ctx context.Context) ([]Lease, error) {
 	}
 	return ls, nil
 }
-
-// RecordMigrationForTest records migration n as applied without running
-// anything. Tests use it to make a database look migrated by another
-// release; nothing in the portal calls it.
-func (s *Store) RecordMigrationForTest(ctx context.Context, n int, name string) error {
-	_, err := s.c("migrations").InsertOne(ctx, bson.D{{Key: "_id", Value: n}, {Key: "name", Value: name}, {Key: "appliedAt", Value: s.now().UTC()}})
-	return err
-}

@@ -71,13 +71,20 @@ type Store struct {
 	recIndex  *countedCopy[[]RecSummary]
 	refIndex  *countedCopy[[]RefSummary]
 	monthsCp  *countedCopy[map[string]visitMonth]
+	// a force's months of records of a power, by kind, force and period
+	// (copy_powers.go)
+	powerMonths *versioned[[]PowerMonth]
+	// every advice request, on the embedded server (copy_advice.go)
+	adviceAll *versioned[[]adviceCopy]
 	embedded  *embedded
 	ferret    bool       // the embedded engine as a separate process, by URI
 	held      heldLeases // leases taken through this store, released at Close
 	log       *slog.Logger
 	now       func() time.Time
 	ops       *opLatency
-	sealer    *fieldSealer // field encryption for referrals (SetSealer)
+	sealer    *fieldSealer  // field encryption for referrals (SetSealer)
+	hits      *hitQueue     // rate-limit hits counted together (limits.go)
+	batcher   *tallyBatcher // survey counts group-committed (survey_counting.go)
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
@@ -89,7 +96,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Database == "" {
 		o.Database = "candour"
 	}
-	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency()}
+	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), hits: newHitQueue(), batcher: &tallyBatcher{}}
 	copts := options.Client().SetAppName("candour").SetMonitor(s.ops.monitor())
 	if o.URI == "" {
 		e, err := startEmbedded(ctx, o.DataDir, o.Logger)
@@ -165,7 +172,15 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.recIndex = newCountedCopy(s, recIndexCounter, s.dbRecSummaries)
 	s.refIndex = newCountedCopy(s, refIndexCounter, s.dbRefSummaries)
 	s.monthsCp = newCountedCopy(s, visitMonthsCounter, s.dbMonths)
+	s.powerMonths = newVersioned[[]PowerMonth](1000, 0)
+	s.adviceAll = newVersioned[[]adviceCopy](1, 0)
 	s.w.onChange = func(ctx context.Context, coll, id string) {
+		if coll == "power_months" || coll == "power_index" {
+			s.powerMonthsChanged()
+		}
+		if coll == "advice_requests" {
+			s.adviceAll.invalidate("")
+		}
 		if coll == "counters" {
 			if id == inserted {
 				s.countersChanged("")
@@ -327,13 +342,3 @@ func notFound(err error) error {
 
 // Now is the store's clock (the real time, except in tests).
 func (s *Store) Now() time.Time { return s.now() }
-
-// DropDatabase drops the store's whole database. Tests use it to remove
-// the database they made on a shared server (store/storetest); nothing in
-// the portal calls it.
-func (s *Store) DropDatabase(ctx context.Context) error {
-	if err := s.db.Drop(ctx); err != nil {
-		return fmt.Errorf("store: drop database: %w", err)
-	}
-	return nil
-}

@@ -27,7 +27,7 @@ import (
 //     yet, and sets it (so repeating step 1 never counts twice);
 //  2. the marks are removed and the batch document deleted.
 //
-// A crash at any point leaves the batch document. RepairCounts (at
+// A crash at any point leaves the batch document. repairCounts (at
 // start-up and hourly) claims each batch whose lease has ended (one
 // conditional update, so two instances never repair one batch together),
 // recomputes its increments from the responses that name it, and runs
@@ -82,14 +82,8 @@ type pendingInc struct {
 	inc        map[string]int64
 }
 
-// batchers holds each open store's batcher (kept outside Store so that
-// the counters' machinery stays in this file).
-var batchers sync.Map // *Store → *tallyBatcher
-
-func (s *Store) tallyBatch() *tallyBatcher {
-	b, _ := batchers.LoadOrStore(s, &tallyBatcher{})
-	return b.(*tallyBatcher)
-}
+// tallyBatch is the store's batcher of survey counts (one per open store).
+func (s *Store) tallyBatch() *tallyBatcher { return s.batcher }
 
 // enterBatch gives a submission the batch it will be counted in, making
 // the batch's document first. The caller must then join or leave it.
@@ -222,16 +216,16 @@ func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKe
 		byColl[k.coll] = append(byColl[k.coll], k)
 	}
 	for coll, keys := range byColl {
-		models := make([]mongo.WriteModel, len(keys))
+		ups := make([]condUpdate, len(keys))
 		for i, k := range keys {
 			update := append(incUpdate(pending[k].inc), bson.E{Key: "$set", Value: bson.D{{Key: "applied." + id, Value: true}}})
-			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.id}, {Key: "applied." + id, Value: bson.D{{Key: "$exists", Value: false}}}}).SetUpdate(update)
+			ups[i] = condUpdate{id: k.id, cond: Exists("applied."+id, false), update: update}
 		}
-		res, err := s.c(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		matched, err := s.eng.updateEachIf(ctx, coll, ups)
 		if err != nil {
 			return fmt.Errorf("store: count responses (%s): %w", coll, err)
 		}
-		if res.MatchedCount != int64(len(keys)) {
+		if matched != int64(len(keys)) {
 			// A counter missing, or already counted for this batch (a repair).
 			for _, k := range keys {
 				if err := s.guardedInc(ctx, id, k, pending[k]); err != nil {
@@ -285,13 +279,13 @@ func (s *Store) guardedInc(ctx context.Context, batch string, k pendingKey, p *p
 	return fmt.Errorf("store: count responses (%s): counter %s could not be made", k.coll, k.id)
 }
 
-// RepairCounts counts the responses of every batch left unfinished that no
-// instance is counting (a crash, or a store error, left it):
-// at start-up and hourly. It is idempotent and safe to run on several
+// repairCounts counts the responses of every batch left unfinished that no
+// instance is counting (a crash, or a store error, left it): through
+// Repair, at start-up and hourly. It is idempotent and safe to run on several
 // instances at once. It returns how many responses it counted and, if
 // some batch's lease has not ended yet, how long until it does (run it
 // again then).
-func (s *Store) RepairCounts(ctx context.Context) (int, time.Duration, error) {
+func (s *Store) repairCounts(ctx context.Context) (int, time.Duration, error) {
 	var docs []tallyBatchDoc
 	cur, err := s.c(tallyBatchColl).Find(ctx, bson.D{})
 	if err == nil {

@@ -76,7 +76,7 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 		return fmt.Errorf("store: submit response: %w", err)
 	}
 	// The response is stored, naming its batch: from here on a failure or
-	// a crash leaves it to RepairCounts, never uncounted for good nor
+	// a crash leaves it to Repair (repairCounts), never uncounted for good nor
 	// counted twice.
 	if err := s.insertTexts(ctx, v, r); err != nil {
 		s.leaveBatch(bt)

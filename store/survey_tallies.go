@@ -234,9 +234,9 @@ func (s *Store) RebuildTallies(ctx context.Context, surveyID string) (int64, err
 	return total, nil
 }
 
-// PutTallies writes counters as given (an imported baseline of aggregated
-// counts, or the benchmark's million responses).
-func (s *Store) PutTallies(ctx context.Context, surveyID string, ts []Tally) error {
+// putTallies writes counters as given (an imported baseline of aggregated
+// counts; the benchmark's million responses through PutTallies, testhooks.go).
+func (s *Store) putTallies(ctx context.Context, surveyID string, ts []Tally) error {
 	for _, t := range ts {
 		t.ID = tallyID(t.Version, t.Dim, t.Value)
 		res, err := s.c(tallyColl(surveyID)).ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}}, t)

@@ -424,5 +424,5 @@ func (s *Store) ImportSurvey(ctx context.Context, sv *Survey, qs []Question, ts 
 		return err
 	}
 	*sv = *got
-	return s.PutTallies(ctx, sv.ID, ts)
+	return s.putTallies(ctx, sv.ID, ts)
 }

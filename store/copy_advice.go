@@ -1,0 +1,80 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Advice requests are few (tens a year) but large (up to hundreds of people
+// asked, with their answers), and the embedded server decodes every one in
+// Go for any filter: the list of 53 requests took 0.3 to 0.6 s a page in
+// make bench. On the embedded server, where one process owns the data and
+// the writer reports every write (copies.go), the lists are answered from
+// a copy of every request in memory, dropped by any write to
+// advice_requests, and a request by _id comes from the document copies
+// (cachedLocally). On MongoDB the lists are queries, as before.
+
+// adviceCopy is one request as stored, and whether it has a public
+// summary (the field present, as $exists sees it).
+type adviceCopy struct {
+	r         AdviceRequest
+	published bool
+}
+
+// allAdvice returns every request (embedded server only).
+func (s *Store) allAdvice(ctx context.Context) ([]adviceCopy, error) {
+	return s.adviceAll.load("", anyVersion, func() ([]adviceCopy, error) {
+		cur, err := s.r("advice_requests").Find(ctx, bson.D{})
+		if err != nil {
+			return nil, fmt.Errorf("store: advice requests: %w", err)
+		}
+		defer cur.Close(ctx)
+		var out []adviceCopy
+		for cur.Next(ctx) {
+			var c adviceCopy
+			if err := cur.Decode(&c.r); err != nil {
+				return nil, fmt.Errorf("store: advice requests: %w", err)
+			}
+			_, err := cur.Current.LookupErr("publicSummary")
+			c.published = err == nil
+			out = append(out, c)
+		}
+		if err := cur.Err(); err != nil {
+			return nil, fmt.Errorf("store: advice requests: %w", err)
+		}
+		return out, nil
+	})
+}
+
+// adviceFromCopy is the requests that keep, newest by key first, at most
+// limit, each a copy of its own (callers may change what they get).
+func (s *Store) adviceFromCopy(ctx context.Context, keep func(adviceCopy) bool, key func(*AdviceRequest) int64, limit int) ([]AdviceRequest, error) {
+	all, err := s.allAdvice(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []AdviceRequest
+	for _, c := range all {
+		if keep(c) {
+			out = append(out, c.r)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b AdviceRequest) int { return cmp.Compare(key(&b), key(&a)) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	for i := range out {
+		out[i].GroupIDs = slices.Clone(out[i].GroupIDs)
+		out[i].Asked = slices.Clone(out[i].Asked)
+		answers := make(map[string]Advice, len(out[i].Answers))
+		for k, v := range out[i].Answers {
+			answers[k] = v
+		}
+		out[i].Answers = answers
+	}
+	return out, nil
+}

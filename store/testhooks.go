@@ -1,0 +1,47 @@
+//go:build !candourrelease
+
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// The hooks for tests and the benchmark (make bench) only. Files with
+// `//go:build !candourrelease` hold them: `make build`, `make run`,
+// `make binary` and the image compile with the candourrelease tag, so the
+// portal's binary has none of them, and a release build fails to compile
+// if production code ever calls one. Tests and the benchmark build
+// without the tag (the plain `go test -tags ferretdb_no_postgresql` that
+// everyone runs). SeedAuditEvents is in bench_seed.go under the same tag.
+
+// RawDatabase is the driver's database handle, for tests that read or
+// damage the stored documents directly (the "raw dump" checks, simulated
+// crashes) and for the benchmark's raw insert rate.
+func (s *Store) RawDatabase() *mongo.Database { return s.db }
+
+// DropDatabase drops the store's whole database. Tests use it to remove
+// the database they made on a shared server (store/storetest).
+func (s *Store) DropDatabase(ctx context.Context) error {
+	if err := s.db.Drop(ctx); err != nil {
+		return fmt.Errorf("store: drop database: %w", err)
+	}
+	return nil
+}
+
+// RecordMigrationForTest records migration n as applied without running
+// anything. Tests use it to make a database look migrated by another
+// release.
+func (s *Store) RecordMigrationForTest(ctx context.Context, n int, name string) error {
+	_, err := s.c("migrations").InsertOne(ctx, bson.D{{Key: "_id", Value: n}, {Key: "name", Value: name}, {Key: "appliedAt", Value: s.now().UTC()}})
+	return err
+}
+
+// PutTallies writes a survey's counters as given (the benchmark's million
+// responses).
+func (s *Store) PutTallies(ctx context.Context, surveyID string, ts []Tally) error {
+	return s.putTallies(ctx, surveyID, ts)
+}
