@@ -4,6 +4,7 @@
 #               (CANDOUR_E2E=required makes a missing Chromium a failure, not a skip)
 #   make test-mongo  the store and handler tests through MONGODB_URI (a MongoDB
 #               replica set; unset: the embedded engine as a separate process on TCP)
+#   make test-mongo-e2e  the browser suite the same way (not in .ci/run: docs/operations.md)
 # Others: make static | build | binary | image | bench | vet | lint | fmt | clean | deps
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -46,7 +47,7 @@ IMAGE ?= candour:latest
 # Go files we own, for gofmt (not node_modules, not the runtime data dir).
 GOFILES = $$(find . -name '*.go' -not -path './node_modules/*' -not -path './data/*' -not -path './.git/*')
 
-.PHONY: all deps static build binary image run test test-mongo bench vet lint fmt clean
+.PHONY: all deps static build binary image run test test-mongo test-mongo-e2e bench vet lint fmt clean
 all: build
 
 # npm ci when node_modules is missing or package.json / package-lock.json is
@@ -115,7 +116,17 @@ test: static
 test-mongo: static
 	GO=$(GO) GOTAGS=$(GOTAGS) .ci/test-mongo
 
-# make bench BENCHFLAGS='-scale 10' seeds ten times the volumes.
+# The browser suite (e2e/: chromedp and axe-core, each journey on a fresh
+# store from store/storetest) the same way, through MONGODB_URI. A target
+# of its own, not part of test-mongo: docs/operations.md gives the time it
+# takes and why .ci/run leaves it out.
+test-mongo-e2e: static
+	GO=$(GO) GOTAGS=$(GOTAGS) TESTMONGO_PKGS=./e2e/ .ci/test-mongo
+
+# make bench BENCHFLAGS='-scale 10' seeds ten times the volumes. With
+# MONGODB_URI set (or BENCHFLAGS=-mongo, which without MONGODB_URI starts
+# the embedded engine as a separate process on TCP, store/devstore), every
+# row runs twice: in process and through the URI, reported side by side.
 bench: static
 	$(GO) run -tags $(GOTAGS) ./bench $(BENCHFLAGS)
 

@@ -200,7 +200,7 @@ const (
 )
 
 // drive runs a scenario with one client, then with o.clients at once.
-func drive(ctx context.Context, base string, sc scenario, sd *seeded, o options) (*result, error) {
+func drive(ctx context.Context, base, metrics string, sc scenario, sd *seeded, o options) (*result, error) {
 	res := &result{sc: sc}
 	if sc.clients > 0 {
 		o.clients = sc.clients
@@ -224,21 +224,21 @@ func drive(ctx context.Context, base string, sc scenario, sd *seeded, o options)
 	var err error
 	// The single client is client number o.clients: its own address and sign-ins.
 	res.single = &series{codes: map[int]int{}}
-	trips := storeCommands(ctx, base)
+	trips := storeCommands(ctx, metrics)
 	if perClient != 1 {
 		if res.single, err = load(ctx, base, sc, sd, o.clients, 1, singleRequests, singleMaxTime, perClient); err != nil {
 			return nil, err
 		}
 		if res.single.n > 0 {
-			res.roundTrips = float64(storeCommands(ctx, base)-trips) / float64(res.single.n)
+			res.roundTrips = float64(storeCommands(ctx, metrics)-trips) / float64(res.single.n)
 		}
 	}
-	trips = storeCommands(ctx, base)
+	trips = storeCommands(ctx, metrics)
 	if res.series, err = load(ctx, base, sc, sd, 0, o.clients, o.requests, o.maxTime, perClient); err != nil {
 		return nil, err
 	}
 	if perClient == 1 && res.n > 0 {
-		res.roundTrips = float64(storeCommands(ctx, base)-trips) / float64(res.n)
+		res.roundTrips = float64(storeCommands(ctx, metrics)-trips) / float64(res.n)
 	}
 	if res.errs > 0 && res.note == "" {
 		res.note = res.lastErr
@@ -248,9 +248,9 @@ func drive(ctx context.Context, base string, sc scenario, sd *seeded, o options)
 
 // storeCommands is the server's count of store commands so far: the sum of
 // candour_store_operation_duration_seconds_count over commands and outcomes
-// on /metrics (-1 when it cannot be read).
-func storeCommands(ctx context.Context, base string) int64 {
-	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+// on the metrics listener's /metrics (-1 when it cannot be read).
+func storeCommands(ctx context.Context, metrics string) int64 {
+	req, err := http.NewRequestWithContext(ctx, "GET", metrics+"/metrics", nil)
 	if err != nil {
 		return -1
 	}

@@ -17,10 +17,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
+
+	"candour/store"
 )
 
 // options are the benchmark's knobs; the defaults are what docs/performance.md reports.
@@ -33,6 +37,10 @@ type options struct {
 	keep     bool          // keep the temporary directory
 	scale    int           // multiply every seeded volume (members, visits, findings, recommendations, referrals, survey responses, audit events)
 	dataDir  string        // testdata/: police.uk and Census files to resample
+	only     string        // run one row alone ("decide": deciding a survey release)
+	mongo    bool          // also run every row through MONGODB_URI
+	uri      string        // that server; "" starts store/devstore
+	imports  bool          // run the million-row import rows
 }
 
 func main() {
@@ -45,11 +53,39 @@ func main() {
 	flag.IntVar(&o.scale, "scale", 1, "multiply every seeded volume by this (10: 5,000 members, 3,000 visits, 5,000 recommendations, 100,000 survey responses, 2,000 referrals, 2,000,000 audit events)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, data and server log)")
 	flag.StringVar(&o.dataDir, "data", "testdata", "directory with the police.uk and Census files to resample")
+	flag.StringVar(&o.only, "only", "", `run one row alone: "decide" (deciding a survey release, demo size and 10,000 responses × -scale, no server)`)
+	// MONGODB_URI is read here and taken out of the environment, so that
+	// no child (the server, the imports) inherits it by accident: each run
+	// passes the store it measures (serverEnv.vars).
+	uri := os.Getenv("MONGODB_URI")
+	os.Unsetenv("MONGODB_URI")
+	flag.BoolVar(&o.mongo, "mongo", uri != "", "also run every row through MONGODB_URI, reported beside the embedded store's figures (the default when MONGODB_URI is set; unset, the embedded engine is started as a separate process on TCP, store/devstore)")
+	flag.StringVar(&o.uri, "uri", uri, "the server for -mongo (default: MONGODB_URI)")
+	flag.BoolVar(&o.imports, "imports", true, "also time the million-row imports (embedded store)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "Usage: go run -tags ferretdb_no_postgresql ./bench [flags]\n\nSeeds a year of one force's data and measures the portal against its budgets.")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if o.only != "" {
+		if o.only != "decide" {
+			fmt.Fprintf(os.Stderr, "bench: -only %q: the one row that runs alone is \"decide\"\n", o.only)
+			os.Exit(2)
+		}
+		if o.scale < 1 {
+			o.scale = 1
+		}
+		if err := decideOnly(o); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name == "uri" && o.uri != "" {
+			o.mongo = true // a server named on the command line is for measuring
+		}
+	})
 	applyScale(&o)
 	if o.clients < 1 || o.clients > 200 || o.requests < 1 || o.members < 2*o.clients+(o.clients+1)*signInsPerClient {
 		fmt.Fprintf(os.Stderr, "bench: need 1-200 clients, at least 1 request, and at least %d members per client (for distinct sign-ins)\n", signInsPerClient+2)
@@ -64,7 +100,9 @@ func main() {
 	}
 }
 
-// run is the whole benchmark: build, cold start, seed, start, load, report.
+// run is the whole benchmark: build, then for each store (the embedded
+// store in process; with -mongo, then a server through MONGODB_URI) cold
+// start, seed, start, load; then the imports and the report.
 func run(ctx context.Context, o options) error {
 	began := time.Now()
 	tmp, err := os.MkdirTemp("", "candour-bench-")
@@ -72,49 +110,107 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	if o.keep {
-		defer fmt.Printf("\nKept %s (binary, data, server.log)\n", tmp)
+		defer fmt.Printf("\nKept %s (binary, data, server logs)\n", tmp)
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	r := &report{options: o}
 
 	step("Building candour")
 	bin, err := build(ctx, tmp)
 	if err != nil {
 		return err
 	}
-	env, err := newServerEnv(tmp)
+	step("The embedded store, in process")
+	r, err := runEngine(ctx, o, bin, filepath.Join(tmp, "embedded"), "")
 	if err != nil {
 		return err
 	}
+	var remote *report
+	if o.mongo {
+		uri, where := o.uri, "MONGODB_URI ("+hostOf(o.uri)+")"
+		if uri == "" {
+			step("Starting the embedded engine as a separate process on TCP (store/devstore)")
+			d, err := startDevstore(ctx, tmp)
+			if err != nil {
+				return err
+			}
+			defer d.stop()
+			uri, where = d.uri, "the embedded engine as a separate process on TCP (store/devstore), through MONGODB_URI"
+		}
+		step("The same rows through " + where)
+		if remote, err = runEngine(ctx, o, bin, filepath.Join(tmp, "uri"), uri); err != nil {
+			return err
+		}
+		remote.where = where
+	}
 
-	step("Cold start on an empty data directory")
+	imp := importResult{skipped: "-imports=false"}
+	pimp := powerImportResult{skipped: "-imports=false"}
+	if o.imports {
+		step(fmt.Sprintf("Importing %d resampled stop-and-search rows with the real binary", importRows))
+		imp = benchImport(ctx, bin, tmp, o)
+		step(fmt.Sprintf("Importing %d resampled vehicle stops with the real binary", importRows))
+		pimp = benchPowerImport(ctx, bin, tmp, o)
+	}
+	r.total = time.Since(began)
+	if remote == nil {
+		r.print(os.Stdout)
+	} else {
+		printPair(os.Stdout, r, remote)
+	}
+	printImport(os.Stdout, imp)
+	printPowerImport(os.Stdout, pimp)
+	return nil
+}
+
+// runEngine measures one store: cold start on an empty store, seeding, a
+// start on the seeded data and every row. uri "" is the embedded store in
+// dir/data; otherwise a fresh database on the server at uri, dropped at
+// the end.
+func runEngine(ctx context.Context, o options, bin, dir, uri string) (*report, error) {
+	// What one run's seeding hands its rows: never a previous run's.
+	adviceBench.openID, adviceBench.sessions, adviceBench.notify, adviceBench.messages = "", nil, 0, 0
+	refBench.ccu, refBench.partner, refBench.openID, refBench.receipts, refBench.workerID, refBench.key = nil, nil, "", nil, "", nil
+	visitBench.showID, visitBench.future, visitBench.sessions, visitBench.groupID = "", nil, nil, ""
+
+	r := &report{options: o}
+	env, err := newServerEnv(dir, uri)
+	if err != nil {
+		return nil, err
+	}
+	r.engine = env.engine()
+	if uri != "" {
+		defer dropDatabase(env)
+	}
+
+	step("Cold start on an empty store")
 	p, err := start(ctx, bin, env)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.coldStart = p.ready
 	r.coldRSS = p.rss()
 	if err := p.stop(); err != nil {
-		return err
+		return nil, err
 	}
 
 	step(fmt.Sprintf("Seeding %d members, groups, partners, a year of stop and search and %d audit events", o.members, o.audit))
 	seeded, err := seed(ctx, env, o)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.seed = seeded
+	r.adviceNotify, r.adviceMessages = adviceBench.notify, adviceBench.messages
 
 	step("Starting on the seeded data")
 	p, err = start(ctx, bin, env)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer p.stop()
 	r.warmStart = p.ready
 	if err := sleep(ctx, 2*time.Second); err != nil { // let start-up garbage settle
-		return err
+		return nil, err
 	}
 	r.idleRSS = p.rss()
 	r.idleHeap, r.idleGoSys = p.goMemory()
@@ -122,11 +218,11 @@ func run(ctx context.Context, o options) error {
 	step(fmt.Sprintf("Driving %s with %d clients", p.base, o.clients))
 	for _, sc := range scenarios(seeded, o) {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
-		res, err := drive(ctx, p.base, sc, seeded, o)
+		res, err := drive(ctx, p.base, p.metrics, sc, seeded, o)
 		if err != nil {
-			return fmt.Errorf("%s: %w", sc.label, err)
+			return nil, fmt.Errorf("%s: %w", sc.label, err)
 		}
 		r.rows = append(r.rows, res)
 		fmt.Fprintf(os.Stderr, "  %-46s p95 %8s (1 client %8s)  %s\n", sc.label, ms(res.p(95)), msOrNone(res.single), res.verdict())
@@ -135,19 +231,34 @@ func run(ctx context.Context, o options) error {
 	r.peakRSS = p.peakRSS()
 	stopped := time.Now()
 	if err := p.stop(); err != nil {
-		return err
+		return nil, err
 	}
 	r.shutdown = time.Since(stopped)
+	return r, nil
+}
 
-	step(fmt.Sprintf("Importing %d resampled stop-and-search rows with the real binary", importRows))
-	imp := benchImport(ctx, bin, tmp, o)
-	step(fmt.Sprintf("Importing %d resampled vehicle stops with the real binary", importRows))
-	pimp := benchPowerImport(ctx, bin, tmp, o)
-	r.total = time.Since(began)
-	r.print(os.Stdout)
-	printImport(os.Stdout, imp)
-	printPowerImport(os.Stdout, pimp)
-	return nil
+// dropDatabase removes a run's database from the server at env.uri.
+func dropDatabase(env *serverEnv) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db, err := store.Open(ctx, env.storeOptions())
+	if err == nil {
+		err = db.DropDatabase(ctx)
+		_ = db.Close(ctx)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: could not drop the database %s: %v\n", env.database, err)
+	}
+}
+
+// hostOf is the host part of a MongoDB URI, for the report (never its
+// credentials or options).
+func hostOf(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.Host == "" {
+		return "a server"
+	}
+	return u.Host
 }
 
 func step(s string) { fmt.Fprintf(os.Stderr, "bench: %s…\n", s) }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -21,14 +22,17 @@ type report struct {
 	peakRSS                   int64
 	shutdown, total           time.Duration
 	rows                      []*result
+	engine                    string        // which store (serverEnv.engine)
+	where                     string        // for a run through MONGODB_URI: what served it
+	adviceNotify              time.Duration // the critical-incident notification (advice.go), this run's
+	adviceMessages            int
 }
 
 // print writes the report as Markdown, ready for docs/performance.md.
 func (r *report) print(w io.Writer) {
 	sd := r.seed
 	fmt.Fprintf(w, "\n## Candour benchmark, %s\n\n", time.Now().Format("2 January 2006 15:04 MST"))
-	fmt.Fprintf(w, "%s/%s, %d CPUs, %s; embedded store; %d concurrent clients; up to %d requests or %s a page; volumes ×%d.\n\n",
-		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), r.clients, r.requests, r.maxTime, r.scale)
+	r.printHeader(w)
 	fmt.Fprintf(w, "Data: %d accounts (%d community members and chairs), %d groups with %d memberships, %d partner organisations, "+
 		"%d stop-and-search records over 12 months, %d audit events over a year. Seeded in %.1f s (audit events %.1f s). "+
 		"One argon2id hash at the default cost (best of three): %s.\n\n",
@@ -70,22 +74,108 @@ func (r *report) print(w io.Writer) {
 	t.add("RSS after the load", mb(r.loadRSS), "", "")
 	t.add("peak RSS during the load (VmHWM)", mb(r.peakRSS), "", "")
 	t.add("graceful stop after SIGTERM", ms(r.shutdown), "< 10 s", pass(r.shutdown <= 10*time.Second))
-	t.add(fmt.Sprintf("critical-incident advice: %d members' messages queued (%d mail and text, worst of three)", benchAdviceNotify, adviceBench.messages),
-		ms(adviceBench.notify), "< 1 s", pass(adviceBench.notify <= notifyBudget))
+	t.add(fmt.Sprintf("critical-incident advice: %d members' messages queued (%d mail and text, worst of three)", benchAdviceNotify, r.adviceMessages),
+		ms(r.adviceNotify), "< 1 s", pass(r.adviceNotify <= notifyBudget))
 	t.print(w)
 
 	fmt.Fprintln(w, "\nSingle store calls on the seeded data, in the benchmark process (best of three):")
 	fmt.Fprintln(w)
 	t = &table{header: []string{"store call", "time"}}
 	for _, p := range sd.probes {
-		took := ms(p.took)
-		if p.took < 0 {
-			took = fmt.Sprintf("over %s (stopped)", ms(probeTimeout))
-		}
-		t.add(p.what, took)
+		t.add(p.what, probeTime(p))
 	}
 	t.print(w)
 	fmt.Fprintf(w, "\nWhole benchmark: %.0f s.\n", r.total.Seconds())
+}
+
+// printHeader is the machine, the load average and the run's shape.
+func (r *report) printHeader(w io.Writer) {
+	fmt.Fprintf(w, "%s/%s, %d CPUs, %s; load average at the end %s; %s; %d concurrent clients; up to %d requests or %s a page; volumes ×%d.\n\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), loadAverage(), r.engine, r.clients, r.requests, r.maxTime, r.scale)
+}
+
+// loadAverage is /proc/loadavg's three figures (the machine may be shared:
+// compare figures within one run), or "n/a".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "n/a"
+}
+
+func probeTime(p probe) string {
+	if p.took < 0 {
+		return fmt.Sprintf("over %s (stopped)", ms(probeTimeout))
+	}
+	return ms(p.took)
+}
+
+// printPair is the report of a -mongo run: every row on the embedded store
+// in process beside the same row through MONGODB_URI, in one table. The
+// two runs are one after the other on the same machine: compare within
+// the table, not with other days' figures.
+func printPair(w io.Writer, a, b *report) {
+	sd := a.seed
+	fmt.Fprintf(w, "\n## Candour benchmark, two engines, %s\n\n", time.Now().Format("2 January 2006 15:04 MST"))
+	a.engine = "embedded store in process, then the same through " + b.where
+	a.printHeader(w)
+	fmt.Fprintf(w, "Data (each run seeds its own, the same): %d accounts, %d groups, %d stop-and-search records, %d audit events. "+
+		"Seeded in %.1f s in process, %.1f s through the URI. One argon2id hash (best of three): %s, then %s.\n\n",
+		sd.users, sd.groups, sd.stopSearch, sd.auditEvents, sd.took.Seconds(), b.seed.took.Seconds(), ms(sd.hashTook), ms(b.seed.hashTook))
+	// (No round trips: the store's metrics are published as an hourly
+	// snapshot now, server/metrics.go, so the count does not move in a run.)
+	fmt.Fprintf(w, "p95 with %d concurrent clients and p50 with one client, in process and through the URI:\n\n", a.clients)
+	t := &table{header: []string{"request", "p95 in process", "p95 URI", "p50 1 client in process", "p50 1 client URI", "status codes URI", "budget (p95)", "result in process", "result URI"}}
+	other := map[string]*result{}
+	for _, res := range b.rows {
+		other[res.sc.label] = res
+	}
+	for _, res := range a.rows {
+		budget := "reported only"
+		if res.sc.budget > 0 {
+			budget = "< " + ms(res.sc.budget)
+		}
+		o := other[res.sc.label]
+		if o == nil {
+			t.add(res.sc.label, ms(res.p(95)), "—", p50OrNone(res.single), "—", "—", budget, res.verdict(), "not run")
+			continue
+		}
+		t.add(res.sc.label, ms(res.p(95)), ms(o.p(95)), p50OrNone(res.single), p50OrNone(o.single),
+			o.codeText(), budget, res.verdict(), o.verdict())
+	}
+	t.print(w)
+	for _, r := range []*report{a, b} {
+		for _, res := range r.rows {
+			if res.note != "" {
+				fmt.Fprintf(w, "- %s (%s): %s\n", res.sc.label, r.engine, res.note)
+			}
+		}
+	}
+
+	fmt.Fprintln(w)
+	t = &table{header: []string{"measure", "in process", "through the URI", "budget"}}
+	t.add("start-up, empty store (process start → /readyz 200)", ms(a.coldStart), ms(b.coldStart), "< 2 s")
+	t.add("start-up, seeded store", ms(a.warmStart), ms(b.warmStart), "< 2 s")
+	t.add("RSS idle, seeded (2 s after ready; through the URI the database's memory is another process's)", mb(a.idleRSS), mb(b.idleRSS), "< 100 MB")
+	t.add("peak RSS during the load (VmHWM)", mb(a.peakRSS), mb(b.peakRSS), "")
+	t.add("graceful stop after SIGTERM", ms(a.shutdown), ms(b.shutdown), "< 10 s")
+	t.add(fmt.Sprintf("critical-incident advice: %d members' messages queued", benchAdviceNotify), ms(a.adviceNotify), ms(b.adviceNotify), "< 1 s")
+	t.add("survey-response-sized inserts straight through the driver, a second", fmt.Sprintf("%.0f", sd.rawInserts), fmt.Sprintf("%.0f", b.seed.rawInserts), "")
+	t.print(w)
+
+	fmt.Fprintln(w, "\nSingle store calls on the seeded data, in the benchmark process (best of three):")
+	fmt.Fprintln(w)
+	t = &table{header: []string{"store call", "in process", "through the URI"}}
+	for i, p := range sd.probes {
+		u := "—"
+		if i < len(b.seed.probes) && b.seed.probes[i].what == p.what {
+			u = probeTime(b.seed.probes[i])
+		}
+		t.add(p.what, probeTime(p), u)
+	}
+	t.print(w)
+	fmt.Fprintf(w, "\nWhole benchmark: %.0f s.\n", a.total.Seconds())
 }
 
 func pass(ok bool) string {

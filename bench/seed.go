@@ -70,7 +70,7 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, store.Options{Database: cfg.Database, DataDir: env.dataDir})
+	db, err := store.Open(ctx, env.storeOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -36,15 +36,35 @@ type surveyBench struct {
 	answers       store.Answers
 }
 
-// seedSurveyBench publishes a 20-question survey with the about-you
-// section and 10,000 responses, and a copy whose counters say 1,000,000.
-func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seeded) error {
+// benchQuestions are the bench survey's own 12 questions.
+func benchQuestions() []store.Question {
 	var qs []store.Question
 	qs = append(qs, store.Question{Type: store.QSingle, Text: "Have you had contact with the police this year?", Required: true, Options: store.NewOptions([]string{"Yes", "No"}, nil)})
 	for i := 2; i <= 11; i++ {
 		qs = append(qs, store.Question{Type: store.QAgree, Key: fmt.Sprintf("s%d", i), Text: fmt.Sprintf("Statement %d about policing where you live", i)})
 	}
 	qs = append(qs, store.Question{Type: store.QRating, Text: "How much confidence do you have in the police?"})
+	return qs
+}
+
+// benchResponses are n responses to sv's current version, the same for
+// every run.
+func benchResponses(sv *store.Survey, n int) []*store.Response {
+	rnd := rand.New(rand.NewPCG(5, 2026))
+	v := sv.Current()
+	eth := []string{"white_british", "white_british", "white_british", "black_african", "black_caribbean", "asian_indian", "mixed_white_asian", "other_arab", "pnts"}
+	var rs []*store.Response
+	for range n {
+		a := benchAnswers(v, rnd, eth[rnd.IntN(len(eth))])
+		rs = append(rs, &store.Response{SurveyID: sv.ID, Version: 1, Answers: a})
+	}
+	return rs
+}
+
+// seedSurveyBench publishes a 20-question survey with the about-you
+// section and 10,000 responses, and a copy whose counters say 1,000,000.
+func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seeded) error {
+	qs := benchQuestions()
 	sv, err := benchSurvey(ctx, db, "Bench: confidence survey", qs)
 	if err != nil {
 		return err
@@ -82,10 +102,33 @@ func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seede
 	}
 	sd.surveys = &surveyBench{id: sv.ID, millionID: million.ID, key: key, answers: benchAnswers(v, rnd, "black_caribbean")}
 	sd.rawInserts = rawInsertRate(ctx, db, &store.Response{SurveyID: sv.ID, Version: 1, Answers: benchAnswers(v, rnd, "white_british")})
-	// Deciding a release (the suppression audit), not from the cache: the
-	// 10,000 responses above with every breakdown, and a demo-sized survey
-	// of 360 responses (the demo spring survey's size) from the same answers.
-	for _, n := range []int{360, benchSurveyResponses} {
+	sd.probes = append(sd.probes, decideProbes(sv, rs)...)
+	sd.probes = append(sd.probes, probe{"survey results from counters, 1,000,000 responses (Tallies + survey.Build)", best(func() error {
+		s, err := db.Survey(ctx, million.ID)
+		if err != nil {
+			return err
+		}
+		ts, err := db.Tallies(ctx, million.ID, 1)
+		if err != nil {
+			return err
+		}
+		r, err := survey.Build(s, 1, ts)
+		if err == nil && r.Respondents.N != benchMillion {
+			err = fmt.Errorf("counted %d", r.Respondents.N)
+		}
+		return err
+	})})
+	return nil
+}
+
+// decideProbes time deciding a release (the suppression audit), not from
+// the cache or the store: the responses rs with every breakdown, and a
+// demo-sized survey of 360 responses (the demo spring survey's size) from
+// the same answers.
+func decideProbes(sv *store.Survey, rs []*store.Response) []probe {
+	var out []probe
+	v := sv.Current()
+	for _, n := range []int{360, len(rs)} {
 		sub := rs
 		if n < len(sub) {
 			sub = sub[:n]
@@ -104,23 +147,28 @@ func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seede
 			}
 			return err
 		})
-		sd.probes = append(sd.probes, probe{fmt.Sprintf("deciding a survey release (suppression audit), %d responses, every breakdown: %d counts of 1 to 9 withheld, %d more, %d shown", len(sub), sum.Small, sum.More, sum.Shown), took})
+		out = append(out, probe{fmt.Sprintf("deciding a survey release (suppression audit), %d responses, every breakdown: %d counts of 1 to 9 withheld, %d more, %d shown", len(sub), sum.Small, sum.More, sum.Shown), took})
 	}
-	sd.probes = append(sd.probes, probe{"survey results from counters, 1,000,000 responses (Tallies + survey.Build)", best(func() error {
-		s, err := db.Survey(ctx, million.ID)
-		if err != nil {
-			return err
-		}
-		ts, err := db.Tallies(ctx, million.ID, 1)
-		if err != nil {
-			return err
-		}
-		r, err := survey.Build(s, 1, ts)
-		if err == nil && r.Respondents.N != benchMillion {
-			err = fmt.Errorf("counted %d", r.Respondents.N)
-		}
+	return out
+}
+
+// decideOnly is `-only decide`: the "deciding a survey release" rows
+// alone, on the bench survey's questions and answers made in memory (no
+// server, no store), so the row can be measured without the whole bench.
+func decideOnly(o options) error {
+	sv := &store.Survey{ID: "bench", Title: "Bench: confidence survey", AboutYou: true, OpenLink: true}
+	sv.Draft = benchQuestions()
+	for i := range sv.Draft {
+		sv.Draft[i].ID = "q" + strconv.Itoa(i+1)
+	}
+	sv.NextQ = len(sv.Draft)
+	if err := sv.Publish(time.Now()); err != nil {
 		return err
-	})})
+	}
+	rs := benchResponses(sv, benchSurveyResponses*o.scale)
+	for _, p := range decideProbes(sv, rs) {
+		fmt.Printf("%-150s %10s\n", p.what, ms(p.took))
+	}
 	return nil
 }
 

@@ -38,8 +38,9 @@ type workflow struct {
 // what docs/operations.md says of it: one job runs make test on the
 // embedded store (no MONGODB_URI), another runs make test-mongo against a
 // mongo:8 replica set whose URI the driver accepts, both within 30 minutes,
-// with the Node major version the Dockerfile builds with; and .ci/run runs
-// make test-mongo too.
+// with the Node major version the Dockerfile builds with; the test-mongo
+// job also builds the FerretDB-free binary and starts it against MongoDB;
+// and .ci/run runs make test-mongo too.
 func TestGitHubWorkflow(t *testing.T) {
 	b, err := os.ReadFile(".github/workflows/ci.yml")
 	if err != nil {
@@ -109,6 +110,15 @@ func TestGitHubWorkflow(t *testing.T) {
 	}
 	if !started {
 		t.Error("the test-mongo job does not start mongo:8 as a replica set (docker run ... mongo:8 --replSet rs0, rs.initiate)")
+	}
+	mongoOnly := false
+	for _, s := range wf.Jobs["test-mongo"].Steps {
+		if regexp.MustCompile(`(?m)^make binary GOTAGS=\S*candour_no_embedded\b`).MatchString(s.Run) && strings.Contains(s.Run, "/readyz") {
+			mongoOnly = true
+		}
+	}
+	if !mongoOnly {
+		t.Error("the test-mongo job does not build the FerretDB-free binary (make binary GOTAGS=...candour_no_embedded) and start it against MongoDB (/readyz)")
 	}
 	ci, err := os.ReadFile(".ci/run")
 	if err != nil {

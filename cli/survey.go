@@ -57,7 +57,7 @@ func reportSurveyCmd(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	r, err := survey.BuildOn(sv, n, ts, store.Day(db.Now())) // while open: the number of responses only
+	r, err := survey.BuildStored(ctx, db, sv, n, ts, store.Day(db.Now())) // while open: the number of responses only; the stored decision
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	fs := newFlags("user add", "Usage: candour user add --email E --name N --role R [--password-stdin]", stderr)
 	email := fs.String("email", "", "email address (required)")
 	name := fs.String("name", "", "full name (required)")
-	role := fs.String("role", "", "role: admin, coordinator, ccu, ccusupervisor, chair, member or partner (required)")
+	role := fs.String("role", "", "role: admin, coordinator, ccu, ccusupervisor, chair, member, partner or schememanager (required)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input; without it the account is created with an invitation link to set one")
 	if done, err := parse(fs, args); done {
 		return err
@@ -29,7 +29,7 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	case strings.TrimSpace(*name) == "":
 		return usageError{"--name: give the person's full name"}
 	case !r.Valid():
-		return usageError{fmt.Sprintf("--role: %q is not one of admin, coordinator, ccu, ccusupervisor, chair, member, partner", *role)}
+		return usageError{fmt.Sprintf("--role: %q is not one of admin, coordinator, ccu, ccusupervisor, chair, member, partner, schememanager", *role)}
 	}
 	var pw string
 	if *pwStdin {

@@ -36,7 +36,7 @@ func PrintLogins(w io.Writer, logins []Login) {
 	fmt.Fprintln(w)
 }
 
-// Seed fills an empty store with the demo force: the seven demo
+// Seed fills an empty store with the demo force: the eight demo
 // sign-ins, partner organisations, Dorset's groups with about 25 community
 // members and their vetting, and a few audit events.
 func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, error) {
@@ -61,6 +61,7 @@ func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, err
 		{store.RoleChair, "chair@candour.example", "Grace Mensah", "", ""},
 		{store.RoleMember, "member@candour.example", "Daniel Clarke", "", ""},
 		{store.RolePartner, "partner@candour.example", "Jo Whitfield", "", "Purbeck Domestic Abuse Service"},
+		{store.RoleSchemeManager, "schememanager@candour.example", "Ruth Adeyemi", "Police and Crime Commissioner's office", ""},
 	} {
 		u := &store.User{Email: p.email, Name: p.name, Role: p.role, Status: store.StatusActive, PasswordHash: hash, PartnerID: partners[p.partner]}
 		if err := db.CreateUser(ctx, u); err != nil {
@@ -82,6 +83,9 @@ func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, err
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
 	if err := seedVisits(ctx, db, demo); err != nil {
+		return nil, fmt.Errorf("seed demo: %w", err)
+	}
+	if err := seedCustodyReports(ctx, db); err != nil {
 		return nil, fmt.Errorf("seed demo: %w", err)
 	}
 	refLogins, err := seedReferrals(ctx, db, cfg, partners, demo)

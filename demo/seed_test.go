@@ -13,7 +13,7 @@ import (
 
 // TestSeedPrintsEveryRole: the demo has one sign-in per role, the CCU
 // supervisor among them, each an active account with that role, and the
-// printed list names them all (seven lines after the heading).
+// printed list names them all (eight lines after the heading).
 func TestSeedPrintsEveryRole(t *testing.T) {
 	db := storetest.Open(t)
 	ctx := context.Background()

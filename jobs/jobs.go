@@ -45,6 +45,7 @@ func Start(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store
 	startRetentionJobs(ctx, wg, db, log, holder)
 	startImportJobs(ctx, wg, db, log, holder)
 	startAdviceJobs(ctx, wg, cfg, db, log, holder)
+	startSurveyJobs(ctx, wg, db, log, holder)
 }
 
 // every runs fn now and then every interval while this instance holds the

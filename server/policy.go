@@ -143,6 +143,16 @@ var policy = map[string][]store.Role{
 	// groups' (the row-level rule in meetingAccessTo).
 	"meetings.every": staff,
 
+	// Custody visit reports (custody_routes.go). The pair who made a
+	// custody visit write its report (row-level: attending, checked in the
+	// handler); the scheme manager, at the Police and Crime Commissioner's
+	// office, reads every report and makes the quarterly return; the force's
+	// staff see only the matters raised and the issues for the inspector.
+	"custody.report":  {store.RoleChair, store.RoleMember},
+	"custody.reports": {store.RoleSchemeManager},
+	"custody.return":  {store.RoleSchemeManager},
+	"custody.force":   staff,
+
 	// Community confidence surveys. Anyone answers, anonymously; staff build
 	// and run surveys, read results and export; anyone reads a published
 	// summary.

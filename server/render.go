@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -124,6 +125,9 @@ var funcs = template.FuncMap{
 		return many
 	},
 	"timeOfDay": func(t time.Time) string { return t.In(london).Format("15:04") },
+	// Custody visit reports (custody_routes.go).
+	"custodyLabel":  custodyLabel,
+	"custodyChecks": func() []string { return store.CustodyChecks },
 }
 
 // london is the force's time zone: all dates are shown in UK time.
@@ -260,6 +264,7 @@ func navFor(u *store.User, current string) []navItem {
 		{"/referrals", "Referrals", "referrals.list", ""},
 		{"/ccu", "Counter Corruption Unit", "ccu.queue", ""},
 		{"/surveys", "Surveys", "surveys.manage", ""},
+		{"/custody", "Custody visit reports", "custody.reports", ""},
 	} {
 		if allowed(u.Role, n.action) && u.Role != n.notFor {
 			items = append(items, navItem{Href: n.href, Label: n.label})
@@ -304,9 +309,22 @@ func (s *Server) serverError(c *gin.Context, err error) {
 		c.AbortWithStatus(499)
 		return
 	}
+	if store.IsBusy(err) {
+		// The store did not answer in time (a long queue under load, a
+		// replica set without a primary): a retry page, not a defect.
+		s.log.WarnContext(c.Request.Context(), "store busy: asked the client to try again", "err", err, "route", c.FullPath())
+		c.Header("Retry-After", strconv.Itoa(int(busyRetryAfter.Seconds())))
+		s.errorPage(c, http.StatusServiceUnavailable, "Sorry, the service is busy",
+			"Wait a minute, then try again. If you were sending a form, it may not have been saved: go back and send it again.")
+		return
+	}
 	s.log.ErrorContext(c.Request.Context(), "server error", "err", err, "route", c.FullPath(), "stack", string(debug.Stack()))
 	s.errorPage(c, http.StatusInternalServerError, "Sorry, there is a problem with the service", "Try again later. What you entered has not been saved.")
 }
+
+// busyRetryAfter is the Retry-After of the page shown when the store is
+// busy (serverError).
+const busyRetryAfter = 30 * time.Second
 
 // statusOf is the one map from an application error's code to an HTTP
 // status. Invalid and Duplicate are a form shown again with the message

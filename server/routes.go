@@ -142,6 +142,9 @@ func (s *Server) routes(r *gin.Engine) error {
 	// Group meetings: agenda, papers, attendance, minutes, actions (meeting_routes.go).
 	s.meetingRoutes(h)
 
+	// Custody visit reports, the scheme manager and the quarterly return (custody_routes.go).
+	s.custodyRoutes(h)
+
 	// Community confidence surveys (survey_routes.go).
 	s.surveyRoutes(h)
 

@@ -35,7 +35,7 @@ func (s *Server) surveyResultsCSV(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	r, err := survey.BuildOn(sv, n, ts, s.today())
+	r, err := survey.BuildStored(c.Request.Context(), s.store, sv, n, ts, s.today())
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +92,82 @@ func TestOpenSurveyLooksDifferOnlyInTheCount(t *testing.T) {
 	}
 	if n := strings.Count(csv3, "\n"); n < 50 {
 		t.Errorf("closed survey's CSV has only %d lines", n)
+	}
+}
+
+// TestClosedSurveyCannotBeReopened: once a survey has closed (closed by
+// its switch or because its closing date has passed) its full results are
+// published, so a coordinator cannot open it again, by unticking "closed"
+// or by moving the closing date on: a look before and a look after it
+// closed again could be subtracted. Each attempt is a 422 with the error
+// summary, and nothing is changed. Settings that leave it closed still
+// save.
+func TestClosedSurveyCannotBeReopened(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	sv := a.testSurvey()
+	coord := a.client()
+	coord.signIn(a.newUser(store.RoleCoordinator, "co@example.org"))
+	page := "/surveys/" + sv.ID
+	settings := func(closed bool, closes time.Time) url.Values {
+		cur, err := a.store.Survey(ctx, sv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := url.Values{"rev": {strconv.Itoa(cur.Rev)}, "title": {cur.Title}, "openLink": {"true"}}
+		if closed {
+			f.Set("closed", "true")
+		}
+		if !closes.IsZero() {
+			f.Set("closes-day", strconv.Itoa(closes.Day()))
+			f.Set("closes-month", strconv.Itoa(int(closes.Month())))
+			f.Set("closes-year", strconv.Itoa(closes.Year()))
+		}
+		return f
+	}
+	refused := func(what, field string, f url.Values) {
+		t.Helper()
+		before, _ := a.store.Survey(ctx, sv.ID)
+		r := coord.submit(page, page+"/settings", f)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") || !strings.Contains(r.Body, "cannot be opened again") {
+			t.Fatalf("%s: status %d, want 422 with the error summary:\n%s", what, r.Status, mainOf(r.Body))
+		}
+		if !strings.Contains(r.Body, `id="`+field+`-error"`) {
+			t.Errorf("%s: no error message by the %s field", what, field)
+		}
+		after, _ := a.store.Survey(ctx, sv.ID)
+		if after.Rev != before.Rev || after.Closed != before.Closed || after.ClosesOn != before.ClosesOn {
+			t.Errorf("%s: the survey changed: %+v", what, after)
+		}
+		if after.State(store.Day(time.Now())) != store.SurveyClosed {
+			t.Errorf("%s: the survey is open again", what)
+		}
+	}
+	now := time.Now()
+	// Closed by its switch: unticking it is refused, so is untick plus a
+	// closing date in the future.
+	if r := coord.submit(page, page+"/settings", settings(true, time.Time{})); r.Status != http.StatusSeeOther {
+		t.Fatalf("closing the survey: %d", r.Status)
+	}
+	refused("unticking closed", "closed", settings(false, time.Time{}))
+	refused("unticking closed with a later closing date", "closed", settings(false, now.AddDate(0, 0, 10)))
+	// Closed because its closing date has passed: moving the date on is refused.
+	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error {
+		sv.Closed, sv.ClosesOn = false, store.Day(now.AddDate(0, 0, -2))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a.srv.surveys.cache.forget(sv.ID)
+	refused("moving the closing date on", "closes", settings(false, now.AddDate(0, 0, 10)))
+	refused("removing the closing date", "closes", settings(false, time.Time{}))
+	// Still closed: a change of title saves.
+	f := settings(false, now.AddDate(0, 0, -2))
+	f.Set("title", "Confidence in policing 2026")
+	if r := coord.submit(page, page+"/settings", f); r.Status != http.StatusSeeOther {
+		t.Fatalf("a change that leaves it closed: %d\n%s", r.Status, mainOf(r.Body))
+	}
+	if got, _ := a.store.Survey(ctx, sv.ID); got.Title != "Confidence in policing 2026" {
+		t.Errorf("title %q", got.Title)
 	}
 }

@@ -72,8 +72,16 @@ func (surveyForm) messages() map[string]string {
 	}
 }
 
-// check validates what the tags cannot and copies the form onto sv.
-func (f surveyForm) check(sv *store.Survey, others []store.Survey, errs *formErrors) {
+// reopenRefused is why a closed survey is not opened again (issue 11):
+// its full results are published once it closes, and a second close
+// would publish them again with the late answers in; comparing the two
+// would give those answers away.
+const reopenRefused = "This survey has closed, so it cannot be opened again. Its results were published when it closed: opening it again would let anyone who compares those results with the results after it closes again work out the answers of the people who replied in between. To ask more people, start a new survey in the same series"
+
+// check validates what the tags cannot and copies the form onto sv (on
+// day, the UK day today).
+func (f surveyForm) check(sv *store.Survey, others []store.Survey, day string, errs *formErrors) {
+	wasClosed, bySwitch := sv.State(day) == store.SurveyClosed, sv.Closed
 	if !f.OpenLink && !f.InviteCodes {
 		errs.Add("openLink", "Choose at least one way for people to answer: the open link or invitation codes")
 	}
@@ -103,6 +111,13 @@ func (f surveyForm) check(sv *store.Survey, others []store.Survey, errs *formErr
 		sv.AboutYou = f.AboutYou // fixed once published: versions keep their section
 	}
 	sv.OpensOn, sv.ClosesOn = dayOf(opens), dayOf(closes)
+	if wasClosed && sv.State(day) != store.SurveyClosed {
+		field := "closes" // closed by its date, which was moved on
+		if bySwitch {
+			field = "closed" // closed by its switch, unticked
+		}
+		errs.Add(field, reopenRefused)
+	}
 }
 
 func dayOf(t time.Time) string {
@@ -153,7 +168,7 @@ func (s *Server) surveyFormData(c *gin.Context, sv *store.Survey, f surveyForm, 
 		InviteCodes: checkboxField{Name: "inviteCodes", Legend: "Invitation codes", Label: "People with a single-use invitation code can answer", Checked: f.InviteCodes, Hint: "For a panel or a mailing: each code allows one response and is never linked to it"},
 		Sensitive: checkboxField{Name: "sensitive", Legend: "Sensitive topic", Label: "Show \"Exit this page\" on every page respondents see", Checked: f.Sensitive,
 			Hint: "For a survey about abuse, violence or anything someone may not want seen on their screen. Leaving deletes the answers so far."},
-		Closed: checkboxField{Name: "closed", Legend: "Close early", Label: "The survey is closed", Checked: f.Closed},
+		Closed: checkboxField{Name: "closed", Legend: "Close early", Label: "The survey is closed", Checked: f.Closed, Error: errs.For("closed")},
 		Public: checkboxField{Name: "public", Legend: "Public summary", Label: "Publish a summary of the results", Checked: f.Public, Hint: "Suppressed figures only; no free text"},
 		Opens:  dateField{Name: "opens", Legend: "Opening date (optional)", Hint: "For example, 5 1 2026", Error: errs.For("opens"), Day: f.OpensDay, Month: f.OpensMon, Year: f.OpensYear, LegendSize: "s"},
 		Closes: dateField{Name: "closes", Legend: "Closing date (optional)", Hint: "The last day people can answer", Error: errs.For("closes"), Day: f.ClosesDay, Month: f.ClosesMon, Year: f.ClosesYear, LegendSize: "s"},
@@ -182,7 +197,7 @@ func (s *Server) surveyCreate(c *gin.Context) {
 		return
 	}
 	sv := &store.Survey{}
-	f.check(sv, all, errs)
+	f.check(sv, all, s.today(), errs)
 	if errs.Any() {
 		d, ok := s.surveyFormData(c, nil, f, errs)
 		if ok {
@@ -251,13 +266,17 @@ func (s *Server) surveySettings(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	f.check(sv, all, errs) // on a copy: nothing is saved unless all is well
+	f.check(sv, all, s.today(), errs) // on a copy: nothing is saved unless all is well
 	if errs.Any() {
 		s.renderSurveyShow(c, http.StatusUnprocessableEntity, sv, f, errs, nil)
 		return
 	}
-	sv, err = s.store.ChangeSurvey(c.Request.Context(), sv.ID, f.Rev, func(sv *store.Survey, _ time.Time) error {
-		f.check(sv, all, &formErrors{})
+	sv, err = s.store.ChangeSurvey(c.Request.Context(), sv.ID, f.Rev, func(sv *store.Survey, now time.Time) error {
+		var again formErrors
+		if f.check(sv, all, store.Day(now), &again); again.For("closed") != "" || again.For("closes") != "" {
+			// Closed in the meantime (its closing date passed).
+			return apperr.New(apperr.Invalid, "closed", reopenRefused)
+		}
 		return nil
 	})
 	if s.surveyChangeFailed(c, err) {

@@ -329,7 +329,7 @@ func (s *Server) resultsOf(ctx context.Context, sv *store.Survey, n int) (*surve
 	if err != nil {
 		return nil, err
 	}
-	r, err := survey.BuildOn(sv, n, ts, s.today())
+	r, err := survey.BuildStored(ctx, s.store, sv, n, ts, s.today())
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,24 @@ type Release struct {
 	// start, and a hidden count of 1 to 9 gets the same protection as a
 	// count of 1 to 9 that is withheld.
 	Hidden map[int]bool
+	// Cost is what withholding each count costs the release's readers
+	// (nil: 1 each). Of the witnesses that prove a count safe, the audit
+	// takes the one whose further withheld counts cost least, so a release
+	// can say which counts it would rather keep (the headline groups')
+	// and which it can spare ("not stated", the smallest counts).
+	Cost []float64
+}
+
+// cost is what withholding the counts open costs.
+func (r *Release) cost(open []int) float64 {
+	if r.Cost == nil {
+		return float64(len(open))
+	}
+	s := 0.0
+	for _, c := range open {
+		s += r.Cost[c]
+	}
+	return s
 }
 
 // Constant adds a quantity every reader knows and returns its index.
@@ -683,10 +701,14 @@ func ProtectFrom(r *Release, margin int64, mv Mover, also []bool) Decision {
 				}
 				var best map[int]int64
 				var bestOpen []int
+				bestCost := 0.0
 				try := func(w map[int]int64) {
 					open, ok := r.admits(mask, by, w)
-					if ok && (best == nil || len(open) < len(bestOpen)) {
-						best, bestOpen = w, open
+					if !ok {
+						return
+					}
+					if c := r.cost(open); best == nil || c < bestCost {
+						best, bestOpen, bestCost = w, open, c
 					}
 				}
 				if mv == nil {
@@ -714,7 +736,7 @@ func ProtectFrom(r *Release, margin int64, mv Mover, also []bool) Decision {
 							}
 							open, ok := r.admits(mask, by, all)
 							if ok && abs64(at(all, i, r.Values[i])-r.Values[i]) > abs64(at(from, i, r.Values[i])-r.Values[i]) && (further == nil ||
-								abs64(at(all, i, r.Values[i])-end) < abs64(at(further, i, r.Values[i])-end) || (abs64(at(all, i, r.Values[i])-end) == abs64(at(further, i, r.Values[i])-end) && len(open) < len(furtherOpen))) {
+								abs64(at(all, i, r.Values[i])-end) < abs64(at(further, i, r.Values[i])-end) || (abs64(at(all, i, r.Values[i])-end) == abs64(at(further, i, r.Values[i])-end) && r.cost(open) < r.cost(furtherOpen))) {
 								further, furtherOpen = all, open
 							}
 						}

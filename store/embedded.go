@@ -1,3 +1,5 @@
+//go:build !candour_no_embedded
+
 package store
 
 import (

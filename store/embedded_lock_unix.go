@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix && !candour_no_embedded
 
 package store
 

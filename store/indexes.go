@@ -47,6 +47,10 @@ var indexes = []index{
 	// Group meetings (store/meetings.go): by start, for the list and the feeds.
 	{coll: "meetings", name: "start", keys: bson.D{{Key: "start", Value: 1}}},
 
+	// Custody visit reports (store/custody_reports.go): by arrival, for the
+	// scheme manager's list and the quarterly return.
+	{coll: "custody_reports", name: "arrived", keys: bson.D{{Key: "arrived", Value: -1}}},
+
 	// Referrals (store/referrals.go): unique references; on the summaries, the
 	// queue's order, a partner's own and the blind index.
 	{coll: "referrals", name: "ref_unique", keys: bson.D{{Key: "ref", Value: 1}}, unique: true},

@@ -96,7 +96,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Database == "" {
 		o.Database = "candour"
 	}
-	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), hits: newHitQueue(), batcher: &tallyBatcher{}}
+	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), hits: newHitQueue(), batcher: &tallyBatcher{closed: make(chan struct{})}}
 	copts := options.Client().SetAppName("candour").SetMonitor(s.ops.monitor())
 	if o.URI == "" {
 		e, err := startEmbedded(ctx, o.DataDir, o.Logger)
@@ -292,6 +292,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // have stopped), disconnects and stops the embedded server.
 func (s *Store) Close(ctx context.Context) error {
 	var err error
+	s.stopCounting() // a batch left to count again is counted at the next start
 	if s.w != nil && len(s.held.all()) > 0 {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		if rerr := s.releaseLeases(rctx); rerr != nil {
@@ -330,6 +331,16 @@ const readPoolSize = 4
 // server does not map SQLite's error to a duplicate-key error for updates.
 func isDuplicate(err error) bool {
 	return err != nil && (mongo.IsDuplicateKeyError(err) || strings.Contains(err.Error(), "UNIQUE constraint failed"))
+}
+
+// IsBusy reports an error that says the database did not answer in time
+// or could not be reached: a client-side timeout (timeoutMS), a context
+// deadline, a wait for the writer or for a pooled connection that ran
+// out, a dropped connection. That is a passing state under load that a
+// retry may get past, not a defect: the server answers it with 503 and
+// Retry-After, never 500.
+func IsBusy(err error) bool {
+	return err != nil && (mongo.IsTimeout(err) || mongo.IsNetworkError(err))
 }
 
 // notFound maps the driver's "no documents" to ErrNotFound.

@@ -25,16 +25,33 @@ import (
 //  1. each counter document it moves gets one $inc, guarded by the batch's
 //     id: the update matches only if the document has no applied.<id> mark
 //     yet, and sets it (so repeating step 1 never counts twice);
-//  2. the marks are removed and the batch document deleted.
+//  2. the batch document is deleted: the batch is counted;
+//  3. the marks are removed (housekeeping: once the batch document is
+//     gone nothing runs step 1 for it again, so a mark left by a crash
+//     here is inert).
 //
-// A crash at any point leaves the batch document. repairCounts (at
+// (Step 3 was once before step 2: a counting stopped part-way through
+// removing the marks left a batch document whose repair counted again
+// every counter already unmarked.)
+//
+// A crash before step 2 leaves the batch document. repairCounts (at
 // start-up and hourly) claims each batch whose lease has ended (one
 // conditional update, so two instances never repair one batch together),
 // recomputes its increments from the responses that name it, and runs
-// steps 1-2 again: the guard makes the repeat idempotent. The confirmation
-// page is shown only after step 1, and a respondent who presses Send
-// again after a crash is told it was received (it is stored, and will be
-// counted by the repair). (Responses are not marked one by one: a bulk
+// the steps again: the guard makes the repeat idempotent. The confirmation
+// page is shown after step 2, and a respondent who presses Send again
+// after a crash is told it was received (it is stored, and will be counted
+// by the repair).
+//
+// Under load the counting can run out of its time (countTimeout: it must
+// end inside the batch's lease, or a repair could run beside it) while the
+// writer queue is long. The responses are stored by then, so that is not
+// the respondents' failure: they are told their answers were sent, and
+// this instance counts the batch again itself as soon as its lease ends
+// (countLater), rather than leaving it to the hourly repair. (It was a 500
+// for every respondent in the batch: TestCountingRunOutOfTime.)
+//
+// (Responses are not marked one by one: a bulk
 // update of a batch's responses, one statement each, was one command that
 // held a SQLite connection per statement on the embedded server and, at
 // about 100 responses, exhausted its pool; see embeddedBulkMax in engine.go,
@@ -61,6 +78,22 @@ type tallyBatcher struct {
 	mu      sync.Mutex
 	open    *tallyBatch
 	running bool
+	timeout time.Duration // counting one batch (0: countTimeout)
+	closed  chan struct{} // closed by Close: countLater stops
+	later   sync.WaitGroup
+}
+
+// countTimeout bounds counting one batch: it ends before the lease, so
+// that a repair never runs beside it.
+const countTimeout = batchLease - 2*time.Second
+
+// SetCountTimeoutForTest makes counting a batch run out of time after d
+// (0: the usual countTimeout), as it does when the writer queue is long.
+func (s *Store) SetCountTimeoutForTest(d time.Duration) {
+	b := s.tallyBatch()
+	b.mu.Lock()
+	b.timeout = d
+	b.mu.Unlock()
 }
 
 type tallyBatch struct {
@@ -84,6 +117,21 @@ type pendingInc struct {
 
 // tallyBatch is the store's batcher of survey counts (one per open store).
 func (s *Store) tallyBatch() *tallyBatcher { return s.batcher }
+
+// stopCounting stops the batches waiting to be counted again (their
+// documents stay for the repair at the next start) and forgets the
+// batcher: Close calls it (again is harmless).
+func (s *Store) stopCounting() {
+	b := s.batcher
+	b.mu.Lock()
+	select {
+	case <-b.closed:
+	default:
+		close(b.closed)
+	}
+	b.mu.Unlock()
+	b.later.Wait()
+}
 
 // enterBatch gives a submission the batch it will be counted in, making
 // the batch's document first. The caller must then join or leave it.
@@ -184,12 +232,73 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 		}
 		b.mu.Lock()
 		waiters := bt.waiters
+		timeout := b.timeout
 		b.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), batchLease-2*time.Second)
+		if timeout <= 0 {
+			timeout = countTimeout
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		err := s.countBatch(ctx, bt.id, bt.pending, bt.opened.Add(batchLease).UTC())
 		cancel()
+		if err != nil {
+			// Every response in the batch is stored and names it: it is
+			// counted again here when its lease ends (or by the repair at
+			// the next start). The respondents' answers were sent.
+			s.log.Warn("survey responses stored; counting them ran out of time, counted again when the batch's lease ends",
+				"batch", bt.id, "responses", len(waiters), "err", err)
+			b.mu.Lock()
+			select {
+			case <-b.closed: // closing: the repair at the next start counts it
+			default:
+				b.later.Add(1)
+				go s.countLater(b, bt.id)
+			}
+			b.mu.Unlock()
+		}
 		for _, w := range waiters {
-			w <- err
+			w <- nil
+		}
+		if err == nil {
+			s.clearMarks(bt.id, bt.pending) // nobody waits for it
+		}
+	}
+}
+
+// countLater counts batch id once its lease has ended (the store's
+// clock, looked at each second), trying again a lease later while the
+// store is too busy, until Close.
+func (s *Store) countLater(b *tallyBatcher, id string) {
+	defer b.later.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-b.closed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for attempt := 0; ; attempt++ {
+		n, wait, err := s.repairBatch(ctx, id)
+		switch {
+		case err == nil && wait == 0:
+			if n > 0 {
+				s.log.Info("survey responses counted after running out of time", "batch", id, "responses", n)
+			}
+			return
+		case err != nil && ctx.Err() != nil:
+			return // closing: the repair at the next start counts it
+		case err != nil:
+			s.log.Warn("survey responses still to count; trying again", "batch", id, "attempt", attempt+1, "err", err)
+			wait = batchLease
+		}
+		until := s.now().Add(wait)
+		for s.now().Before(until) {
+			select {
+			case <-b.closed:
+				return
+			case <-time.After(min(time.Second, until.Sub(s.now()))):
+			}
 		}
 	}
 }
@@ -209,7 +318,7 @@ func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKe
 	return s.applyBatch(ctx, id, pending)
 }
 
-// applyBatch: steps 1 to 3 for batch id.
+// applyBatch: steps 1 and 2 for batch id (clearMarks is step 3).
 func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc) error {
 	byColl := map[string][]pendingKey{}
 	for k := range pending {
@@ -234,6 +343,22 @@ func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKe
 			}
 		}
 	}
+	if _, err := s.c(tallyBatchColl).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return fmt.Errorf("store: finish counting batch: %w", err)
+	}
+	return nil
+}
+
+// clearMarks is step 3 for a counted batch: its applied.<id> marks go. It
+// has a time limit of its own (nothing waits for it) and only logs a
+// failure: a mark left behind is inert.
+func (s *Store) clearMarks(id string, pending map[pendingKey]*pendingInc) {
+	ctx, cancel := context.WithTimeout(context.Background(), countTimeout)
+	defer cancel()
+	byColl := map[string][]pendingKey{}
+	for k := range pending {
+		byColl[k.coll] = append(byColl[k.coll], k)
+	}
 	for coll, keys := range byColl {
 		models := make([]mongo.WriteModel, len(keys))
 		for i, k := range keys {
@@ -241,13 +366,10 @@ func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKe
 				SetUpdate(bson.D{{Key: "$unset", Value: bson.D{{Key: "applied." + id, Value: ""}}}})
 		}
 		if _, err := s.c(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
-			return fmt.Errorf("store: finish counting batch: %w", err)
+			s.log.Warn("survey counting: the marks of a counted batch were not removed (they are inert)", "batch", id, "err", err)
+			return
 		}
 	}
-	if _, err := s.c(tallyBatchColl).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-		return fmt.Errorf("store: finish counting batch: %w", err)
-	}
-	return nil
 }
 
 // guardedInc applies one counter document's increments for batch id once:
@@ -335,7 +457,10 @@ func (s *Store) repairBatch(ctx context.Context, id string) (int, time.Duration,
 		}
 		return 0, 0, nil // finished meanwhile: its responses are counted
 	}
-	// Claimed: its responses, read afresh, are counted here only.
+	// Claimed: its responses, read afresh, are counted here only, and
+	// within the lease just taken (so that no other repair runs beside).
+	ctx, cancel := context.WithTimeout(ctx, countTimeout)
+	defer cancel()
 	var rs []Response
 	cur, err := s.c("survey_responses").Find(ctx, bson.D{{Key: "batch", Value: id}})
 	if err == nil {
@@ -370,5 +495,6 @@ func (s *Store) repairBatch(ctx context.Context, id string) (int, time.Duration,
 	if err := s.applyBatch(ctx, id, pending); err != nil {
 		return 0, 0, err
 	}
+	s.clearMarks(id, pending)
 	return len(ids), 0, nil
 }

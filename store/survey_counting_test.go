@@ -111,3 +111,71 @@ func TestRepairCountsWhatACrashLeft(t *testing.T) {
 		t.Fatalf("%d free-text answers kept (err %v), want 14", len(texts), err)
 	}
 }
+
+// TestCountingRunOutOfTime: under load the writer queue can be so long
+// that counting a batch runs out of its time (here forced: a counting
+// time of 1 ns). The responses are stored by then, so the submission
+// succeeds (it used to fail with "finish counting batch: context deadline
+// exceeded", a 500 for every respondent in the batch), nothing is counted
+// while the batch's lease is live, and the store counts the batch itself
+// once the lease ends (its clock moved on here), exactly once: the
+// counters then equal a recount, and no batch is left to repair.
+func TestCountingRunOutOfTime(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	var mu sync.Mutex
+	now := time.Now()
+	db.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	sv := publishedSurvey(t, db)
+	db.SetCountTimeoutForTest(time.Nanosecond)
+	for i, a := range []store.Answers{
+		{"q1": {"o1"}, "q3": {"a"}, "ay_eth": {"black_african"}},
+		{"q1": {"o2"}, "q3": {"sa"}},
+	} {
+		r := &store.Response{ID: fmt.Sprintf("late-%d", i), SurveyID: sv.ID, Version: 1, Answers: a}
+		if err := db.SubmitResponse(ctx, sv.Current(), r, ""); err != nil {
+			t.Fatalf("submission %d: %v; want it accepted (the response is stored)", i, err)
+		}
+	}
+	if rs, err := db.Responses(ctx, sv.ID); err != nil || len(rs) != 2 {
+		t.Fatalf("%d responses stored (err %v), want 2", len(rs), err)
+	}
+	counted := func() int64 {
+		t.Helper()
+		stored, err := db.Tallies(ctx, sv.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tallyMap(stored)["all"].N
+	}
+	if n := counted(); n != 0 {
+		t.Fatalf("%d counted while the batches' leases are live, want 0 (the counting ran out of time)", n)
+	}
+	db.SetCountTimeoutForTest(0)
+	mu.Lock()
+	now = now.Add(16 * time.Second) // batchLease is 15 s
+	mu.Unlock()
+	// The store's own recount looks at its clock each second; wait until
+	// it is done (the counters equal a recount of the two responses).
+	var a, b map[string]store.Tally
+	for waited := 0; waited < 600; waited++ {
+		stored, err := db.Tallies(ctx, sv.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recount, err := db.Recount(ctx, sv, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b = tallyMap(stored), tallyMap(recount); reflect.DeepEqual(a, b) && a["all"].N == 2 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !reflect.DeepEqual(a, b) || a["all"].N != 2 {
+		t.Fatalf("after the lease: counters %v, recount %v; want both to count 2", a, b)
+	}
+	if n, wait, err := db.RepairCounts(ctx); err != nil || n != 0 || wait != 0 {
+		t.Fatalf("a repair afterwards counted %d (wait %v, err %v), want nothing left", n, wait, err)
+	}
+}

@@ -24,10 +24,13 @@ const (
 	RoleMember        Role = "member"        // member of one or more groups
 	RoleChair         Role = "chair"         // member who chairs a group
 	RolePartner       Role = "partner"       // works for a partner organisation
+	// RoleSchemeManager runs the custody visiting scheme for the Police and
+	// Crime Commissioner's office: independent of the force.
+	RoleSchemeManager Role = "schememanager"
 )
 
 // Roles lists every role, in the order pages show them.
-var Roles = []Role{RoleAdmin, RoleCoordinator, RoleCCU, RoleCCUSupervisor, RoleChair, RoleMember, RolePartner}
+var Roles = []Role{RoleAdmin, RoleCoordinator, RoleCCU, RoleCCUSupervisor, RoleChair, RoleMember, RolePartner, RoleSchemeManager}
 
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool {
@@ -56,6 +59,8 @@ func (r Role) Label() string {
 		return "Group member"
 	case RolePartner:
 		return "Partner organisation worker"
+	case RoleSchemeManager:
+		return "Custody visiting scheme manager"
 	}
 	return string(r)
 }

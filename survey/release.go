@@ -1,11 +1,15 @@
 package survey
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"candour/stats"
 	"candour/store"
@@ -195,6 +199,15 @@ func (s *source) published() []*store.Question {
 // buildRelease lays out the version's published counts and relations and
 // runs the audit (or takes its answer from the cache).
 func buildRelease(s *source) *release {
+	rl := layRelease(s)
+	d := auditRelease(&rl.Release, newMover(rl, s))
+	rl.mask, rl.witnesses = d.Mask, d.Witnesses
+	return rl
+}
+
+// layRelease lays out the version's published counts and relations, and
+// what withholding each costs, without deciding anything.
+func layRelease(s *source) *release {
 	rl := &release{keys: map[string]int{}}
 	all := rl.cell(nkey(store.DimAll, store.DimAll), s.all.N, true)
 	if s.hasDim(store.AboutEthnicity) {
@@ -213,8 +226,7 @@ func buildRelease(s *source) *release {
 	}
 	sizes(rl, s, all)
 	tooSmallSizes(rl, s)
-	d := auditRelease(&rl.Release, newMover(rl, s))
-	rl.mask, rl.witnesses = d.Mask, d.Witnesses
+	costs(rl)
 	return rl
 }
 
@@ -310,6 +322,53 @@ func layQuestion(rl *release, s *source, q *store.Question) {
 	}
 }
 
+// Weights of what withholding a count costs (costs), by whose count it
+// is: the audit withholds the cheapest counts that prove a count safe.
+const (
+	costNotStated = 1  // "not stated" in any breakdown: never compared
+	costOther     = 3  // the groups of the breakdowns other than ethnicity
+	costEthnic    = 12 // an ethnic group shown: the headline comparisons
+	costEveryone  = 16 // everyone's figures, and the ethnic groups' sizes
+)
+
+// costs says what withholding each count of the release costs, so that
+// of the witnesses that prove a withheld count safe the audit takes the
+// one that withholds "not stated", the groups of the other breakdowns and
+// the smallest counts before the ethnic groups' and everyone's (the
+// headline figures): a count's cost is its group's weight times (10 plus
+// the count), doubled for a combined row ("strongly agree or agree", the
+// measure compared with White) and tripled for those who answered (the
+// base of every share in the row).
+func costs(rl *release) {
+	rl.Cost = make([]float64, len(rl.Values))
+	for k, i := range rl.keys {
+		p := strings.Split(k, "/")
+		w := float64(costEveryone)
+		switch {
+		case len(p) == 3 && p[0] == "n" && p[2] == store.NotStated:
+			w = costNotStated
+		case len(p) == 5 && p[0] == "q":
+			dim, val, code := p[2], p[3], p[4]
+			switch {
+			case dim == store.DimAll:
+			case val == store.NotStated:
+				w = costNotStated
+			case dim == store.AboutEthnicity:
+				w = costEthnic
+			default:
+				w = costOther
+			}
+			switch {
+			case code == store.TallyAnswered:
+				w *= 3
+			case strings.HasPrefix(code, "m"):
+				w *= 2
+			}
+		}
+		rl.Cost[i] = w * float64(10+max(0, rl.Values[i]))
+	}
+}
+
 // threshold is the cell holding MinCell-1: a group "too small to show"
 // tells a reader its size is at most that.
 const thresholdKey = "threshold"
@@ -391,7 +450,15 @@ func sizes(rl *release, s *source, all int) {
 				size[val] = rl.at(qkey(d, store.DimAll, store.DimAll, val))
 				parts = append(parts, size[val])
 			}
-			ns := rl.cell(nkey(d, store.NotStated), s.size(d, store.NotStated), false)
+			var ns int
+			if s.tooSmall(d, store.NotStated) {
+				// "Not stated" too small to show: its size is never shown,
+				// but it is everyone less the answers shown, so it is
+				// audited like any withheld count (issue 11).
+				ns = rl.hiddenCell(nkey(d, store.NotStated), s.size(d, store.NotStated), true)
+			} else {
+				ns = rl.cell(nkey(d, store.NotStated), s.size(d, store.NotStated), false)
+			}
 			size[store.NotStated] = ns
 			rl.Sum(append(parts, ns), all)
 			rl.AtMost([]int{rl.at(qkey(d, store.DimAll, store.DimAll, store.PreferNotToSay))}, ns)
@@ -440,12 +507,13 @@ func protect(r *stats.Release, mv stats.Mover) stats.Decision {
 		return m
 	}
 	auditCache.Unlock()
-	d := stats.ProtectWith(r, stats.ProtectionMargin, mv)
+	decided.Add(1)
+	d := proveFrom(r, stats.ProtectionMargin, mv, nil)
 	if d.Unproven > 0 {
 		// Withhold every count of the questions with a count still without
 		// a witness, and decide again.
 		if mm, ok := mv.(*mover); ok {
-			d = stats.ProtectFrom(r, stats.ProtectionMargin, mv, mm.questionsOf(d))
+			d = proveFrom(r, stats.ProtectionMargin, mv, mm.questionsOf(d))
 		}
 	}
 	if d.Unproven > 0 {
@@ -455,7 +523,7 @@ func protect(r *stats.Release, mv stats.Mover) stats.Decision {
 		for i := 1; i < len(all); i++ {
 			all[i] = r.Public[i]
 		}
-		if d = stats.ProtectFrom(r, stats.ProtectionMargin, mv, all); d.Unproven > 0 {
+		if d = proveFrom(r, stats.ProtectionMargin, mv, all); d.Unproven > 0 {
 			d = stats.Decision{Mask: withholdAll(r, d.Mask), Unproven: d.Unproven}
 		}
 	}
@@ -468,6 +536,10 @@ func protect(r *stats.Release, mv stats.Mover) stats.Decision {
 	auditCache.Unlock()
 	return m
 }
+
+// proveFrom is the audit (stats.ProtectFrom); a test puts in one that
+// cannot prove anything, to see what is then published.
+var proveFrom = stats.ProtectFrom
 
 // withholdAll withholds every public count except the first (everyone's
 // respondents) and zeros.
@@ -585,4 +657,86 @@ func Audit(sv *store.Survey, version int, ts []store.Tally) (AuditSummary, error
 		a.Unproven = 1
 	}
 	return a, nil
+}
+
+// decided counts the audits this process has run (not answered from
+// memory): tests use it to see a stored decision served without deciding.
+var decided atomic.Int64
+
+// Decided is how many releases this process has decided (run the audit
+// for) since it started.
+func Decided() int64 { return decided.Load() }
+
+// ForgetDecisions drops the decisions kept in memory, as a restart does.
+func ForgetDecisions() {
+	auditCache.Lock()
+	auditCache.m = map[[32]byte]stats.Decision{}
+	auditCache.Unlock()
+}
+
+// Decisions is where decided releases are kept (store.Store): a decision
+// is made once, when the survey closes (jobs) or, if it is missing, by the
+// first request that needs it, and every instance then serves it, after a
+// restart too. Nothing is served undecided.
+type Decisions interface {
+	SurveyDecision(ctx context.Context, key string) (store.SurveyDecision, bool, error)
+	SaveSurveyDecision(ctx context.Context, d store.SurveyDecision) error
+}
+
+// DecisionKey names a release: the survey, the version and a hash of
+// every count and relation of the release, so that a changed count (a
+// late response) is another release, decided on its own.
+func decisionKey(sv *store.Survey, version int, rl *release) string {
+	k := releaseKey(&rl.Release)
+	return sv.ID + "/" + strconv.Itoa(version) + "/" + hex.EncodeToString(k[:16])
+}
+
+// decide gives the release its stored decision or, if there is none (or it
+// does not fit the release), decides it and stores the decision. It
+// reports whether it decided.
+func decide(ctx context.Context, ds Decisions, sv *store.Survey, version int, src *source) (*release, bool, error) {
+	rl := layRelease(src)
+	key := decisionKey(sv, version, rl)
+	got, ok, err := ds.SurveyDecision(ctx, key)
+	if err != nil {
+		return nil, false, err
+	}
+	if ok && len(got.Mask) == len(rl.Values) {
+		rl.mask = got.Mask
+		return rl, false, nil
+	}
+	d := auditRelease(&rl.Release, newMover(rl, src))
+	rl.mask, rl.witnesses = d.Mask, d.Witnesses
+	err = ds.SaveSurveyDecision(ctx, store.SurveyDecision{Key: key, SurveyID: sv.ID, Version: version, Mask: d.Mask, Unproven: d.Unproven})
+	return rl, true, err
+}
+
+// Decide makes sure version's release under the counters ts has a stored
+// decision, deciding it if not (the survey-decisions job, when a survey
+// has closed). It reports whether it decided.
+func Decide(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts []store.Tally) (bool, error) {
+	v := sv.Version(version)
+	if v == nil {
+		return false, fmt.Errorf("survey %s has no version %d", sv.ID, version)
+	}
+	_, did, err := decide(ctx, ds, sv, version, newSource(sv, v, ts))
+	return did, err
+}
+
+// BuildStored is BuildOn with the release's decision taken from ds, or
+// decided now and stored there if it is missing.
+func BuildStored(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts []store.Tally, day string) (*Results, error) {
+	v := sv.Version(version)
+	if v == nil {
+		return nil, fmt.Errorf("survey %s has no version %d", sv.ID, version)
+	}
+	if Fieldwork(sv, day) {
+		return BuildOn(sv, version, ts, day)
+	}
+	src := newSource(sv, v, ts)
+	rl, _, err := decide(ctx, ds, sv, version, src)
+	if err != nil {
+		return nil, err
+	}
+	return read(sv, version, src, rl), nil
 }

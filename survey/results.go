@@ -259,7 +259,11 @@ func Build(sv *store.Survey, version int, ts []store.Tally) (*Results, error) {
 		return nil, fmt.Errorf("survey %s has no version %d", sv.ID, version)
 	}
 	src := newSource(sv, v, ts)
-	rl := buildRelease(src)
+	return read(sv, version, src, buildRelease(src)), nil
+}
+
+// read reads a version's results out of its decided release.
+func read(sv *store.Survey, version int, src *source, rl *release) *Results {
 	r := &Results{SurveyID: sv.ID, Title: sv.Title, Version: version, SmallBase: stats.SmallBase(src.all.N), Imported: sv.Imported}
 	r.Respondents = rl.count(nkey(store.DimAll, store.DimAll))
 	if src.hasDim(store.AboutEthnicity) {
@@ -271,7 +275,7 @@ func Build(sv *store.Survey, version int, ts []store.Tally) (*Results, error) {
 	for _, q := range src.published() {
 		r.Questions = append(r.Questions, readQuestion(q, rl, src))
 	}
-	return r, nil
+	return r
 }
 
 // readQuestion reads a question's published figures out of the release.

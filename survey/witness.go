@@ -34,6 +34,7 @@ type mover struct {
 	s     *source
 	names []string
 	mask  []int
+	cheap bool // spread to the groups whose counts cost least first
 }
 
 func newMover(rl *release, s *source) *mover {
@@ -93,6 +94,15 @@ func (m *mover) room(w move, key string) int64 {
 	return m.val(w, i) // withheld counts are 0 or more
 }
 
+// cost is what withholding a count costs (0 if it is already withheld).
+func (m *mover) cost(key string) float64 {
+	i, ok := m.rl.keys[key]
+	if !ok || m.rl.Cost == nil || m.withheld(key) {
+		return 0
+	}
+	return m.rl.Cost[i]
+}
+
 // withheld reports whether a count is already withheld (a move through it
 // costs nothing).
 func (m *mover) withheld(key string) bool {
@@ -100,7 +110,20 @@ func (m *mover) withheld(key string) bool {
 	return ok && m.mask != nil && m.mask[i] != stats.Shown
 }
 
+// Moves proposes each move twice: spreading the balancing change across
+// a breakdown's groups with most room first (fewest counts touched), and
+// with the cheapest first ("not stated" and small counts before the
+// headline groups'; costs). The audit takes the cheapest that holds.
 func (m *mover) Moves(cell int, target int64, mask []int, from map[int]int64) []map[int]int64 {
+	m.cheap = false
+	out := m.moves(cell, target, mask, from)
+	m.cheap = true
+	out = append(out, m.moves(cell, target, mask, from)...)
+	m.cheap = false
+	return out
+}
+
+func (m *mover) moves(cell int, target int64, mask []int, from map[int]int64) []map[int]int64 {
 	m.mask, m.from = mask, from
 	name := m.names[cell]
 	d := target - m.val(nil, cell)
@@ -109,6 +132,14 @@ func (m *mover) Moves(cell int, target int64, mask []int, from map[int]int64) []
 	switch {
 	case parts[0] == "n" && len(parts) == 3:
 		out = m.sizeMoves(parts[1], parts[2], d)
+		if parts[1] != store.AboutEthnicity && parts[2] == store.NotStated && d < 0 {
+			// "Not stated" of another breakdown going down: those moved out
+			// of it who said "prefer not to say" give another answer now
+			// ("prefer not to say" is at most "not stated").
+			for _, w := range out {
+				m.pntsWithin(w, parts[1])
+			}
+		}
 	case parts[0] == "q" && len(parts) == 5:
 		q := m.s.v.Question(parts[1])
 		if q == nil {
@@ -250,9 +281,62 @@ func (m *mover) groupMoves(q *store.Question, dim, g, x string, d int64) []move 
 		out = append(out, w)
 	}
 	// People moved into or out of the group with this answer.
-	out = append(out, m.sizeMovesFor(dim, g, d, q.ID, x)...)
+	sized := m.sizeMovesFor(dim, g, d, q.ID, x)
+	out = append(out, sized...)
+	// ...and, where the people moved did not give answer x often enough,
+	// the rest of the way by a rectangle in the question's table.
+	for _, w := range sized {
+		out = append(out, m.topUp(w, q, dim, g, x, d)...)
+	}
 	// Or everyone's answer moves with it.
 	out = append(out, m.everyoneMovesVia(q, x, d, dim, g)...)
+	return out
+}
+
+// topUp finishes a move that took count x of group g only part of the
+// way (d in all): the rest as answer x against another answer y in g's
+// row, and the other way across the breakdown's other groups. A group too
+// small to show can take people from "not stated" this way without its
+// answers having to match theirs: one proposal for each y.
+func (m *mover) topUp(w move, q *store.Question, dim, g, x string, d int64) []move {
+	if x == store.TallyAnswered || strings.HasPrefix(x, "m") || !q.Choice() {
+		return nil
+	}
+	i, ok := m.rl.keys[qkey(q.ID, dim, g, x)]
+	if !ok {
+		return nil
+	}
+	rem := d - (m.val(w, i) - m.val(nil, i))
+	if rem == 0 || (rem > 0) != (d > 0) {
+		return nil
+	}
+	var out []move
+	for _, y := range codes(q) {
+		if y == x {
+			continue
+		}
+		j, ok := m.rl.keys[qkey(q.ID, dim, g, y)]
+		if !ok {
+			continue
+		}
+		if rem > 0 && m.val(w, j) < rem {
+			continue // y cannot give up rem answers in g
+		}
+		if rem < 0 && m.val(w, i) < -rem {
+			continue
+		}
+		w2 := move{}
+		for c, v := range w {
+			w2[c] = v
+		}
+		w2[i] = m.val(w, i) + rem
+		w2[j] = m.val(w, j) - rem
+		if !m.spread(w2, q, dim, x, y, -1, -rem, g) {
+			continue
+		}
+		m.combine(w2, q, dim, g)
+		out = append(out, w2)
+	}
 	return out
 }
 
@@ -280,6 +364,7 @@ func (m *mover) spreadFirst(w move, q *store.Question, dim, x, y string, sign, d
 		val  string
 		room int64
 		free bool
+		cost float64
 	}
 	var gs []grp
 	for _, g := range store.DimValues(dim) {
@@ -292,7 +377,7 @@ func (m *mover) spreadFirst(w move, q *store.Question, dim, x, y string, sign, d
 		}
 		room := min(m.reach(w, q, dim, g, x, dx), m.reach(w, q, dim, g, y, sign*dx))
 		free := m.withheld(qkey(q.ID, dim, g, x)) && m.withheld(qkey(q.ID, dim, g, y))
-		gs = append(gs, grp{g, room, free})
+		gs = append(gs, grp{g, room, free, m.cost(qkey(q.ID, dim, g, x)) + m.cost(qkey(q.ID, dim, g, y))})
 	}
 	sort.SliceStable(gs, func(i, j int) bool {
 		if (gs[i].val == first) != (gs[j].val == first) {
@@ -300,6 +385,9 @@ func (m *mover) spreadFirst(w move, q *store.Question, dim, x, y string, sign, d
 		}
 		if gs[i].free != gs[j].free {
 			return gs[i].free
+		}
+		if m.cheap && gs[i].cost != gs[j].cost {
+			return gs[i].cost < gs[j].cost
 		}
 		return gs[i].room > gs[j].room
 	})
@@ -392,6 +480,20 @@ func sizeKey(dim, val string) string {
 // sizeMoves: people moved between two groups of a breakdown, with their
 // answers.
 func (m *mover) sizeMoves(dim, g string, d int64) []move { return m.sizeMovesFor(dim, g, d, "", "") }
+
+// pntsWithin lowers "prefer not to say" of about-you question dim to no
+// more than its "not stated", and sets those who answered again.
+func (m *mover) pntsWithin(w move, dim string) {
+	p, ok := m.rl.keys[qkey(dim, store.DimAll, store.DimAll, store.PreferNotToSay)]
+	ns, okn := m.rl.keys[nkey(dim, store.NotStated)]
+	if !ok || !okn {
+		return
+	}
+	if over := m.val(w, p) - m.val(w, ns); over > 0 {
+		w[p] = m.val(w, p) - over
+		m.rebase(w, dim)
+	}
+}
 
 // rebase sets those who answered an about-you question to its answers
 // added up.

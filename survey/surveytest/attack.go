@@ -281,7 +281,14 @@ func (rd *reader) relations() error {
 			continue
 		}
 		ns := name("n", d, store.NotStated, "n")
-		try(k.Cell(ns, stats.Unpublished, rd.truth.n(d, store.NotStated)))
+		if rd.small[d+"/"+store.NotStated] {
+			// "Not stated" too small to show: its size is never published,
+			// but everyone less the answers shown is it, so a reader who
+			// subtracts may learn it; attacked like any withheld count.
+			try(rd.cellState(ns, stats.Unpublished, rd.truth.n(d, store.NotStated)))
+		} else {
+			try(k.Cell(ns, stats.Unpublished, rd.truth.n(d, store.NotStated)))
+		}
 		parts := []string{ns}
 		for _, val := range store.DimValues(d) {
 			if val != store.NotStated {

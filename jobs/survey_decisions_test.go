@@ -1,0 +1,130 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"candour/demo"
+	"candour/store"
+	"candour/store/storetest"
+	"candour/survey"
+)
+
+// TestSurveyDecisionsStored: the survey-decisions job, started as serve
+// starts it, decides the closed demo baseline's release and stores the
+// decision; after a restart (the store closed and opened again on the same
+// database, the decisions in memory forgotten) the results are served from
+// the stored decision without deciding again; a late response changes a
+// count, and that release is decided anew and stored beside the first.
+func TestSurveyDecisionsStored(t *testing.T) {
+	ctx := context.Background()
+	o := storetest.Options(t)
+	db1, err := store.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db1.SetSealer(storetest.Sealer(t))
+	if err := demo.SeedSurveys(ctx, db1); err != nil {
+		t.Fatal(err)
+	}
+	svs, err := db1.Surveys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var closed *store.Survey
+	for i := range svs {
+		if svs[i].State(store.Day(db1.Now())) == store.SurveyClosed {
+			closed = &svs[i]
+		}
+	}
+	if closed == nil {
+		t.Fatal("the demo has no closed survey")
+	}
+	jctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	startSurveyJobs(jctx, &wg, db1, slog.New(slog.DiscardHandler), "test")
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		n, err := db1.SurveyDecisionCount(ctx, closed.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job stored %d decisions for the closed survey", n)
+		}
+	}
+	stop()
+	wg.Wait()
+	if err := db1.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A restart: a new process has nothing in memory.
+	survey.ForgetDecisions()
+	db2 := storetest.OpenWith(t, o)
+	db2.SetSealer(storetest.Sealer(t))
+	ts, err := db2.Tallies(ctx, closed.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := survey.Decided()
+	day := store.Day(db2.Now())
+	r, err := survey.BuildStored(ctx, db2, closed, 1, ts, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Fieldwork || len(r.Questions) == 0 || !r.Respondents.Shown() {
+		t.Fatalf("the closed survey's results: %+v", r)
+	}
+	if got := survey.Decided(); got != before {
+		t.Errorf("the release was decided again (%d audits) although its decision is stored", got-before)
+	}
+	if n, err := DecideClosedSurveys(ctx, db2); err != nil || n != 0 {
+		t.Errorf("the job decided %d releases again (%v)", n, err)
+	}
+	// The stored decision is the one the audit makes: the same figures.
+	survey.ForgetDecisions()
+	fresh, err := survey.Build(closed, 1, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := len(survey.Flatten(fresh).Rows), len(survey.Flatten(r).Rows); a != b {
+		t.Errorf("%d rows decided afresh, %d from the stored decision", a, b)
+	}
+	for i, row := range survey.Flatten(fresh).Rows {
+		if got := survey.Flatten(r).Rows[i]; (row.Count == nil) != (got.Count == nil) {
+			t.Fatalf("row %d (%s %s %s): shown %v afresh, %v from the stored decision", i, row.QuestionID, row.Group, row.Answer, row.Count != nil, got.Count != nil)
+		}
+	}
+
+	// A late response: a new release, decided and stored on its own.
+	v := closed.Version(1)
+	late := &store.Response{SurveyID: closed.ID, Version: 1, Answers: store.Answers{v.Questions[0].ID: {v.Questions[0].Choices()[0].Code}}}
+	if err := db2.InsertResponses(ctx, closed, []*store.Response{late}); err != nil {
+		t.Fatal(err)
+	}
+	ts2, err := db2.Tallies(ctx, closed.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	survey.ForgetDecisions()
+	before = survey.Decided()
+	r2, err := survey.BuildStored(ctx, db2, closed, 1, ts2, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.Respondents.N != r.Respondents.N+1 {
+		t.Errorf("respondents %d after the late response, %d before", r2.Respondents.N, r.Respondents.N)
+	}
+	if survey.Decided() != before+1 {
+		t.Errorf("the changed release was decided %d times, want once", survey.Decided()-before)
+	}
+	if n, err := db2.SurveyDecisionCount(ctx, closed.ID, 1); err != nil || n != 2 {
+		t.Errorf("%d decisions stored for the closed survey (%v), want 2", n, err)
+	}
+}
