@@ -43,29 +43,12 @@ func benchImport(ctx context.Context, bin, dir string, o options) importResult {
 		return importResult{skipped: err.Error()}
 	}
 	defer os.Remove(file)
-	data := filepath.Join(dir, "import-data")
-	env := append(os.Environ(), "CANDOUR_DATA_DIR="+data, "CANDOUR_SEED_DEMO=false", "CANDOUR_ENV=development")
-	cmd := exec.CommandContext(ctx, bin, "import", "stop-search", "--force", "dorset", file)
-	cmd.Env = env
-	began := time.Now()
-	out, err := cmd.CombinedOutput()
-	res := importResult{rows: importRows, took: time.Since(began)}
-	if err != nil {
-		return importResult{skipped: fmt.Sprintf("import failed: %v: %s", err, out)}
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.maxRSSKiB = ru.Maxrss
-	}
-	pop := exec.CommandContext(ctx, bin, "import", "population", "--force", "dorset", filepath.Join(o.dataDir, "census2021-ts021-dorset-force-area.csv"))
-	pop.Env = env
-	if out, err := pop.CombinedOutput(); err != nil {
-		return importResult{skipped: fmt.Sprintf("population: %v: %s", err, out)}
-	}
-	db, err := store.Open(ctx, store.Options{DataDir: data})
+	took, rss, db, err := timedImport(ctx, bin, filepath.Join(dir, "import-data"), o, "import", "stop-search", "--force", "dorset", file)
 	if err != nil {
 		return importResult{skipped: err.Error()}
 	}
 	defer db.Close(context.Background())
+	res := importResult{rows: importRows, took: took, maxRSSKiB: rss}
 	// Warm the freshly started store (its first queries open tables), then
 	// time a build that no cache has seen.
 	if _, err := db.PowerMonths(ctx, store.PowerStopSearch, "dorset", "", ""); err != nil {
@@ -99,31 +82,79 @@ func readRows(paths ...string) ([][]string, []string, error) {
 	return rows, head, nil
 }
 
-// writeResampled streams a million rows drawn at random from rows, spread
-// over the twelve months of 2020.
+// writeResampled writes a million rows drawn at random from rows, spread
+// over the twelve months of 2020, to a new file.
 func writeResampled(path string, head []string, rows [][]string) error {
+	return writeFile(path, func(w io.Writer) error {
+		return resample(w, head, rows, importRows, rand.NewPCG(2020, 1), 1, func(i int) string {
+			return fmt.Sprintf("2020-%02d-%02dT00:00:00+00:00", 1+i%12, 1+i%28)
+		})
+	})
+}
+
+// resample is the one resampling loop of the benchmark: it writes head,
+// then n rows drawn at random (from src, so every run draws the same) from
+// rows, with column dateCol of row i set to date(i).
+func resample(w io.Writer, head []string, rows [][]string, n int, src rand.Source, dateCol int, date func(i int) string) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(head)
+	rnd := rand.New(src)
+	row := make([]string, len(head))
+	for i := 0; i < n; i++ {
+		copy(row, rows[rnd.IntN(len(rows))])
+		row[dateCol] = date(i)
+		_ = cw.Write(row)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeFile creates path and writes it through a large buffer.
+func writeFile(path string, write func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
-	w := csv.NewWriter(bw)
-	_ = w.Write(head)
-	rnd := rand.New(rand.NewPCG(2020, 1))
-	row := make([]string, len(head))
-	for i := 0; i < importRows; i++ {
-		copy(row, rows[rnd.IntN(len(rows))])
-		row[1] = fmt.Sprintf("2020-%02d-%02dT00:00:00+00:00", 1+i%12, 1+i%28)
-		_ = w.Write(row)
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := write(bw); err != nil {
+		f.Close()
 		return err
 	}
 	if err := bw.Flush(); err != nil {
+		f.Close()
 		return err
 	}
 	return f.Close()
+}
+
+// timedImport runs one import command of the real binary into a fresh data
+// directory, then loads the Census population there, and opens the store
+// for the report: it returns how long the import took, its peak memory
+// and the open store (closed by the caller).
+func timedImport(ctx context.Context, bin, data string, o options, args ...string) (time.Duration, int64, *store.Store, error) {
+	env := append(os.Environ(), "CANDOUR_DATA_DIR="+data, "CANDOUR_SEED_DEMO=false", "CANDOUR_ENV=development")
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	began := time.Now()
+	out, err := cmd.CombinedOutput()
+	took := time.Since(began)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("import failed: %v: %s", err, out)
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss
+	}
+	pop := exec.CommandContext(ctx, bin, "import", "population", "--force", "dorset", filepath.Join(o.dataDir, "census2021-ts021-dorset-force-area.csv"))
+	pop.Env = env
+	if out, err := pop.CombinedOutput(); err != nil {
+		return 0, 0, nil, fmt.Errorf("population: %v: %s", err, out)
+	}
+	db, err := store.Open(ctx, store.Options{DataDir: data})
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	return took, rss, db, nil
 }
 
 // printImport adds the import budget to the report.

@@ -69,6 +69,8 @@ func scenarios(sd *seeded, o options) []scenario {
 		{label: "GET /powers overview, every activity (member)", method: "GET", path: "/powers", as: member, want: 200, budget: overviewBudget},
 		{label: "GET /public/powers overview (visitor)", method: "GET", path: "/public/powers", as: visitor, want: 200, budget: overviewBudget},
 		{label: "GET /powers/use-of-force, two years (member)", method: "GET", path: "/powers/use-of-force", as: member, want: 200, budget: pageBudget},
+		{label: "GET /powers/use-of-force-incidents, a year (member)", method: "GET", path: "/powers/use-of-force-incidents", as: member, want: 200, budget: pageBudget},
+		{label: "GET /powers/custody-strip-search, a year (member)", method: "GET", path: "/powers/custody-strip-search", as: member, want: 200, budget: pageBudget},
 		{label: "GET /public/powers/vehicle-stops (visitor)", method: "GET", path: "/public/powers/vehicle-stops", as: visitor, want: 200, budget: pageBudget},
 		{label: "GET /admin/people (admin)", method: "GET", path: "/admin/people", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /admin/groups (admin)", method: "GET", path: "/admin/groups", as: admin, want: 200, budget: pageBudget},

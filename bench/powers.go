@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -9,9 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"candour/powers"
@@ -42,6 +39,27 @@ func seedPowers(ctx context.Context, db *store.Store, dataDir, admin, force stri
 	}
 	if _, err := powers.Import(ctx, db, powers.VehicleStops, bytes.NewReader(buf.Bytes()), powers.ImportOptions{Force: force, Source: "bench.csv", By: admin}); err != nil {
 		return err
+	}
+	// A year of use of force incidents and of custody strip searches
+	// (5,000 each, resampled from the example files).
+	for _, ex := range []struct {
+		d    *powers.Dataset
+		file string
+	}{
+		{powers.UseOfForceIncidents, "use-of-force-incidents-example.csv"},
+		{powers.CustodyStripSearch, "custody-strip-search-example.csv"},
+	} {
+		head, rows, err := readPowerRows(filepath.Join(dataDir, ex.file))
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := writePowerRows(&buf, head, rows, 5000, 2019); err != nil {
+			return err
+		}
+		if _, err := powers.Import(ctx, db, ex.d, bytes.NewReader(buf.Bytes()), powers.ImportOptions{Force: force, Source: "bench.csv", By: admin}); err != nil {
+			return fmt.Errorf("%s: %w", ex.d.Kind, err)
+		}
 	}
 	for _, year := range []string{"2018-19", "2019-20"} {
 		b, err := os.ReadFile(filepath.Join(dataDir, "use-of-force-dorset-"+year+"-by-ethnicity-extract.csv"))
@@ -74,19 +92,11 @@ func readPowerRows(path string) ([]string, [][]string, error) {
 }
 
 // writePowerRows writes n rows drawn at random from rows, dated across the
-// twelve months of year.
+// twelve months of year (the date is a dataset's first column).
 func writePowerRows(w io.Writer, head []string, rows [][]string, n, year int) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write(head)
-	rnd := rand.New(rand.NewPCG(uint64(year), 15))
-	row := make([]string, len(head))
-	for i := 0; i < n; i++ {
-		copy(row, rows[rnd.IntN(len(rows))])
-		row[0] = fmt.Sprintf("%d-%02d-%02d", year, 1+i%12, 1+i%28)
-		_ = cw.Write(row)
-	}
-	cw.Flush()
-	return cw.Error()
+	return resample(w, head, rows, n, rand.NewPCG(uint64(year), 15), 0, func(i int) string {
+		return fmt.Sprintf("%d-%02d-%02d", year, 1+i%12, 1+i%28)
+	})
 }
 
 // overviewBudget is issue 15's budget for "disparity across our powers",
@@ -111,42 +121,16 @@ func benchPowerImport(ctx context.Context, bin, dir string, o options) powerImpo
 		return powerImportResult{skipped: err.Error()}
 	}
 	file := filepath.Join(dir, "vehicle-stops-million.csv")
-	f, err := os.Create(file)
-	if err != nil {
+	if err := writeFile(file, func(w io.Writer) error { return writePowerRows(w, head, rows, importRows, 2020) }); err != nil {
 		return powerImportResult{skipped: err.Error()}
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := writePowerRows(bw, head, rows, importRows, 2020); err != nil {
-		return powerImportResult{skipped: err.Error()}
-	}
-	if err := bw.Flush(); err != nil {
-		return powerImportResult{skipped: err.Error()}
-	}
-	f.Close()
 	defer os.Remove(file)
-	data := filepath.Join(dir, "power-import-data")
-	env := append(os.Environ(), "CANDOUR_DATA_DIR="+data, "CANDOUR_SEED_DEMO=false", "CANDOUR_ENV=development")
-	cmd := exec.CommandContext(ctx, bin, "import", "power", "vehicle-stops", "--force", "dorset", file)
-	cmd.Env = env
-	began := time.Now()
-	out, err := cmd.CombinedOutput()
-	res := powerImportResult{rows: importRows, took: time.Since(began)}
-	if err != nil {
-		return powerImportResult{skipped: fmt.Sprintf("import failed: %v: %s", err, out)}
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.maxRSSKiB = ru.Maxrss
-	}
-	pop := exec.CommandContext(ctx, bin, "import", "population", "--force", "dorset", filepath.Join(o.dataDir, "census2021-ts021-dorset-force-area.csv"))
-	pop.Env = env
-	if out, err := pop.CombinedOutput(); err != nil {
-		return powerImportResult{skipped: fmt.Sprintf("population: %v: %s", err, out)}
-	}
-	db, err := store.Open(ctx, store.Options{DataDir: data})
+	took, rss, db, err := timedImport(ctx, bin, filepath.Join(dir, "power-import-data"), o, "import", "power", "vehicle-stops", "--force", "dorset", file)
 	if err != nil {
 		return powerImportResult{skipped: err.Error()}
 	}
 	defer db.Close(context.Background())
+	res := powerImportResult{rows: importRows, took: took, maxRSSKiB: rss}
 	if _, err := db.PowerMonths(ctx, powers.VehicleStops.Kind, "dorset", "", ""); err != nil { // warm the store
 		return powerImportResult{skipped: err.Error()}
 	}

@@ -17,7 +17,7 @@ import (
 // for vetting decisions, which identify people and are never published.
 //
 //go:embed data/vetting-decisions-example.csv data/missing-people-example.csv
-//go:embed data/vehicle-stops-example.csv data/use-of-force-dorset-2018-19-by-ethnicity-extract.csv data/use-of-force-dorset-2019-20-by-ethnicity-extract.csv
+//go:embed data/vehicle-stops-example.csv data/use-of-force-incidents-example.csv data/custody-strip-search-example.csv data/use-of-force-dorset-2018-19-by-ethnicity-extract.csv data/use-of-force-dorset-2019-20-by-ethnicity-extract.csv
 var powersDemoData embed.FS
 
 // seedPowers imports the example vehicle stops, two years of use of
@@ -26,17 +26,17 @@ var powersDemoData embed.FS
 // and vehicle stops, so each activity's monitor and public page has
 // something to show.
 func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
-	b, err := powersDemoData.ReadFile("data/vehicle-stops-example.csv")
-	if err != nil {
-		return err
-	}
-	res, err := powers.Import(ctx, db, powers.VehicleStops, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: "vehicle-stops-example.csv", By: by.Email})
-	if err != nil {
-		return fmt.Errorf("vehicle stops: %w", err)
-	}
-	from, to := res.ByMonth[0].Month, res.ByMonth[len(res.ByMonth)-1].Month
-	if err := db.PublishPower(ctx, &store.PowerPublication{Kind: powers.VehicleStops.Kind, Force: "dorset", From: from, To: to, PublishedBy: by.Email}); err != nil {
-		return err
+	for _, ex := range []struct {
+		d    *powers.Dataset
+		name string
+	}{
+		{powers.VehicleStops, "vehicle-stops-example.csv"},
+		{powers.UseOfForceIncidents, "use-of-force-incidents-example.csv"},
+		{powers.CustodyStripSearch, "custody-strip-search-example.csv"},
+	} {
+		if err := seedExample(ctx, db, by, ex.d, ex.name); err != nil {
+			return err
+		}
 	}
 	for _, year := range []string{"2018-19", "2019-20"} {
 		name := "use-of-force-dorset-" + year + "-by-ethnicity-extract.csv"
@@ -51,19 +51,22 @@ func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
 	if err := db.PublishPower(ctx, &store.PowerPublication{Kind: powers.UseOfForce.Kind, Force: "dorset", From: "2018-19", To: "2019-20", PublishedBy: by.Email}); err != nil {
 		return err
 	}
-	// Vetting decisions: imported for the CCU's monitor, never published.
-	if b, err = powersDemoData.ReadFile("data/vetting-decisions-example.csv"); err != nil {
-		return err
-	}
-	if _, err := powers.Import(ctx, db, powers.Vetting, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: "vetting-decisions-example.csv", By: by.Email}); err != nil {
-		return fmt.Errorf("vetting decisions: %w", err)
-	}
-	// Missing people: imported (the example written for the tests), not published.
-	if b, err = powersDemoData.ReadFile("data/missing-people-example.csv"); err != nil {
-		return err
-	}
-	if _, err := powers.Import(ctx, db, powers.MissingPeople, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: "missing-people-example.csv", By: by.Email}); err != nil {
-		return fmt.Errorf("missing people: %w", err)
+	// Vetting decisions (for the CCU's monitor) and missing people: the
+	// examples written for the tests, imported and never published.
+	for _, ex := range []struct {
+		d    *powers.Dataset
+		name string
+	}{
+		{powers.Vetting, "vetting-decisions-example.csv"},
+		{powers.MissingPeople, "missing-people-example.csv"},
+	} {
+		b, err := powersDemoData.ReadFile("data/" + ex.name)
+		if err != nil {
+			return err
+		}
+		if _, err := powers.Import(ctx, db, ex.d, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: ex.name, By: by.Email}); err != nil {
+			return fmt.Errorf("%s: %w", ex.d.Title, err)
+		}
 	}
 	forces, err := db.PowerForces(ctx, powers.StripSearch.StoreKind())
 	if err != nil || len(forces["dorset"].Months) == 0 {
@@ -72,4 +75,19 @@ func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
 	months := forces["dorset"].Months
 	newest := months[len(months)-1]
 	return db.PublishPower(ctx, &store.PowerPublication{Kind: powers.StripSearch.Kind, Force: "dorset", From: newest, To: newest, PublishedBy: by.Email})
+}
+
+// seedExample imports one of the example files written for the tests (not
+// real records) and publishes the months it holds.
+func seedExample(ctx context.Context, db *store.Store, by *store.User, d *powers.Dataset, name string) error {
+	b, err := powersDemoData.ReadFile("data/" + name)
+	if err != nil {
+		return err
+	}
+	res, err := powers.Import(ctx, db, d, bytes.NewReader(b), powers.ImportOptions{Force: "dorset", Source: name, By: by.Email})
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.Title, err)
+	}
+	from, to := res.ByMonth[0].Month, res.ByMonth[len(res.ByMonth)-1].Month
+	return db.PublishPower(ctx, &store.PowerPublication{Kind: d.Kind, Force: "dorset", From: from, To: to, PublishedBy: by.Email})
 }

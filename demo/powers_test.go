@@ -23,7 +23,8 @@ func TestDemoSeedPublishesEachPower(t *testing.T) {
 	if err := seedPowers(ctx, db, by); err != nil {
 		t.Fatal(err)
 	}
-	for kind, want := range map[string][2]string{powers.StripSearch.Kind: {"2019-01", "2019-01"}, powers.VehicleStops.Kind: {"2024-03", "2024-04"}, powers.UseOfForce.Kind: {"2018-19", "2019-20"}} {
+	for kind, want := range map[string][2]string{powers.StripSearch.Kind: {"2019-01", "2019-01"}, powers.VehicleStops.Kind: {"2024-03", "2024-04"}, powers.UseOfForce.Kind: {"2018-19", "2019-20"},
+		powers.UseOfForceIncidents.Kind: {"2024-03", "2024-04"}, powers.CustodyStripSearch.Kind: {"2024-03", "2024-05"}} {
 		pubs, err := db.PowerPublications(ctx, kind)
 		if err != nil || len(pubs) != 1 || pubs[0].From != want[0] || pubs[0].To != want[1] {
 			t.Errorf("%s published %+v %v, want %v", kind, pubs, err, want)

@@ -7,7 +7,6 @@ package disparity
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -119,12 +118,9 @@ func (r *ImportResult) UnrecognisedTotal() int64 {
 
 // monthImport accumulates one month while the file streams.
 type monthImport struct {
-	gen    string
-	chunk  []string
-	chunks int
-	rows   int64
-	cells  map[store.PowerCell]*store.PowerCell // keyed with zero counts
-	unrec  map[[2]string]int64
+	MonthChunks
+	cells map[store.PowerCell]*store.PowerCell // keyed with zero counts
+	unrec map[[2]string]int64
 }
 
 // ResolveForce decides whose data a file is: the force in a police.uk file
@@ -190,16 +186,12 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 		}
 		m := months[rec.Month]
 		if m == nil {
-			m = &monthImport{gen: store.NewID(), cells: map[store.PowerCell]*store.PowerCell{}, unrec: map[[2]string]int64{}}
+			m = &monthImport{MonthChunks: NewMonthChunks(), cells: map[store.PowerCell]*store.PowerCell{}, unrec: map[[2]string]int64{}}
 			months[rec.Month] = m
 		}
 		m.add(rec)
-		if len(m.chunk) == store.PowerChunkSize {
-			if err := db.PutPowerChunk(ctx, store.PowerStopSearch, force, rec.Month, m.gen, m.chunks, m.chunk); err != nil {
-				return nil, err
-			}
-			m.chunks++
-			m.chunk = nil
+		if err := m.Add(ctx, db, store.PowerStopSearch, force, rec.Month, rec.Fields); err != nil {
+			return nil, err
 		}
 		res.Rows++
 		if o.Progress != nil && res.Rows%10000 == 0 {
@@ -213,11 +205,8 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 	var shared []string // notes on months that hold other files' rows too
 	for _, month := range res.Months {
 		m := months[month]
-		if len(m.chunk) > 0 {
-			if err := db.PutPowerChunk(ctx, store.PowerStopSearch, force, month, m.gen, m.chunks, m.chunk); err != nil {
-				return nil, err
-			}
-			m.chunks++
+		if err := m.Flush(ctx, db, store.PowerStopSearch, force, month); err != nil {
+			return nil, err
 		}
 		part := m.part(key, o)
 		stored, err := db.PutPowerPartMonth(ctx, store.PowerStopSearch, force, month, part)
@@ -234,7 +223,7 @@ func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o
 			shared = append(shared, fmt.Sprintf("%s also holds rows from %s. If any are the same searches as in this file, they are counted twice: check the files.",
 				MonthLabel(month), strings.Join(others, ", ")))
 		}
-		res.ByMonth = append(res.ByMonth, MonthRows{Month: month, Rows: m.rows})
+		res.ByMonth = append(res.ByMonth, MonthRows{Month: month, Rows: m.Rows})
 		res.Unrecognised = mergeCounts(res.Unrecognised, part.Unrecognised)
 	}
 	// A new version of the file may no longer have rows in a month an
@@ -295,21 +284,10 @@ func check(src io.Reader, fileMonth string) error {
 	}
 }
 
-// csvLine encodes one record as a CSV line, without the line break.
-func csvLine(fields []string) string {
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	_ = w.Write(fields) // a strings.Builder never fails
-	w.Flush()
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
 func selfKnown(v string) bool { return stats.GroupOf(v) != stats.Unrecognised }
 
 // add counts one record in the month's counters and keeps it.
 func (m *monthImport) add(rec policeuk.Record) {
-	m.chunk = append(m.chunk, csvLine(rec.Fields))
-	m.rows++
 	arrest := policeuk.IsArrest(rec.Get(policeuk.ColOutcome))
 	find := rec.Get(policeuk.ColOutcomeLinked) == "True"
 	vehicleOnly := rec.Get(policeuk.ColType) == "Vehicle search"
@@ -356,14 +334,11 @@ func (m *monthImport) count(key store.PowerCell, arrest, find bool) {
 }
 
 func (m *monthImport) part(key string, o ImportOptions) store.PowerPart {
-	p := store.PowerPart{Key: key, Source: o.Source, Gen: m.gen, Records: m.rows, Chunks: m.chunks, ImportedBy: o.By}
+	p := store.PowerPart{Key: key, Source: o.Source, Gen: m.Gen, Records: m.Rows, Chunks: m.Chunks, ImportedBy: o.By}
 	for _, c := range m.cells {
 		p.Cells = append(p.Cells, *c)
 	}
-	sort.Slice(p.Cells, func(i, j int) bool {
-		a, b := p.Cells[i], p.Cells[j]
-		return a.Basis+"\x00"+a.Dim+"\x00"+a.Value+"\x00"+a.Group < b.Basis+"\x00"+b.Dim+"\x00"+b.Value+"\x00"+b.Group
-	})
+	SortCells(p.Cells)
 	for k, n := range m.unrec {
 		p.Unrecognised = append(p.Unrecognised, store.ValueCount{Column: k[0], Value: k[1], Count: n})
 	}

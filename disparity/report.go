@@ -247,28 +247,15 @@ func compute(force, from, to, basis string, pop *store.Population, months []stor
 			rep.Groups = append(rep.Groups, gf)
 			continue
 		}
-		if r, ok := stats.Rate(t.n, gf.Population); ok {
-			gf.RatePer1000 = &r
-			if withData > 0 {
-				y := r * 12 / float64(withData)
-				gf.RatePerYear = &y
-			}
+		perYear := 0.0
+		if withData > 0 {
+			perYear = 12 / float64(withData)
 		}
-		if g == stats.White {
-			if white.n > 0 {
-				one := 1.0
-				gf.RatioToWhite = &one // the reference: no interval against itself
-			}
-		} else if c := stats.Compare(t.n, gf.Population, white.n, whitePop); c.HasRatio {
-			gf.RatioToWhite = ptr(c.Ratio.Estimate)
-			if c.HasRatioCI {
-				gf.RatioCILow, gf.RatioCIHigh = ptr(c.Ratio.Low), ptr(c.Ratio.High)
-			}
-			if c.HasGap {
-				gf.GapPer1000, gf.GapCILow, gf.GapCIHigh = ptr(c.Gap.Estimate*1000), ptr(c.Gap.Low*1000), ptr(c.Gap.High*1000)
-			}
-			gf.Flag = c.Flag
-		}
+		a := CompareWithWhite(g, t.n, gf.Population, white.n, whitePop, perYear)
+		gf.RatePer1000, gf.RatePerYear = a.Rate, a.RateYear
+		gf.RatioToWhite, gf.RatioCILow, gf.RatioCIHigh = a.Ratio, a.RatioLow, a.RatioHigh
+		gf.GapPer1000, gf.GapCILow, gf.GapCIHigh = a.Gap, a.GapLow, a.GapHigh
+		gf.Flag = a.Flag
 		if iv, ok := stats.Wilson(t.arrests, t.n); ok {
 			gf.ArrestRate, gf.ArrestCILow, gf.ArrestCIHigh = ptr(iv.Estimate), ptr(iv.Low), ptr(iv.High)
 		}

@@ -25,7 +25,7 @@ func Capture(ctx context.Context, db *store.Store, d *Dataset, force string, fie
 	if !d.Importable() || d.Table != nil || len(fields) != len(d.Columns) {
 		return "", fmt.Errorf("powers: %s records cannot be captured one by one", d.Kind)
 	}
-	rd, err := newReader(d, strings.NewReader(d.Header()+"\n"+csvLine(fields)+"\n"))
+	rd, err := newReader(d, strings.NewReader(d.Header()+"\n"+disparity.CSVLine(fields)+"\n"))
 	if err != nil {
 		return "", err
 	}
@@ -46,7 +46,15 @@ func Capture(ctx context.Context, db *store.Store, d *Dataset, force string, fie
 	for _, e := range r.extra {
 		cells = append(cells, store.PowerCell{Basis: disparity.SelfDefined, Dim: e[0], Value: e[1], Group: g, Searches: 1})
 	}
-	if err := db.AddPowerRecord(ctx, d.Kind, force, r.month, csvLine(r.fields), cells, by); err != nil {
+	if d.inFocus(r.fields) { // as Import counts it
+		cells = append(cells, store.PowerCell{Basis: disparity.SelfDefined, Dim: focusPrefix + "all", Group: g, Searches: 1})
+		for i, c := range d.Columns {
+			if d.counted(c.Name) || d.focusCounted(c.Name) {
+				cells = append(cells, store.PowerCell{Basis: disparity.SelfDefined, Dim: focusPrefix + c.Name, Value: r.fields[i], Group: g, Searches: 1})
+			}
+		}
+	}
+	if err := db.AddPowerRecord(ctx, d.Kind, force, r.month, disparity.CSVLine(r.fields), cells, by); err != nil {
 		return "", err
 	}
 	return r.month, nil

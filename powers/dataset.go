@@ -7,7 +7,9 @@
 // monthly counter documents in the store (store.PowerMonth), the Census
 // population, and stats.Compare's one flag rule. Adding an activity is one
 // definition file plus its tests. Stop and search itself keeps its own
-// police.uk reader in disparity; a dataset can read its counters (From).
+// police.uk reader in disparity, sharing its chunks, counter order and
+// comparison with White people (disparity/shared.go); a dataset can read
+// its counters (From).
 //
 // It does no HTTP and builds no BSON filters.
 package powers
@@ -102,6 +104,38 @@ type Dataset struct {
 	// Samples says whether panels can draw samples of these records from
 	// the stop-and-search sample page (strip searches).
 	Samples bool
+	// Focus, when set, is a subset of the records shown first, with its
+	// own counts and shares (children's custody strip searches).
+	Focus *Focus
+	// Rule, when set, checks one row across its columns (get returns a
+	// column's value by name) and returns the column and problem, or "".
+	Rule func(get func(string) string) (column, problem string)
+}
+
+// Focus is a subset of a dataset's records (those with Column in Values)
+// counted apart and shown first, by group, with the dataset's suppression.
+// It has no rates: Candour holds no population for it.
+type Focus struct {
+	Column string
+	Values []string
+	Title  string // "Strip searches of children"
+	Many   string // "strip searches of children"
+	Base   string // in sentences, "Of children's strip searches of White people, …"
+	// NoRate says why the subset has no rate per 1,000, for the page.
+	NoRate string
+	Shares []Measure
+}
+
+// focusPrefix starts the counters of a Focus subset's cells.
+const focusPrefix = "focus:"
+
+// focusDataset is the dataset as its Focus subset is reported.
+func (d *Dataset) focusDataset() *Dataset {
+	f := *d
+	f.Title, f.Many, f.Base = d.Focus.Title, d.Focus.Many, d.Focus.Base
+	f.Shares = d.Focus.Shares
+	f.Focus = nil
+	return &f
 }
 
 // groupOf maps a label with the dataset's mapping.

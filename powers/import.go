@@ -168,11 +168,8 @@ func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker,
 		return nil, err
 	}
 	type month struct {
-		gen    string
-		chunk  []string
-		chunks int
-		rows   int64
-		cells  map[store.PowerCell]int64
+		disparity.MonthChunks
+		cells map[store.PowerCell]int64
 	}
 	months := map[string]*month{}
 	res := &ImportResult{Kind: d.Kind, Force: force}
@@ -186,11 +183,12 @@ func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker,
 		}
 		m := months[r.month]
 		if m == nil {
-			m = &month{gen: store.NewID(), cells: map[store.PowerCell]int64{}}
+			m = &month{MonthChunks: disparity.NewMonthChunks(), cells: map[store.PowerCell]int64{}}
 			months[r.month] = m
 		}
-		m.rows++
-		m.chunk = append(m.chunk, csvLine(r.fields))
+		if err := m.Add(ctx, db, d.Kind, force, r.month, r.fields); err != nil {
+			return nil, err
+		}
 		g := string(r.group)
 		m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: "all", Group: g}]++
 		for i, c := range d.Columns {
@@ -201,12 +199,13 @@ func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker,
 		for _, e := range r.extra {
 			m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: e[0], Value: e[1], Group: g}]++
 		}
-		if len(m.chunk) == store.PowerChunkSize {
-			if err := db.PutPowerChunk(ctx, d.Kind, force, r.month, m.gen, m.chunks, m.chunk); err != nil {
-				return nil, err
+		if d.inFocus(r.fields) {
+			m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: focusPrefix + "all", Group: g}]++
+			for i, c := range d.Columns {
+				if d.counted(c.Name) || d.focusCounted(c.Name) {
+					m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: focusPrefix + c.Name, Value: r.fields[i], Group: g}]++
+				}
 			}
-			m.chunks++
-			m.chunk = nil
 		}
 		res.Rows++
 		if o.Progress != nil && res.Rows%10000 == 0 {
@@ -220,30 +219,24 @@ func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker,
 	sort.Strings(keys)
 	for _, k := range keys {
 		m := months[k]
-		if len(m.chunk) > 0 {
-			if err := db.PutPowerChunk(ctx, d.Kind, force, k, m.gen, m.chunks, m.chunk); err != nil {
-				return nil, err
-			}
-			m.chunks++
+		if err := m.Flush(ctx, db, d.Kind, force, k); err != nil {
+			return nil, err
 		}
 		if old, err := db.PowerMonth(ctx, d.Kind, force, k); err == nil && old.Records > 0 {
 			res.Replaced = append(res.Replaced, k)
 		}
-		part := store.PowerPart{Key: k, Source: o.Source, Gen: m.gen, Records: m.rows, Chunks: m.chunks, ImportedBy: o.By}
+		part := store.PowerPart{Key: k, Source: o.Source, Gen: m.Gen, Records: m.Rows, Chunks: m.Chunks, ImportedBy: o.By}
 		for c, n := range m.cells {
 			c.Searches = n
 			part.Cells = append(part.Cells, c)
 		}
-		sort.Slice(part.Cells, func(i, j int) bool {
-			a, b := part.Cells[i], part.Cells[j]
-			return a.Dim+"\x00"+a.Value+"\x00"+a.Group < b.Dim+"\x00"+b.Value+"\x00"+b.Group
-		})
+		disparity.SortCells(part.Cells)
 		// One part per month, keyed by the month: the import replaces the
 		// month's earlier part, whichever file brought it.
 		if _, err := db.PutPowerPartMonth(ctx, d.Kind, force, k, part); err != nil {
 			return nil, err
 		}
-		res.ByMonth = append(res.ByMonth, disparity.MonthRows{Month: k, Rows: m.rows})
+		res.ByMonth = append(res.ByMonth, disparity.MonthRows{Month: k, Rows: m.Rows})
 	}
 	if o.Progress != nil {
 		o.Progress(res.Rows)
@@ -263,6 +256,32 @@ func (d *Dataset) counted(col string) bool {
 		return true
 	}
 	for _, m := range d.Shares {
+		if m.Column == col {
+			return true
+		}
+	}
+	return false
+}
+
+// inFocus reports whether a row is in the dataset's Focus subset.
+func (d *Dataset) inFocus(fields []string) bool {
+	if d.Focus == nil {
+		return false
+	}
+	for i, c := range d.Columns {
+		if c.Name == d.Focus.Column {
+			return in(fields[i], d.Focus.Values)
+		}
+	}
+	return false
+}
+
+// focusCounted reports whether a Focus share reads a column.
+func (d *Dataset) focusCounted(col string) bool {
+	if d.Focus == nil {
+		return false
+	}
+	for _, m := range d.Focus.Shares {
 		if m.Column == col {
 			return true
 		}
@@ -371,6 +390,19 @@ func (r *reader) read() (row, []RowProblem, error) {
 		}
 		out.extra = append(out.extra, cells...)
 	}
+	if r.d.Rule != nil && len(probs) == 0 {
+		get := func(name string) string {
+			for i, c := range r.d.Columns {
+				if c.Name == name {
+					return out.fields[i]
+				}
+			}
+			return ""
+		}
+		if col, problem := r.d.Rule(get); problem != "" {
+			probs = append(probs, RowProblem{line, col, problem})
+		}
+	}
 	return out, probs, nil
 }
 
@@ -406,15 +438,6 @@ func nonEmpty(vs []string) []string {
 	return out
 }
 
-// csvLine encodes one record as a CSV line, without the line break.
-func csvLine(fields []string) string {
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	_ = w.Write(fields) // a strings.Builder never fails
-	w.Flush()
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
 // importTable stores an aggregated table as one part of its year: the
 // headline row's counts are the events, every row's counts by category a
 // breakdown. A group whose column is missing or 0 on every row is marked
@@ -442,7 +465,7 @@ func importTable(ctx context.Context, db *store.Store, d *Dataset, src io.Reader
 			}
 			cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: t.Category, Value: r.category, Group: string(g)}] += n
 		}
-		lines = append(lines, csvLine(r.fields))
+		lines = append(lines, disparity.CSVLine(r.fields))
 	}
 	for _, g := range stats.Groups {
 		if !any[g] {
@@ -461,10 +484,7 @@ func importTable(ctx context.Context, db *store.Store, d *Dataset, src io.Reader
 		c.Searches = n
 		part.Cells = append(part.Cells, c)
 	}
-	sort.Slice(part.Cells, func(i, j int) bool {
-		a, b := part.Cells[i], part.Cells[j]
-		return a.Dim+"\x00"+a.Value+"\x00"+a.Group < b.Dim+"\x00"+b.Value+"\x00"+b.Group
-	})
+	disparity.SortCells(part.Cells)
 	if _, err := db.PutPowerPartMonth(ctx, d.Kind, force, o.Year, part); err != nil {
 		return nil, err
 	}

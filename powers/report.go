@@ -53,7 +53,11 @@ type BreakdownRow struct {
 	Value   string
 	Records int64
 	ByGroup map[string]int64
-	Hidden  bool // the total is withheld ("fewer than 10" or with one)
+	// Shares is, for each of the five groups, the share of the group's
+	// records with this value, with its Wilson interval (nil in a dataset
+	// that suppresses, like ByGroup).
+	Shares map[string]Share
+	Hidden bool // the total is withheld ("fewer than 10" or with one)
 }
 
 // Report is one dataset's figures for one force and period.
@@ -76,6 +80,11 @@ type Report struct {
 	Breakdowns          map[string][]BreakdownRow // by column; in a dataset that suppresses, only totals (ByGroup nil) with Hidden set
 	Population          *store.Population
 	DataAt              time.Time
+	// Focus is the dataset's Focus subset (children's strip searches),
+	// worked out the same way but with no population: counts and shares.
+	Focus *Report
+	// NoRates: the report has no population (a Focus subset).
+	NoRates bool
 }
 
 // ErrNoPopulation means the force has no Census population loaded.
@@ -110,7 +119,33 @@ func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to str
 	if d.Yearly {
 		rep.Period = yearsLabel(rep.From, rep.To, rep.MonthsWithData)
 	}
+	if d.Focus != nil {
+		f := compute(d.focusDataset(), &store.Population{}, focusMonths(months))
+		f.Force, f.ForceName, f.From, f.To, f.Period, f.NoRates = rep.Force, rep.ForceName, rep.From, rep.To, rep.Period, true
+		rep.Focus = f
+	}
 	return rep, nil
+}
+
+// focusMonths keeps only a Focus subset's counters of each month, named
+// as the whole dataset's are.
+func focusMonths(months []store.PowerMonth) []store.PowerMonth {
+	out := make([]store.PowerMonth, 0, len(months))
+	for _, m := range months {
+		f := m
+		f.Cells, f.Records = nil, 0
+		for _, c := range m.Cells {
+			if dim, ok := strings.CutPrefix(c.Dim, focusPrefix); ok {
+				c.Dim = dim
+				f.Cells = append(f.Cells, c)
+				if dim == "all" {
+					f.Records += c.Searches
+				}
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // count sums a group's cells of one column over a set of values.
@@ -245,30 +280,18 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			rep.Groups = append(rep.Groups, gf)
 			continue
 		}
-		if r, ok := stats.Rate(gf.Events, gf.Population); ok {
-			gf.Rate = ptr(r)
-			switch {
-			case withData > 0 && d.Yearly:
-				gf.RateYear = ptr(r / float64(withData))
-			case withData > 0:
-				gf.RateYear = ptr(r * 12 / float64(withData))
-			}
+		perYear := 0.0
+		switch {
+		case withData > 0 && d.Yearly:
+			perYear = 1 / float64(withData)
+		case withData > 0:
+			perYear = 12 / float64(withData)
 		}
-		if grp == stats.White {
-			if whiteEvents > 0 {
-				gf.Ratio = ptr(1)
-			}
-		} else if !hidden[string(stats.White)] {
-			if cmp := stats.Compare(gf.Events, gf.Population, whiteEvents, whitePop); cmp.HasRatio {
-				gf.Ratio = ptr(cmp.Ratio.Estimate)
-				if cmp.HasRatioCI {
-					gf.RatioLow, gf.RatioHigh = ptr(cmp.Ratio.Low), ptr(cmp.Ratio.High)
-				}
-				if cmp.HasGap {
-					gf.Gap, gf.GapLow, gf.GapHigh = ptr(cmp.Gap.Estimate*1000), ptr(cmp.Gap.Low*1000), ptr(cmp.Gap.High*1000)
-				}
-				gf.Flag = cmp.Flag
-			}
+		a := disparity.CompareWithWhite(grp, gf.Events, gf.Population, whiteEvents, whitePop, perYear)
+		gf.Rate, gf.RateYear = a.Rate, a.RateYear
+		if grp == stats.White || !hidden[string(stats.White)] {
+			gf.Ratio, gf.RatioLow, gf.RatioHigh = a.Ratio, a.RatioLow, a.RatioHigh
+			gf.Gap, gf.GapLow, gf.GapHigh, gf.Flag = a.Gap, a.GapLow, a.GapHigh, a.Flag
 		}
 		rep.Groups = append(rep.Groups, gf)
 	}
@@ -278,6 +301,9 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			r := BreakdownRow{Value: v, ByGroup: byGroup}
 			for _, n := range byGroup {
 				r.Records += n
+			}
+			if !d.Suppress {
+				r.Shares = breakdownShares(rep, byGroup)
 			}
 			rows = append(rows, r)
 		}
@@ -298,6 +324,23 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 		rep.Breakdowns[dim] = rows
 	}
 	return rep
+}
+
+// breakdownShares is, for each group with records (and recorded by the
+// source), the share of its records with one value, with a Wilson interval.
+func breakdownShares(rep *Report, byGroup map[string]int64) map[string]Share {
+	out := map[string]Share{}
+	for _, g := range rep.Groups {
+		if g.NotRecorded || g.Suppressed || g.Records == 0 {
+			continue
+		}
+		sh := Share{K: byGroup[g.Group], N: g.Records, Small: stats.SmallCount(g.Records)}
+		if iv, ok := stats.Wilson(sh.K, sh.N); ok {
+			sh.Estimate, sh.Low, sh.High = ptr(iv.Estimate), ptr(iv.Low), ptr(iv.High)
+		}
+		out[g.Group] = sh
+	}
+	return out
 }
 
 // protect decides which groups' counts a suppressing dataset withholds:
@@ -384,7 +427,7 @@ func Sentences(rep *Report) []string {
 		out[0] = fmt.Sprintf("How many of the %d %s had no %s ethnicity recorded is withheld: it is small, or would show a small count.", rep.Events-rep.Apart, d.Many, d.EthnicityBasis())
 	}
 	for _, g := range rep.Groups {
-		if g.Group == string(stats.White) {
+		if g.Group == string(stats.White) || rep.NoRates {
 			continue
 		}
 		who := disparity.People(g.Group)

@@ -1,6 +1,10 @@
 package powers
 
-import "candour/stats"
+import (
+	"strings"
+
+	"candour/stats"
+)
 
 // UseOfForce is the Home Office's use of force statistics, table "number
 // of times each tactic was used, by police force and officer-perceived
@@ -52,3 +56,70 @@ var UseOfForce = register(&Dataset{
 		{Key: "firearms", Label: "were firearms", Column: "Tactic", Values: []string{"*Total Firearms"}},
 	},
 })
+
+// The vocabularies of a use-of-force incident file, in the Home Office's
+// words (its use of force recording form and open data).
+var (
+	UseOfForceReasons = []string{"Protect self", "Protect public", "Protect other officers", "Protect subject",
+		"Prevent offence", "Secure evidence", "Effect search", "Effect arrest", "Method of entry",
+		"Remove handcuffs", "Prevent harm", "Prevent escape", "Other"}
+	UseOfForceOutcomes = []string{"Arrested", "Hospitalised", "Detained under the Mental Health Act", "Fled", "Other"}
+	UseOfForceInjuries = []string{"No injury", "Minor injury", "Severe injury", "Death"}
+	// UseOfForceTactics are the tactic columns, each Yes or No: whether
+	// the incident escalated to it.
+	UseOfForceTactics = []string{"Handcuffing", "Ground restraint", "Taser", "Irritant spray", "Baton", "Firearm"}
+)
+
+// UseOfForceIncidents is a force's own use-of-force records, one row per
+// incident and subject, with the fields the Home Office collects: the
+// subject's ethnicity as the officer perceived it, the main reason for
+// using force, the outcome, whether the subject and the officer were
+// injured, and which tactics were used. The Home Office publishes reasons,
+// outcomes and injuries only nationally and not by ethnicity, so these
+// figures need the force's records.
+var UseOfForceIncidents = register(&Dataset{
+	Kind:  "use-of-force-incidents",
+	Title: "Use of force incidents by reason, outcome and injury",
+	One:   "incident", Many: "incidents", Base: "incidents",
+	Likely: "to have force used on them",
+	Summary: "Incidents where officers used force on someone, from the force's own records (one row per incident and person): " +
+		"how many involved people of each ethnic group, per 1,000 residents, how that compares with White people, " +
+		"what share of each group's incidents escalated to each tactic, and each group's incidents by reason, outcome and injury.",
+	Source:    "the force's own use of force records (one row per incident and subject, in the fields of the Home Office's use of force form), imported as CSV",
+	Ethnicity: "officer-perceived",
+	Cannot: []string{
+		"Each row is one person in one incident: someone force was used on twice is counted twice, and a rate is not the share of residents force was used on.",
+		"Ethnicity is as the officer perceived it; records where it was not reported are in no group.",
+		"Only the main reason is counted: an officer can give several, and the others are not in these figures.",
+	},
+	Columns: []Column{
+		{Name: "Date", Required: true, Date: true},
+		{Name: "Subject ethnicity", Ethnicity: true},
+		{Name: "Main reason", Required: true, Values: UseOfForceReasons, Breakdown: true},
+		{Name: "Outcome", Required: true, Values: UseOfForceOutcomes, Breakdown: true},
+		{Name: "Subject injury", Required: true, Values: UseOfForceInjuries, Breakdown: true},
+		{Name: "Officer injury", Required: true, Values: UseOfForceInjuries, Breakdown: true},
+		{Name: "Handcuffing", Required: true, Values: yesNo},
+		{Name: "Ground restraint", Required: true, Values: yesNo},
+		{Name: "Taser", Required: true, Values: yesNo},
+		{Name: "Irritant spray", Required: true, Values: yesNo},
+		{Name: "Baton", Required: true, Values: yesNo},
+		{Name: "Firearm", Required: true, Values: yesNo},
+	},
+	Shares: []Measure{
+		{Key: "handcuffing", Label: "escalated to handcuffing", Column: "Handcuffing", Values: []string{"Yes"}},
+		{Key: "ground", Label: "escalated to ground restraint", Column: "Ground restraint", Values: []string{"Yes"}},
+		{Key: "taser", Label: "escalated to Taser", Column: "Taser", Values: []string{"Yes"}},
+		{Key: "spray", Label: "escalated to irritant spray", Column: "Irritant spray", Values: []string{"Yes"}},
+		{Key: "baton", Label: "escalated to a baton", Column: "Baton", Values: []string{"Yes"}},
+		{Key: "firearm", Label: "escalated to a firearm", Column: "Firearm", Values: []string{"Yes"}},
+	},
+	Group: func(label string) stats.Group {
+		if strings.EqualFold(strings.TrimSpace(label), "Not reported") {
+			return stats.NotStated
+		}
+		return stats.GroupOf(label)
+	},
+})
+
+var yesNo = []string{"Yes", "No"}

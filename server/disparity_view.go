@@ -29,7 +29,7 @@ type disparityPage struct {
 	RateChart  template.HTML
 	RatioChart template.HTML
 	TrendChart template.HTML
-	Breakdowns []breakdownTable
+	Breakdowns []monitorBreakdown
 	Published  *store.DisparityPublication
 	CanImport  bool
 	CanPublish bool
@@ -56,9 +56,33 @@ type qualityItem struct {
 	Lines   []string
 }
 
-type breakdownTable struct {
-	Title string
-	Rows  []disparity.BreakdownRow
+// PeriodLabel names a month in the period lists (monitorPeriod).
+func (d *disparityPage) PeriodLabel(m string) string { return monthLabel(m) }
+
+// PeriodWidth is the grid column of each period list.
+func (d *disparityPage) PeriodWidth() string { return "one-quarter" }
+
+// PublishForm is where the publish button posts (monitorPublish), with
+// the ethnicity basis on view.
+func (d *disparityPage) PublishForm() monitorPublishForm {
+	return monitorPublishForm{Action: "/disparity/publish", Hidden: [][2]string{{"ethnicity", d.Basis}}}
+}
+
+// breakdownTable is a stop-and-search breakdown as the shared partial
+// shows it: each group column's count, and the total.
+func breakdownTable(title string, rows []disparity.BreakdownRow, cols []string) monitorBreakdown {
+	t := monitorBreakdown{Title: title}
+	for _, r := range rows {
+		mr := monitorBreakdownRow{Value: r.Value, Total: fmt.Sprint(r.Searches)}
+		if r.Value == "" {
+			mr.Value = "(blank)"
+		}
+		for _, g := range cols {
+			mr.Cells = append(mr.Cells, fmt.Sprint(r.ByGroup[g]))
+		}
+		t.Rows = append(t.Rows, mr)
+	}
+	return t
 }
 
 var monthPattern = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
@@ -205,7 +229,7 @@ func (s *Server) fillDisparityStatus(c *gin.Context, page *Page, d *disparityPag
 		{"legislation", "By legislation"}, {"object", "By object of search"}, {"outcome", "By outcome"},
 		{"age", "By age range"}, {"gender", "By gender"},
 	} {
-		d.Breakdowns = append(d.Breakdowns, breakdownTable{Title: bd.title, Rows: rep.Breakdowns[bd.key]})
+		d.Breakdowns = append(d.Breakdowns, breakdownTable(bd.title, rep.Breakdowns[bd.key], d.Columns))
 	}
 	s.render(c, status, "disparity", page)
 }
@@ -377,7 +401,6 @@ func (s *Server) publicDisparity(c *gin.Context) {
 }
 
 // groupCount reads one group's count from a breakdown row (templates).
-func groupCount(row disparity.BreakdownRow, group string) int64 { return row.ByGroup[group] }
 
 var disparityGroups = func() []string {
 	var gs []string

@@ -29,7 +29,7 @@ type powerPage struct {
 	Sentences  []string
 	RatioChart template.HTML
 	Rows       []powerRow
-	Breakdowns []powerBreakdown
+	Breakdowns []monitorBreakdown
 	Published  *store.PowerPublication
 	CanImport  bool
 	CanPublish bool
@@ -38,6 +38,35 @@ type powerPage struct {
 	Heading    string
 	Stale      string
 	Quality    []qualityItem
+	Focus      *powerFocus // a subset shown first (children's strip searches)
+	Columns    []string    // the group columns of the breakdowns; none when suppressed
+}
+
+// PeriodLabel names a month or year in the period lists (monitorPeriod).
+func (d *powerPage) PeriodLabel(v string) string { return periodOption(d.Dataset, v) }
+
+// PeriodWidth is the grid column of each period list.
+func (d *powerPage) PeriodWidth() string { return "one-third" }
+
+// PublishForm is where the publish button posts (monitorPublish).
+func (d *powerPage) PublishForm() monitorPublishForm {
+	return monitorPublishForm{Action: "/powers/" + d.Dataset.Kind + "/publish", PublicPath: "/public/powers/" + d.Dataset.Kind}
+}
+
+// monitorPublishForm is a monitor's publish form: where it posts, the public
+// page it puts the figures on, and any fields besides force and period.
+type monitorPublishForm struct {
+	Action, PublicPath string
+	Hidden             [][2]string
+}
+
+// powerFocus is a dataset's Focus subset as shown: counts and shares by
+// group, no rates.
+type powerFocus struct {
+	Focus     *powers.Focus
+	Report    *powers.Report
+	Sentences []string
+	Rows      []powerRow
 }
 
 // powerRow is one line of the table of figures, as shown.
@@ -51,9 +80,44 @@ type powerRow struct {
 	NotRecorded                bool
 }
 
-type powerBreakdown struct {
+// monitorBreakdown is one breakdown table of a monitor (stop and search
+// or another activity), as the shared partial "monitorBreakdowns" shows it.
+type monitorBreakdown struct {
 	Title string
-	Rows  []powers.BreakdownRow
+	Rows  []monitorBreakdownRow
+}
+
+// monitorBreakdownRow is one value of a breakdown as shown: by group, each
+// cell the count and (where there is one) the share of the group's
+// records with its interval; in a dataset that suppresses, only the total.
+type monitorBreakdownRow struct {
+	Value string
+	Cells []string // one per group, in disparityGroups order; nil when suppressed
+	Total string
+}
+
+func breakdownRows(ds *powers.Dataset, rows []powers.BreakdownRow) []monitorBreakdownRow {
+	var out []monitorBreakdownRow
+	for _, r := range rows {
+		pr := monitorBreakdownRow{Value: r.Value, Total: fmt.Sprint(r.Records)}
+		if r.Value == "" {
+			pr.Value = "(blank)"
+		}
+		if r.Hidden {
+			pr.Total = "withheld"
+		}
+		if !ds.Suppress {
+			for _, g := range disparityGroups {
+				cell := fmt.Sprint(r.ByGroup[g])
+				if sh, ok := r.Shares[g]; ok && sh.Estimate != nil {
+					cell = fmt.Sprintf("%d (%.1f%%, %.1f%% to %.1f%%)", sh.K, *sh.Estimate*100, *sh.Low*100, *sh.High*100)
+				}
+				pr.Cells = append(pr.Cells, cell)
+			}
+		}
+		out = append(out, pr)
+	}
+	return out
 }
 
 // dataset finds the activity named in the path, or answers 404.
@@ -165,12 +229,24 @@ func (s *Server) powerFill(c *gin.Context, page *Page, d *powerPage, from, to st
 	}
 	d.Heading = rep.ForceName + ": " + rep.Period
 	d.Sentences = powers.Sentences(rep)
+	if !d.Dataset.Suppress {
+		d.Columns = disparityGroups
+	}
+	if f := rep.Focus; f != nil {
+		d.Focus = &powerFocus{Focus: d.Dataset.Focus, Report: f, Rows: powerRows(f)}
+		if f.Events > 0 {
+			d.Focus.Sentences = powers.Sentences(f)
+		}
+	}
 	d.Rows = powerRows(rep)
 	d.RatioChart = powerForest(rep)
 	for _, col := range d.Dataset.Columns {
 		if col.Breakdown {
-			d.Breakdowns = append(d.Breakdowns, powerBreakdown{Title: "By " + strings.ToLower(col.Name), Rows: rep.Breakdowns[col.Name]})
+			d.Breakdowns = append(d.Breakdowns, monitorBreakdown{Title: "By " + strings.ToLower(col.Name), Rows: breakdownRows(d.Dataset, rep.Breakdowns[col.Name])})
 		}
+	}
+	if t := d.Dataset.Table; t != nil {
+		d.Breakdowns = append(d.Breakdowns, monitorBreakdown{Title: "By " + strings.ToLower(t.Category), Rows: breakdownRows(d.Dataset, rep.Breakdowns[t.Category])})
 	}
 	d.Quality = powerQuality(rep, d.Published, d.Public)
 	s.render(c, status, "power", page)

@@ -89,7 +89,6 @@ var funcs = template.FuncMap{
 	"queryPage":       queryPage,
 	"monthLabel":      monthLabel,
 	"periodName":      periodName,
-	"groupCount":      groupCount,
 	"disparityGroups": func() []string { return disparityGroups },
 	"share":           func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 	"pct":             func(p *float64) string { return pctText(p) },
