@@ -37,8 +37,9 @@ import (
 //     a panel's page) and survey responses stored but not counted (the
 //     results' counts). Each reads little: the head document, the
 //     submitted findings, the batches not yet counted.
-//   - RepairCopies, by the lease-guarded repair job at once after start-up
-//     and hourly after that (jobs/repair.go): the diaries, the calendar's
+//   - the copies' repairs (copySteps), only through Repair, which the
+//     lease-guarded repair job runs at once after start-up and hourly
+//     after that (jobs/repair.go): the diaries, the calendar's
 //     months, the recommendation and referral summaries, the group
 //     summaries and the memberships on accounts. These read whole
 //     collections (every visit, every account, every membership), which
@@ -64,7 +65,7 @@ type repairStep struct {
 	fn   func(context.Context, *Repaired) (int, error)
 }
 
-// startSteps are RepairAtStart's steps, copySteps RepairCopies', in order.
+// startSteps are RepairAtStart's steps, copySteps the copies', in order.
 var (
 	startSteps = []string{"audit chain events", "visit panel tallies", "survey responses counted"}
 	copySteps  = []string{
@@ -73,12 +74,8 @@ var (
 	}
 )
 
-// StartRepairSteps and CopyRepairSteps name the steps of RepairAtStart and
-// RepairCopies, in order (for tests and the docs).
+// StartRepairSteps names RepairAtStart's steps, in order (for tests).
 func StartRepairSteps() []string { return slices.Clone(startSteps) }
-
-// CopyRepairSteps: see StartRepairSteps.
-func CopyRepairSteps() []string { return slices.Clone(copySteps) }
 
 // steps binds the step names to this store's repairs.
 func (s *Store) steps(names []string) []repairStep {
@@ -109,22 +106,17 @@ func (s *Store) steps(names []string) []repairStep {
 // (above) and returns what each put right.
 func (s *Store) RepairAtStart(ctx context.Context) (Repaired, error) {
 	done := Repaired{Fixed: map[string]int{}}
-	return done, s.runRepairs(ctx, s.steps(startSteps), &done)
+	err := s.runRepairs(ctx, s.steps(startSteps), &done)
+	return done, err
 }
 
-// RepairCopies runs the copies' repairs (above), which read whole
-// collections: from the repair job, never on a page or before answering.
-func (s *Store) RepairCopies(ctx context.Context) (Repaired, error) {
-	done := Repaired{Fixed: map[string]int{}}
-	return done, s.runRepairs(ctx, s.steps(copySteps), &done)
-}
-
-// Repair runs every repair, RepairAtStart's then RepairCopies', and
+// Repair runs every repair, RepairAtStart's then the copies', and
 // returns what each put right. Every repair is idempotent, and safe while
 // the portal runs and on several instances at once.
 func (s *Store) Repair(ctx context.Context) (Repaired, error) {
 	done := Repaired{Fixed: map[string]int{}}
-	return done, s.runRepairs(ctx, s.steps(append(slices.Clone(startSteps), copySteps...)), &done)
+	err := s.runRepairs(ctx, s.steps(append(slices.Clone(startSteps), copySteps...)), &done)
+	return done, err
 }
 
 func (s *Store) runRepairs(ctx context.Context, steps []repairStep, done *Repaired) error {
