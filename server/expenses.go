@@ -81,6 +81,12 @@ type expenseFormData struct {
 	MaxReceipt int
 }
 
+// claimSection is one heading's decided claims on the coordinator's page.
+type claimSection struct {
+	Title string
+	Rows  []claimRow
+}
+
 type claimRow struct {
 	store.ExpenseClaim
 	Date                           string
@@ -375,7 +381,7 @@ func (s *Server) renderClaims(c *gin.Context, status int, failedID string, f dec
 		}
 	}
 	s.render(c, status, "expense_claims", &Page{Title: "Expenses claims", Errors: errs, Form: f,
-		Data: map[string]any{"Waiting": lists[0], "Approved": lists[1], "Rejected": lists[2], "Failed": failedID}})
+		Data: map[string]any{"Waiting": lists[0], "Failed": failedID, "Decided": []claimSection{{"Approved", lists[1]}, {"Rejected", lists[2]}}}})
 }
 
 // expenseDecide approves or rejects one waiting claim; rejecting needs a
