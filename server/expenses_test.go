@@ -23,7 +23,7 @@ import (
 func TestExpensesClaimJourney(t *testing.T) {
 	w := newVisitWorld(t)
 	ctx := context.Background()
-	chair, coord, m1, m2 := w.as(w.chair), w.as(w.coord), w.as(w.m1), w.as(w.m2)
+	chair, m1 := w.as(w.chair), w.as(w.m1)
 	id := w.createVisit(chair, visitFormAt(w.panel.ID, tomorrow10(w.a), "3"))
 	if r := m1.submit("/visits/"+id, "/visits/"+id+"/sign-up", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("sign-up: %d", r.Status)
@@ -40,7 +40,7 @@ func TestExpensesClaimJourney(t *testing.T) {
 		t.Fatalf("claim before the session: %d", r.Status)
 	}
 	w.a.advance(72 * time.Hour) // the session is over (and the sessions have ended)
-	coord, m1, m2 = w.as(w.coord), w.as(w.m1), w.as(w.m2)
+	coord, m1, m2 := w.as(w.coord), w.as(w.m1), w.as(w.m2)
 	if r := m1.get("/expenses"); !strings.Contains(r.Body, `href="/expenses/visit/`+id+`"`) {
 		t.Fatalf("the session is not offered to claim for: %d\n%s", r.Status, r.Body)
 	}
