@@ -115,6 +115,9 @@ func seedVisits(ctx context.Context, db *store.Store, demo map[string]*store.Use
 	if err := db.SaveFinding(ctx, cf, 0, true); err != nil {
 		return err
 	}
+	if err := seedExpenses(ctx, db, cv, users, coord); err != nil {
+		return err
+	}
 
 	if err := seedForceSession(ctx, db, byName["Use of Force Scrutiny Panel"], notChairs("Use of Force Scrutiny Panel", 2), users, coord, day(-25, 18), rng); err != nil {
 		return err
@@ -288,6 +291,23 @@ func seedTraining(ctx context.Context, db *store.Store, members map[string][]sto
 				return fmt.Errorf("seed training: %w", err)
 			}
 		}
+	}
+	return nil
+}
+
+// seedExpenses claims expenses for the past custody visit: the first of
+// the pair drove 37 miles and paid £4.50 parking (approved by the
+// coordinator), the second took the bus for £6.40 (waiting).
+func seedExpenses(ctx context.Context, db *store.Store, v *store.Visit, users map[string]store.User, coord *store.User) error {
+	for i, c := range []*store.ExpenseClaim{{Miles: 37, ParkingPence: 450}, {TransportPence: 640}} {
+		uid := v.Attendees[i]
+		c.VisitID, c.VisitDate, c.VisitLabel, c.UserID, c.UserName = v.ID, v.Start, "Custody visit, "+v.Location, uid, users[uid].Name
+		if err := db.CreateClaim(ctx, c); err != nil {
+			return fmt.Errorf("seed expenses: %w", err)
+		}
+	}
+	if err := db.DecideClaim(ctx, store.ClaimID(v.ID, v.Attendees[0]), true, "", coord.Name); err != nil {
+		return fmt.Errorf("seed expenses: %w", err)
 	}
 	return nil
 }

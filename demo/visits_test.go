@@ -54,6 +54,13 @@ func TestSeedVisits(t *testing.T) {
 	if len(kinds) != len(store.VisitTypes)-1 || unannounced == 0 || waiting == 0 || future < 7 {
 		t.Fatalf("demo calendar: %d kinds, %d unannounced, %d waiting, %d to come", len(kinds), unannounced, waiting, future)
 	}
+	// Expenses: one approved claim (37 miles x 45p = £16.65, parking
+	// £4.50: £21.15) and one waiting (a £6.40 bus fare).
+	approved, _ := db.ClaimsWithStatus(ctx, store.ClaimApproved)
+	waitingClaims, _ := db.ClaimsWithStatus(ctx, store.ClaimWaiting)
+	if len(approved) != 1 || approved[0].TotalPence() != 2115 || len(waitingClaims) != 1 || waitingClaims[0].TotalPence() != 640 {
+		t.Fatalf("demo claims: approved %+v, waiting %+v", approved, waitingClaims)
+	}
 	groups, _ := db.Groups(ctx)
 	records := 0
 	for _, g := range groups {
@@ -156,6 +163,11 @@ func walkDemoVisits(t *testing.T, cfg config.Config, db *store.Store, vs []store
 		paths := []string{"/home", "/visits", "/visits?view=list", "/visits/trends", "/visits/feed"}
 		if email == "chair@candour.example" {
 			paths = append(paths, "/visits/plan")
+		}
+		if email == "coordinator@candour.example" {
+			paths = append(paths, "/expenses/claims", "/expenses/export.csv")
+		} else {
+			paths = append(paths, "/expenses")
 		}
 		for _, v := range vs {
 			paths = append(paths, "/visits/"+v.ID)

@@ -77,7 +77,7 @@ func (s *Server) checkAuditChain(ctx context.Context) (*auditCheck, error) {
 
 func auditActionChoices() []choice {
 	cs := []choice{{Value: "", Label: "All actions"}}
-	for _, a := range slices.Concat(store.AuditActions, visitAuditActions, adviceAuditActions, meetingAuditActions, custodyAuditActions) {
+	for _, a := range slices.Concat(store.AuditActions, visitAuditActions, adviceAuditActions, meetingAuditActions, custodyAuditActions, expenseAuditActions) {
 		cs = append(cs, choice{Value: a, Label: auditWord(a)})
 	}
 	return cs

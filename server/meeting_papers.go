@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -98,25 +97,16 @@ func (s *Server) meetingPaperUpload(c *gin.Context) {
 	if mf := c.Request.MultipartForm; mf != nil && len(mf.File["paper"]) > 0 {
 		fh = mf.File["paper"][0]
 	}
-	if fh == nil || fh.Size == 0 {
-		s.meetingRefused(c, m, apperr.Invalidf("paper", "Choose a file to upload"))
-		return
-	}
-	if fh.Size > MaxPaperBytes {
-		s.meetingRefused(c, m, apperr.Invalidf("paper", "The file must be smaller than 10 MB"))
-		return
-	}
-	f, err := fh.Open()
+	f, typ, err := openUpload(fh, "paper", paperTypes, "a PDF, a Word document (.docx), or a PNG or JPEG image")
 	if err != nil {
-		s.serverError(c, err)
+		if apperr.Is(err, apperr.Invalid) {
+			s.meetingRefused(c, m, err)
+		} else {
+			s.serverError(c, err)
+		}
 		return
 	}
 	defer f.Close()
-	typ := paperType(f, fh.Size)
-	if typ == "" {
-		s.meetingRefused(c, m, apperr.Invalidf("paper", "The file must be a PDF, a Word document (.docx), or a PNG or JPEG image"))
-		return
-	}
 	ctx := context.WithoutCancel(c.Request.Context())
 	me := currentUser(c)
 	p := &store.Paper{Name: paperName(fh.Filename, typ), Type: typ, UploadedBy: me.Name}
@@ -149,11 +139,7 @@ func (s *Server) meetingPaperUpload(c *gin.Context) {
 
 // scanPaper streams the stored paper to the scanner, a chunk at a time.
 func (s *Server) scanPaper(ctx context.Context, p store.Paper) (bool, string, error) {
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(s.store.OpenPaper(ctx, p, pw)) }()
-	clean, reason, err := s.scanner.Scan(ctx, p.Name, pr)
-	_ = pr.CloseWithError(errors.New("scan finished"))
-	return clean, reason, err
+	return s.scanSealed(ctx, p.Name, func(ctx context.Context, w io.Writer) error { return s.store.OpenPaper(ctx, p, w) })
 }
 
 // meetingPaperDownload serves a paper, always as a download (never shown

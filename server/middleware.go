@@ -141,6 +141,9 @@ func (s *Server) limitBody(c *gin.Context) {
 	if strings.HasPrefix(c.Request.URL.Path, "/meetings/") && strings.HasSuffix(c.Request.URL.Path, "/papers") {
 		limit = MaxPaperBytes + MaxFormBytes // the paper and the form around it
 	}
+	if strings.HasPrefix(c.Request.URL.Path, "/expenses/visit/") {
+		limit = MaxReceipts*MaxPaperBytes + MaxFormBytes // the receipts and the claim around them
+	}
 	if c.Request.ContentLength > limit {
 		s.tooLarge(c)
 		return

@@ -116,6 +116,14 @@ var policy = map[string][]store.Role{
 	"visits.availability": {store.RoleChair, store.RoleMember},
 	// Volunteers' training and induction records: the coordinator keeps them.
 	"training.manage": staff,
+	// Expenses claims for visits (expenses.go): members and chairs claim
+	// for their own visits (row-level: a seat at it, checked in the
+	// handler); the coordinator approves, rejects and exports for finance;
+	// a receipt downloads for its claimant and staff only (anyone else 404).
+	"expenses.claim":   {store.RoleChair, store.RoleMember},
+	"expenses.approve": staff,
+	"expenses.export":  staff,
+	"expenses.receipt": {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 
 	// Confidential referrals and anonymous reports (referral_routes.go).
 	// Partners see only their own organisation's referrals (checked in the

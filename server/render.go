@@ -52,6 +52,7 @@ type navItem struct {
 type templateSet map[string]*template.Template
 
 var funcs = template.FuncMap{
+	"pounds":          pounds, // whole pence as "£16.65" (expenses.go)
 	"handlingLabel":   store.HandlingLabel,
 	"outcomeLabel":    store.AdviceOutcomeLabel,
 	"outcomeTag":      adviceOutcomeTag,

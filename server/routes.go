@@ -142,6 +142,7 @@ func (s *Server) routes(r *gin.Engine) error {
 
 	// Scrutiny visits, findings and calendar feeds (visit_routes.go).
 	s.visitRoutes(h)
+	s.expenseRoutes(h) // expenses claims for visits (expenses.go)
 
 	// Confidential referrals, anonymous reports and the CCU (referral_routes.go).
 	s.referralRoutes(h)

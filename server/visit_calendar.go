@@ -43,6 +43,8 @@ type calendarData struct {
 	CanPlan     bool
 	CanPoll     bool // may say which weeks they can do for unannounced visits
 	CanExport   bool
+	CanClaim    bool // expenses claims for visits (expenses.go)
+	CanApprove  bool
 	MonthLink   string
 	ListLink    string
 	PastLink    string
@@ -79,7 +81,7 @@ func (s *Server) visitCalendar(c *gin.Context) {
 		CanCreate: allowed(u.Role, "visits.edit") && (u.Role != store.RoleChair || len(chairedGroups(u)) > 0),
 		CanPlan:   allowed(u.Role, "visits.plan") && len(chairedGroups(u)) > 0,
 		CanPoll:   allowed(u.Role, "visits.availability") && len(pairableGroups(u)) > 0,
-		CanExport: allowed(u.Role, "visits.export")}
+		CanExport: allowed(u.Role, "visits.export"), CanClaim: allowed(u.Role, "expenses.claim"), CanApprove: allowed(u.Role, "expenses.approve")}
 	if u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator {
 		d.Group.Choices[0].Label = "All groups"
 	}

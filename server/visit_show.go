@@ -26,6 +26,7 @@ type visitShowData struct {
 	Findings     []findingView
 	MyFinding    *store.Finding
 	CanWrite     bool // an attendee, after the visit has started, with no submitted finding
+	CanClaim     bool // an attendee, once the visit is over, may claim expenses (expenses.go)
 	CanSignOff   bool
 	CanRespond   bool
 	Time         timeForm
@@ -80,7 +81,8 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	}
 	now := s.visits.Now()
 	d := &visitShowData{Visit: v, GroupName: groupName, Access: a, When: visitWhen(*v, a.ShowTime), Started: v.Past(now),
-		WaitingPlace: v.WaitingPlace(u.ID), CanRespond: allowed(u.Role, "visits.respond")}
+		WaitingPlace: v.WaitingPlace(u.ID), CanRespond: allowed(u.Role, "visits.respond"),
+		CanClaim: allowed(u.Role, "expenses.claim") && v.Claimable(u.ID, now)}
 	// May the reader sign up? The policy table says which roles may at
 	// all; Store.Eligible is the one check of this person and this visit.
 	// A refused sign-up brings its reason along, so it is not checked twice.

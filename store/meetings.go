@@ -290,6 +290,17 @@ var ErrNoSealer = errors.New("no field-encryption keys")
 // chunk's number) and records the paper on the meeting, status scanning.
 // The caller scans it (OpenPaper) and then calls PaperScanned.
 func (s *Store) StorePaper(ctx context.Context, meetingID string, p *Paper, r io.Reader) error {
+	if err := s.sealChunks(ctx, "meeting_papers", p, r); err != nil {
+		return err
+	}
+	return s.setMeeting(ctx, meetingID, Cond{}, bson.D{{Key: "papers." + p.ID, Value: p}})
+}
+
+// sealChunks is the one way an uploaded file is kept (meeting papers,
+// expenses receipts): r's content sealed chunk by chunk (bound to the
+// file's id and the chunk's number) into coll; p gets a new id, its size
+// and chunk count, status scanning.
+func (s *Store) sealChunks(ctx context.Context, coll string, p *Paper, r io.Reader) error {
 	if s.sealer == nil {
 		return ErrNoSealer
 	}
@@ -300,40 +311,55 @@ func (s *Store) StorePaper(ctx context.Context, meetingID string, p *Paper, r io
 		if n > 0 {
 			sealedData, serr := s.sealer.Seal(p.ID, "chunk-"+strconv.Itoa(p.Chunks), buf[:n])
 			if serr != nil {
-				return fmt.Errorf("store: seal paper: %w", serr)
+				return fmt.Errorf("store: seal file: %w", serr)
 			}
-			if _, ierr := s.c("meeting_papers").InsertOne(ctx, paperChunk{ID: chunkID(p.ID, p.Chunks), PaperID: p.ID, N: p.Chunks, Data: sealedData}); ierr != nil {
-				return fmt.Errorf("store: paper chunk: %w", ierr)
+			if _, ierr := s.c(coll).InsertOne(ctx, paperChunk{ID: chunkID(p.ID, p.Chunks), PaperID: p.ID, N: p.Chunks, Data: sealedData}); ierr != nil {
+				return fmt.Errorf("store: file chunk: %w", ierr)
 			}
 			p.Chunks++
 			p.Size += int64(n)
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
+			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("store: read paper: %w", err)
+			return fmt.Errorf("store: read file: %w", err)
 		}
 	}
-	return s.setMeeting(ctx, meetingID, Cond{}, bson.D{{Key: "papers." + p.ID, Value: p}})
 }
 
 // OpenPaper writes a paper's content to w, opening one chunk at a time.
 func (s *Store) OpenPaper(ctx context.Context, p Paper, w io.Writer) error {
+	return s.openChunks(ctx, "meeting_papers", p, w)
+}
+
+// openChunks writes a sealed file's content from coll to w, one chunk at
+// a time.
+func (s *Store) openChunks(ctx context.Context, coll string, p Paper, w io.Writer) error {
 	if s.sealer == nil {
 		return ErrNoSealer
 	}
 	for n := range p.Chunks {
 		var ch paperChunk
-		if err := s.r("meeting_papers").FindOne(ctx, bson.D{{Key: "_id", Value: chunkID(p.ID, n)}}).Decode(&ch); err != nil {
-			return fmt.Errorf("store: paper %s chunk %d: %w", p.ID, n, notFound(err))
+		if err := s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: chunkID(p.ID, n)}}).Decode(&ch); err != nil {
+			return fmt.Errorf("store: file %s chunk %d: %w", p.ID, n, notFound(err))
 		}
 		plain, err := s.sealer.Open(p.ID, "chunk-"+strconv.Itoa(n), ch.Data)
 		if err != nil {
-			return fmt.Errorf("store: open paper %s: %w", p.ID, err)
+			return fmt.Errorf("store: open file %s: %w", p.ID, err)
 		}
 		if _, err := w.Write(plain); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// deleteChunks removes a sealed file's content from coll.
+func (s *Store) deleteChunks(ctx context.Context, coll string, p Paper) error {
+	for n := range p.Chunks {
+		if _, err := s.c(coll).DeleteOne(ctx, bson.D{{Key: "_id", Value: chunkID(p.ID, n)}}); err != nil {
+			return fmt.Errorf("store: delete file: %w", err)
 		}
 	}
 	return nil
@@ -350,10 +376,8 @@ func (s *Store) PaperScanned(ctx context.Context, meetingID string, p Paper, cle
 
 // DeletePaper removes a paper's content and its record.
 func (s *Store) DeletePaper(ctx context.Context, meetingID string, p Paper) error {
-	for n := range p.Chunks {
-		if _, err := s.c("meeting_papers").DeleteOne(ctx, bson.D{{Key: "_id", Value: chunkID(p.ID, n)}}); err != nil {
-			return fmt.Errorf("store: delete paper: %w", err)
-		}
+	if err := s.deleteChunks(ctx, "meeting_papers", p); err != nil {
+		return err
 	}
 	if _, err := s.c("meetings").UpdateOne(ctx, bson.D{{Key: "_id", Value: meetingID}},
 		bson.D{{Key: "$unset", Value: bson.D{{Key: "papers." + p.ID, Value: ""}}}}); err != nil {

@@ -1,0 +1,134 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"candour/apperr"
+	"candour/store"
+	"candour/store/storetest"
+)
+
+// TestMileageRate: HMRC's rate, 45p a mile for the first 10,000 miles in a
+// tax year and 25p after, in whole pence. By hand: 37 x 45 = 1,665;
+// 9,990 already claimed + 20 = 10 x 45 + 10 x 25 = 700; 10,000 already
+// claimed + 5 = 5 x 25 = 125.
+func TestMileageRate(t *testing.T) {
+	for _, tc := range []struct {
+		prior, miles int
+		want         int64
+	}{{0, 37, 1665}, {0, 0, 0}, {9990, 20, 700}, {10000, 5, 125}, {12000, 4, 100}, {0, 10000, 450000}} {
+		if got := store.MileagePence(tc.prior, tc.miles); got != tc.want {
+			t.Errorf("MileagePence(%d, %d) = %d, want %d", tc.prior, tc.miles, got, tc.want)
+		}
+	}
+	for in, want := range map[time.Time]string{
+		time.Date(2027, 4, 5, 23, 30, 0, 0, store.London): "2026-04-06",
+		time.Date(2027, 4, 6, 0, 0, 0, 0, store.London):   "2027-04-06",
+		time.Date(2026, 12, 1, 10, 0, 0, 0, store.London): "2026-04-06",
+	} {
+		if got := store.TaxYearStart(in).Format(time.DateOnly); got != want {
+			t.Errorf("tax year of %s starts %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestClaimsOnePerVisitAndTaxYear: a claim's mileage counts the person's
+// other claims (not rejected) in the tax year; one claim per person per
+// visit, however two requests race; a claim is decided once.
+func TestClaimsOnePerVisitAndTaxYear(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	may := time.Date(2026, 5, 12, 10, 0, 0, 0, store.London)
+	big := &store.ExpenseClaim{VisitID: "v1", VisitDate: may, UserID: "u1", UserName: "Ann", Miles: 9990}
+	if err := db.CreateClaim(ctx, big); err != nil {
+		t.Fatal(err)
+	}
+	if big.MileagePence != 449550 { // 9,990 x 45
+		t.Fatalf("mileage %d, want 449550", big.MileagePence)
+	}
+	// The same tax year: 10 miles at 45p, 10 at 25p = 700.
+	c2 := &store.ExpenseClaim{VisitID: "v2", VisitDate: may.AddDate(0, 6, 0), UserID: "u1", Miles: 20, ParkingPence: 450}
+	if err := db.CreateClaim(ctx, c2); err != nil || c2.MileagePence != 700 || c2.TotalPence() != 1150 {
+		t.Fatalf("second claim: %d %d %v", c2.MileagePence, c2.TotalPence(), err)
+	}
+	// The next tax year (from 6 April 2027) starts again: 20 x 45 = 900.
+	c3 := &store.ExpenseClaim{VisitID: "v3", VisitDate: time.Date(2027, 4, 6, 9, 0, 0, 0, store.London), UserID: "u1", Miles: 20}
+	if err := db.CreateClaim(ctx, c3); err != nil || c3.MileagePence != 900 {
+		t.Fatalf("next year: %d %v", c3.MileagePence, err)
+	}
+	// Someone else is not counted: 20 x 45 = 900.
+	c4 := &store.ExpenseClaim{VisitID: "v2", VisitDate: may.AddDate(0, 6, 0), UserID: "u2", Miles: 20}
+	if err := db.CreateClaim(ctx, c4); err != nil || c4.MileagePence != 900 {
+		t.Fatalf("another person: %d %v", c4.MileagePence, err)
+	}
+
+	// Two claims for one visit at once: one is stored, the other is a
+	// Duplicate.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Go(func() {
+			errs[i] = db.CreateClaim(ctx, &store.ExpenseClaim{VisitID: "v9", VisitDate: may, UserID: "u3", Miles: 5 + i})
+		})
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) || !apperr.Is(errors.Join(errs[0], errs[1]), apperr.Duplicate) {
+		t.Fatalf("racing claims: %v, %v", errs[0], errs[1])
+	}
+
+	if err := db.DecideClaim(ctx, big.ID, false, "Not a journey for the visit", "Coordinator"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DecideClaim(ctx, big.ID, true, "", "Coordinator"); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("deciding twice: %v, want a conflict", err)
+	}
+	if err := db.DecideClaim(ctx, "nope", true, "", "Coordinator"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deciding a claim that is not there: %v", err)
+	}
+	got, _ := db.Claim(ctx, big.ID)
+	if got.Status != store.ClaimRejected || got.Reason != "Not a journey for the visit" || got.DecidedBy != "Coordinator" {
+		t.Fatalf("rejected claim = %+v", got)
+	}
+	// With the big claim rejected, a later claim in that year is all at
+	// 45p: 30 x 45 = 1,350.
+	c5 := &store.ExpenseClaim{VisitID: "v5", VisitDate: may.AddDate(0, 7, 0), UserID: "u1", Miles: 30}
+	if err := db.CreateClaim(ctx, c5); err != nil || c5.MileagePence != 1350 {
+		t.Fatalf("after a rejection: %d %v", c5.MileagePence, err)
+	}
+	waiting, _ := db.ClaimsWithStatus(ctx, store.ClaimWaiting)
+	if len(waiting) != 5 {
+		t.Fatalf("%d waiting, want 5", len(waiting))
+	}
+}
+
+// TestReceiptsSealed: a receipt's content is sealed (not in the database
+// in clear), reads back whole, and is gone once deleted.
+func TestReceiptsSealed(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	marker := "PARKING-RECEIPT-TEXT"
+	content := []byte("%PDF-1.4\n" + strings.Repeat(marker, 10))
+	p := &store.Paper{Name: "parking.pdf", Type: "application/pdf"}
+	if err := db.StoreReceipt(ctx, p, bytes.NewReader(content)); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := db.OpenReceipt(ctx, *p, &out); err != nil || !bytes.Equal(out.Bytes(), content) {
+		t.Fatalf("read back %q, %v", out.Bytes(), err)
+	}
+	if bytes.Contains(storetest.RawDump(t, db), []byte(marker)) {
+		t.Fatal("the receipt is in the database in clear")
+	}
+	if err := db.DeleteReceipt(ctx, *p); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.OpenReceipt(ctx, *p, &out); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a deleted receipt: %v", err)
+	}
+}
