@@ -39,7 +39,7 @@ func (r *report) print(w io.Writer) {
 		sd.users, r.members, sd.groups, sd.memberships, sd.partners, sd.stopSearch, sd.auditEvents,
 		sd.took.Seconds(), sd.auditTook.Seconds(), ms(sd.hashTook))
 
-	fmt.Fprintf(w, "Latency with %d concurrent clients (the result is judged on its p95), and p95 with one client alone (%d requests or %s), which shows a page's own cost without queueing; round trips are the store commands per request in the single-client run (the server's count on /metrics):\n\n",
+	fmt.Fprintf(w, "Latency with %d concurrent clients (the result is judged on its p95), and p95 with one client alone (%d requests or %s), which shows a page's own cost without queueing; round trips are the store commands per request in the single-client run (the server's live count on the metrics listener, which only the benchmark's build publishes):\n\n",
 		r.clients, singleRequests, singleMaxTime)
 	t := &table{header: []string{"request", "requests", "p50", "p95", "p99", "req/s", "status codes", "p50, 1 client", "p95, 1 client", "round trips / req", "budget (p95)", "result"}}
 	for _, res := range r.rows {
@@ -123,8 +123,6 @@ func printPair(w io.Writer, a, b *report) {
 	fmt.Fprintf(w, "Data (each run seeds its own, the same): %d accounts, %d groups, %d stop-and-search records, %d audit events. "+
 		"Seeded in %.1f s in process, %.1f s through the URI. One argon2id hash (best of three): %s, then %s.\n\n",
 		sd.users, sd.groups, sd.stopSearch, sd.auditEvents, sd.took.Seconds(), b.seed.took.Seconds(), ms(sd.hashTook), ms(b.seed.hashTook))
-	// (No round trips: the store's metrics are published as an hourly
-	// snapshot now, server/metrics.go, so the count does not move in a run.)
 	fmt.Fprintf(w, "p95 with %d concurrent clients and p50 with one client, in process and through the URI:\n\n", a.clients)
 	t := &table{header: []string{"request", "p95 in process", "p95 URI", "p50 1 client in process", "p50 1 client URI", "status codes URI", "budget (p95)", "result in process", "result URI"}}
 	other := map[string]*result{}

@@ -24,10 +24,14 @@ import (
 // readyBudget is the start-up budget: process start to /readyz answering 200.
 const readyBudget = 2 * time.Second
 
-// build compiles the portal as make does, into dir.
+// build compiles the portal as make does (the release build, without the
+// test hooks), into dir, with one tag more: candourbench, which publishes
+// the store's command counts live on the metrics listener instead of as
+// the hourly snapshot (server/metrics_live.go), so that the report can
+// print round trips per request. No other build uses that tag.
 func build(ctx context.Context, dir string) (string, error) {
 	bin := filepath.Join(dir, "candour")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "ferretdb_no_postgresql,candourrelease", "-o", bin, ".")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "ferretdb_no_postgresql,candourrelease,candourbench", "-o", bin, ".")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("go build (run the benchmark from the module root): %w", err)

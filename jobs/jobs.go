@@ -54,12 +54,6 @@ func every(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.
 	run(ctx, wg, log, db, holder, job, interval, false, fn)
 }
 
-// everyAfter is every for a job that start-up has just done: its first
-// run is one interval from now.
-func everyAfter(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, fn func(context.Context) error) {
-	run(ctx, wg, log, db, holder, job, interval, true, fn)
-}
-
 func run(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, wait bool, fn func(context.Context) error) {
 	wg.Add(1)
 	go func() {

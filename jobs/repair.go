@@ -10,13 +10,17 @@ import (
 	"candour/store"
 )
 
-// RepairAtStart puts right what a crash (kill -9, power loss) may have
-// left half done, before the portal answers anyone (store.Repair: the
-// audit chain, the copies, survey responses stored but not yet counted).
-// A survey batch still leased to another live instance is counted when
-// its lease ends (seconds), by the goroutine started here.
+// RepairAtStart puts right, before the portal answers anyone, what a crash
+// (kill -9, power loss) may have left half done that must not be seen
+// (store.RepairAtStart: the audit chain's pending events, the panel
+// tallies, survey responses stored but not yet counted). The copies'
+// repairs, which read whole collections, are the repair job's, which runs
+// at once in the background (startRepairJobs). A survey batch still leased
+// to another live instance is counted when its lease ends (seconds), by
+// the goroutine started here.
 func RepairAtStart(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log *slog.Logger) error {
-	next, err := repair(ctx, db, log)
+	done, err := db.RepairAtStart(ctx)
+	next, err := logRepaired(log, done, err)
 	if err != nil {
 		return err
 	}
@@ -29,7 +33,8 @@ func RepairAtStart(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log
 				return
 			case <-time.After(next):
 			}
-			if next, err = repair(ctx, db, log); err != nil && ctx.Err() == nil {
+			done, err := db.RepairAtStart(ctx)
+			if next, err = logRepaired(log, done, err); err != nil && ctx.Err() == nil {
 				log.Error("repair", "err", err)
 				next = time.Minute
 			}
@@ -42,6 +47,11 @@ func RepairAtStart(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log
 // long until a survey batch another instance is counting may be claimed.
 func repair(ctx context.Context, db *store.Store, log *slog.Logger) (time.Duration, error) {
 	done, err := db.Repair(ctx)
+	return logRepaired(log, done, err)
+}
+
+// logRepaired logs what a repair put right.
+func logRepaired(log *slog.Logger, done store.Repaired, err error) (time.Duration, error) {
 	for what, n := range done.Fixed {
 		log.Warn("repaired what a crash left behind", "what", what, "count", n)
 	}
@@ -51,11 +61,12 @@ func repair(ctx context.Context, db *store.Store, log *slog.Logger) (time.Durati
 	return done.RetryIn, err
 }
 
-// startRepairJobs: the hourly repair (a store error, not only a crash, can
-// leave a copy behind or a response uncounted; start-up has just run it),
-// and the sweep of expired rate limits.
+// startRepairJobs: the repair job, at once (start-up left the copies'
+// repairs to it) and hourly after that (a store error, not only a crash,
+// can leave a copy behind or a response uncounted), under a lease so one
+// instance runs it at a time; and the sweep of expired rate limits.
 func startRepairJobs(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log *slog.Logger, holder string) {
-	everyAfter(ctx, wg, log, db, holder, "repair", time.Hour, func(ctx context.Context) error {
+	every(ctx, wg, log, db, holder, "repair", time.Hour, func(ctx context.Context) error {
 		_, err := repair(ctx, db, log)
 		return err
 	})

@@ -23,7 +23,9 @@ import (
 //     static files (a reporter's browser fetches those too);
 //   - everything the store moves (command latency by command, the mail
 //     outbox's depth) is published as a snapshot taken once per clock hour,
-//     so a single action cannot be told from the rest of its hour;
+//     so a single action cannot be told from the rest of its hour (only
+//     the benchmark's own build, with the candourbench tag, publishes the
+//     store's command counts live: metrics_live.go);
 //   - no Go runtime or process series (version, start time, allocations
 //     move with every request, anonymous ones included).
 type metrics struct {
@@ -60,7 +62,11 @@ func newMetrics(db *store.Store) *metrics {
 	}))
 	m.hourly = &hourlyGatherer{inner: slow, now: time.Now}
 	if db != nil { // nil: handler tests with fakes for the store (fakes_test.go)
-		db.RegisterMetrics(slow)
+		if liveStoreCounts {
+			db.RegisterMetrics(m.reg) // the benchmark's build only (metrics_live.go)
+		} else {
+			db.RegisterMetrics(slow)
+		}
 		m.hourly.now = db.Now
 	}
 	return m

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"candour/store"
 )
 
 // scrape reads the metrics as the metrics listener serves them.
@@ -61,6 +63,9 @@ var scrapeComment = regexp.MustCompile(`(?m)^#.*\n`)
 // and "Leave" move nothing the metrics expose (before, the store's
 // per-command counters moved by a fixed amount on each of them).
 func TestMetricsSayNothingAboutAnonymousActions(t *testing.T) {
+	if liveStoreCounts {
+		t.Skip("the benchmark's build (candourbench) publishes the store's counts live")
+	}
 	a := newTestApp(t)
 	sv := a.testSurvey()
 	a.client().get("/sign-in") // some ordinary traffic first
@@ -86,6 +91,34 @@ func TestMetricsSayNothingAboutAnonymousActions(t *testing.T) {
 	}
 	if !strings.Contains(before, `candour_store_operation_duration_seconds_count`) {
 		t.Fatal("no store series in the scrape, so the comparison proves nothing")
+	}
+}
+
+// storeSeries is the store's command counts in a scrape.
+var storeSeries = regexp.MustCompile(`(?m)^candour_store_operation_duration_seconds_count.*$`)
+
+// TestStoreCountsAreLiveOnlyInTheBenchmarksBuild: in every build but the
+// benchmark's (the tests build without its candourbench tag, as do make
+// build and the image) a member signing in and reading pages, many store
+// commands, moves none of the store's counts between two scrapes in the
+// same hour; the hourly snapshot is all there is. (metrics_bench_test.go
+// checks the other side, under the tag.)
+func TestStoreCountsAreLiveOnlyInTheBenchmarksBuild(t *testing.T) {
+	if liveStoreCounts {
+		t.Skip("the benchmark's build: metrics_bench_test.go")
+	}
+	a := newTestApp(t)
+	a.client().get("/sign-in")
+	before := storeSeries.FindAllString(a.scrape(), -1)
+	if len(before) == 0 {
+		t.Fatal("no store series in the scrape, so the comparison proves nothing")
+	}
+	c := a.client()
+	c.signIn(a.newUser(store.RoleMember, "counted@example.org"))
+	c.get("/")
+	after := storeSeries.FindAllString(a.scrape(), -1)
+	if strings.Join(before, "\n") != strings.Join(after, "\n") {
+		t.Fatalf("the store's counts moved within the hour:\n--- before\n%s\n--- after\n%s", strings.Join(before, "\n"), strings.Join(after, "\n"))
 	}
 }
 

@@ -28,9 +28,27 @@ import (
 //   - group summaries and the memberships on accounts: repairGroupCopies;
 //   - survey tallies: repairCounts (survey_counting.go).
 //
-// Repair is the one door to all of them: start-up runs it before the
-// portal answers (jobs.RepairAtStart), and one job under a lease runs it
-// hourly (a store error, not only a crash, can leave a copy behind).
+// Repair is the one door to all of them. The steps fall in two parts:
+//
+//   - RepairAtStart, before the portal answers: the steps that protect
+//     acknowledged data or figures a page reads from the copy with nothing
+//     else to check it against: the audit chain's pending events (an
+//     acknowledged action's audit event), the panel tallies (the figures on
+//     a panel's page) and survey responses stored but not counted (the
+//     results' counts). Each reads little: the head document, the
+//     submitted findings, the batches not yet counted.
+//   - the copies' repairs (copySteps), only through Repair, which the
+//     lease-guarded repair job runs at once after start-up and hourly
+//     after that (jobs/repair.go): the diaries, the calendar's
+//     months, the recommendation and referral summaries, the group
+//     summaries and the memberships on accounts. These read whole
+//     collections (every visit, every account, every membership), which
+//     made start-up take seconds on a year of data; a crash can leave at
+//     most the one change it interrupted behind in them, and only until
+//     the job's first run, seconds after start (docs/architecture.md,
+//     "Start-up").
+//
+// Repair runs both, in that order (the hourly job, candour backup).
 
 // Repaired is what a Repair put right.
 type Repaired struct {
@@ -42,38 +60,76 @@ type Repaired struct {
 	RetryIn time.Duration
 }
 
-// Repair runs every repair, in the order above, and returns what each put
-// right. Every repair is idempotent, and safe while the portal runs and on
-// several instances at once. The copies' repairs read whole collections:
-// run it at start-up and from a job, never on a page.
-func (s *Store) Repair(ctx context.Context) (Repaired, error) {
-	done := Repaired{Fixed: map[string]int{}}
-	for _, r := range []struct {
-		name string
-		fn   func(context.Context) (int, error)
-	}{
-		{"audit chain events", s.repairAuditChain},
-		{"visit diaries", s.repairDiaries},
-		{"visit calendar months", s.repairVisitMonths},
-		{"visit panel tallies", s.repairPanelTallies},
-		{"recommendation summaries", s.syncRecommendationIndex},
-		{"referral summaries", s.syncReferralIndex},
-		{"group summaries and memberships on accounts", s.repairGroupCopies},
-		{"survey responses counted", func(ctx context.Context) (int, error) {
+type repairStep struct {
+	name string
+	fn   func(context.Context, *Repaired) (int, error)
+}
+
+// startSteps are RepairAtStart's steps, copySteps the copies', in order.
+var (
+	startSteps = []string{"audit chain events", "visit panel tallies", "survey responses counted"}
+	copySteps  = []string{
+		"visit diaries", "visit calendar months", "recommendation summaries",
+		"referral summaries", "group summaries and memberships on accounts",
+	}
+)
+
+// StartRepairSteps names RepairAtStart's steps, in order (for tests).
+func StartRepairSteps() []string { return slices.Clone(startSteps) }
+
+// steps binds the step names to this store's repairs.
+func (s *Store) steps(names []string) []repairStep {
+	all := map[string]func(context.Context, *Repaired) (int, error){
+		"audit chain events":  func(ctx context.Context, _ *Repaired) (int, error) { return s.repairAuditChain(ctx) },
+		"visit panel tallies": func(ctx context.Context, _ *Repaired) (int, error) { return s.repairPanelTallies(ctx) },
+		"survey responses counted": func(ctx context.Context, done *Repaired) (int, error) {
 			n, wait, err := s.repairCounts(ctx)
 			done.RetryIn = wait
 			return n, err
-		}},
-	} {
-		n, err := r.fn(ctx)
+		},
+		"visit diaries":            func(ctx context.Context, _ *Repaired) (int, error) { return s.repairDiaries(ctx) },
+		"visit calendar months":    func(ctx context.Context, _ *Repaired) (int, error) { return s.repairVisitMonths(ctx) },
+		"recommendation summaries": func(ctx context.Context, _ *Repaired) (int, error) { return s.syncRecommendationIndex(ctx) },
+		"referral summaries":       func(ctx context.Context, _ *Repaired) (int, error) { return s.syncReferralIndex(ctx) },
+		"group summaries and memberships on accounts": func(ctx context.Context, _ *Repaired) (int, error) {
+			return s.repairGroupCopies(ctx)
+		},
+	}
+	out := make([]repairStep, len(names))
+	for i, n := range names {
+		out[i] = repairStep{n, all[n]}
+	}
+	return out
+}
+
+// RepairAtStart runs the steps that must be done before the portal answers
+// (above) and returns what each put right.
+func (s *Store) RepairAtStart(ctx context.Context) (Repaired, error) {
+	done := Repaired{Fixed: map[string]int{}}
+	err := s.runRepairs(ctx, s.steps(startSteps), &done)
+	return done, err
+}
+
+// Repair runs every repair, RepairAtStart's then the copies', and
+// returns what each put right. Every repair is idempotent, and safe while
+// the portal runs and on several instances at once.
+func (s *Store) Repair(ctx context.Context) (Repaired, error) {
+	done := Repaired{Fixed: map[string]int{}}
+	err := s.runRepairs(ctx, s.steps(append(slices.Clone(startSteps), copySteps...)), &done)
+	return done, err
+}
+
+func (s *Store) runRepairs(ctx context.Context, steps []repairStep, done *Repaired) error {
+	for _, r := range steps {
+		n, err := r.fn(ctx, done)
 		if err != nil {
-			return done, fmt.Errorf("store: repair %s: %w", r.name, err)
+			return fmt.Errorf("store: repair %s: %w", r.name, err)
 		}
 		if n > 0 {
 			done.Fixed[r.name] = n
 		}
 	}
-	return done, nil
+	return nil
 }
 
 // repairDiaries makes each person's diary agree with the visits' seats
