@@ -265,13 +265,13 @@ func overviewKinds() []string {
 
 // chooseForce lists the forces in order and picks the one asked for, or
 // the first when it has no figures ("" when there are none).
-func chooseForce(forces map[string]bool, asked string) ([]string, string) {
+func chooseForce[V any](forces map[string]V, asked string) ([]string, string) {
 	var list []string
 	for f := range forces {
 		list = append(list, f)
 	}
 	sort.Strings(list)
-	if forces[asked] {
+	if _, ok := forces[asked]; ok {
 		return list, asked
 	}
 	if len(list) > 0 {

@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"sort"
 
 	"github.com/gin-gonic/gin"
 
@@ -43,20 +42,11 @@ func (s *Server) vettingView(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	for f := range forces {
-		d.Forces = append(d.Forces, f)
-	}
-	sort.Strings(d.Forces)
 	errs := &formErrors{}
-	if _, ok := forces[d.Force]; !ok {
-		if d.Force != "" {
-			addErrors(errs, apperr.Invalidf("force", "Choose a force from the list"), nil)
-		}
-		d.Force = ""
-		if len(d.Forces) > 0 {
-			d.Force = d.Forces[0]
-		}
+	if _, ok := forces[d.Force]; !ok && d.Force != "" {
+		addErrors(errs, apperr.Invalidf("force", "Choose a force from the list"), nil)
 	}
+	d.Forces, d.Force = chooseForce(forces, d.Force)
 	d.Months = forces[d.Force].Months
 	if len(d.Months) == 0 {
 		d.Empty = "No vetting decisions have been imported yet."
