@@ -62,6 +62,9 @@ var indexes = []index{
 	// Surveys: responses and invitation codes by survey (exports, recounts, code counts).
 	{coll: "survey_responses", name: "survey", keys: bson.D{{Key: "surveyId", Value: 1}}},
 	{coll: "survey_codes", name: "survey_used", keys: bson.D{{Key: "surveyId", Value: 1}, {Key: "used", Value: 1}}},
+	// Every survey's free-text answers, by survey and question, newest day first
+	// (SurveyTexts; the counters are read by _id).
+	{coll: TextCollection, name: "survey_question_day", keys: bson.D{{Key: "survey", Value: 1}, {Key: "questionId", Value: 1}, {Key: "day", Value: -1}}},
 }
 
 // EnsureIndexes creates the named indexes; it is idempotent and runs at start-up.
@@ -176,6 +179,7 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{n: 8, name: "one collection for survey counters, one for free-text answers", run: mergeSurveyCollections},
 }
 
 // legacyAuditColl is where migration 4 finds a day's events: one collection

@@ -110,6 +110,7 @@ type tallyBatch struct {
 type pendingKey struct{ coll, id string }
 
 type pendingInc struct {
+	survey     string
 	version    int
 	dim, value string
 	inc        map[string]int64
@@ -197,10 +198,10 @@ func (s *Store) count(ctx context.Context, bt *tallyBatch, surveyID string, v *V
 // addIncs merges one response's increments into pending.
 func addIncs(pending map[pendingKey]*pendingInc, surveyID string, v *Version, a Answers) {
 	for _, k := range responseKeys(v, a) {
-		key := pendingKey{coll: tallyColl(surveyID), id: tallyID(v.N, k[0], k[1])}
+		key := pendingKey{coll: TallyCollection, id: tallyID(surveyID, v.N, k[0], k[1])}
 		p := pending[key]
 		if p == nil {
-			p = &pendingInc{version: v.N, dim: k[0], value: k[1], inc: map[string]int64{}}
+			p = &pendingInc{survey: surveyID, version: v.N, dim: k[0], value: k[1], inc: map[string]int64{}}
 			pending[key] = p
 		}
 		for _, e := range incFor(v, a, k[0] == DimAll) {
@@ -393,7 +394,7 @@ func (s *Store) guardedInc(ctx context.Context, batch string, k pendingKey, p *p
 		if !errors.Is(err, mongo.ErrNoDocuments) {
 			return fmt.Errorf("store: count responses (%s): %w", k.coll, err)
 		}
-		t := Tally{ID: k.id, Version: p.version, Dim: p.dim, Value: p.value, C: map[string]map[string]int64{}}
+		t := Tally{ID: k.id, Survey: p.survey, Version: p.version, Dim: p.dim, Value: p.value, C: map[string]map[string]int64{}}
 		if _, err := s.c(k.coll).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
 			return fmt.Errorf("store: count responses (%s): %w", k.coll, err)
 		}
