@@ -180,6 +180,7 @@ var migrations = []migration{
 		return nil
 	}},
 	{n: 8, name: "one collection for survey counters, one for free-text answers", run: mergeSurveyCollections},
+	{n: 9, name: "one collection for every import's records", run: mergeImportCollections},
 }
 
 // legacyAuditColl is where migration 4 finds a day's events: one collection
