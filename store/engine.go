@@ -65,6 +65,13 @@ type condUpdate struct {
 	id     any
 	cond   Cond
 	update any
+	// known: the caller knows cond holds, because no other writer of
+	// the document's condition can have written (it holds the lease any
+	// such writer must take first, and this is its first try; see
+	// survey_counting.go). MongoDB still checks cond in the filter, where
+	// it costs nothing; the embedded server writes by _id without reading
+	// the document first. A document that is missing is not matched.
+	known bool
 }
 
 // writer is the way to the database for writes.
@@ -509,6 +516,10 @@ func (e embeddedEngine) updateEachIf(ctx context.Context, coll string, ups []con
 	defer unlock()
 	var models []mongo.WriteModel
 	for _, u := range ups {
+		if u.known {
+			models = append(models, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: u.id}}).SetUpdate(u.update))
+			continue
+		}
 		doc, err := e.read(ctx, coll, u.id)
 		if err == mongo.ErrNoDocuments {
 			continue
