@@ -50,7 +50,7 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 20, "concurrent clients")
 	flag.IntVar(&o.members, "members", 500, "community members to seed")
 	flag.IntVar(&o.audit, "audit", 200000, "audit events to seed")
-	flag.IntVar(&o.scale, "scale", 1, "multiply every seeded volume by this (10: 5,000 members, 3,000 visits, 5,000 recommendations, 100,000 survey responses, 2,000 referrals, 2,000,000 audit events)")
+	flag.IntVar(&o.scale, "scale", 1, "multiply every seeded volume by this (10: 5,000 members, 3,000 visits, 5,000 recommendations, 100,000 survey responses, 2,000 referrals, 2,000,000 audit events); above 1, every row runs at 1× first and the report gives each row's single-client p50 at both and their ratio")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, data and server log)")
 	flag.StringVar(&o.dataDir, "data", "testdata", "directory with the police.uk and Census files to resample")
 	flag.StringVar(&o.only, "only", "", `run one row alone: "decide" (deciding a survey release, demo size and 10,000 responses × -scale, no server)`)
