@@ -83,8 +83,9 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		}
 	}
 	if s.w.ids != nil {
-		// Every collection there is, including those made at run time (a
-		// day's audit events, a survey's counters, an import's records).
+		// Every collection there is, including those FerretDB makes on
+		// their first write (and, in a store not yet migrated, the old
+		// per-day, per-survey and per-import ones).
 		if err := s.w.ids.ensure(ctx, ""); err != nil {
 			return err
 		}
