@@ -122,8 +122,8 @@ func (s *Store) hitN(ctx context.Context, key string, m, limit int, window time.
 			return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}
 		}
 		if res.MatchedCount == 1 {
-			var d limitDoc
-			if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d); err != nil {
+			var d limitDoc // on the embedded server the copy the update just wrote (copies.go)
+			if err := s.findByID(ctx, limitsColl, key, &d); err != nil {
 				return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}
 			}
 			allowed := min(max(limit-(d.N-m), 0), m)
@@ -200,7 +200,7 @@ func (s *Store) TakeAttempt(ctx context.Context, key, account string, b AttemptB
 			return Attempt{OK: true}, nil
 		}
 		var d limitDoc
-		err = c.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d)
+		err = s.findByID(ctx, limitsColl, key, &d)
 		switch {
 		case errors.Is(err, mongo.ErrNoDocuments):
 			_, err := c.InsertOne(ctx, limitDoc{ID: key, Account: account, N: 1, Until: now, Last: now, Expires: expires})
