@@ -200,36 +200,30 @@ func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]a
 	return rows, nil
 }
 
-// personNames keeps people's names by account id for a few minutes, so an
-// audit page (fifty events, often by many people) reads each account once
-// in a while rather than on every view. A renamed person shows under the
-// old name for at most personNameLife.
+// personNames keeps people's names by account id for a few minutes (in
+// the one generic cache, store.Cache), so an audit page (fifty events,
+// often by many people) reads each account once in a while rather than on
+// every view. A renamed person shows under the old name for at most
+// personNameLife.
 type personNames struct {
-	mu      sync.Mutex
-	entries map[string]cachedName
-}
-
-type cachedName struct {
-	name string
-	at   time.Time
+	once  sync.Once
+	cache *store.Cache[string]
 }
 
 const personNameLife = 5 * time.Minute
 
 // lookup returns the names of the accounts with these ids ("" for none).
 func (pn *personNames) lookup(ctx context.Context, db *store.Store, ids []string) (map[string]string, error) {
-	now := time.Now()
+	pn.once.Do(func() { pn.cache = store.NewCache[string](10000, personNameLife) })
 	out := make(map[string]string, len(ids))
 	var missing []string
-	pn.mu.Lock()
 	for _, id := range ids {
-		if e, ok := pn.entries[id]; ok && now.Sub(e.at) < personNameLife {
-			out[id] = e.name
+		if name, ok := pn.cache.Get(id); ok {
+			out[id] = name
 		} else if id != "" {
 			missing = append(missing, id)
 		}
 	}
-	pn.mu.Unlock()
 	if len(missing) == 0 {
 		return out, nil
 	}
@@ -237,14 +231,9 @@ func (pn *personNames) lookup(ctx context.Context, db *store.Store, ids []string
 	if err != nil {
 		return nil, err
 	}
-	pn.mu.Lock()
-	defer pn.mu.Unlock()
-	if pn.entries == nil || len(pn.entries) > 10000 {
-		pn.entries = map[string]cachedName{}
-	}
 	for _, id := range missing {
 		name := users[id].Name // "" for an account that is gone: remembered too
-		pn.entries[id] = cachedName{name: name, at: now}
+		pn.cache.Put(id, name)
 		out[id] = name
 	}
 	return out, nil

@@ -1,18 +1,17 @@
 package server
 
 import (
-	"context"
 	"crypto/sha256"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gorilla/securecookie"
 
 	"candour/apperr"
 	"candour/store"
+	"candour/survey"
 )
 
 // A respondent's answers travel, until they submit, in an encrypted,
@@ -37,66 +36,22 @@ type progress struct {
 	Expires    int64         `json:"e"`
 }
 
-// surveyParts are the respondent side's own tools.
+// surveyParts are the respondent side's own tools. The surveys their
+// pages read come from the store's copy (store.SurveyForRespondents), and
+// results built from counters from results, the one generic cache
+// (store.Cache).
 type surveyParts struct {
 	codec   *securecookie.SecureCookie
 	secure  bool
 	limiter *rateLimiter
-	cache   *surveyCache
-	results *resultsCache
-}
-
-// surveyCache keeps surveys read for respondents' pages for a few seconds:
-// a survey document with its versions takes milliseconds to decode on the
-// embedded store, and every page of every respondent needs it. Published
-// versions never change; a change of settings (closing it, its dates)
-// reaches respondents within surveyCacheLife, on every instance.
-type surveyCache struct {
-	mu      sync.Mutex
-	entries map[string]cachedSurvey
-}
-
-type cachedSurvey struct {
-	sv *store.Survey
-	at time.Time
-}
-
-const surveyCacheLife = 3 * time.Second
-
-// forget drops survey id, so this instance's respondents see a change at once.
-func (sc *surveyCache) forget(id string) {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	delete(sc.entries, id)
-}
-
-// get returns a recent copy of survey id, reading it when needed.
-func (sc *surveyCache) get(ctx context.Context, db *store.Store, id string) (*store.Survey, error) {
-	now := time.Now()
-	// One read at a time: a crowd arriving together waits for one read
-	// instead of queueing hundreds of identical ones on the store.
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if e, ok := sc.entries[id]; ok && now.Sub(e.at) < surveyCacheLife {
-		return e.sv, nil
-	}
-	sv, err := db.Survey(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(sc.entries) > 1000 {
-		sc.entries = map[string]cachedSurvey{}
-	}
-	sc.entries[id] = cachedSurvey{sv: sv, at: now}
-	return sv, nil
+	results *store.Cache[*survey.Results]
 }
 
 func newSurveyParts(sessionKey []byte, secure bool) surveyParts {
 	hashKey := sha256.Sum256(append([]byte("candour survey cookie signing\x00"), sessionKey...))
 	blockKey := sha256.Sum256(append([]byte("candour survey cookie encryption\x00"), sessionKey...))
 	codec := securecookie.New(hashKey[:], blockKey[:]).MaxLength(0).SetSerializer(securecookie.JSONEncoder{})
-	return surveyParts{codec: codec, secure: secure,
-		cache: &surveyCache{entries: map[string]cachedSurvey{}}, results: &resultsCache{entries: map[string]cachedResults{}}}
+	return surveyParts{codec: codec, secure: secure, results: store.NewCache[*survey.Results](200, resultsCacheLife)}
 }
 
 func surveyCookiePath(surveyID string) string { return "/s/" + surveyID }

@@ -44,9 +44,7 @@ func TestOpenSurveyLooksDifferOnlyInTheCount(t *testing.T) {
 	page := "/surveys/" + sv.ID + "/results"
 	look := func() (string, string) {
 		t.Helper()
-		a.srv.surveys.results.mu.Lock()
-		a.srv.surveys.results.entries = map[string]cachedResults{} // a later look, not the 2-second cache
-		a.srv.surveys.results.mu.Unlock()
+		a.srv.surveys.results.Forget("") // a later look, not the 2-second cache
 		p, c := coord.get(page), coord.get(page+".csv")
 		if p.Status != http.StatusOK || c.Status != http.StatusOK {
 			t.Fatalf("results %d, CSV %d", p.Status, c.Status)
@@ -80,7 +78,6 @@ func TestOpenSurveyLooksDifferOnlyInTheCount(t *testing.T) {
 	if _, err := a.store.ChangeSurvey(context.Background(), sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	a.srv.surveys.cache.forget(sv.ID)
 	page3, csv3 := look()
 	for _, want := range []string{"13 people answered", "The police in your area treat everyone fairly", "Black", "withheld", "compared with the White group"} {
 		if !strings.Contains(page3, want) {
@@ -158,7 +155,6 @@ func TestClosedSurveyCannotBeReopened(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a.srv.surveys.cache.forget(sv.ID)
 	refused("moving the closing date on", "closes", settings(false, now.AddDate(0, 0, 10)))
 	refused("removing the closing date", "closes", settings(false, time.Time{}))
 	// Still closed: a change of title saves.

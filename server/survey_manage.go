@@ -282,7 +282,6 @@ func (s *Server) surveySettings(c *gin.Context) {
 	if s.surveyChangeFailed(c, err) {
 		return
 	}
-	s.surveys.cache.forget(sv.ID)
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: "survey.settings", Target: "survey:" + sv.ID,
 		Detail: fmt.Sprintf("open link %v, codes %v, closed %v, public %v, dates %s to %s", sv.OpenLink, sv.InviteCodes, sv.Closed, sv.Public, sv.OpensOn, sv.ClosesOn)})
@@ -352,7 +351,6 @@ func (s *Server) surveyPublish(c *gin.Context) {
 	if s.surveyChangeFailed(c, err) {
 		return
 	}
-	s.surveys.cache.forget(sv.ID)
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: "survey.publish", Target: "survey:" + sv.ID,
 		Detail: fmt.Sprintf("version %d, %d questions", sv.Current().N, len(sv.Current().Questions))})

@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -319,39 +318,18 @@ func (s *Server) publicSurveyResults(c *gin.Context) {
 // showing changes nothing anyone can see.
 func (s *Server) resultsOf(ctx context.Context, sv *store.Survey, n int) (*survey.Results, error) {
 	key := sv.ID + "/" + strconv.Itoa(n) + "/" + strconv.Itoa(sv.Rev)
-	c := s.surveys.results
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.entries[key]; ok && time.Since(e.at) < resultsCacheLife {
-		return e.r, nil
-	}
-	ts, err := s.store.Tallies(ctx, sv.ID, n)
-	if err != nil {
-		return nil, err
-	}
-	r, err := survey.BuildStored(ctx, s.store, sv, n, ts, s.today())
-	if err != nil {
-		return nil, err
-	}
-	if len(c.entries) > 200 {
-		c.entries = map[string]cachedResults{}
-	}
-	c.entries[key] = cachedResults{r: r, at: time.Now()}
-	return r, nil
+	return s.surveys.results.Load(key, func() (*survey.Results, error) {
+		ts, err := s.store.Tallies(ctx, sv.ID, n)
+		if err != nil {
+			return nil, err
+		}
+		return survey.BuildStored(ctx, s.store, sv, n, ts, s.today())
+	})
 }
 
+// resultsCacheLife is how long built results are kept: the counters move
+// with every response, so an open survey's figures may be this old.
 const resultsCacheLife = 2 * time.Second
-
-// resultsCache holds recently built results (read-only once built).
-type resultsCache struct {
-	mu      sync.Mutex
-	entries map[string]cachedResults
-}
-
-type cachedResults struct {
-	r  *survey.Results
-	at time.Time
-}
 
 // publicResults reports whether a survey's summary may be shown to anyone:
 // marked public and no longer taking answers (closed, or an imported

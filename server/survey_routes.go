@@ -59,7 +59,7 @@ func (s *Server) surveyLimit(c *gin.Context) { s.limit(s.surveys.limiter)(c) }
 // returns is shared: never change it.
 func (s *Server) loadSurveyForRespondent(c *gin.Context) (*store.Survey, bool) {
 	return loadByID(s, c, func(ctx context.Context, id string) (*store.Survey, error) {
-		return s.surveys.cache.get(ctx, s.store, id)
+		return s.store.SurveyForRespondents(ctx, id)
 	})
 }
 

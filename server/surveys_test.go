@@ -171,7 +171,6 @@ func TestSurveyClosedNotOpenAndCodes(t *testing.T) {
 		if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { f(sv); return nil }); err != nil {
 			t.Fatal(err)
 		}
-		a.srv.surveys.cache.forget(sv.ID)
 	}
 	change(func(sv *store.Survey) { sv.OpenLink = false })
 	c := a.client()

@@ -140,6 +140,24 @@ type auditHead struct {
 	// start-up) writes them (see appendAudit).
 	Pending     []AuditEvent `bson:"pending,omitempty"`
 	PendingDays []string     `bson:"pendingDays,omitempty"`
+	// BucketFirst is the first event of Bucket, the day still being
+	// written: its range is BucketFirst to Seq, kept here, so an append
+	// does not note it in audit_days each time (one write fewer); the
+	// append that moves on to a new day notes the day it closes (Closed,
+	// carried with the pending events). 0 for a head written before it
+	// existed, or by SeedAuditEvents: then every append notes its day, as
+	// before, until the next day begins.
+	BucketFirst int64     `bson:"bucketFirst,omitempty"`
+	Closed      *auditDay `bson:"closed,omitempty"`
+}
+
+// openDay is the head's day still being written, when the head holds its
+// range (ok false: audit_days holds it).
+func (h auditHead) openDay() (auditDay, bool) {
+	if h.BucketFirst <= 0 || h.Bucket == "" {
+		return auditDay{}, false
+	}
+	return auditDay{Day: h.Bucket, First: h.BucketFirst, Last: h.Seq}, true
 }
 
 // bucketFor is the day an event is filed under: its own day, but never
@@ -208,6 +226,13 @@ type auditQueue struct {
 	// appending is held while events are linked and written: by the one
 	// leader of a group commit, or by SeedAuditEvents.
 	appending sync.Mutex
+	// settled is the chain head (its seq) whose pending events this
+	// process has written onto their pages and days, acknowledged (under
+	// appending). The head keeps carrying them until the next append moves
+	// it over its own events: that move replaces them, so clearing them is
+	// not a write of its own. A head this process did not settle (a crash,
+	// or another process) is settled first, as before.
+	settled int64
 }
 
 // auditBatchMax bounds one group commit.
@@ -272,7 +297,15 @@ func (s *Store) appendAudit(ctx context.Context, batch []*auditReq) error {
 			}
 			continue
 		}
-		return s.settleAuditHead(ctx, next)
+		// The events onto their pages and days (but the day still open,
+		// whose range the head holds); the head keeps them as pending
+		// until the next append replaces them (settled).
+		open, _ := next.openDay()
+		if err := s.writeAuditEventsBut(ctx, next.Pending, next.PendingDays, next.Closed, open.Day); err != nil {
+			return err
+		}
+		s.auditQ.settled = next.Seq
+		return nil
 	}
 }
 
@@ -292,24 +325,41 @@ func (s *Store) moveAuditHeadOver(ctx context.Context, batch []*auditReq) (next 
 				return Cond{}, nil, err
 			}
 		}
-		if len(head.Pending) > 0 {
+		if len(head.Pending) > 0 && head.Seq != s.auditQ.settled {
 			left = &head
 			return Cond{}, nil, errAuditPending
 		}
-		next = auditHead{ID: "audit", Seq: head.Seq, Hash: head.Hash, Bucket: head.Bucket}
+		next = auditHead{ID: "audit", Seq: head.Seq, Hash: head.Hash, Bucket: head.Bucket, BucketFirst: head.BucketFirst}
+		lastOfOld := head.Seq // the last event filed under head.Bucket
 		for _, r := range batch {
 			ev := r.ev
 			ev.At = s.now()
 			next.Seq++
 			ev.seal(next.Seq, next.Hash)
-			next.Hash, next.Bucket = ev.Hash, bucketFor(next.Bucket, ev.Day)
+			b := bucketFor(next.Bucket, ev.Day)
+			if b != next.Bucket {
+				next.BucketFirst = next.Seq // a new day begins here
+			}
+			if b == head.Bucket {
+				lastOfOld = next.Seq
+			}
+			next.Hash, next.Bucket = ev.Hash, b
 			next.Pending, next.PendingDays = append(next.Pending, ev), append(next.PendingDays, next.Bucket)
+		}
+		if head.Bucket != "" && next.Bucket != head.Bucket {
+			// The day the head held closes: note its whole range.
+			first := head.BucketFirst
+			if first <= 0 {
+				first = lastOfOld // audit_days holds its first already ($min keeps it)
+			}
+			next.Closed = &auditDay{Day: head.Bucket, First: first, Last: lastOfOld}
 		}
 		if cur == nil {
 			return Cond{}, next, nil
 		}
 		return Eq("seq", head.Seq), bson.D{{Key: "$set", Value: bson.D{
 			{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket},
+			{Key: "bucketFirst", Value: next.BucketFirst}, {Key: "closed", Value: next.Closed},
 			{Key: "pending", Value: next.Pending}, {Key: "pendingDays", Value: next.PendingDays},
 		}}}, nil
 	})
@@ -336,11 +386,11 @@ func (s *Store) settleAuditHead(ctx context.Context, head auditHead) error {
 	if len(head.PendingDays) != len(head.Pending) {
 		return fmt.Errorf("store: audit head: %d pending events with %d days", len(head.Pending), len(head.PendingDays))
 	}
-	if err := s.writeAuditEvents(ctx, head.Pending, head.PendingDays); err != nil {
+	if err := s.writeAuditEventsBut(ctx, head.Pending, head.PendingDays, head.Closed, ""); err != nil {
 		return err
 	}
 	_, err := s.updateIf(ctx, "counters", "audit", Eq("seq", head.Seq),
-		bson.D{{Key: "$unset", Value: bson.D{{Key: "pending", Value: ""}, {Key: "pendingDays", Value: ""}}}})
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "pending", Value: ""}, {Key: "pendingDays", Value: ""}, {Key: "closed", Value: ""}}}})
 	if err != nil {
 		return fmt.Errorf("store: audit head: %w", err)
 	}
@@ -368,6 +418,12 @@ func (s *Store) repairAuditChain(ctx context.Context) (int, error) {
 // idempotent: a page takes events only above its Last (one conditional
 // update decides), and a day's note is a $min and a $max.
 func (s *Store) writeAuditEvents(ctx context.Context, evs []AuditEvent, buckets []string) error {
+	return s.writeAuditEventsBut(ctx, evs, buckets, nil, "")
+}
+
+// writeAuditEventsBut is writeAuditEvents that also notes the day closed
+// (if any) and does not note the day open ("" notes every day).
+func (s *Store) writeAuditEventsBut(ctx context.Context, evs []AuditEvent, buckets []string, closed *auditDay, open string) error {
 	for i := 0; i < len(evs); {
 		j := i
 		for j < len(evs) && AuditPageID(evs[j].Seq) == AuditPageID(evs[i].Seq) {
@@ -378,13 +434,20 @@ func (s *Store) writeAuditEvents(ctx context.Context, evs []AuditEvent, buckets 
 		}
 		i = j
 	}
+	if closed != nil {
+		if err := s.noteAuditDay(ctx, closed.Day, closed.First, closed.Last); err != nil {
+			return err
+		}
+	}
 	for i := 0; i < len(evs); {
 		j := i
 		for j < len(evs) && buckets[j] == buckets[i] {
 			j++
 		}
-		if err := s.noteAuditDay(ctx, buckets[i], evs[i].Seq, evs[j-1].Seq); err != nil {
-			return err
+		if buckets[i] != open && (closed == nil || buckets[i] != closed.Day) {
+			if err := s.noteAuditDay(ctx, buckets[i], evs[i].Seq, evs[j-1].Seq); err != nil {
+				return err
+			}
 		}
 		i = j
 	}
@@ -443,7 +506,8 @@ func (s *Store) moveAuditHead(ctx context.Context, head, next auditHead) (bool, 
 		return true, nil
 	}
 	res, err := s.updateIf(ctx, "counters", "audit", Eq("seq", head.Seq),
-		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket}}}})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket},
+			{Key: "bucketFirst", Value: next.BucketFirst}}}})
 	if err != nil {
 		return false, fmt.Errorf("store: audit head: %w", err)
 	}
@@ -472,13 +536,24 @@ func (s *Store) auditDays(ctx context.Context) ([]auditDay, error) {
 	if err := cur.All(ctx, &days); err != nil {
 		return nil, fmt.Errorf("store: audit days: %w", err)
 	}
+	head, err := s.auditHeadNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if open, ok := head.openDay(); ok {
+		// The head holds the open day's range (audit_days may hold part of it).
+		days = slices.DeleteFunc(days, func(d auditDay) bool { return d.Day == open.Day })
+		days = append([]auditDay{open}, days...)
+		sort.Slice(days, func(i, j int) bool { return days[i].Day > days[j].Day })
+	}
 	return days, nil
 }
 
-// auditHeadNow reads the chain head (zero when the log is empty).
+// auditHeadNow reads the chain head (zero when the log is empty): on the
+// embedded server from the copy the appends write through (copies.go).
 func (s *Store) auditHeadNow(ctx context.Context) (auditHead, error) {
 	var head auditHead
-	err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: "audit"}}).Decode(&head)
+	err := s.findByID(ctx, "counters", "audit", &head)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return head, fmt.Errorf("store: audit head: %w", err)
 	}
@@ -495,6 +570,20 @@ func (s *Store) auditRange(ctx context.Context, lo, hi int64) ([]AuditEvent, err
 	if hi < lo {
 		return nil, nil
 	}
+	return s.auditPages(ctx, lo, hi, false)
+}
+
+// auditPages is auditRange; with copied, on the embedded server, the pages
+// come from the copy of the newest pages the appends write through
+// (copies.go), so the newest page of the log costs no round trip.
+func (s *Store) auditPages(ctx context.Context, lo, hi int64, copied bool) ([]AuditEvent, error) {
+	if lo < 1 {
+		lo = 1
+	}
+	if hi < lo {
+		return nil, nil
+	}
+	cc := s.docs.through(AuditCollection)
 	first, last := (lo-1)/AuditPageSize, (hi-1)/AuditPageSize
 	pages := make([]auditPage, last-first+1)
 	errs := make([]error, len(pages))
@@ -505,7 +594,21 @@ func (s *Store) auditRange(ctx context.Context, lo, hi int64) ([]AuditEvent, err
 		wg.Go(func() {
 			defer func() { <-sem }()
 			p := first + int64(i)
-			err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: AuditPageID(p*AuditPageSize + 1)}}).Decode(&pages[i])
+			id := AuditPageID(p*AuditPageSize + 1)
+			find := func() (bson.Raw, error) {
+				raw, err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+				return bson.Raw(append([]byte(nil), raw...)), err
+			}
+			var raw bson.Raw
+			var err error
+			if copied && cc != nil {
+				raw, err = s.docs.load(cc, id, find)
+			} else {
+				raw, err = find()
+			}
+			if err == nil {
+				err = bson.Unmarshal(raw, &pages[i])
+			}
 			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 				errs[i] = fmt.Errorf("store: audit page %d: %w", p, err)
 			}
@@ -556,7 +659,11 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, boo
 		return s.latestAudit(ctx, head, f.Page)
 	}
 	var day auditDay
-	err = s.r("audit_days").FindOne(ctx, bson.D{{Key: "_id", Value: f.Day}}).Decode(&day)
+	if open, ok := head.openDay(); ok && open.Day == f.Day {
+		day = open
+	} else {
+		err = s.r("audit_days").FindOne(ctx, bson.D{{Key: "_id", Value: f.Day}}).Decode(&day)
+	}
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, false, nil
 	}
@@ -592,7 +699,7 @@ func (s *Store) latestAudit(ctx context.Context, head auditHead, page int) ([]Au
 		return nil, false, nil
 	}
 	lo := max(1, hi-PageSize+1)
-	evs, err := s.auditRange(ctx, lo, hi)
+	evs, err := s.auditPages(ctx, lo, hi, page == 1)
 	if err != nil {
 		return nil, false, err
 	}

@@ -32,7 +32,7 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 	}
 	head.Pending, head.PendingDays = nil, nil
 	for start := 0; start < n; start += seedBatch {
-		seq, hash, bucket := head.Seq, head.Hash, head.Bucket
+		seq, hash, bucket, bucketFirst := head.Seq, head.Hash, head.Bucket, head.BucketFirst
 		var evs []AuditEvent
 		var buckets []string
 		for i := start; i < n && i < start+seedBatch; i++ {
@@ -40,14 +40,18 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 			seq++
 			ev.seal(seq, hash)
 			hash = ev.Hash
-			bucket = bucketFor(bucket, ev.Day)
+			if b := bucketFor(bucket, ev.Day); b != bucket {
+				bucket, bucketFirst = b, seq
+			}
 			evs, buckets = append(evs, ev), append(buckets, bucket)
 		}
 		if err := s.writeAuditEvents(ctx, evs, buckets); err != nil {
 			return fmt.Errorf("store: seed audit: %w", err)
 		}
 		// Move the head only once the batch is in.
-		next := auditHead{ID: "audit", Seq: seq, Hash: hash, Bucket: bucket}
+		// Every day is noted in full, the open one too; the head holds
+		// the open day's range as an append would leave it.
+		next := auditHead{ID: "audit", Seq: seq, Hash: hash, Bucket: bucket, BucketFirst: bucketFirst}
 		won, err := s.moveAuditHead(ctx, head, next)
 		if err != nil {
 			return err

@@ -89,6 +89,33 @@ func (c *versioned[V]) load(key string, version int64, f func() (V, error)) (V, 
 	return v, nil
 }
 
+// putNow keeps v for key at the current generation: the writer's own
+// copy of what it has just written, under the writer lock (after the
+// write's invalidation, so that no load begun before it can replace it).
+func (c *versioned[V]) putNow(key string, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.max > 0 && len(c.items) >= c.max {
+		clear(c.items)
+	}
+	c.items[key] = cachedValue[V]{v: v, version: anyVersion, at: time.Now()}
+}
+
+// edit changes the value kept for key (if any) with f, and moves the
+// generation on so that no load begun before replaces the edit.
+func (c *versioned[V]) edit(key string, f func(V) V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if e, ok := c.items[key]; ok {
+		e.v = f(e.v)
+		c.items[key] = e
+	}
+}
+
+// peek is the value for key if it is cached (any version), without loading.
+func (c *versioned[V]) peek(key string) (V, bool) { return c.get(key, anyVersion) }
+
 // invalidate forgets key ("" forgets everything).
 func (c *versioned[V]) invalidate(key string) {
 	c.mu.Lock()
@@ -139,10 +166,25 @@ const (
 // On MongoDB those are read each time:
 // moving the revocation version on for every booking would drop every
 // instance's sessions too often to be worth it.
+//
+// On the embedded server the copies are also written through: an update by
+// _id of a cached collection is one find-and-modify that returns the
+// document after it (writer.updateThrough), kept as the copy, so the next
+// read of a session just touched, of the audit chain's head just moved or
+// of a rate limit just counted costs no round trip; and a document found
+// absent is kept as absent (every insert goes through the writer, which
+// drops that copy), so a new rate-limit key is read once, not once per
+// step. The rate limits and attempt budgets (limits) and the newest audit
+// pages (audit, a handful of documents: only appends read them under the
+// writer lock) are copied there too.
 var (
 	cachedCollections = []string{"users", "sessions"}
-	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters", "advice_requests"}
+	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters", "advice_requests", limitsColl}
 )
+
+// auditPagesCached is how many audit pages the embedded server keeps a copy
+// of: appends only ever add to the newest one or two.
+const auditPagesCached = 4
 
 func newDocCache(remote bool) *docCache {
 	ttl := time.Duration(0)
@@ -157,8 +199,36 @@ func newDocCache(remote bool) *docCache {
 		for _, c := range cachedLocally {
 			d.colls[c] = newVersioned[bson.Raw](20000, 0)
 		}
+		d.colls[AuditCollection] = newVersioned[bson.Raw](auditPagesCached, 0)
 	}
 	return d
+}
+
+// load reads the document id of c through find, or from the copy. On the
+// embedded server a document found absent is kept as absent (nil), which
+// the writer drops at the insert that makes it; the caller gets
+// mongo.ErrNoDocuments either way.
+func (d *docCache) load(c *versioned[bson.Raw], id string, find func() (bson.Raw, error)) (bson.Raw, error) {
+	raw, err := c.load(id, anyVersion, func() (bson.Raw, error) {
+		raw, err := find()
+		if !d.remote && errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, nil
+		}
+		return raw, err
+	})
+	if err == nil && raw == nil {
+		return nil, mongo.ErrNoDocuments
+	}
+	return raw, err
+}
+
+// through is the copy of coll that writes on the embedded server keep up
+// to date (nil: coll is not copied, or the copies are not exact).
+func (d *docCache) through(coll string) *versioned[bson.Raw] {
+	if d == nil || d.remote {
+		return nil
+	}
+	return d.colls[coll]
 }
 
 // changed is the writer's report of a write to coll (id "" when it may have
@@ -182,7 +252,7 @@ func (s *Store) findByID(ctx context.Context, coll, id string, out any) error {
 			return err
 		}
 	}
-	raw, err := c.load(id, anyVersion, func() (bson.Raw, error) {
+	raw, err := d.load(c, id, func() (bson.Raw, error) {
 		raw, err := s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
 		return bson.Raw(append([]byte(nil), raw...)), err
 	})

@@ -18,7 +18,13 @@ import (
 const refIndexCounter = "referral_index"
 
 // bumpRefIndex moves the index version on after a change to the index.
+// On the embedded server the writer's hook on referral_index drops the
+// copy (refAggregateChanged), and no other process reads the counter, so
+// there is nothing to write.
 func (s *Store) bumpRefIndex(ctx context.Context) error {
+	if s.embedded != nil {
+		return nil
+	}
 	_, err := s.c("counters").UpdateOne(ctx, bson.D{{Key: "_id", Value: refIndexCounter}},
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "v", Value: 1}}}}, options.UpdateOne().SetUpsert(true))
 	if err != nil {
@@ -54,4 +60,32 @@ func sharesAny(a, b []string) bool {
 		}
 	}
 	return false
+}
+
+// The free referral slots (referral_slots.go) are a copy too, on the
+// embedded server: a partner referral takes a slot found by a query on
+// kind, which FerretDB answers by decoding every referral. The copy is the
+// list of free slots' ids, loaded by that query once; the writer's hook
+// takes a slot out of it when its document is written (taken over), and
+// drops the list when referrals are inserted (slots topped up) or written
+// many at once. On MongoDB the query uses its index and is run each time.
+
+// refAggregateChanged is the hook of the referrals aggregate (the writer
+// reports every write of referrals and referral_index).
+func (s *Store) refAggregateChanged(coll, id string) {
+	if s.embedded == nil {
+		return
+	}
+	switch coll {
+	case "referral_index":
+		s.refIndex.cache.invalidate("")
+	case "referrals":
+		if id == "" || id == inserted {
+			s.freeSlots.invalidate("")
+			return
+		}
+		s.freeSlots.edit("", func(ids []string) []string {
+			return slices.DeleteFunc(slices.Clone(ids), func(x string) bool { return x == id })
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -83,6 +84,74 @@ type writer struct {
 	// targeted ("" when it may have touched any document, inserted when it
 	// only added documents). The copies (copies.go) stay coherent through it.
 	onChange func(ctx context.Context, coll, id string)
+	// docs are the copies by _id; on the embedded server writes keep them
+	// up to date (updateThrough) instead of only dropping them.
+	docs *docCache
+}
+
+// updateThrough applies update to the document id of coll, under the
+// writer lock (the caller holds it), as one find-and-modify by _id that
+// returns the document after the update, and keeps that as c's copy: the
+// next read of it costs no round trip. before is the document as it was
+// (nil when not known: ModifiedCount is then 1 for any match).
+func (w *writer) updateThrough(ctx context.Context, c *versioned[bson.Raw], coll, id string, before bson.Raw, update any) (*mongo.UpdateResult, error) {
+	raw, err := w.db.Collection(coll).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Raw()
+	w.wrote(ctx, coll)
+	w.changed(ctx, coll, id) // drops the copy, and anything loading it meanwhile
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		c.putNow(id, nil)
+		return &mongo.UpdateResult{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	after := bson.Raw(append([]byte(nil), raw...))
+	c.putNow(id, after)
+	res := &mongo.UpdateResult{MatchedCount: 1, ModifiedCount: 1}
+	if before != nil && bytes.Equal(before, after) {
+		res.ModifiedCount = 0
+	}
+	return res, nil
+}
+
+// onlyID is the _id of a filter that names nothing else ("" otherwise).
+func onlyID(filter any) string {
+	switch f := filter.(type) {
+	case bson.D:
+		if len(f) == 1 {
+			return idOf(f)
+		}
+	case bson.M:
+		if len(f) == 1 {
+			return idOf(f)
+		}
+	}
+	return ""
+}
+
+// insertedDoc keeps the copy of a document just inserted (err nil) on the
+// embedded server, or drops it (a copy may say a document is absent).
+func (w *writer) insertedDoc(coll string, doc any, err error) {
+	c := w.docs.through(coll)
+	if c == nil {
+		return
+	}
+	raw, merr := bson.Marshal(doc)
+	if merr != nil {
+		c.invalidate("")
+		return
+	}
+	id, ok := bson.Raw(raw).Lookup("_id").StringValueOK()
+	switch {
+	case !ok:
+		c.invalidate("")
+	case err != nil:
+		c.invalidate(id)
+	default:
+		c.invalidate(id) // moves the generation on past any load begun before
+		c.putNow(id, raw)
+	}
 }
 
 // lock takes the writer lock (a no-op on MongoDB). The returned function
@@ -155,6 +224,12 @@ type writeColl struct {
 // do runs one write under the writer lock; target is what it may change
 // (see writer.changed).
 func do[T any](ctx context.Context, wc writeColl, target any, f func() (T, error)) (T, error) {
+	return doThen(ctx, wc, target, f, nil)
+}
+
+// doThen is do with then run after the write's report, still under the
+// writer lock (to keep a copy of what was written).
+func doThen[T any](ctx context.Context, wc writeColl, target any, f func() (T, error), then func(error)) (T, error) {
 	unlock, err := wc.w.lock(ctx)
 	if err != nil {
 		var zero T
@@ -164,18 +239,43 @@ func do[T any](ctx context.Context, wc writeColl, target any, f func() (T, error
 	t, err := f()
 	wc.w.wrote(ctx, wc.c.Name())
 	wc.w.changed(ctx, wc.c.Name(), target)
+	if then != nil {
+		then(err)
+	}
 	return t, err
 }
 
 func (wc writeColl) InsertOne(ctx context.Context, doc any, opts ...options.Lister[options.InsertOneOptions]) (*mongo.InsertOneResult, error) {
-	return do(ctx, wc, inserted, func() (*mongo.InsertOneResult, error) { return wc.c.InsertOne(ctx, doc, opts...) })
+	return doThen(ctx, wc, inserted, func() (*mongo.InsertOneResult, error) { return wc.c.InsertOne(ctx, doc, opts...) },
+		func(err error) { wc.w.insertedDoc(wc.c.Name(), doc, err) })
 }
 
 func (wc writeColl) InsertMany(ctx context.Context, docs any, opts ...options.Lister[options.InsertManyOptions]) (*mongo.InsertManyResult, error) {
-	return do(ctx, wc, inserted, func() (*mongo.InsertManyResult, error) { return wc.c.InsertMany(ctx, docs, opts...) })
+	return do(ctx, wc, inserted, func() (*mongo.InsertManyResult, error) {
+		if c := wc.w.docs.through(wc.c.Name()); c != nil {
+			defer c.invalidate("")
+		}
+		return wc.c.InsertMany(ctx, docs, opts...)
+	})
 }
 
+// UpdateOne by _id alone, of a document the embedded server has a copy of,
+// is written through (updateThrough); anything else drops the copies it may
+// touch.
 func (wc writeColl) UpdateOne(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateOneOptions]) (*mongo.UpdateResult, error) {
+	if c := wc.w.docs.through(wc.c.Name()); c != nil && len(opts) == 0 {
+		if id := onlyID(filter); id != "" {
+			if before, ok := c.peek(id); ok && before != nil {
+				unlock, err := wc.w.lock(ctx)
+				if err != nil {
+					return nil, err
+				}
+				defer unlock()
+				before, _ = c.peek(id) // exact under the lock (nil when dropped meanwhile)
+				return wc.w.updateThrough(ctx, c, wc.c.Name(), id, before, update)
+			}
+		}
+	}
 	return do(ctx, wc, filter, func() (*mongo.UpdateResult, error) { return wc.c.UpdateOne(ctx, filter, update, opts...) })
 }
 
@@ -187,8 +287,13 @@ func (wc writeColl) ReplaceOne(ctx context.Context, filter, doc any, opts ...opt
 	return do(ctx, wc, filter, func() (*mongo.UpdateResult, error) { return wc.c.ReplaceOne(ctx, filter, doc, opts...) })
 }
 
+// DeleteOne by _id alone keeps the embedded server's copy as absent.
 func (wc writeColl) DeleteOne(ctx context.Context, filter any, opts ...options.Lister[options.DeleteOneOptions]) (*mongo.DeleteResult, error) {
-	return do(ctx, wc, filter, func() (*mongo.DeleteResult, error) { return wc.c.DeleteOne(ctx, filter, opts...) })
+	return doThen(ctx, wc, filter, func() (*mongo.DeleteResult, error) { return wc.c.DeleteOne(ctx, filter, opts...) }, func(err error) {
+		if c, id := wc.w.docs.through(wc.c.Name()), onlyID(filter); err == nil && c != nil && id != "" && len(opts) == 0 {
+			c.putNow(id, nil)
+		}
+	})
 }
 
 func (wc writeColl) DeleteMany(ctx context.Context, filter any, opts ...options.Lister[options.DeleteManyOptions]) (*mongo.DeleteResult, error) {
@@ -408,7 +513,7 @@ func (e embeddedEngine) read(ctx context.Context, coll string, id any) (bson.Raw
 		return bson.Raw(append([]byte(nil), raw...)), err
 	}
 	if key, ok := id.(string); ok && e.docs != nil && e.docs.colls[coll] != nil {
-		return e.docs.colls[coll].load(key, anyVersion, find)
+		return e.docs.load(e.docs.colls[coll], key, find)
 	}
 	return find()
 }
@@ -437,6 +542,17 @@ func (e embeddedEngine) decide(ctx context.Context, coll string, id any, c Cond)
 }
 
 func (e embeddedEngine) updateIf(ctx context.Context, coll string, id any, c Cond, update any) (*mongo.UpdateResult, error) {
+	if cc, key := e.docs.through(coll), idString(id); cc != nil && key != "" {
+		before, ok, unlock, err := e.decide(ctx, coll, id, c)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		if !ok {
+			return &mongo.UpdateResult{}, nil
+		}
+		return e.w.updateThrough(ctx, cc, coll, key, before, update)
+	}
 	return writeIf(ctx, e, coll, id, c, &mongo.UpdateResult{}, func(col *mongo.Collection, byID bson.D) (*mongo.UpdateResult, error) {
 		return col.UpdateOne(ctx, byID, update)
 	})
@@ -483,13 +599,19 @@ func (e embeddedEngine) findAndUpdateIf(ctx context.Context, coll string, id any
 	if !ok {
 		return mongo.NewSingleResultFromDocument(bson.D{}, mongo.ErrNoDocuments, nil)
 	}
-	col := e.w.db.Collection(coll)
-	_, err = col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
-	e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
-	if err != nil {
-		return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
+	if cc, key := e.docs.through(coll), idString(id); cc != nil && key != "" {
+		if _, err := e.w.updateThrough(ctx, cc, coll, key, before, update); err != nil {
+			return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
+		}
+	} else {
+		col := e.w.db.Collection(coll)
+		_, err = col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+		e.w.changed(ctx, coll, bson.D{{Key: "_id", Value: id}})
+		if err != nil {
+			return mongo.NewSingleResultFromDocument(bson.D{}, err, nil)
+		}
+		e.w.wrote(ctx, coll)
 	}
-	e.w.wrote(ctx, coll)
 	if !after {
 		return mongo.NewSingleResultFromDocument(before, nil, nil)
 	}
@@ -578,11 +700,21 @@ func (e embeddedEngine) readModifyWrite(ctx context.Context, coll, id string, f 
 		if ok, merr := cond.match(cur); merr != nil || !ok {
 			return errors.Join(merr, fmt.Errorf("store: %s %s: the condition does not hold under the writer lock", coll, id))
 		}
+		if cc := e.docs.through(coll); cc != nil {
+			_, err = e.w.updateThrough(ctx, cc, coll, id, cur, update)
+			return err
+		}
 		_, err = col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
 	}
 	e.w.wrote(ctx, coll)
 	e.w.changed(ctx, coll, id)
 	return err
+}
+
+// idString is id when it is a string ("" otherwise).
+func idString(id any) string {
+	s, _ := id.(string)
+	return s
 }
 
 // r is the read-only handle on a collection (the read pool).

@@ -198,7 +198,7 @@ func (s *Store) TakeAttempt(ctx context.Context, key, account string, b AttemptB
 			return Attempt{OK: true}, nil
 		}
 		var d limitDoc
-		err = c.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d)
+		err = s.findByID(ctx, limitsColl, key, &d)
 		switch {
 		case errors.Is(err, mongo.ErrNoDocuments):
 			_, err := c.InsertOne(ctx, limitDoc{ID: key, Account: account, N: 1, Until: now, Last: now, Expires: expires})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/event"
@@ -10,6 +11,9 @@ import (
 // opLatency records every database command's duration by command name.
 type opLatency struct {
 	hist *prometheus.HistogramVec
+	// trace, when set (tests only, store/testhooks.go), is told of every
+	// command sent: its name and the collection it names.
+	trace atomic.Pointer[func(command, coll string)]
 }
 
 func newOpLatency() *opLatency {
@@ -23,6 +27,18 @@ func newOpLatency() *opLatency {
 
 func (o *opLatency) monitor() *event.CommandMonitor {
 	return &event.CommandMonitor{
+		Started: func(_ context.Context, e *event.CommandStartedEvent) {
+			if f := o.trace.Load(); f != nil {
+				coll := ""
+				if v, err := e.Command.LookupErr(e.CommandName); err == nil {
+					coll, _ = v.StringValueOK()
+				}
+				if id, err := e.Command.LookupErr("filter", "_id"); err == nil && traceIDs {
+					coll += " " + id.String()
+				}
+				(*f)(e.CommandName, coll)
+			}
+		},
 		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) {
 			o.hist.WithLabelValues(e.CommandName, "ok").Observe(e.Duration.Seconds())
 		},
@@ -36,3 +52,5 @@ func (o *opLatency) monitor() *event.CommandMonitor {
 func (s *Store) RegisterMetrics(reg prometheus.Registerer) {
 	_ = reg.Register(s.ops.hist)
 }
+
+var traceIDs = false

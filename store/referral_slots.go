@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -39,8 +40,23 @@ type referralSlot struct {
 	Ref  string `bson:"ref"` // unique, like a referral's
 }
 
-// freeReferralSlots returns the free slots' ids in random order.
+// freeReferralSlots returns the free slots' ids in random order (on the
+// embedded server from the copy, copy_referrals.go).
 func (s *Store) freeReferralSlots(ctx context.Context) ([]string, error) {
+	if s.embedded == nil {
+		return s.queryFreeSlots(ctx)
+	}
+	ids, err := s.freeSlots.load("", anyVersion, func() ([]string, error) { return s.queryFreeSlots(ctx) })
+	if err != nil {
+		return nil, err
+	}
+	ids = slices.Clone(ids)
+	rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	return ids, nil
+}
+
+// queryFreeSlots reads the free slots' ids in random order.
+func (s *Store) queryFreeSlots(ctx context.Context) ([]string, error) {
 	var slots []referralSlot
 	cur, err := s.c("referrals").Find(ctx, bson.D{{Key: "kind", Value: KindSlot}})
 	if err == nil {

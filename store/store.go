@@ -76,6 +76,10 @@ type Store struct {
 	powerMonths *versioned[[]PowerMonth]
 	// every advice request, on the embedded server (copy_advice.go)
 	adviceAll *versioned[[]adviceCopy]
+	// surveys for respondents' pages (copy_cache.go)
+	surveyCopy *Cache[*Survey]
+	// the free referral slots' ids, on the embedded server (copy_referrals.go)
+	freeSlots *versioned[[]string]
 	embedded  *embedded
 	ferret    bool       // the embedded engine as a separate process, by URI
 	held      heldLeases // leases taken through this store, released at Close
@@ -166,6 +170,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.w.sem = make(chan struct{}, 1)
 	}
 	s.docs = newDocCache(s.embedded == nil)
+	s.w.docs = s.docs
 	if s.w.sem != nil {
 		s.eng = embeddedEngine{w: s.w, docs: s.docs}
 	}
@@ -174,12 +179,24 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.monthsCp = newCountedCopy(s, visitMonthsCounter, s.dbMonths)
 	s.powerMonths = newVersioned[[]PowerMonth](1000, 0)
 	s.adviceAll = newVersioned[[]adviceCopy](1, 0)
+	surveyLife := time.Duration(0)
+	if s.docs.remote {
+		surveyLife = surveyCopyLife
+	}
+	s.surveyCopy = NewCache[*Survey](1000, surveyLife)
+	s.freeSlots = newVersioned[[]string](1, 0)
 	s.w.onChange = func(ctx context.Context, coll, id string) {
 		if coll == "power_months" || coll == "power_index" {
 			s.powerMonthsChanged()
 		}
 		if coll == "advice_requests" {
 			s.adviceAll.invalidate("")
+		}
+		if coll == "surveys" {
+			s.surveysChanged(id)
+		}
+		if coll == "referrals" || coll == "referral_index" {
+			s.refAggregateChanged(coll, id)
 		}
 		if coll == "counters" {
 			if id == inserted {

@@ -45,3 +45,11 @@ func (s *Store) RecordMigrationForTest(ctx context.Context, n int, name string) 
 func (s *Store) PutTallies(ctx context.Context, surveyID string, ts []Tally) error {
 	return s.putTallies(ctx, surveyID, ts)
 }
+
+// TraceCommands tells f of every command the store sends from now on (its
+// name and the collection it names), until the returned func is called.
+// Tests use it to count a request's round trips.
+func (s *Store) TraceCommands(f func(command, coll string)) (stop func()) {
+	s.ops.trace.Store(&f)
+	return func() { s.ops.trace.Store(nil) }
+}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"candour/stats"
@@ -500,13 +499,11 @@ var auditRelease = protect
 // (stats.Decision.Unproven) has every count withheld but its respondents:
 // nothing is served from an undecided release.
 func protect(r *stats.Release, mv stats.Mover) stats.Decision {
-	key := releaseKey(r)
-	auditCache.Lock()
-	if m, ok := auditCache.m[key]; ok {
-		auditCache.Unlock()
+	k := releaseKey(r)
+	key := string(k[:])
+	if m, ok := auditCache.Get(key); ok {
 		return m
 	}
-	auditCache.Unlock()
 	decided.Add(1)
 	d := proveFrom(r, stats.ProtectionMargin, mv, nil)
 	if d.Unproven > 0 {
@@ -527,14 +524,8 @@ func protect(r *stats.Release, mv stats.Mover) stats.Decision {
 			d = stats.Decision{Mask: withholdAll(r, d.Mask), Unproven: d.Unproven}
 		}
 	}
-	m := d
-	auditCache.Lock()
-	if len(auditCache.m) >= 256 {
-		auditCache.m = map[[32]byte]stats.Decision{}
-	}
-	auditCache.m[key] = m
-	auditCache.Unlock()
-	return m
+	auditCache.Put(key, d)
+	return d
 }
 
 // proveFrom is the audit (stats.ProtectFrom); a test puts in one that
@@ -553,10 +544,10 @@ func withholdAll(r *stats.Release, m []int) []int {
 	return out
 }
 
-var auditCache = struct {
-	sync.Mutex
-	m map[[32]byte]stats.Decision
-}{m: map[[32]byte]stats.Decision{}}
+// auditCache keeps decisions by their release's fingerprint (releaseKey),
+// in the one generic cache (store.Cache): a fingerprint names its content,
+// so nothing needs invalidating but to forget.
+var auditCache = store.NewCache[stats.Decision](256, 0)
 
 // releaseKey fingerprints everything the audit depends on.
 func releaseKey(r *stats.Release) [32]byte {
@@ -637,9 +628,7 @@ func Audit(sv *store.Survey, version int, ts []store.Tally) (AuditSummary, error
 	if v == nil {
 		return AuditSummary{}, fmt.Errorf("survey %s has no version %d", sv.ID, version)
 	}
-	auditCache.Lock()
-	auditCache.m = map[[32]byte]stats.Decision{}
-	auditCache.Unlock()
+	auditCache.Forget("")
 	rl := buildRelease(newSource(sv, v, ts))
 	var a AuditSummary
 	for i, st := range rl.mask {
@@ -669,9 +658,7 @@ func Decided() int64 { return decided.Load() }
 
 // ForgetDecisions drops the decisions kept in memory, as a restart does.
 func ForgetDecisions() {
-	auditCache.Lock()
-	auditCache.m = map[[32]byte]stats.Decision{}
-	auditCache.Unlock()
+	auditCache.Forget("")
 }
 
 // Decisions is where decided releases are kept (store.Store): a decision

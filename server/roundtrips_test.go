@@ -1,0 +1,213 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"candour/disparity"
+	"candour/store"
+)
+
+// roundTrips runs f and returns the store commands sent meanwhile, each as
+// "command collection".
+func (a *testApp) roundTrips(f func()) []string {
+	a.t.Helper()
+	var mu sync.Mutex
+	var got []string
+	stop := a.store.TraceCommands(func(cmd, coll string) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, cmd+" "+coll)
+	})
+	f()
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]string(nil), got...)
+}
+
+// warmAudit appends two events, so that the chain head is past its first
+// write (an insert) and the requests counted see the chain as a running
+// portal does.
+func (a *testApp) warmAudit() {
+	a.t.Helper()
+	for range 2 {
+		if err := a.store.Audit(context.Background(), store.AuditEvent{Actor: "system", Action: store.AuditPublished, Detail: "warm"}); err != nil {
+			a.t.Fatal(err)
+		}
+	}
+}
+
+// tripSummary counts each command and collection, for a failure message.
+func tripSummary(trips []string) string {
+	n := map[string]int{}
+	for _, t := range trips {
+		n[t]++
+	}
+	keys := make([]string, 0, len(n))
+	for k := range n {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n  %3d× %s", n[k], k)
+	}
+	return b.String()
+}
+
+// checkTrips fails when the request made more than limit round trips.
+func checkTrips(t *testing.T, what string, trips []string, limit int) {
+	t.Helper()
+	t.Logf("%s: %d round trips%s", what, len(trips), tripSummary(trips))
+	if len(trips) > limit {
+		t.Errorf("%s: %d round trips, want at most %d:%s", what, len(trips), limit, tripSummary(trips))
+	}
+}
+
+func TestRoundTripsVisitSignUp(t *testing.T) {
+	w := newVisitWorld(t)
+	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, tomorrow10(w.a), "3"))
+	m1 := w.as(w.m1)
+	tok := m1.csrf("/visits/" + id)
+	var r response
+	trips := w.a.roundTrips(func() { r = m1.post("/visits/"+id+"/sign-up", url.Values{"csrf_token": {tok}}) })
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("sign-up: %d", r.Status)
+	}
+	checkTrips(t, "POST /visits/:id/sign-up", trips, 5)
+	trips = w.a.roundTrips(func() { r = m1.get("/visits/" + id) })
+	checkTrips(t, "GET /visits/:id", trips, 3)
+	trips = w.a.roundTrips(func() { r = m1.get("/home") })
+	checkTrips(t, "GET /home", trips, 3)
+}
+
+// TestRoundTripsPartnerReferral: as in the benchmark, the pool has free
+// slots, there is a CCU analyst to tell, and one referral has been sent
+// before (the copies are warm). Sending: the free slots (from the copy),
+// the reference number, the referral into its slot, its summary, the audit
+// append (head, page, day) and the analyst's mail.
+func TestRoundTripsPartnerReferral(t *testing.T) {
+	a := newTestApp(t)
+	a.warmAudit()
+	ctx := context.Background()
+	if _, err := a.store.TopUpReferralSlots(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	a.newUser(store.RoleCCU, "analyst@example.org")
+	_, c := a.newPartnerUser("Safe Harbour", "worker@safeharbour.example")
+	submitReferral(t, c, referralAnswers("A"))
+	mustFill(t, c, "/referrals/new", referralAnswers("B"))
+	tok := c.csrf("/referrals/new/immediate-danger")
+	var r response
+	trips := a.roundTrips(func() { r = c.post("/referrals/new/check-answers", url.Values{"csrf_token": {tok}}) })
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("send: %d", r.Status)
+	}
+	// Issue 18's target is 4 to 5; six is what is left (see docs/performance.md).
+	checkTrips(t, "POST /referrals/new/check-answers", trips, 6)
+}
+
+// TestRoundTripsSignIn: a member signing in again (the audit chain and
+// the copies warm): the address's rate limit, the account's attempt budget
+// (spent, then given back), the account by email, the new session and the
+// audit append (head, page). An account's first sign-in since the process
+// started reads its (absent) attempt budget once more.
+func TestRoundTripsSignIn(t *testing.T) {
+	a := newTestApp(t)
+	a.warmAudit()
+	u := a.newUser(store.RoleMember, "member@example.org")
+	a.client().signIn(u)
+	c := a.client()
+	tok := c.csrf("/sign-in")
+	var r response
+	trips := a.roundTrips(func() {
+		r = c.post("/sign-in", url.Values{"csrf_token": {tok}, "email": {u.Email}, "password": {testPassword}})
+	})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", r.Status)
+	}
+	checkTrips(t, "POST /sign-in", trips, 7)
+}
+
+func TestRoundTripsAuditPage(t *testing.T) {
+	a := newTestApp(t)
+	admin := a.client()
+	admin.signIn(a.newUser(store.RoleAdmin, "admin@example.org"))
+	ctx := context.Background()
+	if err := a.store.SeedAuditEvents(ctx, 500, func(i int) store.AuditEvent {
+		return store.AuditEvent{At: a.store.Now().Add(time.Duration(i-1000) * time.Second), Actor: "x@example.org", Action: store.AuditSignIn}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	admin.get("/admin/audit")
+	var r response
+	trips := a.roundTrips(func() { r = admin.get("/admin/audit") })
+	if r.Status != http.StatusOK {
+		t.Fatalf("audit: %d", r.Status)
+	}
+	checkTrips(t, "GET /admin/audit", trips, 7)
+}
+
+func TestRoundTripsSurveySubmit(t *testing.T) {
+	a := newTestApp(t)
+	sv := a.testSurvey()
+	c := a.client()
+	tok := c.csrf("/s/" + sv.ID)
+	r := c.post("/s/"+sv.ID+"/start", url.Values{"csrf_token": {tok}})
+	answers := map[string][]string{"q1": {"o1"}, "q2": {"a"}, "q3": {"sd"}, "ay_eth": {"black_caribbean"}, "ay_age": {"25_34"}, "ay_pc": {"dt1"}}
+	for i := 0; i < 40 && strings.Contains(r.Location, "/q/"); i++ {
+		qid := r.Location[strings.LastIndex(r.Location, "/")+1:]
+		c.get(r.Location)
+		r = c.post(r.Location, url.Values{"csrf_token": {tok}, "answer": answers[qid]})
+	}
+	if r.Location != "/s/"+sv.ID+"/check" {
+		t.Fatalf("ended at %q: %d\n%s", r.Location, r.Status, r.Body)
+	}
+	c.get(r.Location)
+	trips := a.roundTrips(func() { r = c.post("/s/"+sv.ID+"/check", url.Values{"csrf_token": {tok}}) })
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d\n%s", r.Status, r.Body)
+	}
+	// Issue 18's target: under 8 (6 with coll18's counting and the rate
+	// limit's copy written through).
+	checkTrips(t, "POST /s/:id/check", trips, 7)
+}
+
+func TestRoundTripsDisparityAndPowers(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	member := a.client()
+	member.signIn(a.newUser(store.RoleMember, "member@example.org"))
+	// A year of stop and search: the real January 2019 file moved into each month of 2019.
+	jan := string(readData(t, "2019-01-dorset-stop-and-search.csv"))
+	for _, d := range []string{"29", "30", "31"} { // a day every month has
+		jan = strings.ReplaceAll(jan, "2019-01-"+d+"T", "2019-01-28T")
+	}
+	for m := 1; m <= 12; m++ {
+		month := fmt.Sprintf("2019-%02d", m)
+		if _, err := disparity.ImportStopSearch(ctx, a.store, strings.NewReader(strings.ReplaceAll(jan, "2019-01-", month+"-")),
+			disparity.ImportOptions{Source: month + "-dorset-stop-and-search.csv", By: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{"/disparity", "/powers/vehicle-stops", "/powers/strip-search"} {
+		// The first request after an import reads the months into the
+		// copy; the next reads them from it.
+		for _, when := range []string{"first", "again"} {
+			var r response
+			trips := a.roundTrips(func() { r = member.get(path) })
+			if r.Status != http.StatusOK {
+				t.Fatalf("%s: %d", path, r.Status)
+			}
+			checkTrips(t, "GET "+path+", "+when, trips, 9)
+		}
+	}
+}
