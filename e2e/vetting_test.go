@@ -74,7 +74,8 @@ func TestVettingJourney(t *testing.T) {
 // TestMissingPeopleJourney: a coordinator loads the Census table, imports
 // the example missing person episodes, follows the shared monitor's link
 // to time to find and reads the medians (hand counts in
-// powers/missing_people_test.go). axe on every page, 320 px included.
+// powers/missing_people_test.go), publishes them, and a member of the
+// public reads them on the public page, at 320 px too. axe on every page.
 func TestMissingPeopleJourney(t *testing.T) {
 	requireBrowser(t)
 	p := startPortal(t)
@@ -111,6 +112,19 @@ func TestMissingPeopleJourney(t *testing.T) {
 	for _, want := range []string{"6 hours (4 to 12)", "24 hours (20 to 100)", "took longer to be found than White people"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("time to find lacks %q", want)
+		}
+	}
+	if path, status := tb.submit(t, chromedp.Click(chromedp.CSS(`main form[action="/missing-people/time-to-find/publish"] button[type=submit]`))); path != "/missing-people/time-to-find" || status != http.StatusOK {
+		t.Fatalf("publish: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "time to find, published")
+	pub := newTab(t, p.url, true)
+	pub.emulate(t, 320, 640)
+	pub.visit(t, "/public/missing-people/time-to-find", "time to find, public")
+	text, _ = chromedp.Run(pub.ctx, chromedp.Evaluate[string](`document.querySelector('main').textContent`))
+	for _, want := range []string{"March to April 2025", "24 hours (20 to 100)", "+18 hours (+12 to +94)", "About these figures"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("public time to find lacks %q", want)
 		}
 	}
 }

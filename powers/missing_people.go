@@ -66,6 +66,10 @@ var MissingPeople = register(&Dataset{
 	},
 })
 
+// MissingTimesKind is the publication kind of time to find
+// (BuildMissingTimes), published apart from the shared monitor.
+const MissingTimesKind = "missing-people-time"
+
 // OpenEpisode is the hours value of an episode not yet found.
 const OpenEpisode = "open"
 
