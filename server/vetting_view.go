@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,6 +22,8 @@ type vettingPage struct {
 	Report    *powers.VettingReport
 	Rows      []vettingRowView // the groups, not stated, then all
 	Quarters  []vettingQuarterView
+	By        []vettingByView // by sex, application type and vetting level
+	Uncounted string          // why there are no tables by sex, type and level
 	Sentences []string
 	CanImport bool
 	Empty     string
@@ -82,7 +85,24 @@ func (s *Server) vettingView(c *gin.Context) {
 	for _, q := range rep.Quarters {
 		d.Quarters = append(d.Quarters, vettingQuarterView{Label: q.Label, Total: vettingRowOf(q.Total)})
 	}
+	for _, b := range rep.Breakdowns {
+		d.By = append(d.By, vettingByView{Title: "Decisions by " + strings.ToLower(b.Column), Rows: vettingRows(b.Rows)})
+	}
+	if len(rep.Uncounted) > 0 {
+		var ms []string
+		for _, m := range rep.Uncounted {
+			ms = append(ms, monthLabel(m))
+		}
+		d.Uncounted = "Decisions by sex, application type and vetting level are not shown: these months were imported before Candour counted them: " +
+			strings.Join(ms, ", ") + ". Import their decisions again to show them."
+	}
 	s.render(c, status, "vetting", page)
+}
+
+// vettingByView is the period's decisions by one column, as shown.
+type vettingByView struct {
+	Title string
+	Rows  []vettingRowView
 }
 
 // vettingQuarterView is one quarter of the trend, as shown.
@@ -131,3 +151,9 @@ func comparisonText(c powers.VettingComparison) string {
 	}
 	return fmt.Sprintf("%.2f (%.2f to %.2f)", *c.Ratio, *c.Low, *c.High)
 }
+
+// PeriodLabel names a month in the period lists (monitorPeriod).
+func (d *vettingPage) PeriodLabel(v string) string { return monthLabel(v) }
+
+// PeriodWidth is the grid column of each period list.
+func (d *vettingPage) PeriodWidth() string { return "one-third" }
