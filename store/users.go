@@ -83,7 +83,9 @@ var CCURoles = []Role{RoleCCU, RoleCCUSupervisor}
 
 // Staff reports whether the role is force staff (shorter idle timeout
 // applies to them); an officer is.
-func (r Role) Staff() bool { return r == RoleAdmin || r == RoleCoordinator || r.CCU() || r == RoleOfficer }
+func (r Role) Staff() bool {
+	return r == RoleAdmin || r == RoleCoordinator || r.CCU() || r == RoleOfficer
+}
 
 // Account statuses.
 const (
