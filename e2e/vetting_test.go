@@ -64,7 +64,8 @@ func TestVettingJourney(t *testing.T) {
 	checkPage(t, tb, "vetting import, done")
 	tb.visit(t, "/vetting?force=dorset", "vetting monitor")
 	text, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main').textContent`))
-	for _, want := range []string{"3.60 (1.69 to 7.69)", "Applications from Black people were 3.6 times as likely", "fewer than 10", "April to June 2025"} {
+	for _, want := range []string{"3.60 (1.69 to 7.69)", "Applications from Black people were 3.6 times as likely", "fewer than 10", "April to June 2025",
+		"Decisions by sex", "17.8% (11.2% to 26.9%)", "Decisions by vetting level"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("monitor lacks %q", want)
 		}
@@ -130,13 +131,14 @@ func TestMissingPeopleJourney(t *testing.T) {
 }
 
 // TestVehicleStopCaptureJourney: on a 320 px phone with JavaScript off, a
-// coordinator records a stop: the form sent with answers missing comes
-// back with 422, the error summary and what was typed; completed, it is
-// recorded and the form is ready for the next. axe on every page.
+// police officer (the officer role) records a stop: the form sent with
+// answers missing comes back with 422, the error summary and what was
+// typed; completed, it is recorded and the form is ready for the next.
+// axe on every page.
 func TestVehicleStopCaptureJourney(t *testing.T) {
 	requireBrowser(t)
 	p := startPortal(t)
-	u := p.user(t, store.RoleCoordinator, "coord@example.org")
+	u := p.user(t, store.RoleOfficer, "pc@example.org")
 	tb := newTab(t, p.url, true)
 	tb.emulate(t, 320, 640)
 	signIn(t, tb, u)

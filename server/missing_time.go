@@ -86,7 +86,10 @@ func (s *Server) missingTimeFill(c *gin.Context, page *Page, d *missingTimePage,
 		page.Errors = nil
 	}
 	if d.Published == nil {
-		d.Published = s.missingTimePublication(c, d.Force)
+		if d.Published, err = s.publication(c, powers.MissingTimesKind, d.Force); err != nil {
+			s.serverError(c, err)
+			return
+		}
 	}
 	mt, err := powers.BuildMissingTimes(ctx, s.store, d.Force, d.From, d.To)
 	if errors.Is(err, powers.ErrNoPopulation) {
@@ -108,21 +111,6 @@ func (s *Server) missingTimeFill(c *gin.Context, page *Page, d *missingTimePage,
 	d.Sentences = powers.MissingSentences(mt)
 	d.Quality = missingTimeQuality(mt.Report, d.Published, d.Public)
 	s.render(c, status, "missing_time", page)
-}
-
-// missingTimePublication is the force's published period of time to
-// find, or nil.
-func (s *Server) missingTimePublication(c *gin.Context, force string) *store.PowerPublication {
-	pubs, err := s.store.PowerPublications(c.Request.Context(), powers.MissingTimesKind)
-	if err != nil {
-		return nil
-	}
-	for i := range pubs {
-		if force == "" || pubs[i].Force == force {
-			return &pubs[i]
-		}
-	}
-	return nil
 }
 
 // missingTimeQuality is the shared monitor's quality statement with what

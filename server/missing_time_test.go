@@ -85,7 +85,7 @@ func TestMissingTimePublished(t *testing.T) {
 		t.Fatal("no publish button for a coordinator")
 	}
 	r := coord.submit(page, "/missing-people/time-to-find/publish", url.Values{"force": {"dorset"}, "from": {"2024-01"}, "to": {"2024-02"}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Nothing was published: there are no missing person episodes for dorset") {
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Nothing was published: there are no episodes for dorset") {
 		t.Fatalf("an empty period: %d", r.Status)
 	}
 	if r := anon.get("/public/missing-people/time-to-find"); !strings.Contains(r.Body, "No figures have been published yet") {

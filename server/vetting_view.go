@@ -21,9 +21,9 @@ type vettingPage struct {
 	From, To  string
 	Report    *powers.VettingReport
 	Rows      []vettingRowView // the groups, not stated, then all
-	Quarters  []vettingQuarterView
-	By        []vettingByView // by sex, application type and vetting level
-	Uncounted string          // why there are no tables by sex, type and level
+	Quarters  *vettingByView   // the trend of all decisions; nil with fewer than 2 quarters
+	By        []vettingByView  // by sex, application type and vetting level
+	Uncounted string           // why there are no tables by sex, type and level
 	Sentences []string
 	CanImport bool
 	Empty     string
@@ -82,11 +82,16 @@ func (s *Server) vettingView(c *gin.Context) {
 	d.Heading = fmt.Sprintf("%s: %s", rep.ForceName, rep.Period)
 	d.Sentences = powers.VettingSentences(rep)
 	d.Rows = append(vettingRows(rep.Rows), vettingRowOf(rep.Total))
-	for _, q := range rep.Quarters {
-		d.Quarters = append(d.Quarters, vettingQuarterView{Label: q.Label, Total: vettingRowOf(q.Total)})
+	if len(rep.Quarters) > 0 {
+		d.Quarters = &vettingByView{Title: "Quarter by quarter, all decisions", Head: "Quarter"}
+		for _, q := range rep.Quarters {
+			r := vettingRowOf(q.Total)
+			r.Group = q.Label
+			d.Quarters.Rows = append(d.Quarters.Rows, r)
+		}
 	}
 	for _, b := range rep.Breakdowns {
-		d.By = append(d.By, vettingByView{Title: "Decisions by " + strings.ToLower(b.Column), Rows: vettingRows(b.Rows)})
+		d.By = append(d.By, vettingByView{Title: "Decisions by " + strings.ToLower(b.Column) + ", all ethnic groups", Head: "Value", Rows: vettingRows(b.Rows)})
 	}
 	if len(rep.Uncounted) > 0 {
 		var ms []string
@@ -99,16 +104,11 @@ func (s *Server) vettingView(c *gin.Context) {
 	s.render(c, status, "vetting", page)
 }
 
-// vettingByView is the period's decisions by one column, as shown.
+// vettingByView is a table of decisions by one column (or quarter), as
+// shown: Head names what each row is.
 type vettingByView struct {
-	Title string
-	Rows  []vettingRowView
-}
-
-// vettingQuarterView is one quarter of the trend, as shown.
-type vettingQuarterView struct {
-	Label string
-	Total vettingRowView
+	Title, Head string
+	Rows        []vettingRowView
 }
 
 // vettingRowView is one line of a vetting table, as shown.
