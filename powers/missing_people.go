@@ -281,7 +281,7 @@ func (q *Quantile) Text() string {
 		}
 		return strconv.FormatInt(h, 10)
 	}
-	s := end(q.Hours, q.Open) + " hours"
+	s := hours(q.Hours, func(n int64) string { return strconv.FormatInt(n, 10) })
 	if q.Open {
 		s = "not yet found"
 	}
@@ -296,7 +296,7 @@ func (q *Quantile) Text() string {
 }
 
 // DifferenceText is the difference in medians as the page shows it:
-// "18 hours (12 to 94)"; "–" where there is none.
+// "+18 hours (+12 to +94)"; "–" where there is none.
 func (g GroupTimes) DifferenceText() string {
 	d := g.Difference
 	if d == nil {
@@ -309,13 +309,29 @@ func (g GroupTimes) DifferenceText() string {
 		case math.IsInf(v, -1):
 			return "White not yet found"
 		}
-		return fmt.Sprintf("%+.0f", v)
+		return signed(int64(v))
 	}
 	est := "–"
 	if g.Median != nil && g.whiteMedian != nil && !g.Median.Open && !g.whiteMedian.Open {
-		est = fmt.Sprintf("%+d hours", g.Median.Hours-g.whiteMedian.Hours)
+		est = hours(g.Median.Hours-g.whiteMedian.Hours, signed)
 	}
 	return fmt.Sprintf("%s (%s to %s)", est, end(d.Low), end(d.High))
+}
+
+// signed writes a difference with its sign: "+3", "-1", "0".
+func signed(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%+d", n)
+}
+
+// hours writes a number of hours ("1 hour", "24 hours") with write.
+func hours(n int64, write func(int64) string) string {
+	if n == 1 || n == -1 {
+		return write(n) + " hour"
+	}
+	return write(n) + " hours"
 }
 
 // MissingSentences says, in plain English, which groups took longer to be
