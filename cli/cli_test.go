@@ -56,6 +56,7 @@ func TestCommandLineUsage(t *testing.T) {
 		{args: []string{"user", "add", "--email", "first@example.org", "--name", "Again", "--role", "admin"}, wantErr: true, usageErr: true},
 		{args: []string{"user", "add", "--email", "invitee@example.org", "--name", "Invitee", "--role", "member"}, out: "/invitation/"},
 		{args: []string{"user", "add", "--email", "scheme@example.org", "--name", "Scheme Manager", "--role", "schememanager"}, out: "/invitation/"},
+		{args: []string{"user", "add", "--email", "officer@example.org", "--name", "PC Officer", "--role", "officer"}, out: "/invitation/"},
 		{args: []string{"seed", "demo"}, wantErr: true}, // the store is not empty any more
 	}
 	for _, tc := range cases {

@@ -12,12 +12,21 @@ import (
 	"candour/store"
 )
 
+// roleNames lists every role as --role takes it.
+func roleNames() string {
+	var names []string
+	for _, r := range store.Roles {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
+}
+
 // userAdd creates an account from the shell: the way to make the first admin.
 func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("user add", "Usage: candour user add --email E --name N --role R [--password-stdin]", stderr)
 	email := fs.String("email", "", "email address (required)")
 	name := fs.String("name", "", "full name (required)")
-	role := fs.String("role", "", "role: admin, coordinator, ccu, ccusupervisor, chair, member, partner or schememanager (required)")
+	role := fs.String("role", "", "role: "+roleNames()+" (required)")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input; without it the account is created with an invitation link to set one")
 	if done, err := parse(fs, args); done {
 		return err
@@ -29,7 +38,7 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	case strings.TrimSpace(*name) == "":
 		return usageError{"--name: give the person's full name"}
 	case !r.Valid():
-		return usageError{fmt.Sprintf("--role: %q is not one of admin, coordinator, ccu, ccusupervisor, chair, member, partner, schememanager", *role)}
+		return usageError{fmt.Sprintf("--role: %q is not one of %s", *role, roleNames())}
 	}
 	var pw string
 	if *pwStdin {

@@ -24,7 +24,7 @@ func (o OIDC) Enabled() bool { return o.Issuer != "" }
 // oidcRoles are the roles that may use the identity provider: staff only.
 // Members, chairs and partners are volunteers and other organisations'
 // people, with no account at the force's provider; they keep local accounts.
-var oidcRoles = []string{"admin", "coordinator", "ccu", "ccusupervisor"}
+var oidcRoles = []string{"admin", "coordinator", "ccu", "ccusupervisor", "officer"}
 
 // loadOpsConfig reads CANDOUR_DRAIN_DELAY, CANDOUR_DB_TIMEOUT and the
 // CANDOUR_OIDC_* variables.

@@ -62,6 +62,7 @@ func Seed(ctx context.Context, db *store.Store, cfg config.Config) ([]Login, err
 		{store.RoleMember, "member@candour.example", "Daniel Clarke", "", ""},
 		{store.RolePartner, "partner@candour.example", "Jo Whitfield", "", "Purbeck Domestic Abuse Service"},
 		{store.RoleSchemeManager, "schememanager@candour.example", "Ruth Adeyemi", "Police and Crime Commissioner's office", ""},
+		{store.RoleOfficer, "officer@candour.example", "PC Tom Hughes", "records vehicle stops at /vehicle-stops/new", ""},
 	} {
 		u := &store.User{Email: p.email, Name: p.name, Role: p.role, Status: store.StatusActive, PasswordHash: hash, PartnerID: partners[p.partner]}
 		if err := db.CreateUser(ctx, u); err != nil {

@@ -64,7 +64,8 @@ func TestVettingJourney(t *testing.T) {
 	checkPage(t, tb, "vetting import, done")
 	tb.visit(t, "/vetting?force=dorset", "vetting monitor")
 	text, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main').textContent`))
-	for _, want := range []string{"3.60 (1.69 to 7.69)", "Applications from Black people were 3.6 times as likely", "fewer than 10", "April to June 2025"} {
+	for _, want := range []string{"3.60 (1.69 to 7.69)", "Applications from Black people were 3.6 times as likely", "fewer than 10", "April to June 2025",
+		"Decisions by sex", "17.8% (11.2% to 26.9%)", "Decisions by vetting level"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("monitor lacks %q", want)
 		}
@@ -74,7 +75,8 @@ func TestVettingJourney(t *testing.T) {
 // TestMissingPeopleJourney: a coordinator loads the Census table, imports
 // the example missing person episodes, follows the shared monitor's link
 // to time to find and reads the medians (hand counts in
-// powers/missing_people_test.go). axe on every page, 320 px included.
+// powers/missing_people_test.go), publishes them, and a member of the
+// public reads them on the public page, at 320 px too. axe on every page.
 func TestMissingPeopleJourney(t *testing.T) {
 	requireBrowser(t)
 	p := startPortal(t)
@@ -113,16 +115,30 @@ func TestMissingPeopleJourney(t *testing.T) {
 			t.Errorf("time to find lacks %q", want)
 		}
 	}
+	if path, status := tb.submit(t, chromedp.Click(chromedp.CSS(`main form[action="/missing-people/time-to-find/publish"] button[type=submit]`))); path != "/missing-people/time-to-find" || status != http.StatusOK {
+		t.Fatalf("publish: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "time to find, published")
+	pub := newTab(t, p.url, true)
+	pub.emulate(t, 320, 640)
+	pub.visit(t, "/public/missing-people/time-to-find", "time to find, public")
+	text, _ = chromedp.Run(pub.ctx, chromedp.Evaluate[string](`document.querySelector('main').textContent`))
+	for _, want := range []string{"March to April 2025", "24 hours (20 to 100)", "+18 hours (+12 to +94)", "About these figures"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("public time to find lacks %q", want)
+		}
+	}
 }
 
 // TestVehicleStopCaptureJourney: on a 320 px phone with JavaScript off, a
-// coordinator records a stop: the form sent with answers missing comes
-// back with 422, the error summary and what was typed; completed, it is
-// recorded and the form is ready for the next. axe on every page.
+// police officer (the officer role) records a stop: the form sent with
+// answers missing comes back with 422, the error summary and what was
+// typed; completed, it is recorded and the form is ready for the next.
+// axe on every page.
 func TestVehicleStopCaptureJourney(t *testing.T) {
 	requireBrowser(t)
 	p := startPortal(t)
-	u := p.user(t, store.RoleCoordinator, "coord@example.org")
+	u := p.user(t, store.RoleOfficer, "pc@example.org")
 	tb := newTab(t, p.url, true)
 	tb.emulate(t, 320, 640)
 	signIn(t, tb, u)

@@ -66,6 +66,10 @@ var MissingPeople = register(&Dataset{
 	},
 })
 
+// MissingTimesKind is the publication kind of time to find
+// (BuildMissingTimes), published apart from the shared monitor.
+const MissingTimesKind = "missing-people-time"
+
 // OpenEpisode is the hours value of an episode not yet found.
 const OpenEpisode = "open"
 
@@ -137,10 +141,14 @@ type GroupTimes struct {
 	Median   *Quantile // nil when withheld or fewer than 10 episodes
 	P90      *Quantile
 	Withheld bool // the group's count is withheld on the monitor
-	// Longer: the median's interval lies wholly above White people's
-	// (both ends known): a clear difference, stricter than an interval for
-	// the difference leaving out 0.
-	Longer bool
+	// Difference is the 95% interval for the group's median less White
+	// people's (stats.MedianDifference: the exact percentile bootstrap);
+	// nil for White people and wherever either median is not shown.
+	Difference *stats.MedianGap
+	// Longer: the difference's interval lies wholly above 0; Shorter:
+	// wholly below.
+	Longer, Shorter bool
+	whiteMedian     *Quantile
 }
 
 // MissingTimes is time to find by group for one force and period.
@@ -200,44 +208,49 @@ func missingTimes(rep *Report, hist map[string]map[string]int64) *MissingTimes {
 		if white == nil || g == white || g.Median == nil || white.Median == nil {
 			continue
 		}
-		w := white.Median
-		g.Longer = g.Median.HasLow && w.HasHigh && !w.HighOpen && (g.Median.LowOpen || g.Median.Low > w.High)
+		if d, ok := stats.MedianDifference(binsOf(hist[g.Group]), binsOf(hist[white.Group])); ok {
+			g.Difference, g.whiteMedian = &d, white.Median
+			g.Longer, g.Shorter = d.Low > 0, d.High < 0
+		}
 	}
 	return mt
+}
+
+// binsOf reads a histogram of hours ("open" for an episode not yet found).
+func binsOf(h map[string]int64) []stats.Bin {
+	var bins []stats.Bin
+	for v, c := range h {
+		b := stats.Bin{N: c}
+		if v == OpenEpisode {
+			b.Open = true
+		} else {
+			b.Value, _ = strconv.ParseInt(v, 10, 64)
+		}
+		bins = append(bins, b)
+	}
+	sort.Slice(bins, func(i, j int) bool {
+		if bins[i].Open != bins[j].Open {
+			return !bins[i].Open
+		}
+		return bins[i].Value < bins[j].Value
+	})
+	return bins
 }
 
 // quantileOf finds the p-quantile and its interval in a histogram of
 // hours ("open" sorts after every hour).
 func quantileOf(h map[string]int64, p float64) *Quantile {
-	type bin struct {
-		hours int64
-		open  bool
-		n     int64
-	}
-	var bins []bin
+	bins := binsOf(h)
 	var n int64
-	for v, c := range h {
-		b := bin{n: c}
-		if v == OpenEpisode {
-			b.open = true
-		} else {
-			b.hours, _ = strconv.ParseInt(v, 10, 64)
-		}
-		bins = append(bins, b)
-		n += c
+	for _, b := range bins {
+		n += b.N
 	}
-	sort.Slice(bins, func(i, j int) bool {
-		if bins[i].open != bins[j].open {
-			return !bins[i].open
-		}
-		return bins[i].hours < bins[j].hours
-	})
 	at := func(rank int64) (int64, bool) {
 		var seen int64
 		for _, b := range bins {
-			seen += b.n
+			seen += b.N
 			if seen >= rank {
-				return b.hours, b.open
+				return b.Value, b.Open
 			}
 		}
 		return 0, true
@@ -268,7 +281,7 @@ func (q *Quantile) Text() string {
 		}
 		return strconv.FormatInt(h, 10)
 	}
-	s := end(q.Hours, q.Open) + " hours"
+	s := hours(q.Hours, func(n int64) string { return strconv.FormatInt(n, 10) })
 	if q.Open {
 		s = "not yet found"
 	}
@@ -280,6 +293,45 @@ func (q *Quantile) Text() string {
 		hi = end(q.High, q.HighOpen)
 	}
 	return fmt.Sprintf("%s (%s to %s)", s, lo, hi)
+}
+
+// DifferenceText is the difference in medians as the page shows it:
+// "+18 hours (+12 to +94)"; "–" where there is none.
+func (g GroupTimes) DifferenceText() string {
+	d := g.Difference
+	if d == nil {
+		return "–"
+	}
+	end := func(v float64) string {
+		switch {
+		case math.IsInf(v, 1):
+			return "not yet found"
+		case math.IsInf(v, -1):
+			return "White not yet found"
+		}
+		return signed(int64(v))
+	}
+	est := "–"
+	if g.Median != nil && g.whiteMedian != nil && !g.Median.Open && !g.whiteMedian.Open {
+		est = hours(g.Median.Hours-g.whiteMedian.Hours, signed)
+	}
+	return fmt.Sprintf("%s (%s to %s)", est, end(d.Low), end(d.High))
+}
+
+// signed writes a difference with its sign: "+3", "-1", "0".
+func signed(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%+d", n)
+}
+
+// hours writes a number of hours ("1 hour", "24 hours") with write.
+func hours(n int64, write func(int64) string) string {
+	if n == 1 || n == -1 {
+		return write(n) + " hour"
+	}
+	return write(n) + " hours"
 }
 
 // MissingSentences says, in plain English, which groups took longer to be
@@ -304,12 +356,17 @@ func MissingSentences(mt *MissingTimes) []string {
 			out = append(out, fmt.Sprintf("%s: no times are shown (fewer than 10 episodes).", who))
 		case white == nil || white.Median == nil:
 			out = append(out, fmt.Sprintf("%s: no comparison with White people is possible (too few White episodes).", who))
+		case g.Difference == nil:
+			out = append(out, fmt.Sprintf("%s: no comparison with White people is possible.", who))
 		case g.Longer:
-			out = append(out, fmt.Sprintf("%s reported missing took longer to be found than White people: half were found within %s, against %s for White people; the 95%% intervals do not overlap.",
-				who, g.Median.Text(), white.Median.Text()))
+			out = append(out, fmt.Sprintf("%s reported missing took longer to be found than White people: half were found within %s, against %s for White people; the 95%% interval for the difference, %s, leaves out 0.",
+				who, g.Median.Text(), white.Median.Text(), g.DifferenceText()))
+		case g.Shorter:
+			out = append(out, fmt.Sprintf("%s reported missing were found sooner than White people: half were found within %s, against %s for White people; the 95%% interval for the difference, %s, leaves out 0.",
+				who, g.Median.Text(), white.Median.Text(), g.DifferenceText()))
 		default:
-			out = append(out, fmt.Sprintf("%s: no clear difference from White people in the time to be found (median %s, against %s; the 95%% intervals overlap).",
-				who, g.Median.Text(), white.Median.Text()))
+			out = append(out, fmt.Sprintf("%s: no clear difference from White people in the time to be found (median %s, against %s; the 95%% interval for the difference, %s, includes 0).",
+				who, g.Median.Text(), white.Median.Text(), g.DifferenceText()))
 		}
 	}
 	return out

@@ -109,11 +109,22 @@ func TestMissingPeopleAgainstHandCounts(t *testing.T) {
 		t.Errorf("White 90th percentile %+v", p)
 	}
 	// Black median, 24 episodes: rank 12, 24 hours; P(B ≤ 6) = 0.01133 ≤ 2.5% <
-	// P(B ≤ 7) = 0.03196, so l = 7 (20 hours) and u = 18 (100 hours). 20 > 12,
-	// White's upper end: Black people took longer.
+	// P(B ≤ 7) = 0.03196, so l = 7 (20 hours) and u = 18 (100 hours).
 	bm := times["Black"].Median
-	if bm == nil || bm.Hours != 24 || bm.Low != 20 || bm.High != 100 || !times["Black"].Longer {
+	if bm == nil || bm.Hours != 24 || bm.Low != 20 || bm.High != 100 {
 		t.Errorf("Black median %+v", bm)
+	}
+	// The difference, Black − White, 24 − 6 = 18 hours, with the exact
+	// percentile bootstrap interval (stats.MedianDifference). A resample's
+	// median is at most x when at least half its draws are: Black's is at
+	// most 10 hours with P(Binomial(24, 6/24) ≥ 12) = 0.0072, at most 20
+	// with P(Binomial(24, 9/24) ≥ 12) = 0.1462; White's is at least 12 hours
+	// with P(Binomial(40, 24/40) ≤ 19) = 0.0744. Over every pair of medians,
+	// P(D ≤ 9) = 0.0192 < 2.5% ≤ P(D ≤ 12) = 0.1009 (12 = 20 − 8), and
+	// P(D ≤ 92) = 0.9154 < 97.5% ≤ P(D ≤ 94) = 0.9805 (94 = 100 − 6): the
+	// interval, 12 to 94 hours, leaves out 0, so Black people took longer.
+	if g := times["Black"]; g.Difference == nil || g.Difference.Low != 12 || g.Difference.High != 94 || !g.Longer || g.DifferenceText() != "+18 hours (+12 to +94)" {
+		t.Errorf("Black − White %+v %q", g.Difference, g.DifferenceText())
 	}
 	// Black 90th percentile: rank ⌈21.6⌉ = 22, 100 hours; no upper end
 	// (P(B ≥ 24) = 0.9^24 = 0.080 > 2.5%).
@@ -124,7 +135,7 @@ func TestMissingPeopleAgainstHandCounts(t *testing.T) {
 		t.Errorf("Asian (3 episodes) has times: %+v", times["Asian"])
 	}
 	s := strings.Join(powers.MissingSentences(mt), "\n")
-	if want := "Black people reported missing took longer to be found than White people: half were found within 24 hours (20 to 100), against 6 hours (4 to 12) for White people"; !strings.Contains(s, want) {
+	if want := "Black people reported missing took longer to be found than White people: half were found within 24 hours (20 to 100), against 6 hours (4 to 12) for White people; the 95% interval for the difference, +18 hours (+12 to +94), leaves out 0."; !strings.Contains(s, want) {
 		t.Errorf("sentences lack %q:\n%s", want, s)
 	}
 }

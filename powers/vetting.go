@@ -65,6 +65,7 @@ var Vetting = register(&Dataset{
 		{Name: "Self-defined ethnicity", Ethnicity: true},
 		{Name: "Sex", Values: append([]string{""}, VettingSexes...)},
 	},
+	Derive: deriveVetting,
 	Group: func(label string) stats.Group {
 		if strings.EqualFold(strings.TrimSpace(label), "Prefer not to say") {
 			return stats.NotStated
@@ -72,6 +73,32 @@ var Vetting = register(&Dataset{
 		return stats.GroupOf(label)
 	},
 })
+
+// VettingBy are the columns the decisions are also shown by (not by
+// ethnic group: a group's decisions of one sex, type or level are nearly
+// always 1 to 9), in the order of the file: each is counted as
+// "by:COLUMN" (the decisions) and "by:COLUMN:OUTCOME" (refused, withdrawn).
+var VettingBy = []string{"Sex", "Application type", "Vetting level"}
+
+// vettingNotStatedSex is how an empty Sex is shown.
+const vettingNotStatedSex = "Not stated"
+
+// deriveVetting counts each decision by sex, application type and
+// vetting level, with its outcome when refused or withdrawn.
+func deriveVetting(f []string) ([][2]string, []RowProblem) {
+	value := map[string]string{"Application type": f[1], "Vetting level": f[2], "Sex": f[5]}
+	if value["Sex"] == "" {
+		value["Sex"] = vettingNotStatedSex
+	}
+	var cells [][2]string
+	for _, col := range VettingBy {
+		cells = append(cells, [2]string{"by:" + col, value[col]})
+		if f[3] == VettingRefused || f[3] == VettingWithdrawn {
+			cells = append(cells, [2]string{"by:" + col + ":" + f[3], value[col]})
+		}
+	}
+	return cells, nil
+}
 
 // Count is a count as it may be shown: its value and its suppression state
 // (stats.Shown, stats.Primary: "fewer than 10", stats.Secondary: withheld
@@ -136,6 +163,26 @@ type VettingReport struct {
 	// NotStatedShare is the not-stated share of all decisions (nil when
 	// its count is withheld).
 	NotStatedShare *float64
+	// Breakdowns are the period's decisions by each of VettingBy, all
+	// ethnic groups together, audited in one release with Rows.
+	Breakdowns []VettingBreakdown
+	// Uncounted lists the months imported before Candour counted
+	// decisions by sex, type and level: then there are no Breakdowns.
+	Uncounted []string
+}
+
+// VettingBreakdown is the period's decisions by one column: a row per
+// value with decisions (Group holds the value), in the vocabulary's order.
+type VettingBreakdown struct {
+	Column string
+	Rows   []VettingRow
+}
+
+// vettingBy is one column's counts by value, as counted.
+type vettingBy struct {
+	column string
+	values []string
+	counts map[string]vettingCounts
 }
 
 // vettingGroups are the rows of every table: the five groups and not stated.
@@ -186,14 +233,52 @@ func QuarterLabel(q string) string {
 	return names[q[6]] + " " + q[:4]
 }
 
+// vettingVocabulary is the order a VettingBy column's values are shown in.
+func vettingVocabulary(col string) []string {
+	switch col {
+	case "Sex":
+		return VettingSexes
+	case "Application type":
+		return VettingApplications
+	}
+	return VettingLevels
+}
+
 func computeVetting(months []store.PowerMonth) *VettingReport {
 	rep := &VettingReport{}
 	byQuarter := map[string]map[string]*vettingCounts{}
+	by := make([]vettingBy, len(VettingBy))
+	for i, col := range VettingBy {
+		by[i] = vettingBy{column: col, counts: map[string]vettingCounts{}}
+	}
 	for _, m := range months {
 		if m.Records == 0 {
 			continue
 		}
 		rep.Months = append(rep.Months, m.Month)
+		counted := false
+		for _, cell := range m.Cells {
+			for i, col := range VettingBy {
+				c, ok := by[i].counts[cell.Value], true
+				switch cell.Dim {
+				case "by:" + col:
+					c.n += cell.Searches
+					counted = true
+				case "by:" + col + ":" + VettingRefused:
+					c.refused += cell.Searches
+				case "by:" + col + ":" + VettingWithdrawn:
+					c.withdrawn += cell.Searches
+				default:
+					ok = false
+				}
+				if ok {
+					by[i].counts[cell.Value] = c
+				}
+			}
+		}
+		if !counted {
+			rep.Uncounted = append(rep.Uncounted, m.Month)
+		}
 		q := QuarterOf(m.Month)
 		if byQuarter[q] == nil {
 			byQuarter[q] = map[string]*vettingCounts{}
@@ -229,9 +314,19 @@ func computeVetting(months []store.PowerMonth) *VettingReport {
 			period[g] = p
 		}
 	}
-	t := newVettingTable(vettingGroups(), period)
+	if len(rep.Uncounted) > 0 {
+		by = nil
+	}
+	for i := range by {
+		for _, v := range vettingVocabulary(by[i].column) {
+			if by[i].counts[v].n > 0 {
+				by[i].values = append(by[i].values, v)
+			}
+		}
+	}
+	t := newVettingTable(vettingGroups(), period, by)
 	mask := t.protect()
-	rep.Rows, rep.Total = t.rows(mask)
+	rep.Rows, rep.Total, rep.Breakdowns = t.rows(mask)
 	rep.Quarters = vettingTrend(quarters, byQuarter, rep.Total)
 	if ns := rep.Rows[len(rep.Rows)-1].Decisions; ns.Shown() && rep.Total.Decisions.Shown() && rep.Total.Decisions.Value > 0 {
 		rep.NotStatedShare = ptr(float64(ns.Value) / float64(rep.Total.Decisions.Value))
@@ -291,17 +386,34 @@ func vettingTrend(quarters []string, byQuarter map[string]map[string]*vettingCou
 // line refusals, withdrawals and the decisions cleared (never shown) add
 // up to the decisions. Suppression is decided on the whole release at
 // once (the surveys' audit, stats.ProtectWith), so no withheld count can
-// be worked out by subtracting published ones.
+// be worked out by subtracting published ones. The tables by sex, type and
+// level are in the same release: each value's line adds up as a group's
+// does, and each table's values add up to the same totals.
 type vettingTable struct {
 	rel    stats.Release
 	groups []string
 	// cell[g] for g in 0..len(groups) (len: all groups): decisions,
 	// refused, withdrawn.
 	cell [][3]int
+	by   []vettingBy
+	// byCell[d][v]: the cells of by[d]'s v-th value.
+	byCell [][][3]int
 }
 
-func newVettingTable(groups []string, counts map[string]vettingCounts) *vettingTable {
-	t := &vettingTable{groups: groups}
+// line adds one line's three counts and the decisions cleared (never
+// shown, but known to be the rest) to the release.
+func (t *vettingTable) line(c vettingCounts) [3]int {
+	var out [3]int
+	for k, v := range [3]int64{c.n, c.refused, c.withdrawn} {
+		out[k] = t.rel.Cell(v, true)
+	}
+	cleared := t.rel.Cell(c.n-c.refused-c.withdrawn, false)
+	t.rel.Sum([]int{out[1], out[2], cleared}, out[0])
+	return out
+}
+
+func newVettingTable(groups []string, counts map[string]vettingCounts, by []vettingBy) *vettingTable {
+	t := &vettingTable{groups: groups, by: by}
 	ng := len(groups)
 	t.cell = make([][3]int, ng+1)
 	var all vettingCounts
@@ -314,13 +426,7 @@ func newVettingTable(groups []string, counts map[string]vettingCounts) *vettingT
 		if gi < ng {
 			c = counts[groups[gi]]
 		}
-		for k, v := range [3]int64{c.n, c.refused, c.withdrawn} {
-			t.cell[gi][k] = t.rel.Cell(v, true)
-		}
-		// The decisions cleared (with or without conditions) are never
-		// shown, but a reader knows they are the rest.
-		cleared := t.rel.Cell(c.n-c.refused-c.withdrawn, false)
-		t.rel.Sum([]int{t.cell[gi][1], t.cell[gi][2], cleared}, t.cell[gi][0])
+		t.cell[gi] = t.line(c)
 	}
 	for k := range 3 {
 		var parts []int
@@ -328,6 +434,30 @@ func newVettingTable(groups []string, counts map[string]vettingCounts) *vettingT
 			parts = append(parts, t.cell[gi][k])
 		}
 		t.rel.Sum(parts, t.cell[ng][k])
+	}
+	t.byCell = make([][][3]int, len(by))
+	for d, b := range by {
+		for _, v := range b.values {
+			t.byCell[d] = append(t.byCell[d], t.line(b.counts[v]))
+		}
+		for k := range 3 {
+			var parts []int
+			for _, c := range t.byCell[d] {
+				parts = append(parts, c[k])
+			}
+			t.rel.Sum(parts, t.cell[ng][k])
+		}
+	}
+	// "Fewer than 10" says more than "withheld": a reader knows each such
+	// count is at most 9.
+	nine := -1
+	for i := range t.rel.Values {
+		if t.rel.Public[i] && stats.Suppressed(t.rel.Values[i]) {
+			if nine < 0 {
+				nine = t.rel.Constant(stats.MinCell - 1)
+			}
+			t.rel.AtMost([]int{i}, nine)
+		}
 	}
 	return t
 }
@@ -353,20 +483,29 @@ func (t *vettingTable) protect() []int {
 
 // rows turns the cells into rows as shown: counts with their states,
 // rates only from shown counts, and ratios to White only where both
-// groups' counts are shown.
-func (t *vettingTable) rows(mask []int) ([]VettingRow, VettingRow) {
+// groups' counts are shown; then the tables by sex, type and level.
+func (t *vettingTable) rows(mask []int) ([]VettingRow, VettingRow, []VettingBreakdown) {
 	count := func(i int) Count { return Count{Value: t.rel.Values[i], State: mask[i]} }
-	row := func(gi int) VettingRow {
-		c := t.cell[gi]
+	line := func(c [3]int) VettingRow {
 		r := VettingRow{Decisions: count(c[0]), Refused: count(c[1]), Withdrawn: count(c[2])}
 		r.RefusalRate = rateOf(r.Refused, r.Decisions)
 		r.WithdrawalRate = rateOf(r.Withdrawn, r.Decisions)
 		return r
 	}
+	var bds []VettingBreakdown
+	for d, b := range t.by {
+		bd := VettingBreakdown{Column: b.column}
+		for vi, v := range b.values {
+			r := line(t.byCell[d][vi])
+			r.Group = v
+			bd.Rows = append(bd.Rows, r)
+		}
+		bds = append(bds, bd)
+	}
 	var out []VettingRow
 	white := -1
 	for gi, g := range t.groups {
-		r := row(gi)
+		r := line(t.cell[gi])
 		r.Group = g
 		out = append(out, r)
 		if g == string(stats.White) {
@@ -382,9 +521,9 @@ func (t *vettingTable) rows(mask []int) ([]VettingRow, VettingRow) {
 		out[i].RefusalRatio = compareCounts(out[i].Refused, out[i].Decisions, w.Refused, w.Decisions)
 		out[i].WithdrawalRatio = compareCounts(out[i].Withdrawn, out[i].Decisions, w.Withdrawn, w.Decisions)
 	}
-	total := row(len(t.groups))
+	total := line(t.cell[len(t.groups)])
 	total.Group = "All"
-	return out, total
+	return out, total, bds
 }
 
 func rateOf(k, n Count) *stats.Interval {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"candour/disparity"
 	"candour/powers"
 	"candour/stats"
 	"candour/stats/disclosuretest"
@@ -107,11 +108,66 @@ func TestVettingAgainstHandCounts(t *testing.T) {
 		}
 	}
 	check(buildVetting(t, db, "", ""))
+	checkVettingBy(t, buildVetting(t, db, "", ""))
 	// Importing the same file again replaces its months: the same figures.
 	if res, err = importVetting(t, db, b); err != nil || len(res.Replaced) != 6 {
 		t.Fatalf("re-import %+v %v", res, err)
 	}
 	check(buildVetting(t, db, "", ""))
+}
+
+// checkVettingBy checks the tables by sex, application type and vetting
+// level against hand counts of testdata/vetting-decisions-example.csv
+// (decisions, refused, withdrawn): Female 91, 18, 7; Male 90, 16, 12; not
+// stated (empty) 45, 8, 3. Police officer 46, 10, 4; police staff 45, 7,
+// 6; special constable 45, 9, 6; police support volunteer 45, 8, 3;
+// contractor 45, 8, 3. RV 136, 26, 16; NPPV1 45, 8, 3; NPPV2 45, 8, 3.
+// The audit (one release with the table by group) withholds every count of
+// 1 to 9 and, so that none can be worked out: Female refusals (18) and
+// Male withdrawals (12), police officers' refusals (10), and RV's refusals
+// (26) and withdrawals (16).
+func checkVettingBy(t *testing.T, rep *powers.VettingReport) {
+	t.Helper()
+	if len(rep.Breakdowns) != 3 || len(rep.Uncounted) != 0 {
+		t.Fatalf("breakdowns %+v, uncounted %v", rep.Breakdowns, rep.Uncounted)
+	}
+	text := map[string]string{}
+	for _, b := range rep.Breakdowns {
+		for _, r := range b.Rows {
+			text[b.Column+" "+r.Group] = r.Decisions.Text() + ", " + r.Refused.Text() + ", " + r.Withdrawn.Text()
+		}
+	}
+	for key, want := range map[string]string{
+		"Sex Female":                                "91, withheld, fewer than 10",
+		"Sex Male":                                  "90, 16, withheld",
+		"Sex Not stated":                            "45, fewer than 10, fewer than 10",
+		"Application type Police officer":           "46, withheld, fewer than 10",
+		"Application type Police staff":             "45, fewer than 10, fewer than 10",
+		"Application type Special constable":        "45, fewer than 10, fewer than 10",
+		"Application type Police support volunteer": "45, fewer than 10, fewer than 10",
+		"Application type Contractor":               "45, fewer than 10, fewer than 10",
+		"Vetting level RV":                          "136, withheld, withheld",
+		"Vetting level NPPV1":                       "45, fewer than 10, fewer than 10",
+		"Vetting level NPPV2":                       "45, fewer than 10, fewer than 10",
+	} {
+		if text[key] != want {
+			t.Errorf("%s: %q, want %q", key, text[key], want)
+		}
+	}
+	if len(text) != 11 {
+		t.Errorf("%d lines, want 11 (values with no decisions are left out): %v", len(text), text)
+	}
+	// Male refusals 16 of 90 = 0.177778, Wilson: centre (0.177778 + 1.96²/180)
+	// / (1 + 1.96²/90) = 0.199121 / 1.042683 = 0.190970, half 1.96 ×
+	// sqrt(0.177778 × 0.822222/90 + 1.96²/32400) / 1.042683 = 0.078470:
+	// 11.25% to 26.94%. Nothing is worked out from a withheld count.
+	male := rep.Breakdowns[0].Rows[1]
+	if r := male.RefusalRate; male.Group != "Male" || r == nil || !near(&r.Low, 0.11250, 5e-5) || !near(&r.High, 0.26944, 5e-5) || male.WithdrawalRate != nil {
+		t.Errorf("Male: %+v", male)
+	}
+	if rv := rep.Breakdowns[2].Rows[0]; rv.RefusalRate != nil || rv.WithdrawalRate != nil {
+		t.Errorf("RV rates from withheld counts: %+v", rv)
+	}
 }
 
 // attackVetting reads the period's table as a reader would (every count
@@ -123,11 +179,21 @@ func attackVetting(t *testing.T, rep *powers.VettingReport) *disclosuretest.Resu
 	t.Helper()
 	k := disclosuretest.New()
 	measures := []string{"decisions", "refused", "withdrawn"}
+	if err := k.Constant("nine", 9); err != nil {
+		t.Fatal(err)
+	}
 	add := func(r powers.VettingRow) {
 		cs := []powers.Count{r.Decisions, r.Refused, r.Withdrawn}
 		for i, c := range cs {
-			if err := k.Cell(r.Group+" "+measures[i], c.State, c.Value); err != nil {
+			name := r.Group + " " + measures[i]
+			if err := k.Cell(name, c.State, c.Value); err != nil {
 				t.Fatal(err)
+			}
+			// "Fewer than 10": a reader knows it is at most 9.
+			if c.State == stats.Primary {
+				if err := k.AtMost([]string{name}, "nine"); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		cleared := r.Decisions.Value - r.Refused.Value - r.Withdrawn.Value
@@ -151,6 +217,24 @@ func attackVetting(t *testing.T, rep *powers.VettingReport) *disclosuretest.Resu
 			t.Fatal(err)
 		}
 	}
+	// The tables by sex, application type and vetting level: each value's
+	// line adds up like a group's, and each table's values add up to the
+	// same totals.
+	for _, b := range rep.Breakdowns {
+		for _, r := range b.Rows {
+			r.Group = b.Column + " " + r.Group
+			add(r)
+		}
+		for _, m := range measures {
+			var parts []string
+			for _, r := range b.Rows {
+				parts = append(parts, b.Column+" "+r.Group+" "+m)
+			}
+			if err := k.Sum(parts, "All "+m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	res, err := k.Attack(stats.ProtectionMargin)
 	if err != nil {
 		t.Fatal(err)
@@ -169,8 +253,36 @@ func TestVettingTableCannotBeSubtracted(t *testing.T) {
 	}
 	rep := buildVetting(t, db, "", "")
 	res := attackVetting(t, rep)
-	if res.Withheld != 4 || len(res.Pinned) > 0 || len(res.Undecided) > 0 {
+	// 4 "fewer than 10" counts in the table by group, 16 in the tables by
+	// sex (3), type (8) and level (4).
+	if res.Withheld != 20 || len(res.Pinned) > 0 || len(res.Undecided) > 0 {
 		t.Fatalf("attack on the published table: %d withheld, pinned %v, undecided %v", res.Withheld, res.Pinned, res.Undecided)
+	}
+	// Had the tables by sex, type and level been published without the
+	// audit (only their counts of 1 to 9 withheld), subtraction gives
+	// counts away: not-stated refusals by sex are 42 − 18 (Female) − 16
+	// (Male) = 8 exactly, and NPPV1's refusals are 42 − 26 (RV) − NPPV2's,
+	// at most 9, so 7 to 9.
+	unaudited := *rep
+	unaudited.Breakdowns = nil
+	for _, b := range rep.Breakdowns {
+		nb := powers.VettingBreakdown{Column: b.Column}
+		for _, r := range b.Rows {
+			for _, c := range []*powers.Count{&r.Decisions, &r.Refused, &r.Withdrawn} {
+				if c.State == stats.Secondary {
+					c.State = stats.Shown
+				}
+			}
+			nb.Rows = append(nb.Rows, r)
+		}
+		unaudited.Breakdowns = append(unaudited.Breakdowns, nb)
+	}
+	pinned := map[string][2]int64{}
+	for _, p := range attackVetting(t, &unaudited).Pinned {
+		pinned[p.Name] = [2]int64{p.Lo, p.Hi}
+	}
+	if pinned["Sex Not stated refused"] != [2]int64{8, 8} || pinned["Vetting level NPPV1 refused"] != [2]int64{7, 9} {
+		t.Fatalf("the attack on the tables published without the audit: %v", pinned)
 	}
 	// Had only one small count been withheld (Mixed's 1 withdrawal, the
 	// others shown), subtraction recovers it: 22 − 12 − 2 − 4 − 0 − 3 = 1.
@@ -218,5 +330,29 @@ func TestVettingRefusals(t *testing.T) {
 		if d.Restricted {
 			t.Errorf("All lists %s", d.Kind)
 		}
+	}
+}
+
+// TestVettingMonthImportedBeforeBreakdowns: a month stored before decisions
+// were counted by sex, type and level (its counters have none) is named,
+// and no table by sex, type or level is shown rather than one missing it.
+func TestVettingMonthImportedBeforeBreakdowns(t *testing.T) {
+	db := storetest.Open(t)
+	if _, err := importVetting(t, db, read(t, "vetting-decisions-example.csv")); err != nil {
+		t.Fatal(err)
+	}
+	old := store.PowerPart{Key: "2024-12", Source: "old.csv", Records: 12, Cells: []store.PowerCell{
+		{Basis: disparity.SelfDefined, Dim: "all", Group: "White", Searches: 12},
+		{Basis: disparity.SelfDefined, Dim: "Outcome", Value: powers.VettingCleared, Group: "White", Searches: 12},
+	}}
+	if _, err := db.PutPowerPartMonth(context.Background(), powers.Vetting.Kind, "dorset", "2024-12", old); err != nil {
+		t.Fatal(err)
+	}
+	rep := buildVetting(t, db, "", "")
+	if len(rep.Uncounted) != 1 || rep.Uncounted[0] != "2024-12" || rep.Breakdowns != nil {
+		t.Fatalf("uncounted %v, breakdowns %+v", rep.Uncounted, rep.Breakdowns)
+	}
+	if rep := buildVetting(t, db, "2025-01", "2025-06"); len(rep.Uncounted) != 0 || len(rep.Breakdowns) != 3 {
+		t.Fatalf("without the old month: uncounted %v, %d breakdowns", rep.Uncounted, len(rep.Breakdowns))
 	}
 }

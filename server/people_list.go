@@ -24,6 +24,7 @@ var roleHints = map[store.Role]string{
 	store.RoleChair:         "A community member who chairs one or more groups.",
 	store.RoleMember:        "A member of an advisory group, the Race Action Plan Group or a scrutiny panel.",
 	store.RolePartner:       "Works for a partner organisation and can refer concerns to the Counter Corruption Unit.",
+	store.RoleOfficer:       "A police officer who records section 163 vehicle stops on the capture form, and nothing else.",
 }
 
 // roleChoices lists every role with its label and, if withHints, its hint.

@@ -71,9 +71,10 @@ var policy = map[string][]store.Role{
 	"powers.import":  staff,
 	"powers.publish": staff,
 	"powers.public":  {public},
-	// Section 163 vehicle stops typed on the capture form: the force's own
-	// staff accounts (there is no officer role; docs/disparity.md).
-	"vehiclestops.capture": staff,
+	// Section 163 vehicle stops typed on the capture form: the officers who
+	// make them, and the force's staff accounts (docs/disparity.md). The
+	// form is the only staff-only action an officer may use.
+	"vehiclestops.capture": {store.RoleAdmin, store.RoleCoordinator, store.RoleOfficer},
 	// Vetting decisions identify people: the CCU (analysts and supervisors)
 	// and administrators read and import them; nobody publishes them.
 	"vetting.view":   {store.RoleAdmin, store.RoleCCU, store.RoleCCUSupervisor},

@@ -32,18 +32,25 @@ func (s *Server) powerImportForm(c *gin.Context) {
 	s.render(c, http.StatusOK, "power_import", &Page{Title: "Import " + strings.ToLower(ds.Title), Data: &powerImportPage{Dataset: ds}})
 }
 
-// powerImport checks every line of the uploaded file and, when all are
-// good, stores it. A file with any wrong line is refused with 422, each
-// wrong line named, and nothing stored.
+// powerImport imports the file of the activity named in the path
+// (importFile).
 func (s *Server) powerImport(c *gin.Context) {
 	ds, ok := s.dataset(c)
 	if !ok {
 		return
 	}
+	s.importFile(c, ds, "power_import")
+}
+
+// importFile checks every line of the uploaded file and, when all are
+// good, stores it (powers.Import), rendering view: every activity's import,
+// vetting decisions' included. A file with any wrong line is refused with
+// 422, each wrong line named, and nothing stored.
+func (s *Server) importFile(c *gin.Context, ds *powers.Dataset, view string) {
 	u := currentUser(c)
-	fh, err := c.FormFile("file")
+	fh, ferr := c.FormFile("file")
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	if errors.As(ferr, &mbe) {
 		s.tooLarge(c)
 		return
 	}
@@ -51,21 +58,22 @@ func (s *Server) powerImport(c *gin.Context) {
 	page := &Page{Title: "Import " + strings.ToLower(ds.Title), Data: d}
 	errs := &formErrors{}
 	if !ds.Importable() {
-		errs.Add("file", ds.Title+" come from the stop and search files: import those on the stop and search import page")
-		s.invalid(c, "power_import", page, errs)
+		addErrors(errs, apperr.Invalidf("file", "%s come from the stop and search files: import those on the stop and search import page", ds.Title), nil)
+		s.invalid(c, view, page, errs)
 		return
 	}
-	if _, ferr := powers.ResolveForce(d.Force); ferr != nil {
-		errs.Add("force", "Enter the force the records are for, as police.uk names it, for example dorset")
+	var problems []*apperr.Error
+	if _, err := powers.ResolveForce(d.Force); err != nil {
+		problems = append(problems, apperr.Invalidf("force", "Enter the force the %s are for, as police.uk names it, for example dorset", ds.Base))
 	}
 	if ds.Yearly && powers.CheckYear(d.Year) != nil {
-		errs.Add("year", "Enter the financial year the file is for, like 2019-20")
+		problems = append(problems, apperr.Invalidf("year", "Enter the financial year the file is for, like 2019-20"))
 	}
-	if err != nil {
-		errs.Add("file", "Choose a CSV file of "+ds.Base)
+	if ferr != nil {
+		problems = append(problems, apperr.Invalidf("file", "Choose a CSV file of %s", ds.Base))
 	}
-	if errs.Any() {
-		s.invalid(c, "power_import", page, errs)
+	if addErrors(errs, apperr.Join(problems...), nil) {
+		s.invalid(c, view, page, errs)
 		return
 	}
 	d.File = filepath.Base(fh.Filename)
@@ -79,7 +87,8 @@ func (s *Server) powerImport(c *gin.Context) {
 	var fe *powers.FileError
 	switch {
 	case errors.As(err, &fe):
-		// Each wrong line is its own item in the error summary.
+		// Each wrong line is its own item in the error summary (Add keeps
+		// one message a field).
 		for _, p := range fe.Problems {
 			errs.Items = append(errs.Items, fieldError{Field: "file", Message: d.File + ", " + p.String()})
 		}
@@ -87,11 +96,11 @@ func (s *Server) powerImport(c *gin.Context) {
 			errs.Items = append(errs.Items, fieldError{Field: "file", Message: fmt.Sprintf("%s: and %d more lines with problems", d.File, more)})
 		}
 		errs.Items = append(errs.Items, fieldError{Field: "file", Message: "Nothing was stored from the file: correct these lines and import it again"})
-		s.invalid(c, "power_import", page, errs)
+		s.invalid(c, view, page, errs)
 		return
 	case powers.IsRefusal(err):
-		errs.Add("file", d.File+": "+err.Error())
-		s.invalid(c, "power_import", page, errs)
+		addErrors(errs, apperr.Invalidf("file", "%s: %s", d.File, err.Error()), nil)
+		s.invalid(c, view, page, errs)
 		return
 	case err != nil:
 		s.serverError(c, err)
@@ -104,7 +113,7 @@ func (s *Server) powerImport(c *gin.Context) {
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditDataImported, Target: ds.Kind + ":" + res.Force,
 		Detail: fmt.Sprintf("%s: %d rows, months %s", d.File, res.Rows, strings.Join(months, ", "))})
 	d.Result = res
-	s.render(c, http.StatusOK, "power_import", page)
+	s.render(c, http.StatusOK, view, page)
 }
 
 type powerPublishForm struct {
@@ -126,7 +135,6 @@ func (s *Server) powerPublish(c *gin.Context) {
 		return
 	}
 	u := currentUser(c)
-	ctx := c.Request.Context()
 	var f powerPublishForm
 	form, ok := s.submitForm(c, &f, "publication", nil, func(status int, errs *formErrors) {
 		d := &powerPage{Dataset: ds, Others: otherDatasets(ds), Force: f.Force, CanImport: allowed(u.Role, "powers.import"),
@@ -134,13 +142,28 @@ func (s *Server) powerPublish(c *gin.Context) {
 		page := &Page{Title: ds.Title + ": disparity by ethnic group", Data: d, Errors: errs}
 		s.powerFill(c, page, d, "", "", status)
 	})
-	f.Force = strings.ToLower(strings.TrimSpace(f.Force))
-	if !ok || !form.ok(nil) {
+	if !ok || !s.publishPeriod(c, form, &f, ds, ds.Kind) {
 		return
+	}
+	s.flash(c, "The figures for "+disparity.PeriodName(f.From, f.To)+" are now on the public page.")
+	s.redirect(c, fmt.Sprintf("/powers/%s?force=%s&from=%s&to=%s", ds.Kind, f.Force, f.From, f.To))
+}
+
+// publishPeriod stores the form's period as the publication of kind (ds's
+// monitor, or a page of its own on ds's records), audited, and reports
+// whether it did. A period that would show no figures (no Census
+// population, no records) is refused with 422 and the page as it was;
+// nothing changes.
+func (s *Server) publishPeriod(c *gin.Context, form *formSubmit, f *powerPublishForm, ds *powers.Dataset, kind string) bool {
+	u := currentUser(c)
+	ctx := c.Request.Context()
+	f.Force = strings.ToLower(strings.TrimSpace(f.Force))
+	if !form.ok(nil) {
+		return false
 	}
 	if !validPeriod(ds, f.From) || !validPeriod(ds, f.To) || f.From > f.To {
 		form.ok(apperr.Invalidf("from", "Choose a period whose first month is not after its last"))
-		return
+		return false
 	}
 	rep, err := powers.Build(ctx, s.store, ds, f.Force, f.From, f.To)
 	switch {
@@ -149,12 +172,35 @@ func (s *Server) powerPublish(c *gin.Context) {
 	case err == nil && len(rep.MonthsWithData) == 0:
 		err = apperr.Invalidf("force", "Nothing was published: there are no %s for %s in %s", ds.Base, f.Force, disparity.PeriodName(f.From, f.To))
 	}
-	p := &store.PowerPublication{Kind: ds.Kind, Force: f.Force, From: f.From, To: f.To, PublishedBy: u.Email}
+	p := &store.PowerPublication{Kind: kind, Force: f.Force, From: f.From, To: f.To, PublishedBy: u.Email}
 	if !form.ok(err) || !form.ok(s.store.PublishPower(ctx, p)) {
-		return
+		return false
 	}
-	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditPublished, Target: ds.Kind + ":" + f.Force,
+	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditPublished, Target: kind + ":" + f.Force,
 		Detail: f.From + " to " + f.To})
-	s.flash(c, "The figures for "+disparity.PeriodName(f.From, f.To)+" are now on the public page.")
-	s.redirect(c, fmt.Sprintf("/powers/%s?force=%s&from=%s&to=%s", ds.Kind, f.Force, f.From, f.To))
+	return true
+}
+
+// publication is the force's published period of kind (any force's
+// first, by force, when force is empty), or nil.
+func (s *Server) publication(c *gin.Context, kind, force string) (*store.PowerPublication, error) {
+	pubs, err := s.store.PowerPublications(c.Request.Context(), kind)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pubs {
+		if force == "" || pubs[i].Force == force {
+			return &pubs[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// Monitor is the path of the activity's figures; its import is Monitor
+// + "/import". A restricted activity (vetting decisions) has its own page.
+func (d *powerImportPage) Monitor() string {
+	if d.Dataset.Restricted {
+		return "/" + d.Dataset.Kind
+	}
+	return "/powers/" + d.Dataset.Kind
 }

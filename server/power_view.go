@@ -196,13 +196,7 @@ func (s *Server) powerFill(c *gin.Context, page *Page, d *powerPage, from, to st
 		}
 	}
 	if d.Published == nil {
-		if pubs, err := s.store.PowerPublications(ctx, d.Dataset.Kind); err == nil {
-			for i := range pubs {
-				if pubs[i].Force == d.Force {
-					d.Published = &pubs[i]
-				}
-			}
-		}
+		d.Published, _ = s.publication(c, d.Dataset.Kind, d.Force) // a page without its "Published" line rather than none
 	}
 	rep, err := powers.Build(ctx, s.store, d.Dataset, d.Force, d.From, d.To)
 	if errors.Is(err, powers.ErrNoPopulation) {
@@ -404,20 +398,13 @@ func (s *Server) publicPower(c *gin.Context) {
 	if !ok {
 		return
 	}
-	pubs, err := s.store.PowerPublications(c.Request.Context(), ds.Kind)
+	pub, err := s.publication(c, ds.Kind, c.Query("force"))
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	d := &powerPage{Dataset: ds, Public: true}
+	d := &powerPage{Dataset: ds, Public: true, Published: pub}
 	page := &Page{Title: ds.Title + ": disparity by ethnic group", Data: d}
-	force := c.Query("force")
-	for i := range pubs {
-		if force == "" || pubs[i].Force == force {
-			d.Published = &pubs[i]
-			break
-		}
-	}
 	if d.Published == nil {
 		d.Empty = "No figures have been published yet."
 		s.render(c, http.StatusOK, "power", page)

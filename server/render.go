@@ -273,6 +273,10 @@ func navFor(u *store.User, current string) []navItem {
 			items = append(items, navItem{Href: n.href, Label: n.label})
 		}
 	}
+	if u.Role == store.RoleOfficer {
+		// An officer's one page; staff reach it from the vehicle stops monitor.
+		items = append(items, navItem{Href: "/vehicle-stops/new", Label: "Record a vehicle stop"})
+	}
 	for i := range items {
 		items[i].Active = current == items[i].Href || strings.HasPrefix(current, items[i].Href+"/")
 	}

@@ -129,8 +129,11 @@ func (s *Server) routes(r *gin.Engine) error {
 	// Section 163 vehicle stops recorded one at a time by the force's staff.
 	h("GET", "/vehicle-stops/new", "vehiclestops.capture", s.vehicleStopNew)
 	h("POST", "/vehicle-stops/new", "vehiclestops.capture", s.vehicleStopCreate)
-	// Missing people's time to be found, beside their shared monitor.
+	// Missing people's time to be found, beside their shared monitor, and
+	// published apart from it.
 	h("GET", "/missing-people/time-to-find", "powers.view", s.missingTime)
+	h("POST", "/missing-people/time-to-find/publish", "powers.publish", s.missingTimePublish)
+	h("GET", "/public/missing-people/time-to-find", "powers.public", s.publicMissingTime)
 	// Vetting decisions: the CCU and administrators only, never published
 	// (no publish route, no public page, not in the overview).
 	h("GET", "/vetting", "vetting.view", s.vettingView)

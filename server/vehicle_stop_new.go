@@ -40,9 +40,12 @@ type vehicleStopPage struct {
 	Ethnicities, Observed     []string
 	Outcomes                  []string
 	NotStated, PreferNotToSay string
+	// CanViewMonitor: the person may read the vehicle stops monitor (an
+	// officer may not: the form is all an officer uses).
+	CanViewMonitor bool
 }
 
-func newVehicleStopPage(f vehicleStopForm) *vehicleStopPage {
+func newVehicleStopPage(f vehicleStopForm, role store.Role) *vehicleStopPage {
 	var eth []string
 	for _, e := range censusEthnicities {
 		if e != "Not stated" {
@@ -50,7 +53,8 @@ func newVehicleStopPage(f vehicleStopForm) *vehicleStopPage {
 		}
 	}
 	return &vehicleStopPage{Form: f, Districts: vehicleStopDistricts, Reasons: powers.VehicleStopReasons, Ethnicities: eth,
-		Observed: officerObserved, Outcomes: powers.VehicleStopOutcomes, NotStated: "Not stated", PreferNotToSay: "Prefer not to say"}
+		Observed: officerObserved, Outcomes: powers.VehicleStopOutcomes, NotStated: "Not stated", PreferNotToSay: "Prefer not to say",
+		CanViewMonitor: allowed(role, "powers.view")}
 }
 
 // vehicleStopNew shows the capture form, the date and time set to now in
@@ -58,7 +62,7 @@ func newVehicleStopPage(f vehicleStopForm) *vehicleStopPage {
 func (s *Server) vehicleStopNew(c *gin.Context) {
 	now := time.Now().In(london)
 	f := vehicleStopForm{Date: now.Format("2006-01-02"), Time: now.Format("15:04")}
-	s.render(c, http.StatusOK, "vehicle_stop_new", &Page{Title: "Record a vehicle stop", Data: newVehicleStopPage(f)})
+	s.render(c, http.StatusOK, "vehicle_stop_new", &Page{Title: "Record a vehicle stop", Data: newVehicleStopPage(f, currentUser(c).Role)})
 }
 
 // vehicleStopCreate stores one stop in the same counters as imported
@@ -74,7 +78,7 @@ func (s *Server) vehicleStopCreate(c *gin.Context) {
 	for _, p := range []*string{&f.Date, &f.Time, &f.District, &f.Reason, &f.Ethnicity, &f.Observed, &f.Outcome} {
 		*p = strings.TrimSpace(*p)
 	}
-	page := &Page{Title: "Record a vehicle stop", Data: newVehicleStopPage(f)}
+	page := &Page{Title: "Record a vehicle stop", Data: newVehicleStopPage(f, u.Role)}
 	var problems []*apperr.Error
 	when, err := time.ParseInLocation("2006-01-02 15:04", f.Date+" "+f.Time, london)
 	switch {

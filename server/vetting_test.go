@@ -62,6 +62,11 @@ func TestVettingMonitor(t *testing.T) {
 		"fewer than 10",          // withdrawals of 1 to 9
 		"January to March 2025",  // the trend
 		"What these figures cannot show",
+		// By sex, type and level (hand counts in powers/vetting_test.go):
+		// Male refusals 16 of 90.
+		"Decisions by sex, all ethnic groups", "17.8% (11.2% to 26.9%)",
+		"Decisions by application type", "Police support volunteer</th>",
+		"Decisions by vetting level", "NPPV2</th>",
 	} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("monitor lacks %q", want)

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,7 +21,9 @@ type vettingPage struct {
 	From, To  string
 	Report    *powers.VettingReport
 	Rows      []vettingRowView // the groups, not stated, then all
-	Quarters  []vettingQuarterView
+	Quarters  *vettingByView   // the trend of all decisions; nil with fewer than 2 quarters
+	By        []vettingByView  // by sex, application type and vetting level
+	Uncounted string           // why there are no tables by sex, type and level
 	Sentences []string
 	CanImport bool
 	Empty     string
@@ -79,16 +82,33 @@ func (s *Server) vettingView(c *gin.Context) {
 	d.Heading = fmt.Sprintf("%s: %s", rep.ForceName, rep.Period)
 	d.Sentences = powers.VettingSentences(rep)
 	d.Rows = append(vettingRows(rep.Rows), vettingRowOf(rep.Total))
-	for _, q := range rep.Quarters {
-		d.Quarters = append(d.Quarters, vettingQuarterView{Label: q.Label, Total: vettingRowOf(q.Total)})
+	if len(rep.Quarters) > 0 {
+		d.Quarters = &vettingByView{Title: "Quarter by quarter, all decisions", Head: "Quarter"}
+		for _, q := range rep.Quarters {
+			r := vettingRowOf(q.Total)
+			r.Group = q.Label
+			d.Quarters.Rows = append(d.Quarters.Rows, r)
+		}
+	}
+	for _, b := range rep.Breakdowns {
+		d.By = append(d.By, vettingByView{Title: "Decisions by " + strings.ToLower(b.Column) + ", all ethnic groups", Head: "Value", Rows: vettingRows(b.Rows)})
+	}
+	if len(rep.Uncounted) > 0 {
+		var ms []string
+		for _, m := range rep.Uncounted {
+			ms = append(ms, monthLabel(m))
+		}
+		d.Uncounted = "Decisions by sex, application type and vetting level are not shown: these months were imported before Candour counted them: " +
+			strings.Join(ms, ", ") + ". Import their decisions again to show them."
 	}
 	s.render(c, status, "vetting", page)
 }
 
-// vettingQuarterView is one quarter of the trend, as shown.
-type vettingQuarterView struct {
-	Label string
-	Total vettingRowView
+// vettingByView is a table of decisions by one column (or quarter), as
+// shown: Head names what each row is.
+type vettingByView struct {
+	Title, Head string
+	Rows        []vettingRowView
 }
 
 // vettingRowView is one line of a vetting table, as shown.
@@ -131,3 +151,9 @@ func comparisonText(c powers.VettingComparison) string {
 	}
 	return fmt.Sprintf("%.2f (%.2f to %.2f)", *c.Ratio, *c.Low, *c.High)
 }
+
+// PeriodLabel names a month in the period lists (monitorPeriod).
+func (d *vettingPage) PeriodLabel(v string) string { return monthLabel(v) }
+
+// PeriodWidth is the grid column of each period list.
+func (d *vettingPage) PeriodWidth() string { return "one-third" }

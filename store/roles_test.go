@@ -19,13 +19,14 @@ func TestRoleFlags(t *testing.T) {
 		{RoleMember, false, false, false, "Group member"},
 		{RolePartner, false, false, false, "Partner organisation worker"},
 		{RoleSchemeManager, false, false, false, "Custody visiting scheme manager"},
+		{RoleOfficer, false, true, false, "Police officer (vehicle stops)"},
 	} {
 		r := tc.role
 		if !r.Valid() || r.NeedsTwoFactor() != tc.twoFactor || r.Staff() != tc.staff || r.CCU() != tc.ccu || r.Label() != tc.label {
 			t.Errorf("%s: valid %v, two-factor %v, staff %v, CCU %v, label %q", r, r.Valid(), r.NeedsTwoFactor(), r.Staff(), r.CCU(), r.Label())
 		}
 	}
-	if len(Roles) != 8 || Role("supervisor").Valid() {
+	if len(Roles) != 9 || Role("supervisor").Valid() {
 		t.Errorf("Roles = %v", Roles)
 	}
 }

@@ -27,10 +27,13 @@ const (
 	// RoleSchemeManager runs the custody visiting scheme for the Police and
 	// Crime Commissioner's office: independent of the force.
 	RoleSchemeManager Role = "schememanager"
+	// RoleOfficer is a police officer who records section 163 vehicle
+	// stops on the capture form, and may do nothing else staff-only.
+	RoleOfficer Role = "officer"
 )
 
 // Roles lists every role, in the order pages show them.
-var Roles = []Role{RoleAdmin, RoleCoordinator, RoleCCU, RoleCCUSupervisor, RoleChair, RoleMember, RolePartner, RoleSchemeManager}
+var Roles = []Role{RoleAdmin, RoleCoordinator, RoleCCU, RoleCCUSupervisor, RoleChair, RoleMember, RolePartner, RoleSchemeManager, RoleOfficer}
 
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool {
@@ -61,6 +64,8 @@ func (r Role) Label() string {
 		return "Partner organisation worker"
 	case RoleSchemeManager:
 		return "Custody visiting scheme manager"
+	case RoleOfficer:
+		return "Police officer (vehicle stops)"
 	}
 	return string(r)
 }
@@ -76,8 +81,11 @@ func (r Role) CCU() bool { return r == RoleCCU || r == RoleCCUSupervisor }
 // CCURoles are the roles that work in the Counter Corruption Unit.
 var CCURoles = []Role{RoleCCU, RoleCCUSupervisor}
 
-// Staff reports whether the role is force staff (shorter idle timeout applies to them).
-func (r Role) Staff() bool { return r == RoleAdmin || r == RoleCoordinator || r.CCU() }
+// Staff reports whether the role is force staff (shorter idle timeout
+// applies to them); an officer is.
+func (r Role) Staff() bool {
+	return r == RoleAdmin || r == RoleCoordinator || r.CCU() || r == RoleOfficer
+}
 
 // Account statuses.
 const (
