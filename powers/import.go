@@ -300,6 +300,39 @@ type reader struct {
 	d    *Dataset
 	csv  *csv.Reader
 	seen map[string]bool // person keys met so far (Column.Person)
+	// Memos of the dates and ethnicity labels met so far: a file repeats
+	// a few hundred of each over its rows, and parsing one costs more
+	// than the rest of its row. Bounded, so a file of all-different
+	// values costs memory once, not per row.
+	months map[string]string
+	groups map[string]stats.Group
+}
+
+// memoLimit bounds each of a reader's memos.
+const memoLimit = 4096
+
+// month is monthOf, remembered.
+func (r *reader) month(v string) (string, bool) {
+	if m, ok := r.months[v]; ok {
+		return m, true
+	}
+	m, ok := monthOf(v)
+	if ok && len(r.months) < memoLimit {
+		r.months[v] = m
+	}
+	return m, ok
+}
+
+// group is the dataset's groupOf, remembered.
+func (r *reader) group(v string) stats.Group {
+	if g, ok := r.groups[v]; ok {
+		return g
+	}
+	g := r.d.groupOf(v)
+	if len(r.groups) < memoLimit {
+		r.groups[v] = g
+	}
+	return g
 }
 
 func newCSV(src io.Reader) *csv.Reader {
@@ -327,7 +360,7 @@ func newReader(d *Dataset, src io.Reader) (*reader, error) {
 			return nil, &FileError{Lines: 1, Problems: []RowProblem{{Line: 1, Column: fmt.Sprintf("column %d", i+1), Problem: fmt.Sprintf("the header says %q, expected %q", got, c.Name)}}}
 		}
 	}
-	return &reader{d: d, csv: cr, seen: map[string]bool{}}, nil
+	return &reader{d: d, csv: cr, seen: map[string]bool{}, months: map[string]string{}, groups: map[string]stats.Group{}}, nil
 }
 
 // read returns the next row and its problems (none when it is good), or
@@ -357,13 +390,13 @@ func (r *reader) read() (row, []RowProblem, error) {
 		case v == "" && c.Required:
 			probs = append(probs, RowProblem{line, c.Name, "is empty"})
 		case c.Date:
-			m, ok := monthOf(v)
+			m, ok := r.month(v)
 			if !ok {
 				probs = append(probs, RowProblem{line, c.Name, fmt.Sprintf("%q is not a date like 2024-01-31 or 2024-01-31T18:30:00Z", v)})
 			}
 			out.month = m
 		case c.Ethnicity:
-			out.group = r.d.groupOf(v)
+			out.group = r.group(v)
 			if out.group == stats.Unrecognised {
 				probs = append(probs, RowProblem{line, c.Name, fmt.Sprintf("%q is not an ethnic group Candour knows (use the Census 2021 or police.uk wording, or leave it empty if not stated)", v)})
 			}
@@ -413,6 +446,10 @@ var personKey = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 // is converted (23:00 UTC on 31 July in summer is 1 August), a time
 // without one is taken as London time, a calendar date as it is.
 func monthOf(v string) (string, bool) {
+	if len(v) == len("2006-01-02") { // only a calendar date is this short
+		t, err := time.Parse("2006-01-02", v)
+		return t.Format("2006-01"), err == nil
+	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return policeuk.MonthOf(t), true
 	}

@@ -136,6 +136,25 @@ func (s *Store) PutPowerChunk(ctx context.Context, kind, force, month, gen strin
 	return nil
 }
 
+// PutPowerChunks stores chunks first, first+1, … of a month's import
+// generation gen in one insert: on the embedded server each insert is a
+// transaction of its own, so a million-row import writes its chunks a few
+// at a time rather than one by one.
+func (s *Store) PutPowerChunks(ctx context.Context, kind, force, month, gen string, first int, chunks [][]string) error {
+	if len(chunks) == 0 {
+		return nil
+	}
+	monthID := powerMonthID(kind, force, month)
+	docs := make([]PowerChunk, len(chunks))
+	for i, rows := range chunks {
+		docs[i] = PowerChunk{ID: powerChunkID(monthID, gen, first+i), MonthID: monthID, Gen: gen, Rows: rows}
+	}
+	if _, err := s.c(chunkCollection(gen)).InsertMany(ctx, docs); err != nil {
+		return fmt.Errorf("store: put power chunks %s from %d: %w", powerChunkID(monthID, gen, first), first, err)
+	}
+	return nil
+}
+
 // PowerChunkOf reads chunk i of one part of a month. Returns ErrNotFound.
 func (s *Store) PowerChunkOf(ctx context.Context, m *PowerMonth, p *PowerPart, i int) (*PowerChunk, error) {
 	var c PowerChunk
