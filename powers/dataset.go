@@ -41,13 +41,24 @@ type Column struct {
 // Measure picks records by the value of one column: those with Column in
 // Values. Of, when set, is the base a share is worked out over (records
 // with Column in Of); a record outside it has no answer (not recorded).
+//
+// Counter, instead of Column, picks the records a File reader marked in
+// each counter: Arrests or Finds (stop and search's searches that ended in
+// arrest, and those whose outcome was linked to the object of the search).
 type Measure struct {
-	Key    string // short, stable: "removal"
-	Label  string // "went beyond outer clothing"
-	Column string
-	Values []string
-	Of     []string
+	Key     string // short, stable: "removal"
+	Label   string // "went beyond outer clothing"
+	Column  string
+	Values  []string
+	Of      []string
+	Counter string // Arrests or Finds; "" to pick by Column
 }
+
+// The counters a Measure can read from a cell beside its records.
+const (
+	Arrests = "arrests"
+	Finds   = "finds"
+)
 
 // Dataset defines one activity.
 type Dataset struct {

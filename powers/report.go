@@ -164,16 +164,22 @@ func (c counts) all(group string) int64 { return c[[3]string{"all", "", group}] 
 func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Report {
 	rep := &Report{Dataset: d, Population: pop, Breakdowns: map[string][]BreakdownRow{}}
 	c := counts{}
+	marked := map[string]counts{Arrests: {}, Finds: {}} // a cell's arrests and finds (Measure.Counter)
 	groups := map[string]bool{}
 	breakdown := map[string]map[string]map[string]int64{}
 	for _, m := range months {
 		mc := counts{}
+		mm := map[string]counts{Arrests: {}, Finds: {}}
 		for _, cell := range m.Cells {
 			if cell.Basis != disparity.SelfDefined {
 				continue
 			}
 			mc[[3]string{cell.Dim, cell.Value, cell.Group}] += cell.Searches
 			groups[cell.Group] = true
+			if cell.Dim == "all" {
+				mm[Arrests][[3]string{"all", "", cell.Group}] += cell.Arrests
+				mm[Finds][[3]string{"all", "", cell.Group}] += cell.Finds
+			}
 		}
 		var base int64
 		counted := false
@@ -204,6 +210,11 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 		rep.MonthsWithData = append(rep.MonthsWithData, m.Month)
 		if m.ImportedAt.After(rep.DataAt) {
 			rep.DataAt = m.ImportedAt
+		}
+		for counter, mk := range mm {
+			for k, n := range mk {
+				marked[counter][k] += n
+			}
 		}
 		for k, n := range mc {
 			c[k] += n
@@ -259,7 +270,11 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			if m.Of != nil {
 				n = c.sum(m.Column, m.Of, g)
 			}
-			sh := Share{Key: m.Key, Label: m.Label, K: c.sum(m.Column, m.Values, g), N: n, Small: stats.SmallCount(n)}
+			k := c.sum(m.Column, m.Values, g)
+			if m.Counter != "" {
+				k = marked[m.Counter].all(g)
+			}
+			sh := Share{Key: m.Key, Label: m.Label, K: k, N: n, Small: stats.SmallCount(n)}
 			if d.Suppress && (stats.Suppressed(sh.K) || stats.Suppressed(sh.N) || stats.Suppressed(sh.N-sh.K)) {
 				sh.Suppressed = true
 			} else if iv, ok := stats.Wilson(sh.K, sh.N); ok {

@@ -19,9 +19,11 @@ import (
 // search is counted twice, by self-defined and by officer-defined
 // ethnicity, and each counter carries the searches' arrests and finds.
 //
-// Its figures are still disparity.Build's, on its own monitor
-// (/disparity): the shared report does not yet read arrests, finds or the
-// officer-defined basis, so it is left out of Lookup and All (OwnMonitor).
+// Build works out its self-defined figures, arrest and find rates
+// included, the same as disparity.Build (TestSharedReportOfStopSearch),
+// but its page is still /disparity's, which also shows the
+// officer-defined basis, the vehicle-only and unrecognised lines and the
+// month trend; so it is left out of Lookup and All (OwnMonitor).
 // Strip searches read its counters (StripSearch.From).
 var StopSearch = register(&Dataset{
 	Kind:  store.PowerStopSearch,
@@ -36,6 +38,11 @@ var StopSearch = register(&Dataset{
 		"Rates are per 1,000 residents (Census 2021), not per 1,000 people present in the area.",
 		"Searches with no self-defined ethnicity are in no group, so each group's rate is likely to be too low.",
 		"A difference is not a cause: the figures cannot say why one group is searched more than another.",
+	},
+	// Arrest rate and find rate, as disparity.Build works them out.
+	Shares: []Measure{
+		{Key: "arrest", Label: "ended in arrest", Counter: Arrests},
+		{Key: "find", Label: "found what was searched for", Counter: Finds},
 	},
 	Samples:    true,
 	OwnMonitor: "/disparity",

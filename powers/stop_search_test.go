@@ -3,6 +3,7 @@ package powers_test
 import (
 	"bytes"
 	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -90,5 +91,54 @@ func TestStopSearchCountersThroughImport(t *testing.T) {
 		if got != w {
 			t.Errorf("%s %s: %+v, want %+v", k[0], k[1], got, w)
 		}
+	}
+}
+
+// TestSharedReportOfStopSearch works out stop and search's figures with
+// the shared report (Build) and with its own (disparity.Build) from the
+// same counters: every group's searches, ratio with its interval, gap,
+// flag, and arrest and find rates with their intervals agree. Hand
+// figures (docs/disparity.md): January 2019, Black people 9.5 times as
+// likely as White people to be searched (95% interval 4.4 to 20.4); White
+// arrests 15 of 102 searches; August and September 2018, Black 25 and
+// White 207 searches, 16.7 times as likely (11.0 to 25.2).
+func TestSharedReportOfStopSearch(t *testing.T) {
+	db := storetest.Open(t)
+	loadPopulation(t, db)
+	importStopSearch(t, db, "2019-01-dorset-stop-and-search.csv", "2018-08-dorset-stop-and-search.csv", "2018-09-dorset-stop-and-search.csv")
+	same := func(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || math.Abs(*a-*b) < 1e-12) }
+	for _, p := range []struct{ from, to string }{{"2019-01", "2019-01"}, {"2018-08", "2018-09"}} {
+		shared := build(t, db, powers.StopSearch, p.from, p.to)
+		own, err := disparity.Build(context.Background(), db, "dorset", p.from, p.to, disparity.SelfDefined)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if shared.Events != own.Searches || shared.Period != own.Period {
+			t.Fatalf("%s: %d searches (%s), own report %d (%s)", p.from, shared.Events, shared.Period, own.Searches, own.Period)
+		}
+		for i, g := range shared.Groups {
+			o := own.Groups[i]
+			if g.Group != o.Group || g.Events != o.Searches || !same(g.Ratio, o.RatioToWhite) || !same(g.RatioLow, o.RatioCILow) ||
+				!same(g.RatioHigh, o.RatioCIHigh) || !same(g.Gap, o.GapPer1000) || g.Flag != o.Flag || !same(g.RateYear, o.RatePerYear) {
+				t.Errorf("%s %s: shared %+v, own %+v", p.from, g.Group, g, o)
+			}
+			arrest, find := g.Shares[0], g.Shares[1]
+			if arrest.K != o.Arrests || !same(arrest.Estimate, o.ArrestRate) || !same(arrest.Low, o.ArrestCILow) || !same(arrest.High, o.ArrestCIHigh) ||
+				find.K != o.Finds || !same(find.Estimate, o.FindRate) || !same(find.Low, o.FindCILow) || !same(find.High, o.FindCIHigh) {
+				t.Errorf("%s %s: arrests %+v finds %+v, own %d %d", p.from, g.Group, arrest, find, o.Arrests, o.Finds)
+			}
+		}
+	}
+	jan := build(t, db, powers.StopSearch, "2019-01", "2019-01")
+	white, black := jan.Groups[4], jan.Groups[1]
+	if white.Group != "White" || white.Events != 102 || white.Shares[0].K != 15 || white.Shares[0].N != 102 {
+		t.Errorf("White: %+v", white)
+	}
+	if black.Group != "Black" || !near(black.Ratio, 9.5, 0.05) || !near(black.RatioLow, 4.4, 0.05) || !near(black.RatioHigh, 20.4, 0.05) || !black.Flag {
+		t.Errorf("Black: %+v", black)
+	}
+	summer := build(t, db, powers.StopSearch, "2018-08", "2018-09")
+	if b := summer.Groups[1]; b.Events != 25 || summer.Groups[4].Events != 207 || !near(b.Ratio, 16.7, 0.05) || !near(b.RatioLow, 11.0, 0.05) || !near(b.RatioHigh, 25.2, 0.05) {
+		t.Errorf("summer Black: %+v, White %d", b, summer.Groups[4].Events)
 	}
 }
