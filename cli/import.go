@@ -47,7 +47,7 @@ func importStopSearch(ctx context.Context, args []string, getenv func(string) st
 	// Refuse a wrong force before anything is opened or stored.
 	for _, path := range fs.Args() {
 		o := powers.ImportOptions{Force: *force, ForceOverride: *override, Source: filepath.Base(path)}
-		if _, err := powers.StopSearch.ForceOf(o); err != nil {
+		if _, err := powers.StopSearch.FileForce(o); err != nil {
 			var fm *disparity.ForceMismatch
 			if errors.As(err, &fm) {
 				return usageError{fmt.Sprintf("%s: the file name says the force is %s, but --force says %s: check which force it is, or add --force-override to use %s",

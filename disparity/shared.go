@@ -3,7 +3,6 @@ package disparity
 import (
 	"context"
 	"sort"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -54,8 +53,13 @@ func needsQuotes(f string) bool {
 	if f == "" {
 		return false
 	}
-	if f == `\.` || strings.ContainsAny(f, "\",\r\n") {
+	if f == `\.` {
 		return true
+	}
+	for i := 0; i < len(f); i++ {
+		if c := f[i]; c == '"' || c == ',' || c == '\r' || c == '\n' {
+			return true
+		}
 	}
 	r, _ := utf8.DecodeRuneInString(f)
 	return unicode.IsSpace(r)

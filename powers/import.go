@@ -118,7 +118,7 @@ func ResolveForce(force string) (string, error) {
 // *FileError naming the lines that are wrong (or a refusal of the force or
 // year), if any.
 func Check(d *Dataset, src io.Reader, o ImportOptions) error {
-	force, err := d.ForceOf(o)
+	force, err := d.FileForce(o)
 	if err != nil {
 		return err
 	}
@@ -167,9 +167,9 @@ func Check(d *Dataset, src io.Reader, o ImportOptions) error {
 	return nil
 }
 
-// ForceOf decides whose data a file is: the dataset's File.Force, or the
+// FileForce decides whose data a file is: the dataset's File.Force, or the
 // force given (ResolveForce).
-func (d *Dataset) ForceOf(o ImportOptions) (string, error) {
+func (d *Dataset) FileForce(o ImportOptions) (string, error) {
 	if d.File != nil && d.File.Force != nil {
 		return d.File.Force(o)
 	}
@@ -209,12 +209,15 @@ func checkFile(d *Dataset, src io.Reader, o ImportOptions) error {
 // stored), then stores its records and counters, each record under the
 // month of its date in Europe/London. An import replaces each month it has
 // rows in, whatever file brought that month before, and leaves every other
-// month alone: importing the same period again gives the same figures.
+// month alone: importing the same period again gives the same figures. A
+// dataset whose File names each file's Part (police.uk's stop and search)
+// replaces only that file's parts instead, takes back its share of months
+// it no longer has rows in, and says so in the result's notes.
 func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker, o ImportOptions) (*ImportResult, error) {
 	if !d.Importable() {
 		return nil, &disparity.Refusal{Msg: fmt.Sprintf("%s come from the stop and search files: import those instead", strings.ToLower(d.Title))}
 	}
-	force, err := d.ForceOf(o)
+	force, err := d.FileForce(o)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 
 const dataDir = "../testdata/"
 
-func read(t *testing.T, name string) []byte {
+func read(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(dataDir + name)
 	if err != nil {

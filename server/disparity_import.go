@@ -68,7 +68,7 @@ func (s *Server) disparityImport(c *gin.Context) {
 	}
 	for _, fh := range files {
 		name := filepath.Base(fh.Filename)
-		if _, err := powers.StopSearch.ForceOf(opts(fh)); err != nil {
+		if _, err := powers.StopSearch.FileForce(opts(fh)); err != nil {
 			var fm *disparity.ForceMismatch
 			msg := name + ": " + err.Error()
 			if errors.As(err, &fm) {
