@@ -63,6 +63,7 @@ type BreakdownRow struct {
 // Report is one dataset's figures for one force and period.
 type Report struct {
 	Dataset        *Dataset
+	Basis          string // whose description of ethnicity: disparity.SelfDefined or OfficerDefined
 	Force          string
 	ForceName      string
 	From, To       string
@@ -91,8 +92,20 @@ type Report struct {
 var ErrNoPopulation = disparity.ErrNoPopulation
 
 // Build works out a dataset's report for a force and period (YYYY-MM,
-// inclusive; empty means all) from the monthly counters, never the records.
+// inclusive; empty means all) from the monthly counters, never the
+// records, by self-defined ethnicity.
 func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to string) (*Report, error) {
+	return BuildBasis(ctx, db, d, force, from, to, disparity.SelfDefined)
+}
+
+// BuildBasis is Build by one ethnicity basis: disparity.SelfDefined, or
+// disparity.OfficerDefined for a dataset whose counters carry it (stop
+// and search). police.uk's officer-defined field has no Mixed category,
+// so by that basis a Mixed group with no events is not recorded, never 0.
+func BuildBasis(ctx context.Context, db *store.Store, d *Dataset, force, from, to, basis string) (*Report, error) {
+	if basis != disparity.SelfDefined && basis != disparity.OfficerDefined {
+		return nil, fmt.Errorf("powers: ethnicity basis %q", basis)
+	}
 	pop, err := db.Population(ctx, force)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNoPopulation
@@ -104,7 +117,7 @@ func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to str
 	if err != nil {
 		return nil, err
 	}
-	rep := compute(d, pop, months)
+	rep := compute(d, pop, months, basis)
 	rep.Force, rep.From, rep.To = force, from, to
 	if f, ok := policeuk.Force(force); ok {
 		rep.ForceName = f.Name
@@ -120,7 +133,7 @@ func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to str
 		rep.Period = yearsLabel(rep.From, rep.To, rep.MonthsWithData)
 	}
 	if d.Focus != nil {
-		f := compute(d.focusDataset(), &store.Population{}, focusMonths(months))
+		f := compute(d.focusDataset(), &store.Population{}, focusMonths(months), basis)
 		f.Force, f.ForceName, f.From, f.To, f.Period, f.NoRates = rep.Force, rep.ForceName, rep.From, rep.To, rep.Period, true
 		rep.Focus = f
 	}
@@ -161,8 +174,8 @@ func (c counts) sum(dim string, values []string, group string) int64 {
 
 func (c counts) all(group string) int64 { return c[[3]string{"all", "", group}] }
 
-func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Report {
-	rep := &Report{Dataset: d, Population: pop, Breakdowns: map[string][]BreakdownRow{}}
+func compute(d *Dataset, pop *store.Population, months []store.PowerMonth, basis string) *Report {
+	rep := &Report{Dataset: d, Basis: basis, Population: pop, Breakdowns: map[string][]BreakdownRow{}}
 	c := counts{}
 	marked := map[string]counts{Arrests: {}, Finds: {}} // a cell's arrests and finds (Measure.Counter)
 	groups := map[string]bool{}
@@ -171,7 +184,7 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 		mc := counts{}
 		mm := map[string]counts{Arrests: {}, Finds: {}}
 		for _, cell := range m.Cells {
-			if cell.Basis != disparity.SelfDefined {
+			if cell.Basis != basis {
 				continue
 			}
 			mc[[3]string{cell.Dim, cell.Value, cell.Group}] += cell.Searches
@@ -184,7 +197,7 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 		var base int64
 		counted := false
 		for _, cell := range m.Cells {
-			if cell.Basis != disparity.SelfDefined {
+			if cell.Basis != basis {
 				continue
 			}
 			switch {
@@ -290,7 +303,8 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			rep.Groups = append(rep.Groups, gf)
 			continue
 		}
-		if withData > 0 && c[[3]string{dimUnrecorded, "", g}] == int64(withData) {
+		if withData > 0 && c[[3]string{dimUnrecorded, "", g}] == int64(withData) ||
+			basis == disparity.OfficerDefined && grp == stats.Mixed && gf.Events == 0 {
 			gf.NotRecorded = true
 			rep.Groups = append(rep.Groups, gf)
 			continue

@@ -101,15 +101,23 @@ func TestStopSearchCountersThroughImport(t *testing.T) {
 // figures (docs/disparity.md): January 2019, Black people 9.5 times as
 // likely as White people to be searched (95% interval 4.4 to 20.4); White
 // arrests 15 of 102 searches; August and September 2018, Black 25 and
-// White 207 searches, 16.7 times as likely (11.0 to 25.2).
+// White 207 searches, 16.7 times as likely (11.0 to 25.2). By the
+// officer-defined basis too, where Mixed is not a category officers
+// record (January 2019: officer-defined Black 9, White 130).
 func TestSharedReportOfStopSearch(t *testing.T) {
 	db := storetest.Open(t)
 	loadPopulation(t, db)
 	importStopSearch(t, db, "2019-01-dorset-stop-and-search.csv", "2018-08-dorset-stop-and-search.csv", "2018-09-dorset-stop-and-search.csv")
 	same := func(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || math.Abs(*a-*b) < 1e-12) }
-	for _, p := range []struct{ from, to string }{{"2019-01", "2019-01"}, {"2018-08", "2018-09"}} {
-		shared := build(t, db, powers.StopSearch, p.from, p.to)
-		own, err := disparity.Build(context.Background(), db, "dorset", p.from, p.to, disparity.SelfDefined)
+	for _, p := range []struct{ from, to, basis string }{
+		{"2019-01", "2019-01", disparity.SelfDefined}, {"2018-08", "2018-09", disparity.SelfDefined},
+		{"2019-01", "2019-01", disparity.OfficerDefined}, {"2018-08", "2018-09", disparity.OfficerDefined},
+	} {
+		shared, err := powers.BuildBasis(context.Background(), db, powers.StopSearch, "dorset", p.from, p.to, p.basis)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own, err := disparity.Build(context.Background(), db, "dorset", p.from, p.to, p.basis)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,13 +127,14 @@ func TestSharedReportOfStopSearch(t *testing.T) {
 		for i, g := range shared.Groups {
 			o := own.Groups[i]
 			if g.Group != o.Group || g.Events != o.Searches || !same(g.Ratio, o.RatioToWhite) || !same(g.RatioLow, o.RatioCILow) ||
-				!same(g.RatioHigh, o.RatioCIHigh) || !same(g.Gap, o.GapPer1000) || g.Flag != o.Flag || !same(g.RateYear, o.RatePerYear) {
-				t.Errorf("%s %s: shared %+v, own %+v", p.from, g.Group, g, o)
+				!same(g.RatioHigh, o.RatioCIHigh) || !same(g.Gap, o.GapPer1000) || g.Flag != o.Flag || !same(g.RateYear, o.RatePerYear) ||
+				g.NotRecorded != o.NotACategory {
+				t.Errorf("%s %s %s: shared %+v, own %+v", p.basis, p.from, g.Group, g, o)
 			}
 			arrest, find := g.Shares[0], g.Shares[1]
 			if arrest.K != o.Arrests || !same(arrest.Estimate, o.ArrestRate) || !same(arrest.Low, o.ArrestCILow) || !same(arrest.High, o.ArrestCIHigh) ||
 				find.K != o.Finds || !same(find.Estimate, o.FindRate) || !same(find.Low, o.FindCILow) || !same(find.High, o.FindCIHigh) {
-				t.Errorf("%s %s: arrests %+v finds %+v, own %d %d", p.from, g.Group, arrest, find, o.Arrests, o.Finds)
+				t.Errorf("%s %s %s: arrests %+v finds %+v, own %d %d", p.basis, p.from, g.Group, arrest, find, o.Arrests, o.Finds)
 			}
 		}
 	}
@@ -136,6 +145,10 @@ func TestSharedReportOfStopSearch(t *testing.T) {
 	}
 	if black.Group != "Black" || !near(black.Ratio, 9.5, 0.05) || !near(black.RatioLow, 4.4, 0.05) || !near(black.RatioHigh, 20.4, 0.05) || !black.Flag {
 		t.Errorf("Black: %+v", black)
+	}
+	officer, err := powers.BuildBasis(context.Background(), db, powers.StopSearch, "dorset", "2019-01", "2019-01", disparity.OfficerDefined)
+	if err != nil || officer.Groups[1].Events != 9 || officer.Groups[4].Events != 130 || !officer.Groups[2].NotRecorded || officer.Groups[2].Ratio != nil {
+		t.Errorf("officer-defined: %v %+v", err, officer.Groups)
 	}
 	summer := build(t, db, powers.StopSearch, "2018-08", "2018-09")
 	if b := summer.Groups[1]; b.Events != 25 || summer.Groups[4].Events != 207 || !near(b.Ratio, 16.7, 0.05) || !near(b.RatioLow, 11.0, 0.05) || !near(b.RatioHigh, 25.2, 0.05) {
