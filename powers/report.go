@@ -77,10 +77,14 @@ type Report struct {
 	NotStatedSuppressed bool
 	NotStatedShare      float64 // of events of people
 	Apart               int64   // events in no group and not "not stated" (vehicle-only searches, unknown labels)
-	Groups              []GroupFigures
-	Breakdowns          map[string][]BreakdownRow // by column; in a dataset that suppresses, only totals (ByGroup nil) with Hidden set
-	Population          *store.Population
-	DataAt              time.Time
+	// VehicleOnly and Unrecognised split Apart for stop and search:
+	// vehicles searched with nobody in them, and ethnicity labels nobody
+	// recognised (kept as given).
+	VehicleOnly, Unrecognised int64
+	Groups                    []GroupFigures
+	Breakdowns                map[string][]BreakdownRow // by column; in a dataset that suppresses, only totals (ByGroup nil) with Hidden set
+	Population                *store.Population
+	DataAt                    time.Time
 	// Focus is the dataset's Focus subset (children's strip searches),
 	// worked out the same way but with no population: counts and shares.
 	Focus *Report
@@ -264,9 +268,17 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth, basis
 		case stats.Asian, stats.Black, stats.Mixed, stats.Other, stats.White:
 		default:
 			rep.Apart += events(g)
+			switch stats.Group(g) {
+			case stats.VehicleOnly:
+				rep.VehicleOnly += events(g)
+			case stats.Unrecognised:
+				rep.Unrecognised += events(g)
+			}
 		}
 	}
-	rep.NotStatedShare, _ = stats.Share(rep.NotStated, rep.Events-rep.Apart)
+	// Of events of people: a vehicle searched with nobody in it has no
+	// one to ask, but a label nobody recognised was someone's answer.
+	rep.NotStatedShare, _ = stats.Share(rep.NotStated, rep.Events-rep.VehicleOnly)
 	hidden := map[string]bool{}
 	if d.Suppress {
 		hidden = protect(rep, events)

@@ -121,7 +121,8 @@ func TestSharedReportOfStopSearch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if shared.Events != own.Searches || shared.Period != own.Period {
+		if shared.Events != own.Searches || shared.Period != own.Period || shared.VehicleOnly != own.VehicleOnly ||
+			shared.Unrecognised != own.Unrecognised || shared.NotStated != own.NotStated.Searches || shared.NotStatedShare != own.NotStated.Share {
 			t.Fatalf("%s: %d searches (%s), own report %d (%s)", p.from, shared.Events, shared.Period, own.Searches, own.Period)
 		}
 		for i, g := range shared.Groups {
@@ -153,5 +154,41 @@ func TestSharedReportOfStopSearch(t *testing.T) {
 	summer := build(t, db, powers.StopSearch, "2018-08", "2018-09")
 	if b := summer.Groups[1]; b.Events != 25 || summer.Groups[4].Events != 207 || !near(b.Ratio, 16.7, 0.05) || !near(b.RatioLow, 11.0, 0.05) || !near(b.RatioHigh, 25.2, 0.05) {
 		t.Errorf("summer Black: %+v, White %d", b, summer.Groups[4].Events)
+	}
+}
+
+// TestSharedReportSplitsVehicleOnlyAndUnrecognised: January 2019 with the
+// first two rows' self-defined ethnicity (White) changed to "Martian" and
+// rows 4 to 6 (White, not stated, White) changed to vehicle-only
+// searches. By hand from the counts above: 156 searches, 3 vehicle-only,
+// 2 unrecognised, White 102 − 2 − 2 = 98, not stated 39 − 1 = 38, and the
+// not-stated share is of the 153 person searches.
+func TestSharedReportSplitsVehicleOnlyAndUnrecognised(t *testing.T) {
+	db := storetest.Open(t)
+	loadPopulation(t, db)
+	name := "2019-01-dorset-stop-and-search.csv"
+	odd := strings.Replace(string(read(t, name)), "White - English/Welsh/Scottish/Northern Irish/British", "Martian", 2)
+	lines := strings.Split(odd, "\n")
+	for _, i := range []int{4, 5, 6} {
+		rest, ok := strings.CutPrefix(lines[i], "Person search,")
+		if !ok {
+			t.Fatalf("line %d: %q", i+1, lines[i])
+		}
+		lines[i] = "Vehicle search," + rest
+	}
+	if _, err := powers.Import(context.Background(), db, powers.StopSearch, strings.NewReader(strings.Join(lines, "\n")), powers.ImportOptions{Source: name}); err != nil {
+		t.Fatal(err)
+	}
+	rep := build(t, db, powers.StopSearch, "2019-01", "2019-01")
+	if rep.Events != 156 || rep.VehicleOnly != 3 || rep.Unrecognised != 2 || rep.Apart != 5 || rep.NotStated != 38 || rep.Groups[4].Events != 98 {
+		t.Fatalf("events %d, vehicle-only %d, unrecognised %d, apart %d, not stated %d, White %d",
+			rep.Events, rep.VehicleOnly, rep.Unrecognised, rep.Apart, rep.NotStated, rep.Groups[4].Events)
+	}
+	if !near(&rep.NotStatedShare, 38.0/153, 1e-12) {
+		t.Errorf("not-stated share %v, want 38/153", rep.NotStatedShare)
+	}
+	own, err := disparity.Build(context.Background(), db, "dorset", "2019-01", "2019-01", disparity.SelfDefined)
+	if err != nil || own.VehicleOnly != 3 || own.Unrecognised != 2 || own.NotStated.Searches != 38 || own.NotStated.Share != rep.NotStatedShare {
+		t.Errorf("disparity.Build: %v, vehicle-only %d, unrecognised %d, not stated %+v", err, own.VehicleOnly, own.Unrecognised, own.NotStated)
 	}
 }
