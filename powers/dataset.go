@@ -156,6 +156,9 @@ type FileFormat struct {
 	// FileMonth is the month a file's name says it holds ("" for none),
 	// for the import's notes.
 	FileMonth func(o ImportOptions) string
+	// Breakdowns are the dimensions of the reader's counters that the
+	// report shows by value and group.
+	Breakdowns []string
 }
 
 // Records streams one file's records.

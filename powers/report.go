@@ -437,6 +437,9 @@ func (d *Dataset) breakdown(col string) bool {
 	if d.Table != nil {
 		return col == d.Table.Category
 	}
+	if d.File != nil {
+		return in(col, d.File.Breakdowns)
+	}
 	for _, c := range d.Columns {
 		if c.Name == col {
 			return c.Breakdown

@@ -54,6 +54,8 @@ var StopSearch = register(&Dataset{
 		Open:      openStopSearch,
 		Part:      stopSearchPart,
 		FileMonth: func(o ImportOptions) string { return fileMonth(o.Source) },
+		// As /disparity shows them.
+		Breakdowns: []string{"legislation", "object", "outcome", "age", "gender"},
 	},
 })
 

@@ -3,6 +3,7 @@ package powers_test
 import (
 	"bytes"
 	"context"
+	"maps"
 	"math"
 	"strings"
 	"testing"
@@ -136,6 +137,19 @@ func TestSharedReportOfStopSearch(t *testing.T) {
 			if arrest.K != o.Arrests || !same(arrest.Estimate, o.ArrestRate) || !same(arrest.Low, o.ArrestCILow) || !same(arrest.High, o.ArrestCIHigh) ||
 				find.K != o.Finds || !same(find.Estimate, o.FindRate) || !same(find.Low, o.FindCILow) || !same(find.High, o.FindCIHigh) {
 				t.Errorf("%s %s %s: arrests %+v finds %+v, own %d %d", p.basis, p.from, g.Group, arrest, find, o.Arrests, o.Finds)
+			}
+		}
+		// The breakdowns /disparity shows, by value and group.
+		for _, dim := range []string{"legislation", "object", "outcome", "age", "gender"} {
+			rows, ownRows := shared.Breakdowns[dim], own.Breakdowns[dim]
+			if len(rows) == 0 || len(rows) != len(ownRows) {
+				t.Fatalf("%s %s %s: %d rows, own %d", p.basis, p.from, dim, len(rows), len(ownRows))
+			}
+			for i, r := range rows {
+				o := ownRows[i]
+				if r.Value != o.Value || r.Records != o.Searches || !maps.Equal(r.ByGroup, o.ByGroup) {
+					t.Errorf("%s %s %s: %+v, own %+v", p.basis, p.from, dim, r, o)
+				}
 			}
 		}
 	}
