@@ -19,12 +19,13 @@ import (
 // search is counted twice, by self-defined and by officer-defined
 // ethnicity, and each counter carries the searches' arrests and finds.
 //
-// Build works out its self-defined figures, arrest and find rates
-// included, the same as disparity.Build (TestSharedReportOfStopSearch),
-// but its page is still /disparity's, which also shows the
-// officer-defined basis, the vehicle-only and unrecognised lines and the
-// month trend; so it is left out of Lookup and All (OwnMonitor).
-// Strip searches read its counters (StripSearch.From).
+// BuildBasis works out its figures by either basis, arrest and find
+// rates, vehicle-only and unrecognised counts and breakdowns included, the
+// same as disparity.Build (TestSharedReportOfStopSearch), but its page is
+// still /disparity's, which also shows the labels as given, the month
+// trend and a basis switch the shared page lacks; so it is left out of
+// Lookup and All (OwnMonitor). Strip searches read its counters
+// (StripSearch.From).
 var StopSearch = register(&Dataset{
 	Kind:  store.PowerStopSearch,
 	Title: "Stop and search",
