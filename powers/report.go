@@ -77,6 +77,10 @@ type Report struct {
 	NotStatedSuppressed bool
 	NotStatedShare      float64 // of events of people
 	Apart               int64   // events in no group and not "not stated" (vehicle-only searches, unknown labels)
+	// Months are the events of each month with data, by group, for a
+	// trend; nil in a dataset that suppresses (a month's small counts
+	// would be a release of their own).
+	Months []MonthFigures
 	// VehicleOnly and Unrecognised split Apart for stop and search:
 	// vehicles searched with nobody in them, and ethnicity labels nobody
 	// recognised (kept as given).
@@ -142,6 +146,33 @@ func BuildBasis(ctx context.Context, db *store.Store, d *Dataset, force, from, t
 		rep.Focus = f
 	}
 	return rep, nil
+}
+
+// MonthFigures are one month's events, by group.
+type MonthFigures struct {
+	Month   string
+	Events  int64
+	ByGroup map[string]int64
+}
+
+// monthFigures counts one month's events by group from its counters.
+func monthFigures(d *Dataset, month string, mc counts) MonthFigures {
+	f := MonthFigures{Month: month, ByGroup: map[string]int64{}}
+	for k := range mc {
+		g := k[2]
+		if _, done := f.ByGroup[g]; done {
+			continue
+		}
+		n := mc.all(g)
+		if d.Event != nil {
+			n = mc.sum(d.Event.Column, d.Event.Values, g)
+		}
+		if n > 0 {
+			f.ByGroup[g] = n
+			f.Events += n
+		}
+	}
+	return f
 }
 
 // focusMonths keeps only a Focus subset's counters of each month, named
@@ -225,6 +256,9 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth, basis
 			continue // the column was not recorded this month: no data, not zero
 		}
 		rep.MonthsWithData = append(rep.MonthsWithData, m.Month)
+		if !d.Suppress {
+			rep.Months = append(rep.Months, monthFigures(d, m.Month, mc))
+		}
 		if m.ImportedAt.After(rep.DataAt) {
 			rep.DataAt = m.ImportedAt
 		}

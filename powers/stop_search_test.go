@@ -139,6 +139,16 @@ func TestSharedReportOfStopSearch(t *testing.T) {
 				t.Errorf("%s %s %s: arrests %+v finds %+v, own %d %d", p.basis, p.from, g.Group, arrest, find, o.Arrests, o.Finds)
 			}
 		}
+		// The month trend.
+		if len(shared.Months) != len(own.Months) {
+			t.Fatalf("%s %s: %d months, own %d", p.basis, p.from, len(shared.Months), len(own.Months))
+		}
+		for i, m := range shared.Months {
+			o := own.Months[i]
+			if m.Month != o.Month || m.Events != o.Searches || !maps.Equal(m.ByGroup, o.ByGroup) {
+				t.Errorf("%s %s: month %+v, own %+v", p.basis, p.from, m, o)
+			}
+		}
 		// The breakdowns /disparity shows, by value and group.
 		for _, dim := range []string{"legislation", "object", "outcome", "age", "gender"} {
 			rows, ownRows := shared.Breakdowns[dim], own.Breakdowns[dim]
