@@ -14,6 +14,7 @@ import (
 	"candour/config"
 	"candour/disparity"
 	"candour/password"
+	"candour/powers"
 	"candour/server"
 	"candour/store"
 )
@@ -329,7 +330,7 @@ func seedStopSearch(ctx context.Context, db *store.Store, dataDir, admin string,
 			_ = w.Write(rec)
 		}
 		w.Flush()
-		res, err := disparity.ImportStopSearch(ctx, db, bytes.NewReader(buf.Bytes()), disparity.ImportOptions{
+		res, err := powers.Import(ctx, db, powers.StopSearch, bytes.NewReader(buf.Bytes()), powers.ImportOptions{
 			Source: month + "-dorset-stop-and-search.csv", By: admin})
 		if err != nil {
 			return fmt.Errorf("import %s: %w", month, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"candour/disparity"
+	"candour/powers"
 )
 
 // importCmd loads published data: police.uk stop-and-search files and the
@@ -45,7 +46,8 @@ func importStopSearch(ctx context.Context, args []string, getenv func(string) st
 	}
 	// Refuse a wrong force before anything is opened or stored.
 	for _, path := range fs.Args() {
-		if _, err := disparity.ResolveForce(disparity.ImportOptions{Force: *force, ForceOverride: *override, Source: filepath.Base(path)}); err != nil {
+		o := powers.ImportOptions{Force: *force, ForceOverride: *override, Source: filepath.Base(path)}
+		if _, err := powers.StopSearch.FileForce(o); err != nil {
 			var fm *disparity.ForceMismatch
 			if errors.As(err, &fm) {
 				return usageError{fmt.Sprintf("%s: the file name says the force is %s, but --force says %s: check which force it is, or add --force-override to use %s",
@@ -58,9 +60,9 @@ func importStopSearch(ctx context.Context, args []string, getenv func(string) st
 		if err != nil {
 			return err
 		}
-		err = disparity.CheckFile(f, filepath.Base(path))
+		err = powers.Check(powers.StopSearch, f, o)
 		f.Close()
-		if disparity.IsRefusal(err) {
+		if powers.IsRefusal(err) {
 			return usageError{fmt.Sprintf("%s: %v (nothing was stored from any file)", path, err)}
 		}
 		if err != nil {
@@ -78,14 +80,14 @@ func importStopSearch(ctx context.Context, args []string, getenv func(string) st
 			return err
 		}
 		start := time.Now()
-		res, err := disparity.ImportStopSearch(ctx, db, f, disparity.ImportOptions{
+		res, err := powers.Import(ctx, db, powers.StopSearch, f, powers.ImportOptions{
 			Force: *force, ForceOverride: *override, Source: filepath.Base(path), By: "command line",
 			Progress: func(n int64) {
 				fmt.Fprintf(stderr, "\r%s: %d rows (%.0f rows/s)", filepath.Base(path), n, float64(n)/time.Since(start).Seconds())
 			},
 		})
 		f.Close()
-		if disparity.IsRefusal(err) {
+		if powers.IsRefusal(err) {
 			return usageError{fmt.Sprintf("%s: %v (nothing was stored from it)", path, err)}
 		}
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"path"
 
 	"candour/disparity"
+	"candour/powers"
 	"candour/store"
 )
 
@@ -48,7 +49,7 @@ func seedStopSearch(ctx context.Context, db *store.Store, dir string, by *store.
 		if err != nil {
 			return err
 		}
-		res, err := disparity.ImportStopSearch(ctx, db, bytes.NewReader(b), disparity.ImportOptions{Source: path.Base(name), By: by.Email})
+		res, err := powers.Import(ctx, db, powers.StopSearch, bytes.NewReader(b), powers.ImportOptions{Source: path.Base(name), By: by.Email})
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}

@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"candour/disparity"
+	"candour/powers"
 	"candour/store"
 	"candour/store/storetest"
 )
 
-func importBytes(t *testing.T, db *store.Store, name string, b []byte) *disparity.ImportResult {
+func importBytes(t *testing.T, db *store.Store, name string, b []byte) *powers.ImportResult {
 	t.Helper()
-	res, err := disparity.ImportStopSearch(context.Background(), db, bytes.NewReader(b), disparity.ImportOptions{Source: name})
+	res, err := powers.Import(context.Background(), db, powers.StopSearch, bytes.NewReader(b), powers.ImportOptions{Source: name})
 	if err != nil {
 		t.Fatalf("import %s: %v", name, err)
 	}
@@ -197,8 +198,8 @@ func TestForceIsCheckedAgainstTheFileName(t *testing.T) {
 	// And nothing is stored for a refused file.
 	db := storetest.Open(t)
 	b, _ := os.ReadFile(dataDir + name)
-	_, err := disparity.ImportStopSearch(context.Background(), db, bytes.NewReader(b), disparity.ImportOptions{Source: name, Force: "wiltshire"})
-	if !disparity.IsRefusal(err) {
+	_, err := powers.Import(context.Background(), db, powers.StopSearch, bytes.NewReader(b), powers.ImportOptions{Source: name, Force: "wiltshire"})
+	if !powers.IsRefusal(err) {
 		t.Fatalf("import: %v", err)
 	}
 	if f, _ := db.PowerForces(context.Background(), store.PowerStopSearch); len(f) != 0 {
@@ -363,8 +364,8 @@ func TestHeaderOnlyFileIsRefused(t *testing.T) {
 		"header and blank lines CRLF": strings.TrimSuffix(header, "\n") + "\r\n\r\n\r\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := disparity.ImportStopSearch(context.Background(), db, strings.NewReader(content), disparity.ImportOptions{Source: aug})
-			if !disparity.IsRefusal(err) || !strings.Contains(err.Error(), "no searches") {
+			_, err := powers.Import(context.Background(), db, powers.StopSearch, strings.NewReader(content), powers.ImportOptions{Source: aug})
+			if !powers.IsRefusal(err) || !strings.Contains(err.Error(), "no searches") {
 				t.Fatalf("err = %v, want a refusal saying the file has no searches", err)
 			}
 			if n := monthRecords(t, db, "2018-08"); n != 144 {

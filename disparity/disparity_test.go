@@ -12,19 +12,20 @@ import (
 
 	"candour/disparity"
 	"candour/policeuk"
+	"candour/powers"
 	"candour/store"
 	"candour/store/storetest"
 )
 
 const dataDir = "../testdata/"
 
-func importFile(t *testing.T, db *store.Store, name string) *disparity.ImportResult {
+func importFile(t *testing.T, db *store.Store, name string) *powers.ImportResult {
 	t.Helper()
 	b, err := os.ReadFile(dataDir + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := disparity.ImportStopSearch(context.Background(), db, bytes.NewReader(b), disparity.ImportOptions{Source: name})
+	res, err := powers.Import(context.Background(), db, powers.StopSearch, bytes.NewReader(b), powers.ImportOptions{Source: name})
 	if err != nil {
 		t.Fatalf("import %s: %v", name, err)
 	}
@@ -188,8 +189,8 @@ func TestBadFilesAreRefusedAndStoreNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			db := storetest.Open(t)
-			_, err := disparity.ImportStopSearch(context.Background(), db, strings.NewReader(tc.content),
-				disparity.ImportOptions{Source: "2019-01-dorset-stop-and-search.csv"})
+			_, err := powers.Import(context.Background(), db, powers.StopSearch, strings.NewReader(tc.content),
+				powers.ImportOptions{Source: "2019-01-dorset-stop-and-search.csv"})
 			var fe *policeuk.FormatError
 			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want a format error mentioning %q", err, tc.want)
@@ -205,7 +206,7 @@ func TestUnrecognisedValuesAreKeptAndCounted(t *testing.T) {
 	db := storetest.Open(t)
 	good, _ := os.ReadFile(dataDir + "2019-01-dorset-stop-and-search.csv")
 	odd := strings.Replace(string(good), "White - English/Welsh/Scottish/Northern Irish/British", "Martian", 2)
-	res, err := disparity.ImportStopSearch(context.Background(), db, strings.NewReader(odd), disparity.ImportOptions{Source: "2019-01-dorset-stop-and-search.csv"})
+	res, err := powers.Import(context.Background(), db, powers.StopSearch, strings.NewReader(odd), powers.ImportOptions{Source: "2019-01-dorset-stop-and-search.csv"})
 	if err != nil {
 		t.Fatal(err)
 	}

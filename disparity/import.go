@@ -1,7 +1,9 @@
-// Package disparity turns police.uk stop-and-search files and the Census
-// 2021 population into the counters the store keeps (at import), and those
-// counters into disparity reports (rates, ratios with intervals, arrest and
-// find rates, the not-stated share). Arithmetic lives in stats; parsing in
+// Package disparity turns the stop-and-search counters the store keeps
+// into disparity reports (rates, ratios with intervals, arrest and find
+// rates, the not-stated share), loads the Census 2021 population, draws
+// panel samples, and holds what every activity's import and report share
+// (shared.go). The stop-and-search import itself is one more dataset
+// definition (powers.StopSearch). Arithmetic lives in stats; parsing in
 // policeuk; this package joins them to the store.
 package disparity
 
@@ -27,32 +29,16 @@ const (
 // DimLabel counts unrecognised ethnicity labels as given.
 const DimLabel = "label"
 
-// Breakdown dimensions kept as counters, with their column.
-var dims = []struct {
-	name string
-	col  int
-}{
-	{"legislation", policeuk.ColLegislation},
-	{"object", policeuk.ColObject},
-	{"outcome", policeuk.ColOutcome},
-	{"age", policeuk.ColAgeRange},
-	{"gender", policeuk.ColGender},
-	{"type", policeuk.ColType},
-	// Strip and intimate searches (powers.StripSearch) read this one.
-	{DimRemoval, policeuk.ColRemoval},
-}
-
 // DimRemoval counts searches by "Removal of more than just outer clothing".
 // Months imported before it was counted have no cells of this dimension.
 const DimRemoval = "removal"
 
-// ImportOptions says whose data a file is.
+// ImportOptions says whose data a police.uk file is (ResolveForce); the
+// import itself is powers.Import with powers.StopSearch.
 type ImportOptions struct {
-	Force         string      // lower-case police.uk force name, e.g. "dorset"; from the file name when empty
-	ForceOverride bool        // the person confirmed Force although the file name names another force
-	Source        string      // file name, for the record
-	By            string      // who imported (email or "command line")
-	Progress      func(int64) // called every 10,000 rows, if set
+	Force         string // lower-case police.uk force name, e.g. "dorset"; from the file name when empty
+	ForceOverride bool   // the person confirmed Force although the file name names another force
+	Source        string // file name
 }
 
 // Refusal is input that cannot be stored as given (the wrong force, a
@@ -90,39 +76,6 @@ type MonthRows struct {
 	Rows  int64  `json:"rows"`
 }
 
-// ImportResult is the import report.
-type ImportResult struct {
-	Force        string
-	FileMonth    string // the month the file name gives, if any
-	Months       []string
-	ByMonth      []MonthRows
-	Rows         int64
-	Unrecognised []store.ValueCount // by column and value, as given
-	Notes        []string           // things the person should know, in plain English
-}
-
-// Spans reports whether the file's rows are dated in more than one month,
-// or in a month other than the one its name gives.
-func (r *ImportResult) Spans() bool {
-	return len(r.Months) > 1 || (r.FileMonth != "" && len(r.Months) == 1 && r.Months[0] != r.FileMonth)
-}
-
-// UnrecognisedTotal counts rows' unrecognised values.
-func (r *ImportResult) UnrecognisedTotal() int64 {
-	var n int64
-	for _, v := range r.Unrecognised {
-		n += v.Count
-	}
-	return n
-}
-
-// monthImport accumulates one month while the file streams.
-type monthImport struct {
-	MonthChunks
-	cells map[store.PowerCell]*store.PowerCell // keyed with zero counts
-	unrec map[[2]string]int64
-}
-
 // ResolveForce decides whose data a file is: the force in a police.uk file
 // name, or the one given. A force given that disagrees with the file name
 // is refused unless confirmed; a force police.uk does not publish for
@@ -144,230 +97,6 @@ func ResolveForce(o ImportOptions) (string, error) {
 		return "", refuse("%q is not a police force area of England and Wales as police.uk names them (for example dorset, avon-and-somerset, metropolitan)", force)
 	}
 	return force, nil
-}
-
-// ImportStopSearch reads a police.uk stop-and-search file twice: first to
-// check every line (a file that is not this format is refused whole, with
-// the first problem named, and nothing stored), then to store its records
-// and counters. Each row is filed under its own month (its date in
-// Europe/London). The file's contribution to each month is kept as a part
-// of that month: importing the file again replaces those parts and nothing
-// else, so imports in any order give the same counts and no import deletes
-// rows another file brought.
-func ImportStopSearch(ctx context.Context, db *store.Store, src io.ReadSeeker, o ImportOptions) (*ImportResult, error) {
-	fileMonth, _, _ := policeuk.ParseFileName(o.Source)
-	force, err := ResolveForce(o)
-	if err != nil {
-		return nil, err
-	}
-	if err := check(src, fileMonth); err != nil {
-		return nil, err
-	}
-	if _, err := src.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	r, err := policeuk.NewReader(src, fileMonth)
-	if err != nil {
-		return nil, err
-	}
-	key := fileMonth
-	if key == "" {
-		key = "file:" + o.Source
-	}
-	months := map[string]*monthImport{}
-	res := &ImportResult{Force: force, FileMonth: fileMonth}
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err // cannot happen after check, unless the file changed
-		}
-		m := months[rec.Month]
-		if m == nil {
-			m = &monthImport{MonthChunks: NewMonthChunks(), cells: map[store.PowerCell]*store.PowerCell{}, unrec: map[[2]string]int64{}}
-			months[rec.Month] = m
-		}
-		m.add(rec)
-		if err := m.Add(ctx, db, store.PowerStopSearch, force, rec.Month, rec.Fields); err != nil {
-			return nil, err
-		}
-		res.Rows++
-		if o.Progress != nil && res.Rows%10000 == 0 {
-			o.Progress(res.Rows)
-		}
-	}
-	for month := range months {
-		res.Months = append(res.Months, month)
-	}
-	sort.Strings(res.Months)
-	var shared []string // notes on months that hold other files' rows too
-	for _, month := range res.Months {
-		m := months[month]
-		if err := m.Flush(ctx, db, store.PowerStopSearch, force, month); err != nil {
-			return nil, err
-		}
-		part := m.part(key, o)
-		stored, err := db.PutPowerPartMonth(ctx, store.PowerStopSearch, force, month, part)
-		if err != nil {
-			return nil, err
-		}
-		var others []string
-		for _, p := range stored.Parts {
-			if p.Key != key {
-				others = append(others, fmt.Sprintf("%s (%s)", p.Source, plural(p.Records, "row", "rows")))
-			}
-		}
-		if len(others) > 0 {
-			shared = append(shared, fmt.Sprintf("%s also holds rows from %s. If any are the same searches as in this file, they are counted twice: check the files.",
-				MonthLabel(month), strings.Join(others, ", ")))
-		}
-		res.ByMonth = append(res.ByMonth, MonthRows{Month: month, Rows: m.Rows})
-		res.Unrecognised = mergeCounts(res.Unrecognised, part.Unrecognised)
-	}
-	// A new version of the file may no longer have rows in a month an
-	// earlier version spread into: take that share back.
-	gone, err := db.RemovePowerPartsOutside(ctx, store.PowerStopSearch, force, key, res.Months)
-	if err != nil {
-		return nil, err
-	}
-	if res.Spans() {
-		var parts []string
-		for _, mr := range res.ByMonth {
-			parts = append(parts, fmt.Sprintf("%s (%s)", MonthLabel(mr.Month), plural(mr.Rows, "row", "rows")))
-		}
-		note := fmt.Sprintf("The rows are dated in %s: %s. Each row was stored in its own month.", plural(int64(len(res.Months)), "month", "months"), strings.Join(parts, ", "))
-		if fileMonth != "" {
-			note = fmt.Sprintf("The file is named for %s, but its rows are dated in %s: %s. Each row was stored in its own month; in months other than %s the rows were added as this file's share, and nothing else in those months was replaced.",
-				MonthLabel(fileMonth), plural(int64(len(res.Months)), "month", "months"), strings.Join(parts, ", "), MonthLabel(fileMonth))
-		}
-		res.Notes = append(res.Notes, note)
-	}
-	for _, month := range gone {
-		res.Notes = append(res.Notes, fmt.Sprintf("An earlier import of this file had rows dated in %s; this version has none, so they were taken out of %s.", MonthLabel(month), MonthLabel(month)))
-	}
-	res.Notes = append(res.Notes, shared...)
-	if o.Progress != nil {
-		o.Progress(res.Rows)
-	}
-	return res, nil
-}
-
-// CheckFile reads a whole police.uk file without storing anything and
-// returns its first format problem (a *policeuk.FormatError), if any.
-func CheckFile(src io.Reader, source string) error {
-	fileMonth, _, _ := policeuk.ParseFileName(source)
-	return check(src, fileMonth)
-}
-
-// check reads the whole file, returning its first format problem. A file
-// with a header and no rows is refused: it is far more likely a cut
-// download than a month without a single search, and storing it would take
-// back everything the file's earlier import brought.
-func check(src io.Reader, fileMonth string) error {
-	r, err := policeuk.NewReader(src, fileMonth)
-	if err != nil {
-		return err
-	}
-	for rows := 0; ; rows++ {
-		_, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			if rows == 0 {
-				return &policeuk.FormatError{Line: 2, Problem: "the file has a header but no searches (is the download cut short?)"}
-			}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func selfKnown(v string) bool { return stats.GroupOf(v) != stats.Unrecognised }
-
-// add counts one record in the month's counters and keeps it.
-func (m *monthImport) add(rec policeuk.Record) {
-	arrest := policeuk.IsArrest(rec.Get(policeuk.ColOutcome))
-	find := rec.Get(policeuk.ColOutcomeLinked) == "True"
-	vehicleOnly := rec.Get(policeuk.ColType) == "Vehicle search"
-	for _, basis := range []string{SelfDefined, OfficerDefined} {
-		label := rec.Get(policeuk.ColSelfEthnicity)
-		g := stats.GroupOf(label)
-		if basis == OfficerDefined {
-			label = rec.Get(policeuk.ColOfficerEthnicity)
-			g = stats.OfficerGroupOf(label)
-		}
-		if vehicleOnly {
-			// Nobody was searched, so there is nobody whose ethnicity
-			// could be stated: its own line, never "not stated".
-			g = stats.VehicleOnly
-		}
-		m.count(store.PowerCell{Basis: basis, Dim: "all", Group: string(g)}, arrest, find)
-		for _, d := range dims {
-			m.count(store.PowerCell{Basis: basis, Dim: d.name, Value: rec.Get(d.col), Group: string(g)}, arrest, find)
-		}
-		if g == stats.Unrecognised {
-			// Kept by label, so reports can show each one as given.
-			m.count(store.PowerCell{Basis: basis, Dim: DimLabel, Value: label, Group: string(g)}, arrest, find)
-		}
-	}
-	for _, col := range policeuk.Unrecognised(rec, selfKnown) {
-		m.unrec[[2]string{policeuk.Columns[col], rec.Get(col)}]++
-	}
-}
-
-func (m *monthImport) count(key store.PowerCell, arrest, find bool) {
-	c := m.cells[key]
-	if c == nil {
-		c = new(store.PowerCell)
-		*c = key
-		m.cells[key] = c
-	}
-	c.Searches++
-	if arrest {
-		c.Arrests++
-	}
-	if find {
-		c.Finds++
-	}
-}
-
-func (m *monthImport) part(key string, o ImportOptions) store.PowerPart {
-	p := store.PowerPart{Key: key, Source: o.Source, Gen: m.Gen, Records: m.Rows, Chunks: m.Chunks, ImportedBy: o.By}
-	for _, c := range m.cells {
-		p.Cells = append(p.Cells, *c)
-	}
-	SortCells(p.Cells)
-	for k, n := range m.unrec {
-		p.Unrecognised = append(p.Unrecognised, store.ValueCount{Column: k[0], Value: k[1], Count: n})
-	}
-	p.Unrecognised = mergeCounts(nil, p.Unrecognised)
-	return p
-}
-
-// mergeCounts adds b into a by column and value, sorted.
-func mergeCounts(a, b []store.ValueCount) []store.ValueCount {
-	idx := map[[2]string]int{}
-	for i, v := range a {
-		idx[[2]string{v.Column, v.Value}] = i
-	}
-	for _, v := range b {
-		k := [2]string{v.Column, v.Value}
-		if i, ok := idx[k]; ok {
-			a[i].Count += v.Count
-			continue
-		}
-		idx[k] = len(a)
-		a = append(a, v)
-	}
-	sort.Slice(a, func(i, j int) bool {
-		if a[i].Column != a[j].Column {
-			return a[i].Column < a[j].Column
-		}
-		return a[i].Value < a[j].Value
-	})
-	return a
 }
 
 // ImportPopulation loads a Census 2021 TS021 table for a force area (in

@@ -139,3 +139,6 @@ func People(group string) string { return people(group) }
 
 // Times is "9.5 times as" or "about as", for a flagged ratio.
 func Times(r float64) string { return times(r) }
+
+// Plural is "1 row" or "2 rows".
+func Plural(n int64, one, many string) string { return plural(n, one, many) }

@@ -12,6 +12,7 @@ import (
 
 	"candour/disparity"
 	pwhash "candour/password"
+	"candour/powers"
 	"candour/store"
 )
 
@@ -157,7 +158,7 @@ func importStopSearch(t *testing.T, p *portal, by string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := disparity.ImportStopSearch(ctx, p.store, bytes.NewReader(b), disparity.ImportOptions{Source: filepath.Base(f), By: by})
+		res, err := powers.Import(ctx, p.store, powers.StopSearch, bytes.NewReader(b), powers.ImportOptions{Source: filepath.Base(f), By: by})
 		if err != nil {
 			t.Fatal(err)
 		}

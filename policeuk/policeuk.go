@@ -82,7 +82,14 @@ type Reader struct {
 	csv       *csv.Reader
 	fileMonth string
 	line      int
+	// months remembers the month of each date met (up to monthMemo of
+	// them): many rows share a date, and parsing it costs more than the
+	// rest of the row.
+	months map[string]string
 }
+
+// monthMemo bounds a Reader's memo of dates.
+const monthMemo = 4096
 
 // NewReader checks the header and returns a reader positioned at the first
 // record. fileMonth (YYYY-MM or "") is used for rows without a date.
@@ -107,7 +114,7 @@ func NewReader(r io.Reader, fileMonth string) (*Reader, error) {
 			return nil, &FormatError{Line: 1, Column: i + 1, Problem: fmt.Sprintf("the header says %q, expected %q", got, want)}
 		}
 	}
-	return &Reader{csv: cr, fileMonth: fileMonth, line: 1}, nil
+	return &Reader{csv: cr, fileMonth: fileMonth, line: 1, months: map[string]string{}}, nil
 }
 
 // Read returns the next record, io.EOF at the end, or a *FormatError.
@@ -134,9 +141,11 @@ func (r *Reader) Read() (Record, error) {
 		rec.Fields[i] = strings.TrimSpace(f)
 	}
 	date := rec.Fields[ColDate]
-	switch {
+	switch m, ok := r.months[date]; {
 	case date == "":
 		rec.Month = r.fileMonth
+	case ok:
+		rec.Month = m
 	default:
 		if t, err := time.Parse(time.RFC3339, date); err == nil {
 			rec.Month = MonthOf(t)
@@ -144,6 +153,9 @@ func (r *Reader) Read() (Record, error) {
 			rec.Month = t.Format("2006-01") // a calendar date has no time zone to convert
 		} else {
 			return Record{}, &FormatError{Line: rec.Line, Column: ColDate + 1, Problem: fmt.Sprintf("%q is not a date like 2019-01-01T00:00:00+00:00", date)}
+		}
+		if len(r.months) < monthMemo {
+			r.months[date] = rec.Month
 		}
 	}
 	if rec.Month == "" {

@@ -36,24 +36,7 @@ func Capture(ctx context.Context, db *store.Store, d *Dataset, force string, fie
 	if err != nil {
 		return "", err
 	}
-	g := string(r.group)
-	cells := []store.PowerCell{{Basis: disparity.SelfDefined, Dim: "all", Group: g, Searches: 1}}
-	for i, c := range d.Columns {
-		if d.counted(c.Name) {
-			cells = append(cells, store.PowerCell{Basis: disparity.SelfDefined, Dim: c.Name, Value: r.fields[i], Group: g, Searches: 1})
-		}
-	}
-	for _, e := range r.extra {
-		cells = append(cells, store.PowerCell{Basis: disparity.SelfDefined, Dim: e[0], Value: e[1], Group: g, Searches: 1})
-	}
-	if d.inFocus(r.fields) { // as Import counts it
-		cells = append(cells, store.PowerCell{Basis: disparity.SelfDefined, Dim: focusPrefix + "all", Group: g, Searches: 1})
-		for i, c := range d.Columns {
-			if d.counted(c.Name) || d.focusCounted(c.Name) {
-				cells = append(cells, store.PowerCell{Basis: disparity.SelfDefined, Dim: focusPrefix + c.Name, Value: r.fields[i], Group: g, Searches: 1})
-			}
-		}
-	}
+	cells := d.cellsOf(r, nil) // as Import counts it
 	if err := db.AddPowerRecord(ctx, d.Kind, force, r.month, disparity.CSVLine(r.fields), cells, by); err != nil {
 		return "", err
 	}

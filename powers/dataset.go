@@ -6,19 +6,20 @@
 // report (Build) serve every definition, on the stop-and-search machinery:
 // monthly counter documents in the store (store.PowerMonth), the Census
 // population, and stats.Compare's one flag rule. Adding an activity is one
-// definition file plus its tests. Stop and search itself keeps its own
-// police.uk reader in disparity, sharing its chunks, counter order and
-// comparison with White people (disparity/shared.go); a dataset can read
-// its counters (From).
+// definition file plus its tests. Stop and search is one of them
+// (stop_search.go): its police.uk reader sits behind the File hook, and a
+// dataset can read its counters (From).
 //
 // It does no HTTP and builds no BSON filters.
 package powers
 
 import (
+	"io"
 	"sort"
 	"strings"
 
 	"candour/stats"
+	"candour/store"
 )
 
 // Column is one column of a dataset's file, in order.
@@ -40,13 +41,24 @@ type Column struct {
 // Measure picks records by the value of one column: those with Column in
 // Values. Of, when set, is the base a share is worked out over (records
 // with Column in Of); a record outside it has no answer (not recorded).
+//
+// Counter, instead of Column, picks the records a File reader marked in
+// each counter: Arrests or Finds (stop and search's searches that ended in
+// arrest, and those whose outcome was linked to the object of the search).
 type Measure struct {
-	Key    string // short, stable: "removal"
-	Label  string // "went beyond outer clothing"
-	Column string
-	Values []string
-	Of     []string
+	Key     string // short, stable: "removal"
+	Label   string // "went beyond outer clothing"
+	Column  string
+	Values  []string
+	Of      []string
+	Counter string // Arrests or Finds; "" to pick by Column
 }
+
+// The counters a Measure can read from a cell beside its records.
+const (
+	Arrests = "arrests"
+	Finds   = "finds"
+)
 
 // Dataset defines one activity.
 type Dataset struct {
@@ -110,6 +122,64 @@ type Dataset struct {
 	// Rule, when set, checks one row across its columns (get returns a
 	// column's value by name) and returns the column and problem, or "".
 	Rule func(get func(string) string) (column, problem string)
+	// File, instead of Columns, reads a layout a Column list cannot
+	// express (police.uk's stop and search files) and says which counters
+	// each record adds to.
+	File *FileFormat
+	// OwnMonitor is the path of the activity's own monitor when the
+	// shared one (/powers/KIND) does not serve it yet (stop and search:
+	// /disparity): Lookup and All leave it out, so no shared route, list
+	// or overview row shows it twice.
+	OwnMonitor string
+}
+
+// FileFormat is the reader hook of a dataset whose file a Column list
+// cannot describe. Import does the rest as for every dataset: every line
+// checked before anything is stored, records kept in chunks by month in
+// Europe/London, the month's parts replaced in one conditional write.
+type FileFormat struct {
+	// Header is the file's header, for help text.
+	Header string
+	// Force decides whose data a file is from the import options (a
+	// police.uk file name names its force). Nil: ResolveForce(o.Force).
+	Force func(o ImportOptions) (string, error)
+	// Open checks the header and returns a reader of the file's records.
+	// A file that is not in the layout is refused whole: Open and Next
+	// return a refusal (IsRefusal) naming the first problem.
+	Open func(src io.Reader, o ImportOptions) (Records, error)
+	// Part, when set, names the part of each month one file brings: the
+	// file is a part of every month its rows are dated in, and importing
+	// it again replaces those parts and nothing else (police.uk's files,
+	// whose rows can spill into a neighbouring month). Nil: one part a
+	// month, so the last import of a month wins.
+	Part func(o ImportOptions) string
+	// FileMonth is the month a file's name says it holds ("" for none),
+	// for the import's notes.
+	FileMonth func(o ImportOptions) string
+	// Breakdowns are the dimensions of the reader's counters that the
+	// report shows by value and group.
+	Breakdowns []string
+}
+
+// Records streams one file's records.
+type Records interface {
+	// Next returns the next record, io.EOF after the last, or a refusal
+	// naming the line. The record's slices are the reader's own: they
+	// hold until the next call.
+	Next() (Record, error)
+}
+
+// Record is one record as a FileFormat reads it.
+type Record struct {
+	Month  string   // YYYY-MM in Europe/London
+	Fields []string // the record as published, kept for panel samples
+	// Cells are the counters the record adds to, each with what it adds
+	// (Searches 1; Arrests and Finds 0 or 1): any basis (self- and
+	// officer-defined), dimension, value and group.
+	Cells []store.PowerCell
+	// Unrecognised is each column (by name) and value outside the known
+	// vocabularies: kept as given and counted in the import's result.
+	Unrecognised [][2]string
 }
 
 // Focus is a subset of a dataset's records (those with Column in Values)
@@ -147,7 +217,9 @@ func (d *Dataset) groupOf(label string) stats.Group {
 }
 
 // Importable reports whether the dataset has a file of its own.
-func (d *Dataset) Importable() bool { return d.From == "" && (len(d.Columns) > 0 || d.Table != nil) }
+func (d *Dataset) Importable() bool {
+	return d.From == "" && (len(d.Columns) > 0 || d.Table != nil || d.File != nil)
+}
 
 // EthnicityBasis is whose description of ethnicity the figures use.
 func (d *Dataset) EthnicityBasis() string {
@@ -170,6 +242,9 @@ func (d *Dataset) Header() string {
 	if d.Table != nil {
 		return d.Table.header()
 	}
+	if d.File != nil {
+		return d.File.Header
+	}
 	var names []string
 	for _, c := range d.Columns {
 		names = append(names, c.Name)
@@ -188,20 +263,25 @@ func register(d *Dataset) *Dataset {
 	return d
 }
 
-// Lookup returns the dataset of a kind (not a restricted one).
+// shared reports whether the shared pages serve a dataset: not a
+// restricted one, nor one with its own monitor.
+func (d *Dataset) shared() bool { return !d.Restricted && d.OwnMonitor == "" }
+
+// Lookup returns the dataset of a kind that the shared pages serve (not a
+// restricted one, nor one with its own monitor).
 func Lookup(kind string) (*Dataset, bool) {
 	d, ok := registry[kind]
-	if ok && d.Restricted {
+	if ok && !d.shared() {
 		return nil, false
 	}
 	return d, ok
 }
 
-// All returns every dataset but the restricted ones, by title.
+// All returns every dataset the shared pages serve, by title.
 func All() []*Dataset {
 	var ds []*Dataset
 	for _, d := range registry {
-		if d.Restricted {
+		if !d.shared() {
 			continue
 		}
 		ds = append(ds, d)

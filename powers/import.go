@@ -20,11 +20,16 @@ import (
 
 // ImportOptions says whose data a file is.
 type ImportOptions struct {
-	Force    string      // lower-case police.uk force name, e.g. "dorset" (required)
-	Year     string      // the financial year a yearly dataset's file is for, like 2019-20
-	Source   string      // file name, for the record
-	By       string      // who imported (email or "command line")
-	Progress func(int64) // called every 10,000 rows, if set
+	// Force is the lower-case police.uk force name, e.g. "dorset":
+	// required, unless the dataset's File.Force finds it in the file name.
+	Force string
+	// ForceOverride: the person confirmed Force although the file name
+	// names another force (a File dataset whose names carry a force).
+	ForceOverride bool
+	Year          string      // the financial year a yearly dataset's file is for, like 2019-20
+	Source        string      // file name, for the record
+	By            string      // who imported (email or "command line")
+	Progress      func(int64) // called every 10,000 rows, if set
 }
 
 // RowProblem is one thing wrong with one line of a file.
@@ -72,10 +77,29 @@ func IsRefusal(err error) bool {
 
 // ImportResult is what an import stored.
 type ImportResult struct {
-	Kind, Force string
-	Rows        int64
-	ByMonth     []disparity.MonthRows
-	Replaced    []string // months that held an earlier import, now replaced
+	Kind, Force  string
+	FileMonth    string   // the month the file name gives, if any (File.FileMonth)
+	Months       []string // the months the rows are dated in
+	Rows         int64
+	ByMonth      []disparity.MonthRows
+	Replaced     []string           // months that held an earlier import, now replaced (one part a month)
+	Unrecognised []store.ValueCount // by column and value, as given (File datasets)
+	Notes        []string           // things the person should know, in plain English
+}
+
+// Spans reports whether the file's rows are dated in more than one month,
+// or in a month other than the one its name gives.
+func (r *ImportResult) Spans() bool {
+	return len(r.Months) > 1 || (r.FileMonth != "" && len(r.Months) == 1 && r.Months[0] != r.FileMonth)
+}
+
+// UnrecognisedTotal counts rows' unrecognised values.
+func (r *ImportResult) UnrecognisedTotal() int64 {
+	var n int64
+	for _, v := range r.Unrecognised {
+		n += v.Count
+	}
+	return n
 }
 
 // ResolveForce checks the force a file is said to be for.
@@ -94,9 +118,12 @@ func ResolveForce(force string) (string, error) {
 // *FileError naming the lines that are wrong (or a refusal of the force or
 // year), if any.
 func Check(d *Dataset, src io.Reader, o ImportOptions) error {
-	force, err := ResolveForce(o.Force)
+	force, err := d.FileForce(o)
 	if err != nil {
 		return err
+	}
+	if d.File != nil {
+		return checkFile(d, src, o)
 	}
 	if d.Yearly {
 		if err := CheckYear(o.Year); err != nil {
@@ -135,9 +162,46 @@ func Check(d *Dataset, src io.Reader, o ImportOptions) error {
 		return fe
 	}
 	if rows == 0 {
-		return &FileError{Lines: 1, Problems: []RowProblem{{Line: 2, Problem: fmt.Sprintf("the file has a header but no %s (is the download cut short?)", d.Many)}}}
+		return noRecords(d)
 	}
 	return nil
+}
+
+// FileForce decides whose data a file is: the dataset's File.Force, or the
+// force given (ResolveForce).
+func (d *Dataset) FileForce(o ImportOptions) (string, error) {
+	if d.File != nil && d.File.Force != nil {
+		return d.File.Force(o)
+	}
+	return ResolveForce(o.Force)
+}
+
+// noRecords refuses a file with a header and no records: it is far more
+// likely a cut download than a period without one, and storing it would
+// take back what the file's earlier import brought.
+func noRecords(d *Dataset) error {
+	return &FileError{Lines: 1, Problems: []RowProblem{{Line: 2, Problem: fmt.Sprintf("the file has a header but no %s (is the download cut short?)", d.Many)}}}
+}
+
+// checkFile reads a File dataset's whole file, returning its first
+// problem.
+func checkFile(d *Dataset, src io.Reader, o ImportOptions) error {
+	rd, err := d.File.Open(src, o)
+	if err != nil {
+		return err
+	}
+	for rows := 0; ; rows++ {
+		_, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			if rows == 0 {
+				return noRecords(d)
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // Import checks every line of a file in the dataset's layout (a file with
@@ -145,12 +209,15 @@ func Check(d *Dataset, src io.Reader, o ImportOptions) error {
 // stored), then stores its records and counters, each record under the
 // month of its date in Europe/London. An import replaces each month it has
 // rows in, whatever file brought that month before, and leaves every other
-// month alone: importing the same period again gives the same figures.
+// month alone: importing the same period again gives the same figures. A
+// dataset whose File names each file's Part (police.uk's stop and search)
+// replaces only that file's parts instead, takes back its share of months
+// it no longer has rows in, and says so in the result's notes.
 func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker, o ImportOptions) (*ImportResult, error) {
 	if !d.Importable() {
 		return nil, &disparity.Refusal{Msg: fmt.Sprintf("%s come from the stop and search files: import those instead", strings.ToLower(d.Title))}
 	}
-	force, err := ResolveForce(o.Force)
+	force, err := d.FileForce(o)
 	if err != nil {
 		return nil, err
 	}
@@ -163,85 +230,244 @@ func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker,
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	rd, err := newReader(d, src)
+	next, err := d.records(src, o)
 	if err != nil {
 		return nil, err
 	}
-	type month struct {
-		disparity.MonthChunks
-		cells map[store.PowerCell]int64
-	}
-	months := map[string]*month{}
+	months := map[string]*monthImport{}
 	res := &ImportResult{Kind: d.Kind, Force: force}
+	if d.File != nil && d.File.FileMonth != nil {
+		res.FileMonth = d.File.FileMonth(o)
+	}
 	for {
-		r, _, err := rd.read()
+		r, err := next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, err // cannot happen after Check, unless the file changed
 		}
-		m := months[r.month]
+		m := months[r.Month]
 		if m == nil {
-			m = &month{MonthChunks: disparity.NewMonthChunks(), cells: map[store.PowerCell]int64{}}
-			months[r.month] = m
+			m = &monthImport{MonthChunks: disparity.NewMonthChunks(), cells: map[store.PowerCell]*store.PowerCell{}, unrec: map[[2]string]int64{}}
+			months[r.Month] = m
 		}
-		if err := m.Add(ctx, db, d.Kind, force, r.month, r.fields); err != nil {
+		if err := m.Add(ctx, db, d.Kind, force, r.Month, r.Fields); err != nil {
 			return nil, err
 		}
-		g := string(r.group)
-		m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: "all", Group: g}]++
-		for i, c := range d.Columns {
-			if d.counted(c.Name) {
-				m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: c.Name, Value: r.fields[i], Group: g}]++
-			}
-		}
-		for _, e := range r.extra {
-			m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: e[0], Value: e[1], Group: g}]++
-		}
-		if d.inFocus(r.fields) {
-			m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: focusPrefix + "all", Group: g}]++
-			for i, c := range d.Columns {
-				if d.counted(c.Name) || d.focusCounted(c.Name) {
-					m.cells[store.PowerCell{Basis: disparity.SelfDefined, Dim: focusPrefix + c.Name, Value: r.fields[i], Group: g}]++
-				}
-			}
-		}
+		m.count(r)
 		res.Rows++
 		if o.Progress != nil && res.Rows%10000 == 0 {
 			o.Progress(res.Rows)
 		}
 	}
-	var keys []string
 	for k := range months {
-		keys = append(keys, k)
+		res.Months = append(res.Months, k)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	sort.Strings(res.Months)
+	// One part a month, keyed by the month (the import replaces the
+	// month's earlier part, whichever file brought it), or the file's
+	// own part of each month (File.Part).
+	var fileKey string
+	if d.File != nil && d.File.Part != nil {
+		fileKey = d.File.Part(o)
+	}
+	var shared []string // notes on months that hold other files' rows too
+	for _, k := range res.Months {
 		m := months[k]
 		if err := m.Flush(ctx, db, d.Kind, force, k); err != nil {
 			return nil, err
 		}
-		if old, err := db.PowerMonth(ctx, d.Kind, force, k); err == nil && old.Records > 0 {
-			res.Replaced = append(res.Replaced, k)
+		key := fileKey
+		if key == "" {
+			key = k
+			if old, err := db.PowerMonth(ctx, d.Kind, force, k); err == nil && old.Records > 0 {
+				res.Replaced = append(res.Replaced, k)
+			}
 		}
-		part := store.PowerPart{Key: k, Source: o.Source, Gen: m.Gen, Records: m.Rows, Chunks: m.Chunks, ImportedBy: o.By}
-		for c, n := range m.cells {
-			c.Searches = n
-			part.Cells = append(part.Cells, c)
-		}
-		disparity.SortCells(part.Cells)
-		// One part per month, keyed by the month: the import replaces the
-		// month's earlier part, whichever file brought it.
-		if _, err := db.PutPowerPartMonth(ctx, d.Kind, force, k, part); err != nil {
+		part := m.part(key, o)
+		stored, err := db.PutPowerPartMonth(ctx, d.Kind, force, k, part)
+		if err != nil {
 			return nil, err
 		}
+		if fileKey != "" {
+			if note := sharedNote(stored, key); note != "" {
+				shared = append(shared, note)
+			}
+		}
 		res.ByMonth = append(res.ByMonth, disparity.MonthRows{Month: k, Rows: m.Rows})
+		res.Unrecognised = mergeCounts(res.Unrecognised, part.Unrecognised)
+	}
+	if fileKey != "" {
+		// A new version of the file may no longer have rows in a month an
+		// earlier version spread into: take that share back.
+		gone, err := db.RemovePowerPartsOutside(ctx, d.Kind, force, fileKey, res.Months)
+		if err != nil {
+			return nil, err
+		}
+		res.Notes = fileNotes(res, gone, shared)
 	}
 	if o.Progress != nil {
 		o.Progress(res.Rows)
 	}
 	return res, nil
+}
+
+// records returns the dataset's records one by one: its File reader's, or
+// the records of its Columns with their counters.
+func (d *Dataset) records(src io.Reader, o ImportOptions) (func() (Record, error), error) {
+	if d.File != nil {
+		rd, err := d.File.Open(src, o)
+		if err != nil {
+			return nil, err
+		}
+		return rd.Next, nil
+	}
+	rd, err := newReader(d, src)
+	if err != nil {
+		return nil, err
+	}
+	var cells []store.PowerCell // reused: Import adds them up before the next
+	return func() (Record, error) {
+		r, _, err := rd.read()
+		if err != nil {
+			return Record{}, err
+		}
+		cells = d.cellsOf(r, cells[:0])
+		return Record{Month: r.month, Fields: r.fields, Cells: cells}, nil
+	}, nil
+}
+
+// cellsOf appends the counters a good row of a Columns dataset adds to.
+func (d *Dataset) cellsOf(r row, cells []store.PowerCell) []store.PowerCell {
+	g := string(r.group)
+	cell := func(dim, value string) store.PowerCell {
+		return store.PowerCell{Basis: disparity.SelfDefined, Dim: dim, Value: value, Group: g, Searches: 1}
+	}
+	cells = append(cells, cell("all", ""))
+	for i, c := range d.Columns {
+		if d.counted(c.Name) {
+			cells = append(cells, cell(c.Name, r.fields[i]))
+		}
+	}
+	for _, e := range r.extra {
+		cells = append(cells, cell(e[0], e[1]))
+	}
+	if d.inFocus(r.fields) {
+		cells = append(cells, cell(focusPrefix+"all", ""))
+		for i, c := range d.Columns {
+			if d.counted(c.Name) || d.focusCounted(c.Name) {
+				cells = append(cells, cell(focusPrefix+c.Name, r.fields[i]))
+			}
+		}
+	}
+	return cells
+}
+
+// monthImport accumulates one month while the file streams.
+type monthImport struct {
+	disparity.MonthChunks
+	cells map[store.PowerCell]*store.PowerCell // keyed with zero counts
+	unrec map[[2]string]int64                  // column, value
+}
+
+// count adds one record's counters and unrecognised values.
+func (m *monthImport) count(r Record) {
+	for _, add := range r.Cells {
+		key := add
+		key.Searches, key.Arrests, key.Finds = 0, 0, 0
+		c := m.cells[key]
+		if c == nil {
+			c = new(store.PowerCell)
+			*c = key
+			m.cells[key] = c
+		}
+		c.Searches += add.Searches
+		c.Arrests += add.Arrests
+		c.Finds += add.Finds
+	}
+	for _, u := range r.Unrecognised {
+		m.unrec[u]++
+	}
+}
+
+// part is the month's part of this import, under key.
+func (m *monthImport) part(key string, o ImportOptions) store.PowerPart {
+	p := store.PowerPart{Key: key, Source: o.Source, Gen: m.Gen, Records: m.Rows, Chunks: m.Chunks, ImportedBy: o.By}
+	for _, c := range m.cells {
+		p.Cells = append(p.Cells, *c)
+	}
+	disparity.SortCells(p.Cells)
+	for k, n := range m.unrec {
+		p.Unrecognised = append(p.Unrecognised, store.ValueCount{Column: k[0], Value: k[1], Count: n})
+	}
+	p.Unrecognised = mergeCounts(nil, p.Unrecognised)
+	return p
+}
+
+// sharedNote says that a month holds rows from files other than this
+// one, if it does: the same searches in two files are counted twice, and
+// Candour cannot tell two identical published rows apart.
+func sharedNote(m *store.PowerMonth, key string) string {
+	var others []string
+	for _, p := range m.Parts {
+		if p.Key != key {
+			others = append(others, fmt.Sprintf("%s (%s)", p.Source, disparity.Plural(p.Records, "row", "rows")))
+		}
+	}
+	if len(others) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s also holds rows from %s. If any are the same searches as in this file, they are counted twice: check the files.",
+		disparity.MonthLabel(m.Month), strings.Join(others, ", "))
+}
+
+// fileNotes are what a person importing a file in parts should know: the
+// months its rows spread into, the months an earlier version of it had
+// rows in and this one has not, and the months shared with other files.
+func fileNotes(res *ImportResult, gone, shared []string) []string {
+	var notes []string
+	if res.Spans() {
+		var parts []string
+		for _, mr := range res.ByMonth {
+			parts = append(parts, fmt.Sprintf("%s (%s)", disparity.MonthLabel(mr.Month), disparity.Plural(mr.Rows, "row", "rows")))
+		}
+		months := disparity.Plural(int64(len(res.Months)), "month", "months")
+		note := fmt.Sprintf("The rows are dated in %s: %s. Each row was stored in its own month.", months, strings.Join(parts, ", "))
+		if fm := res.FileMonth; fm != "" {
+			note = fmt.Sprintf("The file is named for %s, but its rows are dated in %s: %s. Each row was stored in its own month; in months other than %s the rows were added as this file's share, and nothing else in those months was replaced.",
+				disparity.MonthLabel(fm), months, strings.Join(parts, ", "), disparity.MonthLabel(fm))
+		}
+		notes = append(notes, note)
+	}
+	for _, month := range gone {
+		notes = append(notes, fmt.Sprintf("An earlier import of this file had rows dated in %s; this version has none, so they were taken out of %s.", disparity.MonthLabel(month), disparity.MonthLabel(month)))
+	}
+	return append(notes, shared...)
+}
+
+// mergeCounts adds b into a by column and value, sorted.
+func mergeCounts(a, b []store.ValueCount) []store.ValueCount {
+	idx := map[[2]string]int{}
+	for i, v := range a {
+		idx[[2]string{v.Column, v.Value}] = i
+	}
+	for _, v := range b {
+		k := [2]string{v.Column, v.Value}
+		if i, ok := idx[k]; ok {
+			a[i].Count += v.Count
+			continue
+		}
+		idx[k] = len(a)
+		a = append(a, v)
+	}
+	sort.Slice(a, func(i, j int) bool {
+		if a[i].Column != a[j].Column {
+			return a[i].Column < a[j].Column
+		}
+		return a[i].Value < a[j].Value
+	})
+	return a
 }
 
 // counted reports whether a column is kept as counters: a breakdown, or
@@ -300,6 +526,39 @@ type reader struct {
 	d    *Dataset
 	csv  *csv.Reader
 	seen map[string]bool // person keys met so far (Column.Person)
+	// Memos of the dates and ethnicity labels met so far: a file repeats
+	// a few hundred of each over its rows, and parsing one costs more
+	// than the rest of its row. Bounded, so a file of all-different
+	// values costs memory once, not per row.
+	months map[string]string
+	groups map[string]stats.Group
+}
+
+// memoLimit bounds each of a reader's memos.
+const memoLimit = 4096
+
+// month is monthOf, remembered.
+func (r *reader) month(v string) (string, bool) {
+	if m, ok := r.months[v]; ok {
+		return m, true
+	}
+	m, ok := monthOf(v)
+	if ok && len(r.months) < memoLimit {
+		r.months[v] = m
+	}
+	return m, ok
+}
+
+// group is the dataset's groupOf, remembered.
+func (r *reader) group(v string) stats.Group {
+	if g, ok := r.groups[v]; ok {
+		return g
+	}
+	g := r.d.groupOf(v)
+	if len(r.groups) < memoLimit {
+		r.groups[v] = g
+	}
+	return g
 }
 
 func newCSV(src io.Reader) *csv.Reader {
@@ -327,7 +586,7 @@ func newReader(d *Dataset, src io.Reader) (*reader, error) {
 			return nil, &FileError{Lines: 1, Problems: []RowProblem{{Line: 1, Column: fmt.Sprintf("column %d", i+1), Problem: fmt.Sprintf("the header says %q, expected %q", got, c.Name)}}}
 		}
 	}
-	return &reader{d: d, csv: cr, seen: map[string]bool{}}, nil
+	return &reader{d: d, csv: cr, seen: map[string]bool{}, months: map[string]string{}, groups: map[string]stats.Group{}}, nil
 }
 
 // read returns the next row and its problems (none when it is good), or
@@ -357,13 +616,13 @@ func (r *reader) read() (row, []RowProblem, error) {
 		case v == "" && c.Required:
 			probs = append(probs, RowProblem{line, c.Name, "is empty"})
 		case c.Date:
-			m, ok := monthOf(v)
+			m, ok := r.month(v)
 			if !ok {
 				probs = append(probs, RowProblem{line, c.Name, fmt.Sprintf("%q is not a date like 2024-01-31 or 2024-01-31T18:30:00Z", v)})
 			}
 			out.month = m
 		case c.Ethnicity:
-			out.group = r.d.groupOf(v)
+			out.group = r.group(v)
 			if out.group == stats.Unrecognised {
 				probs = append(probs, RowProblem{line, c.Name, fmt.Sprintf("%q is not an ethnic group Candour knows (use the Census 2021 or police.uk wording, or leave it empty if not stated)", v)})
 			}
@@ -413,6 +672,10 @@ var personKey = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 // is converted (23:00 UTC on 31 July in summer is 1 August), a time
 // without one is taken as London time, a calendar date as it is.
 func monthOf(v string) (string, bool) {
+	if len(v) == len("2006-01-02") { // only a calendar date is this short
+		t, err := time.Parse("2006-01-02", v)
+		return t.Format("2006-01"), err == nil
+	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return policeuk.MonthOf(t), true
 	}

@@ -19,7 +19,7 @@ import (
 
 const dataDir = "../testdata/"
 
-func read(t *testing.T, name string) []byte {
+func read(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(dataDir + name)
 	if err != nil {
@@ -39,7 +39,7 @@ func loadPopulation(t *testing.T, db *store.Store) {
 func importStopSearch(t *testing.T, db *store.Store, names ...string) {
 	t.Helper()
 	for _, name := range names {
-		if _, err := disparity.ImportStopSearch(context.Background(), db, bytes.NewReader(read(t, name)), disparity.ImportOptions{Source: name}); err != nil {
+		if _, err := powers.Import(context.Background(), db, powers.StopSearch, bytes.NewReader(read(t, name)), powers.ImportOptions{Source: name}); err != nil {
 			t.Fatalf("import %s: %v", name, err)
 		}
 	}

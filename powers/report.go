@@ -63,6 +63,7 @@ type BreakdownRow struct {
 // Report is one dataset's figures for one force and period.
 type Report struct {
 	Dataset        *Dataset
+	Basis          string // whose description of ethnicity: disparity.SelfDefined or OfficerDefined
 	Force          string
 	ForceName      string
 	From, To       string
@@ -76,10 +77,18 @@ type Report struct {
 	NotStatedSuppressed bool
 	NotStatedShare      float64 // of events of people
 	Apart               int64   // events in no group and not "not stated" (vehicle-only searches, unknown labels)
-	Groups              []GroupFigures
-	Breakdowns          map[string][]BreakdownRow // by column; in a dataset that suppresses, only totals (ByGroup nil) with Hidden set
-	Population          *store.Population
-	DataAt              time.Time
+	// Months are the events of each month with data, by group, for a
+	// trend; nil in a dataset that suppresses (a month's small counts
+	// would be a release of their own).
+	Months []MonthFigures
+	// VehicleOnly and Unrecognised split Apart for stop and search:
+	// vehicles searched with nobody in them, and ethnicity labels nobody
+	// recognised (kept as given).
+	VehicleOnly, Unrecognised int64
+	Groups                    []GroupFigures
+	Breakdowns                map[string][]BreakdownRow // by column; in a dataset that suppresses, only totals (ByGroup nil) with Hidden set
+	Population                *store.Population
+	DataAt                    time.Time
 	// Focus is the dataset's Focus subset (children's strip searches),
 	// worked out the same way but with no population: counts and shares.
 	Focus *Report
@@ -91,8 +100,20 @@ type Report struct {
 var ErrNoPopulation = disparity.ErrNoPopulation
 
 // Build works out a dataset's report for a force and period (YYYY-MM,
-// inclusive; empty means all) from the monthly counters, never the records.
+// inclusive; empty means all) from the monthly counters, never the
+// records, by self-defined ethnicity.
 func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to string) (*Report, error) {
+	return BuildBasis(ctx, db, d, force, from, to, disparity.SelfDefined)
+}
+
+// BuildBasis is Build by one ethnicity basis: disparity.SelfDefined, or
+// disparity.OfficerDefined for a dataset whose counters carry it (stop
+// and search). police.uk's officer-defined field has no Mixed category,
+// so by that basis a Mixed group with no events is not recorded, never 0.
+func BuildBasis(ctx context.Context, db *store.Store, d *Dataset, force, from, to, basis string) (*Report, error) {
+	if basis != disparity.SelfDefined && basis != disparity.OfficerDefined {
+		return nil, fmt.Errorf("powers: ethnicity basis %q", basis)
+	}
 	pop, err := db.Population(ctx, force)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNoPopulation
@@ -104,7 +125,7 @@ func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to str
 	if err != nil {
 		return nil, err
 	}
-	rep := compute(d, pop, months)
+	rep := compute(d, pop, months, basis)
 	rep.Force, rep.From, rep.To = force, from, to
 	if f, ok := policeuk.Force(force); ok {
 		rep.ForceName = f.Name
@@ -120,11 +141,38 @@ func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to str
 		rep.Period = yearsLabel(rep.From, rep.To, rep.MonthsWithData)
 	}
 	if d.Focus != nil {
-		f := compute(d.focusDataset(), &store.Population{}, focusMonths(months))
+		f := compute(d.focusDataset(), &store.Population{}, focusMonths(months), basis)
 		f.Force, f.ForceName, f.From, f.To, f.Period, f.NoRates = rep.Force, rep.ForceName, rep.From, rep.To, rep.Period, true
 		rep.Focus = f
 	}
 	return rep, nil
+}
+
+// MonthFigures are one month's events, by group.
+type MonthFigures struct {
+	Month   string
+	Events  int64
+	ByGroup map[string]int64
+}
+
+// monthFigures counts one month's events by group from its counters.
+func monthFigures(d *Dataset, month string, mc counts) MonthFigures {
+	f := MonthFigures{Month: month, ByGroup: map[string]int64{}}
+	for k := range mc {
+		g := k[2]
+		if _, done := f.ByGroup[g]; done {
+			continue
+		}
+		n := mc.all(g)
+		if d.Event != nil {
+			n = mc.sum(d.Event.Column, d.Event.Values, g)
+		}
+		if n > 0 {
+			f.ByGroup[g] = n
+			f.Events += n
+		}
+	}
+	return f
 }
 
 // focusMonths keeps only a Focus subset's counters of each month, named
@@ -161,24 +209,30 @@ func (c counts) sum(dim string, values []string, group string) int64 {
 
 func (c counts) all(group string) int64 { return c[[3]string{"all", "", group}] }
 
-func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Report {
-	rep := &Report{Dataset: d, Population: pop, Breakdowns: map[string][]BreakdownRow{}}
+func compute(d *Dataset, pop *store.Population, months []store.PowerMonth, basis string) *Report {
+	rep := &Report{Dataset: d, Basis: basis, Population: pop, Breakdowns: map[string][]BreakdownRow{}}
 	c := counts{}
+	marked := map[string]counts{Arrests: {}, Finds: {}} // a cell's arrests and finds (Measure.Counter)
 	groups := map[string]bool{}
 	breakdown := map[string]map[string]map[string]int64{}
 	for _, m := range months {
 		mc := counts{}
+		mm := map[string]counts{Arrests: {}, Finds: {}}
 		for _, cell := range m.Cells {
-			if cell.Basis != disparity.SelfDefined {
+			if cell.Basis != basis {
 				continue
 			}
 			mc[[3]string{cell.Dim, cell.Value, cell.Group}] += cell.Searches
 			groups[cell.Group] = true
+			if cell.Dim == "all" {
+				mm[Arrests][[3]string{"all", "", cell.Group}] += cell.Arrests
+				mm[Finds][[3]string{"all", "", cell.Group}] += cell.Finds
+			}
 		}
 		var base int64
 		counted := false
 		for _, cell := range m.Cells {
-			if cell.Basis != disparity.SelfDefined {
+			if cell.Basis != basis {
 				continue
 			}
 			switch {
@@ -202,8 +256,16 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			continue // the column was not recorded this month: no data, not zero
 		}
 		rep.MonthsWithData = append(rep.MonthsWithData, m.Month)
+		if !d.Suppress {
+			rep.Months = append(rep.Months, monthFigures(d, m.Month, mc))
+		}
 		if m.ImportedAt.After(rep.DataAt) {
 			rep.DataAt = m.ImportedAt
+		}
+		for counter, mk := range mm {
+			for k, n := range mk {
+				marked[counter][k] += n
+			}
 		}
 		for k, n := range mc {
 			c[k] += n
@@ -240,9 +302,17 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 		case stats.Asian, stats.Black, stats.Mixed, stats.Other, stats.White:
 		default:
 			rep.Apart += events(g)
+			switch stats.Group(g) {
+			case stats.VehicleOnly:
+				rep.VehicleOnly += events(g)
+			case stats.Unrecognised:
+				rep.Unrecognised += events(g)
+			}
 		}
 	}
-	rep.NotStatedShare, _ = stats.Share(rep.NotStated, rep.Events-rep.Apart)
+	// Of events of people: a vehicle searched with nobody in it has no
+	// one to ask, but a label nobody recognised was someone's answer.
+	rep.NotStatedShare, _ = stats.Share(rep.NotStated, rep.Events-rep.VehicleOnly)
 	hidden := map[string]bool{}
 	if d.Suppress {
 		hidden = protect(rep, events)
@@ -259,7 +329,11 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			if m.Of != nil {
 				n = c.sum(m.Column, m.Of, g)
 			}
-			sh := Share{Key: m.Key, Label: m.Label, K: c.sum(m.Column, m.Values, g), N: n, Small: stats.SmallCount(n)}
+			k := c.sum(m.Column, m.Values, g)
+			if m.Counter != "" {
+				k = marked[m.Counter].all(g)
+			}
+			sh := Share{Key: m.Key, Label: m.Label, K: k, N: n, Small: stats.SmallCount(n)}
 			if d.Suppress && (stats.Suppressed(sh.K) || stats.Suppressed(sh.N) || stats.Suppressed(sh.N-sh.K)) {
 				sh.Suppressed = true
 			} else if iv, ok := stats.Wilson(sh.K, sh.N); ok {
@@ -275,7 +349,8 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth) *Repo
 			rep.Groups = append(rep.Groups, gf)
 			continue
 		}
-		if withData > 0 && c[[3]string{dimUnrecorded, "", g}] == int64(withData) {
+		if withData > 0 && c[[3]string{dimUnrecorded, "", g}] == int64(withData) ||
+			basis == disparity.OfficerDefined && grp == stats.Mixed && gf.Events == 0 {
 			gf.NotRecorded = true
 			rep.Groups = append(rep.Groups, gf)
 			continue
@@ -395,6 +470,9 @@ func groupNames() []string {
 func (d *Dataset) breakdown(col string) bool {
 	if d.Table != nil {
 		return col == d.Table.Category
+	}
+	if d.File != nil {
+		return in(col, d.File.Breakdowns)
 	}
 	for _, c := range d.Columns {
 		if c.Name == col {

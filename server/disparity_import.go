@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/disparity"
+	"candour/powers"
 	"candour/store"
 )
 
@@ -21,7 +22,7 @@ const MaxUploadBytes = 32 << 20
 
 type importResultView struct {
 	File   string
-	Result *disparity.ImportResult
+	Result *powers.ImportResult
 	Error  string
 }
 
@@ -62,12 +63,12 @@ func (s *Server) disparityImport(c *gin.Context) {
 		s.invalid(c, "disparity_import", page, errs)
 		return
 	}
-	opts := func(fh *multipart.FileHeader) disparity.ImportOptions {
-		return disparity.ImportOptions{Force: d.Force, ForceOverride: d.Override, Source: filepath.Base(fh.Filename), By: u.Email}
+	opts := func(fh *multipart.FileHeader) powers.ImportOptions {
+		return powers.ImportOptions{Force: d.Force, ForceOverride: d.Override, Source: filepath.Base(fh.Filename), By: u.Email}
 	}
 	for _, fh := range files {
 		name := filepath.Base(fh.Filename)
-		if _, err := disparity.ResolveForce(opts(fh)); err != nil {
+		if _, err := powers.StopSearch.FileForce(opts(fh)); err != nil {
 			var fm *disparity.ForceMismatch
 			msg := name + ": " + err.Error()
 			if errors.As(err, &fm) {
@@ -82,9 +83,9 @@ func (s *Server) disparityImport(c *gin.Context) {
 			s.serverError(c, err)
 			return
 		}
-		err = disparity.CheckFile(f, name)
+		err = powers.Check(powers.StopSearch, f, opts(fh))
 		f.Close()
-		if disparity.IsRefusal(err) {
+		if powers.IsRefusal(err) {
 			errs.Items = append(errs.Items, fieldError{Field: "files", Message: name + ": " + err.Error()})
 		} else if err != nil {
 			s.serverError(c, err)
@@ -102,7 +103,7 @@ func (s *Server) disparityImport(c *gin.Context) {
 			s.serverError(c, err)
 			return
 		}
-		rv.Result, err = disparity.ImportStopSearch(c.Request.Context(), s.store, f, opts(fh))
+		rv.Result, err = powers.Import(c.Request.Context(), s.store, powers.StopSearch, f, opts(fh))
 		f.Close()
 		if err != nil {
 			s.serverError(c, err) // checked above: only a fault of the system is left

@@ -159,6 +159,31 @@ func (s *Store) PutPowerChunk(ctx context.Context, kind, force, month, gen strin
 	return nil
 }
 
+// PutPowerChunks stores chunks first, first+1, … of a month's import
+// generation gen in one insert: on the embedded server each insert is a
+// transaction of its own, so a million-row import writes its chunks a few
+// at a time rather than one by one.
+func (s *Store) PutPowerChunks(ctx context.Context, kind, force, month, gen string, first int, chunks [][]string) error {
+	if len(chunks) == 0 {
+		return nil
+	}
+	monthID := powerMonthID(kind, force, month)
+	if first == 0 { // as PutPowerChunk: the generation's month before any record
+		_, err := s.c(powerGenColl).InsertOne(ctx, powerGen{ID: gen + "/" + monthID, Gen: gen, MonthID: monthID})
+		if err != nil && !isDuplicate(err) {
+			return fmt.Errorf("store: put power chunks %s: %w", powerChunkID(monthID, gen, first), err)
+		}
+	}
+	docs := make([]PowerChunk, len(chunks))
+	for i, rows := range chunks {
+		docs[i] = PowerChunk{ID: powerChunkID(monthID, gen, first+i), MonthID: monthID, Gen: gen, Rows: rows}
+	}
+	if _, err := s.c(PowerChunkCollection).InsertMany(ctx, docs); err != nil {
+		return fmt.Errorf("store: put power chunks %s from %d: %w", powerChunkID(monthID, gen, first), first, err)
+	}
+	return nil
+}
+
 // PowerChunkOf reads chunk i of one part of a month. Returns ErrNotFound.
 func (s *Store) PowerChunkOf(ctx context.Context, m *PowerMonth, p *PowerPart, i int) (*PowerChunk, error) {
 	var c PowerChunk
