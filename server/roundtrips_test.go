@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"candour/disparity"
+	"candour/powers"
 	"candour/store"
 )
 
@@ -193,8 +193,8 @@ func TestRoundTripsDisparityAndPowers(t *testing.T) {
 	}
 	for m := 1; m <= 12; m++ {
 		month := fmt.Sprintf("2019-%02d", m)
-		if _, err := disparity.ImportStopSearch(ctx, a.store, strings.NewReader(strings.ReplaceAll(jan, "2019-01-", month+"-")),
-			disparity.ImportOptions{Source: month + "-dorset-stop-and-search.csv", By: "test"}); err != nil {
+		if _, err := powers.Import(ctx, a.store, powers.StopSearch, strings.NewReader(strings.ReplaceAll(jan, "2019-01-", month+"-")),
+			powers.ImportOptions{Source: month + "-dorset-stop-and-search.csv", By: "test"}); err != nil {
 			t.Fatal(err)
 		}
 	}
