@@ -28,7 +28,7 @@ func TestHomeTasksForClaimsAndCustody(t *testing.T) {
 		}
 		return r.Body
 	}
-	coord, m1, scheme := w.as(w.coord), w.as(w.m1), w.as(w.scheme)
+	coord, m1 := w.as(w.coord), w.as(w.m1)
 
 	// Two claims by m1 and one by m2, for the custody visit and another.
 	day := w.v.Start
@@ -66,7 +66,7 @@ func TestHomeTasksForClaimsAndCustody(t *testing.T) {
 		t.Error("m2's home shows a decision on someone else's claims")
 	}
 	a.advance(31 * 24 * time.Hour)
-	coord, m1, scheme = w.as(w.coord), w.as(w.m1), w.as(w.scheme) // the sessions timed out
+	m1, scheme := w.as(w.m1), w.as(w.scheme) // after the sessions timed out
 	if strings.Contains(home(m1), "Your expenses claim") {
 		t.Error("a decision older than 30 days is still on the member's home")
 	}
