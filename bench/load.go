@@ -58,6 +58,9 @@ const (
 
 // scenarios lists the rows, pages first, then form posts, then sign-in.
 func scenarios(sd *seeded, o options) []scenario {
+	if o.only == "advice" {
+		return adviceScenarios()
+	}
 	rows := []scenario{
 		{label: "GET /sign-in (visitor)", method: "GET", path: "/sign-in", as: visitor, want: 200, budget: signInPage},
 		{label: "GET / landing (visitor)", method: "GET", path: "/", as: visitor, want: 200, budget: pageBudget},

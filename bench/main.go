@@ -38,7 +38,7 @@ type options struct {
 	keep     bool           // keep the temporary directory
 	scale    int            // multiply every seeded volume (members, visits, findings, recommendations, referrals, survey responses, audit events)
 	dataDir  string         // testdata/: police.uk and Census files to resample
-	only     string         // run one row alone ("decide": deciding a survey release)
+	only     string         // run some rows alone ("decide": deciding a survey release; "advice": the advice rows)
 	mongo    bool           // also run every row through MONGODB_URI
 	uri      string         // that server; "" starts store/devstore
 	imports  bool           // run the million-row import rows
@@ -55,7 +55,7 @@ func main() {
 	flag.IntVar(&o.scale, "scale", 1, "multiply every seeded volume by this (10: 5,000 members, 3,000 visits, 5,000 recommendations, 100,000 survey responses, 2,000 referrals, 2,000,000 audit events); above 1, every row runs at 1× first and the report gives each row's single-client p50 at both and their ratio")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, data and server log)")
 	flag.StringVar(&o.dataDir, "data", "testdata", "directory with the police.uk and Census files to resample")
-	flag.StringVar(&o.only, "only", "", `run one row alone: "decide" (deciding a survey release, demo size and 10,000 responses × -scale, no server)`)
+	flag.StringVar(&o.only, "only", "", `run some rows alone: "decide" (deciding a survey release, demo size and 10,000 responses × -scale, no server) or "advice" (a year of data seeded, then only the advice request page and answer POST at -clients, and the notification of 200 members)`)
 	// MONGODB_URI is read here and taken out of the environment, so that
 	// no child (the server, the imports) inherits it by accident: each run
 	// passes the store it measures (serverEnv.vars).
@@ -78,9 +78,14 @@ func main() {
 		}
 		o.rows = re
 	}
-	if o.only != "" {
+	if o.only == "advice" {
+		// The advice rows on a year of data: the whole seeding (the budget
+		// is "with a year of data"), then only the advice rows and the
+		// notification of 200 members; no imports, no other rows.
+		o.imports = false
+	} else if o.only != "" {
 		if o.only != "decide" {
-			fmt.Fprintf(os.Stderr, "bench: -only %q: the one row that runs alone is \"decide\"\n", o.only)
+			fmt.Fprintf(os.Stderr, "bench: -only %q: the rows that run alone are \"decide\" and \"advice\"\n", o.only)
 			os.Exit(2)
 		}
 		if o.scale < 1 {

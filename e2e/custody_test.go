@@ -130,10 +130,18 @@ func TestCustodyReportJourney(t *testing.T) {
 	phone(t, ts)
 	signIn(t, ts, scheme)
 	q := store.FinancialQuarterOf(start).String()
+	ts.visit(t, "/home", "the scheme manager's home with a report to read")
+	if text := mainText(t, ts); !strings.Contains(text, "1 custody visit report to read") || !strings.Contains(text, "to raise with the force") {
+		t.Errorf("the scheme manager's home does not count the report and its issues:\n%s", text)
+	}
 	ts.visit(t, "/custody?quarter="+q, "the scheme manager's reports")
 	ts.visit(t, "/custody/reports/"+v.ID, "a custody visit report, as the scheme manager")
 	if text := mainText(t, ts); !strings.Contains(text, "DO/12345/26") || !strings.Contains(text, "The exercise yard was locked") {
-		t.Errorf("the scheme manager's page lacks the detainee or the addendum")
+		t.Errorf("the scheme manager's page lacks the detainee or the addendum:\n%s", text)
+	}
+	ts.visit(t, "/home", "the scheme manager's home once the report is read")
+	if strings.Contains(mainText(t, ts), "report to read") {
+		t.Error("the scheme manager's home still counts a report they read")
 	}
 	ts.visit(t, "/custody/return?quarter="+q, "the quarterly return")
 	if text := mainText(t, ts); !strings.Contains(text, "12 minutes") {

@@ -113,6 +113,10 @@ func TestExpensesClaimJourney(t *testing.T) {
 	ct := newTab(t, p.url, false)
 	ct.emulate(t, 640, 360)
 	signIn(t, ct, coord)
+	ct.visit(t, "/home", "the coordinator's home with a claim waiting")
+	if !strings.Contains(mainText(t, ct), "1 expenses claim waiting for a decision") {
+		t.Errorf("the coordinator's home does not count the claim waiting:\n%s", mainText(t, ct))
+	}
 	ct.visit(t, "/expenses/claims", "expenses claims")
 	path, status = ct.submit(t, chromedp.Click(chromedp.CSS(`input[value=reject]`)), clickSubmit)
 	if status != http.StatusUnprocessableEntity || !strings.Contains(mainText(t, ct), "Enter why the claim is rejected") {
@@ -127,5 +131,13 @@ func TestExpensesClaimJourney(t *testing.T) {
 	mt.visit(t, "/expenses", "your claims after approval")
 	if !strings.Contains(mainText(t, mt), "Approved") {
 		t.Fatal("the member does not see the approval")
+	}
+	mt.visit(t, "/home", "the member's home after the decision")
+	if !strings.Contains(mainText(t, mt), "Your expenses claim for") || !strings.Contains(mainText(t, mt), "was approved.") {
+		t.Errorf("the member's home does not give the decision:\n%s", mainText(t, mt))
+	}
+	ct.visit(t, "/home", "the coordinator's home with no claim waiting")
+	if strings.Contains(mainText(t, ct), "waiting for a decision") {
+		t.Error("the coordinator's home still counts a decided claim")
 	}
 }

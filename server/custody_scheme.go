@@ -74,6 +74,12 @@ func (s *Server) custodySchemeShow(c *gin.Context) {
 	}
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditCustodyViewed, Target: "visit:" + r.ID})
+	if r.ReadAt.IsZero() { // no longer "to read" on the scheme manager's home page
+		if err := s.store.MarkCustodyRead(c.Request.Context(), r.ID); err != nil {
+			s.serverError(c, err)
+			return
+		}
+	}
 	s.renderSchemeReport(c, http.StatusOK, r, &formErrors{})
 }
 

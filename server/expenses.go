@@ -371,7 +371,11 @@ func (s *Server) renderClaims(c *gin.Context, status int, failedID string, f dec
 	ctx := c.Request.Context()
 	var lists [3][]claimRow
 	for i, st := range []string{store.ClaimWaiting, store.ClaimApproved, store.ClaimRejected} {
-		cs, err := s.store.ClaimsWithStatus(ctx, st)
+		list := s.store.ClaimsWithStatus
+		if st == store.ClaimWaiting {
+			list = func(ctx context.Context, _ string) ([]store.ExpenseClaim, error) { return s.store.WaitingClaims(ctx) }
+		}
+		cs, err := list(ctx, st)
 		if err != nil {
 			s.serverError(c, err)
 			return

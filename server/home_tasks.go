@@ -1,9 +1,11 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -35,7 +37,13 @@ func (s *Server) roleTasks(c *gin.Context, u *store.User, diary *store.Diary) ([
 	case store.RoleAdmin, store.RoleCoordinator:
 		return s.staffTasks(ctx, now)
 	case store.RoleChair, store.RoleMember:
-		return s.memberTasks(ctx, u, diary, now)
+		ts, err := s.memberTasks(ctx, u, diary, now)
+		if err != nil {
+			return nil, err
+		}
+		return s.claimTasks(ctx, ts, u, now)
+	case store.RoleSchemeManager:
+		return s.schemeTasks(ctx)
 	}
 	return nil, nil
 }
@@ -139,6 +147,76 @@ func (s *Server) staffTasks(ctx context.Context, now time.Time) ([]task, error) 
 	}
 	if lapsed > 0 {
 		ts = append(ts, task{Href: "/admin/groups", Link: count(lapsed, "member's vetting has expired", "members' vetting has expired")})
+	}
+	// Expenses claims waiting for a decision: one small document by _id.
+	claims, err := s.store.ClaimsWaitingCount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if claims > 0 {
+		ts = append(ts, task{Href: "/expenses/claims", Link: count(claims, "expenses claim waiting for a decision", "expenses claims waiting for a decision")})
+	}
+	return ts, nil
+}
+
+// schemeTasks are the custody visiting scheme manager's: reports not yet
+// read, issues not yet raised with the force, and issues raised that wait
+// for the force's response (one query over the submitted reports' clear
+// fields; nothing sealed is opened).
+func (s *Server) schemeTasks(ctx context.Context) ([]task, error) {
+	f, err := s.store.CustodyFollowUps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ts []task
+	if f.ToRead > 0 {
+		ts = append(ts, task{Href: "/custody", Link: count(f.ToRead, "custody visit report to read", "custody visit reports to read")})
+	}
+	if f.ToRaise > 0 {
+		ts = append(ts, task{Href: "/custody", Link: count(f.ToRaise, "issue for the inspector to raise with the force", "issues for the inspector to raise with the force")})
+	}
+	if f.Awaiting > 0 {
+		ts = append(ts, task{Href: "/custody", Link: count(f.Awaiting, "issue waiting for the force's response", "issues waiting for the force's response")})
+	}
+	return ts, nil
+}
+
+// claimDecisionWindow is how long a decision on a person's expenses claim
+// stays on their home page.
+const claimDecisionWindow = 30 * 24 * time.Hour
+
+// claimTasks tell a member or chair what was decided on their expenses
+// claims in the last 30 days, from their tax year's document (read by _id;
+// the year before too, for visits before 6 April decided after it).
+func (s *Server) claimTasks(ctx context.Context, ts []task, u *store.User, now time.Time) ([]task, error) {
+	this := store.TaxYearStart(now)
+	type decided struct {
+		store.ExpenseYearItem
+		id string
+	}
+	var list []decided
+	for _, start := range []time.Time{this.AddDate(-1, 0, 0), this} {
+		year, err := s.store.ExpenseYear(ctx, u.ID, start)
+		if err != nil {
+			return nil, err
+		}
+		for id, it := range year {
+			if it.Status != store.ClaimWaiting && !it.DecidedAt.IsZero() && now.Sub(it.DecidedAt) < claimDecisionWindow {
+				list = append(list, decided{it, id})
+			}
+		}
+	}
+	slices.SortFunc(list, func(a, b decided) int { return cmp.Or(b.DecidedAt.Compare(a.DecidedAt), cmp.Compare(a.id, b.id)) })
+	if len(list) > maxFindingTasks {
+		return append(ts, task{Href: "/expenses", Link: count(len(list), "expenses claim decided in the last 30 days", "expenses claims decided in the last 30 days")}), nil
+	}
+	for _, d := range list {
+		what := "was approved."
+		if d.Status == store.ClaimRejected {
+			what = "was not approved."
+		}
+		ts = append(ts, task{Text: "Your expenses claim for " + d.VisitLabel + " on " + d.VisitDate.In(london).Format("2 January 2006") + " " + what,
+			Href: "/expenses", Link: "See your claims"})
 	}
 	return ts, nil
 }

@@ -99,18 +99,26 @@ type CustodyReport struct {
 	CountsSet bool `bson:"countsSet"`
 	// IssueCategories repeats each issue's category (not its text) for the
 	// quarterly return, which reads no sealed content.
-	IssueCategories []string       `bson:"issueCategories"`
-	Sealed          []byte         `bson:"content,omitempty"`
-	Content         CustodyContent `bson:"-"`
-	SubmittedBy     string         `bson:"submittedBy,omitempty"` // user id
-	SubmittedName   string         `bson:"submittedName,omitempty"`
-	SubmittedAt     time.Time      `bson:"submittedAt,omitempty"`
-	ConfirmedBy     string         `bson:"confirmedBy,omitempty"`
-	ConfirmedName   string         `bson:"confirmedName,omitempty"`
-	ConfirmedAt     time.Time      `bson:"confirmedAt,omitempty"`
-	CreatedAt       time.Time      `bson:"createdAt"`
-	UpdatedAt       time.Time      `bson:"updatedAt"`
-	Version         int            `bson:"version"`
+	IssueCategories []string `bson:"issueCategories"`
+	// IssuesRaised and IssuesAnswered count the issues the scheme manager
+	// has raised with the force and those with the force's response, for
+	// the scheme manager's home page (counts only: the issues are sealed).
+	IssuesRaised   int `bson:"issuesRaised"`
+	IssuesAnswered int `bson:"issuesAnswered"`
+	// ReadAt is when a scheme manager first opened the submitted report; a
+	// confirmation by the second visitor (which may add to it) clears it.
+	ReadAt        time.Time      `bson:"readAt,omitempty"`
+	Sealed        []byte         `bson:"content,omitempty"`
+	Content       CustodyContent `bson:"-"`
+	SubmittedBy   string         `bson:"submittedBy,omitempty"` // user id
+	SubmittedName string         `bson:"submittedName,omitempty"`
+	SubmittedAt   time.Time      `bson:"submittedAt,omitempty"`
+	ConfirmedBy   string         `bson:"confirmedBy,omitempty"`
+	ConfirmedName string         `bson:"confirmedName,omitempty"`
+	ConfirmedAt   time.Time      `bson:"confirmedAt,omitempty"`
+	CreatedAt     time.Time      `bson:"createdAt"`
+	UpdatedAt     time.Time      `bson:"updatedAt"`
+	Version       int            `bson:"version"`
 }
 
 // Delay is how long the visitors waited between arriving and being
@@ -256,8 +264,15 @@ func (s *Store) sealCustody(r *CustodyReport) error {
 		return ErrNoSealer
 	}
 	r.IssueCategories = []string{}
+	r.IssuesRaised, r.IssuesAnswered = 0, 0
 	for _, is := range r.Content.Issues {
 		r.IssueCategories = append(r.IssueCategories, is.Category)
+		if is.Raised {
+			r.IssuesRaised++
+			if is.Response != "" {
+				r.IssuesAnswered++
+			}
+		}
 	}
 	b, err := json.Marshal(r.Content)
 	if err != nil {
@@ -309,6 +324,7 @@ func (s *Store) SubmitCustodyReport(ctx context.Context, r *CustodyReport, versi
 // waiting for confirmation at version.
 func (s *Store) ConfirmCustodyReport(ctx context.Context, r *CustodyReport, version int, userID, name string) error {
 	r.Status, r.ConfirmedBy, r.ConfirmedName, r.ConfirmedAt = CustodyConfirmed, userID, name, s.now().UTC()
+	r.ReadAt = time.Time{} // the addendum is new to the scheme manager
 	return s.putCustody(ctx, r, version, CustodySubmitted)
 }
 
@@ -355,6 +371,49 @@ func (s *Store) putCustody(ctx context.Context, r *CustodyReport, version int, f
 		return ErrConflict
 	}
 	return nil
+}
+
+// MarkCustodyRead records that a scheme manager has opened the submitted
+// report id (the first opening only; it does not move the report's
+// version, so the pair's confirmation is not refused for it).
+func (s *Store) MarkCustodyRead(ctx context.Context, id string) error {
+	_, err := s.updateIf(ctx, "custody_reports", id, Exists("readAt", false).And(Ne("status", CustodyDraft)),
+		bson.D{{Key: "$set", Value: bson.D{{Key: "readAt", Value: s.now().UTC()}}}})
+	if err != nil {
+		return fmt.Errorf("store: mark custody report read: %w", err)
+	}
+	return nil
+}
+
+// CustodyFollowUp is the scheme manager's work waiting, over every
+// submitted report.
+type CustodyFollowUp struct {
+	ToRead   int // submitted (or confirmed since last read) and not yet opened by a scheme manager
+	ToRaise  int // issues for the inspector not yet raised with the force
+	Awaiting int // issues raised and waiting for the force's response
+}
+
+// CustodyFollowUps counts the scheme manager's work from the clear fields
+// of the submitted reports (one query; no content is opened). A scheme
+// makes tens to a couple of hundred visits a year.
+func (s *Store) CustodyFollowUps(ctx context.Context) (CustodyFollowUp, error) {
+	var f CustodyFollowUp
+	cur, err := s.r("custody_reports").Find(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{CustodySubmitted, CustodyConfirmed}}}}})
+	if err != nil {
+		return f, fmt.Errorf("store: custody follow-up: %w", err)
+	}
+	var rs []CustodyReport
+	if err := cur.All(ctx, &rs); err != nil {
+		return f, fmt.Errorf("store: custody follow-up: %w", err)
+	}
+	for _, r := range rs {
+		if r.ReadAt.IsZero() {
+			f.ToRead++
+		}
+		f.ToRaise += max(len(r.IssueCategories)-r.IssuesRaised, 0)
+		f.Awaiting += max(r.IssuesRaised-r.IssuesAnswered, 0)
+	}
+	return f, nil
 }
 
 // SubmittedCustodyReports lists the submitted (and confirmed) reports of

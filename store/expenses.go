@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"candour/apperr"
@@ -104,29 +106,37 @@ func (s *Store) DeleteReceipt(ctx context.Context, p Paper) error {
 
 // CreateClaim stores a claim, waiting for approval, working out its
 // mileage from the person's other claims (not rejected) in the tax year of
-// the visit. A second claim by the same person for the same visit is an
-// apperr Duplicate.
+// the visit. The claim first takes its place in the person's tax year
+// (reserveMiles: one conditional write that adds its miles and returns
+// those before it), so claims made at the same instant for different
+// visits are split at the 10,000-mile line as if made one after the other.
+// A second claim by the same person for the same visit is an apperr
+// Duplicate.
 func (s *Store) CreateClaim(ctx context.Context, c *ExpenseClaim) error {
 	c.ID = ClaimID(c.VisitID, c.UserID)
-	start := TaxYearStart(c.VisitDate)
-	prior, err := s.claims(ctx, bson.D{{Key: "userId", Value: c.UserID}, {Key: "status", Value: bson.D{{Key: "$ne", Value: ClaimRejected}}},
-		{Key: "visitDate", Value: bson.D{{Key: "$gte", Value: start.UTC()}, {Key: "$lt", Value: start.AddDate(1, 0, 0).UTC()}}}})
+	c.Status, c.CreatedAt = ClaimWaiting, s.now().UTC()
+	c.Reason, c.DecidedBy, c.DecidedAt = "", "", time.Time{}
+	duplicate := apperr.New(apperr.Duplicate, "miles", "You have already claimed expenses for this visit")
+	prior, err := s.reserveMiles(ctx, c)
+	if errors.Is(err, ErrDuplicate) {
+		return duplicate
+	}
 	if err != nil {
 		return err
 	}
-	miles := 0
-	for _, p := range prior {
-		if p.ID != c.ID {
-			miles += p.Miles
-		}
+	c.MileagePence = MileagePence(prior, c.Miles)
+	if err := s.queueClaim(ctx, c.ID, true); err != nil {
+		return err
 	}
-	c.MileagePence = MileagePence(miles, c.Miles)
-	c.Status, c.CreatedAt = ClaimWaiting, s.now().UTC()
-	c.Reason, c.DecidedBy, c.DecidedAt = "", "", time.Time{}
 	if _, err := s.c("expense_claims").InsertOne(ctx, c); err != nil {
 		if isDuplicate(err) {
-			return apperr.New(apperr.Duplicate, "miles", "You have already claimed expenses for this visit")
+			return duplicate
 		}
+		// Not stored: give the place back (a crash here is put right by
+		// the next claim for the visit and by the approval page).
+		_ = s.queueClaim(context.WithoutCancel(ctx), c.ID, false)
+		_ = s.releaseMiles(context.WithoutCancel(ctx), expenseYearID(c.UserID, TaxYearStart(c.VisitDate)), c.ID,
+			ExpenseYearItem{Miles: c.Miles, At: c.CreatedAt})
 		return fmt.Errorf("store: create claim: %w", err)
 	}
 	return nil
@@ -165,25 +175,31 @@ func (s *Store) claims(ctx context.Context, filter bson.D) ([]ExpenseClaim, erro
 
 // DecideClaim approves or rejects a waiting claim (reason: why it was
 // rejected). A claim already decided is an apperr Conflict: two
-// coordinators cannot both decide it.
+// coordinators cannot both decide it. The decision is then recorded in the
+// person's tax year (a rejected claim's miles stop counting) and the claim
+// leaves the list of those waiting.
 func (s *Store) DecideClaim(ctx context.Context, id string, approve bool, reason, by string) error {
 	status := ClaimRejected
 	if approve {
 		status, reason = ClaimApproved, ""
 	}
-	res, err := s.c("expense_claims").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: ClaimWaiting}},
+	var c ExpenseClaim
+	err := s.findAndUpdateIf(ctx, "expense_claims", id, Eq("status", ClaimWaiting),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: status}, {Key: "reason", Value: reason},
-			{Key: "decidedBy", Value: by}, {Key: "decidedAt", Value: s.now().UTC()}}}})
-	if err != nil {
-		return fmt.Errorf("store: decide claim: %w", err)
-	}
-	if res.MatchedCount == 0 {
+			{Key: "decidedBy", Value: by}, {Key: "decidedAt", Value: s.now().UTC()}}}}, true).Decode(&c)
+	if errors.Is(err, mongo.ErrNoDocuments) {
 		if _, err := s.Claim(ctx, id); err != nil {
 			return err
 		}
 		return apperr.New(apperr.Conflict, "", "This claim has already been decided")
 	}
-	return nil
+	if err != nil {
+		return fmt.Errorf("store: decide claim: %w", err)
+	}
+	if err := s.decideInYear(ctx, &c); err != nil {
+		return err
+	}
+	return s.queueClaim(ctx, id, false)
 }
 
 // ClaimableVisits lists the visits userID had a seat at that ended before

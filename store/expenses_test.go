@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -130,5 +132,95 @@ func TestReceiptsSealed(t *testing.T) {
 	}
 	if err := db.OpenReceipt(ctx, *p, &out); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a deleted receipt: %v", err)
+	}
+}
+
+// TestMileageSplitUnderConcurrency: claims by one person for different
+// visits made at the same instant are split at the 10,000-mile line as if
+// made one after the other; none counts another's miles twice or not at
+// all. By hand: 9,100 miles already claimed this tax year (9,100 x 45 =
+// 409,500p), then 12 claims of 200 miles at once (2,400 miles). 900 miles
+// are left at 45p: four claims wholly at 45p (200 x 45 = 9,000p each), one
+// across the line (100 x 45 + 100 x 25 = 7,000p), seven wholly at 25p
+// (200 x 25 = 5,000p each): 4 x 9,000 + 7,000 + 7 x 5,000 = 78,000p, which
+// is (900 x 45 = 40,500) + (1,500 x 25 = 37,500). Two more requests for
+// the first visit race the burst: one claim is kept for it. Afterwards the
+// year stands at 11,500 miles, so 10 more are 10 x 25 = 250p; rejecting a
+// 200-mile claim takes it back to 11,300.
+func TestMileageSplitUnderConcurrency(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	june := time.Date(2026, 6, 1, 10, 0, 0, 0, store.London)
+	if err := db.CreateClaim(ctx, &store.ExpenseClaim{VisitID: "before", VisitDate: june, UserID: "u1", Miles: 9100}); err != nil {
+		t.Fatal(err)
+	}
+	claims := make([]*store.ExpenseClaim, 14)
+	errs := make([]error, len(claims))
+	for i := range claims {
+		visit := fmt.Sprintf("v%02d", i%12) // the last two repeat v00 and v01
+		claims[i] = &store.ExpenseClaim{VisitID: visit, VisitDate: june.AddDate(0, 0, i%12), UserID: "u1", Miles: 200}
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range claims {
+		wg.Go(func() {
+			<-start
+			errs[i] = db.CreateClaim(ctx, claims[i])
+		})
+	}
+	close(start)
+	wg.Wait()
+	stored, dup := 0, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			stored++
+		case apperr.Is(err, apperr.Duplicate):
+			dup++
+		default:
+			t.Fatalf("claim %d: %v", i, err)
+		}
+	}
+	if stored != 12 || dup != 2 {
+		t.Fatalf("%d stored and %d duplicates, want 12 and 2", stored, dup)
+	}
+	// What is stored, not what the callers were told.
+	all, err := db.ClaimsOf(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var amounts []int64
+	var sum int64
+	for _, c := range all {
+		if c.VisitID != "before" {
+			amounts = append(amounts, c.MileagePence)
+			sum += c.MileagePence
+		}
+	}
+	slices.Sort(amounts)
+	want := []int64{5000, 5000, 5000, 5000, 5000, 5000, 5000, 7000, 9000, 9000, 9000, 9000}
+	if !slices.Equal(amounts, want) || sum != 78000 {
+		t.Fatalf("mileage of the burst %v (sum %d), want %v (78,000)", amounts, sum, want)
+	}
+	next := &store.ExpenseClaim{VisitID: "after", VisitDate: june.AddDate(0, 1, 0), UserID: "u1", Miles: 10}
+	if err := db.CreateClaim(ctx, next); err != nil || next.MileagePence != 250 {
+		t.Fatalf("after the burst: %d %v, want 250", next.MileagePence, err)
+	}
+	// Reject one 200-mile claim of the burst: the year is at 11,510 - 200
+	// = 11,310, still past the line: 10 more are 250p again; the rejected
+	// claim shows in the person's year as rejected.
+	if err := db.DecideClaim(ctx, store.ClaimID("v05", "u1"), false, "Not this journey", "Coordinator"); err != nil {
+		t.Fatal(err)
+	}
+	year, err := db.ExpenseYear(ctx, "u1", store.TaxYearStart(june))
+	if err != nil || year[store.ClaimID("v05", "u1")].Status != store.ClaimRejected || len(year) != 14 {
+		t.Fatalf("the tax year: %d claims, v05 %+v, %v", len(year), year[store.ClaimID("v05", "u1")], err)
+	}
+	if n, err := db.ClaimsWaitingCount(ctx); err != nil || n != 13 {
+		t.Fatalf("%d claims waiting, %v; want 13 (14 made, 1 rejected)", n, err)
+	}
+	last := &store.ExpenseClaim{VisitID: "last", VisitDate: june.AddDate(0, 2, 0), UserID: "u1", Miles: 10}
+	if err := db.CreateClaim(ctx, last); err != nil || last.MileagePence != 250 {
+		t.Fatalf("after the rejection: %d %v, want 250", last.MileagePence, err)
 	}
 }
