@@ -33,8 +33,10 @@ const keysUsage = `Usage:
   candour keys list < KEYSET
       print the keyset's key ids and which is the primary
   candour keys reseal [--batch N] [--restart]
-      re-encrypt every referral sealed under an older key with the primary key of
-      CANDOUR_FIELD_KEYSET; resumable (a stopped run resumes where it stopped) and audited
+      re-encrypt everything sealed under an older key (referrals, custody visit reports,
+      declared conflicts, meeting papers, expenses receipts, advice) with the primary key
+      of CANDOUR_FIELD_KEYSET, and seal advice stored before advice was sealed;
+      resumable (a stopped run resumes where it stopped) and audited
 
 KEYSET on standard input is the keyset itself or lines such as a .env file with a
 CANDOUR_FIELD_KEYSET= line.`
@@ -196,11 +198,12 @@ func readKeysetInput(stdin io.Reader) (string, error) {
 	return text, nil
 }
 
-// keysReseal re-encrypts old sealed referral fields under the primary key.
+// keysReseal re-encrypts every sealed value under the primary key (and
+// seals advice stored before advice was sealed): store.Reseal.
 func keysReseal(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("keys reseal", "", stderr)
-	batch := fs.Int("batch", 50, "referrals read and re-sealed per batch (progress is recorded after each)")
-	restart := fs.Bool("restart", false, "walk every referral from the start instead of resuming a stopped run")
+	batch := fs.Int("batch", 50, "documents read and re-sealed per batch (progress is recorded after each)")
+	restart := fs.Bool("restart", false, "walk everything from the start instead of resuming a stopped run")
 	if done, err := parse(fs, args); done {
 		return err
 	}
@@ -213,23 +216,23 @@ func keysReseal(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	defer db.Close(context.Background())
 	primary := db.Sealer().PrimaryKeyID()
-	p, err := db.ResealReferrals(ctx, *batch, *restart, func(p store.ResealProgress) {
-		fmt.Fprintf(stdout, "checked %d referrals, re-sealed %d\n", p.Checked, p.Resealed)
+	p, err := db.Reseal(ctx, *batch, *restart, func(p store.ResealProgress) {
+		fmt.Fprintf(stdout, "%s: checked %d documents so far, re-sealed %d\n", p.Kind, p.Checked, p.Resealed)
 	})
-	detail := fmt.Sprintf("under key %d: checked %d referrals, re-sealed %d", primary, p.Checked, p.Resealed)
+	detail := fmt.Sprintf("under key %d: checked %d documents (%s), re-sealed %d (%d values)", primary, p.Checked, strings.Join(store.SealedKinds(), ", "), p.Resealed, p.Values)
 	if err != nil {
-		detail += " (stopped: " + err.Error() + "; run again to resume)"
+		detail += " (stopped in " + p.Kind + ": " + err.Error() + "; run again to resume)"
 	}
 	// Audited even when stopped part-way, with a context that outlives ctx.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if aerr := db.Audit(actx, store.AuditEvent{Actor: "system", Action: store.AuditResealed, Target: "referrals", Detail: detail}); aerr != nil && err == nil {
+	if aerr := db.Audit(actx, store.AuditEvent{Actor: "system", Action: store.AuditResealed, Target: "sealed", Detail: detail}); aerr != nil && err == nil {
 		err = aerr
 	}
 	if err != nil {
 		return fmt.Errorf("keys reseal: %w", err)
 	}
-	fmt.Fprintf(stdout, "Done: every referral is sealed under key %d (%d re-sealed this run).\n", primary, p.Resealed)
+	fmt.Fprintf(stdout, "Done: everything sealed is under key %d (%d documents re-sealed this run).\n", primary, p.Resealed)
 	return nil
 }
 
