@@ -30,6 +30,10 @@ const keysUsage = `Usage:
   candour keys rotate promote [--key ID] < KEYSET
       phase 2, once every instance has the new keyset: print it with the newest key
       (or key ID) as the primary; deploy it, then run "candour keys reseal"
+  candour keys rotate retire --key ID < KEYSET
+      phase 3, only after "candour keys reseal" has finished: print KEYSET without key ID
+      (an older key; never the primary). Keep a copy of the old keyset while any backup
+      taken before the reseal may be restored
   candour keys list < KEYSET
       print the keyset's key ids and which is the primary
   candour keys reseal [--batch N] [--restart]
@@ -53,7 +57,7 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return keysNew(args[1:], stdout, stderr)
 	case "rotate":
 		if len(args) < 2 {
-			return usageError{"keys rotate has two phases: \"candour keys rotate add\", then, once every instance has that keyset, \"candour keys rotate promote\""}
+			return usageError{"keys rotate has three phases: \"candour keys rotate add\", then, once every instance has that keyset, \"candour keys rotate promote\", then, after \"candour keys reseal\", \"candour keys rotate retire --key ID\""}
 		}
 		return keysRotate(args[1], args[2:], stdin, stdout, stderr)
 	case "list":
@@ -143,10 +147,10 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// keysRotate is the two phases of a rotation.
+// keysRotate is the three phases of a rotation.
 func keysRotate(phase string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("keys rotate "+phase, "", stderr)
-	key := fs.Uint("key", 0, "promote: the id of the key to make the primary (default: the newest)")
+	key := fs.Uint("key", 0, "promote: the id of the key to make the primary (default: the newest); retire: the key to take out")
 	if done, err := parse(fs, args); done {
 		return err
 	}
@@ -170,8 +174,18 @@ func keysRotate(phase string, args []string, stdin io.Reader, stdout, stderr io.
 		_, primary, _ := sealed.KeyIDs(nks)
 		fmt.Fprintf(stdout, "CANDOUR_FIELD_KEYSET=%s\n", nks)
 		fmt.Fprintf(stderr, "Key %d is now the primary. Deploy this keyset, then run \"candour keys reseal\".\n", primary)
+	case "retire":
+		if *key == 0 {
+			return usageError{"keys rotate retire: give --key ID, the old key to take out (\"candour keys list\" shows the ids)"}
+		}
+		nks, err := sealed.Retire(ks, uint32(*key))
+		if err != nil {
+			return usageError{"keys rotate retire: " + err.Error()}
+		}
+		fmt.Fprintf(stdout, "CANDOUR_FIELD_KEYSET=%s\n", nks)
+		fmt.Fprintf(stderr, "Key %d is taken out. Deploy this keyset only if \"candour keys reseal\" has finished since the last rotation: anything still sealed under key %d will not open.\n", *key, *key)
 	default:
-		return usageError{fmt.Sprintf("unknown rotate phase %q: \"add\" or \"promote\"", phase)}
+		return usageError{fmt.Sprintf("unknown rotate phase %q: \"add\", \"promote\" or \"retire\"", phase)}
 	}
 	return nil
 }

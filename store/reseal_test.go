@@ -3,14 +3,10 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/tink-crypto/tink-go/v2/insecurecleartextkeyset"
-	"github.com/tink-crypto/tink-go/v2/keyset"
 
 	"candour/sealed"
 	"candour/store"
@@ -105,33 +101,6 @@ func TestResealReferrals(t *testing.T) {
 	if _, err := s.OpenReferral(ctx, ids[0]); err == nil {
 		t.Fatal("the old keyset still opens a re-sealed referral")
 	}
-}
-
-// retire is keyset ks without key id: what an operator keeps once a
-// reseal has finished (docs/operations.md).
-func retire(t *testing.T, ks string, id uint32) string {
-	t.Helper()
-	raw, err := base64.StdEncoding.DecodeString(ks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := insecurecleartextkeyset.Read(keyset.NewBinaryReader(bytes.NewReader(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := keyset.NewManagerFromHandle(h)
-	if err := m.Delete(id); err != nil {
-		t.Fatal(err)
-	}
-	nh, err := m.Handle()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := insecurecleartextkeyset.Write(nh, keyset.NewBinaryWriter(&buf)); err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(buf.Bytes())
 }
 
 // TestResealEveryKind: one document of every sealed kind is made under a
@@ -288,7 +257,11 @@ func TestResealEveryKind(t *testing.T) {
 		}
 	}
 
-	newOnly, err := sealed.New(retire(t, promoted, old.PrimaryKeyID()), blind)
+	retired, err := sealed.Retire(promoted, old.PrimaryKeyID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	newOnly, err := sealed.New(retired, blind)
 	if err != nil {
 		t.Fatal(err)
 	}
