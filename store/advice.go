@@ -365,11 +365,11 @@ func (s *Store) GiveAdvice(ctx context.Context, id, userID, name, text string) (
 	now := s.now().UTC()
 	a := Advice{UserID: userID, Name: name, Text: text, GivenAt: now}
 	key := "answers." + userID
-	sealedText, err := s.sealText(adviceColl, id, key+".text", text)
+	sealedAdvice, err := s.sealText(adviceColl, id, key+".text", text)
 	if err != nil {
 		return a, err
 	}
-	set := bson.D{{Key: key + ".userId", Value: userID}, {Key: key + ".name", Value: name}, {Key: key + ".text", Value: sealedText}}
+	set := bson.D{{Key: key + ".userId", Value: userID}, {Key: key + ".name", Value: name}, {Key: key + ".text", Value: sealedAdvice}}
 	// The first answer's time stays: it says when the advice arrived.
 	res, err := s.updateIf(ctx, "advice_requests", id,
 		Eq("status", AdviceOpen).And(Gt("deadline", now), Eq("asked", userID), Exists(key, false)),
