@@ -121,14 +121,15 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d visits, %d findings", benchVisits, benchFindings))
-	if err := seedAdviceBench(ctx, db, env.sessionKey, people); err != nil {
-		return nil, err
-	}
-	done(fmt.Sprintf("%d advice requests; %d members notified (%d messages) in %s", benchAdviceRequests+1, benchAdviceNotify, adviceBench.messages, ms(adviceBench.notify)))
+	// First: it gives the store the field keys, which advice is sealed with.
 	if err := seedReferralBench(ctx, db, env, o); err != nil {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d referrals with messages", benchReferrals))
+	if err := seedAdviceBench(ctx, db, env.sessionKey, people); err != nil {
+		return nil, err
+	}
+	done(fmt.Sprintf("%d advice requests; %d members notified (%d messages) in %s", benchAdviceRequests+1, benchAdviceNotify, adviceBench.messages, ms(adviceBench.notify)))
 	if err := seedAudit(ctx, db, o.audit, people.community, rnd); err != nil {
 		return nil, err
 	}

@@ -30,11 +30,17 @@ const keysUsage = `Usage:
   candour keys rotate promote [--key ID] < KEYSET
       phase 2, once every instance has the new keyset: print it with the newest key
       (or key ID) as the primary; deploy it, then run "candour keys reseal"
+  candour keys rotate retire --key ID < KEYSET
+      phase 3, only after "candour keys reseal" has finished: print KEYSET without key ID
+      (an older key; never the primary). Keep a copy of the old keyset while any backup
+      taken before the reseal may be restored
   candour keys list < KEYSET
       print the keyset's key ids and which is the primary
   candour keys reseal [--batch N] [--restart]
-      re-encrypt every referral sealed under an older key with the primary key of
-      CANDOUR_FIELD_KEYSET; resumable (a stopped run resumes where it stopped) and audited
+      re-encrypt everything sealed under an older key (referrals, custody visit reports,
+      declared conflicts, meeting papers, expenses receipts, advice) with the primary key
+      of CANDOUR_FIELD_KEYSET, and seal advice stored before advice was sealed;
+      resumable (a stopped run resumes where it stopped) and audited
 
 KEYSET on standard input is the keyset itself or lines such as a .env file with a
 CANDOUR_FIELD_KEYSET= line.`
@@ -51,7 +57,7 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return keysNew(args[1:], stdout, stderr)
 	case "rotate":
 		if len(args) < 2 {
-			return usageError{"keys rotate has two phases: \"candour keys rotate add\", then, once every instance has that keyset, \"candour keys rotate promote\""}
+			return usageError{"keys rotate has three phases: \"candour keys rotate add\", then, once every instance has that keyset, \"candour keys rotate promote\", then, after \"candour keys reseal\", \"candour keys rotate retire --key ID\""}
 		}
 		return keysRotate(args[1], args[2:], stdin, stdout, stderr)
 	case "list":
@@ -141,10 +147,10 @@ func keysNew(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// keysRotate is the two phases of a rotation.
+// keysRotate is the three phases of a rotation.
 func keysRotate(phase string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("keys rotate "+phase, "", stderr)
-	key := fs.Uint("key", 0, "promote: the id of the key to make the primary (default: the newest)")
+	key := fs.Uint("key", 0, "promote: the id of the key to make the primary (default: the newest); retire: the key to take out")
 	if done, err := parse(fs, args); done {
 		return err
 	}
@@ -168,8 +174,18 @@ func keysRotate(phase string, args []string, stdin io.Reader, stdout, stderr io.
 		_, primary, _ := sealed.KeyIDs(nks)
 		fmt.Fprintf(stdout, "CANDOUR_FIELD_KEYSET=%s\n", nks)
 		fmt.Fprintf(stderr, "Key %d is now the primary. Deploy this keyset, then run \"candour keys reseal\".\n", primary)
+	case "retire":
+		if *key == 0 {
+			return usageError{"keys rotate retire: give --key ID, the old key to take out (\"candour keys list\" shows the ids)"}
+		}
+		nks, err := sealed.Retire(ks, uint32(*key))
+		if err != nil {
+			return usageError{"keys rotate retire: " + err.Error()}
+		}
+		fmt.Fprintf(stdout, "CANDOUR_FIELD_KEYSET=%s\n", nks)
+		fmt.Fprintf(stderr, "Key %d is taken out. Deploy this keyset only if \"candour keys reseal\" has finished since the last rotation: anything still sealed under key %d will not open.\n", *key, *key)
 	default:
-		return usageError{fmt.Sprintf("unknown rotate phase %q: \"add\" or \"promote\"", phase)}
+		return usageError{fmt.Sprintf("unknown rotate phase %q: \"add\", \"promote\" or \"retire\"", phase)}
 	}
 	return nil
 }
@@ -196,11 +212,12 @@ func readKeysetInput(stdin io.Reader) (string, error) {
 	return text, nil
 }
 
-// keysReseal re-encrypts old sealed referral fields under the primary key.
+// keysReseal re-encrypts every sealed value under the primary key (and
+// seals advice stored before advice was sealed): store.Reseal.
 func keysReseal(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("keys reseal", "", stderr)
-	batch := fs.Int("batch", 50, "referrals read and re-sealed per batch (progress is recorded after each)")
-	restart := fs.Bool("restart", false, "walk every referral from the start instead of resuming a stopped run")
+	batch := fs.Int("batch", 50, "documents read and re-sealed per batch (progress is recorded after each)")
+	restart := fs.Bool("restart", false, "walk everything from the start instead of resuming a stopped run")
 	if done, err := parse(fs, args); done {
 		return err
 	}
@@ -213,23 +230,23 @@ func keysReseal(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	defer db.Close(context.Background())
 	primary := db.Sealer().PrimaryKeyID()
-	p, err := db.ResealReferrals(ctx, *batch, *restart, func(p store.ResealProgress) {
-		fmt.Fprintf(stdout, "checked %d referrals, re-sealed %d\n", p.Checked, p.Resealed)
+	p, err := db.Reseal(ctx, *batch, *restart, func(p store.ResealProgress) {
+		fmt.Fprintf(stdout, "%s: checked %d documents so far, re-sealed %d\n", p.Kind, p.Checked, p.Resealed)
 	})
-	detail := fmt.Sprintf("under key %d: checked %d referrals, re-sealed %d", primary, p.Checked, p.Resealed)
+	detail := fmt.Sprintf("under key %d: checked %d documents (%s), re-sealed %d (%d values)", primary, p.Checked, strings.Join(store.SealedKinds(), ", "), p.Resealed, p.Values)
 	if err != nil {
-		detail += " (stopped: " + err.Error() + "; run again to resume)"
+		detail += " (stopped in " + p.Kind + ": " + err.Error() + "; run again to resume)"
 	}
 	// Audited even when stopped part-way, with a context that outlives ctx.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if aerr := db.Audit(actx, store.AuditEvent{Actor: "system", Action: store.AuditResealed, Target: "referrals", Detail: detail}); aerr != nil && err == nil {
+	if aerr := db.Audit(actx, store.AuditEvent{Actor: "system", Action: store.AuditResealed, Target: "sealed", Detail: detail}); aerr != nil && err == nil {
 		err = aerr
 	}
 	if err != nil {
 		return fmt.Errorf("keys reseal: %w", err)
 	}
-	fmt.Fprintf(stdout, "Done: every referral is sealed under key %d (%d re-sealed this run).\n", primary, p.Resealed)
+	fmt.Fprintf(stdout, "Done: everything sealed is under key %d (%d documents re-sealed this run).\n", primary, p.Resealed)
 	return nil
 }
 

@@ -187,6 +187,28 @@ func TestKeysReseal(t *testing.T) {
 	if err != nil || len(evs) != 1 || !strings.Contains(evs[0].Detail, "re-sealed 1") {
 		t.Fatalf("audit = %+v, %v", evs, err)
 	}
+	db.Close(ctx)
+
+	// Phase 3: the old key is taken out; the primary cannot be.
+	if _, err := runKeys(t, getenv, env["CANDOUR_FIELD_KEYSET"], "rotate", "retire", "--key", fmt.Sprint(db.Sealer().PrimaryKeyID())); err == nil {
+		t.Fatal("keys rotate retire took out the primary key")
+	}
+	out, err = runKeys(t, getenv, env["CANDOUR_FIELD_KEYSET"], "rotate", "retire", "--key", fmt.Sprint(oldKey))
+	if err != nil {
+		t.Fatalf("keys rotate retire: %v", err)
+	}
+	env["CANDOUR_FIELD_KEYSET"] = parseEnv(out)["CANDOUR_FIELD_KEYSET"]
+	if ids, _, err := sealed.KeyIDs(env["CANDOUR_FIELD_KEYSET"]); err != nil || len(ids) != 1 || ids[0] == oldKey {
+		t.Fatalf("retired keyset holds %v (%v)", ids, err)
+	}
+	_, _, db, err = open(ctx, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	if o, err := db.OpenReferral(ctx, r.ID); err != nil || o.Content.WhatHappened != "before rotation" {
+		t.Fatalf("after the old key is retired: %+v, %v", o, err)
+	}
 }
 
 // TestDevelopmentKeysAreKeptInTheDataDir: without configured keys, the

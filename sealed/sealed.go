@@ -137,6 +137,29 @@ func Promote(keysetB64 string, id uint32) (string, error) {
 	return encode(nh)
 }
 
+// Retire is the last step of a rotation, once "candour keys reseal" has
+// re-sealed everything under the primary: it removes key id from the
+// keyset. Values still sealed under it will no longer open, so it refuses
+// the primary key (and a key not in the keyset).
+func Retire(keysetB64 string, id uint32) (string, error) {
+	h, err := readKeyset(keysetB64)
+	if err != nil {
+		return "", err
+	}
+	if id == h.KeysetInfo().GetPrimaryKeyId() {
+		return "", fmt.Errorf("sealed: key %d is the primary: promote another key first", id)
+	}
+	m := keyset.NewManagerFromHandle(h)
+	if err := m.Delete(id); err != nil {
+		return "", fmt.Errorf("sealed: retire key %d: %w", id, err)
+	}
+	nh, err := m.Handle()
+	if err != nil {
+		return "", fmt.Errorf("sealed: retire key %d: %w", id, err)
+	}
+	return encode(nh)
+}
+
 // KeyIDs lists a keyset's key ids, oldest first, and its primary's.
 func KeyIDs(keysetB64 string) (ids []uint32, primary uint32, err error) {
 	h, err := readKeyset(keysetB64)

@@ -129,3 +129,40 @@ func TestTwoPhaseRotation(t *testing.T) {
 		t.Fatal("promoting a key that is not in the keyset succeeded")
 	}
 }
+
+// TestRetire: after a rotation the old key can be taken out; what was
+// sealed under it no longer opens, what the primary sealed does; the
+// primary itself and an unknown key are refused.
+func TestRetire(t *testing.T) {
+	ks, _ := NewKeyset()
+	oldIDs, oldPrimary, _ := KeyIDs(ks)
+	old := newTestSealer(t, ks)
+	before, _ := old.Seal("d", "f", []byte("before"))
+	added, newID, err := AddKey(ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	promoted, _ := Promote(added, newID)
+	after, _ := newTestSealer(t, promoted).Seal("d", "f", []byte("after"))
+	if _, err := Retire(promoted, newID); err == nil {
+		t.Fatal("Retire took out the primary key")
+	}
+	if _, err := Retire(promoted, 12345); err == nil {
+		t.Fatal("Retire took out a key that is not in the keyset")
+	}
+	retired, err := Retire(promoted, oldPrimary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, primary, _ := KeyIDs(retired)
+	if len(oldIDs) != 1 || len(ids) != 1 || ids[0] != newID || primary != newID {
+		t.Fatalf("after retiring %d: keys %v, primary %d; want only %d", oldPrimary, ids, primary, newID)
+	}
+	s := newTestSealer(t, retired)
+	if got, err := s.Open("d", "f", after); err != nil || string(got) != "after" {
+		t.Fatalf("the primary's value: %q, %v", got, err)
+	}
+	if _, err := s.Open("d", "f", before); !errors.Is(err, ErrOpen) {
+		t.Fatalf("a value under the retired key: %v, want ErrOpen", err)
+	}
+}

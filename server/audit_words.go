@@ -35,6 +35,7 @@ var auditWords = map[string]string{
 	auditCustodyForce:           "Read the matters and issues from custody visits",
 	store.AuditSampleCommitted:  "Committed to a panel sample before drawing it",
 	store.AuditSignIn:           "Signed in",
+	store.AuditResealed:         "Re-sealed what is sealed under the newest field key (candour keys reseal)",
 	store.AuditSignInFailed:     "Failed to sign in",
 	store.AuditLockedOut:        "Locked out after failed sign-ins",
 	store.AuditSignOut:          "Signed out",

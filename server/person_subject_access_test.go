@@ -33,6 +33,10 @@ func TestSubjectAccessDownload(t *testing.T) {
 	if _, err := a.store.DeclareConflict(ctx, ana.ID, store.ConflictPerson{Collar: "4242", Connection: "My cousin"}); err != nil {
 		t.Fatal(err)
 	}
+	// Her part in the scheme's work (every kind: store TestSubjectAccessHoldsTheirWork).
+	if err := a.store.SetTraining(ctx, ana.ID, store.TrainingRecord{Kind: "custody-induction", Completed: expires.AddDate(-1, 0, 0), Expires: expires}); err != nil {
+		t.Fatal(err)
+	}
 	cc := a.client()
 	cc.signIn(ana) // a sign-in: an action of theirs
 	// One action on their account by the administrator.
@@ -61,6 +65,14 @@ func TestSubjectAccessDownload(t *testing.T) {
 	}
 	if len(sa.Conflicts) != 1 || sa.Conflicts[0].Connection != "My cousin" {
 		t.Errorf("conflicts: %+v", sa.Conflicts)
+	}
+	if len(sa.Training) != 1 || sa.Training[0].Kind != "custody-induction" || !sa.Training[0].Expires.Equal(expires) {
+		t.Errorf("training: %+v", sa.Training)
+	}
+	for _, section := range []string{"custodyVisits", "bodyWornVideoViewings", "availabilityAnswers", "trainingRecords", "expenseClaims", "criticalIncidentAdvice", "meetingAttendance"} {
+		if !strings.Contains(r.Body, `"`+section+`"`) {
+			t.Errorf("the download has no %s section", section)
+		}
 	}
 	actions := func(rs []store.SubjectAuditRecord) (out []string) {
 		for _, r := range rs {

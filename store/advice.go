@@ -75,47 +75,107 @@ const (
 )
 
 // Advice is one member's answer to a request, and the force's response.
+// Text and Response are sealed at rest (SealedText, SealedResponse: see
+// adviceSealedFields); the store opens them when it reads a request.
 type Advice struct {
-	UserID      string    `bson:"userId"`
-	Name        string    `bson:"name"`
-	Text        string    `bson:"text"`
-	GivenAt     time.Time `bson:"givenAt"`
-	Changed     int       `bson:"changed"` // times changed after first given
-	Outcome     string    `bson:"outcome,omitempty"`
-	Response    string    `bson:"response,omitempty"`
-	RespondedBy string    `bson:"respondedBy,omitempty"`
-	RespondedAt time.Time `bson:"respondedAt,omitempty"`
+	UserID         string     `bson:"userId"`
+	Name           string     `bson:"name"`
+	Text           string     `bson:"-"`
+	SealedText     sealedText `bson:"text"`
+	GivenAt        time.Time  `bson:"givenAt"`
+	Changed        int        `bson:"changed"` // times changed after first given
+	Outcome        string     `bson:"outcome,omitempty"`
+	Response       string     `bson:"-"`
+	SealedResponse sealedText `bson:"response,omitempty"`
+	RespondedBy    string     `bson:"respondedBy,omitempty"`
+	RespondedAt    time.Time  `bson:"respondedAt,omitempty"`
 }
 
 // Responded reports whether the force has recorded what it did.
 func (a Advice) Responded() bool { return a.Outcome != "" }
 
-// AdviceRequest is a critical-incident advice request.
+// AdviceRequest is a critical-incident advice request. Its texts (the
+// incident's name, what happened, the question, each answer and the
+// force's response to it, the agreed impact wording and the public
+// summary) are sealed at rest like referral content, each bound to the
+// request's id and its own path (answers.<userId>.text); only what must be
+// queried or counted is in the clear: ids, people asked, times, statuses,
+// handling marker and outcomes. The plain fields are filled when the
+// store reads a request (openAdvice).
 type AdviceRequest struct {
-	ID            string            `bson:"_id"`
-	Title         string            `bson:"title"`    // a short name for the incident
-	Shared        string            `bson:"shared"`   // what happened, as far as it may be shared
-	Handling      string            `bson:"handling"` // a handling marker
-	Question      string            `bson:"question"`
-	GroupIDs      []string          `bson:"groupIds"`
-	Asked         []string          `bson:"asked"` // the people asked (user ids)
-	Deadline      time.Time         `bson:"deadline"`
-	RemindAt      time.Time         `bson:"remindAt"`
-	Reminded      bool              `bson:"reminded"`
-	Notified      bool              `bson:"notified"` // the first messages are queued
-	Status        string            `bson:"status"`
-	CreatedBy     string            `bson:"createdBy"`
-	CreatedByName string            `bson:"createdByName"`
-	CreatedAt     time.Time         `bson:"createdAt"`
-	ClosedAt      time.Time         `bson:"closedAt,omitempty"`
-	Answers       map[string]Advice `bson:"answers"` // by user id
+	ID             string            `bson:"_id"`
+	Title          string            `bson:"-"` // a short name for the incident
+	SealedTitle    sealedText        `bson:"title"`
+	Shared         string            `bson:"-"` // what happened, as far as it may be shared
+	SealedShared   sealedText        `bson:"shared"`
+	Handling       string            `bson:"handling"` // a handling marker
+	Question       string            `bson:"-"`
+	SealedQuestion sealedText        `bson:"question"`
+	GroupIDs       []string          `bson:"groupIds"`
+	Asked          []string          `bson:"asked"` // the people asked (user ids)
+	Deadline       time.Time         `bson:"deadline"`
+	RemindAt       time.Time         `bson:"remindAt"`
+	Reminded       bool              `bson:"reminded"`
+	Notified       bool              `bson:"notified"` // the first messages are queued
+	Status         string            `bson:"status"`
+	CreatedBy      string            `bson:"createdBy"`
+	CreatedByName  string            `bson:"createdByName"`
+	CreatedAt      time.Time         `bson:"createdAt"`
+	ClosedAt       time.Time         `bson:"closedAt,omitempty"`
+	Answers        map[string]Advice `bson:"answers"` // by user id
 	// The community impact assessment's wording, agreed with the group.
-	ImpactWording string    `bson:"impactWording,omitempty"`
-	ImpactAgreed  time.Time `bson:"impactAgreed,omitempty"`
+	ImpactWording       string     `bson:"-"`
+	SealedImpactWording sealedText `bson:"impactWording,omitempty"`
+	ImpactAgreed        time.Time  `bson:"impactAgreed,omitempty"`
 	// The summary on the public page, once a coordinator publishes one.
-	PublicSummary string    `bson:"publicSummary,omitempty"`
-	PublishedAt   time.Time `bson:"publishedAt,omitempty"`
-	PublishedBy   string    `bson:"publishedBy,omitempty"`
+	PublicSummary       string     `bson:"-"`
+	SealedPublicSummary sealedText `bson:"publicSummary,omitempty"`
+	PublishedAt         time.Time  `bson:"publishedAt,omitempty"`
+	PublishedBy         string     `bson:"publishedBy,omitempty"`
+}
+
+// adviceSealedFields are a request's sealed top-level fields (each
+// answer's text and response are sealed too).
+var adviceSealedFields = []string{"title", "shared", "question", "impactWording", "publicSummary"}
+
+const adviceColl = "advice_requests"
+
+// sealAdvice seals a new request's texts.
+func (s *Store) sealAdvice(r *AdviceRequest) error {
+	for _, f := range []struct {
+		path string
+		text string
+		into *sealedText
+	}{{"title", r.Title, &r.SealedTitle}, {"shared", r.Shared, &r.SealedShared}, {"question", r.Question, &r.SealedQuestion},
+		{"impactWording", r.ImpactWording, &r.SealedImpactWording}, {"publicSummary", r.PublicSummary, &r.SealedPublicSummary}} {
+		t, err := s.sealText(adviceColl, r.ID, f.path, f.text)
+		if err != nil {
+			return err
+		}
+		*f.into = t
+	}
+	return nil
+}
+
+// openAdvice fills a request's plain texts from what is stored.
+func (s *Store) openAdvice(r *AdviceRequest) error {
+	var err error
+	open := func(path string, t sealedText, into *string) {
+		if err == nil {
+			*into, err = s.openText(r.ID, path, t)
+		}
+	}
+	open("title", r.SealedTitle, &r.Title)
+	open("shared", r.SealedShared, &r.Shared)
+	open("question", r.SealedQuestion, &r.Question)
+	open("impactWording", r.SealedImpactWording, &r.ImpactWording)
+	open("publicSummary", r.SealedPublicSummary, &r.PublicSummary)
+	for uid, a := range r.Answers {
+		open("answers."+uid+".text", a.SealedText, &a.Text)
+		open("answers."+uid+".response", a.SealedResponse, &a.Response)
+		r.Answers[uid] = a
+	}
+	return err
 }
 
 // Open reports whether answers are still taken at now.
@@ -206,6 +266,9 @@ func (s *Store) CreateAdviceRequest(ctx context.Context, r *AdviceRequest) error
 	if r.Asked == nil {
 		r.Asked = []string{}
 	}
+	if err := s.sealAdvice(r); err != nil {
+		return err
+	}
 	if _, err := s.c("advice_requests").InsertOne(ctx, r); err != nil {
 		return fmt.Errorf("store: create advice request: %w", err)
 	}
@@ -220,6 +283,9 @@ func (s *Store) AdviceRequest(ctx context.Context, id string) (*AdviceRequest, e
 	}
 	if r.Answers == nil {
 		r.Answers = map[string]Advice{}
+	}
+	if err := s.openAdvice(&r); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }
@@ -255,7 +321,16 @@ func (s *Store) PublishedAdvice(ctx context.Context, limit int) ([]AdviceRequest
 	if err := cur.All(ctx, &rs); err != nil {
 		return nil, fmt.Errorf("store: published advice: %w", err)
 	}
-	return rs, nil
+	return rs, s.openAdviceList(rs)
+}
+
+func (s *Store) openAdviceList(rs []AdviceRequest) error {
+	for i := range rs {
+		if err := s.openAdvice(&rs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DueAdviceReminders lists open requests whose reminder (or, after a
@@ -278,7 +353,7 @@ func (s *Store) adviceRequests(ctx context.Context, filter bson.D, limit int) ([
 	if err := cur.All(ctx, &rs); err != nil {
 		return nil, fmt.Errorf("store: advice requests: %w", err)
 	}
-	return rs, nil
+	return rs, s.openAdviceList(rs)
 }
 
 // GiveAdvice stores (or changes) userID's answer. One conditional write
@@ -290,7 +365,11 @@ func (s *Store) GiveAdvice(ctx context.Context, id, userID, name, text string) (
 	now := s.now().UTC()
 	a := Advice{UserID: userID, Name: name, Text: text, GivenAt: now}
 	key := "answers." + userID
-	set := bson.D{{Key: key + ".userId", Value: userID}, {Key: key + ".name", Value: name}, {Key: key + ".text", Value: text}}
+	sealedAdvice, err := s.sealText(adviceColl, id, key+".text", text)
+	if err != nil {
+		return a, err
+	}
+	set := bson.D{{Key: key + ".userId", Value: userID}, {Key: key + ".name", Value: name}, {Key: key + ".text", Value: sealedAdvice}}
 	// The first answer's time stays: it says when the advice arrived.
 	res, err := s.updateIf(ctx, "advice_requests", id,
 		Eq("status", AdviceOpen).And(Gt("deadline", now), Eq("asked", userID), Exists(key, false)),
@@ -324,8 +403,12 @@ func (s *Store) GiveAdvice(ctx context.Context, id, userID, name, text string) (
 // Returns ErrNotFound when there is no such answer.
 func (s *Store) RespondToAdvice(ctx context.Context, id, userID, outcome, response, by string) error {
 	key := "answers." + userID
+	sealedResponse, err := s.sealText(adviceColl, id, key+".response", response)
+	if err != nil {
+		return err
+	}
 	res, err := s.updateIf(ctx, "advice_requests", id, Exists(key+".givenAt", true), bson.D{{Key: "$set", Value: bson.D{
-		{Key: key + ".outcome", Value: outcome}, {Key: key + ".response", Value: response},
+		{Key: key + ".outcome", Value: outcome}, {Key: key + ".response", Value: sealedResponse},
 		{Key: key + ".respondedBy", Value: by}, {Key: key + ".respondedAt", Value: s.now().UTC()},
 	}}})
 	if err != nil {
@@ -357,12 +440,20 @@ func (s *Store) CloseAdviceRequest(ctx context.Context, id string) error {
 
 // AgreeImpactWording records the community impact assessment's wording.
 func (s *Store) AgreeImpactWording(ctx context.Context, id, wording string) error {
-	return s.setAdvice(ctx, id, bson.D{{Key: "impactWording", Value: wording}, {Key: "impactAgreed", Value: s.now().UTC()}})
+	t, err := s.sealText(adviceColl, id, "impactWording", wording)
+	if err != nil {
+		return err
+	}
+	return s.setAdvice(ctx, id, bson.D{{Key: "impactWording", Value: t}, {Key: "impactAgreed", Value: s.now().UTC()}})
 }
 
 // PublishAdviceSummary puts an agreed summary on the public page.
 func (s *Store) PublishAdviceSummary(ctx context.Context, id, summary, by string) error {
-	return s.setAdvice(ctx, id, bson.D{{Key: "publicSummary", Value: summary}, {Key: "publishedAt", Value: s.now().UTC()}, {Key: "publishedBy", Value: by}})
+	t, err := s.sealText(adviceColl, id, "publicSummary", summary)
+	if err != nil {
+		return err
+	}
+	return s.setAdvice(ctx, id, bson.D{{Key: "publicSummary", Value: t}, {Key: "publishedAt", Value: s.now().UTC()}, {Key: "publishedBy", Value: by}})
 }
 
 // UnpublishAdviceSummary takes the summary off the public page.

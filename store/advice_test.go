@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"candour/store"
 	"candour/store/storetest"
@@ -207,5 +210,99 @@ func TestAdviceCloseRacesAnswers(t *testing.T) {
 	}
 	if _, err := db.GiveAdvice(ctx, r.ID, "u15", "u15", "after the close"); !errors.Is(err, store.ErrAdviceClosed) {
 		t.Fatalf("answer after the close: %v", err)
+	}
+}
+
+// TestAdviceSealedAtRest: the incident's name, what happened, the
+// question, the advice, the force's response, the agreed wording and the
+// public summary are nowhere in a raw dump of the database; every way of
+// reading a request opens them.
+func TestAdviceSealedAtRest(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	r := newAdviceRequest(t, db, []string{"u1"}, time.Now().Add(4*time.Hour))
+	if _, err := db.GiveAdvice(ctx, r.ID, "u1", "Asha", "Meet at the library."); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RespondToAdvice(ctx, r.ID, "u1", store.OutcomeActed, "We met there.", "coord"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AgreeImpactWording(ctx, r.ID, "Tension is low."); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PublishAdviceSummary(ctx, r.ID, "The force met the community.", "coord"); err != nil {
+		t.Fatal(err)
+	}
+	dump := storetest.RawDump(t, db)
+	for _, s := range []string{"Fatal collision", "A man died", "How should we talk", "Meet at the library", "We met there", "Tension is low", "The force met the community"} {
+		if bytes.Contains(dump, []byte(s)) {
+			t.Errorf("the raw database holds %q", s)
+		}
+	}
+	if err := adviceOpensAsWritten(ctx, db, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	for what, list := range map[string]func() ([]store.AdviceRequest, error){
+		"every request": func() ([]store.AdviceRequest, error) { return db.AdviceRequests(ctx, "", 50) },
+		"u1's":          func() ([]store.AdviceRequest, error) { return db.AdviceRequests(ctx, "u1", 50) },
+		"published":     func() ([]store.AdviceRequest, error) { return db.PublishedAdvice(ctx, 50) },
+	} {
+		rs, err := list()
+		if err != nil || len(rs) != 1 || rs[0].Title != "Fatal collision, Boscombe" || rs[0].Answers["u1"].Text != "Meet at the library." ||
+			rs[0].PublicSummary != "The force met the community." {
+			t.Errorf("%s: %+v, %v", what, rs, err)
+		}
+	}
+}
+
+// TestAdviceFromBeforeSealing: a request stored before advice was sealed
+// (its texts as plain strings, as older deployments and demos hold them)
+// still reads; "keys reseal" seals it, after which it reads the same and
+// the raw database no longer holds its text.
+func TestAdviceFromBeforeSealing(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	old := bson.D{{Key: "_id", Value: "old-request"}, {Key: "title", Value: "Fatal collision, Boscombe"}, {Key: "shared", Value: "A man died after a police pursuit."},
+		{Key: "handling", Value: store.HandlingGroup}, {Key: "question", Value: "How should we talk to the community tonight?"},
+		{Key: "groupIds", Value: bson.A{"g1"}}, {Key: "asked", Value: bson.A{"u1"}}, {Key: "deadline", Value: now.Add(4 * time.Hour)},
+		{Key: "remindAt", Value: now.Add(3 * time.Hour)}, {Key: "reminded", Value: false}, {Key: "notified", Value: true}, {Key: "status", Value: store.AdviceOpen},
+		{Key: "createdBy", Value: "coord"}, {Key: "createdAt", Value: now},
+		{Key: "answers", Value: bson.D{{Key: "u1", Value: bson.D{{Key: "userId", Value: "u1"}, {Key: "name", Value: "Asha"}, {Key: "text", Value: "Meet at the library."},
+			{Key: "givenAt", Value: now}, {Key: "changed", Value: 0}, {Key: "outcome", Value: store.OutcomeActed}, {Key: "response", Value: "We met there."},
+			{Key: "respondedBy", Value: "coord"}, {Key: "respondedAt", Value: now}}}}},
+		{Key: "impactWording", Value: "Tension is low."}, {Key: "impactAgreed", Value: now},
+		{Key: "publicSummary", Value: "The force met the community."}, {Key: "publishedAt", Value: now}, {Key: "publishedBy", Value: "coord"}}
+	if _, err := db.RawDatabase().Collection("advice_requests").InsertOne(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := adviceOpensAsWritten(ctx, db, "old-request"); err != nil {
+		t.Fatalf("before the reseal: %v", err)
+	}
+	if !bytes.Contains(storetest.RawDump(t, db), []byte("Meet at the library")) {
+		t.Fatal("the raw dump does not show the old request's text: this test proves nothing")
+	}
+	p, err := db.Reseal(ctx, 50, false, nil)
+	if err != nil || p.Resealed != 1 || p.Values != 7 {
+		t.Fatalf("reseal = %+v, %v; want one request, 7 values (5 texts, the advice and the response)", p, err)
+	}
+	dump := storetest.RawDump(t, db)
+	for _, s := range []string{"Fatal collision", "A man died", "How should we talk", "Meet at the library", "We met there", "Tension is low", "The force met the community"} {
+		if bytes.Contains(dump, []byte(s)) {
+			t.Errorf("after the reseal the raw database holds %q", s)
+		}
+	}
+	if err := adviceOpensAsWritten(ctx, db, "old-request"); err != nil {
+		t.Fatalf("after the reseal: %v", err)
+	}
+	if rs, err := db.PublishedAdvice(ctx, 50); err != nil || len(rs) != 1 || rs[0].PublicSummary != "The force met the community." {
+		t.Fatalf("published after the reseal: %+v, %v", rs, err)
+	}
+	// More advice on it is sealed like any other.
+	if _, err := db.GiveAdvice(ctx, "old-request", "u1", "Asha", "Changed: meet at the church."); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(storetest.RawDump(t, db), []byte("meet at the church")) {
+		t.Error("changed advice is in the clear")
 	}
 }

@@ -50,7 +50,7 @@ func (s *Store) DeclareConflict(ctx context.Context, userID string, p ConflictPe
 	if err != nil {
 		return nil, err
 	}
-	if c.Sealed, err = s.sealer.Seal(c.ID, "conflict", pt); err != nil {
+	if c.Sealed, err = s.seal(conflictsColl, c.ID, "conflict", pt); err != nil {
 		return nil, fmt.Errorf("store: declare conflict: %w", err)
 	}
 	if _, err := s.c(conflictsColl).InsertOne(ctx, c); err != nil {

@@ -16,7 +16,9 @@ import (
 // the writer reports every write (copies.go), the lists are answered from
 // a copy of every request in memory, dropped by any write to
 // advice_requests, and a request by _id comes from the document copies
-// (cachedLocally). On MongoDB the lists are queries, as before.
+// (cachedLocally). On MongoDB the lists are queries, as before. The copy
+// holds the requests' texts opened: it is in the portal's memory, where
+// opened texts are anyway, never in the store.
 
 // adviceCopy is one request as stored, and whether it has a public
 // summary (the field present, as $exists sees it).
@@ -41,6 +43,11 @@ func (s *Store) allAdvice(ctx context.Context) ([]adviceCopy, error) {
 			}
 			_, err := cur.Current.LookupErr("publicSummary")
 			c.published = err == nil
+			// The copy holds the requests opened (sealed_kinds.go), so a
+			// list opens nothing until the next write.
+			if err := s.openAdvice(&c.r); err != nil {
+				return nil, err
+			}
 			out = append(out, c)
 		}
 		if err := cur.Err(); err != nil {

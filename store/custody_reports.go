@@ -278,7 +278,7 @@ func (s *Store) sealCustody(r *CustodyReport) error {
 	if err != nil {
 		return fmt.Errorf("store: custody report content: %w", err)
 	}
-	if r.Sealed, err = s.sealer.Seal(r.ID, "content", b); err != nil {
+	if r.Sealed, err = s.seal("custody_reports", r.ID, "content", b); err != nil {
 		return fmt.Errorf("store: seal custody report: %w", err)
 	}
 	return nil

@@ -309,7 +309,7 @@ func (s *Store) sealChunks(ctx context.Context, coll string, p *Paper, r io.Read
 	for {
 		n, err := io.ReadFull(r, buf)
 		if n > 0 {
-			sealedData, serr := s.sealer.Seal(p.ID, "chunk-"+strconv.Itoa(p.Chunks), buf[:n])
+			sealedData, serr := s.seal(coll, p.ID, "chunk-"+strconv.Itoa(p.Chunks), buf[:n])
 			if serr != nil {
 				return fmt.Errorf("store: seal file: %w", serr)
 			}

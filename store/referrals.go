@@ -363,7 +363,7 @@ func (s *Store) sealJSON(id, field string, v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.sealer.Seal(id, field, raw)
+	return s.seal("referrals", id, field, raw)
 }
 
 // nextRef takes the next reference number from a counter.
@@ -573,7 +573,7 @@ func (s *Store) AddRefMessage(ctx context.Context, id, from, byName, text string
 		mid = undatedID() // an ObjectID holds its creation time to the second
 	}
 	m := RefMessage{ID: mid, From: from, ByName: byName, At: at}
-	if m.Body, err = s.sealer.Seal(id, "message:"+m.ID, []byte(text)); err != nil {
+	if m.Body, err = s.seal("referrals", id, "message:"+m.ID, []byte(text)); err != nil {
 		return err
 	}
 	set := bson.D{}

@@ -10,35 +10,42 @@ import (
 
 // ResealProgress is where a re-seal run got to.
 type ResealProgress struct {
-	Checked  int    // referrals read
-	Resealed int    // referrals re-sealed under the primary key
-	Retried  int    // referrals that changed while being re-sealed and were read again
-	After    string // the last referral id done: a later run resumes after it
+	Kind     string // the collection being walked (one of SealedKinds)
+	Checked  int    // documents read, every kind so far
+	Resealed int    // documents with a value re-sealed under the primary key
+	Values   int    // values re-sealed (or sealed for the first time)
+	Retried  int    // documents that changed while being re-sealed and were read again
+	After    string // the last document id done in Kind: a later run resumes after it
 }
 
 // resealCheckpoint is kept in the counters collection: the primary key a run
-// re-seals under and the last referral id it finished, so a run that was
-// stopped resumes where it stopped.
+// re-seals under, the kind it was walking and the last id it finished there,
+// so a run that was stopped resumes where it stopped.
 type resealCheckpoint struct {
 	ID      string `bson:"_id"`
 	Primary int64  `bson:"primary"`
+	Kind    string `bson:"kind"`
 	After   string `bson:"after"`
 }
 
 const resealCheckpointID = "reseal"
 
-// ResealReferrals re-encrypts, under the sealer's primary key, every
-// sealed field of every referral (content, contact details, messages and
-// notes) that an older key sealed. It walks the referrals in id order, a
-// batch at a time, and records after each batch how far it got: run again
-// with the same primary key, it resumes after the last referral it
-// finished (restart true walks from the beginning). A referral already
-// under the primary key is left as it is, so a run is safe to repeat.
+// Reseal re-encrypts, under the sealer's primary key, every sealed value of
+// every sealed kind (sealed_kinds.go: referrals' content, contact details,
+// messages and notes; custody visit reports; declared conflicts; meeting
+// papers and expenses receipts; critical-incident advice) that an older key
+// sealed, and seals any value still held in the clear from before its
+// field was sealed (advice written before advice was sealed). It walks
+// the kinds in order and each kind's documents in id order, a batch at a
+// time, and records after each batch how far it got: run again with the
+// same primary key, it resumes there (restart true walks from the
+// beginning). A document already under the primary key is left as it is,
+// so a run is safe to repeat.
 //
-// Each referral is rewritten by one conditional update: only if it has the
-// same number of messages as when read and its content was not deleted in
-// between; otherwise it is read again. The caller audits the run.
-func (s *Store) ResealReferrals(ctx context.Context, batch int, restart bool, progress func(ResealProgress)) (ResealProgress, error) {
+// Each document is rewritten by one conditional update, only if what it
+// replaces is still as read; otherwise it is read again. The caller audits
+// the run.
+func (s *Store) Reseal(ctx context.Context, batch int, restart bool, progress func(ResealProgress)) (ResealProgress, error) {
 	var p ResealProgress
 	if s.sealer == nil {
 		return p, ErrNoKeys
@@ -48,79 +55,125 @@ func (s *Store) ResealReferrals(ctx context.Context, batch int, restart bool, pr
 	}
 	primary := int64(s.sealer.PrimaryKeyID())
 	counters := s.c("counters")
+	var cp resealCheckpoint
 	if !restart {
-		var cp resealCheckpoint
 		err := counters.FindOne(ctx, bson.D{{Key: "_id", Value: resealCheckpointID}}).Decode(&cp)
-		if err == nil && cp.Primary == primary {
-			p.After = cp.After
-		} else if err != nil && notFound(err) != ErrNotFound {
+		if err != nil && notFound(err) != ErrNotFound {
 			return p, fmt.Errorf("store: reseal checkpoint: %w", err)
+		}
+		if err != nil || cp.Primary != primary {
+			cp = resealCheckpoint{}
+		}
+		if cp.Kind == "" && cp.After != "" {
+			cp.Kind = "referrals" // a checkpoint from before every kind was re-sealed
+		}
+		if _, ok := sealedKindOf(cp.Kind); !ok {
+			cp = resealCheckpoint{}
 		}
 	}
-	for {
-		filter := bson.D{}
-		if p.After != "" {
-			filter = bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: p.After}}}}
+	resuming := cp.Kind != ""
+	for _, k := range sealedKinds {
+		if resuming && k.coll != cp.Kind {
+			continue // done by the stopped run
 		}
-		cur, err := s.c("referrals").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(batch)))
-		if err != nil {
-			return p, fmt.Errorf("store: reseal: %w", err)
+		p.Kind, p.After = k.coll, ""
+		if resuming {
+			p.After, resuming = cp.After, false
 		}
-		var rs []Referral
-		if err := cur.All(ctx, &rs); err != nil {
-			return p, fmt.Errorf("store: reseal: %w", err)
-		}
-		if len(rs) == 0 {
-			break
-		}
-		for i := range rs {
-			done, err := s.resealOne(ctx, &rs[i])
-			for tries := 0; err == nil && !done && tries < 5; tries++ {
-				p.Retried++
-				var r *Referral
-				if r, err = s.Referral(ctx, rs[i].ID); err == nil {
-					done, err = s.resealOne(ctx, r)
-				}
-			}
-			if err != nil {
-				return p, err
-			}
-			if !done {
-				return p, fmt.Errorf("store: reseal referral %s: it kept changing; run again", rs[i].ID)
-			}
-			p.Checked++
-			if !s.underPrimary(&rs[i]) {
-				p.Resealed++
-			}
-			p.After = rs[i].ID
-		}
-		if _, err := counters.UpdateOne(ctx, bson.D{{Key: "_id", Value: resealCheckpointID}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "primary", Value: primary}, {Key: "after", Value: p.After}}}},
-			options.UpdateOne().SetUpsert(true)); err != nil {
-			return p, fmt.Errorf("store: reseal checkpoint: %w", err)
-		}
-		if progress != nil {
-			progress(p)
+		if err := s.resealKind(ctx, k, batch, primary, &p, progress); err != nil {
+			return p, err
 		}
 	}
 	return p, nil
 }
 
-// underPrimary reports whether every sealed field of r is under the primary key.
-func (s *Store) underPrimary(r *Referral) bool {
-	ok := s.sealer.SealedUnderPrimary(r.SealedContent) && s.sealer.SealedUnderPrimary(r.SealedContact)
-	for _, m := range r.Messages {
-		ok = ok && s.sealer.SealedUnderPrimary(m.Body)
+// resealKind walks one kind from p.After.
+func (s *Store) resealKind(ctx context.Context, k sealedKind, batch int, primary int64, p *ResealProgress, progress func(ResealProgress)) error {
+	for {
+		filter := bson.D{}
+		if p.After != "" {
+			filter = bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: p.After}}}}
+		}
+		cur, err := s.c(k.coll).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(batch)))
+		if err != nil {
+			return fmt.Errorf("store: reseal %s: %w", k.coll, err)
+		}
+		var docs []bson.Raw
+		if err := cur.All(ctx, &docs); err != nil {
+			return fmt.Errorf("store: reseal %s: %w", k.coll, err)
+		}
+		if len(docs) == 0 {
+			return nil
+		}
+		for _, doc := range docs {
+			id := docIDOf(doc)
+			n, err := s.resealDoc(ctx, k, doc, p)
+			if err != nil {
+				return err
+			}
+			p.Checked++
+			if n > 0 {
+				p.Resealed++
+				p.Values += n
+			}
+			p.After = id
+		}
+		if _, err := s.c("counters").UpdateOne(ctx, bson.D{{Key: "_id", Value: resealCheckpointID}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "primary", Value: primary}, {Key: "kind", Value: k.coll}, {Key: "after", Value: p.After}}}},
+			options.UpdateOne().SetUpsert(true)); err != nil {
+			return fmt.Errorf("store: reseal checkpoint: %w", err)
+		}
+		if progress != nil {
+			progress(*p)
+		}
 	}
-	return ok
 }
 
-// resealOne rewrites one referral's sealed fields under the primary key.
-// It reports false when the referral changed since it was read.
-func (s *Store) resealOne(ctx context.Context, r *Referral) (bool, error) {
-	if r.ContentGone || s.underPrimary(r) {
-		return true, nil
+// resealDoc re-seals one document, reading it again (up to five times) if
+// it changes in between; it returns how many values it re-sealed.
+func (s *Store) resealDoc(ctx context.Context, k sealedKind, doc bson.Raw, p *ResealProgress) (int, error) {
+	id := docIDOf(doc)
+	for tries := 0; ; tries++ {
+		set, cond, n, err := s.resealPlan(k, doc)
+		if err != nil || n == 0 {
+			return 0, err
+		}
+		res, err := s.updateIf(ctx, k.coll, id, cond, bson.D{{Key: "$set", Value: set}})
+		if err != nil {
+			return 0, fmt.Errorf("store: reseal %s %s: %w", k.coll, id, err)
+		}
+		if res.MatchedCount == 1 {
+			return n, nil
+		}
+		if tries == 4 {
+			return 0, fmt.Errorf("store: reseal %s %s: it kept changing; run again", k.coll, id)
+		}
+		p.Retried++
+		var again bson.Raw
+		if err := s.r(k.coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&again); err != nil {
+			if notFound(err) == ErrNotFound {
+				return 0, nil // deleted meanwhile: nothing left to re-seal
+			}
+			return 0, fmt.Errorf("store: reseal %s %s: %w", k.coll, id, err)
+		}
+		doc = again
 	}
+}
+
+// planReferralReseal re-seals a referral's content, contact details and
+// messages (and notes). The messages are an array rewritten whole, so the
+// write is conditional on the number of messages being as read (a message
+// added meanwhile would be lost) and on the content not having been
+// deleted in between.
+func planReferralReseal(s *Store, doc bson.Raw) (bson.D, Cond, int, error) {
+	var r Referral
+	if err := bson.Unmarshal(doc, &r); err != nil {
+		return nil, Cond{}, 0, fmt.Errorf("store: reseal referral: %w", err)
+	}
+	if r.ContentGone {
+		return nil, Cond{}, 0, nil
+	}
+	n := 0
 	reseal := func(field string, ct []byte) ([]byte, error) {
 		if s.sealer.SealedUnderPrimary(ct) {
 			return ct, nil
@@ -129,22 +182,22 @@ func (s *Store) resealOne(ctx context.Context, r *Referral) (bool, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: reseal referral %s %s: %w", r.ID, field, err)
 		}
+		n++
 		return s.sealer.Seal(r.ID, field, pt)
 	}
 	set := bson.D{}
-	if len(r.SealedContent) > 0 {
-		ct, err := reseal("content", r.SealedContent)
-		if err != nil {
-			return false, err
+	for _, f := range []struct {
+		name string
+		ct   []byte
+	}{{"content", r.SealedContent}, {"contact", r.SealedContact}} {
+		if len(f.ct) == 0 {
+			continue
 		}
-		set = append(set, bson.E{Key: "content", Value: ct})
-	}
-	if len(r.SealedContact) > 0 {
-		ct, err := reseal("contact", r.SealedContact)
+		ct, err := reseal(f.name, f.ct)
 		if err != nil {
-			return false, err
+			return nil, Cond{}, 0, err
 		}
-		set = append(set, bson.E{Key: "contact", Value: ct})
+		set = append(set, bson.E{Key: f.name, Value: ct})
 	}
 	cond := Ne("contentGone", true)
 	if len(r.Messages) > 0 {
@@ -152,22 +205,20 @@ func (s *Store) resealOne(ctx context.Context, r *Referral) (bool, error) {
 		for i, m := range r.Messages {
 			body, err := reseal("message:"+m.ID, m.Body)
 			if err != nil {
-				return false, err
+				return nil, Cond{}, 0, err
 			}
 			m.Body = body
 			msgs[i] = m
 		}
 		set = append(set, bson.E{Key: "messages", Value: msgs})
-		// A message added meanwhile would be lost by writing the array back.
 		cond = cond.And(Size("messages", len(r.Messages)))
 	} else {
 		cond = cond.And(Or(Exists("messages", false), Size("messages", 0)))
 	}
-	res, err := s.updateIf(ctx, "referrals", r.ID, cond, bson.D{{Key: "$set", Value: set}})
-	if err != nil {
-		return false, fmt.Errorf("store: reseal referral %s: %w", r.ID, err)
+	if n == 0 {
+		return nil, Cond{}, 0, nil
 	}
-	return res.MatchedCount == 1, nil
+	return set, cond, n, nil
 }
 
 // AuditResealed is the audit action of a "candour keys reseal" run.

@@ -2,9 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // AuditSubjectAccess is the audit action of a subject access download.
@@ -15,14 +20,112 @@ const AuditSubjectAccess = "subject-access-exported"
 // password, two-factor and recovery-code hashes (security data that tells
 // the person nothing), and referral content (law-enforcement data under
 // DPA 2018 Part 3, which the CCU discloses case by case).
+//
+// What others wrote about the person's work is theirs to disclose case by
+// case, so the export holds the person's own part of shared records: their
+// advice and the force's response to it (not other members' advice), their
+// attendance mark (not the minutes), their part in a custody visit report
+// (not its content, which is about detainees), their viewings in the BWV
+// log, their availability answers, training records and expense claims
+// (the receipts by name: the files are on their claims page). Who recorded
+// or decided something is left out, as for actions on their account.
 type SubjectAccess struct {
-	Produced    time.Time            `json:"produced"`
-	Account     SubjectAccount       `json:"account"`
-	Memberships []SubjectMembership  `json:"memberships"`
-	Bookings    []SubjectBooking     `json:"visitBookings"`
-	Conflicts   []ConflictPerson     `json:"declaredConflicts,omitempty"`
-	ByThem      []SubjectAuditRecord `json:"actionsTheyTook"`
-	AboutThem   []SubjectAuditRecord `json:"actionsOnTheirAccount"`
+	Produced     time.Time             `json:"produced"`
+	Account      SubjectAccount        `json:"account"`
+	Memberships  []SubjectMembership   `json:"memberships"`
+	Bookings     []SubjectBooking      `json:"visitBookings"`
+	Custody      []SubjectCustodyVisit `json:"custodyVisits"`
+	BWVViewings  []SubjectBWVViewing   `json:"bodyWornVideoViewings"`
+	Availability []SubjectAvailability `json:"availabilityAnswers"`
+	Training     []SubjectTraining     `json:"trainingRecords"`
+	Expenses     []SubjectExpenseClaim `json:"expenseClaims"`
+	Advice       []SubjectAdvice       `json:"criticalIncidentAdvice"`
+	Meetings     []SubjectMeeting      `json:"meetingAttendance"`
+	Conflicts    []ConflictPerson      `json:"declaredConflicts,omitempty"`
+	ByThem       []SubjectAuditRecord  `json:"actionsTheyTook"`
+	AboutThem    []SubjectAuditRecord  `json:"actionsOnTheirAccount"`
+}
+
+// SubjectCustodyVisit is a custody visit the person was paired for, and
+// their part in its report. The time of a visit still to come is left
+// out (here and in visitBookings): an unannounced visit's time is known
+// only to the pair, and the export passes through an administrator.
+type SubjectCustodyVisit struct {
+	Visit        string    `json:"visit"`
+	Suite        string    `json:"suite"`
+	Start        time.Time `json:"start,omitzero"`
+	ReportStatus string    `json:"reportStatus,omitempty"`
+	Submitted    bool      `json:"submittedTheReport"`
+	Confirmed    bool      `json:"confirmedTheReport"`
+}
+
+// SubjectBWVViewing is one entry of the body-worn video viewing log in
+// which the person was the viewer.
+type SubjectBWVViewing struct {
+	Session    string    `json:"session"`
+	FootageRef string    `json:"footage"`
+	ViewedAt   time.Time `json:"viewedAt"`
+	Purpose    string    `json:"purpose"`
+	Detail     string    `json:"detail,omitempty"`
+	RecordedAt time.Time `json:"recordedAt"`
+}
+
+// SubjectAvailability is one answer to a group's availability poll.
+type SubjectAvailability struct {
+	Group    string    `json:"group"`
+	Quarter  string    `json:"quarter"`
+	Weeks    []string  `json:"weeksTheyCanDo"`
+	Answered time.Time `json:"answered"`
+}
+
+// SubjectTraining is one training record.
+type SubjectTraining struct {
+	Kind      string    `json:"kind"`
+	Completed time.Time `json:"completed"`
+	Expires   time.Time `json:"expires"`
+	Recorded  time.Time `json:"recorded"`
+}
+
+// SubjectExpenseClaim is one expenses claim, in pence.
+type SubjectExpenseClaim struct {
+	Visit          string    `json:"visit"`
+	VisitDate      time.Time `json:"visitDate"`
+	VisitLabel     string    `json:"visitLabel"`
+	Miles          int       `json:"miles"`
+	MileagePence   int64     `json:"mileagePence"`
+	ParkingPence   int64     `json:"parkingPence"`
+	TransportPence int64     `json:"transportPence"`
+	TotalPence     int64     `json:"totalPence"`
+	Receipts       []string  `json:"receipts"`
+	Status         string    `json:"status"`
+	Reason         string    `json:"reasonRejected,omitempty"`
+	Claimed        time.Time `json:"claimed"`
+	Decided        time.Time `json:"decided,omitzero"`
+}
+
+// SubjectAdvice is a critical-incident advice request the person was
+// asked, with their advice (if they gave it) and the force's response.
+type SubjectAdvice struct {
+	Request   string    `json:"request"`
+	Title     string    `json:"incident"`
+	Question  string    `json:"question"`
+	Asked     time.Time `json:"asked"`
+	Deadline  time.Time `json:"deadline"`
+	Advice    string    `json:"advice,omitempty"`
+	Given     time.Time `json:"given,omitzero"`
+	Changed   int       `json:"timesChanged,omitempty"`
+	Outcome   string    `json:"forceOutcome,omitempty"`
+	Response  string    `json:"forceResponse,omitempty"`
+	Responded time.Time `json:"responded,omitzero"`
+}
+
+// SubjectMeeting is the person's attendance at one group meeting.
+type SubjectMeeting struct {
+	Meeting string    `json:"meeting"`
+	Group   string    `json:"group"`
+	Title   string    `json:"title"`
+	Start   time.Time `json:"start"`
+	Mark    string    `json:"attendance"`
 }
 
 // SubjectAccount is the account itself.
@@ -72,6 +175,9 @@ type SubjectAuditRecord struct {
 // a group id (nil leaves the id). It reads the whole audit log (a rare,
 // deliberate action). Returns ErrNotFound if there is no such account.
 func (s *Store) SubjectAccessFor(ctx context.Context, id string, groupName func(string) string) (*SubjectAccess, error) {
+	if groupName == nil {
+		groupName = func(id string) string { return id }
+	}
 	u, err := s.User(ctx, id)
 	if err != nil {
 		return nil, err
@@ -83,11 +189,7 @@ func (s *Store) SubjectAccessFor(ctx context.Context, id string, groupName func(
 		return nil, err
 	}
 	for _, m := range ms {
-		g := m.GroupID
-		if groupName != nil {
-			g = groupName(g)
-		}
-		out.Memberships = append(out.Memberships, SubjectMembership{Group: g, Chair: m.Chair, VettingLevel: m.VettingLevel, VettingExpires: m.VettingExpires, Joined: m.JoinedAt})
+		out.Memberships = append(out.Memberships, SubjectMembership{Group: groupName(m.GroupID), Chair: m.Chair, VettingLevel: m.VettingLevel, VettingExpires: m.VettingExpires, Joined: m.JoinedAt})
 	}
 	d, err := s.Diary(ctx, id)
 	if err != nil {
@@ -97,6 +199,9 @@ func (s *Store) SubjectAccessFor(ctx context.Context, id string, groupName func(
 		out.Bookings = append(out.Bookings, SubjectBooking{Visit: vid, Status: b.Status, Start: b.Start, End: b.End})
 	}
 	sort.Slice(out.Bookings, func(i, j int) bool { return out.Bookings[i].Start.Before(out.Bookings[j].Start) })
+	if err := s.subjectWork(ctx, out, id, groupName); err != nil {
+		return nil, err
+	}
 	cs, err := s.Conflicts(ctx, id)
 	if err != nil {
 		return nil, err
@@ -125,4 +230,125 @@ func (s *Store) SubjectAccessFor(ctx context.Context, id string, groupName func(
 		}
 	}
 	return out, nil
+}
+
+// subjectWork adds the person's part in the scheme's work: custody visits,
+// BWV viewings, availability answers, training, expense claims, advice and
+// meeting attendance. These are read by the person's id in each
+// collection; a subject access request is rare and deliberate, so the
+// reads that are not by _id may read a collection whole.
+func (s *Store) subjectWork(ctx context.Context, out *SubjectAccess, id string, groupName func(string) string) error {
+	now := s.now().UTC()
+	out.Custody = []SubjectCustodyVisit{}
+	vs, err := s.scanVisits(ctx, bson.D{{Key: "type", Value: VisitCustody}, {Key: "attendees", Value: id}})
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		cv := SubjectCustodyVisit{Visit: v.ID, Suite: v.Location}
+		if v.End.Before(now) {
+			cv.Start = v.Start
+		} else {
+			hideBooking(out.Bookings, v.ID) // the same time is in their diary
+		}
+		if r, err := s.CustodyReport(ctx, v.ID); err == nil {
+			cv.ReportStatus, cv.Submitted, cv.Confirmed = r.Status, r.SubmittedBy == id, r.ConfirmedBy == id
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		out.Custody = append(out.Custody, cv)
+	}
+
+	out.BWVViewings = []SubjectBWVViewing{}
+	var views []BWVViewing
+	if err := s.findSorted(ctx, "bwv_viewings", bson.D{{Key: "viewerId", Value: id}}, bson.D{{Key: "viewedAt", Value: 1}}, &views); err != nil {
+		return err
+	}
+	for _, v := range views {
+		out.BWVViewings = append(out.BWVViewings, SubjectBWVViewing{Session: v.VisitID, FootageRef: v.FootageRef, ViewedAt: v.ViewedAt,
+			Purpose: v.Purpose, Detail: v.Detail, RecordedAt: v.RecordedAt})
+	}
+
+	out.Availability = []SubjectAvailability{}
+	var polls []AvailabilityPoll
+	if err := s.findSorted(ctx, "availability_polls", bson.D{{Key: "answers." + id, Value: bson.D{{Key: "$exists", Value: true}}}}, bson.D{{Key: "_id", Value: 1}}, &polls); err != nil {
+		return err
+	}
+	for _, p := range polls {
+		group, quarter, _ := strings.Cut(p.ID, "/")
+		a := p.Answers[id]
+		out.Availability = append(out.Availability, SubjectAvailability{Group: groupName(group), Quarter: quarter, Weeks: append([]string{}, a.Weeks...), Answered: a.At})
+	}
+
+	out.Training = []SubjectTraining{}
+	tr, err := s.TrainingOf(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, r := range tr.Records {
+		out.Training = append(out.Training, SubjectTraining{Kind: r.Kind, Completed: r.Completed, Expires: r.Expires, Recorded: r.RecordedAt})
+	}
+	sort.Slice(out.Training, func(i, j int) bool { return out.Training[i].Kind < out.Training[j].Kind })
+
+	out.Expenses = []SubjectExpenseClaim{}
+	claims, err := s.ClaimsOf(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, c := range claims {
+		e := SubjectExpenseClaim{Visit: c.VisitID, VisitDate: c.VisitDate, VisitLabel: c.VisitLabel, Miles: c.Miles, MileagePence: c.MileagePence,
+			ParkingPence: c.ParkingPence, TransportPence: c.TransportPence, TotalPence: c.TotalPence(), Receipts: []string{}, Status: c.Status,
+			Reason: c.Reason, Claimed: c.CreatedAt, Decided: c.DecidedAt}
+		for _, r := range c.Receipts {
+			e.Receipts = append(e.Receipts, r.Name)
+		}
+		out.Expenses = append(out.Expenses, e)
+	}
+
+	out.Advice = []SubjectAdvice{}
+	rs, err := s.AdviceRequests(ctx, id, 100000)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		sa := SubjectAdvice{Request: r.ID, Title: r.Title, Question: r.Question, Asked: r.CreatedAt, Deadline: r.Deadline}
+		if a, ok := r.Answers[id]; ok {
+			sa.Advice, sa.Given, sa.Changed, sa.Response, sa.Responded = a.Text, a.GivenAt, a.Changed, a.Response, a.RespondedAt
+			if a.Responded() {
+				sa.Outcome = AdviceOutcomeLabel(a.Outcome)
+			}
+		}
+		out.Advice = append(out.Advice, sa)
+	}
+
+	out.Meetings = []SubjectMeeting{}
+	var ms []Meeting
+	if err := s.findSorted(ctx, "meetings", bson.D{{Key: "attendance." + id, Value: bson.D{{Key: "$exists", Value: true}}}}, bson.D{{Key: "start", Value: 1}}, &ms); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		out.Meetings = append(out.Meetings, SubjectMeeting{Meeting: m.ID, Group: groupName(m.GroupID), Title: m.Title, Start: m.Start, Mark: AttendanceLabel(m.Attendance[id])})
+	}
+	return nil
+}
+
+// hideBooking leaves out the times of the booking of visit id.
+func hideBooking(bs []SubjectBooking, id string) {
+	for i := range bs {
+		if bs[i].Visit == id {
+			bs[i].Start, bs[i].End = time.Time{}, time.Time{}
+		}
+	}
+}
+
+// findSorted reads every document of coll matching filter, sorted, into out.
+func (s *Store) findSorted(ctx context.Context, coll string, filter, sortBy bson.D, out any) error {
+	cur, err := s.r(coll).Find(ctx, filter, options.Find().SetSort(sortBy))
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", coll, err)
+	}
+	if err := cur.All(ctx, out); err != nil {
+		return fmt.Errorf("store: %s: %w", coll, err)
+	}
+	return nil
 }
