@@ -101,7 +101,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 			d.CanSignUp = true
 		}
 	}
-	if a.Chair || a.Attending || a.Manage || (u.Role == store.RoleCoordinator || u.Role == store.RoleAdmin) {
+	if a.Chair || a.Attending || a.Manage || allowed(u.Role, "visits.every") {
 		users, err := s.visits.UsersByID(ctx, v.Attendees)
 		if err != nil {
 			s.serverError(c, err)
@@ -133,7 +133,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 		for _, key := range store.SectionsFor(f.VisitType) {
 			fv.Sections = append(fv.Sections, f.Section(key))
 		}
-		if allowed(u.Role, "recommendations.raise") && (u.Role != store.RoleChair || a.Chair) {
+		if allowed(u.Role, "recommendations.raise") && (!allowed(u.Role, "visits.chair") || a.Chair) {
 			fv.RecLink = "/recommendations/new?" + url.Values{"finding": {f.ID}}.Encode()
 		}
 		d.Findings = append(d.Findings, fv)
