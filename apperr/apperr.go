@@ -146,3 +146,25 @@ func All(err error) []*Error {
 	}
 	return nil
 }
+
+// Reword returns err in the handler's own words when it has code: a new
+// error with the same code, field and message (the store's refusals are
+// worded for any page; the form that caused one may say more, or name its
+// own field). Any other err, and nil, is returned as it is.
+func Reword(err error, code Code, field, message string) error {
+	if !Is(err, code) {
+		return err
+	}
+	return &Error{Code: code, Field: field, Message: message}
+}
+
+// FieldOf returns the field err concerns, or "" when it has none (or is
+// not an application error). Two refusals with one code tell themselves
+// apart by it: a conflict about a form's field (the invitation code, the
+// number of places) and one about the whole record.
+func FieldOf(err error) string {
+	if e := As(err); e != nil {
+		return e.Field
+	}
+	return ""
+}

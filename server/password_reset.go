@@ -2,13 +2,13 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -71,7 +71,7 @@ func (s *Server) resetWorker() {
 // if email belongs to an account that can sign in.
 func (s *Server) sendResetLink(ctx context.Context, email string) error {
 	u, err := s.store.UserByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.CanSignIn()) {
+	if apperr.Is(err, apperr.NotFound) || (err == nil && !u.CanSignIn()) {
 		return nil
 	}
 	if err != nil {

@@ -53,10 +53,10 @@ type templateSet map[string]*template.Template
 
 var funcs = template.FuncMap{
 	"pounds":          pounds, // whole pence as "£16.65" (expenses.go)
-	"handlingLabel":   store.HandlingLabel,
-	"outcomeLabel":    store.AdviceOutcomeLabel,
+	"handlingLabel":   words.Handling,
+	"outcomeLabel":    words.AdviceOutcome,
 	"outcomeTag":      adviceOutcomeTag,
-	"attendanceLabel": store.AttendanceLabel,
+	"attendanceLabel": words.Attendance,
 	"powerDatasets":   powers.All, // the stop-and-search page links to every other activity
 	"periodOption":    periodOption,
 	"tableGroups":     tableGroups,
@@ -78,8 +78,8 @@ var funcs = template.FuncMap{
 		}
 		return t.In(london).Format(time.DateOnly)
 	},
-	"roleLabel":       func(r store.Role) string { return r.Label() },
-	"groupKind":       store.GroupKindLabel,
+	"roleLabel":       func(r store.Role) string { return words.Role(string(r)) },
+	"groupKind":       words.GroupKind,
 	"errorFor":        func(e *formErrors, field string) string { return e.For(field) },
 	"hasErrors":       func(e *formErrors) bool { return e.Any() },
 	"eq":              func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
@@ -102,9 +102,9 @@ var funcs = template.FuncMap{
 	"recSource":       words.RecSource,
 	"asset":           assetURL,
 	// Referrals and anonymous reports.
-	"refStatus":     store.RefStatusLabel,
+	"refStatus":     words.RefStatus,
 	"refStatusTag":  refStatusTag,
-	"refCategory":   store.RefCategoryLabel,
+	"refCategory":   words.RefCategory,
 	"riskTag":       riskTag,
 	"receiptGroups": receipts.Groups,
 	"refTarget":     refTarget,
@@ -113,10 +113,10 @@ var funcs = template.FuncMap{
 	"recUnderway": recUnderway,
 	// Visits.
 	"visitType":     words.VisitType,
-	"ragLabel":      store.RAGLabel,
+	"ragLabel":      words.RAG,
 	"ragTag":        ragTag,
-	"sectionLabel":  store.SectionLabel,
-	"gowiselyLabel": store.GowiselyLabel,
+	"sectionLabel":  words.Section,
+	"gowiselyLabel": words.Gowisely,
 	"forceWords":    forceWords,
 	"forceWord":     words.Force,
 	"visitWhen":     visitWhen,
@@ -384,6 +384,20 @@ func (s *Server) fail(c *gin.Context, err error, title ...string) {
 		t = "There is a problem"
 	}
 	s.errorPage(c, statusOf(code), t, apperr.MessageOf(err))
+}
+
+// stale answers a change that the store's version check refused
+// (store.ErrConflict: the record changed after the page that sent the
+// change was drawn) with the 409 page, titled title and saying message,
+// and reports true; for any other error (a refusal with a message of its
+// own included) it does nothing and reports false. This is the one place
+// that tells the two kinds of conflict apart.
+func (s *Server) stale(c *gin.Context, err error, title, message string) bool {
+	if !errors.Is(err, store.ErrConflict) {
+		return false
+	}
+	s.errorPage(c, statusOf(apperr.Conflict), title, message)
+	return true
 }
 
 // addErrors puts err's form errors (Invalid and Duplicate, one or a joined

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -190,8 +189,9 @@ func (s *Server) visitSave(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	promoted, err := s.store.UpdateVisit(ctx, v.ID, f.Version, ch)
-	if errors.Is(err, store.ErrCapacityBelow) {
-		// Booked since the form was opened: say how many are now.
+	if apperr.Is(err, apperr.Conflict) && apperr.FieldOf(err) == "capacity" {
+		// Booked since the form was opened (store.ErrCapacityBelow): say
+		// how many are now.
 		if fresh, _ := s.store.Visit(ctx, v.ID); fresh != nil {
 			v = fresh
 		}

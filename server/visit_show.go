@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -75,7 +74,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	groupName := ""
 	if err == nil {
 		groupName = g.Name
-	} else if !errors.Is(err, store.ErrNotFound) {
+	} else if !apperr.Is(err, apperr.NotFound) {
 		s.serverError(c, err)
 		return
 	}
@@ -91,7 +90,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	} else if allowed(u.Role, "visits.signup") {
 		err := s.visits.Eligible(ctx, v, u.ID, u.Memberships, now)
 		switch {
-		case errors.Is(err, store.ErrAlreadySignedUp): // on it already: the page says so
+		case apperr.Is(err, apperr.Conflict): // on it already (store.ErrAlreadySignedUp): the page says so
 		case apperr.Is(err, apperr.Invalid):
 			d.CannotSignUp = apperr.MessageOf(err)
 		case err != nil:
