@@ -47,6 +47,10 @@ type Error struct {
 	Code    Code
 	Field   string // the form field it concerns, or ""
 	Message string // plain English for the person; "" for sentinels handlers word themselves
+	// Line is the line of an uploaded file the error concerns (1-based), or
+	// 0. A refused file is a joined list of these, one a wrong line, all on
+	// the form's file field; the page lists every one.
+	Line int
 }
 
 // codeText is what Error says for an error without a message: the

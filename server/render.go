@@ -424,6 +424,37 @@ func addErrors(errs *formErrors, err error, rename map[string]string) bool {
 	return true
 }
 
+// addFileErrors puts an uploaded file's refusal in the error summary: every
+// wrong line (an Invalid error with a Line, as powers.FileError lists
+// them) is its own item, named with the file ("stops.csv, line 10,
+// Outcome: ..."), any other form error follows the file's name ("stops.csv:
+// ..."), and a refusal that named lines ends saying nothing was stored. It
+// reports false for anything that is not only form errors: the handler
+// calls fail.
+func addFileErrors(errs *formErrors, file string, err error) bool {
+	all := apperr.All(err)
+	if len(all) == 0 {
+		return false
+	}
+	for _, e := range all {
+		if e.Code != apperr.Invalid && e.Code != apperr.Duplicate {
+			return false
+		}
+	}
+	lines := false
+	for _, e := range all {
+		msg := file + ": " + e.Message
+		if e.Line > 0 {
+			msg, lines = file+", "+e.Message, true
+		}
+		errs.Items = append(errs.Items, fieldError{Field: e.Field, Message: msg})
+	}
+	if lines {
+		errs.Items = append(errs.Items, fieldError{Field: "file", Message: "Nothing was stored from the file: correct these lines and import it again"})
+	}
+	return true
+}
+
 // redirect answers a POST with 303 See Other, after saving the session.
 func (s *Server) redirect(c *gin.Context, to string) {
 	if err := s.saveSession(c); err != nil {
