@@ -50,7 +50,7 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 20, "concurrent clients")
 	flag.IntVar(&o.members, "members", 500, "community members to seed")
 	flag.IntVar(&o.audit, "audit", 200000, "audit events to seed")
-	flag.IntVar(&o.scale, "scale", 1, "multiply every seeded volume by this (10: 5,000 members, 3,000 visits, 5,000 recommendations, 100,000 survey responses, 2,000 referrals, 2,000,000 audit events)")
+	flag.IntVar(&o.scale, "scale", 1, "multiply every seeded volume by this (10: 5,000 members, 3,000 visits, 5,000 recommendations, 100,000 survey responses, 2,000 referrals, 2,000,000 audit events); above 1, every row runs at 1× first and the report gives each row's single-client p50 at both and their ratio")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, data and server log)")
 	flag.StringVar(&o.dataDir, "data", "testdata", "directory with the police.uk and Census files to resample")
 	flag.StringVar(&o.only, "only", "", `run one row alone: "decide" (deciding a survey release, demo size and 10,000 responses × -scale, no server)`)
@@ -86,8 +86,13 @@ func main() {
 			o.mongo = true // a server named on the command line is for measuring
 		}
 	})
-	applyScale(&o)
-	if o.clients < 1 || o.clients > 200 || o.requests < 1 || o.members < 2*o.clients+(o.clients+1)*signInsPerClient {
+	if o.scale < 1 {
+		o.scale = 1
+	}
+	base = volumes{members: o.members, audit: o.audit, visits: benchVisits, pastVisits: benchPastVisits, findings: benchFindings,
+		recommendations: benchRecommendations, referrals: benchReferrals, surveyResponses: benchSurveyResponses}
+	applyScale(&o, o.scale)
+	if o.clients < 1 || o.clients > 200 || o.requests < 1 || base.members < 2*o.clients+(o.clients+1)*signInsPerClient {
 		fmt.Fprintf(os.Stderr, "bench: need 1-200 clients, at least 1 request, and at least %d members per client (for distinct sign-ins)\n", signInsPerClient+2)
 		os.Exit(2)
 	}
@@ -120,7 +125,18 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	step("The embedded store, in process")
+	var one *report
+	if o.scale > 1 {
+		// The same rows at 1× first, for the single-client p50 ratio.
+		o1 := o
+		applyScale(&o1, 1)
+		step("The embedded store, in process, at 1× the volumes (for the ratios)")
+		if one, err = runEngine(ctx, o1, bin, filepath.Join(tmp, "embedded-1x"), ""); err != nil {
+			return err
+		}
+		applyScale(&o, o.scale)
+	}
+	step(fmt.Sprintf("The embedded store, in process, at %d× the volumes", o.scale))
 	r, err := runEngine(ctx, o, bin, filepath.Join(tmp, "embedded"), "")
 	if err != nil {
 		return err
@@ -157,6 +173,9 @@ func run(ctx context.Context, o options) error {
 		r.print(os.Stdout)
 	} else {
 		printPair(os.Stdout, r, remote)
+	}
+	if one != nil {
+		printScale(os.Stdout, one, r)
 	}
 	printImport(os.Stdout, imp)
 	printPowerImport(os.Stdout, pimp)
@@ -272,20 +291,26 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// applyScale multiplies the seeded volumes by -scale. The stop-and-search
-// records stay a year of one force's (their cost is the import, measured
-// on its own); row labels keep the 1× figures.
-func applyScale(o *options) {
-	if o.scale <= 1 {
-		o.scale = 1
-		return
-	}
-	o.members *= o.scale
-	o.audit *= o.scale
-	benchVisits *= o.scale
-	benchPastVisits *= o.scale
-	benchFindings *= o.scale
-	benchRecommendations *= o.scale
-	benchReferrals *= o.scale
-	benchSurveyResponses *= o.scale
+// volumes are the seeded volumes at 1× (the flags' and the defaults').
+type volumes struct {
+	members, audit, visits, pastVisits, findings, recommendations, referrals, surveyResponses int
+}
+
+var base volumes
+
+// applyScale sets the seeded volumes to k times base, in o and in the
+// seeding's package variables (runs are one after the other, so each run
+// seeds what its options say). The stop-and-search records stay a year of
+// one force's (their cost is the import, measured on its own); row labels
+// keep the 1× figures.
+func applyScale(o *options, k int) {
+	o.scale = k
+	o.members = base.members * k
+	o.audit = base.audit * k
+	benchVisits = base.visits * k
+	benchPastVisits = base.pastVisits * k
+	benchFindings = base.findings * k
+	benchRecommendations = base.recommendations * k
+	benchReferrals = base.referrals * k
+	benchSurveyResponses = base.surveyResponses * k
 }

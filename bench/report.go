@@ -251,3 +251,42 @@ func p50OrNone(s *series) string {
 	}
 	return ms(s.p(50))
 }
+
+// scaleBudget is the most a page's single-client p50 may grow from 1× to
+// -scale's volumes (issue 18: "cost flat with data").
+const scaleBudget = 1.5
+
+// printScale is the -scale report: each row's single-client p50 at 1× and
+// at the run's scale, and their ratio. Rows that show more data at the
+// larger scale (a list of every recommendation, a month of the calendar)
+// are judged too: the report cannot tell them apart; read their label.
+func printScale(w io.Writer, one, big *report) {
+	fmt.Fprintf(w, "\nSingle-client p50 at 1× and at %d× the volumes (both runs in this process, one after the other; 1× seeded %d members and %d audit events, %d× %d and %d), and the ratio (budget ≤ %.1f× for a page that shows the same amount of data):\n\n",
+		big.scale, one.members, one.audit, big.scale, big.members, big.audit, scaleBudget)
+	t := &table{header: []string{"request", "p50 1 client, 1×", fmt.Sprintf("p50 1 client, %d×", big.scale), "ratio", "result"}}
+	at1 := map[string]*result{}
+	for _, res := range one.rows {
+		at1[res.sc.label] = res
+	}
+	for _, res := range big.rows {
+		o := at1[res.sc.label]
+		if o == nil || o.single == nil || o.single.n == 0 || res.single == nil || res.single.n == 0 {
+			t.add(res.sc.label, "—", p50OrNone(res.single), "—", "not measured")
+			continue
+		}
+		a, b := o.single.p(50), res.single.p(50)
+		ratio := float64(b) / float64(max(a, time.Microsecond))
+		verdict := "PASS"
+		if ratio > scaleBudget {
+			verdict = "OVER"
+		}
+		t.add(res.sc.label, ms(a), ms(b), fmt.Sprintf("%.2f×", ratio), verdict)
+	}
+	t.print(w)
+	t = &table{header: []string{"measure", "1×", fmt.Sprintf("%d×", big.scale), "budget"}}
+	t.add("start-up, seeded data directory", ms(one.warmStart), ms(big.warmStart), "< 2 s")
+	t.add("RSS idle, seeded (2 s after ready)", mb(one.idleRSS), mb(big.idleRSS), "< 100 MB")
+	t.add("seeding", fmt.Sprintf("%.0f s", one.seed.took.Seconds()), fmt.Sprintf("%.0f s", big.seed.took.Seconds()), "")
+	fmt.Fprintln(w)
+	t.print(w)
+}

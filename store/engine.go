@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -64,6 +65,13 @@ type condUpdate struct {
 	id     any
 	cond   Cond
 	update any
+	// known: the caller knows cond holds, because no other writer of
+	// the document's condition can have written (it holds the lease any
+	// such writer must take first, and this is its first try; see
+	// survey_counting.go). MongoDB still checks cond in the filter, where
+	// it costs nothing; the embedded server writes by _id without reading
+	// the document first. A document that is missing is not matched.
+	known bool
 }
 
 // writer is the way to the database for writes.
@@ -508,6 +516,10 @@ func (e embeddedEngine) updateEachIf(ctx context.Context, coll string, ups []con
 	defer unlock()
 	var models []mongo.WriteModel
 	for _, u := range ups {
+		if u.known {
+			models = append(models, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: u.id}}).SetUpdate(u.update))
+			continue
+		}
 		doc, err := e.read(ctx, coll, u.id)
 		if err == mongo.ErrNoDocuments {
 			continue
@@ -601,4 +613,72 @@ func (s *Store) deleteIf(ctx context.Context, coll string, id any, cond Cond) (*
 // mongo.ErrNoDocuments when there is no such document or it does not meet cond.
 func (s *Store) findAndUpdateIf(ctx context.Context, coll string, id any, cond Cond, update any, after bool) *mongo.SingleResult {
 	return s.eng.findAndUpdateIf(ctx, coll, id, cond, update, after)
+}
+
+// findByIDs decodes the documents of coll whose _id is among ids, in the
+// order of ids; ids with no document are left out. On MongoDB it is one
+// find through the _id index ($in); on the embedded server, which pushes
+// down to SQLite only a filter that is exactly {_id: x} (a $in would scan
+// the collection), it reads each by _id on the read pool, readPoolSize at
+// once: each an O(log n) look-up through the store's index (sqlite_ids.go).
+func findByIDs[T any](ctx context.Context, s *Store, coll string, ids []string) ([]T, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if s.eng.name() != "embedded" {
+		cur, err := s.r(coll).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+		if err != nil {
+			return nil, err
+		}
+		defer cur.Close(ctx)
+		byID := map[string]T{}
+		for cur.Next(ctx) {
+			var d T
+			if err := cur.Decode(&d); err != nil {
+				return nil, err
+			}
+			id, _ := cur.Current.Lookup("_id").StringValueOK()
+			byID[id] = d
+		}
+		if err := cur.Err(); err != nil {
+			return nil, err
+		}
+		// In the order of ids, as on the embedded server.
+		out := make([]T, 0, len(byID))
+		for _, id := range ids {
+			if d, ok := byID[id]; ok {
+				out = append(out, d)
+			}
+		}
+		return out, nil
+	}
+	docs := make([]T, len(ids))
+	found := make([]bool, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, readPoolSize)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			err := s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&docs[i])
+			switch {
+			case err == nil:
+				found[i] = true
+			case !errors.Is(err, mongo.ErrNoDocuments):
+				errs[i] = err
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(ids))
+	for i := range docs {
+		if found[i] {
+			out = append(out, docs[i])
+		}
+	}
+	return out, nil
 }

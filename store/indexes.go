@@ -62,6 +62,9 @@ var indexes = []index{
 	// Surveys: responses and invitation codes by survey (exports, recounts, code counts).
 	{coll: "survey_responses", name: "survey", keys: bson.D{{Key: "surveyId", Value: 1}}},
 	{coll: "survey_codes", name: "survey_used", keys: bson.D{{Key: "surveyId", Value: 1}, {Key: "used", Value: 1}}},
+	// Every survey's free-text answers, by survey and question, newest day first
+	// (SurveyTexts; the counters are read by _id).
+	{coll: TextCollection, name: "survey_question_day", keys: bson.D{{Key: "survey", Value: 1}, {Key: "questionId", Value: 1}, {Key: "day", Value: -1}}},
 }
 
 // EnsureIndexes creates the named indexes; it is idempotent and runs at start-up.
@@ -80,8 +83,9 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		}
 	}
 	if s.w.ids != nil {
-		// Every collection there is, including those made at run time (a
-		// day's audit events, a survey's counters, an import's records).
+		// Every collection there is, including those FerretDB makes on
+		// their first write (and, in a store not yet migrated, the old
+		// per-day, per-survey and per-import ones).
 		if err := s.w.ids.ensure(ctx, ""); err != nil {
 			return err
 		}
@@ -176,6 +180,8 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{n: 8, name: "one collection for survey counters, one for free-text answers", run: mergeSurveyCollections},
+	{n: 9, name: "one collection for every import's records", run: mergeImportCollections},
 }
 
 // legacyAuditColl is where migration 4 finds a day's events: one collection

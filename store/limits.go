@@ -113,25 +113,23 @@ func (s *Store) hitN(ctx context.Context, key string, m, limit int, window time.
 	c := s.c(limitsColl)
 	for range 5 {
 		now := s.now().UTC()
-		// A live window: add m, then read the count. (Not findOneAndUpdate:
-		// on the embedded store it leaves a cursor open each time.) Within
-		// an instance one group at a time counts a key; a count read after
-		// another instance's $inc is higher, so that can only allow fewer.
-		res, err := s.updateIf(ctx, limitsColl, key, Gt("until", now), bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: m}}}})
-		if err != nil {
+		// A live window: add m, returning the count before it (one
+		// findAndUpdateIf: on the embedded store the read and the write by
+		// _id under the writer lock, two round trips; on MongoDB one
+		// atomic findAndModify). The group's requests are the m after the
+		// count before.
+		var d limitDoc
+		err := s.findAndUpdateIf(ctx, limitsColl, key, Gt("until", now), bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: m}}}}, false).Decode(&d)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 			return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}
 		}
-		if res.MatchedCount == 1 {
-			var d limitDoc
-			if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d); err != nil {
-				return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}
-			}
-			allowed := min(max(limit-(d.N-m), 0), m)
+		if err == nil {
+			allowed := min(max(limit-d.N, 0), m)
 			return hitResult{allowed: allowed, wait: d.Until.Sub(now)}
 		}
 		// The window is over (or never was): the first to notice starts one.
 		until := now.Add(window)
-		res, err = s.updateIf(ctx, limitsColl, key, Lte("until", now),
+		res, err := s.updateIf(ctx, limitsColl, key, Lte("until", now),
 			bson.D{{Key: "$set", Value: bson.D{{Key: "n", Value: m}, {Key: "until", Value: until}, {Key: "expires", Value: until}}}})
 		if err != nil {
 			return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}

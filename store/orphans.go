@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -16,15 +15,16 @@ import (
 // anywhere near this long.
 const OrphanImportAge = 24 * time.Hour
 
-// DropOrphanImports drops the record collections (power_chunks_<gen>) of
-// imports that never became current (the import crashed or was stopped
-// before its part was written) and are older than OrphanImportAge. A
-// generation's age is its ObjectID's time. It returns the collections it
-// dropped. Run hourly by a job under a lease.
+// DropOrphanImports deletes the records of imports that never became
+// current (the import crashed or was stopped before its part was written)
+// and are older than OrphanImportAge: the generations listed in
+// power_gens that no month's part refers to. A generation's age is its
+// ObjectID's time. It returns the generations whose records it deleted,
+// each as "<gen>/<month id>". Run hourly by a job under a lease.
 func (s *Store) DropOrphanImports(ctx context.Context) ([]string, error) {
-	names, err := s.rdb.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		return nil, fmt.Errorf("store: list collections: %w", err)
+	var gens []powerGen
+	if err := s.findAll(ctx, powerGenColl, bson.D{}, &gens); err != nil {
+		return nil, fmt.Errorf("store: imports: %w", err)
 	}
 	var months []PowerMonth
 	if err := s.findAll(ctx, "power_months", bson.D{}, &months); err != nil {
@@ -34,24 +34,23 @@ func (s *Store) DropOrphanImports(ctx context.Context) ([]string, error) {
 	for i := range months {
 		months[i].legacy()
 		for _, p := range months[i].Parts {
-			live[p.Gen] = true
+			live[p.Gen+"/"+months[i].ID] = true
 		}
 	}
 	cutoff := s.now().Add(-OrphanImportAge)
 	var dropped []string
-	for _, name := range names {
-		gen, ok := strings.CutPrefix(name, chunkCollection(""))
-		if !ok || live[gen] {
+	for _, g := range gens {
+		if live[g.ID] {
 			continue
 		}
-		oid, err := bson.ObjectIDFromHex(gen)
+		oid, err := bson.ObjectIDFromHex(g.Gen)
 		if err != nil || !oid.Timestamp().Before(cutoff) {
-			continue // not an import's name, or perhaps still running
+			continue // not an import's generation, or perhaps still running
 		}
-		if err := s.c(name).Drop(ctx); err != nil {
-			return dropped, fmt.Errorf("store: drop orphaned import %s: %w", name, err)
+		if err := s.dropGen(ctx, g.Gen, g.MonthID, 0); err != nil {
+			return dropped, fmt.Errorf("store: orphaned import %s: %w", g.ID, err)
 		}
-		dropped = append(dropped, name)
+		dropped = append(dropped, g.ID)
 	}
 	slices.Sort(dropped)
 	return dropped, nil

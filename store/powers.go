@@ -118,18 +118,41 @@ func (s *Store) PowerMonth(ctx context.Context, kind, force, month string) (*Pow
 	return &m, nil
 }
 
-// chunkCollection names the collection that holds one import's records.
-// Each import writes a collection of its own and the previous one is
-// dropped when the new one becomes current: on the embedded server every
-// delete or upsert scans its whole collection, but inserts and dropping a
-// collection do not, so a re-import costs the same as the first.
-func chunkCollection(gen string) string { return "power_chunks_" + gen }
+// PowerChunkCollection holds every import's records, each chunk keyed by
+// kind, force, month, generation (the import that wrote it) and number
+// (powerChunkID), so a report reads a chunk by _id and an import's records
+// are found without a scan. Until issue 18 each import had a collection of
+// its own (legacyChunkColl), dropped when a newer import replaced it: on
+// the embedded server a delete by _id scanned its collection then, and with
+// the store's index of FerretDB's _id expression (sqlite_ids.go) it no
+// longer does.
+const PowerChunkCollection = "power_chunks"
 
-// PutPowerChunk stores chunk i of a month's import generation gen.
+// powerGenColl lists each import's months ("<gen>/<monthId>", made with its
+// first chunk), so that the records of an import that never became current
+// (a crash) can be found and deleted by _id (DropOrphanImports).
+const powerGenColl = "power_gens"
+
+// powerGen is one import's records of one month.
+type powerGen struct {
+	ID      string `bson:"_id"` // gen + "/" + monthId
+	Gen     string `bson:"gen"`
+	MonthID string `bson:"monthId"`
+}
+
+// PutPowerChunk stores chunk i of a month's import generation gen. The
+// first chunk also records the generation's month (powerGenColl) before
+// any record is written.
 func (s *Store) PutPowerChunk(ctx context.Context, kind, force, month, gen string, i int, rows []string) error {
 	monthID := powerMonthID(kind, force, month)
 	id := powerChunkID(monthID, gen, i)
-	_, err := s.c(chunkCollection(gen)).InsertOne(ctx, PowerChunk{ID: id, MonthID: monthID, Gen: gen, Rows: rows})
+	if i == 0 {
+		_, err := s.c(powerGenColl).InsertOne(ctx, powerGen{ID: gen + "/" + monthID, Gen: gen, MonthID: monthID})
+		if err != nil && !isDuplicate(err) {
+			return fmt.Errorf("store: put power chunk %s: %w", id, err)
+		}
+	}
+	_, err := s.c(PowerChunkCollection).InsertOne(ctx, PowerChunk{ID: id, MonthID: monthID, Gen: gen, Rows: rows})
 	if err != nil {
 		return fmt.Errorf("store: put power chunk %s: %w", id, err)
 	}
@@ -140,7 +163,7 @@ func (s *Store) PutPowerChunk(ctx context.Context, kind, force, month, gen strin
 func (s *Store) PowerChunkOf(ctx context.Context, m *PowerMonth, p *PowerPart, i int) (*PowerChunk, error) {
 	var c PowerChunk
 	id := powerChunkID(m.ID, p.Gen, i)
-	if err := s.r(chunkCollection(p.Gen)).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+	if err := s.r(PowerChunkCollection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
 		return nil, fmt.Errorf("store: power chunk %s: %w", id, notFound(err))
 	}
 	return &c, nil
@@ -207,7 +230,7 @@ func (s *Store) PutPowerPartMonth(ctx context.Context, kind, force, month string
 			return nil, err
 		}
 		if replaced != nil && replaced.Gen != part.Gen {
-			if err := s.dropGen(ctx, replaced.Gen, id); err != nil {
+			if err := s.dropGen(ctx, replaced.Gen, id, replaced.Chunks); err != nil {
 				return nil, err
 			}
 		}
@@ -293,17 +316,37 @@ func (s *Store) removePowerPart(ctx context.Context, kind, force, month, key str
 		if _, err := s.c("power_index").UpdateOne(ctx, bson.D{{Key: "_id", Value: kind + "/" + force}}, update); err != nil {
 			return fmt.Errorf("store: power index: %w", err)
 		}
-		return s.dropGen(ctx, removed.Gen, id)
+		return s.dropGen(ctx, removed.Gen, id, removed.Chunks)
 	}
 	return fmt.Errorf("store: remove power part %s: %w", id, ErrConflict)
 }
 
-// dropGen drops an import's records of one month. A generation's chunks
-// for several months share a collection only when they were written by
-// the same import, and then they are replaced together.
-func (s *Store) dropGen(ctx context.Context, gen, monthID string) error {
-	if err := s.c(chunkCollection(gen)).Drop(ctx); err != nil {
-		return fmt.Errorf("store: drop records of an earlier import of %s: %w", monthID, err)
+// dropGen deletes an import's records of one month, chunks of which it
+// knows (the part's count; 0 for an import that never became current):
+// it finds how many there are from there (an import writes them in order
+// from 0, so they are always a run from 0), deletes them by _id from the
+// last to the first, so that a crash part-way leaves a run from 0 again,
+// and then the generation's entry. A crash before the entry goes leaves it
+// for DropOrphanImports (the month no longer refers to gen).
+func (s *Store) dropGen(ctx context.Context, gen, monthID string, known int) error {
+	n := known
+	for ; ; n++ {
+		err := s.r(PowerChunkCollection).FindOne(ctx, bson.D{{Key: "_id", Value: powerChunkID(monthID, gen, n)}},
+			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("store: records of an earlier import of %s: %w", monthID, err)
+		}
+	}
+	for i := n - 1; i >= 0; i-- {
+		if _, err := s.c(PowerChunkCollection).DeleteOne(ctx, bson.D{{Key: "_id", Value: powerChunkID(monthID, gen, i)}}); err != nil {
+			return fmt.Errorf("store: delete records of an earlier import of %s: %w", monthID, err)
+		}
+	}
+	if _, err := s.c(powerGenColl).DeleteOne(ctx, bson.D{{Key: "_id", Value: gen + "/" + monthID}}); err != nil {
+		return fmt.Errorf("store: delete records of an earlier import of %s: %w", monthID, err)
 	}
 	return nil
 }

@@ -135,9 +135,10 @@ func TestReleaseLease(t *testing.T) {
 	}
 }
 
-// Of three import collections, the one a month refers to and the one made
-// an hour ago (an import perhaps still running) stay; the two-day-old one
-// nothing refers to (a crashed import) is dropped.
+// Of three imports' records, those a month refers to and those made an
+// hour ago (an import perhaps still running) stay; the two-day-old ones
+// nothing refers to (a crashed import) are deleted. (Until issue 18 each
+// import had a collection of its own, and the test looked at those.)
 func TestDropOrphanImports(t *testing.T) {
 	ctx := context.Background()
 	s := openTestAny(t)
@@ -145,29 +146,36 @@ func TestDropOrphanImports(t *testing.T) {
 	gen := func(age time.Duration) string { return bson.NewObjectIDFromTimestamp(now.Add(-age)).Hex() }
 	current, crashed, running := gen(72*time.Hour), gen(48*time.Hour), gen(time.Hour)
 	for _, g := range []string{current, crashed, running} {
-		if err := s.PutPowerChunk(ctx, PowerStopSearch, "dorset", "2025-01", g, 0, []string{"a,b"}); err != nil {
-			t.Fatal(err)
+		for i := range 3 {
+			if err := s.PutPowerChunk(ctx, PowerStopSearch, "dorset", "2025-01", g, i, []string{"a,b"}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	if err := s.PutPowerPart(ctx, PowerStopSearch, "dorset", "2025-01", PowerPart{Key: "2025-01", Source: "f.csv", Gen: current, Records: 1, Chunks: 1}); err != nil {
+	if err := s.PutPowerPart(ctx, PowerStopSearch, "dorset", "2025-01", PowerPart{Key: "2025-01", Source: "f.csv", Gen: current, Records: 3, Chunks: 3}); err != nil {
 		t.Fatal(err)
 	}
 	dropped, err := s.DropOrphanImports(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dropped) != 1 || dropped[0] != "power_chunks_"+crashed {
-		t.Fatalf("dropped %v, want only power_chunks_%s", dropped, crashed)
+	if want := crashed + "/stop-search/dorset/2025-01"; len(dropped) != 1 || dropped[0] != want {
+		t.Fatalf("dropped %v, want only %s", dropped, want)
 	}
-	names, err := s.rdb.ListCollectionNames(ctx, bson.D{})
+	m, err := s.PowerMonth(ctx, PowerStopSearch, "dorset", "2025-01")
 	if err != nil {
 		t.Fatal(err)
 	}
-	have := strings.Join(names, " ")
 	for g, want := range map[string]bool{current: true, crashed: false, running: true} {
-		if strings.Contains(have, "power_chunks_"+g) != want {
-			t.Errorf("power_chunks_%s present = %v, want %v (collections: %s)", g, !want, want, have)
+		for i := range 3 {
+			_, err := s.PowerChunkOf(ctx, m, &PowerPart{Gen: g}, i)
+			if (err == nil) != want {
+				t.Errorf("import %s chunk %d present = %v, want %v", g, i, err == nil, want)
+			}
 		}
+	}
+	if again, err := s.DropOrphanImports(ctx); err != nil || len(again) != 0 {
+		t.Fatalf("a second run dropped %v (%v), want nothing", again, err)
 	}
 }
 

@@ -34,6 +34,13 @@ import (
 // removing the marks left a batch document whose repair counted again
 // every counter already unmarked.)
 //
+// A batch's first counting, while the lease it was opened with has more
+// than half to run (countBatch), knows that no counter has a mark for it
+// yet: nothing else may count the batch before the lease ends. On the
+// embedded server its increments are then written by _id without reading
+// each counter first (condUpdate.known); MongoDB checks the guard in the
+// filter anyway. A repair always reads and checks.
+//
 // A crash before step 2 leaves the batch document. repairCounts (at
 // start-up and hourly) claims each batch whose lease has ended (one
 // conditional update, so two instances never repair one batch together),
@@ -83,9 +90,12 @@ type tallyBatcher struct {
 	later   sync.WaitGroup
 }
 
-// countTimeout bounds counting one batch: it ends before the lease, so
-// that a repair never runs beside it.
-const countTimeout = batchLease - 2*time.Second
+// countTimeout bounds counting one batch: it ends countMargin before the
+// lease, so that a repair never runs beside it.
+const (
+	countMargin  = 2 * time.Second
+	countTimeout = batchLease - countMargin
+)
 
 // SetCountTimeoutForTest makes counting a batch run out of time after d
 // (0: the usual countTimeout), as it does when the writer queue is long.
@@ -110,6 +120,7 @@ type tallyBatch struct {
 type pendingKey struct{ coll, id string }
 
 type pendingInc struct {
+	survey     string
 	version    int
 	dim, value string
 	inc        map[string]int64
@@ -197,10 +208,10 @@ func (s *Store) count(ctx context.Context, bt *tallyBatch, surveyID string, v *V
 // addIncs merges one response's increments into pending.
 func addIncs(pending map[pendingKey]*pendingInc, surveyID string, v *Version, a Answers) {
 	for _, k := range responseKeys(v, a) {
-		key := pendingKey{coll: tallyColl(surveyID), id: tallyID(v.N, k[0], k[1])}
+		key := pendingKey{coll: TallyCollection, id: tallyID(surveyID, v.N, k[0], k[1])}
 		p := pending[key]
 		if p == nil {
-			p = &pendingInc{version: v.N, dim: k[0], value: k[1], inc: map[string]int64{}}
+			p = &pendingInc{survey: surveyID, version: v.N, dim: k[0], value: k[1], inc: map[string]int64{}}
 			pending[key] = p
 		}
 		for _, e := range incFor(v, a, k[0] == DimAll) {
@@ -303,10 +314,20 @@ func (s *Store) countLater(b *tallyBatcher, id string) {
 	}
 }
 
-// countBatch runs steps 1-3 for batch id, whose lease ends at until: the
-// lease is renewed first and, if another instance has taken the batch
-// over, it is left to that instance.
+// countBatch runs steps 1 and 2 for batch id, whose lease ends at until.
+// While more than half the lease is left (the usual case: batches are
+// counted within a second or two of opening), nobody can have claimed the
+// batch (repairBatch takes only a batch whose lease has ended), so it is
+// counted at once, within the lease as it stands: the counting must end
+// (countMargin) before the lease does. Otherwise the lease is renewed
+// first and, if another instance has taken the batch over, it is left to
+// that instance.
 func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, until time.Time) error {
+	if left := until.Sub(s.now()); left > batchLease/2 {
+		ctx, cancel := context.WithTimeout(ctx, left-countMargin)
+		defer cancel()
+		return s.applyBatch(ctx, id, pending, true)
+	}
 	res, err := s.updateIf(ctx, tallyBatchColl, id, Eq("until", until),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: s.now().Add(batchLease).UTC()}}}})
 	if err != nil {
@@ -315,11 +336,16 @@ func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKe
 	if res.MatchedCount == 0 {
 		return nil // repaired by someone else: counted there
 	}
-	return s.applyBatch(ctx, id, pending)
+	// The lease was still the one this batch was opened with: no repair
+	// has claimed it, so no counter has been moved for it yet.
+	return s.applyBatch(ctx, id, pending, true)
 }
 
-// applyBatch: steps 1 and 2 for batch id (clearMarks is step 3).
-func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc) error {
+// applyBatch: steps 1 and 2 for batch id (clearMarks is step 3). first
+// says that no counter can have been moved for the batch yet (its first
+// counting, under the lease it was opened with): every guard then holds,
+// and the embedded server writes without reading each counter first.
+func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, first bool) error {
 	byColl := map[string][]pendingKey{}
 	for k := range pending {
 		byColl[k.coll] = append(byColl[k.coll], k)
@@ -328,7 +354,7 @@ func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKe
 		ups := make([]condUpdate, len(keys))
 		for i, k := range keys {
 			update := append(incUpdate(pending[k].inc), bson.E{Key: "$set", Value: bson.D{{Key: "applied." + id, Value: true}}})
-			ups[i] = condUpdate{id: k.id, cond: Exists("applied."+id, false), update: update}
+			ups[i] = condUpdate{id: k.id, cond: Exists("applied."+id, false), update: update, known: first}
 		}
 		matched, err := s.eng.updateEachIf(ctx, coll, ups)
 		if err != nil {
@@ -393,7 +419,7 @@ func (s *Store) guardedInc(ctx context.Context, batch string, k pendingKey, p *p
 		if !errors.Is(err, mongo.ErrNoDocuments) {
 			return fmt.Errorf("store: count responses (%s): %w", k.coll, err)
 		}
-		t := Tally{ID: k.id, Version: p.version, Dim: p.dim, Value: p.value, C: map[string]map[string]int64{}}
+		t := Tally{ID: k.id, Survey: p.survey, Version: p.version, Dim: p.dim, Value: p.value, C: map[string]map[string]int64{}}
 		if _, err := s.c(k.coll).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
 			return fmt.Errorf("store: count responses (%s): %w", k.coll, err)
 		}
@@ -492,7 +518,7 @@ func (s *Store) repairBatch(ctx context.Context, id string) (int, time.Duration,
 		}
 		addIncs(pending, r.SurveyID, v, r.Answers)
 	}
-	if err := s.applyBatch(ctx, id, pending); err != nil {
+	if err := s.applyBatch(ctx, id, pending, false); err != nil {
 		return 0, 0, err
 	}
 	s.clearMarks(id, pending)

@@ -28,7 +28,7 @@ func (s *Store) CrashBeforeCountingForTest(ctx context.Context, sv *Survey, rs [
 		addIncs(pending, sv.ID, sv.Version(r.Version), r.Answers)
 	}
 	if step1 {
-		k := pendingKey{coll: tallyColl(sv.ID), id: tallyID(rs[0].Version, DimAll, DimAll)}
+		k := pendingKey{coll: TallyCollection, id: tallyID(sv.ID, rs[0].Version, DimAll, DimAll)}
 		return s.guardedInc(ctx, batch, k, pending[k])
 	}
 	return nil
@@ -40,4 +40,62 @@ func (s *Store) CrashBeforeDiaryForTest(ctx context.Context, visitID, userID str
 	_, err := s.c("visits").UpdateOne(ctx, bson.D{{Key: "_id", Value: visitID}},
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "seatsTaken", Value: 1}}}, {Key: "$push", Value: bson.D{{Key: "attendees", Value: userID}}}})
 	return err
+}
+
+// OldSurveyLayoutForTest moves survey surveyID's counters and free-text
+// answers out of the shared collections into collections of its own, as
+// Candour kept them before migration 8: the documents as they were, with
+// their old keys and no survey field.
+func (s *Store) OldSurveyLayoutForTest(ctx context.Context, surveyID string) error {
+	for from, to := range map[string]string{TallyCollection: legacyTallyColl(surveyID), TextCollection: legacyTextColl(surveyID)} {
+		var docs []bson.D
+		if err := s.findAll(ctx, from, bson.D{{Key: "survey", Value: surveyID}}, &docs); err != nil {
+			return err
+		}
+		for _, doc := range docs {
+			var old bson.D
+			for _, e := range doc {
+				switch e.Key {
+				case "_id":
+					id, _ := e.Value.(string)
+					old = append(bson.D{{Key: "_id", Value: id[len(surveyID)+1:]}}, old...)
+				case "survey", "id":
+				default:
+					old = append(old, e)
+				}
+			}
+			if _, err := s.c(to).InsertOne(ctx, old); err != nil {
+				return err
+			}
+		}
+		if _, err := s.c(from).DeleteMany(ctx, bson.D{{Key: "survey", Value: surveyID}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MergeSurveyCollectionsForTest runs migration 8 whole, or (crash) stops
+// where a kill -9 could: "copied" after every copy and before any drop,
+// "one dropped" after dropping the first old collection only.
+func (s *Store) MergeSurveyCollectionsForTest(ctx context.Context, crash string) error {
+	if crash == "" {
+		return mergeSurveyCollections(ctx, s)
+	}
+	colls, err := legacySurveyColls(ctx, s)
+	if err != nil {
+		return err
+	}
+	if err := copyLegacySurveyColls(ctx, s, colls); err != nil {
+		return err
+	}
+	if crash == "one dropped" {
+		return s.c(colls[0]).Drop(ctx)
+	}
+	return nil
+}
+
+// CollectionNamesForTest lists the store's collections.
+func (s *Store) CollectionNamesForTest(ctx context.Context) ([]string, error) {
+	return s.rdb.ListCollectionNames(ctx, bson.D{})
 }

@@ -12,12 +12,14 @@ import (
 // value: dim "all" (everyone) or an about-you question with one of its
 // values ("ay_eth"/"Black"). C counts, per question id, each answer code,
 // plus "_a" (people who answered) and "_s" (the sum of number answers).
-// Each survey keeps its counters in its own small collection, so a results
-// page reads tens of documents however many responses there are; they are
-// maintained with $inc when a response is stored and can be rebuilt from
-// the responses (RebuildTallies).
+// Every survey's counters are in one collection (TallyCollection), each
+// document keyed by survey, version, dim and value (tallyID), so a results
+// page reads tens of documents by _id however many responses and surveys
+// there are; they are maintained with $inc when a response is stored and
+// can be rebuilt from the responses (RebuildTallies).
 type Tally struct {
 	ID      string                      `bson:"_id" json:"-"`
+	Survey  string                      `bson:"survey" json:"-"`
 	Version int                         `bson:"version" json:"version"`
 	Dim     string                      `bson:"dim" json:"dim"`
 	Value   string                      `bson:"value" json:"value"`
@@ -34,10 +36,26 @@ const (
 // DimAll is the tally of every respondent.
 const DimAll = "all"
 
-func tallyColl(surveyID string) string { return "survey_tallies_" + surveyID }
+// TallyCollection holds every survey's counters (until issue 18, one
+// collection per survey: legacyTallyColl).
+const TallyCollection = "survey_tallies"
 
-func tallyID(version int, dim, value string) string {
-	return strconv.Itoa(version) + ":" + dim + ":" + value
+// tallyID keys a counter: survey, version, dim and value.
+func tallyID(surveyID string, version int, dim, value string) string {
+	return surveyID + ":" + strconv.Itoa(version) + ":" + dim + ":" + value
+}
+
+// possibleTallyIDs are the keys every counter of version n of a survey
+// may have: everyone's and each breakdown value's (a survey without the
+// about-you questions has only the first).
+func possibleTallyIDs(surveyID string, n int) []string {
+	ids := []string{tallyID(surveyID, n, DimAll, DimAll)}
+	for _, d := range BreakdownDims {
+		for _, val := range DimValues(d) {
+			ids = append(ids, tallyID(surveyID, n, d, val))
+		}
+	}
+	return ids
 }
 
 // tallyKeys lists the (dim, value) counters a version has.
@@ -59,8 +77,8 @@ func tallyKeys(sv *Survey, v *Version) [][2]string {
 func (s *Store) ensureTallies(ctx context.Context, sv *Survey, n int) error {
 	v := sv.Version(n)
 	for _, k := range tallyKeys(sv, v) {
-		t := Tally{ID: tallyID(n, k[0], k[1]), Version: n, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
-		if _, err := s.c(tallyColl(sv.ID)).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
+		t := Tally{ID: tallyID(sv.ID, n, k[0], k[1]), Survey: sv.ID, Version: n, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
+		if _, err := s.c(TallyCollection).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
 			return fmt.Errorf("store: create tallies of survey %s: %w", sv.ID, err)
 		}
 	}
@@ -125,14 +143,10 @@ func toInt64(v any) int64 {
 	return 0
 }
 
-// Tallies returns version n's counters (tens of small documents).
+// Tallies returns version n's counters (tens of small documents), by _id.
 func (s *Store) Tallies(ctx context.Context, surveyID string, n int) ([]Tally, error) {
-	var ts []Tally
-	cur, err := s.r(tallyColl(surveyID)).Find(ctx, bson.D{{Key: "version", Value: n}})
+	ts, err := findByIDs[Tally](ctx, s, TallyCollection, possibleTallyIDs(surveyID, n))
 	if err != nil {
-		return nil, fmt.Errorf("store: tallies of survey %s: %w", surveyID, err)
-	}
-	if err := cur.All(ctx, &ts); err != nil {
 		return nil, fmt.Errorf("store: tallies of survey %s: %w", surveyID, err)
 	}
 	return ts, nil
@@ -165,13 +179,13 @@ func CountAnswers(sv *Survey, v *Version, as []Answers) []Tally {
 	byID := map[string]*Tally{}
 	var order []string
 	for _, k := range tallyKeys(sv, v) {
-		id := tallyID(v.N, k[0], k[1])
-		byID[id] = &Tally{ID: id, Version: v.N, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
+		id := tallyID(sv.ID, v.N, k[0], k[1])
+		byID[id] = &Tally{ID: id, Survey: sv.ID, Version: v.N, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
 		order = append(order, id)
 	}
 	for _, a := range as {
 		for _, k := range responseKeys(v, a) {
-			t := byID[tallyID(v.N, k[0], k[1])]
+			t := byID[tallyID(sv.ID, v.N, k[0], k[1])]
 			for _, e := range incFor(v, a, k[0] == DimAll) {
 				add := toInt64(e.Value)
 				if e.Key == "n" {
@@ -219,9 +233,9 @@ func (s *Store) RebuildTallies(ctx context.Context, surveyID string) (int64, err
 			return 0, err
 		}
 		for _, t := range ts {
-			res, err := s.c(tallyColl(sv.ID)).ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}}, t)
+			res, err := s.c(TallyCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}}, t)
 			if err == nil && res.MatchedCount == 0 {
-				_, err = s.c(tallyColl(sv.ID)).InsertOne(ctx, t)
+				_, err = s.c(TallyCollection).InsertOne(ctx, t)
 			}
 			if err != nil {
 				return 0, fmt.Errorf("store: rebuild tallies of survey %s: %w", sv.ID, err)
@@ -238,10 +252,10 @@ func (s *Store) RebuildTallies(ctx context.Context, surveyID string) (int64, err
 // counts; the benchmark's million responses through PutTallies, testhooks.go).
 func (s *Store) putTallies(ctx context.Context, surveyID string, ts []Tally) error {
 	for _, t := range ts {
-		t.ID = tallyID(t.Version, t.Dim, t.Value)
-		res, err := s.c(tallyColl(surveyID)).ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}}, t)
+		t.ID, t.Survey = tallyID(surveyID, t.Version, t.Dim, t.Value), surveyID
+		res, err := s.c(TallyCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}}, t)
 		if err == nil && res.MatchedCount == 0 {
-			_, err = s.c(tallyColl(surveyID)).InsertOne(ctx, t)
+			_, err = s.c(TallyCollection).InsertOne(ctx, t)
 		}
 		if err != nil {
 			return fmt.Errorf("store: put tallies of survey %s: %w", surveyID, err)

@@ -12,13 +12,16 @@ import (
 	"candour/apperr"
 )
 
-// SurveyText is one free-text answer, kept in its survey's own small
-// collection so that coordinators can read a question's answers without
-// reading every response. Only staff see it; a coordinator may publish a
-// redacted version (names and anything identifying taken out) in the
-// public summary. The original is never published.
+// SurveyText is one free-text answer, kept apart from the responses so
+// that coordinators can read a question's answers without reading every
+// response. Every survey's are in one collection (TextCollection), each
+// keyed by its survey and ID (Key). Only staff see it; a coordinator may
+// publish a redacted version (names and anything identifying taken out) in
+// the public summary. The original is never published.
 type SurveyText struct {
-	ID         string `bson:"_id"` // response id + ":" + question id
+	Key        string `bson:"_id"` // survey id + ":" + ID
+	ID         string `bson:"id"`  // response id + ":" + question id
+	Survey     string `bson:"survey"`
 	Version    int    `bson:"version"`
 	QuestionID string `bson:"questionId"`
 	Day        string `bson:"day"`
@@ -27,7 +30,12 @@ type SurveyText struct {
 	Published  bool   `bson:"published"`
 }
 
-func textColl(surveyID string) string { return "survey_texts_" + surveyID }
+// TextCollection holds every survey's free-text answers (until issue 18,
+// one collection per survey: legacyTextColl).
+const TextCollection = "survey_texts"
+
+// textKey is the _id of survey surveyID's free-text answer id.
+func textKey(surveyID, id string) string { return surveyID + ":" + id }
 
 // Shown is what a published quote says: the redacted version.
 func (t *SurveyText) Shown() string { return t.Redacted }
@@ -39,13 +47,14 @@ func (s *Store) insertTexts(ctx context.Context, v *Version, r *Response) error 
 	for i := range v.Questions {
 		q := &v.Questions[i]
 		if vals := r.Answers[q.ID]; q.FreeText() && len(vals) == 1 {
-			docs = append(docs, SurveyText{ID: r.ID + ":" + q.ID, Version: v.N, QuestionID: q.ID, Day: r.Day, Text: vals[0]})
+			id := r.ID + ":" + q.ID
+			docs = append(docs, SurveyText{Key: textKey(r.SurveyID, id), ID: id, Survey: r.SurveyID, Version: v.N, QuestionID: q.ID, Day: r.Day, Text: vals[0]})
 		}
 	}
 	if len(docs) == 0 {
 		return nil
 	}
-	if _, err := s.c(textColl(r.SurveyID)).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil && !isDuplicate(err) {
+	if _, err := s.c(TextCollection).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil && !isDuplicate(err) {
 		return fmt.Errorf("store: keep free-text answers: %w", err)
 	}
 	return nil
@@ -53,8 +62,11 @@ func (s *Store) insertTexts(ctx context.Context, v *Version, r *Response) error 
 
 // SurveyTexts returns the free-text answers to question qid (all
 // versions), newest day first; with published, only published ones.
+// MongoDB answers it from the index on survey, question and day
+// (indexes.go); the embedded server reads the collection (it pushes down
+// only a filter by _id).
 func (s *Store) SurveyTexts(ctx context.Context, surveyID, qid string, published bool) ([]SurveyText, error) {
-	filter := bson.D{}
+	filter := bson.D{{Key: "survey", Value: surveyID}}
 	if qid != "" {
 		filter = append(filter, bson.E{Key: "questionId", Value: qid})
 	}
@@ -62,7 +74,7 @@ func (s *Store) SurveyTexts(ctx context.Context, surveyID, qid string, published
 		filter = append(filter, bson.E{Key: "published", Value: true})
 	}
 	var ts []SurveyText
-	cur, err := s.r(textColl(surveyID)).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "day", Value: -1}, {Key: "_id", Value: 1}}))
+	cur, err := s.r(TextCollection).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "day", Value: -1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: free-text answers of survey %s: %w", surveyID, err)
 	}
@@ -84,7 +96,7 @@ func (s *Store) RedactSurveyText(ctx context.Context, surveyID, id, redacted str
 	case utf8.RuneCountInString(redacted) > MaxLongText:
 		return apperr.New(apperr.Invalid, "redacted", "The published version must be 1,200 characters or fewer")
 	}
-	res, err := s.c(textColl(surveyID)).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+	res, err := s.c(TextCollection).UpdateOne(ctx, bson.D{{Key: "_id", Value: textKey(surveyID, id)}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "redacted", Value: redacted}, {Key: "published", Value: publish}}}})
 	if err != nil {
 		return fmt.Errorf("store: redact free text: %w", err)
