@@ -47,6 +47,10 @@ type Error struct {
 	Code    Code
 	Field   string // the form field it concerns, or ""
 	Message string // plain English for the person; "" for sentinels handlers word themselves
+	// Line is the line of an uploaded file the error concerns (1-based), or
+	// 0. A refused file is a joined list of these, one a wrong line, all on
+	// the form's file field; the page lists every one.
+	Line int
 }
 
 // codeText is what Error says for an error without a message: the
@@ -145,4 +149,26 @@ func All(err error) []*Error {
 		return All(u.Unwrap())
 	}
 	return nil
+}
+
+// Reword returns err in the handler's own words when it has code: a new
+// error with the same code, field and message (the store's refusals are
+// worded for any page; the form that caused one may say more, or name its
+// own field). Any other err, and nil, is returned as it is.
+func Reword(err error, code Code, field, message string) error {
+	if !Is(err, code) {
+		return err
+	}
+	return &Error{Code: code, Field: field, Message: message}
+}
+
+// FieldOf returns the field err concerns, or "" when it has none (or is
+// not an application error). Two refusals with one code tell themselves
+// apart by it: a conflict about a form's field (the invitation code, the
+// number of places) and one about the whole record.
+func FieldOf(err error) string {
+	if e := As(err); e != nil {
+		return e.Field
+	}
+	return ""
 }

@@ -63,3 +63,31 @@ func TestErrorText(t *testing.T) {
 		}
 	}
 }
+
+func TestFieldOf(t *testing.T) {
+	if got := apperr.FieldOf(fmt.Errorf("store: %w", apperr.New(apperr.Conflict, "code", "Used"))); got != "code" {
+		t.Fatalf("FieldOf through wrapping = %q, want code", got)
+	}
+	if got := apperr.FieldOf(errors.New("plain")); got != "" {
+		t.Fatalf("FieldOf a plain error = %q", got)
+	}
+}
+
+func TestRewordOnlyItsCode(t *testing.T) {
+	dup := fmt.Errorf("store: create user: %w", apperr.New(apperr.Duplicate, "", ""))
+	got := apperr.Reword(dup, apperr.Duplicate, "email", "An account with this email address already exists")
+	if e := apperr.As(got); e == nil || e.Code != apperr.Duplicate || e.Field != "email" || e.Message != "An account with this email address already exists" {
+		t.Fatalf("Reword of a duplicate = %#v", got)
+	}
+	plain := errors.New("disk full")
+	if got := apperr.Reword(plain, apperr.Duplicate, "email", "x"); got != plain {
+		t.Fatalf("Reword changed an error without the code: %v", got)
+	}
+	if got := apperr.Reword(nil, apperr.Duplicate, "email", "x"); got != nil {
+		t.Fatalf("Reword of nil = %v", got)
+	}
+	notFound := apperr.New(apperr.NotFound, "", "")
+	if got := apperr.Reword(notFound, apperr.Duplicate, "email", "x"); got != notFound {
+		t.Fatalf("Reword changed another code: %v", got)
+	}
+}

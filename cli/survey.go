@@ -3,12 +3,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/survey"
 )
@@ -37,7 +37,7 @@ func reportSurveyCmd(ctx context.Context, args []string, getenv func(string) str
 	}
 	defer db.Close(context.Background())
 	sv, err := db.Survey(ctx, *id)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.Is(err, apperr.NotFound) {
 		return fmt.Errorf("no survey with id %s", *id)
 	}
 	if err != nil {
@@ -94,7 +94,7 @@ func surveyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer db.Close(context.Background())
 	n, err := db.RebuildTallies(ctx, *id)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.Is(err, apperr.NotFound) {
 		return fmt.Errorf("no survey with id %s", *id)
 	}
 	if err != nil {

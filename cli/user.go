@@ -8,8 +8,10 @@ import (
 	"io"
 	"strings"
 
+	"candour/apperr"
 	"candour/password"
 	"candour/store"
+	"candour/words"
 )
 
 // roleNames lists every role as --role takes it.
@@ -63,7 +65,7 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 		u.Status = store.StatusActive
 	}
 	if err := db.CreateUser(ctx, u); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
+		if apperr.Is(err, apperr.Duplicate) {
 			return usageError{fmt.Sprintf("--email: an account for %s already exists", u.Email)}
 		}
 		return err
@@ -73,13 +75,13 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	if pw != "" {
-		fmt.Fprintf(stdout, "Created %s (%s). They can sign in at %s/sign-in\n", u.Email, r.Label(), cfg.BaseURL)
+		fmt.Fprintf(stdout, "Created %s (%s). They can sign in at %s/sign-in\n", u.Email, words.Role(string(r)), cfg.BaseURL)
 		return nil
 	}
 	secret, err := db.CreateToken(ctx, store.TokenInvitation, u.ID, "system", store.InvitationLife)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Created %s (%s). To set a password, open within 7 days:\n%s/invitation/%s\n", u.Email, r.Label(), cfg.BaseURL, secret)
+	fmt.Fprintf(stdout, "Created %s (%s). To set a password, open within 7 days:\n%s/invitation/%s\n", u.Email, words.Role(string(r)), cfg.BaseURL, secret)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/policeuk"
 	"candour/stats"
@@ -56,23 +57,36 @@ type FileError struct {
 	Lines    int          // how many lines had a problem
 }
 
+// Error is the problems' messages, joined: what the command line prints.
 func (e *FileError) Error() string {
 	var parts []string
+	for _, p := range apperr.All(e) {
+		parts = append(parts, p.Message)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unwrap lists the problems as application errors: apperr.Invalid on the
+// upload's field "file", each with its line, and a last one counting the
+// lines not named. The web shows each in the error summary (addFileErrors
+// in server/render.go); the command line prints the same messages (Error).
+func (e *FileError) Unwrap() []error {
+	var out []error
 	for _, p := range e.Problems {
-		parts = append(parts, p.String())
+		out = append(out, &apperr.Error{Code: apperr.Invalid, Field: "file", Message: p.String(), Line: p.Line})
 	}
-	msg := strings.Join(parts, "; ")
 	if more := e.Lines - len(e.Problems); more > 0 {
-		msg += fmt.Sprintf("; and %d more lines with problems", more)
+		out = append(out, apperr.Invalidf("file", "and %d more lines with problems", more))
 	}
-	return msg
+	return out
 }
 
 // IsRefusal reports whether err is about the input, not a fault of the
-// system: the command line exits with status 2 and the web answers 422.
+// system: the command line exits with status 2 and the web answers 422. A
+// file's wrong lines (FileError) are application errors (apperr.Invalid);
+// a refusal of the force, the year or the dataset is a disparity.Refusal.
 func IsRefusal(err error) bool {
-	var fe *FileError
-	return errors.As(err, &fe) || disparity.IsRefusal(err)
+	return apperr.Is(err, apperr.Invalid) || disparity.IsRefusal(err)
 }
 
 // ImportResult is what an import stored.

@@ -1,13 +1,13 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -48,7 +48,7 @@ func (s *Server) renderAccount(c *gin.Context, status int, errs *formErrors) {
 	}
 	for _, m := range ms {
 		g, err := s.store.Group(ctx, m.GroupID)
-		if errors.Is(err, store.ErrNotFound) {
+		if apperr.Is(err, apperr.NotFound) {
 			continue // group removed
 		}
 		if err != nil {
@@ -63,7 +63,7 @@ func (s *Server) renderAccount(c *gin.Context, status int, errs *formErrors) {
 	}
 	if u.PartnerID != "" {
 		p, err := s.store.Partner(ctx, u.PartnerID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
 			s.serverError(c, err)
 			return
 		}

@@ -12,6 +12,7 @@ import (
 	"candour/advice"
 	"candour/apperr"
 	"candour/store"
+	"candour/words"
 )
 
 // adviceForm is a new critical-incident advice request, short enough to
@@ -192,7 +193,7 @@ func (s *Server) renderAdviceForm(c *gin.Context, status int, f adviceForm, errs
 	d.Handling.LabelSize = "s"
 	for _, g := range groups {
 		d.Groups = append(d.Groups, groupBox{ID: g.ID, Name: g.Name, Checked: chosen[g.ID],
-			Hint: store.GroupKindLabel(g.Kind) + ", " + strconv.Itoa(g.MemberCount) + " " + plural(g.MemberCount, "member", "members")})
+			Hint: words.GroupKind(g.Kind) + ", " + strconv.Itoa(g.MemberCount) + " " + plural(g.MemberCount, "member", "members")})
 	}
 	s.render(c, status, "advice_new", &Page{Title: "Ask for critical-incident advice", Form: f, Errors: errs, Data: d, Back: "/advice"})
 }

@@ -7,6 +7,7 @@ import (
 
 	"candour/apperr"
 	"candour/store"
+	"candour/words"
 )
 
 // adviceRespond records what the force did with one answer and why
@@ -46,7 +47,7 @@ func (s *Server) adviceRespond(c *gin.Context) {
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditAdviceResponse, Target: "advice:" + r.ID + "/" + userID,
-		Detail: store.AdviceOutcomeLabel(f.Outcome)})
+		Detail: words.AdviceOutcome(f.Outcome)})
 	s.flash(c, "Response recorded. The member can read it with their advice.")
 	s.redirect(c, "/advice/"+r.ID+"#answer-"+userID)
 }

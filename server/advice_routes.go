@@ -4,6 +4,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // adviceRoutes registers critical-incident advice (docs/advisory.md): staff
@@ -93,7 +94,7 @@ func (s *Server) loadAdvice(c *gin.Context) (*store.AdviceRequest, bool) {
 func handlingChoices() []choice {
 	cs := make([]choice, 0, len(store.HandlingMarkers))
 	for _, h := range store.HandlingMarkers {
-		cs = append(cs, choice{Value: h, Label: store.HandlingLabel(h)})
+		cs = append(cs, choice{Value: h, Label: words.Handling(h)})
 	}
 	return cs
 }

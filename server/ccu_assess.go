@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -94,15 +93,11 @@ func (s *Server) ccuAssess(c *gin.Context) {
 	}
 	before, err := s.store.AssessReferral(ctx, r.ID, f.Version, a)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-		return
-	case errors.Is(err, store.ErrConflict):
-		s.errorPage(c, http.StatusConflict, "Someone else has changed this referral",
-			"The referral changed after you opened it, so nothing you entered has been saved. Go back, reload it and make your change again.")
+	case s.stale(c, err, "Someone else has changed this referral",
+		"The referral changed after you opened it, so nothing you entered has been saved. Go back, reload it and make your change again."):
 		return
 	case err != nil:
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for an unknown referral (render.go)
 		return
 	}
 	me := currentUser(c)

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // exportForm asks why a referral is being exported and who for.
@@ -103,7 +104,7 @@ func exportText(r *store.Referral, recipient string) string {
 		kind = "Anonymous report"
 	}
 	fmt.Fprintf(&b, "%s %s\nReceived: %s\nStatus: %s\nRisk: %s\nGrading: %s\nAssigned to: %s\n",
-		kind, r.Ref, r.ReceivedAt.In(london).Format("2 January 2006"), store.RefStatusLabel(r.Status), orNone(r.Risk),
+		kind, r.Ref, r.ReceivedAt.In(london).Format("2 January 2006"), words.RefStatus(r.Status), orNone(r.Risk),
 		orNone(r.Grading()), orNone(r.AssigneeName))
 	if r.ContentGone {
 		b.WriteString("\nThe content was deleted under the retention policy.\n")
@@ -115,7 +116,7 @@ func exportText(r *store.Referral, recipient string) string {
 	ct := r.Content
 	b.WriteString("\nWhat was reported\n")
 	for _, row := range [][3]string{
-		{"Category", "", store.RefCategoryLabel(ct.Category)}, {"Immediate danger", "danger", ct.Danger},
+		{"Category", "", words.RefCategory(ct.Category)}, {"Immediate danger", "danger", ct.Danger},
 		{"Name or description", "", ct.PersonName}, {"Force", "", ct.PersonForce}, {"Role", "", ct.PersonRole},
 		{"Collar number", "", ct.CollarNumber}, {"Station or team", "", ct.Station}, {"What happened", "", ct.WhatHappened},
 		{"When", "", ct.When}, {"Where", "", ct.Where}, {"On or off duty", "onDuty", ct.OnDuty}, {"In person or online", "setting", ct.Setting},

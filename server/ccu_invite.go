@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -46,24 +45,14 @@ func (s *Server) ccuInvite(c *gin.Context) {
 		return
 	}
 	var f workerForm
-	errs, ok := s.bind(c, &f)
-	if !ok {
-		return
-	}
-	page := &Page{Title: "Invite a worker from " + p.Name, Data: p, Form: f}
-	if errs.Any() {
-		s.invalid(c, "ccu_invite", page, errs)
+	form, ok := s.submitForm(c, &f, "account", nil, func(status int, errs *formErrors) {
+		s.render(c, status, "ccu_invite", &Page{Title: "Invite a worker from " + p.Name, Data: p, Form: f, Errors: errs})
+	})
+	if !ok || !form.ok(nil) {
 		return
 	}
 	u := &store.User{Name: f.Name, Email: f.Email, Role: store.RolePartner, Status: store.StatusInvited, PartnerID: p.ID}
-	err := s.store.CreateUser(c.Request.Context(), u)
-	if errors.Is(err, store.ErrDuplicate) {
-		errs.Add("email", "An account with this email address already exists")
-		s.invalid(c, "ccu_invite", page, errs)
-		return
-	}
-	if err != nil {
-		s.serverError(c, err)
+	if !form.ok(emailTaken(s.store.CreateUser(c.Request.Context(), u))) {
 		return
 	}
 	me := currentUser(c)

@@ -1,11 +1,11 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/mail"
 	"candour/store"
 )
@@ -46,11 +46,11 @@ func (s *Server) ccuWrite(c *gin.Context, from string) {
 	ctx := c.Request.Context()
 	err := s.store.AddRefMessage(ctx, r.ID, from, me.Name, f.Message)
 	switch {
-	case errors.Is(err, store.ErrConflict):
+	case apperr.Is(err, apperr.Conflict):
 		s.referralGone(c)
 		return
 	case err != nil:
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	action, flash := store.AuditRefMessage, "Message sent"

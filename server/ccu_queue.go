@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 type ccuQueueData struct {
@@ -23,7 +24,7 @@ func refStatusChoices(all string) []choice {
 		cs = append(cs, choice{Value: "open", Label: "Open (received, being assessed or waiting for information)"}, choice{Value: "all", Label: all})
 	}
 	for _, st := range store.RefStatuses {
-		cs = append(cs, choice{Value: st, Label: store.RefStatusLabel(st)})
+		cs = append(cs, choice{Value: st, Label: words.RefStatus(st)})
 	}
 	return cs
 }

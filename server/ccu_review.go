@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -268,7 +268,7 @@ func (s *Server) loadReview(c *gin.Context, d *ccuReviewData) error {
 	}
 	d.Review = buildAccessReview(evs, start, end, d.Reason.Value, d.Idle, conflicted)
 	d.SignedOff, err = s.store.AccessReviewFor(ctx, d.Month.Value)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.Is(err, apperr.NotFound) {
 		err = nil
 	}
 	d.CanSignOff = d.SignedOff == nil && !end.After(s.store.Now())
@@ -372,13 +372,13 @@ func (s *Server) ccuReviewSignOff(c *gin.Context) {
 	}
 	me := currentUser(c)
 	err := s.store.SignOffAccessReview(c.Request.Context(), store.AccessReview{Month: f.Month, ByID: me.ID, ByName: me.Name, Note: f.Note})
-	if errors.Is(err, store.ErrConflict) {
+	if apperr.Is(err, apperr.Conflict) {
 		errs.Add("note", d.MonthLabel+" has just been signed off by someone else")
 		s.invalid(c, "ccu_review", page, errs)
 		return
 	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	idle := 0

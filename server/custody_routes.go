@@ -1,11 +1,11 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -81,7 +81,7 @@ func (s *Server) custodyWriter(c *gin.Context) (*store.Visit, *store.CustodyRepo
 		return nil, nil, false
 	}
 	r, err := s.store.CustodyReport(c.Request.Context(), v.ID)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.Is(err, apperr.NotFound) {
 		r = &store.CustodyReport{ID: v.ID, GroupID: v.GroupID, Suite: v.Location, Status: store.CustodyDraft}
 		if v.Unannounced {
 			r.Week = v.Week
@@ -111,13 +111,10 @@ func (s *Server) custodyDraft(c *gin.Context) (*store.Visit, *store.CustodyRepor
 func (s *Server) saveCustody(c *gin.Context, r *store.CustodyReport, version int) bool {
 	err := s.store.SaveCustodyReport(c.Request.Context(), r, version)
 	switch {
-	case errors.Is(err, store.ErrLocked):
-		s.errorPage(c, http.StatusConflict, "The report is already submitted", "A submitted report is locked. Nothing has been changed.")
-	case errors.Is(err, store.ErrConflict):
-		s.errorPage(c, http.StatusConflict, "The report changed while you were writing",
-			"Your partner saved the report after you opened this page, so nothing here has been saved. Go back to the report to see their changes.")
-	case err != nil:
-		s.serverError(c, err)
+	case s.stale(c, err, "The report changed while you were writing",
+		"Your partner saved the report after you opened this page, so nothing here has been saved. Go back to the report to see their changes."):
+	case err != nil: // locked once submitted, 404, 500
+		s.fail(c, apperr.Reword(err, apperr.Conflict, "", "A submitted report is locked. Nothing has been changed."), "The report is already submitted")
 	default:
 		me := currentUser(c)
 		s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditCustodySaved, Target: "visit:" + r.ID})

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -127,12 +126,11 @@ func (s *Server) custodyIssuesSave(c *gin.Context) {
 		return
 	}
 	err = s.store.UpdateCustodyIssues(c.Request.Context(), &next, version)
-	if errors.Is(err, store.ErrConflict) {
-		s.errorPage(c, http.StatusConflict, "The report changed while you were reading it", "Go back to the report and try again. Nothing has been changed.")
+	if s.stale(c, err, "The report changed while you were reading it", "Go back to the report and try again. Nothing has been changed.") {
 		return
 	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	me := currentUser(c)

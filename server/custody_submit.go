@@ -1,13 +1,13 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -58,15 +58,11 @@ func (s *Server) custodySubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	err = s.store.SubmitCustodyReport(ctx, r, version, me.ID, me.Name)
 	switch {
-	case errors.Is(err, store.ErrLocked):
-		s.errorPage(c, http.StatusConflict, "The report is already submitted", "Your partner submitted it first. Nothing has been changed.")
+	case s.stale(c, err, "The report changed while you were reading it",
+		"Your partner saved the report after you opened this page, so it has not been submitted. Go back to the report, check it and submit again."):
 		return
-	case errors.Is(err, store.ErrConflict):
-		s.errorPage(c, http.StatusConflict, "The report changed while you were reading it",
-			"Your partner saved the report after you opened this page, so it has not been submitted. Go back to the report, check it and submit again.")
-		return
-	case err != nil:
-		s.serverError(c, err)
+	case err != nil: // locked: the partner submitted it first; 404, 500
+		s.fail(c, apperr.Reword(err, apperr.Conflict, "", "Your partner submitted it first. Nothing has been changed."), "The report is already submitted")
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditCustodySubmitted, Target: "visit:" + v.ID})
@@ -167,12 +163,11 @@ func (s *Server) custodyConfirm(c *gin.Context) {
 	me := currentUser(c)
 	r.Content.Addendum = f.Addendum
 	err := s.store.ConfirmCustodyReport(c.Request.Context(), r, f.Version, me.ID, me.Name)
-	if errors.Is(err, store.ErrConflict) {
-		s.errorPage(c, http.StatusConflict, "The report changed while you were reading it", "Go back to the report and confirm it again. Nothing has been changed.")
+	if s.stale(c, err, "The report changed while you were reading it", "Go back to the report and confirm it again. Nothing has been changed.") {
 		return
 	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditCustodyConfirmed, Target: "visit:" + v.ID})

@@ -1,11 +1,11 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/store"
 )
@@ -35,12 +35,12 @@ func (s *Server) sampleDraw(c *gin.Context) {
 		return
 	}
 	err = s.store.DrawPanelSample(c.Request.Context(), ps.ID, recs, matching, u.Email)
-	if errors.Is(err, store.ErrConflict) { // drawn by another request meanwhile
+	if apperr.Is(err, apperr.Conflict) { // drawn by another request meanwhile
 		s.redirect(c, "/disparity/samples/"+ps.ID)
 		return
 	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditSampleDrawn, Target: "sample:" + ps.ID,

@@ -14,7 +14,6 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"candour/apperr"
-	"candour/store"
 )
 
 // formErrors are the messages shown in the GOV.UK error summary and next
@@ -207,9 +206,8 @@ func (s *Server) submitForm(c *gin.Context, dst messager, thing string, rename m
 func (f *formSubmit) ok(err error) bool {
 	switch {
 	case err == nil:
-	case errors.Is(err, store.ErrConflict):
-		f.s.errorPage(f.c, statusOf(apperr.Conflict), "Someone else has changed this "+f.thing,
-			"The "+f.thing+" changed after you opened the form, so nothing you entered has been saved. Go back to the "+f.thing+", reload it and make your change again.")
+	case f.s.stale(f.c, err, "Someone else has changed this "+f.thing,
+		"The "+f.thing+" changed after you opened the form, so nothing you entered has been saved. Go back to the "+f.thing+", reload it and make your change again."):
 		return false
 	case !addErrors(f.errs, err, f.rename):
 		f.s.fail(f.c, err)

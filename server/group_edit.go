@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -10,7 +9,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
+	"candour/words"
 )
 
 type groupForm struct {
@@ -37,16 +38,22 @@ var groupKindHints = map[string]string{
 func kindChoices() []choice {
 	var cs []choice
 	for _, k := range store.GroupKinds {
-		cs = append(cs, choice{Value: k, Label: store.GroupKindLabel(k), Hint: groupKindHints[k]})
+		cs = append(cs, choice{Value: k, Label: words.GroupKind(k), Hint: groupKindHints[k]})
 	}
 	return cs
 }
 
-// checkGroupKind adds an error unless the kind is one of store.GroupKinds.
-func checkGroupKind(f groupForm, errs *formErrors) {
+// checkGroupKind is a form error unless the kind is one of store.GroupKinds.
+func checkGroupKind(f groupForm) error {
 	if !hasChoice(kindChoices(), f.Kind) {
-		errs.Add("kind", "Select what kind of group it is")
+		return apperr.Invalidf("kind", "Select what kind of group it is")
 	}
+	return nil
+}
+
+// groupNameTaken words the store's duplicate for the group forms.
+func groupNameTaken(err error) error {
+	return apperr.Reword(err, apperr.Duplicate, "name", "A group with this name already exists")
 }
 
 func (s *Server) groupNewForm(c *gin.Context) {
@@ -56,24 +63,12 @@ func (s *Server) groupNewForm(c *gin.Context) {
 // groupCreate makes a group and goes to its page to add members.
 func (s *Server) groupCreate(c *gin.Context) {
 	var f groupForm
-	errs, ok := s.bind(c, &f)
-	if !ok {
-		return
-	}
-	checkGroupKind(f, errs)
-	if errs.Any() {
-		s.renderGroupNew(c, http.StatusUnprocessableEntity, f, errs)
+	form, ok := s.submitForm(c, &f, "group", nil, func(status int, errs *formErrors) { s.renderGroupNew(c, status, f, errs) })
+	if !ok || !form.ok(checkGroupKind(f)) {
 		return
 	}
 	g := &store.Group{Name: f.Name, Kind: f.Kind, Description: f.Description}
-	err := s.store.CreateGroup(c.Request.Context(), g)
-	if errors.Is(err, store.ErrDuplicate) {
-		errs.Add("name", "A group with this name already exists")
-		s.renderGroupNew(c, http.StatusUnprocessableEntity, f, errs)
-		return
-	}
-	if err != nil {
-		s.serverError(c, err)
+	if !form.ok(groupNameTaken(s.store.CreateGroup(c.Request.Context(), g))) {
 		return
 	}
 	me := currentUser(c)
@@ -113,24 +108,14 @@ func (s *Server) groupSave(c *gin.Context) {
 		return
 	}
 	var f groupForm
-	errs, ok := s.bind(c, &f)
-	if !ok {
-		return
-	}
-	checkGroupKind(f, errs)
-	if errs.Any() {
-		s.renderGroup(c, http.StatusUnprocessableEntity, g, f, memberForm{Vetting: store.VettingLevels[0]}, errs)
+	form, ok := s.submitForm(c, &f, "group", nil, func(status int, errs *formErrors) {
+		s.renderGroup(c, status, g, f, memberForm{Vetting: store.VettingLevels[0]}, errs)
+	})
+	if !ok || !form.ok(checkGroupKind(f)) {
 		return
 	}
 	changed := &store.Group{ID: g.ID, Name: f.Name, Kind: f.Kind, Description: f.Description}
-	err := s.store.UpdateGroup(c.Request.Context(), changed)
-	if errors.Is(err, store.ErrDuplicate) {
-		errs.Add("name", "A group with this name already exists")
-		s.renderGroup(c, http.StatusUnprocessableEntity, g, f, memberForm{Vetting: store.VettingLevels[0]}, errs)
-		return
-	}
-	if err != nil {
-		s.fail(c, err) // 404 for ErrNotFound (render.go)
+	if !form.ok(groupNameTaken(s.store.UpdateGroup(c.Request.Context(), changed))) { // 404 for an unknown group (render.go)
 		return
 	}
 	if detail := groupChanges(g, changed); detail != "" {

@@ -3,13 +3,13 @@ package server
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -78,7 +78,7 @@ func (s *Server) supervisorTasks(ctx context.Context, ts []task, now time.Time) 
 	last := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, london).AddDate(0, -1, 0)
 	month := last.Format("2006-01")
 	_, err := s.store.AccessReviewFor(ctx, month)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.Is(err, apperr.NotFound) {
 		return append(ts, task{Href: "/ccu/review?month=" + month, Link: "Sign off the access review for " + last.Format("January 2006")}), nil
 	}
 	return ts, err

@@ -1,11 +1,11 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/password"
 	"candour/store"
 )
@@ -128,16 +128,16 @@ func checkNewPassword(errs *formErrors, field, pw, confirmField, confirm string)
 func (s *Server) badLink(c *gin.Context, kind string, err error) {
 	invitation := kind == store.TokenInvitation
 	switch {
-	case errors.Is(err, store.ErrExpired) && invitation:
+	case apperr.Is(err, apperr.Expired) && invitation:
 		s.errorPage(c, http.StatusGone, "This invitation has expired",
 			"Invitation links work for 7 days. Ask your coordinator for a new invitation.")
-	case errors.Is(err, store.ErrExpired):
+	case apperr.Is(err, apperr.Expired):
 		s.errorPage(c, http.StatusGone, "This link has expired",
 			"Links to reset a password work for 1 hour. Ask for a new link: choose \"I have forgotten my password\" on the sign-in page.")
-	case errors.Is(err, store.ErrNotFound) && invitation:
+	case apperr.Is(err, apperr.NotFound) && invitation:
 		s.errorPage(c, http.StatusNotFound, "This link has been used or is wrong",
 			"Each invitation link works once only. If you have already set your password, sign in. If you copied the link, check you copied all of it. If it still does not work, ask your coordinator for a new invitation.")
-	case errors.Is(err, store.ErrNotFound):
+	case apperr.Is(err, apperr.NotFound):
 		s.errorPage(c, http.StatusNotFound, "This link has been used or is wrong",
 			"Each link to reset a password works once only. If you copied the link, check you copied all of it. If it still does not work, ask for a new link: choose \"I have forgotten my password\" on the sign-in page.")
 	default:

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 // meetingRoutes registers group meetings (docs/advisory.md): staff and a
@@ -126,7 +127,7 @@ func (s *Server) loadManagedMeeting(c *gin.Context) (*store.Meeting, bool) {
 func attendanceChoices() []choice {
 	cs := make([]choice, 0, len(store.AttendanceMarks))
 	for _, m := range store.AttendanceMarks {
-		cs = append(cs, choice{Value: m, Label: store.AttendanceLabel(m)})
+		cs = append(cs, choice{Value: m, Label: words.Attendance(m)})
 	}
 	return cs
 }

@@ -2,14 +2,15 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
+	"candour/words"
 )
 
 type memberForm struct {
@@ -61,7 +62,7 @@ func (s *Server) memberSave(c *gin.Context) {
 	switch {
 	case err == nil:
 		m.JoinedAt, verb = old.JoinedAt, "updated in"
-	case !errors.Is(err, store.ErrNotFound):
+	case !apperr.Is(err, apperr.NotFound):
 		s.serverError(c, err)
 		return
 	}
@@ -111,13 +112,13 @@ func checkVetting(f memberForm, errs *formErrors) time.Time {
 func (s *Server) memberAccount(ctx context.Context, email string, errs *formErrors) (*store.User, error) {
 	u, err := s.store.UserByEmail(ctx, email)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case apperr.Is(err, apperr.NotFound):
 		errs.Add("email", "There is no account with this email address. Invite the person first")
 		return nil, nil
 	case err != nil:
 		return nil, err
 	case !inGroupRole(u.Role):
-		errs.Add("email", "Only group members and chairs can join a group. This account's role is: "+u.Role.Label())
+		errs.Add("email", "Only group members and chairs can join a group. This account's role is: "+words.Role(string(u.Role)))
 		return nil, nil
 	case u.Status == store.StatusDisabled:
 		errs.Add("email", "This account is disabled. Enable it on the person's page first")
@@ -148,11 +149,8 @@ func (s *Server) memberRemoveConfirm(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	userID := c.Param("userId")
-	if _, err := s.store.Membership(ctx, g.ID, userID); errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	} else if err != nil {
-		s.serverError(c, err)
+	if _, err := s.store.Membership(ctx, g.ID, userID); err != nil {
+		s.fail(c, err) // 404 for someone not in the group (render.go)
 		return
 	}
 	name := "this person"

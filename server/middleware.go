@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/sessions"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -165,7 +166,7 @@ func (s *Server) loadSession(c *gin.Context) {
 		u, err := s.users.User(c.Request.Context(), uid)
 		role, _ := sess.Values[keyRole].(string)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case apperr.Is(err, apperr.NotFound):
 			delete(sess.Values, keyUserID)
 		case err != nil:
 			s.serverError(c, err)

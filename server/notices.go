@@ -15,6 +15,7 @@ import (
 	"candour/config"
 	"candour/store"
 	"candour/templates"
+	"candour/words"
 )
 
 // The privacy notice and the accessibility statement are the operator's to
@@ -77,7 +78,7 @@ func retentionText(r config.Retention) string {
 	if kind == "" {
 		kind = r.Kind + " referrals"
 	}
-	status := strings.ToLower(store.RefStatusLabel(r.Status))
+	status := strings.ToLower(words.RefStatus(r.Status))
 	period := strconv.Itoa(r.Months) + " months"
 	if r.Months%12 == 0 {
 		period = strconv.Itoa(r.Months/12) + " years"

@@ -1,12 +1,12 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -60,26 +60,20 @@ func (s *Server) partnerList(c *gin.Context) {
 // partnerCreate adds a partner organisation and goes to its page.
 func (s *Server) partnerCreate(c *gin.Context) {
 	var f partnerForm
-	errs, ok := s.bind(c, &f)
+	form, ok := s.submitForm(c, &f, "partner organisation", nil, func(status int, errs *formErrors) { s.renderPartners(c, status, f, errs) })
 	if !ok {
 		return
 	}
+	var err error
 	if !hasChoice(partnerKindChoices(), f.Kind) {
-		errs.Add("kind", "Select what kind of organisation it is")
+		err = apperr.Invalidf("kind", "Select what kind of organisation it is")
 	}
-	if errs.Any() {
-		s.renderPartners(c, http.StatusUnprocessableEntity, f, errs)
+	if !form.ok(err) {
 		return
 	}
 	p := &store.Partner{Name: f.Name, Kind: f.Kind, Email: store.NormaliseEmail(f.Email)}
-	err := s.store.CreatePartner(c.Request.Context(), p)
-	if errors.Is(err, store.ErrDuplicate) {
-		errs.Add("name", "A partner organisation with this name already exists")
-		s.renderPartners(c, http.StatusUnprocessableEntity, f, errs)
-		return
-	}
-	if err != nil {
-		s.serverError(c, err)
+	err = s.store.CreatePartner(c.Request.Context(), p)
+	if !form.ok(apperr.Reword(err, apperr.Duplicate, "name", "A partner organisation with this name already exists")) {
 		return
 	}
 	me := currentUser(c)

@@ -2,13 +2,13 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -32,12 +32,10 @@ func (s *Server) passwordResetRequestForm(c *gin.Context) {
 // can use it to find out who has one.
 func (s *Server) passwordResetRequest(c *gin.Context) {
 	var f resetRequestForm
-	errs, ok := s.bind(c, &f)
-	if !ok {
-		return
-	}
-	if errs.Any() {
-		s.invalid(c, "password_reset_request", &Page{Title: "Reset your password", Form: f}, errs)
+	form, ok := s.submitForm(c, &f, "request", nil, func(status int, errs *formErrors) {
+		s.render(c, status, "password_reset_request", &Page{Title: "Reset your password", Form: f, Errors: errs})
+	})
+	if !ok || !form.ok(nil) {
 		return
 	}
 	// The look-up, the link and the mail happen off the request path, so
@@ -71,7 +69,7 @@ func (s *Server) resetWorker() {
 // if email belongs to an account that can sign in.
 func (s *Server) sendResetLink(ctx context.Context, email string) error {
 	u, err := s.store.UserByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.CanSignIn()) {
+	if apperr.Is(err, apperr.NotFound) || (err == nil && !u.CanSignIn()) {
 		return nil
 	}
 	if err != nil {

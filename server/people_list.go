@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 type peopleListData struct {
@@ -31,7 +32,7 @@ var roleHints = map[store.Role]string{
 func roleChoices(withHints bool) []choice {
 	cs := make([]choice, 0, len(store.Roles))
 	for _, r := range store.Roles {
-		c := choice{Value: string(r), Label: r.Label()}
+		c := choice{Value: string(r), Label: words.Role(string(r))}
 		if withHints {
 			c.Hint = roleHints[r]
 		}

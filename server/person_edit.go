@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -78,17 +79,12 @@ func (s *Server) personSave(c *gin.Context) {
 		return
 	}
 	before, err := s.store.UpdateUser(ctx, person.ID, store.UserUpdate{Name: f.Name, Role: store.Role(f.Role), Status: f.Status, PartnerID: f.PartnerID, WasStatus: person.Status})
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
-	if errors.Is(err, store.ErrConflict) {
-		s.errorPage(c, http.StatusConflict, "This account changed while you were editing it",
-			"For example, the person may have accepted their invitation. Go back, reload the page and make your change again. Nothing has been saved.")
+	if s.stale(c, err, "This account changed while you were editing it",
+		"For example, the person may have accepted their invitation. Go back, reload the page and make your change again. Nothing has been saved.") {
 		return
 	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err) // 404 for an unknown account (render.go)
 		return
 	}
 	if f.Status == store.StatusDisabled && before.Status != store.StatusDisabled {
@@ -231,7 +227,7 @@ func (s *Server) personGroups(ctx context.Context, userID string) ([]personGroup
 	now := time.Now()
 	for _, m := range ms {
 		g, err := s.store.Group(ctx, m.GroupID)
-		if errors.Is(err, store.ErrNotFound) {
+		if apperr.Is(err, apperr.NotFound) {
 			continue
 		}
 		if err != nil {

@@ -2,13 +2,14 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
+	"candour/words"
 )
 
 type inviteForm struct {
@@ -42,32 +43,26 @@ func (s *Server) personInviteForm(c *gin.Context) {
 	s.renderInvite(c, http.StatusOK, f, &formErrors{})
 }
 
+// emailTaken words the store's duplicate for the forms that make an
+// account.
+func emailTaken(err error) error {
+	return apperr.Reword(err, apperr.Duplicate, "email", "An account with this email address already exists")
+}
+
 // personInvite creates an invited account and emails it a single-use link
 // to set a password.
 func (s *Server) personInvite(c *gin.Context) {
 	var f inviteForm
-	errs, ok := s.bind(c, &f)
+	form, ok := s.submitForm(c, &f, "account", nil, func(status int, errs *formErrors) { s.renderInvite(c, status, f, errs) })
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	if err := s.checkRoleAndPartner(ctx, store.Role(f.Role), f.PartnerID, errs); err != nil {
-		s.serverError(c, err)
-		return
-	}
-	if errs.Any() {
-		s.renderInvite(c, http.StatusUnprocessableEntity, f, errs)
+	if !form.ok(s.checkRoleAndPartner(ctx, store.Role(f.Role), f.PartnerID, form.errs)) {
 		return
 	}
 	u := &store.User{Name: f.Name, Email: f.Email, Role: store.Role(f.Role), Status: store.StatusInvited, PartnerID: f.PartnerID}
-	err := s.store.CreateUser(ctx, u)
-	if errors.Is(err, store.ErrDuplicate) {
-		errs.Add("email", "An account with this email address already exists")
-		s.renderInvite(c, http.StatusUnprocessableEntity, f, errs)
-		return
-	}
-	if err != nil {
-		s.serverError(c, err)
+	if !form.ok(emailTaken(s.store.CreateUser(ctx, u))) {
 		return
 	}
 	me := currentUser(c)
@@ -122,7 +117,7 @@ To accept, open this link and choose a password:
 The link works once only, and for 7 days. If it has expired, ask your engagement coordinator to send a new one.
 
 If you were not expecting this invitation, you can ignore this email.`,
-		u.Name, me.Name, s.cfg.ForceName, u.Role.Label(), s.link("/invitation/"+secret))
+		u.Name, me.Name, s.cfg.ForceName, words.Role(string(u.Role)), s.link("/invitation/"+secret))
 	if err := s.queueMail(ctx, u.Email, "Your invitation to Candour", body); err != nil {
 		return err
 	}
@@ -174,7 +169,7 @@ func (s *Server) checkRoleAndPartner(ctx context.Context, role store.Role, partn
 		return nil
 	}
 	_, err := s.store.Partner(ctx, partnerID)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.Is(err, apperr.NotFound) {
 		errs.Add("partner", "Select a partner organisation from the list")
 		return nil
 	}

@@ -106,6 +106,11 @@ var policy = map[string][]store.Role{
 	"visits.export":     staff,
 	"visits.feed":       {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 	"visits.feed.token": {public}, // the secret token is the credential
+	// Not routes: every group's visits, not only the person's own groups'
+	// (staff), and chairing a group's visits (a chair of that group); the
+	// row-level rule is accessTo.
+	"visits.every": staff,
+	"visits.chair": {store.RoleChair},
 
 	// The body-worn video viewing log of a panel session: those at it record
 	// their own viewings; the chair and staff read and export it all

@@ -84,18 +84,8 @@ func (s *Server) importFile(c *gin.Context, ds *powers.Dataset, view string) {
 	}
 	defer f.Close()
 	res, err := powers.Import(c.Request.Context(), s.store, ds, f, powers.ImportOptions{Force: d.Force, Year: d.Year, Source: d.File, By: u.Email})
-	var fe *powers.FileError
 	switch {
-	case errors.As(err, &fe):
-		// Each wrong line is its own item in the error summary (Add keeps
-		// one message a field).
-		for _, p := range fe.Problems {
-			errs.Items = append(errs.Items, fieldError{Field: "file", Message: d.File + ", " + p.String()})
-		}
-		if more := fe.Lines - len(fe.Problems); more > 0 {
-			errs.Items = append(errs.Items, fieldError{Field: "file", Message: fmt.Sprintf("%s: and %d more lines with problems", d.File, more)})
-		}
-		errs.Items = append(errs.Items, fieldError{Field: "file", Message: "Nothing was stored from the file: correct these lines and import it again"})
+	case addFileErrors(errs, d.File, err): // each wrong line (powers.FileError)
 		s.invalid(c, view, page, errs)
 		return
 	case powers.IsRefusal(err):

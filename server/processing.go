@@ -10,6 +10,7 @@ import (
 
 	"candour/config"
 	"candour/store"
+	"candour/words"
 )
 
 // DataKind is one kind of personal data Candour holds, as the record of
@@ -112,7 +113,7 @@ func whoMay(actions []string) []string {
 	for _, r := range store.Roles {
 		for _, a := range actions {
 			if allowed(r, a) {
-				out = append(out, r.Label())
+				out = append(out, words.Role(string(r)))
 				break
 			}
 		}
@@ -134,7 +135,7 @@ func keptFor(cfg config.Config, kind string) []string {
 			if r.Kind == store.KindAnonymous {
 				what = "Anonymous reports"
 			}
-			out = append(out, fmt.Sprintf("%s %s: deleted %d months after that status (referral-retention job, hourly)", what, strings.ToLower(store.RefStatusLabel(r.Status)), r.Months))
+			out = append(out, fmt.Sprintf("%s %s: deleted %d months after that status (referral-retention job, hourly)", what, strings.ToLower(words.RefStatus(r.Status)), r.Months))
 		}
 		return out
 	case "Declared conflicts of interest":

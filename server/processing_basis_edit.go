@@ -59,17 +59,14 @@ func (s *Server) processingBasisSave(c *gin.Context) {
 		return
 	}
 	var f basisForm
-	errs, ok := s.bind(c, &f)
-	if !ok {
-		return
-	}
-	if errs.Any() {
-		s.invalid(c, "processing_basis", &Page{Title: "Lawful basis: " + k.Name, Data: k, Form: f}, errs)
+	form, ok := s.submitForm(c, &f, "lawful basis", nil, func(status int, errs *formErrors) {
+		s.render(c, status, "processing_basis", &Page{Title: "Lawful basis: " + k.Name, Data: k, Form: f, Errors: errs})
+	})
+	if !ok || !form.ok(nil) {
 		return
 	}
 	me := currentUser(c)
-	if err := s.store.SetProcessingBasis(c.Request.Context(), store.ProcessingBasis{Kind: k.Key, LawfulBasis: f.LawfulBasis, Condition: f.Condition, By: me.Email}); err != nil {
-		s.serverError(c, err)
+	if !form.ok(s.store.SetProcessingBasis(c.Request.Context(), store.ProcessingBasis{Kind: k.Key, LawfulBasis: f.LawfulBasis, Condition: f.Condition, By: me.Email})) {
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditBasisChanged, Target: "processing:" + k.Key,

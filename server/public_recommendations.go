@@ -3,12 +3,12 @@ package server
 import (
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -91,7 +91,7 @@ func (s *Server) publicRecommendationList(c *gin.Context) {
 func (s *Server) publicRecommendationShow(c *gin.Context) {
 	ctx := c.Request.Context()
 	r, err := s.store.Recommendation(ctx, c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !r.Published) {
+	if apperr.Is(err, apperr.NotFound) || (err == nil && !r.Published) {
 		s.notFound(c)
 		return
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -38,7 +38,7 @@ func (s *Server) recommendationStatus(c *gin.Context) {
 	t := store.Transition{To: f.To, Reason: f.Reason, Evidence: f.Evidence, Links: splitLines(f.Links),
 		SupersededBy: strings.TrimSpace(f.SupersededBy), Note: f.Note}
 	if t.To == store.RecSuperseded && t.SupersededBy != "" {
-		if _, err := s.store.Recommendation(c.Request.Context(), t.SupersededBy); errors.Is(err, store.ErrNotFound) {
+		if _, err := s.store.Recommendation(c.Request.Context(), t.SupersededBy); apperr.Is(err, apperr.NotFound) {
 			errs.Add("supersededBy", "There is no recommendation with that reference")
 			s.renderRec(c, http.StatusUnprocessableEntity, r, errs, f)
 			return

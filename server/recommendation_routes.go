@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -58,7 +57,7 @@ func actor(c *gin.Context) store.Actor {
 // chairsGroup reports whether the signed-in person chairs group id.
 func (s *Server) chairsGroup(ctx context.Context, u *store.User, groupID string) (bool, error) {
 	m, err := s.store.Membership(ctx, groupID, u.ID)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.Is(err, apperr.NotFound) {
 		return false, nil
 	}
 	if err != nil {
@@ -86,14 +85,11 @@ func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Gro
 // unknown id (404). It reports false when err is none of these.
 func (s *Server) changeFailed(c *gin.Context, r *store.Recommendation, err error) bool {
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-	case apperr.Is(err, apperr.Conflict) && !errors.Is(err, store.ErrConflict):
+	case s.stale(c, err, "Someone else has changed this recommendation",
+		"The recommendation changed after you opened the form, so nothing you entered has been saved and nothing has been overwritten. "+
+			"Go back to the recommendation and reload it to see the latest version, then make your change again if it is still needed."):
+	case apperr.Is(err, apperr.NotFound), apperr.Is(err, apperr.Conflict):
 		s.fail(c, err, "You cannot make that change")
-	case errors.Is(err, store.ErrConflict):
-		s.errorPage(c, http.StatusConflict, "Someone else has changed this recommendation",
-			"The recommendation changed after you opened the form, so nothing you entered has been saved and nothing has been overwritten. "+
-				"Go back to the recommendation and reload it to see the latest version, then make your change again if it is still needed.")
 	default:
 		return false
 	}

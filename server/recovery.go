@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"html/template"
 	"math/big"
@@ -16,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -133,7 +133,7 @@ func (s *Server) recoveryCode(c *gin.Context) {
 	// From the two-factor budget, as a security code (signin_throttle.go).
 	right, err := s.checkSecondFactor(c, u, "recovery code", func(ctx context.Context) (bool, error) {
 		err := s.store.UseRecoveryCode(ctx, u.ID, recoveryHash(u.ID, f.Code))
-		if errors.Is(err, store.ErrNotFound) {
+		if apperr.Is(err, apperr.NotFound) {
 			return false, nil
 		}
 		return err == nil, err

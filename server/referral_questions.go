@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"candour/store"
+	"candour/words"
 )
 
 // question is one page of a referral or report: a set of radios, a text
@@ -55,7 +56,7 @@ func categoryChoices(public bool) []choice {
 	}
 	cs := make([]choice, len(store.RefCategories))
 	for i, c := range store.RefCategories {
-		cs[i] = choice{Value: c, Label: store.RefCategoryLabel(c), Hint: hints[c]}
+		cs[i] = choice{Value: c, Label: words.RefCategory(c), Hint: hints[c]}
 	}
 	return cs
 }

@@ -1,12 +1,12 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -85,11 +85,11 @@ func (s *Server) referralMessage(c *gin.Context) {
 	u := currentUser(c)
 	err := s.store.AddRefMessage(c.Request.Context(), r.ID, store.FromPartner, u.Name, f.Message)
 	switch {
-	case errors.Is(err, store.ErrConflict):
+	case apperr.Is(err, apperr.Conflict):
 		s.referralGone(c)
 		return
 	case err != nil:
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditRefMessage, Target: "referral:" + r.ID, Detail: r.Ref + ": from the partner"})

@@ -53,10 +53,10 @@ type templateSet map[string]*template.Template
 
 var funcs = template.FuncMap{
 	"pounds":          pounds, // whole pence as "£16.65" (expenses.go)
-	"handlingLabel":   store.HandlingLabel,
-	"outcomeLabel":    store.AdviceOutcomeLabel,
+	"handlingLabel":   words.Handling,
+	"outcomeLabel":    words.AdviceOutcome,
 	"outcomeTag":      adviceOutcomeTag,
-	"attendanceLabel": store.AttendanceLabel,
+	"attendanceLabel": words.Attendance,
 	"powerDatasets":   powers.All, // the stop-and-search page links to every other activity
 	"periodOption":    periodOption,
 	"tableGroups":     tableGroups,
@@ -78,8 +78,8 @@ var funcs = template.FuncMap{
 		}
 		return t.In(london).Format(time.DateOnly)
 	},
-	"roleLabel":       func(r store.Role) string { return r.Label() },
-	"groupKind":       store.GroupKindLabel,
+	"roleLabel":       func(r store.Role) string { return words.Role(string(r)) },
+	"groupKind":       words.GroupKind,
 	"errorFor":        func(e *formErrors, field string) string { return e.For(field) },
 	"hasErrors":       func(e *formErrors) bool { return e.Any() },
 	"eq":              func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
@@ -102,9 +102,9 @@ var funcs = template.FuncMap{
 	"recSource":       words.RecSource,
 	"asset":           assetURL,
 	// Referrals and anonymous reports.
-	"refStatus":     store.RefStatusLabel,
+	"refStatus":     words.RefStatus,
 	"refStatusTag":  refStatusTag,
-	"refCategory":   store.RefCategoryLabel,
+	"refCategory":   words.RefCategory,
 	"riskTag":       riskTag,
 	"receiptGroups": receipts.Groups,
 	"refTarget":     refTarget,
@@ -113,10 +113,10 @@ var funcs = template.FuncMap{
 	"recUnderway": recUnderway,
 	// Visits.
 	"visitType":     words.VisitType,
-	"ragLabel":      store.RAGLabel,
+	"ragLabel":      words.RAG,
 	"ragTag":        ragTag,
-	"sectionLabel":  store.SectionLabel,
-	"gowiselyLabel": store.GowiselyLabel,
+	"sectionLabel":  words.Section,
+	"gowiselyLabel": words.Gowisely,
 	"forceWords":    forceWords,
 	"forceWord":     words.Force,
 	"visitWhen":     visitWhen,
@@ -390,6 +390,20 @@ func (s *Server) fail(c *gin.Context, err error, title ...string) {
 	s.errorPage(c, statusOf(code), t, apperr.MessageOf(err))
 }
 
+// stale answers a change that the store's version check refused
+// (store.ErrConflict: the record changed after the page that sent the
+// change was drawn) with the 409 page, titled title and saying message,
+// and reports true; for any other error (a refusal with a message of its
+// own included) it does nothing and reports false. This is the one place
+// that tells the two kinds of conflict apart.
+func (s *Server) stale(c *gin.Context, err error, title, message string) bool {
+	if !errors.Is(err, store.ErrConflict) {
+		return false
+	}
+	s.errorPage(c, statusOf(apperr.Conflict), title, message)
+	return true
+}
+
 // addErrors puts err's form errors (Invalid and Duplicate, one or a joined
 // list) next to their fields, renamed by rename where the form calls a
 // field something else. It reports whether err was nothing but form errors:
@@ -410,6 +424,37 @@ func addErrors(errs *formErrors, err error, rename map[string]string) bool {
 			field = to
 		}
 		errs.Add(field, e.Message)
+	}
+	return true
+}
+
+// addFileErrors puts an uploaded file's refusal in the error summary: every
+// wrong line (an Invalid error with a Line, as powers.FileError lists
+// them) is its own item, named with the file ("stops.csv, line 10,
+// Outcome: ..."), any other form error follows the file's name ("stops.csv:
+// ..."), and a refusal that named lines ends saying nothing was stored. It
+// reports false for anything that is not only form errors: the handler
+// calls fail.
+func addFileErrors(errs *formErrors, file string, err error) bool {
+	all := apperr.All(err)
+	if len(all) == 0 {
+		return false
+	}
+	for _, e := range all {
+		if e.Code != apperr.Invalid && e.Code != apperr.Duplicate {
+			return false
+		}
+	}
+	lines := false
+	for _, e := range all {
+		msg := file + ": " + e.Message
+		if e.Line > 0 {
+			msg, lines = file+", "+e.Message, true
+		}
+		errs.Items = append(errs.Items, fieldError{Field: e.Field, Message: msg})
+	}
+	if lines {
+		errs.Items = append(errs.Items, fieldError{Field: "file", Message: "Nothing was stored from the file: correct these lines and import it again"})
 	}
 	return true
 }

@@ -1,12 +1,12 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/receipts"
 	"candour/store"
 )
@@ -61,7 +61,7 @@ func (s *Server) reportSend(c *gin.Context, a answers) {
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, store.ErrDuplicate) || attempt == 3 {
+		if !apperr.Is(err, apperr.Duplicate) || attempt == 3 {
 			s.serverError(c, err)
 			return
 		}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/receipts"
 	"candour/store"
 )
@@ -73,7 +73,7 @@ func (s *Server) reportReturn(c *gin.Context) {
 		return
 	}
 	r, err := s.store.Referral(c.Request.Context(), sl.Receipt(code))
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		s.serverError(c, err)
 		return
 	}
@@ -114,7 +114,7 @@ func (s *Server) openReport(c *gin.Context) *store.Referral {
 		return nil
 	}
 	r, err := s.store.Referral(c.Request.Context(), v.ID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (r.ContentGone || !r.VisitOpen(v.Nonce))) {
+	if apperr.Is(err, apperr.NotFound) || (err == nil && (r.ContentGone || !r.VisitOpen(v.Nonce))) {
 		s.clearReportCookie(c)
 		s.redirect(c, "/report/return")
 		return nil
@@ -166,11 +166,11 @@ func (s *Server) reportReply(c *gin.Context) {
 	}
 	err := s.store.AddRefMessage(c.Request.Context(), r.ID, store.FromReporter, "", f.Message)
 	switch {
-	case errors.Is(err, store.ErrConflict):
+	case apperr.Is(err, apperr.Conflict):
 		s.referralGone(c)
 		return
 	case err != nil:
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	s.notifyFailed(c, s.store.NoteAnonymousArrival(c.Request.Context(), "reply"))

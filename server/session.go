@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -90,7 +90,7 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 		return sess, nil
 	}
 	doc, err := ss.db.Session(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.Is(err, apperr.NotFound) {
 		return sess, nil
 	}
 	if err != nil {

@@ -2,12 +2,12 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -62,7 +62,7 @@ func (s *Server) signIn(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	u, err := s.store.UserByEmail(ctx, f.Email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		s.serverError(c, err)
 		return
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -299,14 +298,9 @@ func (s *Server) surveyChangeFailed(c *gin.Context, err error) bool {
 		s.errorPage(c, statusOf(apperr.Invalid), "That change cannot be made", apperr.MessageOf(err)+". Nothing has been changed.")
 		return true
 	}
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-	case errors.Is(err, store.ErrConflict):
-		s.errorPage(c, http.StatusConflict, "Someone else has changed this survey",
-			"The survey changed after you opened the page, so nothing has been saved and nothing has been overwritten. Go back, reload the page and make your change again.")
-	default:
-		s.serverError(c, err)
+	if !s.stale(c, err, "Someone else has changed this survey",
+		"The survey changed after you opened the page, so nothing has been saved and nothing has been overwritten. Go back, reload the page and make your change again.") {
+		s.fail(c, err)
 	}
 	return true
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -68,9 +67,9 @@ func (s *Server) surveyBegin(c *gin.Context) {
 	case code != "":
 		err := s.store.CheckSurveyCode(c.Request.Context(), sv.ID, code)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case apperr.Is(err, apperr.NotFound):
 			errs.Add("code", "That invitation code is not right: check it and try again")
-		case errors.Is(err, store.ErrCodeUsed):
+		case apperr.Is(err, apperr.Conflict): // used already (store.ErrCodeUsed)
 			errs.Add("code", "That invitation code has already been used to answer this survey")
 		case err != nil:
 			s.serverError(c, err)
@@ -350,8 +349,11 @@ func (s *Server) surveySubmit(c *gin.Context) {
 	r := &store.Response{ID: p.ResponseID, SurveyID: sv.ID, Version: v.N, Answers: answers}
 	err = s.store.SubmitResponse(c.Request.Context(), v, r, p.Code)
 	switch {
-	case err == nil, errors.Is(err, store.ErrAlreadySubmitted):
-	case errors.Is(err, store.ErrCodeUsed), errors.Is(err, store.ErrNotFound):
+	case err == nil, apperr.Is(err, apperr.Conflict) && apperr.FieldOf(err) == "":
+		// In already (store.ErrAlreadySubmitted: sent twice): done.
+	case apperr.Is(err, apperr.Conflict), apperr.Is(err, apperr.NotFound):
+		// The code was used for another response (store.ErrCodeUsed, on
+		// the field "code"), or is gone.
 		s.deleteProgress(c.Writer, sv.ID)
 		s.errorPage(c, http.StatusConflict, "That invitation code has already been used",
 			"Each invitation code can be used for one response, and someone has already sent one with this code. Your answers have not been sent.")

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html/template"
 	"math"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/survey"
 )
@@ -171,7 +171,7 @@ func questionChart(q *survey.QuestionResult, bd *survey.Breakdown, i int) templa
 // baselineMatches compares matched questions with the baseline's latest version.
 func (s *Server) baselineMatches(ctx context.Context, id string, r *survey.Results) (*store.Survey, []survey.Match, error) {
 	base, err := s.store.Survey(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && base.Current() == nil) {
+	if apperr.Is(err, apperr.NotFound) || (err == nil && base.Current() == nil) {
 		return nil, nil, nil // deleted or never published: nothing to compare
 	}
 	if err != nil {

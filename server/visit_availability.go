@@ -1,12 +1,12 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -98,7 +98,7 @@ func (s *Server) renderAvailability(c *gin.Context, status int, f availabilityFo
 	d.Group.LabelSize, d.Quarter.LabelSize = "s", "s"
 	if _, err := s.store.VisitPlanByID(ctx, f.Group+"/"+f.Quarter); err == nil {
 		d.Planned = true
-	} else if !errors.Is(err, store.ErrNotFound) {
+	} else if !apperr.Is(err, apperr.NotFound) {
 		s.serverError(c, err)
 		return
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -41,13 +40,13 @@ func (s *Server) visitAvailabilitySave(c *gin.Context) {
 		}
 	}
 	err := s.store.SetAvailability(c.Request.Context(), f.Group, f.Quarter, me.ID, weeks)
-	if errors.Is(err, store.ErrDuplicate) {
-		errs.Add("weeks", "This quarter has already been paired, so your answer was not saved: tell the chair if you cannot make your week")
-		s.renderAvailability(c, http.StatusUnprocessableEntity, f, false, errs)
+	err = apperr.Reword(err, apperr.Duplicate, "weeks", "This quarter has already been paired, so your answer was not saved: tell the chair if you cannot make your week")
+	if addErrors(errs, err, nil) {
+		s.renderAvailability(c, statusOf(apperr.Duplicate), f, false, errs)
 		return
 	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	s.flash(c, fmt.Sprintf("Your availability for %s is saved: %d %s", f.Quarter, len(weeks), map[bool]string{true: "week", false: "weeks"}[len(weeks) == 1]))

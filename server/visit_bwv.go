@@ -40,8 +40,7 @@ type bwvAccess struct {
 }
 
 func bwvAccessTo(u *store.User, v *store.Visit, a visitAccess) bwvAccess {
-	staff := u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator
-	all := a.Chair || (staff && a.See)
+	all := a.Chair || (allowed(u.Role, "visits.every") && a.See)
 	return bwvAccess{Record: all || a.Attending, All: all}
 }
 

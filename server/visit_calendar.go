@@ -78,11 +78,11 @@ func (s *Server) visitCalendar(c *gin.Context) {
 	d := &calendarData{View: c.DefaultQuery("view", "month"),
 		Group:     newChoices("group", "Group", c.Query("group"), errs, groupChoices(groups, "All your groups")),
 		Type:      newChoices("type", "Type of visit", c.Query("type"), errs, visitTypeChoices("Any type")),
-		CanCreate: allowed(u.Role, "visits.edit") && (u.Role != store.RoleChair || len(chairedGroups(u)) > 0),
+		CanCreate: allowed(u.Role, "visits.edit") && (allowed(u.Role, "visits.every") || len(chairedGroups(u)) > 0),
 		CanPlan:   allowed(u.Role, "visits.plan") && len(chairedGroups(u)) > 0,
 		CanPoll:   allowed(u.Role, "visits.availability") && len(pairableGroups(u)) > 0,
 		CanExport: allowed(u.Role, "visits.export"), CanClaim: allowed(u.Role, "expenses.claim"), CanApprove: allowed(u.Role, "expenses.approve")}
-	if u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator {
+	if allowed(u.Role, "visits.every") {
 		d.Group.Choices[0].Label = "All groups"
 	}
 	d.Filtered = d.Group.Value != "" || d.Type.Value != ""

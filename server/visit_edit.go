@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -52,7 +51,7 @@ func (s *Server) visitGroups(c *gin.Context) ([]store.Group, error) {
 		return nil, err
 	}
 	u := currentUser(c)
-	if u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator {
+	if allowed(u.Role, "visits.every") {
 		return groups, nil
 	}
 	chaired := chairedGroups(u)
@@ -190,8 +189,9 @@ func (s *Server) visitSave(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	promoted, err := s.store.UpdateVisit(ctx, v.ID, f.Version, ch)
-	if errors.Is(err, store.ErrCapacityBelow) {
-		// Booked since the form was opened: say how many are now.
+	if apperr.Is(err, apperr.Conflict) && apperr.FieldOf(err) == "capacity" {
+		// Booked since the form was opened (store.ErrCapacityBelow): say
+		// how many are now.
 		if fresh, _ := s.store.Visit(ctx, v.ID); fresh != nil {
 			v = fresh
 		}

@@ -1,13 +1,13 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -63,7 +63,7 @@ func (s *Server) findingWriter(c *gin.Context) (*store.Visit, visitAccess, *stor
 	}
 	u := currentUser(c)
 	f, err := s.store.Finding(c.Request.Context(), store.FindingID(v.ID, u.ID))
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.Is(err, apperr.NotFound) {
 		f = &store.Finding{VisitID: v.ID, GroupID: v.GroupID, VisitType: v.Type, VisitStart: v.Start, UserID: u.ID, AuthorName: u.Name}
 	} else if err != nil {
 		s.serverError(c, err)
@@ -139,10 +139,10 @@ func checkFinding(v *store.Visit, f *store.Finding, submit bool, errs *formError
 			errs.Add("comment-"+key, "The comment must be 4,000 characters or fewer")
 		}
 		if submit && sec.RAG == "" {
-			errs.Add("rag-"+key, "Rate "+lowerFirst(store.SectionLabel(key))+" green, amber or red")
+			errs.Add("rag-"+key, "Rate "+lowerFirst(words.Section(key))+" green, amber or red")
 		}
 		if submit && (sec.RAG == "amber" || sec.RAG == "red") && sec.Comment == "" {
-			errs.Add("comment-"+key, "Say what the concern was about "+lowerFirst(store.SectionLabel(key)))
+			errs.Add("comment-"+key, "Say what the concern was about "+lowerFirst(words.Section(key)))
 		}
 		if key == "conversations" && sec.Comment != "" && !f.ConsentGiven {
 			errs.Add("consentGiven", "Record conversations only with the detainee's consent: confirm they agreed, or remove what they said")
@@ -203,15 +203,12 @@ func (s *Server) visitFindingSubmit(c *gin.Context) {
 func (s *Server) saveFinding(c *gin.Context, v *store.Visit, f *store.Finding, version int, submit bool) bool {
 	err := s.store.SaveFinding(c.Request.Context(), f, version, submit)
 	switch {
-	case errors.Is(err, store.ErrLocked):
-		s.errorPage(c, http.StatusConflict, "Your findings are already submitted", "Submitted findings are locked. Nothing has been changed.")
-	case errors.Is(err, store.ErrConflict):
-		s.errorPage(c, http.StatusConflict, "Your findings changed in another window",
-			"They were saved somewhere else after you opened this page, so nothing here has been saved. Go back to the findings and reload them.")
-	case err != nil:
-		s.serverError(c, err)
-	default:
+	case err == nil:
 		return true
+	case s.stale(c, err, "Your findings changed in another window",
+		"They were saved somewhere else after you opened this page, so nothing here has been saved. Go back to the findings and reload them."):
+	default: // locked (store.ErrLocked says so), 404, 500
+		s.fail(c, err, "Your findings are already submitted")
 	}
 	return false
 }
@@ -226,7 +223,7 @@ func (s *Server) renderFindingForm(c *gin.Context, status int, v *store.Visit, a
 		rag := newChoices("rag-"+key, "Rating", sec.RAG, errs, ragChoices())
 		rag.Inline, rag.Small, rag.LabelSize = true, true, "s"
 		rag.Hint = ""
-		d.Sections = append(d.Sections, sectionField{Key: key, Label: store.SectionLabel(key), Comment: sec.Comment, RAG: rag,
+		d.Sections = append(d.Sections, sectionField{Key: key, Label: words.Section(key), Comment: sec.Comment, RAG: rag,
 			CommentError: errs.For("comment-" + key)})
 	}
 	ps, err := s.visitSample(c, v)

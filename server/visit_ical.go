@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -84,7 +84,7 @@ func (s *Server) visitFeed(c *gin.Context) {
 	// The address outlives sessions, so the owner is checked afresh: a
 	// disabled account, or one whose role no longer has feeds, has none.
 	owner, err := s.store.User(ctx, uid)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (owner.Status != store.StatusActive || !allowed(owner.Role, "visits.feed"))) {
+	if apperr.Is(err, apperr.NotFound) || (err == nil && (owner.Status != store.StatusActive || !allowed(owner.Role, "visits.feed"))) {
 		s.notFound(c)
 		return
 	}

@@ -1,8 +1,8 @@
 package server
 
 import (
+	"candour/apperr"
 	"candour/disparity"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -152,17 +152,15 @@ func (s *Server) visitPlan(c *gin.Context) {
 		return
 	}
 	plan, err := s.drawPlan(c, f, eligible, locations)
-	switch {
-	case errors.Is(err, store.ErrDuplicate):
-		errs.Add("quarter", "This quarter is already planned for this group")
-	case errors.Is(err, store.ErrNoPairs):
-		errs.Add("group", fmt.Sprintf("Only %d members of this group are vetted to %s (and trained, if needed) until the end of the quarter, and free in a common week: at least 2 are needed", len(eligible), f.MinVetting))
-	case err != nil:
-		s.serverError(c, err)
+	err = apperr.Reword(err, apperr.Duplicate, "quarter", "This quarter is already planned for this group")
+	err = apperr.Reword(err, apperr.Invalid, "group", // too few pairs (store.ErrNoPairs), in this form's words
+		fmt.Sprintf("Only %d members of this group are vetted to %s (and trained, if needed) until the end of the quarter, and free in a common week: at least 2 are needed", len(eligible), f.MinVetting))
+	if err != nil && !addErrors(errs, err, nil) {
+		s.fail(c, err)
 		return
 	}
 	if errs.Any() {
-		s.renderPlan(c, http.StatusUnprocessableEntity, f, errs)
+		s.renderPlan(c, statusOf(apperr.Invalid), f, errs)
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitPlanned, Target: "plan:" + plan.ID,
@@ -196,7 +194,7 @@ func (s *Server) confirmPlan(c *gin.Context, f planForm, eligible, locations []s
 	errs := &formErrors{}
 	if _, err := s.store.VisitPlanByID(c.Request.Context(), f.Group+"/"+f.Quarter); err == nil {
 		errs.Add("quarter", "This quarter is already planned for this group")
-	} else if !errors.Is(err, store.ErrNotFound) {
+	} else if !apperr.Is(err, apperr.NotFound) {
 		s.serverError(c, err)
 		return
 	}
@@ -264,7 +262,7 @@ func (s *Server) renderPlan(c *gin.Context, status int, f planForm, errs *formEr
 	for _, g := range own {
 		for _, q := range quarters {
 			p, err := s.store.VisitPlanByID(ctx, g.ID+"/"+q)
-			if errors.Is(err, store.ErrNotFound) {
+			if apperr.Is(err, apperr.NotFound) {
 				continue
 			}
 			if err != nil {

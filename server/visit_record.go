@@ -442,7 +442,7 @@ func (s *Server) renderRecordForm(c *gin.Context, status int, v *store.Visit, f 
 		d.SubjectInjury.Inline, d.OfficerInjury.Inline, d.Deesc.Inline, d.BWVReviewd.Inline = true, true, true, true
 	}
 	for _, k := range store.Gowisely {
-		d.Gowisely = append(d.Gowisely, gowiselyBox{Key: k, Label: store.GowiselyLabel(k), Checked: slices.Contains(f.Gowisely, k)})
+		d.Gowisely = append(d.Gowisely, gowiselyBox{Key: k, Label: words.Gowisely(k), Checked: slices.Contains(f.Gowisely, k)})
 	}
 	if f.Sample != "" {
 		r := store.RecordReview{Reference: f.Reference, Legislation: f.Legislation, Object: f.Object, Outcome: f.Outcome,

@@ -86,35 +86,36 @@ type visitAccess struct {
 	Member    bool // belongs to its group
 }
 
-// accessTo decides visitAccess from the person's role and memberships
-// (copied on their account, so no read is needed).
+// accessTo decides visitAccess: the policy table says what the person's
+// role may do with visits at all (visits.view; visits.every: every
+// group's visits; visits.chair: chairing a group), and this is the one
+// row-level check on top, from their memberships (copied on their account,
+// so no read is needed) and the visit's seats.
 func accessTo(u *store.User, v *store.Visit) visitAccess {
-	var a visitAccess
-	if u == nil {
-		return a
+	if u == nil || !allowed(u.Role, "visits.view") {
+		return visitAccess{}
 	}
+	a := visitAccess{Attending: v.Attending(u.ID)}
 	for _, m := range u.Memberships {
 		if m.GroupID == v.GroupID {
 			a.Member = true
-			a.Chair = m.Chair && u.Role == store.RoleChair
+			a.Chair = m.Chair && allowed(u.Role, "visits.chair")
 		}
 	}
-	a.Attending = v.Attending(u.ID)
-	switch u.Role {
-	case store.RoleAdmin, store.RoleCoordinator:
+	switch {
+	case allowed(u.Role, "visits.every"):
+		// Every group's visits; an unannounced one's time only for the
+		// pair and its chair, and only they change it.
 		a.See = true
 		a.ShowTime = !v.Unannounced
 		a.Manage = !v.Unannounced
-	case store.RoleChair, store.RoleMember:
-		if !a.Member {
-			return visitAccess{}
-		}
-		if v.Unannounced {
-			a.See = a.Chair || a.Attending
-			a.ShowTime = a.See
-		} else {
-			a.See, a.ShowTime, a.Manage = true, true, a.Chair
-		}
+	case !a.Member:
+		return visitAccess{}
+	case v.Unannounced:
+		a.See = a.Chair || a.Attending
+		a.ShowTime = a.See
+	default:
+		a.See, a.ShowTime, a.Manage = true, true, a.Chair
 	}
 	return a
 }
@@ -137,7 +138,7 @@ func (s *Server) loadVisit(c *gin.Context) (*store.Visit, visitAccess, bool) {
 // visitGroupIDs lists the groups whose visits a person sees in the
 // calendar: nil (all) for staff, their own groups for members.
 func visitGroupIDs(u *store.User) []string {
-	if u.Role == store.RoleAdmin || u.Role == store.RoleCoordinator {
+	if allowed(u.Role, "visits.every") {
 		return nil
 	}
 	ids := []string{}
@@ -150,7 +151,7 @@ func visitGroupIDs(u *store.User) []string {
 // chairedGroups lists the groups a chair chairs.
 func chairedGroups(u *store.User) map[string]bool {
 	out := map[string]bool{}
-	if u.Role != store.RoleChair {
+	if !allowed(u.Role, "visits.chair") {
 		return out
 	}
 	for _, m := range u.Memberships {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/policeuk"
 	"candour/stats"
 	"candour/store"
@@ -101,7 +101,7 @@ func (s *Server) visitSample(c *gin.Context, v *store.Visit) (*store.PanelSample
 		return nil, nil
 	}
 	ps, err := s.store.PanelSample(c.Request.Context(), v.SampleID)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.Is(err, apperr.NotFound) {
 		return nil, nil
 	}
 	return ps, err

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -75,7 +74,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	groupName := ""
 	if err == nil {
 		groupName = g.Name
-	} else if !errors.Is(err, store.ErrNotFound) {
+	} else if !apperr.Is(err, apperr.NotFound) {
 		s.serverError(c, err)
 		return
 	}
@@ -91,7 +90,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	} else if allowed(u.Role, "visits.signup") {
 		err := s.visits.Eligible(ctx, v, u.ID, u.Memberships, now)
 		switch {
-		case errors.Is(err, store.ErrAlreadySignedUp): // on it already: the page says so
+		case apperr.Is(err, apperr.Conflict): // on it already (store.ErrAlreadySignedUp): the page says so
 		case apperr.Is(err, apperr.Invalid):
 			d.CannotSignUp = apperr.MessageOf(err)
 		case err != nil:
@@ -101,7 +100,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 			d.CanSignUp = true
 		}
 	}
-	if a.Chair || a.Attending || a.Manage || (u.Role == store.RoleCoordinator || u.Role == store.RoleAdmin) {
+	if a.Chair || a.Attending || a.Manage || allowed(u.Role, "visits.every") {
 		users, err := s.visits.UsersByID(ctx, v.Attendees)
 		if err != nil {
 			s.serverError(c, err)
@@ -133,7 +132,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 		for _, key := range store.SectionsFor(f.VisitType) {
 			fv.Sections = append(fv.Sections, f.Section(key))
 		}
-		if allowed(u.Role, "recommendations.raise") && (u.Role != store.RoleChair || a.Chair) {
+		if allowed(u.Role, "recommendations.raise") && (!allowed(u.Role, "visits.chair") || a.Chair) {
 			fv.RecLink = "/recommendations/new?" + url.Values{"finding": {f.ID}}.Encode()
 		}
 		d.Findings = append(d.Findings, fv)

@@ -1,12 +1,12 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -33,13 +33,13 @@ func (s *Server) visitSignOff(c *gin.Context) {
 	}
 	me := currentUser(c)
 	err := s.store.SignOffVisit(c.Request.Context(), v.ID, me.Name)
-	if errors.Is(err, store.ErrConflict) {
+	if apperr.Is(err, apperr.Conflict) {
 		s.flash(c, "These findings were already signed off")
 		s.redirect(c, "/visits/"+v.ID)
 		return
 	}
 	if err != nil {
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitSignedOff, Target: "visit:" + v.ID})

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -34,7 +33,7 @@ func (s *Server) visitSignUp(c *gin.Context) {
 		errs.Add("sign-up", "You cannot sign up: "+apperr.MessageOf(err))
 		s.renderVisit(c, statusOf(apperr.Invalid), v, a, errs, refusal(apperr.MessageOf(err)))
 		return
-	case errors.Is(err, store.ErrAlreadySignedUp):
+	case apperr.Is(err, apperr.Conflict): // on it already (store.ErrAlreadySignedUp)
 		s.flash(c, apperr.MessageOf(err))
 		s.redirect(c, "/visits/"+v.ID)
 		return
@@ -98,12 +97,12 @@ func (s *Server) visitCancel(c *gin.Context) {
 	}
 	promoted, err := s.visits.CancelSignUp(c.Request.Context(), v.ID, currentUser(c).ID)
 	switch {
-	case errors.Is(err, store.ErrNotSignedUp):
-		s.flash(c, "You were not signed up for this visit")
+	case apperr.Is(err, apperr.Conflict): // store.ErrNotSignedUp
+		s.flash(c, apperr.MessageOf(err))
 		s.redirect(c, "/visits/"+v.ID)
 		return
 	case err != nil:
-		s.serverError(c, err)
+		s.fail(c, err)
 		return
 	}
 	s.tellPromoted(c, v, promoted)

@@ -31,19 +31,6 @@ const (
 // HandlingMarkers lists the markers in the order forms show them.
 var HandlingMarkers = []string{HandlingConfidential, HandlingGroup, HandlingCommunity}
 
-// HandlingLabel says what a marker allows, in the words the page shows.
-func HandlingLabel(h string) string {
-	switch h {
-	case HandlingConfidential:
-		return "Confidential: only for the people asked, do not share"
-	case HandlingGroup:
-		return "Group only: may be discussed within your group"
-	case HandlingCommunity:
-		return "Community: may be shared with your community contacts"
-	}
-	return h
-}
-
 // What the force did with a piece of advice.
 const (
 	OutcomeActed     = "acted"     // reform: the force did what was advised (or changed what it does)
@@ -53,19 +40,6 @@ const (
 
 // AdviceOutcomes lists the outcomes in the order forms show them.
 var AdviceOutcomes = []string{OutcomeActed, OutcomePartly, OutcomeExplained}
-
-// AdviceOutcomeLabel names an outcome for people.
-func AdviceOutcomeLabel(o string) string {
-	switch o {
-	case OutcomeActed:
-		return "Acted on"
-	case OutcomePartly:
-		return "Acted on in part"
-	case OutcomeExplained:
-		return "Not acted on: explained"
-	}
-	return "Awaiting the force's response"
-}
 
 // Request statuses. A request is also over once its deadline has passed
 // (AdviceRequest.Open).

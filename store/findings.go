@@ -23,19 +23,6 @@ const (
 // RAG ratings.
 var RAGRatings = []string{"green", "amber", "red"}
 
-// RAGLabel says what a rating means for a reviewed record or a section.
-func RAGLabel(r string) string {
-	switch r {
-	case "green":
-		return "Green"
-	case "amber":
-		return "Amber"
-	case "red":
-		return "Red"
-	}
-	return "Not rated"
-}
-
 // FindingSection is one part of a structured finding: a RAG rating and a
 // comment.
 type FindingSection struct {
@@ -64,30 +51,8 @@ func SectionsFor(visitType string) []string {
 	return GeneralSections
 }
 
-// SectionLabel names a section for people.
-func SectionLabel(key string) string {
-	return map[string]string{
-		"rights":        "Rights and entitlements explained",
-		"welfare":       "Detainee welfare",
-		"conditions":    "Cell and suite conditions",
-		"conversations": "Conversations with detainees",
-		"concerns":      "Concerns raised at the time",
-		"observations":  "What you observed",
-		"goodPractice":  "Good practice",
-	}[key]
-}
-
 // GOWISELY elements an officer should cover during a search.
 var Gowisely = []string{"grounds", "object", "warrant", "identity", "station", "entitlement", "legal", "detained"}
-
-// GowiselyLabel names an element.
-func GowiselyLabel(k string) string {
-	return map[string]string{
-		"grounds": "Grounds for the search", "object": "Object of the search", "warrant": "Warrant card shown (if not in uniform)",
-		"identity": "Identity of the officer", "station": "Station the officer works from", "entitlement": "Entitlement to a copy of the record",
-		"legal": "Legal power used", "detained": "You are detained for the search",
-	}[k]
-}
 
 // Use-of-force vocabulary, in the words of the Home Office's police use of
 // force statistics (the form officers fill in after using force): the

@@ -21,19 +21,6 @@ const (
 // GroupKinds lists the kinds in the order pages show them.
 var GroupKinds = []string{GroupIAG, GroupRAP, GroupPanel}
 
-// GroupKindLabel names a kind for people.
-func GroupKindLabel(k string) string {
-	switch k {
-	case GroupIAG:
-		return "Independent Advisory Group"
-	case GroupRAP:
-		return "Race Action Plan Group"
-	case GroupPanel:
-		return "Scrutiny panel"
-	}
-	return k
-}
-
 // Group is an IAG, the Race Action Plan Group or a scrutiny panel.
 type Group struct {
 	ID          string    `bson:"_id"`

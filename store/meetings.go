@@ -31,19 +31,6 @@ const (
 // AttendanceMarks lists the marks in the order forms show them.
 var AttendanceMarks = []string{AttendPresent, AttendApologies, AttendAbsent}
 
-// AttendanceLabel names a mark.
-func AttendanceLabel(m string) string {
-	switch m {
-	case AttendPresent:
-		return "Present"
-	case AttendApologies:
-		return "Apologies"
-	case AttendAbsent:
-		return "Absent"
-	}
-	return "Not taken"
-}
-
 // Minutes statuses.
 const (
 	MinutesDraft    = "draft"

@@ -49,46 +49,8 @@ const (
 // RefStatuses lists the statuses the CCU can choose.
 var RefStatuses = []string{RefReceived, RefAssessing, RefMoreInfo, RefReferred, RefNoFurther, RefClosed}
 
-// RefStatusLabel names a status for people.
-func RefStatusLabel(s string) string {
-	switch s {
-	case RefReceived:
-		return "Received"
-	case RefAssessing:
-		return "Being assessed"
-	case RefMoreInfo:
-		return "More information requested"
-	case RefReferred:
-		return "Referred for investigation"
-	case RefNoFurther:
-		return "No further action"
-	case RefClosed:
-		return "Closed"
-	case RefContentGone:
-		return "Content deleted under the retention policy"
-	}
-	return s
-}
-
 // RefCategories are the national reporting service's five categories.
 var RefCategories = []string{"sexual-purpose", "partner-abuse", "discrimination", "information-for-favours", "personal-advantage"}
-
-// RefCategoryLabel names a category for people.
-func RefCategoryLabel(c string) string {
-	switch c {
-	case "sexual-purpose":
-		return "Crossing professional boundaries or abusing their position for a sexual purpose"
-	case "partner-abuse":
-		return "Abusing or controlling a partner (violence against women and girls)"
-	case "discrimination":
-		return "Racist, homophobic, misogynistic or disablist conduct"
-	case "information-for-favours":
-		return "Providing information or influence for money or favours"
-	case "personal-advantage":
-		return "Using their policing position for personal advantage"
-	}
-	return c
-}
 
 // Risk levels, most serious first.
 var RefRisks = []string{"urgent", "high", "medium", "low"}

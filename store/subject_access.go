@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"candour/words"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -315,7 +317,7 @@ func (s *Store) subjectWork(ctx context.Context, out *SubjectAccess, id string, 
 		if a, ok := r.Answers[id]; ok {
 			sa.Advice, sa.Given, sa.Changed, sa.Response, sa.Responded = a.Text, a.GivenAt, a.Changed, a.Response, a.RespondedAt
 			if a.Responded() {
-				sa.Outcome = AdviceOutcomeLabel(a.Outcome)
+				sa.Outcome = words.AdviceOutcome(a.Outcome)
 			}
 		}
 		out.Advice = append(out.Advice, sa)
@@ -327,7 +329,7 @@ func (s *Store) subjectWork(ctx context.Context, out *SubjectAccess, id string, 
 		return err
 	}
 	for _, m := range ms {
-		out.Meetings = append(out.Meetings, SubjectMeeting{Meeting: m.ID, Group: groupName(m.GroupID), Title: m.Title, Start: m.Start, Mark: AttendanceLabel(m.Attendance[id])})
+		out.Meetings = append(out.Meetings, SubjectMeeting{Meeting: m.ID, Group: groupName(m.GroupID), Title: m.Title, Start: m.Start, Mark: words.Attendance(m.Attendance[id])})
 	}
 	return nil
 }

@@ -45,31 +45,6 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// Label is the role's name for people.
-func (r Role) Label() string {
-	switch r {
-	case RoleAdmin:
-		return "Administrator"
-	case RoleCoordinator:
-		return "Engagement coordinator"
-	case RoleCCU:
-		return "Counter Corruption Unit"
-	case RoleCCUSupervisor:
-		return "Counter Corruption Unit supervisor"
-	case RoleChair:
-		return "Group chair"
-	case RoleMember:
-		return "Group member"
-	case RolePartner:
-		return "Partner organisation worker"
-	case RoleSchemeManager:
-		return "Custody visiting scheme manager"
-	case RoleOfficer:
-		return "Police officer (vehicle stops)"
-	}
-	return string(r)
-}
-
 // NeedsTwoFactor reports whether accounts with this role must use TOTP.
 func (r Role) NeedsTwoFactor() bool { return r == RoleAdmin || r.CCU() }
 

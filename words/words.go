@@ -1,6 +1,7 @@
 // Package words names Candour's coded values for people: the labels of
 // visit types, recommendation statuses, sources and Race Action Plan areas,
-// and the sentences built from them. The web layer owns it (pages, mail);
+// roles, group kinds, advice, attendance, referral and findings codes
+// (people.go), and the sentences built from them. The web layer owns it (pages, mail);
 // jobs and the store's messages use it too. It imports nothing of
 // Candour's, so anything may import it; words_test checks that every code
 // the store lists has a label.

@@ -1,6 +1,7 @@
 package words_test
 
 import (
+	"slices"
 	"testing"
 
 	"candour/store"
@@ -24,6 +25,17 @@ func TestEveryCodeHasALabel(t *testing.T) {
 		{"use-of-force impact factor", store.ForceImpactFactors, words.Force},
 		{"injury", store.ForceInjuries, words.Force},
 		{"training", store.TrainingKinds, words.Training},
+		{"group kind", store.GroupKinds, words.GroupKind},
+		{"advice handling marker", store.HandlingMarkers, words.Handling},
+		{"advice outcome", store.AdviceOutcomes, words.AdviceOutcome},
+		{"attendance mark", store.AttendanceMarks, words.Attendance},
+		{"referral status", append(slices.Clone(store.RefStatuses), store.RefContentGone), words.RefStatus},
+		{"referral category", store.RefCategories, words.RefCategory},
+		{"RAG rating", store.RAGRatings, words.RAG},
+		{"custody finding section", store.CustodySections, words.Section},
+		{"finding section", store.GeneralSections, words.Section},
+		{"GOWISELY element", store.Gowisely, words.Gowisely},
+		{"role", roleCodes(), words.Role},
 	} {
 		seen := map[string]string{}
 		for _, code := range tc.codes {
@@ -49,5 +61,37 @@ func TestStatusListAndRefusal(t *testing.T) {
 	want := `This recommendation is "Raised", so it cannot become "Closed". From "Raised" it can now become: Awaiting force response.`
 	if got := words.TransitionRefused(store.RecRaised, store.RecClosed, []string{store.RecAwaiting}); got != want {
 		t.Errorf("TransitionRefused = %q\nwant %q", got, want)
+	}
+}
+
+func roleCodes() []string {
+	var out []string
+	for _, r := range store.Roles {
+		out = append(out, string(r))
+	}
+	return out
+}
+
+// TestRoleLabels: each role's name for people, by hand from the role list
+// in store/users.go (the labels were TestRoleFlags' in store until they
+// moved here).
+func TestRoleLabels(t *testing.T) {
+	for _, tc := range []struct {
+		role  store.Role
+		label string
+	}{
+		{store.RoleAdmin, "Administrator"},
+		{store.RoleCoordinator, "Engagement coordinator"},
+		{store.RoleCCU, "Counter Corruption Unit"},
+		{store.RoleCCUSupervisor, "Counter Corruption Unit supervisor"},
+		{store.RoleChair, "Group chair"},
+		{store.RoleMember, "Group member"},
+		{store.RolePartner, "Partner organisation worker"},
+		{store.RoleSchemeManager, "Custody visiting scheme manager"},
+		{store.RoleOfficer, "Police officer (vehicle stops)"},
+	} {
+		if got := words.Role(string(tc.role)); got != tc.label {
+			t.Errorf("%s: label %q, want %q", tc.role, got, tc.label)
+		}
 	}
 }
