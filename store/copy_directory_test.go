@@ -90,3 +90,48 @@ func TestPeopleDirectoryAgreesWithTheQuery(t *testing.T) {
 	}
 	check("after a write of many")
 }
+
+// TestUsersByIDManyFromTheDirectory: asked for more accounts than it reads
+// one by one, UsersByID answers from the people directory, and the answer
+// is the one the look-ups by _id give, before and after a rename; an
+// unknown id is left out either way.
+func TestUsersByIDManyFromTheDirectory(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	var all []string
+	for i := range usersReadOneByOne + 4 {
+		u := &User{Email: fmt.Sprintf("m%02d@example.org", i), Name: fmt.Sprintf("Member %d", i), Role: RoleMember}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, u.ID)
+	}
+	asked := append(slices.Clone(all), "no-such-account")
+	check := func(when string) {
+		t.Helper()
+		many, err := s.UsersByID(ctx, asked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(many) != len(all) {
+			t.Fatalf("%s: %d accounts, want %d", when, len(many), len(all))
+		}
+		for _, id := range all {
+			one, err := s.UsersByID(ctx, []string{id}) // read by _id
+			if err != nil {
+				t.Fatal(err)
+			}
+			if many[id].Name != one[id].Name || many[id].Email != one[id].Email || many[id].Role != one[id].Role {
+				t.Errorf("%s: %s from the directory %+v, by _id %+v", when, id, many[id], one[id])
+			}
+		}
+	}
+	check("at first")
+	if _, err := s.UpdateUser(ctx, all[3], UserUpdate{Name: "Renamed Member", Role: RoleChair, Status: StatusActive}); err != nil {
+		t.Fatal(err)
+	}
+	check("after a rename")
+	if got, _ := s.UsersByID(ctx, asked); got[all[3]].Name != "Renamed Member" {
+		t.Errorf("the rename did not reach the directory: %q", got[all[3]].Name)
+	}
+}

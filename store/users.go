@@ -161,10 +161,33 @@ func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]User, bool, erro
 	return s.listUsersFromDirectory(ctx, f)
 }
 
+// usersReadOneByOne is how many accounts UsersByID reads by _id before it
+// answers from the people directory instead.
+const usersReadOneByOne = 16
+
 // UsersByID returns the accounts with these ids, in no particular order.
 func (s *Store) UsersByID(ctx context.Context, ids []string) (map[string]User, error) {
 	out := make(map[string]User, len(ids))
-	// One _id look-up each: the embedded server only avoids a scan for {_id: value}.
+	if len(ids) > usersReadOneByOne {
+		// Many at once (the 490 asked who have not answered an advice
+		// request) come from the people directory: no round trip while it
+		// is current, one read of what changed when it is not.
+		all, err := s.directorySnapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		want := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			want[id] = true
+		}
+		for _, u := range all {
+			if want[u.ID] {
+				out[u.ID] = u
+			}
+		}
+		return out, nil
+	}
+	// A few: one _id look-up each (the embedded server only avoids a scan for {_id: value}).
 	for _, id := range ids {
 		if _, ok := out[id]; ok {
 			continue
