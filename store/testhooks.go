@@ -53,3 +53,17 @@ func (s *Store) TraceCommands(f func(command, coll string)) (stop func()) {
 	s.ops.trace.Store(&f)
 	return func() { s.ops.trace.Store(nil) }
 }
+
+// ForgetCopies drops the in-process copies of stored documents (sessions,
+// accounts, the audit chain's head and newest pages, …) and what this
+// process knows it settled of the chain, as a restart would. Tests that
+// change documents behind the store's back through RawDatabase call it
+// after, so the store reads what they left.
+func (s *Store) ForgetCopies() {
+	for _, c := range s.docs.colls {
+		c.invalidate("")
+	}
+	s.auditQ.appending.Lock()
+	s.auditQ.settled = 0
+	s.auditQ.appending.Unlock()
+}
