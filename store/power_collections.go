@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Until issue 18 each import kept its records in a collection of its own,
@@ -60,42 +58,17 @@ func mergeImportCollections(ctx context.Context, s *Store) error {
 // generations' entries.
 func copyImportColls(ctx context.Context, s *Store, colls []string) error {
 	for _, name := range colls {
-		cur, err := s.r(name).Find(ctx, bson.D{})
-		if err != nil {
-			return fmt.Errorf("store: read %s: %w", name, err)
-		}
 		months := map[[2]string]bool{}
-		var models []mongo.WriteModel
-		flush := func() error {
-			if len(models) == 0 {
-				return nil
-			}
-			_, err := s.c(PowerChunkCollection).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-			models = models[:0]
-			return err
-		}
-		for cur.Next(ctx) {
+		err := upsertEach(ctx, s, name, PowerChunkCollection, importCopyBatch, func(raw bson.Raw) (string, any, error) {
 			var c PowerChunk
-			if err := cur.Decode(&c); err != nil {
-				cur.Close(ctx)
-				return fmt.Errorf("store: read %s: %w", name, err)
+			if err := bson.Unmarshal(raw, &c); err != nil {
+				return "", nil, err
 			}
 			months[[2]string{c.Gen, c.MonthID}] = true
-			models = append(models, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: c.ID}}).SetReplacement(c).SetUpsert(true))
-			if len(models) == importCopyBatch {
-				if err := flush(); err != nil {
-					cur.Close(ctx)
-					return fmt.Errorf("store: copy %s: %w", name, err)
-				}
-			}
-		}
-		err = cur.Err()
-		cur.Close(ctx)
-		if err == nil {
-			err = flush()
-		}
+			return c.ID, c, nil
+		})
 		if err != nil {
-			return fmt.Errorf("store: copy %s: %w", name, err)
+			return err
 		}
 		for k := range months {
 			_, err := s.c(powerGenColl).InsertOne(ctx, powerGen{ID: k[0] + "/" + k[1], Gen: k[0], MonthID: k[1]})

@@ -83,44 +83,59 @@ func copyLegacySurveyColls(ctx context.Context, s *Store, colls []string) error 
 		if id, ok := strings.CutPrefix(name, legacyTextPrefix); ok {
 			to, surveyID = TextCollection, id
 		}
-		cur, err := s.r(name).Find(ctx, bson.D{})
-		if err != nil {
-			return fmt.Errorf("store: read %s: %w", name, err)
-		}
-		var models []mongo.WriteModel
-		flush := func() error {
-			if len(models) == 0 {
-				return nil
-			}
-			_, err := s.c(to).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-			models = models[:0]
-			return err
-		}
-		for cur.Next(ctx) {
+		err := upsertEach(ctx, s, name, to, mergeBatch, func(raw bson.Raw) (string, any, error) {
 			var doc bson.D
-			if err := cur.Decode(&doc); err != nil {
-				cur.Close(ctx)
-				return fmt.Errorf("store: read %s: %w", name, err)
+			if err := bson.Unmarshal(raw, &doc); err != nil {
+				return "", nil, err
 			}
 			doc, key := rekeySurveyDoc(doc, surveyID, to == TextCollection)
-			models = append(models, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: key}}).SetReplacement(doc).SetUpsert(true))
-			if len(models) == mergeBatch {
-				if err := flush(); err != nil {
-					cur.Close(ctx)
-					return fmt.Errorf("store: copy %s: %w", name, err)
-				}
-			}
-		}
-		err = cur.Err()
-		cur.Close(ctx)
-		if err == nil {
-			err = flush()
-		}
+			return key, doc, nil
+		})
 		if err != nil {
-			return fmt.Errorf("store: copy %s: %w", name, err)
+			return err
 		}
 	}
 	return nil
+}
+
+// upsertEach reads every document of from and upserts it into to under the
+// key rekey gives it, n to an unordered bulk write: the copy half of a
+// collection merge (migrations 8 and 9), which a crash lets run again
+// (the same keys, the same documents).
+func upsertEach(ctx context.Context, s *Store, from, to string, n int, rekey func(bson.Raw) (key string, doc any, err error)) error {
+	cur, err := s.r(from).Find(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("store: read %s: %w", from, err)
+	}
+	defer cur.Close(ctx)
+	var models []mongo.WriteModel
+	flush := func() error {
+		if len(models) == 0 {
+			return nil
+		}
+		_, err := s.c(to).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		models = models[:0]
+		if err != nil {
+			return fmt.Errorf("store: copy %s: %w", from, err)
+		}
+		return nil
+	}
+	for cur.Next(ctx) {
+		key, doc, err := rekey(cur.Current)
+		if err != nil {
+			return fmt.Errorf("store: read %s: %w", from, err)
+		}
+		models = append(models, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: key}}).SetReplacement(doc).SetUpsert(true))
+		if len(models) == n {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("store: read %s: %w", from, err)
+	}
+	return flush()
 }
 
 // rekeySurveyDoc is an old per-survey document as the shared collection
