@@ -213,12 +213,11 @@ func TestAdviceCloseRacesAnswers(t *testing.T) {
 	}
 }
 
-// TestAdviceSealedAtRest: the incident's name, what happened, the
-// question, the advice, the force's response, the agreed wording and the
-// public summary are nowhere in a raw dump of the database; every way of
-// reading a request opens them.
-func TestAdviceSealedAtRest(t *testing.T) {
-	db := storetest.Open(t)
+// answeredAdviceRequest is a request asked of u1, with every text it can
+// hold: u1's advice, the force's response, the agreed wording and the
+// published summary.
+func answeredAdviceRequest(t *testing.T, db *store.Store) *store.AdviceRequest {
+	t.Helper()
 	ctx := context.Background()
 	r := newAdviceRequest(t, db, []string{"u1"}, time.Now().Add(4*time.Hour))
 	if _, err := db.GiveAdvice(ctx, r.ID, "u1", "Asha", "Meet at the library."); err != nil {
@@ -233,6 +232,17 @@ func TestAdviceSealedAtRest(t *testing.T) {
 	if err := db.PublishAdviceSummary(ctx, r.ID, "The force met the community.", "coord"); err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+// TestAdviceSealedAtRest: the incident's name, what happened, the
+// question, the advice, the force's response, the agreed wording and the
+// public summary are nowhere in a raw dump of the database; every way of
+// reading a request opens them.
+func TestAdviceSealedAtRest(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	r := answeredAdviceRequest(t, db)
 	dump := storetest.RawDump(t, db)
 	for _, s := range []string{"Fatal collision", "A man died", "How should we talk", "Meet at the library", "We met there", "Tension is low", "The force met the community"} {
 		if bytes.Contains(dump, []byte(s)) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"candour/sealed"
 	"candour/store"
@@ -208,19 +207,7 @@ func TestResealEveryKind(t *testing.T) {
 			}
 		}},
 		"advice_requests": {make: func() func() error {
-			r := newAdviceRequest(t, db, []string{"u1"}, time.Now().Add(4*time.Hour))
-			if _, err := db.GiveAdvice(ctx, r.ID, "u1", "Asha", "Meet at the library."); err != nil {
-				t.Fatal(err)
-			}
-			if err := db.RespondToAdvice(ctx, r.ID, "u1", store.OutcomeActed, "We met there.", "coord"); err != nil {
-				t.Fatal(err)
-			}
-			if err := db.AgreeImpactWording(ctx, r.ID, "Tension is low."); err != nil {
-				t.Fatal(err)
-			}
-			if err := db.PublishAdviceSummary(ctx, r.ID, "The force met the community.", "coord"); err != nil {
-				t.Fatal(err)
-			}
+			r := answeredAdviceRequest(t, db)
 			return func() error { return adviceOpensAsWritten(ctx, db, r.ID) }
 		}},
 	}
