@@ -76,6 +76,10 @@ func TestRoundTripsVisitSignUp(t *testing.T) {
 	w := newVisitWorld(t)
 	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, tomorrow10(w.a), "3"))
 	m1 := w.as(w.m1)
+	// A member who has opened home before: what it reads that a sign-up
+	// does not change (their tax years of expense claims, read by _id and
+	// kept, absent ones too) is in the copies, as in steady use.
+	m1.get("/home")
 	tok := m1.csrf("/visits/" + id)
 	var r response
 	trips := w.a.roundTrips(func() { r = m1.post("/visits/"+id+"/sign-up", url.Values{"csrf_token": {tok}}) })

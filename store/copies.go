@@ -179,7 +179,7 @@ const (
 // writer lock) are copied there too.
 var (
 	cachedCollections = []string{"users", "sessions"}
-	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters", "advice_requests", limitsColl}
+	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters", "advice_requests", limitsColl, expenseTallies}
 )
 
 // auditPagesCached is how many audit pages the embedded server keeps a copy

@@ -160,7 +160,7 @@ func (s *Store) decideInYear(ctx context.Context, c *ExpenseClaim) error {
 // Empty when they have made none there since the year was first counted.
 func (s *Store) ExpenseYear(ctx context.Context, userID string, start time.Time) (map[string]ExpenseYearItem, error) {
 	var y expenseYear
-	err := s.r(expenseTallies).FindOne(ctx, bson.D{{Key: "_id", Value: expenseYearID(userID, start)}}).Decode(&y)
+	err := s.findByID(ctx, expenseTallies, expenseYearID(userID, start), &y)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fmt.Errorf("store: tax year of claims: %w", err)
 	}
@@ -218,12 +218,12 @@ func (s *Store) buildClaimQueue(ctx context.Context) error {
 // one read by _id, for the coordinator's home page.
 func (s *Store) ClaimsWaitingCount(ctx context.Context) (int, error) {
 	var q claimQueue
-	err := s.r(expenseTallies).FindOne(ctx, bson.D{{Key: "_id", Value: claimQueueID}}).Decode(&q)
+	err := s.findByID(ctx, expenseTallies, claimQueueID, &q)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		if err := s.buildClaimQueue(ctx); err != nil {
 			return 0, err
 		}
-		err = s.c(expenseTallies).FindOne(ctx, bson.D{{Key: "_id", Value: claimQueueID}}).Decode(&q)
+		err = s.findByID(ctx, expenseTallies, claimQueueID, &q)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: claims waiting: %w", err)
