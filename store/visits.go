@@ -503,7 +503,10 @@ func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 	if !f.To.IsZero() {
 		last = f.To.Add(-time.Nanosecond)
 	}
-	vs, err := s.visitsInMonths(ctx, f.From, last)
+	// From a week earlier: an unannounced visit is filed under its week's
+	// Monday, which can fall in the month before From while its week (and
+	// so its place in the list) goes on; pickVisits keeps what f selects.
+	vs, err := s.visitsInMonths(ctx, f.From.AddDate(0, 0, -7), last)
 	if err != nil {
 		return nil, err
 	}
