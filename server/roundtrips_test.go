@@ -13,6 +13,7 @@ import (
 
 	"candour/powers"
 	"candour/store"
+	"candour/store/storetest"
 )
 
 // roundTrips runs f and returns the store commands sent meanwhile, each as
@@ -67,6 +68,12 @@ func tripSummary(trips []string) string {
 func checkTrips(t *testing.T, what string, trips []string, limit int) {
 	t.Helper()
 	t.Logf("%s: %d round trips%s", what, len(trips), tripSummary(trips))
+	if storetest.URI() != "" {
+		// The limits are the embedded engine's, whose copies are exact and
+		// written through; through MONGODB_URI the copies live a TTL and
+		// the reads go to the server (docs/performance.md): logged only.
+		return
+	}
 	if len(trips) > limit {
 		t.Errorf("%s: %d round trips, want at most %d:%s", what, len(trips), limit, tripSummary(trips))
 	}
