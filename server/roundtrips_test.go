@@ -128,6 +128,34 @@ func TestRoundTripsPartnerReferral(t *testing.T) {
 	checkTrips(t, "POST /referrals/new/check-answers", trips, 7)
 }
 
+// TestRoundTripsPartnerReferralNoSlotFree: with no free slot (the pool
+// ran dry before the daily top-up), a referral is inserted. The empty list
+// of free slots stays in its copy: an insert of referrals adds no slot, so
+// the next referral does not read every referral again to look for one
+// (it did before 6 December 2026: 7 round trips, one of them a scan).
+// Sending: the reference number, the referral and its summary inserted,
+// the audit append (head, page) and the analyst's mail.
+func TestRoundTripsPartnerReferralNoSlotFree(t *testing.T) {
+	a := newTestApp(t)
+	a.warmAudit()
+	a.newUser(store.RoleCCU, "analyst@example.org")
+	_, c := a.newPartnerUser("Safe Harbour", "worker@safeharbour.example")
+	submitReferral(t, c, referralAnswers("A"))
+	mustFill(t, c, "/referrals/new", referralAnswers("B"))
+	tok := c.csrf("/referrals/new/immediate-danger")
+	var r response
+	trips := a.roundTrips(func() { r = c.post("/referrals/new/check-answers", url.Values{"csrf_token": {tok}}) })
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("send: %d", r.Status)
+	}
+	for _, trip := range trips {
+		if trip == "find referrals" {
+			t.Errorf("the referral read the referrals again for free slots")
+		}
+	}
+	checkTrips(t, "POST /referrals/new/check-answers, no slot free", trips, 6)
+}
+
 // TestRoundTripsAnonymousReport: a report sent with the form's draft, as
 // in the benchmark: the rate limit (one find-and-modify of its window's
 // count, read and written by _id), the report inserted, its summary

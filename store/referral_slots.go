@@ -58,7 +58,7 @@ func (s *Store) freeReferralSlots(ctx context.Context) ([]string, error) {
 // queryFreeSlots reads the free slots' ids in random order.
 func (s *Store) queryFreeSlots(ctx context.Context) ([]string, error) {
 	var slots []referralSlot
-	cur, err := s.c("referrals").Find(ctx, bson.D{{Key: "kind", Value: KindSlot}})
+	cur, err := s.r("referrals").Find(ctx, bson.D{{Key: "kind", Value: KindSlot}})
 	if err == nil {
 		err = cur.All(ctx, &slots)
 	}
@@ -85,6 +85,11 @@ func (s *Store) TopUpReferralSlots(ctx context.Context, always bool) (int, error
 		return 0, nil
 	}
 	n := ReferralSlotPool - len(free)
+	if n > 0 && s.embedded != nil {
+		// The copy of the free list is dropped once the new slots are
+		// written (an insert of referrals does not drop it: copy_referrals.go).
+		defer s.freeSlots.invalidate("")
+	}
 	for range n {
 		id := NewID()
 		if _, err := s.c("referrals").InsertOne(ctx, referralSlot{ID: id, Kind: KindSlot, Ref: "slot-" + id}); err != nil {
