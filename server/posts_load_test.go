@@ -27,7 +27,7 @@ func TestPostsUnderLoad(t *testing.T) {
 		t.Skip("a profiling harness: set CANDOUR_LOAD=1 and run it by name")
 	}
 	const clients, each = 20, 15
-	row := os.Getenv("CANDOUR_LOAD_ROW") // "", "referral" or "report"
+	row := os.Getenv("CANDOUR_LOAD_ROW") // "", "referral", "survey" or "report"
 	a := newTestApp(t)
 	a.srv.reportLimiter = a.srv.newLimiter("report", 1_000_000, time.Hour, true)
 	a.srv.cfg.ArgonMemoryKiB = 4 * 1024 // the receipt hash at its production cost
@@ -98,6 +98,57 @@ func TestPostsUnderLoad(t *testing.T) {
 			c.signIn(worker)
 			return c, c.csrf("/referrals/new/immediate-danger")
 		}, http.StatusSeeOther)
+	}
+	if row == "" || row == "survey" {
+		// 50 respondents at once sending a whole response from check your
+		// answers, each with a fresh response in its cookie (as the
+		// benchmark's row does).
+		sv := a.testSurvey()
+		ans := store.Answers{"q1": {"o1"}, "q2": {"a"}, "q3": {"sd"}, "ay_eth": {"black_caribbean"}, "ay_age": {"25_34"}, "ay_pc": {"dt1"}}
+		const respondents = 50
+		cs, toks := make([]*client, respondents), make([]string, respondents)
+		for i := range cs {
+			cs[i] = a.client()
+			toks[i] = cs[i].csrf("/s/" + sv.ID)
+		}
+		var bad atomic.Int64
+		var wg sync.WaitGroup
+		began := time.Now()
+		u, _ := url.Parse(a.http.URL + "/s/" + sv.ID + "/check")
+		for i := range respondents {
+			wg.Go(func() {
+				for k := range each {
+					if k > 0 { // a response sent ends the respondent's cookie session, and its token
+						toks[i] = cs[i].csrf("/s/" + sv.ID)
+					}
+					ck, err := SurveyCookies([]byte(strings.Repeat("k", 32)), sv.ID, 1, store.RandomSecret(), ans)
+					if err != nil {
+						bad.Add(1)
+						return
+					}
+					cs[i].http.Jar.SetCookies(u, ck)
+					req, _ := http.NewRequest("POST", u.String(), strings.NewReader(url.Values{"csrf_token": {toks[i]}}.Encode()))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					res, err := cs[i].http.Do(req)
+					if err != nil {
+						bad.Add(1)
+						continue
+					}
+					res.Body.Close()
+					if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "/done") {
+						if bad.Add(1) == 1 {
+							t.Logf("first failure: %d to %q", res.StatusCode, res.Header.Get("Location"))
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		took := time.Since(began)
+		t.Logf("POST /s/:id/check: %d requests by %d respondents in %s: %.0f a second", respondents*each, respondents, took, float64(respondents*each)/took.Seconds())
+		if n := bad.Load(); n > 0 {
+			t.Errorf("POST /s/:id/check: %d requests failed", n)
+		}
 	}
 	if row == "" || row == "report" {
 		run("POST /report/new/check-answers", "/report/new", func(int) (*client, string) {
