@@ -36,11 +36,20 @@ func TestCustodyIssueCountsRepairedAtStart(t *testing.T) {
 	o := storetest.Options(t)
 	sl := storetest.Sealer(t) // the same keys across the restarts
 	open := func() *store.Store {
-		db := storetest.OpenWith(t, o)
+		db, err := store.Open(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
 		db.SetSealer(sl)
 		return db
 	}
 	db := open()
+	t.Cleanup(func() { // the store open at the end, after the restarts
+		if o.URI != "" {
+			_ = db.DropDatabase(ctx)
+		}
+		_ = db.Close(ctx)
+	})
 
 	type issue struct {
 		cat              string
