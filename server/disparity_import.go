@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/powers"
 	"candour/store"
@@ -85,7 +86,7 @@ func (s *Server) disparityImport(c *gin.Context) {
 		}
 		err = powers.Check(powers.StopSearch, f, opts(fh))
 		f.Close()
-		if powers.IsRefusal(err) {
+		if apperr.Is(err, apperr.Invalid) {
 			errs.Items = append(errs.Items, fieldError{Field: "files", Message: name + ": " + err.Error()})
 		} else if err != nil {
 			s.serverError(c, err)
@@ -146,7 +147,7 @@ func (s *Server) populationImport(c *gin.Context) {
 	}
 	defer f.Close()
 	p, err := disparity.ImportPopulation(c.Request.Context(), s.store, f, force, filepath.Base(fh.Filename))
-	if disparity.IsRefusal(err) {
+	if apperr.Is(err, apperr.Invalid) {
 		errs.Add("population", filepath.Base(fh.Filename)+": "+err.Error())
 		s.invalid(c, "disparity_import", page, errs)
 		return
@@ -192,7 +193,7 @@ func (s *Server) disparityPublish(c *gin.Context) {
 	}
 	if !errs.Any() {
 		_, err := disparity.CheckPublishable(ctx, s.store, f.Force, f.From, f.To, f.Ethnicity)
-		if disparity.IsRefusal(err) {
+		if apperr.Is(err, apperr.Invalid) {
 			errs.Add("force", "Nothing was published: "+err.Error())
 		} else if err != nil {
 			s.serverError(c, err)

@@ -85,11 +85,7 @@ func (s *Server) importFile(c *gin.Context, ds *powers.Dataset, view string) {
 	defer f.Close()
 	res, err := powers.Import(c.Request.Context(), s.store, ds, f, powers.ImportOptions{Force: d.Force, Year: d.Year, Source: d.File, By: u.Email})
 	switch {
-	case addFileErrors(errs, d.File, err): // each wrong line (powers.FileError)
-		s.invalid(c, view, page, errs)
-		return
-	case powers.IsRefusal(err):
-		addErrors(errs, apperr.Invalidf("file", "%s: %s", d.File, err.Error()), nil)
+	case addFileErrors(errs, d.File, err): // each wrong line (powers.FileError), or the force, year or dataset refused
 		s.invalid(c, view, page, errs)
 		return
 	case err != nil:

@@ -432,7 +432,9 @@ func addErrors(errs *formErrors, err error, rename map[string]string) bool {
 // wrong line (an Invalid error with a Line, as powers.FileError lists
 // them) is its own item, named with the file ("stops.csv, line 10,
 // Outcome: ..."), any other form error follows the file's name ("stops.csv:
-// ..."), and a refusal that named lines ends saying nothing was stored. It
+// ..."), and a refusal that named lines ends saying nothing was stored. An
+// error with no field of its own (a refusal worded for the command line
+// too: the wrong force, year or dataset) goes on the field "file". It
 // reports false for anything that is not only form errors: the handler
 // calls fail.
 func addFileErrors(errs *formErrors, file string, err error) bool {
@@ -451,7 +453,11 @@ func addFileErrors(errs *formErrors, file string, err error) bool {
 		if e.Line > 0 {
 			msg, lines = file+", "+e.Message, true
 		}
-		errs.Items = append(errs.Items, fieldError{Field: e.Field, Message: msg})
+		field := e.Field
+		if field == "" {
+			field = "file"
+		}
+		errs.Items = append(errs.Items, fieldError{Field: field, Message: msg})
 	}
 	if lines {
 		errs.Items = append(errs.Items, fieldError{Field: "file", Message: "Nothing was stored from the file: correct these lines and import it again"})

@@ -77,6 +77,13 @@ func TestAddFileErrorsListsEveryLine(t *testing.T) {
 	if !addFileErrors(errs, "stops.csv", apperr.Invalidf("file", "the file is not UTF-8")) || len(errs.Items) != 1 || errs.Items[0].Message != "stops.csv: the file is not UTF-8" {
 		t.Errorf("a refusal without lines: %+v", errs.Items)
 	}
+	// A refusal worded for the command line too (no field of its own: the
+	// wrong force, year or dataset) goes on the upload's field.
+	errs = &formErrors{}
+	if !addFileErrors(errs, "stops.csv", apperr.Invalidf("", "2019 is not a financial year")) || len(errs.Items) != 1 ||
+		errs.Items[0] != (fieldError{Field: "file", Message: "stops.csv: 2019 is not a financial year"}) {
+		t.Errorf("a refusal with no field: %+v", errs.Items)
+	}
 	for _, other := range []error{nil, errors.New("disk full"), store.ErrNotFound, apperr.Join(apperr.Invalidf("file", "x"), apperr.New(apperr.Conflict, "", "y"))} {
 		errs = &formErrors{}
 		if addFileErrors(errs, "stops.csv", other) || len(errs.Items) != 0 {
