@@ -120,7 +120,10 @@ var funcs = template.FuncMap{
 	"forceWords":    forceWords,
 	"forceWord":     words.Force,
 	"visitWhen":     visitWhen,
-	"dict2":         func(key string, rows []trendRow) map[string]any { return map[string]any{"Key": key, "Rows": rows} },
+	// Surveys and custody returns.
+	"questionType": words.QuestionType,
+	"quarterName":  func(q store.FinancialQuarter) string { return words.FinancialQuarter(q.Year, q.Q) },
+	"dict2":        func(key string, rows []trendRow) map[string]any { return map[string]any{"Key": key, "Rows": rows} },
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return one
