@@ -486,8 +486,8 @@ func formOnly(all []*apperr.Error) bool {
 // status (422, statusOf). Binding's messages join the handler's own
 // checks as errors too (formErrors.Err, With). Anything that is not only
 // form errors goes to fail (a list's first error that is not a form error;
-// nil too). Pages that draw a field's message
-// themselves read it with messageFor.
+// nil too). Pages that draw a field's message themselves read it with
+// messageFor.
 func (s *Server) formAgain(c *gin.Context, name string, p *Page, err error) {
 	all := apperr.All(err)
 	if !formOnly(all) {
