@@ -68,7 +68,7 @@ func (e *FileError) Error() string {
 
 // Unwrap lists the problems as application errors: apperr.Invalid on the
 // upload's field "file", each with its line, and a last one counting the
-// lines not named. The web shows each in the error summary (addFileErrors
+// lines not named. The web shows each in the error summary (fileErrors
 // in server/render.go); the command line prints the same messages (Error).
 func (e *FileError) Unwrap() []error {
 	var out []error
