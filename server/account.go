@@ -105,7 +105,7 @@ func (s *Server) passwordChange(c *gin.Context) {
 			s.forgetTries(c, key)
 		}
 	}
-	checkNewPassword(errs, "new-password", f.Password, "confirm-password", f.Confirm)
+	addErrors(errs, checkNewPassword(errs, "new-password", f.Password, "confirm-password", f.Confirm), nil)
 	if errs.Any() {
 		inPageOrder(errs, "current-password", "new-password", "confirm-password")
 		s.renderAccount(c, http.StatusUnprocessableEntity, errs)

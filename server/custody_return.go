@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 type custodyReturnData struct {
@@ -73,7 +74,7 @@ func (s *Server) custodyReturnCSV(c *gin.Context) {
 	w := csv.NewWriter(&buf)
 	row := func(section, item string, n int) { _ = w.Write([]string{section, item, strconv.Itoa(n)}) }
 	_ = w.Write([]string{"section", "item", "value"})
-	_ = w.Write([]string{"quarter", ret.Quarter.Label(), ret.Quarter.String()})
+	_ = w.Write([]string{"quarter", words.FinancialQuarter(ret.Quarter.Year, ret.Quarter.Q), ret.Quarter.String()})
 	row("visits", "made", ret.VisitsMade)
 	row("visits", "planned and not made", ret.PlannedNotMade)
 	row("detainees", "held", ret.Held)

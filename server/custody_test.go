@@ -12,6 +12,7 @@ import (
 
 	"candour/store"
 	"candour/store/storetest"
+	"candour/words"
 )
 
 // custodyWorld is a made custody visit: m1 and m2 were the pair, m3 is
@@ -218,11 +219,21 @@ func TestCustodyReportJourney(t *testing.T) {
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "15 minutes") {
 		t.Fatalf("return: %d\n%s", r.Status, r.Body)
 	}
+	// Every custody page names its quarter, and the previous one, in words
+	// ("Q1 2026/27 (April to June 2026)": words.FinancialQuarter).
+	fq := store.FinancialQuarterOf(w.v.Start)
+	for path, body := range map[string]string{"/custody/return": r.Body, "/custody": sm.get("/custody?quarter=" + q).Body, "/custody/force": coord.get("/custody/force?quarter=" + q).Body} {
+		for _, name := range []string{words.FinancialQuarter(fq.Year, fq.Q), words.FinancialQuarter(fq.Previous().Year, fq.Previous().Q)} {
+			if !strings.Contains(body, name) {
+				t.Errorf("%s does not name the quarter %q", path, name)
+			}
+		}
+	}
 	r = sm.get("/custody/return.csv?quarter=" + q)
 	if r.Status != http.StatusOK || !bytes.HasPrefix([]byte(r.Body), []byte("\xef\xbb\xbf")) {
 		t.Fatalf("CSV: %d, BOM %v", r.Status, strings.HasPrefix(r.Body, "\xef\xbb\xbf"))
 	}
-	for _, row := range []string{"visits,made,1", "detainees,held,3", "detainees,offered a visit,3", "detainees,seen,1", "detainees,declined,1",
+	for _, row := range []string{"quarter," + words.FinancialQuarter(fq.Year, fq.Q) + "," + q, "visits,made,1", "detainees,held,3", "detainees,offered a visit,3", "detainees,seen,1", "detainees,declined,1",
 		"detainees,not seen,1", "delay,average delay in admission (minutes),15", "visits made by suite,Weymouth custody suite,1",
 		"issues raised by category,\"Welfare: food, drink, bedding, hygiene\",1", "issues raised by category,Cell and suite conditions,1",
 		"issues raised by category,Health and medical care,0"} {

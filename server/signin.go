@@ -57,7 +57,7 @@ func (s *Server) signIn(c *gin.Context) {
 	f.Password = strings.TrimRight(f.Password, "\r\n")
 	page := s.signInPage(signInForm{Email: f.Email})
 	if errs.Any() {
-		s.invalid(c, "signin", page, errs)
+		s.formAgain(c, "signin", page, errs.Err())
 		return
 	}
 	ctx := c.Request.Context()
@@ -101,9 +101,7 @@ func (s *Server) signIn(c *gin.Context) {
 }
 
 func (s *Server) signInFailed(c *gin.Context, page *Page) {
-	errs := &formErrors{}
-	errs.Add("email", msgSignInFailed)
-	s.invalid(c, "signin", page, errs)
+	s.formAgain(c, "signin", page, apperr.Invalidf("email", "%s", msgSignInFailed))
 }
 
 // completeSignIn starts a fresh session for u: a new id (so an id planted
