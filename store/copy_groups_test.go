@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +13,7 @@ import (
 // TestGroupsCopyFollowsEveryChange: the list of groups, kept in memory on
 // the embedded server, shows every change made through the store at once
 // (a new group, a renamed one, a member joining as chair, the chair's new
-// name, the member leaving); a read with nothing changed sends nothing to
+// name, the member leaving), in the list and one by one; a read with nothing changed sends nothing to
 // the store, and what a caller does to its list does not reach the next.
 func TestGroupsCopyFollowsEveryChange(t *testing.T) {
 	s := openTestStore(t)
@@ -38,6 +40,10 @@ func TestGroupsCopyFollowsEveryChange(t *testing.T) {
 		var lines []string
 		for _, g := range gs {
 			lines = append(lines, fmt.Sprintf("%s %d %s", g.Name, g.MemberCount, strings.Join(g.ChairNames, ",")))
+			one, err := s.Group(ctx, g.ID)
+			if err != nil || one.Name != g.Name || one.MemberCount != g.MemberCount || !slices.Equal(one.ChairNames, g.ChairNames) {
+				t.Fatalf("Group(%s) = %+v (%v), in the list %+v", g.ID, one, err, g)
+			}
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -100,4 +106,7 @@ func TestGroupsCopyFollowsEveryChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("the chair left", "Alpha IAG 0 ; Charlie panel 0 ")
+	if _, err := s.Group(ctx, "no-such-group"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("an unknown group: %v, want ErrNotFound", err)
+	}
 }

@@ -103,8 +103,23 @@ func (s *Store) UpdateGroup(ctx context.Context, g *Group) error {
 	return nil
 }
 
-// Group returns one group. Returns ErrNotFound.
+// Group returns one group. Returns ErrNotFound. Its slices (ChairNames,
+// VettingExpiries) may be shared with the store's copy: do not change them.
 func (s *Store) Group(ctx context.Context, id string) (*Group, error) {
+	if s.embedded != nil {
+		// From the copy of every group (copy_groups.go): a document by _id
+		// decodes its members' vetting expiries afresh on every read.
+		gs, err := s.groupsAll.load("", anyVersion, func() ([]Group, error) { return s.dbGroups(ctx) })
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			if g.ID == id {
+				return &g, nil
+			}
+		}
+		return nil, fmt.Errorf("store: group %s: %w", id, ErrNotFound)
+	}
 	var g Group
 	if err := s.findByID(ctx, "groups", id, &g); err != nil {
 		return nil, fmt.Errorf("store: group %s: %w", id, notFound(err))
