@@ -64,7 +64,7 @@ func main() {
 	os.Unsetenv("MONGODB_URI")
 	flag.BoolVar(&o.mongo, "mongo", uri != "", "also run every row through MONGODB_URI, reported beside the embedded store's figures (the default when MONGODB_URI is set; unset, the embedded engine is started as a separate process on TCP, store/devstore)")
 	flag.StringVar(&o.uri, "uri", uri, "the server for -mongo (default: MONGODB_URI)")
-	flag.StringVar(&o.profile, "profile", "", "after each row, drive it with one client for 5 s while the server takes a CPU profile, written to DIR/<row>.pprof (go tool pprof); the row's line then says how many requests it holds")
+	flag.StringVar(&o.profile, "profile", "", "after each row, drive it with one client for 5 s while the server takes a CPU profile and one of its allocations, written to DIR/<row>.pprof and DIR/<row>.allocs.pprof (go tool pprof), and a heap profile 2 s after start-up (DIR/idle.heap.pprof); the row's line then says how many requests it holds")
 	flag.BoolVar(&o.imports, "imports", true, "also time the million-row imports (embedded store)")
 	rows := flag.String("rows", "", "run only the rows whose label matches this regular expression (e.g. 'sign-up|/admin/audit')")
 	flag.Usage = func() {
@@ -257,6 +257,11 @@ func runEngine(ctx context.Context, o options, bin, dir, uri string) (*report, e
 	}
 	r.idleRSS = p.rss()
 	r.idleHeap, r.idleGoSys = p.goMemory()
+	if o.profile != "" {
+		if err := fetch(ctx, p.metrics, "heap", filepath.Join(o.profile, "idle.heap.pprof")); err != nil {
+			return nil, fmt.Errorf("profile: %w", err)
+		}
+	}
 
 	// The repair job's first run reads whole collections just after
 	// start-up: wait until the store is quiet, so that its commands are not

@@ -46,43 +46,45 @@ func cpuTime(pid int) time.Duration {
 
 var notInName = regexp.MustCompile(`[^a-z0-9]+`)
 
+// fetch saves the metrics listener's /debug/pprof/<what> to path.
+func fetch(ctx context.Context, metrics, what, path string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", metrics+"/debug/pprof/"+what, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s/debug/pprof/%s: %s (is this the benchmark's build?)", metrics, what, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, resp.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // profileRow drives one client for profileTime while the server (the
 // benchmark's build serves /debug/pprof on its metrics listener,
-// cli/profile_bench.go) takes a CPU profile, and writes it to
-// dir/<row>.pprof. It returns the requests made while profiling, so that
-// the profile's total divided by them is the CPU of one request.
+// cli/profile_bench.go) takes a CPU profile and a profile of what it
+// allocates meanwhile, and writes them to dir/<row>.pprof and
+// dir/<row>.allocs.pprof. It returns the requests made while profiling, so
+// that a profile's total divided by them is the cost of one request.
 func profileRow(ctx context.Context, base, metrics, dir string, sc scenario, sd *seeded, o options) (int, string, error) {
 	name := strings.Trim(notInName.ReplaceAllString(strings.ToLower(sc.label), "-"), "-")
 	path := filepath.Join(dir, name+".pprof")
-	got := make(chan error, 1)
-	go func() {
-		req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", metrics, int(profileTime/time.Second)), nil)
-		if err != nil {
-			got <- err
-			return
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			got <- err
-			return
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			got <- fmt.Errorf("GET %s/debug/pprof/profile: %s (is this the benchmark's build?)", metrics, resp.Status)
-			return
-		}
-		f, err := os.Create(path)
-		if err != nil {
-			got <- err
-			return
-		}
-		_, err = io.Copy(f, resp.Body)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		got <- err
-	}()
-	// The profile starts when its request arrives; leave it a moment.
+	secs := fmt.Sprint(int(profileTime / time.Second))
+	got := make(chan error, 2)
+	go func() { got <- fetch(ctx, metrics, "profile?seconds="+secs, path) }()
+	go func() { got <- fetch(ctx, metrics, "allocs?seconds="+secs, filepath.Join(dir, name+".allocs.pprof")) }()
+	// The profiles start when their requests arrive; leave them a moment.
 	if err := sleep(ctx, 50*time.Millisecond); err != nil {
 		return 0, "", err
 	}
@@ -90,8 +92,10 @@ func profileRow(ctx context.Context, base, metrics, dir string, sc scenario, sd 
 	if err != nil {
 		return 0, "", err
 	}
-	if err := <-got; err != nil {
-		return 0, "", err
+	for range 2 {
+		if err := <-got; err != nil {
+			return 0, "", err
+		}
 	}
 	return s.n, path, nil
 }
