@@ -185,12 +185,12 @@ func parseTemplates(fsys fs.FS) (templateSet, error) {
 	return set, nil
 }
 
-// render executes a page into a buffer and only then writes the status and
-// body, so a failing template never sends half a page.
 // maxPooledPage is the largest page buffer kept for reuse: a rare huge page
 // (an export drawn as HTML) does not stay in memory.
 const maxPooledPage = 1 << 20
 
+// render executes a page into a buffer and only then writes the status and
+// body, so a failing template never sends half a page.
 func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 	t, ok := s.templates[name]
 	if !ok {
