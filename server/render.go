@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
-	"path"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -160,29 +158,6 @@ func queryPage(q map[string]string, page int) template.URL {
 	}
 	fmt.Fprintf(&b, "page=%d", page)
 	return template.URL(b.String())
-}
-
-func parseTemplates(fsys fs.FS) (templateSet, error) {
-	shared, err := template.New("").Funcs(funcs).ParseFS(fsys, "layouts/*.html", "partials/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("templates: %w", err)
-	}
-	pages, err := fs.Glob(fsys, "pages/*.html")
-	if err != nil {
-		return nil, err
-	}
-	set := templateSet{}
-	for _, p := range pages {
-		t, err := shared.Clone()
-		if err != nil {
-			return nil, err
-		}
-		if t, err = t.ParseFS(fsys, p); err != nil {
-			return nil, fmt.Errorf("templates: %s: %w", p, err)
-		}
-		set[strings.TrimSuffix(path.Base(p), ".html")] = t
-	}
-	return set, nil
 }
 
 // maxPooledPage is the largest page buffer kept for reuse: a rare huge page

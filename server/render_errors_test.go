@@ -14,6 +14,7 @@ import (
 	"candour/apperr"
 	"candour/config"
 	"candour/store"
+	"candour/templates"
 )
 
 // TestStaleTellsTheVersionCheckApart: the store's version check (however
@@ -81,6 +82,38 @@ func TestAddFileErrorsListsEveryLine(t *testing.T) {
 		errs = &formErrors{}
 		if addFileErrors(errs, "stops.csv", other) || len(errs.Items) != 0 {
 			t.Errorf("%v: taken as form errors: %+v", other, errs.Items)
+		}
+	}
+}
+
+// TestPageSetsHoldOnlyWhatTheyCall: each page's template set has the
+// layout, the page and the partials it calls (through other partials too),
+// and not the others (template_set.go); every page can be drawn, which the
+// handler tests check page by page.
+func TestPageSetsHoldOnlyWhatTheyCall(t *testing.T) {
+	set, err := parseTemplates(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		page, name string
+		want       bool
+	}{
+		{"home", "base", true},
+		{"home", "monitorPeriod", false}, // partials/monitor.html: the disparity pages'
+		{"home", "importForm", false},
+		{"disparity", "monitorPeriod", true},
+		{"disparity", "monitorSentences", true},
+		{"advice_new", "textInput", true}, // partials/components.html
+		{"advice_new", "radios", true},    // partials/admin.html
+		{"advice_list", "radios", false},
+	} {
+		tp, ok := set[c.page]
+		if !ok {
+			t.Fatalf("no page %q", c.page)
+		}
+		if got := tp.Lookup(c.name) != nil; got != c.want {
+			t.Errorf("page %s has template %q: %v, want %v", c.page, c.name, got, c.want)
 		}
 	}
 }
