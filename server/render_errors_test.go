@@ -14,6 +14,7 @@ import (
 	"candour/apperr"
 	"candour/config"
 	"candour/store"
+	"candour/templates"
 )
 
 // TestStaleTellsTheVersionCheckApart: the store's version check (however
@@ -147,6 +148,38 @@ func TestFormAgain(t *testing.T) {
 	} {
 		if _, w := again(tc.err); w.Code != tc.code || strings.Contains(w.Body.String(), "govuk-error-summary") {
 			t.Errorf("%v: %d, want %d without a summary", tc.err, w.Code, tc.code)
+		}
+	}
+}
+
+// TestPageSetsHoldOnlyWhatTheyCall: each page's template set has the
+// layout, the page and the partials it calls (through other partials too),
+// and not the others (template_set.go); every page can be drawn, which the
+// handler tests check page by page.
+func TestPageSetsHoldOnlyWhatTheyCall(t *testing.T) {
+	set, err := parseTemplates(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		page, name string
+		want       bool
+	}{
+		{"home", "base", true},
+		{"home", "monitorPeriod", false}, // partials/monitor.html: the disparity pages'
+		{"home", "importForm", false},
+		{"disparity", "monitorPeriod", true},
+		{"disparity", "monitorSentences", true},
+		{"advice_new", "textInput", true}, // partials/components.html
+		{"advice_new", "radios", true},    // partials/admin.html
+		{"advice_list", "radios", false},
+	} {
+		tp, ok := set[c.page]
+		if !ok {
+			t.Fatalf("no page %q", c.page)
+		}
+		if got := tp.Lookup(c.name) != nil; got != c.want {
+			t.Errorf("page %s has template %q: %v, want %v", c.page, c.name, got, c.want)
 		}
 	}
 }

@@ -34,6 +34,7 @@ type Server struct {
 	adviceAsk     adviceAskStore // asking for critical-incident advice
 	log           *slog.Logger
 	templates     templateSet
+	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
 	notices       map[string]template.HTML // privacy and accessibility, rendered at start-up (notices.go)
 	sessions      *sessionStore
 	hasher        password.Hasher
