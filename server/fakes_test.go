@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -187,6 +188,43 @@ func (f *fakeVisits) CancelSignUp(_ context.Context, id, userID string) ([]strin
 	return f.cancelSignUp(id, userID)
 }
 
+// fakeCalls is what every newer fake shares: the test it fails, the clock
+// it answers Now with, and a count of each method's calls. A method whose
+// function field is nil fails the test and answers errNoFake.
+type fakeCalls struct {
+	t   *testing.T
+	now time.Time
+
+	mu    sync.Mutex
+	Calls map[string]int
+}
+
+// errNoFake is what a fake's method answers when the test gave it nothing
+// to answer with (the test has failed already).
+var errNoFake = errors.New("this fake does not answer that method")
+
+// called counts a call of name and reports whether fn can answer it.
+func (f *fakeCalls) called(name string, fn any) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.Calls == nil {
+		f.Calls = map[string]int{}
+	}
+	f.Calls[name]++
+	if fn == nil || reflect.ValueOf(fn).IsNil() {
+		f.t.Errorf("the handler called %s, which this fake does not answer", name)
+		return false
+	}
+	return true
+}
+
+// calls is how many times the handler called name.
+func (f *fakeCalls) calls(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Calls[name]
+}
+
 // fakeConflicts stands in for the store on a CCU analyst's declared
 // conflicts (conflictStore); declared keeps what DeclareConflict was given.
 type fakeConflicts struct {
@@ -313,6 +351,220 @@ func (f *fakeAdviceAsk) createdSoFar() []store.AdviceRequest {
 	return append([]store.AdviceRequest(nil), f.created...)
 }
 
+// fakeAdmin stands in for the store on people, groups and partner organisations (admin pages) (adminStore).
+type fakeAdmin struct {
+	fakeCalls
+	createGroup        func(*store.Group) error
+	createPartner      func(*store.Partner) error
+	createToken        func(string, string, string, time.Duration) (string, error)
+	createUser         func(*store.User) error
+	deleteUserSessions func(string) (int64, error)
+	group              func(string) (*store.Group, error)
+	groupMembers       func(string) ([]store.Membership, error)
+	groups             func() ([]store.Group, error)
+	listUsers          func(store.UserFilter) ([]store.User, bool, error)
+	membership         func(string, string) (*store.Membership, error)
+	partner            func(string) (*store.Partner, error)
+	partnerWorkers     func(string) ([]store.User, error)
+	partners           func() ([]store.Partner, error)
+	putMembership      func(*store.Membership) error
+	removeMembership   func(string, string) error
+	revokeTokens       func(string, []string) (int64, error)
+	setRole            func(string, store.Role) error
+	updateGroup        func(*store.Group) error
+	updateUser         func(string, store.UserUpdate) (*store.User, error)
+	user               func(string) (*store.User, error)
+	userByEmail        func(string) (*store.User, error)
+	userMemberships    func(string) ([]store.Membership, error)
+	usersByID          func([]string) (map[string]store.User, error)
+}
+
+var _ adminStore = (*fakeAdmin)(nil)
+
+func (f *fakeAdmin) CreateGroup(_ context.Context, g *store.Group) (err error) {
+	if !f.called("CreateGroup", f.createGroup) {
+		err = errNoFake
+		return
+	}
+	return f.createGroup(g)
+}
+
+func (f *fakeAdmin) CreatePartner(_ context.Context, p *store.Partner) (err error) {
+	if !f.called("CreatePartner", f.createPartner) {
+		err = errNoFake
+		return
+	}
+	return f.createPartner(p)
+}
+
+func (f *fakeAdmin) CreateToken(_ context.Context, kind string, userID string, createdBy string, life time.Duration) (r0 string, err error) {
+	if !f.called("CreateToken", f.createToken) {
+		err = errNoFake
+		return
+	}
+	return f.createToken(kind, userID, createdBy, life)
+}
+
+func (f *fakeAdmin) CreateUser(_ context.Context, u *store.User) (err error) {
+	if !f.called("CreateUser", f.createUser) {
+		err = errNoFake
+		return
+	}
+	return f.createUser(u)
+}
+
+func (f *fakeAdmin) DeleteUserSessions(_ context.Context, userID string) (r0 int64, err error) {
+	if !f.called("DeleteUserSessions", f.deleteUserSessions) {
+		err = errNoFake
+		return
+	}
+	return f.deleteUserSessions(userID)
+}
+
+func (f *fakeAdmin) Group(_ context.Context, id string) (r0 *store.Group, err error) {
+	if !f.called("Group", f.group) {
+		err = errNoFake
+		return
+	}
+	return f.group(id)
+}
+
+func (f *fakeAdmin) GroupMembers(_ context.Context, groupID string) (r0 []store.Membership, err error) {
+	if !f.called("GroupMembers", f.groupMembers) {
+		err = errNoFake
+		return
+	}
+	return f.groupMembers(groupID)
+}
+
+func (f *fakeAdmin) Groups(_ context.Context) (r0 []store.Group, err error) {
+	if !f.called("Groups", f.groups) {
+		err = errNoFake
+		return
+	}
+	return f.groups()
+}
+
+func (f *fakeAdmin) ListUsers(_ context.Context, flt store.UserFilter) (r0 []store.User, r1 bool, err error) {
+	if !f.called("ListUsers", f.listUsers) {
+		err = errNoFake
+		return
+	}
+	return f.listUsers(flt)
+}
+
+func (f *fakeAdmin) Membership(_ context.Context, groupID string, userID string) (r0 *store.Membership, err error) {
+	if !f.called("Membership", f.membership) {
+		err = errNoFake
+		return
+	}
+	return f.membership(groupID, userID)
+}
+
+func (f *fakeAdmin) Partner(_ context.Context, id string) (r0 *store.Partner, err error) {
+	if !f.called("Partner", f.partner) {
+		err = errNoFake
+		return
+	}
+	return f.partner(id)
+}
+
+func (f *fakeAdmin) PartnerWorkers(_ context.Context, partnerID string) (r0 []store.User, err error) {
+	if !f.called("PartnerWorkers", f.partnerWorkers) {
+		err = errNoFake
+		return
+	}
+	return f.partnerWorkers(partnerID)
+}
+
+func (f *fakeAdmin) Partners(_ context.Context) (r0 []store.Partner, err error) {
+	if !f.called("Partners", f.partners) {
+		err = errNoFake
+		return
+	}
+	return f.partners()
+}
+
+func (f *fakeAdmin) PutMembership(_ context.Context, m *store.Membership) (err error) {
+	if !f.called("PutMembership", f.putMembership) {
+		err = errNoFake
+		return
+	}
+	return f.putMembership(m)
+}
+
+func (f *fakeAdmin) RemoveMembership(_ context.Context, groupID string, userID string) (err error) {
+	if !f.called("RemoveMembership", f.removeMembership) {
+		err = errNoFake
+		return
+	}
+	return f.removeMembership(groupID, userID)
+}
+
+func (f *fakeAdmin) RevokeTokens(_ context.Context, userID string, kinds ...string) (r0 int64, err error) {
+	if !f.called("RevokeTokens", f.revokeTokens) {
+		err = errNoFake
+		return
+	}
+	return f.revokeTokens(userID, kinds)
+}
+
+func (f *fakeAdmin) SetRole(_ context.Context, id string, r store.Role) (err error) {
+	if !f.called("SetRole", f.setRole) {
+		err = errNoFake
+		return
+	}
+	return f.setRole(id, r)
+}
+
+func (f *fakeAdmin) UpdateGroup(_ context.Context, g *store.Group) (err error) {
+	if !f.called("UpdateGroup", f.updateGroup) {
+		err = errNoFake
+		return
+	}
+	return f.updateGroup(g)
+}
+
+func (f *fakeAdmin) UpdateUser(_ context.Context, id string, up store.UserUpdate) (r0 *store.User, err error) {
+	if !f.called("UpdateUser", f.updateUser) {
+		err = errNoFake
+		return
+	}
+	return f.updateUser(id, up)
+}
+
+func (f *fakeAdmin) User(_ context.Context, id string) (r0 *store.User, err error) {
+	if !f.called("User", f.user) {
+		err = errNoFake
+		return
+	}
+	return f.user(id)
+}
+
+func (f *fakeAdmin) UserByEmail(_ context.Context, email string) (r0 *store.User, err error) {
+	if !f.called("UserByEmail", f.userByEmail) {
+		err = errNoFake
+		return
+	}
+	return f.userByEmail(email)
+}
+
+func (f *fakeAdmin) UserMemberships(_ context.Context, userID string) (r0 []store.Membership, err error) {
+	if !f.called("UserMemberships", f.userMemberships) {
+		err = errNoFake
+		return
+	}
+	return f.userMemberships(userID)
+}
+
+func (f *fakeAdmin) UsersByID(_ context.Context, ids []string) (r0 map[string]store.User, err error) {
+	if !f.called("UsersByID", f.usersByID) {
+		err = errNoFake
+		return
+	}
+	return f.usersByID(ids)
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -344,6 +596,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.visits = nil
 	srv.conflicts = nil
 	srv.adviceAsk = nil
+	srv.admin = nil
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL

@@ -31,6 +31,7 @@ type Server struct {
 	users         userDB         // the signed-in person, every request (stores.go)
 	visits        visitStore     // a visit's page, sign-up and cancelling
 	conflicts     conflictStore  // a CCU analyst's declared conflicts of interest
+	admin         adminStore     // people, groups and partner organisations (admin pages)
 	adviceAsk     adviceAskStore // asking for critical-incident advice
 	log           *slog.Logger
 	templates     templateSet
@@ -95,6 +96,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		visits:      db,
 		conflicts:   db,
 		adviceAsk:   db,
+		admin:       db,
 		log:         slog.New(requestIDHandler{log.Handler()}),
 		templates:   tmpl,
 		hasher:      password.For(cfg),

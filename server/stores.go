@@ -63,7 +63,38 @@ type adviceAskStore interface {
 	MarkAdviceNotified(ctx context.Context, id string) error
 }
 
+// adminStore is what the administration of people, groups and partner
+// organisations needs (people_list.go, person_*.go, group_*.go,
+// member_edit.go, partner_*.go). (Auditing and queueing the invitation's
+// mail take the store.)
+type adminStore interface {
+	CreateGroup(ctx context.Context, g *store.Group) error
+	CreatePartner(ctx context.Context, p *store.Partner) error
+	CreateToken(ctx context.Context, kind string, userID string, createdBy string, life time.Duration) (string, error)
+	CreateUser(ctx context.Context, u *store.User) error
+	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
+	Group(ctx context.Context, id string) (*store.Group, error)
+	GroupMembers(ctx context.Context, groupID string) ([]store.Membership, error)
+	Groups(ctx context.Context) ([]store.Group, error)
+	ListUsers(ctx context.Context, f store.UserFilter) ([]store.User, bool, error)
+	Membership(ctx context.Context, groupID string, userID string) (*store.Membership, error)
+	Partner(ctx context.Context, id string) (*store.Partner, error)
+	PartnerWorkers(ctx context.Context, partnerID string) ([]store.User, error)
+	Partners(ctx context.Context) ([]store.Partner, error)
+	PutMembership(ctx context.Context, m *store.Membership) error
+	RemoveMembership(ctx context.Context, groupID string, userID string) error
+	RevokeTokens(ctx context.Context, userID string, kinds ...string) (int64, error)
+	SetRole(ctx context.Context, id string, r store.Role) error
+	UpdateGroup(ctx context.Context, g *store.Group) error
+	UpdateUser(ctx context.Context, id string, up store.UserUpdate) (*store.User, error)
+	User(ctx context.Context, id string) (*store.User, error)
+	UserByEmail(ctx context.Context, email string) (*store.User, error)
+	UserMemberships(ctx context.Context, userID string) ([]store.Membership, error)
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+}
+
 var (
+	_ adminStore     = (*store.Store)(nil)
 	_ adviceAskStore = (*store.Store)(nil)
 	_ conflictStore  = (*store.Store)(nil)
 	_ sessionDB      = (*store.Store)(nil)
