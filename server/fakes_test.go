@@ -565,6 +565,121 @@ func (f *fakeAdmin) UsersByID(_ context.Context, ids []string) (r0 map[string]st
 	return f.usersByID(ids)
 }
 
+// fakeAccount stands in for the store on a person's own account and the emailed links that set a password (accountStore).
+type fakeAccount struct {
+	fakeCalls
+	peekToken          func(string, string) (*store.Token, error)
+	user               func(string) (*store.User, error)
+	useToken           func(string, string) (*store.Token, error)
+	changePassword     func(string, string) error
+	userMemberships    func(string) ([]store.Membership, error)
+	group              func(string) (*store.Group, error)
+	partner            func(string) (*store.Partner, error)
+	deleteUserSessions func(string) (int64, error)
+	setMobile          func(string, string) error
+	userByEmail        func(string) (*store.User, error)
+	createToken        func(string, string, string, time.Duration) (string, error)
+	revokeTokens       func(string, []string) (int64, error)
+}
+
+var _ accountStore = (*fakeAccount)(nil)
+
+func (f *fakeAccount) PeekToken(_ context.Context, kind string, secret string) (r0 *store.Token, err error) {
+	if !f.called("PeekToken", f.peekToken) {
+		err = errNoFake
+		return
+	}
+	return f.peekToken(kind, secret)
+}
+
+func (f *fakeAccount) User(_ context.Context, id string) (r0 *store.User, err error) {
+	if !f.called("User", f.user) {
+		err = errNoFake
+		return
+	}
+	return f.user(id)
+}
+
+func (f *fakeAccount) UseToken(_ context.Context, kind string, secret string) (r0 *store.Token, err error) {
+	if !f.called("UseToken", f.useToken) {
+		err = errNoFake
+		return
+	}
+	return f.useToken(kind, secret)
+}
+
+func (f *fakeAccount) ChangePassword(_ context.Context, id string, hash string) (err error) {
+	if !f.called("ChangePassword", f.changePassword) {
+		err = errNoFake
+		return
+	}
+	return f.changePassword(id, hash)
+}
+
+func (f *fakeAccount) UserMemberships(_ context.Context, userID string) (r0 []store.Membership, err error) {
+	if !f.called("UserMemberships", f.userMemberships) {
+		err = errNoFake
+		return
+	}
+	return f.userMemberships(userID)
+}
+
+func (f *fakeAccount) Group(_ context.Context, id string) (r0 *store.Group, err error) {
+	if !f.called("Group", f.group) {
+		err = errNoFake
+		return
+	}
+	return f.group(id)
+}
+
+func (f *fakeAccount) Partner(_ context.Context, id string) (r0 *store.Partner, err error) {
+	if !f.called("Partner", f.partner) {
+		err = errNoFake
+		return
+	}
+	return f.partner(id)
+}
+
+func (f *fakeAccount) DeleteUserSessions(_ context.Context, userID string) (r0 int64, err error) {
+	if !f.called("DeleteUserSessions", f.deleteUserSessions) {
+		err = errNoFake
+		return
+	}
+	return f.deleteUserSessions(userID)
+}
+
+func (f *fakeAccount) SetMobile(_ context.Context, id string, mobile string) (err error) {
+	if !f.called("SetMobile", f.setMobile) {
+		err = errNoFake
+		return
+	}
+	return f.setMobile(id, mobile)
+}
+
+func (f *fakeAccount) UserByEmail(_ context.Context, email string) (r0 *store.User, err error) {
+	if !f.called("UserByEmail", f.userByEmail) {
+		err = errNoFake
+		return
+	}
+	return f.userByEmail(email)
+}
+
+func (f *fakeAccount) CreateToken(_ context.Context, kind string, userID string, createdBy string, life time.Duration) (r0 string, err error) {
+	if !f.called("CreateToken", f.createToken) {
+		err = errNoFake
+		return
+	}
+	return f.createToken(kind, userID, createdBy, life)
+}
+
+func (f *fakeAccount) RevokeTokens(_ context.Context, userID string, kinds ...string) (r0 int64, err error) {
+	if !f.called("RevokeTokens", f.revokeTokens) {
+		err = errNoFake
+		return
+	}
+	return f.revokeTokens(userID, kinds)
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -596,6 +711,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.visits = nil
 	srv.conflicts = nil
 	srv.adviceAsk = nil
+	srv.accounts = nil
 	srv.admin = nil
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)

@@ -32,6 +32,7 @@ type Server struct {
 	visits        visitStore     // a visit's page, sign-up and cancelling
 	conflicts     conflictStore  // a CCU analyst's declared conflicts of interest
 	admin         adminStore     // people, groups and partner organisations (admin pages)
+	accounts      accountStore   // a person's own account and the emailed links that set a password
 	adviceAsk     adviceAskStore // asking for critical-incident advice
 	log           *slog.Logger
 	templates     templateSet
@@ -96,6 +97,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		visits:      db,
 		conflicts:   db,
 		adviceAsk:   db,
+		accounts:    db,
 		admin:       db,
 		log:         slog.New(requestIDHandler{log.Handler()}),
 		templates:   tmpl,

@@ -93,7 +93,28 @@ type adminStore interface {
 	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
 }
 
+// accountStore is what a person's own account needs: the account page and
+// its password, mobile and sign-out forms (account*.go), and the emailed
+// links that set a password, invitations and resets (invitation.go,
+// password_reset.go). (Auditing, sign-in throttling and queueing the reset
+// mail take the store.)
+type accountStore interface {
+	PeekToken(ctx context.Context, kind string, secret string) (*store.Token, error)
+	User(ctx context.Context, id string) (*store.User, error)
+	UseToken(ctx context.Context, kind string, secret string) (*store.Token, error)
+	ChangePassword(ctx context.Context, id string, hash string) error
+	UserMemberships(ctx context.Context, userID string) ([]store.Membership, error)
+	Group(ctx context.Context, id string) (*store.Group, error)
+	Partner(ctx context.Context, id string) (*store.Partner, error)
+	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
+	SetMobile(ctx context.Context, id string, mobile string) error
+	UserByEmail(ctx context.Context, email string) (*store.User, error)
+	CreateToken(ctx context.Context, kind string, userID string, createdBy string, life time.Duration) (string, error)
+	RevokeTokens(ctx context.Context, userID string, kinds ...string) (int64, error)
+}
+
 var (
+	_ accountStore   = (*store.Store)(nil)
 	_ adminStore     = (*store.Store)(nil)
 	_ adviceAskStore = (*store.Store)(nil)
 	_ conflictStore  = (*store.Store)(nil)
