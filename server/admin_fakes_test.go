@@ -185,8 +185,9 @@ func TestInviteRejectsBadInputWithFakes(t *testing.T) {
 	if after := w.count(); after != before {
 		t.Errorf("%d accounts after bad invitations, want %d", after, before)
 	}
-	// Queueing mail takes the real store, which a fakeApp does not have: a
-	// message would have been a 500 above. No link was made either.
+	if mail := a.outbox.queued(); len(mail) != 0 {
+		t.Errorf("%d messages queued, want none", len(mail))
+	}
 	if n := fa.calls("CreateToken") + fa.calls("RevokeTokens"); n != 0 {
 		t.Errorf("%d invitation links made or revoked, want none", n)
 	}

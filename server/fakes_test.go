@@ -680,6 +680,57 @@ func (f *fakeAccount) RevokeTokens(_ context.Context, userID string, kinds ...st
 	return f.revokeTokens(userID, kinds)
 }
 
+// fakeAudit keeps every audit event a handler records (auditDB).
+type fakeAudit struct {
+	mu     sync.Mutex
+	events []store.AuditEvent
+}
+
+var _ auditDB = (*fakeAudit)(nil)
+
+func (f *fakeAudit) Audit(_ context.Context, e store.AuditEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.events = append(f.events, e)
+	return nil
+}
+
+// count is how many events have action (any action if "") about target
+// (any target if "").
+func (f *fakeAudit) count(action, target string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, e := range f.events {
+		if (action == "" || e.Action == action) && (target == "" || e.Target == target) {
+			n++
+		}
+	}
+	return n
+}
+
+// fakeOutbox keeps every message a handler queues (outboxDB).
+type fakeOutbox struct {
+	mu   sync.Mutex
+	mail []store.Mail
+}
+
+var _ outboxDB = (*fakeOutbox)(nil)
+
+func (f *fakeOutbox) QueueMail(_ context.Context, to, subject, body string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mail = append(f.mail, store.Mail{To: to, Subject: subject, Body: body})
+	return nil
+}
+
+// queued is every message queued so far.
+func (f *fakeOutbox) queued() []store.Mail {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]store.Mail(nil), f.mail...)
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -687,6 +738,8 @@ type fakeApp struct {
 	*testApp
 	sessions *fakeSessions
 	users    fakeUsers
+	audits   *fakeAudit
+	outbox   *fakeOutbox
 	key      []byte
 }
 
@@ -708,6 +761,8 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.sessions.db = fs
 	users := fakeUsers{}
 	srv.users = users
+	audits, outbox := &fakeAudit{}, &fakeOutbox{}
+	srv.auditLog, srv.outbox = audits, outbox
 	srv.visits = nil
 	srv.conflicts = nil
 	srv.adviceAsk = nil
@@ -716,7 +771,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL
-	return &fakeApp{testApp: &testApp{t: t, srv: srv, http: hs, cfg: cfg}, sessions: fs, users: users, key: key}
+	return &fakeApp{testApp: &testApp{t: t, srv: srv, http: hs, cfg: cfg}, sessions: fs, users: users, audits: audits, outbox: outbox, key: key}
 }
 
 // as is a browser signed in as u: a session in the fake, its cookie in

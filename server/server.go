@@ -28,6 +28,8 @@ import (
 type Server struct {
 	cfg           config.Config
 	store         *store.Store
+	auditLog      auditDB        // audit events, from every handler (Server.audit)
+	outbox        outboxDB       // messages for the mail worker (Server.queueMail)
 	users         userDB         // the signed-in person, every request (stores.go)
 	visits        visitStore     // a visit's page, sign-up and cancelling
 	conflicts     conflictStore  // a CCU analyst's declared conflicts of interest
@@ -93,6 +95,8 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	s := &Server{
 		cfg:         cfg,
 		store:       db,
+		auditLog:    db,
+		outbox:      db,
 		users:       db,
 		visits:      db,
 		conflicts:   db,

@@ -113,7 +113,20 @@ type accountStore interface {
 	RevokeTokens(ctx context.Context, userID string, kinds ...string) (int64, error)
 }
 
+// auditDB is where every handler's audit events go (Server.audit).
+type auditDB interface {
+	Audit(ctx context.Context, e store.AuditEvent) error
+}
+
+// outboxDB is where every handler's messages wait for the mail worker
+// (Server.queueMail).
+type outboxDB interface {
+	QueueMail(ctx context.Context, to, subject, body string) error
+}
+
 var (
+	_ auditDB        = (*store.Store)(nil)
+	_ outboxDB       = (*store.Store)(nil)
 	_ accountStore   = (*store.Store)(nil)
 	_ adminStore     = (*store.Store)(nil)
 	_ adviceAskStore = (*store.Store)(nil)
