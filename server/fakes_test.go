@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -731,6 +732,168 @@ func (f *fakeOutbox) queued() []store.Mail {
 	return append([]store.Mail(nil), f.mail...)
 }
 
+// fakeMeetings stands in for the store on group meetings: papers, attendance, minutes and actions (meetingStore).
+type fakeMeetings struct {
+	fakeCalls
+	meeting              func(string) (*store.Meeting, error)
+	meetings             func([]string, time.Time, int) ([]store.Meeting, error)
+	createMeeting        func(*store.Meeting) error
+	updateMeetingDetails func(*store.Meeting, int) error
+	storePaper           func(string, *store.Paper, io.Reader) error
+	paperScanned         func(string, store.Paper, bool) error
+	openPaper            func(store.Paper, io.Writer) error
+	deletePaper          func(string, store.Paper) error
+	groupMembers         func(string) ([]store.Membership, error)
+	markAttendance       func(string, string, string) error
+	saveMinutes          func(string, string, string) error
+	approveMinutes       func(string, string) error
+	addAction            func(string, store.MeetingAction) (store.MeetingAction, error)
+	setActionDone        func(string, string, bool) error
+	group                func(string) (*store.Group, error)
+	usersByID            func([]string) (map[string]store.User, error)
+	groups               func() ([]store.Group, error)
+}
+
+var _ meetingStore = (*fakeMeetings)(nil)
+
+func (f *fakeMeetings) Now() time.Time { return f.now }
+
+func (f *fakeMeetings) Meeting(_ context.Context, id string) (r0 *store.Meeting, err error) {
+	if !f.called("Meeting", f.meeting) {
+		err = errNoFake
+		return
+	}
+	return f.meeting(id)
+}
+
+func (f *fakeMeetings) Meetings(_ context.Context, groupIDs []string, from time.Time, limit int) (r0 []store.Meeting, err error) {
+	if !f.called("Meetings", f.meetings) {
+		err = errNoFake
+		return
+	}
+	return f.meetings(groupIDs, from, limit)
+}
+
+func (f *fakeMeetings) CreateMeeting(_ context.Context, m *store.Meeting) (err error) {
+	if !f.called("CreateMeeting", f.createMeeting) {
+		err = errNoFake
+		return
+	}
+	return f.createMeeting(m)
+}
+
+func (f *fakeMeetings) UpdateMeetingDetails(_ context.Context, m *store.Meeting, version int) (err error) {
+	if !f.called("UpdateMeetingDetails", f.updateMeetingDetails) {
+		err = errNoFake
+		return
+	}
+	return f.updateMeetingDetails(m, version)
+}
+
+func (f *fakeMeetings) StorePaper(_ context.Context, meetingID string, p *store.Paper, r io.Reader) (err error) {
+	if !f.called("StorePaper", f.storePaper) {
+		err = errNoFake
+		return
+	}
+	return f.storePaper(meetingID, p, r)
+}
+
+func (f *fakeMeetings) PaperScanned(_ context.Context, meetingID string, p store.Paper, clean bool) (err error) {
+	if !f.called("PaperScanned", f.paperScanned) {
+		err = errNoFake
+		return
+	}
+	return f.paperScanned(meetingID, p, clean)
+}
+
+func (f *fakeMeetings) OpenPaper(_ context.Context, p store.Paper, w io.Writer) (err error) {
+	if !f.called("OpenPaper", f.openPaper) {
+		err = errNoFake
+		return
+	}
+	return f.openPaper(p, w)
+}
+
+func (f *fakeMeetings) DeletePaper(_ context.Context, meetingID string, p store.Paper) (err error) {
+	if !f.called("DeletePaper", f.deletePaper) {
+		err = errNoFake
+		return
+	}
+	return f.deletePaper(meetingID, p)
+}
+
+func (f *fakeMeetings) GroupMembers(_ context.Context, groupID string) (r0 []store.Membership, err error) {
+	if !f.called("GroupMembers", f.groupMembers) {
+		err = errNoFake
+		return
+	}
+	return f.groupMembers(groupID)
+}
+
+func (f *fakeMeetings) MarkAttendance(_ context.Context, id string, userID string, mark string) (err error) {
+	if !f.called("MarkAttendance", f.markAttendance) {
+		err = errNoFake
+		return
+	}
+	return f.markAttendance(id, userID, mark)
+}
+
+func (f *fakeMeetings) SaveMinutes(_ context.Context, id string, text string, by string) (err error) {
+	if !f.called("SaveMinutes", f.saveMinutes) {
+		err = errNoFake
+		return
+	}
+	return f.saveMinutes(id, text, by)
+}
+
+func (f *fakeMeetings) ApproveMinutes(_ context.Context, id string, by string) (err error) {
+	if !f.called("ApproveMinutes", f.approveMinutes) {
+		err = errNoFake
+		return
+	}
+	return f.approveMinutes(id, by)
+}
+
+func (f *fakeMeetings) AddAction(_ context.Context, id string, a store.MeetingAction) (r0 store.MeetingAction, err error) {
+	if !f.called("AddAction", f.addAction) {
+		err = errNoFake
+		return
+	}
+	return f.addAction(id, a)
+}
+
+func (f *fakeMeetings) SetActionDone(_ context.Context, id string, actionID string, done bool) (err error) {
+	if !f.called("SetActionDone", f.setActionDone) {
+		err = errNoFake
+		return
+	}
+	return f.setActionDone(id, actionID, done)
+}
+
+func (f *fakeMeetings) Group(_ context.Context, id string) (r0 *store.Group, err error) {
+	if !f.called("Group", f.group) {
+		err = errNoFake
+		return
+	}
+	return f.group(id)
+}
+
+func (f *fakeMeetings) UsersByID(_ context.Context, ids []string) (r0 map[string]store.User, err error) {
+	if !f.called("UsersByID", f.usersByID) {
+		err = errNoFake
+		return
+	}
+	return f.usersByID(ids)
+}
+
+func (f *fakeMeetings) Groups(_ context.Context) (r0 []store.Group, err error) {
+	if !f.called("Groups", f.groups) {
+		err = errNoFake
+		return
+	}
+	return f.groups()
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -766,6 +929,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.visits = nil
 	srv.conflicts = nil
 	srv.adviceAsk = nil
+	srv.meetings = nil
 	srv.accounts = nil
 	srv.admin = nil
 	hs := httptest.NewServer(srv)

@@ -35,6 +35,7 @@ type Server struct {
 	conflicts     conflictStore  // a CCU analyst's declared conflicts of interest
 	admin         adminStore     // people, groups and partner organisations (admin pages)
 	accounts      accountStore   // a person's own account and the emailed links that set a password
+	meetings      meetingStore   // group meetings: papers, attendance, minutes and actions
 	adviceAsk     adviceAskStore // asking for critical-incident advice
 	log           *slog.Logger
 	templates     templateSet
@@ -101,6 +102,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		visits:      db,
 		conflicts:   db,
 		adviceAsk:   db,
+		meetings:    db,
 		accounts:    db,
 		admin:       db,
 		log:         slog.New(requestIDHandler{log.Handler()}),

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"candour/store"
@@ -124,7 +125,31 @@ type outboxDB interface {
 	QueueMail(ctx context.Context, to, subject, body string) error
 }
 
+// meetingStore is what group meetings need (meeting_*.go): the meeting, its
+// papers, attendance, minutes and actions, and the group's members.
+type meetingStore interface {
+	Now() time.Time
+	Meeting(ctx context.Context, id string) (*store.Meeting, error)
+	Meetings(ctx context.Context, groupIDs []string, from time.Time, limit int) ([]store.Meeting, error)
+	CreateMeeting(ctx context.Context, m *store.Meeting) error
+	UpdateMeetingDetails(ctx context.Context, m *store.Meeting, version int) error
+	StorePaper(ctx context.Context, meetingID string, p *store.Paper, r io.Reader) error
+	PaperScanned(ctx context.Context, meetingID string, p store.Paper, clean bool) error
+	OpenPaper(ctx context.Context, p store.Paper, w io.Writer) error
+	DeletePaper(ctx context.Context, meetingID string, p store.Paper) error
+	GroupMembers(ctx context.Context, groupID string) ([]store.Membership, error)
+	MarkAttendance(ctx context.Context, id string, userID string, mark string) error
+	SaveMinutes(ctx context.Context, id string, text string, by string) error
+	ApproveMinutes(ctx context.Context, id string, by string) error
+	AddAction(ctx context.Context, id string, a store.MeetingAction) (store.MeetingAction, error)
+	SetActionDone(ctx context.Context, id string, actionID string, done bool) error
+	Group(ctx context.Context, id string) (*store.Group, error)
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+	Groups(ctx context.Context) ([]store.Group, error)
+}
+
 var (
+	_ meetingStore   = (*store.Store)(nil)
 	_ auditDB        = (*store.Store)(nil)
 	_ outboxDB       = (*store.Store)(nil)
 	_ accountStore   = (*store.Store)(nil)
