@@ -313,3 +313,38 @@ func TestGroupPageTagsVettingThatHasExpiredOrExpiresSoonWithFakes(t *testing.T) 
 		t.Errorf("person page does not show the group with lapsed vetting")
 	}
 }
+
+// TestAdminGivesTheSchemeManagerRoleWithFakes: an administrator invites a
+// scheme manager from the people page, which offers the role by its name.
+func TestAdminGivesTheSchemeManagerRoleWithFakes(t *testing.T) {
+	a, fa, w := adminFakes(t)
+	c := a.as(&store.User{Email: "admin@example.org", Name: "Test admin", Role: store.RoleAdmin, Status: store.StatusActive})
+	fa.createUser = func(u *store.User) error {
+		if _, err := fa.userByEmail(u.Email); err == nil {
+			return store.ErrDuplicate
+		}
+		u.ID, u.Email = store.NewID(), store.NormaliseEmail(u.Email)
+		cp := *u
+		w.mu.Lock()
+		w.users[u.ID] = &cp
+		w.mu.Unlock()
+		return nil
+	}
+	fa.revokeTokens = func(string, []string) (int64, error) { return 0, nil }
+	fa.createToken = func(kind, userID, _ string, _ time.Duration) (string, error) { return "secret-" + kind + "-" + userID, nil }
+	if r := c.get("/admin/people/new"); !strings.Contains(r.Body, "Custody visiting scheme manager") {
+		t.Fatalf("the invitation form does not offer the role")
+	}
+	r := c.submit("/admin/people/new", "/admin/people/new", url.Values{"name": {"Ruth Adeyemi"}, "email": {"ruth@pcc.example.org"}, "role": {"schememanager"}})
+	wantStatus(t, "invite", r, http.StatusSeeOther, "")
+	u, err := fa.userByEmail("ruth@pcc.example.org")
+	if err != nil || u.Role != store.RoleSchemeManager {
+		t.Fatalf("invited %+v (%v)", u, err)
+	}
+	if mail := a.outbox.queued(); len(mail) != 1 || mail[0].To != "ruth@pcc.example.org" || !strings.Contains(mail[0].Body, "/invitation/secret-"+store.TokenInvitation+"-"+u.ID) {
+		t.Errorf("invitation mail = %+v", mail)
+	}
+	if n := a.audits.count(store.AuditUserCreated, "user:"+u.ID); n != 1 {
+		t.Errorf("%d %s events, want 1", n, store.AuditUserCreated)
+	}
+}

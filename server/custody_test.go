@@ -249,19 +249,3 @@ func TestCustodyReportJourney(t *testing.T) {
 		}
 	}
 }
-
-// TestAdminGivesTheSchemeManagerRole: an administrator invites a scheme
-// manager from the people page, which offers the role by its name.
-func TestAdminGivesTheSchemeManagerRole(t *testing.T) {
-	a := newTestApp(t)
-	_, c := a.signedIn(store.RoleAdmin, "admin@example.org")
-	if r := c.get("/admin/people/new"); !strings.Contains(r.Body, "Custody visiting scheme manager") {
-		t.Fatalf("the invitation form does not offer the role")
-	}
-	r := c.submit("/admin/people/new", "/admin/people/new", url.Values{"name": {"Ruth Adeyemi"}, "email": {"ruth@pcc.example.org"}, "role": {"schememanager"}})
-	wantStatus(t, "invite", r, http.StatusSeeOther, "")
-	u, err := a.store.UserByEmail(context.Background(), "ruth@pcc.example.org")
-	if err != nil || u.Role != store.RoleSchemeManager {
-		t.Fatalf("invited %+v (%v)", u, err)
-	}
-}
