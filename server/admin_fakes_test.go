@@ -331,7 +331,9 @@ func TestAdminGivesTheSchemeManagerRoleWithFakes(t *testing.T) {
 		return nil
 	}
 	fa.revokeTokens = func(string, []string) (int64, error) { return 0, nil }
-	fa.createToken = func(kind, userID, _ string, _ time.Duration) (string, error) { return "secret-" + kind + "-" + userID, nil }
+	fa.createToken = func(kind, userID, _ string, _ time.Duration) (string, error) {
+		return "secret-" + kind + "-" + userID, nil
+	}
 	if r := c.get("/admin/people/new"); !strings.Contains(r.Body, "Custody visiting scheme manager") {
 		t.Fatalf("the invitation form does not offer the role")
 	}

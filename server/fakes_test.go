@@ -894,6 +894,168 @@ func (f *fakeMeetings) Groups(_ context.Context) (r0 []store.Group, err error) {
 	return f.groups()
 }
 
+// fakeVolunteer stands in for the store on volunteers' availability, training and expenses (volunteerStore).
+type fakeVolunteer struct {
+	fakeCalls
+	groups             func() ([]store.Group, error)
+	availabilityPollOf func(string, string) (*store.AvailabilityPoll, error)
+	visitPlanByID      func(string) (*store.VisitPlan, error)
+	setAvailability    func(string, string, string, []string) error
+	user               func(string) (*store.User, error)
+	setTraining        func(string, store.TrainingRecord) error
+	trainingOf         func(string) (*store.Training, error)
+	claimsOf           func(string) ([]store.ExpenseClaim, error)
+	claimableVisits    func(string, time.Time) ([]store.Visit, error)
+	claim              func(string) (*store.ExpenseClaim, error)
+	storeReceipt       func(*store.Paper, io.Reader) error
+	openReceipt        func(store.Paper, io.Writer) error
+	createClaim        func(*store.ExpenseClaim) error
+	deleteReceipt      func(store.Paper) error
+	claimsWithStatus   func(string) ([]store.ExpenseClaim, error)
+	waitingClaims      func() ([]store.ExpenseClaim, error)
+	decideClaim        func(string, bool, string, string) error
+}
+
+var _ volunteerStore = (*fakeVolunteer)(nil)
+
+func (f *fakeVolunteer) Now() time.Time { return f.now }
+
+func (f *fakeVolunteer) Groups(_ context.Context) (r0 []store.Group, err error) {
+	if !f.called("Groups", f.groups) {
+		err = errNoFake
+		return
+	}
+	return f.groups()
+}
+
+func (f *fakeVolunteer) AvailabilityPollOf(_ context.Context, groupID string, quarter string) (r0 *store.AvailabilityPoll, err error) {
+	if !f.called("AvailabilityPollOf", f.availabilityPollOf) {
+		err = errNoFake
+		return
+	}
+	return f.availabilityPollOf(groupID, quarter)
+}
+
+func (f *fakeVolunteer) VisitPlanByID(_ context.Context, id string) (r0 *store.VisitPlan, err error) {
+	if !f.called("VisitPlanByID", f.visitPlanByID) {
+		err = errNoFake
+		return
+	}
+	return f.visitPlanByID(id)
+}
+
+func (f *fakeVolunteer) SetAvailability(_ context.Context, groupID string, quarter string, userID string, weeks []string) (err error) {
+	if !f.called("SetAvailability", f.setAvailability) {
+		err = errNoFake
+		return
+	}
+	return f.setAvailability(groupID, quarter, userID, weeks)
+}
+
+func (f *fakeVolunteer) User(_ context.Context, id string) (r0 *store.User, err error) {
+	if !f.called("User", f.user) {
+		err = errNoFake
+		return
+	}
+	return f.user(id)
+}
+
+func (f *fakeVolunteer) SetTraining(_ context.Context, userID string, r store.TrainingRecord) (err error) {
+	if !f.called("SetTraining", f.setTraining) {
+		err = errNoFake
+		return
+	}
+	return f.setTraining(userID, r)
+}
+
+func (f *fakeVolunteer) TrainingOf(_ context.Context, userID string) (r0 *store.Training, err error) {
+	if !f.called("TrainingOf", f.trainingOf) {
+		err = errNoFake
+		return
+	}
+	return f.trainingOf(userID)
+}
+
+func (f *fakeVolunteer) ClaimsOf(_ context.Context, userID string) (r0 []store.ExpenseClaim, err error) {
+	if !f.called("ClaimsOf", f.claimsOf) {
+		err = errNoFake
+		return
+	}
+	return f.claimsOf(userID)
+}
+
+func (f *fakeVolunteer) ClaimableVisits(_ context.Context, userID string, now time.Time) (r0 []store.Visit, err error) {
+	if !f.called("ClaimableVisits", f.claimableVisits) {
+		err = errNoFake
+		return
+	}
+	return f.claimableVisits(userID, now)
+}
+
+func (f *fakeVolunteer) Claim(_ context.Context, id string) (r0 *store.ExpenseClaim, err error) {
+	if !f.called("Claim", f.claim) {
+		err = errNoFake
+		return
+	}
+	return f.claim(id)
+}
+
+func (f *fakeVolunteer) StoreReceipt(_ context.Context, p *store.Paper, r io.Reader) (err error) {
+	if !f.called("StoreReceipt", f.storeReceipt) {
+		err = errNoFake
+		return
+	}
+	return f.storeReceipt(p, r)
+}
+
+func (f *fakeVolunteer) OpenReceipt(_ context.Context, p store.Paper, w io.Writer) (err error) {
+	if !f.called("OpenReceipt", f.openReceipt) {
+		err = errNoFake
+		return
+	}
+	return f.openReceipt(p, w)
+}
+
+func (f *fakeVolunteer) CreateClaim(_ context.Context, c *store.ExpenseClaim) (err error) {
+	if !f.called("CreateClaim", f.createClaim) {
+		err = errNoFake
+		return
+	}
+	return f.createClaim(c)
+}
+
+func (f *fakeVolunteer) DeleteReceipt(_ context.Context, p store.Paper) (err error) {
+	if !f.called("DeleteReceipt", f.deleteReceipt) {
+		err = errNoFake
+		return
+	}
+	return f.deleteReceipt(p)
+}
+
+func (f *fakeVolunteer) ClaimsWithStatus(_ context.Context, status string) (r0 []store.ExpenseClaim, err error) {
+	if !f.called("ClaimsWithStatus", f.claimsWithStatus) {
+		err = errNoFake
+		return
+	}
+	return f.claimsWithStatus(status)
+}
+
+func (f *fakeVolunteer) WaitingClaims(_ context.Context) (r0 []store.ExpenseClaim, err error) {
+	if !f.called("WaitingClaims", f.waitingClaims) {
+		err = errNoFake
+		return
+	}
+	return f.waitingClaims()
+}
+
+func (f *fakeVolunteer) DecideClaim(_ context.Context, id string, approve bool, reason string, by string) (err error) {
+	if !f.called("DecideClaim", f.decideClaim) {
+		err = errNoFake
+		return
+	}
+	return f.decideClaim(id, approve, reason, by)
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -929,6 +1091,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.visits = nil
 	srv.conflicts = nil
 	srv.adviceAsk = nil
+	srv.volunteer = nil
 	srv.meetings = nil
 	srv.accounts = nil
 	srv.admin = nil

@@ -36,6 +36,7 @@ type Server struct {
 	admin         adminStore     // people, groups and partner organisations (admin pages)
 	accounts      accountStore   // a person's own account and the emailed links that set a password
 	meetings      meetingStore   // group meetings: papers, attendance, minutes and actions
+	volunteer     volunteerStore // volunteers' availability, training and expenses
 	adviceAsk     adviceAskStore // asking for critical-incident advice
 	log           *slog.Logger
 	templates     templateSet
@@ -102,6 +103,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		visits:      db,
 		conflicts:   db,
 		adviceAsk:   db,
+		volunteer:   db,
 		meetings:    db,
 		accounts:    db,
 		admin:       db,

@@ -148,7 +148,32 @@ type meetingStore interface {
 	Groups(ctx context.Context) ([]store.Group, error)
 }
 
+// volunteerStore is what volunteers' logistics need: the availability poll
+// (visit_availability*.go), training records (training_*.go) and expenses
+// claims with their receipts (expenses.go).
+type volunteerStore interface {
+	Now() time.Time
+	Groups(ctx context.Context) ([]store.Group, error)
+	AvailabilityPollOf(ctx context.Context, groupID string, quarter string) (*store.AvailabilityPoll, error)
+	VisitPlanByID(ctx context.Context, id string) (*store.VisitPlan, error)
+	SetAvailability(ctx context.Context, groupID string, quarter string, userID string, weeks []string) error
+	User(ctx context.Context, id string) (*store.User, error)
+	SetTraining(ctx context.Context, userID string, r store.TrainingRecord) error
+	TrainingOf(ctx context.Context, userID string) (*store.Training, error)
+	ClaimsOf(ctx context.Context, userID string) ([]store.ExpenseClaim, error)
+	ClaimableVisits(ctx context.Context, userID string, now time.Time) ([]store.Visit, error)
+	Claim(ctx context.Context, id string) (*store.ExpenseClaim, error)
+	StoreReceipt(ctx context.Context, p *store.Paper, r io.Reader) error
+	OpenReceipt(ctx context.Context, p store.Paper, w io.Writer) error
+	CreateClaim(ctx context.Context, c *store.ExpenseClaim) error
+	DeleteReceipt(ctx context.Context, p store.Paper) error
+	ClaimsWithStatus(ctx context.Context, status string) ([]store.ExpenseClaim, error)
+	WaitingClaims(ctx context.Context) ([]store.ExpenseClaim, error)
+	DecideClaim(ctx context.Context, id string, approve bool, reason string, by string) error
+}
+
 var (
+	_ volunteerStore = (*store.Store)(nil)
 	_ meetingStore   = (*store.Store)(nil)
 	_ auditDB        = (*store.Store)(nil)
 	_ outboxDB       = (*store.Store)(nil)
