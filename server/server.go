@@ -37,6 +37,7 @@ type Server struct {
 	accounts      accountStore   // a person's own account and the emailed links that set a password
 	meetings      meetingStore   // group meetings: papers, attendance, minutes and actions
 	volunteer     volunteerStore // volunteers' availability, training and expenses
+	custody       custodyStore   // custody visit reports, the scheme manager's pages and the return
 	adviceAsk     adviceAskStore // asking for critical-incident advice
 	log           *slog.Logger
 	templates     templateSet
@@ -103,6 +104,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		visits:      db,
 		conflicts:   db,
 		adviceAsk:   db,
+		custody:     db,
 		volunteer:   db,
 		meetings:    db,
 		accounts:    db,

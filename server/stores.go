@@ -172,7 +172,25 @@ type volunteerStore interface {
 	DecideClaim(ctx context.Context, id string, approve bool, reason string, by string) error
 }
 
+// custodyStore is what custody visit reports need (custody_*.go): the pair's
+// report, the scheme manager's reading and follow-up, the force's view and
+// the quarter's return, and the scheme managers to tell. (The visit itself
+// comes through visitStore's loadVisit.)
+type custodyStore interface {
+	Now() time.Time
+	CustodyReport(ctx context.Context, id string) (*store.CustodyReport, error)
+	SaveCustodyReport(ctx context.Context, r *store.CustodyReport, version int) error
+	SubmitCustodyReport(ctx context.Context, r *store.CustodyReport, version int, userID string, name string) error
+	ConfirmCustodyReport(ctx context.Context, r *store.CustodyReport, version int, userID string, name string) error
+	MarkCustodyRead(ctx context.Context, id string) error
+	UpdateCustodyIssues(ctx context.Context, r *store.CustodyReport, version int) error
+	SubmittedCustodyReports(ctx context.Context, from time.Time, to time.Time) ([]store.CustodyReport, error)
+	CustodyVisits(ctx context.Context) ([]store.Visit, error)
+	ListUsers(ctx context.Context, flt store.UserFilter) ([]store.User, bool, error)
+}
+
 var (
+	_ custodyStore   = (*store.Store)(nil)
 	_ volunteerStore = (*store.Store)(nil)
 	_ meetingStore   = (*store.Store)(nil)
 	_ auditDB        = (*store.Store)(nil)
