@@ -710,6 +710,13 @@ func (f *fakeAudit) count(action, target string) int {
 	return n
 }
 
+// all is every event so far, oldest first.
+func (f *fakeAudit) all() []store.AuditEvent {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]store.AuditEvent(nil), f.events...)
+}
+
 // fakeOutbox keeps every message a handler queues (outboxDB).
 type fakeOutbox struct {
 	mu   sync.Mutex
@@ -1146,6 +1153,168 @@ func (f *fakeCustody) ListUsers(_ context.Context, flt store.UserFilter) (r0 []s
 	return f.listUsers(flt)
 }
 
+// fakeCCU stands in for the store on the Counter Corruption Unit's queue, cases, audit and access review (ccuStore).
+type fakeCCU struct {
+	fakeCalls
+	referral            func(string) (*store.Referral, error)
+	openReferral        func(string) (*store.Referral, error)
+	referralsByID       func([]string) ([]store.RefSummary, error)
+	referralMatches     func(*store.Referral) ([]store.RefSummary, error)
+	listReferrals       func(store.ReferralFilter) ([]store.RefSummary, bool, error)
+	assessReferral      func(string, int, store.Assessment) (*store.Referral, error)
+	addRefMessage       func(string, string, string, string) error
+	linkReferrals       func(string, string, bool) error
+	conflictsWith       func(string, *store.Referral) (bool, error)
+	conflictIndex       func() (map[string][]string, error)
+	user                func(string) (*store.User, error)
+	partner             func(string) (*store.Partner, error)
+	createUser          func(*store.User) error
+	listAudit           func(store.AuditFilter) ([]store.AuditEvent, bool, error)
+	auditEventsBetween  func(time.Time, time.Time, []string) ([]store.AuditEvent, error)
+	accessReviewFor     func(string) (*store.AccessReview, error)
+	signOffAccessReview func(store.AccessReview) error
+}
+
+var _ ccuStore = (*fakeCCU)(nil)
+
+func (f *fakeCCU) Now() time.Time { return f.now }
+
+func (f *fakeCCU) Referral(_ context.Context, id string) (r0 *store.Referral, err error) {
+	if !f.called("Referral", f.referral) {
+		err = errNoFake
+		return
+	}
+	return f.referral(id)
+}
+
+func (f *fakeCCU) OpenReferral(_ context.Context, id string) (r0 *store.Referral, err error) {
+	if !f.called("OpenReferral", f.openReferral) {
+		err = errNoFake
+		return
+	}
+	return f.openReferral(id)
+}
+
+func (f *fakeCCU) ReferralsByID(_ context.Context, ids []string) (r0 []store.RefSummary, err error) {
+	if !f.called("ReferralsByID", f.referralsByID) {
+		err = errNoFake
+		return
+	}
+	return f.referralsByID(ids)
+}
+
+func (f *fakeCCU) ReferralMatches(_ context.Context, r *store.Referral) (r0 []store.RefSummary, err error) {
+	if !f.called("ReferralMatches", f.referralMatches) {
+		err = errNoFake
+		return
+	}
+	return f.referralMatches(r)
+}
+
+func (f *fakeCCU) ListReferrals(_ context.Context, flt store.ReferralFilter) (r0 []store.RefSummary, r1 bool, err error) {
+	if !f.called("ListReferrals", f.listReferrals) {
+		err = errNoFake
+		return
+	}
+	return f.listReferrals(flt)
+}
+
+func (f *fakeCCU) AssessReferral(_ context.Context, id string, version int, a store.Assessment) (r0 *store.Referral, err error) {
+	if !f.called("AssessReferral", f.assessReferral) {
+		err = errNoFake
+		return
+	}
+	return f.assessReferral(id, version, a)
+}
+
+func (f *fakeCCU) AddRefMessage(_ context.Context, id string, from string, byName string, text string) (err error) {
+	if !f.called("AddRefMessage", f.addRefMessage) {
+		err = errNoFake
+		return
+	}
+	return f.addRefMessage(id, from, byName, text)
+}
+
+func (f *fakeCCU) LinkReferrals(_ context.Context, id string, other string, link bool) (err error) {
+	if !f.called("LinkReferrals", f.linkReferrals) {
+		err = errNoFake
+		return
+	}
+	return f.linkReferrals(id, other, link)
+}
+
+func (f *fakeCCU) ConflictsWith(_ context.Context, userID string, r *store.Referral) (r0 bool, err error) {
+	if !f.called("ConflictsWith", f.conflictsWith) {
+		err = errNoFake
+		return
+	}
+	return f.conflictsWith(userID, r)
+}
+
+func (f *fakeCCU) ConflictIndex(_ context.Context) (r0 map[string][]string, err error) {
+	if !f.called("ConflictIndex", f.conflictIndex) {
+		err = errNoFake
+		return
+	}
+	return f.conflictIndex()
+}
+
+func (f *fakeCCU) User(_ context.Context, id string) (r0 *store.User, err error) {
+	if !f.called("User", f.user) {
+		err = errNoFake
+		return
+	}
+	return f.user(id)
+}
+
+func (f *fakeCCU) Partner(_ context.Context, id string) (r0 *store.Partner, err error) {
+	if !f.called("Partner", f.partner) {
+		err = errNoFake
+		return
+	}
+	return f.partner(id)
+}
+
+func (f *fakeCCU) CreateUser(_ context.Context, u *store.User) (err error) {
+	if !f.called("CreateUser", f.createUser) {
+		err = errNoFake
+		return
+	}
+	return f.createUser(u)
+}
+
+func (f *fakeCCU) ListAudit(_ context.Context, flt store.AuditFilter) (r0 []store.AuditEvent, r1 bool, err error) {
+	if !f.called("ListAudit", f.listAudit) {
+		err = errNoFake
+		return
+	}
+	return f.listAudit(flt)
+}
+
+func (f *fakeCCU) AuditEventsBetween(_ context.Context, from time.Time, to time.Time, actions []string) (r0 []store.AuditEvent, err error) {
+	if !f.called("AuditEventsBetween", f.auditEventsBetween) {
+		err = errNoFake
+		return
+	}
+	return f.auditEventsBetween(from, to, actions)
+}
+
+func (f *fakeCCU) AccessReviewFor(_ context.Context, month string) (r0 *store.AccessReview, err error) {
+	if !f.called("AccessReviewFor", f.accessReviewFor) {
+		err = errNoFake
+		return
+	}
+	return f.accessReviewFor(month)
+}
+
+func (f *fakeCCU) SignOffAccessReview(_ context.Context, r store.AccessReview) (err error) {
+	if !f.called("SignOffAccessReview", f.signOffAccessReview) {
+		err = errNoFake
+		return
+	}
+	return f.signOffAccessReview(r)
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -1181,6 +1350,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.visits = nil
 	srv.conflicts = nil
 	srv.adviceAsk = nil
+	srv.ccu = nil
 	srv.custody = nil
 	srv.volunteer = nil
 	srv.meetings = nil

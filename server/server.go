@@ -38,6 +38,7 @@ type Server struct {
 	meetings      meetingStore   // group meetings: papers, attendance, minutes and actions
 	volunteer     volunteerStore // volunteers' availability, training and expenses
 	custody       custodyStore   // custody visit reports, the scheme manager's pages and the return
+	ccu           ccuStore       // the Counter Corruption Unit's queue, cases, audit and access review
 	adviceAsk     adviceAskStore // asking for critical-incident advice
 	log           *slog.Logger
 	templates     templateSet
@@ -104,6 +105,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		visits:      db,
 		conflicts:   db,
 		adviceAsk:   db,
+		ccu:         db,
 		custody:     db,
 		volunteer:   db,
 		meetings:    db,
