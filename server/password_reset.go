@@ -91,7 +91,7 @@ If you did not ask to reset your password, you can ignore this email: your passw
 	if err := s.queueMail(ctx, u.Email, "Reset your Candour password", body); err != nil {
 		return err
 	}
-	if err := s.store.Audit(ctx, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditPasswordReset, Target: "user:" + u.ID, Detail: "reset link emailed"}); err != nil {
+	if err := s.auditLog.Audit(ctx, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditPasswordReset, Target: "user:" + u.ID, Detail: "reset link emailed"}); err != nil {
 		s.log.Error("audit failed", "err", err, "action", store.AuditPasswordReset)
 	}
 	return nil
