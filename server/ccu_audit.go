@@ -50,7 +50,7 @@ func (s *Server) ccuAudit(c *gin.Context) {
 		}
 		d.Check = check
 	}
-	evs, more, err := s.store.ListAudit(ctx, f)
+	evs, more, err := s.ccu.ListAudit(ctx, f)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -53,7 +53,7 @@ func (s *Server) ccuQueue(c *gin.Context) {
 	if status == "all" {
 		f.Status = ""
 	}
-	rs, more, err := s.store.ListReferrals(c.Request.Context(), f)
+	rs, more, err := s.ccu.ListReferrals(c.Request.Context(), f)
 	if err != nil {
 		s.serverError(c, err)
 		return

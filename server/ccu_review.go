@@ -225,7 +225,7 @@ type ccuReviewData struct {
 
 // reviewFilter reads and checks the review's query; errs says what is wrong.
 func (s *Server) reviewFilter(c *gin.Context, month, reason string) (*ccuReviewData, error) {
-	months := reviewMonths(s.store.Now())
+	months := reviewMonths(s.ccu.Now())
 	if month == "" {
 		month = months[1].Value // last month: the one to review
 	}
@@ -258,10 +258,10 @@ func (s *Server) loadReview(c *gin.Context, d *ccuReviewData) error {
 	ctx := c.Request.Context()
 	start, end := monthBounds(d.Month.Value)
 	until := end.Add(idleWindow)
-	if now := s.store.Now(); until.After(now) {
+	if now := s.ccu.Now(); until.After(now) {
 		until = now.Add(time.Second)
 	}
-	evs, err := s.store.AuditEventsBetween(ctx, start, until, append(append([]string{}, accessActions...), workActions...))
+	evs, err := s.ccu.AuditEventsBetween(ctx, start, until, append(append([]string{}, accessActions...), workActions...))
 	if err != nil {
 		return err
 	}
@@ -270,11 +270,11 @@ func (s *Server) loadReview(c *gin.Context, d *ccuReviewData) error {
 		return err
 	}
 	d.Review = buildAccessReview(evs, start, end, d.Reason.Value, d.Idle, conflicted)
-	d.SignedOff, err = s.store.AccessReviewFor(ctx, d.Month.Value)
+	d.SignedOff, err = s.ccu.AccessReviewFor(ctx, d.Month.Value)
 	if apperr.Is(err, apperr.NotFound) {
 		err = nil
 	}
-	d.CanSignOff = d.SignedOff == nil && !end.After(s.store.Now())
+	d.CanSignOff = d.SignedOff == nil && !end.After(s.ccu.Now())
 	d.ExportQuery = "month=" + d.Month.Value + "&reason=" + d.Reason.Value
 	if d.Idle {
 		d.ExportQuery += "&idle=1"
@@ -287,7 +287,7 @@ func (s *Server) loadReview(c *gin.Context, d *ccuReviewData) error {
 // conflict was declared.
 func (s *Server) conflictCheck(c *gin.Context, evs []store.AuditEvent) (func(analystID, target string) bool, error) {
 	ctx := c.Request.Context()
-	index, err := s.store.ConflictIndex(ctx)
+	index, err := s.ccu.ConflictIndex(ctx)
 	if err != nil || len(index) == 0 {
 		return nil, err
 	}
@@ -297,7 +297,7 @@ func (s *Server) conflictCheck(c *gin.Context, evs []store.AuditEvent) (func(ana
 			ids = append(ids, id)
 		}
 	}
-	sums, err := s.store.ReferralsByID(ctx, ids)
+	sums, err := s.ccu.ReferralsByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -374,7 +374,7 @@ func (s *Server) ccuReviewSignOff(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	err := s.store.SignOffAccessReview(c.Request.Context(), store.AccessReview{Month: f.Month, ByID: me.ID, ByName: me.Name, Note: f.Note})
+	err := s.ccu.SignOffAccessReview(c.Request.Context(), store.AccessReview{Month: f.Month, ByID: me.ID, ByName: me.Name, Note: f.Note})
 	if apperr.Is(err, apperr.Conflict) {
 		s.formAgain(c, "ccu_review", page, apperr.Invalidf("note", "%s has just been signed off by someone else", d.MonthLabel))
 		return

@@ -57,12 +57,12 @@ func (s *Server) invitationAccept(c *gin.Context) {
 // the link cannot be used it answers with a styled page and returns nil.
 func (s *Server) openLink(c *gin.Context, kind string) *store.User {
 	ctx := c.Request.Context()
-	t, err := s.store.PeekToken(ctx, kind, c.Param("token"))
+	t, err := s.accounts.PeekToken(ctx, kind, c.Param("token"))
 	if err != nil {
 		s.badLink(c, kind, err)
 		return nil
 	}
-	u, err := s.store.User(ctx, t.UserID)
+	u, err := s.accounts.User(ctx, t.UserID)
 	if err == nil && u.Status == store.StatusDisabled {
 		err = store.ErrNotFound // a disabled account is not reopened by an old link
 	}
@@ -96,11 +96,11 @@ func (s *Server) setPasswordFromLink(c *gin.Context, kind, view, title string) *
 	ctx := c.Request.Context()
 	// Using the token is the one decision: of two racing requests, only one
 	// gets past it, so only one password is ever stored.
-	if _, err := s.store.UseToken(ctx, kind, c.Param("token")); err != nil {
+	if _, err := s.accounts.UseToken(ctx, kind, c.Param("token")); err != nil {
 		s.badLink(c, kind, err)
 		return nil
 	}
-	if err := s.store.ChangePassword(ctx, u.ID, hash); err != nil {
+	if err := s.accounts.ChangePassword(ctx, u.ID, hash); err != nil {
 		s.badLink(c, kind, err)
 		return nil
 	}

@@ -55,7 +55,7 @@ func (s *Server) peopleList(c *gin.Context) {
 		s.formAgain(c, "people_list", page, err)
 		return
 	}
-	people, more, err := s.store.ListUsers(c.Request.Context(), f)
+	people, more, err := s.admin.ListUsers(c.Request.Context(), f)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -152,7 +152,7 @@ func (s *Server) signOut(c *gin.Context) {
 func (s *Server) audit(c *gin.Context, e store.AuditEvent) {
 	// Not cancelled with the request: a browser that goes away must not
 	// leave what it did unaudited.
-	if err := s.store.Audit(context.WithoutCancel(c.Request.Context()), e); err != nil {
+	if err := s.auditLog.Audit(context.WithoutCancel(c.Request.Context()), e); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "audit failed", "err", err, "action", e.Action)
 	}
 }
