@@ -45,6 +45,14 @@ type scenario struct {
 	sessions []session
 	pathFor  func(client, k int) string
 	before   prepare // called before each request, e.g. to put cookies in the jar (bench/surveys.go)
+	// ownAddress: each client dials from its own loopback address, as
+	// people at different addresses would (a limit per address, such as
+	// the receipt guard's, then counts each client's own requests);
+	// requests caps the row's requests under load (a limit on the whole
+	// portal, such as the receipt guard's tries an hour, must not be what
+	// the row measures).
+	ownAddress bool
+	requests   int
 }
 
 // Budgets from DESIGN.md.
@@ -213,6 +221,18 @@ func drive(ctx context.Context, p *proc, sc scenario, sd *seeded, o options) (*r
 	if sc.clients > 0 {
 		o.clients = sc.clients
 	}
+	if sc.requests > 0 {
+		o.requests = min(o.requests, sc.requests)
+	}
+	if sc.ownAddress {
+		u, err := url.Parse(base)
+		if err != nil {
+			return nil, err
+		}
+		if !distinctAddresses(u.Host) {
+			res.note = "only 127.0.0.1 can be dialled from: every client shares one address, and its limit"
+		}
+	}
 	perClient := 0
 	if sc.as == signingIn {
 		// The portal allows 20 sign-in attempts a minute per client address.
@@ -309,7 +329,7 @@ func load(ctx context.Context, base string, sc scenario, sd *seeded, first, clie
 	r := &series{clients: clients, codes: map[int]int{}}
 	began := time.Now()
 	for c := first; c < first+clients; c++ {
-		cl := newClient(c, perClient > 1)
+		cl := newClient(c, perClient > 1 || sc.ownAddress)
 		switch sc.as {
 		case member:
 			cl.signIn(baseURL, sd.memberSessions[c%len(sd.memberSessions)])

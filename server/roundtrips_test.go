@@ -103,8 +103,11 @@ func TestRoundTripsVisitSignUp(t *testing.T) {
 // TestRoundTripsPartnerReferral: as in the benchmark, the pool has free
 // slots, there is a CCU analyst to tell, and one referral has been sent
 // before (the copies are warm). Sending: the free slots (from the copy),
-// the reference number, the referral into its slot, its summary, the audit
-// append (head, page, day) and the analyst's mail.
+// the reference number, the slot read by _id and taken over by _id (the
+// conditional replace, under the writer lock), its summary by _id, the
+// audit append (head, page) and the analyst's mail: 7. Before 6 December
+// 2026 the two replaces filtered on the kind beside the _id, 6 round trips
+// but each a scan of every referral under the writer lock.
 func TestRoundTripsPartnerReferral(t *testing.T) {
 	a := newTestApp(t)
 	a.warmAudit()
@@ -122,8 +125,78 @@ func TestRoundTripsPartnerReferral(t *testing.T) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("send: %d", r.Status)
 	}
-	// Issue 18's target is 4 to 5; six is what is left (see docs/performance.md).
-	checkTrips(t, "POST /referrals/new/check-answers", trips, 6)
+	checkTrips(t, "POST /referrals/new/check-answers", trips, 7)
+}
+
+// TestRoundTripsPartnerReferralNoSlotFree: with no free slot (the pool
+// ran dry before the daily top-up), a referral is inserted. The empty list
+// of free slots stays in its copy: an insert of referrals adds no slot, so
+// the next referral does not read every referral again to look for one
+// (it did before 6 December 2026: 7 round trips, one of them a scan).
+// Sending: the reference number, the referral and its summary inserted,
+// the audit append (head, page) and the analyst's mail.
+func TestRoundTripsPartnerReferralNoSlotFree(t *testing.T) {
+	a := newTestApp(t)
+	a.warmAudit()
+	a.newUser(store.RoleCCU, "analyst@example.org")
+	_, c := a.newPartnerUser("Safe Harbour", "worker@safeharbour.example")
+	submitReferral(t, c, referralAnswers("A"))
+	mustFill(t, c, "/referrals/new", referralAnswers("B"))
+	tok := c.csrf("/referrals/new/immediate-danger")
+	var r response
+	trips := a.roundTrips(func() { r = c.post("/referrals/new/check-answers", url.Values{"csrf_token": {tok}}) })
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("send: %d", r.Status)
+	}
+	for _, trip := range trips {
+		if trip == "find referrals" {
+			t.Errorf("the referral read the referrals again for free slots")
+		}
+	}
+	checkTrips(t, "POST /referrals/new/check-answers, no slot free", trips, 6)
+}
+
+// TestRoundTripsAnonymousReport: a report sent with the form's draft, as
+// in the benchmark: the rate limit (one find-and-modify of its window's
+// count, read and written by _id), the report inserted, its summary
+// inserted (no slot to look for: its id comes from the receipt) and the
+// arrival noted for the next batch mail. Nothing is audited (anonymity).
+func TestRoundTripsAnonymousReport(t *testing.T) {
+	a := newTestApp(t)
+	a.srv.reportLimiter = a.srv.newLimiter("report", 1000, time.Hour, true)
+	c := a.client()
+	submitReport(t, c, publicAnswers("A"))
+	mustFill(t, c, "/report/new", publicAnswers("B"))
+	tok := c.csrf("/report/new/immediate-danger")
+	var r response
+	trips := a.roundTrips(func() { r = c.post("/report/new/check-answers", url.Values{"csrf_token": {tok}}) })
+	if r.Status != http.StatusOK || !receiptRe.MatchString(r.Body) {
+		t.Fatalf("send: %d\n%s", r.Status, r.Body)
+	}
+	checkTrips(t, "POST /report/new/check-answers", trips, 4)
+}
+
+// TestRoundTripsAdviceAnswer: a member answering a request for advice
+// (issue 16's POST), having opened it first as the benchmark's members have.
+func TestRoundTripsAdviceAnswer(t *testing.T) {
+	a, g, _, member, _, coord := adviceSetup(t)
+	a.warmAudit()
+	r := coord.submit("/advice/new", "/advice/new", adviceFormValues(g))
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", r.Status, r.Body)
+	}
+	page := r.Location
+	mc := a.client()
+	mc.signIn(member)
+	tok := mc.csrf(page)
+	mc.post(page+"/answer", url.Values{"csrf_token": {tok}, "advice": {"A first answer."}})
+	trips := a.roundTrips(func() {
+		r = mc.post(page+"/answer", url.Values{"csrf_token": {tok}, "advice": {"A second answer, which replaces the first."}})
+	})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("answer: %d\n%s", r.Status, r.Body)
+	}
+	checkTrips(t, "POST /advice/:id/answer", trips, 4)
 }
 
 // TestRoundTripsSignIn: a member signing in again (the audit chain and

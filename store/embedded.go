@@ -59,9 +59,11 @@ func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embe
 		return nil, err
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{Unix: sock},
-		Handler:   "sqlite",
-		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/"}).String(),
+		Listener: ferretdb.ListenerConfig{Unix: sock},
+		Handler:  "sqlite",
+		// synchronous=NORMAL: commits do not fsync the WAL; the writer's
+		// group commit does, outside its lock (durable.go).
+		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)"}).String(),
 		Logger:    slog.New(&quietHandler{next: log.Handler()}),
 	})
 	if err != nil {

@@ -87,6 +87,9 @@ type writer struct {
 	// docs are the copies by _id; on the embedded server writes keep them
 	// up to date (updateThrough) instead of only dropping them.
 	docs *docCache
+	// disk is the group commit to disk of the embedded server's writes
+	// (durable.go); nil on MongoDB and on the engine through a URI.
+	disk *groupSync
 }
 
 // updateThrough applies update to the document id of coll, under the
@@ -155,14 +158,23 @@ func (w *writer) insertedDoc(coll string, doc any, err error) {
 }
 
 // lock takes the writer lock (a no-op on MongoDB). The returned function
-// releases it.
+// releases it and, on the embedded server, returns once what was written
+// under it is on disk (durable.go): the fsync is shared with the other
+// writers and waited for without the lock.
 func (w *writer) lock(ctx context.Context) (func(), error) {
 	if w.sem == nil {
 		return func() {}, nil
 	}
 	select {
 	case w.sem <- struct{}{}:
-		return func() { <-w.sem }, nil
+		if w.disk == nil {
+			return func() { <-w.sem }, nil
+		}
+		return func() {
+			ticket := w.disk.commit()
+			<-w.sem
+			_ = w.disk.wait(ticket) // a failure is logged: the write is done, and its caller cannot undo it
+		}, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

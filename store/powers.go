@@ -598,7 +598,7 @@ func (s *Store) CommitPanelSample(ctx context.Context, p *PanelSample) error {
 // DrawPanelSample stores the records drawn for a committed sample, once:
 // a sample already drawn returns ErrConflict and keeps its records.
 func (s *Store) DrawPanelSample(ctx context.Context, id string, records []SampledRecord, matching int64, by string) error {
-	res, err := s.c("panel_samples").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "pending", Value: true}}, bson.D{
+	res, err := s.updateIf(ctx, "panel_samples", id, Eq("pending", true), bson.D{
 		{Key: "$set", Value: bson.D{{Key: "records", Value: records}, {Key: "matching", Value: matching}, {Key: "drawnBy", Value: by}, {Key: "drawnAt", Value: s.now().UTC()}}},
 		{Key: "$unset", Value: bson.D{{Key: "pending", Value: ""}}},
 	})

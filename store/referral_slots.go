@@ -58,7 +58,7 @@ func (s *Store) freeReferralSlots(ctx context.Context) ([]string, error) {
 // queryFreeSlots reads the free slots' ids in random order.
 func (s *Store) queryFreeSlots(ctx context.Context) ([]string, error) {
 	var slots []referralSlot
-	cur, err := s.c("referrals").Find(ctx, bson.D{{Key: "kind", Value: KindSlot}})
+	cur, err := s.r("referrals").Find(ctx, bson.D{{Key: "kind", Value: KindSlot}})
 	if err == nil {
 		err = cur.All(ctx, &slots)
 	}
@@ -85,6 +85,11 @@ func (s *Store) TopUpReferralSlots(ctx context.Context, always bool) (int, error
 		return 0, nil
 	}
 	n := ReferralSlotPool - len(free)
+	if n > 0 && s.embedded != nil {
+		// The copy of the free list is dropped once the new slots are
+		// written (an insert of referrals does not drop it: copy_referrals.go).
+		defer s.freeSlots.invalidate("")
+	}
 	for range n {
 		id := NewID()
 		if _, err := s.c("referrals").InsertOne(ctx, referralSlot{ID: id, Kind: KindSlot, Ref: "slot-" + id}); err != nil {
@@ -101,13 +106,18 @@ func (s *Store) TopUpReferralSlots(ctx context.Context, always bool) (int, error
 var errSlotTaken = errors.New("store: referral slot taken")
 
 // placeReferral writes a new referral r: into its slot when it has one
-// (fromSlot), else as a new document.
+// (fromSlot), else as a new document. The takeover is a conditional
+// replace (replaceIf, kind still a slot): on the embedded server the slot
+// is read by _id under the writer lock and replaced by _id, in place; a
+// filter with the kind beside the _id made FerretDB decode every referral
+// while holding the writer, so that partner referrals went one at a time
+// (docs/performance.md, 6 December 2026).
 func (s *Store) placeReferral(ctx context.Context, r *Referral, fromSlot bool) error {
 	if !fromSlot {
 		_, err := s.c("referrals").InsertOne(ctx, r)
 		return err
 	}
-	res, err := s.c("referrals").ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "kind", Value: KindSlot}}, r)
+	res, err := s.replaceIf(ctx, "referrals", r.ID, Eq("kind", KindSlot), r)
 	if err != nil {
 		return err
 	}
@@ -117,11 +127,21 @@ func (s *Store) placeReferral(ctx context.Context, r *Referral, fromSlot bool) e
 	return nil
 }
 
-// placeSummary writes a new referral's summary: over its slot's, if any.
-func (s *Store) placeSummary(ctx context.Context, sum RefSummary) error {
-	res, err := s.c("referral_index").ReplaceOne(ctx, bson.D{{Key: "_id", Value: sum.ID}, {Key: "kind", Value: KindSlot}}, sum)
-	if err == nil && res.MatchedCount == 0 {
-		_, err = s.c("referral_index").InsertOne(ctx, sum)
+// placeSummary writes a new referral's summary: over its slot's when the
+// referral took a slot, else as a new document. Only the referral that won
+// the slot's takeover (placeReferral's conditional replace) writes the
+// slot's summary, so the summary is replaced by _id alone (on the embedded
+// server one write, without reading it first); a slot written without a
+// summary gets one inserted. A referral that did not take a slot has an id
+// no slot has (a new one, or one derived from a receipt), so there is
+// nothing to replace and the insert is the one round trip.
+func (s *Store) placeSummary(ctx context.Context, sum RefSummary, fromSlot bool) error {
+	if fromSlot {
+		res, err := s.c("referral_index").ReplaceOne(ctx, bson.D{{Key: "_id", Value: sum.ID}}, sum)
+		if err != nil || res.MatchedCount == 1 {
+			return err
+		}
 	}
+	_, err := s.c("referral_index").InsertOne(ctx, sum)
 	return err
 }

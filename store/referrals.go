@@ -403,8 +403,9 @@ func (s *Store) CreateReferral(ctx context.Context, n NewReferral) (*Referral, e
 			return nil, err
 		}
 	}
+	var fromSlot bool
 	for {
-		fromSlot := len(slots) > 0
+		fromSlot = len(slots) > 0
 		switch {
 		case fromSlot:
 			r.ID, slots = slots[0], slots[1:]
@@ -440,7 +441,7 @@ func (s *Store) CreateReferral(ctx context.Context, n NewReferral) (*Referral, e
 		}
 		break
 	}
-	if err := s.placeSummary(ctx, r.Summary()); err != nil {
+	if err := s.placeSummary(ctx, r.Summary(), fromSlot); err != nil {
 		return nil, fmt.Errorf("store: index referral: %w", err)
 	}
 	return r, s.bumpRefIndex(ctx)

@@ -26,7 +26,10 @@ func returnKey(nonce string) string {
 // any earlier visit) and returns it. Returns ErrNotFound.
 func (s *Store) StartReportVisit(ctx context.Context, id string) (string, error) {
 	nonce := RandomSecret()
-	res, err := s.c("referrals").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "kind", Value: KindAnonymous}},
+	// A conditional update (replaceIf's kin): on the embedded server the
+	// report is read and written by _id under the writer lock; a filter
+	// naming the kind beside the _id made FerretDB decode every referral.
+	res, err := s.updateIf(ctx, "referrals", id, Eq("kind", KindAnonymous),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "returnKey", Value: returnKey(nonce)}}}})
 	if err != nil {
 		return "", fmt.Errorf("store: start report visit: %w", err)
@@ -45,7 +48,7 @@ func (r *Referral) VisitOpen(nonce string) bool {
 // EndReportVisit ends the visit nonce on report id (if it is still the
 // current one): every copy of its cookie stops working.
 func (s *Store) EndReportVisit(ctx context.Context, id, nonce string) error {
-	_, err := s.c("referrals").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "returnKey", Value: returnKey(nonce)}},
+	_, err := s.updateIf(ctx, "referrals", id, Eq("returnKey", returnKey(nonce)),
 		bson.D{{Key: "$unset", Value: bson.D{{Key: "returnKey", Value: ""}}}})
 	if err != nil {
 		return fmt.Errorf("store: end report visit: %w", err)

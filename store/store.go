@@ -242,6 +242,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			return nil, err
 		}
 		s.w.ids = ids
+		s.w.disk = newGroupSync(s.embedded.file(o.Database)+"-wal", o.Logger)
 	}
 	if err := s.checkSchema(ctx); err != nil {
 		s.Close(context.Background())
