@@ -80,6 +80,8 @@ type Store struct {
 	surveyCopy *Cache[*Survey]
 	// the free referral slots' ids, on the embedded server (copy_referrals.go)
 	freeSlots *versioned[[]string]
+	// the numbering of each survey's counters' changes (copy_survey_figures.go)
+	figures surveyFigures
 	embedded  *embedded
 	ferret    bool       // the embedded engine as a separate process, by URI
 	held      heldLeases // leases taken through this store, released at Close
@@ -194,6 +196,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		if coll == "surveys" {
 			s.surveysChanged(id)
+		}
+		if coll == TallyCollection {
+			s.tallyChanged(id)
 		}
 		if coll == "referrals" || coll == "referral_index" {
 			s.refAggregateChanged(coll, id)
