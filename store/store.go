@@ -80,8 +80,6 @@ type Store struct {
 	surveyCopy *Cache[*Survey]
 	// the free referral slots' ids, on the embedded server (copy_referrals.go)
 	freeSlots *versioned[[]string]
-	// the numbering of each survey's counters' changes (copy_survey_figures.go)
-	figures surveyFigures
 	embedded  *embedded
 	ferret    bool       // the embedded engine as a separate process, by URI
 	held      heldLeases // leases taken through this store, released at Close
@@ -91,6 +89,9 @@ type Store struct {
 	sealer    *fieldSealer  // field encryption for referrals (SetSealer)
 	hits      *hitQueue     // rate-limit hits counted together (limits.go)
 	batcher   *tallyBatcher // survey counts group-committed (survey_counting.go)
+
+	// the numbering of each survey's counters' changes (copy_survey_figures.go)
+	figures surveyFigures
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
