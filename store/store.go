@@ -76,6 +76,8 @@ type Store struct {
 	powerMonths *versioned[[]PowerMonth]
 	// every advice request, on the embedded server (copy_advice.go)
 	adviceAll *versioned[[]adviceCopy]
+	// every group by name, on the embedded server (copy_groups.go)
+	groupsAll *versioned[[]Group]
 	// surveys for respondents' pages (copy_cache.go)
 	surveyCopy *Cache[*Survey]
 	// the free referral slots' ids, on the embedded server (copy_referrals.go)
@@ -182,6 +184,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.monthsCp = newCountedCopy(s, visitMonthsCounter, s.dbMonths)
 	s.powerMonths = newVersioned[[]PowerMonth](1000, 0)
 	s.adviceAll = newVersioned[[]adviceCopy](1, 0)
+	s.groupsAll = newVersioned[[]Group](1, 0)
 	surveyLife := time.Duration(0)
 	if s.docs.remote {
 		surveyLife = surveyCopyLife
@@ -194,6 +197,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		if coll == "advice_requests" {
 			s.adviceAll.invalidate("")
+		}
+		if coll == "groups" {
+			s.groupsAll.invalidate("")
 		}
 		if coll == "surveys" {
 			s.surveysChanged(id)
