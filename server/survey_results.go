@@ -314,22 +314,32 @@ func (s *Server) publicSurveyResults(c *gin.Context) {
 }
 
 // resultsOf builds version n's results from its counters, or returns the
-// same results built less than resultsCacheLife ago: under load many
-// people read the same results, and a second's delay in a new response
-// showing changes nothing anyone can see.
+// results built from the same figures: the cache key is everything they
+// come from (the survey's revision, its counters' version, and the day,
+// which ends fieldwork), so a closed or imported survey's results are
+// built once, and an open survey's are built again at the first request
+// after a counted response changed its counters, never later. Where other
+// instances may count responses too (MongoDB), the counters' version
+// cannot see their writes, and the key also moves every resultsCacheLife.
 func (s *Server) resultsOf(ctx context.Context, sv *store.Survey, n int) (*survey.Results, error) {
-	key := sv.ID + "/" + strconv.Itoa(n) + "/" + strconv.Itoa(sv.Rev)
+	figures, exact := s.store.SurveyFiguresVersion(sv.ID)
+	day := s.today()
+	key := sv.ID + "/" + strconv.Itoa(n) + "/" + strconv.Itoa(sv.Rev) + "/" + strconv.FormatUint(figures, 10) + "/" + day
+	if !exact {
+		key += "/" + strconv.FormatInt(time.Now().UnixNano()/int64(resultsCacheLife), 10)
+	}
 	return s.surveys.results.Load(key, func() (*survey.Results, error) {
+		s.surveys.built.Add(1)
 		ts, err := s.store.Tallies(ctx, sv.ID, n)
 		if err != nil {
 			return nil, err
 		}
-		return survey.BuildStored(ctx, s.store, sv, n, ts, s.today())
+		return survey.BuildStored(ctx, s.store, sv, n, ts, day)
 	})
 }
 
-// resultsCacheLife is how long built results are kept: the counters move
-// with every response, so an open survey's figures may be this old.
+// resultsCacheLife is, on MongoDB, how old an open survey's results may
+// be: responses counted by another instance show within it.
 const resultsCacheLife = 2 * time.Second
 
 // publicResults reports whether a survey's summary may be shown to anyone:

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -57,5 +59,92 @@ func TestSeedAuditEventsKeepsTheChain(t *testing.T) {
 	}
 	if brk, _, _ := s.VerifyAudit(ctx); brk == nil || brk.Seq != 1500 {
 		t.Fatalf("tampering with a seeded event: break=%v, want at 1500", brk)
+	}
+}
+
+// Bulk-seeded memberships leave the documents PutMembership would: the
+// same account copies and group summaries as one-by-one puts into another
+// store, and nothing for the repair of those copies to put right.
+func TestSeedMembershipsLeavesWhatPutMembershipWould(t *testing.T) {
+	ctx := context.Background()
+	joined := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	build := func(s *store.Store) ([]*store.User, []*store.Group, []*store.Membership) {
+		var us []*store.User
+		for i, name := range []string{"Ann Chair", "Bob Member", "Cat Member"} {
+			u := &store.User{ID: fmt.Sprintf("u%d", i), Email: fmt.Sprintf("u%d@example.org", i), Name: name, Role: store.RoleMember, Status: store.StatusActive}
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			us = append(us, u)
+		}
+		var gs []*store.Group
+		for i := range 2 {
+			g := &store.Group{ID: fmt.Sprintf("g%d", i), Name: fmt.Sprintf("Group %d", i), Kind: store.GroupPanel}
+			if err := s.CreateGroup(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+			gs = append(gs, g)
+		}
+		// Ann chairs group 0 and is in group 1; Bob is in both; Cat in
+		// group 1 with vetting that expires.
+		ms := []*store.Membership{
+			{GroupID: "g0", UserID: "u0", Chair: true, VettingLevel: store.VettingLevels[0], JoinedAt: joined},
+			{GroupID: "g1", UserID: "u0", VettingLevel: store.VettingLevels[0], JoinedAt: joined.Add(time.Hour)},
+			{GroupID: "g1", UserID: "u1", VettingLevel: store.VettingLevels[0], JoinedAt: joined.Add(2 * time.Hour)},
+			{GroupID: "g0", UserID: "u1", VettingLevel: store.VettingLevels[0], JoinedAt: joined.Add(3 * time.Hour)},
+			{GroupID: "g1", UserID: "u2", VettingLevel: store.VettingLevels[0], JoinedAt: joined.Add(4 * time.Hour), VettingExpires: joined.AddDate(1, 0, 0)},
+		}
+		return us, gs, ms
+	}
+	one, bulk := storetest.Open(t), storetest.Open(t)
+	_, _, ms := build(one)
+	for _, m := range ms {
+		if err := one.PutMembership(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, ms = build(bulk)
+	if err := bulk.SeedMemberships(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := bulk.RepairGroupCopies(ctx); err != nil || n != 0 {
+		t.Fatalf("repair after seeding rewrote %d copies (err %v), want 0", n, err)
+	}
+	for _, id := range []string{"u0", "u1", "u2"} {
+		want, err := one.UserMemberships(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := bulk.UserMemberships(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("user %s memberships:\n got %+v\nwant %+v", id, got, want)
+		}
+	}
+	// By hand: g0 has Ann (chair) and Bob, g1 has Ann, Bob and Cat, one
+	// expiry (Cat's).
+	for _, c := range []struct {
+		id     string
+		n      int
+		chairs []string
+		exp    int
+	}{{"g0", 2, []string{"Ann Chair"}, 0}, {"g1", 3, []string{}, 1}} {
+		want, err := one.Group(ctx, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := bulk.Group(ctx, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.MemberCount != c.n || !reflect.DeepEqual(got.ChairNames, c.chairs) || len(got.VettingExpiries) != c.exp {
+			t.Errorf("group %s: %d members, chairs %q, %d expiries; want %d, %q, %d", c.id, got.MemberCount, got.ChairNames, len(got.VettingExpiries), c.n, c.chairs, c.exp)
+		}
+		got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("group %s summary:\n got %+v\nwant %+v", c.id, got, want)
+		}
 	}
 }

@@ -38,3 +38,5 @@ func (s *Store) SyncRecommendationIndex(ctx context.Context) (int, error) {
 	return s.syncRecommendationIndex(ctx)
 }
 func (s *Store) SyncReferralIndex(ctx context.Context) (int, error) { return s.syncReferralIndex(ctx) }
+
+func (s *Store) RepairGroupCopies(ctx context.Context) (int, error) { return s.repairGroupCopies(ctx) }

@@ -91,6 +91,9 @@ type Store struct {
 	sealer    *fieldSealer  // field encryption for referrals (SetSealer)
 	hits      *hitQueue     // rate-limit hits counted together (limits.go)
 	batcher   *tallyBatcher // survey counts group-committed (survey_counting.go)
+
+	// the numbering of each survey's counters' changes (copy_survey_figures.go)
+	figures surveyFigures
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
@@ -200,6 +203,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		if coll == "surveys" {
 			s.surveysChanged(id)
+		}
+		if coll == TallyCollection {
+			s.tallyChanged(id)
 		}
 		if coll == "referrals" || coll == "referral_index" {
 			s.refAggregateChanged(coll, id)

@@ -347,9 +347,18 @@ func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKe
 // and the embedded server writes without reading each counter first.
 func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, first bool) error {
 	byColl := map[string][]pendingKey{}
-	for k := range pending {
+	surveys := map[string]bool{}
+	for k, p := range pending {
 		byColl[k.coll] = append(byColl[k.coll], k)
+		surveys[p.survey] = true
 	}
+	// After the writes, whatever their outcome: the results built from
+	// these surveys' counters are built again (copy_survey_figures.go).
+	defer func() {
+		for sv := range surveys {
+			s.figures.bump(sv)
+		}
+	}()
 	for coll, keys := range byColl {
 		ups := make([]condUpdate, len(keys))
 		for i, k := range keys {
