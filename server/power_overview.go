@@ -103,13 +103,13 @@ func (s *Server) publicPowerOverview(c *gin.Context) {
 		basis[p.ID] = p.Ethnicity
 		forces[p.ID] = true
 	}
+	all, err := s.store.AllPowerPublications(ctx)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
 	for _, ds := range powers.All() {
-		ps, err := s.store.PowerPublications(ctx, ds.Kind)
-		if err != nil {
-			s.serverError(c, err)
-			return
-		}
-		for _, p := range ps {
+		for _, p := range all[ds.Kind] {
 			published[ds.Kind+"/"+p.Force] = [2]string{p.From, p.To}
 			forces[p.Force] = true
 		}
@@ -161,19 +161,20 @@ func monitorHref(ds *powers.Dataset, public bool, force string) string {
 	return "/powers/" + ds.Kind
 }
 
-// overviewIndex reads every overview kind's small index of months (with
-// its version, which every import moves on) and the forces that have any.
+// overviewIndex reads every kind's small index of months (with its
+// version, which every import moves on) in one read, and lists the forces
+// that have any of the overview's kinds.
 func (s *Server) overviewIndex(c *gin.Context) (map[string]store.PowerIndex, map[string]bool, error) {
+	all, err := s.store.PowerIndexes(c.Request.Context())
+	if err != nil {
+		return nil, nil, err
+	}
 	forces := map[string]bool{}
 	kinds := map[string]store.PowerIndex{}
 	for _, kind := range overviewKinds() {
-		fs, err := s.store.PowerForces(c.Request.Context(), kind)
-		if err != nil {
-			return nil, nil, err
-		}
-		for f, ix := range fs {
-			forces[f] = true
-			kinds[kind+"/"+f] = ix
+		for _, ix := range all[kind] {
+			forces[ix.Force] = true
+			kinds[kind+"/"+ix.Force] = ix
 		}
 	}
 	return kinds, forces, nil

@@ -456,6 +456,26 @@ func (s *Store) PowerForces(ctx context.Context, kind string) (map[string]PowerI
 	return out, nil
 }
 
+// PowerIndexes lists every kind's forces with their months (sorted) and
+// index versions, by kind, in one read of the small index (the overview
+// of every activity).
+func (s *Store) PowerIndexes(ctx context.Context) (map[string][]PowerIndex, error) {
+	cur, err := s.r("power_index").Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("store: power indexes: %w", err)
+	}
+	var ix []PowerIndex
+	if err := cur.All(ctx, &ix); err != nil {
+		return nil, fmt.Errorf("store: power indexes: %w", err)
+	}
+	out := map[string][]PowerIndex{}
+	for _, x := range ix {
+		sort.Strings(x.Months)
+		out[x.Kind] = append(out[x.Kind], x)
+	}
+	return out, nil
+}
+
 // Population is a force area's usual residents by high-level ethnic group.
 type Population struct {
 	ID         string           `bson:"_id"` // force
