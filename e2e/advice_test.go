@@ -32,9 +32,7 @@ func TestAdviceJourney(t *testing.T) {
 	}
 
 	// The member adds a mobile number for urgent requests.
-	mt := newTab(t, p.url, false)
-	phone(t, mt)
-	signIn(t, mt, member)
+	mt := p.signInAs(t, member, phone)
 	mt.visit(t, "/account/mobile", "mobile number")
 	path, status := mt.submit(t, chromedp.SendKeys(chromedp.CSS("#mobile"), "07700 900 982"), clickSubmit)
 	if path != "/account" || status != http.StatusOK || !strings.Contains(mainText(t, mt), "+447700900982") {
@@ -43,9 +41,7 @@ func TestAdviceJourney(t *testing.T) {
 	checkPage(t, mt, "account with a mobile number")
 
 	// The coordinator asks, on a phone.
-	ct := newTab(t, p.url, false)
-	phone(t, ct)
-	signIn(t, ct, coord)
+	ct := p.signInAs(t, coord, phone)
 	ct.visit(t, "/advice", "advice requests")
 	ct.visit(t, "/advice/new", "ask for advice")
 	path, status = ct.submit(t, clickSubmit)

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -144,10 +143,7 @@ func newTab(t *testing.T, baseURL string, jsOff bool) *tab {
 	t.Cleanup(cancelTimeout)
 	tb.ctx = ctx
 	if jsOff {
-		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-		if err != nil {
-			t.Fatalf("turn JavaScript off: %v", err)
-		}
+		withoutScripts(t, tb)
 	}
 	return tb
 }

@@ -392,6 +392,36 @@ func landedOn(t *testing.T, res *network.Response) string {
 // clickSubmit presses the main form's submit button.
 var clickSubmit = chromedp.Click(chromedp.CSS("main form button[type=submit]"))
 
+// tabSetup readies a new tab before anyone signs in on it.
+type tabSetup func(t *testing.T, tb *tab)
+
+// screen is a tab of its own viewport size (640 by 360: a phone held
+// sideways), which the phone-width checks put back after each page.
+func screen(width, height int64) tabSetup {
+	return func(t *testing.T, tb *tab) { tb.emulate(t, width, height) }
+}
+
+// withoutScripts is a tab that runs no page scripts, as for someone with
+// JavaScript turned off.
+func withoutScripts(t *testing.T, tb *tab) {
+	t.Helper()
+	tb.jsOff = true
+	tb.setScripts(t, false)
+}
+
+// signInAs opens a new tab on the portal, readies it with each setup in
+// turn (withoutScripts, a phone, a screen size) and signs u in on it
+// (signIn), so it is on u's home page.
+func (p *portal) signInAs(t *testing.T, u *store.User, setup ...tabSetup) *tab {
+	t.Helper()
+	tb := newTab(t, p.url, false)
+	for _, f := range setup {
+		f(t, tb)
+	}
+	signIn(t, tb, u)
+	return tb
+}
+
 // signIn signs u in through the sign-in form (and the two-factor form for
 // admin and CCU), checking each page on the way, and ends on the home page.
 func signIn(t *testing.T, tb *tab, u *store.User) {

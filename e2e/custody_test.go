@@ -47,9 +47,7 @@ func TestCustodyReportJourney(t *testing.T) {
 	}
 	base := "/visits/" + v.ID + "/custody-report"
 
-	t1 := newTab(t, p.url, true)
-	phone(t, t1)
-	signIn(t, t1, m1)
+	t1 := p.signInAs(t, m1, withoutScripts, phone)
 	t1.visit(t, "/visits/"+v.ID, "a custody visit, as one of the pair")
 	t1.visit(t, base, "the custody visit report, empty")
 	t1.visit(t, base+"/arrival", "arrival and detainees")
@@ -96,9 +94,7 @@ func TestCustodyReportJourney(t *testing.T) {
 	}
 
 	// The partner adds the third detainee and the matters raised.
-	t2 := newTab(t, p.url, true)
-	phone(t, t2)
-	signIn(t, t2, m2)
+	t2 := p.signInAs(t, m2, withoutScripts, phone)
 	t2.visit(t, base+"/detainees/new", "a detainee, as the partner")
 	fill(t2, chromedp.SendKeys(chromedp.CSS("#number"), "DO/12401/26"), chromedp.Click(chromedp.CSS(`label[for="outcome-3"]`)),
 		chromedp.SendKeys(chromedp.CSS("#notSeenReason"), "Asleep"), chromedp.Click(chromedp.CSS(`label[for="vulnerable"]`)))
@@ -126,9 +122,7 @@ func TestCustodyReportJourney(t *testing.T) {
 	checkPage(t, t2, "the confirmed report")
 
 	// The scheme manager reads it and the return; the force sees its view.
-	ts := newTab(t, p.url, false)
-	phone(t, ts)
-	signIn(t, ts, scheme)
+	ts := p.signInAs(t, scheme, phone)
 	q := store.FinancialQuarterOf(start).String()
 	ts.visit(t, "/home", "the scheme manager's home with a report to read")
 	if text := mainText(t, ts); !strings.Contains(text, "1 custody visit report to read") || !strings.Contains(text, "to raise with the force") {
@@ -147,9 +141,7 @@ func TestCustodyReportJourney(t *testing.T) {
 	if text := mainText(t, ts); !strings.Contains(text, "12 minutes") {
 		t.Errorf("the return lacks the 12 minutes' delay (14:00 to 14:12)")
 	}
-	tc := newTab(t, p.url, false)
-	phone(t, tc)
-	signIn(t, tc, coord)
+	tc := p.signInAs(t, coord, phone)
 	tc.visit(t, "/custody/force?quarter="+q, "the force's view of custody visits")
 	if text := mainText(t, tc); !strings.Contains(text, "Blankets run out at night") || strings.Contains(text, "DO/12345/26") {
 		t.Errorf("the force's view: issue shown %v, detainee hidden %v", strings.Contains(text, "Blankets run out at night"), !strings.Contains(text, "DO/12345/26"))

@@ -32,8 +32,7 @@ func coordinatorDisparity(t *testing.T) {
 		return abs
 	}
 	aug, sep := data("2018-08-dorset-stop-and-search.csv"), data("2018-09-dorset-stop-and-search.csv")
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, u)
+	tb := p.signInAs(t, u)
 	tb.visit(t, "/disparity/import", "stop and search import")
 
 	filesForm := `main form[action="/disparity/import"] `

@@ -41,9 +41,7 @@ func TestUseOfForceJourney(t *testing.T) {
 	}
 	visit := "/visits/" + v.ID
 
-	mt := newTab(t, p.url, false)
-	mt.emulate(t, 640, 360)
-	signIn(t, mt, member)
+	mt := p.signInAs(t, member, screen(640, 360))
 	mt.visit(t, visit, "a use-of-force session, as a member")
 	mt.visit(t, visit+"/findings/record", "review a use of force")
 	path, status := mt.submit(t,
@@ -97,9 +95,7 @@ func TestUseOfForceJourney(t *testing.T) {
 	checkPage(t, mt, "a use-of-force session with findings submitted")
 
 	// The chair reads the log and the trends.
-	ct := newTab(t, p.url, false)
-	ct.emulate(t, 640, 360)
-	signIn(t, ct, chair)
+	ct := p.signInAs(t, chair, screen(640, 360))
 	ct.visit(t, visit+"/bwv", "BWV viewing log, as the chair")
 	if text := mainText(t, ct); !strings.Contains(text, member.Name) || !strings.Contains(text, "Download the viewing log") {
 		t.Fatalf("the chair's log:\n%s", text)

@@ -194,8 +194,7 @@ func wrongPassword(t *testing.T) {
 func memberJourney(t *testing.T) {
 	p := startPortal(t)
 	u := p.user(t, store.RoleMember, "member@example.org")
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, u)
+	tb := p.signInAs(t, u)
 	tb.visit(t, "/account", "account")
 	tb.visit(t, "/account/two-factor", "two-factor set-up")
 	tb.visit(t, "/disparity", "stop and search disparity")
@@ -208,8 +207,7 @@ func memberJourney(t *testing.T) {
 func twoFactorJourney(t *testing.T) {
 	p := startPortal(t)
 	u := p.user(t, store.RoleMember, "member@example.org")
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, u)
+	tb := p.signInAs(t, u)
 	tb.visit(t, "/account/two-factor", "two-factor set-up")
 	key, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('.app-key').innerText`))
 	if err != nil || !regexp.MustCompile(`^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$`).MatchString(key) {
@@ -264,8 +262,7 @@ func adminJourney(t *testing.T) {
 	if err := p.store.CreateRecommendation(ctx, rec, store.Actor{ID: admin.ID, Name: admin.Name}); err != nil {
 		t.Fatal(err)
 	}
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, admin)
+	tb := p.signInAs(t, admin)
 	for _, pg := range []struct{ path, name string }{
 		{"/admin/people", "people"},
 		{"/admin/people/new", "invite someone"},
@@ -369,6 +366,5 @@ func keyboardSignIn(t *testing.T) {
 func noJavaScriptSignIn(t *testing.T) {
 	p := startPortal(t)
 	u := p.user(t, store.RoleMember, "nojs@example.org")
-	tb := newTab(t, p.url, true)
-	signIn(t, tb, u) // checkFrontEnd fails if init.js ran
+	p.signInAs(t, u, withoutScripts) // checkFrontEnd fails if init.js ran
 }

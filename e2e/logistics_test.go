@@ -30,9 +30,7 @@ func TestVolunteerLogisticsJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	mt := newTab(t, p.url, false)
-	mt.emulate(t, 640, 360)
-	signIn(t, mt, member)
+	mt := p.signInAs(t, member, screen(640, 360))
 	mt.visit(t, "/visits/availability", "availability poll")
 	path, status := mt.submit(t, chromedp.Click(chromedp.CSS(`main form[method=post] button[type=submit]`)))
 	if status != http.StatusUnprocessableEntity || !strings.Contains(mainText(t, mt), "Tick the weeks you can do") {
@@ -45,9 +43,7 @@ func TestVolunteerLogisticsJourney(t *testing.T) {
 	}
 	checkPage(t, mt, "availability poll answered")
 
-	ct := newTab(t, p.url, false)
-	ct.emulate(t, 640, 360)
-	signIn(t, ct, coord)
+	ct := p.signInAs(t, coord, screen(640, 360))
 	ct.visit(t, "/training/"+member.ID, "training records")
 	path, status = ct.submit(t,
 		chromedp.Click(chromedp.CSS("#kind")),
@@ -89,9 +85,7 @@ func TestExpensesClaimJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	mt := newTab(t, p.url, false)
-	mt.emulate(t, 640, 360)
-	signIn(t, mt, member)
+	mt := p.signInAs(t, member, screen(640, 360))
 	mt.visit(t, "/expenses", "your expenses claims")
 	mt.visit(t, "/expenses/visit/"+v.ID, "claim form")
 	path, status := mt.submit(t,
@@ -110,9 +104,7 @@ func TestExpensesClaimJourney(t *testing.T) {
 	}
 	checkPage(t, mt, "claim sent")
 
-	ct := newTab(t, p.url, false)
-	ct.emulate(t, 640, 360)
-	signIn(t, ct, coord)
+	ct := p.signInAs(t, coord, screen(640, 360))
 	ct.visit(t, "/home", "the coordinator's home with a claim waiting")
 	if !strings.Contains(mainText(t, ct), "1 expenses claim waiting for a decision") {
 		t.Errorf("the coordinator's home does not count the claim waiting:\n%s", mainText(t, ct))

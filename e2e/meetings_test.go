@@ -46,9 +46,7 @@ func TestMeetingJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ct := newTab(t, p.url, false)
-	phone(t, ct)
-	signIn(t, ct, chair)
+	ct := p.signInAs(t, chair, phone)
 	ct.visit(t, "/meetings", "group meetings")
 	ct.visit(t, "/meetings/new", "schedule a meeting")
 	path, status := ct.submit(t, clickSubmit)
@@ -111,9 +109,7 @@ func TestMeetingJourney(t *testing.T) {
 	}
 	checkPage(t, ct, "a meeting with attendance, approved minutes and an action")
 
-	mt := newTab(t, p.url, false)
-	phone(t, mt)
-	signIn(t, mt, member)
+	mt := p.signInAs(t, member, phone)
 	mt.visit(t, page, "a meeting, as a member")
 	text := mainText(t, mt)
 	for _, want := range []string{"Use of force figures.pdf", "Taser use by ethnicity each quarter", "Dr Ruth Okoye", "Insp. Hall"} {

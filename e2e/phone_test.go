@@ -120,8 +120,7 @@ func TestPagesFitPhones(t *testing.T) {
 	}
 	for _, r := range store.Roles {
 		t.Run(string(r), func(t *testing.T) {
-			tb := newTab(t, p.url, false)
-			signIn(t, tb, people[r])
+			tb := p.signInAs(t, people[r])
 			if want := home[r]; want != "" && !strings.Contains(mainText(t, tb), want) {
 				t.Errorf("the %s home page does not say %q:\n%s", r, want, mainText(t, tb))
 			}

@@ -29,8 +29,7 @@ func TestUseOfForceIncidentsAndCustodyJourneys(t *testing.T) {
 		}
 		return abs
 	}
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, u)
+	tb := p.signInAs(t, u)
 	tb.visit(t, "/disparity/import", "stop and search import")
 	if _, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#population"), []string{data("census2021-ts021-dorset-force-area.csv")}),

@@ -43,8 +43,7 @@ func coordinatorPowers(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(strings.Replace(string(b), "Fixed penalty notice", "Ticket", 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, u)
+	tb := p.signInAs(t, u)
 
 	// The Census table first, as on the stop and search import page.
 	tb.visit(t, "/disparity/import", "stop and search import")

@@ -245,8 +245,7 @@ func partnerReferralJourney(t *testing.T) {
 	if err := p.store.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, u)
+	tb := p.signInAs(t, u)
 	tb.visit(t, "/referrals", "your organisation's referrals")
 	tb.visit(t, "/referrals/new", "is anyone in danger (partner)")
 	answer(t, tb, "call 999 now", click("#danger"))
@@ -292,8 +291,7 @@ func ccuAssessmentJourney(t *testing.T) {
 		}
 		ids = append(ids, r.ID)
 	}
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, analyst)
+	tb := p.signInAs(t, analyst)
 	tb.visit(t, "/ccu", "CCU queue")
 	// Opening a case asks why first (once per case per session); no reason, nothing shown.
 	tb.visit(t, "/ccu/referrals/"+ids[0], "why open a case (CCU)")
@@ -369,8 +367,7 @@ func ccuAssessmentJourney(t *testing.T) {
 	// review of this month lists the analyst's openings with the reason;
 	// last month is signed off.
 	sup := p.user(t, store.RoleCCUSupervisor, "supervisor@example.org")
-	ts := newTab(t, p.url, false)
-	signIn(t, ts, sup)
+	ts := p.signInAs(t, sup)
 	ts.visit(t, "/ccu", "CCU queue (supervisor)")
 	if text := pageText(t, ts); !strings.Contains(text, "Monthly access review") {
 		t.Fatalf("the supervisor's queue does not link to the review:\n%s", text)

@@ -190,8 +190,7 @@ func coordinatorResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := p.user(t, store.RoleCoordinator, "coordinator@example.org")
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, u)
+	tb := p.signInAs(t, u)
 	tb.visit(t, "/surveys", "survey list")
 	tb.visit(t, "/surveys/"+sv.ID, "survey page")
 	tb.visit(t, "/surveys/"+sv.ID+"/questions/new", "add a question")

@@ -33,8 +33,7 @@ func TestVettingJourney(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(strings.Replace(string(b), "Withdrawn", "Dropped", 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, u)
+	tb := p.signInAs(t, u)
 	tb.visit(t, "/ccu", "CCU queue")
 	tb.visit(t, "/vetting", "vetting monitor, empty")
 	tb.visit(t, "/vetting/import", "vetting import")
@@ -88,8 +87,7 @@ func TestMissingPeopleJourney(t *testing.T) {
 		}
 		return abs
 	}
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, u)
+	tb := p.signInAs(t, u)
 	tb.visit(t, "/disparity/import", "stop and search import")
 	if _, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#population"), []string{data("census2021-ts021-dorset-force-area.csv")}),
@@ -139,9 +137,7 @@ func TestVehicleStopCaptureJourney(t *testing.T) {
 	requireBrowser(t)
 	p := startPortal(t)
 	u := p.user(t, store.RoleOfficer, "pc@example.org")
-	tb := newTab(t, p.url, true)
-	tb.emulate(t, 320, 640)
-	signIn(t, tb, u)
+	tb := p.signInAs(t, u, withoutScripts, screen(320, 640))
 	tb.visit(t, "/vehicle-stops/new", "vehicle stop form")
 	form := `main form[action="/vehicle-stops/new"] `
 	path, status := tb.submit(t,

@@ -47,8 +47,7 @@ func TestVisitJourney(t *testing.T) {
 	}
 
 	// The chair schedules the session.
-	ct := newTab(t, p.url, false)
-	signIn(t, ct, chair)
+	ct := p.signInAs(t, chair)
 	ct.visit(t, "/visits", "visits calendar")
 	ct.visit(t, "/visits/new", "schedule a visit")
 	path, status := ct.submit(t,
@@ -93,9 +92,7 @@ func TestVisitJourney(t *testing.T) {
 	// layout is below 641px; in portrait the development-only footer link
 	// wraps and fails axe's target-size rule, which is the layout's to fix),
 	// writes up a reviewed record.
-	mt := newTab(t, p.url, false)
-	mt.emulate(t, 640, 360)
-	signIn(t, mt, member)
+	mt := p.signInAs(t, member, screen(640, 360))
 	mt.visit(t, "/visits", "visits calendar on a phone")
 	mt.visit(t, visit, "a visit, as a member")
 	path, status = mt.submit(t, chromedp.Click(chromedp.CSS(`form[action$="/sign-up"] button`)))
@@ -148,8 +145,7 @@ func TestVisitJourney(t *testing.T) {
 	checkPage(t, ct, "a signed-off visit")
 
 	// The coordinator records the force's response and reads the trends.
-	ot := newTab(t, p.url, false)
-	signIn(t, ot, coord)
+	ot := p.signInAs(t, coord)
 	ot.visit(t, visit, "a visit, as the coordinator")
 	path, status = ot.submit(t,
 		chromedp.SendKeys(chromedp.CSS("#response-"+member.ID), "Officers are being briefed on recording grounds."),
@@ -194,8 +190,7 @@ func TestCalendarMonths(t *testing.T) {
 		t.Fatalf("record visit: %v", err)
 	}
 
-	tb := newTab(t, p.url, false)
-	signIn(t, tb, member)
+	tb := p.signInAs(t, member)
 	tb.visit(t, "/visits?view=month&type="+store.VisitStopSearch, "visits calendar, filtered")
 	caption := func() string {
 		s, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main table caption').innerText`))
@@ -295,8 +290,7 @@ func TestPanelSampleJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ct := newTab(t, p.url, false)
-	signIn(t, ct, chair)
+	ct := p.signInAs(t, chair)
 	ct.visit(t, "/disparity/samples/"+sample.ID, "a sample, to attach")
 	path, status := ct.submit(t, chromedp.SetValue(chromedp.CSS("#visit"), v.ID), chromedp.Click(chromedp.CSS(`form[action$="/attach"] button`)))
 	if path != "/visits/"+v.ID || status != http.StatusOK || !strings.Contains(mainText(t, ct), "2 police.uk records are attached") {
@@ -305,9 +299,7 @@ func TestPanelSampleJourney(t *testing.T) {
 	checkPage(t, ct, "a visit with a sample")
 
 	offset.Store(int64(time.Until(start.Add(30 * time.Minute))))
-	mt := newTab(t, p.url, false)
-	mt.emulate(t, 390, 800)
-	signIn(t, mt, member)
+	mt := p.signInAs(t, member, screen(390, 800))
 	mt.visit(t, "/visits/"+v.ID+"/findings", "findings with a sample")
 	path, status = mt.submit(t, chromedp.Click(chromedp.CSS(`a[href$="/findings/record?sample=0"]`)))
 	if status != http.StatusOK || !strings.Contains(mainText(t, mt), recs[0].Fields[10]) {
@@ -331,8 +323,7 @@ func TestPanelSampleJourney(t *testing.T) {
 	}
 	mt.submit(t, clickSubmit)
 
-	ct = newTab(t, p.url, false)
-	signIn(t, ct, chair)
+	ct = p.signInAs(t, chair)
 	ct.visit(t, "/visits/"+v.ID, "a visit with a proposal")
 	path, status = ct.submit(t, chromedp.Click(chromedp.CSS(`a[href^="/recommendations/new?finding="]`)))
 	if path != "/recommendations/new" || status != http.StatusOK {

@@ -13,7 +13,9 @@ import (
 // RepairAtStart puts right, before the portal answers anyone, what a crash
 // (kill -9, power loss) may have left half done that must not be seen
 // (store.RepairAtStart: the audit chain's pending events, the panel
-// tallies, survey responses stored but not yet counted). The copies'
+// tallies, survey responses stored but not yet counted, the group copies
+// and, once, the issue counts of custody reports saved before they
+// existed). The copies'
 // repairs, which read whole collections, are the repair job's, which runs
 // at once in the background (startRepairJobs). A survey batch still leased
 // to another live instance is counted when its lease ends (seconds), by

@@ -257,23 +257,13 @@ func oneOf(v string, set []string) bool {
 	return false
 }
 
-// seal puts the report's content into Sealed and the issue categories
-// into IssueCategories.
+// sealCustody puts the report's content into Sealed and the issues' clear
+// fields (issueCounts) beside it.
 func (s *Store) sealCustody(r *CustodyReport) error {
 	if s.sealer == nil {
 		return ErrNoSealer
 	}
-	r.IssueCategories = []string{}
-	r.IssuesRaised, r.IssuesAnswered = 0, 0
-	for _, is := range r.Content.Issues {
-		r.IssueCategories = append(r.IssueCategories, is.Category)
-		if is.Raised {
-			r.IssuesRaised++
-			if is.Response != "" {
-				r.IssuesAnswered++
-			}
-		}
-	}
+	r.IssueCategories, r.IssuesRaised, r.IssuesAnswered = r.Content.issueCounts()
 	b, err := json.Marshal(r.Content)
 	if err != nil {
 		return fmt.Errorf("store: custody report content: %w", err)
@@ -284,25 +274,51 @@ func (s *Store) sealCustody(r *CustodyReport) error {
 	return nil
 }
 
+// issueCounts are the clear fields kept from a report's issues: each
+// issue's category, how many the scheme manager has raised with the force
+// and how many of those have the force's response.
+func (c *CustodyContent) issueCounts() (categories []string, raised, answered int) {
+	categories = []string{}
+	for _, is := range c.Issues {
+		categories = append(categories, is.Category)
+		if is.Raised {
+			raised++
+			if is.Response != "" {
+				answered++
+			}
+		}
+	}
+	return categories, raised, answered
+}
+
 // CustodyReport reads a report and opens its content. Returns ErrNotFound.
 func (s *Store) CustodyReport(ctx context.Context, id string) (*CustodyReport, error) {
 	var r CustodyReport
 	if err := s.r("custody_reports").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r); err != nil {
 		return nil, fmt.Errorf("store: custody report %s: %w", id, notFound(err))
 	}
-	if len(r.Sealed) > 0 {
-		if s.sealer == nil {
-			return nil, ErrNoSealer
-		}
-		b, err := s.sealer.Open(r.ID, "content", r.Sealed)
-		if err != nil {
-			return nil, fmt.Errorf("store: open custody report %s: %w", id, err)
-		}
-		if err := json.Unmarshal(b, &r.Content); err != nil {
-			return nil, fmt.Errorf("store: custody report %s content: %w", id, err)
-		}
+	if err := s.openCustody(&r); err != nil {
+		return nil, err
 	}
 	return &r, nil
+}
+
+// openCustody opens r's sealed content into r.Content.
+func (s *Store) openCustody(r *CustodyReport) error {
+	if len(r.Sealed) == 0 {
+		return nil
+	}
+	if s.sealer == nil {
+		return ErrNoSealer
+	}
+	b, err := s.sealer.Open(r.ID, "content", r.Sealed)
+	if err != nil {
+		return fmt.Errorf("store: open custody report %s: %w", r.ID, err)
+	}
+	if err := json.Unmarshal(b, &r.Content); err != nil {
+		return fmt.Errorf("store: custody report %s content: %w", r.ID, err)
+	}
+	return nil
 }
 
 // SaveCustodyReport stores the pair's draft made from version (0 for a

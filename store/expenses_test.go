@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"candour/apperr"
 	"candour/store"
 	"candour/store/storetest"
@@ -222,5 +224,58 @@ func TestMileageSplitUnderConcurrency(t *testing.T) {
 	last := &store.ExpenseClaim{VisitID: "last", VisitDate: june.AddDate(0, 2, 0), UserID: "u1", Miles: 10}
 	if err := db.CreateClaim(ctx, last); err != nil || last.MileagePence != 250 {
 		t.Fatalf("after the rejection: %d %v, want 250", last.MileagePence, err)
+	}
+}
+
+// TestDecisionFinishedWhenTriedAgain: a claim's rejection was stored but
+// never reached the person's tax year (a kill between the two writes, or
+// on MongoDB the second write failing after the first was applied). The
+// coordinator, told something went wrong, rejects it again: they are told
+// it has already been decided, and the year stops counting its miles. By
+// hand: 9,900 miles claimed, then a 200-mile claim (100 x 45 + 100 x 25 =
+// 7,000p) that is rejected; the next 100 miles follow 9,900 counted
+// miles: 100 x 45 = 4,500p (with the rejected 200 still counted, 10,100:
+// 100 x 25 = 2,500p).
+func TestDecisionFinishedWhenTriedAgain(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	june := time.Date(2026, 6, 1, 10, 0, 0, 0, store.London)
+	if err := db.CreateClaim(ctx, &store.ExpenseClaim{VisitID: "a", VisitDate: june, UserID: "u1", Miles: 9900}); err != nil {
+		t.Fatal(err)
+	}
+	b := &store.ExpenseClaim{VisitID: "b", VisitDate: june.AddDate(0, 0, 1), UserID: "u1", Miles: 200}
+	if err := db.CreateClaim(ctx, b); err != nil || b.MileagePence != 7000 {
+		t.Fatalf("claim b: %d %v, want 7000", b.MileagePence, err)
+	}
+	// The first write of the rejection, and nothing after it.
+	if _, err := db.RawDatabase().Collection("expense_claims").UpdateOne(ctx, bson.D{{Key: "_id", Value: b.ID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: store.ClaimRejected}, {Key: "reason", Value: "Not this journey"},
+			{Key: "decidedBy", Value: "Coordinator"}, {Key: "decidedAt", Value: time.Now().UTC()}}}}); err != nil {
+		t.Fatal(err)
+	}
+	db.ForgetCopies()
+	if year, err := db.ExpenseYear(ctx, "u1", store.TaxYearStart(june)); err != nil || year[b.ID].Status != store.ClaimWaiting {
+		t.Fatalf("before trying again the year says %+v (%v), want waiting (else this test proves nothing)", year[b.ID], err)
+	}
+	if err := db.DecideClaim(ctx, b.ID, false, "Not this journey", "Coordinator"); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("rejecting again: %v, want already decided", err)
+	}
+	if year, err := db.ExpenseYear(ctx, "u1", store.TaxYearStart(june)); err != nil || year[b.ID].Status != store.ClaimRejected {
+		t.Fatalf("after trying again the year says %+v (%v), want rejected", year[b.ID], err)
+	}
+	if n, err := db.ClaimsWaitingCount(ctx); err != nil || n != 1 {
+		t.Fatalf("%d claims waiting (%v), want 1 (a)", n, err)
+	}
+	c := &store.ExpenseClaim{VisitID: "c", VisitDate: june.AddDate(0, 0, 2), UserID: "u1", Miles: 100}
+	if err := db.CreateClaim(ctx, c); err != nil || c.MileagePence != 4500 {
+		t.Fatalf("claim c: %d %v, want 4500", c.MileagePence, err)
+	}
+	// Trying again once more changes nothing: the miles are taken off once.
+	if err := db.DecideClaim(ctx, b.ID, false, "Not this journey", "Coordinator"); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("rejecting a third time: %v", err)
+	}
+	d := &store.ExpenseClaim{VisitID: "d", VisitDate: june.AddDate(0, 0, 3), UserID: "u1", Miles: 100}
+	if err := db.CreateClaim(ctx, d); err != nil || d.MileagePence != 2500 { // 10,000 counted: 100 x 25
+		t.Fatalf("claim d: %d %v, want 2500", d.MileagePence, err)
 	}
 }

@@ -41,6 +41,10 @@ import (
 //     membership (about 0.1 to 0.2 s for 1,000 on this machine): the
 //     membership copy on an account decides who may sign up for a visit,
 //     and access is never decided from a copy a crash may have left stale.
+//     And the issue counts of custody reports saved before the counts
+//     existed (custody_repair.go): the scheme manager's home page reads
+//     them with nothing to check them against; it reads only the
+//     submitted reports without them, none once done.
 //   - the copies' repairs (copySteps), only through Repair, which the
 //     lease-guarded repair job runs at once after start-up and hourly
 //     after that (jobs/repair.go): the diaries, the calendar's
@@ -71,7 +75,7 @@ type repairStep struct {
 // startSteps are RepairAtStart's steps, copySteps the copies', in order.
 var (
 	startSteps = []string{"audit chain events", "visit panel tallies", "survey responses counted",
-		"group summaries and memberships on accounts"}
+		"group summaries and memberships on accounts", "custody report issue counts"}
 	copySteps = []string{
 		"visit diaries", "visit calendar months", "recommendation summaries",
 		"referral summaries",
@@ -97,6 +101,9 @@ func (s *Store) steps(names []string) []repairStep {
 		"referral summaries":       func(ctx context.Context, _ *Repaired) (int, error) { return s.syncReferralIndex(ctx) },
 		"group summaries and memberships on accounts": func(ctx context.Context, _ *Repaired) (int, error) {
 			return s.repairGroupCopies(ctx)
+		},
+		"custody report issue counts": func(ctx context.Context, _ *Repaired) (int, error) {
+			return s.repairCustodyIssueCounts(ctx)
 		},
 	}
 	out := make([]repairStep, len(names))

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -238,100 +241,139 @@ func (s *Store) SubjectAccessFor(ctx context.Context, id string, groupName func(
 // BWV viewings, availability answers, training, expense claims, advice and
 // meeting attendance. These are read by the person's id in each
 // collection; a subject access request is rare and deliberate, so the
-// reads that are not by _id may read a collection whole.
+// reads that are not by _id may read a collection whole. Each is a
+// section: find the person's records, map each to its export row.
 func (s *Store) subjectWork(ctx context.Context, out *SubjectAccess, id string, groupName func(string) string) error {
 	now := s.now().UTC()
-	out.Custody = []SubjectCustodyVisit{}
-	vs, err := s.scanVisits(ctx, bson.D{{Key: "type", Value: VisitCustody}, {Key: "attendees", Value: id}})
+	var err error
+	out.Custody, err = section(func() ([]custodyPart, error) { return s.custodyPartsOf(ctx, id) },
+		func(p custodyPart) SubjectCustodyVisit {
+			cv := SubjectCustodyVisit{Visit: p.visit.ID, Suite: p.visit.Location}
+			if p.visit.End.Before(now) {
+				cv.Start = p.visit.Start
+			} else {
+				hideBooking(out.Bookings, p.visit.ID) // the same time is in their diary
+			}
+			if r := p.report; r != nil {
+				cv.ReportStatus, cv.Submitted, cv.Confirmed = r.Status, r.SubmittedBy == id, r.ConfirmedBy == id
+			}
+			return cv
+		})
 	if err != nil {
 		return err
 	}
-	for _, v := range vs {
-		cv := SubjectCustodyVisit{Visit: v.ID, Suite: v.Location}
-		if v.End.Before(now) {
-			cv.Start = v.Start
-		} else {
-			hideBooking(out.Bookings, v.ID) // the same time is in their diary
-		}
-		if r, err := s.CustodyReport(ctx, v.ID); err == nil {
-			cv.ReportStatus, cv.Submitted, cv.Confirmed = r.Status, r.SubmittedBy == id, r.ConfirmedBy == id
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		out.Custody = append(out.Custody, cv)
-	}
 
-	out.BWVViewings = []SubjectBWVViewing{}
-	var views []BWVViewing
-	if err := s.findSorted(ctx, "bwv_viewings", bson.D{{Key: "viewerId", Value: id}}, bson.D{{Key: "viewedAt", Value: 1}}, &views); err != nil {
+	out.BWVViewings, err = section(func() ([]BWVViewing, error) {
+		return findSorted[BWVViewing](ctx, s, "bwv_viewings", bson.D{{Key: "viewerId", Value: id}}, bson.D{{Key: "viewedAt", Value: 1}})
+	}, func(v BWVViewing) SubjectBWVViewing {
+		return SubjectBWVViewing{Session: v.VisitID, FootageRef: v.FootageRef, ViewedAt: v.ViewedAt, Purpose: v.Purpose, Detail: v.Detail, RecordedAt: v.RecordedAt}
+	})
+	if err != nil {
 		return err
 	}
-	for _, v := range views {
-		out.BWVViewings = append(out.BWVViewings, SubjectBWVViewing{Session: v.VisitID, FootageRef: v.FootageRef, ViewedAt: v.ViewedAt,
-			Purpose: v.Purpose, Detail: v.Detail, RecordedAt: v.RecordedAt})
-	}
 
-	out.Availability = []SubjectAvailability{}
-	var polls []AvailabilityPoll
-	if err := s.findSorted(ctx, "availability_polls", bson.D{{Key: "answers." + id, Value: bson.D{{Key: "$exists", Value: true}}}}, bson.D{{Key: "_id", Value: 1}}, &polls); err != nil {
-		return err
-	}
-	for _, p := range polls {
+	out.Availability, err = section(func() ([]AvailabilityPoll, error) {
+		return findSorted[AvailabilityPoll](ctx, s, "availability_polls", bson.D{{Key: "answers." + id, Value: bson.D{{Key: "$exists", Value: true}}}}, bson.D{{Key: "_id", Value: 1}})
+	}, func(p AvailabilityPoll) SubjectAvailability {
 		group, quarter, _ := strings.Cut(p.ID, "/")
 		a := p.Answers[id]
-		out.Availability = append(out.Availability, SubjectAvailability{Group: groupName(group), Quarter: quarter, Weeks: append([]string{}, a.Weeks...), Answered: a.At})
-	}
-
-	out.Training = []SubjectTraining{}
-	tr, err := s.TrainingOf(ctx, id)
+		return SubjectAvailability{Group: groupName(group), Quarter: quarter, Weeks: append([]string{}, a.Weeks...), Answered: a.At}
+	})
 	if err != nil {
 		return err
 	}
-	for _, r := range tr.Records {
-		out.Training = append(out.Training, SubjectTraining{Kind: r.Kind, Completed: r.Completed, Expires: r.Expires, Recorded: r.RecordedAt})
-	}
-	sort.Slice(out.Training, func(i, j int) bool { return out.Training[i].Kind < out.Training[j].Kind })
 
-	out.Expenses = []SubjectExpenseClaim{}
-	claims, err := s.ClaimsOf(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, c := range claims {
-		e := SubjectExpenseClaim{Visit: c.VisitID, VisitDate: c.VisitDate, VisitLabel: c.VisitLabel, Miles: c.Miles, MileagePence: c.MileagePence,
-			ParkingPence: c.ParkingPence, TransportPence: c.TransportPence, TotalPence: c.TotalPence(), Receipts: []string{}, Status: c.Status,
-			Reason: c.Reason, Claimed: c.CreatedAt, Decided: c.DecidedAt}
-		for _, r := range c.Receipts {
-			e.Receipts = append(e.Receipts, r.Name)
+	out.Training, err = section(func() ([]TrainingRecord, error) {
+		tr, err := s.TrainingOf(ctx, id)
+		if err != nil {
+			return nil, err
 		}
-		out.Expenses = append(out.Expenses, e)
-	}
-
-	out.Advice = []SubjectAdvice{}
-	rs, err := s.AdviceRequests(ctx, id, 100000)
+		return slices.SortedFunc(maps.Values(tr.Records), func(a, b TrainingRecord) int { return cmp.Compare(a.Kind, b.Kind) }), nil
+	}, func(r TrainingRecord) SubjectTraining {
+		return SubjectTraining{Kind: r.Kind, Completed: r.Completed, Expires: r.Expires, Recorded: r.RecordedAt}
+	})
 	if err != nil {
 		return err
 	}
-	for _, r := range rs {
-		sa := SubjectAdvice{Request: r.ID, Title: r.Title, Question: r.Question, Asked: r.CreatedAt, Deadline: r.Deadline}
-		if a, ok := r.Answers[id]; ok {
-			sa.Advice, sa.Given, sa.Changed, sa.Response, sa.Responded = a.Text, a.GivenAt, a.Changed, a.Response, a.RespondedAt
-			if a.Responded() {
-				sa.Outcome = words.AdviceOutcome(a.Outcome)
+
+	out.Expenses, err = section(func() ([]ExpenseClaim, error) { return s.ClaimsOf(ctx, id) },
+		func(c ExpenseClaim) SubjectExpenseClaim {
+			e := SubjectExpenseClaim{Visit: c.VisitID, VisitDate: c.VisitDate, VisitLabel: c.VisitLabel, Miles: c.Miles, MileagePence: c.MileagePence,
+				ParkingPence: c.ParkingPence, TransportPence: c.TransportPence, TotalPence: c.TotalPence(), Receipts: []string{}, Status: c.Status,
+				Reason: c.Reason, Claimed: c.CreatedAt, Decided: c.DecidedAt}
+			for _, r := range c.Receipts {
+				e.Receipts = append(e.Receipts, r.Name)
 			}
-		}
-		out.Advice = append(out.Advice, sa)
-	}
-
-	out.Meetings = []SubjectMeeting{}
-	var ms []Meeting
-	if err := s.findSorted(ctx, "meetings", bson.D{{Key: "attendance." + id, Value: bson.D{{Key: "$exists", Value: true}}}}, bson.D{{Key: "start", Value: 1}}, &ms); err != nil {
+			return e
+		})
+	if err != nil {
 		return err
 	}
-	for _, m := range ms {
-		out.Meetings = append(out.Meetings, SubjectMeeting{Meeting: m.ID, Group: groupName(m.GroupID), Title: m.Title, Start: m.Start, Mark: words.Attendance(m.Attendance[id])})
+
+	out.Advice, err = section(func() ([]AdviceRequest, error) { return s.AdviceRequests(ctx, id, 100000) },
+		func(r AdviceRequest) SubjectAdvice {
+			sa := SubjectAdvice{Request: r.ID, Title: r.Title, Question: r.Question, Asked: r.CreatedAt, Deadline: r.Deadline}
+			if a, ok := r.Answers[id]; ok {
+				sa.Advice, sa.Given, sa.Changed, sa.Response, sa.Responded = a.Text, a.GivenAt, a.Changed, a.Response, a.RespondedAt
+				if a.Responded() {
+					sa.Outcome = words.AdviceOutcome(a.Outcome)
+				}
+			}
+			return sa
+		})
+	if err != nil {
+		return err
 	}
-	return nil
+
+	out.Meetings, err = section(func() ([]Meeting, error) {
+		return findSorted[Meeting](ctx, s, "meetings", bson.D{{Key: "attendance." + id, Value: bson.D{{Key: "$exists", Value: true}}}}, bson.D{{Key: "start", Value: 1}})
+	}, func(m Meeting) SubjectMeeting {
+		return SubjectMeeting{Meeting: m.ID, Group: groupName(m.GroupID), Title: m.Title, Start: m.Start, Mark: words.Attendance(m.Attendance[id])}
+	})
+	return err
+}
+
+// section is one part of the export: find reads the person's records and
+// row maps each to its export row, in order. The rows are never nil, so a
+// section with nothing in it is [] in the download, not null.
+func section[Rec, Row any](find func() ([]Rec, error), row func(Rec) Row) ([]Row, error) {
+	recs, err := find()
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]Row, 0, len(recs))
+	for _, r := range recs {
+		rows = append(rows, row(r))
+	}
+	return rows, nil
+}
+
+// custodyPart is a custody visit the person was paired for, with its
+// report (nil if none has been started).
+type custodyPart struct {
+	visit  Visit
+	report *CustodyReport
+}
+
+// custodyPartsOf reads the custody visits person id was paired for and
+// their reports.
+func (s *Store) custodyPartsOf(ctx context.Context, id string) ([]custodyPart, error) {
+	vs, err := s.scanVisits(ctx, bson.D{{Key: "type", Value: VisitCustody}, {Key: "attendees", Value: id}})
+	if err != nil {
+		return nil, err
+	}
+	ps := make([]custodyPart, len(vs))
+	for i, v := range vs {
+		ps[i].visit = v
+		r, err := s.CustodyReport(ctx, v.ID)
+		switch {
+		case err == nil:
+			ps[i].report = r
+		case !errors.Is(err, ErrNotFound):
+			return nil, err
+		}
+	}
+	return ps, nil
 }
 
 // hideBooking leaves out the times of the booking of visit id.
@@ -343,14 +385,15 @@ func hideBooking(bs []SubjectBooking, id string) {
 	}
 }
 
-// findSorted reads every document of coll matching filter, sorted, into out.
-func (s *Store) findSorted(ctx context.Context, coll string, filter, sortBy bson.D, out any) error {
+// findSorted reads every document of coll matching filter, sorted.
+func findSorted[T any](ctx context.Context, s *Store, coll string, filter, sortBy bson.D) ([]T, error) {
 	cur, err := s.r(coll).Find(ctx, filter, options.Find().SetSort(sortBy))
 	if err != nil {
-		return fmt.Errorf("store: %s: %w", coll, err)
+		return nil, fmt.Errorf("store: %s: %w", coll, err)
 	}
-	if err := cur.All(ctx, out); err != nil {
-		return fmt.Errorf("store: %s: %w", coll, err)
+	var out []T
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", coll, err)
 	}
-	return nil
+	return out, nil
 }

@@ -177,3 +177,33 @@ func TestSubjectAccessHoldsTheirWork(t *testing.T) {
 		}
 	}
 }
+
+// TestSubjectAccessEmptySectionsAreEmptyLists: a member with none of the
+// scheme's work gets every work section as an empty list in the download
+// ([]: "there is none"), never null, which a reader could take for "not
+// looked at".
+func TestSubjectAccessEmptySectionsAreEmptyLists(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	cat := &store.User{Email: "cat@example.org", Name: "Cat", Role: store.RoleMember, Status: store.StatusActive}
+	if err := db.CreateUser(ctx, cat); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := db.SubjectAccessFor(ctx, cat.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(sa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]json.RawMessage
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"custodyVisits", "bodyWornVideoViewings", "availabilityAnswers", "trainingRecords", "expenseClaims", "criticalIncidentAdvice", "meetingAttendance"} {
+		if s := string(got[k]); s != "[]" {
+			t.Errorf("%s = %s, want []", k, s)
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestAbandonedClaimKeepsItsMilesWhenStored: storing a claim failed, as
+// an insert on MongoDB can fail and still be applied (a write concern
+// error, the client-side timeout). If the claim is stored after all, its
+// miles stay in the person's year and it stays waiting; if it is not, its
+// place is given back. By hand: 9,950 miles claimed, then a 100-mile claim
+// whose insert "failed" but was applied: the year stands at 10,050, so the
+// next 50 miles are 50 x 25 = 1,250p (2,250p at 45p had its miles been
+// given back). A second 100-mile claim whose insert failed and was not
+// applied gives its miles back: the next 50 miles are still 1,250p.
+func TestAbandonedClaimKeepsItsMilesWhenStored(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	june := time.Date(2026, 6, 1, 10, 0, 0, 0, London)
+	if err := s.CreateClaim(ctx, &ExpenseClaim{VisitID: "a", VisitDate: june, UserID: "u1", Miles: 9950}); err != nil {
+		t.Fatal(err)
+	}
+	// reserve and queue c as CreateClaim does; store it or not; then
+	// abandon it as CreateClaim does when the insert reports an error.
+	failed := func(visit string, applied bool) {
+		t.Helper()
+		c := &ExpenseClaim{ID: ClaimID(visit, "u1"), VisitID: visit, VisitDate: june.AddDate(0, 0, 1), UserID: "u1", Miles: 100,
+			Status: ClaimWaiting, CreatedAt: s.now().UTC()}
+		prior, err := s.reserveMiles(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.MileagePence = MileagePence(prior, c.Miles)
+		if err := s.queueClaim(ctx, c.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if applied {
+			if _, err := s.c("expense_claims").InsertOne(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.abandonClaim(ctx, c)
+	}
+	next := func(visit string, want int64) {
+		t.Helper()
+		c := &ExpenseClaim{VisitID: visit, VisitDate: june.AddDate(0, 0, 2), UserID: "u1", Miles: 50}
+		if err := s.CreateClaim(ctx, c); err != nil || c.MileagePence != want {
+			t.Fatalf("claim %s: %dp (%v), want %dp", visit, c.MileagePence, err, want)
+		}
+	}
+
+	failed("b", true)
+	next("c", 1250)
+	if n, err := s.ClaimsWaitingCount(ctx); err != nil || n != 3 {
+		t.Fatalf("%d claims waiting (%v), want 3 (a, b stored after all, c)", n, err)
+	}
+
+	failed("d", false)
+	next("e", 1250)
+	if n, err := s.ClaimsWaitingCount(ctx); err != nil || n != 4 {
+		t.Fatalf("%d claims waiting (%v), want 4 (a, b, c, e; not d)", n, err)
+	}
+	year, err := s.ExpenseYear(ctx, "u1", TaxYearStart(june))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := year[ClaimID("d", "u1")]; ok || len(year) != 4 {
+		t.Fatalf("the year holds %d claims (d: %v), want a, b, c and e", len(year), ok)
+	}
+}
