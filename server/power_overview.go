@@ -148,13 +148,15 @@ func overviewDatasets() []*powers.Dataset {
 	return append([]*powers.Dataset{powers.StopSearch}, powers.All()...)
 }
 
-// monitorHref is where an activity's line links to.
+// monitorHref is where an activity's line links to: its own monitor when
+// it has one (stop and search's /disparity, whose public page is
+// /public/stop-and-search), else the shared one.
 func monitorHref(ds *powers.Dataset, public bool, force string) string {
 	switch {
-	case ds == powers.StopSearch && public:
+	case ds.OwnMonitor != "" && public:
 		return "/public/stop-and-search?force=" + force
-	case ds == powers.StopSearch:
-		return "/disparity"
+	case ds.OwnMonitor != "":
+		return ds.OwnMonitor
 	case public:
 		return "/public/powers/" + ds.Kind + "?force=" + force
 	}
