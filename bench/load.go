@@ -121,6 +121,10 @@ type result struct {
 	// (the server's own count, from /metrics; background jobs' few commands
 	// in that time are included).
 	roundTrips float64
+	// cpu is the server's CPU time per request in the single-client run
+	// (every thread of the process, background jobs' few moments included):
+	// unlike the latencies, it hardly moves with the machine's load.
+	cpu time.Duration
 }
 
 // series is one scenario run at one concurrency.
@@ -203,7 +207,8 @@ const (
 )
 
 // drive runs a scenario with one client, then with o.clients at once.
-func drive(ctx context.Context, base, metrics string, sc scenario, sd *seeded, o options) (*result, error) {
+func drive(ctx context.Context, p *proc, sc scenario, sd *seeded, o options) (*result, error) {
+	base, metrics := p.base, p.metrics
 	res := &result{sc: sc}
 	if sc.clients > 0 {
 		o.clients = sc.clients
@@ -229,11 +234,13 @@ func drive(ctx context.Context, base, metrics string, sc scenario, sd *seeded, o
 	res.single = &series{codes: map[int]int{}}
 	trips := storeCommands(ctx, metrics)
 	if perClient != 1 {
+		cpu := cpuTime(p.cmd.Process.Pid)
 		if res.single, err = load(ctx, base, sc, sd, o.clients, 1, singleRequests, singleMaxTime, perClient); err != nil {
 			return nil, err
 		}
 		if res.single.n > 0 {
 			res.roundTrips = float64(storeCommands(ctx, metrics)-trips) / float64(res.single.n)
+			res.cpu = (cpuTime(p.cmd.Process.Pid) - cpu) / time.Duration(res.single.n)
 		}
 	}
 	trips = storeCommands(ctx, metrics)

@@ -43,6 +43,7 @@ type options struct {
 	uri      string         // that server; "" starts store/devstore
 	imports  bool           // run the million-row import rows
 	rows     *regexp.Regexp // run only the rows whose label matches (nil: every row)
+	profile  string         // write a CPU profile of each row (one client) into this directory
 }
 
 func main() {
@@ -63,6 +64,7 @@ func main() {
 	os.Unsetenv("MONGODB_URI")
 	flag.BoolVar(&o.mongo, "mongo", uri != "", "also run every row through MONGODB_URI, reported beside the embedded store's figures (the default when MONGODB_URI is set; unset, the embedded engine is started as a separate process on TCP, store/devstore)")
 	flag.StringVar(&o.uri, "uri", uri, "the server for -mongo (default: MONGODB_URI)")
+	flag.StringVar(&o.profile, "profile", "", "after each row, drive it with one client for 5 s while the server takes a CPU profile and one of its allocations, written to DIR/<row>.pprof and DIR/<row>.allocs.pprof (go tool pprof), and a heap profile 2 s after start-up (DIR/idle.heap.pprof); the row's line then says how many requests it holds")
 	flag.BoolVar(&o.imports, "imports", true, "also time the million-row imports (embedded store)")
 	rows := flag.String("rows", "", "run only the rows whose label matches this regular expression (e.g. 'sign-up|/admin/audit')")
 	flag.Usage = func() {
@@ -111,6 +113,12 @@ func main() {
 	if o.clients < 1 || o.clients > 200 || o.requests < 1 || base.members < 2*o.clients+(o.clients+1)*signInsPerClient {
 		fmt.Fprintf(os.Stderr, "bench: need 1-200 clients, at least 1 request, and at least %d members per client (for distinct sign-ins)\n", signInsPerClient+2)
 		os.Exit(2)
+	}
+	if o.profile != "" {
+		if err := os.MkdirAll(o.profile, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: -profile:", err)
+			os.Exit(2)
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, o)
@@ -249,6 +257,11 @@ func runEngine(ctx context.Context, o options, bin, dir, uri string) (*report, e
 	}
 	r.idleRSS = p.rss()
 	r.idleHeap, r.idleGoSys = p.goMemory()
+	if o.profile != "" {
+		if err := fetch(ctx, p.metrics, "heap", filepath.Join(o.profile, "idle.heap.pprof")); err != nil {
+			return nil, fmt.Errorf("profile: %w", err)
+		}
+	}
 
 	// The repair job's first run reads whole collections just after
 	// start-up: wait until the store is quiet, so that its commands are not
@@ -264,12 +277,19 @@ func runEngine(ctx context.Context, o options, bin, dir, uri string) (*report, e
 		if o.rows != nil && !o.rows.MatchString(sc.label) {
 			continue
 		}
-		res, err := drive(ctx, p.base, p.metrics, sc, seeded, o)
+		res, err := drive(ctx, p, sc, seeded, o)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.label, err)
 		}
 		r.rows = append(r.rows, res)
-		fmt.Fprintf(os.Stderr, "  %-46s p95 %8s (1 client %8s)  %s\n", sc.label, ms(res.p(95)), msOrNone(res.single), res.verdict())
+		fmt.Fprintf(os.Stderr, "  %-46s p95 %8s (1 client %8s, CPU %s a request)  %s\n", sc.label, ms(res.p(95)), msOrNone(res.single), ms(res.cpu), res.verdict())
+		if o.profile != "" && sc.as != signingIn {
+			n, path, err := profileRow(ctx, p.base, p.metrics, o.profile, sc, seeded, o)
+			if err != nil {
+				return nil, fmt.Errorf("%s: profile: %w", sc.label, err)
+			}
+			fmt.Fprintf(os.Stderr, "    profile of %d requests, one client: %s\n", n, path)
+		}
 	}
 	r.loadRSS = p.rss()
 	r.peakRSS = p.peakRSS()

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"candour/apperr"
 )
 
 // usageError is a mistake in the command line: exit status 2.
@@ -17,6 +19,18 @@ func (e usageError) Error() string { return e.msg }
 func IsUsage(err error) bool {
 	var ue usageError
 	return errors.As(err, &ue)
+}
+
+// refused is the command line's one printer of a refusal: when err is
+// about the input (an apperr.Invalid: a file's wrong lines, the wrong
+// force or year, a period with no figures to publish) it returns the usage
+// error (exit status 2) that says before, the refusal and after; for nil or
+// any other error (a fault of the system: exit status 1) it returns nil.
+func refused(err error, before, after string) error {
+	if !apperr.Is(err, apperr.Invalid) {
+		return nil
+	}
+	return usageError{before + err.Error() + after}
 }
 
 // newFlags is a command's flag set: its mistakes and help go to stderr;

@@ -62,8 +62,8 @@ func importStopSearch(ctx context.Context, args []string, getenv func(string) st
 		}
 		err = powers.Check(powers.StopSearch, f, o)
 		f.Close()
-		if powers.IsRefusal(err) {
-			return usageError{fmt.Sprintf("%s: %v (nothing was stored from any file)", path, err)}
+		if r := refused(err, path+": ", " (nothing was stored from any file)"); r != nil {
+			return r
 		}
 		if err != nil {
 			return err
@@ -87,8 +87,8 @@ func importStopSearch(ctx context.Context, args []string, getenv func(string) st
 			},
 		})
 		f.Close()
-		if powers.IsRefusal(err) {
-			return usageError{fmt.Sprintf("%s: %v (nothing was stored from it)", path, err)}
+		if r := refused(err, path+": ", " (nothing was stored from it)"); r != nil {
+			return r
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
@@ -138,8 +138,8 @@ func importPopulation(ctx context.Context, args []string, getenv func(string) st
 	}
 	defer db.Close(context.Background())
 	p, err := disparity.ImportPopulation(ctx, db, f, *force, filepath.Base(fs.Arg(0)))
-	if disparity.IsRefusal(err) {
-		return usageError{fmt.Sprintf("%s: %v (nothing was stored)", fs.Arg(0), err)}
+	if r := refused(err, fs.Arg(0)+": ", " (nothing was stored)"); r != nil {
+		return r
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)

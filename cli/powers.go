@@ -76,8 +76,8 @@ func importPowerFile(ctx context.Context, d *powers.Dataset, o powers.ImportOpti
 	defer f.Close()
 	// Check before the store is opened: a bad file never starts it.
 	if err := powers.Check(d, f, o); err != nil {
-		if powers.IsRefusal(err) {
-			return usageError{fmt.Sprintf("%s: %v (nothing was stored)", path, err)}
+		if r := refused(err, path+": ", " (nothing was stored)"); r != nil {
+			return r
 		}
 		return err
 	}
@@ -94,8 +94,8 @@ func importPowerFile(ctx context.Context, d *powers.Dataset, o powers.ImportOpti
 		fmt.Fprintf(stderr, "\r%s: %d rows (%.0f rows/s)", filepath.Base(path), n, float64(n)/time.Since(start).Seconds())
 	}
 	res, err := powers.Import(ctx, db, d, f, o)
-	if powers.IsRefusal(err) {
-		return usageError{fmt.Sprintf("%s: %v (nothing was stored)", path, err)}
+	if r := refused(err, path+": ", " (nothing was stored)"); r != nil {
+		return r
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)

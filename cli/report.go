@@ -144,8 +144,8 @@ func publishCmd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	defer db.Close(context.Background())
 	rep, err := powers.CheckStopSearchPublishable(ctx, db, f, *from, *to, *basis)
-	if disparity.IsRefusal(err) {
-		return usageError{"nothing was published: " + err.Error()}
+	if r := refused(err, "nothing was published: ", ""); r != nil {
+		return r
 	}
 	if err != nil {
 		return err

@@ -98,6 +98,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 func serveMetrics(ctx context.Context, l net.Listener, h http.Handler, log *slog.Logger) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h)
+	profiling(mux)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	go func() {
 		<-ctx.Done()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/powers"
 	"candour/store"
@@ -184,6 +185,9 @@ func TestForceIsCheckedAgainstTheFileName(t *testing.T) {
 		!strings.Contains(err.Error(), "dorset") || !strings.Contains(err.Error(), "wiltshire") {
 		t.Errorf("--force wiltshire on a Dorset file: %v", err)
 	}
+	if !apperr.Is(err0(disparity.ResolveForce(disparity.ImportOptions{Source: name, Force: "wiltshire"})), apperr.Invalid) || fm.Unwrap().(*apperr.Error).Field != "force" {
+		t.Errorf("a mismatch is not an Invalid refusal on the force field")
+	}
 	if f, err := disparity.ResolveForce(disparity.ImportOptions{Source: name, Force: "wiltshire", ForceOverride: true}); err != nil || f != "wiltshire" {
 		t.Errorf("confirmed: %q %v", f, err)
 	}
@@ -191,7 +195,7 @@ func TestForceIsCheckedAgainstTheFileName(t *testing.T) {
 		t.Errorf("agreeing: %q %v", f, err)
 	}
 	for _, o := range []disparity.ImportOptions{{Source: "search.csv"}, {Source: "search.csv", Force: "atlantis"}, {Source: "2019-01-atlantis-stop-and-search.csv"}} {
-		if _, err := disparity.ResolveForce(o); !disparity.IsRefusal(err) {
+		if _, err := disparity.ResolveForce(o); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("%+v: %v, want a refusal", o, err)
 		}
 	}
@@ -199,7 +203,7 @@ func TestForceIsCheckedAgainstTheFileName(t *testing.T) {
 	db := storetest.Open(t)
 	b, _ := os.ReadFile(dataDir + name)
 	_, err := powers.Import(context.Background(), db, powers.StopSearch, bytes.NewReader(b), powers.ImportOptions{Source: name, Force: "wiltshire"})
-	if !powers.IsRefusal(err) {
+	if !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("import: %v", err)
 	}
 	if f, _ := db.PowerForces(context.Background(), store.PowerStopSearch); len(f) != 0 {
@@ -365,7 +369,7 @@ func TestHeaderOnlyFileIsRefused(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := powers.Import(context.Background(), db, powers.StopSearch, strings.NewReader(content), powers.ImportOptions{Source: aug})
-			if !powers.IsRefusal(err) || !strings.Contains(err.Error(), "no searches") {
+			if !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "no searches") {
 				t.Fatalf("err = %v, want a refusal saying the file has no searches", err)
 			}
 			if n := monthRecords(t, db, "2018-08"); n != 144 {
@@ -394,3 +398,6 @@ func TestBrowserCopyReplacesTheMonth(t *testing.T) {
 		t.Errorf("January holds %d rows, want 156", n)
 	}
 }
+
+// err0 is the error of a call that returns a value and an error.
+func err0[T any](_ T, err error) error { return err }

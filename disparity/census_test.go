@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/policeuk"
 	"candour/store"
@@ -195,8 +197,17 @@ func TestCensusTablesThatDoNotFitAreRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			db := storetest.Open(t)
 			_, err := disparity.ImportPopulation(context.Background(), db, strings.NewReader(tc.content), tc.force, "ts021.csv")
-			if !disparity.IsRefusal(err) || !strings.Contains(err.Error(), tc.want) {
+			if !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want a refusal with %q", err, tc.want)
+			}
+			// A refusal that names a line carries it (Line), as the
+			// message says it: "line 7: ...".
+			var line int
+			if _, e := fmt.Sscanf(err.Error(), "line %d", &line); e == nil && apperr.As(err).Line != line {
+				t.Errorf("the message names line %d, the error's Line is %d", line, apperr.As(err).Line)
+			}
+			if tc.name == "an area repeated" && apperr.As(err).Line == 0 {
+				t.Errorf("a repeated area's refusal names no line: %v", err)
 			}
 			if _, err := db.Population(context.Background(), tc.force); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("a refused table stored a population: %v", err)

@@ -9,12 +9,12 @@ package disparity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 
+	"candour/apperr"
 	"candour/policeuk"
 	"candour/stats"
 	"candour/store"
@@ -41,17 +41,23 @@ type ImportOptions struct {
 	Source        string // file name
 }
 
-// Refusal is input that cannot be stored as given (the wrong force, a
-// table for another area, a force with no data). Nothing is stored; the
-// command line exits with status 2 and the web answers 422.
-type Refusal struct{ Msg string }
+// refuse is input that cannot be stored as given (the wrong force, a
+// table for another area, a force with no data): an apperr.Invalid with no
+// field (the page or the command line says where it belongs) and the
+// message in plain English. Nothing is stored; the command line exits with
+// status 2 and the web answers 422.
+func refuse(format string, args ...any) error { return apperr.Invalidf("", format, args...) }
 
-func (e *Refusal) Error() string { return e.Msg }
-
-func refuse(format string, args ...any) error { return &Refusal{Msg: fmt.Sprintf(format, args...)} }
+// refuseLine is a refusal that names a row of the file: its Line is set.
+func refuseLine(line int, format string, args ...any) error {
+	e := apperr.Invalidf("", format, args...)
+	e.Line = line
+	return e
+}
 
 // ForceMismatch refuses a force given by the person that disagrees with
-// the force in the file name.
+// the force in the file name. It is an apperr.Invalid (Unwrap) that also
+// carries the two forces, so a page can word it its own way.
 type ForceMismatch struct {
 	Source, FileForce, Given string
 }
@@ -61,14 +67,9 @@ func (e *ForceMismatch) Error() string {
 		e.Source, e.FileForce, e.Given, e.Given)
 }
 
-// IsRefusal reports whether err is about the input (a refusal or a file
-// that is not in the expected layout) rather than a fault of the system.
-func IsRefusal(err error) bool {
-	var r *Refusal
-	var fm *ForceMismatch
-	var fe *policeuk.FormatError
-	return errors.As(err, &r) || errors.As(err, &fm) || errors.As(err, &fe)
-}
+// Unwrap makes the mismatch an application error: apperr.Invalid on the
+// field "force", with the message Error gives.
+func (e *ForceMismatch) Unwrap() error { return apperr.Invalidf("force", "%s", e.Error()) }
 
 // MonthRows is how many rows of a file are dated in a month.
 type MonthRows struct {
@@ -155,7 +156,7 @@ func ImportPopulation(ctx context.Context, db *store.Store, src io.Reader, force
 			order = append(order, r.AreaCode)
 		}
 		if first, dup := a.groups[r.Group]; dup {
-			return nil, refuse("line %d: %s (%s) has %q again (first on line %d): a repeated area would count its residents twice", r.Line, la.Name, la.Code, r.Group, first)
+			return nil, refuseLine(r.Line, "line %d: %s (%s) has %q again (first on line %d): a repeated area would count its residents twice", r.Line, la.Name, la.Code, r.Group, first)
 		}
 		a.groups[r.Group] = r.Line
 		a.n += r.Count

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"candour/apperr"
+
 	// The month of a record is its date in Europe/London (tz embeds the
 	// zone database, so it cannot fall back to UTC).
 	"candour/tz"
@@ -75,6 +77,13 @@ func (e *FormatError) Error() string {
 		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Problem)
 	}
 	return fmt.Sprintf("line %d: %s", e.Line, e.Problem)
+}
+
+// Unwrap makes the problem an application error: apperr.Invalid with the
+// line it names and the message Error gives, so the web shows it as a
+// form error (422) and the command line exits with status 2.
+func (e *FormatError) Unwrap() error {
+	return &apperr.Error{Code: apperr.Invalid, Message: e.Error(), Line: e.Line}
 }
 
 // Reader streams records from one file.

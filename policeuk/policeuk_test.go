@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"candour/apperr"
 )
 
 func TestParseFileName(t *testing.T) {
@@ -100,6 +102,11 @@ func TestBadFirstFieldIsAFormatError(t *testing.T) {
 			}
 			if fe.Line != tc.line {
 				t.Errorf("line %d, want %d (%v)", fe.Line, tc.line, fe)
+			}
+			// It is an application error: Invalid, naming the same line,
+			// with the words the command line prints.
+			if ae := apperr.As(err); ae == nil || ae.Code != apperr.Invalid || ae.Line != tc.line || ae.Message != fe.Error() {
+				t.Errorf("as an application error: %#v", ae)
 			}
 		})
 	}

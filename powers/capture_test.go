@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"candour/apperr"
 	"candour/powers"
 	"candour/store/storetest"
 )
@@ -57,7 +58,7 @@ func TestCapturedStopJoinsTheCounters(t *testing.T) {
 	check(72, 27, 17)
 	bad := append([]string(nil), stop...)
 	bad[2] = "Speeding"
-	if _, err := powers.Capture(ctx, db, powers.VehicleStops, "dorset", bad, "officer@example.org"); !powers.IsRefusal(err) {
+	if _, err := powers.Capture(ctx, db, powers.VehicleStops, "dorset", bad, "officer@example.org"); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("bad stop: %v", err)
 	}
 	check(72, 27, 17)

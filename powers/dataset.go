@@ -149,7 +149,7 @@ type FileFormat struct {
 	Force func(o ImportOptions) (string, error)
 	// Open checks the header and returns a reader of the file's records.
 	// A file that is not in the layout is refused whole: Open and Next
-	// return a refusal (IsRefusal) naming the first problem.
+	// return a refusal (an apperr.Invalid) naming the first problem.
 	Open func(src io.Reader, o ImportOptions) (Records, error)
 	// Part, when set, names the part of each month one file brings: the
 	// file is a part of every month its rows are dated in, and importing

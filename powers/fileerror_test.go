@@ -23,7 +23,7 @@ func TestFileErrorIsApplicationErrors(t *testing.T) {
 		"2024-03-04,Poole,Speeding,White: Irish,White,No further action\n" // line 5: a bad reason
 	err := powers.Check(powers.VehicleStops, strings.NewReader(file), powers.ImportOptions{Force: "dorset"})
 	all := apperr.All(err)
-	if len(all) != 2 || apperr.CodeOf(err) != apperr.Invalid || !powers.IsRefusal(err) {
+	if len(all) != 2 || apperr.CodeOf(err) != apperr.Invalid || !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("err = %v: %d application errors (want 2), code %q", err, len(all), apperr.CodeOf(err))
 	}
 	for i, want := range []struct {

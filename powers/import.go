@@ -68,7 +68,7 @@ func (e *FileError) Error() string {
 
 // Unwrap lists the problems as application errors: apperr.Invalid on the
 // upload's field "file", each with its line, and a last one counting the
-// lines not named. The web shows each in the error summary (addFileErrors
+// lines not named. The web shows each in the error summary (fileErrors
 // in server/render.go); the command line prints the same messages (Error).
 func (e *FileError) Unwrap() []error {
 	var out []error
@@ -79,14 +79,6 @@ func (e *FileError) Unwrap() []error {
 		out = append(out, apperr.Invalidf("file", "and %d more lines with problems", more))
 	}
 	return out
-}
-
-// IsRefusal reports whether err is about the input, not a fault of the
-// system: the command line exits with status 2 and the web answers 422. A
-// file's wrong lines (FileError) are application errors (apperr.Invalid);
-// a refusal of the force, the year or the dataset is a disparity.Refusal.
-func IsRefusal(err error) bool {
-	return apperr.Is(err, apperr.Invalid) || disparity.IsRefusal(err)
 }
 
 // ImportResult is what an import stored.
@@ -120,10 +112,10 @@ func (r *ImportResult) UnrecognisedTotal() int64 {
 func ResolveForce(force string) (string, error) {
 	force = strings.ToLower(strings.TrimSpace(force))
 	if force == "" {
-		return "", &disparity.Refusal{Msg: "say which force this file is for (for example dorset)"}
+		return "", apperr.Invalidf("", "say which force this file is for (for example dorset)")
 	}
 	if _, ok := policeuk.Force(force); !ok {
-		return "", &disparity.Refusal{Msg: fmt.Sprintf("%q is not a police force area of England and Wales as police.uk names them (for example dorset, avon-and-somerset, metropolitan)", force)}
+		return "", apperr.Invalidf("", "%q is not a police force area of England and Wales as police.uk names them (for example dorset, avon-and-somerset, metropolitan)", force)
 	}
 	return force, nil
 }
@@ -141,7 +133,7 @@ func Check(d *Dataset, src io.Reader, o ImportOptions) error {
 	}
 	if d.Yearly {
 		if err := CheckYear(o.Year); err != nil {
-			return &disparity.Refusal{Msg: err.Error()}
+			return apperr.Invalidf("", "%s", err.Error())
 		}
 	}
 	if d.Table != nil {
@@ -229,7 +221,7 @@ func checkFile(d *Dataset, src io.Reader, o ImportOptions) error {
 // it no longer has rows in, and says so in the result's notes.
 func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker, o ImportOptions) (*ImportResult, error) {
 	if !d.Importable() {
-		return nil, &disparity.Refusal{Msg: fmt.Sprintf("%s come from the stop and search files: import those instead", strings.ToLower(d.Title))}
+		return nil, apperr.Invalidf("", "%s come from the stop and search files: import those instead", strings.ToLower(d.Title))
 	}
 	force, err := d.FileForce(o)
 	if err != nil {
@@ -721,7 +713,7 @@ func nonEmpty(vs []string) []string {
 // as not recorded that year, not as none.
 func importTable(ctx context.Context, db *store.Store, d *Dataset, src io.Reader, o ImportOptions, force string) (*ImportResult, error) {
 	if err := CheckYear(o.Year); err != nil {
-		return nil, &disparity.Refusal{Msg: err.Error()}
+		return nil, apperr.Invalidf("", "%s", err.Error())
 	}
 	rows, err := readTable(d, src, force)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"candour/apperr"
 	"candour/powers"
 	"candour/store"
 	"candour/store/storetest"
@@ -151,7 +152,7 @@ func TestMissingPeopleRefusals(t *testing.T) {
 		"2025-03-02T09:00:00,,High,White: Irish,18-24,Jane Smith\n" +
 		"2025-03-02,,High,White: Irish,18-24," + key + "\n"
 	_, err := powers.Import(context.Background(), db, powers.MissingPeople, strings.NewReader(file), powers.ImportOptions{Force: "dorset"})
-	if !powers.IsRefusal(err) {
+	if !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("err = %v", err)
 	}
 	for _, want := range []string{"line 3, Found at: is before the time", "line 4, Person key: is not a person key", `line 5, Reported at: "2025-03-02" is not a time`} {

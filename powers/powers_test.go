@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/policeuk"
 	"candour/powers"
@@ -275,7 +276,7 @@ func TestBadFilesAreRefusedWholeWithLineNumbers(t *testing.T) {
 			db := storetest.Open(t)
 			_, err := importVehicle(t, db, []byte(c.file))
 			var fe *powers.FileError
-			if !errors.As(err, &fe) || !powers.IsRefusal(err) {
+			if !errors.As(err, &fe) || !apperr.Is(err, apperr.Invalid) {
 				t.Fatalf("err = %v, want a FileError", err)
 			}
 			for _, w := range c.want {
@@ -291,14 +292,14 @@ func TestBadFilesAreRefusedWholeWithLineNumbers(t *testing.T) {
 	t.Run("no force", func(t *testing.T) {
 		db := storetest.Open(t)
 		_, err := powers.Import(context.Background(), db, powers.VehicleStops, strings.NewReader(head+good), powers.ImportOptions{Force: "gotham"})
-		if !powers.IsRefusal(err) || !strings.Contains(err.Error(), `"gotham" is not a police force area`) {
+		if !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), `"gotham" is not a police force area`) {
 			t.Errorf("err = %v", err)
 		}
 	})
 	t.Run("derived dataset has no import", func(t *testing.T) {
 		db := storetest.Open(t)
 		_, err := powers.Import(context.Background(), db, powers.StripSearch, strings.NewReader(head+good), powers.ImportOptions{Force: "dorset"})
-		if !powers.IsRefusal(err) || !strings.Contains(err.Error(), "come from the stop and search files") {
+		if !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "come from the stop and search files") {
 			t.Errorf("err = %v", err)
 		}
 	})
@@ -444,7 +445,7 @@ func TestUseOfForceRefusals(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			db := storetest.Open(t)
 			_, err := powers.Import(context.Background(), db, powers.UseOfForce, strings.NewReader(c.file), powers.ImportOptions{Force: "dorset", Year: c.year})
-			if !powers.IsRefusal(err) || !strings.Contains(err.Error(), c.want) {
+			if !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want a refusal with %q", err, c.want)
 			}
 			if fs, _ := db.PowerForces(context.Background(), powers.UseOfForce.Kind); len(fs) != 0 {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/policeuk"
 	"candour/store"
@@ -78,28 +79,28 @@ func stopSearchSentences(rep *Report) []string {
 // search that would put no figures, or wrong ones, on the public page
 // (/public/stop-and-search): a force police.uk does not name, a force with
 // no data or no Census population, or no searches in the period. The
-// refusal is a disparity.Refusal (IsRefusal). It returns the report that
+// refusal is an apperr.Invalid (IsRefusal). It returns the report that
 // would be published, by the ethnicity basis given.
 func CheckStopSearchPublishable(ctx context.Context, db *store.Store, force, from, to, basis string) (*Report, error) {
 	if _, ok := policeuk.Force(force); !ok {
-		return nil, &disparity.Refusal{Msg: fmt.Sprintf("%q is not a police force area of England and Wales as police.uk names them (for example dorset)", force)}
+		return nil, apperr.Invalidf("", "%q is not a police force area of England and Wales as police.uk names them (for example dorset)", force)
 	}
 	forces, err := db.PowerForces(ctx, store.PowerStopSearch)
 	if err != nil {
 		return nil, err
 	}
 	if len(forces[force].Months) == 0 {
-		return nil, &disparity.Refusal{Msg: fmt.Sprintf("there is no stop and search data for %s: import its police.uk files first", force)}
+		return nil, apperr.Invalidf("", "there is no stop and search data for %s: import its police.uk files first", force)
 	}
 	rep, err := BuildBasis(ctx, db, StopSearch, force, from, to, basis)
 	if errors.Is(err, ErrNoPopulation) {
-		return nil, &disparity.Refusal{Msg: fmt.Sprintf("there is no Census population for %s, so no rates can be worked out: load its TS021 table first", force)}
+		return nil, apperr.Invalidf("", "there is no Census population for %s, so no rates can be worked out: load its TS021 table first", force)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if rep.Events == 0 {
-		return nil, &disparity.Refusal{Msg: fmt.Sprintf("there are no searches for %s in %s", force, disparity.PeriodName(from, to))}
+		return nil, apperr.Invalidf("", "there are no searches for %s in %s", force, disparity.PeriodName(from, to))
 	}
 	return rep, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/powers"
 	"candour/stats"
@@ -311,7 +312,7 @@ func TestVettingRefusals(t *testing.T) {
 		"2025-01-06,Police officer,RV,Rejected,White: Irish,Female\n" +
 		"5 January,Police staff,XX,Refused,Martian,\n"
 	_, err := powers.Import(context.Background(), db, powers.Vetting, strings.NewReader(file), powers.ImportOptions{Force: "dorset"})
-	if !powers.IsRefusal(err) {
+	if !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("err = %v", err)
 	}
 	for _, want := range []string{`line 3, Outcome: "Rejected" is not one of`, `line 4, Decision date`, `line 4, Vetting level`, `line 4, Self-defined ethnicity`} {

@@ -41,13 +41,13 @@ func (s *Server) renderAccount(c *gin.Context, status int, errs *formErrors) {
 	u := currentUser(c)
 	ctx := c.Request.Context()
 	var d accountData
-	ms, err := s.store.UserMemberships(ctx, u.ID)
+	ms, err := s.accounts.UserMemberships(ctx, u.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
 	for _, m := range ms {
-		g, err := s.store.Group(ctx, m.GroupID)
+		g, err := s.accounts.Group(ctx, m.GroupID)
 		if apperr.Is(err, apperr.NotFound) {
 			continue // group removed
 		}
@@ -62,7 +62,7 @@ func (s *Server) renderAccount(c *gin.Context, status int, errs *formErrors) {
 		d.Groups = append(d.Groups, name)
 	}
 	if u.PartnerID != "" {
-		p, err := s.store.Partner(ctx, u.PartnerID)
+		p, err := s.accounts.Partner(ctx, u.PartnerID)
 		if err != nil && !apperr.Is(err, apperr.NotFound) {
 			s.serverError(c, err)
 			return
@@ -105,13 +105,13 @@ func (s *Server) passwordChange(c *gin.Context) {
 			s.forgetTries(c, key)
 		}
 	}
-	checkNewPassword(errs, "new-password", f.Password, "confirm-password", f.Confirm)
+	addErrors(errs, checkNewPassword(errs, "new-password", f.Password, "confirm-password", f.Confirm), nil)
 	if errs.Any() {
 		inPageOrder(errs, "current-password", "new-password", "confirm-password")
 		s.renderAccount(c, http.StatusUnprocessableEntity, errs)
 		return
 	}
-	if err := s.store.ChangePassword(c.Request.Context(), u.ID, s.hasher.Hash(f.Password)); err != nil {
+	if err := s.accounts.ChangePassword(c.Request.Context(), u.ID, s.hasher.Hash(f.Password)); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -145,7 +145,7 @@ func inPageOrder(errs *formErrors, fields ...string) {
 // signOutEverywhere ends every session of the account, this one included.
 func (s *Server) signOutEverywhere(c *gin.Context) {
 	u := currentUser(c)
-	n, err := s.store.DeleteUserSessions(c.Request.Context(), u.ID)
+	n, err := s.accounts.DeleteUserSessions(c.Request.Context(), u.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -69,7 +69,7 @@ func (s *Server) accountMobileSave(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	if err := s.store.SetMobile(c.Request.Context(), me.ID, n); err != nil {
+	if err := s.accounts.SetMobile(c.Request.Context(), me.ID, n); err != nil {
 		s.serverError(c, err)
 		return
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -36,12 +37,11 @@ func (s *Server) auditList(c *gin.Context) {
 	f := store.AuditFilter{Action: c.Query("action"), Actor: strings.TrimSpace(c.Query("actor")),
 		Day: strings.TrimSpace(c.Query("day")), Target: strings.TrimSpace(c.Query("target")), Page: pageNumber(c.Query("page"))}
 	verify := c.Query("verify") == "1"
-	errs := &formErrors{}
 	d := auditListData{Actor: f.Actor, Day: f.Day, Target: f.Target, Filtered: f.Action != "" || f.Actor != "" || f.Day != "" || f.Target != "",
-		Action: newChoices("action", "Action", f.Action, errs, auditActionChoices())}
+		Action: newChoices("action", "Action", f.Action, nil, auditActionChoices())}
 	page := &Page{Title: "Audit log", Data: &d}
-	if checkAuditFilter(&d.Action, f.Action, f.Day, errs); errs.Any() {
-		s.invalid(c, "audit_list", page, errs)
+	if err := checkAuditFilter(&d.Action, f.Action, f.Day); err != nil {
+		s.formAgain(c, "audit_list", page, err)
 		return
 	}
 	me := currentUser(c)
@@ -123,12 +123,15 @@ func targetHref(target string) string {
 
 // checkAuditFilter checks an audit page's filter (the admin's and the
 // CCU's): the action must be one offered, the day a date.
-func checkAuditFilter(action *choiceField, value, day string, errs *formErrors) {
+func checkAuditFilter(action *choiceField, value, day string) error {
+	var problems []*apperr.Error
 	if !action.has(value) {
-		errs.Add("action", "Choose an action from the list")
+		problems = append(problems, apperr.Invalidf("action", "Choose an action from the list"))
 	}
 	if _, err := time.Parse(time.DateOnly, day); day != "" && err != nil {
-		errs.Add("day", "Enter the day as year-month-day, like 2026-03-14")
+		problems = append(problems, apperr.Invalidf("day", "Enter the day as year-month-day, like 2026-03-14"))
 	}
-	action.Error = errs.For("action")
+	err := apperr.Join(problems...)
+	action.Error = messageFor(err, "action")
+	return err
 }

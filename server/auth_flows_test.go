@@ -169,89 +169,6 @@ func TestInvitationSetsPasswordAndSignsIn(t *testing.T) {
 	wantStatus(t, "sign in with the new password", other.signInWith(u.Email, newPassword), http.StatusSeeOther, "/home")
 }
 
-func TestInvitationLinkProblems(t *testing.T) {
-	a := newTestApp(t)
-	ctx := context.Background()
-	u, link := a.invite(store.RoleMember, "ben@example.org")
-	c := a.client()
-
-	wantPage(t, "unknown link", c.get("/invitation/not-a-real-token"), http.StatusNotFound, "This link has been used or is wrong")
-
-	// A form posted after its link expired (a short-lived link, so that the
-	// browser's session outlives it).
-	secret, err := a.store.CreateToken(ctx, store.TokenInvitation, u.ID, "", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	short := "/invitation/" + secret
-	token := c.csrf(short)
-	a.advance(2 * time.Minute)
-	r := c.post(short, url.Values{"csrf_token": {token}, "password": {newPassword}, "confirm-password": {newPassword}})
-	wantPage(t, "expired link, posted", r, http.StatusGone, "Ask your coordinator for a new invitation")
-
-	a.advance(8 * 24 * time.Hour)
-	wantPage(t, "expired link", c.get(link), http.StatusGone, "Ask your coordinator for a new invitation")
-	if got := a.user(u.ID); got.Status != store.StatusInvited || got.PasswordHash != "" {
-		t.Errorf("an expired link changed the account: status %q", got.Status)
-	}
-}
-
-func TestInvitationForDisabledAccountDoesNotEnableIt(t *testing.T) {
-	a := newTestApp(t)
-	u, link := a.invite(store.RoleMember, "dee@example.org")
-	if _, err := a.store.UpdateUser(context.Background(), u.ID, store.UserUpdate{Name: u.Name, Role: u.Role, Status: store.StatusDisabled}); err != nil {
-		t.Fatal(err)
-	}
-	wantPage(t, "disabled account's link", a.client().get(link), http.StatusNotFound, "")
-	if got := a.user(u.ID); got.Status != store.StatusDisabled {
-		t.Errorf("status=%q, want disabled", got.Status)
-	}
-}
-
-// TestNewPasswordRules: on both kinds of emailed link, a password that
-// breaks a rule is refused with a message, nothing changes and the link
-// still works.
-func TestNewPasswordRules(t *testing.T) {
-	a := newTestApp(t)
-	tests := []struct {
-		name, password, confirm, want string
-	}{
-		{"empty", "", "", "Enter a password"},
-		{"short", "short pass", "short pass", "Password must be 12 characters or more"},
-		{"common", "password1234", "password1234", "on a list of common passwords"},
-		{"common in capitals", "PasswordPassword", "PasswordPassword", "on a list of common passwords"},
-		{"mismatched", newPassword, newPassword + "!", "Enter the same password twice"},
-		{"not repeated", newPassword, "", "Enter the password again"},
-	}
-	invited, invitation := a.invite(store.RoleMember, "cal@example.org")
-	active := a.newUser(store.RoleMember, "dan@example.org")
-	links := []struct {
-		kind, path string
-		user       *store.User
-	}{
-		{"invitation", invitation, invited},
-		{"reset", a.resetLink(active), active},
-	}
-	for _, l := range links {
-		for _, tt := range tests {
-			t.Run(l.kind+" "+tt.name, func(t *testing.T) {
-				r := a.client().setPassword(l.path, tt.password, tt.confirm)
-				wantPage(t, "submit", r, http.StatusUnprocessableEntity, tt.want)
-				if !strings.Contains(r.Body, "govuk-error-summary") {
-					t.Error("no error summary")
-				}
-				if tt.password != "" && strings.Contains(r.Body, tt.password) {
-					t.Error("the page shows the typed password")
-				}
-				if got := a.user(l.user.ID); got.Status != l.user.Status || got.PasswordHash != l.user.PasswordHash {
-					t.Errorf("account changed: status %q", got.Status)
-				}
-				wantPage(t, "link afterwards", a.client().get(l.path), http.StatusOK, "")
-			})
-		}
-	}
-}
-
 func TestInvitedAdminSetsUpTwoFactorNext(t *testing.T) {
 	a := newTestApp(t)
 	u, link := a.invite(store.RoleAdmin, "root@example.org")
@@ -437,31 +354,6 @@ func TestPasswordResetKeepsTwoFactor(t *testing.T) {
 	a.client().setPassword(link, newPassword, newPassword)
 	r := a.client().signInWith(u.Email, newPassword)
 	wantStatus(t, "sign in after reset", r, http.StatusSeeOther, "/sign-in/two-factor")
-}
-
-func TestAccountPage(t *testing.T) {
-	a := newTestApp(t)
-	ctx := context.Background()
-	u := a.newUser(store.RoleChair, "lee@example.org")
-	g := &store.Group{Name: "Weymouth IAG", Kind: store.GroupIAG}
-	if err := a.store.CreateGroup(ctx, g); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.store.PutMembership(ctx, &store.Membership{GroupID: g.ID, UserID: u.ID, Chair: true, VettingLevel: "none"}); err != nil {
-		t.Fatal(err)
-	}
-	c := a.client()
-	c.signIn(u)
-	r := c.get("/account")
-	wantPage(t, "account page", r, http.StatusOK, "Your account")
-	for _, want := range []string{u.Name, u.Email, "Group chair", "Weymouth IAG (chair)", "Off", `href="/account/two-factor"`, `action="/account/password"`, `action="/account/sign-out-everywhere"`} {
-		if !strings.Contains(r.Body, want) {
-			t.Errorf("account page does not show %q", want)
-		}
-	}
-	if n := strings.Count(r.Body, "<h1"); n != 1 {
-		t.Errorf("%d <h1> elements, want 1", n)
-	}
 }
 
 // TestPasswordChange: the current password is checked; a change signs out

@@ -65,7 +65,7 @@ func (f *assessForm) check(errs *formErrors) {
 // ccuAssess records the triage: status, risk, 3x5x2 grading, assignee.
 // The change is audited, and a status change is its own audit event.
 func (s *Server) ccuAssess(c *gin.Context) {
-	r, ok := loadByID(s, c, s.store.Referral)
+	r, ok := loadByID(s, c, s.ccu.Referral)
 	if !ok {
 		return
 	}
@@ -77,7 +77,7 @@ func (s *Server) ccuAssess(c *gin.Context) {
 	ctx := c.Request.Context()
 	a := store.Assessment{Status: f.Status, Risk: f.Risk, Source: f.Source, Intel: f.Intel, Handling: f.Handling}
 	if f.check(errs); !errs.Any() && f.Assignee != "" {
-		u, err := s.store.User(ctx, f.Assignee)
+		u, err := s.ccu.User(ctx, f.Assignee)
 		if err != nil || !u.Role.CCU() {
 			errs.Add("assignee", "Choose someone in the Counter Corruption Unit")
 		} else {
@@ -91,7 +91,7 @@ func (s *Server) ccuAssess(c *gin.Context) {
 		}
 		return
 	}
-	before, err := s.store.AssessReferral(ctx, r.ID, f.Version, a)
+	before, err := s.ccu.AssessReferral(ctx, r.ID, f.Version, a)
 	switch {
 	case s.stale(c, err, "Someone else has changed this referral",
 		"The referral changed after you opened it, so nothing you entered has been saved. Go back, reload it and make your change again."):

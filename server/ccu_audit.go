@@ -28,16 +28,15 @@ var ccuAuditActions = []string{store.AuditRefViewed, store.AuditRefAssessed, sto
 func (s *Server) ccuAudit(c *gin.Context) {
 	ctx := c.Request.Context()
 	action := c.DefaultQuery("action", store.AuditRefViewed)
-	errs := &formErrors{}
 	cs := make([]choice, len(ccuAuditActions))
 	for i, a := range ccuAuditActions {
 		cs[i] = choice{Value: a, Label: auditWord(a)}
 	}
-	d := ccuAuditData{Action: newChoices("action", "Action", action, errs, cs), Day: strings.TrimSpace(c.Query("day")),
+	d := ccuAuditData{Action: newChoices("action", "Action", action, nil, cs), Day: strings.TrimSpace(c.Query("day")),
 		Target: strings.TrimSpace(c.Query("target"))}
 	page := &Page{Title: "Referral audit", Data: &d}
-	if checkAuditFilter(&d.Action, action, d.Day, errs); errs.Any() {
-		s.invalid(c, "ccu_audit", page, errs)
+	if err := checkAuditFilter(&d.Action, action, d.Day); err != nil {
+		s.formAgain(c, "ccu_audit", page, err)
 		return
 	}
 	me := currentUser(c)
@@ -51,7 +50,7 @@ func (s *Server) ccuAudit(c *gin.Context) {
 		}
 		d.Check = check
 	}
-	evs, more, err := s.store.ListAudit(ctx, f)
+	evs, more, err := s.ccu.ListAudit(ctx, f)
 	if err != nil {
 		s.serverError(c, err)
 		return

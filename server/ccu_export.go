@@ -38,7 +38,7 @@ type ccuExportData struct {
 // ccuExportForm asks for the reason and the recipient before a download,
 // the reason chosen when the case was opened already selected.
 func (s *Server) ccuExportForm(c *gin.Context) {
-	r, ok := loadByID(s, c, s.store.Referral)
+	r, ok := loadByID(s, c, s.ccu.Referral)
 	if !ok {
 		return
 	}
@@ -71,7 +71,7 @@ func (s *Server) renderExportForm(c *gin.Context, r *store.Referral, f exportFor
 // reason and the recipient (exportForm) and records both; without them
 // the form comes back (422) and nothing is decrypted or sent.
 func (s *Server) ccuExport(c *gin.Context) {
-	r, ok := loadByID(s, c, s.store.Referral)
+	r, ok := loadByID(s, c, s.ccu.Referral)
 	if !ok {
 		return
 	}

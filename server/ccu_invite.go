@@ -24,7 +24,7 @@ func (workerForm) messages() map[string]string {
 
 // loadPartner reads the organisation in the path; it answers 404 itself.
 func (s *Server) loadPartner(c *gin.Context) (*store.Partner, bool) {
-	return loadByID(s, c, s.store.Partner)
+	return loadByID(s, c, s.ccu.Partner)
 }
 
 // ccuInviteForm asks for a partner worker's name and email.
@@ -52,7 +52,7 @@ func (s *Server) ccuInvite(c *gin.Context) {
 		return
 	}
 	u := &store.User{Name: f.Name, Email: f.Email, Role: store.RolePartner, Status: store.StatusInvited, PartnerID: p.ID}
-	if !form.ok(emailTaken(s.store.CreateUser(c.Request.Context(), u))) {
+	if !form.ok(emailTaken(s.ccu.CreateUser(c.Request.Context(), u))) {
 		return
 	}
 	me := currentUser(c)

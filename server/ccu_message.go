@@ -20,7 +20,7 @@ func (s *Server) ccuMessage(c *gin.Context) { s.ccuWrite(c, store.FromCCU) }
 func (s *Server) ccuNote(c *gin.Context) { s.ccuWrite(c, store.FromNote) }
 
 func (s *Server) ccuWrite(c *gin.Context, from string) {
-	r, ok := loadByID(s, c, s.store.Referral)
+	r, ok := loadByID(s, c, s.ccu.Referral)
 	if !ok {
 		return
 	}
@@ -44,7 +44,7 @@ func (s *Server) ccuWrite(c *gin.Context, from string) {
 	}
 	me := currentUser(c)
 	ctx := c.Request.Context()
-	err := s.store.AddRefMessage(ctx, r.ID, from, me.Name, f.Message)
+	err := s.ccu.AddRefMessage(ctx, r.ID, from, me.Name, f.Message)
 	switch {
 	case apperr.Is(err, apperr.Conflict):
 		s.referralGone(c)
@@ -59,8 +59,8 @@ func (s *Server) ccuWrite(c *gin.Context, from string) {
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: action, Target: "referral:" + r.ID, Detail: r.Ref})
 	if from == store.FromCCU && r.Kind == store.KindPartner && r.SubmittedBy != "" {
-		if u, err := s.store.User(ctx, r.SubmittedBy); err == nil && u.Status == store.StatusActive {
-			s.notifyFailed(c, s.store.QueueMail(ctx, u.Email, "The Counter Corruption Unit has sent you a message",
+		if u, err := s.ccu.User(ctx, r.SubmittedBy); err == nil && u.Status == store.StatusActive {
+			s.notifyFailed(c, s.outbox.QueueMail(ctx, u.Email, "The Counter Corruption Unit has sent you a message",
 				mail.Compose(s.cfg, "Hello "+u.Name+",\n\nThe Counter Corruption Unit has sent a message about referral "+r.Ref+". Sign in to Candour to read it:\n"+
 					s.cfg.BaseURL+"/referrals/"+r.ID)))
 		}
@@ -78,7 +78,7 @@ func (linkForm) messages() map[string]string { return nil }
 
 // ccuLink confirms or rejects a proposed match between two referrals.
 func (s *Server) ccuLink(c *gin.Context) {
-	r, ok := loadByID(s, c, s.store.Referral)
+	r, ok := loadByID(s, c, s.ccu.Referral)
 	if !ok {
 		return
 	}
@@ -101,9 +101,9 @@ func (s *Server) ccuLink(c *gin.Context) {
 		}
 		return
 	}
-	other, err := s.store.Referral(c.Request.Context(), f.Other)
+	other, err := s.ccu.Referral(c.Request.Context(), f.Other)
 	if err == nil {
-		err = s.store.LinkReferrals(c.Request.Context(), r.ID, f.Other, f.Decision == "confirm")
+		err = s.ccu.LinkReferrals(c.Request.Context(), r.ID, f.Other, f.Decision == "confirm")
 	}
 	switch {
 	case err != nil:

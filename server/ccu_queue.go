@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -35,25 +36,24 @@ func refStatusChoices(all string) []choice {
 func (s *Server) ccuQueue(c *gin.Context) {
 	status := c.DefaultQuery("status", "open")
 	kind := c.Query("kind")
-	errs := &formErrors{}
 	d := ccuQueueData{
 		CanReview: allowed(currentUser(c).Role, "ccu.review"),
-		Status:    newChoices("status", "Status", status, errs, refStatusChoices("Every status")),
-		Kind: newChoices("kind", "From", kind, errs, []choice{{Value: "", Label: "Partners and the public"},
+		Status:    newChoices("status", "Status", status, nil, refStatusChoices("Every status")),
+		Kind: newChoices("kind", "From", kind, nil, []choice{{Value: "", Label: "Partners and the public"},
 			{Value: store.KindPartner, Label: "Partner organisations"}, {Value: store.KindAnonymous, Label: "Anonymous reports"}}),
 	}
 	page := &Page{Title: "Counter Corruption Unit queue", Data: &d}
 	if !d.Status.has(status) || !d.Kind.has(kind) {
-		errs.Add("status", "Choose a status and a source from the lists")
-		d.Status.Error = errs.For("status")
-		s.invalid(c, "ccu_queue", page, errs)
+		err := apperr.Invalidf("status", "Choose a status and a source from the lists")
+		d.Status.Error = err.Message
+		s.formAgain(c, "ccu_queue", page, err)
 		return
 	}
 	f := store.ReferralFilter{Status: status, Kind: kind, Page: pageNumber(c.Query("page"))}
 	if status == "all" {
 		f.Status = ""
 	}
-	rs, more, err := s.store.ListReferrals(c.Request.Context(), f)
+	rs, more, err := s.ccu.ListReferrals(c.Request.Context(), f)
 	if err != nil {
 		s.serverError(c, err)
 		return

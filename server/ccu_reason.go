@@ -105,7 +105,7 @@ func (s *Server) renderReason(c *gin.Context, r *store.Referral, f reasonForm, s
 // report, before anything of it is shown. Reading the triage fields to
 // name the case decrypts nothing.
 func (s *Server) ccuReasonForm(c *gin.Context) {
-	r, ok := loadByID(s, c, s.store.Referral)
+	r, ok := loadByID(s, c, s.ccu.Referral)
 	if !ok {
 		return
 	}
@@ -115,7 +115,7 @@ func (s *Server) ccuReasonForm(c *gin.Context) {
 // ccuReason keeps the reason for this case in the session and opens it.
 // Without a reason nothing is kept and nothing is shown (422).
 func (s *Server) ccuReason(c *gin.Context) {
-	r, ok := loadByID(s, c, s.store.Referral)
+	r, ok := loadByID(s, c, s.ccu.Referral)
 	if !ok {
 		return
 	}

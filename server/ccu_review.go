@@ -224,8 +224,8 @@ type ccuReviewData struct {
 }
 
 // reviewFilter reads and checks the review's query; errs says what is wrong.
-func (s *Server) reviewFilter(c *gin.Context, month, reason string, errs *formErrors) *ccuReviewData {
-	months := reviewMonths(s.store.Now())
+func (s *Server) reviewFilter(c *gin.Context, month, reason string) (*ccuReviewData, error) {
+	months := reviewMonths(s.ccu.Now())
 	if month == "" {
 		month = months[1].Value // last month: the one to review
 	}
@@ -234,20 +234,23 @@ func (s *Server) reviewFilter(c *gin.Context, month, reason string, errs *formEr
 	d := &ccuReviewData{Idle: idle == "1" || idle == "true"}
 	d.IdleBox = checkboxField{Name: "idle", Legend: "Browsing", Label: "Only cases with no assessment activity after a view", Checked: d.Idle,
 		Hint: "The analyst opened the case and, within 14 days, did not assess it, change its status, send a message, add a note or link it."}
+	var problems []*apperr.Error
 	if !hasChoice(months, month) {
-		errs.Add("month", "Choose a month from the list")
+		problems = append(problems, apperr.Invalidf("month", "Choose a month from the list"))
 	}
 	if !hasChoice(reasons, reason) {
-		errs.Add("reason", "Choose a reason from the list")
+		problems = append(problems, apperr.Invalidf("reason", "Choose a reason from the list"))
 	}
-	d.Month = newChoices("month", "Month", month, errs, months)
-	d.Reason = newChoices("reason", "Reason given", reason, errs, reasons)
+	err := apperr.Join(problems...)
+	d.Month = newChoices("month", "Month", month, nil, months)
+	d.Reason = newChoices("reason", "Reason given", reason, nil, reasons)
+	d.Month.Error, d.Reason.Error = messageFor(err, "month"), messageFor(err, "reason")
 	for _, m := range months {
 		if m.Value == month {
 			d.MonthLabel = m.Label
 		}
 	}
-	return d
+	return d, err
 }
 
 // loadReview fills d with the month's review and its sign-off.
@@ -255,10 +258,10 @@ func (s *Server) loadReview(c *gin.Context, d *ccuReviewData) error {
 	ctx := c.Request.Context()
 	start, end := monthBounds(d.Month.Value)
 	until := end.Add(idleWindow)
-	if now := s.store.Now(); until.After(now) {
+	if now := s.ccu.Now(); until.After(now) {
 		until = now.Add(time.Second)
 	}
-	evs, err := s.store.AuditEventsBetween(ctx, start, until, append(append([]string{}, accessActions...), workActions...))
+	evs, err := s.ccu.AuditEventsBetween(ctx, start, until, append(append([]string{}, accessActions...), workActions...))
 	if err != nil {
 		return err
 	}
@@ -267,11 +270,11 @@ func (s *Server) loadReview(c *gin.Context, d *ccuReviewData) error {
 		return err
 	}
 	d.Review = buildAccessReview(evs, start, end, d.Reason.Value, d.Idle, conflicted)
-	d.SignedOff, err = s.store.AccessReviewFor(ctx, d.Month.Value)
+	d.SignedOff, err = s.ccu.AccessReviewFor(ctx, d.Month.Value)
 	if apperr.Is(err, apperr.NotFound) {
 		err = nil
 	}
-	d.CanSignOff = d.SignedOff == nil && !end.After(s.store.Now())
+	d.CanSignOff = d.SignedOff == nil && !end.After(s.ccu.Now())
 	d.ExportQuery = "month=" + d.Month.Value + "&reason=" + d.Reason.Value
 	if d.Idle {
 		d.ExportQuery += "&idle=1"
@@ -284,7 +287,7 @@ func (s *Server) loadReview(c *gin.Context, d *ccuReviewData) error {
 // conflict was declared.
 func (s *Server) conflictCheck(c *gin.Context, evs []store.AuditEvent) (func(analystID, target string) bool, error) {
 	ctx := c.Request.Context()
-	index, err := s.store.ConflictIndex(ctx)
+	index, err := s.ccu.ConflictIndex(ctx)
 	if err != nil || len(index) == 0 {
 		return nil, err
 	}
@@ -294,7 +297,7 @@ func (s *Server) conflictCheck(c *gin.Context, evs []store.AuditEvent) (func(ana
 			ids = append(ids, id)
 		}
 	}
-	sums, err := s.store.ReferralsByID(ctx, ids)
+	sums, err := s.ccu.ReferralsByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -314,11 +317,10 @@ func (s *Server) conflictCheck(c *gin.Context, evs []store.AuditEvent) (func(ana
 
 // ccuReview is the supervisor's access review for one month.
 func (s *Server) ccuReview(c *gin.Context) {
-	errs := &formErrors{}
-	d := s.reviewFilter(c, strings.TrimSpace(c.Query("month")), c.Query("reason"), errs)
+	d, err := s.reviewFilter(c, strings.TrimSpace(c.Query("month")), c.Query("reason"))
 	page := &Page{Title: "Access review", Data: d, NoIndex: true}
-	if errs.Any() {
-		s.invalid(c, "ccu_review", page, errs)
+	if err != nil {
+		s.formAgain(c, "ccu_review", page, err)
 		return
 	}
 	me := currentUser(c)
@@ -345,36 +347,36 @@ func (s *Server) ccuReviewSignOff(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d := s.reviewFilter(c, f.Month, "", errs)
+	d, filterErr := s.reviewFilter(c, f.Month, "")
 	d.Note = f.Note
 	page := &Page{Title: "Access review", Data: d, NoIndex: true}
+	problems := append(apperr.All(errs.Err()), apperr.All(filterErr)...) // binding's first
 	if utf8.RuneCountInString(f.Note) > 2000 {
-		errs.Add("note", "Your note must be 2,000 characters or fewer")
+		problems = append(problems, apperr.Invalidf("note", "Your note must be 2,000 characters or fewer"))
 	}
-	if !errs.Any() {
+	if len(problems) == 0 {
 		if err := s.loadReview(c, d); err != nil {
 			s.serverError(c, err)
 			return
 		}
 		switch {
 		case d.SignedOff != nil:
-			errs.Add("note", fmt.Sprintf("%s was signed off on %s by %s", d.MonthLabel, d.SignedOff.At.In(london).Format("2 January 2006"), d.SignedOff.ByName))
+			problems = append(problems, apperr.Invalidf("note", "%s was signed off on %s by %s", d.MonthLabel, d.SignedOff.At.In(london).Format("2 January 2006"), d.SignedOff.ByName))
 		case !d.CanSignOff:
-			errs.Add("note", "You can sign off "+d.MonthLabel+" once the month has ended")
+			problems = append(problems, apperr.Invalidf("note", "You can sign off %s once the month has ended", d.MonthLabel))
 		}
 	}
-	if errs.Any() {
+	if len(problems) > 0 {
 		if d.Review.Cases == nil && d.Month.Error == "" {
 			_ = s.loadReview(c, d)
 		}
-		s.invalid(c, "ccu_review", page, errs)
+		s.formAgain(c, "ccu_review", page, apperr.Join(problems...))
 		return
 	}
 	me := currentUser(c)
-	err := s.store.SignOffAccessReview(c.Request.Context(), store.AccessReview{Month: f.Month, ByID: me.ID, ByName: me.Name, Note: f.Note})
+	err := s.ccu.SignOffAccessReview(c.Request.Context(), store.AccessReview{Month: f.Month, ByID: me.ID, ByName: me.Name, Note: f.Note})
 	if apperr.Is(err, apperr.Conflict) {
-		errs.Add("note", d.MonthLabel+" has just been signed off by someone else")
-		s.invalid(c, "ccu_review", page, errs)
+		s.formAgain(c, "ccu_review", page, apperr.Invalidf("note", "%s has just been signed off by someone else", d.MonthLabel))
 		return
 	}
 	if err != nil {
@@ -394,10 +396,9 @@ func (s *Server) ccuReviewSignOff(c *gin.Context) {
 // ccuReviewExport downloads the month's accesses as CSV, one line per
 // event, for the force's professional standards department. Audited.
 func (s *Server) ccuReviewExport(c *gin.Context) {
-	errs := &formErrors{}
-	d := s.reviewFilter(c, strings.TrimSpace(c.Query("month")), c.Query("reason"), errs)
-	if errs.Any() {
-		s.invalid(c, "ccu_review", &Page{Title: "Access review", Data: d, NoIndex: true}, errs)
+	d, err := s.reviewFilter(c, strings.TrimSpace(c.Query("month")), c.Query("reason"))
+	if err != nil {
+		s.formAgain(c, "ccu_review", &Page{Title: "Access review", Data: d, NoIndex: true}, err)
 		return
 	}
 	if err := s.loadReview(c, d); err != nil {

@@ -39,13 +39,13 @@ func (s *Server) ccuShow(c *gin.Context) {
 		s.redirect(c, "/ccu/referrals/"+c.Param("id")+"/reason")
 		return
 	}
-	r, ok := loadByID(s, c, s.store.OpenReferral)
+	r, ok := loadByID(s, c, s.ccu.OpenReferral)
 	if !ok {
 		return
 	}
 	me := currentUser(c)
 	detail := r.Ref
-	conflict, err := s.store.ConflictsWith(c.Request.Context(), me.ID, r)
+	conflict, err := s.ccu.ConflictsWith(c.Request.Context(), me.ID, r)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -61,7 +61,7 @@ func (s *Server) renderCCUReferral(c *gin.Context, r *store.Referral, af assessF
 	ctx := c.Request.Context()
 	d := &ccuShowData{Referral: r, Assess: af, Message: msg, Note: note}
 	var err error
-	if d.Conflict, err = s.store.ConflictsWith(ctx, currentUser(c).ID, r); err != nil {
+	if d.Conflict, err = s.ccu.ConflictsWith(ctx, currentUser(c).ID, r); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -94,11 +94,11 @@ func (s *Server) renderCCUReferral(c *gin.Context, r *store.Referral, af assessF
 			}
 		}
 	}
-	if d.Matches, err = s.store.ReferralMatches(ctx, r); err != nil {
+	if d.Matches, err = s.ccu.ReferralMatches(ctx, r); err != nil {
 		s.serverError(c, err)
 		return
 	}
-	if d.Linked, err = s.store.ReferralsByID(ctx, r.Links); err != nil {
+	if d.Linked, err = s.ccu.ReferralsByID(ctx, r.Links); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -127,7 +127,7 @@ func (s *Server) renderCCUReferral(c *gin.Context, r *store.Referral, af assessF
 
 // reloadForCCU reads the referral again, decrypted, after a failed change.
 func (s *Server) reloadForCCU(c *gin.Context, id string) (*store.Referral, bool) {
-	r, err := s.store.OpenReferral(c.Request.Context(), id)
+	r, err := s.ccu.OpenReferral(c.Request.Context(), id)
 	if err != nil {
 		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return nil, false

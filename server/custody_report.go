@@ -179,7 +179,7 @@ func (s *Server) custodyArrivalSave(c *gin.Context) {
 		if admitted.Sub(arrived) > 12*time.Hour {
 			errs.Add("admittedTime", "The time you were admitted must be within 12 hours of when you arrived")
 		}
-		if arrived.After(s.store.Now()) {
+		if arrived.After(s.custody.Now()) {
 			errs.Add("arrivedTime", "The time you arrived must be in the past")
 		}
 		if from, to := visitDays(v); arrived.Before(from) || !arrived.Before(to) {

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/words"
 )
 
 type custodyReturnData struct {
@@ -26,7 +27,7 @@ func (s *Server) loadReturn(c *gin.Context) (store.CustodyReturn, bool) {
 		return store.CustodyReturn{}, false
 	}
 	ctx := c.Request.Context()
-	vs, err := s.store.CustodyVisits(ctx)
+	vs, err := s.custody.CustodyVisits(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return store.CustodyReturn{}, false
@@ -34,12 +35,12 @@ func (s *Server) loadReturn(c *gin.Context) (store.CustodyReturn, bool) {
 	// A visit on the last day of a quarter whose visitors arrived after
 	// midnight is made, not missed: the reports of the quarters either side
 	// are read too (CustodyReturnOf counts only this quarter's arrivals).
-	all, err := s.store.SubmittedCustodyReports(ctx, q.Start().AddDate(0, -3, 0), q.End().AddDate(0, 3, 0))
+	all, err := s.custody.SubmittedCustodyReports(ctx, q.Start().AddDate(0, -3, 0), q.End().AddDate(0, 3, 0))
 	if err != nil {
 		s.serverError(c, err)
 		return store.CustodyReturn{}, false
 	}
-	return store.CustodyReturnOf(q, vs, all, s.store.Now()), true
+	return store.CustodyReturnOf(q, vs, all, s.custody.Now()), true
 }
 
 // custodyReturn is the quarterly return for the scheme manager.
@@ -73,7 +74,7 @@ func (s *Server) custodyReturnCSV(c *gin.Context) {
 	w := csv.NewWriter(&buf)
 	row := func(section, item string, n int) { _ = w.Write([]string{section, item, strconv.Itoa(n)}) }
 	_ = w.Write([]string{"section", "item", "value"})
-	_ = w.Write([]string{"quarter", ret.Quarter.Label(), ret.Quarter.String()})
+	_ = w.Write([]string{"quarter", words.FinancialQuarter(ret.Quarter.Year, ret.Quarter.Q), ret.Quarter.String()})
 	row("visits", "made", ret.VisitsMade)
 	row("visits", "planned and not made", ret.PlannedNotMade)
 	row("detainees", "held", ret.Held)

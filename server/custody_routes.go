@@ -75,12 +75,12 @@ func (s *Server) custodyWriter(c *gin.Context) (*store.Visit, *store.CustodyRepo
 		s.errorPage(c, http.StatusUnprocessableEntity, "You did not make this visit",
 			"Only the custody visitors who made a visit write its report. Nothing has been saved.")
 		return nil, nil, false
-	case !v.Past(s.store.Now()):
+	case !v.Past(s.custody.Now()):
 		s.errorPage(c, http.StatusUnprocessableEntity, "This visit has not happened yet",
 			"You can write the report once the visit has started. Nothing has been saved.")
 		return nil, nil, false
 	}
-	r, err := s.store.CustodyReport(c.Request.Context(), v.ID)
+	r, err := s.custody.CustodyReport(c.Request.Context(), v.ID)
 	if apperr.Is(err, apperr.NotFound) {
 		r = &store.CustodyReport{ID: v.ID, GroupID: v.GroupID, Suite: v.Location, Status: store.CustodyDraft}
 		if v.Unannounced {
@@ -109,7 +109,7 @@ func (s *Server) custodyDraft(c *gin.Context) (*store.Visit, *store.CustodyRepor
 
 // saveCustody stores the pair's draft, answering a lost race or a lock.
 func (s *Server) saveCustody(c *gin.Context, r *store.CustodyReport, version int) bool {
-	err := s.store.SaveCustodyReport(c.Request.Context(), r, version)
+	err := s.custody.SaveCustodyReport(c.Request.Context(), r, version)
 	switch {
 	case s.stale(c, err, "The report changed while you were writing",
 		"Your partner saved the report after you opened this page, so nothing here has been saved. Go back to the report to see their changes."):

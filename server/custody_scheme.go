@@ -18,7 +18,7 @@ import (
 func (s *Server) custodyQuarter(c *gin.Context) (store.FinancialQuarter, bool) {
 	q := c.Query("quarter")
 	if q == "" {
-		return store.FinancialQuarterOf(s.store.Now()), true
+		return store.FinancialQuarterOf(s.custody.Now()), true
 	}
 	fq, ok := store.ParseFinancialQuarter(q)
 	if !ok {
@@ -38,7 +38,7 @@ func (s *Server) custodyList(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rs, err := s.store.SubmittedCustodyReports(c.Request.Context(), q.Start(), q.End())
+	rs, err := s.custody.SubmittedCustodyReports(c.Request.Context(), q.Start(), q.End())
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -54,7 +54,7 @@ type custodySchemeData struct {
 
 // submittedReport reads the report named by :id: a draft is not found.
 func (s *Server) submittedReport(c *gin.Context) (*store.CustodyReport, bool) {
-	r, ok := loadByID(s, c, s.store.CustodyReport)
+	r, ok := loadByID(s, c, s.custody.CustodyReport)
 	if !ok {
 		return nil, false
 	}
@@ -74,7 +74,7 @@ func (s *Server) custodySchemeShow(c *gin.Context) {
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditCustodyViewed, Target: "visit:" + r.ID})
 	if r.ReadAt.IsZero() { // no longer "to read" on the scheme manager's home page
-		if err := s.store.MarkCustodyRead(c.Request.Context(), r.ID); err != nil {
+		if err := s.custody.MarkCustodyRead(c.Request.Context(), r.ID); err != nil {
 			s.serverError(c, err)
 			return
 		}
@@ -99,7 +99,7 @@ func (s *Server) custodyIssuesSave(c *gin.Context) {
 		version = -1
 	}
 	errs := &formErrors{}
-	now := s.store.Now().UTC()
+	now := s.custody.Now().UTC()
 	next := *r
 	next.Content.Issues = append([]store.CustodyIssue(nil), r.Content.Issues...)
 	changed := 0
@@ -125,7 +125,7 @@ func (s *Server) custodyIssuesSave(c *gin.Context) {
 		s.renderSchemeReport(c, http.StatusUnprocessableEntity, &next, errs)
 		return
 	}
-	err = s.store.UpdateCustodyIssues(c.Request.Context(), &next, version)
+	err = s.custody.UpdateCustodyIssues(c.Request.Context(), &next, version)
 	if s.stale(c, err, "The report changed while you were reading it", "Go back to the report and try again. Nothing has been changed.") {
 		return
 	}
@@ -162,14 +162,14 @@ func (s *Server) custodyForce(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	rs, err := s.store.SubmittedCustodyReports(ctx, q.Start(), q.End())
+	rs, err := s.custody.SubmittedCustodyReports(ctx, q.Start(), q.End())
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
 	d := &custodyForceData{Quarter: q, Previous: q.Previous(), Next: store.FinancialQuarterOf(q.End())}
 	for _, x := range rs {
-		r, err := s.store.CustodyReport(ctx, x.ID)
+		r, err := s.custody.CustodyReport(ctx, x.ID)
 		if err != nil {
 			s.serverError(c, err)
 			return

@@ -56,7 +56,7 @@ func (s *Server) custodySubmit(c *gin.Context) {
 	}
 	me := currentUser(c)
 	ctx := c.Request.Context()
-	err = s.store.SubmitCustodyReport(ctx, r, version, me.ID, me.Name)
+	err = s.custody.SubmitCustodyReport(ctx, r, version, me.ID, me.Name)
 	switch {
 	case s.stale(c, err, "The report changed while you were reading it",
 		"Your partner saved the report after you opened this page, so it has not been submitted. Go back to the report, check it and submit again."):
@@ -79,7 +79,7 @@ func (s *Server) custodySubmit(c *gin.Context) {
 func (s *Server) mailSchemeManagers(c *gin.Context, subject, body string) error {
 	ctx := c.Request.Context()
 	for page := 1; ; page++ {
-		us, more, err := s.store.ListUsers(ctx, store.UserFilter{Role: store.RoleSchemeManager, Page: page})
+		us, more, err := s.custody.ListUsers(ctx, store.UserFilter{Role: store.RoleSchemeManager, Page: page})
 		if err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (s *Server) custodyConfirm(c *gin.Context) {
 	}
 	me := currentUser(c)
 	r.Content.Addendum = f.Addendum
-	err := s.store.ConfirmCustodyReport(c.Request.Context(), r, f.Version, me.ID, me.Name)
+	err := s.custody.ConfirmCustodyReport(c.Request.Context(), r, f.Version, me.ID, me.Name)
 	if s.stale(c, err, "The report changed while you were reading it", "Go back to the report and confirm it again. Nothing has been changed.") {
 		return
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/powers"
 	"candour/store"
@@ -57,15 +58,14 @@ func (s *Server) disparityImport(c *gin.Context) {
 	if form != nil {
 		files = form.File["files"]
 	}
-	errs := &formErrors{}
 	if len(files) == 0 {
-		errs.Add("files", "Choose one or more police.uk stop and search CSV files")
-		s.invalid(c, "disparity_import", page, errs)
+		s.formAgain(c, "disparity_import", page, apperr.Invalidf("files", "Choose one or more police.uk stop and search CSV files"))
 		return
 	}
 	opts := func(fh *multipart.FileHeader) powers.ImportOptions {
 		return powers.ImportOptions{Force: d.Force, ForceOverride: d.Override, Source: filepath.Base(fh.Filename), By: u.Email}
 	}
+	var problems []*apperr.Error
 	for _, fh := range files {
 		name := filepath.Base(fh.Filename)
 		if _, err := powers.StopSearch.FileForce(opts(fh)); err != nil {
@@ -75,7 +75,7 @@ func (s *Server) disparityImport(c *gin.Context) {
 				msg = fmt.Sprintf("%s is named as %s's data, but you entered %s: check which force it is, or tick “Use the force I entered”", name, fm.FileForce, fm.Given)
 			}
 			// One line per file, so every file's problem is named.
-			errs.Items = append(errs.Items, fieldError{Field: "force", Message: msg})
+			problems = append(problems, apperr.Invalidf("force", "%s", msg))
 			continue
 		}
 		f, err := fh.Open()
@@ -85,15 +85,15 @@ func (s *Server) disparityImport(c *gin.Context) {
 		}
 		err = powers.Check(powers.StopSearch, f, opts(fh))
 		f.Close()
-		if powers.IsRefusal(err) {
-			errs.Items = append(errs.Items, fieldError{Field: "files", Message: name + ": " + err.Error()})
+		if apperr.Is(err, apperr.Invalid) {
+			problems = append(problems, apperr.Invalidf("files", "%s: %s", name, err.Error()))
 		} else if err != nil {
 			s.serverError(c, err)
 			return
 		}
 	}
-	if errs.Any() {
-		s.invalid(c, "disparity_import", page, errs)
+	if len(problems) > 0 {
+		s.formAgain(c, "disparity_import", page, apperr.Join(problems...))
 		return
 	}
 	for _, fh := range files {
@@ -123,9 +123,9 @@ func (s *Server) populationImport(c *gin.Context) {
 	page := &Page{Title: "Import stop and search data", Data: d}
 	force := strings.ToLower(d.PopulationForce)
 	fh, err := c.FormFile("population")
-	errs := &formErrors{}
+	var problems []*apperr.Error
 	if force == "" {
-		errs.Add("population-force", "Enter the force the population is for, for example dorset")
+		problems = append(problems, apperr.Invalidf("population-force", "Enter the force the population is for, for example dorset"))
 	}
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -133,10 +133,10 @@ func (s *Server) populationImport(c *gin.Context) {
 			s.tooLarge(c)
 			return
 		}
-		errs.Add("population", "Choose the Census 2021 TS021 CSV file")
+		problems = append(problems, apperr.Invalidf("population", "Choose the Census 2021 TS021 CSV file"))
 	}
-	if errs.Any() {
-		s.invalid(c, "disparity_import", page, errs)
+	if len(problems) > 0 {
+		s.formAgain(c, "disparity_import", page, apperr.Join(problems...))
 		return
 	}
 	f, err := fh.Open()
@@ -146,9 +146,8 @@ func (s *Server) populationImport(c *gin.Context) {
 	}
 	defer f.Close()
 	p, err := disparity.ImportPopulation(c.Request.Context(), s.store, f, force, filepath.Base(fh.Filename))
-	if disparity.IsRefusal(err) {
-		errs.Add("population", filepath.Base(fh.Filename)+": "+err.Error())
-		s.invalid(c, "disparity_import", page, errs)
+	if apperr.Is(err, apperr.Invalid) {
+		s.formAgain(c, "disparity_import", page, apperr.Invalidf("population", "%s: %s", filepath.Base(fh.Filename), err.Error()))
 		return
 	}
 	if err != nil {
@@ -192,7 +191,7 @@ func (s *Server) disparityPublish(c *gin.Context) {
 	}
 	if !errs.Any() {
 		_, err := powers.CheckStopSearchPublishable(ctx, s.store, f.Force, f.From, f.To, f.Ethnicity)
-		if disparity.IsRefusal(err) {
+		if apperr.Is(err, apperr.Invalid) {
 			errs.Add("force", "Nothing was published: "+err.Error())
 		} else if err != nil {
 			s.serverError(c, err)

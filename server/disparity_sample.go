@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/powers"
 	"candour/stats"
@@ -112,21 +113,23 @@ func (s *Server) sampleCreate(c *gin.Context) {
 	}
 	d.Form = f
 	page := &Page{Title: "Draw records for a scrutiny panel", Data: d}
+	// Binding's messages first; a field binding refused gets no second one.
+	problems := apperr.All(errs.Err())
 	size, convErr := strconv.Atoi(f.Size)
 	if f.Size != "" && (convErr != nil || size < 1 || size > disparity.MaxSample) {
-		errs.Add("size", "Enter how many records to draw, from 1 to 50")
+		problems = append(problems, apperr.Invalidf("size", "Enter how many records to draw, from 1 to 50"))
 	}
-	if !errs.Any() && (!monthPattern.MatchString(f.From) || !monthPattern.MatchString(f.To) || f.From > f.To) {
-		errs.Add("from", "The first month must be the same as or before the last month")
+	if len(problems) == 0 && (!monthPattern.MatchString(f.From) || !monthPattern.MatchString(f.To) || f.From > f.To) {
+		problems = append(problems, apperr.Invalidf("from", "The first month must be the same as or before the last month"))
 	}
-	if f.Group != "" && !slices.Contains(d.Groups, f.Group) {
-		errs.Add("group", "Choose an ethnic group from the list")
+	if f.Group != "" && !slices.Contains(d.Groups, f.Group) && errs.For("group") == "" {
+		problems = append(problems, apperr.Invalidf("group", "Choose an ethnic group from the list"))
 	}
-	if f.Legislation != "" && !slices.Contains(d.Legislations, f.Legislation) {
-		errs.Add("legislation", "Choose a power from the list")
+	if f.Legislation != "" && !slices.Contains(d.Legislations, f.Legislation) && errs.For("legislation") == "" {
+		problems = append(problems, apperr.Invalidf("legislation", "Choose a power from the list"))
 	}
-	if errs.Any() {
-		s.invalid(c, "disparity_sample_new", page, errs)
+	if len(problems) > 0 {
+		s.formAgain(c, "disparity_sample_new", page, apperr.Join(problems...))
 		return
 	}
 	filter := disparity.SampleFilter{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Size: size, Removal: f.Removal == "true"}
@@ -138,8 +141,7 @@ func (s *Server) sampleCreate(c *gin.Context) {
 		return
 	}
 	if matching == 0 {
-		errs.Add("from", "No records match: choose a longer period or fewer filters")
-		s.invalid(c, "disparity_sample_new", page, errs)
+		s.formAgain(c, "disparity_sample_new", page, apperr.Invalidf("from", "No records match: choose a longer period or fewer filters"))
 		return
 	}
 	seed, err := disparity.NewSeed()

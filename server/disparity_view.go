@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/powers"
 	"candour/stats"
@@ -116,24 +117,24 @@ func (s *Server) disparityView(c *gin.Context) {
 		return
 	}
 	d.From, d.To = c.DefaultQuery("from", d.Months[0]), c.DefaultQuery("to", d.Months[len(d.Months)-1])
-	errs := &formErrors{}
+	var problems []*apperr.Error
 	if !monthPattern.MatchString(d.From) {
-		errs.Add("from", "Choose the first month from the list")
+		problems = append(problems, apperr.Invalidf("from", "Choose the first month from the list"))
 	}
 	if !monthPattern.MatchString(d.To) {
-		errs.Add("to", "Choose the last month from the list")
+		problems = append(problems, apperr.Invalidf("to", "Choose the last month from the list"))
 	}
-	if !errs.Any() && d.From > d.To {
-		errs.Add("from", "The first month must be the same as or before the last month")
+	if len(problems) == 0 && d.From > d.To {
+		problems = append(problems, apperr.Invalidf("from", "The first month must be the same as or before the last month"))
 	}
 	if d.Basis != disparity.SelfDefined && d.Basis != disparity.OfficerDefined {
-		errs.Add("ethnicity", "Choose self-defined or officer-defined ethnicity")
+		problems = append(problems, apperr.Invalidf("ethnicity", "Choose self-defined or officer-defined ethnicity"))
 	}
 	if _, ok := forces[d.Force]; !ok {
-		errs.Add("force", "Choose a force from the list")
+		problems = append(problems, apperr.Invalidf("force", "Choose a force from the list"))
 	}
-	if errs.Any() {
-		s.invalid(c, "disparity", page, errs)
+	if len(problems) > 0 {
+		s.formAgain(c, "disparity", page, apperr.Join(problems...))
 		return
 	}
 	if pubs, err := s.store.DisparityPublications(ctx); err == nil {

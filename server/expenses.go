@@ -205,12 +205,12 @@ func visitLabel(v *store.Visit) string {
 func (s *Server) expenseList(c *gin.Context) {
 	ctx := c.Request.Context()
 	me := currentUser(c)
-	claims, err := s.store.ClaimsOf(ctx, me.ID)
+	claims, err := s.volunteer.ClaimsOf(ctx, me.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	visits, err := s.store.ClaimableVisits(ctx, me.ID, s.store.Now())
+	visits, err := s.volunteer.ClaimableVisits(ctx, me.ID, s.volunteer.Now())
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -243,7 +243,7 @@ func (s *Server) expenseForm(c *gin.Context) {
 func (s *Server) renderExpenseForm(c *gin.Context, status int, v *store.Visit, f expenseForm, errs *formErrors) {
 	d := &expenseFormData{Visit: v, VisitLabel: visitLabel(v) + ", " + v.Start.In(london).Format("2 January 2006"), MaxReceipt: MaxReceipts,
 		Rate: fmt.Sprintf("%dp", store.MileageRatePence)}
-	if cl, err := s.store.Claim(c.Request.Context(), store.ClaimID(v.ID, currentUser(c).ID)); err == nil {
+	if cl, err := s.volunteer.Claim(c.Request.Context(), store.ClaimID(v.ID, currentUser(c).ID)); err == nil {
 		d.Existing = cl
 	}
 	s.render(c, status, "expense_form", &Page{Title: "Claim expenses", Back: "/expenses", Errors: errs, Data: d, Form: f})
@@ -268,9 +268,9 @@ func (s *Server) expenseCreate(c *gin.Context) {
 	claim, err := f.check()
 	var problems []*apperr.Error
 	problems = append(problems, apperr.All(err)...)
-	if !v.Claimable(me.ID, s.store.Now()) {
+	if !v.Claimable(me.ID, s.volunteer.Now()) {
 		problems = append(problems, apperr.New(apperr.Invalid, "miles", "You can claim only for a visit you had a place at, once it is over"))
-	} else if _, err := s.store.Claim(ctx, store.ClaimID(v.ID, me.ID)); err == nil {
+	} else if _, err := s.volunteer.Claim(ctx, store.ClaimID(v.ID, me.ID)); err == nil {
 		problems = append(problems, apperr.New(apperr.Duplicate, "miles", "You have already claimed expenses for this visit"))
 	}
 	var files []*multipart.FileHeader
@@ -313,13 +313,13 @@ func (s *Server) expenseCreate(c *gin.Context) {
 	wctx := context.WithoutCancel(ctx)
 	for i, o := range opened {
 		p := store.Paper{Name: paperName(files[i].Filename, types[i]), Type: types[i], UploadedBy: me.Name}
-		if err := s.store.StoreReceipt(wctx, &p, o); err != nil {
+		if err := s.volunteer.StoreReceipt(wctx, &p, o); err != nil {
 			s.dropReceipts(wctx, claim.Receipts)
 			s.serverError(c, err)
 			return
 		}
 		claim.Receipts = append(claim.Receipts, p)
-		clean, reason, err := s.scanSealed(wctx, p.Name, func(ctx context.Context, w io.Writer) error { return s.store.OpenReceipt(ctx, p, w) })
+		clean, reason, err := s.scanSealed(wctx, p.Name, func(ctx context.Context, w io.Writer) error { return s.volunteer.OpenReceipt(ctx, p, w) })
 		if err != nil {
 			s.log.ErrorContext(ctx, "receipt scan failed: the receipt is refused", "err", err)
 			clean, reason = false, "the scan could not be completed"
@@ -335,7 +335,7 @@ func (s *Server) expenseCreate(c *gin.Context) {
 		claim.Receipts[i].Status = store.PaperClean
 	}
 	claim.VisitID, claim.VisitDate, claim.VisitLabel, claim.UserID, claim.UserName = v.ID, v.Start, visitLabel(v), me.ID, me.Name
-	if err := s.store.CreateClaim(wctx, &claim); err != nil {
+	if err := s.volunteer.CreateClaim(wctx, &claim); err != nil {
 		s.dropReceipts(wctx, claim.Receipts)
 		form.ok(err)
 		return
@@ -348,7 +348,7 @@ func (s *Server) expenseCreate(c *gin.Context) {
 
 func (s *Server) dropReceipts(ctx context.Context, ps []store.Paper) {
 	for _, p := range ps {
-		if err := s.store.DeleteReceipt(ctx, p); err != nil {
+		if err := s.volunteer.DeleteReceipt(ctx, p); err != nil {
 			s.log.ErrorContext(ctx, "receipt not deleted", "err", err, "receipt", p.ID)
 		}
 	}
@@ -371,9 +371,11 @@ func (s *Server) renderClaims(c *gin.Context, status int, failedID string, f dec
 	ctx := c.Request.Context()
 	var lists [3][]claimRow
 	for i, st := range []string{store.ClaimWaiting, store.ClaimApproved, store.ClaimRejected} {
-		list := s.store.ClaimsWithStatus
+		list := s.volunteer.ClaimsWithStatus
 		if st == store.ClaimWaiting {
-			list = func(ctx context.Context, _ string) ([]store.ExpenseClaim, error) { return s.store.WaitingClaims(ctx) }
+			list = func(ctx context.Context, _ string) ([]store.ExpenseClaim, error) {
+				return s.volunteer.WaitingClaims(ctx)
+			}
 		}
 		cs, err := list(ctx, st)
 		if err != nil {
@@ -398,7 +400,7 @@ func (s *Server) expenseDecide(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	cl, err := s.store.Claim(ctx, id)
+	cl, err := s.volunteer.Claim(ctx, id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -417,7 +419,7 @@ func (s *Server) expenseDecide(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	if !form.ok(s.store.DecideClaim(ctx, cl.ID, f.Decision == "approve", f.Reason, me.Name)) {
+	if !form.ok(s.volunteer.DecideClaim(ctx, cl.ID, f.Decision == "approve", f.Reason, me.Name)) {
 		return
 	}
 	action, done := auditClaimApproved, "approved"
@@ -434,7 +436,7 @@ func (s *Server) expenseDecide(c *gin.Context) {
 func (s *Server) expenseReceipt(c *gin.Context) {
 	ctx := c.Request.Context()
 	me := currentUser(c)
-	cl, err := s.store.Claim(ctx, c.Param("id"))
+	cl, err := s.volunteer.Claim(ctx, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -454,7 +456,7 @@ func (s *Server) expenseReceipt(c *gin.Context) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := s.store.OpenReceipt(ctx, *p, &buf); err != nil {
+	if err := s.volunteer.OpenReceipt(ctx, *p, &buf); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -469,7 +471,7 @@ var claimCSVColumns = []string{"claim id", "name", "visit date", "miles", "milea
 // expenseExport is the approved claims as CSV for finance (audited):
 // amounts in pounds with two decimals, dates in UK time.
 func (s *Server) expenseExport(c *gin.Context) {
-	cs, err := s.store.ClaimsWithStatus(c.Request.Context(), store.ClaimApproved)
+	cs, err := s.volunteer.ClaimsWithStatus(c.Request.Context(), store.ClaimApproved)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -485,5 +487,5 @@ func (s *Server) expenseExport(c *gin.Context) {
 	w.Flush()
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditClaimsExported, Detail: fmt.Sprintf("%d approved claims", len(cs))})
-	sendCSV(c, "expenses-approved-"+s.store.Now().In(london).Format(time.DateOnly)+".csv", buf.Bytes())
+	sendCSV(c, "expenses-approved-"+s.volunteer.Now().In(london).Format(time.DateOnly)+".csv", buf.Bytes())
 }

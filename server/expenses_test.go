@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -149,32 +148,6 @@ func TestExpensesClaimJourney(t *testing.T) {
 		if got := w.a.auditCount(action, ""); got != n {
 			t.Errorf("%s audited %d times, want %d", action, got, n)
 		}
-	}
-}
-
-// TestExpenseReceiptRefusedByScan: a receipt the virus check refuses
-// leaves no claim and no receipt content behind.
-func TestExpenseReceiptRefusedByScan(t *testing.T) {
-	w := newVisitWorld(t)
-	sc := &refuseScanner{}
-	w.a.srv.scanner = sc
-	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, tomorrow10(w.a), "3"))
-	m1 := w.as(w.m1)
-	if r := m1.submit("/visits/"+id, "/visits/"+id+"/sign-up", nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("sign-up: %d", r.Status)
-	}
-	w.a.advance(72 * time.Hour)
-	m1 = w.as(w.m1)
-	page := "/expenses/visit/" + id
-	r := m1.upload(page, page, "receipts", map[string][]byte{"r.pdf": []byte("%PDF-1.4\n")}, url.Values{"miles": {"10"}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "refused by the virus check") || !strings.Contains(r.Body, `value="10"`) {
-		t.Fatalf("refused receipt: %d\n%s", r.Status, r.Body)
-	}
-	if sc.read != int64(len("%PDF-1.4\n")) {
-		t.Fatalf("the scanner read %d bytes", sc.read)
-	}
-	if _, err := w.a.store.Claim(context.Background(), store.ClaimID(id, w.m1.ID)); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("claim after a refused receipt: %v", err)
 	}
 }
 

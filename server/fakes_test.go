@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -187,6 +189,43 @@ func (f *fakeVisits) CancelSignUp(_ context.Context, id, userID string) ([]strin
 	return f.cancelSignUp(id, userID)
 }
 
+// fakeCalls is what every newer fake shares: the test it fails, the clock
+// it answers Now with, and a count of each method's calls. A method whose
+// function field is nil fails the test and answers errNoFake.
+type fakeCalls struct {
+	t   *testing.T
+	now time.Time
+
+	mu    sync.Mutex
+	Calls map[string]int
+}
+
+// errNoFake is what a fake's method answers when the test gave it nothing
+// to answer with (the test has failed already).
+var errNoFake = errors.New("this fake does not answer that method")
+
+// called counts a call of name and reports whether fn can answer it.
+func (f *fakeCalls) called(name string, fn any) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.Calls == nil {
+		f.Calls = map[string]int{}
+	}
+	f.Calls[name]++
+	if fn == nil || reflect.ValueOf(fn).IsNil() {
+		f.t.Errorf("the handler called %s, which this fake does not answer", name)
+		return false
+	}
+	return true
+}
+
+// calls is how many times the handler called name.
+func (f *fakeCalls) calls(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Calls[name]
+}
+
 // fakeConflicts stands in for the store on a CCU analyst's declared
 // conflicts (conflictStore); declared keeps what DeclareConflict was given.
 type fakeConflicts struct {
@@ -313,6 +352,969 @@ func (f *fakeAdviceAsk) createdSoFar() []store.AdviceRequest {
 	return append([]store.AdviceRequest(nil), f.created...)
 }
 
+// fakeAdmin stands in for the store on people, groups and partner organisations (admin pages) (adminStore).
+type fakeAdmin struct {
+	fakeCalls
+	createGroup        func(*store.Group) error
+	createPartner      func(*store.Partner) error
+	createToken        func(string, string, string, time.Duration) (string, error)
+	createUser         func(*store.User) error
+	deleteUserSessions func(string) (int64, error)
+	group              func(string) (*store.Group, error)
+	groupMembers       func(string) ([]store.Membership, error)
+	groups             func() ([]store.Group, error)
+	listUsers          func(store.UserFilter) ([]store.User, bool, error)
+	membership         func(string, string) (*store.Membership, error)
+	partner            func(string) (*store.Partner, error)
+	partnerWorkers     func(string) ([]store.User, error)
+	partners           func() ([]store.Partner, error)
+	putMembership      func(*store.Membership) error
+	removeMembership   func(string, string) error
+	revokeTokens       func(string, []string) (int64, error)
+	setRole            func(string, store.Role) error
+	updateGroup        func(*store.Group) error
+	updateUser         func(string, store.UserUpdate) (*store.User, error)
+	user               func(string) (*store.User, error)
+	userByEmail        func(string) (*store.User, error)
+	userMemberships    func(string) ([]store.Membership, error)
+	usersByID          func([]string) (map[string]store.User, error)
+}
+
+var _ adminStore = (*fakeAdmin)(nil)
+
+func (f *fakeAdmin) CreateGroup(_ context.Context, g *store.Group) (err error) {
+	if !f.called("CreateGroup", f.createGroup) {
+		err = errNoFake
+		return
+	}
+	return f.createGroup(g)
+}
+
+func (f *fakeAdmin) CreatePartner(_ context.Context, p *store.Partner) (err error) {
+	if !f.called("CreatePartner", f.createPartner) {
+		err = errNoFake
+		return
+	}
+	return f.createPartner(p)
+}
+
+func (f *fakeAdmin) CreateToken(_ context.Context, kind string, userID string, createdBy string, life time.Duration) (r0 string, err error) {
+	if !f.called("CreateToken", f.createToken) {
+		err = errNoFake
+		return
+	}
+	return f.createToken(kind, userID, createdBy, life)
+}
+
+func (f *fakeAdmin) CreateUser(_ context.Context, u *store.User) (err error) {
+	if !f.called("CreateUser", f.createUser) {
+		err = errNoFake
+		return
+	}
+	return f.createUser(u)
+}
+
+func (f *fakeAdmin) DeleteUserSessions(_ context.Context, userID string) (r0 int64, err error) {
+	if !f.called("DeleteUserSessions", f.deleteUserSessions) {
+		err = errNoFake
+		return
+	}
+	return f.deleteUserSessions(userID)
+}
+
+func (f *fakeAdmin) Group(_ context.Context, id string) (r0 *store.Group, err error) {
+	if !f.called("Group", f.group) {
+		err = errNoFake
+		return
+	}
+	return f.group(id)
+}
+
+func (f *fakeAdmin) GroupMembers(_ context.Context, groupID string) (r0 []store.Membership, err error) {
+	if !f.called("GroupMembers", f.groupMembers) {
+		err = errNoFake
+		return
+	}
+	return f.groupMembers(groupID)
+}
+
+func (f *fakeAdmin) Groups(_ context.Context) (r0 []store.Group, err error) {
+	if !f.called("Groups", f.groups) {
+		err = errNoFake
+		return
+	}
+	return f.groups()
+}
+
+func (f *fakeAdmin) ListUsers(_ context.Context, flt store.UserFilter) (r0 []store.User, r1 bool, err error) {
+	if !f.called("ListUsers", f.listUsers) {
+		err = errNoFake
+		return
+	}
+	return f.listUsers(flt)
+}
+
+func (f *fakeAdmin) Membership(_ context.Context, groupID string, userID string) (r0 *store.Membership, err error) {
+	if !f.called("Membership", f.membership) {
+		err = errNoFake
+		return
+	}
+	return f.membership(groupID, userID)
+}
+
+func (f *fakeAdmin) Partner(_ context.Context, id string) (r0 *store.Partner, err error) {
+	if !f.called("Partner", f.partner) {
+		err = errNoFake
+		return
+	}
+	return f.partner(id)
+}
+
+func (f *fakeAdmin) PartnerWorkers(_ context.Context, partnerID string) (r0 []store.User, err error) {
+	if !f.called("PartnerWorkers", f.partnerWorkers) {
+		err = errNoFake
+		return
+	}
+	return f.partnerWorkers(partnerID)
+}
+
+func (f *fakeAdmin) Partners(_ context.Context) (r0 []store.Partner, err error) {
+	if !f.called("Partners", f.partners) {
+		err = errNoFake
+		return
+	}
+	return f.partners()
+}
+
+func (f *fakeAdmin) PutMembership(_ context.Context, m *store.Membership) (err error) {
+	if !f.called("PutMembership", f.putMembership) {
+		err = errNoFake
+		return
+	}
+	return f.putMembership(m)
+}
+
+func (f *fakeAdmin) RemoveMembership(_ context.Context, groupID string, userID string) (err error) {
+	if !f.called("RemoveMembership", f.removeMembership) {
+		err = errNoFake
+		return
+	}
+	return f.removeMembership(groupID, userID)
+}
+
+func (f *fakeAdmin) RevokeTokens(_ context.Context, userID string, kinds ...string) (r0 int64, err error) {
+	if !f.called("RevokeTokens", f.revokeTokens) {
+		err = errNoFake
+		return
+	}
+	return f.revokeTokens(userID, kinds)
+}
+
+func (f *fakeAdmin) SetRole(_ context.Context, id string, r store.Role) (err error) {
+	if !f.called("SetRole", f.setRole) {
+		err = errNoFake
+		return
+	}
+	return f.setRole(id, r)
+}
+
+func (f *fakeAdmin) UpdateGroup(_ context.Context, g *store.Group) (err error) {
+	if !f.called("UpdateGroup", f.updateGroup) {
+		err = errNoFake
+		return
+	}
+	return f.updateGroup(g)
+}
+
+func (f *fakeAdmin) UpdateUser(_ context.Context, id string, up store.UserUpdate) (r0 *store.User, err error) {
+	if !f.called("UpdateUser", f.updateUser) {
+		err = errNoFake
+		return
+	}
+	return f.updateUser(id, up)
+}
+
+func (f *fakeAdmin) User(_ context.Context, id string) (r0 *store.User, err error) {
+	if !f.called("User", f.user) {
+		err = errNoFake
+		return
+	}
+	return f.user(id)
+}
+
+func (f *fakeAdmin) UserByEmail(_ context.Context, email string) (r0 *store.User, err error) {
+	if !f.called("UserByEmail", f.userByEmail) {
+		err = errNoFake
+		return
+	}
+	return f.userByEmail(email)
+}
+
+func (f *fakeAdmin) UserMemberships(_ context.Context, userID string) (r0 []store.Membership, err error) {
+	if !f.called("UserMemberships", f.userMemberships) {
+		err = errNoFake
+		return
+	}
+	return f.userMemberships(userID)
+}
+
+func (f *fakeAdmin) UsersByID(_ context.Context, ids []string) (r0 map[string]store.User, err error) {
+	if !f.called("UsersByID", f.usersByID) {
+		err = errNoFake
+		return
+	}
+	return f.usersByID(ids)
+}
+
+// fakeAccount stands in for the store on a person's own account and the emailed links that set a password (accountStore).
+type fakeAccount struct {
+	fakeCalls
+	peekToken          func(string, string) (*store.Token, error)
+	user               func(string) (*store.User, error)
+	useToken           func(string, string) (*store.Token, error)
+	changePassword     func(string, string) error
+	userMemberships    func(string) ([]store.Membership, error)
+	group              func(string) (*store.Group, error)
+	partner            func(string) (*store.Partner, error)
+	deleteUserSessions func(string) (int64, error)
+	setMobile          func(string, string) error
+	userByEmail        func(string) (*store.User, error)
+	createToken        func(string, string, string, time.Duration) (string, error)
+	revokeTokens       func(string, []string) (int64, error)
+}
+
+var _ accountStore = (*fakeAccount)(nil)
+
+func (f *fakeAccount) PeekToken(_ context.Context, kind string, secret string) (r0 *store.Token, err error) {
+	if !f.called("PeekToken", f.peekToken) {
+		err = errNoFake
+		return
+	}
+	return f.peekToken(kind, secret)
+}
+
+func (f *fakeAccount) User(_ context.Context, id string) (r0 *store.User, err error) {
+	if !f.called("User", f.user) {
+		err = errNoFake
+		return
+	}
+	return f.user(id)
+}
+
+func (f *fakeAccount) UseToken(_ context.Context, kind string, secret string) (r0 *store.Token, err error) {
+	if !f.called("UseToken", f.useToken) {
+		err = errNoFake
+		return
+	}
+	return f.useToken(kind, secret)
+}
+
+func (f *fakeAccount) ChangePassword(_ context.Context, id string, hash string) (err error) {
+	if !f.called("ChangePassword", f.changePassword) {
+		err = errNoFake
+		return
+	}
+	return f.changePassword(id, hash)
+}
+
+func (f *fakeAccount) UserMemberships(_ context.Context, userID string) (r0 []store.Membership, err error) {
+	if !f.called("UserMemberships", f.userMemberships) {
+		err = errNoFake
+		return
+	}
+	return f.userMemberships(userID)
+}
+
+func (f *fakeAccount) Group(_ context.Context, id string) (r0 *store.Group, err error) {
+	if !f.called("Group", f.group) {
+		err = errNoFake
+		return
+	}
+	return f.group(id)
+}
+
+func (f *fakeAccount) Partner(_ context.Context, id string) (r0 *store.Partner, err error) {
+	if !f.called("Partner", f.partner) {
+		err = errNoFake
+		return
+	}
+	return f.partner(id)
+}
+
+func (f *fakeAccount) DeleteUserSessions(_ context.Context, userID string) (r0 int64, err error) {
+	if !f.called("DeleteUserSessions", f.deleteUserSessions) {
+		err = errNoFake
+		return
+	}
+	return f.deleteUserSessions(userID)
+}
+
+func (f *fakeAccount) SetMobile(_ context.Context, id string, mobile string) (err error) {
+	if !f.called("SetMobile", f.setMobile) {
+		err = errNoFake
+		return
+	}
+	return f.setMobile(id, mobile)
+}
+
+func (f *fakeAccount) UserByEmail(_ context.Context, email string) (r0 *store.User, err error) {
+	if !f.called("UserByEmail", f.userByEmail) {
+		err = errNoFake
+		return
+	}
+	return f.userByEmail(email)
+}
+
+func (f *fakeAccount) CreateToken(_ context.Context, kind string, userID string, createdBy string, life time.Duration) (r0 string, err error) {
+	if !f.called("CreateToken", f.createToken) {
+		err = errNoFake
+		return
+	}
+	return f.createToken(kind, userID, createdBy, life)
+}
+
+func (f *fakeAccount) RevokeTokens(_ context.Context, userID string, kinds ...string) (r0 int64, err error) {
+	if !f.called("RevokeTokens", f.revokeTokens) {
+		err = errNoFake
+		return
+	}
+	return f.revokeTokens(userID, kinds)
+}
+
+// fakeAudit keeps every audit event a handler records (auditDB).
+type fakeAudit struct {
+	mu     sync.Mutex
+	events []store.AuditEvent
+}
+
+var _ auditDB = (*fakeAudit)(nil)
+
+func (f *fakeAudit) Audit(_ context.Context, e store.AuditEvent) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.events = append(f.events, e)
+	return nil
+}
+
+// count is how many events have action (any action if "") about target
+// (any target if "").
+func (f *fakeAudit) count(action, target string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, e := range f.events {
+		if (action == "" || e.Action == action) && (target == "" || e.Target == target) {
+			n++
+		}
+	}
+	return n
+}
+
+// all is every event so far, oldest first.
+func (f *fakeAudit) all() []store.AuditEvent {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]store.AuditEvent(nil), f.events...)
+}
+
+// fakeOutbox keeps every message a handler queues (outboxDB).
+type fakeOutbox struct {
+	mu   sync.Mutex
+	mail []store.Mail
+}
+
+var _ outboxDB = (*fakeOutbox)(nil)
+
+func (f *fakeOutbox) QueueMail(_ context.Context, to, subject, body string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mail = append(f.mail, store.Mail{To: to, Subject: subject, Body: body})
+	return nil
+}
+
+// queued is every message queued so far.
+func (f *fakeOutbox) queued() []store.Mail {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]store.Mail(nil), f.mail...)
+}
+
+// fakeMeetings stands in for the store on group meetings: papers, attendance, minutes and actions (meetingStore).
+type fakeMeetings struct {
+	fakeCalls
+	meeting              func(string) (*store.Meeting, error)
+	meetings             func([]string, time.Time, int) ([]store.Meeting, error)
+	createMeeting        func(*store.Meeting) error
+	updateMeetingDetails func(*store.Meeting, int) error
+	storePaper           func(string, *store.Paper, io.Reader) error
+	paperScanned         func(string, store.Paper, bool) error
+	openPaper            func(store.Paper, io.Writer) error
+	deletePaper          func(string, store.Paper) error
+	groupMembers         func(string) ([]store.Membership, error)
+	markAttendance       func(string, string, string) error
+	saveMinutes          func(string, string, string) error
+	approveMinutes       func(string, string) error
+	addAction            func(string, store.MeetingAction) (store.MeetingAction, error)
+	setActionDone        func(string, string, bool) error
+	group                func(string) (*store.Group, error)
+	usersByID            func([]string) (map[string]store.User, error)
+	groups               func() ([]store.Group, error)
+}
+
+var _ meetingStore = (*fakeMeetings)(nil)
+
+func (f *fakeMeetings) Now() time.Time { return f.now }
+
+func (f *fakeMeetings) Meeting(_ context.Context, id string) (r0 *store.Meeting, err error) {
+	if !f.called("Meeting", f.meeting) {
+		err = errNoFake
+		return
+	}
+	return f.meeting(id)
+}
+
+func (f *fakeMeetings) Meetings(_ context.Context, groupIDs []string, from time.Time, limit int) (r0 []store.Meeting, err error) {
+	if !f.called("Meetings", f.meetings) {
+		err = errNoFake
+		return
+	}
+	return f.meetings(groupIDs, from, limit)
+}
+
+func (f *fakeMeetings) CreateMeeting(_ context.Context, m *store.Meeting) (err error) {
+	if !f.called("CreateMeeting", f.createMeeting) {
+		err = errNoFake
+		return
+	}
+	return f.createMeeting(m)
+}
+
+func (f *fakeMeetings) UpdateMeetingDetails(_ context.Context, m *store.Meeting, version int) (err error) {
+	if !f.called("UpdateMeetingDetails", f.updateMeetingDetails) {
+		err = errNoFake
+		return
+	}
+	return f.updateMeetingDetails(m, version)
+}
+
+func (f *fakeMeetings) StorePaper(_ context.Context, meetingID string, p *store.Paper, r io.Reader) (err error) {
+	if !f.called("StorePaper", f.storePaper) {
+		err = errNoFake
+		return
+	}
+	return f.storePaper(meetingID, p, r)
+}
+
+func (f *fakeMeetings) PaperScanned(_ context.Context, meetingID string, p store.Paper, clean bool) (err error) {
+	if !f.called("PaperScanned", f.paperScanned) {
+		err = errNoFake
+		return
+	}
+	return f.paperScanned(meetingID, p, clean)
+}
+
+func (f *fakeMeetings) OpenPaper(_ context.Context, p store.Paper, w io.Writer) (err error) {
+	if !f.called("OpenPaper", f.openPaper) {
+		err = errNoFake
+		return
+	}
+	return f.openPaper(p, w)
+}
+
+func (f *fakeMeetings) DeletePaper(_ context.Context, meetingID string, p store.Paper) (err error) {
+	if !f.called("DeletePaper", f.deletePaper) {
+		err = errNoFake
+		return
+	}
+	return f.deletePaper(meetingID, p)
+}
+
+func (f *fakeMeetings) GroupMembers(_ context.Context, groupID string) (r0 []store.Membership, err error) {
+	if !f.called("GroupMembers", f.groupMembers) {
+		err = errNoFake
+		return
+	}
+	return f.groupMembers(groupID)
+}
+
+func (f *fakeMeetings) MarkAttendance(_ context.Context, id string, userID string, mark string) (err error) {
+	if !f.called("MarkAttendance", f.markAttendance) {
+		err = errNoFake
+		return
+	}
+	return f.markAttendance(id, userID, mark)
+}
+
+func (f *fakeMeetings) SaveMinutes(_ context.Context, id string, text string, by string) (err error) {
+	if !f.called("SaveMinutes", f.saveMinutes) {
+		err = errNoFake
+		return
+	}
+	return f.saveMinutes(id, text, by)
+}
+
+func (f *fakeMeetings) ApproveMinutes(_ context.Context, id string, by string) (err error) {
+	if !f.called("ApproveMinutes", f.approveMinutes) {
+		err = errNoFake
+		return
+	}
+	return f.approveMinutes(id, by)
+}
+
+func (f *fakeMeetings) AddAction(_ context.Context, id string, a store.MeetingAction) (r0 store.MeetingAction, err error) {
+	if !f.called("AddAction", f.addAction) {
+		err = errNoFake
+		return
+	}
+	return f.addAction(id, a)
+}
+
+func (f *fakeMeetings) SetActionDone(_ context.Context, id string, actionID string, done bool) (err error) {
+	if !f.called("SetActionDone", f.setActionDone) {
+		err = errNoFake
+		return
+	}
+	return f.setActionDone(id, actionID, done)
+}
+
+func (f *fakeMeetings) Group(_ context.Context, id string) (r0 *store.Group, err error) {
+	if !f.called("Group", f.group) {
+		err = errNoFake
+		return
+	}
+	return f.group(id)
+}
+
+func (f *fakeMeetings) UsersByID(_ context.Context, ids []string) (r0 map[string]store.User, err error) {
+	if !f.called("UsersByID", f.usersByID) {
+		err = errNoFake
+		return
+	}
+	return f.usersByID(ids)
+}
+
+func (f *fakeMeetings) Groups(_ context.Context) (r0 []store.Group, err error) {
+	if !f.called("Groups", f.groups) {
+		err = errNoFake
+		return
+	}
+	return f.groups()
+}
+
+// fakeVolunteer stands in for the store on volunteers' availability, training and expenses (volunteerStore).
+type fakeVolunteer struct {
+	fakeCalls
+	groups             func() ([]store.Group, error)
+	availabilityPollOf func(string, string) (*store.AvailabilityPoll, error)
+	visitPlanByID      func(string) (*store.VisitPlan, error)
+	setAvailability    func(string, string, string, []string) error
+	user               func(string) (*store.User, error)
+	setTraining        func(string, store.TrainingRecord) error
+	trainingOf         func(string) (*store.Training, error)
+	claimsOf           func(string) ([]store.ExpenseClaim, error)
+	claimableVisits    func(string, time.Time) ([]store.Visit, error)
+	claim              func(string) (*store.ExpenseClaim, error)
+	storeReceipt       func(*store.Paper, io.Reader) error
+	openReceipt        func(store.Paper, io.Writer) error
+	createClaim        func(*store.ExpenseClaim) error
+	deleteReceipt      func(store.Paper) error
+	claimsWithStatus   func(string) ([]store.ExpenseClaim, error)
+	waitingClaims      func() ([]store.ExpenseClaim, error)
+	decideClaim        func(string, bool, string, string) error
+}
+
+var _ volunteerStore = (*fakeVolunteer)(nil)
+
+func (f *fakeVolunteer) Now() time.Time { return f.now }
+
+func (f *fakeVolunteer) Groups(_ context.Context) (r0 []store.Group, err error) {
+	if !f.called("Groups", f.groups) {
+		err = errNoFake
+		return
+	}
+	return f.groups()
+}
+
+func (f *fakeVolunteer) AvailabilityPollOf(_ context.Context, groupID string, quarter string) (r0 *store.AvailabilityPoll, err error) {
+	if !f.called("AvailabilityPollOf", f.availabilityPollOf) {
+		err = errNoFake
+		return
+	}
+	return f.availabilityPollOf(groupID, quarter)
+}
+
+func (f *fakeVolunteer) VisitPlanByID(_ context.Context, id string) (r0 *store.VisitPlan, err error) {
+	if !f.called("VisitPlanByID", f.visitPlanByID) {
+		err = errNoFake
+		return
+	}
+	return f.visitPlanByID(id)
+}
+
+func (f *fakeVolunteer) SetAvailability(_ context.Context, groupID string, quarter string, userID string, weeks []string) (err error) {
+	if !f.called("SetAvailability", f.setAvailability) {
+		err = errNoFake
+		return
+	}
+	return f.setAvailability(groupID, quarter, userID, weeks)
+}
+
+func (f *fakeVolunteer) User(_ context.Context, id string) (r0 *store.User, err error) {
+	if !f.called("User", f.user) {
+		err = errNoFake
+		return
+	}
+	return f.user(id)
+}
+
+func (f *fakeVolunteer) SetTraining(_ context.Context, userID string, r store.TrainingRecord) (err error) {
+	if !f.called("SetTraining", f.setTraining) {
+		err = errNoFake
+		return
+	}
+	return f.setTraining(userID, r)
+}
+
+func (f *fakeVolunteer) TrainingOf(_ context.Context, userID string) (r0 *store.Training, err error) {
+	if !f.called("TrainingOf", f.trainingOf) {
+		err = errNoFake
+		return
+	}
+	return f.trainingOf(userID)
+}
+
+func (f *fakeVolunteer) ClaimsOf(_ context.Context, userID string) (r0 []store.ExpenseClaim, err error) {
+	if !f.called("ClaimsOf", f.claimsOf) {
+		err = errNoFake
+		return
+	}
+	return f.claimsOf(userID)
+}
+
+func (f *fakeVolunteer) ClaimableVisits(_ context.Context, userID string, now time.Time) (r0 []store.Visit, err error) {
+	if !f.called("ClaimableVisits", f.claimableVisits) {
+		err = errNoFake
+		return
+	}
+	return f.claimableVisits(userID, now)
+}
+
+func (f *fakeVolunteer) Claim(_ context.Context, id string) (r0 *store.ExpenseClaim, err error) {
+	if !f.called("Claim", f.claim) {
+		err = errNoFake
+		return
+	}
+	return f.claim(id)
+}
+
+func (f *fakeVolunteer) StoreReceipt(_ context.Context, p *store.Paper, r io.Reader) (err error) {
+	if !f.called("StoreReceipt", f.storeReceipt) {
+		err = errNoFake
+		return
+	}
+	return f.storeReceipt(p, r)
+}
+
+func (f *fakeVolunteer) OpenReceipt(_ context.Context, p store.Paper, w io.Writer) (err error) {
+	if !f.called("OpenReceipt", f.openReceipt) {
+		err = errNoFake
+		return
+	}
+	return f.openReceipt(p, w)
+}
+
+func (f *fakeVolunteer) CreateClaim(_ context.Context, c *store.ExpenseClaim) (err error) {
+	if !f.called("CreateClaim", f.createClaim) {
+		err = errNoFake
+		return
+	}
+	return f.createClaim(c)
+}
+
+func (f *fakeVolunteer) DeleteReceipt(_ context.Context, p store.Paper) (err error) {
+	if !f.called("DeleteReceipt", f.deleteReceipt) {
+		err = errNoFake
+		return
+	}
+	return f.deleteReceipt(p)
+}
+
+func (f *fakeVolunteer) ClaimsWithStatus(_ context.Context, status string) (r0 []store.ExpenseClaim, err error) {
+	if !f.called("ClaimsWithStatus", f.claimsWithStatus) {
+		err = errNoFake
+		return
+	}
+	return f.claimsWithStatus(status)
+}
+
+func (f *fakeVolunteer) WaitingClaims(_ context.Context) (r0 []store.ExpenseClaim, err error) {
+	if !f.called("WaitingClaims", f.waitingClaims) {
+		err = errNoFake
+		return
+	}
+	return f.waitingClaims()
+}
+
+func (f *fakeVolunteer) DecideClaim(_ context.Context, id string, approve bool, reason string, by string) (err error) {
+	if !f.called("DecideClaim", f.decideClaim) {
+		err = errNoFake
+		return
+	}
+	return f.decideClaim(id, approve, reason, by)
+}
+
+// fakeCustody stands in for the store on custody visit reports, the scheme manager's pages and the return (custodyStore).
+type fakeCustody struct {
+	fakeCalls
+	custodyReport           func(string) (*store.CustodyReport, error)
+	saveCustodyReport       func(*store.CustodyReport, int) error
+	submitCustodyReport     func(*store.CustodyReport, int, string, string) error
+	confirmCustodyReport    func(*store.CustodyReport, int, string, string) error
+	markCustodyRead         func(string) error
+	updateCustodyIssues     func(*store.CustodyReport, int) error
+	submittedCustodyReports func(time.Time, time.Time) ([]store.CustodyReport, error)
+	custodyVisits           func() ([]store.Visit, error)
+	listUsers               func(store.UserFilter) ([]store.User, bool, error)
+}
+
+var _ custodyStore = (*fakeCustody)(nil)
+
+func (f *fakeCustody) Now() time.Time { return f.now }
+
+func (f *fakeCustody) CustodyReport(_ context.Context, id string) (r0 *store.CustodyReport, err error) {
+	if !f.called("CustodyReport", f.custodyReport) {
+		err = errNoFake
+		return
+	}
+	return f.custodyReport(id)
+}
+
+func (f *fakeCustody) SaveCustodyReport(_ context.Context, r *store.CustodyReport, version int) (err error) {
+	if !f.called("SaveCustodyReport", f.saveCustodyReport) {
+		err = errNoFake
+		return
+	}
+	return f.saveCustodyReport(r, version)
+}
+
+func (f *fakeCustody) SubmitCustodyReport(_ context.Context, r *store.CustodyReport, version int, userID string, name string) (err error) {
+	if !f.called("SubmitCustodyReport", f.submitCustodyReport) {
+		err = errNoFake
+		return
+	}
+	return f.submitCustodyReport(r, version, userID, name)
+}
+
+func (f *fakeCustody) ConfirmCustodyReport(_ context.Context, r *store.CustodyReport, version int, userID string, name string) (err error) {
+	if !f.called("ConfirmCustodyReport", f.confirmCustodyReport) {
+		err = errNoFake
+		return
+	}
+	return f.confirmCustodyReport(r, version, userID, name)
+}
+
+func (f *fakeCustody) MarkCustodyRead(_ context.Context, id string) (err error) {
+	if !f.called("MarkCustodyRead", f.markCustodyRead) {
+		err = errNoFake
+		return
+	}
+	return f.markCustodyRead(id)
+}
+
+func (f *fakeCustody) UpdateCustodyIssues(_ context.Context, r *store.CustodyReport, version int) (err error) {
+	if !f.called("UpdateCustodyIssues", f.updateCustodyIssues) {
+		err = errNoFake
+		return
+	}
+	return f.updateCustodyIssues(r, version)
+}
+
+func (f *fakeCustody) SubmittedCustodyReports(_ context.Context, from time.Time, to time.Time) (r0 []store.CustodyReport, err error) {
+	if !f.called("SubmittedCustodyReports", f.submittedCustodyReports) {
+		err = errNoFake
+		return
+	}
+	return f.submittedCustodyReports(from, to)
+}
+
+func (f *fakeCustody) CustodyVisits(_ context.Context) (r0 []store.Visit, err error) {
+	if !f.called("CustodyVisits", f.custodyVisits) {
+		err = errNoFake
+		return
+	}
+	return f.custodyVisits()
+}
+
+func (f *fakeCustody) ListUsers(_ context.Context, flt store.UserFilter) (r0 []store.User, r1 bool, err error) {
+	if !f.called("ListUsers", f.listUsers) {
+		err = errNoFake
+		return
+	}
+	return f.listUsers(flt)
+}
+
+// fakeCCU stands in for the store on the Counter Corruption Unit's queue, cases, audit and access review (ccuStore).
+type fakeCCU struct {
+	fakeCalls
+	referral            func(string) (*store.Referral, error)
+	openReferral        func(string) (*store.Referral, error)
+	referralsByID       func([]string) ([]store.RefSummary, error)
+	referralMatches     func(*store.Referral) ([]store.RefSummary, error)
+	listReferrals       func(store.ReferralFilter) ([]store.RefSummary, bool, error)
+	assessReferral      func(string, int, store.Assessment) (*store.Referral, error)
+	addRefMessage       func(string, string, string, string) error
+	linkReferrals       func(string, string, bool) error
+	conflictsWith       func(string, *store.Referral) (bool, error)
+	conflictIndex       func() (map[string][]string, error)
+	user                func(string) (*store.User, error)
+	partner             func(string) (*store.Partner, error)
+	createUser          func(*store.User) error
+	listAudit           func(store.AuditFilter) ([]store.AuditEvent, bool, error)
+	auditEventsBetween  func(time.Time, time.Time, []string) ([]store.AuditEvent, error)
+	accessReviewFor     func(string) (*store.AccessReview, error)
+	signOffAccessReview func(store.AccessReview) error
+}
+
+var _ ccuStore = (*fakeCCU)(nil)
+
+func (f *fakeCCU) Now() time.Time { return f.now }
+
+func (f *fakeCCU) Referral(_ context.Context, id string) (r0 *store.Referral, err error) {
+	if !f.called("Referral", f.referral) {
+		err = errNoFake
+		return
+	}
+	return f.referral(id)
+}
+
+func (f *fakeCCU) OpenReferral(_ context.Context, id string) (r0 *store.Referral, err error) {
+	if !f.called("OpenReferral", f.openReferral) {
+		err = errNoFake
+		return
+	}
+	return f.openReferral(id)
+}
+
+func (f *fakeCCU) ReferralsByID(_ context.Context, ids []string) (r0 []store.RefSummary, err error) {
+	if !f.called("ReferralsByID", f.referralsByID) {
+		err = errNoFake
+		return
+	}
+	return f.referralsByID(ids)
+}
+
+func (f *fakeCCU) ReferralMatches(_ context.Context, r *store.Referral) (r0 []store.RefSummary, err error) {
+	if !f.called("ReferralMatches", f.referralMatches) {
+		err = errNoFake
+		return
+	}
+	return f.referralMatches(r)
+}
+
+func (f *fakeCCU) ListReferrals(_ context.Context, flt store.ReferralFilter) (r0 []store.RefSummary, r1 bool, err error) {
+	if !f.called("ListReferrals", f.listReferrals) {
+		err = errNoFake
+		return
+	}
+	return f.listReferrals(flt)
+}
+
+func (f *fakeCCU) AssessReferral(_ context.Context, id string, version int, a store.Assessment) (r0 *store.Referral, err error) {
+	if !f.called("AssessReferral", f.assessReferral) {
+		err = errNoFake
+		return
+	}
+	return f.assessReferral(id, version, a)
+}
+
+func (f *fakeCCU) AddRefMessage(_ context.Context, id string, from string, byName string, text string) (err error) {
+	if !f.called("AddRefMessage", f.addRefMessage) {
+		err = errNoFake
+		return
+	}
+	return f.addRefMessage(id, from, byName, text)
+}
+
+func (f *fakeCCU) LinkReferrals(_ context.Context, id string, other string, link bool) (err error) {
+	if !f.called("LinkReferrals", f.linkReferrals) {
+		err = errNoFake
+		return
+	}
+	return f.linkReferrals(id, other, link)
+}
+
+func (f *fakeCCU) ConflictsWith(_ context.Context, userID string, r *store.Referral) (r0 bool, err error) {
+	if !f.called("ConflictsWith", f.conflictsWith) {
+		err = errNoFake
+		return
+	}
+	return f.conflictsWith(userID, r)
+}
+
+func (f *fakeCCU) ConflictIndex(_ context.Context) (r0 map[string][]string, err error) {
+	if !f.called("ConflictIndex", f.conflictIndex) {
+		err = errNoFake
+		return
+	}
+	return f.conflictIndex()
+}
+
+func (f *fakeCCU) User(_ context.Context, id string) (r0 *store.User, err error) {
+	if !f.called("User", f.user) {
+		err = errNoFake
+		return
+	}
+	return f.user(id)
+}
+
+func (f *fakeCCU) Partner(_ context.Context, id string) (r0 *store.Partner, err error) {
+	if !f.called("Partner", f.partner) {
+		err = errNoFake
+		return
+	}
+	return f.partner(id)
+}
+
+func (f *fakeCCU) CreateUser(_ context.Context, u *store.User) (err error) {
+	if !f.called("CreateUser", f.createUser) {
+		err = errNoFake
+		return
+	}
+	return f.createUser(u)
+}
+
+func (f *fakeCCU) ListAudit(_ context.Context, flt store.AuditFilter) (r0 []store.AuditEvent, r1 bool, err error) {
+	if !f.called("ListAudit", f.listAudit) {
+		err = errNoFake
+		return
+	}
+	return f.listAudit(flt)
+}
+
+func (f *fakeCCU) AuditEventsBetween(_ context.Context, from time.Time, to time.Time, actions []string) (r0 []store.AuditEvent, err error) {
+	if !f.called("AuditEventsBetween", f.auditEventsBetween) {
+		err = errNoFake
+		return
+	}
+	return f.auditEventsBetween(from, to, actions)
+}
+
+func (f *fakeCCU) AccessReviewFor(_ context.Context, month string) (r0 *store.AccessReview, err error) {
+	if !f.called("AccessReviewFor", f.accessReviewFor) {
+		err = errNoFake
+		return
+	}
+	return f.accessReviewFor(month)
+}
+
+func (f *fakeCCU) SignOffAccessReview(_ context.Context, r store.AccessReview) (err error) {
+	if !f.called("SignOffAccessReview", f.signOffAccessReview) {
+		err = errNoFake
+		return
+	}
+	return f.signOffAccessReview(r)
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -320,6 +1322,8 @@ type fakeApp struct {
 	*testApp
 	sessions *fakeSessions
 	users    fakeUsers
+	audits   *fakeAudit
+	outbox   *fakeOutbox
 	key      []byte
 }
 
@@ -341,13 +1345,21 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.sessions.db = fs
 	users := fakeUsers{}
 	srv.users = users
+	audits, outbox := &fakeAudit{}, &fakeOutbox{}
+	srv.auditLog, srv.outbox = audits, outbox
 	srv.visits = nil
 	srv.conflicts = nil
 	srv.adviceAsk = nil
+	srv.ccu = nil
+	srv.custody = nil
+	srv.volunteer = nil
+	srv.meetings = nil
+	srv.accounts = nil
+	srv.admin = nil
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL
-	return &fakeApp{testApp: &testApp{t: t, srv: srv, http: hs, cfg: cfg}, sessions: fs, users: users, key: key}
+	return &fakeApp{testApp: &testApp{t: t, srv: srv, http: hs, cfg: cfg}, sessions: fs, users: users, audits: audits, outbox: outbox, key: key}
 }
 
 // as is a browser signed in as u: a session in the fake, its cookie in

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"candour/apperr"
 )
 
 // choice is one radio, checkbox or select option.
@@ -25,6 +27,22 @@ type choiceField struct {
 // newChoices builds a choiceField from a form's value and its error.
 func newChoices(name, label, value string, errs *formErrors, choices []choice) choiceField {
 	return choiceField{Name: name, Label: label, Value: value, Error: errs.For(name), Choices: choices}
+}
+
+// checkChoices refuses each of fields (a filter's lists) whose value is not
+// one of its choices: "Choose <label> from the list" is shown next to the
+// field (its Error) and is one of the returned errors (apperr.Invalid,
+// joined, for formAgain). It returns nil when every value is a choice.
+func checkChoices(fields ...*choiceField) error {
+	var problems []*apperr.Error
+	for _, f := range fields {
+		if !f.has(f.Value) {
+			e := apperr.Invalidf(f.Name, "Choose %s from the list", f.Label)
+			f.Error = e.Message
+			problems = append(problems, e)
+		}
+	}
+	return apperr.Join(problems...)
 }
 
 // has reports whether v is one of the field's choices.

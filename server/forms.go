@@ -35,6 +35,39 @@ func (e *formErrors) Add(field, message string) {
 	}
 }
 
+// addItem lists message for field in the summary even when the field has
+// one already (a page of several uploaded files names each file's
+// problem); the same message for the same field is listed once. For still
+// returns the first.
+func (e *formErrors) addItem(field, message string) {
+	for _, it := range e.Items {
+		if it == (fieldError{Field: field, Message: message}) {
+			return
+		}
+	}
+	e.Items = append(e.Items, fieldError{Field: field, Message: message})
+}
+
+// Err is the form's messages as one application error (nil when there are
+// none): an apperr.Invalid for each, in order. Binding's messages go to
+// formAgain this way, joined with the handler's own checks.
+func (e *formErrors) Err() error {
+	if !e.Any() {
+		return nil
+	}
+	list := make([]*apperr.Error, len(e.Items))
+	for i, it := range e.Items {
+		list[i] = apperr.Invalidf(it.Field, "%s", it.Message)
+	}
+	return apperr.Join(list...)
+}
+
+// With is the form's messages (binding's) followed by more, as one error
+// for formAgain (nil when there are none).
+func (e *formErrors) With(more ...*apperr.Error) error {
+	return apperr.Join(append(apperr.All(e.Err()), more...)...)
+}
+
 // For returns the message for field, or "".
 func (e *formErrors) For(field string) string {
 	if e == nil {
@@ -159,13 +192,6 @@ func (s *Server) parseForm(c *gin.Context, dst messager) (*formErrors, error) {
 // tooLarge answers 413 with a styled page.
 func (s *Server) tooLarge(c *gin.Context) {
 	s.errorPage(c, http.StatusRequestEntityTooLarge, "What you sent is too large", "Make your answer shorter and try again. Nothing has been saved.")
-}
-
-// invalid re-renders a form page with the status of a form error (422,
-// statusOf) and the error summary, keeping what the person typed.
-func (s *Server) invalid(c *gin.Context, name string, p *Page, errs *formErrors) {
-	p.Errors = errs
-	s.render(c, statusOf(apperr.Invalid), name, p)
 }
 
 // formSubmit is the shape every form that makes or changes a record shares

@@ -68,7 +68,7 @@ func (s *Server) groupCreate(c *gin.Context) {
 		return
 	}
 	g := &store.Group{Name: f.Name, Kind: f.Kind, Description: f.Description}
-	if !form.ok(groupNameTaken(s.store.CreateGroup(c.Request.Context(), g))) {
+	if !form.ok(groupNameTaken(s.admin.CreateGroup(c.Request.Context(), g))) {
 		return
 	}
 	me := currentUser(c)
@@ -91,8 +91,8 @@ func (s *Server) groupShow(c *gin.Context) {
 	}
 	mf := memberForm{Vetting: store.VettingLevels[0]}
 	if id := c.Query("member"); id != "" {
-		m, errM := s.store.Membership(c.Request.Context(), g.ID, id)
-		u, errU := s.store.User(c.Request.Context(), id)
+		m, errM := s.admin.Membership(c.Request.Context(), g.ID, id)
+		u, errU := s.admin.User(c.Request.Context(), id)
 		if errM == nil && errU == nil {
 			d := partsOf(m.VettingExpires)
 			mf = memberForm{Email: u.Email, Vetting: m.VettingLevel, Day: d.Day, Month: d.Month, Year: d.Year, Chair: m.Chair}
@@ -115,7 +115,7 @@ func (s *Server) groupSave(c *gin.Context) {
 		return
 	}
 	changed := &store.Group{ID: g.ID, Name: f.Name, Kind: f.Kind, Description: f.Description}
-	if !form.ok(groupNameTaken(s.store.UpdateGroup(c.Request.Context(), changed))) { // 404 for an unknown group (render.go)
+	if !form.ok(groupNameTaken(s.admin.UpdateGroup(c.Request.Context(), changed))) { // 404 for an unknown group (render.go)
 		return
 	}
 	if detail := groupChanges(g, changed); detail != "" {
@@ -147,7 +147,7 @@ func groupFormOf(g *store.Group) groupForm {
 
 // loadGroup reads the group named in the path; it answers 404 itself.
 func (s *Server) loadGroup(c *gin.Context) (*store.Group, bool) {
-	return loadByID(s, c, s.store.Group)
+	return loadByID(s, c, s.admin.Group)
 }
 
 type groupData struct {
@@ -204,7 +204,7 @@ func vettingChoices() []choice {
 
 // memberRows lists a group's members, chairs first, then by name.
 func (s *Server) memberRows(ctx context.Context, groupID string) ([]memberRow, error) {
-	ms, err := s.store.GroupMembers(ctx, groupID)
+	ms, err := s.admin.GroupMembers(ctx, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (s *Server) memberRows(ctx context.Context, groupID string) ([]memberRow, e
 	for i, m := range ms {
 		ids[i] = m.UserID
 	}
-	users, err := s.store.UsersByID(ctx, ids)
+	users, err := s.admin.UsersByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

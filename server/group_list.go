@@ -21,7 +21,7 @@ type groupListData struct {
 // each group document keeps (see store.syncGroupSummary).
 func (s *Server) groupList(c *gin.Context) {
 	ctx := c.Request.Context()
-	groups, err := s.store.Groups(ctx)
+	groups, err := s.admin.Groups(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return

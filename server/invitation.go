@@ -57,12 +57,12 @@ func (s *Server) invitationAccept(c *gin.Context) {
 // the link cannot be used it answers with a styled page and returns nil.
 func (s *Server) openLink(c *gin.Context, kind string) *store.User {
 	ctx := c.Request.Context()
-	t, err := s.store.PeekToken(ctx, kind, c.Param("token"))
+	t, err := s.accounts.PeekToken(ctx, kind, c.Param("token"))
 	if err != nil {
 		s.badLink(c, kind, err)
 		return nil
 	}
-	u, err := s.store.User(ctx, t.UserID)
+	u, err := s.accounts.User(ctx, t.UserID)
 	if err == nil && u.Status == store.StatusDisabled {
 		err = store.ErrNotFound // a disabled account is not reopened by an old link
 	}
@@ -87,21 +87,20 @@ func (s *Server) setPasswordFromLink(c *gin.Context, kind, view, title string) *
 	if !ok {
 		return nil
 	}
-	checkNewPassword(errs, "password", f.Password, "confirm-password", f.Confirm)
-	if errs.Any() {
-		s.invalid(c, view, &Page{Title: title, Form: newPasswordForm{},
-			Data: linkAccount{Name: u.Name, Email: u.Email, Role: u.Role}, NoIndex: true}, errs)
+	if err := errs.With(apperr.All(checkNewPassword(errs, "password", f.Password, "confirm-password", f.Confirm))...); err != nil {
+		s.formAgain(c, view, &Page{Title: title, Form: newPasswordForm{},
+			Data: linkAccount{Name: u.Name, Email: u.Email, Role: u.Role}, NoIndex: true}, err)
 		return nil
 	}
 	hash := s.hasher.Hash(f.Password)
 	ctx := c.Request.Context()
 	// Using the token is the one decision: of two racing requests, only one
 	// gets past it, so only one password is ever stored.
-	if _, err := s.store.UseToken(ctx, kind, c.Param("token")); err != nil {
+	if _, err := s.accounts.UseToken(ctx, kind, c.Param("token")); err != nil {
 		s.badLink(c, kind, err)
 		return nil
 	}
-	if err := s.store.ChangePassword(ctx, u.ID, hash); err != nil {
+	if err := s.accounts.ChangePassword(ctx, u.ID, hash); err != nil {
 		s.badLink(c, kind, err)
 		return nil
 	}
@@ -109,18 +108,20 @@ func (s *Server) setPasswordFromLink(c *gin.Context, kind, view, title string) *
 }
 
 // checkNewPassword applies the password rules to a new password and checks
-// that it was typed the same twice.
-func checkNewPassword(errs *formErrors, field, pw, confirmField, confirm string) {
+// that it was typed the same twice: the problem is an apperr.Invalid on its
+// field (nil when there is none). A field binding refused already (errs)
+// is not checked again.
+func checkNewPassword(errs *formErrors, field, pw, confirmField, confirm string) error {
 	if errs.For(field) != "" {
-		return
+		return nil
 	}
 	if err := password.Check(pw); err != nil {
-		errs.Add(field, err.Error())
-		return
+		return apperr.Invalidf(field, "%s", err.Error())
 	}
 	if errs.For(confirmField) == "" && pw != confirm {
-		errs.Add(confirmField, "Enter the same password twice")
+		return apperr.Invalidf(confirmField, "Enter the same password twice")
 	}
+	return nil
 }
 
 // badLink answers for an emailed link that cannot be used: 404 when it is

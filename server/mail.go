@@ -11,7 +11,7 @@ import (
 // are plain text, written for the person reading them, and carry no
 // confidential content (links only).
 func (s *Server) queueMail(ctx context.Context, to, subject, body string) error {
-	if err := s.store.QueueMail(ctx, to, subject, mail.Compose(s.cfg, body)); err != nil {
+	if err := s.outbox.QueueMail(ctx, to, subject, mail.Compose(s.cfg, body)); err != nil {
 		return fmt.Errorf("queue mail to %s: %w", to, err)
 	}
 	return nil

@@ -110,7 +110,7 @@ func (s *Server) meetingPaperUpload(c *gin.Context) {
 	ctx := context.WithoutCancel(c.Request.Context())
 	me := currentUser(c)
 	p := &store.Paper{Name: paperName(fh.Filename, typ), Type: typ, UploadedBy: me.Name}
-	if err := s.store.StorePaper(ctx, m.ID, p, f); err != nil {
+	if err := s.meetings.StorePaper(ctx, m.ID, p, f); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -119,13 +119,13 @@ func (s *Server) meetingPaperUpload(c *gin.Context) {
 		s.log.ErrorContext(ctx, "paper scan failed: the paper is refused", "err", err, "paper", p.ID)
 		clean, reason = false, "the scan could not be completed"
 	}
-	if err := s.store.PaperScanned(ctx, m.ID, *p, clean); err != nil {
+	if err := s.meetings.PaperScanned(ctx, m.ID, *p, clean); err != nil {
 		s.serverError(c, err)
 		return
 	}
 	if !clean {
 		s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditPaperRejected, Target: "meeting:" + m.ID, Detail: p.Name + ": " + reason})
-		fresh, _ := s.store.Meeting(ctx, m.ID)
+		fresh, _ := s.meetings.Meeting(ctx, m.ID)
 		if fresh != nil {
 			m = fresh
 		}
@@ -139,7 +139,7 @@ func (s *Server) meetingPaperUpload(c *gin.Context) {
 
 // scanPaper streams the stored paper to the scanner, a chunk at a time.
 func (s *Server) scanPaper(ctx context.Context, p store.Paper) (bool, string, error) {
-	return s.scanSealed(ctx, p.Name, func(ctx context.Context, w io.Writer) error { return s.store.OpenPaper(ctx, p, w) })
+	return s.scanSealed(ctx, p.Name, func(ctx context.Context, w io.Writer) error { return s.meetings.OpenPaper(ctx, p, w) })
 }
 
 // meetingPaperDownload serves a paper, always as a download (never shown
@@ -157,7 +157,7 @@ func (s *Server) meetingPaperDownload(c *gin.Context) {
 	// Opened fully before the first byte is sent, so a failure is a
 	// proper error page; a paper is at most 10 MB.
 	var buf bytes.Buffer
-	if err := s.store.OpenPaper(c.Request.Context(), p, &buf); err != nil {
+	if err := s.meetings.OpenPaper(c.Request.Context(), p, &buf); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -179,7 +179,7 @@ func (s *Server) meetingPaperRemove(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	if err := s.store.DeletePaper(c.Request.Context(), m.ID, p); err != nil {
+	if err := s.meetings.DeletePaper(c.Request.Context(), m.ID, p); err != nil {
 		s.serverError(c, err)
 		return
 	}

@@ -21,11 +21,11 @@ func (s *Server) meetingAttendance(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if s.store.Now().Before(m.Start.Add(-30 * time.Minute)) {
+	if s.meetings.Now().Before(m.Start.Add(-30 * time.Minute)) {
 		s.meetingRefused(c, m, apperr.Invalidf("attendance", "Attendance can be taken from 30 minutes before the meeting starts"))
 		return
 	}
-	ms, err := s.store.GroupMembers(ctx, m.GroupID)
+	ms, err := s.meetings.GroupMembers(ctx, m.GroupID)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -40,7 +40,7 @@ func (s *Server) meetingAttendance(c *gin.Context) {
 			s.meetingRefused(c, m, apperr.Invalidf("att-"+x.UserID, "Select present, apologies or absent"))
 			return
 		}
-		if err := s.store.MarkAttendance(ctx, m.ID, x.UserID, mark); err != nil {
+		if err := s.meetings.MarkAttendance(ctx, m.ID, x.UserID, mark); err != nil {
 			s.serverError(c, err)
 			return
 		}
@@ -86,7 +86,7 @@ func (s *Server) meetingMinutes(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	err := s.store.SaveMinutes(c.Request.Context(), m.ID, f.Minutes, me.Name)
+	err := s.meetings.SaveMinutes(c.Request.Context(), m.ID, f.Minutes, me.Name)
 	if apperr.Is(err, apperr.Conflict) { // approved since the page was opened
 		err = apperr.Invalidf("minutes", "The chair has approved the minutes, so they can no longer be changed")
 	}
@@ -110,7 +110,7 @@ func (s *Server) meetingMinutesApprove(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	err := s.store.ApproveMinutes(c.Request.Context(), m.ID, me.Name)
+	err := s.meetings.ApproveMinutes(c.Request.Context(), m.ID, me.Name)
 	if apperr.Is(err, apperr.Conflict) { // approved already, or no draft
 		err = apperr.Invalidf("minutes", "There are no draft minutes to approve")
 	}
@@ -161,7 +161,7 @@ func (s *Server) meetingActionAdd(c *gin.Context) {
 	if !form.ok(bad) {
 		return
 	}
-	act, err := s.store.AddAction(c.Request.Context(), m.ID, store.MeetingAction{Text: strings.TrimSpace(f.Text), Owner: f.Owner, Due: due})
+	act, err := s.meetings.AddAction(c.Request.Context(), m.ID, store.MeetingAction{Text: strings.TrimSpace(f.Text), Owner: f.Owner, Due: due})
 	if !form.ok(err) {
 		return
 	}
@@ -178,7 +178,7 @@ func (s *Server) meetingActionDone(c *gin.Context) {
 		return
 	}
 	done := c.PostForm("done") != "false"
-	if err := s.store.SetActionDone(c.Request.Context(), m.ID, c.Param("actionId"), done); err != nil {
+	if err := s.meetings.SetActionDone(c.Request.Context(), m.ID, c.Param("actionId"), done); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -194,7 +194,7 @@ func (s *Server) meetingActionDone(c *gin.Context) {
 // an action the person may not raise from.
 func (s *Server) prefillFromAction(c *gin.Context, ref string, f *recForm) bool {
 	mid, aid, _ := strings.Cut(ref, "/")
-	m, err := s.store.Meeting(c.Request.Context(), mid)
+	m, err := s.meetings.Meeting(c.Request.Context(), mid)
 	if err != nil || !meetingAccessTo(currentUser(c), m).Manage {
 		s.notFound(c)
 		return false
@@ -204,7 +204,7 @@ func (s *Server) prefillFromAction(c *gin.Context, ref string, f *recForm) bool 
 		s.notFound(c)
 		return false
 	}
-	g, err := s.store.Group(c.Request.Context(), m.GroupID)
+	g, err := s.meetings.Group(c.Request.Context(), m.GroupID)
 	if err != nil {
 		s.notFound(c)
 		return false

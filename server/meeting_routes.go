@@ -98,7 +98,7 @@ func meetingAccessTo(u *store.User, m *store.Meeting) meetingAccess {
 // loadMeeting reads the meeting named by :id that the person may see; one
 // they may not see is "not found" to them.
 func (s *Server) loadMeeting(c *gin.Context) (*store.Meeting, meetingAccess, bool) {
-	m, ok := loadByID(s, c, s.store.Meeting)
+	m, ok := loadByID(s, c, s.meetings.Meeting)
 	if !ok {
 		return nil, meetingAccess{}, false
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,13 +27,13 @@ type meetingRow struct {
 // staff): those to come, and the last three months'.
 func (s *Server) meetingList(c *gin.Context) {
 	u := currentUser(c)
-	names, _, err := s.groupNames(c.Request.Context())
+	names, err := s.meetingGroupNames(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	now := s.store.Now()
-	ms, err := s.store.Meetings(c.Request.Context(), visitGroupIDs(u), now.AddDate(0, -3, 0), 200)
+	now := s.meetings.Now()
+	ms, err := s.meetings.Meetings(c.Request.Context(), visitGroupIDs(u), now.AddDate(0, -3, 0), 200)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -84,7 +85,7 @@ func (s *Server) meetingShow(c *gin.Context) {
 // renderMeeting draws the meeting page with the forms its reader may use.
 func (s *Server) renderMeeting(c *gin.Context, status int, m *store.Meeting, a meetingAccess, minutes string, af actionForm, errs *formErrors) {
 	ctx := c.Request.Context()
-	names, _, err := s.groupNames(ctx)
+	names, err := s.meetingGroupNames(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -97,7 +98,7 @@ func (s *Server) renderMeeting(c *gin.Context, status int, m *store.Meeting, a m
 		}
 	}
 	if a.Manage {
-		ms, err := s.store.GroupMembers(ctx, m.GroupID)
+		ms, err := s.meetings.GroupMembers(ctx, m.GroupID)
 		if err != nil {
 			s.serverError(c, err)
 			return
@@ -106,7 +107,7 @@ func (s *Server) renderMeeting(c *gin.Context, status int, m *store.Meeting, a m
 		for _, x := range ms {
 			ids = append(ids, x.UserID)
 		}
-		users, err := s.store.UsersByID(ctx, ids)
+		users, err := s.meetings.UsersByID(ctx, ids)
 		if err != nil {
 			s.serverError(c, err)
 			return
@@ -133,7 +134,7 @@ func (s *Server) meetingICS(c *gin.Context) {
 	if !ok {
 		return
 	}
-	names, _, err := s.groupNames(c.Request.Context())
+	names, err := s.meetingGroupNames(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -169,4 +170,18 @@ func (s *Server) addMeetingEvents(cal *ics.Calendar, ms []store.Meeting, names m
 		e.SetURL(s.link("/meetings/" + m.ID))
 		e.SetClass(ics.ClassificationPrivate)
 	}
+}
+
+// meetingGroupNames is every group's name by id, as groupNames, from the
+// meetings' view of the store.
+func (s *Server) meetingGroupNames(ctx context.Context) (map[string]string, error) {
+	gs, err := s.meetings.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(gs))
+	for _, g := range gs {
+		names[g.ID] = g.Name
+	}
+	return names, nil
 }

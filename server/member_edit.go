@@ -58,7 +58,7 @@ func (s *Server) memberSave(c *gin.Context) {
 	}
 	m := &store.Membership{GroupID: g.ID, UserID: u.ID, Chair: f.Chair, VettingLevel: f.Vetting, VettingExpires: expires}
 	verb := "added to"
-	old, err := s.store.Membership(ctx, g.ID, u.ID)
+	old, err := s.admin.Membership(ctx, g.ID, u.ID)
 	switch {
 	case err == nil:
 		m.JoinedAt, verb = old.JoinedAt, "updated in"
@@ -66,7 +66,7 @@ func (s *Server) memberSave(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	if err := s.store.PutMembership(ctx, m); err != nil {
+	if err := s.admin.PutMembership(ctx, m); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -75,7 +75,7 @@ func (s *Server) memberSave(c *gin.Context) {
 		Detail: fmt.Sprintf("%s %s (group:%s): %s", verb, g.Name, g.ID, membershipSummary(m))})
 	msg := u.Name + " " + verb + " " + g.Name
 	if f.Chair && u.Role == store.RoleMember {
-		if err := s.store.SetRole(ctx, u.ID, store.RoleChair); err != nil {
+		if err := s.admin.SetRole(ctx, u.ID, store.RoleChair); err != nil {
 			s.serverError(c, err)
 			return
 		}
@@ -110,7 +110,7 @@ func checkVetting(f memberForm, errs *formErrors) time.Time {
 // memberAccount finds the account that may join a group: it must exist, be
 // a group member or chair, and not be disabled. Problems become form errors.
 func (s *Server) memberAccount(ctx context.Context, email string, errs *formErrors) (*store.User, error) {
-	u, err := s.store.UserByEmail(ctx, email)
+	u, err := s.admin.UserByEmail(ctx, email)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		errs.Add("email", "There is no account with this email address. Invite the person first")
@@ -149,12 +149,12 @@ func (s *Server) memberRemoveConfirm(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	userID := c.Param("userId")
-	if _, err := s.store.Membership(ctx, g.ID, userID); err != nil {
+	if _, err := s.admin.Membership(ctx, g.ID, userID); err != nil {
 		s.fail(c, err) // 404 for someone not in the group (render.go)
 		return
 	}
 	name := "this person"
-	if u, err := s.store.User(ctx, userID); err == nil {
+	if u, err := s.admin.User(ctx, userID); err == nil {
 		name = u.Name
 	}
 	s.confirm(c, "Are you sure you want to remove "+name+" from "+g.Name+"?", confirmation{Caption: g.Name,
@@ -170,7 +170,7 @@ func (s *Server) memberRemove(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	userID := c.Param("userId")
-	err := s.store.RemoveMembership(ctx, g.ID, userID)
+	err := s.admin.RemoveMembership(ctx, g.ID, userID)
 	if err != nil {
 		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
@@ -179,7 +179,7 @@ func (s *Server) memberRemove(c *gin.Context) {
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditMembership, Target: "user:" + userID,
 		Detail: fmt.Sprintf("removed from %s (group:%s)", g.Name, g.ID)})
 	name := "The person"
-	if u, err := s.store.User(ctx, userID); err == nil {
+	if u, err := s.admin.User(ctx, userID); err == nil {
 		name = u.Name
 	}
 	s.flash(c, name+" removed from "+g.Name)

@@ -18,12 +18,12 @@ type partnerData struct {
 // partnerShow shows an organisation and the people who work for it.
 func (s *Server) partnerShow(c *gin.Context) {
 	ctx := c.Request.Context()
-	p, err := s.store.Partner(ctx, c.Param("id"))
+	p, err := s.admin.Partner(ctx, c.Param("id"))
 	if err != nil {
 		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
-	workers, err := s.store.PartnerWorkers(ctx, p.ID)
+	workers, err := s.admin.PartnerWorkers(ctx, p.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return

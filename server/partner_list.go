@@ -72,7 +72,7 @@ func (s *Server) partnerCreate(c *gin.Context) {
 		return
 	}
 	p := &store.Partner{Name: f.Name, Kind: f.Kind, Email: store.NormaliseEmail(f.Email)}
-	err = s.store.CreatePartner(c.Request.Context(), p)
+	err = s.admin.CreatePartner(c.Request.Context(), p)
 	if !form.ok(apperr.Reword(err, apperr.Duplicate, "name", "A partner organisation with this name already exists")) {
 		return
 	}
@@ -83,7 +83,7 @@ func (s *Server) partnerCreate(c *gin.Context) {
 }
 
 func (s *Server) renderPartners(c *gin.Context, status int, f partnerForm, errs *formErrors) {
-	ps, err := s.store.Partners(c.Request.Context())
+	ps, err := s.admin.Partners(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return

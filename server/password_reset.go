@@ -68,14 +68,14 @@ func (s *Server) resetWorker() {
 // sendResetLink queues an email with a single-use link, valid for an hour,
 // if email belongs to an account that can sign in.
 func (s *Server) sendResetLink(ctx context.Context, email string) error {
-	u, err := s.store.UserByEmail(ctx, email)
+	u, err := s.accounts.UserByEmail(ctx, email)
 	if apperr.Is(err, apperr.NotFound) || (err == nil && !u.CanSignIn()) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	secret, err := s.store.CreateToken(ctx, store.TokenPasswordReset, u.ID, "", store.PasswordResetLife)
+	secret, err := s.accounts.CreateToken(ctx, store.TokenPasswordReset, u.ID, "", store.PasswordResetLife)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ If you did not ask to reset your password, you can ignore this email: your passw
 	if err := s.queueMail(ctx, u.Email, "Reset your Candour password", body); err != nil {
 		return err
 	}
-	if err := s.store.Audit(ctx, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditPasswordReset, Target: "user:" + u.ID, Detail: "reset link emailed"}); err != nil {
+	if err := s.auditLog.Audit(ctx, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditPasswordReset, Target: "user:" + u.ID, Detail: "reset link emailed"}); err != nil {
 		s.log.Error("audit failed", "err", err, "action", store.AuditPasswordReset)
 	}
 	return nil
@@ -137,11 +137,11 @@ func (s *Server) passwordReset(c *gin.Context) {
 // and cancels its other reset links. It returns how many sessions ended.
 func (s *Server) endAllSessions(c *gin.Context, u *store.User) (int64, error) {
 	ctx := c.Request.Context()
-	n, err := s.store.DeleteUserSessions(ctx, u.ID)
+	n, err := s.accounts.DeleteUserSessions(ctx, u.ID)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := s.store.RevokeTokens(ctx, u.ID, store.TokenPasswordReset); err != nil {
+	if _, err := s.accounts.RevokeTokens(ctx, u.ID, store.TokenPasswordReset); err != nil {
 		return n, err
 	}
 	return n, nil

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -45,17 +46,16 @@ func roleChoices(withHints bool) []choice {
 // name or email and narrowed by role (a GET form).
 func (s *Server) peopleList(c *gin.Context) {
 	f := store.UserFilter{Search: c.Query("q"), Role: store.Role(c.Query("role")), Page: pageNumber(c.Query("page"))}
-	errs := &formErrors{}
 	d := peopleListData{Search: f.Search,
-		Role: newChoices("role", "Role", string(f.Role), errs, append([]choice{{Value: "", Label: "All roles"}}, roleChoices(false)...))}
+		Role: newChoices("role", "Role", string(f.Role), nil, append([]choice{{Value: "", Label: "All roles"}}, roleChoices(false)...))}
 	page := &Page{Title: "People", Data: &d}
 	if !d.Role.has(string(f.Role)) {
-		errs.Add("role", "Choose a role from the list")
-		d.Role.Error = errs.For("role")
-		s.invalid(c, "people_list", page, errs)
+		err := apperr.Invalidf("role", "Choose a role from the list")
+		d.Role.Error = err.Message
+		s.formAgain(c, "people_list", page, err)
 		return
 	}
-	people, more, err := s.store.ListUsers(c.Request.Context(), f)
+	people, more, err := s.admin.ListUsers(c.Request.Context(), f)
 	if err != nil {
 		s.serverError(c, err)
 		return

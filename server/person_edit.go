@@ -78,7 +78,7 @@ func (s *Server) personSave(c *gin.Context) {
 		s.renderPerson(c, http.StatusUnprocessableEntity, person, f, errs)
 		return
 	}
-	before, err := s.store.UpdateUser(ctx, person.ID, store.UserUpdate{Name: f.Name, Role: store.Role(f.Role), Status: f.Status, PartnerID: f.PartnerID, WasStatus: person.Status})
+	before, err := s.admin.UpdateUser(ctx, person.ID, store.UserUpdate{Name: f.Name, Role: store.Role(f.Role), Status: f.Status, PartnerID: f.PartnerID, WasStatus: person.Status})
 	if s.stale(c, err, "This account changed while you were editing it",
 		"For example, the person may have accepted their invitation. Go back, reload the page and make your change again. Nothing has been saved.") {
 		return
@@ -119,7 +119,7 @@ func (s *Server) checkPerson(ctx context.Context, me, person *store.User, f pers
 		errs.Add("status", "You cannot disable your own account. Ask another administrator to do it")
 	}
 	if inGroupRole(person.Role) && !inGroupRole(store.Role(f.Role)) {
-		ms, err := s.store.UserMemberships(ctx, person.ID)
+		ms, err := s.admin.UserMemberships(ctx, person.ID)
 		if err != nil {
 			return err
 		}
@@ -140,10 +140,10 @@ func inGroupRole(r store.Role) bool { return r == store.RoleMember || r == store
 // shutOut ends a disabled account's sessions and revokes its emailed links,
 // so that neither an open browser nor an old invitation lets it back in.
 func (s *Server) shutOut(ctx context.Context, userID string) error {
-	if _, err := s.store.DeleteUserSessions(ctx, userID); err != nil {
+	if _, err := s.admin.DeleteUserSessions(ctx, userID); err != nil {
 		return err
 	}
-	_, err := s.store.RevokeTokens(ctx, userID, store.TokenInvitation, store.TokenPasswordReset)
+	_, err := s.admin.RevokeTokens(ctx, userID, store.TokenInvitation, store.TokenPasswordReset)
 	return err
 }
 
@@ -191,7 +191,7 @@ func statusChoices(u *store.User) []choice {
 
 // loadPerson reads the account named in the path; it answers 404 itself.
 func (s *Server) loadPerson(c *gin.Context) (*store.User, bool) {
-	return loadByID(s, c, s.store.User)
+	return loadByID(s, c, s.admin.User)
 }
 
 // renderPerson shows the person page with the edit form as given.
@@ -199,7 +199,7 @@ func (s *Server) renderPerson(c *gin.Context, status int, person *store.User, f 
 	ctx := c.Request.Context()
 	d := personData{Person: person, Self: currentUser(c).ID == person.ID}
 	groups, err := s.personGroups(ctx, person.ID)
-	partners, err2 := s.store.Partners(ctx)
+	partners, err2 := s.admin.Partners(ctx)
 	if err = errors.Join(err, err2); err != nil {
 		s.serverError(c, err)
 		return
@@ -219,14 +219,14 @@ func (s *Server) renderPerson(c *gin.Context, status int, person *store.User, f 
 
 // personGroups lists the groups a person belongs to with their membership.
 func (s *Server) personGroups(ctx context.Context, userID string) ([]personGroup, error) {
-	ms, err := s.store.UserMemberships(ctx, userID)
+	ms, err := s.admin.UserMemberships(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
 	var out []personGroup
 	now := time.Now()
 	for _, m := range ms {
-		g, err := s.store.Group(ctx, m.GroupID)
+		g, err := s.admin.Group(ctx, m.GroupID)
 		if apperr.Is(err, apperr.NotFound) {
 			continue
 		}

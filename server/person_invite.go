@@ -62,7 +62,7 @@ func (s *Server) personInvite(c *gin.Context) {
 		return
 	}
 	u := &store.User{Name: f.Name, Email: f.Email, Role: store.Role(f.Role), Status: store.StatusInvited, PartnerID: f.PartnerID}
-	if !form.ok(emailTaken(s.store.CreateUser(ctx, u))) {
+	if !form.ok(emailTaken(s.admin.CreateUser(ctx, u))) {
 		return
 	}
 	me := currentUser(c)
@@ -100,10 +100,10 @@ func (s *Server) personReinvite(c *gin.Context) {
 func (s *Server) sendInvitation(c *gin.Context, u *store.User) error {
 	ctx := c.Request.Context()
 	me := currentUser(c)
-	if _, err := s.store.RevokeTokens(ctx, u.ID, store.TokenInvitation); err != nil {
+	if _, err := s.admin.RevokeTokens(ctx, u.ID, store.TokenInvitation); err != nil {
 		return err
 	}
-	secret, err := s.store.CreateToken(ctx, store.TokenInvitation, u.ID, me.ID, store.InvitationLife)
+	secret, err := s.admin.CreateToken(ctx, store.TokenInvitation, u.ID, me.ID, store.InvitationLife)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ If you were not expecting this invitation, you can ignore this email.`,
 
 // renderInvite shows the invitation form, with errors when there are some.
 func (s *Server) renderInvite(c *gin.Context, status int, f inviteForm, errs *formErrors) {
-	partners, err := s.store.Partners(c.Request.Context())
+	partners, err := s.admin.Partners(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -168,7 +168,7 @@ func (s *Server) checkRoleAndPartner(ctx context.Context, role store.Role, partn
 		errs.Add("partner", "Select the partner organisation this person works for")
 		return nil
 	}
-	_, err := s.store.Partner(ctx, partnerID)
+	_, err := s.admin.Partner(ctx, partnerID)
 	if apperr.Is(err, apperr.NotFound) {
 		errs.Add("partner", "Select a partner organisation from the list")
 		return nil

@@ -56,10 +56,8 @@ func (s *Server) importFile(c *gin.Context, ds *powers.Dataset, view string) {
 	}
 	d := &powerImportPage{Dataset: ds, Force: strings.TrimSpace(c.PostForm("force")), Year: strings.TrimSpace(c.PostForm("year"))}
 	page := &Page{Title: "Import " + strings.ToLower(ds.Title), Data: d}
-	errs := &formErrors{}
 	if !ds.Importable() {
-		addErrors(errs, apperr.Invalidf("file", "%s come from the stop and search files: import those on the stop and search import page", ds.Title), nil)
-		s.invalid(c, view, page, errs)
+		s.formAgain(c, view, page, apperr.Invalidf("file", "%s come from the stop and search files: import those on the stop and search import page", ds.Title))
 		return
 	}
 	var problems []*apperr.Error
@@ -72,8 +70,8 @@ func (s *Server) importFile(c *gin.Context, ds *powers.Dataset, view string) {
 	if ferr != nil {
 		problems = append(problems, apperr.Invalidf("file", "Choose a CSV file of %s", ds.Base))
 	}
-	if addErrors(errs, apperr.Join(problems...), nil) {
-		s.invalid(c, view, page, errs)
+	if len(problems) > 0 {
+		s.formAgain(c, view, page, apperr.Join(problems...))
 		return
 	}
 	d.File = filepath.Base(fh.Filename)
@@ -84,16 +82,10 @@ func (s *Server) importFile(c *gin.Context, ds *powers.Dataset, view string) {
 	}
 	defer f.Close()
 	res, err := powers.Import(c.Request.Context(), s.store, ds, f, powers.ImportOptions{Force: d.Force, Year: d.Year, Source: d.File, By: u.Email})
-	switch {
-	case addFileErrors(errs, d.File, err): // each wrong line (powers.FileError)
-		s.invalid(c, view, page, errs)
-		return
-	case powers.IsRefusal(err):
-		addErrors(errs, apperr.Invalidf("file", "%s: %s", d.File, err.Error()), nil)
-		s.invalid(c, view, page, errs)
-		return
-	case err != nil:
-		s.serverError(c, err)
+	if err != nil {
+		// Each wrong line (powers.FileError), or the force, year or dataset
+		// refused, named with the file; anything else is a 500 (fail).
+		s.formAgain(c, view, page, fileErrors(d.File, err))
 		return
 	}
 	var months []string

@@ -57,21 +57,14 @@ func (s *Server) publicRecommendationList(c *gin.Context) {
 		return
 	}
 	f := store.RecommendationFilter{Published: true, Area: c.Query("area"), GroupID: c.Query("group"), Page: pageNumber(c.Query("page"))}
-	errs := &formErrors{}
 	d := &publicListData{
-		Area:     newChoices("area", "Race Action Plan area", f.Area, errs, areaChoices("Any area")),
-		Group:    newChoices("group", "Raised by", f.GroupID, errs, groupChoices(groups, "Any group")),
+		Area:     newChoices("area", "Race Action Plan area", f.Area, nil, areaChoices("Any area")),
+		Group:    newChoices("group", "Raised by", f.GroupID, nil, groupChoices(groups, "Any group")),
 		Filtered: f.Area != "" || f.GroupID != "",
 	}
 	page := &Page{Title: "You said, we did", Data: d}
-	for _, ch := range []choiceField{d.Area, d.Group} {
-		if !ch.has(ch.Value) {
-			errs.Add(ch.Name, "Choose "+ch.Label+" from the list")
-		}
-	}
-	if errs.Any() {
-		d.Area.Error, d.Group.Error = errs.For("area"), errs.For("group")
-		s.invalid(c, "public_recommendations", page, errs)
+	if err := checkChoices(&d.Area, &d.Group); err != nil {
+		s.formAgain(c, "public_recommendations", page, err)
 		return
 	}
 	rs, more, err := s.store.ListRecommendations(ctx, f)

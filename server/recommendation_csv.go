@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 	"candour/words"
 )
@@ -98,7 +99,6 @@ func (s *Server) recommendationImportForm(c *gin.Context) {
 func (s *Server) recommendationImport(c *gin.Context) {
 	d := &recImportData{Columns: csvColumns}
 	page := &Page{Title: "Import recommendations", Data: d}
-	errs := &formErrors{}
 	fh, err := c.FormFile("file")
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
@@ -106,8 +106,7 @@ func (s *Server) recommendationImport(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		errs.Add("file", "Choose a CSV file to import")
-		s.invalid(c, "recommendation_import", page, errs)
+		s.formAgain(c, "recommendation_import", page, apperr.Invalidf("file", "Choose a CSV file to import"))
 		return
 	}
 	f, err := fh.Open()
@@ -124,14 +123,13 @@ func (s *Server) recommendationImport(c *gin.Context) {
 	}
 	rs, problems, msg := parseRegister(f, groups)
 	if msg != "" {
-		errs.Add("file", msg)
-		s.invalid(c, "recommendation_import", page, errs)
+		s.formAgain(c, "recommendation_import", page, apperr.Invalidf("file", "%s", msg))
 		return
 	}
 	if len(problems) > 0 {
 		d.Problems = problems
-		errs.Add("file", fmt.Sprintf("%d rows have problems, so nothing has been imported. Correct them and import the whole file again.", len(problems)))
-		s.invalid(c, "recommendation_import", page, errs)
+		s.formAgain(c, "recommendation_import", page,
+			apperr.Invalidf("file", "%d rows have problems, so nothing has been imported. Correct them and import the whole file again.", len(problems)))
 		return
 	}
 	if err := s.store.CreateRecommendations(ctx, rs, actor(c), store.HistImported); err != nil {

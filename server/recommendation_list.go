@@ -39,13 +39,12 @@ func (s *Server) recommendationList(c *gin.Context) {
 	f := store.RecommendationFilter{Status: c.Query("status"), Area: c.Query("area"), GroupID: c.Query("group"),
 		Source: c.Query("source"), OwnerDept: c.Query("owner"), Overdue: c.Query("overdue") == "true", Now: now,
 		Page: pageNumber(c.Query("page"))}
-	errs := &formErrors{}
 	role := currentUser(c).Role
 	d := &recListData{
-		Status: newChoices("status", "Status", f.Status, errs, recStatusChoices("Any status")),
-		Area:   newChoices("area", "Race Action Plan area", f.Area, errs, areaChoices("Any area")),
-		Group:  newChoices("group", "Raised by", f.GroupID, errs, groupChoices(groups, "Any group")),
-		Source: newChoices("source", "Source", f.Source, errs, sourceChoices("Any source")),
+		Status: newChoices("status", "Status", f.Status, nil, recStatusChoices("Any status")),
+		Area:   newChoices("area", "Race Action Plan area", f.Area, nil, areaChoices("Any area")),
+		Group:  newChoices("group", "Raised by", f.GroupID, nil, groupChoices(groups, "Any group")),
+		Source: newChoices("source", "Source", f.Source, nil, sourceChoices("Any source")),
 		Owner:  f.OwnerDept,
 		Overdue: checkboxField{Name: "overdue", Legend: "Overdue", Label: "Only overdue recommendations",
 			Checked: f.Overdue},
@@ -55,13 +54,8 @@ func (s *Server) recommendationList(c *gin.Context) {
 		CanSeeDashboard: allowed(role, "recommendations.dashboard"),
 	}
 	page := &Page{Title: "Recommendations", Data: d}
-	for _, ch := range []choiceField{d.Status, d.Area, d.Group, d.Source} {
-		if !ch.has(ch.Value) {
-			errs.Add(ch.Name, "Choose "+ch.Label+" from the list")
-		}
-	}
-	if errs.Any() {
-		s.invalid(c, "recommendation_list", page, errs)
+	if err := checkChoices(&d.Status, &d.Area, &d.Group, &d.Source); err != nil {
+		s.formAgain(c, "recommendation_list", page, err)
 		return
 	}
 	rs, more, err := s.store.ListRecommendations(ctx, f)

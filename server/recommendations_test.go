@@ -323,3 +323,29 @@ func TestYouSaidWeDidLeaksNothing(t *testing.T) {
 	f.change(t, f.coord, pub, "public", url.Values{"publicTitle": {"New title"}, "publicSummary": {"New summary"}})
 	wantRecStatus(t, anon.get("/you-said-we-did/"+pub), http.StatusNotFound, "page after the wording changed")
 }
+
+// TestRecommendationFiltersRefuseUnknownValues: a value that is not one of
+// a filter's choices (a hand-edited link) gets 422 with the GOV.UK error
+// summary linking to the list, the message next to it, and the other
+// filters as chosen; on the staff list and the public one alike. Before
+// the error path moved onto apperr these had no test.
+func TestRecommendationFiltersRefuseUnknownValues(t *testing.T) {
+	f := newRecFixture(t)
+	r := f.coord.get("/recommendations?status=bogus&source=" + store.RecSources[0])
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") ||
+		!strings.Contains(r.Body, `href="#status"`) || !strings.Contains(r.Body, `id="status-error"`) ||
+		!strings.Contains(r.Body, "Choose Status from the list") {
+		t.Fatalf("an unknown status: %d\n%s", r.Status, r.Body)
+	}
+	if !strings.Contains(r.Body, `value="`+store.RecSources[0]+`" selected`) {
+		t.Errorf("the source chosen is not kept")
+	}
+	if strings.Contains(r.Body, `href="#source"`) {
+		t.Errorf("a good source is refused")
+	}
+	r = f.a.client().get("/you-said-we-did?area=nowhere&group=" + f.group.ID)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#area"`) || !strings.Contains(r.Body, `id="area-error"`) ||
+		!strings.Contains(r.Body, "Choose Race Action Plan area from the list") || !strings.Contains(r.Body, `value="`+f.group.ID+`" selected`) {
+		t.Fatalf("an unknown area on the public list: %d\n%s", r.Status, r.Body)
+	}
+}

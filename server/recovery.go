@@ -127,7 +127,7 @@ func (s *Server) recoveryCode(c *gin.Context) {
 	}
 	page := &Page{Title: "Enter a recovery code", Form: recoveryForm{}, Back: "/sign-in/two-factor"}
 	if errs.Any() {
-		s.invalid(c, "twofactor_recovery", page, errs)
+		s.formAgain(c, "twofactor_recovery", page, errs.Err())
 		return
 	}
 	// From the two-factor budget, as a security code (signin_throttle.go).
@@ -143,8 +143,7 @@ func (s *Server) recoveryCode(c *gin.Context) {
 		return
 	}
 	if !right {
-		errs.Add("code", "That recovery code is wrong or has already been used")
-		s.invalid(c, "twofactor_recovery", page, errs)
+		s.formAgain(c, "twofactor_recovery", page, apperr.Invalidf("code", "That recovery code is wrong or has already been used"))
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditRecoveryUsed, Target: "user:" + u.ID,

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
-	"path"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -120,7 +118,10 @@ var funcs = template.FuncMap{
 	"forceWords":    forceWords,
 	"forceWord":     words.Force,
 	"visitWhen":     visitWhen,
-	"dict2":         func(key string, rows []trendRow) map[string]any { return map[string]any{"Key": key, "Rows": rows} },
+	// Surveys and custody returns.
+	"questionType": words.QuestionType,
+	"quarterName":  func(q store.FinancialQuarter) string { return words.FinancialQuarter(q.Year, q.Q) },
+	"dict2":        func(key string, rows []trendRow) map[string]any { return map[string]any{"Key": key, "Rows": rows} },
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return one
@@ -162,28 +163,9 @@ func queryPage(q map[string]string, page int) template.URL {
 	return template.URL(b.String())
 }
 
-func parseTemplates(fsys fs.FS) (templateSet, error) {
-	shared, err := template.New("").Funcs(funcs).ParseFS(fsys, "layouts/*.html", "partials/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("templates: %w", err)
-	}
-	pages, err := fs.Glob(fsys, "pages/*.html")
-	if err != nil {
-		return nil, err
-	}
-	set := templateSet{}
-	for _, p := range pages {
-		t, err := shared.Clone()
-		if err != nil {
-			return nil, err
-		}
-		if t, err = t.ParseFS(fsys, p); err != nil {
-			return nil, fmt.Errorf("templates: %s: %w", p, err)
-		}
-		set[strings.TrimSuffix(path.Base(p), ".html")] = t
-	}
-	return set, nil
-}
+// maxPooledPage is the largest page buffer kept for reuse: a rare huge page
+// (an export drawn as HTML) does not stay in memory.
+const maxPooledPage = 1 << 20
 
 // render executes a page into a buffer and only then writes the status and
 // body, so a failing template never sends half a page.
@@ -194,8 +176,20 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 		return
 	}
 	s.fillPage(c, p)
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
+	// The buffers are reused: a page is tens of kilobytes, and growing a
+	// new buffer to that size for every page was a good part of what the
+	// garbage collector had to do (make bench -profile, 6 December 2026).
+	buf, _ := s.pageBufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() {
+		if buf.Cap() <= maxPooledPage {
+			buf.Reset()
+			s.pageBufs.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "base", p); err != nil {
 		s.serverError(c, fmt.Errorf("render %s: %w", name, err))
 		return
 	}
@@ -203,7 +197,7 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 		// The summary lists errors in the order of the fields on the page
 		// (GOV.UK's rule), whichever check found them first: draw it again.
 		buf.Reset()
-		if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
+		if err := t.ExecuteTemplate(buf, "base", p); err != nil {
 			s.serverError(c, fmt.Errorf("render %s: %w", name, err))
 			return
 		}
@@ -428,15 +422,42 @@ func addErrors(errs *formErrors, err error, rename map[string]string) bool {
 	return true
 }
 
-// addFileErrors puts an uploaded file's refusal in the error summary: every
-// wrong line (an Invalid error with a Line, as powers.FileError lists
-// them) is its own item, named with the file ("stops.csv, line 10,
-// Outcome: ..."), any other form error follows the file's name ("stops.csv:
-// ..."), and a refusal that named lines ends saying nothing was stored. It
-// reports false for anything that is not only form errors: the handler
-// calls fail.
-func addFileErrors(errs *formErrors, file string, err error) bool {
+// fileErrors words an uploaded file's refusal for the error summary, for
+// formAgain: every wrong line (an Invalid error with a Line, as
+// powers.FileError lists them) is its own error named with the file
+// ("stops.csv, line 10, Outcome: ..."), any other form error follows the
+// file's name ("stops.csv: ..."), and a refusal that named lines ends saying
+// nothing was stored. An error with no field of its own (a refusal worded
+// for the command line too: the wrong force, year or dataset) goes on the
+// field "file". For nil, and for anything that is not only form errors, it
+// returns err as it is (formAgain then calls fail).
+func fileErrors(file string, err error) error {
 	all := apperr.All(err)
+	if !formOnly(all) {
+		return err
+	}
+	var out []*apperr.Error
+	lines := false
+	for _, e := range all {
+		msg := file + ": " + e.Message
+		if e.Line > 0 {
+			msg, lines = file+", "+e.Message, true
+		}
+		field := e.Field
+		if field == "" {
+			field = "file"
+		}
+		out = append(out, &apperr.Error{Code: e.Code, Field: field, Message: msg, Line: e.Line})
+	}
+	if lines {
+		out = append(out, apperr.Invalidf("file", "Nothing was stored from the file: correct these lines and import it again"))
+	}
+	return apperr.Join(out...)
+}
+
+// formOnly reports whether all is a non-empty list of form errors
+// (Invalid and Duplicate) and nothing else.
+func formOnly(all []*apperr.Error) bool {
 	if len(all) == 0 {
 		return false
 	}
@@ -445,18 +466,48 @@ func addFileErrors(errs *formErrors, file string, err error) bool {
 			return false
 		}
 	}
-	lines := false
-	for _, e := range all {
-		msg := file + ": " + e.Message
-		if e.Line > 0 {
-			msg, lines = file+", "+e.Message, true
-		}
-		errs.Items = append(errs.Items, fieldError{Field: e.Field, Message: msg})
-	}
-	if lines {
-		errs.Items = append(errs.Items, fieldError{Field: "file", Message: "Nothing was stored from the file: correct these lines and import it again"})
-	}
 	return true
+}
+
+// formAgain answers a request whose form (or a page's filter) had
+// problems: the page name is drawn again with what was typed (p) and err's
+// form errors (apperr Invalid and Duplicate, one or a joined list) in the
+// GOV.UK error summary, each its own item in order (one repeated word for
+// word is listed once), the first for a field also next to it, at err's
+// status (422, statusOf). Binding's messages join the handler's own
+// checks as errors too (formErrors.Err, With). Anything that is not only
+// form errors goes to fail (a list's first error that is not a form error;
+// nil too). Pages that draw a field's message themselves read it with
+// messageFor.
+func (s *Server) formAgain(c *gin.Context, name string, p *Page, err error) {
+	all := apperr.All(err)
+	if !formOnly(all) {
+		for _, e := range all {
+			if e.Code != apperr.Invalid && e.Code != apperr.Duplicate {
+				err = e // a list that is not only form errors: its first other one
+				break
+			}
+		}
+		s.fail(c, err)
+		return
+	}
+	errs := &formErrors{}
+	for _, e := range all {
+		errs.addItem(e.Field, e.Message)
+	}
+	p.Errors = errs
+	s.render(c, statusOf(apperr.CodeOf(err)), name, p)
+}
+
+// messageFor is the first message err has for field, or "": what a page
+// that draws its fields itself (a filter's lists) shows next to one.
+func messageFor(err error, field string) string {
+	for _, e := range apperr.All(err) {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
 }
 
 // redirect answers a POST with 303 See Other, after saving the session.

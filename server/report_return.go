@@ -51,8 +51,7 @@ func (s *Server) reportReturn(c *gin.Context) {
 		return 'x'
 	}, f.Receipt)
 	if len(code) != receipts.Digits || strings.Contains(code, "x") {
-		errs.Add("receipt", "Enter the 16 digits of your receipt code, like 1234 5678 9012 3456")
-		s.invalid(c, "report_return", page, errs)
+		s.formAgain(c, "report_return", page, errs.With(apperr.Invalidf("receipt", "Enter the 16 digits of your receipt code, like 1234 5678 9012 3456")))
 		return
 	}
 	key := c.ClientIP() // stored only as a 16-bit bucket of its HMAC; never logged
@@ -82,9 +81,8 @@ func (s *Server) reportReturn(c *gin.Context) {
 		hash = r.ReceiptHash
 	}
 	if !receipts.Hasher(s.cfg).Verify(hash, code) || r == nil || r.Kind != store.KindAnonymous || r.ContentGone {
-		errs.Add("receipt", msgReceiptWrong)
 		page.Form = receiptForm{}
-		s.invalid(c, "report_return", page, errs)
+		s.formAgain(c, "report_return", page, errs.With(apperr.Invalidf("receipt", "%s", msgReceiptWrong)))
 		return
 	}
 	if err := s.receiptGuard.succeed(c.Request.Context(), key); err != nil {

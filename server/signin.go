@@ -57,7 +57,7 @@ func (s *Server) signIn(c *gin.Context) {
 	f.Password = strings.TrimRight(f.Password, "\r\n")
 	page := s.signInPage(signInForm{Email: f.Email})
 	if errs.Any() {
-		s.invalid(c, "signin", page, errs)
+		s.formAgain(c, "signin", page, errs.Err())
 		return
 	}
 	ctx := c.Request.Context()
@@ -101,9 +101,7 @@ func (s *Server) signIn(c *gin.Context) {
 }
 
 func (s *Server) signInFailed(c *gin.Context, page *Page) {
-	errs := &formErrors{}
-	errs.Add("email", msgSignInFailed)
-	s.invalid(c, "signin", page, errs)
+	s.formAgain(c, "signin", page, apperr.Invalidf("email", "%s", msgSignInFailed))
 }
 
 // completeSignIn starts a fresh session for u: a new id (so an id planted
@@ -154,7 +152,7 @@ func (s *Server) signOut(c *gin.Context) {
 func (s *Server) audit(c *gin.Context, e store.AuditEvent) {
 	// Not cancelled with the request: a browser that goes away must not
 	// leave what it did unaudited.
-	if err := s.store.Audit(context.WithoutCancel(c.Request.Context()), e); err != nil {
+	if err := s.auditLog.Audit(context.WithoutCancel(c.Request.Context()), e); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "audit failed", "err", err, "action", e.Action)
 	}
 }

@@ -55,6 +55,10 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 	if r := add(url.Values{"type": {"agree"}, "text": {"Police treat everyone fairly"}, "key": {"fair"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("add q3: %d", r.Status)
 	}
+	// The survey's page names each question's type (words.QuestionType).
+	if r := c.get(page); r.Status != http.StatusOK || !strings.Contains(r.Body, "Single choice: Yes, No") || !strings.Contains(r.Body, "Agreement scale") {
+		t.Errorf("the survey page does not name the question types: %d", r.Status)
+	}
 	sv, _ := a.store.Survey(context.Background(), id)
 	// q2 depends on q1: it cannot move above it.
 	r = c.submit(page, page+"/questions/q2/move", url.Values{"rev": {itoa(sv.Rev)}, "dir": {"up"}})

@@ -11,6 +11,7 @@ import (
 
 	"candour/apperr"
 	"candour/store"
+	"candour/words"
 )
 
 // questionForm is one draft question.
@@ -75,7 +76,7 @@ type questionFormData struct {
 func (s *Server) renderQuestionForm(c *gin.Context, status int, sv *store.Survey, q *store.Question, f questionForm, errs *formErrors) {
 	var types []choice
 	for _, t := range store.QuestionTypes {
-		types = append(types, choice{Value: t, Label: store.QTypeLabel(t)})
+		types = append(types, choice{Value: t, Label: words.QuestionType(t)})
 	}
 	showIf := []choice{{Value: "", Label: "Always ask this question"}}
 	for _, p := range sv.Draft {

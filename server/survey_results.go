@@ -14,6 +14,7 @@ import (
 	"candour/apperr"
 	"candour/store"
 	"candour/survey"
+	"candour/words"
 )
 
 // resultsView is the results page: figures from the counters only, under
@@ -90,7 +91,7 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 	}
 	dims := []choice{}
 	for _, d := range store.BreakdownDims {
-		dims = append(dims, choice{Value: d, Label: store.DimLabel(d)})
+		dims = append(dims, choice{Value: d, Label: words.Breakdown(d)})
 	}
 	if !hasChoice(dims, dim) {
 		dim = store.AboutEthnicity

@@ -12,7 +12,7 @@ import (
 
 // trainingSave records one piece of training for a person (audited).
 func (s *Server) trainingSave(c *gin.Context) {
-	u, ok := loadByID(s, c, s.store.User)
+	u, ok := loadByID(s, c, s.volunteer.User)
 	if !ok {
 		return
 	}
@@ -28,7 +28,7 @@ func (s *Server) trainingSave(c *gin.Context) {
 	}
 	me := currentUser(c)
 	r.RecordedBy = me.Email
-	if err := s.store.SetTraining(c.Request.Context(), u.ID, r); err != nil {
+	if err := s.volunteer.SetTraining(c.Request.Context(), u.ID, r); err != nil {
 		s.serverError(c, err)
 		return
 	}

@@ -50,7 +50,7 @@ func trainingChoices() []choice {
 
 // trainingShow lists a person's training and the form to record some.
 func (s *Server) trainingShow(c *gin.Context) {
-	u, ok := loadByID(s, c, s.store.User)
+	u, ok := loadByID(s, c, s.volunteer.User)
 	if !ok {
 		return
 	}
@@ -58,7 +58,7 @@ func (s *Server) trainingShow(c *gin.Context) {
 }
 
 func (s *Server) renderTraining(c *gin.Context, status int, u *store.User, f trainingForm, errs *formErrors) {
-	t, err := s.store.TrainingOf(c.Request.Context(), u.ID)
+	t, err := s.volunteer.TrainingOf(c.Request.Context(), u.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -71,7 +71,7 @@ func (s *Server) renderTraining(c *gin.Context, status int, u *store.User, f tra
 			Day: f.ExpiresDay, Month: f.ExpiresMonth, Year: f.ExpiresYear, LegendSize: "s"},
 	}
 	d.Kind.LabelSize = "s"
-	now := s.store.Now()
+	now := s.volunteer.Now()
 	for _, k := range store.TrainingKinds {
 		if r, ok := t.Records[k]; ok {
 			d.Rows = append(d.Rows, trainingRow{Label: words.Training(k), Completed: r.Completed.In(london).Format("2 January 2006"),

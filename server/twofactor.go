@@ -12,6 +12,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -79,7 +80,7 @@ func (s *Server) twoFactor(c *gin.Context) {
 	}
 	page := &Page{Title: "Enter your security code", Form: codeForm{}}
 	if errs.Any() {
-		s.invalid(c, "twofactor", page, errs)
+		s.formAgain(c, "twofactor", page, errs.Err())
 		return
 	}
 	right, err := s.checkSecondFactor(c, u, "two-factor code", func(ctx context.Context) (bool, error) {
@@ -91,8 +92,7 @@ func (s *Server) twoFactor(c *gin.Context) {
 		return
 	}
 	if !right {
-		errs.Add("code", "The security code is wrong or has already been used. Wait for a new code and try again")
-		s.invalid(c, "twofactor", page, errs)
+		s.formAgain(c, "twofactor", page, apperr.Invalidf("code", "The security code is wrong or has already been used. Wait for a new code and try again"))
 		return
 	}
 	s.completeSignIn(c, u)
@@ -192,15 +192,13 @@ func (s *Server) confirmEnrolment(c *gin.Context, u *store.User, view, title str
 		return false
 	}
 	page := &Page{Title: title, Form: codeForm{}, Data: d}
-	step := int64(-1)
-	if !errs.Any() {
-		step = checkTOTP(u.TOTPSecret, f.Code, s.store.Now())
-		if step < 0 {
-			errs.Add("code", "The security code is wrong. Check the time on your phone is right and try the new code")
-		}
-	}
 	if errs.Any() {
-		s.invalid(c, view, page, errs)
+		s.formAgain(c, view, page, errs.Err())
+		return false
+	}
+	step := checkTOTP(u.TOTPSecret, f.Code, s.store.Now())
+	if step < 0 {
+		s.formAgain(c, view, page, apperr.Invalidf("code", "The security code is wrong. Check the time on your phone is right and try the new code"))
 		return false
 	}
 	ctx := c.Request.Context()

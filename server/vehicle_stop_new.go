@@ -104,9 +104,8 @@ func (s *Server) vehicleStopCreate(c *gin.Context) {
 	if !inList(f.Outcome, powers.VehicleStopOutcomes) {
 		problems = append(problems, apperr.Invalidf("outcome", "Choose the outcome of the stop"))
 	}
-	errs := &formErrors{}
-	if addErrors(errs, apperr.Join(problems...), nil) {
-		s.invalid(c, "vehicle_stop_new", page, errs)
+	if len(problems) > 0 {
+		s.formAgain(c, "vehicle_stop_new", page, apperr.Join(problems...))
 		return
 	}
 	fields := []string{when.Format("2006-01-02T15:04:05"), f.District, f.Reason, f.Ethnicity, f.Observed, f.Outcome}
@@ -115,10 +114,11 @@ func (s *Server) vehicleStopCreate(c *gin.Context) {
 	switch {
 	case errors.As(err, &fe):
 		column := map[string]string{"Self-defined ethnicity": "ethnicity", "Date": "date", "District": "district", "Reason": "reason", "Officer-observed ethnicity": "observed", "Outcome": "outcome"}
+		var wrong []*apperr.Error
 		for _, p := range fe.Problems {
-			errs.Add(column[p.Column], "Check this answer: "+p.Problem)
+			wrong = append(wrong, apperr.Invalidf(column[p.Column], "Check this answer: %s", p.Problem))
 		}
-		s.invalid(c, "vehicle_stop_new", page, errs)
+		s.formAgain(c, "vehicle_stop_new", page, apperr.Join(wrong...))
 		return
 	case err != nil:
 		s.serverError(c, err)

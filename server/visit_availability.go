@@ -54,14 +54,14 @@ func (s *Server) visitAvailability(c *gin.Context) {
 		}
 	}
 	if f.Quarter == "" {
-		f.Quarter = store.QuarterOf(s.store.Now().AddDate(0, 3, 0))
+		f.Quarter = store.QuarterOf(s.volunteer.Now().AddDate(0, 3, 0))
 	}
 	errs := &formErrors{}
 	if !slices.Contains(pairableGroups(currentUser(c)), f.Group) || !hasChoice(s.quarterChoices(), f.Quarter) {
 		s.notFound(c)
 		return
 	}
-	poll, err := s.store.AvailabilityPollOf(c.Request.Context(), f.Group, f.Quarter)
+	poll, err := s.volunteer.AvailabilityPollOf(c.Request.Context(), f.Group, f.Quarter)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -78,7 +78,7 @@ func (s *Server) visitAvailability(c *gin.Context) {
 
 func (s *Server) renderAvailability(c *gin.Context, status int, f availabilityForm, answered bool, errs *formErrors) {
 	ctx := c.Request.Context()
-	_, groups, err := s.groupNames(ctx)
+	groups, err := s.volunteer.Groups(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -96,14 +96,14 @@ func (s *Server) renderAvailability(c *gin.Context, status int, f availabilityFo
 		Weeks:   boxesField{Name: "weeks", Legend: "Which weeks can you do?", Hint: "Tick every week you could make a visit. Weeks are Monday to Sunday.", Error: errs.For("weeks")},
 	}
 	d.Group.LabelSize, d.Quarter.LabelSize = "s", "s"
-	if _, err := s.store.VisitPlanByID(ctx, f.Group+"/"+f.Quarter); err == nil {
+	if _, err := s.volunteer.VisitPlanByID(ctx, f.Group+"/"+f.Quarter); err == nil {
 		d.Planned = true
 	} else if !apperr.Is(err, apperr.NotFound) {
 		s.serverError(c, err)
 		return
 	}
 	start, _ := store.ParseQuarter(f.Quarter)
-	for _, w := range store.QuarterWeeks(start, s.store.Now()) {
+	for _, w := range store.QuarterWeeks(start, s.volunteer.Now()) {
 		k := store.WeekKey(w)
 		d.Weeks.Boxes = append(d.Weeks.Boxes, gowiselyBox{Key: k, Label: "Week beginning " + w.In(london).Format("Monday 2 January"), Checked: slices.Contains(f.Weeks, k)})
 	}

@@ -26,7 +26,7 @@ func (s *Server) visitAvailabilitySave(c *gin.Context) {
 	}
 	start, _ := store.ParseQuarter(f.Quarter)
 	var offered []string
-	for _, w := range store.QuarterWeeks(start, s.store.Now()) {
+	for _, w := range store.QuarterWeeks(start, s.volunteer.Now()) {
 		offered = append(offered, store.WeekKey(w))
 	}
 	if err := f.check(offered); err != nil && addErrors(errs, err, nil) {
@@ -39,7 +39,7 @@ func (s *Server) visitAvailabilitySave(c *gin.Context) {
 			weeks = append(weeks, k)
 		}
 	}
-	err := s.store.SetAvailability(c.Request.Context(), f.Group, f.Quarter, me.ID, weeks)
+	err := s.volunteer.SetAvailability(c.Request.Context(), f.Group, f.Quarter, me.ID, weeks)
 	err = apperr.Reword(err, apperr.Duplicate, "weeks", "This quarter has already been paired, so your answer was not saved: tell the chair if you cannot make your week")
 	if addErrors(errs, err, nil) {
 		s.renderAvailability(c, statusOf(apperr.Duplicate), f, false, errs)

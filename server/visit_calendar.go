@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -74,10 +75,9 @@ func (s *Server) visitCalendar(c *gin.Context) {
 		}
 		groups = own
 	}
-	errs := &formErrors{}
 	d := &calendarData{View: c.DefaultQuery("view", "month"),
-		Group:     newChoices("group", "Group", c.Query("group"), errs, groupChoices(groups, "All your groups")),
-		Type:      newChoices("type", "Type of visit", c.Query("type"), errs, visitTypeChoices("Any type")),
+		Group:     newChoices("group", "Group", c.Query("group"), nil, groupChoices(groups, "All your groups")),
+		Type:      newChoices("type", "Type of visit", c.Query("type"), nil, visitTypeChoices("Any type")),
 		CanCreate: allowed(u.Role, "visits.edit") && (allowed(u.Role, "visits.every") || len(chairedGroups(u)) > 0),
 		CanPlan:   allowed(u.Role, "visits.plan") && len(chairedGroups(u)) > 0,
 		CanPoll:   allowed(u.Role, "visits.availability") && len(pairableGroups(u)) > 0,
@@ -88,24 +88,21 @@ func (s *Server) visitCalendar(c *gin.Context) {
 	d.Filtered = d.Group.Value != "" || d.Type.Value != ""
 	now := s.store.Now().In(london)
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, london)
+	var monthErr *apperr.Error
 	if m := c.Query("month"); m != "" {
 		if t, err := time.ParseInLocation("2006-01", m, london); err == nil {
 			month = t
 		} else {
-			errs.Add("month", "Choose a month like 2026-03")
+			monthErr = apperr.Invalidf("month", "Choose a month like 2026-03")
 		}
 	}
-	for _, ch := range []choiceField{d.Group, d.Type} {
-		if !ch.has(ch.Value) {
-			errs.Add(ch.Name, "Choose "+ch.Label+" from the list")
-		}
-	}
+	filterErr := apperr.Join(append([]*apperr.Error{monthErr}, apperr.All(checkChoices(&d.Group, &d.Type))...)...)
 	if d.View != "month" && d.View != "list" && d.View != "past" {
 		d.View = "month"
 	}
 	page := &Page{Title: "Visits", Data: d}
-	if errs.Any() {
-		s.invalid(c, "visit_calendar", page, errs)
+	if filterErr != nil {
+		s.formAgain(c, "visit_calendar", page, filterErr)
 		return
 	}
 	f := store.VisitFilter{GroupIDs: mine, Type: d.Type.Value}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/stats"
 	"candour/store"
 )
@@ -133,7 +134,6 @@ func (s *Server) visitTrends(c *gin.Context) {
 		}
 		groups = own
 	}
-	errs := &formErrors{}
 	groupID := c.Query("group")
 	if groupID == "" {
 		for _, g := range groups {
@@ -146,11 +146,10 @@ func (s *Server) visitTrends(c *gin.Context) {
 			groupID = groups[0].ID
 		}
 	}
-	d := &trendsData{Group: newChoices("group", "Group", groupID, errs, groupChoices(groups, "Choose a group"))}
+	d := &trendsData{Group: newChoices("group", "Group", groupID, nil, groupChoices(groups, "Choose a group"))}
 	page := &Page{Title: "Panel trends", Data: d}
 	if groupID != "" && !d.Group.has(groupID) {
-		errs.Add("group", "Choose one of your groups")
-		s.invalid(c, "visit_trends", page, errs)
+		s.formAgain(c, "visit_trends", page, apperr.Invalidf("group", "Choose one of your groups"))
 		return
 	}
 	if groupID != "" {

@@ -64,9 +64,19 @@ func (w *visitWorld) as(u *store.User) *client {
 // visitForm is a valid form for a visit starting at start (UK time).
 func visitFormAt(group string, start time.Time, capacity string) url.Values {
 	st := start.In(london)
+	// A visit ends on the day it starts: one starting after 22:00 (a test
+	// run late in the evening at now + an hour) ends at 23:59, not at an
+	// hour past midnight that the form reads as before its start.
+	end := st.Add(2 * time.Hour).Format("15:04")
+	if st.Add(2*time.Hour).Day() != st.Day() {
+		end = "23:59"
+		if st.Format("15:04") == end {
+			st = st.Add(-time.Minute)
+		}
+	}
 	return url.Values{"type": {store.VisitStopSearch}, "group": {group}, "location": {"Weymouth police station"},
 		"date-day": {st.Format("2")}, "date-month": {st.Format("1")}, "date-year": {st.Format("2006")},
-		"startTime": {st.Format("15:04")}, "endTime": {st.Add(2 * time.Hour).Format("15:04")}, "capacity": {capacity}, "minVetting": {"NPPV2"}}
+		"startTime": {st.Format("15:04")}, "endTime": {end}, "capacity": {capacity}, "minVetting": {"NPPV2"}}
 }
 
 var visitIDRe = regexp.MustCompile(`^/visits/([0-9a-f]{24})$`)

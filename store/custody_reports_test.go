@@ -10,6 +10,7 @@ import (
 	"candour/apperr"
 	"candour/store"
 	"candour/store/storetest"
+	"candour/words"
 )
 
 var london = store.London
@@ -173,8 +174,8 @@ func TestFinancialQuarters(t *testing.T) {
 		{at(2027, time.January, 1, 0, 0), "2026-27-Q4", "Q4 2026/27 (January to March 2027)"},
 	} {
 		q := store.FinancialQuarterOf(c.at)
-		if q.String() != c.want || q.Label() != c.label {
-			t.Errorf("%v: %s %q, want %s %q", c.at, q, q.Label(), c.want, c.label)
+		if q.String() != c.want || words.FinancialQuarter(q.Year, q.Q) != c.label {
+			t.Errorf("%v: %s %q, want %s %q", c.at, q, words.FinancialQuarter(q.Year, q.Q), c.want, c.label)
 		}
 		if p, ok := store.ParseFinancialQuarter(c.want); !ok || p != q || c.at.Before(p.Start()) || !c.at.Before(p.End()) {
 			t.Errorf("%s: parsed %+v (%v), which does not hold %v", c.want, p, ok, c.at)

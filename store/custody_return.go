@@ -53,12 +53,6 @@ func (q FinancialQuarter) Start() time.Time {
 // End is the first moment after the quarter.
 func (q FinancialQuarter) End() time.Time { return q.Start().AddDate(0, 3, 0) }
 
-// Label names the quarter for people: "Q1 2026/27 (April to June 2026)".
-func (q FinancialQuarter) Label() string {
-	last := q.End().AddDate(0, 0, -1)
-	return fmt.Sprintf("Q%d %d/%02d (%s to %s)", q.Q, q.Year, (q.Year+1)%100, q.Start().Format("January"), last.Format("January 2006"))
-}
-
 // Previous is the quarter before.
 func (q FinancialQuarter) Previous() FinancialQuarter {
 	return FinancialQuarterOf(q.Start().AddDate(0, -1, 0))

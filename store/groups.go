@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -102,8 +103,23 @@ func (s *Store) UpdateGroup(ctx context.Context, g *Group) error {
 	return nil
 }
 
-// Group returns one group. Returns ErrNotFound.
+// Group returns one group. Returns ErrNotFound. Its slices (ChairNames,
+// VettingExpiries) may be shared with the store's copy: do not change them.
 func (s *Store) Group(ctx context.Context, id string) (*Group, error) {
+	if s.embedded != nil {
+		// From the copy of every group (copy_groups.go): a document by _id
+		// decodes its members' vetting expiries afresh on every read.
+		gs, err := s.groupsAll.load("", anyVersion, func() ([]Group, error) { return s.dbGroups(ctx) })
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			if g.ID == id {
+				return &g, nil
+			}
+		}
+		return nil, fmt.Errorf("store: group %s: %w", id, ErrNotFound)
+	}
 	var g Group
 	if err := s.findByID(ctx, "groups", id, &g); err != nil {
 		return nil, fmt.Errorf("store: group %s: %w", id, notFound(err))
@@ -112,7 +128,19 @@ func (s *Store) Group(ctx context.Context, id string) (*Group, error) {
 }
 
 // Groups returns every group by name (a force has tens, not thousands).
+// On the embedded server they come from a copy in memory (copy_groups.go);
+// the slice is the caller's, the groups' own slices (ChairNames,
+// VettingExpiries) are shared: do not change them.
 func (s *Store) Groups(ctx context.Context) ([]Group, error) {
+	if s.embedded != nil {
+		gs, err := s.groupsAll.load("", anyVersion, func() ([]Group, error) { return s.dbGroups(ctx) })
+		return slices.Clone(gs), err
+	}
+	return s.dbGroups(ctx)
+}
+
+// dbGroups reads every group by name.
+func (s *Store) dbGroups(ctx context.Context) ([]Group, error) {
 	cur, err := s.r("groups").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("store: groups: %w", err)

@@ -80,6 +80,8 @@ type Store struct {
 	populations  *versioned[*Population]
 	// every advice request, on the embedded server (copy_advice.go)
 	adviceAll *versioned[[]adviceCopy]
+	// every group by name, on the embedded server (copy_groups.go)
+	groupsAll *versioned[[]Group]
 	// surveys for respondents' pages (copy_cache.go)
 	surveyCopy *Cache[*Survey]
 	// the free referral slots' ids, on the embedded server (copy_referrals.go)
@@ -185,6 +187,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.powerIndexes = newVersioned[map[string][]PowerIndex](1, 0)
 	s.populations = newVersioned[*Population](100, 0)
 	s.adviceAll = newVersioned[[]adviceCopy](1, 0)
+	s.groupsAll = newVersioned[[]Group](1, 0)
 	surveyLife := time.Duration(0)
 	if s.docs.remote {
 		surveyLife = surveyCopyLife
@@ -203,6 +206,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		if coll == "advice_requests" {
 			s.adviceAll.invalidate("")
+		}
+		if coll == "groups" {
+			s.groupsAll.invalidate("")
 		}
 		if coll == "surveys" {
 			s.surveysChanged(id)

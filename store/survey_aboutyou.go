@@ -105,14 +105,6 @@ func buildAboutYou() []Question {
 // ethnic group first. The postcode district is not one: areas are too small.
 var BreakdownDims = []string{AboutEthnicity, AboutAge, AboutSex, AboutGender, AboutDisability, AboutReligion, AboutOrientation}
 
-// DimLabel names a breakdown in plain English.
-func DimLabel(dim string) string {
-	return map[string]string{
-		AboutEthnicity: "Ethnic group", AboutAge: "Age", AboutSex: "Sex", AboutGender: "Gender identity",
-		AboutDisability: "Disability", AboutReligion: "Religion", AboutOrientation: "Sexual orientation",
-	}[dim]
-}
-
 // EthnicGroupValues are the ethnicity breakdown's values: the five
 // Census 2021 groups and "not stated".
 var EthnicGroupValues = []string{string(stats.Asian), string(stats.Black), string(stats.Mixed), string(stats.Other), string(stats.White), NotStated}
@@ -136,10 +128,13 @@ func DimValues(dim string) []string {
 	return nil
 }
 
-// DimValueLabel names a breakdown value.
-func DimValueLabel(dim, value string) string {
+// AboutYouAnswer is the text of a breakdown value: the about-you
+// question's own option text, or the Census 2021 name of an ethnic group;
+// "" for NotStated, the people who gave no answer (words.BreakdownValue
+// names their column), and value itself for one it does not know.
+func AboutYouAnswer(dim, value string) string {
 	if value == NotStated {
-		return "Not stated"
+		return ""
 	}
 	if dim == AboutEthnicity {
 		return stats.Group(value).Label()

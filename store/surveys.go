@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,12 +30,6 @@ const (
 
 // QuestionTypes are the types a coordinator can choose, in menu order.
 var QuestionTypes = []string{QSingle, QMultiple, QAgree, QRating, QNumber, QShort, QLong}
-
-// QTypeLabel names a question type.
-func QTypeLabel(t string) string {
-	return map[string]string{QSingle: "Single choice", QMultiple: "Multiple choice", QAgree: "Agreement scale",
-		QRating: "Rating from 0 to 10", QNumber: "Number", QShort: "Short text", QLong: "Long text", QPostcode: "Postcode district"}[t]
-}
 
 // Text answer limits (answers travel in the respondent's cookie until
 // they submit, so they are kept short).
@@ -215,7 +210,7 @@ func (sv *Survey) CheckQuestion(q *Question, at int) error {
 	if strings.TrimSpace(q.Text) == "" {
 		return apperr.New(apperr.Invalid, "text", "Enter the question")
 	}
-	if QTypeLabel(q.Type) == "" || q.Type == QPostcode {
+	if !slices.Contains(QuestionTypes, q.Type) {
 		return apperr.New(apperr.Invalid, "type", "Choose the type of question")
 	}
 	if q.Type == QSingle || q.Type == QMultiple {
@@ -404,9 +399,6 @@ func (s *Store) ChangeSurvey(ctx context.Context, id string, rev int, change fun
 	}
 	return sv, nil
 }
-
-// TypeLabel names the question's type.
-func (q *Question) TypeLabel() string { return QTypeLabel(q.Type) }
 
 // ImportSurvey stores a survey entered from aggregated counts (a baseline
 // run outside Candour): its questions become version 1 and its counters

@@ -63,6 +63,7 @@ func (s *Store) ForgetCopies() {
 	for _, c := range s.docs.colls {
 		c.invalidate("")
 	}
+	s.groupsAll.invalidate("")
 	s.auditQ.appending.Lock()
 	s.auditQ.settled = 0
 	s.auditQ.appending.Unlock()

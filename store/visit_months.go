@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -32,6 +33,10 @@ import (
 type visitMonth struct {
 	ID     string           `bson:"_id"`
 	Visits map[string]Visit `bson:"visits"`
+	// shown is the copies shown in this month (not those a move left
+	// behind), by calendar day and id: worked out once when the months
+	// are read (dbMonths), not on every page.
+	shown []Visit `bson:"-"`
 }
 
 // MonthKey names the calendar month t falls in.
@@ -148,9 +153,23 @@ func (s *Store) dbMonths(ctx context.Context) (map[string]visitMonth, error) {
 	}
 	months := make(map[string]visitMonth, len(all))
 	for _, m := range all {
+		for _, v := range m.Visits {
+			if MonthKey(v.CalendarDay()) == m.ID { // a copy left behind by a move is ignored
+				m.shown = append(m.shown, v)
+			}
+		}
+		slices.SortFunc(m.shown, byCalendarDay)
 		months[m.ID] = m
 	}
 	return months, nil
+}
+
+// byCalendarDay orders visits by calendar day, then by id.
+func byCalendarDay(a, b Visit) int {
+	if c := a.CalendarDay().Compare(b.CalendarDay()); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 // visitsInMonths returns the copies (schedules, without seats) of the
@@ -162,24 +181,20 @@ func (s *Store) visitsInMonths(ctx context.Context, first, last time.Time) ([]Vi
 	if err != nil {
 		return nil, err
 	}
-	var vs []Visit
+	// Each month's visits are sorted already and every one falls in its
+	// month, so the months one after the other are in order.
+	var shown [][]Visit
+	n := 0
 	for m := time.Date(first.In(London).Year(), first.In(London).Month(), 1, 0, 0, 0, 0, London); !m.After(last); m = m.AddDate(0, 1, 0) {
-		doc, ok := months[MonthKey(m)]
-		if !ok {
-			continue
-		}
-		for _, v := range doc.Visits {
-			if MonthKey(v.CalendarDay()) == doc.ID { // a copy left behind by a move is ignored
-				vs = append(vs, v)
-			}
+		if doc, ok := months[MonthKey(m)]; ok {
+			shown = append(shown, doc.shown)
+			n += len(doc.shown)
 		}
 	}
-	sort.Slice(vs, func(i, j int) bool {
-		if !vs[i].CalendarDay().Equal(vs[j].CalendarDay()) {
-			return vs[i].CalendarDay().Before(vs[j].CalendarDay())
-		}
-		return vs[i].ID < vs[j].ID
-	})
+	vs := make([]Visit, 0, n)
+	for _, month := range shown {
+		vs = append(vs, month...)
+	}
 	return vs, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"candour/stats"
 	"candour/store"
+	"candour/words"
 )
 
 // BaselineHeader is the first line of a baseline CSV: aggregated counts
@@ -94,7 +95,7 @@ func ParseBaseline(r io.Reader) (*Baseline, error) {
 			code = q.Options[len(q.Options)-1].Code
 		}
 		if code == "" {
-			return nil, fmt.Errorf("line %d: %q is not an answer to a %s question", line, answer, store.QTypeLabel(q.Type))
+			return nil, fmt.Errorf("line %d: %q is not an answer to a %s question", line, answer, words.QuestionType(q.Type))
 		}
 		if g == store.DimAll {
 			everyone[q.ID] = true

@@ -8,6 +8,7 @@ import (
 
 	"candour/stats"
 	"candour/store"
+	"candour/words"
 )
 
 // Row is one published figure, as the CSV export and the JSON report
@@ -64,7 +65,7 @@ func Flatten(r *Results) *Report {
 		return rep
 	}
 	for _, g := range r.Groups {
-		rep.Rows = append(rep.Rows, Row{Question: "Everyone who answered the survey", Breakdown: store.DimLabel(store.AboutEthnicity), Group: g.Label, Answer: RespondentsAnswer,
+		rep.Rows = append(rep.Rows, Row{Question: "Everyone who answered the survey", Breakdown: words.Breakdown(store.AboutEthnicity), Group: g.Label, Answer: RespondentsAnswer,
 			Count: g.N.Value(), Base: r.Respondents.Value(), Note: note(g.N, g.SmallBase)})
 	}
 	for i := range r.Questions {

@@ -8,6 +8,7 @@ import (
 	"candour/apperr"
 	"candour/stats"
 	"candour/store"
+	"candour/words"
 )
 
 // oneSmallGroupSurvey is a generated survey in which exactly one group of
@@ -87,10 +88,10 @@ func TestHiddenGroupNotRecovered(t *testing.T) {
 		}
 		rep := Flatten(r)
 		for _, row := range rep.Rows {
-			if row.Group == store.DimValueLabel(store.AboutEthnicity, string(stats.Mixed)) && row.Count != nil {
+			if row.Group == words.BreakdownValue(store.AboutYouAnswer(store.AboutEthnicity, string(stats.Mixed))) && row.Count != nil {
 				t.Errorf("a figure of the hidden group is published: %+v", row)
 			}
-			if row.Group == store.DimValueLabel(store.AboutEthnicity, string(stats.Mixed)) && strings.HasPrefix(row.Note, "not shown") {
+			if row.Group == words.BreakdownValue(store.AboutYouAnswer(store.AboutEthnicity, string(stats.Mixed))) && strings.HasPrefix(row.Note, "not shown") {
 				mixed++
 			}
 		}

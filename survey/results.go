@@ -14,6 +14,7 @@ import (
 
 	"candour/stats"
 	"candour/store"
+	"candour/words"
 )
 
 // NotCollected is the state of a count the survey did not collect (an
@@ -269,7 +270,7 @@ func read(sv *store.Survey, version int, src *source, rl *release) *Results {
 	if src.hasDim(store.AboutEthnicity) {
 		for _, g := range store.EthnicGroupValues {
 			n := rl.count(nkey(store.AboutEthnicity, g))
-			r.Groups = append(r.Groups, GroupSize{Value: g, Label: store.DimValueLabel(store.AboutEthnicity, g), N: n, Share: share(n, r.Respondents), SmallBase: stats.SmallBase(n.N)})
+			r.Groups = append(r.Groups, GroupSize{Value: g, Label: words.BreakdownValue(store.AboutYouAnswer(store.AboutEthnicity, g)), N: n, Share: share(n, r.Respondents), SmallBase: stats.SmallBase(n.N)})
 		}
 	}
 	for _, q := range src.published() {
@@ -312,7 +313,7 @@ func readQuestion(q *store.Question, rl *release, src *source) QuestionResult {
 		qr.totals[mi] = mc(all, all, mi)
 	}
 	for _, d := range store.BreakdownDims {
-		bd := Breakdown{Dim: d, Label: store.DimLabel(d)}
+		bd := Breakdown{Dim: d, Label: words.Breakdown(d)}
 		if !src.hasDim(d) || qr.NotCollected {
 			if src.v.Question(store.AboutEthnicity) != nil {
 				bd.NotCollected = true
@@ -324,7 +325,7 @@ func readQuestion(q *store.Question, rl *release, src *source) QuestionResult {
 		ref := -1
 		for vi, val := range vals {
 			base := c(d, val, store.TallyAnswered)
-			bd.Columns = append(bd.Columns, Column{Value: val, Label: store.DimValueLabel(d, val), Base: base, SmallBase: stats.SmallBase(base.N), TooSmall: src.tooSmall(d, val)})
+			bd.Columns = append(bd.Columns, Column{Value: val, Label: words.BreakdownValue(store.AboutYouAnswer(d, val)), Base: base, SmallBase: stats.SmallBase(base.N), TooSmall: src.tooSmall(d, val)})
 			if d == store.AboutEthnicity && val == Reference {
 				ref = vi
 			}

@@ -95,3 +95,63 @@ func TestRoleLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestSurveyLabels: every question type and breakdown the store lists has
+// a label of its own, and the people who did not say are "Not stated".
+func TestSurveyLabels(t *testing.T) {
+	types := append(slices.Clone(store.QuestionTypes), store.QPostcode)
+	seen := map[string]bool{}
+	for _, ty := range types {
+		l := words.QuestionType(ty)
+		if l == "" || l == ty || seen[l] {
+			t.Errorf("question type %q: label %q (empty, the code or shared)", ty, l)
+		}
+		seen[l] = true
+	}
+	if words.QuestionType("essay") != "" {
+		t.Error("a type that is not one has a label")
+	}
+	if got := words.QuestionType(store.QRating); got != "Rating from 0 to 10" {
+		t.Errorf("rating = %q", got)
+	}
+	seen = map[string]bool{}
+	for _, d := range store.BreakdownDims {
+		l := words.Breakdown(d)
+		if l == "" || l == d || seen[l] {
+			t.Errorf("breakdown %q: label %q (empty, the code or shared)", d, l)
+		}
+		seen[l] = true
+	}
+	if got := words.Breakdown(store.AboutEthnicity); got != "Ethnic group" {
+		t.Errorf("ethnicity = %q", got)
+	}
+	if words.Breakdown(store.AboutPostcode) != "" {
+		t.Error("the postcode district is not a breakdown, but has a label")
+	}
+	if got := words.BreakdownValue(store.AboutYouAnswer(store.AboutSex, store.NotStated)); got != "Not stated" {
+		t.Errorf("not stated = %q", got)
+	}
+	if got := words.BreakdownValue(store.AboutYouAnswer(store.AboutDisability, "yes")); got != "Yes" {
+		t.Errorf("disability yes = %q", got)
+	}
+}
+
+// TestFinancialQuarterLabels: the financial year starts in April, so its
+// fourth quarter is January to March of the next calendar year.
+func TestFinancialQuarterLabels(t *testing.T) {
+	for _, c := range []struct {
+		year, q int
+		want    string
+	}{
+		{2026, 1, "Q1 2026/27 (April to June 2026)"},
+		{2026, 2, "Q2 2026/27 (July to September 2026)"},
+		{2026, 3, "Q3 2026/27 (October to December 2026)"},
+		{2026, 4, "Q4 2026/27 (January to March 2027)"},
+		{2025, 4, "Q4 2025/26 (January to March 2026)"},
+		{1999, 1, "Q1 1999/00 (April to June 1999)"},
+	} {
+		if got := words.FinancialQuarter(c.year, c.q); got != c.want {
+			t.Errorf("%d Q%d = %q, want %q", c.year, c.q, got, c.want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"candour/stats"
 	"candour/stats/disclosuretest"
 	"candour/store"
+	"candour/words"
 )
 
 // Read parses a results CSV (survey.WriteCSV) of version v of sv, whose
@@ -125,11 +126,11 @@ func dimOf(breakdown, group string) (string, string, bool) {
 		return store.DimAll, store.DimAll, true
 	}
 	for _, d := range store.BreakdownDims {
-		if store.DimLabel(d) != breakdown {
+		if words.Breakdown(d) != breakdown {
 			continue
 		}
 		for _, val := range store.DimValues(d) {
-			if store.DimValueLabel(d, val) == group {
+			if words.BreakdownValue(store.AboutYouAnswer(d, val)) == group {
 				return d, val, true
 			}
 		}

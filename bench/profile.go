@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// profileTime is how long -profile drives one client while the server
+// takes its CPU profile of a row.
+const profileTime = 5 * time.Second
+
+// cpuTime is the server process's CPU time so far (user and system, every
+// thread), from /proc/PID/stat; 0 where it cannot be read. Its resolution
+// is the clock tick (10 ms), so it is read around a whole run, not a request.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: count from after its ")".
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
+	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	const ticks = 100 // USER_HZ, 100 on Linux
+	return time.Duration(utime+stime) * time.Second / ticks
+}
+
+var notInName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// fetch saves the metrics listener's /debug/pprof/<what> to path.
+func fetch(ctx context.Context, metrics, what, path string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", metrics+"/debug/pprof/"+what, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s/debug/pprof/%s: %s (is this the benchmark's build?)", metrics, what, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, resp.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// profileRow drives one client for profileTime while the server (the
+// benchmark's build serves /debug/pprof on its metrics listener,
+// cli/profile_bench.go) takes a CPU profile and a profile of what it
+// allocates meanwhile, and writes them to dir/<row>.pprof and
+// dir/<row>.allocs.pprof. It returns the requests made while profiling, so
+// that a profile's total divided by them is the cost of one request.
+func profileRow(ctx context.Context, base, metrics, dir string, sc scenario, sd *seeded, o options) (int, string, error) {
+	name := strings.Trim(notInName.ReplaceAllString(strings.ToLower(sc.label), "-"), "-")
+	path := filepath.Join(dir, name+".pprof")
+	secs := fmt.Sprint(int(profileTime / time.Second))
+	got := make(chan error, 2)
+	go func() { got <- fetch(ctx, metrics, "profile?seconds="+secs, path) }()
+	go func() { got <- fetch(ctx, metrics, "allocs?seconds="+secs, filepath.Join(dir, name+".allocs.pprof")) }()
+	// The profiles start when their requests arrive; leave them a moment.
+	if err := sleep(ctx, 50*time.Millisecond); err != nil {
+		return 0, "", err
+	}
+	s, err := load(ctx, base, sc, sd, o.clients, 1, 1<<30, profileTime-100*time.Millisecond, 0)
+	if err != nil {
+		return 0, "", err
+	}
+	for range 2 {
+		if err := <-got; err != nil {
+			return 0, "", err
+		}
+	}
+	return s.n, path, nil
+}

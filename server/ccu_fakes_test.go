@@ -1,0 +1,156 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"candour/store"
+)
+
+// The Counter Corruption Unit's case reasons and links on fakes (ccuStore):
+// nothing of a case is opened or linked without a reason given in this
+// session. TestOpeningACaseAsksForAReasonOncePerSession (the openings and
+// their audit chain), TestExportRecordsReasonAndRecipient, TestAccessReview
+// and the supervisor's tests keep the real store.
+
+// ccuFakes is an analyst and two referrals, CCU-00001 and CCU-00002, behind
+// a fakeCCU; only their triage fields are there, as Store.Referral reads
+// them (the case's content would show only through OpenReferral, which the
+// fake does not answer).
+func ccuFakes(t *testing.T) (*fakeApp, *fakeCCU, *store.User, [2]string) {
+	a := newFakeApp(t)
+	ids := [2]string{store.NewID(), store.NewID()}
+	fc := &fakeCCU{fakeCalls: fakeCalls{t: t, now: time.Now()}}
+	fc.referral = func(id string) (*store.Referral, error) {
+		for i, x := range ids {
+			if x == id {
+				return &store.Referral{ID: id, Ref: "CCU-0000" + string(rune('1'+i)), Kind: store.KindPartner, Status: store.RefReceived, Version: 1}, nil
+			}
+		}
+		return nil, store.ErrNotFound
+	}
+	a.srv.ccu = fc
+	ccu := &store.User{ID: store.NewID(), Email: "analyst@example.org", Name: "Test analyst", Role: store.RoleCCU, Status: store.StatusActive}
+	return a, fc, ccu, ids
+}
+
+// TestCaseReasonAskedFirstWithFakes: opening a case asks why first; bad
+// answers are 422s that show nothing of the case and keep it closed; a
+// reason is kept for that case in that session only; an unknown case is
+// a 404, not a question.
+func TestCaseReasonAskedFirstWithFakes(t *testing.T) {
+	a, _, ccu, ids := ccuFakes(t)
+	id, other := ids[0], ids[1]
+	cc := a.as(ccu)
+	page := "/ccu/referrals/" + id
+
+	// No reason yet: the case is not opened, the question is asked.
+	r := cc.get(page)
+	if r.Status != http.StatusSeeOther || r.Location != page+"/reason" {
+		t.Fatalf("open without a reason: %d to %q, want 303 to the reason page", r.Status, r.Location)
+	}
+	r = cc.get(page + "/reason")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Why do you need to open CCU-00001?") || strings.Contains(r.Body, "WhatHappenedR1") {
+		t.Fatalf("reason page: %d\n%s", r.Status, r.Body)
+	}
+	for _, want := range []string{"Assessing what was reported", "An investigation", "Safeguarding someone",
+		"Disclosure to another force", "Supervising the case or an analyst", "An audit or inspection", "Another reason"} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("reason page lacks %q", want)
+		}
+	}
+
+	// Bad answers: 422 with the error summary, what was typed kept, nothing kept, nothing shown.
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"no reason", url.Values{}, "Choose why you need to open this case"},
+		{"not on the list", url.Values{"reason": {"curiosity"}}, "Choose why you need to open this case"},
+		{"other without words", url.Values{"reason": {"other"}, "other": {"  "}}, "Say why you need to open this case"},
+		{"other too long", url.Values{"reason": {"other"}, "other": {strings.Repeat("x", 301)}}, "300 characters or fewer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := cc.submit(page+"/reason", page+"/reason", tc.form)
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") || !strings.Contains(r.Body, tc.want) {
+				t.Fatalf("%d, want 422 with %q\n%s", r.Status, tc.want, r.Body)
+			}
+			if strings.Contains(r.Body, "WhatHappenedR1") {
+				t.Fatal("the refusal shows the case")
+			}
+			if r := cc.get(page); r.Status != http.StatusSeeOther {
+				t.Fatalf("after a refused reason the case opens: %d", r.Status)
+			}
+		})
+	}
+	if r := cc.submit(page+"/reason", page+"/reason", url.Values{"reason": {"other"}, "other": {"kept words"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("other with words: %d", r.Status)
+	}
+	if n := a.audits.count(store.AuditRefViewed, ""); n != 0 {
+		t.Fatalf("refused or unopened cases were audited as viewed: %d events", n)
+	}
+	// Another case needs its own reason.
+	if r := cc.get("/ccu/referrals/" + other); r.Status != http.StatusSeeOther {
+		t.Fatalf("another case opened on the first one's reason: %d", r.Status)
+	}
+	// A new session asks again.
+	cc2 := a.as(ccu)
+	if r := cc2.get(page); r.Status != http.StatusSeeOther {
+		t.Fatalf("a new session opened the case without a reason: %d", r.Status)
+	}
+	// The reason page of an unknown case is a 404, not a question.
+	if r := cc.get("/ccu/referrals/nope/reason"); r.Status != http.StatusNotFound {
+		t.Fatalf("unknown case: %d", r.Status)
+	}
+}
+
+// TestLinkingNeedsAReasonWithFakes: a link posted without a reason for the
+// case (a form from another session) is refused and nothing is linked;
+// with one, the link is made and audited with the reason.
+func TestLinkingNeedsAReasonWithFakes(t *testing.T) {
+	a, fc, ccu, ids := ccuFakes(t)
+	first, second := ids[0], ids[1]
+	var (
+		mu     sync.Mutex
+		linked [][2]string
+	)
+	fc.linkReferrals = func(a, b string, confirm bool) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if confirm {
+			linked = append(linked, [2]string{a, b})
+		}
+		return nil
+	}
+	cc := a.as(ccu)
+	page := "/ccu/referrals/" + first
+	// A link posted without a reason for the case (a form from another session): refused.
+	r := cc.submit(page+"/reason", page+"/links", url.Values{"other": {second}, "decision": {"confirm"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "before you link it to another") || strings.Contains(r.Body, "WhatHappenedK1") {
+		t.Fatalf("link without a reason: %d\n%s", r.Status, r.Body)
+	}
+	if len(linked) != 0 {
+		t.Fatalf("linked without a reason: %+v", linked)
+	}
+	cc.openCase(first, store.ReasonInvestigation)
+	if r := cc.submit(page+"/reason", page+"/links", url.Values{"other": {second}, "decision": {"confirm"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("link: %d", r.Status)
+	}
+	var evs []store.AuditEvent
+	for _, e := range a.audits.all() {
+		if e.Action == store.AuditRefLinked {
+			evs = append(evs, e)
+		}
+	}
+	if len(evs) != 1 || evs[0].Reason != store.ReasonInvestigation {
+		t.Fatalf("link events = %+v", evs)
+	}
+	if len(linked) != 1 || linked[0] != [2]string{first, second} {
+		t.Fatalf("links made = %+v", linked)
+	}
+}
