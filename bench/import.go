@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"candour/disparity"
+	"candour/powers"
 	"candour/store"
 )
 
@@ -24,7 +25,7 @@ type importResult struct {
 	rows      int
 	took      time.Duration
 	maxRSSKiB int64
-	report    time.Duration // first (uncached) disparity.Build over the million rows
+	report    time.Duration // first (uncached) report (powers.BuildBasis over powers.StopSearch) over the million rows
 	skipped   string
 }
 
@@ -55,10 +56,14 @@ func benchImport(ctx context.Context, bin, dir string, o options) importResult {
 		return importResult{skipped: err.Error()}
 	}
 	t := time.Now()
-	rep, err := disparity.Build(ctx, db, "dorset", "", "", disparity.SelfDefined)
+	rep, err := powers.BuildBasis(ctx, db, powers.StopSearch, "dorset", "", "", disparity.SelfDefined)
 	res.report = time.Since(t)
-	if err != nil || rep.Searches != importRows {
-		return importResult{skipped: fmt.Sprintf("report: %v (%d searches)", err, rep.Searches)}
+	if err != nil || rep.Events != importRows {
+		var n int64
+		if rep != nil {
+			n = rep.Events
+		}
+		return importResult{skipped: fmt.Sprintf("report: %v (%d searches)", err, n)}
 	}
 	return res
 }

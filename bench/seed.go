@@ -401,11 +401,11 @@ func probeStore(ctx context.Context, db *store.Store, p *seededPeople, force str
 			_, err := db.PowerForces(ctx, store.PowerStopSearch)
 			return err
 		}},
-		{"disparity.Build, a year (disparity)", func(ctx context.Context) error {
+		{"powers.BuildBasis of stop and search, a year (disparity)", func(ctx context.Context) error {
 			if force == "" {
 				return nil
 			}
-			_, err := disparity.Build(ctx, db, force, "2019-01", "2019-12", disparity.SelfDefined)
+			_, err := powers.BuildBasis(ctx, db, powers.StopSearch, force, "2019-01", "2019-12", disparity.SelfDefined)
 			return err
 		}},
 		{"Audit append (every sign-in)", func(ctx context.Context) error {

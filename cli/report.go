@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"candour/disparity"
+	"candour/powers"
 	"candour/store"
 )
 
@@ -53,21 +54,21 @@ func reportCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer db.Close(context.Background())
-	rep, err := disparity.Build(ctx, db, strings.ToLower(*force), *from, *to, *basis)
-	if errors.Is(err, disparity.ErrNoPopulation) {
+	rep, err := powers.BuildBasis(ctx, db, powers.StopSearch, strings.ToLower(*force), *from, *to, *basis)
+	if errors.Is(err, powers.ErrNoPopulation) {
 		return usageError{fmt.Sprintf("no Census population for %s: load it with candour import population --force %s FILE", *force, *force)}
 	}
 	if err != nil {
 		return err
 	}
-	if rep.Searches == 0 {
+	if rep.Events == 0 {
 		return usageError{fmt.Sprintf("no stop-and-search records for %s in that period: import them with candour import stop-search", *force)}
 	}
 	switch *format {
 	case "json":
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return enc.Encode(reportJSON(rep))
 	case "csv":
 		return writeReportCSV(stdout, rep)
 	}
@@ -76,14 +77,14 @@ func reportCmd(ctx context.Context, args []string, getenv func(string) string, s
 		name = rep.Force
 	}
 	fmt.Fprintf(stdout, "%s, %s, %s-defined ethnicity\n\n", name, rep.Period, *basis)
-	for _, line := range disparity.Sentences(rep) {
+	for _, line := range powers.Sentences(rep) {
 		fmt.Fprintln(stdout, line)
 	}
 	fmt.Fprintln(stdout)
 	fmt.Fprintf(stdout, "%-7s %9s %11s %8s %9s %30s %5s %20s %20s\n", "group", "searches", "population", "per 1000", "per year",
 		"ratio to White (95% CI)", "flag", "arrest % (95% CI)", "find % (95% CI)")
 	for _, g := range rep.Groups {
-		if g.NotACategory {
+		if g.NotRecorded {
 			fmt.Fprintf(stdout, "%-7s not a category officers record\n", g.Group)
 			continue
 		}
@@ -91,15 +92,16 @@ func reportCmd(ctx context.Context, args []string, getenv func(string) string, s
 		if g.Flag {
 			flag = "yes"
 		}
-		fmt.Fprintf(stdout, "%-7s %9d %11d %8s %9s %30s %5s %20s %20s\n", g.Group, g.Searches, g.Population, num(g.RatePer1000, 3),
-			num(g.RatePerYear, 3), disparity.RatioText(g), flag, pctCI(g.ArrestRate, g.ArrestCILow, g.ArrestCIHigh), pctCI(g.FindRate, g.FindCILow, g.FindCIHigh))
+		arrest, find := g.Share("arrest"), g.Share("find")
+		fmt.Fprintf(stdout, "%-7s %9d %11d %8s %9s %30s %5s %20s %20s\n", g.Group, g.Events, g.Population, num(g.Rate, 3),
+			num(g.RateYear, 3), ratioText(g), flag, pctCI(arrest.Estimate, arrest.Low, arrest.High), pctCI(find.Estimate, find.Low, find.High))
 	}
-	fmt.Fprintf(stdout, "%-7s %9d (%.0f%% of %d person searches)\n", "not stated", rep.NotStated.Searches, rep.NotStated.Share*100, rep.PersonSearches)
+	fmt.Fprintf(stdout, "%-7s %9d (%.0f%% of %d person searches)\n", "not stated", rep.NotStated, rep.NotStatedShare*100, rep.PersonEvents())
 	if rep.VehicleOnly > 0 {
 		fmt.Fprintf(stdout, "vehicle only %d (nobody to ask)\n", rep.VehicleOnly)
 	}
-	for _, l := range rep.UnrecognisedBy {
-		fmt.Fprintf(stdout, "unrecognised label %q: %d\n", l.Label, l.Searches)
+	for _, l := range rep.Labels {
+		fmt.Fprintf(stdout, "unrecognised label %q: %d\n", l.Label, l.Events)
 	}
 	fmt.Fprintf(stdout, "\nPer year: %s.\n", rep.AnnualBasis())
 	return nil
@@ -141,7 +143,7 @@ func publishCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer db.Close(context.Background())
-	rep, err := disparity.CheckPublishable(ctx, db, f, *from, *to, *basis)
+	rep, err := powers.CheckStopSearchPublishable(ctx, db, f, *from, *to, *basis)
 	if r := refused(err, "nothing was published: ", ""); r != nil {
 		return r
 	}
@@ -155,35 +157,51 @@ func publishCmd(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
-func writeReportCSV(w io.Writer, rep *disparity.Report) error {
+func writeReportCSV(w io.Writer, rep *powers.Report) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"force", "from", "to", "months_with_data", "ethnicity", "group", "note", "searches", "population", "rate_per_1000",
 		"rate_per_1000_per_year", "ratio_to_white", "ratio_ci_low", "ratio_ci_high", "gap_per_1000", "gap_ci_low", "gap_ci_high", "flag",
 		"arrests", "arrest_rate", "arrest_ci_low", "arrest_ci_high", "finds", "find_rate", "find_ci_low", "find_ci_high"})
-	lead := []string{rep.Force, rep.From, rep.To, strconv.Itoa(len(rep.MonthsWithData)), rep.Ethnicity}
+	lead := []string{rep.Force, rep.From, rep.To, strconv.Itoa(len(rep.MonthsWithData)), rep.Basis}
 	for _, g := range rep.Groups {
 		note := ""
 		switch {
-		case g.NotACategory:
+		case g.NotRecorded:
 			note = "not a category officers record"
-		case g.SmallCount:
+		case g.Small:
 			note = "fewer than 10 searches"
 		}
-		_ = cw.Write(append(lead[:5:5], g.Group, note, strconv.FormatInt(g.Searches, 10),
-			strconv.FormatInt(g.Population, 10), num(g.RatePer1000, 6), num(g.RatePerYear, 6), num(g.RatioToWhite, 6), num(g.RatioCILow, 6),
-			num(g.RatioCIHigh, 6), num(g.GapPer1000, 6), num(g.GapCILow, 6), num(g.GapCIHigh, 6), strconv.FormatBool(g.Flag),
-			strconv.FormatInt(g.Arrests, 10), num(g.ArrestRate, 6), num(g.ArrestCILow, 6), num(g.ArrestCIHigh, 6),
-			strconv.FormatInt(g.Finds, 10), num(g.FindRate, 6), num(g.FindCILow, 6), num(g.FindCIHigh, 6)))
+		arrest, find := g.Share("arrest"), g.Share("find")
+		_ = cw.Write(append(lead[:5:5], g.Group, note, strconv.FormatInt(g.Events, 10),
+			strconv.FormatInt(g.Population, 10), num(g.Rate, 6), num(g.RateYear, 6), num(g.Ratio, 6), num(g.RatioLow, 6),
+			num(g.RatioHigh, 6), num(g.Gap, 6), num(g.GapLow, 6), num(g.GapHigh, 6), strconv.FormatBool(g.Flag),
+			strconv.FormatInt(arrest.K, 10), num(arrest.Estimate, 6), num(arrest.Low, 6), num(arrest.High, 6),
+			strconv.FormatInt(find.K, 10), num(find.Estimate, 6), num(find.Low, 6), num(find.High, 6)))
 	}
 	blank := func(row ...string) []string { return append(row, make([]string, 26-len(row))...) }
-	_ = cw.Write(blank(append(lead[:5:5], "Not stated", "share of person searches "+strconv.FormatFloat(rep.NotStated.Share, 'f', 6, 64),
-		strconv.FormatInt(rep.NotStated.Searches, 10))...))
+	_ = cw.Write(blank(append(lead[:5:5], "Not stated", "share of person searches "+strconv.FormatFloat(rep.NotStatedShare, 'f', 6, 64),
+		strconv.FormatInt(rep.NotStated, 10))...))
 	_ = cw.Write(blank(append(lead[:5:5], "Vehicle only", "no person searched", strconv.FormatInt(rep.VehicleOnly, 10))...))
-	for _, l := range rep.UnrecognisedBy {
-		_ = cw.Write(blank(append(lead[:5:5], "Unrecognised: "+l.Label, "label as given", strconv.FormatInt(l.Searches, 10))...))
+	for _, l := range rep.Labels {
+		_ = cw.Write(blank(append(lead[:5:5], "Unrecognised: "+l.Label, "label as given", strconv.FormatInt(l.Events, 10))...))
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// ratioText is "9.48 (4.41 to 20.37)", or why there is none.
+func ratioText(g powers.GroupFigures) string {
+	switch {
+	case g.NotRecorded:
+		return "not a category officers record"
+	case g.Ratio == nil:
+		return "no ratio"
+	case g.Group == "White":
+		return "1 (the comparison)"
+	case g.RatioLow == nil:
+		return fmt.Sprintf("%.2f (no interval)", *g.Ratio)
+	}
+	return fmt.Sprintf("%.2f (%.2f to %.2f)", *g.Ratio, *g.RatioLow, *g.RatioHigh)
 }
 
 func num(p *float64, prec int) string {

@@ -1,10 +1,10 @@
-// Package disparity turns the stop-and-search counters the store keeps
-// into disparity reports (rates, ratios with intervals, arrest and find
-// rates, the not-stated share), loads the Census 2021 population, draws
-// panel samples, and holds what every activity's import and report share
-// (shared.go). The stop-and-search import itself is one more dataset
-// definition (powers.StopSearch). Arithmetic lives in stats; parsing in
-// policeuk; this package joins them to the store.
+// Package disparity holds what every disparity monitor builds on: the
+// Census 2021 population import, panel samples and their commitments, and
+// what every activity's import and report share (shared.go: CSV lines,
+// month chunks, the comparison with White people; period.go and words.go:
+// period labels and plain-English words). Stop and search's import and
+// report are one more dataset definition (powers.StopSearch, worked out by
+// powers.BuildBasis). Arithmetic lives in stats; parsing in policeuk.
 package disparity
 
 import (

@@ -126,6 +126,10 @@ type Dataset struct {
 	// express (police.uk's stop and search files) and says which counters
 	// each record adds to.
 	File *FileFormat
+	// Sentences, when set, says the report's findings in the dataset's
+	// own words instead of the shared ones (stop and search keeps the
+	// sentences its page has always had).
+	Sentences func(rep *Report) []string
 	// OwnMonitor is the path of the activity's own monitor when the
 	// shared one (/powers/KIND) does not serve it yet (stop and search:
 	// /disparity): Lookup and All leave it out, so no shared route, list

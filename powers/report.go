@@ -68,6 +68,7 @@ type Report struct {
 	ForceName      string
 	From, To       string
 	Period         string
+	MonthsInPeriod int // calendar months from From to To (0 for a yearly dataset)
 	MonthsWithData []string
 	Stale          []string // months whose counters predate this dataset (re-import them)
 	Records        int64
@@ -85,10 +86,13 @@ type Report struct {
 	// vehicles searched with nobody in them, and ethnicity labels nobody
 	// recognised (kept as given).
 	VehicleOnly, Unrecognised int64
-	Groups                    []GroupFigures
-	Breakdowns                map[string][]BreakdownRow // by column; in a dataset that suppresses, only totals (ByGroup nil) with Hidden set
-	Population                *store.Population
-	DataAt                    time.Time
+	// Labels are the unrecognised ethnicity labels, as given, with their
+	// events (stop and search's reader keeps them by label).
+	Labels     []LabelCount
+	Groups     []GroupFigures
+	Breakdowns map[string][]BreakdownRow // by column; in a dataset that suppresses, only totals (ByGroup nil) with Hidden set
+	Population *store.Population
+	DataAt     time.Time
 	// Focus is the dataset's Focus subset (children's strip searches),
 	// worked out the same way but with no population: counts and shares.
 	Focus *Report
@@ -96,8 +100,38 @@ type Report struct {
 	NoRates bool
 }
 
+// LabelCount is an ethnicity label nobody recognised, as given.
+type LabelCount struct {
+	Label  string
+	Events int64
+}
+
+// PersonEvents are the events of people: all but vehicles searched with
+// nobody in them (a label nobody recognised was someone's answer).
+func (r *Report) PersonEvents() int64 { return r.Events - r.VehicleOnly }
+
+// AnnualBasis says how the rate a year is worked out.
+func (r *Report) AnnualBasis() string {
+	n := len(r.MonthsWithData)
+	if r.Dataset.Yearly {
+		return fmt.Sprintf("%s in the %s with data ÷ %d, per 1,000 residents (Census 2021)", r.Dataset.Many, disparity.Plural(int64(n), "year", "years"), n)
+	}
+	return fmt.Sprintf("%s in the %s with data × 12 ÷ %d, per 1,000 residents (Census 2021), as the Home Office annualises rates",
+		r.Dataset.Many, disparity.Plural(int64(n), "month", "months"), n)
+}
+
+// Share is the group's share of a measure, by its key ("" if none).
+func (g GroupFigures) Share(key string) Share {
+	for _, sh := range g.Shares {
+		if sh.Key == key {
+			return sh
+		}
+	}
+	return Share{Key: key}
+}
+
 // ErrNoPopulation means the force has no Census population loaded.
-var ErrNoPopulation = disparity.ErrNoPopulation
+var ErrNoPopulation = errors.New("no population for this force: load it with candour import population")
 
 // Build works out a dataset's report for a force and period (YYYY-MM,
 // inclusive; empty means all) from the monthly counters, never the
@@ -111,6 +145,21 @@ func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to str
 // and search). police.uk's officer-defined field has no Mixed category,
 // so by that basis a Mixed group with no events is not recorded, never 0.
 func BuildBasis(ctx context.Context, db *store.Store, d *Dataset, force, from, to, basis string) (*Report, error) {
+	return build(ctx, db, d, force, from, to, basis, true)
+}
+
+// Headline is the part of BuildBasis's report the overview shows: the
+// period, the months with data and each group's figures (its events,
+// rates, ratio to White with the flag, and the suppression that decides
+// what is shown), without the breakdowns, the month trend or a Focus
+// subset. The figures are the same as BuildBasis's
+// (TestHeadlineIsTheReportsFigures).
+func Headline(ctx context.Context, db *store.Store, d *Dataset, force, from, to, basis string) (*Report, error) {
+	return build(ctx, db, d, force, from, to, basis, false)
+}
+
+// build is BuildBasis, or Headline when whole is false.
+func build(ctx context.Context, db *store.Store, d *Dataset, force, from, to, basis string, whole bool) (*Report, error) {
 	if basis != disparity.SelfDefined && basis != disparity.OfficerDefined {
 		return nil, fmt.Errorf("powers: ethnicity basis %q", basis)
 	}
@@ -125,7 +174,7 @@ func BuildBasis(ctx context.Context, db *store.Store, d *Dataset, force, from, t
 	if err != nil {
 		return nil, err
 	}
-	rep := compute(d, pop, months, basis)
+	rep := compute(d, pop, months, basis, whole)
 	rep.Force, rep.From, rep.To = force, from, to
 	if f, ok := policeuk.Force(force); ok {
 		rep.ForceName = f.Name
@@ -137,11 +186,13 @@ func BuildBasis(ctx context.Context, db *store.Store, d *Dataset, force, from, t
 		rep.To = months[len(months)-1].Month
 	}
 	rep.Period = disparity.PeriodLabel(rep.From, rep.To, rep.MonthsWithData)
+	rep.MonthsInPeriod = disparity.MonthsBetween(rep.From, rep.To)
 	if d.Yearly {
+		rep.MonthsInPeriod = 0
 		rep.Period = yearsLabel(rep.From, rep.To, rep.MonthsWithData)
 	}
-	if d.Focus != nil {
-		f := compute(d.focusDataset(), &store.Population{}, focusMonths(months), basis)
+	if d.Focus != nil && whole {
+		f := compute(d.focusDataset(), &store.Population{}, focusMonths(months), basis, true)
 		f.Force, f.ForceName, f.From, f.To, f.Period, f.NoRates = rep.Force, rep.ForceName, rep.From, rep.To, rep.Period, true
 		rep.Focus = f
 	}
@@ -209,7 +260,9 @@ func (c counts) sum(dim string, values []string, group string) int64 {
 
 func (c counts) all(group string) int64 { return c[[3]string{"all", "", group}] }
 
-func compute(d *Dataset, pop *store.Population, months []store.PowerMonth, basis string) *Report {
+// compute works out a report from the months' counters; without whole,
+// only what Headline keeps (no breakdowns or month trend).
+func compute(d *Dataset, pop *store.Population, months []store.PowerMonth, basis string, whole bool) *Report {
 	rep := &Report{Dataset: d, Basis: basis, Population: pop, Breakdowns: map[string][]BreakdownRow{}}
 	c := counts{}
 	marked := map[string]counts{Arrests: {}, Finds: {}} // a cell's arrests and finds (Measure.Counter)
@@ -256,7 +309,7 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth, basis
 			continue // the column was not recorded this month: no data, not zero
 		}
 		rep.MonthsWithData = append(rep.MonthsWithData, m.Month)
-		if !d.Suppress {
+		if !d.Suppress && whole {
 			rep.Months = append(rep.Months, monthFigures(d, m.Month, mc))
 		}
 		if m.ImportedAt.After(rep.DataAt) {
@@ -269,7 +322,7 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth, basis
 		}
 		for k, n := range mc {
 			c[k] += n
-			if k[0] == "all" || !d.breakdown(k[0]) {
+			if !whole || k[0] == "all" || !d.breakdown(k[0]) {
 				continue
 			}
 			if breakdown[k[0]] == nil {
@@ -281,6 +334,12 @@ func compute(d *Dataset, pop *store.Population, months []store.PowerMonth, basis
 			breakdown[k[0]][k[1]][k[2]] += n
 		}
 	}
+	for k, n := range c {
+		if k[0] == disparity.DimLabel && n > 0 {
+			rep.Labels = append(rep.Labels, LabelCount{Label: k[1], Events: n})
+		}
+	}
+	sort.Slice(rep.Labels, func(i, j int) bool { return rep.Labels[i].Label < rep.Labels[j].Label })
 	records := func(g string) int64 {
 		if d.Event != nil && d.Event.Of != nil {
 			return c.sum(d.Event.Column, d.Event.Of, g)
@@ -497,8 +556,13 @@ func ptr(f float64) *float64 { return &f }
 // Sentences says the findings in plain English: the not-stated share
 // first, then one sentence per group against White people (a ratio is put
 // as "times as likely" only when flagged), then each share.
+//
+// A dataset's own Sentences hook, when set, says them instead.
 func Sentences(rep *Report) []string {
 	d := rep.Dataset
+	if d.Sentences != nil {
+		return d.Sentences(rep)
+	}
 	out := []string{fmt.Sprintf("%.0f%% of the %s (%d of %d) had no %s ethnicity recorded.",
 		math.Round(rep.NotStatedShare*100), d.Many, rep.NotStated, rep.Events-rep.Apart, d.EthnicityBasis())}
 	if rep.NotStatedSuppressed {

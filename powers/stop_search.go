@@ -19,13 +19,14 @@ import (
 // search is counted twice, by self-defined and by officer-defined
 // ethnicity, and each counter carries the searches' arrests and finds.
 //
-// BuildBasis works out its figures by either basis, arrest and find
-// rates, vehicle-only and unrecognised counts and breakdowns included, the
-// same as disparity.Build (TestSharedReportOfStopSearch), but its page is
-// still /disparity's, which also shows the labels as given, the month
-// trend and a basis switch the shared page lacks; so it is left out of
-// Lookup and All (OwnMonitor). Strip searches read its counters
-// (StripSearch.From).
+// BuildBasis works out its figures by either basis (arrest and find rates,
+// vehicle-only searches, unrecognised labels as given, the month trend
+// and the breakdowns included) for every page that shows them: /disparity,
+// /public/stop-and-search, its row of the overview, the panel sample page,
+// `candour report disparity` and publishing (CheckStopSearchPublishable).
+// Its page is still /disparity's, with its own table, charts, basis switch
+// and sentences (the Sentences hook), so it is left out of Lookup and All
+// (OwnMonitor). Strip searches read its counters (StripSearch.From).
 var StopSearch = register(&Dataset{
 	Kind:  store.PowerStopSearch,
 	Title: "Stop and search",
@@ -40,12 +41,13 @@ var StopSearch = register(&Dataset{
 		"Searches with no self-defined ethnicity are in no group, so each group's rate is likely to be too low.",
 		"A difference is not a cause: the figures cannot say why one group is searched more than another.",
 	},
-	// Arrest rate and find rate, as disparity.Build works them out.
+	// Arrest rate and find rate, with Wilson intervals.
 	Shares: []Measure{
 		{Key: "arrest", Label: "ended in arrest", Counter: Arrests},
 		{Key: "find", Label: "found what was searched for", Counter: Finds},
 	},
 	Samples:    true,
+	Sentences:  stopSearchSentences,
 	OwnMonitor: "/disparity",
 	File: &FileFormat{
 		Header: strings.Join(policeuk.Columns, ","),

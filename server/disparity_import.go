@@ -190,7 +190,7 @@ func (s *Server) disparityPublish(c *gin.Context) {
 		errs.Add("from", "Choose a period whose first month is not after its last")
 	}
 	if !errs.Any() {
-		_, err := disparity.CheckPublishable(ctx, s.store, f.Force, f.From, f.To, f.Ethnicity)
+		_, err := powers.CheckStopSearchPublishable(ctx, s.store, f.Force, f.From, f.To, f.Ethnicity)
 		if apperr.Is(err, apperr.Invalid) {
 			errs.Add("force", "Nothing was published: "+err.Error())
 		} else if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"candour/apperr"
 	"candour/disparity"
+	"candour/powers"
 	"candour/stats"
 	"candour/store"
 )
@@ -80,7 +81,7 @@ func (s *Server) samplePageData(c *gin.Context) (*samplePage, bool) {
 				d.Months = append(d.Months, m)
 			}
 		}
-		if rep, err := disparity.Build(c.Request.Context(), s.store, f, "", "", disparity.SelfDefined); err == nil {
+		if rep, err := powers.Build(c.Request.Context(), s.store, powers.StopSearch, f, "", ""); err == nil {
 			for _, r := range rep.Breakdowns["legislation"] {
 				if r.Value != "" && !seen["leg:"+r.Value] {
 					seen["leg:"+r.Value] = true

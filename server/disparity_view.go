@@ -13,6 +13,7 @@ import (
 
 	"candour/apperr"
 	"candour/disparity"
+	"candour/powers"
 	"candour/stats"
 	"candour/store"
 )
@@ -25,7 +26,7 @@ type disparityPage struct {
 	Force      string
 	From, To   string
 	Basis      string
-	Report     *disparity.Report
+	Report     *powers.Report // powers.StopSearch's, by the basis on view
 	Sentences  []string
 	RateChart  template.HTML
 	RatioChart template.HTML
@@ -71,10 +72,10 @@ func (d *disparityPage) PublishForm() monitorPublishForm {
 
 // breakdownTable is a stop-and-search breakdown as the shared partial
 // shows it: each group column's count, and the total.
-func breakdownTable(title string, rows []disparity.BreakdownRow, cols []string) monitorBreakdown {
+func breakdownTable(title string, rows []powers.BreakdownRow, cols []string) monitorBreakdown {
 	t := monitorBreakdown{Title: title}
 	for _, r := range rows {
-		mr := monitorBreakdownRow{Value: r.Value, Total: fmt.Sprint(r.Searches)}
+		mr := monitorBreakdownRow{Value: r.Value, Total: fmt.Sprint(r.Records)}
 		if r.Value == "" {
 			mr.Value = "(blank)"
 		}
@@ -146,14 +147,15 @@ func (s *Server) disparityView(c *gin.Context) {
 	s.fillDisparity(c, page, &d)
 }
 
-// fillDisparity builds the report, charts and sentences and renders.
+// fillDisparity builds the report (the shared one, over stop and
+// search's definition), charts and sentences and renders.
 func (s *Server) fillDisparity(c *gin.Context, page *Page, d *disparityPage) {
 	s.fillDisparityStatus(c, page, d, http.StatusOK)
 }
 
 func (s *Server) fillDisparityStatus(c *gin.Context, page *Page, d *disparityPage, status int) {
-	rep, err := disparity.Build(c.Request.Context(), s.store, d.Force, d.From, d.To, d.Basis)
-	if errors.Is(err, disparity.ErrNoPopulation) {
+	rep, err := powers.BuildBasis(c.Request.Context(), s.store, powers.StopSearch, d.Force, d.From, d.To, d.Basis)
+	if errors.Is(err, powers.ErrNoPopulation) {
 		d.Empty = "The Census population for this force has not been loaded, so rates cannot be worked out. A coordinator can load it on the import page."
 		s.render(c, status, "disparity", page)
 		return
@@ -163,12 +165,12 @@ func (s *Server) fillDisparityStatus(c *gin.Context, page *Page, d *disparityPag
 		return
 	}
 	d.Report = rep
-	if rep.Searches == 0 {
+	if rep.Events == 0 {
 		d.Empty = "There are no searches recorded in this period."
 		s.render(c, status, "disparity", page)
 		return
 	}
-	d.Sentences = disparity.Sentences(rep)
+	d.Sentences = powers.Sentences(rep)
 	name := rep.ForceName
 	if name == "" {
 		name = rep.Force
@@ -186,25 +188,25 @@ func (s *Server) fillDisparityStatus(c *gin.Context, page *Page, d *disparityPag
 	var parts []string
 	for _, g := range rep.Groups {
 		b := bar{Label: g.Group, Text: "no figure"}
-		if g.NotACategory {
+		if g.NotRecorded {
 			b.Text = "not recorded by officers"
 		}
-		if g.RatePer1000 != nil {
-			b.Value, b.Text = *g.RatePer1000, fmt.Sprintf("%.2f", *g.RatePer1000)
-			parts = append(parts, fmt.Sprintf("%s %.2f", g.Group, *g.RatePer1000))
+		if g.Rate != nil {
+			b.Value, b.Text = *g.Rate, fmt.Sprintf("%.2f", *g.Rate)
+			parts = append(parts, fmt.Sprintf("%s %.2f", g.Group, *g.Rate))
 		}
 		rates = append(rates, b)
-		if g.NotACategory {
+		if g.NotRecorded {
 			continue
 		}
 		fr := forestRow{Label: g.Group}
-		if g.RatioToWhite != nil {
-			fr.Ratio, fr.HasRatio = *g.RatioToWhite, true
+		if g.Ratio != nil {
+			fr.Ratio, fr.HasRatio = *g.Ratio, true
 		}
-		if g.RatioCILow != nil {
+		if g.RatioLow != nil {
 			// A lower end of 0 (no searches) cannot go on a log scale: the
 			// line starts at the left edge, and the text says "0 to …".
-			fr.Low, fr.High, fr.HasCI = max(*g.RatioCILow, 0.01), *g.RatioCIHigh, true
+			fr.Low, fr.High, fr.HasCI = max(*g.RatioLow, 0.01), *g.RatioHigh, true
 		}
 		ratios = append(ratios, fr)
 	}
@@ -222,8 +224,8 @@ func (s *Server) fillDisparityStatus(c *gin.Context, page *Page, d *disparityPag
 	var months []bar
 	var mparts []string
 	for _, m := range rep.Months {
-		months = append(months, bar{Label: monthLabel(m.Month), Value: float64(m.Searches), Text: fmt.Sprint(m.Searches)})
-		mparts = append(mparts, fmt.Sprintf("%s %d", monthLabel(m.Month), m.Searches))
+		months = append(months, bar{Label: monthLabel(m.Month), Value: float64(m.Events), Text: fmt.Sprint(m.Events)})
+		mparts = append(mparts, fmt.Sprintf("%s %d", monthLabel(m.Month), m.Events))
 	}
 	d.TrendChart = barChart("trend", "Searches by month", "Bar chart. "+strings.Join(mparts, "; ")+".", months)
 	for _, bd := range []struct{ key, title string }{
@@ -242,36 +244,37 @@ func monthLabel(m string) string { return disparity.MonthLabel(m) }
 // 2018-09 into "August to September 2018".
 func periodName(from, to string) string { return disparity.PeriodName(from, to) }
 
-func ethnicRows(rep *disparity.Report) []ethnicRow {
+func ethnicRows(rep *powers.Report) []ethnicRow {
 	var rows []ethnicRow
 	for _, g := range rep.Groups {
-		r := ethnicRow{Group: g.Group, NotACategory: g.NotACategory, Flag: g.Flag, Small: g.SmallCount, Searches: g.Searches, Population: g.Population}
-		if g.NotACategory {
+		r := ethnicRow{Group: g.Group, NotACategory: g.NotRecorded, Flag: g.Flag, Small: g.Small, Searches: g.Events, Population: g.Population}
+		if g.NotRecorded {
 			r.Note = "not a category officers record"
 			rows = append(rows, r)
 			continue
 		}
-		r.Rate, r.RateYear = fixedText(g.RatePer1000, 2), fixedText(g.RatePerYear, 2)
+		r.Rate, r.RateYear = fixedText(g.Rate, 2), fixedText(g.RateYear, 2)
 		switch {
-		case g.Group == string(stats.White) && g.RatioToWhite != nil:
+		case g.Group == string(stats.White) && g.Ratio != nil:
 			r.Ratio, r.Gap = "1 (the comparison)", "–"
-		case g.RatioToWhite == nil:
+		case g.Ratio == nil:
 			r.Ratio, r.Gap = "no ratio", "–"
-		case g.RatioCILow == nil:
-			r.Ratio = fmt.Sprintf("%.2f (no interval)", *g.RatioToWhite)
+		case g.RatioLow == nil:
+			r.Ratio = fmt.Sprintf("%.2f (no interval)", *g.Ratio)
 		default:
-			r.Ratio = fmt.Sprintf("%.2f (%.1f to %.1f)", *g.RatioToWhite, *g.RatioCILow, *g.RatioCIHigh)
+			r.Ratio = fmt.Sprintf("%.2f (%.1f to %.1f)", *g.Ratio, *g.RatioLow, *g.RatioHigh)
 		}
-		if g.GapPer1000 != nil {
-			r.Gap = fmt.Sprintf("%+.2f (%+.2f to %+.2f)", *g.GapPer1000, *g.GapCILow, *g.GapCIHigh)
+		if g.Gap != nil {
+			r.Gap = fmt.Sprintf("%+.2f (%+.2f to %+.2f)", *g.Gap, *g.GapLow, *g.GapHigh)
 		} else if r.Gap == "" {
 			r.Gap = "–"
 		}
-		r.Arrest, r.Find = rateCI(g.ArrestRate, g.ArrestCILow, g.ArrestCIHigh), rateCI(g.FindRate, g.FindCILow, g.FindCIHigh)
+		arrest, find := g.Share("arrest"), g.Share("find")
+		r.Arrest, r.Find = rateCI(arrest.Estimate, arrest.Low, arrest.High), rateCI(find.Estimate, find.Low, find.High)
 		switch {
 		case g.Flag:
 			r.Note = "clear difference"
-		case g.SmallCount:
+		case g.Small:
 			r.Note = "fewer than 10 searches"
 		}
 		rows = append(rows, r)
@@ -279,20 +282,11 @@ func ethnicRows(rep *disparity.Report) []ethnicRow {
 	return rows
 }
 
-func groupSearches(rep *disparity.Report, group string) int64 {
-	for _, g := range rep.Groups {
-		if g.Group == group {
-			return g.Searches
-		}
-	}
-	return 0
-}
-
-func vehicles(rep *disparity.Report) string {
+func vehicles(rep *powers.Report) string {
 	if rep.VehicleOnly == 0 {
 		return ", all of people (none of a vehicle only)"
 	}
-	return fmt.Sprintf(", %d of people and %d of a vehicle only", rep.PersonSearches, rep.VehicleOnly)
+	return fmt.Sprintf(", %d of people and %d of a vehicle only", rep.PersonEvents(), rep.VehicleOnly)
 }
 
 func rateCI(p, lo, hi *float64) string {
@@ -305,10 +299,10 @@ func rateCI(p, lo, hi *float64) string {
 // columns are the group columns of the month and breakdown tables: the
 // five groups, not stated, and the vehicle-only and unrecognised lines
 // when the period has any.
-func columns(rep *disparity.Report) []string {
+func columns(rep *powers.Report) []string {
 	var cols []string
 	for _, g := range disparityGroups {
-		if g == string(stats.Mixed) && rep.Ethnicity == disparity.OfficerDefined && groupSearches(rep, g) == 0 {
+		if g == string(stats.Mixed) && rep.Basis == disparity.OfficerDefined && rep.Group(g).Events == 0 {
 			continue // not a category officers record: never a column of zeros
 		}
 		cols = append(cols, g)
@@ -326,18 +320,18 @@ func columns(rep *disparity.Report) []string {
 // the manner of the Code of Practice for Statistics: what the figures
 // cover, what police.uk data cannot show, how small numbers are handled,
 // and what changed when.
-func quality(rep *disparity.Report, pub *store.DisparityPublication, public bool) []qualityItem {
+func quality(rep *powers.Report, pub *store.DisparityPublication, public bool) []qualityItem {
 	basis := "self-defined (as the person searched described it)"
-	if rep.Ethnicity == disparity.OfficerDefined {
+	if rep.Basis == disparity.OfficerDefined {
 		basis = "officer-defined (as the officer saw it; officers record only White, Black, Asian and Other, so there is no Mixed figure)"
 	}
 	var areas []string
-	for _, a := range rep.PopulationOf {
+	for _, a := range rep.Population.Areas {
 		areas = append(areas, fmt.Sprintf("%s (%s, %d residents)", a.Name, a.Code, a.Residents))
 	}
-	denominator := "Census 2021 usual residents (table TS021) of the force area, from " + rep.Population
+	denominator := "Census 2021 usual residents (table TS021) of the force area, from " + rep.Population.Source
 	if len(areas) > 0 {
-		denominator = "Census 2021 usual residents (table TS021) of " + strings.Join(areas, " and ") + ", from " + rep.Population
+		denominator = "Census 2021 usual residents (table TS021) of " + strings.Join(areas, " and ") + ", from " + rep.Population.Source
 	}
 	name := rep.ForceName
 	if name == "" {
@@ -345,14 +339,14 @@ func quality(rep *disparity.Report, pub *store.DisparityPublication, public bool
 	}
 	cover := []string{
 		fmt.Sprintf("Stop and search records the %s force published on police.uk for %s: %d searches%s. Each search is counted in the month of its date in UK time.",
-			name, rep.Period, rep.Searches, vehicles(rep)),
+			name, rep.Period, rep.Events, vehicles(rep)),
 		"Ethnicity is " + basis + ".",
 		"Rates are per 1,000 residents: " + denominator + ". Per-year rates are " + rep.AnnualBasis() + ".",
 	}
 	cannot := []string{
 		"police.uk has one record per search, not per person: someone searched twice is counted twice, so a rate is not the share of residents who were searched.",
 		"Residents are the people who live in the area. People who visit, work or travel through it can be searched but are not in the population, which can make rates in town centres look higher.",
-		fmt.Sprintf("Searches with no ethnicity recorded (%.0f%% of person searches) are in no group, so each group's rate is likely to be too low by an unknown amount.", rep.NotStated.Share*100),
+		fmt.Sprintf("Searches with no ethnicity recorded (%.0f%% of person searches) are in no group, so each group's rate is likely to be too low by an unknown amount.", rep.NotStatedShare*100),
 		"The figures show differences, not their causes. Forces can revise or withdraw records after publication.",
 	}
 	small := []string{
@@ -360,7 +354,7 @@ func quality(rep *disparity.Report, pub *store.DisparityPublication, public bool
 		"A difference is called clear only when the ratio's interval leaves out 1 and the gap's interval leaves out 0; otherwise the page says there is no clear difference, and gives the figure.",
 		"Figures resting on fewer than 10 searches are marked and should not be read alone. Arrest and find rates have Wilson intervals. No count is withheld: police.uk already publishes every record.",
 	}
-	changed := []string{fmt.Sprintf("Population loaded %s.", rep.PopulationAt.In(london).Format("2 January 2006"))}
+	changed := []string{fmt.Sprintf("Population loaded %s.", rep.Population.ImportedAt.In(london).Format("2 January 2006"))}
 	if !rep.DataAt.IsZero() {
 		changed = append(changed, fmt.Sprintf("Stop and search records for this period last imported %s.", rep.DataAt.In(london).Format("2 January 2006")))
 	}

@@ -47,21 +47,12 @@ type overviewRatio struct {
 // powerOverview shows every activity's headline figures for a force: for
 // each, its latest 12 months with data (or latest financial year).
 func (s *Server) powerOverview(c *gin.Context) {
-	ctx := c.Request.Context()
 	d := &overviewPage{Force: c.Query("force")}
 	page := &Page{Title: "Disparity across our powers", Data: d}
-	forces := map[string]bool{}
-	kinds := map[string]store.PowerIndex{}
-	for _, kind := range overviewKinds() {
-		fs, err := s.store.PowerForces(ctx, kind)
-		if err != nil {
-			s.serverError(c, err)
-			return
-		}
-		for f, ix := range fs {
-			forces[f] = true
-			kinds[kind+"/"+f] = ix
-		}
+	kinds, forces, err := s.overviewIndex(c)
+	if err != nil {
+		s.serverError(c, err)
+		return
 	}
 	d.Forces, d.Force = chooseForce(forces, d.Force)
 	if d.Force == "" {
@@ -80,11 +71,15 @@ func (s *Server) powerOverview(c *gin.Context) {
 		}
 		return ms[max(0, len(ms)-n)], ms[len(ms)-1]
 	}
-	from, to := latest(store.PowerStopSearch, false)
-	d.Rows = append(d.Rows, s.stopSearchHeadline(c, d.Force, from, to, disparity.SelfDefined, "/disparity"))
-	for _, ds := range powers.All() {
+	popAt, err := s.populationVersion(c, d.Force)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	for _, ds := range overviewDatasets() {
 		from, to := latest(ds.StoreKind(), ds.Yearly)
-		d.Rows = append(d.Rows, s.powerHeadline(c, ds, d.Force, from, to, "/powers/"+ds.Kind))
+		d.Rows = append(d.Rows, s.headline(c, ds, headlineOf{force: d.Force, from: from, to: to, basis: disparity.SelfDefined,
+			version: kinds[ds.StoreKind()+"/"+d.Force].Version, population: popAt}, monitorHref(ds, false, d.Force)))
 	}
 	s.renderOverview(c, page, d)
 }
@@ -108,13 +103,13 @@ func (s *Server) publicPowerOverview(c *gin.Context) {
 		basis[p.ID] = p.Ethnicity
 		forces[p.ID] = true
 	}
+	all, err := s.store.AllPowerPublications(ctx)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
 	for _, ds := range powers.All() {
-		ps, err := s.store.PowerPublications(ctx, ds.Kind)
-		if err != nil {
-			s.serverError(c, err)
-			return
-		}
-		for _, p := range ps {
+		for _, p := range all[ds.Kind] {
 			published[ds.Kind+"/"+p.Force] = [2]string{p.From, p.To}
 			forces[p.Force] = true
 		}
@@ -125,58 +120,129 @@ func (s *Server) publicPowerOverview(c *gin.Context) {
 		s.render(c, http.StatusOK, "power_overview", page)
 		return
 	}
-	ss := published[store.PowerStopSearch+"/"+d.Force]
-	d.Rows = append(d.Rows, s.stopSearchHeadline(c, d.Force, ss[0], ss[1], basis[d.Force], "/public/stop-and-search?force="+d.Force))
-	for _, ds := range powers.All() {
+	kinds, _, err := s.overviewIndex(c)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	popAt, err := s.populationVersion(c, d.Force)
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	for _, ds := range overviewDatasets() {
 		p := published[ds.Kind+"/"+d.Force]
-		d.Rows = append(d.Rows, s.powerHeadline(c, ds, d.Force, p[0], p[1], "/public/powers/"+ds.Kind+"?force="+d.Force))
+		b := disparity.SelfDefined
+		if ds == powers.StopSearch {
+			b = basis[d.Force]
+		}
+		d.Rows = append(d.Rows, s.headline(c, ds, headlineOf{force: d.Force, from: p[0], to: p[1], basis: b,
+			version: kinds[ds.StoreKind()+"/"+d.Force].Version, population: popAt}, monitorHref(ds, true, d.Force)))
 	}
 	s.renderOverview(c, page, d)
 }
 
-// stopSearchHeadline is stop and search's line (from disparity/).
-func (s *Server) stopSearchHeadline(c *gin.Context, force, from, to, basis, href string) overviewRow {
-	row := overviewRow{Activity: "Stop and search", Href: href}
-	if from == "" {
-		row.Missing = "no figures"
-		return row
+// overviewDatasets are the overview's activities in order: stop and
+// search (its own monitor, /disparity), then every shared one by title.
+func overviewDatasets() []*powers.Dataset {
+	return append([]*powers.Dataset{powers.StopSearch}, powers.All()...)
+}
+
+// monitorHref is where an activity's line links to: its own monitor when
+// it has one (stop and search's /disparity, whose public page is
+// /public/stop-and-search), else the shared one.
+func monitorHref(ds *powers.Dataset, public bool, force string) string {
+	switch {
+	case ds.OwnMonitor != "" && public:
+		return "/public/stop-and-search?force=" + force
+	case ds.OwnMonitor != "":
+		return ds.OwnMonitor
+	case public:
+		return "/public/powers/" + ds.Kind + "?force=" + force
 	}
-	rep, err := disparity.Build(c.Request.Context(), s.store, force, from, to, basis)
+	return "/powers/" + ds.Kind
+}
+
+// overviewIndex reads every kind's small index of months (with its
+// version, which every import moves on) in one read, and lists the forces
+// that have any of the overview's kinds.
+func (s *Server) overviewIndex(c *gin.Context) (map[string]store.PowerIndex, map[string]bool, error) {
+	all, err := s.store.PowerIndexes(c.Request.Context())
 	if err != nil {
-		row.Missing = missingText(err)
-		return row
+		return nil, nil, err
 	}
-	row.Period = rep.Period
-	for _, g := range rep.Groups {
-		r := overviewRatio{Ratio: g.RatioToWhite, Low: g.RatioCILow, High: g.RatioCIHigh, Flag: g.Flag}
-		if g.SmallCount {
-			r.Note = "fewer than 10"
-		}
-		switch g.Group {
-		case string(stats.Black):
-			row.Black = ratioCell(r)
-		case string(stats.Asian):
-			row.Asian = ratioCell(r)
+	forces := map[string]bool{}
+	kinds := map[string]store.PowerIndex{}
+	for _, kind := range overviewKinds() {
+		for _, ix := range all[kind] {
+			forces[ix.Force] = true
+			kinds[kind+"/"+ix.Force] = ix
 		}
 	}
+	return kinds, forces, nil
+}
+
+// populationVersion is when the force's Census population was loaded (0
+// for none): a new table changes every rate.
+func (s *Server) populationVersion(c *gin.Context, force string) (int64, error) {
+	pop, err := s.store.Population(c.Request.Context(), force)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return pop.ImportedAt.UnixNano(), nil
+}
+
+// headlinesKept is how many overview lines the cache keeps (past it, it
+// starts again): a line per activity, force, period and version.
+const headlinesKept = 2000
+
+// headlineOf is what one overview line depends on: the period, the basis,
+// the version of the force's index of months of the activity's counters
+// (moved on by every import and capture) and the population's load time.
+type headlineOf struct {
+	force, from, to, basis string
+	version, population    int64
+}
+
+// headline is one activity's line, worked out from its counters once per
+// version of them (s.headlines): the overview is read far more often than
+// data is imported, and a new import moves the version on, so a line never
+// outlives the figures it came from.
+func (s *Server) headline(c *gin.Context, ds *powers.Dataset, h headlineOf, href string) overviewRow {
+	key := fmt.Sprintf("%s|%s|%s|%s|%s|%d|%d", ds.Kind, h.force, h.from, h.to, h.basis, h.version, h.population)
+	row, err := s.headlines.Load(key, func() (overviewRow, error) {
+		return s.buildHeadline(c, ds, h)
+	})
+	if err != nil {
+		row = overviewRow{Activity: ds.Title, Missing: "no figures"}
+		s.log.ErrorContext(c.Request.Context(), "overview line", "kind", ds.Kind, "force", h.force, "err", err)
+	}
+	row.Href = href
 	return row
 }
 
-// powerHeadline is one powers/ activity's line.
-func (s *Server) powerHeadline(c *gin.Context, ds *powers.Dataset, force, from, to, href string) overviewRow {
-	row := overviewRow{Activity: ds.Title, Href: href}
-	if from == "" {
+// buildHeadline works out one activity's line from the shared report.
+// Errors that are about the data (no population) are the line's words.
+func (s *Server) buildHeadline(c *gin.Context, ds *powers.Dataset, h headlineOf) (overviewRow, error) {
+	row := overviewRow{Activity: ds.Title}
+	if h.from == "" {
 		row.Missing = "no figures"
-		return row
+		return row, nil
 	}
-	rep, err := powers.Build(c.Request.Context(), s.store, ds, force, from, to)
+	rep, err := powers.Headline(c.Request.Context(), s.store, ds, h.force, h.from, h.to, h.basis)
+	if errors.Is(err, powers.ErrNoPopulation) {
+		row.Missing = "no Census population loaded"
+		return row, nil
+	}
 	if err != nil {
-		row.Missing = missingText(err)
-		return row
+		return row, err
 	}
 	if len(rep.MonthsWithData) == 0 {
 		row.Missing = "no data in the period"
-		return row
+		return row, nil
 	}
 	row.Period = rep.Period
 	for _, g := range rep.Groups {
@@ -196,14 +262,7 @@ func (s *Server) powerHeadline(c *gin.Context, ds *powers.Dataset, force, from, 
 			row.Asian = ratioCell(r)
 		}
 	}
-	return row
-}
-
-func missingText(err error) string {
-	if errors.Is(err, disparity.ErrNoPopulation) {
-		return "no Census population loaded"
-	}
-	return "no figures"
+	return row, nil
 }
 
 func ratioCell(r overviewRatio) overviewRatio {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
@@ -70,4 +71,48 @@ func TestPowerMonthsCopyFollowsEveryChange(t *testing.T) {
 	}
 	ms[0] = PowerMonth{}
 	same("after a caller changed its slice", searches("", ""), 9)
+}
+
+// The copies of the index of months and of a force's population (read by
+// the overview of every activity) follow every change: a new kind's month
+// and a population loaded again are seen by the very next read.
+func TestPowerIndexAndPopulationCopiesFollowEveryChange(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	if _, err := s.Population(ctx, "dorset"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("population before any: %v", err)
+	}
+	for _, total := range []int64{100, 200} {
+		if err := s.PutPopulation(ctx, &Population{ID: "dorset", Total: total, Groups: map[string]int64{"White": total}}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.Population(ctx, "dorset")
+		if err != nil || p.Total != total {
+			t.Fatalf("population after loading %d: %v %+v", total, err, p)
+		}
+	}
+	months := func(kind string) []string {
+		t.Helper()
+		all, err := s.PowerIndexes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ix := range all[kind] {
+			if ix.Force == "dorset" {
+				return ix.Months
+			}
+		}
+		return nil
+	}
+	if got := months(PowerStopSearch); got != nil {
+		t.Fatalf("months before any: %v", got)
+	}
+	for i, m := range []string{"2019-02", "2019-01"} {
+		if err := s.indexMonth(ctx, PowerStopSearch, "dorset", m); err != nil {
+			t.Fatal(err)
+		}
+		if got := months(PowerStopSearch); len(got) != i+1 || got[0] != "2019-01" && i == 1 {
+			t.Fatalf("months after indexing %s: %v", m, got)
+		}
+	}
 }

@@ -47,6 +47,24 @@ func (s *Store) PowerPublications(ctx context.Context, kind string) ([]PowerPubl
 	return ps, nil
 }
 
+// AllPowerPublications lists every kind's publications, by kind, in one
+// read (the public overview of every activity).
+func (s *Store) AllPowerPublications(ctx context.Context) (map[string][]PowerPublication, error) {
+	cur, err := s.r("power_publications").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("store: publications: %w", err)
+	}
+	var ps []PowerPublication
+	if err := cur.All(ctx, &ps); err != nil {
+		return nil, fmt.Errorf("store: publications: %w", err)
+	}
+	out := map[string][]PowerPublication{}
+	for _, p := range ps {
+		out[p.Kind] = append(out[p.Kind], p)
+	}
+	return out, nil
+}
+
 // AuditSampleCommitted is a panel sample's commitment, on record before
 // its records are drawn (disparity's verifiable samples).
 const AuditSampleCommitted = "panel-sample-committed"

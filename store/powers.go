@@ -456,6 +456,35 @@ func (s *Store) PowerForces(ctx context.Context, kind string) (map[string]PowerI
 	return out, nil
 }
 
+// PowerIndexes lists every kind's forces with their months (sorted) and
+// index versions, by kind, in one read of the small index (the overview
+// of every activity). On the embedded server it is a copy in memory,
+// dropped by every write to the index (copy_powers.go): callers must not
+// change what they get.
+func (s *Store) PowerIndexes(ctx context.Context) (map[string][]PowerIndex, error) {
+	if s.embedded == nil {
+		return s.dbPowerIndexes(ctx)
+	}
+	return s.powerIndexes.load("", anyVersion, func() (map[string][]PowerIndex, error) { return s.dbPowerIndexes(ctx) })
+}
+
+func (s *Store) dbPowerIndexes(ctx context.Context) (map[string][]PowerIndex, error) {
+	cur, err := s.r("power_index").Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("store: power indexes: %w", err)
+	}
+	var ix []PowerIndex
+	if err := cur.All(ctx, &ix); err != nil {
+		return nil, fmt.Errorf("store: power indexes: %w", err)
+	}
+	out := map[string][]PowerIndex{}
+	for _, x := range ix {
+		sort.Strings(x.Months)
+		out[x.Kind] = append(out[x.Kind], x)
+	}
+	return out, nil
+}
+
 // Population is a force area's usual residents by high-level ethnic group.
 type Population struct {
 	ID         string           `bson:"_id"` // force
@@ -488,8 +517,17 @@ func (s *Store) PutPopulation(ctx context.Context, p *Population) error {
 	return nil
 }
 
-// Population returns a force's population. Returns ErrNotFound.
+// Population returns a force's population. Returns ErrNotFound. On the
+// embedded server it is a copy in memory, dropped by every write to the
+// populations: callers must not change what they get.
 func (s *Store) Population(ctx context.Context, force string) (*Population, error) {
+	if s.embedded == nil {
+		return s.dbPopulation(ctx, force)
+	}
+	return s.populations.load(force, anyVersion, func() (*Population, error) { return s.dbPopulation(ctx, force) })
+}
+
+func (s *Store) dbPopulation(ctx context.Context, force string) (*Population, error) {
 	var p Population
 	if err := s.r("populations").FindOne(ctx, bson.D{{Key: "_id", Value: force}}).Decode(&p); err != nil {
 		return nil, fmt.Errorf("store: population %s: %w", force, notFound(err))

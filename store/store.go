@@ -74,6 +74,10 @@ type Store struct {
 	// a force's months of records of a power, by kind, force and period
 	// (copy_powers.go)
 	powerMonths *versioned[[]PowerMonth]
+	// powerIndexes and populations are copies on the embedded server only
+	// (copy_powers.go): the overview of every activity reads them.
+	powerIndexes *versioned[map[string][]PowerIndex]
+	populations  *versioned[*Population]
 	// every advice request, on the embedded server (copy_advice.go)
 	adviceAll *versioned[[]adviceCopy]
 	// every group by name, on the embedded server (copy_groups.go)
@@ -183,6 +187,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.refIndex = newCountedCopy(s, refIndexCounter, s.dbRefSummaries)
 	s.monthsCp = newCountedCopy(s, visitMonthsCounter, s.dbMonths)
 	s.powerMonths = newVersioned[[]PowerMonth](1000, 0)
+	s.powerIndexes = newVersioned[map[string][]PowerIndex](1, 0)
+	s.populations = newVersioned[*Population](100, 0)
 	s.adviceAll = newVersioned[[]adviceCopy](1, 0)
 	s.groupsAll = newVersioned[[]Group](1, 0)
 	surveyLife := time.Duration(0)
@@ -194,6 +200,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.w.onChange = func(ctx context.Context, coll, id string) {
 		if coll == "power_months" || coll == "power_index" {
 			s.powerMonthsChanged()
+		}
+		if coll == "power_index" {
+			s.powerIndexes.invalidate("")
+		}
+		if coll == "populations" {
+			s.populations.invalidate("")
 		}
 		if coll == "advice_requests" {
 			s.adviceAll.invalidate("")

@@ -1,29 +1,36 @@
-package disparity
+package powers_test
 
 import (
 	"math"
 	"strings"
 	"testing"
 
+	"candour/disparity"
+	"candour/powers"
 	"candour/stats"
 )
 
 func f(v float64) *float64 { return &v }
 
-// The words follow the flag: "times as likely" only for a flagged ratio,
-// and a group with no searches reads as such, flagged or not.
+// stopShares are a group's arrest and find shares (none here).
+var stopShares = []powers.Share{{Key: "arrest"}, {Key: "find"}}
+
+// Stop and search's words (powers.StopSearch's Sentences hook, the words
+// /disparity and `candour report disparity` have always used) follow the
+// flag: "times as likely" only for a flagged ratio, and a group with no
+// searches reads as such, flagged or not.
 func TestWordsFollowTheOneFlag(t *testing.T) {
-	rep := &Report{Ethnicity: SelfDefined, Searches: 100, PersonSearches: 98, VehicleOnly: 2, NotStated: NotStated{Searches: 9, Share: 9.0 / 98},
-		Groups: []GroupFigures{
+	rep := &powers.Report{Dataset: powers.StopSearch, Basis: disparity.SelfDefined, Events: 100, VehicleOnly: 2, Apart: 2, NotStated: 9, NotStatedShare: 9.0 / 98,
+		Groups: []powers.GroupFigures{
 			// 0 of 200,000 against White: ratio 0, add-half interval 0 to 0.28, flagged (stats.Compare).
-			{Group: "Asian", Searches: 0, RatioToWhite: f(0), RatioCILow: f(0), RatioCIHigh: f(0.28), Flag: true},
+			{Group: "Asian", Events: 0, Ratio: f(0), RatioLow: f(0), RatioHigh: f(0.28), Flag: true, Shares: stopShares},
 			// 0 of 5,000: 0 to 11.2, not flagged.
-			{Group: "Mixed", Searches: 0, RatioToWhite: f(0), RatioCILow: f(0), RatioCIHigh: f(11.2), SmallCount: true},
-			{Group: "Black", Searches: 7, RatioToWhite: f(9.48), RatioCILow: f(4.41), RatioCIHigh: f(20.37), Flag: true, SmallCount: true},
-			{Group: "Other", Searches: 12, RatioToWhite: f(1.6), RatioCILow: f(0.9), RatioCIHigh: f(2.8)},
-			{Group: "White", Searches: 70, RatioToWhite: f(1)},
+			{Group: "Mixed", Events: 0, Ratio: f(0), RatioLow: f(0), RatioHigh: f(11.2), Small: true, Shares: stopShares},
+			{Group: "Black", Events: 7, Ratio: f(9.48), RatioLow: f(4.41), RatioHigh: f(20.37), Flag: true, Small: true, Shares: stopShares},
+			{Group: "Other", Events: 12, Ratio: f(1.6), RatioLow: f(0.9), RatioHigh: f(2.8), Shares: stopShares},
+			{Group: "White", Events: 70, Ratio: f(1), Shares: stopShares},
 		}}
-	got := Sentences(rep)
+	got := powers.Sentences(rep)
 	want := []string{
 		"Asian people: no searches recorded in this period; fewer than for White people, taking the size of each group into account (ratio 0, 95% interval 0 to 0.3).",
 		"People of Mixed or Multiple ethnicity: no searches recorded in this period; no clear difference from White people (ratio 0, 95% interval 0 to 11.2).",
@@ -51,10 +58,10 @@ func TestWordsWhenTheMethodsDisagree(t *testing.T) {
 	if math.Abs(c.Ratio.Low-1.026) > 0.001 || math.Abs(c.Ratio.High-7.954) > 0.001 {
 		t.Fatalf("ratio interval %.4f to %.4f, want 1.026 to 7.954", c.Ratio.Low, c.Ratio.High)
 	}
-	rep := &Report{Ethnicity: SelfDefined, PersonSearches: 11, Groups: []GroupFigures{
-		{Group: "Other", Searches: 4, RatioToWhite: f(c.Ratio.Estimate), RatioCILow: f(c.Ratio.Low), RatioCIHigh: f(c.Ratio.High), SmallCount: true},
+	rep := &powers.Report{Dataset: powers.StopSearch, Basis: disparity.SelfDefined, Events: 11, Groups: []powers.GroupFigures{
+		{Group: "Other", Events: 4, Ratio: f(c.Ratio.Estimate), RatioLow: f(c.Ratio.Low), RatioHigh: f(c.Ratio.High), Small: true, Shares: stopShares},
 	}}
-	got := Sentences(rep)[0]
+	got := powers.Sentences(rep)[0]
 	want := "People of other ethnic groups: no clear difference from White people (2.9 times as likely to be searched; the ratio's 95% interval, 1.03 to 7.95, leaves out 1, but the interval for the difference in rates includes 0); this rests on only 4 searches, so the interval is wide."
 	if got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
