@@ -320,12 +320,14 @@ func (s *Server) publicSurveyResults(c *gin.Context) {
 // built once, and an open survey's are built again at the first request
 // after a counted response changed its counters, never later. Where other
 // instances may count responses too (MongoDB), the counters' version
-// cannot see their writes, and the key also moves every resultsCacheLife.
+// cannot see their writes, and an open survey's key also moves every
+// resultsCacheLife; a closed or imported survey takes no more responses,
+// so its key does not (closing changes its revision).
 func (s *Server) resultsOf(ctx context.Context, sv *store.Survey, n int) (*survey.Results, error) {
 	figures, exact := s.store.SurveyFiguresVersion(sv.ID)
 	day := s.today()
 	key := sv.ID + "/" + strconv.Itoa(n) + "/" + strconv.Itoa(sv.Rev) + "/" + strconv.FormatUint(figures, 10) + "/" + day
-	if !exact {
+	if st := sv.State(day); !exact && st != store.SurveyClosed && st != store.SurveyImported {
 		key += "/" + strconv.FormatInt(time.Now().UnixNano()/int64(resultsCacheLife), 10)
 	}
 	return s.surveys.results.Load(key, func() (*survey.Results, error) {

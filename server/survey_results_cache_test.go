@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"candour/store"
+	"candour/store/storetest"
 )
 
 // TestResultsCachedForAsLongAsTheirFigures: rendered results are built
@@ -15,9 +16,10 @@ import (
 // moves at the first request after a counted response (no waiting out a
 // cache life), looks while the counters stand still build nothing, a
 // closed survey's results are built once, and a response to another
-// survey does not rebuild them. On the embedded engine (newTestApp) the
-// counters' version is exact; the time-bucketed key for MongoDB is not
-// exercised here.
+// survey does not rebuild them. On the embedded engine the counters'
+// version is exact; through MONGODB_URI an open survey's key also moves
+// every resultsCacheLife, so the open survey's counts are checked on the
+// embedded engine only, and the closed survey's on both.
 func TestResultsCachedForAsLongAsTheirFigures(t *testing.T) {
 	a := newTestApp(t)
 	sv, other := a.testSurvey(), a.testSurvey()
@@ -46,12 +48,13 @@ func TestResultsCachedForAsLongAsTheirFigures(t *testing.T) {
 	b := built()
 	look("12 people answered")
 	look("12 people answered")
-	if got := built(); got != b {
+	exact := storetest.URI() == ""
+	if got := built(); exact && got != b {
 		t.Fatalf("counters standing still: results built %d more times, want 0", got-b)
 	}
 	answer(sv) // counted before the response's redirect
 	look("13 people answered")
-	if got := built(); got != b+1 {
+	if got := built(); exact && got != b+1 {
 		t.Fatalf("after a counted response: built %d more times, want 1", got-b)
 	}
 
