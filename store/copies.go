@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -334,14 +335,28 @@ func idOf(filter any) string {
 // read by _id) and reloads when it moved. On the embedded server the writer
 // reports every write of the counter, so the copy is dropped then and the
 // counter need not be read at all.
+//
+// Each load of a copy has a number of its own (loadedCopy), never given to
+// another load in the process: values derived from a copy (the
+// recommendations dashboard, drawn) are kept under it, so they are never
+// served after the copy is read again.
 type countedCopy[V any] struct {
 	name  string
-	cache *versioned[V]
+	cache *versioned[loadedCopy[V]]
 	load  func(ctx context.Context) (V, error)
 }
 
+// loadedCopy is one load of a counted copy and its number.
+type loadedCopy[V any] struct {
+	v V
+	n uint64
+}
+
+// copyLoads numbers the loads of every counted copy.
+var copyLoads atomic.Uint64
+
 func newCountedCopy[V any](s *Store, name string, load func(ctx context.Context) (V, error)) *countedCopy[V] {
-	c := &countedCopy[V]{name: name, cache: newVersioned[V](0, 0), load: load}
+	c := &countedCopy[V]{name: name, cache: newVersioned[loadedCopy[V]](0, 0), load: load}
 	s.countedMu.Lock()
 	s.counted = append(s.counted, c)
 	s.countedMu.Unlock()
@@ -358,6 +373,13 @@ func (c *countedCopy[V]) counterChanged(id string) {
 
 // get returns the copy, loading it when it is not current.
 func (c *countedCopy[V]) get(ctx context.Context, s *Store) (V, error) {
+	l, err := c.getLoad(ctx, s)
+	return l.v, err
+}
+
+// getLoad returns the copy and its load's number, loading it when it is
+// not current.
+func (c *countedCopy[V]) getLoad(ctx context.Context, s *Store) (loadedCopy[V], error) {
 	version := int64(anyVersion)
 	if s.embedded == nil {
 		var counter struct {
@@ -365,12 +387,14 @@ func (c *countedCopy[V]) get(ctx context.Context, s *Store) (V, error) {
 		}
 		err := s.r("counters").FindOne(ctx, bson.D{{Key: "_id", Value: c.name}}).Decode(&counter)
 		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			var zero V
-			return zero, fmt.Errorf("store: %s version: %w", c.name, err)
+			return loadedCopy[V]{}, fmt.Errorf("store: %s version: %w", c.name, err)
 		}
 		version = counter.V
 	}
-	return c.cache.load("", version, func() (V, error) { return c.load(ctx) })
+	return c.cache.load("", version, func() (loadedCopy[V], error) {
+		v, err := c.load(ctx)
+		return loadedCopy[V]{v: v, n: copyLoads.Add(1)}, err
+	})
 }
 
 // counterWatcher is what the writer's hook needs of a countedCopy.
