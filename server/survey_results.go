@@ -101,7 +101,7 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 	}
 	v.By = choiceField{Name: "by", Label: "Break down by", Value: dim, Choices: dims}
 	quotes := map[string][]string{}
-	texts, err := s.store.SurveyTexts(ctx, sv.ID, "", true)
+	texts, err := s.store.PublishedSurveyTexts(ctx, sv.ID)
 	if err != nil {
 		return nil, err
 	}
