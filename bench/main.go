@@ -64,7 +64,7 @@ func main() {
 	os.Unsetenv("MONGODB_URI")
 	flag.BoolVar(&o.mongo, "mongo", uri != "", "also run every row through MONGODB_URI, reported beside the embedded store's figures (the default when MONGODB_URI is set; unset, the embedded engine is started as a separate process on TCP, store/devstore)")
 	flag.StringVar(&o.uri, "uri", uri, "the server for -mongo (default: MONGODB_URI)")
-	flag.StringVar(&o.profile, "profile", "", "after each row, drive it with one client for 5 s while the server takes a CPU profile and one of its allocations, written to DIR/<row>.pprof and DIR/<row>.allocs.pprof (go tool pprof), and a heap profile 2 s after start-up (DIR/idle.heap.pprof); the row's line then says how many requests it holds")
+	flag.StringVar(&o.profile, "profile", "", "after each row, drive it with one client for 5 s while the server takes a CPU profile and one of its allocations, written to DIR/<row>.pprof and DIR/<row>.allocs.pprof (go tool pprof), a profile of where requests wait under the row's concurrent clients (DIR/<row>.block.pprof), and a heap profile 2 s after start-up (DIR/idle.heap.pprof); the row's line then says how many requests it holds")
 	flag.BoolVar(&o.imports, "imports", true, "also time the million-row imports (embedded store)")
 	rows := flag.String("rows", "", "run only the rows whose label matches this regular expression (e.g. 'sign-up|/admin/audit')")
 	flag.Usage = func() {

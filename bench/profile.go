@@ -97,5 +97,24 @@ func profileRow(ctx context.Context, base, metrics, dir string, sc scenario, sd 
 			return 0, "", err
 		}
 	}
+	// Where requests wait under load: a profile of the time goroutines
+	// spent blocked (on locks, channels, the store's connections) while
+	// the row's concurrent clients drive it, dir/<row>.block.pprof (the
+	// benchmark's build samples blocking, cli/profile_bench.go).
+	clients := o.clients
+	if sc.clients > 0 {
+		clients = sc.clients
+	}
+	blocked := make(chan error, 1)
+	go func() { blocked <- fetch(ctx, metrics, "block?seconds="+secs, filepath.Join(dir, name+".block.pprof")) }()
+	if err := sleep(ctx, 50*time.Millisecond); err != nil {
+		return 0, "", err
+	}
+	if _, err := load(ctx, base, sc, sd, 0, clients, 1<<30, profileTime-100*time.Millisecond, 1); err != nil {
+		return 0, "", err
+	}
+	if err := <-blocked; err != nil {
+		return 0, "", err
+	}
 	return s.n, path, nil
 }
