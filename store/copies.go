@@ -22,8 +22,14 @@ import (
 // version. Invalidation moves a generation on, and a load that started
 // before an invalidation is not kept, so a value read just before a write
 // can never be cached after it.
+//
+// Reads take the lock shared (sync.RWMutex): every signed-in request reads
+// its session and account from the same two caches, and with an exclusive
+// lock 20 concurrent clients queued on them (1.6 s of 21 s blocked in the
+// advice list's block profile at 20 clients, docs/performance.md); only
+// puts and invalidations take it alone.
 type versioned[V any] struct {
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	items map[string]cachedValue[V]
 	gen   uint64        // moves on at every invalidation
 	max   int           // entries kept at most (0: no limit); past it the cache starts again
@@ -45,8 +51,8 @@ func newVersioned[V any](max int, ttl time.Duration) *versioned[V] {
 // get returns the value for key if it was read at version (or at any
 // version, for anyVersion) and is not older than the cache's ttl.
 func (c *versioned[V]) get(key string, version int64) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	e, ok := c.items[key]
 	if !ok || version != anyVersion && e.version != version || c.ttl > 0 && time.Since(e.at) > c.ttl {
 		var zero V
@@ -58,8 +64,8 @@ func (c *versioned[V]) get(key string, version int64) (V, bool) {
 // begin is the generation before a load; put keeps the loaded value only
 // if nothing was invalidated since.
 func (c *versioned[V]) begin() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return c.gen
 }
 
