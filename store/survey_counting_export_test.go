@@ -29,7 +29,7 @@ func (s *Store) CrashBeforeCountingForTest(ctx context.Context, sv *Survey, rs [
 	}
 	if step1 {
 		k := pendingKey{coll: TallyCollection, id: tallyID(sv.ID, rs[0].Version, DimAll, DimAll)}
-		return s.guardedInc(ctx, batch, k, pending[k])
+		return s.guardedInc(ctx, batch, k, pending[k], nil)
 	}
 	return nil
 }
