@@ -31,8 +31,9 @@ import (
 //     here is inert). This instance removes its counted batches' marks
 //     with the next batch's writes to the same counters (one $unset
 //     beside that batch's $inc and $set: no write of its own), and the
-//     rest when no batch is waiting (marksLeft): under load the counters
-//     are written once a batch, not twice.
+//     rest once no batch has been waiting for markLinger, and at Close
+//     (marksLeft): while submissions keep coming, even one at a time,
+//     each counter is written once a batch, not twice.
 //
 // (Step 3 was once before step 2: a counting stopped part-way through
 // removing the marks left a batch document whose repair counted again
@@ -92,6 +93,7 @@ type tallyBatcher struct {
 	// marksLeft are the marks (batch ids) of batches this instance has
 	// counted, still on each counter: step 3 not yet done.
 	marksLeft map[pendingKey][]string
+	lingering bool          // clearIdleMarks is waiting to remove them
 	timeout   time.Duration // counting one batch (0: countTimeout)
 	closed    chan struct{} // closed by Close: countLater stops
 	later     sync.WaitGroup
@@ -149,6 +151,11 @@ func (s *Store) stopCounting() {
 	}
 	b.mu.Unlock()
 	b.later.Wait()
+	b.mu.Lock()
+	left := b.marksLeft
+	b.marksLeft = nil
+	b.mu.Unlock()
+	s.clearMarks(left) // the marks still on counters: step 3 before the store closes
 }
 
 // enterBatch gives a submission the batch it will be counted in, making
@@ -235,10 +242,16 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 		bt := b.open
 		if bt == nil || len(bt.waiters) == 0 {
 			b.running = false
-			left := b.marksLeft
-			b.marksLeft = nil
+			if len(b.marksLeft) > 0 && !b.lingering {
+				select {
+				case <-b.closed: // closing: stopCounting removes them
+				default:
+					b.lingering = true
+					b.later.Add(1)
+					go s.clearIdleMarks(b)
+				}
+			}
 			b.mu.Unlock()
-			s.clearMarks(left) // nothing waiting: step 3 for what is left
 			return
 		}
 		b.open = nil // new submissions start the next batch
@@ -303,6 +316,38 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 		for _, w := range waiters {
 			w <- nil
 		}
+	}
+}
+
+// markLinger is how long the counting must have been idle before the
+// marks left on counters are removed by writes of their own (until then
+// the next batch's writes take them along).
+const markLinger = time.Second
+
+// clearIdleMarks is step 3 for the marks left, once no batch has been
+// counted or waiting for markLinger.
+func (s *Store) clearIdleMarks(b *tallyBatcher) {
+	defer b.later.Done()
+	for {
+		select {
+		case <-b.closed:
+			b.mu.Lock()
+			b.lingering = false
+			b.mu.Unlock()
+			return
+		case <-time.After(markLinger):
+		}
+		b.mu.Lock()
+		if b.running || b.open != nil && len(b.open.waiters) > 0 {
+			b.mu.Unlock()
+			continue // counting: its writes take marks along; look again later
+		}
+		left := b.marksLeft
+		b.marksLeft = nil
+		b.lingering = false
+		b.mu.Unlock()
+		s.clearMarks(left)
+		return
 	}
 }
 
