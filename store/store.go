@@ -219,7 +219,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if coll == "surveys" {
 			s.surveysChanged(id)
 		}
-		if coll == TextCollection {
+		if coll == TextPageCollection || coll == TextCollection {
 			s.surveyTextsChanged(id)
 		}
 		if coll == TallyCollection {
