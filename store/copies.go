@@ -412,3 +412,32 @@ func (s *Store) countersChanged(id string) {
 		c.counterChanged(id)
 	}
 }
+
+// upsertByID applies update to the document id of coll, inserting it when
+// there is none. On the embedded server, for a collection with coherent
+// copies, it is one find-and-modify (upsert, returning the document after)
+// whose result is kept as the copy: the write updates the copy in place
+// instead of dropping it, so the next read of the document (a member's
+// diary on their home page and at their next sign-up) costs no round trip.
+func (s *Store) upsertByID(ctx context.Context, coll, id string, update any) error {
+	wc := s.c(coll)
+	c := s.docs.through(coll)
+	if c == nil {
+		_, err := wc.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update, options.UpdateOne().SetUpsert(true))
+		return err
+	}
+	unlock, err := wc.w.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	raw, err := wc.c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, update,
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Raw()
+	wc.w.wrote(ctx, coll)
+	wc.w.changed(ctx, coll, id) // drops the copy, and anything loading it meanwhile
+	if err != nil {
+		return err
+	}
+	c.putNow(id, bson.Raw(append([]byte(nil), raw...)))
+	return nil
+}
