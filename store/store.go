@@ -87,16 +87,21 @@ type Store struct {
 	// the free referral slots' ids, on the embedded server (copy_referrals.go)
 	freeSlots *versioned[[]string]
 	// the reference numbers this process holds (referrals.go, nextRef)
-	refs     refNumbers
-	embedded *embedded
-	ferret   bool       // the embedded engine as a separate process, by URI
-	held     heldLeases // leases taken through this store, released at Close
-	log      *slog.Logger
-	now      func() time.Time
-	ops      *opLatency
-	sealer   *fieldSealer  // field encryption for referrals (SetSealer)
-	hits     *hitQueue     // rate-limit hits counted together (limits.go)
-	batcher  *tallyBatcher // survey counts group-committed (survey_counting.go)
+	refs refNumbers
+	// places in a tax year of claims whose write failed (expense_tallies.go)
+	abandoned abandonedPlaces
+	// reserveFault, set by tests, fails a claim's place after its write
+	// (expense_tallies.go, reserveMiles); nil otherwise
+	reserveFault func() error
+	embedded     *embedded
+	ferret       bool       // the embedded engine as a separate process, by URI
+	held         heldLeases // leases taken through this store, released at Close
+	log          *slog.Logger
+	now          func() time.Time
+	ops          *opLatency
+	sealer       *fieldSealer  // field encryption for referrals (SetSealer)
+	hits         *hitQueue     // rate-limit hits counted together (limits.go)
+	batcher      *tallyBatcher // survey counts group-committed (survey_counting.go)
 
 	// the numbering of each survey's counters' changes (copy_survey_figures.go)
 	figures surveyFigures
