@@ -107,7 +107,6 @@ func (s *Store) abandonReservation(ctx context.Context, c *ExpenseClaim) {
 	}
 }
 
-
 // ExpenseYearItem is one claim as its person's tax year keeps it: enough
 // for their home page to say what was decided.
 type ExpenseYearItem struct {

@@ -86,6 +86,19 @@ type Store struct {
 	surveyCopy *Cache[*Survey]
 	// the free referral slots' ids, on the embedded server (copy_referrals.go)
 	freeSlots *versioned[[]string]
+	embedded  *embedded
+	ferret    bool       // the embedded engine as a separate process, by URI
+	held      heldLeases // leases taken through this store, released at Close
+	log       *slog.Logger
+	now       func() time.Time
+	ops       *opLatency
+	sealer    *fieldSealer  // field encryption for referrals (SetSealer)
+	hits      *hitQueue     // rate-limit hits counted together (limits.go)
+	batcher   *tallyBatcher // survey counts group-committed (survey_counting.go)
+
+	// the numbering of each survey's counters' changes (copy_survey_figures.go)
+	figures surveyFigures
+
 	// the reference numbers this process holds (referrals.go, nextRef)
 	refs refNumbers
 	// places in a tax year of claims whose write failed (expense_tallies.go)
@@ -93,18 +106,6 @@ type Store struct {
 	// reserveFault, set by tests, fails a claim's place after its write
 	// (expense_tallies.go, reserveMiles); nil otherwise
 	reserveFault func() error
-	embedded     *embedded
-	ferret       bool       // the embedded engine as a separate process, by URI
-	held         heldLeases // leases taken through this store, released at Close
-	log          *slog.Logger
-	now          func() time.Time
-	ops          *opLatency
-	sealer       *fieldSealer  // field encryption for referrals (SetSealer)
-	hits         *hitQueue     // rate-limit hits counted together (limits.go)
-	batcher      *tallyBatcher // survey counts group-committed (survey_counting.go)
-
-	// the numbering of each survey's counters' changes (copy_survey_figures.go)
-	figures surveyFigures
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
