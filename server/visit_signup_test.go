@@ -85,8 +85,9 @@ func TestSignUpOutcomesWithFakes(t *testing.T) {
 		status int
 		where  string
 	}{
-		{"a place", store.SeatConfirmed, nil, http.StatusSeeOther, page},
-		{"the waiting list", store.SeatWaiting, nil, http.StatusSeeOther, page},
+		// The page says which from the visit itself (signedUpNote).
+		{"a place", store.SeatConfirmed, nil, http.StatusSeeOther, page + "?signed-up"},
+		{"the waiting list", store.SeatWaiting, nil, http.StatusSeeOther, page + "?signed-up"},
 		{"already on it", "", store.ErrAlreadySignedUp, http.StatusSeeOther, page},
 		{"gone meanwhile", "", store.ErrNotFound, http.StatusNotFound, ""},
 		{"the store failed", "", errors.New("disk full"), http.StatusInternalServerError, ""},
