@@ -33,7 +33,7 @@ type adminWorld struct {
 func adminFakes(t *testing.T) (*fakeApp, *fakeAdmin, *adminWorld) {
 	f := newFakeApp(t)
 	w := &adminWorld{users: f.users, groups: map[string]*store.Group{}}
-	fa := &fakeAdmin{fakeCalls: fakeCalls{t: t, now: time.Now()}}
+	fa := &fakeAdmin{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
 	fa.user = func(id string) (*store.User, error) { return w.users.User(t.Context(), id) }
 	fa.userByEmail = func(email string) (*store.User, error) {
 		w.mu.Lock()
@@ -46,15 +46,7 @@ func adminFakes(t *testing.T) (*fakeApp, *fakeAdmin, *adminWorld) {
 		}
 		return nil, store.ErrNotFound
 	}
-	fa.usersByID = func(ids []string) (map[string]store.User, error) {
-		out := map[string]store.User{}
-		for _, id := range ids {
-			if u, ok := w.users[id]; ok {
-				out[id] = *u
-			}
-		}
-		return out, nil
-	}
+	fa.usersByID = usersIn(w.users)
 	fa.partners = func() ([]store.Partner, error) { return append([]store.Partner(nil), w.partners...), nil }
 	fa.partner = func(id string) (*store.Partner, error) {
 		for _, p := range w.partners {

@@ -24,7 +24,7 @@ import (
 func ccuFakes(t *testing.T) (*fakeApp, *fakeCCU, *store.User, [2]string) {
 	a := newFakeApp(t)
 	ids := [2]string{store.NewID(), store.NewID()}
-	fc := &fakeCCU{fakeCalls: fakeCalls{t: t, now: time.Now()}}
+	fc := &fakeCCU{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
 	fc.referral = func(id string) (*store.Referral, error) {
 		for i, x := range ids {
 			if x == id {

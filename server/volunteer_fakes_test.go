@@ -1,12 +1,9 @@
 package server
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,38 +26,20 @@ func TestExpenseReceiptRefusedByScanWithFakes(t *testing.T) {
 	// A panel session the member had a place at, over yesterday.
 	v := &store.Visit{ID: store.NewID(), Type: store.VisitOther, GroupID: "g1", Location: "Dorchester police station",
 		Start: now.Add(-26 * time.Hour), End: now.Add(-24 * time.Hour), Capacity: 3, SeatsTaken: 1, Attendees: []string{m1.ID}, Version: 1}
-	a.srv.visits = &fakeVisits{t: t, now: now, visit: func(id string) (*store.Visit, error) {
+	a.srv.visits = &fakeVisits{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: now}}, visit: func(id string) (*store.Visit, error) {
 		if id != v.ID {
 			return nil, store.ErrNotFound
 		}
 		cp := *v
 		return &cp, nil
 	}}
-	var (
-		mu     sync.Mutex
-		stored = map[string][]byte{}
-	)
-	fv := &fakeVolunteer{fakeCalls: fakeCalls{t: t, now: now}}
+	var stored fakeBlobs
+	fv := &fakeVolunteer{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: now}}}
 	fv.claim = func(string) (*store.ExpenseClaim, error) { return nil, store.ErrNotFound }
-	fv.storeReceipt = func(p *store.Paper, r io.Reader) error {
-		b, err := io.ReadAll(r)
-		p.ID = store.NewID()
-		mu.Lock()
-		stored[p.ID] = b
-		mu.Unlock()
-		return err
-	}
-	fv.openReceipt = func(p store.Paper, w io.Writer) error {
-		mu.Lock()
-		b := stored[p.ID]
-		mu.Unlock()
-		_, err := io.Copy(w, bytes.NewReader(b))
-		return err
-	}
+	fv.storeReceipt = stored.put
+	fv.openReceipt = stored.open
 	fv.deleteReceipt = func(p store.Paper) error {
-		mu.Lock()
-		delete(stored, p.ID)
-		mu.Unlock()
+		stored.drop(p)
 		return nil
 	}
 	// createClaim is nil: a claim stored after the refusal fails the test.
@@ -76,8 +55,8 @@ func TestExpenseReceiptRefusedByScanWithFakes(t *testing.T) {
 	if sc.read != int64(len("%PDF-1.4\n")) {
 		t.Fatalf("the scanner read %d bytes", sc.read)
 	}
-	if n := fv.calls("CreateClaim"); n != 0 || len(stored) != 0 {
-		t.Fatalf("claim after a refused receipt: %d claims, %d receipts kept", n, len(stored))
+	if n := fv.calls("CreateClaim"); n != 0 || stored.count() != 0 {
+		t.Fatalf("claim after a refused receipt: %d claims, %d receipts kept", n, stored.count())
 	}
 	if n := a.audits.count(auditReceiptRejected, "visit:"+v.ID); n != 1 {
 		t.Errorf("%d %s events, want 1", n, auditReceiptRejected)
@@ -90,7 +69,7 @@ func TestExpenseReceiptRefusedByScanWithFakes(t *testing.T) {
 func TestTrainingBadDatesWithFakes(t *testing.T) {
 	a := newFakeApp(t)
 	m1 := &store.User{ID: store.NewID(), Email: "m1@example.org", Name: "Test member", Role: store.RoleMember, Status: store.StatusActive}
-	fv := &fakeVolunteer{fakeCalls: fakeCalls{t: t, now: time.Now()}}
+	fv := &fakeVolunteer{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
 	fv.user = func(id string) (*store.User, error) { return a.users.User(t.Context(), id) }
 	fv.trainingOf = func(id string) (*store.Training, error) { return &store.Training{ID: id}, nil }
 	// setTraining is nil: a refused record stored fails the test.
