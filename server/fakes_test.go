@@ -411,9 +411,17 @@ type fakeAdmin struct {
 	setRole            func(string, store.Role) error
 	updateGroup        func(*store.Group) error
 	updateUser         func(string, store.UserUpdate) (*store.User, error)
+	subjectAccessFor   func(userID string, groupName func(string) string) (*store.SubjectAccess, error)
 }
 
 var _ adminStore = (*fakeAdmin)(nil)
+
+func (f *fakeAdmin) SubjectAccessFor(_ context.Context, userID string, groupName func(string) string) (*store.SubjectAccess, error) {
+	if !f.called("SubjectAccessFor", f.subjectAccessFor) {
+		return nil, errNoFake
+	}
+	return f.subjectAccessFor(userID, groupName)
+}
 
 func (f *fakeAdmin) CreateGroup(_ context.Context, g *store.Group) error {
 	return do(&f.fakeCalls, "CreateGroup", f.createGroup, g)

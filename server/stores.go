@@ -68,9 +68,12 @@ type adviceAskStore interface {
 
 // adminStore is what the administration of people, groups and partner
 // organisations needs (people_list.go, person_*.go, group_*.go,
-// member_edit.go, partner_*.go). (Auditing and queueing the invitation's
-// mail take the store.)
+// member_edit.go, partner_*.go), and the download of what is held about a
+// person (person_subject_access.go). (Auditing and queueing the
+// invitation's mail go through auditDB and outboxDB.)
 type adminStore interface {
+	Now() time.Time
+	SubjectAccessFor(ctx context.Context, userID string, groupName func(id string) string) (*store.SubjectAccess, error)
 	CreateGroup(ctx context.Context, g *store.Group) error
 	CreatePartner(ctx context.Context, p *store.Partner) error
 	CreateToken(ctx context.Context, kind string, userID string, createdBy string, life time.Duration) (string, error)
