@@ -154,3 +154,128 @@ func TestLinkingNeedsAReasonWithFakes(t *testing.T) {
 		t.Fatalf("links made = %+v", linked)
 	}
 }
+
+// ccuCaseFakes is ccuFakes with what a case's page reads answered: the
+// case itself (its triage fields, no conflict, no matches or links), the
+// unit's people for the assignee list (the analyst and a supervisor) and
+// a partner worker who is not in the unit.
+func ccuCaseFakes(t *testing.T) (*fakeApp, *fakeCCU, *store.User, [2]string, *store.User) {
+	a, fc, ccu, ids := ccuFakes(t)
+	sup := &store.User{ID: store.NewID(), Email: "supervisor@example.org", Name: "Test supervisor", Role: store.RoleCCUSupervisor, Status: store.StatusActive}
+	partner := &store.User{ID: store.NewID(), Email: "w@refuge.example", Name: "Test worker", Role: store.RolePartner, Status: store.StatusActive}
+	people := []store.User{*ccu, *sup, *partner}
+	fc.openReferral = fc.referral
+	fc.conflictsWith = func(string, *store.Referral) (bool, error) { return false, nil }
+	fc.referralMatches = func(*store.Referral) ([]store.RefSummary, error) { return nil, nil }
+	fc.referralsByID = func([]string) ([]store.RefSummary, error) { return nil, nil }
+	fc.listUsers = func(f store.UserFilter) ([]store.User, bool, error) {
+		var out []store.User
+		for _, u := range people {
+			if u.Role == f.Role {
+				out = append(out, u)
+			}
+		}
+		return out, false, nil
+	}
+	fc.user = func(id string) (*store.User, error) {
+		for _, u := range people {
+			if u.ID == id {
+				return &u, nil
+			}
+		}
+		return nil, store.ErrNotFound
+	}
+	return a, fc, ccu, ids, partner
+}
+
+// TestCCUAssessmentBadInputWithFakes: a grading that is wrong or half
+// given, or a case assigned to someone outside the unit, is a 422 and
+// nothing is assessed. TestCCUAssessmentLinksAndAudit and
+// TestSupervisorIsInTheUnit keep the real store for the assessment, the
+// stale form, the queue's order and the audit chain.
+func TestCCUAssessmentBadInputWithFakes(t *testing.T) {
+	a, fc, ccu, ids, partner := ccuCaseFakes(t)
+	first := ids[0]
+	cc := a.as(ccu)
+	page := "/ccu/referrals/" + first
+	cc.openCase(first, store.ReasonAssessment)
+
+	// Bad grading: 422, nothing changed.
+	bad := url.Values{"version": {"1"}, "status": {store.RefAssessing}, "risk": {"high"}, "source": {"2"}, "intel": {"Z"}, "handling": {"P"}}
+	if r := cc.submit(page, page+"/assess", bad); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose an intelligence assessment from A to E") {
+		t.Fatalf("bad grading: %d", r.Status)
+	}
+	half := url.Values{"version": {"1"}, "status": {store.RefAssessing}, "source": {"2"}}
+	if r := cc.submit(page, page+"/assess", half); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("half a grading: %d", r.Status)
+	}
+	form := url.Values{"version": {"1"}, "status": {store.RefAssessing}, "assignee": {partner.ID}}
+	if r := cc.submit(page, page+"/assess", form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose someone in the Counter Corruption Unit") {
+		t.Fatalf("assigning a partner worker: %d, want 422", r.Status)
+	}
+	if n := fc.calls("AssessReferral"); n != 0 {
+		t.Fatalf("bad assessment changed the referral: %d assessments stored", n)
+	}
+	if n := a.audits.count(store.AuditRefAssessed, ""); n != 0 {
+		t.Fatalf("%d refused assessments audited", n)
+	}
+}
+
+// TestOnlyASupervisorReviewsAccessWithFakes: an analyst is refused the
+// referral audit, the access review, its export and its sign-off (403,
+// nothing recorded), and their queue does not link to them; the
+// supervisor's does. A month not on the list, and signing off a month not
+// yet over, are 422s that sign nothing off. TestOnlyASupervisorReviewsAccess
+// and TestAccessReview keep the real store for the role change, the
+// review's figures, the export and the sign-off.
+func TestOnlyASupervisorReviewsAccessWithFakes(t *testing.T) {
+	a, fc, ben, _ := ccuFakes(t)
+	fc.listReferrals = func(store.ReferralFilter) ([]store.RefSummary, bool, error) { return nil, false, nil }
+	fc.auditEventsBetween = func(time.Time, time.Time, []string) ([]store.AuditEvent, error) { return nil, nil }
+	fc.conflictIndex = func() (map[string][]string, error) { return nil, nil }
+	fc.accessReviewFor = func(string) (*store.AccessReview, error) { return nil, store.ErrNotFound }
+	// signOffAccessReview and listAudit are nil: reaching them fails the test.
+	now := time.Now().In(london)
+	last := now.AddDate(0, 0, -now.Day()) // the last day of last month
+	month := last.Format("2006-01")
+
+	// The analyst: refused everything the supervisor adds; the queue does
+	// not link to it; nothing is signed off or exported.
+	cb := a.as(ben)
+	for _, p := range []string{"/ccu/audit", "/ccu/review?month=" + month, "/ccu/review/export.csv?month=" + month} {
+		if r := cb.get(p); r.Status != http.StatusForbidden {
+			t.Errorf("analyst GET %s: %d, want 403", p, r.Status)
+		}
+	}
+	if r := cb.submit("/ccu", "/ccu/review/sign-off", url.Values{"month": {month}}); r.Status != http.StatusForbidden {
+		t.Errorf("analyst signing off: %d, want 403", r.Status)
+	}
+	if body := cb.get("/ccu").Body; strings.Contains(body, `href="/ccu/review"`) || strings.Contains(body, `href="/ccu/audit"`) || !strings.Contains(body, `href="/ccu/conflicts"`) {
+		t.Error("the analyst's queue links to the supervisor's pages, or not to their conflicts")
+	}
+	if n := a.audits.count(store.AuditAccessReviewed, ""); n != 0 {
+		t.Fatalf("an analyst's refused sign-off was recorded: %d events", n)
+	}
+	if n := a.audits.count(store.AuditAccessExported, ""); n != 0 {
+		t.Fatalf("an analyst's refused export was recorded: %d events", n)
+	}
+
+	cs := a.as(&store.User{Email: "supervisor@example.org", Name: "Test supervisor", Role: store.RoleCCUSupervisor, Status: store.StatusActive})
+	if body := cs.get("/ccu").Body; !strings.Contains(body, `href="/ccu/review"`) || !strings.Contains(body, `href="/ccu/audit"`) {
+		t.Error("the supervisor's queue does not link to the review and the audit")
+	}
+	if r := cs.get("/ccu/review?month=1999-01"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose a month from the list") {
+		t.Errorf("bad month: %d", r.Status)
+	}
+	// Sign-off: not this month (not over).
+	this := now.Format("2006-01")
+	if r := cs.submit("/ccu/review?month="+month, "/ccu/review/sign-off", url.Values{"month": {this}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "once the month has ended") {
+		t.Fatalf("sign off this month: %d", r.Status)
+	}
+	if n := fc.calls("SignOffAccessReview"); n != 0 {
+		t.Fatalf("%d refused sign-offs stored", n)
+	}
+	if n := a.audits.count(store.AuditAccessReviewed, ""); n != 0 {
+		t.Fatalf("a refused sign-off was recorded: %d events", n)
+	}
+}

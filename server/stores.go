@@ -197,9 +197,11 @@ type custodyStore interface {
 // ccuStore is what the Counter Corruption Unit's pages need (ccu_*.go but
 // the declared conflicts): the queue, a case opened for a reason, its
 // assessment, messages and links, the partner workers it invites, the
-// referral audit and the supervisor's access review.
+// referral audit and the supervisor's access review, and the unit's
+// people (the assignee list, who is told of a new referral: ccuInbox).
 type ccuStore interface {
 	Now() time.Time
+	ListUsers(ctx context.Context, flt store.UserFilter) ([]store.User, bool, error)
 	Referral(ctx context.Context, id string) (*store.Referral, error)
 	OpenReferral(ctx context.Context, id string) (*store.Referral, error)
 	ReferralsByID(ctx context.Context, ids []string) ([]store.RefSummary, error)
