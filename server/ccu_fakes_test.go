@@ -279,3 +279,45 @@ func TestOnlyASupervisorReviewsAccessWithFakes(t *testing.T) {
 		t.Fatalf("a refused sign-off was recorded: %d events", n)
 	}
 }
+
+// TestCCUAuditPageWithFakes: the supervisor's referral audit names the
+// analyst and the action, is itself audited, and shows a broken chain; a filter not on the lists is a 422 that reads no
+// events. TestCCUAssessmentLinksAndAudit keeps the real store for the
+// chain's check against an event altered in the database.
+func TestCCUAuditPageWithFakes(t *testing.T) {
+	a, fc, ccu, ids := ccuFakes(t)
+	fa := &fakeAuditPages{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
+	fa.usersByID = usersIn(a.users)
+	fa.groups = func() ([]store.Group, error) { return nil, nil }
+	fa.allRecommendations = func(store.RecommendationFilter) ([]store.RecSummary, error) { return nil, nil }
+	fa.schedules = func([]string) ([]store.Visit, error) { return nil, nil }
+	fa.referralsByID = func(rs []string) ([]store.RefSummary, error) {
+		return []store.RefSummary{{ID: ids[0], Ref: "CCU-00001"}}, nil
+	}
+	fa.verifyAudit = func() (*store.AuditBreak, int64, error) { return &store.AuditBreak{Seq: 7, Reason: "event altered"}, 12, nil }
+	a.srv.auditPages = fa
+	cs := a.as(&store.User{Email: "supervisor@example.org", Name: "Test supervisor", Role: store.RoleCCUSupervisor, Status: store.StatusActive})
+	a.as(ccu)
+	fc.listAudit = func(f store.AuditFilter) ([]store.AuditEvent, bool, error) {
+		if f.Action != store.AuditRefViewed {
+			t.Errorf("listed %q, want the openings (the page's first action)", f.Action)
+		}
+		return []store.AuditEvent{{Seq: 3, ActorID: ccu.ID, Actor: ccu.Email, Action: store.AuditRefViewed, Target: "referral:" + ids[0], At: time.Now()}}, false, nil
+	}
+	r := cs.get("/ccu/audit?verify=1")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Test analyst") || !strings.Contains(r.Body, "Opened a referral") ||
+		!strings.Contains(r.Body, "The audit chain is broken") || !strings.Contains(r.Body, "event altered") {
+		t.Fatalf("audit page: %d\n%s", r.Status, r.Body)
+	}
+	if n := a.audits.count(store.AuditAuditViewed, ""); n != 1 {
+		t.Fatalf("%d %s events, want 1", n, store.AuditAuditViewed)
+	}
+	for _, q := range []string{"action=nope", "day=14-03-2026"} {
+		if r := cs.get("/ccu/audit?" + q); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") {
+			t.Errorf("%s: %d, want 422", q, r.Status)
+		}
+	}
+	if n := fc.calls("ListAudit"); n != 1 {
+		t.Errorf("events read %d times, want once (the bad filters read none)", n)
+	}
+}

@@ -1046,6 +1046,45 @@ func (f *fakeCCU) SignOffAccessReview(_ context.Context, r store.AccessReview) e
 	return do(&f.fakeCalls, "SignOffAccessReview", f.signOffAccessReview, r)
 }
 
+// fakeAuditPages stands in for the store on the audit pages
+// (auditPagesStore): the names put to events, and the chain's check.
+type fakeAuditPages struct {
+	fakeReads
+	listAudit          func(store.AuditFilter) ([]store.AuditEvent, bool, error)
+	verifyAudit        func() (*store.AuditBreak, int64, error)
+	allRecommendations func(store.RecommendationFilter) ([]store.RecSummary, error)
+	schedules          func([]string) ([]store.Visit, error)
+	referralsByID      func([]string) ([]store.RefSummary, error)
+}
+
+var _ auditPagesStore = (*fakeAuditPages)(nil)
+
+func (f *fakeAuditPages) ListAudit(_ context.Context, flt store.AuditFilter) ([]store.AuditEvent, bool, error) {
+	if !f.called("ListAudit", f.listAudit) {
+		return nil, false, errNoFake
+	}
+	return f.listAudit(flt)
+}
+
+func (f *fakeAuditPages) VerifyAudit(context.Context) (*store.AuditBreak, int64, error) {
+	if !f.called("VerifyAudit", f.verifyAudit) {
+		return nil, 0, errNoFake
+	}
+	return f.verifyAudit()
+}
+
+func (f *fakeAuditPages) AllRecommendations(_ context.Context, flt store.RecommendationFilter) ([]store.RecSummary, error) {
+	return ask(&f.fakeCalls, "AllRecommendations", f.allRecommendations, flt)
+}
+
+func (f *fakeAuditPages) Schedules(_ context.Context, ids []string) ([]store.Visit, error) {
+	return ask(&f.fakeCalls, "Schedules", f.schedules, ids)
+}
+
+func (f *fakeAuditPages) ReferralsByID(_ context.Context, ids []string) ([]store.RefSummary, error) {
+	return ask(&f.fakeCalls, "ReferralsByID", f.referralsByID, ids)
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -1087,6 +1126,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.meetings = nil
 	srv.accounts = nil
 	srv.admin = nil
+	srv.auditPages = nil
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL

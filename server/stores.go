@@ -177,6 +177,21 @@ type volunteerStore interface {
 	DecideClaim(ctx context.Context, id string, approve bool, reason string, by string) error
 }
 
+// auditPagesStore is what the two audit pages need (audit_list.go, the
+// administrators' audit log, and ccu_audit.go, the CCU supervisor's
+// referral audit): the events, the chain's check, and the names put to
+// them (describeAudit: people, groups, recommendations, visits and
+// referrals).
+type auditPagesStore interface {
+	ListAudit(ctx context.Context, flt store.AuditFilter) ([]store.AuditEvent, bool, error)
+	VerifyAudit(ctx context.Context) (*store.AuditBreak, int64, error)
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+	Groups(ctx context.Context) ([]store.Group, error)
+	AllRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, error)
+	Schedules(ctx context.Context, ids []string) ([]store.Visit, error)
+	ReferralsByID(ctx context.Context, ids []string) ([]store.RefSummary, error)
+}
+
 // custodyStore is what custody visit reports need (custody_*.go): the pair's
 // report, the scheme manager's reading and follow-up, the force's view and
 // the quarter's return, and the scheme managers to tell. (The visit itself
@@ -222,17 +237,18 @@ type ccuStore interface {
 }
 
 var (
-	_ ccuStore       = (*store.Store)(nil)
-	_ custodyStore   = (*store.Store)(nil)
-	_ volunteerStore = (*store.Store)(nil)
-	_ meetingStore   = (*store.Store)(nil)
-	_ auditDB        = (*store.Store)(nil)
-	_ outboxDB       = (*store.Store)(nil)
-	_ accountStore   = (*store.Store)(nil)
-	_ adminStore     = (*store.Store)(nil)
-	_ adviceAskStore = (*store.Store)(nil)
-	_ conflictStore  = (*store.Store)(nil)
-	_ sessionDB      = (*store.Store)(nil)
-	_ userDB         = (*store.Store)(nil)
-	_ visitStore     = (*store.Store)(nil)
+	_ auditPagesStore = (*store.Store)(nil)
+	_ ccuStore        = (*store.Store)(nil)
+	_ custodyStore    = (*store.Store)(nil)
+	_ volunteerStore  = (*store.Store)(nil)
+	_ meetingStore    = (*store.Store)(nil)
+	_ auditDB         = (*store.Store)(nil)
+	_ outboxDB        = (*store.Store)(nil)
+	_ accountStore    = (*store.Store)(nil)
+	_ adminStore      = (*store.Store)(nil)
+	_ adviceAskStore  = (*store.Store)(nil)
+	_ conflictStore   = (*store.Store)(nil)
+	_ sessionDB       = (*store.Store)(nil)
+	_ userDB          = (*store.Store)(nil)
+	_ visitStore      = (*store.Store)(nil)
 )
