@@ -294,7 +294,9 @@ func TestCCUAuditPageWithFakes(t *testing.T) {
 	fa.referralsByID = func(rs []string) ([]store.RefSummary, error) {
 		return []store.RefSummary{{ID: ids[0], Ref: "CCU-00001"}}, nil
 	}
-	fa.verifyAudit = func() (*store.AuditBreak, int64, error) { return &store.AuditBreak{Seq: 7, Reason: "event altered"}, 12, nil }
+	fa.verifyAudit = func() (*store.AuditBreak, int64, error) {
+		return &store.AuditBreak{Seq: 7, Reason: "event altered"}, 12, nil
+	}
 	a.srv.auditPages = fa
 	cs := a.as(&store.User{Email: "supervisor@example.org", Name: "Test supervisor", Role: store.RoleCCUSupervisor, Status: store.StatusActive})
 	a.as(ccu)

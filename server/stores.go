@@ -12,9 +12,10 @@ import (
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
-// for the groups not converted yet (home, visits, recommendations,
-// referrals and reports, surveys, sign-in and two-factor, the rest of
-// advice, powers and disparity, vetting and others: docs/architecture.md).
+// for the groups not converted yet (home, the rest of visits,
+// recommendations, referrals and reports, surveys, sign-in and two-factor,
+// the rest of advice, powers and disparity, vetting and others:
+// docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
