@@ -213,12 +213,7 @@ func TestCCUAssessmentBadInputWithFakes(t *testing.T) {
 	if r := cc.submit(page, page+"/assess", form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose someone in the Counter Corruption Unit") {
 		t.Fatalf("assigning a partner worker: %d, want 422", r.Status)
 	}
-	if n := fc.calls("AssessReferral"); n != 0 {
-		t.Fatalf("bad assessment changed the referral: %d assessments stored", n)
-	}
-	if n := a.audits.count(store.AuditRefAssessed, ""); n != 0 {
-		t.Fatalf("%d refused assessments audited", n)
-	}
+	a.storedNothing(fc, "AssessReferral", store.AuditRefAssessed)
 }
 
 // TestOnlyASupervisorReviewsAccessWithFakes: an analyst is refused the
@@ -272,17 +267,12 @@ func TestOnlyASupervisorReviewsAccessWithFakes(t *testing.T) {
 	if r := cs.submit("/ccu/review?month="+month, "/ccu/review/sign-off", url.Values{"month": {this}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "once the month has ended") {
 		t.Fatalf("sign off this month: %d", r.Status)
 	}
-	if n := fc.calls("SignOffAccessReview"); n != 0 {
-		t.Fatalf("%d refused sign-offs stored", n)
-	}
-	if n := a.audits.count(store.AuditAccessReviewed, ""); n != 0 {
-		t.Fatalf("a refused sign-off was recorded: %d events", n)
-	}
+	a.storedNothing(fc, "SignOffAccessReview", store.AuditAccessReviewed)
 }
 
 // TestCCUAuditPageWithFakes: the supervisor's referral audit names the
-// analyst and the action, is itself audited, and shows a broken chain; a filter not on the lists is a 422 that reads no
-// events. TestCCUAssessmentLinksAndAudit keeps the real store for the
+// analyst and the action, is itself audited, and shows a broken chain; a
+// filter not on the lists is a 422 that reads no events. TestCCUAssessmentLinksAndAudit keeps the real store for the
 // chain's check against an event altered in the database.
 func TestCCUAuditPageWithFakes(t *testing.T) {
 	a, fc, ccu, ids := ccuFakes(t)
@@ -321,5 +311,17 @@ func TestCCUAuditPageWithFakes(t *testing.T) {
 	}
 	if n := fc.calls("ListAudit"); n != 1 {
 		t.Errorf("events read %d times, want once (the bad filters read none)", n)
+	}
+}
+
+// storedNothing fails the test if, after refusals, the handler asked the
+// fake to write through method or audited action.
+func (a *fakeApp) storedNothing(f interface{ calls(string) int }, method, action string) {
+	a.t.Helper()
+	if n := f.calls(method); n != 0 {
+		a.t.Fatalf("%d calls of %s after the refusals, want none", n, method)
+	}
+	if n := a.audits.count(action, ""); n != 0 {
+		a.t.Fatalf("%d %s events after the refusals, want none", n, action)
 	}
 }
