@@ -19,7 +19,7 @@ func signUpFakes(t *testing.T) (*fakeApp, *fakeVisits, *store.Visit, *client) {
 	v := &store.Visit{ID: store.NewID(), Type: store.VisitCustody, GroupID: "g1", Location: "Weymouth custody suite",
 		Start: now.Add(240 * time.Hour), End: now.Add(243 * time.Hour), Capacity: 2, MinVetting: "NPPV2",
 		Attendees: []string{}, Waiting: []string{}, Version: 1}
-	fv := &fakeVisits{t: t, now: now,
+	fv := &fakeVisits{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: now}},
 		visit: func(id string) (*store.Visit, error) {
 			if id != v.ID {
 				return nil, store.ErrNotFound
@@ -27,8 +27,8 @@ func signUpFakes(t *testing.T) (*fakeApp, *fakeVisits, *store.Visit, *client) {
 			cp := *v
 			return &cp, nil
 		},
-		group: func(string) (*store.Group, error) { return &store.Group{ID: "g1", Name: "Dorset custody panel"}, nil },
 	}
+	fv.group = func(string) (*store.Group, error) { return &store.Group{ID: "g1", Name: "Dorset custody panel"}, nil }
 	f.srv.visits = fv
 	m := &store.User{Email: "m@example.org", Name: "Mo Member", Role: store.RoleMember, Status: store.StatusActive,
 		Memberships: []store.Membership{{GroupID: "g1", VettingLevel: "NPPV1"}}}
