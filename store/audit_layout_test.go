@@ -103,3 +103,37 @@ func TestAuditOldLayoutKeepsWorking(t *testing.T) {
 		t.Fatalf("head %+v, %v; want no pending and 3 March from 74", head, err)
 	}
 }
+
+// TestPruneAuditRemovesUnfoldedEvents: events appended one document each
+// and not yet folded onto a page are removed by the retention prune as
+// their days go, and the chain verifies from the anchor after.
+func TestPruneAuditRemovesUnfoldedEvents(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	now := time.Date(2017, 1, 2, 9, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	appendN := func(n int) {
+		t.Helper()
+		for range n {
+			if err := s.Audit(ctx, AuditEvent{Actor: "a@example.org", Action: AuditSignIn}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	appendN(10) // 1 to 10 on 2 January 2017, more than seven years before
+	now = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	appendN(5) // 11 to 15 today
+	if tail, err := s.auditTail(ctx, 1, 15); err != nil || len(tail) != 15 {
+		t.Fatalf("%d unfolded, %v; want all 15 (else this test proves nothing)", len(tail), err)
+	}
+	removed, anchor, err := s.PruneAudit(ctx)
+	if err != nil || removed != 10 || anchor == nil || anchor.Seq != 10 {
+		t.Fatalf("pruned %d, anchor %+v, %v; want 10 and the anchor at 10", removed, anchor, err)
+	}
+	if tail, err := s.auditTail(ctx, 1, 15); err != nil || len(tail) != 5 || tail[0].Seq != 11 {
+		t.Fatalf("%d unfolded left, %v; want 11 to 15", len(tail), err)
+	}
+	if brk, n, err := s.VerifyAudit(ctx); err != nil || brk != nil || n != 15 {
+		t.Fatalf("after the prune: break %+v, %d, %v", brk, n, err)
+	}
+}
