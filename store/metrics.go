@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
 )
 
@@ -14,6 +15,9 @@ type opLatency struct {
 	// trace, when set (tests only, store/testhooks.go), is told of every
 	// command sent: its name and the collection it names.
 	trace atomic.Pointer[func(command, coll string)]
+	// filters, when set (tests only), is told of every command's filter
+	// (nil when it has none).
+	filters atomic.Pointer[func(command, coll string, filter bson.Raw)]
 }
 
 func newOpLatency() *opLatency {
@@ -37,6 +41,11 @@ func (o *opLatency) monitor() *event.CommandMonitor {
 					coll += " " + id.String()
 				}
 				(*f)(e.CommandName, coll)
+			}
+			if f := o.filters.Load(); f != nil {
+				coll, _ := e.Command.Lookup(e.CommandName).StringValueOK()
+				filter, _ := e.Command.Lookup("filter").DocumentOK()
+				(*f)(e.CommandName, coll, filter)
 			}
 		},
 		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) {

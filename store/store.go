@@ -98,6 +98,14 @@ type Store struct {
 
 	// the numbering of each survey's counters' changes (copy_survey_figures.go)
 	figures surveyFigures
+
+	// the reference numbers this process holds (referrals.go, nextRef)
+	refs refNumbers
+	// places in a tax year of claims whose write failed (expense_tallies.go)
+	abandoned abandonedPlaces
+	// reserveFault, set by tests, fails a claim's place after its write
+	// (expense_tallies.go, reserveMiles); nil otherwise
+	reserveFault func() error
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
