@@ -560,7 +560,11 @@ func TestCCUAssessmentLinksAndAudit(t *testing.T) {
 	}
 	evs, _, _ := a.store.ListAudit(context.Background(), store.AuditFilter{Action: store.AuditRefViewed})
 	// Edit the event directly in the database, as someone with access might.
-	// Events are stored AuditPageSize to a document in one collection.
+	// Events are folded AuditPageSize to a document in one collection
+	// (appends write one document each; fold them all first).
+	if err := a.store.FoldAuditForTest(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	coll := a.store.RawDatabase().Collection(store.AuditCollection)
 	var stored struct {
 		ID     string     `bson:"_id"`

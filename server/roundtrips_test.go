@@ -125,10 +125,10 @@ func TestRoundTripsVisitSignUp(t *testing.T) {
 // before (the copies are warm, and the process holds a block of reference
 // numbers). Sending: the slot taken over by _id (the conditional replace,
 // decided under the writer lock on the slot kept from the free list's
-// read), its summary by _id, the audit append (head, page: 2 of the 5, not
-// changed here) and the analyst's mail: 5. Before 6 December 2026 the two
-// replaces filtered on the kind beside the _id, 6 round trips but each a
-// scan of every referral under the writer lock; then 7 (the reference
+// read), its summary by _id, the audit append (its event inserted, the head
+// moved: 2 of the 5) and the analyst's mail: 5. Before 6 December 2026 the
+// two replaces filtered on the kind beside the _id, 6 round trips but each
+// a scan of every referral under the writer lock; then 7 (the reference
 // number from the counter and the slot read again, each a round trip).
 func TestRoundTripsPartnerReferral(t *testing.T) {
 	trips := sendSecondReferral(t, true)
@@ -166,8 +166,8 @@ func sendSecondReferral(t *testing.T, slots bool) []string {
 // of free slots stays in its copy: an insert of referrals adds no slot, so
 // the next referral does not read every referral again to look for one
 // (it did before 6 December 2026: 7 round trips, one of them a scan).
-// Sending: the referral and its summary inserted, the audit append (head,
-// page) and the analyst's mail: 5 (6 before the block of reference
+// Sending: the referral and its summary inserted, the audit append (event,
+// head) and the analyst's mail: 5 (6 before the block of reference
 // numbers, referrals.go refBlock).
 func TestRoundTripsPartnerReferralNoSlotFree(t *testing.T) {
 	trips := sendSecondReferral(t, false)
@@ -220,12 +220,35 @@ func TestRoundTripsAdviceAnswer(t *testing.T) {
 		t.Fatalf("answer: %d\n%s", r.Status, r.Body)
 	}
 	checkTrips(t, "POST /advice/:id/answer", trips, 4)
+	checkAuditTrips(t, "POST /advice/:id/answer", trips)
+}
+
+// checkAuditTrips fails unless the request's audit append was the insert of
+// its own event and the head's move, touching no page of older events (the
+// audit append redesign of issue 18: before it, the head was rewritten
+// carrying the events and the newest page of up to 50 was rewritten whole).
+// Through MONGODB_URI the head is also read (find counters), on the
+// embedded engine it comes from the copy.
+func checkAuditTrips(t *testing.T, what string, trips []string) {
+	t.Helper()
+	var inserts, pages int
+	for _, trip := range trips {
+		switch {
+		case trip == "insert audit_events":
+			inserts++
+		case strings.HasSuffix(trip, " audit"), strings.HasSuffix(trip, " audit_days"):
+			pages++
+		}
+	}
+	if inserts != 1 || pages != 0 {
+		t.Errorf("%s: %d inserts of audit events and %d trips to pages or days, want 1 and 0:%s", what, inserts, pages, tripSummary(trips))
+	}
 }
 
 // TestRoundTripsSignIn: a member signing in again (the audit chain and
 // the copies warm): the address's rate limit, the account's attempt budget
 // (spent, then given back), the account by email, the new session and the
-// audit append (head, page). An account's first sign-in since the process
+// audit append (event, head). An account's first sign-in since the process
 // started reads its (absent) attempt budget once more.
 func TestRoundTripsSignIn(t *testing.T) {
 	a := newTestApp(t)
@@ -242,6 +265,7 @@ func TestRoundTripsSignIn(t *testing.T) {
 		t.Fatalf("sign-in: %d", r.Status)
 	}
 	checkTrips(t, "POST /sign-in", trips, 7)
+	checkAuditTrips(t, "POST /sign-in", trips)
 }
 
 func TestRoundTripsAuditPage(t *testing.T) {

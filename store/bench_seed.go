@@ -22,7 +22,8 @@ const seedBatch = 1000
 // the next sequence number and the previous event's hash, and the chain head
 // moves on after every batch of 1,000, so VerifyAudit passes at any point.
 // gen sets who, what and when (At, truncated to milliseconds as stored);
-// Seq, Day and the hashes are filled here. Returns ErrConflict if another
+// Seq, Day and the hashes are filled here. The events go straight onto
+// their pages (AuditCollection), as a fold would leave them. Returns ErrConflict if another
 // process appends while a batch is being written.
 func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) AuditEvent) error {
 	s.auditQ.appending.Lock()
@@ -32,6 +33,12 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 		return fmt.Errorf("store: seed audit: %w", err)
 	}
 	if err := s.settleAuditHead(ctx, head); err != nil {
+		return fmt.Errorf("store: seed audit: %w", err)
+	}
+	if _, err := s.rollAuditForward(ctx); err != nil {
+		return fmt.Errorf("store: seed audit: %w", err)
+	}
+	if head, err = s.auditHeadNow(ctx); err != nil {
 		return fmt.Errorf("store: seed audit: %w", err)
 	}
 	head.Pending, head.PendingDays = nil, nil
@@ -64,6 +71,7 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 			return fmt.Errorf("store: seed audit: %w", ErrConflict)
 		}
 		head = next
+		s.auditQ.folded.Store(max(s.auditQ.folded.Load(), seq)) // on their pages already
 	}
 	return nil
 }
