@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -120,4 +121,136 @@ func (s *Store) SeedMemberships(ctx context.Context, ms []*Membership) error {
 		}
 	}
 	return nil
+}
+
+// SeedVisits stores visits and submitted findings for the benchmark: the
+// same documents as RecordVisit for each visit (in order) and then
+// SaveFinding(f, 0, true) for each finding (in order) would leave, written
+// in bulk. One by one, each visit is a write of the visit, one per
+// attendee's diary, and a rewrite of its month's document, and each
+// finding four more (45 s for 300 and 300 at 1× on a busy machine); here
+// the visits, findings, diaries, month copies and panel tallies are made in
+// Go and inserted many at a time, and the months' version moves once.
+//
+// Every visit passes the rules RecordVisit applies; each finding's visit
+// must be among vs. Nothing they write may exist yet: no visit, finding,
+// month document or panel tally with the same _id, and no diary for an
+// attendee (a clash is an error, after the batches before it were written).
+func (s *Store) SeedVisits(ctx context.Context, vs []*Visit, fs []*Finding) error {
+	now := s.now().UTC()
+	byID := map[string]*Visit{}
+	for _, v := range vs {
+		if v.ID == "" {
+			v.ID = NewID()
+		}
+		v.SeatsTaken = len(v.Attendees)
+		if err := v.Check(s.now(), false); err != nil {
+			return err
+		}
+		if v.CreatedAt.IsZero() {
+			v.CreatedAt = now
+		}
+		v.Version, v.Rev = 1, 1
+		if v.Attendees == nil {
+			v.Attendees = []string{}
+		}
+		if v.Waiting == nil {
+			v.Waiting = []string{}
+		}
+		if v.Submitted == nil {
+			v.Submitted = []string{}
+		}
+		byID[v.ID] = v
+	}
+	byGroup := map[string][]Finding{}
+	var groups []string
+	for _, f := range fs {
+		v := byID[f.VisitID]
+		if v == nil {
+			return fmt.Errorf("store: seed visits: finding for visit %s, which is not seeded", f.VisitID)
+		}
+		f.ID = FindingID(f.VisitID, f.UserID)
+		f.UpdatedAt, f.CreatedAt, f.SubmittedAt = now, now, now
+		f.Status, f.Version = FindingSubmitted, 1
+		if f.Sections == nil {
+			f.Sections = []FindingSection{}
+		}
+		if f.Records == nil {
+			f.Records = []RecordReview{}
+		}
+		// As SaveFinding's $addToSet and $inc of rev.
+		if !slices.Contains(v.Submitted, f.UserID) {
+			v.Submitted = append(v.Submitted, f.UserID)
+		}
+		v.Rev++
+		if _, ok := byGroup[f.GroupID]; !ok {
+			groups = append(groups, f.GroupID)
+		}
+		byGroup[f.GroupID] = append(byGroup[f.GroupID], *f)
+	}
+	var visits, findings, diaries, months, tallies []any
+	diary := map[string]*Diary{}
+	var users []string
+	month := map[string]*visitMonth{}
+	var monthKeys []string
+	for _, v := range vs {
+		visits = append(visits, v)
+		for _, uid := range v.Attendees {
+			d := diary[uid]
+			if d == nil {
+				d = &Diary{ID: uid, Bookings: map[string]Booking{}}
+				diary[uid] = d
+				users = append(users, uid)
+			}
+			d.Bookings[v.ID] = Booking{Start: v.Start.UTC(), End: v.End.UTC(), Status: SeatConfirmed}
+		}
+		key := MonthKey(v.CalendarDay())
+		m := month[key]
+		if m == nil {
+			m = &visitMonth{ID: key, Visits: map[string]Visit{}}
+			month[key] = m
+			monthKeys = append(monthKeys, key)
+		}
+		m.Visits[v.ID] = scheduleOf(*v)
+	}
+	for _, f := range fs {
+		findings = append(findings, f)
+	}
+	for _, uid := range users {
+		diaries = append(diaries, diary[uid])
+	}
+	for _, k := range monthKeys {
+		months = append(months, month[k])
+	}
+	for _, g := range groups {
+		// addToTally's $inc writes only what a finding counts: a group
+		// whose findings count no records has no tally.
+		t := TallyOf(g, byGroup[g])
+		doc := bson.D{{Key: "_id", Value: g}}
+		for _, part := range []struct {
+			key    string
+			counts map[string]TrendCount
+		}{{"months", t.Months}, {"ethnicity", t.Ethnicity}, {"forceMonths", t.ForceMonths}, {"forceEthnicity", t.ForceEthnicity}} {
+			if len(part.counts) > 0 {
+				doc = append(doc, bson.E{Key: part.key, Value: part.counts})
+			}
+		}
+		if len(doc) > 1 {
+			tallies = append(tallies, doc)
+		}
+	}
+	for _, w := range []struct {
+		coll string
+		docs []any
+	}{{"visits", visits}, {"findings", findings}, {"visit_diaries", diaries}, {"visit_months", months}, {"panel_tallies", tallies}} {
+		for start := 0; start < len(w.docs); start += seedBatch {
+			if _, err := s.c(w.coll).InsertMany(ctx, w.docs[start:min(start+seedBatch, len(w.docs))]); err != nil {
+				return fmt.Errorf("store: seed visits: %s: %w", w.coll, err)
+			}
+		}
+	}
+	if len(months) == 0 {
+		return nil
+	}
+	return s.bumpVisitMonths(ctx)
 }

@@ -148,3 +148,91 @@ func TestSeedMembershipsLeavesWhatPutMembershipWould(t *testing.T) {
 		}
 	}
 }
+
+// Bulk-seeded visits and findings leave the documents RecordVisit and
+// SaveFinding(submit) one by one would: the same visits (seats, who
+// submitted, revisions), findings, diaries, month copies, panel tallies and
+// months' version in another store, and nothing for the repairs to put right.
+func TestSeedVisitsLeavesWhatRecordVisitAndSaveFindingWould(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
+	build := func() ([]*store.Visit, []*store.Finding) {
+		at := func(month time.Month, day int) time.Time { return time.Date(2026, month, day, 18, 0, 0, 0, time.UTC) }
+		vs := []*store.Visit{
+			// Two panel sessions in March (one month document), three attendees each.
+			{ID: "v1", Type: store.VisitStopSearch, GroupID: "panel", Location: "Hub", Start: at(3, 2), End: at(3, 2).Add(2 * time.Hour), Capacity: 6, MinVetting: "none", Attendees: []string{"u1", "u2", "u3"}, CreatedAt: at(2, 1)},
+			{ID: "v2", Type: store.VisitStopSearch, GroupID: "panel", Location: "Hub", Start: at(3, 20), End: at(3, 20).Add(2 * time.Hour), Capacity: 6, MinVetting: "none", Attendees: []string{"u2", "u4"}},
+			// Another kind of visit, in April, one attendee.
+			{ID: "v3", Type: store.VisitCustody, GroupID: "iag", Location: "Custody suite", Start: at(4, 8), End: at(4, 8).Add(time.Hour), Capacity: 2, MinVetting: "none", Attendees: []string{"u1"}, Notes: "Bring ID."},
+			// A visit to come, nobody on it yet.
+			{ID: "v4", Type: store.VisitStopSearch, GroupID: "panel", Location: "Hub", Start: at(7, 1), End: at(7, 1).Add(2 * time.Hour), Capacity: 10, MinVetting: "none"},
+		}
+		rev := func(visit, user string, recs int, grounds string) *store.Finding {
+			var v *store.Visit
+			for _, x := range vs {
+				if x.ID == visit {
+					v = x
+				}
+			}
+			f := &store.Finding{VisitID: v.ID, GroupID: v.GroupID, VisitType: v.Type, VisitStart: v.Start, UserID: user, AuthorName: "Member " + user}
+			for _, key := range store.SectionsFor(v.Type) {
+				f.Sections = append(f.Sections, store.FindingSection{Key: key, RAG: store.RAGRatings[0], Comment: "Seen."})
+			}
+			for r := range recs {
+				f.Records = append(f.Records, store.RecordReview{Reference: fmt.Sprintf("%s-%s-%d", visit, user, r), Date: v.Start.AddDate(0, -1, 0),
+					SelfEthnicity: []string{"White: Irish", "Not stated"}[r%2], Grounds: grounds, RAG: store.RAGRatings[r%3]})
+			}
+			return f
+		}
+		// v1: two findings (two records each, one judged without grounds);
+		// v2: one with three records; v3: one with no records (no tally).
+		return vs, []*store.Finding{rev("v1", "u1", 2, "no"), rev("v1", "u3", 2, "yes"), rev("v2", "u4", 3, "yes"), rev("v3", "u1", 0, "")}
+	}
+	one, bulk := storetest.Open(t), storetest.Open(t)
+	for _, s := range []*store.Store{one, bulk} {
+		s.SetClock(func() time.Time { return now })
+	}
+	vs, fs := build()
+	for _, v := range vs {
+		if err := one.RecordVisit(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range fs {
+		if err := one.SaveFinding(ctx, f, 0, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vs, fs = build()
+	if err := bulk.SeedVisits(ctx, vs, fs); err != nil {
+		t.Fatal(err)
+	}
+	for _, coll := range []string{"visits", "findings", "visit_diaries", "visit_months", "panel_tallies"} {
+		want, got := storetest.Docs(t, one, coll), storetest.Docs(t, bulk, coll)
+		if len(want) == 0 {
+			t.Fatalf("%s: the one-by-one path left nothing to compare", coll)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %v\nwant %v", coll, got, want)
+		}
+	}
+	// By hand: v1 took two findings (rev 1+2), v2 one, v3 one, v4 none;
+	// the panel's March tally is 2+2+3 = 7 records, 2 judged without grounds.
+	if v, err := bulk.Visit(ctx, "v1"); err != nil || v.Rev != 3 || !reflect.DeepEqual(v.Submitted, []string{"u1", "u3"}) || v.SeatsTaken != 3 {
+		t.Errorf("v1: %+v (err %v); want rev 3, submitted u1 and u3, 3 seats taken", v, err)
+	}
+	if tl, err := bulk.PanelTallyOf(ctx, "panel"); err != nil || tl.Months["2026-03"].Records != 7 || tl.Months["2026-03"].NoGrounds != 2 {
+		t.Errorf("panel tally: %+v (err %v); want 7 records in 2026-03, 2 without grounds", tl, err)
+	}
+	for name, repair := range map[string]func(context.Context) (int, error){
+		"visit months": bulk.RepairVisitMonths, "panel tallies": bulk.RepairPanelTallies, "diaries": bulk.RepairDiaries,
+	} {
+		if n, err := repair(ctx); err != nil || n != 0 {
+			t.Errorf("repair of %s after seeding put right %d (err %v), want 0", name, n, err)
+		}
+	}
+	wantV, gotV := storetest.Docs(t, one, "counters")["visit_months"], storetest.Docs(t, bulk, "counters")["visit_months"]
+	if gotV == nil || wantV == nil {
+		t.Errorf("months' version: one by one %v, seeded %v; want both moved on", wantV, gotV)
+	}
+}
