@@ -12,8 +12,12 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// seedBatch is how many audit events SeedAuditEvents inserts at a time.
+// seedBatch is how many documents the seeding functions insert at a time.
 const seedBatch = 1000
+
+// seedAuditPages is how many whole pages of audit events (AuditPageSize
+// each) SeedAuditEvents writes before it moves the chain head on.
+const seedAuditPages = 100
 
 // SeedAuditEvents appends n events made by gen(i) (i from 0) to the audit
 // log in bulk, for the benchmark (make bench) and tests that need a year of
@@ -21,7 +25,8 @@ const seedBatch = 1000
 //
 // The events join the hash chain exactly as Audit would link them: each gets
 // the next sequence number and the previous event's hash, and the chain head
-// moves on after every batch of 1,000, so VerifyAudit passes at any point.
+// moves on after every batch (up to a boundary of seedAuditPages pages), so
+// VerifyAudit passes at any point. Pages above the head are inserted whole.
 // gen sets who, what and when (At, truncated to milliseconds as stored);
 // Seq, Day and the hashes are filled here. Returns ErrConflict if another
 // process appends while a batch is being written.
@@ -36,11 +41,12 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 		return fmt.Errorf("store: seed audit: %w", err)
 	}
 	head.Pending, head.PendingDays = nil, nil
-	for start := 0; start < n; start += seedBatch {
+	for i := 0; i < n; {
 		seq, hash, bucket, bucketFirst := head.Seq, head.Hash, head.Bucket, head.BucketFirst
 		var evs []AuditEvent
 		var buckets []string
-		for i := start; i < n && i < start+seedBatch; i++ {
+		// Up to a page boundary: every page but the first is new.
+		for ; i < n && (len(evs) == 0 || seq%(AuditPageSize*seedAuditPages) != 0); i++ {
 			ev := gen(i)
 			seq++
 			ev.seal(seq, hash)
@@ -50,7 +56,7 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 			}
 			evs, buckets = append(evs, ev), append(buckets, bucket)
 		}
-		if err := s.writeAuditEvents(ctx, evs, buckets); err != nil {
+		if err := s.seedAuditEvents(ctx, evs, buckets); err != nil {
 			return fmt.Errorf("store: seed audit: %w", err)
 		}
 		// Move the head only once the batch is in.
@@ -65,6 +71,44 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 			return fmt.Errorf("store: seed audit: %w", ErrConflict)
 		}
 		head = next
+	}
+	return nil
+}
+
+// seedAuditEvents is writeAuditEvents for events above the chain head in
+// bulk: the first page may hold events already (it takes the first ones as
+// an append would), every later page is new and is inserted whole, many
+// at a time, instead of a conditional update, a read and an insert each.
+func (s *Store) seedAuditEvents(ctx context.Context, evs []AuditEvent, buckets []string) error {
+	var pages []any
+	for i := 0; i < len(evs); {
+		j := i
+		for j < len(evs) && AuditPageID(evs[j].Seq) == AuditPageID(evs[i].Seq) {
+			j++
+		}
+		if (evs[i].Seq-1)%AuditPageSize != 0 {
+			if err := s.addToAuditPage(ctx, evs[i:j]); err != nil {
+				return err
+			}
+		} else {
+			pages = append(pages, auditPage{ID: AuditPageID(evs[i].Seq), Events: evs[i:j], Last: evs[j-1].Seq})
+		}
+		i = j
+	}
+	for start := 0; start < len(pages); start += seedAuditPages {
+		if _, err := s.c(AuditCollection).InsertMany(ctx, pages[start:min(start+seedAuditPages, len(pages))]); err != nil {
+			return fmt.Errorf("store: seed audit pages: %w", err)
+		}
+	}
+	for i := 0; i < len(evs); {
+		j := i
+		for j < len(evs) && buckets[j] == buckets[i] {
+			j++
+		}
+		if err := s.noteAuditDay(ctx, buckets[i], evs[i].Seq, evs[j-1].Seq); err != nil {
+			return err
+		}
+		i = j
 	}
 	return nil
 }

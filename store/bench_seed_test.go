@@ -20,7 +20,9 @@ func TestSeedAuditEventsKeepsTheChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Date(2026, 1, 1, 9, 0, 0, 123456789, time.UTC)
-	err := s.SeedAuditEvents(ctx, 2500, func(i int) store.AuditEvent {
+	// Past a batch's boundary (100 pages of 50 events): the head moves on
+	// between batches.
+	err := s.SeedAuditEvents(ctx, 5120, func(i int) store.AuditEvent {
 		return store.AuditEvent{At: start.Add(time.Duration(i) * time.Minute), Actor: "member@example.org",
 			Action: store.AuditSignIn, Target: "user:1"}
 	})
@@ -37,7 +39,7 @@ func TestSeedAuditEventsKeepsTheChain(t *testing.T) {
 	if brk != nil {
 		t.Fatalf("chain breaks at %d: %s", brk.Seq, brk.Reason)
 	}
-	if got, want := n, int64(2502); got != want {
+	if got, want := n, int64(5122); got != want {
 		t.Fatalf("verified %d events, want %d", got, want)
 	}
 	evs, more, err := s.ListAudit(ctx, store.AuditFilter{})
@@ -47,10 +49,10 @@ func TestSeedAuditEventsKeepsTheChain(t *testing.T) {
 	if len(evs) != store.PageSize || !more {
 		t.Fatalf("newest page: %d events, more=%v; want %d and more", len(evs), more, store.PageSize)
 	}
-	if got, want := evs[1].Seq, int64(2501); got != want {
+	if got, want := evs[1].Seq, int64(5121); got != want {
 		t.Fatalf("second newest seq=%d, want %d", got, want)
 	}
-	if got, want := evs[1].Day, "2026-01-03"; got != want { // i=2499: 1 January 09:00 + 41h39m
+	if got, want := evs[1].Day, "2026-01-04"; got != want { // i=5119: 1 January 09:00 + 85h19m
 		t.Fatalf("day=%q, want %q", got, want)
 	}
 
@@ -234,5 +236,62 @@ func TestSeedVisitsLeavesWhatRecordVisitAndSaveFindingWould(t *testing.T) {
 	wantV, gotV := storetest.Docs(t, one, "counters")["visit_months"], storetest.Docs(t, bulk, "counters")["visit_months"]
 	if gotV == nil || wantV == nil {
 		t.Errorf("months' version: one by one %v, seeded %v; want both moved on", wantV, gotV)
+	}
+}
+
+// Bulk-seeded audit events are the documents Audit appending them one by
+// one would leave: the same pages (sealed the same, across page and day
+// boundaries), the same closed days, and the newest page reads the same.
+func TestSeedAuditEventsLeavesWhatAuditWould(t *testing.T) {
+	ctx := context.Background()
+	one, bulk := storetest.Open(t), storetest.Open(t)
+	var now time.Time
+	one.SetClock(func() time.Time { return now })
+	start := time.Date(2026, 1, 1, 20, 0, 0, 0, time.UTC)
+	// 130 events, 5 minutes apart: pages of 50 (three pages) and two days.
+	gen := func(i int) store.AuditEvent {
+		return store.AuditEvent{At: start.Add(time.Duration(i) * 5 * time.Minute), ActorID: fmt.Sprint("u", i%7), Actor: fmt.Sprintf("u%d@example.org", i%7),
+			Action: []string{store.AuditSignIn, store.AuditSignOut, store.AuditRoleChange}[i%3], Target: fmt.Sprint("user:", i%5), Detail: fmt.Sprint("detail ", i%2)}
+	}
+	const n = 130
+	for i := range n {
+		e := gen(i)
+		now = e.At
+		if err := one.Audit(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bulk.SeedAuditEvents(ctx, n, gen); err != nil {
+		t.Fatal(err)
+	}
+	want, got := storetest.Docs(t, one, store.AuditCollection), storetest.Docs(t, bulk, store.AuditCollection)
+	if len(want) != 3 { // by hand: 130 events, 50 to a page
+		t.Fatalf("one by one: %d pages, want 3", len(want))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("audit pages:\n got %v\nwant %v", got, want)
+	}
+	// The first day (1 January, 20:00 to 23:55: 48 events) is closed in
+	// both; the open day is noted by the seeding and held by the head of
+	// the one-by-one log, so only closed days are compared.
+	wantDays, gotDays := storetest.Docs(t, one, "audit_days"), storetest.Docs(t, bulk, "audit_days")
+	if d := wantDays["2026-01-01"]; !reflect.DeepEqual(gotDays["2026-01-01"], d) || d == nil {
+		t.Errorf("closed day: got %v, want %v", gotDays["2026-01-01"], d)
+	}
+	for _, s := range []*store.Store{one, bulk} {
+		if brk, m, err := s.VerifyAudit(ctx); err != nil || brk != nil || m != n {
+			t.Fatalf("verify: break %v, %d events, err %v; want none, %d", brk, m, err, n)
+		}
+	}
+	we, _, err := one.ListAudit(ctx, store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ge, _, err := bulk.ListAudit(ctx, store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ge, we) {
+		t.Errorf("newest page differs:\n got %v\nwant %v", ge, we)
 	}
 }
