@@ -298,3 +298,71 @@ func (s *Store) SeedVisits(ctx context.Context, vs []*Visit, fs []*Finding) erro
 	}
 	return s.bumpVisitMonths(ctx)
 }
+
+// SeedResponses stores responses to sv and counts them, for the
+// benchmark: the responses, their free-text answers and the counters as
+// SubmitResponse one by one would leave them (but no batch: a response
+// that names none is counted, survey_counting.go), written in bulk. One by
+// one, each response is three writes and a share of a group commit; here
+// the responses and texts are inserted many at a time and every counter
+// document gets one $inc with the sum of the responses' increments.
+// InsertResponses (the demo's) stores many too, but recounts every stored
+// response afterwards, reading them all back. A response without an ID
+// gets a random one, without a Day today's; each must answer a published
+// version of sv, and its ID must be new.
+func (s *Store) SeedResponses(ctx context.Context, sv *Survey, rs []*Response) error {
+	pending := map[pendingKey]*pendingInc{}
+	var docs, texts []any
+	for _, r := range rs {
+		v := sv.Version(r.Version)
+		if v == nil || r.SurveyID != sv.ID {
+			return fmt.Errorf("store: seed responses: survey %s has no version %d: %w", r.SurveyID, r.Version, ErrNotFound)
+		}
+		if r.ID == "" {
+			r.ID = RandomSecret()
+		}
+		if r.Day == "" {
+			r.Day = Day(s.now())
+		}
+		docs = append(docs, r)
+		for i := range v.Questions {
+			q := &v.Questions[i]
+			if vals := r.Answers[q.ID]; q.FreeText() && len(vals) == 1 {
+				id := r.ID + ":" + q.ID
+				texts = append(texts, SurveyText{Key: textKey(r.SurveyID, id), ID: id, Survey: r.SurveyID, Version: v.N, QuestionID: q.ID, Day: r.Day, Text: vals[0]})
+			}
+		}
+		addIncs(pending, sv.ID, v, r.Answers)
+	}
+	for _, w := range []struct {
+		coll string
+		docs []any
+	}{{"survey_responses", docs}, {TextCollection, texts}} {
+		for start := 0; start < len(w.docs); start += seedBatch {
+			if _, err := s.c(w.coll).InsertMany(ctx, w.docs[start:min(start+seedBatch, len(w.docs))]); err != nil {
+				return fmt.Errorf("store: seed responses: %s: %w", w.coll, err)
+			}
+		}
+	}
+	defer s.figures.bump(sv.ID) // the results built from the counters are built again
+	for k, p := range pending {
+		for try := 0; ; try++ {
+			res, err := s.c(k.coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: k.id}}, incUpdate(p.inc))
+			if err != nil {
+				return fmt.Errorf("store: seed responses: count: %w", err)
+			}
+			if res.MatchedCount == 1 {
+				break
+			}
+			if try > 0 {
+				return fmt.Errorf("store: seed responses: counter %s could not be made", k.id)
+			}
+			// Not made at publication (ensureTallies): made as guardedInc would.
+			t := Tally{ID: k.id, Survey: p.survey, Version: p.version, Dim: p.dim, Value: p.value, C: map[string]map[string]int64{}}
+			if _, err := s.c(k.coll).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
+				return fmt.Errorf("store: seed responses: count: %w", err)
+			}
+		}
+	}
+	return nil
+}
