@@ -14,6 +14,8 @@ type opLatency struct {
 	// trace, when set (tests only, store/testhooks.go), is told of every
 	// command sent: its name and the collection it names.
 	trace atomic.Pointer[func(command, coll string)]
+	// started counts the commands sent (Commands).
+	started atomic.Int64
 }
 
 func newOpLatency() *opLatency {
@@ -28,6 +30,7 @@ func newOpLatency() *opLatency {
 func (o *opLatency) monitor() *event.CommandMonitor {
 	return &event.CommandMonitor{
 		Started: func(_ context.Context, e *event.CommandStartedEvent) {
+			o.started.Add(1)
 			if f := o.trace.Load(); f != nil {
 				coll := ""
 				if v, err := e.Command.LookupErr(e.CommandName); err == nil {
@@ -47,6 +50,10 @@ func (o *opLatency) monitor() *event.CommandMonitor {
 		},
 	}
 }
+
+// Commands is how many database commands this store has sent: serve
+// watches it to tell when start-up's work has settled.
+func (s *Store) Commands() int64 { return s.ops.started.Load() }
 
 // RegisterMetrics adds the store's metrics to a Prometheus registry.
 func (s *Store) RegisterMetrics(reg prometheus.Registerer) {
