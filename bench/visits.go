@@ -33,37 +33,16 @@ var visitBench struct {
 
 // seedVisits adds the visits, findings and sign-up sessions.
 func seedVisits(ctx context.Context, db *store.Store, key []byte, p *seededPeople) error {
-	groups, err := db.Groups(ctx)
-	if err != nil {
-		return err
-	}
-	var panel *store.Group
-	for i := range groups {
-		if groups[i].Name == "Stop and Search Scrutiny Panel" {
-			panel = &groups[i]
-		}
-	}
-	if panel == nil {
-		return fmt.Errorf("seed visits: no Stop and Search Scrutiny Panel")
-	}
+	// The groups, their members and the panel's 51 sign-up members come
+	// from seedGroups (seed.go), which put them in the panel in bulk: a
+	// PutMembership each, and a GroupMembers per group, each scanned every
+	// membership (minutes at -scale 10).
+	groups, panel, byGroup := p.groups, p.panel, p.byGroup
 	visitBench.groupID = panel.ID
 	var members []*store.User
 	for _, u := range p.community {
 		if u.Role == store.RoleMember && len(members) < benchSignUpUsers {
 			members = append(members, u)
-			if err := db.PutMembership(ctx, &store.Membership{GroupID: panel.ID, UserID: u.ID, VettingLevel: "NPPV3"}); err != nil {
-				return err
-			}
-		}
-	}
-	byGroup := map[string][]string{}
-	for _, g := range groups {
-		ms, err := db.GroupMembers(ctx, g.ID)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			byGroup[g.ID] = append(byGroup[g.ID], m.UserID)
 		}
 	}
 	now := time.Now()
