@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // seedBatch is how many documents the seeding functions insert at a time.
@@ -365,4 +366,153 @@ func (s *Store) SeedResponses(ctx context.Context, sv *Survey, rs []*Response) e
 		}
 	}
 	return nil
+}
+
+// SeedReferral is one referral for SeedReferrals: what CreateReferral is
+// given, the messages AddRefMessage then adds (in order), and an
+// assessment AssessReferral then makes at version 1 (nil: none).
+type SeedReferral struct {
+	New      NewReferral
+	Messages []SeedMessage
+	Assess   *Assessment
+}
+
+// SeedMessage is one AddRefMessage of a SeedReferral.
+type SeedMessage struct{ From, ByName, Text string }
+
+// SeedReferrals stores referrals for the benchmark, with their messages
+// and assessments: the documents CreateReferral, AddRefMessage and
+// AssessReferral one after another would leave (sealed the same way,
+// with partner references from the same counter), written in bulk, and
+// returns their ids in order. One by one, a referral with three messages
+// and an assessment is about twenty round trips, each message and the
+// assessment re-reading the referral and rewriting its summary; here the
+// referrals and their summaries are made in Go and inserted many at a
+// time. As CreateReferral when no slot is free (referral_slots.go): the
+// store must have none, so seed before TopUpReferralSlots runs.
+func (s *Store) SeedReferrals(ctx context.Context, in []SeedReferral) ([]string, error) {
+	if s.sealer == nil {
+		return nil, ErrNoKeys
+	}
+	if free, err := s.freeReferralSlots(ctx); err != nil {
+		return nil, err
+	} else if len(free) > 0 {
+		return nil, fmt.Errorf("store: seed referrals: %d free slots: partner referrals would take them", len(free))
+	}
+	partners := 0
+	for _, x := range in {
+		if x.New.Kind != KindAnonymous {
+			partners++
+		}
+	}
+	var refs int64
+	if partners > 0 {
+		// Take the partner referrals' numbers at once, as nextRef would one by one.
+		var c struct {
+			Seq int64 `bson:"seq"`
+		}
+		err := s.c("counters").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "referral-ref"}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: partners}}}},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
+		if err != nil {
+			return nil, fmt.Errorf("store: seed referrals: reference: %w", err)
+		}
+		refs = c.Seq - int64(partners)
+	}
+	ids := make([]string, len(in))
+	var docs, sums []any
+	for i, x := range in {
+		n := x.New
+		now := s.now().UTC()
+		if n.Kind == KindAnonymous {
+			now = now.Truncate(24 * time.Hour)
+		}
+		r := &Referral{ID: n.ID, Kind: n.Kind, PartnerID: n.PartnerID, SubmittedBy: n.SubmittedBy, Category: n.Content.Category,
+			Danger: n.Content.Danger == "yes", ReceivedAt: now, StatusAt: now, Status: RefReceived, ReceiptHash: n.ReceiptHash,
+			AwaitingCCU: true, Version: 1, Content: n.Content, Contact: n.Contact}
+		r.Urgent = r.Danger
+		if r.Danger {
+			r.Risk = "urgent"
+		}
+		if r.ID == "" {
+			r.ID = NewID()
+		}
+		var err error
+		if r.SealedContent, err = s.sealJSON(r.ID, "content", n.Content); err != nil {
+			return nil, err
+		}
+		if !n.Contact.Empty() {
+			if r.SealedContact, err = s.sealJSON(r.ID, "contact", n.Contact); err != nil {
+				return nil, err
+			}
+		}
+		r.Blind = s.blindValues(n.Content)
+		if n.Kind == KindAnonymous {
+			r.Ref = anonymousRef()
+		} else {
+			refs++
+			r.Ref = fmt.Sprintf("CCU-%05d", refs)
+		}
+		for _, msg := range x.Messages {
+			at, mid := s.now().UTC(), NewID()
+			if r.Kind == KindAnonymous {
+				at, mid = at.Truncate(24*time.Hour), undatedID()
+			}
+			m := RefMessage{ID: mid, From: msg.From, ByName: msg.ByName, At: at}
+			if m.Body, err = s.seal("referrals", r.ID, "message:"+m.ID, []byte(msg.Text)); err != nil {
+				return nil, err
+			}
+			r.Messages = append(r.Messages, m)
+			switch msg.From {
+			case FromCCU:
+				r.AwaitingReply = true
+			case FromPartner, FromReporter:
+				r.AwaitingCCU, r.AwaitingReply = true, false
+			}
+		}
+		if a := x.Assess; a != nil {
+			if a.Status != r.Status {
+				r.StatusAt = s.now().UTC()
+			}
+			r.Status, r.Risk, r.Source, r.Intel, r.Handling = a.Status, a.Risk, a.Source, a.Intel, a.Handling
+			r.AssigneeID, r.AssigneeName, r.Urgent, r.AwaitingCCU = a.AssigneeID, a.AssigneeName, a.Risk == "urgent", false
+			r.Version++
+		}
+		ids[i] = r.ID
+		var doc any = r
+		if x.Assess != nil {
+			// AssessReferral $sets every grading field, empty or not:
+			// store them as it does (the struct leaves empty ones out).
+			raw, err := bson.Marshal(r)
+			if err != nil {
+				return nil, err
+			}
+			var d bson.D
+			if err := bson.Unmarshal(raw, &d); err != nil {
+				return nil, err
+			}
+			for _, e := range []bson.E{{Key: "risk", Value: r.Risk}, {Key: "source", Value: r.Source}, {Key: "intel", Value: r.Intel},
+				{Key: "handling", Value: r.Handling}, {Key: "assigneeId", Value: r.AssigneeID}, {Key: "assigneeName", Value: r.AssigneeName}} {
+				if !slices.ContainsFunc(d, func(f bson.E) bool { return f.Key == e.Key }) {
+					d = append(d, e)
+				}
+			}
+			doc = d
+		}
+		docs, sums = append(docs, doc), append(sums, r.Summary())
+	}
+	for _, w := range []struct {
+		coll string
+		docs []any
+	}{{"referrals", docs}, {"referral_index", sums}} {
+		for start := 0; start < len(w.docs); start += seedBatch {
+			if _, err := s.c(w.coll).InsertMany(ctx, w.docs[start:min(start+seedBatch, len(w.docs))]); err != nil {
+				if isDuplicate(err) {
+					err = ErrDuplicate
+				}
+				return nil, fmt.Errorf("store: seed referrals: %s: %w", w.coll, err)
+			}
+		}
+	}
+	return ids, s.bumpRefIndex(ctx)
 }

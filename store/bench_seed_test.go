@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -379,5 +380,118 @@ func TestSeedResponsesLeavesWhatSubmitResponseWould(t *testing.T) {
 	texts, err := bulk.SurveyTexts(ctx, svBulk.ID, "q5", false)
 	if err != nil || len(texts) != 10 { // i = 0, 4, …, 36
 		t.Errorf("free-text answers to q5: %d (err %v), want 10", len(texts), err)
+	}
+}
+
+// Bulk-seeded referrals leave what CreateReferral, AddRefMessage and
+// AssessReferral one after another would: the same referrals once opened
+// (content, messages, who waits for whom, grading, version, times), the
+// same fields stored, the same summaries and reference counter, and nothing
+// for the index's repair to put right. Ids, anonymous references and
+// sealed bytes are random on both paths and are left out.
+func TestSeedReferralsLeavesWhatTheRealPathWould(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 4, 9, 14, 30, 0, 0, time.UTC)
+	sl := storetest.Sealer(t)
+	one, bulk := storetest.Open(t), storetest.Open(t)
+	for _, s := range []*store.Store{one, bulk} {
+		s.SetClock(func() time.Time { return now })
+		s.SetSealer(sl)
+	}
+	danger := sampleContent("Officer Danger")
+	danger.Danger = "yes"
+	in := []store.SeedReferral{
+		{New: store.NewReferral{Kind: store.KindPartner, PartnerID: "p1", SubmittedBy: "w1", Content: sampleContent("Officer One")},
+			Messages: []store.SeedMessage{{store.FromCCU, "Analyst", "A question."}, {store.FromPartner, "Worker", "An answer."}, {store.FromNote, "Analyst", "A note."}},
+			Assess:   &store.Assessment{Status: store.RefAssessing, Risk: "medium", Source: "2", Intel: "C", Handling: "P", AssigneeID: "a1", AssigneeName: "Analyst"}},
+		{New: store.NewReferral{Kind: store.KindAnonymous, ID: "anonymous-1", ReceiptHash: "hash", Content: sampleContent("Officer Two")},
+			Messages: []store.SeedMessage{{store.FromCCU, "Analyst", "Can you tell us more?"}, {store.FromReporter, "", "Yes."}}},
+		// The CCU wrote last: it waits for a reply.
+		{New: store.NewReferral{Kind: store.KindPartner, PartnerID: "p1", SubmittedBy: "w1", Content: danger},
+			Messages: []store.SeedMessage{{store.FromCCU, "Analyst", "Is everyone safe?"}}},
+		{New: store.NewReferral{Kind: store.KindPartner, PartnerID: "p2", SubmittedBy: "w2", Content: sampleContent("Officer Three")},
+			Assess: &store.Assessment{Status: store.RefReceived, Risk: "urgent"}},
+	}
+	var want []string
+	for _, x := range in {
+		r, err := one.CreateReferral(ctx, x.New)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range x.Messages {
+			if err := one.AddRefMessage(ctx, r.ID, m.From, m.ByName, m.Text); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if x.Assess != nil {
+			if _, err := one.AssessReferral(ctx, r.ID, 1, *x.Assess); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want = append(want, r.ID)
+	}
+	got, err := bulk.SeedReferrals(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || got[1] != "anonymous-1" {
+		t.Fatalf("seeded ids %v, want %d with anonymous-1 second", got, len(want))
+	}
+	opened := func(s *store.Store, id string) *store.Referral {
+		r, err := s.OpenReferral(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.ID, r.SealedContent, r.SealedContact = "", nil, nil
+		if r.Kind == store.KindAnonymous {
+			r.Ref = ""
+		}
+		for i := range r.Messages {
+			r.Messages[i].ID, r.Messages[i].Body = "", nil
+		}
+		return r
+	}
+	wantDocs, gotDocs := storetest.Docs(t, one, "referrals"), storetest.Docs(t, bulk, "referrals")
+	wantSums, gotSums := storetest.Docs(t, one, "referral_index"), storetest.Docs(t, bulk, "referral_index")
+	fields := func(doc any) []string {
+		var ks []string
+		for k := range doc.(map[string]any) {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		return ks
+	}
+	summary := func(doc any, kind string) any {
+		d := doc.(map[string]any)
+		delete(d, "_id")
+		if kind == store.KindAnonymous {
+			delete(d, "ref")
+		}
+		return d
+	}
+	for i := range want {
+		w, g := opened(one, want[i]), opened(bulk, got[i])
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("referral %d opened:\n got %+v\nwant %+v", i, g, w)
+		}
+		if a, b := fields(gotDocs[got[i]]), fields(wantDocs[want[i]]); !reflect.DeepEqual(a, b) {
+			t.Errorf("referral %d stores fields %v, want %v", i, a, b)
+		}
+		if a, b := summary(gotSums[got[i]], in[i].New.Kind), summary(wantSums[want[i]], in[i].New.Kind); !reflect.DeepEqual(a, b) {
+			t.Errorf("referral %d summary:\n got %v\nwant %v", i, a, b)
+		}
+	}
+	// By hand: three partner referrals, CCU-00001 to CCU-00003 in order.
+	if r, err := bulk.Referral(ctx, got[3]); err != nil || r.Ref != "CCU-00003" || !r.Urgent || r.Version != 2 {
+		t.Errorf("fourth referral: %+v (err %v); want CCU-00003, urgent, version 2", r, err)
+	}
+	if r, err := bulk.Referral(ctx, got[2]); err != nil || !r.AwaitingReply || !r.AwaitingCCU || r.Risk != "urgent" {
+		t.Errorf("third referral: %+v (err %v); want awaiting a reply and the CCU, risk urgent (danger)", r, err)
+	}
+	if a, b := storetest.Docs(t, bulk, "counters")["referral-ref"], storetest.Docs(t, one, "counters")["referral-ref"]; !reflect.DeepEqual(a, b) {
+		t.Errorf("reference counter %v, want %v", a, b)
+	}
+	if n, err := bulk.SyncReferralIndex(ctx); err != nil || n != 0 {
+		t.Errorf("index repair after seeding rewrote %d (err %v), want 0", n, err)
 	}
 }
