@@ -305,15 +305,16 @@ func (s *Store) SeedVisits(ctx context.Context, vs []*Visit, fs []*Finding) erro
 // SubmitResponse one by one would leave them (but no batch: a response
 // that names none is counted, survey_counting.go), written in bulk. One by
 // one, each response is three writes and a share of a group commit; here
-// the responses and texts are inserted many at a time and every counter
-// document gets one $inc with the sum of the responses' increments.
+// the responses are inserted many at a time and every counter document
+// gets one $inc with the sum of the responses' increments (free-text
+// answers, if any, still go onto their pages one response at a time).
 // InsertResponses (the demo's) stores many too, but recounts every stored
 // response afterwards, reading them all back. A response without an ID
 // gets a random one, without a Day today's; each must answer a published
 // version of sv, and its ID must be new.
 func (s *Store) SeedResponses(ctx context.Context, sv *Survey, rs []*Response) error {
 	pending := map[pendingKey]*pendingInc{}
-	var docs, texts []any
+	var docs []any
 	for _, r := range rs {
 		v := sv.Version(r.Version)
 		if v == nil || r.SurveyID != sv.ID {
@@ -326,11 +327,17 @@ func (s *Store) SeedResponses(ctx context.Context, sv *Survey, rs []*Response) e
 			r.Day = Day(s.now())
 		}
 		docs = append(docs, r)
-		for i := range v.Questions {
-			q := &v.Questions[i]
-			if vals := r.Answers[q.ID]; q.FreeText() && len(vals) == 1 {
-				id := r.ID + ":" + q.ID
-				texts = append(texts, SurveyText{Key: textKey(r.SurveyID, id), ID: id, Survey: r.SurveyID, Version: v.N, QuestionID: q.ID, Day: r.Day, Text: vals[0]})
+		if hasFreeText(v, r) {
+			// Free-text answers go onto their pages as SubmitResponse
+			// puts them, one response at a time (the benchmark's survey
+			// has none): the page chosen first and kept on the response.
+			n, err := s.lastTextPage(ctx, r.SurveyID)
+			if err != nil {
+				return err
+			}
+			r.TextPage = n
+			if err := s.insertTexts(ctx, v, r); err != nil {
+				return err
 			}
 		}
 		addIncs(pending, sv.ID, v, r.Answers)
@@ -338,7 +345,7 @@ func (s *Store) SeedResponses(ctx context.Context, sv *Survey, rs []*Response) e
 	for _, w := range []struct {
 		coll string
 		docs []any
-	}{{"survey_responses", docs}, {TextCollection, texts}} {
+	}{{"survey_responses", docs}} {
 		for start := 0; start < len(w.docs); start += seedBatch {
 			if _, err := s.c(w.coll).InsertMany(ctx, w.docs[start:min(start+seedBatch, len(w.docs))]); err != nil {
 				return fmt.Errorf("store: seed responses: %s: %w", w.coll, err)

@@ -353,7 +353,7 @@ func TestSeedResponsesLeavesWhatSubmitResponseWould(t *testing.T) {
 		}
 		return strings.ReplaceAll(string(b), svID, "SV")
 	}
-	for _, c := range []struct{ coll, drop string }{{"survey_responses", "batch"}, {store.TextCollection, ""}, {store.TallyCollection, "applied"}} {
+	for _, c := range []struct{ coll, drop string }{{"survey_responses", "batch"}, {store.TextPageCollection, ""}, {store.TallyCollection, "applied"}} {
 		want, got := norm(one, svOne.ID, c.coll, c.drop), norm(bulk, svBulk.ID, c.coll, c.drop)
 		if want == "{}" {
 			t.Fatalf("%s: the one-by-one path left nothing to compare", c.coll)

@@ -62,9 +62,7 @@ var indexes = []index{
 	// Surveys: responses and invitation codes by survey (exports, recounts, code counts).
 	{coll: "survey_responses", name: "survey", keys: bson.D{{Key: "surveyId", Value: 1}}},
 	{coll: "survey_codes", name: "survey_used", keys: bson.D{{Key: "surveyId", Value: 1}, {Key: "used", Value: 1}}},
-	// Every survey's free-text answers, by survey and question, newest day first
-	// (SurveyTexts; the counters are read by _id).
-	{coll: TextCollection, name: "survey_question_day", keys: bson.D{{Key: "survey", Value: 1}, {Key: "questionId", Value: 1}, {Key: "day", Value: -1}}},
+	// (The counters and the free-text answers' pages are read by _id.)
 }
 
 // EnsureIndexes creates the named indexes; it is idempotent and runs at start-up.
@@ -182,6 +180,7 @@ var migrations = []migration{
 	}},
 	{n: 8, name: "one collection for survey counters, one for free-text answers", run: mergeSurveyCollections},
 	{n: 9, name: "one collection for every import's records", run: mergeImportCollections},
+	{n: 10, name: "free-text answers in pages read by _id", run: pageLegacyTexts},
 }
 
 // legacyAuditColl is where migration 4 finds a day's events: one collection

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
 )
 
@@ -16,6 +17,9 @@ type opLatency struct {
 	trace atomic.Pointer[func(command, coll string)]
 	// started counts the commands sent (Commands).
 	started atomic.Int64
+	// filters, when set (tests only), is told of every command's filter
+	// (nil when it has none).
+	filters atomic.Pointer[func(command, coll string, filter bson.Raw)]
 }
 
 func newOpLatency() *opLatency {
@@ -40,6 +44,11 @@ func (o *opLatency) monitor() *event.CommandMonitor {
 					coll += " " + id.String()
 				}
 				(*f)(e.CommandName, coll)
+			}
+			if f := o.filters.Load(); f != nil {
+				coll, _ := e.Command.Lookup(e.CommandName).StringValueOK()
+				filter, _ := e.Command.Lookup("filter").DocumentOK()
+				(*f)(e.CommandName, coll, filter)
 			}
 		},
 		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) {

@@ -21,7 +21,7 @@ import (
 // Afterwards a new response is counted in the shared collection (the
 // counters equal a recount) and no collection per survey is left.
 func TestSurveyCollectionsMergedByMigration(t *testing.T) {
-	for _, crash := range []string{"", "copied", "one dropped"} {
+	for _, crash := range []string{"", "copied", "one dropped", "paged"} {
 		t.Run("crash "+crash, func(t *testing.T) {
 			ctx := context.Background()
 			db := storetest.Open(t)
@@ -127,8 +127,11 @@ func TestSurveyCollectionsMergedByMigration(t *testing.T) {
 					t.Errorf("collection %s left behind", n)
 				}
 			}
-			if !slices.Contains(names, store.TallyCollection) || !slices.Contains(names, store.TextCollection) {
+			if !slices.Contains(names, store.TallyCollection) || !slices.Contains(names, store.TextPageCollection) {
 				t.Errorf("shared collections missing: %v", names)
+			}
+			if slices.Contains(names, store.TextCollection) {
+				t.Errorf("%s left behind after migration 10 (its answers are in pages)", store.TextCollection)
 			}
 		})
 	}

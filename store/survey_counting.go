@@ -28,7 +28,12 @@ import (
 //  2. the batch document is deleted: the batch is counted;
 //  3. the marks are removed (housekeeping: once the batch document is
 //     gone nothing runs step 1 for it again, so a mark left by a crash
-//     here is inert).
+//     here is inert). This instance removes its counted batches' marks
+//     with the next batch's writes to the same counters (one $unset
+//     beside that batch's $inc and $set: no write of its own), and the
+//     rest once no batch has been waiting for markLinger, and at Close
+//     (marksLeft): while submissions keep coming, even one at a time,
+//     each counter is written once a batch, not twice.
 //
 // (Step 3 was once before step 2: a counting stopped part-way through
 // removing the marks left a batch document whose repair counted again
@@ -85,9 +90,13 @@ type tallyBatcher struct {
 	mu      sync.Mutex
 	open    *tallyBatch
 	running bool
-	timeout time.Duration // counting one batch (0: countTimeout)
-	closed  chan struct{} // closed by Close: countLater stops
-	later   sync.WaitGroup
+	// marksLeft are the marks (batch ids) of batches this instance has
+	// counted, still on each counter: step 3 not yet done.
+	marksLeft map[pendingKey][]string
+	lingering bool          // clearIdleMarks is waiting to remove them
+	timeout   time.Duration // counting one batch (0: countTimeout)
+	closed    chan struct{} // closed by Close: countLater stops
+	later     sync.WaitGroup
 }
 
 // countTimeout bounds counting one batch: it ends countMargin before the
@@ -142,6 +151,11 @@ func (s *Store) stopCounting() {
 	}
 	b.mu.Unlock()
 	b.later.Wait()
+	b.mu.Lock()
+	left := b.marksLeft
+	b.marksLeft = nil
+	b.mu.Unlock()
+	s.clearMarks(left) // the marks still on counters: step 3 before the store closes
 }
 
 // enterBatch gives a submission the batch it will be counted in, making
@@ -228,6 +242,15 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 		bt := b.open
 		if bt == nil || len(bt.waiters) == 0 {
 			b.running = false
+			if len(b.marksLeft) > 0 && !b.lingering {
+				select {
+				case <-b.closed: // closing: stopCounting removes them
+				default:
+					b.lingering = true
+					b.later.Add(1)
+					go s.clearIdleMarks(b)
+				}
+			}
 			b.mu.Unlock()
 			return
 		}
@@ -244,13 +267,37 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 		b.mu.Lock()
 		waiters := bt.waiters
 		timeout := b.timeout
+		// The earlier batches' marks on the counters this one moves go
+		// with its writes.
+		unset := map[pendingKey][]string{}
+		for k := range bt.pending {
+			if ids := b.marksLeft[k]; len(ids) > 0 {
+				unset[k] = ids
+				delete(b.marksLeft, k)
+			}
+		}
 		b.mu.Unlock()
 		if timeout <= 0 {
 			timeout = countTimeout
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		err := s.countBatch(ctx, bt.id, bt.pending, bt.opened.Add(batchLease).UTC())
+		err := s.countBatch(ctx, bt.id, bt.pending, unset, bt.opened.Add(batchLease).UTC())
 		cancel()
+		b.mu.Lock()
+		if b.marksLeft == nil {
+			b.marksLeft = map[pendingKey][]string{}
+		}
+		for k, ids := range unset {
+			if err != nil { // perhaps not removed: again later
+				b.marksLeft[k] = append(b.marksLeft[k], ids...)
+			}
+		}
+		if err == nil {
+			for k := range bt.pending {
+				b.marksLeft[k] = append(b.marksLeft[k], bt.id)
+			}
+		}
+		b.mu.Unlock()
 		if err != nil {
 			// Every response in the batch is stored and names it: it is
 			// counted again here when its lease ends (or by the repair at
@@ -269,9 +316,38 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 		for _, w := range waiters {
 			w <- nil
 		}
-		if err == nil {
-			s.clearMarks(bt.id, bt.pending) // nobody waits for it
+	}
+}
+
+// markLinger is how long the counting must have been idle before the
+// marks left on counters are removed by writes of their own (until then
+// the next batch's writes take them along).
+const markLinger = time.Second
+
+// clearIdleMarks is step 3 for the marks left, once no batch has been
+// counted or waiting for markLinger.
+func (s *Store) clearIdleMarks(b *tallyBatcher) {
+	defer b.later.Done()
+	for {
+		select {
+		case <-b.closed:
+			b.mu.Lock()
+			b.lingering = false
+			b.mu.Unlock()
+			return
+		case <-time.After(markLinger):
 		}
+		b.mu.Lock()
+		if b.running || b.open != nil && len(b.open.waiters) > 0 {
+			b.mu.Unlock()
+			continue // counting: its writes take marks along; look again later
+		}
+		left := b.marksLeft
+		b.marksLeft = nil
+		b.lingering = false
+		b.mu.Unlock()
+		s.clearMarks(left)
+		return
 	}
 }
 
@@ -322,11 +398,11 @@ func (s *Store) countLater(b *tallyBatcher, id string) {
 // (countMargin) before the lease does. Otherwise the lease is renewed
 // first and, if another instance has taken the batch over, it is left to
 // that instance.
-func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, until time.Time) error {
+func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, unset map[pendingKey][]string, until time.Time) error {
 	if left := until.Sub(s.now()); left > batchLease/2 {
 		ctx, cancel := context.WithTimeout(ctx, left-countMargin)
 		defer cancel()
-		return s.applyBatch(ctx, id, pending, true)
+		return s.applyBatch(ctx, id, pending, unset, true)
 	}
 	res, err := s.updateIf(ctx, tallyBatchColl, id, Eq("until", until),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "until", Value: s.now().Add(batchLease).UTC()}}}})
@@ -338,14 +414,16 @@ func (s *Store) countBatch(ctx context.Context, id string, pending map[pendingKe
 	}
 	// The lease was still the one this batch was opened with: no repair
 	// has claimed it, so no counter has been moved for it yet.
-	return s.applyBatch(ctx, id, pending, true)
+	return s.applyBatch(ctx, id, pending, unset, true)
 }
 
-// applyBatch: steps 1 and 2 for batch id (clearMarks is step 3). first
-// says that no counter can have been moved for the batch yet (its first
-// counting, under the lease it was opened with): every guard then holds,
-// and the embedded server writes without reading each counter first.
-func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, first bool) error {
+// applyBatch: steps 1 and 2 for batch id (clearMarks is step 3), with
+// step 3 of earlier batches whose marks are on the same counters (unset,
+// by counter; may be nil). first says that no counter can have been moved
+// for the batch yet (its first counting, under the lease it was opened
+// with): every guard then holds, and the embedded server writes without
+// reading each counter first.
+func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKey]*pendingInc, unset map[pendingKey][]string, first bool) error {
 	byColl := map[string][]pendingKey{}
 	surveys := map[string]bool{}
 	for k, p := range pending {
@@ -362,8 +440,7 @@ func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKe
 	for coll, keys := range byColl {
 		ups := make([]condUpdate, len(keys))
 		for i, k := range keys {
-			update := append(incUpdate(pending[k].inc), bson.E{Key: "$set", Value: bson.D{{Key: "applied." + id, Value: true}}})
-			ups[i] = condUpdate{id: k.id, cond: Exists("applied."+id, false), update: update, known: first}
+			ups[i] = condUpdate{id: k.id, cond: Exists("applied."+id, false), update: countUpdate(id, pending[k], unset[k]), known: first}
 		}
 		matched, err := s.eng.updateEachIf(ctx, coll, ups)
 		if err != nil {
@@ -372,7 +449,7 @@ func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKe
 		if matched != int64(len(keys)) {
 			// A counter missing, or already counted for this batch (a repair).
 			for _, k := range keys {
-				if err := s.guardedInc(ctx, id, k, pending[k]); err != nil {
+				if err := s.guardedInc(ctx, id, k, pending[k], unset[k]); err != nil {
 					return err
 				}
 			}
@@ -384,24 +461,54 @@ func (s *Store) applyBatch(ctx context.Context, id string, pending map[pendingKe
 	return nil
 }
 
-// clearMarks is step 3 for a counted batch: its applied.<id> marks go. It
-// has a time limit of its own (nothing waits for it) and only logs a
-// failure: a mark left behind is inert.
-func (s *Store) clearMarks(id string, pending map[pendingKey]*pendingInc) {
+// countUpdate is a counter's update for batch id: its increments and the
+// batch's mark, and the removal of the marks of counted batches unset.
+func countUpdate(id string, p *pendingInc, unset []string) bson.D {
+	update := append(incUpdate(p.inc), bson.E{Key: "$set", Value: bson.D{{Key: "applied." + id, Value: true}}})
+	if len(unset) > 0 {
+		update = append(update, bson.E{Key: "$unset", Value: unsetMarks(unset)})
+	}
+	return update
+}
+
+func unsetMarks(ids []string) bson.D {
+	d := bson.D{}
+	for _, b := range ids {
+		d = append(d, bson.E{Key: "applied." + b, Value: ""})
+	}
+	return d
+}
+
+// marksOf are batch id's marks, on the counters of pending.
+func marksOf(id string, pending map[pendingKey]*pendingInc) map[pendingKey][]string {
+	out := map[pendingKey][]string{}
+	for k := range pending {
+		out[k] = []string{id}
+	}
+	return out
+}
+
+// clearMarks is step 3 for counted batches: their applied.<id> marks
+// (by counter) go. It has a time limit of its own (nothing waits for it)
+// and only logs a failure: a mark left behind is inert.
+func (s *Store) clearMarks(marks map[pendingKey][]string) {
+	if len(marks) == 0 {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), countTimeout)
 	defer cancel()
 	byColl := map[string][]pendingKey{}
-	for k := range pending {
+	for k := range marks {
 		byColl[k.coll] = append(byColl[k.coll], k)
 	}
 	for coll, keys := range byColl {
 		models := make([]mongo.WriteModel, len(keys))
 		for i, k := range keys {
 			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: k.id}}).
-				SetUpdate(bson.D{{Key: "$unset", Value: bson.D{{Key: "applied." + id, Value: ""}}}})
+				SetUpdate(bson.D{{Key: "$unset", Value: unsetMarks(marks[k])}})
 		}
 		if _, err := s.c(coll).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
-			s.log.Warn("survey counting: the marks of a counted batch were not removed (they are inert)", "batch", id, "err", err)
+			s.log.Warn("survey counting: the marks of counted batches were not removed (they are inert)", "counters", len(keys), "err", err)
 			return
 		}
 	}
@@ -410,9 +517,8 @@ func (s *Store) clearMarks(id string, pending map[pendingKey]*pendingInc) {
 // guardedInc applies one counter document's increments for batch id once:
 // a document that already lists the batch is left alone. A counter found
 // missing is created first.
-func (s *Store) guardedInc(ctx context.Context, batch string, k pendingKey, p *pendingInc) error {
-	update := incUpdate(p.inc)
-	update = append(update, bson.E{Key: "$set", Value: bson.D{{Key: "applied." + batch, Value: true}}})
+func (s *Store) guardedInc(ctx context.Context, batch string, k pendingKey, p *pendingInc, unset []string) error {
+	update := countUpdate(batch, p, unset)
 	for range 2 {
 		res, err := s.updateIf(ctx, k.coll, k.id, Exists("applied."+batch, false), update)
 		if err != nil {
@@ -527,9 +633,9 @@ func (s *Store) repairBatch(ctx context.Context, id string) (int, time.Duration,
 		}
 		addIncs(pending, r.SurveyID, v, r.Answers)
 	}
-	if err := s.applyBatch(ctx, id, pending, false); err != nil {
+	if err := s.applyBatch(ctx, id, pending, nil, false); err != nil {
 		return 0, 0, err
 	}
-	s.clearMarks(id, pending)
+	s.clearMarks(marksOf(id, pending))
 	return len(ids), 0, nil
 }

@@ -29,7 +29,7 @@ func (s *Store) CrashBeforeCountingForTest(ctx context.Context, sv *Survey, rs [
 	}
 	if step1 {
 		k := pendingKey{coll: TallyCollection, id: tallyID(sv.ID, rs[0].Version, DimAll, DimAll)}
-		return s.guardedInc(ctx, batch, k, pending[k])
+		return s.guardedInc(ctx, batch, k, pending[k], nil)
 	}
 	return nil
 }
@@ -47,6 +47,23 @@ func (s *Store) CrashBeforeDiaryForTest(ctx context.Context, visitID, userID str
 // Candour kept them before migration 8: the documents as they were, with
 // their old keys and no survey field.
 func (s *Store) OldSurveyLayoutForTest(ctx context.Context, surveyID string) error {
+	// The free-text answers as migration 10 found them: one document
+	// each in TextCollection (migration 8's layout, undone below).
+	texts, err := s.SurveyTexts(ctx, surveyID, "", false)
+	if err != nil {
+		return err
+	}
+	for _, t := range texts {
+		doc := bson.D{{Key: "_id", Value: textKey(surveyID, t.ID)}, {Key: "id", Value: t.ID}, {Key: "survey", Value: surveyID},
+			{Key: "version", Value: t.Version}, {Key: "questionId", Value: t.QuestionID}, {Key: "day", Value: t.Day},
+			{Key: "text", Value: t.Text}, {Key: "published", Value: t.Published}}
+		if _, err := s.c(TextCollection).InsertOne(ctx, doc); err != nil {
+			return err
+		}
+	}
+	if _, err := s.c(TextPageCollection).DeleteMany(ctx, bson.D{{Key: "survey", Value: surveyID}}); err != nil {
+		return err
+	}
 	for from, to := range map[string]string{TallyCollection: legacyTallyColl(surveyID), TextCollection: legacyTextColl(surveyID)} {
 		var docs []bson.D
 		if err := s.findAll(ctx, from, bson.D{{Key: "survey", Value: surveyID}}, &docs); err != nil {
@@ -75,12 +92,26 @@ func (s *Store) OldSurveyLayoutForTest(ctx context.Context, surveyID string) err
 	return nil
 }
 
-// MergeSurveyCollectionsForTest runs migration 8 whole, or (crash) stops
-// where a kill -9 could: "copied" after every copy and before any drop,
-// "one dropped" after dropping the first old collection only.
+// textKey was a free-text answer's _id in TextCollection (migration 8).
+func textKey(surveyID, id string) string { return surveyID + ":" + id }
+
+// MergeSurveyCollectionsForTest runs migrations 8 and 10 whole, or
+// (crash) stops where a kill -9 could: "copied" after every copy of
+// migration 8 and before any drop, "one dropped" after dropping the first
+// old collection only, "paged" after migration 10 wrote the pages and
+// before it dropped TextCollection.
 func (s *Store) MergeSurveyCollectionsForTest(ctx context.Context, crash string) error {
 	if crash == "" {
-		return mergeSurveyCollections(ctx, s)
+		if err := mergeSurveyCollections(ctx, s); err != nil {
+			return err
+		}
+		return pageLegacyTexts(ctx, s)
+	}
+	if crash == "paged" {
+		if err := mergeSurveyCollections(ctx, s); err != nil {
+			return err
+		}
+		return copyLegacyTexts(ctx, s)
 	}
 	colls, err := legacySurveyColls(ctx, s)
 	if err != nil {

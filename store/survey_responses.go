@@ -24,6 +24,11 @@ type Response struct {
 	Day      string  `bson:"day"` // YYYY-MM-DD
 	Answers  Answers `bson:"answers"`
 
+	// The page of its survey's free-text answers that holds its own
+	// (survey_texts.go), chosen before it is stored: writing them again
+	// writes the same page.
+	TextPage int `bson:"textPage,omitempty"`
+
 	// The batch that counts it (survey_counting.go): counted once the
 	// batch's document is gone. A random id, no time.
 	Batch string `bson:"batch,omitempty"`
@@ -44,6 +49,13 @@ var (
 func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, code string) error {
 	if v == nil || v.N != r.Version {
 		return fmt.Errorf("store: response to survey %s: not version %d: %w", r.SurveyID, r.Version, ErrNotFound)
+	}
+	if hasFreeText(v, r) {
+		n, err := s.lastTextPage(ctx, r.SurveyID)
+		if err != nil {
+			return err
+		}
+		r.TextPage = n
 	}
 	if code != "" {
 		// A retry must not be refused for the code its first try used.
@@ -109,6 +121,21 @@ func (s *Store) InsertResponses(ctx context.Context, sv *Survey, rs []*Response)
 			r.Day = Day(s.now())
 		}
 	}
+	// Their free-text answers first, each response's page then known.
+	for _, r := range rs {
+		v := sv.Version(r.Version)
+		if v == nil || !hasFreeText(v, r) {
+			continue
+		}
+		n, err := s.lastTextPage(ctx, r.SurveyID)
+		if err != nil {
+			return err
+		}
+		r.TextPage = n
+		if err := s.insertTexts(ctx, v, r); err != nil {
+			return err
+		}
+	}
 	docs := make([]any, len(rs))
 	for i, r := range rs {
 		docs[i] = r
@@ -116,11 +143,6 @@ func (s *Store) InsertResponses(ctx context.Context, sv *Survey, rs []*Response)
 	if len(docs) > 0 {
 		if _, err := s.c("survey_responses").InsertMany(ctx, docs); err != nil {
 			return fmt.Errorf("store: insert responses: %w", err)
-		}
-	}
-	for _, r := range rs {
-		if err := s.insertTexts(ctx, sv.Version(r.Version), r); err != nil {
-			return err
 		}
 	}
 	_, err := s.RebuildTallies(ctx, sv.ID)

@@ -1,12 +1,17 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"candour/apperr"
@@ -14,13 +19,11 @@ import (
 
 // SurveyText is one free-text answer, kept apart from the responses so
 // that coordinators can read a question's answers without reading every
-// response. Every survey's are in one collection (TextCollection), each
-// keyed by its survey and ID (Key). Only staff see it; a coordinator may
-// publish a redacted version (names and anything identifying taken out) in
-// the public summary. The original is never published.
+// response. Only staff see it; a coordinator may publish a redacted
+// version (names and anything identifying taken out) in the public
+// summary. The original is never published.
 type SurveyText struct {
-	Key        string `bson:"_id"` // survey id + ":" + ID
-	ID         string `bson:"id"`  // response id + ":" + question id
+	ID         string `bson:"id"` // response id + ":" + question id
 	Survey     string `bson:"survey"`
 	Version    int    `bson:"version"`
 	QuestionID string `bson:"questionId"`
@@ -30,58 +33,181 @@ type SurveyText struct {
 	Published  bool   `bson:"published"`
 }
 
-// TextCollection holds every survey's free-text answers (until issue 18,
-// one collection per survey: legacyTextColl).
+// Free-text answers are kept in pages (issue 18): a survey's answers are
+// in TextPageCollection, textsPerPage to a page document keyed
+// "<survey>:<n>" (n from 0), with a head document "<survey>:head" saying
+// the last page. Listing a survey's answers reads the head and its pages,
+// each by _id: on the embedded server, which pushes down to SQLite only a
+// filter that is exactly {_id: x}, the cost of one survey's list does not
+// grow with the other surveys' answers (until then it read the whole
+// shared collection; on MongoDB an index served it).
+//
+// Which page a response's answers go to is chosen before the response is
+// stored and kept on it (Response.TextPage), so writing them again (a
+// repair of its batch, survey_counting.go) writes the same page, where an
+// answer already there is left alone: never two copies. A page's answers
+// are kept in the order of their ids (random), not the order they came
+// in: a page says no more about when an answer was given than its day
+// and which block of textsPerPage it fell in.
+const (
+	TextPageCollection = "survey_text_pages"
+	textsPerPage       = 50
+)
+
+// TextCollection is where every survey's free-text answers were kept one
+// document each (migration 8's target) until migration 10 moved them into
+// pages (pageLegacyTexts).
 const TextCollection = "survey_texts"
 
-// textKey is the _id of survey surveyID's free-text answer id.
-func textKey(surveyID, id string) string { return surveyID + ":" + id }
+// textPage is one page of a survey's free-text answers.
+type textPage struct {
+	ID     string       `bson:"_id"`
+	Survey string       `bson:"survey"`
+	N      int          `bson:"n"`
+	Rev    int64        `bson:"rev"` // moves on at every write (the condition of the next)
+	Texts  []SurveyText `bson:"texts"`
+}
+
+// textHead says which page of a survey's answers is being filled.
+type textHead struct {
+	ID   string `bson:"_id"`
+	Last int    `bson:"last"`
+}
+
+func textPageID(surveyID string, n int) string { return surveyID + ":" + strconv.Itoa(n) }
+func textHeadID(surveyID string) string        { return surveyID + ":head" }
 
 // Shown is what a published quote says: the redacted version.
 func (t *SurveyText) Shown() string { return t.Redacted }
 
-// insertTexts keeps r's free-text answers (ignoring any already kept: a
-// retried submission).
+// hasFreeText reports whether r answers one of v's free-text questions.
+func hasFreeText(v *Version, r *Response) bool {
+	for i := range v.Questions {
+		if q := &v.Questions[i]; q.FreeText() && len(r.Answers[q.ID]) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// lastTextPage is the page survey surveyID's next answers go to.
+func (s *Store) lastTextPage(ctx context.Context, surveyID string) (int, error) {
+	var h textHead
+	err := s.r(TextPageCollection).FindOne(ctx, bson.D{{Key: "_id", Value: textHeadID(surveyID)}}).Decode(&h)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, fmt.Errorf("store: free-text pages of survey %s: %w", surveyID, err)
+	}
+	return h.Last, nil
+}
+
+// insertTexts keeps r's free-text answers in its page (r.TextPage),
+// leaving alone any already there (a retried submission or a repair).
 func (s *Store) insertTexts(ctx context.Context, v *Version, r *Response) error {
-	var docs []any
+	var ts []SurveyText
 	for i := range v.Questions {
 		q := &v.Questions[i]
 		if vals := r.Answers[q.ID]; q.FreeText() && len(vals) == 1 {
-			id := r.ID + ":" + q.ID
-			docs = append(docs, SurveyText{Key: textKey(r.SurveyID, id), ID: id, Survey: r.SurveyID, Version: v.N, QuestionID: q.ID, Day: r.Day, Text: vals[0]})
+			ts = append(ts, SurveyText{ID: r.ID + ":" + q.ID, Survey: r.SurveyID, Version: v.N, QuestionID: q.ID, Day: r.Day, Text: vals[0]})
 		}
 	}
-	if len(docs) == 0 {
+	if len(ts) == 0 {
 		return nil
 	}
-	if _, err := s.c(TextCollection).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil && !isDuplicate(err) {
+	n, full := r.TextPage, false
+	err := s.eng.readModifyWrite(ctx, TextPageCollection, textPageID(r.SurveyID, n), func(cur bson.Raw) (Cond, any, error) {
+		p := textPage{ID: textPageID(r.SurveyID, n), Survey: r.SurveyID, N: n}
+		if cur != nil {
+			if err := bson.Unmarshal(cur, &p); err != nil {
+				return Cond{}, nil, err
+			}
+		}
+		read := p.Rev
+		added := false
+		for _, t := range ts {
+			if !slices.ContainsFunc(p.Texts, func(x SurveyText) bool { return x.ID == t.ID }) {
+				p.Texts = append(p.Texts, t)
+				added = true
+			}
+		}
+		full = len(p.Texts) >= textsPerPage
+		if !added {
+			return Eq("rev", read), bson.D{{Key: "$set", Value: bson.D{{Key: "rev", Value: read}}}}, nil
+		}
+		slices.SortFunc(p.Texts, func(a, b SurveyText) int { return strings.Compare(a.ID, b.ID) })
+		p.Rev = read + 1
+		if cur == nil {
+			return Cond{}, p, nil
+		}
+		return Eq("rev", read), bson.D{{Key: "$set", Value: bson.D{{Key: "rev", Value: p.Rev}, {Key: "texts", Value: p.Texts}}}}, nil
+	})
+	if err != nil {
 		return fmt.Errorf("store: keep free-text answers: %w", err)
+	}
+	if full {
+		return s.nextTextPage(ctx, r.SurveyID, n)
 	}
 	return nil
 }
 
-// SurveyTexts returns the free-text answers to question qid (all
-// versions), newest day first; with published, only published ones.
-// MongoDB answers it from the index on survey, question and day
-// (indexes.go); the embedded server reads the collection (it pushes down
-// only a filter by _id).
-func (s *Store) SurveyTexts(ctx context.Context, surveyID, qid string, published bool) ([]SurveyText, error) {
-	filter := bson.D{{Key: "survey", Value: surveyID}}
-	if qid != "" {
-		filter = append(filter, bson.E{Key: "questionId", Value: qid})
+// nextTextPage moves the survey's head past page n, now full (unless it
+// has moved on already).
+func (s *Store) nextTextPage(ctx context.Context, surveyID string, n int) error {
+	err := s.eng.readModifyWrite(ctx, TextPageCollection, textHeadID(surveyID), func(cur bson.Raw) (Cond, any, error) {
+		if cur == nil {
+			return Cond{}, bson.D{{Key: "_id", Value: textHeadID(surveyID)}, {Key: "survey", Value: surveyID}, {Key: "last", Value: n + 1}}, nil
+		}
+		var h textHead
+		if err := bson.Unmarshal(cur, &h); err != nil {
+			return Cond{}, nil, err
+		}
+		return Eq("last", h.Last), bson.D{{Key: "$set", Value: bson.D{{Key: "last", Value: max(h.Last, n+1)}}}}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: next page of free-text answers: %w", err)
 	}
-	if published {
-		filter = append(filter, bson.E{Key: "published", Value: true})
+	return nil
+}
+
+// textPages reads every page of a survey's answers, each by _id.
+func (s *Store) textPages(ctx context.Context, surveyID string) ([]textPage, error) {
+	last, err := s.lastTextPage(ctx, surveyID)
+	if err != nil {
+		return nil, err
 	}
-	var ts []SurveyText
-	cur, err := s.r(TextCollection).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "day", Value: -1}, {Key: "_id", Value: 1}}))
+	ids := make([]string, last+1)
+	for n := range ids {
+		ids[n] = textPageID(surveyID, n)
+	}
+	ps, err := findByIDs[textPage](ctx, s, TextPageCollection, ids)
 	if err != nil {
 		return nil, fmt.Errorf("store: free-text answers of survey %s: %w", surveyID, err)
 	}
-	if err := cur.All(ctx, &ts); err != nil {
-		return nil, fmt.Errorf("store: free-text answers of survey %s: %w", surveyID, err)
+	return ps, nil
+}
+
+// SurveyTexts returns the free-text answers to question qid (every
+// question for ""; all versions), newest day first; with published, only
+// published ones. It reads the survey's pages by _id (above).
+func (s *Store) SurveyTexts(ctx context.Context, surveyID, qid string, published bool) ([]SurveyText, error) {
+	ps, err := s.textPages(ctx, surveyID)
+	if err != nil {
+		return nil, err
 	}
-	return ts, nil
+	seen := map[string]bool{}
+	var out []SurveyText
+	for _, p := range ps {
+		for _, t := range p.Texts {
+			if seen[t.ID] || qid != "" && t.QuestionID != qid || published && !t.Published {
+				continue
+			}
+			seen[t.ID] = true
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b SurveyText) int {
+		return cmp.Or(strings.Compare(b.Day, a.Day), strings.Compare(a.ID, b.ID))
+	})
+	return out, nil
 }
 
 // RedactSurveyText saves a free-text answer's redacted version and
@@ -96,13 +222,95 @@ func (s *Store) RedactSurveyText(ctx context.Context, surveyID, id, redacted str
 	case utf8.RuneCountInString(redacted) > MaxLongText:
 		return apperr.New(apperr.Invalid, "redacted", "The published version must be 1,200 characters or fewer")
 	}
-	res, err := s.c(TextCollection).UpdateOne(ctx, bson.D{{Key: "_id", Value: textKey(surveyID, id)}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "redacted", Value: redacted}, {Key: "published", Value: publish}}}})
+	ps, err := s.textPages(ctx, surveyID)
 	if err != nil {
-		return fmt.Errorf("store: redact free text: %w", err)
+		return err
 	}
-	if res.MatchedCount == 0 {
+	found := false
+	for _, p := range ps {
+		if !slices.ContainsFunc(p.Texts, func(t SurveyText) bool { return t.ID == id }) {
+			continue
+		}
+		found = true
+		err := s.eng.readModifyWrite(ctx, TextPageCollection, p.ID, func(cur bson.Raw) (Cond, any, error) {
+			var q textPage
+			if cur == nil {
+				return Cond{}, nil, ErrNotFound // pages are never deleted while the survey is
+			}
+			if err := bson.Unmarshal(cur, &q); err != nil {
+				return Cond{}, nil, err
+			}
+			for i := range q.Texts {
+				if q.Texts[i].ID == id {
+					q.Texts[i].Redacted, q.Texts[i].Published = redacted, publish
+				}
+			}
+			return Eq("rev", q.Rev), bson.D{{Key: "$set", Value: bson.D{{Key: "rev", Value: q.Rev + 1}, {Key: "texts", Value: q.Texts}}}}, nil
+		})
+		if err != nil {
+			return fmt.Errorf("store: redact free text: %w", err)
+		}
+	}
+	if !found {
 		return fmt.Errorf("store: free text %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// pageLegacyTexts is migration 10: every free-text answer kept one
+// document each in TextCollection is copied into its survey's pages, then
+// the collection is dropped. Crash-safe as migration 8 is: the migration
+// runs before the portal answers, a survey's answers are paged in the
+// order of their ids and each page is written whole (a replace by _id), so
+// running it again after a kill -9 writes the same pages; the old
+// collection goes only once every page is in.
+func pageLegacyTexts(ctx context.Context, s *Store) error {
+	if err := copyLegacyTexts(ctx, s); err != nil {
+		return err
+	}
+	if err := s.c(TextCollection).Drop(ctx); err != nil {
+		return fmt.Errorf("store: drop %s: %w", TextCollection, err)
+	}
+	return nil
+}
+
+// copyLegacyTexts writes the pages of every answer in TextCollection (the
+// first half of migration 10).
+func copyLegacyTexts(ctx context.Context, s *Store) error {
+	var old []SurveyText
+	if err := s.findAll(ctx, TextCollection, bson.D{}, &old); err != nil {
+		return fmt.Errorf("store: read %s: %w", TextCollection, err)
+	}
+	bySurvey := map[string][]SurveyText{}
+	for _, t := range old {
+		bySurvey[t.Survey] = append(bySurvey[t.Survey], t)
+	}
+	for surveyID, ts := range bySurvey {
+		slices.SortFunc(ts, func(a, b SurveyText) int { return strings.Compare(a.ID, b.ID) })
+		last := 0
+		for n := 0; n*textsPerPage < len(ts); n++ {
+			page := ts[n*textsPerPage : min(len(ts), (n+1)*textsPerPage)]
+			p := textPage{ID: textPageID(surveyID, n), Survey: surveyID, N: n, Rev: 1, Texts: page}
+			if err := s.putWhole(ctx, TextPageCollection, p.ID, p); err != nil {
+				return err
+			}
+			last = n
+		}
+		if len(ts) == textsPerPage*(last+1) {
+			last++ // the last page is full: new answers start the next
+		}
+		h := bson.D{{Key: "_id", Value: textHeadID(surveyID)}, {Key: "survey", Value: surveyID}, {Key: "last", Value: last}}
+		if err := s.putWhole(ctx, TextPageCollection, textHeadID(surveyID), h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putWhole replaces (or inserts) the document id of coll with doc.
+func (s *Store) putWhole(ctx context.Context, coll, id string, doc any) error {
+	if _, err := s.c(coll).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("store: write %s %s: %w", coll, id, err)
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"candour/apperr"
 	"candour/store"
 	"candour/store/storetest"
@@ -190,6 +192,33 @@ func TestCountersEqualRecountAfterConcurrentSubmissions(t *testing.T) {
 	all := tallyMap(stored)["all"]
 	if all.N != int64(accepted) {
 		t.Errorf("counted %d respondents, accepted %d", all.N, accepted)
+	}
+	// Every counted batch's marks go (with a later batch's writes, or
+	// once no batch is waiting): none is left once the counting is idle.
+	for tries := 0; ; tries++ {
+		var docs []struct {
+			Applied map[string]bool `bson:"applied"`
+		}
+		cur, err := db.RawDatabase().Collection(store.TallyCollection).Find(ctx, bson.D{{Key: "survey", Value: sv.ID}})
+		if err == nil {
+			err = cur.All(ctx, &docs)
+		}
+		if err != nil || len(docs) == 0 {
+			t.Fatalf("%d counters (%v)", len(docs), err)
+		}
+		n := 0
+		for _, d := range docs {
+			if len(d.Applied) > 0 {
+				n++
+			}
+		}
+		if n == 0 {
+			break
+		}
+		if tries == 600 {
+			t.Fatalf("%d counters still carry marks of counted batches", n)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if _, err := db.RebuildTallies(ctx, sv.ID); err != nil {
 		t.Fatal(err)

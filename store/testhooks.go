@@ -65,6 +65,14 @@ func (s *Store) TraceCommands(f func(command, coll string)) (stop func()) {
 	return func() { s.ops.trace.Store(nil) }
 }
 
+// TraceFilters calls f with every database command sent, the collection
+// it names and its filter (nil when it has none), until stop is called:
+// tests use it to see that a read goes by _id alone.
+func (s *Store) TraceFilters(f func(command, coll string, filter bson.Raw)) (stop func()) {
+	s.ops.filters.Store(&f)
+	return func() { s.ops.filters.Store(nil) }
+}
+
 // ForgetCopies drops the in-process copies of stored documents (sessions,
 // accounts, the audit chain's head and newest pages, …) and what this
 // process knows it settled of the chain, as a restart would. Tests that
