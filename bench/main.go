@@ -43,7 +43,7 @@ type options struct {
 	uri      string         // that server; "" starts store/devstore
 	imports  bool           // run the million-row import rows
 	rows     *regexp.Regexp // run only the rows whose label matches (nil: every row)
-	profile  string         // write a CPU profile of each row (one client) into this directory
+	profile  string         // write a CPU and allocation profile of each row (one client), and block and mutex profiles (-clients), into this directory
 }
 
 func main() {
@@ -64,7 +64,7 @@ func main() {
 	os.Unsetenv("MONGODB_URI")
 	flag.BoolVar(&o.mongo, "mongo", uri != "", "also run every row through MONGODB_URI, reported beside the embedded store's figures (the default when MONGODB_URI is set; unset, the embedded engine is started as a separate process on TCP, store/devstore)")
 	flag.StringVar(&o.uri, "uri", uri, "the server for -mongo (default: MONGODB_URI)")
-	flag.StringVar(&o.profile, "profile", "", "after each row, drive it with one client for 5 s while the server takes a CPU profile and one of its allocations, written to DIR/<row>.pprof and DIR/<row>.allocs.pprof (go tool pprof), a profile of where requests wait under the row's concurrent clients (DIR/<row>.block.pprof), and a heap profile 2 s after start-up (DIR/idle.heap.pprof); the row's line then says how many requests it holds")
+	flag.StringVar(&o.profile, "profile", "", "after each row, drive it with one client for 5 s while the server takes a CPU profile and one of its allocations, written to DIR/<row>.pprof and DIR/<row>.allocs.pprof (go tool pprof), then with -clients clients for 5 s more while it records where goroutines blocked and which locks they contended for (DIR/<row>.block.pprof, DIR/<row>.mutex.pprof), and a heap profile 2 s after start-up (DIR/idle.heap.pprof); the row's line then says how many requests the CPU profile holds")
 	flag.BoolVar(&o.imports, "imports", true, "also time the million-row imports (embedded store)")
 	rows := flag.String("rows", "", "run only the rows whose label matches this regular expression (e.g. 'sign-up|/admin/audit')")
 	flag.Usage = func() {
@@ -288,7 +288,7 @@ func runEngine(ctx context.Context, o options, bin, dir, uri string) (*report, e
 			if err != nil {
 				return nil, fmt.Errorf("%s: profile: %w", sc.label, err)
 			}
-			fmt.Fprintf(os.Stderr, "    profile of %d requests, one client: %s\n", n, path)
+			fmt.Fprintf(os.Stderr, "    profile of %d requests, one client: %s (block and mutex beside it)\n", n, path)
 		}
 	}
 	r.loadRSS = p.rss()

@@ -76,45 +76,52 @@ func fetch(ctx context.Context, metrics, what, path string) error {
 // cli/profile_bench.go) takes a CPU profile and a profile of what it
 // allocates meanwhile, and writes them to dir/<row>.pprof and
 // dir/<row>.allocs.pprof. It returns the requests made while profiling, so
-// that a profile's total divided by them is the cost of one request.
+// that a profile's total divided by them is the cost of one request. Then
+// it drives the row with every client (-clients) for profileTime more
+// while the server records where its goroutines waited (dir/<row>.block.pprof)
+// and which locks they contended for (dir/<row>.mutex.pprof): what one
+// client alone never shows. The two windows are apart so that recording
+// every blocking event does not weigh on the CPU profile.
 func profileRow(ctx context.Context, base, metrics, dir string, sc scenario, sd *seeded, o options) (int, string, error) {
 	name := strings.Trim(notInName.ReplaceAllString(strings.ToLower(sc.label), "-"), "-")
 	path := filepath.Join(dir, name+".pprof")
-	secs := fmt.Sprint(int(profileTime / time.Second))
-	got := make(chan error, 2)
-	go func() { got <- fetch(ctx, metrics, "profile?seconds="+secs, path) }()
-	go func() { got <- fetch(ctx, metrics, "allocs?seconds="+secs, filepath.Join(dir, name+".allocs.pprof")) }()
-	// The profiles start when their requests arrive; leave them a moment.
-	if err := sleep(ctx, 50*time.Millisecond); err != nil {
-		return 0, "", err
-	}
-	s, err := load(ctx, base, sc, sd, o.clients, 1, 1<<30, profileTime-100*time.Millisecond, 0)
+	n, err := profileWindow(ctx, metrics, map[string]string{"profile": path, "allocs": filepath.Join(dir, name+".allocs.pprof")},
+		func() (*series, error) {
+			return load(ctx, base, sc, sd, o.clients, 1, 1<<30, profileTime-100*time.Millisecond, 0)
+		})
 	if err != nil {
 		return 0, "", err
 	}
-	for range 2 {
-		if err := <-got; err != nil {
-			return 0, "", err
+	_, err = profileWindow(ctx, metrics, map[string]string{"block": filepath.Join(dir, name+".block.pprof"), "mutex": filepath.Join(dir, name+".mutex.pprof")},
+		func() (*series, error) {
+			return load(ctx, base, sc, sd, 0, o.clients, 1<<30, profileTime-100*time.Millisecond, 0)
+		})
+	if err != nil {
+		return 0, "", err
+	}
+	return n, path, nil
+}
+
+// profileWindow takes the profiles named (what to save where) over
+// profileTime while drive runs, and returns the requests drive made.
+func profileWindow(ctx context.Context, metrics string, profiles map[string]string, drive func() (*series, error)) (int, error) {
+	secs := fmt.Sprint(int(profileTime / time.Second))
+	got := make(chan error, len(profiles))
+	for what, path := range profiles {
+		go func() { got <- fetch(ctx, metrics, what+"?seconds="+secs, path) }()
+	}
+	// The profiles start when their requests arrive; leave them a moment.
+	if err := sleep(ctx, 50*time.Millisecond); err != nil {
+		return 0, err
+	}
+	s, err := drive()
+	for range profiles {
+		if ferr := <-got; err == nil {
+			err = ferr
 		}
 	}
-	// Where requests wait under load: a profile of the time goroutines
-	// spent blocked (on locks, channels, the store's connections) while
-	// the row's concurrent clients drive it, dir/<row>.block.pprof (the
-	// benchmark's build samples blocking, cli/profile_bench.go).
-	clients := o.clients
-	if sc.clients > 0 {
-		clients = sc.clients
+	if err != nil {
+		return 0, err
 	}
-	blocked := make(chan error, 1)
-	go func() { blocked <- fetch(ctx, metrics, "block?seconds="+secs, filepath.Join(dir, name+".block.pprof")) }()
-	if err := sleep(ctx, 50*time.Millisecond); err != nil {
-		return 0, "", err
-	}
-	if _, err := load(ctx, base, sc, sd, 0, clients, 1<<30, profileTime-100*time.Millisecond, 1); err != nil {
-		return 0, "", err
-	}
-	if err := <-blocked; err != nil {
-		return 0, "", err
-	}
-	return s.n, path, nil
+	return s.n, nil
 }

@@ -97,7 +97,7 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d accounts, %d partners", sd.users, sd.partners))
-	if err := seedGroups(ctx, db, people.community, rnd, sd); err != nil {
+	if err := seedGroups(ctx, db, people, rnd, sd); err != nil {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d groups, %d memberships", sd.groups, sd.memberships))
@@ -148,6 +148,12 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 type seededPeople struct {
 	admin     *store.User
 	community []*store.User // members and chairs
+	// Set by seedGroups: the groups, each group's members' ids (in the
+	// order seeded) and the Stop and Search Scrutiny Panel, whose visits
+	// to come the sign-up row uses.
+	groups  []store.Group
+	byGroup map[string][]string
+	panel   *store.Group
 }
 
 var (
@@ -206,8 +212,11 @@ func seedPeople(ctx context.Context, db *store.Store, hash string, o options, rn
 }
 
 // seedGroups makes ten groups and puts each community member in one to
-// three of them, with vetting that has lapsed, lapses soon or is current.
-func seedGroups(ctx context.Context, db *store.Store, community []*store.User, rnd *rand.Rand, sd *seeded) error {
+// three of them, with vetting that has lapsed, lapses soon or is current;
+// the first benchSignUpUsers members are also in the Stop and Search
+// Scrutiny Panel (NPPV3, for the sign-up row: visits.go).
+func seedGroups(ctx context.Context, db *store.Store, p *seededPeople, rnd *rand.Rand, sd *seeded) error {
+	community := p.community
 	var groups []*store.Group
 	for i, name := range []string{
 		"Bournemouth Independent Advisory Group", "Poole Independent Advisory Group", "Dorset Rural Independent Advisory Group",
@@ -230,8 +239,12 @@ func seedGroups(ctx context.Context, db *store.Store, community []*store.User, r
 	sd.groups = len(groups)
 	now := time.Now()
 	var ms []*store.Membership
+	const panelIndex = 4 // Stop and Search Scrutiny Panel
+	signUps := 0
 	for _, u := range community {
+		inPanel := false
 		for k, gi := range rnd.Perm(len(groups))[:1+rnd.IntN(3)] {
+			inPanel = inPanel || gi == panelIndex
 			m := &store.Membership{GroupID: groups[gi].ID, UserID: u.ID, Chair: u.Role == store.RoleChair && k == 0,
 				VettingLevel: store.VettingLevels[rnd.IntN(len(store.VettingLevels))]}
 			switch n := rnd.IntN(10); {
@@ -242,10 +255,28 @@ func seedGroups(ctx context.Context, db *store.Store, community []*store.User, r
 			case n < 8:
 				m.VettingExpires = now.AddDate(1+rnd.IntN(3), 0, 0)
 			}
+			if gi == panelIndex && u.Role == store.RoleMember && signUps < benchSignUpUsers {
+				m.Chair, m.VettingLevel, m.VettingExpires = false, "NPPV3", time.Time{}
+			}
 			ms = append(ms, m)
 			sd.memberships++
 		}
+		if u.Role == store.RoleMember && signUps < benchSignUpUsers {
+			signUps++
+			if !inPanel {
+				ms = append(ms, &store.Membership{GroupID: groups[panelIndex].ID, UserID: u.ID, VettingLevel: "NPPV3"})
+				sd.memberships++
+			}
+		}
 	}
+	p.byGroup = map[string][]string{}
+	for _, m := range ms {
+		p.byGroup[m.GroupID] = append(p.byGroup[m.GroupID], m.UserID)
+	}
+	for _, g := range groups {
+		p.groups = append(p.groups, *g)
+	}
+	p.panel = &p.groups[panelIndex]
 	return db.SeedMemberships(ctx, ms) // in bulk: PutMembership one by one took 38 s at 1×
 }
 

@@ -33,41 +33,22 @@ var visitBench struct {
 
 // seedVisits adds the visits, findings and sign-up sessions.
 func seedVisits(ctx context.Context, db *store.Store, key []byte, p *seededPeople) error {
-	groups, err := db.Groups(ctx)
-	if err != nil {
-		return err
-	}
-	var panel *store.Group
-	for i := range groups {
-		if groups[i].Name == "Stop and Search Scrutiny Panel" {
-			panel = &groups[i]
-		}
-	}
-	if panel == nil {
-		return fmt.Errorf("seed visits: no Stop and Search Scrutiny Panel")
-	}
+	// The groups, their members and the panel's 51 sign-up members come
+	// from seedGroups (seed.go), which put them in the panel in bulk: a
+	// PutMembership each, and a GroupMembers per group, each scanned every
+	// membership (minutes at -scale 10).
+	groups, panel, byGroup := p.groups, p.panel, p.byGroup
 	visitBench.groupID = panel.ID
 	var members []*store.User
 	for _, u := range p.community {
 		if u.Role == store.RoleMember && len(members) < benchSignUpUsers {
 			members = append(members, u)
-			if err := db.PutMembership(ctx, &store.Membership{GroupID: panel.ID, UserID: u.ID, VettingLevel: "NPPV3"}); err != nil {
-				return err
-			}
-		}
-	}
-	byGroup := map[string][]string{}
-	for _, g := range groups {
-		ms, err := db.GroupMembers(ctx, g.ID)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			byGroup[g.ID] = append(byGroup[g.ID], m.UserID)
 		}
 	}
 	now := time.Now()
 	findings := 0
+	var vs []*store.Visit
+	var fs []*store.Finding
 	for i := range benchPastVisits {
 		g := groups[i%len(groups)]
 		if i%4 == 0 {
@@ -83,11 +64,9 @@ func seedVisits(ctx context.Context, db *store.Store, key []byte, p *seededPeopl
 		for k := range min(3, len(who)) {
 			attendees = append(attendees, who[(i+k)%len(who)])
 		}
-		v := &store.Visit{Type: kind, GroupID: g.ID, Location: fmt.Sprintf("Bench location %d", i%12), Start: start, End: start.Add(2 * time.Hour),
+		v := &store.Visit{ID: store.NewID(), Type: kind, GroupID: g.ID, Location: fmt.Sprintf("Bench location %d", i%12), Start: start, End: start.Add(2 * time.Hour),
 			Capacity: 6, MinVetting: "none", Notes: "Arrive ten minutes early.", Attendees: attendees, CreatedAt: start.AddDate(0, 0, -30)}
-		if err := db.RecordVisit(ctx, v); err != nil {
-			return fmt.Errorf("seed visit: %v", err)
-		}
+		vs = append(vs, v)
 		for k, uid := range attendees {
 			if findings == benchFindings || (k > 0 && i%2 == 1 && g.ID != panel.ID) {
 				continue
@@ -105,9 +84,7 @@ func seedVisits(ctx context.Context, db *store.Store, key []byte, p *seededPeopl
 						Gowisely: map[string]bool{"grounds": true, "object": true}})
 				}
 			}
-			if err := db.SaveFinding(ctx, f, 0, true); err != nil {
-				return err
-			}
+			fs = append(fs, f)
 			findings++
 		}
 		if g.ID == panel.ID && len(attendees) == 3 && visitBench.showID == "" && i > 40 {
@@ -116,12 +93,15 @@ func seedVisits(ctx context.Context, db *store.Store, key []byte, p *seededPeopl
 	}
 	for i := range benchVisits - benchPastVisits {
 		start := time.Date(now.Year(), now.Month(), now.Day()+2+i, 18, 0, 0, 0, time.UTC)
-		v := &store.Visit{Type: store.VisitStopSearch, GroupID: panel.ID, Location: "Kings Park Community Hub", Start: start, End: start.Add(2 * time.Hour),
+		v := &store.Visit{ID: store.NewID(), Type: store.VisitStopSearch, GroupID: panel.ID, Location: "Kings Park Community Hub", Start: start, End: start.Add(2 * time.Hour),
 			Capacity: 10, MinVetting: "none", Notes: "Quarterly record review."}
-		if err := db.CreateVisit(ctx, v); err != nil {
-			return fmt.Errorf("seed visit to come: %v", err)
-		}
+		vs = append(vs, v)
 		visitBench.future = append(visitBench.future, v.ID)
+	}
+	// In bulk: RecordVisit and SaveFinding one by one took 45 s at 1× on a
+	// busy machine, which made -scale 10 too slow to run.
+	if err := db.SeedVisits(ctx, vs, fs); err != nil {
+		return fmt.Errorf("seed visits: %v", err)
 	}
 	for _, u := range members {
 		s, err := mintSession(ctx, db, key, u)

@@ -29,6 +29,11 @@ import (
 func editAuditPage(t *testing.T, db *store.Store, seq int64, edit func([]store.AuditEvent) []store.AuditEvent) {
 	t.Helper()
 	ctx := context.Background()
+	// Appends write each event as a document of its own and fold them onto
+	// pages later: fold them all now, so the event is on its page.
+	if err := db.FoldAuditForTest(ctx); err != nil {
+		t.Fatal(err)
+	}
 	coll := db.RawDatabase().Collection(store.AuditCollection)
 	var page struct {
 		ID     string             `bson:"_id"`

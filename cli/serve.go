@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -64,6 +65,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	debug.FreeOSMemory() // what the repair at start read is garbage now
 	l, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (CANDOUR_ADDR): %w", cfg.Addr, err)
@@ -86,12 +88,52 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	jobs.Start(jobsCtx, &running, cfg, db, log)
+	running.Add(1)
+	go func() {
+		defer running.Done()
+		releaseStartupMemory(jobsCtx, db)
+	}()
 
 	err = srv.Serve(ctx, l)
 	stopJobs()
 	running.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// startupSettle is how long the store must have sent no command for
+// start-up's work to count as done (releaseStartupMemory), and
+// startupSettleMax how long to wait for that at most.
+const (
+	startupSettle    = 500 * time.Millisecond
+	startupSettleMax = time.Minute
+)
+
+// releaseStartupMemory returns start-up's garbage to the operating system
+// once: when the background jobs' first runs (the repair reads whole
+// collections) have settled, the store having sent no command for
+// startupSettle, or after startupSettleMax whatever the traffic. The Go
+// runtime would otherwise keep the heap they grew for minutes, and idle
+// RSS after a restart is a budget (docs/performance.md). No memory limit
+// is set: under load the live heap is far above any idle figure, and a
+// limit near it would make the collector run without end.
+func releaseStartupMemory(ctx context.Context, db *store.Store) {
+	deadline := time.Now().Add(startupSettleMax)
+	last, still := db.Commands(), time.Duration(0)
+	for still < startupSettle && time.Now().Before(deadline) {
+		const tick = 100 * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(tick):
+		}
+		if n := db.Commands(); n == last {
+			still += tick
+		} else {
+			last, still = n, 0
+		}
+	}
+	debug.FreeOSMemory()
 }
 
 // serveMetrics answers GET /metrics on its own listener until ctx ends.

@@ -33,7 +33,7 @@ type linkWorld struct {
 func accountFakes(t *testing.T) (*fakeApp, *fakeAccount, *linkWorld) {
 	f := newFakeApp(t)
 	w := &linkWorld{now: time.Now(), users: f.users, tokens: map[string]store.Token{}}
-	fa := &fakeAccount{fakeCalls: fakeCalls{t: t, now: w.now}}
+	fa := &fakeAccount{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: w.now}}}
 	fa.user = func(id string) (*store.User, error) { return w.users.User(t.Context(), id) }
 	// As the store's PeekToken: unknown or of another kind is not found, too
 	// old is expired.

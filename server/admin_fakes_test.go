@@ -33,7 +33,7 @@ type adminWorld struct {
 func adminFakes(t *testing.T) (*fakeApp, *fakeAdmin, *adminWorld) {
 	f := newFakeApp(t)
 	w := &adminWorld{users: f.users, groups: map[string]*store.Group{}}
-	fa := &fakeAdmin{fakeCalls: fakeCalls{t: t, now: time.Now()}}
+	fa := &fakeAdmin{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
 	fa.user = func(id string) (*store.User, error) { return w.users.User(t.Context(), id) }
 	fa.userByEmail = func(email string) (*store.User, error) {
 		w.mu.Lock()
@@ -46,15 +46,7 @@ func adminFakes(t *testing.T) (*fakeApp, *fakeAdmin, *adminWorld) {
 		}
 		return nil, store.ErrNotFound
 	}
-	fa.usersByID = func(ids []string) (map[string]store.User, error) {
-		out := map[string]store.User{}
-		for _, id := range ids {
-			if u, ok := w.users[id]; ok {
-				out[id] = *u
-			}
-		}
-		return out, nil
-	}
+	fa.usersByID = usersIn(w.users)
 	fa.partners = func() ([]store.Partner, error) { return append([]store.Partner(nil), w.partners...), nil }
 	fa.partner = func(id string) (*store.Partner, error) {
 		for _, p := range w.partners {
@@ -348,5 +340,59 @@ func TestAdminGivesTheSchemeManagerRoleWithFakes(t *testing.T) {
 	}
 	if n := a.audits.count(store.AuditUserCreated, "user:"+u.ID); n != 1 {
 		t.Errorf("%d %s events, want 1", n, store.AuditUserCreated)
+	}
+}
+
+// TestSubjectAccessRefusalsWithFakes: the download names groups for the
+// store by the groups' names and is audited; an unknown account is a 404
+// and people other than administrators are refused (403), neither asking
+// the store for anything held nor auditing a download.
+// TestSubjectAccessDownload keeps the real store for what the download
+// holds and leaves out.
+func TestSubjectAccessRefusalsWithFakes(t *testing.T) {
+	a, fa, w := adminFakes(t)
+	admin := w.person(store.RoleAdmin, "admin@example.org")
+	ana := w.person(store.RoleCCU, "ana@example.org")
+	g := &store.Group{ID: store.NewID(), Name: "Dorset Rural IAG", Kind: store.GroupIAG}
+	w.groups[g.ID] = g
+	w.memberships = append(w.memberships, store.Membership{GroupID: g.ID, UserID: ana.ID, VettingLevel: "NPPV2"})
+	var named, other string
+	fa.subjectAccessFor = func(id string, groupName func(string) string) (*store.SubjectAccess, error) {
+		if id != ana.ID {
+			t.Errorf("asked for what is held about %q, want ana", id)
+		}
+		named, other = groupName(g.ID), groupName("gone")
+		return &store.SubjectAccess{Account: store.SubjectAccount{Email: ana.Email, Role: string(ana.Role)}}, nil
+	}
+	ac := a.as(admin)
+	person := "/admin/people/" + ana.ID
+	r := ac.submit(person, person+"/subject-access", url.Values{})
+	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") ||
+		r.Header.Get("Content-Disposition") != `attachment; filename="subject-access-`+ana.ID+`-`+fa.now.In(london).Format(time.DateOnly)+`.json"` ||
+		r.Header.Get("Cache-Control") != "no-store" || !strings.Contains(r.Body, `"email": "ana@example.org"`) {
+		t.Fatalf("download: %d %v\n%s", r.Status, r.Header, r.Body)
+	}
+	if named != "Dorset Rural IAG" || other != "gone" {
+		t.Errorf("groups named %q and %q, want the group's name and an unknown id as it is", named, other)
+	}
+	if n := a.audits.count(store.AuditSubjectAccess, "user:"+ana.ID); n != 1 {
+		t.Fatalf("%d %s events, want 1", n, store.AuditSubjectAccess)
+	}
+
+	// Unknown account: a styled 404.
+	if r := ac.submit(person, "/admin/people/nope/subject-access", url.Values{}); r.Status != http.StatusNotFound {
+		t.Fatalf("unknown account: %d", r.Status)
+	}
+	for _, role := range []store.Role{store.RoleCoordinator, store.RoleMember, store.RoleCCU} {
+		c := a.as(w.person(role, string(role)+"@example.org"))
+		if r := c.submit("/admin/people", person+"/subject-access", url.Values{}); r.Status != http.StatusForbidden {
+			t.Errorf("%s downloading: %d, want 403", role, r.Status)
+		}
+	}
+	if n := fa.calls("SubjectAccessFor"); n != 1 {
+		t.Errorf("the store was asked %d times for what is held, want once (the administrator's download)", n)
+	}
+	if n := a.audits.count(store.AuditSubjectAccess, ""); n != 1 {
+		t.Errorf("%d %s events after the refusals, want 1", n, store.AuditSubjectAccess)
 	}
 }

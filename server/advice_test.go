@@ -231,31 +231,30 @@ func adviceAskFakes(t *testing.T) (*fakeAdviceAsk, *store.Group, *client) {
 	chair := store.User{ID: store.NewID(), Email: "chair@example.org", Name: "Test chair", Role: store.RoleChair, Status: store.StatusActive}
 	member := store.User{ID: store.NewID(), Email: "member@example.org", Name: "Test member", Role: store.RoleMember, Status: store.StatusActive}
 	people := map[string]store.User{chair.ID: chair, member.ID: member}
-	fa := &fakeAdviceAsk{t: t, now: time.Now(),
-		groups: func() ([]store.Group, error) { return []store.Group{*g}, nil },
-		groupMembers: func(id string) ([]store.Membership, error) {
-			if id != g.ID {
-				return nil, nil
+	fa := &fakeAdviceAsk{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
+	fa.groups = func() ([]store.Group, error) { return []store.Group{*g}, nil }
+	fa.groupMembers = func(id string) ([]store.Membership, error) {
+		if id != g.ID {
+			return nil, nil
+		}
+		return []store.Membership{{GroupID: g.ID, UserID: chair.ID, Chair: true}, {GroupID: g.ID, UserID: member.ID}}, nil
+	}
+	fa.userByEmail = func(email string) (*store.User, error) {
+		for _, u := range people {
+			if u.Email == email {
+				return &u, nil
 			}
-			return []store.Membership{{GroupID: g.ID, UserID: chair.ID, Chair: true}, {GroupID: g.ID, UserID: member.ID}}, nil
-		},
-		userByEmail: func(email string) (*store.User, error) {
-			for _, u := range people {
-				if u.Email == email {
-					return &u, nil
-				}
+		}
+		return nil, store.ErrNotFound
+	}
+	fa.usersByID = func(ids []string) (map[string]store.User, error) {
+		out := map[string]store.User{}
+		for _, id := range ids {
+			if u, ok := people[id]; ok {
+				out[id] = u
 			}
-			return nil, store.ErrNotFound
-		},
-		usersByID: func(ids []string) (map[string]store.User, error) {
-			out := map[string]store.User{}
-			for _, id := range ids {
-				if u, ok := people[id]; ok {
-					out[id] = u
-				}
-			}
-			return out, nil
-		},
+		}
+		return out, nil
 	}
 	f.srv.adviceAsk = fa
 	coord := f.as(&store.User{Email: "coord@example.org", Name: "Test coordinator", Role: store.RoleCoordinator, Status: store.StatusActive})

@@ -54,7 +54,7 @@ func (s *Server) auditList(c *gin.Context) {
 		}
 		d.Check = check
 	}
-	evs, more, err := s.store.ListAudit(ctx, f)
+	evs, more, err := s.auditPages.ListAudit(ctx, f)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -68,7 +68,7 @@ func (s *Server) auditList(c *gin.Context) {
 }
 
 func (s *Server) checkAuditChain(ctx context.Context) (*auditCheck, error) {
-	brk, n, err := s.store.VerifyAudit(ctx)
+	brk, n, err := s.auditPages.VerifyAudit(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -141,15 +141,19 @@ func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]a
 			refIDs = append(refIDs, id)
 		}
 	}
-	users, err := s.names.lookup(ctx, s.store, userIDs)
+	users, err := s.names.lookup(ctx, s.auditPages, userIDs)
 	if err != nil {
 		return nil, err
 	}
-	groups, _, err := s.groupNames(ctx)
+	gs, err := s.auditPages.Groups(ctx)
 	if err != nil {
 		return nil, err
 	}
-	recs, err := s.store.AllRecommendations(ctx, store.RecommendationFilter{})
+	groups := make(map[string]string, len(gs))
+	for _, g := range gs {
+		groups[g.ID] = g.Name
+	}
+	recs, err := s.auditPages.AllRecommendations(ctx, store.RecommendationFilter{})
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +161,7 @@ func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]a
 	for _, r := range recs {
 		recTitles[r.ID] = r.Title
 	}
-	visits, err := s.store.Schedules(ctx, visitIDs)
+	visits, err := s.auditPages.Schedules(ctx, visitIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +169,7 @@ func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]a
 	for _, v := range visits {
 		visitNames[v.ID] = words.VisitType(v.Type) + ", " + groups[v.GroupID]
 	}
-	refs, err := s.store.ReferralsByID(ctx, refIDs)
+	refs, err := s.auditPages.ReferralsByID(ctx, refIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +218,7 @@ type personNames struct {
 const personNameLife = 5 * time.Minute
 
 // lookup returns the names of the accounts with these ids ("" for none).
-func (pn *personNames) lookup(ctx context.Context, db *store.Store, ids []string) (map[string]string, error) {
+func (pn *personNames) lookup(ctx context.Context, db auditPagesStore, ids []string) (map[string]string, error) {
 	pn.once.Do(func() { pn.cache = store.NewCache[string](10000, personNameLife) })
 	out := make(map[string]string, len(ids))
 	var missing []string

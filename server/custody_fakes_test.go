@@ -33,14 +33,14 @@ func TestCustodyReportRefusalsWithFakes(t *testing.T) {
 	start = time.Date(start.Year(), start.Month(), start.Day(), 10, 0, 0, 0, london)
 	v := &store.Visit{ID: store.NewID(), Type: store.VisitCustody, GroupID: "panel", Location: "Weymouth custody suite", Start: start, End: start.Add(2 * time.Hour),
 		Capacity: 2, MinVetting: "NPPV2", Attendees: []string{m1.ID, m2.ID}, SeatsTaken: 2, Unannounced: true, Week: mondayOf(start), TimeSet: true, Version: 1}
-	a.srv.visits = &fakeVisits{t: t, now: now, visit: func(id string) (*store.Visit, error) {
+	a.srv.visits = &fakeVisits{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: now}}, visit: func(id string) (*store.Visit, error) {
 		if id != v.ID {
 			return nil, store.ErrNotFound
 		}
 		cp := *v
 		return &cp, nil
 	}}
-	fc := &fakeCustody{fakeCalls: fakeCalls{t: t, now: now}}
+	fc := &fakeCustody{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: now}}}
 	fc.custodyReport = func(string) (*store.CustodyReport, error) { return nil, store.ErrNotFound }
 	// saveCustodyReport is nil: a refused page that stores fails the test.
 	a.srv.custody = fc

@@ -95,96 +95,43 @@ func (f fakeUsers) User(_ context.Context, id string) (*store.User, error) {
 }
 
 // fakeVisits stands in for the store on a visit's page, sign-up and
-// cancelling (visitStore). Calls counts each method's calls.
+// cancelling (visitStore).
 type fakeVisits struct {
-	t             *testing.T
-	now           time.Time
+	fakeReads
 	visit         func(id string) (*store.Visit, error)
-	group         func(id string) (*store.Group, error)
-	usersByID     func(ids []string) (map[string]store.User, error)
 	visitFindings func(v *store.Visit) ([]store.Finding, error)
 	eligible      func(v *store.Visit, userID string, ms []store.Membership) error
 	signUp        func(id, userID string, ms []store.Membership) (string, error)
 	cancelSignUp  func(id, userID string) ([]string, error)
-
-	mu    sync.Mutex
-	Calls map[string]int
 }
 
 var _ visitStore = (*fakeVisits)(nil)
 
-func (f *fakeVisits) called(name string, fn any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.Calls == nil {
-		f.Calls = map[string]int{}
-	}
-	f.Calls[name]++
-	if fn == nil || reflect.ValueOf(fn).IsNil() {
-		f.t.Errorf("the handler called %s, which this fake does not answer", name)
-	}
-}
-
-func (f *fakeVisits) calls(name string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.Calls[name]
-}
-
-func (f *fakeVisits) Now() time.Time { return f.now }
-
 func (f *fakeVisits) Visit(_ context.Context, id string) (*store.Visit, error) {
-	f.called("Visit", f.visit)
-	if f.visit == nil {
-		return nil, store.ErrNotFound
-	}
-	return f.visit(id)
-}
-
-func (f *fakeVisits) Group(_ context.Context, id string) (*store.Group, error) {
-	f.called("Group", f.group)
-	if f.group == nil {
-		return nil, store.ErrNotFound
-	}
-	return f.group(id)
-}
-
-func (f *fakeVisits) UsersByID(_ context.Context, ids []string) (map[string]store.User, error) {
-	f.called("UsersByID", f.usersByID)
-	if f.usersByID == nil {
-		return nil, nil
-	}
-	return f.usersByID(ids)
+	return ask(&f.fakeCalls, "Visit", f.visit, id)
 }
 
 func (f *fakeVisits) VisitFindings(_ context.Context, v *store.Visit) ([]store.Finding, error) {
-	f.called("VisitFindings", f.visitFindings)
-	if f.visitFindings == nil {
-		return nil, nil
-	}
-	return f.visitFindings(v)
+	return ask(&f.fakeCalls, "VisitFindings", f.visitFindings, v)
 }
 
 func (f *fakeVisits) Eligible(_ context.Context, v *store.Visit, userID string, ms []store.Membership, _ time.Time) error {
-	f.called("Eligible", f.eligible)
-	if f.eligible == nil {
-		return nil
+	if !f.called("Eligible", f.eligible) {
+		return errNoFake
 	}
 	return f.eligible(v, userID, ms)
 }
 
 func (f *fakeVisits) SignUp(_ context.Context, id, userID string, ms []store.Membership) (string, error) {
-	f.called("SignUp", f.signUp)
-	if f.signUp == nil {
-		return "", nil
+	if !f.called("SignUp", f.signUp) {
+		return "", errNoFake
 	}
 	return f.signUp(id, userID, ms)
 }
 
 func (f *fakeVisits) CancelSignUp(_ context.Context, id, userID string) ([]string, error) {
-	f.called("CancelSignUp", f.cancelSignUp)
-	if f.cancelSignUp == nil {
-		return nil, nil
+	if !f.called("CancelSignUp", f.cancelSignUp) {
+		return nil, errNoFake
 	}
 	return f.cancelSignUp(id, userID)
 }
@@ -224,6 +171,146 @@ func (f *fakeCalls) calls(name string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.Calls[name]
+}
+
+// Now is the fake's clock.
+func (f *fakeCalls) Now() time.Time { return f.now }
+
+// fakeReads answers the reads that many handler groups' views share (the
+// signed-in person's account, groups and their members, partner
+// organisations, people by id or email), so that each group's fake
+// embeds it and declares only its own methods. Like every fake's, a field
+// left nil fails the test if the handler calls it.
+type fakeReads struct {
+	fakeCalls
+	user            func(id string) (*store.User, error)
+	userByEmail     func(email string) (*store.User, error)
+	usersByID       func(ids []string) (map[string]store.User, error)
+	listUsers       func(store.UserFilter) ([]store.User, bool, error)
+	userMemberships func(userID string) ([]store.Membership, error)
+	group           func(id string) (*store.Group, error)
+	groups          func() ([]store.Group, error)
+	groupMembers    func(groupID string) ([]store.Membership, error)
+	partner         func(id string) (*store.Partner, error)
+}
+
+// ask counts a call of name and answers it with fn(arg), or fails the
+// test and answers errNoFake when fn is nil.
+func ask[A, R any](f *fakeCalls, name string, fn func(A) (R, error), arg A) (R, error) {
+	if !f.called(name, fn) {
+		var zero R
+		return zero, errNoFake
+	}
+	return fn(arg)
+}
+
+// do is ask for a method that answers only an error.
+func do[A any](f *fakeCalls, name string, fn func(A) error, arg A) error {
+	if !f.called(name, fn) {
+		return errNoFake
+	}
+	return fn(arg)
+}
+
+func (f *fakeReads) User(_ context.Context, id string) (*store.User, error) {
+	return ask(&f.fakeCalls, "User", f.user, id)
+}
+
+func (f *fakeReads) UserByEmail(_ context.Context, email string) (*store.User, error) {
+	return ask(&f.fakeCalls, "UserByEmail", f.userByEmail, email)
+}
+
+func (f *fakeReads) UsersByID(_ context.Context, ids []string) (map[string]store.User, error) {
+	return ask(&f.fakeCalls, "UsersByID", f.usersByID, ids)
+}
+
+func (f *fakeReads) UserMemberships(_ context.Context, userID string) ([]store.Membership, error) {
+	return ask(&f.fakeCalls, "UserMemberships", f.userMemberships, userID)
+}
+
+func (f *fakeReads) Group(_ context.Context, id string) (*store.Group, error) {
+	return ask(&f.fakeCalls, "Group", f.group, id)
+}
+
+func (f *fakeReads) GroupMembers(_ context.Context, groupID string) ([]store.Membership, error) {
+	return ask(&f.fakeCalls, "GroupMembers", f.groupMembers, groupID)
+}
+
+func (f *fakeReads) Partner(_ context.Context, id string) (*store.Partner, error) {
+	return ask(&f.fakeCalls, "Partner", f.partner, id)
+}
+
+func (f *fakeReads) Groups(context.Context) ([]store.Group, error) {
+	if !f.called("Groups", f.groups) {
+		return nil, errNoFake
+	}
+	return f.groups()
+}
+
+func (f *fakeReads) ListUsers(_ context.Context, flt store.UserFilter) ([]store.User, bool, error) {
+	if !f.called("ListUsers", f.listUsers) {
+		return nil, false, errNoFake
+	}
+	return f.listUsers(flt)
+}
+
+// fakeBlobs keeps uploaded files (meeting papers, receipts) in memory, for
+// the fakes' StorePaper, OpenPaper, StoreReceipt and OpenReceipt.
+type fakeBlobs struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+// put keeps what r holds as p's content, giving p an id if it has none.
+func (b *fakeBlobs) put(p *store.Paper, r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if p.ID == "" {
+		p.ID = store.NewID()
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.m == nil {
+		b.m = map[string][]byte{}
+	}
+	b.m[p.ID] = data
+	return err
+}
+
+// open writes p's content to w.
+func (b *fakeBlobs) open(p store.Paper, w io.Writer) error {
+	b.mu.Lock()
+	data := b.m[p.ID]
+	b.mu.Unlock()
+	_, err := w.Write(data)
+	return err
+}
+
+// drop forgets p's content.
+func (b *fakeBlobs) drop(p store.Paper) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.m, p.ID)
+}
+
+// count is how many files are kept.
+func (b *fakeBlobs) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.m)
+}
+
+// usersIn answers UsersByID from the people a fakeApp has signed in (and
+// any the test put in its users).
+func usersIn(users map[string]*store.User) func(ids []string) (map[string]store.User, error) {
+	return func(ids []string) (map[string]store.User, error) {
+		out := map[string]store.User{}
+		for _, id := range ids {
+			if u, ok := users[id]; ok {
+				out[id] = *u
+			}
+		}
+		return out, nil
+	}
 }
 
 // fakeConflicts stands in for the store on a CCU analyst's declared
@@ -277,72 +364,27 @@ func (f *fakeConflicts) RemoveConflict(_ context.Context, userID, id string) err
 // fakeAdviceAsk stands in for the store when someone asks for advice
 // (adviceAskStore); created keeps every request the handler stored.
 type fakeAdviceAsk struct {
-	t            *testing.T
-	now          time.Time
-	groups       func() ([]store.Group, error)
-	groupMembers func(groupID string) ([]store.Membership, error)
-	userByEmail  func(email string) (*store.User, error)
-	usersByID    func(ids []string) (map[string]store.User, error)
-	create       func(r *store.AdviceRequest) error
+	fakeReads
+	create func(r *store.AdviceRequest) error
 
-	mu      sync.Mutex
-	created []store.AdviceRequest
+	created []store.AdviceRequest // under fakeCalls' mu
 }
 
 var _ adviceAskStore = (*fakeAdviceAsk)(nil)
-
-func (f *fakeAdviceAsk) missing(name string) {
-	f.t.Errorf("the handler called %s, which this fake does not answer", name)
-}
-
-func (f *fakeAdviceAsk) Now() time.Time { return f.now }
-
-func (f *fakeAdviceAsk) Groups(context.Context) ([]store.Group, error) {
-	if f.groups == nil {
-		f.missing("Groups")
-		return nil, nil
-	}
-	return f.groups()
-}
-
-func (f *fakeAdviceAsk) GroupMembers(_ context.Context, groupID string) ([]store.Membership, error) {
-	if f.groupMembers == nil {
-		f.missing("GroupMembers")
-		return nil, nil
-	}
-	return f.groupMembers(groupID)
-}
-
-func (f *fakeAdviceAsk) UserByEmail(_ context.Context, email string) (*store.User, error) {
-	if f.userByEmail == nil {
-		f.missing("UserByEmail")
-		return nil, store.ErrNotFound
-	}
-	return f.userByEmail(email)
-}
-
-func (f *fakeAdviceAsk) UsersByID(_ context.Context, ids []string) (map[string]store.User, error) {
-	if f.usersByID == nil {
-		f.missing("UsersByID")
-		return nil, nil
-	}
-	return f.usersByID(ids)
-}
 
 func (f *fakeAdviceAsk) CreateAdviceRequest(_ context.Context, r *store.AdviceRequest) error {
 	f.mu.Lock()
 	f.created = append(f.created, *r)
 	f.mu.Unlock()
-	if f.create == nil {
-		f.missing("CreateAdviceRequest")
-		return nil
+	if !f.called("CreateAdviceRequest", f.create) {
+		return errNoFake
 	}
 	return f.create(r)
 }
 
 func (f *fakeAdviceAsk) MarkAdviceNotified(context.Context, string) error {
-	f.missing("MarkAdviceNotified")
-	return nil
+	f.called("MarkAdviceNotified", nil)
+	return errNoFake
 }
 
 // createdSoFar is every request the handler asked the fake to store.
@@ -354,18 +396,13 @@ func (f *fakeAdviceAsk) createdSoFar() []store.AdviceRequest {
 
 // fakeAdmin stands in for the store on people, groups and partner organisations (admin pages) (adminStore).
 type fakeAdmin struct {
-	fakeCalls
+	fakeReads
 	createGroup        func(*store.Group) error
 	createPartner      func(*store.Partner) error
 	createToken        func(string, string, string, time.Duration) (string, error)
 	createUser         func(*store.User) error
 	deleteUserSessions func(string) (int64, error)
-	group              func(string) (*store.Group, error)
-	groupMembers       func(string) ([]store.Membership, error)
-	groups             func() ([]store.Group, error)
-	listUsers          func(store.UserFilter) ([]store.User, bool, error)
 	membership         func(string, string) (*store.Membership, error)
-	partner            func(string) (*store.Partner, error)
 	partnerWorkers     func(string) ([]store.User, error)
 	partners           func() ([]store.Partner, error)
 	putMembership      func(*store.Membership) error
@@ -374,28 +411,24 @@ type fakeAdmin struct {
 	setRole            func(string, store.Role) error
 	updateGroup        func(*store.Group) error
 	updateUser         func(string, store.UserUpdate) (*store.User, error)
-	user               func(string) (*store.User, error)
-	userByEmail        func(string) (*store.User, error)
-	userMemberships    func(string) ([]store.Membership, error)
-	usersByID          func([]string) (map[string]store.User, error)
+	subjectAccessFor   func(userID string, groupName func(string) string) (*store.SubjectAccess, error)
 }
 
 var _ adminStore = (*fakeAdmin)(nil)
 
-func (f *fakeAdmin) CreateGroup(_ context.Context, g *store.Group) (err error) {
-	if !f.called("CreateGroup", f.createGroup) {
-		err = errNoFake
-		return
+func (f *fakeAdmin) SubjectAccessFor(_ context.Context, userID string, groupName func(string) string) (*store.SubjectAccess, error) {
+	if !f.called("SubjectAccessFor", f.subjectAccessFor) {
+		return nil, errNoFake
 	}
-	return f.createGroup(g)
+	return f.subjectAccessFor(userID, groupName)
 }
 
-func (f *fakeAdmin) CreatePartner(_ context.Context, p *store.Partner) (err error) {
-	if !f.called("CreatePartner", f.createPartner) {
-		err = errNoFake
-		return
-	}
-	return f.createPartner(p)
+func (f *fakeAdmin) CreateGroup(_ context.Context, g *store.Group) error {
+	return do(&f.fakeCalls, "CreateGroup", f.createGroup, g)
+}
+
+func (f *fakeAdmin) CreatePartner(_ context.Context, p *store.Partner) error {
+	return do(&f.fakeCalls, "CreatePartner", f.createPartner, p)
 }
 
 func (f *fakeAdmin) CreateToken(_ context.Context, kind string, userID string, createdBy string, life time.Duration) (r0 string, err error) {
@@ -406,52 +439,12 @@ func (f *fakeAdmin) CreateToken(_ context.Context, kind string, userID string, c
 	return f.createToken(kind, userID, createdBy, life)
 }
 
-func (f *fakeAdmin) CreateUser(_ context.Context, u *store.User) (err error) {
-	if !f.called("CreateUser", f.createUser) {
-		err = errNoFake
-		return
-	}
-	return f.createUser(u)
+func (f *fakeAdmin) CreateUser(_ context.Context, u *store.User) error {
+	return do(&f.fakeCalls, "CreateUser", f.createUser, u)
 }
 
-func (f *fakeAdmin) DeleteUserSessions(_ context.Context, userID string) (r0 int64, err error) {
-	if !f.called("DeleteUserSessions", f.deleteUserSessions) {
-		err = errNoFake
-		return
-	}
-	return f.deleteUserSessions(userID)
-}
-
-func (f *fakeAdmin) Group(_ context.Context, id string) (r0 *store.Group, err error) {
-	if !f.called("Group", f.group) {
-		err = errNoFake
-		return
-	}
-	return f.group(id)
-}
-
-func (f *fakeAdmin) GroupMembers(_ context.Context, groupID string) (r0 []store.Membership, err error) {
-	if !f.called("GroupMembers", f.groupMembers) {
-		err = errNoFake
-		return
-	}
-	return f.groupMembers(groupID)
-}
-
-func (f *fakeAdmin) Groups(_ context.Context) (r0 []store.Group, err error) {
-	if !f.called("Groups", f.groups) {
-		err = errNoFake
-		return
-	}
-	return f.groups()
-}
-
-func (f *fakeAdmin) ListUsers(_ context.Context, flt store.UserFilter) (r0 []store.User, r1 bool, err error) {
-	if !f.called("ListUsers", f.listUsers) {
-		err = errNoFake
-		return
-	}
-	return f.listUsers(flt)
+func (f *fakeAdmin) DeleteUserSessions(_ context.Context, userID string) (int64, error) {
+	return ask(&f.fakeCalls, "DeleteUserSessions", f.deleteUserSessions, userID)
 }
 
 func (f *fakeAdmin) Membership(_ context.Context, groupID string, userID string) (r0 *store.Membership, err error) {
@@ -462,20 +455,8 @@ func (f *fakeAdmin) Membership(_ context.Context, groupID string, userID string)
 	return f.membership(groupID, userID)
 }
 
-func (f *fakeAdmin) Partner(_ context.Context, id string) (r0 *store.Partner, err error) {
-	if !f.called("Partner", f.partner) {
-		err = errNoFake
-		return
-	}
-	return f.partner(id)
-}
-
-func (f *fakeAdmin) PartnerWorkers(_ context.Context, partnerID string) (r0 []store.User, err error) {
-	if !f.called("PartnerWorkers", f.partnerWorkers) {
-		err = errNoFake
-		return
-	}
-	return f.partnerWorkers(partnerID)
+func (f *fakeAdmin) PartnerWorkers(_ context.Context, partnerID string) ([]store.User, error) {
+	return ask(&f.fakeCalls, "PartnerWorkers", f.partnerWorkers, partnerID)
 }
 
 func (f *fakeAdmin) Partners(_ context.Context) (r0 []store.Partner, err error) {
@@ -486,12 +467,8 @@ func (f *fakeAdmin) Partners(_ context.Context) (r0 []store.Partner, err error) 
 	return f.partners()
 }
 
-func (f *fakeAdmin) PutMembership(_ context.Context, m *store.Membership) (err error) {
-	if !f.called("PutMembership", f.putMembership) {
-		err = errNoFake
-		return
-	}
-	return f.putMembership(m)
+func (f *fakeAdmin) PutMembership(_ context.Context, m *store.Membership) error {
+	return do(&f.fakeCalls, "PutMembership", f.putMembership, m)
 }
 
 func (f *fakeAdmin) RemoveMembership(_ context.Context, groupID string, userID string) (err error) {
@@ -518,12 +495,8 @@ func (f *fakeAdmin) SetRole(_ context.Context, id string, r store.Role) (err err
 	return f.setRole(id, r)
 }
 
-func (f *fakeAdmin) UpdateGroup(_ context.Context, g *store.Group) (err error) {
-	if !f.called("UpdateGroup", f.updateGroup) {
-		err = errNoFake
-		return
-	}
-	return f.updateGroup(g)
+func (f *fakeAdmin) UpdateGroup(_ context.Context, g *store.Group) error {
+	return do(&f.fakeCalls, "UpdateGroup", f.updateGroup, g)
 }
 
 func (f *fakeAdmin) UpdateUser(_ context.Context, id string, up store.UserUpdate) (r0 *store.User, err error) {
@@ -534,51 +507,14 @@ func (f *fakeAdmin) UpdateUser(_ context.Context, id string, up store.UserUpdate
 	return f.updateUser(id, up)
 }
 
-func (f *fakeAdmin) User(_ context.Context, id string) (r0 *store.User, err error) {
-	if !f.called("User", f.user) {
-		err = errNoFake
-		return
-	}
-	return f.user(id)
-}
-
-func (f *fakeAdmin) UserByEmail(_ context.Context, email string) (r0 *store.User, err error) {
-	if !f.called("UserByEmail", f.userByEmail) {
-		err = errNoFake
-		return
-	}
-	return f.userByEmail(email)
-}
-
-func (f *fakeAdmin) UserMemberships(_ context.Context, userID string) (r0 []store.Membership, err error) {
-	if !f.called("UserMemberships", f.userMemberships) {
-		err = errNoFake
-		return
-	}
-	return f.userMemberships(userID)
-}
-
-func (f *fakeAdmin) UsersByID(_ context.Context, ids []string) (r0 map[string]store.User, err error) {
-	if !f.called("UsersByID", f.usersByID) {
-		err = errNoFake
-		return
-	}
-	return f.usersByID(ids)
-}
-
 // fakeAccount stands in for the store on a person's own account and the emailed links that set a password (accountStore).
 type fakeAccount struct {
-	fakeCalls
+	fakeReads
 	peekToken          func(string, string) (*store.Token, error)
-	user               func(string) (*store.User, error)
 	useToken           func(string, string) (*store.Token, error)
 	changePassword     func(string, string) error
-	userMemberships    func(string) ([]store.Membership, error)
-	group              func(string) (*store.Group, error)
-	partner            func(string) (*store.Partner, error)
 	deleteUserSessions func(string) (int64, error)
 	setMobile          func(string, string) error
-	userByEmail        func(string) (*store.User, error)
 	createToken        func(string, string, string, time.Duration) (string, error)
 	revokeTokens       func(string, []string) (int64, error)
 }
@@ -591,14 +527,6 @@ func (f *fakeAccount) PeekToken(_ context.Context, kind string, secret string) (
 		return
 	}
 	return f.peekToken(kind, secret)
-}
-
-func (f *fakeAccount) User(_ context.Context, id string) (r0 *store.User, err error) {
-	if !f.called("User", f.user) {
-		err = errNoFake
-		return
-	}
-	return f.user(id)
 }
 
 func (f *fakeAccount) UseToken(_ context.Context, kind string, secret string) (r0 *store.Token, err error) {
@@ -617,36 +545,8 @@ func (f *fakeAccount) ChangePassword(_ context.Context, id string, hash string) 
 	return f.changePassword(id, hash)
 }
 
-func (f *fakeAccount) UserMemberships(_ context.Context, userID string) (r0 []store.Membership, err error) {
-	if !f.called("UserMemberships", f.userMemberships) {
-		err = errNoFake
-		return
-	}
-	return f.userMemberships(userID)
-}
-
-func (f *fakeAccount) Group(_ context.Context, id string) (r0 *store.Group, err error) {
-	if !f.called("Group", f.group) {
-		err = errNoFake
-		return
-	}
-	return f.group(id)
-}
-
-func (f *fakeAccount) Partner(_ context.Context, id string) (r0 *store.Partner, err error) {
-	if !f.called("Partner", f.partner) {
-		err = errNoFake
-		return
-	}
-	return f.partner(id)
-}
-
-func (f *fakeAccount) DeleteUserSessions(_ context.Context, userID string) (r0 int64, err error) {
-	if !f.called("DeleteUserSessions", f.deleteUserSessions) {
-		err = errNoFake
-		return
-	}
-	return f.deleteUserSessions(userID)
+func (f *fakeAccount) DeleteUserSessions(_ context.Context, userID string) (int64, error) {
+	return ask(&f.fakeCalls, "DeleteUserSessions", f.deleteUserSessions, userID)
 }
 
 func (f *fakeAccount) SetMobile(_ context.Context, id string, mobile string) (err error) {
@@ -655,14 +555,6 @@ func (f *fakeAccount) SetMobile(_ context.Context, id string, mobile string) (er
 		return
 	}
 	return f.setMobile(id, mobile)
-}
-
-func (f *fakeAccount) UserByEmail(_ context.Context, email string) (r0 *store.User, err error) {
-	if !f.called("UserByEmail", f.userByEmail) {
-		err = errNoFake
-		return
-	}
-	return f.userByEmail(email)
 }
 
 func (f *fakeAccount) CreateToken(_ context.Context, kind string, userID string, createdBy string, life time.Duration) (r0 string, err error) {
@@ -741,7 +633,7 @@ func (f *fakeOutbox) queued() []store.Mail {
 
 // fakeMeetings stands in for the store on group meetings: papers, attendance, minutes and actions (meetingStore).
 type fakeMeetings struct {
-	fakeCalls
+	fakeReads
 	meeting              func(string) (*store.Meeting, error)
 	meetings             func([]string, time.Time, int) ([]store.Meeting, error)
 	createMeeting        func(*store.Meeting) error
@@ -750,27 +642,17 @@ type fakeMeetings struct {
 	paperScanned         func(string, store.Paper, bool) error
 	openPaper            func(store.Paper, io.Writer) error
 	deletePaper          func(string, store.Paper) error
-	groupMembers         func(string) ([]store.Membership, error)
 	markAttendance       func(string, string, string) error
 	saveMinutes          func(string, string, string) error
 	approveMinutes       func(string, string) error
 	addAction            func(string, store.MeetingAction) (store.MeetingAction, error)
 	setActionDone        func(string, string, bool) error
-	group                func(string) (*store.Group, error)
-	usersByID            func([]string) (map[string]store.User, error)
-	groups               func() ([]store.Group, error)
 }
 
 var _ meetingStore = (*fakeMeetings)(nil)
 
-func (f *fakeMeetings) Now() time.Time { return f.now }
-
-func (f *fakeMeetings) Meeting(_ context.Context, id string) (r0 *store.Meeting, err error) {
-	if !f.called("Meeting", f.meeting) {
-		err = errNoFake
-		return
-	}
-	return f.meeting(id)
+func (f *fakeMeetings) Meeting(_ context.Context, id string) (*store.Meeting, error) {
+	return ask(&f.fakeCalls, "Meeting", f.meeting, id)
 }
 
 func (f *fakeMeetings) Meetings(_ context.Context, groupIDs []string, from time.Time, limit int) (r0 []store.Meeting, err error) {
@@ -781,12 +663,8 @@ func (f *fakeMeetings) Meetings(_ context.Context, groupIDs []string, from time.
 	return f.meetings(groupIDs, from, limit)
 }
 
-func (f *fakeMeetings) CreateMeeting(_ context.Context, m *store.Meeting) (err error) {
-	if !f.called("CreateMeeting", f.createMeeting) {
-		err = errNoFake
-		return
-	}
-	return f.createMeeting(m)
+func (f *fakeMeetings) CreateMeeting(_ context.Context, m *store.Meeting) error {
+	return do(&f.fakeCalls, "CreateMeeting", f.createMeeting, m)
 }
 
 func (f *fakeMeetings) UpdateMeetingDetails(_ context.Context, m *store.Meeting, version int) (err error) {
@@ -829,14 +707,6 @@ func (f *fakeMeetings) DeletePaper(_ context.Context, meetingID string, p store.
 	return f.deletePaper(meetingID, p)
 }
 
-func (f *fakeMeetings) GroupMembers(_ context.Context, groupID string) (r0 []store.Membership, err error) {
-	if !f.called("GroupMembers", f.groupMembers) {
-		err = errNoFake
-		return
-	}
-	return f.groupMembers(groupID)
-}
-
 func (f *fakeMeetings) MarkAttendance(_ context.Context, id string, userID string, mark string) (err error) {
 	if !f.called("MarkAttendance", f.markAttendance) {
 		err = errNoFake
@@ -877,38 +747,12 @@ func (f *fakeMeetings) SetActionDone(_ context.Context, id string, actionID stri
 	return f.setActionDone(id, actionID, done)
 }
 
-func (f *fakeMeetings) Group(_ context.Context, id string) (r0 *store.Group, err error) {
-	if !f.called("Group", f.group) {
-		err = errNoFake
-		return
-	}
-	return f.group(id)
-}
-
-func (f *fakeMeetings) UsersByID(_ context.Context, ids []string) (r0 map[string]store.User, err error) {
-	if !f.called("UsersByID", f.usersByID) {
-		err = errNoFake
-		return
-	}
-	return f.usersByID(ids)
-}
-
-func (f *fakeMeetings) Groups(_ context.Context) (r0 []store.Group, err error) {
-	if !f.called("Groups", f.groups) {
-		err = errNoFake
-		return
-	}
-	return f.groups()
-}
-
 // fakeVolunteer stands in for the store on volunteers' availability, training and expenses (volunteerStore).
 type fakeVolunteer struct {
-	fakeCalls
-	groups             func() ([]store.Group, error)
+	fakeReads
 	availabilityPollOf func(string, string) (*store.AvailabilityPoll, error)
 	visitPlanByID      func(string) (*store.VisitPlan, error)
 	setAvailability    func(string, string, string, []string) error
-	user               func(string) (*store.User, error)
 	setTraining        func(string, store.TrainingRecord) error
 	trainingOf         func(string) (*store.Training, error)
 	claimsOf           func(string) ([]store.ExpenseClaim, error)
@@ -925,16 +769,6 @@ type fakeVolunteer struct {
 
 var _ volunteerStore = (*fakeVolunteer)(nil)
 
-func (f *fakeVolunteer) Now() time.Time { return f.now }
-
-func (f *fakeVolunteer) Groups(_ context.Context) (r0 []store.Group, err error) {
-	if !f.called("Groups", f.groups) {
-		err = errNoFake
-		return
-	}
-	return f.groups()
-}
-
 func (f *fakeVolunteer) AvailabilityPollOf(_ context.Context, groupID string, quarter string) (r0 *store.AvailabilityPoll, err error) {
 	if !f.called("AvailabilityPollOf", f.availabilityPollOf) {
 		err = errNoFake
@@ -943,12 +777,8 @@ func (f *fakeVolunteer) AvailabilityPollOf(_ context.Context, groupID string, qu
 	return f.availabilityPollOf(groupID, quarter)
 }
 
-func (f *fakeVolunteer) VisitPlanByID(_ context.Context, id string) (r0 *store.VisitPlan, err error) {
-	if !f.called("VisitPlanByID", f.visitPlanByID) {
-		err = errNoFake
-		return
-	}
-	return f.visitPlanByID(id)
+func (f *fakeVolunteer) VisitPlanByID(_ context.Context, id string) (*store.VisitPlan, error) {
+	return ask(&f.fakeCalls, "VisitPlanByID", f.visitPlanByID, id)
 }
 
 func (f *fakeVolunteer) SetAvailability(_ context.Context, groupID string, quarter string, userID string, weeks []string) (err error) {
@@ -959,14 +789,6 @@ func (f *fakeVolunteer) SetAvailability(_ context.Context, groupID string, quart
 	return f.setAvailability(groupID, quarter, userID, weeks)
 }
 
-func (f *fakeVolunteer) User(_ context.Context, id string) (r0 *store.User, err error) {
-	if !f.called("User", f.user) {
-		err = errNoFake
-		return
-	}
-	return f.user(id)
-}
-
 func (f *fakeVolunteer) SetTraining(_ context.Context, userID string, r store.TrainingRecord) (err error) {
 	if !f.called("SetTraining", f.setTraining) {
 		err = errNoFake
@@ -975,20 +797,12 @@ func (f *fakeVolunteer) SetTraining(_ context.Context, userID string, r store.Tr
 	return f.setTraining(userID, r)
 }
 
-func (f *fakeVolunteer) TrainingOf(_ context.Context, userID string) (r0 *store.Training, err error) {
-	if !f.called("TrainingOf", f.trainingOf) {
-		err = errNoFake
-		return
-	}
-	return f.trainingOf(userID)
+func (f *fakeVolunteer) TrainingOf(_ context.Context, userID string) (*store.Training, error) {
+	return ask(&f.fakeCalls, "TrainingOf", f.trainingOf, userID)
 }
 
-func (f *fakeVolunteer) ClaimsOf(_ context.Context, userID string) (r0 []store.ExpenseClaim, err error) {
-	if !f.called("ClaimsOf", f.claimsOf) {
-		err = errNoFake
-		return
-	}
-	return f.claimsOf(userID)
+func (f *fakeVolunteer) ClaimsOf(_ context.Context, userID string) ([]store.ExpenseClaim, error) {
+	return ask(&f.fakeCalls, "ClaimsOf", f.claimsOf, userID)
 }
 
 func (f *fakeVolunteer) ClaimableVisits(_ context.Context, userID string, now time.Time) (r0 []store.Visit, err error) {
@@ -999,12 +813,8 @@ func (f *fakeVolunteer) ClaimableVisits(_ context.Context, userID string, now ti
 	return f.claimableVisits(userID, now)
 }
 
-func (f *fakeVolunteer) Claim(_ context.Context, id string) (r0 *store.ExpenseClaim, err error) {
-	if !f.called("Claim", f.claim) {
-		err = errNoFake
-		return
-	}
-	return f.claim(id)
+func (f *fakeVolunteer) Claim(_ context.Context, id string) (*store.ExpenseClaim, error) {
+	return ask(&f.fakeCalls, "Claim", f.claim, id)
 }
 
 func (f *fakeVolunteer) StoreReceipt(_ context.Context, p *store.Paper, r io.Reader) (err error) {
@@ -1023,28 +833,16 @@ func (f *fakeVolunteer) OpenReceipt(_ context.Context, p store.Paper, w io.Write
 	return f.openReceipt(p, w)
 }
 
-func (f *fakeVolunteer) CreateClaim(_ context.Context, c *store.ExpenseClaim) (err error) {
-	if !f.called("CreateClaim", f.createClaim) {
-		err = errNoFake
-		return
-	}
-	return f.createClaim(c)
+func (f *fakeVolunteer) CreateClaim(_ context.Context, c *store.ExpenseClaim) error {
+	return do(&f.fakeCalls, "CreateClaim", f.createClaim, c)
 }
 
-func (f *fakeVolunteer) DeleteReceipt(_ context.Context, p store.Paper) (err error) {
-	if !f.called("DeleteReceipt", f.deleteReceipt) {
-		err = errNoFake
-		return
-	}
-	return f.deleteReceipt(p)
+func (f *fakeVolunteer) DeleteReceipt(_ context.Context, p store.Paper) error {
+	return do(&f.fakeCalls, "DeleteReceipt", f.deleteReceipt, p)
 }
 
-func (f *fakeVolunteer) ClaimsWithStatus(_ context.Context, status string) (r0 []store.ExpenseClaim, err error) {
-	if !f.called("ClaimsWithStatus", f.claimsWithStatus) {
-		err = errNoFake
-		return
-	}
-	return f.claimsWithStatus(status)
+func (f *fakeVolunteer) ClaimsWithStatus(_ context.Context, status string) ([]store.ExpenseClaim, error) {
+	return ask(&f.fakeCalls, "ClaimsWithStatus", f.claimsWithStatus, status)
 }
 
 func (f *fakeVolunteer) WaitingClaims(_ context.Context) (r0 []store.ExpenseClaim, err error) {
@@ -1065,7 +863,7 @@ func (f *fakeVolunteer) DecideClaim(_ context.Context, id string, approve bool, 
 
 // fakeCustody stands in for the store on custody visit reports, the scheme manager's pages and the return (custodyStore).
 type fakeCustody struct {
-	fakeCalls
+	fakeReads
 	custodyReport           func(string) (*store.CustodyReport, error)
 	saveCustodyReport       func(*store.CustodyReport, int) error
 	submitCustodyReport     func(*store.CustodyReport, int, string, string) error
@@ -1074,19 +872,12 @@ type fakeCustody struct {
 	updateCustodyIssues     func(*store.CustodyReport, int) error
 	submittedCustodyReports func(time.Time, time.Time) ([]store.CustodyReport, error)
 	custodyVisits           func() ([]store.Visit, error)
-	listUsers               func(store.UserFilter) ([]store.User, bool, error)
 }
 
 var _ custodyStore = (*fakeCustody)(nil)
 
-func (f *fakeCustody) Now() time.Time { return f.now }
-
-func (f *fakeCustody) CustodyReport(_ context.Context, id string) (r0 *store.CustodyReport, err error) {
-	if !f.called("CustodyReport", f.custodyReport) {
-		err = errNoFake
-		return
-	}
-	return f.custodyReport(id)
+func (f *fakeCustody) CustodyReport(_ context.Context, id string) (*store.CustodyReport, error) {
+	return ask(&f.fakeCalls, "CustodyReport", f.custodyReport, id)
 }
 
 func (f *fakeCustody) SaveCustodyReport(_ context.Context, r *store.CustodyReport, version int) (err error) {
@@ -1113,12 +904,8 @@ func (f *fakeCustody) ConfirmCustodyReport(_ context.Context, r *store.CustodyRe
 	return f.confirmCustodyReport(r, version, userID, name)
 }
 
-func (f *fakeCustody) MarkCustodyRead(_ context.Context, id string) (err error) {
-	if !f.called("MarkCustodyRead", f.markCustodyRead) {
-		err = errNoFake
-		return
-	}
-	return f.markCustodyRead(id)
+func (f *fakeCustody) MarkCustodyRead(_ context.Context, id string) error {
+	return do(&f.fakeCalls, "MarkCustodyRead", f.markCustodyRead, id)
 }
 
 func (f *fakeCustody) UpdateCustodyIssues(_ context.Context, r *store.CustodyReport, version int) (err error) {
@@ -1145,17 +932,9 @@ func (f *fakeCustody) CustodyVisits(_ context.Context) (r0 []store.Visit, err er
 	return f.custodyVisits()
 }
 
-func (f *fakeCustody) ListUsers(_ context.Context, flt store.UserFilter) (r0 []store.User, r1 bool, err error) {
-	if !f.called("ListUsers", f.listUsers) {
-		err = errNoFake
-		return
-	}
-	return f.listUsers(flt)
-}
-
 // fakeCCU stands in for the store on the Counter Corruption Unit's queue, cases, audit and access review (ccuStore).
 type fakeCCU struct {
-	fakeCalls
+	fakeReads
 	referral            func(string) (*store.Referral, error)
 	openReferral        func(string) (*store.Referral, error)
 	referralsByID       func([]string) ([]store.RefSummary, error)
@@ -1166,8 +945,6 @@ type fakeCCU struct {
 	linkReferrals       func(string, string, bool) error
 	conflictsWith       func(string, *store.Referral) (bool, error)
 	conflictIndex       func() (map[string][]string, error)
-	user                func(string) (*store.User, error)
-	partner             func(string) (*store.Partner, error)
 	createUser          func(*store.User) error
 	listAudit           func(store.AuditFilter) ([]store.AuditEvent, bool, error)
 	auditEventsBetween  func(time.Time, time.Time, []string) ([]store.AuditEvent, error)
@@ -1177,38 +954,20 @@ type fakeCCU struct {
 
 var _ ccuStore = (*fakeCCU)(nil)
 
-func (f *fakeCCU) Now() time.Time { return f.now }
-
-func (f *fakeCCU) Referral(_ context.Context, id string) (r0 *store.Referral, err error) {
-	if !f.called("Referral", f.referral) {
-		err = errNoFake
-		return
-	}
-	return f.referral(id)
+func (f *fakeCCU) Referral(_ context.Context, id string) (*store.Referral, error) {
+	return ask(&f.fakeCalls, "Referral", f.referral, id)
 }
 
-func (f *fakeCCU) OpenReferral(_ context.Context, id string) (r0 *store.Referral, err error) {
-	if !f.called("OpenReferral", f.openReferral) {
-		err = errNoFake
-		return
-	}
-	return f.openReferral(id)
+func (f *fakeCCU) OpenReferral(_ context.Context, id string) (*store.Referral, error) {
+	return ask(&f.fakeCalls, "OpenReferral", f.openReferral, id)
 }
 
-func (f *fakeCCU) ReferralsByID(_ context.Context, ids []string) (r0 []store.RefSummary, err error) {
-	if !f.called("ReferralsByID", f.referralsByID) {
-		err = errNoFake
-		return
-	}
-	return f.referralsByID(ids)
+func (f *fakeCCU) ReferralsByID(_ context.Context, ids []string) ([]store.RefSummary, error) {
+	return ask(&f.fakeCalls, "ReferralsByID", f.referralsByID, ids)
 }
 
-func (f *fakeCCU) ReferralMatches(_ context.Context, r *store.Referral) (r0 []store.RefSummary, err error) {
-	if !f.called("ReferralMatches", f.referralMatches) {
-		err = errNoFake
-		return
-	}
-	return f.referralMatches(r)
+func (f *fakeCCU) ReferralMatches(_ context.Context, r *store.Referral) ([]store.RefSummary, error) {
+	return ask(&f.fakeCalls, "ReferralMatches", f.referralMatches, r)
 }
 
 func (f *fakeCCU) ListReferrals(_ context.Context, flt store.ReferralFilter) (r0 []store.RefSummary, r1 bool, err error) {
@@ -1259,28 +1018,8 @@ func (f *fakeCCU) ConflictIndex(_ context.Context) (r0 map[string][]string, err 
 	return f.conflictIndex()
 }
 
-func (f *fakeCCU) User(_ context.Context, id string) (r0 *store.User, err error) {
-	if !f.called("User", f.user) {
-		err = errNoFake
-		return
-	}
-	return f.user(id)
-}
-
-func (f *fakeCCU) Partner(_ context.Context, id string) (r0 *store.Partner, err error) {
-	if !f.called("Partner", f.partner) {
-		err = errNoFake
-		return
-	}
-	return f.partner(id)
-}
-
-func (f *fakeCCU) CreateUser(_ context.Context, u *store.User) (err error) {
-	if !f.called("CreateUser", f.createUser) {
-		err = errNoFake
-		return
-	}
-	return f.createUser(u)
+func (f *fakeCCU) CreateUser(_ context.Context, u *store.User) error {
+	return do(&f.fakeCalls, "CreateUser", f.createUser, u)
 }
 
 func (f *fakeCCU) ListAudit(_ context.Context, flt store.AuditFilter) (r0 []store.AuditEvent, r1 bool, err error) {
@@ -1299,20 +1038,51 @@ func (f *fakeCCU) AuditEventsBetween(_ context.Context, from time.Time, to time.
 	return f.auditEventsBetween(from, to, actions)
 }
 
-func (f *fakeCCU) AccessReviewFor(_ context.Context, month string) (r0 *store.AccessReview, err error) {
-	if !f.called("AccessReviewFor", f.accessReviewFor) {
-		err = errNoFake
-		return
-	}
-	return f.accessReviewFor(month)
+func (f *fakeCCU) AccessReviewFor(_ context.Context, month string) (*store.AccessReview, error) {
+	return ask(&f.fakeCalls, "AccessReviewFor", f.accessReviewFor, month)
 }
 
-func (f *fakeCCU) SignOffAccessReview(_ context.Context, r store.AccessReview) (err error) {
-	if !f.called("SignOffAccessReview", f.signOffAccessReview) {
-		err = errNoFake
-		return
+func (f *fakeCCU) SignOffAccessReview(_ context.Context, r store.AccessReview) error {
+	return do(&f.fakeCalls, "SignOffAccessReview", f.signOffAccessReview, r)
+}
+
+// fakeAuditPages stands in for the store on the audit pages
+// (auditPagesStore): the names put to events, and the chain's check.
+type fakeAuditPages struct {
+	fakeReads
+	listAudit          func(store.AuditFilter) ([]store.AuditEvent, bool, error)
+	verifyAudit        func() (*store.AuditBreak, int64, error)
+	allRecommendations func(store.RecommendationFilter) ([]store.RecSummary, error)
+	schedules          func([]string) ([]store.Visit, error)
+	referralsByID      func([]string) ([]store.RefSummary, error)
+}
+
+var _ auditPagesStore = (*fakeAuditPages)(nil)
+
+func (f *fakeAuditPages) ListAudit(_ context.Context, flt store.AuditFilter) ([]store.AuditEvent, bool, error) {
+	if !f.called("ListAudit", f.listAudit) {
+		return nil, false, errNoFake
 	}
-	return f.signOffAccessReview(r)
+	return f.listAudit(flt)
+}
+
+func (f *fakeAuditPages) VerifyAudit(context.Context) (*store.AuditBreak, int64, error) {
+	if !f.called("VerifyAudit", f.verifyAudit) {
+		return nil, 0, errNoFake
+	}
+	return f.verifyAudit()
+}
+
+func (f *fakeAuditPages) AllRecommendations(_ context.Context, flt store.RecommendationFilter) ([]store.RecSummary, error) {
+	return ask(&f.fakeCalls, "AllRecommendations", f.allRecommendations, flt)
+}
+
+func (f *fakeAuditPages) Schedules(_ context.Context, ids []string) ([]store.Visit, error) {
+	return ask(&f.fakeCalls, "Schedules", f.schedules, ids)
+}
+
+func (f *fakeAuditPages) ReferralsByID(_ context.Context, ids []string) ([]store.RefSummary, error) {
+	return ask(&f.fakeCalls, "ReferralsByID", f.referralsByID, ids)
 }
 
 // fakeApp is the real router with fakes for the store: the server's
@@ -1356,6 +1126,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.meetings = nil
 	srv.accounts = nil
 	srv.admin = nil
+	srv.auditPages = nil
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL

@@ -140,7 +140,7 @@ func (s *Server) meetingICS(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="meeting-`+m.ID+`.ics"`)
-	c.Data(http.StatusOK, "text/calendar; charset=utf-8", []byte(s.visitCalendarOf(nil, names, *m)))
+	c.Data(http.StatusOK, "text/calendar; charset=utf-8", []byte(s.visitCalendarOf(s.meetings.Now(), nil, names, *m)))
 }
 
 // addMeetingEvents puts meetings in a calendar, as the visit feed does

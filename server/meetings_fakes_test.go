@@ -54,7 +54,7 @@ func newFakeMeetingWorld(t *testing.T) *fakeMeetingWorld {
 		Venue: "Boscombe Centre, Room 2", IndependentChair: "Dr Ruth Okoye", Agenda: []string{"Welcome", "Stop and search figures", "Any other business"},
 		Version: 1, MinutesStatus: store.MinutesDraft, Attendance: map[string]string{}, Actions: map[string]store.MeetingAction{},
 		Papers: map[string]store.Paper{"p1": {ID: "p1", Name: "figures.pdf", Type: "application/pdf", Status: store.PaperClean}}}
-	fm := &fakeMeetings{fakeCalls: fakeCalls{t: t, now: now}}
+	fm := &fakeMeetings{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: now}}}
 	fm.meeting = func(id string) (*store.Meeting, error) {
 		w.mu.Lock()
 		defer w.mu.Unlock()
@@ -68,15 +68,7 @@ func newFakeMeetingWorld(t *testing.T) *fakeMeetingWorld {
 	fm.groupMembers = func(string) ([]store.Membership, error) {
 		return []store.Membership{{GroupID: w.g.ID, UserID: w.chair.ID, Chair: true}, {GroupID: w.g.ID, UserID: w.member.ID}, {GroupID: w.g.ID, UserID: w.second.ID}}, nil
 	}
-	fm.usersByID = func(ids []string) (map[string]store.User, error) {
-		out := map[string]store.User{}
-		for _, id := range ids {
-			if u, ok := w.a.users[id]; ok {
-				out[id] = *u
-			}
-		}
-		return out, nil
-	}
+	fm.usersByID = usersIn(w.a.users)
 	w.fm = fm
 	w.a.srv.meetings = fm
 	return w
@@ -169,30 +161,15 @@ func TestPaperScanAndSizeWithFakes(t *testing.T) {
 	fm := w.fm
 	var (
 		mu      sync.Mutex
-		stored  = map[string][]byte{}
+		stored  fakeBlobs
 		refused []string
 	)
-	fm.storePaper = func(_ string, p *store.Paper, r io.Reader) error {
-		b, err := io.ReadAll(r)
-		if p.ID == "" {
-			p.ID = store.NewID()
-		}
-		mu.Lock()
-		stored[p.ID] = b
-		mu.Unlock()
-		return err
-	}
-	fm.openPaper = func(p store.Paper, wr io.Writer) error {
-		mu.Lock()
-		b := stored[p.ID]
-		mu.Unlock()
-		_, err := io.Copy(wr, bytes.NewReader(b))
-		return err
-	}
+	fm.storePaper = func(_ string, p *store.Paper, r io.Reader) error { return stored.put(p, r) }
+	fm.openPaper = stored.open
 	fm.paperScanned = func(_ string, p store.Paper, clean bool) error {
 		if !clean {
+			stored.drop(p)
 			mu.Lock()
-			delete(stored, p.ID)
 			refused = append(refused, p.Name)
 			mu.Unlock()
 		}
@@ -206,8 +183,8 @@ func TestPaperScanAndSizeWithFakes(t *testing.T) {
 	if !strings.Contains(res.Body, "test signature found") || sc.read != int64(len(content)) {
 		t.Fatalf("scan: read %d of %d\n%s", sc.read, len(content), res.Body)
 	}
-	if len(stored) != 0 || len(refused) != 1 || refused[0] != "big.pdf" {
-		t.Fatalf("a refused paper is kept: %d stored, refused %v", len(stored), refused)
+	if stored.count() != 0 || len(refused) != 1 || refused[0] != "big.pdf" {
+		t.Fatalf("a refused paper is kept: %d stored, refused %v", stored.count(), refused)
 	}
 	if n := w.a.audits.count(auditPaperRejected, "meeting:"+w.id); n != 1 {
 		t.Errorf("%d %s events, want 1", n, auditPaperRejected)

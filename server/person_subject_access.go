@@ -21,14 +21,16 @@ func (s *Server) personSubjectAccess(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	names, _, err := s.groupNames(ctx)
+	groups, err := s.admin.Groups(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	sa, err := s.store.SubjectAccessFor(ctx, person.ID, func(id string) string {
-		if n, ok := names[id]; ok {
-			return n
+	sa, err := s.admin.SubjectAccessFor(ctx, person.ID, func(id string) string {
+		for _, g := range groups {
+			if g.ID == id {
+				return g.Name
+			}
 		}
 		return id
 	})
@@ -43,7 +45,7 @@ func (s *Server) personSubjectAccess(c *gin.Context) {
 	}
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditSubjectAccess, Target: "user:" + person.ID})
-	c.Header("Content-Disposition", `attachment; filename="subject-access-`+person.ID+`-`+s.store.Now().In(london).Format(time.DateOnly)+`.json"`)
+	c.Header("Content-Disposition", `attachment; filename="subject-access-`+person.ID+`-`+s.admin.Now().In(london).Format(time.DateOnly)+`.json"`)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }

@@ -105,7 +105,7 @@ func (ccuInbox) accounts(ctx context.Context, s *Server) ([]store.User, error) {
 	var list []store.User
 	for _, role := range store.CCURoles {
 		for page := 1; ; page++ {
-			us, more, err := s.store.ListUsers(ctx, store.UserFilter{Role: role, Page: page})
+			us, more, err := s.ccu.ListUsers(ctx, store.UserFilter{Role: role, Page: page})
 			if err != nil {
 				return nil, err
 			}

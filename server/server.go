@@ -28,18 +28,19 @@ import (
 type Server struct {
 	cfg           config.Config
 	store         *store.Store
-	auditLog      auditDB        // audit events, from every handler (Server.audit)
-	outbox        outboxDB       // messages for the mail worker (Server.queueMail)
-	users         userDB         // the signed-in person, every request (stores.go)
-	visits        visitStore     // a visit's page, sign-up and cancelling
-	conflicts     conflictStore  // a CCU analyst's declared conflicts of interest
-	admin         adminStore     // people, groups and partner organisations (admin pages)
-	accounts      accountStore   // a person's own account and the emailed links that set a password
-	meetings      meetingStore   // group meetings: papers, attendance, minutes and actions
-	volunteer     volunteerStore // volunteers' availability, training and expenses
-	custody       custodyStore   // custody visit reports, the scheme manager's pages and the return
-	ccu           ccuStore       // the Counter Corruption Unit's queue, cases, audit and access review
-	adviceAsk     adviceAskStore // asking for critical-incident advice
+	auditLog      auditDB         // audit events, from every handler (Server.audit)
+	outbox        outboxDB        // messages for the mail worker (Server.queueMail)
+	users         userDB          // the signed-in person, every request (stores.go)
+	visits        visitStore      // a visit's page, sign-up and cancelling
+	conflicts     conflictStore   // a CCU analyst's declared conflicts of interest
+	admin         adminStore      // people, groups and partner organisations (admin pages)
+	accounts      accountStore    // a person's own account and the emailed links that set a password
+	meetings      meetingStore    // group meetings: papers, attendance, minutes and actions
+	volunteer     volunteerStore  // volunteers' availability, training and expenses
+	custody       custodyStore    // custody visit reports, the scheme manager's pages and the return
+	ccu           ccuStore        // the Counter Corruption Unit's queue, cases, audit and access review
+	adviceAsk     adviceAskStore  // asking for critical-incident advice
+	auditPages    auditPagesStore // the audit log and the CCU's referral audit, with names put to events
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -114,6 +115,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		meetings:    db,
 		accounts:    db,
 		admin:       db,
+		auditPages:  db,
 		log:         slog.New(requestIDHandler{log.Handler()}),
 		templates:   tmpl,
 		hasher:      password.For(cfg),

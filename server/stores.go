@@ -12,9 +12,10 @@ import (
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
-// for the groups not converted yet (home, visits, recommendations,
-// referrals and reports, surveys, sign-in and two-factor, the rest of
-// advice, powers and disparity, vetting and others: docs/architecture.md).
+// for the groups not converted yet (home, the rest of visits,
+// recommendations, referrals and reports, surveys, sign-in and two-factor,
+// the rest of advice, powers and disparity, vetting and others:
+// docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -68,9 +69,12 @@ type adviceAskStore interface {
 
 // adminStore is what the administration of people, groups and partner
 // organisations needs (people_list.go, person_*.go, group_*.go,
-// member_edit.go, partner_*.go). (Auditing and queueing the invitation's
-// mail take the store.)
+// member_edit.go, partner_*.go), and the download of what is held about a
+// person (person_subject_access.go). (Auditing and queueing the
+// invitation's mail go through auditDB and outboxDB.)
 type adminStore interface {
+	Now() time.Time
+	SubjectAccessFor(ctx context.Context, userID string, groupName func(id string) string) (*store.SubjectAccess, error)
 	CreateGroup(ctx context.Context, g *store.Group) error
 	CreatePartner(ctx context.Context, p *store.Partner) error
 	CreateToken(ctx context.Context, kind string, userID string, createdBy string, life time.Duration) (string, error)
@@ -174,6 +178,21 @@ type volunteerStore interface {
 	DecideClaim(ctx context.Context, id string, approve bool, reason string, by string) error
 }
 
+// auditPagesStore is what the two audit pages need (audit_list.go, the
+// administrators' audit log, and ccu_audit.go, the CCU supervisor's
+// referral audit): the events, the chain's check, and the names put to
+// them (describeAudit: people, groups, recommendations, visits and
+// referrals).
+type auditPagesStore interface {
+	ListAudit(ctx context.Context, flt store.AuditFilter) ([]store.AuditEvent, bool, error)
+	VerifyAudit(ctx context.Context) (*store.AuditBreak, int64, error)
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+	Groups(ctx context.Context) ([]store.Group, error)
+	AllRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, error)
+	Schedules(ctx context.Context, ids []string) ([]store.Visit, error)
+	ReferralsByID(ctx context.Context, ids []string) ([]store.RefSummary, error)
+}
+
 // custodyStore is what custody visit reports need (custody_*.go): the pair's
 // report, the scheme manager's reading and follow-up, the force's view and
 // the quarter's return, and the scheme managers to tell. (The visit itself
@@ -194,9 +213,11 @@ type custodyStore interface {
 // ccuStore is what the Counter Corruption Unit's pages need (ccu_*.go but
 // the declared conflicts): the queue, a case opened for a reason, its
 // assessment, messages and links, the partner workers it invites, the
-// referral audit and the supervisor's access review.
+// referral audit and the supervisor's access review, and the unit's
+// people (the assignee list, who is told of a new referral: ccuInbox).
 type ccuStore interface {
 	Now() time.Time
+	ListUsers(ctx context.Context, flt store.UserFilter) ([]store.User, bool, error)
 	Referral(ctx context.Context, id string) (*store.Referral, error)
 	OpenReferral(ctx context.Context, id string) (*store.Referral, error)
 	ReferralsByID(ctx context.Context, ids []string) ([]store.RefSummary, error)
@@ -217,17 +238,18 @@ type ccuStore interface {
 }
 
 var (
-	_ ccuStore       = (*store.Store)(nil)
-	_ custodyStore   = (*store.Store)(nil)
-	_ volunteerStore = (*store.Store)(nil)
-	_ meetingStore   = (*store.Store)(nil)
-	_ auditDB        = (*store.Store)(nil)
-	_ outboxDB       = (*store.Store)(nil)
-	_ accountStore   = (*store.Store)(nil)
-	_ adminStore     = (*store.Store)(nil)
-	_ adviceAskStore = (*store.Store)(nil)
-	_ conflictStore  = (*store.Store)(nil)
-	_ sessionDB      = (*store.Store)(nil)
-	_ userDB         = (*store.Store)(nil)
-	_ visitStore     = (*store.Store)(nil)
+	_ auditPagesStore = (*store.Store)(nil)
+	_ ccuStore        = (*store.Store)(nil)
+	_ custodyStore    = (*store.Store)(nil)
+	_ volunteerStore  = (*store.Store)(nil)
+	_ meetingStore    = (*store.Store)(nil)
+	_ auditDB         = (*store.Store)(nil)
+	_ outboxDB        = (*store.Store)(nil)
+	_ accountStore    = (*store.Store)(nil)
+	_ adminStore      = (*store.Store)(nil)
+	_ adviceAskStore  = (*store.Store)(nil)
+	_ conflictStore   = (*store.Store)(nil)
+	_ sessionDB       = (*store.Store)(nil)
+	_ userDB          = (*store.Store)(nil)
+	_ visitStore      = (*store.Store)(nil)
 )

@@ -57,7 +57,7 @@ func (s *Server) visitAvailability(c *gin.Context) {
 		f.Quarter = store.QuarterOf(s.volunteer.Now().AddDate(0, 3, 0))
 	}
 	errs := &formErrors{}
-	if !slices.Contains(pairableGroups(currentUser(c)), f.Group) || !hasChoice(s.quarterChoices(), f.Quarter) {
+	if !slices.Contains(pairableGroups(currentUser(c)), f.Group) || !hasChoice(quarterChoices(s.volunteer.Now()), f.Quarter) {
 		s.notFound(c)
 		return
 	}
@@ -92,7 +92,7 @@ func (s *Server) renderAvailability(c *gin.Context, status int, f availabilityFo
 	}
 	d := &availabilityData{Answered: answered, None: f.None == "yes",
 		Group:   newChoices("group", "Group", f.Group, errs, groupChoices(own, "")),
-		Quarter: newChoices("quarter", "Quarter", f.Quarter, errs, s.quarterChoices()),
+		Quarter: newChoices("quarter", "Quarter", f.Quarter, errs, quarterChoices(s.volunteer.Now())),
 		Weeks:   boxesField{Name: "weeks", Legend: "Which weeks can you do?", Hint: "Tick every week you could make a visit. Weeks are Monday to Sunday.", Error: errs.For("weeks")},
 	}
 	d.Group.LabelSize, d.Quarter.LabelSize = "s", "s"

@@ -20,7 +20,7 @@ func (s *Server) visitAvailabilitySave(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	if !slices.Contains(pairableGroups(me), f.Group) || !hasChoice(s.quarterChoices(), f.Quarter) {
+	if !slices.Contains(pairableGroups(me), f.Group) || !hasChoice(quarterChoices(s.volunteer.Now()), f.Quarter) {
 		s.notFound(c)
 		return
 	}

@@ -21,12 +21,12 @@ import (
 // have chosen its day and time; nobody else's feed or download has it.
 
 // visitCalendarOf builds an iCalendar with one event per visit (and per
-// group meeting, meeting_show.go).
-func (s *Server) visitCalendarOf(vs []store.Visit, names map[string]string, ms ...store.Meeting) string {
+// group meeting, meeting_show.go), stamped now.
+func (s *Server) visitCalendarOf(now time.Time, vs []store.Visit, names map[string]string, ms ...store.Meeting) string {
 	cal := ics.NewCalendarFor("Candour " + s.cfg.ForceName)
 	cal.SetMethod(ics.MethodPublish)
 	cal.SetName("Candour scrutiny visits")
-	now := s.store.Now().UTC()
+	now = now.UTC()
 	for _, v := range vs {
 		e := cal.AddEvent(v.ID + "@candour")
 		e.SetDtStampTime(now)
@@ -68,7 +68,7 @@ func (s *Server) visitICS(c *gin.Context) {
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="visit-`+v.ID+`.ics"`)
-	c.Data(http.StatusOK, "text/calendar; charset=utf-8", []byte(s.visitCalendarOf([]store.Visit{*v}, names)))
+	c.Data(http.StatusOK, "text/calendar; charset=utf-8", []byte(s.visitCalendarOf(s.store.Now(), []store.Visit{*v}, names)))
 }
 
 // visitFeed is a person's private feed: the visits they have a seat on,
@@ -110,7 +110,7 @@ func (s *Server) visitFeed(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	serveConditional(c, "text/calendar; charset=utf-8", cacheFeedPrivate, time.Time{}, []byte(s.visitCalendarOf(vs, names, ms...)))
+	serveConditional(c, "text/calendar; charset=utf-8", cacheFeedPrivate, time.Time{}, []byte(s.visitCalendarOf(s.store.Now(), vs, names, ms...)))
 }
 
 // feedVisits are the visits in a person's feed, read by id from their diary.

@@ -54,9 +54,9 @@ type planData struct {
 }
 
 // quarterChoices are this quarter and the next three.
-func (s *Server) quarterChoices() []choice {
+func quarterChoices(now time.Time) []choice {
 	var cs []choice
-	start, _ := store.ParseQuarter(store.QuarterOf(s.store.Now()))
+	start, _ := store.ParseQuarter(store.QuarterOf(now))
 	for i := range 4 {
 		q := store.QuarterOf(start.AddDate(0, 3*i, 0))
 		qs, _ := store.ParseQuarter(q)
@@ -84,7 +84,7 @@ func (s *Server) visitPlan(c *gin.Context) {
 	if !chairedGroups(me)[f.Group] {
 		errs.Add("group", "Select a group you chair")
 	}
-	if !hasChoice(s.quarterChoices(), f.Quarter) {
+	if !hasChoice(quarterChoices(s.store.Now()), f.Quarter) {
 		errs.Add("quarter", "Select the quarter to plan")
 	}
 	if !hasChoice(vettingChoices(), f.MinVetting) {
@@ -248,7 +248,7 @@ func (s *Server) renderPlan(c *gin.Context, status int, f planForm, errs *formEr
 	}
 	d := &planData{
 		Group:      newChoices("group", "Group", f.Group, errs, groupChoices(own, "Choose a group")),
-		Quarter:    newChoices("quarter", "Quarter", f.Quarter, errs, s.quarterChoices()),
+		Quarter:    newChoices("quarter", "Quarter", f.Quarter, errs, quarterChoices(s.store.Now())),
 		MinVetting: newChoices("minVetting", "Vetting needed", f.MinVetting, errs, vettingChoices()),
 		Training:   newChoices("training", "Training needed", f.Training, errs, trainingChoices()),
 	}

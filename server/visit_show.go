@@ -59,7 +59,7 @@ func (s *Server) visitShow(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.renderVisit(c, http.StatusOK, v, a, &formErrors{}, nil)
+	s.renderVisit(c, http.StatusOK, v, a, &formErrors{}, signedUpNoteFor(c, v, a))
 }
 
 // refusal is why a sign-up was just refused, passed to renderVisit.
@@ -159,5 +159,9 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 	d.TimeDate = dateField{Name: "date", Legend: "Day of the visit", Hint: "A day in the week you were given", Error: errs.For("date"),
 		Day: d.Time.Day, Month: d.Time.Month, Year: d.Time.Year, LegendSize: "s"}
 	title := words.VisitType(v.Type) + ": " + v.Location
-	s.render(c, status, "visit_show", &Page{Title: title, Errors: errs, Data: d, Form: d.Time})
+	p := &Page{Title: title, Errors: errs, Data: d, Form: d.Time}
+	if note, ok := typed.(signedUpNote); ok {
+		p.Flash = string(note)
+	}
+	s.render(c, status, "visit_show", p)
 }

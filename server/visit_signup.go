@@ -24,7 +24,7 @@ func (s *Server) visitSignUp(c *gin.Context) {
 		return
 	}
 	u := currentUser(c)
-	seat, err := s.visits.SignUp(c.Request.Context(), v.ID, u.ID, u.Memberships)
+	_, err := s.visits.SignUp(c.Request.Context(), v.ID, u.ID, u.Memberships)
 	switch {
 	case apperr.Is(err, apperr.Invalid):
 		// The refusal already says why: the page shows it without asking
@@ -41,12 +41,32 @@ func (s *Server) visitSignUp(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if seat == store.SeatConfirmed {
-		s.flash(c, "You have a place on this visit. We will email you a reminder 2 days before.")
-	} else {
-		s.flash(c, "This visit is full, so you are on the waiting list. We will email you if a place comes up.")
+	// The page says which (signedUpNote), from the visit itself: no flash
+	// in the session, so neither this request nor the next page writes the
+	// session (docs/performance.md, "Sign-up at 50 members").
+	s.redirect(c, "/visits/"+v.ID+"?"+signedUpParam)
+}
+
+// signedUpParam on a visit's address asks its page to say where a sign-up
+// just left the reader.
+const signedUpParam = "signed-up"
+
+// signedUpNote is the banner after a sign-up (signedUpParam): what the
+// visit says of the reader now, so a link with the parameter can never
+// show something untrue; "" when they are on neither list.
+type signedUpNote string
+
+func signedUpNoteFor(c *gin.Context, v *store.Visit, a visitAccess) signedUpNote {
+	if _, ok := c.GetQuery(signedUpParam); !ok {
+		return ""
 	}
-	s.redirect(c, "/visits/"+v.ID)
+	switch {
+	case a.Attending:
+		return "You have a place on this visit. We will email you a reminder 2 days before."
+	case v.WaitingPlace(currentUser(c).ID) > 0:
+		return "This visit is full, so you are on the waiting list. We will email you if a place comes up."
+	}
+	return ""
 }
 
 // visitCancel gives up a place (or a place in the queue); the next person

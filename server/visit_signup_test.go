@@ -19,7 +19,7 @@ func signUpFakes(t *testing.T) (*fakeApp, *fakeVisits, *store.Visit, *client) {
 	v := &store.Visit{ID: store.NewID(), Type: store.VisitCustody, GroupID: "g1", Location: "Weymouth custody suite",
 		Start: now.Add(240 * time.Hour), End: now.Add(243 * time.Hour), Capacity: 2, MinVetting: "NPPV2",
 		Attendees: []string{}, Waiting: []string{}, Version: 1}
-	fv := &fakeVisits{t: t, now: now,
+	fv := &fakeVisits{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: now}},
 		visit: func(id string) (*store.Visit, error) {
 			if id != v.ID {
 				return nil, store.ErrNotFound
@@ -27,8 +27,8 @@ func signUpFakes(t *testing.T) (*fakeApp, *fakeVisits, *store.Visit, *client) {
 			cp := *v
 			return &cp, nil
 		},
-		group: func(string) (*store.Group, error) { return &store.Group{ID: "g1", Name: "Dorset custody panel"}, nil },
 	}
+	fv.group = func(string) (*store.Group, error) { return &store.Group{ID: "g1", Name: "Dorset custody panel"}, nil }
 	f.srv.visits = fv
 	m := &store.User{Email: "m@example.org", Name: "Mo Member", Role: store.RoleMember, Status: store.StatusActive,
 		Memberships: []store.Membership{{GroupID: "g1", VettingLevel: "NPPV1"}}}
@@ -85,8 +85,9 @@ func TestSignUpOutcomesWithFakes(t *testing.T) {
 		status int
 		where  string
 	}{
-		{"a place", store.SeatConfirmed, nil, http.StatusSeeOther, page},
-		{"the waiting list", store.SeatWaiting, nil, http.StatusSeeOther, page},
+		// The page says which from the visit itself (signedUpNote).
+		{"a place", store.SeatConfirmed, nil, http.StatusSeeOther, page + "?signed-up"},
+		{"the waiting list", store.SeatWaiting, nil, http.StatusSeeOther, page + "?signed-up"},
 		{"already on it", "", store.ErrAlreadySignedUp, http.StatusSeeOther, page},
 		{"gone meanwhile", "", store.ErrNotFound, http.StatusNotFound, ""},
 		{"the store failed", "", errors.New("disk full"), http.StatusInternalServerError, ""},

@@ -1,23 +1,21 @@
 package server
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"candour/apperr"
 	"candour/store"
 )
 
 // Volunteers' logistics on fakes (volunteerStore, with fakeVisits for the
 // visit a claim is for): a receipt the virus check refuses, and training
-// dates that do not make sense. TestExpensesClaimJourney,
-// TestTrainingRecordsSignUpAndPairing and TestAvailabilityPoll keep the
-// real store.
+// dates that do not make sense, and the availability poll's refusals.
+// TestExpensesClaimJourney, TestTrainingRecordsSignUpAndPairing and
+// TestAvailabilityPoll keep the real store.
 
 // TestExpenseReceiptRefusedByScanWithFakes: a receipt the virus check
 // refuses leaves no claim and no receipt content behind.
@@ -29,38 +27,20 @@ func TestExpenseReceiptRefusedByScanWithFakes(t *testing.T) {
 	// A panel session the member had a place at, over yesterday.
 	v := &store.Visit{ID: store.NewID(), Type: store.VisitOther, GroupID: "g1", Location: "Dorchester police station",
 		Start: now.Add(-26 * time.Hour), End: now.Add(-24 * time.Hour), Capacity: 3, SeatsTaken: 1, Attendees: []string{m1.ID}, Version: 1}
-	a.srv.visits = &fakeVisits{t: t, now: now, visit: func(id string) (*store.Visit, error) {
+	a.srv.visits = &fakeVisits{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: now}}, visit: func(id string) (*store.Visit, error) {
 		if id != v.ID {
 			return nil, store.ErrNotFound
 		}
 		cp := *v
 		return &cp, nil
 	}}
-	var (
-		mu     sync.Mutex
-		stored = map[string][]byte{}
-	)
-	fv := &fakeVolunteer{fakeCalls: fakeCalls{t: t, now: now}}
+	var stored fakeBlobs
+	fv := &fakeVolunteer{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: now}}}
 	fv.claim = func(string) (*store.ExpenseClaim, error) { return nil, store.ErrNotFound }
-	fv.storeReceipt = func(p *store.Paper, r io.Reader) error {
-		b, err := io.ReadAll(r)
-		p.ID = store.NewID()
-		mu.Lock()
-		stored[p.ID] = b
-		mu.Unlock()
-		return err
-	}
-	fv.openReceipt = func(p store.Paper, w io.Writer) error {
-		mu.Lock()
-		b := stored[p.ID]
-		mu.Unlock()
-		_, err := io.Copy(w, bytes.NewReader(b))
-		return err
-	}
+	fv.storeReceipt = stored.put
+	fv.openReceipt = stored.open
 	fv.deleteReceipt = func(p store.Paper) error {
-		mu.Lock()
-		delete(stored, p.ID)
-		mu.Unlock()
+		stored.drop(p)
 		return nil
 	}
 	// createClaim is nil: a claim stored after the refusal fails the test.
@@ -76,8 +56,8 @@ func TestExpenseReceiptRefusedByScanWithFakes(t *testing.T) {
 	if sc.read != int64(len("%PDF-1.4\n")) {
 		t.Fatalf("the scanner read %d bytes", sc.read)
 	}
-	if n := fv.calls("CreateClaim"); n != 0 || len(stored) != 0 {
-		t.Fatalf("claim after a refused receipt: %d claims, %d receipts kept", n, len(stored))
+	if n := fv.calls("CreateClaim"); n != 0 || stored.count() != 0 {
+		t.Fatalf("claim after a refused receipt: %d claims, %d receipts kept", n, stored.count())
 	}
 	if n := a.audits.count(auditReceiptRejected, "visit:"+v.ID); n != 1 {
 		t.Errorf("%d %s events, want 1", n, auditReceiptRejected)
@@ -90,7 +70,7 @@ func TestExpenseReceiptRefusedByScanWithFakes(t *testing.T) {
 func TestTrainingBadDatesWithFakes(t *testing.T) {
 	a := newFakeApp(t)
 	m1 := &store.User{ID: store.NewID(), Email: "m1@example.org", Name: "Test member", Role: store.RoleMember, Status: store.StatusActive}
-	fv := &fakeVolunteer{fakeCalls: fakeCalls{t: t, now: time.Now()}}
+	fv := &fakeVolunteer{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
 	fv.user = func(id string) (*store.User, error) { return a.users.User(t.Context(), id) }
 	fv.trainingOf = func(id string) (*store.Training, error) { return &store.Training{ID: id}, nil }
 	// setTraining is nil: a refused record stored fails the test.
@@ -112,5 +92,74 @@ func TestTrainingBadDatesWithFakes(t *testing.T) {
 	}
 	if r := coord.get("/training/" + store.NewID()); r.Status != http.StatusNotFound {
 		t.Errorf("training of an unknown person: %d, want 404", r.Status)
+	}
+}
+
+// TestAvailabilityPollRefusalsWithFakes: the poll page lists the quarter's
+// weeks; the chair of the group, who is not paired, gets a 404; bad
+// answers are 422s that keep what was ticked and store nothing; an answer
+// after the quarter was paired (the store's duplicate) is a 422 that says
+// so. TestAvailabilityPoll keeps the real store for answers
+// stored and the pairing that reads them.
+func TestAvailabilityPollRefusalsWithFakes(t *testing.T) {
+	a := newFakeApp(t)
+	now := time.Now()
+	panel := store.Group{ID: store.NewID(), Name: "Stop and search panel", Kind: store.GroupPanel}
+	in := func(chair bool) []store.Membership {
+		return []store.Membership{{GroupID: panel.ID, Chair: chair, VettingLevel: "NPPV2"}}
+	}
+	m1 := &store.User{Email: "m1@example.org", Name: "Test member", Role: store.RoleMember, Status: store.StatusActive, Memberships: in(false)}
+	chair := &store.User{Email: "chair@example.org", Name: "Test chair", Role: store.RoleChair, Status: store.StatusActive, Memberships: in(true)}
+	fv := &fakeVolunteer{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: now}}}
+	fv.groups = func() ([]store.Group, error) { return []store.Group{panel}, nil }
+	fv.availabilityPollOf = func(string, string) (*store.AvailabilityPoll, error) {
+		return &store.AvailabilityPoll{Answers: map[string]store.AvailabilityAnswer{}}, nil
+	}
+	fv.visitPlanByID = func(string) (*store.VisitPlan, error) { return nil, store.ErrNotFound }
+	// setAvailability is nil: a refused answer stored fails the test.
+	a.srv.volunteer = fv
+
+	next := store.QuarterOf(now.AddDate(0, 3, 0))
+	start, _ := store.ParseQuarter(next)
+	weeks := store.QuarterWeeks(start, now)
+	wk := func(i int) string { return store.WeekKey(weeks[i]) }
+	page := "/visits/availability?group=" + panel.ID + "&quarter=" + next
+	m1c := a.as(m1)
+	if r := m1c.get(page); r.Status != http.StatusOK || !strings.Contains(r.Body, "Week beginning "+weeks[0].In(london).Format("Monday 2 January")) {
+		t.Fatalf("poll page: %d", r.Status)
+	}
+	if r := a.as(chair).get(page); r.Status != http.StatusNotFound {
+		t.Fatalf("the chair of the group answers: %d, want 404 (chairs are not paired)", r.Status)
+	}
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		msg  string
+	}{
+		{"nothing ticked", url.Values{}, "Tick the weeks you can do, or tick that you cannot do any week"},
+		{"both", url.Values{"weeks": {wk(1)}, "none": {"yes"}}, "untick one or the other"},
+		{"a week not offered", url.Values{"weeks": {wk(1), "2001-01-01"}}, "Tick only the weeks listed"},
+	} {
+		f := tc.form
+		f.Set("group", panel.ID)
+		f.Set("quarter", next)
+		r := m1c.submit(page, "/visits/availability", f)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, tc.msg) || !strings.Contains(r.Body, "govuk-error-summary") {
+			t.Fatalf("%s: %d, want 422 with %q", tc.name, r.Status, tc.msg)
+		}
+		if len(tc.form["weeks"]) > 0 && !strings.Contains(r.Body, `value="`+wk(1)+`" checked`) {
+			t.Errorf("%s: what was ticked is lost", tc.name)
+		}
+		if n := fv.calls("SetAvailability"); n != 0 {
+			t.Fatalf("%s: stored %d answers", tc.name, n)
+		}
+	}
+	// The poll is closed: the store refuses the answer as a duplicate.
+	fv.setAvailability = func(string, string, string, []string) error {
+		return apperr.New(apperr.Duplicate, "", "store: the quarter is paired")
+	}
+	r := m1c.submit(page, "/visits/availability", url.Values{"group": {panel.ID}, "quarter": {next}, "weeks": {wk(4)}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "already been paired") {
+		t.Fatalf("answer after pairing: %d", r.Status)
 	}
 }

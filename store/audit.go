@@ -1,16 +1,19 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -75,10 +78,11 @@ var AuditActions = []string{
 // Events form a hash chain: each hash covers the event and the previous
 // hash, so deleting or editing an event breaks every later link.
 //
-// Events are kept in one collection, AuditPageSize to a document (see
-// AuditCollection), with a small audit_days index of which sequence numbers
-// each day holds: every read goes by _id, and a year of events never makes
-// a page read more than a day's worth.
+// An event is appended as a document of its own (AuditEventsCollection)
+// and later folded, AuditPageSize to a document, into AuditCollection, with
+// a small audit_days index of which sequence numbers each day holds: every
+// read goes by _id, and a year of events never makes a page read more than
+// a day's worth.
 type AuditEvent struct {
 	ID      string    `bson:"_id"` // Seq, zero-padded
 	Seq     int64     `bson:"seq"`
@@ -133,20 +137,19 @@ type auditHead struct {
 	Seq    int64  `bson:"seq"`
 	Hash   string `bson:"hash"`
 	Bucket string `bson:"bucket"` // the day the latest event is filed under
-	// Pending are the events the head moved over, with their days, until
-	// they are known to be on their pages: the head and its events move in
-	// one write, so a crash between the head and the pages leaves them
-	// here, and whoever comes next (the next append, or the repair at
-	// start-up) writes them (see appendAudit).
+	// Pending, PendingDays and Closed are the old layout's (before each
+	// event had its own document): the head carried the events it moved
+	// over until they were on their pages. A head still carrying them
+	// after an upgrade has them written by the repair at start-up, or by
+	// the next append (settleAuditHead); nothing writes them any more.
 	Pending     []AuditEvent `bson:"pending,omitempty"`
 	PendingDays []string     `bson:"pendingDays,omitempty"`
 	// BucketFirst is the first event of Bucket, the day still being
 	// written: its range is BucketFirst to Seq, kept here, so an append
-	// does not note it in audit_days each time (one write fewer); the
-	// append that moves on to a new day notes the day it closes (Closed,
-	// carried with the pending events). 0 for a head written before it
-	// existed, or by SeedAuditEvents: then every append notes its day, as
-	// before, until the next day begins.
+	// does not note it in audit_days; the append that moves on to a new
+	// day notes the day it closes, before it moves the head. 0 for a head
+	// written before it existed: the next append looks it up in audit_days
+	// (which every append noted then) and keeps it from then on.
 	BucketFirst int64     `bson:"bucketFirst,omitempty"`
 	Closed      *auditDay `bson:"closed,omitempty"`
 }
@@ -182,11 +185,13 @@ type auditDay struct {
 // count is how many events the day holds.
 func (d auditDay) count() int64 { return d.Last - d.First + 1 }
 
-// AuditCollection holds every audit event, AuditPageSize to a document in
-// sequence order: page n (its _id is AuditPageID of its events) holds
-// events n×AuditPageSize+1 to (n+1)×AuditPageSize. Every read goes by _id:
-// the newest page of the log is at most two documents after the chain head,
-// a day's events the pages between the day's first and last (audit_days).
+// AuditCollection holds the folded audit events, AuditPageSize to a
+// document in sequence order: page n (its _id is AuditPageID of its events)
+// holds events n×AuditPageSize+1 to (n+1)×AuditPageSize. An append never
+// writes a page: it inserts its events one document each into
+// AuditEventsCollection, and a background fold (foldAudit) writes full
+// pages from there. Every read goes by _id: a day's events are the pages
+// between the day's first and last (audit_days) plus the unfolded events.
 // One collection for the whole log (issue 18), instead of one per day.
 const (
 	AuditCollection = "audit"
@@ -207,6 +212,17 @@ type auditPage struct {
 // that edit an event as an attacker with database access would).
 func AuditPageID(seq int64) string { return fmt.Sprintf("%012d", (seq-1)/AuditPageSize) }
 
+// AuditEventsCollection holds the events not yet folded into pages, one
+// document per event, its _id the event's zero-padded sequence number
+// (AuditEvent.ID), so they sort by _id in chain order. An append inserts
+// its group commit's events here in one write and moves the chain head in
+// one more: it never reads or rewrites another event. A background fold
+// (foldAudit) later copies full pages of them into AuditCollection and
+// deletes them, so this collection stays a page or two long: reading it
+// whole (one find, a scan of a few dozen small documents on the embedded
+// engine, the _id index on MongoDB) is how reads find the newest events.
+const AuditEventsCollection = "audit_events"
+
 // auditReq is one event waiting to be appended.
 type auditReq struct {
 	ev   AuditEvent
@@ -215,31 +231,30 @@ type auditReq struct {
 
 // auditQueue group-commits appends: whoever finds no append running
 // appends everything waiting, in arrival order, in one round of writes
-// (one head move, one write per page, one per day), while the others wait
+// (one insert of the events, one move of the head), while the others wait
 // for its answer. The chain is the same as one at a time: each event is
-// sealed with the previous event's hash, and the conditional move of the
-// chain head still decides between processes.
+// sealed with the previous event's hash, and the events' unique _ids (their
+// sequence numbers) and the conditional move of the head decide between
+// processes.
 type auditQueue struct {
 	mu      sync.Mutex
 	pending []*auditReq
 	running bool
 	// appending is held while events are linked and written: by the one
-	// leader of a group commit, or by SeedAuditEvents.
+	// leader of a group commit, by the repair, or by SeedAuditEvents.
 	appending sync.Mutex
-	// settled is the chain head (its seq) whose pending events this
-	// process has written onto their pages and days, acknowledged (under
-	// appending). The head keeps carrying them until the next append moves
-	// it over its own events: that move replaces them, so clearing them is
-	// not a write of its own. A head this process did not settle (a crash,
-	// or another process) is settled first, as before.
-	settled int64
+	// folding is set while a fold runs (one at a time in a process);
+	// folded is the highest event this process knows is on a page.
+	folding atomic.Bool
+	folded  atomic.Int64
+	folds   sync.WaitGroup
 }
 
 // auditBatchMax bounds one group commit.
 const auditBatchMax = 200
 
-// Audit appends an event. The chain head document is the single point of
-// decision: an append wins only if the head still has the sequence it read.
+// Audit appends an event. It returns once the event is stored and the chain
+// head has moved over it.
 func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	req := &auditReq{ev: e, done: make(chan error, 1)}
 	q := &s.auditQ
@@ -272,109 +287,305 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 	return <-req.done
 }
 
-// appendAudit links the batch onto the chain and writes it.
+// appendAudit links the batch onto the chain and writes it: the events
+// first, in one ordered insert, then the head, in one conditional write
+// (two round trips on either engine; the head is read from the in-process
+// copy on the embedded server, and once more on MongoDB).
 //
-// Crash consistency: the head moves in one conditional write that also
-// carries the events it moved over (Pending). Then the events go onto their
-// pages and days, and Pending is cleared. A kill -9 anywhere leaves either
-// the old head (nothing happened), or the new head with its pending events,
-// which the next append (in any process) and the repair at start-up
-// (repairAuditChain) write first; every step is idempotent, so writing them
-// twice, or by two processes at once, adds each event once.
+// Crash consistency: a kill -9 before the insert leaves nothing; during an
+// ordered insert, a run of events that follows the head; after it, events
+// that follow the head but that it has not moved over. Start-up (Repair:
+// repairAuditChain) and the next append in any process (its insert meets
+// the first of them as a duplicate _id) carry the head over every stored
+// event that chains from it (rollAuditForward), so the chain verifies
+// without anyone doing anything, and an event is acknowledged only once it
+// is stored and the head is over it.
 func (s *Store) appendAudit(ctx context.Context, batch []*auditReq) error {
 	s.auditQ.appending.Lock()
 	defer s.auditQ.appending.Unlock()
-	for {
-		next, left, err := s.moveAuditHeadOver(ctx, batch)
+	evs := make([]AuditEvent, len(batch))
+	for i, r := range batch {
+		evs[i] = r.ev
+	}
+	for range 100 {
+		head, err := s.auditHeadNow(ctx)
 		if err != nil {
 			return err
 		}
-		if left != nil {
-			// A crash (or another process, still writing) left events
-			// behind the head: write them, then try again.
-			if err := s.settleAuditHead(ctx, *left); err != nil {
+		if len(head.Pending) > 0 {
+			// A head written before events had their own documents,
+			// still carrying a crash's events: onto their pages first.
+			if err := s.settleAuditHead(ctx, head); err != nil {
 				return err
 			}
 			continue
 		}
-		// The events onto their pages and days (but the day still open,
-		// whose range the head holds); the head keeps them as pending
-		// until the next append replaces them (settled).
-		open, _ := next.openDay()
-		if err := s.writeAuditEventsBut(ctx, next.Pending, next.PendingDays, next.Closed, open.Day); err != nil {
+		sealed := make([]AuditEvent, len(evs))
+		prev := head.Hash
+		docs := make([]any, len(evs))
+		for i := range evs {
+			sealed[i] = evs[i]
+			sealed[i].At = s.now()
+			sealed[i].seal(head.Seq+int64(i)+1, prev)
+			prev = sealed[i].Hash
+			docs[i] = &sealed[i]
+		}
+		_, err = s.c(AuditEventsCollection).InsertMany(ctx, docs)
+		if isDuplicate(err) {
+			// Another process appended at these numbers first, or a crash
+			// left events the head has not moved over: carry the head over
+			// what is stored, keep those of ours that are (an ordered insert
+			// may stop part way), and link the rest after.
+			if _, err := s.rollAuditForward(ctx); err != nil {
+				return err
+			}
+			n, err := s.storedPrefix(ctx, sealed)
+			if err != nil {
+				return err
+			}
+			if evs = evs[n:]; len(evs) == 0 {
+				return nil
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: audit insert %d: %w", sealed[0].Seq, err)
+		}
+		if err := s.advanceAuditHead(ctx, sealed); err != nil {
 			return err
 		}
-		s.auditQ.settled = next.Seq
+		s.maybeFoldAudit(sealed[len(sealed)-1].Seq)
 		return nil
 	}
+	return fmt.Errorf("store: audit append: %w", ErrConflict)
 }
 
-// moveAuditHeadOver links the batch onto the chain and moves the head over
-// it, carrying the events as pending, in one write. When the head still
-// carries pending events of an earlier append it moves nothing and returns
-// that head (left), whose events must be written first.
-func (s *Store) moveAuditHeadOver(ctx context.Context, batch []*auditReq) (next auditHead, left *auditHead, err error) {
-	// One read-modify-write: under the writer lock on the embedded server,
-	// a conditional update (seq still the one read) retried on MongoDB when
-	// another process appended first.
-	err = s.eng.readModifyWrite(ctx, "counters", "audit", func(cur bson.Raw) (Cond, any, error) {
-		var head auditHead
-		left = nil
-		if cur != nil {
-			if err := bson.Unmarshal(cur, &head); err != nil {
-				return Cond{}, nil, err
+// storedPrefix is how many of sealed, from the first, are stored as sealed
+// (each read by _id).
+func (s *Store) storedPrefix(ctx context.Context, sealed []AuditEvent) (int, error) {
+	for i, ev := range sealed {
+		var got AuditEvent
+		err := s.c(AuditEventsCollection).FindOne(ctx, bson.D{{Key: "_id", Value: ev.ID}}).Decode(&got)
+		if errors.Is(err, mongo.ErrNoDocuments) || err == nil && got.Hash != ev.Hash {
+			return i, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("store: audit event %d: %w", ev.Seq, err)
+		}
+	}
+	return len(sealed), nil
+}
+
+// advanceAuditHead moves the chain head over evs (stored, in sequence
+// order, following the head or partly behind it already): the days it
+// closes are noted in audit_days first (idempotent $min and $max), then the
+// head moves in one conditional write, again if another process moved it
+// meanwhile. A head already over them all is left as it is.
+func (s *Store) advanceAuditHead(ctx context.Context, evs []AuditEvent) error {
+	for range 1000 {
+		head, err := s.auditHeadNow(ctx)
+		if err != nil {
+			return err
+		}
+		i := 0
+		for i < len(evs) && evs[i].Seq <= head.Seq {
+			i++
+		}
+		rest := evs[i:]
+		if len(rest) == 0 {
+			return nil
+		}
+		if rest[0].Seq != head.Seq+1 || rest[0].PrevHash != head.Hash {
+			return fmt.Errorf("store: audit head %d: event %d does not follow it", head.Seq, rest[0].Seq)
+		}
+		next := auditHead{ID: "audit", Seq: head.Seq, Hash: head.Hash, Bucket: head.Bucket, BucketFirst: head.BucketFirst}
+		if next.Bucket != "" && next.BucketFirst == 0 {
+			// A head written before it held its day's range: audit_days
+			// noted every append then, so the day's first is there.
+			var d auditDay
+			err := s.r("audit_days").FindOne(ctx, bson.D{{Key: "_id", Value: next.Bucket}}).Decode(&d)
+			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+				return fmt.Errorf("store: audit day %s: %w", next.Bucket, err)
+			}
+			next.BucketFirst = max(1, min(d.First, next.Seq))
+			if d.First == 0 {
+				next.BucketFirst = max(1, next.Seq)
 			}
 		}
-		if len(head.Pending) > 0 && head.Seq != s.auditQ.settled {
-			left = &head
-			return Cond{}, nil, errAuditPending
-		}
-		next = auditHead{ID: "audit", Seq: head.Seq, Hash: head.Hash, Bucket: head.Bucket, BucketFirst: head.BucketFirst}
-		lastOfOld := head.Seq // the last event filed under head.Bucket
-		for _, r := range batch {
-			ev := r.ev
-			ev.At = s.now()
-			next.Seq++
-			ev.seal(next.Seq, next.Hash)
-			b := bucketFor(next.Bucket, ev.Day)
-			if b != next.Bucket {
-				next.BucketFirst = next.Seq // a new day begins here
+		for _, ev := range rest {
+			if b := bucketFor(next.Bucket, ev.Day); b != next.Bucket {
+				if next.Bucket != "" {
+					if err := s.noteAuditDay(ctx, next.Bucket, next.BucketFirst, ev.Seq-1); err != nil {
+						return err
+					}
+				}
+				next.Bucket, next.BucketFirst = b, ev.Seq
 			}
-			if b == head.Bucket {
-				lastOfOld = next.Seq
+			next.Seq, next.Hash = ev.Seq, ev.Hash
+		}
+		if head.ID == "" {
+			_, err := s.c("counters").InsertOne(ctx, next)
+			if isDuplicate(err) {
+				continue
 			}
-			next.Hash, next.Bucket = ev.Hash, b
-			next.Pending, next.PendingDays = append(next.Pending, ev), append(next.PendingDays, next.Bucket)
-		}
-		if head.Bucket != "" && next.Bucket != head.Bucket {
-			// The day the head held closes: note its whole range.
-			first := head.BucketFirst
-			if first <= 0 {
-				first = lastOfOld // audit_days holds its first already ($min keeps it)
+			if err != nil {
+				return fmt.Errorf("store: audit head: %w", err)
 			}
-			next.Closed = &auditDay{Day: head.Bucket, First: first, Last: lastOfOld}
+			return nil
 		}
-		if cur == nil {
-			return Cond{}, next, nil
-		}
-		return Eq("seq", head.Seq), bson.D{{Key: "$set", Value: bson.D{
+		res, err := s.updateIf(ctx, "counters", "audit", Eq("seq", head.Seq), bson.D{{Key: "$set", Value: bson.D{
 			{Key: "seq", Value: next.Seq}, {Key: "hash", Value: next.Hash}, {Key: "bucket", Value: next.Bucket},
-			{Key: "bucketFirst", Value: next.BucketFirst}, {Key: "closed", Value: next.Closed},
-			{Key: "pending", Value: next.Pending}, {Key: "pendingDays", Value: next.PendingDays},
-		}}}, nil
-	})
-	if errors.Is(err, errAuditPending) {
-		return next, left, nil
+			{Key: "bucketFirst", Value: next.BucketFirst},
+		}}})
+		if err != nil {
+			return fmt.Errorf("store: audit head: %w", err)
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
 	}
-	if err != nil {
-		return next, nil, fmt.Errorf("store: audit head: %w", err)
-	}
-	return next, nil, nil
+	return fmt.Errorf("store: audit head: %w", ErrConflict)
 }
 
-// errAuditPending says the head still carries events not known to be
-// written.
-var errAuditPending = errors.New("store: audit head has pending events")
+// rollAuditForward carries the head over the stored events that follow it
+// (a crash between an append's insert and its head move, or another
+// process's append in between) and returns how many.
+func (s *Store) rollAuditForward(ctx context.Context) (int, error) {
+	head, err := s.auditHeadNow(ctx)
+	if err != nil {
+		return 0, err
+	}
+	tail, err := s.auditTail(ctx, head.Seq+1, math.MaxInt64)
+	if err != nil {
+		return 0, err
+	}
+	prev, want := head.Hash, head.Seq+1
+	n := 0
+	for n < len(tail) && tail[n].Seq == want && tail[n].PrevHash == prev && tail[n].digest() == tail[n].Hash {
+		prev, want = tail[n].Hash, want+1
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return n, s.advanceAuditHead(ctx, tail[:n])
+}
+
+// auditTail reads the unfolded events lo..hi, oldest first: one find on
+// AuditEventsCollection, which holds a page or two of events (foldAudit).
+func (s *Store) auditTail(ctx context.Context, lo, hi int64) ([]AuditEvent, error) {
+	if hi < lo {
+		return nil, nil
+	}
+	f := bson.D{{Key: "$gte", Value: auditEventID(lo)}}
+	if hi < math.MaxInt64 {
+		f = append(f, bson.E{Key: "$lte", Value: auditEventID(hi)})
+	}
+	cur, err := s.r(AuditEventsCollection).Find(ctx, bson.D{{Key: "_id", Value: f}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("store: audit events: %w", err)
+	}
+	var evs []AuditEvent
+	if err := cur.All(ctx, &evs); err != nil {
+		return nil, fmt.Errorf("store: audit events: %w", err)
+	}
+	return evs, nil
+}
+
+// auditEventID is the _id of event seq (AuditEvent.ID).
+func auditEventID(seq int64) string { return fmt.Sprintf("%016d", max(seq, 0)) }
+
+// auditFoldAt is how many unfolded events set off a fold: two pages, so a
+// fold always has a full page to write and the events left are under one.
+const auditFoldAt = 2 * AuditPageSize
+
+// maybeFoldAudit starts a fold in the background when a page's worth or
+// more of events this process appended may be waiting (upto is the head),
+// unless one is running. The request that set it off does not wait for it.
+func (s *Store) maybeFoldAudit(upto int64) {
+	q := &s.auditQ
+	if upto-q.folded.Load() < auditFoldAt || !q.folding.CompareAndSwap(false, true) {
+		return
+	}
+	q.folds.Add(1)
+	go func() {
+		defer q.folds.Done()
+		defer q.folding.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.foldAudit(ctx, upto, true); err != nil {
+			s.log.Warn("store: audit fold; the next append tries again", "err", err)
+		}
+	}()
+}
+
+// foldAudit moves the unfolded events up to upto (at most the head) onto
+// their pages in AuditCollection: each page is written whole, with the
+// events it already held (a page of the old layout, or of an earlier
+// partial fold), and only then are its events deleted from
+// AuditEventsCollection. With full, only full pages are written (the
+// background fold); without, the last partial page too (tests that edit
+// stored events as an attacker would).
+//
+// It needs no lock: it touches only events the head is over, which never
+// change. A kill -9 between the page and the delete leaves an event in both
+// places, which reads take once (by sequence number) and the next fold
+// deletes; two folds at once write the same pages. Readers read the unfolded
+// events first and the pages after (auditMerge), so an event being folded
+// is always in one or the other.
+func (s *Store) foldAudit(ctx context.Context, upto int64, full bool) error {
+	tail, err := s.auditTail(ctx, 1, upto)
+	if err != nil {
+		return err
+	}
+	// through: every event up to it is on a page, as far as this fold knows.
+	through := upto
+	var lastFolded int64
+	for i := 0; i < len(tail); {
+		p := (tail[i].Seq - 1) / AuditPageSize
+		j := i
+		for j < len(tail) && (tail[j].Seq-1)/AuditPageSize == p {
+			j++
+		}
+		id := AuditPageID(p*AuditPageSize + 1)
+		var pg auditPage
+		err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&pg)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("store: audit fold %s: %w", id, err)
+		}
+		bySeq := map[int64]AuditEvent{}
+		for _, ev := range pg.Events {
+			bySeq[ev.Seq] = ev
+		}
+		for _, ev := range tail[i:j] {
+			bySeq[ev.Seq] = ev
+		}
+		if full && len(bySeq) < AuditPageSize {
+			through = p * AuditPageSize
+			break
+		}
+		evs := make([]AuditEvent, 0, len(bySeq))
+		for _, ev := range bySeq {
+			evs = append(evs, ev)
+		}
+		slices.SortFunc(evs, func(a, b AuditEvent) int { return cmp.Compare(a.Seq, b.Seq) })
+		pg = auditPage{ID: id, Events: evs, Last: evs[len(evs)-1].Seq}
+		if _, err := s.c(AuditCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, pg, options.Replace().SetUpsert(true)); err != nil {
+			return fmt.Errorf("store: audit fold %s: %w", id, err)
+		}
+		lastFolded = tail[j-1].Seq
+		i = j
+	}
+	if lastFolded > 0 {
+		if _, err := s.c(AuditEventsCollection).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$lte", Value: auditEventID(lastFolded)}}}}); err != nil {
+			return fmt.Errorf("store: audit fold: %w", err)
+		}
+	}
+	if through > s.auditQ.folded.Load() {
+		s.auditQ.folded.Store(through)
+	}
+	return nil
+}
 
 // settleAuditHead writes the head's pending events onto their pages and
 // days and then clears them from the head (only if the head has not moved
@@ -397,9 +608,11 @@ func (s *Store) settleAuditHead(ctx context.Context, head auditHead) error {
 	return nil
 }
 
-// repairAuditChain writes the events a crash left in the chain head (moved,
-// but its events not yet on their pages) and returns how many it carried.
-// Start-up runs it (Repair) before the portal answers.
+// repairAuditChain puts right what a crash left of an append, and returns
+// how many events it carried: the head over the stored events that follow
+// it (rollAuditForward), and, for a head of the old layout, the events it
+// still carried onto their pages (settleAuditHead). Start-up runs it
+// (Repair) before the portal answers.
 func (s *Store) repairAuditChain(ctx context.Context) (int, error) {
 	s.auditQ.appending.Lock()
 	defer s.auditQ.appending.Unlock()
@@ -410,7 +623,21 @@ func (s *Store) repairAuditChain(ctx context.Context) (int, error) {
 	if err := s.settleAuditHead(ctx, head); err != nil {
 		return 0, err
 	}
-	return len(head.Pending), nil
+	settled := len(head.Pending)
+	n, err := s.rollAuditForward(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// Full pages of unfolded events onto their pages now (a fold stopped
+	// part way, or never started), so this process knows where folding
+	// stands and the appends' background folds start from there.
+	if head, err = s.auditHeadNow(ctx); err != nil {
+		return 0, err
+	}
+	if err := s.foldAudit(ctx, head.Seq, true); err != nil {
+		return 0, err
+	}
+	return settled + n, nil
 }
 
 // writeAuditEvents adds sealed events (in sequence order) to their pages
@@ -560,40 +787,55 @@ func (s *Store) auditHeadNow(ctx context.Context) (auditHead, error) {
 	return head, nil
 }
 
-// auditRange reads events lo..hi (by sequence), oldest first, page by page
-// by _id, up to readPoolSize pages at once (a day is about a dozen pages).
-// Events missing from the store are simply absent.
+// auditRange reads events lo..hi (by sequence), oldest first: the unfolded
+// ones in one find, the rest page by page by _id. Events missing from the
+// store are simply absent.
 func (s *Store) auditRange(ctx context.Context, lo, hi int64) ([]AuditEvent, error) {
-	if lo < 1 {
-		lo = 1
-	}
-	if hi < lo {
-		return nil, nil
-	}
 	return s.auditPages(ctx, lo, hi, false)
 }
 
 // auditPages is auditRange; with copied, on the embedded server, the pages
-// come from the copy of the newest pages the appends write through
-// (copies.go), so the newest page of the log costs no round trip.
+// come from the copy of the newest pages (copies.go).
 func (s *Store) auditPages(ctx context.Context, lo, hi int64, copied bool) ([]AuditEvent, error) {
-	if lo < 1 {
-		lo = 1
-	}
+	lo = max(lo, 1)
 	if hi < lo {
 		return nil, nil
 	}
+	// The unfolded events first, then the pages: an event a fold moves
+	// meanwhile is in one or the other (foldAudit).
+	tail, err := s.auditTail(ctx, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	return s.auditMerge(ctx, lo, hi, tail, copied)
+}
+
+// auditMerge reads the pages of lo..hi that hold events not in tail (the
+// unfolded events, read before), up to readPoolSize pages at once, and
+// returns those events with tail's, each once, oldest first.
+func (s *Store) auditMerge(ctx context.Context, lo, hi int64, tail []AuditEvent, copied bool) ([]AuditEvent, error) {
+	have := make(map[int64]bool, len(tail))
+	for _, ev := range tail {
+		have[ev.Seq] = true
+	}
+	var need []int64 // pages
+	for p := (lo - 1) / AuditPageSize; p <= (hi-1)/AuditPageSize; p++ {
+		for seq := max(lo, p*AuditPageSize+1); seq <= min(hi, (p+1)*AuditPageSize); seq++ {
+			if !have[seq] {
+				need = append(need, p)
+				break
+			}
+		}
+	}
 	cc := s.docs.through(AuditCollection)
-	first, last := (lo-1)/AuditPageSize, (hi-1)/AuditPageSize
-	pages := make([]auditPage, last-first+1)
-	errs := make([]error, len(pages))
+	pages := make([]auditPage, len(need))
+	errs := make([]error, len(need))
 	sem := make(chan struct{}, readPoolSize)
 	var wg sync.WaitGroup
-	for i := range pages {
+	for i, p := range need {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			p := first + int64(i)
 			id := AuditPageID(p*AuditPageSize + 1)
 			find := func() (bson.Raw, error) {
 				raw, err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
@@ -618,15 +860,15 @@ func (s *Store) auditPages(ctx context.Context, lo, hi int64, copied bool) ([]Au
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	var out []AuditEvent
+	out := slices.Clone(tail)
 	for _, pg := range pages {
 		for _, ev := range pg.Events {
-			if ev.Seq >= lo && ev.Seq <= hi {
+			if ev.Seq >= lo && ev.Seq <= hi && !have[ev.Seq] {
+				have[ev.Seq] = true
 				out = append(out, ev)
 			}
 		}
 	}
-	// Two processes may add to one page in either order.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out, nil
 }
@@ -715,7 +957,9 @@ type AuditBreak struct {
 
 // VerifyAudit walks the whole chain in order, page by page, and returns
 // the first break, or nil when every event is present and unaltered, with
-// the number of events verified.
+// the number of events verified. Events stored beyond the head (an append
+// between its insert and its head move) are not yet on the chain and are
+// not walked.
 func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
 	head, err := s.auditHeadNow(ctx)
 	if err != nil {
@@ -732,10 +976,24 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int64, error) {
 	if anchor != nil {
 		prev, want = anchor.Hash, anchor.Seq+1
 	}
-	// Every page from the first event kept up to the head's, and the one
-	// after (events written without their head would be there).
-	for p := (want - 1) / AuditPageSize; p <= head.Seq/AuditPageSize+1; p++ {
-		evs, err := s.auditRange(ctx, max(p*AuditPageSize+1, want), (p+1)*AuditPageSize)
+	// The unfolded events once, then every page from the first event kept
+	// up to the head's.
+	tail, err := s.auditTail(ctx, want, head.Seq)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: verify audit: %w", err)
+	}
+	for p := (want - 1) / AuditPageSize; p <= (head.Seq-1)/AuditPageSize; p++ {
+		lo, hi := max(p*AuditPageSize+1, want), min((p+1)*AuditPageSize, head.Seq)
+		if hi < lo {
+			continue
+		}
+		var inPage []AuditEvent
+		for _, ev := range tail {
+			if ev.Seq >= lo && ev.Seq <= hi {
+				inPage = append(inPage, ev)
+			}
+		}
+		evs, err := s.auditMerge(ctx, lo, hi, inPage, false)
 		if err != nil {
 			return nil, 0, fmt.Errorf("store: verify audit: %w", err)
 		}

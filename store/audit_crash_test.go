@@ -8,13 +8,64 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// TestAuditHeadCarriesItsEventsThroughACrash: the chain head moves in one
-// write with the events it moved over. Each state a kill -9 can leave
-// (head moved, no event written; events on their page but the day not
-// noted; everything written but the head not cleared) is put right by the
-// repair at start-up, or by the next append, and writing twice never adds
-// an event twice. (Before, the head moved first and its events were written
-// after: the first state was a gap that verification reported for ever.)
+// insertOnly does the first half of an append and stops, as a kill -9
+// between the events' insert and the head's move would leave it: n events
+// sealed after the head and inserted, the head not moved. With keep < n
+// only the first keep are inserted (an ordered insert stopped part way).
+func insertOnly(t *testing.T, s *Store, n, keep int) []AuditEvent {
+	t.Helper()
+	ctx := context.Background()
+	head, err := s.auditHeadNow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := make([]AuditEvent, n)
+	prev := head.Hash
+	var docs []any
+	for i := range evs {
+		evs[i] = AuditEvent{Actor: "b@example.org", Action: AuditSignInFailed, Detail: fmt.Sprint(i), At: s.now()}
+		evs[i].seal(head.Seq+int64(i)+1, prev)
+		prev = evs[i].Hash
+		if i < keep {
+			docs = append(docs, evs[i])
+		}
+	}
+	if _, err := s.c(AuditEventsCollection).InsertMany(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// storedEvents counts the events stored, on pages and unfolded, each time
+// it is stored (an event stored twice counts twice).
+func storedEvents(t *testing.T, s *Store) (n int64) {
+	t.Helper()
+	ctx := context.Background()
+	cur, err := s.r(AuditCollection).Find(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages []auditPage
+	if err := cur.All(ctx, &pages); err != nil {
+		t.Fatal(err)
+	}
+	for _, pg := range pages {
+		n += int64(len(pg.Events))
+	}
+	loose, err := s.r(AuditEventsCollection).CountDocuments(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n + loose
+}
+
+// TestAuditHeadCarriesItsEventsThroughACrash: an append inserts its events
+// (one document each) and then moves the chain head over them. Each state a
+// kill -9 can leave (events inserted, the head not moved; an ordered insert
+// stopped part way) is put right by the repair at start-up, or by the next
+// append, with no event lost and none written twice; the chain verifies
+// without anyone doing anything. (Before issue 18's redesign the head
+// carried its events and rewrote the newest page on every append.)
 func TestAuditHeadCarriesItsEventsThroughACrash(t *testing.T) {
 	s := openTestStore(t)
 	ctx := context.Background()
@@ -23,31 +74,17 @@ func TestAuditHeadCarriesItsEventsThroughACrash(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	batch := func(n int) []*auditReq {
-		var b []*auditReq
-		for i := range n {
-			b = append(b, &auditReq{ev: AuditEvent{Actor: "b@example.org", Action: AuditSignInFailed, Detail: fmt.Sprint(i)}})
-		}
-		return b
-	}
-	pages := func() (n int) {
-		for p := int64(0); p < 3; p++ {
-			var pg auditPage
-			if err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: AuditPageID(p*AuditPageSize + 1)}}).Decode(&pg); err == nil {
-				n += len(pg.Events)
-			}
-		}
-		return n
-	}
 
-	// 1. Killed right after the head moved over events 49 to 53.
-	next, left, err := s.moveAuditHeadOver(ctx, batch(5))
-	if err != nil || left != nil || next.Seq != 53 || len(next.Pending) != 5 {
-		t.Fatalf("move: head %d with %d pending, left %v, %v", next.Seq, len(next.Pending), left, err)
+	// 1. Killed right after events 49 to 53 were inserted: the head is
+	// still at 48, which verifies (the events are not on the chain yet).
+	insertOnly(t, s, 5, 5)
+	if brk, n, err := s.VerifyAudit(ctx); err != nil || brk != nil || n != 48 {
+		t.Fatalf("before the repair: break %+v, %d verified, %v; want 48 intact", brk, n, err)
 	}
-	if brk, _, err := s.VerifyAudit(ctx); err != nil || brk == nil || brk.Seq != 49 {
-		t.Fatalf("before the repair: break %+v, %v; want the gap at 49 (else this test proves nothing)", brk, err)
+	if head, _ := s.AuditHead(ctx); head != 48 {
+		t.Fatalf("head %d before the repair, want 48 (else this test proves nothing)", head)
 	}
+	s.ForgetCopies() // as after a restart
 	if n, err := s.RepairAuditChain(ctx); err != nil || n != 5 {
 		t.Fatalf("repair carried %d, %v; want 5", n, err)
 	}
@@ -58,55 +95,58 @@ func TestAuditHeadCarriesItsEventsThroughACrash(t *testing.T) {
 		t.Fatalf("second repair carried %d, %v; want 0", n, err)
 	}
 
-	// 2. Killed after the events went onto their pages but before the day
-	// was noted and the head cleared: the next append writes them again,
-	// which adds nothing, and then appends its own.
-	next, _, err = s.moveAuditHeadOver(ctx, batch(3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ev := range next.Pending {
-		if err := s.addToAuditPage(ctx, []AuditEvent{ev}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// 2. Killed part way through an ordered insert (2 of 3 stored), and no
+	// restart: the next append meets event 54 as a duplicate, carries the
+	// head over 54 and 55, and appends its own as 56.
+	insertOnly(t, s, 3, 2)
 	if err := s.Audit(ctx, AuditEvent{Actor: "c@example.org", Action: AuditSignIn}); err != nil {
 		t.Fatal(err)
 	}
-	if brk, n, err := s.VerifyAudit(ctx); err != nil || brk != nil || n != 57 {
+	if brk, n, err := s.VerifyAudit(ctx); err != nil || brk != nil || n != 56 {
 		t.Fatalf("after the next append: break %+v, %d verified, %v", brk, n, err)
 	}
-	if got := pages(); got != 57 {
-		t.Fatalf("pages hold %d events, want 57 (none twice)", got)
+	if ev, err := s.AuditEventAt(ctx, 56); err != nil || ev.Actor != "c@example.org" {
+		t.Fatalf("event 56: %+v, %v; want c's", ev, err)
 	}
-	// The head keeps the last append's own event as pending (it is on its
-	// page, counted above) until the next append's move replaces it: the
-	// events the crash left are no longer there.
-	head, err := s.auditHeadNow(ctx)
-	if err != nil || head.Seq != 57 || len(head.Pending) != 1 || head.Pending[0].Seq != 57 {
-		t.Fatalf("head %d with %d pending, %v; want 57 carrying only its own event", head.Seq, len(head.Pending), err)
+	if got := storedEvents(t, s); got != 56 {
+		t.Fatalf("%d events stored, want 56 (none twice)", got)
 	}
 	day, err := s.auditDays(ctx)
-	if err != nil || len(day) != 1 || day[0].First != 1 || day[0].Last != 57 || day[0].count() != 57 {
-		t.Fatalf("days %+v, %v; want one day of events 1 to 57", day, err)
+	if err != nil || len(day) != 1 || day[0].First != 1 || day[0].Last != 56 || day[0].count() != 56 {
+		t.Fatalf("days %+v, %v; want one day of events 1 to 56", day, err)
 	}
 
-	// 3. Everything written but the head not cleared: the repair writes
-	// nothing twice.
-	next, _, err = s.moveAuditHeadOver(ctx, batch(2))
-	if err != nil {
+	// 3. Killed between a fold's page and its delete: the events are on
+	// the page and still unfolded; reads take each once, and the next fold
+	// deletes the copies.
+	// (The repair in 1 folded page 0, as start-up does.)
+	var pg auditPage
+	if err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: AuditPageID(1)}}).Decode(&pg); err != nil || len(pg.Events) != 50 {
+		t.Fatalf("page 0: %d events, %v; want 50 (folded at start-up)", len(pg.Events), err)
+	}
+	var docs []any
+	for _, ev := range pg.Events {
+		docs = append(docs, ev)
+	}
+	if _, err := s.c(AuditEventsCollection).InsertMany(ctx, docs); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.writeAuditEvents(ctx, next.Pending, next.PendingDays); err != nil {
+	if got := storedEvents(t, s); got != 106 {
+		t.Fatalf("%d events stored, want 106 (1 to 50 twice; else this test proves nothing)", got)
+	}
+	if brk, n, err := s.VerifyAudit(ctx); err != nil || brk != nil || n != 56 {
+		t.Fatalf("page and unfolded both: break %+v, %d verified, %v", brk, n, err)
+	}
+	if err := s.foldAudit(ctx, 56, true); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.RepairAuditChain(ctx); err != nil || n != 2 {
-		t.Fatalf("repair carried %d, %v; want 2", n, err)
+	if got := storedEvents(t, s); got != 56 {
+		t.Fatalf("after the fold %d events stored, want 56", got)
 	}
-	if got := pages(); got != 59 {
-		t.Fatalf("pages hold %d events, want 59", got)
+	if left, err := s.auditTail(ctx, 1, 50); err != nil || len(left) != 0 {
+		t.Fatalf("events 1 to 50 still unfolded: %d, %v", len(left), err)
 	}
-	if brk, n, err := s.VerifyAudit(ctx); err != nil || brk != nil || n != 59 {
+	if brk, n, err := s.VerifyAudit(ctx); err != nil || brk != nil || n != 56 {
 		t.Fatalf("at the end: break %+v, %d verified, %v", brk, n, err)
 	}
 }

@@ -99,8 +99,13 @@ func (s *Store) PruneAudit(ctx context.Context) (int64, *AuditAnchor, error) {
 
 // dropAuditThrough removes events first..last and any earlier ones on
 // the same documents: a document holding only events up to last goes; the
-// one holding last keeps its later events.
+// one holding last keeps its later events; unfolded events up to last go
+// too.
 func (s *Store) dropAuditThrough(ctx context.Context, first, last int64) error {
+	// Events not yet folded onto pages (audit.go) go by _id range.
+	if _, err := s.c(AuditEventsCollection).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$lte", Value: auditEventID(last)}}}}); err != nil {
+		return err
+	}
 	for p := (max(first, 1) - 1) / AuditPageSize; p <= (last-1)/AuditPageSize; p++ {
 		id := AuditPageID(p*AuditPageSize + 1)
 		if (p+1)*AuditPageSize <= last {

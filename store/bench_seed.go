@@ -5,14 +5,20 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// seedBatch is how many audit events SeedAuditEvents inserts at a time.
+// seedBatch is how many documents the seeding functions insert at a time.
 const seedBatch = 1000
+
+// seedAuditPages is how many whole pages of audit events (AuditPageSize
+// each) SeedAuditEvents writes before it moves the chain head on.
+const seedAuditPages = 100
 
 // SeedAuditEvents appends n events made by gen(i) (i from 0) to the audit
 // log in bulk, for the benchmark (make bench) and tests that need a year of
@@ -20,9 +26,11 @@ const seedBatch = 1000
 //
 // The events join the hash chain exactly as Audit would link them: each gets
 // the next sequence number and the previous event's hash, and the chain head
-// moves on after every batch of 1,000, so VerifyAudit passes at any point.
+// moves on after every batch (up to a boundary of seedAuditPages pages), so
+// VerifyAudit passes at any point. Pages above the head are inserted whole.
 // gen sets who, what and when (At, truncated to milliseconds as stored);
-// Seq, Day and the hashes are filled here. Returns ErrConflict if another
+// Seq, Day and the hashes are filled here. The events go straight onto
+// their pages (AuditCollection), as a fold would leave them. Returns ErrConflict if another
 // process appends while a batch is being written.
 func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) AuditEvent) error {
 	s.auditQ.appending.Lock()
@@ -34,12 +42,19 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 	if err := s.settleAuditHead(ctx, head); err != nil {
 		return fmt.Errorf("store: seed audit: %w", err)
 	}
+	if _, err := s.rollAuditForward(ctx); err != nil {
+		return fmt.Errorf("store: seed audit: %w", err)
+	}
+	if head, err = s.auditHeadNow(ctx); err != nil {
+		return fmt.Errorf("store: seed audit: %w", err)
+	}
 	head.Pending, head.PendingDays = nil, nil
-	for start := 0; start < n; start += seedBatch {
+	for i := 0; i < n; {
 		seq, hash, bucket, bucketFirst := head.Seq, head.Hash, head.Bucket, head.BucketFirst
 		var evs []AuditEvent
 		var buckets []string
-		for i := start; i < n && i < start+seedBatch; i++ {
+		// Up to a page boundary: every page but the first is new.
+		for ; i < n && (len(evs) == 0 || seq%(AuditPageSize*seedAuditPages) != 0); i++ {
 			ev := gen(i)
 			seq++
 			ev.seal(seq, hash)
@@ -49,7 +64,7 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 			}
 			evs, buckets = append(evs, ev), append(buckets, bucket)
 		}
-		if err := s.writeAuditEvents(ctx, evs, buckets); err != nil {
+		if err := s.seedAuditEvents(ctx, evs, buckets); err != nil {
 			return fmt.Errorf("store: seed audit: %w", err)
 		}
 		// Move the head only once the batch is in.
@@ -64,6 +79,45 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 			return fmt.Errorf("store: seed audit: %w", ErrConflict)
 		}
 		head = next
+		s.auditQ.folded.Store(max(s.auditQ.folded.Load(), seq)) // on their pages already
+	}
+	return nil
+}
+
+// seedAuditEvents is writeAuditEvents for events above the chain head in
+// bulk: the first page may hold events already (it takes the first ones as
+// an append would), every later page is new and is inserted whole, many
+// at a time, instead of a conditional update, a read and an insert each.
+func (s *Store) seedAuditEvents(ctx context.Context, evs []AuditEvent, buckets []string) error {
+	var pages []any
+	for i := 0; i < len(evs); {
+		j := i
+		for j < len(evs) && AuditPageID(evs[j].Seq) == AuditPageID(evs[i].Seq) {
+			j++
+		}
+		if (evs[i].Seq-1)%AuditPageSize != 0 {
+			if err := s.addToAuditPage(ctx, evs[i:j]); err != nil {
+				return err
+			}
+		} else {
+			pages = append(pages, auditPage{ID: AuditPageID(evs[i].Seq), Events: evs[i:j], Last: evs[j-1].Seq})
+		}
+		i = j
+	}
+	for start := 0; start < len(pages); start += seedAuditPages {
+		if _, err := s.c(AuditCollection).InsertMany(ctx, pages[start:min(start+seedAuditPages, len(pages))]); err != nil {
+			return fmt.Errorf("store: seed audit pages: %w", err)
+		}
+	}
+	for i := 0; i < len(evs); {
+		j := i
+		for j < len(evs) && buckets[j] == buckets[i] {
+			j++
+		}
+		if err := s.noteAuditDay(ctx, buckets[i], evs[i].Seq, evs[j-1].Seq); err != nil {
+			return err
+		}
+		i = j
 	}
 	return nil
 }
@@ -120,4 +174,360 @@ func (s *Store) SeedMemberships(ctx context.Context, ms []*Membership) error {
 		}
 	}
 	return nil
+}
+
+// SeedVisits stores visits and submitted findings for the benchmark: the
+// same documents as RecordVisit for each visit (in order) and then
+// SaveFinding(f, 0, true) for each finding (in order) would leave, written
+// in bulk. One by one, each visit is a write of the visit, one per
+// attendee's diary, and a rewrite of its month's document, and each
+// finding four more (45 s for 300 and 300 at 1× on a busy machine); here
+// the visits, findings, diaries, month copies and panel tallies are made in
+// Go and inserted many at a time, and the months' version moves once.
+//
+// Every visit passes the rules RecordVisit applies; each finding's visit
+// must be among vs. Nothing they write may exist yet: no visit, finding,
+// month document or panel tally with the same _id, and no diary for an
+// attendee (a clash is an error, after the batches before it were written).
+func (s *Store) SeedVisits(ctx context.Context, vs []*Visit, fs []*Finding) error {
+	now := s.now().UTC()
+	byID := map[string]*Visit{}
+	for _, v := range vs {
+		if v.ID == "" {
+			v.ID = NewID()
+		}
+		v.SeatsTaken = len(v.Attendees)
+		if err := v.Check(s.now(), false); err != nil {
+			return err
+		}
+		if v.CreatedAt.IsZero() {
+			v.CreatedAt = now
+		}
+		v.Version, v.Rev = 1, 1
+		if v.Attendees == nil {
+			v.Attendees = []string{}
+		}
+		if v.Waiting == nil {
+			v.Waiting = []string{}
+		}
+		if v.Submitted == nil {
+			v.Submitted = []string{}
+		}
+		byID[v.ID] = v
+	}
+	byGroup := map[string][]Finding{}
+	var groups []string
+	for _, f := range fs {
+		v := byID[f.VisitID]
+		if v == nil {
+			return fmt.Errorf("store: seed visits: finding for visit %s, which is not seeded", f.VisitID)
+		}
+		f.ID = FindingID(f.VisitID, f.UserID)
+		f.UpdatedAt, f.CreatedAt, f.SubmittedAt = now, now, now
+		f.Status, f.Version = FindingSubmitted, 1
+		if f.Sections == nil {
+			f.Sections = []FindingSection{}
+		}
+		if f.Records == nil {
+			f.Records = []RecordReview{}
+		}
+		// As SaveFinding's $addToSet and $inc of rev.
+		if !slices.Contains(v.Submitted, f.UserID) {
+			v.Submitted = append(v.Submitted, f.UserID)
+		}
+		v.Rev++
+		if _, ok := byGroup[f.GroupID]; !ok {
+			groups = append(groups, f.GroupID)
+		}
+		byGroup[f.GroupID] = append(byGroup[f.GroupID], *f)
+	}
+	var visits, findings, diaries, months, tallies []any
+	diary := map[string]*Diary{}
+	var users []string
+	month := map[string]*visitMonth{}
+	var monthKeys []string
+	for _, v := range vs {
+		visits = append(visits, v)
+		for _, uid := range v.Attendees {
+			d := diary[uid]
+			if d == nil {
+				d = &Diary{ID: uid, Bookings: map[string]Booking{}}
+				diary[uid] = d
+				users = append(users, uid)
+			}
+			d.Bookings[v.ID] = Booking{Start: v.Start.UTC(), End: v.End.UTC(), Status: SeatConfirmed}
+		}
+		key := MonthKey(v.CalendarDay())
+		m := month[key]
+		if m == nil {
+			m = &visitMonth{ID: key, Visits: map[string]Visit{}}
+			month[key] = m
+			monthKeys = append(monthKeys, key)
+		}
+		m.Visits[v.ID] = scheduleOf(*v)
+	}
+	for _, f := range fs {
+		findings = append(findings, f)
+	}
+	for _, uid := range users {
+		diaries = append(diaries, diary[uid])
+	}
+	for _, k := range monthKeys {
+		months = append(months, month[k])
+	}
+	for _, g := range groups {
+		// addToTally's $inc writes only what a finding counts: a group
+		// whose findings count no records has no tally.
+		t := TallyOf(g, byGroup[g])
+		doc := bson.D{{Key: "_id", Value: g}}
+		for _, part := range []struct {
+			key    string
+			counts map[string]TrendCount
+		}{{"months", t.Months}, {"ethnicity", t.Ethnicity}, {"forceMonths", t.ForceMonths}, {"forceEthnicity", t.ForceEthnicity}} {
+			if len(part.counts) > 0 {
+				doc = append(doc, bson.E{Key: part.key, Value: part.counts})
+			}
+		}
+		if len(doc) > 1 {
+			tallies = append(tallies, doc)
+		}
+	}
+	for _, w := range []struct {
+		coll string
+		docs []any
+	}{{"visits", visits}, {"findings", findings}, {"visit_diaries", diaries}, {"visit_months", months}, {"panel_tallies", tallies}} {
+		for start := 0; start < len(w.docs); start += seedBatch {
+			if _, err := s.c(w.coll).InsertMany(ctx, w.docs[start:min(start+seedBatch, len(w.docs))]); err != nil {
+				return fmt.Errorf("store: seed visits: %s: %w", w.coll, err)
+			}
+		}
+	}
+	if len(months) == 0 {
+		return nil
+	}
+	return s.bumpVisitMonths(ctx)
+}
+
+// SeedResponses stores responses to sv and counts them, for the
+// benchmark: the responses, their free-text answers and the counters as
+// SubmitResponse one by one would leave them (but no batch: a response
+// that names none is counted, survey_counting.go), written in bulk. One by
+// one, each response is three writes and a share of a group commit; here
+// the responses are inserted many at a time and every counter document
+// gets one $inc with the sum of the responses' increments (free-text
+// answers, if any, still go onto their pages one response at a time).
+// InsertResponses (the demo's) stores many too, but recounts every stored
+// response afterwards, reading them all back. A response without an ID
+// gets a random one, without a Day today's; each must answer a published
+// version of sv, and its ID must be new.
+func (s *Store) SeedResponses(ctx context.Context, sv *Survey, rs []*Response) error {
+	pending := map[pendingKey]*pendingInc{}
+	var docs []any
+	for _, r := range rs {
+		v := sv.Version(r.Version)
+		if v == nil || r.SurveyID != sv.ID {
+			return fmt.Errorf("store: seed responses: survey %s has no version %d: %w", r.SurveyID, r.Version, ErrNotFound)
+		}
+		if r.ID == "" {
+			r.ID = RandomSecret()
+		}
+		if r.Day == "" {
+			r.Day = Day(s.now())
+		}
+		docs = append(docs, r)
+		if hasFreeText(v, r) {
+			// Free-text answers go onto their pages as SubmitResponse
+			// puts them, one response at a time (the benchmark's survey
+			// has none): the page chosen first and kept on the response.
+			n, err := s.lastTextPage(ctx, r.SurveyID)
+			if err != nil {
+				return err
+			}
+			r.TextPage = n
+			if err := s.insertTexts(ctx, v, r); err != nil {
+				return err
+			}
+		}
+		addIncs(pending, sv.ID, v, r.Answers)
+	}
+	for _, w := range []struct {
+		coll string
+		docs []any
+	}{{"survey_responses", docs}} {
+		for start := 0; start < len(w.docs); start += seedBatch {
+			if _, err := s.c(w.coll).InsertMany(ctx, w.docs[start:min(start+seedBatch, len(w.docs))]); err != nil {
+				return fmt.Errorf("store: seed responses: %s: %w", w.coll, err)
+			}
+		}
+	}
+	defer s.figures.bump(sv.ID) // the results built from the counters are built again
+	for k, p := range pending {
+		for try := 0; ; try++ {
+			res, err := s.c(k.coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: k.id}}, incUpdate(p.inc))
+			if err != nil {
+				return fmt.Errorf("store: seed responses: count: %w", err)
+			}
+			if res.MatchedCount == 1 {
+				break
+			}
+			if try > 0 {
+				return fmt.Errorf("store: seed responses: counter %s could not be made", k.id)
+			}
+			// Not made at publication (ensureTallies): made as guardedInc would.
+			t := Tally{ID: k.id, Survey: p.survey, Version: p.version, Dim: p.dim, Value: p.value, C: map[string]map[string]int64{}}
+			if _, err := s.c(k.coll).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
+				return fmt.Errorf("store: seed responses: count: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// SeedReferral is one referral for SeedReferrals: what CreateReferral is
+// given, the messages AddRefMessage then adds (in order), and an
+// assessment AssessReferral then makes at version 1 (nil: none).
+type SeedReferral struct {
+	New      NewReferral
+	Messages []SeedMessage
+	Assess   *Assessment
+}
+
+// SeedMessage is one AddRefMessage of a SeedReferral.
+type SeedMessage struct{ From, ByName, Text string }
+
+// SeedReferrals stores referrals for the benchmark, with their messages
+// and assessments: the documents CreateReferral, AddRefMessage and
+// AssessReferral one after another would leave (sealed the same way,
+// with partner references from the same counter), written in bulk, and
+// returns their ids in order. One by one, a referral with three messages
+// and an assessment is about twenty round trips, each message and the
+// assessment re-reading the referral and rewriting its summary; here the
+// referrals and their summaries are made in Go and inserted many at a
+// time. As CreateReferral when no slot is free (referral_slots.go): the
+// store must have none, so seed before TopUpReferralSlots runs.
+func (s *Store) SeedReferrals(ctx context.Context, in []SeedReferral) ([]string, error) {
+	if s.sealer == nil {
+		return nil, ErrNoKeys
+	}
+	if free, err := s.freeReferralSlots(ctx); err != nil {
+		return nil, err
+	} else if len(free) > 0 {
+		return nil, fmt.Errorf("store: seed referrals: %d free slots: partner referrals would take them", len(free))
+	}
+	partners := 0
+	for _, x := range in {
+		if x.New.Kind != KindAnonymous {
+			partners++
+		}
+	}
+	var refs int64
+	if partners > 0 {
+		// Take the partner referrals' numbers at once, as nextRef would one by one.
+		var c struct {
+			Seq int64 `bson:"seq"`
+		}
+		err := s.c("counters").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "referral-ref"}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: partners}}}},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
+		if err != nil {
+			return nil, fmt.Errorf("store: seed referrals: reference: %w", err)
+		}
+		refs = c.Seq - int64(partners)
+	}
+	ids := make([]string, len(in))
+	var docs, sums []any
+	for i, x := range in {
+		n := x.New
+		now := s.now().UTC()
+		if n.Kind == KindAnonymous {
+			now = now.Truncate(24 * time.Hour)
+		}
+		r := &Referral{ID: n.ID, Kind: n.Kind, PartnerID: n.PartnerID, SubmittedBy: n.SubmittedBy, Category: n.Content.Category,
+			Danger: n.Content.Danger == "yes", ReceivedAt: now, StatusAt: now, Status: RefReceived, ReceiptHash: n.ReceiptHash,
+			AwaitingCCU: true, Version: 1, Content: n.Content, Contact: n.Contact}
+		r.Urgent = r.Danger
+		if r.Danger {
+			r.Risk = "urgent"
+		}
+		if r.ID == "" {
+			r.ID = NewID()
+		}
+		var err error
+		if r.SealedContent, err = s.sealJSON(r.ID, "content", n.Content); err != nil {
+			return nil, err
+		}
+		if !n.Contact.Empty() {
+			if r.SealedContact, err = s.sealJSON(r.ID, "contact", n.Contact); err != nil {
+				return nil, err
+			}
+		}
+		r.Blind = s.blindValues(n.Content)
+		if n.Kind == KindAnonymous {
+			r.Ref = anonymousRef()
+		} else {
+			refs++
+			r.Ref = fmt.Sprintf("CCU-%05d", refs)
+		}
+		for _, msg := range x.Messages {
+			at, mid := s.now().UTC(), NewID()
+			if r.Kind == KindAnonymous {
+				at, mid = at.Truncate(24*time.Hour), undatedID()
+			}
+			m := RefMessage{ID: mid, From: msg.From, ByName: msg.ByName, At: at}
+			if m.Body, err = s.seal("referrals", r.ID, "message:"+m.ID, []byte(msg.Text)); err != nil {
+				return nil, err
+			}
+			r.Messages = append(r.Messages, m)
+			switch msg.From {
+			case FromCCU:
+				r.AwaitingReply = true
+			case FromPartner, FromReporter:
+				r.AwaitingCCU, r.AwaitingReply = true, false
+			}
+		}
+		if a := x.Assess; a != nil {
+			if a.Status != r.Status {
+				r.StatusAt = s.now().UTC()
+			}
+			r.Status, r.Risk, r.Source, r.Intel, r.Handling = a.Status, a.Risk, a.Source, a.Intel, a.Handling
+			r.AssigneeID, r.AssigneeName, r.Urgent, r.AwaitingCCU = a.AssigneeID, a.AssigneeName, a.Risk == "urgent", false
+			r.Version++
+		}
+		ids[i] = r.ID
+		var doc any = r
+		if x.Assess != nil {
+			// AssessReferral $sets every grading field, empty or not:
+			// store them as it does (the struct leaves empty ones out).
+			raw, err := bson.Marshal(r)
+			if err != nil {
+				return nil, err
+			}
+			var d bson.D
+			if err := bson.Unmarshal(raw, &d); err != nil {
+				return nil, err
+			}
+			for _, e := range []bson.E{{Key: "risk", Value: r.Risk}, {Key: "source", Value: r.Source}, {Key: "intel", Value: r.Intel},
+				{Key: "handling", Value: r.Handling}, {Key: "assigneeId", Value: r.AssigneeID}, {Key: "assigneeName", Value: r.AssigneeName}} {
+				if !slices.ContainsFunc(d, func(f bson.E) bool { return f.Key == e.Key }) {
+					d = append(d, e)
+				}
+			}
+			doc = d
+		}
+		docs, sums = append(docs, doc), append(sums, r.Summary())
+	}
+	for _, w := range []struct {
+		coll string
+		docs []any
+	}{{"referrals", docs}, {"referral_index", sums}} {
+		for start := 0; start < len(w.docs); start += seedBatch {
+			if _, err := s.c(w.coll).InsertMany(ctx, w.docs[start:min(start+seedBatch, len(w.docs))]); err != nil {
+				if isDuplicate(err) {
+					err = ErrDuplicate
+				}
+				return nil, fmt.Errorf("store: seed referrals: %s: %w", w.coll, err)
+			}
+		}
+	}
+	return ids, s.bumpRefIndex(ctx)
 }

@@ -34,6 +34,10 @@ type versioned[V any] struct {
 	gen   uint64        // moves on at every invalidation
 	max   int           // entries kept at most (0: no limit); past it the cache starts again
 	ttl   time.Duration // 0: no expiry
+	// keep, when set, says which values are worth keeping; the others are
+	// loaded and returned but not kept (the referrals' copy keeps only the
+	// free slots: see referralsCached).
+	keep func(V) bool
 }
 
 type cachedValue[V any] struct {
@@ -72,7 +76,7 @@ func (c *versioned[V]) begin() uint64 {
 func (c *versioned[V]) put(key string, version int64, v V, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	if gen != c.gen || c.keep != nil && !c.keep(v) {
 		return
 	}
 	if c.max > 0 && len(c.items) >= c.max {
@@ -102,6 +106,10 @@ func (c *versioned[V]) load(key string, version int64, f func() (V, error)) (V, 
 func (c *versioned[V]) putNow(key string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.keep != nil && !c.keep(v) {
+		delete(c.items, key)
+		return
+	}
 	if c.max > 0 && len(c.items) >= c.max {
 		clear(c.items)
 	}
@@ -189,6 +197,22 @@ var (
 	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters", "advice_requests", limitsColl, expenseTallies}
 )
 
+// referralsCached bounds the referrals' copy on the embedded server, which
+// keeps only free slots (referral_slots.go) and documents found absent: a
+// partner referral's takeover of a slot is decided under the writer lock
+// on the slot read from this copy, not from the database. Referrals
+// themselves (sealed content) are never kept.
+const referralsCached = 1000
+
+// isSlotOrAbsent: a free referral slot, or nil (a document found absent).
+func isSlotOrAbsent(raw bson.Raw) bool {
+	if raw == nil {
+		return true
+	}
+	kind, _ := raw.Lookup("kind").StringValueOK()
+	return kind == KindSlot
+}
+
 // auditPagesCached is how many audit pages the embedded server keeps a copy
 // of: appends only ever add to the newest one or two.
 const auditPagesCached = 4
@@ -207,6 +231,9 @@ func newDocCache(remote bool) *docCache {
 			d.colls[c] = newVersioned[bson.Raw](20000, 0)
 		}
 		d.colls[AuditCollection] = newVersioned[bson.Raw](auditPagesCached, 0)
+		refs := newVersioned[bson.Raw](referralsCached, 0)
+		refs.keep = isSlotOrAbsent
+		d.colls["referrals"] = refs
 	}
 	return d
 }
@@ -414,4 +441,33 @@ func (s *Store) countersChanged(id string) {
 	for _, c := range s.counted {
 		c.counterChanged(id)
 	}
+}
+
+// upsertByID applies update to the document id of coll, inserting it when
+// there is none. On the embedded server, for a collection with coherent
+// copies, it is one find-and-modify (upsert, returning the document after)
+// whose result is kept as the copy: the write updates the copy in place
+// instead of dropping it, so the next read of the document (a member's
+// diary on their home page and at their next sign-up) costs no round trip.
+func (s *Store) upsertByID(ctx context.Context, coll, id string, update any) error {
+	wc := s.c(coll)
+	c := s.docs.through(coll)
+	if c == nil {
+		_, err := wc.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update, options.UpdateOne().SetUpsert(true))
+		return err
+	}
+	unlock, err := wc.w.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	raw, err := wc.c.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, update,
+		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Raw()
+	wc.w.wrote(ctx, coll)
+	wc.w.changed(ctx, coll, id) // drops the copy, and anything loading it meanwhile
+	if err != nil {
+		return err
+	}
+	c.putNow(id, bson.Raw(append([]byte(nil), raw...)))
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -44,6 +45,66 @@ type expenseYear struct {
 	ID     string                     `bson:"_id"`
 	Miles  int                        `bson:"miles"` // claims not rejected
 	Claims map[string]ExpenseYearItem `bson:"claims"`
+	// Abandoned marks places whose own write reported a failure (claim id:
+	// the place's time): their request has ended, so the next claim for
+	// the visit may take the place over at once (abandonReservation).
+	Abandoned map[string]time.Time `bson:"abandoned,omitempty"`
+}
+
+// abandonedPlaces are the places this process's claims took whose write
+// reported a failure, by claim id (the place's time), kept for the grace:
+// on the embedded server every claim goes through this process, so the
+// next claim for the visit always knows the place is free to take over.
+type abandonedPlaces struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func (a *abandonedPlaces) add(claimID string, at time.Time, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.at == nil {
+		a.at = map[string]time.Time{}
+	}
+	for id, t := range a.at {
+		if now.Sub(t) > reservationGrace {
+			delete(a.at, id)
+		}
+	}
+	a.at[claimID] = at
+}
+
+func (a *abandonedPlaces) has(claimID string, at time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.at[claimID]
+	return ok && t.Equal(at)
+}
+
+// placeTime is a place's time as the year document keeps it (BSON dates
+// hold milliseconds).
+func placeTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+
+// abandonReservation records that claim c's own write of its place
+// reported a failure, which on MongoDB may still have been applied (a
+// write concern error, or the client-side timeout with the write still
+// running on the server). The request ends here, so the place, if it is
+// there or arrives later, belongs to nobody: the next claim for the visit
+// may take it over at once instead of after the grace. It is recorded in
+// memory (enough on the embedded server, where one process makes every
+// claim) and in the year document ($set, which holds whichever order it and
+// a late place arrive in) for another instance on MongoDB. When the second
+// write fails too and the next claim goes to another instance, that claim
+// is told "already claimed" until the grace has passed, as before.
+func (s *Store) abandonReservation(ctx context.Context, c *ExpenseClaim) {
+	at := placeTime(c.CreatedAt)
+	s.abandoned.add(c.ID, at, s.now())
+	id := expenseYearID(c.UserID, TaxYearStart(c.VisitDate))
+	_, err := s.c(expenseTallies).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "abandoned." + c.ID, Value: at}}}})
+	if err != nil {
+		s.log.Warn("store: could not mark a claim's place as abandoned; a new claim for the visit waits for the grace", "claim", c.ID, "err", err)
+	}
 }
 
 // ExpenseYearItem is one claim as its person's tax year keeps it: enough
@@ -76,6 +137,9 @@ func (s *Store) reserveMiles(ctx context.Context, c *ExpenseClaim) (int, error) 
 	for attempt := 0; ; attempt++ {
 		var before expenseYear
 		err := s.findAndUpdateIf(ctx, expenseTallies, id, Exists(key, false), update, false).Decode(&before)
+		if err == nil && s.reserveFault != nil {
+			err = s.reserveFault() // tests: a write that failed after being applied
+		}
 		if err == nil {
 			return before.Miles, nil
 		}
@@ -97,7 +161,8 @@ func (s *Store) reserveMiles(ctx context.Context, c *ExpenseClaim) (int, error) 
 		if !held {
 			continue // it was released in between
 		}
-		if _, err := s.Claim(ctx, c.ID); !errors.Is(err, ErrNotFound) || s.now().Sub(old.At) < reservationGrace {
+		abandoned := s.abandoned.has(c.ID, placeTime(old.At)) || year.Abandoned[c.ID].Equal(placeTime(old.At))
+		if _, err := s.Claim(ctx, c.ID); !errors.Is(err, ErrNotFound) || s.now().Sub(old.At) < reservationGrace && !abandoned {
 			return 0, ErrDuplicate
 		}
 		if err := s.releaseMiles(ctx, id, c.ID, old); err != nil {
@@ -111,7 +176,7 @@ func (s *Store) reserveMiles(ctx context.Context, c *ExpenseClaim) (int, error) 
 func (s *Store) releaseMiles(ctx context.Context, yearID, claimID string, old ExpenseYearItem) error {
 	key := "claims." + claimID
 	_, err := s.updateIf(ctx, expenseTallies, yearID, Eq(key+".at", old.At).And(Eq(key+".status", ClaimWaiting)),
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "miles", Value: -old.Miles}}}, {Key: "$unset", Value: bson.D{{Key: key, Value: ""}}}})
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "miles", Value: -old.Miles}}}, {Key: "$unset", Value: bson.D{{Key: key, Value: ""}, {Key: "abandoned." + claimID, Value: ""}}}})
 	if err != nil {
 		return fmt.Errorf("store: release a claim's miles: %w", err)
 	}

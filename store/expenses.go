@@ -122,6 +122,7 @@ func (s *Store) CreateClaim(ctx context.Context, c *ExpenseClaim) error {
 		return duplicate
 	}
 	if err != nil {
+		s.abandonReservation(context.WithoutCancel(ctx), c)
 		return err
 	}
 	c.MileagePence = MileagePence(prior, c.Miles)

@@ -10,6 +10,9 @@ import (
 // TamperAuditForTest edits an audit event in place, as an attacker with
 // database access might, so tests can prove the chain notices.
 func (s *Store) TamperAuditForTest(ctx context.Context, seq int64) error {
+	if err := s.FoldAuditForTest(ctx); err != nil {
+		return err
+	}
 	var pg auditPage
 	if err := s.r(AuditCollection).FindOne(ctx, bson.D{{Key: "_id", Value: AuditPageID(seq)}}).Decode(&pg); err != nil {
 		return err

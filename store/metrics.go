@@ -15,6 +15,8 @@ type opLatency struct {
 	// trace, when set (tests only, store/testhooks.go), is told of every
 	// command sent: its name and the collection it names.
 	trace atomic.Pointer[func(command, coll string)]
+	// started counts the commands sent (Commands).
+	started atomic.Int64
 	// filters, when set (tests only), is told of every command's filter
 	// (nil when it has none).
 	filters atomic.Pointer[func(command, coll string, filter bson.Raw)]
@@ -32,6 +34,7 @@ func newOpLatency() *opLatency {
 func (o *opLatency) monitor() *event.CommandMonitor {
 	return &event.CommandMonitor{
 		Started: func(_ context.Context, e *event.CommandStartedEvent) {
+			o.started.Add(1)
 			if f := o.trace.Load(); f != nil {
 				coll := ""
 				if v, err := e.Command.LookupErr(e.CommandName); err == nil {
@@ -56,6 +59,10 @@ func (o *opLatency) monitor() *event.CommandMonitor {
 		},
 	}
 }
+
+// Commands is how many database commands this store has sent: serve
+// watches it to tell when start-up's work has settled.
+func (s *Store) Commands() int64 { return s.ops.started.Load() }
 
 // RegisterMetrics adds the store's metrics to a Prometheus registry.
 func (s *Store) RegisterMetrics(reg prometheus.Registerer) {

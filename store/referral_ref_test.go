@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,5 +67,77 @@ func TestAnonymousMessagesAreNotDatedByTheirIDs(t *testing.T) {
 	}
 	if dated == len(got.Messages) {
 		t.Errorf("every message id on an anonymous report holds the time it was sent: %+v", got.Messages)
+	}
+}
+
+// TestReferenceNumbersUsedOnce: partner referrals sent at once each get a
+// number of their own, and a restart never gives a number again. On the
+// embedded server a process takes 20 numbers from the counter at once
+// (refBlock); the rest of its block is skipped after a restart, so the
+// first referral after it is CCU-00041 there (30 sent: 1 to 30 given from
+// the blocks 1–20 and 21–40, 31 to 40 skipped; the next block is 41–60).
+// Through MONGODB_URI every referral takes its own number: CCU-00031.
+func TestReferenceNumbersUsedOnce(t *testing.T) {
+	ctx := context.Background()
+	o := storetest.Options(t)
+	sl := storetest.Sealer(t)
+	open := func() *store.Store {
+		db, err := store.Open(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetSealer(sl)
+		return db
+	}
+	db := open()
+	const n = 30
+	refs := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			r, err := db.CreateReferral(ctx, store.NewReferral{Kind: store.KindPartner, PartnerID: "p", Content: sampleContent("N")})
+			if err == nil {
+				refs[i] = r.Ref
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i, ref := range refs {
+		if errs[i] != nil {
+			t.Fatalf("referral %d: %v", i, errs[i])
+		}
+		if seen[ref] {
+			t.Errorf("%s given twice", ref)
+		}
+		seen[ref] = true
+	}
+	for i := 1; i <= n; i++ {
+		if ref := fmt.Sprintf("CCU-%05d", i); !seen[ref] {
+			t.Errorf("%s not given: %v", ref, refs)
+		}
+	}
+	if err := db.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db = open()
+	t.Cleanup(func() {
+		if o.URI != "" {
+			_ = db.DropDatabase(ctx)
+		}
+		_ = db.Close(ctx)
+	})
+	r, err := db.CreateReferral(ctx, store.NewReferral{Kind: store.KindPartner, PartnerID: "p", Content: sampleContent("AFTER")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "CCU-00041"
+	if !db.Embedded() {
+		want = "CCU-00031"
+	}
+	if r.Ref != want {
+		t.Errorf("after a restart: %s, want %s", r.Ref, want)
 	}
 }

@@ -55,19 +55,34 @@ func (s *Store) freeReferralSlots(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
-// queryFreeSlots reads the free slots' ids in random order.
+// queryFreeSlots reads the free slots' ids in random order. On the
+// embedded server the slots read are kept in the referrals' copy
+// (referralsCached), so that a takeover decides on the slot without
+// reading it again under the writer lock.
 func (s *Store) queryFreeSlots(ctx context.Context) ([]string, error) {
-	var slots []referralSlot
-	cur, err := s.r("referrals").Find(ctx, bson.D{{Key: "kind", Value: KindSlot}})
-	if err == nil {
-		err = cur.All(ctx, &slots)
+	cp := s.docs.through("referrals")
+	var gen uint64
+	if cp != nil {
+		gen = cp.begin() // a write of referrals meanwhile keeps none of them
 	}
+	cur, err := s.r("referrals").Find(ctx, bson.D{{Key: "kind", Value: KindSlot}})
 	if err != nil {
 		return nil, fmt.Errorf("store: referral slots: %w", err)
 	}
-	ids := make([]string, len(slots))
-	for i, sl := range slots {
-		ids[i] = sl.ID
+	defer cur.Close(ctx)
+	var ids []string
+	for cur.Next(ctx) {
+		var sl referralSlot
+		if err := cur.Decode(&sl); err != nil {
+			return nil, fmt.Errorf("store: referral slots: %w", err)
+		}
+		ids = append(ids, sl.ID)
+		if cp != nil {
+			cp.put(sl.ID, anyVersion, bson.Raw(append([]byte(nil), cur.Current...)), gen)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("store: referral slots: %w", err)
 	}
 	rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 	return ids, nil
@@ -108,7 +123,8 @@ var errSlotTaken = errors.New("store: referral slot taken")
 // placeReferral writes a new referral r: into its slot when it has one
 // (fromSlot), else as a new document. The takeover is a conditional
 // replace (replaceIf, kind still a slot): on the embedded server the slot
-// is read by _id under the writer lock and replaced by _id, in place; a
+// is read by _id under the writer lock (from the referrals' copy, which
+// holds the free slots: referralsCached) and replaced by _id, in place; a
 // filter with the kind beside the _id made FerretDB decode every referral
 // while holding the writer, so that partner referrals went one at a time
 // (docs/performance.md, 6 December 2026).

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -92,5 +94,78 @@ func TestPhysicalOrderDoesNotDateAnAnonymousReport(t *testing.T) {
 	got, err := s.OpenReferral(ctx, after.ID)
 	if err != nil || got.Content.WhatHappened != "WhatP2" {
 		t.Fatalf("the partner referral in its slot: %+v, %v", got, err)
+	}
+}
+
+// TestSlotsTakenOnceUnderABurst: after a restart (the copy of the free
+// slots empty, so their first takeovers read the list afresh), 30 partner
+// referrals sent at once into a pool of 20 slots: every referral is
+// stored with its own content, 20 of them in the 20 slots (none taken
+// twice, which would overwrite a referral) and 10 inserted, and no slot is
+// left. On the embedded server each takeover is decided on the slot kept
+// from the list's read (referralsCached), under the writer lock.
+func TestSlotsTakenOnceUnderABurst(t *testing.T) {
+	ctx := context.Background()
+	o := storetest.Options(t)
+	sl := storetest.Sealer(t)
+	open := func() *store.Store {
+		db, err := store.Open(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetSealer(sl)
+		return db
+	}
+	s := open()
+	if n, err := s.TopUpReferralSlots(ctx, true); err != nil || n != store.ReferralSlotPool {
+		t.Fatalf("top-up: %d, %v", n, err)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s = open()
+	t.Cleanup(func() {
+		if o.URI != "" {
+			_ = s.DropDatabase(ctx)
+		}
+		_ = s.Close(ctx)
+	})
+	slots := map[string]bool{}
+	for _, id := range physicalOrder(t, s, "referrals") {
+		slots[id] = true
+	}
+	const n = 30
+	ids := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			r, err := s.CreateReferral(ctx, store.NewReferral{Kind: store.KindPartner, PartnerID: "p1", SubmittedBy: "u1", Content: sampleContent(fmt.Sprint("B", i))})
+			if err == nil {
+				ids[i] = r.ID
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	inSlots := 0
+	for i, id := range ids {
+		if errs[i] != nil {
+			t.Fatalf("referral %d: %v", i, errs[i])
+		}
+		got, err := s.OpenReferral(ctx, id)
+		if err != nil || got.Content.WhatHappened != fmt.Sprint("WhatB", i) {
+			t.Fatalf("referral %d (%s): %+v, %v: overwritten by another", i, id, got, err)
+		}
+		if slots[id] {
+			inSlots++
+		}
+	}
+	order := physicalOrder(t, s, "referrals")
+	if inSlots != store.ReferralSlotPool || len(order) != n {
+		t.Errorf("%d referrals in slots and %d documents, want %d and %d", inSlots, len(order), store.ReferralSlotPool, n)
+	}
+	if list, _, err := s.ListReferrals(ctx, store.ReferralFilter{}); err != nil || len(list) != n {
+		t.Errorf("the queue shows %d referrals (err %v), want %d", len(list), err, n)
 	}
 }

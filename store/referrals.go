@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -328,18 +329,46 @@ func (s *Store) sealJSON(id, field string, v any) ([]byte, error) {
 	return s.seal("referrals", id, field, raw)
 }
 
-// nextRef takes the next reference number from a counter.
+// refBlock is how many reference numbers the embedded server takes from
+// the counter at once. One process owns the embedded data, so it hands
+// them out in order from memory: a partner referral's number costs no
+// round trip except for one referral in refBlock. Every number is still
+// taken from the counter once (the counter only moves on), so none is ever
+// given twice; the numbers of a block not used when the process stops are
+// skipped, never reused. On MongoDB, where several instances share the
+// counter, each referral takes its own number (a block per instance would
+// put numbers out of the order referrals arrived in).
+const refBlock = 20
+
+// refNumbers is the block of reference numbers this process holds.
+type refNumbers struct {
+	mu         sync.Mutex
+	next, last int64 // next..last are this process's, not yet given
+}
+
+// nextRef takes the next reference number.
 func (s *Store) nextRef(ctx context.Context) (string, error) {
-	var c struct {
-		Seq int64 `bson:"seq"`
+	step := int64(1)
+	if s.embedded != nil {
+		step = refBlock
 	}
-	err := s.c("counters").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "referral-ref"}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: 1}}}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
-	if err != nil {
-		return "", fmt.Errorf("store: referral reference: %w", err)
+	s.refs.mu.Lock()
+	defer s.refs.mu.Unlock()
+	if s.refs.next == 0 || s.refs.next > s.refs.last {
+		var c struct {
+			Seq int64 `bson:"seq"`
+		}
+		err := s.c("counters").FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "referral-ref"}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: step}}}},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
+		if err != nil {
+			return "", fmt.Errorf("store: referral reference: %w", err)
+		}
+		s.refs.next, s.refs.last = c.Seq-step+1, c.Seq
 	}
-	return fmt.Sprintf("CCU-%05d", c.Seq), nil
+	n := s.refs.next
+	s.refs.next++
+	return fmt.Sprintf("CCU-%05d", n), nil
 }
 
 // anonymousRef is an anonymous report's reference: random, like

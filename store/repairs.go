@@ -16,9 +16,11 @@ import (
 // after it. A kill -9 between the two leaves a copy behind; each copy has
 // a repair that rebuilds it from what decided, idempotently:
 //
-//   - the audit chain: the head moves together with the events it moved
-//     over (pending in the head document); repairAuditChain writes what a
-//     crash left there onto the pages (audit.go);
+//   - the audit chain: an append inserts its events (one document each)
+//     and then moves the head over them; repairAuditChain carries the head
+//     over stored events that follow it, writes onto their pages the
+//     events a head of the old layout still carried, and folds full pages
+//     of events (audit.go);
 //   - visit seats: SeatsTaken and Attendees move in one update of the
 //     visit, so they cannot disagree; the diaries (each person's copy of
 //     their bookings) by repairDiaries; the calendar's month copies by
@@ -32,8 +34,8 @@ import (
 //
 //   - RepairAtStart, before the portal answers: the steps that protect
 //     acknowledged data or figures a page reads from the copy with nothing
-//     else to check it against: the audit chain's pending events (an
-//     acknowledged action's audit event), the panel tallies (the figures on
+//     else to check it against: the audit chain's events beyond its
+//     head (an acknowledged action's audit event), the panel tallies (the figures on
 //     a panel's page) and survey responses stored but not counted (the
 //     results' counts). Each reads little: the head document, the
 //     submitted findings, the batches not yet counted. And the group

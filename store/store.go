@@ -100,6 +100,14 @@ type Store struct {
 
 	// the numbering of each survey's counters' changes (copy_survey_figures.go)
 	figures surveyFigures
+
+	// the reference numbers this process holds (referrals.go, nextRef)
+	refs refNumbers
+	// places in a tax year of claims whose write failed (expense_tallies.go)
+	abandoned abandonedPlaces
+	// reserveFault, set by tests, fails a claim's place after its write
+	// (expense_tallies.go, reserveMiles); nil otherwise
+	reserveFault func() error
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
@@ -340,7 +348,8 @@ func (s *Store) Ping(ctx context.Context) error {
 // have stopped), disconnects and stops the embedded server.
 func (s *Store) Close(ctx context.Context) error {
 	var err error
-	s.stopCounting() // a batch left to count again is counted at the next start
+	s.stopCounting()      // a batch left to count again is counted at the next start
+	s.auditQ.folds.Wait() // a fold stopped part way is finished by the next (foldAudit)
 	if s.w != nil && len(s.held.all()) > 0 {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		if rerr := s.releaseLeases(rctx); rerr != nil {

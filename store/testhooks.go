@@ -75,7 +75,7 @@ func (s *Store) TraceFilters(f func(command, coll string, filter bson.Raw)) (sto
 
 // ForgetCopies drops the in-process copies of stored documents (sessions,
 // accounts, the audit chain's head and newest pages, …) and what this
-// process knows it settled of the chain, as a restart would. Tests that
+// process knows it folded of the audit events, as a restart would. Tests that
 // change documents behind the store's back through RawDatabase call it
 // after, so the store reads what they left.
 func (s *Store) ForgetCopies() {
@@ -83,7 +83,19 @@ func (s *Store) ForgetCopies() {
 		c.invalidate("")
 	}
 	s.groupsAll.invalidate("")
-	s.auditQ.appending.Lock()
-	s.auditQ.settled = 0
-	s.auditQ.appending.Unlock()
+	s.auditQ.folded.Store(0)
+}
+
+// FoldAuditForTest folds every audit event up to the chain head onto its
+// page (AuditCollection, AuditPageID), the last partial page too, as the
+// background fold does for full pages: tests that edit stored events as
+// someone with database access would then find each event on its page.
+// Appends after it go to AuditEventsCollection again.
+func (s *Store) FoldAuditForTest(ctx context.Context) error {
+	head, err := s.AuditHead(ctx)
+	if err != nil {
+		return err
+	}
+	s.auditQ.folds.Wait()
+	return s.foldAudit(ctx, head, false)
 }

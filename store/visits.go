@@ -466,9 +466,8 @@ func (s *Store) Diary(ctx context.Context, userID string) (*Diary, error) {
 }
 
 func (s *Store) setBooking(ctx context.Context, userID string, v *Visit, status string) error {
-	_, err := s.c("visit_diaries").UpdateOne(ctx, bson.D{{Key: "_id", Value: userID}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "bookings." + v.ID, Value: Booking{Start: v.Start.UTC(), End: v.End.UTC(), Status: status}}}}},
-		options.UpdateOne().SetUpsert(true))
+	err := s.upsertByID(ctx, "visit_diaries", userID,
+		bson.D{{Key: "$set", Value: bson.D{{Key: "bookings." + v.ID, Value: Booking{Start: v.Start.UTC(), End: v.End.UTC(), Status: status}}}}})
 	if err != nil {
 		return fmt.Errorf("store: diary booking: %w", err)
 	}

@@ -71,6 +71,15 @@ func TestVisitSignUpsUnderConcurrency(t *testing.T) {
 	if got.SeatsTaken != 2 || len(got.Attendees) != 2 || len(got.Waiting) != 98 {
 		t.Fatalf("visit has %d seats taken, %d attendees, %d waiting; want 2, 2, 98", got.SeatsTaken, len(got.Attendees), len(got.Waiting))
 	}
+	// Every diary says what its sign-up got (the booking is written into
+	// the diary's copy on the embedded server, upsertByID: a copy that
+	// missed a concurrent booking would say otherwise).
+	for i, r := range results {
+		d, err := db.Diary(ctx, fmt.Sprintf("user%03d", i))
+		if err != nil || d.Bookings[v.ID].Status != r {
+			t.Fatalf("user%03d's diary says %q (%v), the sign-up gave %q", i, d.Bookings[v.ID].Status, err, r)
+		}
+	}
 	seen := map[string]bool{}
 	for _, id := range append(got.Attendees, got.Waiting...) {
 		if seen[id] {

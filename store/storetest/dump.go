@@ -3,6 +3,8 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -41,4 +43,34 @@ func RawDump(tb testing.TB, s *store.Store, except ...string) []byte {
 		cur.Close(ctx)
 	}
 	return all.Bytes()
+}
+
+// Docs reads every document of one collection straight from the database
+// and returns them by _id, each as its relaxed extended JSON decoded into
+// maps: two stores' documents compare equal with reflect.DeepEqual
+// whatever the order of their fields (arrays keep theirs).
+func Docs(tb testing.TB, s *store.Store, coll string) map[string]any {
+	tb.Helper()
+	ctx := context.Background()
+	cur, err := s.RawDatabase().Collection(coll).Find(ctx, bson.D{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer cur.Close(ctx)
+	out := map[string]any{}
+	for cur.Next(ctx) {
+		b, err := bson.MarshalExtJSON(cur.Current, false, false)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			tb.Fatal(err)
+		}
+		out[fmt.Sprint(doc["_id"])] = doc
+	}
+	if err := cur.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
 }
