@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ type countTable struct {
 }
 
 type recDashboardData struct {
+	Title                               string
 	Left, Right                         []countTable
 	Total, Open, OverdueCount           int
 	ByStatus, ByOwner, BySource, ByArea []countRow
@@ -45,31 +47,65 @@ type recDashboardData struct {
 	Overdue                             []overdueRow
 	Months                              []monthRow
 	Chart                               template.HTML
+	// Drawn is the dashboard drawn (the template's "recDashboard"), which
+	// the page shows as it is; Until is when its first figure changes
+	// with the time alone (a recommendation becoming overdue or a day
+	// later, an age band, a new month), before which it is drawn again.
+	Drawn template.HTML
+	Until time.Time
 }
+
+const dashboardTitle = "Recommendations dashboard"
+
+// dashboardsKept is how many drawn dashboards the cache keeps: one per load
+// of the recommendations' copy, so only the newest is ever asked for.
+const dashboardsKept = 4
 
 // recommendationDashboard shows leadership what is late and who owns it.
-// Its figures come from one bounded read of the register (hundreds of
-// recommendations, each carrying its own status, owner and dates), never
-// from the history entries.
+// Its figures come from the store's copy of the register's summaries
+// (hundreds of recommendations, each carrying its own status, owner and
+// dates), never from the history entries. The dashboard is drawn once per
+// load of that copy (store.RecommendationsCopy: any change to a
+// recommendation loads it again, on MongoDB another instance's too) and
+// kept (store.Cache) until the clock alone would change a figure on it
+// (Until), so a change is on the dashboard at the next request and the
+// table of overdue recommendations is not drawn for every request
+// (docs/performance.md).
 func (s *Server) recommendationDashboard(c *gin.Context) {
 	ctx := c.Request.Context()
-	rs, err := s.store.AllRecommendations(ctx, store.RecommendationFilter{})
+	rs, n, err := s.store.RecommendationsCopy(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	names, _, err := s.groupNames(ctx)
+	now := s.store.Now()
+	key := strconv.FormatUint(n, 10)
+	draw := func() (*recDashboardData, error) {
+		d := dashboardOf(rs, now)
+		if d.Drawn, err = s.drawPart("recommendation_dashboard", "recDashboard", d); err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	d, err := s.dashboards.Load(key, draw)
+	if err == nil && !now.Before(d.Until) {
+		// Drawn before a figure moved with the time: draw it again.
+		if d, err = draw(); err == nil {
+			s.dashboards.Put(key, d)
+		}
+	}
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	d := dashboardOf(rs, names, s.store.Now())
-	s.render(c, http.StatusOK, "recommendation_dashboard", &Page{Title: "Recommendations dashboard", Data: d})
+	s.render(c, http.StatusOK, "recommendation_dashboard", &Page{Title: dashboardTitle, Data: d})
 }
 
-// dashboardOf computes the dashboard's figures.
-func dashboardOf(rs []store.RecSummary, names map[string]string, now time.Time) *recDashboardData {
-	d := &recDashboardData{Total: len(rs)}
+// dashboardOf computes the dashboard's figures at now, and until when
+// they hold.
+func dashboardOf(rs []store.RecSummary, now time.Time) *recDashboardData {
+	const day = 24 * time.Hour
+	d := &recDashboardData{Title: dashboardTitle, Total: len(rs)}
 	status, owner, source, area := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	ageBounds := []struct {
 		label string
@@ -77,6 +113,14 @@ func dashboardOf(rs []store.RecSummary, names map[string]string, now time.Time) 
 	}{{"Under 1 month", 30}, {"1 to 3 months", 91}, {"3 to 6 months", 182}, {"6 to 12 months", 365}, {"Over a year", math.MaxInt}}
 	ages := make([]int, len(ageBounds))
 	months := lastMonths(now, 12)
+	// The months shown move on at the start of the next month.
+	ln := now.In(london)
+	d.Until = time.Date(ln.Year(), ln.Month()+1, 1, 0, 0, 0, 0, london)
+	until := func(t time.Time) {
+		if t.After(now) && t.Before(d.Until) {
+			d.Until = t
+		}
+	}
 	opened, completed := map[string]int{}, map[string]int{}
 	for _, r := range rs {
 		status[r.Status]++
@@ -91,16 +135,22 @@ func dashboardOf(rs []store.RecSummary, names map[string]string, now time.Time) 
 		}
 		d.Open++
 		owner[r.OwnerDept]++
-		age := int(now.Sub(r.RaisedAt).Hours() / 24)
+		age := int(now.Sub(r.RaisedAt) / day) // whole days, as the bands count them
 		for i, b := range ageBounds {
 			if age < b.days {
 				ages[i]++
+				if b.days != math.MaxInt {
+					until(r.RaisedAt.Add(time.Duration(b.days) * day)) // into the next band
+				}
 				break
 			}
 		}
 		if r.Overdue(now) {
-			d.Overdue = append(d.Overdue, overdueRow{recRow: recRow{Rec: r, GroupName: names[r.GroupID], Overdue: true},
-				DaysLate: int(now.Sub(r.DueAt).Hours() / 24)})
+			late := int(now.Sub(r.DueAt) / day)
+			d.Overdue = append(d.Overdue, overdueRow{recRow: recRow{Rec: r, Overdue: true}, DaysLate: late})
+			until(r.DueAt.Add(time.Duration(late+1) * day)) // a day later
+		} else if becomes := r.DueAt.Add(day + time.Nanosecond); !r.DueAt.IsZero() && r.Overdue(becomes) {
+			until(becomes) // overdue from then (store.RecSummary.Overdue)
 		}
 	}
 	d.OverdueCount = len(d.Overdue)

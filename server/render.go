@@ -209,6 +209,23 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
+// drawPart executes the template part (a {{define}} in page's file) with
+// data and returns what it drew, for a view that keeps a drawn part in a
+// cache (store.Cache) and hands it to the page as it is. The part is drawn
+// in the same escaping context as a {{template}} call in the page's
+// content, so the page is byte for byte what drawing it in place gives.
+func (s *Server) drawPart(page, part string, data any) (template.HTML, error) {
+	t, ok := s.templates[page]
+	if !ok {
+		return "", fmt.Errorf("render: no template %q", page)
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, part, data); err != nil {
+		return "", fmt.Errorf("render %s/%s: %w", page, part, err)
+	}
+	return template.HTML(b.String()), nil // drawn by html/template, escaped there
+}
+
 // fillPage sets the frame's fields every page needs.
 func (s *Server) fillPage(c *gin.Context, p *Page) {
 	p.ForceName = s.cfg.ForceName

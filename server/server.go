@@ -60,12 +60,13 @@ type Server struct {
 	resets        chan string   // password-reset requests, answered off the request path
 	resetGate     sync.Mutex    // held while one is answered (tests hold it to look in between)
 	resetPending  sync.WaitGroup
-	limitSecret   []byte                    // keys the HMAC of client addresses in the store's limits
-	sessionKey    []byte                    // CANDOUR_SESSION_KEY: purpose keys are derived from it
-	gateSeen      func(*gin.Context)        // tests: called by the text gate for each form it normalised
-	names         personNames               // people's names for the audit pages, cached (audit_words.go)
-	scanner       PaperScanner              // meeting papers' virus scan (meeting_routes.go)
-	headlines     *store.Cache[overviewRow] // the overview's lines, by the imports' versions (power_overview.go)
+	limitSecret   []byte                          // keys the HMAC of client addresses in the store's limits
+	sessionKey    []byte                          // CANDOUR_SESSION_KEY: purpose keys are derived from it
+	gateSeen      func(*gin.Context)              // tests: called by the text gate for each form it normalised
+	names         personNames                     // people's names for the audit pages, cached (audit_words.go)
+	scanner       PaperScanner                    // meeting papers' virus scan (meeting_routes.go)
+	headlines     *store.Cache[overviewRow]       // the overview's lines, by the imports' versions (power_overview.go)
+	dashboards    *store.Cache[*recDashboardData] // the recommendations dashboard, drawn, by the copy's load (recommendation_dashboard.go)
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -138,6 +139,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	}
 	s.surveys = newSurveyParts(sessionKey, cfg.Production())
 	s.headlines = store.NewCache[overviewRow](headlinesKept, 0)
+	s.dashboards = store.NewCache[*recDashboardData](dashboardsKept, 0)
 	s.surveys.limiter = s.newLimiter("survey", opts.SurveyPostsPerMinute, time.Minute, true)
 	if s.notices, err = s.loadNotices(cfg.NoticesDir); err != nil {
 		return nil, err

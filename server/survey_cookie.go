@@ -46,14 +46,17 @@ type surveyParts struct {
 	secure  bool
 	limiter *rateLimiter
 	results *store.Cache[*survey.Results]
-	built   *atomic.Int64 // how many times results were built (for tests)
+	built   *atomic.Int64               // how many times results were built (for tests)
+	figures *store.Cache[*drawnFigures] // the questions' figures drawn, by the results' key and breakdown (survey_results.go)
+	drawn   *atomic.Int64               // how many times they were drawn (for tests)
 }
 
 func newSurveyParts(sessionKey []byte, secure bool) surveyParts {
 	hashKey := sha256.Sum256(append([]byte("candour survey cookie signing\x00"), sessionKey...))
 	blockKey := sha256.Sum256(append([]byte("candour survey cookie encryption\x00"), sessionKey...))
 	codec := securecookie.New(hashKey[:], blockKey[:]).MaxLength(0).SetSerializer(securecookie.JSONEncoder{})
-	return surveyParts{codec: codec, secure: secure, results: store.NewCache[*survey.Results](200, 0), built: new(atomic.Int64)}
+	return surveyParts{codec: codec, secure: secure, results: store.NewCache[*survey.Results](200, 0), built: new(atomic.Int64),
+		figures: store.NewCache[*drawnFigures](figuresKept, 0), drawn: new(atomic.Int64)}
 }
 
 func surveyCookiePath(surveyID string) string { return "/s/" + surveyID }

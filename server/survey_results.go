@@ -53,6 +53,9 @@ type questionView struct {
 	Chart     template.HTML
 	Breakdown *survey.Breakdown
 	Ethnic    bool
+	// Figures is the chart and the tables drawn from Chart, Breakdown and
+	// Ethnic (questionFigures): the page shows them as drawn.
+	Figures template.HTML
 }
 
 // waveView is one matched measure across the waves of a series: everyone
@@ -75,7 +78,7 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 	if n == 0 && sv.Current() != nil {
 		n = sv.Current().N
 	}
-	r, err := s.resultsOf(ctx, sv, n)
+	r, key, err := s.resultsKeyed(ctx, sv, n)
 	if err != nil {
 		return nil, err
 	}
@@ -98,18 +101,20 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 	}
 	v.By = choiceField{Name: "by", Label: "Break down by", Value: dim, Choices: dims}
 	quotes := map[string][]string{}
-	texts, err := s.store.SurveyTexts(ctx, sv.ID, "", true)
+	texts, err := s.store.PublishedSurveyTexts(ctx, sv.ID)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range texts {
 		quotes[t.QuestionID] = append(quotes[t.QuestionID], t.Shown())
 	}
+	figures, err := s.questionFigures(r, key, dim)
+	if err != nil {
+		return nil, err
+	}
 	for i := range r.Questions {
 		q := &r.Questions[i]
-		qv := questionView{QuestionResult: q, Breakdown: q.Breakdown(dim), Ethnic: dim == store.AboutEthnicity, Quotes: quotes[q.Q.ID]}
-		qv.Chart = questionChart(q, qv.Breakdown, i)
-		v.Questions = append(v.Questions, qv)
+		v.Questions = append(v.Questions, questionView{QuestionResult: q, Quotes: quotes[q.Q.ID], Figures: figures[i]})
 	}
 	if sv.BaselineID != "" {
 		if v.Baseline, v.Matches, err = s.baselineMatches(ctx, sv.BaselineID, r); err != nil {
@@ -324,13 +329,19 @@ func (s *Server) publicSurveyResults(c *gin.Context) {
 // resultsCacheLife; a closed or imported survey takes no more responses,
 // so its key does not (closing changes its revision).
 func (s *Server) resultsOf(ctx context.Context, sv *store.Survey, n int) (*survey.Results, error) {
+	r, _, err := s.resultsKeyed(ctx, sv, n)
+	return r, err
+}
+
+// resultsKeyed is resultsOf and the key the results are cached under.
+func (s *Server) resultsKeyed(ctx context.Context, sv *store.Survey, n int) (*survey.Results, string, error) {
 	figures, exact := s.store.SurveyFiguresVersion(sv.ID)
 	day := s.today()
 	key := sv.ID + "/" + strconv.Itoa(n) + "/" + strconv.Itoa(sv.Rev) + "/" + strconv.FormatUint(figures, 10) + "/" + day
 	if st := sv.State(day); !exact && st != store.SurveyClosed && st != store.SurveyImported {
 		key += "/" + strconv.FormatInt(time.Now().UnixNano()/int64(resultsCacheLife), 10)
 	}
-	return s.surveys.results.Load(key, func() (*survey.Results, error) {
+	r, err := s.surveys.results.Load(key, func() (*survey.Results, error) {
 		s.surveys.built.Add(1)
 		ts, err := s.store.Tallies(ctx, sv.ID, n)
 		if err != nil {
@@ -338,6 +349,56 @@ func (s *Server) resultsOf(ctx context.Context, sv *store.Survey, n int) (*surve
 		}
 		return survey.BuildStored(ctx, s.store, sv, n, ts, day)
 	})
+	return r, key, err
+}
+
+// drawnFigures is each question's figures drawn (the chart, the table of
+// everyone's answers and the breakdown's tables: the template's
+// "surveyQuestionFigures"), for one results and one breakdown.
+type drawnFigures struct {
+	r     *survey.Results // what they were drawn from
+	parts []template.HTML // one per question
+}
+
+// figuresKept is how many drawn results the cache keeps (each a few
+// hundred kilobytes at most).
+const figuresKept = 50
+
+// questionFigures draws each question's figures from r broken down by dim,
+// or returns them as drawn before from the same results: the key is the
+// results' own (resultsKeyed), so the figures are drawn again exactly when
+// the results are built again, and the page is byte for byte what drawing
+// them in place gives (the same template, TestSurveyResultsDrawnOnceAreTheSame).
+// The drawing was most of the cost of a results page (docs/performance.md).
+func (s *Server) questionFigures(r *survey.Results, key, dim string) ([]template.HTML, error) {
+	key += "/" + dim
+	draw := func() (*drawnFigures, error) {
+		s.surveys.drawn.Add(1)
+		f := &drawnFigures{r: r, parts: make([]template.HTML, len(r.Questions))}
+		for i := range r.Questions {
+			q := &r.Questions[i]
+			qv := questionView{QuestionResult: q, Breakdown: q.Breakdown(dim), Ethnic: dim == store.AboutEthnicity}
+			qv.Chart = questionChart(q, qv.Breakdown, i)
+			part, err := s.drawPart("survey_results", "surveyQuestionFigures", &qv)
+			if err != nil {
+				return nil, err
+			}
+			f.parts[i] = part
+		}
+		return f, nil
+	}
+	f, err := s.surveys.figures.Load(key, draw)
+	if err == nil && f.r != r {
+		// The results were built again under the same key (the results
+		// cache started again): draw from these.
+		if f, err = draw(); err == nil {
+			s.surveys.figures.Put(key, f)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return f.parts, nil
 }
 
 // resultsCacheLife is, on MongoDB, how old an open survey's results may

@@ -71,3 +71,78 @@ func TestResultsCachedForAsLongAsTheirFigures(t *testing.T) {
 		t.Fatalf("a closed survey's results were built %d more times, want 0", got-b)
 	}
 }
+
+// TestSurveyResultsDrawnOnceAreTheSame: a closed survey's questions are
+// drawn once per results and breakdown (questionFigures) and the page is
+// the same byte for byte whether they are drawn for it (cold) or come from
+// the cache (warm): on the public summary, on the staff page, and for
+// another breakdown, which is drawn once of its own.
+func TestSurveyResultsDrawnOnceAreTheSame(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	sv := a.testSurvey()
+	// 12 White British and 12 Indian respondents: both ethnic groups are
+	// shown (10 or more), so the page has breakdown and comparison tables.
+	for i := range 24 {
+		eth, agree := "white_british", "a"
+		if i%2 == 1 {
+			eth, agree = "asian_indian", "d"
+		}
+		if r := a.client().answerSurvey(sv, map[string][]string{"q1": {"o2"}, "q3": {agree}, "ay_eth": {eth}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("response %d: %d", i, r.Status)
+		}
+	}
+	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error {
+		sv.Closed, sv.Public = true, true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	drawn := func() int64 { return a.srv.surveys.drawn.Load() }
+	visitor := a.client()
+	get := func(c *client, path string) string {
+		t.Helper()
+		r := c.get(path)
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, r.Status)
+		}
+		return r.Body
+	}
+	public := "/public/surveys/" + sv.ID
+	before := drawn()
+	cold := get(visitor, public)
+	if got := drawn() - before; got != 1 {
+		t.Fatalf("cold: the figures were drawn %d times, want 1", got)
+	}
+	for _, want := range []string{"24 people answered", `<figure class="app-figure"><svg`, "By Ethnic group: share giving each answer", "each ethnic group compared with the White group"} {
+		if !strings.Contains(cold, want) {
+			t.Fatalf("the public summary lacks %q:\n%s", want, mainOf(cold))
+		}
+	}
+	warm := get(visitor, public)
+	if got := drawn() - before; got != 1 {
+		t.Fatalf("warm: the figures were drawn %d times in all, want 1", got)
+	}
+	if warm != cold {
+		t.Errorf("the public summary drawn from the cache differs from the one drawn for it:\n%s\n----\n%s", mainOf(cold), mainOf(warm))
+	}
+
+	// The staff page shows the same figures: nothing drawn again.
+	coord := a.client()
+	coord.signIn(a.newUser(store.RoleCoordinator, "co@example.org"))
+	staff := get(coord, "/surveys/"+sv.ID+"/results")
+	if got := drawn() - before; got != 1 || !strings.Contains(staff, "By Ethnic group: share giving each answer") {
+		t.Fatalf("staff page: drawn %d times in all, want 1", got)
+	}
+
+	// Another breakdown is drawn once, then comes from the cache the same.
+	byAge := public + "?by=" + store.AboutAge
+	coldAge := get(visitor, byAge)
+	warmAge := get(visitor, byAge)
+	if got := drawn() - before; got != 2 {
+		t.Fatalf("by age: drawn %d times in all, want 2", got)
+	}
+	if warmAge != coldAge || coldAge == cold {
+		t.Errorf("by age: warm same as cold %v, same as by ethnic group %v (want true, false)", warmAge == coldAge, coldAge == cold)
+	}
+}

@@ -35,6 +35,22 @@ func (s *Store) recSummaries(ctx context.Context) ([]RecSummary, error) {
 	return s.recIndex.get(ctx, s)
 }
 
+// RecommendationsCopy returns every recommendation's summary, newest
+// raised first, and the number of the copy's load they come from. The
+// number changes whenever the copy is read again, which the recommendations'
+// change hook makes happen after any change (on the embedded server the
+// writer drops the copy when the index's counter moves; on MongoDB each
+// call reads the counter and reloads when another instance moved it), so a
+// value derived from the summaries and kept under the number (store.Cache)
+// is never served after a change. Callers must not change the slice.
+func (s *Store) RecommendationsCopy(ctx context.Context) ([]RecSummary, uint64, error) {
+	l, err := s.recIndex.getLoad(ctx, s)
+	if err != nil {
+		return nil, 0, err
+	}
+	return filterRecs(l.v, RecommendationFilter{}), l.n, nil
+}
+
 // dbRecSummaries reads every summary from the index.
 func (s *Store) dbRecSummaries(ctx context.Context) ([]RecSummary, error) {
 	var all []RecSummary

@@ -84,6 +84,8 @@ type Store struct {
 	groupsAll *versioned[[]Group]
 	// surveys for respondents' pages (copy_cache.go)
 	surveyCopy *Cache[*Survey]
+	// each survey's published free-text answers, on the embedded server (copy_survey_texts.go)
+	publishedTexts *versioned[[]SurveyText]
 	// the free referral slots' ids, on the embedded server (copy_referrals.go)
 	freeSlots *versioned[[]string]
 	embedded  *embedded
@@ -199,6 +201,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.populations = newVersioned[*Population](100, 0)
 	s.adviceAll = newVersioned[[]adviceCopy](1, 0)
 	s.groupsAll = newVersioned[[]Group](1, 0)
+	s.publishedTexts = newVersioned[[]SurveyText](1000, 0)
 	surveyLife := time.Duration(0)
 	if s.docs.remote {
 		surveyLife = surveyCopyLife
@@ -223,6 +226,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		if coll == "surveys" {
 			s.surveysChanged(id)
+		}
+		if coll == TextPageCollection || coll == TextCollection {
+			s.surveyTextsChanged(id)
 		}
 		if coll == TallyCollection {
 			s.tallyChanged(id)
