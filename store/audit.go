@@ -640,16 +640,11 @@ func (s *Store) repairAuditChain(ctx context.Context) (int, error) {
 	return settled + n, nil
 }
 
-// writeAuditEvents adds sealed events (in sequence order) to their pages
-// and notes them on their days (buckets[i] is evs[i]'s day). Each step is
-// idempotent: a page takes events only above its Last (one conditional
-// update decides), and a day's note is a $min and a $max.
-func (s *Store) writeAuditEvents(ctx context.Context, evs []AuditEvent, buckets []string) error {
-	return s.writeAuditEventsBut(ctx, evs, buckets, nil, "")
-}
-
-// writeAuditEventsBut is writeAuditEvents that also notes the day closed
-// (if any) and does not note the day open ("" notes every day).
+// writeAuditEventsBut adds sealed events (in sequence order) to their
+// pages and notes them on their days (buckets[i] is evs[i]'s day), also
+// noting the day closed (if any) and not the day open ("" notes every
+// day). Each step is idempotent: a page takes events only above its Last
+// (one conditional update decides), and a day's note is a $min and a $max.
 func (s *Store) writeAuditEventsBut(ctx context.Context, evs []AuditEvent, buckets []string, closed *auditDay, open string) error {
 	for i := 0; i < len(evs); {
 		j := i

@@ -84,7 +84,7 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 	return nil
 }
 
-// seedAuditEvents is writeAuditEvents for events above the chain head in
+// seedAuditEvents is writeAuditEventsBut for events above the chain head in
 // bulk: the first page may hold events already (it takes the first ones as
 // an append would), every later page is new and is inserted whole, many
 // at a time, instead of a conditional update, a read and an insert each.
