@@ -449,30 +449,14 @@ func (s *Store) SeedReferrals(ctx context.Context, in []SeedReferral) ([]string,
 	var docs, sums []any
 	for i, x := range in {
 		n := x.New
-		now := s.now().UTC()
-		if n.Kind == KindAnonymous {
-			now = now.Truncate(24 * time.Hour)
-		}
-		r := &Referral{ID: n.ID, Kind: n.Kind, PartnerID: n.PartnerID, SubmittedBy: n.SubmittedBy, Category: n.Content.Category,
-			Danger: n.Content.Danger == "yes", ReceivedAt: now, StatusAt: now, Status: RefReceived, ReceiptHash: n.ReceiptHash,
-			AwaitingCCU: true, Version: 1, Content: n.Content, Contact: n.Contact}
-		r.Urgent = r.Danger
-		if r.Danger {
-			r.Risk = "urgent"
-		}
+		r := s.newReferral(n)
 		if r.ID == "" {
 			r.ID = NewID()
 		}
-		var err error
-		if r.SealedContent, err = s.sealJSON(r.ID, "content", n.Content); err != nil {
+		err := s.sealReferral(r, n)
+		if err != nil {
 			return nil, err
 		}
-		if !n.Contact.Empty() {
-			if r.SealedContact, err = s.sealJSON(r.ID, "contact", n.Contact); err != nil {
-				return nil, err
-			}
-		}
-		r.Blind = s.blindValues(n.Content)
 		if n.Kind == KindAnonymous {
 			r.Ref = anonymousRef()
 		} else {

@@ -35,14 +35,7 @@ func TestCustodyIssueCountsRepairedAtStart(t *testing.T) {
 	ctx := context.Background()
 	o := storetest.Options(t)
 	sl := storetest.Sealer(t) // the same keys across the restarts
-	open := func() *store.Store {
-		db, err := store.Open(ctx, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db.SetSealer(sl)
-		return db
-	}
+	open := storetest.Reopener(t, o, sl)
 	db := open()
 	t.Cleanup(func() { // the store open at the end, after the restarts
 		if o.URI != "" {

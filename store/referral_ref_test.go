@@ -81,14 +81,7 @@ func TestReferenceNumbersUsedOnce(t *testing.T) {
 	ctx := context.Background()
 	o := storetest.Options(t)
 	sl := storetest.Sealer(t)
-	open := func() *store.Store {
-		db, err := store.Open(ctx, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db.SetSealer(sl)
-		return db
-	}
+	open := storetest.Reopener(t, o, sl)
 	db := open()
 	const n = 30
 	refs := make([]string, n)

@@ -108,14 +108,7 @@ func TestSlotsTakenOnceUnderABurst(t *testing.T) {
 	ctx := context.Background()
 	o := storetest.Options(t)
 	sl := storetest.Sealer(t)
-	open := func() *store.Store {
-		db, err := store.Open(ctx, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db.SetSealer(sl)
-		return db
-	}
+	open := storetest.Reopener(t, o, sl)
 	s := open()
 	if n, err := s.TopUpReferralSlots(ctx, true); err != nil || n != store.ReferralSlotPool {
 		t.Fatalf("top-up: %d, %v", n, err)

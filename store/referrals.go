@@ -405,13 +405,10 @@ type NewReferral struct {
 	Contact     ReporterContact
 }
 
-// CreateReferral seals and stores a new referral with status received. An
-// anonymous report's time is kept to the day. Returns ErrNoKeys, or
-// ErrDuplicate for an id already used (a receipt drawn twice).
-func (s *Store) CreateReferral(ctx context.Context, n NewReferral) (*Referral, error) {
-	if s.sealer == nil {
-		return nil, ErrNoKeys
-	}
+// newReferral is n as received now: status received, awaiting the CCU,
+// urgent when the reporter says someone is in danger; an anonymous
+// report's time is kept to the day. Its id is n's (empty for a new one).
+func (s *Store) newReferral(n NewReferral) *Referral {
 	now := s.now().UTC()
 	if n.Kind == KindAnonymous {
 		now = now.Truncate(24 * time.Hour)
@@ -423,6 +420,33 @@ func (s *Store) CreateReferral(ctx context.Context, n NewReferral) (*Referral, e
 	if r.Danger {
 		r.Risk = "urgent"
 	}
+	return r
+}
+
+// sealReferral seals n's content and contact under r's id (set before)
+// and keeps the blind values of its content for matching.
+func (s *Store) sealReferral(r *Referral, n NewReferral) error {
+	var err error
+	if r.SealedContent, err = s.sealJSON(r.ID, "content", n.Content); err != nil {
+		return err
+	}
+	if !n.Contact.Empty() {
+		if r.SealedContact, err = s.sealJSON(r.ID, "contact", n.Contact); err != nil {
+			return err
+		}
+	}
+	r.Blind = s.blindValues(n.Content)
+	return nil
+}
+
+// CreateReferral seals and stores a new referral with status received. An
+// anonymous report's time is kept to the day. Returns ErrNoKeys, or
+// ErrDuplicate for an id already used (a receipt drawn twice).
+func (s *Store) CreateReferral(ctx context.Context, n NewReferral) (*Referral, error) {
+	if s.sealer == nil {
+		return nil, ErrNoKeys
+	}
+	r := s.newReferral(n)
 	// A partner referral takes over a slot (referral_slots.go), so that
 	// its position does not date the anonymous reports around it.
 	var slots []string
@@ -441,16 +465,10 @@ func (s *Store) CreateReferral(ctx context.Context, n NewReferral) (*Referral, e
 		case n.ID == "":
 			r.ID = NewID()
 		}
-		var err error
-		if r.SealedContent, err = s.sealJSON(r.ID, "content", n.Content); err != nil {
+		err := s.sealReferral(r, n)
+		if err != nil {
 			return nil, err
 		}
-		if !n.Contact.Empty() {
-			if r.SealedContact, err = s.sealJSON(r.ID, "contact", n.Contact); err != nil {
-				return nil, err
-			}
-		}
-		r.Blind = s.blindValues(n.Content)
 		if n.Kind == KindAnonymous {
 			r.Ref = anonymousRef() // never a number between two partner referrals' (which would date it)
 		} else if r.Ref == "" {

@@ -2,9 +2,11 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"testing"
 
 	"candour/sealed"
+	"candour/store"
 )
 
 // Sealer makes field-encryption keys for a test: a fresh keyset and a
@@ -20,4 +22,20 @@ func Sealer(tb testing.TB) *sealed.Sealer {
 		tb.Fatal(err)
 	}
 	return sl
+}
+
+// Reopener returns a function that opens the store at o with the sealer sl,
+// for a test that restarts its store: the same database and the same keys
+// on every open. Closing each store (and dropping the database through
+// MONGODB_URI) stays with the test, which knows which open is the last.
+func Reopener(tb testing.TB, o store.Options, sl *sealed.Sealer) func() *store.Store {
+	return func() *store.Store {
+		tb.Helper()
+		db, err := store.Open(context.Background(), o)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		db.SetSealer(sl)
+		return db
+	}
 }
