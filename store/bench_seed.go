@@ -193,25 +193,8 @@ func (s *Store) SeedVisits(ctx context.Context, vs []*Visit, fs []*Finding) erro
 	now := s.now().UTC()
 	byID := map[string]*Visit{}
 	for _, v := range vs {
-		if v.ID == "" {
-			v.ID = NewID()
-		}
-		v.SeatsTaken = len(v.Attendees)
-		if err := v.Check(s.now(), false); err != nil {
+		if err := s.asRecorded(v); err != nil {
 			return err
-		}
-		if v.CreatedAt.IsZero() {
-			v.CreatedAt = now
-		}
-		v.Version, v.Rev = 1, 1
-		if v.Attendees == nil {
-			v.Attendees = []string{}
-		}
-		if v.Waiting == nil {
-			v.Waiting = []string{}
-		}
-		if v.Submitted == nil {
-			v.Submitted = []string{}
 		}
 		byID[v.ID] = v
 	}

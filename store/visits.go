@@ -646,10 +646,10 @@ func (s *Store) VisitsStartingBetween(ctx context.Context, from, to time.Time) (
 	return vs, nil
 }
 
-// RecordVisit stores a visit that has already happened (demo data and
-// imports of earlier calendars), with its attendees: the rules apply except
-// the one refusing a date in the past.
-func (s *Store) RecordVisit(ctx context.Context, v *Visit) error {
+// asRecorded checks v (every rule but the one refusing a past date) and
+// gives it what a recorded visit starts with: an id, its seats taken by its
+// attendees, a creation time, version and revision 1, and empty lists.
+func (s *Store) asRecorded(v *Visit) error {
 	if v.ID == "" {
 		v.ID = NewID()
 	}
@@ -669,6 +669,16 @@ func (s *Store) RecordVisit(ctx context.Context, v *Visit) error {
 	}
 	if v.Submitted == nil {
 		v.Submitted = []string{}
+	}
+	return nil
+}
+
+// RecordVisit stores a visit that has already happened (demo data and
+// imports of earlier calendars), with its attendees: the rules apply except
+// the one refusing a date in the past.
+func (s *Store) RecordVisit(ctx context.Context, v *Visit) error {
+	if err := s.asRecorded(v); err != nil {
+		return err
 	}
 	if _, err := s.c("visits").InsertOne(ctx, v); err != nil {
 		return fmt.Errorf("store: record visit: %w", err)
