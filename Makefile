@@ -57,7 +57,7 @@ RACEFLAGS := -race -gcflags=modernc.org/...=-race=false -gcflags=gonum.org/v1/go
 # accessibility, and the same handlers and store run under -race in the
 # server and store suites. Under -race its Go side (the portal and store
 # each journey drives) cost it about a tenth of its CPU and a fifth of its
-# wall time (docs/performance.md). Every other package keeps -race.
+# wall time (docs/decisions.md has the figures). Every other package keeps -race.
 E2E := ./e2e/
 # staticcheck at a pinned version, run through the Go module proxy (go run
 # fetches it once into the module cache): nothing to install by hand.
