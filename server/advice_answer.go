@@ -18,7 +18,8 @@ func (s *Server) adviceAnswer(c *gin.Context) {
 	me := currentUser(c)
 	// Whoever reaches here was asked: the policy table lets only members
 	// and chairs answer, and loadAdvice shows them only what they were
-	// asked. The store refuses anyone else (404) in the same write.
+	// asked. The store refuses anyone else (404) just before its write
+	// (the people asked never change once a request is opened).
 	var f answerForm
 	errs, ok := s.bind(c, &f)
 	if !ok {
