@@ -18,7 +18,8 @@ func (s *Server) adviceAnswer(c *gin.Context) {
 	me := currentUser(c)
 	// Whoever reaches here was asked: the policy table lets only members
 	// and chairs answer, and loadAdvice shows them only what they were
-	// asked. The store refuses anyone else (404) in the same write.
+	// asked. The store refuses anyone else (404) just before its write
+	// (the people asked never change once a request is opened).
 	var f answerForm
 	errs, ok := s.bind(c, &f)
 	if !ok {
@@ -48,6 +49,22 @@ func (s *Server) adviceAnswer(c *gin.Context) {
 		detail = "changed answer"
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditAdviceGiven, Target: "advice:" + r.ID, Detail: detail})
-	s.flash(c, "Your advice has been sent. Thank you. You can change it until the deadline.")
-	s.redirect(c, "/advice/"+r.ID)
+	// The page says so (adviceSentNote), from the request itself: no flash
+	// in the session, so neither this request nor the next page writes
+	// the session (one write under the store's writer each, as sign-up).
+	s.redirect(c, "/advice/"+r.ID+"?"+adviceSentParam)
+}
+
+// adviceSentParam on a request's address asks its page to confirm that the
+// reader's advice arrived.
+const adviceSentParam = "sent"
+
+// adviceSentNote is the banner after an answer (adviceSentParam), shown
+// only when the request holds the reader's advice, so a link with the
+// parameter can never say something untrue.
+func adviceSentNote(c *gin.Context, mine *store.Advice) string {
+	if _, ok := c.GetQuery(adviceSentParam); !ok || mine == nil {
+		return ""
+	}
+	return "Your advice has been sent. Thank you. You can change it until the deadline."
 }

@@ -112,5 +112,9 @@ func (s *Server) renderAdvice(c *gin.Context, status int, r *store.AdviceRequest
 			}
 		}
 	}
-	s.render(c, status, "advice_show", &Page{Title: r.Title, Form: f, Errors: pageErrs, Data: d, Back: "/advice", NoIndex: true})
+	p := &Page{Title: r.Title, Form: f, Errors: pageErrs, Data: d, Back: "/advice", NoIndex: true}
+	if status == http.StatusOK {
+		p.Flash = adviceSentNote(c, d.Mine)
+	}
+	s.render(c, status, "advice_show", p)
 }

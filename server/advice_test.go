@@ -102,8 +102,20 @@ func TestAdviceJourney(t *testing.T) {
 	if !strings.Contains(res.Body, "govuk-error-summary") || !strings.Contains(res.Body, "Enter your advice") {
 		t.Fatalf("empty advice: no error summary\n%s", res.Body)
 	}
+	// The page after it says the advice arrived, from the request itself
+	// (no flash in the session): with the parameter and only once the
+	// request holds the reader's advice.
+	if res = mc.get(page + "?sent"); strings.Contains(res.Body, "Your advice has been sent") {
+		t.Fatal("the page says advice was sent before any was")
+	}
 	res = mc.submit(page, page+"/answer", url.Values{"advice": {"Officers should attend without hats, and the family liaison should speak first."}})
-	wantStatus(t, "advice", res, http.StatusSeeOther, page)
+	wantStatus(t, "advice", res, http.StatusSeeOther, page+"?sent")
+	if res = mc.get(res.Location); !strings.Contains(res.Body, "Your advice has been sent. Thank you. You can change it until the deadline.") {
+		t.Fatalf("no confirmation after the advice\n%s", res.Body)
+	}
+	if res = mc.get(page); strings.Contains(res.Body, "Your advice has been sent") {
+		t.Fatal("the confirmation shows without the parameter")
+	}
 
 	// The coordinator sees it arrive and responds; without an outcome,
 	// 422 and nothing recorded.

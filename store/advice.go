@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"candour/apperr"
@@ -77,26 +79,32 @@ func (a Advice) Responded() bool { return a.Outcome != "" }
 // handling marker and outcomes. The plain fields are filled when the
 // store reads a request (openAdvice).
 type AdviceRequest struct {
-	ID             string            `bson:"_id"`
-	Title          string            `bson:"-"` // a short name for the incident
-	SealedTitle    sealedText        `bson:"title"`
-	Shared         string            `bson:"-"` // what happened, as far as it may be shared
-	SealedShared   sealedText        `bson:"shared"`
-	Handling       string            `bson:"handling"` // a handling marker
-	Question       string            `bson:"-"`
-	SealedQuestion sealedText        `bson:"question"`
-	GroupIDs       []string          `bson:"groupIds"`
-	Asked          []string          `bson:"asked"` // the people asked (user ids)
-	Deadline       time.Time         `bson:"deadline"`
-	RemindAt       time.Time         `bson:"remindAt"`
-	Reminded       bool              `bson:"reminded"`
-	Notified       bool              `bson:"notified"` // the first messages are queued
-	Status         string            `bson:"status"`
-	CreatedBy      string            `bson:"createdBy"`
-	CreatedByName  string            `bson:"createdByName"`
-	CreatedAt      time.Time         `bson:"createdAt"`
-	ClosedAt       time.Time         `bson:"closedAt,omitempty"`
-	Answers        map[string]Advice `bson:"answers"` // by user id
+	ID             string     `bson:"_id"`
+	Title          string     `bson:"-"` // a short name for the incident
+	SealedTitle    sealedText `bson:"title"`
+	Shared         string     `bson:"-"` // what happened, as far as it may be shared
+	SealedShared   sealedText `bson:"shared"`
+	Handling       string     `bson:"handling"` // a handling marker
+	Question       string     `bson:"-"`
+	SealedQuestion sealedText `bson:"question"`
+	GroupIDs       []string   `bson:"groupIds"`
+	// Asked is the people asked (user ids), fixed when the request is
+	// opened. It is stored in a document of its own (advice_asked, see
+	// adviceAsked), so that an answer's write does not carry it.
+	Asked []string `bson:"-"`
+	// LegacyAsked is the people asked as a request stored them before
+	// they had a document of their own (migration 11 moves them).
+	LegacyAsked   []string          `bson:"asked,omitempty"`
+	Deadline      time.Time         `bson:"deadline"`
+	RemindAt      time.Time         `bson:"remindAt"`
+	Reminded      bool              `bson:"reminded"`
+	Notified      bool              `bson:"notified"` // the first messages are queued
+	Status        string            `bson:"status"`
+	CreatedBy     string            `bson:"createdBy"`
+	CreatedByName string            `bson:"createdByName"`
+	CreatedAt     time.Time         `bson:"createdAt"`
+	ClosedAt      time.Time         `bson:"closedAt,omitempty"`
+	Answers       map[string]Advice `bson:"answers"` // by user id
 	// The community impact assessment's wording, agreed with the group.
 	ImpactWording       string     `bson:"-"`
 	SealedImpactWording sealedText `bson:"impactWording,omitempty"`
@@ -112,7 +120,22 @@ type AdviceRequest struct {
 // answer's text and response are sealed too).
 var adviceSealedFields = []string{"title", "shared", "question", "impactWording", "publicSummary"}
 
-const adviceColl = "advice_requests"
+const (
+	adviceColl      = "advice_requests"
+	adviceAskedColl = "advice_asked"
+)
+
+// adviceAsked is the people a request asked, in a document of its own
+// (the request's id as its _id): a request to every member of a force asks
+// hundreds, and the embedded engine decodes and re-encodes a whole document
+// in Go for every update of it, so with them in the request every answer
+// cost as much as decoding hundreds of ids (docs/advisory.md). Nobody is
+// added after the request is opened, so an answer checks it before its
+// conditional write without a race.
+type adviceAsked struct {
+	ID    string   `bson:"_id"`
+	Asked []string `bson:"asked"`
+}
 
 // sealAdvice seals a new request's texts.
 func (s *Store) sealAdvice(r *AdviceRequest) error {
@@ -243,6 +266,12 @@ func (s *Store) CreateAdviceRequest(ctx context.Context, r *AdviceRequest) error
 	if err := s.sealAdvice(r); err != nil {
 		return err
 	}
+	r.LegacyAsked = nil
+	// The people asked first: a crash between the two leaves a list that
+	// no request reads, never a request that asked nobody.
+	if _, err := s.c(adviceAskedColl).InsertOne(ctx, adviceAsked{ID: r.ID, Asked: r.Asked}); err != nil {
+		return fmt.Errorf("store: create advice request: %w", err)
+	}
 	if _, err := s.c("advice_requests").InsertOne(ctx, r); err != nil {
 		return fmt.Errorf("store: create advice request: %w", err)
 	}
@@ -258,10 +287,86 @@ func (s *Store) AdviceRequest(ctx context.Context, id string) (*AdviceRequest, e
 	if r.Answers == nil {
 		r.Answers = map[string]Advice{}
 	}
+	asked, err := s.adviceAskedOf(ctx, &r)
+	if err != nil {
+		return nil, err
+	}
+	r.Asked = asked
 	if err := s.openAdvice(&r); err != nil {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// adviceAskedOf is the people request r asked: from its own document, or
+// from the request as it was stored before that (LegacyAsked).
+func (s *Store) adviceAskedOf(ctx context.Context, r *AdviceRequest) ([]string, error) {
+	if r.LegacyAsked != nil {
+		return r.LegacyAsked, nil
+	}
+	var a adviceAsked
+	err := s.findByID(ctx, adviceAskedColl, r.ID, &a)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return []string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: advice request %s: the people asked: %w", r.ID, err)
+	}
+	if a.Asked == nil {
+		a.Asked = []string{}
+	}
+	return a.Asked, nil
+}
+
+// adviceAskedByID is the people request id asked, without decoding the
+// request unless it was stored before the lists had documents of their
+// own. Returns ErrNotFound when there is no such request.
+func (s *Store) adviceAskedByID(ctx context.Context, id string) ([]string, error) {
+	var a adviceAsked
+	err := s.findByID(ctx, adviceAskedColl, id, &a)
+	if err == nil {
+		return a.Asked, nil
+	}
+	if !errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fmt.Errorf("store: advice request %s: the people asked: %w", id, err)
+	}
+	var r struct {
+		Asked []string `bson:"asked"`
+	}
+	if err := s.findByID(ctx, adviceColl, id, &r); err != nil {
+		return nil, fmt.Errorf("store: advice request %s: %w", id, notFound(err))
+	}
+	return r.Asked, nil
+}
+
+// withAsked fills the people asked of each request of a list (MongoDB; the
+// embedded server's lists come from the copy, which holds them): one read
+// for the list.
+func (s *Store) withAsked(ctx context.Context, rs []AdviceRequest) error {
+	var ids []string
+	for _, r := range rs {
+		if r.LegacyAsked == nil {
+			ids = append(ids, r.ID)
+		}
+	}
+	lists, err := findByIDs[adviceAsked](ctx, s, adviceAskedColl, ids)
+	if err != nil {
+		return fmt.Errorf("store: advice requests: the people asked: %w", err)
+	}
+	byID := make(map[string][]string, len(lists))
+	for _, a := range lists {
+		byID[a.ID] = a.Asked
+	}
+	for i := range rs {
+		rs[i].Asked = rs[i].LegacyAsked
+		if rs[i].Asked == nil {
+			rs[i].Asked = byID[rs[i].ID]
+		}
+		if rs[i].Asked == nil {
+			rs[i].Asked = []string{}
+		}
+	}
+	return nil
 }
 
 // AdviceRequests lists requests, newest first, at most limit: every
@@ -274,7 +379,24 @@ func (s *Store) AdviceRequests(ctx context.Context, askedOf string, limit int) (
 	}
 	filter := bson.D{}
 	if askedOf != "" {
-		filter = bson.D{{Key: "asked", Value: askedOf}}
+		// The requests whose list of people asked holds them, and any
+		// stored before the lists had documents of their own.
+		cur, err := s.r(adviceAskedColl).Find(ctx, bson.D{{Key: "asked", Value: askedOf}}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+		if err != nil {
+			return nil, fmt.Errorf("store: advice requests: %w", err)
+		}
+		var lists []adviceAsked
+		if err := cur.All(ctx, &lists); err != nil {
+			return nil, fmt.Errorf("store: advice requests: %w", err)
+		}
+		ids := bson.A{}
+		for _, a := range lists {
+			ids = append(ids, a.ID)
+		}
+		filter = bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+			bson.D{{Key: "asked", Value: askedOf}},
+		}}}
 	}
 	return s.adviceRequests(ctx, filter, limit)
 }
@@ -294,6 +416,9 @@ func (s *Store) PublishedAdvice(ctx context.Context, limit int) ([]AdviceRequest
 	var rs []AdviceRequest
 	if err := cur.All(ctx, &rs); err != nil {
 		return nil, fmt.Errorf("store: published advice: %w", err)
+	}
+	if err := s.withAsked(ctx, rs); err != nil {
+		return nil, err
 	}
 	return rs, s.openAdviceList(rs)
 }
@@ -327,17 +452,28 @@ func (s *Store) adviceRequests(ctx context.Context, filter bson.D, limit int) ([
 	if err := cur.All(ctx, &rs); err != nil {
 		return nil, fmt.Errorf("store: advice requests: %w", err)
 	}
+	if err := s.withAsked(ctx, rs); err != nil {
+		return nil, err
+	}
 	return rs, s.openAdviceList(rs)
 }
 
 // GiveAdvice stores (or changes) userID's answer. One conditional write
-// decides: it is stored only if the request is open, the deadline has not
-// passed at the moment of writing and the person was asked. Returns
+// decides: it is stored only if the request is open and the deadline has
+// not passed at the moment of writing. Whether the person was asked is
+// read first: the people asked never change once a request is opened. Returns
 // ErrAdviceClosed, ErrNotAsked or ErrNotFound; on success the stored
 // answer.
 func (s *Store) GiveAdvice(ctx context.Context, id, userID, name, text string) (Advice, error) {
 	now := s.now().UTC()
 	a := Advice{UserID: userID, Name: name, Text: text, GivenAt: now}
+	asked, err := s.adviceAskedByID(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	if !slices.Contains(asked, userID) {
+		return a, ErrNotAsked
+	}
 	key := "answers." + userID
 	sealedAdvice, err := s.sealText(adviceColl, id, key+".text", text)
 	if err != nil {
@@ -345,8 +481,8 @@ func (s *Store) GiveAdvice(ctx context.Context, id, userID, name, text string) (
 	}
 	set := bson.D{{Key: key + ".userId", Value: userID}, {Key: key + ".name", Value: name}, {Key: key + ".text", Value: sealedAdvice}}
 	// The first answer's time stays: it says when the advice arrived.
-	res, err := s.updateIf(ctx, "advice_requests", id,
-		Eq("status", AdviceOpen).And(Gt("deadline", now), Eq("asked", userID), Exists(key, false)),
+	res, err := s.updateIf(ctx, adviceColl, id,
+		Eq("status", AdviceOpen).And(Gt("deadline", now), Exists(key, false)),
 		bson.D{{Key: "$set", Value: append(set, bson.E{Key: key + ".givenAt", Value: now}, bson.E{Key: key + ".changed", Value: 0})}})
 	if err != nil {
 		return a, fmt.Errorf("store: give advice: %w", err)
@@ -354,8 +490,8 @@ func (s *Store) GiveAdvice(ctx context.Context, id, userID, name, text string) (
 	if res.MatchedCount == 1 {
 		return a, nil
 	}
-	res, err = s.updateIf(ctx, "advice_requests", id,
-		Eq("status", AdviceOpen).And(Gt("deadline", now), Eq("asked", userID), Exists(key, true)),
+	res, err = s.updateIf(ctx, adviceColl, id,
+		Eq("status", AdviceOpen).And(Gt("deadline", now), Exists(key, true)),
 		bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: key + ".changed", Value: 1}}}})
 	if err != nil {
 		return a, fmt.Errorf("store: change advice: %w", err)
@@ -363,12 +499,8 @@ func (s *Store) GiveAdvice(ctx context.Context, id, userID, name, text string) (
 	if res.MatchedCount == 1 {
 		return a, nil
 	}
-	r, err := s.AdviceRequest(ctx, id)
-	if err != nil {
+	if _, err := s.AdviceRequest(ctx, id); err != nil {
 		return a, err
-	}
-	if !r.WasAsked(userID) {
-		return a, ErrNotAsked
 	}
 	return a, ErrAdviceClosed
 }
@@ -486,6 +618,47 @@ func (s *Store) QueueMessages(ctx context.Context, ms []Mail) error {
 	}
 	if _, err := s.c("outbox").InsertMany(ctx, docs); err != nil {
 		return fmt.Errorf("store: queue messages: %w", err)
+	}
+	return nil
+}
+
+// moveAdviceAsked is migration 11: the people each request asked move from
+// the request to a document of their own (adviceAsked). It copies every
+// list first (a replace by _id: the list never changes, so a second run
+// writes the same), then removes them from the requests; a request reads
+// its list from either place (adviceAskedOf), so a kill -9 at any point
+// leaves every request reading the same people, and running it again
+// finishes the move. Texts are untouched: nothing sealed is bound to the
+// list.
+func moveAdviceAsked(ctx context.Context, s *Store) error {
+	return moveAdviceAskedUntil(ctx, s, -1)
+}
+
+// moveAdviceAskedUntil is moveAdviceAsked stopping (as a kill -9 could)
+// after unsets requests have lost their lists; -1 runs it whole.
+func moveAdviceAskedUntil(ctx context.Context, s *Store, unsets int) error {
+	var old []struct {
+		ID    string   `bson:"_id"`
+		Asked []string `bson:"asked"`
+	}
+	if err := s.findAll(ctx, adviceColl, bson.D{{Key: "asked", Value: bson.D{{Key: "$exists", Value: true}}}}, &old); err != nil {
+		return fmt.Errorf("store: read advice requests: %w", err)
+	}
+	for _, r := range old {
+		if r.Asked == nil {
+			r.Asked = []string{}
+		}
+		if err := s.putWhole(ctx, adviceAskedColl, r.ID, adviceAsked{ID: r.ID, Asked: r.Asked}); err != nil {
+			return err
+		}
+	}
+	for i, r := range old {
+		if i == unsets {
+			return nil
+		}
+		if _, err := s.c(adviceColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "asked", Value: ""}}}}); err != nil {
+			return fmt.Errorf("store: advice request %s: %w", r.ID, err)
+		}
 	}
 	return nil
 }

@@ -316,3 +316,89 @@ func TestAdviceFromBeforeSealing(t *testing.T) {
 		t.Error("changed advice is in the clear")
 	}
 }
+
+// TestAdviceAskedMoves: requests stored with the people asked inside them
+// (before migration 11) read the same people before the migration, at each
+// point a kill -9 could stop it (every list copied and none removed from
+// its request; one removed), after it, and after it runs again; and the
+// migration leaves no request holding its list.
+func TestAdviceAskedMoves(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	asked := map[string][]string{"old-1": {"u1", "u2"}, "old-2": {"u3"}, "old-3": {"u1"}}
+	for i, id := range []string{"old-1", "old-2", "old-3"} {
+		old := bson.D{{Key: "_id", Value: id}, {Key: "title", Value: "Incident"}, {Key: "shared", Value: "What happened."},
+			{Key: "handling", Value: store.HandlingGroup}, {Key: "question", Value: "What now?"}, {Key: "groupIds", Value: bson.A{"g1"}},
+			{Key: "asked", Value: asked[id]}, {Key: "deadline", Value: now.Add(4 * time.Hour)}, {Key: "remindAt", Value: now.Add(3 * time.Hour)},
+			{Key: "reminded", Value: false}, {Key: "notified", Value: true}, {Key: "status", Value: store.AdviceOpen}, {Key: "createdBy", Value: "coord"},
+			{Key: "createdAt", Value: now.Add(time.Duration(i) * time.Minute)}, {Key: "answers", Value: bson.D{}}}
+		if _, err := db.RawDatabase().Collection("advice_requests").InsertOne(ctx, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		for id, want := range asked {
+			r, err := db.AdviceRequest(ctx, id)
+			if err != nil || fmt.Sprint(r.Asked) != fmt.Sprint(want) {
+				t.Fatalf("%s: %s asked %v (%v), want %v", when, id, r.Asked, err, want)
+			}
+		}
+		// u1 was asked by old-1 and old-3, newest first.
+		rs, err := db.AdviceRequests(ctx, "u1", 50)
+		if err != nil || len(rs) != 2 || rs[0].ID != "old-3" || rs[1].ID != "old-1" {
+			t.Fatalf("%s: requests asking u1 = %d (%v), want old-3 and old-1", when, len(rs), err)
+		}
+		all, err := db.AdviceRequests(ctx, "", 50)
+		if err != nil || len(all) != 3 || fmt.Sprint(all[2].Asked) != "[u1 u2]" {
+			t.Fatalf("%s: every request = %d (%v), want 3 with old-1 asking u1 and u2", when, len(all), err)
+		}
+	}
+	check("before the migration")
+	for _, unsets := range []int{0, 1, -1, -1} {
+		if err := db.MoveAdviceAskedForTest(ctx, unsets); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("stopped after %d unsets", unsets))
+	}
+	n, err := db.RawDatabase().Collection("advice_requests").CountDocuments(ctx, bson.D{{Key: "asked", Value: bson.D{{Key: "$exists", Value: true}}}})
+	if err != nil || n != 0 {
+		t.Fatalf("after the migration %d requests still hold their lists (%v), want 0", n, err)
+	}
+	if _, err := db.GiveAdvice(ctx, "old-1", "u3", "Not asked", "x"); !errors.Is(err, store.ErrNotAsked) {
+		t.Fatalf("u3 on old-1: %v, want ErrNotAsked", err)
+	}
+	if _, err := db.GiveAdvice(ctx, "old-1", "u2", "Asked", "Advice."); err != nil {
+		t.Fatalf("u2 on old-1: %v", err)
+	}
+}
+
+// TestAdviceAnswerLeavesTheAskedAlone: a request stores the people it
+// asked in a document of their own, so an answer's write (the request
+// document) does not carry them; they read back with the request.
+func TestAdviceAnswerLeavesTheAskedAlone(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	r := newAdviceRequest(t, db, []string{"u1", "u2", "u3"}, time.Now().Add(time.Hour))
+	if _, err := db.GiveAdvice(ctx, r.ID, "u2", "Asha", "Advice."); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := db.RawDatabase().Collection("advice_requests").FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}}).Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.LookupErr("asked"); err == nil {
+		t.Error("the request document holds the people asked")
+	}
+	got, err := db.AdviceRequest(ctx, r.ID)
+	if err != nil || fmt.Sprint(got.Asked) != "[u1 u2 u3]" || len(got.Answers) != 1 {
+		t.Fatalf("request = %+v, %v; want u1 u2 u3 asked and one answer", got, err)
+	}
+	if _, err := db.GiveAdvice(ctx, r.ID, "u4", "Stranger", "x"); !errors.Is(err, store.ErrNotAsked) {
+		t.Fatalf("someone not asked: %v, want ErrNotAsked", err)
+	}
+	if _, err := db.GiveAdvice(ctx, "no-such-request", "u1", "Asha", "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("no such request: %v, want ErrNotFound", err)
+	}
+}

@@ -194,7 +194,7 @@ const (
 // writer lock) are copied there too.
 var (
 	cachedCollections = []string{"users", "sessions"}
-	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters", "advice_requests", limitsColl, expenseTallies}
+	cachedLocally     = []string{"groups", "visit_diaries", "visits", "counters", "advice_requests", adviceAskedColl, limitsColl, expenseTallies}
 )
 
 // referralsCached bounds the referrals' copy on the embedded server, which

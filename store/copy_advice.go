@@ -20,6 +20,9 @@ import (
 // holds the requests' texts opened: it is in the portal's memory, where
 // opened texts are anyway, never in the store.
 
+// The copy reads the people asked (advice_asked) with the requests, and
+// is dropped by a write to either.
+
 // adviceCopy is one request as stored, and whether it has a public
 // summary (the field present, as $exists sees it).
 type adviceCopy struct {
@@ -30,6 +33,14 @@ type adviceCopy struct {
 // allAdvice returns every request (embedded server only).
 func (s *Store) allAdvice(ctx context.Context) ([]adviceCopy, error) {
 	return s.adviceAll.load("", anyVersion, func() ([]adviceCopy, error) {
+		var lists []adviceAsked
+		if err := s.findAll(ctx, adviceAskedColl, bson.D{}, &lists); err != nil {
+			return nil, fmt.Errorf("store: advice requests: the people asked: %w", err)
+		}
+		asked := make(map[string][]string, len(lists))
+		for _, a := range lists {
+			asked[a.ID] = a.Asked
+		}
 		cur, err := s.r("advice_requests").Find(ctx, bson.D{})
 		if err != nil {
 			return nil, fmt.Errorf("store: advice requests: %w", err)
@@ -43,6 +54,13 @@ func (s *Store) allAdvice(ctx context.Context) ([]adviceCopy, error) {
 			}
 			_, err := cur.Current.LookupErr("publicSummary")
 			c.published = err == nil
+			c.r.Asked = c.r.LegacyAsked
+			if c.r.Asked == nil {
+				c.r.Asked = asked[c.r.ID]
+			}
+			if c.r.Asked == nil {
+				c.r.Asked = []string{}
+			}
 			// The copy holds the requests opened (sealed_kinds.go), so a
 			// list opens nothing until the next write.
 			if err := s.openAdvice(&c.r); err != nil {

@@ -43,3 +43,10 @@ func (s *Store) SyncRecommendationIndex(ctx context.Context) (int, error) {
 func (s *Store) SyncReferralIndex(ctx context.Context) (int, error) { return s.syncReferralIndex(ctx) }
 
 func (s *Store) RepairGroupCopies(ctx context.Context) (int, error) { return s.repairGroupCopies(ctx) }
+
+// MoveAdviceAskedForTest runs migration 11 whole (unsets -1) or stops where
+// a kill -9 could: after every list is copied and unsets requests have
+// lost theirs.
+func (s *Store) MoveAdviceAskedForTest(ctx context.Context, unsets int) error {
+	return moveAdviceAskedUntil(ctx, s, unsets)
+}

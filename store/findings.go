@@ -184,10 +184,31 @@ func (s *Store) SaveFinding(ctx context.Context, f *Finding, version int, submit
 	if f.Records == nil {
 		f.Records = []RecordReview{}
 	}
+	// The panel tally is a copy (copy_marks.go): marked before the write
+	// that submits, unmarked once the tally is added to. If nothing was
+	// submitted the mark goes at once; if the submit was written and what
+	// follows failed, it stays for the next start to rebuild the tally.
+	unmark, submitted := func(context.Context) {}, false
+	if submit && ReviewsRecords(f.VisitType) {
+		done, err := s.mark(ctx, markPanelTally, f.GroupID, "")
+		if err != nil {
+			return err
+		}
+		unmark = done
+		defer func() {
+			if !submitted {
+				done(context.WithoutCancel(ctx))
+			}
+		}()
+	}
+	// A write whose outcome is unknown (an error other than a clear
+	// refusal) keeps the mark: it may have submitted.
+	submitted = submit
 	if version == 0 {
 		f.CreatedAt, f.Version = now, 1
 		if _, err := s.c("findings").InsertOne(ctx, f); err != nil {
 			if isDuplicate(err) {
+				submitted = false
 				return ErrConflict
 			}
 			return fmt.Errorf("store: create finding: %w", err)
@@ -199,6 +220,7 @@ func (s *Store) SaveFinding(ctx context.Context, f *Finding, version int, submit
 			return fmt.Errorf("store: save finding: %w", err)
 		}
 		if res.MatchedCount == 0 {
+			submitted = false
 			old, err := s.Finding(ctx, f.ID)
 			if err != nil {
 				return err
@@ -216,7 +238,10 @@ func (s *Store) SaveFinding(ctx context.Context, f *Finding, version int, submit
 		}
 		// Submitting happens once (the write above is conditional on a
 		// draft), so the tally is added to once.
-		return s.addToTally(ctx, f)
+		if err := s.addToTally(ctx, f); err != nil {
+			return err
+		}
+		unmark(ctx)
 	}
 	return nil
 }
@@ -365,8 +390,16 @@ func (s *Store) PanelTallyOf(ctx context.Context, groupID string) (*PanelTally, 
 // repairPanelTallies rebuilds every group's tally from the submitted
 // findings (a periodic job runs it) and returns how many it changed.
 func (s *Store) repairPanelTallies(ctx context.Context) (int, error) {
-	cur, err := s.r("findings").Find(ctx, bson.D{{Key: "status", Value: FindingSubmitted},
-		{Key: "visitType", Value: bson.D{{Key: "$in", Value: bson.A{VisitStopSearch, VisitUseOfForce}}}}})
+	return s.rebuildPanelTallies(ctx, nil, nil)
+}
+
+// rebuildPanelTallies rebuilds the tallies of the groups whose submitted
+// findings match also (nil: every group's), and of the groups named in
+// groups even if they have none, and returns how many it changed.
+func (s *Store) rebuildPanelTallies(ctx context.Context, also bson.D, groups []string) (int, error) {
+	filter := append(bson.D{{Key: "status", Value: FindingSubmitted},
+		{Key: "visitType", Value: bson.D{{Key: "$in", Value: bson.A{VisitStopSearch, VisitUseOfForce}}}}}, also...)
+	cur, err := s.r("findings").Find(ctx, filter)
 	if err != nil {
 		return 0, fmt.Errorf("store: findings: %w", err)
 	}
@@ -375,6 +408,9 @@ func (s *Store) repairPanelTallies(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: findings: %w", err)
 	}
 	byGroup := map[string][]Finding{}
+	for _, g := range groups {
+		byGroup[g] = nil
+	}
 	for _, f := range fs {
 		byGroup[f.GroupID] = append(byGroup[f.GroupID], f)
 	}

@@ -158,14 +158,29 @@ func (s *Store) PutMembership(ctx context.Context, m *Membership) error {
 	if m.JoinedAt.IsZero() {
 		m.JoinedAt = s.now().UTC()
 	}
-	_, err := s.c("memberships").ReplaceOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, m, options.Replace().SetUpsert(true))
+	done, err := s.mark(ctx, markMemberships, m.GroupID, m.UserID) // copy_marks.go
 	if err != nil {
-		return fmt.Errorf("store: put membership: %w", err)
-	}
-	if err := s.syncUserMemberships(ctx, m.UserID); err != nil {
 		return err
 	}
-	return s.syncGroupSummary(ctx, m.GroupID)
+	if _, err := s.c("memberships").ReplaceOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, m, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("store: put membership: %w", err)
+	}
+	return s.copyMembership(ctx, m.GroupID, m.UserID, done)
+}
+
+// copyMembership writes the copies of a change to the membership of
+// userID in groupID (the account's memberships, the group's summary) and
+// then deletes the change's mark; if a copy fails, the mark stays for the
+// next start.
+func (s *Store) copyMembership(ctx context.Context, groupID, userID string, done func(context.Context)) error {
+	if err := s.syncUserMemberships(ctx, userID); err != nil {
+		return err
+	}
+	if err := s.syncGroupSummary(ctx, groupID); err != nil {
+		return err
+	}
+	done(ctx)
+	return nil
 }
 
 // Membership returns one membership. Returns ErrNotFound.
@@ -180,17 +195,19 @@ func (s *Store) Membership(ctx context.Context, groupID, userID string) (*Member
 
 // RemoveMembership takes a user out of a group. Returns ErrNotFound.
 func (s *Store) RemoveMembership(ctx context.Context, groupID, userID string) error {
+	done, err := s.mark(ctx, markMemberships, groupID, userID) // copy_marks.go
+	if err != nil {
+		return err
+	}
 	res, err := s.c("memberships").DeleteOne(ctx, bson.D{{Key: "_id", Value: membershipID(groupID, userID)}})
 	if err != nil {
 		return fmt.Errorf("store: remove membership: %w", err)
 	}
 	if res.DeletedCount == 0 {
+		done(ctx) // nothing changed
 		return ErrNotFound
 	}
-	if err := s.syncUserMemberships(ctx, userID); err != nil {
-		return err
-	}
-	return s.syncGroupSummary(ctx, groupID)
+	return s.copyMembership(ctx, groupID, userID, done)
 }
 
 // syncGroupSummary recounts a group's members and names its chairs on the

@@ -181,6 +181,7 @@ var migrations = []migration{
 	{n: 8, name: "one collection for survey counters, one for free-text answers", run: mergeSurveyCollections},
 	{n: 9, name: "one collection for every import's records", run: mergeImportCollections},
 	{n: 10, name: "free-text answers in pages read by _id", run: pageLegacyTexts},
+	{n: 11, name: "the people an advice request asked in a document of their own", run: moveAdviceAsked},
 }
 
 // legacyAuditColl is where migration 4 finds a day's events: one collection

@@ -220,7 +220,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if coll == "populations" {
 			s.populations.invalidate("")
 		}
-		if coll == "advice_requests" {
+		if coll == "advice_requests" || coll == adviceAskedColl {
 			s.adviceAll.invalidate("")
 		}
 		if coll == "groups" {
