@@ -1127,6 +1127,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.accounts = nil
 	srv.admin = nil
 	srv.auditPages = nil
+	srv.recs = nil
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL

@@ -41,6 +41,7 @@ type Server struct {
 	ccu           ccuStore        // the Counter Corruption Unit's queue, cases, audit and access review
 	adviceAsk     adviceAskStore  // asking for critical-incident advice
 	auditPages    auditPagesStore // the audit log and the CCU's referral audit, with names put to events
+	recs          recStore        // the recommendations register and "You said, we did"
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -116,6 +117,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		accounts:    db,
 		admin:       db,
 		auditPages:  db,
+		recs:        db,
 		log:         slog.New(requestIDHandler{log.Handler()}),
 		templates:   tmpl,
 		hasher:      password.For(cfg),

@@ -13,7 +13,7 @@ import (
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
 // for the groups not converted yet (home, the rest of visits,
-// recommendations, referrals and reports, surveys, sign-in and two-factor,
+// referrals and reports, surveys, sign-in and two-factor,
 // the rest of advice, powers and disparity, vetting and others:
 // docs/architecture.md).
 
@@ -237,7 +237,57 @@ type ccuStore interface {
 	SignOffAccessReview(ctx context.Context, r store.AccessReview) error
 }
 
+// recStore is what the recommendations register needs
+// (recommendation_*.go) and its public pages, "You said, we did"
+// (public_recommendations.go): the register, the kept copy the dashboard
+// draws from, the finding a recommendation is raised from and its visit,
+// whether someone chairs the raising group, the group names, and the
+// followers to tell of a change.
+type recStore interface {
+	Now() time.Time
+	Recommendation(ctx context.Context, id string) (*store.Recommendation, error)
+	ListRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, bool, error)
+	AllRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, error)
+	ExportRecommendations(ctx context.Context) ([]store.Recommendation, error)
+	RecommendationsCopy(ctx context.Context) ([]store.RecSummary, uint64, error)
+	CreateRecommendation(ctx context.Context, r *store.Recommendation, by store.Actor) error
+	CreateRecommendations(ctx context.Context, rs []*store.Recommendation, by store.Actor, kind string) error
+	ChangeRecommendation(ctx context.Context, id string, version int, change func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error)) (*store.Recommendation, error)
+	FollowRecommendation(ctx context.Context, id, userID string, follow bool) error
+	Finding(ctx context.Context, id string) (*store.Finding, error)
+	Visit(ctx context.Context, id string) (*store.Visit, error)
+	Membership(ctx context.Context, groupID, userID string) (*store.Membership, error)
+	Groups(ctx context.Context) ([]store.Group, error)
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+}
+
+// groupLister is any view that lists the groups (groupNamesIn).
+type groupLister interface {
+	Groups(ctx context.Context) ([]store.Group, error)
+}
+
+// groupNamesIn maps group ids to names (a force has tens of groups), and
+// gives the groups too.
+func groupNamesIn(ctx context.Context, db groupLister) (map[string]string, []store.Group, error) {
+	gs, err := db.Groups(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[string]string, len(gs))
+	for _, g := range gs {
+		names[g.ID] = g.Name
+	}
+	return names, gs, nil
+}
+
+// groupNames is groupNamesIn from the concrete store, for the groups not
+// converted yet.
+func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Group, error) {
+	return groupNamesIn(ctx, s.store)
+}
+
 var (
+	_ recStore        = (*store.Store)(nil)
 	_ auditPagesStore = (*store.Store)(nil)
 	_ ccuStore        = (*store.Store)(nil)
 	_ custodyStore    = (*store.Store)(nil)
