@@ -1128,6 +1128,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.admin = nil
 	srv.auditPages = nil
 	srv.recs = nil
+	srv.homePage = nil
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL

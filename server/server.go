@@ -42,6 +42,7 @@ type Server struct {
 	adviceAsk     adviceAskStore  // asking for critical-incident advice
 	auditPages    auditPagesStore // the audit log and the CCU's referral audit, with names put to events
 	recs          recStore        // the recommendations register and "You said, we did"
+	homePage      homeStore       // the home page: each role's work waiting, a member's next visits
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -118,6 +119,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		admin:       db,
 		auditPages:  db,
 		recs:        db,
+		homePage:    db,
 		log:         slog.New(requestIDHandler{log.Handler()}),
 		templates:   tmpl,
 		hasher:      password.For(cfg),

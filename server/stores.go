@@ -12,8 +12,7 @@ import (
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
-// for the groups not converted yet (home, the rest of visits,
-// referrals and reports, surveys, sign-in and two-factor,
+// for the groups not converted yet (the rest of visits, referrals and reports, surveys, sign-in and two-factor,
 // the rest of advice, powers and disparity, vetting and others:
 // docs/architecture.md).
 
@@ -261,6 +260,28 @@ type recStore interface {
 	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
 }
 
+// homeStore is what the home page needs (home.go, home_tasks.go and the
+// next visits, visit_home.go): the person's groups and diary, and each
+// role's counts of work waiting, all from by-id reads and the store's
+// copies.
+type homeStore interface {
+	Now() time.Time
+	UserMemberships(ctx context.Context, userID string) ([]store.Membership, error)
+	Group(ctx context.Context, id string) (*store.Group, error)
+	Groups(ctx context.Context) ([]store.Group, error)
+	Diary(ctx context.Context, userID string) (*store.Diary, error)
+	ReferralCounts(ctx context.Context) (store.RefCounts, error)
+	AccessReviewFor(ctx context.Context, month string) (*store.AccessReview, error)
+	QuestionsFor(ctx context.Context, partnerID string) ([]store.RefSummary, error)
+	AllRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, error)
+	FindingsCopies(ctx context.Context, groupIDs []string, first, last time.Time) ([]store.Visit, error)
+	ClaimsWaitingCount(ctx context.Context) (int, error)
+	CustodyFollowUps(ctx context.Context) (store.CustodyFollowUp, error)
+	ExpenseYear(ctx context.Context, userID string, start time.Time) (map[string]store.ExpenseYearItem, error)
+	Schedules(ctx context.Context, ids []string) ([]store.Visit, error)
+	Visits(ctx context.Context, f store.VisitFilter) ([]store.Visit, error)
+}
+
 // groupLister is any view that lists the groups (groupNamesIn).
 type groupLister interface {
 	Groups(ctx context.Context) ([]store.Group, error)
@@ -288,6 +309,7 @@ func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Gro
 
 var (
 	_ recStore        = (*store.Store)(nil)
+	_ homeStore       = (*store.Store)(nil)
 	_ auditPagesStore = (*store.Store)(nil)
 	_ ccuStore        = (*store.Store)(nil)
 	_ custodyStore    = (*store.Store)(nil)
