@@ -1129,6 +1129,8 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.auditPages = nil
 	srv.recs = nil
 	srv.homePage = nil
+	srv.attempts = nil
+	srv.secondFactor = nil
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL

@@ -12,9 +12,9 @@ import (
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
-// for the groups not converted yet (the rest of visits, referrals and reports, surveys, sign-in and two-factor,
-// the rest of advice, powers and disparity, vetting and others:
-// docs/architecture.md).
+// for the groups not converted yet (the rest of visits, referrals and
+// reports, surveys, the password step of sign-in, the rest of advice,
+// powers and disparity, vetting and others: docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -282,6 +282,28 @@ type homeStore interface {
 	Visits(ctx context.Context, f store.VisitFilter) ([]store.Visit, error)
 }
 
+// attemptsDB is the budget of tries on an account (signin_throttle.go):
+// passwords at sign-in, two-factor and recovery codes, and the current
+// password on the account page (takeTry).
+type attemptsDB interface {
+	TakeAttempt(ctx context.Context, key, account string, b store.AttemptBudget) (store.Attempt, error)
+	ForgetAttempt(ctx context.Context, key string) error
+}
+
+// twoFactorStore is what two-factor authentication needs (twofactor.go,
+// recovery.go): the account that owes a code at sign-in, its pending
+// secret, the time steps used up, and its recovery codes. Set-up from the
+// account page (account.go) goes through it too.
+type twoFactorStore interface {
+	Now() time.Time
+	User(ctx context.Context, id string) (*store.User, error)
+	SetTOTPSecret(ctx context.Context, id, secret string) error
+	UseTOTPStep(ctx context.Context, id string, step int64) error
+	EnableTOTP(ctx context.Context, id string) error
+	SetRecoveryCodes(ctx context.Context, id string, hashes []string) error
+	UseRecoveryCode(ctx context.Context, id, hash string) error
+}
+
 // groupLister is any view that lists the groups (groupNamesIn).
 type groupLister interface {
 	Groups(ctx context.Context) ([]store.Group, error)
@@ -310,6 +332,8 @@ func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Gro
 var (
 	_ recStore        = (*store.Store)(nil)
 	_ homeStore       = (*store.Store)(nil)
+	_ attemptsDB      = (*store.Store)(nil)
+	_ twoFactorStore  = (*store.Store)(nil)
 	_ auditPagesStore = (*store.Store)(nil)
 	_ ccuStore        = (*store.Store)(nil)
 	_ custodyStore    = (*store.Store)(nil)
