@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -397,4 +399,67 @@ func (f *recFakeFixture) change(t *testing.T, c *client, id, action string, form
 		form.Set("version", itoa(f.rec(t, id).Version))
 	}
 	return c.submit("/recommendations/"+id, "/recommendations/"+id+"/"+action, form)
+}
+
+// TestRaiseFromFindingWithFakes: a recommendation raised from a visit's
+// finding starts from its proposals, and only for a submitted finding
+// that the person may see: staff, or the chair of the visit's group. A
+// draft, another group's chair or an unknown finding is "not found".
+func TestRaiseFromFindingWithFakes(t *testing.T) {
+	f := newRecFakeFixture(t)
+	v := &store.Visit{ID: store.NewID(), GroupID: f.group.ID, Type: store.VisitStopSearch, Location: "Kings Park",
+		Start: time.Date(2026, 2, 3, 10, 0, 0, 0, time.UTC)}
+	findings := map[string]*store.Finding{
+		"submitted": {VisitID: v.ID, UserID: f.memberUser.ID, Status: store.FindingSubmitted,
+			Proposals: "Record the grounds in full\nEvery record should say what the officer saw."},
+		"draft": {VisitID: v.ID, UserID: f.memberUser.ID, Status: store.FindingDraft, Proposals: "Not yet"},
+	}
+	f.fr.finding = func(id string) (*store.Finding, error) {
+		if fd, ok := findings[id]; ok {
+			cp := *fd
+			return &cp, nil
+		}
+		return nil, fmt.Errorf("store: finding %s: %w", id, store.ErrNotFound)
+	}
+	f.fr.visit = func(id string) (*store.Visit, error) {
+		if id != v.ID {
+			return nil, fmt.Errorf("store: visit %s: %w", id, store.ErrNotFound)
+		}
+		cp := *v
+		return &cp, nil
+	}
+	for _, c := range []struct {
+		who     string
+		c       *client
+		finding string
+		want    int
+	}{
+		{"coordinator, submitted", f.coord, "submitted", http.StatusOK},
+		{"the group's chair, submitted", f.chair, "submitted", http.StatusOK},
+		{"coordinator, draft", f.coord, "draft", http.StatusNotFound},
+		{"another group's chair", f.rival, "submitted", http.StatusNotFound},
+		{"coordinator, unknown", f.coord, "unknown", http.StatusNotFound},
+	} {
+		r := c.c.get("/recommendations/new?finding=" + c.finding)
+		if r.Status != c.want {
+			t.Errorf("%s: %d, want %d", c.who, r.Status, c.want)
+			continue
+		}
+		if c.want != http.StatusOK {
+			if strings.Contains(r.Body, "Record the grounds in full") {
+				t.Errorf("%s: the refusal shows the finding's proposals", c.who)
+			}
+			continue
+		}
+		// By hand: the title is the proposals' first line; the link goes to
+		// the finding on the visit's page.
+		for _, want := range []string{`value="Record the grounds in full"`, "/visits/" + v.ID + "#finding-" + f.memberUser.ID, `value="visit-finding" selected`} {
+			if !strings.Contains(r.Body, want) {
+				t.Errorf("%s: the form lacks %q", c.who, want)
+			}
+		}
+	}
+	if n := f.fr.calls("CreateRecommendations") + f.fr.calls("CreateRecommendation"); n != 0 {
+		t.Errorf("opening the form stored %d recommendations", n)
+	}
 }
