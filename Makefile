@@ -39,7 +39,8 @@ RELEASETAGS := $(GOTAGS),candourrelease
 # A static binary (the embedded store's SQLite is pure Go) without local paths.
 GOBUILD = CGO_ENABLED=0 $(GO) build -trimpath -tags $(RELEASETAGS) -ldflags "$(LDFLAGS)"
 OUT ?= bin/candour
-# The race detector's flags for every test run (make test, .ci/test-mongo).
+# The race detector's flags for every test run (make test, but for e2e/:
+# see E2E below; .ci/test-mongo).
 # It instruments all of our code and every dependency but two, whose code
 # is not Go written for goroutines: modernc.org's SQLite under the embedded
 # store (C translated to Go, which a cgo build would not instrument at all;
@@ -50,6 +51,14 @@ OUT ?= bin/candour
 # stays visible: sync and sync/atomic are instrumented, and so is the code
 # that calls these two. docs/performance-history.md ("Fourth round") has the figures.
 RACEFLAGS := -race -gcflags=modernc.org/...=-race=false -gcflags=gonum.org/v1/gonum/...=-race=false
+# make test runs the browser suite (e2e/) without the race detector, beside
+# the other packages (the lead's decision, docs/decisions.md, "The browser
+# suite without the race detector"): it checks pages, people and
+# accessibility, and the same handlers and store run under -race in the
+# server and store suites. Under -race its Go side (the portal and store
+# each journey drives) cost it about a tenth of its CPU and a fifth of its
+# wall time (docs/decisions.md has the figures). Every other package keeps -race.
+E2E := ./e2e/
 # staticcheck at a pinned version, run through the Go module proxy (go run
 # fetches it once into the module cache): nothing to install by hand.
 STATICCHECK_VERSION := v0.8.2
@@ -117,7 +126,12 @@ test: static
 	$(STATICCHECK) -tags $(GOTAGS) ./...
 	@# the portal compiles without the store's test hooks (no production code calls one)
 	$(GO) build -tags $(RELEASETAGS) -o /dev/null .
-	$(GO) test -tags $(GOTAGS) $(RACEFLAGS) -count=1 -timeout 30m ./...
+	@# Every package with the race detector except the browser suite, which
+	@# runs without it at the same time (see E2E above); fails if either fails.
+	$(GO) test -tags $(GOTAGS) -count=1 -timeout 30m $(E2E) & e2e=$$!; \
+	  rest=0; $(GO) test -tags $(GOTAGS) $(RACEFLAGS) -count=1 -timeout 30m $$($(GO) list -tags $(GOTAGS) ./... | grep -v '^candour/e2e$$') || rest=$$?; \
+	  browser=0; wait $$e2e || browser=$$?; \
+	  if (( rest != 0 || browser != 0 )); then echo "make test: failed (race-detected packages: $$rest, browser suite: $$browser)"; exit 1; fi
 
 # The same store and handler suites on a server given by MONGODB_URI, one
 # fresh database per test; with MONGODB_URI unset, on the embedded engine

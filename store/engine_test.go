@@ -14,7 +14,11 @@ import (
 
 func openTestStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), Options{DataDir: t.TempDir(), Database: "test"})
+	dir := t.TempDir()
+	if err := PrepareFresh(context.Background(), dir, "test"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), Options{DataDir: dir, Database: "test"})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
