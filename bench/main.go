@@ -185,12 +185,12 @@ func run(ctx context.Context, o options) error {
 	}
 
 	imp := importResult{skipped: "-imports=false"}
-	pimp := powerImportResult{skipped: "-imports=false"}
+	pimp := []powerImportResult{{title: "powers/ datasets'", skipped: "-imports=false"}}
 	if o.imports {
 		step(fmt.Sprintf("Importing %d resampled stop-and-search rows with the real binary", importRows))
 		imp = benchImport(ctx, bin, tmp, o)
-		step(fmt.Sprintf("Importing %d resampled vehicle stops with the real binary", importRows))
-		pimp = benchPowerImport(ctx, bin, tmp, o)
+		step(fmt.Sprintf("Importing %d resampled vehicle stops and missing person episodes with the real binary", importRows))
+		pimp = benchPowerImports(ctx, bin, tmp, o)
 	}
 	r.total = time.Since(began)
 	if remote == nil {
@@ -202,7 +202,7 @@ func run(ctx context.Context, o options) error {
 		printScale(os.Stdout, one, r)
 	}
 	printImport(os.Stdout, imp)
-	printPowerImport(os.Stdout, pimp)
+	printPowerImports(os.Stdout, pimp)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 
+	"candour/disparity"
 	"candour/powers"
 	"candour/store"
 )
@@ -24,7 +25,8 @@ var powersDemoData embed.FS
 // force, the example vetting decisions and missing people (neither published) and publishes
 // the others and strip searches (read from the stop-and-search months seedStopSearch imported)
 // and vehicle stops, so each activity's monitor and public page has
-// something to show.
+// something to show; and draws a verifiable panel sample of the newest
+// month's strip searches (seedSample).
 func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
 	for _, ex := range []struct {
 		d    *powers.Dataset
@@ -74,7 +76,42 @@ func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
 	}
 	months := forces["dorset"].Months
 	newest := months[len(months)-1]
-	return db.PublishPower(ctx, &store.PowerPublication{Kind: powers.StripSearch.Kind, Force: "dorset", From: newest, To: newest, PublishedBy: by.Email})
+	if err := db.PublishPower(ctx, &store.PowerPublication{Kind: powers.StripSearch.Kind, Force: "dorset", From: newest, To: newest, PublishedBy: by.Email}); err != nil {
+		return err
+	}
+	return seedSample(ctx, db, by, newest)
+}
+
+// seedSample draws a verifiable panel sample of month's strip searches
+// the way a coordinator does on the web (docs/disparity.md, *Verifiable
+// samples*): a seed from the operating system, the commitment stored and
+// audited before the draw, then the draw with that seed, which reveals
+// it. So the demo's sample page shows the commitment, the seed and how to
+// check them.
+func seedSample(ctx context.Context, db *store.Store, by *store.User, month string) error {
+	f := disparity.SampleFilter{Force: "dorset", From: month, To: month, Removal: true, Size: 5}
+	seed, err := disparity.NewSeed()
+	if err != nil {
+		return err
+	}
+	ps := &store.PanelSample{Force: f.Force, From: f.From, To: f.To, Removal: f.Removal, Size: f.Size, DrawnBy: by.Email,
+		Commitment: disparity.Commitment(seed, f), Seed: seed.String()}
+	if err := db.CommitPanelSample(ctx, ps); err != nil {
+		return err
+	}
+	if err := db.Audit(ctx, store.AuditEvent{ActorID: by.ID, Actor: by.Email, Action: store.AuditSampleCommitted, Target: "sample:" + ps.ID,
+		Detail: fmt.Sprintf("commitment %s, %s to %s, %d records", ps.Commitment, f.From, f.To, f.Size)}); err != nil {
+		return err
+	}
+	recs, matching, err := disparity.DrawSample(ctx, db, f, disparity.SeededRand(seed))
+	if err != nil {
+		return err
+	}
+	if err := db.DrawPanelSample(ctx, ps.ID, recs, matching, by.Email); err != nil {
+		return err
+	}
+	return db.Audit(ctx, store.AuditEvent{ActorID: by.ID, Actor: by.Email, Action: store.AuditSampleDrawn, Target: "sample:" + ps.ID,
+		Detail: fmt.Sprintf("%d of %d matching records, %s to %s, seed %s (commitment %s)", len(recs), matching, f.From, f.To, ps.Seed, ps.Commitment)})
 }
 
 // seedExample imports one of the example files written for the tests (not

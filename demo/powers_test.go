@@ -2,8 +2,12 @@ package demo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
 	"testing"
 
+	"candour/disparity"
 	"candour/powers"
 	"candour/store"
 	"candour/store/storetest"
@@ -44,5 +48,27 @@ func TestDemoSeedPublishesEachPower(t *testing.T) {
 	}
 	if pubs, err := db.PowerPublications(ctx, powers.Vetting.Kind); err != nil || len(pubs) != 0 {
 		t.Fatalf("vetting published: %+v %v", pubs, err)
+	}
+	// A verifiable panel sample of January 2019's strip searches, drawn:
+	// its commitment is the SHA-256 of the revealed seed, a line break and
+	// the filter's seven lines (written out here by hand), and drawing
+	// again with the seed gives the same records (22 strip searches that
+	// month, powers_test.go, so 5 of 22).
+	samples, err := db.PanelSamples(ctx)
+	if err != nil || len(samples) != 1 {
+		t.Fatalf("panel samples %+v %v, want one", samples, err)
+	}
+	ps := samples[0]
+	sum := sha256.Sum256([]byte(ps.Seed + "\nforce=dorset\nfrom=2019-01\nto=2019-01\nlegislation=\ngroup=\nremoval=true\nsize=5"))
+	if ps.Pending || ps.Commitment != hex.EncodeToString(sum[:]) || len(ps.Records) != 5 || ps.Matching != 22 {
+		t.Fatalf("sample: pending %v, commitment %s (want %x), %d records of %d", ps.Pending, ps.Commitment, sum, len(ps.Records), ps.Matching)
+	}
+	seed, err := disparity.ParseSeed(ps.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := disparity.DrawSample(ctx, db, disparity.SampleFilter{Force: "dorset", From: "2019-01", To: "2019-01", Removal: true, Size: 5}, disparity.SeededRand(seed))
+	if err != nil || !slices.EqualFunc(again, ps.Records, func(a, b store.SampledRecord) bool { return a.Ref == b.Ref }) {
+		t.Fatalf("drawn again from the seed: %v %v, stored %v", again, err, ps.Records)
 	}
 }

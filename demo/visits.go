@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"candour/disparity"
 	"candour/stats"
 	"candour/store"
 )
@@ -170,7 +171,23 @@ func seedVisits(ctx context.Context, db *store.Store, demo map[string]*store.Use
 			eligible = append(eligible, m.UserID)
 		}
 	}
-	_, err = db.PlanQuarter(ctx, byName[rap], next, eligible, []string{"Bournemouth custody suite", "Weymouth custody suite"}, "NPPV2", chair.ID, rng)
+	// A committed draw, as the chair's plan page makes one (docs/visits.md,
+	// *A committed draw*): the commitment to the seed and the inputs is
+	// kept on the plan and the seed is shown after the last planned week.
+	// The seed comes from the demo's own generator, so the demo's pairs are
+	// the same each time it is seeded.
+	in, err := db.PlanInputsFor(ctx, byName[rap], next, eligible, []string{"Bournemouth custody suite", "Weymouth custody suite"}, "NPPV2")
+	if err == store.ErrNoPairs {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("seed visit plan: %w", err)
+	}
+	var seed disparity.Seed
+	for i := range seed {
+		seed[i] = byte(rng.Uint32())
+	}
+	_, err = db.PlanQuarterFrom(ctx, in, chair.ID, disparity.SeededRand(seed), disparity.CommitTo(seed, in.Text), seed.String())
 	if err != nil && err != store.ErrNoPairs {
 		return fmt.Errorf("seed visit plan: %w", err)
 	}

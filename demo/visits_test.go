@@ -2,6 +2,8 @@ package demo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
@@ -54,6 +56,22 @@ func TestSeedVisits(t *testing.T) {
 	if len(kinds) != len(store.VisitTypes)-1 || unannounced == 0 || waiting == 0 || future < 7 {
 		t.Fatalf("demo calendar: %d kinds, %d unannounced, %d waiting, %d to come", len(kinds), unannounced, waiting, future)
 	}
+	// Next quarter's pairs are a committed draw: the SHA-256 of the seed,
+	// a line break and the inputs is the commitment on the plan.
+	groups, _ := db.Groups(ctx)
+	var rap string
+	for _, g := range groups {
+		if g.Name == "Police Race Action Plan Group" {
+			rap = g.ID
+		}
+	}
+	plan, err := db.VisitPlanByID(ctx, rap+"/"+store.QuarterOf(db.Now().AddDate(0, 3, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256([]byte(plan.Seed + "\n" + plan.Inputs)); plan.Seed == "" || plan.Inputs == "" || plan.Commitment != hex.EncodeToString(sum[:]) || len(plan.Pairs) == 0 {
+		t.Fatalf("the demo plan is not a committed draw: commitment %q, %d pairs", plan.Commitment, len(plan.Pairs))
+	}
 	// Expenses: one approved claim (37 miles x 45p = £16.65, parking
 	// £4.50: £21.15) and one waiting (a £6.40 bus fare).
 	approved, _ := db.ClaimsWithStatus(ctx, store.ClaimApproved)
@@ -61,7 +79,6 @@ func TestSeedVisits(t *testing.T) {
 	if len(approved) != 1 || approved[0].TotalPence() != 2115 || len(waitingClaims) != 1 || waitingClaims[0].TotalPence() != 640 {
 		t.Fatalf("demo claims: approved %+v, waiting %+v", approved, waitingClaims)
 	}
-	groups, _ := db.Groups(ctx)
 	records := 0
 	for _, g := range groups {
 		tally, err := db.PanelTallyOf(ctx, g.ID)

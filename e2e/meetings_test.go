@@ -15,7 +15,8 @@ import (
 )
 
 // TestMeetingJourney: a group's chair, on a phone-sized screen, schedules
-// a meeting (after a first try with nothing filled in), adds a paper,
+// a meeting (after a first try with nothing filled in), changes its
+// details (after an http link is refused), adds a paper,
 // takes attendance, writes and approves the minutes and records an
 // action; a member reads it all on a phone. Every page is checked with
 // axe-core.
@@ -73,6 +74,22 @@ func TestMeetingJourney(t *testing.T) {
 	}
 	page := path
 	checkPage(t, ct, "a meeting, as its chair")
+	// The chair changes the details: a link that is not https is refused
+	// with what was typed kept, then the venue is changed.
+	ct.visit(t, page+"/edit", "change a meeting's details")
+	if chairName, _ := chromedp.Run(ct.ctx, chromedp.Evaluate[string](`document.querySelector('#independentChair').value`)); chairName != "Dr Ruth Okoye" {
+		t.Errorf("the edit form's independent chair: %q", chairName)
+	}
+	path, status = ct.submit(t, chromedp.SetValue(chromedp.CSS("#onlineLink"), "http://meet.example.org/forum"), clickSubmit)
+	if path != page+"/edit" || status != http.StatusUnprocessableEntity || !strings.Contains(mainText(t, ct), "Enter a link that starts with https://") {
+		t.Fatalf("an http link: on %s (%d), want 422", path, status)
+	}
+	checkPage(t, ct, "change a meeting's details, with errors")
+	path, status = ct.submit(t, chromedp.SetValue(chromedp.CSS("#onlineLink"), "https://meet.example.org/forum"),
+		chromedp.SetValue(chromedp.CSS("#venue"), "Kings Park Community Hub, Room 3"), clickSubmit)
+	if path != page || status != http.StatusOK || !strings.Contains(mainText(t, ct), "Room 3") {
+		t.Fatalf("save details: on %s (%d)", path, status)
+	}
 	if _, err := chromedp.Run(ct.ctx, chromedp.SetUploadFiles(chromedp.CSS("#paper"), []string{paper})); err != nil {
 		t.Fatalf("choosing the paper: %v", err)
 	}

@@ -14,8 +14,8 @@ import (
 // TestUseOfForceIncidentsAndCustodyJourneys: a coordinator loads the
 // Census table, imports the example use-of-force incidents and reads them
 // by reason, outcome and injury; imports the example custody strip
-// searches, reads the children's figures first, publishes them, and the
-// public reads the published page. Every page passes axe-core and the
+// searches and reads the children's figures first; publishes both, and
+// the public reads both published pages. Every page passes axe-core and the
 // front-end checks (hand counts in powers/use_of_force_test.go and
 // powers/custody_test.go).
 func TestUseOfForceIncidentsAndCustodyJourneys(t *testing.T) {
@@ -67,13 +67,21 @@ func TestUseOfForceIncidentsAndCustodyJourneys(t *testing.T) {
 				t.Errorf("%s lacks %q", c.kind, w)
 			}
 		}
-	}
-	if _, status := tb.submit(t, chromedp.Click(chromedp.CSS(`main form[action="/powers/custody-strip-search/publish"] button[type=submit]`))); status != http.StatusOK {
-		t.Fatalf("publish custody strip searches: %d", status)
+		if path, status := tb.submit(t, chromedp.Click(chromedp.CSS(`main form[action="/powers/`+c.kind+`/publish"] button[type=submit]`))); path != "/powers/"+c.kind || status != http.StatusOK {
+			t.Fatalf("publish %s: on %s (%d)", c.kind, path, status)
+		}
 	}
 	pub := newTab(t, p.url, false)
-	pub.visit(t, "/public/powers/custody-strip-search", "public custody strip searches")
-	if text := mainText(t, pub); !strings.Contains(text, "Strip searches of children") || !strings.Contains(text, "About these figures") {
-		t.Errorf("public custody page: %s", text)
+	for path, want := range map[string][]string{
+		"/public/powers/custody-strip-search":   {"Strip searches of children", "About these figures"},
+		"/public/powers/use-of-force-incidents": {"Black people were 57.5 times as likely as White people to have force used on them (95% interval 27.5 to 120.3).", "By main reason", "About these figures"},
+	} {
+		pub.visit(t, path, "public "+path)
+		text := mainText(t, pub)
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s lacks %q", path, w)
+			}
+		}
 	}
 }

@@ -16,8 +16,8 @@ import (
 // (422, each wrong line in the error summary, the typed force kept),
 // imports the example file, reads the monitor and publishes it; reads
 // strip searches from the police.uk months; imports a year of use of
-// force and reads it; commits to and draws a verifiable sample of strip
-// searches; the public reads the published pages.
+// force, reads it and publishes it; commits to and draws a verifiable
+// sample of strip searches; the public reads the published pages.
 // Every page passes axe-core and the front-end checks.
 func TestPowersJourneys(t *testing.T) {
 	requireBrowser(t)
@@ -128,6 +128,9 @@ func coordinatorPowers(t *testing.T) {
 	if err != nil || !strings.Contains(text, "Black people were 9.4 times as likely as White people to have force used on them (95% interval 8.8 to 10.1).") {
 		t.Errorf("use of force page: %v", err)
 	}
+	if path, status := tb.submit(t, chromedp.Click(chromedp.CSS(`main form[action="/powers/use-of-force/publish"] button[type=submit]`))); path != "/powers/use-of-force" || status != http.StatusOK {
+		t.Fatalf("publish use of force: on %s (%d)", path, status)
+	}
 
 	// The overview: every activity's headline ratios, table and forest plot
 	// (checkPage also measures it at phone widths, where the table leads).
@@ -142,6 +145,7 @@ func coordinatorPowers(t *testing.T) {
 	for path, want := range map[string]string{
 		"/public/powers/vehicle-stops": "Black people were 92.1 times as likely as White people to be stopped (95% interval 52.3 to 162.0)",
 		"/public/powers/strip-search":  "Black people were 23.0 times as likely as White people to have a search go beyond outer clothing (95% interval 5.2 to 102.8)",
+		"/public/powers/use-of-force":  "Black people were 9.4 times as likely as White people to have force used on them (95% interval 8.8 to 10.1).",
 	} {
 		pub.visit(t, path, "public "+path)
 		text, err := chromedp.Run(pub.ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))

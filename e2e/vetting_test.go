@@ -74,8 +74,9 @@ func TestVettingJourney(t *testing.T) {
 // TestMissingPeopleJourney: a coordinator loads the Census table, imports
 // the example missing person episodes, follows the shared monitor's link
 // to time to find and reads the medians (hand counts in
-// powers/missing_people_test.go), publishes them, and a member of the
-// public reads them on the public page, at 320 px too. axe on every page.
+// powers/missing_people_test.go), publishes the monitor and the times,
+// and a member of the public reads both public pages, at 320 px too. axe
+// on every page.
 func TestMissingPeopleJourney(t *testing.T) {
 	requireBrowser(t)
 	p := startPortal(t)
@@ -103,6 +104,10 @@ func TestMissingPeopleJourney(t *testing.T) {
 		t.Fatalf("import: on %s (%d)", path, status)
 	}
 	tb.visit(t, "/powers/missing-people", "missing people monitor")
+	if path, status := tb.submit(t, chromedp.Click(chromedp.CSS(`main form[action="/powers/missing-people/publish"] button[type=submit]`))); path != "/powers/missing-people" || status != http.StatusOK {
+		t.Fatalf("publish the monitor: on %s (%d)", path, status)
+	}
+	checkPage(t, tb, "missing people monitor, published")
 	if path, status := tb.submit(t, chromedp.Click(chromedp.CSS(`main a[href="/missing-people/time-to-find"]`))); path != "/missing-people/time-to-find" || status != http.StatusOK {
 		t.Fatalf("the link to time to find: on %s (%d)", path, status)
 	}
@@ -124,6 +129,13 @@ func TestMissingPeopleJourney(t *testing.T) {
 	for _, want := range []string{"March to April 2025", "24 hours (20 to 100)", "+18 hours (+12 to +94)", "About these figures"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("public time to find lacks %q", want)
+		}
+	}
+	pub.visit(t, "/public/powers/missing-people", "missing people, public")
+	text, _ = chromedp.Run(pub.ctx, chromedp.Evaluate[string](`document.querySelector('main').textContent`))
+	for _, want := range []string{"March to April 2025", "found within 24 hours", "About these figures"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("public missing people lacks %q", want)
 		}
 	}
 }

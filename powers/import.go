@@ -531,7 +531,7 @@ type row struct {
 type reader struct {
 	d    *Dataset
 	csv  *csv.Reader
-	seen map[string]bool // person keys met so far (Column.Person)
+	seen map[[32]byte]struct{} // person keys met so far (Column.Person), as the 32 bytes they spell
 	// Memos of the dates and ethnicity labels met so far: a file repeats
 	// a few hundred of each over its rows, and parsing one costs more
 	// than the rest of its row. Bounded, so a file of all-different
@@ -592,7 +592,7 @@ func newReader(d *Dataset, src io.Reader) (*reader, error) {
 			return nil, &FileError{Lines: 1, Problems: []RowProblem{{Line: 1, Column: fmt.Sprintf("column %d", i+1), Problem: fmt.Sprintf("the header says %q, expected %q", got, c.Name)}}}
 		}
 	}
-	return &reader{d: d, csv: cr, seen: map[string]bool{}, months: map[string]string{}, groups: map[string]stats.Group{}}, nil
+	return &reader{d: d, csv: cr, seen: map[[32]byte]struct{}{}, months: map[string]string{}, groups: map[string]stats.Group{}}, nil
 }
 
 // read returns the next row and its problems (none when it is good), or
@@ -637,11 +637,11 @@ func (r *reader) read() (row, []RowProblem, error) {
 				probs = append(probs, RowProblem{line, c.Name, "is not a person key: 64 hexadecimal digits (a SHA-256 of the force's own reference, never a name)"})
 				continue
 			}
-			repeat := "no"
-			if r.seen[v] {
+			repeat, k := "no", personBytes(v)
+			if _, ok := r.seen[k]; ok {
 				repeat = "yes"
 			}
-			r.seen[v] = true
+			r.seen[k] = struct{}{}
 			out.extra = append(out.extra, [2]string{"repeat", repeat})
 		case c.Values != nil && !in(v, c.Values):
 			probs = append(probs, RowProblem{line, c.Name, fmt.Sprintf("%q is not one of: %s", v, strings.Join(nonEmpty(c.Values), ", "))})
@@ -673,6 +673,29 @@ func (r *reader) read() (row, []RowProblem, error) {
 
 // personKey is a SHA-256 in hexadecimal: a person key, never a name.
 var personKey = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+
+// personBytes is the SHA-256 a person key spells (personKey has checked
+// its 64 hexadecimal digits; either case is the same key). A reader keeps
+// these 32 bytes for every person of a file, not the key's string: the
+// CSV reader's fields share one string per line, so keeping the key kept
+// the whole line (a million episodes of 800,000 people took 405 MB).
+func personBytes(v string) [32]byte {
+	var k [32]byte
+	for i := range k {
+		k[i] = nibble(v[2*i])<<4 | nibble(v[2*i+1])
+	}
+	return k
+}
+
+func nibble(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
 
 // monthOf is the YYYY-MM of a date in Europe/London: a time with a zone
 // is converted (23:00 UTC on 31 July in summer is 1 August), a time

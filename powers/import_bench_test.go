@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -122,4 +124,47 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkImportMissingPeople imports missing person episodes reported
+// across the twelve months of 2020 (bench/powers.go's million rows): each
+// found after 0 to 99 hours (one in 50 not yet found), with a person key
+// of one of n*4/5 people, so about one episode in five is a repeat. The
+// one import that remembers every person key of its file.
+func BenchmarkImportMissingPeople(b *testing.B) {
+	n := 200_000
+	if v, err := strconv.Atoi(os.Getenv("CANDOUR_BENCH_ROWS")); err == nil && v > 0 {
+		n = v
+	}
+	all, err := csv.NewReader(bytes.NewReader(read(b, "missing-people-example.csv"))).ReadAll()
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "episodes.csv")
+	out, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(out, 1<<20)
+	w := csv.NewWriter(bw)
+	_ = w.Write(all[0])
+	rnd := rand.New(rand.NewPCG(2020, 16))
+	row := make([]string, len(all[0]))
+	for i := 0; i < n; i++ {
+		copy(row, all[1+rnd.IntN(len(all)-1)])
+		reported := time.Date(2020, time.Month(1+i%12), 1+i%28, i%24, 0, 0, 0, time.UTC)
+		row[0] = reported.Format(time.RFC3339)
+		row[1] = reported.Add(time.Duration(rnd.IntN(100)) * time.Hour).Format(time.RFC3339)
+		if i%50 == 0 {
+			row[1] = ""
+		}
+		sum := sha256.Sum256(fmt.Appendf(nil, "person %d", rnd.IntN(n*4/5)))
+		row[5] = hex.EncodeToString(sum[:])
+		_ = w.Write(row)
+	}
+	w.Flush()
+	if err := errors.Join(w.Error(), bw.Flush(), out.Close()); err != nil {
+		b.Fatal(err)
+	}
+	benchImport(b, powers.MissingPeople, path, powers.ImportOptions{Force: "dorset", Source: "bench.csv"})
 }

@@ -3,6 +3,7 @@ package powers_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -165,5 +166,36 @@ func TestMissingPeopleRefusals(t *testing.T) {
 	}
 	if ms, err := db.PowerMonths(context.Background(), powers.MissingPeople.Kind, "dorset", "", ""); err != nil || len(ms) != 0 {
 		t.Fatalf("stored after a refusal: %v %v", ms, err)
+	}
+}
+
+// TestMissingPeopleRepeatsByKey: an episode is a repeat when its person
+// key, the SHA-256 it spells, came earlier in the file. 30 White episodes
+// in March 2025: 10 people, then the same 10 keys written in capitals
+// (the same SHA-256: 10 repeats), then 10 keys that differ from the
+// first 10 only in their last digit (10 other people). Repeats 10 of 30.
+func TestMissingPeopleRepeatsByKey(t *testing.T) {
+	db := storetest.Open(t)
+	loadPopulation(t, db)
+	var file strings.Builder
+	file.WriteString(powers.MissingPeople.Header() + "\n")
+	episode := func(key string) {
+		file.WriteString("2025-03-02T09:00:00,2025-03-02T10:00:00Z,Low,White: Irish,18-24," + key + "\n")
+	}
+	for i := range 10 {
+		episode(fmt.Sprintf("%063xa", i))
+	}
+	for i := range 10 {
+		episode(strings.ToUpper(fmt.Sprintf("%063xa", i)))
+	}
+	for i := range 10 {
+		episode(fmt.Sprintf("%063xb", i))
+	}
+	if _, err := importMissing(t, db, []byte(file.String())); err != nil {
+		t.Fatal(err)
+	}
+	rep := build(t, db, powers.MissingPeople, "", "")
+	if sh := rep.Group("White").Shares[2]; sh.K != 10 || sh.N != 30 {
+		t.Errorf("White repeats %d of %d, want 10 of 30", sh.K, sh.N)
 	}
 }

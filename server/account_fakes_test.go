@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -194,5 +195,190 @@ func TestAccountPageWithFakes(t *testing.T) {
 	}
 	if n := strings.Count(r.Body, "<h1"); n != 1 {
 		t.Errorf("%d <h1> elements, want 1", n)
+	}
+}
+
+// fakeAttempts stands in for the store's budget of tries (attemptsDB).
+type fakeAttempts struct {
+	fakeCalls
+	take   func(key, account string) (store.Attempt, error)
+	forget func(key string) error
+}
+
+var _ attemptsDB = (*fakeAttempts)(nil)
+
+func (f *fakeAttempts) TakeAttempt(_ context.Context, key, account string, _ store.AttemptBudget) (store.Attempt, error) {
+	if !f.called("TakeAttempt", f.take) {
+		return store.Attempt{}, errNoFake
+	}
+	return f.take(key, account)
+}
+
+func (f *fakeAttempts) ForgetAttempt(_ context.Context, key string) error {
+	return do(&f.fakeCalls, "ForgetAttempt", f.forget, key)
+}
+
+// fakeTwoFactor stands in for the store on two-factor set-up and codes
+// (twoFactorStore).
+type fakeTwoFactor struct {
+	fakeReads
+	setTOTPSecret    func(id, secret string) error
+	useTOTPStep      func(id string, step int64) error
+	enableTOTP       func(id string) error
+	setRecoveryCodes func(id string, hashes []string) error
+	useRecoveryCode  func(id, hash string) error
+}
+
+var _ twoFactorStore = (*fakeTwoFactor)(nil)
+
+func (f *fakeTwoFactor) SetTOTPSecret(_ context.Context, id, secret string) error {
+	if !f.called("SetTOTPSecret", f.setTOTPSecret) {
+		return errNoFake
+	}
+	return f.setTOTPSecret(id, secret)
+}
+
+func (f *fakeTwoFactor) UseTOTPStep(_ context.Context, id string, step int64) error {
+	if !f.called("UseTOTPStep", f.useTOTPStep) {
+		return errNoFake
+	}
+	return f.useTOTPStep(id, step)
+}
+
+func (f *fakeTwoFactor) EnableTOTP(_ context.Context, id string) error {
+	return do(&f.fakeCalls, "EnableTOTP", f.enableTOTP, id)
+}
+
+func (f *fakeTwoFactor) SetRecoveryCodes(_ context.Context, id string, hashes []string) error {
+	if !f.called("SetRecoveryCodes", f.setRecoveryCodes) {
+		return errNoFake
+	}
+	return f.setRecoveryCodes(id, hashes)
+}
+
+func (f *fakeTwoFactor) UseRecoveryCode(_ context.Context, id, hash string) error {
+	if !f.called("UseRecoveryCode", f.useRecoveryCode) {
+		return errNoFake
+	}
+	return f.useRecoveryCode(id, hash)
+}
+
+// TestPasswordChangeRefusalsWithFakes: on the account page a wrong or
+// missing current password, or a new one that breaks a rule, is refused
+// with a message and nothing is stored (ChangePassword is nil in the
+// fake); a wrong current password is audited as a failed sign-in, a right
+// one gives its try back, and once the account's tries are spent the
+// current password is refused unchecked. TestPasswordChange keeps the
+// change itself on the real store.
+func TestPasswordChangeRefusalsWithFakes(t *testing.T) {
+	a, fa, w := accountFakes(t)
+	fa.userMemberships = func(string) ([]store.Membership, error) { return nil, nil }
+	spent := false
+	var forgotten []string
+	at := &fakeAttempts{fakeCalls: fakeCalls{t: t, now: time.Now()}}
+	at.take = func(key, account string) (store.Attempt, error) {
+		if spent {
+			return store.Attempt{LockedNow: true, Until: time.Now().Add(15 * time.Minute)}, nil
+		}
+		return store.Attempt{OK: true}, nil
+	}
+	at.forget = func(key string) error { forgotten = append(forgotten, key); return nil }
+	a.srv.attempts = at
+	u := &store.User{ID: store.NewID(), Email: "max@example.org", Name: "Test member", Role: store.RoleMember, Status: store.StatusActive,
+		PasswordHash: a.srv.hasher.Hash(testPassword)}
+	c := a.as(u)
+
+	bad := []struct {
+		name                       string
+		current, password, confirm string
+		want                       string
+	}{
+		{"wrong current", "not my password", newPassword, newPassword, "Your current password is wrong"},
+		{"no current", "", newPassword, newPassword, "Enter your current password"},
+		{"short", testPassword, "too short", "too short", "Password must be 12 characters or more"},
+		{"common", testPassword, "qwerty123456", "qwerty123456", "on a list of common passwords"},
+		{"mismatched", testPassword, newPassword, "something else entirely", "Enter the same password twice"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			r := c.submit("/account", "/account/password", url.Values{"current-password": {tt.current}, "new-password": {tt.password}, "confirm-password": {tt.confirm}})
+			wantPage(t, "change", r, http.StatusUnprocessableEntity, tt.want)
+			if !a.srv.hasher.Verify(w.user(u.ID).PasswordHash, testPassword) {
+				t.Fatal("the password changed")
+			}
+		})
+	}
+	// By hand: "no current" spends no try; the other four each spend one.
+	// The three with the right current password give theirs back.
+	if n := at.calls("TakeAttempt"); n != 4 {
+		t.Errorf("%d tries taken, want 4", n)
+	}
+	if want := "password-change:" + u.ID; len(forgotten) != 3 || forgotten[0] != want {
+		t.Errorf("tries given back %v, want %q three times", forgotten, want)
+	}
+	if n := a.audits.count(store.AuditSignInFailed, "user:"+u.ID); n != 1 {
+		t.Errorf("%d failed sign-ins audited, want 1 (the wrong current password)", n)
+	}
+
+	// The tries are spent: even the right password is refused unchecked,
+	// and the lock this try started is audited.
+	spent = true
+	r := c.submit("/account", "/account/password", url.Values{"current-password": {testPassword}, "new-password": {newPassword}, "confirm-password": {newPassword}})
+	wantPage(t, "tries spent", r, http.StatusUnprocessableEntity, "You have entered a wrong password too many times. Try again later")
+	if n := a.audits.count(store.AuditLockedOut, "user:"+u.ID); n != 1 {
+		t.Errorf("%d locks audited, want 1", n)
+	}
+	if n := a.audits.count(store.AuditSignInFailed, "user:"+u.ID); n != 2 {
+		t.Errorf("%d failed sign-ins audited, want 2", n)
+	}
+	if fa.calls("ChangePassword") != 0 || len(forgotten) != 3 {
+		t.Error("a refused change stored a password or gave a try back")
+	}
+}
+
+// TestAccountTwoFactorWithFakes: anyone may turn on two-factor
+// authentication. (TestAdminMustEnrolTwoFactorAtFirstSignInAndUseItEveryTime
+// keeps enrolment at sign-in, and the code's single use, on the real
+// store.)
+func TestAccountTwoFactorWithFakes(t *testing.T) {
+	a, fa, w := accountFakes(t)
+	fa.userMemberships = func(string) ([]store.Membership, error) { return nil, nil }
+	ft := &fakeTwoFactor{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
+	set := func(id string, change func(u *store.User)) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		change(w.users[id])
+		return nil
+	}
+	ft.setTOTPSecret = func(id, secret string) error { return set(id, func(u *store.User) { u.TOTPSecret = secret }) }
+	ft.useTOTPStep = func(string, int64) error { return nil }
+	ft.enableTOTP = func(id string) error { return set(id, func(u *store.User) { u.TOTPEnabled = true }) }
+	ft.setRecoveryCodes = func(id string, hashes []string) error {
+		return set(id, func(u *store.User) { u.RecoveryCodes = hashes })
+	}
+	a.srv.secondFactor = ft
+	u := &store.User{ID: store.NewID(), Email: "oli@example.org", Name: "Test member", Role: store.RoleMember, Status: store.StatusActive}
+	c := a.as(u)
+	wantPage(t, "set-up page", c.get("/account/two-factor"), http.StatusOK, "Key:")
+	secret := w.user(u.ID).TOTPSecret
+	if secret == "" {
+		t.Fatal("no secret stored")
+	}
+	wantPage(t, "wrong code", c.submit("/account/two-factor", "/account/two-factor", url.Values{"code": {"000000"}}),
+		http.StatusUnprocessableEntity, "The security code is wrong")
+	if n := ft.calls("EnableTOTP"); n != 0 {
+		t.Errorf("a wrong code enabled two-factor (%d calls)", n)
+	}
+	r := c.submit("/account/two-factor", "/account/two-factor", url.Values{"code": {totpCode(t, secret, ft.Now())}})
+	wantPage(t, "enrol", r, http.StatusOK, "Two-factor authentication is set up")
+	if !w.user(u.ID).TOTPEnabled {
+		t.Error("two-factor not enabled")
+	}
+	wantPage(t, "account page", c.get("/account"), http.StatusOK, "10 recovery codes left")
+	if r := c.get("/account/two-factor"); r.Status != http.StatusSeeOther {
+		t.Errorf("set-up page once enrolled: %d, want 303", r.Status)
+	}
+	if n := a.audits.count(store.AuditTOTPEnrolled, "user:"+u.ID); n != 1 {
+		t.Errorf("%d %s events, want 1", n, store.AuditTOTPEnrolled)
 	}
 }

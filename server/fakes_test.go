@@ -1127,6 +1127,10 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.accounts = nil
 	srv.admin = nil
 	srv.auditPages = nil
+	srv.recs = nil
+	srv.homePage = nil
+	srv.attempts = nil
+	srv.secondFactor = nil
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL

@@ -36,14 +36,14 @@ func (s *Server) home(c *gin.Context) {
 	if !u.TOTPEnabled {
 		d.Tasks = append(d.Tasks, task{Text: "Protect your account with two-factor authentication.", Href: "/account/two-factor", Link: "Set up two-factor authentication"})
 	}
-	ms, err := s.store.UserMemberships(ctx, u.ID)
+	ms, err := s.homePage.UserMemberships(ctx, u.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
 	now := time.Now()
 	for _, m := range ms {
-		g, err := s.store.Group(ctx, m.GroupID)
+		g, err := s.homePage.Group(ctx, m.GroupID)
 		if err != nil {
 			continue // group removed
 		}
@@ -60,7 +60,7 @@ func (s *Server) home(c *gin.Context) {
 	// next visits: it is read once.
 	var diary *store.Diary
 	if u.Role == store.RoleChair || u.Role == store.RoleMember {
-		if diary, err = s.store.Diary(ctx, u.ID); err != nil {
+		if diary, err = s.homePage.Diary(ctx, u.ID); err != nil {
 			s.serverError(c, err)
 			return
 		}

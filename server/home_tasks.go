@@ -22,7 +22,7 @@ import (
 // home page is the page people open most.
 func (s *Server) roleTasks(c *gin.Context, u *store.User, diary *store.Diary) ([]task, error) {
 	ctx := c.Request.Context()
-	now := s.store.Now()
+	now := s.homePage.Now()
 	switch u.Role {
 	case store.RoleCCU:
 		return s.ccuTasks(ctx)
@@ -57,7 +57,7 @@ func count(n int, one, many string) string {
 }
 
 func (s *Server) ccuTasks(ctx context.Context) ([]task, error) {
-	n, err := s.store.ReferralCounts(ctx)
+	n, err := s.homePage.ReferralCounts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (s *Server) supervisorTasks(ctx context.Context, ts []task, now time.Time) 
 	t := now.In(london)
 	last := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, london).AddDate(0, -1, 0)
 	month := last.Format("2006-01")
-	_, err := s.store.AccessReviewFor(ctx, month)
+	_, err := s.homePage.AccessReviewFor(ctx, month)
 	if apperr.Is(err, apperr.NotFound) {
 		return append(ts, task{Href: "/ccu/review?month=" + month, Link: "Sign off the access review for " + last.Format("January 2006")}), nil
 	}
@@ -88,7 +88,7 @@ func (s *Server) partnerTasks(ctx context.Context, u *store.User) ([]task, error
 	if u.PartnerID == "" {
 		return nil, nil
 	}
-	qs, err := s.store.QuestionsFor(ctx, u.PartnerID)
+	qs, err := s.homePage.QuestionsFor(ctx, u.PartnerID)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ const vettingWindow = 30 * 24 * time.Hour
 
 func (s *Server) staffTasks(ctx context.Context, now time.Time) ([]task, error) {
 	var ts []task
-	recs, err := s.store.AllRecommendations(ctx, store.RecommendationFilter{Overdue: true, Now: now})
+	recs, err := s.homePage.AllRecommendations(ctx, store.RecommendationFilter{Overdue: true, Now: now})
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (s *Server) staffTasks(ctx context.Context, now time.Time) ([]task, error) 
 	}
 	// Findings signed off by the chair that the force has not answered:
 	// from the calendar's copies of the last year's visits.
-	vs, err := s.store.FindingsCopies(ctx, nil, now.AddDate(-1, 0, 0), now)
+	vs, err := s.homePage.FindingsCopies(ctx, nil, now.AddDate(-1, 0, 0), now)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (s *Server) staffTasks(ctx context.Context, now time.Time) ([]task, error) 
 	if toAnswer > 0 {
 		ts = append(ts, task{Href: "/visits?view=past", Link: count(toAnswer, "signed-off finding to respond to", "signed-off findings to respond to")})
 	}
-	_, groups, err := s.groupNames(ctx)
+	_, groups, err := groupNamesIn(ctx, s.homePage)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func (s *Server) staffTasks(ctx context.Context, now time.Time) ([]task, error) 
 		ts = append(ts, task{Href: "/admin/groups", Link: count(lapsed, "member's vetting has expired", "members' vetting has expired")})
 	}
 	// Expenses claims waiting for a decision: one small document by _id.
-	claims, err := s.store.ClaimsWaitingCount(ctx)
+	claims, err := s.homePage.ClaimsWaitingCount(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func (s *Server) staffTasks(ctx context.Context, now time.Time) ([]task, error) 
 // for the force's response (one query over the submitted reports' clear
 // fields; nothing sealed is opened).
 func (s *Server) schemeTasks(ctx context.Context) ([]task, error) {
-	f, err := s.store.CustodyFollowUps(ctx)
+	f, err := s.homePage.CustodyFollowUps(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (s *Server) claimTasks(ctx context.Context, ts []task, u *store.User, now t
 	}
 	var list []decided
 	for _, start := range []time.Time{this.AddDate(-1, 0, 0), this} {
-		year, err := s.store.ExpenseYear(ctx, u.ID, start)
+		year, err := s.homePage.ExpenseYear(ctx, u.ID, start)
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +228,7 @@ const maxFindingTasks = 3
 func (s *Server) memberTasks(ctx context.Context, u *store.User, diary *store.Diary, now time.Time) ([]task, error) {
 	var ts, write []task
 	chaired := chairedGroups(u)
-	vs, err := s.store.FindingsCopies(ctx, visitGroupIDs(u), now.AddDate(-1, 0, 0), now)
+	vs, err := s.homePage.FindingsCopies(ctx, visitGroupIDs(u), now.AddDate(-1, 0, 0), now)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +252,7 @@ func (s *Server) memberTasks(ctx context.Context, u *store.User, diary *store.Di
 		ts = append(ts, task{Href: "/visits?view=past", Link: count(toSignOff, "finding to sign off", "findings to sign off")})
 	}
 	if len(chaired) > 0 {
-		recs, err := s.store.AllRecommendations(ctx, store.RecommendationFilter{})
+		recs, err := s.homePage.AllRecommendations(ctx, store.RecommendationFilter{})
 		if err != nil {
 			return nil, err
 		}

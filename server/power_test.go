@@ -79,6 +79,17 @@ func TestVehicleStopsImportViewPublish(t *testing.T) {
 	if strings.Contains(r.Body, ">3<") {
 		t.Error("the Asian count of 3 is on the page")
 	}
+	// The not-stated share comes first (issue 15): its sentence before any
+	// group's, and its row at the top of the table. Here it is withheld
+	// (12 of 65 would give Asian's 3 away), so the words say so.
+	notStated := strings.Index(r.Body, "How many of the 65 stops had no self-defined ethnicity recorded is withheld")
+	if first := strings.Index(r.Body, "Black people were 92.1 times"); notStated < 0 || first < notStated {
+		t.Errorf("the not-stated sentence (at %d) does not come before the groups' (at %d)", notStated, first)
+	}
+	table := r.Body[strings.Index(r.Body, "Figures by ethnic group</caption>"):]
+	if row, first := strings.Index(table, `header">Not stated</th>`), strings.Index(table, `header">Asian</th>`); row < 0 || first < row {
+		t.Errorf("the not-stated row (at %d) is not above the groups (at %d)", row, first)
+	}
 	if r := member.get("/powers/vehicle-stops?force=dorset&from=2024-05&to=2024-04"); r.Status != http.StatusUnprocessableEntity {
 		t.Errorf("backwards period: %d", r.Status)
 	}

@@ -51,7 +51,7 @@ type publicListData struct {
 // recommendations, filtered by area and group, without signing in.
 func (s *Server) publicRecommendationList(c *gin.Context) {
 	ctx := c.Request.Context()
-	names, groups, err := s.groupNames(ctx)
+	names, groups, err := groupNamesIn(ctx, s.recs)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -67,7 +67,7 @@ func (s *Server) publicRecommendationList(c *gin.Context) {
 		s.formAgain(c, "public_recommendations", page, err)
 		return
 	}
-	rs, more, err := s.store.ListRecommendations(ctx, f)
+	rs, more, err := s.recs.ListRecommendations(ctx, f)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -83,7 +83,7 @@ func (s *Server) publicRecommendationList(c *gin.Context) {
 // unpublished is "not found", as if it did not exist.
 func (s *Server) publicRecommendationShow(c *gin.Context) {
 	ctx := c.Request.Context()
-	r, err := s.store.Recommendation(ctx, c.Param("id"))
+	r, err := s.recs.Recommendation(ctx, c.Param("id"))
 	if apperr.Is(err, apperr.NotFound) || (err == nil && !r.Published) {
 		s.notFound(c)
 		return
@@ -92,7 +92,7 @@ func (s *Server) publicRecommendationShow(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	names, _, err := s.groupNames(ctx)
+	names, _, err := groupNamesIn(ctx, s.recs)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -105,12 +105,12 @@ func (s *Server) publicRecommendationShow(c *gin.Context) {
 // publishedRecs reads every published recommendation for the open data.
 func (s *Server) publishedRecs(c *gin.Context) ([]publicRec, bool) {
 	ctx := c.Request.Context()
-	rs, err := s.store.AllRecommendations(ctx, store.RecommendationFilter{Published: true})
+	rs, err := s.recs.AllRecommendations(ctx, store.RecommendationFilter{Published: true})
 	if err != nil {
 		s.serverError(c, err)
 		return nil, false
 	}
-	names, _, err := s.groupNames(ctx)
+	names, _, err := groupNamesIn(ctx, s.recs)
 	if err != nil {
 		s.serverError(c, err)
 		return nil, false
@@ -134,7 +134,7 @@ func (s *Server) publicRecommendationJSON(c *gin.Context) {
 		Licence         string      `json:"licence"`
 		Generated       time.Time   `json:"generated"`
 		Recommendations []publicRec `json:"recommendations"`
-	}{s.cfg.ForceName, "You said, we did", "Open Government Licence v3.0", s.store.Now().UTC().Truncate(time.Second), recs}, "", "  ")
+	}{s.cfg.ForceName, "You said, we did", "Open Government Licence v3.0", s.recs.Now().UTC().Truncate(time.Second), recs}, "", "  ")
 	if err != nil {
 		s.serverError(c, err)
 		return

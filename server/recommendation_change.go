@@ -38,7 +38,7 @@ func (s *Server) recommendationStatus(c *gin.Context) {
 	t := store.Transition{To: f.To, Reason: f.Reason, Evidence: f.Evidence, Links: splitLines(f.Links),
 		SupersededBy: strings.TrimSpace(f.SupersededBy), Note: f.Note}
 	if t.To == store.RecSuperseded && t.SupersededBy != "" {
-		if _, err := s.store.Recommendation(c.Request.Context(), t.SupersededBy); apperr.Is(err, apperr.NotFound) {
+		if _, err := s.recs.Recommendation(c.Request.Context(), t.SupersededBy); apperr.Is(err, apperr.NotFound) {
 			errs.Add("supersededBy", "There is no recommendation with that reference")
 			s.renderRec(c, http.StatusUnprocessableEntity, r, errs, f)
 			return
@@ -150,7 +150,7 @@ func (s *Server) change(c *gin.Context, r *store.Recommendation, version int, ty
 // (422), a stale form or a disallowed change (409) it answers and reports false.
 func (s *Server) applyChange(c *gin.Context, r *store.Recommendation, version int, typed any,
 	fn func(*store.Recommendation, time.Time) (store.HistoryEntry, error)) (*store.Recommendation, bool) {
-	saved, err := s.store.ChangeRecommendation(c.Request.Context(), r.ID, version, fn)
+	saved, err := s.recs.ChangeRecommendation(c.Request.Context(), r.ID, version, fn)
 	if errs := (&formErrors{}); addErrors(errs, err, nil) {
 		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, typed)
 		return nil, false
@@ -236,7 +236,7 @@ func (s *Server) recommendationFollow(c *gin.Context) {
 	if _, ok := s.bind(c, &f); !ok {
 		return
 	}
-	err := s.store.FollowRecommendation(c.Request.Context(), r.ID, currentUser(c).ID, f.On)
+	err := s.recs.FollowRecommendation(c.Request.Context(), r.ID, currentUser(c).ID, f.On)
 	if err != nil {
 		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return

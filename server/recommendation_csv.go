@@ -29,17 +29,17 @@ var csvColumns = []string{"reference", "title", "wording", "source", "source_lin
 // field and the latest progress update. Exports are audited.
 func (s *Server) recommendationExport(c *gin.Context) {
 	ctx := c.Request.Context()
-	rs, err := s.store.ExportRecommendations(ctx)
+	rs, err := s.recs.ExportRecommendations(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	names, _, err := s.groupNames(ctx)
+	names, _, err := groupNamesIn(ctx, s.recs)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	now := s.store.Now()
+	now := s.recs.Now()
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write(csvColumns)
@@ -116,7 +116,7 @@ func (s *Server) recommendationImport(c *gin.Context) {
 	}
 	defer f.Close()
 	ctx := c.Request.Context()
-	_, groups, err := s.groupNames(ctx)
+	_, groups, err := groupNamesIn(ctx, s.recs)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -132,7 +132,7 @@ func (s *Server) recommendationImport(c *gin.Context) {
 			apperr.Invalidf("file", "%d rows have problems, so nothing has been imported. Correct them and import the whole file again.", len(problems)))
 		return
 	}
-	if err := s.store.CreateRecommendations(ctx, rs, actor(c), store.HistImported); err != nil {
+	if err := s.recs.CreateRecommendations(ctx, rs, actor(c), store.HistImported); err != nil {
 		s.serverError(c, err)
 		return
 	}

@@ -73,12 +73,12 @@ const dashboardsKept = 4
 // (docs/performance.md).
 func (s *Server) recommendationDashboard(c *gin.Context) {
 	ctx := c.Request.Context()
-	rs, n, err := s.store.RecommendationsCopy(ctx)
+	rs, n, err := s.recs.RecommendationsCopy(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	now := s.store.Now()
+	now := s.recs.Now()
 	key := strconv.FormatUint(n, 10)
 	draw := func() (*recDashboardData, error) {
 		d := dashboardOf(rs, now)

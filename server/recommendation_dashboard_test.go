@@ -15,18 +15,18 @@ func daysLateCell(n string) string {
 	return `<td class="govuk-table__cell govuk-table__cell--numeric">` + n + `</td>`
 }
 
-// TestDashboardShowsAChangeAtTheNextRequest: the dashboard is drawn once
+// TestDashboardShowsAChangeAtTheNextRequestWithFakes: the dashboard is drawn once
 // and kept (recommendation_dashboard.go), yet a change to a recommendation,
 // a new one, and the clock passing a day each show at the very next
 // request, with no wait.
-func TestDashboardShowsAChangeAtTheNextRequest(t *testing.T) {
-	f := newRecFixture(t)
+func TestDashboardShowsAChangeAtTheNextRequestWithFakes(t *testing.T) {
+	f := newRecFakeFixture(t)
 	id := f.raise(t, "Grounds recorded in full")
 	due := f.rec(t, id).DueAt // 30 September 2026 (the form in raise)
 	// By hand: a minute short of 6 days after the due date it is overdue
 	// (more than a day past it) and 5 whole days late.
 	now := due.Add(6*24*time.Hour - time.Minute)
-	f.a.store.SetClock(func() time.Time { return now })
+	f.w.setClock(func() time.Time { return now })
 
 	get := func(what string) string {
 		t.Helper()

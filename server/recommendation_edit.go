@@ -113,7 +113,7 @@ func recFormOf(r *store.Recommendation) recForm {
 }
 
 func (s *Server) recommendationNewForm(c *gin.Context) {
-	today := partsOf(s.store.Now())
+	today := partsOf(s.recs.Now())
 	f := recForm{Priority: "medium", RaisedDay: today.Day, RaisedMon: today.Month, RaisedYear: today.Year,
 		Group: c.Query("group"), Source: c.Query("source"), SourceLink: c.Query("sourceLink")}
 	if id := c.Query("finding"); id != "" {
@@ -135,10 +135,10 @@ func (s *Server) recommendationNewForm(c *gin.Context) {
 // itself for any other.
 func (s *Server) findingToRaise(c *gin.Context, id string) (*store.Finding, *store.Visit, bool) {
 	ctx := c.Request.Context()
-	fd, err := s.store.Finding(ctx, id)
+	fd, err := s.recs.Finding(ctx, id)
 	var v *store.Visit
 	if err == nil {
-		v, err = s.store.Visit(ctx, fd.VisitID)
+		v, err = s.recs.Visit(ctx, fd.VisitID)
 	}
 	if err != nil {
 		s.fail(c, err) // 404 for ErrNotFound (render.go)
@@ -171,7 +171,7 @@ func proposalTitle(p string) string {
 // raisableGroups are the groups a person may raise a recommendation for:
 // every group for staff, the groups they chair for a chair.
 func (s *Server) raisableGroups(c *gin.Context) ([]store.Group, error) {
-	_, groups, err := s.groupNames(c.Request.Context())
+	_, groups, err := groupNamesIn(c.Request.Context(), s.recs)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func (s *Server) recommendationCreate(c *gin.Context) {
 		s.renderRecForm(c, http.StatusUnprocessableEntity, nil, f, errs)
 		return
 	}
-	if err := s.store.CreateRecommendation(ctx, r, actor(c)); err != nil {
+	if err := s.recs.CreateRecommendation(ctx, r, actor(c)); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -239,7 +239,7 @@ func (s *Server) recommendationSave(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	_, groups, err := s.groupNames(ctx)
+	_, groups, err := groupNamesIn(ctx, s.recs)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -250,7 +250,7 @@ func (s *Server) recommendationSave(c *gin.Context) {
 		return
 	}
 	var changed []string
-	r, err = s.store.ChangeRecommendation(ctx, r.ID, f.Version, func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error) {
+	r, err = s.recs.ChangeRecommendation(ctx, r.ID, f.Version, func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error) {
 		before := *r
 		f.check(r, groups, &formErrors{})
 		changed = detailChanges(&before, r)

@@ -30,12 +30,12 @@ type recRow struct {
 // form on indexed fields, one page at a time.
 func (s *Server) recommendationList(c *gin.Context) {
 	ctx := c.Request.Context()
-	names, groups, err := s.groupNames(ctx)
+	names, groups, err := groupNamesIn(ctx, s.recs)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	now := s.store.Now()
+	now := s.recs.Now()
 	f := store.RecommendationFilter{Status: c.Query("status"), Area: c.Query("area"), GroupID: c.Query("group"),
 		Source: c.Query("source"), OwnerDept: c.Query("owner"), Overdue: c.Query("overdue") == "true", Now: now,
 		Page: pageNumber(c.Query("page"))}
@@ -58,7 +58,7 @@ func (s *Server) recommendationList(c *gin.Context) {
 		s.formAgain(c, "recommendation_list", page, err)
 		return
 	}
-	rs, more, err := s.store.ListRecommendations(ctx, f)
+	rs, more, err := s.recs.ListRecommendations(ctx, f)
 	if err != nil {
 		s.serverError(c, err)
 		return

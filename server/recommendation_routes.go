@@ -45,7 +45,7 @@ func (s *Server) recommendationRoutes(h handle) {
 // loadRecommendation reads the recommendation named in the path; it
 // answers 404 itself.
 func (s *Server) loadRecommendation(c *gin.Context) (*store.Recommendation, bool) {
-	return loadByID(s, c, s.store.Recommendation)
+	return loadByID(s, c, s.recs.Recommendation)
 }
 
 // actor is the signed-in person as the register records them.
@@ -56,7 +56,7 @@ func actor(c *gin.Context) store.Actor {
 
 // chairsGroup reports whether the signed-in person chairs group id.
 func (s *Server) chairsGroup(ctx context.Context, u *store.User, groupID string) (bool, error) {
-	m, err := s.store.Membership(ctx, groupID, u.ID)
+	m, err := s.recs.Membership(ctx, groupID, u.ID)
 	if apperr.Is(err, apperr.NotFound) {
 		return false, nil
 	}
@@ -64,19 +64,6 @@ func (s *Server) chairsGroup(ctx context.Context, u *store.User, groupID string)
 		return false, err
 	}
 	return m.Chair, nil
-}
-
-// groupNames maps group ids to names (a force has tens of groups).
-func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Group, error) {
-	gs, err := s.store.Groups(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	names := make(map[string]string, len(gs))
-	for _, g := range gs {
-		names[g.ID] = g.Name
-	}
-	return names, gs, nil
 }
 
 // changeFailed answers a change the store refused: a stale form or a lost
@@ -127,7 +114,7 @@ func (s *Server) mailFollowers(ctx context.Context, r *store.Recommendation, aut
 	if len(ids) == 0 {
 		return nil
 	}
-	users, err := s.store.UsersByID(ctx, ids)
+	users, err := s.recs.UsersByID(ctx, ids)
 	if err != nil {
 		return err
 	}

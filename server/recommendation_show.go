@@ -115,7 +115,7 @@ func (s *Server) recommendationShow(c *gin.Context) {
 func (s *Server) renderRec(c *gin.Context, status int, r *store.Recommendation, errs *formErrors, typed any) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	names, _, err := s.groupNames(ctx)
+	names, _, err := groupNamesIn(ctx, s.recs)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -125,7 +125,7 @@ func (s *Server) renderRec(c *gin.Context, status int, r *store.Recommendation, 
 		s.serverError(c, err)
 		return
 	}
-	d := &recShowData{Rec: r, GroupName: names[r.GroupID], Overdue: r.Overdue(s.store.Now()), Open: store.RecOpen(r.Status),
+	d := &recShowData{Rec: r, GroupName: names[r.GroupID], Overdue: r.Overdue(s.recs.Now()), Open: store.RecOpen(r.Status),
 		CanEdit: allowed(u.Role, "recommendations.edit"), IsChair: isChair && allowed(u.Role, "recommendations.chair"),
 		CanFollow: allowed(u.Role, "recommendations.follow"), Following: r.Following(u.ID),
 		Next:       words.StatusList(store.NextStatuses(r.Status)),
@@ -137,7 +137,7 @@ func (s *Server) renderRec(c *gin.Context, status int, r *store.Recommendation, 
 		d.History = append(d.History, r.History[i])
 	}
 	if r.SupersededBy != "" {
-		if rep, err := s.store.Recommendation(ctx, r.SupersededBy); err == nil {
+		if rep, err := s.recs.Recommendation(ctx, r.SupersededBy); err == nil {
 			d.Replaced = rep
 		}
 	}

@@ -178,10 +178,10 @@ func TestRecommendationLifecycle(t *testing.T) {
 	wantRecStatus(t, f.change(t, f.member, id, "status", url.Values{"to": {store.RecRaised}}), http.StatusForbidden, "member changing status")
 }
 
-// TestRecommendationConflicts: a change the lifecycle does not allow and a
+// TestRecommendationConflictsWithFakes: a change the lifecycle does not allow and a
 // stale form both answer 409 and change nothing.
-func TestRecommendationConflicts(t *testing.T) {
-	f := newRecFixture(t)
+func TestRecommendationConflictsWithFakes(t *testing.T) {
+	f := newRecFakeFixture(t)
 	id := f.raise(t, "Publish the panel's minutes")
 	r := f.change(t, f.coord, id, "status", url.Values{"to": {store.RecImplemented}, "evidence": {"x"}})
 	wantRecStatus(t, r, http.StatusConflict, "raised to implemented")
@@ -217,10 +217,10 @@ func postFile(c *client, path, field, name string, content []byte) response {
 	return c.do(req)
 }
 
-// TestRecommendationImport: a file with any bad row is refused whole, with
+// TestRecommendationImportWithFakes: a file with any bad row is refused whole, with
 // each bad row's reasons; a good file is stored; an export imports again.
-func TestRecommendationImport(t *testing.T) {
-	f := newRecFixture(t)
+func TestRecommendationImportWithFakes(t *testing.T) {
+	f := newRecFakeFixture(t)
 	ctx := context.Background()
 	header := "title,wording,source,group,raised,area,priority,owner_department,owner_person,due,status,response,evidence\n"
 	good := "Interpreters at custody,Book interpreters before interview,IAG advice,Stop and Search Scrutiny Panel,2026-01-12,Protected,high,Custody,Insp A,31/07/2026,In progress,,\n"
@@ -234,12 +234,12 @@ func TestRecommendationImport(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	if rs, _ := f.a.store.AllRecommendations(ctx, store.RecommendationFilter{}); len(rs) != 0 {
+	if rs, _ := f.fr.AllRecommendations(ctx, store.RecommendationFilter{}); len(rs) != 0 {
 		t.Fatalf("%d recommendations stored from a refused file", len(rs))
 	}
 	wantRecStatus(t, postFile(f.coord, "/recommendations/import", "file", "empty.csv", []byte("a,b\n")), http.StatusUnprocessableEntity, "wrong columns")
 	wantRecStatus(t, postFile(f.coord, "/recommendations/import", "file", "good.csv", []byte(header+good)), http.StatusSeeOther, "good import")
-	rs, _ := f.a.store.ExportRecommendations(ctx)
+	rs, _ := f.fr.ExportRecommendations(ctx)
 	if len(rs) != 1 || rs[0].Status != store.RecInProgress || rs[0].GroupID != f.group.ID || rs[0].History[0].Kind != store.HistImported {
 		t.Fatalf("imported %+v", rs)
 	}
@@ -255,12 +255,11 @@ func TestRecommendationImport(t *testing.T) {
 	wantRecStatus(t, f.member.get("/recommendations/dashboard"), http.StatusForbidden, "member dashboard")
 }
 
-// TestYouSaidWeDidLeaksNothing seeds sensitive strings everywhere the
+// TestYouSaidWeDidLeaksNothingWithFakes seeds sensitive strings everywhere the
 // public must not see them, publishes one recommendation, and searches
 // every public response for them.
-func TestYouSaidWeDidLeaksNothing(t *testing.T) {
-	f := newRecFixture(t)
-	ctx := context.Background()
+func TestYouSaidWeDidLeaksNothingWithFakes(t *testing.T) {
+	f := newRecFakeFixture(t)
 	secret := []string{"SECRET-WORDING", "SECRET-TITLE", "Ch Insp Vera Lockwood", "vera.lockwood", "SECRET-RESPONSE",
 		"SECRET-PROGRESS", "SECRET-EVIDENCE", "Test chair", "Test coordinator", "Test member", "UNPUBLISHED-SUMMARY", "UNPUBLISHED-TITLE"}
 	pub := f.raise(t, "SECRET-TITLE one")
@@ -270,7 +269,7 @@ func TestYouSaidWeDidLeaksNothing(t *testing.T) {
 		f.change(t, f.coord, id, "edit", url.Values{}) // a 422: nothing changes
 		rec := f.rec(t, id)
 		rec.Wording = "SECRET-WORDING by Test member"
-		if err := f.a.store.SaveRecommendation(ctx, rec, rec.Version, store.HistoryEntry{At: time.Now(), Kind: store.HistDetails, ByName: "Test coordinator"}); err != nil {
+		if err := f.w.save(rec, rec.Version, store.HistoryEntry{At: time.Now(), Kind: store.HistDetails, ByName: "Test coordinator"}); err != nil {
 			t.Fatal(err)
 		}
 		f.change(t, f.coord, id, "status", url.Values{"to": {store.RecAwaiting}})
@@ -324,13 +323,13 @@ func TestYouSaidWeDidLeaksNothing(t *testing.T) {
 	wantRecStatus(t, anon.get("/you-said-we-did/"+pub), http.StatusNotFound, "page after the wording changed")
 }
 
-// TestRecommendationFiltersRefuseUnknownValues: a value that is not one of
+// TestRecommendationFiltersRefuseUnknownValuesWithFakes: a value that is not one of
 // a filter's choices (a hand-edited link) gets 422 with the GOV.UK error
 // summary linking to the list, the message next to it, and the other
 // filters as chosen; on the staff list and the public one alike. Before
 // the error path moved onto apperr these had no test.
-func TestRecommendationFiltersRefuseUnknownValues(t *testing.T) {
-	f := newRecFixture(t)
+func TestRecommendationFiltersRefuseUnknownValuesWithFakes(t *testing.T) {
+	f := newRecFakeFixture(t)
 	r := f.coord.get("/recommendations?status=bogus&source=" + store.RecSources[0])
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") ||
 		!strings.Contains(r.Body, `href="#status"`) || !strings.Contains(r.Body, `id="status-error"`) ||

@@ -73,7 +73,7 @@ func (s *Server) issueRecoveryCodes(c *gin.Context, u *store.User) ([]string, er
 	for i, code := range codes {
 		hashes[i] = recoveryHash(u.ID, code)
 	}
-	if err := s.store.SetRecoveryCodes(c.Request.Context(), u.ID, hashes); err != nil {
+	if err := s.secondFactor.SetRecoveryCodes(c.Request.Context(), u.ID, hashes); err != nil {
 		return nil, err
 	}
 	return codes, nil
@@ -132,7 +132,7 @@ func (s *Server) recoveryCode(c *gin.Context) {
 	}
 	// From the two-factor budget, as a security code (signin_throttle.go).
 	right, err := s.checkSecondFactor(c, u, "recovery code", func(ctx context.Context) (bool, error) {
-		err := s.store.UseRecoveryCode(ctx, u.ID, recoveryHash(u.ID, f.Code))
+		err := s.secondFactor.UseRecoveryCode(ctx, u.ID, recoveryHash(u.ID, f.Code))
 		if apperr.Is(err, apperr.NotFound) {
 			return false, nil
 		}

@@ -41,6 +41,10 @@ type Server struct {
 	ccu           ccuStore        // the Counter Corruption Unit's queue, cases, audit and access review
 	adviceAsk     adviceAskStore  // asking for critical-incident advice
 	auditPages    auditPagesStore // the audit log and the CCU's referral audit, with names put to events
+	recs          recStore        // the recommendations register and "You said, we did"
+	homePage      homeStore       // the home page: each role's work waiting, a member's next visits
+	attempts      attemptsDB      // the budget of tries on an account (signin_throttle.go)
+	secondFactor  twoFactorStore  // two-factor set-up, codes and recovery codes
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -101,27 +105,31 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		opts.ReportsPerHour = max(cfg.ReportsPerHour, 1)
 	}
 	s := &Server{
-		cfg:         cfg,
-		store:       db,
-		auditLog:    db,
-		outbox:      db,
-		users:       db,
-		visits:      db,
-		conflicts:   db,
-		adviceAsk:   db,
-		ccu:         db,
-		custody:     db,
-		volunteer:   db,
-		meetings:    db,
-		accounts:    db,
-		admin:       db,
-		auditPages:  db,
-		log:         slog.New(requestIDHandler{log.Handler()}),
-		templates:   tmpl,
-		hasher:      password.For(cfg),
-		metrics:     newMetrics(db),
-		limitSecret: derivedKey(sessionKey, "candour rate limit keys"),
-		sessionKey:  sessionKey,
+		cfg:          cfg,
+		store:        db,
+		auditLog:     db,
+		outbox:       db,
+		users:        db,
+		visits:       db,
+		conflicts:    db,
+		adviceAsk:    db,
+		ccu:          db,
+		custody:      db,
+		volunteer:    db,
+		meetings:     db,
+		accounts:     db,
+		admin:        db,
+		auditPages:   db,
+		recs:         db,
+		homePage:     db,
+		attempts:     db,
+		secondFactor: db,
+		log:          slog.New(requestIDHandler{log.Handler()}),
+		templates:    tmpl,
+		hasher:       password.For(cfg),
+		metrics:      newMetrics(db),
+		limitSecret:  derivedKey(sessionKey, "candour rate limit keys"),
+		sessionKey:   sessionKey,
 	}
 	s.scanner = opts.PaperScanner
 	if s.scanner == nil {

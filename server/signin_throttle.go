@@ -99,7 +99,7 @@ func (s *Server) takeSignInTry(c *gin.Context, u *store.User) (signInTry, error)
 		sum := sha256.Sum256([]byte(nonce))
 		t.key, t.known = "signin:"+u.ID+":device:"+hex.EncodeToString(sum[:16]), true
 	}
-	a, err := s.store.TakeAttempt(c.Request.Context(), t.key, u.ID, signInBudget)
+	a, err := s.attempts.TakeAttempt(c.Request.Context(), t.key, u.ID, signInBudget)
 	t.Attempt = a
 	return t, err
 }
@@ -109,7 +109,7 @@ func (s *Server) takeSignInTry(c *gin.Context, u *store.User) (signInTry, error)
 // account page).
 func (s *Server) takeTry(c *gin.Context, u *store.User, what string) (store.Attempt, string, error) {
 	key := what + ":" + u.ID
-	a, err := s.store.TakeAttempt(c.Request.Context(), key, u.ID, signInBudget)
+	a, err := s.attempts.TakeAttempt(c.Request.Context(), key, u.ID, signInBudget)
 	return a, key, err
 }
 
@@ -172,7 +172,7 @@ If it was not you, your password has not been changed, but we recommend you choo
 
 // forgetTries gives a budget back after a right password or code.
 func (s *Server) forgetTries(c *gin.Context, key string) {
-	if err := s.store.ForgetAttempt(context.WithoutCancel(c.Request.Context()), key); err != nil {
+	if err := s.attempts.ForgetAttempt(context.WithoutCancel(c.Request.Context()), key); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "forget sign-in tries", "err", err)
 	}
 }

@@ -12,10 +12,9 @@ import (
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
-// for the groups not converted yet (home, the rest of visits,
-// recommendations, referrals and reports, surveys, sign-in and two-factor,
-// the rest of advice, powers and disparity, vetting and others:
-// docs/architecture.md).
+// for the groups not converted yet (the rest of visits, referrals and
+// reports, surveys, the password step of sign-in, the rest of advice,
+// powers and disparity, vetting and others: docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -237,7 +236,104 @@ type ccuStore interface {
 	SignOffAccessReview(ctx context.Context, r store.AccessReview) error
 }
 
+// recStore is what the recommendations register needs
+// (recommendation_*.go) and its public pages, "You said, we did"
+// (public_recommendations.go): the register, the kept copy the dashboard
+// draws from, the finding a recommendation is raised from and its visit,
+// whether someone chairs the raising group, the group names, and the
+// followers to tell of a change.
+type recStore interface {
+	Now() time.Time
+	Recommendation(ctx context.Context, id string) (*store.Recommendation, error)
+	ListRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, bool, error)
+	AllRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, error)
+	ExportRecommendations(ctx context.Context) ([]store.Recommendation, error)
+	RecommendationsCopy(ctx context.Context) ([]store.RecSummary, uint64, error)
+	CreateRecommendation(ctx context.Context, r *store.Recommendation, by store.Actor) error
+	CreateRecommendations(ctx context.Context, rs []*store.Recommendation, by store.Actor, kind string) error
+	ChangeRecommendation(ctx context.Context, id string, version int, change func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error)) (*store.Recommendation, error)
+	FollowRecommendation(ctx context.Context, id, userID string, follow bool) error
+	Finding(ctx context.Context, id string) (*store.Finding, error)
+	Visit(ctx context.Context, id string) (*store.Visit, error)
+	Membership(ctx context.Context, groupID, userID string) (*store.Membership, error)
+	Groups(ctx context.Context) ([]store.Group, error)
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+}
+
+// homeStore is what the home page needs (home.go, home_tasks.go and the
+// next visits, visit_home.go): the person's groups and diary, and each
+// role's counts of work waiting, all from by-id reads and the store's
+// copies.
+type homeStore interface {
+	Now() time.Time
+	UserMemberships(ctx context.Context, userID string) ([]store.Membership, error)
+	Group(ctx context.Context, id string) (*store.Group, error)
+	Groups(ctx context.Context) ([]store.Group, error)
+	Diary(ctx context.Context, userID string) (*store.Diary, error)
+	ReferralCounts(ctx context.Context) (store.RefCounts, error)
+	AccessReviewFor(ctx context.Context, month string) (*store.AccessReview, error)
+	QuestionsFor(ctx context.Context, partnerID string) ([]store.RefSummary, error)
+	AllRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, error)
+	FindingsCopies(ctx context.Context, groupIDs []string, first, last time.Time) ([]store.Visit, error)
+	ClaimsWaitingCount(ctx context.Context) (int, error)
+	CustodyFollowUps(ctx context.Context) (store.CustodyFollowUp, error)
+	ExpenseYear(ctx context.Context, userID string, start time.Time) (map[string]store.ExpenseYearItem, error)
+	Schedules(ctx context.Context, ids []string) ([]store.Visit, error)
+	Visits(ctx context.Context, f store.VisitFilter) ([]store.Visit, error)
+}
+
+// attemptsDB is the budget of tries on an account (signin_throttle.go):
+// passwords at sign-in, two-factor and recovery codes, and the current
+// password on the account page (takeTry).
+type attemptsDB interface {
+	TakeAttempt(ctx context.Context, key, account string, b store.AttemptBudget) (store.Attempt, error)
+	ForgetAttempt(ctx context.Context, key string) error
+}
+
+// twoFactorStore is what two-factor authentication needs (twofactor.go,
+// recovery.go): the account that owes a code at sign-in, its pending
+// secret, the time steps used up, and its recovery codes. Set-up from the
+// account page (account.go) goes through it too.
+type twoFactorStore interface {
+	Now() time.Time
+	User(ctx context.Context, id string) (*store.User, error)
+	SetTOTPSecret(ctx context.Context, id, secret string) error
+	UseTOTPStep(ctx context.Context, id string, step int64) error
+	EnableTOTP(ctx context.Context, id string) error
+	SetRecoveryCodes(ctx context.Context, id string, hashes []string) error
+	UseRecoveryCode(ctx context.Context, id, hash string) error
+}
+
+// groupLister is any view that lists the groups (groupNamesIn).
+type groupLister interface {
+	Groups(ctx context.Context) ([]store.Group, error)
+}
+
+// groupNamesIn maps group ids to names (a force has tens of groups), and
+// gives the groups too.
+func groupNamesIn(ctx context.Context, db groupLister) (map[string]string, []store.Group, error) {
+	gs, err := db.Groups(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[string]string, len(gs))
+	for _, g := range gs {
+		names[g.ID] = g.Name
+	}
+	return names, gs, nil
+}
+
+// groupNames is groupNamesIn from the concrete store, for the groups not
+// converted yet.
+func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Group, error) {
+	return groupNamesIn(ctx, s.store)
+}
+
 var (
+	_ recStore        = (*store.Store)(nil)
+	_ homeStore       = (*store.Store)(nil)
+	_ attemptsDB      = (*store.Store)(nil)
+	_ twoFactorStore  = (*store.Store)(nil)
 	_ auditPagesStore = (*store.Store)(nil)
 	_ ccuStore        = (*store.Store)(nil)
 	_ custodyStore    = (*store.Store)(nil)

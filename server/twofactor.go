@@ -49,7 +49,7 @@ func (s *Server) pendingUser(c *gin.Context) *store.User {
 	if id == "" {
 		return nil
 	}
-	u, err := s.store.User(c.Request.Context(), id)
+	u, err := s.secondFactor.User(c.Request.Context(), id)
 	if err != nil || !u.CanSignIn() {
 		return nil
 	}
@@ -84,8 +84,8 @@ func (s *Server) twoFactor(c *gin.Context) {
 		return
 	}
 	right, err := s.checkSecondFactor(c, u, "two-factor code", func(ctx context.Context) (bool, error) {
-		step := checkTOTP(u.TOTPSecret, f.Code, s.store.Now())
-		return step >= 0 && s.store.UseTOTPStep(ctx, u.ID, step) == nil, nil
+		step := checkTOTP(u.TOTPSecret, f.Code, s.secondFactor.Now())
+		return step >= 0 && s.secondFactor.UseTOTPStep(ctx, u.ID, step) == nil, nil
 	})
 	if err != nil {
 		s.serverError(c, err)
@@ -146,7 +146,7 @@ func (s *Server) newTOTPSecret(c *gin.Context, u *store.User) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := s.store.SetTOTPSecret(c.Request.Context(), u.ID, key.Secret()); err != nil {
+	if err := s.secondFactor.SetTOTPSecret(c.Request.Context(), u.ID, key.Secret()); err != nil {
 		return "", err
 	}
 	return key.Secret(), nil
@@ -196,13 +196,13 @@ func (s *Server) confirmEnrolment(c *gin.Context, u *store.User, view, title str
 		s.formAgain(c, view, page, errs.Err())
 		return false
 	}
-	step := checkTOTP(u.TOTPSecret, f.Code, s.store.Now())
+	step := checkTOTP(u.TOTPSecret, f.Code, s.secondFactor.Now())
 	if step < 0 {
 		s.formAgain(c, view, page, apperr.Invalidf("code", "The security code is wrong. Check the time on your phone is right and try the new code"))
 		return false
 	}
 	ctx := c.Request.Context()
-	if err := errors.Join(s.store.UseTOTPStep(ctx, u.ID, step), s.store.EnableTOTP(ctx, u.ID)); err != nil {
+	if err := errors.Join(s.secondFactor.UseTOTPStep(ctx, u.ID, step), s.secondFactor.EnableTOTP(ctx, u.ID)); err != nil {
 		s.serverError(c, err)
 		return false
 	}

@@ -23,7 +23,7 @@ func (s *Server) homeVisits(c *gin.Context, d *store.Diary) (*homeVisits, error)
 		return nil, nil
 	}
 	ctx := c.Request.Context()
-	now := s.store.Now()
+	now := s.homePage.Now()
 	// The next five by the diary's own dates: only those are read.
 	type next struct {
 		id    string
@@ -40,11 +40,11 @@ func (s *Server) homeVisits(c *gin.Context, d *store.Diary) (*homeVisits, error)
 	for _, n := range upcoming[:min(len(upcoming), 5)] {
 		ids = append(ids, n.id)
 	}
-	booked, err := s.store.Schedules(ctx, ids)
+	booked, err := s.homePage.Schedules(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	names, _, err := s.groupNames(ctx)
+	names, _, err := groupNamesIn(ctx, s.homePage)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func (s *Server) homeVisits(c *gin.Context, d *store.Diary) (*homeVisits, error)
 		cv := calendarVisit{Visit: v, GroupName: names[v.GroupID], ShowTime: a.ShowTime, Mine: d.Bookings[v.ID].Status}
 		h.Booked = append(h.Booked, cv)
 	}
-	open, err := s.store.Visits(ctx, store.VisitFilter{GroupIDs: visitGroupIDs(u), From: now, To: now.AddDate(0, 3, 0)})
+	open, err := s.homePage.Visits(ctx, store.VisitFilter{GroupIDs: visitGroupIDs(u), From: now, To: now.AddDate(0, 3, 0)})
 	if err != nil {
 		return nil, err
 	}

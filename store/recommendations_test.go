@@ -303,3 +303,43 @@ func TestRecommendationIndexRepair(t *testing.T) {
 		t.Fatalf("after repair: %+v %v", rs, err)
 	}
 }
+
+// TestRecommendationsCopyMovesAtEveryChange: the copy the dashboard draws
+// from keeps its load's number while nothing changes, and a change or a
+// new recommendation is in the very next read, under a new number (the
+// server keeps the drawn dashboard under that number:
+// TestDashboardShowsAChangeAtTheNextRequestWithFakes).
+func TestRecommendationsCopyMovesAtEveryChange(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	r := newRec(t, db, store.RecRaised)
+	copyOf := func(what string) ([]store.RecSummary, uint64) {
+		t.Helper()
+		rs, n, err := db.RecommendationsCopy(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return rs, n
+	}
+	rs, n1 := copyOf("first")
+	if len(rs) != 1 || rs[0].Status != store.RecRaised {
+		t.Fatalf("first copy %+v", rs)
+	}
+	if _, again := copyOf("again"); again != n1 {
+		t.Errorf("nothing changed, yet the copy's number moved from %d to %d", n1, again)
+	}
+	if _, err := db.ChangeRecommendation(ctx, r.ID, r.Version, func(r *store.Recommendation, now time.Time) (store.HistoryEntry, error) {
+		return r.Transition(store.Transition{To: store.RecAwaiting}, store.Actor{Name: "Test"}, now)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rs, n2 := copyOf("after a change")
+	if n2 == n1 || len(rs) != 1 || rs[0].Status != store.RecAwaiting {
+		t.Errorf("after a change: number %d (was %d), %+v", n2, n1, rs)
+	}
+	newRec(t, db, store.RecRaised)
+	rs, n3 := copyOf("after a new one")
+	if n3 == n2 || len(rs) != 2 {
+		t.Errorf("after a new recommendation: number %d (was %d), %d in the copy, want 2", n3, n2, len(rs))
+	}
+}
