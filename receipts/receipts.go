@@ -36,9 +36,10 @@ func Groups(code string) string {
 // Hasher is argon2id tuned for receipt codes rather than passwords.
 // A receipt is 16 random digits (10^16 codes, about 53 bits), not a word a
 // person chose, so the hash needs far less work to make offline guessing
-// hopeless: at a few milliseconds a guess, trying every code takes over a
-// billion CPU-years. The lighter cost keeps a report's submission inside
-// its budget with 20 people sending at once. At most 4 MiB, one pass.
+// hopeless: at about 2 ms a guess, trying every code takes about a million
+// CPU-years. The lighter cost keeps a report's submission inside its
+// budget with 20 people sending at once. At most 4 MiB, one pass: a
+// deliberate cost, which stays (docs/referrals.md, "Receipt guessing").
 func Hasher(cfg config.Config) password.Hasher {
 	return password.Hasher{Time: 1, Memory: min(cfg.ArgonMemoryKiB, 4*1024), Threads: 1}
 }

@@ -74,13 +74,15 @@ func clientKey(secret []byte, addr string, anonymous bool) string {
 }
 
 // allow counts one request from the client at addr: first against this
-// instance's token bucket, then in the store.
-func (l *rateLimiter) allow(addr string) bool {
-	ok, _ := l.check(addr)
+// instance's token bucket, then in the store. Of ctx (the request's) it
+// keeps the values (a request under oneSync waits for the count's write
+// with its own writes), not the cancellation.
+func (l *rateLimiter) allow(ctx context.Context, addr string) bool {
+	ok, _ := l.check(ctx, addr)
 	return ok
 }
 
-func (l *rateLimiter) check(addr string) (bool, time.Duration) {
+func (l *rateLimiter) check(ctx context.Context, addr string) (bool, time.Duration) {
 	l.mu.Lock()
 	if len(l.local) > 10000 { // forget everything rather than grow without bound
 		l.local = map[string]*rate.Limiter{}
@@ -97,7 +99,7 @@ func (l *rateLimiter) check(addr string) (bool, time.Duration) {
 	}
 	// Generous: a crowd behind one address waits its turn for the key
 	// (store.Hit counts them together), and a refusal here is a 429.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	ok, wait, err := l.db.Hit(ctx, l.name+":"+clientKey(l.secret, addr, l.anonymous), l.n, l.window)
 	if err != nil {
@@ -114,7 +116,7 @@ func (s *Server) limit(l *rateLimiter) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		if ok, wait := l.check(c.ClientIP()); !ok {
+		if ok, wait := l.check(c.Request.Context(), c.ClientIP()); !ok {
 			tooMany(s, c, wait)
 			return
 		}

@@ -30,12 +30,13 @@ func (s *Server) referralRoutes(h handle) {
 	h("GET", "/report", "reports.submit", s.reportStart)
 	h("GET", "/report/new", "reports.submit", s.reportNewForm)
 	h("GET", "/report/new/:step", "reports.submit", s.reportPage)
-	h("POST", "/report/new/:step", "reports.submit", s.reportAnswer) // check-answers sends it; only sending counts against the limit (reportSend)
+	// The send and the receipt's return wait for the disk once for all their writes (one_sync.go).
+	h("POST", "/report/new/:step", "reports.submit", s.oneSync, s.reportAnswer) // check-answers sends it; only sending counts against the limit (reportSend)
 	// "Exit this page" on every report, referral and sensitive survey page:
 	// deletes the drafts this browser holds and leaves (referral_draft.go).
 	h("GET", "/exit", "exit", s.exitPage)
 	h("GET", "/report/return", "reports.return", s.reportReturnForm)
-	h("POST", "/report/return", "reports.return", s.reportReturn)
+	h("POST", "/report/return", "reports.return", s.oneSync, s.reportReturn)
 	h("GET", "/report/status", "reports.return", s.reportStatus)
 	h("POST", "/report/status/reply", "reports.return", s.limit(s.reportLimiter), s.reportReply)
 	h("POST", "/report/status/leave", "reports.return", s.reportLeave)

@@ -89,7 +89,7 @@ func (s *Server) reportReturn(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	nonce, err := s.store.StartReportVisit(c.Request.Context(), r.ID)
+	nonce, err := s.store.StartReportVisit(c.Request.Context(), r)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -199,6 +199,31 @@ func TestRoundTripsAnonymousReport(t *testing.T) {
 	checkTrips(t, "POST /report/new/check-answers", trips, 4)
 }
 
+// TestRoundTripsReportReturn: a reporter coming back with the right
+// receipt, as in the benchmark, where each client comes back again and
+// again from its own address (the portal has counted receipts before, and
+// this address's budget was given back by its last right receipt).
+func TestRoundTripsReportReturn(t *testing.T) {
+	a := newTestApp(t)
+	receipt := submitReport(t, a.client(), publicAnswers("R"))
+	c := a.client()
+	tok := c.csrf("/report/return")
+	if r := c.post("/report/return", url.Values{"csrf_token": {tok}, "receipt": {receipt}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("first return: %d", r.Status)
+	}
+	var r response
+	trips := a.roundTrips(func() { r = c.post("/report/return", url.Values{"csrf_token": {tok}, "receipt": {receipt}}) })
+	if r.Status != http.StatusSeeOther || r.Location != "/report/status" {
+		t.Fatalf("return: %d to %q\n%s", r.Status, r.Location, r.Body)
+	}
+	// The try spent (its budget inserted, as the last right receipt gave
+	// it back), the portal's hourly count, the report by _id, the budget
+	// given back and the visit's nonce written onto the report by _id: 5.
+	// Before 7 December 2026 6: the nonce's write read the report again
+	// under the writer lock to check its kind and returned it whole.
+	checkTrips(t, "POST /report/return", trips, 5)
+}
+
 // TestRoundTripsAdviceAnswer: a member answering a request for advice
 // (issue 16's POST), having opened it first as the benchmark's members have.
 func TestRoundTripsAdviceAnswer(t *testing.T) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -42,6 +43,7 @@ type groupSync struct {
 	committed uint64 // tickets given: commits so far
 	synced    uint64 // every commit up to this one is on disk
 	running   bool   // an fsync is under way
+	fsyncs    uint64 // fsyncs begun (for tests: DiskState)
 	// wake asks the checkpointer (checkpoint.go) for a checkpoint every
 	// checkpointCommits commits; nil when there is none.
 	wake chan struct{}
@@ -81,6 +83,7 @@ func (g *groupSync) wait(ticket uint64) error {
 			continue
 		}
 		g.running = true
+		g.fsyncs++
 		covers := g.committed
 		g.mu.Unlock()
 		err := g.sync(g.path)
@@ -111,4 +114,68 @@ func fsyncFile(path string) error {
 	}
 	defer f.Close()
 	return f.Sync()
+}
+
+// OneSync returns ctx for a request whose writes share one wait for the
+// disk, and that wait. On the embedded server each write under the
+// returned context commits without waiting for its fsync (it only takes
+// its ticket), and wait returns once one fsync that began after the last of
+// them has finished: a request with four writes waits once, not four times
+// one after another. The caller must call wait before it answers (the
+// server does so before the first byte of the answer: server/one_sync.go),
+// so a request is still answered only once its writes are on disk. A
+// write that the request made and then failed on is waited for too (it
+// costs nothing more). On MongoDB, and on the engine through a URI, writes
+// are acknowledged with their write concern and wait does nothing.
+//
+// What changes is only when the request's own writes wait: another
+// request may read one of them a little longer before it is on disk (the
+// residual in docs/security.md, "Crash consistency"), and a power cut in
+// that moment loses it, along with the request's later writes (SQLite's
+// WAL keeps a prefix of the commits), whose answer had not been sent.
+func (s *Store) OneSync(ctx context.Context) (context.Context, func()) {
+	if s.w == nil || s.w.disk == nil {
+		return ctx, func() {}
+	}
+	b := &oneSyncBatch{}
+	disk := s.w.disk
+	return context.WithValue(ctx, oneSyncKey{}, b), func() {
+		if t := b.last(); t > 0 {
+			_ = disk.wait(t) // a failure is logged (groupSync.wait): the writes are done, and the caller cannot undo them
+		}
+	}
+}
+
+// onDisk returns once the commit with ticket is on disk, or, under
+// OneSync, leaves it to the request's one wait. Ticket 0 is nothing to
+// wait for (no write, or no group commit).
+func (s *Store) onDisk(ctx context.Context, ticket uint64) {
+	if ticket == 0 || s.w == nil || s.w.disk == nil {
+		return
+	}
+	if b, _ := ctx.Value(oneSyncKey{}).(*oneSyncBatch); b != nil {
+		b.note(ticket)
+		return
+	}
+	_ = s.w.disk.wait(ticket) // a failure is logged (groupSync.wait)
+}
+
+type oneSyncKey struct{}
+
+// oneSyncBatch is the last ticket of a request's writes (OneSync).
+type oneSyncBatch struct {
+	mu     sync.Mutex
+	ticket uint64
+}
+
+func (b *oneSyncBatch) note(t uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ticket = max(b.ticket, t)
+}
+
+func (b *oneSyncBatch) last() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ticket
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // openEmbeddedForSync opens an embedded store (the group commit exists only
@@ -139,5 +140,60 @@ func TestAuditAppendWaitsForOneFsync(t *testing.T) {
 	}
 	if brk, n, err := s.VerifyAudit(ctx); err != nil || brk != nil || n != 4 {
 		t.Fatalf("verify: %v, %d events, %v; want 4 unbroken", brk, n, err)
+	}
+}
+
+// TestOneSyncWaitsOnceForARequestsWrites: four writes under OneSync (as an
+// anonymous report's send makes) return without any fsync, and the wait
+// then runs one, after which every one of them is on disk. Without
+// OneSync each of the four waits for an fsync of its own (four, one after
+// another, for a writer alone).
+func TestOneSyncWaitsOnceForARequestsWrites(t *testing.T) {
+	s, calls := openEmbeddedForSync(t, nil)
+	writes := func(ctx context.Context) {
+		t.Helper()
+		for i := range 4 {
+			if _, err := s.c("probe").UpdateOne(ctx, bson.D{{Key: "_id", Value: "a"}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}},
+				options.UpdateOne().SetUpsert(true)); err != nil {
+				t.Fatalf("write %d: %v", i, err)
+			}
+		}
+	}
+	state := func() (synced, committed uint64) {
+		g := s.w.disk
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.synced, g.committed
+	}
+	before := calls.Load()
+	writes(context.Background())
+	if got := calls.Load() - before; got != 4 {
+		t.Fatalf("four writes alone waited for %d fsyncs, want 4 (one each): the comparison below proves nothing", got)
+	}
+	ctx, wait := s.OneSync(context.Background())
+	before = calls.Load()
+	writes(ctx)
+	if got := calls.Load() - before; got != 0 {
+		t.Fatalf("four writes under OneSync waited for %d fsyncs before the request's wait, want 0", got)
+	}
+	if synced, committed := state(); committed-synced != 4 {
+		t.Fatalf("%d of %d commits synced before the wait, want the four left", synced, committed)
+	}
+	wait()
+	if got := calls.Load() - before; got != 1 {
+		t.Errorf("the request's wait ran %d fsyncs, want 1", got)
+	}
+	if synced, committed := state(); synced != committed {
+		t.Errorf("after the wait %d of %d commits synced, want all", synced, committed)
+	}
+	var d struct{ N int }
+	if err := s.r("probe").FindOne(context.Background(), bson.D{{Key: "_id", Value: "a"}}).Decode(&d); err != nil || d.N != 8 {
+		t.Errorf("n = %d (%v), want 8", d.N, err)
+	}
+	before = calls.Load()
+	_, idle := s.OneSync(context.Background())
+	idle() // no write: nothing to wait for
+	if got := calls.Load() - before; got != 0 {
+		t.Errorf("a request without writes ran %d fsyncs", got)
 	}
 }

@@ -176,6 +176,12 @@ func (w *writer) lock(ctx context.Context) (func(), error) {
 				<-w.sem
 			}, nil
 		}
+		if b, _ := ctx.Value(oneSyncKey{}).(*oneSyncBatch); b != nil {
+			return func() {
+				b.note(w.disk.commit()) // waited for once, for all of them (Store.OneSync)
+				<-w.sem
+			}, nil
+		}
 		return func() {
 			ticket := w.disk.commit()
 			<-w.sem

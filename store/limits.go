@@ -56,6 +56,7 @@ func (s *Store) Hit(ctx context.Context, key string, n int, window time.Duration
 	q.mu.Unlock()
 	select {
 	case r := <-ch:
+		s.onDisk(ctx, r.ticket)
 		return idx < r.allowed, r.wait, r.err
 	case <-ctx.Done():
 		return false, 0, ctx.Err()
@@ -66,6 +67,7 @@ type hitResult struct {
 	allowed int // how many of the group may go ahead, in arrival order
 	wait    time.Duration
 	err     error
+	ticket  uint64 // the count's commit on the embedded server: each of the group waits for it on disk (onDisk)
 }
 
 type hitGroup struct {
@@ -99,9 +101,14 @@ func (s *Store) flushHits(q *hitQueue, key string) {
 		}
 		delete(q.pending, key)
 		q.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// The count's write does not wait for the disk here: each request
+		// of the group waits for it (or, under OneSync, with its own
+		// writes), so the next group is counted meanwhile.
+		b := &oneSyncBatch{}
+		ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), oneSyncKey{}, b), 10*time.Second)
 		r := s.hitN(ctx, key, len(g.waiters), g.limit, g.window)
 		cancel()
+		r.ticket = b.last()
 		for _, ch := range g.waiters {
 			ch <- r
 		}

@@ -22,20 +22,30 @@ func returnKey(nonce string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// StartReportVisit gives anonymous report id a new visit nonce (ending
-// any earlier visit) and returns it. Returns ErrNotFound.
-func (s *Store) StartReportVisit(ctx context.Context, id string) (string, error) {
+// StartReportVisit gives anonymous report r (as just read, to check its
+// receipt) a new visit nonce, ending any earlier visit, and returns it.
+// Returns ErrNotFound for a referral that is not an anonymous report, or
+// that is gone.
+//
+// It is one update by _id, without reading the report again: the caller
+// has just read it, and a report's kind never changes once it is anonymous
+// (only a slot's does, to a partner referral's), so the kind is checked on
+// what was read. Before 7 December 2026 the update was a conditional one
+// on the kind, which on the embedded server read the report again under
+// the writer lock and returned it whole after the write: two round trips,
+// each decoding a report with all its messages.
+func (s *Store) StartReportVisit(ctx context.Context, r *Referral) (string, error) {
+	if r == nil || r.Kind != KindAnonymous {
+		return "", fmt.Errorf("store: start report visit: %w", ErrNotFound)
+	}
 	nonce := RandomSecret()
-	// A conditional update (replaceIf's kin): on the embedded server the
-	// report is read and written by _id under the writer lock; a filter
-	// naming the kind beside the _id made FerretDB decode every referral.
-	res, err := s.updateIf(ctx, "referrals", id, Eq("kind", KindAnonymous),
+	res, err := s.c("referrals").UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "returnKey", Value: returnKey(nonce)}}}})
 	if err != nil {
 		return "", fmt.Errorf("store: start report visit: %w", err)
 	}
 	if res.MatchedCount == 0 {
-		return "", fmt.Errorf("store: start report visit %s: %w", id, ErrNotFound)
+		return "", fmt.Errorf("store: start report visit %s: %w", r.ID, ErrNotFound)
 	}
 	return nonce, nil
 }

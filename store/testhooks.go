@@ -99,3 +99,17 @@ func (s *Store) FoldAuditForTest(ctx context.Context) error {
 	s.auditQ.folds.Wait()
 	return s.foldAudit(ctx, head, false)
 }
+
+// DiskState is the embedded server's group commit so far (durable.go): the
+// fsyncs begun, the commits on disk and the commits made; ok is false
+// without one (MongoDB, or the engine through a URI). Tests use it to see
+// that a request's answer waited until its writes were on disk.
+func (s *Store) DiskState() (fsyncs, synced, committed uint64, ok bool) {
+	if s.w == nil || s.w.disk == nil {
+		return 0, 0, 0, false
+	}
+	g := s.w.disk
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.fsyncs, g.synced, g.committed, true
+}

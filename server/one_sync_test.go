@@ -1,0 +1,53 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+)
+
+// TestAnonymousAnswersWaitForTheDiskOnce: the anonymous report's send (four
+// writes) and the receipt's return (four writes) each wait for one fsync,
+// and only answer once every write is on disk (store.OneSync through
+// oneSync). Without oneSync each write waits for its own: four fsyncs one
+// after another for a client alone.
+func TestAnonymousAnswersWaitForTheDiskOnce(t *testing.T) {
+	a := newTestApp(t)
+	if _, _, _, ok := a.store.DiskState(); !ok {
+		t.Skip("no group commit: the store is not the embedded engine in process")
+	}
+	a.srv.reportLimiter = a.srv.newLimiter("report", 1000, time.Hour, true)
+	check := func(what string, req func() response, want int) {
+		t.Helper()
+		f0, _, c0, _ := a.store.DiskState()
+		r := req()
+		if r.Status != want {
+			t.Fatalf("%s: %d, want %d\n%s", what, r.Status, want, r.Body)
+		}
+		f1, synced, c1, _ := a.store.DiskState()
+		if c1-c0 < 3 {
+			t.Fatalf("%s: %d commits, want the request's writes (3 or more): the check proves nothing", what, c1-c0)
+		}
+		if synced != c1 {
+			t.Errorf("%s answered with %d of %d commits on disk", what, synced, c1)
+		}
+		if f1-f0 != 1 {
+			t.Errorf("%s: %d fsyncs for %d commits, want 1", what, f1-f0, c1-c0)
+		}
+	}
+	c := a.client()
+	receipt := submitReport(t, c, publicAnswers("A"))
+	mustFill(t, c, "/report/new", publicAnswers("B"))
+	tok := c.csrf("/report/new/immediate-danger")
+	check("POST /report/new/check-answers", func() response {
+		return c.post("/report/new/check-answers", url.Values{"csrf_token": {tok}})
+	}, http.StatusOK)
+
+	back := a.client()
+	tok = back.csrf("/report/return")
+	back.post("/report/return", url.Values{"csrf_token": {tok}, "receipt": {receipt}}) // the portal has counted receipts before
+	check("POST /report/return", func() response {
+		return back.post("/report/return", url.Values{"csrf_token": {tok}, "receipt": {receipt}})
+	}, http.StatusSeeOther)
+}
