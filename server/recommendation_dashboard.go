@@ -70,7 +70,7 @@ const dashboardsKept = 4
 // kept (store.Cache) until the clock alone would change a figure on it
 // (Until), so a change is on the dashboard at the next request and the
 // table of overdue recommendations is not drawn for every request
-// (docs/performance.md).
+// (docs/performance-history.md).
 func (s *Server) recommendationDashboard(c *gin.Context) {
 	ctx := c.Request.Context()
 	rs, n, err := s.recs.RecommendationsCopy(ctx)

@@ -424,7 +424,7 @@ func TestRoundTripsDisparityAndPowers(t *testing.T) {
 // register, its dashboard and public page, the groups list) read the
 // groups from the store's copy, not from the database, once warm. Each
 // page is opened once first, as a running portal has. Before the copy
-// every one of them sent a find of groups (docs/performance.md, "The GET
+// every one of them sent a find of groups (docs/performance-history.md, "The GET
 // pages' CPU").
 func TestRoundTripsPagesThatNameGroups(t *testing.T) {
 	w := newVisitWorld(t)

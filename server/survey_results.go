@@ -369,7 +369,7 @@ const figuresKept = 50
 // results' own (resultsKeyed), so the figures are drawn again exactly when
 // the results are built again, and the page is byte for byte what drawing
 // them in place gives (the same template, TestSurveyResultsDrawnOnceAreTheSame).
-// The drawing was most of the cost of a results page (docs/performance.md).
+// The drawing was most of the cost of a results page (docs/performance-history.md).
 func (s *Server) questionFigures(r *survey.Results, key, dim string) ([]template.HTML, error) {
 	key += "/" + dim
 	draw := func() (*drawnFigures, error) {

@@ -26,7 +26,7 @@ import (
 // Reads take the lock shared (sync.RWMutex): every signed-in request reads
 // its session and account from the same two caches, and with an exclusive
 // lock 20 concurrent clients queued on them (1.6 s of 21 s blocked in the
-// advice list's block profile at 20 clients, docs/performance.md); only
+// advice list's block profile at 20 clients, docs/performance-history.md); only
 // puts and invalidations take it alone.
 type versioned[V any] struct {
 	mu    sync.RWMutex

@@ -16,7 +16,7 @@ import (
 // the WAL (2.4 ms on the benchmark machine's disk; an update by _id took
 // 3.4 ms, of which the fsync was most), and it waited holding the writer
 // lock: every form POST's writes, from every client, queued behind one
-// fsync after another (docs/performance.md, 6 December 2026).
+// fsync after another (docs/performance-history.md, 6 December 2026).
 //
 // So the embedded server runs with synchronous=NORMAL (embedded.go): a
 // commit writes its WAL frames without an fsync, and SQLite still syncs the

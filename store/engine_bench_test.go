@@ -9,7 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// Side-by-side measurements for docs/performance.md ("The engine layer"):
+// Side-by-side measurements for docs/performance-history.md ("The engine layer"):
 //
 //	go test -tags ferretdb_no_postgresql -run '^$' -bench 'Engine' -benchtime 200x ./store/
 //

@@ -127,7 +127,7 @@ var errSlotTaken = errors.New("store: referral slot taken")
 // holds the free slots: referralsCached) and replaced by _id, in place; a
 // filter with the kind beside the _id made FerretDB decode every referral
 // while holding the writer, so that partner referrals went one at a time
-// (docs/performance.md, 6 December 2026).
+// (docs/performance-history.md, 6 December 2026).
 func (s *Store) placeReferral(ctx context.Context, r *Referral, fromSlot bool) error {
 	if !fromSlot {
 		_, err := s.c("referrals").InsertOne(ctx, r)
