@@ -84,6 +84,15 @@ func (s *Store) ForgetCopies() {
 	}
 	s.groupsAll.invalidate("")
 	s.auditQ.folded.Store(0)
+	s.keptDrop()
+}
+
+// ListAuditStoredForTest is ListAudit reading what is stored, as it does
+// through MONGODB_URI: the unfolded events with a find on
+// AuditEventsCollection, never the embedded store's copy of them in memory
+// (audit_tail.go). Tests compare the two.
+func (s *Store) ListAuditStoredForTest(ctx context.Context, f AuditFilter) ([]AuditEvent, bool, error) {
+	return s.listAudit(ctx, f, false)
 }
 
 // FoldAuditForTest folds every audit event up to the chain head onto its
