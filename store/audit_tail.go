@@ -21,7 +21,8 @@ import (
 //     durable.go), under the appending lock, in chain order; never before,
 //     so the page never shows an event a crash could lose;
 //   - a fold removes the events it folded only after it has deleted them
-//     from AuditEventsCollection (they are on their pages by then);
+//     from AuditEventsCollection (they are on their pages by then), and
+//     keeps the newest AuditPageSize events even if folded (keptFolded);
 //   - anything that writes the unfolded events another way drops the copy
 //     (ok false): an insert that failed or met a duplicate, PruneAudit,
 //     ForgetCopies (tests that rewrite the log behind the store). The next
@@ -30,8 +31,8 @@ import (
 //     the repair (repairAuditChain).
 //
 // So it holds every stored unfolded event, and every event it holds is
-// stored as it holds it (perhaps on its page already, if a fold ran while
-// it was being loaded). A reader takes the events of a range from it and
+// stored as it holds it (perhaps on its page already: the newest folded
+// ones, or any a fold folded while the copy was being loaded). A reader takes the events of a range from it and
 // reads by _id the pages of whatever it lacks (auditMerge), exactly as a
 // read of the stored tail would. Through MONGODB_URI (where several
 // processes may append) there is no copy and every read is stored.
@@ -76,11 +77,19 @@ func (s *Store) keptDrop() {
 }
 
 // keptFolded removes the events up to through, which a fold has deleted
-// from AuditEventsCollection (they are on their pages).
+// from AuditEventsCollection (they are on their pages), but keeps the
+// newest AuditPageSize events whatever: the newest page then never reads
+// a page, not even the one a fold has just written (which the copy of
+// the newest pages, copies.go, has dropped). Those it keeps are stored
+// as it keeps them, on their page: only a fold writes a page with events
+// it holds (the same events), and a prune drops the copy.
 func (s *Store) keptFolded(through int64) {
 	k := &s.auditQ.kept
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if n := len(k.evs); n > 0 {
+		through = min(through, k.evs[n-1].Seq-AuditPageSize)
+	}
 	i := 0
 	for i < len(k.evs) && k.evs[i].Seq <= through {
 		i++
