@@ -74,7 +74,8 @@ func (s *Store) TraceFilters(f func(command, coll string, filter bson.Raw)) (sto
 }
 
 // ForgetCopies drops the in-process copies of stored documents (sessions,
-// accounts, the audit chain's head and newest pages, …) and what this
+// accounts, the audit chain's head and newest pages, the unfolded audit
+// events the audit pages read, …) and what this
 // process knows it folded of the audit events, as a restart would. Tests that
 // change documents behind the store's back through RawDatabase call it
 // after, so the store reads what they left.
