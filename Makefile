@@ -48,7 +48,7 @@ OUT ?= bin/candour
 # checks' linear programs, each inside one goroutine; instrumented, one
 # survey test spent 40 s of CPU in them, 8 s without). Synchronisation
 # stays visible: sync and sync/atomic are instrumented, and so is the code
-# that calls these two. docs/performance.md ("Test time") has the figures.
+# that calls these two. docs/performance-history.md ("Fourth round") has the figures.
 RACEFLAGS := -race -gcflags=modernc.org/...=-race=false -gcflags=gonum.org/v1/gonum/...=-race=false
 # staticcheck at a pinned version, run through the Go module proxy (go run
 # fetches it once into the module cache): nothing to install by hand.

@@ -88,7 +88,9 @@ func TestSignUpOutcomesWithFakes(t *testing.T) {
 		// The page says which from the visit itself (signedUpNote).
 		{"a place", store.SeatConfirmed, nil, http.StatusSeeOther, page + "?signed-up"},
 		{"the waiting list", store.SeatWaiting, nil, http.StatusSeeOther, page + "?signed-up"},
-		{"already on it", "", store.ErrAlreadySignedUp, http.StatusSeeOther, page},
+		// On it already: where they are, from the visit, as after a first
+		// sign-up (no flash, so no session write).
+		{"already on it", "", store.ErrAlreadySignedUp, http.StatusSeeOther, page + "?signed-up"},
 		{"gone meanwhile", "", store.ErrNotFound, http.StatusNotFound, ""},
 		{"the store failed", "", errors.New("disk full"), http.StatusInternalServerError, ""},
 	} {

@@ -42,6 +42,9 @@ type groupSync struct {
 	committed uint64 // tickets given: commits so far
 	synced    uint64 // every commit up to this one is on disk
 	running   bool   // an fsync is under way
+	// wake asks the checkpointer (checkpoint.go) for a checkpoint every
+	// checkpointCommits commits; nil when there is none.
+	wake chan struct{}
 }
 
 func newGroupSync(walPath string, log *slog.Logger) *groupSync {
@@ -56,6 +59,12 @@ func (g *groupSync) commit() uint64 {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.committed++
+	if g.wake != nil && g.committed%checkpointCommits == 0 {
+		select {
+		case g.wake <- struct{}{}:
+		default: // one is asked for already
+		}
+	}
 	return g.committed
 }
 

@@ -63,7 +63,10 @@ func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embe
 		Handler:  "sqlite",
 		// synchronous=NORMAL: commits do not fsync the WAL; the writer's
 		// group commit does, outside its lock (durable.go).
-		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)"}).String(),
+		// wal_autocheckpoint=0: no commit checkpoints the WAL under the
+		// writer lock; the store's checkpointer does, beside the writer
+		// (checkpoint.go).
+		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)&_pragma=wal_autocheckpoint(0)"}).String(),
 		Logger:    slog.New(&quietHandler{next: log.Handler()}),
 	})
 	if err != nil {

@@ -48,6 +48,9 @@ func openIDIndexer(path string, log *slog.Logger) (*idIndexer, error) {
 	q := url.Values{}
 	q.Add("mode", "rw") // never create the file: FerretDB makes it with its first collection
 	q.Add("_pragma", "busy_timeout(10000)")
+	// Its commits (an index built under the writer lock) leave checkpoints
+	// to the checkpointer too (checkpoint.go).
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String())
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)

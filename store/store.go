@@ -89,14 +89,16 @@ type Store struct {
 	// the free referral slots' ids, on the embedded server (copy_referrals.go)
 	freeSlots *versioned[[]string]
 	embedded  *embedded
-	ferret    bool       // the embedded engine as a separate process, by URI
-	held      heldLeases // leases taken through this store, released at Close
+	ckpt      *checkpointer // the embedded server's WAL checkpoints (checkpoint.go)
+	ferret    bool          // the embedded engine as a separate process, by URI
+	held      heldLeases    // leases taken through this store, released at Close
 	log       *slog.Logger
 	now       func() time.Time
 	ops       *opLatency
-	sealer    *fieldSealer  // field encryption for referrals (SetSealer)
-	hits      *hitQueue     // rate-limit hits counted together (limits.go)
-	batcher   *tallyBatcher // survey counts group-committed (survey_counting.go)
+	sealer    *fieldSealer     // field encryption for referrals (SetSealer)
+	hits      *hitQueue        // rate-limit hits counted together (limits.go)
+	batcher   *tallyBatcher    // survey counts group-committed (survey_counting.go)
+	responses *responseInserts // survey responses inserted together (survey_inserts.go)
 
 	// the numbering of each survey's counters' changes (copy_survey_figures.go)
 	figures surveyFigures
@@ -119,7 +121,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Database == "" {
 		o.Database = "candour"
 	}
-	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), hits: newHitQueue(), batcher: &tallyBatcher{closed: make(chan struct{})}}
+	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), hits: newHitQueue(), batcher: &tallyBatcher{closed: make(chan struct{})}, responses: &responseInserts{}}
 	copts := options.Client().SetAppName("candour").SetMonitor(s.ops.monitor())
 	if o.URI == "" {
 		e, err := startEmbedded(ctx, o.DataDir, o.Logger)
@@ -275,6 +277,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		s.w.ids = ids
 		s.w.disk = newGroupSync(s.embedded.file(o.Database)+"-wal", o.Logger)
+		if s.ckpt, err = startCheckpointer(s.embedded.file(o.Database), s.w.disk, o.Logger); err != nil {
+			s.Close(context.Background())
+			return nil, err
+		}
 	}
 	if err := s.checkSchema(ctx); err != nil {
 		s.Close(context.Background())
@@ -366,6 +372,7 @@ func (s *Store) Close(ctx context.Context) error {
 	if s.w != nil {
 		s.w.ids.close()
 	}
+	s.ckpt.close()
 	s.stopEmbedded()
 	return err
 }

@@ -77,7 +77,8 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 		return err
 	}
 	r.Batch = bt.id
-	if _, err := s.c("survey_responses").InsertOne(ctx, r); err != nil {
+	// Stored with the responses submitted meanwhile (survey_inserts.go).
+	if err := s.insertResponse(r); err != nil {
 		s.leaveBatch(bt)
 		if code != "" {
 			_ = s.useSurveyCode(ctx, r.SurveyID, code, false) // give the code back
