@@ -322,7 +322,19 @@ func TestRoundTripsAuditPage(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("audit: %d", r.Status)
 	}
-	checkTrips(t, "GET /admin/audit", trips, 7)
+	// The view's own event appended (its insert, the head moved: 2) and
+	// nothing read: the head comes from its copy and the newest events
+	// from the copy of the unfolded ones (store/audit_tail.go), the
+	// seeded ones' page from the copy of the newest pages. Before 7
+	// December 2026 also a find on audit_events (3), a range filter
+	// FerretDB cannot push down, so it decoded every unfolded event.
+	checkTrips(t, "GET /admin/audit", trips, 2)
+	checkAuditTrips(t, "GET /admin/audit", trips)
+	for _, trip := range trips {
+		if trip == "find "+store.AuditEventsCollection && storetest.URI() == "" {
+			t.Errorf("GET /admin/audit read the unfolded events with a find:%s", tripSummary(trips))
+		}
+	}
 }
 
 func TestRoundTripsSurveySubmit(t *testing.T) {

@@ -248,6 +248,9 @@ type auditQueue struct {
 	folding atomic.Bool
 	folded  atomic.Int64
 	folds   sync.WaitGroup
+	// kept is the embedded store's copy of the unfolded events, which the
+	// audit pages read (audit_tail.go).
+	kept auditKept
 }
 
 // auditBatchMax bounds one group commit.
@@ -334,6 +337,11 @@ func (s *Store) appendAudit(ctx context.Context, batch []*auditReq) error {
 			docs[i] = &sealed[i]
 		}
 		_, err = s.c(AuditEventsCollection).InsertMany(ctx, docs)
+		if err != nil {
+			// Perhaps some of them are stored (an ordered insert stops
+			// part way): the copy in memory is loaded again from what is.
+			s.keptDrop()
+		}
 		if isDuplicate(err) {
 			// Another process appended at these numbers first, or a crash
 			// left events the head has not moved over: carry the head over
@@ -354,6 +362,10 @@ func (s *Store) appendAudit(ctx context.Context, batch []*auditReq) error {
 		if err != nil {
 			return fmt.Errorf("store: audit insert %d: %w", sealed[0].Seq, err)
 		}
+		// Acknowledged, so stored: the audit pages may show them now, from
+		// the copy in memory (audit_tail.go), before the head has moved
+		// (a page shows events up to the head it read).
+		s.keptAdd(sealed)
 		// The events are on disk; the head's move need not wait for its
 		// own fsync (a power cut that loses it is put right at start-up).
 		if err := s.advanceAuditHead(unsynced(ctx), sealed); err != nil {
@@ -585,6 +597,8 @@ func (s *Store) foldAudit(ctx context.Context, upto int64, full bool) error {
 		if _, err := s.c(AuditEventsCollection).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$lte", Value: auditEventID(lastFolded)}}}}); err != nil {
 			return fmt.Errorf("store: audit fold: %w", err)
 		}
+		// Deleted, and on their pages: out of the copy in memory too.
+		s.keptFolded(lastFolded)
 	}
 	if through > s.auditQ.folded.Load() {
 		s.auditQ.folded.Store(through)
@@ -640,6 +654,12 @@ func (s *Store) repairAuditChain(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	if err := s.foldAudit(ctx, head.Seq, true); err != nil {
+		return 0, err
+	}
+	// The unfolded events left, into the copy the audit pages read
+	// (audit_tail.go), from what is stored now.
+	s.keptDrop()
+	if err := s.loadAuditKept(ctx); err != nil {
 		return 0, err
 	}
 	return settled + n, nil
@@ -885,6 +905,12 @@ type AuditFilter struct {
 
 // ListAudit returns a page of events, newest first, and whether more follow.
 func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, bool, error) {
+	return s.listAudit(ctx, f, s.auditKeptOn())
+}
+
+// listAudit is ListAudit, reading the unfolded events from the copy in
+// memory (audit_tail.go) when kept, else with a find of what is stored.
+func (s *Store) listAudit(ctx context.Context, f AuditFilter, kept bool) ([]AuditEvent, bool, error) {
 	if f.Page < 1 {
 		f.Page = 1
 	}
@@ -898,7 +924,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, boo
 		f.Day = head.Bucket
 	}
 	if f.Day == "" {
-		return s.latestAudit(ctx, head, f.Page)
+		return s.latestAudit(ctx, head, f.Page, kept)
 	}
 	var day auditDay
 	if open, ok := head.openDay(); ok && open.Day == f.Day {
@@ -912,7 +938,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, boo
 	if err != nil {
 		return nil, false, fmt.Errorf("store: audit day %s: %w", f.Day, err)
 	}
-	all, err := s.auditRange(ctx, day.First, day.Last)
+	all, err := s.auditRecent(ctx, day.First, day.Last, false, kept)
 	if err != nil {
 		return nil, false, err
 	}
@@ -935,13 +961,13 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, boo
 
 // latestAudit reads one page of the whole log, newest first: the events
 // by sequence number below the head, at most two documents by _id.
-func (s *Store) latestAudit(ctx context.Context, head auditHead, page int) ([]AuditEvent, bool, error) {
+func (s *Store) latestAudit(ctx context.Context, head auditHead, page int, kept bool) ([]AuditEvent, bool, error) {
 	hi := head.Seq - int64((page-1)*PageSize)
 	if hi < 1 {
 		return nil, false, nil
 	}
 	lo := max(1, hi-PageSize+1)
-	evs, err := s.auditPages(ctx, lo, hi, page == 1)
+	evs, err := s.auditRecent(ctx, lo, hi, page == 1, kept)
 	if err != nil {
 		return nil, false, err
 	}

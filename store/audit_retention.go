@@ -104,8 +104,12 @@ func (s *Store) PruneAudit(ctx context.Context) (int64, *AuditAnchor, error) {
 func (s *Store) dropAuditThrough(ctx context.Context, first, last int64) error {
 	// Events not yet folded onto pages (audit.go) go by _id range.
 	if _, err := s.c(AuditEventsCollection).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$lte", Value: auditEventID(last)}}}}); err != nil {
+		s.keptDrop()
 		return err
 	}
+	// The copy of the unfolded events the audit pages read (audit_tail.go)
+	// is loaded again from what is left.
+	s.keptDrop()
 	for p := (max(first, 1) - 1) / AuditPageSize; p <= (last-1)/AuditPageSize; p++ {
 		id := AuditPageID(p*AuditPageSize + 1)
 		if (p+1)*AuditPageSize <= last {

@@ -74,7 +74,8 @@ func (s *Store) TraceFilters(f func(command, coll string, filter bson.Raw)) (sto
 }
 
 // ForgetCopies drops the in-process copies of stored documents (sessions,
-// accounts, the audit chain's head and newest pages, …) and what this
+// accounts, the audit chain's head and newest pages, the unfolded audit
+// events the audit pages read, …) and what this
 // process knows it folded of the audit events, as a restart would. Tests that
 // change documents behind the store's back through RawDatabase call it
 // after, so the store reads what they left.
@@ -84,6 +85,15 @@ func (s *Store) ForgetCopies() {
 	}
 	s.groupsAll.invalidate("")
 	s.auditQ.folded.Store(0)
+	s.keptDrop()
+}
+
+// ListAuditStoredForTest is ListAudit reading what is stored, as it does
+// through MONGODB_URI: the unfolded events with a find on
+// AuditEventsCollection, never the embedded store's copy of them in memory
+// (audit_tail.go). Tests compare the two.
+func (s *Store) ListAuditStoredForTest(ctx context.Context, f AuditFilter) ([]AuditEvent, bool, error) {
+	return s.listAudit(ctx, f, false)
 }
 
 // FoldAuditForTest folds every audit event up to the chain head onto its
