@@ -329,9 +329,14 @@ func TestRoundTripsAuditPage(t *testing.T) {
 	// December 2026 also a find on audit_events (3), a range filter
 	// FerretDB cannot push down, so it decoded every unfolded event.
 	checkTrips(t, "GET /admin/audit", trips, 2)
+	if storetest.URI() != "" {
+		// Through MONGODB_URI there is no copy of the events in memory
+		// (other instances append too): the page reads what is stored.
+		return
+	}
 	checkAuditTrips(t, "GET /admin/audit", trips)
 	for _, trip := range trips {
-		if trip == "find "+store.AuditEventsCollection && storetest.URI() == "" {
+		if trip == "find "+store.AuditEventsCollection {
 			t.Errorf("GET /admin/audit read the unfolded events with a find:%s", tripSummary(trips))
 		}
 	}
