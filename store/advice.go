@@ -616,7 +616,9 @@ func (s *Store) QueueMessages(ctx context.Context, ms []Mail) error {
 		m.ID, m.Status, m.CreatedAt, m.NextAttempt = NewID(), MailPending, now, now
 		docs[i] = m
 	}
-	if _, err := s.c("outbox").InsertMany(ctx, docs); err != nil {
+	_, err := s.c("outbox").InsertMany(ctx, docs)
+	s.outboxQuiet.changed()
+	if err != nil {
 		return fmt.Errorf("store: queue messages: %w", err)
 	}
 	return nil

@@ -43,7 +43,9 @@ type Mail struct {
 func (s *Store) QueueMail(ctx context.Context, to, subject, body string) error {
 	now := s.now().UTC()
 	m := Mail{ID: NewID(), To: to, Subject: subject, Body: body, Status: MailPending, CreatedAt: now, NextAttempt: now}
-	if _, err := s.c("outbox").InsertOne(ctx, m); err != nil {
+	_, err := s.c("outbox").InsertOne(ctx, m)
+	s.outboxQuiet.changed()
+	if err != nil {
 		return fmt.Errorf("store: queue mail: %w", err)
 	}
 	return nil
@@ -52,17 +54,28 @@ func (s *Store) QueueMail(ctx context.Context, to, subject, body string) error {
 // DueMail returns up to limit pending mail messages whose next attempt is
 // due (not text messages: DueTexts).
 func (s *Store) DueMail(ctx context.Context, limit int) ([]Mail, error) {
-	return s.due(ctx, bson.E{Key: "channel", Value: bson.D{{Key: "$ne", Value: ChannelText}}}, limit)
+	return s.due(ctx, "mail", bson.E{Key: "channel", Value: bson.D{{Key: "$ne", Value: ChannelText}}}, limit)
 }
 
 // DueTexts returns up to limit pending text messages whose next attempt is due.
 func (s *Store) DueTexts(ctx context.Context, limit int) ([]Mail, error) {
-	return s.due(ctx, bson.E{Key: "channel", Value: ChannelText}, limit)
+	return s.due(ctx, ChannelText, bson.E{Key: "channel", Value: ChannelText}, limit)
 }
 
-func (s *Store) due(ctx context.Context, channel bson.E, limit int) ([]Mail, error) {
+// due returns up to limit pending messages of one channel (name, filter)
+// whose next attempt has come, earliest first. It reads the earliest
+// pending messages whether due or not (the same index serves both), so
+// that a scan that finds nothing due also learns when the first will be,
+// and on the embedded engine asks nothing of the store until then unless
+// a message is queued or rescheduled meanwhile (outboxQuiet).
+func (s *Store) due(ctx context.Context, name string, channel bson.E, limit int) ([]Mail, error) {
+	now := s.now().UTC()
+	quiet, gen := s.outboxQuiet.quiet(name, now)
+	if quiet && s.embedded != nil {
+		return nil, nil
+	}
 	cur, err := s.r("outbox").Find(ctx,
-		bson.D{{Key: "status", Value: MailPending}, {Key: "nextAttempt", Value: bson.D{{Key: "$lte", Value: s.now().UTC()}}}, channel},
+		bson.D{{Key: "status", Value: MailPending}, channel},
 		options.Find().SetSort(bson.D{{Key: "nextAttempt", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("store: due mail: %w", err)
@@ -71,7 +84,18 @@ func (s *Store) due(ctx context.Context, channel bson.E, limit int) ([]Mail, err
 	if err := cur.All(ctx, &ms); err != nil {
 		return nil, fmt.Errorf("store: due mail: %w", err)
 	}
-	return ms, nil
+	n := 0
+	for n < len(ms) && !ms[n].NextAttempt.After(now) {
+		n++
+	}
+	if n == 0 && s.embedded != nil {
+		var next time.Time // none pending: quiet until a change
+		if len(ms) > 0 {
+			next = ms[0].NextAttempt
+		}
+		s.outboxQuiet.settle(name, gen, next)
+	}
+	return ms[:n], nil
 }
 
 // MarkMailSent records a delivery.
@@ -99,6 +123,7 @@ func (s *Store) MarkMailFailed(ctx context.Context, m Mail, cause error) error {
 		{Key: "status", Value: status}, {Key: "attempts", Value: attempts},
 		{Key: "lastError", Value: cause.Error()}, {Key: "nextAttempt", Value: next},
 	}}})
+	s.outboxQuiet.changed()
 	if err != nil {
 		return fmt.Errorf("store: mark mail failed: %w", err)
 	}

@@ -110,6 +110,8 @@ type Store struct {
 	// reserveFault, set by tests, fails a claim's place after its write
 	// (expense_tallies.go, reserveMiles); nil otherwise
 	reserveFault func() error
+
+	outboxQuiet outboxQuiet // the outbox workers' idle scans spared (outbox_quiet.go)
 }
 
 // Open connects to MongoDB (or starts the embedded server), pings it and
@@ -384,7 +386,10 @@ func (s *Store) stopEmbedded() {
 }
 
 // SetClock replaces the store's clock; tests use it to move time.
-func (s *Store) SetClock(now func() time.Time) { s.now = now }
+func (s *Store) SetClock(now func() time.Time) {
+	s.now = now
+	s.outboxQuiet.changed() // a clock moved back must not leave a channel quiet
+}
 
 // readPoolSize is the embedded server's read pool: reads change nothing,
 // so they may run in parallel (measured: 4 to 8 connections give the same

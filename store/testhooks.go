@@ -86,6 +86,7 @@ func (s *Store) ForgetCopies() {
 	s.groupsAll.invalidate("")
 	s.auditQ.folded.Store(0)
 	s.keptDrop()
+	s.outboxQuiet.changed()
 }
 
 // ListAuditStoredForTest is ListAudit reading what is stored, as it does
