@@ -112,16 +112,7 @@ func TestReferenceNumbersUsedOnce(t *testing.T) {
 			t.Errorf("%s not given: %v", ref, refs)
 		}
 	}
-	if err := db.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	db = open()
-	t.Cleanup(func() {
-		if o.URI != "" {
-			_ = db.DropDatabase(ctx)
-		}
-		_ = db.Close(ctx)
-	})
+	db = storetest.Restart(t, db, o, open)
 	r, err := db.CreateReferral(ctx, store.NewReferral{Kind: store.KindPartner, PartnerID: "p", Content: sampleContent("AFTER")})
 	if err != nil {
 		t.Fatal(err)

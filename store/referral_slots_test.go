@@ -113,16 +113,7 @@ func TestSlotsTakenOnceUnderABurst(t *testing.T) {
 	if n, err := s.TopUpReferralSlots(ctx, true); err != nil || n != store.ReferralSlotPool {
 		t.Fatalf("top-up: %d, %v", n, err)
 	}
-	if err := s.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s = open()
-	t.Cleanup(func() {
-		if o.URI != "" {
-			_ = s.DropDatabase(ctx)
-		}
-		_ = s.Close(ctx)
-	})
+	s = storetest.Restart(t, s, o, open)
 	slots := map[string]bool{}
 	for _, id := range physicalOrder(t, s, "referrals") {
 		slots[id] = true

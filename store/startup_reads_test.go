@@ -154,28 +154,13 @@ func TestMembershipCutOffIsPutRightAtStart(t *testing.T) {
 	}
 	// The cut: the context ends once the membership is written, as its
 	// copies are about to be made (their first read fails).
-	cut, cancel := context.WithCancel(ctx)
-	stop := db.TraceCommands(func(command, coll string) {
-		if command == "find" && coll == "memberships" {
-			cancel()
-		}
+	err := cutAtFirstFind(db, "memberships", func(cut context.Context) error {
+		return db.PutMembership(cut, &store.Membership{GroupID: g.ID, UserID: u.ID, Chair: true, VettingLevel: "NPPV2"})
 	})
-	err := db.PutMembership(cut, &store.Membership{GroupID: g.ID, UserID: u.ID, Chair: true, VettingLevel: "NPPV2"})
-	stop()
-	cancel()
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("the cut-off change: %v, want it cancelled", err)
 	}
-	if err := db.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	db = open()
-	t.Cleanup(func() {
-		if o.URI != "" {
-			_ = db.DropDatabase(ctx)
-		}
-		_ = db.Close(ctx)
-	})
+	db = storetest.Restart(t, db, o, open)
 	if ms, err := db.UserMemberships(ctx, u.ID); err != nil || len(ms) != 0 {
 		t.Fatalf("before the repair the account's copy is %v (%v), want it empty: the cut did not cut", ms, err)
 	}
@@ -231,28 +216,13 @@ func TestSubmittedFindingCutOffIsTalliedAtStart(t *testing.T) {
 	}
 	// The cut: the context ends after the submit is written, as the
 	// visit's calendar copy is read (before the tally is added to).
-	cut, cancel := context.WithCancel(ctx)
-	stop := db.TraceCommands(func(command, coll string) {
-		if command == "find" && coll == "visit_months" {
-			cancel()
-		}
+	err := cutAtFirstFind(db, "visit_months", func(cut context.Context) error {
+		return db.SaveFinding(cut, f, 0, true)
 	})
-	err := db.SaveFinding(cut, f, 0, true)
-	stop()
-	cancel()
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("the cut-off submit: %v, want it cancelled", err)
 	}
-	if err := db.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	db = open()
-	t.Cleanup(func() {
-		if o.URI != "" {
-			_ = db.DropDatabase(ctx)
-		}
-		_ = db.Close(ctx)
-	})
+	db = storetest.Restart(t, db, o, open)
 	month := store.MonthKey(start)
 	if tl, err := db.PanelTallyOf(ctx, "panel"); err != nil || tl.Months[month].Records != 0 {
 		t.Fatalf("before the repair the tally is %+v (%v), want nothing counted: the cut did not cut", tl.Months, err)
@@ -271,4 +241,18 @@ func TestSubmittedFindingCutOffIsTalliedAtStart(t *testing.T) {
 	if again, err := db.RepairAtStart(ctx); err != nil || len(again.Fixed) != 0 {
 		t.Fatalf("a second start repaired %v (%v)", again.Fixed, err)
 	}
+}
+
+// cutAtFirstFind runs change with a context that ends at its first find on
+// coll: a change cut off there, as a kill between its writes would.
+func cutAtFirstFind(db *store.Store, coll string, change func(context.Context) error) error {
+	cut, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := db.TraceCommands(func(command, c string) {
+		if command == "find" && c == coll {
+			cancel()
+		}
+	})
+	defer stop()
+	return change(cut)
 }

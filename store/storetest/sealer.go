@@ -39,3 +39,23 @@ func Reopener(tb testing.TB, o store.Options, sl *sealed.Sealer) func() *store.S
 		return db
 	}
 }
+
+// Restart closes db and opens the store again with open (a Reopener at o),
+// as a process restart would, and closes the new store when the test ends
+// (dropping its database first through MONGODB_URI). It is the test's last
+// open: a test that restarts more than once closes the others itself.
+func Restart(tb testing.TB, db *store.Store, o store.Options, open func() *store.Store) *store.Store {
+	tb.Helper()
+	ctx := context.Background()
+	if err := db.Close(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	db = open()
+	tb.Cleanup(func() {
+		if o.URI != "" {
+			_ = db.DropDatabase(ctx)
+		}
+		_ = db.Close(ctx)
+	})
+	return db
+}
