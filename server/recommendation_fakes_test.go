@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"candour/store"
-	"candour/words"
 )
 
 // fakeRecs stands in for the store on the recommendations register and
@@ -218,34 +217,14 @@ func copyRec(r *store.Recommendation) *store.Recommendation {
 	return &cp
 }
 
-// create is the store's CreateRecommendations: an id, status raised unless
-// set, version 1 and a first history entry.
+// create is the store's CreateRecommendations: each begins as the store
+// begins it (Recommendation.Begin).
 func (w *recWorld) create(rs []*store.Recommendation, by store.Actor, kind string) error {
 	now := w.clock().UTC()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, r := range rs {
-		if r.ID == "" {
-			r.ID = store.NewID()
-		}
-		if r.Status == "" {
-			r.Status = store.RecRaised
-		}
-		if r.RaisedAt.IsZero() {
-			r.RaisedAt = now
-		}
-		if r.Tags == nil {
-			r.Tags = []string{}
-		}
-		if r.Followers == nil {
-			r.Followers = []string{}
-		}
-		r.Version, r.CreatedAt, r.UpdatedAt = 1, now, now
-		what := "raised"
-		if kind == store.HistImported {
-			what = "imported with status " + words.RecStatus(r.Status)
-		}
-		r.History = append(r.History, store.HistoryEntry{At: now, ByID: by.ID, ByName: by.Name, Kind: kind, To: r.Status, What: what})
+		r.Begin(now, by, kind)
 		w.recs[r.ID] = copyRec(r)
 	}
 	w.loads++

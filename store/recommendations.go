@@ -385,33 +385,40 @@ func (s *Store) CreateRecommendation(ctx context.Context, r *Recommendation, by 
 	return s.CreateRecommendations(ctx, []*Recommendation{r}, by, HistCreated)
 }
 
+// Begin gives a new recommendation what it starts with: an id, status
+// raised unless set (an import sets it), version 1 and a first history
+// entry of kind by by at now.
+func (r *Recommendation) Begin(now time.Time, by Actor, kind string) {
+	if r.ID == "" {
+		r.ID = NewID()
+	}
+	if r.Status == "" {
+		r.Status = RecRaised
+	}
+	if r.RaisedAt.IsZero() {
+		r.RaisedAt = now
+	}
+	if r.Tags == nil {
+		r.Tags = []string{}
+	}
+	if r.Followers == nil {
+		r.Followers = []string{}
+	}
+	r.Version, r.CreatedAt, r.UpdatedAt = 1, now, now
+	what := "raised"
+	if kind == HistImported {
+		what = "imported with status " + words.RecStatus(r.Status)
+	}
+	r.History = append(r.History, HistoryEntry{At: now, ByID: by.ID, ByName: by.Name, Kind: kind, To: r.Status, What: what})
+}
+
 // CreateRecommendations inserts several recommendations in one ordered
 // write (an import): each gets an id, version 1 and a history entry of kind.
 func (s *Store) CreateRecommendations(ctx context.Context, rs []*Recommendation, by Actor, kind string) error {
 	now := s.now().UTC()
 	docs := make([]any, len(rs))
 	for i, r := range rs {
-		if r.ID == "" {
-			r.ID = NewID()
-		}
-		if r.Status == "" {
-			r.Status = RecRaised
-		}
-		if r.RaisedAt.IsZero() {
-			r.RaisedAt = now
-		}
-		if r.Tags == nil {
-			r.Tags = []string{}
-		}
-		if r.Followers == nil {
-			r.Followers = []string{}
-		}
-		r.Version, r.CreatedAt, r.UpdatedAt = 1, now, now
-		what := "raised"
-		if kind == HistImported {
-			what = "imported with status " + words.RecStatus(r.Status)
-		}
-		r.History = append(r.History, HistoryEntry{At: now, ByID: by.ID, ByName: by.Name, Kind: kind, To: r.Status, What: what})
+		r.Begin(now, by, kind)
 		docs[i] = r
 	}
 	if len(docs) == 0 {
