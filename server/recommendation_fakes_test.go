@@ -374,10 +374,7 @@ func (f *recFakeFixture) rec(t *testing.T, id string) *store.Recommendation {
 // change posts one of a recommendation's forms with its current version.
 func (f *recFakeFixture) change(t *testing.T, c *client, id, action string, form url.Values) response {
 	t.Helper()
-	if form.Get("version") == "" {
-		form.Set("version", itoa(f.rec(t, id).Version))
-	}
-	return c.submit("/recommendations/"+id, "/recommendations/"+id+"/"+action, form)
+	return postRecChange(c, id, action, form, func() int { return f.rec(t, id).Version })
 }
 
 // TestRaiseFromFindingWithFakes: a recommendation raised from a visit's

@@ -85,8 +85,14 @@ func (f *recFixture) rec(t *testing.T, id string) *store.Recommendation {
 // change posts one of a recommendation's forms with its current version.
 func (f *recFixture) change(t *testing.T, c *client, id, action string, form url.Values) response {
 	t.Helper()
+	return postRecChange(c, id, action, form, func() int { return f.rec(t, id).Version })
+}
+
+// postRecChange posts one of a recommendation's forms, with the version
+// the form carries or else the one current reads.
+func postRecChange(c *client, id, action string, form url.Values, current func() int) response {
 	if form.Get("version") == "" {
-		form.Set("version", itoa(f.rec(t, id).Version))
+		form.Set("version", itoa(current()))
 	}
 	return c.submit("/recommendations/"+id, "/recommendations/"+id+"/"+action, form)
 }
