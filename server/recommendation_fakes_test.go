@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -297,29 +296,16 @@ func (w *recWorld) follow(id, userID string, on bool) error {
 	return nil
 }
 
-// filter is the summaries flt matches, newest raised first, as the
-// store's filterRecs.
+// filter is the summaries flt matches, newest raised first, by the
+// store's own store.FilterRecs.
 func (w *recWorld) filter(flt store.RecommendationFilter) []store.RecSummary {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out []store.RecSummary
+	all := make([]store.RecSummary, 0, len(w.recs))
 	for _, r := range w.recs {
-		s := r.Summary()
-		if (flt.Status != "" && s.Status != flt.Status) || (flt.Area != "" && s.Area != flt.Area) ||
-			(flt.GroupID != "" && s.GroupID != flt.GroupID) || (flt.Source != "" && s.Source != flt.Source) ||
-			(flt.OwnerDept != "" && s.OwnerDept != flt.OwnerDept) || (flt.Overdue && !s.Overdue(flt.Now)) ||
-			(flt.Published && !s.Published) {
-			continue
-		}
-		out = append(out, s)
+		all = append(all, r.Summary())
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].RaisedAt.Equal(out[j].RaisedAt) {
-			return out[i].RaisedAt.After(out[j].RaisedAt)
-		}
-		return out[i].ID > out[j].ID
-	})
-	return out
+	return store.FilterRecs(all, flt)
 }
 
 // recFakeFixture is newRecFixture on fakes: one group, its chair, a

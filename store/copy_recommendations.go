@@ -48,7 +48,7 @@ func (s *Store) RecommendationsCopy(ctx context.Context) ([]RecSummary, uint64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	return filterRecs(l.v, RecommendationFilter{}), l.n, nil
+	return FilterRecs(l.v, RecommendationFilter{}), l.n, nil
 }
 
 // dbRecSummaries reads every summary from the index.
@@ -82,8 +82,9 @@ func (f RecommendationFilter) match(r RecSummary) bool {
 	return true
 }
 
-// filterRecs returns the summaries matching f, newest raised first.
-func filterRecs(all []RecSummary, f RecommendationFilter) []RecSummary {
+// FilterRecs returns the summaries matching f, newest raised first: the
+// register's list and its filters (the handlers' fakes filter with it too).
+func FilterRecs(all []RecSummary, f RecommendationFilter) []RecSummary {
 	out := []RecSummary{}
 	for _, r := range all {
 		if f.match(r) {

@@ -642,7 +642,7 @@ func (s *Store) ListRecommendations(ctx context.Context, f RecommendationFilter)
 	if err != nil {
 		return nil, false, err
 	}
-	rs := filterRecs(all, f)
+	rs := FilterRecs(all, f)
 	page := max(f.Page, 1)
 	from := min((page-1)*PageSize, len(rs))
 	to := min(from+PageSize, len(rs))
@@ -657,7 +657,7 @@ func (s *Store) AllRecommendations(ctx context.Context, f RecommendationFilter) 
 	if err != nil {
 		return nil, err
 	}
-	return filterRecs(all, f), nil
+	return FilterRecs(all, f), nil
 }
 
 // ExportRecommendations returns every recommendation in full, newest
