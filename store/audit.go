@@ -587,7 +587,19 @@ func (s *Store) foldAudit(ctx context.Context, upto int64, full bool) error {
 		}
 		slices.SortFunc(evs, func(a, b AuditEvent) int { return cmp.Compare(a.Seq, b.Seq) })
 		pg = auditPage{ID: id, Events: evs, Last: evs[len(evs)-1].Seq}
-		if _, err := s.c(AuditCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, pg, options.Replace().SetUpsert(true)); err != nil {
+		replace := func() error {
+			_, err := s.c(AuditCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, pg, options.Replace().SetUpsert(true))
+			return err
+		}
+		err = replace()
+		if isDuplicate(err) {
+			// Another instance's fold inserted the page between this
+			// upsert's look and its insert (MongoDB does not retry an
+			// upsert that loses that race). A full page is the same 50
+			// events whoever folds it, so replacing it now is safe.
+			err = replace()
+		}
+		if err != nil {
 			return fmt.Errorf("store: audit fold %s: %w", id, err)
 		}
 		lastFolded = tail[j-1].Seq
