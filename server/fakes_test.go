@@ -1085,6 +1085,34 @@ func (f *fakeAuditPages) ReferralsByID(_ context.Context, ids []string) ([]store
 	return ask(&f.fakeCalls, "ReferralsByID", f.referralsByID, ids)
 }
 
+// fakeLimits counts the rate limits' requests in memory, each key in
+// fixed windows as the store's Hit (limitsDB).
+type fakeLimits struct {
+	mu   sync.Mutex
+	now  func() time.Time
+	hits map[string]*fakeWindow
+}
+
+type fakeWindow struct {
+	start time.Time
+	n     int
+}
+
+var _ limitsDB = (*fakeLimits)(nil)
+
+func (f *fakeLimits) Hit(_ context.Context, key string, n int, window time.Duration) (bool, time.Duration, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	w := f.hits[key]
+	if w == nil || now.Sub(w.start) >= window {
+		w = &fakeWindow{start: now}
+		f.hits[key] = w
+	}
+	w.n++
+	return w.n <= n, w.start.Add(window).Sub(now), nil
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -1117,9 +1145,14 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.users = users
 	audits, outbox := &fakeAudit{}, &fakeOutbox{}
 	srv.auditLog, srv.outbox = audits, outbox
+	srv.limits = &fakeLimits{now: time.Now, hits: map[string]*fakeWindow{}}
+	for _, l := range []*rateLimiter{srv.signInLimiter, srv.reportLimiter, srv.surveys.limiter} {
+		l.db = srv.limits
+	}
 	srv.visits = nil
 	srv.conflicts = nil
 	srv.adviceAsk = nil
+	srv.surveyDB = nil
 	srv.ccu = nil
 	srv.custody = nil
 	srv.volunteer = nil

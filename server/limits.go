@@ -14,8 +14,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
-
-	"candour/store"
 )
 
 // Rate limits are kept in the store (store/limits.go), so that they hold
@@ -37,7 +35,7 @@ type rateLimiter struct {
 	n         int
 	window    time.Duration
 	anonymous bool
-	db        *store.Store
+	db        limitsDB
 	secret    []byte
 	log       *slog.Logger
 
@@ -48,7 +46,7 @@ type rateLimiter struct {
 // newLimiter makes a limiter of n requests a window per client.
 func (s *Server) newLimiter(name string, n int, window time.Duration, anonymous bool) *rateLimiter {
 	n = max(n, 1)
-	return &rateLimiter{name: name, n: n, window: window, anonymous: anonymous, db: s.store, secret: s.limitSecret, log: s.log,
+	return &rateLimiter{name: name, n: n, window: window, anonymous: anonymous, db: s.limits, secret: s.limitSecret, log: s.log,
 		local: map[string]*rate.Limiter{}}
 }
 

@@ -40,10 +40,12 @@ type Server struct {
 	custody       custodyStore    // custody visit reports, the scheme manager's pages and the return
 	ccu           ccuStore        // the Counter Corruption Unit's queue, cases, audit and access review
 	adviceAsk     adviceAskStore  // asking for critical-incident advice
+	surveyDB      surveyStore     // community confidence surveys: building, answering, results and exports
 	auditPages    auditPagesStore // the audit log and the CCU's referral audit, with names put to events
 	recs          recStore        // the recommendations register and "You said, we did"
 	homePage      homeStore       // the home page: each role's work waiting, a member's next visits
 	attempts      attemptsDB      // the budget of tries on an account (signin_throttle.go)
+	limits        limitsDB        // the rate limits' counts (limits.go)
 	secondFactor  twoFactorStore  // two-factor set-up, codes and recovery codes
 	log           *slog.Logger
 	templates     templateSet
@@ -113,6 +115,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		visits:       db,
 		conflicts:    db,
 		adviceAsk:    db,
+		surveyDB:     db,
 		ccu:          db,
 		custody:      db,
 		volunteer:    db,
@@ -123,6 +126,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		recs:         db,
 		homePage:     db,
 		attempts:     db,
+		limits:       db,
 		secondFactor: db,
 		log:          slog.New(requestIDHandler{log.Handler()}),
 		templates:    tmpl,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"candour/store"
+	"candour/survey"
 )
 
 // The narrow views of the store that handler groups depend on. Each lists
@@ -13,7 +14,7 @@ import (
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
 // for the groups not converted yet (the rest of visits, referrals and
-// reports, surveys, the password step of sign-in, the rest of advice,
+// reports, the password step of sign-in, the rest of advice,
 // powers and disparity, vetting and others: docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
@@ -64,6 +65,33 @@ type adviceAskStore interface {
 	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
 	CreateAdviceRequest(ctx context.Context, r *store.AdviceRequest) error
 	MarkAdviceNotified(ctx context.Context, id string) error
+}
+
+// surveyStore is what community confidence surveys need (survey_*.go):
+// building and running them (the settings, the draft's questions,
+// publishing, invitation codes), answering them (the respondents' copy of
+// the survey, a code's check, the response), their results (the counters,
+// the figures' version the results cache is keyed by, and the release
+// decisions survey.BuildStored keeps: survey.Decisions), the free-text
+// answers and their redaction, and the raw export.
+type surveyStore interface {
+	survey.Decisions
+	Now() time.Time
+	Surveys(ctx context.Context) ([]store.Survey, error)
+	Survey(ctx context.Context, id string) (*store.Survey, error)
+	SurveyForRespondents(ctx context.Context, id string) (*store.Survey, error)
+	CreateSurvey(ctx context.Context, sv *store.Survey) error
+	ChangeSurvey(ctx context.Context, id string, rev int, change func(sv *store.Survey, now time.Time) error) (*store.Survey, error)
+	SurveyCodeCounts(ctx context.Context, surveyID string) (total, used int64, err error)
+	CreateSurveyCodes(ctx context.Context, surveyID string, n int) ([]string, error)
+	CheckSurveyCode(ctx context.Context, surveyID, code string) error
+	SubmitResponse(ctx context.Context, v *store.Version, r *store.Response, code string) error
+	Responses(ctx context.Context, surveyID string) ([]store.Response, error)
+	Tallies(ctx context.Context, surveyID string, n int) ([]store.Tally, error)
+	SurveyFiguresVersion(id string) (version uint64, exact bool)
+	SurveyTexts(ctx context.Context, surveyID, qid string, published bool) ([]store.SurveyText, error)
+	PublishedSurveyTexts(ctx context.Context, surveyID string) ([]store.SurveyText, error)
+	RedactSurveyText(ctx context.Context, surveyID, id, redacted string, publish bool) error
 }
 
 // adminStore is what the administration of people, groups and partner
@@ -282,6 +310,12 @@ type homeStore interface {
 	Visits(ctx context.Context, f store.VisitFilter) ([]store.Visit, error)
 }
 
+// limitsDB counts requests against the rate limits (limits.go): sign-in,
+// anonymous reports and survey starts and submissions.
+type limitsDB interface {
+	Hit(ctx context.Context, key string, n int, window time.Duration) (bool, time.Duration, error)
+}
+
 // attemptsDB is the budget of tries on an account (signin_throttle.go):
 // passwords at sign-in, two-factor and recovery codes, and the current
 // password on the account page (takeTry).
@@ -348,4 +382,6 @@ var (
 	_ sessionDB       = (*store.Store)(nil)
 	_ userDB          = (*store.Store)(nil)
 	_ visitStore      = (*store.Store)(nil)
+	_ surveyStore     = (*store.Store)(nil)
+	_ limitsDB        = (*store.Store)(nil)
 )
