@@ -1152,6 +1152,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.visits = nil
 	srv.conflicts = nil
 	srv.adviceAsk = nil
+	srv.adviceDB = nil
 	srv.surveyDB = nil
 	srv.ccu = nil
 	srv.custody = nil

@@ -40,6 +40,7 @@ type Server struct {
 	custody       custodyStore    // custody visit reports, the scheme manager's pages and the return
 	ccu           ccuStore        // the Counter Corruption Unit's queue, cases, audit and access review
 	adviceAsk     adviceAskStore  // asking for critical-incident advice
+	adviceDB      adviceStore     // an advice request's pages: answers, responses, impact and the public summary
 	surveyDB      surveyStore     // community confidence surveys: building, answering, results and exports
 	auditPages    auditPagesStore // the audit log and the CCU's referral audit, with names put to events
 	recs          recStore        // the recommendations register and "You said, we did"
@@ -115,6 +116,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		visits:       db,
 		conflicts:    db,
 		adviceAsk:    db,
+		adviceDB:     db,
 		surveyDB:     db,
 		ccu:          db,
 		custody:      db,

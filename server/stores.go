@@ -14,8 +14,9 @@ import (
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
 // for the groups not converted yet (the rest of visits, referrals and
-// reports, the password step of sign-in, the rest of advice,
-// powers and disparity, vetting and others: docs/architecture.md).
+// reports, the password step of sign-in, sending advice's messages
+// (advice.Notify), powers and disparity, vetting and others:
+// docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -65,6 +66,28 @@ type adviceAskStore interface {
 	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
 	CreateAdviceRequest(ctx context.Context, r *store.AdviceRequest) error
 	MarkAdviceNotified(ctx context.Context, id string) error
+}
+
+// adviceStore is what a critical-incident advice request's own pages need
+// (advice_list.go, advice_show.go, advice_answer.go, advice_respond.go,
+// advice_impact.go and loadAdvice in advice_routes.go): the requests, a
+// member's advice, the force's response to it, closing early, the
+// community impact assessment's wording and the public summary, and the
+// names of the groups and of the people who have not answered. (Asking
+// for advice is adviceAskStore.)
+type adviceStore interface {
+	Now() time.Time
+	AdviceRequest(ctx context.Context, id string) (*store.AdviceRequest, error)
+	AdviceRequests(ctx context.Context, askedOf string, limit int) ([]store.AdviceRequest, error)
+	PublishedAdvice(ctx context.Context, limit int) ([]store.AdviceRequest, error)
+	GiveAdvice(ctx context.Context, id, userID, name, text string) (store.Advice, error)
+	RespondToAdvice(ctx context.Context, id, userID, outcome, response, by string) error
+	CloseAdviceRequest(ctx context.Context, id string) error
+	AgreeImpactWording(ctx context.Context, id, wording string) error
+	PublishAdviceSummary(ctx context.Context, id, summary, by string) error
+	UnpublishAdviceSummary(ctx context.Context, id string) error
+	Groups(ctx context.Context) ([]store.Group, error)
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
 }
 
 // surveyStore is what community confidence surveys need (survey_*.go):
@@ -378,6 +401,7 @@ var (
 	_ accountStore    = (*store.Store)(nil)
 	_ adminStore      = (*store.Store)(nil)
 	_ adviceAskStore  = (*store.Store)(nil)
+	_ adviceStore     = (*store.Store)(nil)
 	_ conflictStore   = (*store.Store)(nil)
 	_ sessionDB       = (*store.Store)(nil)
 	_ userDB          = (*store.Store)(nil)
