@@ -387,6 +387,11 @@ func (f *fakeAdviceAsk) MarkAdviceNotified(context.Context, string) error {
 	return errNoFake
 }
 
+func (f *fakeAdviceAsk) QueueMessages(context.Context, []store.Mail) error {
+	f.called("QueueMessages", nil)
+	return errNoFake
+}
+
 // createdSoFar is every request the handler asked the fake to store.
 func (f *fakeAdviceAsk) createdSoFar() []store.AdviceRequest {
 	f.mu.Lock()

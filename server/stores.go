@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"candour/advice"
 	"candour/store"
 	"candour/survey"
 )
@@ -14,9 +15,8 @@ import (
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
 // for the groups not converted yet (the rest of visits, referrals and
-// reports, the password step of sign-in, sending advice's messages
-// (advice.Notify), powers and disparity, vetting and others:
-// docs/architecture.md).
+// reports, the password step of sign-in, powers and disparity, vetting
+// and others: docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -56,9 +56,10 @@ type conflictStore interface {
 }
 
 // adviceAskStore is what asking for critical-incident advice needs
-// (advice_new.go): the groups, who is in them, the people named, and the
-// new request. (Sending its messages, advice.Notify, takes the store.)
+// (advice_new.go): the groups, who is in them, the people named, the new
+// request, and the outbox its messages wait in (advice.Notify).
 type adviceAskStore interface {
+	advice.Outbox
 	Now() time.Time
 	Groups(ctx context.Context) ([]store.Group, error)
 	GroupMembers(ctx context.Context, groupID string) ([]store.Membership, error)
