@@ -321,3 +321,112 @@ func TestAdviceRefusalsWithFakes(t *testing.T) {
 		t.Errorf("publish without agreement: no message\n%s", res.Body)
 	}
 }
+
+// close stops taking answers before the deadline: ErrAdviceClosed if it
+// was over already.
+func (w *adviceWorld) close(id string) error {
+	now := w.clock().UTC()
+	return w.change(id, func(r *store.AdviceRequest) error {
+		if !r.Open(now) {
+			return store.ErrAdviceClosed
+		}
+		r.Status, r.ClosedAt = store.AdviceClosed, now
+		return nil
+	})
+}
+
+// change applies fn to request id, or answers ErrNotFound.
+func (w *adviceWorld) change(id string, fn func(r *store.AdviceRequest) error) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r, ok := w.reqs[id]
+	if !ok {
+		return fmt.Errorf("store: advice request %s: %w", id, store.ErrNotFound)
+	}
+	return fn(r)
+}
+
+// TestAdviceImpactPublishAndCloseWithFakes: the community impact
+// assessment refuses empty wording (422, nothing written) and keeps the
+// agreed wording; a published summary shows on the public pages until it
+// is taken off; closing a request early stops answers, and closing it
+// again says it had closed, auditing one close.
+func TestAdviceImpactPublishAndCloseWithFakes(t *testing.T) {
+	a, f, w, req, _, mc, _, coord := adviceFakes(t)
+	f.closeRequest = w.close
+	f.agreeImpact = func(id, wording string) error {
+		return w.change(id, func(r *store.AdviceRequest) error {
+			r.ImpactWording, r.ImpactAgreed = wording, w.now()
+			return nil
+		})
+	}
+	f.publishSummary = func(id, summary, by string) error {
+		return w.change(id, func(r *store.AdviceRequest) error {
+			r.PublicSummary, r.PublishedAt, r.PublishedBy = summary, w.now(), by
+			return nil
+		})
+	}
+	f.unpublish = func(id string) error {
+		return w.change(id, func(r *store.AdviceRequest) error {
+			r.PublicSummary, r.PublishedAt, r.PublishedBy = "", time.Time{}, ""
+			return nil
+		})
+	}
+	page := "/advice/" + req.ID
+	impact := page + "/impact"
+
+	res := coord.submit(impact, impact, url.Values{"wording": {"  "}})
+	wantStatus(t, "empty wording", res, http.StatusUnprocessableEntity, "")
+	if !strings.Contains(res.Body, "govuk-error-summary") || !strings.Contains(res.Body, "Enter the wording agreed with the group") {
+		t.Fatalf("empty wording: no error summary\n%s", res.Body)
+	}
+	if n := f.calls("AgreeImpactWording"); n != 0 {
+		t.Fatalf("empty wording reached the store (%d calls)", n)
+	}
+	res = coord.submit(impact, impact, url.Values{"wording": {"The IAG was consulted within four hours."}})
+	wantStatus(t, "wording", res, http.StatusSeeOther, impact)
+	if got := coord.get(impact); !strings.Contains(got.Body, "The IAG was consulted within four hours.") {
+		t.Fatalf("the impact page lacks the agreed wording\n%s", got.Body)
+	}
+	if n := a.audits.count(auditAdviceImpact, "advice:"+req.ID); n != 1 {
+		t.Errorf("%d wording events audited, want 1", n)
+	}
+
+	summary := "The group advised on policing the vigil; officers attended without hats."
+	res = coord.submit(impact, page+"/publish", url.Values{"summary": {summary}, "agreed": {"true"}})
+	wantStatus(t, "publish", res, http.StatusSeeOther, impact)
+	anon := a.client()
+	if got := anon.get("/public/advice/" + req.ID); got.Status != http.StatusOK || !strings.Contains(got.Body, "officers attended without hats") {
+		t.Fatalf("published summary: %d publicly", got.Status)
+	}
+	if got := anon.get("/public/advice"); !strings.Contains(got.Body, "/public/advice/"+req.ID) {
+		t.Fatal("the public list does not link the summary")
+	}
+	res = coord.submit(impact, page+"/unpublish", nil)
+	wantStatus(t, "unpublish", res, http.StatusSeeOther, impact)
+	if got := anon.get("/public/advice/" + req.ID); got.Status != http.StatusNotFound {
+		t.Fatalf("a withdrawn summary: %d publicly, want 404", got.Status)
+	}
+
+	res = coord.submit(impact, page+"/close", nil)
+	wantStatus(t, "close", res, http.StatusSeeOther, page)
+	if got := coord.get(page); !strings.Contains(got.Body, "Request closed: no more advice will be taken.") {
+		t.Fatalf("no banner after closing\n%s", got.Body)
+	}
+	res = coord.submit(impact, page+"/close", nil)
+	wantStatus(t, "close again", res, http.StatusSeeOther, page)
+	if got := coord.get(page); !strings.Contains(got.Body, "This request had already closed.") {
+		t.Fatalf("closing again does not say it had closed\n%s", got.Body)
+	}
+	if n := a.audits.count(auditAdviceClosed, "advice:"+req.ID); n != 1 {
+		t.Errorf("%d close events audited, want 1", n)
+	}
+	res = mc.submit(page, page+"/answer", url.Values{"advice": {"Late advice"}})
+	wantStatus(t, "advice after closing", res, http.StatusUnprocessableEntity, "")
+	if !strings.Contains(res.Body, "deadline for advice has passed") {
+		t.Fatalf("advice after closing: no message\n%s", res.Body)
+	}
+	if got, _ := w.AdviceRequest(context.Background(), req.ID); len(got.Answers) != 0 {
+		t.Fatalf("%d answers stored after closing, want 0", len(got.Answers))
+	}
+}
