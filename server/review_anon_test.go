@@ -14,32 +14,26 @@ import (
 	"candour/store"
 )
 
-// loggedApp is a test app whose server writes its log into a buffer.
-func loggedApp(t *testing.T) (*testApp, func() string) {
+// loggedFakes is surveyFakes with the server's log written into a buffer.
+func loggedFakes(t *testing.T) (*fakeApp, *surveyWorld, func() string) {
 	t.Helper()
-	a := newTestApp(t)
+	a, w := surveyFakes(t)
 	var logs bytes.Buffer
 	var mu sync.Mutex
-	srv, err := New(a.cfg, a.store, slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		[]byte(strings.Repeat("k", 32)), Options{SignInsPerMinute: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	return &testApp{t: t, srv: srv, store: a.store, http: hs, cfg: a.cfg}, func() string {
+	a.srv.log = slog.New(requestIDHandler{slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})})
+	return a, w, func() string {
 		mu.Lock()
 		defer mu.Unlock()
 		return logs.String()
 	}
 }
 
-// TestSurveyRespondentRoutesLeaveNoLogLine: a survey response must keep no
+// TestSurveyRespondentRoutesLeaveNoLogLineWithFakes: a survey response must keep no
 // time finer than the day, so the respondent's pages write no dated access
 // log line (as the anonymous report's pages do not).
-func TestSurveyRespondentRoutesLeaveNoLogLine(t *testing.T) {
-	a, logs := loggedApp(t)
-	sv := a.testSurvey()
+func TestSurveyRespondentRoutesLeaveNoLogLineWithFakes(t *testing.T) {
+	a, w, logs := loggedFakes(t)
+	sv := w.testSurvey(t)
 	c := a.client()
 	c.get("/sign-in") // an ordinary route, which is logged
 	r := c.answerSurvey(sv, map[string][]string{"q1": {"o2"}, "q3": {"a"}})

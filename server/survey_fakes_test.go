@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -461,4 +464,71 @@ func (w *surveyWorld) testSurvey(t *testing.T, extra ...store.Question) *store.S
 		t.Fatal(err)
 	}
 	return sv
+}
+
+// TestSurveyTextPageWithFakes: staff read a question's free-text answers
+// (each look audited); a redaction the store refuses is shown again as a
+// 422 with the error by that answer's form and nothing audited; a saved one
+// goes back to the question's answers and is audited; people other than
+// staff cannot read them. (The store's own rules and the public summary are
+// TestFreeTextIsStaffOnlyAndPublishedOnlyRedacted, on the real store.)
+func TestSurveyTextPageWithFakes(t *testing.T) {
+	a, w := surveyFakes(t)
+	sv := w.testSurvey(t, store.Question{ID: "q4", Type: store.QLong, Text: "Anything else?"})
+	f := a.srv.surveyDB.(*fakeSurveys)
+	text := store.SurveyText{ID: "r1:q4", Survey: sv.ID, Version: 1, QuestionID: "q4", Day: store.Day(time.Now()),
+		Text: "PC Smith at Weymouth station was rude to my brother Kofi."}
+	f.surveyTexts = func(surveyID, qid string, published bool) ([]store.SurveyText, error) {
+		if surveyID != sv.ID || qid != "q4" || published {
+			t.Errorf("SurveyTexts(%s, %s, %v), want this survey's q4, published or not", surveyID, qid, published)
+		}
+		return []store.SurveyText{text}, nil
+	}
+	var mu sync.Mutex
+	var saved []string // under mu
+	f.redactSurveyText = func(surveyID, id, redacted string, publish bool) error {
+		mu.Lock()
+		defer mu.Unlock()
+		saved = append(saved, fmt.Sprintf("%v %s %q %v", surveyID == sv.ID, id, redacted, publish))
+		if redacted == "" {
+			return apperr.New(apperr.Invalid, "redacted", "Enter the version to publish, with anything that could identify someone taken out")
+		}
+		return nil
+	}
+	coord := a.as(&store.User{Email: "coordinator@example.org", Name: "Test coordinator", Role: store.RoleCoordinator, Status: store.StatusActive})
+	page := "/surveys/" + sv.ID + "/text?q=q4"
+	if r := coord.get(page); r.Status != http.StatusOK || !strings.Contains(r.Body, "rude to my brother") {
+		t.Fatalf("staff text page: %d", r.Status)
+	}
+	if n := a.audits.count("survey.text.view", "survey:"+sv.ID); n != 1 {
+		t.Errorf("%d looks at the answers audited, want 1", n)
+	}
+	save := "/surveys/" + sv.ID + "/text/" + text.ID
+	r := coord.submit(page, save, url.Values{"redacted": {""}, "publish": {"true"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") || !strings.Contains(r.Body, `id="redacted-`+text.ID+`-error"`) {
+		t.Fatalf("publish nothing: %d, want 422 with the error by the answer's form\n%s", r.Status, mainOf(r.Body))
+	}
+	if n := a.audits.count("survey.text.publish", ""); n != 0 {
+		t.Errorf("a refused redaction was audited (%d events)", n)
+	}
+	r = coord.submit(page, save, url.Values{"redacted": {"An officer at a local station was rude to my brother."}, "publish": {"true"}})
+	if r.Status != http.StatusSeeOther || r.Location != page {
+		t.Fatalf("publish: %d to %q, want 303 to %s", r.Status, r.Location, page)
+	}
+	mu.Lock()
+	got := append([]string(nil), saved...)
+	mu.Unlock()
+	if want := []string{`true r1:q4 "" true`, `true r1:q4 "An officer at a local station was rude to my brother." true`}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the store was asked to save %q, want %q", got, want)
+	}
+	if n := a.audits.count("survey.text.publish", "survey:"+sv.ID); n != 1 {
+		t.Errorf("%d publications audited, want 1", n)
+	}
+	member := a.as(&store.User{Email: "member@example.org", Name: "Test member", Role: store.RoleMember, Status: store.StatusActive})
+	if r := member.get(page); r.Status != http.StatusForbidden {
+		t.Errorf("a member on the text page: %d, want 403", r.Status)
+	}
+	if r := a.client().get(page); r.Status != http.StatusSeeOther {
+		t.Fatalf("anonymous on the text page: %d", r.Status)
+	}
 }
