@@ -157,8 +157,9 @@ func (f *fakeSurveys) RedactSurveyText(_ context.Context, surveyID, id, redacted
 // SubmitResponse stores a response once (ErrAlreadySubmitted) and uses an
 // invitation code once (ErrCodeUsed, ErrNotFound); the counters are the
 // store's own count of the responses (store.CountAnswers), or the imported
-// ones. Free-text answers are left nil: a handler that reads them fails
-// the test.
+// ones. No free-text answer is published (the results pages' quotes);
+// listing and redacting them are left nil: a handler that calls them fails
+// the test unless the test gives the fake its own (TestSurveyTextPageWithFakes).
 type surveyWorld struct {
 	mu        sync.Mutex
 	now       func() time.Time
