@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	ics "github.com/arran4/golang-ical"
+
 	"candour/store"
 )
 
@@ -425,12 +427,30 @@ func TestVisitWhoSeesWhatWithFakes(t *testing.T) {
 // and m2, in the week beginning Monday 4 January 2027, whose day and time
 // they chose: the Wednesday, 19:45 to 21:15.
 func (w *visitFakeWorld) unannounced() *store.Visit {
+	v := w.planned()
+	v.Start, v.End = v.Week.AddDate(0, 0, 2).Add(19*time.Hour+45*time.Minute), v.Week.AddDate(0, 0, 2).Add(21*time.Hour+15*time.Minute)
+	v.TimeSet, v.Version = true, 2
+	w.put(v)
+	return v
+}
+
+// planned is that visit as the plan leaves it, before the pair choose
+// the day (its start and end are the Monday, as store.PlanQuarterFrom
+// sets them), with the plan that made it.
+func (w *visitFakeWorld) planned() *store.Visit {
 	week := time.Date(2027, 1, 4, 0, 0, 0, 0, london)
 	v := &store.Visit{ID: store.NewID(), Type: store.VisitCustody, GroupID: w.panel.ID, Location: "Weymouth custody suite",
-		Week: week, Start: week.AddDate(0, 0, 2).Add(19*time.Hour + 45*time.Minute), End: week.AddDate(0, 0, 2).Add(21*time.Hour + 15*time.Minute),
-		Unannounced: true, TimeSet: true, PlanID: w.panel.ID + "/2027-Q1", Capacity: 2, SeatsTaken: 2, MinVetting: "NPPV2",
-		Attendees: []string{w.m1.ID, w.m2.ID}, Waiting: []string{}, Submitted: []string{}, Version: 2}
+		Week: week, Start: week, End: week, Unannounced: true, PlanID: w.panel.ID + "/2027-Q1", Capacity: 2, SeatsTaken: 2, MinVetting: "NPPV2",
+		Attendees: []string{w.m1.ID, w.m2.ID}, Waiting: []string{}, Submitted: []string{}, Version: 1}
 	w.put(v)
+	plan := &store.VisitPlan{ID: v.PlanID, GroupID: w.panel.ID, Quarter: "2027-Q1", Pairs: []store.Pair{{A: w.m1.ID, B: w.m2.ID}}, VisitIDs: []string{v.ID}}
+	w.fv.visitPlanByID = func(id string) (*store.VisitPlan, error) {
+		if id != plan.ID {
+			return nil, store.ErrNotFound
+		}
+		cp := *plan
+		return &cp, nil
+	}
 	return v
 }
 
@@ -760,5 +780,155 @@ func TestBWVViewingLogWithFakes(t *testing.T) {
 	cid := w.createVisit(chair, custody)
 	if r := chair.get("/visits/" + cid + "/bwv"); r.Status != http.StatusNotFound {
 		t.Fatalf("a custody visit's log: %d, want 404", r.Status)
+	}
+}
+
+// TestVisitCalendarFeedAndICSWithFakes is TestVisitCalendarFeedAndICS on
+// fakes: the private feed's shape (only the visits the person is booked
+// on, their start and place, parsed by a real iCalendar parser), a reset
+// ending the old address, and the per-visit download.
+func TestVisitCalendarFeedAndICSWithFakes(t *testing.T) {
+	w := newVisitFakeWorld(t, visitFakeNow)
+	w.signUpTakesASeat()
+	start := w.tomorrow10()
+	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, start, "2"))
+	other := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, start.AddDate(0, 0, 1), "2"))
+	m1 := w.as(w.m1)
+	m1.submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
+
+	r := m1.submit("/visits/feed", "/visits/feed", nil)
+	old := feedURLRe.FindStringSubmatch(r.Body)[1]
+	cal := feedOf(t, m1) // resets: the old address stops working
+	if got := w.a.client().get(strings.TrimPrefix(old, w.a.http.URL)); got.Status != http.StatusNotFound {
+		t.Fatalf("old feed address: %d, want 404", got.Status)
+	}
+	evs := cal.Events()
+	if len(evs) != 1 || evs[0].Id() != id+"@candour" {
+		t.Fatalf("feed has %d events, want only the booked visit", len(evs))
+	}
+	st, err := evs[0].GetStartAt()
+	if err != nil || !st.Equal(start) {
+		t.Fatalf("DTSTART = %v (%v), want %v", st, err, start)
+	}
+	if loc := evs[0].GetProperty(ics.ComponentPropertyLocation); loc == nil || loc.Value != "Weymouth police station" {
+		t.Fatalf("LOCATION = %v", loc)
+	}
+	// The per-visit download parses too, for a visit the person has not booked.
+	res := m1.get("/visits/" + other + "/ics")
+	one, err := ics.ParseCalendar(strings.NewReader(res.Body))
+	if err != nil || len(one.Events()) != 1 || one.Events()[0].Id() != other+"@candour" {
+		t.Fatalf(".ics: %d %v", res.Status, err)
+	}
+	if r := w.a.client().get("/calendar/not-a-token"); r.Status != http.StatusNotFound {
+		t.Fatalf("unknown token: %d", r.Status)
+	}
+}
+
+// TestVisitFindingRefusalsWithFakes holds the refusals that
+// TestVisitFindingsSignOffAndResponse (the journey, on the real store)
+// walked past: findings from someone who did not attend, an incomplete
+// submission, a red record without a reason, a change after submitting, a
+// sign-off by someone who does not chair the group, and an empty or
+// too-long response. Each is a 4xx that stores nothing: the fakes' writes
+// are left nil, so a write fails the test.
+func TestVisitFindingRefusalsWithFakes(t *testing.T) {
+	w := newVisitFakeWorld(t, visitFakeNow)
+	w.signUpTakesASeat()
+	start := w.now().Add(time.Hour)
+	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, start, "2"))
+	w.as(w.m1).submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
+	w.setNow(w.now().Add(2 * time.Hour))
+	m1, m2, coord := w.as(w.m1), w.as(w.m2), w.as(w.coord)
+
+	// Someone who did not attend gets 422 and nothing is stored.
+	r := m2.submit("/visits/"+id, "/visits/"+id+"/findings/record", url.Values{"reference": {"X"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "You did not attend this visit") {
+		t.Fatalf("non-attendee: %d", r.Status)
+	}
+	if n := w.fv.calls("SaveFinding"); n != 0 {
+		t.Fatal("a non-attendee's finding was stored")
+	}
+	// Submitting with no records is refused.
+	r = m1.submit("/visits/"+id+"/findings", "/visits/"+id+"/findings", url.Values{"action": {"submit"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Add at least one record") {
+		t.Fatalf("empty submit: %d", r.Status)
+	}
+	// A record with a red rating needs a comment.
+	rec := url.Values{"reference": {"DOR-2026-0041"}, "date-day": {"3"}, "date-month": {"10"}, "date-year": {"2026"},
+		"legislation": {"Misuse of Drugs Act 1971 (section 23)"}, "object": {"Controlled drugs"}, "outcome": {"A no further action disposal"},
+		"selfEthnicity": {"Black, Black British, Black Welsh, Caribbean or African: Caribbean"}, "officerEthnicity": {"Black"},
+		"bwv": {"partial"}, "grounds": {"no"}, "gowisely": {"grounds", "object", "legal"}, "rag": {"red"}}
+	r = m1.submit("/visits/"+id+"/findings/record", "/visits/"+id+"/findings/record", rec)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Say why you rated the record red") {
+		t.Fatalf("red without comment: %d", r.Status)
+	}
+	// m1's findings as submitted: the visit lists them.
+	w.mu.Lock()
+	fid := store.FindingID(id, w.m1.ID)
+	w.findings[fid] = &store.Finding{ID: fid, VisitID: id, GroupID: w.panel.ID, VisitType: store.VisitStopSearch, VisitStart: start, UserID: w.m1.ID,
+		AuthorName: w.m1.Name, Status: store.FindingSubmitted, SubmittedAt: w.now(), Version: 2,
+		Records: []store.RecordReview{{Reference: "DOR-2026-0041", Grounds: "no", RAG: "red", Comment: "Grounds were the smell of cannabis alone"}}}
+	w.visits[id].Submitted = []string{w.m1.ID}
+	w.mu.Unlock()
+	// Submitted findings are locked.
+	rec.Set("comment", "Grounds were the smell of cannabis alone")
+	rec.Set("version", "2")
+	if r := m1.submit("/visits/"+id, "/visits/"+id+"/findings/record", rec); r.Status != http.StatusConflict {
+		t.Fatalf("change after submit: %d, want 409", r.Status)
+	}
+	// The chair signs off; the coordinator cannot.
+	if r := coord.submit("/visits/"+id, "/visits/"+id+"/sign-off", nil); r.Status != http.StatusForbidden {
+		t.Fatalf("coordinator sign-off: %d", r.Status)
+	}
+	field := "response-" + w.m1.ID
+	if r := coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {""}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, "Enter the force&#39;s response") {
+		t.Fatalf("empty response: %d", r.Status)
+	}
+	long := strings.Repeat("a", 4001)
+	if r := coord.submit("/visits/"+id, "/visits/"+id+"/findings/"+w.m1.ID+"/response", url.Values{field: {long}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, long) {
+		t.Fatalf("long response: %d, or what was typed is lost", r.Status)
+	}
+	for _, write := range []string{"SaveFinding", "SignOffVisit", "RespondToFinding"} {
+		if n := w.fv.calls(write); n != 0 {
+			t.Errorf("a refusal called %s %d times", write, n)
+		}
+	}
+}
+
+// TestUnannouncedRefusalsWithFakes holds the refusals that
+// TestUnannouncedVisitTimingIsSecret (the planning journey, on the real
+// store) walked past: planning a quarter twice, findings before the pair
+// have chosen the day, and a chosen time that has already gone, which
+// changes nothing.
+func TestUnannouncedRefusalsWithFakes(t *testing.T) {
+	w := newVisitFakeWorld(t, visitFakeNow)
+	w.fv.availabilityPollOf = func(string, string) (*store.AvailabilityPoll, error) { return nil, store.ErrNotFound }
+	v := w.planned()
+	id, next := v.ID, "2027-Q1"
+	chair := w.as(w.chair)
+	if r := chair.submit("/visits/plan", "/visits/plan", url.Values{"group": {w.panel.ID}, "quarter": {next}, "locations": {"Poole"}, "minVetting": {"NPPV2"}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, "already planned") {
+		t.Fatalf("planning twice: %d", r.Status)
+	}
+	// The week has begun, but the pair has not chosen the day: they still can,
+	// and nobody writes findings yet.
+	w.setNow(v.Week.Add(time.Hour))
+	m1 := w.as(w.m1)
+	if r := m1.get("/visits/" + id); !strings.Contains(r.Body, "Choose the day and time") {
+		t.Fatal("in the week, the pair cannot choose the day")
+	}
+	if r := m1.get("/visits/" + id + "/findings"); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("findings before the chosen day: %d, want 422", r.Status)
+	}
+	// A time in the week that has already gone is refused: it would start the visit at once.
+	first := v.Week.In(london)
+	if r := m1.submit("/visits/"+id, "/visits/"+id+"/time", url.Values{"date-day": {first.Format("2")}, "date-month": {first.Format("1")}, "date-year": {first.Format("2006")},
+		"startTime": {"00:30"}, "endTime": {"02:00"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "has not passed yet") {
+		t.Fatalf("a start already gone: %d, want 422", r.Status)
+	}
+	if got, _ := w.visit(id); !got.Start.Equal(v.Start) || w.fv.calls("SetVisitTime") != 0 {
+		t.Fatalf("a refused time changed the visit's start to %v", got.Start)
 	}
 }
