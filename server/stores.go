@@ -13,9 +13,9 @@ import (
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
-// for the groups not converted yet (referrals and
-// reports, surveys, the password step of sign-in, the rest of advice,
-// powers and disparity, vetting and others: docs/architecture.md).
+// for the groups not converted yet (referrals and reports, surveys, the
+// password step of sign-in, the rest of advice, powers and disparity,
+// vetting and others: docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.

@@ -121,7 +121,7 @@ func newVisitFakeWorld(t *testing.T, now time.Time) *visitFakeWorld {
 				}
 			}
 			// The store's promise: in the order they happened
-			// (store.TestBWVViewings checks the store keeps it).
+			// (store.TestBWVViewingsInTheOrderWatched checks the store keeps it).
 			slices.SortStableFunc(out, func(a, b store.BWVViewing) int { return a.ViewedAt.Compare(b.ViewedAt) })
 			return out, nil
 		},
