@@ -12,6 +12,7 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
+	"candour/apperr"
 	"candour/store"
 )
 
@@ -930,5 +931,101 @@ func TestUnannouncedRefusalsWithFakes(t *testing.T) {
 	}
 	if got, _ := w.visit(id); !got.Start.Equal(v.Start) || w.fv.calls("SetVisitTime") != 0 {
 		t.Fatalf("a refused time changed the visit's start to %v", got.Start)
+	}
+}
+
+// TestVisitTransitionsRefusedWithFakes: each step of a visit's life that
+// is not open yet, or not any more, is refused with a page that says why,
+// and asks nothing of the store's writes (left nil): sign-up once the
+// visit has started (the store's reason, shown on the page and on a
+// refused sign-up), findings before it happens, a sign-off with nothing
+// submitted, a sign-off already made (the store's conflict), a day and
+// time for a visit that has none to choose or has started, leaving an
+// unannounced visit, and findings changed in another window.
+func TestVisitTransitionsRefusedWithFakes(t *testing.T) {
+	w := newVisitFakeWorld(t, visitFakeNow)
+	w.signUpTakesASeat()
+	start := w.tomorrow10()
+	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, start, "2"))
+	page := "/visits/" + id
+	m1, m2, chair := w.as(w.m1), w.as(w.m2), w.as(w.chair)
+	m1.submit(page, page+"/sign-up", nil)
+	w.fv.visitFindings = func(*store.Visit) ([]store.Finding, error) { return nil, nil }
+
+	// Before it starts: no findings, and no day and time to choose for an
+	// announced visit.
+	if r := m1.get(page + "/findings"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "This visit has not happened yet") {
+		t.Fatalf("findings before the visit: %d, want 422", r.Status)
+	}
+	if r := m1.submit(page, page+"/time", url.Values{"date-day": {"13"}, "date-month": {"10"}, "date-year": {"2026"}, "startTime": {"10:00"}, "endTime": {"11:00"}}); r.Status != http.StatusConflict ||
+		!strings.Contains(r.Body, "There is no time to choose") {
+		t.Fatalf("a time for an announced visit: %d, want 409", r.Status)
+	}
+
+	// Once it has started, sign-up has closed: the page says so (the
+	// store's reason) and offers no button; a sign-up sent anyway is a 422
+	// with the reason.
+	w.setNow(start.Add(30 * time.Minute))
+	closed := apperr.Invalidf("sign-up", "This visit has already started, so sign-up has closed.")
+	w.fv.eligible = func(v *store.Visit, userID string, _ []store.Membership) error {
+		if v.Attending(userID) {
+			return store.ErrAlreadySignedUp
+		}
+		return closed
+	}
+	if r := m2.get(page); !strings.Contains(r.Body, "sign-up has closed") || strings.Contains(r.Body, ">Sign up<") {
+		t.Fatal("a started visit's page does not say sign-up has closed")
+	}
+	w.fv.signUp = func(string, string, []store.Membership) (string, error) { return "", closed }
+	if r := m2.submit(page, page+"/sign-up", nil); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "You cannot sign up: This visit has already started") {
+		t.Fatalf("sign-up after the start: %d, want 422", r.Status)
+	}
+
+	// Nothing submitted yet: nothing to sign off.
+	if r := chair.submit(page, page+"/sign-off", nil); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, "There are no submitted findings to sign off yet") {
+		t.Fatalf("sign-off with nothing submitted: %d, want 422", r.Status)
+	}
+	if n := w.fv.calls("SignOffVisit"); n != 0 {
+		t.Fatalf("a refused sign-off reached the store %d times", n)
+	}
+	// Signed off meanwhile (the store's conditional write refuses): the
+	// visit's page, saying so.
+	w.mu.Lock()
+	w.visits[id].Submitted = []string{w.m1.ID}
+	w.mu.Unlock()
+	w.fv.signOffVisit = func(string, string) error { return store.ErrConflict }
+	if r := chair.submit(page, page+"/sign-off", nil); r.Status != http.StatusSeeOther || r.Location != page {
+		t.Fatalf("sign-off made twice: %d to %q, want back to the visit", r.Status, r.Location)
+	}
+	if r := chair.get(page); !strings.Contains(r.Body, "These findings were already signed off") {
+		t.Fatal("the second sign-off is not explained")
+	}
+
+	// Findings changed in another window: the store's version check, in
+	// the handler's words, and nothing saved here.
+	w.fv.saveFinding = func(*store.Finding, int, bool) error { return store.ErrConflict }
+	if r := w.as(w.m1).submit(page+"/findings", page+"/findings", url.Values{"version": {"0"}}); r.Status != http.StatusConflict ||
+		!strings.Contains(r.Body, "Your findings changed in another window") {
+		t.Fatalf("a stale findings form: %d, want 409", r.Status)
+	}
+
+	// An unannounced visit: leaving it is the chair's business, and its
+	// time cannot be changed once it has started.
+	u := w.unannounced()
+	upage := "/visits/" + u.ID
+	if r := m1.submit(upage, upage+"/cancel", nil); r.Status != http.StatusConflict || !strings.Contains(r.Body, "Talk to your chair") {
+		t.Fatalf("leaving an unannounced visit: %d, want 409", r.Status)
+	}
+	w.setNow(u.Start.Add(time.Minute))
+	day := u.Start.In(london)
+	if r := m1.submit(upage, upage+"/time", url.Values{"date-day": {day.Format("2")}, "date-month": {day.Format("1")}, "date-year": {day.Format("2006")},
+		"startTime": {"22:00"}, "endTime": {"23:00"}}); r.Status != http.StatusConflict || !strings.Contains(r.Body, "Its day and time can no longer be changed") {
+		t.Fatalf("a new time after the start: %d, want 409", r.Status)
+	}
+	for _, write := range []string{"CancelSignUp", "SetVisitTime"} {
+		if n := w.fv.calls(write); n != 0 {
+			t.Errorf("a refusal called %s %d times", write, n)
+		}
 	}
 }
