@@ -18,17 +18,18 @@ import (
 
 // The visits group's handler tests on fakes (visitStore and
 // visitCalendarStore, fakes_test.go): bad input, refusals, what each role
-// sees, the calendar month and the iCal feed's access. Each keeps the
-// assertions of the test it was moved from (named in its comment). The
-// journeys that keep the real store are in visits_test.go and
-// visits_review_test.go: sign-up, findings, sign-off and response
-// (TestVisitFindingsSignOffAndResponse), planning and the secrecy of an
-// unannounced visit's time (TestUnannouncedVisitTimingIsSecret,
-// TestPlanDrawIsCommittedAndRevealedAfterTheVisits), the calendar feed and
-// .ics download (TestVisitCalendarFeedAndICS), the waiting list
-// (TestVisitSignUpWaitingListAndReasons, TestVisitNoPromotionAfterStart)
-// and the store's own order of the export and the coming-up list
-// (TestUnannouncedDayNotLeakedByOrderOrList).
+// sees, the calendar month, the iCal feed's shape and access, and the
+// transitions a visit refuses. Each moved test keeps the assertions of the
+// test it was moved from (named in its comment). The journeys that keep
+// the real store are in visits_test.go and visits_review_test.go: sign-up,
+// findings, sign-off and response (TestVisitFindingsSignOffAndResponse),
+// planning and the secrecy of an unannounced visit's time
+// (TestUnannouncedVisitTimingIsSecret,
+// TestPlanDrawIsCommittedAndRevealedAfterTheVisits), the calendar feed
+// reading the diary a sign-up wrote (TestVisitCalendarFeedAndICS), the
+// waiting list (TestVisitSignUpWaitingListAndReasons,
+// TestVisitNoPromotionAfterStart) and the store's own order of the export
+// and the coming-up list (TestUnannouncedDayNotLeakedByOrderOrList).
 
 // visitFakeWorld is newVisitWorld on fakes: a scrutiny panel (chair, three
 // members) and an IAG (one member), a coordinator and a partner, with the
