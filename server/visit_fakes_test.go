@@ -1030,3 +1030,63 @@ func TestVisitTransitionsRefusedWithFakes(t *testing.T) {
 		}
 	}
 }
+
+// TestCalendarPastMarksFindingsWithFakes: the past view lists the last
+// twelve months' visits, newest first, and says for each where the
+// reader's findings stand: to write up (went, nothing submitted),
+// submitted, to sign off (a chair's, with findings in), signed off. A
+// visit to come is not in it, nor another group's.
+func TestCalendarPastMarksFindingsWithFakes(t *testing.T) {
+	w := newVisitFakeWorld(t, visitFakeNow)
+	past := func(days int, where string, change func(v *store.Visit)) {
+		st := visitFakeNow.AddDate(0, 0, -days)
+		v := &store.Visit{ID: store.NewID(), Type: store.VisitStopSearch, GroupID: w.panel.ID, Location: where, Start: st, End: st.Add(2 * time.Hour),
+			Capacity: 3, SeatsTaken: 1, Attendees: []string{w.m1.ID}, Waiting: []string{}, Submitted: []string{}, Version: 2}
+		change(v)
+		w.put(v)
+	}
+	past(3, "Weymouth police station", func(*store.Visit) {})
+	past(10, "Poole police station", func(v *store.Visit) { v.Submitted = []string{w.m1.ID} })
+	past(20, "Bournemouth police station", func(v *store.Visit) { v.Submitted, v.SignedOff = []string{w.m1.ID}, true })
+	past(-5, "Dorchester police station", func(*store.Visit) {})
+	past(4, "Christchurch police station", func(v *store.Visit) { v.GroupID = w.iag.ID })
+	item := func(body, where string) string {
+		for _, li := range strings.Split(body, `<li class="govuk-!-margin-bottom-4">`)[1:] {
+			if strings.Contains(li, where) {
+				return li
+			}
+		}
+		return ""
+	}
+	for _, tc := range []struct {
+		who  *store.User
+		want map[string]string // location: its tag ("" for none)
+	}{
+		{w.m1, map[string]string{"Weymouth": "Findings to write up", "Poole": "Findings submitted", "Bournemouth": "Signed off"}},
+		{w.chair, map[string]string{"Weymouth": "", "Poole": "Findings to sign off", "Bournemouth": "Signed off"}},
+	} {
+		t.Run(tc.who.Email, func(t *testing.T) {
+			r := w.as(tc.who).get("/visits?view=past")
+			if r.Status != http.StatusOK {
+				t.Fatalf("past visits: %d", r.Status)
+			}
+			for where, tag := range tc.want {
+				li := item(r.Body, where+" police station")
+				if li == "" {
+					t.Fatalf("%s is not in the past visits", where)
+				}
+				for _, other := range []string{"Findings to write up", "Findings submitted", "Findings to sign off", "Signed off"} {
+					if strings.Contains(li, other) != (other == tag) {
+						t.Errorf("%s: shows %q %v, want the tag %q", where, other, strings.Contains(li, other), tag)
+					}
+				}
+			}
+			if strings.Contains(r.Body, "Dorchester") || strings.Contains(r.Body, "Christchurch") {
+				t.Error("the past view lists a visit to come or another group's")
+			}
+			if i, j, k := strings.Index(r.Body, "Weymouth"), strings.Index(r.Body, "Poole"), strings.Index(r.Body, "Bournemouth"); i > j || j > k {
+				t.Errorf("not newest first (%d %d %d)", i, j, k)
+			}
+		})
+	}
+}
