@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"candour/config"
+	"candour/sealed"
 	"candour/store"
 )
 
@@ -1085,6 +1086,119 @@ func (f *fakeAuditPages) ReferralsByID(_ context.Context, ids []string) ([]store
 	return ask(&f.fakeCalls, "ReferralsByID", f.referralsByID, ids)
 }
 
+// fakeReferrals stands in for the store on anonymous reports and a
+// reporter's return (reportStore) and on partner organisations' referrals
+// (referralStore); refWorld (referral_fakes_test.go) fills its fields
+// with referrals kept in memory.
+type fakeReferrals struct {
+	fakeCalls
+	sealer               func() *sealed.Sealer
+	createReferral       func(n store.NewReferral) (*store.Referral, error)
+	referral             func(id string) (*store.Referral, error)
+	listReferrals        func(f store.ReferralFilter) ([]store.RefSummary, bool, error)
+	openMessages         func(r *store.Referral, notes bool) error
+	addRefMessage        func(m refMessageArgs) error
+	noteAnonymousArrival func(what string) error
+	startReportVisit     func(r *store.Referral) (string, error)
+	endReportVisit       func(id, nonce string) error
+}
+
+// refMessageArgs is what AddRefMessage was given.
+type refMessageArgs struct{ ID, From, ByName, Text string }
+
+var (
+	_ reportStore   = (*fakeReferrals)(nil)
+	_ referralStore = (*fakeReferrals)(nil)
+)
+
+func (f *fakeReferrals) Sealer() *sealed.Sealer {
+	if !f.called("Sealer", f.sealer) {
+		return nil
+	}
+	return f.sealer()
+}
+
+func (f *fakeReferrals) CreateReferral(_ context.Context, n store.NewReferral) (*store.Referral, error) {
+	return ask(&f.fakeCalls, "CreateReferral", f.createReferral, n)
+}
+
+func (f *fakeReferrals) Referral(_ context.Context, id string) (*store.Referral, error) {
+	return ask(&f.fakeCalls, "Referral", f.referral, id)
+}
+
+func (f *fakeReferrals) ListReferrals(_ context.Context, flt store.ReferralFilter) ([]store.RefSummary, bool, error) {
+	if !f.called("ListReferrals", f.listReferrals) {
+		return nil, false, errNoFake
+	}
+	return f.listReferrals(flt)
+}
+
+func (f *fakeReferrals) OpenMessages(r *store.Referral, notes bool) error {
+	if !f.called("OpenMessages", f.openMessages) {
+		return errNoFake
+	}
+	return f.openMessages(r, notes)
+}
+
+func (f *fakeReferrals) AddRefMessage(_ context.Context, id, from, byName, text string) error {
+	return do(&f.fakeCalls, "AddRefMessage", f.addRefMessage, refMessageArgs{ID: id, From: from, ByName: byName, Text: text})
+}
+
+func (f *fakeReferrals) NoteAnonymousArrival(_ context.Context, what string) error {
+	return do(&f.fakeCalls, "NoteAnonymousArrival", f.noteAnonymousArrival, what)
+}
+
+func (f *fakeReferrals) StartReportVisit(_ context.Context, r *store.Referral) (string, error) {
+	return ask(&f.fakeCalls, "StartReportVisit", f.startReportVisit, r)
+}
+
+func (f *fakeReferrals) EndReportVisit(_ context.Context, id, nonce string) error {
+	if !f.called("EndReportVisit", f.endReportVisit) {
+		return errNoFake
+	}
+	return f.endReportVisit(id, nonce)
+}
+
+// noSync is syncDB for a store with no disk: nothing to wait for.
+type noSync struct{}
+
+var _ syncDB = noSync{}
+
+func (noSync) OneSync(ctx context.Context) (context.Context, func()) { return ctx, func() {} }
+
+// fakeHits counts the rate limiters' requests in memory (hitsDB): n a
+// window per key, the window starting at a key's first request, as
+// store.Hit counts them.
+type fakeHits struct {
+	now func() time.Time
+
+	mu   sync.Mutex
+	seen map[string]fakeWindow
+}
+
+type fakeWindow struct {
+	start time.Time
+	count int
+}
+
+var _ hitsDB = (*fakeHits)(nil)
+
+func (f *fakeHits) Hit(_ context.Context, key string, n int, window time.Duration) (bool, time.Duration, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	w := f.seen[key]
+	if w.count == 0 || now.Sub(w.start) >= window {
+		w = fakeWindow{start: now}
+	}
+	if w.count >= n {
+		return false, w.start.Add(window).Sub(now), nil
+	}
+	w.count++
+	f.seen[key] = w
+	return true, 0, nil
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -1131,6 +1245,15 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.homePage = nil
 	srv.attempts = nil
 	srv.secondFactor = nil
+	srv.reports = nil
+	srv.referrals = nil
+	srv.receiptGuard.db = nil
+	srv.durable = noSync{}
+	// The rate limiters count in memory; their own buckets come first.
+	hits := &fakeHits{now: time.Now, seen: map[string]fakeWindow{}}
+	for _, l := range []*rateLimiter{srv.signInLimiter, srv.reportLimiter, srv.surveys.limiter} {
+		l.db = hits
+	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL

@@ -45,6 +45,9 @@ type Server struct {
 	homePage      homeStore       // the home page: each role's work waiting, a member's next visits
 	attempts      attemptsDB      // the budget of tries on an account (signin_throttle.go)
 	secondFactor  twoFactorStore  // two-factor set-up, codes and recovery codes
+	reports       reportStore     // anonymous reports and a reporter's return
+	referrals     referralStore   // partner organisations' referrals
+	durable       syncDB          // one wait for the disk for a request's writes (one_sync.go)
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -124,6 +127,9 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		homePage:     db,
 		attempts:     db,
 		secondFactor: db,
+		reports:      db,
+		referrals:    db,
+		durable:      db,
 		log:          slog.New(requestIDHandler{log.Handler()}),
 		templates:    tmpl,
 		hasher:       password.For(cfg),

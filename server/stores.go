@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"candour/sealed"
 	"candour/store"
 )
 
@@ -12,9 +13,9 @@ import (
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
-// for the groups not converted yet (the rest of visits, referrals and
-// reports, surveys, the password step of sign-in, the rest of advice,
-// powers and disparity, vetting and others: docs/architecture.md).
+// for the groups not converted yet (the rest of visits, surveys, the
+// password step of sign-in, the rest of advice, powers and disparity,
+// vetting and others: docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -304,6 +305,55 @@ type twoFactorStore interface {
 	UseRecoveryCode(ctx context.Context, id, hash string) error
 }
 
+// reportStore is what anonymous reports need (report_*.go): the report
+// stored under its receipt's keyed id, the reporter's return visit and
+// their conversation with the CCU, and the flag that tells the CCU
+// mailbox in its next batch (the limits on sending and on receipt tries
+// go through hitsDB and receiptTriesDB).
+type reportStore interface {
+	Now() time.Time
+	Sealer() *sealed.Sealer
+	CreateReferral(ctx context.Context, n store.NewReferral) (*store.Referral, error)
+	Referral(ctx context.Context, id string) (*store.Referral, error)
+	OpenMessages(r *store.Referral, notes bool) error
+	AddRefMessage(ctx context.Context, id, from, byName, text string) error
+	NoteAnonymousArrival(ctx context.Context, what string) error
+	StartReportVisit(ctx context.Context, r *store.Referral) (string, error)
+	EndReportVisit(ctx context.Context, id, nonce string) error
+}
+
+// referralStore is what partner organisations' referrals need
+// (referral_*.go): sending one, the organisation's list, a referral's
+// status and its conversation with the CCU. (Telling the CCU mailbox goes
+// through outboxDB, the CCU's people through ccuStore.)
+type referralStore interface {
+	CreateReferral(ctx context.Context, n store.NewReferral) (*store.Referral, error)
+	ListReferrals(ctx context.Context, f store.ReferralFilter) ([]store.RefSummary, bool, error)
+	Referral(ctx context.Context, id string) (*store.Referral, error)
+	OpenMessages(r *store.Referral, notes bool) error
+	AddRefMessage(ctx context.Context, id, from, byName, text string) error
+}
+
+// syncDB lets a request's writes share one wait for the disk (oneSync, on
+// the anonymous report's send and the receipt's return).
+type syncDB interface {
+	OneSync(ctx context.Context) (context.Context, func())
+}
+
+// hitsDB is where the rate limiters count requests (limits.go), so that a
+// limit holds across restarts and instances.
+type hitsDB interface {
+	Hit(ctx context.Context, key string, n int, window time.Duration) (bool, time.Duration, error)
+}
+
+// receiptTriesDB is the budget of receipt codes a client may try, and
+// the overall count of tries (receiptGuard, report_guard.go).
+type receiptTriesDB interface {
+	TakeAttempt(ctx context.Context, key, account string, b store.AttemptBudget) (store.Attempt, error)
+	ForgetAttempt(ctx context.Context, key string) error
+	Hit(ctx context.Context, key string, n int, window time.Duration) (bool, time.Duration, error)
+}
+
 // groupLister is any view that lists the groups (groupNamesIn).
 type groupLister interface {
 	Groups(ctx context.Context) ([]store.Group, error)
@@ -330,6 +380,11 @@ func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Gro
 }
 
 var (
+	_ reportStore     = (*store.Store)(nil)
+	_ referralStore   = (*store.Store)(nil)
+	_ hitsDB          = (*store.Store)(nil)
+	_ syncDB          = (*store.Store)(nil)
+	_ receiptTriesDB  = (*store.Store)(nil)
 	_ recStore        = (*store.Store)(nil)
 	_ homeStore       = (*store.Store)(nil)
 	_ attemptsDB      = (*store.Store)(nil)
