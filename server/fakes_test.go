@@ -1159,6 +1159,23 @@ func (f *fakeReferrals) EndReportVisit(_ context.Context, id, nonce string) erro
 	return f.endReportVisit(id, nonce)
 }
 
+// fakeSignIns stands in for the store when someone signs in
+// (signInStore).
+type fakeSignIns struct {
+	fakeReads
+	clock func() time.Time
+}
+
+var _ signInStore = (*fakeSignIns)(nil)
+
+// Now is the clock the test gives, or fakeCalls' fixed one.
+func (f *fakeSignIns) Now() time.Time {
+	if f.clock != nil {
+		return f.clock()
+	}
+	return f.now
+}
+
 // noSync is syncDB for a store with no disk: nothing to wait for.
 type noSync struct{}
 
@@ -1249,6 +1266,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.referrals = nil
 	srv.receiptGuard.db = nil
 	srv.durable = noSync{}
+	srv.signIns = nil
 	// The rate limiters count in memory; their own buckets come first.
 	hits := &fakeHits{now: time.Now, seen: map[string]fakeWindow{}}
 	for _, l := range []*rateLimiter{srv.signInLimiter, srv.reportLimiter, srv.surveys.limiter} {

@@ -48,6 +48,7 @@ type Server struct {
 	reports       reportStore     // anonymous reports and a reporter's return
 	referrals     referralStore   // partner organisations' referrals
 	durable       syncDB          // one wait for the disk for a request's writes (one_sync.go)
+	signIns       signInStore     // signing in: by password or through the identity provider
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -130,6 +131,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		reports:      db,
 		referrals:    db,
 		durable:      db,
+		signIns:      db,
 		log:          slog.New(requestIDHandler{log.Handler()}),
 		templates:    tmpl,
 		hasher:       password.For(cfg),
@@ -142,7 +144,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		s.scanner = NoScan{}
 	}
 	s.signInLimiter = s.newLimiter("signin", opts.SignInsPerMinute, time.Minute, false)
-	s.oidc = newOIDCFlow(cfg, db.Now)
+	s.oidc = newOIDCFlow(cfg, s.signIns.Now)
 	s.reportLimiter = s.newLimiter("report", opts.ReportsPerHour, time.Hour, true)
 	s.receiptGuard = &receiptGuard{db: db, secret: s.limitSecret}
 	s.resets = make(chan string, 256)

@@ -13,9 +13,9 @@ import (
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
-// for the groups not converted yet (the rest of visits, surveys, the
-// password step of sign-in, the rest of advice, powers and disparity,
-// vetting and others: docs/architecture.md).
+// for the groups not converted yet (the rest of visits, surveys, the rest
+// of advice, powers and disparity, vetting and others:
+// docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -334,6 +334,15 @@ type referralStore interface {
 	AddRefMessage(ctx context.Context, id, from, byName, text string) error
 }
 
+// signInStore is what signing in needs (signin.go, oidc.go): the account
+// an email address names and the clock an identity provider's round trip
+// is timed by. (The tries go through attemptsDB, the session through
+// sessionDB, the second step through twoFactorStore.)
+type signInStore interface {
+	Now() time.Time
+	UserByEmail(ctx context.Context, email string) (*store.User, error)
+}
+
 // syncDB lets a request's writes share one wait for the disk (oneSync, on
 // the anonymous report's send and the receipt's return).
 type syncDB interface {
@@ -384,6 +393,7 @@ var (
 	_ referralStore   = (*store.Store)(nil)
 	_ hitsDB          = (*store.Store)(nil)
 	_ syncDB          = (*store.Store)(nil)
+	_ signInStore     = (*store.Store)(nil)
 	_ receiptTriesDB  = (*store.Store)(nil)
 	_ recStore        = (*store.Store)(nil)
 	_ homeStore       = (*store.Store)(nil)
