@@ -49,6 +49,8 @@ type Server struct {
 	referrals     referralStore   // partner organisations' referrals
 	durable       syncDB          // one wait for the disk for a request's writes (one_sync.go)
 	signIns       signInStore     // signing in: by password or through the identity provider
+	powers        powerStore      // the powers and disparity pages and their figures
+	processing    processingStore // the record of processing's lawful bases
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -132,6 +134,8 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		referrals:    db,
 		durable:      db,
 		signIns:      db,
+		powers:       powerFigures{db},
+		processing:   db,
 		log:          slog.New(requestIDHandler{log.Handler()}),
 		templates:    tmpl,
 		hasher:       password.For(cfg),

@@ -3,8 +3,11 @@ package server
 import (
 	"context"
 	"io"
+	"math/rand/v2"
 	"time"
 
+	"candour/disparity"
+	"candour/powers"
 	"candour/sealed"
 	"candour/store"
 )
@@ -14,8 +17,7 @@ import (
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
 // for the groups not converted yet (the rest of visits, surveys, the rest
-// of advice, powers and disparity, vetting and others:
-// docs/architecture.md).
+// of advice and others: docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -363,6 +365,88 @@ type receiptTriesDB interface {
 	Hit(ctx context.Context, key string, n int, window time.Duration) (bool, time.Duration, error)
 }
 
+// powerStore is what the powers and disparity pages need (power_*.go,
+// disparity_*.go, vetting_view.go): which forces and months are held, the
+// publications, the Census populations, the panels' samples, and the
+// figures that powers and disparity draw from the store's records (the
+// methods below the line, which powerFigures answers with the real
+// store).
+type powerStore interface {
+	PowerForces(ctx context.Context, kind string) (map[string]store.PowerIndex, error)
+	PowerIndexes(ctx context.Context) (map[string][]store.PowerIndex, error)
+	PublishPower(ctx context.Context, p *store.PowerPublication) error
+	PowerPublications(ctx context.Context, kind string) ([]store.PowerPublication, error)
+	AllPowerPublications(ctx context.Context) (map[string][]store.PowerPublication, error)
+	PublishDisparity(ctx context.Context, p *store.DisparityPublication) error
+	DisparityPublications(ctx context.Context) ([]store.DisparityPublication, error)
+	Population(ctx context.Context, force string) (*store.Population, error)
+	CommitPanelSample(ctx context.Context, p *store.PanelSample) error
+	PanelSample(ctx context.Context, id string) (*store.PanelSample, error)
+	PanelSamples(ctx context.Context) ([]store.PanelSample, error)
+	DrawPanelSample(ctx context.Context, id string, records []store.SampledRecord, matching int64, by string) error
+
+	ImportPower(ctx context.Context, d *powers.Dataset, src io.ReadSeeker, o powers.ImportOptions) (*powers.ImportResult, error)
+	ImportPopulation(ctx context.Context, src io.Reader, force, source string) (*store.Population, error)
+	PowerReport(ctx context.Context, d *powers.Dataset, force, from, to string) (*powers.Report, error)
+	PowerReportBasis(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
+	PowerHeadline(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
+	StopSearchPublishable(ctx context.Context, force, from, to, basis string) (*powers.Report, error)
+	VettingReport(ctx context.Context, force, from, to string) (*powers.VettingReport, error)
+	DrawSample(ctx context.Context, f disparity.SampleFilter, rnd *rand.Rand) ([]store.SampledRecord, int64, error)
+}
+
+// powerFigures is the real store with the figures powers and disparity
+// draw from it, each method one call of theirs: the powers pages' view in
+// production.
+type powerFigures struct{ *store.Store }
+
+// ImportPower is powers.Import.
+func (p powerFigures) ImportPower(ctx context.Context, d *powers.Dataset, src io.ReadSeeker, o powers.ImportOptions) (*powers.ImportResult, error) {
+	return powers.Import(ctx, p.Store, d, src, o)
+}
+
+// ImportPopulation is disparity.ImportPopulation.
+func (p powerFigures) ImportPopulation(ctx context.Context, src io.Reader, force, source string) (*store.Population, error) {
+	return disparity.ImportPopulation(ctx, p.Store, src, force, source)
+}
+
+// PowerReport is powers.Build.
+func (p powerFigures) PowerReport(ctx context.Context, d *powers.Dataset, force, from, to string) (*powers.Report, error) {
+	return powers.Build(ctx, p.Store, d, force, from, to)
+}
+
+// PowerReportBasis is powers.BuildBasis.
+func (p powerFigures) PowerReportBasis(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error) {
+	return powers.BuildBasis(ctx, p.Store, d, force, from, to, basis)
+}
+
+// PowerHeadline is powers.Headline.
+func (p powerFigures) PowerHeadline(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error) {
+	return powers.Headline(ctx, p.Store, d, force, from, to, basis)
+}
+
+// StopSearchPublishable is powers.CheckStopSearchPublishable.
+func (p powerFigures) StopSearchPublishable(ctx context.Context, force, from, to, basis string) (*powers.Report, error) {
+	return powers.CheckStopSearchPublishable(ctx, p.Store, force, from, to, basis)
+}
+
+// VettingReport is powers.BuildVetting.
+func (p powerFigures) VettingReport(ctx context.Context, force, from, to string) (*powers.VettingReport, error) {
+	return powers.BuildVetting(ctx, p.Store, force, from, to)
+}
+
+// DrawSample is disparity.DrawSample.
+func (p powerFigures) DrawSample(ctx context.Context, f disparity.SampleFilter, rnd *rand.Rand) ([]store.SampledRecord, int64, error) {
+	return disparity.DrawSample(ctx, p.Store, f, rnd)
+}
+
+// processingStore is what the record of processing needs (processing.go,
+// processing_basis_edit.go): the lawful bases the DPO has set.
+type processingStore interface {
+	ProcessingBases(ctx context.Context) (map[string]store.ProcessingBasis, error)
+	SetProcessingBasis(ctx context.Context, b store.ProcessingBasis) error
+}
+
 // groupLister is any view that lists the groups (groupNamesIn).
 type groupLister interface {
 	Groups(ctx context.Context) ([]store.Group, error)
@@ -394,6 +478,8 @@ var (
 	_ hitsDB          = (*store.Store)(nil)
 	_ syncDB          = (*store.Store)(nil)
 	_ signInStore     = (*store.Store)(nil)
+	_ powerStore      = powerFigures{}
+	_ processingStore = (*store.Store)(nil)
 	_ receiptTriesDB  = (*store.Store)(nil)
 	_ recStore        = (*store.Store)(nil)
 	_ homeStore       = (*store.Store)(nil)

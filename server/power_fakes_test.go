@@ -1,0 +1,180 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"candour/store"
+)
+
+// The powers and disparity pages and the record of processing on fakes
+// (powerStore, processingStore): bad input refused before anything is
+// stored, what a role sees. The imports, the figures and their
+// suppression, publishing and the panels' samples keep the real store and
+// real files (TestDisparityImportViewPublish, TestDisparityRefusalsAndSummerMonths,
+// TestPanelSampleDrawnByAChair, power_test.go, vetting_test.go).
+
+// powerFakes is a fake app whose powers pages hold nothing yet: no force
+// has data. Imports, publishing and samples are left nil, so a test that
+// reaches one fails.
+func powerFakes(t *testing.T) (*fakeApp, *fakePowers) {
+	a := newFakeApp(t)
+	fp := &fakePowers{fakeCalls: fakeCalls{t: t, now: time.Now()}}
+	fp.powerForces = func(string) (map[string]store.PowerIndex, error) { return nil, nil }
+	fp.disparityPublications = func() ([]store.DisparityPublication, error) { return nil, nil }
+	a.srv.powers = fp
+	return a, fp
+}
+
+// TestDisparityOddInputsStoreNothingWithFakes sends the import, population
+// and publish forms what the world sends: wrong field names, binary, a
+// file cut after its header, a stray quote, a force of 300 characters, a
+// file over the upload limit. Each is refused (422 with the error summary,
+// or 413 for the size) and never a 500, before anything reaches the store:
+// the fake's imports and publishing are nil, and none is called. (What
+// only the Census table's reading refuses: TestDisparityOddInputsStoreNothing.)
+func TestDisparityOddInputsStoreNothingWithFakes(t *testing.T) {
+	a, fp := powerFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	aug := "2018-08-dorset-stop-and-search.csv"
+	census := "census2021-ts021-dorset-force-area.csv"
+	header := strings.SplitAfter(string(readData(t, aug)), "\n")[0]
+	long := strings.Repeat("x", 300)
+	binary := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\"\x00")
+	huge := bytes.Repeat([]byte("Person search,2018-08-01T00:00:00+00:00,False,,,,Male,18-24,,White,,,,,\n"), MaxUploadBytes/70+10)
+	for _, tc := range []struct {
+		name   string
+		send   func() response
+		status int
+		want   string
+	}{
+		{"files under another field name", func() response {
+			return coord.upload("/disparity/import", "/disparity/import", "file", map[string][]byte{aug: readData(t, aug)}, nil)
+		}, 422, "Choose one or more police.uk stop and search CSV files"},
+		{"import form sent as a plain form", func() response {
+			return coord.submit("/disparity/import", "/disparity/import", url.Values{"force": {"dorset"}})
+		}, 422, "Choose one or more police.uk stop and search CSV files"},
+		{"a force of 300 characters", func() response {
+			return coord.upload("/disparity/import", "/disparity/import", "files", map[string][]byte{"search.csv": readData(t, aug)}, url.Values{"force": {long}})
+		}, 422, "is not a police force area"},
+		{"binary", func() response {
+			return coord.upload("/disparity/import", "/disparity/import", "files", map[string][]byte{aug: binary}, nil)
+		}, 422, aug + ": line 1"},
+		{"cut after the header", func() response {
+			return coord.upload("/disparity/import", "/disparity/import", "files", map[string][]byte{aug: []byte(header)}, nil)
+		}, 422, "the file has a header but no searches"},
+		{"a stray quote in a first field", func() response {
+			return coord.upload("/disparity/import", "/disparity/import", "files", map[string][]byte{aug: []byte(header + "Per\"son search,2018-08-01T00:00:00+00:00,,,,,,,,,,,,,\n")}, nil)
+		}, 422, aug + ": line 2"},
+		{"a file over the upload limit", func() response {
+			return coord.upload("/disparity/import", "/disparity/import", "files", map[string][]byte{aug: append([]byte(header), huge...)}, nil)
+		}, 413, "too large"},
+		{"population under another field name", func() response {
+			return coord.upload("/disparity/import", "/disparity/population", "file", map[string][]byte{census: readData(t, census)}, url.Values{"population-force": {"dorset"}})
+		}, 422, "Choose the Census 2021 TS021 CSV file"},
+		{"publish a force of 300 characters", func() response {
+			return coord.submit("/disparity", "/disparity/publish", url.Values{"force": {long}, "from": {"2018-08"}, "to": {"2018-08"}, "ethnicity": {"self"}})
+		}, 422, "govuk-error-summary"},
+		{"publish a month that is not one", func() response {
+			return coord.submit("/disparity", "/disparity/publish", url.Values{"force": {"dorset"}, "from": {"2018-13"}, "to": {"2018-13"}, "ethnicity": {"self"}})
+		}, 422, "govuk-error-summary"},
+		{"publish under other field names", func() response {
+			return coord.submit("/disparity", "/disparity/publish", url.Values{"forces": {"dorset"}, "start": {"2018-08"}})
+		}, 422, "govuk-error-summary"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.send()
+			if r.Status != tc.status || !strings.Contains(r.Body, tc.want) {
+				t.Errorf("status %d, want %d with %q", r.Status, tc.status, tc.want)
+			}
+			if tc.status == 422 && !strings.Contains(r.Body, "govuk-error-summary") {
+				t.Error("no error summary")
+			}
+			for _, write := range []string{"ImportPower", "ImportPopulation", "PublishDisparity"} {
+				if n := fp.calls(write); n != 0 {
+					t.Errorf("%s called %d times", write, n)
+				}
+			}
+		})
+	}
+}
+
+// TestPowerImportHelpSaysWhoseEthnicityWithFakes: the import page of a
+// dataset whose ethnicity is the officer's says so, not "as the person
+// described it".
+func TestPowerImportHelpSaysWhoseEthnicityWithFakes(t *testing.T) {
+	a, _ := powerFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	if r := coord.get("/powers/use-of-force-incidents/import"); !strings.Contains(r.Body, "<strong>Subject ethnicity</strong>: officer-perceived, in the Census 2021") {
+		t.Error("the incidents import page does not say the ethnicity is the officer's")
+	}
+	if r := coord.get("/powers/custody-strip-search/import"); !strings.Contains(r.Body, "<strong>Self-defined ethnicity</strong>: as the person described it") {
+		t.Error("the custody import page does not say the ethnicity is the person's")
+	}
+}
+
+func TestProcessingPageIsForAdminsWithFakes(t *testing.T) {
+	a := newFakeApp(t)
+	a.srv.processing = &fakeProcessing{}
+	ad := a.as(a.newUser(store.RoleAdmin, "admin@example.org"))
+	r := ad.get("/admin/processing")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Referral and report content") || !strings.Contains(r.Body, "deleted 12 months after that status") {
+		t.Fatalf("record of processing: %d\n%s", r.Status, r.Body)
+	}
+}
+
+// TestLawfulBasisEditedByTheDPOWithFakes: the record's lawful basis and condition
+// for a kind of data can be changed from the page (an administrator enters
+// the DPO's decision); an empty basis is refused with 422, what was typed
+// kept and nothing stored; the record and candour dpia then show the new
+// wording and who set it; the change is audited.
+func TestLawfulBasisEditedByTheDPOWithFakes(t *testing.T) {
+	a := newFakeApp(t)
+	fp := &fakeProcessing{}
+	a.srv.processing = fp
+	ctx := context.Background()
+	ad := a.as(a.newUser(store.RoleAdmin, "dpo@example.org"))
+	page := "/admin/processing/vetting-data"
+	if r := ad.get(page); r.Status != http.StatusOK || !strings.Contains(r.Body, "UK GDPR article 6(1)(e) public task") {
+		t.Fatalf("edit page: %d\n%s", r.Status, r.Body)
+	}
+	r := ad.submit(page, page, url.Values{"lawfulBasis": {"  "}, "condition": {"Kept condition"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the lawful basis") || !strings.Contains(r.Body, "Kept condition") {
+		t.Fatalf("empty basis: %d\n%s", r.Status, r.Body)
+	}
+	if bs, _ := fp.ProcessingBases(ctx); len(bs) != 0 {
+		t.Fatalf("a refused basis was stored: %+v", bs)
+	}
+	r = ad.submit(page, page, url.Values{"lawfulBasis": {"UK GDPR article 6(1)(c) legal obligation"}, "condition": {"DPA 2018 Schedule 1, paragraph 1"}})
+	if r.Status != http.StatusSeeOther || r.Location != "/admin/processing" {
+		t.Fatalf("save: %d to %q\n%s", r.Status, r.Location, r.Body)
+	}
+	body := ad.get("/admin/processing").Body
+	if !strings.Contains(body, "UK GDPR article 6(1)(c) legal obligation") || !strings.Contains(body, "Set by dpo@example.org") {
+		t.Fatalf("record after the change:\n%s", body)
+	}
+	bases, err := fp.ProcessingBases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := ProcessingMarkdown(a.srv.cfg, bases)
+	if !strings.Contains(md, "## Vetting data\n\n- Held: Scrutiny members' vetting level and its expiry date\n- Purpose: Letting only vetted members take part in visits\n- Lawful basis: UK GDPR article 6(1)(c) legal obligation\n- Basis and condition set by dpo@example.org") ||
+		!strings.Contains(md, "- Condition: DPA 2018 Schedule 1, paragraph 1\n") {
+		t.Fatalf("dpia:\n%s", md)
+	}
+	// The other kinds keep their defaults.
+	if !strings.Contains(md, "## Visit details\n\n- Held: Scrutiny visits, who signed up, what they observed and recorded\n- Purpose: Independent scrutiny of custody, stop and search and use of force\n- Lawful basis: UK GDPR article 6(1)(e) public task\n- Who") {
+		t.Fatalf("dpia, other kinds:\n%s", md)
+	}
+	if evs := a.audits.of(store.AuditBasisChanged); len(evs) != 1 || evs[0].Target != "processing:vetting-data" {
+		t.Fatalf("audit: %+v", evs)
+	}
+	if r := ad.get("/admin/processing/no-such-kind"); r.Status != http.StatusNotFound {
+		t.Fatalf("unknown kind: %d", r.Status)
+	}
+}
