@@ -3,12 +3,14 @@ package server
 import (
 	"bytes"
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"candour/powers"
 	"candour/store"
 )
 
@@ -176,5 +178,69 @@ func TestLawfulBasisEditedByTheDPOWithFakes(t *testing.T) {
 	}
 	if r := ad.get("/admin/processing/no-such-kind"); r.Status != http.StatusNotFound {
 		t.Fatalf("unknown kind: %d", r.Status)
+	}
+}
+
+// TestDisparityImportRefusalsWithFakes: a force given that disagrees with
+// the file name, and an upload of two files one of which is broken, are
+// refused (422, the error summary, the typed force kept) before anything
+// is stored: neither file is imported.
+func TestDisparityImportRefusalsWithFakes(t *testing.T) {
+	a, fp := powerFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	aug, sep := "2018-08-dorset-stop-and-search.csv", "2018-09-dorset-stop-and-search.csv"
+	// A force given that disagrees with the file name: refused, typed value kept, nothing stored.
+	r := coord.upload("/disparity/import", "/disparity/import", "files",
+		map[string][]byte{aug: readData(t, aug)}, url.Values{"force": {"wiltshire"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") ||
+		!strings.Contains(html.UnescapeString(r.Body), aug+" is named as dorset's data, but you entered wiltshire") || !strings.Contains(r.Body, `value="wiltshire"`) {
+		t.Fatalf("force mismatch: %d", r.Status)
+	}
+	if n := fp.calls("ImportPower"); n != 0 {
+		t.Fatalf("a refused upload stored %d files", n)
+	}
+	// Two files, one broken: neither is stored.
+	broken := strings.Replace(string(readData(t, sep)), "Gender", "Sex", 1)
+	r = coord.upload("/disparity/import", "/disparity/import", "files", map[string][]byte{aug: readData(t, aug), sep: []byte(broken)}, nil)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, sep+": line 1, column 7") {
+		t.Fatalf("one broken file: %d", r.Status)
+	}
+	if n := fp.calls("ImportPower"); n != 0 {
+		t.Fatalf("the good file of a refused upload was stored (%d imports)", n)
+	}
+}
+
+// TestPanelSampleRefusalsWithFakes: a member may not draw a sample; a
+// size out of 1 to 50 or a group not on the list is refused (422) and
+// nothing is drawn or committed. (The draw itself, from real records:
+// TestPanelSampleDrawnByAChair.)
+func TestPanelSampleRefusalsWithFakes(t *testing.T) {
+	a, fp := powerFakes(t)
+	fp.powerForces = func(string) (map[string]store.PowerIndex, error) {
+		return map[string]store.PowerIndex{"dorset": {Kind: store.PowerStopSearch, Force: "dorset", Months: []string{"2019-01"}}}, nil
+	}
+	fp.powerReport = func(*powers.Dataset, string, string, string, string) (*powers.Report, error) {
+		return &powers.Report{}, nil
+	}
+	chair := a.as(a.newUser(store.RoleChair, "chair@example.org"))
+	member := a.as(a.newUser(store.RoleMember, "member@example.org"))
+
+	if r := member.get("/disparity/samples/new"); r.Status != http.StatusForbidden {
+		t.Fatalf("member on the sample form: %d, want 403", r.Status)
+	}
+	form := url.Values{"force": {"dorset"}, "from": {"2019-01"}, "to": {"2019-01"}, "group": {"Black"}, "size": {"0"}}
+	if r := chair.submit("/disparity/samples/new", "/disparity/samples/new", form); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, "from 1 to 50") {
+		t.Fatalf("size 0: %d", r.Status)
+	}
+	form.Set("group", "Martian")
+	form.Set("size", "3")
+	if r := chair.submit("/disparity/samples/new", "/disparity/samples/new", form); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("tampered group: %d, want 422", r.Status)
+	}
+	for _, write := range []string{"DrawSample", "CommitPanelSample", "DrawPanelSample"} {
+		if n := fp.calls(write); n != 0 {
+			t.Errorf("%s called %d times", write, n)
+		}
 	}
 }
