@@ -244,3 +244,44 @@ func TestPanelSampleRefusalsWithFakes(t *testing.T) {
 		}
 	}
 }
+
+// TestPowerImportRefusalsWithFakes: an unknown activity is not found; a
+// member may not import and a coordinator may not see vetting decisions;
+// an import with a force police.uk does not name, or a yearly table
+// without its year, is refused (422) before the file is read, so nothing
+// is imported.
+func TestPowerImportRefusalsWithFakes(t *testing.T) {
+	a, fp := powerFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	member := a.as(a.newUser(store.RoleMember, "member@example.org"))
+	ccu := a.as(a.newUser(store.RoleCCU, "analyst@example.org"))
+	good := readData(t, "vehicle-stops-example.csv")
+
+	if r := member.get("/powers/no-such-power"); r.Status != http.StatusNotFound {
+		t.Fatalf("unknown activity: %d", r.Status)
+	}
+	if r := member.get("/powers/vehicle-stops/import"); r.Status != http.StatusForbidden {
+		t.Fatalf("member may not import: %d", r.Status)
+	}
+	if r := coord.upload("/powers/vehicle-stops/import", "/powers/vehicle-stops/import", "file",
+		map[string][]byte{"stops.csv": good}, url.Values{"force": {"gotham"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the force") {
+		t.Fatalf("unknown force: %d", r.Status)
+	}
+	file := map[string][]byte{"uof.csv": readData(t, "use-of-force-dorset-2019-20-by-ethnicity-extract.csv")}
+	r := coord.upload("/powers/use-of-force/import", "/powers/use-of-force/import", "file", file, url.Values{"force": {"dorset"}, "year": {"2019"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the financial year the file is for") {
+		t.Fatalf("no year: %d", r.Status)
+	}
+	for _, path := range []string{"/vetting", "/vetting/import"} {
+		if r := coord.get(path); r.Status != http.StatusForbidden {
+			t.Errorf("coordinator %s: %d", path, r.Status)
+		}
+	}
+	vetting := readData(t, "vetting-decisions-example.csv")
+	if r := ccu.upload("/vetting/import", "/vetting/import", "file", map[string][]byte{"vetting.csv": vetting}, url.Values{"force": {"gotham"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the force") {
+		t.Fatalf("unknown force: %d", r.Status)
+	}
+	if n := fp.calls("ImportPower"); n != 0 {
+		t.Errorf("ImportPower called %d times", n)
+	}
+}
