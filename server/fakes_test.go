@@ -1175,21 +1175,13 @@ func (f *fakeReferrals) EndReportVisit(_ context.Context, id, nonce string) erro
 }
 
 // fakeSignIns stands in for the store when someone signs in
-// (signInStore).
+// (signInStore): an account by email (fakeReads' userByEmail) and
+// fakeCalls' clock.
 type fakeSignIns struct {
 	fakeReads
-	clock func() time.Time
 }
 
 var _ signInStore = (*fakeSignIns)(nil)
-
-// Now is the clock the test gives, or fakeCalls' fixed one.
-func (f *fakeSignIns) Now() time.Time {
-	if f.clock != nil {
-		return f.clock()
-	}
-	return f.now
-}
 
 // fakePowers stands in for the store on the powers and disparity pages
 // and their figures (powerStore). A refusal test leaves the writes and

@@ -18,8 +18,7 @@ import (
 // through the provider (TestOIDCSignInStaff) keep the real store.
 
 // signInFakes is a fake app whose accounts are found by email among its
-// users, as the store matches addresses (NormaliseEmail), on a clock the
-// test may move (advance).
+// users, as the store matches addresses (NormaliseEmail).
 func signInFakes(t *testing.T) (*fakeApp, *fakeSignIns) {
 	a := newFakeApp(t)
 	fs := &fakeSignIns{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
