@@ -35,7 +35,7 @@ type rateLimiter struct {
 	n         int
 	window    time.Duration
 	anonymous bool
-	db        limitsDB
+	db        hitsDB
 	secret    []byte
 	log       *slog.Logger
 

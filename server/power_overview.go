@@ -90,7 +90,7 @@ func (s *Server) publicPowerOverview(c *gin.Context) {
 	ctx := c.Request.Context()
 	d := &overviewPage{Public: true, Force: c.Query("force")}
 	page := &Page{Title: "Disparity across our powers", Data: d}
-	pubs, err := s.store.DisparityPublications(ctx)
+	pubs, err := s.powers.DisparityPublications(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -103,7 +103,7 @@ func (s *Server) publicPowerOverview(c *gin.Context) {
 		basis[p.ID] = p.Ethnicity
 		forces[p.ID] = true
 	}
-	all, err := s.store.AllPowerPublications(ctx)
+	all, err := s.powers.AllPowerPublications(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -167,7 +167,7 @@ func monitorHref(ds *powers.Dataset, public bool, force string) string {
 // version, which every import moves on) in one read, and lists the forces
 // that have any of the overview's kinds.
 func (s *Server) overviewIndex(c *gin.Context) (map[string]store.PowerIndex, map[string]bool, error) {
-	all, err := s.store.PowerIndexes(c.Request.Context())
+	all, err := s.powers.PowerIndexes(c.Request.Context())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -185,7 +185,7 @@ func (s *Server) overviewIndex(c *gin.Context) (map[string]store.PowerIndex, map
 // populationVersion is when the force's Census population was loaded (0
 // for none): a new table changes every rate.
 func (s *Server) populationVersion(c *gin.Context, force string) (int64, error) {
-	pop, err := s.store.Population(c.Request.Context(), force)
+	pop, err := s.powers.Population(c.Request.Context(), force)
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil
 	}
@@ -232,7 +232,7 @@ func (s *Server) buildHeadline(c *gin.Context, ds *powers.Dataset, h headlineOf)
 		row.Missing = "no figures"
 		return row, nil
 	}
-	rep, err := powers.Headline(c.Request.Context(), s.store, ds, h.force, h.from, h.to, h.basis)
+	rep, err := s.powers.PowerHeadline(c.Request.Context(), ds, h.force, h.from, h.to, h.basis)
 	if errors.Is(err, powers.ErrNoPopulation) {
 		row.Missing = "no Census population loaded"
 		return row, nil

@@ -158,7 +158,7 @@ func (s *Server) powerView(c *gin.Context) {
 // valid choice), builds the report and renders with status.
 func (s *Server) powerFill(c *gin.Context, page *Page, d *powerPage, from, to string, status int) {
 	ctx := c.Request.Context()
-	forces, err := s.store.PowerForces(ctx, d.Dataset.StoreKind())
+	forces, err := s.powers.PowerForces(ctx, d.Dataset.StoreKind())
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -198,7 +198,7 @@ func (s *Server) powerFill(c *gin.Context, page *Page, d *powerPage, from, to st
 	if d.Published == nil {
 		d.Published, _ = s.publication(c, d.Dataset.Kind, d.Force) // a page without its "Published" line rather than none
 	}
-	rep, err := powers.Build(ctx, s.store, d.Dataset, d.Force, d.From, d.To)
+	rep, err := s.powers.PowerReport(ctx, d.Dataset, d.Force, d.From, d.To)
 	if errors.Is(err, powers.ErrNoPopulation) {
 		d.Empty = "The Census population for this force has not been loaded, so rates cannot be worked out. A coordinator can load it on the stop and search import page."
 		s.render(c, status, "power", page)

@@ -47,8 +47,14 @@ type Server struct {
 	recs          recStore           // the recommendations register and "You said, we did"
 	homePage      homeStore          // the home page: each role's work waiting, a member's next visits
 	attempts      attemptsDB         // the budget of tries on an account (signin_throttle.go)
-	limits        limitsDB           // the rate limits' counts (limits.go)
+	limits        hitsDB             // the rate limits' counts (limits.go)
 	secondFactor  twoFactorStore     // two-factor set-up, codes and recovery codes
+	reports       reportStore        // anonymous reports and a reporter's return
+	referrals     referralStore      // partner organisations' referrals
+	durable       syncDB             // one wait for the disk for a request's writes (one_sync.go)
+	signIns       signInStore        // signing in: by password or through the identity provider
+	powers        powerStore         // the powers and disparity pages and their figures
+	processing    processingStore    // the record of processing's lawful bases
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -132,6 +138,12 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		attempts:     db,
 		limits:       db,
 		secondFactor: db,
+		reports:      db,
+		referrals:    db,
+		durable:      db,
+		signIns:      db,
+		powers:       powerFigures{db},
+		processing:   db,
 		log:          slog.New(requestIDHandler{log.Handler()}),
 		templates:    tmpl,
 		hasher:       password.For(cfg),
@@ -144,7 +156,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		s.scanner = NoScan{}
 	}
 	s.signInLimiter = s.newLimiter("signin", opts.SignInsPerMinute, time.Minute, false)
-	s.oidc = newOIDCFlow(cfg, db.Now)
+	s.oidc = newOIDCFlow(cfg, s.signIns.Now)
 	s.reportLimiter = s.newLimiter("report", opts.ReportsPerHour, time.Hour, true)
 	s.receiptGuard = &receiptGuard{db: db, secret: s.limitSecret}
 	s.resets = make(chan string, 256)
