@@ -30,8 +30,8 @@ type Share struct {
 // GroupFigures are one high-level group's figures over the period.
 type GroupFigures struct {
 	Group       string
-	Records     int64 // records in the base (for strip searches: searches where the column was recorded)
-	Events      int64 // records counted in rates and ratios
+	Records     int64    // records in the base (for strip searches: searches where the column was recorded)
+	Events      int64    // records counted in rates and ratios
 	Population  int64    // the group's residents or drivers (Report.PerWhom)
 	Rate        *float64 // events per 1,000 of Population
 	RateYear    *float64 // annualised over the months with data
