@@ -76,9 +76,28 @@ func ImportDrivers(ctx context.Context, db *store.Store, src io.Reader, o Driver
 // ReadDrivers checks a drivers file and its options and returns the
 // population it would store, or the refusal ImportDrivers describes.
 func ReadDrivers(src io.Reader, o DriversOptions) (*store.Population, error) {
+	force := strings.ToLower(strings.TrimSpace(o.Force))
+	fa, _ := policeuk.Force(force)
+	made, period := strings.TrimSpace(o.Made), strings.TrimSpace(o.Period)
+	p := &store.Population{ID: store.PopulationID(store.Drivers, force), Of: store.Drivers, Groups: map[string]int64{},
+		Source: o.Source, Layout: "drivers", ForceCode: fa.Code, ForceName: fa.Name, ImportedBy: o.By, Made: made, Period: period}
+	// In the order of the upload form: the file, then the options.
+	problems := append(readDriverLines(src, p), o.check()...)
+	if len(problems) > 0 {
+		return nil, apperr.Join(problems...)
+	}
+	return p, nil
+}
+
+// Check reports what is wrong with the options alone (the force, how the
+// figures were made, what time they describe), each on its field, or nil:
+// for a form sent without a file.
+func (o DriversOptions) Check() error { return apperr.Join(o.check()...) }
+
+func (o DriversOptions) check() []*apperr.Error {
 	var problems []*apperr.Error
 	force := strings.ToLower(strings.TrimSpace(o.Force))
-	fa, known := policeuk.Force(force)
+	_, known := policeuk.Force(force)
 	switch {
 	case force == "":
 		problems = append(problems, apperr.Invalidf("force", "Say which force the drivers are for, for example dorset"))
@@ -98,13 +117,7 @@ func ReadDrivers(src io.Reader, o DriversOptions) (*store.Population, error) {
 	case len(period) > 60:
 		problems = append(problems, apperr.Invalidf("period", "Say what time the driver figures describe in 60 characters or fewer"))
 	}
-	p := &store.Population{ID: store.PopulationID(store.Drivers, force), Of: store.Drivers, Groups: map[string]int64{},
-		Source: o.Source, Layout: "drivers", ForceCode: fa.Code, ForceName: fa.Name, ImportedBy: o.By, Made: made, Period: period}
-	problems = append(problems, readDriverLines(src, p)...)
-	if len(problems) > 0 {
-		return nil, apperr.Join(problems...)
-	}
-	return p, nil
+	return problems
 }
 
 // readDriverLines reads the file's lines into p and returns every problem.
