@@ -43,7 +43,7 @@ type powerPage struct {
 	// Fallback, why residents are second best when the dataset asks for
 	// another population (drivers) the force has not loaded.
 	Denominator, Fallback string
-	Columns    []string    // the group columns of the breakdowns; none when suppressed
+	Columns               []string // the group columns of the breakdowns; none when suppressed
 }
 
 // PeriodLabel names a month or year in the period lists (monitorPeriod).
