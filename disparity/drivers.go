@@ -151,8 +151,8 @@ func readDriverLines(src io.Reader, p *store.Population) []*apperr.Error {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
@@ -161,6 +161,7 @@ func readDriverLines(src io.Reader, p *store.Population) []*apperr.Error {
 			e.Line = line
 			return append(problems, e) // the reader cannot go on past it
 		}
+		line, _ := r.FieldPos(0)
 		if line > maxDriverLines {
 			e := apperr.Invalidf("", "line %d: the file goes on past %d lines, but a drivers file has at most 7: %s", line, maxDriverLines, DriversLayout)
 			e.Line = line
@@ -238,6 +239,12 @@ func trimAll(rec []string) []string {
 
 // csvProblem words a CSV reader's error without its own line prefix.
 func csvProblem(err error) string {
+	switch {
+	case errors.Is(err, csv.ErrBareQuote):
+		return `a " inside a value that does not start with one (put the value in quotes and write the " inside it twice)`
+	case errors.Is(err, csv.ErrQuote):
+		return "a value in quotes is not closed"
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return pe.Err.Error()

@@ -75,6 +75,8 @@ func TestBadDriverFilesAreRefused(t *testing.T) {
 		{"vehicle stops", "Date,District,Reason,Self-defined ethnicity,Officer-observed ethnicity,Outcome\n", nil,
 			[]string{"it looks like a file of records"}, nil},
 		{"header only", head, nil, []string{"the file has a header but no groups"}, nil},
+		{"a broken quote", head + "White,600000\nBlack,4\"000\nAsian,12000\n", nil, []string{`line 3: a " inside a value that does not start with one`}, []int{3}},
+		{"far too long", head + strings.Repeat("White,1\n", 60), nil, []string{"line 51: the file goes on past 50 lines"}, nil},
 		{"empty", "", nil, []string{"the file is empty"}, nil},
 		{"no force, how or when", head + five, func(o *disparity.DriversOptions) { o.Force, o.Made, o.Period = "gotham", " ", "" },
 			[]string{`"gotham" is not a police force area`, "Say how the driver figures were made", "Say what time the driver figures describe"}, nil},
