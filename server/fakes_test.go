@@ -1358,6 +1358,8 @@ type fakePowers struct {
 	publishDisparity      func(p *store.DisparityPublication) error
 	disparityPublications func() ([]store.DisparityPublication, error)
 	population            func(force string) (*store.Population, error)
+	populationOf          func(of, force string) (*store.Population, error)
+	importDrivers         func(src io.Reader, o disparity.DriversOptions) (*store.Population, error)
 	commitPanelSample     func(p *store.PanelSample) error
 	panelSample           func(id string) (*store.PanelSample, error)
 	panelSamples          func() ([]store.PanelSample, error)
@@ -1412,6 +1414,20 @@ func (f *fakePowers) DisparityPublications(context.Context) ([]store.DisparityPu
 
 func (f *fakePowers) Population(_ context.Context, force string) (*store.Population, error) {
 	return ask(&f.fakeCalls, "Population", f.population, force)
+}
+
+func (f *fakePowers) PopulationOf(_ context.Context, of, force string) (*store.Population, error) {
+	if !f.called("PopulationOf", f.populationOf) {
+		return nil, errNoFake
+	}
+	return f.populationOf(of, force)
+}
+
+func (f *fakePowers) ImportDrivers(_ context.Context, src io.Reader, o disparity.DriversOptions) (*store.Population, error) {
+	if !f.called("ImportDrivers", f.importDrivers) {
+		return nil, errNoFake
+	}
+	return f.importDrivers(src, o)
 }
 
 func (f *fakePowers) CommitPanelSample(_ context.Context, p *store.PanelSample) error {

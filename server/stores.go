@@ -424,6 +424,7 @@ type powerStore interface {
 	PublishDisparity(ctx context.Context, p *store.DisparityPublication) error
 	DisparityPublications(ctx context.Context) ([]store.DisparityPublication, error)
 	Population(ctx context.Context, force string) (*store.Population, error)
+	PopulationOf(ctx context.Context, of, force string) (*store.Population, error)
 	CommitPanelSample(ctx context.Context, p *store.PanelSample) error
 	PanelSample(ctx context.Context, id string) (*store.PanelSample, error)
 	PanelSamples(ctx context.Context) ([]store.PanelSample, error)
@@ -431,6 +432,7 @@ type powerStore interface {
 
 	ImportPower(ctx context.Context, d *powers.Dataset, src io.ReadSeeker, o powers.ImportOptions) (*powers.ImportResult, error)
 	ImportPopulation(ctx context.Context, src io.Reader, force, source string) (*store.Population, error)
+	ImportDrivers(ctx context.Context, src io.Reader, o disparity.DriversOptions) (*store.Population, error)
 	PowerReport(ctx context.Context, d *powers.Dataset, force, from, to string) (*powers.Report, error)
 	PowerReportBasis(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
 	PowerHeadline(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
@@ -452,6 +454,11 @@ func (p powerFigures) ImportPower(ctx context.Context, d *powers.Dataset, src io
 // ImportPopulation is disparity.ImportPopulation.
 func (p powerFigures) ImportPopulation(ctx context.Context, src io.Reader, force, source string) (*store.Population, error) {
 	return disparity.ImportPopulation(ctx, p.Store, src, force, source)
+}
+
+// ImportDrivers is disparity.ImportDrivers.
+func (p powerFigures) ImportDrivers(ctx context.Context, src io.Reader, o disparity.DriversOptions) (*store.Population, error) {
+	return disparity.ImportDrivers(ctx, p.Store, src, o)
 }
 
 // PowerReport is powers.Build.
