@@ -21,7 +21,6 @@ import (
 	"candour/config"
 	"candour/password"
 	"candour/store"
-	"candour/templates"
 )
 
 // Server is the portal.
@@ -94,7 +93,7 @@ type Options struct {
 
 // New builds the portal. It fails if a template does not parse.
 func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte, opts Options) (*Server, error) {
-	tmpl, err := parseTemplates(templates.FS)
+	tmpl, err := pageTemplates()
 	if err != nil {
 		return nil, err
 	}
