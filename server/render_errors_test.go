@@ -207,4 +207,10 @@ func TestServersShareOneParseOfTheTemplates(t *testing.T) {
 			t.Errorf("page %s: the second Server parsed the templates again", name)
 		}
 	}
+	// Each has its own map: a page added to one (as TestErrorPagesAndHeaders
+	// does) is not the other's.
+	servers[0].templates["added"] = servers[0].templates["error"]
+	if _, ok := servers[1].templates["added"]; ok {
+		t.Error("a page added to one Server's templates shows in another's")
+	}
 }

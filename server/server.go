@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"sync"
@@ -93,10 +94,13 @@ type Options struct {
 
 // New builds the portal. It fails if a template does not parse.
 func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte, opts Options) (*Server, error) {
-	tmpl, err := pageTemplates()
+	shared, err := pageTemplates()
 	if err != nil {
 		return nil, err
 	}
+	// The map is the Server's own (a test adds a page to it); the parsed
+	// templates in it are shared.
+	tmpl := maps.Clone(shared)
 	if opts.SignInsPerMinute == 0 {
 		opts.SignInsPerMinute = 20
 	}
