@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"sync"
@@ -21,7 +22,6 @@ import (
 	"candour/config"
 	"candour/password"
 	"candour/store"
-	"candour/templates"
 )
 
 // Server is the portal.
@@ -101,10 +101,13 @@ type Options struct {
 
 // New builds the portal. It fails if a template does not parse.
 func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte, opts Options) (*Server, error) {
-	tmpl, err := parseTemplates(templates.FS)
+	shared, err := pageTemplates()
 	if err != nil {
 		return nil, err
 	}
+	// The map is the Server's own (a test adds a page to it); the parsed
+	// templates in it are shared.
+	tmpl := maps.Clone(shared)
 	if opts.SignInsPerMinute == 0 {
 		opts.SignInsPerMinute = 20
 	}
