@@ -145,8 +145,9 @@ func TestIdleTimeout(t *testing.T) {
 func TestErrorPagesAndHeaders(t *testing.T) {
 	a := newTestApp(t)
 	// A page whose template fails half-way: styled 500, nothing of the page.
-	a.srv.templates["boom"] = template.Must(template.Must(a.srv.templates["error"].Clone()).Parse(
-		`{{define "content"}}<p>half a page</p>{{.Data.Missing}}{{end}}`))
+	errPage, _ := a.srv.templates.page("error")
+	a.srv.templates.put("boom", template.Must(template.Must(errPage.Clone()).Parse(
+		`{{define "content"}}<p>half a page</p>{{.Data.Missing}}{{end}}`)))
 	a.srv.engine.GET("/boom", a.srv.loadSession, func(c *gin.Context) { a.srv.render(c, http.StatusOK, "boom", &Page{Title: "Boom", Data: 1}) })
 	c := a.client()
 
