@@ -234,26 +234,24 @@ func (s *Store) putRefSummary(ctx context.Context, id string) error {
 
 // syncReferralIndex rewrites every summary whose version differs from its
 // referral's, and returns how many. It reads every referral, so it runs
-// in the background job, never on a page.
+// in the background job, never on a page; one at a time from a cursor, so
+// that the whole collection is never held decoded at once.
 func (s *Store) syncReferralIndex(ctx context.Context) (int, error) {
-	var full []Referral
-	cur, err := s.r("referrals").Find(ctx, bson.D{})
-	if err == nil {
-		err = cur.All(ctx, &full)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store: sync referral index: %w", err)
-	}
-	sums, err := s.dbRefSummaries(ctx) // from the database, not the cache: this repairs it
+	have, err := s.versionsOf(ctx, "referral_index") // from the database, not the cache: this repairs it
 	if err != nil {
 		return 0, err
 	}
-	have := map[string][2]int{}
-	for _, sm := range sums {
-		have[sm.ID] = [2]int{sm.Version, sm.Messages}
+	cur, err := s.r("referrals").Find(ctx, bson.D{}, options.Find().SetBatchSize(repairBatch))
+	if err != nil {
+		return 0, fmt.Errorf("store: sync referral index: %w", err)
 	}
+	defer cur.Close(ctx)
 	n := 0
-	for _, r := range full {
+	for cur.Next(ctx) {
+		var r Referral
+		if err := cur.Decode(&r); err != nil {
+			return n, fmt.Errorf("store: sync referral index: %w", err)
+		}
 		if r.Kind == KindSlot {
 			continue
 		}
@@ -264,6 +262,9 @@ func (s *Store) syncReferralIndex(ctx context.Context) (int, error) {
 			return n, err
 		}
 		n++
+	}
+	if err := cur.Err(); err != nil {
+		return n, fmt.Errorf("store: sync referral index: %w", err)
 	}
 	return n, nil
 }
