@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -654,22 +653,51 @@ type ReferralFilter struct {
 }
 
 // ListReferrals returns a page of summaries, urgent first, then newest,
-// and whether more follow. It reads the small summaries only.
+// and whether more follow. It reads the small summaries only, from the
+// copy in memory, and looks only as far as the page: a partner's list
+// looks only at that partner's summaries (by the copy's index), so its
+// cost does not grow with other partners' referrals, nor with the
+// partner's own beyond the page (TestPartnerListLooksOnlyAtItsPage).
 func (s *Store) ListReferrals(ctx context.Context, f ReferralFilter) ([]RefSummary, bool, error) {
-	all, err := s.refSummaries(ctx)
+	all, ix, err := s.refIndexed(ctx)
 	if err != nil {
 		return nil, false, err
 	}
+	skip := (max(f.Page, 1) - 1) * PageSize
 	rs := []RefSummary{}
-	for _, r := range all {
-		if f.match(r) {
-			rs = append(rs, r)
+	more := false
+	looked := 0
+	take := func(i int) bool { // false: the page is full and one more follows
+		looked++
+		if !f.match(all[i]) {
+			return true
+		}
+		if skip > 0 {
+			skip--
+			return true
+		}
+		if len(rs) == PageSize {
+			more = true
+			return false
+		}
+		rs = append(rs, all[i])
+		return true
+	}
+	if f.PartnerID != "" {
+		for _, i := range ix.byPartner[f.PartnerID] {
+			if !take(i) {
+				break
+			}
+		}
+	} else {
+		for i := range all {
+			if !take(i) {
+				break
+			}
 		}
 	}
-	page := max(f.Page, 1)
-	from := min((page-1)*PageSize, len(rs))
-	to := min(from+PageSize, len(rs))
-	return rs[from:to], to < len(rs), nil
+	s.refsLooked.Add(int64(looked))
+	return rs, more, nil
 }
 
 // ReferralMatches proposes referrals about the same person of concern: any
@@ -722,26 +750,24 @@ func (s *Store) LinkReferrals(ctx context.Context, id, other string, link bool) 
 	return nil
 }
 
-// ReferralsByID returns the summaries of these referrals, in the order given.
+// ReferralsByID returns the summaries of these referrals, in the order
+// given (one that does not exist is left out), by the copy's index.
 func (s *Store) ReferralsByID(ctx context.Context, ids []string) ([]RefSummary, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	all, err := s.refSummaries(ctx)
+	all, ix, err := s.refIndexed(ctx)
 	if err != nil {
 		return nil, err
 	}
-	pos := map[string]int{}
-	for i, id := range ids {
-		pos[id] = i
-	}
 	var rs []RefSummary
-	for _, r := range all {
-		if _, ok := pos[r.ID]; ok {
-			rs = append(rs, r)
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if i, ok := ix.byID[id]; ok && !seen[id] {
+			seen[id] = true
+			rs = append(rs, all[i])
 		}
 	}
-	sort.Slice(rs, func(i, j int) bool { return pos[rs[i].ID] < pos[rs[j].ID] })
 	return rs, nil
 }
 
