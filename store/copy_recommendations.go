@@ -82,11 +82,19 @@ func (s *Store) RecommendationsByID(ctx context.Context, ids []string) ([]RecSum
 	return out, nil
 }
 
-// dbRecSummaries reads every summary from the index.
+// dbRecSummaries reads every summary from the index, in no particular
+// order: every use of the copy orders it itself (FilterRecs), and asked to
+// sort, the embedded engine holds every summary decoded at once before the
+// first batch (issue 18's idle memory: the recommendations job loads the
+// copy just after start-up).
 func (s *Store) dbRecSummaries(ctx context.Context) ([]RecSummary, error) {
 	var all []RecSummary
-	if err := s.findAll(ctx, "recommendation_index", bson.D{}, &all); err != nil {
-		return nil, err
+	cur, err := s.r("recommendation_index").Find(ctx, bson.D{}, options.Find().SetBatchSize(repairBatch))
+	if err == nil {
+		err = cur.All(ctx, &all)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: recommendation index: %w", err)
 	}
 	if all == nil {
 		all = []RecSummary{}

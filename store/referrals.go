@@ -268,10 +268,12 @@ func (s *Store) syncReferralIndex(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// dbRefSummaries reads every summary from the database, in queue order.
+// dbRefSummaries reads every summary from the database, in queue order:
+// urgent first, then newest received, then by _id, newest first. Sorted
+// here, not by the database: asked to sort, the embedded engine holds
+// every summary decoded at once before the first batch.
 func (s *Store) dbRefSummaries(ctx context.Context) ([]RefSummary, error) {
-	cur, err := s.r("referral_index").Find(ctx, bson.D{},
-		options.Find().SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "receivedAt", Value: -1}, {Key: "_id", Value: -1}}))
+	cur, err := s.r("referral_index").Find(ctx, bson.D{}, options.Find().SetBatchSize(repairBatch))
 	if err != nil {
 		return nil, fmt.Errorf("store: referral index: %w", err)
 	}
@@ -279,7 +281,20 @@ func (s *Store) dbRefSummaries(ctx context.Context) ([]RefSummary, error) {
 	if err := cur.All(ctx, &rs); err != nil {
 		return nil, fmt.Errorf("store: referral index: %w", err)
 	}
-	return slices.DeleteFunc(rs, func(r RefSummary) bool { return r.Kind == KindSlot }), nil
+	rs = slices.DeleteFunc(rs, func(r RefSummary) bool { return r.Kind == KindSlot })
+	slices.SortFunc(rs, func(a, b RefSummary) int {
+		if a.Urgent != b.Urgent {
+			if a.Urgent {
+				return -1
+			}
+			return 1
+		}
+		if c := b.ReceivedAt.Compare(a.ReceivedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return rs, nil
 }
 
 // ErrNoKeys is returned when the store has no Sealer: referral content
