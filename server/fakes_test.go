@@ -1228,11 +1228,11 @@ func (f *fakeCCU) SignOffAccessReview(_ context.Context, r store.AccessReview) e
 // (auditPagesStore): the names put to events, and the chain's check.
 type fakeAuditPages struct {
 	fakeReads
-	listAudit          func(store.AuditFilter) ([]store.AuditEvent, bool, error)
-	verifyAudit        func() (*store.AuditBreak, int64, error)
-	allRecommendations func(store.RecommendationFilter) ([]store.RecSummary, error)
-	schedules          func([]string) ([]store.Visit, error)
-	referralsByID      func([]string) ([]store.RefSummary, error)
+	listAudit           func(store.AuditFilter) ([]store.AuditEvent, bool, error)
+	verifyAudit         func() (*store.AuditBreak, int64, error)
+	recommendationsByID func([]string) ([]store.RecSummary, error)
+	schedules           func([]string) ([]store.Visit, error)
+	referralsByID       func([]string) ([]store.RefSummary, error)
 }
 
 var _ auditPagesStore = (*fakeAuditPages)(nil)
@@ -1251,8 +1251,13 @@ func (f *fakeAuditPages) VerifyAudit(context.Context) (*store.AuditBreak, int64,
 	return f.verifyAudit()
 }
 
-func (f *fakeAuditPages) AllRecommendations(_ context.Context, flt store.RecommendationFilter) ([]store.RecSummary, error) {
-	return ask(&f.fakeCalls, "AllRecommendations", f.allRecommendations, flt)
+func (f *fakeAuditPages) RecommendationsByID(_ context.Context, ids []string) ([]store.RecSummary, error) {
+	return ask(&f.fakeCalls, "RecommendationsByID", f.recommendationsByID, ids)
+}
+
+// AccountsByID answers from the fake's people by id (usersByID).
+func (f *fakeAuditPages) AccountsByID(_ context.Context, ids []string) (map[string]store.User, error) {
+	return ask(&f.fakeCalls, "AccountsByID", f.usersByID, ids)
 }
 
 func (f *fakeAuditPages) Schedules(_ context.Context, ids []string) ([]store.Visit, error) {

@@ -143,8 +143,12 @@ func TestErrorPagesAndHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.srv.templates["boom"] = template.Must(template.Must(fresh["error"].Clone()).Parse(
-		`{{define "content"}}<p>half a page</p>{{.Data.Missing}}{{end}}`))
+	errPage, err := fresh["error"].get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.srv.templates.put("boom", template.Must(template.Must(errPage.Clone()).Parse(
+		`{{define "content"}}<p>half a page</p>{{.Data.Missing}}{{end}}`)))
 	a.srv.engine.GET("/boom", a.srv.loadSession, func(c *gin.Context) { a.srv.render(c, http.StatusOK, "boom", &Page{Title: "Boom", Data: 1}) })
 	c := a.client()
 

@@ -232,9 +232,9 @@ type volunteerStore interface {
 type auditPagesStore interface {
 	ListAudit(ctx context.Context, flt store.AuditFilter) ([]store.AuditEvent, bool, error)
 	VerifyAudit(ctx context.Context) (*store.AuditBreak, int64, error)
-	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+	AccountsByID(ctx context.Context, ids []string) (map[string]store.User, error)
 	Groups(ctx context.Context) ([]store.Group, error)
-	AllRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, error)
+	RecommendationsByID(ctx context.Context, ids []string) ([]store.RecSummary, error)
 	Schedules(ctx context.Context, ids []string) ([]store.Visit, error)
 	ReferralsByID(ctx context.Context, ids []string) ([]store.RefSummary, error)
 }

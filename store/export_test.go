@@ -51,3 +51,7 @@ func (s *Store) RepairGroupCopies(ctx context.Context) (int, error) { return s.r
 func (s *Store) MoveAdviceAskedForTest(ctx context.Context, unsets int) error {
 	return moveAdviceAskedUntil(ctx, s, unsets)
 }
+
+// RefsLookedForTest is how many referral summaries ListReferrals has
+// looked at so far.
+func (s *Store) RefsLookedForTest() int64 { return s.refsLooked.Load() }

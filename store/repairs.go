@@ -167,7 +167,7 @@ func (s *Store) runRepairs(ctx context.Context, steps []repairStep, done *Repair
 // how many bookings it put right.
 func (s *Store) repairDiaries(ctx context.Context) (int, error) {
 	cutoff := s.now().AddDate(0, 0, -45)
-	vs, err := s.scanVisits(ctx, bson.D{})
+	vs, err := s.everyVisit(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -70,7 +71,12 @@ type Store struct {
 	counted   []counterWatcher
 	recIndex  *countedCopy[[]RecSummary]
 	refIndex  *countedCopy[[]RefSummary]
-	monthsCp  *countedCopy[map[string]visitMonth]
+	recByID   copyIndex[map[string]int] // positions in recIndex's load, by _id
+	refIx     copyIndex[refIndexes]     // positions in refIndex's load, by _id and by partner
+	// refsLooked counts the referral summaries ListReferrals has looked at
+	// (export_test.go: a partner's list must not look at other partners').
+	refsLooked atomic.Int64
+	monthsCp   *countedCopy[map[string]visitMonth]
 	// a force's months of records of a power, by kind, force and period
 	// (copy_powers.go)
 	powerMonths *versioned[[]PowerMonth]
