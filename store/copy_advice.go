@@ -15,8 +15,10 @@ import (
 // make bench. On the embedded server, where one process owns the data and
 // the writer reports every write (copies.go), the lists are answered from
 // a copy of every request in memory, dropped by any write to
-// advice_requests, and a request by _id comes from the document copies
-// (cachedLocally). On MongoDB the lists are queries, as before. The copy
+// advice_requests, and a request by _id comes from a copy of its own,
+// decoded and opened (Store.AdviceRequest, adviceOpened), dropped by a
+// write to that request or its people asked: a request asking every member
+// of a force took 5,000 ids decoded at every view (issue 18). On MongoDB the lists are queries, as before. The copy
 // holds the requests' texts opened: it is in the portal's memory, where
 // opened texts are anyway, never in the store.
 
@@ -103,3 +105,8 @@ func (s *Store) adviceFromCopy(ctx context.Context, keep func(adviceCopy) bool, 
 	}
 	return out, nil
 }
+
+// adviceOpenedKept is how many requests the by-_id copy keeps decoded and
+// opened (AdviceRequest); past it the copy starts again. Tens are open in
+// a year; the pages of the open ones are the ones read.
+const adviceOpenedKept = 100

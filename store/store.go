@@ -80,6 +80,8 @@ type Store struct {
 	populations  *versioned[*Population]
 	// every advice request, on the embedded server (copy_advice.go)
 	adviceAll *versioned[[]adviceCopy]
+	// each request read by _id, decoded and opened, on the embedded server (advice.go, AdviceRequest)
+	adviceOpened *versioned[*AdviceRequest]
 	// every group by name, on the embedded server (copy_groups.go)
 	groupsAll *versioned[[]Group]
 	// surveys for respondents' pages (copy_cache.go)
@@ -204,6 +206,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.powerIndexes = newVersioned[map[string][]PowerIndex](1, 0)
 	s.populations = newVersioned[*Population](100, 0)
 	s.adviceAll = newVersioned[[]adviceCopy](1, 0)
+	s.adviceOpened = newVersioned[*AdviceRequest](adviceOpenedKept, 0)
 	s.groupsAll = newVersioned[[]Group](1, 0)
 	s.publishedTexts = newVersioned[[]SurveyText](1000, 0)
 	surveyLife := time.Duration(0)
@@ -224,6 +227,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		if coll == "advice_requests" || coll == adviceAskedColl {
 			s.adviceAll.invalidate("")
+			if id != inserted { // a new request: no copy of it can exist
+				s.adviceOpened.invalidate(id)
+			}
 		}
 		if coll == "groups" {
 			s.groupsAll.invalidate("")
