@@ -51,8 +51,8 @@ type adviceShowData struct {
 	NotAnswered []string // names, of the first notAnsweredNamed who have not answered
 	// NotAnsweredMore is how many more have not answered than are named.
 	NotAnsweredMore int
-	Mine        *store.Advice
-	Answer      answerForm
+	Mine            *store.Advice
+	Answer          answerForm
 }
 
 // notAnsweredNamed is how many of the people who have not answered the
