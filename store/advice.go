@@ -326,16 +326,7 @@ func (s *Store) AdviceRequest(ctx context.Context, id string) (*AdviceRequest, e
 	if s.docs.remote {
 		return s.readAdviceRequest(ctx, id)
 	}
-	r, err := s.adviceOpened.load(id, anyVersion, func() (*AdviceRequest, error) {
-		r, err := s.readAdviceRequest(ctx, id)
-		if err == nil {
-			r.askedSet = make(map[string]struct{}, len(r.Asked))
-			for _, a := range r.Asked {
-				r.askedSet[a] = struct{}{}
-			}
-		}
-		return r, err
-	})
+	r, err := s.adviceOpened.load(id, anyVersion, func() (*AdviceRequest, error) { return s.readAdviceRequest(ctx, id) })
 	if err != nil {
 		return nil, err
 	}
@@ -357,11 +348,20 @@ func (s *Store) readAdviceRequest(ctx context.Context, id string) (*AdviceReques
 	if r.Answers == nil {
 		r.Answers = map[string]Advice{}
 	}
-	asked, err := s.adviceAskedOf(ctx, &r)
-	if err != nil {
-		return nil, err
+	if s.docs.remote {
+		asked, err := s.adviceAskedOf(ctx, &r)
+		if err != nil {
+			return nil, err
+		}
+		r.Asked = asked
+	} else {
+		// From the copy of the people asked, which an answer does not drop.
+		a, err := s.askedOf(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		r.Asked, r.askedSet = a.ids, a.set
 	}
-	r.Asked = asked
 	if err := s.openAdvice(&r); err != nil {
 		return nil, err
 	}
@@ -537,11 +537,11 @@ func (s *Store) adviceRequests(ctx context.Context, filter bson.D, limit int) ([
 func (s *Store) GiveAdvice(ctx context.Context, id, userID, name, text string) (Advice, error) {
 	now := s.now().UTC()
 	a := Advice{UserID: userID, Name: name, Text: text, GivenAt: now}
-	asked, err := s.adviceAskedByID(ctx, id)
+	asked, err := s.wasAsked(ctx, id, userID)
 	if err != nil {
 		return a, err
 	}
-	if !slices.Contains(asked, userID) {
+	if !asked {
 		return a, ErrNotAsked
 	}
 	key := "answers." + userID

@@ -110,3 +110,47 @@ func (s *Store) adviceFromCopy(ctx context.Context, keep func(adviceCopy) bool, 
 // opened (AdviceRequest); past it the copy starts again. Tens are open in
 // a year; the pages of the open ones are the ones read.
 const adviceOpenedKept = 100
+
+// askedList is the people a request asked, as stored and as a set.
+type askedList struct {
+	ids []string
+	set map[string]struct{}
+}
+
+// askedOf is the people request id asked (embedded server only), from a
+// copy kept by request (adviceAsked): they never change after the request
+// is opened, so only a write to advice_asked drops it (migration 11's
+// move of older requests' lists writes there first), and an answer, which
+// drops the request's own copy, does not make the next view decode
+// everyone asked again.
+func (s *Store) askedOf(ctx context.Context, id string) (askedList, error) {
+	return s.adviceAsked.load(id, anyVersion, func() (askedList, error) {
+		ids, err := s.adviceAskedByID(ctx, id)
+		if err != nil {
+			return askedList{}, err
+		}
+		if ids == nil {
+			ids = []string{}
+		}
+		set := make(map[string]struct{}, len(ids))
+		for _, a := range ids {
+			set[a] = struct{}{}
+		}
+		return askedList{ids: ids, set: set}, nil
+	})
+}
+
+// wasAsked reports whether request id asked userID: on the embedded
+// server from the copy's set, on MongoDB from the list read by _id.
+func (s *Store) wasAsked(ctx context.Context, id, userID string) (bool, error) {
+	if s.docs.remote {
+		ids, err := s.adviceAskedByID(ctx, id)
+		return slices.Contains(ids, userID), err
+	}
+	a, err := s.askedOf(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	_, ok := a.set[userID]
+	return ok, nil
+}
