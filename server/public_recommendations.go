@@ -115,13 +115,14 @@ func (s *Server) publicRecommendationShow(c *gin.Context) {
 // (13.8 times slower at ten times the recommendations, issue 18). Only
 // the JSON's "generated" time is written per request (openDataJSON).
 type openData struct {
-	groups  string      // the group names it was made with (groupsKey)
-	recs    []publicRec // every published recommendation, newest raised first
-	latest  time.Time   // the latest change among them (Last-Modified)
-	json    []byte      // recs as the document's "recommendations" value, indented as in it
-	etag    string      // over recs, not the generated time
-	atom    []byte      // the whole Atom feed
-	atomTag string      // its ETag
+	groups       string      // the group names it was made with (groupsKey)
+	recs         []publicRec // every published recommendation, newest raised first
+	latest       time.Time   // the latest change among them (Last-Modified)
+	json         []byte      // recs as the document's "recommendations" value, indented as in it
+	etag         string      // over recs, not the generated time
+	atom         []byte      // the whole Atom feed
+	atomTag      string      // its ETag
+	atomModified time.Time   // its Last-Modified: its updated time (atomUpdated)
 }
 
 // openDataKept is how many made open data the cache keeps: one per load of
@@ -201,6 +202,7 @@ func (s *Server) makeOpenData(all []store.RecSummary, names map[string]string, g
 		return nil, err
 	}
 	d.atomTag = etagOf(d.atom)
+	d.atomModified = atomUpdated(d.latest)
 	return d, nil
 }
 
@@ -285,7 +287,16 @@ func (s *Server) publicRecommendationAtom(c *gin.Context) {
 		return
 	}
 	// Feed readers poll: ETag and Last-Modified let them ask "changed?" for a 304.
-	serveTagged(c, "application/atom+xml; charset=utf-8", cacheFeedPublic, d.latest, d.atom, d.atomTag)
+	serveTagged(c, "application/atom+xml; charset=utf-8", cacheFeedPublic, d.atomModified, d.atom, d.atomTag)
+}
+
+// atomUpdated is the feed's updated time (and Last-Modified) for the
+// latest change among its entries; a fixed date when it has none.
+func atomUpdated(latest time.Time) time.Time {
+	if latest.IsZero() {
+		return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return latest
 }
 
 // atomOf is the Atom feed of recs, whose latest change is latest.
@@ -301,10 +312,7 @@ func (s *Server) atomOf(recs []publicRec, latest time.Time) ([]byte, error) {
 		feed.Entries = append(feed.Entries, atomEntry{Title: r.Title, ID: r.URL, Updated: r.LastUpdate.Format(time.RFC3339),
 			Link: atomLink{Rel: "alternate", Href: r.URL}, Summary: summary})
 	}
-	if latest.IsZero() {
-		latest = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	feed.Updated = latest.Format(time.RFC3339)
+	feed.Updated = atomUpdated(latest).Format(time.RFC3339)
 	body, err := xml.MarshalIndent(feed, "", "  ")
 	if err != nil {
 		return nil, err
