@@ -16,7 +16,7 @@ import (
 // (issue 18). Every request on such a route waits alike, so the answer's
 // timing says no more than before.
 func (s *Server) oneSync(c *gin.Context) {
-	ctx, wait := s.store.OneSync(c.Request.Context())
+	ctx, wait := s.durable.OneSync(c.Request.Context())
 	c.Request = c.Request.WithContext(ctx)
 	w := &syncedWriter{ResponseWriter: c.Writer, wait: wait}
 	c.Writer = w
