@@ -78,6 +78,7 @@ type Server struct {
 	scanner       PaperScanner                    // meeting papers' virus scan (meeting_routes.go)
 	headlines     *store.Cache[overviewRow]       // the overview's lines, by the imports' versions (power_overview.go)
 	dashboards    *store.Cache[*recDashboardData] // the recommendations dashboard, drawn, by the copy's load (recommendation_dashboard.go)
+	openData      *store.Cache[*openData]         // "You said, we did" as JSON and Atom, by the copy's load (public_recommendations.go)
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -165,6 +166,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	s.surveys = newSurveyParts(sessionKey, cfg.Production())
 	s.headlines = store.NewCache[overviewRow](headlinesKept, 0)
 	s.dashboards = store.NewCache[*recDashboardData](dashboardsKept, 0)
+	s.openData = store.NewCache[*openData](openDataKept, 0)
 	s.surveys.limiter = s.newLimiter("survey", opts.SurveyPostsPerMinute, time.Minute, true)
 	if s.notices, err = s.loadNotices(cfg.NoticesDir); err != nil {
 		return nil, err

@@ -675,11 +675,8 @@ func (s *Store) ListRecommendations(ctx context.Context, f RecommendationFilter)
 	if err != nil {
 		return nil, false, err
 	}
-	rs := FilterRecs(all, f)
-	page := max(f.Page, 1)
-	from := min((page-1)*PageSize, len(rs))
-	to := min(from+PageSize, len(rs))
-	return rs[from:to], to < len(rs), nil
+	rs, more := pageOfRecs(all, f)
+	return rs, more, nil
 }
 
 // AllRecommendations returns the summary of every recommendation matching
@@ -690,7 +687,13 @@ func (s *Store) AllRecommendations(ctx context.Context, f RecommendationFilter) 
 	if err != nil {
 		return nil, err
 	}
-	return FilterRecs(all, f), nil
+	out := []RecSummary{}
+	for i := range all { // the copy is in the register's order already
+		if f.match(&all[i]) {
+			out = append(out, all[i])
+		}
+	}
+	return out, nil
 }
 
 // ExportRecommendations returns every recommendation in full, newest

@@ -302,7 +302,17 @@ func (s *Store) dbRefSummaries(ctx context.Context) ([]RefSummary, error) {
 var ErrNoKeys = errors.New("store: no field encryption keys configured")
 
 // SetSealer gives the store its field-encryption keys.
-func (s *Store) SetSealer(sl *sealed.Sealer) { s.sealer = sl }
+//
+// The copies that hold texts opened with the keys (the advice requests',
+// copy_advice.go) are dropped, so that nothing opened with keys the store
+// no longer has is served.
+func (s *Store) SetSealer(sl *sealed.Sealer) {
+	s.sealer = sl
+	if s.adviceOpened != nil {
+		s.adviceOpened.invalidate("")
+		s.adviceAll.invalidate("")
+	}
+}
 
 // Sealer is the store's field-encryption keys (nil when none are set).
 func (s *Store) Sealer() *sealed.Sealer { return s.sealer }

@@ -86,6 +86,10 @@ type Store struct {
 	populations  *versioned[*Population]
 	// every advice request, on the embedded server (copy_advice.go)
 	adviceAll *versioned[[]adviceCopy]
+	// each request read by _id, decoded and opened, on the embedded server (advice.go, AdviceRequest)
+	adviceOpened *versioned[*AdviceRequest]
+	// each request's people asked, as a list and a set, on the embedded server (copy_advice.go, askedOf)
+	adviceAsked *versioned[askedList]
 	// every group by name, on the embedded server (copy_groups.go)
 	groupsAll *versioned[[]Group]
 	// surveys for respondents' pages (copy_cache.go)
@@ -210,6 +214,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.powerIndexes = newVersioned[map[string][]PowerIndex](1, 0)
 	s.populations = newVersioned[*Population](100, 0)
 	s.adviceAll = newVersioned[[]adviceCopy](1, 0)
+	s.adviceOpened = newVersioned[*AdviceRequest](adviceOpenedKept, 0)
+	s.adviceAsked = newVersioned[askedList](adviceOpenedKept, 0)
 	s.groupsAll = newVersioned[[]Group](1, 0)
 	s.publishedTexts = newVersioned[[]SurveyText](1000, 0)
 	surveyLife := time.Duration(0)
@@ -230,6 +236,19 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		if coll == "advice_requests" || coll == adviceAskedColl {
 			s.adviceAll.invalidate("")
+			if id != inserted { // a new request: no copy of it can exist
+				s.adviceOpened.invalidate(id)
+			}
+			if coll == adviceAskedColl {
+				// A list inserted for a request stored before lists had
+				// documents of their own (migration 11) replaces the
+				// request's own: drop every copy then.
+				drop := id
+				if id == inserted {
+					drop = ""
+				}
+				s.adviceAsked.invalidate(drop)
+			}
 		}
 		if coll == "groups" {
 			s.groupsAll.invalidate("")
