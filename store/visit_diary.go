@@ -195,7 +195,7 @@ func listedMonth(month, status string, now time.Time) bool {
 // visit's month does that after it (moveBookings).
 func (s *Store) setBooking(ctx context.Context, userID string, v *Visit, status string) error {
 	month := MonthKey(v.Start)
-	if listedMonth(month, status, s.now()) {
+	if listedMonth(month, status, s.now()) && !s.headLists(ctx, userID, month) {
 		if err := s.upsertByID(ctx, diariesColl, userID,
 			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "months", Value: month}}}}); err != nil {
 			return fmt.Errorf("store: diary month: %w", err)
@@ -208,6 +208,18 @@ func (s *Store) setBooking(ctx context.Context, userID string, v *Visit, status 
 		return fmt.Errorf("store: diary booking: %w", err)
 	}
 	return nil
+}
+
+// headLists reports whether userID's head is known to list month: on the
+// embedded server from its copy (no round trip once read); on MongoDB it
+// reports false, since the idempotent $addToSet costs the round trip a read
+// would.
+func (s *Store) headLists(ctx context.Context, userID, month string) bool {
+	if s.embedded == nil {
+		return false
+	}
+	docs, err := s.readDiaryDocs(ctx, []string{userID})
+	return err == nil && len(docs) == 1 && slices.Contains(docs[0].Months, month)
 }
 
 // unsetBooking takes visitID off userID's diary, in every document that
