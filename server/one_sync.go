@@ -16,6 +16,10 @@ import (
 // (issue 18). Every request on such a route waits alike, so the answer's
 // timing says no more than before.
 func (s *Server) oneSync(c *gin.Context) {
+	if s.store == nil { // handler tests with the store replaced by fakes: no disk to wait for
+		c.Next()
+		return
+	}
 	ctx, wait := s.store.OneSync(c.Request.Context())
 	c.Request = c.Request.WithContext(ctx)
 	w := &syncedWriter{ResponseWriter: c.Writer, wait: wait}
