@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -94,15 +95,32 @@ func (f fakeUsers) User(_ context.Context, id string) (*store.User, error) {
 	return nil, store.ErrNotFound
 }
 
-// fakeVisits stands in for the store on a visit's page, sign-up and
-// cancelling (visitStore).
+// fakeVisits stands in for the store on one visit's pages (visitStore):
+// its page, sign-up and cancelling, scheduling, findings, sign-off, the
+// body-worn video log, a panel's sample and planning.
 type fakeVisits struct {
 	fakeReads
-	visit         func(id string) (*store.Visit, error)
-	visitFindings func(v *store.Visit) ([]store.Finding, error)
-	eligible      func(v *store.Visit, userID string, ms []store.Membership) error
-	signUp        func(id, userID string, ms []store.Membership) (string, error)
-	cancelSignUp  func(id, userID string) ([]string, error)
+	visit              func(id string) (*store.Visit, error)
+	visitFindings      func(v *store.Visit) ([]store.Finding, error)
+	eligible           func(v *store.Visit, userID string, ms []store.Membership) error
+	signUp             func(id, userID string, ms []store.Membership) (string, error)
+	cancelSignUp       func(id, userID string) ([]string, error)
+	setVisitTime       func(id string, start, end time.Time) error
+	createVisit        func(v *store.Visit) error
+	updateVisit        func(id string, version int, ch store.VisitChange) ([]string, error)
+	finding            func(id string) (*store.Finding, error)
+	saveFinding        func(f *store.Finding, version int, submit bool) error
+	signOffVisit       func(id, chairName string) error
+	respondToFinding   func(id, response, by string) (*store.Finding, error)
+	bwvViewings        func(visitID string) ([]store.BWVViewing, error)
+	recordBWVViewing   func(v *store.BWVViewing) error
+	panelSample        func(id string) (*store.PanelSample, error)
+	attachSample       func(sampleID, visitID string) error
+	visitPlanByID      func(id string) (*store.VisitPlan, error)
+	availabilityPollOf func(groupID, quarter string) (*store.AvailabilityPoll, error)
+	trainingOf         func(userID string) (*store.Training, error)
+	planInputsFor      func(groupID, quarter string, eligible, locations []string, minVetting string) (*store.PlanInputs, error)
+	planQuarterFrom    func(in *store.PlanInputs, chairID string, rng *rand.Rand, commitment, seed string) (*store.VisitPlan, error)
 }
 
 var _ visitStore = (*fakeVisits)(nil)
@@ -134,6 +152,151 @@ func (f *fakeVisits) CancelSignUp(_ context.Context, id, userID string) ([]strin
 		return nil, errNoFake
 	}
 	return f.cancelSignUp(id, userID)
+}
+
+func (f *fakeVisits) SetVisitTime(_ context.Context, id string, start, end time.Time) error {
+	if !f.called("SetVisitTime", f.setVisitTime) {
+		return errNoFake
+	}
+	return f.setVisitTime(id, start, end)
+}
+
+func (f *fakeVisits) CreateVisit(_ context.Context, v *store.Visit) error {
+	return do(&f.fakeCalls, "CreateVisit", f.createVisit, v)
+}
+
+func (f *fakeVisits) UpdateVisit(_ context.Context, id string, version int, ch store.VisitChange) ([]string, error) {
+	if !f.called("UpdateVisit", f.updateVisit) {
+		return nil, errNoFake
+	}
+	return f.updateVisit(id, version, ch)
+}
+
+func (f *fakeVisits) Finding(_ context.Context, id string) (*store.Finding, error) {
+	return ask(&f.fakeCalls, "Finding", f.finding, id)
+}
+
+func (f *fakeVisits) SaveFinding(_ context.Context, fd *store.Finding, version int, submit bool) error {
+	if !f.called("SaveFinding", f.saveFinding) {
+		return errNoFake
+	}
+	return f.saveFinding(fd, version, submit)
+}
+
+func (f *fakeVisits) SignOffVisit(_ context.Context, id, chairName string) error {
+	if !f.called("SignOffVisit", f.signOffVisit) {
+		return errNoFake
+	}
+	return f.signOffVisit(id, chairName)
+}
+
+func (f *fakeVisits) RespondToFinding(_ context.Context, id, response, by string) (*store.Finding, error) {
+	if !f.called("RespondToFinding", f.respondToFinding) {
+		return nil, errNoFake
+	}
+	return f.respondToFinding(id, response, by)
+}
+
+func (f *fakeVisits) BWVViewings(_ context.Context, visitID string) ([]store.BWVViewing, error) {
+	return ask(&f.fakeCalls, "BWVViewings", f.bwvViewings, visitID)
+}
+
+func (f *fakeVisits) RecordBWVViewing(_ context.Context, v *store.BWVViewing) error {
+	return do(&f.fakeCalls, "RecordBWVViewing", f.recordBWVViewing, v)
+}
+
+func (f *fakeVisits) PanelSample(_ context.Context, id string) (*store.PanelSample, error) {
+	return ask(&f.fakeCalls, "PanelSample", f.panelSample, id)
+}
+
+func (f *fakeVisits) AttachSample(_ context.Context, sampleID, visitID string) error {
+	if !f.called("AttachSample", f.attachSample) {
+		return errNoFake
+	}
+	return f.attachSample(sampleID, visitID)
+}
+
+func (f *fakeVisits) VisitPlanByID(_ context.Context, id string) (*store.VisitPlan, error) {
+	return ask(&f.fakeCalls, "VisitPlanByID", f.visitPlanByID, id)
+}
+
+func (f *fakeVisits) AvailabilityPollOf(_ context.Context, groupID, quarter string) (*store.AvailabilityPoll, error) {
+	if !f.called("AvailabilityPollOf", f.availabilityPollOf) {
+		return nil, errNoFake
+	}
+	return f.availabilityPollOf(groupID, quarter)
+}
+
+func (f *fakeVisits) TrainingOf(_ context.Context, userID string) (*store.Training, error) {
+	return ask(&f.fakeCalls, "TrainingOf", f.trainingOf, userID)
+}
+
+func (f *fakeVisits) PlanInputsFor(_ context.Context, groupID, quarter string, eligible, locations []string, minVetting string) (*store.PlanInputs, error) {
+	if !f.called("PlanInputsFor", f.planInputsFor) {
+		return nil, errNoFake
+	}
+	return f.planInputsFor(groupID, quarter, eligible, locations, minVetting)
+}
+
+func (f *fakeVisits) PlanQuarterFrom(_ context.Context, in *store.PlanInputs, chairID string, rng *rand.Rand, commitment, seed string) (*store.VisitPlan, error) {
+	if !f.called("PlanQuarterFrom", f.planQuarterFrom) {
+		return nil, errNoFake
+	}
+	return f.planQuarterFrom(in, chairID, rng, commitment, seed)
+}
+
+// fakeCalendar stands in for the store on the reads across many visits
+// (visitCalendarStore): the calendar, its feeds and export, panel trends.
+type fakeCalendar struct {
+	fakeReads
+	visits         func(f store.VisitFilter) ([]store.Visit, error)
+	visitsByID     func(ids []string) ([]store.Visit, error)
+	allVisits      func() ([]store.Visit, error)
+	diary          func(userID string) (*store.Diary, error)
+	meetings       func(groupIDs []string, from time.Time, limit int) ([]store.Meeting, error)
+	feedOwner      func(token string) (string, error)
+	resetFeedToken func(userID string) (string, error)
+	panelTallyOf   func(groupID string) (*store.PanelTally, error)
+}
+
+var _ visitCalendarStore = (*fakeCalendar)(nil)
+
+func (f *fakeCalendar) Visits(_ context.Context, flt store.VisitFilter) ([]store.Visit, error) {
+	return ask(&f.fakeCalls, "Visits", f.visits, flt)
+}
+
+func (f *fakeCalendar) VisitsByID(_ context.Context, ids []string) ([]store.Visit, error) {
+	return ask(&f.fakeCalls, "VisitsByID", f.visitsByID, ids)
+}
+
+func (f *fakeCalendar) AllVisits(context.Context) ([]store.Visit, error) {
+	if !f.called("AllVisits", f.allVisits) {
+		return nil, errNoFake
+	}
+	return f.allVisits()
+}
+
+func (f *fakeCalendar) Diary(_ context.Context, userID string) (*store.Diary, error) {
+	return ask(&f.fakeCalls, "Diary", f.diary, userID)
+}
+
+func (f *fakeCalendar) Meetings(_ context.Context, groupIDs []string, from time.Time, limit int) ([]store.Meeting, error) {
+	if !f.called("Meetings", f.meetings) {
+		return nil, errNoFake
+	}
+	return f.meetings(groupIDs, from, limit)
+}
+
+func (f *fakeCalendar) FeedOwner(_ context.Context, token string) (string, error) {
+	return ask(&f.fakeCalls, "FeedOwner", f.feedOwner, token)
+}
+
+func (f *fakeCalendar) ResetFeedToken(_ context.Context, userID string) (string, error) {
+	return ask(&f.fakeCalls, "ResetFeedToken", f.resetFeedToken, userID)
+}
+
+func (f *fakeCalendar) PanelTallyOf(_ context.Context, groupID string) (*store.PanelTally, error) {
+	return ask(&f.fakeCalls, "PanelTallyOf", f.panelTallyOf, groupID)
 }
 
 // fakeCalls is what every newer fake shares: the test it fails, the clock
@@ -1118,6 +1281,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	audits, outbox := &fakeAudit{}, &fakeOutbox{}
 	srv.auditLog, srv.outbox = audits, outbox
 	srv.visits = nil
+	srv.calendar = nil
 	srv.conflicts = nil
 	srv.adviceAsk = nil
 	srv.ccu = nil

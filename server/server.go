@@ -28,23 +28,24 @@ import (
 type Server struct {
 	cfg           config.Config
 	store         *store.Store
-	auditLog      auditDB         // audit events, from every handler (Server.audit)
-	outbox        outboxDB        // messages for the mail worker (Server.queueMail)
-	users         userDB          // the signed-in person, every request (stores.go)
-	visits        visitStore      // a visit's page, sign-up and cancelling
-	conflicts     conflictStore   // a CCU analyst's declared conflicts of interest
-	admin         adminStore      // people, groups and partner organisations (admin pages)
-	accounts      accountStore    // a person's own account and the emailed links that set a password
-	meetings      meetingStore    // group meetings: papers, attendance, minutes and actions
-	volunteer     volunteerStore  // volunteers' availability, training and expenses
-	custody       custodyStore    // custody visit reports, the scheme manager's pages and the return
-	ccu           ccuStore        // the Counter Corruption Unit's queue, cases, audit and access review
-	adviceAsk     adviceAskStore  // asking for critical-incident advice
-	auditPages    auditPagesStore // the audit log and the CCU's referral audit, with names put to events
-	recs          recStore        // the recommendations register and "You said, we did"
-	homePage      homeStore       // the home page: each role's work waiting, a member's next visits
-	attempts      attemptsDB      // the budget of tries on an account (signin_throttle.go)
-	secondFactor  twoFactorStore  // two-factor set-up, codes and recovery codes
+	auditLog      auditDB            // audit events, from every handler (Server.audit)
+	outbox        outboxDB           // messages for the mail worker (Server.queueMail)
+	users         userDB             // the signed-in person, every request (stores.go)
+	visits        visitStore         // one visit's pages: sign-up, findings, sign-off, BWV log, planning
+	calendar      visitCalendarStore // the calendar, its feeds and export, panel trends
+	conflicts     conflictStore      // a CCU analyst's declared conflicts of interest
+	admin         adminStore         // people, groups and partner organisations (admin pages)
+	accounts      accountStore       // a person's own account and the emailed links that set a password
+	meetings      meetingStore       // group meetings: papers, attendance, minutes and actions
+	volunteer     volunteerStore     // volunteers' availability, training and expenses
+	custody       custodyStore       // custody visit reports, the scheme manager's pages and the return
+	ccu           ccuStore           // the Counter Corruption Unit's queue, cases, audit and access review
+	adviceAsk     adviceAskStore     // asking for critical-incident advice
+	auditPages    auditPagesStore    // the audit log and the CCU's referral audit, with names put to events
+	recs          recStore           // the recommendations register and "You said, we did"
+	homePage      homeStore          // the home page: each role's work waiting, a member's next visits
+	attempts      attemptsDB         // the budget of tries on an account (signin_throttle.go)
+	secondFactor  twoFactorStore     // two-factor set-up, codes and recovery codes
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -111,6 +112,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		outbox:       db,
 		users:        db,
 		visits:       db,
+		calendar:     db,
 		conflicts:    db,
 		adviceAsk:    db,
 		ccu:          db,

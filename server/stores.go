@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"io"
+	"math/rand/v2"
 	"time"
 
 	"candour/store"
@@ -12,9 +13,9 @@ import (
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
-// for the groups not converted yet (the rest of visits, referrals and
-// reports, surveys, the password step of sign-in, the rest of advice,
-// powers and disparity, vetting and others: docs/architecture.md).
+// for the groups not converted yet (referrals and reports, surveys, the
+// password step of sign-in, the rest of advice, powers and disparity,
+// vetting and others: docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -32,18 +33,62 @@ type userDB interface {
 	User(ctx context.Context, id string) (*store.User, error)
 }
 
-// visitStore is what a visit's page, signing up and cancelling need
-// (visit_show.go, visit_signup.go, loadVisit in visit_routes.go).
+// visitStore is what one visit's pages need (visit_*.go): its page,
+// scheduling and changing it, signing up and cancelling, the pair's day
+// and time, findings, sign-off and the force's response, the body-worn
+// video log, a panel's sample, and planning a quarter of unannounced
+// visits (loadVisit and mailUsers in visit_routes.go too).
 type visitStore interface {
 	Now() time.Time
 	Visit(ctx context.Context, id string) (*store.Visit, error)
 	Group(ctx context.Context, id string) (*store.Group, error)
+	Groups(ctx context.Context) ([]store.Group, error)
+	GroupMembers(ctx context.Context, groupID string) ([]store.Membership, error)
 	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
 	VisitFindings(ctx context.Context, v *store.Visit) ([]store.Finding, error)
 	Eligible(ctx context.Context, v *store.Visit, userID string, ms []store.Membership, now time.Time) error
 	SignUp(ctx context.Context, id, userID string, ms []store.Membership) (string, error)
 	CancelSignUp(ctx context.Context, id, userID string) ([]string, error)
+	SetVisitTime(ctx context.Context, id string, start, end time.Time) error
+	CreateVisit(ctx context.Context, v *store.Visit) error
+	UpdateVisit(ctx context.Context, id string, version int, ch store.VisitChange) ([]string, error)
+	Finding(ctx context.Context, id string) (*store.Finding, error)
+	SaveFinding(ctx context.Context, f *store.Finding, version int, submit bool) error
+	SignOffVisit(ctx context.Context, id, chairName string) error
+	RespondToFinding(ctx context.Context, id, response, by string) (*store.Finding, error)
+	BWVViewings(ctx context.Context, visitID string) ([]store.BWVViewing, error)
+	RecordBWVViewing(ctx context.Context, v *store.BWVViewing) error
+	PanelSample(ctx context.Context, id string) (*store.PanelSample, error)
+	AttachSample(ctx context.Context, sampleID, visitID string) error
+	VisitPlanByID(ctx context.Context, id string) (*store.VisitPlan, error)
+	AvailabilityPollOf(ctx context.Context, groupID, quarter string) (*store.AvailabilityPoll, error)
+	TrainingOf(ctx context.Context, userID string) (*store.Training, error)
+	PlanInputsFor(ctx context.Context, groupID, quarter string, eligible, locations []string, minVetting string) (*store.PlanInputs, error)
+	PlanQuarterFrom(ctx context.Context, in *store.PlanInputs, chairID string, rng *rand.Rand, commitment, seed string) (*store.VisitPlan, error)
 }
+
+// visitCalendarStore is what the reads across many visits need: the
+// calendar (visit_calendar.go), the calendar feeds and their address
+// (visit_ical.go), the CSV export (visit_export.go), the panel trends
+// (visit_trends.go) and the review sessions a sample may be attached to
+// (sampleVisitChoices, visit_sample.go). They read the calendar's copies
+// (the month documents and each person's diary) and, by id, the few
+// visits they need in full.
+type visitCalendarStore interface {
+	Now() time.Time
+	Groups(ctx context.Context) ([]store.Group, error)
+	User(ctx context.Context, id string) (*store.User, error)
+	Visits(ctx context.Context, f store.VisitFilter) ([]store.Visit, error)
+	VisitsByID(ctx context.Context, ids []string) ([]store.Visit, error)
+	AllVisits(ctx context.Context) ([]store.Visit, error)
+	Diary(ctx context.Context, userID string) (*store.Diary, error)
+	Meetings(ctx context.Context, groupIDs []string, from time.Time, limit int) ([]store.Meeting, error)
+	FeedOwner(ctx context.Context, token string) (string, error)
+	ResetFeedToken(ctx context.Context, userID string) (string, error)
+	PanelTallyOf(ctx context.Context, groupID string) (*store.PanelTally, error)
+}
+
+var _ visitCalendarStore = (*store.Store)(nil)
 
 // conflictStore is what a CCU analyst's declared conflicts of interest
 // need (ccu_conflict_*.go).

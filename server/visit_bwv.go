@@ -134,7 +134,7 @@ func (s *Server) visitBWVLog(c *gin.Context) {
 		return
 	}
 	f := bwvForm{Viewer: currentUser(c).ID}
-	if now := s.store.Now().In(london); sameDay(now, v.Start) {
+	if now := s.visits.Now().In(london); sameDay(now, v.Start) {
 		f.Time = now.Format("15:04")
 	}
 	s.renderBWVLog(c, http.StatusOK, v, ba, f, &formErrors{})
@@ -151,7 +151,7 @@ func (s *Server) renderBWVLog(c *gin.Context, status int, v *store.Visit, ba bwv
 		s.serverError(c, err)
 		return
 	}
-	all, err := s.store.BWVViewings(c.Request.Context(), v.ID)
+	all, err := s.visits.BWVViewings(c.Request.Context(), v.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -25,7 +25,7 @@ func (s *Server) visitBWVExport(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	entries, err := s.store.BWVViewings(ctx, v.ID)
+	entries, err := s.visits.BWVViewings(ctx, v.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return

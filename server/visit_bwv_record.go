@@ -27,7 +27,7 @@ func (s *Server) visitBWVRecord(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	at, err := f.check(viewers, v.Start, s.store.Now())
+	at, err := f.check(viewers, v.Start, s.visits.Now())
 	if err != nil && !addErrors(errs, err, nil) {
 		s.fail(c, err)
 		return
@@ -39,7 +39,7 @@ func (s *Server) visitBWVRecord(c *gin.Context) {
 	me := currentUser(c)
 	e := &store.BWVViewing{VisitID: v.ID, GroupID: v.GroupID, FootageRef: f.FootageRef, ViewerID: f.Viewer, ViewerName: users[f.Viewer].Name,
 		ViewedAt: at, Purpose: f.Purpose, Detail: f.Detail, RecordedBy: me.Email}
-	if err := s.store.RecordBWVViewing(c.Request.Context(), e); err != nil {
+	if err := s.visits.RecordBWVViewing(c.Request.Context(), e); err != nil {
 		s.serverError(c, err)
 		return
 	}

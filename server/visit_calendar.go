@@ -60,7 +60,7 @@ type calendarData struct {
 func (s *Server) visitCalendar(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	names, groups, err := s.groupNames(ctx)
+	names, groups, err := groupNamesIn(ctx, s.calendar)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -86,7 +86,7 @@ func (s *Server) visitCalendar(c *gin.Context) {
 		d.Group.Choices[0].Label = "All groups"
 	}
 	d.Filtered = d.Group.Value != "" || d.Type.Value != ""
-	now := s.store.Now().In(london)
+	now := s.calendar.Now().In(london)
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, london)
 	var monthErr *apperr.Error
 	if m := c.Query("month"); m != "" {
@@ -120,7 +120,7 @@ func (s *Server) visitCalendar(c *gin.Context) {
 		f.From = today
 	}
 	if d.View == "month" && d.Type.Value == "" {
-		ms, err := s.store.Meetings(ctx, f.GroupIDs, f.From, 100)
+		ms, err := s.calendar.Meetings(ctx, f.GroupIDs, f.From, 100)
 		if err != nil {
 			s.serverError(c, err)
 			return
@@ -131,12 +131,12 @@ func (s *Server) visitCalendar(c *gin.Context) {
 			}
 		}
 	}
-	vs, err := s.store.Visits(ctx, f) // schedules from the month documents: seats are on the visit pages
+	vs, err := s.calendar.Visits(ctx, f) // schedules from the month documents: seats are on the visit pages
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	diary, err := s.store.Diary(ctx, u.ID)
+	diary, err := s.calendar.Diary(ctx, u.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -147,7 +147,7 @@ func (s *Server) visitCalendar(c *gin.Context) {
 	}
 	for _, v := range vs {
 		a := accessTo(u, &v)
-		if !a.See || (d.View == "past" && !v.Past(s.store.Now())) {
+		if !a.See || (d.View == "past" && !v.Past(s.calendar.Now())) {
 			continue
 		}
 		cv := calendarVisit{Visit: v, GroupName: names[v.GroupID], ShowTime: a.ShowTime}
@@ -210,7 +210,7 @@ func (s *Server) markFindings(ctx context.Context, u *store.User, cvs []calendar
 	if len(ids) == 0 {
 		return nil
 	}
-	full, err := s.store.VisitsByID(ctx, ids)
+	full, err := s.calendar.VisitsByID(ctx, ids)
 	if err != nil {
 		return err
 	}

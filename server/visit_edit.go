@@ -46,7 +46,7 @@ type visitFormData struct {
 // visitGroups are the groups a person may schedule visits for: every
 // group for staff, the groups they chair for a chair.
 func (s *Server) visitGroups(c *gin.Context) ([]store.Group, error) {
-	_, groups, err := s.groupNames(c.Request.Context())
+	_, groups, err := groupNamesIn(c.Request.Context(), s.visits)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (s *Server) visitCreate(c *gin.Context) {
 	}
 	v := &store.Visit{Type: ch.Type, GroupID: f.Group, Location: ch.Location, Start: ch.Start, End: ch.End, Capacity: ch.Capacity,
 		MinVetting: ch.MinVetting, Training: ch.Training, Notes: ch.Notes, CreatedBy: currentUser(c).ID}
-	if !form.ok(s.store.CreateVisit(c.Request.Context(), v)) {
+	if !form.ok(s.visits.CreateVisit(c.Request.Context(), v)) {
 		return
 	}
 	me := currentUser(c)
@@ -184,15 +184,15 @@ func (s *Server) visitSave(c *gin.Context) {
 	}
 	probe := *v
 	probe.Start, probe.End, probe.Capacity = ch.Start, ch.End, ch.Capacity
-	if !form.ok(probe.Check(s.store.Now(), false)) {
+	if !form.ok(probe.Check(s.visits.Now(), false)) {
 		return
 	}
 	ctx := c.Request.Context()
-	promoted, err := s.store.UpdateVisit(ctx, v.ID, f.Version, ch)
+	promoted, err := s.visits.UpdateVisit(ctx, v.ID, f.Version, ch)
 	if apperr.Is(err, apperr.Conflict) && apperr.FieldOf(err) == "capacity" {
 		// Booked since the form was opened (store.ErrCapacityBelow): say
 		// how many are now.
-		if fresh, _ := s.store.Visit(ctx, v.ID); fresh != nil {
+		if fresh, _ := s.visits.Visit(ctx, v.ID); fresh != nil {
 			v = fresh
 		}
 		err = apperr.Invalidf("capacity", "%d people are already booked: the number of places cannot be fewer than that", v.SeatsTaken)
@@ -204,7 +204,7 @@ func (s *Server) visitSave(c *gin.Context) {
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitChanged, Target: "visit:" + v.ID, Detail: words.VisitType(ch.Type) + ", " + ch.Location})
 	if len(promoted) > 0 {
 		// Tell them the visit as it now is (the edit may have moved it).
-		if fresh, err := s.store.Visit(ctx, v.ID); err == nil {
+		if fresh, err := s.visits.Visit(ctx, v.ID); err == nil {
 			v = fresh
 		}
 	}

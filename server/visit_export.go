@@ -21,12 +21,12 @@ var visitCSVColumns = []string{"id", "type", "group", "location", "date", "start
 // the date column holds the Monday and start and end are blank.
 func (s *Server) visitExport(c *gin.Context) {
 	ctx := c.Request.Context()
-	vs, err := s.store.AllVisits(ctx)
+	vs, err := s.calendar.AllVisits(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	names, _, err := s.groupNames(ctx)
+	names, _, err := groupNamesIn(ctx, s.calendar)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -49,5 +49,5 @@ func (s *Server) visitExport(c *gin.Context) {
 	}
 	w.Flush()
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: auditVisitsExported, Detail: fmt.Sprintf("%d visits", len(vs))})
-	sendCSV(c, "visits-"+s.store.Now().In(london).Format(time.DateOnly)+".csv", buf.Bytes())
+	sendCSV(c, "visits-"+s.calendar.Now().In(london).Format(time.DateOnly)+".csv", buf.Bytes())
 }

@@ -56,13 +56,13 @@ func (s *Server) findingWriter(c *gin.Context) (*store.Visit, visitAccess, *stor
 			"Only the people who went on a visit write findings for it. Nothing has been saved.")
 		return nil, a, nil, false
 	}
-	if !v.Past(s.store.Now()) {
+	if !v.Past(s.visits.Now()) {
 		s.errorPage(c, http.StatusUnprocessableEntity, "This visit has not happened yet",
 			"You can write up your findings once the visit has started. Nothing has been saved.")
 		return nil, a, nil, false
 	}
 	u := currentUser(c)
-	f, err := s.store.Finding(c.Request.Context(), store.FindingID(v.ID, u.ID))
+	f, err := s.visits.Finding(c.Request.Context(), store.FindingID(v.ID, u.ID))
 	if apperr.Is(err, apperr.NotFound) {
 		f = &store.Finding{VisitID: v.ID, GroupID: v.GroupID, VisitType: v.Type, VisitStart: v.Start, UserID: u.ID, AuthorName: u.Name}
 	} else if err != nil {
@@ -201,7 +201,7 @@ func (s *Server) visitFindingSubmit(c *gin.Context) {
 
 // saveFinding stores a finding, answering a lost race or a lock itself.
 func (s *Server) saveFinding(c *gin.Context, v *store.Visit, f *store.Finding, version int, submit bool) bool {
-	err := s.store.SaveFinding(c.Request.Context(), f, version, submit)
+	err := s.visits.SaveFinding(c.Request.Context(), f, version, submit)
 	switch {
 	case err == nil:
 		return true

@@ -62,13 +62,13 @@ func (s *Server) visitICS(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	names, _, err := s.groupNames(c.Request.Context())
+	names, _, err := groupNamesIn(c.Request.Context(), s.calendar)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="visit-`+v.ID+`.ics"`)
-	c.Data(http.StatusOK, "text/calendar; charset=utf-8", []byte(s.visitCalendarOf(s.store.Now(), []store.Visit{*v}, names)))
+	c.Data(http.StatusOK, "text/calendar; charset=utf-8", []byte(s.visitCalendarOf(s.calendar.Now(), []store.Visit{*v}, names)))
 }
 
 // visitFeed is a person's private feed: the visits they have a seat on,
@@ -76,14 +76,14 @@ func (s *Server) visitICS(c *gin.Context) {
 // caller is logged or stored.
 func (s *Server) visitFeed(c *gin.Context) {
 	ctx := c.Request.Context()
-	uid, err := s.store.FeedOwner(ctx, c.Param("token"))
+	uid, err := s.calendar.FeedOwner(ctx, c.Param("token"))
 	if err != nil {
 		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
 	}
 	// The address outlives sessions, so the owner is checked afresh: a
 	// disabled account, or one whose role no longer has feeds, has none.
-	owner, err := s.store.User(ctx, uid)
+	owner, err := s.calendar.User(ctx, uid)
 	if apperr.Is(err, apperr.NotFound) || (err == nil && (owner.Status != store.StatusActive || !allowed(owner.Role, "visits.feed"))) {
 		s.notFound(c)
 		return
@@ -97,7 +97,7 @@ func (s *Server) visitFeed(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	names, _, err := s.groupNames(ctx)
+	names, _, err := groupNamesIn(ctx, s.calendar)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -105,22 +105,22 @@ func (s *Server) visitFeed(c *gin.Context) {
 	// Calendar apps poll: an ETag lets them ask "changed?" for a 304. The
 	// address holds a secret, so only the person's own client may keep a copy.
 	// The meetings of the owner's groups are in the feed too.
-	ms, err := s.store.Meetings(ctx, visitGroupIDs(owner), s.store.Now().AddDate(0, 0, -30), 200)
+	ms, err := s.calendar.Meetings(ctx, visitGroupIDs(owner), s.calendar.Now().AddDate(0, 0, -30), 200)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	serveConditional(c, "text/calendar; charset=utf-8", cacheFeedPrivate, time.Time{}, []byte(s.visitCalendarOf(s.store.Now(), vs, names, ms...)))
+	serveConditional(c, "text/calendar; charset=utf-8", cacheFeedPrivate, time.Time{}, []byte(s.visitCalendarOf(s.calendar.Now(), vs, names, ms...)))
 }
 
 // feedVisits are the visits in a person's feed, read by id from their diary.
 func (s *Server) feedVisits(c *gin.Context, owner *store.User) ([]store.Visit, error) {
 	uid := owner.ID
-	d, err := s.store.Diary(c.Request.Context(), uid)
+	d, err := s.calendar.Diary(c.Request.Context(), uid)
 	if err != nil {
 		return nil, err
 	}
-	from := s.store.Now().AddDate(0, 0, -30)
+	from := s.calendar.Now().AddDate(0, 0, -30)
 	var ids []string
 	for id, b := range d.Bookings {
 		if b.Status == store.SeatConfirmed && b.End.After(from) {
@@ -128,7 +128,7 @@ func (s *Server) feedVisits(c *gin.Context, owner *store.User) ([]store.Visit, e
 		}
 	}
 	sort.Strings(ids)
-	vs, err := s.store.VisitsByID(c.Request.Context(), ids)
+	vs, err := s.calendar.VisitsByID(c.Request.Context(), ids)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ type feedData struct {
 
 // visitFeedPage explains the feed and offers to make (or reset) its address.
 func (s *Server) visitFeedPage(c *gin.Context) {
-	d, err := s.store.Diary(c.Request.Context(), currentUser(c).ID)
+	d, err := s.calendar.Diary(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -168,7 +168,7 @@ func (s *Server) visitFeedReset(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	token, err := s.store.ResetFeedToken(c.Request.Context(), me.ID)
+	token, err := s.calendar.ResetFeedToken(c.Request.Context(), me.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -66,7 +66,7 @@ func quarterChoices(now time.Time) []choice {
 }
 
 func (s *Server) visitPlanForm(c *gin.Context) {
-	s.renderPlan(c, http.StatusOK, planForm{MinVetting: "NPPV2", Quarter: store.QuarterOf(s.store.Now().AddDate(0, 3, 0))}, &formErrors{})
+	s.renderPlan(c, http.StatusOK, planForm{MinVetting: "NPPV2", Quarter: store.QuarterOf(s.visits.Now().AddDate(0, 3, 0))}, &formErrors{})
 }
 
 // visitPlan pairs the group's eligible members at random and gives each
@@ -84,7 +84,7 @@ func (s *Server) visitPlan(c *gin.Context) {
 	if !chairedGroups(me)[f.Group] {
 		errs.Add("group", "Select a group you chair")
 	}
-	if !hasChoice(quarterChoices(s.store.Now()), f.Quarter) {
+	if !hasChoice(quarterChoices(s.visits.Now()), f.Quarter) {
 		errs.Add("quarter", "Select the quarter to plan")
 	}
 	if !hasChoice(vettingChoices(), f.MinVetting) {
@@ -108,12 +108,12 @@ func (s *Server) visitPlan(c *gin.Context) {
 	}
 	qStart, _ := store.ParseQuarter(f.Quarter)
 	qEnd := qStart.AddDate(0, 3, 0)
-	if len(store.QuarterWeeks(qStart, s.store.Now())) == 0 {
+	if len(store.QuarterWeeks(qStart, s.visits.Now())) == 0 {
 		errs.Add("quarter", "No weeks of that quarter are left to plan: choose a later one")
 		s.renderPlan(c, http.StatusUnprocessableEntity, f, errs)
 		return
 	}
-	ms, err := s.store.GroupMembers(ctx, f.Group)
+	ms, err := s.visits.GroupMembers(ctx, f.Group)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -122,7 +122,7 @@ func (s *Server) visitPlan(c *gin.Context) {
 	for _, m := range ms {
 		ids = append(ids, m.UserID)
 	}
-	users, err := s.store.UsersByID(ctx, ids)
+	users, err := s.visits.UsersByID(ctx, ids)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -136,7 +136,7 @@ func (s *Server) visitPlan(c *gin.Context) {
 		}
 		if f.Training != "" {
 			// Training must count to the quarter's last day (UK time).
-			t, err := s.store.TrainingOf(ctx, m.UserID)
+			t, err := s.visits.TrainingOf(ctx, m.UserID)
 			if err != nil {
 				s.serverError(c, err)
 				return
@@ -166,7 +166,7 @@ func (s *Server) visitPlan(c *gin.Context) {
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitPlanned, Target: "plan:" + plan.ID,
 		Detail: fmt.Sprintf("%d pairs", len(plan.Pairs))})
 	for i, p := range plan.Pairs {
-		v, err := s.store.Visit(ctx, plan.VisitIDs[i])
+		v, err := s.visits.Visit(ctx, plan.VisitIDs[i])
 		if err != nil {
 			s.serverError(c, err)
 			return
@@ -192,7 +192,7 @@ func (s *Server) visitPlan(c *gin.Context) {
 // could not be made is said on the form instead.
 func (s *Server) confirmPlan(c *gin.Context, f planForm, eligible, locations []string) {
 	errs := &formErrors{}
-	if _, err := s.store.VisitPlanByID(c.Request.Context(), f.Group+"/"+f.Quarter); err == nil {
+	if _, err := s.visits.VisitPlanByID(c.Request.Context(), f.Group+"/"+f.Quarter); err == nil {
 		errs.Add("quarter", "This quarter is already planned for this group")
 	} else if !apperr.Is(err, apperr.NotFound) {
 		s.serverError(c, err)
@@ -206,7 +206,7 @@ func (s *Server) confirmPlan(c *gin.Context, f planForm, eligible, locations []s
 		return
 	}
 	name := "the group"
-	if g, err := s.store.Group(c.Request.Context(), f.Group); err == nil {
+	if g, err := s.visits.Group(c.Request.Context(), f.Group); err == nil {
 		name = g.Name
 	}
 	body := []string{fmt.Sprintf("%d members of %s will be paired at random for %s, across %d custody %s.", len(eligible), name, f.Quarter,
@@ -214,7 +214,7 @@ func (s *Server) confirmPlan(c *gin.Context, f planForm, eligible, locations []s
 	if len(eligible)%2 == 1 {
 		body = append(body, "One member will be left without a partner this quarter.")
 	}
-	if poll, err := s.store.AvailabilityPollOf(c.Request.Context(), f.Group, f.Quarter); err == nil {
+	if poll, err := s.visits.AvailabilityPollOf(c.Request.Context(), f.Group, f.Quarter); err == nil {
 		answered := 0
 		for _, id := range eligible {
 			if _, ok := poll.Answers[id]; ok {
@@ -234,7 +234,7 @@ func (s *Server) confirmPlan(c *gin.Context, f planForm, eligible, locations []s
 func (s *Server) renderPlan(c *gin.Context, status int, f planForm, errs *formErrors) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	names, groups, err := s.groupNames(ctx)
+	names, groups, err := groupNamesIn(ctx, s.visits)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -248,7 +248,7 @@ func (s *Server) renderPlan(c *gin.Context, status int, f planForm, errs *formEr
 	}
 	d := &planData{
 		Group:      newChoices("group", "Group", f.Group, errs, groupChoices(own, "Choose a group")),
-		Quarter:    newChoices("quarter", "Quarter", f.Quarter, errs, quarterChoices(s.store.Now())),
+		Quarter:    newChoices("quarter", "Quarter", f.Quarter, errs, quarterChoices(s.visits.Now())),
 		MinVetting: newChoices("minVetting", "Vetting needed", f.MinVetting, errs, vettingChoices()),
 		Training:   newChoices("training", "Training needed", f.Training, errs, trainingChoices()),
 	}
@@ -261,7 +261,7 @@ func (s *Server) renderPlan(c *gin.Context, status int, f planForm, errs *formEr
 	}
 	for _, g := range own {
 		for _, q := range quarters {
-			p, err := s.store.VisitPlanByID(ctx, g.ID+"/"+q)
+			p, err := s.visits.VisitPlanByID(ctx, g.ID+"/"+q)
 			if apperr.Is(err, apperr.NotFound) {
 				continue
 			}
@@ -289,7 +289,7 @@ func (s *Server) plannedQuarter(c *gin.Context, p *store.VisitPlan, groupName st
 		ids = append(ids, pr.A, pr.B)
 	}
 	ids = append(ids, p.Unpaired...)
-	users, err := s.store.UsersByID(ctx, ids)
+	users, err := s.visits.UsersByID(ctx, ids)
 	if err != nil {
 		return plannedQuarter{}, err
 	}
@@ -297,11 +297,11 @@ func (s *Server) plannedQuarter(c *gin.Context, p *store.VisitPlan, groupName st
 	if p.Commitment != "" {
 		pq.RevealAfter = p.RevealAfter.In(london).Format("2 January 2006")
 	}
-	if p.Revealed(s.store.Now()) {
+	if p.Revealed(s.visits.Now()) {
 		pq.Seed, pq.Inputs = p.Seed, p.Inputs
 	}
 	for i, pr := range p.Pairs {
-		v, err := s.store.Visit(ctx, p.VisitIDs[i])
+		v, err := s.visits.Visit(ctx, p.VisitIDs[i])
 		if err != nil {
 			return pq, err
 		}
@@ -325,11 +325,11 @@ func (s *Server) plannedQuarter(c *gin.Context, p *store.VisitPlan, groupName st
 func (s *Server) drawPlan(c *gin.Context, f planForm, eligible, locations []string) (*store.VisitPlan, error) {
 	ctx := c.Request.Context()
 	me := currentUser(c)
-	in, err := s.store.PlanInputsFor(ctx, f.Group, f.Quarter, eligible, locations, f.MinVetting)
+	in, err := s.visits.PlanInputsFor(ctx, f.Group, f.Quarter, eligible, locations, f.MinVetting)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.store.VisitPlanByID(ctx, f.Group+"/"+f.Quarter); err == nil {
+	if _, err := s.visits.VisitPlanByID(ctx, f.Group+"/"+f.Quarter); err == nil {
 		return nil, store.ErrDuplicate
 	}
 	seed, err := disparity.NewSeed()
@@ -339,5 +339,5 @@ func (s *Server) drawPlan(c *gin.Context, f planForm, eligible, locations []stri
 	commitment := disparity.CommitTo(seed, in.Text)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditVisitPlanned, Target: "plan:" + f.Group + "/" + f.Quarter,
 		Detail: "commitment to the draw, before it: sha256 " + commitment})
-	return s.store.PlanQuarterFrom(ctx, in, me.ID, disparity.SeededRand(seed), commitment, seed.String())
+	return s.visits.PlanQuarterFrom(ctx, in, me.ID, disparity.SeededRand(seed), commitment, seed.String())
 }

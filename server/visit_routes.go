@@ -227,7 +227,7 @@ func (s *Server) mailUsers(ctx context.Context, ids []string, subject string, bo
 	if len(ids) == 0 {
 		return nil
 	}
-	users, err := s.store.UsersByID(ctx, ids)
+	users, err := s.visits.UsersByID(ctx, ids)
 	if err != nil {
 		return err
 	}

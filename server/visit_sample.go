@@ -26,12 +26,12 @@ import (
 // manage (a chair's own groups; every group for staff).
 func (s *Server) sampleVisitChoices(c *gin.Context) ([]choice, error) {
 	u := currentUser(c)
-	now := s.store.Now()
-	names, _, err := s.groupNames(c.Request.Context())
+	now := s.calendar.Now()
+	names, _, err := groupNamesIn(c.Request.Context(), s.calendar)
 	if err != nil {
 		return nil, err
 	}
-	vs, err := s.store.Visits(c.Request.Context(), store.VisitFilter{GroupIDs: visitGroupIDs(u), From: now.AddDate(0, -3, 0), To: now.AddDate(0, 6, 0)})
+	vs, err := s.calendar.Visits(c.Request.Context(), store.VisitFilter{GroupIDs: visitGroupIDs(u), From: now.AddDate(0, -3, 0), To: now.AddDate(0, 6, 0)})
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (attachForm) messages() map[string]string { return nil }
 
 // sampleAttach attaches a sample to a record-review visit the person manages.
 func (s *Server) sampleAttach(c *gin.Context) {
-	ps, ok := loadByID(s, c, s.store.PanelSample)
+	ps, ok := loadByID(s, c, s.visits.PanelSample)
 	if !ok {
 		return
 	}
@@ -76,7 +76,7 @@ func (s *Server) sampleAttach(c *gin.Context) {
 		s.renderSample(c, http.StatusUnprocessableEntity, ps, f.Visit, errs)
 		return
 	}
-	if err := s.store.AttachSample(c.Request.Context(), ps.ID, f.Visit); err != nil {
+	if err := s.visits.AttachSample(c.Request.Context(), ps.ID, f.Visit); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -100,7 +100,7 @@ func (s *Server) visitSample(c *gin.Context, v *store.Visit) (*store.PanelSample
 	if v.SampleID == "" || !store.ReviewsRecords(v.Type) {
 		return nil, nil
 	}
-	ps, err := s.store.PanelSample(c.Request.Context(), v.SampleID)
+	ps, err := s.visits.PanelSample(c.Request.Context(), v.SampleID)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil, nil
 	}

@@ -32,7 +32,7 @@ func (s *Server) visitSignOff(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	err := s.store.SignOffVisit(c.Request.Context(), v.ID, me.Name)
+	err := s.visits.SignOffVisit(c.Request.Context(), v.ID, me.Name)
 	if apperr.Is(err, apperr.Conflict) {
 		s.flash(c, "These findings were already signed off")
 		s.redirect(c, "/visits/"+v.ID)
@@ -86,7 +86,7 @@ func (s *Server) visitFindingRespond(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	fd, err := s.store.RespondToFinding(ctx, store.FindingID(v.ID, writer), text, me.Name)
+	fd, err := s.visits.RespondToFinding(ctx, store.FindingID(v.ID, writer), text, me.Name)
 	if err != nil {
 		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return
@@ -95,7 +95,7 @@ func (s *Server) visitFindingRespond(c *gin.Context) {
 	// The writer and the group's chairs are told; the message carries a
 	// link, not the response (nor, for unannounced visits, any date).
 	ids := []string{writer}
-	ms, err := s.store.GroupMembers(ctx, v.GroupID)
+	ms, err := s.visits.GroupMembers(ctx, v.GroupID)
 	if err == nil {
 		for _, m := range ms {
 			if m.Chair && m.UserID != writer {

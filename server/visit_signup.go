@@ -160,7 +160,7 @@ func (s *Server) visitSetTime(c *gin.Context) {
 		s.errorPage(c, http.StatusConflict, "There is no time to choose", "Only the pair on an unannounced visit choose its day and time.")
 		return
 	}
-	if v.Past(s.store.Now()) {
+	if v.Past(s.visits.Now()) {
 		s.errorPage(c, http.StatusConflict, "This visit has already started", "Its day and time can no longer be changed. Nothing has been changed.")
 		return
 	}
@@ -187,14 +187,14 @@ func (s *Server) visitSetTime(c *gin.Context) {
 		errs.Add("endTime", "The end must be after the start")
 	}
 	// A time already gone would start the visit at once.
-	if ok1 && !day.IsZero() && errs.For("date") == "" && !at(day, sh, sm).After(s.store.Now()) {
+	if ok1 && !day.IsZero() && errs.For("date") == "" && !at(day, sh, sm).After(s.visits.Now()) {
 		errs.Add("startTime", "Choose a start time that has not passed yet")
 	}
 	if errs.Any() {
 		s.renderVisit(c, http.StatusUnprocessableEntity, v, a, errs, f)
 		return
 	}
-	if err := s.store.SetVisitTime(c.Request.Context(), v.ID, at(day, sh, sm), at(day, eh, em)); err != nil {
+	if err := s.visits.SetVisitTime(c.Request.Context(), v.ID, at(day, sh, sm), at(day, eh, em)); err != nil {
 		s.serverError(c, err)
 		return
 	}

@@ -120,7 +120,7 @@ type trendsData struct {
 func (s *Server) visitTrends(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	names, groups, err := s.groupNames(ctx)
+	names, groups, err := groupNamesIn(ctx, s.calendar)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -153,7 +153,7 @@ func (s *Server) visitTrends(c *gin.Context) {
 		return
 	}
 	if groupID != "" {
-		tally, err := s.store.PanelTallyOf(ctx, groupID)
+		tally, err := s.calendar.PanelTallyOf(ctx, groupID)
 		if err != nil {
 			s.serverError(c, err)
 			return
