@@ -33,6 +33,10 @@ type importPage struct {
 	Force           string // as typed
 	Override        bool
 	PopulationForce string // as typed
+	// Drivers is a force's drivers by ethnic group just loaded; the rest
+	// is the drivers form as typed.
+	Drivers                                  *store.Population
+	DriversForce, DriversMade, DriversPeriod string
 }
 
 func (s *Server) disparityImportForm(c *gin.Context) {
@@ -103,7 +107,7 @@ func (s *Server) disparityImport(c *gin.Context) {
 			s.serverError(c, err)
 			return
 		}
-		rv.Result, err = powers.Import(c.Request.Context(), s.store, powers.StopSearch, f, opts(fh))
+		rv.Result, err = s.powers.ImportPower(c.Request.Context(), powers.StopSearch, f, opts(fh))
 		f.Close()
 		if err != nil {
 			s.serverError(c, err) // checked above: only a fault of the system is left
@@ -145,7 +149,7 @@ func (s *Server) populationImport(c *gin.Context) {
 		return
 	}
 	defer f.Close()
-	p, err := disparity.ImportPopulation(c.Request.Context(), s.store, f, force, filepath.Base(fh.Filename))
+	p, err := s.powers.ImportPopulation(c.Request.Context(), f, force, filepath.Base(fh.Filename))
 	if apperr.Is(err, apperr.Invalid) {
 		s.formAgain(c, "disparity_import", page, apperr.Invalidf("population", "%s: %s", filepath.Base(fh.Filename), err.Error()))
 		return
@@ -190,7 +194,7 @@ func (s *Server) disparityPublish(c *gin.Context) {
 		errs.Add("from", "Choose a period whose first month is not after its last")
 	}
 	if !errs.Any() {
-		_, err := powers.CheckStopSearchPublishable(ctx, s.store, f.Force, f.From, f.To, f.Ethnicity)
+		_, err := s.powers.StopSearchPublishable(ctx, f.Force, f.From, f.To, f.Ethnicity)
 		if apperr.Is(err, apperr.Invalid) {
 			errs.Add("force", "Nothing was published: "+err.Error())
 		} else if err != nil {
@@ -203,7 +207,7 @@ func (s *Server) disparityPublish(c *gin.Context) {
 		return
 	}
 	p := &store.DisparityPublication{ID: f.Force, From: f.From, To: f.To, Ethnicity: f.Ethnicity, PublishedBy: u.Email}
-	if err := s.store.PublishDisparity(ctx, p); err != nil {
+	if err := s.powers.PublishDisparity(ctx, p); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -218,7 +222,7 @@ func (s *Server) disparityPublish(c *gin.Context) {
 func (s *Server) publishRefused(c *gin.Context, f publishForm, errs *formErrors) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	forces, err := s.store.PowerForces(ctx, store.PowerStopSearch)
+	forces, err := s.powers.PowerForces(ctx, store.PowerStopSearch)
 	if err != nil {
 		s.serverError(c, err)
 		return

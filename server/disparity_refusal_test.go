@@ -11,8 +11,9 @@ import (
 )
 
 // TestDisparityRefusalsAndSummerMonths walks the refusals a coordinator can
-// meet on the web (each a 422 with the error summary, nothing stored) and
-// the two real BST files uploaded in reverse month order.
+// meet on the web that only the data held can decide (each a 422 with the
+// error summary, nothing stored) and the two real BST files uploaded in
+// reverse month order.
 func TestDisparityRefusalsAndSummerMonths(t *testing.T) {
 	a := newTestApp(t)
 	coord := a.client()
@@ -26,25 +27,8 @@ func TestDisparityRefusalsAndSummerMonths(t *testing.T) {
 		!strings.Contains(r.Body, "there is no stop and search data for dorset") {
 		t.Fatalf("publish with no data: %d", r.Status)
 	}
-	// A force given that disagrees with the file name: refused, typed value kept, nothing stored.
-	r = coord.upload("/disparity/import", "/disparity/import", "files",
-		map[string][]byte{aug: readData(t, aug)}, url.Values{"force": {"wiltshire"}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") ||
-		!strings.Contains(html.UnescapeString(r.Body), aug+" is named as dorset's data, but you entered wiltshire") || !strings.Contains(r.Body, `value="wiltshire"`) {
-		t.Fatalf("force mismatch: %d", r.Status)
-	}
-	if f, _ := a.store.PowerForces(t.Context(), store.PowerStopSearch); len(f) != 0 {
-		t.Fatalf("a refused upload stored %v", f)
-	}
-	// Two files, one broken: neither is stored.
-	broken := strings.Replace(string(readData(t, sep)), "Gender", "Sex", 1)
-	r = coord.upload("/disparity/import", "/disparity/import", "files", map[string][]byte{aug: readData(t, aug), sep: []byte(broken)}, nil)
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, sep+": line 1, column 7") {
-		t.Fatalf("one broken file: %d", r.Status)
-	}
-	if f, _ := a.store.PowerForces(t.Context(), store.PowerStopSearch); len(f) != 0 {
-		t.Fatalf("the good file of a refused upload was stored: %v", f)
-	}
+	// (A force that disagrees with the file name, and one broken file of
+	// two: TestDisparityImportRefusalsWithFakes.)
 	// Dorset's Census table loaded as Wiltshire's: refused with the reason, typed force kept.
 	r = coord.upload("/disparity/import", "/disparity/population", "population",
 		map[string][]byte{"census2021-ts021-dorset-force-area.csv": readData(t, "census2021-ts021-dorset-force-area.csv")},

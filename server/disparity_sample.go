@@ -63,7 +63,7 @@ func (s *Server) sampleNewForm(c *gin.Context) {
 }
 
 func (s *Server) samplePageData(c *gin.Context) (*samplePage, bool) {
-	forces, err := s.store.PowerForces(c.Request.Context(), store.PowerStopSearch)
+	forces, err := s.powers.PowerForces(c.Request.Context(), store.PowerStopSearch)
 	if err != nil {
 		s.serverError(c, err)
 		return nil, false
@@ -81,7 +81,7 @@ func (s *Server) samplePageData(c *gin.Context) (*samplePage, bool) {
 				d.Months = append(d.Months, m)
 			}
 		}
-		if rep, err := powers.Build(c.Request.Context(), s.store, powers.StopSearch, f, "", ""); err == nil {
+		if rep, err := s.powers.PowerReport(c.Request.Context(), powers.StopSearch, f, "", ""); err == nil {
 			for _, r := range rep.Breakdowns["legislation"] {
 				if r.Value != "" && !seen["leg:"+r.Value] {
 					seen["leg:"+r.Value] = true
@@ -135,7 +135,7 @@ func (s *Server) sampleCreate(c *gin.Context) {
 	filter := disparity.SampleFilter{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Size: size, Removal: f.Removal == "true"}
 	// How many match decides nothing about which are drawn: the draw waits
 	// for the commitment (sampleDraw).
-	_, matching, err := disparity.DrawSample(c.Request.Context(), s.store, filter, rand.New(rand.NewPCG(0, 0)))
+	_, matching, err := s.powers.DrawSample(c.Request.Context(), filter, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -151,7 +151,7 @@ func (s *Server) sampleCreate(c *gin.Context) {
 	}
 	ps := &store.PanelSample{Force: f.Force, From: f.From, To: f.To, Legislation: f.Legislation, Group: f.Group, Removal: filter.Removal,
 		Size: size, DrawnBy: u.Email, Commitment: disparity.Commitment(seed, filter), Seed: seed.String()}
-	if err := s.store.CommitPanelSample(c.Request.Context(), ps); err != nil {
+	if err := s.powers.CommitPanelSample(c.Request.Context(), ps); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -166,7 +166,7 @@ func (s *Server) sampleCreate(c *gin.Context) {
 // sampleShow lists a drawn sample's records for the panel, with a way to
 // attach them to the panel's review session.
 func (s *Server) sampleShow(c *gin.Context) {
-	ps, ok := loadByID(s, c, s.store.PanelSample)
+	ps, ok := loadByID(s, c, s.powers.PanelSample)
 	if !ok {
 		return
 	}
@@ -195,7 +195,7 @@ func (s *Server) renderSample(c *gin.Context, status int, ps *store.PanelSample,
 
 // sampleList lists the samples drawn so far.
 func (s *Server) sampleList(c *gin.Context) {
-	ps, err := s.store.PanelSamples(c.Request.Context())
+	ps, err := s.powers.PanelSamples(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -14,7 +14,7 @@ import (
 // committed to, stores them and reveals the seed. A sample is drawn once:
 // asking again shows it as it is.
 func (s *Server) sampleDraw(c *gin.Context) {
-	ps, ok := loadByID(s, c, s.store.PanelSample)
+	ps, ok := loadByID(s, c, s.powers.PanelSample)
 	if !ok {
 		return
 	}
@@ -29,12 +29,12 @@ func (s *Server) sampleDraw(c *gin.Context) {
 		return
 	}
 	f := sampleFilterOf(ps)
-	recs, matching, err := disparity.DrawSample(c.Request.Context(), s.store, f, disparity.SeededRand(seed))
+	recs, matching, err := s.powers.DrawSample(c.Request.Context(), f, disparity.SeededRand(seed))
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	err = s.store.DrawPanelSample(c.Request.Context(), ps.ID, recs, matching, u.Email)
+	err = s.powers.DrawPanelSample(c.Request.Context(), ps.ID, recs, matching, u.Email)
 	if apperr.Is(err, apperr.Conflict) { // drawn by another request meanwhile
 		s.redirect(c, "/disparity/samples/"+ps.ID)
 		return

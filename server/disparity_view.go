@@ -94,7 +94,7 @@ var monthPattern = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
 func (s *Server) disparityView(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	forces, err := s.store.PowerForces(ctx, store.PowerStopSearch)
+	forces, err := s.powers.PowerForces(ctx, store.PowerStopSearch)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -137,7 +137,7 @@ func (s *Server) disparityView(c *gin.Context) {
 		s.formAgain(c, "disparity", page, apperr.Join(problems...))
 		return
 	}
-	if pubs, err := s.store.DisparityPublications(ctx); err == nil {
+	if pubs, err := s.powers.DisparityPublications(ctx); err == nil {
 		for i := range pubs {
 			if pubs[i].ID == d.Force {
 				d.Published = &pubs[i]
@@ -154,7 +154,7 @@ func (s *Server) fillDisparity(c *gin.Context, page *Page, d *disparityPage) {
 }
 
 func (s *Server) fillDisparityStatus(c *gin.Context, page *Page, d *disparityPage, status int) {
-	rep, err := powers.BuildBasis(c.Request.Context(), s.store, powers.StopSearch, d.Force, d.From, d.To, d.Basis)
+	rep, err := s.powers.PowerReportBasis(c.Request.Context(), powers.StopSearch, d.Force, d.From, d.To, d.Basis)
 	if errors.Is(err, powers.ErrNoPopulation) {
 		d.Empty = "The Census population for this force has not been loaded, so rates cannot be worked out. A coordinator can load it on the import page."
 		s.render(c, status, "disparity", page)
@@ -372,7 +372,7 @@ func quality(rep *powers.Report, pub *store.DisparityPublication, public bool) [
 // publicDisparity shows each force's published period to anyone.
 func (s *Server) publicDisparity(c *gin.Context) {
 	ctx := c.Request.Context()
-	pubs, err := s.store.DisparityPublications(ctx)
+	pubs, err := s.powers.DisparityPublications(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"candour/config"
+	"candour/disparity"
+	"candour/powers"
+	"candour/sealed"
 	"candour/store"
 )
 
@@ -765,6 +768,18 @@ func (f *fakeAudit) count(action, target string) int {
 	return n
 }
 
+// of is every event with action so far, oldest first (as auditOf reads
+// them from the store).
+func (f *fakeAudit) of(action string) []store.AuditEvent {
+	var out []store.AuditEvent
+	for _, e := range f.all() {
+		if e.Action == action {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // all is every event so far, oldest first.
 func (f *fakeAudit) all() []store.AuditEvent {
 	f.mu.Lock()
@@ -1248,6 +1263,323 @@ func (f *fakeAuditPages) ReferralsByID(_ context.Context, ids []string) ([]store
 	return ask(&f.fakeCalls, "ReferralsByID", f.referralsByID, ids)
 }
 
+// fakeReferrals stands in for the store on anonymous reports and a
+// reporter's return (reportStore) and on partner organisations' referrals
+// (referralStore); refWorld (referral_fakes_test.go) fills its fields
+// with referrals kept in memory.
+type fakeReferrals struct {
+	fakeCalls
+	sealer               func() *sealed.Sealer
+	createReferral       func(n store.NewReferral) (*store.Referral, error)
+	referral             func(id string) (*store.Referral, error)
+	listReferrals        func(f store.ReferralFilter) ([]store.RefSummary, bool, error)
+	openMessages         func(r *store.Referral, notes bool) error
+	addRefMessage        func(m refMessageArgs) error
+	noteAnonymousArrival func(what string) error
+	startReportVisit     func(r *store.Referral) (string, error)
+	endReportVisit       func(id, nonce string) error
+}
+
+// refMessageArgs is what AddRefMessage was given.
+type refMessageArgs struct{ ID, From, ByName, Text string }
+
+var (
+	_ reportStore   = (*fakeReferrals)(nil)
+	_ referralStore = (*fakeReferrals)(nil)
+)
+
+func (f *fakeReferrals) Sealer() *sealed.Sealer {
+	if !f.called("Sealer", f.sealer) {
+		return nil
+	}
+	return f.sealer()
+}
+
+func (f *fakeReferrals) CreateReferral(_ context.Context, n store.NewReferral) (*store.Referral, error) {
+	return ask(&f.fakeCalls, "CreateReferral", f.createReferral, n)
+}
+
+func (f *fakeReferrals) Referral(_ context.Context, id string) (*store.Referral, error) {
+	return ask(&f.fakeCalls, "Referral", f.referral, id)
+}
+
+func (f *fakeReferrals) ListReferrals(_ context.Context, flt store.ReferralFilter) ([]store.RefSummary, bool, error) {
+	if !f.called("ListReferrals", f.listReferrals) {
+		return nil, false, errNoFake
+	}
+	return f.listReferrals(flt)
+}
+
+func (f *fakeReferrals) OpenMessages(r *store.Referral, notes bool) error {
+	if !f.called("OpenMessages", f.openMessages) {
+		return errNoFake
+	}
+	return f.openMessages(r, notes)
+}
+
+func (f *fakeReferrals) AddRefMessage(_ context.Context, id, from, byName, text string) error {
+	return do(&f.fakeCalls, "AddRefMessage", f.addRefMessage, refMessageArgs{ID: id, From: from, ByName: byName, Text: text})
+}
+
+func (f *fakeReferrals) NoteAnonymousArrival(_ context.Context, what string) error {
+	return do(&f.fakeCalls, "NoteAnonymousArrival", f.noteAnonymousArrival, what)
+}
+
+func (f *fakeReferrals) StartReportVisit(_ context.Context, r *store.Referral) (string, error) {
+	return ask(&f.fakeCalls, "StartReportVisit", f.startReportVisit, r)
+}
+
+func (f *fakeReferrals) EndReportVisit(_ context.Context, id, nonce string) error {
+	if !f.called("EndReportVisit", f.endReportVisit) {
+		return errNoFake
+	}
+	return f.endReportVisit(id, nonce)
+}
+
+// fakeSignIns stands in for the store when someone signs in
+// (signInStore): an account by email (fakeReads' userByEmail) and
+// fakeCalls' clock.
+type fakeSignIns struct {
+	fakeReads
+}
+
+var _ signInStore = (*fakeSignIns)(nil)
+
+// fakePowers stands in for the store on the powers and disparity pages
+// and their figures (powerStore). A refusal test leaves the writes and
+// imports nil, so reaching one fails the test.
+type fakePowers struct {
+	fakeCalls
+	powerForces           func(kind string) (map[string]store.PowerIndex, error)
+	powerIndexes          func() (map[string][]store.PowerIndex, error)
+	publishPower          func(p *store.PowerPublication) error
+	powerPublications     func(kind string) ([]store.PowerPublication, error)
+	allPowerPublications  func() (map[string][]store.PowerPublication, error)
+	publishDisparity      func(p *store.DisparityPublication) error
+	disparityPublications func() ([]store.DisparityPublication, error)
+	population            func(force string) (*store.Population, error)
+	populationOf          func(of, force string) (*store.Population, error)
+	importDrivers         func(src io.Reader, o disparity.DriversOptions) (*store.Population, error)
+	commitPanelSample     func(p *store.PanelSample) error
+	panelSample           func(id string) (*store.PanelSample, error)
+	panelSamples          func() ([]store.PanelSample, error)
+	drawPanelSample       func(id string, records []store.SampledRecord, matching int64, by string) error
+	importPower           func(d *powers.Dataset, src io.ReadSeeker, o powers.ImportOptions) (*powers.ImportResult, error)
+	importPopulation      func(src io.Reader, force, source string) (*store.Population, error)
+	powerReport           func(d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
+	powerHeadline         func(d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
+	stopSearchPublishable func(force, from, to, basis string) (*powers.Report, error)
+	vettingReport         func(force, from, to string) (*powers.VettingReport, error)
+	drawSample            func(f disparity.SampleFilter, rnd *rand.Rand) ([]store.SampledRecord, int64, error)
+}
+
+var _ powerStore = (*fakePowers)(nil)
+
+func (f *fakePowers) PowerForces(_ context.Context, kind string) (map[string]store.PowerIndex, error) {
+	return ask(&f.fakeCalls, "PowerForces", f.powerForces, kind)
+}
+
+func (f *fakePowers) PowerIndexes(context.Context) (map[string][]store.PowerIndex, error) {
+	if !f.called("PowerIndexes", f.powerIndexes) {
+		return nil, errNoFake
+	}
+	return f.powerIndexes()
+}
+
+func (f *fakePowers) PublishPower(_ context.Context, p *store.PowerPublication) error {
+	return do(&f.fakeCalls, "PublishPower", f.publishPower, p)
+}
+
+func (f *fakePowers) PowerPublications(_ context.Context, kind string) ([]store.PowerPublication, error) {
+	return ask(&f.fakeCalls, "PowerPublications", f.powerPublications, kind)
+}
+
+func (f *fakePowers) AllPowerPublications(context.Context) (map[string][]store.PowerPublication, error) {
+	if !f.called("AllPowerPublications", f.allPowerPublications) {
+		return nil, errNoFake
+	}
+	return f.allPowerPublications()
+}
+
+func (f *fakePowers) PublishDisparity(_ context.Context, p *store.DisparityPublication) error {
+	return do(&f.fakeCalls, "PublishDisparity", f.publishDisparity, p)
+}
+
+func (f *fakePowers) DisparityPublications(context.Context) ([]store.DisparityPublication, error) {
+	if !f.called("DisparityPublications", f.disparityPublications) {
+		return nil, errNoFake
+	}
+	return f.disparityPublications()
+}
+
+func (f *fakePowers) Population(_ context.Context, force string) (*store.Population, error) {
+	return ask(&f.fakeCalls, "Population", f.population, force)
+}
+
+func (f *fakePowers) PopulationOf(_ context.Context, of, force string) (*store.Population, error) {
+	if !f.called("PopulationOf", f.populationOf) {
+		return nil, errNoFake
+	}
+	return f.populationOf(of, force)
+}
+
+func (f *fakePowers) ImportDrivers(_ context.Context, src io.Reader, o disparity.DriversOptions) (*store.Population, error) {
+	if !f.called("ImportDrivers", f.importDrivers) {
+		return nil, errNoFake
+	}
+	return f.importDrivers(src, o)
+}
+
+func (f *fakePowers) CommitPanelSample(_ context.Context, p *store.PanelSample) error {
+	return do(&f.fakeCalls, "CommitPanelSample", f.commitPanelSample, p)
+}
+
+func (f *fakePowers) PanelSample(_ context.Context, id string) (*store.PanelSample, error) {
+	return ask(&f.fakeCalls, "PanelSample", f.panelSample, id)
+}
+
+func (f *fakePowers) PanelSamples(context.Context) ([]store.PanelSample, error) {
+	if !f.called("PanelSamples", f.panelSamples) {
+		return nil, errNoFake
+	}
+	return f.panelSamples()
+}
+
+func (f *fakePowers) DrawPanelSample(_ context.Context, id string, records []store.SampledRecord, matching int64, by string) error {
+	if !f.called("DrawPanelSample", f.drawPanelSample) {
+		return errNoFake
+	}
+	return f.drawPanelSample(id, records, matching, by)
+}
+
+func (f *fakePowers) ImportPower(_ context.Context, d *powers.Dataset, src io.ReadSeeker, o powers.ImportOptions) (*powers.ImportResult, error) {
+	if !f.called("ImportPower", f.importPower) {
+		return nil, errNoFake
+	}
+	return f.importPower(d, src, o)
+}
+
+func (f *fakePowers) ImportPopulation(_ context.Context, src io.Reader, force, source string) (*store.Population, error) {
+	if !f.called("ImportPopulation", f.importPopulation) {
+		return nil, errNoFake
+	}
+	return f.importPopulation(src, force, source)
+}
+
+// PowerReport and PowerReportBasis both answer from powerReport (basis ""
+// for PowerReport, as powers.Build is BuildBasis with the dataset's own).
+func (f *fakePowers) PowerReport(_ context.Context, d *powers.Dataset, force, from, to string) (*powers.Report, error) {
+	if !f.called("PowerReport", f.powerReport) {
+		return nil, errNoFake
+	}
+	return f.powerReport(d, force, from, to, "")
+}
+
+func (f *fakePowers) PowerReportBasis(_ context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error) {
+	if !f.called("PowerReportBasis", f.powerReport) {
+		return nil, errNoFake
+	}
+	return f.powerReport(d, force, from, to, basis)
+}
+
+func (f *fakePowers) PowerHeadline(_ context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error) {
+	if !f.called("PowerHeadline", f.powerHeadline) {
+		return nil, errNoFake
+	}
+	return f.powerHeadline(d, force, from, to, basis)
+}
+
+func (f *fakePowers) StopSearchPublishable(_ context.Context, force, from, to, basis string) (*powers.Report, error) {
+	if !f.called("StopSearchPublishable", f.stopSearchPublishable) {
+		return nil, errNoFake
+	}
+	return f.stopSearchPublishable(force, from, to, basis)
+}
+
+func (f *fakePowers) VettingReport(_ context.Context, force, from, to string) (*powers.VettingReport, error) {
+	if !f.called("VettingReport", f.vettingReport) {
+		return nil, errNoFake
+	}
+	return f.vettingReport(force, from, to)
+}
+
+func (f *fakePowers) DrawSample(_ context.Context, flt disparity.SampleFilter, rnd *rand.Rand) ([]store.SampledRecord, int64, error) {
+	if !f.called("DrawSample", f.drawSample) {
+		return nil, 0, errNoFake
+	}
+	return f.drawSample(flt, rnd)
+}
+
+// fakeProcessing keeps the lawful bases the DPO sets in memory
+// (processingStore), as the store keeps them: one a kind of data.
+type fakeProcessing struct {
+	mu    sync.Mutex
+	bases map[string]store.ProcessingBasis
+}
+
+var _ processingStore = (*fakeProcessing)(nil)
+
+func (f *fakeProcessing) ProcessingBases(context.Context) (map[string]store.ProcessingBasis, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]store.ProcessingBasis, len(f.bases))
+	for k, b := range f.bases {
+		out[k] = b
+	}
+	return out, nil
+}
+
+func (f *fakeProcessing) SetProcessingBasis(_ context.Context, b store.ProcessingBasis) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.bases == nil {
+		f.bases = map[string]store.ProcessingBasis{}
+	}
+	b.At = time.Now().UTC().Truncate(time.Millisecond) // as the store stamps it
+	f.bases[b.Kind] = b
+	return nil
+}
+
+// noSync is syncDB for a store with no disk: nothing to wait for.
+type noSync struct{}
+
+var _ syncDB = noSync{}
+
+func (noSync) OneSync(ctx context.Context) (context.Context, func()) { return ctx, func() {} }
+
+// fakeHits counts the rate limiters' requests in memory (hitsDB): n a
+// window per key, the window starting at a key's first request, as
+// store.Hit counts them.
+type fakeHits struct {
+	now func() time.Time
+
+	mu   sync.Mutex
+	seen map[string]fakeWindow
+}
+
+type fakeWindow struct {
+	start time.Time
+	count int
+}
+
+var _ hitsDB = (*fakeHits)(nil)
+
+func (f *fakeHits) Hit(_ context.Context, key string, n int, window time.Duration) (bool, time.Duration, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	w := f.seen[key]
+	if w.count == 0 || now.Sub(w.start) >= window {
+		w = fakeWindow{start: now}
+	}
+	if w.count >= n {
+		return false, w.start.Add(window).Sub(now), nil
+	}
+	w.count++
+	f.seen[key] = w
+	return true, 0, nil
+}
+
 // fakeApp is the real router with fakes for the store: the server's
 // concrete store is nil, so a handler that reaches past its narrow view
 // panics into a 500 that the test sees.
@@ -1295,6 +1627,18 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.homePage = nil
 	srv.attempts = nil
 	srv.secondFactor = nil
+	srv.reports = nil
+	srv.referrals = nil
+	srv.receiptGuard.db = nil
+	srv.durable = noSync{}
+	srv.signIns = nil
+	srv.powers = nil
+	srv.processing = nil
+	// The rate limiters count in memory; their own buckets come first.
+	hits := &fakeHits{now: time.Now, seen: map[string]fakeWindow{}}
+	for _, l := range []*rateLimiter{srv.signInLimiter, srv.reportLimiter, srv.surveys.limiter} {
+		l.db = hits
+	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = hs.URL

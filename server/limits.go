@@ -14,8 +14,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
-
-	"candour/store"
 )
 
 // Rate limits are kept in the store (store/limits.go), so that they hold
@@ -37,7 +35,7 @@ type rateLimiter struct {
 	n         int
 	window    time.Duration
 	anonymous bool
-	db        *store.Store
+	db        hitsDB
 	secret    []byte
 	log       *slog.Logger
 

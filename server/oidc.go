@@ -128,7 +128,7 @@ func (s *Server) oidcStart(c *gin.Context) {
 	sess.Values[keyOIDCState] = state
 	sess.Values[keyOIDCNonce] = nonce
 	sess.Values[keyOIDCVerifier] = verifier
-	sess.Values[keyOIDCStarted] = strconv.FormatInt(s.store.Now().Unix(), 10) // a visitor's cookie holds strings only
+	sess.Values[keyOIDCStarted] = strconv.FormatInt(s.signIns.Now().Unix(), 10) // a visitor's cookie holds strings only
 	markSessionDirty(c)
 	s.redirect(c, oc.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)))
 }
@@ -158,7 +158,7 @@ func (s *Server) oidcCallback(c *gin.Context) {
 		s.oidcFailed(c, apperr.New(apperr.Invalid, "oidc", msg))
 	}
 	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(c.Query("state"))) != 1 ||
-		s.store.Now().Sub(time.Unix(started, 0)) > oidcFlowFor {
+		s.signIns.Now().Sub(time.Unix(started, 0)) > oidcFlowFor {
 		refuse(msgOIDCExpired, "no matching sign-in in progress (state)")
 		return
 	}
@@ -206,7 +206,7 @@ func (s *Server) oidcCallback(c *gin.Context) {
 		refuse(msgOIDCFailed, "no verified email claim (subject "+clip(idt.Subject, 64)+")")
 		return
 	}
-	u, err := s.store.UserByEmail(ctx, claims.Email)
+	u, err := s.signIns.UserByEmail(ctx, claims.Email)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		s.fail(c, err)
 		return

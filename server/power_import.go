@@ -81,7 +81,7 @@ func (s *Server) importFile(c *gin.Context, ds *powers.Dataset, view string) {
 		return
 	}
 	defer f.Close()
-	res, err := powers.Import(c.Request.Context(), s.store, ds, f, powers.ImportOptions{Force: d.Force, Year: d.Year, Source: d.File, By: u.Email})
+	res, err := s.powers.ImportPower(c.Request.Context(), ds, f, powers.ImportOptions{Force: d.Force, Year: d.Year, Source: d.File, By: u.Email})
 	if err != nil {
 		// Each wrong line (powers.FileError), or the force, year or dataset
 		// refused, named with the file; anything else is a 500 (fail).
@@ -147,7 +147,7 @@ func (s *Server) publishPeriod(c *gin.Context, form *formSubmit, f *powerPublish
 		form.ok(apperr.Invalidf("from", "Choose a period whose first month is not after its last"))
 		return false
 	}
-	rep, err := powers.Build(ctx, s.store, ds, f.Force, f.From, f.To)
+	rep, err := s.powers.PowerReport(ctx, ds, f.Force, f.From, f.To)
 	switch {
 	case errors.Is(err, powers.ErrNoPopulation):
 		err = apperr.Invalidf("force", "Nothing was published: there is no Census population for %s, so no rates can be worked out", f.Force)
@@ -155,7 +155,7 @@ func (s *Server) publishPeriod(c *gin.Context, form *formSubmit, f *powerPublish
 		err = apperr.Invalidf("force", "Nothing was published: there are no %s for %s in %s", ds.Base, f.Force, disparity.PeriodName(f.From, f.To))
 	}
 	p := &store.PowerPublication{Kind: kind, Force: f.Force, From: f.From, To: f.To, PublishedBy: u.Email}
-	if !form.ok(err) || !form.ok(s.store.PublishPower(ctx, p)) {
+	if !form.ok(err) || !form.ok(s.powers.PublishPower(ctx, p)) {
 		return false
 	}
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditPublished, Target: kind + ":" + f.Force,
@@ -166,7 +166,7 @@ func (s *Server) publishPeriod(c *gin.Context, form *formSubmit, f *powerPublish
 // publication is the force's published period of kind (any force's
 // first, by force, when force is empty), or nil.
 func (s *Server) publication(c *gin.Context, kind, force string) (*store.PowerPublication, error) {
-	pubs, err := s.store.PowerPublications(c.Request.Context(), kind)
+	pubs, err := s.powers.PowerPublications(c.Request.Context(), kind)
 	if err != nil {
 		return nil, err
 	}

@@ -90,7 +90,7 @@ func (s *Server) publicPowerOverview(c *gin.Context) {
 	ctx := c.Request.Context()
 	d := &overviewPage{Public: true, Force: c.Query("force")}
 	page := &Page{Title: "Disparity across our powers", Data: d}
-	pubs, err := s.store.DisparityPublications(ctx)
+	pubs, err := s.powers.DisparityPublications(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -103,7 +103,7 @@ func (s *Server) publicPowerOverview(c *gin.Context) {
 		basis[p.ID] = p.Ethnicity
 		forces[p.ID] = true
 	}
-	all, err := s.store.AllPowerPublications(ctx)
+	all, err := s.powers.AllPowerPublications(ctx)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -167,7 +167,7 @@ func monitorHref(ds *powers.Dataset, public bool, force string) string {
 // version, which every import moves on) in one read, and lists the forces
 // that have any of the overview's kinds.
 func (s *Server) overviewIndex(c *gin.Context) (map[string]store.PowerIndex, map[string]bool, error) {
-	all, err := s.store.PowerIndexes(c.Request.Context())
+	all, err := s.powers.PowerIndexes(c.Request.Context())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -182,17 +182,24 @@ func (s *Server) overviewIndex(c *gin.Context) (map[string]store.PowerIndex, map
 	return kinds, forces, nil
 }
 
-// populationVersion is when the force's Census population was loaded (0
-// for none): a new table changes every rate.
+// populationVersion is when the force's populations were loaded: the
+// Census residents' load time plus the drivers' (0 for one not loaded). A
+// new table of either changes rates (vehicle stops are per driver when
+// drivers are loaded), and every load is later than the last, so the sum
+// moves on with every one.
 func (s *Server) populationVersion(c *gin.Context, force string) (int64, error) {
-	pop, err := s.store.Population(c.Request.Context(), force)
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil
+	var v int64
+	for _, of := range []string{store.Residents, store.Drivers} {
+		pop, err := s.powers.PopulationOf(c.Request.Context(), of, force)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		v += pop.ImportedAt.UnixNano()
 	}
-	if err != nil {
-		return 0, err
-	}
-	return pop.ImportedAt.UnixNano(), nil
+	return v, nil
 }
 
 // headlinesKept is how many overview lines the cache keeps (past it, it
@@ -201,7 +208,7 @@ const headlinesKept = 2000
 
 // headlineOf is what one overview line depends on: the period, the basis,
 // the version of the force's index of months of the activity's counters
-// (moved on by every import and capture) and the population's load time.
+// (moved on by every import and capture) and the populations' load times.
 type headlineOf struct {
 	force, from, to, basis string
 	version, population    int64
@@ -232,7 +239,7 @@ func (s *Server) buildHeadline(c *gin.Context, ds *powers.Dataset, h headlineOf)
 		row.Missing = "no figures"
 		return row, nil
 	}
-	rep, err := powers.Headline(c.Request.Context(), s.store, ds, h.force, h.from, h.to, h.basis)
+	rep, err := s.powers.PowerHeadline(c.Request.Context(), ds, h.force, h.from, h.to, h.basis)
 	if errors.Is(err, powers.ErrNoPopulation) {
 		row.Missing = "no Census population loaded"
 		return row, nil

@@ -107,17 +107,3 @@ func TestCustodyStripSearchMonitor(t *testing.T) {
 		t.Error("a withheld children's count is on the page")
 	}
 }
-
-// TestPowerImportHelpSaysWhoseEthnicity: the import page of a dataset
-// whose ethnicity is the officer's says so, not "as the person described it".
-func TestPowerImportHelpSaysWhoseEthnicity(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
-	if r := coord.get("/powers/use-of-force-incidents/import"); !strings.Contains(r.Body, "<strong>Subject ethnicity</strong>: officer-perceived, in the Census 2021") {
-		t.Error("the incidents import page does not say the ethnicity is the officer's")
-	}
-	if r := coord.get("/powers/custody-strip-search/import"); !strings.Contains(r.Body, "<strong>Self-defined ethnicity</strong>: as the person described it") {
-		t.Error("the custody import page does not say the ethnicity is the person's")
-	}
-}

@@ -183,7 +183,7 @@ func ProcessingMarkdown(cfg config.Config, bases map[string]store.ProcessingBasi
 
 // processingRecord is the admin page of the record of processing.
 func (s *Server) processingRecord(c *gin.Context) {
-	bases, err := s.store.ProcessingBases(c.Request.Context())
+	bases, err := s.processing.ProcessingBases(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return

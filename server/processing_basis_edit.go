@@ -28,7 +28,7 @@ func (basisForm) messages() map[string]string {
 
 // loadKind finds the kind of data in the path; it answers 404 itself.
 func (s *Server) loadKind(c *gin.Context) (*DataKind, bool) {
-	bases, err := s.store.ProcessingBases(c.Request.Context())
+	bases, err := s.processing.ProcessingBases(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return nil, false
@@ -66,7 +66,7 @@ func (s *Server) processingBasisSave(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	if !form.ok(s.store.SetProcessingBasis(c.Request.Context(), store.ProcessingBasis{Kind: k.Key, LawfulBasis: f.LawfulBasis, Condition: f.Condition, By: me.Email})) {
+	if !form.ok(s.processing.SetProcessingBasis(c.Request.Context(), store.ProcessingBasis{Kind: k.Key, LawfulBasis: f.LawfulBasis, Condition: f.Condition, By: me.Email})) {
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditBasisChanged, Target: "processing:" + k.Key,

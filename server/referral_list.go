@@ -22,7 +22,7 @@ func (s *Server) referralList(c *gin.Context) {
 		return
 	}
 	page := pageNumber(c.Query("page"))
-	rs, more, err := s.store.ListReferrals(c.Request.Context(), store.ReferralFilter{PartnerID: pid, Page: page})
+	rs, more, err := s.referrals.ListReferrals(c.Request.Context(), store.ReferralFilter{PartnerID: pid, Page: page})
 	if err != nil {
 		s.serverError(c, err)
 		return

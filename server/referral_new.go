@@ -57,7 +57,7 @@ func (s *Server) referralAnswer(c *gin.Context) {
 func (s *Server) referralSend(c *gin.Context, a answers) {
 	u := currentUser(c)
 	ctx := c.Request.Context()
-	r, err := s.store.CreateReferral(ctx, store.NewReferral{Kind: store.KindPartner, PartnerID: u.PartnerID, SubmittedBy: u.ID, Content: contentOf(a)})
+	r, err := s.referrals.CreateReferral(ctx, store.NewReferral{Kind: store.KindPartner, PartnerID: u.PartnerID, SubmittedBy: u.ID, Content: contentOf(a)})
 	if err != nil {
 		s.serverError(c, err)
 		return

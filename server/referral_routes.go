@@ -87,7 +87,7 @@ func (s *Server) notifyCCU(ctx context.Context, subject string) error {
 		}
 	}
 	for _, addr := range to {
-		if err := s.store.QueueMail(ctx, addr, subject, body); err != nil {
+		if err := s.outbox.QueueMail(ctx, addr, subject, body); err != nil {
 			return err
 		}
 	}

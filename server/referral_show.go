@@ -15,7 +15,7 @@ import (
 // unknown id all get the same 404, so a partner cannot learn that a
 // referral exists.
 func (s *Server) loadPartnerReferral(c *gin.Context) (*store.Referral, bool) {
-	r, ok := loadByID(s, c, s.store.Referral)
+	r, ok := loadByID(s, c, s.referrals.Referral)
 	if !ok {
 		return nil, false
 	}
@@ -60,7 +60,7 @@ func (s *Server) referralShow(c *gin.Context) {
 }
 
 func (s *Server) renderPartnerReferral(c *gin.Context, r *store.Referral, f messageForm, status int, errs *formErrors) {
-	if err := s.store.OpenMessages(r, false); err != nil {
+	if err := s.referrals.OpenMessages(r, false); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -83,7 +83,7 @@ func (s *Server) referralMessage(c *gin.Context) {
 		return
 	}
 	u := currentUser(c)
-	err := s.store.AddRefMessage(c.Request.Context(), r.ID, store.FromPartner, u.Name, f.Message)
+	err := s.referrals.AddRefMessage(c.Request.Context(), r.ID, store.FromPartner, u.Name, f.Message)
 	switch {
 	case apperr.Is(err, apperr.Conflict):
 		s.referralGone(c)

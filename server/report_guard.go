@@ -17,7 +17,7 @@ import (
 // hour close look-ups for everyone until the hour is over, so many
 // addresses do not multiply the rate.
 type receiptGuard struct {
-	db     *store.Store
+	db     receiptTriesDB
 	secret []byte
 }
 

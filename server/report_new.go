@@ -46,7 +46,7 @@ func (s *Server) reportSend(c *gin.Context, a answers) {
 		return
 	}
 	ctx := c.Request.Context()
-	sl := s.store.Sealer()
+	sl := s.reports.Sealer()
 	if sl == nil {
 		s.serverError(c, store.ErrNoKeys)
 		return
@@ -56,7 +56,7 @@ func (s *Server) reportSend(c *gin.Context, a answers) {
 	for attempt := 0; ; attempt++ {
 		code = receipts.New()
 		var err error
-		r, err = s.store.CreateReferral(ctx, store.NewReferral{Kind: store.KindAnonymous, ID: sl.Receipt(code),
+		r, err = s.reports.CreateReferral(ctx, store.NewReferral{Kind: store.KindAnonymous, ID: sl.Receipt(code),
 			ReceiptHash: receipts.Hash(s.cfg, code), Content: contentOf(a), Contact: contactOf(a)})
 		if err == nil {
 			break
@@ -71,7 +71,7 @@ func (s *Server) reportSend(c *gin.Context, a answers) {
 	if r.Urgent {
 		s.notifyFailed(c, s.notifyCCU(ctx, "An urgent anonymous report is waiting"))
 	} else {
-		s.notifyFailed(c, s.store.NoteAnonymousArrival(ctx, "report"))
+		s.notifyFailed(c, s.reports.NoteAnonymousArrival(ctx, "report"))
 	}
 	s.deleteDraft(c.Writer, publicFlow)
 	s.render(c, http.StatusOK, "report_receipt", &Page{Title: "Report sent", Data: code, NoIndex: true})

@@ -66,12 +66,12 @@ func (s *Server) reportReturn(c *gin.Context) {
 			"For your security, try again later. If you have lost your receipt code, you can make a new report.")
 		return
 	}
-	sl := s.store.Sealer()
+	sl := s.reports.Sealer()
 	if sl == nil {
 		s.serverError(c, store.ErrNoKeys)
 		return
 	}
-	r, err := s.store.Referral(c.Request.Context(), sl.Receipt(code))
+	r, err := s.reports.Referral(c.Request.Context(), sl.Receipt(code))
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		s.serverError(c, err)
 		return
@@ -89,12 +89,12 @@ func (s *Server) reportReturn(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	nonce, err := s.store.StartReportVisit(c.Request.Context(), r)
+	nonce, err := s.reports.StartReportVisit(c.Request.Context(), r)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	if err := s.setReportCookie(c, reportVisit{ID: r.ID, Nonce: nonce, At: s.store.Now().Unix()}); err != nil {
+	if err := s.setReportCookie(c, reportVisit{ID: r.ID, Nonce: nonce, At: s.reports.Now().Unix()}); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -111,7 +111,7 @@ func (s *Server) openReport(c *gin.Context) *store.Referral {
 		s.redirect(c, "/report/return")
 		return nil
 	}
-	r, err := s.store.Referral(c.Request.Context(), v.ID)
+	r, err := s.reports.Referral(c.Request.Context(), v.ID)
 	if apperr.Is(err, apperr.NotFound) || (err == nil && (r.ContentGone || !r.VisitOpen(v.Nonce))) {
 		s.clearReportCookie(c)
 		s.redirect(c, "/report/return")
@@ -139,7 +139,7 @@ func (s *Server) reportStatus(c *gin.Context) {
 }
 
 func (s *Server) renderReportStatus(c *gin.Context, r *store.Referral, f messageForm, status int, errs *formErrors) {
-	if err := s.store.OpenMessages(r, false); err != nil {
+	if err := s.reports.OpenMessages(r, false); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -162,7 +162,7 @@ func (s *Server) reportReply(c *gin.Context) {
 		s.renderReportStatus(c, r, f, http.StatusUnprocessableEntity, errs)
 		return
 	}
-	err := s.store.AddRefMessage(c.Request.Context(), r.ID, store.FromReporter, "", f.Message)
+	err := s.reports.AddRefMessage(c.Request.Context(), r.ID, store.FromReporter, "", f.Message)
 	switch {
 	case apperr.Is(err, apperr.Conflict):
 		s.referralGone(c)
@@ -171,7 +171,7 @@ func (s *Server) reportReply(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.notifyFailed(c, s.store.NoteAnonymousArrival(c.Request.Context(), "reply"))
+	s.notifyFailed(c, s.reports.NoteAnonymousArrival(c.Request.Context(), "reply"))
 	s.flash(c, "Your reply has been sent to the Counter Corruption Unit")
 	s.redirect(c, "/report/status")
 }
@@ -180,7 +180,7 @@ func (s *Server) reportReply(c *gin.Context) {
 // stops working) and in this browser.
 func (s *Server) reportLeave(c *gin.Context) {
 	if v, ok := s.reportVisitOf(c); ok {
-		if err := s.store.EndReportVisit(c.Request.Context(), v.ID, v.Nonce); err != nil {
+		if err := s.reports.EndReportVisit(c.Request.Context(), v.ID, v.Nonce); err != nil {
 			s.serverError(c, err)
 			return
 		}

@@ -54,6 +54,6 @@ func (s *Server) reportVisitOf(c *gin.Context) (reportVisit, bool) {
 	if err != nil || s.reportCodec().Decode(reportCookie, ck.Value, &v) != nil || v.ID == "" || v.Nonce == "" {
 		return v, false
 	}
-	age := s.store.Now().Sub(time.Unix(v.At, 0))
+	age := s.reports.Now().Sub(time.Unix(v.At, 0))
 	return v, age >= 0 && age < ReportVisitLife
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"sync"
@@ -21,7 +22,6 @@ import (
 	"candour/config"
 	"candour/password"
 	"candour/store"
-	"candour/templates"
 )
 
 // Server is the portal.
@@ -46,6 +46,12 @@ type Server struct {
 	homePage      homeStore          // the home page: each role's work waiting, a member's next visits
 	attempts      attemptsDB         // the budget of tries on an account (signin_throttle.go)
 	secondFactor  twoFactorStore     // two-factor set-up, codes and recovery codes
+	reports       reportStore        // anonymous reports and a reporter's return
+	referrals     referralStore      // partner organisations' referrals
+	durable       syncDB             // one wait for the disk for a request's writes (one_sync.go)
+	signIns       signInStore        // signing in: by password or through the identity provider
+	powers        powerStore         // the powers and disparity pages and their figures
+	processing    processingStore    // the record of processing's lawful bases
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -95,10 +101,13 @@ type Options struct {
 
 // New builds the portal. It fails if a template does not parse.
 func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte, opts Options) (*Server, error) {
-	tmpl, err := parseTemplates(templates.FS)
+	shared, err := pageTemplates()
 	if err != nil {
 		return nil, err
 	}
+	// The map is the Server's own (a test adds a page to it); the parsed
+	// templates in it are shared.
+	tmpl := maps.Clone(shared)
 	if opts.SignInsPerMinute == 0 {
 		opts.SignInsPerMinute = 20
 	}
@@ -126,6 +135,12 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		homePage:     db,
 		attempts:     db,
 		secondFactor: db,
+		reports:      db,
+		referrals:    db,
+		durable:      db,
+		signIns:      db,
+		powers:       powerFigures{db},
+		processing:   db,
 		log:          slog.New(requestIDHandler{log.Handler()}),
 		templates:    tmpl,
 		hasher:       password.For(cfg),
@@ -138,7 +153,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		s.scanner = NoScan{}
 	}
 	s.signInLimiter = s.newLimiter("signin", opts.SignInsPerMinute, time.Minute, false)
-	s.oidc = newOIDCFlow(cfg, db.Now)
+	s.oidc = newOIDCFlow(cfg, s.signIns.Now)
 	s.reportLimiter = s.newLimiter("report", opts.ReportsPerHour, time.Hour, true)
 	s.receiptGuard = &receiptGuard{db: db, secret: s.limitSecret}
 	s.resets = make(chan string, 256)

@@ -61,7 +61,7 @@ func (s *Server) signIn(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	u, err := s.store.UserByEmail(ctx, f.Email)
+	u, err := s.signIns.UserByEmail(ctx, f.Email)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		s.serverError(c, err)
 		return

@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"candour/disparity"
+	"candour/powers"
+	"candour/sealed"
 	"candour/store"
 )
 
@@ -13,9 +16,8 @@ import (
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
-// for the groups not converted yet (referrals and reports, surveys, the
-// password step of sign-in, the rest of advice, powers and disparity,
-// vetting and others: docs/architecture.md).
+// for the groups not converted yet (surveys, the rest of advice and
+// others: docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -349,6 +351,153 @@ type twoFactorStore interface {
 	UseRecoveryCode(ctx context.Context, id, hash string) error
 }
 
+// reportStore is what anonymous reports need (report_*.go): the report
+// stored under its receipt's keyed id, the reporter's return visit and
+// their conversation with the CCU, and the flag that tells the CCU
+// mailbox in its next batch (the limits on sending and on receipt tries
+// go through hitsDB and receiptTriesDB).
+type reportStore interface {
+	Now() time.Time
+	Sealer() *sealed.Sealer
+	CreateReferral(ctx context.Context, n store.NewReferral) (*store.Referral, error)
+	Referral(ctx context.Context, id string) (*store.Referral, error)
+	OpenMessages(r *store.Referral, notes bool) error
+	AddRefMessage(ctx context.Context, id, from, byName, text string) error
+	NoteAnonymousArrival(ctx context.Context, what string) error
+	StartReportVisit(ctx context.Context, r *store.Referral) (string, error)
+	EndReportVisit(ctx context.Context, id, nonce string) error
+}
+
+// referralStore is what partner organisations' referrals need
+// (referral_*.go): sending one, the organisation's list, a referral's
+// status and its conversation with the CCU. (Telling the CCU mailbox goes
+// through outboxDB, the CCU's people through ccuStore.)
+type referralStore interface {
+	CreateReferral(ctx context.Context, n store.NewReferral) (*store.Referral, error)
+	ListReferrals(ctx context.Context, f store.ReferralFilter) ([]store.RefSummary, bool, error)
+	Referral(ctx context.Context, id string) (*store.Referral, error)
+	OpenMessages(r *store.Referral, notes bool) error
+	AddRefMessage(ctx context.Context, id, from, byName, text string) error
+}
+
+// signInStore is what signing in needs (signin.go, oidc.go): the account
+// an email address names and the clock an identity provider's round trip
+// is timed by. (The tries go through attemptsDB, the session through
+// sessionDB, the second step through twoFactorStore.)
+type signInStore interface {
+	Now() time.Time
+	UserByEmail(ctx context.Context, email string) (*store.User, error)
+}
+
+// syncDB lets a request's writes share one wait for the disk (oneSync, on
+// the anonymous report's send and the receipt's return).
+type syncDB interface {
+	OneSync(ctx context.Context) (context.Context, func())
+}
+
+// hitsDB is where the rate limiters count requests (limits.go), so that a
+// limit holds across restarts and instances.
+type hitsDB interface {
+	Hit(ctx context.Context, key string, n int, window time.Duration) (bool, time.Duration, error)
+}
+
+// receiptTriesDB is the budget of receipt codes a client may try, and
+// the overall count of tries (receiptGuard, report_guard.go).
+type receiptTriesDB interface {
+	TakeAttempt(ctx context.Context, key, account string, b store.AttemptBudget) (store.Attempt, error)
+	ForgetAttempt(ctx context.Context, key string) error
+	Hit(ctx context.Context, key string, n int, window time.Duration) (bool, time.Duration, error)
+}
+
+// powerStore is what the powers and disparity pages need (power_*.go,
+// disparity_*.go, vetting_view.go): which forces and months are held, the
+// publications, the Census populations, the panels' samples, and the
+// figures that powers and disparity draw from the store's records (the
+// methods below the line, which powerFigures answers with the real
+// store).
+type powerStore interface {
+	PowerForces(ctx context.Context, kind string) (map[string]store.PowerIndex, error)
+	PowerIndexes(ctx context.Context) (map[string][]store.PowerIndex, error)
+	PublishPower(ctx context.Context, p *store.PowerPublication) error
+	PowerPublications(ctx context.Context, kind string) ([]store.PowerPublication, error)
+	AllPowerPublications(ctx context.Context) (map[string][]store.PowerPublication, error)
+	PublishDisparity(ctx context.Context, p *store.DisparityPublication) error
+	DisparityPublications(ctx context.Context) ([]store.DisparityPublication, error)
+	Population(ctx context.Context, force string) (*store.Population, error)
+	PopulationOf(ctx context.Context, of, force string) (*store.Population, error)
+	CommitPanelSample(ctx context.Context, p *store.PanelSample) error
+	PanelSample(ctx context.Context, id string) (*store.PanelSample, error)
+	PanelSamples(ctx context.Context) ([]store.PanelSample, error)
+	DrawPanelSample(ctx context.Context, id string, records []store.SampledRecord, matching int64, by string) error
+
+	ImportPower(ctx context.Context, d *powers.Dataset, src io.ReadSeeker, o powers.ImportOptions) (*powers.ImportResult, error)
+	ImportPopulation(ctx context.Context, src io.Reader, force, source string) (*store.Population, error)
+	ImportDrivers(ctx context.Context, src io.Reader, o disparity.DriversOptions) (*store.Population, error)
+	PowerReport(ctx context.Context, d *powers.Dataset, force, from, to string) (*powers.Report, error)
+	PowerReportBasis(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
+	PowerHeadline(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
+	StopSearchPublishable(ctx context.Context, force, from, to, basis string) (*powers.Report, error)
+	VettingReport(ctx context.Context, force, from, to string) (*powers.VettingReport, error)
+	DrawSample(ctx context.Context, f disparity.SampleFilter, rnd *rand.Rand) ([]store.SampledRecord, int64, error)
+}
+
+// powerFigures is the real store with the figures powers and disparity
+// draw from it, each method one call of theirs: the powers pages' view in
+// production.
+type powerFigures struct{ *store.Store }
+
+// ImportPower is powers.Import.
+func (p powerFigures) ImportPower(ctx context.Context, d *powers.Dataset, src io.ReadSeeker, o powers.ImportOptions) (*powers.ImportResult, error) {
+	return powers.Import(ctx, p.Store, d, src, o)
+}
+
+// ImportPopulation is disparity.ImportPopulation.
+func (p powerFigures) ImportPopulation(ctx context.Context, src io.Reader, force, source string) (*store.Population, error) {
+	return disparity.ImportPopulation(ctx, p.Store, src, force, source)
+}
+
+// ImportDrivers is disparity.ImportDrivers.
+func (p powerFigures) ImportDrivers(ctx context.Context, src io.Reader, o disparity.DriversOptions) (*store.Population, error) {
+	return disparity.ImportDrivers(ctx, p.Store, src, o)
+}
+
+// PowerReport is powers.Build.
+func (p powerFigures) PowerReport(ctx context.Context, d *powers.Dataset, force, from, to string) (*powers.Report, error) {
+	return powers.Build(ctx, p.Store, d, force, from, to)
+}
+
+// PowerReportBasis is powers.BuildBasis.
+func (p powerFigures) PowerReportBasis(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error) {
+	return powers.BuildBasis(ctx, p.Store, d, force, from, to, basis)
+}
+
+// PowerHeadline is powers.Headline.
+func (p powerFigures) PowerHeadline(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error) {
+	return powers.Headline(ctx, p.Store, d, force, from, to, basis)
+}
+
+// StopSearchPublishable is powers.CheckStopSearchPublishable.
+func (p powerFigures) StopSearchPublishable(ctx context.Context, force, from, to, basis string) (*powers.Report, error) {
+	return powers.CheckStopSearchPublishable(ctx, p.Store, force, from, to, basis)
+}
+
+// VettingReport is powers.BuildVetting.
+func (p powerFigures) VettingReport(ctx context.Context, force, from, to string) (*powers.VettingReport, error) {
+	return powers.BuildVetting(ctx, p.Store, force, from, to)
+}
+
+// DrawSample is disparity.DrawSample.
+func (p powerFigures) DrawSample(ctx context.Context, f disparity.SampleFilter, rnd *rand.Rand) ([]store.SampledRecord, int64, error) {
+	return disparity.DrawSample(ctx, p.Store, f, rnd)
+}
+
+// processingStore is what the record of processing needs (processing.go,
+// processing_basis_edit.go): the lawful bases the DPO has set.
+type processingStore interface {
+	ProcessingBases(ctx context.Context) (map[string]store.ProcessingBasis, error)
+	SetProcessingBasis(ctx context.Context, b store.ProcessingBasis) error
+}
+
 // groupLister is any view that lists the groups (groupNamesIn).
 type groupLister interface {
 	Groups(ctx context.Context) ([]store.Group, error)
@@ -375,6 +524,14 @@ func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Gro
 }
 
 var (
+	_ reportStore     = (*store.Store)(nil)
+	_ referralStore   = (*store.Store)(nil)
+	_ hitsDB          = (*store.Store)(nil)
+	_ syncDB          = (*store.Store)(nil)
+	_ signInStore     = (*store.Store)(nil)
+	_ powerStore      = powerFigures{}
+	_ processingStore = (*store.Store)(nil)
+	_ receiptTriesDB  = (*store.Store)(nil)
 	_ recStore        = (*store.Store)(nil)
 	_ homeStore       = (*store.Store)(nil)
 	_ attemptsDB      = (*store.Store)(nil)

@@ -7,8 +7,20 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"text/template/parse"
+
+	"candour/templates"
 )
+
+// pageTemplates is the embedded templates, parsed the first time a Server
+// is built and shared by every Server after it (as staticAssets is). They
+// are fixed when the binary is built, and a Server only executes them
+// (html/template is safe to execute from many goroutines and escapes a
+// template once, under its own lock). The portal builds one Server; the
+// tests build one per test, and under the race detector a parse cost about
+// 0.28 s of CPU each time (7 December 2026).
+var pageTemplates = sync.OnceValues(func() (templateSet, error) { return parseTemplates(templates.FS) })
 
 // parseTemplates builds one template set per page: the layout, the page,
 // and the partial files that define what they call (transitively), parsed

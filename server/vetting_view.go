@@ -40,7 +40,7 @@ func (s *Server) vettingView(c *gin.Context) {
 	d := &vettingPage{Force: c.Query("force"), CanImport: allowed(u.Role, "vetting.import"), Cannot: powers.Vetting.Cannot}
 	page := &Page{Title: "Vetting decisions: disparity by ethnic group", Data: d}
 	status := http.StatusOK
-	forces, err := s.store.PowerForces(ctx, powers.Vetting.Kind)
+	forces, err := s.powers.PowerForces(ctx, powers.Vetting.Kind)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -68,7 +68,7 @@ func (s *Server) vettingView(c *gin.Context) {
 		page.Errors = errs
 		status = http.StatusUnprocessableEntity
 	}
-	rep, err := powers.BuildVetting(ctx, s.store, d.Force, d.From, d.To)
+	rep, err := s.powers.VettingReport(ctx, d.Force, d.From, d.To)
 	if err != nil {
 		s.serverError(c, err)
 		return

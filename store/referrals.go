@@ -405,11 +405,17 @@ type NewReferral struct {
 	Contact     ReporterContact
 }
 
-// newReferral is n as received now: status received, awaiting the CCU,
+// newReferral is n as received now (Received).
+func (s *Store) newReferral(n NewReferral) *Referral { return n.Received(s.now()) }
+
+// Received is n as received at now: status received, awaiting the CCU,
 // urgent when the reporter says someone is in danger; an anonymous
-// report's time is kept to the day. Its id is n's (empty for a new one).
-func (s *Store) newReferral(n NewReferral) *Referral {
-	now := s.now().UTC()
+// report's time is kept to the day. Its id is n's (empty for a new one);
+// its reference, sealed content and blind index are the store's to give
+// (CreateReferral). The handlers' fakes use it too, so that they keep the
+// store's rule rather than a copy of it.
+func (n NewReferral) Received(now time.Time) *Referral {
+	now = now.UTC()
 	if n.Kind == KindAnonymous {
 		now = now.Truncate(24 * time.Hour)
 	}
