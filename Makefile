@@ -122,16 +122,27 @@ lint: static
 test: static
 	@unformatted="$$(gofmt -l $(GOFILES))"; \
 	  if [[ -n "$$unformatted" ]]; then echo "gofmt would change (run make fmt):"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet -tags $(GOTAGS) ./...
-	$(STATICCHECK) -tags $(GOTAGS) ./...
-	@# the portal compiles without the store's test hooks (no production code calls one)
-	$(GO) build -tags $(RELEASETAGS) -o /dev/null .
-	@# Every package with the race detector except the browser suite, which
-	@# runs without it at the same time (see E2E above); fails if either fails.
-	$(GO) test -tags $(GOTAGS) -count=1 -timeout 30m $(E2E) & e2e=$$!; \
+	@# The checks that run no test (vet, staticcheck, and the release build:
+	@# the portal compiles without the store's test hooks, so no production
+	@# code calls one) run beside the tests, not before them: each of the
+	@# three runs whatever the others say, into one log printed when the
+	@# tests end. Every package runs with the race detector except the
+	@# browser suite, which runs without it at the same time (see E2E
+	@# above). make test fails if a check or a test fails, and says which.
+	@checks=$$(mktemp); trap 'rm -f "$$checks"' EXIT; \
+	  ( st=0; \
+	    echo "$(GO) vet -tags $(GOTAGS) ./..."; $(GO) vet -tags $(GOTAGS) ./... || st=1; \
+	    echo "$(STATICCHECK) -tags $(GOTAGS) ./..."; $(STATICCHECK) -tags $(GOTAGS) ./... || st=1; \
+	    echo "$(GO) build -tags $(RELEASETAGS) -o /dev/null ."; $(GO) build -tags $(RELEASETAGS) -o /dev/null . || st=1; \
+	    exit $$st ) > "$$checks" 2>&1 & lint=$$!; \
+	  echo "$(GO) test -tags $(GOTAGS) -count=1 -timeout 30m $(E2E) &"; \
+	  $(GO) test -tags $(GOTAGS) -count=1 -timeout 30m $(E2E) & e2e=$$!; \
+	  echo "$(GO) test -tags $(GOTAGS) $(RACEFLAGS) -count=1 -timeout 30m (every package but $(E2E))"; \
 	  rest=0; $(GO) test -tags $(GOTAGS) $(RACEFLAGS) -count=1 -timeout 30m $$($(GO) list -tags $(GOTAGS) ./... | grep -v '^candour/e2e$$') || rest=$$?; \
 	  browser=0; wait $$e2e || browser=$$?; \
-	  if (( rest != 0 || browser != 0 )); then echo "make test: failed (race-detected packages: $$rest, browser suite: $$browser)"; exit 1; fi
+	  static=0; wait $$lint || static=$$?; \
+	  echo "== vet, staticcheck, release build:"; cat "$$checks"; \
+	  if (( static != 0 || rest != 0 || browser != 0 )); then echo "make test: failed (vet, staticcheck or the release build: $$static, race-detected packages: $$rest, browser suite: $$browser)"; exit 1; fi
 
 # The same store and handler suites on a server given by MONGODB_URI, one
 # fresh database per test; with MONGODB_URI unset, on the embedded engine

@@ -18,6 +18,7 @@ Commands:
   seed demo             fill the store with a believable demo force
   import stop-search    import police.uk stop-and-search CSV files
   import population     import Census 2021 TS021 population rows for a force area
+  import drivers        load a force's drivers by ethnic group (vehicle stops per 1,000 drivers)
   report disparity      print stop-and-search disparity figures (json, csv or text)
   publish disparity     put a period of a force's disparity figures on the public page
   keys                  make, rotate (add, then promote) and re-seal with the field-encryption keys

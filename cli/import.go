@@ -15,7 +15,8 @@ import (
 )
 
 // importCmd loads published data: police.uk stop-and-search files and the
-// Census 2021 population table.
+// Census 2021 population table; a force's drivers by ethnic group; and the
+// files of the other activities it monitors.
 func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{"import what? try \"candour import stop-search FILE...\" or \"candour import population FILE --force NAME\""}
@@ -25,10 +26,12 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return importStopSearch(ctx, args[1:], getenv, stdout, stderr)
 	case "population":
 		return importPopulation(ctx, args[1:], getenv, stdout, stderr)
+	case "drivers":
+		return importDrivers(ctx, args[1:], getenv, stdout, stderr) // import_drivers.go
 	case "power":
 		return importPower(ctx, args[1:], getenv, stdout, stderr) // powers.go
 	}
-	return usageError{fmt.Sprintf("unknown import %q: try stop-search, population or power", args[0])}
+	return usageError{fmt.Sprintf("unknown import %q: try stop-search, population, drivers or power", args[0])}
 }
 
 func importStopSearch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -15,19 +15,34 @@ import (
 // Office's use of force tables for Dorset (real), and the vehicle stops
 // file, which is not real: no force publishes its section 163 records, so
 // it is the example written for the tests (testdata/README.md); the same
-// for vetting decisions, which identify people and are never published.
+// for vetting decisions, which identify people and are never published,
+// and for the drivers by ethnic group vehicle stops are per 1,000 of (no
+// public table gives them).
 //
 //go:embed data/vetting-decisions-example.csv data/missing-people-example.csv
+//go:embed data/drivers-dorset-example.csv
 //go:embed data/vehicle-stops-example.csv data/use-of-force-incidents-example.csv data/custody-strip-search-example.csv data/use-of-force-dorset-2018-19-by-ethnicity-extract.csv data/use-of-force-dorset-2019-20-by-ethnicity-extract.csv
 var powersDemoData embed.FS
 
-// seedPowers imports the example vehicle stops, two years of use of
+// seedPowers loads the example drivers and imports the example vehicle stops, two years of use of
 // force, the example vetting decisions and missing people (neither published) and publishes
 // the others and strip searches (read from the stop-and-search months seedStopSearch imported)
 // and vehicle stops, so each activity's monitor and public page has
 // something to show; and draws a verifiable panel sample of the newest
 // month's strip searches (seedSample).
 func seedPowers(ctx context.Context, db *store.Store, by *store.User) error {
+	// Drivers first, so the vehicle stops the demo publishes are per
+	// 1,000 drivers: made up, and the page quotes that they are.
+	drivers := "drivers-dorset-example.csv"
+	b, err := powersDemoData.ReadFile("data/" + drivers)
+	if err != nil {
+		return err
+	}
+	if _, err := disparity.ImportDrivers(ctx, db, bytes.NewReader(b), disparity.DriversOptions{Force: "dorset",
+		Made: "an example, not real figures: licence holders by self-defined ethnicity as a force's own survey might give them", Period: "2024",
+		Source: drivers, By: by.Email}); err != nil {
+		return fmt.Errorf("%s: %w", drivers, err)
+	}
 	for _, ex := range []struct {
 		d    *powers.Dataset
 		name string

@@ -14,7 +14,8 @@ import (
 )
 
 // The demo publishes strip searches for its newest police.uk month, the
-// example vehicle stops (65 rows, March and April 2024) and both years of
+// example vehicle stops (65 rows, March and April 2024, per 1,000 of the
+// example drivers) and both years of
 // use of force, and imports the example vetting decisions without
 // publishing them.
 func TestDemoSeedPublishesEachPower(t *testing.T) {
@@ -37,6 +38,10 @@ func TestDemoSeedPublishesEachPower(t *testing.T) {
 	rep, err := powers.Build(ctx, db, powers.VehicleStops, "dorset", "", "")
 	if err != nil || rep.Events != 65 {
 		t.Fatalf("vehicle stops %v, %v", rep, err)
+	}
+	// Per 1,000 of the example drivers (Black 20 of 4,000: 5.0).
+	if rep.PerWhom() != "drivers" || rep.Group("Black").Population != 4000 || rep.Group("Black").Rate == nil || *rep.Group("Black").Rate != 5.0 {
+		t.Errorf("vehicle stops per %s: %+v", rep.PerWhom(), rep.Group("Black"))
 	}
 	// Vetting decisions are there for the CCU (226, testdata/README.md) and never published.
 	vr, err := powers.BuildVetting(ctx, db, "dorset", "", "")

@@ -8,11 +8,17 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
 )
 
@@ -42,6 +48,7 @@ var suite struct {
 func TestMain(m *testing.M) {
 	stop := startBrowser()
 	code := m.Run()
+	tabs.closeAll()
 	stop()
 	os.Exit(code)
 }
@@ -98,8 +105,9 @@ func startBrowser() (stop func()) {
 	return stop
 }
 
-// tab is a fresh tab in its own browser context (its own cookies), bounded
-// by journeyTimeout. It records the console so that pages can be checked for
+// tab is a tab of the shared browser, bounded by journeyTimeout, as if new:
+// no cookies, storage, history or settings of anyone who used it before
+// (see newTab). It records the console so that pages can be checked for
 // Content Security Policy violations.
 type tab struct {
 	ctx   context.Context
@@ -108,6 +116,7 @@ type tab struct {
 	// viewW and viewH are the viewport the test chose (tab.emulate), or 0
 	// for the browser's window.
 	viewW, viewH int64
+	browser      *browserTab // the browser's tab under it
 
 	mu      sync.Mutex
 	console []string // messages not yet checked
@@ -126,26 +135,159 @@ func requireBrowser(t *testing.T) {
 	t.Skipf("SKIP e2e: %v (set CANDOUR_E2E=required to fail instead)", suite.err)
 }
 
-// newTab opens a tab on the shared browser (see requireBrowser). With jsOff
-// the tab runs no page scripts, as for someone with JavaScript turned off.
+// newTab gives the test a tab on the shared browser (see requireBrowser),
+// as if new. With jsOff the tab runs no page scripts, as for someone with
+// JavaScript turned off.
+//
+// The browser's tabs are kept for the next test rather than closed: a new
+// tab in a new browser context cost about a second of Chromium's CPU (a
+// renderer process and a context's storage to start), and the suite opens
+// about 55. Each tab has a browser context of its own, and a tab given back
+// is cleared before anyone has it again (browserTab.clear): no cookies,
+// storage or cache, no history, JavaScript on, the browser's own viewport. TestTabsStartClean checks that nothing leaks.
 func newTab(t *testing.T, baseURL string, jsOff bool) *tab {
 	t.Helper()
 	requireBrowser(t)
-	tb := &tab{url: baseURL, jsOff: jsOff}
-	ctx, cancel := chromedp.NewContext(suite.ctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(tb.listen))
-	t.Cleanup(cancel)
-	// The first Run opens the tab; it lives as long as ctx, so the timeout
-	// goes on a child context.
-	if err := chromedp.Do(ctx); err != nil {
+	tb := &tab{url: baseURL}
+	bt, err := tabs.take()
+	if err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}
-	ctx, cancelTimeout := context.WithTimeout(ctx, journeyTimeout)
-	t.Cleanup(cancelTimeout)
+	bt.owner.Store(tb)
+	tb.browser = bt
+	ctx, cancelTimeout := context.WithTimeout(bt.ctx, journeyTimeout)
 	tb.ctx = ctx
+	t.Cleanup(func() {
+		cancelTimeout()
+		bt.owner.Store(nil)
+		tabs.giveBack(t, bt)
+	})
 	if jsOff {
 		withoutScripts(t, tb)
 	}
 	return tb
+}
+
+// browserTab is one of the browser's tabs, in a browser context of its
+// own, lent to one test tab at a time.
+type browserTab struct {
+	ctx    context.Context    // its chromedp context, for as long as the suite runs
+	close  context.CancelFunc // closes the tab and its browser context
+	owner  atomic.Pointer[tab]
+	origin sync.Map // the origins it has shown a page of (string → bool), to clear
+}
+
+// tabs is the browser's tabs not lent out.
+var tabs tabPool
+
+type tabPool struct {
+	mu   sync.Mutex
+	free []*browserTab
+	all  []*browserTab // every tab opened, to close at the end
+}
+
+// take lends a free tab, or opens one in a new browser context.
+func (p *tabPool) take() (*browserTab, error) {
+	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		bt := p.free[n-1]
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
+		return bt, nil
+	}
+	p.mu.Unlock()
+	bt := &browserTab{}
+	ctx, cancel := chromedp.NewContext(suite.ctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(bt.listen))
+	// The first Run opens the tab; it lives as long as ctx.
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		return nil, err
+	}
+	bt.ctx, bt.close = ctx, cancel
+	p.mu.Lock()
+	p.all = append(p.all, bt)
+	p.mu.Unlock()
+	return bt, nil
+}
+
+// giveBack clears bt for the next test and keeps it, or closes it if it
+// cannot be cleared (the journey's deadline left it stuck, say).
+func (p *tabPool) giveBack(t *testing.T, bt *browserTab) {
+	if err := bt.clear(); err != nil {
+		t.Logf("a tab could not be cleared for the next test, so it is closed: %v", err)
+		bt.close()
+		return
+	}
+	p.mu.Lock()
+	p.free = append(p.free, bt)
+	p.mu.Unlock()
+}
+
+// closeAll closes every tab (the end of the suite).
+func (p *tabPool) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, bt := range p.all {
+		bt.close()
+	}
+	p.all, p.free = nil, nil
+}
+
+// clear makes bt as a new tab in a new browser context would be: no
+// history, JavaScript on, the browser's own viewport, and no cookies,
+// storage or cached responses in its browser context. The last test's page
+// stays on screen, stopped, until the next test opens one: a navigation to
+// about:blank would cost a renderer process of its own and another for the
+// next page (about 0.3 s of Chromium's CPU), where the next test's page
+// of the same site (127.0.0.1) takes over this one's.
+func (bt *browserTab) clear() error {
+	ctx, cancel := context.WithTimeout(bt.ctx, 10*time.Second)
+	defer cancel()
+	// Stop what is loading, so that no response of the last test sets a
+	// cookie after they are gone.
+	if err := chromedp.Do(ctx, chromedp.Stop()); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, page.ResetNavigationHistory, cdp.Empty{}); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false}); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: false}); err != nil {
+		return err
+	}
+	// Every cookie of the browser context, whatever its site.
+	if _, err := chromedp.CallBrowser(ctx, storage.ClearCookies, storage.ClearCookiesParams{BrowserContextID: chromedp.FromContext(ctx).BrowserContextID}); err != nil {
+		return err
+	}
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+		return err
+	}
+	var err error
+	bt.origin.Range(func(k, _ any) bool {
+		_, err = chromedp.Call(ctx, storage.ClearDataForOrigin, storage.ClearDataForOriginParams{Origin: k.(string), StorageTypes: "all"})
+		if err != nil {
+			return false
+		}
+		bt.origin.Delete(k)
+		return true
+	})
+	return err
+}
+
+// listen passes the tab's events to the test tab that has it, and notes
+// the origin of each page it shows (for clear).
+func (bt *browserTab) listen(ev any) {
+	if ev, ok := ev.(*page.EventFrameNavigated); ok && ev.Frame.SecurityOrigin != "" && ev.Frame.SecurityOrigin != "null" {
+		bt.origin.Store(ev.Frame.SecurityOrigin, true)
+	}
+	if tb := bt.owner.Load(); tb != nil {
+		tb.listen(ev)
+	}
 }
 
 // listen keeps what the page writes to the console: browser log entries

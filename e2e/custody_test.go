@@ -124,7 +124,7 @@ func TestCustodyReportJourney(t *testing.T) {
 	// The scheme manager reads it and the return; the force sees its view.
 	ts := p.signInAs(t, scheme, phone)
 	q := store.FinancialQuarterOf(start).String()
-	ts.visit(t, "/home", "the scheme manager's home with a report to read")
+	// signInAs lands on the home page and checks it (signIn).
 	if text := mainText(t, ts); !strings.Contains(text, "1 custody visit report to read") || !strings.Contains(text, "to raise with the force") {
 		t.Errorf("the scheme manager's home does not count the report and its issues:\n%s", text)
 	}

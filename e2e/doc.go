@@ -7,6 +7,11 @@
 // the browser console, and checked for our stylesheet (Arial, not the GDS
 // font). There are keyboard-only and JavaScript-off sign-ins too.
 //
+// One Chromium serves the whole binary. Its tabs, each in a browser
+// context of its own, are lent to the tests and cleared when a test gives
+// them back (newTab; TestTabsStartClean checks nothing leaks from one test
+// to the next).
+//
 // The suite needs /usr/bin/chromium (Debian's package) and
 // node_modules/axe-core (npm ci). Without them it skips with one line, or
 // fails when CANDOUR_E2E=required. It has no non-test code and must not be

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -70,6 +71,13 @@ func logRepaired(log *slog.Logger, done store.Repaired, err error) (time.Duratio
 func startRepairJobs(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log *slog.Logger, holder string) {
 	every(ctx, wg, log, db, holder, "repair", time.Hour, func(ctx context.Context) error {
 		_, err := repair(ctx, db, log)
+		// The full repair reads whole collections (hundreds of megabytes
+		// decoded on the embedded engine, though never held at once): give
+		// the heap it grew back to the operating system now rather than
+		// over the runtime's minutes, so an idle portal stays small after
+		// every run, not only after start-up (issue 18; a soft memory limit
+		// was rejected, docs/decisions.md).
+		debug.FreeOSMemory()
 		return err
 	})
 	// Slots for partner referrals (store/referral_slots.go): written about

@@ -71,6 +71,12 @@ type Dataset struct {
 	Source    string // where the records come from, for the quality statement
 	// Cannot lists what the data cannot show, for the quality statement.
 	Cannot []string
+	// Population, when set, is the kind of population (store.Drivers) the
+	// rates are per 1,000 of where the force has loaded one; otherwise
+	// Census 2021 residents, as for every other dataset, and the page
+	// says so with Fallback: why rates per resident are second best here.
+	Population string
+	Fallback   string
 
 	// Columns is the layout of the dataset's own file; nil for a dataset
 	// derived from another kind's counters (From).

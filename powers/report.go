@@ -30,10 +30,10 @@ type Share struct {
 // GroupFigures are one high-level group's figures over the period.
 type GroupFigures struct {
 	Group       string
-	Records     int64 // records in the base (for strip searches: searches where the column was recorded)
-	Events      int64 // records counted in rates and ratios
-	Population  int64
-	Rate        *float64 // events per 1,000 residents
+	Records     int64    // records in the base (for strip searches: searches where the column was recorded)
+	Events      int64    // records counted in rates and ratios
+	Population  int64    // the group's residents or drivers (Report.PerWhom)
+	Rate        *float64 // events per 1,000 of Population
 	RateYear    *float64 // annualised over the months with data
 	Ratio       *float64 // rate / the White rate
 	RatioLow    *float64
@@ -91,7 +91,12 @@ type Report struct {
 	Labels     []LabelCount
 	Groups     []GroupFigures
 	Breakdowns map[string][]BreakdownRow // by column; in a dataset that suppresses, only totals (ByGroup nil) with Hidden set
+	// Population is the one the rates are per 1,000 of: the dataset's own
+	// kind (Dataset.Population, drivers) where the force has loaded it,
+	// else Census residents. Missing names the kind the dataset asked for
+	// and did not find ("" when it has what it asked for).
 	Population *store.Population
+	Missing    string
 	DataAt     time.Time
 	// Focus is the dataset's Focus subset (children's strip searches),
 	// worked out the same way but with no population: counts and shares.
@@ -114,10 +119,26 @@ func (r *Report) PersonEvents() int64 { return r.Events - r.VehicleOnly }
 func (r *Report) AnnualBasis() string {
 	n := len(r.MonthsWithData)
 	if r.Dataset.Yearly {
-		return fmt.Sprintf("%s in the %s with data ÷ %d, per 1,000 residents (Census 2021)", r.Dataset.Many, disparity.Plural(int64(n), "year", "years"), n)
+		return fmt.Sprintf("%s in the %s with data ÷ %d, per 1,000 %s", r.Dataset.Many, disparity.Plural(int64(n), "year", "years"), n, r.perWhomFull())
 	}
-	return fmt.Sprintf("%s in the %s with data × 12 ÷ %d, per 1,000 residents (Census 2021), as the Home Office annualises rates",
-		r.Dataset.Many, disparity.Plural(int64(n), "month", "months"), n)
+	return fmt.Sprintf("%s in the %s with data × 12 ÷ %d, per 1,000 %s, as the Home Office annualises rates",
+		r.Dataset.Many, disparity.Plural(int64(n), "month", "months"), n, r.perWhomFull())
+}
+
+// PerWhom is what the rates are per 1,000 of: "residents" or "drivers".
+func (r *Report) PerWhom() string {
+	if r.Population != nil && r.Population.Of == store.Drivers {
+		return "drivers"
+	}
+	return "residents"
+}
+
+// perWhomFull is PerWhom with where the figures came from.
+func (r *Report) perWhomFull() string {
+	if r.PerWhom() == "drivers" {
+		return fmt.Sprintf("drivers (%s, %s)", r.Population.Made, r.Population.Period)
+	}
+	return "residents (Census 2021)"
 }
 
 // Share is the group's share of a measure, by its key ("" if none).
@@ -163,10 +184,7 @@ func build(ctx context.Context, db *store.Store, d *Dataset, force, from, to, ba
 	if basis != disparity.SelfDefined && basis != disparity.OfficerDefined {
 		return nil, fmt.Errorf("powers: ethnicity basis %q", basis)
 	}
-	pop, err := db.Population(ctx, force)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNoPopulation
-	}
+	pop, missing, err := population(ctx, db, d, force)
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +193,7 @@ func build(ctx context.Context, db *store.Store, d *Dataset, force, from, to, ba
 		return nil, err
 	}
 	rep := compute(d, pop, months, basis, whole)
+	rep.Missing = missing
 	rep.Force, rep.From, rep.To = force, from, to
 	if f, ok := policeuk.Force(force); ok {
 		rep.ForceName = f.Name
@@ -197,6 +216,32 @@ func build(ctx context.Context, db *store.Store, d *Dataset, force, from, to, ba
 		rep.Focus = f
 	}
 	return rep, nil
+}
+
+// population is the one a dataset's rates are per 1,000 of for a force:
+// its own kind (Dataset.Population) where loaded, else Census residents,
+// with the kind it asked for and did not find. ErrNoPopulation when
+// there is neither.
+func population(ctx context.Context, db *store.Store, d *Dataset, force string) (*store.Population, string, error) {
+	missing := ""
+	if d.Population != store.Residents {
+		p, err := db.PopulationOf(ctx, d.Population, force)
+		if err == nil {
+			return p, "", nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, "", err
+		}
+		missing = d.Population
+	}
+	p, err := db.Population(ctx, force)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", ErrNoPopulation
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return p, missing, nil
 }
 
 // MonthFigures are one month's events, by group.
@@ -572,7 +617,7 @@ func Sentences(rep *Report) []string {
 		if g.Group == string(stats.White) || rep.NoRates {
 			continue
 		}
-		who := disparity.People(g.Group)
+		who, white := rep.who(g.Group), rep.who(string(stats.White))
 		var s string
 		switch {
 		case g.NotRecorded:
@@ -580,18 +625,18 @@ func Sentences(rep *Report) []string {
 		case g.Suppressed:
 			s = fmt.Sprintf("%s: no figures are shown, because the count is fewer than 10 or would show one that is.", who)
 		case g.Ratio == nil:
-			s = fmt.Sprintf("%s: no comparison is possible (no %s of White people, no population figure, or too few to show).", who, d.Many)
+			s = fmt.Sprintf("%s: no comparison is possible (no %s of %s, no population figure, or too few to show).", who, d.Many, white)
 		case g.RatioLow == nil:
 			s = fmt.Sprintf("%s: no comparison with an interval is possible (ratio %.1f).", who, *g.Ratio)
 		case g.Flag && g.Events == 0:
-			s = fmt.Sprintf("%s: no %s recorded; fewer than for White people, taking the size of each group into account (ratio 0, 95%% interval 0 to %.1f).", who, d.Many, *g.RatioHigh)
+			s = fmt.Sprintf("%s: no %s recorded; fewer than for %s, taking the size of each group into account (ratio 0, 95%% interval 0 to %.1f).", who, d.Many, white, *g.RatioHigh)
 		case g.Flag:
-			s = fmt.Sprintf("%s were %s likely as White people %s (95%% interval %.1f to %.1f)", who, disparity.Times(*g.Ratio), d.Likely, *g.RatioLow, *g.RatioHigh)
+			s = fmt.Sprintf("%s were %s likely as %s %s (95%% interval %.1f to %.1f)", who, disparity.Times(*g.Ratio), white, d.Likely, *g.RatioLow, *g.RatioHigh)
 		case g.Events == 0:
-			s = fmt.Sprintf("%s: no %s recorded; no clear difference from White people (ratio 0, 95%% interval 0 to %.1f).", who, d.Many, *g.RatioHigh)
+			s = fmt.Sprintf("%s: no %s recorded; no clear difference from %s (ratio 0, 95%% interval 0 to %.1f).", who, d.Many, white, *g.RatioHigh)
 		default:
-			s = fmt.Sprintf("%s: no clear difference from White people (%.1f times as likely %s, but the 95%% interval, %.1f to %.1f, includes 1, or the interval for the difference in rates includes 0)",
-				who, *g.Ratio, d.Likely, *g.RatioLow, *g.RatioHigh)
+			s = fmt.Sprintf("%s: no clear difference from %s (%.1f times as likely %s, but the 95%% interval, %.1f to %.1f, includes 1, or the interval for the difference in rates includes 0)",
+				who, white, *g.Ratio, d.Likely, *g.RatioLow, *g.RatioHigh)
 		}
 		if s[len(s)-1] != '.' {
 			if g.Small {
@@ -606,14 +651,24 @@ func Sentences(rep *Report) []string {
 			sh := g.Shares[i]
 			switch {
 			case sh.Suppressed && !g.Suppressed:
-				out = append(out, fmt.Sprintf("%s: the share of %s that %s is withheld, because a count in it is fewer than 10.", disparity.People(g.Group), d.Base, m.Label))
+				out = append(out, fmt.Sprintf("%s: the share of %s that %s is withheld, because a count in it is fewer than 10.", rep.who(g.Group), d.Base, m.Label))
 			case sh.Estimate != nil:
 				out = append(out, fmt.Sprintf("Of %s of %s, %.0f%% (%d of %d) %s (95%% interval %.0f%% to %.0f%%).",
-					d.Base, lower(disparity.People(g.Group)), *sh.Estimate*100, sh.K, sh.N, m.Label, *sh.Low*100, *sh.High*100))
+					d.Base, lower(rep.who(g.Group)), *sh.Estimate*100, sh.K, sh.N, m.Label, *sh.Low*100, *sh.High*100))
 			}
 		}
 	}
 	return out
+}
+
+// who names a group's people in sentences: "Black people", or "Black
+// drivers" when the rates are per 1,000 drivers.
+func (r *Report) who(group string) string {
+	s := disparity.People(group)
+	if r.PerWhom() == "drivers" {
+		s = strings.Replace(strings.Replace(s, "People", "Drivers", 1), " people", " drivers", 1)
+	}
+	return s
 }
 
 // lower puts "People of …" in the middle of a sentence; group names
@@ -621,6 +676,9 @@ func Sentences(rep *Report) []string {
 func lower(s string) string {
 	if rest, ok := strings.CutPrefix(s, "People "); ok {
 		return "people " + rest
+	}
+	if rest, ok := strings.CutPrefix(s, "Drivers "); ok {
+		return "drivers " + rest
 	}
 	return s
 }

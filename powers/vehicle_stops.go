@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"candour/stats"
+	"candour/store"
 )
 
 // VehicleStopOutcomes and VehicleStopReasons are the vocabularies of the
@@ -25,13 +26,18 @@ var VehicleStops = register(&Dataset{
 	Likely:   "to be stopped",
 	Suppress: true,
 	Summary: "Drivers stopped under section 163 of the Road Traffic Act 1988, from the force's own records: " +
-		"how many of each ethnic group (as the driver described it), per 1,000 residents, how that compares with White people, " +
+		"how many of each ethnic group (as the driver described it), per 1,000 drivers where the force has given how many people of each group drive " +
+		"(per 1,000 residents where it has not), how that compares with White people, " +
 		"and what share of each group's stops ended in further action.",
 	Source: "the force's own records of section 163 stops, imported as CSV",
 	Cannot: []string{
-		"Rates are per 1,000 residents, not per 1,000 drivers: nobody publishes how many people of each group drive in the area, and people stopped may live elsewhere.",
 		"Stops where the driver's ethnicity is not stated are in no group, so each group's rate is likely to be too low by an unknown amount.",
 	},
+	Population: store.Drivers,
+	Fallback: "No figures of drivers by ethnic group have been loaded for this force, so these rates are per 1,000 residents (Census 2021), " +
+		"the convention for stop and search. For vehicle stops that is second best: the people who drive in the area are not its residents " +
+		"(some groups hold driving licences, own cars and drive more miles than others, and people who live elsewhere drive through), " +
+		"so a ratio per resident can be larger or smaller than the ratio per driver, by an amount these figures cannot show.",
 	Columns: []Column{
 		{Name: "Date", Required: true, Date: true},
 		{Name: "District", Required: true, Breakdown: true},

@@ -48,10 +48,20 @@ type adviceShowData struct {
 	When        string
 	Groups      []string
 	Answers     []answerView
-	NotAnswered []string // names
-	Mine        *store.Advice
-	Answer      answerForm
+	NotAnswered []string // names, of the first notAnsweredNamed who have not answered
+	// NotAnsweredMore is how many more have not answered than are named.
+	NotAnsweredMore int
+	Mine            *store.Advice
+	Answer          answerForm
 }
+
+// notAnsweredNamed is how many of the people who have not answered the
+// staff's page names, in the order they were asked; past it the page says
+// how many more there are. A request may ask every member of a force
+// (5,000 at ten times a year's volumes): a list of thousands of names
+// helps nobody and made the page cost grow with the force (issue 18).
+// The reminders go to all of them whatever the page shows.
+const notAnsweredNamed = 50
 
 // adviceShow is the request: for staff with the answers as they arrive
 // and a response form for each; for a member with their answer form while
@@ -101,16 +111,18 @@ func (s *Server) renderAdvice(c *gin.Context, status int, r *store.AdviceRequest
 			v.Outcome.LabelSize = "s"
 			d.Answers = append(d.Answers, v)
 		}
-		users, err := s.adviceDB.UsersByID(ctx, r.NotAnswered())
+		ids := r.FirstNotAnswered(notAnsweredNamed)
+		users, err := s.adviceDB.UsersByID(ctx, ids)
 		if err != nil {
 			s.serverError(c, err)
 			return
 		}
-		for _, id := range r.NotAnswered() {
+		for _, id := range ids {
 			if u, ok := users[id]; ok {
 				d.NotAnswered = append(d.NotAnswered, u.Name)
 			}
 		}
+		d.NotAnsweredMore = r.NotAnsweredCount() - len(ids)
 	}
 	p := &Page{Title: r.Title, Form: f, Errors: pageErrs, Data: d, Back: "/advice", NoIndex: true}
 	if status == http.StatusOK {

@@ -121,14 +121,26 @@ func (set *assetSet) serveStatic(c *gin.Context) {
 // tag, when given, is what the ETag covers instead of the whole body (for a
 // body that carries the time it was made).
 func serveConditional(c *gin.Context, contentType, cache string, modified time.Time, body []byte, tag ...[]byte) {
-	sum := sha256.Sum256(body)
 	if len(tag) > 0 {
-		sum = sha256.Sum256(bytes.Join(tag, []byte{0}))
+		serveTagged(c, contentType, cache, modified, body, etagOf(bytes.Join(tag, []byte{0})))
+		return
 	}
+	serveTagged(c, contentType, cache, modified, body, etagOf(body))
+}
+
+// etagOf is the ETag of content (quoted).
+func etagOf(content []byte) string {
+	sum := sha256.Sum256(content)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// serveTagged is serveConditional with the ETag already worked out (etagOf),
+// for a body kept with it.
+func serveTagged(c *gin.Context, contentType, cache string, modified time.Time, body []byte, etag string) {
 	h := c.Writer.Header()
 	h.Set("Cache-Control", cache)
 	h.Set("Content-Type", contentType)
-	h.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+	h.Set("ETag", etag)
 	http.ServeContent(c.Writer, c.Request, "", modified.UTC().Truncate(time.Second), bytes.NewReader(body))
 }
 

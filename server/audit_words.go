@@ -124,11 +124,15 @@ type auditRow struct {
 }
 
 // describeAudit puts names to a page of events: people and visits by id
-// (one _id read each, or the calendar's copies in memory), groups from
-// their short list, recommendations and referrals from their summaries in
-// memory. What cannot be found is shown as stored.
+// (one _id read each, or the copies in memory), groups from their short
+// list, recommendations and referrals from their summaries in memory, by
+// id. It looks up only what the page names, so its cost is the page's
+// whatever the number of people, recommendations and referrals (issue 18:
+// at ten times the data the page read the whole people directory and
+// filtered and sorted every recommendation). What cannot be found is shown
+// as stored.
 func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]auditRow, error) {
-	var userIDs, visitIDs, refIDs []string
+	var userIDs, visitIDs, refIDs, recIDs []string
 	for _, ev := range evs {
 		userIDs = append(userIDs, ev.ActorID)
 		kind, id, _ := strings.Cut(ev.Target, ":")
@@ -139,6 +143,8 @@ func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]a
 			visitIDs = append(visitIDs, id)
 		case "referral":
 			refIDs = append(refIDs, id)
+		case "recommendation":
+			recIDs = append(recIDs, id)
 		}
 	}
 	users, err := s.names.lookup(ctx, s.auditPages, userIDs)
@@ -153,7 +159,7 @@ func (s *Server) describeAudit(ctx context.Context, evs []store.AuditEvent) ([]a
 	for _, g := range gs {
 		groups[g.ID] = g.Name
 	}
-	recs, err := s.auditPages.AllRecommendations(ctx, store.RecommendationFilter{})
+	recs, err := s.auditPages.RecommendationsByID(ctx, recIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +238,7 @@ func (pn *personNames) lookup(ctx context.Context, db auditPagesStore, ids []str
 	if len(missing) == 0 {
 		return out, nil
 	}
-	users, err := db.UsersByID(ctx, missing)
+	users, err := db.AccountsByID(ctx, missing) // by _id: never the whole people directory
 	if err != nil {
 		return nil, err
 	}

@@ -279,7 +279,7 @@ func TestCCUAuditPageWithFakes(t *testing.T) {
 	fa := &fakeAuditPages{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
 	fa.usersByID = usersIn(a.users)
 	fa.groups = func() ([]store.Group, error) { return nil, nil }
-	fa.allRecommendations = func(store.RecommendationFilter) ([]store.RecSummary, error) { return nil, nil }
+	fa.recommendationsByID = func([]string) ([]store.RecSummary, error) { return nil, nil }
 	fa.schedules = func([]string) ([]store.Visit, error) { return nil, nil }
 	fa.referralsByID = func(rs []string) ([]store.RefSummary, error) {
 		return []store.RefSummary{{ID: ids[0], Ref: "CCU-00001"}}, nil

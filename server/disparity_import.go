@@ -33,6 +33,10 @@ type importPage struct {
 	Force           string // as typed
 	Override        bool
 	PopulationForce string // as typed
+	// Drivers is a force's drivers by ethnic group just loaded; the rest
+	// is the drivers form as typed.
+	Drivers                                  *store.Population
+	DriversForce, DriversMade, DriversPeriod string
 }
 
 func (s *Server) disparityImportForm(c *gin.Context) {

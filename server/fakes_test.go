@@ -1233,11 +1233,11 @@ func (f *fakeCCU) SignOffAccessReview(_ context.Context, r store.AccessReview) e
 // (auditPagesStore): the names put to events, and the chain's check.
 type fakeAuditPages struct {
 	fakeReads
-	listAudit          func(store.AuditFilter) ([]store.AuditEvent, bool, error)
-	verifyAudit        func() (*store.AuditBreak, int64, error)
-	allRecommendations func(store.RecommendationFilter) ([]store.RecSummary, error)
-	schedules          func([]string) ([]store.Visit, error)
-	referralsByID      func([]string) ([]store.RefSummary, error)
+	listAudit           func(store.AuditFilter) ([]store.AuditEvent, bool, error)
+	verifyAudit         func() (*store.AuditBreak, int64, error)
+	recommendationsByID func([]string) ([]store.RecSummary, error)
+	schedules           func([]string) ([]store.Visit, error)
+	referralsByID       func([]string) ([]store.RefSummary, error)
 }
 
 var _ auditPagesStore = (*fakeAuditPages)(nil)
@@ -1256,8 +1256,13 @@ func (f *fakeAuditPages) VerifyAudit(context.Context) (*store.AuditBreak, int64,
 	return f.verifyAudit()
 }
 
-func (f *fakeAuditPages) AllRecommendations(_ context.Context, flt store.RecommendationFilter) ([]store.RecSummary, error) {
-	return ask(&f.fakeCalls, "AllRecommendations", f.allRecommendations, flt)
+func (f *fakeAuditPages) RecommendationsByID(_ context.Context, ids []string) ([]store.RecSummary, error) {
+	return ask(&f.fakeCalls, "RecommendationsByID", f.recommendationsByID, ids)
+}
+
+// AccountsByID answers from the fake's people by id (usersByID).
+func (f *fakeAuditPages) AccountsByID(_ context.Context, ids []string) (map[string]store.User, error) {
+	return ask(&f.fakeCalls, "AccountsByID", f.usersByID, ids)
 }
 
 func (f *fakeAuditPages) Schedules(_ context.Context, ids []string) ([]store.Visit, error) {
@@ -1363,6 +1368,8 @@ type fakePowers struct {
 	publishDisparity      func(p *store.DisparityPublication) error
 	disparityPublications func() ([]store.DisparityPublication, error)
 	population            func(force string) (*store.Population, error)
+	populationOf          func(of, force string) (*store.Population, error)
+	importDrivers         func(src io.Reader, o disparity.DriversOptions) (*store.Population, error)
 	commitPanelSample     func(p *store.PanelSample) error
 	panelSample           func(id string) (*store.PanelSample, error)
 	panelSamples          func() ([]store.PanelSample, error)
@@ -1417,6 +1424,20 @@ func (f *fakePowers) DisparityPublications(context.Context) ([]store.DisparityPu
 
 func (f *fakePowers) Population(_ context.Context, force string) (*store.Population, error) {
 	return ask(&f.fakeCalls, "Population", f.population, force)
+}
+
+func (f *fakePowers) PopulationOf(_ context.Context, of, force string) (*store.Population, error) {
+	if !f.called("PopulationOf", f.populationOf) {
+		return nil, errNoFake
+	}
+	return f.populationOf(of, force)
+}
+
+func (f *fakePowers) ImportDrivers(_ context.Context, src io.Reader, o disparity.DriversOptions) (*store.Population, error) {
+	if !f.called("ImportDrivers", f.importDrivers) {
+		return nil, errNoFake
+	}
+	return f.importDrivers(src, o)
 }
 
 func (f *fakePowers) CommitPanelSample(_ context.Context, p *store.PanelSample) error {

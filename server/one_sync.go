@@ -13,7 +13,8 @@ import (
 // writes the status). So an answer still says only what is on disk. It is
 // on the anonymous report's send and the receipt's return, whose three to
 // five writes each waited for an fsync of their own, one after another
-// (issue 18). Every request on such a route waits alike, so the answer's
+// (issue 18), and on a visit sign-up (the seat and the diary's month).
+// Every request on such a route waits alike, so the answer's
 // timing says no more than before.
 func (s *Server) oneSync(c *gin.Context) {
 	ctx, wait := s.durable.OneSync(c.Request.Context())

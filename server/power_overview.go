@@ -182,17 +182,24 @@ func (s *Server) overviewIndex(c *gin.Context) (map[string]store.PowerIndex, map
 	return kinds, forces, nil
 }
 
-// populationVersion is when the force's Census population was loaded (0
-// for none): a new table changes every rate.
+// populationVersion is when the force's populations were loaded: the
+// Census residents' load time plus the drivers' (0 for one not loaded). A
+// new table of either changes rates (vehicle stops are per driver when
+// drivers are loaded), and every load is later than the last, so the sum
+// moves on with every one.
 func (s *Server) populationVersion(c *gin.Context, force string) (int64, error) {
-	pop, err := s.powers.Population(c.Request.Context(), force)
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil
+	var v int64
+	for _, of := range []string{store.Residents, store.Drivers} {
+		pop, err := s.powers.PopulationOf(c.Request.Context(), of, force)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		v += pop.ImportedAt.UnixNano()
 	}
-	if err != nil {
-		return 0, err
-	}
-	return pop.ImportedAt.UnixNano(), nil
+	return v, nil
 }
 
 // headlinesKept is how many overview lines the cache keeps (past it, it
@@ -201,7 +208,7 @@ const headlinesKept = 2000
 
 // headlineOf is what one overview line depends on: the period, the basis,
 // the version of the force's index of months of the activity's counters
-// (moved on by every import and capture) and the population's load time.
+// (moved on by every import and capture) and the populations' load times.
 type headlineOf struct {
 	force, from, to, basis string
 	version, population    int64

@@ -39,7 +39,11 @@ type powerPage struct {
 	Stale      string
 	Quality    []qualityItem
 	Focus      *powerFocus // a subset shown first (children's strip searches)
-	Columns    []string    // the group columns of the breakdowns; none when suppressed
+	// Denominator says which population the rates are per 1,000 of;
+	// Fallback, why residents are second best when the dataset asks for
+	// another population (drivers) the force has not loaded.
+	Denominator, Fallback string
+	Columns               []string // the group columns of the breakdowns; none when suppressed
 }
 
 // PeriodLabel names a month or year in the period lists (monitorPeriod).
@@ -232,6 +236,7 @@ func (s *Server) powerFill(c *gin.Context, page *Page, d *powerPage, from, to st
 			d.Focus.Sentences = powers.Sentences(f)
 		}
 	}
+	d.Denominator, d.Fallback = denominator(rep)
 	d.Rows = powerRows(rep)
 	d.RatioChart = powerForest(rep)
 	for _, col := range d.Dataset.Columns {
@@ -339,6 +344,22 @@ func powerForest(rep *powers.Report) template.HTML {
 		"Forest plot on a log scale with a line at 1 (the same as White people). "+strings.Join(words, "; ")+". The table gives the same figures.", rows)
 }
 
+// denominator says which population a report's rates are per 1,000 of,
+// and, when the dataset asked for another that the force has not loaded
+// (vehicle stops: drivers), why residents are second best.
+func denominator(rep *powers.Report) (which, fallback string) {
+	p := rep.Population
+	loaded := p.ImportedAt.In(london).Format("2 January 2006")
+	if rep.PerWhom() == "drivers" {
+		return fmt.Sprintf("Rates are per 1,000 drivers: %s, %s (from %s, loaded %s).", p.Made, p.Period, p.Source, loaded), ""
+	}
+	which = fmt.Sprintf("Rates are per 1,000 residents: Census 2021 usual residents of the force area (from %s, loaded %s).", p.Source, loaded)
+	if rep.Missing != "" {
+		fallback = rep.Dataset.Fallback
+	}
+	return which, fallback
+}
+
 // powerQuality is the quality statement of an activity's page, in the
 // manner of the Code of Practice for Statistics.
 func powerQuality(rep *powers.Report, pub *store.PowerPublication, public bool) []qualityItem {
@@ -357,18 +378,31 @@ func powerQuality(rep *powers.Report, pub *store.PowerPublication, public bool) 
 	if ds.EthnicityBasis() != "self-defined" {
 		basis = ds.EthnicityBasis()
 	}
+	per := "Rates are per 1,000 Census 2021 usual residents (table TS021) of " + strings.Join(areas, " and ") + ", from " + rep.Population.Source + annual
+	population := "Residents are the people who live in the area; people who visit or travel through it are in the records but not the population."
+	loaded := "Population loaded"
+	if p := rep.Population; rep.PerWhom() == "drivers" {
+		per = fmt.Sprintf("Rates are per 1,000 drivers in the %s police force area as the force gave them: %s, %s, from %s: %d drivers in the five groups (%d more with no ethnicity recorded are in no group's figure)%s",
+			p.ForceName, p.Made, p.Period, p.Source, p.Total, p.NotStated, annual)
+		population = "The drivers are the force's own figures, not a published count Candour can check: the 95% intervals allow for chance in the number of " + ds.Many +
+			", not for any error in the number of drivers. People stopped may live elsewhere, and some drive far more than others."
+		loaded = "Drivers loaded"
+	}
 	cover := []string{
 		fmt.Sprintf("%s for %s, %s: %d %s in all, of which %d %s. %s",
 			ds.Title, rep.ForceName, rep.Period, rep.Records, ds.Base, rep.Events, ds.Many, when),
 		"Records come from " + ds.Source + ".",
 		"Ethnicity is " + basis + ", in the five Census 2021 groups; records with none are counted as not stated, never dropped.",
-		"Rates are per 1,000 Census 2021 usual residents (table TS021) of " + strings.Join(areas, " and ") + ", from " + rep.Population.Source + annual,
+		per,
 	}
 	cannot := append([]string{
 		"Records count events, not people: someone involved twice is counted twice.",
-		"Residents are the people who live in the area; people who visit or travel through it are in the records but not the population.",
+		population,
 		"The figures show differences, not their causes.",
 	}, ds.Cannot...)
+	if rep.Missing != "" {
+		cannot = append(cannot, ds.Fallback)
+	}
 	small := []string{
 		"Each ratio to White people has a 95% interval (the Wald method on the log scale; with no events, 0.5 is added to each count). The gap in rates has a 95% interval by Newcombe's method. Shares have Wilson intervals.",
 		"A difference is called clear only when the ratio's interval leaves out 1 and the gap's interval leaves out 0.",
@@ -377,7 +411,7 @@ func powerQuality(rep *powers.Report, pub *store.PowerPublication, public bool) 
 	if ds.Suppress {
 		small = append(small, "These records are not published elsewhere, so any count from 1 to 9 is shown as “fewer than 10” and nothing is worked out from it, as for surveys.")
 	}
-	changed := []string{fmt.Sprintf("Population loaded %s.", rep.Population.ImportedAt.In(london).Format("2 January 2006"))}
+	changed := []string{fmt.Sprintf("%s %s.", loaded, rep.Population.ImportedAt.In(london).Format("2 January 2006"))}
 	if !rep.DataAt.IsZero() {
 		changed = append(changed, fmt.Sprintf("Records for this period last imported %s.", rep.DataAt.In(london).Format("2 January 2006")))
 	}

@@ -45,10 +45,6 @@ type navItem struct {
 	Active      bool
 }
 
-// templateSet holds one parsed template per page, each with the layout and
-// every partial. Start-up fails if any page does not parse.
-type templateSet map[string]*template.Template
-
 var funcs = template.FuncMap{
 	"pounds":          pounds, // whole pence as "£16.65" (expenses.go)
 	"handlingLabel":   words.Handling,
@@ -170,7 +166,7 @@ const maxPooledPage = 1 << 20
 // render executes a page into a buffer and only then writes the status and
 // body, so a failing template never sends half a page.
 func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
-	t, ok := s.templates[name]
+	t, ok := s.templates.page(name)
 	if !ok {
 		s.serverError(c, fmt.Errorf("render: no template %q", name))
 		return
@@ -215,7 +211,7 @@ func (s *Server) render(c *gin.Context, status int, name string, p *Page) {
 // in the same escaping context as a {{template}} call in the page's
 // content, so the page is byte for byte what drawing it in place gives.
 func (s *Server) drawPart(page, part string, data any) (template.HTML, error) {
-	t, ok := s.templates[page]
+	t, ok := s.templates.page(page)
 	if !ok {
 		return "", fmt.Errorf("render: no template %q", page)
 	}
@@ -298,7 +294,7 @@ func navFor(u *store.User, current string) []navItem {
 // 410, 413 and 500 alike.
 func (s *Server) errorPage(c *gin.Context, status int, title, message string) {
 	p := &Page{Title: title, Data: message, NoIndex: true}
-	t := s.templates["error"]
+	t, _ := s.templates.page("error")
 	s.fillPage(c, p)
 	var buf bytes.Buffer
 	if t == nil || t.ExecuteTemplate(&buf, "base", p) != nil {

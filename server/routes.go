@@ -107,6 +107,7 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/disparity/import", "disparity.import", s.disparityImportForm)
 	h("POST", "/disparity/import", "disparity.import", s.disparityImport)
 	h("POST", "/disparity/population", "disparity.import", s.populationImport)
+	h("POST", "/disparity/drivers", "disparity.import", s.driversImport) // drivers by ethnic group, for vehicle stops
 	h("POST", "/disparity/publish", "disparity.publish", s.disparityPublish)
 	h("GET", "/public/stop-and-search", "disparity.public", s.publicDisparity)
 	h("GET", "/disparity/samples", "disparity.sample", s.sampleList)

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"candour/store"
+	"candour/templates"
 )
 
 // TestWrongPasswordIsGenericAndLocksAfterFive: five wrong passwords
@@ -136,8 +137,18 @@ func TestIdleTimeout(t *testing.T) {
 func TestErrorPagesAndHeaders(t *testing.T) {
 	a := newTestApp(t)
 	// A page whose template fails half-way: styled 500, nothing of the page.
-	a.srv.templates["boom"] = template.Must(template.Must(a.srv.templates["error"].Clone()).Parse(
-		`{{define "content"}}<p>half a page</p>{{.Data.Missing}}{{end}}`))
+	// (Cloned from a parse of its own: the Server's templates are shared
+	// by every Server in the binary, and one that has run cannot be cloned.)
+	fresh, err := parseTemplates(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errPage, err := fresh["error"].get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.srv.templates.put("boom", template.Must(template.Must(errPage.Clone()).Parse(
+		`{{define "content"}}<p>half a page</p>{{.Data.Missing}}{{end}}`)))
 	a.srv.engine.GET("/boom", a.srv.loadSession, func(c *gin.Context) { a.srv.render(c, http.StatusOK, "boom", &Page{Title: "Boom", Data: 1}) })
 	c := a.client()
 

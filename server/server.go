@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"sync"
@@ -21,7 +22,6 @@ import (
 	"candour/config"
 	"candour/password"
 	"candour/store"
-	"candour/templates"
 )
 
 // Server is the portal.
@@ -81,6 +81,7 @@ type Server struct {
 	scanner       PaperScanner                    // meeting papers' virus scan (meeting_routes.go)
 	headlines     *store.Cache[overviewRow]       // the overview's lines, by the imports' versions (power_overview.go)
 	dashboards    *store.Cache[*recDashboardData] // the recommendations dashboard, drawn, by the copy's load (recommendation_dashboard.go)
+	openData      *store.Cache[*openData]         // "You said, we did" as JSON and Atom, by the copy's load (public_recommendations.go)
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -104,10 +105,13 @@ type Options struct {
 
 // New builds the portal. It fails if a template does not parse.
 func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte, opts Options) (*Server, error) {
-	tmpl, err := parseTemplates(templates.FS)
+	shared, err := pageTemplates()
 	if err != nil {
 		return nil, err
 	}
+	// The map is the Server's own (a test adds a page to it); the parsed
+	// templates in it are shared.
+	tmpl := maps.Clone(shared)
 	if opts.SignInsPerMinute == 0 {
 		opts.SignInsPerMinute = 20
 	}
@@ -168,6 +172,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	s.surveys = newSurveyParts(sessionKey, cfg.Production())
 	s.headlines = store.NewCache[overviewRow](headlinesKept, 0)
 	s.dashboards = store.NewCache[*recDashboardData](dashboardsKept, 0)
+	s.openData = store.NewCache[*openData](openDataKept, 0)
 	s.surveys.limiter = s.newLimiter("survey", opts.SurveyPostsPerMinute, time.Minute, true)
 	if s.notices, err = s.loadNotices(cfg.NoticesDir); err != nil {
 		return nil, err

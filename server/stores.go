@@ -283,9 +283,9 @@ type volunteerStore interface {
 type auditPagesStore interface {
 	ListAudit(ctx context.Context, flt store.AuditFilter) ([]store.AuditEvent, bool, error)
 	VerifyAudit(ctx context.Context) (*store.AuditBreak, int64, error)
-	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+	AccountsByID(ctx context.Context, ids []string) (map[string]store.User, error)
 	Groups(ctx context.Context) ([]store.Group, error)
-	AllRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, error)
+	RecommendationsByID(ctx context.Context, ids []string) ([]store.RecSummary, error)
 	Schedules(ctx context.Context, ids []string) ([]store.Visit, error)
 	ReferralsByID(ctx context.Context, ids []string) ([]store.RefSummary, error)
 }
@@ -475,6 +475,7 @@ type powerStore interface {
 	PublishDisparity(ctx context.Context, p *store.DisparityPublication) error
 	DisparityPublications(ctx context.Context) ([]store.DisparityPublication, error)
 	Population(ctx context.Context, force string) (*store.Population, error)
+	PopulationOf(ctx context.Context, of, force string) (*store.Population, error)
 	CommitPanelSample(ctx context.Context, p *store.PanelSample) error
 	PanelSample(ctx context.Context, id string) (*store.PanelSample, error)
 	PanelSamples(ctx context.Context) ([]store.PanelSample, error)
@@ -482,6 +483,7 @@ type powerStore interface {
 
 	ImportPower(ctx context.Context, d *powers.Dataset, src io.ReadSeeker, o powers.ImportOptions) (*powers.ImportResult, error)
 	ImportPopulation(ctx context.Context, src io.Reader, force, source string) (*store.Population, error)
+	ImportDrivers(ctx context.Context, src io.Reader, o disparity.DriversOptions) (*store.Population, error)
 	PowerReport(ctx context.Context, d *powers.Dataset, force, from, to string) (*powers.Report, error)
 	PowerReportBasis(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
 	PowerHeadline(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
@@ -503,6 +505,11 @@ func (p powerFigures) ImportPower(ctx context.Context, d *powers.Dataset, src io
 // ImportPopulation is disparity.ImportPopulation.
 func (p powerFigures) ImportPopulation(ctx context.Context, src io.Reader, force, source string) (*store.Population, error) {
 	return disparity.ImportPopulation(ctx, p.Store, src, force, source)
+}
+
+// ImportDrivers is disparity.ImportDrivers.
+func (p powerFigures) ImportDrivers(ctx context.Context, src io.Reader, o disparity.DriversOptions) (*store.Population, error) {
+	return disparity.ImportDrivers(ctx, p.Store, src, o)
 }
 
 // PowerReport is powers.Build.

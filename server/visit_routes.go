@@ -35,7 +35,7 @@ func (s *Server) visitRoutes(h handle) {
 	h("GET", "/visits/:id/ics", "visits.view", s.visitICS)
 	h("GET", "/visits/:id/edit", "visits.edit", s.visitEditForm)
 	h("POST", "/visits/:id/edit", "visits.edit", s.visitSave)
-	h("POST", "/visits/:id/sign-up", "visits.signup", s.visitSignUp)
+	h("POST", "/visits/:id/sign-up", "visits.signup", s.oneSync, s.visitSignUp) // the seat and the diary wait for one fsync (one_sync.go)
 	h("GET", "/visits/:id/cancel", "visits.signup", s.visitCancelConfirm)
 	h("POST", "/visits/:id/cancel", "visits.signup", s.visitCancel)
 	h("POST", "/visits/:id/time", "visits.signup", s.visitSetTime)

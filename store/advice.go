@@ -114,6 +114,10 @@ type AdviceRequest struct {
 	SealedPublicSummary sealedText `bson:"publicSummary,omitempty"`
 	PublishedAt         time.Time  `bson:"publishedAt,omitempty"`
 	PublishedBy         string     `bson:"publishedBy,omitempty"`
+
+	// askedSet is Asked as a set, on a request from the store's copy
+	// (AdviceRequest): WasAsked without going through everyone asked.
+	askedSet map[string]struct{}
 }
 
 // adviceSealedFields are a request's sealed top-level fields (each
@@ -182,6 +186,10 @@ func (r *AdviceRequest) Open(now time.Time) bool {
 
 // WasAsked reports whether the person was asked.
 func (r *AdviceRequest) WasAsked(userID string) bool {
+	if r.askedSet != nil {
+		_, ok := r.askedSet[userID]
+		return ok
+	}
 	for _, id := range r.Asked {
 		if id == userID {
 			return true
@@ -209,6 +217,34 @@ func (r *AdviceRequest) AnswerList() []Advice {
 func (r *AdviceRequest) NotAnswered() []string {
 	var out []string
 	for _, id := range r.Asked {
+		if _, ok := r.Answers[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// NotAnsweredCount is how many of the people asked have not answered,
+// without going through everyone asked (len(NotAnswered()) otherwise).
+func (r *AdviceRequest) NotAnsweredCount() int {
+	n := len(r.Asked)
+	for uid := range r.Answers {
+		if r.WasAsked(uid) {
+			n--
+		}
+	}
+	return n
+}
+
+// FirstNotAnswered is the first max people asked who have not answered,
+// in the order they were asked: it stops there, so a page that names a
+// few of 5,000 people reads a few.
+func (r *AdviceRequest) FirstNotAnswered(max int) []string {
+	var out []string
+	for _, id := range r.Asked {
+		if len(out) == max {
+			break
+		}
 		if _, ok := r.Answers[id]; !ok {
 			out = append(out, id)
 		}
@@ -278,8 +314,33 @@ func (s *Store) CreateAdviceRequest(ctx context.Context, r *AdviceRequest) error
 	return nil
 }
 
-// AdviceRequest returns one request. Returns ErrNotFound.
+// AdviceRequest returns one request. Returns ErrNotFound. Its Asked is
+// shared with the store's copy: do not change its elements.
+//
+// On the embedded server the request comes decoded and opened from a copy
+// (adviceOpened, dropped by the writer at any write of the request or its
+// people asked): a request asking 5,000 people took a decoding of 5,000
+// ids for every view of its page (issue 18). On MongoDB, where other
+// instances write, it is read each time.
 func (s *Store) AdviceRequest(ctx context.Context, id string) (*AdviceRequest, error) {
+	if s.docs.remote {
+		return s.readAdviceRequest(ctx, id)
+	}
+	r, err := s.adviceOpened.load(id, anyVersion, func() (*AdviceRequest, error) { return s.readAdviceRequest(ctx, id) })
+	if err != nil {
+		return nil, err
+	}
+	cp := *r
+	cp.GroupIDs = slices.Clone(r.GroupIDs)
+	cp.Answers = make(map[string]Advice, len(r.Answers))
+	for k, v := range r.Answers {
+		cp.Answers[k] = v
+	}
+	return &cp, nil
+}
+
+// readAdviceRequest reads request id and its people asked, opened.
+func (s *Store) readAdviceRequest(ctx context.Context, id string) (*AdviceRequest, error) {
 	var r AdviceRequest
 	if err := s.findByID(ctx, "advice_requests", id, &r); err != nil {
 		return nil, fmt.Errorf("store: advice request %s: %w", id, notFound(err))
@@ -287,11 +348,20 @@ func (s *Store) AdviceRequest(ctx context.Context, id string) (*AdviceRequest, e
 	if r.Answers == nil {
 		r.Answers = map[string]Advice{}
 	}
-	asked, err := s.adviceAskedOf(ctx, &r)
-	if err != nil {
-		return nil, err
+	if s.docs.remote {
+		asked, err := s.adviceAskedOf(ctx, &r)
+		if err != nil {
+			return nil, err
+		}
+		r.Asked = asked
+	} else {
+		// From the copy of the people asked, which an answer does not drop.
+		a, err := s.askedOf(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		r.Asked, r.askedSet = a.ids, a.set
 	}
-	r.Asked = asked
 	if err := s.openAdvice(&r); err != nil {
 		return nil, err
 	}
@@ -467,11 +537,11 @@ func (s *Store) adviceRequests(ctx context.Context, filter bson.D, limit int) ([
 func (s *Store) GiveAdvice(ctx context.Context, id, userID, name, text string) (Advice, error) {
 	now := s.now().UTC()
 	a := Advice{UserID: userID, Name: name, Text: text, GivenAt: now}
-	asked, err := s.adviceAskedByID(ctx, id)
+	asked, err := s.wasAsked(ctx, id, userID)
 	if err != nil {
 		return a, err
 	}
-	if !slices.Contains(asked, userID) {
+	if !asked {
 		return a, ErrNotAsked
 	}
 	key := "answers." + userID

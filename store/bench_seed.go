@@ -225,19 +225,31 @@ func (s *Store) SeedVisits(ctx context.Context, vs []*Visit, fs []*Finding) erro
 		byGroup[f.GroupID] = append(byGroup[f.GroupID], *f)
 	}
 	var visits, findings, diaries, months, tallies []any
-	diary := map[string]*Diary{}
-	var users []string
+	// The diaries as setBooking leaves them: a document per person and
+	// month, and a head listing the months readers would not otherwise
+	// read (visit_diary.go).
+	diary := map[string]*diaryDoc{}
+	var diaryIDs []string
+	put := func(id string, d *diaryDoc) *diaryDoc {
+		if diary[id] == nil {
+			diary[id] = d
+			diaryIDs = append(diaryIDs, id)
+		}
+		return diary[id]
+	}
 	month := map[string]*visitMonth{}
 	var monthKeys []string
 	for _, v := range vs {
 		visits = append(visits, v)
 		for _, uid := range v.Attendees {
-			d := diary[uid]
-			if d == nil {
-				d = &Diary{ID: uid, Bookings: map[string]Booking{}}
-				diary[uid] = d
-				users = append(users, uid)
+			m := MonthKey(v.Start)
+			if listedMonth(m, SeatConfirmed, s.now()) {
+				h := put(uid, &diaryDoc{ID: uid})
+				if !slices.Contains(h.Months, m) {
+					h.Months = append(h.Months, m)
+				}
 			}
+			d := put(diaryMonthID(uid, m), &diaryDoc{ID: diaryMonthID(uid, m), User: uid, Month: m, Bookings: map[string]Booking{}})
 			d.Bookings[v.ID] = Booking{Start: v.Start.UTC(), End: v.End.UTC(), Status: SeatConfirmed}
 		}
 		key := MonthKey(v.CalendarDay())
@@ -252,8 +264,8 @@ func (s *Store) SeedVisits(ctx context.Context, vs []*Visit, fs []*Finding) erro
 	for _, f := range fs {
 		findings = append(findings, f)
 	}
-	for _, uid := range users {
-		diaries = append(diaries, diary[uid])
+	for _, id := range diaryIDs {
+		diaries = append(diaries, diary[id])
 	}
 	for _, k := range monthKeys {
 		months = append(months, month[k])

@@ -430,6 +430,27 @@ func (c *countedCopy[V]) getLoad(ctx context.Context, s *Store) (loadedCopy[V], 
 	})
 }
 
+// copyIndex is an index derived from one load of a counted copy (its
+// number, loadedCopy.n) and built once for it: a page that wants a few of
+// a copy's entries (the audit page's recommendations and referrals, one
+// partner's referrals) finds them by key, so that its cost does not grow
+// with the rest of the copy. A new load of the copy builds it again.
+type copyIndex[I any] struct {
+	mu sync.Mutex
+	n  uint64 // the load it was built from (0: none; loads are numbered from 1)
+	ix I
+}
+
+// of returns the index of load n, building it if it is of another load.
+func (c *copyIndex[I]) of(n uint64, build func() I) I {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n != n {
+		c.ix, c.n = build(), n
+	}
+	return c.ix
+}
+
 // counterWatcher is what the writer's hook needs of a countedCopy.
 type counterWatcher interface{ counterChanged(id string) }
 

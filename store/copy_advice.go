@@ -15,8 +15,10 @@ import (
 // make bench. On the embedded server, where one process owns the data and
 // the writer reports every write (copies.go), the lists are answered from
 // a copy of every request in memory, dropped by any write to
-// advice_requests, and a request by _id comes from the document copies
-// (cachedLocally). On MongoDB the lists are queries, as before. The copy
+// advice_requests, and a request by _id comes from a copy of its own,
+// decoded and opened (Store.AdviceRequest, adviceOpened), dropped by a
+// write to that request or its people asked: a request asking every member
+// of a force took 5,000 ids decoded at every view (issue 18). On MongoDB the lists are queries, as before. The copy
 // holds the requests' texts opened: it is in the portal's memory, where
 // opened texts are anyway, never in the store.
 
@@ -102,4 +104,53 @@ func (s *Store) adviceFromCopy(ctx context.Context, keep func(adviceCopy) bool, 
 		out[i].Answers = answers
 	}
 	return out, nil
+}
+
+// adviceOpenedKept is how many requests the by-_id copy keeps decoded and
+// opened (AdviceRequest); past it the copy starts again. Tens are open in
+// a year; the pages of the open ones are the ones read.
+const adviceOpenedKept = 100
+
+// askedList is the people a request asked, as stored and as a set.
+type askedList struct {
+	ids []string
+	set map[string]struct{}
+}
+
+// askedOf is the people request id asked (embedded server only), from a
+// copy kept by request (adviceAsked): they never change after the request
+// is opened, so only a write to advice_asked drops it (migration 11's
+// move of older requests' lists writes there first), and an answer, which
+// drops the request's own copy, does not make the next view decode
+// everyone asked again.
+func (s *Store) askedOf(ctx context.Context, id string) (askedList, error) {
+	return s.adviceAsked.load(id, anyVersion, func() (askedList, error) {
+		ids, err := s.adviceAskedByID(ctx, id)
+		if err != nil {
+			return askedList{}, err
+		}
+		if ids == nil {
+			ids = []string{}
+		}
+		set := make(map[string]struct{}, len(ids))
+		for _, a := range ids {
+			set[a] = struct{}{}
+		}
+		return askedList{ids: ids, set: set}, nil
+	})
+}
+
+// wasAsked reports whether request id asked userID: on the embedded
+// server from the copy's set, on MongoDB from the list read by _id.
+func (s *Store) wasAsked(ctx context.Context, id, userID string) (bool, error) {
+	if s.docs.remote {
+		ids, err := s.adviceAskedByID(ctx, id)
+		return slices.Contains(ids, userID), err
+	}
+	a, err := s.askedOf(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	_, ok := a.set[userID]
+	return ok, nil
 }

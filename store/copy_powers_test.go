@@ -116,3 +116,40 @@ func TestPowerIndexAndPopulationCopiesFollowEveryChange(t *testing.T) {
 		}
 	}
 }
+
+// A force's drivers are a population of their own beside its Census
+// residents (one collection, _id "drivers/dorset"): each is read as its
+// kind, an absent one is ErrNotFound however often it is asked for (and
+// remembered on the embedded server), and loading one is seen by the very
+// next read of it and changes nothing of the other.
+func TestDriversAreAPopulationBesideTheCensus(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if _, err := s.PopulationOf(ctx, Drivers, "dorset"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("drivers before any (%d): %v", i, err)
+		}
+	}
+	if err := s.PutPopulation(ctx, &Population{ID: "dorset", Total: 100, Groups: map[string]int64{"White": 100}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PopulationOf(ctx, Drivers, "dorset"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the Census table was read as drivers: %v", err)
+	}
+	if PopulationID(Drivers, "dorset") != "drivers/dorset" || PopulationID(Residents, "dorset") != "dorset" {
+		t.Fatalf("ids %q %q", PopulationID(Drivers, "dorset"), PopulationID(Residents, "dorset"))
+	}
+	for _, total := range []int64{60, 70} {
+		if err := s.PutPopulation(ctx, &Population{ID: PopulationID(Drivers, "dorset"), Of: Drivers, Total: total, Made: "a survey", Period: "2024",
+			Groups: map[string]int64{"White": total}}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.PopulationOf(ctx, Drivers, "dorset")
+		if err != nil || d.Total != total || d.Of != Drivers || d.Made != "a survey" {
+			t.Fatalf("drivers after loading %d: %+v %v", total, d, err)
+		}
+		if r, err := s.Population(ctx, "dorset"); err != nil || r.Total != 100 || r.Of != Residents {
+			t.Fatalf("residents after loading drivers: %+v %v", r, err)
+		}
+	}
+}

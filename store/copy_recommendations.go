@@ -48,23 +48,66 @@ func (s *Store) RecommendationsCopy(ctx context.Context) ([]RecSummary, uint64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	return FilterRecs(l.v, RecommendationFilter{}), l.n, nil
+	// The copy is kept in the register's order (dbRecSummaries): handed
+	// out as it is, not filtered and sorted again for every request, which
+	// at 5,000 recommendations was most of the dashboard's cost (issue 18).
+	return l.v, l.n, nil
 }
 
-// dbRecSummaries reads every summary from the index.
+// RecommendationsByID returns the summaries of these recommendations, in
+// the order given (one that does not exist is left out): from the copy, by
+// an index of it built once per load, so that a page naming a few (the
+// audit page) does not read, filter and sort the whole register, as it
+// did through AllRecommendations (5,000 summaries at ten times the data).
+func (s *Store) RecommendationsByID(ctx context.Context, ids []string) ([]RecSummary, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	l, err := s.recIndex.getLoad(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	ix := s.recByID.of(l.n, func() map[string]int {
+		m := make(map[string]int, len(l.v))
+		for i := range l.v {
+			m[l.v[i].ID] = i
+		}
+		return m
+	})
+	out := make([]RecSummary, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if i, ok := ix[id]; ok && !seen[id] {
+			seen[id] = true
+			out = append(out, l.v[i])
+		}
+	}
+	return out, nil
+}
+
+// dbRecSummaries reads every summary from the index without asking the
+// engine to sort (asked to, the embedded engine holds every summary decoded
+// at once before the first batch: issue 18's idle memory), then puts them
+// in the register's order (newest raised first, sortRecs) here, once per
+// load, so that a page of the copy is found without sorting.
 func (s *Store) dbRecSummaries(ctx context.Context) ([]RecSummary, error) {
 	var all []RecSummary
-	if err := s.findAll(ctx, "recommendation_index", bson.D{}, &all); err != nil {
-		return nil, err
+	cur, err := s.r("recommendation_index").Find(ctx, bson.D{}, options.Find().SetBatchSize(repairBatch))
+	if err == nil {
+		err = cur.All(ctx, &all)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: recommendation index: %w", err)
 	}
 	if all == nil {
 		all = []RecSummary{}
 	}
+	sortRecs(all)
 	return all, nil
 }
 
 // match reports whether a summary meets the filter (lists filter in memory).
-func (f RecommendationFilter) match(r RecSummary) bool {
+func (f RecommendationFilter) match(r *RecSummary) bool {
 	for _, kv := range [][2]string{{f.Status, r.Status}, {f.Area, r.Area}, {f.GroupID, r.GroupID}, {f.Source, r.Source}, {f.OwnerDept, r.OwnerDept}} {
 		if kv[0] != "" && kv[0] != kv[1] {
 			return false
@@ -86,16 +129,47 @@ func (f RecommendationFilter) match(r RecSummary) bool {
 // register's list and its filters (the handlers' fakes filter with it too).
 func FilterRecs(all []RecSummary, f RecommendationFilter) []RecSummary {
 	out := []RecSummary{}
-	for _, r := range all {
-		if f.match(r) {
-			out = append(out, r)
+	for i := range all {
+		if f.match(&all[i]) {
+			out = append(out, all[i])
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].RaisedAt.Equal(out[j].RaisedAt) {
-			return out[i].RaisedAt.After(out[j].RaisedAt)
-		}
-		return out[i].ID > out[j].ID
-	})
+	sortRecs(out)
 	return out
+}
+
+// sortRecs puts summaries in the register's order: newest raised first,
+// then by id, highest first.
+func sortRecs(rs []RecSummary) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		if !rs[i].RaisedAt.Equal(rs[j].RaisedAt) {
+			return rs[i].RaisedAt.After(rs[j].RaisedAt)
+		}
+		return rs[i].ID > rs[j].ID
+	})
+}
+
+// pageOfRecs is page f.Page of the summaries matching f, from sorted
+// (already in the register's order), and whether more match after it.
+// It stops at the first match past the page, so page 1 of the whole
+// register reads 51 summaries whatever its size; only a filter that few
+// match reads far (issue 18).
+func pageOfRecs(sorted []RecSummary, f RecommendationFilter) ([]RecSummary, bool) {
+	page := max(f.Page, 1)
+	skip := (page - 1) * PageSize
+	out := []RecSummary{}
+	for i := range sorted {
+		if !f.match(&sorted[i]) {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		if len(out) == PageSize {
+			return out, true
+		}
+		out = append(out, sorted[i])
+	}
+	return out, false
 }

@@ -39,6 +39,34 @@ func (s *Store) refSummaries(ctx context.Context) ([]RefSummary, error) {
 	return s.refIndex.get(ctx, s)
 }
 
+// refIndexes are the positions of the summaries in one load of the copy,
+// by _id and by partner organisation (each partner's in queue order).
+type refIndexes struct {
+	byID      map[string]int
+	byPartner map[string][]int
+}
+
+// refIndexed returns every summary and their indexes, from memory when
+// the index has not changed since it was read. Callers must not change
+// either.
+func (s *Store) refIndexed(ctx context.Context) ([]RefSummary, refIndexes, error) {
+	l, err := s.refIndex.getLoad(ctx, s)
+	if err != nil {
+		return nil, refIndexes{}, err
+	}
+	ix := s.refIx.of(l.n, func() refIndexes {
+		ix := refIndexes{byID: make(map[string]int, len(l.v)), byPartner: map[string][]int{}}
+		for i := range l.v {
+			ix.byID[l.v[i].ID] = i
+			if p := l.v[i].PartnerID; p != "" {
+				ix.byPartner[p] = append(ix.byPartner[p], i)
+			}
+		}
+		return ix
+	})
+	return l.v, ix, nil
+}
+
 // match reports whether a summary meets the filter.
 func (f ReferralFilter) match(r RefSummary) bool {
 	switch {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // TamperAuditForTest edits an audit event in place, as an attacker with
@@ -50,4 +51,25 @@ func (s *Store) RepairGroupCopies(ctx context.Context) (int, error) { return s.r
 // lost theirs.
 func (s *Store) MoveAdviceAskedForTest(ctx context.Context, unsets int) error {
 	return moveAdviceAskedUntil(ctx, s, unsets)
+}
+
+// RefsLookedForTest is how many referral summaries ListReferrals has
+// looked at so far.
+func (s *Store) RefsLookedForTest() int64 { return s.refsLooked.Load() }
+
+// MoveDiariesForTest runs migration 12 whole (unsets -1) or stops where a
+// kill -9 could: once unsets heads have lost their bookings (the next
+// head's months written or not).
+func (s *Store) MoveDiariesForTest(ctx context.Context, unsets int) error {
+	return moveDiariesUntil(ctx, s, unsets)
+}
+
+// PutDiaryBookingForTest writes a booking into userID's month document
+// directly (through the writer), as a crash part-way through moving a
+// visit to another month leaves one behind.
+func (s *Store) PutDiaryBookingForTest(ctx context.Context, userID, month, visitID string, b Booking) error {
+	_, err := s.c(diariesColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: diaryMonthID(userID, month)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "user", Value: userID}, {Key: "month", Value: month}, {Key: "bookings." + visitID, Value: b}}}},
+		options.UpdateOne().SetUpsert(true))
+	return err
 }

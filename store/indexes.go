@@ -182,6 +182,7 @@ var migrations = []migration{
 	{n: 9, name: "one collection for every import's records", run: mergeImportCollections},
 	{n: 10, name: "free-text answers in pages read by _id", run: pageLegacyTexts},
 	{n: 11, name: "the people an advice request asked in a document of their own", run: moveAdviceAsked},
+	{n: 12, name: "visit diaries in a document per person per month", run: moveDiariesToMonths},
 }
 
 // legacyAuditColl is where migration 4 finds a day's events: one collection

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // OrphanImportAge is how old an import's record collection must be before
@@ -26,16 +27,29 @@ func (s *Store) DropOrphanImports(ctx context.Context) ([]string, error) {
 	if err := s.findAll(ctx, powerGenColl, bson.D{}, &gens); err != nil {
 		return nil, fmt.Errorf("store: imports: %w", err)
 	}
-	var months []PowerMonth
-	if err := s.findAll(ctx, "power_months", bson.D{}, &months); err != nil {
+	// Every month, one at a time from a cursor and in no order: a month
+	// carries its counters twice (megabytes for a year of a force), and
+	// asked to sort, the embedded engine holds every month decoded at once
+	// before the first batch (the job runs at once after start-up: issue
+	// 18's idle memory).
+	cur, err := s.r("power_months").Find(ctx, bson.D{}, options.Find().SetBatchSize(10))
+	if err != nil {
 		return nil, fmt.Errorf("store: orphaned imports: %w", err)
 	}
+	defer cur.Close(ctx)
 	live := map[string]bool{}
-	for i := range months {
-		months[i].legacy()
-		for _, p := range months[i].Parts {
-			live[p.Gen+"/"+months[i].ID] = true
+	for cur.Next(ctx) {
+		var m PowerMonth
+		if err := cur.Decode(&m); err != nil {
+			return nil, fmt.Errorf("store: orphaned imports: %w", err)
 		}
+		m.legacy()
+		for _, p := range m.Parts {
+			live[p.Gen+"/"+m.ID] = true
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("store: orphaned imports: %w", err)
 	}
 	cutoff := s.now().Add(-OrphanImportAge)
 	var dropped []string

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -63,39 +65,117 @@ func (s *Store) DueTexts(ctx context.Context, limit int) ([]Mail, error) {
 }
 
 // due returns up to limit pending messages of one channel (name, filter)
-// whose next attempt has come, earliest first. It reads the earliest
-// pending messages whether due or not (the same index serves both), so
-// that a scan that finds nothing due also learns when the first will be,
-// and on the embedded engine asks nothing of the store until then unless
-// a message is queued or rescheduled meanwhile (outboxQuiet).
+// whose next attempt has come, earliest first. Through MONGODB_URI it
+// reads the earliest pending messages with the outbox's index. On the
+// embedded engine, which cannot use the index (it decodes and sorts every
+// message kept), it keeps the channel's pending messages from one scan
+// (outboxQuiet: their _id and next attempt, earliest first) and reads each
+// batch by _id from that list until a message is queued or rescheduled;
+// and after finding nothing due it asks nothing of the store until then,
+// or until the first pending message falls due.
 func (s *Store) due(ctx context.Context, name string, channel bson.E, limit int) ([]Mail, error) {
+	if s.embedded == nil {
+		return s.dueIndexed(ctx, channel, limit)
+	}
 	now := s.now().UTC()
 	quiet, gen := s.outboxQuiet.quiet(name, now)
-	if quiet && s.embedded != nil {
+	if quiet {
 		return nil, nil
 	}
+	refs, ok := s.outboxQuiet.queued(name)
+	if !ok {
+		var err error
+		if refs, err = s.scanPending(ctx, channel); err != nil {
+			return nil, err
+		}
+		s.outboxQuiet.keep(name, gen, refs)
+	}
+	var ids []string
+	for _, r := range refs {
+		if len(ids) == limit || r.next.After(now) {
+			break
+		}
+		ids = append(ids, r.id)
+	}
+	if len(ids) == 0 {
+		var next time.Time // none pending: quiet until a change
+		if len(refs) > 0 {
+			next = refs[0].next
+		}
+		s.outboxQuiet.settle(name, gen, next)
+		return nil, nil
+	}
+	found, err := findByIDs[Mail](ctx, s, "outbox", ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: due mail: %w", err)
+	}
+	byID := make(map[string]Mail, len(found))
+	for _, m := range found {
+		byID[m.ID] = m
+	}
+	ms := make([]Mail, 0, len(ids))
+	var gone []string
+	for _, id := range ids {
+		m, ok := byID[id]
+		if !ok || m.Status != MailPending || (m.Channel == ChannelText) != (name == ChannelText) || m.NextAttempt.After(now) {
+			gone = append(gone, id) // sent, given up or gone meanwhile
+			continue
+		}
+		ms = append(ms, m)
+	}
+	s.outboxQuiet.done(gone...)
+	return ms, nil
+}
+
+// scanPending reads the _id and next attempt of every pending message of a
+// channel, earliest first: one pass over the outbox that the embedded
+// engine streams (no sort asked of it, so it never holds the whole outbox
+// decoded at once), sorted here.
+func (s *Store) scanPending(ctx context.Context, channel bson.E) ([]pendingRef, error) {
+	cur, err := s.r("outbox").Find(ctx, bson.D{{Key: "status", Value: MailPending}, channel},
+		options.Find().SetProjection(bson.D{{Key: "nextAttempt", Value: 1}}).SetBatchSize(100))
+	if err != nil {
+		return nil, fmt.Errorf("store: due mail: %w", err)
+	}
+	defer cur.Close(ctx)
+	refs := []pendingRef{}
+	for cur.Next(ctx) {
+		var m struct {
+			ID          string    `bson:"_id"`
+			NextAttempt time.Time `bson:"nextAttempt"`
+		}
+		if err := cur.Decode(&m); err != nil {
+			return nil, fmt.Errorf("store: due mail: %w", err)
+		}
+		refs = append(refs, pendingRef{id: m.ID, next: m.NextAttempt})
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("store: due mail: %w", err)
+	}
+	slices.SortFunc(refs, func(a, b pendingRef) int {
+		if c := a.next.Compare(b.next); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	return refs, nil
+}
+
+// dueIndexed is due through MONGODB_URI: the earliest pending messages of
+// the channel that are due, by the outbox's index.
+func (s *Store) dueIndexed(ctx context.Context, channel bson.E, limit int) ([]Mail, error) {
+	now := s.now().UTC()
 	cur, err := s.r("outbox").Find(ctx,
-		bson.D{{Key: "status", Value: MailPending}, channel},
+		bson.D{{Key: "status", Value: MailPending}, channel, {Key: "nextAttempt", Value: bson.D{{Key: "$lte", Value: now}}}},
 		options.Find().SetSort(bson.D{{Key: "nextAttempt", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("store: due mail: %w", err)
 	}
-	var ms []Mail
+	ms := []Mail{}
 	if err := cur.All(ctx, &ms); err != nil {
 		return nil, fmt.Errorf("store: due mail: %w", err)
 	}
-	n := 0
-	for n < len(ms) && !ms[n].NextAttempt.After(now) {
-		n++
-	}
-	if n == 0 && s.embedded != nil {
-		var next time.Time // none pending: quiet until a change
-		if len(ms) > 0 {
-			next = ms[0].NextAttempt
-		}
-		s.outboxQuiet.settle(name, gen, next)
-	}
-	return ms[:n], nil
+	return ms, nil
 }
 
 // MarkMailSent records a delivery.
@@ -105,8 +185,10 @@ func (s *Store) MarkMailSent(ctx context.Context, id string) error {
 		{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}},
 	})
 	if err != nil {
+		s.outboxQuiet.changed() // it may still be pending: look again
 		return fmt.Errorf("store: mark mail sent: %w", err)
 	}
+	s.outboxQuiet.done(id)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -16,10 +17,64 @@ import (
 // attempt, or until anything is queued or rescheduled. Through MONGODB_URI
 // other instances queue messages too, and the index serves the scan: it is
 // not used there.
+//
+// A scan also keeps what it found: each channel's pending messages (their
+// _id and next attempt, earliest first), so that a worker draining a
+// backlog (300 messages queued by a critical advice request, or a restart
+// after the portal was down) scans once and then reads each batch by _id,
+// instead of decoding and sorting the whole outbox for every batch of ten
+// (issue 18: those scans were most of the gigabyte allocated in the first
+// seconds after a restart). The list is dropped with the quiet marks at
+// every queue or reschedule; a message sent leaves it; a message read by
+// _id that is no longer pending and due in its channel is left out and
+// leaves it too.
 type outboxQuiet struct {
 	mu    sync.Mutex
-	gen   uint64               // moves at every queue or reschedule
-	until map[string]time.Time // channel → look again at (zero: never, until a change)
+	gen   uint64                  // moves at every queue or reschedule
+	until map[string]time.Time    // channel → look again at (zero: never, until a change)
+	queue map[string][]pendingRef // channel → its pending messages as of a scan at gen, earliest first
+}
+
+// pendingRef is one pending message in a channel's list.
+type pendingRef struct {
+	id   string
+	next time.Time
+}
+
+// queued returns channel's list of pending messages, if a scan since the
+// last change kept one. The caller must not change it.
+func (q *outboxQuiet) queued(channel string) ([]pendingRef, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	refs, ok := q.queue[channel]
+	return refs, ok
+}
+
+// keep records channel's pending messages as found by a scan started at
+// generation gen; a change since the scan began leaves nothing kept.
+func (q *outboxQuiet) keep(channel string, gen uint64, refs []pendingRef) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if gen != q.gen {
+		return
+	}
+	if q.queue == nil {
+		q.queue = map[string][]pendingRef{}
+	}
+	q.queue[channel] = refs
+}
+
+// done takes messages out of every channel's list (sent, or found no
+// longer pending).
+func (q *outboxQuiet) done(ids ...string) {
+	if len(ids) == 0 {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for ch, refs := range q.queue {
+		q.queue[ch] = slices.DeleteFunc(slices.Clone(refs), func(r pendingRef) bool { return slices.Contains(ids, r.id) })
+	}
 }
 
 // quiet reports whether channel's last scan proved nothing due before now,
@@ -53,4 +108,5 @@ func (q *outboxQuiet) changed() {
 	defer q.mu.Unlock()
 	q.gen++
 	clear(q.until)
+	clear(q.queue)
 }

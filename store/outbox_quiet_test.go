@@ -9,9 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"candour/store"
 	"candour/store/storetest"
 )
+
+// byIDAlone reports whether a filter is {_id: <value>} and nothing else.
+func byIDAlone(filter bson.Raw) bool {
+	elems, err := filter.Elements()
+	return err == nil && len(elems) == 1 && elems[0].Key() == "_id"
+}
 
 // The outbox workers ask for due messages every few seconds. On the
 // embedded engine a scan that found nothing due is not repeated until a
@@ -25,8 +33,8 @@ func TestOutboxQuietUntilSomethingCanBeDue(t *testing.T) {
 	var mu sync.Mutex
 	s.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
 	var finds atomic.Int32
-	stop := s.TraceCommands(func(cmd, coll string) {
-		if cmd == "find" && coll == "outbox" {
+	stop := s.TraceFilters(func(cmd, coll string, filter bson.Raw) {
+		if cmd == "find" && coll == "outbox" && !byIDAlone(filter) { // a scan, not a read of messages by _id
 			finds.Add(1)
 		}
 	})
@@ -64,11 +72,13 @@ func TestOutboxQuietUntilSomethingCanBeDue(t *testing.T) {
 	mu.Lock()
 	now = now.Add(time.Second) // back-off after one attempt: a minute
 	mu.Unlock()
-	m = ask("at its retry", s.DueMail, 1, 1)[0]
+	// The scan after the failure kept the pending list (outboxQuiet): the
+	// retry is read by _id from it, with no scan (1 scan before the list).
+	m = ask("at its retry", s.DueMail, 1, 0)[0]
 	if err := s.MarkMailSent(ctx, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	ask("once sent (a scan: it was due when last asked)", s.DueMail, 0, 1)
+	ask("once sent (the list knows it was sent: no scan; 1 before the list)", s.DueMail, 0, 0)
 	ask("once sent, again", s.DueMail, 0, 0)
 
 	// Text messages are a channel of their own, queued many at once.
@@ -133,5 +143,106 @@ func TestOutboxQuietLosesNothingUnderConcurrency(t *testing.T) {
 		if k != 1 {
 			t.Errorf("%s handed out %d times", to, k)
 		}
+	}
+}
+
+// A backlog of messages (a critical advice request's 300 texts, or a
+// restart after the portal was down) is drained in batches: on the embedded
+// engine one scan of the outbox finds the pending messages, and every batch
+// after it reads its messages by _id, where before each batch of ten
+// decoded and sorted the whole outbox again (most of the gigabyte the
+// portal allocated in its first seconds after a restart, issue 18). Every
+// message is handed out once, earliest next attempt first, and a message
+// rescheduled meanwhile makes the next ask scan again.
+func TestOutboxBacklogIsScannedOnce(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	s.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	const n = 35
+	var texts []store.Mail
+	for i := range n {
+		texts = append(texts, store.Mail{Channel: store.ChannelText, To: fmt.Sprintf("07700900%03d", i), Body: "Advice asked"})
+	}
+	if err := s.QueueMessages(ctx, texts); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.QueueMail(ctx, "a@example.org", "Subject", "Body"); err != nil { // another channel's: never handed out as a text
+		t.Fatal(err)
+	}
+	var scans, byID atomic.Int32
+	stop := s.TraceFilters(func(cmd, coll string, filter bson.Raw) {
+		if cmd == "find" && coll == "outbox" {
+			if byIDAlone(filter) {
+				byID.Add(1)
+			} else {
+				scans.Add(1)
+			}
+		}
+	})
+	defer stop()
+	sent := map[string]int{}
+	var batches []int
+	for range 10 {
+		ms, err := s.DueTexts(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) == 0 {
+			break
+		}
+		batches = append(batches, len(ms))
+		for _, m := range ms {
+			if m.Channel != store.ChannelText {
+				t.Errorf("%s (%q) handed out as a text", m.To, m.Channel)
+			}
+			if err := s.MarkMailSent(ctx, m.ID); err != nil {
+				t.Fatal(err)
+			}
+			sent[m.To]++
+		}
+	}
+	// 35 texts in batches of at most 10: 10, 10, 10, 5, then one ask that
+	// finds none due.
+	if fmt.Sprint(batches) != "[10 10 10 5]" || len(sent) != n {
+		t.Fatalf("batches %v, %d distinct texts handed out, want [10 10 10 5] and %d", batches, len(sent), n)
+	}
+	for to, k := range sent {
+		if k != 1 {
+			t.Errorf("%s handed out %d times", to, k)
+		}
+	}
+	if storetest.URI() == "" {
+		// One scan, then each message read by _id once: 35.
+		if scans.Load() != 1 || byID.Load() != n {
+			t.Errorf("%d scans of the outbox and %d reads by _id to drain %d texts, want 1 and %d", scans.Load(), byID.Load(), n, n)
+		}
+	}
+
+	// A failed attempt reschedules: the next ask scans again and finds the
+	// retry not yet due; at its time it is handed out.
+	if err := s.QueueMessages(ctx, []store.Mail{{Channel: store.ChannelText, To: "07700900999", Body: "Again"}}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.DueTexts(ctx, 10)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("a new text: %d due (%v), want 1", len(ms), err)
+	}
+	if err := s.MarkMailFailed(ctx, ms[0], errors.New("gateway busy")); err != nil {
+		t.Fatal(err)
+	}
+	before := scans.Load()
+	if ms, err := s.DueTexts(ctx, 10); err != nil || len(ms) != 0 {
+		t.Fatalf("before its retry: %d due (%v), want 0", len(ms), err)
+	}
+	if got := scans.Load() - before; storetest.URI() == "" && got != 1 {
+		t.Errorf("after a reschedule: %d scans, want 1", got)
+	}
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	if ms, err := s.DueTexts(ctx, 10); err != nil || len(ms) != 1 || ms[0].To != "07700900999" {
+		t.Fatalf("at its retry: %v (%v), want the text to 07700900999", ms, err)
 	}
 }

@@ -485,9 +485,22 @@ func (s *Store) dbPowerIndexes(ctx context.Context) (map[string][]PowerIndex, er
 	return out, nil
 }
 
-// Population is a force area's usual residents by high-level ethnic group.
+// The kinds of population a rate can be per 1,000 of (Population.Of).
+const (
+	// Residents: Census 2021 usual residents of the force area (TS021),
+	// every dataset's population unless its definition asks for another.
+	Residents = ""
+	// Drivers: people who drive in the force area, by group, as the force
+	// estimated them (a survey of licence holders, a DVLA or National
+	// Travel Survey based estimate): no public table gives them.
+	Drivers = "drivers"
+)
+
+// Population is a force area's people of one kind (Of: Census residents,
+// or drivers) by high-level ethnic group.
 type Population struct {
-	ID         string           `bson:"_id"` // force
+	ID         string           `bson:"_id"` // PopulationID(Of, force)
+	Of         string           `bson:"of,omitempty"`
 	Groups     map[string]int64 `bson:"groups"`
 	Detailed   []ValueCount     `bson:"detailed"` // residents by Census 2021 detailed label
 	Total      int64            `bson:"total"`
@@ -498,6 +511,25 @@ type Population struct {
 	Areas      []PopulationArea `bson:"areas,omitempty"` // the local authorities that make the denominator
 	ImportedAt time.Time        `bson:"importedAt"`
 	ImportedBy string           `bson:"importedBy,omitempty"`
+	// Made says how a population other than the Census was made, in the
+	// words of whoever loaded it ("licence holders by self-defined
+	// ethnicity, from the force's own survey"), and Period what time it
+	// describes ("2024"): pages quote both.
+	Made   string `bson:"made,omitempty"`
+	Period string `bson:"period,omitempty"`
+	// NotStated are the people in the source with no ethnicity recorded:
+	// in no group's denominator, and not in Total.
+	NotStated int64 `bson:"notStated,omitempty"`
+}
+
+// PopulationID is the _id of a force's population of a kind: the force
+// alone for its Census residents (as it has always been), "drivers/dorset"
+// for another kind.
+func PopulationID(of, force string) string {
+	if of == Residents {
+		return force
+	}
+	return of + "/" + force
 }
 
 // PopulationArea is one local authority in a force's population.
@@ -507,7 +539,9 @@ type PopulationArea struct {
 	Residents int64  `bson:"residents" json:"residents"`
 }
 
-// PutPopulation replaces a force's population.
+// PutPopulation replaces a force's population of its kind (p.ID is
+// PopulationID(p.Of, force)): loading the same table again gives the same
+// one population.
 func (s *Store) PutPopulation(ctx context.Context, p *Population) error {
 	p.ImportedAt = s.now().UTC()
 	_, err := s.c("populations").ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.ID}}, p, options.Replace().SetUpsert(true))
@@ -517,20 +551,38 @@ func (s *Store) PutPopulation(ctx context.Context, p *Population) error {
 	return nil
 }
 
-// Population returns a force's population. Returns ErrNotFound. On the
-// embedded server it is a copy in memory, dropped by every write to the
-// populations: callers must not change what they get.
+// Population returns a force's Census population (residents). Returns
+// ErrNotFound. On the embedded server it is a copy in memory, dropped by
+// every write to the populations: callers must not change what they get.
 func (s *Store) Population(ctx context.Context, force string) (*Population, error) {
-	if s.embedded == nil {
-		return s.dbPopulation(ctx, force)
-	}
-	return s.populations.load(force, anyVersion, func() (*Population, error) { return s.dbPopulation(ctx, force) })
+	return s.PopulationOf(ctx, Residents, force)
 }
 
-func (s *Store) dbPopulation(ctx context.Context, force string) (*Population, error) {
+// PopulationOf returns a force's population of one kind (Residents,
+// Drivers). Returns ErrNotFound. A copy on the embedded server, as
+// Population.
+func (s *Store) PopulationOf(ctx context.Context, of, force string) (*Population, error) {
+	id := PopulationID(of, force)
+	if s.embedded == nil {
+		return s.dbPopulation(ctx, id)
+	}
+	p, err := s.populations.load(id, anyVersion, func() (*Population, error) {
+		p, err := s.dbPopulation(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil // kept too: a page asks for a population that is not there on every request
+		}
+		return p, err
+	})
+	if err == nil && p == nil {
+		return nil, fmt.Errorf("store: population %s: %w", id, ErrNotFound)
+	}
+	return p, err
+}
+
+func (s *Store) dbPopulation(ctx context.Context, id string) (*Population, error) {
 	var p Population
-	if err := s.r("populations").FindOne(ctx, bson.D{{Key: "_id", Value: force}}).Decode(&p); err != nil {
-		return nil, fmt.Errorf("store: population %s: %w", force, notFound(err))
+	if err := s.r("populations").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p); err != nil {
+		return nil, fmt.Errorf("store: population %s: %w", id, notFound(err))
 	}
 	return &p, nil
 }

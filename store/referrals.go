@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -234,26 +233,24 @@ func (s *Store) putRefSummary(ctx context.Context, id string) error {
 
 // syncReferralIndex rewrites every summary whose version differs from its
 // referral's, and returns how many. It reads every referral, so it runs
-// in the background job, never on a page.
+// in the background job, never on a page; one at a time from a cursor, so
+// that the whole collection is never held decoded at once.
 func (s *Store) syncReferralIndex(ctx context.Context) (int, error) {
-	var full []Referral
-	cur, err := s.r("referrals").Find(ctx, bson.D{})
-	if err == nil {
-		err = cur.All(ctx, &full)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store: sync referral index: %w", err)
-	}
-	sums, err := s.dbRefSummaries(ctx) // from the database, not the cache: this repairs it
+	have, err := s.versionsOf(ctx, "referral_index") // from the database, not the cache: this repairs it
 	if err != nil {
 		return 0, err
 	}
-	have := map[string][2]int{}
-	for _, sm := range sums {
-		have[sm.ID] = [2]int{sm.Version, sm.Messages}
+	cur, err := s.r("referrals").Find(ctx, bson.D{}, options.Find().SetBatchSize(repairBatch))
+	if err != nil {
+		return 0, fmt.Errorf("store: sync referral index: %w", err)
 	}
+	defer cur.Close(ctx)
 	n := 0
-	for _, r := range full {
+	for cur.Next(ctx) {
+		var r Referral
+		if err := cur.Decode(&r); err != nil {
+			return n, fmt.Errorf("store: sync referral index: %w", err)
+		}
 		if r.Kind == KindSlot {
 			continue
 		}
@@ -265,13 +262,18 @@ func (s *Store) syncReferralIndex(ctx context.Context) (int, error) {
 		}
 		n++
 	}
+	if err := cur.Err(); err != nil {
+		return n, fmt.Errorf("store: sync referral index: %w", err)
+	}
 	return n, nil
 }
 
-// dbRefSummaries reads every summary from the database, in queue order.
+// dbRefSummaries reads every summary from the database, in queue order:
+// urgent first, then newest received, then by _id, newest first. Sorted
+// here, not by the database: asked to sort, the embedded engine holds
+// every summary decoded at once before the first batch.
 func (s *Store) dbRefSummaries(ctx context.Context) ([]RefSummary, error) {
-	cur, err := s.r("referral_index").Find(ctx, bson.D{},
-		options.Find().SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "receivedAt", Value: -1}, {Key: "_id", Value: -1}}))
+	cur, err := s.r("referral_index").Find(ctx, bson.D{}, options.Find().SetBatchSize(repairBatch))
 	if err != nil {
 		return nil, fmt.Errorf("store: referral index: %w", err)
 	}
@@ -279,7 +281,20 @@ func (s *Store) dbRefSummaries(ctx context.Context) ([]RefSummary, error) {
 	if err := cur.All(ctx, &rs); err != nil {
 		return nil, fmt.Errorf("store: referral index: %w", err)
 	}
-	return slices.DeleteFunc(rs, func(r RefSummary) bool { return r.Kind == KindSlot }), nil
+	rs = slices.DeleteFunc(rs, func(r RefSummary) bool { return r.Kind == KindSlot })
+	slices.SortFunc(rs, func(a, b RefSummary) int {
+		if a.Urgent != b.Urgent {
+			if a.Urgent {
+				return -1
+			}
+			return 1
+		}
+		if c := b.ReceivedAt.Compare(a.ReceivedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return rs, nil
 }
 
 // ErrNoKeys is returned when the store has no Sealer: referral content
@@ -287,7 +302,17 @@ func (s *Store) dbRefSummaries(ctx context.Context) ([]RefSummary, error) {
 var ErrNoKeys = errors.New("store: no field encryption keys configured")
 
 // SetSealer gives the store its field-encryption keys.
-func (s *Store) SetSealer(sl *sealed.Sealer) { s.sealer = sl }
+//
+// The copies that hold texts opened with the keys (the advice requests',
+// copy_advice.go) are dropped, so that nothing opened with keys the store
+// no longer has is served.
+func (s *Store) SetSealer(sl *sealed.Sealer) {
+	s.sealer = sl
+	if s.adviceOpened != nil {
+		s.adviceOpened.invalidate("")
+		s.adviceAll.invalidate("")
+	}
+}
 
 // Sealer is the store's field-encryption keys (nil when none are set).
 func (s *Store) Sealer() *sealed.Sealer { return s.sealer }
@@ -659,22 +684,51 @@ type ReferralFilter struct {
 }
 
 // ListReferrals returns a page of summaries, urgent first, then newest,
-// and whether more follow. It reads the small summaries only.
+// and whether more follow. It reads the small summaries only, from the
+// copy in memory, and looks only as far as the page: a partner's list
+// looks only at that partner's summaries (by the copy's index), so its
+// cost does not grow with other partners' referrals, nor with the
+// partner's own beyond the page (TestPartnerListLooksOnlyAtItsPage).
 func (s *Store) ListReferrals(ctx context.Context, f ReferralFilter) ([]RefSummary, bool, error) {
-	all, err := s.refSummaries(ctx)
+	all, ix, err := s.refIndexed(ctx)
 	if err != nil {
 		return nil, false, err
 	}
+	skip := (max(f.Page, 1) - 1) * PageSize
 	rs := []RefSummary{}
-	for _, r := range all {
-		if f.match(r) {
-			rs = append(rs, r)
+	more := false
+	looked := 0
+	take := func(i int) bool { // false: the page is full and one more follows
+		looked++
+		if !f.match(all[i]) {
+			return true
+		}
+		if skip > 0 {
+			skip--
+			return true
+		}
+		if len(rs) == PageSize {
+			more = true
+			return false
+		}
+		rs = append(rs, all[i])
+		return true
+	}
+	if f.PartnerID != "" {
+		for _, i := range ix.byPartner[f.PartnerID] {
+			if !take(i) {
+				break
+			}
+		}
+	} else {
+		for i := range all {
+			if !take(i) {
+				break
+			}
 		}
 	}
-	page := max(f.Page, 1)
-	from := min((page-1)*PageSize, len(rs))
-	to := min(from+PageSize, len(rs))
-	return rs[from:to], to < len(rs), nil
+	s.refsLooked.Add(int64(looked))
+	return rs, more, nil
 }
 
 // ReferralMatches proposes referrals about the same person of concern: any
@@ -727,26 +781,24 @@ func (s *Store) LinkReferrals(ctx context.Context, id, other string, link bool) 
 	return nil
 }
 
-// ReferralsByID returns the summaries of these referrals, in the order given.
+// ReferralsByID returns the summaries of these referrals, in the order
+// given (one that does not exist is left out), by the copy's index.
 func (s *Store) ReferralsByID(ctx context.Context, ids []string) ([]RefSummary, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	all, err := s.refSummaries(ctx)
+	all, ix, err := s.refIndexed(ctx)
 	if err != nil {
 		return nil, err
 	}
-	pos := map[string]int{}
-	for i, id := range ids {
-		pos[id] = i
-	}
 	var rs []RefSummary
-	for _, r := range all {
-		if _, ok := pos[r.ID]; ok {
-			rs = append(rs, r)
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if i, ok := ix.byID[id]; ok && !seen[id] {
+			seen[id] = true
+			rs = append(rs, all[i])
 		}
 	}
-	sort.Slice(rs, func(i, j int) bool { return pos[rs[i].ID] < pos[rs[j].ID] })
 	return rs, nil
 }
 

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // What a crash can leave half done, and what puts it right.
@@ -163,25 +161,24 @@ func (s *Store) runRepairs(ctx context.Context, steps []repairStep, done *Repair
 
 // repairDiaries makes each person's diary agree with the visits' seats
 // and waiting lists (announced visits that ended less than 45 days ago;
-// planned pairs for unannounced visits are left to the plans). It returns
-// how many bookings it put right.
+// planned pairs for unannounced visits are left to the plans): each
+// booking in its visit's month (visit_diary.go), that month listed on the
+// head where readers need it, and nowhere else. It returns how many
+// bookings it put right.
 func (s *Store) repairDiaries(ctx context.Context) (int, error) {
-	cutoff := s.now().AddDate(0, 0, -45)
-	vs, err := s.scanVisits(ctx, bson.D{})
+	now := s.now()
+	cutoff := now.AddDate(0, 0, -45)
+	vs, err := s.everyVisit(ctx)
 	if err != nil {
 		return 0, err
 	}
-	cur, err := s.c("visit_diaries").Find(ctx, bson.D{})
+	ds, err := s.allDiaryDocs(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("store: diaries: %w", err)
+		return 0, err
 	}
-	var ds []Diary
-	if err := cur.All(ctx, &ds); err != nil {
-		return 0, fmt.Errorf("store: diaries: %w", err)
-	}
-	have := map[string]map[string]Booking{}
+	docs := map[string]diaryDoc{}
 	for _, d := range ds {
-		have[d.ID] = d.Bookings
+		docs[d.ID] = d
 	}
 	visits := map[string]*Visit{}
 	fixed := 0
@@ -191,10 +188,12 @@ func (s *Store) repairDiaries(ctx context.Context) (int, error) {
 		if v.Unannounced || v.End.Before(cutoff) {
 			continue
 		}
+		month := MonthKey(v.Start)
 		for status, users := range map[string][]string{SeatConfirmed: v.Attendees, SeatWaiting: v.Waiting} {
 			for _, uid := range users {
-				b, ok := have[uid][v.ID]
-				if ok && b.Status == status && b.Start.Equal(v.Start.UTC()) && b.End.Equal(v.End.UTC()) {
+				b, ok := docs[diaryMonthID(uid, month)].Bookings[v.ID]
+				listed := !listedMonth(month, status, now) || slices.Contains(docs[uid].Months, month)
+				if ok && listed && b.Status == status && b.Start.Equal(v.Start.UTC()) && b.End.Equal(v.End.UTC()) {
 					continue
 				}
 				if err := s.setBooking(ctx, uid, v, status); err != nil {
@@ -204,16 +203,21 @@ func (s *Store) repairDiaries(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	for uid, bs := range have {
-		for vid, b := range bs {
+	for _, d := range ds {
+		uid := d.User
+		if d.Month == "" {
+			uid = d.ID // a head's own bookings, before migration 12
+		}
+		for vid, b := range d.Bookings {
 			if b.Status != SeatConfirmed && b.Status != SeatWaiting {
 				continue
 			}
 			v := visits[vid]
-			if v != nil && (v.Unannounced || v.End.Before(cutoff) || slices.Contains(v.Attendees, uid) || slices.Contains(v.Waiting, uid)) {
+			if v != nil && (v.Unannounced || v.End.Before(cutoff) ||
+				(d.Month == MonthKey(v.Start) && (slices.Contains(v.Attendees, uid) || slices.Contains(v.Waiting, uid)))) {
 				continue
 			}
-			if err := s.unsetBooking(ctx, uid, vid); err != nil {
+			if err := s.unsetIn(ctx, d.ID, vid); err != nil {
 				return fixed, err
 			}
 			fixed++

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -70,7 +71,12 @@ type Store struct {
 	counted   []counterWatcher
 	recIndex  *countedCopy[[]RecSummary]
 	refIndex  *countedCopy[[]RefSummary]
-	monthsCp  *countedCopy[map[string]visitMonth]
+	recByID   copyIndex[map[string]int] // positions in recIndex's load, by _id
+	refIx     copyIndex[refIndexes]     // positions in refIndex's load, by _id and by partner
+	// refsLooked counts the referral summaries ListReferrals has looked at
+	// (export_test.go: a partner's list must not look at other partners').
+	refsLooked atomic.Int64
+	monthsCp   *countedCopy[map[string]visitMonth]
 	// a force's months of records of a power, by kind, force and period
 	// (copy_powers.go)
 	powerMonths *versioned[[]PowerMonth]
@@ -80,6 +86,10 @@ type Store struct {
 	populations  *versioned[*Population]
 	// every advice request, on the embedded server (copy_advice.go)
 	adviceAll *versioned[[]adviceCopy]
+	// each request read by _id, decoded and opened, on the embedded server (advice.go, AdviceRequest)
+	adviceOpened *versioned[*AdviceRequest]
+	// each request's people asked, as a list and a set, on the embedded server (copy_advice.go, askedOf)
+	adviceAsked *versioned[askedList]
 	// every group by name, on the embedded server (copy_groups.go)
 	groupsAll *versioned[[]Group]
 	// surveys for respondents' pages (copy_cache.go)
@@ -204,6 +214,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.powerIndexes = newVersioned[map[string][]PowerIndex](1, 0)
 	s.populations = newVersioned[*Population](100, 0)
 	s.adviceAll = newVersioned[[]adviceCopy](1, 0)
+	s.adviceOpened = newVersioned[*AdviceRequest](adviceOpenedKept, 0)
+	s.adviceAsked = newVersioned[askedList](adviceOpenedKept, 0)
 	s.groupsAll = newVersioned[[]Group](1, 0)
 	s.publishedTexts = newVersioned[[]SurveyText](1000, 0)
 	surveyLife := time.Duration(0)
@@ -224,6 +236,19 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		if coll == "advice_requests" || coll == adviceAskedColl {
 			s.adviceAll.invalidate("")
+			if id != inserted { // a new request: no copy of it can exist
+				s.adviceOpened.invalidate(id)
+			}
+			if coll == adviceAskedColl {
+				// A list inserted for a request stored before lists had
+				// documents of their own (migration 11) replaces the
+				// request's own: drop every copy then.
+				drop := id
+				if id == inserted {
+					drop = ""
+				}
+				s.adviceAsked.invalidate(drop)
+			}
 		}
 		if coll == "groups" {
 			s.groupsAll.invalidate("")

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -197,6 +199,61 @@ func (s *Store) UsersByID(ctx context.Context, ids []string) (map[string]User, e
 			continue
 		}
 		out[id] = *u
+	}
+	return out, nil
+}
+
+// AccountsByID returns the accounts with these ids (one that does not
+// exist is left out), each read by _id whatever their number: for a page
+// that names a few people among many (the audit pages), whose cost must
+// not grow with the people directory. UsersByID answers many ids from the
+// directory instead, which reads every account when it is not current
+// (48 commands at 5,000 accounts). On the embedded engine each comes from
+// the copy of accounts (docCache) or one find by _id, four at a time on the
+// read pool; through MONGODB_URI one find with $in on the _id index.
+func (s *Store) AccountsByID(ctx context.Context, ids []string) (map[string]User, error) {
+	want := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id != "" && !slices.Contains(want, id) {
+			want = append(want, id)
+		}
+	}
+	out := make(map[string]User, len(want))
+	if s.embedded == nil {
+		us, err := findByIDs[User](ctx, s, "users", want)
+		if err != nil {
+			return nil, fmt.Errorf("store: accounts by id: %w", err)
+		}
+		for _, u := range us {
+			out[u.ID] = u
+		}
+		return out, nil
+	}
+	users := make([]User, len(want))
+	found := make([]bool, len(want))
+	errs := make([]error, len(want))
+	sem := make(chan struct{}, readPoolSize)
+	var wg sync.WaitGroup
+	for i, id := range want {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			switch err := s.findByID(ctx, "users", id, &users[i]); {
+			case err == nil:
+				found[i] = true
+			case !errors.Is(err, mongo.ErrNoDocuments):
+				errs[i] = err
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("store: accounts by id: %w", err)
+	}
+	for i := range users {
+		if found[i] {
+			out[users[i].ID] = users[i]
+		}
 	}
 	return out, nil
 }

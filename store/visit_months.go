@@ -202,7 +202,7 @@ func (s *Store) visitsInMonths(ctx context.Context, first, last time.Time) ([]Vi
 // (a periodic job runs it: it reads the whole visits collection). It
 // returns how many copies it put right.
 func (s *Store) repairVisitMonths(ctx context.Context) (int, error) {
-	all, err := s.scanVisits(ctx, bson.D{})
+	all, err := s.everyVisit(ctx)
 	if err != nil {
 		return 0, err
 	}

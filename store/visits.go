@@ -161,15 +161,16 @@ type Booking struct {
 	Status string    `bson:"status"` // SeatConfirmed or SeatWaiting
 }
 
-// Diary is one person's bookings, keyed by visit id, kept on one document
-// per person (id = user id) so that eligibility, the home page and the
-// calendar feed read one document instead of searching the visits. It is
-// a copy: the visit's Attendees and Waiting decide, and every write here
-// is an idempotent follow-up of the visit's own update.
+// Diary is one person's bookings, keyed by visit id, so that eligibility,
+// the home page and the calendar feed read a few small documents by _id
+// instead of searching the visits. It is a copy: the visit's Attendees and
+// Waiting decide, and every write of it is an idempotent follow-up of the
+// visit's own update. It is stored as one document per person per month of
+// bookings (visit_diary.go).
 type Diary struct {
-	ID       string             `bson:"_id"`
-	Bookings map[string]Booking `bson:"bookings"`
-	FeedHash string             `bson:"feedHash,omitempty"` // sha256 of the calendar feed token
+	ID       string
+	Bookings map[string]Booking
+	FeedHash string // sha256 of the calendar feed token
 }
 
 // CreateVisit inserts a visit after checking the rules. Returns the
@@ -258,7 +259,7 @@ func (s *Store) UpdateVisit(ctx context.Context, id string, version int, ch Visi
 		if !v.Attending(uid) {
 			st = SeatWaiting
 		}
-		if err := s.setBooking(ctx, uid, v, st); err != nil {
+		if err := s.rebook(ctx, uid, v, st, MonthKey(before.Start)); err != nil {
 			return nil, err
 		}
 	}
@@ -306,11 +307,11 @@ func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Memb
 			return ineligible("%s", why)
 		}
 	}
-	d, err := s.Diary(ctx, userID)
+	bs, err := s.bookingsAround(ctx, userID, v.Start, v.End)
 	if err != nil {
 		return err
 	}
-	for id, b := range d.Bookings {
+	for id, b := range bs {
 		if id != v.ID && b.Start.Before(v.End) && v.Start.Before(b.End) {
 			other, err := s.Visit(ctx, id)
 			if errors.Is(err, ErrNotFound) {
@@ -407,7 +408,7 @@ func (s *Store) CancelSignUp(ctx context.Context, id, userID string) ([]string, 
 			return nil, ErrNotSignedUp
 		}
 	}
-	if err := s.unsetBooking(ctx, userID, id); err != nil {
+	if err := s.unsetBooking(ctx, userID, id, ""); err != nil {
 		return nil, err
 	}
 	return s.PromoteWaiting(ctx, id)
@@ -449,38 +450,6 @@ func (s *Store) PromoteWaiting(ctx context.Context, id string) ([]string, error)
 		}
 	}
 	return promoted, errSignUpContention
-}
-
-// Diary returns a person's bookings (empty if they have none).
-func (s *Store) Diary(ctx context.Context, userID string) (*Diary, error) {
-	var d Diary
-	err := s.findByID(ctx, "visit_diaries", userID, &d)
-	if err != nil && !errors.Is(notFound(err), ErrNotFound) {
-		return nil, fmt.Errorf("store: diary %s: %w", userID, err)
-	}
-	d.ID = userID
-	if d.Bookings == nil {
-		d.Bookings = map[string]Booking{}
-	}
-	return &d, nil
-}
-
-func (s *Store) setBooking(ctx context.Context, userID string, v *Visit, status string) error {
-	err := s.upsertByID(ctx, "visit_diaries", userID,
-		bson.D{{Key: "$set", Value: bson.D{{Key: "bookings." + v.ID, Value: Booking{Start: v.Start.UTC(), End: v.End.UTC(), Status: status}}}}})
-	if err != nil {
-		return fmt.Errorf("store: diary booking: %w", err)
-	}
-	return nil
-}
-
-func (s *Store) unsetBooking(ctx context.Context, userID, visitID string) error {
-	_, err := s.c("visit_diaries").UpdateOne(ctx, bson.D{{Key: "_id", Value: userID}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: "bookings." + visitID, Value: ""}}}})
-	if err != nil {
-		return fmt.Errorf("store: diary cancel: %w", err)
-	}
-	return nil
 }
 
 // VisitFilter selects visits for the calendar.
@@ -563,6 +532,23 @@ func (s *Store) scanVisits(ctx context.Context, filter bson.D) ([]Visit, error) 
 	return vs, nil
 }
 
+// everyVisit reads every visit in no particular order, for the repairs
+// that rebuild the diaries and the calendar's months from them: without a
+// sort the embedded engine streams the visits a batch at a time, where a
+// sort makes it hold every visit decoded at once in its own form (about
+// 16–24 MB of the heap at a year's visits, issue 18's idle memory).
+func (s *Store) everyVisit(ctx context.Context) ([]Visit, error) {
+	cur, err := s.r("visits").Find(ctx, bson.D{}, options.Find().SetBatchSize(repairBatch))
+	if err != nil {
+		return nil, fmt.Errorf("store: visits: %w", err)
+	}
+	var vs []Visit
+	if err := cur.All(ctx, &vs); err != nil {
+		return nil, fmt.Errorf("store: visits: %w", err)
+	}
+	return vs, nil
+}
+
 // CalendarDay is where the calendar shows a visit: its start, or for an
 // unannounced visit the Monday of its week (its day is secret).
 func (v *Visit) CalendarDay() time.Time {
@@ -619,9 +605,10 @@ func (s *Store) SetVisitTime(ctx context.Context, id string, start, end time.Tim
 	if err != nil {
 		return fmt.Errorf("store: set visit time: %w", err)
 	}
+	old := MonthKey(v.Start)
 	v.Start, v.End = start, end
 	for _, uid := range v.Attendees {
-		if err := s.setBooking(ctx, uid, v, SeatConfirmed); err != nil {
+		if err := s.rebook(ctx, uid, v, SeatConfirmed, old); err != nil {
 			return err
 		}
 	}
@@ -689,36 +676,4 @@ func (s *Store) RecordVisit(ctx context.Context, v *Visit) error {
 		}
 	}
 	return s.putMonthCopy(ctx, v)
-}
-
-// PruneDiaries takes bookings that ended before cutoff off every diary, so
-// a diary holds a few months, not years (the calendar feed shows 30 days
-// back; the visits keep their attendees). A periodic job runs it; it
-// returns how many bookings it removed.
-func (s *Store) PruneDiaries(ctx context.Context, cutoff time.Time) (int, error) {
-	cur, err := s.r("visit_diaries").Find(ctx, bson.D{})
-	if err != nil {
-		return 0, fmt.Errorf("store: diaries: %w", err)
-	}
-	var ds []Diary
-	if err := cur.All(ctx, &ds); err != nil {
-		return 0, fmt.Errorf("store: diaries: %w", err)
-	}
-	n := 0
-	for _, d := range ds {
-		unset := bson.D{}
-		for id, b := range d.Bookings {
-			if b.End.Before(cutoff) && b.Status != SeatPlanned {
-				unset = append(unset, bson.E{Key: "bookings." + id, Value: ""})
-			}
-		}
-		if len(unset) == 0 {
-			continue
-		}
-		if _, err := s.c("visit_diaries").UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$unset", Value: unset}}); err != nil {
-			return n, fmt.Errorf("store: prune diary: %w", err)
-		}
-		n += len(unset)
-	}
-	return n, nil
 }

@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/storage"
+	"github.com/chromedp/chromedp"
+
+	"candour/store"
+)
+
+// TestTabsStartClean checks that a browser tab lent to one test and given
+// back (newTab) comes to the next as a new tab would: someone signs in on
+// it, leaves data in the page's storage, turns JavaScript off, narrows the
+// viewport and walks a few pages; the next test to have the same tab is
+// not signed in and finds no cookie, no storage, no history to go Back to,
+// JavaScript on and the browser's own width.
+func TestTabsStartClean(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	u := p.user(t, store.RoleMember, "member@example.org")
+
+	var used *browserTab
+	t.Run("someone signs in and leaves things behind", func(t *testing.T) {
+		tb := newTab(t, p.url, false)
+		used = tb.browser
+		if status := tb.open(t, "/sign-in"); status != http.StatusOK {
+			t.Fatalf("GET /sign-in = %d", status)
+		}
+		path, status := tb.submit(t,
+			chromedp.SendKeys(chromedp.CSS("#email"), u.Email),
+			chromedp.SendKeys(chromedp.CSS("#password"), password),
+			clickSubmit)
+		if path != "/home" || status != http.StatusOK {
+			t.Fatalf("signed in: on %s (%d), want /home (200)", path, status)
+		}
+		if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`(() => {
+		  localStorage.setItem('left', 'behind');
+		  sessionStorage.setItem('left', 'behind');
+		  document.cookie = 'script=set; path=/';
+		  return true;
+		})()`)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.CallBrowser(tb.ctx, storage.GetCookies, storage.GetCookiesParams{BrowserContextID: chromedp.FromContext(tb.ctx).BrowserContextID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Cookies) < 2 {
+			t.Fatalf("signed in with %d cookies in the browser context, want the session's and the script's", len(got.Cookies))
+		}
+		tb.emulate(t, 320, 740)
+		withoutScripts(t, tb)
+		tb.open(t, "/accessibility")
+	})
+
+	t.Run("the next test has the same tab, as new", func(t *testing.T) {
+		tb := newTab(t, p.url, false)
+		if tb.browser != used {
+			t.Fatal("the tab given back was not lent again: this test shows nothing")
+		}
+		got, err := chromedp.CallBrowser(tb.ctx, storage.GetCookies, storage.GetCookiesParams{BrowserContextID: chromedp.FromContext(tb.ctx).BrowserContextID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range got.Cookies {
+			t.Errorf("a cookie was left in the tab's browser context: %s=%s for %s", c.Name, c.Value, c.Domain)
+		}
+		hist, err := chromedp.Call(tb.ctx, page.GetNavigationHistory, cdp.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The last test's page may still be on screen, but nothing before it:
+		// Back goes nowhere.
+		if len(hist.Entries) != 1 {
+			var urls []string
+			for _, e := range hist.Entries {
+				urls = append(urls, e.URL)
+			}
+			t.Errorf("history of the tab: %q, want one entry (the page it was left on)", urls)
+		}
+		if path, status := tb.submit(t, chromedp.Navigate(tb.url+"/home")); path != "/sign-in" || status != http.StatusOK {
+			t.Errorf("GET /home on the tab: on %s (%d), want /sign-in (200): still signed in", path, status)
+		}
+		type state struct {
+			Local   *string `json:"local"`
+			Session *string `json:"session"`
+			Width   int64   `json:"width"`
+			Scripts bool    `json:"scripts"`
+		}
+		// Evaluate itself needs JavaScript on; the page's own script
+		// (init.js) marks <body> when it ran.
+		s, err := chromedp.Run(tb.ctx, chromedp.Evaluate[state](`({
+		  local: localStorage.getItem('left'),
+		  session: sessionStorage.getItem('left'),
+		  width: innerWidth,
+		  scripts: document.body.classList.contains('govuk-frontend-supported'),
+		})`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Local != nil || s.Session != nil {
+			t.Errorf("storage left in the tab: localStorage %v, sessionStorage %v", deref(s.Local), deref(s.Session))
+		}
+		if s.Width != 1024 {
+			t.Errorf("the tab's width is %d, want the browser's 1024: the last test's viewport was kept", s.Width)
+		}
+		if suite.styled && !s.Scripts {
+			t.Error("the page's scripts did not run: JavaScript was left off")
+		}
+	})
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "(none)"
+	}
+	return *s
+}
