@@ -25,12 +25,20 @@ const (
 	Reminder = "reminder"
 )
 
+// Outbox is what Notify needs of the store (a *store.Store is one): the
+// people asked, the clock, and the outbox the messages wait in.
+type Outbox interface {
+	Now() time.Time
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+	QueueMessages(ctx context.Context, ms []store.Mail) error
+}
+
 // Notify queues kind's messages for a request in one write: to everyone
 // asked (First) or everyone asked who has not answered (Reminder), by mail
 // and, with a mobile number, by text. Accounts not active are skipped. It
 // returns how many messages it queued.
 // The messages say they come from cfg.ForceName and link to cfg.BaseURL.
-func Notify(ctx context.Context, db *store.Store, cfg config.Config, r *store.AdviceRequest, kind string) (int, error) {
+func Notify(ctx context.Context, db Outbox, cfg config.Config, r *store.AdviceRequest, kind string) (int, error) {
 	ids := r.Asked
 	if kind == Reminder {
 		ids = r.NotAnswered()

@@ -104,7 +104,7 @@ func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seede
 		return err
 	}
 	// A public summary shows only once its survey has closed (an open
-	// one's would move with each response: TestPublicSummaryOnlyOnceClosed),
+	// one's would move with each response: TestPublicSummaryOnlyOnceClosedWithFakes),
 	// and the respondents' row keeps the first survey open: the public row
 	// reads a closed copy of it, with its 10,000 responses' counts.
 	closed, err := benchSurvey(ctx, db, "Bench: a closed survey", qs)

@@ -30,10 +30,10 @@ func (s *Server) adviceAnswer(c *gin.Context) {
 		return
 	}
 	_, changed := r.Answers[me.ID]
-	_, err := s.store.GiveAdvice(c.Request.Context(), r.ID, me.ID, me.Name, f.Advice)
+	_, err := s.adviceDB.GiveAdvice(c.Request.Context(), r.ID, me.ID, me.Name, f.Advice)
 	switch {
 	case apperr.Is(err, apperr.Conflict): // the deadline passed, or it was closed
-		fresh, ferr := s.store.AdviceRequest(c.Request.Context(), r.ID)
+		fresh, ferr := s.adviceDB.AdviceRequest(c.Request.Context(), r.ID)
 		if ferr == nil {
 			r = fresh
 		}

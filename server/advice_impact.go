@@ -62,7 +62,7 @@ func (s *Server) adviceImpact(c *gin.Context) {
 }
 
 func (s *Server) renderImpact(c *gin.Context, status int, r *store.AdviceRequest, wf impactForm, pf advicePublishForm, errs *formErrors) {
-	names, _, err := s.groupNames(c.Request.Context())
+	names, _, err := groupNamesIn(c.Request.Context(), s.adviceDB)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -97,7 +97,7 @@ func (s *Server) adviceImpactSave(c *gin.Context) {
 	form, ok := s.submitForm(c, &f, "request", nil, func(status int, errs *formErrors) {
 		s.renderImpact(c, status, r, f, advicePublishForm{Summary: r.PublicSummary, Agreed: r.PublicSummary != ""}, errs)
 	})
-	if !ok || !form.ok(nil) || !form.ok(s.store.AgreeImpactWording(c.Request.Context(), r.ID, f.Wording)) {
+	if !ok || !form.ok(nil) || !form.ok(s.adviceDB.AgreeImpactWording(c.Request.Context(), r.ID, f.Wording)) {
 		return
 	}
 	me := currentUser(c)
@@ -125,7 +125,7 @@ func (s *Server) advicePublish(c *gin.Context) {
 		agreed = apperr.Invalidf("agreed", "Confirm that the group has agreed this summary")
 	}
 	me := currentUser(c)
-	if !form.ok(apperr.Join(agreed)) || !form.ok(s.store.PublishAdviceSummary(c.Request.Context(), r.ID, f.Summary, me.Name)) {
+	if !form.ok(apperr.Join(agreed)) || !form.ok(s.adviceDB.PublishAdviceSummary(c.Request.Context(), r.ID, f.Summary, me.Name)) {
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: auditAdvicePublished, Target: "advice:" + r.ID})
@@ -139,7 +139,7 @@ func (s *Server) adviceUnpublish(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.store.UnpublishAdviceSummary(c.Request.Context(), r.ID); err != nil {
+	if err := s.adviceDB.UnpublishAdviceSummary(c.Request.Context(), r.ID); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -151,7 +151,7 @@ func (s *Server) adviceUnpublish(c *gin.Context) {
 
 // advicePublicList lists the published summaries (anyone).
 func (s *Server) advicePublicList(c *gin.Context) {
-	rs, err := s.store.PublishedAdvice(c.Request.Context(), 50)
+	rs, err := s.adviceDB.PublishedAdvice(c.Request.Context(), 50)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -162,7 +162,7 @@ func (s *Server) advicePublicList(c *gin.Context) {
 // advicePublicShow is one published summary; anything unpublished is
 // "not found", whether or not it exists.
 func (s *Server) advicePublicShow(c *gin.Context) {
-	r, err := s.store.AdviceRequest(c.Request.Context(), c.Param("id"))
+	r, err := s.adviceDB.AdviceRequest(c.Request.Context(), c.Param("id"))
 	if err != nil || r.PublicSummary == "" {
 		s.notFound(c)
 		return

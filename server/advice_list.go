@@ -30,12 +30,12 @@ func (s *Server) adviceList(c *gin.Context) {
 	if every {
 		askedOf = ""
 	}
-	rs, err := s.store.AdviceRequests(c.Request.Context(), askedOf, 50)
+	rs, err := s.adviceDB.AdviceRequests(c.Request.Context(), askedOf, 50)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	now := s.store.Now()
+	now := s.adviceDB.Now()
 	d := &adviceListData{Staff: every}
 	for _, r := range rs {
 		row := adviceRow{Request: r, Open: r.Open(now), When: adviceWhen(r.Deadline, now), Answered: len(r.Answers)}

@@ -84,7 +84,7 @@ func (s *Server) adviceCreate(c *gin.Context) {
 		Detail: strconv.Itoa(len(r.Asked)) + " asked, deadline " + r.Deadline.In(london).Format("2 Jan 15:04")})
 	// The messages go now; if this fails, the reminder job sends them on
 	// its next pass (the request is not marked notified).
-	n, err := advice.Notify(context.WithoutCancel(ctx), s.store, s.cfg, r, advice.First)
+	n, err := advice.Notify(context.WithoutCancel(ctx), s.adviceAsk, s.cfg, r, advice.First)
 	if err == nil {
 		err = s.adviceAsk.MarkAdviceNotified(context.WithoutCancel(ctx), r.ID)
 	}

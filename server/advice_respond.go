@@ -42,7 +42,7 @@ func (s *Server) adviceRespond(c *gin.Context) {
 		return
 	}
 	me := currentUser(c)
-	if err := s.store.RespondToAdvice(c.Request.Context(), r.ID, userID, f.Outcome, f.Response, me.Name); err != nil {
+	if err := s.adviceDB.RespondToAdvice(c.Request.Context(), r.ID, userID, f.Outcome, f.Response, me.Name); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -58,7 +58,7 @@ func (s *Server) adviceClose(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := s.store.CloseAdviceRequest(c.Request.Context(), r.ID)
+	err := s.adviceDB.CloseAdviceRequest(c.Request.Context(), r.ID)
 	switch {
 	case apperr.Is(err, apperr.Conflict): // closed already
 		s.flash(c, "This request had already closed.")

@@ -80,7 +80,7 @@ func adviceAccessTo(u *store.User, r *store.AdviceRequest) adviceAccess {
 // loadAdvice reads the request named by :id that the person may see
 // (adviceAccessTo); one they may not see is "not found" to them.
 func (s *Server) loadAdvice(c *gin.Context) (*store.AdviceRequest, bool) {
-	r, ok := loadByID(s, c, s.store.AdviceRequest)
+	r, ok := loadByID(s, c, s.adviceDB.AdviceRequest)
 	if !ok {
 		return nil, false
 	}

@@ -85,9 +85,9 @@ func (s *Server) adviceShow(c *gin.Context) {
 func (s *Server) renderAdvice(c *gin.Context, status int, r *store.AdviceRequest, f answerForm, respondTo string, rf adviceResponseForm, errs *formErrors) {
 	ctx := c.Request.Context()
 	me := currentUser(c)
-	now := s.store.Now()
+	now := s.adviceDB.Now()
 	d := &adviceShowData{Request: r, Staff: adviceAccessTo(me, r).Manage, Open: r.Open(now), When: adviceWhen(r.Deadline, now), Answer: f}
-	names, _, err := s.groupNames(ctx)
+	names, _, err := groupNamesIn(ctx, s.adviceDB)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -112,7 +112,7 @@ func (s *Server) renderAdvice(c *gin.Context, status int, r *store.AdviceRequest
 			d.Answers = append(d.Answers, v)
 		}
 		ids := r.FirstNotAnswered(notAnsweredNamed)
-		users, err := s.store.UsersByID(ctx, ids)
+		users, err := s.adviceDB.UsersByID(ctx, ids)
 		if err != nil {
 			s.serverError(c, err)
 			return

@@ -553,6 +553,11 @@ func (f *fakeAdviceAsk) MarkAdviceNotified(context.Context, string) error {
 	return errNoFake
 }
 
+func (f *fakeAdviceAsk) QueueMessages(context.Context, []store.Mail) error {
+	f.called("QueueMessages", nil)
+	return errNoFake
+}
+
 // createdSoFar is every request the handler asked the fake to store.
 func (f *fakeAdviceAsk) createdSoFar() []store.AdviceRequest {
 	f.mu.Lock()
@@ -1621,6 +1626,8 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.calendar = nil
 	srv.conflicts = nil
 	srv.adviceAsk = nil
+	srv.adviceDB = nil
+	srv.surveyDB = nil
 	srv.ccu = nil
 	srv.custody = nil
 	srv.volunteer = nil
@@ -1641,6 +1648,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.processing = nil
 	// The rate limiters count in memory; their own buckets come first.
 	hits := &fakeHits{now: time.Now, seen: map[string]fakeWindow{}}
+	srv.limits = hits // limiters made later (newLimiter) count here too
 	for _, l := range []*rateLimiter{srv.signInLimiter, srv.reportLimiter, srv.surveys.limiter} {
 		l.db = hits
 	}

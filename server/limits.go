@@ -46,7 +46,7 @@ type rateLimiter struct {
 // newLimiter makes a limiter of n requests a window per client.
 func (s *Server) newLimiter(name string, n int, window time.Duration, anonymous bool) *rateLimiter {
 	n = max(n, 1)
-	return &rateLimiter{name: name, n: n, window: window, anonymous: anonymous, db: s.store, secret: s.limitSecret, log: s.log,
+	return &rateLimiter{name: name, n: n, window: window, anonymous: anonymous, db: s.limits, secret: s.limitSecret, log: s.log,
 		local: map[string]*rate.Limiter{}}
 }
 

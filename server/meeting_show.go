@@ -172,7 +172,7 @@ func (s *Server) addMeetingEvents(cal *ics.Calendar, ms []store.Meeting, names m
 	}
 }
 
-// meetingGroupNames is every group's name by id, as groupNames, from the
+// meetingGroupNames is every group's name by id, as groupNamesIn, from the
 // meetings' view of the store.
 func (s *Server) meetingGroupNames(ctx context.Context) (map[string]string, error) {
 	gs, err := s.meetings.Groups(ctx)

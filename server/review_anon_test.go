@@ -14,32 +14,26 @@ import (
 	"candour/store"
 )
 
-// loggedApp is a test app whose server writes its log into a buffer.
-func loggedApp(t *testing.T) (*testApp, func() string) {
+// loggedFakes is surveyFakes with the server's log written into a buffer.
+func loggedFakes(t *testing.T) (*fakeApp, *surveyWorld, func() string) {
 	t.Helper()
-	a := newTestApp(t)
+	a, w := surveyFakes(t)
 	var logs bytes.Buffer
 	var mu sync.Mutex
-	srv, err := New(a.cfg, a.store, slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		[]byte(strings.Repeat("k", 32)), Options{SignInsPerMinute: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	return &testApp{t: t, srv: srv, store: a.store, http: hs, cfg: a.cfg}, func() string {
+	a.srv.log = slog.New(requestIDHandler{slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})})
+	return a, w, func() string {
 		mu.Lock()
 		defer mu.Unlock()
 		return logs.String()
 	}
 }
 
-// TestSurveyRespondentRoutesLeaveNoLogLine: a survey response must keep no
+// TestSurveyRespondentRoutesLeaveNoLogLineWithFakes: a survey response must keep no
 // time finer than the day, so the respondent's pages write no dated access
 // log line (as the anonymous report's pages do not).
-func TestSurveyRespondentRoutesLeaveNoLogLine(t *testing.T) {
-	a, logs := loggedApp(t)
-	sv := a.testSurvey()
+func TestSurveyRespondentRoutesLeaveNoLogLineWithFakes(t *testing.T) {
+	a, w, logs := loggedFakes(t)
+	sv := w.testSurvey(t)
 	c := a.client()
 	c.get("/sign-in") // an ordinary route, which is logged
 	r := c.answerSurvey(sv, map[string][]string{"q1": {"o2"}, "q3": {"a"}})
@@ -58,15 +52,15 @@ func TestSurveyRespondentRoutesLeaveNoLogLine(t *testing.T) {
 	}
 }
 
-// TestPublicSummaryOnlyOnceClosed: a public summary of an open survey
+// TestPublicSummaryOnlyOnceClosedWithFakes: a public summary of an open survey
 // would move with each response, so anyone could difference two looks (or
 // add answers until a "fewer than 10" cell shows its size). It appears
 // only once the survey has closed.
-func TestPublicSummaryOnlyOnceClosed(t *testing.T) {
-	a := newTestApp(t)
-	sv := a.testSurvey()
+func TestPublicSummaryOnlyOnceClosedWithFakes(t *testing.T) {
+	a, w := surveyFakes(t)
+	sv := w.testSurvey(t)
 	ctx := t.Context()
-	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Public = true; return nil }); err != nil {
+	if _, err := w.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Public = true; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	pub := a.client()
@@ -76,7 +70,7 @@ func TestPublicSummaryOnlyOnceClosed(t *testing.T) {
 	if r := pub.get("/public/surveys"); strings.Contains(r.Body, sv.Title) {
 		t.Error("the public list shows an open survey")
 	}
-	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+	if _, err := w.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if r := pub.get("/public/surveys/" + sv.ID); r.Status != http.StatusOK {
@@ -110,14 +104,14 @@ func TestAnonymousRoutesAreNotInMetrics(t *testing.T) {
 	}
 }
 
-// TestPublicSummaryShowsOnlyAPublishedBaseline: a public summary compared
+// TestPublicSummaryShowsOnlyAPublishedBaselineWithFakes: a public summary compared
 // with a baseline survey that is not itself published (or still open) must
 // not carry the baseline's figures.
-func TestPublicSummaryShowsOnlyAPublishedBaseline(t *testing.T) {
-	a := newTestApp(t)
+func TestPublicSummaryShowsOnlyAPublishedBaselineWithFakes(t *testing.T) {
+	a, w := surveyFakes(t)
 	ctx := t.Context()
-	base := a.testSurvey()
-	base, err := a.store.ChangeSurvey(ctx, base.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Title = "Unpublished baseline BASEX"; return nil })
+	base := w.testSurvey(t)
+	base, err := w.ChangeSurvey(ctx, base.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Title = "Unpublished baseline BASEX"; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,18 +121,17 @@ func TestPublicSummaryShowsOnlyAPublishedBaseline(t *testing.T) {
 		}
 	}
 	// Closed (an open survey's figures are shown nowhere), but not public.
-	if _, err := a.store.ChangeSurvey(ctx, base.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+	if _, err := w.ChangeSurvey(ctx, base.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	sv := a.testSurvey()
-	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(o *store.Survey, _ time.Time) error {
+	sv := w.testSurvey(t)
+	if _, err := w.ChangeSurvey(ctx, sv.ID, 0, func(o *store.Survey, _ time.Time) error {
 		o.Public, o.Closed, o.BaselineID = true, true, base.ID
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "co@example.org"))
+	coord := a.as(&store.User{Email: "co@example.org", Name: "Test coordinator", Role: store.RoleCoordinator, Status: store.StatusActive})
 	if r := coord.get("/surveys/" + sv.ID + "/results"); !strings.Contains(r.Body, "Compared with Unpublished baseline BASEX") {
 		t.Fatalf("staff results lack the baseline, so the check below proves nothing")
 	}

@@ -41,10 +41,13 @@ type Server struct {
 	custody       custodyStore       // custody visit reports, the scheme manager's pages and the return
 	ccu           ccuStore           // the Counter Corruption Unit's queue, cases, audit and access review
 	adviceAsk     adviceAskStore     // asking for critical-incident advice
+	adviceDB      adviceStore        // an advice request's pages: answers, responses, impact and the public summary
+	surveyDB      surveyStore        // community confidence surveys: building, answering, results and exports
 	auditPages    auditPagesStore    // the audit log and the CCU's referral audit, with names put to events
 	recs          recStore           // the recommendations register and "You said, we did"
 	homePage      homeStore          // the home page: each role's work waiting, a member's next visits
 	attempts      attemptsDB         // the budget of tries on an account (signin_throttle.go)
+	limits        hitsDB             // the rate limits' counts (limits.go)
 	secondFactor  twoFactorStore     // two-factor set-up, codes and recovery codes
 	reports       reportStore        // anonymous reports and a reporter's return
 	referrals     referralStore      // partner organisations' referrals
@@ -125,6 +128,8 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		calendar:     db,
 		conflicts:    db,
 		adviceAsk:    db,
+		adviceDB:     db,
+		surveyDB:     db,
 		ccu:          db,
 		custody:      db,
 		volunteer:    db,
@@ -135,6 +140,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		recs:         db,
 		homePage:     db,
 		attempts:     db,
+		limits:       db,
 		secondFactor: db,
 		reports:      db,
 		referrals:    db,

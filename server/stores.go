@@ -6,18 +6,19 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"candour/advice"
 	"candour/disparity"
 	"candour/powers"
 	"candour/sealed"
 	"candour/store"
+	"candour/survey"
 )
 
 // The narrow views of the store that handler groups depend on. Each lists
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store. The concrete store stays on Server.store
-// for the groups not converted yet (surveys, the rest of advice and
-// others: docs/architecture.md).
+// for what is not converted yet (docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -101,9 +102,10 @@ type conflictStore interface {
 }
 
 // adviceAskStore is what asking for critical-incident advice needs
-// (advice_new.go): the groups, who is in them, the people named, and the
-// new request. (Sending its messages, advice.Notify, takes the store.)
+// (advice_new.go): the groups, who is in them, the people named, the new
+// request, and the outbox its messages wait in (advice.Notify).
 type adviceAskStore interface {
+	advice.Outbox
 	Now() time.Time
 	Groups(ctx context.Context) ([]store.Group, error)
 	GroupMembers(ctx context.Context, groupID string) ([]store.Membership, error)
@@ -111,6 +113,55 @@ type adviceAskStore interface {
 	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
 	CreateAdviceRequest(ctx context.Context, r *store.AdviceRequest) error
 	MarkAdviceNotified(ctx context.Context, id string) error
+}
+
+// adviceStore is what a critical-incident advice request's own pages need
+// (advice_list.go, advice_show.go, advice_answer.go, advice_respond.go,
+// advice_impact.go and loadAdvice in advice_routes.go): the requests, a
+// member's advice, the force's response to it, closing early, the
+// community impact assessment's wording and the public summary, and the
+// names of the groups and of the people who have not answered. (Asking
+// for advice is adviceAskStore.)
+type adviceStore interface {
+	Now() time.Time
+	AdviceRequest(ctx context.Context, id string) (*store.AdviceRequest, error)
+	AdviceRequests(ctx context.Context, askedOf string, limit int) ([]store.AdviceRequest, error)
+	PublishedAdvice(ctx context.Context, limit int) ([]store.AdviceRequest, error)
+	GiveAdvice(ctx context.Context, id, userID, name, text string) (store.Advice, error)
+	RespondToAdvice(ctx context.Context, id, userID, outcome, response, by string) error
+	CloseAdviceRequest(ctx context.Context, id string) error
+	AgreeImpactWording(ctx context.Context, id, wording string) error
+	PublishAdviceSummary(ctx context.Context, id, summary, by string) error
+	UnpublishAdviceSummary(ctx context.Context, id string) error
+	Groups(ctx context.Context) ([]store.Group, error)
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+}
+
+// surveyStore is what community confidence surveys need (survey_*.go):
+// building and running them (the settings, the draft's questions,
+// publishing, invitation codes), answering them (the respondents' copy of
+// the survey, a code's check, the response), their results (the counters,
+// the figures' version the results cache is keyed by, and the release
+// decisions survey.BuildStored keeps: survey.Decisions), the free-text
+// answers and their redaction, and the raw export.
+type surveyStore interface {
+	survey.Decisions
+	Now() time.Time
+	Surveys(ctx context.Context) ([]store.Survey, error)
+	Survey(ctx context.Context, id string) (*store.Survey, error)
+	SurveyForRespondents(ctx context.Context, id string) (*store.Survey, error)
+	CreateSurvey(ctx context.Context, sv *store.Survey) error
+	ChangeSurvey(ctx context.Context, id string, rev int, change func(sv *store.Survey, now time.Time) error) (*store.Survey, error)
+	SurveyCodeCounts(ctx context.Context, surveyID string) (total, used int64, err error)
+	CreateSurveyCodes(ctx context.Context, surveyID string, n int) ([]string, error)
+	CheckSurveyCode(ctx context.Context, surveyID, code string) error
+	SubmitResponse(ctx context.Context, v *store.Version, r *store.Response, code string) error
+	Responses(ctx context.Context, surveyID string) ([]store.Response, error)
+	Tallies(ctx context.Context, surveyID string, n int) ([]store.Tally, error)
+	SurveyFiguresVersion(id string) (version uint64, exact bool)
+	SurveyTexts(ctx context.Context, surveyID, qid string, published bool) ([]store.SurveyText, error)
+	PublishedSurveyTexts(ctx context.Context, surveyID string) ([]store.SurveyText, error)
+	RedactSurveyText(ctx context.Context, surveyID, id, redacted string, publish bool) error
 }
 
 // adminStore is what the administration of people, groups and partner
@@ -517,12 +568,6 @@ func groupNamesIn(ctx context.Context, db groupLister) (map[string]string, []sto
 	return names, gs, nil
 }
 
-// groupNames is groupNamesIn from the concrete store, for the groups not
-// converted yet.
-func (s *Server) groupNames(ctx context.Context) (map[string]string, []store.Group, error) {
-	return groupNamesIn(ctx, s.store)
-}
-
 var (
 	_ reportStore     = (*store.Store)(nil)
 	_ referralStore   = (*store.Store)(nil)
@@ -546,8 +591,10 @@ var (
 	_ accountStore    = (*store.Store)(nil)
 	_ adminStore      = (*store.Store)(nil)
 	_ adviceAskStore  = (*store.Store)(nil)
+	_ adviceStore     = (*store.Store)(nil)
 	_ conflictStore   = (*store.Store)(nil)
 	_ sessionDB       = (*store.Store)(nil)
 	_ userDB          = (*store.Store)(nil)
 	_ visitStore      = (*store.Store)(nil)
+	_ surveyStore     = (*store.Store)(nil)
 )

@@ -30,12 +30,12 @@ func (s *Server) surveyResultsCSV(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	ts, err := s.store.Tallies(c.Request.Context(), sv.ID, n)
+	ts, err := s.surveyDB.Tallies(c.Request.Context(), sv.ID, n)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	r, err := survey.BuildStored(c.Request.Context(), s.store, sv, n, ts, s.today())
+	r, err := survey.BuildStored(c.Request.Context(), s.surveyDB, sv, n, ts, s.today())
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -57,7 +57,7 @@ func (s *Server) surveyResponsesCSV(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rs, err := s.store.Responses(c.Request.Context(), sv.ID)
+	rs, err := s.surveyDB.Responses(c.Request.Context(), sv.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -92,22 +92,21 @@ func TestOpenSurveyLooksDifferOnlyInTheCount(t *testing.T) {
 	}
 }
 
-// TestClosedSurveyCannotBeReopened: once a survey has closed (closed by
+// TestClosedSurveyCannotBeReopenedWithFakes: once a survey has closed (closed by
 // its switch or because its closing date has passed) its full results are
 // published, so a coordinator cannot open it again, by unticking "closed"
 // or by moving the closing date on: a look before and a look after it
 // closed again could be subtracted. Each attempt is a 422 with the error
 // summary, and nothing is changed. Settings that leave it closed still
 // save.
-func TestClosedSurveyCannotBeReopened(t *testing.T) {
-	a := newTestApp(t)
+func TestClosedSurveyCannotBeReopenedWithFakes(t *testing.T) {
+	a, w := surveyFakes(t)
 	ctx := context.Background()
-	sv := a.testSurvey()
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "co@example.org"))
+	sv := w.testSurvey(t)
+	coord := a.as(&store.User{Email: "co@example.org", Name: "Test coordinator", Role: store.RoleCoordinator, Status: store.StatusActive})
 	page := "/surveys/" + sv.ID
 	settings := func(closed bool, closes time.Time) url.Values {
-		cur, err := a.store.Survey(ctx, sv.ID)
+		cur, err := w.Survey(ctx, sv.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +123,7 @@ func TestClosedSurveyCannotBeReopened(t *testing.T) {
 	}
 	refused := func(what, field string, f url.Values) {
 		t.Helper()
-		before, _ := a.store.Survey(ctx, sv.ID)
+		before, _ := w.Survey(ctx, sv.ID)
 		r := coord.submit(page, page+"/settings", f)
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") || !strings.Contains(r.Body, "cannot be opened again") {
 			t.Fatalf("%s: status %d, want 422 with the error summary:\n%s", what, r.Status, mainOf(r.Body))
@@ -132,7 +131,7 @@ func TestClosedSurveyCannotBeReopened(t *testing.T) {
 		if !strings.Contains(r.Body, `id="`+field+`-error"`) {
 			t.Errorf("%s: no error message by the %s field", what, field)
 		}
-		after, _ := a.store.Survey(ctx, sv.ID)
+		after, _ := w.Survey(ctx, sv.ID)
 		if after.Rev != before.Rev || after.Closed != before.Closed || after.ClosesOn != before.ClosesOn {
 			t.Errorf("%s: the survey changed: %+v", what, after)
 		}
@@ -149,7 +148,7 @@ func TestClosedSurveyCannotBeReopened(t *testing.T) {
 	refused("unticking closed", "closed", settings(false, time.Time{}))
 	refused("unticking closed with a later closing date", "closed", settings(false, now.AddDate(0, 0, 10)))
 	// Closed because its closing date has passed: moving the date on is refused.
-	if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error {
+	if _, err := w.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error {
 		sv.Closed, sv.ClosesOn = false, store.Day(now.AddDate(0, 0, -2))
 		return nil
 	}); err != nil {
@@ -163,7 +162,7 @@ func TestClosedSurveyCannotBeReopened(t *testing.T) {
 	if r := coord.submit(page, page+"/settings", f); r.Status != http.StatusSeeOther {
 		t.Fatalf("a change that leaves it closed: %d\n%s", r.Status, mainOf(r.Body))
 	}
-	if got, _ := a.store.Survey(ctx, sv.ID); got.Title != "Confidence in policing 2026" {
+	if got, _ := w.Survey(ctx, sv.ID); got.Title != "Confidence in policing 2026" {
 		t.Errorf("title %q", got.Title)
 	}
 }

@@ -27,7 +27,7 @@ func surveyStateLabel(st string) string {
 }
 
 func (s *Server) surveyList(c *gin.Context) {
-	svs, err := s.store.Surveys(c.Request.Context())
+	svs, err := s.surveyDB.Surveys(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -148,7 +148,7 @@ type surveyFormData struct {
 }
 
 func (s *Server) surveyFormData(c *gin.Context, sv *store.Survey, f surveyForm, errs *formErrors) (surveyFormData, bool) {
-	all, err := s.store.Surveys(c.Request.Context())
+	all, err := s.surveyDB.Surveys(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return surveyFormData{}, false
@@ -190,7 +190,7 @@ func (s *Server) surveyCreate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	all, err := s.store.Surveys(c.Request.Context())
+	all, err := s.surveyDB.Surveys(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -204,7 +204,7 @@ func (s *Server) surveyCreate(c *gin.Context) {
 		}
 		return
 	}
-	if err := s.store.CreateSurvey(c.Request.Context(), sv); err != nil {
+	if err := s.surveyDB.CreateSurvey(c.Request.Context(), sv); err != nil {
 		s.serverError(c, err)
 		return
 	}
@@ -240,7 +240,7 @@ func (s *Server) renderSurveyShow(c *gin.Context, status int, sv *store.Survey, 
 	if !ok {
 		return
 	}
-	total, used, err := s.store.SurveyCodeCounts(c.Request.Context(), sv.ID)
+	total, used, err := s.surveyDB.SurveyCodeCounts(c.Request.Context(), sv.ID)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -260,7 +260,7 @@ func (s *Server) surveySettings(c *gin.Context) {
 	if !ok {
 		return
 	}
-	all, err := s.store.Surveys(c.Request.Context())
+	all, err := s.surveyDB.Surveys(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -270,7 +270,7 @@ func (s *Server) surveySettings(c *gin.Context) {
 		s.renderSurveyShow(c, http.StatusUnprocessableEntity, sv, f, errs, nil)
 		return
 	}
-	sv, err = s.store.ChangeSurvey(c.Request.Context(), sv.ID, f.Rev, func(sv *store.Survey, now time.Time) error {
+	sv, err = s.surveyDB.ChangeSurvey(c.Request.Context(), sv.ID, f.Rev, func(sv *store.Survey, now time.Time) error {
 		var again formErrors
 		if f.check(sv, all, store.Day(now), &again); again.For("closed") != "" || again.For("closes") != "" {
 			// Closed in the meantime (its closing date passed).
@@ -339,7 +339,7 @@ func (s *Server) surveyPublish(c *gin.Context) {
 	if _, ok := s.bind(c, &f); !ok {
 		return
 	}
-	sv, err := s.store.ChangeSurvey(c.Request.Context(), c.Param("id"), f.Rev, func(sv *store.Survey, now time.Time) error {
+	sv, err := s.surveyDB.ChangeSurvey(c.Request.Context(), c.Param("id"), f.Rev, func(sv *store.Survey, now time.Time) error {
 		return sv.Publish(now)
 	})
 	if s.surveyChangeFailed(c, err) {
@@ -372,7 +372,7 @@ func (s *Server) surveyCodes(c *gin.Context) {
 		s.renderSurveyShow(c, http.StatusUnprocessableEntity, sv, formOf(sv), errs, nil)
 		return
 	}
-	codes, err := s.store.CreateSurveyCodes(c.Request.Context(), sv.ID, f.N)
+	codes, err := s.surveyDB.CreateSurveyCodes(c.Request.Context(), sv.ID, f.N)
 	if err != nil {
 		s.serverError(c, err)
 		return

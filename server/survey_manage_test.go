@@ -13,19 +13,15 @@ import (
 )
 
 // TestCoordinatorBuildsPublishesAndReadsResults walks a coordinator through
-// the survey pages: create, add questions (one shown only after an earlier
-// answer), refuse a bad question, publish, see the draft stay editable and
-// the version fixed, then read the results and the exports.
+// the survey pages on the real store: create, add questions (one shown only
+// after an earlier answer), publish, then read the results and the exports.
+// The refusals on the way are TestSurveyBuildRefusalsWithFakes.
 func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 	a := newTestApp(t)
 	coord := a.newUser(store.RoleCoordinator, "coordinator@example.org")
 	c := a.client()
 	c.signIn(coord)
-	r := c.submit("/surveys/new", "/surveys/new", url.Values{"title": {""}, "openLink": {"true"}})
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the survey") {
-		t.Fatalf("no title: %d", r.Status)
-	}
-	r = c.submit("/surveys/new", "/surveys/new", url.Values{"title": {"Spring confidence survey"}, "aboutYou": {"true"}, "openLink": {"true"}, "public": {"true"}})
+	r := c.submit("/surveys/new", "/surveys/new", url.Values{"title": {"Spring confidence survey"}, "aboutYou": {"true"}, "openLink": {"true"}, "public": {"true"}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("create: %d\n%s", r.Status, r.Body)
 	}
@@ -40,17 +36,11 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 		form.Set("rev", itoa(sv.Rev))
 		return c.submit(page+"/questions/new", page+"/questions/new", form)
 	}
-	if r := add(url.Values{"type": {"single"}, "text": {"Have you contacted the police?"}, "options": {"Yes"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "at least 2 answers") {
-		t.Fatalf("one option: %d", r.Status)
-	}
 	if r := add(url.Values{"type": {"single"}, "text": {"Have you contacted the police?"}, "options": {"Yes\nNo"}, "required": {"true"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("add q1: %d\n%s", r.Status, r.Body)
 	}
 	if r := add(url.Values{"type": {"agree"}, "text": {"You were treated with respect"}, "showIf": {"q1=o1"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("add q2: %d", r.Status)
-	}
-	if r := add(url.Values{"type": {"agree"}, "text": {"Police treat everyone fairly"}, "showIf": {"q9=o1"}}); r.Status != http.StatusUnprocessableEntity {
-		t.Fatalf("show-if on an unknown question: %d", r.Status)
 	}
 	if r := add(url.Values{"type": {"agree"}, "text": {"Police treat everyone fairly"}, "key": {"fair"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("add q3: %d", r.Status)
@@ -60,11 +50,6 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 		t.Errorf("the survey page does not name the question types: %d", r.Status)
 	}
 	sv, _ := a.store.Survey(context.Background(), id)
-	// q2 depends on q1: it cannot move above it.
-	r = c.submit(page, page+"/questions/q2/move", url.Values{"rev": {itoa(sv.Rev)}, "dir": {"up"}})
-	if r.Status != http.StatusUnprocessableEntity {
-		t.Fatalf("move a dependent question above its condition: %d", r.Status)
-	}
 	r = c.submit(page, page+"/publish", url.Values{"rev": {itoa(sv.Rev)}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("publish: %d\n%s", r.Status, r.Body)
@@ -72,10 +57,6 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 	sv, _ = a.store.Survey(context.Background(), id)
 	if v := sv.Current(); v == nil || len(v.Questions) != 3+len(store.AboutYouQuestions()) {
 		t.Fatalf("published %+v", sv.Versions)
-	}
-	// A stale form (the revision before publishing) changes nothing.
-	if r := c.submit(page, page+"/questions/q3/remove", url.Values{"rev": {itoa(sv.Rev - 1)}}); r.Status != http.StatusConflict {
-		t.Fatalf("stale remove: %d", r.Status)
 	}
 	a.srv.surveys.limiter = a.srv.newLimiter("survey", 100000, time.Minute, true)
 	for i := range 15 {
@@ -152,8 +133,76 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 	if pub := a.client().get("/public/surveys/" + id); pub.Status != http.StatusOK || !strings.Contains(pub.Body, "Published summary") {
 		t.Fatalf("public summary: %d", pub.Status)
 	}
-	member := a.client()
-	member.signIn(a.newUser(store.RoleMember, "member@example.org"))
+}
+
+// TestSurveyBuildRefusalsWithFakes: the survey pages refuse a survey
+// without a title, a bad question (one answer; a condition on an unknown
+// question), moving a question above the question it depends on, and a
+// stale form, and change nothing; a member cannot download the raw
+// responses. (Moved from TestCoordinatorBuildsPublishesAndReadsResults.)
+func TestSurveyBuildRefusalsWithFakes(t *testing.T) {
+	a, w := surveyFakes(t)
+	ctx := context.Background()
+	c := a.as(&store.User{Email: "coordinator@example.org", Name: "Test coordinator", Role: store.RoleCoordinator, Status: store.StatusActive})
+	r := c.submit("/surveys/new", "/surveys/new", url.Values{"title": {""}, "openLink": {"true"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the survey") {
+		t.Fatalf("no title: %d", r.Status)
+	}
+	if got, _ := w.Surveys(ctx); len(got) != 0 {
+		t.Fatalf("%d surveys stored from a form without a title", len(got))
+	}
+	created := &store.Survey{Title: "Spring confidence survey", AboutYou: true, OpenLink: true, Public: true}
+	if err := w.CreateSurvey(ctx, created); err != nil {
+		t.Fatal(err)
+	}
+	id := created.ID
+	page := "/surveys/" + id
+	add := func(form url.Values) response {
+		t.Helper()
+		sv, _ := w.Survey(context.Background(), id)
+		form.Set("rev", itoa(sv.Rev))
+		return c.submit(page+"/questions/new", page+"/questions/new", form)
+	}
+	if r := add(url.Values{"type": {"single"}, "text": {"Have you contacted the police?"}, "options": {"Yes"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "at least 2 answers") {
+		t.Fatalf("one option: %d", r.Status)
+	}
+	if r := add(url.Values{"type": {"single"}, "text": {"Have you contacted the police?"}, "options": {"Yes\nNo"}, "required": {"true"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("add q1: %d\n%s", r.Status, r.Body)
+	}
+	if r := add(url.Values{"type": {"agree"}, "text": {"You were treated with respect"}, "showIf": {"q1=o1"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("add q2: %d", r.Status)
+	}
+	if r := add(url.Values{"type": {"agree"}, "text": {"Police treat everyone fairly"}, "showIf": {"q9=o1"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("show-if on an unknown question: %d", r.Status)
+	}
+	if r := add(url.Values{"type": {"agree"}, "text": {"Police treat everyone fairly"}, "key": {"fair"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("add q3: %d", r.Status)
+	}
+	sv, _ := w.Survey(context.Background(), id)
+	if len(sv.Draft) != 3 {
+		t.Fatalf("%d questions in the draft, want the 3 accepted", len(sv.Draft))
+	}
+	// q2 depends on q1: it cannot move above it.
+	r = c.submit(page, page+"/questions/q2/move", url.Values{"rev": {itoa(sv.Rev)}, "dir": {"up"}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("move a dependent question above its condition: %d", r.Status)
+	}
+	if got, _ := w.Survey(ctx, id); got.Rev != sv.Rev || got.Draft[0].ID != "q1" {
+		t.Fatalf("the refused move changed the survey: revision %d, first question %s", got.Rev, got.Draft[0].ID)
+	}
+	r = c.submit(page, page+"/publish", url.Values{"rev": {itoa(sv.Rev)}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("publish: %d\n%s", r.Status, r.Body)
+	}
+	sv, _ = w.Survey(context.Background(), id)
+	// A stale form (the revision before publishing) changes nothing.
+	if r := c.submit(page, page+"/questions/q3/remove", url.Values{"rev": {itoa(sv.Rev - 1)}}); r.Status != http.StatusConflict {
+		t.Fatalf("stale remove: %d", r.Status)
+	}
+	if got, _ := w.Survey(ctx, id); got.Rev != sv.Rev || len(got.Draft) != 3 {
+		t.Fatalf("the stale remove changed the survey: revision %d, %d draft questions", got.Rev, len(got.Draft))
+	}
+	member := a.as(&store.User{Email: "member@example.org", Name: "Test member", Role: store.RoleMember, Status: store.StatusActive})
 	if r := member.get(page + "/responses.csv"); r.Status != http.StatusForbidden {
 		t.Fatalf("a member downloads raw responses: %d", r.Status)
 	}
@@ -202,19 +251,18 @@ func TestFreeTextIsStaffOnlyAndPublishedOnlyRedacted(t *testing.T) {
 	}
 }
 
-// TestImportedBaselinePage: an imported baseline has results and no draft,
+// TestImportedBaselinePageWithFakes: an imported baseline has results and no draft,
 // and nobody can answer it.
-func TestImportedBaselinePage(t *testing.T) {
-	a := newTestApp(t)
+func TestImportedBaselinePageWithFakes(t *testing.T) {
+	a, w := surveyFakes(t)
 	ctx := context.Background()
 	sv := &store.Survey{Title: "Community Safety Survey 2024"}
 	qs := []store.Question{{ID: "q1", Key: "fair", Type: store.QAgree, Text: "Police are fair"}}
 	ts := []store.Tally{{Version: 1, Dim: store.DimAll, Value: store.DimAll, N: 120, C: map[string]map[string]int64{"q1": {"a": 70, "d": 50, "_a": 120}}}}
-	if err := a.store.ImportSurvey(ctx, sv, qs, ts); err != nil {
+	if err := w.ImportSurvey(ctx, sv, qs, ts); err != nil {
 		t.Fatal(err)
 	}
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coordinator@example.org"))
+	coord := a.as(&store.User{Email: "coordinator@example.org", Name: "Test coordinator", Role: store.RoleCoordinator, Status: store.StatusActive})
 	if r := coord.get("/surveys/" + sv.ID); r.Status != http.StatusOK || !strings.Contains(r.Body, "imported from aggregated counts") || strings.Contains(r.Body, "Add a question") {
 		t.Fatalf("imported survey page: %d", r.Status)
 	}

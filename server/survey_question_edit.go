@@ -164,7 +164,7 @@ func (s *Server) saveQuestion(c *gin.Context, existing bool) {
 		s.renderQuestionForm(c, http.StatusUnprocessableEntity, sv, old, f, errs)
 		return
 	}
-	sv, err := s.store.ChangeSurvey(c.Request.Context(), sv.ID, f.Rev, func(sv *store.Survey, _ time.Time) error {
+	sv, err := s.surveyDB.ChangeSurvey(c.Request.Context(), sv.ID, f.Rev, func(sv *store.Survey, _ time.Time) error {
 		if existing {
 			_, i := sv.DraftQuestion(id)
 			if i < 0 {
@@ -197,7 +197,7 @@ func (s *Server) surveyQuestionMove(c *gin.Context) {
 	if _, ok := s.bind(c, &f); !ok {
 		return
 	}
-	sv, err := s.store.ChangeSurvey(c.Request.Context(), c.Param("id"), f.Rev, func(sv *store.Survey, _ time.Time) error {
+	sv, err := s.surveyDB.ChangeSurvey(c.Request.Context(), c.Param("id"), f.Rev, func(sv *store.Survey, _ time.Time) error {
 		_, i := sv.DraftQuestion(c.Param("qid"))
 		if i < 0 {
 			return store.ErrNotFound
@@ -229,7 +229,7 @@ func (s *Server) surveyQuestionRemove(c *gin.Context) {
 	if _, ok := s.bind(c, &f); !ok {
 		return
 	}
-	sv, err := s.store.ChangeSurvey(c.Request.Context(), c.Param("id"), f.Rev, func(sv *store.Survey, _ time.Time) error {
+	sv, err := s.surveyDB.ChangeSurvey(c.Request.Context(), c.Param("id"), f.Rev, func(sv *store.Survey, _ time.Time) error {
 		q, i := sv.DraftQuestion(c.Param("qid"))
 		if i < 0 {
 			return store.ErrNotFound

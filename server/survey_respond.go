@@ -65,7 +65,7 @@ func (s *Server) surveyBegin(c *gin.Context) {
 	case code != "" && !sv.InviteCodes:
 		code = ""
 	case code != "":
-		err := s.store.CheckSurveyCode(c.Request.Context(), sv.ID, code)
+		err := s.surveyDB.CheckSurveyCode(c.Request.Context(), sv.ID, code)
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			errs.Add("code", "That invitation code is not right: check it and try again")
@@ -80,7 +80,7 @@ func (s *Server) surveyBegin(c *gin.Context) {
 		s.renderSurveyStart(c, http.StatusUnprocessableEntity, sv, &f, errs)
 		return
 	}
-	now := s.store.Now()
+	now := s.surveyDB.Now()
 	p := s.readProgress(c.Request, sv.ID, now)
 	if p == nil || p.Version != sv.Current().N {
 		p = &progress{SurveyID: sv.ID, ResponseID: store.RandomSecret(), Version: sv.Current().N, Answers: store.Answers{}}
@@ -103,7 +103,7 @@ func (s *Server) respondent(c *gin.Context) (*store.Survey, *store.Version, *pro
 	if !ok || s.surveyUnavailable(c, sv) {
 		return nil, nil, nil, false
 	}
-	p := s.readProgress(c.Request, sv.ID, s.store.Now())
+	p := s.readProgress(c.Request, sv.ID, s.surveyDB.Now())
 	var v *store.Version
 	if p != nil {
 		v = sv.Version(p.Version)
@@ -286,7 +286,7 @@ func (s *Server) surveyAnswer(c *gin.Context) {
 			delete(p.Answers, v.Questions[j].ID)
 		}
 	}
-	if err := s.writeProgress(c.Writer, p, s.store.Now()); err != nil {
+	if err := s.writeProgress(c.Writer, p, s.surveyDB.Now()); err != nil {
 		if apperr.Is(err, apperr.Invalid) {
 			errs.Add("answer", apperr.MessageOf(err))
 			s.renderQuestion(c, http.StatusUnprocessableEntity, sv, v, p, i, raw, change, errs)
@@ -347,7 +347,7 @@ func (s *Server) surveySubmit(c *gin.Context) {
 		return
 	}
 	r := &store.Response{ID: p.ResponseID, SurveyID: sv.ID, Version: v.N, Answers: answers}
-	err = s.store.SubmitResponse(c.Request.Context(), v, r, p.Code)
+	err = s.surveyDB.SubmitResponse(c.Request.Context(), v, r, p.Code)
 	switch {
 	case err == nil, apperr.Is(err, apperr.Conflict) && apperr.FieldOf(err) == "":
 		// In already (store.ErrAlreadySubmitted: sent twice): done.

@@ -101,7 +101,7 @@ func (s *Server) surveyResultsFor(ctx context.Context, sv *store.Survey, n int, 
 	}
 	v.By = choiceField{Name: "by", Label: "Break down by", Value: dim, Choices: dims}
 	quotes := map[string][]string{}
-	texts, err := s.store.PublishedSurveyTexts(ctx, sv.ID)
+	texts, err := s.surveyDB.PublishedSurveyTexts(ctx, sv.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func questionChart(q *survey.QuestionResult, bd *survey.Breakdown, i int) templa
 
 // baselineMatches compares matched questions with the baseline's latest version.
 func (s *Server) baselineMatches(ctx context.Context, id string, r *survey.Results) (*store.Survey, []survey.Match, error) {
-	base, err := s.store.Survey(ctx, id)
+	base, err := s.surveyDB.Survey(ctx, id)
 	if apperr.Is(err, apperr.NotFound) || (err == nil && base.Current() == nil) {
 		return nil, nil, nil // deleted or never published: nothing to compare
 	}
@@ -193,7 +193,7 @@ func (s *Server) baselineMatches(ctx context.Context, id string, r *survey.Resul
 // waves lists each matched measure's overall share in every wave of the
 // series (oldest first). A public page shows only published waves.
 func (s *Server) waves(ctx context.Context, sv *store.Survey, r *survey.Results, public bool) ([]waveView, string, error) {
-	all, err := s.store.Surveys(ctx)
+	all, err := s.surveyDB.Surveys(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -286,7 +286,7 @@ func (s *Server) surveyResults(c *gin.Context) {
 
 // publicSurveyList lists the surveys whose results summary is published.
 func (s *Server) publicSurveyList(c *gin.Context) {
-	all, err := s.store.Surveys(c.Request.Context())
+	all, err := s.surveyDB.Surveys(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -335,7 +335,7 @@ func (s *Server) resultsOf(ctx context.Context, sv *store.Survey, n int) (*surve
 
 // resultsKeyed is resultsOf and the key the results are cached under.
 func (s *Server) resultsKeyed(ctx context.Context, sv *store.Survey, n int) (*survey.Results, string, error) {
-	figures, exact := s.store.SurveyFiguresVersion(sv.ID)
+	figures, exact := s.surveyDB.SurveyFiguresVersion(sv.ID)
 	day := s.today()
 	key := sv.ID + "/" + strconv.Itoa(n) + "/" + strconv.Itoa(sv.Rev) + "/" + strconv.FormatUint(figures, 10) + "/" + day
 	if st := sv.State(day); !exact && st != store.SurveyClosed && st != store.SurveyImported {
@@ -343,11 +343,11 @@ func (s *Server) resultsKeyed(ctx context.Context, sv *store.Survey, n int) (*su
 	}
 	r, err := s.surveys.results.Load(key, func() (*survey.Results, error) {
 		s.surveys.built.Add(1)
-		ts, err := s.store.Tallies(ctx, sv.ID, n)
+		ts, err := s.surveyDB.Tallies(ctx, sv.ID, n)
 		if err != nil {
 			return nil, err
 		}
-		return survey.BuildStored(ctx, s.store, sv, n, ts, day)
+		return survey.BuildStored(ctx, s.surveyDB, sv, n, ts, day)
 	})
 	return r, key, err
 }

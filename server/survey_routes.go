@@ -59,17 +59,17 @@ func (s *Server) surveyLimit(c *gin.Context) { s.limit(s.surveys.limiter)(c) }
 // returns is shared: never change it.
 func (s *Server) loadSurveyForRespondent(c *gin.Context) (*store.Survey, bool) {
 	return loadByID(s, c, func(ctx context.Context, id string) (*store.Survey, error) {
-		return s.store.SurveyForRespondents(ctx, id)
+		return s.surveyDB.SurveyForRespondents(ctx, id)
 	})
 }
 
 // loadSurvey reads the survey named in the path; it answers 404 itself.
 func (s *Server) loadSurvey(c *gin.Context) (*store.Survey, bool) {
-	return loadByID(s, c, s.store.Survey)
+	return loadByID(s, c, s.surveyDB.Survey)
 }
 
 // today is the UK day, the only time a response keeps.
-func (s *Server) today() string { return store.Day(s.store.Now()) }
+func (s *Server) today() string { return store.Day(s.surveyDB.Now()) }
 
 // surveyUnavailable answers for a survey people cannot answer today: 404
 // for one never published, 410 once closed, a clear page before it opens.

@@ -57,7 +57,7 @@ func (s *Server) renderTexts(c *gin.Context, status int, sv *store.Survey, qid, 
 		}
 	}
 	if d.Q != nil {
-		ts, err := s.store.SurveyTexts(c.Request.Context(), sv.ID, d.Q.ID, false)
+		ts, err := s.surveyDB.SurveyTexts(c.Request.Context(), sv.ID, d.Q.ID, false)
 		if err != nil {
 			s.serverError(c, err)
 			return
@@ -84,7 +84,7 @@ func (s *Server) surveyTextSave(c *gin.Context) {
 		return
 	}
 	id := c.Param("tid")
-	err := s.store.RedactSurveyText(c.Request.Context(), sv.ID, id, f.Redacted, f.Publish)
+	err := s.surveyDB.RedactSurveyText(c.Request.Context(), sv.ID, id, f.Redacted, f.Publish)
 	if addErrors(errs, err, map[string]string{"redacted": "redacted-" + id}) {
 		s.renderTexts(c, http.StatusUnprocessableEntity, sv, id[lastColon(id)+1:], id, errs)
 		return

@@ -16,8 +16,19 @@ import (
 	"candour/survey"
 )
 
-// testSurvey publishes a survey: a required single choice, a question
-// shown only after "Yes", an agreement scale and the about-you section.
+// testSurveyDraft is the test survey's questions: a required single
+// choice, a question shown only after "Yes", an agreement scale, then
+// extra.
+func testSurveyDraft(extra ...store.Question) []store.Question {
+	return append([]store.Question{
+		{ID: "q1", Type: store.QSingle, Text: "Have you contacted the police in the last year?", Required: true, Options: store.NewOptions([]string{"Yes", "No"}, nil)},
+		{ID: "q2", Type: store.QAgree, Text: "You were treated with respect", ShowIfQ: "q1", ShowIfA: "o1"},
+		{ID: "q3", Type: store.QAgree, Text: "The police in your area treat everyone fairly", Key: "fair"},
+	}, extra...)
+}
+
+// testSurvey publishes a survey: testSurveyDraft's questions and the
+// about-you section.
 func (a *testApp) testSurvey(extra ...store.Question) *store.Survey {
 	a.t.Helper()
 	ctx := context.Background()
@@ -26,11 +37,7 @@ func (a *testApp) testSurvey(extra ...store.Question) *store.Survey {
 		a.t.Fatal(err)
 	}
 	sv, err := a.store.ChangeSurvey(ctx, sv.ID, sv.Rev, func(sv *store.Survey, now time.Time) error {
-		sv.Draft = append([]store.Question{
-			{ID: "q1", Type: store.QSingle, Text: "Have you contacted the police in the last year?", Required: true, Options: store.NewOptions([]string{"Yes", "No"}, nil)},
-			{ID: "q2", Type: store.QAgree, Text: "You were treated with respect", ShowIfQ: "q1", ShowIfA: "o1"},
-			{ID: "q3", Type: store.QAgree, Text: "The police in your area treat everyone fairly", Key: "fair"},
-		}, extra...)
+		sv.Draft = testSurveyDraft(extra...)
 		return sv.Publish(now)
 	})
 	if err != nil {
@@ -109,9 +116,9 @@ func TestSurveyRespondentJourney(t *testing.T) {
 	}
 }
 
-func TestSurveyTamperedInputIsRefusedAndNothingStored(t *testing.T) {
-	a := newTestApp(t)
-	sv := a.testSurvey()
+func TestSurveyTamperedInputIsRefusedAndNothingStoredWithFakes(t *testing.T) {
+	a, w := surveyFakes(t)
+	sv := w.testSurvey(t)
 	c := a.client()
 	tok := c.csrf("/s/" + sv.ID)
 	if r := c.post("/s/"+sv.ID+"/start", url.Values{"csrf_token": {tok}}); r.Location != "/s/"+sv.ID+"/q/q1" {
@@ -145,7 +152,7 @@ func TestSurveyTamperedInputIsRefusedAndNothingStored(t *testing.T) {
 	if r := c.post("/s/"+sv.ID+"/q/ay_pc", url.Values{"csrf_token": {tok}, "answer": {"DT1 1AA"}}); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("a full postcode: %d", r.Status)
 	}
-	if rs, _ := a.store.Responses(context.Background(), sv.ID); len(rs) != 0 {
+	if rs, _ := w.Responses(context.Background(), sv.ID); len(rs) != 0 {
 		t.Fatalf("%d responses stored", len(rs))
 	}
 	// A forged cookie is no progress at all: the post is refused.
@@ -158,17 +165,17 @@ func TestSurveyTamperedInputIsRefusedAndNothingStored(t *testing.T) {
 	}
 }
 
-func TestSurveyClosedNotOpenAndCodes(t *testing.T) {
-	a := newTestApp(t)
-	sv := a.testSurvey()
+func TestSurveyClosedNotOpenAndCodesWithFakes(t *testing.T) {
+	a, w := surveyFakes(t)
+	sv := w.testSurvey(t)
 	ctx := context.Background()
-	codes, err := a.store.CreateSurveyCodes(ctx, sv.ID, 1)
+	codes, err := w.CreateSurveyCodes(ctx, sv.ID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	change := func(f func(sv *store.Survey)) {
 		t.Helper()
-		if _, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { f(sv); return nil }); err != nil {
+		if _, err := w.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { f(sv); return nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -199,7 +206,7 @@ func TestSurveyClosedNotOpenAndCodes(t *testing.T) {
 	if r := second.post("/s/"+sv.ID+"/start", url.Values{"csrf_token": {tok}, "code": {codes[0]}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "already been used") {
 		t.Fatalf("used code: %d", r.Status)
 	}
-	rs, _ := a.store.Responses(ctx, sv.ID)
+	rs, _ := w.Responses(ctx, sv.ID)
 	if len(rs) != 1 {
 		t.Fatalf("%d responses", len(rs))
 	}
@@ -219,9 +226,9 @@ func TestSurveyClosedNotOpenAndCodes(t *testing.T) {
 	}
 }
 
-func TestSurveySubmissionRateLimited(t *testing.T) {
-	a := newTestApp(t)
-	sv := a.testSurvey()
+func TestSurveySubmissionRateLimitedWithFakes(t *testing.T) {
+	a, w := surveyFakes(t)
+	sv := w.testSurvey(t)
 	a.srv.surveys.limiter = a.srv.newLimiter("survey", 2, time.Minute, true)
 	c := a.client()
 	tok := c.csrf("/s/" + sv.ID)
@@ -391,10 +398,10 @@ func respondConcurrently(base string, sv *store.Survey, i int, eth string) error
 // respondents is how many answer at once in TestTwoHundredConcurrentRespondents.
 var respondents = 200
 
-// TestSurveyCookiesAsTheBenchmarkMintsThem: a minted respondent submits.
-func TestSurveyCookiesAsTheBenchmarkMintsThem(t *testing.T) {
-	a := newTestApp(t)
-	sv := a.testSurvey()
+// TestSurveyCookiesAsTheBenchmarkMintsThemWithFakes: a minted respondent submits.
+func TestSurveyCookiesAsTheBenchmarkMintsThemWithFakes(t *testing.T) {
+	a, w := surveyFakes(t)
+	sv := w.testSurvey(t)
 	cs, err := SurveyCookies([]byte(strings.Repeat("k", 32)), sv.ID, 1, "minted-response", store.Answers{"q1": {"o2"}, "q3": {"a"}})
 	if err != nil {
 		t.Fatal(err)
@@ -406,7 +413,7 @@ func TestSurveyCookiesAsTheBenchmarkMintsThem(t *testing.T) {
 	if r := c.post("/s/"+sv.ID+"/check", url.Values{"csrf_token": {tok}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("minted submission: %d", r.Status)
 	}
-	if rs, _ := a.store.Responses(context.Background(), sv.ID); len(rs) != 1 || rs[0].ID != "minted-response" {
+	if rs, _ := w.Responses(context.Background(), sv.ID); len(rs) != 1 || rs[0].ID != "minted-response" {
 		t.Fatalf("stored %+v", rs)
 	}
 }
