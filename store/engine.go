@@ -821,6 +821,15 @@ func findByIDs[T any](ctx context.Context, s *Store, coll string, ids []string) 
 		}
 		return out, nil
 	}
+	return readEachByID(ctx, ids, func(ctx context.Context, id string, out *T) error {
+		return s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out)
+	})
+}
+
+// readEachByID reads each of ids with read, readPoolSize at once (the
+// embedded server's read pool), in the order of ids; an id read answers
+// mongo.ErrNoDocuments for is left out.
+func readEachByID[T any](ctx context.Context, ids []string, read func(ctx context.Context, id string, out *T) error) ([]T, error) {
 	docs := make([]T, len(ids))
 	found := make([]bool, len(ids))
 	errs := make([]error, len(ids))
@@ -830,8 +839,7 @@ func findByIDs[T any](ctx context.Context, s *Store, coll string, ids []string) 
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			err := s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&docs[i])
-			switch {
+			switch err := read(ctx, id, &docs[i]); {
 			case err == nil:
 				found[i] = true
 			case !errors.Is(err, mongo.ErrNoDocuments):

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -229,31 +228,14 @@ func (s *Store) AccountsByID(ctx context.Context, ids []string) (map[string]User
 		}
 		return out, nil
 	}
-	users := make([]User, len(want))
-	found := make([]bool, len(want))
-	errs := make([]error, len(want))
-	sem := make(chan struct{}, readPoolSize)
-	var wg sync.WaitGroup
-	for i, id := range want {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			switch err := s.findByID(ctx, "users", id, &users[i]); {
-			case err == nil:
-				found[i] = true
-			case !errors.Is(err, mongo.ErrNoDocuments):
-				errs[i] = err
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	us, err := readEachByID(ctx, want, func(ctx context.Context, id string, u *User) error {
+		return s.findByID(ctx, "users", id, u)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: accounts by id: %w", err)
 	}
-	for i := range users {
-		if found[i] {
-			out[users[i].ID] = users[i]
-		}
+	for _, u := range us {
+		out[u.ID] = u
 	}
 	return out, nil
 }
