@@ -45,7 +45,7 @@ var _ sessions.Store = (*sessionStore)(nil)
 func newSessionStore(db sessionDB, key []byte, secure bool, idle func(string) time.Duration) *sessionStore {
 	return &sessionStore{
 		db:     db,
-		codecs: securecookie.CodecsFromPairs(key),
+		codecs: sessionCodecs(key),
 		secure: secure,
 		idle:   idle,
 		options: sessions.Options{
@@ -218,5 +218,21 @@ func (ss *sessionStore) rotate(ctx context.Context, sess *sessions.Session) erro
 // SessionCookieValue is the cookie value naming stored session id, signed
 // with key, as the portal writes it (the benchmark mints sessions with it).
 func SessionCookieValue(key []byte, id string) (string, error) {
-	return securecookie.EncodeMulti(sessionCookie, map[string]string{cookieSessionID: id}, securecookie.CodecsFromPairs(key)...)
+	return securecookie.EncodeMulti(sessionCookie, map[string]string{cookieSessionID: id}, sessionCodecs(key)...)
+}
+
+// sessionCodecs sign the session cookie with key (signed, not encrypted:
+// it holds a random id, or a visitor's CSRF token and flash). The first
+// writes every cookie, as JSON; the second reads a cookie written before
+// 7 December 2026 in gob, gorilla's default, until it expires (a
+// browser-session cookie, at most 30 days by its signed timestamp), so
+// nobody is signed out by the change. gob compiled a decoder for the map's
+// type on every request that carried a cookie: 13 % of the CPU of a
+// signed-in POST (docs/performance-history.md, "Ninth round"). Both check
+// the same signature and the same timestamp.
+func sessionCodecs(key []byte) []securecookie.Codec {
+	return []securecookie.Codec{
+		securecookie.New(key, nil).SetSerializer(securecookie.JSONEncoder{}),
+		securecookie.New(key, nil), // gob: cookies written before the change
+	}
 }
