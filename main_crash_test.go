@@ -46,15 +46,42 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// buildCandour builds the binary once for the test.
+// builtCandour is the binary the crash and shutdown tests run, built once
+// per test binary (each test built its own before: a link of the whole
+// portal, seconds of CPU, four times) into a directory TestMain removes.
+var builtCandour struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// buildCandour builds the binary for the test, once for all the tests.
 func buildCandour(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "candour")
-	out, err := exec.Command("go", "build", "-tags", "ferretdb_no_postgresql", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	b := &builtCandour
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "candour-bin-"); b.err != nil {
+			return
+		}
+		b.bin = filepath.Join(b.dir, "candour")
+		if out, err := exec.Command("go", "build", "-tags", "ferretdb_no_postgresql", "-o", b.bin, ".").CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return bin
+	return b.bin
+}
+
+// TestMain removes the binary the tests built (buildCandour).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtCandour.dir != "" {
+		_ = os.RemoveAll(builtCandour.dir)
+	}
+	os.Exit(code)
 }
 
 // startCandour runs `candour serve` with env and waits until it listens.

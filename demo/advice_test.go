@@ -5,26 +5,15 @@ import (
 	"strings"
 	"testing"
 
-	"candour/config"
 	"candour/store"
-	"candour/store/storetest"
 )
 
 // TestSeedAdvice: the demo member has an open request still to answer and
 // a past one with their advice and the force's response; one summary is
 // public, and the open request is not.
 func TestSeedAdvice(t *testing.T) {
-	db := storetest.Open(t)
+	db, _, _ := seeded(t)
 	ctx := context.Background()
-	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_DEMO_DATA": ""}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Seed(ctx, db, cfg); err != nil {
-		t.Fatal(err)
-	}
 	member, err := db.UserByEmail(ctx, "member@candour.example")
 	if err != nil {
 		t.Fatal(err)
@@ -55,17 +44,8 @@ func TestSeedAdvice(t *testing.T) {
 // scrutiny forum next week has an independent chair, online access and a
 // paper that opens.
 func TestSeedMeetings(t *testing.T) {
-	db := storetest.Open(t)
+	db, _, _ := seeded(t)
 	ctx := context.Background()
-	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_DEMO_DATA": ""}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Seed(ctx, db, cfg); err != nil {
-		t.Fatal(err)
-	}
 	ms, err := db.Meetings(ctx, nil, db.Now().AddDate(0, -2, 0), 10)
 	if err != nil || len(ms) != 3 {
 		t.Fatalf("%d meetings (%v), want 3", len(ms), err)

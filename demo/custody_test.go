@@ -4,9 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"candour/config"
 	"candour/store"
-	"candour/store/storetest"
 )
 
 // TestSeedCustodyReports: the demo has a scheme manager, two submitted
@@ -14,17 +12,8 @@ import (
 // agree with the lines, custody numbers, reasons), one confirmed, and one
 // custody visit planned and not made.
 func TestSeedCustodyReports(t *testing.T) {
-	db := storetest.Open(t)
+	db, _, _ := seeded(t)
 	ctx := context.Background()
-	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_DEMO_DATA": ""}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Seed(ctx, db, cfg); err != nil {
-		t.Fatal(err)
-	}
 	sm, err := db.UserByEmail(ctx, "schememanager@candour.example")
 	if err != nil || sm.Role != store.RoleSchemeManager || sm.Status != store.StatusActive {
 		t.Fatalf("the demo scheme manager: %+v, %v", sm, err)

@@ -10,7 +10,6 @@ import (
 	"candour/disparity"
 	"candour/powers"
 	"candour/store"
-	"candour/store/storetest"
 )
 
 // The demo publishes strip searches for its newest police.uk month, the
@@ -19,15 +18,8 @@ import (
 // use of force, and imports the example vetting decisions without
 // publishing them.
 func TestDemoSeedPublishesEachPower(t *testing.T) {
-	db := storetest.Open(t)
+	db, _, _ := seeded(t)
 	ctx := context.Background()
-	by := &store.User{Email: "coordinator@candour.example"}
-	if err := seedStopSearch(ctx, db, "", by); err != nil {
-		t.Fatal(err)
-	}
-	if err := seedPowers(ctx, db, by); err != nil {
-		t.Fatal(err)
-	}
 	for kind, want := range map[string][2]string{powers.StripSearch.Kind: {"2019-01", "2019-01"}, powers.VehicleStops.Kind: {"2024-03", "2024-04"}, powers.UseOfForce.Kind: {"2018-19", "2019-20"},
 		powers.UseOfForceIncidents.Kind: {"2024-03", "2024-04"}, powers.CustodyStripSearch.Kind: {"2024-03", "2024-05"}} {
 		pubs, err := db.PowerPublications(ctx, kind)

@@ -6,27 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"candour/config"
 	"candour/store"
-	"candour/store/storetest"
 )
 
 // TestSeedPrintsEveryRole: the demo has one sign-in per role, the CCU
 // supervisor among them, each an active account with that role, and the
 // printed list names them all (eight lines after the heading).
 func TestSeedPrintsEveryRole(t *testing.T) {
-	db := storetest.Open(t)
+	db, logins, _ := seeded(t)
 	ctx := context.Background()
-	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_DEMO_DATA": ""}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logins, err := Seed(ctx, db, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	roles := map[store.Role]string{}
 	for _, l := range logins {
 		if l.Role != "" && l.Role.Valid() {

@@ -8,7 +8,6 @@ import (
 
 	"candour/stats"
 	"candour/store"
-	"candour/store/storetest"
 	"candour/survey"
 	"candour/survey/surveytest"
 )
@@ -17,11 +16,8 @@ import (
 // the about-you section, whose counters equal a recount, and whose results
 // show the disparity the demo was built with.
 func TestSeedSurveys(t *testing.T) {
-	db := storetest.Open(t)
+	db, _, _ := seeded(t)
 	ctx := context.Background()
-	if err := SeedSurveys(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	svs, err := db.Surveys(ctx)
 	if err != nil || len(svs) != 2 {
 		t.Fatalf("%d surveys (%v)", len(svs), err)
@@ -97,11 +93,8 @@ func TestSeedSurveys(t *testing.T) {
 // any withheld count of 1 to 9 can be narrowed to less than 5 either side
 // of its value, or if the attack cannot decide one.
 func TestDemoSurveysAgainstTheAttack(t *testing.T) {
-	db := storetest.Open(t)
+	db, _, _ := seeded(t)
 	ctx := context.Background()
-	if err := SeedSurveys(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	svs, err := db.Surveys(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -17,24 +17,14 @@ import (
 	"candour/config"
 	"candour/server"
 	"candour/store"
-	"candour/store/storetest"
 )
 
 // TestSeedVisits: the demo calendar has visits of every kind to come,
 // panel sessions with reviewed records, a full visit with a waiting list,
 // and next quarter's unannounced pairs.
 func TestSeedVisits(t *testing.T) {
-	db := storetest.Open(t)
+	db, _, cfg := seeded(t)
 	ctx := context.Background()
-	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_DEMO_DATA": ""}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Seed(ctx, db, cfg); err != nil {
-		t.Fatal(err)
-	}
 	vs, err := db.AllVisits(ctx)
 	if err != nil {
 		t.Fatal(err)

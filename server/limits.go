@@ -5,7 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"log/slog"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -37,7 +37,6 @@ type rateLimiter struct {
 	anonymous bool
 	db        hitsDB
 	secret    []byte
-	log       *slog.Logger
 
 	mu    sync.Mutex
 	local map[string]*rate.Limiter
@@ -46,7 +45,7 @@ type rateLimiter struct {
 // newLimiter makes a limiter of n requests a window per client.
 func (s *Server) newLimiter(name string, n int, window time.Duration, anonymous bool) *rateLimiter {
 	n = max(n, 1)
-	return &rateLimiter{name: name, n: n, window: window, anonymous: anonymous, db: s.limits, secret: s.limitSecret, log: s.log,
+	return &rateLimiter{name: name, n: n, window: window, anonymous: anonymous, db: s.limits, secret: s.limitSecret,
 		local: map[string]*rate.Limiter{}}
 }
 
@@ -74,13 +73,15 @@ func clientKey(secret []byte, addr string, anonymous bool) string {
 // allow counts one request from the client at addr: first against this
 // instance's token bucket, then in the store. Of ctx (the request's) it
 // keeps the values (a request under oneSync waits for the count's write
-// with its own writes), not the cancellation.
-func (l *rateLimiter) allow(ctx context.Context, addr string) bool {
-	ok, _ := l.check(ctx, addr)
-	return ok
+// with its own writes), not the cancellation. A store that cannot count
+// is an error, not a refusal: the caller shows the store's error page.
+func (l *rateLimiter) allow(ctx context.Context, addr string) (bool, error) {
+	ok, _, err := l.check(ctx, addr)
+	return ok, err
 }
 
-func (l *rateLimiter) check(ctx context.Context, addr string) (bool, time.Duration) {
+// check is allow, with how long to wait when the request is refused.
+func (l *rateLimiter) check(ctx context.Context, addr string) (bool, time.Duration, error) {
 	l.mu.Lock()
 	if len(l.local) > 10000 { // forget everything rather than grow without bound
 		l.local = map[string]*rate.Limiter{}
@@ -93,7 +94,7 @@ func (l *rateLimiter) check(ctx context.Context, addr string) (bool, time.Durati
 	first := lim.Allow()
 	l.mu.Unlock()
 	if !first {
-		return false, l.window
+		return false, l.window, nil
 	}
 	// Generous: a crowd behind one address waits its turn for the key
 	// (store.Hit counts them together), and a refusal here is a 429.
@@ -101,10 +102,13 @@ func (l *rateLimiter) check(ctx context.Context, addr string) (bool, time.Durati
 	defer cancel()
 	ok, wait, err := l.db.Hit(ctx, l.name+":"+clientKey(l.secret, addr, l.anonymous), l.n, l.window)
 	if err != nil {
-		l.log.Error("rate limit", "limit", l.name, "err", err)
-		return false, time.Minute // refuse rather than let an unbounded number through
+		// Not let through (an unbounded number would be), and not "too
+		// many attempts" either: the client tried once, and the store did
+		// not count it. The caller shows the store's error (serverError:
+		// "busy, try again" for a timeout), which is logged there.
+		return false, 0, fmt.Errorf("rate limit %s: %w", l.name, err)
 	}
-	return ok, wait
+	return ok, wait, nil
 }
 
 // limit applies a rate limiter to POSTs, keyed by client address.
@@ -114,7 +118,12 @@ func (s *Server) limit(l *rateLimiter) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		if ok, wait := l.check(c.Request.Context(), c.ClientIP()); !ok {
+		ok, wait, err := l.check(c.Request.Context(), c.ClientIP())
+		if err != nil {
+			s.serverError(c, err)
+			return
+		}
+		if !ok {
 			tooMany(s, c, wait)
 			return
 		}

@@ -40,7 +40,12 @@ func (s *Server) reportSend(c *gin.Context, a answers) {
 	// Only a report's sending counts against the limit: each of its pages
 	// (and each change from check your answers) is a POST too, and
 	// counting those stopped a reporter part-way through their first report.
-	if !s.reportLimiter.allow(c.Request.Context(), c.ClientIP()) {
+	ok, err := s.reportLimiter.allow(c.Request.Context(), c.ClientIP())
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
+	if !ok {
 		c.Header("Retry-After", strconv.Itoa(int(s.reportLimiter.window.Seconds())))
 		s.errorPage(c, http.StatusTooManyRequests, "Too many attempts", "Wait a few minutes and try again.")
 		return

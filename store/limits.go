@@ -49,6 +49,9 @@ func (s *Store) Hit(ctx context.Context, key string, n int, window time.Duration
 	}
 	idx := len(g.waiters)
 	g.waiters = append(g.waiters, ch)
+	if d, ok := ctx.Deadline(); ok && d.After(g.deadline) {
+		g.deadline = d
+	}
 	if !q.running[key] {
 		q.running[key] = true
 		go s.flushHits(q, key)
@@ -71,10 +74,16 @@ type hitResult struct {
 }
 
 type hitGroup struct {
-	limit   int
-	window  time.Duration
-	waiters []chan hitResult
+	limit    int
+	window   time.Duration
+	waiters  []chan hitResult
+	deadline time.Time // the latest of the waiters' deadlines (zero: none has one)
 }
+
+// hitCountTimeout is the least time a group's count is given: more when
+// one of its waiters waits longer (the server's limiters wait 30 s), so a
+// count is not abandoned while a request still waits for it.
+const hitCountTimeout = 10 * time.Second
 
 type hitQueue struct {
 	mu      sync.Mutex
@@ -105,7 +114,11 @@ func (s *Store) flushHits(q *hitQueue, key string) {
 		// of the group waits for it (or, under OneSync, with its own
 		// writes), so the next group is counted meanwhile.
 		b := &oneSyncBatch{}
-		ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), oneSyncKey{}, b), 10*time.Second)
+		deadline := time.Now().Add(hitCountTimeout)
+		if g.deadline.After(deadline) {
+			deadline = g.deadline
+		}
+		ctx, cancel := context.WithDeadline(context.WithValue(context.Background(), oneSyncKey{}, b), deadline)
 		r := s.hitN(ctx, key, len(g.waiters), g.limit, g.window)
 		cancel()
 		r.ticket = b.last()
