@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // TestGroupsCopyFollowsEveryChange: the list of groups, kept in memory on
@@ -108,5 +110,64 @@ func TestGroupsCopyFollowsEveryChange(t *testing.T) {
 	check("the chair left", "Alpha IAG 0 ; Charlie panel 0 ")
 	if _, err := s.Group(ctx, "no-such-group"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("an unknown group: %v, want ErrNotFound", err)
+	}
+}
+
+// TestGroupCopiesRepairKeepsNoAccountsInMemory: the full repair of the
+// group copies puts right every account's memberships and every group's
+// summary a crash left behind, and leaves nothing of the accounts in
+// memory (it once read the people list's copy of every account, which then
+// stayed: issue 18's idle memory at ten times the data).
+func TestGroupCopiesRepairKeepsNoAccountsInMemory(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	g := &Group{Name: "Poole"}
+	if err := s.CreateGroup(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i, name := range []string{"Ann", "Bob", "Cat"} {
+		u := &User{Email: fmt.Sprintf("u%d@example.org", i), Name: name, Role: RoleMember, Status: StatusActive}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutMembership(ctx, &Membership{GroupID: g.ID, UserID: u.ID, Chair: i == 0, VettingLevel: VettingLevels[0]}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+	}
+	// What a crash between the memberships and their copies leaves.
+	for _, id := range ids[1:] {
+		if _, err := s.c("users").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "memberships", Value: bson.A{}}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.c("groups").UpdateOne(ctx, bson.D{{Key: "_id", Value: g.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "memberCount", Value: 1}, {Key: "chairNames", Value: bson.A{}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.repairGroupCopies(ctx); err != nil || n != 3 {
+		t.Fatalf("repairGroupCopies = %d, %v; want 3 (two accounts, one group)", n, err)
+	}
+	for _, id := range ids {
+		ms, err := s.UserMemberships(ctx, id)
+		if err != nil || len(ms) != 1 || ms[0].GroupID != g.ID {
+			t.Errorf("UserMemberships(%s) = %+v, %v; want the one membership of %s", id, ms, err, g.ID)
+		}
+	}
+	got, err := s.Group(ctx, g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.MemberCount != 3 || !slices.Equal(got.ChairNames, []string{"Ann"}) {
+		t.Errorf("group summary: %d members, chairs %v; want 3 and [Ann]", got.MemberCount, got.ChairNames)
+	}
+	s.dir.mu.Lock()
+	loaded := s.dir.loaded
+	s.dir.mu.Unlock()
+	if loaded {
+		t.Error("the repair loaded the people list's copy of every account; it must read them a batch at a time and keep none")
+	}
+	if n, err := s.repairGroupCopies(ctx); err != nil || n != 0 {
+		t.Errorf("repairGroupCopies again = %d, %v; want 0", n, err)
 	}
 }

@@ -300,24 +300,34 @@ func ethnicityKey(e string) string {
 
 // TallyOf counts the records of submitted record-review findings.
 func TallyOf(groupID string, fs []Finding) PanelTally {
-	t := PanelTally{ID: groupID, Months: map[string]TrendCount{}, Ethnicity: map[string]TrendCount{},
-		ForceMonths: map[string]TrendCount{}, ForceEthnicity: map[string]TrendCount{}}
-	for _, f := range fs {
-		if f.Status != FindingSubmitted || !ReviewsRecords(f.VisitType) {
-			continue
-		}
-		months, eths := t.Months, t.Ethnicity
-		if f.VisitType == VisitUseOfForce {
-			months, eths = t.ForceMonths, t.ForceEthnicity
-		}
-		for _, r := range f.Records {
-			m, e := months[MonthKey(f.VisitStart)], eths[ethnicityKey(r.SelfEthnicity)]
-			m.add(r)
-			e.add(r)
-			months[MonthKey(f.VisitStart)], eths[ethnicityKey(r.SelfEthnicity)] = m, e
-		}
+	t := newPanelTally(groupID)
+	for i := range fs {
+		t.addFinding(&fs[i])
 	}
 	return t
+}
+
+func newPanelTally(groupID string) PanelTally {
+	return PanelTally{ID: groupID, Months: map[string]TrendCount{}, Ethnicity: map[string]TrendCount{},
+		ForceMonths: map[string]TrendCount{}, ForceEthnicity: map[string]TrendCount{}}
+}
+
+// addFinding counts f's records, if it is a submitted finding that
+// reviews records.
+func (t *PanelTally) addFinding(f *Finding) {
+	if f.Status != FindingSubmitted || !ReviewsRecords(f.VisitType) {
+		return
+	}
+	months, eths := t.Months, t.Ethnicity
+	if f.VisitType == VisitUseOfForce {
+		months, eths = t.ForceMonths, t.ForceEthnicity
+	}
+	for _, r := range f.Records {
+		m, e := months[MonthKey(f.VisitStart)], eths[ethnicityKey(r.SelfEthnicity)]
+		m.add(r)
+		e.add(r)
+		months[MonthKey(f.VisitStart)], eths[ethnicityKey(r.SelfEthnicity)] = m, e
+	}
 }
 
 func (c *TrendCount) add(r RecordReview) {
@@ -399,24 +409,29 @@ func (s *Store) repairPanelTallies(ctx context.Context) (int, error) {
 func (s *Store) rebuildPanelTallies(ctx context.Context, also bson.D, groups []string) (int, error) {
 	filter := append(bson.D{{Key: "status", Value: FindingSubmitted},
 		{Key: "visitType", Value: bson.D{{Key: "$in", Value: bson.A{VisitStopSearch, VisitUseOfForce}}}}}, also...)
-	cur, err := s.r("findings").Find(ctx, filter)
+	// One finding at a time, counted into its group's tally as it comes:
+	// every submitted finding with its records, held at once, was most of
+	// the full repair's memory (issue 18).
+	byGroup := map[string]*PanelTally{}
+	for _, g := range groups {
+		t := newPanelTally(g)
+		byGroup[g] = &t
+	}
+	err := eachDoc(ctx, s, "findings", filter, nil, func(f *Finding) error {
+		t := byGroup[f.GroupID]
+		if t == nil {
+			nt := newPanelTally(f.GroupID)
+			t = &nt
+			byGroup[f.GroupID] = t
+		}
+		t.addFinding(f)
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: findings: %w", err)
 	}
-	var fs []Finding
-	if err := cur.All(ctx, &fs); err != nil {
-		return 0, fmt.Errorf("store: findings: %w", err)
-	}
-	byGroup := map[string][]Finding{}
-	for _, g := range groups {
-		byGroup[g] = nil
-	}
-	for _, f := range fs {
-		byGroup[f.GroupID] = append(byGroup[f.GroupID], f)
-	}
 	changed := 0
-	for g, gf := range byGroup {
-		want := TallyOf(g, gf)
+	for g, want := range byGroup {
 		have, err := s.PanelTallyOf(ctx, g)
 		if err != nil {
 			return changed, err

@@ -282,13 +282,12 @@ func (s *Store) allDiaryDocs(ctx context.Context) ([]diaryDoc, error) {
 // head and deleted (no sign-up can add to it again). A periodic job runs
 // it; it returns how many bookings it removed.
 func (s *Store) PruneDiaries(ctx context.Context, cutoff time.Time) (int, error) {
-	ds, err := s.allDiaryDocs(ctx)
-	if err != nil {
-		return 0, err
-	}
 	n := 0
 	old := MonthKey(cutoff.Add(-24 * time.Hour))
-	for _, d := range ds {
+	// One diary document at a time from a cursor: the job runs at once
+	// after start-up, and every head and month of every member held at
+	// once was part of the idle memory at ten times a year's data (issue 18).
+	err := eachDoc(ctx, s, diariesColl, bson.D{}, nil, func(d *diaryDoc) error {
 		unset := bson.D{}
 		for id, b := range d.Bookings {
 			if b.End.Before(cutoff) && b.Status != SeatPlanned {
@@ -300,21 +299,25 @@ func (s *Store) PruneDiaries(ctx context.Context, cutoff time.Time) (int, error)
 			// month nobody reads, which the next run deletes.
 			if _, err := s.c(diariesColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: d.User}},
 				bson.D{{Key: "$pull", Value: bson.D{{Key: "months", Value: d.Month}}}}); err != nil {
-				return n, fmt.Errorf("store: prune diary: %w", err)
+				return err
 			}
 			if _, err := s.c(diariesColl).DeleteOne(ctx, bson.D{{Key: "_id", Value: d.ID}}); err != nil {
-				return n, fmt.Errorf("store: prune diary: %w", err)
+				return err
 			}
 			n += len(unset)
-			continue
+			return nil
 		}
 		if len(unset) == 0 {
-			continue
+			return nil
 		}
 		if _, err := s.c(diariesColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$unset", Value: unset}}); err != nil {
-			return n, fmt.Errorf("store: prune diary: %w", err)
+			return err
 		}
 		n += len(unset)
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("store: prune diary: %w", err)
 	}
 	return n, nil
 }
