@@ -73,7 +73,7 @@ type Server struct {
 	reportLimiter *rateLimiter  // anonymous report submissions and replies
 	receiptGuard  *receiptGuard // wrong receipt codes
 	ccuInbox      ccuInbox      // who "a new referral is waiting" goes to, cached
-	surveys       surveyParts   // respondents' cookie and rate limit (survey_routes.go)
+	surveys       surveyParts   // respondents' cookie and rate limit (survey_cookie.go, survey_load.go)
 	resets        chan string   // password-reset requests, answered off the request path
 	resetGate     sync.Mutex    // held while one is answered (tests hold it to look in between)
 	resetPending  sync.WaitGroup
@@ -81,7 +81,7 @@ type Server struct {
 	sessionKey    []byte                          // CANDOUR_SESSION_KEY: purpose keys are derived from it
 	gateSeen      func(*gin.Context)              // tests: called by the text gate for each form it normalised
 	names         personNames                     // people's names for the audit pages, cached (audit_words.go)
-	scanner       PaperScanner                    // meeting papers' virus scan (meeting_routes.go)
+	scanner       PaperScanner                    // meeting papers' virus scan (meeting_access.go)
 	headlines     *store.Cache[overviewRow]       // the overview's lines, by the imports' versions (power_overview.go)
 	dashboards    *store.Cache[*recDashboardData] // the recommendations dashboard, drawn, by the copy's load (recommendation_dashboard.go)
 	openData      *store.Cache[*openData]         // "You said, we did" as JSON and Atom, by the copy's load (public_recommendations.go)

@@ -40,7 +40,7 @@ type userDB interface {
 // scheduling and changing it, signing up and cancelling, the pair's day
 // and time, findings, sign-off and the force's response, the body-worn
 // video log, a panel's sample, and planning a quarter of unannounced
-// visits (loadVisit and mailUsers in visit_routes.go too).
+// visits (loadVisit and mailUsers in visit_access.go too).
 type visitStore interface {
 	Now() time.Time
 	Visit(ctx context.Context, id string) (*store.Visit, error)
@@ -117,7 +117,7 @@ type adviceAskStore interface {
 
 // adviceStore is what a critical-incident advice request's own pages need
 // (advice_list.go, advice_show.go, advice_answer.go, advice_respond.go,
-// advice_impact.go and loadAdvice in advice_routes.go): the requests, a
+// advice_impact.go and loadAdvice in advice_access.go): the requests, a
 // member's advice, the force's response to it, closing early, the
 // community impact assessment's wording and the public summary, and the
 // names of the groups and of the people who have not answered. (Asking

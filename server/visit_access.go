@@ -12,50 +12,6 @@ import (
 	"candour/words"
 )
 
-// visitRoutes registers scrutiny visits: the calendar, sign-up, findings,
-// unannounced pairs, calendar feeds and panel trends. The policy table
-// lets a role in; visitAccess then decides, per visit, what this person
-// may see and do (their own groups' visits; a chair's group; staff see all;
-// unannounced timing only for the pair and the chair).
-func (s *Server) visitRoutes(h handle) {
-	h("GET", "/visits", "visits.view", s.visitCalendar)
-	h("GET", "/visits/new", "visits.edit", s.visitNewForm)
-	h("POST", "/visits/new", "visits.edit", s.visitCreate)
-	h("GET", "/visits/plan", "visits.plan", s.visitPlanForm)
-	h("POST", "/visits/plan", "visits.plan", s.visitPlan)
-	h("GET", "/visits/trends", "visits.view", s.visitTrends)
-	h("GET", "/visits/availability", "visits.availability", s.visitAvailability)
-	h("POST", "/visits/availability", "visits.availability", s.visitAvailabilitySave)
-	h("GET", "/training/:id", "training.manage", s.trainingShow)
-	h("POST", "/training/:id", "training.manage", s.trainingSave)
-	h("GET", "/visits/export.csv", "visits.export", s.visitExport)
-	h("GET", "/visits/feed", "visits.feed", s.visitFeedPage)
-	h("POST", "/visits/feed", "visits.feed", s.visitFeedReset)
-	h("GET", "/visits/:id", "visits.view", s.visitShow)
-	h("GET", "/visits/:id/ics", "visits.view", s.visitICS)
-	h("GET", "/visits/:id/edit", "visits.edit", s.visitEditForm)
-	h("POST", "/visits/:id/edit", "visits.edit", s.visitSave)
-	h("POST", "/visits/:id/sign-up", "visits.signup", s.oneSync, s.visitSignUp) // the seat and the diary wait for one fsync (one_sync.go)
-	h("GET", "/visits/:id/cancel", "visits.signup", s.visitCancelConfirm)
-	h("POST", "/visits/:id/cancel", "visits.signup", s.visitCancel)
-	h("POST", "/visits/:id/time", "visits.signup", s.visitSetTime)
-	h("GET", "/visits/:id/findings", "visits.findings", s.visitFindingForm)
-	h("POST", "/visits/:id/findings", "visits.findings", s.visitFindingSave)
-	h("GET", "/visits/:id/findings/submit", "visits.findings", s.visitFindingSubmitConfirm)
-	h("POST", "/visits/:id/findings/submit", "visits.findings", s.visitFindingSubmit)
-	h("GET", "/visits/:id/findings/record", "visits.findings", s.visitRecordForm)
-	h("POST", "/visits/:id/findings/record", "visits.findings", s.visitRecordSave)
-	h("POST", "/visits/:id/findings/record/remove", "visits.findings", s.visitRecordRemove)
-	h("POST", "/visits/:id/sign-off", "visits.signoff", s.visitSignOff)
-	h("POST", "/visits/:id/findings/:userId/response", "visits.respond", s.visitFindingRespond)
-	h("GET", "/visits/:id/bwv", "visits.bwv", s.visitBWVLog)
-	h("POST", "/visits/:id/bwv", "visits.bwv", s.visitBWVRecord)
-	h("GET", "/visits/:id/bwv/export.csv", "visits.bwv.export", s.visitBWVExport)
-	// The private calendar feed: the secret token in the address is the
-	// only credential, so calendar apps can fetch it without signing in.
-	h("GET", "/calendar/:token", "visits.feed.token", s.visitFeed)
-}
-
 // visitAuditActions are the portal's own audit actions, listed after the
 // store's in the audit log's filter (auditActionChoices).
 var visitAuditActions = []string{auditVisitCreated, auditVisitChanged, auditVisitPlanned, auditFindingSubmitted,
