@@ -81,25 +81,10 @@ func (s *Server) mailFollowers(ctx context.Context, r *store.Recommendation, aut
 			ids = append(ids, f)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	users, err := s.recs.UsersByID(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		u, ok := users[id]
-		if !ok || u.Status != store.StatusActive {
-			continue
-		}
-		body := fmt.Sprintf("Hello %s,\n\nA recommendation you follow has changed: %s\n\n%s\n\nRead it:\n%s\n\nTo stop these emails, open the recommendation and choose \"Stop following\".",
+	return s.mailUsers(ctx, s.recs, ids, "A recommendation you follow has changed", func(u store.User) string {
+		return fmt.Sprintf("Hello %s,\n\nA recommendation you follow has changed: %s\n\n%s\n\nRead it:\n%s\n\nTo stop these emails, open the recommendation and choose \"Stop following\".",
 			u.Name, r.Title, what, s.link("/recommendations/"+r.ID))
-		if err := s.queueMail(ctx, u.Email, "A recommendation you follow has changed", body); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 // Choices for the register's forms and filters.

@@ -640,6 +640,11 @@ func (p powerFigures) CapturePower(ctx context.Context, d *powers.Dataset, force
 	return powers.Capture(ctx, p.Store, d, force, fields, by)
 }
 
+// peopleByID is any view that reads people by id (mailUsers).
+type peopleByID interface {
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+}
+
 var (
 	_ auditChainStore = (*store.Store)(nil)
 	_ devMailStore    = (*store.Store)(nil)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"time"
@@ -176,27 +175,6 @@ func parseClock(s string) (int, int, bool) {
 func at(day time.Time, h, m int) time.Time {
 	d := day.In(london)
 	return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, london)
-}
-
-// mailUsers queues one message to each of the people with ids.
-func (s *Server) mailUsers(ctx context.Context, ids []string, subject string, body func(u store.User) string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	users, err := s.visits.UsersByID(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		u, ok := users[id]
-		if !ok || u.Status != store.StatusActive {
-			continue
-		}
-		if err := s.queueMail(ctx, u.Email, subject, body(u)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // visitLink is the visit's page, for messages.
