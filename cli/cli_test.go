@@ -36,6 +36,31 @@ func testEnv(t *testing.T, extra map[string]string) func(string) string {
 	return func(k string) string { return env[k] }
 }
 
+// commandLine runs the command line with env and no standard input, for
+// the tests of a command's refusals.
+type commandLine struct {
+	t   *testing.T
+	env func(string) string
+}
+
+// run runs args and gives its standard output and error.
+func (cl commandLine) run(args ...string) (string, error) {
+	var out, errOut bytes.Buffer
+	err := Run(context.Background(), args, cl.env, strings.NewReader(""), &out, &errOut)
+	return out.String(), err
+}
+
+// refused checks that args end in a usage error (exit 2) whose message
+// contains want.
+func (cl commandLine) refused(want string, args ...string) {
+	cl.t.Helper()
+	_, err := cl.run(args...)
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), want) {
+		cl.t.Errorf("%v: err = %v, want a usage error (exit 2) containing %q", args, err, want)
+	}
+}
+
 func TestCommandLineUsage(t *testing.T) {
 	env := testEnv(t, nil)
 	cases := []struct {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -13,21 +12,9 @@ import (
 // with a message that says what is wrong, and stores nothing.
 func TestDisparityCommandRefusals(t *testing.T) {
 	env := testEnv(t, nil)
-	ctx := context.Background()
 	data := "testdata/"
-	runArgs := func(args ...string) (string, error) {
-		var out, errOut bytes.Buffer
-		err := Run(ctx, args, env, strings.NewReader(""), &out, &errOut)
-		return out.String(), err
-	}
-	refused := func(want string, args ...string) {
-		t.Helper()
-		_, err := runArgs(args...)
-		var ue usageError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%v: err = %v, want a usage error (exit 2) containing %q", args, err, want)
-		}
-	}
+	cl := commandLine{t, env}
+	runArgs, refused := cl.run, cl.refused
 	refused("the file name says the force is dorset, but --force says wiltshire",
 		"import", "stop-search", "--force", "wiltshire", data+"2018-08-dorset-stop-and-search.csv")
 	// A broken second file: the first is not stored either.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -18,19 +17,8 @@ import (
 func TestImportDriversCommand(t *testing.T) {
 	env := testEnv(t, nil)
 	ctx := context.Background()
-	runArgs := func(args ...string) (string, error) {
-		var out, errOut bytes.Buffer
-		err := Run(ctx, args, env, strings.NewReader(""), &out, &errOut)
-		return out.String(), err
-	}
-	refused := func(want string, args ...string) {
-		t.Helper()
-		_, err := runArgs(args...)
-		var ue usageError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%v: err = %v, want a usage error (exit 2) containing %q", args, err, want)
-		}
-	}
+	cl := commandLine{t, env}
+	runArgs, refused := cl.run, cl.refused
 	drivers := func() *store.Population {
 		t.Helper()
 		_, _, db, err := open(ctx, env, io.Discard)

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -13,20 +10,8 @@ import (
 // nothing; a good one is stored by month in UK time; again, it replaces.
 func TestImportPowerCommand(t *testing.T) {
 	env := testEnv(t, nil)
-	ctx := context.Background()
-	runArgs := func(args ...string) (string, error) {
-		var out, errOut bytes.Buffer
-		err := Run(ctx, args, env, strings.NewReader(""), &out, &errOut)
-		return out.String(), err
-	}
-	refused := func(want string, args ...string) {
-		t.Helper()
-		_, err := runArgs(args...)
-		var ue usageError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%v: err = %v, want a usage error (exit 2) containing %q", args, err, want)
-		}
-	}
+	cl := commandLine{t, env}
+	runArgs, refused := cl.run, cl.refused
 	good := "testdata/vehicle-stops-example.csv"
 	b, err := os.ReadFile(good)
 	if err != nil {

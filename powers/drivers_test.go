@@ -3,6 +3,7 @@ package powers_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,10 +75,10 @@ func TestVehicleStopsPerThousandDrivers(t *testing.T) {
 	if !strings.Contains(s[0], "had no self-defined ethnicity recorded") && !strings.Contains(s[0], "is withheld") {
 		t.Errorf("first sentence: %q", s[0])
 	}
-	if want := "Black drivers were 100.0 times as likely as White drivers to be stopped (95% interval 56.8 to 175.9)."; !contains(s, want) {
+	if want := "Black drivers were 100.0 times as likely as White drivers to be stopped (95% interval 56.8 to 175.9)."; !slices.Contains(s, want) {
 		t.Errorf("sentences %q lack %q", s, want)
 	}
-	if want := "Of stops of Black drivers, 50% (10 of 20) ended in further action (95% interval 30% to 70%)."; !contains(s, want) {
+	if want := "Of stops of Black drivers, 50% (10 of 20) ended in further action (95% interval 30% to 70%)."; !slices.Contains(s, want) {
 		t.Errorf("sentences %q lack %q", s, want)
 	}
 	if !strings.Contains(rep.AnnualBasis(), "per 1,000 drivers (licence holders by self-defined ethnicity, from the force's own survey, 2024)") {
@@ -101,7 +102,7 @@ func TestVehicleStopsWithoutDriversUseResidents(t *testing.T) {
 	if rep.PerWhom() != "residents" || rep.Missing != store.Drivers || bl.Population != 5315 || !near(bl.Rate, 3.7629, 5e-5) || !near(bl.Ratio, 92.057, 5e-4) {
 		t.Fatalf("per %s, missing %q, Black %+v", rep.PerWhom(), rep.Missing, bl)
 	}
-	if s := powers.Sentences(rep); !contains(s, "Black people were 92.1 times as likely as White people to be stopped (95% interval 52.3 to 162.0).") {
+	if s := powers.Sentences(rep); !slices.Contains(s, "Black people were 92.1 times as likely as White people to be stopped (95% interval 52.3 to 162.0).") {
 		t.Errorf("sentences %q", s)
 	}
 	loadDrivers(t, db)
@@ -121,13 +122,4 @@ func TestVehicleStopsWithoutDriversUseResidents(t *testing.T) {
 	if rep := build(t, db2, powers.VehicleStops, "", ""); rep.PerWhom() != "drivers" {
 		t.Errorf("drivers alone: per %s", rep.PerWhom())
 	}
-}
-
-func contains(ss []string, want string) bool {
-	for _, s := range ss {
-		if s == want {
-			return true
-		}
-	}
-	return false
 }

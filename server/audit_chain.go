@@ -21,7 +21,7 @@ type auditChainData struct {
 // check the force's audit log against it (candour audit verify --against).
 // It shows sequence numbers and hashes only: nothing of any event.
 func (s *Server) auditChain(c *gin.Context) {
-	hs, err := s.store.PublishedHeads(c.Request.Context())
+	hs, err := s.chainHeads.PublishedHeads(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -32,7 +32,7 @@ func (s *Server) auditChain(c *gin.Context) {
 
 // auditChainFeed is the same heads as an Atom feed, the keys listed in it.
 func (s *Server) auditChainFeed(c *gin.Context) {
-	hs, err := s.store.PublishedHeads(c.Request.Context())
+	hs, err := s.chainHeads.PublishedHeads(c.Request.Context())
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -26,16 +26,6 @@ import (
 // reason, and downloads the approved claims as CSV for finance. Receipts
 // take the meeting papers' path (uploads.go).
 
-func (s *Server) expenseRoutes(h handle) {
-	h("GET", "/expenses", "expenses.claim", s.expenseList)
-	h("GET", "/expenses/visit/:id", "expenses.claim", s.expenseForm)
-	h("POST", "/expenses/visit/:id", "expenses.claim", s.expenseCreate)
-	h("GET", "/expenses/claims", "expenses.approve", s.expenseClaims)
-	h("POST", "/expenses/claims/:id", "expenses.approve", s.expenseDecide)
-	h("GET", "/expenses/claims/:id/receipts/:receiptId", "expenses.receipt", s.expenseReceipt)
-	h("GET", "/expenses/export.csv", "expenses.export", s.expenseExport)
-}
-
 // expenseAuditActions are the expenses pages' audit actions, listed after
 // the store's in the audit log's filter (audit_list.go).
 var expenseAuditActions = []string{auditClaimMade, auditClaimApproved, auditClaimRejected, auditReceiptRejected, auditReceiptDownloaded, auditClaimsExported}

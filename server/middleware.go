@@ -74,7 +74,7 @@ func (s *Server) accessLog(c *gin.Context) {
 	elapsed := time.Since(start)
 	if anonymousRoute(route) || strings.HasPrefix(route, "/static") {
 		// Anonymous reporters' and respondents' requests leave no dated
-		// line (referral_routes.go), and no count either: anyone polling
+		// line (anonymousRoute, referral_notify.go), and no count either: anyone polling
 		// the metrics would see when a report or a response was sent.
 		// Static files are left out too: a reporter's browser fetches them.
 		return

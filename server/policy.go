@@ -93,7 +93,7 @@ var policy = map[string][]store.Role{
 	"recommendations.chair":     {store.RoleChair},
 	"yousaidwedid":              {public},
 
-	// Scrutiny visits (visit_routes.go). Members and chairs see their own
+	// Scrutiny visits (routes.go, visit_access.go). Members and chairs see their own
 	// groups' visits and staff see all (row-level rules in accessTo); a
 	// chair manages their own group's; partners and the CCU see none.
 	"visits.view":       {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
@@ -131,7 +131,7 @@ var policy = map[string][]store.Role{
 	"expenses.export":  staff,
 	"expenses.receipt": {store.RoleAdmin, store.RoleCoordinator, store.RoleChair, store.RoleMember},
 
-	// Confidential referrals and anonymous reports (referral_routes.go).
+	// Confidential referrals and anonymous reports (routes.go, referral_*.go).
 	// Partners see only their own organisation's referrals (checked in the
 	// handler, with 404 for any other); only the CCU reads content.
 	"referrals.list":    {store.RolePartner},
@@ -152,7 +152,7 @@ var policy = map[string][]store.Role{
 	"ccu.conflicts":     ccu,        // each analyst's own declared conflicts of interest (supervisors declare theirs too)
 	"ccu.invite":        ccu,        // partner workers; admins invite anyone at /admin/people/new
 
-	// Critical-incident advice (advice_routes.go). Staff open requests and
+	// Critical-incident advice (routes.go, advice_access.go). Staff open requests and
 	// record the force's response; the members and chairs asked read and
 	// answer (checked in the handler: anyone else gets 404); the public
 	// reads only published summaries.
@@ -164,7 +164,7 @@ var policy = map[string][]store.Role{
 	"advice.public":  {public},
 	"account.mobile": {signedIn},
 
-	// Group meetings (meeting_routes.go). Staff and the group's chair
+	// Group meetings (routes.go, meeting_access.go). Staff and the group's chair
 	// manage (a chair only their own group's, checked in the handler: 403);
 	// only the group's chair approves minutes; the group's members read and
 	// download papers (anyone else: 404).
@@ -175,7 +175,7 @@ var policy = map[string][]store.Role{
 	// groups' (the row-level rule in meetingAccessTo).
 	"meetings.every": staff,
 
-	// Custody visit reports (custody_routes.go). The pair who made a
+	// Custody visit reports (routes.go, custody_draft.go). The pair who made a
 	// custody visit write its report (row-level: attending, checked in the
 	// handler); the scheme manager, at the Police and Crime Commissioner's
 	// office, reads every report and makes the quarterly return; the force's

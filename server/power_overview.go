@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"candour/apperr"
 	"candour/disparity"
 	"candour/powers"
 	"candour/stats"
@@ -191,7 +192,7 @@ func (s *Server) populationVersion(c *gin.Context, force string) (int64, error) 
 	var v int64
 	for _, of := range []string{store.Residents, store.Drivers} {
 		pop, err := s.powers.PopulationOf(c.Request.Context(), of, force)
-		if errors.Is(err, store.ErrNotFound) {
+		if apperr.Is(err, apperr.NotFound) {
 			continue
 		}
 		if err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ func (s *Server) recommendationStatus(c *gin.Context) {
 		s.renderRec(c, http.StatusUnprocessableEntity, r, errs, f)
 		return
 	}
-	if f.Version == r.Version && !hasStatus(staffTargets(r.Status), f.To) {
+	if f.Version == r.Version && !slices.Contains(staffTargets(r.Status), f.To) {
 		s.transitionRefused(c, r.Status, f.To, staffTargets(r.Status))
 		return
 	}
@@ -247,15 +248,6 @@ func (s *Server) recommendationFollow(c *gin.Context) {
 	}
 	s.flash(c, msg)
 	s.redirect(c, "/recommendations/"+r.ID)
-}
-
-func hasStatus(ss []string, v string) bool {
-	for _, s := range ss {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // splitLines reads one link a line.

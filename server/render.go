@@ -125,7 +125,7 @@ var funcs = template.FuncMap{
 		return many
 	},
 	"timeOfDay": func(t time.Time) string { return t.In(london).Format("15:04") },
-	// Custody visit reports (custody_routes.go).
+	// Custody visit reports (custody_draft.go).
 	"custodyLabel":  custodyLabel,
 	"custodyChecks": func() []string { return store.CustodyChecks },
 }

@@ -27,7 +27,6 @@ import (
 // Server is the portal.
 type Server struct {
 	cfg           config.Config
-	store         *store.Store
 	auditLog      auditDB            // audit events, from every handler (Server.audit)
 	outbox        outboxDB           // messages for the mail worker (Server.queueMail)
 	users         userDB             // the signed-in person, every request (stores.go)
@@ -55,6 +54,10 @@ type Server struct {
 	signIns       signInStore        // signing in: by password or through the identity provider
 	powers        powerStore         // the powers and disparity pages and their figures
 	processing    processingStore    // the record of processing's lawful bases
+	powerEntries  powerEntryStore    // missing people's time to be found and a vehicle stop recorded by hand
+	chainHeads    auditChainStore    // the public audit chain's signed daily heads
+	devOutbox     devMailStore       // the outbox's newest messages, outside production (devmail.go)
+	ready         readyDB            // the readiness check (readyz)
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -70,7 +73,7 @@ type Server struct {
 	reportLimiter *rateLimiter  // anonymous report submissions and replies
 	receiptGuard  *receiptGuard // wrong receipt codes
 	ccuInbox      ccuInbox      // who "a new referral is waiting" goes to, cached
-	surveys       surveyParts   // respondents' cookie and rate limit (survey_routes.go)
+	surveys       surveyParts   // respondents' cookie and rate limit (survey_cookie.go, survey_load.go)
 	resets        chan string   // password-reset requests, answered off the request path
 	resetGate     sync.Mutex    // held while one is answered (tests hold it to look in between)
 	resetPending  sync.WaitGroup
@@ -78,7 +81,7 @@ type Server struct {
 	sessionKey    []byte                          // CANDOUR_SESSION_KEY: purpose keys are derived from it
 	gateSeen      func(*gin.Context)              // tests: called by the text gate for each form it normalised
 	names         personNames                     // people's names for the audit pages, cached (audit_words.go)
-	scanner       PaperScanner                    // meeting papers' virus scan (meeting_routes.go)
+	scanner       PaperScanner                    // meeting papers' virus scan (meeting_access.go)
 	headlines     *store.Cache[overviewRow]       // the overview's lines, by the imports' versions (power_overview.go)
 	dashboards    *store.Cache[*recDashboardData] // the recommendations dashboard, drawn, by the copy's load (recommendation_dashboard.go)
 	openData      *store.Cache[*openData]         // "You said, we did" as JSON and Atom, by the copy's load (public_recommendations.go)
@@ -120,7 +123,6 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	}
 	s := &Server{
 		cfg:          cfg,
-		store:        db,
 		auditLog:     db,
 		outbox:       db,
 		users:        db,
@@ -148,6 +150,10 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		signIns:      db,
 		powers:       powerFigures{db},
 		processing:   db,
+		powerEntries: powerFigures{db},
+		chainHeads:   db,
+		devOutbox:    db,
+		ready:        db,
 		log:          slog.New(requestIDHandler{log.Handler()}),
 		templates:    tmpl,
 		hasher:       password.For(cfg),
@@ -266,7 +272,7 @@ func (s *Server) readyz(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
+	if err := s.ready.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
 		c.String(http.StatusServiceUnavailable, "store unavailable\n")
 		return

@@ -17,8 +17,8 @@ import (
 // The narrow views of the store that handler groups depend on. Each lists
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
-// one with the real *store.Store. The concrete store stays on Server.store
-// for what is not converted yet (docs/architecture.md).
+// one with the real *store.Store; no handler reaches the concrete store
+// (docs/architecture.md).
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.
@@ -40,7 +40,7 @@ type userDB interface {
 // scheduling and changing it, signing up and cancelling, the pair's day
 // and time, findings, sign-off and the force's response, the body-worn
 // video log, a panel's sample, and planning a quarter of unannounced
-// visits (loadVisit and mailUsers in visit_routes.go too).
+// visits (loadVisit and mailUsers in visit_access.go too).
 type visitStore interface {
 	Now() time.Time
 	Visit(ctx context.Context, id string) (*store.Visit, error)
@@ -117,7 +117,7 @@ type adviceAskStore interface {
 
 // adviceStore is what a critical-incident advice request's own pages need
 // (advice_list.go, advice_show.go, advice_answer.go, advice_respond.go,
-// advice_impact.go and loadAdvice in advice_routes.go): the requests, a
+// advice_impact.go and loadAdvice in advice_access.go): the requests, a
 // member's advice, the force's response to it, closing early, the
 // community impact assessment's wording and the public summary, and the
 // names of the groups and of the people who have not answered. (Asking
@@ -597,4 +597,57 @@ var (
 	_ userDB          = (*store.Store)(nil)
 	_ visitStore      = (*store.Store)(nil)
 	_ surveyStore     = (*store.Store)(nil)
+)
+
+// The views below are the last handlers' that reached the concrete store
+// (issue 17): the public audit chain, the development outbox, the readiness
+// check, and the two powers pages that call powers over the store.
+
+// auditChainStore is what the public audit chain pages need
+// (audit_chain.go): the signed daily heads.
+type auditChainStore interface {
+	PublishedHeads(ctx context.Context) ([]store.PublishedHead, error)
+}
+
+// devMailStore is the outbox's newest messages (devmail.go, outside
+// production).
+type devMailStore interface {
+	RecentMail(ctx context.Context, limit int) ([]store.Mail, error)
+}
+
+// readyDB answers the readiness check (readyz, server.go).
+type readyDB interface {
+	Ping(ctx context.Context) error
+}
+
+// powerEntryStore is what missing people's time to be found
+// (missing_time.go, beside powerStore) and a vehicle stop recorded by hand
+// (vehicle_stop_new.go) need besides powerStore: the times and the capture,
+// which powers works out over the store (powerFigures answers them with the
+// real store).
+type powerEntryStore interface {
+	MissingTimes(ctx context.Context, force, from, to string) (*powers.MissingTimes, error)
+	CapturePower(ctx context.Context, d *powers.Dataset, force string, fields []string, by string) (string, error)
+}
+
+// MissingTimes is powers.BuildMissingTimes.
+func (p powerFigures) MissingTimes(ctx context.Context, force, from, to string) (*powers.MissingTimes, error) {
+	return powers.BuildMissingTimes(ctx, p.Store, force, from, to)
+}
+
+// CapturePower is powers.Capture.
+func (p powerFigures) CapturePower(ctx context.Context, d *powers.Dataset, force string, fields []string, by string) (string, error) {
+	return powers.Capture(ctx, p.Store, d, force, fields, by)
+}
+
+// peopleByID is any view that reads people by id (mailUsers).
+type peopleByID interface {
+	UsersByID(ctx context.Context, ids []string) (map[string]store.User, error)
+}
+
+var (
+	_ auditChainStore = (*store.Store)(nil)
+	_ devMailStore    = (*store.Store)(nil)
+	_ readyDB         = (*store.Store)(nil)
+	_ powerEntryStore = powerFigures{}
 )

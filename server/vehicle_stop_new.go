@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,19 +90,19 @@ func (s *Server) vehicleStopCreate(c *gin.Context) {
 	case when.After(time.Now().Add(5 * time.Minute)):
 		problems = append(problems, apperr.Invalidf("date", "The date and time of the stop must not be in the future"))
 	}
-	if !inList(f.District, vehicleStopDistricts) {
+	if !slices.Contains(vehicleStopDistricts, f.District) {
 		problems = append(problems, apperr.Invalidf("district", "Choose the district the stop was in"))
 	}
-	if !inList(f.Reason, powers.VehicleStopReasons) {
+	if !slices.Contains(powers.VehicleStopReasons, f.Reason) {
 		problems = append(problems, apperr.Invalidf("reason", "Choose the reason for the stop"))
 	}
-	if !inList(f.Ethnicity, append([]string{"Prefer not to say"}, censusEthnicities...)) {
+	if !slices.Contains(append([]string{"Prefer not to say"}, censusEthnicities...), f.Ethnicity) {
 		problems = append(problems, apperr.Invalidf("ethnicity", "Choose how the driver described their ethnicity, or that they did not say or preferred not to"))
 	}
-	if !inList(f.Observed, officerObserved) {
+	if !slices.Contains(officerObserved, f.Observed) {
 		problems = append(problems, apperr.Invalidf("observed", "Choose the ethnicity you observed"))
 	}
-	if !inList(f.Outcome, powers.VehicleStopOutcomes) {
+	if !slices.Contains(powers.VehicleStopOutcomes, f.Outcome) {
 		problems = append(problems, apperr.Invalidf("outcome", "Choose the outcome of the stop"))
 	}
 	if len(problems) > 0 {
@@ -109,7 +110,7 @@ func (s *Server) vehicleStopCreate(c *gin.Context) {
 		return
 	}
 	fields := []string{when.Format("2006-01-02T15:04:05"), f.District, f.Reason, f.Ethnicity, f.Observed, f.Outcome}
-	month, err := powers.Capture(c.Request.Context(), s.store, powers.VehicleStops, powers.ForceOf(s.cfg.ForceName), fields, u.Email)
+	month, err := s.powerEntries.CapturePower(c.Request.Context(), powers.VehicleStops, powers.ForceOf(s.cfg.ForceName), fields, u.Email)
 	var fe *powers.FileError
 	switch {
 	case errors.As(err, &fe):
@@ -128,13 +129,4 @@ func (s *Server) vehicleStopCreate(c *gin.Context) {
 		Detail: "one stop recorded on the capture form, month " + month})
 	s.flash(c, "The stop was recorded. You can record another.")
 	s.redirect(c, "/vehicle-stops/new")
-}
-
-func inList(v string, vs []string) bool {
-	for _, x := range vs {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -51,7 +51,7 @@ type calendarData struct {
 	PastLink    string
 	PrevLink    string
 	NextLink    string
-	Meetings    []store.Meeting // the groups' meetings in the month shown (meeting_routes.go)
+	Meetings    []store.Meeting // the groups' meetings in the month shown (meeting_show.go)
 }
 
 // visitCalendar shows the visits a person may see, as a month grid (with

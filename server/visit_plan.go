@@ -173,7 +173,7 @@ func (s *Server) visitPlan(c *gin.Context) {
 		}
 		for _, pair := range [][2]string{{p.A, p.B}, {p.B, p.A}} {
 			partner := users[pair[1]]
-			err := s.mailUsers(ctx, []string{pair[0]}, "Your unannounced custody visit", func(u store.User) string {
+			err := s.mailUsers(ctx, s.visits, []string{pair[0]}, "Your unannounced custody visit", func(u store.User) string {
 				return fmt.Sprintf("Hello %s,\n\nYou are paired with %s for an unannounced custody visit at %s in the week beginning %s.\n\n"+
 					"Agree the day and time with your partner and record them on the visit's page. Do not tell anyone else: the visit only works if it is unannounced.\n\n%s",
 					u.Name, partner.Name, v.Location, v.Week.In(london).Format("Monday 2 January 2006"), s.visitLink(v))

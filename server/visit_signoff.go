@@ -104,7 +104,7 @@ func (s *Server) visitFindingRespond(c *gin.Context) {
 		}
 	}
 	if err == nil {
-		err = s.mailUsers(ctx, ids, "The force has responded to visit findings", func(u store.User) string {
+		err = s.mailUsers(ctx, s.visits, ids, "The force has responded to visit findings", func(u store.User) string {
 			return fmt.Sprintf("Hello %s,\n\nThe force has responded to findings by %s from a %s at %s.\n\nRead the response:\n%s",
 				u.Name, fd.AuthorName, lowerFirst(words.VisitType(v.Type)), v.Location, s.visitLink(v)+"#finding-"+writer)
 		})

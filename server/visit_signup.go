@@ -135,7 +135,7 @@ func (s *Server) visitCancel(c *gin.Context) {
 // tellPromoted emails the people who moved from the waiting list into a
 // place. A lost message is logged, not shown: the place is theirs anyway.
 func (s *Server) tellPromoted(c *gin.Context, v *store.Visit, ids []string) {
-	err := s.mailUsers(c.Request.Context(), ids, "A place has come up on a visit", func(u store.User) string {
+	err := s.mailUsers(c.Request.Context(), s.visits, ids, "A place has come up on a visit", func(u store.User) string {
 		return fmt.Sprintf("Hello %s,\n\nA place has come up on a visit you were waiting for, and it is yours:\n\n%s at %s\n%s\n\nIf you cannot go, cancel on the visit's page so the next person can have it:\n%s",
 			u.Name, words.VisitType(v.Type), v.Location, visitWhen(*v, true), s.visitLink(v))
 	})

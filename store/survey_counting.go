@@ -106,15 +106,6 @@ const (
 	countTimeout = batchLease - countMargin
 )
 
-// SetCountTimeoutForTest makes counting a batch run out of time after d
-// (0: the usual countTimeout), as it does when the writer queue is long.
-func (s *Store) SetCountTimeoutForTest(d time.Duration) {
-	b := s.tallyBatch()
-	b.mu.Lock()
-	b.timeout = d
-	b.mu.Unlock()
-}
-
 type tallyBatch struct {
 	id      string
 	opened  time.Time

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -123,4 +124,13 @@ func (s *Store) DiskState() (fsyncs, synced, committed uint64, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.fsyncs, g.synced, g.committed, true
+}
+
+// SetCountTimeoutForTest makes counting a batch run out of time after d
+// (0: the usual countTimeout), as it does when the writer queue is long.
+func (s *Store) SetCountTimeoutForTest(d time.Duration) {
+	b := s.tallyBatch()
+	b.mu.Lock()
+	b.timeout = d
+	b.mu.Unlock()
 }

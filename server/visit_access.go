@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"time"
@@ -11,50 +10,6 @@ import (
 	"candour/store"
 	"candour/words"
 )
-
-// visitRoutes registers scrutiny visits: the calendar, sign-up, findings,
-// unannounced pairs, calendar feeds and panel trends. The policy table
-// lets a role in; visitAccess then decides, per visit, what this person
-// may see and do (their own groups' visits; a chair's group; staff see all;
-// unannounced timing only for the pair and the chair).
-func (s *Server) visitRoutes(h handle) {
-	h("GET", "/visits", "visits.view", s.visitCalendar)
-	h("GET", "/visits/new", "visits.edit", s.visitNewForm)
-	h("POST", "/visits/new", "visits.edit", s.visitCreate)
-	h("GET", "/visits/plan", "visits.plan", s.visitPlanForm)
-	h("POST", "/visits/plan", "visits.plan", s.visitPlan)
-	h("GET", "/visits/trends", "visits.view", s.visitTrends)
-	h("GET", "/visits/availability", "visits.availability", s.visitAvailability)
-	h("POST", "/visits/availability", "visits.availability", s.visitAvailabilitySave)
-	h("GET", "/training/:id", "training.manage", s.trainingShow)
-	h("POST", "/training/:id", "training.manage", s.trainingSave)
-	h("GET", "/visits/export.csv", "visits.export", s.visitExport)
-	h("GET", "/visits/feed", "visits.feed", s.visitFeedPage)
-	h("POST", "/visits/feed", "visits.feed", s.visitFeedReset)
-	h("GET", "/visits/:id", "visits.view", s.visitShow)
-	h("GET", "/visits/:id/ics", "visits.view", s.visitICS)
-	h("GET", "/visits/:id/edit", "visits.edit", s.visitEditForm)
-	h("POST", "/visits/:id/edit", "visits.edit", s.visitSave)
-	h("POST", "/visits/:id/sign-up", "visits.signup", s.oneSync, s.visitSignUp) // the seat and the diary wait for one fsync (one_sync.go)
-	h("GET", "/visits/:id/cancel", "visits.signup", s.visitCancelConfirm)
-	h("POST", "/visits/:id/cancel", "visits.signup", s.visitCancel)
-	h("POST", "/visits/:id/time", "visits.signup", s.visitSetTime)
-	h("GET", "/visits/:id/findings", "visits.findings", s.visitFindingForm)
-	h("POST", "/visits/:id/findings", "visits.findings", s.visitFindingSave)
-	h("GET", "/visits/:id/findings/submit", "visits.findings", s.visitFindingSubmitConfirm)
-	h("POST", "/visits/:id/findings/submit", "visits.findings", s.visitFindingSubmit)
-	h("GET", "/visits/:id/findings/record", "visits.findings", s.visitRecordForm)
-	h("POST", "/visits/:id/findings/record", "visits.findings", s.visitRecordSave)
-	h("POST", "/visits/:id/findings/record/remove", "visits.findings", s.visitRecordRemove)
-	h("POST", "/visits/:id/sign-off", "visits.signoff", s.visitSignOff)
-	h("POST", "/visits/:id/findings/:userId/response", "visits.respond", s.visitFindingRespond)
-	h("GET", "/visits/:id/bwv", "visits.bwv", s.visitBWVLog)
-	h("POST", "/visits/:id/bwv", "visits.bwv", s.visitBWVRecord)
-	h("GET", "/visits/:id/bwv/export.csv", "visits.bwv.export", s.visitBWVExport)
-	// The private calendar feed: the secret token in the address is the
-	// only credential, so calendar apps can fetch it without signing in.
-	h("GET", "/calendar/:token", "visits.feed.token", s.visitFeed)
-}
 
 // visitAuditActions are the portal's own audit actions, listed after the
 // store's in the audit log's filter (auditActionChoices).
@@ -220,27 +175,6 @@ func parseClock(s string) (int, int, bool) {
 func at(day time.Time, h, m int) time.Time {
 	d := day.In(london)
 	return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, london)
-}
-
-// mailUsers queues one message to each of the people with ids.
-func (s *Server) mailUsers(ctx context.Context, ids []string, subject string, body func(u store.User) string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	users, err := s.visits.UsersByID(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		u, ok := users[id]
-		if !ok || u.Status != store.StatusActive {
-			continue
-		}
-		if err := s.queueMail(ctx, u.Email, subject, body(u)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // visitLink is the visit's page, for messages.

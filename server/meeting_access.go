@@ -10,29 +10,6 @@ import (
 	"candour/words"
 )
 
-// meetingRoutes registers group meetings (docs/advisory.md): staff and a
-// group's chair schedule them, set the agenda, upload papers, take
-// attendance, draft minutes and record actions; the chair approves the
-// minutes; the group's members read everything and download papers.
-// Row-level rules are in meetingAccessTo.
-func (s *Server) meetingRoutes(h handle) {
-	h("GET", "/meetings", "meetings.view", s.meetingList)
-	h("GET", "/meetings/new", "meetings.manage", s.meetingNewForm)
-	h("POST", "/meetings/new", "meetings.manage", s.meetingCreate)
-	h("GET", "/meetings/:id", "meetings.view", s.meetingShow)
-	h("GET", "/meetings/:id/ics", "meetings.view", s.meetingICS)
-	h("GET", "/meetings/:id/edit", "meetings.manage", s.meetingEditForm)
-	h("POST", "/meetings/:id/edit", "meetings.manage", s.meetingSave)
-	h("POST", "/meetings/:id/papers", "meetings.manage", s.meetingPaperUpload)
-	h("GET", "/meetings/:id/papers/:paperId", "meetings.view", s.meetingPaperDownload)
-	h("POST", "/meetings/:id/papers/:paperId/remove", "meetings.manage", s.meetingPaperRemove)
-	h("POST", "/meetings/:id/attendance", "meetings.manage", s.meetingAttendance)
-	h("POST", "/meetings/:id/minutes", "meetings.manage", s.meetingMinutes)
-	h("POST", "/meetings/:id/minutes/approve", "meetings.approve", s.meetingMinutesApprove)
-	h("POST", "/meetings/:id/actions", "meetings.manage", s.meetingActionAdd)
-	h("POST", "/meetings/:id/actions/:actionId/done", "meetings.manage", s.meetingActionDone)
-}
-
 // meetingAuditActions are the meeting pages' audit actions, listed after
 // the store's in the audit log's filter (auditActionChoices).
 var meetingAuditActions = []string{auditMeetingCreated, auditMeetingChanged, auditPaperUploaded, auditPaperRejected,

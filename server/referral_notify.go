@@ -11,58 +11,6 @@ import (
 	"candour/store"
 )
 
-// referralRoutes registers confidential referrals from partner
-// organisations, anonymous reports from the public and the Counter
-// Corruption Unit's side of both.
-func (s *Server) referralRoutes(h handle) {
-	// Partner organisations' workers: their organisation's referrals only
-	// (status and messages, never another organisation's: checked in the handlers).
-	h("GET", "/referrals", "referrals.list", s.referralList)
-	h("GET", "/referrals/new", "referrals.submit", s.referralNewForm)
-	h("GET", "/referrals/new/:step", "referrals.submit", s.referralPage)
-	h("POST", "/referrals/new/:step", "referrals.submit", s.referralAnswer) // check-answers sends it
-	h("GET", "/referrals/:id", "referrals.view", s.referralShow)
-	h("GET", "/referrals/:id/confirmation", "referrals.view", s.referralConfirmation)
-	h("POST", "/referrals/:id/messages", "referrals.message", s.referralMessage)
-
-	// Anonymous reports: anyone, without signing in. Nothing on these
-	// routes stores or logs an address, a user agent or a precise time.
-	h("GET", "/report", "reports.submit", s.reportStart)
-	h("GET", "/report/new", "reports.submit", s.reportNewForm)
-	h("GET", "/report/new/:step", "reports.submit", s.reportPage)
-	// The send and the receipt's return wait for the disk once for all their writes (one_sync.go).
-	h("POST", "/report/new/:step", "reports.submit", s.oneSync, s.reportAnswer) // check-answers sends it; only sending counts against the limit (reportSend)
-	// "Exit this page" on every report, referral and sensitive survey page:
-	// deletes the drafts this browser holds and leaves (referral_draft.go).
-	h("GET", "/exit", "exit", s.exitPage)
-	h("GET", "/report/return", "reports.return", s.reportReturnForm)
-	h("POST", "/report/return", "reports.return", s.oneSync, s.reportReturn)
-	h("GET", "/report/status", "reports.return", s.reportStatus)
-	h("POST", "/report/status/reply", "reports.return", s.limit(s.reportLimiter), s.reportReply)
-	h("POST", "/report/status/leave", "reports.return", s.reportLeave)
-
-	// The Counter Corruption Unit.
-	h("GET", "/ccu", "ccu.queue", s.ccuQueue)
-	h("GET", "/ccu/audit", "ccu.audit", s.ccuAudit)
-	h("GET", "/ccu/review", "ccu.review", s.ccuReview)
-	h("POST", "/ccu/review/sign-off", "ccu.review", s.ccuReviewSignOff)
-	h("GET", "/ccu/review/export.csv", "ccu.review", s.ccuReviewExport)
-	h("GET", "/ccu/conflicts", "ccu.conflicts", s.ccuConflicts)
-	h("POST", "/ccu/conflicts", "ccu.conflicts", s.ccuConflictDeclare)
-	h("POST", "/ccu/conflicts/:id/remove", "ccu.conflicts", s.ccuConflictRemove)
-	h("GET", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInviteForm)
-	h("POST", "/ccu/partners/:id/workers", "ccu.invite", s.ccuInvite)
-	h("GET", "/ccu/referrals/:id", "ccu.view", s.ccuShow) // asks for a reason first (once per case per session)
-	h("GET", "/ccu/referrals/:id/reason", "ccu.view", s.ccuReasonForm)
-	h("POST", "/ccu/referrals/:id/reason", "ccu.view", s.ccuReason)
-	h("GET", "/ccu/referrals/:id/export", "ccu.export", s.ccuExportForm)
-	h("POST", "/ccu/referrals/:id/export", "ccu.export", s.ccuExport) // the download: reason and recipient
-	h("POST", "/ccu/referrals/:id/assess", "ccu.assess", s.ccuAssess)
-	h("POST", "/ccu/referrals/:id/messages", "ccu.message", s.ccuMessage)
-	h("POST", "/ccu/referrals/:id/notes", "ccu.message", s.ccuNote)
-	h("POST", "/ccu/referrals/:id/links", "ccu.link", s.ccuLink)
-}
-
 // anonymousRoute reports whether a route serves anonymous reporters or
 // survey respondents: the access log writes no line for it (a line's time
 // would date the report or the response).

@@ -12,36 +12,6 @@ import (
 	"candour/words"
 )
 
-// recommendationRoutes registers the recommendations register and the
-// public "You said, we did" pages.
-func (s *Server) recommendationRoutes(h handle) {
-	// The register: members and chairs read and follow; staff manage it.
-	h("GET", "/recommendations", "recommendations.list", s.recommendationList)
-	h("GET", "/recommendations/dashboard", "recommendations.dashboard", s.recommendationDashboard)
-	h("GET", "/recommendations/export.csv", "recommendations.export", s.recommendationExport)
-	h("GET", "/recommendations/import", "recommendations.import", s.recommendationImportForm)
-	h("POST", "/recommendations/import", "recommendations.import", s.recommendationImport)
-	h("GET", "/recommendations/new", "recommendations.raise", s.recommendationNewForm)
-	h("POST", "/recommendations/new", "recommendations.raise", s.recommendationCreate)
-	h("GET", "/recommendations/:id", "recommendations.list", s.recommendationShow)
-	h("GET", "/recommendations/:id/edit", "recommendations.edit", s.recommendationEditForm)
-	h("POST", "/recommendations/:id/edit", "recommendations.edit", s.recommendationSave)
-	h("POST", "/recommendations/:id/status", "recommendations.edit", s.recommendationStatus)
-	h("POST", "/recommendations/:id/progress", "recommendations.edit", s.recommendationProgress)
-	h("POST", "/recommendations/:id/public", "recommendations.edit", s.recommendationPublicWording)
-	h("POST", "/recommendations/:id/publish", "recommendations.edit", s.recommendationPublish)
-	h("POST", "/recommendations/:id/follow", "recommendations.follow", s.recommendationFollow)
-	// The raising group's chair verifies and agrees the public wording.
-	h("POST", "/recommendations/:id/verify", "recommendations.chair", s.recommendationVerify)
-	h("POST", "/recommendations/:id/agree", "recommendations.chair", s.recommendationAgree)
-
-	// "You said, we did": anyone, without signing in.
-	h("GET", "/you-said-we-did", "yousaidwedid", s.publicRecommendationList)
-	h("GET", "/you-said-we-did.json", "yousaidwedid", s.publicRecommendationJSON)
-	h("GET", "/you-said-we-did.atom", "yousaidwedid", s.publicRecommendationAtom)
-	h("GET", "/you-said-we-did/:id", "yousaidwedid", s.publicRecommendationShow)
-}
-
 // loadRecommendation reads the recommendation named in the path; it
 // answers 404 itself.
 func (s *Server) loadRecommendation(c *gin.Context) (*store.Recommendation, bool) {
@@ -111,25 +81,10 @@ func (s *Server) mailFollowers(ctx context.Context, r *store.Recommendation, aut
 			ids = append(ids, f)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	users, err := s.recs.UsersByID(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		u, ok := users[id]
-		if !ok || u.Status != store.StatusActive {
-			continue
-		}
-		body := fmt.Sprintf("Hello %s,\n\nA recommendation you follow has changed: %s\n\n%s\n\nRead it:\n%s\n\nTo stop these emails, open the recommendation and choose \"Stop following\".",
+	return s.mailUsers(ctx, s.recs, ids, "A recommendation you follow has changed", func(u store.User) string {
+		return fmt.Sprintf("Hello %s,\n\nA recommendation you follow has changed: %s\n\n%s\n\nRead it:\n%s\n\nTo stop these emails, open the recommendation and choose \"Stop following\".",
 			u.Name, r.Title, what, s.link("/recommendations/"+r.ID))
-		if err := s.queueMail(ctx, u.Email, "A recommendation you follow has changed", body); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 // Choices for the register's forms and filters.

@@ -9,38 +9,6 @@ import (
 	"candour/store"
 )
 
-// custodyRoutes registers custody visit reports (docs/visits.md, "Custody
-// visit reports"): the pair who made a custody visit write one report
-// together; the scheme manager (the Police and Crime Commissioner's office)
-// reads every report, follows up its issues with the force and makes the
-// quarterly return; the force's staff see only the matters raised and the
-// issues for the inspector, never the detainee lines.
-func (s *Server) custodyRoutes(h handle) {
-	// The pair (row-level: attending the custody visit, once it has started).
-	h("GET", "/visits/:id/custody-report", "custody.report", s.custodyReportShow)
-	h("GET", "/visits/:id/custody-report/arrival", "custody.report", s.custodyArrivalForm)
-	h("POST", "/visits/:id/custody-report/arrival", "custody.report", s.custodyArrivalSave)
-	h("GET", "/visits/:id/custody-report/detainees/:n", "custody.report", s.custodyDetaineeForm)
-	h("POST", "/visits/:id/custody-report/detainees/:n", "custody.report", s.custodyDetaineeSave)
-	h("POST", "/visits/:id/custody-report/detainees/:n/remove", "custody.report", s.custodyDetaineeRemove)
-	h("GET", "/visits/:id/custody-report/matters", "custody.report", s.custodyMattersForm)
-	h("POST", "/visits/:id/custody-report/matters", "custody.report", s.custodyMattersSave)
-	h("GET", "/visits/:id/custody-report/submit", "custody.report", s.custodySubmitConfirm)
-	h("POST", "/visits/:id/custody-report/submit", "custody.report", s.custodySubmit)
-	h("GET", "/visits/:id/custody-report/confirm", "custody.report", s.custodyConfirmForm)
-	h("POST", "/visits/:id/custody-report/confirm", "custody.report", s.custodyConfirm)
-
-	// The scheme manager.
-	h("GET", "/custody", "custody.reports", s.custodyList)
-	h("GET", "/custody/reports/:id", "custody.reports", s.custodySchemeShow)
-	h("POST", "/custody/reports/:id/issues", "custody.reports", s.custodyIssuesSave)
-	h("GET", "/custody/return", "custody.return", s.custodyReturn)
-	h("GET", "/custody/return.csv", "custody.return", s.custodyReturnCSV)
-
-	// The force: matters raised and issues, without detainees.
-	h("GET", "/custody/force", "custody.force", s.custodyForce)
-}
-
 // custodyAuditActions are the custody report pages' audit actions, listed
 // after the store's in the audit log's filter (auditActionChoices).
 var custodyAuditActions = []string{auditCustodySaved, auditCustodySubmitted, auditCustodyConfirmed, auditCustodyViewed,

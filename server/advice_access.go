@@ -7,29 +7,6 @@ import (
 	"candour/words"
 )
 
-// adviceRoutes registers critical-incident advice (docs/advisory.md): staff
-// open a request and record what the force did with each answer; the
-// members and chairs asked read it and answer; the public sees only a
-// summary a coordinator has published. Row-level rule: a member or chair
-// sees a request only if they were asked (any other is "not found").
-func (s *Server) adviceRoutes(h handle) {
-	h("GET", "/advice", "advice.list", s.adviceList)
-	h("GET", "/advice/new", "advice.create", s.adviceNewForm)
-	h("POST", "/advice/new", "advice.create", s.adviceCreate)
-	h("GET", "/advice/:id", "advice.view", s.adviceShow)
-	h("POST", "/advice/:id/answer", "advice.answer", s.adviceAnswer)
-	h("POST", "/advice/:id/close", "advice.manage", s.adviceClose)
-	h("POST", "/advice/:id/answers/:userId/response", "advice.manage", s.adviceRespond)
-	h("GET", "/advice/:id/impact", "advice.manage", s.adviceImpact)
-	h("POST", "/advice/:id/impact", "advice.manage", s.adviceImpactSave)
-	h("POST", "/advice/:id/publish", "advice.manage", s.advicePublish)
-	h("POST", "/advice/:id/unpublish", "advice.manage", s.adviceUnpublish)
-	h("GET", "/public/advice", "advice.public", s.advicePublicList)
-	h("GET", "/public/advice/:id", "advice.public", s.advicePublicShow)
-	h("GET", "/account/mobile", "account.mobile", s.accountMobileForm)
-	h("POST", "/account/mobile", "account.mobile", s.accountMobileSave)
-}
-
 // adviceOutcomeTag is the tag colour for what the force did with advice.
 func adviceOutcomeTag(o string) string {
 	switch o {
