@@ -29,12 +29,6 @@ func (s *Store) bumpRecIndex(ctx context.Context) error {
 	return nil
 }
 
-// recSummaries returns every summary, from memory when the index has not
-// changed since it was read. Callers must not change the slice.
-func (s *Store) recSummaries(ctx context.Context) ([]RecSummary, error) {
-	return s.recIndex.get(ctx, s)
-}
-
 // RecommendationsCopy returns every recommendation's summary, newest
 // raised first, and the number of the copy's load they come from. The
 // number changes whenever the copy is read again, which the recommendations'
