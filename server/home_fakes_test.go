@@ -18,7 +18,7 @@ type fakeHome struct {
 	referralCounts     func() (store.RefCounts, error)
 	accessReviewFor    func(month string) (*store.AccessReview, error)
 	questionsFor       func(partnerID string) ([]store.RefSummary, error)
-	allRecommendations func(store.RecommendationFilter) ([]store.RecSummary, error)
+	recommendations    func() ([]store.RecSummary, error) // counted by store.CountRecs
 	findingsCopies     func(groupIDs []string, first, last time.Time) ([]store.Visit, error)
 	claimsWaitingCount func() (int, error)
 	custodyFollowUps   func() (store.CustodyFollowUp, error)
@@ -48,8 +48,12 @@ func (f *fakeHome) QuestionsFor(_ context.Context, partnerID string) ([]store.Re
 	return ask(&f.fakeCalls, "QuestionsFor", f.questionsFor, partnerID)
 }
 
-func (f *fakeHome) AllRecommendations(_ context.Context, flt store.RecommendationFilter) ([]store.RecSummary, error) {
-	return ask(&f.fakeCalls, "AllRecommendations", f.allRecommendations, flt)
+func (f *fakeHome) RecommendationCounts(_ context.Context, now time.Time, groups []string) (store.RecCounts, error) {
+	if !f.called("RecommendationCounts", f.recommendations) {
+		return store.RecCounts{}, errNoFake
+	}
+	rs, err := f.recommendations()
+	return store.CountRecs(rs, now, groups), err
 }
 
 func (f *fakeHome) FindingsCopies(_ context.Context, groupIDs []string, first, last time.Time) ([]store.Visit, error) {
@@ -184,11 +188,13 @@ func TestHomeTasksByRoleWithFakes(t *testing.T) {
 		// none. Of the group's three vetting expiries, 10 days ahead is
 		// within 30 days, yesterday has expired, 40 days ahead is neither.
 		body, _ := homeOnFakes(t, person(store.RoleCoordinator), now, func(fh *fakeHome) {
-			fh.allRecommendations = func(f store.RecommendationFilter) ([]store.RecSummary, error) {
-				if !f.Overdue || !f.Now.Equal(now) {
-					t.Errorf("recommendations %+v, want the overdue ones at the fake's clock", f)
-				}
-				return []store.RecSummary{{ID: "r1"}, {ID: "r2"}}, nil
+			// By hand: two due over a day before the fake's clock, one due
+			// only today, one implemented.
+			fh.recommendations = func() ([]store.RecSummary, error) {
+				return []store.RecSummary{{ID: "r1", Status: store.RecInProgress, DueAt: now.AddDate(0, 0, -3)},
+					{ID: "r2", Status: store.RecAccepted, DueAt: now.AddDate(0, 0, -2)},
+					{ID: "r3", Status: store.RecInProgress, DueAt: now.Add(-time.Hour)},
+					{ID: "r4", Status: store.RecImplemented, DueAt: now.AddDate(0, 0, -3)}}, nil
 			}
 			fh.findingsCopies = func(groupIDs []string, first, last time.Time) ([]store.Visit, error) {
 				return []store.Visit{
@@ -281,7 +287,7 @@ func TestHomeTasksByRoleWithFakes(t *testing.T) {
 				return []store.Visit{{ID: "v1", GroupID: g.ID, Start: now.Add(-time.Hour), Submitted: []string{"a", "b"}},
 					{ID: "v2", GroupID: "other", Start: now.Add(-time.Hour), Submitted: []string{"c"}}}, nil
 			}
-			fh.allRecommendations = func(store.RecommendationFilter) ([]store.RecSummary, error) {
+			fh.recommendations = func() ([]store.RecSummary, error) {
 				return []store.RecSummary{{ID: "r1", GroupID: g.ID, AwaitingChair: true}, {ID: "r2", GroupID: g.ID, Status: store.RecImplemented},
 					{ID: "r3", GroupID: "other", Status: store.RecImplemented}}, nil
 			}

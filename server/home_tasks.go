@@ -105,12 +105,12 @@ const vettingWindow = 30 * 24 * time.Hour
 
 func (s *Server) staffTasks(ctx context.Context, now time.Time) ([]task, error) {
 	var ts []task
-	recs, err := s.homePage.AllRecommendations(ctx, store.RecommendationFilter{Overdue: true, Now: now})
+	recs, err := s.homePage.RecommendationCounts(ctx, now, nil)
 	if err != nil {
 		return nil, err
 	}
-	if len(recs) > 0 {
-		ts = append(ts, task{Href: "/recommendations?overdue=true", Link: count(len(recs), "recommendation overdue", "recommendations overdue")})
+	if recs.Overdue > 0 {
+		ts = append(ts, task{Href: "/recommendations?overdue=true", Link: count(recs.Overdue, "recommendation overdue", "recommendations overdue")})
 	}
 	// Findings signed off by the chair that the force has not answered:
 	// from the calendar's copies of the last year's visits.
@@ -252,22 +252,15 @@ func (s *Server) memberTasks(ctx context.Context, u *store.User, diary *store.Di
 		ts = append(ts, task{Href: "/visits?view=past", Link: count(toSignOff, "finding to sign off", "findings to sign off")})
 	}
 	if len(chaired) > 0 {
-		recs, err := s.homePage.AllRecommendations(ctx, store.RecommendationFilter{})
+		ids := make([]string, 0, len(chaired))
+		for id := range chaired {
+			ids = append(ids, id)
+		}
+		recs, err := s.homePage.RecommendationCounts(ctx, now, ids)
 		if err != nil {
 			return nil, err
 		}
-		wording, verify := 0, 0
-		for _, r := range recs {
-			if !chaired[r.GroupID] {
-				continue
-			}
-			if r.AwaitingChair {
-				wording++
-			}
-			if r.Status == store.RecImplemented {
-				verify++
-			}
-		}
+		wording, verify := recs.AwaitingChair, recs.ToVerify
 		if wording > 0 {
 			ts = append(ts, task{Href: "/recommendations", Link: count(wording, "recommendation's public wording waits for your agreement", "recommendations' public wording waits for your agreement")})
 		}

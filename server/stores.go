@@ -371,7 +371,7 @@ type homeStore interface {
 	ReferralCounts(ctx context.Context) (store.RefCounts, error)
 	AccessReviewFor(ctx context.Context, month string) (*store.AccessReview, error)
 	QuestionsFor(ctx context.Context, partnerID string) ([]store.RefSummary, error)
-	AllRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, error)
+	RecommendationCounts(ctx context.Context, now time.Time, groups []string) (store.RecCounts, error)
 	FindingsCopies(ctx context.Context, groupIDs []string, first, last time.Time) ([]store.Visit, error)
 	ClaimsWaitingCount(ctx context.Context) (int, error)
 	CustodyFollowUps(ctx context.Context) (store.CustodyFollowUp, error)

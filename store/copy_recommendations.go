@@ -29,12 +29,6 @@ func (s *Store) bumpRecIndex(ctx context.Context) error {
 	return nil
 }
 
-// recSummaries returns every summary, from memory when the index has not
-// changed since it was read. Callers must not change the slice.
-func (s *Store) recSummaries(ctx context.Context) ([]RecSummary, error) {
-	return s.recIndex.get(ctx, s)
-}
-
 // RecommendationsCopy returns every recommendation's summary, newest
 // raised first, and the number of the copy's load they come from. The
 // number changes whenever the copy is read again, which the recommendations'
@@ -56,33 +50,153 @@ func (s *Store) RecommendationsCopy(ctx context.Context) ([]RecSummary, uint64, 
 
 // RecommendationsByID returns the summaries of these recommendations, in
 // the order given (one that does not exist is left out): from the copy, by
-// an index of it built once per load, so that a page naming a few (the
-// audit page) does not read, filter and sort the whole register, as it
-// did through AllRecommendations (5,000 summaries at ten times the data).
+// its index (recViews), so that a page naming a few (the audit page) does
+// not read, filter and sort the whole register, as it did through
+// AllRecommendations (5,000 summaries at ten times the data).
 func (s *Store) RecommendationsByID(ctx context.Context, ids []string) ([]RecSummary, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	l, err := s.recIndex.getLoad(ctx, s)
+	all, v, err := s.recViewsNow(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ix := s.recByID.of(l.n, func() map[string]int {
-		m := make(map[string]int, len(l.v))
-		for i := range l.v {
-			m[l.v[i].ID] = i
-		}
-		return m
-	})
 	out := make([]RecSummary, 0, len(ids))
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		if i, ok := ix[id]; ok && !seen[id] {
+		if i, ok := v.byID[id]; ok && !seen[id] {
 			seen[id] = true
-			out = append(out, l.v[i])
+			out = append(out, all[i])
 		}
 	}
 	return out, nil
+}
+
+// recViews is what pages look up in one load of the summaries, built once
+// per load (copyIndex) beside the copy, so that their cost does not grow
+// with the register (issue 18): each summary's position by _id; for each
+// value of each field a filter names, the positions of the summaries that
+// have it, in the register's order, so a filtered page walks only the
+// shortest such list (candidates) instead of the whole copy; and the counts
+// the home pages show (RecommendationCounts), where they copied every
+// summary to count a few.
+type recViews struct {
+	byID map[string]int
+	by   map[recKey][]int32
+	// due are the due dates of the summaries that can fall overdue (a
+	// status of recCanBeOverdue, a due date set), earliest first: how many
+	// are overdue at a time is a binary search.
+	due []time.Time
+	// awaitingChair and toVerify count, by group, the summaries whose
+	// public wording waits for the chair and those implemented.
+	awaitingChair, toVerify map[string]int
+}
+
+// recKey is a field a filter names (recField*) and its value.
+type recKey struct{ field, value string }
+
+const (
+	recFieldStatus    = "status"
+	recFieldArea      = "area"
+	recFieldGroup     = "group"
+	recFieldSource    = "source"
+	recFieldOwner     = "owner"
+	recFieldPublished = "published" // value ""
+	recFieldCanBeLate = "overdue"   // value "": can be overdue at some time (canFallOverdue)
+)
+
+// newRecViews builds the views of all (one load, in the register's order).
+func newRecViews(all []RecSummary) *recViews {
+	v := &recViews{byID: make(map[string]int, len(all)), by: map[recKey][]int32{},
+		awaitingChair: map[string]int{}, toVerify: map[string]int{}}
+	add := func(field, value string, i int) {
+		k := recKey{field, value}
+		v.by[k] = append(v.by[k], int32(i))
+	}
+	for i := range all {
+		r := &all[i]
+		v.byID[r.ID] = i
+		add(recFieldStatus, r.Status, i)
+		add(recFieldArea, r.Area, i)
+		add(recFieldGroup, r.GroupID, i)
+		add(recFieldSource, r.Source, i)
+		add(recFieldOwner, r.OwnerDept, i)
+		if r.Published {
+			add(recFieldPublished, "", i)
+		}
+		if canFallOverdue(r) {
+			add(recFieldCanBeLate, "", i)
+			v.due = append(v.due, r.DueAt)
+		}
+		if r.AwaitingChair {
+			v.awaitingChair[r.GroupID]++
+		}
+		if r.Status == RecImplemented {
+			v.toVerify[r.GroupID]++
+		}
+	}
+	slices.SortFunc(v.due, func(a, b time.Time) int { return a.Compare(b) })
+	return v
+}
+
+// candidates are the positions of the summaries that may match f: the
+// shortest of the lists of the fields f names. narrowed is false when f
+// names none (every summary may match).
+func (v *recViews) candidates(f RecommendationFilter) (at []int32, narrowed bool) {
+	try := func(field, value string) {
+		l := v.by[recKey{field, value}] // none: nothing matches
+		if !narrowed || len(l) < len(at) {
+			at, narrowed = l, true
+		}
+	}
+	for _, kv := range [][2]string{{recFieldStatus, f.Status}, {recFieldArea, f.Area}, {recFieldGroup, f.GroupID},
+		{recFieldSource, f.Source}, {recFieldOwner, f.OwnerDept}} {
+		if kv[1] != "" {
+			try(kv[0], kv[1])
+		}
+	}
+	if f.Published {
+		try(recFieldPublished, "")
+	}
+	if f.Overdue {
+		try(recFieldCanBeLate, "")
+	}
+	return at, narrowed
+}
+
+// recViewsNow is the copy and its views, building them at the first use
+// of a load.
+func (s *Store) recViewsNow(ctx context.Context) ([]RecSummary, *recViews, error) {
+	l, err := s.recIndex.getLoad(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l.v, s.recIx.of(l.n, func() *recViews { return newRecViews(l.v) }), nil
+}
+
+// RecCounts are the register's counts a home page shows.
+type RecCounts struct {
+	Overdue       int // overdue at the time asked (RecommendationFilter.Overdue)
+	AwaitingChair int // of the groups asked: public wording the chair has not agreed
+	ToVerify      int // of the groups asked: implemented, for the chair to verify
+}
+
+// RecommendationCounts counts the recommendations overdue at now, and of
+// groups (each named once) those whose public wording waits for the chair and those
+// implemented: from counts kept beside the copy, so a home page costs the
+// same whatever the size of the register.
+func (s *Store) RecommendationCounts(ctx context.Context, now time.Time, groups []string) (RecCounts, error) {
+	_, v, err := s.recViewsNow(ctx)
+	if err != nil {
+		return RecCounts{}, err
+	}
+	cutoff := now.Add(-24 * time.Hour) // as RecommendationFilter.match
+	n := RecCounts{Overdue: sort.Search(len(v.due), func(i int) bool { return !v.due[i].Before(cutoff) })}
+	for _, g := range groups {
+		n.AwaitingChair += v.awaitingChair[g]
+		n.ToVerify += v.toVerify[g]
+	}
+	return n, nil
 }
 
 // dbRecSummaries reads every summary from the index without asking the
@@ -106,6 +220,30 @@ func (s *Store) dbRecSummaries(ctx context.Context) ([]RecSummary, error) {
 	return all, nil
 }
 
+// CountRecs counts among all what RecommendationCounts counts, by looking
+// at every summary: the definition the counts kept beside the copy are
+// tested against (the handlers' fakes count with it too).
+func CountRecs(all []RecSummary, now time.Time, groups []string) RecCounts {
+	overdue := RecommendationFilter{Overdue: true, Now: now}
+	var n RecCounts
+	for i := range all {
+		r := &all[i]
+		if overdue.match(r) {
+			n.Overdue++
+		}
+		if !slices.Contains(groups, r.GroupID) {
+			continue
+		}
+		if r.AwaitingChair {
+			n.AwaitingChair++
+		}
+		if r.Status == RecImplemented {
+			n.ToVerify++
+		}
+	}
+	return n
+}
+
 // match reports whether a summary meets the filter (lists filter in memory).
 func (f RecommendationFilter) match(r *RecSummary) bool {
 	for _, kv := range [][2]string{{f.Status, r.Status}, {f.Area, r.Area}, {f.GroupID, r.GroupID}, {f.Source, r.Source}, {f.OwnerDept, r.OwnerDept}} {
@@ -116,13 +254,16 @@ func (f RecommendationFilter) match(r *RecSummary) bool {
 	if f.Published && !r.Published {
 		return false
 	}
-	if f.Overdue {
-		cutoff := f.Now.UTC().Add(-24 * time.Hour)
-		if !r.DueAt.After(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)) || !r.DueAt.Before(cutoff) || !slices.Contains(recCanBeOverdue, r.Status) {
-			return false
-		}
+	if f.Overdue && (!canFallOverdue(r) || !r.DueAt.Before(f.Now.UTC().Add(-24*time.Hour))) {
+		return false
 	}
 	return true
+}
+
+// canFallOverdue reports whether r is overdue once its due date is a day
+// past: a due date set, in a status of recCanBeOverdue.
+func canFallOverdue(r *RecSummary) bool {
+	return r.DueAt.After(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)) && slices.Contains(recCanBeOverdue, r.Status)
 }
 
 // FilterRecs returns the summaries matching f, newest raised first: the
@@ -149,17 +290,19 @@ func sortRecs(rs []RecSummary) {
 	})
 }
 
-// pageOfRecs is page f.Page of the summaries matching f, from sorted
-// (already in the register's order), and whether more match after it.
-// It stops at the first match past the page, so page 1 of the whole
-// register reads 51 summaries whatever its size; only a filter that few
-// match reads far (issue 18).
-func pageOfRecs(sorted []RecSummary, f RecommendationFilter) ([]RecSummary, bool) {
-	page := max(f.Page, 1)
-	skip := (page - 1) * PageSize
+// pageOfRecs is page f.Page of the summaries matching f among the n
+// candidates at gives (in the register's order), and whether more match
+// after it. It stops at the first match past the page, so page 1 of the
+// whole register looks at 51 summaries whatever its size, and a filtered
+// page only at the summaries with the rarest of its values (candidates);
+// looked is how many it looked at (issue 18).
+func pageOfRecs(n int, at func(i int) *RecSummary, f RecommendationFilter) (page []RecSummary, more bool, looked int) {
+	skip := (max(f.Page, 1) - 1) * PageSize
 	out := []RecSummary{}
-	for i := range sorted {
-		if !f.match(&sorted[i]) {
+	for i := range n {
+		r := at(i)
+		looked++
+		if !f.match(r) {
 			continue
 		}
 		if skip > 0 {
@@ -167,9 +310,9 @@ func pageOfRecs(sorted []RecSummary, f RecommendationFilter) ([]RecSummary, bool
 			continue
 		}
 		if len(out) == PageSize {
-			return out, true
+			return out, true, looked
 		}
-		out = append(out, sorted[i])
+		out = append(out, *r)
 	}
-	return out, false
+	return out, false, looked
 }

@@ -56,6 +56,7 @@ func (s *Store) MoveAdviceAskedForTest(ctx context.Context, unsets int) error {
 // RefsLookedForTest is how many referral summaries ListReferrals has
 // looked at so far.
 func (s *Store) RefsLookedForTest() int64 { return s.refsLooked.Load() }
+func (s *Store) RecsLookedForTest() int64 { return s.recsLooked.Load() }
 
 // MoveDiariesForTest runs migration 12 whole (unsets -1) or stops where a
 // kill -9 could: once unsets heads have lost their bookings (the next

@@ -671,24 +671,44 @@ var recSort = bson.D{{Key: "raisedAt", Value: -1}, {Key: "_id", Value: -1}}
 // ListRecommendations returns a page of summaries, newest raised first,
 // and whether more follow.
 func (s *Store) ListRecommendations(ctx context.Context, f RecommendationFilter) ([]RecSummary, bool, error) {
-	all, err := s.recSummaries(ctx)
+	all, v, err := s.recViewsNow(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	rs, more := pageOfRecs(all, f)
+	var (
+		rs     []RecSummary
+		more   bool
+		looked int
+	)
+	if at, narrowed := v.candidates(f); narrowed {
+		rs, more, looked = pageOfRecs(len(at), func(i int) *RecSummary { return &all[at[i]] }, f)
+	} else {
+		rs, more, looked = pageOfRecs(len(all), func(i int) *RecSummary { return &all[i] }, f)
+	}
+	s.recsLooked.Add(int64(looked))
 	return rs, more, nil
 }
 
 // AllRecommendations returns the summary of every recommendation matching
-// f (ignoring Page), newest raised first: for the dashboard, the public
-// feeds and the weekly reminders. A force's register holds hundreds.
+// f (ignoring Page), newest raised first: for the weekly reminders and the
+// tests. A force's register holds hundreds; the pages count with
+// RecommendationCounts instead.
 func (s *Store) AllRecommendations(ctx context.Context, f RecommendationFilter) ([]RecSummary, error) {
-	all, err := s.recSummaries(ctx)
+	all, v, err := s.recViewsNow(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := []RecSummary{}
-	for i := range all { // the copy is in the register's order already
+	at, narrowed := v.candidates(f)
+	if !narrowed {
+		for i := range all { // the copy is in the register's order already
+			if f.match(&all[i]) {
+				out = append(out, all[i])
+			}
+		}
+		return out, nil
+	}
+	for _, i := range at { // positions, ascending: the register's order
 		if f.match(&all[i]) {
 			out = append(out, all[i])
 		}

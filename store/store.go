@@ -71,11 +71,14 @@ type Store struct {
 	counted   []counterWatcher
 	recIndex  *countedCopy[[]RecSummary]
 	refIndex  *countedCopy[[]RefSummary]
-	recByID   copyIndex[map[string]int] // positions in recIndex's load, by _id
-	refIx     copyIndex[refIndexes]     // positions in refIndex's load, by _id and by partner
+	recIx     copyIndex[*recViews]  // recIndex's load by _id, by each filtered field, and counted
+	refIx     copyIndex[refIndexes] // positions in refIndex's load, by _id and by partner
 	// refsLooked counts the referral summaries ListReferrals has looked at
 	// (export_test.go: a partner's list must not look at other partners').
 	refsLooked atomic.Int64
+	// recsLooked, the same for ListRecommendations (a filtered page must
+	// look only at the summaries with its rarest value).
+	recsLooked atomic.Int64
 	monthsCp   *countedCopy[map[string]visitMonth]
 	// a force's months of records of a power, by kind, force and period
 	// (copy_powers.go)
