@@ -55,6 +55,7 @@ type Server struct {
 	signIns       signInStore        // signing in: by password or through the identity provider
 	powers        powerStore         // the powers and disparity pages and their figures
 	processing    processingStore    // the record of processing's lawful bases
+	ready         readyDB            // the readiness check: does the store answer (readyz)
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -148,6 +149,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		signIns:      db,
 		powers:       powerFigures{db},
 		processing:   db,
+		ready:        db,
 		log:          slog.New(requestIDHandler{log.Handler()}),
 		templates:    tmpl,
 		hasher:       password.For(cfg),
@@ -266,7 +268,7 @@ func (s *Server) readyz(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
+	if err := s.ready.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", "err", err)
 		c.String(http.StatusServiceUnavailable, "store unavailable\n")
 		return

@@ -549,6 +549,12 @@ type processingStore interface {
 	SetProcessingBasis(ctx context.Context, b store.ProcessingBasis) error
 }
 
+// readyDB is what the readiness check asks (readyz in server.go): that
+// the store answers.
+type readyDB interface {
+	Ping(ctx context.Context) error
+}
+
 // groupLister is any view that lists the groups (groupNamesIn).
 type groupLister interface {
 	Groups(ctx context.Context) ([]store.Group, error)
@@ -576,6 +582,7 @@ var (
 	_ signInStore     = (*store.Store)(nil)
 	_ powerStore      = powerFigures{}
 	_ processingStore = (*store.Store)(nil)
+	_ readyDB         = (*store.Store)(nil)
 	_ receiptTriesDB  = (*store.Store)(nil)
 	_ recStore        = (*store.Store)(nil)
 	_ homeStore       = (*store.Store)(nil)
