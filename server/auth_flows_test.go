@@ -400,7 +400,8 @@ func TestSignOutEverywhere(t *testing.T) {
 }
 
 func TestDevMailShowsOutbox(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
+	a.srv.devOutbox = recentMail{a.fakeApp.outbox}
 	u := a.newUser(store.RoleMember, "pat@example.org")
 	a.client().submit("/password-reset", "/password-reset", url.Values{"email": {u.Email}})
 	link := a.mailedResetLink(u.Email)

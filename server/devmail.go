@@ -27,7 +27,7 @@ func (s *Server) devMail(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	ms, err := s.store.RecentMail(c.Request.Context(), 50)
+	ms, err := s.devOutbox.RecentMail(c.Request.Context(), 50)
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -318,6 +318,22 @@ func (w *accountsWorld) sessionCount(context.Context) (int64, error) {
 	return int64(len(w.sessions.m)), nil
 }
 
+// recentMail shows the fake app's outbox on the development mail page
+// (devMailDB): the newest n messages, newest first, as the store's
+// RecentMail.
+type recentMail struct{ *fakeOutbox }
+
+var _ devMailDB = recentMail{}
+
+func (f recentMail) RecentMail(_ context.Context, n int) ([]store.Mail, error) {
+	all := f.queued()
+	var out []store.Mail
+	for i := len(all) - 1; i >= 0 && len(out) < n; i-- {
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
 // fakeReady is a store that always answers the readiness check (readyDB).
 type fakeReady struct{}
 

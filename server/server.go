@@ -56,6 +56,7 @@ type Server struct {
 	powers        powerStore         // the powers and disparity pages and their figures
 	processing    processingStore    // the record of processing's lawful bases
 	ready         readyDB            // the readiness check: does the store answer (readyz)
+	devOutbox     devMailDB          // the outbox's newest messages, shown in development (devmail.go)
 	log           *slog.Logger
 	templates     templateSet
 	pageBufs      sync.Pool                // *bytes.Buffer: a page is drawn into one before it is sent (render.go)
@@ -150,6 +151,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		powers:       powerFigures{db},
 		processing:   db,
 		ready:        db,
+		devOutbox:    db,
 		log:          slog.New(requestIDHandler{log.Handler()}),
 		templates:    tmpl,
 		hasher:       password.For(cfg),

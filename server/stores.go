@@ -555,6 +555,12 @@ type readyDB interface {
 	Ping(ctx context.Context) error
 }
 
+// devMailDB is what the development mail page reads (devmail.go): the
+// outbox's newest messages.
+type devMailDB interface {
+	RecentMail(ctx context.Context, n int) ([]store.Mail, error)
+}
+
 // groupLister is any view that lists the groups (groupNamesIn).
 type groupLister interface {
 	Groups(ctx context.Context) ([]store.Group, error)
@@ -583,6 +589,7 @@ var (
 	_ powerStore      = powerFigures{}
 	_ processingStore = (*store.Store)(nil)
 	_ readyDB         = (*store.Store)(nil)
+	_ devMailDB       = (*store.Store)(nil)
 	_ receiptTriesDB  = (*store.Store)(nil)
 	_ recStore        = (*store.Store)(nil)
 	_ homeStore       = (*store.Store)(nil)
