@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -73,6 +74,7 @@ func newAccountsWorld(t *testing.T) *accountsWorld {
 		return w.change(id, func(u *store.User) { u.RecoveryCodes = hashes })
 	}
 	ft.useTOTPStep = w.useTOTPStep
+	ft.useRecoveryCode = w.useRecoveryCode
 	w.twoFactor = ft
 	a.srv.secondFactor = ft
 
@@ -307,6 +309,19 @@ func (w *accountsWorld) useTOTPStep(id string, step int64) error {
 		return fmt.Errorf("store: use TOTP step: %w", store.ErrConflict)
 	}
 	w.steps[id] = step
+	return nil
+}
+
+// useRecoveryCode is the store's: the code's hash leaves the account's
+// list, once; one not on the list is not found.
+func (w *accountsWorld) useRecoveryCode(id, hash string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	u, ok := w.users[id]
+	if !ok || !slices.Contains(u.RecoveryCodes, hash) {
+		return fmt.Errorf("store: use recovery code: %w", store.ErrNotFound)
+	}
+	u.RecoveryCodes = slices.DeleteFunc(slices.Clone(u.RecoveryCodes), func(h string) bool { return h == hash })
 	return nil
 }
 
