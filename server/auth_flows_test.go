@@ -31,16 +31,6 @@ func (a *testApp) invite(role store.Role, email string) (*store.User, string) {
 	return u, "/invitation/" + secret
 }
 
-// resetLink makes a password reset link for u and returns its path.
-func (a *testApp) resetLink(u *store.User) string {
-	a.t.Helper()
-	secret, err := a.store.CreateToken(context.Background(), store.TokenPasswordReset, u.ID, "", store.PasswordResetLife)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	return "/password-reset/" + secret
-}
-
 func (a *testApp) user(id string) *store.User {
 	a.t.Helper()
 	u, err := a.store.User(context.Background(), id)
