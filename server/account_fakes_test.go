@@ -15,11 +15,13 @@ import (
 
 // A person's own account and the emailed links that set a password, on
 // fakes (accountStore): unusable links, the password rules and the account
-// page. TestInvitationSetsPasswordAndSignsIn, TestPasswordChange,
-// TestInvitationUsedOnceUnderConcurrency and the other journeys in
-// auth_flows_test.go keep the real store; the store's own token rules
-// (single use, expiry) are TestTokenSingleUseUnderConcurrency in
-// store/store_test.go.
+// page. The other journeys in auth_flows_test.go (a reset, a change, an
+// invited administrator, signing out everywhere) run on accountsWorld
+// (fakes_accounts_test.go); TestInvitationSetsPasswordAndSignsIn (one
+// journey), TestInvitationUsedOnceUnderConcurrency and
+// TestPasswordResetLink (the lock the store's budget of tries sets) keep
+// the real store; the store's own token rules (single use, expiry) are
+// TestTokenSingleUseUnderConcurrency in store/store_test.go.
 
 // linkWorld is accounts and the emailed links made for them, in memory
 // behind a fakeAccount with its own clock. Using a link or storing a
@@ -268,8 +270,8 @@ func (f *fakeTwoFactor) UseRecoveryCode(_ context.Context, id, hash string) erro
 // with a message and nothing is stored (ChangePassword is nil in the
 // fake); a wrong current password is audited as a failed sign-in, a right
 // one gives its try back, and once the account's tries are spent the
-// current password is refused unchecked. TestPasswordChange keeps the
-// change itself on the real store.
+// current password is refused unchecked. TestPasswordChange makes the
+// change itself (on accountsWorld).
 func TestPasswordChangeRefusalsWithFakes(t *testing.T) {
 	a, fa, w := accountFakes(t)
 	fa.userMemberships = func(string) ([]store.Membership, error) { return nil, nil }

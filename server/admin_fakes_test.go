@@ -14,7 +14,10 @@ import (
 )
 
 // The administration pages' refusals, validation and access on fakes
-// (adminStore); TestInviteCreatesAnInvitedAccountAndMailsASingleUseLink,
+// (adminStore). A role change and disabling an account
+// (TestRoleChangeIsAuditedAndSignsThePersonOut,
+// TestDisablingEndsSessionsAndIsAudited) run on adminSessionFakes
+// (fakes_accounts_test.go); TestInviteCreatesAnInvitedAccountAndMailsASingleUseLink,
 // TestCoordinatorManagesGroupsAndMembers and the others in admin_test.go
 // keep the real store.
 

@@ -129,7 +129,7 @@ func TestResendInvitationRevokesTheOldLink(t *testing.T) {
 }
 
 func TestRoleChangeIsAuditedAndSignsThePersonOut(t *testing.T) {
-	a := newTestApp(t)
+	a, _, _ := adminSessionFakes(t)
 	ctx := context.Background()
 	_, admin := a.signedIn(store.RoleAdmin, "admin@example.org")
 	member, mc := a.signedIn(store.RoleMember, "member@example.org")
@@ -139,11 +139,11 @@ func TestRoleChangeIsAuditedAndSignsThePersonOut(t *testing.T) {
 	page := "/admin/people/" + member.ID
 	r := admin.submit(page, page, url.Values{"name": {"Test member"}, "role": {"coordinator"}, "status": {"active"}})
 	wantStatus(t, "change role", r, http.StatusSeeOther, page)
-	u, _ := a.store.User(ctx, member.ID)
+	u, _ := a.srv.users.User(ctx, member.ID)
 	if u.Role != store.RoleCoordinator {
 		t.Errorf("role = %q, want coordinator", u.Role)
 	}
-	evs, _, _ := a.store.ListAudit(ctx, store.AuditFilter{Action: store.AuditRoleChange, Target: "user:" + member.ID})
+	evs, _, _ := a.audits.list(ctx, store.AuditFilter{Action: store.AuditRoleChange, Target: "user:" + member.ID})
 	if len(evs) != 1 || evs[0].Detail != "member → coordinator" {
 		t.Errorf("role-changed events = %+v, want one saying member → coordinator", evs)
 	}
@@ -153,7 +153,7 @@ func TestRoleChangeIsAuditedAndSignsThePersonOut(t *testing.T) {
 }
 
 func TestDisablingEndsSessionsAndIsAudited(t *testing.T) {
-	a := newTestApp(t)
+	a, _, _ := adminSessionFakes(t)
 	ctx := context.Background()
 	_, admin := a.signedIn(store.RoleAdmin, "admin@example.org")
 	member, mc := a.signedIn(store.RoleMember, "member@example.org")
@@ -163,7 +163,7 @@ func TestDisablingEndsSessionsAndIsAudited(t *testing.T) {
 	if r := mc.get("/home"); r.Status != http.StatusSeeOther {
 		t.Errorf("disabled person's browser got %d, want a redirect to sign in", r.Status)
 	}
-	evs, _, _ := a.store.ListAudit(ctx, store.AuditFilter{Action: store.AuditUserChange, Target: "user:" + member.ID})
+	evs, _, _ := a.audits.list(ctx, store.AuditFilter{Action: store.AuditUserChange, Target: "user:" + member.ID})
 	if len(evs) != 1 || !strings.Contains(evs[0].Detail, "status active → disabled") {
 		t.Errorf("account-changed events = %+v", evs)
 	}

@@ -15,11 +15,11 @@ import (
 // what happened in words, not ids and machine names; its day filter is a
 // date field (the browser's own picker, no JavaScript needed).
 func TestAuditLogReadsPlainly(t *testing.T) {
-	a := newTestApp(t)
+	a, _, w := adminSessionFakes(t)
+	auditPagesOf(t, a, w)
 	admin := a.newUser(store.RoleAdmin, "admin@example.org")
 	member := a.newUser(store.RoleMember, "member@example.org")
-	c := a.client()
-	c.signIn(admin)
+	c := a.as(admin)
 	page := "/admin/people/" + member.ID
 	if r := c.submit(page, page, url.Values{"name": {"Mo Member"}, "email": {member.Email}, "role": {"chair"}, "status": {"active"}}); r.Status >= 400 {
 		t.Fatalf("change role: %d\n%s", r.Status, r.Body)

@@ -31,16 +31,6 @@ func (a *testApp) invite(role store.Role, email string) (*store.User, string) {
 	return u, "/invitation/" + secret
 }
 
-// resetLink makes a password reset link for u and returns its path.
-func (a *testApp) resetLink(u *store.User) string {
-	a.t.Helper()
-	secret, err := a.store.CreateToken(context.Background(), store.TokenPasswordReset, u.ID, "", store.PasswordResetLife)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	return "/password-reset/" + secret
-}
-
 func (a *testApp) user(id string) *store.User {
 	a.t.Helper()
 	u, err := a.store.User(context.Background(), id)
@@ -170,7 +160,7 @@ func TestInvitationSetsPasswordAndSignsIn(t *testing.T) {
 }
 
 func TestInvitedAdminSetsUpTwoFactorNext(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	u, link := a.invite(store.RoleAdmin, "root@example.org")
 	c := a.client()
 	r := c.setPassword(link, newPassword, newPassword)
@@ -179,8 +169,7 @@ func TestInvitedAdminSetsUpTwoFactorNext(t *testing.T) {
 
 	wantPage(t, "set-up page", c.get("/sign-in/two-factor/set-up"), http.StatusOK, "Key:")
 	secret := a.user(u.ID).TOTPSecret
-	a.advance(30 * time.Second)
-	r = c.submit("/sign-in/two-factor/set-up", "/sign-in/two-factor/set-up", url.Values{"code": {totpCode(t, secret, a.store.Now())}})
+	r = c.submit("/sign-in/two-factor/set-up", "/sign-in/two-factor/set-up", url.Values{"code": {totpCode(t, secret, a.twoFactor.Now())}})
 	wantPage(t, "enrol", r, http.StatusOK, "Two-factor authentication is set up")
 	c.wantSignedIn("admin after two-factor")
 }
@@ -240,11 +229,11 @@ func TestInvitationUsedOnceUnderConcurrency(t *testing.T) {
 // TestPasswordResetRequestRevealsNothing: the page is the same whether or
 // not the address has an account; only an active account gets mail.
 func TestPasswordResetRequestRevealsNothing(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	a.newUser(store.RoleMember, "fay@example.org")
 	a.invite(store.RoleMember, "gil@example.org")
 	disabled := a.newUser(store.RoleMember, "hal@example.org")
-	if _, err := a.store.UpdateUser(context.Background(), disabled.ID, store.UserUpdate{Name: disabled.Name, Role: disabled.Role, Status: store.StatusDisabled}); err != nil {
+	if err := a.change(disabled.ID, func(u *store.User) { u.Status = store.StatusDisabled }); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -287,7 +276,7 @@ func TestPasswordResetRequestRevealsNothing(t *testing.T) {
 // a real address. With the worker held, the page is answered and nothing
 // is queued yet; released, the link is mailed.
 func TestPasswordResetWorkIsOffTheRequestPath(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	u := a.newUser(store.RoleMember, "jo@example.org")
 	a.srv.resetGate.Lock()
 	r := a.client().submit("/password-reset", "/password-reset", url.Values{"email": {u.Email}})
@@ -339,7 +328,7 @@ func TestPasswordResetLink(t *testing.T) {
 }
 
 func TestPasswordResetLinkExpires(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	u := a.newUser(store.RoleMember, "jo@example.org")
 	link := a.resetLink(u)
 	a.advance(time.Hour + time.Minute)
@@ -348,7 +337,7 @@ func TestPasswordResetLinkExpires(t *testing.T) {
 
 // TestPasswordResetKeepsTwoFactor: an admin who resets still needs a code.
 func TestPasswordResetKeepsTwoFactor(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	u := a.newUser(store.RoleAdmin, "kim@example.org")
 	link := a.resetLink(u)
 	a.client().setPassword(link, newPassword, newPassword)
@@ -360,7 +349,7 @@ func TestPasswordResetKeepsTwoFactor(t *testing.T) {
 // this one signed in. (The refusals, and the current password's check and
 // throttle, are TestPasswordChangeRefusalsWithFakes.)
 func TestPasswordChange(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	u := a.newUser(store.RoleMember, "max@example.org")
 	c, elsewhere := a.client(), a.client()
 	c.signIn(u)
@@ -382,7 +371,7 @@ func TestPasswordChange(t *testing.T) {
 }
 
 func TestSignOutEverywhere(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	u := a.newUser(store.RoleCoordinator, "ned@example.org")
 	c, elsewhere := a.client(), a.client()
 	c.signIn(u)
@@ -401,7 +390,8 @@ func TestSignOutEverywhere(t *testing.T) {
 }
 
 func TestDevMailShowsOutbox(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
+	a.srv.devOutbox = recentMail{a.fakeApp.outbox}
 	u := a.newUser(store.RoleMember, "pat@example.org")
 	a.client().submit("/password-reset", "/password-reset", url.Values{"email": {u.Email}})
 	link := a.mailedResetLink(u.Email)

@@ -37,7 +37,7 @@ func fetch(t *testing.T, a *testApp, path string, hdr map[string]string) (*http.
 // year-long immutable Cache-Control; the plain name and a stale hash answer
 // "no-cache"; an ETag gives a 304; HTML stays no-store.
 func TestStaticAssetsAreHashedAndCachedForAYear(t *testing.T) {
-	a := newTestApp(t)
+	a := newFakeApp(t).testApp
 	res, body := fetch(t, a, "/", nil)
 	if got := res.Header.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("landing page Cache-Control %q, want no-store", got)
@@ -83,7 +83,10 @@ func TestStaticAssetsAreHashedAndCachedForAYear(t *testing.T) {
 // calendar feed carry an ETag (and the Atom feed a Last-Modified), answer a
 // repeat request with 304 and no body, and choose their own Cache-Control.
 func TestFeedsAnswerConditionalRequests(t *testing.T) {
-	a := newTestApp(t)
+	f, _, w := recFakes(t)
+	quietCalendar(t, f)
+	w.setClock(f.clock)
+	a := f.testApp
 	res, body := fetch(t, a, "/you-said-we-did.atom", nil)
 	if res.StatusCode != 200 || !bytes.Contains(body, []byte("<feed")) {
 		t.Fatalf("atom: %d", res.StatusCode)
@@ -116,9 +119,8 @@ func TestFeedsAnswerConditionalRequests(t *testing.T) {
 		t.Errorf("json If-None-Match an hour later: %d", res.StatusCode)
 	}
 
-	u := a.newUser(store.RoleMember, "feeds@example.org")
-	c := a.client()
-	c.signIn(u)
+	u := f.newUser(store.RoleMember, "feeds@example.org")
+	c := f.as(u)
 	r := c.submit("/visits/feed", "/visits/feed", nil)
 	m := feedURLRe.FindStringSubmatch(r.Body)
 	if m == nil {
@@ -138,10 +140,10 @@ func TestFeedsAnswerConditionalRequests(t *testing.T) {
 // BOM and are not kept by caches; and no handler writes CSV any other way
 // than through sendCSV (so a new export cannot forget the BOM).
 func TestCSVExportsStartWithAByteOrderMark(t *testing.T) {
-	a := newTestApp(t)
+	a, _, _ := recFakes(t)
+	quietCalendar(t, a)
 	u := a.newUser(store.RoleCoordinator, "exports@example.org")
-	c := a.client()
-	c.signIn(u)
+	c := a.as(u)
 	for _, path := range []string{"/recommendations/export.csv", "/visits/export.csv"} {
 		res := c.get(path)
 		if res.Status != 200 || !strings.HasPrefix(res.Body, "\xEF\xBB\xBF") || res.Header.Get("Cache-Control") != "no-store" {

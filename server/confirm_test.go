@@ -101,7 +101,7 @@ func TestConfirmationPages(t *testing.T) {
 // TestServiceWidePages: the phase banner's feedback link, the public
 // contact page and /login, which people type.
 func TestServiceWidePages(t *testing.T) {
-	a := newTestApp(t)
+	a, _, _ := recFakes(t)
 	c := a.client()
 	for _, p := range []string{"/", "/sign-in", "/report", "/you-said-we-did"} {
 		r := c.get(p)

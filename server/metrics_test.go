@@ -49,7 +49,7 @@ func TestMetricsCountRequestsByRouteAndStoreOperations(t *testing.T) {
 
 // TestMetricsAreNotOnThePublicPort: /metrics has its own listener.
 func TestMetricsAreNotOnThePublicPort(t *testing.T) {
-	a := newTestApp(t)
+	a := newFakeApp(t)
 	if r := a.client().get("/metrics"); r.Status != http.StatusNotFound {
 		t.Fatalf("GET /metrics on the portal: %d, want 404", r.Status)
 	}
@@ -125,7 +125,7 @@ func TestStoreCountsAreLiveOnlyInTheBenchmarksBuild(t *testing.T) {
 // TestStaticListsNoDirectory: /static/ and its folders answer 404; files
 // are still served.
 func TestStaticListsNoDirectory(t *testing.T) {
-	a := newTestApp(t)
+	a := newFakeApp(t)
 	c := a.client()
 	for _, dir := range []string{"/static/", "/static/js/", "/static/dist/", "/static/img/"} {
 		if r := c.get(dir); r.Status != http.StatusNotFound || strings.Contains(r.Body, "<pre>") {

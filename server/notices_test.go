@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"candour/config"
-	"candour/store/storetest"
 )
 
 // TestNoticesAreTrue: the built-in privacy notice names both cookies the
@@ -18,7 +17,7 @@ import (
 // 30 days for mail); the accessibility statement has the GOV.UK model
 // statement's sections and claims partial, not full, compliance.
 func TestNoticesAreTrue(t *testing.T) {
-	a := newTestApp(t)
+	a := newFakeApp(t)
 	c := a.client()
 	res := c.get("/privacy")
 	if res.Status != http.StatusOK {
@@ -74,7 +73,7 @@ func TestOperatorNotices(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return New(cfg, storetest.Open(t), slog.New(slog.DiscardHandler), []byte(strings.Repeat("k", 32)), Options{})
+		return New(cfg, nil, slog.New(slog.DiscardHandler), []byte(strings.Repeat("k", 32)), Options{})
 	}
 	srv, err := newWith(dir)
 	if err != nil {

@@ -6,20 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"candour/config"
 	"candour/server/oidctest"
 	"candour/store"
 )
-
-// withIdP turns on sign-in through a new in-process provider for the test app a.
-func withIdP(t *testing.T, a *testApp) *oidctest.Provider {
-	p := oidctest.New(t, a.store.Now)
-	cfg := a.cfg
-	cfg.OIDC = config.OIDC{Issuer: p.Server.URL, ClientID: p.ClientID, ClientSecret: p.Secret,
-		Roles: []string{"admin", "coordinator", "ccu"}, Label: "Sign in with your Dorset Police account"}
-	a.srv.oidc = newOIDCFlow(cfg, a.store.Now)
-	return p
-}
 
 // viaIdP follows the whole flow as a browser would: the portal's button,
 // the provider's authorization endpoint, and back to the callback, whose
@@ -38,8 +27,8 @@ func viaIdP(t *testing.T, p *oidctest.Provider, c *client) response {
 }
 
 func TestOIDCSignInStaff(t *testing.T) {
-	a := newTestApp(t)
-	p := withIdP(t, a)
+	a := newAccountsWorld(t)
+	p := withIdPFake(t, a.fakeApp, a.signIns)
 	coord := a.newUser(store.RoleCoordinator, "Jo.Coordinator@dorset.example")
 	p.Set("jo.coordinator@DORSET.example", true, nil) // matched as the store matches addresses
 
@@ -63,7 +52,7 @@ func TestOIDCSignInStaff(t *testing.T) {
 	if p.Asked().Get("redirect_uri") != a.http.URL+"/sign-in/oidc/callback" || !strings.Contains(p.Asked().Get("scope"), "openid") {
 		t.Errorf("authorization request: %v", p.Asked())
 	}
-	events, _, err := a.store.ListAudit(context.Background(), store.AuditFilter{})
+	events, _, err := a.audits.list(context.Background(), store.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

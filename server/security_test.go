@@ -44,10 +44,9 @@ func TestWrongPasswordIsGenericAndLocksAfterFive(t *testing.T) {
 }
 
 func TestCSRFRejectedOnEveryStateChangingRoute(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	u := a.newUser(store.RoleAdmin, "admin@example.org")
-	c := a.client()
-	c.signIn(u)
+	c := a.as(u)
 	for _, rt := range a.srv.Routes() {
 		if rt.Method == http.MethodGet {
 			continue
@@ -83,7 +82,7 @@ func sessionCookieValue(c *client, base string) string {
 }
 
 func TestSessionRotatesAtSignInAndSignOutIsServerSide(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	u := a.newUser(store.RoleCoordinator, "coord@example.org")
 	c := a.client()
 	c.csrf("/sign-in")
@@ -115,7 +114,7 @@ func TestSessionRotatesAtSignInAndSignOutIsServerSide(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	staff := a.newUser(store.RoleCoordinator, "coord@example.org")
 	member := a.newUser(store.RoleMember, "member@example.org")
 	cs, cm := a.client(), a.client()
@@ -135,7 +134,8 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 func TestErrorPagesAndHeaders(t *testing.T) {
-	a := newTestApp(t)
+	a := newFakeApp(t)
+	a.srv.ready = fakeReady{}
 	// A page whose template fails half-way: styled 500, nothing of the page.
 	// (Cloned from a parse of its own: the Server's templates are shared
 	// by every Server in the binary, and one that has run cannot be cloned.)
@@ -190,17 +190,17 @@ func TestErrorPagesAndHeaders(t *testing.T) {
 }
 
 func TestVisitorsLeaveNothingStored(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	u := a.newUser(store.RoleMember, "member@example.org")
 	ctx := context.Background()
 	c := a.client()
 	c.get("/")
 	c.submit("/sign-in", "/sign-in", url.Values{"email": {u.Email}, "password": {"wrong password here"}})
-	if n, _ := a.store.CountSessions(ctx); n != 0 {
+	if n, _ := a.sessionCount(ctx); n != 0 {
 		t.Fatalf("%d sessions stored for a visitor, want 0", n)
 	}
 	c.signIn(u)
-	if n, _ := a.store.CountSessions(ctx); n != 1 {
+	if n, _ := a.sessionCount(ctx); n != 1 {
 		t.Fatalf("%d sessions stored after sign-in, want 1", n)
 	}
 	// A visitor's form token lasts 2 hours, then the form has expired.
@@ -214,11 +214,11 @@ func TestVisitorsLeaveNothingStored(t *testing.T) {
 }
 
 func TestSessionCookieValueNamesAStoredSession(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	u := a.newUser(store.RoleMember, "member@example.org")
 	id := store.RandomSecret()
-	now := a.store.Now().UTC()
-	err := a.store.SaveSession(context.Background(), id, &store.Session{UserID: u.ID, LastSeen: now, ExpiresAt: now.Add(time.Hour),
+	now := a.clock().UTC()
+	err := a.sessions.SaveSession(context.Background(), id, &store.Session{UserID: u.ID, LastSeen: now, ExpiresAt: now.Add(time.Hour),
 		Values: map[string]string{keyUserID: u.ID, keyRole: string(u.Role)}})
 	if err != nil {
 		t.Fatal(err)

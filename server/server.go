@@ -56,7 +56,7 @@ type Server struct {
 	processing    processingStore    // the record of processing's lawful bases
 	powerEntries  powerEntryStore    // missing people's time to be found and a vehicle stop recorded by hand
 	chainHeads    auditChainStore    // the public audit chain's signed daily heads
-	devOutbox     devMailStore       // the outbox's newest messages, outside production (devmail.go)
+	devOutbox     devMailDB          // the outbox's newest messages, outside production (devmail.go)
 	ready         readyDB            // the readiness check (readyz)
 	log           *slog.Logger
 	templates     templateSet

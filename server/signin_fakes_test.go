@@ -13,9 +13,10 @@ import (
 )
 
 // Signing in on fakes (signInStore): the words of a refused password, and
-// each refusal of an identity provider's answer. The store's budget of
-// tries (TestWrongPasswordIsGenericAndLocksAfterFive) and a whole sign-in
-// through the provider (TestOIDCSignInStaff) keep the real store.
+// each refusal of an identity provider's answer. A whole sign-in through
+// the provider (TestOIDCSignInStaff) runs on accountsWorld
+// (fakes_accounts_test.go); the store's budget of tries
+// (TestWrongPasswordIsGenericAndLocksAfterFive) keeps the real store.
 
 // signInFakes is a fake app whose accounts are found by email among its
 // users, as the store matches addresses (NormaliseEmail).

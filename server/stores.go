@@ -549,6 +549,18 @@ type processingStore interface {
 	SetProcessingBasis(ctx context.Context, b store.ProcessingBasis) error
 }
 
+// readyDB is what the readiness check asks (readyz in server.go): that
+// the store answers.
+type readyDB interface {
+	Ping(ctx context.Context) error
+}
+
+// devMailDB is what the development mail page reads (devmail.go): the
+// outbox's newest messages.
+type devMailDB interface {
+	RecentMail(ctx context.Context, n int) ([]store.Mail, error)
+}
+
 // groupLister is any view that lists the groups (groupNamesIn).
 type groupLister interface {
 	Groups(ctx context.Context) ([]store.Group, error)
@@ -576,6 +588,8 @@ var (
 	_ signInStore     = (*store.Store)(nil)
 	_ powerStore      = powerFigures{}
 	_ processingStore = (*store.Store)(nil)
+	_ readyDB         = (*store.Store)(nil)
+	_ devMailDB       = (*store.Store)(nil)
 	_ receiptTriesDB  = (*store.Store)(nil)
 	_ recStore        = (*store.Store)(nil)
 	_ homeStore       = (*store.Store)(nil)
@@ -600,24 +614,14 @@ var (
 )
 
 // The views below are the last handlers' that reached the concrete store
-// (issue 17): the public audit chain, the development outbox, the readiness
-// check, and the two powers pages that call powers over the store.
+// (issue 17): the public audit chain and the two powers pages that call
+// powers over the store (readyDB and devMailDB, above, are the readiness
+// check's and the development outbox's).
 
 // auditChainStore is what the public audit chain pages need
 // (audit_chain.go): the signed daily heads.
 type auditChainStore interface {
 	PublishedHeads(ctx context.Context) ([]store.PublishedHead, error)
-}
-
-// devMailStore is the outbox's newest messages (devmail.go, outside
-// production).
-type devMailStore interface {
-	RecentMail(ctx context.Context, limit int) ([]store.Mail, error)
-}
-
-// readyDB answers the readiness check (readyz, server.go).
-type readyDB interface {
-	Ping(ctx context.Context) error
 }
 
 // powerEntryStore is what missing people's time to be found
@@ -647,7 +651,5 @@ type peopleByID interface {
 
 var (
 	_ auditChainStore = (*store.Store)(nil)
-	_ devMailStore    = (*store.Store)(nil)
-	_ readyDB         = (*store.Store)(nil)
 	_ powerEntryStore = powerFigures{}
 )

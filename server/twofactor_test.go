@@ -84,10 +84,9 @@ func TestAdminMustEnrolTwoFactorAtFirstSignInAndUseItEveryTime(t *testing.T) {
 // TestRecoveryCodes: ten codes, stored only as hashes, each signing in
 // once in place of the app's code; new ones replace the old.
 func TestRecoveryCodes(t *testing.T) {
-	a := newTestApp(t)
+	a := newAccountsWorld(t)
 	u := a.newUser(store.RoleCCU, "analyst@example.org")
-	c := a.client()
-	c.signIn(u)
+	c := a.as(u)
 	r := c.submit("/account", "/account/two-factor/recovery-codes", nil)
 	codeRe := regexp.MustCompile(`<code class="app-key">([a-z2-9]{5}-[a-z2-9]{5})</code>`)
 	codes := codeRe.FindAllStringSubmatch(r.Body, -1)
@@ -138,7 +137,7 @@ func TestRecoveryCodes(t *testing.T) {
 	if r := passwordStep().submit("/sign-in/two-factor/recovery", "/sign-in/two-factor/recovery", url.Values{"code": {codes[1][1]}}); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("an old recovery code after new ones were made: %d, want 422", r.Status)
 	}
-	evs, _, _ := a.store.ListAudit(context.Background(), store.AuditFilter{Action: store.AuditRecoveryUsed})
+	evs, _, _ := a.audits.list(context.Background(), store.AuditFilter{Action: store.AuditRecoveryUsed})
 	if len(evs) != 1 {
 		t.Errorf("%d recovery-code-used events, want 1", len(evs))
 	}
