@@ -56,7 +56,7 @@ func (s *Server) missingTime(c *gin.Context) {
 // keeping a valid choice), works out the times and renders with status.
 func (s *Server) missingTimeFill(c *gin.Context, page *Page, d *missingTimePage, from, to string, status int) {
 	ctx := c.Request.Context()
-	forces, err := s.store.PowerForces(ctx, powers.MissingPeople.Kind)
+	forces, err := s.powers.PowerForces(ctx, powers.MissingPeople.Kind)
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -91,7 +91,7 @@ func (s *Server) missingTimeFill(c *gin.Context, page *Page, d *missingTimePage,
 			return
 		}
 	}
-	mt, err := powers.BuildMissingTimes(ctx, s.store, d.Force, d.From, d.To)
+	mt, err := s.powers.MissingTimes(ctx, d.Force, d.From, d.To)
 	if errors.Is(err, powers.ErrNoPopulation) {
 		d.Empty = "The Census population for this force has not been loaded. A coordinator can load it on the stop and search import page."
 		s.render(c, status, "missing_time", page)

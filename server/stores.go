@@ -461,7 +461,8 @@ type receiptTriesDB interface {
 }
 
 // powerStore is what the powers and disparity pages need (power_*.go,
-// disparity_*.go, vetting_view.go): which forces and months are held, the
+// disparity_*.go, vetting_view.go, missing_time*.go and the vehicle stop
+// form, vehicle_stop_new.go): which forces and months are held, the
 // publications, the Census populations, the panels' samples, and the
 // figures that powers and disparity draw from the store's records (the
 // methods below the line, which powerFigures answers with the real
@@ -489,6 +490,8 @@ type powerStore interface {
 	PowerHeadline(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
 	StopSearchPublishable(ctx context.Context, force, from, to, basis string) (*powers.Report, error)
 	VettingReport(ctx context.Context, force, from, to string) (*powers.VettingReport, error)
+	MissingTimes(ctx context.Context, force, from, to string) (*powers.MissingTimes, error)
+	CapturePower(ctx context.Context, d *powers.Dataset, force string, fields []string, by string) (string, error)
 	DrawSample(ctx context.Context, f disparity.SampleFilter, rnd *rand.Rand) ([]store.SampledRecord, int64, error)
 }
 
@@ -535,6 +538,16 @@ func (p powerFigures) StopSearchPublishable(ctx context.Context, force, from, to
 // VettingReport is powers.BuildVetting.
 func (p powerFigures) VettingReport(ctx context.Context, force, from, to string) (*powers.VettingReport, error) {
 	return powers.BuildVetting(ctx, p.Store, force, from, to)
+}
+
+// MissingTimes is powers.BuildMissingTimes.
+func (p powerFigures) MissingTimes(ctx context.Context, force, from, to string) (*powers.MissingTimes, error) {
+	return powers.BuildMissingTimes(ctx, p.Store, force, from, to)
+}
+
+// CapturePower is powers.Capture.
+func (p powerFigures) CapturePower(ctx context.Context, d *powers.Dataset, force string, fields []string, by string) (string, error) {
+	return powers.Capture(ctx, p.Store, d, force, fields, by)
 }
 
 // DrawSample is disparity.DrawSample.
