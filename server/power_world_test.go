@@ -448,3 +448,13 @@ func (w *powerWorld) panelSamples() ([]store.PanelSample, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].DrawnAt.After(out[j].DrawnAt) })
 	return out, nil
 }
+
+// documents counts what the world holds, by the name of the store's
+// collection that holds it.
+func (w *powerWorld) documents() map[string]int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return map[string]int64{"power_months": int64(len(w.months)), store.PowerChunkCollection: int64(len(w.chunks)),
+		"power_index": int64(len(w.index)), "populations": int64(len(w.pops)), "power_publications": int64(len(w.pubs)),
+		"disparity_publications": int64(len(w.disp)), "panel_samples": int64(len(w.samples))}
+}
