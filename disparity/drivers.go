@@ -62,7 +62,7 @@ const maxDriverLines = 50
 // missing is refused with every problem (apperr.Invalid, each wrong line's
 // Line set, options on the fields "force", "made" and "period") and
 // nothing is stored.
-func ImportDrivers(ctx context.Context, db *store.Store, src io.Reader, o DriversOptions) (*store.Population, error) {
+func ImportDrivers(ctx context.Context, db DB, src io.Reader, o DriversOptions) (*store.Population, error) {
 	p, err := ReadDrivers(src, o)
 	if err != nil {
 		return nil, err

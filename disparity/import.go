@@ -106,7 +106,7 @@ func ResolveForce(o ImportOptions) (string, error) {
 // cover the whole force area; otherwise the table is refused and nothing
 // stored. The force's population by group is the sum of the rows, and the
 // areas that made it are kept so pages can say what the denominator is.
-func ImportPopulation(ctx context.Context, db *store.Store, src io.Reader, force, source string) (*store.Population, error) {
+func ImportPopulation(ctx context.Context, db DB, src io.Reader, force, source string) (*store.Population, error) {
 	force = strings.ToLower(strings.TrimSpace(force))
 	if force == "" {
 		return nil, refuse("say which force this population is for (--force)")

@@ -29,7 +29,7 @@ const MaxSample = 50
 // the filter, and draws Size of them uniformly at random (reservoir
 // sampling, so memory stays at Size records however many match). It
 // returns the sample, in file order, and how many records matched.
-func DrawSample(ctx context.Context, db *store.Store, f SampleFilter, rnd *rand.Rand) ([]store.SampledRecord, int64, error) {
+func DrawSample(ctx context.Context, db DB, f SampleFilter, rnd *rand.Rand) ([]store.SampledRecord, int64, error) {
 	if f.Size < 1 || f.Size > MaxSample {
 		return nil, 0, fmt.Errorf("sample size must be 1 to %d", MaxSample)
 	}

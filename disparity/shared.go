@@ -87,7 +87,7 @@ const chunkBatch = 8
 func NewMonthChunks() MonthChunks { return MonthChunks{Gen: store.NewID()} }
 
 // Add keeps one record, writing chunks when chunkBatch of them are full.
-func (m *MonthChunks) Add(ctx context.Context, db *store.Store, kind, force, month string, fields []string) error {
+func (m *MonthChunks) Add(ctx context.Context, db DB, kind, force, month string, fields []string) error {
 	if m.chunk == nil {
 		m.chunk = make([]string, 0, store.PowerChunkSize)
 	}
@@ -104,7 +104,7 @@ func (m *MonthChunks) Add(ctx context.Context, db *store.Store, kind, force, mon
 }
 
 // Flush writes the records not yet written, if any.
-func (m *MonthChunks) Flush(ctx context.Context, db *store.Store, kind, force, month string) error {
+func (m *MonthChunks) Flush(ctx context.Context, db DB, kind, force, month string) error {
 	if len(m.chunk) > 0 {
 		m.pending = append(m.pending, m.chunk)
 		m.chunk = nil
@@ -112,7 +112,7 @@ func (m *MonthChunks) Flush(ctx context.Context, db *store.Store, kind, force, m
 	return m.write(ctx, db, kind, force, month)
 }
 
-func (m *MonthChunks) write(ctx context.Context, db *store.Store, kind, force, month string) error {
+func (m *MonthChunks) write(ctx context.Context, db DB, kind, force, month string) error {
 	if len(m.pending) == 0 {
 		return nil
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"candour/disparity"
-	"candour/store"
 )
 
 // Capture stores one record typed on a form (a vehicle stop recorded by an
@@ -17,7 +16,7 @@ import (
 // stored), counted in the same counters of its month in Europe/London, in
 // a part of the month of its own (store.CapturePart) that imports leave
 // alone. It returns the month the record was filed under.
-func Capture(ctx context.Context, db *store.Store, d *Dataset, force string, fields []string, by string) (string, error) {
+func Capture(ctx context.Context, db DB, d *Dataset, force string, fields []string, by string) (string, error) {
 	force, err := ResolveForce(force)
 	if err != nil {
 		return "", err

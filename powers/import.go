@@ -219,7 +219,7 @@ func checkFile(d *Dataset, src io.Reader, o ImportOptions) error {
 // dataset whose File names each file's Part (police.uk's stop and search)
 // replaces only that file's parts instead, takes back its share of months
 // it no longer has rows in, and says so in the result's notes.
-func Import(ctx context.Context, db *store.Store, d *Dataset, src io.ReadSeeker, o ImportOptions) (*ImportResult, error) {
+func Import(ctx context.Context, db DB, d *Dataset, src io.ReadSeeker, o ImportOptions) (*ImportResult, error) {
 	if !d.Importable() {
 		return nil, apperr.Invalidf("", "%s come from the stop and search files: import those instead", strings.ToLower(d.Title))
 	}
@@ -734,7 +734,7 @@ func nonEmpty(vs []string) []string {
 // headline row's counts are the events, every row's counts by category a
 // breakdown. A group whose column is missing or 0 on every row is marked
 // as not recorded that year, not as none.
-func importTable(ctx context.Context, db *store.Store, d *Dataset, src io.Reader, o ImportOptions, force string) (*ImportResult, error) {
+func importTable(ctx context.Context, db DB, d *Dataset, src io.Reader, o ImportOptions, force string) (*ImportResult, error) {
 	if err := CheckYear(o.Year); err != nil {
 		return nil, apperr.Invalidf("", "%s", err.Error())
 	}

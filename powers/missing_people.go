@@ -12,7 +12,6 @@ import (
 	"candour/disparity"
 	"candour/policeuk"
 	"candour/stats"
-	"candour/store"
 )
 
 // Vocabularies of missing person episodes (the College of Policing's risk
@@ -161,7 +160,7 @@ type MissingTimes struct {
 // of each group from the monthly counters of hours, beside the shared
 // report whose suppression it follows: a group whose count is withheld
 // there, or with fewer than 10 episodes, has no times.
-func BuildMissingTimes(ctx context.Context, db *store.Store, force, from, to string) (*MissingTimes, error) {
+func BuildMissingTimes(ctx context.Context, db DB, force, from, to string) (*MissingTimes, error) {
 	rep, err := Build(ctx, db, MissingPeople, force, from, to)
 	if err != nil {
 		return nil, err

@@ -157,7 +157,7 @@ var ErrNoPopulation = errors.New("no population for this force: load it with can
 // Build works out a dataset's report for a force and period (YYYY-MM,
 // inclusive; empty means all) from the monthly counters, never the
 // records, by self-defined ethnicity.
-func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to string) (*Report, error) {
+func Build(ctx context.Context, db DB, d *Dataset, force, from, to string) (*Report, error) {
 	return BuildBasis(ctx, db, d, force, from, to, disparity.SelfDefined)
 }
 
@@ -165,7 +165,7 @@ func Build(ctx context.Context, db *store.Store, d *Dataset, force, from, to str
 // disparity.OfficerDefined for a dataset whose counters carry it (stop
 // and search). police.uk's officer-defined field has no Mixed category,
 // so by that basis a Mixed group with no events is not recorded, never 0.
-func BuildBasis(ctx context.Context, db *store.Store, d *Dataset, force, from, to, basis string) (*Report, error) {
+func BuildBasis(ctx context.Context, db DB, d *Dataset, force, from, to, basis string) (*Report, error) {
 	return build(ctx, db, d, force, from, to, basis, true)
 }
 
@@ -175,12 +175,12 @@ func BuildBasis(ctx context.Context, db *store.Store, d *Dataset, force, from, t
 // what is shown), without the breakdowns, the month trend or a Focus
 // subset. The figures are the same as BuildBasis's
 // (TestHeadlineIsTheReportsFigures).
-func Headline(ctx context.Context, db *store.Store, d *Dataset, force, from, to, basis string) (*Report, error) {
+func Headline(ctx context.Context, db DB, d *Dataset, force, from, to, basis string) (*Report, error) {
 	return build(ctx, db, d, force, from, to, basis, false)
 }
 
 // build is BuildBasis, or Headline when whole is false.
-func build(ctx context.Context, db *store.Store, d *Dataset, force, from, to, basis string, whole bool) (*Report, error) {
+func build(ctx context.Context, db DB, d *Dataset, force, from, to, basis string, whole bool) (*Report, error) {
 	if basis != disparity.SelfDefined && basis != disparity.OfficerDefined {
 		return nil, fmt.Errorf("powers: ethnicity basis %q", basis)
 	}
@@ -222,7 +222,7 @@ func build(ctx context.Context, db *store.Store, d *Dataset, force, from, to, ba
 // its own kind (Dataset.Population) where loaded, else Census residents,
 // with the kind it asked for and did not find. ErrNoPopulation when
 // there is neither.
-func population(ctx context.Context, db *store.Store, d *Dataset, force string) (*store.Population, string, error) {
+func population(ctx context.Context, db DB, d *Dataset, force string) (*store.Population, string, error) {
 	missing := ""
 	if d.Population != store.Residents {
 		p, err := db.PopulationOf(ctx, d.Population, force)

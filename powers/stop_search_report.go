@@ -81,7 +81,7 @@ func stopSearchSentences(rep *Report) []string {
 // no data or no Census population, or no searches in the period. The
 // refusal is an apperr.Invalid (IsRefusal). It returns the report that
 // would be published, by the ethnicity basis given.
-func CheckStopSearchPublishable(ctx context.Context, db *store.Store, force, from, to, basis string) (*Report, error) {
+func CheckStopSearchPublishable(ctx context.Context, db DB, force, from, to, basis string) (*Report, error) {
 	if _, ok := policeuk.Force(force); !ok {
 		return nil, apperr.Invalidf("", "%q is not a police force area of England and Wales as police.uk names them (for example dorset)", force)
 	}

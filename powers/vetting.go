@@ -195,7 +195,7 @@ type vettingCounts struct{ n, refused, withdrawn int64 }
 
 // BuildVetting works out the vetting figures for a force and period
 // (YYYY-MM, inclusive; empty means all) from the monthly counters.
-func BuildVetting(ctx context.Context, db *store.Store, force, from, to string) (*VettingReport, error) {
+func BuildVetting(ctx context.Context, db DB, force, from, to string) (*VettingReport, error) {
 	months, err := db.PowerMonths(ctx, Vetting.Kind, force, from, to)
 	if err != nil {
 		return nil, err

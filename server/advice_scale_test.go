@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -19,24 +18,21 @@ import (
 // names the 2nd, then the 4th to the 52nd asked (1 + 49 = 50 names) and
 // says "And 8 more people" (58 - 50).
 func TestAdviceStaffPageNamesTheFirstFiftyNotAnswered(t *testing.T) {
-	a, _, _, _, _, coord := adviceSetup(t)
-	ctx := context.Background()
+	a, _, w, _, _, _, _, coord := adviceFakes(t)
 	var asked []string
 	for i := 1; i <= 60; i++ {
-		u := &store.User{Email: fmt.Sprintf("asked%02d@example.org", i), Name: fmt.Sprintf("Asked Person %02d", i),
+		u := &store.User{ID: store.NewID(), Email: fmt.Sprintf("asked%02d@example.org", i), Name: fmt.Sprintf("Asked Person %02d", i),
 			Role: store.RoleMember, Status: store.StatusActive}
-		if err := a.store.CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
+		a.users[u.ID] = u
 		asked = append(asked, u.ID)
 	}
-	r := &store.AdviceRequest{Title: "Disorder in Boscombe", Shared: "What happened.", Handling: store.HandlingGroup,
-		Question: "What should the force do tonight?", Asked: asked, Deadline: time.Now().Add(4 * time.Hour), CreatedBy: "coord"}
-	if err := a.store.CreateAdviceRequest(ctx, r); err != nil {
-		t.Fatal(err)
-	}
+	// As the store creates it (CreateAdviceRequest): open, no answers yet.
+	r := &store.AdviceRequest{ID: store.NewID(), Title: "Disorder in Boscombe", Shared: "What happened.", Handling: store.HandlingGroup,
+		Question: "What should the force do tonight?", Asked: asked, Deadline: time.Now().Add(4 * time.Hour).UTC(), CreatedBy: "coord",
+		Status: store.AdviceOpen, CreatedAt: time.Now().UTC(), GroupIDs: []string{}, Answers: map[string]store.Advice{}}
+	w.reqs[r.ID] = r
 	for _, i := range []int{0, 2} {
-		if _, err := a.store.GiveAdvice(ctx, r.ID, asked[i], fmt.Sprintf("Asked Person %02d", i+1), "Speak to the pastors."); err != nil {
+		if _, err := w.give(r.ID, asked[i], fmt.Sprintf("Asked Person %02d", i+1), "Speak to the pastors."); err != nil {
 			t.Fatal(err)
 		}
 	}

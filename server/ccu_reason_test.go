@@ -69,12 +69,11 @@ func TestOpeningACaseAsksForAReasonOncePerSession(t *testing.T) {
 }
 
 func TestExportRecordsReasonAndRecipient(t *testing.T) {
-	a := newTestApp(t)
+	a, _, _ := ccuRefFakes(t)
 	ccu := a.newUser(store.RoleCCU, "analyst@example.org")
 	_, pc := a.newPartnerUser("Refuge Dorset", "w@refuge.example")
 	id := submitReferral(t, pc, referralAnswers("E1"))
-	cc := a.client()
-	cc.signIn(ccu)
+	cc := a.as(ccu)
 	cc.openCase(id, store.ReasonInvestigation)
 	page := "/ccu/referrals/" + id + "/export"
 
@@ -102,20 +101,19 @@ func TestExportRecordsReasonAndRecipient(t *testing.T) {
 			}
 		})
 	}
-	if evs := auditOf(t, a, store.AuditRefExported); len(evs) != 0 {
+	if evs := a.audits.of(store.AuditRefExported); len(evs) != 0 {
 		t.Fatalf("refused exports were audited: %+v", evs)
 	}
 	r = cc.submit(page, page, url.Values{"reason": {store.ReasonDisclosure}, "recipient": {"DS Jo Bloggs, Wessex Police"}})
 	if r.Status != http.StatusOK || !strings.HasPrefix(r.Body, "Disclosed to: DS Jo Bloggs, Wessex Police\n") || !strings.Contains(r.Body, "WhatHappenedE1") {
 		t.Fatalf("export: %d\n%s", r.Status, r.Body)
 	}
-	evs := auditOf(t, a, store.AuditRefExported)
+	evs := a.audits.of(store.AuditRefExported)
 	if len(evs) != 1 || evs[0].Reason != store.ReasonDisclosure || evs[0].Recipient != "DS Jo Bloggs, Wessex Police" || evs[0].Actor != ccu.Email {
 		t.Fatalf("export events = %+v", evs)
 	}
 	// The supervisor's audit page shows why and to whom.
-	cs := a.client()
-	cs.signIn(a.newUser(store.RoleCCUSupervisor, "supervisor@example.org"))
+	cs := a.as(a.newUser(store.RoleCCUSupervisor, "supervisor@example.org"))
 	if body := cs.get("/ccu/audit?action=" + store.AuditRefExported).Body; !strings.Contains(body, "Disclosure to another force; disclosed to DS Jo Bloggs, Wessex Police") {
 		t.Fatalf("audit page:\n%s", body)
 	}

@@ -81,8 +81,7 @@ func TestOnlyASupervisorReviewsAccess(t *testing.T) {
 // any analyst, is on the assignee list and can be assigned a case; someone
 // outside the unit cannot.
 func TestSupervisorIsInTheUnit(t *testing.T) {
-	a := newTestApp(t)
-	ctx := context.Background()
+	a, _, w := ccuRefFakes(t)
 	ben := a.newUser(store.RoleCCU, "ben@example.org")
 	sup := a.newUser(store.RoleCCUSupervisor, "sup@example.org")
 	a.newUser(store.RoleCoordinator, "coordinator@example.org")
@@ -90,10 +89,7 @@ func TestSupervisorIsInTheUnit(t *testing.T) {
 	id := submitReferral(t, pc, referralAnswers("S1"))
 
 	// "A new referral is waiting" went to both members of the unit, and to nobody else.
-	mail, err := a.store.RecentMail(ctx, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mail := a.outbox.queued()
 	var to []string
 	for _, m := range mail {
 		to = append(to, m.To)
@@ -103,8 +99,7 @@ func TestSupervisorIsInTheUnit(t *testing.T) {
 		t.Fatalf("mail went to %v, want ben and the supervisor", to)
 	}
 
-	cb := a.client()
-	cb.signIn(ben)
+	cb := a.as(ben)
 	cb.openCase(id, store.ReasonAssessment)
 	page := "/ccu/referrals/" + id
 	if body := cb.get(page).Body; !strings.Contains(body, `value="`+sup.ID+`"`) {
@@ -115,7 +110,7 @@ func TestSupervisorIsInTheUnit(t *testing.T) {
 	if r := cb.submit(page, page+"/assess", form); r.Status != http.StatusSeeOther {
 		t.Fatalf("assigning the supervisor: %d\n%s", r.Status, r.Body)
 	}
-	if got, _ := a.store.Referral(ctx, id); got.AssigneeID != sup.ID || got.AssigneeName != sup.Name {
+	if got, _ := w.get(id); got.AssigneeID != sup.ID || got.AssigneeName != sup.Name {
 		t.Fatalf("assignee = %q %q", got.AssigneeID, got.AssigneeName)
 	}
 }

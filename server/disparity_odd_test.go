@@ -2,35 +2,11 @@ package server
 
 import (
 	"net/url"
-	"sort"
 	"strings"
 	"testing"
 
 	"candour/store"
 )
-
-// statsDocuments counts the documents of every collection the stop and
-// search import, population and publishing write, by collection name
-// (records are kept in a collection per import, so new names count too).
-func statsDocuments(t *testing.T, a *testApp) map[string]int64 {
-	t.Helper()
-	db := a.store.RawDatabase()
-	names, err := db.ListCollectionNames(t.Context(), map[string]any{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(names)
-	out := map[string]int64{}
-	for _, n := range names {
-		if strings.HasPrefix(n, "power") || n == "populations" || n == "disparity_publications" {
-			out[n], err = db.Collection(n).CountDocuments(t.Context(), map[string]any{})
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return out
-}
 
 // TestDisparityOddInputsStoreNothing sends the population form what the
 // world sends and only the Census table's own reading refuses (a force of
@@ -40,9 +16,8 @@ func statsDocuments(t *testing.T, a *testApp) map[string]int64 {
 // powers.Check refuse before anything reaches the store:
 // TestDisparityOddInputsStoreNothingWithFakes.)
 func TestDisparityOddInputsStoreNothing(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	a, _, w := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	aug := "2018-08-dorset-stop-and-search.csv"
 	census := "census2021-ts021-dorset-force-area.csv"
 	if r := coord.upload("/disparity/import", "/disparity/import", "files", map[string][]byte{aug: readData(t, aug)}, nil); r.Status != 200 {
@@ -52,7 +27,7 @@ func TestDisparityOddInputsStoreNothing(t *testing.T) {
 		url.Values{"population-force": {"dorset"}}); r.Status != 200 {
 		t.Fatalf("population: %d", r.Status)
 	}
-	before := statsDocuments(t, a)
+	before := w.documents()
 	if before["power_months"] != 1 || before["populations"] != 1 {
 		t.Fatalf("before: %v", before)
 	}
@@ -79,7 +54,7 @@ func TestDisparityOddInputsStoreNothing(t *testing.T) {
 			if tc.status == 422 && !strings.Contains(r.Body, "govuk-error-summary") {
 				t.Error("no error summary")
 			}
-			after := statsDocuments(t, a)
+			after := w.documents()
 			if len(after) != len(before) {
 				t.Errorf("collections %v, before %v", after, before)
 			}

@@ -15,9 +15,8 @@ import (
 // error summary, nothing stored) and the two real BST files uploaded in
 // reverse month order.
 func TestDisparityRefusalsAndSummerMonths(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	a, _, w := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	public := a.client()
 	aug, sep := "2018-08-dorset-stop-and-search.csv", "2018-09-dorset-stop-and-search.csv"
 
@@ -37,7 +36,7 @@ func TestDisparityRefusalsAndSummerMonths(t *testing.T) {
 		!strings.Contains(r.Body, `value="wiltshire"`) {
 		t.Fatalf("wrong force's population: %d", r.Status)
 	}
-	if _, err := a.store.Population(t.Context(), "wiltshire"); err == nil {
+	if _, err := w.Population(t.Context(), "wiltshire"); err == nil {
 		t.Fatal("the refused population was stored")
 	}
 	// September, then August: each lands whole in its own month.
@@ -104,9 +103,8 @@ func TestDisparityRefusalsAndSummerMonths(t *testing.T) {
 
 // A file whose rows spread into a neighbouring month says so on the page.
 func TestDisparityImportSaysWhenAFileSpansMonths(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	sep := "2018-09-dorset-stop-and-search.csv"
 	// The real September file with its first row dated in August.
 	spanning := strings.Replace(string(readData(t, sep)), "2018-08-31T23:00:00+00:00", "2018-08-15T10:00:00+00:00", 1)

@@ -43,11 +43,9 @@ func readData(t *testing.T, name string) []byte {
 }
 
 func TestDisparityImportViewPublish(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
-	member := a.client()
-	member.signIn(a.newUser(store.RoleMember, "member@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	member := a.as(a.newUser(store.RoleMember, "member@example.org"))
 	public := a.client()
 
 	if r := member.get("/disparity"); r.Status != 200 || !strings.Contains(r.Body, "No stop and search data has been imported yet") {
@@ -111,11 +109,9 @@ func TestDisparityImportViewPublish(t *testing.T) {
 }
 
 func TestPanelSampleDrawnByAChair(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
-	chair := a.client()
-	chair.signIn(a.newUser(store.RoleChair, "chair@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	chair := a.as(a.newUser(store.RoleChair, "chair@example.org"))
 	coord.upload("/disparity/import", "/disparity/import", "files",
 		map[string][]byte{"2019-01-dorset-stop-and-search.csv": readData(t, "2019-01-dorset-stop-and-search.csv")}, nil)
 

@@ -11,21 +11,20 @@ import (
 	"candour/store"
 )
 
-// TestVehicleStopsPerThousandDrivers walks the drivers upload on the real
-// store: without drivers, vehicle stops are per 1,000 residents and the
-// page says why that is second best; a wrong drivers file is refused (422)
-// naming each wrong line, keeping what was typed and storing nothing; the
-// example file (made up: White 600,000, Black 4,000) makes the page per
-// 1,000 drivers, with the figures worked by hand in powers/drivers_test.go
-// (Black 20 stops, 5.0 per 1,000; White 30, 0.05; 100 times as likely,
-// 56.8 to 175.9); the overview and the public page follow at once, and
-// loading the file again is still one population.
+// TestVehicleStopsPerThousandDrivers walks the drivers upload (the
+// records and populations in memory, powerWorld): without drivers, vehicle
+// stops are per 1,000 residents and the page says why that is second best;
+// a wrong drivers file is refused (422) naming each wrong line, keeping
+// what was typed and storing nothing; the example file (made up: White
+// 600,000, Black 4,000) makes the page per 1,000 drivers, with the figures
+// worked by hand in powers/drivers_test.go (Black 20 stops, 5.0 per 1,000;
+// White 30, 0.05; 100 times as likely, 56.8 to 175.9); the overview and the
+// public page follow at once, and loading the file again is still one
+// population.
 func TestVehicleStopsPerThousandDrivers(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
-	member := a.client()
-	member.signIn(a.newUser(store.RoleMember, "member@example.org"))
+	a, _, w := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	member := a.as(a.newUser(store.RoleMember, "member@example.org"))
 	public := a.client()
 	a.upload(coord, "census2021-ts021-dorset-force-area.csv")
 	if r := coord.upload("/powers/vehicle-stops/import", "/powers/vehicle-stops/import", "file",
@@ -77,7 +76,7 @@ func TestVehicleStopsPerThousandDrivers(t *testing.T) {
 		!strings.Contains(r.Body, "Say how the driver figures were made") || !strings.Contains(r.Body, "Say what time the driver figures describe") {
 		t.Fatalf("a Census table as drivers: %d", r.Status)
 	}
-	if _, err := a.store.PopulationOf(context.Background(), store.Drivers, "dorset"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := w.PopulationOf(context.Background(), store.Drivers, "dorset"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a refused file was stored: %v", err)
 	}
 	if r := member.upload("/powers/vehicle-stops", "/disparity/drivers", "drivers", map[string][]byte{"d.csv": readData(t, "drivers-dorset-example.csv")}, form); r.Status != http.StatusForbidden {
@@ -90,13 +89,11 @@ func TestVehicleStopsPerThousandDrivers(t *testing.T) {
 			t.Fatalf("load %d: %d\n%s", i+1, r.Status, r.Body)
 		}
 	}
-	if n := a.auditCount(store.AuditDataImported, "drivers:dorset"); n != 2 {
+	if n := a.audits.count(store.AuditDataImported, "drivers:dorset"); n != 2 {
 		t.Errorf("audited %d loads, want 2", n)
 	}
-	if docs := a.store.RawDatabase().Collection("populations"); docs == nil {
-		t.Fatal("no populations")
-	} else if n, err := docs.CountDocuments(context.Background(), map[string]any{}); err != nil || n != 2 {
-		t.Errorf("populations: %d %v, want the Census and the drivers", n, err)
+	if n := w.documents()["populations"]; n != 2 {
+		t.Errorf("populations: %d, want the Census and the drivers", n)
 	}
 
 	r = member.get(page)

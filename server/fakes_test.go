@@ -1381,6 +1381,8 @@ type fakePowers struct {
 	stopSearchPublishable func(force, from, to, basis string) (*powers.Report, error)
 	vettingReport         func(force, from, to string) (*powers.VettingReport, error)
 	drawSample            func(f disparity.SampleFilter, rnd *rand.Rand) ([]store.SampledRecord, int64, error)
+	missingTimes          func(force, from, to string) (*powers.MissingTimes, error)
+	capturePower          func(d *powers.Dataset, force string, fields []string, by string) (string, error)
 }
 
 var _ powerStore = (*fakePowers)(nil)

@@ -91,7 +91,7 @@ func (s *Server) missingTimeFill(c *gin.Context, page *Page, d *missingTimePage,
 			return
 		}
 	}
-	mt, err := s.powerEntries.MissingTimes(ctx, d.Force, d.From, d.To)
+	mt, err := s.powers.MissingTimes(ctx, d.Force, d.From, d.To)
 	if errors.Is(err, powers.ErrNoPopulation) {
 		d.Empty = "The Census population for this force has not been loaded. A coordinator can load it on the stop and search import page."
 		s.render(c, status, "missing_time", page)

@@ -15,11 +15,9 @@ import (
 // powers/missing_people_test.go (White 6 hours, 4 to 12; Black 24 hours,
 // 20 to 100, longer).
 func TestMissingPeopleMonitor(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
-	member := a.client()
-	member.signIn(a.newUser(store.RoleMember, "member@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	member := a.as(a.newUser(store.RoleMember, "member@example.org"))
 	if r := member.get("/missing-people/time-to-find"); r.Status != 200 || !strings.Contains(r.Body, "No missing person episodes have been imported yet") {
 		t.Fatalf("empty: %d", r.Status)
 	}
@@ -65,9 +63,8 @@ func TestMissingPeopleMonitor(t *testing.T) {
 // difference from White people and the quality statement, and never who
 // published.
 func TestMissingTimePublished(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	anon := a.client()
 	if r := anon.get("/public/missing-people/time-to-find"); r.Status != 200 || !strings.Contains(r.Body, "No figures have been published yet") {
 		t.Fatalf("before publishing: %d", r.Status)

@@ -17,9 +17,10 @@ import (
 // The powers and disparity pages and the record of processing on fakes
 // (powerStore, processingStore): bad input refused before anything is
 // stored, what a role sees. The imports, the figures and their
-// suppression, publishing and the panels' samples keep the real store and
-// real files (TestDisparityImportViewPublish, TestDisparityRefusalsAndSummerMonths,
-// TestPanelSampleDrawnByAChair, power_test.go, vetting_test.go).
+// suppression, publishing and the panels' samples run on real files with
+// the records in memory (powerWorld: TestDisparityImportViewPublish,
+// TestDisparityRefusalsAndSummerMonths, TestPanelSampleDrawnByAChair,
+// power_test.go); vetting_test.go keeps the real store.
 
 // powerFakes is a fake app whose powers pages hold nothing yet: no force
 // has data. Imports, publishing and samples are left nil, so a test that

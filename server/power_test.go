@@ -18,11 +18,9 @@ import (
 // powers_test.go (Black 20 stops, 92.06 times as likely as White, 30),
 // with small counts withheld; publishing puts it on the public page.
 func TestVehicleStopsImportViewPublish(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
-	member := a.client()
-	member.signIn(a.newUser(store.RoleMember, "member@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	member := a.as(a.newUser(store.RoleMember, "member@example.org"))
 	public := a.client()
 
 	if r := member.get("/powers/vehicle-stops"); r.Status != 200 || !strings.Contains(r.Body, "No stops have been imported yet") {
@@ -104,9 +102,8 @@ func TestVehicleStopsImportViewPublish(t *testing.T) {
 // import (hand counts in powers_test.go: January 2019, Black 2 of 7
 // searches went beyond outer clothing, 23.01 times the White rate).
 func TestStripSearchMonitor(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	a.upload(coord, "census2021-ts021-dorset-force-area.csv", "2019-01-dorset-stop-and-search.csv")
 	r := coord.get("/powers/strip-search")
 	for _, want := range []string{
@@ -161,9 +158,8 @@ func (a *testApp) upload(c *client, census string, files ...string) {
 // (hand counts in powers_test.go: Black 768 and White 11,240 uses, ratio
 // 9.44, 8.82 to 10.10; Mixed 0 on every row, so not recorded).
 func TestUseOfForceMonitor(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	a.upload(coord, "census2021-ts021-dorset-force-area.csv")
 	file := map[string][]byte{"uof.csv": readData(t, "use-of-force-dorset-2019-20-by-ethnicity-extract.csv")}
 	// (No year: TestPowerImportRefusalsWithFakes.)
@@ -196,9 +192,8 @@ func TestUseOfForceMonitor(t *testing.T) {
 // ratios (hand counts in powers_test.go), and the public overview only
 // what was published.
 func TestPowersOverview(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	a.upload(coord, "census2021-ts021-dorset-force-area.csv", "2019-01-dorset-stop-and-search.csv")
 	r := coord.upload("/powers/use-of-force/import", "/powers/use-of-force/import", "file",
 		map[string][]byte{"uof.csv": readData(t, "use-of-force-dorset-2019-20-by-ethnicity-extract.csv")}, url.Values{"force": {"dorset"}, "year": {"2019-20"}})
@@ -249,10 +244,9 @@ func TestPowersOverview(t *testing.T) {
 // (13/17856)/(309/733925) = 1.73, SE = √(1/13 − 1/17856 + 1/309 −
 // 1/733925) = 0.28302, 0.99 to 3.01.
 func TestOverviewChangesAtOnceAfterAnImport(t *testing.T) {
-	a := newTestApp(t)
+	a, _, w := powerWorldFakes(t)
 	ctx := context.Background()
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	a.upload(coord, "census2021-ts021-dorset-force-area.csv", "2018-08-dorset-stop-and-search.csv", "2019-01-dorset-stop-and-search.csv")
 	for range 2 { // the second is read from the cache
 		r := coord.get("/powers")
@@ -261,7 +255,7 @@ func TestOverviewChangesAtOnceAfterAnImport(t *testing.T) {
 		}
 	}
 	name := "2018-09-dorset-stop-and-search.csv"
-	if _, err := powers.Import(ctx, a.store, powers.StopSearch, bytes.NewReader(readData(t, name)), powers.ImportOptions{Source: name, By: "test"}); err != nil {
+	if _, err := powers.Import(ctx, w, powers.StopSearch, bytes.NewReader(readData(t, name)), powers.ImportOptions{Source: name, By: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	r := coord.get("/powers")

@@ -15,9 +15,8 @@ import (
 // of 10 = 40.0% (16.8% to 68.7%)) and reads the page, with a bad file
 // refused first.
 func TestUseOfForceIncidentsMonitor(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	a.upload(coord, "census2021-ts021-dorset-force-area.csv")
 	good := readData(t, "use-of-force-incidents-example.csv")
 	bad := strings.Replace(string(good), "Hospitalised", "Sent home", 1)
@@ -66,9 +65,8 @@ func TestUseOfForceIncidentsMonitor(t *testing.T) {
 // stated withheld), then all 129 (Black 33, 71.20 times as likely as
 // White, 64, 46.8 to 108.3).
 func TestCustodyStripSearchMonitor(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	a.upload(coord, "census2021-ts021-dorset-force-area.csv")
 	good := readData(t, "custody-strip-search-example.csv")
 	bad := strings.Replace(string(good), "10 to 13,Yes,Yes", "25 to 34,Yes,Yes", 1)

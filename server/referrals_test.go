@@ -650,10 +650,10 @@ func deletesCookie(r response, name string) bool {
 // page" on its respondents' pages, and exit deletes its answers so far; an
 // ordinary survey does not show it.
 func TestSensitiveSurveyOffersExit(t *testing.T) {
-	a := newTestApp(t)
-	plain := a.testSurvey()
-	sv := a.testSurvey()
-	sv, err := a.store.ChangeSurvey(context.Background(), sv.ID, sv.Rev, func(sv *store.Survey, _ time.Time) error {
+	a, w := surveyFakes(t)
+	plain := w.testSurvey(t)
+	sv := w.testSurvey(t)
+	sv, err := w.ChangeSurvey(context.Background(), sv.ID, sv.Rev, func(sv *store.Survey, _ time.Time) error {
 		sv.Sensitive = true
 		return nil
 	})

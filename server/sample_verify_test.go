@@ -19,11 +19,9 @@ import (
 // commitment, and drawing again with the revealed seed gives exactly the
 // records the panel got.
 func TestSampleIsVerifiable(t *testing.T) {
-	a := newTestApp(t)
-	chair := a.client()
-	chair.signIn(a.newUser(store.RoleChair, "chair@example.org"))
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	a, _, w := powerWorldFakes(t)
+	chair := a.as(a.newUser(store.RoleChair, "chair@example.org"))
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	coord.upload("/disparity/import", "/disparity/import", "files",
 		map[string][]byte{"2019-01-dorset-stop-and-search.csv": readData(t, "2019-01-dorset-stop-and-search.csv")}, nil)
 
@@ -40,12 +38,12 @@ func TestSampleIsVerifiable(t *testing.T) {
 		t.Fatalf("before the draw the page should show the commitment alone and no records: %d codes", len(found))
 	}
 	commitment := found[0][1]
-	stored, err := a.store.PanelSample(context.Background(), id)
+	stored, err := w.panelSample(id)
 	if err != nil || stored.Commitment != commitment || !stored.Pending || strings.Contains(before.Body, stored.Seed) {
 		t.Fatalf("stored %+v, %v; or the seed is on the page before the draw", stored, err)
 	}
 	// The commitment is in the audit log before any record is drawn.
-	if evs, _, _ := a.store.ListAudit(context.Background(), store.AuditFilter{}); !auditHas(evs, store.AuditSampleCommitted, commitment) || auditHas(evs, store.AuditSampleDrawn, "") {
+	if evs := a.audits.all(); !auditHas(evs, store.AuditSampleCommitted, commitment) || auditHas(evs, store.AuditSampleDrawn, "") {
 		t.Error("the audit log does not hold the commitment alone before the draw")
 	}
 
@@ -69,7 +67,7 @@ func TestSampleIsVerifiable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, matching, err := disparity.DrawSample(context.Background(), a.store, disparity.SampleFilter{Force: "dorset", From: "2019-01", To: "2019-01", Size: 10}, disparity.SeededRand(seed))
+	again, matching, err := disparity.DrawSample(context.Background(), w, disparity.SampleFilter{Force: "dorset", From: "2019-01", To: "2019-01", Size: 10}, disparity.SeededRand(seed))
 	if err != nil || matching != 156 {
 		t.Fatalf("redraw: %d matching, %v", matching, err)
 	}
@@ -86,7 +84,7 @@ func TestSampleIsVerifiable(t *testing.T) {
 	if r := chair.submit(sample, sample+"/draw", nil); r.Status != 303 {
 		t.Fatalf("second draw: %d", r.Status)
 	}
-	if p, _ := a.store.PanelSample(context.Background(), id); p.Records[0].Ref != again[0].Ref {
+	if p, _ := w.panelSample(id); p.Records[0].Ref != again[0].Ref {
 		t.Error("a second draw changed the records")
 	}
 }

@@ -54,7 +54,6 @@ type Server struct {
 	signIns       signInStore        // signing in: by password or through the identity provider
 	powers        powerStore         // the powers and disparity pages and their figures
 	processing    processingStore    // the record of processing's lawful bases
-	powerEntries  powerEntryStore    // missing people's time to be found and a vehicle stop recorded by hand
 	chainHeads    auditChainStore    // the public audit chain's signed daily heads
 	devOutbox     devMailDB          // the outbox's newest messages, outside production (devmail.go)
 	ready         readyDB            // the readiness check (readyz)
@@ -150,7 +149,6 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		signIns:      db,
 		powers:       powerFigures{db},
 		processing:   db,
-		powerEntries: powerFigures{db},
 		chainHeads:   db,
 		devOutbox:    db,
 		ready:        db,

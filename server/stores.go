@@ -461,7 +461,8 @@ type receiptTriesDB interface {
 }
 
 // powerStore is what the powers and disparity pages need (power_*.go,
-// disparity_*.go, vetting_view.go): which forces and months are held, the
+// disparity_*.go, vetting_view.go, missing_time*.go and the vehicle stop
+// form, vehicle_stop_new.go): which forces and months are held, the
 // publications, the Census populations, the panels' samples, and the
 // figures that powers and disparity draw from the store's records (the
 // methods below the line, which powerFigures answers with the real
@@ -489,6 +490,8 @@ type powerStore interface {
 	PowerHeadline(ctx context.Context, d *powers.Dataset, force, from, to, basis string) (*powers.Report, error)
 	StopSearchPublishable(ctx context.Context, force, from, to, basis string) (*powers.Report, error)
 	VettingReport(ctx context.Context, force, from, to string) (*powers.VettingReport, error)
+	MissingTimes(ctx context.Context, force, from, to string) (*powers.MissingTimes, error)
+	CapturePower(ctx context.Context, d *powers.Dataset, force string, fields []string, by string) (string, error)
 	DrawSample(ctx context.Context, f disparity.SampleFilter, rnd *rand.Rand) ([]store.SampledRecord, int64, error)
 }
 
@@ -535,6 +538,16 @@ func (p powerFigures) StopSearchPublishable(ctx context.Context, force, from, to
 // VettingReport is powers.BuildVetting.
 func (p powerFigures) VettingReport(ctx context.Context, force, from, to string) (*powers.VettingReport, error) {
 	return powers.BuildVetting(ctx, p.Store, force, from, to)
+}
+
+// MissingTimes is powers.BuildMissingTimes.
+func (p powerFigures) MissingTimes(ctx context.Context, force, from, to string) (*powers.MissingTimes, error) {
+	return powers.BuildMissingTimes(ctx, p.Store, force, from, to)
+}
+
+// CapturePower is powers.Capture.
+func (p powerFigures) CapturePower(ctx context.Context, d *powers.Dataset, force string, fields []string, by string) (string, error) {
+	return powers.Capture(ctx, p.Store, d, force, fields, by)
 }
 
 // DrawSample is disparity.DrawSample.
@@ -614,34 +627,14 @@ var (
 )
 
 // The views below are the last handlers' that reached the concrete store
-// (issue 17): the public audit chain and the two powers pages that call
-// powers over the store (readyDB and devMailDB, above, are the readiness
-// check's and the development outbox's).
+// (issue 17): the public audit chain (readyDB and devMailDB, above, are the
+// readiness check's and the development outbox's; missing people's time to
+// be found and a vehicle stop recorded by hand go through powerStore).
 
 // auditChainStore is what the public audit chain pages need
 // (audit_chain.go): the signed daily heads.
 type auditChainStore interface {
 	PublishedHeads(ctx context.Context) ([]store.PublishedHead, error)
-}
-
-// powerEntryStore is what missing people's time to be found
-// (missing_time.go, beside powerStore) and a vehicle stop recorded by hand
-// (vehicle_stop_new.go) need besides powerStore: the times and the capture,
-// which powers works out over the store (powerFigures answers them with the
-// real store).
-type powerEntryStore interface {
-	MissingTimes(ctx context.Context, force, from, to string) (*powers.MissingTimes, error)
-	CapturePower(ctx context.Context, d *powers.Dataset, force string, fields []string, by string) (string, error)
-}
-
-// MissingTimes is powers.BuildMissingTimes.
-func (p powerFigures) MissingTimes(ctx context.Context, force, from, to string) (*powers.MissingTimes, error) {
-	return powers.BuildMissingTimes(ctx, p.Store, force, from, to)
-}
-
-// CapturePower is powers.Capture.
-func (p powerFigures) CapturePower(ctx context.Context, d *powers.Dataset, force string, fields []string, by string) (string, error) {
-	return powers.Capture(ctx, p.Store, d, force, fields, by)
 }
 
 // peopleByID is any view that reads people by id (mailUsers).
@@ -651,5 +644,4 @@ type peopleByID interface {
 
 var (
 	_ auditChainStore = (*store.Store)(nil)
-	_ powerEntryStore = powerFigures{}
 )

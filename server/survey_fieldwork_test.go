@@ -30,8 +30,8 @@ var nonceRe = regexp.MustCompile(`(nonce|value)="[^"]*"`)
 // gives that person's answers away no longer. Once the survey has closed,
 // the full release (answers and breakdowns) is shown.
 func TestOpenSurveyLooksDifferOnlyInTheCount(t *testing.T) {
-	a := newTestApp(t)
-	sv := a.testSurvey()
+	a, w := surveyFakes(t)
+	sv := w.testSurvey(t)
 	groups := []string{"white_british", "white_british", "black_african", "asian_indian", "white_irish"}
 	for i := range 12 {
 		ans := map[string][]string{"q1": {"o2"}, "q3": {"a"}, "ay_eth": {groups[i%len(groups)]}}
@@ -39,8 +39,7 @@ func TestOpenSurveyLooksDifferOnlyInTheCount(t *testing.T) {
 			t.Fatalf("respondent %d: %d", i, r.Status)
 		}
 	}
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "co@example.org"))
+	coord := a.as(a.newUser(store.RoleCoordinator, "co@example.org"))
 	page := "/surveys/" + sv.ID + "/results"
 	look := func() (string, string) {
 		t.Helper()
@@ -75,7 +74,7 @@ func TestOpenSurveyLooksDifferOnlyInTheCount(t *testing.T) {
 		t.Errorf("the two CSVs differ in more than the count:\n%s\n%s", csv1, csv2)
 	}
 	// Closed: the full release.
-	if _, err := a.store.ChangeSurvey(context.Background(), sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+	if _, err := w.ChangeSurvey(context.Background(), sv.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	page3, csv3 := look()

@@ -110,7 +110,7 @@ func (s *Server) vehicleStopCreate(c *gin.Context) {
 		return
 	}
 	fields := []string{when.Format("2006-01-02T15:04:05"), f.District, f.Reason, f.Ethnicity, f.Observed, f.Outcome}
-	month, err := s.powerEntries.CapturePower(c.Request.Context(), powers.VehicleStops, powers.ForceOf(s.cfg.ForceName), fields, u.Email)
+	month, err := s.powers.CapturePower(c.Request.Context(), powers.VehicleStops, powers.ForceOf(s.cfg.ForceName), fields, u.Email)
 	var fe *powers.FileError
 	switch {
 	case errors.As(err, &fe):

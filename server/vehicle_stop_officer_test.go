@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"candour/store"
 )
@@ -22,14 +23,15 @@ func TestOfficerOnlyRecordsStops(t *testing.T) {
 	if !allowed(store.RoleOfficer, "vehiclestops.capture") || !allowed(store.RoleCoordinator, "vehiclestops.capture") || !allowed(store.RoleAdmin, "vehiclestops.capture") {
 		t.Fatal("the capture form is not for officers and staff")
 	}
-	a := newTestApp(t)
-	admin := a.client()
-	admin.signIn(a.newUser(store.RoleAdmin, "admin@example.org"))
+	a, _, _ := powerWorldFakes(t)
+	// The invite form lists the partner organisations: none.
+	a.srv.admin = &fakeAdmin{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}},
+		partners: func() ([]store.Partner, error) { return nil, nil }}
+	admin := a.as(a.newUser(store.RoleAdmin, "admin@example.org"))
 	if r := admin.get("/admin/people/new"); !strings.Contains(r.Body, `value="officer"`) || !strings.Contains(r.Body, "Police officer (vehicle stops)") {
 		t.Error("the invite form does not offer the officer role")
 	}
-	officer := a.client()
-	officer.signIn(a.newUser(store.RoleOfficer, "pc@example.org"))
+	officer := a.as(a.newUser(store.RoleOfficer, "pc@example.org"))
 	r := officer.get("/vehicle-stops/new")
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, `href="/vehicle-stops/new"`) || strings.Contains(r.Body, `href="/powers/vehicle-stops"`) {
 		t.Fatalf("form: %d (menu link, no monitor link)", r.Status)
@@ -39,7 +41,7 @@ func TestOfficerOnlyRecordsStops(t *testing.T) {
 	if r.Status != http.StatusSeeOther || r.Location != "/vehicle-stops/new" {
 		t.Fatalf("record: %d %s", r.Status, r.Location)
 	}
-	if n := a.auditCount(store.AuditDataImported, "vehicle-stops:dorset"); n != 1 {
+	if n := a.audits.count(store.AuditDataImported, "vehicle-stops:dorset"); n != 1 {
 		t.Errorf("audit events %d, want the stop", n)
 	}
 	for _, path := range []string{"/powers/vehicle-stops", "/powers", "/disparity", "/admin/people"} {

@@ -16,11 +16,9 @@ import (
 // was typed, and stores nothing; a good one is counted with the imported
 // stops, changing the figures by exactly one; members may not use it.
 func TestVehicleStopCaptureForm(t *testing.T) {
-	a := newTestApp(t)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
-	member := a.client()
-	member.signIn(a.newUser(store.RoleMember, "member@example.org"))
+	a, _, w := powerWorldFakes(t)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	member := a.as(a.newUser(store.RoleMember, "member@example.org"))
 	ctx := context.Background()
 	if r := member.get("/vehicle-stops/new"); r.Status != http.StatusForbidden {
 		t.Fatalf("member: %d", r.Status)
@@ -38,7 +36,7 @@ func TestVehicleStopCaptureForm(t *testing.T) {
 		t.Fatalf("import: %d", r.Status)
 	}
 	events := func() (int64, int64) {
-		rep, err := powers.Build(ctx, a.store, powers.VehicleStops, "dorset", "", "")
+		rep, err := powers.Build(ctx, w, powers.VehicleStops, "dorset", "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +65,7 @@ func TestVehicleStopCaptureForm(t *testing.T) {
 	if all, black := events(); all != 66 || black != 21 {
 		t.Fatalf("after: %d, %d; want 66, 21", all, black)
 	}
-	if n := a.auditCount(store.AuditDataImported, "vehicle-stops:dorset"); n != 2 {
+	if n := a.audits.count(store.AuditDataImported, "vehicle-stops:dorset"); n != 2 {
 		t.Errorf("audit events %d, want the import and the stop", n)
 	}
 }
