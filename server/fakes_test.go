@@ -1648,6 +1648,9 @@ func newFakeApp(t *testing.T) *fakeApp {
 	srv.signIns = nil
 	srv.powers = nil
 	srv.processing = nil
+	srv.chainHeads = nil
+	srv.devOutbox = nil
+	srv.ready = nil
 	// The rate limiters count in memory; their own buckets come first.
 	hits := &fakeHits{now: time.Now, seen: map[string]fakeWindow{}}
 	srv.limits = hits // limiters made later (newLimiter) count here too
