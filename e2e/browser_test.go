@@ -80,6 +80,12 @@ func startBrowser() (stop func()) {
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
+		// Chromium 156 preloads its address bar's drop-down, a page of its
+		// own (chrome://omnibox-popup.top-chrome) in a renderer of its own,
+		// for each browser context's window, though a headless browser
+		// never shows it: about 2 s of CPU a tab. The list replaces
+		// DefaultExecAllocatorOptions' own, so it repeats it.
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,WebUIOmniboxPopup,WebUIOmniboxAimPopup"),
 		chromedp.WindowSize(1024, 900),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)

@@ -2,12 +2,16 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,6 +109,7 @@ const axeRun = `axe.run(document, {
 // the second scan finds it already there. Sending and compiling its 650 kB
 // again cost about 30 ms of the test's CPU and 30 ms of Chromium's a page.
 func axeViolations(ctx context.Context) ([]violation, error) {
+	axeScans.Add(1)
 	loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof axe === 'object'`))
 	if err != nil {
 		return nil, err
@@ -116,6 +121,9 @@ func axeViolations(ctx context.Context) ([]violation, error) {
 	}
 	return chromedp.Run(ctx, chromedp.Evaluate[[]violation](axeRun, chromedp.EvalAwaitPromise))
 }
+
+// axeScans counts axe-core scans (TestPageStatesAreScannedOnce).
+var axeScans atomic.Int64
 
 // axeCheck fails the test for each accessibility violation on the page.
 func axeCheck(ctx context.Context, t *testing.T, page string) {
@@ -133,14 +141,64 @@ func axeCheck(ctx context.Context, t *testing.T, page string) {
 // checkPage runs every check a page must pass: axe-core, no CSP violations
 // or uncaught exceptions, our stylesheet, and scripts on (or off) as the tab
 // was asked.
+//
+// A page state is scanned once a run: the axe-core scans and the phone
+// widths (about half a second of Chromium's CPU a page) are skipped when a
+// page in the same state passed them already, in this test or another (the
+// sign-in page, say, which every sign-in shows). The same state is the same
+// path, the same document (its CSRF tokens aside), the same typed values,
+// focus and hover, scripts on or off and the same viewport (pageState):
+// what axe-core and the layout read. The stylesheet, scripts and console
+// are checked on every load.
 func checkPage(t *testing.T, tb *tab, page string) {
 	t.Helper()
 	tb.withScripts(t, func() {
+		state := pageState(t, tb)
+		if first, ok := checkedStates.Load(state); ok {
+			t.Logf("%s: the same page as %q, already scanned and measured at phone widths", page, first)
+			checkFrontEnd(t, tb, page)
+			return
+		}
+		failed := t.Failed()
 		axeCheck(tb.ctx, t, page)
 		checkFrontEnd(t, tb, page)
 		checkPhoneWidths(t, tb, page)
+		if !failed && !t.Failed() {
+			checkedStates.Store(state, page)
+		}
 	})
 	checkConsole(t, tb, page)
+}
+
+// checkedStates is the page states that passed checkPage's scans in this
+// run (pageState → the page's name).
+var checkedStates sync.Map
+
+// pageState names what the page in tb shows, for checkPage: a hash of its
+// path and query, its document as serialised (each CSRF token's value
+// blanked: a new one each load), the values of its form fields, the
+// element with focus and those under the pointer (focus and hover change
+// colours), whether scripts run, and the tab's viewport. Called with
+// scripts on.
+func pageState(t *testing.T, tb *tab) string {
+	t.Helper()
+	doc, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`(() => {
+	  const html = document.documentElement.cloneNode(true);
+	  for (const el of html.querySelectorAll('input[name=csrf_token]')) el.setAttribute('value', '');
+	  const all = [...document.querySelectorAll('*')];
+	  return JSON.stringify([
+	    location.pathname + location.search,
+	    html.outerHTML,
+	    [...document.querySelectorAll('input:not([name=csrf_token]), textarea, select')].map(e => [e.value, e.checked]),
+	    all.indexOf(document.activeElement),
+	    [...document.querySelectorAll(':hover')].map(e => all.indexOf(e)),
+	  ]);
+	})()`))
+	if err != nil {
+		t.Fatalf("read the page's state: %v", err)
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00jsOff=%v\x00view=%dx%d", doc, tb.jsOff, tb.viewW, tb.viewH))
+	return hex.EncodeToString(sum[:])
 }
 
 // phoneWidths are the narrow screens every page must fit: 320px is WCAG

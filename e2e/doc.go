@@ -5,7 +5,10 @@
 // Every page a journey visits is scanned with axe-core for WCAG 2.0, 2.1 and
 // 2.2 A and AA failures, checked for Content Security Policy violations in
 // the browser console, and checked for our stylesheet (Arial, not the GDS
-// font). There are keyboard-only and JavaScript-off sign-ins too.
+// font). There are keyboard-only and JavaScript-off sign-ins too. A page
+// shown again in a state already scanned (the sign-in page at each
+// sign-in, say) is not scanned or measured again; its stylesheet, scripts
+// and console are (checkPage).
 //
 // One Chromium serves the whole binary. Its tabs, each in a browser
 // context of its own, are lent to the tests and cleared when a test gives

@@ -120,3 +120,26 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// TestNoHiddenPagesBesideTabs checks that the browser runs no page of its
+// own beside the tests' tabs: Chromium preloads its address bar's
+// drop-down (chrome://omnibox-popup.top-chrome) in a renderer of its own
+// for each browser context unless startBrowser turns it off, about 2 s of
+// CPU a tab that a headless browser never shows.
+func TestNoHiddenPagesBesideTabs(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	tb := newTab(t, p.url, false)
+	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
+		t.Fatalf("GET /sign-in = %d", status)
+	}
+	targets, err := chromedp.Targets(tb.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range targets {
+		if tg.Type != "page" {
+			t.Errorf("the browser runs a %s target beside the tabs: %s (%q)", tg.Type, tg.URL, tg.Title)
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestPageStatesAreScannedOnce checks checkPage's memory of page states:
+// a page is scanned with axe-core (twice: its width and 320px) the first
+// time it is shown in a state, not again in the same state, even on
+// another load with its own CSRF token, and again as soon as anything
+// axe-core or the layout reads differs: the document, a typed value,
+// focus, scripts off, the viewport.
+func TestPageStatesAreScannedOnce(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	tb := newTab(t, p.url, false)
+
+	// A paragraph no other test adds makes the page's state new to this run.
+	mark := fmt.Sprintf("Checked once, %d", time.Now().UnixNano())
+	load := func(text string) {
+		t.Helper()
+		if status := tb.open(t, "/sign-in"); status != http.StatusOK {
+			t.Fatalf("GET /sign-in = %d", status)
+		}
+		tb.withScripts(t, func() {
+			if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`(text => {
+			  const p = document.createElement('p');
+			  p.className = 'govuk-body';
+			  p.textContent = text;
+			  document.querySelector('main').append(p);
+			  return true;
+			})(`+fmt.Sprintf("%q", text)+`)`)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	scans := func(what string, want int64) {
+		t.Helper()
+		before := axeScans.Load()
+		checkPage(t, tb, what)
+		if got := axeScans.Load() - before; got != want {
+			t.Errorf("%s: %d axe-core scans, want %d", what, got, want)
+		}
+	}
+
+	load(mark)
+	scans("a new state", 2)
+	scans("the same state again", 0)
+	load(mark)
+	scans("the same state on another load (another CSRF token)", 0)
+	load(mark + ", and more")
+	scans("another document", 2)
+
+	load(mark)
+	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`(document.querySelector('#email').value = 'typed@example.org', true)`)); err != nil {
+		t.Fatal(err)
+	}
+	scans("a typed value", 2)
+
+	load(mark)
+	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`(document.querySelector('#password').focus(), true)`)); err != nil {
+		t.Fatal(err)
+	}
+	scans("focus elsewhere", 2)
+
+	tb.emulate(t, 640, 360)
+	load(mark)
+	scans("another viewport", 2)
+	tb.viewW, tb.viewH = 0, 0
+	tb.restoreViewport(t)
+
+	withoutScripts(t, tb)
+	load(mark)
+	scans("scripts off", 2)
+}
