@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"candour/store"
+	"candour/tz"
 )
 
 // TestCustodyReportJourney: the pair who made an unannounced custody visit
@@ -22,7 +23,7 @@ func TestCustodyReportJourney(t *testing.T) {
 	requireBrowser(t)
 	p := startPortal(t)
 	ctx := context.Background()
-	london, _ := time.LoadLocation("Europe/London")
+	london := tz.London
 	day := time.Now().In(london).AddDate(0, 0, -2)
 	start := time.Date(day.Year(), day.Month(), day.Day(), 14, 0, 0, 0, london)
 	g := &store.Group{Name: "Race Action Plan Group", Kind: store.GroupPanel}

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"candour/store"
+	"candour/tz"
 )
 
 // TestMeetingJourney: a group's chair, on a phone-sized screen, schedules
@@ -26,7 +27,7 @@ func TestMeetingJourney(t *testing.T) {
 	ctx := context.Background()
 	// The store's clock is 18:20 tomorrow (UK time): the meeting at 18:30
 	// can be scheduled, and attendance taken from 30 minutes before.
-	london, _ := time.LoadLocation("Europe/London")
+	london := tz.London
 	tomorrow := time.Now().In(london).AddDate(0, 0, 1)
 	start := time.Date(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), 18, 30, 0, 0, london)
 	offset := time.Until(start.Add(-10 * time.Minute))
