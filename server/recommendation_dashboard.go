@@ -57,6 +57,10 @@ type recDashboardData struct {
 
 const dashboardTitle = "Recommendations dashboard"
 
+// dashboardOverdueShown is how many overdue recommendations the
+// dashboard's table shows, most late first.
+const dashboardOverdueShown = 25
+
 // dashboardsKept is how many drawn dashboards the cache keeps: one per load
 // of the recommendations' copy, so only the newest is ever asked for.
 const dashboardsKept = 4
@@ -154,7 +158,18 @@ func dashboardOf(rs []store.RecSummary, now time.Time) *recDashboardData {
 		}
 	}
 	d.OverdueCount = len(d.Overdue)
-	sort.Slice(d.Overdue, func(i, j int) bool { return d.Overdue[i].DaysLate > d.Overdue[j].DaysLate })
+	sort.Slice(d.Overdue, func(i, j int) bool {
+		a, b := d.Overdue[i], d.Overdue[j]
+		if a.DaysLate != b.DaysLate {
+			return a.DaysLate > b.DaysLate
+		}
+		return a.Rec.ID < b.Rec.ID // the same rows on every draw
+	})
+	// The table shows the most late; the register lists every overdue
+	// one (its link under the table). A force with thousands overdue
+	// would otherwise get a page of megabytes, on a phone too, and a
+	// dashboard whose cost grows with the register (issue 18).
+	d.Overdue = d.Overdue[:min(len(d.Overdue), dashboardOverdueShown)]
 	for _, st := range store.RecStatuses {
 		d.ByStatus = append(d.ByStatus, countRow{Label: words.RecStatus(st), Count: status[st], Href: "/recommendations?status=" + st})
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -109,5 +110,48 @@ func TestDashboardUntil(t *testing.T) {
 	d := dashboardOf([]store.RecSummary{r}, time.Date(2026, 9, 22, 9, 0, 0, 0, time.UTC))
 	if want := time.Date(2026, 9, 30, 23, 0, 0, 0, time.UTC); !d.Until.Equal(want) {
 		t.Errorf("implemented: until %v, want %v (the next month)", d.Until, want)
+	}
+}
+
+// TestDashboardShowsTheMostLateAndLinksToEveryOverdueWithFakes: the
+// overdue table shows the 25 most late (dashboardOverdueShown), and a link
+// to the register's list of every overdue recommendation says how many
+// there are; with 25 or fewer, every one is in the table and there is no
+// link. Worked by hand: 30 overdue, due 2 to 31 days before now (1 to 30
+// whole days late); shown: 30 down to 6 days late.
+func TestDashboardShowsTheMostLateAndLinksToEveryOverdueWithFakes(t *testing.T) {
+	f := newRecFakeFixture(t)
+	now := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+	f.w.setClock(func() time.Time { return now })
+	var rs []store.RecSummary
+	for i := 1; i <= 30; i++ {
+		rs = append(rs, store.RecSummary{ID: fmt.Sprintf("r%02d", i), Title: fmt.Sprintf("Recommendation %02d", i),
+			Status: store.RecAccepted, RaisedAt: now.AddDate(-1, 0, 0), DueAt: now.Add(-time.Duration(i+1)*24*time.Hour + time.Hour)})
+	}
+	shown := rs
+	f.fr.recommendationsCopy = func() ([]store.RecSummary, uint64, error) { return shown, uint64(len(shown)), nil }
+
+	r := f.coord.get("/recommendations/dashboard")
+	wantRecStatus(t, r, http.StatusOK, "30 overdue")
+	if n := strings.Count(r.Body, `<a class="govuk-link" href="/recommendations/r`); n != 25 {
+		t.Errorf("the overdue table has %d rows, want 25", n)
+	}
+	for _, want := range []string{"<strong>30 overdue</strong>", ">Recommendation 30</a>", daysLateCell("30"), ">Recommendation 06</a>", daysLateCell("6"),
+		"These are the 25 most late.", `<a class="govuk-link" href="/recommendations?overdue=true">See all 30 overdue recommendations</a>`} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the dashboard lacks %q", want)
+		}
+	}
+	for _, not := range []string{">Recommendation 05</a>", ">Recommendation 01</a>"} {
+		if strings.Contains(r.Body, not) {
+			t.Errorf("the dashboard shows %q, which is not among the 25 most late", not)
+		}
+	}
+
+	shown = rs[:25] // a new load of the copy (its version is its length here)
+	r = f.coord.get("/recommendations/dashboard")
+	wantRecStatus(t, r, http.StatusOK, "25 overdue")
+	if n := strings.Count(r.Body, `<a class="govuk-link" href="/recommendations/r`); n != 25 || strings.Contains(r.Body, "See all") {
+		t.Errorf("with 25 overdue the table has %d rows (want 25) or a link to see all", n)
 	}
 }
