@@ -344,7 +344,6 @@ type recStore interface {
 	Now() time.Time
 	Recommendation(ctx context.Context, id string) (*store.Recommendation, error)
 	ListRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, bool, error)
-	AllRecommendations(ctx context.Context, f store.RecommendationFilter) ([]store.RecSummary, error)
 	ExportRecommendations(ctx context.Context) ([]store.Recommendation, error)
 	RecommendationsCopy(ctx context.Context) ([]store.RecSummary, uint64, error)
 	CreateRecommendation(ctx context.Context, r *store.Recommendation, by store.Actor) error
