@@ -681,6 +681,12 @@ func ProtectFrom(r *Release, margin int64, mv Mover, also []bool) Decision {
 		}
 	}
 	targets := Targets(r, margin)
+	// The search for a witness depends on nothing but the mask (the
+	// Mover's proposals and the linear programs alike), so an end that
+	// found none is not searched again until more is withheld: failedAt
+	// is the number of counts withheld when it last failed.
+	withheld := 0
+	failedAt := map[[2]int64]int{}
 	// Passes: a later pass finds witnesses through counts withheld for
 	// other counts in an earlier one.
 	for pass := 0; pass < 3; pass++ {
@@ -697,6 +703,10 @@ func ProtectFrom(r *Release, margin int64, mv Mover, also []bool) Decision {
 					continue
 				}
 				if got[e] != nil {
+					continue
+				}
+				if n, ok := failedAt[[2]int64{int64(i), int64(e)}]; ok && n == withheld {
+					d.Unproven++
 					continue
 				}
 				var best map[int]int64
@@ -753,11 +763,13 @@ func ProtectFrom(r *Release, margin int64, mv Mover, also []bool) Decision {
 				}
 				if best == nil {
 					d.Unproven++
+					failedAt[[2]int64{int64(i), int64(e)}] = withheld
 					continue
 				}
 				for _, x := range bestOpen {
 					mask[x] = Secondary
 				}
+				withheld += len(bestOpen)
 				got[e] = best
 			}
 			d.Witnesses[i] = got
