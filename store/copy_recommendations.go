@@ -174,6 +174,14 @@ func (s *Store) recViewsNow(ctx context.Context) ([]RecSummary, *recViews, error
 	return l.v, s.recIx.of(l.n, func() *recViews { return newRecViews(l.v) }), nil
 }
 
+// overdueAt is how many summaries are overdue at now: those that can fall
+// overdue whose due date is more than a day before now (overdue), by a
+// binary search of their due dates.
+func (v *recViews) overdueAt(now time.Time) int {
+	cutoff := now.Add(-24 * time.Hour) // overdue: now after due + 24 h
+	return sort.Search(len(v.due), func(i int) bool { return !v.due[i].Before(cutoff) })
+}
+
 // RecCounts are the register's counts a home page shows.
 type RecCounts struct {
 	Overdue       int // overdue at the time asked (RecommendationFilter.Overdue)
@@ -190,8 +198,7 @@ func (s *Store) RecommendationCounts(ctx context.Context, now time.Time, groups 
 	if err != nil {
 		return RecCounts{}, err
 	}
-	cutoff := now.Add(-24 * time.Hour) // as RecommendationFilter.match
-	n := RecCounts{Overdue: sort.Search(len(v.due), func(i int) bool { return !v.due[i].Before(cutoff) })}
+	n := RecCounts{Overdue: v.overdueAt(now)}
 	for _, g := range groups {
 		n.AwaitingChair += v.awaitingChair[g]
 		n.ToVerify += v.toVerify[g]
