@@ -778,7 +778,6 @@ func ProtectFrom(r *Release, margin int64, mv Mover, also []bool) Decision {
 			break
 		}
 	}
-	Unproven = d.Unproven
 	return d
 }
 
@@ -1108,10 +1107,6 @@ func loneWithheld(r *Release, mask []int) {
 // LinkedCount is how many unknown counts are linked to cell through
 // relations under mask.
 func LinkedCount(r *Release, mask []int, cell int) int { return len(component(r, mask, cell).cells) }
-
-// Unproven is how many counts the last Protect left without a witness
-// (nothing was left to withhold near them).
-var Unproven int
 
 // SuppressRelease is primary suppression and the subtraction rule (no
 // equality with exactly one withheld count) over a whole release. It is

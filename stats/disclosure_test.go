@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -254,5 +255,32 @@ func TestBoundsWithoutRelations(t *testing.T) {
 	}
 	if m := Protect(r, ProtectionMargin); m[a] != Primary {
 		t.Fatalf("mask %v", m)
+	}
+}
+
+// TestProtectRunsConcurrently: two servers (or two requests) decide
+// releases at the same time, so Protect shares nothing between calls. A
+// package variable it wrote on every call ("how many the last call left
+// unproven") was a data race that -race caught in CI.
+func TestProtectRunsConcurrently(t *testing.T) {
+	release := func() *Release {
+		r := &Release{}
+		ax, ay, at := r.Cell(3, true), r.Cell(20, true), r.Cell(23, true)
+		bx, by, bt := r.Cell(15, true), r.Cell(30, true), r.Cell(45, true)
+		r.Sum([]int{ax, ay}, at)
+		r.Sum([]int{bx, by}, bt)
+		return r
+	}
+	want := Protect(release(), ProtectionMargin)
+	var wg sync.WaitGroup
+	masks := make([][]int, 4)
+	for i := range masks {
+		wg.Go(func() { masks[i] = Protect(release(), ProtectionMargin) })
+	}
+	wg.Wait()
+	for i, m := range masks {
+		if !equalInts(m, want) {
+			t.Errorf("call %d: mask %v, want %v", i, m, want)
+		}
 	}
 }
