@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -57,6 +58,42 @@ func (w *visitFakeWorld) savesFindings() {
 		w.findings[next.ID] = &next
 		f.ID, f.Version, f.Status = next.ID, next.Version, next.Status
 		return nil
+	}
+}
+
+// respondsToFindings makes RespondToFinding answer a submitted finding in
+// the world, as the store's conditional update does (ErrNotFound for a
+// draft or none; the version moves on, the visit lists the author as
+// answered), and PanelTallyOf count the group's findings with
+// store.TallyOf, which counts only the submitted ones: the tally the store
+// keeps up to date as findings are submitted.
+func (w *visitFakeWorld) respondsToFindings() {
+	w.fv.respondToFinding = func(id, response, by string) (*store.Finding, error) {
+		now := w.now().UTC()
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		f, ok := w.findings[id]
+		if !ok || f.Status != store.FindingSubmitted {
+			return nil, fmt.Errorf("store: respond to finding: %w", store.ErrNotFound)
+		}
+		f.Response, f.ResponseBy, f.ResponseAt, f.Version = response, by, now, f.Version+1
+		if v, ok := w.visits[f.VisitID]; ok && !slices.Contains(v.Answered, f.UserID) {
+			v.Answered = append(v.Answered, f.UserID)
+		}
+		cp := *f
+		return &cp, nil
+	}
+	w.fc.panelTallyOf = func(groupID string) (*store.PanelTally, error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		var fs []store.Finding
+		for _, f := range w.findings {
+			if f.GroupID == groupID {
+				fs = append(fs, *f)
+			}
+		}
+		t := store.TallyOf(groupID, fs)
+		return &t, nil
 	}
 }
 
