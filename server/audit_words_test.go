@@ -42,15 +42,18 @@ func TestAuditLogReadsPlainly(t *testing.T) {
 }
 
 // TestErrorSummaryFollowsTheFields: on the forms the issue named, the error
-// summary lists the problems in the order of the fields on the page.
+// summary lists the problems in the order of the fields on the page. On
+// fakes: every form is refused before anything is stored.
 func TestErrorSummaryFollowsTheFields(t *testing.T) {
-	w := newVisitWorld(t)
+	w := newVisitFakeWorld(t, visitFakeNow)
+	w.signUpTakesASeat()
+	w.fv.visitPlanByID = func(string) (*store.VisitPlan, error) { return nil, store.ErrNotFound } // no quarter planned yet
 	chair := w.as(w.chair)
-	id := w.createVisit(chair, visitFormAt(w.panel.ID, time.Now().Add(72*time.Hour), "4"))
+	id := w.createVisit(chair, visitFormAt(w.panel.ID, w.now().Add(72*time.Hour), "4"))
 	if r := w.as(w.m1).submit("/visits/"+id, "/visits/"+id+"/sign-up", nil); r.Status != http.StatusSeeOther {
 		t.Fatalf("sign up: %d", r.Status)
 	}
-	w.a.advance(73 * time.Hour)
+	w.setNow(w.now().Add(73 * time.Hour))
 	m1 := w.as(w.m1)
 	chair = w.as(w.chair)
 	for _, tc := range []struct {

@@ -6,12 +6,10 @@ import (
 	"testing"
 )
 
-// TestBuildInfoMetric: /metrics names the build the instance runs.
+// TestBuildInfoMetric: /metrics names the build the instance runs (passed
+// in, so the package's Build is left as it is).
 func TestBuildInfoMetric(t *testing.T) {
-	was := Build
-	Build.Version, Build.Commit = "v1.4.2", "0abc123"
-	t.Cleanup(func() { Build = was })
-	a := newTestApp(t)
+	a := newFakeAppWith(t, Options{SignInsPerMinute: 1000, Build: BuildInfo{Version: "v1.4.2", Commit: "0abc123"}})
 	body := a.scrape() // the metrics listener
 	want := `candour_build_info{commit="0abc123",goversion="` + runtime.Version() + `",version="v1.4.2"} 1`
 	if !strings.Contains(body, want) {

@@ -2,7 +2,10 @@ package server
 
 import (
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,4 +87,41 @@ func (w *refWorld) assess(id string, version int, as store.Assessment) (*store.R
 	r.Status, r.Risk, r.Source, r.Intel, r.Handling = as.Status, as.Risk, as.Source, as.Intel, as.Handling
 	r.AssigneeID, r.AssigneeName, r.Urgent, r.AwaitingCCU, r.Version = as.AssigneeID, as.AssigneeName, as.Risk == "urgent", false, version+1
 	return &before, nil
+}
+
+// TestCCUAssessmentWithFakes: an analyst grades and assigns a referral (a
+// stale form is a 409), the partner sees the status but not the grading,
+// and the supervisor's audit page shows the change. (The match, the link,
+// the queue's order and the audit chain: TestCCUAssessmentLinksAndAudit.)
+func TestCCUAssessmentWithFakes(t *testing.T) {
+	a, _, w := ccuRefFakes(t)
+	ccu := a.newUser(store.RoleCCU, "analyst@example.org")
+	_, pc := a.newPartnerUser("Refuge Dorset", "w@refuge.example")
+	first := submitReferral(t, pc, referralAnswers("L1"))
+	cc := a.as(ccu)
+
+	page := "/ccu/referrals/" + first
+	cc.openCase(first, store.ReasonAssessment)
+	// Bad grading and an assignee outside the unit: TestCCUAssessmentBadInputWithFakes.
+	good := url.Values{"version": {"1"}, "status": {store.RefReferred}, "risk": {"urgent"}, "source": {"2"}, "intel": {"B"}, "handling": {"C"}, "assignee": {ccu.ID}}
+	if r := cc.submit(page, page+"/assess", good); r.Status != http.StatusSeeOther {
+		t.Fatalf("assess: %d\n%s", r.Status, r.Body)
+	}
+	if r := cc.submit(page, page+"/assess", good); r.Status != http.StatusConflict {
+		t.Fatalf("stale assessment: %d, want 409", r.Status)
+	}
+	got, _ := w.get(first)
+	if got.Grading() != "2/B/C" || !got.Urgent || got.AssigneeName != ccu.Name || got.Status != store.RefReferred {
+		t.Fatalf("after assessment: %+v", got)
+	}
+	if r := pc.get("/referrals/" + first); strings.Contains(r.Body, "2/B/C") || !strings.Contains(r.Body, "Referred for investigation") {
+		t.Fatal("partner sees the grading, or not the status")
+	}
+
+	// The supervisor's audit page lists the status change.
+	cs := a.as(a.newUser(store.RoleCCUSupervisor, "supervisor@example.org"))
+	r := cs.get("/ccu/audit?action=" + store.AuditRefStatus)
+	if !strings.Contains(r.Body, "CCU-00001: received → referred-for-investigation") {
+		t.Fatalf("audit page:\n%s", r.Body)
+	}
 }

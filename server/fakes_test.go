@@ -340,7 +340,19 @@ func (f *fakeCalls) calls(name string) int {
 }
 
 // Now is the fake's clock.
-func (f *fakeCalls) Now() time.Time { return f.now }
+func (f *fakeCalls) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+// setNow moves the fake's clock while its server runs (under the lock
+// Now takes, so a test may move it between requests).
+func (f *fakeCalls) setNow(t time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = t
+}
 
 // fakeReads answers the reads that many handler groups' views share (the
 // signed-in person's account, groups and their members, partner
@@ -1606,6 +1618,13 @@ type fakeApp struct {
 
 func newFakeApp(t *testing.T) *fakeApp {
 	t.Helper()
+	return newFakeAppWith(t, Options{SignInsPerMinute: 1000})
+}
+
+// newFakeAppWith is newFakeApp built with opts: what a test changes is
+// passed in before the server starts, never set on it after.
+func newFakeAppWith(t *testing.T, opts Options) *fakeApp {
+	t.Helper()
 	t.Parallel()
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_SEED_DEMO": "false"}[k]
@@ -1614,7 +1633,7 @@ func newFakeApp(t *testing.T) *fakeApp {
 		t.Fatal(err)
 	}
 	key := []byte(strings.Repeat("k", 32))
-	srv, err := New(cfg, nil, slog.New(slog.DiscardHandler), key, Options{SignInsPerMinute: 1000})
+	srv, err := New(cfg, nil, slog.New(slog.DiscardHandler), key, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,15 +24,19 @@ func forceRecord() url.Values {
 // TestUseOfForceRecordReview: a use-of-force session asks the use-of-force
 // questions (not reasonable grounds or GOWISELY); bad input is a 422 that
 // keeps what was typed and stores nothing; the record is kept whole and
-// shown on the visit page with the force's response.
+// shown on the visit page with the force's response. On fakes: the
+// findings in a visitFakeWorld, the trends from their tally.
 func TestUseOfForceRecordReview(t *testing.T) {
-	w := newVisitWorld(t)
+	w := newVisitFakeWorld(t, visitFakeNow)
+	w.signUpTakesASeat()
+	w.savesFindings()
+	w.respondsToFindings()
 	ctx := context.Background()
-	form := visitFormAt(w.panel.ID, w.a.store.Now().Add(time.Hour), "2")
+	form := visitFormAt(w.panel.ID, w.now().Add(time.Hour), "2")
 	form.Set("type", store.VisitUseOfForce)
 	id := w.createVisit(w.as(w.chair), form)
 	w.as(w.m1).submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
-	w.a.advance(2 * time.Hour)
+	w.setNow(w.now().Add(2 * time.Hour))
 	m1 := w.as(w.m1)
 	page := m1.get("/visits/" + id + "/findings/record")
 	for _, want := range []string{"Which tactics were used?", "Taser (drawn, aimed, red-dotted, arced, fired or drive-stun)", "What reasons did the officer give?",
@@ -73,7 +77,7 @@ func TestUseOfForceRecordReview(t *testing.T) {
 			if !strings.Contains(r.Body, `value="UOF-2026-0193"`) || !strings.Contains(r.Body, `value="drugs" checked`) {
 				t.Error("what was typed is lost")
 			}
-			if _, err := w.a.store.Finding(ctx, store.FindingID(id, w.m1.ID)); err == nil {
+			if _, err := w.fv.Finding(ctx, store.FindingID(id, w.m1.ID)); err == nil {
 				t.Fatal("a refused record was stored")
 			}
 		})
@@ -82,7 +86,7 @@ func TestUseOfForceRecordReview(t *testing.T) {
 	if r := m1.submit(path, path, forceRecord()); r.Status != http.StatusSeeOther {
 		t.Fatalf("save: %d\n%s", r.Status, r.Body)
 	}
-	f, err := w.a.store.Finding(ctx, store.FindingID(id, w.m1.ID))
+	f, err := w.fv.Finding(ctx, store.FindingID(id, w.m1.ID))
 	if err != nil || len(f.Records) != 1 || f.Records[0].Force == nil {
 		t.Fatalf("finding = %+v (%v)", f, err)
 	}

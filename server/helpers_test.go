@@ -102,7 +102,11 @@ type client struct {
 
 func (a *testApp) client() *client {
 	jar, _ := cookiejar.New(nil)
-	return &client{a: a, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	// The test server's own transport, not the default one: closing any
+	// test's server closes the default transport's idle connections, and
+	// with them a request of a test running beside it that was about to
+	// reuse one ("CloseIdleConnections called").
+	return &client{a: a, http: &http.Client{Transport: a.http.Client().Transport, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }

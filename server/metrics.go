@@ -35,7 +35,7 @@ type metrics struct {
 	hourly   *hourlyGatherer
 }
 
-func newMetrics(db *store.Store) *metrics {
+func newMetrics(db *store.Store, build BuildInfo) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -46,22 +46,22 @@ func newMetrics(db *store.Store) *metrics {
 			Buckets: []float64{.005, .01, .02, .05, .1, .15, .25, .5, 1, 2.5},
 		}, []string{"route", "method"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, buildInfo()) // the build (version, commit) is no secret and moves with no one
+	m.reg.MustRegister(m.requests, m.latency, buildInfo(build)) // the build (version, commit) is no secret and moves with no one
 
 	slow := prometheus.NewRegistry()
-	slow.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "candour_mail_outbox_pending", Help: "Messages waiting in the mail outbox (as at the start of the hour).",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		n, err := db.CountPendingMail(ctx)
-		if err != nil {
-			return -1
-		}
-		return float64(n)
-	}))
 	m.hourly = &hourlyGatherer{inner: slow, now: time.Now}
 	if db != nil { // nil: handler tests with fakes for the store (fakes_test.go)
+		slow.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "candour_mail_outbox_pending", Help: "Messages waiting in the mail outbox (as at the start of the hour).",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			n, err := db.CountPendingMail(ctx)
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}))
 		if liveStoreCounts {
 			db.RegisterMetrics(m.reg) // the benchmark's build only (metrics_live.go)
 		} else {

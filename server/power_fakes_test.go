@@ -20,7 +20,7 @@ import (
 // suppression, publishing and the panels' samples run on real files with
 // the records in memory (powerWorld: TestDisparityImportViewPublish,
 // TestDisparityRefusalsAndSummerMonths, TestPanelSampleDrawnByAChair,
-// power_test.go); vetting_test.go keeps the real store.
+// power_test.go, vetting_test.go).
 
 // powerFakes is a fake app whose powers pages hold nothing yet: no force
 // has data. Imports, publishing and samples are left nil, so a test that

@@ -466,10 +466,12 @@ func TestReceiptGuessingIsBounded(t *testing.T) {
 	}
 }
 
-// TestCCUAssessmentLinksAndAudit: an analyst links two referrals about one
-// officer, grades and assigns one (a stale form is a 409), the queue leads
-// with the urgent one, the partner sees the status but not the grading,
-// and the supervisor's audit page shows the change and notices tampering.
+// TestCCUAssessmentLinksAndAudit: on the real store, what the store does
+// for the unit's casework: it proposes the match of two referrals about
+// one officer (the collar numbers written differently) and keeps the link,
+// an assessment that marks one urgent puts it first in the queue, and the
+// audit chain notices tampering. (The assessment form, its stale 409, what
+// the partner sees and the audit page's list: TestCCUAssessmentWithFakes.)
 func TestCCUAssessmentLinksAndAudit(t *testing.T) {
 	a := newTestApp(t)
 	ccu := a.newUser(store.RoleCCU, "analyst@example.org")
@@ -500,29 +502,15 @@ func TestCCUAssessmentLinksAndAudit(t *testing.T) {
 	if r := cc.submit(page, page+"/assess", good); r.Status != http.StatusSeeOther {
 		t.Fatalf("assess: %d\n%s", r.Status, r.Body)
 	}
-	if r := cc.submit(page, page+"/assess", good); r.Status != http.StatusConflict {
-		t.Fatalf("stale assessment: %d, want 409", r.Status)
-	}
-	got, _ := a.store.Referral(context.Background(), first)
-	if got.Grading() != "2/B/C" || !got.Urgent || got.AssigneeName != ccu.Name || got.Status != store.RefReferred {
-		t.Fatalf("after assessment: %+v", got)
-	}
 	q := cc.get("/ccu?status=all")
 	if !strings.Contains(q.Body, "1 urgent referral needs attention now") || strings.Index(q.Body, "CCU-00001") > strings.Index(q.Body, "CCU-00002") {
 		t.Fatalf("queue does not flag and lead with the urgent referral:\n%s", q.Body)
 	}
-	if r := pc.get("/referrals/" + first); strings.Contains(r.Body, "2/B/C") || !strings.Contains(r.Body, "Referred for investigation") {
-		t.Fatal("partner sees the grading, or not the status")
-	}
 
-	// The supervisor's audit page lists the status change; the chain notices
-	// tampering. (An analyst may not see it: TestOnlyASupervisorReviewsAccessWithFakes.)
+	// The chain notices tampering. (An analyst may not see it:
+	// TestOnlyASupervisorReviewsAccessWithFakes.)
 	cs := a.client()
 	cs.signIn(a.newUser(store.RoleCCUSupervisor, "supervisor@example.org"))
-	r = cs.get("/ccu/audit?action=" + store.AuditRefStatus)
-	if !strings.Contains(r.Body, "CCU-00001: received → referred-for-investigation") {
-		t.Fatalf("audit page:\n%s", r.Body)
-	}
 	if r := cs.get("/ccu/audit?verify=1"); !strings.Contains(r.Body, "The audit chain is intact") {
 		t.Fatal("chain not intact before tampering")
 	}

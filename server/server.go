@@ -84,6 +84,8 @@ type Server struct {
 	headlines     *store.Cache[overviewRow]       // the overview's lines, by the imports' versions (power_overview.go)
 	dashboards    *store.Cache[*recDashboardData] // the recommendations dashboard, drawn, by the copy's load (recommendation_dashboard.go)
 	openData      *store.Cache[*openData]         // "You said, we did" as JSON and Atom, by the copy's load (public_recommendations.go)
+
+	recordsPerFinding int // Options.RecordsPerFinding (visit_record.go)
 }
 
 // Options are the server's tunables that are not configuration proper.
@@ -103,6 +105,14 @@ type Options struct {
 	// PaperScanner scans meeting papers before they are served (default
 	// NoScan, which passes everything).
 	PaperScanner PaperScanner
+
+	// RecordsPerFinding caps the records one review's finding holds
+	// (default 200). Tests lower it.
+	RecordsPerFinding int
+
+	// Build is the build named on /metrics (default Build, which main
+	// sets). Tests name their own instead of changing Build.
+	Build BuildInfo
 }
 
 // New builds the portal. It fails if a template does not parse.
@@ -119,6 +129,12 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 	}
 	if opts.ReportsPerHour == 0 {
 		opts.ReportsPerHour = max(cfg.ReportsPerHour, 1)
+	}
+	if opts.RecordsPerFinding == 0 {
+		opts.RecordsPerFinding = 200
+	}
+	if opts.Build == (BuildInfo{}) {
+		opts.Build = Build
 	}
 	s := &Server{
 		cfg:          cfg,
@@ -155,10 +171,11 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		log:          slog.New(requestIDHandler{log.Handler()}),
 		templates:    tmpl,
 		hasher:       password.For(cfg),
-		metrics:      newMetrics(db),
+		metrics:      newMetrics(db, opts.Build),
 		limitSecret:  derivedKey(sessionKey, "candour rate limit keys"),
 		sessionKey:   sessionKey,
 	}
+	s.recordsPerFinding = opts.RecordsPerFinding
 	s.scanner = opts.PaperScanner
 	if s.scanner == nil {
 		s.scanner = NoScan{}

@@ -15,13 +15,12 @@ import (
 // force typed; a good one shows the hand-counted figures of
 // powers/vetting_test.go (Black refusals 12 of 40, 3.60 times White's 10
 // of 120, 1.69 to 7.69), with small counts withheld and no way to publish.
+// The file goes through powers' own import and figures on a powerWorld.
 func TestVettingMonitor(t *testing.T) {
-	a := newTestApp(t)
-	ccu := a.client()
+	a, _, _ := powerWorldFakes(t)
 	analyst := a.newUser(store.RoleCCU, "analyst@example.org")
-	ccu.signIn(analyst)
-	coord := a.client()
-	coord.signIn(a.newUser(store.RoleCoordinator, "coord@example.org"))
+	ccu := a.as(analyst)
+	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	public := a.client()
 
 	if r := ccu.get("/vetting"); r.Status != 200 || !strings.Contains(r.Body, "No vetting decisions have been imported yet") {
@@ -44,7 +43,7 @@ func TestVettingMonitor(t *testing.T) {
 	if r.Status != 200 || !strings.Contains(r.Body, "226 rows imported") || !strings.Contains(r.Body, "April 2025: 40 rows") {
 		t.Fatalf("import: %d\n%s", r.Status, r.Body)
 	}
-	evs, _, err := a.store.ListAudit(context.Background(), store.AuditFilter{Action: store.AuditDataImported, Target: "vetting:dorset"})
+	evs, _, err := a.audits.list(context.Background(), store.AuditFilter{Action: store.AuditDataImported, Target: "vetting:dorset"})
 	if err != nil || len(evs) != 1 || evs[0].Actor != analyst.Email {
 		t.Fatalf("audit %+v %v", evs, err)
 	}

@@ -53,7 +53,13 @@ type visitFakeWorld struct {
 
 func newVisitFakeWorld(t *testing.T, now time.Time) *visitFakeWorld {
 	t.Helper()
-	a := newFakeApp(t)
+	return newVisitFakeWorldOn(t, newFakeApp(t), now)
+}
+
+// newVisitFakeWorldOn is newVisitFakeWorld on a fake app of the test's
+// own (newFakeAppWith: one built with other Options).
+func newVisitFakeWorldOn(t *testing.T, a *fakeApp, now time.Time) *visitFakeWorld {
+	t.Helper()
 	w := &visitFakeWorld{a: a, visits: map[string]*store.Visit{}, findings: map[string]*store.Finding{}, feeds: map[string]string{},
 		panel: &store.Group{ID: store.NewID(), Name: "Stop and search panel", Kind: store.GroupPanel},
 		iag:   &store.Group{ID: store.NewID(), Name: "East IAG", Kind: store.GroupIAG}}
@@ -217,7 +223,10 @@ func (w *visitFakeWorld) reads(now time.Time) fakeReads {
 // now is the fakes' clock; setNow moves both fakes' clocks.
 func (w *visitFakeWorld) now() time.Time { return w.fv.Now() }
 
-func (w *visitFakeWorld) setNow(t time.Time) { w.fv.now, w.fc.now = t, t }
+func (w *visitFakeWorld) setNow(t time.Time) {
+	w.fv.setNow(t)
+	w.fc.setNow(t)
+}
 
 // visit answers Visit from the world: a copy, or ErrNotFound.
 func (w *visitFakeWorld) visit(id string) (*store.Visit, error) {

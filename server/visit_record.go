@@ -221,10 +221,10 @@ func (s *Server) visitRecordSave(c *gin.Context) {
 			errs.Drop("reference", "date", "legislation", "object", "outcome") // filled from the sample, not typed
 		}
 	}
-	if ok && n < 0 && len(f.Records) >= maxRecordsPerFinding {
+	if ok && n < 0 && len(f.Records) >= s.recordsPerFinding {
 		// The finding is one document, saved whole: keep it well inside
 		// the store's document size.
-		errs.Add("reference", fmt.Sprintf("One finding can hold up to %d records: submit these and tell the chair about the rest", maxRecordsPerFinding))
+		errs.Add("reference", fmt.Sprintf("One finding can hold up to %d records: submit these and tell the chair about the rest", s.recordsPerFinding))
 	}
 	if v.Type == store.VisitUseOfForce {
 		// A use-of-force record has no legislation or object of a search.
@@ -272,9 +272,6 @@ func (s *Server) visitRecordRemove(c *gin.Context) {
 	s.flash(c, "Record removed from your draft")
 	s.redirect(c, "/visits/"+v.ID+"/findings")
 }
-
-// maxRecordsPerFinding caps a review's records (a variable for tests).
-var maxRecordsPerFinding = 200
 
 type recordIndexForm struct {
 	Version int    `form:"version"`

@@ -121,40 +121,6 @@ func TestVisitNoPromotionAfterStart(t *testing.T) {
 	}
 }
 
-// A review's records are capped (the finding is one document saved whole):
-// one more is a 422 that stores nothing.
-func TestVisitRecordsCapped(t *testing.T) {
-	old := maxRecordsPerFinding
-	maxRecordsPerFinding = 2
-	defer func() { maxRecordsPerFinding = old }()
-	w := newVisitWorld(t)
-	ctx := context.Background()
-	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, w.a.store.Now().Add(time.Hour), "2"))
-	w.as(w.m1).submit("/visits/"+id, "/visits/"+id+"/sign-up", nil)
-	w.a.advance(2 * time.Hour)
-	m1 := w.as(w.m1)
-	rec := url.Values{"reference": {"DOR-1"}, "date-day": {"3"}, "date-month": {"10"}, "date-year": {"2026"},
-		"legislation": {"PACE s1"}, "object": {"Drugs"}, "outcome": {"NFA"}, "selfEthnicity": {"Not stated"}, "officerEthnicity": {"Not stated"},
-		"bwv": {"yes"}, "grounds": {"yes"}, "rag": {"green"}}
-	for i := 0; i < 3; i++ {
-		f, _ := w.a.store.Finding(ctx, store.FindingID(id, w.m1.ID))
-		if f != nil {
-			rec.Set("version", strconv.Itoa(f.Version))
-		}
-		r := m1.submit("/visits/"+id+"/findings/record", "/visits/"+id+"/findings/record", rec)
-		want := http.StatusSeeOther
-		if i == 2 {
-			want = http.StatusUnprocessableEntity
-		}
-		if r.Status != want {
-			t.Fatalf("record %d: %d, want %d\n%.500s", i+1, r.Status, want, r.Body)
-		}
-	}
-	if f, _ := w.a.store.Finding(ctx, store.FindingID(id, w.m1.ID)); len(f.Records) != 2 {
-		t.Fatalf("%d records stored, want 2", len(f.Records))
-	}
-}
-
 // TestPlanDrawIsCommittedAndRevealedAfterTheVisits: the commitment to the
 // draw is in the audit log before the plan exists and on the chair's plan
 // page; the seed is on no page until the last planned week is over, then
