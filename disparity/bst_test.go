@@ -178,6 +178,36 @@ func TestFileSpanningMonths(t *testing.T) {
 	}
 }
 
+// TestMismatchIsResolveForcesRefusal: Mismatch answers the two forces
+// exactly when ResolveForce refuses the force given as disagreeing with the
+// file name (case and spaces aside; not once confirmed, not when either
+// force is missing), so a page can ask it first and word the question
+// itself.
+func TestMismatchIsResolveForcesRefusal(t *testing.T) {
+	name := "2019-01-dorset-stop-and-search.csv"
+	for _, tc := range []struct {
+		o     disparity.ImportOptions
+		wrong bool
+	}{
+		{disparity.ImportOptions{Source: name, Force: " Wiltshire "}, true},
+		{disparity.ImportOptions{Source: name, Force: "wiltshire", ForceOverride: true}, false},
+		{disparity.ImportOptions{Source: name, Force: "Dorset"}, false},
+		{disparity.ImportOptions{Source: name}, false},
+		{disparity.ImportOptions{Source: "search.csv", Force: "wiltshire"}, false},
+	} {
+		m, wrong := tc.o.Mismatch()
+		var fm *disparity.ForceMismatch
+		_, err := disparity.ResolveForce(tc.o)
+		if wrong != tc.wrong || wrong != errors.As(err, &fm) {
+			t.Errorf("%+v: Mismatch %v, ResolveForce %v; want a mismatch %v", tc.o, wrong, err, tc.wrong)
+			continue
+		}
+		if wrong && (m != *fm || m.FileForce != "dorset" || m.Given != "wiltshire" || m.Source != name) {
+			t.Errorf("%+v: Mismatch %+v, ResolveForce's %+v", tc.o, m, *fm)
+		}
+	}
+}
+
 func TestForceIsCheckedAgainstTheFileName(t *testing.T) {
 	name := "2019-01-dorset-stop-and-search.csv"
 	var fm *disparity.ForceMismatch

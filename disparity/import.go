@@ -57,7 +57,8 @@ func refuseLine(line int, format string, args ...any) error {
 
 // ForceMismatch refuses a force given by the person that disagrees with
 // the force in the file name. It is an apperr.Invalid (Unwrap) that also
-// carries the two forces, so a page can word it its own way.
+// carries the two forces; a page that words the refusal its own way asks
+// ImportOptions.Mismatch for them first rather than taking the error apart.
 type ForceMismatch struct {
 	Source, FileForce, Given string
 }
@@ -71,6 +72,19 @@ func (e *ForceMismatch) Error() string {
 // field "force", with the message Error gives.
 func (e *ForceMismatch) Unwrap() error { return apperr.Invalidf("force", "%s", e.Error()) }
 
+// Mismatch reports the two forces when the force given disagrees with the
+// force in the file name and the person has not confirmed it
+// (ForceOverride): the one refusal of ResolveForce that a page asks the
+// person about in its own words (how to confirm is the page's to say).
+func (o ImportOptions) Mismatch() (ForceMismatch, bool) {
+	_, fileForce, _ := policeuk.ParseFileName(o.Source)
+	given := strings.ToLower(strings.TrimSpace(o.Force))
+	if given == "" || fileForce == "" || given == fileForce || o.ForceOverride {
+		return ForceMismatch{}, false
+	}
+	return ForceMismatch{Source: o.Source, FileForce: fileForce, Given: given}, true
+}
+
 // MonthRows is how many rows of a file are dated in a month.
 type MonthRows struct {
 	Month string `json:"month"`
@@ -82,13 +96,12 @@ type MonthRows struct {
 // is refused unless confirmed; a force police.uk does not publish for
 // England and Wales is refused.
 func ResolveForce(o ImportOptions) (string, error) {
+	if m, wrong := o.Mismatch(); wrong {
+		return "", &m
+	}
 	_, fileForce, _ := policeuk.ParseFileName(o.Source)
-	given := strings.ToLower(strings.TrimSpace(o.Force))
-	force := given
-	switch {
-	case given != "" && fileForce != "" && given != fileForce && !o.ForceOverride:
-		return "", &ForceMismatch{Source: o.Source, FileForce: fileForce, Given: given}
-	case given == "":
+	force := strings.ToLower(strings.TrimSpace(o.Force))
+	if force == "" {
 		force = fileForce
 	}
 	if force == "" {

@@ -2,6 +2,7 @@ package powers_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -63,3 +64,32 @@ func TestCapturedStopJoinsTheCounters(t *testing.T) {
 	}
 	check(72, 27, 17)
 }
+
+// TestCaptureRefusalNamesTheFormField: a captured record the rules refuse
+// is one apperr.Invalid a wrong answer, on the form field the column is
+// typed in, saying "Check this answer: " and the problem, in the order of
+// the columns; the portal's own force unknown to police.uk is not the
+// person's to correct (an internal error). Nothing is read or stored, so
+// no database is needed.
+func TestCaptureRefusalNamesTheFormField(t *testing.T) {
+	ctx := context.Background()
+	bad := []string{"2024-04-20T08:15:00", "Poole", "Speeding", "White: Irish", "Purple", "Fixed penalty notice"}
+	all := apperr.All(err1(powers.Capture(ctx, nil, powers.VehicleStops, "dorset", bad, "officer@example.org")))
+	if len(all) != 2 {
+		t.Fatalf("%d errors (%+v), want the reason's and the observed ethnicity's", len(all), all)
+	}
+	for i, field := range []string{"reason", "observed"} {
+		if e := all[i]; e.Code != apperr.Invalid || e.Field != field || !strings.HasPrefix(e.Message, "Check this answer: ") {
+			t.Errorf("error %d = %+v, want Invalid on %q saying to check the answer", i, e, field)
+		}
+	}
+	if got, want := all[0].Message, `Check this answer: "Speeding" is not one of`; !strings.HasPrefix(got, want) {
+		t.Errorf("message = %q, want it to start %q", got, want)
+	}
+	good := []string{"2024-04-20T08:15:00", "Poole", "Vehicle defect", "White: Irish", "White", "Fixed penalty notice"}
+	if _, err := powers.Capture(ctx, nil, powers.VehicleStops, "atlantis", good, "officer@example.org"); apperr.CodeOf(err) != apperr.Internal {
+		t.Errorf("an unknown force of the portal's own: %v (code %q), want an internal error", err, apperr.CodeOf(err))
+	}
+}
+
+func err1(_ string, err error) error { return err }

@@ -36,6 +36,10 @@ type Column struct {
 	Person bool
 	// Hint, when set, is what the import page says the column holds.
 	Hint string
+	// Field, for a dataset whose records are also typed on a form
+	// (Capture), is the form field the column is typed in: a refusal of a
+	// captured record names it.
+	Field string
 }
 
 // Measure picks records by the value of one column: those with Column in

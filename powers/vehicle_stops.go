@@ -39,12 +39,12 @@ var VehicleStops = register(&Dataset{
 		"(some groups hold driving licences, own cars and drive more miles than others, and people who live elsewhere drive through), " +
 		"so a ratio per resident can be larger or smaller than the ratio per driver, by an amount these figures cannot show.",
 	Columns: []Column{
-		{Name: "Date", Required: true, Date: true},
-		{Name: "District", Required: true, Breakdown: true},
-		{Name: "Reason", Required: true, Values: VehicleStopReasons, Breakdown: true},
-		{Name: "Self-defined ethnicity", Ethnicity: true},
-		{Name: "Officer-observed ethnicity", Values: []string{"", "White", "Black", "Asian", "Mixed", "Other"}, Breakdown: true},
-		{Name: "Outcome", Required: true, Values: VehicleStopOutcomes, Breakdown: true},
+		{Name: "Date", Required: true, Date: true, Field: "date"},
+		{Name: "District", Required: true, Breakdown: true, Field: "district"},
+		{Name: "Reason", Required: true, Values: VehicleStopReasons, Breakdown: true, Field: "reason"},
+		{Name: "Self-defined ethnicity", Ethnicity: true, Field: "ethnicity"},
+		{Name: "Officer-observed ethnicity", Values: []string{"", "White", "Black", "Asian", "Mixed", "Other"}, Breakdown: true, Field: "observed"},
+		{Name: "Outcome", Required: true, Values: VehicleStopOutcomes, Breakdown: true, Field: "outcome"},
 	},
 	Shares: []Measure{
 		{Key: "action", Label: "ended in further action", Column: "Outcome",

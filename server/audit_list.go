@@ -46,25 +46,32 @@ func (s *Server) auditList(c *gin.Context) {
 	}
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditAuditViewed, Detail: auditViewDetail(f, verify)})
-	if verify {
-		check, err := s.checkAuditChain(ctx)
-		if err != nil {
-			s.serverError(c, err)
-			return
-		}
-		d.Check = check
-	}
-	evs, more, err := s.auditPages.ListAudit(ctx, f)
-	if err != nil {
-		s.serverError(c, err)
-		return
-	}
-	if d.Events, err = s.describeAudit(ctx, evs); err != nil {
+	var more bool
+	var err error
+	if d.Events, more, d.Check, err = s.auditPage(ctx, verify, f, s.auditPages.ListAudit); err != nil {
 		s.serverError(c, err)
 		return
 	}
 	d.Pages = newPager(map[string]string{"action": f.Action, "actor": f.Actor, "day": f.Day, "target": f.Target}, f.Page, more)
 	s.render(c, http.StatusOK, "audit_list", page)
+}
+
+// auditPage is what both audit pages show under their filter: the chain's
+// check when asked for (verify; nil otherwise), and a page of the events
+// (listed by the page's own view) named for people.
+func (s *Server) auditPage(ctx context.Context, verify bool, f store.AuditFilter,
+	list func(context.Context, store.AuditFilter) ([]store.AuditEvent, bool, error)) (rows []auditRow, more bool, check *auditCheck, err error) {
+	if verify {
+		if check, err = s.checkAuditChain(ctx); err != nil {
+			return nil, false, nil, err
+		}
+	}
+	evs, more, err := list(ctx, f)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	rows, err = s.describeAudit(ctx, evs)
+	return rows, more, check, err
 }
 
 func (s *Server) checkAuditChain(ctx context.Context) (*auditCheck, error) {

@@ -42,20 +42,9 @@ func (s *Server) ccuAudit(c *gin.Context) {
 	me := currentUser(c)
 	f := store.AuditFilter{Action: action, Day: d.Day, Target: d.Target, Page: pageNumber(c.Query("page"))}
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: store.AuditAuditViewed, Detail: "referral audit; " + auditViewDetail(f, c.Query("verify") == "1")})
-	if c.Query("verify") == "1" {
-		check, err := s.checkAuditChain(ctx)
-		if err != nil {
-			s.serverError(c, err)
-			return
-		}
-		d.Check = check
-	}
-	evs, more, err := s.ccu.ListAudit(ctx, f)
-	if err != nil {
-		s.serverError(c, err)
-		return
-	}
-	if d.Events, err = s.describeAudit(ctx, evs); err != nil {
+	var more bool
+	var err error
+	if d.Events, more, d.Check, err = s.auditPage(ctx, c.Query("verify") == "1", f, s.ccu.ListAudit); err != nil {
 		s.serverError(c, err)
 		return
 	}

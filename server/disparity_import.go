@@ -72,14 +72,15 @@ func (s *Server) disparityImport(c *gin.Context) {
 	var problems []*apperr.Error
 	for _, fh := range files {
 		name := filepath.Base(fh.Filename)
+		// One line per file, so every file's problem is named. A force
+		// that disagrees with the file name is asked about in this page's
+		// words: the box to tick.
+		if m, wrong := (disparity.ImportOptions{Force: d.Force, ForceOverride: d.Override, Source: name}).Mismatch(); wrong {
+			problems = append(problems, apperr.Invalidf("force", "%s is named as %s's data, but you entered %s: check which force it is, or tick “Use the force I entered”", name, m.FileForce, m.Given))
+			continue
+		}
 		if _, err := powers.StopSearch.FileForce(opts(fh)); err != nil {
-			var fm *disparity.ForceMismatch
-			msg := name + ": " + err.Error()
-			if errors.As(err, &fm) {
-				msg = fmt.Sprintf("%s is named as %s's data, but you entered %s: check which force it is, or tick “Use the force I entered”", name, fm.FileForce, fm.Given)
-			}
-			// One line per file, so every file's problem is named.
-			problems = append(problems, apperr.Invalidf("force", "%s", msg))
+			problems = append(problems, apperr.Invalidf("force", "%s: %s", name, err.Error()))
 			continue
 		}
 		f, err := fh.Open()

@@ -118,14 +118,10 @@ func (f *fakePowers) CapturePower(_ context.Context, d *powers.Dataset, force st
 	return f.capturePower(d, force, fields, by)
 }
 
-func monthKey(kind, force, month string) string { return kind + "/" + force + "/" + month }
-
-func chunkKey(monthID, gen string, i int) string { return fmt.Sprintf("%s/%s/%05d", monthID, gen, i) }
-
 func (w *powerWorld) PowerMonth(_ context.Context, kind, force, month string) (*store.PowerMonth, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	m, ok := w.months[monthKey(kind, force, month)]
+	m, ok := w.months[store.PowerMonthID(kind, force, month)]
 	if !ok {
 		return nil, fmt.Errorf("power month: %w", store.ErrNotFound)
 	}
@@ -153,7 +149,7 @@ func (w *powerWorld) PutPowerChunks(_ context.Context, kind, force, month, gen s
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for i, rows := range chunks {
-		w.chunks[chunkKey(monthKey(kind, force, month), gen, first+i)] = slices.Clone(rows)
+		w.chunks[store.PowerChunkID(store.PowerMonthID(kind, force, month), gen, first+i)] = slices.Clone(rows)
 	}
 	return nil
 }
@@ -161,7 +157,7 @@ func (w *powerWorld) PutPowerChunks(_ context.Context, kind, force, month, gen s
 func (w *powerWorld) PowerChunkOf(_ context.Context, m *store.PowerMonth, p *store.PowerPart, i int) (*store.PowerChunk, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	id := chunkKey(m.ID, p.Gen, i)
+	id := store.PowerChunkID(m.ID, p.Gen, i)
 	rows, ok := w.chunks[id]
 	if !ok {
 		return nil, fmt.Errorf("power chunk %s: %w", id, store.ErrNotFound)
@@ -172,11 +168,11 @@ func (w *powerWorld) PowerChunkOf(_ context.Context, m *store.PowerMonth, p *sto
 // putParts makes parts the month's, with its sums, moves the force's
 // index on, and drops the records of a part no longer there (w.mu held).
 func (w *powerWorld) putParts(kind, force, month string, parts []store.PowerPart, gone *store.PowerPart) store.PowerMonth {
-	id := monthKey(kind, force, month)
+	id := store.PowerMonthID(kind, force, month)
 	old := w.months[id]
 	m := store.PowerMonth{ID: id, Kind: kind, Force: force, Month: month, Rev: old.Rev + 1, ImportedAt: w.now().UTC(), Parts: parts}
 	sort.Slice(m.Parts, func(i, j int) bool { return m.Parts[i].Key < m.Parts[j].Key })
-	sumMonth(&m)
+	m.Sum()
 	ix := w.index[kind+"/"+force]
 	ix.ID, ix.Kind, ix.Force = kind+"/"+force, kind, force
 	ix.Version++
@@ -200,44 +196,11 @@ func (w *powerWorld) putParts(kind, force, month string, parts []store.PowerPart
 	return m
 }
 
-// sumMonth recomputes a month's counters from its parts, as the store does.
-func sumMonth(m *store.PowerMonth) {
-	cells := map[[4]string]*store.PowerCell{}
-	unrec := map[[2]string]int64{}
-	m.Records, m.Cells, m.Unrecognised = 0, nil, nil
-	for _, p := range m.Parts {
-		m.Records += p.Records
-		for _, c := range p.Cells {
-			k := [4]string{c.Basis, c.Dim, c.Value, c.Group}
-			if cells[k] == nil {
-				cells[k] = &store.PowerCell{Basis: c.Basis, Dim: c.Dim, Value: c.Value, Group: c.Group}
-			}
-			cells[k].Searches += c.Searches
-			cells[k].Arrests += c.Arrests
-			cells[k].Finds += c.Finds
-		}
-		for _, v := range p.Unrecognised {
-			unrec[[2]string{v.Column, v.Value}] += v.Count
-		}
-	}
-	for _, c := range cells {
-		m.Cells = append(m.Cells, *c)
-	}
-	disparity.SortCells(m.Cells)
-	for k, n := range unrec {
-		m.Unrecognised = append(m.Unrecognised, store.ValueCount{Column: k[0], Value: k[1], Count: n})
-	}
-	sort.Slice(m.Unrecognised, func(i, j int) bool {
-		a, b := m.Unrecognised[i], m.Unrecognised[j]
-		return a.Column < b.Column || a.Column == b.Column && a.Value < b.Value
-	})
-}
-
 // otherParts is the month's parts but the one with key, and that one.
 func (w *powerWorld) otherParts(kind, force, month, key string) ([]store.PowerPart, *store.PowerPart) {
 	var keep []store.PowerPart
 	var found *store.PowerPart
-	for _, p := range w.months[monthKey(kind, force, month)].Parts {
+	for _, p := range w.months[store.PowerMonthID(kind, force, month)].Parts {
 		if p.Key == key {
 			found = &p
 			continue
@@ -300,7 +263,7 @@ func (w *powerWorld) AddPowerRecord(_ context.Context, kind, force, month, row s
 		part.Cells[i].Searches += c.Searches
 	}
 	m := w.putParts(kind, force, month, append(parts, part), nil)
-	w.chunks[chunkKey(m.ID, store.CapturePart, index)] = []string{row}
+	w.chunks[store.PowerChunkID(m.ID, store.CapturePart, index)] = []string{row}
 	return nil
 }
 

@@ -144,9 +144,7 @@ func (s *Server) findingToRaise(c *gin.Context, id string) (*store.Finding, *sto
 		s.fail(c, err) // 404 for ErrNotFound (render.go)
 		return nil, nil, false
 	}
-	u := currentUser(c)
-	a := accessTo(u, v)
-	if fd.Status != store.FindingSubmitted || !a.See || (allowed(u.Role, "visits.chair") && !a.Chair) {
+	if fd.Status != store.FindingSubmitted || !accessTo(currentUser(c), v).Raise {
 		s.notFound(c)
 		return nil, nil, false
 	}

@@ -226,19 +226,28 @@ func TestRoundTripsReportReturn(t *testing.T) {
 	checkTrips(t, "POST /report/return", trips, 5)
 }
 
-// TestRoundTripsAdviceAnswer: a member answering a request for advice
-// (issue 16's POST), having opened it first as the benchmark's members have.
-func TestRoundTripsAdviceAnswer(t *testing.T) {
+// adviceAsked is a request for advice a coordinator made and the member
+// asked, signed in with the request's page open (page, and its form's
+// token tok), the audit log warmed: where the benchmark's member rows
+// start.
+func adviceAsked(t *testing.T) (a *testApp, page string, mc *client, tok string) {
+	t.Helper()
 	a, g, _, member, _, coord := adviceSetup(t)
 	a.warmAudit()
 	r := coord.submit("/advice/new", "/advice/new", adviceFormValues(g))
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("create: %d\n%s", r.Status, r.Body)
 	}
-	page := r.Location
-	mc := a.client()
+	mc = a.client()
 	mc.signIn(member)
-	tok := mc.csrf(page)
+	return a, r.Location, mc, mc.csrf(r.Location)
+}
+
+// TestRoundTripsAdviceAnswer: a member answering a request for advice
+// (issue 16's POST), having opened it first as the benchmark's members have.
+func TestRoundTripsAdviceAnswer(t *testing.T) {
+	a, page, mc, tok := adviceAsked(t)
+	var r response
 	mc.post(page+"/answer", url.Values{"csrf_token": {tok}, "advice": {"A first answer."}})
 	trips := a.roundTrips(func() {
 		r = mc.post(page+"/answer", url.Values{"csrf_token": {tok}, "advice": {"A second answer, which replaces the first."}})
@@ -552,16 +561,8 @@ func TestRoundTripsPagesThatNameGroups(t *testing.T) {
 // asked at every view. That costs no round trip, so the store's
 // TestAdviceRequestCostsTheSameWhoeverIsAsked counts it in bytes.)
 func TestRoundTripsAdviceView(t *testing.T) {
-	a, g, _, member, _, coord := adviceSetup(t)
-	a.warmAudit()
-	r := coord.submit("/advice/new", "/advice/new", adviceFormValues(g))
-	if r.Status != http.StatusSeeOther {
-		t.Fatalf("create: %d\n%s", r.Status, r.Body)
-	}
-	page := r.Location
-	mc := a.client()
-	mc.signIn(member)
-	tok := mc.csrf(page)
+	a, page, mc, tok := adviceAsked(t)
+	var r response
 	trips := a.roundTrips(func() { r = mc.get(page) })
 	if r.Status != http.StatusOK {
 		t.Fatalf("view: %d", r.Status)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -111,18 +110,8 @@ func (s *Server) vehicleStopCreate(c *gin.Context) {
 	}
 	fields := []string{when.Format("2006-01-02T15:04:05"), f.District, f.Reason, f.Ethnicity, f.Observed, f.Outcome}
 	month, err := s.powers.CapturePower(c.Request.Context(), powers.VehicleStops, powers.ForceOf(s.cfg.ForceName), fields, u.Email)
-	var fe *powers.FileError
-	switch {
-	case errors.As(err, &fe):
-		column := map[string]string{"Self-defined ethnicity": "ethnicity", "Date": "date", "District": "district", "Reason": "reason", "Officer-observed ethnicity": "observed", "Outcome": "outcome"}
-		var wrong []*apperr.Error
-		for _, p := range fe.Problems {
-			wrong = append(wrong, apperr.Invalidf(column[p.Column], "Check this answer: %s", p.Problem))
-		}
-		s.formAgain(c, "vehicle_stop_new", page, apperr.Join(wrong...))
-		return
-	case err != nil:
-		s.serverError(c, err)
+	if err != nil {
+		s.formAgain(c, "vehicle_stop_new", page, err) // each wrong answer by its field (powers.Capture), 500 for the rest
 		return
 	}
 	s.audit(c, store.AuditEvent{ActorID: u.ID, Actor: u.Email, Action: store.AuditDataImported, Target: powers.VehicleStops.Kind + ":" + powers.ForceOf(s.cfg.ForceName),

@@ -39,14 +39,24 @@ type visitAccess struct {
 	Chair     bool // chairs its group
 	Attending bool // has a seat (or is one of the pair)
 	Member    bool // belongs to its group
+	Raise     bool // may raise a recommendation from its findings (staff, or its chair)
 }
 
 // accessTo decides visitAccess: the policy table says what the person's
 // role may do with visits at all (visits.view; visits.every: every
-// group's visits; visits.chair: chairing a group), and this is the one
-// row-level check on top, from their memberships (copied on their account,
-// so no read is needed) and the visit's seats.
+// group's visits; visits.chair: chairing a group; recommendations.raise),
+// and this is the one row-level check on top, from their memberships
+// (copied on their account, so no read is needed) and the visit's seats.
 func accessTo(u *store.User, v *store.Visit) visitAccess {
+	a := seeVisit(u, v)
+	// A chair raises recommendations only for the group they chair.
+	a.Raise = a.See && allowed(u.Role, "recommendations.raise") && (!allowed(u.Role, "visits.chair") || a.Chair)
+	return a
+}
+
+// seeVisit is accessTo's part about seeing, changing and sitting on a
+// visit.
+func seeVisit(u *store.User, v *store.Visit) visitAccess {
 	if u == nil || !allowed(u.Role, "visits.view") {
 		return visitAccess{}
 	}

@@ -132,7 +132,7 @@ func (s *Server) renderVisit(c *gin.Context, status int, v *store.Visit, a visit
 		for _, key := range store.SectionsFor(f.VisitType) {
 			fv.Sections = append(fv.Sections, f.Section(key))
 		}
-		if allowed(u.Role, "recommendations.raise") && (!allowed(u.Role, "visits.chair") || a.Chair) {
+		if a.Raise {
 			fv.RecLink = "/recommendations/new?" + url.Values{"finding": {f.ID}}.Encode()
 		}
 		d.Findings = append(d.Findings, fv)
