@@ -53,6 +53,12 @@ type scenario struct {
 	// the row measures).
 	ownAddress bool
 	requests   int
+	// setUp, if set, readies the row's next request (untimed) and returns
+	// its path, after pathFor; single caps the single client's requests
+	// (0: singleRequests). The first looks at closed surveys
+	// (bench/survey_first_look.go) have only so many surveys to close.
+	setUp  func(c *client, base string) string
+	single int
 }
 
 // Budgets from DESIGN.md.
@@ -258,7 +264,11 @@ func drive(ctx context.Context, p *proc, sc scenario, sd *seeded, o options) (*r
 	trips := storeCommands(ctx, metrics)
 	if perClient != 1 {
 		cpu := cpuTime(p.cmd.Process.Pid)
-		if res.single, err = load(ctx, base, sc, sd, o.clients, 1, singleRequests, singleMaxTime, perClient); err != nil {
+		n := singleRequests
+		if sc.single > 0 {
+			n = sc.single
+		}
+		if res.single, err = load(ctx, base, sc, sd, o.clients, 1, n, singleMaxTime, perClient); err != nil {
 			return nil, err
 		}
 		if res.single.n > 0 {
@@ -362,6 +372,9 @@ func load(ctx context.Context, base string, sc scenario, sd *seeded, first, clie
 				rsc := sc
 				if sc.pathFor != nil {
 					rsc.path = sc.pathFor(c, k)
+				}
+				if sc.setUp != nil {
+					rsc.path = sc.setUp(cl, base)
 				}
 				d, code, err := cl.do(ctx, base, rsc, email)
 				mu.Lock()
