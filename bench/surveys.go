@@ -278,11 +278,12 @@ func surveyScenarios(sd *seeded, o options) []scenario {
 		{label: "GET /public/surveys/:id, 10,000 responses (visitor)", method: "GET", path: "/public/surveys/" + sb.closedID, as: visitor, want: 200, budget: pageBudget},
 		{label: "GET /surveys/:id/results, 1,000,000 responses (admin)", method: "GET", path: "/surveys/" + sb.millionID + "/results", as: admin, want: 200, budget: pageBudget},
 		// First looks: each request closes a survey (untimed) and is the
-		// first to read its public summary (survey_first_look.go); the
+		// first to read its public summary (survey_first_look.go): "being
+		// checked" (503) while the survey-decisions job decides it; the
 		// cached look is the row "GET /public/surveys/:id, 10,000 responses".
-		{label: "GET /public/surveys/:id, first look, 10,000 responses", method: "GET", as: admin, want: 200, budget: pageBudget,
+		{label: "GET /public/surveys/:id, first look, 10,000 responses → 503 being checked", method: "GET", as: admin, want: 503, budget: pageBudget,
 			setUp: sb.firstLook.setUp, single: firstLookSingle, clients: firstLookClients, requests: firstLookCopies - firstLookSingle},
-		{label: "GET /public/surveys/:id, first look, 360 responses", method: "GET", as: admin, want: 200, budget: pageBudget,
+		{label: "GET /public/surveys/:id, first look, 360 responses → 503 being checked", method: "GET", as: admin, want: 503, budget: pageBudget,
 			setUp: sb.demoLook.setUp, single: demoLookSingle, clients: 1, requests: demoLookCopies - demoLookSingle},
 	}
 }

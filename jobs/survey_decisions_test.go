@@ -2,7 +2,9 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -45,7 +47,7 @@ func TestSurveyDecisionsStored(t *testing.T) {
 	}
 	jctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	startSurveyJobs(jctx, &wg, db1, slog.New(slog.DiscardHandler), "test")
+	startSurveyJobs(jctx, &wg, db1, slog.New(slog.DiscardHandler), "test", nil)
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
 		n, err := db1.SurveyDecisionCount(ctx, closed.ID, 1)
 		if err != nil {
@@ -126,5 +128,89 @@ func TestSurveyDecisionsStored(t *testing.T) {
 	}
 	if n, err := db2.SurveyDecisionCount(ctx, closed.ID, 1); err != nil || n != 2 {
 		t.Errorf("%d decisions stored for the closed survey (%v), want 2", n, err)
+	}
+}
+
+// memoryDecisions is a store of decisions that starts empty: a release
+// built through it is decided in the request, as a server without the job
+// decides it.
+type memoryDecisions map[string]store.SurveyDecision
+
+func (m memoryDecisions) SurveyDecision(_ context.Context, key string) (store.SurveyDecision, bool, error) {
+	d, ok := m[key]
+	return d, ok, nil
+}
+
+func (m memoryDecisions) SaveSurveyDecision(_ context.Context, d store.SurveyDecision) error {
+	m[d.Key] = d
+	return nil
+}
+
+// TestPrecomputedReleaseIsTheOnDemandOne: on the demo's closed survey (a
+// real fixture), the portal builds nothing before the job has decided
+// (survey.BuildDecided: ErrNotDecided); once DecideClosedSurveys has, the
+// results built from its stored decision are the results a request decides
+// for itself (survey.BuildStored with nothing stored, nothing in memory),
+// every count and every withheld one.
+func TestPrecomputedReleaseIsTheOnDemandOne(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	db.SetSealer(storetest.Sealer(t))
+	if err := demo.SeedSurveys(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	svs, err := db.Surveys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := store.Day(db.Now())
+	var closed *store.Survey
+	for i := range svs {
+		if svs[i].State(day) == store.SurveyClosed {
+			closed = &svs[i]
+			break
+		}
+	}
+	if closed == nil {
+		t.Fatal("the demo has no closed survey")
+	}
+	ts, err := db.Tallies(ctx, closed.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	survey.ForgetDecisions()
+	if _, err := survey.BuildDecided(ctx, db, closed, 1, ts, day); !errors.Is(err, survey.ErrNotDecided) {
+		t.Fatalf("built before the job decided: %v, want ErrNotDecided", err)
+	}
+	if n, err := DecideClosedSurveys(ctx, db); err != nil || n == 0 {
+		t.Fatalf("the job decided %d releases (%v)", n, err)
+	}
+	precomputed, err := survey.BuildDecided(ctx, db, closed, 1, ts, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	survey.ForgetDecisions()
+	onDemand, err := survey.BuildStored(ctx, memoryDecisions{}, closed, 1, ts, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(precomputed, onDemand) {
+		t.Errorf("the results from the job's decision differ from those decided on demand")
+	}
+	a, b := survey.Flatten(precomputed).Rows, survey.Flatten(onDemand).Rows
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("%d rows from the job's decision, %d on demand", len(a), len(b))
+	}
+	withheld := 0
+	for i := range a {
+		if !reflect.DeepEqual(a[i], b[i]) {
+			t.Errorf("row %d (%s %s %s): %+v from the job's decision, %+v on demand", i, a[i].QuestionID, a[i].Group, a[i].Answer, a[i], b[i])
+		}
+		if a[i].Count == nil {
+			withheld++
+		}
+	}
+	if withheld == 0 {
+		t.Errorf("nothing withheld in %d rows: the fixture tests nothing", len(a))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -678,19 +679,30 @@ func decisionKey(sv *store.Survey, version int, rl *release) string {
 	return sv.ID + "/" + strconv.Itoa(version) + "/" + hex.EncodeToString(k[:16])
 }
 
+// stored lays out the release and gives it its stored decision: ok is
+// false if there is none (or it does not fit the release), and the release
+// is then undecided.
+func stored(ctx context.Context, ds Decisions, sv *store.Survey, version int, src *source) (rl *release, key string, ok bool, err error) {
+	rl = layRelease(src)
+	key = decisionKey(sv, version, rl)
+	got, ok, err := ds.SurveyDecision(ctx, key)
+	if err != nil {
+		return nil, "", false, err
+	}
+	if ok && len(got.Mask) == len(rl.Values) {
+		rl.mask = got.Mask
+		return rl, key, true, nil
+	}
+	return rl, key, false, nil
+}
+
 // decide gives the release its stored decision or, if there is none (or it
 // does not fit the release), decides it and stores the decision. It
 // reports whether it decided.
 func decide(ctx context.Context, ds Decisions, sv *store.Survey, version int, src *source) (*release, bool, error) {
-	rl := layRelease(src)
-	key := decisionKey(sv, version, rl)
-	got, ok, err := ds.SurveyDecision(ctx, key)
-	if err != nil {
-		return nil, false, err
-	}
-	if ok && len(got.Mask) == len(rl.Values) {
-		rl.mask = got.Mask
-		return rl, false, nil
+	rl, key, ok, err := stored(ctx, ds, sv, version, src)
+	if err != nil || ok {
+		return rl, false, err
 	}
 	d := auditRelease(&rl.Release, newMover(rl, src))
 	rl.mask, rl.witnesses = d.Mask, d.Witnesses
@@ -724,6 +736,35 @@ func BuildStored(ctx context.Context, ds Decisions, sv *store.Survey, version in
 	rl, _, err := decide(ctx, ds, sv, version, src)
 	if err != nil {
 		return nil, err
+	}
+	return read(sv, version, src, rl), nil
+}
+
+// ErrNotDecided is BuildDecided's answer for a release whose decision is
+// not stored yet: the survey-decisions job has yet to decide it.
+var ErrNotDecided = errors.New("survey: the release has not been decided yet")
+
+// BuildDecided is BuildStored that never decides: the results of a survey
+// that has closed are built only from a stored decision, and without one
+// it returns ErrNotDecided (nothing is built from an undecided release).
+// The portal, whose survey-decisions job decides each release once a
+// survey has closed, builds with it, so that no request waits seconds for
+// the audit (or for another request that runs it).
+func BuildDecided(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts []store.Tally, day string) (*Results, error) {
+	v := sv.Version(version)
+	if v == nil {
+		return nil, fmt.Errorf("survey %s has no version %d", sv.ID, version)
+	}
+	if Fieldwork(sv, day) {
+		return BuildOn(sv, version, ts, day)
+	}
+	src := newSource(sv, v, ts)
+	rl, _, ok, err := stored(ctx, ds, sv, version, src)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrNotDecided
 	}
 	return read(sv, version, src, rl), nil
 }
