@@ -131,6 +131,76 @@ func TestSurveyDecisionsStored(t *testing.T) {
 	}
 }
 
+// TestSurveyDecisionsStopAtShutdown: shutdown (serve cancels the jobs'
+// context) comes while the survey-decisions job decides the demo's closed
+// survey, seconds of linear programs: the job stops within a witness
+// search or so, not when the audit would have finished, and stores no
+// decision, so the next start decides the release afresh.
+func TestSurveyDecisionsStopAtShutdown(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	db.SetSealer(storetest.Sealer(t))
+	if err := demo.SeedSurveys(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	svs, err := db.Surveys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var closed *store.Survey
+	for i := range svs {
+		if svs[i].State(store.Day(db.Now())) == store.SurveyClosed {
+			closed = &svs[i]
+		}
+	}
+	if closed == nil {
+		t.Fatal("the demo has no closed survey")
+	}
+	survey.ForgetDecisions()
+	started := survey.Decided()
+	jctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	startSurveyJobs(jctx, &wg, db, slog.New(slog.DiscardHandler), "test", NewWake())
+	for deadline := time.Now().Add(2 * time.Minute); survey.Decided() == started; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the job did not start deciding within 2 minutes")
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // well into the audit: it takes seconds
+	stop()
+	stopped := time.Now()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		t.Logf("the job stopped %s after the shutdown", time.Since(stopped).Round(time.Millisecond))
+	case <-time.After(jobStopsWithin):
+		t.Fatalf("the job still deciding %s after the shutdown", jobStopsWithin)
+	}
+	if n, err := db.SurveyDecisionCount(ctx, closed.ID, 1); err != nil || n != 0 {
+		t.Errorf("%d decisions stored (%v) by a job stopped while deciding, want none", n, err)
+	}
+	// Cut short, not finished after the shutdown: the audit's answer is not
+	// in memory, so deciding again starts the audit afresh (here with a
+	// context already ended, so it stops at its first search).
+	ts, err := db.Tallies(ctx, closed.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended, end := context.WithCancel(ctx)
+	end()
+	before := survey.Decided()
+	if _, err := survey.Decide(ended, memoryDecisions{}, closed, 1, ts); !errors.Is(err, context.Canceled) || survey.Decided() == before {
+		t.Errorf("deciding again with an ended context: %v, %d audits started; want context.Canceled from a new audit (the job finished the audit after the shutdown)", err, survey.Decided()-before)
+	}
+}
+
+// jobStopsWithin bounds the wait for the job to stop, in wall time on a
+// loaded machine with -race: one witness search is tens of milliseconds
+// of CPU, the demo release's whole audit seconds (minutes under -race).
+const jobStopsWithin = 10 * time.Second
+
 // memoryDecisions is a store of decisions that starts empty: a release
 // built through it is decided in the request, as a server without the job
 // decides it.
