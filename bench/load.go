@@ -38,6 +38,7 @@ type scenario struct {
 	as           who
 	form         func(s session) url.Values // POST body; the CSRF token is added
 	want         int                        // the status a working page answers
+	alsoWant     int                        // another one, if any (a first look: 503 until decided, then 200)
 	budget       time.Duration              // p95 budget; 0 = reported only
 	// Optional: a row's own concurrency, sessions and per-request path
 	// (the visit sign-ups, bench/visits.go).
@@ -188,17 +189,39 @@ func (r *result) verdict() string {
 	}
 	server := 0
 	for code, n := range r.codes {
-		if code >= 500 {
+		if code >= 500 && !r.sc.wanted(code) {
 			server += n
 		}
 	}
 	switch {
 	case r.errs > 0 || server > 0:
 		v += " (ERRORS)"
-	case r.codes[r.sc.want] != r.n:
+	case r.codes[r.sc.want]+r.codes[r.sc.alsoWant] != r.n:
 		v += " (unexpected status)"
 	}
 	return v
+}
+
+// wanted reports whether a working page answers code.
+func (sc scenario) wanted(code int) bool {
+	return code == sc.want || (sc.alsoWant != 0 && code == sc.alsoWant)
+}
+
+// statusNote says which statuses a row's requests got, alone and under
+// load, when that is worth a line under the table: the row failed, or it
+// has two working answers (how many of each).
+func (r *result) statusNote() string {
+	if r.n == 0 || (r.sc.alsoWant == 0 && !strings.Contains(r.verdict(), "(")) {
+		return ""
+	}
+	s := fmt.Sprintf("statuses with 1 client: %s; with %d clients: %s", r.single.codeText(), r.clients, r.codeText())
+	if r.single.codeText() == "" {
+		s = fmt.Sprintf("statuses with %d clients: %s", r.clients, r.codeText())
+	}
+	if r.lastErr != "" || r.single.lastErr != "" {
+		s += "; last error: " + r.lastErr + r.single.lastErr
+	}
+	return s
 }
 
 func (r *series) codeText() string {

@@ -279,11 +279,14 @@ func surveyScenarios(sd *seeded, o options) []scenario {
 		{label: "GET /surveys/:id/results, 1,000,000 responses (admin)", method: "GET", path: "/surveys/" + sb.millionID + "/results", as: admin, want: 200, budget: pageBudget},
 		// First looks: each request closes a survey (untimed) and is the
 		// first to read its public summary (survey_first_look.go): "being
-		// checked" (503) while the survey-decisions job decides it; the
-		// cached look is the row "GET /public/surveys/:id, 10,000 responses".
-		{label: "GET /public/surveys/:id, first look, 10,000 responses → 503 being checked", method: "GET", as: admin, want: 503, budget: pageBudget,
+		// checked" (503) until the survey-decisions job, which the close
+		// woke, has decided it, then the summary (200), if the job was
+		// quicker than the look; both are a working answer, and the notes
+		// under the table say how many of each. The cached look is the row
+		// "GET /public/surveys/:id, 10,000 responses".
+		{label: "GET /public/surveys/:id, first look, 10,000 responses → 503 being checked or 200", method: "GET", as: admin, want: 503, alsoWant: 200, budget: pageBudget,
 			setUp: sb.firstLook.setUp, single: firstLookSingle, clients: firstLookClients, requests: firstLookCopies - firstLookSingle},
-		{label: "GET /public/surveys/:id, first look, 360 responses → 503 being checked", method: "GET", as: admin, want: 503, budget: pageBudget,
+		{label: "GET /public/surveys/:id, first look, 360 responses → 503 being checked or 200", method: "GET", as: admin, want: 503, alsoWant: 200, budget: pageBudget,
 			setUp: sb.demoLook.setUp, single: demoLookSingle, clients: 1, requests: demoLookCopies - demoLookSingle},
 	}
 }
