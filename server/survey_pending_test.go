@@ -17,7 +17,7 @@ import (
 // and for staff alike; each such request wakes the job and none decides.
 // Once the job has decided and stored the release, the pages show the
 // figures, the same as a server without the job decides them in the
-// request.
+// request. The results CSV answers the same way.
 func TestResultsBeingCheckedUntilDecidedWithFakes(t *testing.T) {
 	a, w := surveyFakes(t)
 	wakes := 0
@@ -53,6 +53,18 @@ func TestResultsBeingCheckedUntilDecidedWithFakes(t *testing.T) {
 	if got := survey.Decided() - decided; got != 0 {
 		t.Errorf("a request decided %d releases", got)
 	}
+	// The results CSV is no way round: the same answer, and no count.
+	csvPath := "/surveys/" + sv.ID + "/results.csv"
+	pending := coord.get(csvPath)
+	if got, want := pending.Status, http.StatusServiceUnavailable; got != want {
+		t.Fatalf("the CSV before the decision: status %d, want %d", got, want)
+	}
+	if !strings.Contains(pending.Body, "These results are being checked") || strings.Contains(pending.Body, "Police are fair") || pending.Header.Get("Retry-After") == "" {
+		t.Fatalf("the CSV before the decision does not say the results are being checked, shows figures or has no Retry-After:\n%s", pending.Body)
+	}
+	if got, want := wakes, 3; got != want || survey.Decided() != decided {
+		t.Errorf("after the CSV, the job was woken %d times (want %d) and requests decided %d releases (want 0)", got, want, survey.Decided()-decided)
+	}
 
 	// The job decides (survey.Decide, as DecideClosedSurveys does).
 	stored, err := a.srv.surveyDB.Tallies(ctx, sv.ID, 1)
@@ -65,6 +77,10 @@ func TestResultsBeingCheckedUntilDecidedWithFakes(t *testing.T) {
 	precomputed := a.client().get("/public/surveys/" + sv.ID)
 	if precomputed.Status != http.StatusOK || !strings.Contains(precomputed.Body, "120 people answered") {
 		t.Fatalf("after the decision: %d", precomputed.Status)
+	}
+	precomputedCSV := coord.get(csvPath)
+	if precomputedCSV.Status != http.StatusOK || !strings.Contains(precomputedCSV.Body, "Police are fair") {
+		t.Fatalf("the CSV after the decision: %d\n%s", precomputedCSV.Status, precomputedCSV.Body)
 	}
 
 	// A server without the job decides in the request: the same figures.
@@ -79,5 +95,8 @@ func TestResultsBeingCheckedUntilDecidedWithFakes(t *testing.T) {
 	}
 	if got, want := mainOf(precomputed.Body), mainOf(onDemand.Body); got != want {
 		t.Errorf("the page from the job's decision differs from the page decided in the request:\n%s\n---\n%s", got, want)
+	}
+	if onDemandCSV := coord.get(csvPath); onDemandCSV.Status != http.StatusOK || onDemandCSV.Body != precomputedCSV.Body {
+		t.Errorf("the CSV from the job's decision differs from the CSV decided in the request (%d):\n%s\n---\n%s", onDemandCSV.Status, precomputedCSV.Body, onDemandCSV.Body)
 	}
 }

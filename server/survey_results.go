@@ -354,16 +354,25 @@ func (s *Server) resultsKeyed(ctx context.Context, sv *store.Survey, n int) (*su
 		if err != nil {
 			return nil, err
 		}
-		if s.surveys.decide == nil {
-			return survey.BuildStored(ctx, s.surveyDB, sv, n, ts, day)
-		}
-		r, err := survey.BuildDecided(ctx, s.surveyDB, sv, n, ts, day)
-		if errors.Is(err, survey.ErrNotDecided) {
-			s.surveys.decide() // not kept: the next request looks again
-		}
-		return r, err
+		return s.decidedResults(ctx, sv, n, ts, day) // ErrNotDecided is not kept: the next request looks again
 	})
 	return r, key, err
+}
+
+// decidedResults builds version n's results from the counters ts and the
+// release's stored decision. In the portal (a survey-decisions job to
+// wake) no request decides: without a stored decision it wakes the job
+// and returns survey.ErrNotDecided (resultsPending answers). A server
+// without the job decides a missing decision in the request, as before.
+func (s *Server) decidedResults(ctx context.Context, sv *store.Survey, n int, ts []store.Tally, day string) (*survey.Results, error) {
+	if s.surveys.decide == nil {
+		return survey.BuildStored(ctx, s.surveyDB, sv, n, ts, day)
+	}
+	r, err := survey.BuildDecided(ctx, s.surveyDB, sv, n, ts, day)
+	if errors.Is(err, survey.ErrNotDecided) {
+		s.surveys.decide()
+	}
+	return r, err
 }
 
 // resultsPending answers a results page whose release the
