@@ -214,9 +214,13 @@ func (r *result) statusNote() string {
 	if r.n == 0 || (r.sc.alsoWant == 0 && !strings.Contains(r.verdict(), "(")) {
 		return ""
 	}
-	s := fmt.Sprintf("statuses with 1 client: %s; with %d clients: %s", r.single.codeText(), r.clients, r.codeText())
+	clients := fmt.Sprintf("%d clients", r.clients)
+	if r.clients == 1 {
+		clients = "1 client again"
+	}
+	s := fmt.Sprintf("statuses with 1 client: %s; with %s: %s", r.single.codeText(), clients, r.codeText())
 	if r.single.codeText() == "" {
-		s = fmt.Sprintf("statuses with %d clients: %s", r.clients, r.codeText())
+		s = fmt.Sprintf("statuses with %s: %s", clients, r.codeText())
 	}
 	if r.lastErr != "" || r.single.lastErr != "" {
 		s += "; last error: " + r.lastErr + r.single.lastErr
