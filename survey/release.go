@@ -673,9 +673,10 @@ func ForgetDecisions() {
 }
 
 // Decisions is where decided releases are kept (store.Store): a decision
-// is made once, when the survey closes (jobs) or, if it is missing, by the
-// first request that needs it, and every instance then serves it, after a
-// restart too. Nothing is served undecided.
+// is made once, when the survey closes (jobs), or, if it is missing, by
+// `candour report survey` or a server without the job (BuildStored), and
+// every instance then serves it, after a restart too. The portal's
+// requests never decide (BuildDecided). Nothing is served undecided.
 type Decisions interface {
 	SurveyDecision(ctx context.Context, key string) (store.SurveyDecision, bool, error)
 	SaveSurveyDecision(ctx context.Context, d store.SurveyDecision) error
