@@ -283,6 +283,9 @@ func runEngine(ctx context.Context, o options, bin, dir, uri string) (*report, e
 		}
 		r.rows = append(r.rows, res)
 		fmt.Fprintf(os.Stderr, "  %-46s p95 %8s (1 client %8s, CPU %s a request)  %s\n", sc.label, ms(res.p(95)), msOrNone(res.single), ms(res.cpu), res.verdict())
+		if s := res.statusNote(); s != "" {
+			fmt.Fprintf(os.Stderr, "    %s\n", s) // before the table, which a failed stop would lose
+		}
 		if o.profile != "" && sc.as != signingIn {
 			n, path, err := profileRow(ctx, p.base, p.metrics, o.profile, sc, seeded, o)
 			if err != nil {

@@ -55,6 +55,9 @@ func (r *report) print(w io.Writer) {
 		if res.note != "" {
 			fmt.Fprintf(w, "- %s: %s\n", res.sc.label, res.note)
 		}
+		if s := res.statusNote(); s != "" {
+			fmt.Fprintf(w, "- %s: %s\n", res.sc.label, s)
+		}
 	}
 	for _, res := range r.rows {
 		if strings.HasPrefix(res.sc.label, "POST /s/:id/check") && sd.rawInserts > 0 {

@@ -33,8 +33,13 @@ type prepare func(c *client, base string)
 type surveyBench struct {
 	id, millionID string
 	closedID      string // closed, with the same 10,000 responses' counts: its public summary
-	key           []byte
-	answers       store.Answers
+	// firstLook and demoLook are surveys closed one by one while their
+	// rows run, for first looks at their public summaries
+	// (survey_first_look.go): the 10,000 responses' counts, and 360
+	// responses' (the demo survey's size).
+	firstLook, demoLook *firstLooks
+	key                 []byte
+	answers             store.Answers
 }
 
 // benchQuestions are the bench survey's own 12 questions.
@@ -121,6 +126,20 @@ func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seede
 		return err
 	}
 	sd.surveys = &surveyBench{id: sv.ID, millionID: million.ID, closedID: closed.ID, key: key, answers: benchAnswers(v, rnd, "black_caribbean")}
+	if sd.surveys.firstLook, err = seedFirstLooks(ctx, db, "Bench: a first look", qs, firstLookCopies, func(k int) []store.Tally {
+		return without(ts, store.CountAnswers(sv, v, []store.Answers{rs[k].Answers}))
+	}); err != nil {
+		return err
+	}
+	if sd.surveys.demoLook, err = seedFirstLooks(ctx, db, "Bench: a first look at a demo-sized survey", qs, demoLookCopies, func(k int) []store.Tally {
+		var as []store.Answers
+		for _, r := range rs[k*demoSize : (k+1)*demoSize] {
+			as = append(as, r.Answers)
+		}
+		return store.CountAnswers(sv, v, as)
+	}); err != nil {
+		return err
+	}
 	sd.rawInserts = rawInsertRate(ctx, db, &store.Response{SurveyID: sv.ID, Version: 1, Answers: benchAnswers(v, rnd, "white_british")})
 	sd.probes = append(sd.probes, decideProbes(sv, rs)...)
 	sd.probes = append(sd.probes, probe{"survey results from counters, 1,000,000 responses (Tallies + survey.Build)", best(func() error {
@@ -258,6 +277,17 @@ func surveyScenarios(sd *seeded, o options) []scenario {
 		{label: "GET /surveys/:id/results, 10,000 responses (admin)", method: "GET", path: "/surveys/" + sb.id + "/results", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /public/surveys/:id, 10,000 responses (visitor)", method: "GET", path: "/public/surveys/" + sb.closedID, as: visitor, want: 200, budget: pageBudget},
 		{label: "GET /surveys/:id/results, 1,000,000 responses (admin)", method: "GET", path: "/surveys/" + sb.millionID + "/results", as: admin, want: 200, budget: pageBudget},
+		// First looks: each request closes a survey (untimed) and is the
+		// first to read its public summary (survey_first_look.go): "being
+		// checked" (503) until the survey-decisions job, which the close
+		// woke, has decided it, then the summary (200), if the job was
+		// quicker than the look; both are a working answer, and the notes
+		// under the table say how many of each. The cached look is the row
+		// "GET /public/surveys/:id, 10,000 responses".
+		{label: "GET /public/surveys/:id, first look, 10,000 responses → 503 being checked or 200", method: "GET", as: admin, want: 503, alsoWant: 200, budget: pageBudget,
+			setUp: sb.firstLook.setUp, single: firstLookSingle, clients: firstLookClients, requests: firstLookCopies - firstLookSingle},
+		{label: "GET /public/surveys/:id, first look, 360 responses → 503 being checked or 200", method: "GET", as: admin, want: 503, alsoWant: 200, budget: pageBudget,
+			setUp: sb.demoLook.setUp, single: demoLookSingle, clients: 1, requests: demoLookCopies - demoLookSingle},
 	}
 }
 

@@ -61,7 +61,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(cfg, db, log, key, server.Options{})
+	decisions := jobs.NewWake() // the portal wakes the survey-decisions job
+	srv, err := server.New(cfg, db, log, key, server.Options{DecideSurveys: decisions.Soon})
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go serveMetrics(ctx, ml, srv.MetricsHandler(), log)
 	}
 
-	jobs.Start(jobsCtx, &running, cfg, db, log)
+	jobs.Start(jobsCtx, &running, cfg, db, log, decisions)
 	running.Add(1)
 	go func() {
 		defer running.Done()

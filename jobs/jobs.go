@@ -19,7 +19,7 @@ import (
 // Start runs the background jobs in this process. Each takes a lease
 // before it works, so several instances behind a load balancer never run
 // the same job at once.
-func Start(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store.Store, log *slog.Logger) {
+func Start(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store.Store, log *slog.Logger, surveyDecisions Wake) {
 	holder, _ := os.Hostname()
 	holder += "/" + store.NewID()
 	every(ctx, wg, log, db, holder, "session-cleanup", 10*time.Minute, func(ctx context.Context) error {
@@ -45,16 +45,34 @@ func Start(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store
 	startRetentionJobs(ctx, wg, db, log, holder)
 	startImportJobs(ctx, wg, db, log, holder)
 	startAdviceJobs(ctx, wg, cfg, db, log, holder)
-	startSurveyJobs(ctx, wg, db, log, holder)
+	startSurveyJobs(ctx, wg, db, log, holder, surveyDecisions)
+}
+
+// Wake runs a job at once rather than at its next turn (still under its
+// lease): the portal wakes the survey-decisions job when a survey closes
+// or when someone asks for results that are not decided yet.
+type Wake chan struct{}
+
+// NewWake makes a Wake for Start.
+func NewWake() Wake { return make(Wake, 1) }
+
+// Soon wakes the job, never waiting: a wake already pending is enough.
+func (w Wake) Soon() {
+	select {
+	case w <- struct{}{}:
+	default:
+	}
 }
 
 // every runs fn now and then every interval while this instance holds the
 // job's lease, until ctx ends.
 func every(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, fn func(context.Context) error) {
-	run(ctx, wg, log, db, holder, job, interval, false, fn)
+	run(ctx, wg, log, db, holder, job, interval, false, nil, fn)
 }
 
-func run(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, wait bool, fn func(context.Context) error) {
+// run runs fn (after a first interval if wait), then every interval and
+// whenever wake has something, while this instance holds the job's lease.
+func run(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, wait bool, wake Wake, fn func(context.Context) error) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -81,6 +99,7 @@ func run(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.St
 			case <-ctx.Done():
 				return
 			case <-t.C:
+			case <-wake:
 			}
 		}
 	}()

@@ -15,10 +15,12 @@ import (
 // (the disclosure audit, survey.Decide) and stores the decision with it,
 // so that the first person to open the results does not wait for the
 // audit and every instance serves the same decision, after a restart too.
-// A decision missing when someone asks is made then (never served
-// undecided); this job makes that rare.
-func startSurveyJobs(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log *slog.Logger, holder string) {
-	every(ctx, wg, log, db, holder, "survey-decisions", time.Minute, func(ctx context.Context) error {
+// The portal wakes it (wake) when a survey closes through its settings
+// and when a page asks for a release not decided yet: the portal never
+// decides in a request (survey.BuildDecided), it shows that the results
+// are being checked until this job has decided them.
+func startSurveyJobs(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log *slog.Logger, holder string, wake Wake) {
+	run(ctx, wg, log, db, holder, "survey-decisions", time.Minute, false, wake, func(ctx context.Context) error {
 		n, err := DecideClosedSurveys(ctx, db)
 		if n > 0 {
 			log.Info("survey releases decided", "count", n)

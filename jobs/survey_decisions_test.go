@@ -2,7 +2,9 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -45,7 +47,7 @@ func TestSurveyDecisionsStored(t *testing.T) {
 	}
 	jctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	startSurveyJobs(jctx, &wg, db1, slog.New(slog.DiscardHandler), "test")
+	startSurveyJobs(jctx, &wg, db1, slog.New(slog.DiscardHandler), "test", nil)
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
 		n, err := db1.SurveyDecisionCount(ctx, closed.ID, 1)
 		if err != nil {
@@ -126,5 +128,159 @@ func TestSurveyDecisionsStored(t *testing.T) {
 	}
 	if n, err := db2.SurveyDecisionCount(ctx, closed.ID, 1); err != nil || n != 2 {
 		t.Errorf("%d decisions stored for the closed survey (%v), want 2", n, err)
+	}
+}
+
+// TestSurveyDecisionsStopAtShutdown: shutdown (serve cancels the jobs'
+// context) comes while the survey-decisions job decides the demo's closed
+// survey, seconds of linear programs: the job stops within a witness
+// search or so, not when the audit would have finished, and stores no
+// decision, so the next start decides the release afresh.
+func TestSurveyDecisionsStopAtShutdown(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	db.SetSealer(storetest.Sealer(t))
+	if err := demo.SeedSurveys(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	svs, err := db.Surveys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var closed *store.Survey
+	for i := range svs {
+		if svs[i].State(store.Day(db.Now())) == store.SurveyClosed {
+			closed = &svs[i]
+		}
+	}
+	if closed == nil {
+		t.Fatal("the demo has no closed survey")
+	}
+	survey.ForgetDecisions()
+	started := survey.Decided()
+	jctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	startSurveyJobs(jctx, &wg, db, slog.New(slog.DiscardHandler), "test", NewWake())
+	for deadline := time.Now().Add(2 * time.Minute); survey.Decided() == started; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the job did not start deciding within 2 minutes")
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // well into the audit: it takes seconds
+	stop()
+	stopped := time.Now()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		t.Logf("the job stopped %s after the shutdown", time.Since(stopped).Round(time.Millisecond))
+	case <-time.After(jobStopsWithin):
+		t.Fatalf("the job still deciding %s after the shutdown", jobStopsWithin)
+	}
+	if n, err := db.SurveyDecisionCount(ctx, closed.ID, 1); err != nil || n != 0 {
+		t.Errorf("%d decisions stored (%v) by a job stopped while deciding, want none", n, err)
+	}
+	// Cut short, not finished after the shutdown: the audit's answer is not
+	// in memory, so deciding again starts the audit afresh (here with a
+	// context already ended, so it stops at its first search).
+	ts, err := db.Tallies(ctx, closed.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended, end := context.WithCancel(ctx)
+	end()
+	before := survey.Decided()
+	if _, err := survey.Decide(ended, memoryDecisions{}, closed, 1, ts); !errors.Is(err, context.Canceled) || survey.Decided() == before {
+		t.Errorf("deciding again with an ended context: %v, %d audits started; want context.Canceled from a new audit (the job finished the audit after the shutdown)", err, survey.Decided()-before)
+	}
+}
+
+// jobStopsWithin bounds the wait for the job to stop, in wall time on a
+// loaded machine with -race: one witness search is tens of milliseconds
+// of CPU, the demo release's whole audit seconds (minutes under -race).
+const jobStopsWithin = 10 * time.Second
+
+// memoryDecisions is a store of decisions that starts empty: a release
+// built through it is decided in the request, as a server without the job
+// decides it.
+type memoryDecisions map[string]store.SurveyDecision
+
+func (m memoryDecisions) SurveyDecision(_ context.Context, key string) (store.SurveyDecision, bool, error) {
+	d, ok := m[key]
+	return d, ok, nil
+}
+
+func (m memoryDecisions) SaveSurveyDecision(_ context.Context, d store.SurveyDecision) error {
+	m[d.Key] = d
+	return nil
+}
+
+// TestPrecomputedReleaseIsTheOnDemandOne: on the demo's closed survey (a
+// real fixture), the portal builds nothing before the job has decided
+// (survey.BuildDecided: ErrNotDecided); once DecideClosedSurveys has, the
+// results built from its stored decision are the results a request decides
+// for itself (survey.BuildStored with nothing stored, nothing in memory),
+// every count and every withheld one.
+func TestPrecomputedReleaseIsTheOnDemandOne(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	db.SetSealer(storetest.Sealer(t))
+	if err := demo.SeedSurveys(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	svs, err := db.Surveys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := store.Day(db.Now())
+	var closed *store.Survey
+	for i := range svs {
+		if svs[i].State(day) == store.SurveyClosed {
+			closed = &svs[i]
+			break
+		}
+	}
+	if closed == nil {
+		t.Fatal("the demo has no closed survey")
+	}
+	ts, err := db.Tallies(ctx, closed.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	survey.ForgetDecisions()
+	if _, err := survey.BuildDecided(ctx, db, closed, 1, ts, day); !errors.Is(err, survey.ErrNotDecided) {
+		t.Fatalf("built before the job decided: %v, want ErrNotDecided", err)
+	}
+	if n, err := DecideClosedSurveys(ctx, db); err != nil || n == 0 {
+		t.Fatalf("the job decided %d releases (%v)", n, err)
+	}
+	precomputed, err := survey.BuildDecided(ctx, db, closed, 1, ts, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	survey.ForgetDecisions()
+	onDemand, err := survey.BuildStored(ctx, memoryDecisions{}, closed, 1, ts, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(precomputed, onDemand) {
+		t.Errorf("the results from the job's decision differ from those decided on demand")
+	}
+	a, b := survey.Flatten(precomputed).Rows, survey.Flatten(onDemand).Rows
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("%d rows from the job's decision, %d on demand", len(a), len(b))
+	}
+	withheld := 0
+	for i := range a {
+		if !reflect.DeepEqual(a[i], b[i]) {
+			t.Errorf("row %d (%s %s %s): %+v from the job's decision, %+v on demand", i, a[i].QuestionID, a[i].Group, a[i].Answer, a[i], b[i])
+		}
+		if a[i].Count == nil {
+			withheld++
+		}
+	}
+	if withheld == 0 {
+		t.Errorf("nothing withheld in %d rows: the fixture tests nothing", len(a))
 	}
 }

@@ -113,6 +113,13 @@ type Options struct {
 	// Build is the build named on /metrics (default Build, which main
 	// sets). Tests name their own instead of changing Build.
 	Build BuildInfo
+
+	// DecideSurveys, if set, wakes the job that decides closed surveys'
+	// releases (the disclosure audit; jobs.Wake): results pages then never
+	// decide a release in the request, and show that the results are
+	// being checked until the job has decided them. Without it (tests and
+	// tools without the jobs), the first request decides, as before.
+	DecideSurveys func()
 }
 
 // New builds the portal. It fails if a template does not parse.
@@ -191,6 +198,7 @@ func New(cfg config.Config, db *store.Store, log *slog.Logger, sessionKey []byte
 		opts.SurveyPostsPerMinute = cfg.SurveyPostsPerMinute
 	}
 	s.surveys = newSurveyParts(sessionKey, cfg.Production())
+	s.surveys.decide = opts.DecideSurveys
 	s.headlines = store.NewCache[overviewRow](headlinesKept, 0)
 	s.dashboards = store.NewCache[*recDashboardData](dashboardsKept, 0)
 	s.openData = store.NewCache[*openData](openDataKept, 0)

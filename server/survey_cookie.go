@@ -49,6 +49,7 @@ type surveyParts struct {
 	built   *atomic.Int64               // how many times results were built (for tests)
 	figures *store.Cache[*drawnFigures] // the questions' figures drawn, by the results' key and breakdown (survey_results.go)
 	drawn   *atomic.Int64               // how many times they were drawn (for tests)
+	decide  func()                      // wakes the survey-decisions job (Options.DecideSurveys); nil: requests decide
 }
 
 func newSurveyParts(sessionKey []byte, secure bool) surveyParts {

@@ -35,7 +35,10 @@ func (s *Server) surveyResultsCSV(c *gin.Context) {
 		s.serverError(c, err)
 		return
 	}
-	r, err := survey.BuildStored(c.Request.Context(), s.surveyDB, sv, n, ts, s.today())
+	r, err := s.decidedResults(c.Request.Context(), sv, n, ts, s.today())
+	if s.resultsPending(c, err) {
+		return
+	}
 	if err != nil {
 		s.serverError(c, err)
 		return

@@ -281,6 +281,9 @@ func (s *Server) surveySettings(c *gin.Context) {
 	if s.surveyChangeFailed(c, err) {
 		return
 	}
+	if sv.Closed && s.surveys.decide != nil {
+		s.surveys.decide() // its results are decided now, not at the job's next turn
+	}
 	me := currentUser(c)
 	s.audit(c, store.AuditEvent{ActorID: me.ID, Actor: me.Email, Action: "survey.settings", Target: "survey:" + sv.ID,
 		Detail: fmt.Sprintf("open link %v, codes %v, closed %v, public %v, dates %s to %s", sv.OpenLink, sv.InviteCodes, sv.Closed, sv.Public, sv.OpensOn, sv.ClosesOn)})

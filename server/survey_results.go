@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"math"
@@ -276,6 +277,9 @@ func (s *Server) surveyResults(c *gin.Context) {
 		return
 	}
 	v, err := s.surveyResultsFor(c.Request.Context(), sv, n, c.Query("by"), false)
+	if s.resultsPending(c, err) {
+		return
+	}
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -310,6 +314,9 @@ func (s *Server) publicSurveyResults(c *gin.Context) {
 		return
 	}
 	v, err := s.surveyResultsFor(c.Request.Context(), sv, 0, c.Query("by"), true)
+	if s.resultsPending(c, err) {
+		return
+	}
 	if err != nil {
 		s.serverError(c, err)
 		return
@@ -347,10 +354,43 @@ func (s *Server) resultsKeyed(ctx context.Context, sv *store.Survey, n int) (*su
 		if err != nil {
 			return nil, err
 		}
-		return survey.BuildStored(ctx, s.surveyDB, sv, n, ts, day)
+		return s.decidedResults(ctx, sv, n, ts, day) // ErrNotDecided is not kept: the next request looks again
 	})
 	return r, key, err
 }
+
+// decidedResults builds version n's results from the counters ts and the
+// release's stored decision. In the portal (a survey-decisions job to
+// wake) no request decides: without a stored decision it wakes the job
+// and returns survey.ErrNotDecided (resultsPending answers). A server
+// without the job decides a missing decision in the request, as before.
+func (s *Server) decidedResults(ctx context.Context, sv *store.Survey, n int, ts []store.Tally, day string) (*survey.Results, error) {
+	if s.surveys.decide == nil {
+		return survey.BuildStored(ctx, s.surveyDB, sv, n, ts, day)
+	}
+	r, err := survey.BuildDecided(ctx, s.surveyDB, sv, n, ts, day)
+	if errors.Is(err, survey.ErrNotDecided) {
+		s.surveys.decide()
+	}
+	return r, err
+}
+
+// resultsPending answers a results page whose release the
+// survey-decisions job has not decided yet (survey.ErrNotDecided) and
+// reports true: a page that says so, never figures that were not checked.
+func (s *Server) resultsPending(c *gin.Context, err error) bool {
+	if !errors.Is(err, survey.ErrNotDecided) {
+		return false
+	}
+	c.Header("Retry-After", strconv.Itoa(int(resultsPendingRetry.Seconds())))
+	s.errorPage(c, http.StatusServiceUnavailable, "These results are being checked",
+		"The survey has closed and its results are being checked so that nobody who answered can be identified from them. This usually takes a minute or two. Try again shortly.")
+	return true
+}
+
+// resultsPendingRetry is how long a results page being checked asks
+// browsers to wait before trying again.
+const resultsPendingRetry = time.Minute
 
 // drawnFigures is each question's figures drawn (the chart, the table of
 // everyone's answers and the breakdown's tables: the template's

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"context"
 	"errors"
 	"math"
 	"sort"
@@ -647,12 +648,16 @@ type Decision struct {
 // Relations that do not hold of the values (an imported table whose groups
 // do not add up to its total) are left out: no reader can use them.
 func ProtectWith(r *Release, margin int64, mv Mover) Decision {
-	return ProtectFrom(r, margin, mv, nil)
+	d, _ := ProtectFrom(context.Background(), r, margin, mv, nil) // a context that never ends: no error
+	return d
 }
 
 // ProtectFrom is ProtectWith with the counts marked in also withheld from
-// the start.
-func ProtectFrom(r *Release, margin int64, mv Mover, also []bool) Decision {
+// the start, stopping when ctx ends: it looks at ctx before each witness
+// search (one is a few small linear programs at most), so a decision of
+// seconds stops within one search of a shutdown, and then returns only
+// ctx's error (a decision cut short proves nothing).
+func ProtectFrom(ctx context.Context, r *Release, margin int64, mv Mover, also []bool) (Decision, error) {
 	var kept []Constraint
 	for _, c := range r.Constraints {
 		if r.holds(c) {
@@ -708,6 +713,9 @@ func ProtectFrom(r *Release, margin int64, mv Mover, also []bool) Decision {
 				if n, ok := failedAt[[2]int64{int64(i), int64(e)}]; ok && n == withheld {
 					d.Unproven++
 					continue
+				}
+				if err := ctx.Err(); err != nil {
+					return Decision{}, err
 				}
 				var best map[int]int64
 				var bestOpen []int
@@ -778,7 +786,7 @@ func ProtectFrom(r *Release, margin int64, mv Mover, also []bool) Decision {
 			break
 		}
 	}
-	return d
+	return d, nil
 }
 
 // admits reports whether w (new values of some counts) is a witness once

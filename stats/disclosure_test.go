@@ -1,6 +1,8 @@
 package stats
 
 import (
+	"context"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -283,4 +285,53 @@ func TestProtectRunsConcurrently(t *testing.T) {
 			t.Errorf("call %d: mask %v, want %v", i, m, want)
 		}
 	}
+}
+
+// TestProtectStopsWhenCancelled: a decision stops within one witness
+// search of its context ending (a shutdown, while the survey-decisions job
+// decides a release for seconds) and returns the context's error, never a
+// decision it did not finish.
+func TestProtectStopsWhenCancelled(t *testing.T) {
+	release := func() *Release {
+		r := &Release{}
+		parts := []int{r.Cell(3, true), r.Cell(4, true), r.Cell(5, true), r.Cell(6, true), r.Cell(40, true)}
+		r.Sum(parts, r.Cell(58, true))
+		return r
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	mv := &searchesSeen{cancel: cancel}
+	d, err := ProtectFrom(ctx, release(), ProtectionMargin, mv, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled during the first search: %v, want context.Canceled", err)
+	}
+	if d.Mask != nil || d.Witnesses != nil {
+		t.Errorf("a decision cut short was returned: %+v", d)
+	}
+	if got, want := len(mv.cells), 1; got != want {
+		t.Errorf("%d witness searches (counts %v), want %d: the one running when the context ended", got, mv.cells, want)
+	}
+
+	// Not cancelled, the same audit searches both ends of every count of 1
+	// to 9: what the cancelled one did not do.
+	all := &searchesSeen{cancel: func() {}}
+	if _, err := ProtectFrom(context.Background(), release(), ProtectionMargin, all, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(all.cells) < 4 {
+		t.Fatalf("%d witness searches without a cancel: the test proves nothing", len(all.cells))
+	}
+}
+
+// searchesSeen is a Mover that proposes nothing (the linear programs then
+// search), calls cancel and records the count of each search.
+type searchesSeen struct {
+	cancel func()
+	cells  []int
+}
+
+func (m *searchesSeen) Moves(cell int, _ int64, _ []int, _ map[int]int64) []map[int]int64 {
+	m.cancel()
+	m.cells = append(m.cells, cell)
+	return nil
 }

@@ -2,6 +2,7 @@ package survey
 
 import (
 	"bytes"
+	"context"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -175,13 +176,15 @@ func TestAttackFindsNothingOnGeneratedSurveys(t *testing.T) {
 // proved, so the audit here is one that never proves a count (each of
 // its three attempts reports an end without a witness).
 func TestUnprovenWithholdsEverything(t *testing.T) {
-	defer func(f func(*stats.Release, int64, stats.Mover, []bool) stats.Decision) { proveFrom = f }(proveFrom)
+	defer func(f func(context.Context, *stats.Release, int64, stats.Mover, []bool) (stats.Decision, error)) {
+		proveFrom = f
+	}(proveFrom)
 	attempts := 0
-	proveFrom = func(r *stats.Release, margin int64, mv stats.Mover, also []bool) stats.Decision {
+	proveFrom = func(ctx context.Context, r *stats.Release, margin int64, mv stats.Mover, also []bool) (stats.Decision, error) {
 		attempts++
-		d := stats.ProtectFrom(r, margin, mv, also)
+		d, err := stats.ProtectFrom(ctx, r, margin, mv, also)
 		d.Unproven++
-		return d
+		return d, err
 	}
 	ForgetDecisions()
 	defer ForgetDecisions()
@@ -217,7 +220,7 @@ func TestUnprovenWithholdsEverything(t *testing.T) {
 // is already more than the old table-by-table rule did) pins counts. This
 // is what shows the attack can fail.
 func TestAttackCatchesSubtractionSuppression(t *testing.T) {
-	defer func(f func(*stats.Release, stats.Mover) stats.Decision) { auditRelease = f }(auditRelease)
+	defer func(f func(context.Context, *stats.Release, stats.Mover) (stats.Decision, error)) { auditRelease = f }(auditRelease)
 	auditRelease = oneRelationAtATime
 	sv, ts := smallCellSurvey(t, 60, 1)
 	res := attackUntil(t, sv, ts, 5)
@@ -229,7 +232,7 @@ func TestAttackCatchesSubtractionSuppression(t *testing.T) {
 
 // oneRelationAtATime is the old secondary suppression (stats.Suppress) run
 // over the release's equalities.
-func oneRelationAtATime(r *stats.Release, _ stats.Mover) stats.Decision {
+func oneRelationAtATime(_ context.Context, r *stats.Release, _ stats.Mover) (stats.Decision, error) {
 	var rels []stats.Relation
 	for _, c := range r.Constraints {
 		if !c.Equal {
@@ -251,5 +254,5 @@ func oneRelationAtATime(r *stats.Release, _ stats.Mover) stats.Decision {
 			mask[i] = stats.Unpublished
 		}
 	}
-	return stats.Decision{Mask: mask}
+	return stats.Decision{Mask: mask}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -199,7 +200,7 @@ func (s *source) published() []*store.Question {
 // runs the audit (or takes its answer from the cache).
 func buildRelease(s *source) *release {
 	rl := layRelease(s)
-	d := auditRelease(&rl.Release, newMover(rl, s))
+	d, _ := auditRelease(context.Background(), &rl.Release, newMover(rl, s)) // a context that never ends: no error
 	rl.mask, rl.witnesses = d.Mask, d.Witnesses
 	return rl
 }
@@ -489,28 +490,35 @@ func sizes(rl *release, s *source, all int) {
 }
 
 // auditRelease decides the release's mask: the suppression audit
-// (stats.ProtectWith with the release's mover). Tests put other rules in
-// its place to show the attack catching them.
+// (stats.ProtectFrom with the release's mover), or ctx's error if ctx
+// ends first. Tests put other rules in its place to show the attack
+// catching them.
 var auditRelease = protect
 
 // protect runs the audit, remembering the answer for a release it has
 // seen: results pages are read far more often than counters change, and a
 // closed survey's counters never change. A release the audit cannot prove
 // (stats.Decision.Unproven) has every count withheld but its respondents:
-// nothing is served from an undecided release.
-func protect(r *stats.Release, mv stats.Mover) stats.Decision {
+// nothing is served from an undecided release. If ctx ends first (a
+// shutdown), it returns ctx's error and remembers nothing.
+func protect(ctx context.Context, r *stats.Release, mv stats.Mover) (stats.Decision, error) {
 	k := releaseKey(r)
 	key := string(k[:])
 	if m, ok := auditCache.Get(key); ok {
-		return m
+		return m, nil
 	}
 	decided.Add(1)
-	d := proveFrom(r, stats.ProtectionMargin, mv, nil)
+	d, err := proveFrom(ctx, r, stats.ProtectionMargin, mv, nil)
+	if err != nil {
+		return stats.Decision{}, err
+	}
 	if d.Unproven > 0 {
 		// Withhold every count of the questions with a count still without
 		// a witness, and decide again.
 		if mm, ok := mv.(*mover); ok {
-			d = proveFrom(r, stats.ProtectionMargin, mv, mm.questionsOf(d))
+			if d, err = proveFrom(ctx, r, stats.ProtectionMargin, mv, mm.questionsOf(d)); err != nil {
+				return stats.Decision{}, err
+			}
 		}
 	}
 	if d.Unproven > 0 {
@@ -520,12 +528,15 @@ func protect(r *stats.Release, mv stats.Mover) stats.Decision {
 		for i := 1; i < len(all); i++ {
 			all[i] = r.Public[i]
 		}
-		if d = proveFrom(r, stats.ProtectionMargin, mv, all); d.Unproven > 0 {
+		if d, err = proveFrom(ctx, r, stats.ProtectionMargin, mv, all); err != nil {
+			return stats.Decision{}, err
+		}
+		if d.Unproven > 0 {
 			d = stats.Decision{Mask: withholdAll(r, d.Mask), Unproven: d.Unproven}
 		}
 	}
 	auditCache.Put(key, d)
-	return d
+	return d, nil
 }
 
 // proveFrom is the audit (stats.ProtectFrom); a test puts in one that
@@ -662,9 +673,10 @@ func ForgetDecisions() {
 }
 
 // Decisions is where decided releases are kept (store.Store): a decision
-// is made once, when the survey closes (jobs) or, if it is missing, by the
-// first request that needs it, and every instance then serves it, after a
-// restart too. Nothing is served undecided.
+// is made once, when the survey closes (jobs), or, if it is missing, by
+// `candour report survey` or a server without the job (BuildStored), and
+// every instance then serves it, after a restart too. The portal's
+// requests never decide (BuildDecided). Nothing is served undecided.
 type Decisions interface {
 	SurveyDecision(ctx context.Context, key string) (store.SurveyDecision, bool, error)
 	SaveSurveyDecision(ctx context.Context, d store.SurveyDecision) error
@@ -678,21 +690,36 @@ func decisionKey(sv *store.Survey, version int, rl *release) string {
 	return sv.ID + "/" + strconv.Itoa(version) + "/" + hex.EncodeToString(k[:16])
 }
 
-// decide gives the release its stored decision or, if there is none (or it
-// does not fit the release), decides it and stores the decision. It
-// reports whether it decided.
-func decide(ctx context.Context, ds Decisions, sv *store.Survey, version int, src *source) (*release, bool, error) {
-	rl := layRelease(src)
-	key := decisionKey(sv, version, rl)
+// stored lays out the release and gives it its stored decision: ok is
+// false if there is none (or it does not fit the release), and the release
+// is then undecided.
+func stored(ctx context.Context, ds Decisions, sv *store.Survey, version int, src *source) (rl *release, key string, ok bool, err error) {
+	rl = layRelease(src)
+	key = decisionKey(sv, version, rl)
 	got, ok, err := ds.SurveyDecision(ctx, key)
 	if err != nil {
-		return nil, false, err
+		return nil, "", false, err
 	}
 	if ok && len(got.Mask) == len(rl.Values) {
 		rl.mask = got.Mask
-		return rl, false, nil
+		return rl, key, true, nil
 	}
-	d := auditRelease(&rl.Release, newMover(rl, src))
+	return rl, key, false, nil
+}
+
+// decide gives the release its stored decision or, if there is none (or it
+// does not fit the release), decides it and stores the decision. It
+// reports whether it decided. If ctx ends while it decides, it stores
+// nothing and returns ctx's error.
+func decide(ctx context.Context, ds Decisions, sv *store.Survey, version int, src *source) (*release, bool, error) {
+	rl, key, ok, err := stored(ctx, ds, sv, version, src)
+	if err != nil || ok {
+		return rl, false, err
+	}
+	d, err := auditRelease(ctx, &rl.Release, newMover(rl, src))
+	if err != nil {
+		return nil, false, err
+	}
 	rl.mask, rl.witnesses = d.Mask, d.Witnesses
 	err = ds.SaveSurveyDecision(ctx, store.SurveyDecision{Key: key, SurveyID: sv.ID, Version: version, Mask: d.Mask, Unproven: d.Unproven})
 	return rl, true, err
@@ -700,7 +727,9 @@ func decide(ctx context.Context, ds Decisions, sv *store.Survey, version int, sr
 
 // Decide makes sure version's release under the counters ts has a stored
 // decision, deciding it if not (the survey-decisions job, when a survey
-// has closed). It reports whether it decided.
+// has closed). It reports whether it decided. A decision cut short by ctx
+// (the job's, which shutdown cancels) is not stored: Decide returns ctx's
+// error within one witness search (stats.ProtectFrom).
 func Decide(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts []store.Tally) (bool, error) {
 	v := sv.Version(version)
 	if v == nil {
@@ -724,6 +753,35 @@ func BuildStored(ctx context.Context, ds Decisions, sv *store.Survey, version in
 	rl, _, err := decide(ctx, ds, sv, version, src)
 	if err != nil {
 		return nil, err
+	}
+	return read(sv, version, src, rl), nil
+}
+
+// ErrNotDecided is BuildDecided's answer for a release whose decision is
+// not stored yet: the survey-decisions job has yet to decide it.
+var ErrNotDecided = errors.New("survey: the release has not been decided yet")
+
+// BuildDecided is BuildStored that never decides: the results of a survey
+// that has closed are built only from a stored decision, and without one
+// it returns ErrNotDecided (nothing is built from an undecided release).
+// The portal, whose survey-decisions job decides each release once a
+// survey has closed, builds with it, so that no request waits seconds for
+// the audit (or for another request that runs it).
+func BuildDecided(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts []store.Tally, day string) (*Results, error) {
+	v := sv.Version(version)
+	if v == nil {
+		return nil, fmt.Errorf("survey %s has no version %d", sv.ID, version)
+	}
+	if Fieldwork(sv, day) {
+		return BuildOn(sv, version, ts, day)
+	}
+	src := newSource(sv, v, ts)
+	rl, _, ok, err := stored(ctx, ds, sv, version, src)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrNotDecided
 	}
 	return read(sv, version, src, rl), nil
 }

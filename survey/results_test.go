@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -54,7 +55,7 @@ func near(a, b float64) bool { return math.Abs(a-b) < 0.0005 }
 // below are checked by hand without the audit's choices in the way (the
 // audit's choices are checked by the attack in attack_test.go and, on
 // small tables worked by hand, in stats).
-func primaryOnly(r *stats.Release, _ stats.Mover) stats.Decision {
+func primaryOnly(_ context.Context, r *stats.Release, _ stats.Mover) (stats.Decision, error) {
 	mask := make([]int, len(r.Values))
 	for i, v := range r.Values {
 		switch {
@@ -64,11 +65,11 @@ func primaryOnly(r *stats.Release, _ stats.Mover) stats.Decision {
 			mask[i] = stats.Primary
 		}
 	}
-	return stats.Decision{Mask: mask}
+	return stats.Decision{Mask: mask}, nil
 }
 
 func TestResultsAgainstHandComputedFigures(t *testing.T) {
-	defer func(f func(*stats.Release, stats.Mover) stats.Decision) { auditRelease = f }(auditRelease)
+	defer func(f func(context.Context, *stats.Release, stats.Mover) (stats.Decision, error)) { auditRelease = f }(auditRelease)
 	auditRelease = primaryOnly
 	sv, ts := handSurvey(t)
 	r, err := Build(sv, 1, ts)
