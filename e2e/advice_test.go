@@ -34,7 +34,7 @@ func TestAdviceJourney(t *testing.T) {
 	// The member adds a mobile number for urgent requests.
 	mt := p.signInAs(t, member, phone)
 	mt.visit(t, "/account/mobile", "mobile number")
-	path, status := mt.submit(t, chromedp.SendKeys(chromedp.CSS("#mobile"), "07700 900 982"), clickSubmit)
+	path, status := mt.submit(t, fillIn("#mobile", "07700 900 982"), clickSubmit)
 	if path != "/account" || status != http.StatusOK || !strings.Contains(mainText(t, mt), "+447700900982") {
 		t.Fatalf("mobile: on %s (%d)", path, status)
 	}
@@ -50,10 +50,10 @@ func TestAdviceJourney(t *testing.T) {
 	}
 	checkPage(t, ct, "ask for advice, with errors")
 	path, status = ct.submit(t,
-		chromedp.SendKeys(chromedp.CSS("#title"), "Fatal collision, Boscombe"),
-		chromedp.SendKeys(chromedp.CSS("#shared"), "A man died after a collision with a police car on Christchurch Road."),
+		fillIn("#title", "Fatal collision, Boscombe"),
+		fillIn("#shared", "A man died after a collision with a police car on Christchurch Road."),
 		chromedp.Click(chromedp.CSS(`label[for="handling-2"]`)),
-		chromedp.SendKeys(chromedp.CSS("#question"), "How should officers attend tonight's vigil?"),
+		fillIn("#question", "How should officers attend tonight's vigil?"),
 		chromedp.Click(chromedp.CSS(`label[for="groups"]`)),
 		chromedp.SetValue(chromedp.CSS("#hours"), "6"),
 		clickSubmit)
@@ -70,7 +70,7 @@ func TestAdviceJourney(t *testing.T) {
 	// The member answers on the phone.
 	mt.visit(t, "/advice", "advice requests, as a member")
 	mt.visit(t, page, "an advice request, as a member")
-	path, status = mt.submit(t, chromedp.SendKeys(chromedp.CSS("#advice"), "Officers should attend without hats; let the family speak first."), clickSubmit)
+	path, status = mt.submit(t, fillIn("#advice", "Officers should attend without hats; let the family speak first."), clickSubmit)
 	if path != page || status != http.StatusOK {
 		t.Fatalf("answer: on %s (%d)", path, status)
 	}
@@ -84,7 +84,7 @@ func TestAdviceJourney(t *testing.T) {
 	card := "#answer-" + member.ID
 	path, status = ct.submit(t,
 		chromedp.Click(chromedp.CSS(`label[for="outcome-`+member.ID+`"]`)),
-		chromedp.SendKeys(chromedp.CSS("#response-"+member.ID), "Officers attended without hats and the family spoke first."),
+		fillIn("#response-"+member.ID, "Officers attended without hats and the family spoke first."),
 		chromedp.Click(chromedp.CSS(card+" form button[type=submit]")))
 	if path != page || status != http.StatusOK {
 		t.Fatalf("response: on %s (%d)", path, status)
@@ -92,7 +92,7 @@ func TestAdviceJourney(t *testing.T) {
 	checkPage(t, ct, "an advice request with a response")
 	ct.visit(t, page+"/impact", "community impact assessment")
 	path, status = ct.submit(t,
-		chromedp.SendKeys(chromedp.CSS("#summary"), "The group advised on the vigil; officers attended without hats."),
+		fillIn("#summary", "The group advised on the vigil; officers attended without hats."),
 		chromedp.Click(chromedp.CSS(`label[for="agreed"]`)),
 		chromedp.Click(chromedp.CSS(`form[action$="/publish"] button`)))
 	if path != page+"/impact" || status != http.StatusOK {

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp"
@@ -459,6 +461,29 @@ func landedOn(t *testing.T, res *network.Response) string {
 // clickSubmit presses the main form's submit button.
 var clickSubmit = chromedp.Click(chromedp.CSS("main form button[type=submit]"))
 
+// fillIn puts text into the form field sel, once it is shown, where the
+// caret is when the field takes focus, as pasting or a phone's keyboard
+// would: one Input.insertText, which the page sees as a beforeinput and an
+// input event. Key events for each character (chromedp.SendKeys) cost
+// about 10 ms of Chromium's CPU a character; they stay where the keys are
+// what a test checks (the keyboard-only journeys, and the error summary
+// taking focus after a typed sign-in). A <select> still gets key events
+// (it chooses the option its first letters name), as does a newline in a
+// one-line field (the Enter key, which sends the form).
+func fillIn(sel, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.QueryAfter(chromedp.CSS(sel), func(ctx context.Context, t *chromedp.Target, nodes []*chromedp.Node) (chromedp.Void, error) {
+		n := nodes[0]
+		if n.NodeName != "TEXTAREA" && (n.NodeName != "INPUT" || strings.ContainsAny(text, "\r\n")) {
+			return chromedp.KeyEventNode(n, text)(ctx, t)
+		}
+		if _, err := cdp.Call(ctx, t, dom.Focus, dom.FocusParams{NodeID: n.NodeID}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: text})
+		return chromedp.Void{}, err
+	}, chromedp.NodeVisible)
+}
+
 // tabSetup readies a new tab before anyone signs in on it.
 type tabSetup func(t *testing.T, tb *tab)
 
@@ -495,8 +520,8 @@ func signIn(t *testing.T, tb *tab, u *store.User) {
 	t.Helper()
 	tb.visit(t, "/sign-in", "sign-in")
 	path, status := tb.submit(t,
-		chromedp.SendKeys(chromedp.CSS("#email"), u.Email),
-		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		fillIn("#email", u.Email),
+		fillIn("#password", password),
 		clickSubmit)
 	if u.TOTPEnabled {
 		if path != "/sign-in/two-factor" {
@@ -508,7 +533,7 @@ func signIn(t *testing.T, tb *tab, u *store.User) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		path, status = tb.submit(t, chromedp.SendKeys(chromedp.CSS("#code"), code), clickSubmit)
+		path, status = tb.submit(t, fillIn("#code", code), clickSubmit)
 	}
 	if path != "/home" || status != http.StatusOK {
 		t.Fatalf("signed in as %s: on %s (%d), want /home (200)", u.Email, path, status)

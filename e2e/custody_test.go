@@ -60,10 +60,10 @@ func TestCustodyReportJourney(t *testing.T) {
 			}
 		}
 	}
-	fill(t1, chromedp.SendKeys(chromedp.CSS("#arrivedTime"), "14:00"), chromedp.SendKeys(chromedp.CSS("#admittedTime"), "14:12"),
-		chromedp.SendKeys(chromedp.CSS("#delayReason"), "A detainee was being booked in"),
-		chromedp.SendKeys(chromedp.CSS("#held"), "4"), chromedp.SendKeys(chromedp.CSS("#offered"), "3"), chromedp.SendKeys(chromedp.CSS("#seen"), "2"),
-		chromedp.SendKeys(chromedp.CSS("#declined"), "0"), chromedp.SendKeys(chromedp.CSS("#notSeen"), "0"))
+	fill(t1, fillIn("#arrivedTime", "14:00"), fillIn("#admittedTime", "14:12"),
+		fillIn("#delayReason", "A detainee was being booked in"),
+		fillIn("#held", "4"), fillIn("#offered", "3"), fillIn("#seen", "2"),
+		fillIn("#declined", "0"), fillIn("#notSeen", "0"))
 	path, status := t1.submit(t, clickSubmit)
 	if status != http.StatusUnprocessableEntity || !strings.Contains(mainText(t, t1), "must add up to the number offered a visit (3)") {
 		t.Fatalf("counts that disagree: on %s (%d)", path, status)
@@ -74,7 +74,7 @@ func TestCustodyReportJourney(t *testing.T) {
 		t.Fatalf("arrival: on %s (%d)", path, status)
 	}
 	t1.visit(t, base+"/detainees/new", "a detainee offered a visit")
-	fill(t1, chromedp.SendKeys(chromedp.CSS("#number"), "DO/12345/26"), chromedp.Click(chromedp.CSS(`label[for="outcome"]`)),
+	fill(t1, fillIn("#number", "DO/12345/26"), chromedp.Click(chromedp.CSS(`label[for="outcome"]`)),
 		chromedp.Click(chromedp.CSS(`label[for="vulnerable-3"]`)), chromedp.Click(chromedp.CSS(`label[for="seenFirst"]`)),
 		chromedp.Click(chromedp.CSS(`label[for="recordCheck"]`)))
 	for _, k := range store.CustodyChecks {
@@ -85,7 +85,7 @@ func TestCustodyReportJourney(t *testing.T) {
 	}
 	checkPage(t, t1, "the report with one detainee")
 	t1.visit(t, base+"/detainees/new", "another detainee")
-	fill(t1, chromedp.SendKeys(chromedp.CSS("#number"), "DO/12399/26"), chromedp.Click(chromedp.CSS(`label[for="outcome"]`)),
+	fill(t1, fillIn("#number", "DO/12399/26"), chromedp.Click(chromedp.CSS(`label[for="outcome"]`)),
 		chromedp.Click(chromedp.CSS(`label[for="vulnerable"]`)), chromedp.Click(chromedp.CSS(`label[for="recordCheck-2"]`)))
 	for _, k := range store.CustodyChecks {
 		fill(t1, chromedp.Click(chromedp.CSS(`label[for="check-`+k+`"]`)))
@@ -97,14 +97,14 @@ func TestCustodyReportJourney(t *testing.T) {
 	// The partner adds the third detainee and the matters raised.
 	t2 := p.signInAs(t, m2, withoutScripts, phone)
 	t2.visit(t, base+"/detainees/new", "a detainee, as the partner")
-	fill(t2, chromedp.SendKeys(chromedp.CSS("#number"), "DO/12401/26"), chromedp.Click(chromedp.CSS(`label[for="outcome-3"]`)),
-		chromedp.SendKeys(chromedp.CSS("#notSeenReason"), "Asleep"), chromedp.Click(chromedp.CSS(`label[for="vulnerable"]`)))
+	fill(t2, fillIn("#number", "DO/12401/26"), chromedp.Click(chromedp.CSS(`label[for="outcome-3"]`)),
+		fillIn("#notSeenReason", "Asleep"), chromedp.Click(chromedp.CSS(`label[for="vulnerable"]`)))
 	if path, status = t2.submit(t, clickSubmit); path != base || status != http.StatusOK {
 		t.Fatalf("third detainee: on %s (%d)", path, status)
 	}
 	t2.visit(t, base+"/matters", "matters raised and issues")
-	fill(t2, chromedp.SendKeys(chromedp.CSS("#matters"), "Cell 4 had no blanket"), chromedp.SendKeys(chromedp.CSS("#answer"), "Brought at once"),
-		chromedp.SendKeys(chromedp.CSS("#issue-welfare"), "Blankets run out at night"))
+	fill(t2, fillIn("#matters", "Cell 4 had no blanket"), fillIn("#answer", "Brought at once"),
+		fillIn("#issue-welfare", "Blankets run out at night"))
 	if path, status = t2.submit(t, clickSubmit); path != base || status != http.StatusOK {
 		t.Fatalf("matters: on %s (%d)", path, status)
 	}
@@ -116,7 +116,7 @@ func TestCustodyReportJourney(t *testing.T) {
 	}
 	checkPage(t, t1, "the submitted report")
 	t2.visit(t, base+"/confirm", "confirm the report")
-	fill(t2, chromedp.SendKeys(chromedp.CSS("#addendum"), "The exercise yard was locked"))
+	fill(t2, fillIn("#addendum", "The exercise yard was locked"))
 	if path, status = t2.submit(t, clickSubmit); path != base || status != http.StatusOK || !strings.Contains(mainText(t, t2), "Submitted and confirmed") {
 		t.Fatalf("confirm: on %s (%d)", path, status)
 	}

@@ -38,7 +38,7 @@ func coordinatorDisparity(t *testing.T) {
 	filesForm := `main form[action="/disparity/import"] `
 	path, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{aug}),
-		chromedp.SendKeys(chromedp.CSS("#force"), "wiltshire"),
+		fillIn("#force", "wiltshire"),
 		chromedp.Click(chromedp.CSS(filesForm+"button[type=submit]")))
 	if path != "/disparity/import" || status != http.StatusUnprocessableEntity {
 		t.Fatalf("a Dorset file as Wiltshire's: on %s (%d), want 422", path, status)
@@ -63,7 +63,7 @@ func coordinatorDisparity(t *testing.T) {
 	checkPage(t, tb, "stop and search import, done")
 	path, status = tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#population"), []string{data("census2021-ts021-dorset-force-area.csv")}),
-		chromedp.SendKeys(chromedp.CSS("#population-force"), "dorset"),
+		fillIn("#population-force", "dorset"),
 		chromedp.Click(chromedp.CSS(`main form[action="/disparity/population"] button[type=submit]`)))
 	if status != http.StatusOK {
 		t.Fatalf("population: on %s (%d)", path, status)

@@ -10,6 +10,12 @@
 // sign-in, say) is not scanned or measured again; its stylesheet, scripts
 // and console are (checkPage).
 //
+// Form fields are filled in with one Input.insertText each (fillIn), as a
+// paste would; real key events, a few milliseconds of the browser's CPU a
+// character, are kept where the keys are the point: the keyboard-only
+// journeys, the error summary taking focus after a typed sign-in, and
+// <select>s.
+//
 // One Chromium serves the whole binary. Its tabs, each in a browser
 // context of its own, are lent to the tests and cleared when a test gives
 // them back (newTab; TestTabsStartClean checks nothing leaks from one test

@@ -38,14 +38,14 @@ func TestDriversJourney(t *testing.T) {
 	tb.visit(t, "/disparity/import", "stop and search import")
 	if _, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#population"), []string{data("census2021-ts021-dorset-force-area.csv")}),
-		chromedp.SendKeys(chromedp.CSS("#population-force"), "dorset"),
+		fillIn("#population-force", "dorset"),
 		chromedp.Click(chromedp.CSS(`main form[action="/disparity/population"] button[type=submit]`))); status != http.StatusOK {
 		t.Fatalf("population: %d", status)
 	}
 	tb.visit(t, "/powers/vehicle-stops/import", "vehicle stops import")
 	if _, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{data("vehicle-stops-example.csv")}),
-		chromedp.SendKeys(chromedp.CSS("#force"), "dorset"),
+		fillIn("#force", "dorset"),
 		chromedp.Click(chromedp.CSS(`main form[action="/powers/vehicle-stops/import"] button[type=submit]`))); status != http.StatusOK {
 		t.Fatalf("vehicle stops: %d", status)
 	}
@@ -58,9 +58,9 @@ func TestDriversJourney(t *testing.T) {
 	drivers := `main form[action="/disparity/drivers"] `
 	path, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#drivers"), []string{bad}),
-		chromedp.SendKeys(chromedp.CSS("#drivers-force"), "dorset"),
-		chromedp.SendKeys(chromedp.CSS("#drivers-made"), "licence holders by self-defined ethnicity, from the force's own survey"),
-		chromedp.SendKeys(chromedp.CSS("#drivers-period"), "2024"),
+		fillIn("#drivers-force", "dorset"),
+		fillIn("#drivers-made", "licence holders by self-defined ethnicity, from the force's own survey"),
+		fillIn("#drivers-period", "2024"),
 		chromedp.Click(chromedp.CSS(drivers+"button[type=submit]")))
 	if path != "/disparity/drivers" || status != http.StatusUnprocessableEntity {
 		t.Fatalf("a bad file: on %s (%d), want 422", path, status)

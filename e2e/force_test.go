@@ -45,11 +45,11 @@ func TestUseOfForceJourney(t *testing.T) {
 	mt.visit(t, visit, "a use-of-force session, as a member")
 	mt.visit(t, visit+"/findings/record", "review a use of force")
 	path, status := mt.submit(t,
-		chromedp.SendKeys(chromedp.CSS("#reference"), "UOF-2026-0193"),
-		chromedp.SendKeys(chromedp.CSS("#date"), "2"),
-		chromedp.SendKeys(chromedp.CSS("#date-month"), "10"),
-		chromedp.SendKeys(chromedp.CSS("#date-year"), "2026"),
-		chromedp.SendKeys(chromedp.CSS("#outcome"), "Arrested"),
+		fillIn("#reference", "UOF-2026-0193"),
+		fillIn("#date", "2"),
+		fillIn("#date-month", "10"),
+		fillIn("#date-year", "2026"),
+		fillIn("#outcome", "Arrested"),
 		chromedp.SetValue(chromedp.CSS("#selfEthnicity"), "Black, Black British, Black Welsh, Caribbean or African: African"),
 		chromedp.SetValue(chromedp.CSS("#officerEthnicity"), "Black"),
 		chromedp.Click(chromedp.CSS("#tactics-taser")),
@@ -66,7 +66,7 @@ func TestUseOfForceJourney(t *testing.T) {
 		t.Fatalf("red without a comment: on %s (%d), want 422", path, status)
 	}
 	checkPage(t, mt, "a use-of-force review with an error")
-	path, status = mt.submit(t, chromedp.SendKeys(chromedp.CSS("#comment"), "Taser drawn within seconds; no attempt to talk first."), clickSubmit)
+	path, status = mt.submit(t, fillIn("#comment", "Taser drawn within seconds; no attempt to talk first."), clickSubmit)
 	if path != visit+"/findings" || status != http.StatusOK {
 		t.Fatalf("save the review: on %s (%d)", path, status)
 	}
@@ -75,7 +75,7 @@ func TestUseOfForceJourney(t *testing.T) {
 	// The viewing log.
 	mt.visit(t, visit+"/bwv", "BWV viewing log, as a member")
 	path, status = mt.submit(t,
-		chromedp.SendKeys(chromedp.CSS("#footageRef"), "BWV-4471-0193"),
+		fillIn("#footageRef", "BWV-4471-0193"),
 		chromedp.SetValue(chromedp.CSS("#time"), start.Add(10*time.Minute).In(london).Format("15:04")),
 		chromedp.Click(chromedp.CSS("#purpose")),
 		clickSubmit)

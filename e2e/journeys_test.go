@@ -220,7 +220,7 @@ func twoFactorJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, status := tb.submit(t, chromedp.SendKeys(chromedp.CSS("#code"), code), clickSubmit)
+	path, status := tb.submit(t, fillIn("#code", code), clickSubmit)
 	if path != "/account/two-factor" || status != http.StatusOK {
 		t.Fatalf("enrol: on %s (%d)", path, status)
 	}
@@ -231,13 +231,13 @@ func twoFactorJourney(t *testing.T) {
 	}
 	tb.submit(t, chromedp.Click(chromedp.CSS(".app-header__account button")))
 	tb.visit(t, "/sign-in", "sign-in")
-	path, _ = tb.submit(t, chromedp.SendKeys(chromedp.CSS("#email"), u.Email), chromedp.SendKeys(chromedp.CSS("#password"), password), clickSubmit)
+	path, _ = tb.submit(t, fillIn("#email", u.Email), fillIn("#password", password), clickSubmit)
 	if path != "/sign-in/two-factor" {
 		t.Fatalf("after the password: on %s", path)
 	}
 	tb.submit(t, chromedp.Click(chromedp.CSS(`a[href="/sign-in/two-factor/recovery"]`)))
 	checkPage(t, tb, "enter a recovery code")
-	path, status = tb.submit(t, chromedp.SendKeys(chromedp.CSS("#code"), codes[3]), clickSubmit)
+	path, status = tb.submit(t, fillIn("#code", codes[3]), clickSubmit)
 	if path != "/home" || status != http.StatusOK {
 		t.Fatalf("recovery code: on %s (%d)", path, status)
 	}

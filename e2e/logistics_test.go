@@ -47,12 +47,12 @@ func TestVolunteerLogisticsJourney(t *testing.T) {
 	ct.visit(t, "/training/"+member.ID, "training records")
 	path, status = ct.submit(t,
 		chromedp.Click(chromedp.CSS("#kind")),
-		chromedp.SendKeys(chromedp.CSS("#completed"), "10"),
-		chromedp.SendKeys(chromedp.CSS("#completed-month"), "9"),
-		chromedp.SendKeys(chromedp.CSS("#completed-year"), "2026"),
-		chromedp.SendKeys(chromedp.CSS("#expires"), "9"),
-		chromedp.SendKeys(chromedp.CSS("#expires-month"), "9"),
-		chromedp.SendKeys(chromedp.CSS("#expires-year"), "2029"),
+		fillIn("#completed", "10"),
+		fillIn("#completed-month", "9"),
+		fillIn("#completed-year", "2026"),
+		fillIn("#expires", "9"),
+		fillIn("#expires-month", "9"),
+		fillIn("#expires-year", "2029"),
 		clickSubmit)
 	if status != http.StatusOK || !strings.Contains(mainText(t, ct), "9 September 2029") {
 		t.Fatalf("record training: on %s (%d)", path, status)
@@ -89,8 +89,8 @@ func TestExpensesClaimJourney(t *testing.T) {
 	mt.visit(t, "/expenses", "your expenses claims")
 	mt.visit(t, "/expenses/visit/"+v.ID, "claim form")
 	path, status := mt.submit(t,
-		chromedp.SendKeys(chromedp.CSS("#miles"), "-37"),
-		chromedp.SendKeys(chromedp.CSS("#parking"), "4.50"),
+		fillIn("#miles", "-37"),
+		fillIn("#parking", "4.50"),
 		clickSubmit)
 	if status != http.StatusUnprocessableEntity || !strings.Contains(mainText(t, mt), "Miles must be 0 or more") {
 		t.Fatalf("negative miles: on %s (%d), want 422", path, status)

@@ -57,14 +57,14 @@ func TestMeetingJourney(t *testing.T) {
 	}
 	checkPage(t, ct, "schedule a meeting, with errors")
 	for i, act := range []chromedp.Action[chromedp.Void]{chromedp.SetValue(chromedp.CSS("#group"), g.ID),
-		chromedp.SendKeys(chromedp.CSS("#title"), "Use of force: quarterly review"),
-		chromedp.SendKeys(chromedp.CSS("#date"), start.Format("2")),
-		chromedp.SendKeys(chromedp.CSS("#date-month"), start.Format("1")),
-		chromedp.SendKeys(chromedp.CSS("#date-year"), start.Format("2006")),
-		chromedp.SendKeys(chromedp.CSS("#venue"), "Kings Park Community Hub"),
-		chromedp.SendKeys(chromedp.CSS("#onlineLink"), "https://meet.example.org/forum"),
-		chromedp.SendKeys(chromedp.CSS("#independentChair"), "Dr Ruth Okoye"),
-		chromedp.SendKeys(chromedp.CSS("#agenda"), "Welcome\nTaser use by ethnicity")} {
+		fillIn("#title", "Use of force: quarterly review"),
+		fillIn("#date", start.Format("2")),
+		fillIn("#date-month", start.Format("1")),
+		fillIn("#date-year", start.Format("2006")),
+		fillIn("#venue", "Kings Park Community Hub"),
+		fillIn("#onlineLink", "https://meet.example.org/forum"),
+		fillIn("#independentChair", "Dr Ruth Okoye"),
+		fillIn("#agenda", "Welcome\nTaser use by ethnicity")} {
 		if _, err := chromedp.Run(ct.ctx, act); err != nil {
 			t.Fatalf("filling in the form, step %d: %v", i, err)
 		}
@@ -105,7 +105,7 @@ func TestMeetingJourney(t *testing.T) {
 	if path != page || status != http.StatusOK || !strings.Contains(mainText(t, ct), "2 present") {
 		t.Fatalf("attendance: on %s (%d)", path, status)
 	}
-	path, status = ct.submit(t, chromedp.SendKeys(chromedp.CSS("#minutes"), "1. Welcome.\n2. The forum asked for Taser use by ethnicity each quarter."),
+	path, status = ct.submit(t, fillIn("#minutes", "1. Welcome.\n2. The forum asked for Taser use by ethnicity each quarter."),
 		chromedp.Click(chromedp.CSS(`form[action$="/minutes"] button`)))
 	if path != page || status != http.StatusOK {
 		t.Fatalf("minutes: on %s (%d)", path, status)
@@ -116,11 +116,11 @@ func TestMeetingJourney(t *testing.T) {
 	}
 	due := start.AddDate(0, 1, 0)
 	path, status = ct.submit(t,
-		chromedp.SendKeys(chromedp.CSS("#text"), "Publish Taser use by ethnicity each quarter"),
-		chromedp.SendKeys(chromedp.CSS("#owner"), "Insp. Hall"),
-		chromedp.SendKeys(chromedp.CSS("#due"), due.Format("2")),
-		chromedp.SendKeys(chromedp.CSS("#due-month"), due.Format("1")),
-		chromedp.SendKeys(chromedp.CSS("#due-year"), due.Format("2006")),
+		fillIn("#text", "Publish Taser use by ethnicity each quarter"),
+		fillIn("#owner", "Insp. Hall"),
+		fillIn("#due", due.Format("2")),
+		fillIn("#due-month", due.Format("1")),
+		fillIn("#due-year", due.Format("2006")),
 		chromedp.Click(chromedp.CSS(`form[action$="/actions"] button`)))
 	if path != page || status != http.StatusOK {
 		t.Fatalf("action: on %s (%d)", path, status)

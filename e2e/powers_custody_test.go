@@ -33,7 +33,7 @@ func TestUseOfForceIncidentsAndCustodyJourneys(t *testing.T) {
 	tb.visit(t, "/disparity/import", "stop and search import")
 	if _, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#population"), []string{data("census2021-ts021-dorset-force-area.csv")}),
-		chromedp.SendKeys(chromedp.CSS("#population-force"), "dorset"),
+		fillIn("#population-force", "dorset"),
 		chromedp.Click(chromedp.CSS(`main form[action="/disparity/population"] button[type=submit]`))); status != http.StatusOK {
 		t.Fatalf("population: %d", status)
 	}
@@ -54,7 +54,7 @@ func TestUseOfForceIncidentsAndCustodyJourneys(t *testing.T) {
 		tb.visit(t, "/powers/"+c.kind+"/import", c.page+" import")
 		path, status := tb.submit(t,
 			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{data(c.file)}),
-			chromedp.SendKeys(chromedp.CSS("#force"), "dorset"),
+			fillIn("#force", "dorset"),
 			chromedp.Click(chromedp.CSS(`main form[action="/powers/`+c.kind+`/import"] button[type=submit]`)))
 		if path != "/powers/"+c.kind+"/import" || status != http.StatusOK {
 			t.Fatalf("%s import: on %s (%d)", c.kind, path, status)

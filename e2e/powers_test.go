@@ -49,7 +49,7 @@ func coordinatorPowers(t *testing.T) {
 	tb.visit(t, "/disparity/import", "stop and search import")
 	if _, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#population"), []string{data("census2021-ts021-dorset-force-area.csv")}),
-		chromedp.SendKeys(chromedp.CSS("#population-force"), "dorset"),
+		fillIn("#population-force", "dorset"),
 		chromedp.Click(chromedp.CSS(`main form[action="/disparity/population"] button[type=submit]`))); status != http.StatusOK {
 		t.Fatalf("population: %d", status)
 	}
@@ -58,7 +58,7 @@ func coordinatorPowers(t *testing.T) {
 	form := `main form[action="/powers/vehicle-stops/import"] `
 	path, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{bad}),
-		chromedp.SendKeys(chromedp.CSS("#force"), "dorset"),
+		fillIn("#force", "dorset"),
 		chromedp.Click(chromedp.CSS(form+"button[type=submit]")))
 	if path != "/powers/vehicle-stops/import" || status != http.StatusUnprocessableEntity {
 		t.Fatalf("a bad file: on %s (%d), want 422", path, status)
@@ -117,8 +117,8 @@ func coordinatorPowers(t *testing.T) {
 	uof := `main form[action="/powers/use-of-force/import"] `
 	if path, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{data("use-of-force-dorset-2019-20-by-ethnicity-extract.csv")}),
-		chromedp.SendKeys(chromedp.CSS("#force"), "dorset"),
-		chromedp.SendKeys(chromedp.CSS("#year"), "2019-20"),
+		fillIn("#force", "dorset"),
+		fillIn("#year", "2019-20"),
 		chromedp.Click(chromedp.CSS(uof+"button[type=submit]"))); status != http.StatusOK {
 		t.Fatalf("use of force import: on %s (%d)", path, status)
 	}

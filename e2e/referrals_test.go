@@ -118,10 +118,6 @@ func exitThisPage(t *testing.T, tb *tab, base, name string) {
 
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
 
-func typeIn(sel, text string) chromedp.Action[chromedp.Void] {
-	return chromedp.SendKeys(chromedp.CSS(sel), text)
-}
-
 func pageText(t *testing.T, tb *tab) string {
 	t.Helper()
 	s, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))
@@ -141,10 +137,10 @@ func anonymousReportJourney(t *testing.T, jsOff bool) {
 		t.Fatalf("the second question is at %s, want its own address", u)
 	}
 	answer(t, tb, "who you are reporting", click("#category"))
-	answer(t, tb, "what happened", typeIn("#personName", "Tall, grey beard"), typeIn("#collarNumber", "PC 3141"))
-	answer(t, tb, "when", typeIn("#whatHappened", "He shouted abuse at a woman outside the station."))
+	answer(t, tb, "what happened", fillIn("#personName", "Tall, grey beard"), fillIn("#collarNumber", "PC 3141"))
+	answer(t, tb, "when", fillIn("#whatHappened", "He shouted abuse at a woman outside the station."))
 	answer(t, tb, "where")
-	answer(t, tb, "working at the time", typeIn("#where", "Poole"))
+	answer(t, tb, "working at the time", fillIn("#where", "Poole"))
 	answer(t, tb, "in person or online", click("#onDuty"))
 	answer(t, tb, "how you know", click("#setting"))
 	// A required answer missed: 422 with an error summary.
@@ -165,7 +161,7 @@ func anonymousReportJourney(t *testing.T, jsOff bool) {
 	// Change an answer from check your answers and come back to it.
 	tb.submit(t, click(`a[href="/report/new/where?change=1"]`))
 	checkPage(t, tb, "change where")
-	path, status = tb.submit(t, typeIn("#where", " and Weymouth"), clickContinue)
+	path, status = tb.submit(t, fillIn("#where", " and Weymouth"), clickContinue)
 	if path != "/report/new/check-answers" || status != http.StatusOK || !strings.Contains(pageText(t, tb), "Weymouth") {
 		t.Fatalf("after a change: on %s (%d)", path, status)
 	}
@@ -185,7 +181,7 @@ func anonymousReportJourney(t *testing.T, jsOff bool) {
 	// Come back: a wrong code first, then the right one, with the keyboard
 	// alone: Tab from the top of the page to the box, type, Enter.
 	tb.visit(t, "/report/return", "check on a report")
-	path, status = tb.submit(t, typeIn("#receipt", "1234 1234 1234 1234"), clickContinue)
+	path, status = tb.submit(t, fillIn("#receipt", "1234 1234 1234 1234"), clickContinue)
 	if status != http.StatusUnprocessableEntity {
 		t.Fatalf("wrong receipt: on %s (%d), want 422", path, status)
 	}
@@ -208,7 +204,7 @@ func anonymousReportJourney(t *testing.T, jsOff bool) {
 		t.Fatalf("right receipt: on %s (%d), want /report/status", path, status)
 	}
 	checkPage(t, tb, "your report")
-	path, status = tb.submit(t, typeIn("#message", "It was a Saturday night."), click(`form[action="/report/status/reply"] button`))
+	path, status = tb.submit(t, fillIn("#message", "It was a Saturday night."), click(`form[action="/report/status/reply"] button`))
 	if path != "/report/status" || status != http.StatusOK || !strings.Contains(pageText(t, tb), "It was a Saturday night.") {
 		t.Fatalf("reply: on %s (%d)", path, status)
 	}
@@ -255,16 +251,16 @@ func partnerReferralJourney(t *testing.T) {
 	tb.submit(t, click("main a.govuk-button")) // "Everyone is safe now: carry on"
 	checkPage(t, tb, "the concern")
 	answer(t, tb, "person of concern", click("#category-3"))
-	answer(t, tb, "what happened (partner)", typeIn("#personName", "DC Jones"), typeIn("#personForce", "Dorset Police"))
-	answer(t, tb, "when (partner)", typeIn("#whatHappened", "A client disclosed that the officer pressured her for a relationship."))
+	answer(t, tb, "what happened (partner)", fillIn("#personName", "DC Jones"), fillIn("#personForce", "Dorset Police"))
+	answer(t, tb, "when (partner)", fillIn("#whatHappened", "A client disclosed that the officer pressured her for a relationship."))
 	answer(t, tb, "where (partner)")
 	answer(t, tb, "on or off duty (partner)")
 	answer(t, tb, "in person or online (partner)")
 	answer(t, tb, "how you know (partner)")
 	answer(t, tb, "victim consent", click("#howKnown"))
 	answer(t, tb, "safe contact", click("#victimConsent"))
-	answer(t, tb, "safeguarding", typeIn("#safeContact", "Only through our office"))
-	answer(t, tb, "check your answers (partner)", typeIn("#safeguarding", "Safety plan in place"))
+	answer(t, tb, "safeguarding", fillIn("#safeContact", "Only through our office"))
+	answer(t, tb, "check your answers (partner)", fillIn("#safeguarding", "Safety plan in place"))
 	path, status := tb.submit(t, clickContinue)
 	if !strings.HasSuffix(path, "/confirmation") || status != http.StatusOK {
 		t.Fatalf("send referral: on %s (%d)", path, status)

@@ -132,7 +132,7 @@ func respondentOnPhone(t *testing.T) {
 	checkPage(t, tb, "agreement question")
 	tb.submit(t, chromedp.Click(chromedp.CSS(`label[for="answer-4"]`)), clickSubmit)
 	checkPage(t, tb, "free-text question")
-	path, _ = tb.submit(t, chromedp.SendKeys(chromedp.CSS("#answer"), "More patrols in the evening, please."), clickSubmit)
+	path, _ = tb.submit(t, fillIn("#answer", "More patrols in the evening, please."), clickSubmit)
 	if path != "/s/"+sv.ID+"/q/ay_eth" {
 		t.Fatalf("after the free text: on %s, want the ethnic group question", path)
 	}

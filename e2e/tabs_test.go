@@ -31,8 +31,8 @@ func TestTabsStartClean(t *testing.T) {
 			t.Fatalf("GET /sign-in = %d", status)
 		}
 		path, status := tb.submit(t,
-			chromedp.SendKeys(chromedp.CSS("#email"), u.Email),
-			chromedp.SendKeys(chromedp.CSS("#password"), password),
+			fillIn("#email", u.Email),
+			fillIn("#password", password),
 			clickSubmit)
 		if path != "/home" || status != http.StatusOK {
 			t.Fatalf("signed in: on %s (%d), want /home (200)", path, status)

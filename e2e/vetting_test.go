@@ -40,7 +40,7 @@ func TestVettingJourney(t *testing.T) {
 	form := `main form[action="/vetting/import"] `
 	path, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{bad}),
-		chromedp.SendKeys(chromedp.CSS("#force"), "dorset"),
+		fillIn("#force", "dorset"),
 		chromedp.Click(chromedp.CSS(form+"button[type=submit]")))
 	if path != "/vetting/import" || status != http.StatusUnprocessableEntity {
 		t.Fatalf("a bad file: on %s (%d), want 422", path, status)
@@ -92,14 +92,14 @@ func TestMissingPeopleJourney(t *testing.T) {
 	tb.visit(t, "/disparity/import", "stop and search import")
 	if _, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#population"), []string{data("census2021-ts021-dorset-force-area.csv")}),
-		chromedp.SendKeys(chromedp.CSS("#population-force"), "dorset"),
+		fillIn("#population-force", "dorset"),
 		chromedp.Click(chromedp.CSS(`main form[action="/disparity/population"] button[type=submit]`))); status != http.StatusOK {
 		t.Fatalf("population: %d", status)
 	}
 	tb.visit(t, "/powers/missing-people/import", "missing people import")
 	if path, status := tb.submit(t,
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{data("missing-people-example.csv")}),
-		chromedp.SendKeys(chromedp.CSS("#force"), "dorset"),
+		fillIn("#force", "dorset"),
 		chromedp.Click(chromedp.CSS(`main form[action="/powers/missing-people/import"] button[type=submit]`))); path != "/powers/missing-people/import" || status != http.StatusOK {
 		t.Fatalf("import: on %s (%d)", path, status)
 	}

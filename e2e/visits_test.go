@@ -53,10 +53,10 @@ func TestVisitJourney(t *testing.T) {
 	path, status := ct.submit(t,
 		chromedp.Click(chromedp.CSS("#type-2")),
 		chromedp.SetValue(chromedp.CSS("#group"), g.ID),
-		chromedp.SendKeys(chromedp.CSS("#location"), "Kings Park Community Hub"),
-		chromedp.SendKeys(chromedp.CSS("#date"), start.Format("2")),
-		chromedp.SendKeys(chromedp.CSS("#date-month"), start.Format("1")),
-		chromedp.SendKeys(chromedp.CSS("#date-year"), start.Format("2006")),
+		fillIn("#location", "Kings Park Community Hub"),
+		fillIn("#date", start.Format("2")),
+		fillIn("#date-month", start.Format("1")),
+		fillIn("#date-year", start.Format("2006")),
 		chromedp.SetValue(chromedp.CSS("#startTime"), "10:00"),
 		chromedp.SetValue(chromedp.CSS("#endTime"), "12:00"),
 		chromedp.SetValue(chromedp.CSS("#capacity"), "3"),
@@ -72,7 +72,7 @@ func TestVisitJourney(t *testing.T) {
 	path, status = ct.submit(t,
 		chromedp.SetValue(chromedp.CSS("#group"), g.ID),
 		chromedp.Click(chromedp.CSS("#quarter-2")),
-		chromedp.SendKeys(chromedp.CSS("#locations"), "Weymouth custody suite\nBournemouth custody suite"),
+		fillIn("#locations", "Weymouth custody suite\nBournemouth custody suite"),
 		clickSubmit)
 	if path != "/visits/plan" || status != http.StatusOK || !strings.Contains(mainText(t, ct), "Are you sure you want to pair members") {
 		t.Fatalf("plan: on %s (%d), want the confirmation", path, status)
@@ -105,13 +105,13 @@ func TestVisitJourney(t *testing.T) {
 	mt.visit(t, visit+"/findings", "findings")
 	mt.visit(t, visit+"/findings/record", "add a record")
 	path, status = mt.submit(t,
-		chromedp.SendKeys(chromedp.CSS("#reference"), "DOR-SS-0042"),
-		chromedp.SendKeys(chromedp.CSS("#date"), "3"),
-		chromedp.SendKeys(chromedp.CSS("#date-month"), "10"),
-		chromedp.SendKeys(chromedp.CSS("#date-year"), "2026"),
-		chromedp.SendKeys(chromedp.CSS("#legislation"), "Misuse of Drugs Act 1971 (section 23)"),
-		chromedp.SendKeys(chromedp.CSS("#object"), "Controlled drugs"),
-		chromedp.SendKeys(chromedp.CSS("#outcome"), "A no further action disposal"),
+		fillIn("#reference", "DOR-SS-0042"),
+		fillIn("#date", "3"),
+		fillIn("#date-month", "10"),
+		fillIn("#date-year", "2026"),
+		fillIn("#legislation", "Misuse of Drugs Act 1971 (section 23)"),
+		fillIn("#object", "Controlled drugs"),
+		fillIn("#outcome", "A no further action disposal"),
 		chromedp.SetValue(chromedp.CSS("#selfEthnicity"), "Black, Black British, Black Welsh, Caribbean or African: Caribbean"),
 		chromedp.SetValue(chromedp.CSS("#officerEthnicity"), "Black"),
 		chromedp.Click(chromedp.CSS("#bwv-2")),
@@ -119,7 +119,7 @@ func TestVisitJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#gowisely")),
 		chromedp.Click(chromedp.CSS("#gowisely-legal")),
 		chromedp.Click(chromedp.CSS("#rag-3")),
-		chromedp.SendKeys(chromedp.CSS("#comment"), "Grounds were the smell of cannabis alone."),
+		fillIn("#comment", "Grounds were the smell of cannabis alone."),
 		clickSubmit)
 	if path != visit+"/findings" || status != http.StatusOK {
 		t.Fatalf("save record: on %s (%d)", path, status)
@@ -148,7 +148,7 @@ func TestVisitJourney(t *testing.T) {
 	ot := p.signInAs(t, coord)
 	ot.visit(t, visit, "a visit, as the coordinator")
 	path, status = ot.submit(t,
-		chromedp.SendKeys(chromedp.CSS("#response-"+member.ID), "Officers are being briefed on recording grounds."),
+		fillIn("#response-"+member.ID, "Officers are being briefed on recording grounds."),
 		chromedp.Click(chromedp.CSS(`form[action$="/response"] button`)))
 	if path != visit || status != http.StatusOK {
 		t.Fatalf("response: on %s (%d)", path, status)
@@ -316,7 +316,7 @@ func TestPanelSampleJourney(t *testing.T) {
 		t.Fatalf("save the review: on %s (%d)", path, status)
 	}
 	checkPage(t, mt, "findings with a reviewed record")
-	path, status = mt.submit(t, chromedp.SendKeys(chromedp.CSS("#proposals"), "Brief officers on recording grounds"),
+	path, status = mt.submit(t, fillIn("#proposals", "Brief officers on recording grounds"),
 		chromedp.Click(chromedp.CSS(`button[value="submit"]`)))
 	if path != "/visits/"+v.ID+"/findings/submit" || status != http.StatusOK {
 		t.Fatalf("submit: on %s (%d)", path, status)
