@@ -25,7 +25,7 @@ func sharedServerURI(t *testing.T) string {
 	if uri := os.Getenv("MONGODB_URI"); uri != "" {
 		return uri
 	}
-	f, err := ferretdb.New(&ferretdb.Config{Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"}, Handler: "sqlite",
+	f, err := newFerretDB(&ferretdb.Config{Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"}, Handler: "sqlite",
 		SQLiteURL: (&url.URL{Scheme: "file", Path: t.TempDir() + "/"}).String(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
