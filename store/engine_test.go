@@ -78,6 +78,7 @@ func tableOf(t *testing.T, s *Store, coll string) string {
 // with the same metadata.IDColumn as the find). Without the store's index
 // the same find is a SCAN: the check can fail.
 func TestIDLookupsUseTheIndex(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	for _, coll := range []string{"users", "made_at_run_time"} {
@@ -194,6 +195,7 @@ var condCases = []condCase{
 // matcher (what MongoDB does), selects the same documents, and the ones
 // worked out by hand.
 func TestCondAgreesWithTheServer(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	for _, d := range condDocs {
@@ -276,6 +278,7 @@ func patientWriter(t *testing.T, s *Store) *writer {
 
 // TestNoLostWrites: 100 concurrent writers of each kind, on both engines.
 func TestNoLostWrites(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	const n = 100
@@ -420,6 +423,7 @@ func TestNoLostWrites(t *testing.T) {
 // migration 4, the chain verifies, the newest page reads them, and the day
 // collections are gone. Run twice, it changes nothing more.
 func TestAuditMigrationMovesDaysIntoOneCollection(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	// 120 events over three days, 40 a day, linked as Audit links them.

@@ -87,6 +87,7 @@ func TestMigrationsRunOnceAcrossInstances(t *testing.T) {
 // A database migrated by a newer binary is refused with a message that
 // says what to do, and is left as it was.
 func TestNewerSchemaRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	s, err := Open(ctx, Options{DataDir: dir, Database: "test"})
@@ -113,6 +114,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 // Releasing a lease lets another holder take it at once; releasing one
 // that another holder has taken meanwhile leaves it with them.
 func TestReleaseLease(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTestAny(t)
 	if ok, _ := s.AcquireLease(ctx, "job", "a", time.Hour); !ok {
@@ -140,6 +142,7 @@ func TestReleaseLease(t *testing.T) {
 // nothing refers to (a crashed import) are deleted. (Until issue 18 each
 // import had a collection of its own, and the test looked at those.)
 func TestDropOrphanImports(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTestAny(t)
 	now := s.Now()
@@ -182,6 +185,7 @@ func TestDropOrphanImports(t *testing.T) {
 // Closing a store releases the leases it took, so the next instance (here
 // the same data directory opened again) takes the job at once.
 func TestCloseReleasesLeases(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	s, err := Open(ctx, Options{DataDir: dir, Database: "test"})
@@ -206,6 +210,7 @@ func TestCloseReleasesLeases(t *testing.T) {
 // (Options.Timeout) otherwise, and a timeoutMS in the URI wins; majority
 // writes and retryable writes are on.
 func TestRemoteOptionsBoundEveryOperation(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		uri     string
 		timeout time.Duration
