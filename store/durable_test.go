@@ -12,15 +12,12 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// openEmbeddedForSync opens an embedded store (the group commit exists only
-// there) and counts its fsyncs through hold, which runs before each.
+// openEmbeddedForSync opens a fresh embedded store (openTestStore: the group
+// commit exists only there) and counts its fsyncs through hold, which runs
+// before each.
 func openEmbeddedForSync(t *testing.T, hold func(call int64)) (*Store, *atomic.Int64) {
 	t.Helper()
-	s, err := Open(context.Background(), Options{DataDir: t.TempDir(), Database: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	s := openTestStore(t)
 	if s.w.disk == nil {
 		t.Fatal("the embedded store has no group commit")
 	}
