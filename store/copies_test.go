@@ -184,6 +184,9 @@ func TestOneProcessOwnsTheEmbeddedStore(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
+	if err := PrepareFresh(ctx, dir, "test"); err != nil { // a fresh store, without making one
+		t.Fatal(err)
+	}
 	first, err := Open(ctx, Options{DataDir: dir, Database: "test"})
 	if err != nil {
 		t.Fatal(err)

@@ -90,6 +90,9 @@ func TestNewerSchemaRefused(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
+	if err := PrepareFresh(ctx, dir, "test"); err != nil { // a fresh store, without making one
+		t.Fatal(err)
+	}
 	s, err := Open(ctx, Options{DataDir: dir, Database: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +191,9 @@ func TestCloseReleasesLeases(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
+	if err := PrepareFresh(ctx, dir, "test"); err != nil { // a fresh store, without making one
+		t.Fatal(err)
+	}
 	s, err := Open(ctx, Options{DataDir: dir, Database: "test"})
 	if err != nil {
 		t.Fatal(err)
