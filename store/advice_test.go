@@ -27,6 +27,7 @@ func newAdviceRequest(t *testing.T, db *store.Store, asked []string, deadline ti
 }
 
 func TestAdviceRequestLifecycle(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -109,6 +110,7 @@ func TestAdviceRequestLifecycle(t *testing.T) {
 // taken and twenty refused. Every answer taken is stored, none refused is,
 // and none stored was given at or after the deadline.
 func TestAdviceAtTheDeadline(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	deadline := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
@@ -169,6 +171,7 @@ func TestAdviceAtTheDeadline(t *testing.T) {
 // thirty members answer. Whatever the order, an answer reported taken is
 // stored and one refused is not, and nothing is taken after the close.
 func TestAdviceCloseRacesAnswers(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	asked := make([]string, 30)
@@ -240,6 +243,7 @@ func answeredAdviceRequest(t *testing.T, db *store.Store) *store.AdviceRequest {
 // public summary are nowhere in a raw dump of the database; every way of
 // reading a request opens them.
 func TestAdviceSealedAtRest(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	r := answeredAdviceRequest(t, db)
@@ -270,6 +274,7 @@ func TestAdviceSealedAtRest(t *testing.T) {
 // still reads; "keys reseal" seals it, after which it reads the same and
 // the raw database no longer holds its text.
 func TestAdviceFromBeforeSealing(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -323,6 +328,7 @@ func TestAdviceFromBeforeSealing(t *testing.T) {
 // its request; one removed), after it, and after it runs again; and the
 // migration leaves no request holding its list.
 func TestAdviceAskedMoves(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -378,6 +384,7 @@ func TestAdviceAskedMoves(t *testing.T) {
 // asked in a document of their own, so an answer's write (the request
 // document) does not carry them; they read back with the request.
 func TestAdviceAnswerLeavesTheAskedAlone(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	r := newAdviceRequest(t, db, []string{"u1", "u2", "u3"}, time.Now().Add(time.Hour))

@@ -17,6 +17,7 @@ import (
 // would: the events' unique _ids and the head's conditional move decide
 // between the two, and the loser links its events after the winner's.
 func TestAuditConcurrentAppendsMakeOneChain(t *testing.T) {
+	t.Parallel()
 	o := storetest.Options(t)
 	s := storetest.OpenWith(t, o)
 	writers := []*store.Store{s}

@@ -67,6 +67,7 @@ func storedEvents(t *testing.T, s *Store) (n int64) {
 // without anyone doing anything. (Before issue 18's redesign the head
 // carried its events and rewrote the newest page on every append.)
 func TestAuditHeadCarriesItsEventsThroughACrash(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	for i := range 48 { // page 0 nearly full, so the next batch spans two pages

@@ -15,6 +15,7 @@ import (
 // repair. Every reader of the days (the list, a day's events) sees the same
 // ranges as when every append noted its day.
 func TestAuditOpenDayIsHeldByTheHead(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)

@@ -16,6 +16,7 @@ import (
 // head at the anchor must still carry the anchor's hash; a head after it is
 // checked event by event as before.
 func TestCheckHeadsSkipsPrunedHeads(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)

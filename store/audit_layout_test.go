@@ -16,6 +16,7 @@ import (
 // at start-up with no command, and appended to in the new layout; the
 // chain verifies throughout and the days keep their ranges.
 func TestAuditOldLayoutKeepsWorking(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	db := s.RawDatabase()
@@ -108,6 +109,7 @@ func TestAuditOldLayoutKeepsWorking(t *testing.T) {
 // and not yet folded onto a page are removed by the retention prune as
 // their days go, and the chain verifies from the anchor after.
 func TestPruneAuditRemovesUnfoldedEvents(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	now := time.Date(2017, 1, 2, 9, 0, 0, 0, time.UTC)

@@ -83,6 +83,7 @@ func auditFinds(s *store.Store, f func()) int {
 // event, after more appends, and after a restart; on the embedded engine a
 // warm newest page sends no find on audit_events.
 func TestAuditPageFromMemory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	o := storetest.Options(t)
 	open := storetest.Reopener(t, o, storetest.Sealer(t))
@@ -175,6 +176,7 @@ func TestAuditPageFromMemory(t *testing.T) {
 // (31–33): the prune removes the old day's 30, and the newest page is
 // 33, 32, 31.
 func TestAuditPageFromMemoryAfterPrune(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := storetest.Open(t)
 	now := time.Now()

@@ -14,6 +14,7 @@ import (
 // week is never paired; someone who did not answer may be given any week.
 // Once paired, the poll is closed.
 func TestPairingRespectsAvailability(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	next := QuarterOf(s.Now().AddDate(0, 3, 0))

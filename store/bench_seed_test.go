@@ -17,6 +17,7 @@ import (
 // Bulk-seeded events join the chain as if Audit had appended them one by
 // one: the chain verifies across the seams, and the newest page reads them.
 func TestSeedAuditEventsKeepsTheChain(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	if err := s.Audit(ctx, store.AuditEvent{Actor: "system", Action: store.AuditUserCreated}); err != nil {
@@ -71,6 +72,7 @@ func TestSeedAuditEventsKeepsTheChain(t *testing.T) {
 // same account copies and group summaries as one-by-one puts into another
 // store, and nothing for the repair of those copies to put right.
 func TestSeedMembershipsLeavesWhatPutMembershipWould(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	joined := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	build := func(s *store.Store) ([]*store.User, []*store.Group, []*store.Membership) {
@@ -159,6 +161,7 @@ func TestSeedMembershipsLeavesWhatPutMembershipWould(t *testing.T) {
 // submitted, revisions), findings, diaries, month copies, panel tallies and
 // months' version in another store, and nothing for the repairs to put right.
 func TestSeedVisitsLeavesWhatRecordVisitAndSaveFindingWould(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2026, 6, 15, 12, 0, 0, 0, time.UTC)
 	build := func() ([]*store.Visit, []*store.Finding) {
@@ -246,6 +249,7 @@ func TestSeedVisitsLeavesWhatRecordVisitAndSaveFindingWould(t *testing.T) {
 // one would leave: the same pages (sealed the same, across page and day
 // boundaries), the same closed days, and the newest page reads the same.
 func TestSeedAuditEventsLeavesWhatAuditWould(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	one, bulk := storetest.Open(t), storetest.Open(t)
 	var now time.Time
@@ -309,6 +313,7 @@ func TestSeedAuditEventsLeavesWhatAuditWould(t *testing.T) {
 // the same responses (but the batch that counted them), free-text answers
 // and counters (but the counting's marks), and counters equal to a recount.
 func TestSeedResponsesLeavesWhatSubmitResponseWould(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 	groups := []string{"black_african", "white_british", "asian_indian", "", "pnts"}
@@ -396,6 +401,7 @@ func TestSeedResponsesLeavesWhatSubmitResponseWould(t *testing.T) {
 // for the index's repair to put right. Ids, anonymous references and
 // sealed bytes are random on both paths and are left out.
 func TestSeedReferralsLeavesWhatTheRealPathWould(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2026, 4, 9, 14, 30, 0, 0, time.UTC)
 	sl := storetest.Sealer(t)

@@ -31,9 +31,12 @@ func bulkOfUpdates(n int) (docs []any, models []mongo.WriteModel) {
 // parts and every update is applied. If the first half starts passing, a
 // FerretDB upgrade fixed the leak and embeddedBulkMax can go.
 func TestBulkWriteOnTheEmbeddedServerIsSentInParts(t *testing.T) {
-	docs, models := bulkOfUpdates(150)
-
+	t.Parallel()
+	// Each half builds its own 150 updates: the two run at the same time,
+	// and neither hands the driver documents the other is using.
 	t.Run("as one command, straight through the driver", func(t *testing.T) {
+		t.Parallel()
+		docs, models := bulkOfUpdates(150)
 		s := openTestStore(t)
 		if _, err := s.db.Collection("bulk").InsertMany(context.Background(), docs); err != nil {
 			t.Fatal(err)
@@ -47,6 +50,8 @@ func TestBulkWriteOnTheEmbeddedServerIsSentInParts(t *testing.T) {
 	})
 
 	t.Run("through the store", func(t *testing.T) {
+		t.Parallel()
+		docs, models := bulkOfUpdates(150)
 		s := openTestStore(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()

@@ -10,6 +10,7 @@ import (
 // TestBWVViewingsInTheOrderWatched: a session's log lists its own
 // viewings by the time watched, whatever order they were written in.
 func TestBWVViewingsInTheOrderWatched(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	at := time.Date(2026, 10, 14, 18, 0, 0, 0, London)

@@ -18,6 +18,7 @@ import (
 // checkpoint copies all of it, and the next commit starts the WAL from its
 // beginning again: it does not grow.
 func TestNoCheckpointUnderTheWriter(t *testing.T) {
+	t.Parallel()
 	s, _ := openEmbeddedForSync(t, nil)
 	if s.ckpt == nil {
 		t.Fatal("the embedded store has no checkpointer")

@@ -14,6 +14,7 @@ import (
 // TestVersionedKeepsNoLoadThatStraddlesAWrite: a value read before an
 // invalidation and put after it is not kept; one read after it is.
 func TestVersionedKeepsNoLoadThatStraddlesAWrite(t *testing.T) {
+	t.Parallel()
 	c := newVersioned[string](0, 0)
 	g := c.begin()    // a load starts and reads "old"
 	c.invalidate("k") // a write lands meanwhile
@@ -42,6 +43,7 @@ func TestVersionedKeepsNoLoadThatStraddlesAWrite(t *testing.T) {
 // write through the store reaches the cached session and account at once,
 // including writes that race with reads.
 func TestSessionAndAccountCopiesAreCoherent(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	u := &User{Email: "ann@example.org", Name: "Ann", Role: RoleMember}
@@ -99,6 +101,7 @@ func TestSessionAndAccountCopiesAreCoherent(t *testing.T) {
 // writes without this one hearing of it; the copy is dropped once the
 // revocation version moves (the other instance's writer moves it).
 func TestRemoteCopiesFollowTheRevocationVersion(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	s.docs = newDocCache(true) // behave as on MongoDB
@@ -130,6 +133,7 @@ func TestRemoteCopiesFollowTheRevocationVersion(t *testing.T) {
 // memberships left wrong (as a crash between a membership change and its
 // copies would leave them) are put right, once; a second run finds nothing.
 func TestRepairCopiesPutsRightWhatACrashLeft(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	g := &Group{Name: "Panel", Kind: "panel"}
@@ -177,8 +181,12 @@ func TestRepairCopiesPutsRightWhatACrashLeft(t *testing.T) {
 // other process writes the same files, so a second opening of a data
 // directory in use is refused (with ErrInUse) until the first closes.
 func TestOneProcessOwnsTheEmbeddedStore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx := context.Background()
+	if err := PrepareFresh(ctx, dir, "test"); err != nil { // a fresh store, without making one
+		t.Fatal(err)
+	}
 	first, err := Open(ctx, Options{DataDir: dir, Database: "test"})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 // request, an answer, a published summary and its withdrawal; and what a
 // caller does to what it got does not reach the next caller.
 func TestAdviceListsFollowEveryChange(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)

@@ -41,6 +41,7 @@ func ids(us []User) string {
 // people list gives the same accounts, in the same order, from the copy as
 // from the query, before and after accounts change.
 func TestPeopleDirectoryAgreesWithTheQuery(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	roles := []Role{RoleMember, RoleChair, RoleAdmin}
@@ -96,6 +97,7 @@ func TestPeopleDirectoryAgreesWithTheQuery(t *testing.T) {
 // is the one the look-ups by _id give, before and after a rename; an
 // unknown id is left out either way.
 func TestUsersByIDManyFromTheDirectory(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	var all []string

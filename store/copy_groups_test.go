@@ -18,6 +18,7 @@ import (
 // name, the member leaving), in the list and one by one; a read with nothing changed sends nothing to
 // the store, and what a caller does to its list does not reach the next.
 func TestGroupsCopyFollowsEveryChange(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	var mu sync.Mutex
@@ -119,6 +120,7 @@ func TestGroupsCopyFollowsEveryChange(t *testing.T) {
 // memory (it once read the people list's copy of every account, which then
 // stayed: issue 18's idle memory at ten times the data).
 func TestGroupCopiesRepairKeepsNoAccountsInMemory(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	g := &Group{Name: "Poole"}

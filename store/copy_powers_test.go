@@ -10,6 +10,7 @@ import (
 // a new month, a re-import that replaces a month's part, and a part taken
 // out, each seen by the very next read, for every period that was read.
 func TestPowerMonthsCopyFollowsEveryChange(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	part := func(key string, n int64) PowerPart {
@@ -77,6 +78,7 @@ func TestPowerMonthsCopyFollowsEveryChange(t *testing.T) {
 // the overview of every activity) follow every change: a new kind's month
 // and a population loaded again are seen by the very next read.
 func TestPowerIndexAndPopulationCopiesFollowEveryChange(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	if _, err := s.Population(ctx, "dorset"); !errors.Is(err, ErrNotFound) {
@@ -123,6 +125,7 @@ func TestPowerIndexAndPopulationCopiesFollowEveryChange(t *testing.T) {
 // remembered on the embedded server), and loading one is seen by the very
 // next read of it and changes nothing of the other.
 func TestDriversAreAPopulationBesideTheCensus(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {

@@ -10,6 +10,7 @@ import (
 // is easiest to get wrong by one: a recommendation is overdue only once
 // more than a whole day has passed since its due date.
 func TestOverdueCountAtTheBoundary(t *testing.T) {
+	t.Parallel()
 	due := time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC) // the night the clocks go forward in London
 	all := []RecSummary{
 		{ID: "a", Status: RecAccepted, DueAt: due},

@@ -19,6 +19,7 @@ import (
 // sequence of changes: created, moved between statuses and groups, wording
 // written and agreed, published, due dates moved.
 func TestRecommendationCountsMatchARecountAfterEveryChange(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	now := db.Now()
@@ -137,6 +138,7 @@ func TestRecommendationCountsMatchARecountAfterEveryChange(t *testing.T) {
 // 600 recommendations once the page is full, and for a value nothing has,
 // none at all.
 func TestFilteredPageLooksOnlyAtItsCandidates(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	looked := map[int]int64{}
 	for _, n := range []int{60, 600} {

@@ -17,6 +17,7 @@ import (
 // survey's publishing leaves them as they were. Through MONGODB_URI they
 // are a query each time, with the same answers.
 func TestPublishedSurveyTextsFollowEveryChange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.Open(t)
 	a, b := publishedSurvey(t, db), publishedSurvey(t, db)

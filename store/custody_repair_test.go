@@ -32,6 +32,7 @@ import (
 //	awaiting  (2-1) + (1-1) + (0-0) = 1    (the old way: 0)
 //	to read   A, B and C, none opened yet  = 3
 func TestCustodyIssueCountsRepairedAtStart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	o := storetest.Options(t)
 	sl := storetest.Sealer(t) // the same keys across the restarts

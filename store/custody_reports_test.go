@@ -75,6 +75,7 @@ func fileReport(t *testing.T, db *store.Store, v *store.Visit, arrived, admitted
 //	by suite              Bournemouth 0 made, 2 not; Poole 1 made, 0 not; Weymouth 2 made, 0 not
 //	issues                rights 1 (D is next quarter's), welfare 2, the rest 0
 func TestCustodyQuarterlyReturn(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	now := at(2026, time.April, 15, 9, 0)
@@ -162,6 +163,7 @@ func TestCustodyQuarterlyReturn(t *testing.T) {
 
 // TestFinancialQuarters: April to March, in UK time.
 func TestFinancialQuarters(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		at    time.Time
 		want  string
@@ -190,6 +192,7 @@ func TestFinancialQuarters(t *testing.T) {
 
 // TestCustodyCountsMustAgree: seen + declined + not seen = offered <= held.
 func TestCustodyCountsMustAgree(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		counts [5]int
 		fields []string
@@ -221,6 +224,7 @@ func TestCustodyCountsMustAgree(t *testing.T) {
 // the pair's saves are decided by the version; submitting locks the draft;
 // only a submitted report is confirmed.
 func TestCustodyReportSealedLockedConfirmed(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	v := custodyVisit(t, db, "Weymouth", time.Now().Add(-3*time.Hour).Truncate(time.Minute))
@@ -275,6 +279,7 @@ func TestCustodyReportSealedLockedConfirmed(t *testing.T) {
 // moment (both visitors, several windows) on the same draft: exactly one
 // submission is stored, every other is told it is locked or changed.
 func TestCustodyPairSubmitsAtOnce(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	for round := range 3 {

@@ -12,15 +12,12 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// openEmbeddedForSync opens an embedded store (the group commit exists only
-// there) and counts its fsyncs through hold, which runs before each.
+// openEmbeddedForSync opens a fresh embedded store (openTestStore: the group
+// commit exists only there) and counts its fsyncs through hold, which runs
+// before each.
 func openEmbeddedForSync(t *testing.T, hold func(call int64)) (*Store, *atomic.Int64) {
 	t.Helper()
-	s, err := Open(context.Background(), Options{DataDir: t.TempDir(), Database: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	s := openTestStore(t)
 	if s.w.disk == nil {
 		t.Fatal("the embedded store has no group commit")
 	}
@@ -39,6 +36,7 @@ func openEmbeddedForSync(t *testing.T, hold func(call int64)) (*Store, *atomic.I
 // an fsync of the WAL that began after it committed (synced catches up with
 // the tickets), and the WAL is the file that is synced.
 func TestWriteReturnsOnceOnDisk(t *testing.T) {
+	t.Parallel()
 	s, calls := openEmbeddedForSync(t, nil)
 	ctx := context.Background()
 	if _, err := s.c("probe").InsertOne(ctx, bson.D{{Key: "_id", Value: "a"}, {Key: "n", Value: 0}}); err != nil {
@@ -68,6 +66,7 @@ func TestWriteReturnsOnceOnDisk(t *testing.T) {
 // covers the other 19: two fsyncs for 20 writes, none waited for under the
 // lock. The 20 increments of one document are all there (no lost write).
 func TestWritersShareAnFsync(t *testing.T) {
+	t.Parallel()
 	var s *Store
 	var target atomic.Uint64 // hold the next fsync until this many commits; 0: do not
 	s, calls := openEmbeddedForSync(t, func(int64) {
@@ -119,6 +118,7 @@ func TestWritersShareAnFsync(t *testing.T) {
 // events' commit is synced when the append returns; the head's move is the
 // one commit left, synced by the next write.
 func TestAuditAppendWaitsForOneFsync(t *testing.T) {
+	t.Parallel()
 	s, calls := openEmbeddedForSync(t, nil)
 	ctx := context.Background()
 	if err := s.Audit(ctx, AuditEvent{Action: AuditSignIn, Actor: "warm@example.org"}); err != nil {
@@ -149,6 +149,7 @@ func TestAuditAppendWaitsForOneFsync(t *testing.T) {
 // OneSync each of the four waits for an fsync of its own (four, one after
 // another, for a writer alone).
 func TestOneSyncWaitsOnceForARequestsWrites(t *testing.T) {
+	t.Parallel()
 	s, calls := openEmbeddedForSync(t, nil)
 	writes := func(ctx context.Context) {
 		t.Helper()

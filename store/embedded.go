@@ -29,6 +29,19 @@ type embedded struct {
 	unlock func() // releases the data directory's lock (embedded_lock_unix.go)
 }
 
+// ferretNew is held while FerretDB makes a server: ferretdb.New sets a
+// package variable of FerretDB's on every call (version.Get().Package),
+// so two stores opening at once in one process (the store's tests run in
+// parallel) would race on it.
+var ferretNew sync.Mutex
+
+// newFerretDB is ferretdb.New, one call at a time.
+func newFerretDB(c *ferretdb.Config) (*ferretdb.FerretDB, error) {
+	ferretNew.Lock()
+	defer ferretNew.Unlock()
+	return ferretdb.New(c)
+}
+
 func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embedded, error) {
 	if dataDir == "" {
 		return nil, fmt.Errorf("store: embedded server needs a data directory (CANDOUR_DATA_DIR)")
@@ -58,7 +71,7 @@ func startEmbedded(ctx context.Context, dataDir string, log *slog.Logger) (*embe
 	if err != nil {
 		return nil, err
 	}
-	f, err := ferretdb.New(&ferretdb.Config{
+	f, err := newFerretDB(&ferretdb.Config{
 		Listener: ferretdb.ListenerConfig{Unix: sock},
 		Handler:  "sqlite",
 		// synchronous=NORMAL: commits do not fsync the WAL; the writer's

@@ -12,6 +12,7 @@ import (
 // order, exactly as the handler underneath would write them (plus the
 // component); DEBUG records and the response dumps do not come out.
 func TestQuietHandlerAppliesWithLazily(t *testing.T) {
+	t.Parallel()
 	opts := &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey {
 			return slog.Attr{}

@@ -13,6 +13,7 @@ import (
 // alone, and "d" does not exist and is not made. Matched: 2. Run again, it
 // matches none (every counter that exists is marked now).
 func TestUpdateEachIfWritesOnlyWhatMeetsItsCondition(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	for _, d := range []bson.D{

@@ -78,6 +78,7 @@ func tableOf(t *testing.T, s *Store, coll string) string {
 // with the same metadata.IDColumn as the find). Without the store's index
 // the same find is a SCAN: the check can fail.
 func TestIDLookupsUseTheIndex(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	for _, coll := range []string{"users", "made_at_run_time"} {
@@ -194,6 +195,7 @@ var condCases = []condCase{
 // matcher (what MongoDB does), selects the same documents, and the ones
 // worked out by hand.
 func TestCondAgreesWithTheServer(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	for _, d := range condDocs {
@@ -276,6 +278,7 @@ func patientWriter(t *testing.T, s *Store) *writer {
 
 // TestNoLostWrites: 100 concurrent writers of each kind, on both engines.
 func TestNoLostWrites(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	const n = 100
@@ -286,18 +289,6 @@ func TestNoLostWrites(t *testing.T) {
 		}
 		t.Run(ec.name, func(t *testing.T) {
 			coll := ec.coll
-			for _, id := range []string{"counter", "visit", "doc"} {
-				if _, err := s.c(coll).InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "n", Value: 0}, {Key: "seatsTaken", Value: 0}, {Key: "version", Value: 0}, {Key: "attendees", Value: bson.A{}}}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			// The 10 single-use tokens (each inserted once: the 90 duplicate
-			// inserts this loop used to try only failed).
-			for i := range 10 {
-				if _, err := s.c(coll).InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("token-%d", i)}, {Key: "kind", Value: "reset"}}); err != nil {
-					t.Fatal(err)
-				}
-			}
 			run := func(f func(i int) bool) int {
 				var wg sync.WaitGroup
 				var mu sync.Mutex
@@ -322,6 +313,42 @@ func TestNoLostWrites(t *testing.T) {
 					t.Fatal(err)
 				}
 				return doc
+			}
+			// Read-modify-write (how the audit chain's head moves): 100 at
+			// once, starting from no document, each adding one to what it read.
+			// First, while the collection holds nothing else: the embedded
+			// server sends only a filter on _id alone down to SQLite, so each
+			// conditional update of the MongoDB engine reads every document of
+			// the collection, and the 100 writers make thousands of tries
+			// between them. The writes and the checks do not depend on the order.
+			run(func(int) bool {
+				err := e.readModifyWrite(ctx, coll, "rmw", func(cur bson.Raw) (Cond, any, error) {
+					if cur == nil {
+						return Cond{}, bson.D{{Key: "_id", Value: "rmw"}, {Key: "v", Value: int64(1)}}, nil
+					}
+					v := cur.Lookup("v").AsInt64()
+					return Eq("v", v), bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: v + 1}}}}, nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+				return err == nil
+			})
+			var rmw struct{ V int64 }
+			if err := s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: "rmw"}}).Decode(&rmw); err != nil || rmw.V != n {
+				t.Errorf("100 read-modify-writes gave %d (%v)", rmw.V, err)
+			}
+			for _, id := range []string{"counter", "visit", "doc"} {
+				if _, err := s.c(coll).InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "n", Value: 0}, {Key: "seatsTaken", Value: 0}, {Key: "version", Value: 0}, {Key: "attendees", Value: bson.A{}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The 10 single-use tokens (each inserted once: the 90 duplicate
+			// inserts this loop used to try only failed).
+			for i := range 10 {
+				if _, err := s.c(coll).InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("token-%d", i)}, {Key: "kind", Value: "reset"}}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			// 100 concurrent $inc: all 100 count.
 			run(func(int) bool {
@@ -376,25 +403,6 @@ func TestNoLostWrites(t *testing.T) {
 			if d := read("doc"); d.Version != won || d.N != won || won == 0 {
 				t.Errorf("version checks: %d writes won, version %d, n %d", won, d.Version, d.N)
 			}
-			// Read-modify-write (how the audit chain's head moves): 100 at
-			// once, starting from no document, each adding one to what it read.
-			run(func(int) bool {
-				err := e.readModifyWrite(ctx, coll, "rmw", func(cur bson.Raw) (Cond, any, error) {
-					if cur == nil {
-						return Cond{}, bson.D{{Key: "_id", Value: "rmw"}, {Key: "v", Value: int64(1)}}, nil
-					}
-					v := cur.Lookup("v").AsInt64()
-					return Eq("v", v), bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: v + 1}}}}, nil
-				})
-				if err != nil {
-					t.Error(err)
-				}
-				return err == nil
-			})
-			var rmw struct{ V int64 }
-			if err := s.r(coll).FindOne(ctx, bson.D{{Key: "_id", Value: "rmw"}}).Decode(&rmw); err != nil || rmw.V != n {
-				t.Errorf("100 read-modify-writes gave %d (%v)", rmw.V, err)
-			}
 			// A replace under a version check, and a status transition.
 			res, err := e.replaceIf(ctx, coll, "doc", Eq("version", won), bson.D{{Key: "version", Value: won + 1}, {Key: "status", Value: "sent"}})
 			if err != nil || res.MatchedCount != 1 {
@@ -420,6 +428,7 @@ func TestNoLostWrites(t *testing.T) {
 // migration 4, the chain verifies, the newest page reads them, and the day
 // collections are gone. Run twice, it changes nothing more.
 func TestAuditMigrationMovesDaysIntoOneCollection(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	// 120 events over three days, 40 a day, linked as Audit links them.

@@ -19,6 +19,7 @@ import (
 // given back). A second 100-mile claim whose insert failed and was not
 // applied gives its miles back: the next 50 miles are still 1,250p.
 func TestAbandonedClaimKeepsItsMilesWhenStored(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	june := time.Date(2026, 6, 1, 10, 0, 0, 0, London)
@@ -91,6 +92,7 @@ func TestAbandonedClaimKeepsItsMilesWhenStored(t *testing.T) {
 // recorded (a claim still being stored) still refuses a second claim
 // within the minute.
 func TestFailedPlaceTakenOverAtOnce(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t)
 	ctx := context.Background()
 	june := time.Date(2026, 6, 1, 10, 0, 0, 0, London)

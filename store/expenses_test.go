@@ -23,6 +23,7 @@ import (
 // 9,990 already claimed + 20 = 10 x 45 + 10 x 25 = 700; 10,000 already
 // claimed + 5 = 5 x 25 = 125.
 func TestMileageRate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		prior, miles int
 		want         int64
@@ -46,6 +47,7 @@ func TestMileageRate(t *testing.T) {
 // other claims (not rejected) in the tax year; one claim per person per
 // visit, however two requests race; a claim is decided once.
 func TestClaimsOnePerVisitAndTaxYear(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	may := time.Date(2026, 5, 12, 10, 0, 0, 0, store.London)
@@ -114,6 +116,7 @@ func TestClaimsOnePerVisitAndTaxYear(t *testing.T) {
 // TestReceiptsSealed: a receipt's content is sealed (not in the database
 // in clear), reads back whole, and is gone once deleted.
 func TestReceiptsSealed(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	marker := "PARKING-RECEIPT-TEXT"
@@ -150,6 +153,7 @@ func TestReceiptsSealed(t *testing.T) {
 // year stands at 11,500 miles, so 10 more are 10 x 25 = 250p; rejecting a
 // 200-mile claim takes it back to 11,300.
 func TestMileageSplitUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	june := time.Date(2026, 6, 1, 10, 0, 0, 0, store.London)
@@ -237,6 +241,7 @@ func TestMileageSplitUnderConcurrency(t *testing.T) {
 // miles: 100 x 45 = 4,500p (with the rejected 200 still counted, 10,100:
 // 100 x 25 = 2,500p).
 func TestDecisionFinishedWhenTriedAgain(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	june := time.Date(2026, 6, 1, 10, 0, 0, 0, store.London)

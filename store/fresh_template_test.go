@@ -48,6 +48,7 @@ func layout(t *testing.T, s *Store) []string {
 // migration lease), and that each copy is its own: a user created on one
 // is not on the next.
 func TestPrepareFreshIsAFreshStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	made, err := Open(ctx, Options{DataDir: t.TempDir(), Database: "test"})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 // TestHitHoldsUnderABurst: 40 requests at once against a limit of 7 a
 // minute: exactly 7 go ahead; the next window starts afresh.
 func TestHitHoldsUnderABurst(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	var mu sync.Mutex
@@ -62,6 +63,7 @@ func TestHitHoldsUnderABurst(t *testing.T) {
 // is whole again (and the third lock twice as long again). Forgetting
 // gives the budget back.
 func TestTakeAttemptSpendsBeforeChecking(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	var mu sync.Mutex

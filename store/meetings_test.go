@@ -28,6 +28,7 @@ func newMeeting(t *testing.T, db *store.Store) *store.Meeting {
 // TestAttendanceTakenAtOnce: thirty marks taken at the same moment (two
 // devices at the door) are all kept.
 func TestAttendanceTakenAtOnce(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	m := newMeeting(t, db)
@@ -57,6 +58,7 @@ func TestAttendanceTakenAtOnce(t *testing.T) {
 }
 
 func TestMinutesAndActions(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	m := newMeeting(t, db)
@@ -99,6 +101,7 @@ func TestMinutesAndActions(t *testing.T) {
 // byte for byte, is in no raw document in clear, and is gone (content and
 // record) when the scan rejects it.
 func TestPapersSealedInChunks(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	m := newMeeting(t, db)

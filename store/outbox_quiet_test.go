@@ -27,6 +27,7 @@ func byIDAlone(filter bson.Raw) bool {
 // through MONGODB_URI every ask scans (the index serves it). Either way
 // every ask returns the same messages.
 func TestOutboxQuietUntilSomethingCanBeDue(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
@@ -95,6 +96,7 @@ func TestOutboxQuietUntilSomethingCanBeDue(t *testing.T) {
 // interleave (a scan that began before a message was stored must not leave
 // its channel quiet after it).
 func TestOutboxQuietLosesNothingUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	const n = 120
@@ -155,6 +157,7 @@ func TestOutboxQuietLosesNothingUnderConcurrency(t *testing.T) {
 // message is handed out once, earliest next attempt first, and a message
 // rescheduled meanwhile makes the next ask scan again.
 func TestOutboxBacklogIsScannedOnce(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)

@@ -20,8 +20,10 @@ import (
 // orphan job deletes the crashed one's, and no collection per import is
 // left.
 func TestImportCollectionsMergedByMigration(t *testing.T) {
+	t.Parallel()
 	for _, crash := range []string{"", "copied", "one dropped"} {
 		t.Run("crash "+crash, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			s := openTestAny(t)
 			gen := func(age time.Duration) string { return bson.NewObjectIDFromTimestamp(s.Now().Add(-age)).Hex() }

@@ -12,6 +12,7 @@ import (
 // gen's collection) is read as one part, and a later file's share of the
 // month is added to it, never put in its place.
 func TestLegacyMonthBecomesAPartAndKeepsItsRecords(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	legacy := bson.D{{Key: "_id", Value: "stop-search/dorset/2018-08"}, {Key: "kind", Value: PowerStopSearch}, {Key: "force", Value: "dorset"},
@@ -44,6 +45,7 @@ func TestLegacyMonthBecomesAPartAndKeepsItsRecords(t *testing.T) {
 // Parts written at the same moment to one month are all kept: each write
 // is conditional on the month's revision and tries again when it moved.
 func TestConcurrentPartsOfOneMonthAreAllKept(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	const n = 8

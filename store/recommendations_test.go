@@ -18,6 +18,7 @@ var coordinator = store.Actor{ID: "u1", Name: "Priya Shah"}
 // TestRecommendationTransitions is the lifecycle as a table: every allowed
 // change and a sample of disallowed ones.
 func TestRecommendationTransitions(t *testing.T) {
+	t.Parallel()
 	full := store.Transition{Reason: "Budget", Evidence: "Policy published", Comment: "Not yet seen in practice", SupersededBy: "other"}
 	tests := []struct {
 		from, to string
@@ -89,6 +90,7 @@ func TestRecommendationTransitions(t *testing.T) {
 // TestRecommendationTransitionDetails: reasons, evidence, comments and
 // replacements are required where the lifecycle says so.
 func TestRecommendationTransitionDetails(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		from  string
 		tr    store.Transition
@@ -122,6 +124,7 @@ func TestRecommendationTransitionDetails(t *testing.T) {
 }
 
 func TestRecommendationOverdue(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
 	due := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	for _, tt := range []struct {
@@ -157,6 +160,7 @@ func newRec(t *testing.T, db *store.Store, status string) *store.Recommendation 
 // TestRecommendationStatusChangeIsAtomicWithHistory: the change and its
 // history entry are one write; a stale version writes nothing.
 func TestRecommendationStatusChangeIsAtomicWithHistory(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	r := newRec(t, db, "")
@@ -192,6 +196,7 @@ func TestRecommendationStatusChangeIsAtomicWithHistory(t *testing.T) {
 // TestRecommendationConcurrentChanges: two people answer the same
 // recommendation at once; exactly one answer is kept.
 func TestRecommendationConcurrentChanges(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	for round := 0; round < 5; round++ {
@@ -237,6 +242,7 @@ func TestRecommendationConcurrentChanges(t *testing.T) {
 }
 
 func TestRecommendationListsAndFollowers(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	a := newRec(t, db, store.RecInProgress)
@@ -285,6 +291,7 @@ func TestRecommendationListsAndFollowers(t *testing.T) {
 // TestRecommendationIndexRepair: a summary left behind by a crash is
 // rewritten from the recommendation by SyncRecommendationIndex.
 func TestRecommendationIndexRepair(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	r := newRec(t, db, store.RecInProgress)
@@ -310,6 +317,7 @@ func TestRecommendationIndexRepair(t *testing.T) {
 // server keeps the drawn dashboard under that number:
 // TestDashboardShowsAChangeAtTheNextRequestWithFakes).
 func TestRecommendationsCopyMovesAtEveryChange(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	r := newRec(t, db, store.RecRaised)

@@ -19,6 +19,7 @@ import (
 // counter that partner referrals (whose times are exact) also draw from:
 // "between CCU-00001 at 10:32 and CCU-00003 at 10:47" would date it.
 func TestAnonymousReportReferenceDoesNotDateIt(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	var refs []string
@@ -44,6 +45,7 @@ func TestAnonymousReportReferenceDoesNotDateIt(t *testing.T) {
 // TestAnonymousMessagesAreNotDatedByTheirIDs: a reporter's reply is dated
 // to the day, but an ObjectID as its id would hold the second it was sent.
 func TestAnonymousMessagesAreNotDatedByTheirIDs(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	r, err := s.CreateReferral(ctx, store.NewReferral{Kind: store.KindAnonymous, ID: "anon-msg", Content: sampleContent("MSG")})
@@ -78,6 +80,7 @@ func TestAnonymousMessagesAreNotDatedByTheirIDs(t *testing.T) {
 // the blocks 1–20 and 21–40, 31 to 40 skipped; the next block is 41–60).
 // Through MONGODB_URI every referral takes its own number: CCU-00031.
 func TestReferenceNumbersUsedOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	o := storetest.Options(t)
 	sl := storetest.Sealer(t)

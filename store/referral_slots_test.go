@@ -41,6 +41,7 @@ func physicalOrder(t *testing.T, s *store.Store, coll string) []string {
 // the summaries alike): the report is no longer between two exactly-timed
 // partner referrals. Slots are never shown nor opened.
 func TestPhysicalOrderDoesNotDateAnAnonymousReport(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	if n, err := s.TopUpReferralSlots(ctx, false); err != nil || n != store.ReferralSlotPool {
@@ -105,6 +106,7 @@ func TestPhysicalOrderDoesNotDateAnAnonymousReport(t *testing.T) {
 // left. On the embedded server each takeover is decided on the slot kept
 // from the list's read (referralsCached), under the writer lock.
 func TestSlotsTakenOnceUnderABurst(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	o := storetest.Options(t)
 	sl := storetest.Sealer(t)

@@ -22,6 +22,7 @@ func sampleContent(marker string) store.ReferralContent {
 }
 
 func TestReferralContentIsSealedInTheDatabase(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	r, err := s.CreateReferral(ctx, store.NewReferral{Kind: store.KindAnonymous, ID: "anon1", Content: sampleContent("ZQX1"),
@@ -60,6 +61,7 @@ func TestReferralContentIsSealedInTheDatabase(t *testing.T) {
 }
 
 func TestKeyRotationKeepsOldReferralsReadable(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	ks, _ := sealed.NewKeyset()
@@ -100,6 +102,7 @@ func TestKeyRotationKeepsOldReferralsReadable(t *testing.T) {
 }
 
 func TestReferralMatchesAndLinks(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	mk := func(name, force, collar string) *store.Referral {
@@ -146,6 +149,7 @@ func TestReferralMatchesAndLinks(t *testing.T) {
 }
 
 func TestAssessIsConditionalOnVersion(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	r, _ := s.CreateReferral(ctx, store.NewReferral{Kind: store.KindPartner, PartnerID: "p", Content: sampleContent("v")})
@@ -163,6 +167,7 @@ func TestAssessIsConditionalOnVersion(t *testing.T) {
 }
 
 func TestRetentionDeletesContentAndKeepsATombstone(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	start := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
@@ -216,6 +221,7 @@ func TestRetentionDeletesContentAndKeepsATombstone(t *testing.T) {
 }
 
 func TestCleanText(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"a\x00b\x1bc", "abc"}, {"line\r\nnext", "line\nnext"}, {"tab\there", "tab\there"}, {"\u202egnp.exe", "gnp.exe"}, {"café – ok", "café – ok"},
 	} {
@@ -226,6 +232,7 @@ func TestCleanText(t *testing.T) {
 }
 
 func TestReferralIndexIsRepaired(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	r, _ := s.CreateReferral(ctx, store.NewReferral{Kind: store.KindPartner, PartnerID: "p", Content: sampleContent("i")})
@@ -260,6 +267,7 @@ func TestReferralIndexIsRepaired(t *testing.T) {
 // 2 at all 60 (it skips 50); after 500 referrals of partner B and 40
 // anonymous reports the pages, and what they look at, are the same.
 func TestPartnerListLooksOnlyAtItsPage(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	seed := func(partner string, n int) []string {

@@ -14,6 +14,7 @@ import (
 // booking the visit does not back is taken off. A second run changes
 // nothing.
 func TestRepairAfterCrashPutsCopiesRight(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 

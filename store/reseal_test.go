@@ -17,6 +17,7 @@ import (
 // primary key; a run stopped after its first batch resumes after the last
 // referral it finished; a second run finds nothing to do.
 func TestResealReferrals(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	blind := bytes.Repeat([]byte("k"), 32)
@@ -109,6 +110,7 @@ func TestResealReferrals(t *testing.T) {
 // registry that both sealing and re-sealing use), so a new kind of sealed
 // document fails here until it is made, re-sealed and opened below.
 func TestResealEveryKind(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	blind := bytes.Repeat([]byte("k"), 32)

@@ -7,6 +7,7 @@ import "testing"
 // the table is by hand from the role list in users.go. (The roles' labels
 // moved to words: TestRoleLabels there.)
 func TestRoleFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		role                  Role
 		twoFactor, staff, ccu bool

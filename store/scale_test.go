@@ -168,6 +168,7 @@ func TestAdviceRequestCostsTheSameWhoeverIsAsked(t *testing.T) {
 // closing it are each in the very next read, and what a caller does to
 // the answers it got does not reach the next caller.
 func TestAdviceRequestByIDFollowsEveryChange(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	r := newAdviceRequest(t, db, []string{"u1", "u2", "u3"}, time.Now().Add(4*time.Hour))

@@ -25,7 +25,7 @@ func sharedServerURI(t *testing.T) string {
 	if uri := os.Getenv("MONGODB_URI"); uri != "" {
 		return uri
 	}
-	f, err := ferretdb.New(&ferretdb.Config{Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"}, Handler: "sqlite",
+	f, err := newFerretDB(&ferretdb.Config{Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"}, Handler: "sqlite",
 		SQLiteURL: (&url.URL{Scheme: "file", Path: t.TempDir() + "/"}).String(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -87,8 +87,12 @@ func TestMigrationsRunOnceAcrossInstances(t *testing.T) {
 // A database migrated by a newer binary is refused with a message that
 // says what to do, and is left as it was.
 func TestNewerSchemaRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
+	if err := PrepareFresh(ctx, dir, "test"); err != nil { // a fresh store, without making one
+		t.Fatal(err)
+	}
 	s, err := Open(ctx, Options{DataDir: dir, Database: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +117,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 // Releasing a lease lets another holder take it at once; releasing one
 // that another holder has taken meanwhile leaves it with them.
 func TestReleaseLease(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTestAny(t)
 	if ok, _ := s.AcquireLease(ctx, "job", "a", time.Hour); !ok {
@@ -140,6 +145,7 @@ func TestReleaseLease(t *testing.T) {
 // nothing refers to (a crashed import) are deleted. (Until issue 18 each
 // import had a collection of its own, and the test looked at those.)
 func TestDropOrphanImports(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTestAny(t)
 	now := s.Now()
@@ -182,8 +188,12 @@ func TestDropOrphanImports(t *testing.T) {
 // Closing a store releases the leases it took, so the next instance (here
 // the same data directory opened again) takes the job at once.
 func TestCloseReleasesLeases(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
+	if err := PrepareFresh(ctx, dir, "test"); err != nil { // a fresh store, without making one
+		t.Fatal(err)
+	}
 	s, err := Open(ctx, Options{DataDir: dir, Database: "test"})
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +216,7 @@ func TestCloseReleasesLeases(t *testing.T) {
 // (Options.Timeout) otherwise, and a timeoutMS in the URI wins; majority
 // writes and retryable writes are on.
 func TestRemoteOptionsBoundEveryOperation(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		uri     string
 		timeout time.Duration

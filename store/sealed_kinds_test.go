@@ -12,6 +12,7 @@ import (
 // a sealed kind, and the re-seal itself; so every sealed value is one that
 // "keys reseal" re-seals (TestResealEveryKind).
 func TestOnlySealedKindsSeal(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)

@@ -96,6 +96,7 @@ func startUpCommands(t *testing.T, open func() *store.Store) []string {
 // by anything but _id. Counted, not timed: a busy machine cannot make it
 // pass or fail.
 func TestStartUpReadsTheSameWhateverTheData(t *testing.T) {
+	t.Parallel()
 	var runs [][]string
 	for _, k := range []int{1, 4} {
 		o := storetest.Options(t)
@@ -140,6 +141,7 @@ func TestStartUpReadsTheSameWhateverTheData(t *testing.T) {
 // first names the account and the group. The account's copy decides who
 // may sign up for a visit.
 func TestMembershipCutOffIsPutRightAtStart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	o := storetest.Options(t)
 	open := storetest.Reopener(t, o, storetest.Sealer(t))
@@ -196,6 +198,7 @@ func TestMembershipCutOffIsPutRightAtStart(t *testing.T) {
 // off before its panel tally was added to is counted by the next start,
 // once: the tally is rebuilt from the group's submitted findings.
 func TestSubmittedFindingCutOffIsTalliedAtStart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	o := storetest.Options(t)
 	open := storetest.Reopener(t, o, storetest.Sealer(t))

@@ -13,6 +13,7 @@ import (
 )
 
 func TestUsersByEmail(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
@@ -32,6 +33,7 @@ func TestUsersByEmail(t *testing.T) {
 }
 
 func TestTokenSingleUseUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	secret, err := s.CreateToken(ctx, store.TokenInvitation, "u1", "admin", store.InvitationLife)
@@ -68,6 +70,7 @@ func TestTokenSingleUseUnderConcurrency(t *testing.T) {
 }
 
 func TestAuditChainDetectsTampering(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -99,6 +102,7 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 }
 
 func TestMembershipsAreCopiedOntoTheAccount(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	u := &store.User{Email: "m@example.org", Name: "M", Role: store.RoleMember}
@@ -133,6 +137,7 @@ func TestMembershipsAreCopiedOntoTheAccount(t *testing.T) {
 }
 
 func TestGroupKeepsItsMemberCountAndChairs(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	g := &store.Group{Name: "Dorset Rural IAG", Kind: store.GroupIAG}
@@ -163,6 +168,7 @@ func TestGroupKeepsItsMemberCountAndChairs(t *testing.T) {
 }
 
 func TestOldSentMailIsDeletedAndPendingMailKept(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)

@@ -20,6 +20,7 @@ import (
 // in records of their own are not in it. A custody visit still to come is
 // listed without its time.
 func TestSubjectAccessHoldsTheirWork(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	ana := &store.User{Email: "ana@example.org", Name: "Ana", Role: store.RoleMember, Status: store.StatusActive}
@@ -183,6 +184,7 @@ func TestSubjectAccessHoldsTheirWork(t *testing.T) {
 // ([]: "there is none"), never null, which a reader could take for "not
 // looked at".
 func TestSubjectAccessEmptySectionsAreEmptyLists(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	cat := &store.User{Email: "cat@example.org", Name: "Cat", Role: store.RoleMember, Status: store.StatusActive}

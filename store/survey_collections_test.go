@@ -21,8 +21,10 @@ import (
 // Afterwards a new response is counted in the shared collection (the
 // counters equal a recount) and no collection per survey is left.
 func TestSurveyCollectionsMergedByMigration(t *testing.T) {
+	t.Parallel()
 	for _, crash := range []string{"", "copied", "one dropped", "paged"} {
 		t.Run("crash "+crash, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			db := storetest.Open(t)
 			a, b := publishedSurvey(t, db), publishedSurvey(t, db)

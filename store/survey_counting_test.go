@@ -19,6 +19,7 @@ import (
 // not count twice, and a batch another instance is still counting (its
 // lease live) is left to it until the lease ends.
 func TestRepairCountsWhatACrashLeft(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.Open(t)
 	var mu sync.Mutex
@@ -121,6 +122,7 @@ func TestRepairCountsWhatACrashLeft(t *testing.T) {
 // once the lease ends (its clock moved on here), exactly once: the
 // counters then equal a recount, and no batch is left to repair.
 func TestCountingRunOutOfTime(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.Open(t)
 	var mu sync.Mutex

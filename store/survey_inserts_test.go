@@ -13,6 +13,7 @@ import (
 // submission says "already submitted"), the other three are stored, and
 // the stored one is unchanged.
 func TestResponsesInsertedTogether(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := openEmbeddedForSync(t, nil)
 	if _, err := s.c("survey_responses").InsertOne(ctx, &Response{ID: "kept", SurveyID: "sv", Version: 1, Day: "2026-12-01"}); err != nil {

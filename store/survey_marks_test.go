@@ -14,6 +14,7 @@ import (
 // By hand: batch b1 adds 1 to n, b2 adds 2 (n = 3); after b2 only b2's
 // mark is left, after clearMarks none.
 func TestCountedBatchMarksGoWithTheNextBatch(t *testing.T) {
+	t.Parallel()
 	s := openTestAny(t)
 	ctx := context.Background()
 	k := pendingKey{coll: TallyCollection, id: "marks-test:1:all:all"}

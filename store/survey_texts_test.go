@@ -61,6 +61,7 @@ func textReads(t *testing.T, db *store.Store, surveyID string, want int) []store
 // cost of one survey's list is its own pages, whatever the other surveys
 // hold.
 func TestSurveyTextListDoesNotGrowWithOtherSurveys(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.Open(t)
 	answer := func(sv *store.Survey, prefix string, n int) {

@@ -46,6 +46,7 @@ func publishedSurvey(t *testing.T, db *store.Store) *store.Survey {
 }
 
 func TestSurveyAnswerChecks(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	v := publishedSurvey(t, db).Current()
 	tests := []struct {
@@ -82,6 +83,7 @@ func TestSurveyAnswerChecks(t *testing.T) {
 }
 
 func TestPublishedVersionsNeverChange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.Open(t)
 	sv := publishedSurvey(t, db)
@@ -115,6 +117,7 @@ func TestPublishedVersionsNeverChange(t *testing.T) {
 // from many goroutines, some twice (a retried POST) and some with the same
 // invitation code, then compares the counters with a recount.
 func TestCountersEqualRecountAfterConcurrentSubmissions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.Open(t)
 	sv := publishedSurvey(t, db)
@@ -263,6 +266,7 @@ func tallyMap(ts []store.Tally) map[string]store.Tally {
 // (about 79 bits), grouped in fours for typing, and typed forms that differ
 // only in case, spaces or hyphens find the same code.
 func TestSurveyCodesAreLongAndNormalise(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.Open(t)
 	sv := publishedSurvey(t, db)

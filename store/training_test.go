@@ -12,6 +12,7 @@ import (
 // end of that day is 23:00 UTC: a UTC-midnight rule would be an hour late.
 // In winter (15 January 2027) the end of the day is midnight UTC.
 func TestTrainingLapsesAtUKMidnight(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		last        time.Time
 		valid, gone time.Time // the last instant it counts, the first it does not
@@ -31,6 +32,7 @@ func TestTrainingLapsesAtUKMidnight(t *testing.T) {
 // without it, or whose training lapses before the visit ends, in words;
 // training that counts to the end of the visit's day is enough.
 func TestSignUpNeedsTraining(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	s.SetClock(func() time.Time { return time.Date(2027, 3, 1, 9, 0, 0, 0, London) })

@@ -64,6 +64,7 @@ func diaryShape(t *testing.T, db *store.Store, names map[string]string) []string
 // visit's month; a month outside the near window is listed on the head;
 // the diary reads back whole.
 func TestDiaryIsAMonthPerDocument(t *testing.T) {
+	t.Parallel()
 	db := diaryStore(t)
 	ctx := context.Background()
 	ms := member("g1", "NPPV3", time.Time{})
@@ -132,6 +133,7 @@ func TestDiaryIsAMonthPerDocument(t *testing.T) {
 // months a visit can overlap in, and those include the month before when
 // a visit starts just after midnight on the first.
 func TestDiaryClashAcrossAMonthEnd(t *testing.T) {
+	t.Parallel()
 	db := diaryStore(t)
 	ctx := context.Background()
 	ms := member("g1", "NPPV3", time.Time{})
@@ -151,6 +153,7 @@ func TestDiaryClashAcrossAMonthEnd(t *testing.T) {
 // TestDiaryFollowsAVisitToAnotherMonth: moving a visit to another month
 // moves its bookings (seat and waiting list) there and out of the old one.
 func TestDiaryFollowsAVisitToAnotherMonth(t *testing.T) {
+	t.Parallel()
 	db := diaryStore(t)
 	ctx := context.Background()
 	ms := member("g1", "NPPV3", time.Time{})
@@ -185,6 +188,7 @@ func TestDiaryFollowsAVisitToAnotherMonth(t *testing.T) {
 // month a visit moved from is taken off, a far month the head does not
 // list is listed, and a second repair finds nothing.
 func TestDiaryRepairPutsBookingsInTheirMonth(t *testing.T) {
+	t.Parallel()
 	db := diaryStore(t)
 	ctx := context.Background()
 	ms := member("g1", "NPPV3", time.Time{})
@@ -231,6 +235,7 @@ func TestDiaryRepairPutsBookingsInTheirMonth(t *testing.T) {
 // 45 days ago is taken off its head and deleted; a month still in use
 // keeps its document.
 func TestDiaryPruningDeletesOldMonths(t *testing.T) {
+	t.Parallel()
 	db := diaryStore(t)
 	ctx := context.Background()
 	old := &store.Visit{Type: store.VisitCustody, GroupID: "g1", Location: "Poole", Start: time.Date(2026, 8, 4, 18, 0, 0, 0, time.UTC),
@@ -263,6 +268,7 @@ func TestDiaryPruningDeletesOldMonths(t *testing.T) {
 // migration leaves no head holding bookings, keeps the feed token's hash,
 // and lists the months outside the near window.
 func TestDiariesMoveToMonths(t *testing.T) {
+	t.Parallel()
 	db := diaryStore(t)
 	ctx := context.Background()
 	at := func(y int, m time.Month, d int) (time.Time, time.Time) {

@@ -53,6 +53,7 @@ func monthsAgree(t *testing.T, s *Store, from, to time.Time) {
 // schedule (not the seats) through sign-ups, cancellations and edits that
 // move a visit to another month; a lost copy is put right by the repair.
 func TestVisitMonthsFollowTheVisits(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Now()
@@ -108,6 +109,7 @@ func TestVisitMonthsFollowTheVisits(t *testing.T) {
 // TestPanelTallyFollowsSubmissions: submitting adds to the group's tally
 // once; the repair rebuilds a lost tally from the findings.
 func TestPanelTallyFollowsSubmissions(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	oct := time.Date(2026, 10, 14, 18, 0, 0, 0, London)

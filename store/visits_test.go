@@ -42,6 +42,7 @@ func newVisit(t *testing.T, db *store.Store, v *store.Visit) *store.Visit {
 // TestVisitSignUpsUnderConcurrency: 100 members signing up at once for 2
 // places gives exactly 2 seats and 98 on the waiting list, in order.
 func TestVisitSignUpsUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	v := newVisit(t, db, &store.Visit{GroupID: "g1", Location: "Weymouth custody", Capacity: 2})
@@ -115,6 +116,7 @@ func TestVisitSignUpsUnderConcurrency(t *testing.T) {
 }
 
 func TestVisitEligibility(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	start := time.Now().Add(10 * 24 * time.Hour)
@@ -154,6 +156,7 @@ func TestVisitEligibility(t *testing.T) {
 }
 
 func TestVisitRules(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Now()
@@ -204,6 +207,7 @@ func TestVisitRules(t *testing.T) {
 // and anyone with the seed and the inputs draws exactly the same pairs,
 // suites and weeks again; a different seed draws something else.
 func TestCommittedPlanCanBeDrawnAgain(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	people := []string{"a", "b", "c", "d", "e", "f", "g"}
@@ -261,6 +265,7 @@ func TestCommittedPlanCanBeDrawnAgain(t *testing.T) {
 // TestVisitPlanPairs: a quarter's pairs are random, avoid last quarter's
 // pairs, and each pair's visit is in the diary only of that pair.
 func TestVisitPlanPairs(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	people := []string{"a", "b", "c", "d", "e"}
@@ -305,6 +310,7 @@ func TestVisitPlanPairs(t *testing.T) {
 }
 
 func TestVisitFindingsLockAndFeedToken(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	f := &store.Finding{VisitID: "v1", UserID: "u1", GroupID: "g1", VisitType: store.VisitCustody}
@@ -331,6 +337,7 @@ func TestVisitFindingsLockAndFeedToken(t *testing.T) {
 }
 
 func TestVisitDiariesArePruned(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	old := time.Now().AddDate(0, 0, -90)
