@@ -411,6 +411,7 @@ type reportStore interface {
 	Sealer() *sealed.Sealer
 	CreateReferral(ctx context.Context, n store.NewReferral) (*store.Referral, error)
 	Referral(ctx context.Context, id string) (*store.Referral, error)
+	ReferralReceipt(ctx context.Context, id string) (*store.Referral, error)
 	OpenMessages(r *store.Referral, notes bool) error
 	AddRefMessage(ctx context.Context, id, from, byName, text string) error
 	NoteAnonymousArrival(ctx context.Context, what string) error
