@@ -21,7 +21,7 @@ import (
 type fakeAdvice struct {
 	fakeReads
 	adviceRequest   func(id string) (*store.AdviceRequest, error)
-	adviceRequests  func(askedOf string, limit int) ([]store.AdviceRequest, error)
+	adviceList      func(askedOf, reader string, limit int) ([]store.AdviceListing, error)
 	publishedAdvice func(limit int) ([]store.AdviceRequest, error)
 	giveAdvice      func(id, userID, name, text string) (store.Advice, error)
 	respondToAdvice func(id, userID, outcome, response, by string) error
@@ -45,11 +45,11 @@ func (f *fakeAdvice) AdviceRequest(_ context.Context, id string) (*store.AdviceR
 	return ask(&f.fakeCalls, "AdviceRequest", f.adviceRequest, id)
 }
 
-func (f *fakeAdvice) AdviceRequests(_ context.Context, askedOf string, limit int) ([]store.AdviceRequest, error) {
-	if !f.called("AdviceRequests", f.adviceRequests) {
+func (f *fakeAdvice) AdviceList(_ context.Context, askedOf, reader string, limit int) ([]store.AdviceListing, error) {
+	if !f.called("AdviceList", f.adviceList) {
 		return nil, errNoFake
 	}
-	return f.adviceRequests(askedOf, limit)
+	return f.adviceList(askedOf, reader, limit)
 }
 
 func (f *fakeAdvice) PublishedAdvice(_ context.Context, limit int) ([]store.AdviceRequest, error) {
@@ -116,7 +116,7 @@ func adviceFakes(t *testing.T) (a *fakeApp, f *fakeAdvice, w *adviceWorld, r *st
 	f.groups = func() ([]store.Group, error) { return []store.Group{g}, nil }
 	f.usersByID = usersIn(a.users)
 	f.adviceRequest = w.get
-	f.adviceRequests = w.list
+	f.adviceList = w.list
 	f.publishedAdvice = w.published
 	f.giveAdvice = w.give
 	f.respondToAdvice = w.respond
@@ -170,9 +170,13 @@ func (w *adviceWorld) AdviceRequest(_ context.Context, id string) (*store.Advice
 }
 
 // list is every request (askedOf "") or those asking one person, newest
-// first, at most limit.
-func (w *adviceWorld) list(askedOf string, limit int) ([]store.AdviceRequest, error) {
-	return w.where(func(r *store.AdviceRequest) bool { return askedOf == "" || r.WasAsked(askedOf) }, limit), nil
+// first, at most limit, as reader sees them listed.
+func (w *adviceWorld) list(askedOf, reader string, limit int) ([]store.AdviceListing, error) {
+	var out []store.AdviceListing
+	for _, r := range w.where(func(r *store.AdviceRequest) bool { return askedOf == "" || r.WasAsked(askedOf) }, limit) {
+		out = append(out, r.ListingFor(reader))
+	}
+	return out, nil
 }
 
 func (w *adviceWorld) published(limit int) ([]store.AdviceRequest, error) {

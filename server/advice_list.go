@@ -10,11 +10,9 @@ import (
 
 // adviceRow is one request in the list.
 type adviceRow struct {
-	Request  store.AdviceRequest
-	Open     bool
-	When     string // the deadline, in words
-	Answered int
-	Mine     *store.Advice // the reader's own answer (members)
+	Request store.AdviceListing // with the reader's own answer (members)
+	Open    bool
+	When    string // the deadline, in words
 }
 
 type adviceListData struct {
@@ -30,19 +28,15 @@ func (s *Server) adviceList(c *gin.Context) {
 	if every {
 		askedOf = ""
 	}
-	rs, err := s.adviceDB.AdviceRequests(c.Request.Context(), askedOf, 50)
+	rs, err := s.adviceDB.AdviceList(c.Request.Context(), askedOf, u.ID, 50)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
 	now := s.adviceDB.Now()
-	d := &adviceListData{Staff: every}
+	d := &adviceListData{Staff: every, Rows: make([]adviceRow, 0, len(rs))}
 	for _, r := range rs {
-		row := adviceRow{Request: r, Open: r.Open(now), When: adviceWhen(r.Deadline, now), Answered: len(r.Answers)}
-		if a, ok := r.Answers[u.ID]; ok {
-			row.Mine = &a
-		}
-		d.Rows = append(d.Rows, row)
+		d.Rows = append(d.Rows, adviceRow{Request: r, Open: r.Open(now), When: adviceWhen(r.Deadline, now)})
 	}
 	s.render(c, http.StatusOK, "advice_list", &Page{Title: "Critical-incident advice", Data: d})
 }

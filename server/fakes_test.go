@@ -1294,6 +1294,7 @@ type fakeReferrals struct {
 	sealer               func() *sealed.Sealer
 	createReferral       func(n store.NewReferral) (*store.Referral, error)
 	referral             func(id string) (*store.Referral, error)
+	referralReceipt      func(id string) (*store.Referral, error)
 	listReferrals        func(f store.ReferralFilter) ([]store.RefSummary, bool, error)
 	openMessages         func(r *store.Referral, notes bool) error
 	addRefMessage        func(m refMessageArgs) error
@@ -1323,6 +1324,10 @@ func (f *fakeReferrals) CreateReferral(_ context.Context, n store.NewReferral) (
 
 func (f *fakeReferrals) Referral(_ context.Context, id string) (*store.Referral, error) {
 	return ask(&f.fakeCalls, "Referral", f.referral, id)
+}
+
+func (f *fakeReferrals) ReferralReceipt(_ context.Context, id string) (*store.Referral, error) {
+	return ask(&f.fakeCalls, "ReferralReceipt", f.referralReceipt, id)
 }
 
 func (f *fakeReferrals) ListReferrals(_ context.Context, flt store.ReferralFilter) ([]store.RefSummary, bool, error) {

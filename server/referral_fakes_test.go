@@ -56,6 +56,7 @@ func refFakes(t *testing.T) (*fakeApp, *fakeReferrals, *refWorld) {
 	fr.sealer = func() *sealed.Sealer { return sl }
 	fr.createReferral = w.create
 	fr.referral = w.get
+	fr.referralReceipt = w.receipt
 	fr.listReferrals = w.list
 	fr.openMessages = func(r *store.Referral, notes bool) error {
 		// As the store's: the CCU's private notes only when asked for.
@@ -108,6 +109,15 @@ func (w *refWorld) get(id string) (*store.Referral, error) {
 	cp := *r
 	cp.Messages = slices.Clone(r.Messages)
 	return &cp, nil
+}
+
+// receipt is ReferralReceipt: only what a receipt's check reads.
+func (w *refWorld) receipt(id string) (*store.Referral, error) {
+	r, err := w.get(id)
+	if err != nil {
+		return nil, err
+	}
+	return &store.Referral{ID: r.ID, Kind: r.Kind, ReceiptHash: r.ReceiptHash, ContentGone: r.ContentGone}, nil
 }
 
 // list is ListReferrals of one organisation's or the kind asked for,

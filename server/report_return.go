@@ -29,7 +29,8 @@ func (s *Server) reportReturnForm(c *gin.Context) {
 }
 
 // reportReturn checks a receipt. The report's id is the keyed HMAC of the
-// receipt, so finding it reads one document; the argon2id hash is then
+// receipt, so finding it reads one document (only the fields the check
+// needs: ReferralReceipt); the argon2id hash is then
 // verified (or, for an unknown id, a dummy hash, so both take as long) and
 // only a fully right receipt opens it. Every try is counted per client and
 // overall in the store before it is checked, with a growing back-off
@@ -71,7 +72,7 @@ func (s *Server) reportReturn(c *gin.Context) {
 		s.serverError(c, store.ErrNoKeys)
 		return
 	}
-	r, err := s.reports.Referral(c.Request.Context(), sl.Receipt(code))
+	r, err := s.reports.ReferralReceipt(c.Request.Context(), sl.Receipt(code))
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		s.serverError(c, err)
 		return

@@ -125,7 +125,7 @@ type adviceAskStore interface {
 type adviceStore interface {
 	Now() time.Time
 	AdviceRequest(ctx context.Context, id string) (*store.AdviceRequest, error)
-	AdviceRequests(ctx context.Context, askedOf string, limit int) ([]store.AdviceRequest, error)
+	AdviceList(ctx context.Context, askedOf, reader string, limit int) ([]store.AdviceListing, error)
 	PublishedAdvice(ctx context.Context, limit int) ([]store.AdviceRequest, error)
 	GiveAdvice(ctx context.Context, id, userID, name, text string) (store.Advice, error)
 	RespondToAdvice(ctx context.Context, id, userID, outcome, response, by string) error
@@ -411,6 +411,7 @@ type reportStore interface {
 	Sealer() *sealed.Sealer
 	CreateReferral(ctx context.Context, n store.NewReferral) (*store.Referral, error)
 	Referral(ctx context.Context, id string) (*store.Referral, error)
+	ReferralReceipt(ctx context.Context, id string) (*store.Referral, error)
 	OpenMessages(r *store.Referral, notes bool) error
 	AddRefMessage(ctx context.Context, id, from, byName, text string) error
 	NoteAnonymousArrival(ctx context.Context, what string) error

@@ -84,15 +84,10 @@ func (s *Store) adviceFromCopy(ctx context.Context, keep func(adviceCopy) bool, 
 	if err != nil {
 		return nil, err
 	}
-	var out []AdviceRequest
-	for _, c := range all {
-		if keep(c) {
-			out = append(out, c.r)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b AdviceRequest) int { return cmp.Compare(key(&b), key(&a)) })
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	order := newestFirst(all, keep, key, limit)
+	out := make([]AdviceRequest, len(order))
+	for i, k := range order {
+		out[i] = all[k].r
 	}
 	for i := range out {
 		out[i].GroupIDs = slices.Clone(out[i].GroupIDs)
@@ -104,6 +99,31 @@ func (s *Store) adviceFromCopy(ctx context.Context, keep func(adviceCopy) bool, 
 		out[i].Answers = answers
 	}
 	return out, nil
+}
+
+// newestFirst is the positions in all of the requests that keep, newest by
+// key first (in all's order where keys are equal), at most limit (0: no
+// limit). It sorts positions, not the requests, which are large.
+func newestFirst(all []adviceCopy, keep func(adviceCopy) bool, key func(*AdviceRequest) int64, limit int) []int {
+	type kept struct {
+		at  int
+		key int64
+	}
+	var ks []kept
+	for i := range all {
+		if keep(all[i]) {
+			ks = append(ks, kept{i, key(&all[i].r)})
+		}
+	}
+	slices.SortStableFunc(ks, func(a, b kept) int { return cmp.Compare(b.key, a.key) })
+	if limit > 0 && len(ks) > limit {
+		ks = ks[:limit]
+	}
+	order := make([]int, len(ks))
+	for i, k := range ks {
+		order[i] = k.at
+	}
+	return order
 }
 
 // adviceOpenedKept is how many requests the by-_id copy keeps decoded and

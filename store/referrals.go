@@ -538,6 +538,22 @@ func (s *Store) Referral(ctx context.Context, id string) (*Referral, error) {
 	return &r, nil
 }
 
+// ReferralReceipt is referral id as a receipt's check needs it: its _id,
+// kind, receipt hash and whether its content is gone, and nothing else
+// (not its sealed content, contact details or messages, which the check
+// neither reads nor opens). Returns ErrNotFound as Referral does.
+func (s *Store) ReferralReceipt(ctx context.Context, id string) (*Referral, error) {
+	var r Referral
+	only := bson.D{{Key: "kind", Value: 1}, {Key: "receiptHash", Value: 1}, {Key: "contentGone", Value: 1}}
+	if err := s.r("referrals").FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(only)).Decode(&r); err != nil {
+		return nil, fmt.Errorf("store: referral %s: %w", id, notFound(err))
+	}
+	if r.Kind == KindSlot {
+		return nil, fmt.Errorf("store: referral %s: %w", id, ErrNotFound)
+	}
+	return &r, nil
+}
+
 // OpenReferral returns a referral with its content, contact details and
 // messages decrypted: only the CCU's pages call it, and they audit it.
 func (s *Store) OpenReferral(ctx context.Context, id string) (*Referral, error) {

@@ -326,3 +326,45 @@ func TestPartnerListLooksOnlyAtItsPage(t *testing.T) {
 		t.Errorf("the CCU's page 12: %d referrals, more %v (%v), want 50 and no more", len(rs), more, err)
 	}
 }
+
+// TestReferralReceiptReadsOnlyTheCheck: a receipt's check reads a report's
+// kind, receipt hash and whether its content is gone, and nothing of what
+// it holds (its sealed content, contact details and messages); a report
+// that does not exist, and a slot, are ErrNotFound as for Referral.
+func TestReferralReceiptReadsOnlyTheCheck(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	r, err := s.CreateReferral(ctx, store.NewReferral{Kind: store.KindAnonymous, ID: "anon-receipt", ReceiptHash: "$argon2id$hash", Content: sampleContent("RCP"),
+		Contact: store.ReporterContact{Name: "ContactRCP"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRefMessage(ctx, r.ID, store.FromReporter, "", "ReplyRCP"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ReferralReceipt(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Referral{ID: r.ID, Kind: store.KindAnonymous, ReceiptHash: "$argon2id$hash"}
+	if fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", want) {
+		t.Errorf("ReferralReceipt = %+v, want %+v", *got, want)
+	}
+	if _, err := s.ReferralReceipt(ctx, "no-such-report"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an unknown report: %v, want ErrNotFound", err)
+	}
+	if _, err := s.TopUpReferralSlots(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	slots, err := s.RawDatabase().Collection("referrals").Distinct(ctx, "_id", map[string]any{"kind": store.KindSlot}).Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := slots.Values()
+	if len(ids) == 0 {
+		t.Fatal("no slot to read")
+	}
+	if _, err := s.ReferralReceipt(ctx, ids[0].StringValue()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a slot: %v, want ErrNotFound", err)
+	}
+}
