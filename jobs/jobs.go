@@ -55,6 +55,10 @@ func every(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.
 }
 
 func run(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, wait bool, fn func(context.Context) error) {
+	// Every job reads on the jobs' own connection, never the read pool
+	// the requests read on (store.ForJob): marked here, so no job can
+	// forget.
+	ctx = store.ForJob(ctx)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
