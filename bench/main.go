@@ -265,7 +265,7 @@ func runEngine(ctx context.Context, o options, bin, dir, uri string) (*report, e
 	}
 
 	// The background jobs' first runs read whole collections just after
-	// start-up (at 10× about 20 s of CPU): wait until the server is idle,
+	// start-up (at 10× tens of seconds of CPU): wait until the server is idle,
 	// so that the rows time the pages and not the pages beside the jobs,
 	// and put what that work cost in the report.
 	r.startUp = waitSettled(ctx, p, readyAt, settleMax)
