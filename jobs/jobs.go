@@ -73,6 +73,10 @@ func every(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.
 // run runs fn (after a first interval if wait), then every interval and
 // whenever wake has something, while this instance holds the job's lease.
 func run(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, db *store.Store, holder, job string, interval time.Duration, wait bool, wake Wake, fn func(context.Context) error) {
+	// Every job reads on the jobs' own connection, never the read pool
+	// the requests read on (store.ForJob): marked here, so no job can
+	// forget.
+	ctx = store.ForJob(ctx)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

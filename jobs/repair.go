@@ -30,6 +30,7 @@ func RepairAtStart(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		ctx := store.ForJob(ctx) // the portal answers requests by now: read on the jobs' lane
 		for next > 0 {
 			select {
 			case <-ctx.Done():

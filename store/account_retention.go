@@ -33,7 +33,10 @@ const AuditAccountDeleted = "account-deleted"
 // (findings, visit records) and the audit log's entries stay.
 func (s *Store) DeleteClosedAccounts(ctx context.Context) ([]User, error) {
 	cutoff := s.now().UTC().AddDate(0, -AccountRetentionMonths, 0)
-	cur, err := s.c("users").Find(ctx, bson.D{{Key: "$or", Value: bson.A{
+	// A scan of every account (FerretDB matches the $or in Go): on the
+	// read side, the jobs' lane, not the writer's one connection, which
+	// every write waits for. The mark below checks the account again.
+	cur, err := s.r("users").Find(ctx, bson.D{{Key: "$or", Value: bson.A{
 		bson.D{{Key: "status", Value: StatusDisabled}, {Key: "updatedAt", Value: bson.D{{Key: "$lt", Value: cutoff}}}},
 		bson.D{{Key: "status", Value: statusDeleting}},
 	}}})

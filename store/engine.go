@@ -231,23 +231,32 @@ func (w *writer) changed(ctx context.Context, coll string, target any) {
 	w.onChange(ctx, coll, id)
 }
 
-// readColl is a read-only handle on a collection, on the read pool.
-type readColl struct{ c *mongo.Collection }
+// readColl is a read-only handle on a collection, on the read pool (or,
+// for a job's context, on the jobs' lane: read_lanes.go).
+type readColl struct {
+	s    *Store
+	name string
+}
+
+// on is the collection ctx reads it through.
+func (r readColl) on(ctx context.Context) *mongo.Collection {
+	return r.s.readDB(ctx).Collection(r.name)
+}
 
 func (r readColl) Find(ctx context.Context, filter any, opts ...options.Lister[options.FindOptions]) (*mongo.Cursor, error) {
-	return r.c.Find(ctx, filter, opts...)
+	return r.on(ctx).Find(ctx, filter, opts...)
 }
 
 func (r readColl) FindOne(ctx context.Context, filter any, opts ...options.Lister[options.FindOneOptions]) *mongo.SingleResult {
-	return r.c.FindOne(ctx, filter, opts...)
+	return r.on(ctx).FindOne(ctx, filter, opts...)
 }
 
 func (r readColl) CountDocuments(ctx context.Context, filter any, opts ...options.Lister[options.CountOptions]) (int64, error) {
-	return r.c.CountDocuments(ctx, filter, opts...)
+	return r.on(ctx).CountDocuments(ctx, filter, opts...)
 }
 
 func (r readColl) Aggregate(ctx context.Context, pipeline any, opts ...options.Lister[options.AggregateOptions]) (*mongo.Cursor, error) {
-	return r.c.Aggregate(ctx, pipeline, opts...)
+	return r.on(ctx).Aggregate(ctx, pipeline, opts...)
 }
 
 // writeColl is a handle on a collection for writes, through the writer.
@@ -755,7 +764,7 @@ func idString(id any) string {
 }
 
 // r is the read-only handle on a collection (the read pool).
-func (s *Store) r(name string) readColl { return readColl{c: s.rdb.Collection(name)} }
+func (s *Store) r(name string) readColl { return readColl{s: s, name: name} }
 
 // c is the handle on a collection for writes (the writer).
 func (s *Store) c(name string) writeColl { return writeColl{c: s.db.Collection(name), w: s.w} }

@@ -15,7 +15,7 @@ import (
 
 // CollectionNames lists the database's collections, sorted.
 func (s *Store) CollectionNames(ctx context.Context) ([]string, error) {
-	names, err := s.rdb.ListCollectionNames(ctx, bson.D{})
+	names, err := s.readDB(ctx).ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("store: list collections: %w", err)
 	}

@@ -32,7 +32,7 @@ const importCopyBatch = 50
 // leaves every record readable in one layout or the other and the next
 // start finishes it.
 func mergeImportCollections(ctx context.Context, s *Store) error {
-	names, err := s.rdb.ListCollectionNames(ctx, bson.D{})
+	names, err := s.readDB(ctx).ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("store: list collections: %w", err)
 	}

@@ -60,11 +60,17 @@ type Store struct {
 	db      *mongo.Database // on client: every write goes here, through s.c
 	rclient *mongo.Client   // the read pool (the same client on MongoDB)
 	rdb     *mongo.Database // on rclient: every read goes here, through s.r
-	w       *writer
-	eng     engine
-	docs    *docCache // sessions and accounts by _id (copies.go)
-	auditQ  auditQueue
-	dir     directory // the people list's copy of the accounts (copy_directory.go)
+	// the jobs' lane (read_lanes.go): a job's reads on the embedded server
+	// (nil on MongoDB, where jobs read on rdb like everyone else)
+	jobsClient *mongo.Client
+	jobsDB     *mongo.Database
+	// the pools' counts, for tests: the requests' read pool and the jobs'
+	readLane, jobsLane *readLane
+	w                  *writer
+	eng                engine
+	docs               *docCache // sessions and accounts by _id (copies.go)
+	auditQ             auditQueue
+	dir                directory // the people list's copy of the accounts (copy_directory.go)
 	// counted copies (copies.go): recommendation and referral summaries,
 	// the calendar's months.
 	countedMu sync.Mutex
@@ -197,12 +203,27 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if s.embedded == nil {
 			ropts, _ = remoteOptions(o)
 		}
-		rc, err := mongo.Connect(ropts.SetAppName("candour-read").SetMonitor(s.ops.monitor()).SetMaxPoolSize(readPoolSize))
+		s.readLane = newReadLane(readPoolSize)
+		rc, err := mongo.Connect(ropts.SetAppName("candour-read").SetMonitor(s.ops.monitor()).
+			SetPoolMonitor(s.readLane.monitor()).SetMaxPoolSize(readPoolSize))
 		if err != nil {
 			s.Close(context.Background())
 			return nil, fmt.Errorf("store: connect the read pool: %w", err)
 		}
 		s.rclient, s.rdb = rc, rc.Database(o.Database)
+		// The jobs' lane: the same server, connections of its own.
+		jopts := options.Client().ApplyURI(readURI)
+		if s.embedded == nil {
+			jopts, _ = remoteOptions(o)
+		}
+		s.jobsLane = newReadLane(jobReadConns)
+		jc, err := mongo.Connect(jopts.SetAppName("candour-jobs").SetMonitor(s.ops.monitor()).
+			SetPoolMonitor(s.jobsLane.monitor()).SetMaxPoolSize(jobReadConns))
+		if err != nil {
+			s.Close(context.Background())
+			return nil, fmt.Errorf("store: connect the jobs' reads: %w", err)
+		}
+		s.jobsClient, s.jobsDB = jc, jc.Database(o.Database)
 		s.w.sem = make(chan struct{}, 1)
 	}
 	s.docs = newDocCache(s.embedded == nil)
@@ -395,6 +416,9 @@ func (s *Store) Close(ctx context.Context) error {
 	}
 	if s.rclient != nil && s.rclient != s.client {
 		err = s.rclient.Disconnect(ctx)
+	}
+	if s.jobsClient != nil {
+		err = errors.Join(err, s.jobsClient.Disconnect(ctx))
 	}
 	if s.client != nil {
 		err = errors.Join(err, s.client.Disconnect(ctx))

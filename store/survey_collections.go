@@ -61,7 +61,7 @@ func mergeSurveyCollections(ctx context.Context, s *Store) error {
 
 // legacySurveyColls lists the per-survey collections still there, sorted.
 func legacySurveyColls(ctx context.Context, s *Store) ([]string, error) {
-	names, err := s.rdb.ListCollectionNames(ctx, bson.D{})
+	names, err := s.readDB(ctx).ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("store: list collections: %w", err)
 	}

@@ -134,3 +134,7 @@ func (s *Store) SetCountTimeoutForTest(d time.Duration) {
 	b.timeout = d
 	b.mu.Unlock()
 }
+
+// ReadsAsJobForTest reports whether ctx was marked by ForJob: the jobs'
+// tests check that their runner marks every run's context.
+func ReadsAsJobForTest(ctx context.Context) bool { return isJobWork(ctx) }
