@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -266,7 +267,10 @@ func TestRoundTripsAdviceAnswer(t *testing.T) {
 		t.Fatalf("no confirmation on %s", r.Location)
 	}
 	for _, trip := range trips {
-		if strings.HasSuffix(trip, " sessions") {
+		// A write, not a read: through MONGODB_URI the session's copy
+		// lives a TTL, and a slow run reads it again (find sessions).
+		cmd, coll, _ := strings.Cut(trip, " ")
+		if coll == "sessions" && slices.Contains([]string{"insert", "update", "delete", "findAndModify"}, cmd) {
 			t.Errorf("GET %s wrote the session: %s", r.Location, tripSummary(trips))
 		}
 	}
