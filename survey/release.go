@@ -742,19 +742,7 @@ func Decide(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts
 // BuildStored is BuildOn with the release's decision taken from ds, or
 // decided now and stored there if it is missing.
 func BuildStored(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts []store.Tally, day string) (*Results, error) {
-	v := sv.Version(version)
-	if v == nil {
-		return nil, fmt.Errorf("survey %s has no version %d", sv.ID, version)
-	}
-	if Fieldwork(sv, day) {
-		return BuildOn(sv, version, ts, day)
-	}
-	src := newSource(sv, v, ts)
-	rl, _, err := decide(ctx, ds, sv, version, src)
-	if err != nil {
-		return nil, err
-	}
-	return read(sv, version, src, rl), nil
+	return build(ctx, ds, sv, version, ts, day, true)
 }
 
 // ErrNotDecided is BuildDecided's answer for a release whose decision is
@@ -768,6 +756,12 @@ var ErrNotDecided = errors.New("survey: the release has not been decided yet")
 // survey has closed, builds with it, so that no request waits seconds for
 // the audit (or for another request that runs it).
 func BuildDecided(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts []store.Tally, day string) (*Results, error) {
+	return build(ctx, ds, sv, version, ts, day, false)
+}
+
+// build is BuildStored when it may decide a missing decision (and store
+// it), and BuildDecided when it may not (ErrNotDecided).
+func build(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts []store.Tally, day string, mayDecide bool) (*Results, error) {
 	v := sv.Version(version)
 	if v == nil {
 		return nil, fmt.Errorf("survey %s has no version %d", sv.ID, version)
@@ -776,6 +770,13 @@ func BuildDecided(ctx context.Context, ds Decisions, sv *store.Survey, version i
 		return BuildOn(sv, version, ts, day)
 	}
 	src := newSource(sv, v, ts)
+	if mayDecide {
+		rl, _, err := decide(ctx, ds, sv, version, src)
+		if err != nil {
+			return nil, err
+		}
+		return read(sv, version, src, rl), nil
+	}
 	rl, _, ok, err := stored(ctx, ds, sv, version, src)
 	if err != nil {
 		return nil, err
