@@ -32,9 +32,9 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # The portal's binary is built with the candourrelease tag, which leaves out
-# the store's hooks for tests and the benchmark (store/testhooks.go,
-# store/bench_seed.go: files marked //go:build !candourrelease). Tests and
-# the benchmark's seeding build without it.
+# the store's hooks for tests and the benchmark (the files of store/ marked
+# //go:build !candourrelease: testhooks.go, bench_seed.go, fresh_template.go,
+# powers_rules.go). Tests and the benchmark's seeding build without it.
 RELEASETAGS := $(GOTAGS),candourrelease
 # A static binary (the embedded store's SQLite is pure Go) without local paths.
 GOBUILD = CGO_ENABLED=0 $(GO) build -trimpath -tags $(RELEASETAGS) -ldflags "$(LDFLAGS)"

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -50,12 +49,14 @@ func importStopSearch(ctx context.Context, args []string, getenv func(string) st
 	// Refuse a wrong force before anything is opened or stored.
 	for _, path := range fs.Args() {
 		o := powers.ImportOptions{Force: *force, ForceOverride: *override, Source: filepath.Base(path)}
+		// A force that disagrees with the file name is asked about in the
+		// command line's words (how to confirm it), as the import page asks
+		// in its own: ask Mismatch for the two forces, not the error.
+		if m, wrong := (disparity.ImportOptions{Force: o.Force, ForceOverride: o.ForceOverride, Source: o.Source}).Mismatch(); wrong {
+			return usageError{fmt.Sprintf("%s: the file name says the force is %s, but --force says %s: check which force it is, or add --force-override to use %s",
+				path, m.FileForce, m.Given, m.Given)}
+		}
 		if _, err := powers.StopSearch.FileForce(o); err != nil {
-			var fm *disparity.ForceMismatch
-			if errors.As(err, &fm) {
-				return usageError{fmt.Sprintf("%s: the file name says the force is %s, but --force says %s: check which force it is, or add --force-override to use %s",
-					path, fm.FileForce, fm.Given, fm.Given)}
-			}
 			return usageError{fmt.Sprintf("%s: %v", path, err)}
 		}
 		// Every line of every file is checked before any is stored.

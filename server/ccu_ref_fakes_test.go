@@ -18,9 +18,9 @@ import (
 // matches or links, lists the unit's people from the fake app's users
 // (by role, as ListUsers), and reads the audit events the handlers
 // recorded (newest first, as ListAudit); the audit pages put names to
-// them from the same people.
+// them from the same people. All of it is set before the server starts.
 func ccuRefFakes(t *testing.T) (*fakeApp, *fakeCCU, *refWorld) {
-	a, _, w := refFakes(t)
+	a, _, w := unstartedRefFakes(t)
 	fc := a.srv.ccu.(*fakeCCU)
 	fc.referral = w.get
 	fc.openReferral = w.open
@@ -63,6 +63,7 @@ func ccuRefFakes(t *testing.T) (*fakeApp, *fakeCCU, *refWorld) {
 		return out, nil
 	}
 	a.srv.auditPages = fa
+	a.start()
 	return a, fc, w
 }
 

@@ -1630,6 +1630,16 @@ func newFakeApp(t *testing.T) *fakeApp {
 // passed in before the server starts, never set on it after.
 func newFakeAppWith(t *testing.T, opts Options) *fakeApp {
 	t.Helper()
+	a := unstartedFakeApp(t, opts)
+	a.start()
+	return a
+}
+
+// unstartedFakeApp is newFakeAppWith before its server starts: a helper
+// gives the server its views and their fakes their answers, then calls
+// start, so nothing a handler reads is written while one may run.
+func unstartedFakeApp(t *testing.T, opts Options) *fakeApp {
+	t.Helper()
 	t.Parallel()
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_SEED_DEMO": "false"}[k]
@@ -1681,11 +1691,15 @@ func newFakeAppWith(t *testing.T, opts Options) *fakeApp {
 	for _, l := range []*rateLimiter{srv.signInLimiter, srv.reportLimiter, srv.surveys.limiter} {
 		l.db = hits
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewUnstartedServer(srv)
 	t.Cleanup(hs.Close)
-	srv.cfg.BaseURL = hs.URL
+	srv.cfg.BaseURL = "http://" + hs.Listener.Addr().String() // the address Start serves on, as hs.URL will say
 	return &fakeApp{testApp: &testApp{t: t, srv: srv, http: hs, cfg: cfg}, sessions: fs, users: users, audits: audits, outbox: outbox, key: key}
 }
+
+// start serves the fake app: from here on a test changes a fake only
+// through what it locks (the worlds, setNow), never a field.
+func (f *fakeApp) start() { f.http.Start() }
 
 // as is a browser signed in as u: a session in the fake, its cookie in
 // the jar (as the benchmark mints them), with no sign-in round trips.

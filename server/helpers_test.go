@@ -26,6 +26,7 @@ type testApp struct {
 	store *store.Store
 	http  *httptest.Server
 	cfg   config.Config
+	opts  Options // what the server was built with (secondInstance builds another the same)
 
 	mu     sync.Mutex
 	offset time.Duration
@@ -34,7 +35,16 @@ type testApp struct {
 // testPassword is the password of every account made by newUser.
 const testPassword = "correct horse battery"
 
+// newTestApp is the real router on a fresh embedded store, with the
+// sign-in and survey rate limits raised out of the tests' way.
 func newTestApp(t *testing.T) *testApp {
+	t.Helper()
+	return newTestAppWith(t, Options{SignInsPerMinute: 1000, SurveyPostsPerMinute: 100000})
+}
+
+// newTestAppWith is newTestApp built with opts: what a test changes is
+// passed in before the server starts, never set on it after.
+func newTestAppWith(t *testing.T, opts Options) *testApp {
 	t.Helper()
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_SEED_DEMO": "false"}[k]
@@ -47,20 +57,21 @@ func newTestApp(t *testing.T) *testApp {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(&testWriter{t}, nil))
 	}
-	srv, err := New(cfg, db, log, []byte(strings.Repeat("k", 32)), Options{SignInsPerMinute: 1000})
+	srv, err := New(cfg, db, log, []byte(strings.Repeat("k", 32)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewUnstartedServer(srv)
 	t.Cleanup(hs.Close)
-	cfg.BaseURL = hs.URL
-	srv.cfg.BaseURL = hs.URL
-	a := &testApp{t: t, srv: srv, store: db, http: hs, cfg: cfg}
+	cfg.BaseURL = "http://" + hs.Listener.Addr().String() // the address Start serves on, as hs.URL will say
+	srv.cfg.BaseURL = cfg.BaseURL
+	a := &testApp{t: t, srv: srv, store: db, http: hs, cfg: cfg, opts: opts}
 	db.SetClock(func() time.Time {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		return time.Now().Add(a.offset)
 	})
+	hs.Start()
 	return a
 }
 

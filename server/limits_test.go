@@ -93,21 +93,22 @@ func (a *testApp) secondInstance(edit func(*config.Config)) *testApp {
 	if edit != nil {
 		edit(&cfg)
 	}
-	srv, err := New(cfg, a.store, a.srv.log, []byte(strings.Repeat("k", 32)), Options{SignInsPerMinute: 1000})
+	srv, err := New(cfg, a.store, a.srv.log, []byte(strings.Repeat("k", 32)), a.opts)
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewUnstartedServer(srv)
 	a.t.Cleanup(hs.Close)
-	srv.cfg.BaseURL = hs.URL
-	return &testApp{t: a.t, srv: srv, store: a.store, http: hs, cfg: cfg}
+	srv.cfg.BaseURL = "http://" + hs.Listener.Addr().String()
+	hs.Start()
+	return &testApp{t: a.t, srv: srv, store: a.store, http: hs, cfg: cfg, opts: a.opts}
 }
 
 // TestLimitsHoldAcrossTwoInstances: wrong receipts and sign-in tries spent
 // on one instance count on the other (before, each instance kept its own
 // counts in memory, so two instances allowed twice as many).
 func TestLimitsHoldAcrossTwoInstances(t *testing.T) {
-	a := newTestApp(t)
+	a := newTestAppWith(t, Options{SignInsPerMinute: 1000, SurveyPostsPerMinute: 3})
 	b := a.secondInstance(nil)
 	receipt := submitReport(t, a.client(), publicAnswers("TWO"))
 	wrong := "0000000000000000"
@@ -143,8 +144,6 @@ func TestLimitsHoldAcrossTwoInstances(t *testing.T) {
 
 	// A plain rate limit too: 3 survey starts a minute, shared.
 	sv := a.testSurvey()
-	a.srv.surveys.limiter = a.srv.newLimiter("survey", 3, time.Minute, true)
-	b.srv.surveys.limiter = b.srv.newLimiter("survey", 3, time.Minute, true)
 	want := []int{303, 303, 303, 429, 429}
 	for i, st := range want {
 		c := a.client()
@@ -206,9 +205,8 @@ func TestForwardedAddressOnlyFromATrustedProxy(t *testing.T) {
 // rest 429; before, all 40 were checked); survey starts get exactly
 // their limit through.
 func TestLimitsHoldUnderConcurrentBursts(t *testing.T) {
-	a := newTestApp(t)
+	a := newTestAppWith(t, Options{SignInsPerMinute: 1000, SurveyPostsPerMinute: 7})
 	sv := a.testSurvey()
-	a.srv.surveys.limiter = a.srv.newLimiter("survey", 7, time.Minute, true)
 	burst := func(name string, send func(i int) int) map[int]int {
 		var wg sync.WaitGroup
 		var mu sync.Mutex

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
-	"time"
 )
 
 // TestAnonymousAnswersWaitForTheDiskOnce: the anonymous report's send (four
@@ -13,11 +12,10 @@ import (
 // oneSync). Without oneSync each write waits for its own: four fsyncs one
 // after another for a client alone.
 func TestAnonymousAnswersWaitForTheDiskOnce(t *testing.T) {
-	a := newTestApp(t)
+	a := newTestAppWith(t, Options{SignInsPerMinute: 1000, SurveyPostsPerMinute: 100000, ReportsPerHour: 1000})
 	if _, _, _, ok := a.store.DiskState(); !ok {
 		t.Skip("no group commit: the store is not the embedded engine in process")
 	}
-	a.srv.reportLimiter = a.srv.newLimiter("report", 1000, time.Hour, true)
 	check := func(what string, req func() response, want int) {
 		t.Helper()
 		f0, _, c0, _ := a.store.DiskState()

@@ -24,13 +24,18 @@ import (
 
 // powerFakes is a fake app whose powers pages hold nothing yet: no force
 // has data. Imports, publishing and samples are left nil, so a test that
-// reaches one fails.
-func powerFakes(t *testing.T) (*fakeApp, *fakePowers) {
-	a := newFakeApp(t)
+// reaches one fails. give, if not nil, gives the fake more answers before
+// the server starts.
+func powerFakes(t *testing.T, give func(fp *fakePowers)) (*fakeApp, *fakePowers) {
+	a := unstartedFakeApp(t, Options{SignInsPerMinute: 1000})
 	fp := &fakePowers{fakeCalls: fakeCalls{t: t, now: time.Now()}}
 	fp.powerForces = func(string) (map[string]store.PowerIndex, error) { return nil, nil }
 	fp.disparityPublications = func() ([]store.DisparityPublication, error) { return nil, nil }
+	if give != nil {
+		give(fp)
+	}
 	a.srv.powers = fp
+	a.start()
 	return a, fp
 }
 
@@ -42,7 +47,7 @@ func powerFakes(t *testing.T) (*fakeApp, *fakePowers) {
 // the fake's imports and publishing are nil, and none is called. (What
 // only the Census table's reading refuses: TestDisparityOddInputsStoreNothing.)
 func TestDisparityOddInputsStoreNothingWithFakes(t *testing.T) {
-	a, fp := powerFakes(t)
+	a, fp := powerFakes(t, nil)
 	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	aug := "2018-08-dorset-stop-and-search.csv"
 	census := "census2021-ts021-dorset-force-area.csv"
@@ -111,7 +116,7 @@ func TestDisparityOddInputsStoreNothingWithFakes(t *testing.T) {
 // dataset whose ethnicity is the officer's says so, not "as the person
 // described it".
 func TestPowerImportHelpSaysWhoseEthnicityWithFakes(t *testing.T) {
-	a, _ := powerFakes(t)
+	a, _ := powerFakes(t, nil)
 	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	if r := coord.get("/powers/use-of-force-incidents/import"); !strings.Contains(r.Body, "<strong>Subject ethnicity</strong>: officer-perceived, in the Census 2021") {
 		t.Error("the incidents import page does not say the ethnicity is the officer's")
@@ -187,7 +192,7 @@ func TestLawfulBasisEditedByTheDPOWithFakes(t *testing.T) {
 // refused (422, the error summary, the typed force kept) before anything
 // is stored: neither file is imported.
 func TestDisparityImportRefusalsWithFakes(t *testing.T) {
-	a, fp := powerFakes(t)
+	a, fp := powerFakes(t, nil)
 	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	aug, sep := "2018-08-dorset-stop-and-search.csv", "2018-09-dorset-stop-and-search.csv"
 	// A force given that disagrees with the file name: refused, typed value kept, nothing stored.
@@ -216,13 +221,14 @@ func TestDisparityImportRefusalsWithFakes(t *testing.T) {
 // nothing is drawn or committed. (The draw itself, from real records:
 // TestPanelSampleDrawnByAChair.)
 func TestPanelSampleRefusalsWithFakes(t *testing.T) {
-	a, fp := powerFakes(t)
-	fp.powerForces = func(string) (map[string]store.PowerIndex, error) {
-		return map[string]store.PowerIndex{"dorset": {Kind: store.PowerStopSearch, Force: "dorset", Months: []string{"2019-01"}}}, nil
-	}
-	fp.powerReport = func(*powers.Dataset, string, string, string, string) (*powers.Report, error) {
-		return &powers.Report{}, nil
-	}
+	a, fp := powerFakes(t, func(fp *fakePowers) {
+		fp.powerForces = func(string) (map[string]store.PowerIndex, error) {
+			return map[string]store.PowerIndex{"dorset": {Kind: store.PowerStopSearch, Force: "dorset", Months: []string{"2019-01"}}}, nil
+		}
+		fp.powerReport = func(*powers.Dataset, string, string, string, string) (*powers.Report, error) {
+			return &powers.Report{}, nil
+		}
+	})
 	chair := a.as(a.newUser(store.RoleChair, "chair@example.org"))
 	member := a.as(a.newUser(store.RoleMember, "member@example.org"))
 
@@ -252,7 +258,7 @@ func TestPanelSampleRefusalsWithFakes(t *testing.T) {
 // without its year, is refused (422) before the file is read, so nothing
 // is imported.
 func TestPowerImportRefusalsWithFakes(t *testing.T) {
-	a, fp := powerFakes(t)
+	a, fp := powerFakes(t, nil)
 	coord := a.as(a.newUser(store.RoleCoordinator, "coord@example.org"))
 	member := a.as(a.newUser(store.RoleMember, "member@example.org"))
 	ccu := a.as(a.newUser(store.RoleCCU, "analyst@example.org"))

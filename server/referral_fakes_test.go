@@ -42,7 +42,14 @@ type refWorld struct {
 // no active accounts to tell (ccuInbox) and keys are set (a real sealer,
 // for receipts' keyed ids).
 func refFakes(t *testing.T) (*fakeApp, *fakeReferrals, *refWorld) {
-	a := newFakeApp(t)
+	a, fr, w := unstartedRefFakes(t)
+	a.start()
+	return a, fr, w
+}
+
+// unstartedRefFakes is refFakes before its server starts.
+func unstartedRefFakes(t *testing.T) (*fakeApp, *fakeReferrals, *refWorld) {
+	a := unstartedFakeApp(t, Options{SignInsPerMinute: 1000})
 	keys, err := sealed.NewKeyset()
 	if err != nil {
 		t.Fatal(err)

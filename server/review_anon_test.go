@@ -17,10 +17,11 @@ import (
 // loggedFakes is surveyFakes with the server's log written into a buffer.
 func loggedFakes(t *testing.T) (*fakeApp, *surveyWorld, func() string) {
 	t.Helper()
-	a, w := surveyFakes(t)
+	a, w := unstartedSurveyFakes(t, Options{SignInsPerMinute: 1000, SurveyPostsPerMinute: 100000})
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	a.srv.log = slog.New(requestIDHandler{slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug})})
+	a.start()
 	return a, w, func() string {
 		mu.Lock()
 		defer mu.Unlock()

@@ -188,8 +188,7 @@ func TestRoundTripsPartnerReferralNoSlotFree(t *testing.T) {
 // inserted (no slot to look for: its id comes from the receipt) and the
 // arrival noted for the next batch mail. Nothing is audited (anonymity).
 func TestRoundTripsAnonymousReport(t *testing.T) {
-	a := newTestApp(t)
-	a.srv.reportLimiter = a.srv.newLimiter("report", 1000, time.Hour, true)
+	a := newTestAppWith(t, Options{SignInsPerMinute: 1000, SurveyPostsPerMinute: 100000, ReportsPerHour: 1000})
 	c := a.client()
 	submitReport(t, c, publicAnswers("A"))
 	mustFill(t, c, "/report/new", publicAnswers("B"))

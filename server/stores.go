@@ -18,7 +18,7 @@ import (
 // only the methods its group calls, so a handler test can stand in a
 // hand-written fake (fakes_test.go) for the embedded store; New fills every
 // one with the real *store.Store; no handler reaches the concrete store
-// (docs/architecture.md).
+// (docs/architecture.md, "Where to add a new feature").
 
 // sessionDB is what the session store (session.go) keeps in the database:
 // signed-in sessions, by the cookie's id.

@@ -173,9 +173,17 @@ type surveyWorld struct {
 }
 
 // surveyFakes is a fake app whose surveys live in a surveyWorld, with the
-// respondents' rate limit raised (as testSurvey raises it).
+// respondents' rate limit raised (as newTestApp raises it).
 func surveyFakes(t *testing.T) (*fakeApp, *surveyWorld) {
-	a := newFakeApp(t)
+	a, w := unstartedSurveyFakes(t, Options{SignInsPerMinute: 1000, SurveyPostsPerMinute: 100000})
+	a.start()
+	return a, w
+}
+
+// unstartedSurveyFakes is surveyFakes built with opts, before its server
+// starts (start it once what the test changes is set).
+func unstartedSurveyFakes(t *testing.T, opts Options) (*fakeApp, *surveyWorld) {
+	a := unstartedFakeApp(t, opts)
 	w := &surveyWorld{now: time.Now, surveys: map[string]*store.Survey{}, codes: map[string]map[string]bool{},
 		responses: map[string][]store.Response{}, imported: map[string][]store.Tally{}, figures: map[string]uint64{},
 		decisions: map[string]store.SurveyDecision{}}
@@ -198,7 +206,6 @@ func surveyFakes(t *testing.T) (*fakeApp, *surveyWorld) {
 	f.saveSurveyDecision = w.saveDecision
 	f.publishedSurveyTexts = func(string) ([]store.SurveyText, error) { return nil, nil }
 	a.srv.surveyDB = f
-	a.srv.surveys.limiter = a.srv.newLimiter("survey", 100000, time.Minute, true)
 	return a, w
 }
 

@@ -58,7 +58,6 @@ func TestCoordinatorBuildsPublishesAndReadsResults(t *testing.T) {
 	if v := sv.Current(); v == nil || len(v.Questions) != 3+len(store.AboutYouQuestions()) {
 		t.Fatalf("published %+v", sv.Versions)
 	}
-	a.srv.surveys.limiter = a.srv.newLimiter("survey", 100000, time.Minute, true)
 	for i := range 15 {
 		ans := map[string][]string{"q1": {"o2"}, "q3": {"a"}, "ay_eth": {"black_african"}}
 		if i%3 == 0 {

@@ -43,7 +43,6 @@ func (a *testApp) testSurvey(extra ...store.Question) *store.Survey {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	a.srv.surveys.limiter = a.srv.newLimiter("survey", 100000, time.Minute, true)
 	return sv
 }
 
@@ -227,9 +226,9 @@ func TestSurveyClosedNotOpenAndCodesWithFakes(t *testing.T) {
 }
 
 func TestSurveySubmissionRateLimitedWithFakes(t *testing.T) {
-	a, w := surveyFakes(t)
+	a, w := unstartedSurveyFakes(t, Options{SignInsPerMinute: 1000, SurveyPostsPerMinute: 2})
+	a.start()
 	sv := w.testSurvey(t)
-	a.srv.surveys.limiter = a.srv.newLimiter("survey", 2, time.Minute, true)
 	c := a.client()
 	tok := c.csrf("/s/" + sv.ID)
 	for i, want := range []int{303, 303, 429} {

@@ -55,8 +55,8 @@ import (
 //     collections (every visit, every account, every membership), which
 //     made start-up take seconds on a year of data; a crash can leave at
 //     most the one change it interrupted behind in them, and only until
-//     the job's first run, seconds after start (docs/architecture.md,
-//     "Start-up").
+//     the job's first run, seconds after start (docs/store.md, "Copies
+//     behind one door", says why that wait is safe).
 //
 // Repair runs both, in that order (the hourly job, candour backup), with
 // the panel tallies and the group copies rebuilt in full.
