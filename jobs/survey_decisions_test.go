@@ -216,6 +216,15 @@ func (m memoryDecisions) SaveSurveyDecision(_ context.Context, d store.SurveyDec
 	return nil
 }
 
+func (m memoryDecisions) SurveyVersionDecided(_ context.Context, surveyID string, version int) (bool, error) {
+	for _, d := range m {
+		if d.SurveyID == surveyID && d.Version == version {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // TestPrecomputedReleaseIsTheOnDemandOne: on the demo's closed survey (a
 // real fixture), the portal builds nothing before the job has decided
 // (survey.BuildDecided: ErrNotDecided); once DecideClosedSurveys has, the
@@ -284,3 +293,4 @@ func TestPrecomputedReleaseIsTheOnDemandOne(t *testing.T) {
 		t.Errorf("nothing withheld in %d rows: the fixture tests nothing", len(a))
 	}
 }
+
