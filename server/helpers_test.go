@@ -36,6 +36,13 @@ const testPassword = "correct horse battery"
 
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
+	return newTestAppWith(t, Options{SignInsPerMinute: 1000})
+}
+
+// newTestAppWith is newTestApp built with opts (what a test changes is
+// passed in before the server starts).
+func newTestAppWith(t *testing.T, opts Options) *testApp {
+	t.Helper()
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_SEED_DEMO": "false"}[k]
 	})
@@ -47,7 +54,7 @@ func newTestApp(t *testing.T) *testApp {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(&testWriter{t}, nil))
 	}
-	srv, err := New(cfg, db, log, []byte(strings.Repeat("k", 32)), Options{SignInsPerMinute: 1000})
+	srv, err := New(cfg, db, log, []byte(strings.Repeat("k", 32)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
