@@ -5,9 +5,12 @@ import (
 	"errors"
 	"log/slog"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"candour/demo"
 	"candour/store"
@@ -216,6 +219,15 @@ func (m memoryDecisions) SaveSurveyDecision(_ context.Context, d store.SurveyDec
 	return nil
 }
 
+func (m memoryDecisions) SurveyVersionDecided(_ context.Context, surveyID string, version int) (bool, error) {
+	for _, d := range m {
+		if d.SurveyID == surveyID && d.Version == version {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // TestPrecomputedReleaseIsTheOnDemandOne: on the demo's closed survey (a
 // real fixture), the portal builds nothing before the job has decided
 // (survey.BuildDecided: ErrNotDecided); once DecideClosedSurveys has, the
@@ -282,5 +294,87 @@ func TestPrecomputedReleaseIsTheOnDemandOne(t *testing.T) {
 	}
 	if withheld == 0 {
 		t.Errorf("nothing withheld in %d rows: the fixture tests nothing", len(a))
+	}
+}
+
+// TestSurveyDecisionsRunWithNothingToDecide: the survey-decisions job runs
+// every minute and whenever a look finds a release undecided. Once it has
+// decided every closed survey's release, a run with nothing new to decide
+// reads the list of surveys and nothing else: no survey's counters, no
+// decision (each run used to read every closed version's counters and look
+// its decision up, decided long ago or not). A late response to a closed
+// survey moves its counters, and the next run reads that survey's
+// counters, and only that survey's, and decides the new release.
+func TestSurveyDecisionsRunWithNothingToDecide(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t)
+	db.SetSealer(storetest.Sealer(t))
+	qs := []store.Question{{ID: "q1", Key: "fair", Type: store.QAgree, Text: "Police are fair"}}
+	ts := []store.Tally{{Version: 1, Dim: store.DimAll, Value: store.DimAll, N: 120, C: map[string]map[string]int64{"q1": {"a": 70, "d": 50, "_a": 120}}}}
+	var baselines []*store.Survey
+	for _, title := range []string{"Baseline 2023", "Baseline 2024"} {
+		sv := &store.Survey{Title: title}
+		if err := db.ImportSurvey(ctx, sv, qs, ts); err != nil {
+			t.Fatal(err)
+		}
+		baselines = append(baselines, sv)
+	}
+	d := newSurveyDecider(db)
+	if n, err := d.decide(ctx); err != nil || n != 2 {
+		t.Fatalf("the first run decided %d releases (%v), want 2", n, err)
+	}
+	// run runs the job once and returns what it sent: each command and
+	// collection, and the _id of the counters it read.
+	var counters []string
+	run := func() (int, []string) {
+		t.Helper()
+		var mu sync.Mutex
+		var sent []string
+		counters = nil
+		stop := db.TraceFilters(func(command, coll string, filter bson.Raw) {
+			mu.Lock()
+			defer mu.Unlock()
+			sent = append(sent, command+" "+coll)
+			if coll != store.TallyCollection || filter == nil {
+				return
+			}
+			if id, ok := filter.Lookup("_id").StringValueOK(); ok {
+				counters = append(counters, id)
+			}
+		})
+		n, err := d.decide(ctx)
+		stop()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return n, sent
+	}
+	for range 2 {
+		if n, sent := run(); n != 0 || !reflect.DeepEqual(sent, []string{"find surveys"}) {
+			t.Fatalf("a run with nothing to decide decided %d and sent %q, want only the list of surveys", n, sent)
+		}
+	}
+
+	late := baselines[1]
+	r := &store.Response{SurveyID: late.ID, Version: 1, Answers: store.Answers{"q1": {"a"}}}
+	if err := db.InsertResponses(ctx, late, []*store.Response{r}); err != nil {
+		t.Fatal(err)
+	}
+	n, sent := run()
+	if n != 1 {
+		t.Errorf("after a late response the run decided %d releases, want 1", n)
+	}
+	if len(counters) == 0 {
+		t.Errorf("after a late response the run read no counters: %q", sent)
+	}
+	for _, id := range counters {
+		if !strings.HasPrefix(id, late.ID+":") {
+			t.Errorf("after a late response to %s the run read the counter %s", late.ID, id)
+		}
+	}
+	if n, sent := run(); n != 0 || !reflect.DeepEqual(sent, []string{"find surveys"}) {
+		t.Errorf("the run after decided %d and sent %q, want only the list of surveys", n, sent)
 	}
 }

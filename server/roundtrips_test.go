@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"candour/powers"
 	"candour/store"
 	"candour/store/storetest"
+	"candour/survey"
 )
 
 // roundTrips runs f and returns the store commands sent meanwhile, each as
@@ -582,4 +584,54 @@ func TestRoundTripsAdviceView(t *testing.T) {
 	}
 	checkTrips(t, "GET /advice/:id after an answer", trips, 2)
 	checkAuditTrips(t, "GET /advice/:id after an answer", trips)
+}
+
+// TestRoundTripsBeingChecked: on the real store, a look at a closed
+// survey none of whose releases the survey-decisions job has decided yet
+// sends one command, the read of the version's mark (store.SurveyVersionDecided):
+// no counter is read (they were 38 reads at the benchmark's survey, and the
+// release laid out and hashed, tens of milliseconds of CPU a look). Once
+// the job has decided, the results are built from the counters as before.
+func TestRoundTripsBeingChecked(t *testing.T) {
+	var wakes atomic.Int64
+	a := newTestAppWith(t, Options{SignInsPerMinute: 1000, DecideSurveys: func() { wakes.Add(1) }})
+	ctx := context.Background()
+	sv := a.testSurvey()
+	sv, err := a.store.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error {
+		sv.Public, sv.Closed = true, true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.client()
+	page := "/public/surveys/" + sv.ID
+	if r := c.get(page); r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("the first look: %d, want 503", r.Status)
+	}
+	var r response
+	trips := a.roundTrips(func() { r = c.get(page) })
+	if r.Status != http.StatusServiceUnavailable || !strings.Contains(r.Body, "These results are being checked") {
+		t.Fatalf("a look before the decision: %d, want 503 being checked", r.Status)
+	}
+	if want := []string{"find survey_decisions"}; !slices.Equal(trips, want) {
+		t.Errorf("a look being checked sent %s, want only the read of the version's mark", tripSummary(trips))
+	}
+	if wakes.Load() != 2 {
+		t.Errorf("the job was woken %d times, want 2 (once a look)", wakes.Load())
+	}
+	ts, err := a.store.Tallies(ctx, sv.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := survey.Decide(ctx, a.store, sv, 1, ts); err != nil {
+		t.Fatal(err)
+	}
+	trips = a.roundTrips(func() { r = c.get(page) })
+	if r.Status != http.StatusOK {
+		t.Fatalf("a look after the decision: %d, want 200", r.Status)
+	}
+	if !slices.Contains(trips, "find "+store.TallyCollection) {
+		t.Errorf("the results after the decision read no counters: %s", tripSummary(trips))
+	}
 }

@@ -30,12 +30,21 @@ func (s *Server) surveyResultsCSV(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
+	day := s.today()
+	err := s.notDecidedYet(c.Request.Context(), sv, n, day)
+	if s.resultsPending(c, err) {
+		return
+	}
+	if err != nil {
+		s.serverError(c, err)
+		return
+	}
 	ts, err := s.surveyDB.Tallies(c.Request.Context(), sv.ID, n)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	r, err := s.decidedResults(c.Request.Context(), sv, n, ts, s.today())
+	r, err := s.decidedResults(c.Request.Context(), sv, n, ts, day)
 	if s.resultsPending(c, err) {
 		return
 	}

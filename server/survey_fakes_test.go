@@ -34,6 +34,7 @@ type fakeSurveys struct {
 	figuresVersion       func(id string) (uint64, bool)
 	surveyDecision       func(key string) (store.SurveyDecision, bool, error)
 	saveSurveyDecision   func(d store.SurveyDecision) error
+	versionDecided       func(surveyID string, version int) (bool, error)
 	surveyTexts          func(surveyID, qid string, published bool) ([]store.SurveyText, error)
 	publishedSurveyTexts func(surveyID string) ([]store.SurveyText, error)
 	redactSurveyText     func(surveyID, id, redacted string, publish bool) error
@@ -132,6 +133,13 @@ func (f *fakeSurveys) SaveSurveyDecision(_ context.Context, d store.SurveyDecisi
 	return do(&f.fakeCalls, "SaveSurveyDecision", f.saveSurveyDecision, d)
 }
 
+func (f *fakeSurveys) SurveyVersionDecided(_ context.Context, surveyID string, version int) (bool, error) {
+	if !f.called("SurveyVersionDecided", f.versionDecided) {
+		return false, errNoFake
+	}
+	return f.versionDecided(surveyID, version)
+}
+
 func (f *fakeSurveys) SurveyTexts(_ context.Context, surveyID, qid string, published bool) ([]store.SurveyText, error) {
 	if !f.called("SurveyTexts", f.surveyTexts) {
 		return nil, errNoFake
@@ -204,6 +212,7 @@ func unstartedSurveyFakes(t *testing.T, opts Options) (*fakeApp, *surveyWorld) {
 	f.figuresVersion = w.figuresVersion
 	f.surveyDecision = w.decision
 	f.saveSurveyDecision = w.saveDecision
+	f.versionDecided = w.versionDecided
 	f.publishedSurveyTexts = func(string) ([]store.SurveyText, error) { return nil, nil }
 	a.srv.surveyDB = f
 	return a, w
@@ -453,6 +462,19 @@ func (w *surveyWorld) saveDecision(d store.SurveyDecision) error {
 		w.decisions[d.Key] = d
 	}
 	return nil
+}
+
+// versionDecided reports whether a decision of the version is kept, as
+// the store's mark does.
+func (w *surveyWorld) versionDecided(surveyID string, version int) (bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, d := range w.decisions {
+		if d.SurveyID == surveyID && d.Version == version {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // testSurvey publishes testApp.testSurvey's survey in the world

@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"candour/store"
 	"candour/survey"
@@ -107,5 +109,109 @@ func TestResultsBeingCheckedUntilDecidedWithFakes(t *testing.T) {
 	}
 	if onDemandCSV := coord.get(csvPath); onDemandCSV.Status != http.StatusOK || onDemandCSV.Body != precomputedCSV.Body {
 		t.Errorf("the CSV from the job's decision differs from the CSV decided in the request (%d):\n%s\n---\n%s", onDemandCSV.Status, precomputedCSV.Body, onDemandCSV.Body)
+	}
+}
+
+// TestBeingCheckedReadsNoCountersWithFakes: a look at a closed survey none
+// of whose releases has been decided yet is told the results are being
+// checked from the version's mark alone (survey.Undecided, issue 18): it
+// reads no counter, asks for no release's decision and waits for nothing
+// that the survey-decisions job or another look holds. Here, while it
+// looks, the job is storing another survey's decision
+// (SaveSurveyDecision, the writer) and another look is building a decided
+// survey's results (its counters' read, inside the results cache's one
+// load at a time), both held until the look being checked has answered.
+// The survey being checked has no counters and no decision to give: a
+// look that asks for them fails the test.
+func TestBeingCheckedReadsNoCountersWithFakes(t *testing.T) {
+	var wakes atomic.Int64
+	a, w := unstartedSurveyFakes(t, Options{SignInsPerMinute: 1000, DecideSurveys: func() { wakes.Add(1) }})
+	ctx := context.Background()
+	qs := []store.Question{{ID: "q1", Key: "fair", Type: store.QAgree, Text: "Police are fair"}}
+	ts := []store.Tally{{Version: 1, Dim: store.DimAll, Value: store.DimAll, N: 120, C: map[string]map[string]int64{"q1": {"a": 70, "d": 50, "_a": 120}}}}
+	imported := func(title string) *store.Survey {
+		sv := &store.Survey{Title: title, Public: true}
+		if err := w.ImportSurvey(ctx, sv, qs, ts); err != nil {
+			t.Fatal(err)
+		}
+		return sv
+	}
+	built, deciding, checked := imported("Decided, its results being built"), imported("Being decided by the job"), imported("Being checked")
+	if _, err := survey.Decide(ctx, a.srv.surveyDB, built, 1, ts); err != nil {
+		t.Fatal(err)
+	}
+
+	held := make(chan struct{})        // closed when the job and the other look may go on
+	building := make(chan struct{}, 1) // the other look is reading its counters
+	saving := make(chan struct{}, 1)   // the job is storing its decision
+	f := a.srv.surveyDB.(*fakeSurveys)
+	f.tallies = func(id string, n int) ([]store.Tally, error) {
+		switch id {
+		case checked.ID:
+			t.Errorf("a look at results being checked read the counters")
+		case built.ID:
+			building <- struct{}{}
+			<-held
+		}
+		return w.Tallies(ctx, id, n)
+	}
+	f.surveyDecision = func(key string) (store.SurveyDecision, bool, error) {
+		if strings.HasPrefix(key, checked.ID+"/") {
+			t.Errorf("a look at results being checked asked for the decision %s", key)
+		}
+		return w.decision(key)
+	}
+	f.saveSurveyDecision = func(d store.SurveyDecision) error {
+		if d.SurveyID == deciding.ID {
+			saving <- struct{}{}
+			<-held
+		}
+		return w.saveDecision(d)
+	}
+	a.start() // its fakes are set: nothing is written on the server after this
+
+	job := make(chan error, 1)
+	go func() {
+		_, err := survey.Decide(ctx, a.srv.surveyDB, deciding, 1, ts)
+		job <- err
+	}()
+	<-saving
+	other := make(chan response, 1)
+	go func() { other <- a.client().get("/public/surveys/" + built.ID) }()
+	<-building
+
+	look := make(chan response, 1)
+	go func() { look <- a.client().get("/public/surveys/" + checked.ID) }()
+	var r response
+	select {
+	case r = <-look:
+	case <-time.After(time.Minute): // a guard against hanging, not a measure
+		close(held)
+		t.Fatal("the look at results being checked waited behind the job storing a decision or another look building results")
+	}
+	close(held)
+	if got, want := r.Status, http.StatusServiceUnavailable; got != want {
+		t.Fatalf("the look being checked: status %d, want %d", got, want)
+	}
+	if !strings.Contains(r.Body, "These results are being checked") || strings.Contains(r.Body, "120 people answered") || strings.Contains(r.Body, "Police are fair") {
+		t.Fatalf("the look being checked does not say so, or shows figures:\n%s", mainOf(r.Body))
+	}
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("the look being checked has no Retry-After")
+	}
+	if wakes.Load() == 0 {
+		t.Error("the look being checked did not wake the job")
+	}
+	if got := <-other; got.Status != http.StatusOK || !strings.Contains(got.Body, "120 people answered") {
+		t.Errorf("the other look, at decided results: %d", got.Status)
+	}
+	if err := <-job; err != nil {
+		t.Fatal(err)
+	}
+	if got := a.client().get("/public/surveys/" + deciding.ID); got.Status != http.StatusOK {
+		t.Errorf("once the job has stored its decision: %d, want 200", got.Status)
+	}
+	if got := f.calls("Tallies"); got != 2 {
+		t.Errorf("%d reads of counters, want 2 (the two looks at decided results)", got)
 	}
 }

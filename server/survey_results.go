@@ -348,6 +348,12 @@ func (s *Server) resultsKeyed(ctx context.Context, sv *store.Survey, n int) (*su
 	if st := sv.State(day); !exact && st != store.SurveyClosed && st != store.SurveyImported {
 		key += "/" + strconv.FormatInt(time.Now().UnixNano()/int64(resultsCacheLife), 10)
 	}
+	if r, ok := s.surveys.results.Get(key); ok {
+		return r, key, nil
+	}
+	if err := s.notDecidedYet(ctx, sv, n, day); err != nil {
+		return nil, key, err
+	}
 	r, err := s.surveys.results.Load(key, func() (*survey.Results, error) {
 		s.surveys.built.Add(1)
 		ts, err := s.surveyDB.Tallies(ctx, sv.ID, n)
@@ -357,6 +363,29 @@ func (s *Server) resultsKeyed(ctx context.Context, sv *store.Survey, n int) (*su
 		return s.decidedResults(ctx, sv, n, ts, day) // ErrNotDecided is not kept: the next request looks again
 	})
 	return r, key, err
+}
+
+// notDecidedYet answers survey.ErrNotDecided, and wakes the
+// survey-decisions job, for a closed survey's version that has no release
+// decided at all yet (survey.Undecided): the first looks after a survey
+// closes, until the job has decided it. It reads one small document, not
+// the counters, and takes no lock of the results cache, so a look that is
+// told the results are being checked costs about a millisecond and never
+// waits behind a results page being built (issue 18). A server without the
+// job decides in the request (decidedResults), so it answers nil.
+func (s *Server) notDecidedYet(ctx context.Context, sv *store.Survey, n int, day string) error {
+	if s.surveys.decide == nil {
+		return nil
+	}
+	undecided, err := survey.Undecided(ctx, s.surveyDB, sv, n, day)
+	if err != nil {
+		return err
+	}
+	if undecided {
+		s.surveys.decide()
+		return survey.ErrNotDecided
+	}
+	return nil
 }
 
 // decidedResults builds version n's results from the counters ts and the

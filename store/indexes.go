@@ -183,6 +183,7 @@ var migrations = []migration{
 	{n: 10, name: "free-text answers in pages read by _id", run: pageLegacyTexts},
 	{n: 11, name: "the people an advice request asked in a document of their own", run: moveAdviceAsked},
 	{n: 12, name: "visit diaries in a document per person per month", run: moveDiariesToMonths},
+	{n: 13, name: "a mark for each survey version with a stored decision", run: markDecidedVersions},
 }
 
 // legacyAuditColl is where migration 4 finds a day's events: one collection

@@ -73,3 +73,12 @@ func (m savedDecisions) SaveSurveyDecision(_ context.Context, d store.SurveyDeci
 	m[d.Key] = d
 	return nil
 }
+
+func (m savedDecisions) SurveyVersionDecided(_ context.Context, surveyID string, version int) (bool, error) {
+	for _, d := range m {
+		if d.SurveyID == surveyID && d.Version == version {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -680,6 +680,10 @@ func ForgetDecisions() {
 type Decisions interface {
 	SurveyDecision(ctx context.Context, key string) (store.SurveyDecision, bool, error)
 	SaveSurveyDecision(ctx context.Context, d store.SurveyDecision) error
+	// SurveyVersionDecided reports whether any release of the version has
+	// a decision stored: one small read, without the counters. Saving a
+	// decision makes it true before the decision is there.
+	SurveyVersionDecided(ctx context.Context, surveyID string, version int) (bool, error)
 }
 
 // DecisionKey names a release: the survey, the version and a hash of
@@ -757,6 +761,21 @@ var ErrNotDecided = errors.New("survey: the release has not been decided yet")
 // the audit (or for another request that runs it).
 func BuildDecided(ctx context.Context, ds Decisions, sv *store.Survey, version int, ts []store.Tally, day string) (*Results, error) {
 	return build(ctx, ds, sv, version, ts, day, false)
+}
+
+// Undecided reports that version's results cannot be built from a stored
+// decision yet because no release of the version has one (the
+// survey-decisions job has not decided it since the survey closed): the
+// portal then answers that the results are being checked, from one small
+// read, without reading the counters or laying out the release. False
+// (results in fieldwork, or some release decided) says only that
+// BuildDecided has to look: a late response makes a release of its own.
+func Undecided(ctx context.Context, ds Decisions, sv *store.Survey, version int, day string) (bool, error) {
+	if Fieldwork(sv, day) {
+		return false, nil
+	}
+	decided, err := ds.SurveyVersionDecided(ctx, sv.ID, version)
+	return err == nil && !decided, err
 }
 
 // build is BuildStored when it may decide a missing decision (and store
