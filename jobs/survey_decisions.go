@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -20,8 +21,9 @@ import (
 // decides in a request (survey.BuildDecided), it shows that the results
 // are being checked until this job has decided them.
 func startSurveyJobs(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log *slog.Logger, holder string, wake Wake) {
+	d := newDecider() // the job's own goroutine is the only one to use it
 	run(ctx, wg, log, db, holder, "survey-decisions", time.Minute, false, wake, func(ctx context.Context) error {
-		n, err := DecideClosedSurveys(ctx, db)
+		n, err := d.decide(ctx, db)
 		if n > 0 {
 			log.Info("survey releases decided", "count", n)
 		}
@@ -31,20 +33,68 @@ func startSurveyJobs(ctx context.Context, wg *sync.WaitGroup, db *store.Store, l
 
 // DecideClosedSurveys decides and stores every closed survey's (and
 // imported baseline's) releases that have no stored decision, and says
-// how many it decided.
+// how many it decided. It reads every survey and every closed version's
+// counters; the job (startSurveyJobs) reads only what changed since its
+// last run.
 func DecideClosedSurveys(ctx context.Context, db *store.Store) (int, error) {
-	svs, err := db.Surveys(ctx)
-	if err != nil {
-		return 0, err
+	return newDecider().decide(ctx, db)
+}
+
+// decider is the survey-decisions job's memory from one run to the next,
+// so that a run in which nothing has changed reads nothing (issue 18: at
+// every minute's run the job read every survey and the counters of every
+// closed version, and laid out and hashed each release, to find each
+// decision stored already: half a second of CPU a minute on a year of
+// data). It keeps the surveys as last read, under the store's number of
+// survey writes (store.SurveysVersion), and for each version found decided
+// the survey's revision and its counters' number then
+// (store.SurveyFiguresVersion). A run reads the surveys again only when a
+// survey was written since, and a version's counters again only when the
+// survey or its counters changed: a late response, a repair, a re-import,
+// a new version. Which surveys are closed is worked out afresh at every
+// run (a survey closes at the start of its closing day with no write).
+// Where another instance may write (MongoDB), the numbers are not exact
+// and every run reads everything, as before.
+type decider struct {
+	surveys  []store.Survey
+	surveysN uint64
+	read     bool // surveys holds a read
+	settled  map[string]settledMark
+}
+
+// settledMark is what a version's decided release was found under.
+type settledMark struct {
+	rev     int
+	figures uint64
+}
+
+func newDecider() *decider { return &decider{settled: map[string]settledMark{}} }
+
+// decide is DecideClosedSurveys with d's memory.
+func (d *decider) decide(ctx context.Context, db *store.Store) (int, error) {
+	// Each number is taken before what it numbers is read: a write
+	// between the two moves it, and the next run reads again.
+	n, exact := db.SurveysVersion()
+	if !exact || !d.read || n != d.surveysN {
+		svs, err := db.Surveys(ctx)
+		if err != nil {
+			return 0, err
+		}
+		d.surveys, d.surveysN, d.read = svs, n, exact
 	}
 	day := store.Day(db.Now())
 	decided := 0
-	for i := range svs {
-		sv := &svs[i]
+	for i := range d.surveys {
+		sv := &d.surveys[i]
 		if st := sv.State(day); st != store.SurveyClosed && st != store.SurveyImported {
 			continue
 		}
 		for _, v := range sv.Versions {
+			key := sv.ID + "/" + strconv.Itoa(v.N)
+			figures, exact := db.SurveyFiguresVersion(sv.ID)
+			if m, ok := d.settled[key]; ok && exact && m == (settledMark{rev: sv.Rev, figures: figures}) {
+				continue // decided, and nothing has changed since
+			}
 			ts, err := db.Tallies(ctx, sv.ID, v.N)
 			if err != nil {
 				return decided, err
@@ -55,6 +105,9 @@ func DecideClosedSurveys(ctx context.Context, db *store.Store) (int, error) {
 			}
 			if did {
 				decided++
+			}
+			if exact {
+				d.settled[key] = settledMark{rev: sv.Rev, figures: figures}
 			}
 		}
 	}
