@@ -113,3 +113,58 @@ func TestAdviceReminders(t *testing.T) {
 		t.Fatalf("again: %d messages", n)
 	}
 }
+
+// TestAdviceRemindersReadNothingWhenNothingChanged: the advice job asks
+// every minute; on the embedded store a minute in which no request was
+// written sends the store nothing, and the reminder still comes when its
+// time does (no write is needed for it to fall due).
+func TestAdviceRemindersReadNothingWhenNothingChanged(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	offset := time.Duration(0)
+	db.SetClock(func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return time.Now().Add(offset)
+	})
+	u := &store.User{Email: "dan@example.org", Name: "dan", Role: store.RoleMember, Status: store.StatusActive}
+	if err := db.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	r := &store.AdviceRequest{Title: "Incident", Shared: "x", Handling: store.HandlingConfidential, Question: "q", Asked: []string{u.ID},
+		Deadline: db.Now().Add(4 * time.Hour), Notified: true}
+	if err := db.CreateAdviceRequest(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkAdviceNotified(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	from := config.Config{ForceName: "Dorset Police", BaseURL: "https://candour.example"}
+	if n, err := sendAdviceReminders(ctx, db, from); err != nil || n != 0 {
+		t.Fatalf("at the start: %d messages (%v), want none", n, err)
+	}
+	var sent []string
+	stop := db.TraceCommands(func(command, coll string) {
+		mu.Lock()
+		defer mu.Unlock()
+		sent = append(sent, command+" "+coll)
+	})
+	defer stop()
+	if n, err := sendAdviceReminders(ctx, db, from); err != nil || n != 0 {
+		t.Fatalf("a minute later: %d messages (%v), want none", n, err)
+	}
+	mu.Lock()
+	got := sent
+	mu.Unlock()
+	if len(got) != 0 {
+		t.Errorf("a run with nothing written since the last sent %v; want nothing", got)
+	}
+	mu.Lock()
+	offset += 3 * time.Hour
+	mu.Unlock()
+	if n, err := sendAdviceReminders(ctx, db, from); err != nil || n != 1 {
+		t.Fatalf("at the reminder's time: %d messages (%v), want the reminder to dan", n, err)
+	}
+}

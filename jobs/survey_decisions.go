@@ -21,9 +21,9 @@ import (
 // decides in a request (survey.BuildDecided), it shows that the results
 // are being checked until this job has decided them.
 func startSurveyJobs(ctx context.Context, wg *sync.WaitGroup, db *store.Store, log *slog.Logger, holder string, wake Wake) {
-	d := newSurveyDecider(db)
+	d := newDecider() // the job's own goroutine is the only one to use it
 	run(ctx, wg, log, db, holder, "survey-decisions", time.Minute, false, wake, func(ctx context.Context) error {
-		n, err := d.decide(ctx)
+		n, err := d.decide(ctx, db)
 		if n > 0 {
 			log.Info("survey releases decided", "count", n)
 		}
@@ -33,68 +33,73 @@ func startSurveyJobs(ctx context.Context, wg *sync.WaitGroup, db *store.Store, l
 
 // DecideClosedSurveys decides and stores every closed survey's (and
 // imported baseline's) releases that have no stored decision, and says
-// how many it decided. It reads every closed version's counters: it is a
-// first run of the job, which remembers nothing yet.
+// how many it decided. It reads every survey and every closed version's
+// counters; the job (startSurveyJobs) reads only what changed since its
+// last run.
 func DecideClosedSurveys(ctx context.Context, db *store.Store) (int, error) {
-	return newSurveyDecider(db).decide(ctx)
+	return newDecider().decide(ctx, db)
 }
 
-// surveyDecider is the survey-decisions job with what it remembers between
-// its runs: for each closed survey version whose release it found decided
-// (or decided), the survey's revision and its counters' version
-// (store.SurveyFiguresVersion) then. A closed survey's counters rarely
-// change (a late response, a recount), and the job runs every minute and
-// whenever a look finds a release undecided, so a run that meets the same
-// revision and counters again skips the version without reading its
-// counters: a run with nothing to decide reads the list of surveys and
-// nothing else. Where the counters' version is not exact (MongoDB, or the
-// embedded engine by URI: other instances count too), nothing is
-// remembered and every closed version's counters are read each run (one
-// find through the index on MongoDB). Only the job's one goroutine uses it.
-type surveyDecider struct {
-	db   *store.Store
-	seen map[string]releaseSeen // by survey id and version
+// decider is the survey-decisions job's memory from one run to the next,
+// so that a run in which nothing has changed reads nothing (issue 18: at
+// every minute's run the job read every survey and the counters of every
+// closed version, and laid out and hashed each release, to find each
+// decision stored already: half a second of CPU a minute on a year of
+// data). It keeps the surveys as last read, under the store's number of
+// survey writes (store.SurveysVersion), and for each version found decided
+// the survey's revision and its counters' number then
+// (store.SurveyFiguresVersion). A run reads the surveys again only when a
+// survey was written since, and a version's counters again only when the
+// survey or its counters changed: a late response, a repair, a re-import,
+// a new version. Which surveys are closed is worked out afresh at every
+// run (a survey closes at the start of its closing day with no write).
+// Where another instance may write (MongoDB), the numbers are not exact
+// and every run reads everything, as before.
+type decider struct {
+	surveys  []store.Survey
+	surveysN uint64
+	read     bool // surveys holds a read
+	settled  map[string]settledMark
 }
 
-// releaseSeen is what a decided release was decided from.
-type releaseSeen struct {
+// settledMark is what a version's decided release was found under.
+type settledMark struct {
 	rev     int
 	figures uint64
 }
 
-func newSurveyDecider(db *store.Store) *surveyDecider {
-	return &surveyDecider{db: db, seen: map[string]releaseSeen{}}
-}
+func newDecider() *decider { return &decider{settled: map[string]settledMark{}} }
 
-// decide decides and stores every closed survey's (and imported
-// baseline's) releases that have no stored decision, and says how many it
-// decided.
-func (d *surveyDecider) decide(ctx context.Context) (int, error) {
-	svs, err := d.db.Surveys(ctx)
-	if err != nil {
-		return 0, err
+// decide is DecideClosedSurveys with d's memory.
+func (d *decider) decide(ctx context.Context, db *store.Store) (int, error) {
+	// Each number is taken before what it numbers is read: a write
+	// between the two moves it, and the next run reads again.
+	n, exact := db.SurveysVersion()
+	if !exact || !d.read || n != d.surveysN {
+		svs, err := db.Surveys(ctx)
+		if err != nil {
+			return 0, err
+		}
+		d.surveys, d.surveysN, d.read = svs, n, exact
 	}
-	day := store.Day(d.db.Now())
+	day := store.Day(db.Now())
 	decided := 0
-	for i := range svs {
-		sv := &svs[i]
+	for i := range d.surveys {
+		sv := &d.surveys[i]
 		if st := sv.State(day); st != store.SurveyClosed && st != store.SurveyImported {
 			continue
 		}
-		// The counters' version is read before the counters: a count that
-		// lands between them moves it, and the next run looks again.
-		figures, exact := d.db.SurveyFiguresVersion(sv.ID)
 		for _, v := range sv.Versions {
 			key := sv.ID + "/" + strconv.Itoa(v.N)
-			now := releaseSeen{rev: sv.Rev, figures: figures}
-			if exact && d.seen[key] == now {
-				continue
+			figures, exact := db.SurveyFiguresVersion(sv.ID)
+			if m, ok := d.settled[key]; ok && exact && m == (settledMark{rev: sv.Rev, figures: figures}) {
+				continue // decided, and nothing has changed since
 			}
-			ts, err := d.db.Tallies(ctx, sv.ID, v.N)
+			ts, err := db.Tallies(ctx, sv.ID, v.N)
 			if err != nil {
 				return decided, err
 			}
-			did, err := survey.Decide(ctx, d.db, sv, v.N, ts)
+			did, err := survey.Decide(ctx, db, sv, v.N, ts)
 			if err != nil {
 				return decided, err
 			}
@@ -102,7 +107,7 @@ func (d *surveyDecider) decide(ctx context.Context) (int, error) {
 				decided++
 			}
 			if exact {
-				d.seen[key] = now
+				d.settled[key] = settledMark{rev: sv.Rev, figures: figures}
 			}
 		}
 	}

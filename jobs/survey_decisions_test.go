@@ -300,7 +300,7 @@ func TestPrecomputedReleaseIsTheOnDemandOne(t *testing.T) {
 // TestSurveyDecisionsRunWithNothingToDecide: the survey-decisions job runs
 // every minute and whenever a look finds a release undecided. Once it has
 // decided every closed survey's release, a run with nothing new to decide
-// reads the list of surveys and nothing else: no survey's counters, no
+// sends nothing: not the list of surveys, no survey's counters, no
 // decision (each run used to read every closed version's counters and look
 // its decision up, decided long ago or not). A late response to a closed
 // survey moves its counters, and the next run reads that survey's
@@ -319,8 +319,8 @@ func TestSurveyDecisionsRunWithNothingToDecide(t *testing.T) {
 		}
 		baselines = append(baselines, sv)
 	}
-	d := newSurveyDecider(db)
-	if n, err := d.decide(ctx); err != nil || n != 2 {
+	d := newDecider()
+	if n, err := d.decide(ctx, db); err != nil || n != 2 {
 		t.Fatalf("the first run decided %d releases (%v), want 2", n, err)
 	}
 	// run runs the job once and returns what it sent: each command and
@@ -342,7 +342,7 @@ func TestSurveyDecisionsRunWithNothingToDecide(t *testing.T) {
 				counters = append(counters, id)
 			}
 		})
-		n, err := d.decide(ctx)
+		n, err := d.decide(ctx, db)
 		stop()
 		if err != nil {
 			t.Fatal(err)
@@ -352,8 +352,8 @@ func TestSurveyDecisionsRunWithNothingToDecide(t *testing.T) {
 		return n, sent
 	}
 	for range 2 {
-		if n, sent := run(); n != 0 || !reflect.DeepEqual(sent, []string{"find surveys"}) {
-			t.Fatalf("a run with nothing to decide decided %d and sent %q, want only the list of surveys", n, sent)
+		if n, sent := run(); n != 0 || len(sent) != 0 {
+			t.Fatalf("a run with nothing to decide decided %d and sent %q, want nothing (the surveys are kept until one is written)", n, sent)
 		}
 	}
 
@@ -374,7 +374,134 @@ func TestSurveyDecisionsRunWithNothingToDecide(t *testing.T) {
 			t.Errorf("after a late response to %s the run read the counter %s", late.ID, id)
 		}
 	}
-	if n, sent := run(); n != 0 || !reflect.DeepEqual(sent, []string{"find surveys"}) {
-		t.Errorf("the run after decided %d and sent %q, want only the list of surveys", n, sent)
+	if n, sent := run(); n != 0 || len(sent) != 0 {
+		t.Errorf("the run after decided %d and sent %q, want nothing", n, sent)
 	}
+}
+
+// TestSurveyDecisionsReadNothingWhenNothingChanged: once a run of the
+// survey-decisions job has found every closed survey's release decided,
+// its next run sends the store nothing (not the surveys, not a counter,
+// not a decision) while nothing has changed. A change to an open survey
+// has the surveys read again but no counters; a late response to the
+// closed survey has its counters read again and its new release decided;
+// a survey that closes on its date, with no write at all, is decided.
+func TestSurveyDecisionsReadNothingWhenNothingChanged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.Open(t)
+	closed := smallSurvey(t, db, "Closed early", func(sv *store.Survey) { sv.Closed = true })
+	today := store.Day(db.Now())
+	open := smallSurvey(t, db, "Closes today", func(sv *store.Survey) { sv.ClosesOn = today })
+
+	var mu sync.Mutex
+	var sent []string
+	stop := db.TraceCommands(func(command, coll string) {
+		mu.Lock()
+		defer mu.Unlock()
+		sent = append(sent, command+" "+coll)
+	})
+	defer stop()
+	commands := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		got := sent
+		sent = nil
+		return got
+	}
+	sentTo := func(cmds []string, coll string) bool {
+		for _, c := range cmds {
+			if strings.HasSuffix(c, " "+coll) {
+				return true
+			}
+		}
+		return false
+	}
+
+	d := newDecider()
+	if n, err := d.decide(ctx, db); err != nil || n != 1 {
+		t.Fatalf("the first run decided %d releases (%v), want the closed survey's", n, err)
+	}
+	commands()
+	if n, err := d.decide(ctx, db); err != nil || n != 0 {
+		t.Fatalf("a run with nothing changed decided %d releases (%v)", n, err)
+	}
+	if got := commands(); len(got) != 0 {
+		t.Errorf("a run with nothing changed sent %v; want nothing", got)
+	}
+
+	if _, err := db.ChangeSurvey(ctx, open.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Title = "Closes today, renamed"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	commands()
+	if n, err := d.decide(ctx, db); err != nil || n != 0 {
+		t.Fatalf("after a change to an open survey the run decided %d releases (%v)", n, err)
+	}
+	if got := commands(); !sentTo(got, "surveys") || sentTo(got, store.TallyCollection) {
+		t.Errorf("after a change to an open survey the run sent %v; want the surveys read and no counters", got)
+	}
+
+	v := closed.Version(1)
+	late := &store.Response{SurveyID: closed.ID, Version: 1, Answers: store.Answers{v.Questions[0].ID: {v.Questions[0].Choices()[0].Code}}}
+	if err := db.InsertResponses(ctx, closed, []*store.Response{late}); err != nil {
+		t.Fatal(err)
+	}
+	commands()
+	if n, err := d.decide(ctx, db); err != nil || n != 1 {
+		t.Fatalf("after a late response the run decided %d releases (%v), want the new one", n, err)
+	}
+	if got := commands(); !sentTo(got, store.TallyCollection) {
+		t.Errorf("after a late response the run sent %v; want the closed survey's counters read", got)
+	}
+	if n, err := db.SurveyDecisionCount(ctx, closed.ID, 1); err != nil || n != 2 {
+		t.Errorf("%d decisions stored for the closed survey (%v), want 2", n, err)
+	}
+	commands()
+	if _, err := d.decide(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if got := commands(); len(got) != 0 {
+		t.Errorf("a run with nothing changed since the late response's sent %v; want nothing", got)
+	}
+
+	later := db.Now().Add(48 * time.Hour)
+	db.SetClock(func() time.Time { return later })
+	if n, err := d.decide(ctx, db); err != nil || n != 1 {
+		t.Fatalf("after the closing date the run decided %d releases (%v), want the survey that closed", n, err)
+	}
+	if n, err := db.SurveyDecisionCount(ctx, open.ID, 1); err != nil || n != 1 {
+		t.Errorf("%d decisions stored for the survey that closed on its date (%v), want 1", n, err)
+	}
+}
+
+// smallSurvey publishes a survey of one question, with three responses,
+// and then changes it with change: a release the audit decides in
+// milliseconds.
+func smallSurvey(t *testing.T, db *store.Store, title string, change func(sv *store.Survey)) *store.Survey {
+	t.Helper()
+	ctx := context.Background()
+	sv := &store.Survey{Title: title, OpenLink: true}
+	if err := db.CreateSurvey(ctx, sv); err != nil {
+		t.Fatal(err)
+	}
+	sv, err := db.ChangeSurvey(ctx, sv.ID, sv.Rev, func(sv *store.Survey, now time.Time) error {
+		sv.Draft = []store.Question{{ID: "q1", Type: store.QSingle, Text: "Do you feel safe where you live?", Required: true,
+			Options: store.NewOptions([]string{"Yes", "No"}, nil)}}
+		return sv.Publish(now)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []*store.Response
+	for _, code := range []string{"o1", "o1", "o2"} {
+		rs = append(rs, &store.Response{SurveyID: sv.ID, Version: 1, Answers: store.Answers{"q1": {code}}})
+	}
+	if err := db.InsertResponses(ctx, sv, rs); err != nil {
+		t.Fatal(err)
+	}
+	sv, err = db.ChangeSurvey(ctx, sv.ID, 0, func(sv *store.Survey, _ time.Time) error { change(sv); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sv
 }

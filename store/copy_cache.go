@@ -62,10 +62,24 @@ func (s *Store) SurveyForRespondents(ctx context.Context, id string) (*Survey, e
 }
 
 // surveysChanged is the hook of the surveys aggregate: a write of survey
-// id ("" for any) drops its copy.
+// id ("" for any) drops its copy, and every write moves the surveys'
+// number (SurveysVersion).
 func (s *Store) surveysChanged(id string) {
+	s.surveysWritten.Add(1)
 	if id == inserted {
 		return // a new survey: nothing copied changes
 	}
 	s.surveyCopy.Forget(id)
+}
+
+// SurveysVersion is a number that changes whenever any survey is written
+// through this store (a new survey, a change of its settings or versions,
+// a deletion), moved once the write has returned: a list of the surveys
+// read after it was taken holds every write it counts. exact is false
+// where other instances may write surveys too (MongoDB, or the embedded
+// engine reached by URI): there it says nothing of their writes. The
+// survey-decisions job reads the surveys again only when it moves
+// (jobs/survey_decisions.go).
+func (s *Store) SurveysVersion() (version uint64, exact bool) {
+	return s.surveysWritten.Load(), !s.docs.remote
 }

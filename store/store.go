@@ -121,6 +121,8 @@ type Store struct {
 
 	// the numbering of each survey's counters' changes (copy_survey_figures.go)
 	figures surveyFigures
+	// the surveys' writes through this store, counted (SurveysVersion, copy_cache.go)
+	surveysWritten atomic.Uint64
 
 	// the reference numbers this process holds (referrals.go, nextRef)
 	refs refNumbers
