@@ -18,8 +18,8 @@ type fakeHome struct {
 	referralCounts     func() (store.RefCounts, error)
 	accessReviewFor    func(month string) (*store.AccessReview, error)
 	questionsFor       func(partnerID string) ([]store.RefSummary, error)
-	recommendations    func() ([]store.RecSummary, error) // counted by store.CountRecs
-	findingsCopies     func(groupIDs []string, first, last time.Time) ([]store.Visit, error)
+	recommendations    func() ([]store.RecSummary, error)                                    // counted by store.CountRecs
+	findingsCopies     func(groupIDs []string, first, last time.Time) ([]store.Visit, error) // FindingsCounts and VisitCopiesOf
 	claimsWaitingCount func() (int, error)
 	custodyFollowUps   func() (store.CustodyFollowUp, error)
 	expenseYear        func(userID string, start time.Time) (map[string]store.ExpenseYearItem, error)
@@ -56,8 +56,20 @@ func (f *fakeHome) RecommendationCounts(_ context.Context, now time.Time, groups
 	return store.CountRecs(rs, now, groups), err
 }
 
-func (f *fakeHome) FindingsCopies(_ context.Context, groupIDs []string, first, last time.Time) ([]store.Visit, error) {
-	if !f.called("FindingsCopies", f.findingsCopies) {
+// FindingsCounts counts, as the store does, the findings waiting on the
+// copies findingsCopies gives.
+func (f *fakeHome) FindingsCounts(_ context.Context, groupIDs []string, first, last time.Time) (store.FindingCounts, error) {
+	if !f.called("FindingsCounts", f.findingsCopies) {
+		return store.FindingCounts{}, errNoFake
+	}
+	vs, err := f.findingsCopies(groupIDs, first, last)
+	return store.CountFindings(vs, groupIDs), err
+}
+
+// VisitCopiesOf gives the copies findingsCopies gives: the handler itself
+// decides which of them the person went to.
+func (f *fakeHome) VisitCopiesOf(_ context.Context, _ string, _, groupIDs []string, first, last time.Time) ([]store.Visit, error) {
+	if !f.called("VisitCopiesOf", f.findingsCopies) {
 		return nil, errNoFake
 	}
 	return f.findingsCopies(groupIDs, first, last)

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"candour/store"
 )
@@ -92,6 +93,81 @@ func TestHomeCountsCostTheSameAtTenTimes(t *testing.T) {
 	for _, p := range pages {
 		if one, ten := allocated[p][200], allocated[p][2000]; ten > one+one/2+16<<10 {
 			t.Errorf("%s: %d bytes a request at 2,000 recommendations, %d at 200: it grows with the register", p, ten, one)
+		}
+	}
+}
+
+// TestMemberHomeCostsTheSameAtTenTimesTheVisits: a member's and a chair's
+// home pages (their visits to write up, the findings to sign off, their
+// next visits) allocate no more with 3,000 visits than with 300, as make
+// bench seeds them (a year of past visits, the panel's visits to come one a
+// day), and show the same tasks as a walk of every visit gives. They
+// copied every visit of their groups' last year, and every visit of four
+// months, on every view. Bytes allocated, not time.
+func TestMemberHomeCostsTheSameAtTenTimesTheVisits(t *testing.T) {
+	runs := 20
+	allocated := map[string]map[int]uint64{}
+	for _, n := range []int{300, 3000} {
+		w := newVisitWorld(t)
+		a := w.a
+		ctx := context.Background()
+		now := a.store.Now()
+		var vs []*store.Visit
+		var fs []*store.Finding
+		past := n * 2 / 3
+		for i := range past {
+			g := w.iag
+			if i%4 == 0 {
+				g = w.panel
+			}
+			start := now.AddDate(0, 0, -1-(i*359/past)).Truncate(time.Hour)
+			v := &store.Visit{ID: store.NewID(), Type: store.VisitStopSearch, GroupID: g.ID, Location: fmt.Sprintf("Bench location %d", i%12), Start: start,
+				End: start.Add(2 * time.Hour), Capacity: 6, MinVetting: "none"}
+			if g == w.panel && i%40 == 0 && i < 200 {
+				// The member went to five of them, whatever the scale.
+				v.Attendees = []string{w.m1.ID}
+			}
+			if g == w.panel {
+				fs = append(fs, &store.Finding{VisitID: v.ID, GroupID: g.ID, VisitType: v.Type, VisitStart: start, UserID: w.m2.ID})
+			}
+			vs = append(vs, v)
+		}
+		for i := range n - past {
+			start := now.AddDate(0, 0, 2+i).Truncate(time.Hour)
+			vs = append(vs, &store.Visit{ID: store.NewID(), Type: store.VisitStopSearch, GroupID: w.panel.ID, Location: "Kings Park Community Hub", Start: start,
+				End: start.Add(2 * time.Hour), Capacity: 10, MinVetting: "none"})
+		}
+		if err := a.store.SeedVisits(ctx, vs, fs); err != nil {
+			t.Fatal(err)
+		}
+		member, chair := w.as(w.m1), w.as(w.chair)
+		for _, p := range []struct {
+			who  string
+			c    *client
+			want string
+		}{{"member", member, "5 visits need your findings"}, {"chair", chair, fmt.Sprintf("%d findings to sign off", len(fs))}} {
+			r := p.c.get("/home")
+			if r.Status != 200 || !strings.Contains(r.Body, p.want) {
+				t.Fatalf("%d visits: the %s's home (%d) lacks %q", n, p.who, r.Status, p.want)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			for range runs {
+				p.c.get("/home")
+			}
+			runtime.ReadMemStats(&after)
+			bytes := (after.TotalAlloc - before.TotalAlloc) / uint64(runs)
+			t.Logf("%5d visits: the %-6s home page %8d bytes allocated a request", n, p.who, bytes)
+			if allocated[p.who] == nil {
+				allocated[p.who] = map[int]uint64{}
+			}
+			allocated[p.who][n] = bytes
+		}
+	}
+	for who, by := range allocated {
+		if one, ten := by[300], by[3000]; ten > one+one/2+16<<10 {
+			t.Errorf("the %s's home: %d bytes a request at 3,000 visits, %d at 300: it grows with the visits", who, ten, one)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -113,19 +114,13 @@ func (s *Server) staffTasks(ctx context.Context, now time.Time) ([]task, error) 
 		ts = append(ts, task{Href: "/recommendations?overdue=true", Link: count(recs.Overdue, "recommendation overdue", "recommendations overdue")})
 	}
 	// Findings signed off by the chair that the force has not answered:
-	// from the calendar's copies of the last year's visits.
-	vs, err := s.homePage.FindingsCopies(ctx, nil, now.AddDate(-1, 0, 0), now)
+	// counted beside the calendar's copies of the last year's visits.
+	findings, err := s.homePage.FindingsCounts(ctx, nil, now.AddDate(-1, 0, 0), now)
 	if err != nil {
 		return nil, err
 	}
-	toAnswer := 0
-	for _, v := range vs {
-		if v.SignedOff {
-			toAnswer += max(len(v.Submitted)-len(v.Answered), 0)
-		}
-	}
-	if toAnswer > 0 {
-		ts = append(ts, task{Href: "/visits?view=past", Link: count(toAnswer, "signed-off finding to respond to", "signed-off findings to respond to")})
+	if findings.ToAnswer > 0 {
+		ts = append(ts, task{Href: "/visits?view=past", Link: count(findings.ToAnswer, "signed-off finding to respond to", "signed-off findings to respond to")})
 	}
 	_, groups, err := groupNamesIn(ctx, s.homePage)
 	if err != nil {
@@ -228,11 +223,13 @@ const maxFindingTasks = 3
 func (s *Server) memberTasks(ctx context.Context, u *store.User, diary *store.Diary, now time.Time) ([]task, error) {
 	var ts, write []task
 	chaired := chairedGroups(u)
-	vs, err := s.homePage.FindingsCopies(ctx, visitGroupIDs(u), now.AddDate(-1, 0, 0), now)
+	first := now.AddDate(-1, 0, 0)
+	// Only the visits the member can have gone to (booked in their diary,
+	// or paired on an unannounced one), not every visit of their groups.
+	vs, err := s.homePage.VisitCopiesOf(ctx, u.ID, slices.Collect(maps.Keys(diary.Bookings)), visitGroupIDs(u), first, now)
 	if err != nil {
 		return nil, err
 	}
-	toSignOff := 0
 	for _, v := range vs {
 		b, booked := diary.Bookings[v.ID]
 		went := (booked && (b.Status == store.SeatConfirmed || b.Status == store.SeatPlanned)) || v.Attending(u.ID)
@@ -240,21 +237,23 @@ func (s *Server) memberTasks(ctx context.Context, u *store.User, diary *store.Di
 			write = append(write, task{Text: "Write up your findings from " + lowerFirst(words.VisitType(v.Type)) + " at " + v.Location + ".",
 				Href: "/visits/" + v.ID + "/findings", Link: "Write up your findings"})
 		}
-		if chaired[v.GroupID] && !v.SignedOff {
-			toSignOff += len(v.Submitted)
-		}
 	}
 	if len(write) > maxFindingTasks {
 		write = []task{{Href: "/visits?view=past", Link: count(len(write), "visit needs your findings", "visits need your findings")}}
 	}
 	ts = append(ts, write...)
-	if toSignOff > 0 {
-		ts = append(ts, task{Href: "/visits?view=past", Link: count(toSignOff, "finding to sign off", "findings to sign off")})
-	}
 	if len(chaired) > 0 {
 		ids := make([]string, 0, len(chaired))
 		for id := range chaired {
 			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		findings, err := s.homePage.FindingsCounts(ctx, ids, first, now)
+		if err != nil {
+			return nil, err
+		}
+		if findings.ToSignOff > 0 {
+			ts = append(ts, task{Href: "/visits?view=past", Link: count(findings.ToSignOff, "finding to sign off", "findings to sign off")})
 		}
 		recs, err := s.homePage.RecommendationCounts(ctx, now, ids)
 		if err != nil {

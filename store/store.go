@@ -86,6 +86,11 @@ type Store struct {
 	// look only at the summaries with its rarest value).
 	recsLooked atomic.Int64
 	monthsCp   *countedCopy[map[string]visitMonth]
+	monthsIx   copyIndex[*monthViews] // monthsCp's load by calendar day, by _id, by group, by attendee, and counted (copy_visit_months.go)
+	// visitsLooked counts the calendar copies the visit lists have looked
+	// at (export_test.go: a member's home page must not look at every
+	// visit of their groups).
+	visitsLooked atomic.Int64
 	// a force's months of records of a power, by kind, force and period
 	// (copy_powers.go)
 	powerMonths *versioned[[]PowerMonth]

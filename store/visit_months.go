@@ -191,6 +191,7 @@ func (s *Store) visitsInMonths(ctx context.Context, first, last time.Time) ([]Vi
 			n += len(doc.shown)
 		}
 	}
+	s.visitsLooked.Add(int64(n))
 	vs := make([]Visit, 0, n)
 	for _, month := range shown {
 		vs = append(vs, month...)
@@ -244,38 +245,17 @@ func (s *Store) repairVisitMonths(ctx context.Context) (int, error) {
 	return fixed, nil
 }
 
-// FindingsCopies returns the calendar copies of the visits of these groups
-// (nil: every group) whose calendar day falls from first to last, with
-// their findings state (Submitted, SignedOff, Answered) but no seats, from
-// memory: the home pages read them instead of the visits.
-func (s *Store) FindingsCopies(ctx context.Context, groupIDs []string, first, last time.Time) ([]Visit, error) {
-	vs, err := s.visitsInMonths(ctx, first, last)
-	if err != nil {
-		return nil, err
-	}
-	out := vs[:0]
-	for _, v := range vs {
-		if (groupIDs == nil || slices.Contains(groupIDs, v.GroupID)) && !v.CalendarDay().Before(first) && !v.CalendarDay().After(last) {
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
-
 // Schedules returns the calendar copies (schedules, without seats) of the
 // visits with these ids, by calendar day, from memory (see months).
 func (s *Store) Schedules(ctx context.Context, ids []string) ([]Visit, error) {
-	months, err := s.months(ctx)
+	v, err := s.monthViewsNow(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var vs []Visit
 	for _, id := range ids {
-		for _, m := range months {
-			if v, ok := m.Visits[id]; ok && MonthKey(v.CalendarDay()) == m.ID {
-				vs = append(vs, v)
-				break
-			}
+		if i, ok := v.byID[id]; ok {
+			vs = append(vs, v.shown[i])
 		}
 	}
 	sort.Slice(vs, func(i, j int) bool { return vs[i].CalendarDay().Before(vs[j].CalendarDay()) })

@@ -474,7 +474,21 @@ func (s *Store) Visits(ctx context.Context, f VisitFilter) ([]Visit, error) {
 	// From a week earlier: an unannounced visit is filed under its week's
 	// Monday, which can fall in the month before From while its week (and
 	// so its place in the list) goes on; pickVisits keeps what f selects.
-	vs, err := s.visitsInMonths(ctx, f.From.AddDate(0, 0, -7), last)
+	first := f.From.AddDate(0, 0, -7)
+	var vs []Visit
+	var err error
+	if f.GroupIDs != nil {
+		// A member's calendar or next visits: their groups' copies only,
+		// and none that starts over a week before From (a visit lasts at
+		// most a day, Check; an unannounced one is in view for its week),
+		// which pickVisits would drop, so that the list costs the same
+		// however many visits went before (issue 18). The months end where
+		// visitsInMonths's would.
+		l := last.In(London)
+		vs, err = s.groupCopiesBetween(ctx, f.GroupIDs, first, time.Date(l.Year(), l.Month()+1, 1, 0, 0, 0, 0, London))
+	} else {
+		vs, err = s.visitsInMonths(ctx, first, last)
+	}
 	if err != nil {
 		return nil, err
 	}
