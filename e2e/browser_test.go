@@ -46,8 +46,12 @@ var suite struct {
 // is not reported here: each test asks for the browser with newTab, which
 // skips or fails.
 func TestMain(m *testing.M) {
+	startMeter()
 	stop := startBrowser()
 	code := m.Run()
+	if meter != nil {
+		meter.finish()
+	}
 	tabs.closeAll()
 	stop()
 	os.Exit(code)
@@ -132,6 +136,7 @@ type tab struct {
 // it when CANDOUR_E2E=required (as in CI).
 func requireBrowser(t *testing.T) {
 	t.Helper()
+	markTest(t)
 	if suite.err == nil {
 		return
 	}

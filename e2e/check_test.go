@@ -47,6 +47,7 @@ type portal struct {
 
 func startPortal(t *testing.T) *portal {
 	t.Helper()
+	markTest(t)
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_SEED_DEMO": "false"}[k]
 	})
