@@ -130,6 +130,9 @@ type tab struct {
 
 	mu      sync.Mutex
 	console []string // messages not yet checked
+	// logged has a value when a message was kept since it was last
+	// received from (capacity 1), for a test that awaits one.
+	logged chan struct{}
 }
 
 // requireBrowser skips the test if there is no browser or axe-core, or fails
@@ -159,7 +162,7 @@ func requireBrowser(t *testing.T) {
 func newTab(t *testing.T, baseURL string, jsOff bool) *tab {
 	t.Helper()
 	requireBrowser(t)
-	tb := &tab{url: baseURL}
+	tb := &tab{url: baseURL, logged: make(chan struct{}, 1)}
 	bt, err := tabs.take()
 	if err != nil {
 		t.Fatalf("open a tab: %v", err)
@@ -327,6 +330,10 @@ func (tb *tab) listen(ev any) {
 	tb.mu.Lock()
 	tb.console = append(tb.console, msg)
 	tb.mu.Unlock()
+	select {
+	case tb.logged <- struct{}{}:
+	default: // already told
+	}
 }
 
 // takeConsole returns the console messages since the last call.
