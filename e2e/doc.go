@@ -16,6 +16,14 @@
 // journeys, the error summary taking focus after a typed sign-in, and
 // <select>s.
 //
+// A page state is named by a SHA-256 the page computes itself (pageState),
+// so its document does not travel to the test; axe-core goes into a page
+// as a compiled script (injectAxe), which the renderer can keep compiled
+// for the next page. Chromium composites in its browser process
+// (--in-process-gpu), not in a GPU process of its own (TestNoGPUProcess).
+// CANDOUR_E2E_CPU=file writes each test's CPU there, Chromium's processes
+// counted (cpu_test.go).
+//
 // One Chromium serves the whole binary. Its tabs, each in a browser
 // context of its own, are lent to the tests and cleared when a test gives
 // them back (newTab; TestTabsStartClean checks nothing leaks from one test

@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
+	"github.com/chromedp/cdproto/systeminfo"
 	"github.com/chromedp/chromedp"
 
 	"candour/store"
@@ -142,4 +144,29 @@ func TestNoHiddenPagesBesideTabs(t *testing.T) {
 			t.Errorf("the browser runs a %s target beside the tabs: %s (%q)", tg.Type, tg.URL, tg.Title)
 		}
 	}
+}
+
+// TestNoGPUProcess checks that Chromium composites in its browser process
+// (--in-process-gpu, startBrowser): a GPU process of its own, compositing
+// in software since there is no GPU, cost about a tenth of the suite's CPU
+// and more than the same work in the browser process.
+func TestNoGPUProcess(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	tb := newTab(t, p.url, false)
+	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
+		t.Fatalf("GET /sign-in = %d", status)
+	}
+	info, err := chromedp.CallBrowser(tb.ctx, systeminfo.GetProcessInfo, cdp.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, p := range info.ProcessInfo {
+		kinds = append(kinds, p.Type)
+		if strings.Contains(strings.ToLower(p.Type), "gpu") {
+			t.Errorf("the browser runs a GPU process (pid %d)", p.ID)
+		}
+	}
+	t.Logf("the browser's processes: %q", kinds)
 }
