@@ -143,6 +143,10 @@ type result struct {
 	// (every thread of the process, background jobs' few moments included):
 	// unlike the latencies, it hardly moves with the machine's load.
 	cpu time.Duration
+	// cpuLoaded is the server's CPU time per request with every client
+	// (the same count, over the run under load): what a row's throughput
+	// costs the server, which the wall clock of a shared machine does not say.
+	cpuLoaded time.Duration
 }
 
 // series is one scenario run at one concurrency.
@@ -304,8 +308,12 @@ func drive(ctx context.Context, p *proc, sc scenario, sd *seeded, o options) (*r
 		}
 	}
 	trips = storeCommands(ctx, metrics)
+	cpu := cpuTime(p.cmd.Process.Pid)
 	if res.series, err = load(ctx, base, sc, sd, 0, o.clients, o.requests, o.maxTime, perClient); err != nil {
 		return nil, err
+	}
+	if res.n > 0 {
+		res.cpuLoaded = (cpuTime(p.cmd.Process.Pid) - cpu) / time.Duration(res.n)
 	}
 	if perClient == 1 && res.n > 0 {
 		res.roundTrips = float64(storeCommands(ctx, metrics)-trips) / float64(res.n)

@@ -63,8 +63,8 @@ func (r *report) print(w io.Writer) {
 	for _, res := range r.rows {
 		if strings.HasPrefix(res.sc.label, "POST /s/:id/check") && sd.rawInserts > 0 {
 			ratio := res.throughput() / sd.rawInserts
-			fmt.Fprintf(w, "\nSurvey submissions at %d respondents: %.0f a second; response-sized inserts through the store's writer alone (its lock and its group commit to disk), %d at once into the same store (while seeding): %.0f a second; ratio %.0f%% (budget ≥ 50%%): %s.\n",
-				res.clients, res.throughput(), surveyRespondents, sd.rawInserts, 100*ratio, pass(ratio >= 0.5))
+			fmt.Fprintf(w, "\nSurvey submissions at %d respondents: %.0f a second; response-sized inserts through the store's writer alone (its lock and its group commit to disk), %d at once into the same store (while seeding): %.0f a second; ratio %.0f%% (budget ≥ 50%%): %s. CPU: %s of the server's a submission under load, %s a raw insert.\n",
+				res.clients, res.throughput(), surveyRespondents, sd.rawInserts, 100*ratio, pass(ratio >= 0.5), msFine(res.cpuLoaded), msFine(sd.rawInsertCPU))
 		}
 	}
 
@@ -199,6 +199,11 @@ func ms(d time.Duration) string {
 		return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
 	}
 	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+// msFine is d in milliseconds to two places (a CPU time per request).
+func msFine(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
 }
 
 // msOrNone is a series' p95, or a dash when it made no requests.

@@ -140,7 +140,7 @@ func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seede
 	}); err != nil {
 		return err
 	}
-	sd.rawInserts = rawInsertRate(ctx, db, &store.Response{SurveyID: sv.ID, Version: 1, Answers: benchAnswers(v, rnd, "white_british")})
+	sd.rawInserts, sd.rawInsertCPU = rawInsertRate(ctx, db, &store.Response{SurveyID: sv.ID, Version: 1, Answers: benchAnswers(v, rnd, "white_british")})
 	sd.probes = append(sd.probes, decideProbes(sv, rs)...)
 	sd.probes = append(sd.probes, probe{"survey results from counters, 1,000,000 responses (Tallies + survey.Build)", best(func() error {
 		s, err := db.Survey(ctx, million.ID)
@@ -307,13 +307,16 @@ func (sb *surveyBench) respondent(c *client, base string) {
 // embedded store through its writer and nothing else (store.RawInsert: one
 // driver insert under the writer lock, on disk before it returns, as every
 // write of the portal is; none of the portal's work), for 3 seconds, into
-// a scratch collection dropped afterwards.
-func rawInsertRate(ctx context.Context, db *store.Store, r *store.Response) float64 {
+// a scratch collection dropped afterwards. It returns the rate and the
+// CPU time of an insert (this process's, whose only work then is the
+// inserts).
+func rawInsertRate(ctx context.Context, db *store.Store, r *store.Response) (float64, time.Duration) {
 	coll := db.RawDatabase().Collection("bench_raw_inserts")
 	defer coll.Drop(context.WithoutCancel(ctx))
 	deadline := time.Now().Add(3 * time.Second)
 	var n atomic.Int64
 	var wg sync.WaitGroup
+	cpu := selfCPU()
 	began := time.Now()
 	for range surveyRespondents {
 		wg.Go(func() {
@@ -327,5 +330,9 @@ func rawInsertRate(ctx context.Context, db *store.Store, r *store.Response) floa
 		})
 	}
 	wg.Wait()
-	return float64(n.Load()) / time.Since(began).Seconds()
+	rate := float64(n.Load()) / time.Since(began).Seconds()
+	if n.Load() == 0 {
+		return rate, 0
+	}
+	return rate, (selfCPU() - cpu) / time.Duration(n.Load())
 }
