@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"candour/disparity"
+	"candour/store"
 )
 
 // who makes a scenario's requests.
@@ -46,6 +47,9 @@ type scenario struct {
 	sessions []session
 	pathFor  func(client, k int) string
 	before   prepare // called before each request, e.g. to put cookies in the jar (bench/surveys.go)
+	// rawBeside: measure the raw insert rate in the server's process just
+	// before the row (the survey submissions' yardstick, surveys.go)
+	rawBeside *store.Response
 	// ownAddress: each client dials from its own loopback address, as
 	// people at different addresses would (a limit per address, such as
 	// the receipt guard's, then counts each client's own requests);
@@ -147,6 +151,11 @@ type result struct {
 	// (the same count, over the run under load): what a row's throughput
 	// costs the server, which the wall clock of a shared machine does not say.
 	cpuLoaded time.Duration
+	// rawInserts and rawInsertCPU are the raw insert rate measured in the
+	// server's process just before the row, and the server's CPU time an
+	// insert (scenario.rawBeside).
+	rawInserts   float64
+	rawInsertCPU time.Duration
 }
 
 // series is one scenario run at one concurrency.
@@ -305,6 +314,12 @@ func drive(ctx context.Context, p *proc, sc scenario, sd *seeded, o options) (*r
 		if res.single.n > 0 {
 			res.roundTrips = float64(storeCommands(ctx, metrics)-trips) / float64(res.single.n)
 			res.cpu = (cpuTime(p.cmd.Process.Pid) - cpu) / time.Duration(res.single.n)
+		}
+	}
+	if sc.rawBeside != nil {
+		// The yardstick at the same moment, in the same process and store.
+		if res.rawInserts, res.rawInsertCPU, err = rawInsertsBeside(ctx, p, sc.rawBeside); err != nil {
+			return nil, err
 		}
 	}
 	trips = storeCommands(ctx, metrics)
