@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"time"
 
 	"candour/advice"
@@ -33,7 +34,9 @@ var adviceBench struct {
 }
 
 // seedAdviceBench adds the requests, the sessions and times a notification.
-func seedAdviceBench(ctx context.Context, db *store.Store, key []byte, p *seededPeople) error {
+// With a profile directory, the notification's CPU profile (the benchmark's
+// own process: it queues the messages through its store) goes there.
+func seedAdviceBench(ctx context.Context, db *store.Store, key []byte, p *seededPeople, profile string) error {
 	var asked []string
 	for _, u := range p.community {
 		asked = append(asked, u.ID)
@@ -81,12 +84,12 @@ func seedAdviceBench(ctx context.Context, db *store.Store, key []byte, p *seeded
 			adviceBench.sessions = append(adviceBench.sessions, s)
 		}
 	}
-	return timeNotify(ctx, db, p)
+	return timeNotify(ctx, db, p, profile)
 }
 
 // timeNotify opens a request asking 200 members, half with a mobile
 // number, and times the queueing of its messages (the worst of three).
-func timeNotify(ctx context.Context, db *store.Store, p *seededPeople) error {
+func timeNotify(ctx context.Context, db *store.Store, p *seededPeople, profile string) error {
 	var asked []string
 	for i, u := range p.community[:min(benchAdviceNotify, len(p.community))] {
 		if i%2 == 0 && u.Mobile == "" {
@@ -97,6 +100,13 @@ func timeNotify(ctx context.Context, db *store.Store, p *seededPeople) error {
 		asked = append(asked, u.ID)
 	}
 	from := config.Config{ForceName: "Bench Police", BaseURL: "http://127.0.0.1"}
+	if profile != "" {
+		stop, err := profileSelf(filepath.Join(profile, "advice-notify.pprof"))
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	for range 3 {
 		r := &store.AdviceRequest{Title: "Bench notification", Shared: "x", Handling: store.HandlingGroup, Question: "q", Asked: asked,
 			Deadline: time.Now().Add(4 * time.Hour), CreatedBy: p.admin.ID}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"candour/disparity"
+	"candour/store"
 )
 
 // who makes a scenario's requests.
@@ -46,6 +47,9 @@ type scenario struct {
 	sessions []session
 	pathFor  func(client, k int) string
 	before   prepare // called before each request, e.g. to put cookies in the jar (bench/surveys.go)
+	// rawBeside: measure the raw insert rate in the server's process just
+	// before the row (the survey submissions' yardstick, surveys.go)
+	rawBeside *store.Response
 	// ownAddress: each client dials from its own loopback address, as
 	// people at different addresses would (a limit per address, such as
 	// the receipt guard's, then counts each client's own requests);
@@ -143,6 +147,15 @@ type result struct {
 	// (every thread of the process, background jobs' few moments included):
 	// unlike the latencies, it hardly moves with the machine's load.
 	cpu time.Duration
+	// cpuLoaded is the server's CPU time per request with every client
+	// (the same count, over the run under load): what a row's throughput
+	// costs the server, which the wall clock of a shared machine does not say.
+	cpuLoaded time.Duration
+	// rawInserts and rawInsertCPU are the raw insert rate measured in the
+	// server's process just before the row, and the server's CPU time an
+	// insert (scenario.rawBeside).
+	rawInserts   float64
+	rawInsertCPU time.Duration
 }
 
 // series is one scenario run at one concurrency.
@@ -303,9 +316,19 @@ func drive(ctx context.Context, p *proc, sc scenario, sd *seeded, o options) (*r
 			res.cpu = (cpuTime(p.cmd.Process.Pid) - cpu) / time.Duration(res.single.n)
 		}
 	}
+	if sc.rawBeside != nil {
+		// The yardstick at the same moment, in the same process and store.
+		if res.rawInserts, res.rawInsertCPU, err = rawInsertsBeside(ctx, p, sc.rawBeside); err != nil {
+			return nil, err
+		}
+	}
 	trips = storeCommands(ctx, metrics)
+	cpu := cpuTime(p.cmd.Process.Pid)
 	if res.series, err = load(ctx, base, sc, sd, 0, o.clients, o.requests, o.maxTime, perClient); err != nil {
 		return nil, err
+	}
+	if res.n > 0 {
+		res.cpuLoaded = (cpuTime(p.cmd.Process.Pid) - cpu) / time.Duration(res.n)
 	}
 	if perClient == 1 && res.n > 0 {
 		res.roundTrips = float64(storeCommands(ctx, metrics)-trips) / float64(res.n)

@@ -64,7 +64,7 @@ func main() {
 	os.Unsetenv("MONGODB_URI")
 	flag.BoolVar(&o.mongo, "mongo", uri != "", "also run every row through MONGODB_URI, reported beside the embedded store's figures (the default when MONGODB_URI is set; unset, the embedded engine is started as a separate process on TCP, store/devstore)")
 	flag.StringVar(&o.uri, "uri", uri, "the server for -mongo (default: MONGODB_URI)")
-	flag.StringVar(&o.profile, "profile", "", "after each row, drive it with one client for 5 s while the server takes a CPU profile and one of its allocations, written to DIR/<row>.pprof and DIR/<row>.allocs.pprof (go tool pprof), then with -clients clients for 5 s more while it records where goroutines blocked and which locks they contended for (DIR/<row>.block.pprof, DIR/<row>.mutex.pprof), and a heap profile 2 s after start-up (DIR/idle.heap.pprof); the row's line then says how many requests the CPU profile holds")
+	flag.StringVar(&o.profile, "profile", "", "after each row, drive it with one client for 5 s while the server takes a CPU profile and one of its allocations, written to DIR/<row>.pprof and DIR/<row>.allocs.pprof (go tool pprof), then with -clients clients for 5 s more while it records where goroutines blocked and which locks they contended for (DIR/<row>.block.pprof, DIR/<row>.mutex.pprof), then a CPU profile with every client for 5 s more (DIR/<row>.clients.pprof), and a heap profile 2 s after start-up (DIR/idle.heap.pprof); the row's lines then say how many requests each CPU profile holds. Seeding writes the benchmark's own CPU profile of the critical-incident notification (DIR/advice-notify.pprof). With -scale above 1 the 1× run's profiles go in DIR/1x")
 	flag.BoolVar(&o.imports, "imports", true, "also time the million-row imports (embedded store)")
 	rows := flag.String("rows", "", "run only the rows whose label matches this regular expression (e.g. 'sign-up|/admin/audit')")
 	flag.Usage = func() {
@@ -154,6 +154,13 @@ func run(ctx context.Context, o options) error {
 		// The same rows at 1× first, for the single-client p50 ratio.
 		o1 := o
 		applyScale(&o1, 1)
+		if o.profile != "" {
+			// The 1× profiles apart, so that the 10× run's do not overwrite them.
+			o1.profile = filepath.Join(o.profile, "1x")
+			if err := os.MkdirAll(o1.profile, 0o755); err != nil {
+				return err
+			}
+		}
 		step("The embedded store, in process, at 1× the volumes (for the ratios)")
 		if one, err = runEngine(ctx, o1, bin, filepath.Join(tmp, "embedded-1x"), ""); err != nil {
 			return err

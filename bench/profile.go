@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -42,6 +44,15 @@ func cpuTime(pid int) time.Duration {
 	}
 	const ticks = 100 // USER_HZ, 100 on Linux
 	return time.Duration(utime+stime) * time.Second / ticks
+}
+
+// selfCPU is this process's CPU time so far (user and system).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 var notInName = regexp.MustCompile(`[^a-z0-9]+`)
@@ -81,10 +92,17 @@ func fetch(ctx context.Context, metrics, what, path string) error {
 // while the server records where its goroutines waited (dir/<row>.block.pprof)
 // and which locks they contended for (dir/<row>.mutex.pprof): what one
 // client alone never shows. The two windows are apart so that recording
-// every blocking event does not weigh on the CPU profile.
+// every blocking event does not weigh on the CPU profile. Last, a third
+// window with every client again takes a CPU profile (dir/<row>.clients.pprof):
+// where the row's throughput goes under load. A row with clients of its own
+// (the survey's 50 respondents) is driven with those, as drive does.
 func profileRow(ctx context.Context, base, metrics, dir string, sc scenario, sd *seeded, o options) (int, string, error) {
 	name := strings.Trim(notInName.ReplaceAllString(strings.ToLower(sc.label), "-"), "-")
 	path := filepath.Join(dir, name+".pprof")
+	clients := o.clients
+	if sc.clients > 0 {
+		clients = sc.clients // as drive runs the row (the survey's 50 respondents)
+	}
 	n, err := profileWindow(ctx, metrics, map[string]string{"profile": path, "allocs": filepath.Join(dir, name+".allocs.pprof")},
 		func() (*series, error) {
 			return load(ctx, base, sc, sd, o.clients, 1, 1<<30, profileTime-100*time.Millisecond, 0)
@@ -94,11 +112,23 @@ func profileRow(ctx context.Context, base, metrics, dir string, sc scenario, sd 
 	}
 	_, err = profileWindow(ctx, metrics, map[string]string{"block": filepath.Join(dir, name+".block.pprof"), "mutex": filepath.Join(dir, name+".mutex.pprof")},
 		func() (*series, error) {
-			return load(ctx, base, sc, sd, 0, o.clients, 1<<30, profileTime-100*time.Millisecond, 0)
+			return load(ctx, base, sc, sd, 0, clients, 1<<30, profileTime-100*time.Millisecond, 0)
 		})
 	if err != nil {
 		return 0, "", err
 	}
+	// And the CPU under every client: where a row's throughput goes (the
+	// survey submissions at 50 respondents), which one client alone does
+	// not show (batching, queues, the collector under load).
+	under := filepath.Join(dir, name+".clients.pprof")
+	m, err := profileWindow(ctx, metrics, map[string]string{"profile": under},
+		func() (*series, error) {
+			return load(ctx, base, sc, sd, 0, clients, 1<<30, profileTime-100*time.Millisecond, 0)
+		})
+	if err != nil {
+		return 0, "", err
+	}
+	fmt.Fprintf(os.Stderr, "    profile of %d requests, %d clients: %s\n", m, clients, under)
 	return n, path, nil
 }
 
@@ -124,4 +154,22 @@ func profileWindow(ctx context.Context, metrics string, profiles map[string]stri
 		return 0, err
 	}
 	return s.n, nil
+}
+
+// profileSelf starts a CPU profile of the benchmark's own process (the
+// work it times itself while seeding, such as the critical-incident
+// notification), written to path when the returned stop is called.
+func profileSelf(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -61,10 +61,11 @@ func (r *report) print(w io.Writer) {
 		}
 	}
 	for _, res := range r.rows {
-		if strings.HasPrefix(res.sc.label, "POST /s/:id/check") && sd.rawInserts > 0 {
-			ratio := res.throughput() / sd.rawInserts
-			fmt.Fprintf(w, "\nSurvey submissions at %d respondents: %.0f a second; response-sized inserts through the store's writer alone (its lock and its group commit to disk), %d at once into the same store (while seeding): %.0f a second; ratio %.0f%% (budget ≥ 50%%): %s.\n",
-				res.clients, res.throughput(), surveyRespondents, sd.rawInserts, 100*ratio, pass(ratio >= 0.5))
+		if strings.HasPrefix(res.sc.label, "POST /s/:id/check") && res.rawInserts > 0 {
+			ratio := res.throughput() / res.rawInserts
+			fmt.Fprintf(w, "\nSurvey submissions at %d respondents: %.0f a second; response-sized inserts through the store's writer alone (its lock and its group commit to disk), %d at once into the responses' collection, in the server's process just before the row: %.0f a second; ratio %.0f%% (budget ≥ 50%%): %s. CPU of the server: %s a submission under load, %s a raw insert. (The raw rate as first measured, while seeding, in the benchmark's process with no server: %.0f a second, %s of CPU an insert; ratio %.0f%%.)\n",
+				res.clients, res.throughput(), surveyRespondents, res.rawInserts, 100*ratio, pass(ratio >= 0.5), msFine(res.cpuLoaded), msFine(res.rawInsertCPU),
+				sd.rawInserts, msFine(sd.rawInsertCPU), 100*res.throughput()/max(sd.rawInserts, 1))
 		}
 	}
 
@@ -199,6 +200,11 @@ func ms(d time.Duration) string {
 		return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
 	}
 	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+// msFine is d in milliseconds to two places (a CPU time per request).
+func msFine(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
 }
 
 // msOrNone is a series' p95, or a dash when it made no requests.

@@ -49,6 +49,7 @@ type seeded struct {
 	recommendation string        // one recommendation's id, for its page
 	surveys        *surveyBench  // the surveys' ids and how to mint a submission (surveys.go)
 	rawInserts     float64       // survey-response-sized inserts a second, 50 at once, straight through the driver (surveys.go)
+	rawInsertCPU   time.Duration // the CPU time of one of them
 }
 
 // session is a signed-in browser: its cookie and its form token.
@@ -126,7 +127,7 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d referrals with messages", benchReferrals))
-	if err := seedAdviceBench(ctx, db, env.sessionKey, people); err != nil {
+	if err := seedAdviceBench(ctx, db, env.sessionKey, people, o.profile); err != nil {
 		return nil, err
 	}
 	done(fmt.Sprintf("%d advice requests; %d members notified (%d messages) in %s", benchAdviceRequests+1, benchAdviceNotify, adviceBench.messages, ms(adviceBench.notify)))

@@ -1,13 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"candour/server"
@@ -140,7 +142,7 @@ func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seede
 	}); err != nil {
 		return err
 	}
-	sd.rawInserts = rawInsertRate(ctx, db, &store.Response{SurveyID: sv.ID, Version: 1, Answers: benchAnswers(v, rnd, "white_british")})
+	sd.rawInserts, sd.rawInsertCPU = rawInsertRate(ctx, db, &store.Response{SurveyID: sv.ID, Version: 1, Answers: benchAnswers(v, rnd, "white_british")})
 	sd.probes = append(sd.probes, decideProbes(sv, rs)...)
 	sd.probes = append(sd.probes, probe{"survey results from counters, 1,000,000 responses (Tallies + survey.Build)", best(func() error {
 		s, err := db.Survey(ctx, million.ID)
@@ -273,7 +275,8 @@ func surveyScenarios(sd *seeded, o options) []scenario {
 	}
 	return []scenario{
 		{label: "POST /s/:id/check, 20 answers → 303 (50 respondents)", method: "POST", path: "/s/" + sb.id + "/check", as: member, want: 303,
-			budget: formBudget, clients: surveyRespondents, before: sb.respondent, form: func(session) url.Values { return url.Values{} }},
+			budget: formBudget, clients: surveyRespondents, before: sb.respondent, form: func(session) url.Values { return url.Values{} },
+			rawBeside: &store.Response{SurveyID: sb.id, Version: 1, Answers: sb.answers}},
 		{label: "GET /surveys/:id/results, 10,000 responses (admin)", method: "GET", path: "/surveys/" + sb.id + "/results", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /public/surveys/:id, 10,000 responses (visitor)", method: "GET", path: "/public/surveys/" + sb.closedID, as: visitor, want: 200, budget: pageBudget},
 		{label: "GET /surveys/:id/results, 1,000,000 responses (admin)", method: "GET", path: "/surveys/" + sb.millionID + "/results", as: admin, want: 200, budget: pageBudget},
@@ -302,30 +305,67 @@ func (sb *surveyBench) respondent(c *client, base string) {
 	c.http.Jar.SetCookies(u, cs)
 }
 
-// rawInsertRate is the yardstick for survey submissions: how many
+// rawInsertsBeside is the yardstick measured side by side with the
+// submissions: in the server's process, through its store, into the
+// responses' own collection, just before the row's run with every
+// respondent (the benchmark's build serves it on the metrics listener,
+// cli/profile_bench.go): 50 goroutines inserting copies of r (each with a
+// new id, naming no survey) for 3 seconds. It returns the rate and the
+// server's CPU time an insert.
+func rawInsertsBeside(ctx context.Context, p *proc, r *store.Response) (float64, time.Duration, error) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return 0, 0, err
+	}
+	u := fmt.Sprintf("%s/debug/raw-inserts?seconds=3&writers=%d", p.metrics, surveyRespondents)
+	req, err := http.NewRequestWithContext(ctx, "POST", u, bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, err
+	}
+	cpu := cpuTime(p.cmd.Process.Pid)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, fmt.Errorf("raw inserts beside the row: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("raw inserts beside the row: %s %s %v", resp.Status, b, err)
+	}
+	used := cpuTime(p.cmd.Process.Pid) - cpu
+	var n int64
+	var secs float64
+	if _, err := fmt.Sscan(string(b), &n, &secs); err != nil || secs <= 0 {
+		return 0, 0, fmt.Errorf("raw inserts beside the row: %q", b)
+	}
+	if n == 0 {
+		return 0, 0, nil
+	}
+	return float64(n) / secs, used / time.Duration(n), nil
+}
+
+// rawInsertRate is the yardstick for survey submissions as it was first
+// measured, and is still reported beside the other: how many
 // response-sized documents 50 goroutines insert a second into the same
 // embedded store through its writer and nothing else (store.RawInsert: one
 // driver insert under the writer lock, on disk before it returns, as every
 // write of the portal is; none of the portal's work), for 3 seconds, into
-// a scratch collection dropped afterwards.
-func rawInsertRate(ctx context.Context, db *store.Store, r *store.Response) float64 {
+// a scratch collection dropped afterwards. It returns the rate and the
+// CPU time of an insert (this process's, whose only work then is the
+// inserts).
+func rawInsertRate(ctx context.Context, db *store.Store, r *store.Response) (float64, time.Duration) {
 	coll := db.RawDatabase().Collection("bench_raw_inserts")
 	defer coll.Drop(context.WithoutCancel(ctx))
-	deadline := time.Now().Add(3 * time.Second)
-	var n atomic.Int64
-	var wg sync.WaitGroup
+	cpu := selfCPU()
 	began := time.Now()
-	for range surveyRespondents {
-		wg.Go(func() {
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				doc := *r
-				doc.ID = store.NewID()
-				if err := db.RawInsert(ctx, "bench_raw_inserts", &doc); err == nil {
-					n.Add(1)
-				}
-			}
-		})
+	n := db.RawInserts(ctx, "bench_raw_inserts", surveyRespondents, 3*time.Second, func() any {
+		doc := *r
+		doc.ID = store.NewID()
+		return &doc
+	})
+	rate := float64(n) / time.Since(began).Seconds()
+	if n == 0 {
+		return rate, 0
 	}
-	wg.Wait()
-	return float64(n.Load()) / time.Since(began).Seconds()
+	return rate, (selfCPU() - cpu) / time.Duration(n)
 }

@@ -3,9 +3,15 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/pprof"
 	"runtime"
+	"strconv"
+	"time"
+
+	"candour/store"
 )
 
 // profiling: this build is the benchmark's (bench/server.go builds the
@@ -13,7 +19,33 @@ import (
 // profile of each row from the metrics listener, and block and mutex
 // profiles of it under load. No other build serves these: the portal's own
 // binary has no profiler on any listener.
-func profiling(mux *http.ServeMux) {
+//
+// It also measures the survey submissions' yardstick side by side with
+// them (bench/surveys.go): POST /debug/raw-inserts?seconds=N&writers=M with
+// a response (JSON) has M goroutines insert copies of it into the
+// responses' own collection through this process's store (store.RawInserts:
+// the writer alone, none of the portal's work) for N seconds, and answers
+// how many were stored and in how many seconds. Each copy has a new id and names survey
+// rawInsertSurvey, which does not exist, and no counting batch: nothing
+// counts, exports or shows it.
+func profiling(mux *http.ServeMux, db *store.Store) {
+	mux.HandleFunc("POST /debug/raw-inserts", func(w http.ResponseWriter, r *http.Request) {
+		secs, err1 := strconv.ParseFloat(r.URL.Query().Get("seconds"), 64)
+		writers, err2 := strconv.Atoi(r.URL.Query().Get("writers"))
+		var like store.Response
+		if err := json.NewDecoder(r.Body).Decode(&like); err != nil || err1 != nil || err2 != nil || secs <= 0 || secs > 10 || writers < 1 || writers > 200 {
+			http.Error(w, "want ?seconds=(0,10]&writers=1..200 and a response as JSON", http.StatusBadRequest)
+			return
+		}
+		like.SurveyID, like.Batch = rawInsertSurvey, ""
+		began := time.Now()
+		n := db.RawInserts(r.Context(), "survey_responses", writers, time.Duration(secs*float64(time.Second)), func() any {
+			doc := like
+			doc.ID = store.NewID()
+			return &doc
+		})
+		fmt.Fprintf(w, "%d %f\n", n, time.Since(began).Seconds())
+	})
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	// Blocking and lock contention are recorded only while their profile
@@ -41,3 +73,6 @@ func recording(set func(on bool), h http.Handler) http.Handler {
 		h.ServeHTTP(w, r)
 	})
 }
+
+// rawInsertSurvey is the survey id the raw inserts name: no survey has it.
+const rawInsertSurvey = "bench-raw-inserts"

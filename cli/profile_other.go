@@ -2,7 +2,11 @@
 
 package cli
 
-import "net/http"
+import (
+	"net/http"
+
+	"candour/store"
+)
 
 // profiling serves nothing outside the benchmark's build (profile_bench.go).
-func profiling(*http.ServeMux) {}
+func profiling(*http.ServeMux, *store.Store) {}

@@ -85,7 +85,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return fmt.Errorf("listen on %s (CANDOUR_METRICS_ADDR): %w", cfg.MetricsAddr, err)
 		}
 		fmt.Fprintf(stdout, "Metrics are at http://%s/metrics (CANDOUR_METRICS_ADDR).\n", ml.Addr())
-		go serveMetrics(ctx, ml, srv.MetricsHandler(), log)
+		go serveMetrics(ctx, ml, srv.MetricsHandler(), db, log)
 	}
 
 	jobs.Start(jobsCtx, &running, cfg, db, log, decisions)
@@ -138,10 +138,10 @@ func releaseStartupMemory(ctx context.Context, db *store.Store) {
 }
 
 // serveMetrics answers GET /metrics on its own listener until ctx ends.
-func serveMetrics(ctx context.Context, l net.Listener, h http.Handler, log *slog.Logger) {
+func serveMetrics(ctx context.Context, l net.Listener, h http.Handler, db *store.Store, log *slog.Logger) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h)
-	profiling(mux)
+	profiling(mux, db)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	go func() {
 		<-ctx.Done()

@@ -52,16 +52,36 @@ func userOrder(a, b User) int {
 // snapshot brings the copy up to date and returns it (callers must not
 // change it).
 func (s *Store) directorySnapshot(ctx context.Context) ([]User, error) {
+	users, _, err := s.directoryRead(ctx, true)
+	return users, err
+}
+
+// directoryIfCurrent is the copy brought up to date, if that needs no read
+// of every account (it was loaded, and since then only known accounts
+// changed: each is read again by _id); otherwise it reports false and
+// reads nothing.
+func (s *Store) directoryIfCurrent(ctx context.Context) ([]User, bool, error) {
+	return s.directoryRead(ctx, false)
+}
+
+// directoryRead brings the copy up to date and returns it; whole says
+// whether to read every account when that is what it takes (not: report
+// false instead).
+func (s *Store) directoryRead(ctx context.Context, whole bool) ([]User, bool, error) {
 	d := &s.dir
 	if s.docs.remote {
 		if err := s.syncRevocations(ctx); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	d.refresh.Lock()
 	defer d.refresh.Unlock()
 	d.mu.Lock()
 	full := !d.loaded || d.all
+	if full && !whole {
+		d.mu.Unlock()
+		return nil, false, nil
+	}
 	dirty := d.dirty
 	d.all, d.dirty = false, nil
 	users := d.users
@@ -75,7 +95,7 @@ func (s *Store) directorySnapshot(ctx context.Context) ([]User, error) {
 		}
 		if err != nil {
 			d.changed("") // try again next time
-			return nil, fmt.Errorf("store: people directory: %w", err)
+			return nil, false, fmt.Errorf("store: people directory: %w", err)
 		}
 		slices.SortFunc(all, userOrder)
 		users = all
@@ -90,7 +110,7 @@ func (s *Store) directorySnapshot(ctx context.Context) ([]User, error) {
 			}
 			if err != nil {
 				d.changed("")
-				return nil, fmt.Errorf("store: people directory: %w", err)
+				return nil, false, fmt.Errorf("store: people directory: %w", err)
 			}
 			i, _ := slices.BinarySearchFunc(users, u, userOrder)
 			users = slices.Insert(users, i, u)
@@ -99,7 +119,7 @@ func (s *Store) directorySnapshot(ctx context.Context) ([]User, error) {
 	d.mu.Lock()
 	d.users, d.loaded = users, true
 	d.mu.Unlock()
-	return users, nil
+	return users, true, nil
 }
 
 // listUsersFromDirectory is ListUsers on the copy: the same filter (role;

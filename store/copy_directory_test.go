@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -135,5 +136,68 @@ func TestUsersByIDManyFromTheDirectory(t *testing.T) {
 	check("after a rename")
 	if got, _ := s.UsersByID(ctx, asked); got[all[3]].Name != "Renamed Member" {
 		t.Errorf("the rename did not reach the directory: %q", got[all[3]].Name)
+	}
+}
+
+// TestUsersByIDReadsOnlyTheAsked: asked for many accounts while the people
+// directory is not current (after accounts were made, or a restart),
+// UsersByID reads the accounts asked for by _id, not every account to
+// bring the directory up to date (a critical-incident request asking 200
+// of 5,000 accounts read all 5,000 before its messages were queued); once
+// the people list has loaded the directory, it answers from it without a
+// read. The answers are the same.
+func TestUsersByIDReadsOnlyTheAsked(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx := context.Background()
+	var all []string
+	for i := range 3 * (usersReadOneByOne + 4) {
+		u := &User{Email: fmt.Sprintf("a%03d@example.org", i), Name: fmt.Sprintf("Asked %d", i), Role: RoleMember, Status: StatusActive}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, u.ID)
+	}
+	asked := append(slices.Clone(all[:usersReadOneByOne+4]), "no-such-account")
+	var scans, reads atomic.Int32
+	stop := s.TraceFilters(func(cmd, coll string, filter bson.Raw) {
+		if coll != "users" {
+			return
+		}
+		if elems, err := filter.Elements(); cmd == "find" && err == nil && len(elems) == 1 && elems[0].Key() == "_id" {
+			reads.Add(1)
+		} else {
+			scans.Add(1)
+		}
+	})
+	defer stop()
+
+	byID, err := s.UsersByID(ctx, asked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := scans.Load(); n != 0 {
+		t.Errorf("UsersByID of %d accounts among %d, the directory not current: %d reads of users not by _id (every account read), want none", len(asked), len(all), n)
+	}
+	if len(byID) != len(asked)-1 {
+		t.Fatalf("%d accounts, want %d", len(byID), len(asked)-1)
+	}
+
+	if _, _, err := s.ListUsers(ctx, UserFilter{}); err != nil { // the people list loads the directory
+		t.Fatal(err)
+	}
+	scans.Store(0)
+	reads.Store(0)
+	fromDirectory, err := s.UsersByID(ctx, asked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := scans.Load() + reads.Load(); n != 0 {
+		t.Errorf("UsersByID with the directory current: %d reads of users, want none", n)
+	}
+	for _, id := range all[:usersReadOneByOne+4] {
+		if a, b := byID[id], fromDirectory[id]; a.ID != id || a.Name != b.Name || a.Email != b.Email || a.Status != b.Status || a.Role != b.Role {
+			t.Errorf("%s: by _id %+v, from the directory %+v", id, a, b)
+		}
 	}
 }

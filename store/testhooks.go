@@ -24,17 +24,6 @@ import (
 // crashes) and for the benchmark's raw insert rate.
 func (s *Store) RawDatabase() *mongo.Database { return s.db }
 
-// RawInsert inserts doc into coll as the store's writer does, and nothing
-// more: its lock and, on the embedded server, its group commit to disk
-// (durable.go), with none of the portal's work. It is the benchmark's raw
-// insert rate: the driver straight onto the writer's connection would
-// skip the fsync that every write of the portal waits for, and compare a
-// write that is not yet on disk with ones that are.
-func (s *Store) RawInsert(ctx context.Context, coll string, doc any) error {
-	_, err := s.c(coll).InsertOne(ctx, doc)
-	return err
-}
-
 // DropDatabase drops the store's whole database. Tests use it to remove
 // the database they made on a shared server (store/storetest).
 func (s *Store) DropDatabase(ctx context.Context) error {
