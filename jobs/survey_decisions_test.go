@@ -16,6 +16,7 @@ import (
 	"candour/store"
 	"candour/store/storetest"
 	"candour/survey"
+	"candour/survey/surveytest"
 )
 
 // TestSurveyDecisionsStored: the survey-decisions job, started as serve
@@ -32,22 +33,7 @@ func TestSurveyDecisionsStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	db1.SetSealer(storetest.Sealer(t))
-	if err := demo.SeedSurveys(ctx, db1); err != nil {
-		t.Fatal(err)
-	}
-	svs, err := db1.Surveys(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var closed *store.Survey
-	for i := range svs {
-		if svs[i].State(store.Day(db1.Now())) == store.SurveyClosed {
-			closed = &svs[i]
-		}
-	}
-	if closed == nil {
-		t.Fatal("the demo has no closed survey")
-	}
+	closed := closedDemoSurvey(t, db1)
 	jctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	startSurveyJobs(jctx, &wg, db1, slog.New(slog.DiscardHandler), "test", nil)
@@ -142,23 +128,7 @@ func TestSurveyDecisionsStored(t *testing.T) {
 func TestSurveyDecisionsStopAtShutdown(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Open(t)
-	db.SetSealer(storetest.Sealer(t))
-	if err := demo.SeedSurveys(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	svs, err := db.Surveys(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var closed *store.Survey
-	for i := range svs {
-		if svs[i].State(store.Day(db.Now())) == store.SurveyClosed {
-			closed = &svs[i]
-		}
-	}
-	if closed == nil {
-		t.Fatal("the demo has no closed survey")
-	}
+	closed := closedDemoSurvey(t, db)
 	survey.ForgetDecisions()
 	started := survey.Decided()
 	jctx, stop := context.WithCancel(ctx)
@@ -194,7 +164,7 @@ func TestSurveyDecisionsStopAtShutdown(t *testing.T) {
 	ended, end := context.WithCancel(ctx)
 	end()
 	before := survey.Decided()
-	if _, err := survey.Decide(ended, memoryDecisions{}, closed, 1, ts); !errors.Is(err, context.Canceled) || survey.Decided() == before {
+	if _, err := survey.Decide(ended, surveytest.Decisions{}, closed, 1, ts); !errors.Is(err, context.Canceled) || survey.Decided() == before {
 		t.Errorf("deciding again with an ended context: %v, %d audits started; want context.Canceled from a new audit (the job finished the audit after the shutdown)", err, survey.Decided()-before)
 	}
 }
@@ -203,30 +173,6 @@ func TestSurveyDecisionsStopAtShutdown(t *testing.T) {
 // loaded machine with -race: one witness search is tens of milliseconds
 // of CPU, the demo release's whole audit seconds (minutes under -race).
 const jobStopsWithin = 10 * time.Second
-
-// memoryDecisions is a store of decisions that starts empty: a release
-// built through it is decided in the request, as a server without the job
-// decides it.
-type memoryDecisions map[string]store.SurveyDecision
-
-func (m memoryDecisions) SurveyDecision(_ context.Context, key string) (store.SurveyDecision, bool, error) {
-	d, ok := m[key]
-	return d, ok, nil
-}
-
-func (m memoryDecisions) SaveSurveyDecision(_ context.Context, d store.SurveyDecision) error {
-	m[d.Key] = d
-	return nil
-}
-
-func (m memoryDecisions) SurveyVersionDecided(_ context.Context, surveyID string, version int) (bool, error) {
-	for _, d := range m {
-		if d.SurveyID == surveyID && d.Version == version {
-			return true, nil
-		}
-	}
-	return false, nil
-}
 
 // TestPrecomputedReleaseIsTheOnDemandOne: on the demo's closed survey (a
 // real fixture), the portal builds nothing before the job has decided
@@ -237,25 +183,8 @@ func (m memoryDecisions) SurveyVersionDecided(_ context.Context, surveyID string
 func TestPrecomputedReleaseIsTheOnDemandOne(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Open(t)
-	db.SetSealer(storetest.Sealer(t))
-	if err := demo.SeedSurveys(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	svs, err := db.Surveys(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	closed := closedDemoSurvey(t, db)
 	day := store.Day(db.Now())
-	var closed *store.Survey
-	for i := range svs {
-		if svs[i].State(day) == store.SurveyClosed {
-			closed = &svs[i]
-			break
-		}
-	}
-	if closed == nil {
-		t.Fatal("the demo has no closed survey")
-	}
 	ts, err := db.Tallies(ctx, closed.ID, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -272,7 +201,7 @@ func TestPrecomputedReleaseIsTheOnDemandOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	survey.ForgetDecisions()
-	onDemand, err := survey.BuildStored(ctx, memoryDecisions{}, closed, 1, ts, day)
+	onDemand, err := survey.BuildStored(ctx, surveytest.Decisions{}, closed, 1, ts, day)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -504,4 +433,26 @@ func smallSurvey(t *testing.T, db *store.Store, title string, change func(sv *st
 		t.Fatal(err)
 	}
 	return sv
+}
+
+// closedDemoSurvey seeds the demo's surveys into db (what serve's first
+// start puts in an empty store) and returns the closed one, the baseline
+// whose release the survey-decisions job decides.
+func closedDemoSurvey(t *testing.T, db *store.Store) *store.Survey {
+	t.Helper()
+	ctx := context.Background()
+	if err := demo.SeedSurveys(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	svs, err := db.Surveys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range svs {
+		if svs[i].State(store.Day(db.Now())) == store.SurveyClosed {
+			return &svs[i]
+		}
+	}
+	t.Fatal("the demo has no closed survey")
+	return nil
 }

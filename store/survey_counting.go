@@ -115,6 +115,10 @@ type tallyBatch struct {
 	left    chan struct{}
 	pending map[pendingKey]*pendingInc
 	waiters []chan error
+	// uncounted: a response that names the batch is, or may be, stored
+	// without its increments in pending (leaveUncounted). The batch is
+	// then counted from the responses that name it, never from pending.
+	uncounted bool
 }
 
 type pendingKey struct{ coll, id string }
@@ -180,7 +184,47 @@ func (s *Store) leaveBatch(bt *tallyBatch) {
 		close(bt.left)
 		bt.left = nil
 	}
+	s.settleUncounted(b, bt)
 	b.mu.Unlock()
+}
+
+// leaveUncounted: the submission's response is, or may be, stored naming
+// bt, but its increments will not join bt's (its insert did not answer in
+// time, which does not say it was not stored; or a step after the insert
+// failed). Counting bt from its pending increments would delete bt's
+// document and so mark that response counted without counting it: bt is
+// counted instead from the responses that name it once its lease ends
+// (countLater, as a batch whose counting ran out of time), and the
+// submissions that joined it are told their answers were sent.
+func (s *Store) leaveUncounted(bt *tallyBatch) {
+	b := s.tallyBatch()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bt.uncounted = true
+	bt.joining--
+	if bt.joining == 0 && bt.left != nil {
+		close(bt.left)
+		bt.left = nil
+	}
+	s.settleUncounted(b, bt)
+}
+
+// settleUncounted (b.mu held): once nobody holds bt and nobody waits for
+// its counting, no flush will take it (flushTallies takes the open batch
+// when it has waiters, and then counts it later itself). A batch left
+// uncounted is then closed to new submissions and counted from its
+// responses once its lease ends.
+func (s *Store) settleUncounted(b *tallyBatcher, bt *tallyBatch) {
+	if !bt.uncounted || bt.joining > 0 || len(bt.waiters) > 0 || b.open != bt {
+		return
+	}
+	b.open = nil
+	select {
+	case <-b.closed: // closing: the repair at the next start counts it
+	default:
+		b.later.Add(1)
+		go s.countLater(b, bt.id)
+	}
 }
 
 // count adds one stored response to its batch's increments and
@@ -258,6 +302,7 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 		b.mu.Lock()
 		waiters := bt.waiters
 		timeout := b.timeout
+		uncounted := bt.uncounted
 		// The earlier batches' marks on the counters this one moves go
 		// with its writes.
 		unset := map[pendingKey][]string{}
@@ -271,9 +316,12 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 		if timeout <= 0 {
 			timeout = countTimeout
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		err := s.countBatch(ctx, bt.id, bt.pending, unset, bt.opened.Add(batchLease).UTC())
-		cancel()
+		err := errUncounted // counted from its responses (leaveUncounted)
+		if !uncounted {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			err = s.countBatch(ctx, bt.id, bt.pending, unset, bt.opened.Add(batchLease).UTC())
+			cancel()
+		}
 		b.mu.Lock()
 		if b.marksLeft == nil {
 			b.marksLeft = map[pendingKey][]string{}
@@ -293,8 +341,10 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 			// Every response in the batch is stored and names it: it is
 			// counted again here when its lease ends (or by the repair at
 			// the next start). The respondents' answers were sent.
-			s.log.Warn("survey responses stored; counting them ran out of time, counted again when the batch's lease ends",
-				"batch", bt.id, "responses", len(waiters), "err", err)
+			if !uncounted {
+				s.log.Warn("survey responses stored; counting them ran out of time, counted again when the batch's lease ends",
+					"batch", bt.id, "responses", len(waiters), "err", err)
+			}
 			b.mu.Lock()
 			select {
 			case <-b.closed: // closing: the repair at the next start counts it
@@ -309,6 +359,10 @@ func (s *Store) flushTallies(b *tallyBatcher) {
 		}
 	}
 }
+
+// errUncounted stands for the counting of a batch left to countLater by
+// leaveUncounted: its marks to remove stay for later.
+var errUncounted = errors.New("store: batch left to be counted from its responses")
 
 // markLinger is how long the counting must have been idle before the
 // marks left on counters are removed by writes of their own (until then

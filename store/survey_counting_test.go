@@ -189,3 +189,77 @@ func TestCountingRunOutOfTime(t *testing.T) {
 		t.Fatalf("a repair afterwards counted %d (wait %v, err %v), want nothing left", n, wait, err)
 	}
 }
+
+// TestUnansweredInsertIsCounted: under load an insert of responses can
+// store them and still not answer in time (here forced). Its submission
+// is told the store was busy, but its response is stored, naming its
+// batch, and another submission then joins that batch and is counted. The
+// batch must not be counted from the second submission's increments alone
+// (that deleted its document, which marks every response naming it
+// counted: the first was then never counted, and the counters differed
+// from a recount for good, as TestTwoHundredConcurrentRespondents saw
+// under load). It is counted from the responses that name it once its
+// lease ends, both of them, exactly once.
+func TestUnansweredInsertIsCounted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.Open(t)
+	var mu sync.Mutex
+	now := time.Now()
+	db.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	sv := publishedSurvey(t, db)
+	db.AnswerStoredInsertsForTest(context.DeadlineExceeded)
+	first := &store.Response{ID: "unanswered", SurveyID: sv.ID, Version: 1, Answers: store.Answers{"q1": {"o1"}, "q3": {"a"}}}
+	if err := db.SubmitResponse(ctx, sv.Current(), first, ""); !store.IsBusy(err) {
+		t.Fatalf("the submission whose insert did not answer: %v, want the store busy", err)
+	}
+	db.AnswerStoredInsertsForTest(nil)
+	second := &store.Response{ID: "answered", SurveyID: sv.ID, Version: 1, Answers: store.Answers{"q1": {"o2"}, "q3": {"sa"}}}
+	if err := db.SubmitResponse(ctx, sv.Current(), second, ""); err != nil {
+		t.Fatalf("the next submission: %v", err)
+	}
+	if rs, err := db.Responses(ctx, sv.ID); err != nil || len(rs) != 2 {
+		t.Fatalf("%d responses stored (err %v), want 2", len(rs), err)
+	}
+	mu.Lock()
+	now = now.Add(16 * time.Second) // batchLease is 15 s
+	mu.Unlock()
+	// As in TestCountingRunOutOfTime: the store's own recount looks at its
+	// clock each second, and the clock goes on moving. Both responses are
+	// stored, so the recount is made once; the wait ends after two minutes.
+	recount, err := db.Recount(ctx, sv, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b map[string]store.Tally
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		stored, err := db.Tallies(ctx, sv.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b = tallyMap(stored), tallyMap(recount); reflect.DeepEqual(a, b) && a["all"].N == 2 || time.Now().After(deadline) {
+			break
+		}
+		mu.Lock()
+		now = now.Add(time.Second)
+		mu.Unlock()
+	}
+	if !reflect.DeepEqual(a, b) || a["all"].N != 2 {
+		t.Fatalf("after the lease: counters %v, recount %v; want both to count 2", a, b)
+	}
+	// The counters move before the batch's document goes (applyBatch): a
+	// repair may still be finishing, under its lease. Nothing is left to
+	// count, and the document goes.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		n, wait, err := db.RepairCounts(ctx)
+		if err != nil || n != 0 {
+			t.Fatalf("a repair afterwards counted %d (err %v), want nothing left", n, err)
+		}
+		if wait == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a batch still waits to be counted (%v), want none left", wait)
+		}
+	}
+}

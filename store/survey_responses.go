@@ -79,7 +79,12 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 	r.Batch = bt.id
 	// Stored with the responses submitted meanwhile (survey_inserts.go).
 	if err := s.insertResponse(r); err != nil {
-		s.leaveBatch(bt)
+		if IsBusy(err) {
+			// No answer in time is no proof that it was not stored.
+			s.leaveUncounted(bt)
+		} else {
+			s.leaveBatch(bt)
+		}
 		if code != "" {
 			_ = s.useSurveyCode(ctx, r.SurveyID, code, false) // give the code back
 		}
@@ -92,7 +97,7 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 	// a crash leaves it to Repair (repairCounts), never uncounted for good nor
 	// counted twice.
 	if err := s.insertTexts(ctx, v, r); err != nil {
-		s.leaveBatch(bt)
+		s.leaveUncounted(bt)
 		return err
 	}
 	return s.count(ctx, bt, r.SurveyID, v, r.Answers)

@@ -124,6 +124,16 @@ func (s *Store) SetCountTimeoutForTest(d time.Duration) {
 	b.mu.Unlock()
 }
 
+// AnswerStoredInsertsForTest makes each insert of survey responses that
+// stored them answer err (nil: as usual), as one does that stored its
+// documents and then did not answer in time under load.
+func (s *Store) AnswerStoredInsertsForTest(err error) {
+	q := s.responses
+	q.mu.Lock()
+	q.late = err
+	q.mu.Unlock()
+}
+
 // ReadsAsJobForTest reports whether ctx was marked by ForJob: the jobs'
 // tests check that their runner marks every run's context.
 func ReadsAsJobForTest(ctx context.Context) bool { return isJobWork(ctx) }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"candour/store"
+	"candour/survey/surveytest"
 )
 
 // TestDecideStopsWhenCancelled: shutdown cancels the survey-decisions
@@ -19,7 +19,7 @@ func TestDecideStopsWhenCancelled(t *testing.T) {
 	sv, ts := smallCellSurvey(t, 400, 3)
 	ForgetDecisions()
 	defer ForgetDecisions()
-	ds := savedDecisions{}
+	ds := surveytest.Decisions{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	started := Decided()
@@ -59,26 +59,3 @@ func TestDecideStopsWhenCancelled(t *testing.T) {
 // milliseconds of CPU, the whole audit of this release seconds (minutes
 // under -race).
 const decideStopsWithin = 10 * time.Second
-
-// savedDecisions is a store of decisions in memory (store.Store's part
-// that Decide uses).
-type savedDecisions map[string]store.SurveyDecision
-
-func (m savedDecisions) SurveyDecision(_ context.Context, key string) (store.SurveyDecision, bool, error) {
-	d, ok := m[key]
-	return d, ok, nil
-}
-
-func (m savedDecisions) SaveSurveyDecision(_ context.Context, d store.SurveyDecision) error {
-	m[d.Key] = d
-	return nil
-}
-
-func (m savedDecisions) SurveyVersionDecided(_ context.Context, surveyID string, version int) (bool, error) {
-	for _, d := range m {
-		if d.SurveyID == surveyID && d.Version == version {
-			return true, nil
-		}
-	}
-	return false, nil
-}

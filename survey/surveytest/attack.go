@@ -4,7 +4,8 @@
 // and works out every relation between the figures that anyone who knows
 // the questionnaire can rely on. disclosuretest then attacks them. It is
 // for tests: the survey's counters are used only to know the true values,
-// never to decide what the reader knows.
+// never to decide what the reader knows. Decisions keeps release
+// decisions in memory, for tests that decide a release without a store.
 package surveytest
 
 import (
