@@ -121,6 +121,9 @@ func TestAdviceReminders(t *testing.T) {
 func TestAdviceRemindersReadNothingWhenNothingChanged(t *testing.T) {
 	t.Parallel()
 	db := storetest.Open(t)
+	if !db.Embedded() {
+		t.Skip("through MONGODB_URI other instances may write: every run asks the server, by design")
+	}
 	ctx := context.Background()
 	var mu sync.Mutex
 	offset := time.Duration(0)

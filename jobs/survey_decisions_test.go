@@ -237,6 +237,9 @@ func TestPrecomputedReleaseIsTheOnDemandOne(t *testing.T) {
 func TestSurveyDecisionsRunWithNothingToDecide(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Open(t)
+	if !db.Embedded() {
+		t.Skip("through MONGODB_URI other instances may write: every run reads everything, by design")
+	}
 	db.SetSealer(storetest.Sealer(t))
 	qs := []store.Question{{ID: "q1", Key: "fair", Type: store.QAgree, Text: "Police are fair"}}
 	ts := []store.Tally{{Version: 1, Dim: store.DimAll, Value: store.DimAll, N: 120, C: map[string]map[string]int64{"q1": {"a": 70, "d": 50, "_a": 120}}}}
@@ -319,6 +322,9 @@ func TestSurveyDecisionsReadNothingWhenNothingChanged(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := storetest.Open(t)
+	if !db.Embedded() {
+		t.Skip("through MONGODB_URI other instances may write: every run reads everything, by design")
+	}
 	closed := smallSurvey(t, db, "Closed early", func(sv *store.Survey) { sv.Closed = true })
 	today := store.Day(db.Now())
 	open := smallSurvey(t, db, "Closes today", func(sv *store.Survey) { sv.ClosesOn = today })

@@ -146,6 +146,14 @@ func TestHomeRoundTrips(t *testing.T) {
 		}
 		return n
 	}
+	// Through MONGODB_URI the session and the account are copies that live
+	// two seconds (other instances may revoke them): on a loaded machine
+	// they can expire between the two looks, and the second reads both
+	// again. In process they are kept until written.
+	expired := 0.0
+	if !w.a.store.Embedded() {
+		expired = 2
+	}
 	for _, who := range []struct {
 		name string
 		u    *store.User
@@ -158,8 +166,8 @@ func TestHomeRoundTrips(t *testing.T) {
 		}
 		n := commands() - before
 		t.Logf("GET /home (%s): %.0f store commands", who.name, n)
-		if n > 12 {
-			t.Errorf("GET /home (%s): %.0f store commands, want at most 12", who.name, n)
+		if n > 12+expired {
+			t.Errorf("GET /home (%s): %.0f store commands, want at most %.0f", who.name, n, 12+expired)
 		}
 	}
 }
