@@ -148,20 +148,11 @@ func TestAdviceRemindersReadNothingWhenNothingChanged(t *testing.T) {
 	if n, err := sendAdviceReminders(ctx, db, from); err != nil || n != 0 {
 		t.Fatalf("at the start: %d messages (%v), want none", n, err)
 	}
-	var sent []string
-	stop := db.TraceCommands(func(command, coll string) {
-		mu.Lock()
-		defer mu.Unlock()
-		sent = append(sent, command+" "+coll)
-	})
-	defer stop()
+	commands := recordCommands(t, db)
 	if n, err := sendAdviceReminders(ctx, db, from); err != nil || n != 0 {
 		t.Fatalf("a minute later: %d messages (%v), want none", n, err)
 	}
-	mu.Lock()
-	got := sent
-	mu.Unlock()
-	if len(got) != 0 {
+	if got := commands(); len(got) != 0 {
 		t.Errorf("a run with nothing written since the last sent %v; want nothing", got)
 	}
 	mu.Lock()

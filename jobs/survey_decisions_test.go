@@ -329,21 +329,7 @@ func TestSurveyDecisionsReadNothingWhenNothingChanged(t *testing.T) {
 	today := store.Day(db.Now())
 	open := smallSurvey(t, db, "Closes today", func(sv *store.Survey) { sv.ClosesOn = today })
 
-	var mu sync.Mutex
-	var sent []string
-	stop := db.TraceCommands(func(command, coll string) {
-		mu.Lock()
-		defer mu.Unlock()
-		sent = append(sent, command+" "+coll)
-	})
-	defer stop()
-	commands := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		got := sent
-		sent = nil
-		return got
-	}
+	commands := recordCommands(t, db)
 	sentTo := func(cmds []string, coll string) bool {
 		for _, c := range cmds {
 			if strings.HasSuffix(c, " "+coll) {
@@ -461,4 +447,25 @@ func closedDemoSurvey(t *testing.T, db *store.Store) *store.Survey {
 	}
 	t.Fatal("the demo has no closed survey")
 	return nil
+}
+
+// recordCommands records each command db sends ("find surveys") until the
+// test ends; the function it returns gives those sent since it was last
+// called and forgets them.
+func recordCommands(t *testing.T, db *store.Store) func() []string {
+	t.Helper()
+	var mu sync.Mutex
+	var sent []string
+	t.Cleanup(db.TraceCommands(func(command, coll string) {
+		mu.Lock()
+		defer mu.Unlock()
+		sent = append(sent, command+" "+coll)
+	}))
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		got := sent
+		sent = nil
+		return got
+	}
 }
