@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -169,4 +171,38 @@ func TestNoGPUProcess(t *testing.T) {
 		}
 	}
 	t.Logf("the browser's processes: %q", kinds)
+}
+
+// TestRenderersRunWithoutOptimisingCompilers checks that the pages' V8 runs
+// with jsFlags (startBrowser): without TurboFan and Maglev, whose work on
+// each page's fresh axe-core was thrown away with the page, about 40 % of
+// an axe-core scan's CPU.
+func TestRenderersRunWithoutOptimisingCompilers(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	tb := newTab(t, p.url, false)
+	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
+		t.Fatalf("GET /sign-in = %d", status)
+	}
+	info, err := chromedp.CallBrowser(tb.ctx, systeminfo.GetProcessInfo, cdp.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	renderers := 0
+	for _, p := range info.ProcessInfo {
+		if p.Type != "renderer" {
+			continue
+		}
+		renderers++
+		cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.ID))
+		if err != nil {
+			t.Fatalf("the command line of renderer %d: %v", p.ID, err)
+		}
+		if !strings.Contains(string(cmd), "--js-flags="+jsFlags) {
+			t.Errorf("renderer %d runs without --js-flags=%q: %q", p.ID, jsFlags, strings.ReplaceAll(string(cmd), "\x00", " "))
+		}
+	}
+	if renderers == 0 {
+		t.Fatal("the browser named no renderer process: this test shows nothing")
+	}
 }
