@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -204,5 +205,48 @@ func TestRenderersRunWithoutOptimisingCompilers(t *testing.T) {
 	}
 	if renderers == 0 {
 		t.Fatal("the browser named no renderer process: this test shows nothing")
+	}
+}
+
+// TestNoSpareRenderer checks that the browser keeps no renderer process
+// started for a page not yet opened (startBrowser turns the spare renderer
+// off): every renderer runs a tab's page, so there are no more renderers
+// than tabs. A renderer whose page has just gone may take a moment to
+// exit, so the count is read again for up to five seconds.
+func TestNoSpareRenderer(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	tb := newTab(t, p.url, false)
+	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
+		t.Fatalf("GET /sign-in = %d", status)
+	}
+	var renderers, pages int
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		info, err := chromedp.CallBrowser(tb.ctx, systeminfo.GetProcessInfo, cdp.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets, err := chromedp.Targets(tb.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		renderers, pages = 0, 0
+		for _, p := range info.ProcessInfo {
+			if p.Type == "renderer" {
+				renderers++
+			}
+		}
+		for _, tg := range targets {
+			if tg.Type == "page" {
+				pages++
+			}
+		}
+		if renderers <= pages || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if renderers > pages {
+		t.Errorf("the browser runs %d renderer processes for %d tabs: a spare renderer is kept", renderers, pages)
 	}
 }
