@@ -24,7 +24,8 @@
 // GPU process of its own (TestNoGPUProcess), and its renderers run V8
 // without the optimising compilers, whose work on each page's fresh
 // axe-core was thrown away with the page
-// (TestRenderersRunWithoutOptimisingCompilers).
+// (TestRenderersRunWithoutOptimisingCompilers); it keeps no spare renderer
+// (TestNoSpareRenderer).
 // CANDOUR_E2E_CPU=file writes each test's CPU there, Chromium's processes
 // counted (cpu_test.go).
 //
