@@ -17,10 +17,15 @@
 // <select>s.
 //
 // A page state is named by a SHA-256 the page computes itself (pageState),
-// so its document does not travel to the test; axe-core goes into a page
-// as a compiled script (injectAxe), which the renderer can keep compiled
-// for the next page. Chromium composites in its browser process
-// (--in-process-gpu), not in a GPU process of its own (TestNoGPUProcess).
+// so its document does not travel to the test; a page fetches axe-core
+// from its own test portal (injectAxe, withAxe), rather than the test
+// sending its 650 kB through the browser (TestAxeComesFromThePortal).
+// Chromium composites in its browser process (--in-process-gpu), not in a
+// GPU process of its own (TestNoGPUProcess), and its renderers run V8
+// without the optimising compilers, whose work on each page's fresh
+// axe-core was thrown away with the page
+// (TestRenderersRunWithoutOptimisingCompilers); it keeps no spare renderer
+// (TestNoSpareRenderer).
 // CANDOUR_E2E_CPU=file writes each test's CPU there, Chromium's processes
 // counted (cpu_test.go).
 //

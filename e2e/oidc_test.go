@@ -36,7 +36,7 @@ func startPortalWithIdP(t *testing.T) (*portal, *oidctest.Provider) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.Config.Handler = srv
+	hs.Config.Handler = withAxe(srv)
 	hs.Start()
 	t.Cleanup(hs.Close)
 	return &portal{url: hs.URL, store: db, cfg: cfg}, idp

@@ -78,3 +78,37 @@ func TestPageStatesAreScannedOnce(t *testing.T) {
 	load(mark)
 	scans("scripts off", 2)
 }
+
+// TestAxeComesFromThePortal checks how axe-core goes into a page
+// (injectAxe): the page fetches it from its own portal (withAxe), once a
+// page, rather than the test sending its 650 kB through the DevTools
+// protocol; and the eval that runs it leaves the page's Content Security
+// Policy as it was: the page's own code still may not eval a string.
+func TestAxeComesFromThePortal(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	tb := newTab(t, p.url, false)
+	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
+		t.Fatalf("GET /sign-in = %d", status)
+	}
+	before := axeServed.Load()
+	for range 2 {
+		if _, err := axeViolations(tb.ctx); err != nil {
+			t.Fatalf("axe-core did not run: %v", err)
+		}
+	}
+	if got := axeServed.Load() - before; got != 1 {
+		t.Errorf("the page fetched axe-core from the portal %d times for two scans, want once", got)
+	}
+
+	// After the injection, a timer's eval is the page's own code again.
+	refused, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`new Promise(done => setTimeout(() => {
+	  try { eval('1'); done(false) } catch (e) { done(e instanceof EvalError) }
+	}))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !refused {
+		t.Error("the page could eval a string after axe-core went in: the CSP's script-src no longer holds")
+	}
+}

@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -169,4 +172,81 @@ func TestNoGPUProcess(t *testing.T) {
 		}
 	}
 	t.Logf("the browser's processes: %q", kinds)
+}
+
+// TestRenderersRunWithoutOptimisingCompilers checks that the pages' V8 runs
+// with jsFlags (startBrowser): without TurboFan and Maglev, whose work on
+// each page's fresh axe-core was thrown away with the page, about 40 % of
+// an axe-core scan's CPU.
+func TestRenderersRunWithoutOptimisingCompilers(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	tb := newTab(t, p.url, false)
+	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
+		t.Fatalf("GET /sign-in = %d", status)
+	}
+	info, err := chromedp.CallBrowser(tb.ctx, systeminfo.GetProcessInfo, cdp.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	renderers := 0
+	for _, p := range info.ProcessInfo {
+		if p.Type != "renderer" {
+			continue
+		}
+		renderers++
+		cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.ID))
+		if err != nil {
+			t.Fatalf("the command line of renderer %d: %v", p.ID, err)
+		}
+		if !strings.Contains(string(cmd), "--js-flags="+jsFlags) {
+			t.Errorf("renderer %d runs without --js-flags=%q: %q", p.ID, jsFlags, strings.ReplaceAll(string(cmd), "\x00", " "))
+		}
+	}
+	if renderers == 0 {
+		t.Fatal("the browser named no renderer process: this test shows nothing")
+	}
+}
+
+// TestNoSpareRenderer checks that the browser keeps no renderer process
+// started for a page not yet opened (startBrowser turns the spare renderer
+// off): every renderer runs a tab's page, so there are no more renderers
+// than tabs. A renderer whose page has just gone may take a moment to
+// exit, so the count is read again for up to five seconds.
+func TestNoSpareRenderer(t *testing.T) {
+	requireBrowser(t)
+	p := startPortal(t)
+	tb := newTab(t, p.url, false)
+	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
+		t.Fatalf("GET /sign-in = %d", status)
+	}
+	var renderers, pages int
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		info, err := chromedp.CallBrowser(tb.ctx, systeminfo.GetProcessInfo, cdp.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets, err := chromedp.Targets(tb.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		renderers, pages = 0, 0
+		for _, p := range info.ProcessInfo {
+			if p.Type == "renderer" {
+				renderers++
+			}
+		}
+		for _, tg := range targets {
+			if tg.Type == "page" {
+				pages++
+			}
+		}
+		if renderers <= pages || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if renderers > pages {
+		t.Errorf("the browser runs %d renderer processes for %d tabs: a spare renderer is kept", renderers, pages)
+	}
 }
