@@ -29,7 +29,7 @@ import (
 type linkWorld struct {
 	mu     sync.Mutex
 	now    time.Time
-	users  fakeUsers // shared with the signed-in sessions
+	users  *fakeUsers // shared with the signed-in sessions (under its own lock)
 	tokens map[string]store.Token
 }
 
@@ -63,8 +63,8 @@ func (w *linkWorld) link(kind string, u *store.User, life time.Duration) string 
 	if u.ID == "" {
 		u.ID = store.NewID()
 	}
-	if _, ok := w.users[u.ID]; !ok {
-		w.users[u.ID] = u
+	if _, err := w.users.User(context.Background(), u.ID); err != nil {
+		w.users.add(u)
 	}
 	secret := store.RandomSecret()
 	w.tokens[secret] = store.Token{Kind: kind, UserID: u.ID, CreatedAt: w.now, ExpiresAt: w.now.Add(life)}
@@ -87,10 +87,8 @@ func (w *linkWorld) advance(d time.Duration) {
 }
 
 func (w *linkWorld) user(id string) *store.User {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	cp := *w.users[id]
-	return &cp
+	u, _ := w.users.User(context.Background(), id)
+	return u
 }
 
 func TestInvitationLinkProblemsWithFakes(t *testing.T) {
@@ -347,9 +345,7 @@ func TestAccountTwoFactorWithFakes(t *testing.T) {
 	fa.userMemberships = func(string) ([]store.Membership, error) { return nil, nil }
 	ft := &fakeTwoFactor{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
 	set := func(id string, change func(u *store.User)) error {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		change(w.users[id])
+		w.users.change(id, change)
 		return nil
 	}
 	ft.setTOTPSecret = func(id, secret string) error { return set(id, func(u *store.User) { u.TOTPSecret = secret }) }

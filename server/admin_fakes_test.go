@@ -26,7 +26,7 @@ import (
 // nil, so a handler that makes one fails the test.
 type adminWorld struct {
 	mu          sync.Mutex
-	users       fakeUsers // shared with the signed-in sessions
+	users       *fakeUsers // shared with the signed-in sessions (under its own lock)
 	partners    []store.Partner
 	groups      map[string]*store.Group
 	memberships []store.Membership
@@ -39,9 +39,9 @@ func adminFakes(t *testing.T) (*fakeApp, *fakeAdmin, *adminWorld) {
 	fa := &fakeAdmin{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
 	fa.user = func(id string) (*store.User, error) { return w.users.User(t.Context(), id) }
 	fa.userByEmail = func(email string) (*store.User, error) {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		for _, u := range w.users {
+		w.users.mu.Lock()
+		defer w.users.mu.Unlock()
+		for _, u := range w.users.m {
 			if u.Email == store.NormaliseEmail(email) {
 				cp := *u
 				return &cp, nil
@@ -49,7 +49,7 @@ func adminFakes(t *testing.T) (*fakeApp, *fakeAdmin, *adminWorld) {
 		}
 		return nil, store.ErrNotFound
 	}
-	fa.usersByID = usersIn(w.users)
+	fa.usersByID = w.users.byID
 	fa.partners = func() ([]store.Partner, error) { return append([]store.Partner(nil), w.partners...), nil }
 	fa.partner = func(id string) (*store.Partner, error) {
 		for _, p := range w.partners {
@@ -116,9 +116,7 @@ func adminFakes(t *testing.T) (*fakeApp, *fakeAdmin, *adminWorld) {
 // person adds an active account with role to the world.
 func (w *adminWorld) person(role store.Role, email string) *store.User {
 	u := &store.User{ID: store.NewID(), Email: email, Name: "Test " + string(role), Role: role, Status: store.StatusActive}
-	w.mu.Lock()
-	w.users[u.ID] = u
-	w.mu.Unlock()
+	w.users.add(u)
 	return u
 }
 
@@ -132,9 +130,9 @@ func (w *adminWorld) group(name, kind string) (*store.Group, string) {
 }
 
 func (w *adminWorld) count() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.users)
+	w.users.mu.Lock()
+	defer w.users.mu.Unlock()
+	return len(w.users.m)
 }
 
 func TestInviteRejectsBadInputWithFakes(t *testing.T) {
@@ -217,7 +215,7 @@ func TestAdminCannotLockThemselvesOutWithFakes(t *testing.T) {
 	}
 	// updateUser, deleteUserSessions and revokeTokens are nil: a call
 	// would have failed the test.
-	if u := w.users[admin.ID]; u.Role != store.RoleAdmin || u.Status != store.StatusActive {
+	if u, _ := w.users.User(t.Context(), admin.ID); u.Role != store.RoleAdmin || u.Status != store.StatusActive {
 		t.Errorf("admin is now %s/%s", u.Role, u.Status)
 	}
 	if r := c.get("/admin/people"); r.Status != http.StatusOK {
@@ -320,9 +318,7 @@ func TestAdminGivesTheSchemeManagerRoleWithFakes(t *testing.T) {
 		}
 		u.ID, u.Email = store.NewID(), store.NormaliseEmail(u.Email)
 		cp := *u
-		w.mu.Lock()
-		w.users[u.ID] = &cp
-		w.mu.Unlock()
+		w.users.add(&cp)
 		return nil
 	}
 	fa.revokeTokens = func(string, []string) (int64, error) { return 0, nil }

@@ -114,7 +114,7 @@ func adviceFakes(t *testing.T) (a *fakeApp, f *fakeAdvice, w *adviceWorld, r *st
 	f = &fakeAdvice{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}, clock: w.clock}
 	g := store.Group{ID: store.NewID(), Name: "Bournemouth IAG", Kind: store.GroupIAG, MemberCount: 2}
 	f.groups = func() ([]store.Group, error) { return []store.Group{g}, nil }
-	f.usersByID = usersIn(a.users)
+	f.usersByID = a.users.byID
 	f.adviceRequest = w.get
 	f.adviceList = w.list
 	f.publishedAdvice = w.published

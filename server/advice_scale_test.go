@@ -23,7 +23,7 @@ func TestAdviceStaffPageNamesTheFirstFiftyNotAnswered(t *testing.T) {
 	for i := 1; i <= 60; i++ {
 		u := &store.User{ID: store.NewID(), Email: fmt.Sprintf("asked%02d@example.org", i), Name: fmt.Sprintf("Asked Person %02d", i),
 			Role: store.RoleMember, Status: store.StatusActive}
-		a.users[u.ID] = u
+		a.users.add(u)
 		asked = append(asked, u.ID)
 	}
 	// As the store creates it (CreateAdviceRequest): open, no answers yet.

@@ -277,7 +277,7 @@ func TestOnlyASupervisorReviewsAccessWithFakes(t *testing.T) {
 func TestCCUAuditPageWithFakes(t *testing.T) {
 	a, fc, ccu, ids := ccuFakes(t)
 	fa := &fakeAuditPages{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
-	fa.usersByID = usersIn(a.users)
+	fa.usersByID = a.users.byID
 	fa.groups = func() ([]store.Group, error) { return nil, nil }
 	fa.recommendationsByID = func([]string) ([]store.RecSummary, error) { return nil, nil }
 	fa.schedules = func([]string) ([]store.Visit, error) { return nil, nil }

@@ -28,12 +28,12 @@ func ccuRefFakes(t *testing.T) (*fakeApp, *fakeCCU, *refWorld) {
 	fc.conflictsWith = func(string, *store.Referral) (bool, error) { return false, nil }
 	fc.referralMatches = func(*store.Referral) ([]store.RefSummary, error) { return nil, nil }
 	fc.referralsByID = func([]string) ([]store.RefSummary, error) { return nil, nil }
-	fc.user = func(id string) (*store.User, error) { return fakeUsers(a.users).User(t.Context(), id) }
+	fc.user = func(id string) (*store.User, error) { return a.users.User(t.Context(), id) }
 	fc.listUsers = func(f store.UserFilter) ([]store.User, bool, error) {
 		var out []store.User
-		for _, u := range a.users {
+		for _, u := range a.users.all() {
 			if u.Role == f.Role && u.Status == store.StatusActive {
-				out = append(out, *u)
+				out = append(out, u)
 			}
 		}
 		slices.SortFunc(out, func(x, y store.User) int { return x.CreatedAt.Compare(y.CreatedAt) })
@@ -49,7 +49,7 @@ func ccuRefFakes(t *testing.T) (*fakeApp, *fakeCCU, *refWorld) {
 		return out, false, nil
 	}
 	fa := &fakeAuditPages{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
-	fa.usersByID = usersIn(a.users)
+	fa.usersByID = a.users.byID
 	fa.groups = func() ([]store.Group, error) { return nil, nil }
 	fa.recommendationsByID = func([]string) ([]store.RecSummary, error) { return nil, nil }
 	fa.schedules = func([]string) ([]store.Visit, error) { return nil, nil }

@@ -29,7 +29,7 @@ type accountsWorld struct {
 	twoFactor *fakeTwoFactor
 	home      *fakeHome
 
-	mu     sync.Mutex // users' fields, tokens and steps
+	mu     sync.Mutex // tokens and steps (the users are under their own lock)
 	tokens map[string]*store.Token
 	steps  map[string]int64
 }
@@ -113,9 +113,9 @@ func (f *fakeApp) clock() time.Time {
 
 // lookup is a copy of the account with id, as the store reads it.
 func (w *accountsWorld) lookup(id string) (*store.User, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	u, ok := w.users[id]
+	w.users.mu.Lock()
+	defer w.users.mu.Unlock()
+	u, ok := w.users.m[id]
 	if !ok {
 		return nil, fmt.Errorf("store: user %s: %w", id, store.ErrNotFound)
 	}
@@ -125,9 +125,9 @@ func (w *accountsWorld) lookup(id string) (*store.User, error) {
 
 // userByEmail matches addresses as the store does (NormaliseEmail).
 func (w *accountsWorld) userByEmail(email string) (*store.User, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, u := range w.users {
+	w.users.mu.Lock()
+	defer w.users.mu.Unlock()
+	for _, u := range w.users.m {
 		if store.NormaliseEmail(u.Email) == store.NormaliseEmail(email) {
 			cp := *u
 			return &cp, nil
@@ -149,9 +149,9 @@ func (w *accountsWorld) user(id string) *store.User {
 
 // change changes the account with id in place.
 func (w *accountsWorld) change(id string, change func(u *store.User)) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	u, ok := w.users[id]
+	w.users.mu.Lock()
+	defer w.users.mu.Unlock()
+	u, ok := w.users.m[id]
 	if !ok {
 		return fmt.Errorf("store: user %s: %w", id, store.ErrNotFound)
 	}
@@ -162,8 +162,6 @@ func (w *accountsWorld) change(id string, change func(u *store.User)) error {
 // newUser is an active account of role with the test password (with a
 // code's secret for a role that needs one), as testApp's newUser.
 func (w *accountsWorld) newUser(role store.Role, email string) *store.User {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	return w.fakeApp.newUser(role, email)
 }
 
@@ -171,9 +169,7 @@ func (w *accountsWorld) newUser(role store.Role, email string) *store.User {
 // invitation page makes them.
 func (w *accountsWorld) invite(role store.Role, email string) (*store.User, string) {
 	u := &store.User{ID: store.NewID(), Email: email, Name: "Invited " + string(role), Role: role, Status: store.StatusInvited}
-	w.mu.Lock()
-	w.users[u.ID] = u
-	w.mu.Unlock()
+	w.users.add(u)
 	secret, _ := w.createToken(store.TokenInvitation, u.ID, "", store.InvitationLife)
 	return u, "/invitation/" + secret
 }
@@ -278,9 +274,9 @@ func (w *accountsWorld) revokeTokens(userID string, kinds []string) (int64, erro
 // changePassword is the store's ChangePassword: a disabled account is not
 // found; any other becomes active with the new password.
 func (w *accountsWorld) changePassword(id, hash string) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	u, ok := w.users[id]
+	w.users.mu.Lock()
+	defer w.users.mu.Unlock()
+	u, ok := w.users.m[id]
 	if !ok || u.Status == store.StatusDisabled {
 		return fmt.Errorf("store: change password %s: %w", id, store.ErrNotFound)
 	}
@@ -315,9 +311,9 @@ func (w *accountsWorld) useTOTPStep(id string, step int64) error {
 // useRecoveryCode is the store's: the code's hash leaves the account's
 // list, once; one not on the list is not found.
 func (w *accountsWorld) useRecoveryCode(id, hash string) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	u, ok := w.users[id]
+	w.users.mu.Lock()
+	defer w.users.mu.Unlock()
+	u, ok := w.users.m[id]
 	if !ok || !slices.Contains(u.RecoveryCodes, hash) {
 		return fmt.Errorf("store: use recovery code: %w", store.ErrNotFound)
 	}
@@ -381,20 +377,18 @@ func (f *fakeApp) signedIn(role store.Role, email string) (*store.User, *client)
 // account in the world (the store's UpdateUser: the account as it was
 // before, or ErrConflict when its status moved on) and shutting an account
 // out ends its sessions; the home page has nothing waiting. Signed-in
-// people are read under the world's lock, as the handlers change them.
+// people are read under the users' lock, as the handlers change them.
 func adminSessionFakes(t *testing.T) (*fakeApp, *fakeAdmin, *adminWorld) {
 	a, fa, w := adminFakes(t)
 	users := fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}
 	users.user = func(id string) (*store.User, error) {
-		w.mu.Lock()
-		defer w.mu.Unlock()
 		return w.users.User(t.Context(), id)
 	}
 	a.srv.users = &users
 	fa.updateUser = func(id string, up store.UserUpdate) (*store.User, error) {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		u, ok := w.users[id]
+		w.users.mu.Lock()
+		defer w.users.mu.Unlock()
+		u, ok := w.users.m[id]
 		if !ok {
 			return nil, fmt.Errorf("store: update user %s: %w", id, store.ErrNotFound)
 		}
@@ -429,9 +423,7 @@ func auditPagesOf(t *testing.T, a *fakeApp, w *adminWorld) *fakeAuditPages {
 	fp.listAudit = func(flt store.AuditFilter) ([]store.AuditEvent, bool, error) { return a.audits.list(t.Context(), flt) }
 	fp.verifyAudit = func() (*store.AuditBreak, int64, error) { return nil, int64(len(a.audits.all())), nil }
 	fp.usersByID = func(ids []string) (map[string]store.User, error) {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		return usersIn(w.users)(ids)
+		return w.users.byID(ids)
 	}
 	fp.groups = func() ([]store.Group, error) { return nil, nil }
 	fp.recommendationsByID = func([]string) ([]store.RecSummary, error) { return nil, nil }

@@ -85,17 +85,59 @@ func (f *fakeSessions) DeleteSession(_ context.Context, id string) error {
 	return nil
 }
 
-// fakeUsers finds signed-in people by id (userDB).
-type fakeUsers map[string]*store.User
+// fakeUsers finds signed-in people by id (userDB): the people a fake app
+// signed in (as) and any the test added. A test may add or change one
+// while the server runs, so they are kept under a lock.
+type fakeUsers struct {
+	mu sync.Mutex
+	m  map[string]*store.User
+}
 
-var _ userDB = fakeUsers(nil)
+var _ userDB = (*fakeUsers)(nil)
 
-func (f fakeUsers) User(_ context.Context, id string) (*store.User, error) {
-	if u, ok := f[id]; ok {
+func (f *fakeUsers) User(_ context.Context, id string) (*store.User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if u, ok := f.m[id]; ok {
 		cp := *u
 		return &cp, nil
 	}
 	return nil, store.ErrNotFound
+}
+
+// add keeps u (by its id) among the people.
+func (f *fakeUsers) add(u *store.User) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[string]*store.User{}
+	}
+	f.m[u.ID] = u
+}
+
+// change changes the person with id in place, as the store would.
+func (f *fakeUsers) change(id string, fn func(u *store.User)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f.m[id])
+}
+
+// all is a copy of every person.
+func (f *fakeUsers) all() []store.User {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]store.User, 0, len(f.m))
+	for _, u := range f.m {
+		out = append(out, *u)
+	}
+	return out
+}
+
+// byID answers UsersByID from the people (usersIn, under the lock).
+func (f *fakeUsers) byID(ids []string) (map[string]store.User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return usersIn(f.m)(ids)
 }
 
 // fakeVisits stands in for the store on one visit's pages (visitStore):
@@ -300,6 +342,28 @@ func (f *fakeCalendar) ResetFeedToken(_ context.Context, userID string) (string,
 
 func (f *fakeCalendar) PanelTallyOf(_ context.Context, groupID string) (*store.PanelTally, error) {
 	return ask(&f.fakeCalls, "PanelTallyOf", f.panelTallyOf, groupID)
+}
+
+// swappable is a fake's answer that a test changes between requests. The
+// fake's field, given before the first request, calls get(); the test
+// changes the answer with set, under the lock, as the house rule asks
+// (frozen_test.go). An answer not given yet is nil: the handler that
+// calls it panics into a 500, which fails the test.
+type swappable[F any] struct {
+	mu sync.Mutex
+	f  F
+}
+
+func (s *swappable[F]) set(f F) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.f = f
+}
+
+func (s *swappable[F]) get() F {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.f
 }
 
 // fakeCalls is what every newer fake shares: the test it fails, the clock
@@ -1615,7 +1679,7 @@ func (f *fakeHits) Hit(_ context.Context, key string, n int, window time.Duratio
 type fakeApp struct {
 	*testApp
 	sessions *fakeSessions
-	users    fakeUsers
+	users    *fakeUsers
 	audits   *fakeAudit
 	outbox   *fakeOutbox
 	key      []byte
@@ -1641,6 +1705,14 @@ func newFakeAppWith(t *testing.T, opts Options) *fakeApp {
 func unstartedFakeApp(t *testing.T, opts Options) *fakeApp {
 	t.Helper()
 	t.Parallel()
+	return anotherFakeApp(t, opts)
+}
+
+// anotherFakeApp is unstartedFakeApp for a test that has one already (it
+// does not call t.Parallel again): a second server with other Options
+// over the same fakes.
+func anotherFakeApp(t *testing.T, opts Options) *fakeApp {
+	t.Helper()
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_SEED_DEMO": "false"}[k]
 	})
@@ -1654,7 +1726,7 @@ func unstartedFakeApp(t *testing.T, opts Options) *fakeApp {
 	}
 	fs := &fakeSessions{now: time.Now, m: map[string]*store.Session{}}
 	srv.sessions.db = fs
-	users := fakeUsers{}
+	users := &fakeUsers{}
 	srv.users = users
 	audits, outbox := &fakeAudit{}, &fakeOutbox{}
 	srv.auditLog, srv.outbox = audits, outbox
@@ -1694,7 +1766,9 @@ func unstartedFakeApp(t *testing.T, opts Options) *fakeApp {
 	hs := httptest.NewUnstartedServer(srv)
 	t.Cleanup(hs.Close)
 	srv.cfg.BaseURL = "http://" + hs.Listener.Addr().String() // the address Start serves on, as hs.URL will say
-	return &fakeApp{testApp: &testApp{t: t, srv: srv, http: hs, cfg: cfg}, sessions: fs, users: users, audits: audits, outbox: outbox, key: key}
+	a := &fakeApp{testApp: &testApp{t: t, srv: srv, http: hs, cfg: cfg}, sessions: fs, users: users, audits: audits, outbox: outbox, key: key}
+	t.Cleanup(a.frozen.atEnd)
+	return a
 }
 
 // start serves the fake app: from here on a test changes a fake only
@@ -1708,7 +1782,7 @@ func (f *fakeApp) as(u *store.User) *client {
 	if u.ID == "" {
 		u.ID = store.NewID()
 	}
-	f.users[u.ID] = u
+	f.users.add(u)
 	id := store.RandomSecret()
 	now := time.Now()
 	_ = f.sessions.SaveSession(context.Background(), id, &store.Session{UserID: u.ID, LastSeen: now, ExpiresAt: now.Add(time.Hour),

@@ -30,6 +30,8 @@ type testApp struct {
 
 	mu     sync.Mutex
 	offset time.Duration
+
+	frozen frozenFields // the Server and its fakes as at the first request (frozen_test.go)
 }
 
 // testPassword is the password of every account made by newUser.
@@ -72,6 +74,7 @@ func newTestAppWith(t *testing.T, opts Options) *testApp {
 		return time.Now().Add(a.offset)
 	})
 	hs.Start()
+	t.Cleanup(a.frozen.atEnd)
 	return a
 }
 
@@ -132,6 +135,7 @@ type response struct {
 
 func (c *client) do(req *http.Request) response {
 	c.a.t.Helper()
+	c.a.frozen.check(c.a.srv)
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.a.t.Fatal(err)

@@ -43,7 +43,7 @@ func newFakeMeetingWorld(t *testing.T) *fakeMeetingWorld {
 	w.second = &store.User{Email: "second@example.org", Name: "Second member", Role: store.RoleMember, Status: store.StatusActive, Memberships: in(false)}
 	w.chairC, w.memberC = w.a.as(w.chair), w.a.as(w.member)
 	w.second.ID = store.NewID()
-	w.a.users[w.second.ID] = w.second
+	w.a.users.add(w.second)
 	w.coord = w.a.as(&store.User{Email: "coord@example.org", Name: "Test coordinator", Role: store.RoleCoordinator, Status: store.StatusActive})
 	w.outsiderC = w.a.as(&store.User{Email: "outsider@example.org", Name: "Test outsider", Role: store.RoleMember, Status: store.StatusActive})
 	now := time.Now()
@@ -68,7 +68,7 @@ func newFakeMeetingWorld(t *testing.T) *fakeMeetingWorld {
 	fm.groupMembers = func(string) ([]store.Membership, error) {
 		return []store.Membership{{GroupID: w.g.ID, UserID: w.chair.ID, Chair: true}, {GroupID: w.g.ID, UserID: w.member.ID}, {GroupID: w.g.ID, UserID: w.second.ID}}, nil
 	}
-	fm.usersByID = usersIn(w.a.users)
+	fm.usersByID = w.a.users.byID
 	w.fm = fm
 	w.a.srv.meetings = fm
 	return w
@@ -81,6 +81,9 @@ func newFakeMeetingWorld(t *testing.T) *fakeMeetingWorld {
 func TestMeetingBadInputAndAccessWithFakes(t *testing.T) {
 	w := newFakeMeetingWorld(t)
 	fm := w.fm
+	// The store's answer to saving minutes, given below (none until then).
+	var approved swappable[func(id, minutes, by string) error]
+	fm.saveMinutes = func(id, minutes, by string) error { return approved.get()(id, minutes, by) }
 
 	res := w.coord.submit("/meetings/new", "/meetings/new", url.Values{"group": {w.g.ID}, "title": {"No date"}, "startTime": {"18:30"}, "endTime": {"17:00"},
 		"onlineLink": {"http://insecure.example.org"}})
@@ -136,7 +139,7 @@ func TestMeetingBadInputAndAccessWithFakes(t *testing.T) {
 	}
 	// Approved meanwhile: the store's refusal is a form error (the real
 	// refusal is TestMeetingJourney's).
-	fm.saveMinutes = func(string, string, string) error { return store.ErrMinutesApproved }
+	approved.set(func(string, string, string) error { return store.ErrMinutesApproved })
 	res = w.coord.submit(w.page, w.page+"/minutes", url.Values{"minutes": {"rewritten"}})
 	wantStatus(t, "minutes after approval", res, http.StatusUnprocessableEntity, "")
 	if !strings.Contains(res.Body, "The chair has approved the minutes, so they can no longer be changed") {
@@ -180,8 +183,8 @@ func TestPaperScanAndSizeWithFakes(t *testing.T) {
 	content := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), 3<<20)...)
 	res := w.coord.upload(w.page, w.page+"/papers", "paper", map[string][]byte{"big.pdf": content}, nil)
 	wantStatus(t, "refused by the scan", res, http.StatusUnprocessableEntity, "")
-	if !strings.Contains(res.Body, "test signature found") || sc.read != int64(len(content)) {
-		t.Fatalf("scan: read %d of %d\n%s", sc.read, len(content), res.Body)
+	if !strings.Contains(res.Body, "test signature found") || sc.read.Load() != int64(len(content)) {
+		t.Fatalf("scan: read %d of %d\n%s", sc.read.Load(), len(content), res.Body)
 	}
 	if stored.count() != 0 || len(refused) != 1 || refused[0] != "big.pdf" {
 		t.Fatalf("a refused paper is kept: %d stored, refused %v", stored.count(), refused)
@@ -189,7 +192,7 @@ func TestPaperScanAndSizeWithFakes(t *testing.T) {
 	if n := w.a.audits.count(auditPaperRejected, "meeting:"+w.id); n != 1 {
 		t.Errorf("%d %s events, want 1", n, auditPaperRejected)
 	}
-	w.a.srv.scanner = NoScan{}
+	sc.passAll.Store(true) // as NoScan
 	before := fm.calls("StorePaper")
 	huge := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), MaxPaperBytes)...)
 	res = w.coord.upload(w.page, w.page+"/papers", "paper", map[string][]byte{"huge.pdf": huge}, nil)

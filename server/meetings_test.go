@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,12 +223,21 @@ func TestMeetingJourney(t *testing.T) {
 	}
 }
 
-// refuseScanner refuses every paper, reading it whole first.
-type refuseScanner struct{ read int64 }
+// refuseScanner refuses every paper, reading it whole first (read is how
+// many bytes the last one had), until the test lets every paper through
+// as NoScan does (passAll): both are atomic, as the server's requests
+// write and read them while the test runs.
+type refuseScanner struct {
+	read    atomic.Int64
+	passAll atomic.Bool
+}
 
-func (r *refuseScanner) Scan(_ context.Context, _ string, rd io.Reader) (bool, string, error) {
+func (r *refuseScanner) Scan(ctx context.Context, name string, rd io.Reader) (bool, string, error) {
+	if r.passAll.Load() {
+		return NoScan{}.Scan(ctx, name, rd)
+	}
 	n, err := io.Copy(io.Discard, rd)
-	r.read = n
+	r.read.Store(n)
 	return false, "test signature found", err
 }
 

@@ -124,8 +124,8 @@ type recWorld struct {
 	now    func() time.Time
 	recs   map[string]*store.Recommendation
 	groups []store.Group
-	users  fakeUsers // shared with the signed-in sessions
-	loads  uint64    // bumped by every write, as the store's copy's load
+	users  *fakeUsers // shared with the signed-in sessions
+	loads  uint64     // bumped by every write, as the store's copy's load
 }
 
 func recFakes(t *testing.T) (*fakeApp, *fakeRecs, *recWorld) {
@@ -137,10 +137,10 @@ func recFakes(t *testing.T) (*fakeApp, *fakeRecs, *recWorld) {
 		defer w.mu.Unlock()
 		return append([]store.Group(nil), w.groups...), nil
 	}
-	fr.usersByID = usersIn(a.users)
+	fr.usersByID = a.users.byID
 	// As the store's Membership: read from the person's memberships.
 	fr.membership = func(groupID, userID string) (*store.Membership, error) {
-		if u, ok := a.users[userID]; ok {
+		if u, err := a.users.User(context.Background(), userID); err == nil {
 			for _, m := range u.Memberships {
 				if m.GroupID == groupID {
 					return &m, nil

@@ -24,10 +24,9 @@ func signInFakes(t *testing.T) (*fakeApp, *fakeSignIns) {
 	a := newFakeApp(t)
 	fs := &fakeSignIns{fakeReads: fakeReads{fakeCalls: fakeCalls{t: t, now: time.Now()}}}
 	fs.userByEmail = func(email string) (*store.User, error) {
-		for _, u := range a.users {
+		for _, u := range a.users.all() {
 			if store.NormaliseEmail(u.Email) == store.NormaliseEmail(email) {
-				cp := *u
-				return &cp, nil
+				return &u, nil
 			}
 		}
 		return nil, store.ErrNotFound
@@ -51,7 +50,7 @@ func (f *fakeApp) newUser(role store.Role, email string) *store.User {
 		u.TOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 		u.TOTPEnabled = true
 	}
-	f.users[u.ID] = u
+	f.users.add(u)
 	return u
 }
 

@@ -195,6 +195,21 @@ func unstartedSurveyFakes(t *testing.T, opts Options) (*fakeApp, *surveyWorld) {
 	w := &surveyWorld{now: time.Now, surveys: map[string]*store.Survey{}, codes: map[string]map[string]bool{},
 		responses: map[string][]store.Response{}, imported: map[string][]store.Tally{}, figures: map[string]uint64{},
 		decisions: map[string]store.SurveyDecision{}}
+	w.serve(t, a)
+	return a, w
+}
+
+// anotherSurveyApp is a second fake app, built with opts and started, on
+// the surveys of w (a test's own surveyFakes' world).
+func anotherSurveyApp(t *testing.T, opts Options, w *surveyWorld) *fakeApp {
+	a := anotherFakeApp(t, opts)
+	w.serve(t, a)
+	a.start()
+	return a
+}
+
+// serve gives a the world's surveys (a fakeSurveys over w) before it starts.
+func (w *surveyWorld) serve(t *testing.T, a *fakeApp) {
 	f := &fakeSurveys{fakeCalls: fakeCalls{t: t, now: time.Now()}, clock: w.clock}
 	f.surveys = func() ([]store.Survey, error) { return w.Surveys(context.Background()) }
 	f.survey = func(id string) (*store.Survey, error) { return w.Survey(context.Background(), id) }
@@ -215,7 +230,6 @@ func unstartedSurveyFakes(t *testing.T, opts Options) (*fakeApp, *surveyWorld) {
 	f.versionDecided = w.versionDecided
 	f.publishedSurveyTexts = func(string) ([]store.SurveyText, error) { return nil, nil }
 	a.srv.surveyDB = f
-	return a, w
 }
 
 // clock is the world's time, for the handlers (Now) and its writes alike.

@@ -21,9 +21,9 @@ import (
 // figures, the same as a server without the job decides them in the
 // request. The results CSV answers the same way.
 func TestResultsBeingCheckedUntilDecidedWithFakes(t *testing.T) {
-	a, w := surveyFakes(t)
-	wakes := 0
-	a.srv.surveys.decide = func() { wakes++ }
+	var wakes atomic.Int64
+	a, w := unstartedSurveyFakes(t, Options{SignInsPerMinute: 1000, SurveyPostsPerMinute: 100000, DecideSurveys: func() { wakes.Add(1) }})
+	a.start()
 	ctx := context.Background()
 	sv := &store.Survey{Title: "Community Safety Survey 2024", Public: true}
 	qs := []store.Question{{ID: "q1", Key: "fair", Type: store.QAgree, Text: "Police are fair"}}
@@ -56,7 +56,7 @@ func TestResultsBeingCheckedUntilDecidedWithFakes(t *testing.T) {
 			t.Errorf("%s before the decision: no Retry-After", c.who)
 		}
 	}
-	if got, want := wakes, 2; got != want {
+	if got, want := int(wakes.Load()), 2; got != want {
 		t.Errorf("the job was woken %d times, want %d (once a request)", got, want)
 	}
 	if got := decided(); got != 0 {
@@ -71,7 +71,7 @@ func TestResultsBeingCheckedUntilDecidedWithFakes(t *testing.T) {
 	if !strings.Contains(pending.Body, "These results are being checked") || strings.Contains(pending.Body, "Police are fair") || pending.Header.Get("Retry-After") == "" {
 		t.Fatalf("the CSV before the decision does not say the results are being checked, shows figures or has no Retry-After:\n%s", pending.Body)
 	}
-	if got, want := wakes, 3; got != want || decided() != 0 {
+	if got, want := int(wakes.Load()), 3; got != want || decided() != 0 {
 		t.Errorf("after the CSV, the job was woken %d times (want %d) and requests decided %d releases (want 0)", got, want, decided())
 	}
 
@@ -92,15 +92,15 @@ func TestResultsBeingCheckedUntilDecidedWithFakes(t *testing.T) {
 		t.Fatalf("the CSV after the decision: %d\n%s", precomputedCSV.Status, precomputedCSV.Body)
 	}
 
-	// A server without the job decides in the request: the same figures.
+	// A server without the job decides in the request: the same figures
+	// (a second server on the same surveys, its caches empty).
 	survey.ForgetDecisions()
 	w.mu.Lock()
 	w.decisions = map[string]store.SurveyDecision{}
 	w.mu.Unlock()
-	a.srv.surveys.decide = nil
-	a.srv.surveys.results.Forget("")
-	a.srv.surveys.figures.Forget("")
-	onDemand := a.client().get("/public/surveys/" + sv.ID)
+	b := anotherSurveyApp(t, Options{SignInsPerMinute: 1000, SurveyPostsPerMinute: 100000}, w)
+	coord = b.as(&store.User{Email: "coordinator@example.org", Name: "Test coordinator", Role: store.RoleCoordinator, Status: store.StatusActive})
+	onDemand := b.client().get("/public/surveys/" + sv.ID)
 	if onDemand.Status != http.StatusOK {
 		t.Fatalf("decided in the request: %d", onDemand.Status)
 	}

@@ -48,7 +48,8 @@ type visitFakeWorld struct {
 	visits   map[string]*store.Visit
 	findings map[string]*store.Finding
 	viewings []store.BWVViewing
-	feeds    map[string]string // feed token to its owner
+	feeds    map[string]string           // feed token to its owner
+	plans    map[string]*store.VisitPlan // by id (planned)
 }
 
 func newVisitFakeWorld(t *testing.T, now time.Time) *visitFakeWorld {
@@ -61,6 +62,7 @@ func newVisitFakeWorld(t *testing.T, now time.Time) *visitFakeWorld {
 func newVisitFakeWorldOn(t *testing.T, a *fakeApp, now time.Time) *visitFakeWorld {
 	t.Helper()
 	w := &visitFakeWorld{a: a, visits: map[string]*store.Visit{}, findings: map[string]*store.Finding{}, feeds: map[string]string{},
+		plans: map[string]*store.VisitPlan{},
 		panel: &store.Group{ID: store.NewID(), Name: "Stop and search panel", Kind: store.GroupPanel},
 		iag:   &store.Group{ID: store.NewID(), Name: "East IAG", Kind: store.GroupIAG}}
 	person := func(role store.Role, email string, ms ...store.Membership) *store.User {
@@ -70,7 +72,7 @@ func newVisitFakeWorldOn(t *testing.T, a *fakeApp, now time.Time) *visitFakeWorl
 			m.UserID = u.ID
 			u.Memberships = append(u.Memberships, m)
 		}
-		a.users[u.ID] = u
+		a.users.add(u)
 		return u
 	}
 	w.chair = person(store.RoleChair, "chair@example.org", store.Membership{GroupID: w.panel.ID, Chair: true, VettingLevel: "NPPV3"})
@@ -115,6 +117,16 @@ func newVisitFakeWorldOn(t *testing.T, a *fakeApp, now time.Time) *visitFakeWorl
 			defer w.mu.Unlock()
 			if f, ok := w.findings[id]; ok {
 				cp := *f
+				return &cp, nil
+			}
+			return nil, store.ErrNotFound
+		},
+		// The plans planned() made; none otherwise.
+		visitPlanByID: func(id string) (*store.VisitPlan, error) {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if p, ok := w.plans[id]; ok {
+				cp := *p
 				return &cp, nil
 			}
 			return nil, store.ErrNotFound
@@ -204,10 +216,10 @@ func (w *visitFakeWorld) reads(now time.Time) fakeReads {
 			return nil, store.ErrNotFound
 		},
 		groups:    func() ([]store.Group, error) { return []store.Group{*w.panel, *w.iag}, nil },
-		usersByID: usersIn(w.a.users),
+		usersByID: w.a.users.byID,
 		groupMembers: func(groupID string) ([]store.Membership, error) {
 			var ms []store.Membership
-			for _, u := range w.a.users {
+			for _, u := range w.a.users.all() {
 				for _, m := range u.Memberships {
 					if m.GroupID == groupID {
 						ms = append(ms, m)
@@ -380,6 +392,15 @@ func TestVisitSchedulingRulesAndWhoMayWithFakes(t *testing.T) {
 // whatever the store lists; the month grid shows a visit on its day.
 func TestVisitWhoSeesWhatWithFakes(t *testing.T) {
 	w := newVisitFakeWorld(t, visitFakeNow)
+	// The member's home page (its next visits, below).
+	fh := &fakeHome{fakeReads: w.reads(w.now())}
+	fh.userMemberships = func(string) ([]store.Membership, error) { return w.m1.Memberships, nil }
+	fh.diary = w.fc.diary
+	fh.schedules = w.fc.visitsByID
+	fh.visits = w.fc.visits
+	fh.findingsCopies = func([]string, time.Time, time.Time) ([]store.Visit, error) { return nil, nil }
+	fh.expenseYear = func(string, time.Time) (map[string]store.ExpenseYearItem, error) { return nil, nil }
+	w.a.srv.homePage = fh
 	start := w.tomorrow10()
 	id := w.createVisit(w.as(w.coord), visitFormAt(w.panel.ID, start, "3"))
 	for _, tc := range []struct {
@@ -419,14 +440,6 @@ func TestVisitWhoSeesWhatWithFakes(t *testing.T) {
 		t.Fatalf("month grid: %d", month.Status)
 	}
 	// The home page shows the member's next visits.
-	fh := &fakeHome{fakeReads: w.reads(w.now())}
-	fh.userMemberships = func(string) ([]store.Membership, error) { return w.m1.Memberships, nil }
-	fh.diary = w.fc.diary
-	fh.schedules = w.fc.visitsByID
-	fh.visits = w.fc.visits
-	fh.findingsCopies = func([]string, time.Time, time.Time) ([]store.Visit, error) { return nil, nil }
-	fh.expenseYear = func(string, time.Time) (map[string]store.ExpenseYearItem, error) { return nil, nil }
-	w.a.srv.homePage = fh
 	if home := w.as(w.m1).get("/home"); !strings.Contains(home.Body, "/visits/"+id) {
 		t.Fatal("home page does not show the next visit")
 	}
@@ -455,13 +468,9 @@ func (w *visitFakeWorld) planned() *store.Visit {
 		Attendees: []string{w.m1.ID, w.m2.ID}, Waiting: []string{}, Submitted: []string{}, Version: 1}
 	w.put(v)
 	plan := &store.VisitPlan{ID: v.PlanID, GroupID: w.panel.ID, Quarter: "2027-Q1", Pairs: []store.Pair{{A: w.m1.ID, B: w.m2.ID}}, VisitIDs: []string{v.ID}}
-	w.fv.visitPlanByID = func(id string) (*store.VisitPlan, error) {
-		if id != plan.ID {
-			return nil, store.ErrNotFound
-		}
-		cp := *plan
-		return &cp, nil
-	}
+	w.mu.Lock()
+	w.plans[plan.ID] = plan
+	w.mu.Unlock()
 	return v
 }
 
@@ -471,7 +480,6 @@ func (w *visitFakeWorld) planned() *store.Visit {
 func TestVisitBadInputNever500WithFakes(t *testing.T) {
 	w := newVisitFakeWorld(t, visitFakeNow)
 	w.signUpTakesASeat()
-	w.fv.visitPlanByID = func(string) (*store.VisitPlan, error) { return nil, store.ErrNotFound }
 	w.fc.panelTallyOf = func(string) (*store.PanelTally, error) { return &store.PanelTally{}, nil }
 	// The edit forms carry no version: the store's answer is the version
 	// check's (409). One it would store is a failure, as it was on the
@@ -575,11 +583,11 @@ func TestUnannouncedFeedFollowsAccessWithFakes(t *testing.T) {
 	if f := w.a.client().get(path); f.Status != 200 || !strings.Contains(f.Body, id+"@candour") {
 		t.Fatalf("the pair's feed lacks the visit: %d", f.Status)
 	}
-	w.a.users[w.m1.ID].Memberships = nil // what RemoveMembership leaves on the account
+	w.a.users.change(w.m1.ID, func(u *store.User) { u.Memberships = nil }) // what RemoveMembership leaves on the account
 	if f := w.a.client().get(path); f.Status != 200 || strings.Contains(f.Body, id+"@candour") {
 		t.Fatalf("after leaving the group the feed still has the unannounced visit: %d", f.Status)
 	}
-	w.a.users[w.m1.ID].Status = store.StatusDisabled
+	w.a.users.change(w.m1.ID, func(u *store.User) { u.Status = store.StatusDisabled })
 	if f := w.a.client().get(path); f.Status != http.StatusNotFound {
 		t.Fatalf("a disabled account's feed: %d, want 404", f.Status)
 	}
@@ -591,13 +599,6 @@ func TestUnannouncedFeedFollowsAccessWithFakes(t *testing.T) {
 // new time, not the old one (the handler reads the visit again).
 func TestVisitPromotionMailGivesNewTimeWithFakes(t *testing.T) {
 	w := newVisitFakeWorld(t, visitFakeNow)
-	start := w.tomorrow10()
-	chair := w.as(w.chair)
-	id := w.createVisit(chair, visitFormAt(w.panel.ID, start, "1"))
-	// m1 has the place and m2 waits, as after their two sign-ups.
-	v, _ := w.visit(id)
-	v.Attendees, v.SeatsTaken, v.Waiting, v.Version = []string{w.m1.ID}, 1, []string{w.m2.ID}, 3
-	w.put(v)
 	// The store's answer to raising the places: the edit is made and m2
 	// moves up.
 	w.fv.updateVisit = func(id string, version int, ch store.VisitChange) ([]string, error) {
@@ -610,6 +611,13 @@ func TestVisitPromotionMailGivesNewTimeWithFakes(t *testing.T) {
 		w.put(v)
 		return []string{w.m2.ID}, nil
 	}
+	start := w.tomorrow10()
+	chair := w.as(w.chair)
+	id := w.createVisit(chair, visitFormAt(w.panel.ID, start, "1"))
+	// m1 has the place and m2 waits, as after their two sign-ups.
+	v, _ := w.visit(id)
+	v.Attendees, v.SeatsTaken, v.Waiting, v.Version = []string{w.m1.ID}, 1, []string{w.m2.ID}, 3
+	w.put(v)
 	moved := start.AddDate(0, 0, 1).Add(4 * time.Hour) // the next day, 2pm
 	f := visitFormAt(w.panel.ID, moved, "2")
 	f.Set("version", "3")
@@ -691,6 +699,7 @@ func TestBWVViewingLogWithFakes(t *testing.T) {
 		w.viewings = append(w.viewings, *e)
 		return nil
 	}
+	w.fv.visitFindings = func(*store.Visit) ([]store.Finding, error) { return nil, nil }
 	start := w.tomorrow10()
 	form := visitFormAt(w.panel.ID, start, "2")
 	form.Set("type", store.VisitUseOfForce)
@@ -699,7 +708,6 @@ func TestBWVViewingLogWithFakes(t *testing.T) {
 	w.setNow(start.Add(90 * time.Minute)) // 11:30 on the day
 	log := "/visits/" + id + "/bwv"
 	m1, m2, chair, coord := w.as(w.m1), w.as(w.m2), w.as(w.chair), w.as(w.coord)
-	w.fv.visitFindings = func(*store.Visit) ([]store.Finding, error) { return nil, nil }
 
 	if page := m1.get("/visits/" + id); !strings.Contains(page.Body, `href="`+log+`"`) {
 		t.Fatal("the session's page has no link to the viewing log for an attendee")
@@ -956,11 +964,34 @@ func TestVisitTransitionsRefusedWithFakes(t *testing.T) {
 	w := newVisitFakeWorld(t, visitFakeNow)
 	w.signUpTakesASeat()
 	start := w.tomorrow10()
+	// The store's answers, given before the first request: once the visit
+	// has started, sign-up has closed (the store's reason, for Eligible
+	// and SignUp alike); a sign-off is refused as made already (its
+	// conditional write), and findings as changed in another window.
+	closed := apperr.Invalidf("sign-up", "This visit has already started, so sign-up has closed.")
+	open, takeSeat := w.fv.eligible, w.fv.signUp
+	w.fv.eligible = func(v *store.Visit, userID string, ms []store.Membership) error {
+		if w.now().Before(start) {
+			return open(v, userID, ms)
+		}
+		if v.Attending(userID) {
+			return store.ErrAlreadySignedUp
+		}
+		return closed
+	}
+	w.fv.signUp = func(id, userID string, ms []store.Membership) (string, error) {
+		if w.now().Before(start) {
+			return takeSeat(id, userID, ms)
+		}
+		return "", closed
+	}
+	w.fv.signOffVisit = func(string, string) error { return store.ErrConflict }
+	w.fv.saveFinding = func(*store.Finding, int, bool) error { return store.ErrConflict }
+	w.fv.visitFindings = func(*store.Visit) ([]store.Finding, error) { return nil, nil }
 	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, start, "2"))
 	page := "/visits/" + id
 	m1, m2, chair := w.as(w.m1), w.as(w.m2), w.as(w.chair)
 	m1.submit(page, page+"/sign-up", nil)
-	w.fv.visitFindings = func(*store.Visit) ([]store.Finding, error) { return nil, nil }
 
 	// Before it starts: no findings, and no day and time to choose for an
 	// announced visit.
@@ -976,17 +1007,9 @@ func TestVisitTransitionsRefusedWithFakes(t *testing.T) {
 	// store's reason) and offers no button; a sign-up sent anyway is a 422
 	// with the reason.
 	w.setNow(start.Add(30 * time.Minute))
-	closed := apperr.Invalidf("sign-up", "This visit has already started, so sign-up has closed.")
-	w.fv.eligible = func(v *store.Visit, userID string, _ []store.Membership) error {
-		if v.Attending(userID) {
-			return store.ErrAlreadySignedUp
-		}
-		return closed
-	}
 	if r := m2.get(page); !strings.Contains(r.Body, "sign-up has closed") || strings.Contains(r.Body, ">Sign up<") {
 		t.Fatal("a started visit's page does not say sign-up has closed")
 	}
-	w.fv.signUp = func(string, string, []store.Membership) (string, error) { return "", closed }
 	if r := m2.submit(page, page+"/sign-up", nil); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "You cannot sign up: This visit has already started") {
 		t.Fatalf("sign-up after the start: %d, want 422", r.Status)
 	}
@@ -1004,7 +1027,6 @@ func TestVisitTransitionsRefusedWithFakes(t *testing.T) {
 	w.mu.Lock()
 	w.visits[id].Submitted = []string{w.m1.ID}
 	w.mu.Unlock()
-	w.fv.signOffVisit = func(string, string) error { return store.ErrConflict }
 	if r := chair.submit(page, page+"/sign-off", nil); r.Status != http.StatusSeeOther || r.Location != page {
 		t.Fatalf("sign-off made twice: %d to %q, want back to the visit", r.Status, r.Location)
 	}
@@ -1014,7 +1036,6 @@ func TestVisitTransitionsRefusedWithFakes(t *testing.T) {
 
 	// Findings changed in another window: the store's version check, in
 	// the handler's words, and nothing saved here.
-	w.fv.saveFinding = func(*store.Finding, int, bool) error { return store.ErrConflict }
 	if r := w.as(w.m1).submit(page+"/findings", page+"/findings", url.Values{"version": {"0"}}); r.Status != http.StatusConflict ||
 		!strings.Contains(r.Body, "Your findings changed in another window") {
 		t.Fatalf("a stale findings form: %d, want 409", r.Status)

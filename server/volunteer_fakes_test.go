@@ -53,8 +53,8 @@ func TestExpenseReceiptRefusedByScanWithFakes(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "refused by the virus check") || !strings.Contains(r.Body, `value="10"`) {
 		t.Fatalf("refused receipt: %d\n%s", r.Status, r.Body)
 	}
-	if sc.read != int64(len("%PDF-1.4\n")) {
-		t.Fatalf("the scanner read %d bytes", sc.read)
+	if sc.read.Load() != int64(len("%PDF-1.4\n")) {
+		t.Fatalf("the scanner read %d bytes", sc.read.Load())
 	}
 	if n := fv.calls("CreateClaim"); n != 0 || stored.count() != 0 {
 		t.Fatalf("claim after a refused receipt: %d claims, %d receipts kept", n, stored.count())
@@ -116,7 +116,13 @@ func TestAvailabilityPollRefusalsWithFakes(t *testing.T) {
 		return &store.AvailabilityPoll{Answers: map[string]store.AvailabilityAnswer{}}, nil
 	}
 	fv.visitPlanByID = func(string) (*store.VisitPlan, error) { return nil, store.ErrNotFound }
-	// setAvailability is nil: a refused answer stored fails the test.
+	// The store's answer to an answer stored, given below once the
+	// quarter is paired (none until then: a refused answer stored fails
+	// the test).
+	var paired swappable[func(userID, groupID, quarter string, weeks []string) error]
+	fv.setAvailability = func(userID, groupID, quarter string, weeks []string) error {
+		return paired.get()(userID, groupID, quarter, weeks)
+	}
 	a.srv.volunteer = fv
 
 	next := store.QuarterOf(now.AddDate(0, 3, 0))
@@ -155,9 +161,9 @@ func TestAvailabilityPollRefusalsWithFakes(t *testing.T) {
 		}
 	}
 	// The poll is closed: the store refuses the answer as a duplicate.
-	fv.setAvailability = func(string, string, string, []string) error {
+	paired.set(func(string, string, string, []string) error {
 		return apperr.New(apperr.Duplicate, "", "store: the quarter is paired")
-	}
+	})
 	r := m1c.submit(page, "/visits/availability", url.Values{"group": {panel.ID}, "quarter": {next}, "weeks": {wk(4)}})
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "already been paired") {
 		t.Fatalf("answer after pairing: %d", r.Status)
