@@ -1,0 +1,45 @@
+package jobs
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"candour/store"
+	"candour/store/storetest"
+)
+
+// TestStartUpWarmsThePeopleDirectory: after start-up's warming of the
+// copies, the first people list and the first read of the recommendation
+// summaries send no command: the first person to open the people list
+// after a restart no longer waits for every account to be read (issue 18:
+// at 5,000 accounts about a second of CPU in that request).
+func TestStartUpWarmsThePeopleDirectory(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	for _, e := range []string{"ann@example.org", "bob@example.org", "cat@example.org"} {
+		if err := db.CreateUser(ctx, &store.User{Email: e, Name: e[:3], Role: store.RoleMember, Status: store.StatusActive}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	warmCopies(ctx, &wg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	wg.Wait()
+
+	sent := recordCommands(t, db)
+	people, _, err := db.ListUsers(ctx, store.UserFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(people), 3; got != want {
+		t.Fatalf("the people list has %d accounts, want %d", got, want)
+	}
+	if _, _, err := db.RecommendationsCopy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sent(); len(got) != 0 {
+		t.Errorf("after start-up's warming, the first people list and recommendations sent %v; want nothing", got)
+	}
+}
