@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	"candour/store"
 	"candour/store/storetest"
@@ -25,7 +26,7 @@ func TestStartUpWarmsThePeopleDirectory(t *testing.T) {
 		}
 	}
 	var wg sync.WaitGroup
-	warmCopies(ctx, &wg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	warmCopies(ctx, &wg, db.WarmCopies, time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	wg.Wait()
 
 	sent := recordCommands(t, db)
@@ -41,5 +42,32 @@ func TestStartUpWarmsThePeopleDirectory(t *testing.T) {
 	}
 	if got := sent(); len(got) != 0 {
 		t.Errorf("after start-up's warming, the first people list and recommendations sent %v; want nothing", got)
+	}
+}
+
+// TestStartUpWarmingTriesAgain: a warming that fails (another job's run
+// that timed out closed the jobs' connection and its cursors) is tried
+// again, up to warmTries times, and stops at the first that works.
+func TestStartUpWarmingTriesAgain(t *testing.T) {
+	for _, c := range []struct {
+		fails, want int
+	}{{0, 1}, {1, 2}, {warmTries, warmTries}} {
+		var mu sync.Mutex
+		calls := 0
+		warm := func(context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			if calls <= c.fails {
+				return io.ErrUnexpectedEOF
+			}
+			return nil
+		}
+		var wg sync.WaitGroup
+		warmCopies(context.Background(), &wg, warm, time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		wg.Wait()
+		if calls != c.want {
+			t.Errorf("%d failures: warmed %d times, want %d", c.fails, calls, c.want)
+		}
 	}
 }
