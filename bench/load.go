@@ -64,6 +64,10 @@ type scenario struct {
 	// (bench/survey_first_look.go) have only so many surveys to close.
 	setUp  func(c *client, base string) string
 	single int
+	// showsAll says what the page shows all of, when that grows with the
+	// data ("every published recommendation"): at k times the volumes it
+	// shows k times as much, so -scale reports its ratio without judging it.
+	showsAll string
 }
 
 // Budgets from DESIGN.md.
@@ -105,7 +109,8 @@ func scenarios(sd *seeded, o options) []scenario {
 		// (server/recommendation_budget_test.go): budgets belong here.
 		{label: "GET /recommendations, filtered (member)", method: "GET", path: "/recommendations?status=in-progress&area=respected", as: member, want: 200, budget: pageBudget},
 		{label: "GET /recommendations/ID, 9 history entries (admin)", method: "GET", path: "/recommendations/" + sd.recommendation, as: admin, want: 200, budget: pageBudget},
-		{label: "GET /you-said-we-did.json (visitor)", method: "GET", path: "/you-said-we-did.json", as: visitor, want: 200, budget: pageBudget},
+		{label: "GET /you-said-we-did.json (visitor)", method: "GET", path: "/you-said-we-did.json", as: visitor, want: 200, budget: pageBudget,
+			showsAll: "every published recommendation"},
 		{label: "GET /recommendations/dashboard (admin)", method: "GET", path: "/recommendations/dashboard", as: admin, want: 200, budget: pageBudget},
 		{label: "GET /you-said-we-did (visitor)", method: "GET", path: "/you-said-we-did", as: visitor, want: 200, budget: pageBudget},
 		{label: "POST /disparity/publish → 303 (admin)", method: "POST", path: "/disparity/publish", as: admin, want: 303, budget: formBudget,

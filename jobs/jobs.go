@@ -46,6 +46,7 @@ func Start(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db *store
 	startImportJobs(ctx, wg, db, log, holder)
 	startAdviceJobs(ctx, wg, cfg, db, log, holder)
 	startSurveyJobs(ctx, wg, db, log, holder, surveyDecisions)
+	warmCopies(ctx, wg, db.WarmCopies, warmRetry, log)
 }
 
 // Wake runs a job at once rather than at its next turn (still under its
