@@ -174,15 +174,24 @@ func TestAttackFindsNothingOnGeneratedSurveys(t *testing.T) {
 // Since the mover found witnesses for the "not stated" groups and for
 // "prefer not to say" (issue 11), every generated survey we tried is
 // proved, so the audit here is one that never proves a count (each of
-// its three attempts reports an end without a witness).
+// its three attempts reports an end without a witness): it withholds the
+// counts of 1 to 9, the hidden groups' and those it is told to (also),
+// and finds no witness for any. It does not run the real audit (three
+// runs of it were a third of this package's CPU under -race, and what they
+// found was thrown away); so what is published is protect's own doing.
 func TestUnprovenWithholdsEverything(t *testing.T) {
 	defer func(f func(context.Context, *stats.Release, int64, stats.Mover, []bool) (stats.Decision, error)) {
 		proveFrom = f
 	}(proveFrom)
 	attempts := 0
-	proveFrom = func(ctx context.Context, r *stats.Release, margin int64, mv stats.Mover, also []bool) (stats.Decision, error) {
+	proveFrom = func(ctx context.Context, r *stats.Release, _ int64, _ stats.Mover, also []bool) (stats.Decision, error) {
 		attempts++
-		d, err := stats.ProtectFrom(ctx, r, margin, mv, also)
+		d, err := primaryOnly(ctx, r, nil)
+		for i, st := range d.Mask {
+			if st == stats.Shown && !r.Constants[i] && (r.Hidden[i] || also != nil && also[i]) {
+				d.Mask[i] = stats.Secondary
+			}
+		}
 		d.Unproven++
 		return d, err
 	}
