@@ -125,64 +125,29 @@ func attackUntil(t *testing.T, sv *store.Survey, ts []store.Tally, enough int) *
 	return res
 }
 
-// TestAttackFindsNothingOnGeneratedSurveys: surveys with many small cells,
-// attacked through everything published at once (surveytest reads the
-// CSV, which carries every figure of the results page, the public summary
-// and `candour report survey`); no withheld count of 1 to 9 may be
-// narrowed to less than 5 either side of its value (no lower than 0). The
-// audit's witnesses are handed to the attack, which checks each against
-// the relations it worked out for itself from the CSV and the
-// questionnaire; where a witness does not check out it searches on its own.
-func TestAttackFindsNothingOnGeneratedSurveys(t *testing.T) {
-	for _, c := range []struct {
-		n    int
-		seed uint64
-	}{{60, 1}, {150, 4}, {400, 3}} {
-		t.Run(strconv.Itoa(c.n), func(t *testing.T) {
-			sv, ts := smallCellSurvey(t, c.n, c.seed)
-			rl := buildRelease(newSource(sv, sv.Version(1), ts))
-			if rl.witnesses == nil {
-				t.Fatal("the audit fell back to withholding everything")
-			}
-			shown, withheld := 0, 0
-			for i, st := range rl.mask {
-				switch {
-				case !rl.Public[i] || rl.Constants[i]:
-				case st == stats.Shown:
-					shown++
-				case st == stats.Secondary:
-					withheld++
-				}
-			}
-			res := attack(t, sv, ts)
-			if res.Withheld < 20 {
-				t.Fatalf("only %d counts are fewer than 10: the test needs small cells", res.Withheld)
-			}
-			for _, u := range res.Undecided {
-				t.Errorf("undecided: %s", u)
-			}
-			for _, p := range res.Pinned {
-				t.Errorf("pinned: %s", p)
-			}
-			t.Logf("%d respondents: %d counts of 1 to 9 withheld, none pinned; %d more withheld to protect them, %d shown", c.n, res.Withheld, withheld, shown)
-		})
-	}
-}
-
 // TestUnprovenWithholdsEverything: a release the audit cannot prove is
 // published with nothing but everyone's respondents: never undecided.
 // Since the mover found witnesses for the "not stated" groups and for
 // "prefer not to say" (issue 11), every generated survey we tried is
 // proved, so the audit here is one that never proves a count (each of
-// its three attempts reports an end without a witness).
+// its three attempts reports an end without a witness): it withholds the
+// counts of 1 to 9, the hidden groups' and those it is told to (also),
+// and finds no witness for any. It does not run the real audit (three
+// runs of it were a third of this package's CPU under -race, and what they
+// found was thrown away); so what is published is protect's own doing.
 func TestUnprovenWithholdsEverything(t *testing.T) {
 	defer func(f func(context.Context, *stats.Release, int64, stats.Mover, []bool) (stats.Decision, error)) {
 		proveFrom = f
 	}(proveFrom)
 	attempts := 0
-	proveFrom = func(ctx context.Context, r *stats.Release, margin int64, mv stats.Mover, also []bool) (stats.Decision, error) {
+	proveFrom = func(ctx context.Context, r *stats.Release, _ int64, _ stats.Mover, also []bool) (stats.Decision, error) {
 		attempts++
-		d, err := stats.ProtectFrom(ctx, r, margin, mv, also)
+		d, err := primaryOnly(ctx, r, nil)
+		for i, st := range d.Mask {
+			if st == stats.Shown && !r.Constants[i] && (r.Hidden[i] || also != nil && also[i]) {
+				d.Mask[i] = stats.Secondary
+			}
+		}
 		d.Unproven++
 		return d, err
 	}
