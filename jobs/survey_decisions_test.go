@@ -27,7 +27,7 @@ import (
 // count, and that release is decided anew and stored beside the first.
 func TestSurveyDecisionsStored(t *testing.T) {
 	ctx := context.Background()
-	o := storetest.Options(t)
+	o := storetest.SeededOptions(t, demoSurveys, seedDemoSurveys)
 	db1, err := store.Open(ctx, o)
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestSurveyDecisionsStored(t *testing.T) {
 // decision, so the next start decides the release afresh.
 func TestSurveyDecisionsStopAtShutdown(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.Open(t)
+	db := storetest.OpenSeeded(t, demoSurveys, seedDemoSurveys)
 	closed := closedDemoSurvey(t, db)
 	survey.ForgetDecisions()
 	started := survey.Decided()
@@ -182,7 +182,7 @@ const jobStopsWithin = 10 * time.Second
 // every count and every withheld one.
 func TestPrecomputedReleaseIsTheOnDemandOne(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.Open(t)
+	db := storetest.OpenSeeded(t, demoSurveys, seedDemoSurveys)
 	closed := closedDemoSurvey(t, db)
 	day := store.Day(db.Now())
 	ts, err := db.Tallies(ctx, closed.ID, 1)
@@ -427,15 +427,24 @@ func smallSurvey(t *testing.T, db *store.Store, title string, change func(sv *st
 	return sv
 }
 
-// closedDemoSurvey seeds the demo's surveys into db (what serve's first
-// start puts in an empty store) and returns the closed one, the baseline
-// whose release the survey-decisions job decides.
+// demoSurveys names the demo's surveys as a seeded store
+// (storetest.OpenSeeded): what serve's first start puts in an empty store,
+// seeded once per test binary, since seeding took seconds of CPU under the
+// race detector, and copied for each test that needs it.
+const demoSurveys = "demo surveys"
+
+func seedDemoSurveys(ctx context.Context, db *store.Store) error { return demo.SeedSurveys(ctx, db) }
+
+// closedDemoSurvey returns the closed survey of db, a store seeded with the
+// demo's surveys (demoSurveys): the baseline whose release the
+// survey-decisions job decides. Each test's copy of the seeded store has
+// the same surveys, with the same ids, so it starts as a restarted process
+// does, with no decision in memory (survey.ForgetDecisions): one test's
+// decisions are not another's.
 func closedDemoSurvey(t *testing.T, db *store.Store) *store.Survey {
 	t.Helper()
 	ctx := context.Background()
-	if err := demo.SeedSurveys(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	survey.ForgetDecisions()
 	svs, err := db.Surveys(ctx)
 	if err != nil {
 		t.Fatal(err)
