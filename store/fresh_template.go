@@ -65,6 +65,15 @@ var templates struct {
 // first open, seed (if any) and close, made in a temporary directory
 // removed after.
 func templateFile(ctx context.Context, database, name string, seed func(context.Context, *Store) error) ([]byte, error) {
+	var fresh []byte
+	if seed != nil {
+		// A seed starts from the fresh database's copy, not from nothing:
+		// the collections, indexes and migrations are made once.
+		var err error
+		if fresh, err = templateFile(ctx, database, "", nil); err != nil {
+			return nil, err
+		}
+	}
 	templates.mu.Lock()
 	defer templates.mu.Unlock()
 	key := [2]string{name, database}
@@ -76,6 +85,14 @@ func templateFile(ctx context.Context, database, name string, seed func(context.
 		return nil, fmt.Errorf("store: fresh database: %w", err)
 	}
 	defer os.RemoveAll(dir)
+	if fresh != nil {
+		if err := os.MkdirAll(filepath.Join(dir, "db"), 0o700); err != nil {
+			return nil, fmt.Errorf("store: fresh database: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "db", database+".sqlite"), fresh, 0o600); err != nil {
+			return nil, fmt.Errorf("store: fresh database: %w", err)
+		}
+	}
 	s, err := Open(ctx, Options{DataDir: dir, Database: database})
 	if err != nil {
 		return nil, fmt.Errorf("store: fresh database: %w", err)
