@@ -27,7 +27,7 @@ import (
 // count, and that release is decided anew and stored beside the first.
 func TestSurveyDecisionsStored(t *testing.T) {
 	ctx := context.Background()
-	o := storetest.Options(t)
+	o := storetest.SeededOptions(t, demoSurveys, seedDemoSurveys)
 	db1, err := store.Open(ctx, o)
 	if err != nil {
 		t.Fatal(err)
@@ -79,11 +79,7 @@ func TestSurveyDecisionsStored(t *testing.T) {
 		t.Errorf("the job decided %d releases again (%v)", n, err)
 	}
 	// The stored decision is the one the audit makes: the same figures.
-	survey.ForgetDecisions()
-	fresh, err := survey.Build(closed, 1, ts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fresh := decidedOnDemand(t, closed, ts, day)
 	if a, b := len(survey.Flatten(fresh).Rows), len(survey.Flatten(r).Rows); a != b {
 		t.Errorf("%d rows decided afresh, %d from the stored decision", a, b)
 	}
@@ -127,7 +123,7 @@ func TestSurveyDecisionsStored(t *testing.T) {
 // decision, so the next start decides the release afresh.
 func TestSurveyDecisionsStopAtShutdown(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.Open(t)
+	db := storetest.OpenSeeded(t, demoSurveys, seedDemoSurveys)
 	closed := closedDemoSurvey(t, db)
 	survey.ForgetDecisions()
 	started := survey.Decided()
@@ -169,6 +165,40 @@ func TestSurveyDecisionsStopAtShutdown(t *testing.T) {
 	}
 }
 
+// onDemand is the results of the demo's closed release as a request
+// decides them with nothing stored and nothing in memory: the release
+// audit, seconds of CPU under the race detector, made once for the tests
+// that compare a stored decision with it (decidedOnDemand). Every copy of
+// the seeded demo (demoSurveys) has the same survey, with the same id,
+// and the same counters, so the same release.
+var onDemand struct {
+	mu      sync.Mutex
+	survey  string
+	day     string
+	tallies []store.Tally
+	results *survey.Results
+}
+
+// decidedOnDemand is the results of closed's version 1 with counters ts,
+// decided afresh (survey.BuildStored with no decision stored, after
+// survey.ForgetDecisions), or the results decided so for the same survey,
+// counters and day by an earlier test. The caller must not change them.
+func decidedOnDemand(t *testing.T, closed *store.Survey, ts []store.Tally, day string) *survey.Results {
+	t.Helper()
+	onDemand.mu.Lock()
+	defer onDemand.mu.Unlock()
+	if onDemand.results != nil && onDemand.survey == closed.ID && onDemand.day == day && reflect.DeepEqual(onDemand.tallies, ts) {
+		return onDemand.results
+	}
+	survey.ForgetDecisions()
+	r, err := survey.BuildStored(context.Background(), surveytest.Decisions{}, closed, 1, ts, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDemand.survey, onDemand.day, onDemand.tallies, onDemand.results = closed.ID, day, ts, r
+	return r
+}
+
 // jobStopsWithin bounds the wait for the job to stop, in wall time on a
 // loaded machine with -race: one witness search is tens of milliseconds
 // of CPU, the demo release's whole audit seconds (minutes under -race).
@@ -182,7 +212,7 @@ const jobStopsWithin = 10 * time.Second
 // every count and every withheld one.
 func TestPrecomputedReleaseIsTheOnDemandOne(t *testing.T) {
 	ctx := context.Background()
-	db := storetest.Open(t)
+	db := storetest.OpenSeeded(t, demoSurveys, seedDemoSurveys)
 	closed := closedDemoSurvey(t, db)
 	day := store.Day(db.Now())
 	ts, err := db.Tallies(ctx, closed.ID, 1)
@@ -200,11 +230,7 @@ func TestPrecomputedReleaseIsTheOnDemandOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	survey.ForgetDecisions()
-	onDemand, err := survey.BuildStored(ctx, surveytest.Decisions{}, closed, 1, ts, day)
-	if err != nil {
-		t.Fatal(err)
-	}
+	onDemand := decidedOnDemand(t, closed, ts, day)
 	if !reflect.DeepEqual(precomputed, onDemand) {
 		t.Errorf("the results from the job's decision differ from those decided on demand")
 	}
@@ -427,15 +453,24 @@ func smallSurvey(t *testing.T, db *store.Store, title string, change func(sv *st
 	return sv
 }
 
-// closedDemoSurvey seeds the demo's surveys into db (what serve's first
-// start puts in an empty store) and returns the closed one, the baseline
-// whose release the survey-decisions job decides.
+// demoSurveys names the demo's surveys as a seeded store
+// (storetest.OpenSeeded): what serve's first start puts in an empty store,
+// seeded once per test binary, since seeding took seconds of CPU under the
+// race detector, and copied for each test that needs it.
+const demoSurveys = "demo surveys"
+
+func seedDemoSurveys(ctx context.Context, db *store.Store) error { return demo.SeedSurveys(ctx, db) }
+
+// closedDemoSurvey returns the closed survey of db, a store seeded with the
+// demo's surveys (demoSurveys): the baseline whose release the
+// survey-decisions job decides. Each test's copy of the seeded store has
+// the same surveys, with the same ids, so it starts as a restarted process
+// does, with no decision in memory (survey.ForgetDecisions): one test's
+// decisions are not another's.
 func closedDemoSurvey(t *testing.T, db *store.Store) *store.Survey {
 	t.Helper()
 	ctx := context.Background()
-	if err := demo.SeedSurveys(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	survey.ForgetDecisions()
 	svs, err := db.Surveys(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,22 @@ import (
 // file. For tests only (store/storetest, this package's openTestAny):
 // the first open of a real data directory still makes everything itself.
 func PrepareFresh(ctx context.Context, dataDir, database string) error {
-	data, err := freshDatabase(ctx, database)
+	return PrepareSeeded(ctx, dataDir, database, "", nil)
+}
+
+// PrepareSeeded is PrepareFresh for a database that seed has filled: a
+// store of this build is opened once in this process on an empty
+// directory, seed writes what the tests need into it, and it is closed;
+// each caller then gets a copy of its file, and may write to it as to any
+// fresh store. name tells seeds apart ("" is the fresh database of
+// PrepareFresh, with no seed). Seeding once per test binary instead of
+// once per test is the point: the demo's surveys took seconds of CPU
+// under the race detector for every test that needed them. The store seed
+// is given has no sealer: what it writes is not sealed. The copy holds
+// only the database: what a store keeps in memory starts afresh at the
+// test's Open, as after a restart.
+func PrepareSeeded(ctx context.Context, dataDir, database, name string, seed func(context.Context, *Store) error) error {
+	data, err := templateFile(ctx, database, name, seed)
 	if err != nil {
 		return err
 	}
@@ -39,19 +54,30 @@ func PrepareFresh(ctx context.Context, dataDir, database string) error {
 	return nil
 }
 
-// freshDatabases are the database files PrepareFresh copies, by database
-// name, each made once per process.
-var freshDatabases struct {
+// templates are the database files PrepareSeeded copies, by seed name and
+// database name, each made once per process.
+var templates struct {
 	mu    sync.Mutex
-	files map[string][]byte
+	files map[[2]string][]byte
 }
 
-// freshDatabase is the file of database as a store leaves it after its
-// first open and close, made in a temporary directory removed after.
-func freshDatabase(ctx context.Context, database string) ([]byte, error) {
-	freshDatabases.mu.Lock()
-	defer freshDatabases.mu.Unlock()
-	if b, ok := freshDatabases.files[database]; ok {
+// templateFile is the file of database as a store leaves it after its
+// first open, seed (if any) and close, made in a temporary directory
+// removed after.
+func templateFile(ctx context.Context, database, name string, seed func(context.Context, *Store) error) ([]byte, error) {
+	var fresh []byte
+	if seed != nil {
+		// A seed starts from the fresh database's copy, not from nothing:
+		// the collections, indexes and migrations are made once.
+		var err error
+		if fresh, err = templateFile(ctx, database, "", nil); err != nil {
+			return nil, err
+		}
+	}
+	templates.mu.Lock()
+	defer templates.mu.Unlock()
+	key := [2]string{name, database}
+	if b, ok := templates.files[key]; ok {
 		return b, nil
 	}
 	dir, err := os.MkdirTemp("", "candour-fresh-")
@@ -59,9 +85,23 @@ func freshDatabase(ctx context.Context, database string) ([]byte, error) {
 		return nil, fmt.Errorf("store: fresh database: %w", err)
 	}
 	defer os.RemoveAll(dir)
+	if fresh != nil {
+		if err := os.MkdirAll(filepath.Join(dir, "db"), 0o700); err != nil {
+			return nil, fmt.Errorf("store: fresh database: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "db", database+".sqlite"), fresh, 0o600); err != nil {
+			return nil, fmt.Errorf("store: fresh database: %w", err)
+		}
+	}
 	s, err := Open(ctx, Options{DataDir: dir, Database: database})
 	if err != nil {
 		return nil, fmt.Errorf("store: fresh database: %w", err)
+	}
+	if seed != nil {
+		if err := seed(ctx, s); err != nil {
+			_ = s.Close(ctx)
+			return nil, fmt.Errorf("store: seed %s: %w", name, err)
+		}
 	}
 	if err := s.Close(ctx); err != nil {
 		return nil, fmt.Errorf("store: fresh database: close: %w", err)
@@ -76,9 +116,9 @@ func freshDatabase(ctx context.Context, database string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: fresh database: %w", err)
 	}
-	if freshDatabases.files == nil {
-		freshDatabases.files = map[string][]byte{}
+	if templates.files == nil {
+		templates.files = map[[2]string][]byte{}
 	}
-	freshDatabases.files[database] = b
+	templates.files[key] = b
 	return b, nil
 }

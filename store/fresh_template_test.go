@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -73,5 +76,51 @@ func TestPrepareFreshIsAFreshStore(t *testing.T) {
 	next := openTestAny(t)
 	if got := layout(t, next); !slices.Equal(got, want) {
 		t.Errorf("the next copy, after a user was created on the first:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestPrepareSeededCopiesTheSeed: a store on a seeded copy holds what the
+// seed wrote, the seed runs once however many copies are made, and each
+// copy is its own: what a test writes to one is not in the next.
+func TestPrepareSeededCopiesTheSeed(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("MONGODB_URI") != "" {
+		t.Skip("MONGODB_URI is set: no copy is made")
+	}
+	ctx := context.Background()
+	var seeds atomic.Int32
+	seed := func(ctx context.Context, s *Store) error {
+		seeds.Add(1)
+		return s.CreateUser(ctx, &User{Email: "seeded@example.org", Name: "Seeded", Role: RoleMember, Status: StatusActive})
+	}
+	open := func() *Store {
+		t.Helper()
+		dir := t.TempDir()
+		if err := PrepareSeeded(ctx, dir, "test", t.Name(), seed); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(ctx, Options{DataDir: dir, Database: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close(ctx) })
+		return s
+	}
+	first := open()
+	if _, err := first.UserByEmail(ctx, "seeded@example.org"); err != nil {
+		t.Fatalf("the seeded user on the first copy: %v", err)
+	}
+	if err := first.CreateUser(ctx, &User{Email: "first@example.org", Name: "First", Role: RoleMember, Status: StatusActive}); err != nil {
+		t.Fatal(err)
+	}
+	next := open()
+	if _, err := next.UserByEmail(ctx, "seeded@example.org"); err != nil {
+		t.Fatalf("the seeded user on the next copy: %v", err)
+	}
+	if _, err := next.UserByEmail(ctx, "first@example.org"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a user created on the first copy, read on the next: %v, want ErrNotFound", err)
+	}
+	if got := seeds.Load(); got != 1 {
+		t.Errorf("seeded %d times for two copies, want once", got)
 	}
 }

@@ -7,6 +7,10 @@
 // replica set, or the embedded engine running as a separate process on
 // TCP), each test gets a fresh database of its own on that server, with a
 // random name, dropped when the test ends: one suite, two engines.
+//
+// OpenSeeded is Open for a store that starts with data: the embedded
+// store's database is seeded once per test binary and copied for each
+// test (store.PrepareSeeded), so each test may write to its own copy.
 package storetest
 
 import (
@@ -38,6 +42,45 @@ func Options(tb testing.TB) store.Options {
 		tb.Fatal(err)
 	}
 	return o
+}
+
+// SeededOptions are Options for a fresh store holding what seed writes
+// (store.PrepareSeeded): for the embedded store, a copy of a database
+// seeded once per test binary under name; at URI, a new database seeded
+// for this test. Each test has its own copy and may write to it. The
+// caller that opens a store with them on URI must drop the database
+// (OpenWith does).
+func SeededOptions(tb testing.TB, name string, seed func(context.Context, *store.Store) error) store.Options {
+	tb.Helper()
+	o := store.Options{DataDir: tb.TempDir(), Database: "test", URI: URI()}
+	ctx := context.Background()
+	if o.URI == "" {
+		if err := store.PrepareSeeded(ctx, o.DataDir, o.Database, name, seed); err != nil {
+			tb.Fatal(err)
+		}
+		return o
+	}
+	o.Database = DatabaseName(tb)
+	s, err := store.Open(ctx, o)
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	defer s.Close(ctx)
+	if err := seed(ctx, s); err != nil {
+		_ = s.DropDatabase(ctx)
+		tb.Fatalf("seed %s: %v", name, err)
+	}
+	return o
+}
+
+// OpenSeeded opens a fresh store holding what seed writes (SeededOptions:
+// seeded once per test binary, copied for each test) and closes it when
+// the test ends. The test may write to it: the copy is its own.
+func OpenSeeded(tb testing.TB, name string, seed func(context.Context, *store.Store) error) *store.Store {
+	tb.Helper()
+	s := OpenWith(tb, SeededOptions(tb, name, seed))
+	s.SetSealer(Sealer(tb))
+	return s
 }
 
 // DatabaseName is a new database name for one test on a shared server:
