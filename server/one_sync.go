@@ -13,7 +13,10 @@ import (
 // writes the status). So an answer still says only what is on disk. It is
 // on the anonymous report's send and the receipt's return, whose three to
 // five writes each waited for an fsync of their own, one after another
-// (issue 18), and on a visit sign-up (the seat and the diary's month).
+// (issue 18), on a visit sign-up (the seat and the diary's month), and on
+// an answer to a request for advice (the answer, then its audit event,
+// whose own wait for the disk covers the answer: the audit's group commit
+// waits for itself, store.ownSync, as it carries other requests' events).
 // Every request on such a route waits alike, so the answer's
 // timing says no more than before.
 func (s *Server) oneSync(c *gin.Context) {

@@ -79,3 +79,38 @@ func TestVisitSignUpWaitsForTheDiskOnce(t *testing.T) {
 		t.Errorf("sign-up: %d fsyncs for %d commits, want 1", f1-f0, c1-c0)
 	}
 }
+
+// TestAdviceAnswerWaitsForTheDiskOnce: a member changing their answer to a
+// request for advice, as the benchmark's members do. The store refuses the
+// first try ("not answered yet") without writing, writes the change, and
+// the audit appends the event: one fsync covers the answer and the event,
+// and the redirect leaves once both are on disk. Until 7 December 2026
+// three, one after another: the refused try waited for one (a release of
+// the writer lock always did), the answer for its own, and the audit's
+// insert for a third.
+func TestAdviceAnswerWaitsForTheDiskOnce(t *testing.T) {
+	a, page, mc, tok := adviceAsked(t)
+	if _, _, _, ok := a.store.DiskState(); !ok {
+		t.Skip("no group commit: the store is not the embedded engine in process")
+	}
+	if r := mc.post(page+"/answer", url.Values{"csrf_token": {tok}, "advice": {"A first answer."}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("first answer: %d\n%s", r.Status, r.Body)
+	}
+	f0, _, c0, _ := a.store.DiskState()
+	r := mc.post(page+"/answer", url.Values{"csrf_token": {tok}, "advice": {"A second answer, which replaces the first."}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("changed answer: %d\n%s", r.Status, r.Body)
+	}
+	f1, synced, c1, _ := a.store.DiskState()
+	if c1-c0 < 2 {
+		t.Fatalf("changed answer: %d commits, want the answer's and the audit event's (2 or more): the check proves nothing", c1-c0)
+	}
+	// The last commit is the audit head's move, which nobody waits for by
+	// design (store.unsynced: start-up moves the head over stored events).
+	if synced < c1-1 {
+		t.Errorf("the changed answer answered with %d of %d commits on disk, want all but the audit head's", synced, c1)
+	}
+	if f1-f0 != 1 {
+		t.Errorf("changed answer: %d fsyncs for %d commits, want 1", f1-f0, c1-c0)
+	}
+}

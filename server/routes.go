@@ -282,7 +282,7 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/advice/new", "advice.create", s.adviceNewForm)
 	h("POST", "/advice/new", "advice.create", s.adviceCreate)
 	h("GET", "/advice/:id", "advice.view", s.adviceShow)
-	h("POST", "/advice/:id/answer", "advice.answer", s.adviceAnswer)
+	h("POST", "/advice/:id/answer", "advice.answer", s.oneSync, s.adviceAnswer) // the answer and its audit event wait for one fsync (one_sync.go)
 	h("POST", "/advice/:id/close", "advice.manage", s.adviceClose)
 	h("POST", "/advice/:id/answers/:userId/response", "advice.manage", s.adviceRespond)
 	h("GET", "/advice/:id/impact", "advice.manage", s.adviceImpact)

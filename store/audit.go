@@ -278,8 +278,9 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 		batch := q.pending[:n:n]
 		q.pending = q.pending[n:]
 		q.mu.Unlock()
-		// Others' events ride on this request: its cancellation must not fail them.
-		err := s.appendAudit(context.WithoutCancel(ctx), batch)
+		// Others' events ride on this request: its cancellation must not
+		// fail them, and its OneSync must not answer for them (ownSync).
+		err := s.appendAudit(ownSync(context.WithoutCancel(ctx)), batch)
 		for _, r := range batch {
 			r.done <- err
 		}

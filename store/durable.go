@@ -162,6 +162,18 @@ func (s *Store) onDisk(ctx context.Context, ticket uint64) {
 
 type oneSyncKey struct{}
 
+// ownSync is ctx without its request's OneSync: writes under it wait for
+// the disk themselves. For a write made for other requests as well (the
+// audit's group commit carries their events): under one request's OneSync
+// it would leave their wait to that request's answer, and they would
+// answer before their events are on disk.
+func ownSync(ctx context.Context) context.Context {
+	if ctx.Value(oneSyncKey{}) == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, oneSyncKey{}, (*oneSyncBatch)(nil))
+}
+
 // oneSyncBatch is the last ticket of a request's writes (OneSync).
 type oneSyncBatch struct {
 	mu     sync.Mutex

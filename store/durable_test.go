@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,58 @@ func TestWriteReturnsOnceOnDisk(t *testing.T) {
 	}
 	if _, err := os.Stat(s.w.disk.path); err != nil {
 		t.Errorf("the file synced is not the WAL: %v", err)
+	}
+}
+
+// TestRefusedWriteWaitsForNoFsync: a conditional write whose condition
+// does not hold (or whose document is absent) writes nothing, so it takes
+// no ticket and waits for no fsync; one that writes still waits. Until
+// 7 December 2026 every release of the writer lock did: a changed answer to
+// a request for advice (whose first try, "not answered yet", is refused)
+// waited for an fsync of nothing before its write waited for its own.
+func TestRefusedWriteWaitsForNoFsync(t *testing.T) {
+	t.Parallel()
+	s, calls := openEmbeddedForSync(t, nil)
+	ctx := context.Background()
+	if _, err := s.c("probe").InsertOne(ctx, bson.D{{Key: "_id", Value: "a"}, {Key: "n", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	state := func() (uint64, int64) {
+		s.w.disk.mu.Lock()
+		defer s.w.disk.mu.Unlock()
+		return s.w.disk.committed, calls.Load()
+	}
+	inc := bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}}
+	for _, tc := range []struct {
+		what  string
+		write func() error
+	}{
+		{"updateIf, condition false", func() error { _, err := s.updateIf(ctx, "probe", "a", Gt("n", 5), inc); return err }},
+		{"updateIf, no such document", func() error { _, err := s.updateIf(ctx, "probe", "b", Gte("n", 0), inc); return err }},
+		{"deleteIf, condition false", func() error { _, err := s.deleteIf(ctx, "probe", "a", Eq("n", 7)); return err }},
+		{"findAndUpdateIf, condition false", func() error {
+			err := s.findAndUpdateIf(ctx, "probe", "a", Lt("n", 0), inc, true).Err()
+			if err == nil {
+				return errors.New("matched")
+			}
+			return nil
+		}},
+	} {
+		c0, f0 := state()
+		if err := tc.write(); err != nil {
+			t.Fatalf("%s: %v", tc.what, err)
+		}
+		if c1, f1 := state(); c1 != c0 || f1 != f0 {
+			t.Errorf("%s: %d tickets and %d fsyncs for a write that wrote nothing, want 0 and 0", tc.what, c1-c0, f1-f0)
+		}
+	}
+	c0, f0 := state()
+	res, err := s.updateIf(ctx, "probe", "a", Gte("n", 0), inc)
+	if err != nil || res.MatchedCount != 1 {
+		t.Fatalf("updateIf that holds: %v, %+v", err, res)
+	}
+	if c1, f1 := state(); c1 == c0 || f1 == f0 {
+		t.Errorf("a write that wrote took %d tickets and %d fsyncs, want at least one of each", c1-c0, f1-f0)
 	}
 }
 
@@ -197,4 +250,34 @@ func TestOneSyncWaitsOnceForARequestsWrites(t *testing.T) {
 	if got := calls.Load() - before; got != 0 {
 		t.Errorf("a request without writes ran %d fsyncs", got)
 	}
+}
+
+// TestAuditUnderOneSyncWaitsForItsEvents: an audit append made by a request
+// under OneSync (the answer to a request for advice) returns only once its
+// events are on disk, as without OneSync: the append's group commit
+// carries other requests' events, whose requests answer when it returns,
+// so its insert must not leave the wait to one request's answer (ownSync).
+// Only the head's move is left unsynced, as always (unsynced).
+func TestAuditUnderOneSyncWaitsForItsEvents(t *testing.T) {
+	t.Parallel()
+	s, calls := openEmbeddedForSync(t, nil)
+	for range 2 { // past the chain's first write
+		if err := s.Audit(context.Background(), AuditEvent{Actor: "system", Action: AuditPublished, Detail: "warm"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, wait := s.OneSync(context.Background())
+	before := calls.Load()
+	if err := s.Audit(ctx, AuditEvent{Actor: "system", Action: AuditPublished, Detail: "under OneSync"}); err != nil {
+		t.Fatal(err)
+	}
+	g := s.w.disk
+	g.mu.Lock()
+	synced, committed := g.synced, g.committed
+	g.mu.Unlock()
+	if calls.Load() == before || synced < committed-1 {
+		t.Errorf("Audit under OneSync returned after %d fsyncs with %d of %d commits synced, want its events' insert on disk (all but the head's move)",
+			calls.Load()-before, synced, committed)
+	}
+	wait()
 }
