@@ -138,7 +138,7 @@ func seed(ctx context.Context, env *serverEnv, o options) (*seeded, error) {
 	done(fmt.Sprintf("%d audit events", o.audit))
 	sd.probes = probeStore(ctx, db, people, sd.force)
 	done("store probes")
-	if err := seedSurveyBench(ctx, db, env.sessionKey, sd); err != nil {
+	if err := seedSurveyBench(ctx, db, env.sessionKey, sd, o.profile != ""); err != nil {
 		return nil, err
 	}
 	done(fmt.Sprintf("surveys: %d responses, and counters for %d", benchSurveyResponses, benchMillion))

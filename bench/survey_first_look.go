@@ -31,14 +31,17 @@ type firstLooks struct {
 
 // firstLookCopies is how many copies the 10,000-response row gets: as many
 // first looks as one run of the row can make (a few in the single client's
-// run, the rest at firstLookClients).
+// run, the rest at firstLookClients); firstLookProfiled more with
+// -profile, so that its three windows of 5 s look at surveys closed then
+// too, not at the last copy's cached summary.
 const (
-	firstLookCopies  = 40
-	firstLookSingle  = 10
-	firstLookClients = 5
-	demoLookCopies   = 3 // the demo-sized row: each first look decides for seconds
-	demoLookSingle   = 2
-	demoSize         = 360 // the demo spring survey's responses
+	firstLookCopies   = 40
+	firstLookProfiled = 90
+	firstLookSingle   = 10
+	firstLookClients  = 5
+	demoLookCopies    = 3 // the demo-sized row: each first look decides for seconds
+	demoLookSingle    = 2
+	demoSize          = 360 // the demo spring survey's responses
 )
 
 // seedFirstLooks publishes n copies of sv's questions, each with the

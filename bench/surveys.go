@@ -71,7 +71,9 @@ func benchResponses(sv *store.Survey, n int) []*store.Response {
 
 // seedSurveyBench publishes a 20-question survey with the about-you
 // section and 10,000 responses, and a copy whose counters say 1,000,000.
-func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seeded) error {
+// With profiles (-profile) the first looks get copies for the profile's
+// windows too.
+func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seeded, profiled bool) error {
 	qs := benchQuestions()
 	sv, err := benchSurvey(ctx, db, "Bench: confidence survey", qs)
 	if err != nil {
@@ -128,8 +130,12 @@ func seedSurveyBench(ctx context.Context, db *store.Store, key []byte, sd *seede
 		return err
 	}
 	sd.surveys = &surveyBench{id: sv.ID, millionID: million.ID, closedID: closed.ID, key: key, answers: benchAnswers(v, rnd, "black_caribbean")}
-	if sd.surveys.firstLook, err = seedFirstLooks(ctx, db, "Bench: a first look", qs, firstLookCopies, func(k int) []store.Tally {
-		return without(ts, store.CountAnswers(sv, v, []store.Answers{rs[k].Answers}))
+	copies := firstLookCopies
+	if profiled {
+		copies += firstLookProfiled
+	}
+	if sd.surveys.firstLook, err = seedFirstLooks(ctx, db, "Bench: a first look", qs, copies, func(k int) []store.Tally {
+		return without(ts, store.CountAnswers(sv, v, []store.Answers{rs[k%len(rs)].Answers}))
 	}); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -46,7 +47,8 @@ func DecideClosedSurveys(ctx context.Context, db *store.Store) (int, error) {
 // closed version, and laid out and hashed each release, to find each
 // decision stored already: half a second of CPU a minute on a year of
 // data). It keeps the surveys as last read, under the store's number of
-// survey writes (store.SurveysVersion), and for each version found decided
+// survey writes (store.SurveysVersion), brought up to date by reading the
+// surveys written since (store.SurveysWrittenSince), and for each version found decided
 // the survey's revision and its counters' number then
 // (store.SurveyFiguresVersion). A run reads the surveys again only when a
 // survey was written since, and a version's counters again only when the
@@ -70,17 +72,59 @@ type settledMark struct {
 
 func newDecider() *decider { return &decider{settled: map[string]settledMark{}} }
 
+// readSurveys brings d.surveys up to the surveys' number n: where the
+// store can say which surveys were written since the last read
+// (store.SurveysWrittenSince), it reads those alone by _id; otherwise it
+// reads every survey (issue 18: each close, and each look at a closed
+// survey not decided yet, woke the job to read every survey again, a few
+// milliseconds of decoding each, beside the looks).
+func (d *decider) readSurveys(ctx context.Context, db *store.Store, n uint64, exact bool) error {
+	if ids, ok := db.SurveysWrittenSince(d.surveysN, n); d.read && exact && ok {
+		for _, id := range ids {
+			sv, err := db.Survey(ctx, id)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			d.keep(id, sv)
+		}
+		d.surveysN = n
+		return nil
+	}
+	svs, err := db.Surveys(ctx)
+	if err != nil {
+		return err
+	}
+	d.surveys, d.surveysN, d.read = svs, n, exact
+	return nil
+}
+
+// keep puts survey id as read (nil: deleted) in d.surveys.
+func (d *decider) keep(id string, sv *store.Survey) {
+	for i := range d.surveys {
+		if d.surveys[i].ID != id {
+			continue
+		}
+		if sv == nil {
+			d.surveys = append(d.surveys[:i], d.surveys[i+1:]...)
+		} else {
+			d.surveys[i] = *sv
+		}
+		return
+	}
+	if sv != nil {
+		d.surveys = append(d.surveys, *sv)
+	}
+}
+
 // decide is DecideClosedSurveys with d's memory.
 func (d *decider) decide(ctx context.Context, db *store.Store) (int, error) {
 	// Each number is taken before what it numbers is read: a write
 	// between the two moves it, and the next run reads again.
 	n, exact := db.SurveysVersion()
 	if !exact || !d.read || n != d.surveysN {
-		svs, err := db.Surveys(ctx)
-		if err != nil {
+		if err := d.readSurveys(ctx, db, n, exact); err != nil {
 			return 0, err
 		}
-		d.surveys, d.surveysN, d.read = svs, n, exact
 	}
 	day := store.Day(db.Now())
 	decided := 0

@@ -421,6 +421,65 @@ func TestSurveyDecisionsReadNothingWhenNothingChanged(t *testing.T) {
 	}
 }
 
+// TestSurveyDecisionsReadOnlyTheSurveyWritten: when a survey is written
+// (here, closed through its settings, as the portal closes one), the
+// job's next run reads that survey alone by _id, not every survey, and
+// decides its release (issue 18: each close, and each look at a survey
+// not decided yet, woke the job to read every survey again). A new survey
+// has every survey read again.
+func TestSurveyDecisionsReadOnlyTheSurveyWritten(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.Open(t)
+	if !db.Embedded() {
+		t.Skip("through MONGODB_URI other instances may write: every run reads everything, by design")
+	}
+	smallSurvey(t, db, "Closed before", func(sv *store.Survey) { sv.Closed = true })
+	closing := smallSurvey(t, db, "Closing now", func(*store.Survey) {})
+	d := newDecider()
+	if n, err := d.decide(ctx, db); err != nil || n != 1 {
+		t.Fatalf("the first run decided %d releases (%v), want the closed survey's", n, err)
+	}
+	// run runs the job once and returns the filters of its reads of surveys.
+	run := func() (int, []string) {
+		t.Helper()
+		var mu sync.Mutex
+		var reads []string
+		stop := db.TraceFilters(func(command, coll string, filter bson.Raw) {
+			if coll != "surveys" {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			reads = append(reads, command+" "+filter.String())
+		})
+		n, err := d.decide(ctx, db)
+		stop()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return n, reads
+	}
+
+	if _, err := db.ChangeSurvey(ctx, closing.ID, 0, func(sv *store.Survey, _ time.Time) error { sv.Closed = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	n, reads := run()
+	if n != 1 {
+		t.Errorf("after a survey closed the run decided %d releases, want its own", n)
+	}
+	if want := []string{`find {"_id": "` + closing.ID + `"}`}; !reflect.DeepEqual(reads, want) {
+		t.Errorf("after a survey closed the run read the surveys %q, want %q (that survey alone, by _id)", reads, want)
+	}
+
+	smallSurvey(t, db, "New", func(*store.Survey) {})
+	if _, reads := run(); len(reads) != 1 || strings.Contains(reads[0], "_id") {
+		t.Errorf("after a new survey the run read the surveys %q, want every survey read once", reads)
+	}
+}
+
 // smallSurvey publishes a survey of one question, with three responses,
 // and then changes it with change: a release the audit decides in
 // milliseconds.

@@ -165,3 +165,49 @@ func TestClosedSurveyCannotBeReopenedWithFakes(t *testing.T) {
 		t.Errorf("title %q", got.Title)
 	}
 }
+
+// TestSurveyBaselineChoiceWithFakes: the settings form saves a baseline
+// that is another survey, and refuses one that does not exist or is the
+// survey itself ("Choose a baseline survey from the list", 422, nothing
+// changed). The form reads that one survey, never every survey (closing a
+// survey read them all: issue 18).
+func TestSurveyBaselineChoiceWithFakes(t *testing.T) {
+	a, w := surveyFakes(t)
+	ctx := context.Background()
+	sv := w.testSurvey(t)
+	other := w.testSurvey(t)
+	coord := a.as(&store.User{Email: "co@example.org", Name: "Test coordinator", Role: store.RoleCoordinator, Status: store.StatusActive})
+	page := "/surveys/" + sv.ID
+	settings := func(baseline string) url.Values {
+		cur, err := w.Survey(ctx, sv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return url.Values{"rev": {strconv.Itoa(cur.Rev)}, "title": {cur.Title}, "openLink": {"true"}, "baseline": {baseline}}
+	}
+	for _, tc := range []struct{ what, baseline string }{
+		{"a survey that does not exist", "no-such-survey"},
+		{"the survey itself", sv.ID},
+	} {
+		r := coord.submit(page, page+"/settings", settings(tc.baseline))
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Choose a baseline survey from the list") {
+			t.Errorf("baseline %s: status %d, want 422 asking to choose from the list:\n%s", tc.what, r.Status, mainOf(r.Body))
+		}
+		if got, _ := w.Survey(ctx, sv.ID); got.BaselineID != "" {
+			t.Errorf("baseline %s: saved %q", tc.what, got.BaselineID)
+		}
+	}
+	form := settings(other.ID)
+	form.Set("csrf_token", coord.csrf(page)) // the page lists every survey to choose from
+	f := a.srv.surveyDB.(*fakeSurveys)
+	listed := f.calls("Surveys")
+	if r := coord.post(page+"/settings", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("another survey as the baseline: %d\n%s", r.Status, mainOf(r.Body))
+	}
+	if n := f.calls("Surveys") - listed; n != 0 {
+		t.Errorf("saving the settings read every survey %d times, want never (the baseline by its id)", n)
+	}
+	if got, _ := w.Survey(ctx, sv.ID); got.BaselineID != other.ID {
+		t.Errorf("baseline saved %q, want %q", got.BaselineID, other.ID)
+	}
+}

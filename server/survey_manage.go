@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -190,13 +191,13 @@ func (s *Server) surveyCreate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	all, err := s.surveyDB.Surveys(c.Request.Context())
+	baseline, err := s.baselineOf(c.Request.Context(), f.Baseline)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
 	sv := &store.Survey{}
-	f.check(sv, all, s.today(), errs)
+	f.check(sv, baseline, s.today(), errs)
 	if errs.Any() {
 		d, ok := s.surveyFormData(c, nil, f, errs)
 		if ok {
@@ -260,19 +261,19 @@ func (s *Server) surveySettings(c *gin.Context) {
 	if !ok {
 		return
 	}
-	all, err := s.surveyDB.Surveys(c.Request.Context())
+	baseline, err := s.baselineOf(c.Request.Context(), f.Baseline)
 	if err != nil {
 		s.serverError(c, err)
 		return
 	}
-	f.check(sv, all, s.today(), errs) // on a copy: nothing is saved unless all is well
+	f.check(sv, baseline, s.today(), errs) // on a copy: nothing is saved unless all is well
 	if errs.Any() {
 		s.renderSurveyShow(c, http.StatusUnprocessableEntity, sv, f, errs, nil)
 		return
 	}
 	sv, err = s.surveyDB.ChangeSurvey(c.Request.Context(), sv.ID, f.Rev, func(sv *store.Survey, now time.Time) error {
 		var again formErrors
-		if f.check(sv, all, store.Day(now), &again); again.For("closed") != "" || again.For("closes") != "" {
+		if f.check(sv, baseline, store.Day(now), &again); again.For("closed") != "" || again.For("closes") != "" {
 			// Closed in the meantime (its closing date passed).
 			return apperr.New(apperr.Invalid, "closed", reopenRefused)
 		}
@@ -289,6 +290,25 @@ func (s *Server) surveySettings(c *gin.Context) {
 		Detail: fmt.Sprintf("open link %v, codes %v, closed %v, public %v, dates %s to %s", sv.OpenLink, sv.InviteCodes, sv.Closed, sv.Public, sv.OpensOn, sv.ClosesOn)})
 	s.flash(c, "Survey settings saved")
 	s.redirect(c, "/surveys/"+sv.ID)
+}
+
+// baselineOf is the survey a settings form names as its baseline, as the
+// list of others surveyForm.check looks for it in: none when the form
+// names none or no such survey exists. The form reads that one survey, not
+// every survey (issue 18: closing a survey read them all, a few
+// milliseconds of decoding each).
+func (s *Server) baselineOf(ctx context.Context, id string) ([]store.Survey, error) {
+	if id == "" {
+		return nil, nil
+	}
+	b, err := s.surveyDB.Survey(ctx, id)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []store.Survey{*b}, nil
 }
 
 // surveyChangeFailed answers a change the store refused and reports true,

@@ -71,6 +71,8 @@ func (s *Server) surveyBegin(c *gin.Context) {
 			errs.Add("code", "That invitation code is not right: check it and try again")
 		case apperr.Is(err, apperr.Conflict): // used already (store.ErrCodeUsed)
 			errs.Add("code", "That invitation code has already been used to answer this survey")
+		case apperr.Is(err, apperr.Duplicate): // store.ErrSentBefore
+			errs.Add("code", sentBeforeMessage)
 		case err != nil:
 			s.serverError(c, err)
 			return
@@ -298,6 +300,10 @@ func (s *Server) surveyAnswer(c *gin.Context) {
 	s.redirect(c, s.nextPage(sv, v, p, i, change))
 }
 
+// sentBeforeMessage tells a respondent that their earlier, unconfirmed
+// try with an invitation code did arrive (store.ErrSentBefore).
+const sentBeforeMessage = "You sent answers with this invitation code before, and although we could not confirm it at the time, they arrived. They are counted once."
+
 type surveyCheckData struct {
 	Survey *store.Survey
 	Rows   []surveyCheckRow
@@ -357,6 +363,20 @@ func (s *Server) surveySubmit(c *gin.Context) {
 		s.deleteProgress(c.Writer, sv.ID)
 		s.errorPage(c, http.StatusConflict, "That invitation code has already been used",
 			"Each invitation code can be used for one response, and someone has already sent one with this code. Your answers have not been sent.")
+		return
+	case apperr.Is(err, apperr.Duplicate):
+		// An earlier try with this code was not confirmed, and its
+		// response is stored (store.ErrSentBefore): it is the one counted.
+		s.deleteProgress(c.Writer, sv.ID)
+		s.errorPage(c, http.StatusConflict, "Your answers had already arrived", sentBeforeMessage+" These answers have not been sent again.")
+		return
+	case store.IsBusy(err):
+		// The insert did not answer in time: the response may be stored.
+		// The progress stays, so sending again stores it at most once.
+		s.log.WarnContext(c.Request.Context(), "survey response not confirmed: asked the respondent to send again", "err", err)
+		c.Header("Retry-After", strconv.Itoa(int(busyRetryAfter.Seconds())))
+		s.errorPage(c, http.StatusServiceUnavailable, "We could not confirm that your answers were sent",
+			"The service was busy, so we do not know whether your answers reached us. Wait a minute, then go back and send them again: if they did arrive the first time, they will be counted once, not twice.")
 		return
 	default:
 		s.serverError(c, err)

@@ -50,8 +50,18 @@ func (a *testApp) testSurvey(extra ...store.Question) *store.Survey {
 // those not given) and sends the response; it returns the last response.
 func (c *client) answerSurvey(sv *store.Survey, answers map[string][]string) response {
 	c.a.t.Helper()
+	return c.answerSurveyWithCode(sv, "", answers)
+}
+
+// answerSurveyWithCode is answerSurvey starting with an invitation code.
+func (c *client) answerSurveyWithCode(sv *store.Survey, code string, answers map[string][]string) response {
+	c.a.t.Helper()
 	tok := c.csrf("/s/" + sv.ID)
-	r := c.post("/s/"+sv.ID+"/start", url.Values{"csrf_token": {tok}})
+	start := url.Values{"csrf_token": {tok}}
+	if code != "" {
+		start.Set("code", code)
+	}
+	r := c.post("/s/"+sv.ID+"/start", start)
 	for i := 0; i < 40 && strings.Contains(r.Location, "/q/"); i++ {
 		qid := r.Location[strings.LastIndex(r.Location, "/")+1:]
 		page := c.get(r.Location)

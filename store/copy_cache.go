@@ -65,7 +65,7 @@ func (s *Store) SurveyForRespondents(ctx context.Context, id string) (*Survey, e
 // id ("" for any) drops its copy, and every write moves the surveys'
 // number (SurveysVersion).
 func (s *Store) surveysChanged(id string) {
-	s.surveysWritten.Add(1)
+	s.surveysWritten.add(id)
 	if id == inserted {
 		return // a new survey: nothing copied changes
 	}
@@ -81,5 +81,66 @@ func (s *Store) surveysChanged(id string) {
 // survey-decisions job reads the surveys again only when it moves
 // (jobs/survey_decisions.go).
 func (s *Store) SurveysVersion() (version uint64, exact bool) {
-	return s.surveysWritten.Load(), !s.docs.remote
+	return s.surveysWritten.count(), !s.docs.remote
+}
+
+// SurveysWrittenSince returns the ids of the surveys written through this
+// store after SurveysVersion said since and up to when it said upTo (each
+// once), so that a list of the surveys read at since can be brought up
+// to upTo by reading those alone. ok is false where it cannot say: other
+// instances may write (not exact), one of those writes made a new survey
+// or wrote no one survey by its id, or they are more than the store
+// remembers; read every survey then.
+func (s *Store) SurveysWrittenSince(since, upTo uint64) (ids []string, ok bool) {
+	if s.docs.remote {
+		return nil, false
+	}
+	return s.surveysWritten.since(since, upTo)
+}
+
+// surveyWrites counts the surveys' writes and remembers which survey each
+// of the latest surveyWritesKept wrote.
+type surveyWrites struct {
+	mu   sync.Mutex
+	n    uint64
+	last [surveyWritesKept]string // write k's id at k % surveyWritesKept
+}
+
+// surveyWritesKept is how many writes' ids surveyWrites remembers: more
+// than the survey-decisions job sees between two runs, which are a minute
+// apart at most and woken by every close.
+const surveyWritesKept = 256
+
+func (w *surveyWrites) add(id string) {
+	w.mu.Lock()
+	w.n++
+	w.last[w.n%surveyWritesKept] = id
+	w.mu.Unlock()
+}
+
+func (w *surveyWrites) count() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.n
+}
+
+func (w *surveyWrites) since(since, upTo uint64) ([]string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if since > upTo || upTo > w.n || w.n-since >= surveyWritesKept {
+		return nil, false
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for k := since + 1; k <= upTo; k++ {
+		id := w.last[k%surveyWritesKept]
+		if id == inserted || id == "" {
+			return nil, false
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, true
 }

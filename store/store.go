@@ -126,8 +126,9 @@ type Store struct {
 
 	// the numbering of each survey's counters' changes (copy_survey_figures.go)
 	figures surveyFigures
-	// the surveys' writes through this store, counted (SurveysVersion, copy_cache.go)
-	surveysWritten atomic.Uint64
+	// the surveys' writes through this store, counted, and which survey
+	// each of the latest wrote (SurveysVersion, SurveysWrittenSince: copy_cache.go)
+	surveysWritten surveyWrites
 
 	// the reference numbers this process holds (referrals.go, nextRef)
 	refs refNumbers

@@ -40,7 +40,8 @@ type pendingResponse struct {
 
 // responseInsertTimeout bounds one insert of many responses. A submission
 // waits for its insert's outcome whatever becomes of its request (its
-// invitation code is given back only when its response was not stored).
+// invitation code stays held for its response's id until the response is
+// known to be stored: SubmitResponse).
 // Giving up on an insert already sent does not stop the server storing
 // it: the respondent would be told the service was busy (and to send
 // again) about answers that were kept. Under load (200 respondents at once

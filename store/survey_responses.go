@@ -38,14 +38,22 @@ type Response struct {
 var (
 	ErrAlreadySubmitted = apperr.New(apperr.Conflict, "", "This response has already been submitted")
 	ErrCodeUsed         = apperr.New(apperr.Conflict, "code", "This invitation code has already been used")
+	// ErrSentBefore: an earlier try with this invitation code was not
+	// confirmed (its insert did not answer in time), and its response
+	// turned out to be stored: that one is counted, this one is not.
+	ErrSentBefore = apperr.New(apperr.Duplicate, "code", "The answers sent earlier with this invitation code arrived")
 )
 
 // SubmitResponse stores r, an answer to version v, once and moves its
 // counters. A response whose id
 // is already stored returns ErrAlreadySubmitted and changes nothing (a
-// retried POST). With an invitation code, the code is first marked used by
-// one conditional update (ErrCodeUsed if it was; ErrNotFound if it is not
-// this survey's); nothing links the code to the response.
+// retried POST). With an invitation code, the code is first claimed by
+// one conditional update (ErrCodeUsed if it was used; ErrNotFound if it
+// is not this survey's), which holds r's id until r is known to be stored
+// (claimSurveyCode). A code whose earlier try was not confirmed (its
+// insert did not answer in time) is answered under that try's id: r.ID
+// becomes it, so at most one of the two is ever stored, and
+// ErrSentBefore says the earlier one was.
 func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, code string) error {
 	if v == nil || v.N != r.Version {
 		return fmt.Errorf("store: response to survey %s: not version %d: %w", r.SurveyID, r.Version, ErrNotFound)
@@ -57,23 +65,36 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 		}
 		r.TextPage = n
 	}
+	earlier := false // r answers under an earlier, unconfirmed try's id
 	if code != "" {
 		// A retry must not be refused for the code its first try used.
-		if err := s.r("survey_responses").FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}}).Err(); err == nil {
-			return ErrAlreadySubmitted
-		} else if !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("store: submit response: %w", err)
-		}
-		if err := s.useSurveyCode(ctx, r.SurveyID, code, true); err != nil {
+		if stored, err := s.responseStored(ctx, r.ID); err != nil {
 			return err
+		} else if stored {
+			return ErrAlreadySubmitted
+		}
+		held, err := s.claimSurveyCode(ctx, r.SurveyID, code, r.ID)
+		if err != nil {
+			return err
+		}
+		if held != r.ID {
+			if err := s.sentBefore(ctx, held); err != nil {
+				if errors.Is(err, ErrSentBefore) {
+					s.settleSurveyCode(ctx, r.SurveyID, code, held) // its fate is known
+				}
+				return err
+			}
+			r.ID, earlier = held, true
 		}
 	}
 	r.Day = Day(s.now())
+	// From here on the code stays held for r.ID until r is known to be
+	// stored: it is never given back, since another try may be storing
+	// r.ID at the same moment (the earlier one, or one that answers under
+	// its id). If this one is not confirmed, the next try with the code
+	// answers under r.ID.
 	bt, err := s.enterBatch(ctx)
 	if err != nil {
-		if code != "" {
-			_ = s.useSurveyCode(ctx, r.SurveyID, code, false)
-		}
 		return err
 	}
 	r.Batch = bt.id
@@ -82,16 +103,25 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 		if IsBusy(err) {
 			// No answer in time is no proof that it was not stored.
 			s.leaveUncounted(bt)
+			if code != "" {
+				s.unconfirmedSurveyCode(ctx, r.SurveyID, code, r.ID)
+			}
 		} else {
 			s.leaveBatch(bt)
 		}
-		if code != "" {
-			_ = s.useSurveyCode(ctx, r.SurveyID, code, false) // give the code back
-		}
 		if isDuplicate(err) {
+			if code != "" {
+				s.settleSurveyCode(ctx, r.SurveyID, code, r.ID) // r.ID is stored
+			}
+			if earlier {
+				return ErrSentBefore
+			}
 			return ErrAlreadySubmitted
 		}
 		return fmt.Errorf("store: submit response: %w", err)
+	}
+	if code != "" {
+		s.settleSurveyCode(ctx, r.SurveyID, code, r.ID)
 	}
 	// The response is stored, naming its batch: from here on a failure or
 	// a crash leaves it to Repair (repairCounts), never uncounted for good nor
@@ -101,6 +131,18 @@ func (s *Store) SubmitResponse(ctx context.Context, v *Version, r *Response, cod
 		return err
 	}
 	return s.count(ctx, bt, r.SurveyID, v, r.Answers)
+}
+
+// responseStored reports whether the response id is stored.
+func (s *Store) responseStored(ctx context.Context, id string) (bool, error) {
+	err := s.r("survey_responses").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: submit response: %w", err)
+	}
+	return true, nil
 }
 
 // Responses returns every stored response to a survey (exports and
@@ -160,6 +202,15 @@ type SurveyCode struct {
 	ID       string `bson:"_id"`
 	SurveyID string `bson:"surveyId"`
 	Used     bool   `bson:"used"`
+	// Held is the id of the response a submission with this code is
+	// storing, from the code's claim until the response is known to be
+	// stored; then it is dropped, so that nothing links a code to its
+	// response. Unconfirmed says that the insert did not answer in time:
+	// the response may be stored, or be stored later, so the next try with
+	// the code answers under Held and the two can never both be stored
+	// (claimSurveyCode).
+	Held        string `bson:"held,omitempty"`
+	Unconfirmed bool   `bson:"unconfirmed,omitempty"`
 }
 
 // codeAlphabet leaves out letters and digits that look alike (0 O 1 I L).
@@ -215,38 +266,92 @@ func (s *Store) CreateSurveyCodes(ctx context.Context, surveyID string, n int) (
 }
 
 // CheckSurveyCode reports whether code is an unused code of the survey:
-// ErrNotFound or ErrCodeUsed.
+// ErrNotFound or ErrCodeUsed; ErrSentBefore for a code whose earlier try
+// was not confirmed and whose response turned out to be stored. A code
+// whose unconfirmed try's response is not stored may be used: the next
+// submission answers under that try's id (SubmitResponse).
 func (s *Store) CheckSurveyCode(ctx context.Context, surveyID, code string) error {
-	var sc SurveyCode
-	err := s.r("survey_codes").FindOne(ctx, bson.D{{Key: "_id", Value: tokenKey(NormaliseCode(code))}}).Decode(&sc)
-	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && sc.SurveyID != surveyID) {
-		return ErrNotFound
-	}
+	sc, err := s.surveyCode(ctx, surveyID, code)
 	if err != nil {
-		return fmt.Errorf("store: survey code: %w", err)
+		return err
 	}
-	if sc.Used {
+	switch {
+	case sc.Unconfirmed && sc.Held != "":
+		return s.sentBefore(ctx, sc.Held)
+	case sc.Used:
 		return ErrCodeUsed
 	}
 	return nil
 }
 
-// useSurveyCode marks a code used (or, with use false, unused again) with
-// one conditional update, so two submissions with one code store one.
-func (s *Store) useSurveyCode(ctx context.Context, surveyID, code string, use bool) error {
-	id := tokenKey(NormaliseCode(code))
-	res, err := s.updateIf(ctx, "survey_codes", id, Eq("surveyId", surveyID).And(Eq("used", !use)),
-		bson.D{{Key: "$set", Value: bson.D{{Key: "used", Value: use}}}})
+// surveyCode reads code's document: ErrNotFound if it is not surveyID's.
+func (s *Store) surveyCode(ctx context.Context, surveyID, code string) (*SurveyCode, error) {
+	var sc SurveyCode
+	err := s.r("survey_codes").FindOne(ctx, bson.D{{Key: "_id", Value: tokenKey(NormaliseCode(code))}}).Decode(&sc)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && sc.SurveyID != surveyID) {
+		return nil, ErrNotFound
+	}
 	if err != nil {
-		return fmt.Errorf("store: use survey code: %w", err)
+		return nil, fmt.Errorf("store: survey code: %w", err)
 	}
-	if res.MatchedCount == 0 && use {
-		if err := s.CheckSurveyCode(ctx, surveyID, code); err != nil {
-			return err
-		}
-		return ErrCodeUsed
+	return &sc, nil
+}
+
+// claimSurveyCode marks a code used, holding the response id, with one
+// conditional update, so two submissions with one code store one. It
+// returns the id the submission is to be stored under: id (a fresh claim,
+// or a retry of the try that holds the code), or the id an earlier,
+// unconfirmed try holds (its insert did not answer in time, so its
+// response may be stored already or yet: storing this one under the same
+// id lets the unique _id keep one of them). A code used otherwise (its
+// response stored, or another try's insert under way) is ErrCodeUsed.
+// The claim links the code to a response only while that is needed:
+// settleSurveyCode drops the id once the response is known to be stored.
+func (s *Store) claimSurveyCode(ctx context.Context, surveyID, code, id string) (string, error) {
+	res, err := s.updateIf(ctx, "survey_codes", tokenKey(NormaliseCode(code)), Eq("surveyId", surveyID).And(Eq("used", false)),
+		bson.D{{Key: "$set", Value: bson.D{{Key: "used", Value: true}, {Key: "held", Value: id}}}})
+	if err != nil {
+		return "", fmt.Errorf("store: use survey code: %w", err)
 	}
-	return nil
+	if res.MatchedCount == 1 {
+		return id, nil
+	}
+	sc, err := s.surveyCode(ctx, surveyID, code)
+	if err != nil {
+		return "", err
+	}
+	if sc.Held == "" || (sc.Held != id && !sc.Unconfirmed) {
+		return "", ErrCodeUsed
+	}
+	return sc.Held, nil
+}
+
+// sentBefore is ErrSentBefore when the response an unconfirmed try held
+// is stored, and nil when it is not.
+func (s *Store) sentBefore(ctx context.Context, held string) error {
+	stored, err := s.responseStored(ctx, held)
+	if err != nil || !stored {
+		return err
+	}
+	return ErrSentBefore
+}
+
+// settleSurveyCode drops the response id a used code holds, once the
+// response is stored: the code stays used, and links to nothing. A
+// failure leaves the id held (an unconfirmed one is settled by the next
+// submission with the code).
+func (s *Store) settleSurveyCode(ctx context.Context, surveyID, code, held string) {
+	_, _ = s.updateIf(context.WithoutCancel(ctx), "survey_codes", tokenKey(NormaliseCode(code)), Eq("surveyId", surveyID).And(Eq("held", held)),
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "held", Value: ""}, {Key: "unconfirmed", Value: ""}}}})
+}
+
+// unconfirmedSurveyCode marks the try holding a code unconfirmed: its
+// insert did not answer in time. A failure leaves the code used as if
+// the response were stored: a later try is refused (ErrCodeUsed), never
+// stored beside it.
+func (s *Store) unconfirmedSurveyCode(ctx context.Context, surveyID, code, held string) {
+	_, _ = s.updateIf(context.WithoutCancel(ctx), "survey_codes", tokenKey(NormaliseCode(code)), Eq("surveyId", surveyID).And(Eq("held", held)),
+		bson.D{{Key: "$set", Value: bson.D{{Key: "unconfirmed", Value: true}}}})
 }
 
 // SurveyCodeCounts returns how many codes a survey has and how many are used.
