@@ -50,12 +50,10 @@ OUT ?= bin/candour
 # survey test spent 40 s of CPU in them, 8 s without). Synchronisation
 # stays visible: sync and sync/atomic are instrumented, and so is the code
 # that calls these two. docs/performance-history.md ("Fourth round") has the figures.
-# The embedded FerretDB server is left uninstrumented too (twelfth round): it
-# is the database, a separate process in production (MongoDB), reached only
-# through the driver over a connection, and its handling of each command
-# under the detector was the largest part of the store-bound suites' CPU.
-# The driver, which our goroutines share, stays instrumented.
-RACEFLAGS := -race -gcflags=modernc.org/...=-race=false -gcflags=gonum.org/v1/gonum/...=-race=false -gcflags=github.com/FerretDB/...=-race=false
+# FerretDB stays instrumented: left out (-gcflags=github.com/FerretDB/...=-race=false,
+# twelfth round) the detector reported races in the driver's own caches, whose
+# happens-before edges run through the embedded server in the same process.
+RACEFLAGS := -race -gcflags=modernc.org/...=-race=false -gcflags=gonum.org/v1/gonum/...=-race=false
 # make test runs the browser suite (e2e/) without the race detector, beside
 # the other packages (the lead's decision, docs/decisions.md, "The browser
 # suite without the race detector"): it checks pages, people and
