@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"reflect"
@@ -52,6 +53,19 @@ func TestUnconfirmedSubmissionWithCodeIsCountedOnce(t *testing.T) {
 				t.Fatalf("the first try, whose insert did not answer: %v, want the store busy", err)
 			}
 			db.AnswerStoredInsertsForTest(nil)
+			// The code holds the first try's id, but not so that a copy of
+			// the database shows it: it is sealed under a key made from the
+			// code, which the database never holds (only its SHA-256).
+			held, err := db.RawDatabase().Collection("survey_codes").FindOne(ctx, bson.D{{Key: "surveyId", Value: sv.ID}}).Raw()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h, ok := held.Lookup("held").StringValueOK(); !ok || h == "" {
+				t.Fatalf("the unconfirmed code's document %v holds no response", held)
+			}
+			if bytes.Contains(held, []byte(first.ID)) {
+				t.Fatalf("the unconfirmed code's document %v shows the response's id %q", held, first.ID)
+			}
 			if !tc.landed {
 				if _, err := db.RawDatabase().Collection("survey_responses").DeleteOne(ctx, bson.D{{Key: "_id", Value: first.ID}}); err != nil {
 					t.Fatal(err)

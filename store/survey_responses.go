@@ -203,7 +203,7 @@ type SurveyCode struct {
 	SurveyID string `bson:"surveyId"`
 	Used     bool   `bson:"used"`
 	// Held is the id of the response a submission with this code is
-	// storing, from the code's claim until the response is known to be
+	// storing, sealed under a key made from the code (sealHeld), from the code's claim until the response is known to be
 	// stored; then it is dropped, so that nothing links a code to its
 	// response. Unconfirmed says that the insert did not answer in time:
 	// the response may be stored, or be stored later, so the next try with
@@ -277,7 +277,11 @@ func (s *Store) CheckSurveyCode(ctx context.Context, surveyID, code string) erro
 	}
 	switch {
 	case sc.Unconfirmed && sc.Held != "":
-		return s.sentBefore(ctx, sc.Held)
+		held, err := openHeld(code, sc.Held)
+		if err != nil {
+			return err
+		}
+		return s.sentBefore(ctx, held)
 	case sc.Used:
 		return ErrCodeUsed
 	}
@@ -309,7 +313,7 @@ func (s *Store) surveyCode(ctx context.Context, surveyID, code string) (*SurveyC
 // settleSurveyCode drops the id once the response is known to be stored.
 func (s *Store) claimSurveyCode(ctx context.Context, surveyID, code, id string) (string, error) {
 	res, err := s.updateIf(ctx, "survey_codes", tokenKey(NormaliseCode(code)), Eq("surveyId", surveyID).And(Eq("used", false)),
-		bson.D{{Key: "$set", Value: bson.D{{Key: "used", Value: true}, {Key: "held", Value: id}}}})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "used", Value: true}, {Key: "held", Value: sealHeld(code, id)}}}})
 	if err != nil {
 		return "", fmt.Errorf("store: use survey code: %w", err)
 	}
@@ -320,10 +324,10 @@ func (s *Store) claimSurveyCode(ctx context.Context, surveyID, code, id string) 
 	if err != nil {
 		return "", err
 	}
-	if sc.Held == "" || (sc.Held != id && !sc.Unconfirmed) {
+	if sc.Held == "" || (sc.Held != sealHeld(code, id) && !sc.Unconfirmed) {
 		return "", ErrCodeUsed
 	}
-	return sc.Held, nil
+	return openHeld(code, sc.Held)
 }
 
 // sentBefore is ErrSentBefore when the response an unconfirmed try held
@@ -341,7 +345,7 @@ func (s *Store) sentBefore(ctx context.Context, held string) error {
 // failure leaves the id held (an unconfirmed one is settled by the next
 // submission with the code).
 func (s *Store) settleSurveyCode(ctx context.Context, surveyID, code, held string) {
-	_, _ = s.updateIf(context.WithoutCancel(ctx), "survey_codes", tokenKey(NormaliseCode(code)), Eq("surveyId", surveyID).And(Eq("held", held)),
+	_, _ = s.updateIf(context.WithoutCancel(ctx), "survey_codes", tokenKey(NormaliseCode(code)), Eq("surveyId", surveyID).And(Eq("held", sealHeld(code, held))),
 		bson.D{{Key: "$unset", Value: bson.D{{Key: "held", Value: ""}, {Key: "unconfirmed", Value: ""}}}})
 }
 
@@ -350,7 +354,7 @@ func (s *Store) settleSurveyCode(ctx context.Context, surveyID, code, held strin
 // the response were stored: a later try is refused (ErrCodeUsed), never
 // stored beside it.
 func (s *Store) unconfirmedSurveyCode(ctx context.Context, surveyID, code, held string) {
-	_, _ = s.updateIf(context.WithoutCancel(ctx), "survey_codes", tokenKey(NormaliseCode(code)), Eq("surveyId", surveyID).And(Eq("held", held)),
+	_, _ = s.updateIf(context.WithoutCancel(ctx), "survey_codes", tokenKey(NormaliseCode(code)), Eq("surveyId", surveyID).And(Eq("held", sealHeld(code, held))),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "unconfirmed", Value: true}}}})
 }
 
