@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -40,7 +41,14 @@ func TestStartUpWarmsThePeopleDirectory(t *testing.T) {
 	if _, _, err := db.RecommendationsCopy(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := sent(); len(got) != 0 {
+	got := sent()
+	if storetest.URI() != "" {
+		// Through MONGODB_URI other instances may write, so a warm copy
+		// checks its version number before it answers (one read of
+		// counters); it still reads no account and no recommendation.
+		got = slices.DeleteFunc(got, func(c string) bool { return c == "find counters" })
+	}
+	if len(got) != 0 {
 		t.Errorf("after start-up's warming, the first people list and recommendations sent %v; want nothing", got)
 	}
 }
