@@ -109,23 +109,7 @@ func TestUnconfirmedSubmissionWithCodeIsCountedOnce(t *testing.T) {
 			mu.Lock()
 			now = now.Add(16 * time.Second)
 			mu.Unlock()
-			recount, err := db.Recount(ctx, sv, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var a, b map[string]store.Tally
-			for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
-				stored, err := db.Tallies(ctx, sv.ID, 1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if a, b = tallyMap(stored), tallyMap(recount); reflect.DeepEqual(a, b) && a["all"].N == 1 || time.Now().After(deadline) {
-					break
-				}
-				mu.Lock()
-				now = now.Add(time.Second)
-				mu.Unlock()
-			}
+			a, b := countedAfterLease(t, ctx, db, sv, func() { mu.Lock(); now = now.Add(time.Second); mu.Unlock() }, 1)
 			if !reflect.DeepEqual(a, b) || a["all"].N != 1 {
 				t.Fatalf("counters %v, recount %v; want both to count 1", a, b)
 			}

@@ -162,26 +162,7 @@ func TestCountingRunOutOfTime(t *testing.T) {
 	// clock goes on moving, a second every tenth of a second, as a real one
 	// would: a recount that found the store busy waits a lease of the
 	// store's clock before it tries again.
-	var a, b map[string]store.Tally
-	for waited := 0; waited < 600; waited++ {
-		if waited > 0 {
-			mu.Lock()
-			now = now.Add(time.Second)
-			mu.Unlock()
-		}
-		stored, err := db.Tallies(ctx, sv.ID, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		recount, err := db.Recount(ctx, sv, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a, b = tallyMap(stored), tallyMap(recount); reflect.DeepEqual(a, b) && a["all"].N == 2 {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	a, b := countedAfterLease(t, ctx, db, sv, func() { mu.Lock(); now = now.Add(time.Second); mu.Unlock() }, 2)
 	if !reflect.DeepEqual(a, b) || a["all"].N != 2 {
 		t.Fatalf("after the lease: counters %v, recount %v; want both to count 2", a, b)
 	}
@@ -237,26 +218,10 @@ func TestUnansweredInsertIsCounted(t *testing.T) {
 	mu.Lock()
 	now = now.Add(16 * time.Second) // batchLease is 15 s
 	mu.Unlock()
-	// As in TestCountingRunOutOfTime: the store's own recount looks at its
-	// clock each second, and the clock goes on moving. Both responses are
-	// stored, so the recount is made once; the wait ends after two minutes.
-	recount, err := db.Recount(ctx, sv, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a, b map[string]store.Tally
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		stored, err := db.Tallies(ctx, sv.ID, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a, b = tallyMap(stored), tallyMap(recount); reflect.DeepEqual(a, b) && a["all"].N == 2 || time.Now().After(deadline) {
-			break
-		}
-		mu.Lock()
-		now = now.Add(time.Second)
-		mu.Unlock()
-	}
+	// As in TestCountingRunOutOfTime: the store counts the batch itself
+	// once its lease ends. Both responses are stored, so the recount is
+	// made once.
+	a, b := countedAfterLease(t, ctx, db, sv, func() { mu.Lock(); now = now.Add(time.Second); mu.Unlock() }, 2)
 	if !reflect.DeepEqual(a, b) || a["all"].N != 2 {
 		t.Fatalf("after the lease: counters %v, recount %v; want both to count 2", a, b)
 	}

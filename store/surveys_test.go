@@ -238,6 +238,31 @@ func TestCountersEqualRecountAfterConcurrentSubmissions(t *testing.T) {
 	}
 }
 
+// countedAfterLease waits until the store has counted version 1 of sv by
+// itself, once a batch's lease has ended: its own recount looks at its
+// clock each second, so the clock goes on moving (tick moves it a second),
+// a second every tenth of a second, as a real one would. It stops when
+// the counters equal a recount counting want respondents, or after two
+// minutes, and returns both for the test to judge.
+func countedAfterLease(t *testing.T, ctx context.Context, db *store.Store, sv *store.Survey, tick func(), want int64) (stored, recount map[string]store.Tally) {
+	t.Helper()
+	r, err := db.Recount(ctx, sv, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recount = tallyMap(r)
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		ts, err := db.Tallies(ctx, sv.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored = tallyMap(ts); reflect.DeepEqual(stored, recount) && stored["all"].N == want || time.Now().After(deadline) {
+			return stored, recount
+		}
+		tick()
+	}
+}
+
 func tallyMap(ts []store.Tally) map[string]store.Tally {
 	m := map[string]store.Tally{}
 	for _, t := range ts {
