@@ -132,12 +132,7 @@ func deref(s *string) string {
 // for each browser context unless startBrowser turns it off, about 2 s of
 // CPU a tab that a headless browser never shows.
 func TestNoHiddenPagesBesideTabs(t *testing.T) {
-	requireBrowser(t)
-	p := startPortal(t)
-	tb := newTab(t, p.url, false)
-	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
-		t.Fatalf("GET /sign-in = %d", status)
-	}
+	tb := signInPageTab(t)
 	targets, err := chromedp.Targets(tb.ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -154,18 +149,10 @@ func TestNoHiddenPagesBesideTabs(t *testing.T) {
 // in software since there is no GPU, cost about a tenth of the suite's CPU
 // and more than the same work in the browser process.
 func TestNoGPUProcess(t *testing.T) {
-	requireBrowser(t)
-	p := startPortal(t)
-	tb := newTab(t, p.url, false)
-	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
-		t.Fatalf("GET /sign-in = %d", status)
-	}
-	info, err := chromedp.CallBrowser(tb.ctx, systeminfo.GetProcessInfo, cdp.Empty{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := signInPageTab(t)
+	procs := browserProcesses(t, tb)
 	var kinds []string
-	for _, p := range info.ProcessInfo {
+	for _, p := range procs {
 		kinds = append(kinds, p.Type)
 		if strings.Contains(strings.ToLower(p.Type), "gpu") {
 			t.Errorf("the browser runs a GPU process (pid %d)", p.ID)
@@ -179,18 +166,10 @@ func TestNoGPUProcess(t *testing.T) {
 // each page's fresh axe-core was thrown away with the page, about 40 % of
 // an axe-core scan's CPU.
 func TestRenderersRunWithoutOptimisingCompilers(t *testing.T) {
-	requireBrowser(t)
-	p := startPortal(t)
-	tb := newTab(t, p.url, false)
-	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
-		t.Fatalf("GET /sign-in = %d", status)
-	}
-	info, err := chromedp.CallBrowser(tb.ctx, systeminfo.GetProcessInfo, cdp.Empty{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := signInPageTab(t)
+	procs := browserProcesses(t, tb)
 	renderers := 0
-	for _, p := range info.ProcessInfo {
+	for _, p := range procs {
 		if p.Type != "renderer" {
 			continue
 		}
@@ -214,24 +193,16 @@ func TestRenderersRunWithoutOptimisingCompilers(t *testing.T) {
 // than tabs. A renderer whose page has just gone may take a moment to
 // exit, so the count is read again for up to five seconds.
 func TestNoSpareRenderer(t *testing.T) {
-	requireBrowser(t)
-	p := startPortal(t)
-	tb := newTab(t, p.url, false)
-	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
-		t.Fatalf("GET /sign-in = %d", status)
-	}
+	tb := signInPageTab(t)
 	var renderers, pages int
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		info, err := chromedp.CallBrowser(tb.ctx, systeminfo.GetProcessInfo, cdp.Empty{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		procs := browserProcesses(t, tb)
 		targets, err := chromedp.Targets(tb.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		renderers, pages = 0, 0
-		for _, p := range info.ProcessInfo {
+		for _, p := range procs {
 			if p.Type == "renderer" {
 				renderers++
 			}
@@ -249,4 +220,27 @@ func TestNoSpareRenderer(t *testing.T) {
 	if renderers > pages {
 		t.Errorf("the browser runs %d renderer processes for %d tabs: a spare renderer is kept", renderers, pages)
 	}
+}
+
+// signInPageTab is a tab on a fresh portal's sign-in page, for the tests
+// of what the browser itself runs.
+func signInPageTab(t *testing.T) *tab {
+	t.Helper()
+	requireBrowser(t)
+	p := startPortal(t)
+	tb := newTab(t, p.url, false)
+	if status := tb.open(t, "/sign-in"); status != http.StatusOK {
+		t.Fatalf("GET /sign-in = %d", status)
+	}
+	return tb
+}
+
+// browserProcesses is the browser's own list of its processes.
+func browserProcesses(t *testing.T, tb *tab) []*systeminfo.ProcessInfo {
+	t.Helper()
+	info, err := chromedp.CallBrowser(tb.ctx, systeminfo.GetProcessInfo, cdp.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.ProcessInfo
 }
