@@ -64,7 +64,8 @@ RACEFLAGS := -race -gcflags=modernc.org/...=-race=false -gcflags=gonum.org/v1/go
 E2E := ./e2e/
 # Tests built only without the race detector (//go:build !race: pure
 # computation that starts no goroutine, each saying so), run beside the
-# browser suite. Each is named here; a !race test not named does not run.
+# browser suite. Each is named here (TestEveryNoRaceTestRunsInMakeTest
+# fails for one that is not, which would never run).
 NORACE := -run '^TestAttackFindsNothingOnGeneratedSurveys$$' ./survey/
 # Test binaries are linked without DWARF (-w): nothing reads it (stack
 # traces and race reports use the symbol table, which stays), and it is a
