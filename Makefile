@@ -67,6 +67,13 @@ E2E := ./e2e/
 # browser suite. Each is named here (TestEveryNoRaceTestRunsInMakeTest
 # fails for one that is not, which would never run).
 NORACE := -run '^TestAttackFindsNothingOnGeneratedSurveys$$' ./survey/
+# The race-detected packages run longest first, three test binaries at a
+# time beside the browser suite: go test starts packages' runs in the order
+# given, and alphabetical order left the two largest (server, store) for
+# last, so the run ended on one busy core for about 50 s (docs/performance.md,
+# "Test time"). The root package is third because most of its time is
+# waiting for the portals its crash tests start, which a third slot overlaps.
+FIRST := ./server/ ./store/ . ./cli/ ./jobs/ ./demo/ ./powers/ ./disparity/
 # Test binaries are linked without DWARF (-w): nothing reads it (stack
 # traces and race reports use the symbol table, which stays), and it is a
 # quarter of each link (the server suite's binary: 4.9 -> 3.6 s of CPU).
@@ -136,7 +143,9 @@ test: static
 	  if [[ -n "$$unformatted" ]]; then echo "gofmt would change (run make fmt):"; echo "$$unformatted"; exit 1; fi
 	@# The checks that run no test (vet, staticcheck, and the release build:
 	@# the portal compiles without the store's test hooks, so no production
-	@# code calls one) run beside the tests, not before them: each of the
+	@# code calls one; with make binary's own flags, so the packages it
+	@# compiles are the ones cli's TestMakeBinaryStampsVersion links, not a
+	@# configuration of their own) run beside the tests, not before them: each of the
 	@# three runs whatever the others say, into one log printed when the
 	@# tests end. Every package runs with the race detector except the
 	@# browser suite, which runs without it at the same time (see E2E
@@ -145,13 +154,13 @@ test: static
 	  ( st=0; \
 	    echo "$(GO) vet -tags $(GOTAGS) ./..."; $(GO) vet -tags $(GOTAGS) ./... || st=1; \
 	    echo "$(STATICCHECK) -tags $(GOTAGS) ./..."; $(STATICCHECK) -tags $(GOTAGS) ./... || st=1; \
-	    echo "$(GO) build -tags $(RELEASETAGS) -o /dev/null ."; $(GO) build -tags $(RELEASETAGS) -o /dev/null . || st=1; \
+	    echo '$(GOBUILD) -o /dev/null .'; $(GOBUILD) -o /dev/null . || st=1; \
 	    exit $$st ) > "$$checks" 2>&1 & lint=$$!; \
 	  echo "$(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) &"; \
 	  echo "$(GO) test -tags $(GOTAGS) -count=1 $(NORACE) &"; \
 	  ( $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) && $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 10m $(NORACE) ) & e2e=$$!; \
-	  echo "$(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m (every package but $(E2E))"; \
-	  rest=0; $(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $$($(GO) list -tags $(GOTAGS) ./... | grep -v '^candour/e2e$$') || rest=$$?; \
+	  echo "$(GO) test -p 3 -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) (then every other package but $(E2E))"; \
+	  rest=0; $(GO) test -p 3 -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) $$($(GO) list -tags $(GOTAGS) ./... | grep -v -x -e candour/e2e $(patsubst ./%/,-e candour/%,$(filter-out .,$(FIRST))) -e candour) || rest=$$?; \
 	  browser=0; wait $$e2e || browser=$$?; \
 	  static=0; wait $$lint || static=$$?; \
 	  echo "== vet, staticcheck, release build:"; cat "$$checks"; \
