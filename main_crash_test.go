@@ -49,6 +49,8 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // builtCandour is the binary the crash and shutdown tests run, built once
 // per test binary (each test built its own before: a link of the whole
 // portal, seconds of CPU, four times) into a directory TestMain removes.
+// It is linked without DWARF (-ldflags=-w, as make test links its test
+// binaries): nothing here reads it, and it is a quarter of the link.
 var builtCandour struct {
 	once sync.Once
 	dir  string
@@ -65,7 +67,7 @@ func buildCandour(t *testing.T) string {
 			return
 		}
 		b.bin = filepath.Join(b.dir, "candour")
-		if out, err := exec.Command("go", "build", "-tags", "ferretdb_no_postgresql", "-o", b.bin, ".").CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-tags", "ferretdb_no_postgresql", "-ldflags=-w", "-o", b.bin, ".").CombinedOutput(); err != nil {
 			b.err = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})

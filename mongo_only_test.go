@@ -12,6 +12,7 @@ import (
 // binary is for MongoDB only. Nothing of FerretDB is among its packages
 // (the plain build has it, so the check can fail), it compiles, and
 // started without MONGODB_URI it refuses with a message that says why.
+// Linked without DWARF (-ldflags=-w), which nothing here reads.
 // The GitHub workflow's test-mongo job builds it too (TestGitHubWorkflow).
 func TestMongoOnlyBuildHasNoFerretDB(t *testing.T) {
 	deps := func(tags string) string {
@@ -30,7 +31,7 @@ func TestMongoOnlyBuildHasNoFerretDB(t *testing.T) {
 		}
 	}
 	bin := filepath.Join(t.TempDir(), "candour")
-	if out, err := exec.Command("go", "build", "-tags", "ferretdb_no_postgresql,candour_no_embedded", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", "ferretdb_no_postgresql,candour_no_embedded", "-ldflags=-w", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build -tags candour_no_embedded: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "serve")

@@ -18,6 +18,7 @@ import (
 // from the job after a minute; nothing is sent twice, even with two
 // instances running the job at once.
 func TestAdviceReminders(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	var mu sync.Mutex

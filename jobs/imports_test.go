@@ -17,6 +17,7 @@ import (
 // import's records (two days old, no month refers to them) at once and
 // leaves the current import's.
 func TestImportOrphansJob(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	old := func(age time.Duration) string { return bson.NewObjectIDFromTimestamp(time.Now().Add(-age)).Hex() }

@@ -16,6 +16,7 @@ import (
 // marked for the jobs' own read connection (store.ForJob), so no job's
 // reads can take the connections requests read on.
 func TestEveryJobReadsOnTheJobsLane(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

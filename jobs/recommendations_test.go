@@ -14,6 +14,7 @@ import (
 // TestRecommendationReminders: the owner of an overdue recommendation and
 // each coordinator are mailed once a week, however often the job wakes.
 func TestRecommendationReminders(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	coord := &store.User{Email: "coord@example.org", Name: "Coord", Role: store.RoleCoordinator, Status: store.StatusActive}

@@ -16,6 +16,7 @@ import (
 // with no further action lose their content after 12 months (the default
 // rules), leaving an audited tombstone; others keep theirs.
 func TestReferralRetention(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	cfg, err := config.Load(func(string) string { return "" })
@@ -76,6 +77,7 @@ func TestReferralRetention(t *testing.T) {
 // TestAnonymousNoticesAreBatched: anonymous arrivals are announced in one
 // mail by the periodic job, never at the moment they happen.
 func TestAnonymousNoticesAreBatched(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	for _, u := range []*store.User{

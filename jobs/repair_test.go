@@ -21,6 +21,7 @@ import (
 // it is; the repair job, started at once rather than an hour later, puts
 // the booking in the diary.
 func TestStartUpRepairsOnlyWhatMustNotWaitAndTheJobTheRest(t *testing.T) {
+	t.Parallel()
 	if got, want := store.StartRepairSteps(), []string{"audit chain events", "visit panel tallies", "survey responses counted", "group summaries and memberships on accounts", "custody report issue counts"}; !slices.Equal(got, want) {
 		t.Fatalf("start-up repairs %v, want %v", got, want)
 	}

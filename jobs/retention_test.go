@@ -17,6 +17,7 @@ import (
 // drops from 2 to 1), sessions and tokens, and the deletion is audited; one
 // disabled 11 months ago, and an active account of two years, stay.
 func TestClosedAccountsAreDeletedAfter12Months(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
@@ -103,6 +104,7 @@ func TestClosedAccountsAreDeletedAfter12Months(t *testing.T) {
 // the removal is itself an audit event naming the anchor, and the chain
 // still verifies. Altering the anchor breaks verification.
 func TestAuditRetentionKeepsTheChainVerifiable(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)

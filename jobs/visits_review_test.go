@@ -14,6 +14,7 @@ import (
 // A pair member who has left the group is not mailed the unannounced
 // visit's day and time; the one still in it is.
 func TestUnannouncedReminderOnlyToPairStillInGroup(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	offset := time.Duration(0)

@@ -16,6 +16,7 @@ import (
 // visit, those without submitted findings are mailed once at 3 days and
 // once at 7; an unannounced pair without a chosen time gets nothing.
 func TestVisitReminders(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	offset := time.Duration(0)

@@ -19,6 +19,7 @@ import (
 // after a restart no longer waits for every account to be read (issue 18:
 // at 5,000 accounts about a second of CPU in that request).
 func TestStartUpWarmsThePeopleDirectory(t *testing.T) {
+	t.Parallel()
 	db := storetest.Open(t)
 	ctx := context.Background()
 	for _, e := range []string{"ann@example.org", "bob@example.org", "cat@example.org"} {
@@ -57,6 +58,7 @@ func TestStartUpWarmsThePeopleDirectory(t *testing.T) {
 // that timed out closed the jobs' connection and its cursors) is tried
 // again, up to warmTries times, and stops at the first that works.
 func TestStartUpWarmingTriesAgain(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		fails, want int
 	}{{0, 1}, {1, 2}, {warmTries, warmTries}} {

@@ -13,9 +13,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// seedBatch is how many documents the seeding functions insert at a time.
-const seedBatch = 1000
-
 // seedAuditPages is how many whole pages of audit events (AuditPageSize
 // each) SeedAuditEvents writes before it moves the chain head on.
 const seedAuditPages = 100
@@ -301,81 +298,6 @@ func (s *Store) SeedVisits(ctx context.Context, vs []*Visit, fs []*Finding) erro
 		return nil
 	}
 	return s.bumpVisitMonths(ctx)
-}
-
-// SeedResponses stores responses to sv and counts them, for the
-// benchmark: the responses, their free-text answers and the counters as
-// SubmitResponse one by one would leave them (but no batch: a response
-// that names none is counted, survey_counting.go), written in bulk. One by
-// one, each response is three writes and a share of a group commit; here
-// the responses are inserted many at a time and every counter document
-// gets one $inc with the sum of the responses' increments (free-text
-// answers, if any, still go onto their pages one response at a time).
-// InsertResponses (the demo's) stores many too, but recounts every stored
-// response afterwards, reading them all back. A response without an ID
-// gets a random one, without a Day today's; each must answer a published
-// version of sv, and its ID must be new.
-func (s *Store) SeedResponses(ctx context.Context, sv *Survey, rs []*Response) error {
-	pending := map[pendingKey]*pendingInc{}
-	var docs []any
-	for _, r := range rs {
-		v := sv.Version(r.Version)
-		if v == nil || r.SurveyID != sv.ID {
-			return fmt.Errorf("store: seed responses: survey %s has no version %d: %w", r.SurveyID, r.Version, ErrNotFound)
-		}
-		if r.ID == "" {
-			r.ID = RandomSecret()
-		}
-		if r.Day == "" {
-			r.Day = Day(s.now())
-		}
-		docs = append(docs, r)
-		if hasFreeText(v, r) {
-			// Free-text answers go onto their pages as SubmitResponse
-			// puts them, one response at a time (the benchmark's survey
-			// has none): the page chosen first and kept on the response.
-			n, err := s.lastTextPage(ctx, r.SurveyID)
-			if err != nil {
-				return err
-			}
-			r.TextPage = n
-			if err := s.insertTexts(ctx, v, r); err != nil {
-				return err
-			}
-		}
-		addIncs(pending, sv.ID, v, r.Answers)
-	}
-	for _, w := range []struct {
-		coll string
-		docs []any
-	}{{"survey_responses", docs}} {
-		for start := 0; start < len(w.docs); start += seedBatch {
-			if _, err := s.c(w.coll).InsertMany(ctx, w.docs[start:min(start+seedBatch, len(w.docs))]); err != nil {
-				return fmt.Errorf("store: seed responses: %s: %w", w.coll, err)
-			}
-		}
-	}
-	defer s.figures.bump(sv.ID) // the results built from the counters are built again
-	for k, p := range pending {
-		for try := 0; ; try++ {
-			res, err := s.c(k.coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: k.id}}, incUpdate(p.inc))
-			if err != nil {
-				return fmt.Errorf("store: seed responses: count: %w", err)
-			}
-			if res.MatchedCount == 1 {
-				break
-			}
-			if try > 0 {
-				return fmt.Errorf("store: seed responses: counter %s could not be made", k.id)
-			}
-			// Not made at publication (ensureTallies): made as guardedInc would.
-			t := Tally{ID: k.id, Survey: p.survey, Version: p.version, Dim: p.dim, Value: p.value, C: map[string]map[string]int64{}}
-			if _, err := s.c(k.coll).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
-				return fmt.Errorf("store: seed responses: count: %w", err)
-			}
-		}
-	}
-	return nil
 }
 
 // SeedReferral is one referral for SeedReferrals: what CreateReferral is
