@@ -13,7 +13,9 @@ import (
 // writes the status). So an answer still says only what is on disk. It is
 // on the anonymous report's send and the receipt's return, whose three to
 // five writes each waited for an fsync of their own, one after another
-// (issue 18), on a visit sign-up (the seat and the diary's month), and on
+// (issue 18), on a visit sign-up (its seat, and the head of the diary
+// when a far month is listed first; the booking itself is written after
+// the answer, store/visit_diary_later.go), and on
 // an answer to a request for advice (the answer, then its audit event,
 // whose own wait for the disk covers the answer: the audit's group commit
 // waits for itself, store.ownSync, as it carries other requests' events).

@@ -50,11 +50,14 @@ func TestAnonymousAnswersWaitForTheDiskOnce(t *testing.T) {
 	}, http.StatusSeeOther)
 }
 
-// TestVisitSignUpWaitsForTheDiskOnce: a sign-up's two writes (the seat on
-// the visit and the booking in the member's diary) share one fsync, and
-// the redirect leaves only once both are on disk. Without oneSync each
-// waited for its own, and between the two the request queued again for
-// the writer (the sign-up row at 50 members).
+// TestVisitSignUpWaitsForTheDiskOnce: a sign-up's own writes are on disk
+// when the redirect leaves, after one fsync. Since 7 December 2026 the seat
+// on the visit is its one write: the booking in the member's diary is
+// written after the answer (store/visit_diary_later.go), held back here so
+// that the commits counted are the request's own. Before, the booking was
+// the request's second write and shared the seat's fsync (oneSync); before
+// that each waited for its own, and between the two the request queued
+// again for the writer (the sign-up row at 50 members).
 func TestVisitSignUpWaitsForTheDiskOnce(t *testing.T) {
 	w := newVisitWorld(t)
 	if _, _, _, ok := w.a.store.DiskState(); !ok {
@@ -63,14 +66,16 @@ func TestVisitSignUpWaitsForTheDiskOnce(t *testing.T) {
 	id := w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, tomorrow10(w.a), "3"))
 	m1 := w.as(w.m1)
 	tok := m1.csrf("/visits/" + id)
+	release := w.a.store.HoldDiaryWritesForTest()
+	defer release()
 	f0, _, c0, _ := w.a.store.DiskState()
 	r := m1.post("/visits/"+id+"/sign-up", url.Values{"csrf_token": {tok}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("sign-up: %d\n%s", r.Status, r.Body)
 	}
 	f1, synced, c1, _ := w.a.store.DiskState()
-	if c1-c0 < 2 {
-		t.Fatalf("sign-up: %d commits, want the seat's and the diary's (2 or more): the check proves nothing", c1-c0)
+	if c1-c0 < 1 {
+		t.Fatalf("sign-up: %d commits, want the seat's (1 or more): the check proves nothing", c1-c0)
 	}
 	if synced != c1 {
 		t.Errorf("the sign-up answered with %d of %d commits on disk", synced, c1)

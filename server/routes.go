@@ -190,7 +190,7 @@ func (s *Server) routes(r *gin.Engine) error {
 	h("GET", "/visits/:id/ics", "visits.view", s.visitICS)
 	h("GET", "/visits/:id/edit", "visits.edit", s.visitEditForm)
 	h("POST", "/visits/:id/edit", "visits.edit", s.visitSave)
-	h("POST", "/visits/:id/sign-up", "visits.signup", s.oneSync, s.visitSignUp) // the seat and the diary wait for one fsync (one_sync.go)
+	h("POST", "/visits/:id/sign-up", "visits.signup", s.oneSync, s.visitSignUp) // the seat (and a far month's listing on the diary's head) wait for one fsync (one_sync.go)
 	h("GET", "/visits/:id/cancel", "visits.signup", s.visitCancelConfirm)
 	h("POST", "/visits/:id/cancel", "visits.signup", s.visitCancel)
 	h("POST", "/visits/:id/time", "visits.signup", s.visitSetTime)

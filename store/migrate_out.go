@@ -27,6 +27,11 @@ func (s *Store) CollectionNames(ctx context.Context) ([]string, error) {
 // order, reading batch documents at a time. f must copy a document it
 // keeps: its bytes are reused.
 func (s *Store) EachDocument(ctx context.Context, coll string, batch int, f func(bson.Raw) error) error {
+	if coll == diariesColl {
+		if err := s.settleDiaries(ctx); err != nil { // visit_diary_later.go
+			return err
+		}
+	}
 	cur, err := s.r(coll).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetBatchSize(int32(batch)))
 	if err != nil {
 		return fmt.Errorf("store: read %s: %w", coll, err)

@@ -168,6 +168,9 @@ func (s *Store) runRepairs(ctx context.Context, steps []repairStep, done *Repair
 func (s *Store) repairDiaries(ctx context.Context) (int, error) {
 	now := s.now()
 	cutoff := now.AddDate(0, 0, -45)
+	if err := s.settleDiaries(ctx); err != nil { // bookings of sign-ups still to be written (visit_diary_later.go)
+		return 0, err
+	}
 	vs, err := s.everyVisit(ctx)
 	if err != nil {
 		return 0, err

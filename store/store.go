@@ -121,6 +121,7 @@ type Store struct {
 	ops       *opLatency
 	sealer    *fieldSealer     // field encryption for referrals (SetSealer)
 	hits      *hitQueue        // rate-limit hits counted together (limits.go)
+	later     *diaryLater      // sign-ups' bookings still to be written into the diaries (visit_diary_later.go)
 	batcher   *tallyBatcher    // survey counts group-committed (survey_counting.go)
 	responses *responseInserts // survey responses inserted together (survey_inserts.go)
 
@@ -150,7 +151,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Database == "" {
 		o.Database = "candour"
 	}
-	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), hits: newHitQueue(), batcher: &tallyBatcher{closed: make(chan struct{})}, responses: &responseInserts{}}
+	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), hits: newHitQueue(), later: newDiaryLater(), batcher: &tallyBatcher{closed: make(chan struct{})}, responses: &responseInserts{}}
 	copts := options.Client().SetAppName("candour").SetMonitor(s.ops.monitor())
 	if o.URI == "" {
 		e, err := startEmbedded(ctx, o.DataDir, o.Logger)
@@ -413,7 +414,16 @@ func (s *Store) Ping(ctx context.Context) error {
 // have stopped), disconnects and stops the embedded server.
 func (s *Store) Close(ctx context.Context) error {
 	var err error
-	s.stopCounting()      // a batch left to count again is counted at the next start
+	s.stopCounting() // a batch left to count again is counted at the next start
+	if s.w != nil {
+		// The sign-ups' bookings still to be written (visit_diary_later.go);
+		// any left behind are written by the repair job after the next start.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if derr := s.settleDiaries(dctx); derr != nil {
+			s.log.Warn("store: could not write every diary booking at close; the repair job writes them", "err", derr)
+		}
+		cancel()
+	}
 	s.auditQ.folds.Wait() // a fold stopped part way is finished by the next (foldAudit)
 	if s.w != nil && len(s.held.all()) > 0 {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

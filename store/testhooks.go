@@ -79,6 +79,30 @@ func (s *Store) ForgetCopies() {
 	s.outboxQuiet.changed()
 }
 
+// SettleDiariesForTest writes every sign-up's booking still waiting to be
+// written into its diary (visit_diary_later.go) and returns once it is:
+// a test that reads the diaries raw, or counts commands, calls it first.
+func (s *Store) SettleDiariesForTest(ctx context.Context) error { return s.settleDiaries(ctx) }
+
+// HoldDiaryWritesForTest keeps sign-ups' bookings waiting in memory until
+// release (or a write of their month, SettleDiariesForTest): a test sees
+// a sign-up's own writes apart from them.
+func (s *Store) HoldDiaryWritesForTest() (release func()) {
+	q := s.later
+	q.mu.Lock()
+	q.held = true
+	q.mu.Unlock()
+	return func() {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		q.held = false
+		if len(q.waiting) > 0 && !q.running {
+			q.running = true
+			go s.writeDiariesLater()
+		}
+	}
+}
+
 // ListAuditStoredForTest is ListAudit reading what is stored, as it does
 // through MONGODB_URI: the unfolded events with a find on
 // AuditEventsCollection, never the embedded store's copy of them in memory

@@ -88,6 +88,7 @@ func monthsOf(start, end time.Time) []string {
 // none once kept), in one find on MongoDB.
 func (s *Store) readDiaryDocs(ctx context.Context, ids []string) ([]diaryDoc, error) {
 	ids = slices.Compact(ids)
+	later := s.laterFor(ids) // before the documents: bookings written since are in them (visit_diary_later.go)
 	var out []diaryDoc
 	if s.embedded == nil {
 		cur, err := s.r(diariesColl).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
@@ -110,7 +111,7 @@ func (s *Store) readDiaryDocs(ctx context.Context, ids []string) ([]diaryDoc, er
 		}
 		out = append(out, d)
 	}
-	return out, nil
+	return withLater(out, later), nil
 }
 
 // diaryDocs reads userID's head and every month that may hold bookings:
@@ -195,17 +196,29 @@ func listedMonth(month, status string, now time.Time) bool {
 // visit's month does that after it (moveBookings).
 func (s *Store) setBooking(ctx context.Context, userID string, v *Visit, status string) error {
 	month := MonthKey(v.Start)
-	if listedMonth(month, status, s.now()) && !s.headLists(ctx, userID, month) {
-		if err := s.upsertByID(ctx, diariesColl, userID,
-			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "months", Value: month}}}}); err != nil {
-			return fmt.Errorf("store: diary month: %w", err)
-		}
+	if err := s.listMonth(ctx, userID, month, status); err != nil {
+		return err
+	}
+	if err := s.settle(ctx, diaryMonthID(userID, month)); err != nil {
+		return fmt.Errorf("store: diary booking: %w", err)
 	}
 	err := s.upsertByID(ctx, diariesColl, diaryMonthID(userID, month), bson.D{{Key: "$set", Value: bson.D{
 		{Key: "user", Value: userID}, {Key: "month", Value: month},
 		{Key: "bookings." + v.ID, Value: Booking{Start: v.Start.UTC(), End: v.End.UTC(), Status: status}}}}})
 	if err != nil {
 		return fmt.Errorf("store: diary booking: %w", err)
+	}
+	return nil
+}
+
+// listMonth lists month on userID's head first when readers would not
+// otherwise read a booking with status in it (listedMonth).
+func (s *Store) listMonth(ctx context.Context, userID, month, status string) error {
+	if listedMonth(month, status, s.now()) && !s.headLists(ctx, userID, month) {
+		if err := s.upsertByID(ctx, diariesColl, userID,
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "months", Value: month}}}}); err != nil {
+			return fmt.Errorf("store: diary month: %w", err)
+		}
 	}
 	return nil
 }
@@ -241,6 +254,9 @@ func (s *Store) unsetBooking(ctx context.Context, userID, visitID, keep string) 
 }
 
 func (s *Store) unsetIn(ctx context.Context, docID, visitID string) error {
+	if err := s.settle(ctx, docID); err != nil {
+		return fmt.Errorf("store: diary cancel: %w", err)
+	}
 	_, err := s.c(diariesColl).UpdateOne(ctx, bson.D{{Key: "_id", Value: docID}},
 		bson.D{{Key: "$unset", Value: bson.D{{Key: "bookings." + visitID, Value: ""}}}})
 	if err != nil {
@@ -282,6 +298,9 @@ func (s *Store) allDiaryDocs(ctx context.Context) ([]diaryDoc, error) {
 // head and deleted (no sign-up can add to it again). A periodic job runs
 // it; it returns how many bookings it removed.
 func (s *Store) PruneDiaries(ctx context.Context, cutoff time.Time) (int, error) {
+	if err := s.settleDiaries(ctx); err != nil {
+		return 0, fmt.Errorf("store: prune diary: %w", err)
+	}
 	n := 0
 	old := MonthKey(cutoff.Add(-24 * time.Hour))
 	// One diary document at a time from a cursor: the job runs at once

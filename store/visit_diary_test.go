@@ -39,6 +39,10 @@ func eveningVisit(t *testing.T, db *store.Store, y int, m time.Month, d int) *st
 // visit ids it books [the months it lists]", sorted.
 func diaryShape(t *testing.T, db *store.Store, names map[string]string) []string {
 	t.Helper()
+	// The sign-ups' bookings are written after them (visit_diary_later.go).
+	if err := db.SettleDiariesForTest(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var out []string
 	for id, doc := range storetest.Docs(t, db, "visit_diaries") {
 		d := doc.(map[string]any)
@@ -107,6 +111,9 @@ func TestDiaryIsAMonthPerDocument(t *testing.T) {
 		writes = append(writes, cmd)
 	})
 	_, err = db.SignUp(ctx, e.ID, "u1", ms)
+	if serr := db.SettleDiariesForTest(ctx); err == nil { // its booking, written after it
+		err = serr
+	}
 	stop()
 	if err != nil {
 		t.Fatal(err)
@@ -325,5 +332,138 @@ func TestDiariesMoveToMonths(t *testing.T) {
 		"u2/2026-12: [v-dec]", "u2: []", "u3: []"}
 	if got := diaryShape(t, db, names); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("visit_diaries after the migration = %q, want %q", got, want)
+	}
+}
+
+// TestSignUpIsOneWriteItsBookingFollows: on the embedded server a sign-up's
+// one write is its seat; its booking reaches the diary after it
+// (visit_diary_later.go), and until then every reader of the diary sees it:
+// the person's diary, the clash check of their next sign-up, a cancel. The
+// bookings of several sign-ups for one month are written together, once.
+func TestSignUpIsOneWriteItsBookingFollows(t *testing.T) {
+	t.Parallel()
+	db := diaryStore(t)
+	if _, _, _, ok := db.DiskState(); !ok {
+		t.Skip("the booking follows the sign-up only on the embedded engine in process")
+	}
+	ctx := context.Background()
+	ms := member("g1", "NPPV3", time.Time{})
+	release := db.HoldDiaryWritesForTest()
+	defer release()
+	var mu sync.Mutex
+	var writes []string
+	stop := db.TraceCommands(func(cmd, coll string) {
+		if cmd == "find" {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		writes = append(writes, cmd+" "+coll)
+	})
+	var vs []*store.Visit
+	for d := 20; d <= 24; d++ {
+		vs = append(vs, eveningVisit(t, db, 2026, 12, d))
+	}
+	mu.Lock()
+	writes = nil
+	mu.Unlock()
+	if r, err := db.SignUp(ctx, vs[0].ID, "u1", ms); err != nil || r != store.SeatConfirmed {
+		t.Fatalf("sign up: %q, %v", r, err)
+	}
+	mu.Lock()
+	got := append([]string(nil), writes...)
+	mu.Unlock()
+	if want := []string{"findAndModify visits"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("the sign-up wrote %q, want %q", got, want)
+	}
+	stored := func() map[string]any {
+		t.Helper()
+		var doc struct {
+			Bookings map[string]any `bson:"bookings"`
+		}
+		err := db.RawDatabase().Collection("visit_diaries").FindOne(ctx, bson.D{{Key: "_id", Value: "u1/2026-12"}}).Decode(&doc)
+		if err != nil && !strings.Contains(err.Error(), "no documents") {
+			t.Fatal(err)
+		}
+		return doc.Bookings
+	}
+	if b := stored(); len(b) != 0 {
+		t.Fatalf("the booking was written with the sign-up (held): %v", b)
+	}
+	if d, err := db.Diary(ctx, "u1"); err != nil || d.Bookings[vs[0].ID].Status != store.SeatConfirmed {
+		t.Fatalf("the diary before its booking is written: %+v, %v; want the booking", d, err)
+	}
+	clash := newVisit(t, db, &store.Visit{GroupID: "g1", Location: "Wareham", Capacity: 5, Start: vs[0].Start.Add(time.Hour), End: vs[0].End.Add(time.Hour)})
+	if _, err := db.SignUp(ctx, clash.ID, "u1", ms); err == nil || !strings.Contains(err.Error(), "already booked on a visit at the same time") {
+		t.Fatalf("an overlapping sign-up before the booking is written: %v, want the clash refused", err)
+	}
+	for _, v := range vs[1:] {
+		if _, err := db.SignUp(ctx, v.ID, "u1", ms); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A cancel of a booking not yet written: written first, then taken off,
+	// never put back by the writer after.
+	if _, err := db.CancelSignUp(ctx, vs[4].ID, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	writes = nil
+	mu.Unlock()
+	release()
+	if err := db.SettleDiariesForTest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	if b := stored(); len(b) != 4 || b[vs[4].ID] != nil {
+		t.Fatalf("stored bookings after the writes: %v, want the four sign-ups not cancelled", b)
+	}
+	if fmt.Sprint(writes) != "[]" {
+		t.Errorf("after the cancel wrote the month, its writer wrote %q, want nothing more", writes)
+	}
+	d, err := db.Diary(ctx, "u1")
+	if err != nil || len(d.Bookings) != 4 || d.Bookings[vs[4].ID].Status != "" {
+		t.Fatalf("the diary after its bookings are written: %+v, %v", d, err)
+	}
+}
+
+// TestBookingsOfSignUpsInARowAreWrittenOnce: one person's sign-ups for four
+// visits of one month cost one write of that month's document.
+func TestBookingsOfSignUpsInARowAreWrittenOnce(t *testing.T) {
+	t.Parallel()
+	db := diaryStore(t)
+	if _, _, _, ok := db.DiskState(); !ok {
+		t.Skip("the booking follows the sign-up only on the embedded engine in process")
+	}
+	ctx := context.Background()
+	ms := member("g1", "NPPV3", time.Time{})
+	var vs []*store.Visit
+	for d := 20; d <= 23; d++ {
+		vs = append(vs, eveningVisit(t, db, 2026, 12, d))
+	}
+	release := db.HoldDiaryWritesForTest()
+	for _, v := range vs {
+		if _, err := db.SignUp(ctx, v.ID, "u1", ms); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var writes []string
+	stop := db.TraceCommands(func(cmd, coll string) {
+		mu.Lock()
+		defer mu.Unlock()
+		writes = append(writes, cmd+" "+coll)
+	})
+	release()
+	err := db.SettleDiariesForTest(ctx)
+	stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"findAndModify visit_diaries"}; fmt.Sprint(writes) != fmt.Sprint(want) {
+		t.Fatalf("the four bookings were written with %q, want %q", writes, want)
+	}
+	if d, err := db.Diary(ctx, "u1"); err != nil || len(d.Bookings) != 4 {
+		t.Fatalf("diary: %+v, %v", d, err)
 	}
 }

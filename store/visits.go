@@ -332,7 +332,9 @@ func (s *Store) Eligible(ctx context.Context, v *Visit, userID string, ms []Memb
 // SignUp gives userID a seat on visit id, or a place on the waiting list
 // when every seat is taken. One conditional update decides the seat
 // (seatsTaken below capacity and the person not already on the visit), so
-// concurrent sign-ups never overbook. Returns SeatConfirmed or
+// concurrent sign-ups never overbook. It is the sign-up's one write on the
+// embedded server: the booking in the person's diary is written after it
+// returns, and read from memory until then (visit_diary_later.go). Returns SeatConfirmed or
 // SeatWaiting, ErrAlreadySignedUp, ErrNotFound, or Eligible's refusal.
 func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) (string, error) {
 	v, err := s.Visit(ctx, id)
@@ -354,7 +356,7 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 				return "", fmt.Errorf("store: sign up: %w", err)
 			}
 			if res.ModifiedCount == 1 {
-				return SeatConfirmed, s.setBooking(ctx, userID, v, SeatConfirmed)
+				return SeatConfirmed, s.bookLater(ctx, userID, v, SeatConfirmed)
 			}
 		} else {
 			res, err := s.updateIf(ctx, "visits", id, notOnIt, bson.D{{Key: "$push", Value: bson.D{{Key: "waiting", Value: userID}}}})
@@ -362,7 +364,7 @@ func (s *Store) SignUp(ctx context.Context, id, userID string, ms []Membership) 
 				return "", fmt.Errorf("store: join waiting list: %w", err)
 			}
 			if res.ModifiedCount == 1 {
-				if err := s.setBooking(ctx, userID, v, SeatWaiting); err != nil {
+				if err := s.bookLater(ctx, userID, v, SeatWaiting); err != nil {
 					return "", err
 				}
 				// A seat may have been freed between the read and this write.
