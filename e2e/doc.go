@@ -19,7 +19,8 @@
 // A page state is named by a SHA-256 the page computes itself (pageState),
 // so its document does not travel to the test; a page fetches axe-core
 // from its own test portal (injectAxe, withAxe), rather than the test
-// sending its 650 kB through the browser (TestAxeComesFromThePortal).
+// sending its 650 kB through the browser, and a tab's later pages find it
+// in the browser's HTTP cache (TestAxeComesFromThePortal).
 // Chromium composites in its browser process (--in-process-gpu), not in a
 // GPU process of its own (TestNoGPUProcess), and its renderers run V8
 // without the optimising compilers, whose work on each page's fresh
