@@ -385,19 +385,22 @@ func (tb *tab) restoreViewport(t *testing.T) {
 	if tb.viewW != 0 {
 		err = chromedp.Do(tb.ctx, chromedp.EmulateViewport(tb.viewW, tb.viewH, chromedp.EmulateMobile))
 	} else {
-		_, err = chromedp.Call(tb.ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
-		if err == nil {
-			_, err = chromedp.Call(tb.ctx, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: false})
-		}
+		err = setOwnViewport(tb.ctx)
 	}
 	if err != nil {
 		t.Fatalf("restore the viewport: %v", err)
 	}
-	// Let the page lay itself out again at its own size before the test
-	// clicks anything (a click aims at where an element is drawn). Called
-	// with scripts on (checkPage's withScripts).
-	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise)); err != nil {
-		t.Fatalf("wait for the layout: %v", err)
+	// The page is laid out again at its own size before the test clicks
+	// anything (a click aims at where an element is laid out): reading its
+	// width lays it out. A tab draws no frames (tabPool.take), so there is
+	// no animation frame to wait for. Called with scripts on (checkPage's
+	// withScripts).
+	got, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int64](`(document.body.getBoundingClientRect(), innerWidth)`))
+	if err != nil {
+		t.Fatalf("lay the page out again: %v", err)
+	}
+	if tb.viewW == 0 && got != viewWidth {
+		t.Fatalf("restore the viewport: the page is %dpx wide, want %d", got, viewWidth)
 	}
 }
 
