@@ -33,7 +33,10 @@
 // One Chromium serves the whole binary. Its tabs, each in a browser
 // context of its own, are lent to the tests and cleared when a test gives
 // them back (newTab; TestTabsStartClean checks nothing leaks from one test
-// to the next).
+// to the next). They are pages with no window (hidden targets), so the
+// browser draws no frames of them, with a viewport and focus emulated as
+// a 1024 by 900 window gave them (TestTabsHaveNoWindow): every check reads
+// the layout, none the pixels.
 //
 // The suite needs /usr/bin/chromium (Debian's package) and
 // node_modules/axe-core (npm ci). Without them it skips with one line, or
