@@ -251,18 +251,19 @@ func (p *tabPool) take() (*browserTab, error) {
 	if err != nil {
 		return nil, err
 	}
+	id := bc.BrowserContextID
 	dispose := func() {
 		ctx, cancel := context.WithTimeout(suite.ctx, 10*time.Second)
 		defer cancel()
-		chromedp.CallBrowser(ctx, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: bc.BrowserContextID})
+		chromedp.CallBrowser(ctx, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: id})
 	}
 	tg, err := chromedp.CallBrowser(suite.ctx, target.CreateTarget, target.CreateTargetParams{URL: "about:blank",
-		BrowserContextID: bc.BrowserContextID, Hidden: ptr(true), Background: ptr(true)})
+		BrowserContextID: id, Hidden: ptr(true), Background: ptr(true)})
 	if err != nil {
 		dispose()
 		return nil, err
 	}
-	bt := &browserTab{context: bc.BrowserContextID, target: tg.TargetID}
+	bt := &browserTab{context: id, target: tg.TargetID}
 	ctx, cancel := chromedp.NewContext(suite.ctx, chromedp.WithTargetID(tg.TargetID), chromedp.WithListener(bt.listen))
 	// The first Run attaches to the tab; it lives as long as ctx.
 	if err := chromedp.Do(ctx); err != nil {
