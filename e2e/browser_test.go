@@ -237,7 +237,8 @@ type tabPool struct {
 // viewHeight, restoreViewport) and a focused window (a hidden page has
 // neither), and every check reads the layout, not pixels. A page with no
 // frames gets no requestAnimationFrame callbacks (neither the portal's
-// scripts nor GOV.UK Frontend use them). TestTabsHaveNoWindow checks it.
+// scripts nor GOV.UK Frontend use them), and a screenshot would need a
+// tab in a window. TestTabsHaveNoWindow checks it.
 func (p *tabPool) take() (*browserTab, error) {
 	p.mu.Lock()
 	if n := len(p.free); n > 0 {
