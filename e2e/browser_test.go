@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/storage"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -33,6 +34,11 @@ const (
 	jsFlags = "--no-opt --no-maglev"
 	// journeyTimeout bounds one journey (the machine may have 2 slow cores).
 	journeyTimeout = 60 * time.Second
+	// viewWidth and viewHeight are a tab's own viewport: the page area of
+	// the browser's 1024 by 900 window (WindowSize), whose toolbar and tab
+	// strip take 143 pixels, where the tests' pages were laid out before
+	// the tabs had no window (tabPool.take).
+	viewWidth, viewHeight = 1024, 757
 )
 
 // suite is the one browser shared by every test in the binary.
@@ -204,10 +210,12 @@ func newTab(t *testing.T, baseURL string, jsOff bool) *tab {
 // browserTab is one of the browser's tabs, in a browser context of its
 // own, lent to one test tab at a time.
 type browserTab struct {
-	ctx    context.Context    // its chromedp context, for as long as the suite runs
-	close  context.CancelFunc // closes the tab and its browser context
-	owner  atomic.Pointer[tab]
-	origin sync.Map // the origins it has shown a page of (string → bool), to clear
+	ctx     context.Context    // its chromedp context, for as long as the suite runs
+	close   context.CancelFunc // closes the tab and its browser context
+	context cdp.BrowserContextID
+	target  target.ID // a target of type "other": a page with no window
+	owner   atomic.Pointer[tab]
+	origin  sync.Map // the origins it has shown a page of (string → bool), to clear
 }
 
 // tabs is the browser's tabs not lent out.
@@ -220,6 +228,17 @@ type tabPool struct {
 }
 
 // take lends a free tab, or opens one in a new browser context.
+//
+// The tab is a hidden target: a page with no window, so the browser draws
+// no frames of it (no raster in the renderer, no compositing of the page
+// and of a window's toolbar and tab strip in the browser process), which
+// was about 40 % of a navigation's CPU, and no one looks at them. The page
+// is laid out as before: the tab emulates its own viewport (viewWidth by
+// viewHeight, restoreViewport) and a focused window (a hidden page has
+// neither), and every check reads the layout, not pixels. A page with no
+// frames gets no requestAnimationFrame callbacks (neither the portal's
+// scripts nor GOV.UK Frontend use them), and a screenshot would need a
+// tab in a window. TestTabsHaveNoWindow checks it.
 func (p *tabPool) take() (*browserTab, error) {
 	p.mu.Lock()
 	if n := len(p.free); n > 0 {
@@ -229,14 +248,43 @@ func (p *tabPool) take() (*browserTab, error) {
 		return bt, nil
 	}
 	p.mu.Unlock()
-	bt := &browserTab{}
-	ctx, cancel := chromedp.NewContext(suite.ctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(bt.listen))
-	// The first Run opens the tab; it lives as long as ctx.
-	if err := chromedp.Do(ctx); err != nil {
-		cancel()
+	bc, err := chromedp.CallBrowser(suite.ctx, target.CreateBrowserContext, target.CreateBrowserContextParams{})
+	if err != nil {
 		return nil, err
 	}
-	bt.ctx, bt.close = ctx, cancel
+	id := bc.BrowserContextID
+	dispose := func() {
+		ctx, cancel := context.WithTimeout(suite.ctx, 10*time.Second)
+		defer cancel()
+		chromedp.CallBrowser(ctx, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: id})
+	}
+	tg, err := chromedp.CallBrowser(suite.ctx, target.CreateTarget, target.CreateTargetParams{URL: "about:blank",
+		BrowserContextID: id, Hidden: ptr(true), Background: ptr(true)})
+	if err != nil {
+		dispose()
+		return nil, err
+	}
+	bt := &browserTab{context: id, target: tg.TargetID}
+	ctx, cancel := chromedp.NewContext(suite.ctx, chromedp.WithTargetID(tg.TargetID), chromedp.WithListener(bt.listen))
+	// The first Run attaches to the tab; it lives as long as ctx.
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		dispose()
+		return nil, err
+	}
+	bt.ctx = ctx
+	bt.close = func() {
+		cancel()
+		dispose()
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		bt.close()
+		return nil, err
+	}
+	if err := setOwnViewport(ctx); err != nil {
+		bt.close()
+		return nil, err
+	}
 	p.mu.Lock()
 	p.all = append(p.all, bt)
 	p.mu.Unlock()
@@ -254,6 +302,18 @@ func (p *tabPool) giveBack(t *testing.T, bt *browserTab) {
 	p.mu.Lock()
 	p.free = append(p.free, bt)
 	p.mu.Unlock()
+}
+
+// isTab reports whether the browser's target id is one of the tests' tabs.
+func (p *tabPool) isTab(id target.ID) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, bt := range p.all {
+		if bt.target == id {
+			return true
+		}
+	}
+	return false
 }
 
 // closeAll closes every tab (the end of the suite).
@@ -287,14 +347,11 @@ func (bt *browserTab) clear() error {
 	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false}); err != nil {
 		return err
 	}
-	if _, err := chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
-		return err
-	}
-	if _, err := chromedp.Call(ctx, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: false}); err != nil {
+	if err := setOwnViewport(ctx); err != nil {
 		return err
 	}
 	// Every cookie of the browser context, whatever its site.
-	if _, err := chromedp.CallBrowser(ctx, storage.ClearCookies, storage.ClearCookiesParams{BrowserContextID: chromedp.FromContext(ctx).BrowserContextID}); err != nil {
+	if _, err := chromedp.CallBrowser(ctx, storage.ClearCookies, storage.ClearCookiesParams{BrowserContextID: bt.context}); err != nil {
 		return err
 	}
 	if _, err := chromedp.Call(ctx, network.ClearBrowserCache, cdp.Empty{}); err != nil {
@@ -309,6 +366,18 @@ func (bt *browserTab) clear() error {
 		bt.origin.Delete(k)
 		return true
 	})
+	return err
+}
+
+// setOwnViewport gives the tab in ctx its own viewport (viewWidth by
+// viewHeight, not a phone's: no touch), which a tab without a window does
+// not have otherwise.
+func setOwnViewport(ctx context.Context) error {
+	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+		Width: viewWidth, Height: viewHeight, DeviceScaleFactor: 1}); err != nil {
+		return err
+	}
+	_, err := chromedp.Call(ctx, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: false})
 	return err
 }
 

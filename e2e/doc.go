@@ -19,7 +19,8 @@
 // A page state is named by a SHA-256 the page computes itself (pageState),
 // so its document does not travel to the test; a page fetches axe-core
 // from its own test portal (injectAxe, withAxe), rather than the test
-// sending its 650 kB through the browser (TestAxeComesFromThePortal).
+// sending its 650 kB through the browser, and a tab's later pages find it
+// in the browser's HTTP cache (TestAxeComesFromThePortal).
 // Chromium composites in its browser process (--in-process-gpu), not in a
 // GPU process of its own (TestNoGPUProcess), and its renderers run V8
 // without the optimising compilers, whose work on each page's fresh
@@ -32,7 +33,10 @@
 // One Chromium serves the whole binary. Its tabs, each in a browser
 // context of its own, are lent to the tests and cleared when a test gives
 // them back (newTab; TestTabsStartClean checks nothing leaks from one test
-// to the next).
+// to the next). They are pages with no window (hidden targets), so the
+// browser draws no frames of them, with a viewport and focus emulated as
+// a 1024 by 900 window gave them (TestTabsHaveNoWindow): every check reads
+// the layout, none the pixels.
 //
 // The suite needs /usr/bin/chromium (Debian's package) and
 // node_modules/axe-core (npm ci). Without them it skips with one line, or

@@ -82,8 +82,9 @@ func TestPageStatesAreScannedOnce(t *testing.T) {
 // TestAxeComesFromThePortal checks how axe-core goes into a page
 // (injectAxe): the page fetches it from its own portal (withAxe), once a
 // page, rather than the test sending its 650 kB through the DevTools
-// protocol; and the eval that runs it leaves the page's Content Security
-// Policy as it was: the page's own code still may not eval a string.
+// protocol, and the tab's next page finds it in the browser's cache; and
+// the eval that runs it leaves the page's Content Security Policy as it
+// was: the page's own code still may not eval a string.
 func TestAxeComesFromThePortal(t *testing.T) {
 	requireBrowser(t)
 	p := startPortal(t)
@@ -99,6 +100,16 @@ func TestAxeComesFromThePortal(t *testing.T) {
 	}
 	if got := axeServed.Load() - before; got != 1 {
 		t.Errorf("the page fetched axe-core from the portal %d times for two scans, want once", got)
+	}
+	// The next page of the same tab puts it in from the browser's cache.
+	if status := tb.open(t, "/accessibility"); status != http.StatusOK {
+		t.Fatalf("GET /accessibility = %d", status)
+	}
+	if _, err := axeViolations(tb.ctx); err != nil {
+		t.Fatalf("axe-core did not run on the second page: %v", err)
+	}
+	if got := axeServed.Load() - before; got != 1 {
+		t.Errorf("axe-core was fetched from the portal %d times for two pages of one tab, want once: the browser did not keep it", got)
 	}
 
 	// After the injection, a timer's eval is the page's own code again.

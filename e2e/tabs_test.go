@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
@@ -50,7 +51,7 @@ func TestTabsStartClean(t *testing.T) {
 		})()`)); err != nil {
 			t.Fatal(err)
 		}
-		got, err := chromedp.CallBrowser(tb.ctx, storage.GetCookies, storage.GetCookiesParams{BrowserContextID: chromedp.FromContext(tb.ctx).BrowserContextID})
+		got, err := chromedp.CallBrowser(tb.ctx, storage.GetCookies, storage.GetCookiesParams{BrowserContextID: tb.browser.context})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +68,7 @@ func TestTabsStartClean(t *testing.T) {
 		if tb.browser != used {
 			t.Fatal("the tab given back was not lent again: this test shows nothing")
 		}
-		got, err := chromedp.CallBrowser(tb.ctx, storage.GetCookies, storage.GetCookiesParams{BrowserContextID: chromedp.FromContext(tb.ctx).BrowserContextID})
+		got, err := chromedp.CallBrowser(tb.ctx, storage.GetCookies, storage.GetCookiesParams{BrowserContextID: tb.browser.context})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +131,9 @@ func deref(s *string) string {
 // own beside the tests' tabs: Chromium preloads its address bar's
 // drop-down (chrome://omnibox-popup.top-chrome) in a renderer of its own
 // for each browser context unless startBrowser turns it off, about 2 s of
-// CPU a tab that a headless browser never shows.
+// CPU a tab that a headless browser never shows. The tests' tabs, pages
+// with no window (tabPool.take), are "other" targets, and the browser's
+// first tab a "page".
 func TestNoHiddenPagesBesideTabs(t *testing.T) {
 	tb := signInPageTab(t)
 	targets, err := chromedp.Targets(tb.ctx)
@@ -138,9 +141,34 @@ func TestNoHiddenPagesBesideTabs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tg := range targets {
-		if tg.Type != "page" {
+		if tg.Type != "page" && !tabs.isTab(tg.TargetID) {
 			t.Errorf("the browser runs a %s target beside the tabs: %s (%q)", tg.Type, tg.URL, tg.Title)
 		}
+	}
+}
+
+// TestTabsHaveNoWindow checks that the tests' tabs are pages with no
+// window (tabPool.take), so the browser draws no frames of them and no
+// toolbar around them, about 40 % of a navigation's CPU; and that such a
+// page is laid out and focused as a page in a window was: the tab's own
+// width, and the page has focus (the keyboard journeys and :focus styles
+// need it).
+func TestTabsHaveNoWindow(t *testing.T) {
+	tb := signInPageTab(t)
+	id := chromedp.FromContext(tb.ctx).Target.TargetID
+	if w, err := chromedp.CallBrowser(tb.ctx, browser.GetWindowForTarget, browser.GetWindowForTargetParams{TargetID: id}); err == nil {
+		t.Errorf("the tab is in window %d, whose frames and toolbar the browser draws", w.WindowID)
+	}
+	type page struct {
+		Width   int64 `json:"width"`
+		Focused bool  `json:"focused"`
+	}
+	got, err := chromedp.Run(tb.ctx, chromedp.Evaluate[page](`({width: innerWidth, focused: document.hasFocus()})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Width != viewWidth || !got.Focused {
+		t.Errorf("the page is %dpx wide and focused=%v, want %dpx and focused as in a window", got.Width, got.Focused, viewWidth)
 	}
 }
 
@@ -190,7 +218,8 @@ func TestRenderersRunWithoutOptimisingCompilers(t *testing.T) {
 // TestNoSpareRenderer checks that the browser keeps no renderer process
 // started for a page not yet opened (startBrowser turns the spare renderer
 // off): every renderer runs a tab's page, so there are no more renderers
-// than tabs. A renderer whose page has just gone may take a moment to
+// than tabs (the tests' and the browser's first, a "page" target). A
+// renderer whose page has just gone may take a moment to
 // exit, so the count is read again for up to five seconds.
 func TestNoSpareRenderer(t *testing.T) {
 	tb := signInPageTab(t)
@@ -208,7 +237,7 @@ func TestNoSpareRenderer(t *testing.T) {
 			}
 		}
 		for _, tg := range targets {
-			if tg.Type == "page" {
+			if tg.Type == "page" || tabs.isTab(tg.TargetID) {
 				pages++
 			}
 		}
