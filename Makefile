@@ -74,6 +74,14 @@ NORACE := -run '^TestAttackFindsNothingOnGeneratedSurveys$$' ./survey/
 # "Test time"). The root package is third because most of its time is
 # waiting for the portals its crash tests start, which a third slot overlaps.
 FIRST := ./server/ ./store/ . ./cli/ ./jobs/ ./demo/ ./powers/ ./disparity/
+# Every Go process make test starts (the go command, the compiler and
+# linker, vet, staticcheck, the test binaries and the portals they start)
+# collects garbage when its heap has grown by 400 %, not Go's default 100 %:
+# paired runs of the same test binaries, 12-13 % less CPU (disparity
+# 26.8 -> 23.4 s, powers 32.8 -> 28.5 s), peak memory 129 -> 192 MB. No
+# test measures the heap's size (the bounded-memory and allocation budgets
+# are make bench's, or count bytes allocated, which GOGC does not change).
+TESTGOGC := 400
 # Test binaries are linked without DWARF (-w): nothing reads it (stack
 # traces and race reports use the symbol table, which stays), and it is a
 # quarter of each link (the server suite's binary: 4.9 -> 3.6 s of CPU).
@@ -150,7 +158,7 @@ test: static
 	@# tests end. Every package runs with the race detector except the
 	@# browser suite, which runs without it at the same time (see E2E
 	@# above). make test fails if a check or a test fails, and says which.
-	@checks=$$(mktemp); trap 'rm -f "$$checks"' EXIT; \
+	@export GOGC=$(TESTGOGC); checks=$$(mktemp); trap 'rm -f "$$checks"' EXIT; \
 	  ( st=0; \
 	    echo "$(GO) vet -tags $(GOTAGS) ./..."; $(GO) vet -tags $(GOTAGS) ./... || st=1; \
 	    echo "$(STATICCHECK) -tags $(GOTAGS) ./..."; $(STATICCHECK) -tags $(GOTAGS) ./... || st=1; \
