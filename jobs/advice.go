@@ -35,7 +35,7 @@ func startAdviceJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config,
 	}
 	w := mail.NewWorker(mail.TextOutbox(db), mail.Texts(texts), log)
 	every(ctx, wg, log, db, holder, "text-outbox", mailInterval, func(ctx context.Context) error {
-		ctx, cancel := context.WithTimeout(ctx, mailPassLimit)
+		ctx, cancel := store.JobLimit(ctx, mailPassLimit)
 		defer cancel()
 		n, err := w.SendDue(ctx)
 		if n > 0 {

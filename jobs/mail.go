@@ -12,8 +12,11 @@ import (
 )
 
 // mailInterval is how often the outbox is sent. The lease lasts twice as
-// long, and a pass is cut off well inside it (mailPassLimit), so another
-// instance never takes over a batch that is still being sent.
+// long, and a pass stops well inside it (mailPassLimit), so another
+// instance never takes over a batch that is still being sent. The limit is
+// a store.JobLimit: the pass stops before its next command, never with a
+// read cut off mid-reply (which would close the jobs' connection under
+// every other job's cursors).
 const (
 	mailInterval  = 5 * time.Second
 	mailPassLimit = 8 * time.Second
@@ -37,7 +40,7 @@ func startMailJob(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, db
 	}
 	w := mail.NewWorker(db, sender, log)
 	every(ctx, wg, log, db, holder, "mail-outbox", mailInterval, func(ctx context.Context) error {
-		ctx, cancel := context.WithTimeout(ctx, mailPassLimit)
+		ctx, cancel := store.JobLimit(ctx, mailPassLimit)
 		defer cancel()
 		n, err := w.SendDue(ctx)
 		if n > 0 {

@@ -62,6 +62,13 @@ func (w *Worker) SendDue(ctx context.Context) (int, error) {
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
+	if err := ctx.Err(); err != nil {
+		// The pass's time ran out during the read (a job's limit lets a
+		// read in flight finish: store.JobLimit): nothing is tried, so no
+		// attempt is counted against a message for a connection refused
+		// only because the time was up.
+		return 0, err
+	}
 	results := w.sender.Send(ctx, due)
 	if len(results) != len(due) {
 		return 0, fmt.Errorf("mail: sender returned %d results for %d messages", len(results), len(due))

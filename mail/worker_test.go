@@ -312,6 +312,53 @@ func TestWorkerKeepsMailWhenServerIsDown(t *testing.T) {
 	}
 }
 
+// outboxCutAfterRead is an outbox whose pass runs out of time just after
+// it has read the due mail (cut), as a job's pass does when its limit
+// passes during the read (store.JobLimit lets the read finish).
+type outboxCutAfterRead struct {
+	*store.Store
+	cut context.CancelFunc
+}
+
+func (o outboxCutAfterRead) DueMail(ctx context.Context, limit int) ([]store.Mail, error) {
+	ms, err := o.Store.DueMail(ctx, limit)
+	o.cut()
+	return ms, err
+}
+
+// TestWorkerTriesNothingWhenItsTimeRanOutDuringTheRead: a pass whose time
+// ran out while it read the due mail tries nothing and counts no attempt:
+// the message is sent by a later pass as if this one had never read it.
+func TestWorkerTriesNothingWhenItsTimeRanOutDuringTheRead(t *testing.T) {
+	srv := startSMTP(t)
+	db, _, _ := setup(t, srv, nil)
+	if err := db.QueueMail(context.Background(), "dan@example.org", "Hello", "Body"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	vars := map[string]string{"CANDOUR_SMTP_ADDR": srv.addr, "CANDOUR_MAIL_FROM": "Candour <no-reply@candour.example>"}
+	cfg, err := config.Load(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := mail.NewSMTP(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := mail.NewWorker(outboxCutAfterRead{db, cancel}, sender, slog.New(slog.DiscardHandler))
+	if n, _ := w.SendDue(ctx); n != 0 {
+		t.Fatalf("sent %d after the pass's time ran out, want 0", n)
+	}
+	if attempts, _ := srv.counts(); attempts != 0 {
+		t.Errorf("the server saw %d attempts, want 0", attempts)
+	}
+	if m := onlyMail(t, db); m.Status != store.MailPending || m.Attempts != 0 {
+		t.Errorf("after a pass that ran out of time: status=%q attempts=%d, want pending and 0", m.Status, m.Attempts)
+	}
+	sendDue(t, mail.NewWorker(db, sender, slog.New(slog.DiscardHandler)), 1)
+}
+
 func TestWorkerSignsInWhenUserSet(t *testing.T) {
 	srv := startSMTP(t)
 	db, w, _ := setup(t, srv, map[string]string{"CANDOUR_SMTP_USER": "candour", "CANDOUR_SMTP_PASSWORD": "s3cret"})

@@ -18,17 +18,24 @@ import (
 // the embedded server (0.25 s for one monitor, 2.3 s for the overview that
 // reads every activity, in make bench before this copy).
 //
-// The copy is kept per kind, force and period, at the version of the
-// force's index of months (power_index), which every change to the months
-// moves on after writing them (PutPowerPartMonth, removePowerPart). On
-// MongoDB a read looks at that version (one small read by _id) and reloads
-// when it moved; on the embedded server the writer reports every write to
-// power_months and power_index, which drops the copies, and nothing is read.
+// The copy is kept per kind and force, every month of it, and a period is
+// cut from it: the pages ask for different periods of the same months (a
+// monitor every month there is, the overview the latest twelve, the public
+// pages the published ones), and on the embedded server each read of a
+// period decoded every month of every kind (FerretDB matches the filter in
+// Go), so a copy per period paid that again for every period (issue 18:
+// after a restart the first /powers cost 3.1 s of CPU at 1× though the
+// monitors had just read the same months). It is kept at the version of
+// the force's index of months (power_index), which every change to the
+// months moves on after writing them (PutPowerPartMonth, removePowerPart).
+// On MongoDB a read looks at that version (one small read by _id) and
+// reloads when it moved; on the embedded server the writer reports every
+// write to power_months and power_index, which drops the copies, and
+// nothing is read. After start-up WarmCopies loads every force's months of
+// every kind with one read (warmPowerMonths).
 
-// powerMonthsKey is the copy's key for one kind, force and period.
-func powerMonthsKey(kind, force, from, to string) string {
-	return kind + "/" + force + "|" + from + "|" + to
-}
+// powerMonthsKey is the copy's key for one kind and force.
+func powerMonthsKey(kind, force string) string { return kind + "/" + force }
 
 // powerIndexVersion is the version of the force's index of months (0 when
 // it has none yet).
@@ -56,25 +63,32 @@ func (s *Store) PowerMonths(ctx context.Context, kind, force, from, to string) (
 		}
 		version = v
 	}
-	ms, err := s.powerMonths.load(powerMonthsKey(kind, force, from, to), version, func() ([]PowerMonth, error) {
-		return s.dbPowerMonths(ctx, kind, force, from, to)
+	ms, err := s.powerMonths.load(powerMonthsKey(kind, force), version, func() ([]PowerMonth, error) {
+		return s.dbPowerMonths(ctx, bson.D{{Key: "kind", Value: kind}, {Key: "force", Value: force}})
 	})
-	return slices.Clone(ms), err
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(monthsBetween(ms, from, to)), nil
 }
 
-// dbPowerMonths reads the months from the database.
-func (s *Store) dbPowerMonths(ctx context.Context, kind, force, from, to string) ([]PowerMonth, error) {
-	filter := bson.D{{Key: "kind", Value: kind}, {Key: "force", Value: force}}
-	rng := bson.D{}
+// monthsBetween is the run of ms (oldest first) from from to to
+// (inclusive; empty for no bound).
+func monthsBetween(ms []PowerMonth, from, to string) []PowerMonth {
+	i := 0
 	if from != "" {
-		rng = append(rng, bson.E{Key: "$gte", Value: from})
+		i = sort.Search(len(ms), func(i int) bool { return ms[i].Month >= from })
 	}
+	j := len(ms)
 	if to != "" {
-		rng = append(rng, bson.E{Key: "$lte", Value: to})
+		j = sort.Search(len(ms), func(j int) bool { return ms[j].Month > to })
 	}
-	if len(rng) > 0 {
-		filter = append(filter, bson.E{Key: "month", Value: rng})
-	}
+	return ms[i:max(i, j)]
+}
+
+// dbPowerMonths reads the months filter matches from the database, oldest
+// first.
+func (s *Store) dbPowerMonths(ctx context.Context, filter bson.D) ([]PowerMonth, error) {
 	cur, err := s.r("power_months").Find(ctx, filter)
 	if err != nil {
 		return nil, fmt.Errorf("store: power months: %w", err)
@@ -88,6 +102,73 @@ func (s *Store) dbPowerMonths(ctx context.Context, kind, force, from, to string)
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Month < ms[j].Month })
 	return ms, nil
+}
+
+// warmPowerMonths loads the copy of every force's months of every kind in
+// the index with one read of every month (WarmCopies): a read per kind and
+// force would decode every month of every kind again for each on the
+// embedded server. The versions are read first, so a month written
+// meanwhile makes the copy older than its version, never newer; and a
+// write reported meanwhile keeps the copy from being kept at all.
+func (s *Store) warmPowerMonths(ctx context.Context) error {
+	gen := s.powerMonths.begin()
+	index, err := s.PowerIndexes(ctx)
+	if err != nil {
+		return err
+	}
+	all, err := s.dbPowerMonths(ctx, bson.D{})
+	if err != nil {
+		return err
+	}
+	byKey := map[string][]PowerMonth{}
+	for _, m := range all {
+		k := powerMonthsKey(m.Kind, m.Force)
+		byKey[k] = append(byKey[k], m)
+	}
+	for _, ixs := range index {
+		for _, ix := range ixs {
+			version := int64(anyVersion)
+			if s.embedded == nil {
+				version = ix.Version
+			}
+			ms := byKey[powerMonthsKey(ix.Kind, ix.Force)]
+			if ms == nil {
+				ms = []PowerMonth{} // as a read that finds none
+			}
+			s.powerMonths.put(powerMonthsKey(ix.Kind, ix.Force), version, ms, gen)
+		}
+	}
+	return nil
+}
+
+// warmPowers loads what the powers pages read, for WarmCopies: every
+// force's months of every kind and, on the embedded server, where they are
+// copies too, the index of months and each force's populations.
+func (s *Store) warmPowers(ctx context.Context) error {
+	if err := s.warmPowerMonths(ctx); err != nil {
+		return err
+	}
+	if s.embedded == nil {
+		return nil
+	}
+	index, err := s.PowerIndexes(ctx)
+	if err != nil {
+		return err
+	}
+	forces := map[string]bool{}
+	for _, ixs := range index {
+		for _, ix := range ixs {
+			forces[ix.Force] = true
+		}
+	}
+	for force := range forces {
+		for _, of := range []string{Residents, Drivers} {
+			if _, err := s.PopulationOf(ctx, of, force); err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // powerMonthsChanged is the writer's report of a write to power_months or

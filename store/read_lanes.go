@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sync/atomic"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -17,7 +18,9 @@ import (
 // one. A context marked by ForJob reads on the jobs' own client instead,
 // jobReadConns connection(s): the jobs wait for each other there, and the
 // read pool is the requests' alone. The one runner of the jobs (jobs/)
-// marks every run's context, so no job can forget.
+// marks every run's context, so no job can forget. A job waits its turn
+// there for as long as its run lasts (jobTurnWait), and a run's own limit
+// never cuts another job's read off (JobLimit).
 //
 // Only the connection changes: what a read returns is the same on either
 // lane. On MongoDB there is one client and no lane: its server has its own
@@ -27,6 +30,41 @@ import (
 // One: jobs are not in a hurry, and one FerretDB command at a time keeps
 // their decoding to about one core of two.
 const jobReadConns = 1
+
+// jobTurnWait is how long a job's read waits for the jobs' connection
+// before it fails: as long as its run lasts, in practice (a run that must
+// end sooner says so with JobLimit). The driver's own bound is its 30 s of
+// server selection, and at ten times the data on a loaded machine the
+// hourly jobs' first runs after a start held the connection longer than
+// that: the jobs queued behind them failed ("timed out while checking out
+// a connection": the text outbox, the advice reminders, the survey
+// decisions, the audit retention, the import orphans; issue 18). Waiting
+// costs nothing: the requests read on a pool of their own.
+const jobTurnWait = 30 * time.Minute
+
+// JobLimit bounds one run of a job (or one pass of it) to d: the context it
+// returns ends after d, as context.WithTimeout's would, but it does not
+// tell the driver its deadline. Told, the driver cuts a read off mid-reply
+// when the deadline passes, and closes the connection when the rest of
+// the reply does not come within 0.4 s; on the embedded server every
+// cursor open on that connection goes with it, which on the jobs' one
+// connection is every other job's ("CursorNotFound" in the people
+// directory's warming, the referral retention, the visit diaries and the
+// audit retention at once, when the text outbox's 8 s pass ran out mid-read
+// at ten times the data; issue 18). Not told, a command in flight finishes
+// and the run stops before its next one; a wait for a connection or for
+// the writer still ends at d. A job bounds itself with JobLimit, never
+// with context.WithTimeout (jobs.TestJobsBoundThemselvesWithJobLimit).
+func JobLimit(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return untoldDeadline{ctx}, cancel
+}
+
+// untoldDeadline is a context that ends at its deadline without saying
+// when that is (JobLimit).
+type untoldDeadline struct{ context.Context }
+
+func (untoldDeadline) Deadline() (time.Time, bool) { return time.Time{}, false }
 
 // jobWorkKey marks a context as a background job's (ForJob).
 type jobWorkKey struct{}

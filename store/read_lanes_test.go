@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // TestRequestsDoNotQueueBehindJobsReads: while eight jobs read a whole
@@ -98,5 +99,150 @@ func TestRequestsDoNotQueueBehindJobsReads(t *testing.T) {
 	}
 	if got := s.jobsLane.counts().Peak; got > jobReadConns {
 		t.Errorf("the jobs had %d connections at once, want at most %d", got, jobReadConns)
+	}
+}
+
+// fillForLanes writes docs documents to coll, each with a list of cells
+// (so that FerretDB's decoding of them is slow, as a month of records or
+// a survey's answers are), and returns a scan of coll that reads all of
+// them and matches none: one long command.
+func fillForLanes(t *testing.T, s *Store, coll string, docs, cells int) func(ctx context.Context) error {
+	t.Helper()
+	ctx := context.Background()
+	var batch []any
+	for i := range docs {
+		cs := make(bson.A, cells)
+		for j := range cs {
+			cs[j] = bson.D{{Key: "dim", Value: fmt.Sprintf("d%d", j%7)}, {Key: "value", Value: fmt.Sprintf("v%d", j)}, {Key: "n", Value: j}}
+		}
+		batch = append(batch, bson.D{{Key: "_id", Value: fmt.Sprintf("d%05d", i)}, {Key: "n", Value: i}, {Key: "cells", Value: cs}})
+		if len(batch) == 200 || i == docs-1 {
+			if _, err := s.c(coll).InsertMany(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = nil
+		}
+	}
+	return func(ctx context.Context) error {
+		cur, err := s.r(coll).Find(ctx, bson.D{{Key: "n", Value: bson.D{{Key: "$lt", Value: 0}}}})
+		if err != nil {
+			return err
+		}
+		defer cur.Close(ctx)
+		for cur.Next(ctx) {
+		}
+		return cur.Err()
+	}
+}
+
+// TestAJobsLimitDoesNotCloseOtherJobsCursors: one job's run ends (its
+// JobLimit) while its long read is in flight on the jobs' one connection,
+// and another job's cursor on the same connection still reads to its end.
+// With the run's deadline told to the driver (context.WithTimeout), the
+// driver cut the read off, closed the connection, and the other job's
+// next batch failed with CursorNotFound (issue 18: the text outbox's 8 s
+// pass at ten times the data).
+func TestAJobsLimitDoesNotCloseOtherJobsCursors(t *testing.T) {
+	s := openTestAny(t)
+	if s.jobsDB == nil {
+		t.Skip("MongoDB: one client and no lanes (its server has its own concurrency control)")
+	}
+	ctx := context.Background()
+	scan := fillForLanes(t, s, "lane_long", 400, 40)
+	const small = 100
+	var few []any
+	for i := range small {
+		few = append(few, bson.D{{Key: "_id", Value: fmt.Sprintf("s%03d", i)}, {Key: "n", Value: i}})
+	}
+	if _, err := s.c("lane_small").InsertMany(ctx, few); err != nil {
+		t.Fatal(err)
+	}
+
+	// The other job opens its cursor, five documents a batch, and reads one.
+	other := ForJob(ctx)
+	cur, err := s.r("lane_small").Find(other, bson.D{}, options.Find().SetBatchSize(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cur.Close(other)
+	if !cur.Next(other) {
+		t.Fatalf("the other job's first document: %v", cur.Err())
+	}
+
+	// How long the long read takes on this machine now: the server is busy
+	// with it that long whoever waits for its answer.
+	began := time.Now()
+	if err := scan(ForJob(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(began)
+
+	// The first job's run ends a moment into its long read.
+	limited, cancel := JobLimit(ForJob(ctx), 10*time.Millisecond)
+	defer cancel()
+	began = time.Now()
+	_ = scan(limited) // ends early or not: the run is over either way
+	<-limited.Done()
+	// The other job goes on once the server is done with that read (and
+	// with the connection, had the driver closed it).
+	time.Sleep(time.Until(began.Add(took + time.Second)))
+
+	n := 1
+	for cur.Next(other) {
+		n++
+	}
+	if err := cur.Err(); err != nil {
+		t.Fatalf("the other job's cursor after the first job's limit: %v (read %d of %d)", err, n, small)
+	}
+	if n != small {
+		t.Fatalf("the other job read %d documents, want %d", n, small)
+	}
+}
+
+// TestJobsWaitTheirTurnForTheirConnection: many jobs start at once while
+// another job's long read holds the jobs' one connection, and none fails
+// for want of a connection: a job waits its turn for as long as its run
+// lasts (jobTurnWait), where the driver's own bound (30 s of server
+// selection) made the jobs queued behind the first runs' long reads at
+// ten times the data fail ("timed out while checking out a connection").
+func TestJobsWaitTheirTurnForTheirConnection(t *testing.T) {
+	s := openTestAny(t)
+	if s.jobsDB == nil {
+		t.Skip("MongoDB: one client and no lanes (its server has its own concurrency control)")
+	}
+	long := fillForLanes(t, s, "lane_long", 400, 40)
+	short := fillForLanes(t, s, "lane_short", 20, 2)
+	first := make(chan error, 1)
+	go func() { first <- long(ForJob(context.Background())) }()
+	for deadline := time.Now().Add(time.Minute); s.jobsLane.inUse.Load() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the long read did not start in a minute")
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	const jobs = 24
+	before := s.jobsLane.counts()
+	errs := make(chan error, jobs)
+	var wg sync.WaitGroup
+	for range jobs {
+		wg.Go(func() { errs <- short(ForJob(context.Background())) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a job's read: %v", err)
+		}
+	}
+	if err := <-first; err != nil {
+		t.Errorf("the long read: %v", err)
+	}
+	after := s.jobsLane.counts()
+	if after.Queued == before.Queued {
+		t.Errorf("no job waited for the connection: the test did not make them queue")
+	}
+	if after.Peak > jobReadConns {
+		t.Errorf("the jobs had %d connections at once, want at most %d", after.Peak, jobReadConns)
 	}
 }

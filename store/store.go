@@ -227,7 +227,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		s.jobsLane = newReadLane(jobReadConns)
 		jc, err := mongo.Connect(jopts.SetAppName("candour-jobs").SetMonitor(s.ops.monitor()).
-			SetPoolMonitor(s.jobsLane.monitor()).SetMaxPoolSize(jobReadConns))
+			SetPoolMonitor(s.jobsLane.monitor()).SetMaxPoolSize(jobReadConns).SetServerSelectionTimeout(jobTurnWait))
 		if err != nil {
 			s.Close(context.Background())
 			return nil, fmt.Errorf("store: connect the jobs' reads: %w", err)
