@@ -30,6 +30,13 @@ const seedAuditPages = 100
 // their pages (AuditCollection), as a fold would leave them. Returns ErrConflict if another
 // process appends while a batch is being written.
 func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) AuditEvent) error {
+	return s.seedAuditEventsInBatches(ctx, n, seedAuditPages, gen)
+}
+
+// seedAuditEventsInBatches is SeedAuditEvents moving the chain head on
+// every pages whole pages (a test crosses a batch's boundary with
+// hundreds of events rather than thousands).
+func (s *Store) seedAuditEventsInBatches(ctx context.Context, n, pages int, gen func(i int) AuditEvent) error {
 	s.auditQ.appending.Lock()
 	defer s.auditQ.appending.Unlock()
 	head, err := s.auditHeadNow(ctx)
@@ -51,7 +58,7 @@ func (s *Store) SeedAuditEvents(ctx context.Context, n int, gen func(i int) Audi
 		var evs []AuditEvent
 		var buckets []string
 		// Up to a page boundary: every page but the first is new.
-		for ; i < n && (len(evs) == 0 || seq%(AuditPageSize*seedAuditPages) != 0); i++ {
+		for ; i < n && (len(evs) == 0 || seq%int64(AuditPageSize*pages) != 0); i++ {
 			ev := gen(i)
 			seq++
 			ev.seal(seq, hash)

@@ -22,10 +22,15 @@ func TestSeedAuditEventsKeepsTheChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Date(2026, 1, 1, 9, 0, 0, 123456789, time.UTC)
-	// Past a batch's boundary (100 pages of 50 events): the head moves on
-	// between batches.
-	err := s.SeedAuditEvents(ctx, 5120, func(i int) store.AuditEvent {
-		return store.AuditEvent{At: start.Add(time.Duration(i) * time.Minute), Actor: "member@example.org",
+	// Past two batches' boundaries (batches of 2 pages of 50 events here,
+	// not the seeding's 100: the same code, 256 events rather than the
+	// 5,120 that crossing one batch of 5,000 took, which the chain's
+	// verifications read whole): the head moves on between batches. 20
+	// minutes apart, the events span four days, as the 5,120 a minute
+	// apart did.
+	const n = 256
+	err := s.SeedAuditEventsInBatchesForTest(ctx, n, 2, func(i int) store.AuditEvent {
+		return store.AuditEvent{At: start.Add(time.Duration(i) * 20 * time.Minute), Actor: "member@example.org",
 			Action: store.AuditSignIn, Target: "user:1"}
 	})
 	if err != nil {
@@ -34,14 +39,14 @@ func TestSeedAuditEventsKeepsTheChain(t *testing.T) {
 	if err := s.Audit(ctx, store.AuditEvent{Actor: "system", Action: store.AuditSignOut}); err != nil {
 		t.Fatal(err)
 	}
-	brk, n, err := s.VerifyAudit(ctx)
+	brk, m, err := s.VerifyAudit(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if brk != nil {
 		t.Fatalf("chain breaks at %d: %s", brk.Seq, brk.Reason)
 	}
-	if got, want := n, int64(5122); got != want {
+	if got, want := m, int64(n+2); got != want {
 		t.Fatalf("verified %d events, want %d", got, want)
 	}
 	evs, more, err := s.ListAudit(ctx, store.AuditFilter{})
@@ -51,18 +56,18 @@ func TestSeedAuditEventsKeepsTheChain(t *testing.T) {
 	if len(evs) != store.PageSize || !more {
 		t.Fatalf("newest page: %d events, more=%v; want %d and more", len(evs), more, store.PageSize)
 	}
-	if got, want := evs[1].Seq, int64(5121); got != want {
+	if got, want := evs[1].Seq, int64(n+1); got != want {
 		t.Fatalf("second newest seq=%d, want %d", got, want)
 	}
-	if got, want := evs[1].Day, "2026-01-04"; got != want { // i=5119: 1 January 09:00 + 85h19m
+	if got, want := evs[1].Day, "2026-01-04"; got != want { // i=255: 1 January 09:00 + 85h
 		t.Fatalf("day=%q, want %q", got, want)
 	}
 
-	if err := s.TamperAuditForTest(ctx, 1500); err != nil {
+	if err := s.TamperAuditForTest(ctx, 150); err != nil { // in the second batch
 		t.Fatal(err)
 	}
-	if brk, _, _ := s.VerifyAudit(ctx); brk == nil || brk.Seq != 1500 {
-		t.Fatalf("tampering with a seeded event: break=%v, want at 1500", brk)
+	if brk, _, _ := s.VerifyAudit(ctx); brk == nil || brk.Seq != 150 {
+		t.Fatalf("tampering with a seeded event: break=%v, want at 150", brk)
 	}
 }
 

@@ -28,6 +28,12 @@ func (s *Store) TamperAuditForTest(ctx context.Context, seq int64) error {
 	return err
 }
 
+// SeedAuditEventsInBatchesForTest is SeedAuditEvents with the chain head
+// moved on every pages whole pages instead of every seedAuditPages.
+func (s *Store) SeedAuditEventsInBatchesForTest(ctx context.Context, n, pages int, gen func(i int) AuditEvent) error {
+	return s.seedAuditEventsInBatches(ctx, n, pages, gen)
+}
+
 // The repairs one at a time, for the tests of each; the portal runs them
 // only through Repair.
 func (s *Store) RepairAuditChain(ctx context.Context) (int, error) { return s.repairAuditChain(ctx) }

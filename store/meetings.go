@@ -292,7 +292,11 @@ func (s *Store) sealChunks(ctx context.Context, coll string, p *Paper, r io.Read
 		return ErrNoSealer
 	}
 	p.ID, p.UploadedAt, p.Status, p.Size, p.Chunks = NewID(), s.now().UTC(), PaperScanning, 0, 0
-	buf := make([]byte, PaperChunkSize)
+	size := int64(PaperChunkSize)
+	if n := s.chunkSize.Load(); n > 0 {
+		size = n // tests: small chunks (SetPaperChunkSizeForTest)
+	}
+	buf := make([]byte, size)
 	for {
 		n, err := io.ReadFull(r, buf)
 		if n > 0 {

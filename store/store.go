@@ -138,6 +138,9 @@ type Store struct {
 	// reserveFault, set by tests, fails a claim's place after its write
 	// (expense_tallies.go, reserveMiles); nil otherwise
 	reserveFault func() error
+	// chunkSize, set by tests (SetPaperChunkSizeForTest), is how much of an
+	// uploaded file one sealed chunk holds; 0 is PaperChunkSize
+	chunkSize atomic.Int64
 
 	outboxQuiet outboxQuiet // the outbox workers' idle scans spared (outbox_quiet.go)
 }

@@ -26,11 +26,9 @@ func TestSurveyCollectionsMergedByMigration(t *testing.T) {
 		t.Run("crash "+crash, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			db := storetest.Open(t)
-			a, b := publishedSurvey(t, db), publishedSurvey(t, db)
 			// Survey a: 5 responses, 3 with ethnicity; b: 2 responses.
 			// Each says "words <n>" to q5, the free-text question.
-			submit := func(sv *store.Survey, prefix string, n int) {
+			submit := func(db *store.Store, sv *store.Survey, prefix string, n int) {
 				for i := range n {
 					ans := store.Answers{"q1": {[]string{"o1", "o2"}[i%2]}, "q3": {"a"}, "q5": {fmt.Sprintf("words %s %d", prefix, i)}}
 					if i%2 == 0 {
@@ -42,8 +40,16 @@ func TestSurveyCollectionsMergedByMigration(t *testing.T) {
 					}
 				}
 			}
-			submit(a, "a", 5)
-			submit(b, "b", 2)
+			// The two surveys and their responses are seeded once for the
+			// four cases (each case has its own copy): publishing makes
+			// every counter of a survey one insert at a time.
+			db := storetest.OpenSeeded(t, "two surveys to merge", func(ctx context.Context, db *store.Store) error {
+				a, b := publishedSurvey(t, db), publishedSurvey(t, db)
+				submit(db, a, "a", 5)
+				submit(db, b, "b", 2)
+				return nil
+			})
+			a, b := surveysByResponses(t, db, 5, 2)
 			before := map[string]map[string]store.Tally{}
 			for _, sv := range []*store.Survey{a, b} {
 				ts, err := db.Tallies(ctx, sv.ID, 1)
@@ -108,7 +114,7 @@ func TestSurveyCollectionsMergedByMigration(t *testing.T) {
 			if texts, err := db.SurveyTexts(ctx, b.ID, "q5", false); err != nil || len(texts) != 2 {
 				t.Fatalf("survey b: %d free-text answers (%v), want 2", len(texts), err)
 			}
-			submit(a, "c", 1)
+			submit(db, a, "c", 1)
 			stored, err := db.Tallies(ctx, a.ID, 1)
 			if err != nil {
 				t.Fatal(err)
@@ -137,4 +143,31 @@ func TestSurveyCollectionsMergedByMigration(t *testing.T) {
 			}
 		})
 	}
+}
+
+// surveysByResponses returns db's two surveys by how many responses each
+// has: the one with na, then the one with nb.
+func surveysByResponses(t *testing.T, db *store.Store, na, nb int) (a, b *store.Survey) {
+	t.Helper()
+	ctx := context.Background()
+	svs, err := db.Surveys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range svs {
+		rs, err := db.Responses(ctx, svs[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch len(rs) {
+		case na:
+			a = &svs[i]
+		case nb:
+			b = &svs[i]
+		}
+	}
+	if len(svs) != 2 || a == nil || b == nil {
+		t.Fatalf("%d surveys, want one with %d responses and one with %d", len(svs), na, nb)
+	}
+	return a, b
 }

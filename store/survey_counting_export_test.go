@@ -53,11 +53,16 @@ func (s *Store) OldSurveyLayoutForTest(ctx context.Context, surveyID string) err
 	if err != nil {
 		return err
 	}
+	// Each collection's documents in one insert: one command a document
+	// was most of what this cost the migration tests.
+	var docs []any
 	for _, t := range texts {
-		doc := bson.D{{Key: "_id", Value: textKey(surveyID, t.ID)}, {Key: "id", Value: t.ID}, {Key: "survey", Value: surveyID},
+		docs = append(docs, bson.D{{Key: "_id", Value: textKey(surveyID, t.ID)}, {Key: "id", Value: t.ID}, {Key: "survey", Value: surveyID},
 			{Key: "version", Value: t.Version}, {Key: "questionId", Value: t.QuestionID}, {Key: "day", Value: t.Day},
-			{Key: "text", Value: t.Text}, {Key: "published", Value: t.Published}}
-		if _, err := s.c(TextCollection).InsertOne(ctx, doc); err != nil {
+			{Key: "text", Value: t.Text}, {Key: "published", Value: t.Published}})
+	}
+	if len(docs) > 0 {
+		if _, err := s.c(TextCollection).InsertMany(ctx, docs); err != nil {
 			return err
 		}
 	}
@@ -69,6 +74,7 @@ func (s *Store) OldSurveyLayoutForTest(ctx context.Context, surveyID string) err
 		if err := s.findAll(ctx, from, bson.D{{Key: "survey", Value: surveyID}}, &docs); err != nil {
 			return err
 		}
+		var olds []any
 		for _, doc := range docs {
 			var old bson.D
 			for _, e := range doc {
@@ -81,7 +87,10 @@ func (s *Store) OldSurveyLayoutForTest(ctx context.Context, surveyID string) err
 					old = append(old, e)
 				}
 			}
-			if _, err := s.c(to).InsertOne(ctx, old); err != nil {
+			olds = append(olds, old)
+		}
+		if len(olds) > 0 {
+			if _, err := s.c(to).InsertMany(ctx, olds); err != nil {
 				return err
 			}
 		}

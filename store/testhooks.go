@@ -148,6 +148,13 @@ func (s *Store) SetCountTimeoutForTest(d time.Duration) {
 	b.mu.Unlock()
 }
 
+// SetPaperChunkSizeForTest makes uploaded files (meeting papers, expenses
+// receipts) stored from now on sealed in chunks of n bytes (0: the usual
+// PaperChunkSize). Chunking is the same at any size; a test that needs
+// several chunks of a file need not seal and store megabytes under the
+// race detector for it.
+func (s *Store) SetPaperChunkSizeForTest(n int) { s.chunkSize.Store(int64(n)) }
+
 // AnswerStoredInsertsForTest makes each insert of survey responses that
 // stored them answer err (nil: as usual), as one does that stored its
 // documents and then did not answer in time under load.
