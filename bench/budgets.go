@@ -11,10 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"candour/config"
+	"candour/disparity"
+	"candour/powers"
 	"candour/server"
 	"candour/store"
 )
@@ -34,12 +38,13 @@ type budgetCheck struct {
 	name string
 	// run reports each figure with logf and returns what is over (or
 	// shown wrong); err is a check that could not run.
-	run func(ctx context.Context, dir string, logf func(format string, args ...any)) (over []string, err error)
+	run func(ctx context.Context, o options, dir string, logf func(format string, args ...any)) (over []string, err error)
 }
 
 var budgetChecks = []budgetCheck{
 	{"GET /home counts the same at ten times the recommendations (chair, coordinator)", homeCountsAtTenTimes},
 	{"GET /home costs the same at ten times the visits (member, chair)", memberHomeAtTenTimes},
+	{"GET /disparity and the powers pages: round trips with a year of stop and search", disparityAndPowersTrips},
 }
 
 // budgetResult is one check's outcome, for the report.
@@ -64,7 +69,7 @@ func runBudgets(ctx context.Context, o options, dir string) []budgetResult {
 		step("Judged check: " + b.name)
 		r := budgetResult{name: b.name}
 		began := time.Now()
-		r.over, r.err = b.run(ctx, filepath.Join(dir, fmt.Sprintf("budget-%d", i)), func(format string, args ...any) {
+		r.over, r.err = b.run(ctx, o, filepath.Join(dir, fmt.Sprintf("budget-%d", i)), func(format string, args ...any) {
 			line := fmt.Sprintf(format, args...)
 			fmt.Fprintf(os.Stderr, "  %s\n", line)
 			r.lines = append(r.lines, line)
@@ -80,7 +85,7 @@ func printBudgets(w io.Writer, rs []budgetResult) {
 	if len(rs) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nJudged checks (bytes allocated a request, in the benchmark's own process; a check over its budget fails the run):\n\n")
+	fmt.Fprintf(w, "\nJudged checks (bytes allocated or store commands a request, in the benchmark's own process; a check over its budget fails the run):\n\n")
 	t := &table{header: []string{"check", "result", "took"}}
 	for _, r := range rs {
 		t.add(r.name, pass(!r.failed()), ms(r.took))
@@ -275,7 +280,7 @@ func allocatedPerRequest(ctx context.Context, c *pageClient, path string, runs i
 // recommendations rows' at -scale 10.) It was the handler test
 // TestHomeCountsCostTheSameAtTenTimes; server/home_scale_test.go keeps the
 // counts at 200 recommendations.
-func homeCountsAtTenTimes(ctx context.Context, dir string, logf func(string, ...any)) ([]string, error) {
+func homeCountsAtTenTimes(ctx context.Context, _ options, dir string, logf func(string, ...any)) ([]string, error) {
 	pages, runs := []string{"/home (chair)", "/home (coordinator)"}, 20
 	allocated := map[string]map[int]uint64{}
 	var over []string
@@ -374,7 +379,7 @@ func homeCountsAtTenTimes(ctx context.Context, dir string, logf func(string, ...
 // Bytes allocated, not time. It was the handler test
 // TestMemberHomeCostsTheSameAtTenTimesTheVisits;
 // server/home_scale_test.go keeps the tasks at 300 visits.
-func memberHomeAtTenTimes(ctx context.Context, dir string, logf func(string, ...any)) ([]string, error) {
+func memberHomeAtTenTimes(ctx context.Context, _ options, dir string, logf func(string, ...any)) ([]string, error) {
 	runs := 20
 	allocated := map[string]map[int]uint64{}
 	var over []string
@@ -453,6 +458,136 @@ func memberHomeAtTenTimes(ctx context.Context, dir string, logf func(string, ...
 	for _, who := range []string{"member", "chair"} {
 		if one, ten := allocated[who][300], allocated[who][3000]; ten > one+one/2+16<<10 {
 			over = append(over, fmt.Sprintf("the %s's home: %d bytes a request at 3,000 visits, %d at 300: it grows with the visits", who, ten, one))
+		}
+	}
+	return over, nil
+}
+
+// roundTrips runs f and returns the store commands sent meanwhile, each as
+// "command collection" (the handler tests' testApp.roundTrips).
+func roundTrips(db *store.Store, f func() error) ([]string, error) {
+	var mu sync.Mutex
+	var got []string
+	stop := db.TraceCommands(func(cmd, coll string) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, cmd+" "+coll)
+	})
+	err := f()
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]string(nil), got...), err
+}
+
+// tripSummary counts each command and collection, for a failure message.
+func tripSummary(trips []string) string {
+	n := map[string]int{}
+	for _, t := range trips {
+		n[t]++
+	}
+	keys := make([]string, 0, len(n))
+	for k := range n {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n  %3d× %s", n[k], k)
+	}
+	return b.String()
+}
+
+// disparityAndPowersTrips: with a year of stop and search (the real
+// January 2019 file moved into each month of 2019), the Census population
+// and a published year, the disparity and powers pages send at most 9
+// store commands at their first request after the import (which reads the
+// months into the copy) and, the next time, the overview none and the
+// public overview 2 (they read the index of months and the population from
+// the store's copies, issue 15; the public one the publications in two
+// reads; each activity's line was worked out once for this version of its
+// counters, s.headlines); the others at most 9 again. It was the handler
+// test TestRoundTripsDisparityAndPowers (12 imports: 8.6 s of make test's
+// CPU under -race).
+func disparityAndPowersTrips(ctx context.Context, o options, dir string, logf func(string, ...any)) ([]string, error) {
+	w, err := newBudgetWorld(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close(ctx)
+	u := &store.User{Email: "member@example.org", Name: "Test member", Role: store.RoleMember, Status: store.StatusActive}
+	if err := w.db.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	member, err := w.as(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	// A year of stop and search: the real January 2019 file moved into each month of 2019.
+	b, err := os.ReadFile(filepath.Join(o.dataDir, "2019-01-dorset-stop-and-search.csv"))
+	if err != nil {
+		return nil, err
+	}
+	jan := string(b)
+	for _, d := range []string{"29", "30", "31"} { // a day every month has
+		jan = strings.ReplaceAll(jan, "2019-01-"+d+"T", "2019-01-28T")
+	}
+	for m := 1; m <= 12; m++ {
+		month := fmt.Sprintf("2019-%02d", m)
+		if _, err := powers.Import(ctx, w.db, powers.StopSearch, strings.NewReader(strings.ReplaceAll(jan, "2019-01-", month+"-")),
+			powers.ImportOptions{Source: month + "-dorset-stop-and-search.csv", By: "test"}); err != nil {
+			return nil, err
+		}
+	}
+	// With the Census population, so every page works its figures out.
+	census, err := os.Open(filepath.Join(o.dataDir, "census2021-ts021-dorset-force-area.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer census.Close()
+	if _, err := disparity.ImportPopulation(ctx, w.db, census, "dorset", "census2021-ts021"); err != nil {
+		return nil, err
+	}
+	if err := w.db.PublishDisparity(ctx, &store.DisparityPublication{ID: "dorset", From: "2019-01", To: "2019-12", Ethnicity: "self", PublishedBy: "test"}); err != nil {
+		return nil, err
+	}
+	// The overview's stop and search line, by hand: January 2019's 7 Black
+	// and 102 White searches in each of 12 months, 84 and 1,224:
+	// (84/5315)/(1224/733925) = 9.48, SE = √(1/84 − 1/5315 + 1/1224 −
+	// 1/733925) = 0.11195, 95% interval 7.61 to 11.80.
+	visitor := &pageClient{c: newClient(0, false), base: w.http.URL}
+	var over []string
+	for _, path := range []string{"/disparity", "/powers/vehicle-stops", "/powers/strip-search", "/powers", "/public/powers"} {
+		who := member
+		if strings.HasPrefix(path, "/public/") {
+			who = visitor
+		}
+		// The first request after an import reads the months into the
+		// copy; the next reads them from it.
+		for _, when := range []string{"first", "again"} {
+			var status int
+			var body string
+			trips, err := roundTrips(w.db, func() (err error) { status, body, err = who.get(ctx, path); return err })
+			if err != nil {
+				return nil, err
+			}
+			if status != http.StatusOK || path == "/powers" && !strings.Contains(body, "9.48 (7.61 to 11.80)") {
+				return nil, fmt.Errorf("%s: %d", path, status)
+			}
+			limit := 9
+			if when == "again" {
+				switch path {
+				case "/powers":
+					limit = 0
+				case "/public/powers":
+					limit = 2
+				}
+			}
+			what := "GET " + path + ", " + when
+			logf("%s: %d round trips (at most %d)", what, len(trips), limit)
+			if len(trips) > limit {
+				over = append(over, fmt.Sprintf("%s: %d round trips, want at most %d:%s", what, len(trips), limit, tripSummary(trips)))
+			}
 		}
 	}
 	return over, nil
