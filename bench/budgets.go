@@ -1,16 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -19,8 +22,10 @@ import (
 	"candour/config"
 	"candour/disparity"
 	"candour/powers"
+	"candour/sealed"
 	"candour/server"
 	"candour/store"
+	"candour/tz"
 )
 
 // The judged checks of make bench: costs that must not grow with the data,
@@ -42,6 +47,8 @@ type budgetCheck struct {
 }
 
 var budgetChecks = []budgetCheck{
+	// First: it reads the heap, which the others' garbage would blur.
+	{"POST /meetings/:id/papers: a 10 MB paper in bounded memory", paperInBoundedMemory},
 	{"GET /home counts the same at ten times the recommendations (chair, coordinator)", homeCountsAtTenTimes},
 	{"GET /home costs the same at ten times the visits (member, chair)", memberHomeAtTenTimes},
 	{"GET /disparity and the powers pages: round trips with a year of stop and search", disparityAndPowersTrips},
@@ -61,6 +68,10 @@ func (r budgetResult) failed() bool { return r.err != nil || len(r.over) > 0 }
 // runBudgets runs every check whose name matches -rows (all without it),
 // each in a directory of its own under dir.
 func runBudgets(ctx context.Context, o options, dir string) []budgetResult {
+	// Every allocation of a paper chunk's size is recorded in the heap
+	// profile (paperInBoundedMemory), from the process's first check on.
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+	runtime.MemProfileRate = 4096
 	var rs []budgetResult
 	for i, b := range budgetChecks {
 		if o.rows != nil && !o.rows.MatchString(b.name) {
@@ -153,6 +164,16 @@ func newBudgetWorld(ctx context.Context, dir string) (w *budgetWorld, err error)
 			_ = db.Close(ctx)
 		}
 	}()
+	// Field-encryption keys, as storetest.Open gives every test store.
+	ks, err := sealed.NewKeyset()
+	if err != nil {
+		return nil, err
+	}
+	sl, err := sealed.New(ks, bytes.Repeat([]byte("blind-index-key!"), 2))
+	if err != nil {
+		return nil, err
+	}
+	db.SetSealer(sl)
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{"CANDOUR_ARGON_MEMORY_KIB": "64", "CANDOUR_SEED_DEMO": "false"}[k]
 	})
@@ -591,4 +612,194 @@ func disparityAndPowersTrips(ctx context.Context, o options, dir string, logf fu
 		}
 	}
 	return over, nil
+}
+
+// paperInBoundedMemory: a 10 MB paper, sent as a stream, is taken: it waits
+// in a temporary file (MaxMultipartMemory is 1 MiB) and is read, sealed and
+// stored a chunk at a time (ten chunks), so Candour's own code never holds
+// more than a few MB of it at once.
+//
+// What is measured: the peak, sampled every 5 ms through the upload, of the
+// growth of the heap in use (as of the last collection, with collections
+// every 5% of growth) that was allocated by Candour's code (a stack through
+// a candour/ package), and not inside the database driver or the embedded
+// engine. The whole heap is no measure here: the embedded engine runs in
+// this process and holds about ten times a 1 MiB chunk while it writes one
+// (its decoding, JSON and SQLite row), which swung the whole heap's peak by
+// ±5 MB between runs. A chunk in flight is 1 MiB read and 1 MiB sealed, and
+// the chunk before it may wait for the next collection: about 4 MB. The
+// bound is 6 MB; reading the paper whole (io.ReadAll in openUpload) adds 10
+// MB and fails it (docs/advisory.md gives the figures). Memory is not time:
+// a loaded machine slows the upload but does not make it hold more.
+//
+// It was the handler test TestTenMegabytePaperInBoundedMemory, which ran
+// the test binary again to measure in a process of its own (about 15 s of
+// make test's CPU under -race); the judged checks run first in the
+// benchmark's process, and this one first of them.
+func paperInBoundedMemory(ctx context.Context, _ options, dir string, logf func(string, ...any)) ([]string, error) {
+	w, err := newBudgetWorld(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close(ctx)
+	g := &store.Group{Name: "Bournemouth IAG", Kind: store.GroupIAG}
+	if err := w.db.CreateGroup(ctx, g); err != nil {
+		return nil, err
+	}
+	coord, err := w.as(ctx, w.coord)
+	if err != nil {
+		return nil, err
+	}
+	day := w.db.Now().In(tz.London).AddDate(0, 0, 1)
+	status, loc, err := coord.submit(ctx, "/meetings/new", "/meetings/new", url.Values{"group": {g.ID}, "title": {"IAG monthly meeting; March, part 2"},
+		"date-day": {day.Format("2")}, "date-month": {day.Format("1")}, "date-year": {day.Format("2006")}, "startTime": {"18:30"}, "endTime": {"20:30"},
+		"venue": {"Boscombe Centre, Room 2"}, "onlineLink": {"https://meet.example.org/iag"}, "independentChair": {"Dr Ruth Okoye"},
+		"agenda": {"Welcome\nStop and search figures\nAny other business"}})
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/meetings/") {
+		return nil, fmt.Errorf("schedule: %d to %q", status, loc)
+	}
+	page, id := loc, strings.TrimPrefix(loc, "/meetings/")
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	if _, err := uploadHeld(ctx, coord, page, 64<<10); err != nil { // the store's caches warm up
+		return nil, err
+	}
+	small, err := uploadHeld(ctx, coord, page, 2<<20)
+	if err != nil {
+		return nil, err
+	}
+	large, err := uploadHeld(ctx, coord, page, server.MaxPaperBytes)
+	if err != nil {
+		return nil, err
+	}
+	logf("Candour's code held at most %.1f MB more heap for a 2 MB paper, %.1f MB more for a 10 MB one", float64(small)/(1<<20), float64(large)/(1<<20))
+	var over []string
+	if large > 6<<20 {
+		over = append(over, fmt.Sprintf("a 10 MB paper: Candour's code held %.1f MB more heap at once, want under 6 MB: is it read whole?", float64(large)/(1<<20)))
+	}
+	m, err := w.db.Meeting(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if ps := m.PaperList(); len(ps) != 3 || ps[2].Chunks != 10 || ps[2].Size < server.MaxPaperBytes-2048 {
+		return nil, fmt.Errorf("stored: %+v", ps)
+	}
+	return over, nil
+}
+
+// heldByCandour is the heap in use, as of the last collection, allocated by
+// stacks through Candour's packages and not through the driver or the
+// embedded engine (from the heap profile). The benchmark's own code (package
+// main: the upload's writer, this measuring) is not Candour's here.
+func heldByCandour() int64 {
+	var recs []runtime.MemProfileRecord
+	n, _ := runtime.MemProfile(nil, true)
+	for {
+		recs = make([]runtime.MemProfileRecord, n+64)
+		var ok bool
+		if n, ok = runtime.MemProfile(recs, true); ok {
+			break
+		}
+	}
+	var held int64
+	for _, r := range recs[:n] {
+		if r.InUseBytes() == 0 {
+			continue
+		}
+		ours, engine := false, false
+		frames := runtime.CallersFrames(r.Stack())
+		for {
+			f, more := frames.Next()
+			ours = ours || strings.HasPrefix(f.Function, "candour/")
+			engine = engine || strings.Contains(f.Function, "FerretDB") || strings.Contains(f.Function, "sqlite") ||
+				strings.Contains(f.Function, "mongo-driver")
+			if !more {
+				break
+			}
+		}
+		if ours && !engine {
+			held += r.InUseBytes()
+		}
+	}
+	return held
+}
+
+// uploadHeld streams a paper of size bytes and returns the most heap
+// Candour's code held while the server took it (heldByCandour) over what it
+// held before.
+func uploadHeld(ctx context.Context, c *pageClient, page string, size int) (int64, error) {
+	tok, err := c.c.formToken(ctx, c.base+page)
+	if err != nil {
+		return 0, err
+	}
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		_ = mw.WriteField("csrf_token", tok)
+		fw, _ := mw.CreateFormFile("paper", "paper.pdf")
+		_, _ = fw.Write([]byte("%PDF-1.4\n"))
+		line := bytes.Repeat([]byte("0123456789abcdef"), 64) // 1 KiB
+		for range (size - 1024) / len(line) {
+			_, _ = fw.Write(line)
+		}
+		_ = mw.Close()
+		_ = pw.Close()
+	}()
+	runtime.GC()
+	before := heldByCandour()
+	peak := before
+	stop, sampled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			peak = max(peak, heldByCandour())
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+page+"/papers", pr)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, err := c.c.http.Do(req)
+	close(stop)
+	<-sampled
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusSeeOther {
+		return 0, fmt.Errorf("upload of %d bytes: %d\n%s", size, res.StatusCode, body)
+	}
+	return peak - before, nil
+}
+
+// submit posts form to path with a form token from page, and returns the
+// status and where it redirects.
+func (p *pageClient) submit(ctx context.Context, page, path string, form url.Values) (int, string, error) {
+	tok, err := p.c.formToken(ctx, p.base+page)
+	if err != nil {
+		return 0, "", err
+	}
+	form.Set("csrf_token", tok)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := p.c.http.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, res.Body)
+	return res.StatusCode, res.Header.Get("Location"), nil
 }
