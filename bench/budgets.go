@@ -52,6 +52,7 @@ var budgetChecks = []budgetCheck{
 	{"GET /home counts the same at ten times the recommendations (chair, coordinator)", homeCountsAtTenTimes},
 	{"GET /home costs the same at ten times the visits (member, chair)", memberHomeAtTenTimes},
 	{"GET /disparity and the powers pages: round trips with a year of stop and search", disparityAndPowersTrips},
+	{"GET pages that name groups: round trips, the groups from the copy", pagesThatNameGroupsTrips},
 }
 
 // budgetResult is one check's outcome, for the report.
@@ -802,4 +803,92 @@ func (p *pageClient) submit(ctx context.Context, page, path string, form url.Val
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, res.Body)
 	return res.StatusCode, res.Header.Get("Location"), nil
+}
+
+// pagesThatNameGroupsTrips: the pages that name groups beside what they
+// list (a member's home, the calendar, the recommendations register, its
+// dashboard and public page, the groups list) read the groups from the
+// store's copy, not from the database, once warm. Each page is opened once
+// first, as a running portal has. Before the copy every one of them sent a
+// find of groups (docs/performance-history.md, "The GET pages' CPU"). It
+// was the handler test TestRoundTripsPagesThatNameGroups.
+func pagesThatNameGroupsTrips(ctx context.Context, _ options, dir string, logf func(string, ...any)) ([]string, error) {
+	w, err := newBudgetWorld(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close(ctx)
+	chair, err := w.as(ctx, w.chair)
+	if err != nil {
+		return nil, err
+	}
+	// A visit of the panel at 10:00 UK time the day after the store's
+	// today (the handler tests' visitFormAt and tomorrow10).
+	n := w.db.Now().In(tz.London).AddDate(0, 0, 1)
+	st := time.Date(n.Year(), n.Month(), n.Day(), 10, 0, 0, 0, tz.London)
+	status, loc, err := chair.submit(ctx, "/visits/new", "/visits/new", url.Values{"type": {store.VisitStopSearch}, "group": {w.panel.ID},
+		"location": {"Weymouth police station"}, "date-day": {st.Format("2")}, "date-month": {st.Format("1")}, "date-year": {st.Format("2006")},
+		"startTime": {st.Format("15:04")}, "endTime": {st.Add(2 * time.Hour).Format("15:04")}, "capacity": {"3"}, "minVetting": {"NPPV2"}})
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/visits/") {
+		return nil, fmt.Errorf("create visit: %d to %q", status, loc)
+	}
+	var admin *store.User
+	for _, b := range budgetBystanders {
+		if b.role == store.RoleAdmin {
+			if admin, err = w.db.UserByEmail(ctx, b.email); err != nil {
+				return nil, err
+			}
+		}
+	}
+	adminC, err := w.as(ctx, admin)
+	if err != nil {
+		return nil, err
+	}
+	member, err := w.as(ctx, w.m1)
+	if err != nil {
+		return nil, err
+	}
+	visitor := &pageClient{c: newClient(0, false), base: w.http.URL}
+	var over []string
+	for _, p := range []struct {
+		who   *pageClient
+		path  string
+		limit int
+	}{
+		{member, "/home", 0},
+		{member, "/visits", 1}, // the month's meetings
+		{member, "/visits?view=list", 0},
+		{member, "/recommendations", 0},
+		{adminC, "/recommendations/dashboard", 0},
+		{adminC, "/admin/groups", 0},
+		{visitor, "/you-said-we-did", 0},
+		{visitor, "/you-said-we-did.json", 0},
+		{visitor, "/you-said-we-did.atom", 0},
+	} {
+		if _, _, err := p.who.get(ctx, p.path); err != nil {
+			return nil, err
+		}
+		var status int
+		trips, err := roundTrips(w.db, func() (err error) { status, _, err = p.who.get(ctx, p.path); return err })
+		if err != nil {
+			return nil, err
+		}
+		if status != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: %d", p.path, status)
+		}
+		what := "GET " + p.path
+		logf("%s: %d round trips (at most %d)", what, len(trips), p.limit)
+		if len(trips) > p.limit {
+			over = append(over, fmt.Sprintf("%s: %d round trips, want at most %d:%s", what, len(trips), p.limit, tripSummary(trips)))
+		}
+		for _, tr := range trips {
+			if tr == "find groups" {
+				over = append(over, fmt.Sprintf("GET %s read the groups from the database, not the copy:%s", p.path, tripSummary(trips)))
+			}
+		}
+	}
+	return over, nil
 }

@@ -446,49 +446,6 @@ func TestRoundTripsSurveySubmit(t *testing.T) {
 	checkTrips(t, "POST /s/:id/check", trips, 5)
 }
 
-// TestRoundTripsPagesThatNameGroups: the pages that name groups beside
-// what they list (a member's home, the calendar, the recommendations
-// register, its dashboard and public page, the groups list) read the
-// groups from the store's copy, not from the database, once warm. Each
-// page is opened once first, as a running portal has. Before the copy
-// every one of them sent a find of groups (docs/performance-history.md, "The GET
-// pages' CPU").
-func TestRoundTripsPagesThatNameGroups(t *testing.T) {
-	w := newVisitWorld(t)
-	w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, tomorrow10(w.a), "3"))
-	admin := w.a.client()
-	admin.signIn(w.a.newUser(store.RoleAdmin, "admin@example.org"))
-	visitor := w.a.client()
-	for _, p := range []struct {
-		who   *client
-		path  string
-		limit int
-	}{
-		{w.as(w.m1), "/home", 0},
-		{w.as(w.m1), "/visits", 1}, // the month's meetings
-		{w.as(w.m1), "/visits?view=list", 0},
-		{w.as(w.m1), "/recommendations", 0},
-		{admin, "/recommendations/dashboard", 0},
-		{admin, "/admin/groups", 0},
-		{visitor, "/you-said-we-did", 0},
-		{visitor, "/you-said-we-did.json", 0},
-		{visitor, "/you-said-we-did.atom", 0},
-	} {
-		p.who.get(p.path)
-		var r response
-		trips := w.a.roundTrips(func() { r = p.who.get(p.path) })
-		if r.Status != http.StatusOK {
-			t.Fatalf("GET %s: %d", p.path, r.Status)
-		}
-		checkTrips(t, "GET "+p.path, trips, p.limit)
-		for _, tr := range trips {
-			if tr == "find groups" && storetest.URI() == "" {
-				t.Errorf("GET %s read the groups from the database, not the copy:%s", p.path, tripSummary(trips))
-			}
-		}
-	}
-}
-
 // TestRoundTripsAdviceView: a member who was asked opens the request again,
 // then answers and opens it once more (the benchmark's member rows): each
 // view is its audit append alone; the request and its people asked come
