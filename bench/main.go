@@ -5,9 +5,12 @@
 // HTTP with concurrent clients, each with its own cookie jar.
 //
 // It prints a table of latencies against the budgets and the process's
-// memory. Budgets are reported, not asserted: the exit status is 0 unless
-// the benchmark itself could not run. Pages that are not built yet answer
-// 404 and are marked so rather than failing.
+// memory. The rows' budgets are reported, not asserted. The judged checks
+// (budgets.go: costs that must not grow with the data, such as a home
+// page's bytes allocated a request at ten times the visits) run first and
+// fail the run: the exit status is 0 unless one of them is over or the
+// benchmark itself could not run. Pages that are not built yet answer 404
+// and are marked so rather than failing.
 //
 // Run it with "make bench" (go run -tags ferretdb_no_postgresql ./bench)
 // from the module root. It is a development tool: it never runs in the portal.
@@ -56,7 +59,7 @@ func main() {
 	flag.IntVar(&o.scale, "scale", 1, "multiply every seeded volume by this (10: 5,000 members, 3,000 visits, 5,000 recommendations, 100,000 survey responses, 2,000 referrals, 2,000,000 audit events); above 1, every row runs at 1× first and the report gives each row's single-client p50 at both and their ratio")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binary, data and server log)")
 	flag.StringVar(&o.dataDir, "data", "testdata", "directory with the police.uk and Census files to resample")
-	flag.StringVar(&o.only, "only", "", `run some rows alone: "decide" (deciding a survey release, demo size and 10,000 responses × -scale, no server) or "advice" (a year of data seeded, then only the advice request page and answer POST at -clients, and the notification of 200 members)`)
+	flag.StringVar(&o.only, "only", "", `run some rows alone: "decide" (deciding a survey release, demo size and 10,000 responses × -scale, no server), "advice" (a year of data seeded, then only the advice request page and answer POST at -clients, and the notification of 200 members) or "budgets" (the judged checks alone, budgets.go; -rows picks among them too)`)
 	// MONGODB_URI is read here and taken out of the environment, so that
 	// no child (the server, the imports) inherits it by accident: each run
 	// passes the store it measures (serverEnv.vars).
@@ -85,9 +88,15 @@ func main() {
 		// is "with a year of data"), then only the advice rows and the
 		// notification of 200 members; no imports, no other rows.
 		o.imports = false
+	} else if o.only == "budgets" {
+		if err := budgetsOnly(o); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
 	} else if o.only != "" {
 		if o.only != "decide" {
-			fmt.Fprintf(os.Stderr, "bench: -only %q: the rows that run alone are \"decide\" and \"advice\"\n", o.only)
+			fmt.Fprintf(os.Stderr, "bench: -only %q: the rows that run alone are \"decide\", \"advice\" and \"budgets\"\n", o.only)
 			os.Exit(2)
 		}
 		if o.scale < 1 {
@@ -142,6 +151,12 @@ func run(ctx context.Context, o options) error {
 		defer fmt.Printf("\nKept %s (binary, data, server logs)\n", tmp)
 	} else {
 		defer os.RemoveAll(tmp)
+	}
+
+	// The judged checks first, while no server runs beside this process.
+	budgets := runBudgets(ctx, o, tmp)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 
 	step("Building candour")
@@ -210,7 +225,22 @@ func run(ctx context.Context, o options) error {
 	}
 	printImport(os.Stdout, imp)
 	printPowerImports(os.Stdout, pimp)
-	return nil
+	printBudgets(os.Stdout, budgets)
+	return budgetsFailed(budgets)
+}
+
+// budgetsOnly runs the judged checks alone (-only budgets) and prints them.
+func budgetsOnly(o options) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	tmp, err := os.MkdirTemp("", "candour-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	rs := runBudgets(ctx, o, tmp)
+	printBudgets(os.Stdout, rs)
+	return budgetsFailed(rs)
 }
 
 // runEngine measures one store: cold start on an empty store, seeding, a

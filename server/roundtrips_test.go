@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -16,8 +15,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"candour/disparity"
-	"candour/powers"
 	"candour/store"
 	"candour/store/storetest"
 	"candour/survey"
@@ -452,115 +449,6 @@ func TestRoundTripsSurveySubmit(t *testing.T) {
 	// a write of their own: the batch document 2, the rate limit 1, the
 	// response 1, the counters 1).
 	checkTrips(t, "POST /s/:id/check", trips, 5)
-}
-
-func TestRoundTripsDisparityAndPowers(t *testing.T) {
-	a := newTestApp(t)
-	ctx := context.Background()
-	member := a.client()
-	member.signIn(a.newUser(store.RoleMember, "member@example.org"))
-	// A year of stop and search: the real January 2019 file moved into each month of 2019.
-	jan := string(readData(t, "2019-01-dorset-stop-and-search.csv"))
-	for _, d := range []string{"29", "30", "31"} { // a day every month has
-		jan = strings.ReplaceAll(jan, "2019-01-"+d+"T", "2019-01-28T")
-	}
-	for m := 1; m <= 12; m++ {
-		month := fmt.Sprintf("2019-%02d", m)
-		if _, err := powers.Import(ctx, a.store, powers.StopSearch, strings.NewReader(strings.ReplaceAll(jan, "2019-01-", month+"-")),
-			powers.ImportOptions{Source: month + "-dorset-stop-and-search.csv", By: "test"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// With the Census population, so every page works its figures out.
-	census, err := os.Open("../testdata/census2021-ts021-dorset-force-area.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer census.Close()
-	if _, err := disparity.ImportPopulation(ctx, a.store, census, "dorset", "census2021-ts021"); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.store.PublishDisparity(ctx, &store.DisparityPublication{ID: "dorset", From: "2019-01", To: "2019-12", Ethnicity: "self", PublishedBy: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	// The overview's stop and search line, by hand: January 2019's 7 Black
-	// and 102 White searches in each of 12 months, 84 and 1,224:
-	// (84/5315)/(1224/733925) = 9.48, SE = √(1/84 − 1/5315 + 1/1224 −
-	// 1/733925) = 0.11195, 95% interval 7.61 to 11.80.
-	visitor := a.client()
-	for _, path := range []string{"/disparity", "/powers/vehicle-stops", "/powers/strip-search", "/powers", "/public/powers"} {
-		who := member
-		if strings.HasPrefix(path, "/public/") {
-			who = visitor
-		}
-		// The first request after an import reads the months into the
-		// copy; the next reads them from it.
-		for _, when := range []string{"first", "again"} {
-			var r response
-			trips := a.roundTrips(func() { r = who.get(path) })
-			if r.Status != http.StatusOK || path == "/powers" && !strings.Contains(r.Body, "9.48 (7.61 to 11.80)") {
-				t.Fatalf("%s: %d", path, r.Status)
-			}
-			limit := 9
-			if when == "again" {
-				// The overview reads the index of months and the population
-				// from the store's copies (issue 15), and the public one
-				// the publications in two reads; each activity's line was
-				// worked out once for this version of its counters
-				// (s.headlines).
-				switch path {
-				case "/powers":
-					limit = 0
-				case "/public/powers":
-					limit = 2
-				}
-			}
-			checkTrips(t, "GET "+path+", "+when, trips, limit)
-		}
-	}
-}
-
-// TestRoundTripsPagesThatNameGroups: the pages that name groups beside
-// what they list (a member's home, the calendar, the recommendations
-// register, its dashboard and public page, the groups list) read the
-// groups from the store's copy, not from the database, once warm. Each
-// page is opened once first, as a running portal has. Before the copy
-// every one of them sent a find of groups (docs/performance-history.md, "The GET
-// pages' CPU").
-func TestRoundTripsPagesThatNameGroups(t *testing.T) {
-	w := newVisitWorld(t)
-	w.createVisit(w.as(w.chair), visitFormAt(w.panel.ID, tomorrow10(w.a), "3"))
-	admin := w.a.client()
-	admin.signIn(w.a.newUser(store.RoleAdmin, "admin@example.org"))
-	visitor := w.a.client()
-	for _, p := range []struct {
-		who   *client
-		path  string
-		limit int
-	}{
-		{w.as(w.m1), "/home", 0},
-		{w.as(w.m1), "/visits", 1}, // the month's meetings
-		{w.as(w.m1), "/visits?view=list", 0},
-		{w.as(w.m1), "/recommendations", 0},
-		{admin, "/recommendations/dashboard", 0},
-		{admin, "/admin/groups", 0},
-		{visitor, "/you-said-we-did", 0},
-		{visitor, "/you-said-we-did.json", 0},
-		{visitor, "/you-said-we-did.atom", 0},
-	} {
-		p.who.get(p.path)
-		var r response
-		trips := w.a.roundTrips(func() { r = p.who.get(p.path) })
-		if r.Status != http.StatusOK {
-			t.Fatalf("GET %s: %d", p.path, r.Status)
-		}
-		checkTrips(t, "GET "+p.path, trips, p.limit)
-		for _, tr := range trips {
-			if tr == "find groups" && storetest.URI() == "" {
-				t.Errorf("GET %s read the groups from the database, not the copy:%s", p.path, tripSummary(trips))
-			}
-		}
-	}
 }
 
 // TestRoundTripsAdviceView: a member who was asked opens the request again,
