@@ -413,7 +413,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // have stopped), disconnects and stops the embedded server.
 func (s *Store) Close(ctx context.Context) error {
 	var err error
-	s.stopCounting()      // a batch left to count again is counted at the next start
+	s.stopCounting() // a batch left to count again is counted at the next start
+	if s.embedded != nil {
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hitCountTimeout)
+		s.stopHits(hctx) // the rate limits counted in memory, saved
+		cancel()
+	}
 	s.auditQ.folds.Wait() // a fold stopped part way is finished by the next (foldAudit)
 	if s.w != nil && len(s.held.all()) > 0 {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
