@@ -256,6 +256,14 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	s.surveyCopy = NewCache[*Survey](1000, surveyLife)
 	s.freeSlots = newVersioned[[]string](1, 0)
+	s.w.onInsert = func(coll, id string) {
+		if coll == "users" {
+			// A new account is placed in the people directory by its
+			// _id ("": several, or not known, and the directory is read
+			// again whole).
+			s.dir.changed(id)
+		}
+	}
 	s.w.onChange = func(ctx context.Context, coll, id string) {
 		if coll == "power_months" || coll == "power_index" {
 			s.powerMonthsChanged()
@@ -308,9 +316,6 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			return
 		}
 		if id == inserted {
-			if coll == "users" {
-				s.dir.changed("") // a new account: the list is read again
-			}
 			if !s.docs.remote {
 				return // nothing cached by _id can change
 			}
