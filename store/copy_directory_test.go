@@ -201,3 +201,68 @@ func TestUsersByIDReadsOnlyTheAsked(t *testing.T) {
 		}
 	}
 }
+
+// TestNewAccountPlacedInTheDirectory: a new account is placed in the
+// people directory by its _id (one read of it), not by reading every
+// account again: after the people list has loaded the directory and an
+// account is made, the list shows it in its place and UsersByID of many
+// accounts answers from the directory, with no read of users but that one
+// by _id. (On MongoDB, where other instances make accounts too, the
+// directory is still read again whole.)
+func TestNewAccountPlacedInTheDirectory(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx := context.Background()
+	var made []string
+	for i := range usersReadOneByOne + 4 {
+		u := &User{Email: fmt.Sprintf("d%03d@example.org", i), Name: fmt.Sprintf("Placed %02d", i), Role: RoleMember, Status: StatusActive}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, u.ID)
+	}
+	if _, _, err := s.ListUsers(ctx, UserFilter{}); err != nil { // the people list loads the directory
+		t.Fatal(err)
+	}
+	newcomer := &User{Email: "newcomer@example.org", Name: "Placed 05a", Role: RoleChair, Status: StatusInvited}
+	if err := s.CreateUser(ctx, newcomer); err != nil {
+		t.Fatal(err)
+	}
+	var scans, reads atomic.Int32
+	stop := s.TraceFilters(func(cmd, coll string, filter bson.Raw) {
+		if coll != "users" {
+			return
+		}
+		if elems, err := filter.Elements(); cmd == "find" && err == nil && len(elems) == 1 && elems[0].Key() == "_id" {
+			reads.Add(1)
+		} else {
+			scans.Add(1)
+		}
+	})
+	defer stop()
+	byID, err := s.UsersByID(ctx, append(slices.Clone(made), newcomer.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.ListUsers(ctx, UserFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := s.docs.remote
+	if n := scans.Load(); !remote && n != 0 {
+		t.Errorf("after a new account: %d reads of users not by _id (every account read again), want none", n)
+	}
+	if n := reads.Load(); !remote && n != 1 {
+		t.Errorf("after a new account: %d reads of users by _id, want 1 (the new account)", n)
+	}
+	if u := byID[newcomer.ID]; u.Email != newcomer.Email || u.Role != RoleChair || len(byID) != len(made)+1 {
+		t.Errorf("UsersByID: the new account %+v, %d accounts; want %s and %d", u, len(byID), newcomer.Email, len(made)+1)
+	}
+	want, _, err := listUsersByQuery(ctx, s, UserFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids(got) != ids(want) || !strings.Contains(ids(got), "Placed 05,Placed 05a,Placed 06") {
+		t.Errorf("the people list after a new account:\n copy  %v\n query %v", ids(got), ids(want))
+	}
+}

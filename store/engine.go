@@ -84,6 +84,11 @@ type writer struct {
 	// targeted ("" when it may have touched any document, inserted when it
 	// only added documents). The copies (copies.go) stay coherent through it.
 	onChange func(ctx context.Context, coll, id string)
+	// onInsert hears of every insert, after onChange: its collection and
+	// the _id of the one document inserted ("" when that is not known:
+	// several documents, an _id that is not a string, or a collection with
+	// no copy by _id on this engine).
+	onInsert func(coll, id string)
 	// docs are the copies by _id; on the embedded server writes keep them
 	// up to date (updateThrough) instead of only dropping them.
 	docs *docCache
@@ -134,16 +139,17 @@ func onlyID(filter any) string {
 }
 
 // insertedDoc keeps the copy of a document just inserted (err nil) on the
-// embedded server, or drops it (a copy may say a document is absent).
-func (w *writer) insertedDoc(coll string, doc any, err error) {
+// embedded server, or drops it (a copy may say a document is absent). It
+// returns the document's _id where it looked ("" otherwise).
+func (w *writer) insertedDoc(coll string, doc any, err error) string {
 	c := w.docs.through(coll)
 	if c == nil {
-		return
+		return ""
 	}
 	raw, merr := bson.Marshal(doc)
 	if merr != nil {
 		c.invalidate("")
-		return
+		return ""
 	}
 	id, ok := bson.Raw(raw).Lookup("_id").StringValueOK()
 	switch {
@@ -154,6 +160,15 @@ func (w *writer) insertedDoc(coll string, doc any, err error) {
 	default:
 		c.invalidate(id) // moves the generation on past any load begun before
 		c.putNow(id, raw)
+	}
+	return id
+}
+
+// insertedOne reports an insert of one document (id "" when not known)
+// to onInsert.
+func (w *writer) insertedOne(coll, id string) {
+	if w.onInsert != nil {
+		w.onInsert(coll, id)
 	}
 }
 
@@ -316,7 +331,7 @@ func doThen[T any](ctx context.Context, wc writeColl, target any, f func() (T, e
 
 func (wc writeColl) InsertOne(ctx context.Context, doc any, opts ...options.Lister[options.InsertOneOptions]) (*mongo.InsertOneResult, error) {
 	return doThen(ctx, wc, inserted, func() (*mongo.InsertOneResult, error) { return wc.c.InsertOne(ctx, doc, opts...) },
-		func(err error) { wc.w.insertedDoc(wc.c.Name(), doc, err) })
+		func(err error) { wc.w.insertedOne(wc.c.Name(), wc.w.insertedDoc(wc.c.Name(), doc, err)) })
 }
 
 func (wc writeColl) InsertMany(ctx context.Context, docs any, opts ...options.Lister[options.InsertManyOptions]) (*mongo.InsertManyResult, error) {
@@ -324,6 +339,7 @@ func (wc writeColl) InsertMany(ctx context.Context, docs any, opts ...options.Li
 		if c := wc.w.docs.through(wc.c.Name()); c != nil {
 			defer c.invalidate("")
 		}
+		defer wc.w.insertedOne(wc.c.Name(), "")
 		return wc.c.InsertMany(ctx, docs, opts...)
 	})
 }

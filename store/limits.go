@@ -9,13 +9,16 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Limits are rate limits and attempt budgets kept in the store, so that
 // they hold across restarts and across several instances on one store.
 // Each decision is one conditional update of one document (a plain
 // single-document filter), so concurrent requests cannot slip past a
-// limit: N requests arriving together cost N of the budget.
+// limit: N requests arriving together cost N of the budget. (On the
+// embedded server, which one process owns, a rate limit's window is
+// counted in memory and saved to the store every second: hitInMemory.)
 //
 // Keys are chosen by the caller and must not be a client's address in
 // clear (the server keys them with an HMAC). Documents carry an expiry
@@ -89,10 +92,27 @@ type hitQueue struct {
 	mu      sync.Mutex
 	pending map[string]*hitGroup
 	running map[string]bool
+
+	// On the embedded server, the windows counted in memory (hitInMemory),
+	// by key; unsaved are those not yet written to the store.
+	windows map[string]*hitWindow
+	unsaved map[string]bool
+	saving  bool          // saveHits is running
+	closed  chan struct{} // closed by Close: saveHits stops
+	saver   sync.WaitGroup
+	saveMu  sync.Mutex // one saveWindows at a time
+}
+
+// hitWindow is a rate limit's window counted in memory: n requests until
+// until.
+type hitWindow struct {
+	n     int
+	until time.Time
 }
 
 func newHitQueue() *hitQueue {
-	return &hitQueue{pending: map[string]*hitGroup{}, running: map[string]bool{}}
+	return &hitQueue{pending: map[string]*hitGroup{}, running: map[string]bool{},
+		windows: map[string]*hitWindow{}, unsaved: map[string]bool{}, closed: make(chan struct{})}
 }
 
 // hitQueue is the store's queue of rate-limit hits (one per open store).
@@ -119,7 +139,12 @@ func (s *Store) flushHits(q *hitQueue, key string) {
 			deadline = g.deadline
 		}
 		ctx, cancel := context.WithDeadline(context.WithValue(context.Background(), oneSyncKey{}, b), deadline)
-		r := s.hitN(ctx, key, len(g.waiters), g.limit, g.window)
+		var r hitResult
+		if s.embedded != nil {
+			r = s.hitInMemory(ctx, key, len(g.waiters), g.limit, g.window)
+		} else {
+			r = s.hitN(ctx, key, len(g.waiters), g.limit, g.window)
+		}
 		cancel()
 		r.ticket = b.last()
 		for _, ch := range g.waiters {
@@ -165,6 +190,138 @@ func (s *Store) hitN(ctx context.Context, key string, m, limit int, window time.
 		// Someone else started it meanwhile: count again.
 	}
 	return hitResult{wait: time.Second} // contended beyond reason: refuse
+}
+
+// On the embedded server one process owns the store (its data directory
+// is locked while it is open), so nothing but this process counts a key:
+// a window is counted in memory, exactly (one key's groups are counted one
+// after another, by flushHits), and written to the store by saveHits at
+// most once every hitSaveEvery, and at Close. A restart starts from the
+// window last saved: a crash forgets at most the last hitSaveEvery's
+// requests, where the write of each group (a findAndModify of one document
+// all the key's requests share, a tenth of a survey submission's CPU
+// under load) cost every group. On MongoDB, where other instances count
+// the same keys, each group is still counted in the store (hitN).
+
+// hitSaveEvery is how often the windows counted in memory are written.
+const hitSaveEvery = time.Second
+
+// hitInMemory is hitN on the embedded server: key's window from memory (or,
+// the first time in this process, as the store holds it), m more requests
+// counted in it, and how many of them fit under the limit. The caller is
+// key's only counter at this moment (flushHits).
+func (s *Store) hitInMemory(ctx context.Context, key string, m, limit int, window time.Duration) hitResult {
+	q := s.hitQueue()
+	q.mu.Lock()
+	w := q.windows[key]
+	q.mu.Unlock()
+	if w == nil {
+		var d limitDoc
+		err := s.r(limitsColl).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return hitResult{err: fmt.Errorf("store: rate limit: %w", err)}
+		}
+		w = &hitWindow{n: d.N, until: d.Until}
+	}
+	now := s.now().UTC()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.windows[key] = w
+	if !w.until.After(now) { // the window is over (or never was): a new one
+		w.n, w.until = 0, now.Add(window)
+	}
+	before := w.n
+	w.n += m
+	q.unsaved[key] = true
+	if !q.saving {
+		select {
+		case <-q.closed: // closing: Close saves it
+		default:
+			q.saving = true
+			q.saver.Add(1)
+			go s.saveHits(q)
+		}
+	}
+	return hitResult{allowed: min(max(limit-before, 0), m), wait: w.until.Sub(now)}
+}
+
+// saveHits writes the windows counted in memory every hitSaveEvery while
+// any is unsaved, until Close.
+func (s *Store) saveHits(q *hitQueue) {
+	defer q.saver.Done()
+	for {
+		select {
+		case <-q.closed:
+			q.mu.Lock()
+			q.saving = false
+			q.mu.Unlock()
+			return
+		case <-time.After(hitSaveEvery):
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), hitCountTimeout)
+		s.saveWindows(ctx)
+		cancel()
+		q.mu.Lock()
+		if len(q.unsaved) == 0 {
+			q.saving = false
+			q.mu.Unlock()
+			return
+		}
+		q.mu.Unlock()
+	}
+}
+
+// saveWindows writes the unsaved windows counted in memory to the store
+// (one upsert each, in one bulk write) and forgets the windows that have
+// ended and are saved. A window whose write failed stays unsaved, for the
+// next time. One save at a time, so that an older count is never written
+// over a newer one.
+func (s *Store) saveWindows(ctx context.Context) {
+	q := s.hitQueue()
+	q.saveMu.Lock()
+	defer q.saveMu.Unlock()
+	q.mu.Lock()
+	now := s.now().UTC()
+	for key, w := range q.windows {
+		if !w.until.After(now) && !q.unsaved[key] {
+			delete(q.windows, key) // read again if it comes back
+		}
+	}
+	keys := make([]string, 0, len(q.unsaved))
+	models := make([]mongo.WriteModel, 0, len(q.unsaved))
+	for key := range q.unsaved {
+		w := q.windows[key]
+		keys = append(keys, key)
+		models = append(models, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: key}}).SetUpsert(true).
+			SetUpdate(bson.D{{Key: "$set", Value: bson.D{{Key: "n", Value: w.n}, {Key: "until", Value: w.until}, {Key: "expires", Value: w.until}}}}))
+	}
+	clear(q.unsaved)
+	q.mu.Unlock()
+	if len(models) == 0 {
+		return
+	}
+	if _, err := s.c(limitsColl).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+		s.log.Warn("rate limits counted in memory not saved; trying again", "keys", len(keys), "err", err)
+		q.mu.Lock()
+		for _, key := range keys {
+			q.unsaved[key] = true
+		}
+		q.mu.Unlock()
+	}
+}
+
+// stopHits stops saveHits and saves what is left: Close calls it.
+func (s *Store) stopHits(ctx context.Context) {
+	q := s.hitQueue()
+	q.mu.Lock()
+	select {
+	case <-q.closed:
+	default:
+		close(q.closed)
+	}
+	q.mu.Unlock()
+	q.saver.Wait()
+	s.saveWindows(ctx)
 }
 
 // AttemptBudget is how many tries a key gets (of a password, a code, a
@@ -288,6 +445,7 @@ func (s *Store) ForgetAccountAttempts(ctx context.Context, account string) error
 
 // SweepLimits deletes limits and budgets that have expired.
 func (s *Store) SweepLimits(ctx context.Context) (int64, error) {
+	s.saveWindows(ctx) // what memory counted, in the store first
 	res, err := s.c(limitsColl).DeleteMany(ctx, bson.D{{Key: "expires", Value: bson.D{{Key: "$lt", Value: s.now().UTC()}}}})
 	if err != nil {
 		return 0, fmt.Errorf("store: sweep limits: %w", err)

@@ -56,6 +56,51 @@ func TestHitHoldsUnderABurst(t *testing.T) {
 	}
 }
 
+// TestHitHoldsAcrossARestart: 5 requests of a limit of 7 a minute, the
+// store closed and opened again (a restart) within the window: of a burst
+// of 40, exactly the 2 left go ahead. On the embedded server a window is
+// counted in memory and saved to the store at Close and every second
+// (limits.go, hitInMemory); through MONGODB_URI each group is counted in
+// the store.
+func TestHitHoldsAcrossARestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	o := storetest.Options(t)
+	open := storetest.Reopener(t, o, storetest.Sealer(t))
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := open()
+	s.SetClock(clock)
+	for i := range 5 {
+		if ok, _, err := s.Hit(ctx, "test:restart", 7, time.Minute); err != nil || !ok {
+			t.Fatalf("request %d: allowed %v, err %v; want allowed", i, ok, err)
+		}
+	}
+	mu.Lock()
+	now = now.Add(20 * time.Second)
+	mu.Unlock()
+	s = storetest.Restart(t, s, o, open)
+	s.SetClock(clock)
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			ok, _, err := s.Hit(ctx, "test:restart", 7, time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				allowed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if got := allowed.Load(); got != 2 {
+		t.Fatalf("after the restart %d of 40 allowed, want the 2 left of 7", got)
+	}
+}
+
 // TestTakeAttemptSpendsBeforeChecking: 40 tries at once against a budget
 // of 5: 5 may be checked, the other 35 are refused, and exactly one (the
 // one that spent the last try) starts the lock. Just after the lock, one

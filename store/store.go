@@ -260,6 +260,14 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	s.surveyCopy = NewCache[*Survey](1000, surveyLife)
 	s.freeSlots = newVersioned[[]string](1, 0)
+	s.w.onInsert = func(coll, id string) {
+		if coll == "users" {
+			// A new account is placed in the people directory by its
+			// _id ("": several, or not known, and the directory is read
+			// again whole).
+			s.dir.changed(id)
+		}
+	}
 	s.w.onChange = func(ctx context.Context, coll, id string) {
 		if coll == "power_months" || coll == "power_index" {
 			s.powerMonthsChanged()
@@ -312,9 +320,6 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			return
 		}
 		if id == inserted {
-			if coll == "users" {
-				s.dir.changed("") // a new account: the list is read again
-			}
 			if !s.docs.remote {
 				return // nothing cached by _id can change
 			}
@@ -425,6 +430,11 @@ func (s *Store) Close(ctx context.Context) error {
 		if derr := s.settleDiaries(dctx); derr != nil {
 			s.log.Warn("store: could not write every diary booking at close; the repair job writes them", "err", derr)
 		}
+		cancel()
+	}
+	if s.embedded != nil {
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hitCountTimeout)
+		s.stopHits(hctx) // the rate limits counted in memory, saved
 		cancel()
 	}
 	s.auditQ.folds.Wait() // a fold stopped part way is finished by the next (foldAudit)
