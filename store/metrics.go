@@ -33,9 +33,9 @@ func newOpLatency() *opLatency {
 
 func (o *opLatency) monitor() *event.CommandMonitor {
 	return &event.CommandMonitor{
-		Started: func(_ context.Context, e *event.CommandStartedEvent) {
+		Started: func(ctx context.Context, e *event.CommandStartedEvent) {
 			o.started.Add(1)
-			if f := o.trace.Load(); f != nil {
+			if f := o.trace.Load(); f != nil && ctx.Value(untraced{}) == nil {
 				coll := ""
 				if v, err := e.Command.LookupErr(e.CommandName); err == nil {
 					coll, _ = v.StringValueOK()
@@ -70,3 +70,8 @@ func (s *Store) RegisterMetrics(reg prometheus.Registerer) {
 }
 
 var traceIDs = false
+
+// untraced marks a context whose commands a trace (TraceCommands) leaves
+// out: background work on a timer that is no request's round trip, such
+// as saving the rate limits counted in memory every second (limits.go).
+type untraced struct{}
