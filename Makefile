@@ -67,12 +67,12 @@ E2E := ./e2e/
 # browser suite. Each is named here (TestEveryNoRaceTestRunsInMakeTest
 # fails for one that is not, which would never run).
 NORACE := -run '^TestAttackFindsNothingOnGeneratedSurveys$$' ./survey/
-# The race-detected packages run longest first, three test binaries at a
-# time beside the browser suite: go test starts packages' runs in the order
-# given, and alphabetical order left the two largest (server, store) for
-# last, so the run ended on one busy core for about 50 s (docs/performance.md,
-# "Test time"). The root package is third because most of its time is
-# waiting for the portals its crash tests start, which a third slot overlaps.
+# The race-detected packages run longest first, two test binaries at a
+# time (go test's default) beside the browser suite: go test starts
+# packages' runs in the order given, and alphabetical order left the two
+# largest (server, store) for last, so the run ended on one busy core for
+# about 50 s (docs/performance.md, "Test time"). Three at a time was tried:
+# each suite's CPU rose with the crowding, and the wall did not fall.
 FIRST := ./server/ ./store/ . ./cli/ ./jobs/ ./demo/ ./powers/ ./disparity/
 # Every Go process make test starts (the go command, the compiler and
 # linker, vet, staticcheck, the test binaries and the portals they start)
@@ -167,8 +167,8 @@ test: static
 	  echo "$(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) &"; \
 	  echo "$(GO) test -tags $(GOTAGS) -count=1 $(NORACE) &"; \
 	  ( $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) && $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 10m $(NORACE) ) & e2e=$$!; \
-	  echo "$(GO) test -p 3 -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) (then every other package but $(E2E))"; \
-	  rest=0; $(GO) test -p 3 -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) $$($(GO) list -tags $(GOTAGS) ./... | grep -v -x -e candour/e2e $(patsubst ./%/,-e candour/%,$(filter-out .,$(FIRST))) -e candour) || rest=$$?; \
+	  echo "$(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) (then every other package but $(E2E))"; \
+	  rest=0; $(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) $$($(GO) list -tags $(GOTAGS) ./... | grep -v -x -e candour/e2e $(patsubst ./%/,-e candour/%,$(filter-out .,$(FIRST))) -e candour) || rest=$$?; \
 	  browser=0; wait $$e2e || browser=$$?; \
 	  static=0; wait $$lint || static=$$?; \
 	  echo "== vet, staticcheck, release build:"; cat "$$checks"; \
