@@ -7,10 +7,10 @@ import (
 	"candour/store"
 )
 
-// HomeRecommendations are n recommendations as make bench seeds the
-// register (bench/seed_recommendations.go, without the history), spread
-// over every source, area, status and the groups given, a third of them
-// published and agreed: what the home pages' counts are checked on, by
+// HomeRecommendations are n recommendations spread as make bench's seeding
+// spreads the register (bench/seed_recommendations.go, without its
+// history): over every source, area, status and the groups given, a third
+// of them published and agreed; what the home pages' counts are checked on, by
 // the handler tests at 1x and by make bench's judged check at 1x and 10x.
 func HomeRecommendations(n int, now time.Time, groups []string) []*store.Recommendation {
 	rs := make([]*store.Recommendation, 0, n)
