@@ -14,9 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"candour/config"
@@ -25,6 +23,7 @@ import (
 	"candour/sealed"
 	"candour/server"
 	"candour/store"
+	"candour/store/storetest"
 	"candour/tz"
 )
 
@@ -314,18 +313,7 @@ func homeCountsAtTenTimes(ctx context.Context, _ options, dir string, logf func(
 		err = func() error {
 			defer w.close(ctx)
 			now := w.db.Now()
-			groups := []string{w.panel.ID, w.iag.ID}
-			var rs []*store.Recommendation
-			for i := range n { // as seed_recommendations.go
-				rs = append(rs, &store.Recommendation{Title: fmt.Sprintf("Recommendation %d on the use of police powers", i+1),
-					Wording: "The group recommends that the force reviews how it explains its powers to the people it stops, and reports back.",
-					Source:  store.RecSources[i%len(store.RecSources)], GroupID: groups[i%len(groups)],
-					Area: store.RAPAreas[i%len(store.RAPAreas)], Priority: []string{"high", "medium", "low"}[i%3],
-					OwnerDept: fmt.Sprintf("Department %d", i%12), OwnerName: "Superintendent Example",
-					Status: store.RecStatuses[i%len(store.RecStatuses)], RaisedAt: now.AddDate(0, 0, -(i % 365)),
-					DueAt: now.AddDate(0, 0, 90-(i%365)), Published: i%3 == 0, ChairAgreed: i%3 == 0,
-					PublicTitle: fmt.Sprintf("You said: recommendation %d", i+1), PublicSummary: "What the group asked for, in plain English."})
-			}
+			rs := storetest.HomeRecommendations(n, now, []string{w.panel.ID, w.iag.ID}) // as seed_recommendations.go
 			if err := w.db.CreateRecommendations(ctx, rs, store.Actor{Name: "bench"}, store.HistCreated); err != nil {
 				return err
 			}
@@ -413,31 +401,7 @@ func memberHomeAtTenTimes(ctx context.Context, _ options, dir string, logf func(
 		err = func() error {
 			defer w.close(ctx)
 			now := w.db.Now()
-			var vs []*store.Visit
-			var fs []*store.Finding
-			past := n * 2 / 3
-			for i := range past {
-				g := w.iag
-				if i%4 == 0 {
-					g = w.panel
-				}
-				start := now.AddDate(0, 0, -1-(i*359/past)).Truncate(time.Hour)
-				v := &store.Visit{ID: store.NewID(), Type: store.VisitStopSearch, GroupID: g.ID, Location: fmt.Sprintf("Bench location %d", i%12), Start: start,
-					End: start.Add(2 * time.Hour), Capacity: 6, MinVetting: "none"}
-				if g == w.panel && i%40 == 0 && i < 200 {
-					// The member went to five of them, whatever the scale.
-					v.Attendees = []string{w.m1.ID}
-				}
-				if g == w.panel {
-					fs = append(fs, &store.Finding{VisitID: v.ID, GroupID: g.ID, VisitType: v.Type, VisitStart: start, UserID: w.m2.ID})
-				}
-				vs = append(vs, v)
-			}
-			for i := range n - past {
-				start := now.AddDate(0, 0, 2+i).Truncate(time.Hour)
-				vs = append(vs, &store.Visit{ID: store.NewID(), Type: store.VisitStopSearch, GroupID: w.panel.ID, Location: "Kings Park Community Hub", Start: start,
-					End: start.Add(2 * time.Hour), Capacity: 10, MinVetting: "none"})
-			}
+			vs, fs := storetest.HomeVisits(n, now, w.panel.ID, w.iag.ID, w.m1.ID, w.m2.ID)
 			if err := w.db.SeedVisits(ctx, vs, fs); err != nil {
 				return err
 			}
@@ -483,41 +447,6 @@ func memberHomeAtTenTimes(ctx context.Context, _ options, dir string, logf func(
 		}
 	}
 	return over, nil
-}
-
-// roundTrips runs f and returns the store commands sent meanwhile, each as
-// "command collection" (the handler tests' testApp.roundTrips).
-func roundTrips(db *store.Store, f func() error) ([]string, error) {
-	var mu sync.Mutex
-	var got []string
-	stop := db.TraceCommands(func(cmd, coll string) {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, cmd+" "+coll)
-	})
-	err := f()
-	stop()
-	mu.Lock()
-	defer mu.Unlock()
-	return append([]string(nil), got...), err
-}
-
-// tripSummary counts each command and collection, for a failure message.
-func tripSummary(trips []string) string {
-	n := map[string]int{}
-	for _, t := range trips {
-		n[t]++
-	}
-	keys := make([]string, 0, len(n))
-	for k := range n {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, "\n  %3d× %s", n[k], k)
-	}
-	return b.String()
 }
 
 // disparityAndPowersTrips: with a year of stop and search (the real
@@ -589,7 +518,8 @@ func disparityAndPowersTrips(ctx context.Context, o options, dir string, logf fu
 		for _, when := range []string{"first", "again"} {
 			var status int
 			var body string
-			trips, err := roundTrips(w.db, func() (err error) { status, body, err = who.get(ctx, path); return err })
+			var err error
+			trips := storetest.Trips(w.db, func() { status, body, err = who.get(ctx, path) })
 			if err != nil {
 				return nil, err
 			}
@@ -608,7 +538,7 @@ func disparityAndPowersTrips(ctx context.Context, o options, dir string, logf fu
 			what := "GET " + path + ", " + when
 			logf("%s: %d round trips (at most %d)", what, len(trips), limit)
 			if len(trips) > limit {
-				over = append(over, fmt.Sprintf("%s: %d round trips, want at most %d:%s", what, len(trips), limit, tripSummary(trips)))
+				over = append(over, fmt.Sprintf("%s: %d round trips, want at most %d:%s", what, len(trips), limit, storetest.TripSummary(trips)))
 			}
 		}
 	}
@@ -872,7 +802,8 @@ func pagesThatNameGroupsTrips(ctx context.Context, _ options, dir string, logf f
 			return nil, err
 		}
 		var status int
-		trips, err := roundTrips(w.db, func() (err error) { status, _, err = p.who.get(ctx, p.path); return err })
+		var err error
+		trips := storetest.Trips(w.db, func() { status, _, err = p.who.get(ctx, p.path) })
 		if err != nil {
 			return nil, err
 		}
@@ -882,11 +813,11 @@ func pagesThatNameGroupsTrips(ctx context.Context, _ options, dir string, logf f
 		what := "GET " + p.path
 		logf("%s: %d round trips (at most %d)", what, len(trips), p.limit)
 		if len(trips) > p.limit {
-			over = append(over, fmt.Sprintf("%s: %d round trips, want at most %d:%s", what, len(trips), p.limit, tripSummary(trips)))
+			over = append(over, fmt.Sprintf("%s: %d round trips, want at most %d:%s", what, len(trips), p.limit, storetest.TripSummary(trips)))
 		}
 		for _, tr := range trips {
 			if tr == "find groups" {
-				over = append(over, fmt.Sprintf("GET %s read the groups from the database, not the copy:%s", p.path, tripSummary(trips)))
+				over = append(over, fmt.Sprintf("GET %s read the groups from the database, not the copy:%s", p.path, storetest.TripSummary(trips)))
 			}
 		}
 	}

@@ -74,6 +74,12 @@ func newTestAppWith(t *testing.T, opts Options) *testApp {
 		return time.Now().Add(a.offset)
 	})
 	hs.Start()
+	// Tests that send requests at once (the audit page's burst from 20
+	// workers) keep their connections between requests, as browsers do:
+	// the test server's transport keeps two idle connections a host, and
+	// a request beyond those opened a connection of its own. Set before
+	// the first request, which starts the transport's work.
+	hs.Client().Transport.(*http.Transport).MaxIdleConnsPerHost = 32
 	t.Cleanup(a.frozen.atEnd)
 	return a
 }

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"candour/store"
+	"candour/store/storetest"
 )
 
 // TestHomeCountsAgreeWithEveryRecommendation: the chair's and the
@@ -24,18 +24,7 @@ func TestHomeCountsAgreeWithEveryRecommendation(t *testing.T) {
 	a := w.a
 	ctx := context.Background()
 	now := a.store.Now()
-	groups := []string{w.panel.ID, w.iag.ID}
-	var rs []*store.Recommendation
-	for i := range n { // as bench/seed_recommendations.go
-		rs = append(rs, &store.Recommendation{Title: fmt.Sprintf("Recommendation %d on the use of police powers", i+1),
-			Wording: "The group recommends that the force reviews how it explains its powers to the people it stops, and reports back.",
-			Source:  store.RecSources[i%len(store.RecSources)], GroupID: groups[i%len(groups)],
-			Area: store.RAPAreas[i%len(store.RAPAreas)], Priority: []string{"high", "medium", "low"}[i%3],
-			OwnerDept: fmt.Sprintf("Department %d", i%12), OwnerName: "Superintendent Example",
-			Status: store.RecStatuses[i%len(store.RecStatuses)], RaisedAt: now.AddDate(0, 0, -(i % 365)),
-			DueAt: now.AddDate(0, 0, 90-(i%365)), Published: i%3 == 0, ChairAgreed: i%3 == 0,
-			PublicTitle: fmt.Sprintf("You said: recommendation %d", i+1), PublicSummary: "What the group asked for, in plain English."})
-	}
+	rs := storetest.HomeRecommendations(n, now, []string{w.panel.ID, w.iag.ID}) // as make bench seeds them
 	if err := a.store.CreateRecommendations(ctx, rs, store.Actor{Name: "bench"}, store.HistCreated); err != nil {
 		t.Fatal(err)
 	}
@@ -90,31 +79,7 @@ func TestMemberHomeTasksAgreeWithEveryVisit(t *testing.T) {
 	a := w.a
 	ctx := context.Background()
 	now := a.store.Now()
-	var vs []*store.Visit
-	var fs []*store.Finding
-	past := n * 2 / 3
-	for i := range past {
-		g := w.iag
-		if i%4 == 0 {
-			g = w.panel
-		}
-		start := now.AddDate(0, 0, -1-(i*359/past)).Truncate(time.Hour)
-		v := &store.Visit{ID: store.NewID(), Type: store.VisitStopSearch, GroupID: g.ID, Location: fmt.Sprintf("Bench location %d", i%12), Start: start,
-			End: start.Add(2 * time.Hour), Capacity: 6, MinVetting: "none"}
-		if g == w.panel && i%40 == 0 && i < 200 {
-			// The member went to five of them, whatever the scale.
-			v.Attendees = []string{w.m1.ID}
-		}
-		if g == w.panel {
-			fs = append(fs, &store.Finding{VisitID: v.ID, GroupID: g.ID, VisitType: v.Type, VisitStart: start, UserID: w.m2.ID})
-		}
-		vs = append(vs, v)
-	}
-	for i := range n - past {
-		start := now.AddDate(0, 0, 2+i).Truncate(time.Hour)
-		vs = append(vs, &store.Visit{ID: store.NewID(), Type: store.VisitStopSearch, GroupID: w.panel.ID, Location: "Kings Park Community Hub", Start: start,
-			End: start.Add(2 * time.Hour), Capacity: 10, MinVetting: "none"})
-	}
+	vs, fs := storetest.HomeVisits(n, now, w.panel.ID, w.iag.ID, w.m1.ID, w.m2.ID)
 	if err := a.store.SeedVisits(ctx, vs, fs); err != nil {
 		t.Fatal(err)
 	}

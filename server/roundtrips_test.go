@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,18 +28,7 @@ func (a *testApp) roundTrips(f func()) []string {
 	if err := a.store.SettleDiariesForTest(context.Background()); err != nil {
 		a.t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var got []string
-	stop := a.store.TraceCommands(func(cmd, coll string) {
-		mu.Lock()
-		defer mu.Unlock()
-		got = append(got, cmd+" "+coll)
-	})
-	f()
-	stop()
-	mu.Lock()
-	defer mu.Unlock()
-	return append([]string(nil), got...)
+	return storetest.Trips(a.store, f)
 }
 
 // warmAudit appends two events, so that the chain head is past its first
@@ -55,28 +43,10 @@ func (a *testApp) warmAudit() {
 	}
 }
 
-// tripSummary counts each command and collection, for a failure message.
-func tripSummary(trips []string) string {
-	n := map[string]int{}
-	for _, t := range trips {
-		n[t]++
-	}
-	keys := make([]string, 0, len(n))
-	for k := range n {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		fmt.Fprintf(&b, "\n  %3d× %s", n[k], k)
-	}
-	return b.String()
-}
-
 // checkTrips fails when the request made more than limit round trips.
 func checkTrips(t *testing.T, what string, trips []string, limit int) {
 	t.Helper()
-	t.Logf("%s: %d round trips%s", what, len(trips), tripSummary(trips))
+	t.Logf("%s: %d round trips%s", what, len(trips), storetest.TripSummary(trips))
 	if storetest.URI() != "" {
 		// The limits are the embedded engine's, whose copies are exact and
 		// written through; through MONGODB_URI the copies live a TTL and
@@ -84,7 +54,7 @@ func checkTrips(t *testing.T, what string, trips []string, limit int) {
 		return
 	}
 	if len(trips) > limit {
-		t.Errorf("%s: %d round trips, want at most %d:%s", what, len(trips), limit, tripSummary(trips))
+		t.Errorf("%s: %d round trips, want at most %d:%s", what, len(trips), limit, storetest.TripSummary(trips))
 	}
 }
 
@@ -274,7 +244,7 @@ func TestRoundTripsAdviceAnswer(t *testing.T) {
 		// lives a TTL, and a slow run reads it again (find sessions).
 		cmd, coll, _ := strings.Cut(trip, " ")
 		if coll == "sessions" && slices.Contains([]string{"insert", "update", "delete", "findAndModify"}, cmd) {
-			t.Errorf("GET %s wrote the session: %s", r.Location, tripSummary(trips))
+			t.Errorf("GET %s wrote the session: %s", r.Location, storetest.TripSummary(trips))
 		}
 	}
 }
@@ -297,7 +267,7 @@ func checkAuditTrips(t *testing.T, what string, trips []string) {
 		}
 	}
 	if inserts != 1 || pages != 0 {
-		t.Errorf("%s: %d inserts of audit events and %d trips to pages or days, want 1 and 0:%s", what, inserts, pages, tripSummary(trips))
+		t.Errorf("%s: %d inserts of audit events and %d trips to pages or days, want 1 and 0:%s", what, inserts, pages, storetest.TripSummary(trips))
 	}
 }
 
@@ -355,7 +325,7 @@ func TestRoundTripsAuditPage(t *testing.T) {
 	checkAuditTrips(t, "GET /admin/audit", trips)
 	for _, trip := range trips {
 		if trip == "find "+store.AuditEventsCollection {
-			t.Errorf("GET /admin/audit read the unfolded events with a find:%s", tripSummary(trips))
+			t.Errorf("GET /admin/audit read the unfolded events with a find:%s", storetest.TripSummary(trips))
 		}
 	}
 }
@@ -508,7 +478,7 @@ func TestRoundTripsBeingChecked(t *testing.T) {
 		t.Fatalf("a look before the decision: %d, want 503 being checked", r.Status)
 	}
 	if want := []string{"find survey_decisions"}; !slices.Equal(trips, want) {
-		t.Errorf("a look being checked sent %s, want only the read of the version's mark", tripSummary(trips))
+		t.Errorf("a look being checked sent %s, want only the read of the version's mark", storetest.TripSummary(trips))
 	}
 	if wakes.Load() != 2 {
 		t.Errorf("the job was woken %d times, want 2 (once a look)", wakes.Load())
@@ -525,6 +495,6 @@ func TestRoundTripsBeingChecked(t *testing.T) {
 		t.Fatalf("a look after the decision: %d, want 200", r.Status)
 	}
 	if !slices.Contains(trips, "find "+store.TallyCollection) {
-		t.Errorf("the results after the decision read no counters: %s", tripSummary(trips))
+		t.Errorf("the results after the decision read no counters: %s", storetest.TripSummary(trips))
 	}
 }

@@ -11,6 +11,11 @@
 // OpenSeeded is Open for a store that starts with data: the embedded
 // store's database is seeded once per test binary and copied for each
 // test (store.PrepareSeeded), so each test may write to its own copy.
+//
+// Trips and TripSummary count the commands a request sends, and
+// HomeRecommendations and HomeVisits are the home pages' seeded data: the
+// handler tests and make bench's judged checks (bench/budgets.go), which
+// check the same pages at ten times the data, share them.
 package storetest
 
 import (
