@@ -250,3 +250,60 @@ func TestJobsWaitTheirTurnForTheirConnection(t *testing.T) {
 		t.Errorf("the jobs had %d connections at once, want at most %d", after.Peak, jobReadConns)
 	}
 }
+
+// TestTextsAreNotHeldBackByJobsReads: while other jobs' long reads keep the
+// jobs' one connection busy, with more of them queued for it, the text
+// outbox's pass (its JobLimit, shorter than two of those reads) still finds
+// the text that is due. On the jobs' connection its read waited behind
+// every read queued before it, and at ten times the data its 8 s pass gave
+// up ("timed out while checking out a connection … wait duration: 8.0s"),
+// again every 5 s (issue 18).
+func TestTextsAreNotHeldBackByJobsReads(t *testing.T) {
+	s := openTestAny(t)
+	if s.jobsDB == nil {
+		t.Skip("MongoDB: one client and no lanes (its server has its own concurrency control)")
+	}
+	ctx := context.Background()
+	long := fillForLanes(t, s, "lane_long", 200, 20)
+	// How long one of the long reads takes on this machine now.
+	began := time.Now()
+	if err := long(ForJob(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(began)
+	if err := s.QueueMessages(ctx, []Mail{{Channel: ChannelText, To: "07700900001", Body: "Advice asked"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Four jobs read the long collection over and over.
+	jobCtx, stop := context.WithCancel(ForJob(ctx))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for jobCtx.Err() == nil {
+				_ = long(jobCtx)
+			}
+		})
+	}
+	defer func() {
+		stop()
+		wg.Wait()
+	}()
+	queued := s.jobsLane.counts().Queued
+	for deadline := time.Now().Add(time.Minute); s.jobsLane.counts().Queued-queued < 3; {
+		if time.Now().After(deadline) {
+			t.Fatal("the jobs' reads did not queue for their connection in a minute")
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	pass, cancel := JobLimit(ForJob(ctx), 2*took)
+	defer cancel()
+	ms, err := s.DueTexts(pass, 10)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("the text outbox's pass (%v) while the jobs read: %d texts, %v; want the one due", 2*took, len(ms), err)
+	}
+	if got := s.outboxLane.counts().Checkouts; got == 0 {
+		t.Errorf("the outboxes' lane checked out no connection: the text outbox read elsewhere")
+	}
+}

@@ -64,6 +64,12 @@ type Store struct {
 	// (nil on MongoDB, where jobs read on rdb like everyone else)
 	jobsClient *mongo.Client
 	jobsDB     *mongo.Database
+	// the outboxes' lane (read_lanes.go): the two outbox workers' reads of
+	// the messages due, on the embedded server (nil on MongoDB), and its
+	// pool's counts
+	outboxClient *mongo.Client
+	outboxDB     *mongo.Database
+	outboxLane   *readLane
 	// the pools' counts, for tests: the requests' read pool and the jobs'
 	readLane, jobsLane *readLane
 	w                  *writer
@@ -236,6 +242,19 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			return nil, fmt.Errorf("store: connect the jobs' reads: %w", err)
 		}
 		s.jobsClient, s.jobsDB = jc, jc.Database(o.Database)
+		// The outboxes' lane: their short reads never wait behind a job's.
+		oopts := options.Client().ApplyURI(readURI)
+		if s.embedded == nil {
+			oopts, _ = remoteOptions(o)
+		}
+		s.outboxLane = newReadLane(outboxConns)
+		oc, err := mongo.Connect(oopts.SetAppName("candour-outbox").SetMonitor(s.ops.monitor()).
+			SetPoolMonitor(s.outboxLane.monitor()).SetMaxPoolSize(outboxConns))
+		if err != nil {
+			s.Close(context.Background())
+			return nil, fmt.Errorf("store: connect the outboxes' reads: %w", err)
+		}
+		s.outboxClient, s.outboxDB = oc, oc.Database(o.Database)
 		s.w.sem = make(chan struct{}, 1)
 	}
 	s.docs = newDocCache(s.embedded == nil)
@@ -450,6 +469,9 @@ func (s *Store) Close(ctx context.Context) error {
 	}
 	if s.jobsClient != nil {
 		err = errors.Join(err, s.jobsClient.Disconnect(ctx))
+	}
+	if s.outboxClient != nil {
+		err = errors.Join(err, s.outboxClient.Disconnect(ctx))
 	}
 	if s.client != nil {
 		err = errors.Join(err, s.client.Disconnect(ctx))
