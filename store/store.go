@@ -507,6 +507,29 @@ func isDuplicate(err error) bool {
 	return err != nil && (mongo.IsDuplicateKeyError(err) || strings.Contains(err.Error(), "UNIQUE constraint failed"))
 }
 
+// onlyDuplicates reports whether err is an unordered insert's refusal of
+// documents that were there already and nothing else: every write error a
+// duplicate key, and no write concern error. MongoDB and FerretDB both
+// answer such an insert with the others inserted and one write error (code
+// 11000) for each duplicate, which the driver returns as one
+// mongo.BulkWriteException; isDuplicate alone is true when any one of them
+// is a duplicate.
+func onlyDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) {
+		return isDuplicate(err)
+	}
+	if bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return false
+	}
+	for _, we := range bwe.WriteErrors {
+		if !isDuplicate(mongo.WriteException{WriteErrors: mongo.WriteErrors{we.WriteError}}) {
+			return false
+		}
+	}
+	return true
+}
+
 // IsBusy reports an error that says the database did not answer in time
 // or could not be reached: a client-side timeout (timeoutMS), a context
 // deadline, a wait for the writer or for a pooled connection that ran
