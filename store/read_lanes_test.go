@@ -307,3 +307,48 @@ func TestTextsAreNotHeldBackByJobsReads(t *testing.T) {
 		t.Errorf("the outboxes' lane checked out no connection: the text outbox read elsewhere")
 	}
 }
+
+// TestAJobsReadThroughURIOutlastsTheClientTimeout: through MONGODB_URI on
+// the embedded engine (store/devstore, `make test-mongo`), a job's read
+// that takes longer than the client-side timeout (CANDOUR_DB_TIMEOUT, 10 s
+// by default) finishes within its run's JobLimit. The jobs' client had the
+// remote options' timeout, which the driver applies to every command
+// whatever JobLimit says, so it cut the read off (issue 18).
+func TestAJobsReadThroughURIOutlastsTheClientTimeout(t *testing.T) {
+	e := openTestAny(t)
+	if e.embedded == nil {
+		t.Skip("through MONGODB_URI already: this test serves its own embedded engine by URI")
+	}
+	ctx := context.Background()
+	fillForLanes(t, e, "lane_uri", 200, 20)
+	scan := func(s *Store, ctx context.Context) error { // one long command, as fillForLanes's scan
+		cur, err := s.r("lane_uri").Find(ctx, bson.D{{Key: "n", Value: bson.D{{Key: "$lt", Value: 0}}}})
+		if err != nil {
+			return err
+		}
+		defer cur.Close(ctx)
+		for cur.Next(ctx) {
+		}
+		return cur.Err()
+	}
+	began := time.Now()
+	if err := scan(e, ForJob(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(began)
+
+	// The same engine by URI, with a client-side timeout a third of the read.
+	r, err := Open(ctx, Options{URI: e.embedded.uri, Database: "test", Timeout: took / 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	if !r.ferret || r.jobsDB == nil {
+		t.Fatal("the embedded engine by URI was not taken for FerretDB: no jobs' lane")
+	}
+	run, cancel := JobLimit(ForJob(ctx), 10*took)
+	defer cancel()
+	if err := scan(r, run); err != nil {
+		t.Fatalf("a job's read of %v under a client timeout of %v: %v", took, took/3, err)
+	}
+}

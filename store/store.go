@@ -47,6 +47,8 @@ type Options struct {
 	// client-side operation timeout, timeoutMS): zero means
 	// DefaultTimeout; a timeoutMS in URI takes precedence. A context with
 	// its own deadline (index builds, long exports) is honoured instead.
+	// The jobs' reads on the embedded engine by URI have none
+	// (jobLaneOptions): store.JobLimit bounds them.
 	Timeout time.Duration
 }
 
@@ -230,12 +232,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		s.rclient, s.rdb = rc, rc.Database(o.Database)
 		// The jobs' lane: the same server, connections of its own.
-		jopts := options.Client().ApplyURI(readURI)
-		if s.embedded == nil {
-			jopts, _ = remoteOptions(o)
-		}
 		s.jobsLane = newReadLane(jobReadConns)
-		jc, err := mongo.Connect(jopts.SetAppName("candour-jobs").SetMonitor(s.ops.monitor()).
+		jc, err := mongo.Connect(s.jobLaneOptions(o, readURI).SetAppName("candour-jobs").SetMonitor(s.ops.monitor()).
 			SetPoolMonitor(s.jobsLane.monitor()).SetMaxPoolSize(jobReadConns).SetServerSelectionTimeout(jobTurnWait))
 		if err != nil {
 			s.Close(context.Background())
@@ -243,12 +241,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		s.jobsClient, s.jobsDB = jc, jc.Database(o.Database)
 		// The outboxes' lane: their short reads never wait behind a job's.
-		oopts := options.Client().ApplyURI(readURI)
-		if s.embedded == nil {
-			oopts, _ = remoteOptions(o)
-		}
 		s.outboxLane = newReadLane(outboxConns)
-		oc, err := mongo.Connect(oopts.SetAppName("candour-outbox").SetMonitor(s.ops.monitor()).
+		oc, err := mongo.Connect(s.jobLaneOptions(o, readURI).SetAppName("candour-outbox").SetMonitor(s.ops.monitor()).
 			SetPoolMonitor(s.outboxLane.monitor()).SetMaxPoolSize(outboxConns))
 		if err != nil {
 			s.Close(context.Background())
@@ -386,6 +380,24 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// jobLaneOptions are the client options of a lane that background jobs
+// read on (the jobs' and the outboxes', read_lanes.go), at uri: the
+// embedded engine's, or the remote options of the engine served by URI
+// (store/devstore) without their client-side timeout. A job's run is
+// bounded by store.JobLimit, which keeps its deadline from the driver so
+// that a read in flight is never cut off (a cut-off read closes the lane's
+// connection under every other job's cursor); a client-side timeout is
+// told to the driver on every command whatever the run's limit, and cut a
+// job's read, or its wait for its turn, off after 10 s (issue 18).
+func (s *Store) jobLaneOptions(o Options, uri string) *options.ClientOptions {
+	if s.embedded != nil {
+		return options.Client().ApplyURI(uri)
+	}
+	opts, _ := remoteOptions(o)
+	opts.Timeout = nil
+	return opts
 }
 
 // remoteOptions are the client options for a server given by URI:
