@@ -35,13 +35,59 @@ func startVisitJobs(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, 
 }
 
 // sendVisitReminders queues the reminders due now and returns how many.
+// It reads which of them were claimed on an earlier run first (by _id:
+// store.RunsClaimed) and claims only the rest: every run finds again every
+// reminder of its window, and claiming each again was an insert through
+// the writer that failed as a duplicate (issue 18).
 func sendVisitReminders(ctx context.Context, cfg config.Config, db *store.Store) (int, error) {
-	now := db.Now()
-	vs, err := db.VisitsStartingBetween(ctx, now.AddDate(0, 0, -15), now.Add(48*time.Hour))
+	due, err := visitRemindersDue(ctx, cfg, db)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	keys := make([]string, len(due))
+	for i, r := range due {
+		keys[i] = r.key
+	}
+	claimed, err := db.RunsClaimed(ctx, keys)
 	if err != nil {
 		return 0, err
 	}
 	sent := 0
+	for _, r := range due {
+		if claimed[r.key] {
+			continue
+		}
+		first, err := db.ClaimRun(ctx, r.key)
+		if err != nil {
+			return sent, err
+		}
+		if !first {
+			continue
+		}
+		if err := db.QueueMail(ctx, r.to.Email, r.subject, mail.Compose(cfg, "Hello "+r.to.Name+",\n\n"+r.body)); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
+}
+
+// visitReminder is one reminder due to one person, claimed by key.
+type visitReminder struct {
+	key, subject, body string
+	to                 store.User
+}
+
+// visitRemindersDue lists the reminders due now, claimed or not: 48 hours
+// before a visit to each attendee, and 3 and 7 days after it to each who
+// has not submitted findings.
+func visitRemindersDue(ctx context.Context, cfg config.Config, db *store.Store) ([]visitReminder, error) {
+	now := db.Now()
+	vs, err := db.VisitsStartingBetween(ctx, now.AddDate(0, 0, -15), now.Add(48*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	var out []visitReminder
 	for _, v := range vs {
 		if v.Unannounced && !v.TimeSet {
 			continue // the pair has not chosen a time: nothing to remind of
@@ -65,7 +111,7 @@ func sendVisitReminders(ctx context.Context, cfg config.Config, db *store.Store)
 		}
 		users, err := db.UsersByID(ctx, v.Attendees)
 		if err != nil {
-			return sent, err
+			return nil, err
 		}
 		for _, uid := range v.Attendees {
 			u, ok := users[uid]
@@ -76,21 +122,11 @@ func sendVisitReminders(ctx context.Context, cfg config.Config, db *store.Store)
 				if d.key != "48h" && v.HasSubmitted(uid) {
 					continue
 				}
-				first, err := db.ClaimRun(ctx, "visit-reminder/"+d.key+"/"+v.ID+"/"+uid)
-				if err != nil {
-					return sent, err
-				}
-				if !first {
-					continue
-				}
-				if err := db.QueueMail(ctx, u.Email, d.subject, mail.Compose(cfg, "Hello "+u.Name+",\n\n"+d.body)); err != nil {
-					return sent, err
-				}
-				sent++
+				out = append(out, visitReminder{key: "visit-reminder/" + d.key + "/" + v.ID + "/" + uid, subject: d.subject, body: d.body, to: u})
 			}
 		}
 	}
-	return sent, nil
+	return out, nil
 }
 
 // inGroup reports whether u (by the memberships copied on the account)

@@ -99,3 +99,48 @@ func TestVisitReminders(t *testing.T) {
 	}
 	run(0, "after the seventh day")
 }
+
+// TestVisitRemindersClaimNothingTwice: a run that finds only reminders an
+// earlier run claimed inserts nothing; it reads the claims by _id.
+// Each run claimed every reminder of its window again, an insert that
+// failed as a duplicate (6 a run at 1×, about 60 at 10×; issue 18).
+func TestVisitRemindersClaimNothingTwice(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	ctx := context.Background()
+	cfg := config.Config{BaseURL: "https://candour.example", ForceName: "Dorset Police"}
+	ms := []store.Membership{{GroupID: "g1", VettingLevel: "NPPV3"}}
+	start := time.Now().Add(24 * time.Hour)
+	v := &store.Visit{Type: store.VisitCustody, GroupID: "g1", Location: "Weymouth", Start: start, End: start.Add(2 * time.Hour), Capacity: 4, MinVetting: "NPPV2"}
+	if err := db.CreateVisit(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []string{"ann@example.org", "bob@example.org", "cat@example.org"} {
+		u := &store.User{Email: e, Name: e[:3], Role: store.RoleMember, Status: store.StatusActive}
+		if err := db.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SignUp(ctx, v.ID, u.ID, ms); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := sendVisitReminders(ctx, cfg, db); err != nil || n != 3 {
+		t.Fatalf("the first run: queued %d (%v), want 3", n, err)
+	}
+
+	sent := recordCommands(t, db)
+	if n, err := sendVisitReminders(ctx, cfg, db); err != nil || n != 0 {
+		t.Fatalf("the second run: queued %d (%v), want 0", n, err)
+	}
+	cmds := sent()
+	t.Logf("the second run sent %d commands: %v", len(cmds), cmds)
+	inserts := 0
+	for _, c := range cmds {
+		if strings.HasPrefix(c, "insert ") {
+			inserts++
+		}
+	}
+	if inserts != 0 {
+		t.Errorf("the second run sent %d inserts, want 0 (it sent %v)", inserts, cmds)
+	}
+}

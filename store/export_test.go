@@ -80,3 +80,9 @@ func (s *Store) PutDiaryBookingForTest(ctx context.Context, userID, month, visit
 		options.UpdateOne().SetUpsert(true))
 	return err
 }
+
+// EnsureTalliesForTest creates version n's empty counters of sv, as its
+// publication does.
+func (s *Store) EnsureTalliesForTest(ctx context.Context, sv *Survey, n int) error {
+	return s.ensureTallies(ctx, sv, n)
+}

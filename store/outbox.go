@@ -72,8 +72,10 @@ func (s *Store) DueTexts(ctx context.Context, limit int) ([]Mail, error) {
 // (outboxQuiet: their _id and next attempt, earliest first) and reads each
 // batch by _id from that list until a message is queued or rescheduled;
 // and after finding nothing due it asks nothing of the store until then,
-// or until the first pending message falls due.
+// or until the first pending message falls due. Its reads go through the
+// outboxes' own connection there, never behind a job's (outboxRead).
 func (s *Store) due(ctx context.Context, name string, channel bson.E, limit int) ([]Mail, error) {
+	ctx = outboxRead(ctx)
 	if s.embedded == nil {
 		return s.dueIndexed(ctx, channel, limit)
 	}

@@ -22,7 +22,18 @@ import (
 // there for as long as its run lasts (jobTurnWait), and a run's own limit
 // never cuts another job's read off (JobLimit).
 //
-// Only the connection changes: what a read returns is the same on either
+// The two outbox workers (mail and text messages) read on a lane of their
+// own, outboxConns connection, not the jobs': their pass is bounded by its
+// lease (8 s of a 10 s lease, jobs/mail.go), and on the jobs' one
+// connection at ten times the data it gave up waiting behind the hourly
+// jobs' long reads ("timed out while checking out a connection … wait
+// duration: 8.0s") and tried again 5 s later, again and again: a text of
+// critical-incident advice held back by a repair's scan (issue 18). Their
+// reads are short (the outbox's pending messages, then a batch by _id), so
+// a lane of their own costs one idle connection and never waits behind
+// anyone but the other outbox.
+//
+// Only the connection changes: what a read returns is the same on any
 // lane. On MongoDB there is one client and no lane: its server has its own
 // concurrency control and a pool of a hundred connections.
 
@@ -41,6 +52,10 @@ const jobReadConns = 1
 // decisions, the audit retention, the import orphans; issue 18). Waiting
 // costs nothing: the requests read on a pool of their own.
 const jobTurnWait = 30 * time.Minute
+
+// outboxConns is how many connections the two outbox workers read through
+// together (outboxRead).
+const outboxConns = 1
 
 // JobLimit bounds one run of a job (or one pass of it) to d: the context it
 // returns ends after d, as context.WithTimeout's would, but it does not
@@ -81,10 +96,23 @@ func isJobWork(ctx context.Context) bool {
 	return ctx.Value(jobWorkKey{}) != nil
 }
 
-// readDB is the database handle ctx reads through: the jobs' lane for a
-// job's context where there is one, the read pool otherwise.
+// outboxWorkKey marks a context as an outbox worker's read (outboxRead).
+type outboxWorkKey struct{}
+
+// outboxRead marks ctx as an outbox worker's read of the messages due: it
+// goes through the outboxes' own connection on the embedded server.
+func outboxRead(ctx context.Context) context.Context {
+	return context.WithValue(ctx, outboxWorkKey{}, true)
+}
+
+// readDB is the database handle ctx reads through: the outboxes' lane for
+// an outbox worker's read and the jobs' lane for any other job's, where
+// there are lanes; the read pool otherwise.
 func (s *Store) readDB(ctx context.Context) *mongo.Database {
-	if s.jobsDB != nil && isJobWork(ctx) {
+	switch {
+	case s.outboxDB != nil && ctx.Value(outboxWorkKey{}) != nil:
+		return s.outboxDB
+	case s.jobsDB != nil && isJobWork(ctx):
 		return s.jobsDB
 	}
 	return s.rdb

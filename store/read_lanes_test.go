@@ -250,3 +250,105 @@ func TestJobsWaitTheirTurnForTheirConnection(t *testing.T) {
 		t.Errorf("the jobs had %d connections at once, want at most %d", after.Peak, jobReadConns)
 	}
 }
+
+// TestTextsAreNotHeldBackByJobsReads: while other jobs' long reads keep the
+// jobs' one connection busy, with more of them queued for it, the text
+// outbox's pass (its JobLimit, shorter than two of those reads) still finds
+// the text that is due. On the jobs' connection its read waited behind
+// every read queued before it, and at ten times the data its 8 s pass gave
+// up ("timed out while checking out a connection … wait duration: 8.0s"),
+// again every 5 s (issue 18).
+func TestTextsAreNotHeldBackByJobsReads(t *testing.T) {
+	s := openTestAny(t)
+	if s.jobsDB == nil {
+		t.Skip("MongoDB: one client and no lanes (its server has its own concurrency control)")
+	}
+	ctx := context.Background()
+	long := fillForLanes(t, s, "lane_long", 200, 20)
+	// How long one of the long reads takes on this machine now.
+	began := time.Now()
+	if err := long(ForJob(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(began)
+	if err := s.QueueMessages(ctx, []Mail{{Channel: ChannelText, To: "07700900001", Body: "Advice asked"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Four jobs read the long collection over and over.
+	jobCtx, stop := context.WithCancel(ForJob(ctx))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for jobCtx.Err() == nil {
+				_ = long(jobCtx)
+			}
+		})
+	}
+	defer func() {
+		stop()
+		wg.Wait()
+	}()
+	queued := s.jobsLane.counts().Queued
+	for deadline := time.Now().Add(time.Minute); s.jobsLane.counts().Queued-queued < 3; {
+		if time.Now().After(deadline) {
+			t.Fatal("the jobs' reads did not queue for their connection in a minute")
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	pass, cancel := JobLimit(ForJob(ctx), 2*took)
+	defer cancel()
+	ms, err := s.DueTexts(pass, 10)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("the text outbox's pass (%v) while the jobs read: %d texts, %v; want the one due", 2*took, len(ms), err)
+	}
+	if got := s.outboxLane.counts().Checkouts; got == 0 {
+		t.Errorf("the outboxes' lane checked out no connection: the text outbox read elsewhere")
+	}
+}
+
+// TestAJobsReadThroughURIOutlastsTheClientTimeout: through MONGODB_URI on
+// the embedded engine (store/devstore, `make test-mongo`), a job's read
+// that takes longer than the client-side timeout (CANDOUR_DB_TIMEOUT, 10 s
+// by default) finishes within its run's JobLimit. The jobs' client had the
+// remote options' timeout, which the driver applies to every command
+// whatever JobLimit says, so it cut the read off (issue 18).
+func TestAJobsReadThroughURIOutlastsTheClientTimeout(t *testing.T) {
+	e := openTestAny(t)
+	if e.embedded == nil {
+		t.Skip("through MONGODB_URI already: this test serves its own embedded engine by URI")
+	}
+	ctx := context.Background()
+	fillForLanes(t, e, "lane_uri", 200, 20)
+	scan := func(s *Store, ctx context.Context) error { // one long command, as fillForLanes's scan
+		cur, err := s.r("lane_uri").Find(ctx, bson.D{{Key: "n", Value: bson.D{{Key: "$lt", Value: 0}}}})
+		if err != nil {
+			return err
+		}
+		defer cur.Close(ctx)
+		for cur.Next(ctx) {
+		}
+		return cur.Err()
+	}
+	began := time.Now()
+	if err := scan(e, ForJob(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(began)
+
+	// The same engine by URI, with a client-side timeout a third of the read.
+	r, err := Open(ctx, Options{URI: e.embedded.uri, Database: "test", Timeout: took / 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	if !r.ferret || r.jobsDB == nil {
+		t.Fatal("the embedded engine by URI was not taken for FerretDB: no jobs' lane")
+	}
+	run, cancel := JobLimit(ForJob(ctx), 10*took)
+	defer cancel()
+	if err := scan(r, run); err != nil {
+		t.Fatalf("a job's read of %v under a client timeout of %v: %v", took, took/3, err)
+	}
+}

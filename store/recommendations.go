@@ -746,3 +746,22 @@ func (s *Store) ClaimRun(ctx context.Context, key string) (bool, error) {
 	}
 	return true, nil
 }
+
+// RunsClaimed reports which of keys a job has claimed already (ClaimRun),
+// read by _id: a job that would claim many keys on every run (the visit
+// reminders) asks first and claims only the rest, rather than sending an
+// insert that fails as a duplicate for each key it claimed on an earlier
+// run. ClaimRun still decides: a key claimed meanwhile is refused there.
+func (s *Store) RunsClaimed(ctx context.Context, keys []string) (map[string]bool, error) {
+	found, err := findByIDs[struct {
+		ID string `bson:"_id"`
+	}](ctx, s, "job_runs", keys)
+	if err != nil {
+		return nil, fmt.Errorf("store: runs claimed: %w", err)
+	}
+	claimed := make(map[string]bool, len(found))
+	for _, r := range found {
+		claimed[r.ID] = true
+	}
+	return claimed, nil
+}

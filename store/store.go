@@ -47,6 +47,8 @@ type Options struct {
 	// client-side operation timeout, timeoutMS): zero means
 	// DefaultTimeout; a timeoutMS in URI takes precedence. A context with
 	// its own deadline (index builds, long exports) is honoured instead.
+	// The jobs' reads on the embedded engine by URI have none
+	// (jobLaneOptions): store.JobLimit bounds them.
 	Timeout time.Duration
 }
 
@@ -64,6 +66,12 @@ type Store struct {
 	// (nil on MongoDB, where jobs read on rdb like everyone else)
 	jobsClient *mongo.Client
 	jobsDB     *mongo.Database
+	// the outboxes' lane (read_lanes.go): the two outbox workers' reads of
+	// the messages due, on the embedded server (nil on MongoDB), and its
+	// pool's counts
+	outboxClient *mongo.Client
+	outboxDB     *mongo.Database
+	outboxLane   *readLane
 	// the pools' counts, for tests: the requests' read pool and the jobs'
 	readLane, jobsLane *readLane
 	w                  *writer
@@ -224,18 +232,23 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		s.rclient, s.rdb = rc, rc.Database(o.Database)
 		// The jobs' lane: the same server, connections of its own.
-		jopts := options.Client().ApplyURI(readURI)
-		if s.embedded == nil {
-			jopts, _ = remoteOptions(o)
-		}
 		s.jobsLane = newReadLane(jobReadConns)
-		jc, err := mongo.Connect(jopts.SetAppName("candour-jobs").SetMonitor(s.ops.monitor()).
+		jc, err := mongo.Connect(s.jobLaneOptions(o, readURI).SetAppName("candour-jobs").SetMonitor(s.ops.monitor()).
 			SetPoolMonitor(s.jobsLane.monitor()).SetMaxPoolSize(jobReadConns).SetServerSelectionTimeout(jobTurnWait))
 		if err != nil {
 			s.Close(context.Background())
 			return nil, fmt.Errorf("store: connect the jobs' reads: %w", err)
 		}
 		s.jobsClient, s.jobsDB = jc, jc.Database(o.Database)
+		// The outboxes' lane: their short reads never wait behind a job's.
+		s.outboxLane = newReadLane(outboxConns)
+		oc, err := mongo.Connect(s.jobLaneOptions(o, readURI).SetAppName("candour-outbox").SetMonitor(s.ops.monitor()).
+			SetPoolMonitor(s.outboxLane.monitor()).SetMaxPoolSize(outboxConns))
+		if err != nil {
+			s.Close(context.Background())
+			return nil, fmt.Errorf("store: connect the outboxes' reads: %w", err)
+		}
+		s.outboxClient, s.outboxDB = oc, oc.Database(o.Database)
 		s.w.sem = make(chan struct{}, 1)
 	}
 	s.docs = newDocCache(s.embedded == nil)
@@ -369,6 +382,24 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return s, nil
 }
 
+// jobLaneOptions are the client options of a lane that background jobs
+// read on (the jobs' and the outboxes', read_lanes.go), at uri: the
+// embedded engine's, or the remote options of the engine served by URI
+// (store/devstore) without their client-side timeout. A job's run is
+// bounded by store.JobLimit, which keeps its deadline from the driver so
+// that a read in flight is never cut off (a cut-off read closes the lane's
+// connection under every other job's cursor); a client-side timeout is
+// told to the driver on every command whatever the run's limit, and cut a
+// job's read, or its wait for its turn, off after 10 s (issue 18).
+func (s *Store) jobLaneOptions(o Options, uri string) *options.ClientOptions {
+	if s.embedded != nil {
+		return options.Client().ApplyURI(uri)
+	}
+	opts, _ := remoteOptions(o)
+	opts.Timeout = nil
+	return opts
+}
+
 // remoteOptions are the client options for a server given by URI:
 // majority write concern, retryable writes, reads from the primary, and
 // every operation bounded by the client-side timeout (timeoutMS). The Go
@@ -451,6 +482,9 @@ func (s *Store) Close(ctx context.Context) error {
 	if s.jobsClient != nil {
 		err = errors.Join(err, s.jobsClient.Disconnect(ctx))
 	}
+	if s.outboxClient != nil {
+		err = errors.Join(err, s.outboxClient.Disconnect(ctx))
+	}
 	if s.client != nil {
 		err = errors.Join(err, s.client.Disconnect(ctx))
 	}
@@ -483,6 +517,29 @@ const readPoolSize = 4
 // server does not map SQLite's error to a duplicate-key error for updates.
 func isDuplicate(err error) bool {
 	return err != nil && (mongo.IsDuplicateKeyError(err) || strings.Contains(err.Error(), "UNIQUE constraint failed"))
+}
+
+// onlyDuplicates reports whether err is an unordered insert's refusal of
+// documents that were there already and nothing else: every write error a
+// duplicate key, and no write concern error. MongoDB and FerretDB both
+// answer such an insert with the others inserted and one write error (code
+// 11000) for each duplicate, which the driver returns as one
+// mongo.BulkWriteException; isDuplicate alone is true when any one of them
+// is a duplicate.
+func onlyDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) {
+		return isDuplicate(err)
+	}
+	if bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return false
+	}
+	for _, we := range bwe.WriteErrors {
+		if !isDuplicate(mongo.WriteException{WriteErrors: mongo.WriteErrors{we.WriteError}}) {
+			return false
+		}
+	}
+	return true
 }
 
 // IsBusy reports an error that says the database did not answer in time

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Tally is the counter document of one survey version for one breakdown
@@ -73,14 +74,20 @@ func tallyKeys(sv *Survey, v *Version) [][2]string {
 }
 
 // ensureTallies creates version n's empty counters (at publication), so
-// that every submission is a plain $inc by _id.
+// that every submission is a plain $inc by _id. They go in with one
+// unordered insert (a survey has tens of counters; one command each was a
+// write through the writer each): a counter there already (made by a
+// submission that came first, or by a publication tried again) is refused
+// alone, and the rest go in.
 func (s *Store) ensureTallies(ctx context.Context, sv *Survey, n int) error {
 	v := sv.Version(n)
-	for _, k := range tallyKeys(sv, v) {
-		t := Tally{ID: tallyID(sv.ID, n, k[0], k[1]), Survey: sv.ID, Version: n, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
-		if _, err := s.c(TallyCollection).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
-			return fmt.Errorf("store: create tallies of survey %s: %w", sv.ID, err)
-		}
+	keys := tallyKeys(sv, v)
+	ts := make([]any, len(keys))
+	for i, k := range keys {
+		ts[i] = Tally{ID: tallyID(sv.ID, n, k[0], k[1]), Survey: sv.ID, Version: n, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
+	}
+	if _, err := s.c(TallyCollection).InsertMany(ctx, ts, options.InsertMany().SetOrdered(false)); err != nil && !onlyDuplicates(err) {
+		return fmt.Errorf("store: create tallies of survey %s: %w", sv.ID, err)
 	}
 	return nil
 }

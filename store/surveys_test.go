@@ -45,6 +45,75 @@ func publishedSurvey(t *testing.T, db *store.Store) *store.Survey {
 	return sv
 }
 
+// TestPublishingCreatesTheCountersInOneInsert: a publication inserts its
+// version's empty counters with one command (one a counter before: 38
+// writes through the writer for publishedSurvey's), and creating them
+// again, some there already, from several publications at once, ends with
+// each counter once and no error: an unordered insert whose only refusals
+// are duplicates.
+func TestPublishingCreatesTheCountersInOneInsert(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.Open(t)
+	var mu sync.Mutex
+	inserts := 0
+	stop := db.TraceCommands(func(command, coll string) {
+		if command == "insert" && coll == store.TallyCollection {
+			mu.Lock()
+			inserts++
+			mu.Unlock()
+		}
+	})
+	sv := publishedSurvey(t, db)
+	stop()
+	if inserts != 1 {
+		t.Errorf("the publication sent %d inserts of counters, want 1", inserts)
+	}
+	n := sv.Current().N
+	counters := func() []string {
+		t.Helper()
+		ts, err := db.Tallies(ctx, sv.ID, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, c := range ts {
+			ids = append(ids, c.ID)
+		}
+		return ids
+	}
+	want := counters()
+	if len(want) < 2 {
+		t.Fatalf("the publication made %d counters", len(want))
+	}
+
+	// Every other counter gone, as if a publication stopped part way.
+	var gone bson.A
+	for i, id := range want {
+		if i%2 == 0 {
+			gone = append(gone, id)
+		}
+	}
+	if _, err := db.RawDatabase().Collection(store.TallyCollection).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: gone}}}}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() { errs <- db.EnsureTalliesForTest(ctx, sv, n) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("creating the counters again: %v", err)
+		}
+	}
+	if got := counters(); !reflect.DeepEqual(got, want) {
+		t.Errorf("counters after creating them again:\n%v\nwant\n%v", got, want)
+	}
+}
+
 func TestSurveyAnswerChecks(t *testing.T) {
 	t.Parallel()
 	db := storetest.Open(t)
