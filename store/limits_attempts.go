@@ -76,7 +76,7 @@ func (a *attemptBudgets) lockedEntry(key string) *attemptEntry {
 	}
 }
 
-// load reads e's budget from the store the first time (e locked).
+// loadAttempt reads e's budget from the store the first time (e locked).
 func (s *Store) loadAttempt(ctx context.Context, e *attemptEntry) error {
 	if e.loaded {
 		return nil
