@@ -11,9 +11,12 @@ import (
 // holds across restarts and instances. Each client (a 16-bit bucket of an
 // HMAC of its address: see limits.go) has five tries; the sixth is refused
 // and locks it out for 15 minutes, each later lock twice as long, up to a
-// day. A try is spent BEFORE the receipt is checked, with one conditional
-// update, so 40 tries sent at once get 5 checked. A right receipt gives
-// the budget back. Across all clients, GlobalReceiptTriesPerHour tries an
+// day. A try is spent BEFORE the receipt is checked (store.TakeAttempt:
+// one conditional update, or on the embedded server decided in memory),
+// so 40 tries sent at once get 5 checked, and it is in the store, on
+// disk, before the answer (the route's oneSync). A right receipt gives the
+// budget back: on the embedded server, before anything of its try was
+// written. Across all clients, GlobalReceiptTriesPerHour tries an
 // hour close look-ups for everyone until the hour is over, so many
 // addresses do not multiply the rate.
 type receiptGuard struct {

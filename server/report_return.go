@@ -33,8 +33,8 @@ func (s *Server) reportReturnForm(c *gin.Context) {
 // needs: ReferralReceipt); the argon2id hash is then
 // verified (or, for an unknown id, a dummy hash, so both take as long) and
 // only a fully right receipt opens it. Every try is counted per client and
-// overall in the store before it is checked, with a growing back-off
-// (receiptGuard).
+// overall before it is checked, with a growing back-off, and the client's
+// try is in the store before the answer (receiptGuard).
 func (s *Server) reportReturn(c *gin.Context) {
 	var f receiptForm
 	errs, ok := s.bind(c, &f)

@@ -126,7 +126,9 @@ func fsyncFile(path string) error {
 // so a request is still answered only once its writes are on disk. A
 // write that the request made and then failed on is waited for too (it
 // costs nothing more). On MongoDB, and on the engine through a URI, writes
-// are acknowledged with their write concern and wait does nothing.
+// are acknowledged with their write concern and wait does nothing. An
+// attempt budget the request changed (TakeAttempt, ForgetAttempt) is
+// written by wait, before its fsync (limits_attempts.go).
 //
 // What changes is only when the request's own writes wait: another
 // request may read one of them a little longer before it is on disk (the
@@ -140,6 +142,9 @@ func (s *Store) OneSync(ctx context.Context) (context.Context, func()) {
 	b := &oneSyncBatch{}
 	disk := s.w.disk
 	return context.WithValue(ctx, oneSyncKey{}, b), func() {
+		if es := b.kept(); len(es) > 0 {
+			s.keepAttempts(ctx, b, es) // the tries it counted (limits_attempts.go)
+		}
 		if t := b.last(); t > 0 {
 			_ = disk.wait(t) // a failure is logged (groupSync.wait): the writes are done, and the caller cannot undo them
 		}
@@ -174,10 +179,26 @@ func ownSync(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oneSyncKey{}, (*oneSyncBatch)(nil))
 }
 
-// oneSyncBatch is the last ticket of a request's writes (OneSync).
+// oneSyncBatch is the last ticket of a request's writes (OneSync), and
+// the attempt budgets it changed, written at its wait.
 type oneSyncBatch struct {
 	mu     sync.Mutex
 	ticket uint64
+	tries  []*attemptEntry
+}
+
+func (b *oneSyncBatch) keep(e *attemptEntry) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tries = append(b.tries, e)
+}
+
+func (b *oneSyncBatch) kept() []*attemptEntry {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	es := b.tries
+	b.tries = nil
+	return es
 }
 
 func (b *oneSyncBatch) note(t uint64) {

@@ -362,7 +362,14 @@ func (b AttemptBudget) lockFor(n int) time.Duration {
 // lock is twice as long; tries are forgotten after Window without a try
 // or a lock.
 // account (optional) lets ForgetAccountAttempts clear an account's budgets.
+//
+// On the embedded server the try is decided in memory and written before
+// it returns, or under OneSync before the request's answer
+// (limits_attempts.go).
 func (s *Store) TakeAttempt(ctx context.Context, key, account string, b AttemptBudget) (Attempt, error) {
+	if s.embedded != nil {
+		return s.takeAttemptInMemory(ctx, key, account, b)
+	}
 	c := s.c(limitsColl)
 	for range 5 {
 		now := s.now().UTC()
@@ -430,6 +437,9 @@ func (s *Store) TakeAttempt(ctx context.Context, key, account string, b AttemptB
 // ForgetAttempt gives key its whole budget back (a right password or
 // receipt). Earlier locks are forgotten too.
 func (s *Store) ForgetAttempt(ctx context.Context, key string) error {
+	if s.embedded != nil {
+		return s.forgetAttemptInMemory(ctx, key)
+	}
 	if _, err := s.c(limitsColl).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}}); err != nil {
 		return fmt.Errorf("store: forget attempts: %w", err)
 	}
@@ -439,6 +449,9 @@ func (s *Store) ForgetAttempt(ctx context.Context, key string) error {
 // ForgetAccountAttempts clears every attempt budget of an account (a
 // password reset or change by its owner).
 func (s *Store) ForgetAccountAttempts(ctx context.Context, account string) error {
+	if s.embedded != nil {
+		s.forgetAccountInMemory(account)
+	}
 	if _, err := s.c(limitsColl).DeleteMany(ctx, bson.D{{Key: "account", Value: account}}); err != nil {
 		return fmt.Errorf("store: forget attempts of %s: %w", account, err)
 	}
@@ -448,6 +461,9 @@ func (s *Store) ForgetAccountAttempts(ctx context.Context, account string) error
 // SweepLimits deletes limits and budgets that have expired.
 func (s *Store) SweepLimits(ctx context.Context) (int64, error) {
 	s.saveWindows(ctx) // what memory counted, in the store first
+	if s.embedded != nil {
+		s.saveAttempts(ctx)
+	}
 	res, err := s.c(limitsColl).DeleteMany(ctx, bson.D{{Key: "expires", Value: bson.D{{Key: "$lt", Value: s.now().UTC()}}}})
 	if err != nil {
 		return 0, fmt.Errorf("store: sweep limits: %w", err)

@@ -129,6 +129,7 @@ type Store struct {
 	ops       *opLatency
 	sealer    *fieldSealer     // field encryption for referrals (SetSealer)
 	hits      *hitQueue        // rate-limit hits counted together (limits.go)
+	attempts  *attemptBudgets  // attempt budgets decided in memory, on the embedded server (limits_attempts.go)
 	later     *diaryLater      // sign-ups' bookings still to be written into the diaries (visit_diary_later.go)
 	batcher   *tallyBatcher    // survey counts group-committed (survey_counting.go)
 	responses *responseInserts // survey responses inserted together (survey_inserts.go)
@@ -162,7 +163,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Database == "" {
 		o.Database = "candour"
 	}
-	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), hits: newHitQueue(), later: newDiaryLater(), batcher: &tallyBatcher{closed: make(chan struct{})}, responses: &responseInserts{}}
+	s := &Store{log: o.Logger, now: time.Now, ops: newOpLatency(), hits: newHitQueue(), attempts: newAttemptBudgets(), later: newDiaryLater(), batcher: &tallyBatcher{closed: make(chan struct{})}, responses: &responseInserts{}}
 	copts := options.Client().SetAppName("candour").SetMonitor(s.ops.monitor())
 	if o.URI == "" {
 		e, err := startEmbedded(ctx, o.DataDir, o.Logger)
@@ -465,7 +466,8 @@ func (s *Store) Close(ctx context.Context) error {
 	}
 	if s.embedded != nil {
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hitCountTimeout)
-		s.stopHits(hctx) // the rate limits counted in memory, saved
+		s.stopHits(hctx)     // the rate limits counted in memory, saved
+		s.saveAttempts(hctx) // and any attempt budget whose write failed
 		cancel()
 	}
 	s.auditQ.folds.Wait() // a fold stopped part way is finished by the next (foldAudit)
