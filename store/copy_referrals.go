@@ -94,9 +94,10 @@ func sharesAny(a, b []string) bool {
 // embedded server: a partner referral takes a slot found by a query on
 // kind, which FerretDB answers by decoding every referral. The copy is the
 // list of free slots' ids, loaded by that query once; the writer's hook
-// takes a slot out of it when its document is written (taken over), and
-// drops the list when slots are topped up (TopUpReferralSlots) or
-// referrals are written many at once. On MongoDB the query uses its index and is run each time.
+// takes a slot out of it when its document is written (taken over), a
+// top-up (TopUpReferralSlots) adds the slots it writes (slotFreed), and the
+// hook drops the list when referrals are written many at once. On MongoDB
+// the query uses its index and is run each time.
 
 // refAggregateChanged is the hook of the referrals aggregate (the writer
 // reports every write of referrals and referral_index).
@@ -115,7 +116,7 @@ func (s *Store) refAggregateChanged(coll, id string) {
 		if id == inserted {
 			// An anonymous report, or a partner referral when no slot was
 			// free: no new slot. Slots are inserted only by
-			// TopUpReferralSlots, which drops the list itself. (Dropping it
+			// TopUpReferralSlots, which adds them itself. (Dropping it
 			// here made every partner referral after the pool ran dry read
 			// every referral again for the free ones.)
 			return
