@@ -40,10 +40,12 @@ func (s *Store) refSummaries(ctx context.Context) ([]RefSummary, error) {
 }
 
 // refIndexes are the positions of the summaries in one load of the copy,
-// by _id and by partner organisation (each partner's in queue order).
+// by _id, by partner organisation and by blind-index value (each list in
+// queue order).
 type refIndexes struct {
 	byID      map[string]int
 	byPartner map[string][]int
+	byBlind   map[string][]int
 }
 
 // refIndexed returns every summary and their indexes, from memory when
@@ -55,11 +57,16 @@ func (s *Store) refIndexed(ctx context.Context) ([]RefSummary, refIndexes, error
 		return nil, refIndexes{}, err
 	}
 	ix := s.refIx.of(l.n, func() refIndexes {
-		ix := refIndexes{byID: make(map[string]int, len(l.v)), byPartner: map[string][]int{}}
+		ix := refIndexes{byID: make(map[string]int, len(l.v)), byPartner: map[string][]int{}, byBlind: map[string][]int{}}
 		for i := range l.v {
 			ix.byID[l.v[i].ID] = i
 			if p := l.v[i].PartnerID; p != "" {
 				ix.byPartner[p] = append(ix.byPartner[p], i)
+			}
+			for _, b := range l.v[i].Blind {
+				if at := ix.byBlind[b]; b != "" && (len(at) == 0 || at[len(at)-1] != i) { // a value twice in one summary: once
+					ix.byBlind[b] = append(at, i)
+				}
 			}
 		}
 		return ix
