@@ -83,6 +83,9 @@ type Store struct {
 	// ReferralMatches have looked at (export_test.go: a partner's list must
 	// not look at other partners', a referral's matches at other people's).
 	refsLooked atomic.Int64
+	// usersLooked counts the accounts ListUsers has looked at (a list of
+	// one role looks at that role's only).
+	usersLooked atomic.Int64
 	// recsLooked, the same for ListRecommendations (a filtered page must
 	// look only at the summaries with its rarest value).
 	recsLooked atomic.Int64
