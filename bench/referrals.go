@@ -118,9 +118,19 @@ func seedReferralBench(ctx context.Context, db *store.Store, env *serverEnv, o o
 	return nil
 }
 
+// benchOfficers is how many people of concern the seeded referrals name:
+// 60 for 200 referrals, and as many more as there are referrals (-scale),
+// so that each is named in about 3 referrals at every scale. The CCU's view
+// of a referral lists every other referral about the same person (its
+// matches): with 60 people at every scale, the referral the row opens had 3
+// matches at 1× and 33 at 10×, so the row drew eleven times the list and
+// its 1× and 10× figures did not compare a page showing the same data.
+func benchOfficers() int { return max(benchReferrals*3/10, 1) }
+
 func benchContent(i int) store.ReferralContent {
-	return store.ReferralContent{Category: store.RefCategories[i%len(store.RefCategories)], PersonName: fmt.Sprintf("Officer %d", i%60),
-		PersonForce: "Dorset Police", CollarNumber: fmt.Sprint(1000 + i%60), Station: "Weymouth",
+	officer := i % benchOfficers()
+	return store.ReferralContent{Category: store.RefCategories[i%len(store.RefCategories)], PersonName: fmt.Sprintf("Officer %d", officer),
+		PersonForce: "Dorset Police", CollarNumber: fmt.Sprint(1000 + officer), Station: "Weymouth",
 		WhatHappened: "A description of several sentences of what the officer did, when and to whom, as a support worker would write it after a disclosure.",
 		When:         "Last month", Where: "Weymouth", OnDuty: "off", Setting: "online", HowKnown: "disclosure", VictimConsent: "yes", Danger: "no"}
 }

@@ -29,6 +29,8 @@ type directory struct {
 	all     bool            // everything must be read again
 	dirty   map[string]bool // accounts to read again by _id
 	users   []User          // sorted by nameLower, then _id
+	n       uint64          // moves on whenever users is replaced (its load, for byRole)
+	byRole  copyIndex[map[Role][]int]
 }
 
 // changed marks id (every account when id is "") for a re-read.
@@ -52,7 +54,7 @@ func userOrder(a, b User) int {
 // snapshot brings the copy up to date and returns it (callers must not
 // change it).
 func (s *Store) directorySnapshot(ctx context.Context) ([]User, error) {
-	users, _, err := s.directoryRead(ctx, true)
+	users, _, _, err := s.directoryRead(ctx, true)
 	return users, err
 }
 
@@ -61,17 +63,18 @@ func (s *Store) directorySnapshot(ctx context.Context) ([]User, error) {
 // changed: each is read again by _id); otherwise it reports false and
 // reads nothing.
 func (s *Store) directoryIfCurrent(ctx context.Context) ([]User, bool, error) {
-	return s.directoryRead(ctx, false)
+	users, _, ok, err := s.directoryRead(ctx, false)
+	return users, ok, err
 }
 
-// directoryRead brings the copy up to date and returns it; whole says
-// whether to read every account when that is what it takes (not: report
-// false instead).
-func (s *Store) directoryRead(ctx context.Context, whole bool) ([]User, bool, error) {
+// directoryRead brings the copy up to date and returns it with its load's
+// number; whole says whether to read every account when that is what it
+// takes (not: report false instead).
+func (s *Store) directoryRead(ctx context.Context, whole bool) ([]User, uint64, bool, error) {
 	d := &s.dir
 	if s.docs.remote {
 		if err := s.syncRevocations(ctx); err != nil {
-			return nil, false, err
+			return nil, 0, false, err
 		}
 	}
 	d.refresh.Lock()
@@ -80,7 +83,7 @@ func (s *Store) directoryRead(ctx context.Context, whole bool) ([]User, bool, er
 	full := !d.loaded || d.all
 	if full && !whole {
 		d.mu.Unlock()
-		return nil, false, nil
+		return nil, 0, false, nil
 	}
 	dirty := d.dirty
 	d.all, d.dirty = false, nil
@@ -95,7 +98,7 @@ func (s *Store) directoryRead(ctx context.Context, whole bool) ([]User, bool, er
 		}
 		if err != nil {
 			d.changed("") // try again next time
-			return nil, false, fmt.Errorf("store: people directory: %w", err)
+			return nil, 0, false, fmt.Errorf("store: people directory: %w", err)
 		}
 		slices.SortFunc(all, userOrder)
 		users = all
@@ -110,31 +113,61 @@ func (s *Store) directoryRead(ctx context.Context, whole bool) ([]User, bool, er
 			}
 			if err != nil {
 				d.changed("")
-				return nil, false, fmt.Errorf("store: people directory: %w", err)
+				return nil, 0, false, fmt.Errorf("store: people directory: %w", err)
 			}
 			i, _ := slices.BinarySearchFunc(users, u, userOrder)
 			users = slices.Insert(users, i, u)
 		}
 	}
 	d.mu.Lock()
+	if full || len(dirty) > 0 {
+		d.n++
+	}
 	d.users, d.loaded = users, true
+	n := d.n
 	d.mu.Unlock()
-	return users, true, nil
+	return users, n, true, nil
 }
 
 // listUsersFromDirectory is ListUsers on the copy: the same filter (role;
 // the search a substring of the lower-case name or of the email), order
 // and pages.
+//
+// A list of one role (the CCU's analysts and supervisors, on every view of a
+// referral and every partner referral sent) looks only at that role's
+// accounts, by an index of the copy's positions by role built once a load:
+// walking every account cost about 0.2 ms of CPU a view at 5,000 accounts.
 func (s *Store) listUsersFromDirectory(ctx context.Context, f UserFilter) ([]User, bool, error) {
-	all, err := s.directorySnapshot(ctx)
+	all, n, _, err := s.directoryRead(ctx, true)
 	if err != nil {
 		return nil, false, err
+	}
+	at := func(yield func(int) bool) { // positions in all to look at, in order
+		for i := range all {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	if f.Role != "" {
+		byRole := s.dir.byRole.of(n, func() map[Role][]int {
+			ix := map[Role][]int{}
+			for i, u := range all {
+				ix[u.Role] = append(ix[u.Role], i)
+			}
+			return ix
+		})
+		at = slices.Values(byRole[f.Role])
 	}
 	q := strings.ToLower(strings.TrimSpace(f.Search))
 	page := max(f.Page, 1)
 	skip := (page - 1) * PageSize
 	var out []User
-	for _, u := range all {
+	looked := 0
+	defer func() { s.usersLooked.Add(int64(looked)) }()
+	for i := range at {
+		u := all[i]
+		looked++
 		if f.Role != "" && u.Role != f.Role || q != "" && !strings.Contains(u.NameLower, q) && !strings.Contains(u.Email, q) {
 			continue
 		}

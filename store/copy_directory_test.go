@@ -266,3 +266,52 @@ func TestNewAccountPlacedInTheDirectory(t *testing.T) {
 		t.Errorf("the people list after a new account:\n copy  %v\n query %v", ids(got), ids(want))
 	}
 }
+
+// TestOneRoleListLooksOnlyAtThatRole: a list of one role (the CCU's
+// analysts, on every view of a referral and every partner referral sent)
+// looks at that role's accounts only, by the copy's index by role, however
+// many members the force has; a role changed or an account made since
+// reaches the index.
+func TestOneRoleListLooksOnlyAtThatRole(t *testing.T) {
+	t.Parallel()
+	s := openTestStore(t)
+	ctx := context.Background()
+	members := func(from, n int) []*User {
+		var made []*User
+		for i := from; i < from+n; i++ {
+			u := &User{Email: fmt.Sprintf("m%03d@example.org", i), Name: fmt.Sprintf("Member %03d", i), Role: RoleMember, Status: StatusActive}
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			made = append(made, u)
+		}
+		return made
+	}
+	for _, name := range []string{"Ann Analyst", "Bob Analyst"} {
+		if err := s.CreateUser(ctx, &User{Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.org", Name: name, Role: RoleCCU, Status: StatusActive}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	made := members(0, 30)
+	check := func(when, want string) {
+		t.Helper()
+		before := s.usersLooked.Load()
+		got, more, err := s.ListUsers(ctx, UserFilter{Role: RoleCCU})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids(got) != want || more {
+			t.Errorf("%s: analysts %q (more %v), want %q", when, ids(got), more, want)
+		}
+		if looked, n := s.usersLooked.Load()-before, int64(strings.Count(want, ",")+1); looked != n {
+			t.Errorf("%s: looked at %d accounts, want %d (the analysts')", when, looked, n)
+		}
+	}
+	check("beside 30 members", "Ann Analyst,Bob Analyst")
+	members(30, 200)
+	check("beside 230 members", "Ann Analyst,Bob Analyst")
+	if _, err := s.UpdateUser(ctx, made[3].ID, UserUpdate{Name: "Cat Analyst", Role: RoleCCU, Status: StatusActive}); err != nil {
+		t.Fatal(err)
+	}
+	check("after a member became an analyst", "Ann Analyst,Bob Analyst,Cat Analyst")
+}

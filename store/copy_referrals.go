@@ -40,10 +40,12 @@ func (s *Store) refSummaries(ctx context.Context) ([]RefSummary, error) {
 }
 
 // refIndexes are the positions of the summaries in one load of the copy,
-// by _id and by partner organisation (each partner's in queue order).
+// by _id, by partner organisation and by blind-index value (each list in
+// queue order).
 type refIndexes struct {
 	byID      map[string]int
 	byPartner map[string][]int
+	byBlind   map[string][]int
 }
 
 // refIndexed returns every summary and their indexes, from memory when
@@ -55,11 +57,16 @@ func (s *Store) refIndexed(ctx context.Context) ([]RefSummary, refIndexes, error
 		return nil, refIndexes{}, err
 	}
 	ix := s.refIx.of(l.n, func() refIndexes {
-		ix := refIndexes{byID: make(map[string]int, len(l.v)), byPartner: map[string][]int{}}
+		ix := refIndexes{byID: make(map[string]int, len(l.v)), byPartner: map[string][]int{}, byBlind: map[string][]int{}}
 		for i := range l.v {
 			ix.byID[l.v[i].ID] = i
 			if p := l.v[i].PartnerID; p != "" {
 				ix.byPartner[p] = append(ix.byPartner[p], i)
+			}
+			for _, b := range l.v[i].Blind {
+				if at := ix.byBlind[b]; b != "" && (len(at) == 0 || at[len(at)-1] != i) { // a value twice in one summary: once
+					ix.byBlind[b] = append(at, i)
+				}
 			}
 		}
 		return ix
@@ -94,9 +101,10 @@ func sharesAny(a, b []string) bool {
 // embedded server: a partner referral takes a slot found by a query on
 // kind, which FerretDB answers by decoding every referral. The copy is the
 // list of free slots' ids, loaded by that query once; the writer's hook
-// takes a slot out of it when its document is written (taken over), and
-// drops the list when slots are topped up (TopUpReferralSlots) or
-// referrals are written many at once. On MongoDB the query uses its index and is run each time.
+// takes a slot out of it when its document is written (taken over), a
+// top-up (TopUpReferralSlots) adds the slots it writes (slotFreed), and the
+// hook drops the list when referrals are written many at once. On MongoDB
+// the query uses its index and is run each time.
 
 // refAggregateChanged is the hook of the referrals aggregate (the writer
 // reports every write of referrals and referral_index).
@@ -115,7 +123,7 @@ func (s *Store) refAggregateChanged(coll, id string) {
 		if id == inserted {
 			// An anonymous report, or a partner referral when no slot was
 			// free: no new slot. Slots are inserted only by
-			// TopUpReferralSlots, which drops the list itself. (Dropping it
+			// TopUpReferralSlots, which adds them itself. (Dropping it
 			// here made every partner referral after the pool ran dry read
 			// every referral again for the free ones.)
 			return

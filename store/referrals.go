@@ -749,19 +749,30 @@ func (s *Store) ListReferrals(ctx context.Context, f ReferralFilter) ([]RefSumma
 
 // ReferralMatches proposes referrals about the same person of concern: any
 // other referral sharing a blind-index value (collar number, or name and
-// force), not yet linked and not rejected by the analyst. It reads the
-// summaries only.
+// force), not yet linked and not rejected by the analyst, in queue order.
+// It reads the summaries only, and looks only at those sharing a value (by
+// the copy's index), so its cost does not grow with the other referrals
+// (TestMatchesLookOnlyAtTheSamePerson).
 func (s *Store) ReferralMatches(ctx context.Context, r *Referral) ([]RefSummary, error) {
 	if len(r.Blind) == 0 {
 		return nil, nil
 	}
-	all, err := s.refSummaries(ctx)
+	all, ix, err := s.refIndexed(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var at []int
+	for _, b := range r.Blind {
+		if b != "" {
+			at = append(at, ix.byBlind[b]...)
+		}
+	}
+	slices.Sort(at)
+	at = slices.Compact(at)
+	s.refsLooked.Add(int64(len(at)))
 	var out []RefSummary
-	for _, m := range all {
-		if m.ID != r.ID && sharesAny(m.Blind, r.Blind) && !r.Linked(m.ID) && !slices.Contains(r.NotLinked, m.ID) {
+	for _, i := range at {
+		if m := all[i]; m.ID != r.ID && !r.Linked(m.ID) && !slices.Contains(r.NotLinked, m.ID) {
 			out = append(out, m)
 		}
 	}

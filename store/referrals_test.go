@@ -368,3 +368,73 @@ func TestReferralReceiptReadsOnlyTheCheck(t *testing.T) {
 		t.Errorf("a slot: %v, want ErrNotFound", err)
 	}
 }
+
+// TestMatchesLookOnlyAtTheSamePerson: a referral's matches are found by the
+// copy's index of blind values, so ReferralMatches looks at the summaries
+// about the same person only (four here, its own included), however many
+// referrals are about other people, and proposes the other three in queue
+// order. Before 8 December 2026 it looked at every summary, and the CCU's
+// view of a referral cost more with every referral in the queue.
+func TestMatchesLookOnlyAtTheSamePerson(t *testing.T) {
+	t.Parallel()
+	s := storetest.Open(t)
+	ctx := context.Background()
+	seed := func(markers ...string) []string {
+		t.Helper()
+		in := make([]store.SeedReferral, len(markers))
+		for i, m := range markers {
+			in[i] = store.SeedReferral{New: store.NewReferral{Kind: store.KindPartner, PartnerID: "p", SubmittedBy: "w", Content: sampleContent(m)}}
+		}
+		ids, err := s.SeedReferrals(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	others := func(from, n int) []string {
+		ms := make([]string, n)
+		for i := range ms {
+			ms[i] = fmt.Sprint("other", from+i)
+		}
+		return ms
+	}
+	same := seed("same", "same", "same", "same")
+	seed(others(0, 20)...)
+	check := func(when string) {
+		t.Helper()
+		r, err := s.Referral(ctx, same[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for page, more := 1, true; more; page++ {
+			var queue []store.RefSummary
+			if queue, more, err = s.ListReferrals(ctx, store.ReferralFilter{Page: page}); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range queue {
+				if q.ID != same[0] && slices.Contains(same, q.ID) {
+					want = append(want, q.ID)
+				}
+			}
+		}
+		before := s.RefsLookedForTest()
+		m, err := s.ReferralMatches(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]string, len(m))
+		for i, x := range m {
+			got[i] = x.ID
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: matches %v, want %v (the same person's other referrals, in queue order)", when, got, want)
+		}
+		if looked := s.RefsLookedForTest() - before; looked != 4 {
+			t.Errorf("%s: looked at %d summaries, want 4 (the same person's)", when, looked)
+		}
+	}
+	check("beside 20 others")
+	seed(others(20, 200)...)
+	check("beside 220 others")
+}

@@ -86,10 +86,14 @@ type Store struct {
 	recIndex  *countedCopy[[]RecSummary]
 	refIndex  *countedCopy[[]RefSummary]
 	recIx     copyIndex[*recViews]  // recIndex's load by _id, by each filtered field, and counted
-	refIx     copyIndex[refIndexes] // positions in refIndex's load, by _id and by partner
-	// refsLooked counts the referral summaries ListReferrals has looked at
-	// (export_test.go: a partner's list must not look at other partners').
+	refIx     copyIndex[refIndexes] // positions in refIndex's load, by _id, by partner and by blind-index value
+	// refsLooked counts the referral summaries ListReferrals and
+	// ReferralMatches have looked at (export_test.go: a partner's list must
+	// not look at other partners', a referral's matches at other people's).
 	refsLooked atomic.Int64
+	// usersLooked counts the accounts ListUsers has looked at (a list of
+	// one role looks at that role's only).
+	usersLooked atomic.Int64
 	// recsLooked, the same for ListRecommendations (a filtered page must
 	// look only at the summaries with its rarest value).
 	recsLooked atomic.Int64
