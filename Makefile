@@ -86,6 +86,18 @@ TESTGOGC := 400
 # traces and race reports use the symbol table, which stays), and it is a
 # quarter of each link (the server suite's binary: 4.9 -> 3.6 s of CPU).
 TESTLDFLAGS := -ldflags=-w
+# Every go command make test and make test-mongo start (and those their
+# tests start: the crash tests' build of the portal, the MongoDB-only
+# build, make binary, the devstore) compiles with -trimpath, through
+# GOFLAGS. Without it the go command's cache key for a package includes
+# the package's directory, so every clean clone and every worktree
+# compiled all of our packages again in every configuration, though the
+# code was the same; with it they share what the machine has compiled
+# (make binary used -trimpath already), and test-mongo reuses what make
+# test compiled. Stack traces and the race detector's reports name files
+# by module path (candour/store/visits.go), not by directory; t.Errorf's
+# file:line is the same. TestTestsCompileWithTrimpath holds the targets to it.
+TESTGOFLAGS := -trimpath
 # staticcheck at a pinned version, run through the Go module proxy (go run
 # fetches it once into the module cache): nothing to install by hand.
 STATICCHECK_VERSION := v0.8.2
@@ -158,7 +170,7 @@ test: static
 	@# tests end. Every package runs with the race detector except the
 	@# browser suite, which runs without it at the same time (see E2E
 	@# above). make test fails if a check or a test fails, and says which.
-	@export GOGC=$(TESTGOGC); checks=$$(mktemp); trap 'rm -f "$$checks"' EXIT; \
+	@export GOGC=$(TESTGOGC) GOFLAGS="$$($(GO) env GOFLAGS) $(TESTGOFLAGS)"; checks=$$(mktemp); trap 'rm -f "$$checks"' EXIT; \
 	  ( st=0; \
 	    echo "$(GO) vet -tags $(GOTAGS) ./..."; $(GO) vet -tags $(GOTAGS) ./... || st=1; \
 	    echo "$(STATICCHECK) -tags $(GOTAGS) ./..."; $(STATICCHECK) -tags $(GOTAGS) ./... || st=1; \
@@ -180,14 +192,14 @@ test: static
 # stand-in for MongoDB where none can run. TESTMONGO_PKGS='./...' runs
 # every package (those that do not open a store run as in make test).
 test-mongo: static
-	GO=$(GO) GOTAGS=$(GOTAGS) RACEFLAGS="$(RACEFLAGS)" .ci/test-mongo
+	GOFLAGS="$$($(GO) env GOFLAGS) $(TESTGOFLAGS)" GO=$(GO) GOTAGS=$(GOTAGS) RACEFLAGS="$(RACEFLAGS)" .ci/test-mongo
 
 # The browser suite (e2e/: chromedp and axe-core, each journey on a fresh
 # store from store/storetest) the same way, through MONGODB_URI. A target
 # of its own, not part of test-mongo: docs/operations.md gives the time it
 # takes and why .ci/run leaves it out.
 test-mongo-e2e: static
-	GO=$(GO) GOTAGS=$(GOTAGS) RACEFLAGS="$(RACEFLAGS)" TESTMONGO_PKGS=./e2e/ .ci/test-mongo
+	GOFLAGS="$$($(GO) env GOFLAGS) $(TESTGOFLAGS)" GO=$(GO) GOTAGS=$(GOTAGS) RACEFLAGS="$(RACEFLAGS)" TESTMONGO_PKGS=./e2e/ .ci/test-mongo
 
 # make bench BENCHFLAGS='-scale 10' seeds ten times the volumes. With
 # MONGODB_URI set (or BENCHFLAGS=-mongo, which without MONGODB_URI starts
