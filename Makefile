@@ -170,15 +170,23 @@ test: static
 	@# tests end. Every package runs with the race detector except the
 	@# browser suite, which runs without it at the same time (see E2E
 	@# above). make test fails if a check or a test fails, and says which.
-	@export GOGC=$(TESTGOGC) GOFLAGS="$$($(GO) env GOFLAGS) $(TESTGOFLAGS)"; checks=$$(mktemp); trap 'rm -f "$$checks"' EXIT; \
-	  ( st=0; \
+	@# vet and staticcheck need our packages compiled without the race
+	@# detector, as the browser suite's binary does: started together, two
+	@# go commands compiled each package twice, side by side (no go command
+	@# waits for another's compile). So the browser suite's side first
+	@# compiles them (go build ./..., which links nothing; its errors show
+	@# again in the suite and in vet), and the checks start when it is done.
+	@export GOGC=$(TESTGOGC) GOFLAGS="$$($(GO) env GOFLAGS) $(TESTGOFLAGS)"; \
+	  checks=$$(mktemp); built=$$(mktemp -u); trap 'rm -f "$$checks" "$$built"' EXIT; \
+	  echo "$(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) &"; \
+	  echo "$(GO) test -tags $(GOTAGS) -count=1 $(NORACE) &"; \
+	  ( $(GO) build -tags $(GOTAGS) ./... >/dev/null 2>&1 || true; : > "$$built"; \
+	    $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) && $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 10m $(NORACE) ) & e2e=$$!; \
+	  ( while [[ ! -e $$built ]] && kill -0 $$e2e 2>/dev/null; do sleep 1; done; st=0; \
 	    echo "$(GO) vet -tags $(GOTAGS) ./..."; $(GO) vet -tags $(GOTAGS) ./... || st=1; \
 	    echo "$(STATICCHECK) -tags $(GOTAGS) ./..."; $(STATICCHECK) -tags $(GOTAGS) ./... || st=1; \
 	    echo '$(GOBUILD) -o /dev/null .'; $(GOBUILD) -o /dev/null . || st=1; \
 	    exit $$st ) > "$$checks" 2>&1 & lint=$$!; \
-	  echo "$(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) &"; \
-	  echo "$(GO) test -tags $(GOTAGS) -count=1 $(NORACE) &"; \
-	  ( $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) && $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 10m $(NORACE) ) & e2e=$$!; \
 	  echo "$(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) (then every other package but $(E2E))"; \
 	  rest=0; $(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) $$($(GO) list -tags $(GOTAGS) ./... | grep -v -x -e candour/e2e $(patsubst ./%/,-e candour/%,$(filter-out .,$(FIRST))) -e candour) || rest=$$?; \
 	  browser=0; wait $$e2e || browser=$$?; \
