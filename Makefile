@@ -86,6 +86,15 @@ TESTGOGC := 400
 # traces and race reports use the symbol table, which stays), and it is a
 # quarter of each link (the server suite's binary: 4.9 -> 3.6 s of CPU).
 TESTLDFLAGS := -ldflags=-w
+# go test runs eleven of vet's checks on each package before its tests
+# (atomic, bool, buildtags, directive, errorsas, ifaceassert, nilfunc,
+# printf, slog, stringintconv, tests), a second time over the same files:
+# make test's own go vet ./... runs all of vet's checks on every package
+# and its tests, without the race detector, so it sees the files built
+# only without it too (no file is built only with it). Off in make test's
+# go test runs: about 14 s of CPU on a first run (the facts of every
+# package each test binary imports), a few seconds on later ones.
+TESTVETFLAGS := -vet=off
 # Every go command make test and make test-mongo start (and those their
 # tests start: the crash tests' build of the portal, the MongoDB-only
 # build, make binary, the devstore) compiles with -trimpath, through
@@ -178,17 +187,17 @@ test: static
 	@# again in the suite and in vet), and the checks start when it is done.
 	@export GOGC=$(TESTGOGC) GOFLAGS="$$($(GO) env GOFLAGS) $(TESTGOFLAGS)"; \
 	  checks=$$(mktemp); built=$$(mktemp -u); trap 'rm -f "$$checks" "$$built"' EXIT; \
-	  echo "$(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) &"; \
+	  echo "$(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(E2E) &"; \
 	  echo "$(GO) test -tags $(GOTAGS) -count=1 $(NORACE) &"; \
 	  ( $(GO) build -tags $(GOTAGS) ./... >/dev/null 2>&1 || true; : > "$$built"; \
-	    $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) && $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 10m $(NORACE) ) & e2e=$$!; \
+	    $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(E2E) && $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 10m $(NORACE) ) & e2e=$$!; \
 	  ( while [[ ! -e $$built ]] && kill -0 $$e2e 2>/dev/null; do sleep 1; done; st=0; \
 	    echo "$(GO) vet -tags $(GOTAGS) ./..."; $(GO) vet -tags $(GOTAGS) ./... || st=1; \
 	    echo "$(STATICCHECK) -tags $(GOTAGS) ./..."; $(STATICCHECK) -tags $(GOTAGS) ./... || st=1; \
 	    echo '$(GOBUILD) -o /dev/null .'; $(GOBUILD) -o /dev/null . || st=1; \
 	    exit $$st ) > "$$checks" 2>&1 & lint=$$!; \
-	  echo "$(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) (then every other package but $(E2E))"; \
-	  rest=0; $(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) $$($(GO) list -tags $(GOTAGS) ./... | grep -v -x -e candour/e2e $(patsubst ./%/,-e candour/%,$(filter-out .,$(FIRST))) -e candour) || rest=$$?; \
+	  echo "$(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(FIRST) (then every other package but $(E2E))"; \
+	  rest=0; $(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(FIRST) $$($(GO) list -tags $(GOTAGS) ./... | grep -v -x -e candour/e2e $(patsubst ./%/,-e candour/%,$(filter-out .,$(FIRST))) -e candour) || rest=$$?; \
 	  browser=0; wait $$e2e || browser=$$?; \
 	  static=0; wait $$lint || static=$$?; \
 	  echo "== vet, staticcheck, release build:"; cat "$$checks"; \
