@@ -86,6 +86,27 @@ TESTGOGC := 400
 # traces and race reports use the symbol table, which stays), and it is a
 # quarter of each link (the server suite's binary: 4.9 -> 3.6 s of CPU).
 TESTLDFLAGS := -ldflags=-w
+# go test runs eleven of vet's checks on each package before its tests
+# (atomic, bool, buildtags, directive, errorsas, ifaceassert, nilfunc,
+# printf, slog, stringintconv, tests), a second time over the same files:
+# make test's own go vet ./... runs all of vet's checks on every package
+# and its tests, without the race detector, so it sees the files built
+# only without it too (no file is built only with it). Off in make test's
+# go test runs: about 14 s of CPU on a first run (the facts of every
+# package each test binary imports), a few seconds on later ones.
+TESTVETFLAGS := -vet=off
+# Every go command make test and make test-mongo start (and those their
+# tests start: the crash tests' build of the portal, the MongoDB-only
+# build, make binary, the devstore) compiles with -trimpath, through
+# GOFLAGS. Without it the go command's cache key for a package includes
+# the package's directory, so every clean clone and every worktree
+# compiled all of our packages again in every configuration, though the
+# code was the same; with it they share what the machine has compiled
+# (make binary used -trimpath already), and test-mongo reuses what make
+# test compiled. Stack traces and the race detector's reports name files
+# by module path (candour/store/visits.go), not by directory; t.Errorf's
+# file:line is the same. TestTestsCompileWithTrimpath holds the targets to it.
+TESTGOFLAGS := -trimpath
 # staticcheck at a pinned version, run through the Go module proxy (go run
 # fetches it once into the module cache): nothing to install by hand.
 STATICCHECK_VERSION := v0.8.2
@@ -158,17 +179,25 @@ test: static
 	@# tests end. Every package runs with the race detector except the
 	@# browser suite, which runs without it at the same time (see E2E
 	@# above). make test fails if a check or a test fails, and says which.
-	@export GOGC=$(TESTGOGC); checks=$$(mktemp); trap 'rm -f "$$checks"' EXIT; \
-	  ( st=0; \
+	@# vet and staticcheck need our packages compiled without the race
+	@# detector, as the browser suite's binary does: started together, two
+	@# go commands compiled each package twice, side by side (no go command
+	@# waits for another's compile). So the browser suite's side first
+	@# compiles them (go build ./..., which links nothing; its errors show
+	@# again in the suite and in vet), and the checks start when it is done.
+	@export GOGC=$(TESTGOGC) GOFLAGS="$$($(GO) env GOFLAGS) $(TESTGOFLAGS)"; \
+	  checks=$$(mktemp); built=$$(mktemp -u); trap 'rm -f "$$checks" "$$built"' EXIT; \
+	  echo "$(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(E2E) &"; \
+	  echo "$(GO) test -tags $(GOTAGS) -count=1 $(NORACE) &"; \
+	  ( $(GO) build -tags $(GOTAGS) ./... >/dev/null 2>&1 || true; : > "$$built"; \
+	    $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(E2E) && $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 10m $(NORACE) ) & e2e=$$!; \
+	  ( while [[ ! -e $$built ]] && kill -0 $$e2e 2>/dev/null; do sleep 1; done; st=0; \
 	    echo "$(GO) vet -tags $(GOTAGS) ./..."; $(GO) vet -tags $(GOTAGS) ./... || st=1; \
 	    echo "$(STATICCHECK) -tags $(GOTAGS) ./..."; $(STATICCHECK) -tags $(GOTAGS) ./... || st=1; \
 	    echo '$(GOBUILD) -o /dev/null .'; $(GOBUILD) -o /dev/null . || st=1; \
 	    exit $$st ) > "$$checks" 2>&1 & lint=$$!; \
-	  echo "$(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) &"; \
-	  echo "$(GO) test -tags $(GOTAGS) -count=1 $(NORACE) &"; \
-	  ( $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(E2E) && $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) -count=1 -timeout 10m $(NORACE) ) & e2e=$$!; \
-	  echo "$(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) (then every other package but $(E2E))"; \
-	  rest=0; $(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) -count=1 -timeout 30m $(FIRST) $$($(GO) list -tags $(GOTAGS) ./... | grep -v -x -e candour/e2e $(patsubst ./%/,-e candour/%,$(filter-out .,$(FIRST))) -e candour) || rest=$$?; \
+	  echo "$(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(FIRST) (then every other package but $(E2E))"; \
+	  rest=0; $(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(FIRST) $$($(GO) list -tags $(GOTAGS) ./... | grep -v -x -e candour/e2e $(patsubst ./%/,-e candour/%,$(filter-out .,$(FIRST))) -e candour) || rest=$$?; \
 	  browser=0; wait $$e2e || browser=$$?; \
 	  static=0; wait $$lint || static=$$?; \
 	  echo "== vet, staticcheck, release build:"; cat "$$checks"; \
@@ -180,14 +209,14 @@ test: static
 # stand-in for MongoDB where none can run. TESTMONGO_PKGS='./...' runs
 # every package (those that do not open a store run as in make test).
 test-mongo: static
-	GO=$(GO) GOTAGS=$(GOTAGS) RACEFLAGS="$(RACEFLAGS)" .ci/test-mongo
+	GOFLAGS="$$($(GO) env GOFLAGS) $(TESTGOFLAGS)" GO=$(GO) GOTAGS=$(GOTAGS) RACEFLAGS="$(RACEFLAGS)" .ci/test-mongo
 
 # The browser suite (e2e/: chromedp and axe-core, each journey on a fresh
 # store from store/storetest) the same way, through MONGODB_URI. A target
 # of its own, not part of test-mongo: docs/operations.md gives the time it
 # takes and why .ci/run leaves it out.
 test-mongo-e2e: static
-	GO=$(GO) GOTAGS=$(GOTAGS) RACEFLAGS="$(RACEFLAGS)" TESTMONGO_PKGS=./e2e/ .ci/test-mongo
+	GOFLAGS="$$($(GO) env GOFLAGS) $(TESTGOFLAGS)" GO=$(GO) GOTAGS=$(GOTAGS) RACEFLAGS="$(RACEFLAGS)" TESTMONGO_PKGS=./e2e/ .ci/test-mongo
 
 # make bench BENCHFLAGS='-scale 10' seeds ten times the volumes. With
 # MONGODB_URI set (or BENCHFLAGS=-mongo, which without MONGODB_URI starts
