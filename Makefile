@@ -184,7 +184,9 @@ test: static
 	@# go commands compiled each package twice, side by side (no go command
 	@# waits for another's compile). So the browser suite's side first
 	@# compiles them (go build ./..., which links nothing; its errors show
-	@# again in the suite and in vet), and the checks start when it is done.
+	@# again in the suite and in vet), and the checks start when it is done,
+	@# at the lowest priority (nice): they are not on the run's longest path
+	@# (the race-built suites are), so they take the cores the tests leave idle.
 	@export GOGC=$(TESTGOGC) GOFLAGS="$$($(GO) env GOFLAGS) $(TESTGOFLAGS)"; \
 	  checks=$$(mktemp); built=$$(mktemp -u); trap 'rm -f "$$checks" "$$built"' EXIT; \
 	  echo "$(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(E2E) &"; \
@@ -192,9 +194,9 @@ test: static
 	  ( $(GO) build -tags $(GOTAGS) ./... >/dev/null 2>&1 || true; : > "$$built"; \
 	    $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(E2E) && $(GO) test -tags $(GOTAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 10m $(NORACE) ) & e2e=$$!; \
 	  ( while [[ ! -e $$built ]] && kill -0 $$e2e 2>/dev/null; do sleep 1; done; st=0; \
-	    echo "$(GO) vet -tags $(GOTAGS) ./..."; $(GO) vet -tags $(GOTAGS) ./... || st=1; \
-	    echo "$(STATICCHECK) -tags $(GOTAGS) ./..."; $(STATICCHECK) -tags $(GOTAGS) ./... || st=1; \
-	    echo '$(GOBUILD) -o /dev/null .'; $(GOBUILD) -o /dev/null . || st=1; \
+	    echo "$(GO) vet -tags $(GOTAGS) ./..."; nice -n 19 $(GO) vet -tags $(GOTAGS) ./... || st=1; \
+	    echo "$(STATICCHECK) -tags $(GOTAGS) ./..."; nice -n 19 $(STATICCHECK) -tags $(GOTAGS) ./... || st=1; \
+	    echo '$(GOBUILD) -o /dev/null .'; nice -n 19 env $(GOBUILD) -o /dev/null . || st=1; \
 	    exit $$st ) > "$$checks" 2>&1 & lint=$$!; \
 	  echo "$(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(FIRST) (then every other package but $(E2E))"; \
 	  rest=0; $(GO) test -tags $(GOTAGS) $(RACEFLAGS) $(TESTLDFLAGS) $(TESTVETFLAGS) -count=1 -timeout 30m $(FIRST) $$($(GO) list -tags $(GOTAGS) ./... | grep -v -x -e candour/e2e $(patsubst ./%/,-e candour/%,$(filter-out .,$(FIRST))) -e candour) || rest=$$?; \
