@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Tally is the counter document of one survey version for one breakdown
@@ -73,16 +76,37 @@ func tallyKeys(sv *Survey, v *Version) [][2]string {
 }
 
 // ensureTallies creates version n's empty counters (at publication), so
-// that every submission is a plain $inc by _id.
+// that every submission is a plain $inc by _id. They go in one unordered
+// insert, which goes on past a counter that is there already (a duplicate
+// key: left as it is), not one insert each: a survey with the about-you
+// questions has 38, and each insert was a command of its own.
 func (s *Store) ensureTallies(ctx context.Context, sv *Survey, n int) error {
 	v := sv.Version(n)
-	for _, k := range tallyKeys(sv, v) {
-		t := Tally{ID: tallyID(sv.ID, n, k[0], k[1]), Survey: sv.ID, Version: n, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
-		if _, err := s.c(TallyCollection).InsertOne(ctx, t); err != nil && !isDuplicate(err) {
-			return fmt.Errorf("store: create tallies of survey %s: %w", sv.ID, err)
-		}
+	keys := tallyKeys(sv, v)
+	docs := make([]any, len(keys))
+	for i, k := range keys {
+		docs[i] = Tally{ID: tallyID(sv.ID, n, k[0], k[1]), Survey: sv.ID, Version: n, Dim: k[0], Value: k[1], C: map[string]map[string]int64{}}
+	}
+	_, err := s.c(TallyCollection).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil && !onlyDuplicates(err) {
+		return fmt.Errorf("store: create tallies of survey %s: %w", sv.ID, err)
 	}
 	return nil
+}
+
+// onlyDuplicates reports whether err, from an unordered insert, says that
+// every document it did not store was there already (a duplicate key).
+func onlyDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return false
+	}
+	for _, we := range bwe.WriteErrors {
+		if !isDuplicate(mongo.WriteException{WriteErrors: mongo.WriteErrors{we.WriteError}}) {
+			return false
+		}
+	}
+	return true
 }
 
 // incFor is the $inc of one response on one counter. Only the counter of
