@@ -191,20 +191,13 @@ func (s *Store) InsertResponses(ctx context.Context, sv *Survey, rs []*Response)
 			r.Day = Day(s.now())
 		}
 		docs = append(docs, r)
-		if hasFreeText(v, r) {
-			// Free-text answers go onto their pages as SubmitResponse
-			// puts them, one response at a time: the page chosen first
-			// and kept on the response.
-			n, err := s.lastTextPage(ctx, r.SurveyID)
-			if err != nil {
-				return err
-			}
-			r.TextPage = n
-			if err := s.insertTexts(ctx, v, r); err != nil {
-				return err
-			}
-		}
 		addIncs(pending, sv.ID, v, r.Answers)
+	}
+	// Free-text answers go onto the pages SubmitResponse one response at
+	// a time would put them on (the page chosen first and kept on the
+	// response), each page written once.
+	if err := s.insertTextsTogether(ctx, sv, rs); err != nil {
+		return err
 	}
 	for start := 0; start < len(docs); start += seedBatch {
 		if _, err := s.c("survey_responses").InsertMany(ctx, docs[start:min(start+seedBatch, len(docs))]); err != nil {
