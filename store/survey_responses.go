@@ -170,8 +170,9 @@ const seedBatch = 1000
 // written in bulk. One by one, each response is three writes and a share
 // of a group commit; here the responses are inserted many at a time and
 // every counter document gets one $inc with the sum of the responses'
-// increments (free-text answers, if any, still go onto their pages one
-// response at a time). It used to recount every stored response of the
+// increments, and each page of free-text answers is written once, with
+// the answers, page numbers and rev the responses one by one would have
+// left (insertTextsTogether). It used to recount every stored response of the
 // survey afterwards (RebuildTallies), reading them all back: under the
 // race detector that was a third of the demo's surveys' seeding. A
 // response without an ID gets a random one, without a Day today's; each
