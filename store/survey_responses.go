@@ -170,8 +170,9 @@ const seedBatch = 1000
 // written in bulk. One by one, each response is three writes and a share
 // of a group commit; here the responses are inserted many at a time and
 // every counter document gets one $inc with the sum of the responses'
-// increments (free-text answers, if any, still go onto their pages one
-// response at a time). It used to recount every stored response of the
+// increments, and each page of free-text answers is written once, with
+// the answers, page numbers and rev the responses one by one would have
+// left (insertTextsTogether). It used to recount every stored response of the
 // survey afterwards (RebuildTallies), reading them all back: under the
 // race detector that was a third of the demo's surveys' seeding. A
 // response without an ID gets a random one, without a Day today's; each
@@ -191,20 +192,13 @@ func (s *Store) InsertResponses(ctx context.Context, sv *Survey, rs []*Response)
 			r.Day = Day(s.now())
 		}
 		docs = append(docs, r)
-		if hasFreeText(v, r) {
-			// Free-text answers go onto their pages as SubmitResponse
-			// puts them, one response at a time: the page chosen first
-			// and kept on the response.
-			n, err := s.lastTextPage(ctx, r.SurveyID)
-			if err != nil {
-				return err
-			}
-			r.TextPage = n
-			if err := s.insertTexts(ctx, v, r); err != nil {
-				return err
-			}
-		}
 		addIncs(pending, sv.ID, v, r.Answers)
+	}
+	// Free-text answers go onto the pages SubmitResponse one response at
+	// a time would put them on (the page chosen first and kept on the
+	// response), each page written once.
+	if err := s.insertTextsTogether(ctx, sv, rs); err != nil {
+		return err
 	}
 	for start := 0; start < len(docs); start += seedBatch {
 		if _, err := s.c("survey_responses").InsertMany(ctx, docs[start:min(start+seedBatch, len(docs))]); err != nil {

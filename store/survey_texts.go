@@ -100,9 +100,8 @@ func (s *Store) lastTextPage(ctx context.Context, surveyID string) (int, error) 
 	return h.Last, nil
 }
 
-// insertTexts keeps r's free-text answers in its page (r.TextPage),
-// leaving alone any already there (a retried submission or a repair).
-func (s *Store) insertTexts(ctx context.Context, v *Version, r *Response) error {
+// responseTexts are r's free-text answers to version v.
+func responseTexts(v *Version, r *Response) []SurveyText {
 	var ts []SurveyText
 	for i := range v.Questions {
 		q := &v.Questions[i]
@@ -110,12 +109,34 @@ func (s *Store) insertTexts(ctx context.Context, v *Version, r *Response) error 
 			ts = append(ts, SurveyText{ID: r.ID + ":" + q.ID, Survey: r.SurveyID, Version: v.N, QuestionID: q.ID, Day: r.Day, Text: vals[0]})
 		}
 	}
+	return ts
+}
+
+// insertTexts keeps r's free-text answers in its page (r.TextPage),
+// leaving alone any already there (a retried submission or a repair).
+func (s *Store) insertTexts(ctx context.Context, v *Version, r *Response) error {
+	ts := responseTexts(v, r)
 	if len(ts) == 0 {
 		return nil
 	}
-	n, full := r.TextPage, false
-	err := s.eng.readModifyWrite(ctx, TextPageCollection, textPageID(r.SurveyID, n), func(cur bson.Raw) (Cond, any, error) {
-		p := textPage{ID: textPageID(r.SurveyID, n), Survey: r.SurveyID, N: n}
+	full, err := s.addToTextPage(ctx, r.SurveyID, r.TextPage, ts, 1)
+	if err != nil {
+		return err
+	}
+	if full {
+		return s.nextTextPage(ctx, r.SurveyID, r.TextPage)
+	}
+	return nil
+}
+
+// addToTextPage adds ts to page n of a survey's free-text answers, leaving
+// alone any already there, and reports whether the page is full now. The
+// page's rev moves on by writes when it adds any: the responses whose
+// answers ts are (insertTextsTogether), so that the page is the one their
+// writes one after another would leave.
+func (s *Store) addToTextPage(ctx context.Context, surveyID string, n int, ts []SurveyText, writes int64) (full bool, err error) {
+	err = s.eng.readModifyWrite(ctx, TextPageCollection, textPageID(surveyID, n), func(cur bson.Raw) (Cond, any, error) {
+		p := textPage{ID: textPageID(surveyID, n), Survey: surveyID, N: n}
 		if cur != nil {
 			if err := bson.Unmarshal(cur, &p); err != nil {
 				return Cond{}, nil, err
@@ -134,17 +155,72 @@ func (s *Store) insertTexts(ctx context.Context, v *Version, r *Response) error 
 			return Eq("rev", read), bson.D{{Key: "$set", Value: bson.D{{Key: "rev", Value: read}}}}, nil
 		}
 		slices.SortFunc(p.Texts, func(a, b SurveyText) int { return strings.Compare(a.ID, b.ID) })
-		p.Rev = read + 1
+		p.Rev = read + writes
 		if cur == nil {
 			return Cond{}, p, nil
 		}
 		return Eq("rev", read), bson.D{{Key: "$set", Value: bson.D{{Key: "rev", Value: p.Rev}, {Key: "texts", Value: p.Texts}}}}, nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: keep free-text answers: %w", err)
+		return false, fmt.Errorf("store: keep free-text answers: %w", err)
 	}
-	if full {
-		return s.nextTextPage(ctx, r.SurveyID, n)
+	return full, nil
+}
+
+// insertTextsTogether keeps the free-text answers of rs (new responses to
+// sv) where insertTexts one response after another would: each response's
+// on the page the survey's head names then (kept on it, r.TextPage), the
+// head moved on once a response fills its page. But each page is read and
+// written once for all of its answers, not once a response.
+func (s *Store) insertTextsTogether(ctx context.Context, sv *Survey, rs []*Response) error {
+	n, err := s.lastTextPage(ctx, sv.ID)
+	if err != nil {
+		return err
+	}
+	var on []SurveyText // the answers there are on page n
+	read := false
+	var group []SurveyText // to add to page n
+	var writes int64       // the responses whose answers group holds
+	for _, r := range rs {
+		ts := responseTexts(sv.Version(r.Version), r)
+		if len(ts) == 0 {
+			continue
+		}
+		if !read {
+			var p textPage
+			if err := s.r(TextPageCollection).FindOne(ctx, bson.D{{Key: "_id", Value: textPageID(sv.ID, n)}}).Decode(&p); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+				return fmt.Errorf("store: free-text answers of survey %s: %w", sv.ID, err)
+			}
+			on, read = p.Texts, true
+		}
+		r.TextPage = n
+		added := false
+		for _, t := range ts {
+			if !slices.ContainsFunc(on, func(x SurveyText) bool { return x.ID == t.ID }) {
+				on = append(on, t)
+				group = append(group, t)
+				added = true
+			}
+		}
+		if added {
+			writes++
+		}
+		if len(on) < textsPerPage {
+			continue
+		}
+		// Full: written, and the head moved on, before the next response.
+		if _, err := s.addToTextPage(ctx, sv.ID, n, group, writes); err != nil {
+			return err
+		}
+		if err := s.nextTextPage(ctx, sv.ID, n); err != nil {
+			return err
+		}
+		n, on, read, group, writes = n+1, nil, false, nil, 0
+	}
+	if len(group) > 0 {
+		if _, err := s.addToTextPage(ctx, sv.ID, n, group, writes); err != nil {
+			return err
+		}
 	}
 	return nil
 }
